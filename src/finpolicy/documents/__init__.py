@@ -1,0 +1,1 @@
+"""Policy documents: YAML loading with line numbers, the envelope models, bundles, versions."""

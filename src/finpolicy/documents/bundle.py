@@ -1,0 +1,284 @@
+"""Bundles: a folder of policy documents with a manifest, versions chosen by date."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import attrs
+import yaml
+from pydantic import ValidationError
+
+from finpolicy.documents.models import Envelope, Manifest, Metadata
+from finpolicy.documents.registry import BuildContext, CompiledPolicy, kinds
+from finpolicy.documents.yamlsource import SourceDocument, parse_yaml, yaml_problem
+from finpolicy.errors import FinpolicyError, NotInForceError, PolicyError, Problem
+from finpolicy.rules.parse import ConditionParser, suggest
+
+DEFAULT_PACK = "cn-banking"
+MANIFEST = "bundle.yaml"
+
+
+@attrs.frozen(slots=True)
+class PolicyDocument:
+    """One validated, compiled policy document (one version of one policy)."""
+
+    file: str
+    kind: str
+    metadata: Metadata
+    spec: Any
+    policy: CompiledPolicy
+    digest: str
+    data: Any = attrs.field(eq=False, repr=False)
+    source: SourceDocument | None = attrs.field(default=None, eq=False, repr=False)
+
+    @property
+    def id(self) -> str:
+        return self.metadata.id
+
+    @property
+    def version(self) -> str:
+        return self.metadata.version
+
+    @property
+    def key(self) -> str:
+        return f"{self.metadata.id}@{self.metadata.version}"
+
+
+@attrs.frozen(slots=True)
+class Bundle:
+    """A validated set of policy documents. Immutable; build one with ``load_bundle``."""
+
+    name: str
+    version: str
+    description: str
+    root: str
+    documents: tuple[PolicyDocument, ...]
+    digest: str
+    manifest: Manifest = attrs.field(eq=False, repr=False)
+
+    def policies(self, kind: str | None = None) -> tuple[PolicyDocument, ...]:
+        """Every document (every version), optionally of one kind."""
+        return tuple(d for d in self.documents if kind is None or d.kind == kind)
+
+    def versions(self, policy_id: str) -> tuple[PolicyDocument, ...]:
+        """All versions of one policy, oldest window first."""
+        return tuple(sorted((d for d in self.documents if d.id == policy_id),
+                            key=lambda d: d.metadata.effective_from))
+
+    def in_force(self, kind: str, on: dt.date, policy_id: str | None = None) -> PolicyDocument:
+        """The version of ``kind`` (or of ``policy_id``) in force on ``on``.
+
+        Raises:
+            NotInForceError: when the bundle has no such policy or none is in force that day.
+        """
+        docs = [d for d in self.documents if d.kind == kind and
+                (policy_id is None or d.id == policy_id)]
+        if not docs:
+            raise NotInForceError(kind, policy_id or "*", on, [])
+        found = [d for d in docs if d.metadata.in_force(on)]
+        if not found:
+            raise NotInForceError(kind, policy_id or docs[0].id, on,
+                                  [f"{d.version}: {d.metadata.window()}" for d in docs])
+        if len(found) > 1:
+            ids = ", ".join(sorted({d.id for d in found}))
+            raise NotInForceError(kind, f"one of {ids} (pass policy=...)", on, [])
+        return found[0]
+
+    def __iter__(self) -> Iterator[PolicyDocument]:
+        return iter(self.documents)
+
+
+def canonical_json(data: Any) -> str:
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                      default=str)
+
+
+def shipped_packs() -> Path:
+    """The folder holding the packs shipped with finpolicy."""
+    installed = Path(str(resources.files("finpolicy"))) / "packs"
+    if installed.is_dir():
+        return installed
+    # a source checkout (editable install): the packs live at the top of the repository
+    return Path(__file__).resolve().parents[3] / "policies"
+
+
+def resolve_bundle_path(path: str | Path | None) -> Path:
+    if path is None:
+        return shipped_packs() / DEFAULT_PACK
+    candidate = Path(path)
+    if not candidate.exists() and "/" not in str(path) and (shipped_packs() / str(path)).is_dir():
+        return shipped_packs() / str(path)
+    return candidate
+
+
+def load_bundle(path: str | Path | None = None) -> Bundle:
+    """Load, validate and compile a bundle: all of it, or raise ``PolicyError`` listing every
+    problem.
+
+    Args:
+        path: a bundle folder; the name of a shipped pack (``"uk-fca"``); or ``None`` for the
+            default pack, ``cn-banking``.
+    """
+    root = resolve_bundle_path(path)
+    if not root.is_dir():
+        raise PolicyError([Problem(str(path), None, "", "no such bundle folder", "no_bundle")])
+    problems: list[Problem] = []
+    manifest = _load_manifest(root, problems)
+    documents: list[PolicyDocument] = []
+    files = sorted(p for p in root.iterdir() if p.suffix in (".yaml", ".yml")
+                   and p.name != MANIFEST and p.is_file())
+    if not files:
+        problems.append(Problem(str(root), None, "", "bundle has no policy documents",
+                                "empty_bundle"))
+    for file in files:
+        doc = load_document(file, problems, display=_display(root, file))
+        if doc is not None:
+            documents.append(doc)
+    _check_versions(documents, problems)
+    if problems or manifest is None:
+        raise PolicyError(problems)
+    digest = hashlib.sha256(canonical_json({
+        "manifest": manifest.model_dump(mode="json"),
+        "documents": {Path(d.file).name: d.data for d in documents},
+    }).encode()).hexdigest()
+    return Bundle(manifest.name, manifest.version, manifest.description, str(root),
+                  tuple(sorted(documents, key=lambda d: (d.kind, d.id,
+                                                          d.metadata.effective_from))),
+                  digest, manifest)
+
+
+def _display(root: Path, file: Path) -> str:
+    try:
+        return str(file.relative_to(Path.cwd()))
+    except ValueError:
+        return str(file)
+
+
+def _read(file: Path, display: str, problems: list[Problem]) -> SourceDocument | None:
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(Problem(display, None, "", f"cannot read: {exc}", "unreadable"))
+        return None
+    try:
+        return parse_yaml(text, display)
+    except yaml.YAMLError as exc:
+        problems.append(yaml_problem(display, exc))
+        return None
+
+
+def _load_manifest(root: Path, problems: list[Problem]) -> Manifest | None:
+    file = root / MANIFEST
+    display = _display(root, file)
+    if not file.is_file():
+        problems.append(Problem(display, None, "", f"missing `{MANIFEST}` manifest",
+                                "no_manifest"))
+        return None
+    source = _read(file, display, problems)
+    if source is None:
+        return None
+    try:
+        return Manifest.model_validate(source.data)
+    except ValidationError as exc:
+        problems.extend(pydantic_problems(exc, source, ()))
+        return None
+
+
+def pydantic_problems(exc: ValidationError, source: SourceDocument,
+                      prefix: tuple[str | int, ...]) -> list[Problem]:
+    """One problem per pydantic error, located by the YAML line map."""
+    out = []
+    for err in exc.errors(include_url=False):
+        loc = (*prefix, *err["loc"])
+        msg = err["msg"]
+        msg = msg[len("Value error, "):] if msg.startswith("Value error, ") else msg
+        msg = msg[0].lower() + msg[1:]
+        if err["type"] == "extra_forbidden":
+            msg = f"unknown key `{loc[-1]}`"
+        elif err["type"] == "missing":
+            msg = f"missing required key `{loc[-1]}`"
+        elif "input" in err and not isinstance(err["input"], dict | list):
+            msg += f", got `{err['input']}`"
+        out.append(source.problem(loc, msg, err["type"]))
+    return out
+
+
+def load_document(file: Path, problems: list[Problem], *,
+                  display: str | None = None) -> PolicyDocument | None:
+    """Load one policy document, appending problems; ``None`` when it is invalid."""
+    display = display or str(file)
+    source = _read(file, display, problems)
+    if source is None:
+        return None
+    if not isinstance(source.data, dict):
+        problems.append(Problem(display, 1, "", "expected a policy document mapping",
+                                "not_a_mapping"))
+        return None
+    try:
+        envelope = Envelope.model_validate(source.data)
+    except ValidationError as exc:
+        problems.extend(pydantic_problems(exc, source, ()))
+        return None
+    registry = kinds()
+    kind = registry.get(envelope.kind)
+    if kind is None:
+        problems.append(source.problem(("kind",), f"unknown kind `{envelope.kind}`"
+                                       f"{suggest(envelope.kind, registry)}", "unknown_kind"))
+        return None
+    try:
+        spec = kind.spec_model.model_validate(envelope.spec)
+    except ValidationError as exc:
+        problems.extend(pydantic_problems(exc, source, ("spec",)))
+        return None
+    local: list[Problem] = []
+    context = BuildContext(source, envelope.metadata,
+                           lambda fields=None: ConditionParser(source, fields), local)
+    try:
+        policy = kind.build(spec, context)
+    except FinpolicyError:
+        raise
+    problems.extend(local)
+    if local:
+        return None
+    digest = hashlib.sha256(canonical_json(source.data).encode()).hexdigest()
+    return PolicyDocument(display, envelope.kind, envelope.metadata, spec, policy, digest,
+                          source.data, source)
+
+
+def _check_versions(documents: list[PolicyDocument], problems: list[Problem]) -> None:
+    by_id: dict[str, list[PolicyDocument]] = {}
+    for doc in documents:
+        by_id.setdefault(doc.id, []).append(doc)
+    for docs in by_id.values():
+        docs.sort(key=lambda d: d.metadata.effective_from)
+        kinds_seen = {d.kind for d in docs}
+        if len(kinds_seen) > 1:
+            for d in docs[1:]:
+                problems.append(Problem(d.file, 1, "metadata.id", f"policy `{d.id}` is declared "
+                                        f"with several kinds: {', '.join(sorted(kinds_seen))}",
+                                        "kind_conflict"))
+        versions: dict[str, PolicyDocument] = {}
+        for d in docs:
+            if d.version in versions:
+                problems.append(Problem(d.file, _line(d, "version"), "metadata.version",
+                                        f"version `{d.version}` of `{d.id}` is also in "
+                                        f"{versions[d.version].file}", "duplicate_version"))
+            versions[d.version] = d
+        for a, b in zip(docs, docs[1:], strict=False):
+            a_until = a.metadata.effective_until
+            if a_until is None or a_until >= b.metadata.effective_from:
+                problems.append(Problem(
+                    b.file, _line(b, "effective_from"), "metadata.effective_from",
+                    f"effective window {b.metadata.window()} of `{b.id}` {b.version} overlaps "
+                    f"{a.metadata.window()} of version {a.version} ({a.file})",
+                    "version_overlap"))
+
+
+def _line(doc: PolicyDocument, key: str) -> int | None:
+    return doc.source.line_of(("metadata", key)) if doc.source is not None else None

@@ -1,0 +1,99 @@
+"""Pydantic models of the common policy envelope (``apiVersion``, ``kind``, ``metadata``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+_SEMVER = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?")
+_ID = re.compile(r"[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*")
+
+
+class Strict(BaseModel):
+    """Policy models reject unknown keys, so a misspelt key is an error, not ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+
+
+class Source(Strict):
+    """A citation: the regulation or handbook and the article or section."""
+
+    id: str = Field(description="Short key rules use in `cite`, e.g. `nfra-2025-7`.")
+    title: str = Field(description="Title of the regulation, standard or handbook.")
+    article: str | None = Field(None, description="Article or section, e.g. `Art. 29`.")
+    url: str | None = Field(None, description="Where to read it.")
+
+
+class Metadata(Strict):
+    """Who owns a policy, which version it is and when it is in force."""
+
+    id: str = Field(description="Stable policy id, lower-case with hyphens.")
+    version: str = Field(description="Semantic version, e.g. `2.1.0`.")
+    title: str = Field(description="Human title.")
+    effective_from: dt.date = Field(description="First day in force (inclusive).")
+    effective_until: dt.date | None = Field(
+        None, description="Last day in force (inclusive); open-ended when absent.")
+    jurisdiction: str = Field(description="Where it applies, e.g. `CN`, `GB`.")
+    owner: str = Field(description="The team accountable for it.")
+    description: str | None = Field(None, description="A paragraph for the docs.")
+    sources: list[Source] = Field(default_factory=list,
+                                  description="Citations the rules point at.")
+
+    @field_validator("id")
+    @classmethod
+    def _id_shape(cls, value: str) -> str:
+        if not _ID.fullmatch(value):
+            raise ValueError("expected lower-case letters, digits and hyphens, e.g. "
+                             "`cn-suitability`")
+        return value
+
+    @field_validator("version")
+    @classmethod
+    def _semver(cls, value: str) -> str:
+        if not _SEMVER.fullmatch(value):
+            raise ValueError(f"expected a semantic version like `1.0.0`, got `{value}`")
+        return value
+
+    @model_validator(mode="after")
+    def _window(self) -> Metadata:
+        if self.effective_until is not None and self.effective_until < self.effective_from:
+            raise ValueError("`effective_until` is before `effective_from`")
+        return self
+
+    def in_force(self, on: dt.date) -> bool:
+        return self.effective_from <= on and (
+            self.effective_until is None or on <= self.effective_until)
+
+    def window(self) -> str:
+        return f"{self.effective_from}..{self.effective_until or ''}"
+
+    def source_ids(self) -> set[str]:
+        return {s.id for s in self.sources}
+
+
+class Envelope(Strict):
+    """Every policy document: ``apiVersion``, ``kind``, ``metadata`` and a kind-specific spec."""
+
+    apiVersion: Literal["finpolicy/v1"] = Field(description="Always `finpolicy/v1`.")  # noqa: N815
+    kind: str = Field(description="The policy kind, e.g. `SuitabilityPolicy`.")
+    metadata: Metadata
+    spec: dict[str, Any] = Field(description="The kind's own schema.")
+
+
+class Manifest(Strict):
+    """``bundle.yaml``: names a bundle of policy documents."""
+
+    name: str = Field(description="Bundle name, e.g. `cn-banking`.")
+    version: str = Field(description="Semantic version of the bundle.")
+    description: str = Field("", description="What the bundle is for.")
+    jurisdiction: str | None = Field(None, description="Main jurisdiction.")
+
+    @field_validator("version")
+    @classmethod
+    def _semver(cls, value: str) -> str:
+        if not _SEMVER.fullmatch(value):
+            raise ValueError(f"expected a semantic version like `1.0.0`, got `{value}`")
+        return value

@@ -1,0 +1,294 @@
+"""Content detectors for Chinese bank data.
+
+Each detector is a pure ``(value: str) -> bool`` that checks structure *and* the check
+character where the format has one, so a bare run of digits is never enough. Detectors never
+raise: any ``str`` gets an answer and anything else is ``False``. Surrounding whitespace is
+ignored; inner whitespace only where the format's usual grouping allows it.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+import types
+from collections.abc import Callable, Iterable, Mapping, Sequence
+
+import attrs
+
+from finpolicy.errors import InputError, InputProblem
+
+__all__ = [
+    "DETECTORS",
+    "Detector",
+    "DetectorMatch",
+    "bank_card",
+    "cn_mobile",
+    "cn_resident_id",
+    "cn_uscc",
+    "detect_column",
+    "email",
+    "luhn_check_digit",
+    "passport",
+    "resident_id_check_char",
+    "uscc_check_char",
+]
+
+# First two digits of a GB/T 2260 area code (provinces, plus 71/81/82/83/91 which GB 11643
+# reserves for Taiwan, Hong Kong, Macau and residence permits).
+_PROVINCES = frozenset(
+    {"11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37",
+     "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64",
+     "65", "71", "81", "82", "83", "91"}
+)
+_EARLIEST_BIRTH = _dt.date(1900, 1, 1)
+
+# Explicit ASCII classes: Python's \d also matches full-width and other Unicode digits.
+_RESIDENT_ID_RE = re.compile(r"[0-9]{17}[0-9Xx]")
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+
+def resident_id_check_char(body: str) -> str:
+    """Return the ISO 7064 MOD 11-2 check character for the first 17 digits of an ID."""
+    total = sum(int(c) * w for c, w in zip(body, _ID_WEIGHTS, strict=True))
+    return _ID_CHECK[total % 11]
+
+
+def _real_date(yyyymmdd: str) -> _dt.date | None:
+    try:
+        return _dt.date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:8]))
+    except ValueError:
+        return None
+
+
+def cn_resident_id(value: str) -> bool:
+    """Whether ``value`` is an 18-character mainland resident ID (GB 11643-1999).
+
+    Checks the province code, a real birth date from 1900-01-01 to today and the
+    MOD 11-2 check character (``x`` or ``X``).
+    """
+    if not isinstance(value, str):
+        return False
+    v = value.strip()
+    if not _RESIDENT_ID_RE.fullmatch(v) or v[:2] not in _PROVINCES:
+        return False
+    birth = _real_date(v[6:14])
+    if birth is None or not _EARLIEST_BIRTH <= birth <= _dt.date.today():
+        return False
+    return resident_id_check_char(v[:17]) == v[17].upper()
+
+
+# Groups of digits separated by single spaces, as cards are printed.
+_CARD_RE = re.compile(r"[0-9]+(?: [0-9]+)*")
+# (prefix, allowed lengths); a card matches if any prefix it starts with allows its length.
+_LONG = frozenset(range(16, 20))
+_CARD_PREFIXES: tuple[tuple[str, frozenset[int]], ...] = (
+    ("62", _LONG),  # UnionPay
+    ("60", _LONG),  # common Chinese debit BINs
+    ("9558", _LONG),  # ICBC
+    ("95599", _LONG),  # ABC
+    ("4", _LONG),  # Visa
+    *((str(p), _LONG) for p in range(51, 56)),  # Mastercard
+    *((str(p), _LONG) for p in range(2221, 2721)),  # Mastercard 2-series
+    *((str(p), _LONG) for p in range(3528, 3590)),  # JCB
+    ("34", frozenset({15})),  # Amex
+    ("37", frozenset({15})),
+)
+
+
+def luhn_check_digit(body: str) -> str:
+    """Return the Luhn check digit to append to the digit string ``body``."""
+    total = 0
+    # Double every second digit counting from the right of the *full* number, which is
+    # every first digit from the right of the body.
+    for i, c in enumerate(reversed(body)):
+        d = int(c)
+        if i % 2 == 0:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return str(-total % 10)
+
+
+def bank_card(value: str) -> bool:
+    """Whether ``value`` is a payment card number with a known issuer prefix and valid Luhn.
+
+    Digits may be grouped with single spaces. Length is 16-19, or 15 for Amex.
+    """
+    if not isinstance(value, str):
+        return False
+    v = value.strip()
+    if not _CARD_RE.fullmatch(v):
+        return False
+    digits = v.replace(" ", "")
+    if not any(digits.startswith(p) and len(digits) in ok for p, ok in _CARD_PREFIXES):
+        return False
+    return luhn_check_digit(digits[:-1]) == digits[-1]
+
+
+_MOBILE_RE = re.compile(
+    r"(?:(?:\+86|0086|86)[ -]?)?"
+    r"(?:1[3-9][0-9]{9}|1[3-9][0-9] [0-9]{4} [0-9]{4}|1[3-9][0-9]-[0-9]{4}-[0-9]{4})"
+)
+
+
+def cn_mobile(value: str) -> bool:
+    """Whether ``value`` is a mainland mobile number, optionally with a +86/86/0086 prefix.
+
+    The 11 digits start with 13-19 and may be grouped 3-4-4 with spaces or hyphens (one kind).
+    Mobile numbers carry no check digit, so the prefix and grouping are the whole check.
+    """
+    if not isinstance(value, str):
+        return False
+    return _MOBILE_RE.fullmatch(value.strip()) is not None
+
+
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_EMAIL_RE = re.compile(rf"({_ATOM}(?:\.{_ATOM})*)@((?:{_LABEL}\.)+[A-Za-z]{{2,63}})")
+
+
+def email(value: str) -> bool:
+    """Whether ``value`` is an e-mail address in a pragmatic subset of RFC 5322.
+
+    Dot-atom local part (at most 64 characters), a domain of at least two labels ending in an
+    alphabetic top-level domain, at most 254 characters in all.
+    """
+    if not isinstance(value, str):
+        return False
+    v = value.strip()
+    if len(v) > 254:
+        return False
+    m = _EMAIL_RE.fullmatch(v)
+    return m is not None and len(m.group(1)) <= 64
+
+
+_USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_VALUE = {c: i for i, c in enumerate(_USCC_CHARS)}
+_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+# Registration authority -> organisation types it may issue (GB 32100-2015, table 1):
+# 1 institutional staffing, 5 civil affairs, 9 industry and commerce, Y others.
+_USCC_TYPES = {"1": "1239", "5": "1239", "9": "123", "Y": "1"}
+_USCC_RE = re.compile(rf"[{_USCC_CHARS}]{{2}}[0-9]{{6}}[{_USCC_CHARS}]{{10}}")
+
+
+def uscc_check_char(body: str) -> str:
+    """Return the GB 32100 check character for the first 17 characters of a USCC."""
+    total = sum(_USCC_VALUE[c] * w for c, w in zip(body, _USCC_WEIGHTS, strict=True))
+    return _USCC_CHARS[-total % 31]
+
+
+def cn_uscc(value: str) -> bool:
+    """Whether ``value`` is an 18-character unified social credit code (GB 32100-2015).
+
+    Checks the charset (upper-case, no I/O/Z/S/V), the authority and type pair, the area
+    code's province (``10`` is allowed for national bodies) and the mod-31 check character.
+    """
+    if not isinstance(value, str):
+        return False
+    v = value.strip()
+    if not _USCC_RE.fullmatch(v) or v[1] not in _USCC_TYPES.get(v[0], ""):
+        return False
+    if v[2:4] not in _PROVINCES and v[2:4] != "10":
+        return False
+    return uscc_check_char(v[:17]) == v[17]
+
+
+_PASSPORT_RE = re.compile(r"E[0-9]{8}|E[A-HJ-NP-Z][0-9]{7}|G[0-9]{8}|[DSP][0-9]{7}")
+
+
+def passport(value: str) -> bool:
+    """Whether ``value`` is a Chinese passport number (ordinary, diplomatic, service or public).
+
+    Passport numbers carry no public check digit, so this is a strict shape check.
+    """
+    if not isinstance(value, str):
+        return False
+    return _PASSPORT_RE.fullmatch(value.strip()) is not None
+
+
+@attrs.frozen(slots=True)
+class Detector:
+    """A named content detector.
+
+    Attributes:
+        name: stable identifier, the key in ``DETECTORS``.
+        description: one plain-English sentence for reports.
+        check: the pure predicate.
+    """
+
+    name: str
+    description: str
+    check: Callable[[str], bool]
+
+
+@attrs.frozen(slots=True)
+class DetectorMatch:
+    """How many non-empty values of a column one detector matched."""
+
+    name: str
+    matched: int
+    total: int
+    share: float
+
+
+_ALL = (
+    Detector("cn_resident_id", "A mainland Chinese resident ID number with a valid check "
+             "character.", cn_resident_id),
+    Detector("bank_card", "A payment card number with a known issuer prefix and a valid Luhn "
+             "check digit.", bank_card),
+    Detector("cn_mobile", "A mainland Chinese mobile phone number.", cn_mobile),
+    Detector("email", "An e-mail address.", email),
+    Detector("cn_uscc", "A Chinese unified social credit code with a valid check character.",
+             cn_uscc),
+    Detector("passport", "A Chinese passport number.", passport),
+)
+DETECTORS: Mapping[str, Detector] = types.MappingProxyType({d.name: d for d in _ALL})
+
+
+def _as_text(value: object) -> str | None:
+    # Integers are how spreadsheets and Parquet often store card and phone numbers; bool is
+    # an int subclass but never such a number.
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, str):
+        return value
+    return None
+
+
+def detect_column(
+    values: Iterable[object], detector_names: Sequence[str] | None = None
+) -> list[DetectorMatch]:
+    """Measure which detectors match a column's values.
+
+    Args:
+        values: the column; ``None`` and blank strings are ignored. Integers are read as their
+            decimal text; other non-string values count as non-matching.
+        detector_names: detectors to run; all of ``DETECTORS`` when ``None``.
+
+    Returns:
+        One match per detector, sorted by share (descending) then name. ``share`` is 0.0 for a
+        column with no non-empty values.
+
+    Raises:
+        InputError: a name in ``detector_names`` is not in ``DETECTORS``.
+    """
+    names = list(DETECTORS) if detector_names is None else list(dict.fromkeys(detector_names))
+    unknown = [n for n in names if n not in DETECTORS]
+    if unknown:
+        raise InputError([
+            InputProblem("detector_names", f"unknown detector {n!r}", "unknown_detector", n)
+            for n in unknown
+        ])
+    counts = dict.fromkeys(names, 0)
+    total = 0
+    for value in values:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        total += 1
+        text = _as_text(value)
+        if text is None:
+            continue
+        for n in names:
+            counts[n] += DETECTORS[n].check(text)
+    matches = [DetectorMatch(n, c, total, c / total if total else 0.0) for n, c in counts.items()]
+    return sorted(matches, key=lambda m: (-m.share, m.name))

@@ -1,0 +1,112 @@
+"""The one error tree of finpolicy.
+
+Every public function raises only these (or returns a denying decision, for access). Each
+problem keeps its parts as attributes so tools can use them without parsing messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import attrs
+
+__all__ = [
+    "EvaluationError",
+    "FinpolicyError",
+    "InputError",
+    "InputProblem",
+    "NotInForceError",
+    "PolicyError",
+    "Problem",
+]
+
+
+class FinpolicyError(Exception):
+    """Base class of every error finpolicy raises."""
+
+
+@attrs.frozen(slots=True)
+class Problem:
+    """One problem in a policy: where it is and what was expected.
+
+    Attributes:
+        file: the file the problem is in (as given to the loader).
+        line: 1-based line, or ``None`` when the loader cannot tell.
+        path: the path inside the document, e.g. ``spec.rules[2].when.all[0]``.
+        message: lower-case, one line, no trailing period.
+        code: a stable error code (see the error codes page of the docs).
+    """
+
+    file: str
+    line: int | None
+    path: str
+    message: str
+    code: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line is not None else self.file
+        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+
+    def sort_key(self) -> tuple[str, int, str]:
+        return (self.file, self.line or 0, self.path)
+
+
+class PolicyError(FinpolicyError, ValueError):
+    """A policy (or bundle) is invalid; ``problems`` lists every problem found, sorted."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems: tuple[Problem, ...] = tuple(sorted(problems, key=Problem.sort_key))
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        if len(self.problems) == 1:
+            return str(self.problems[0])
+        lines = [f"{len(self.problems)} problems:"] + [str(p) for p in self.problems]
+        return "\n".join(lines)
+
+
+@attrs.frozen(slots=True)
+class InputProblem:
+    """One problem with an input value: the field path, the reason and the offending value."""
+
+    path: str
+    message: str
+    code: str = "invalid_input"
+    value: object = None
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+
+class InputError(FinpolicyError, ValueError):
+    """An input to an evaluation is invalid; ``problems`` names each field and the reason."""
+
+    def __init__(self, problems: Sequence[InputProblem], *, model: str | None = None) -> None:
+        self.problems: tuple[InputProblem, ...] = tuple(problems)
+        self.model = model
+        head = f"invalid {model}: " if model else ""
+        if len(self.problems) == 1:
+            msg = head + str(self.problems[0])
+        else:
+            msg = head + "; ".join(str(p) for p in self.problems)
+        super().__init__(msg)
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """The field paths named by the problems, in order."""
+        return tuple(p.path for p in self.problems)
+
+
+class NotInForceError(FinpolicyError, LookupError):
+    """No version of a policy is in force on the requested date."""
+
+    def __init__(self, kind: str, policy_id: str, on: object, windows: Sequence[str]) -> None:
+        self.kind, self.policy_id, self.on = kind, policy_id, on
+        known = ", ".join(windows) or "none"
+        super().__init__(
+            f"no version of {kind} `{policy_id}` is in force on {on} (versions in force: {known})"
+        )
+
+
+class EvaluationError(FinpolicyError, RuntimeError):
+    """An engine failed while evaluating; the message names the policy and the cause."""

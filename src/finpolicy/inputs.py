@@ -1,0 +1,55 @@
+"""Base class of every input model: pydantic validation, errors raised as ``InputError``."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from finpolicy.errors import InputError, InputProblem
+
+
+def input_error(exc: ValidationError, model: str, prefix: str = "") -> InputError:
+    """Wrap pydantic's error: one problem per failing field, path first."""
+    problems = []
+    for err in exc.errors(include_url=False):
+        path = ".".join(str(p) for p in err["loc"])
+        if prefix:
+            path = f"{prefix}.{path}" if path else prefix
+        message = err["msg"][0].lower() + err["msg"][1:] if err["msg"] else "invalid"
+        if message.startswith("value error, "):
+            message = message[len("value error, "):]
+        problems.append(InputProblem(path, message, err["type"], err.get("input")))
+    return InputError(problems, model=model)
+
+
+class InputModel(BaseModel):
+    """An immutable, validated input. Constructing one with bad data raises ``InputError``."""
+
+    model_config: ClassVar[ConfigDict] = ConfigDict(
+        frozen=True, extra="forbid", allow_inf_nan=False, str_strip_whitespace=False
+    )
+
+    def __init__(self, /, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            raise input_error(exc, type(self).__name__) from None
+
+    @classmethod
+    def parse(cls, data: Any, *, field: str = "") -> Any:
+        """Validate ``data`` (a mapping or an instance) into this model."""
+        if isinstance(data, cls):
+            return data
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            raise input_error(exc, cls.__name__, field) from None
+
+    def digest(self) -> str:
+        """sha256 of the canonical JSON form, named in decisions for audit."""
+        text = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False,
+                          separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
