@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import json
 from typing import Any, ClassVar
@@ -25,6 +26,11 @@ def input_error(exc: ValidationError, model: str, prefix: str = "") -> InputErro
     return InputError(problems, model=model)
 
 
+# pydantic calls an overridden __init__ for nested models too; only the outermost call converts
+# pydantic's error, so nested errors keep their full field path.
+_DEPTH: contextvars.ContextVar[int] = contextvars.ContextVar("finpolicy_input_depth", default=0)
+
+
 class InputModel(BaseModel):
     """An immutable, validated input. Constructing one with bad data raises ``InputError``."""
 
@@ -33,20 +39,29 @@ class InputModel(BaseModel):
     )
 
     def __init__(self, /, **data: Any) -> None:
+        depth = _DEPTH.get()
+        token = _DEPTH.set(depth + 1)
         try:
             super().__init__(**data)
         except ValidationError as exc:
+            if depth:
+                raise
             raise input_error(exc, type(self).__name__) from None
+        finally:
+            _DEPTH.reset(token)
 
     @classmethod
     def parse(cls, data: Any, *, field: str = "") -> Any:
         """Validate ``data`` (a mapping or an instance) into this model."""
         if isinstance(data, cls):
             return data
+        token = _DEPTH.set(_DEPTH.get() + 1)
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
             raise input_error(exc, cls.__name__, field) from None
+        finally:
+            _DEPTH.reset(token)
 
     def digest(self) -> str:
         """sha256 of the canonical JSON form, named in decisions for audit."""

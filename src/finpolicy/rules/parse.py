@@ -42,8 +42,16 @@ FieldTypes = Mapping[str, str]
 """Dotted path → ``"number" | "text" | "boolean" | "list"`` (the facts a domain derives)."""
 
 
+# Spellings people bring from other languages (SQL, JSON Schema, Mongo, Rego).
+_ALIASES = {"gte": "ge", "lte": "le", "equals": "eq", "neq": "ne", "nin": "not_in",
+            "regex": "matches", "has": "contains", "and": "all", "or": "any", "field_exists": "exists"}
+
+
 def suggest(word: str, choices: object) -> str:
     """A `` (did you mean `x`?)`` hint, or an empty string."""
+    alias = _ALIASES.get(str(word))
+    if alias is not None and alias in [str(c) for c in choices]:  # type: ignore[attr-defined]
+        return f" (did you mean `{alias}`?)"
     close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
     return f" (did you mean `{close[0]}`?)" if close else ""
 

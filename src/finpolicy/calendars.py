@@ -1,0 +1,468 @@
+"""Working-day calendars and deadline arithmetic for complaint SLAs.
+
+A :class:`WorkingCalendar` knows which local days are working days in a jurisdiction
+(weekends and public holidays off, plus China's weekend working days, 调休) and turns a
+receipt time into a deadline in three units:
+
+* ``working_days``: the end of the n-th working day after the effective receipt day
+  (a receipt after the cut-off, or on a day off, counts from the next working day);
+* ``calendar_days``: the starting day is not counted, the period ends at the end of the
+  n-th day after it, and a last day that is not a working day moves to the end of the next
+  working day (民法典 Art. 201, 203);
+* ``hours``: plain elapsed time.
+
+Paused time (e.g. waiting for the customer) never counts; see each method for the exact rule.
+All deadlines are aware datetimes in the calendar's zone.
+"""
+
+from __future__ import annotations
+
+import threading
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
+from datetime import MAXYEAR, MINYEAR, date, datetime, time, timedelta, timezone
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import attrs
+import holidays
+
+__all__ = [
+    "DeadlineUnit",
+    "Pause",
+    "WorkingCalendar",
+    "elapsed_share",
+]
+
+DeadlineUnit = Literal["hours", "working_days", "calendar_days"]
+Pause = tuple[datetime, datetime]
+
+_UTC = timezone.utc
+_ONE_DAY = timedelta(days=1)
+_MIDNIGHT = time(0)
+# Some countries observe a holiday in the neighbouring year (e.g. a Saturday 1 January
+# observed on the Friday before), so a year's table is built only after its neighbours
+# have been populated too.
+_NEIGHBOUR_YEARS = 1
+
+
+def _year_bounds(first_year: int, last_year: int) -> tuple[int, int]:
+    return date(first_year, 1, 1).toordinal(), date(last_year, 12, 31).toordinal()
+
+
+@attrs.frozen(slots=True)
+class _Snapshot:
+    """An immutable view of the computed years, swapped atomically so readers need no lock."""
+
+    first_ordinal: int
+    last_ordinal: int
+    ordinals: list[int]  # sorted working-day ordinals in [first_ordinal, last_ordinal]
+    ordinal_set: frozenset[int]
+
+
+class _WorkingDays:
+    """Working days of one jurisdiction as sorted date ordinals, computed a year at a time.
+
+    Lookups are a set membership test or a bisect, so batches stay fast; the range grows on
+    demand in whole years and never shrinks.
+    """
+
+    __slots__ = ("_holidays", "_jurisdiction", "_lock", "_snapshot", "_subdivision")
+
+    def __init__(self, jurisdiction: str, subdivision: str | None) -> None:
+        self._jurisdiction = jurisdiction
+        self._subdivision = subdivision
+        # Years are added on demand (``expand`` stays on), so any year can be looked up.
+        self._holidays = holidays.country_holidays(jurisdiction, subdiv=subdivision, years=())
+        self._lock = threading.Lock()
+        self._snapshot: _Snapshot | None = None
+
+    def __reduce__(self) -> tuple[type[_WorkingDays], tuple[str, str | None]]:
+        # The lock cannot be pickled; the cache is cheap to rebuild in another process.
+        return (type(self), (self._jurisdiction, self._subdivision))
+
+    def _year_ordinals(self, year: int) -> list[int]:
+        hol = self._holidays
+        for neighbour in range(year - _NEIGHBOUR_YEARS, year + _NEIGHBOUR_YEARS + 1):
+            if MINYEAR <= neighbour <= MAXYEAR and neighbour not in hol.years:
+                # Membership of any date of the year makes ``holidays`` populate it.
+                _ = date(neighbour, 1, 1) in hol
+        first, last = _year_bounds(year, year)
+        # ``HolidayBase.is_working_day`` applies the weekend, the holidays and the
+        # ``weekend_workdays`` (days off moved onto a weekend, e.g. China's 调休).
+        is_working = hol.is_working_day
+        return [
+            ordinal
+            for ordinal in range(first, last + 1)
+            if is_working(date.fromordinal(ordinal))
+        ]
+
+    def _covering(self, low: int, high: int) -> _Snapshot:
+        """Return a snapshot whose range includes the ordinals ``low..high``."""
+        snap = self._snapshot
+        if snap is not None and snap.first_ordinal <= low and high <= snap.last_ordinal:
+            return snap
+        low_year = date.fromordinal(max(low, 1)).year
+        try:
+            high_year = date.fromordinal(high).year
+        except (ValueError, OverflowError):
+            raise OverflowError("date beyond the supported range (year 9999)") from None
+        with self._lock:
+            snap = self._snapshot
+            if snap is None:
+                first_year = max(MINYEAR, low_year - 1)
+                last_year = min(MAXYEAR, high_year + 1)
+                ordinals: list[int] = []
+                for year in range(first_year, last_year + 1):
+                    ordinals.extend(self._year_ordinals(year))
+            else:
+                first_year = date.fromordinal(snap.first_ordinal).year
+                last_year = date.fromordinal(snap.last_ordinal).year
+                before: list[int] = []
+                after: list[int] = []
+                # One year of slack either way, so walking across a year end does not
+                # rebuild the list every time.
+                new_first = min(first_year, max(MINYEAR, low_year - 1))
+                new_last = max(last_year, min(MAXYEAR, high_year + 1))
+                for year in range(new_first, first_year):
+                    before.extend(self._year_ordinals(year))
+                for year in range(last_year + 1, new_last + 1):
+                    after.extend(self._year_ordinals(year))
+                if not before and not after:
+                    return snap
+                ordinals = before + snap.ordinals + after
+                first_year, last_year = new_first, new_last
+            first, last = _year_bounds(first_year, last_year)
+            snap = _Snapshot(first, last, ordinals, frozenset(ordinals))
+            self._snapshot = snap
+            return snap
+
+    def is_working(self, ordinal: int) -> bool:
+        snap = self._snapshot
+        if snap is None or not snap.first_ordinal <= ordinal <= snap.last_ordinal:
+            snap = self._covering(ordinal, ordinal)
+        return ordinal in snap.ordinal_set
+
+    def nth_after(self, ordinal: int, n: int) -> int:
+        """Return the n-th (n >= 1) working-day ordinal strictly after ``ordinal``."""
+        high = ordinal + 1
+        while True:
+            snap = self._covering(ordinal, high)
+            index = bisect_right(snap.ordinals, ordinal) + n - 1
+            if index < len(snap.ordinals):
+                return snap.ordinals[index]
+            if snap.last_ordinal >= date.max.toordinal():
+                raise OverflowError("date beyond the supported range (year 9999)")
+            # Weekends alone leave about 260 working days a year; overshoot a little.
+            missing = index - len(snap.ordinals) + 1
+            high = snap.last_ordinal + missing * 2 + 7
+
+    def count(self, after: int, upto: int) -> int:
+        """Return the number of working days in the ordinal interval ``(after, upto]``."""
+        snap = self._covering(after, upto)
+        ordinals = snap.ordinals
+        return bisect_right(ordinals, upto) - bisect_right(ordinals, after)
+
+
+def _check_date(value: date, name: str) -> int:
+    # A datetime is a date too; its own date is rarely the local one, so make it explicit.
+    if isinstance(value, datetime) or not isinstance(value, date):
+        raise TypeError(f"{name} must be a date (use local(dt).date() for a datetime)")
+    return value.toordinal()
+
+
+def _check_count(n: int, name: str = "n") -> None:
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError(f"{name} must be an int")
+    if n < 0:
+        raise ValueError(f"{name} must not be negative, got {n}")
+
+
+def _aware(dt: datetime, name: str) -> datetime:
+    if not isinstance(dt, datetime):
+        raise TypeError(f"{name} must be a datetime")
+    if dt.tzinfo is None or dt.utcoffset() is None:
+        raise ValueError(f"naive datetime for {name}: give a timezone-aware datetime")
+    return dt
+
+
+def _merge_pauses(pauses: Iterable[Pause], not_before: datetime) -> list[tuple[datetime, datetime]]:
+    """Return the pauses as sorted, disjoint, non-empty UTC intervals from ``not_before`` on.
+
+    Overlapping or touching pauses are merged so no paused instant is counted twice.
+    """
+    intervals: list[tuple[datetime, datetime]] = []
+    for index, pause in enumerate(pauses):
+        try:
+            paused_at, resumed_at = pause
+        except (TypeError, ValueError):
+            raise ValueError(f"pause {index} must be a (paused_at, resumed_at) pair") from None
+        if resumed_at is None:
+            raise ValueError(f"pause {index} is still open: close it at the current time")
+        start = _aware(paused_at, f"pause {index} paused_at").astimezone(_UTC)
+        end = _aware(resumed_at, f"pause {index} resumed_at").astimezone(_UTC)
+        if end < start:
+            raise ValueError(f"pause {index} resumes before it starts")
+        start = max(start, not_before)
+        if end > start:
+            intervals.append((start, end))
+    intervals.sort()
+    merged: list[tuple[datetime, datetime]] = []
+    for start, end in intervals:
+        if merged and start <= merged[-1][1]:
+            if end > merged[-1][1]:
+                merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return merged
+
+
+@attrs.frozen(slots=True)
+class WorkingCalendar:
+    """Working days and SLA deadlines of one jurisdiction in one time zone.
+
+    Attributes:
+        jurisdiction: a ``holidays`` country code, e.g. ``"CN"`` or ``"GB"``.
+        subdivision: a ``holidays`` subdivision code (``"ENG"`` for England), or ``None``.
+        timezone: the IANA zone the SLA is measured in, e.g. ``"Asia/Shanghai"``.
+        cutoff: the latest local time of day at which a receipt still counts for that day.
+
+    Raises:
+        ValueError: for an unknown jurisdiction, subdivision or time zone, or an aware cutoff.
+    """
+
+    jurisdiction: str = attrs.field(validator=attrs.validators.instance_of(str))
+    subdivision: str | None = attrs.field(
+        default=None, validator=attrs.validators.optional(attrs.validators.instance_of(str))
+    )
+    timezone: str = attrs.field(default="UTC", validator=attrs.validators.instance_of(str))
+    cutoff: time = attrs.field(default=time(17, 0), validator=attrs.validators.instance_of(time))
+    _zone: ZoneInfo = attrs.field(init=False, repr=False, eq=False, hash=False)
+    _days: _WorkingDays = attrs.field(init=False, repr=False, eq=False, hash=False)
+
+    def __attrs_post_init__(self) -> None:
+        try:
+            zone = ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {self.timezone!r}") from None
+        if self.cutoff.tzinfo is not None:
+            raise ValueError("cutoff must be a local time of day without a timezone")
+        try:
+            days = _WorkingDays(self.jurisdiction, self.subdivision)
+        except NotImplementedError:
+            if self.subdivision is None:
+                raise ValueError(f"unknown jurisdiction {self.jurisdiction!r}") from None
+            raise ValueError(
+                f"unknown jurisdiction {self.jurisdiction!r} "
+                f"with subdivision {self.subdivision!r}"
+            ) from None
+        # Frozen class: the derived caches are set once here and never change identity.
+        object.__setattr__(self, "_zone", zone)
+        object.__setattr__(self, "_days", days)
+
+    # -- working days -------------------------------------------------------------------
+
+    def is_working_day(self, d: date) -> bool:
+        """Return whether ``d`` is a working day (weekend working days included)."""
+        return self._days.is_working(_check_date(d, "d"))
+
+    def next_working_day(self, d: date) -> date:
+        """Return the first working day strictly after ``d``."""
+        return date.fromordinal(self._days.nth_after(_check_date(d, "d"), 1))
+
+    def add_working_days(self, d: date, n: int) -> date:
+        """Return the n-th working day strictly after ``d``; ``n == 0`` returns ``d`` itself.
+
+        Raises:
+            ValueError: if ``n`` is negative.
+        """
+        ordinal = _check_date(d, "d")
+        _check_count(n)
+        if n == 0:
+            return d
+        return date.fromordinal(self._days.nth_after(ordinal, n))
+
+    def working_days_between(self, a: date, b: date) -> int:
+        """Return the number of working days in the half-open interval ``(a, b]``.
+
+        The interval is empty, so the count is 0, when ``b <= a``.
+        """
+        after, upto = _check_date(a, "a"), _check_date(b, "b")
+        if upto <= after:
+            return 0
+        return self._days.count(after, upto)
+
+    # -- time of day --------------------------------------------------------------------
+
+    def local(self, dt: datetime) -> datetime:
+        """Return the aware datetime ``dt`` in the calendar's zone.
+
+        Raises:
+            ValueError: if ``dt`` is naive.
+        """
+        return _aware(dt, "dt").astimezone(self._zone)
+
+    def end_of_day(self, d: date) -> datetime:
+        """Return the last instant (23:59:59.999999) of local day ``d``, aware."""
+        _check_date(d, "d")
+        return datetime.combine(d, time.max, tzinfo=self._zone)
+
+    def effective_receipt_day(self, at: datetime) -> date:
+        """Return the day a receipt at ``at`` counts for.
+
+        That is the local day of ``at`` when it is a working day and the local time is at
+        or before the cutoff (17:00:00 exactly still counts), otherwise the next working day.
+        """
+        loc = self.local(at)
+        day = loc.date()
+        ordinal = day.toordinal()
+        # Compare the naive local time: the cutoff is a wall-clock rule.
+        if loc.time() <= self.cutoff and self._days.is_working(ordinal):
+            return day
+        return date.fromordinal(self._days.nth_after(ordinal, 1))
+
+    # -- deadlines ----------------------------------------------------------------------
+
+    def _paused_days(self, pauses: Sequence[Pause], start: datetime, after: int) -> list[int]:
+        """Return sorted ordinals of local days after ``after`` on which the clock was paused.
+
+        A day counts when any positive-length part of a (merged) pause falls on it; a pause
+        ending exactly at local midnight does not touch the following day.
+        """
+        touched: set[int] = set()
+        zone = self._zone
+        for begin, end in _merge_pauses(pauses, start.astimezone(_UTC)):
+            first = begin.astimezone(zone).date().toordinal()
+            local_end = end.astimezone(zone)
+            last = local_end.date().toordinal()
+            if local_end.time() == _MIDNIGHT:
+                last -= 1
+            touched.update(range(max(first, after + 1), last + 1))
+        return sorted(touched)
+
+    def working_days_deadline(
+        self, start: datetime, n: int, pauses: Sequence[Pause] = ()
+    ) -> datetime:
+        """Return the end of the n-th unpaused working day after the effective receipt day.
+
+        Without pauses this is ``end_of_day(add_working_days(effective_receipt_day(start),
+        n))``. A working day on which the clock was paused for any part of the day (local
+        time, pauses merged) is not counted, so each such day after the receipt day moves
+        the deadline out by one working day; paused days after the deadline do not count.
+
+        Args:
+            start: the aware receipt time.
+            n: the number of working days allowed (0 = end of the effective receipt day).
+            pauses: closed ``(paused_at, resumed_at)`` intervals; close an open pause at the
+                current time before calling.
+        """
+        _check_count(n)
+        receipt = self.effective_receipt_day(start).toordinal()
+        days = self._days
+        due = receipt if n == 0 else days.nth_after(receipt, n)
+        if pauses:
+            for paused in self._paused_days(pauses, start, receipt):
+                if paused > due:
+                    break
+                if days.is_working(paused):
+                    # Paused days come in order, so a later paused day that the new due
+                    # day lands on is still seen by this loop and skipped in turn.
+                    due = days.nth_after(due, 1)
+        return self.end_of_day(date.fromordinal(due))
+
+    def calendar_days_deadline(
+        self, start: datetime, n: int, pauses: Sequence[Pause] = ()
+    ) -> datetime:
+        """Return the calendar-day deadline (民法典 Art. 201, 203).
+
+        The local day of ``start`` is not counted; the period ends at the end of the n-th
+        later day on which the clock was not paused for any part of the day (local time,
+        pauses merged). If that day is not a working day, or the clock was paused on the
+        working day it would move to, it moves to the end of the next unpaused working day.
+
+        Args:
+            start: the aware start time (no cutoff applies to calendar days).
+            n: the number of calendar days allowed.
+            pauses: closed ``(paused_at, resumed_at)`` intervals; close an open pause at the
+                current time before calling.
+        """
+        _check_count(n)
+        first = self.local(start).date().toordinal()
+        due = first + n
+        paused_days: set[int] = set()
+        if pauses:
+            ordered = self._paused_days(pauses, start, first)
+            paused_days.update(ordered)
+            for paused in ordered:
+                if paused > due:
+                    break
+                due += 1
+        days = self._days
+        while not days.is_working(due) or due in paused_days:
+            due = days.nth_after(due, 1)
+        return self.end_of_day(date.fromordinal(due))
+
+    def hours_deadline(self, start: datetime, n: int, pauses: Sequence[Pause] = ()) -> datetime:
+        """Return ``start`` plus ``n`` hours of elapsed time, plus the time paused meanwhile.
+
+        Elapsed time is measured in UTC, so a DST change neither adds nor removes an hour.
+        Paused time after ``start`` and before the (extended) deadline is added once
+        (overlapping pauses are merged); a pause beginning at or after the deadline does not
+        count.
+
+        Args:
+            start: the aware start time.
+            n: the number of hours allowed.
+            pauses: closed ``(paused_at, resumed_at)`` intervals; close an open pause at the
+                current time before calling.
+        """
+        _check_count(n)
+        begin = _aware(start, "start").astimezone(_UTC)
+        due = begin + timedelta(hours=n)
+        if pauses:
+            for paused_at, resumed_at in _merge_pauses(pauses, begin):
+                if paused_at >= due:
+                    break
+                due += resumed_at - paused_at
+        return due.astimezone(self._zone)
+
+    def deadline(
+        self,
+        start: datetime,
+        amount: int,
+        unit: DeadlineUnit,
+        pauses: Sequence[Pause] = (),
+    ) -> datetime:
+        """Return the deadline for ``amount`` of ``unit`` from ``start``.
+
+        Raises:
+            ValueError: for an unknown unit, a negative amount, a naive datetime or a bad pause.
+        """
+        if unit == "working_days":
+            return self.working_days_deadline(start, amount, pauses)
+        if unit == "calendar_days":
+            return self.calendar_days_deadline(start, amount, pauses)
+        if unit == "hours":
+            return self.hours_deadline(start, amount, pauses)
+        raise ValueError(
+            f"unknown deadline unit {unit!r}: expected hours, working_days or calendar_days"
+        )
+
+
+def elapsed_share(start: datetime, due: datetime, now: datetime) -> float:
+    """Return the share of the allowed time ``start..due`` elapsed at ``now``.
+
+    0.0 at (or before) ``start``, 1.0 at ``due``, above 1.0 when overdue. Elapsed time is
+    real time (UTC), so it suits at-risk thresholds such as "80 % used". When ``due`` is not
+    after ``start`` there is no allowed time: the share is 1.0 from ``due`` on, else 0.0.
+
+    Raises:
+        ValueError: if any argument is naive.
+    """
+    begin = _aware(start, "start").astimezone(_UTC)
+    end = _aware(due, "due").astimezone(_UTC)
+    current = _aware(now, "now").astimezone(_UTC)
+    allowed = (end - begin).total_seconds()
+    if allowed <= 0:
+        return 1.0 if current >= end else 0.0
+    return max(0.0, (current - begin).total_seconds() / allowed)
