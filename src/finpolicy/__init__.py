@@ -45,8 +45,17 @@ _LAZY = {
     "SlaReport": "finpolicy.domains.complaints",
 }
 
-__all__ = sorted([
+__all__ = [
+    "AccessDecision",
+    "AccessGrant",
+    "AccessRequest",
     "Bundle",
+    "Classification",
+    "Complaint",
+    "ComplaintEvent",
+    "Customer",
+    "DataField",
+    "DataLevel",
     "Decision",
     "EvaluationError",
     "FinpolicyError",
@@ -57,10 +66,16 @@ __all__ = sorted([
     "PolicyEngine",
     "PolicyError",
     "PolicyRef",
+    "Product",
+    "RecordClassification",
+    "Resource",
+    "RoleAssignment",
+    "SlaReport",
+    "Subject",
+    "SuitabilityDecision",
     "__version__",
     "load_bundle",
-    *_LAZY,
-])
+]
 
 
 def __getattr__(name: str) -> Any:

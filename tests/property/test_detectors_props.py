@@ -41,7 +41,8 @@ _GENERATORS = {
 
 
 def _replace_one(value: str, index: int, alphabet: str, rng: random.Random) -> str:
-    return value[:index] + rng.choice([c for c in alphabet if c != value[index]]) + value[index + 1:]
+    other = rng.choice([c for c in alphabet if c != value[index]])
+    return value[:index] + other + value[index + 1:]
 
 
 @given(rngs)

@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 
 from finpolicy.engines.compiled import CompiledEvaluator
 from finpolicy.engines.durable import DurableEvaluator
-from finpolicy.rules.conditions import All, Any as AnyOf, Compare, Condition, Exists, FieldRef, Not
+from finpolicy.rules.conditions import All, Compare, Condition, Exists, FieldRef, Not
+from finpolicy.rules.conditions import Any as AnyOf
 from finpolicy.rules.model import Rule, RuleSet
 
 PATHS = [("a",), ("b",), ("c", "d"), ("c", "e")]

@@ -97,7 +97,7 @@ def test_policy_error_is_a_value_error_and_lists_problems_sorted(pack_copy: Path
 def test_missing_manifest_and_missing_folder_are_policy_errors(tmp_path: Path) -> None:
     with pytest.raises(fp.PolicyError, match="no such bundle folder"):
         fp.load_bundle(tmp_path / "nowhere")
-    with pytest.raises(fp.PolicyError, match="missing `bundle.yaml`"):
+    with pytest.raises(fp.PolicyError, match=r"missing `bundle\.yaml`"):
         fp.load_bundle(tmp_path)
 
 
@@ -119,7 +119,7 @@ def test_the_version_in_force_is_chosen_by_date(bundle: fp.Bundle) -> None:
 
 
 def test_a_date_with_no_version_in_force_is_a_clear_error(bundle: fp.Bundle) -> None:
-    with pytest.raises(fp.NotInForceError, match="no version of SuitabilityPolicy .* in force "
+    with pytest.raises(fp.NotInForceError, match=r"no version of SuitabilityPolicy .* in force "
                                                  "on 1990-01-01"):
         bundle.in_force("SuitabilityPolicy", dt.date(1990, 1, 1))
 

@@ -34,7 +34,8 @@ def _evaluator(stem: str, engine: str):
 
 
 @pytest.mark.parametrize("engine", ["compiled", "durable"])
-@pytest.mark.parametrize(("name", "suite", "case"), _load(), ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize(("name", "suite", "case"), _load(),
+                         ids=lambda v: v if isinstance(v, str) else "")
 def test_engine_returns_the_expected_hits(engine: str, name: str, suite: dict, case: dict) -> None:
     evaluator = _evaluator(Path(name.split("[")[0]).stem, engine)
     rules = evaluator.ruleset.rules

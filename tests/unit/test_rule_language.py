@@ -48,7 +48,7 @@ def test_misspelt_operator_is_named_with_line_and_suggestion() -> None:
 
 def test_unknown_field_is_named_with_suggestion() -> None:
     _, (problem,) = _parse("when: {field: customer.agee, ge: 65}\n")
-    assert "unknown field `customer.agee` (did you mean `customer.age`?)" == problem.message
+    assert problem.message == "unknown field `customer.agee` (did you mean `customer.age`?)"
 
 
 def test_wrong_literal_type_is_reported() -> None:

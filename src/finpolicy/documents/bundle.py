@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import json
 from collections.abc import Iterator
 from importlib import resources
@@ -270,7 +271,7 @@ def _check_versions(documents: list[PolicyDocument], problems: list[Problem]) ->
                                         f"version `{d.version}` of `{d.id}` is also in "
                                         f"{versions[d.version].file}", "duplicate_version"))
             versions[d.version] = d
-        for a, b in zip(docs, docs[1:], strict=False):
+        for a, b in itertools.pairwise(docs):
             a_until = a.metadata.effective_until
             if a_until is None or a_until >= b.metadata.effective_from:
                 problems.append(Problem(

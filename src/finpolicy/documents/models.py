@@ -77,7 +77,7 @@ class Metadata(Strict):
 class Envelope(Strict):
     """Every policy document: ``apiVersion``, ``kind``, ``metadata`` and a kind-specific spec."""
 
-    apiVersion: Literal["finpolicy/v1"] = Field(description="Always `finpolicy/v1`.")  # noqa: N815
+    apiVersion: Literal["finpolicy/v1"] = Field(description="Always `finpolicy/v1`.")
     kind: str = Field(description="The policy kind, e.g. `SuitabilityPolicy`.")
     metadata: Metadata
     spec: dict[str, Any] = Field(description="The kind's own schema.")

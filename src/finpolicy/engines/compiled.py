@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from finpolicy.rules.conditions import All, Any as AnyOf, Compare, Condition, Exists, FieldRef, Not
+from finpolicy.rules.conditions import All, Compare, Condition, Exists, FieldRef, Not
+from finpolicy.rules.conditions import Any as AnyOf
 from finpolicy.rules.model import RuleSet
 from finpolicy.rules.patterns import compile_pattern
 

@@ -26,7 +26,8 @@ from decimal import Decimal
 from typing import Any
 
 from finpolicy.errors import EvaluationError, PolicyError, Problem
-from finpolicy.rules.conditions import All, Any as AnyOf, Compare, Condition, Exists, FieldRef, Not
+from finpolicy.rules.conditions import All, Compare, Condition, Exists, FieldRef, Not
+from finpolicy.rules.conditions import Any as AnyOf
 from finpolicy.rules.model import RuleSet
 from finpolicy.rules.patterns import compile_pattern
 
@@ -113,12 +114,13 @@ def _atom(cond: Exists | Compare, positive: bool) -> DNF:
             return _not_equal(path, value)
         return _or(_one(("nex", field_name(path, "x"))), _atom(Compare("eq", path, value), True))
     if op in ("in", "not_in"):
+        assert isinstance(value, tuple)
         any_equal = _or(*(_atom(Compare("eq", path, v), True) for v in value))
         none_equal = _and(*(_atom(Compare("eq", path, v), False) for v in value))
-        present = _one(("ex", field_name(path, "x")))
+        exists = _one(("ex", field_name(path, "x")))
         if op == "in":
             return any_equal if positive else none_equal
-        return _and(present, none_equal) if positive else _or(
+        return _and(exists, none_equal) if positive else _or(
             _one(("nex", field_name(path, "x"))), any_equal)
     if op in _ORDER_OPS:
         f = field_name(path, "n")
@@ -128,7 +130,7 @@ def _atom(cond: Exists | Compare, positive: bool) -> DNF:
     if op == "matches":
         if not positive:
             raise ValueError("negated matches")  # the parser rejects these
-        return _one(("mt", field_name(path, "s"), compile_pattern(value).durable))
+        return _one(("mt", field_name(path, "s"), compile_pattern(str(value)).durable))
     if op == "contains":
         f, item = field_name(path, "l"), list_item(value)
         if positive:
@@ -333,8 +335,8 @@ class DurableEvaluator:
         """Indices of the rules whose condition holds, in rule order."""
         if self._empty:
             return ()
-        from durable import engine as durable_engine
         import durable_rules_engine as native
+        from durable import engine as durable_engine
 
         with _Host._lock:
             text = encode_fact(fact, self._paths, next(_Host._ids))

@@ -44,7 +44,8 @@ FieldTypes = Mapping[str, str]
 
 # Spellings people bring from other languages (SQL, JSON Schema, Mongo, Rego).
 _ALIASES = {"gte": "ge", "lte": "le", "equals": "eq", "neq": "ne", "nin": "not_in",
-            "regex": "matches", "has": "contains", "and": "all", "or": "any", "field_exists": "exists"}
+            "regex": "matches", "has": "contains", "and": "all", "or": "any",
+            "field_exists": "exists"}
 
 
 def suggest(word: str, choices: object) -> str:
