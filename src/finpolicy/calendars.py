@@ -20,8 +20,8 @@ from __future__ import annotations
 import threading
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
-from datetime import MAXYEAR, MINYEAR, date, datetime, time, timedelta, timezone
-from typing import Literal
+from datetime import MAXYEAR, MINYEAR, UTC, date, datetime, time, timedelta
+from typing import Literal, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
@@ -37,37 +37,35 @@ __all__ = [
 DeadlineUnit = Literal["hours", "working_days", "calendar_days"]
 Pause = tuple[datetime, datetime]
 
-_UTC = timezone.utc
-_ONE_DAY = timedelta(days=1)
 _MIDNIGHT = time(0)
 # Some countries observe a holiday in the neighbouring year (e.g. a Saturday 1 January
-# observed on the Friday before), so a year's table is built only after its neighbours
-# have been populated too.
+# observed on the Friday before), so a year's days are read only after its neighbours have
+# been populated too.
 _NEIGHBOUR_YEARS = 1
 
 
-def _year_bounds(first_year: int, last_year: int) -> tuple[int, int]:
-    return date(first_year, 1, 1).toordinal(), date(last_year, 12, 31).toordinal()
+class _Year(NamedTuple):
+    """The working days of one year, as date ordinals."""
+
+    ordinals: list[int]  # sorted, for bisecting
+    members: frozenset[int]  # for O(1) membership
 
 
-@attrs.frozen(slots=True)
-class _Snapshot:
-    """An immutable view of the computed years, swapped atomically so readers need no lock."""
-
-    first_ordinal: int
-    last_ordinal: int
-    ordinals: list[int]  # sorted working-day ordinals in [first_ordinal, last_ordinal]
-    ordinal_set: frozenset[int]
+def _year_of(ordinal: int) -> int:
+    try:
+        return date.fromordinal(ordinal).year
+    except (ValueError, OverflowError):
+        raise OverflowError("date beyond the supported range (years 1 to 9999)") from None
 
 
 class _WorkingDays:
-    """Working days of one jurisdiction as sorted date ordinals, computed a year at a time.
+    """Working days of one jurisdiction, computed a whole year at a time and kept.
 
-    Lookups are a set membership test or a bisect, so batches stay fast; the range grows on
-    demand in whole years and never shrinks.
+    Lookups are a set membership test or a bisect, so batches stay fast. Years are kept
+    separately, so a look-up far away (say in 2300) computes only that year, not the gap.
     """
 
-    __slots__ = ("_holidays", "_jurisdiction", "_lock", "_snapshot", "_subdivision")
+    __slots__ = ("_holidays", "_jurisdiction", "_lock", "_subdivision", "_years")
 
     def __init__(self, jurisdiction: str, subdivision: str | None) -> None:
         self._jurisdiction = jurisdiction
@@ -75,93 +73,68 @@ class _WorkingDays:
         # Years are added on demand (``expand`` stays on), so any year can be looked up.
         self._holidays = holidays.country_holidays(jurisdiction, subdiv=subdivision, years=())
         self._lock = threading.Lock()
-        self._snapshot: _Snapshot | None = None
+        self._years: dict[int, _Year] = {}
 
     def __reduce__(self) -> tuple[type[_WorkingDays], tuple[str, str | None]]:
         # The lock cannot be pickled; the cache is cheap to rebuild in another process.
         return (type(self), (self._jurisdiction, self._subdivision))
 
-    def _year_ordinals(self, year: int) -> list[int]:
+    def year(self, year: int) -> _Year:
+        """Return the working days of ``year``, computing them on first use."""
+        entry = self._years.get(year)
+        if entry is not None:
+            return entry
+        if not MINYEAR <= year <= MAXYEAR:
+            raise OverflowError("date beyond the supported range (years 1 to 9999)")
+        # ``holidays`` fills its dict lazily and is not thread-safe; one builder at a time.
+        with self._lock:
+            entry = self._years.get(year)
+            if entry is None:
+                entry = self._compute(year)
+                self._years[year] = entry
+            return entry
+
+    def _compute(self, year: int) -> _Year:
         hol = self._holidays
         for neighbour in range(year - _NEIGHBOUR_YEARS, year + _NEIGHBOUR_YEARS + 1):
             if MINYEAR <= neighbour <= MAXYEAR and neighbour not in hol.years:
-                # Membership of any date of the year makes ``holidays`` populate it.
+                # Asking about any date of a year makes ``holidays`` populate that year.
                 _ = date(neighbour, 1, 1) in hol
-        first, last = _year_bounds(year, year)
         # ``HolidayBase.is_working_day`` applies the weekend, the holidays and the
         # ``weekend_workdays`` (days off moved onto a weekend, e.g. China's 调休).
         is_working = hol.is_working_day
-        return [
-            ordinal
-            for ordinal in range(first, last + 1)
-            if is_working(date.fromordinal(ordinal))
-        ]
-
-    def _covering(self, low: int, high: int) -> _Snapshot:
-        """Return a snapshot whose range includes the ordinals ``low..high``."""
-        snap = self._snapshot
-        if snap is not None and snap.first_ordinal <= low and high <= snap.last_ordinal:
-            return snap
-        low_year = date.fromordinal(max(low, 1)).year
-        try:
-            high_year = date.fromordinal(high).year
-        except (ValueError, OverflowError):
-            raise OverflowError("date beyond the supported range (year 9999)") from None
-        with self._lock:
-            snap = self._snapshot
-            if snap is None:
-                first_year = max(MINYEAR, low_year - 1)
-                last_year = min(MAXYEAR, high_year + 1)
-                ordinals: list[int] = []
-                for year in range(first_year, last_year + 1):
-                    ordinals.extend(self._year_ordinals(year))
-            else:
-                first_year = date.fromordinal(snap.first_ordinal).year
-                last_year = date.fromordinal(snap.last_ordinal).year
-                before: list[int] = []
-                after: list[int] = []
-                # One year of slack either way, so walking across a year end does not
-                # rebuild the list every time.
-                new_first = min(first_year, max(MINYEAR, low_year - 1))
-                new_last = max(last_year, min(MAXYEAR, high_year + 1))
-                for year in range(new_first, first_year):
-                    before.extend(self._year_ordinals(year))
-                for year in range(last_year + 1, new_last + 1):
-                    after.extend(self._year_ordinals(year))
-                if not before and not after:
-                    return snap
-                ordinals = before + snap.ordinals + after
-                first_year, last_year = new_first, new_last
-            first, last = _year_bounds(first_year, last_year)
-            snap = _Snapshot(first, last, ordinals, frozenset(ordinals))
-            self._snapshot = snap
-            return snap
+        first = date(year, 1, 1).toordinal()
+        last = date(year, 12, 31).toordinal()
+        ordinals = [o for o in range(first, last + 1) if is_working(date.fromordinal(o))]
+        return _Year(ordinals, frozenset(ordinals))
 
     def is_working(self, ordinal: int) -> bool:
-        snap = self._snapshot
-        if snap is None or not snap.first_ordinal <= ordinal <= snap.last_ordinal:
-            snap = self._covering(ordinal, ordinal)
-        return ordinal in snap.ordinal_set
+        return ordinal in self.year(_year_of(ordinal)).members
 
     def nth_after(self, ordinal: int, n: int) -> int:
         """Return the n-th (n >= 1) working-day ordinal strictly after ``ordinal``."""
-        high = ordinal + 1
-        while True:
-            snap = self._covering(ordinal, high)
-            index = bisect_right(snap.ordinals, ordinal) + n - 1
-            if index < len(snap.ordinals):
-                return snap.ordinals[index]
-            if snap.last_ordinal >= date.max.toordinal():
-                raise OverflowError("date beyond the supported range (year 9999)")
-            # Weekends alone leave about 260 working days a year; overshoot a little.
-            missing = index - len(snap.ordinals) + 1
-            high = snap.last_ordinal + missing * 2 + 7
+        year = _year_of(ordinal)
+        ordinals = self.year(year).ordinals
+        index = bisect_right(ordinals, ordinal)
+        while (available := len(ordinals) - index) < n:
+            n -= available
+            year += 1
+            ordinals = self.year(year).ordinals
+            index = 0
+        return ordinals[index + n - 1]
 
     def count(self, after: int, upto: int) -> int:
         """Return the number of working days in the ordinal interval ``(after, upto]``."""
-        snap = self._covering(after, upto)
-        ordinals = snap.ordinals
-        return bisect_right(ordinals, upto) - bisect_right(ordinals, after)
+        if upto <= after:
+            return 0
+        first_year, last_year = _year_of(after), _year_of(upto)
+        first = self.year(first_year).ordinals
+        if first_year == last_year:
+            return bisect_right(first, upto) - bisect_right(first, after)
+        total = len(first) - bisect_right(first, after)
+        for year in range(first_year + 1, last_year):
+            total += len(self.year(year).ordinals)
+        return total + bisect_right(self.year(last_year).ordinals, upto)
 
 
 def _check_date(value: date, name: str) -> int:
@@ -199,8 +172,8 @@ def _merge_pauses(pauses: Iterable[Pause], not_before: datetime) -> list[tuple[d
             raise ValueError(f"pause {index} must be a (paused_at, resumed_at) pair") from None
         if resumed_at is None:
             raise ValueError(f"pause {index} is still open: close it at the current time")
-        start = _aware(paused_at, f"pause {index} paused_at").astimezone(_UTC)
-        end = _aware(resumed_at, f"pause {index} resumed_at").astimezone(_UTC)
+        start = _aware(paused_at, f"pause {index} paused_at").astimezone(UTC)
+        end = _aware(resumed_at, f"pause {index} resumed_at").astimezone(UTC)
         if end < start:
             raise ValueError(f"pause {index} resumes before it starts")
         start = max(start, not_before)
@@ -225,7 +198,8 @@ class WorkingCalendar:
         jurisdiction: a ``holidays`` country code, e.g. ``"CN"`` or ``"GB"``.
         subdivision: a ``holidays`` subdivision code (``"ENG"`` for England), or ``None``.
         timezone: the IANA zone the SLA is measured in, e.g. ``"Asia/Shanghai"``.
-        cutoff: the latest local time of day at which a receipt still counts for that day.
+        cutoff: the latest local time of day at which a receipt still counts for that day
+            (default 17:00).
 
     Raises:
         ValueError: for an unknown jurisdiction, subdivision or time zone, or an aware cutoff.
@@ -233,9 +207,9 @@ class WorkingCalendar:
 
     jurisdiction: str = attrs.field(validator=attrs.validators.instance_of(str))
     subdivision: str | None = attrs.field(
-        default=None, validator=attrs.validators.optional(attrs.validators.instance_of(str))
+        validator=attrs.validators.optional(attrs.validators.instance_of(str))
     )
-    timezone: str = attrs.field(default="UTC", validator=attrs.validators.instance_of(str))
+    timezone: str = attrs.field(validator=attrs.validators.instance_of(str))
     cutoff: time = attrs.field(default=time(17, 0), validator=attrs.validators.instance_of(time))
     _zone: ZoneInfo = attrs.field(init=False, repr=False, eq=False, hash=False)
     _days: _WorkingDays = attrs.field(init=False, repr=False, eq=False, hash=False)
@@ -331,7 +305,7 @@ class WorkingCalendar:
         """
         touched: set[int] = set()
         zone = self._zone
-        for begin, end in _merge_pauses(pauses, start.astimezone(_UTC)):
+        for begin, end in _merge_pauses(pauses, start.astimezone(UTC)):
             first = begin.astimezone(zone).date().toordinal()
             local_end = end.astimezone(zone)
             last = local_end.date().toordinal()
@@ -417,7 +391,7 @@ class WorkingCalendar:
                 current time before calling.
         """
         _check_count(n)
-        begin = _aware(start, "start").astimezone(_UTC)
+        begin = _aware(start, "start").astimezone(UTC)
         due = begin + timedelta(hours=n)
         if pauses:
             for paused_at, resumed_at in _merge_pauses(pauses, begin):
@@ -459,9 +433,9 @@ def elapsed_share(start: datetime, due: datetime, now: datetime) -> float:
     Raises:
         ValueError: if any argument is naive.
     """
-    begin = _aware(start, "start").astimezone(_UTC)
-    end = _aware(due, "due").astimezone(_UTC)
-    current = _aware(now, "now").astimezone(_UTC)
+    begin = _aware(start, "start").astimezone(UTC)
+    end = _aware(due, "due").astimezone(UTC)
+    current = _aware(now, "now").astimezone(UTC)
     allowed = (end - begin).total_seconds()
     if allowed <= 0:
         return 1.0 if current >= end else 0.0
