@@ -16,7 +16,8 @@ class BuildPyWithPacks(build_py):
         super().run()
         source = Path(__file__).parent / "policies"
         target = Path(self.build_lib) / "finpolicy" / "packs"
-        shutil.copytree(source, target, dirs_exist_ok=True)
+        shutil.rmtree(target, ignore_errors=True)  # never ship files deleted since a last build
+        shutil.copytree(source, target)
 
 
 setup(cmdclass={"build_py": BuildPyWithPacks})
