@@ -7,10 +7,10 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
+from finpolicy.decisions import PolicyRef
 from finpolicy.documents.bundle import Bundle, PolicyDocument, load_bundle
 from finpolicy.engines import ENGINES, Evaluator, make_evaluator
 from finpolicy.errors import EvaluationError, FinpolicyError, InputError, InputProblem
-from finpolicy.decisions import PolicyRef
 from finpolicy.rules.model import Rule
 
 

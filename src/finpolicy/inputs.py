@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextvars
 import hashlib
-import json
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -64,7 +63,8 @@ class InputModel(BaseModel):
             _DEPTH.reset(token)
 
     def digest(self) -> str:
-        """sha256 of the canonical JSON form, named in decisions for audit."""
-        text = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False,
-                          separators=(",", ":"))
-        return hashlib.sha256(text.encode()).hexdigest()
+        """sha256 of the validated input's JSON (fields in schema order), named in decisions.
+
+        pydantic-core writes the JSON, which keeps this cheap enough for the request path.
+        """
+        return hashlib.sha256(self.__pydantic_serializer__.to_json(self)).hexdigest()
