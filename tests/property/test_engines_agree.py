@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from hypothesis import given, settings
+from hypothesis import given, reject, settings
 from hypothesis import strategies as st
 
 from finpolicy.engines.compiled import CompiledEvaluator
+from finpolicy.errors import PolicyError
 from finpolicy.engines.durable import DurableEvaluator
 from finpolicy.rules.conditions import All, Compare, Condition, Exists, FieldRef, Not
 from finpolicy.rules.conditions import Any as AnyOf
@@ -88,6 +89,11 @@ def test_compiled_and_durable_engines_return_the_same_hits(
     whens: list[Condition], fact_list: list[dict[str, Any]]
 ) -> None:
     ruleset = RuleSet("differential", tuple(Rule(f"r{i}", w) for i, w in enumerate(whens)))
-    compiled, durable = CompiledEvaluator(ruleset), DurableEvaluator(ruleset)
+    compiled = CompiledEvaluator(ruleset)
+    try:
+        durable = DurableEvaluator(ruleset)
+    except PolicyError as exc:  # a documented limit of the durable engine, not a disagreement
+        assert {p.code for p in exc.problems} == {"durable_too_complex"}
+        reject()
     for fact in fact_list:
         assert durable.matches(fact) == compiled.matches(fact), (whens, fact)

@@ -1,167 +1,176 @@
-"""The compiled engine: each condition becomes a tree of Python closures."""
+"""The compiled engine: each rule set becomes one generated Python function.
+
+Every field path a rule set reads is looked up once per fact and classified once (text,
+number, boolean, list, other or missing); each rule is then an inline boolean expression over
+those locals. Generating code from the closed condition language is safe: paths are checked
+identifiers and literals are embedded with ``repr``.
+"""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from finpolicy.rules.conditions import All, Compare, Condition, Exists, FieldRef, Not
-from finpolicy.rules.conditions import Any as AnyOf
+from finpolicy.rules.conditions import All, Any as AnyOf, Compare, Condition, Exists, FieldRef, Not
 from finpolicy.rules.model import RuleSet
 from finpolicy.rules.patterns import compile_pattern
 
 Fact = Mapping[str, Any]
-Test = Callable[[Fact], bool]
-Getter = Callable[[Fact], Any]
+
+MISSING, TEXT, NUMBER, BOOLEAN, LIST, OTHER = "-", "s", "n", "b", "l", "o"
+_EXACT_KINDS = {str: TEXT, int: NUMBER, bool: BOOLEAN, list: LIST, tuple: LIST,
+                type(None): MISSING}
 
 
-def getter(path: tuple[str, ...]) -> Getter:
-    """A function reading ``path`` from a nested mapping; ``None`` means missing."""
-    if len(path) == 1:
-        (key,) = path
-
-        def get_one(fact: Fact) -> Any:
-            return fact.get(key)
-
-        return get_one
-
-    def get_nested(fact: Fact) -> Any:
-        value: Any = fact
-        for key in path:
-            if not isinstance(value, Mapping):
-                return None
-            value = value.get(key)
-        return value
-
-    return get_nested
+def kind_of(value: Any) -> str:
+    """The type class the condition semantics use (see ``rules.conditions``)."""
+    if value is None:
+        return MISSING
+    if isinstance(value, bool):
+        return BOOLEAN
+    if isinstance(value, str):
+        return TEXT
+    if isinstance(value, int):
+        return NUMBER
+    if isinstance(value, float):
+        # durable cannot carry NaN or infinities; both engines treat them as present, untyped
+        return NUMBER if math.isfinite(value) else OTHER
+    if isinstance(value, list | tuple):
+        return LIST
+    return OTHER
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+def _lookup(value: Any, key: str) -> Any:
+    return value.get(key) if isinstance(value, Mapping) else None
 
 
-def equals(literal: Any) -> Callable[[Any], bool]:
-    """Same scalar type and equal (``1 == 1.0``; ``True`` is not ``1``)."""
-    if isinstance(literal, bool):
-        return lambda v: isinstance(v, bool) and v is literal
-    if isinstance(literal, str):
-        return lambda v: isinstance(v, str) and v == literal
-    return lambda v: _is_number(v) and v == literal
+def _contains(items: Any, kind: str, literal: Any) -> bool:
+    return any(kind_of(item) == kind and item == literal for item in items)
 
 
-def same(a: Any, b: Any) -> bool:
-    """Field-to-field equality with the same typing as ``equals``."""
-    if isinstance(a, bool) or isinstance(b, bool):
-        return isinstance(a, bool) and isinstance(b, bool) and a is b
-    if isinstance(a, str):
-        return isinstance(b, str) and a == b
-    return _is_number(a) and _is_number(b) and a == b
+def _literal_kind(value: Any) -> str:
+    return kind_of(value)
 
 
-_ORDER: dict[str, Callable[[Any, Any], bool]] = {
-    "lt": lambda a, b: a < b, "le": lambda a, b: a <= b,
-    "gt": lambda a, b: a > b, "ge": lambda a, b: a >= b,
-}
+class _Generator:
+    """Builds the source of one ``match(fact)`` function for a rule set."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.names: dict[tuple[str, ...], str] = {}
+        self.env: dict[str, Any] = {"_K": _EXACT_KINDS, "_kind": kind_of, "_lookup": _lookup,
+                                    "_contains": _contains, "_Mapping": Mapping}
+        self._consts = 0
+
+    def const(self, value: Any) -> str:
+        name = f"_c{self._consts}"
+        self._consts += 1
+        self.env[name] = value
+        return name
+
+    def var(self, path: tuple[str, ...]) -> str:
+        if path in self.names:
+            return self.names[path]
+        if len(path) == 1:
+            source = f"f.get({path[0]!r})"
+        else:
+            parent = self.var(path[:-1])
+            source = (f"({parent}.get({path[-1]!r}) if {parent}.__class__ is dict "
+                      f"else _lookup({parent}, {path[-1]!r}))")
+        name = f"v{len(self.names)}"
+        self.names[path] = name
+        self.lines.append(f"    {name} = {source}")
+        # floats go through _kind for the finiteness check
+        self.lines.append(f"    k{name} = _K.get({name}.__class__) or _kind({name})")
+        return name
+
+    def expr(self, cond: Condition) -> str:
+        match cond:
+            case All(()):
+                return "True"
+            case AnyOf(()):
+                return "False"
+            case All(items):
+                return "(" + " and ".join(self.expr(i) for i in items) + ")"
+            case AnyOf(items):
+                return "(" + " or ".join(self.expr(i) for i in items) + ")"
+            case Not(item):
+                return f"(not {self.expr(item)})"
+            case Exists(path, present):
+                v = self.var(path)
+                return f"(k{v} != '-')" if present else f"(k{v} == '-')"
+            case Compare(op, path, FieldRef(other)):
+                return self._field(op, self.var(path), self.var(other))
+            case Compare(op, path, value):
+                return self._literal(op, self.var(path), value)
+        raise TypeError(f"not a condition: {cond!r}")
+
+    def _field(self, op: str, a: str, b: str) -> str:
+        equal = f"(k{a} == k{b} and k{a} in 'snb' and {a} == {b})"
+        if op == "eq":
+            return equal
+        if op == "ne":
+            return f"(k{a} != '-' and k{b} != '-' and not {equal})"
+        sign = {"lt": "<", "le": "<=", "gt": ">", "ge": ">="}[op]
+        return f"(k{a} == 'n' and k{b} == 'n' and {a} {sign} {b})"
+
+    def _equal(self, v: str, literal: Any) -> str:
+        return f"(k{v} == {_literal_kind(literal)!r} and {v} == {literal!r})"
+
+    def _literal(self, op: str, v: str, value: Any) -> str:
+        if op == "eq":
+            return self._equal(v, value)
+        if op == "ne":
+            return f"(k{v} != '-' and not {self._equal(v, value)})"
+        if op in ("in", "not_in"):
+            by_kind: dict[str, set[Any]] = {}
+            for item in value:
+                by_kind.setdefault(_literal_kind(item), set()).add(item)
+            member = " or ".join(f"(k{v} == {k!r} and {v} in {self.const(frozenset(items))})"
+                                 for k, items in sorted(by_kind.items()))
+            return f"({member})" if op == "in" else f"(k{v} != '-' and not ({member}))"
+        if op == "matches":
+            test = self.const(compile_pattern(value).python.fullmatch)
+            return f"(k{v} == 's' and {test}({v}) is not None)"
+        if op == "contains":
+            return (f"(k{v} == 'l' and _contains({v}, {_literal_kind(value)!r}, "
+                    f"{self.const(value)}))")
+        sign = {"lt": "<", "le": "<=", "gt": ">", "ge": ">="}[op]
+        return f"(k{v} == 'n' and {v} {sign} {value!r})"
 
 
-def compile_condition(condition: Condition) -> Test:
-    """Compile one condition to a closure ``fact -> bool``."""
-    match condition:
-        case All(items):
-            tests = tuple(compile_condition(i) for i in items)
-            return lambda f: all(t(f) for t in tests)
-        case AnyOf(items):
-            tests = tuple(compile_condition(i) for i in items)
-            return lambda f: any(t(f) for t in tests)
-        case Not(item):
-            test = compile_condition(item)
-            return lambda f: not test(f)
-        case Exists(path, present):
-            get = getter(path)
-            return (lambda f: get(f) is not None) if present else (lambda f: get(f) is None)
-        case Compare(op, path, FieldRef(other)):
-            return _field_compare(op, getter(path), getter(other))
-        case Compare(op, path, value):
-            return _literal_compare(op, getter(path), value)
-    raise TypeError(f"not a condition: {condition!r}")
+def compile_ruleset(ruleset: RuleSet) -> Callable[[Fact], tuple[int, ...]]:
+    """Generate ``match(fact) -> indices of the rules that hold``."""
+    gen = _Generator()
+    tests = [gen.expr(rule.when) for rule in ruleset.rules]
+    body = ["def match(f):", *gen.lines, "    out = []"]
+    for index, test in enumerate(tests):
+        body.append(f"    if {test}: out.append({index})")
+    body.append("    return tuple(out)")
+    namespace = dict(gen.env)
+    exec(compile("\n".join(body), f"<finpolicy ruleset {ruleset.name}>", "exec"), namespace)
+    return namespace["match"]  # type: ignore[no-any-return]
 
 
-def _field_compare(op: str, left: Getter, right: Getter) -> Test:
-    if op == "eq":
-        return lambda f: same(left(f), right(f))
-    if op == "ne":
-        def ne(f: Fact) -> bool:
-            a, b = left(f), right(f)
-            return a is not None and b is not None and not same(a, b)
-        return ne
-    order = _ORDER[op]
-
-    def compare(f: Fact) -> bool:
-        a, b = left(f), right(f)
-        return _is_number(a) and _is_number(b) and order(a, b)
-
-    return compare
-
-
-def _literal_compare(op: str, get: Getter, value: Any) -> Test:
-    if op == "eq":
-        eq = equals(value)
-        return lambda f: eq(get(f))
-    if op == "ne":
-        eq = equals(value)
-
-        def ne(f: Fact) -> bool:
-            v = get(f)
-            return v is not None and not eq(v)
-
-        return ne
-    if op in ("in", "not_in"):
-        checks = tuple(equals(v) for v in value)
-        if op == "in":
-            return lambda f: (lambda v: any(c(v) for c in checks))(get(f))
-
-        def not_in(f: Fact) -> bool:
-            v = get(f)
-            return v is not None and not any(c(v) for c in checks)
-
-        return not_in
-    if op == "matches":
-        pattern = compile_pattern(value).python
-
-        def matches(f: Fact) -> bool:
-            v = get(f)
-            return isinstance(v, str) and pattern.fullmatch(v) is not None
-
-        return matches
-    if op == "contains":
-        eq = equals(value)
-
-        def contains(f: Fact) -> bool:
-            v = get(f)
-            return isinstance(v, list | tuple) and any(eq(e) for e in v)
-
-        return contains
-    order = _ORDER[op]
-
-    def compare(f: Fact) -> bool:
-        v = get(f)
-        return _is_number(v) and order(v, value)
-
-    return compare
+def compile_condition(condition: Condition) -> Callable[[Fact], bool]:
+    """Generate ``test(fact) -> bool`` for one condition (used by invariants)."""
+    gen = _Generator()
+    test = gen.expr(condition)
+    source = "\n".join(["def test(f):", *gen.lines, f"    return bool({test})"])
+    namespace = dict(gen.env)
+    exec(compile(source, "<finpolicy condition>", "exec"), namespace)
+    return namespace["test"]  # type: ignore[no-any-return]
 
 
 class CompiledEvaluator:
-    """Evaluates a rule set with closures; safe to share between threads (no state)."""
+    """Evaluates a rule set with generated Python; stateless, so safe to share between threads."""
 
     engine_name = "compiled"
 
     def __init__(self, ruleset: RuleSet) -> None:
         self.ruleset = ruleset
-        self._tests = tuple(compile_condition(r.when) for r in ruleset.rules)
-
-    def matches(self, fact: Fact) -> tuple[int, ...]:
-        """Indices of the rules whose condition holds, in rule order."""
-        return tuple(i for i, test in enumerate(self._tests) if test(fact))
+        self.matches: Callable[[Fact], tuple[int, ...]] = compile_ruleset(ruleset)
 
     def close(self) -> None:
         """Nothing to release."""

@@ -115,6 +115,8 @@ def _atom(cond: Exists | Compare, positive: bool) -> DNF:
         return _or(_one(("nex", field_name(path, "x"))), _atom(Compare("eq", path, value), True))
     if op in ("in", "not_in"):
         assert isinstance(value, tuple)
+        # repeated literals only multiply alternatives; 1 and True differ, 1 and 1.0 do not
+        value = tuple({(_type_suffix(v), v): v for v in value}.values())
         any_equal = _or(*(_atom(Compare("eq", path, v), True) for v in value))
         none_equal = _and(*(_atom(Compare("eq", path, v), False) for v in value))
         exists = _one(("ex", field_name(path, "x")))

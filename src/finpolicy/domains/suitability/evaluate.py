@@ -1,0 +1,332 @@
+"""Deriving the facts the rules read, and deciding (``check_suitability`` and friends).
+
+Conventions the facts follow (the policy documents and tests rely on them):
+
+- dates: an aware datetime counts on its calendar day in the policy's ``time_zone``;
+- age: full years on the evaluation date; a 29 February birthday counts on 1 March in common
+  years;
+- validity: the assessment day is day 0; ``assessment.days_since`` is the number of calendar days
+  to the evaluation date; the assessment is valid through day ``assessment_valid_days`` (365)
+  and ``assessment.expired`` from the day after (366);
+- frequency: ``assessment_history`` lists earlier assessments only; ``count_today`` counts the
+  current assessment and the earlier ones on its day, ``count_12m`` the current one and those at
+  most ``assessment_window_days`` (365) days before it;
+- ``sale.amount_share`` is amount / investable assets (1e6 when the assets are 0 and the amount
+  is not, so "more than everything" still compares as large).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import weakref
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from finpolicy.documents.bundle import PolicyDocument
+from finpolicy.domains.suitability.models import (
+    OUTCOMES,
+    Customer,
+    Product,
+    SuitabilityDecision,
+    input_digest,
+)
+from finpolicy.domains.suitability.policy import KIND, RULESET, SuitabilityRules
+from finpolicy.errors import InputError, InputProblem
+from finpolicy.inputs import InputModel
+
+_SHARE_CAP = 1_000_000.0
+_ORDER = {name: i for i, name in enumerate(OUTCOMES)}
+
+# The version in force per (date, policy id), per engine: choosing it scans the bundle.
+_DOCS: weakref.WeakKeyDictionary[Any, dict[tuple[dt.date, str | None], PolicyDocument]] = \
+    weakref.WeakKeyDictionary()
+
+
+def _problem(path: str, message: str, code: str, value: Any = None) -> InputError:
+    return InputError([InputProblem(path, message, code, value)])
+
+
+def evaluation_date(value: Any) -> dt.date:
+    """``as_of`` as a date: today when ``None``; an aware datetime counts on its own date."""
+    if value is None:
+        return dt.date.today()
+    if isinstance(value, str):
+        try:
+            value = (dt.datetime.fromisoformat(value) if "T" in value
+                     else dt.date.fromisoformat(value))
+        except ValueError:
+            raise _problem("as_of", f"expected an ISO date, got `{value}`", "bad_date",
+                           value) from None
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise _problem("as_of", "naive datetime: give a date, or a datetime with a time "
+                                    "zone offset", "naive_datetime", value)
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    raise _problem("as_of", f"expected a date, got {type(value).__name__}", "bad_date", value)
+
+
+def _amount(value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise _problem("amount", f"expected a number, got {type(value).__name__}", "bad_amount",
+                       value)
+    number = float(value)
+    if not math.isfinite(number):
+        raise _problem("amount", "expected a finite number", "bad_amount", value)
+    if number < 0:
+        raise _problem("amount", f"must not be negative, got {value}", "negative_amount", value)
+    return number
+
+
+def policy_in_force(engine: Any, on: dt.date, policy: str | None) -> PolicyDocument:
+    """The suitability document in force on ``on`` (cached per engine)."""
+    try:
+        cache = _DOCS[engine]
+    except KeyError:
+        cache = _DOCS.setdefault(engine, {})
+    doc = cache.get((on, policy))
+    if doc is None:
+        doc = engine.policy(KIND, on, policy)
+        if len(cache) > 4096:  # dates are unbounded in batch replays; keep memory flat
+            cache.clear()
+        cache[(on, policy)] = doc
+    return doc
+
+
+def _local_date(value: dt.date, rules: SuitabilityRules) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(rules.zone).date()
+    return value
+
+
+def age_on(birth: dt.date, on: dt.date) -> int:
+    """Full years from ``birth`` to ``on`` (a 29 February birthday counts on 1 March)."""
+    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+
+
+class CustomerFacts:
+    """The customer's and the assessment's facts on one date under one policy."""
+
+    __slots__ = ("age", "assessment", "count_12m", "count_today", "customer", "days", "expired",
+                 "level", "rank")
+
+    def __init__(self, rules: SuitabilityRules, customer: Customer, on: dt.date) -> None:
+        level = customer.risk_level
+        rank = None
+        if level is not None:
+            rank = rules.customer_ranks.get(level)
+            if rank is None:
+                raise _problem("customer.risk_level", f"unknown level `{level}`, expected one of "
+                               f"{', '.join(rules.customer_ranks)}", "unknown_level", level)
+        c: dict[str, Any] = {
+            "kind": customer.kind,
+            "investor_type": customer.investor_type,
+            "professional": customer.investor_type == "professional" and (
+                customer.kind == "institution" or rules.professional_individuals),
+            "legal_capacity": customer.legal_capacity,
+            "guardian_consent": customer.guardian_consent,
+        }
+        if rank is not None:
+            c["level"] = level
+            c["rank"] = rank
+            c["lowest_level"] = rank == rules.lowest_customer_rank
+        age = None
+        if customer.birth_date is not None:
+            if customer.birth_date > on:
+                raise _problem("customer.birth_date", f"birth date {customer.birth_date} is after "
+                               f"the evaluation date {on}", "after_evaluation_date",
+                               customer.birth_date)
+            age = c["age"] = age_on(customer.birth_date, on)
+        if customer.investment_horizon_months is not None:
+            c["horizon_months"] = customer.investment_horizon_months
+        if customer.liquidity_need is not None:
+            c["liquidity_need"] = customer.liquidity_need
+        if customer.investable_assets is not None:
+            c["investable_assets"] = customer.investable_assets
+        a: dict[str, Any] = {"present": False}
+        days = expired = None
+        today = twelve = 0
+        if customer.assessment_date is not None:
+            assessed = _local_date(customer.assessment_date, rules)
+            if assessed > on:
+                raise _problem("customer.assessment_date", f"assessment date {assessed} is after "
+                               f"the evaluation date {on}", "after_evaluation_date",
+                               customer.assessment_date)
+            today = twelve = 1
+            for i, earlier in enumerate(customer.assessment_history):
+                day = _local_date(earlier, rules)
+                if day > assessed:
+                    raise _problem(f"customer.assessment_history.{i}", f"{day} is after the "
+                                   f"current assessment ({assessed}); list earlier assessments "
+                                   "only", "after_assessment_date", earlier)
+                gap = (assessed - day).days
+                today += gap == 0
+                twelve += gap <= rules.window_days
+            days = (on - assessed).days
+            expired = days > rules.valid_days
+            a = {"present": rank is not None, "days_since": days, "expired": expired,
+                 "count_today": today, "count_12m": twelve}
+        self.customer, self.assessment = c, a
+        self.level, self.rank, self.age = level, rank, age
+        self.days, self.expired, self.count_today, self.count_12m = days, expired, today, twelve
+
+
+def customer_facts(rules: SuitabilityRules, customer: Customer, on: dt.date) -> CustomerFacts:
+    """``CustomerFacts``, cached on the (frozen) instance for its last policy and date."""
+    private = customer.__pydantic_private__
+    cached = private.get("_facts") if private is not None else None
+    if cached is not None and cached[0] is rules and cached[1] == on:
+        return cached[2]  # type: ignore[no-any-return]
+    facts = CustomerFacts(rules, customer, on)
+    if private is not None:
+        private["_facts"] = (rules, on, facts)
+    return facts
+
+
+def product_facts(rules: SuitabilityRules, product: Product, field: str) -> dict[str, Any]:
+    """The product's facts, cached on the (frozen) instance for its last policy."""
+    private = product.__pydantic_private__
+    cached = private.get("_facts") if private is not None else None
+    if cached is not None and cached[0] is rules:
+        return cached[1]  # type: ignore[no-any-return]
+    facts = _product_facts(rules, product, field)
+    if private is not None:
+        private["_facts"] = (rules, facts)
+    return facts
+
+
+def _product_facts(rules: SuitabilityRules, product: Product, field: str) -> dict[str, Any]:
+    """The product's facts; ``rank`` and ``level`` are the effective rating."""
+    seller = rules.product_ranks.get(product.risk_level)
+    if seller is None:
+        raise _problem(f"{field}.risk_level", f"unknown level `{product.risk_level}`, expected "
+                       f"one of {', '.join(rules.product_ranks)}", "unknown_level",
+                       product.risk_level)
+    p: dict[str, Any] = {"seller_rank": seller, "kind": product.kind,
+                         "securities": product.kind in rules.securities_kinds,
+                         "principal_protected": product.principal_protected,
+                         "private": product.private}
+    rank = seller
+    if product.issuer_risk_level is not None:
+        issuer = rules.product_ranks.get(product.issuer_risk_level)
+        if issuer is None:
+            raise _problem(f"{field}.issuer_risk_level", f"unknown level "
+                           f"`{product.issuer_risk_level}`, expected one of "
+                           f"{', '.join(rules.product_ranks)}", "unknown_level",
+                           product.issuer_risk_level)
+        p["issuer_rank"] = issuer
+        if rules.rating == "higher_of_issuer_and_seller" and issuer > seller:
+            rank = issuer
+    p["rank"] = rank
+    p["level"] = rules.product_level_of_rank[rank]
+    if product.term_months is not None:
+        p["term_months"] = product.term_months
+    if product.redemption is not None:
+        p["redemption"] = product.redemption
+    return p
+
+
+def _decide(engine: Any, doc: PolicyDocument, cf: CustomerFacts, customer: Customer,
+            product: Product, p: dict[str, Any], amount: float | None,
+            on: dt.date) -> SuitabilityDecision:
+    rules: SuitabilityRules = doc.policy  # type: ignore[assignment]
+    sale: dict[str, Any] = {}
+    if cf.rank is not None:
+        sale["rank_gap"] = p["rank"] - cf.rank
+    c = cf.customer
+    if amount is not None:
+        sale["amount"] = amount
+        assets = c.get("investable_assets")
+        if assets is not None:
+            sale["amount_share"] = (amount / assets if assets > 0
+                                    else (_SHARE_CAP if amount > 0 else 0.0))
+            sale["amount_share"] = min(sale["amount_share"], _SHARE_CAP)
+    term, horizon = p.get("term_months"), c.get("horizon_months")
+    if term is not None and horizon is not None:
+        sale["term_exceeds_horizon_months"] = term - horizon
+    fact = {"customer": c, "assessment": cf.assessment, "product": p, "sale": sale}
+    outcome, hits, obligations = rules.combine(engine.run(doc, RULESET, fact))
+    return SuitabilityDecision(
+        outcome=outcome, hits=hits, obligations=obligations, policy=engine.ref(doc),
+        engine=engine.engine_name, input_digest=input_digest(customer, product, amount),
+        as_of=on, customer_id=customer.id, product_id=product.id, customer_level=cf.level,
+        product_level=p["level"], seller_level=product.risk_level, customer_age=cf.age,
+        assessment_age_days=cf.days, assessment_expired=cf.expired,
+        assessments_that_day=cf.count_today, assessments_12m=cf.count_12m, amount=amount)
+
+
+def check_suitability(engine: Any, customer: Any, product: Any, *, amount: Any = None,
+                      as_of: Any = None, policy: str | None = None) -> SuitabilityDecision:
+    """Decide whether ``product`` suits ``customer`` on ``as_of`` (today by default).
+
+    Args:
+        engine: the ``PolicyEngine``.
+        customer: a ``Customer`` or a mapping of its fields.
+        product: a ``Product`` or a mapping of its fields.
+        amount: the amount of the sale (CNY), optional, never negative.
+        as_of: a date (or an aware datetime, taken on its own date).
+        policy: a policy id, when the bundle has several suitability policies.
+
+    Raises:
+        InputError: naming the field (unknown level, birth or assessment date after ``as_of``,
+            negative amount, naive datetime...).
+        NotInForceError: when no suitability policy is in force on ``as_of``.
+    """
+    on = evaluation_date(as_of)
+    customer = Customer.parse(customer, field="customer")
+    product = Product.parse(product, field="product")
+    money = _amount(amount)
+    doc = policy_in_force(engine, on, policy)
+    rules: SuitabilityRules = doc.policy  # type: ignore[assignment]
+    cf = customer_facts(rules, customer, on)
+    return _decide(engine, doc, cf, customer, product, product_facts(rules, product, "product"),
+                   money, on)
+
+
+def suitable_products(engine: Any, customer: Any, products: Iterable[Any], *,
+                      as_of: Any = None, policy: str | None = None) -> list[SuitabilityDecision]:
+    """Every product with its decision: suitable first, then conditional, then unsuitable
+    (in the given order within each outcome)."""
+    on = evaluation_date(as_of)
+    customer = Customer.parse(customer, field="customer")
+    # a single model is iterable too (over its fields): name it as the mistake it is
+    if isinstance(products, str | bytes | Mapping | InputModel) or not isinstance(products,
+                                                                                   Iterable):
+        raise _problem("products", "expected a list of products", "bad_products")
+    parsed = [Product.parse(p, field=f"products.{i}") for i, p in enumerate(products)]
+    doc = policy_in_force(engine, on, policy)
+    rules: SuitabilityRules = doc.policy  # type: ignore[assignment]
+    cf = customer_facts(rules, customer, on)
+    decisions = [_decide(engine, doc, cf, customer, product,
+                         product_facts(rules, product, f"products.{i}"), None, on)
+                 for i, product in enumerate(parsed)]
+    decisions.sort(key=lambda d: _ORDER[d.outcome])
+    return decisions
+
+
+def evaluate_input(engine: Any, data: Mapping[str, Any], *,
+                   as_of: Any = None) -> list[SuitabilityDecision]:
+    """Evaluate ``{customer, product, amount?}`` or ``{customer, products: [...]}``."""
+    if not isinstance(data, Mapping):
+        raise _problem("", "expected a mapping with `customer` and `product` (or `products`)",
+                       "bad_input")
+    unknown = sorted(str(k) for k in data if k not in ("customer", "product", "products",
+                                                       "amount"))
+    if unknown:
+        raise InputError([InputProblem(k, "unknown key (expected customer, product, products, "
+                                          "amount)", "unknown_key") for k in unknown])
+    if "customer" not in data:
+        raise _problem("customer", "missing", "missing")
+    if ("product" in data) == ("products" in data):
+        raise _problem("product", "give exactly one of `product` and `products`", "missing")
+    if "products" in data:
+        if data.get("amount") is not None:
+            raise _problem("amount", "an amount goes with a single `product`", "bad_amount")
+        return suitable_products(engine, data["customer"], data["products"], as_of=as_of)
+    return [check_suitability(engine, data["customer"], data["product"],
+                              amount=data.get("amount"), as_of=as_of)]

@@ -1,0 +1,203 @@
+"""Inputs (``Customer``, ``Product``) and the result (``SuitabilityDecision``) of suitability."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import Annotated, Any, Literal
+
+import attrs
+from pydantic import Field, PlainSerializer, PlainValidator, PrivateAttr
+
+from finpolicy.decisions import Decision
+from finpolicy.inputs import InputModel
+
+OUTCOMES: tuple[str, ...] = ("suitable", "conditional", "unsuitable")
+"""Outcomes from the least to the most restrictive."""
+
+
+def date_or_aware_datetime(value: Any) -> dt.date | dt.datetime:
+    """A date, or a datetime with a time zone; ISO text is parsed (a naive datetime is an error)."""
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            value = (dt.datetime.fromisoformat(text) if "T" in text or " " in text
+                     else dt.date.fromisoformat(text))
+        except ValueError:
+            raise ValueError(f"expected an ISO date or datetime, got `{value}`") from None
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("naive datetime: give a date, or a datetime with a time zone offset")
+        return value
+    if isinstance(value, dt.date):
+        return value
+    raise ValueError(f"expected a date or a datetime with a time zone, got "
+                     f"{type(value).__name__}")
+
+
+def _serialise(value: dt.date | dt.datetime) -> str:
+    return value.isoformat()
+
+
+DateOrTime = Annotated[dt.date | dt.datetime,
+                       PlainValidator(date_or_aware_datetime,
+                                      json_schema_input_type=dt.date | dt.datetime),
+                       PlainSerializer(_serialise, return_type=str, when_used="json")]
+
+
+def _birth_date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        raise ValueError("expected a date without a time")
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(f"expected an ISO date, got `{value}`") from None
+    if isinstance(value, dt.date):
+        return value
+    raise ValueError(f"expected a date, got {type(value).__name__}")
+
+
+BirthDate = Annotated[dt.date, PlainValidator(_birth_date, json_schema_input_type=dt.date),
+                      PlainSerializer(_serialise, return_type=str, when_used="json")]
+
+
+class _Cached(InputModel):
+    """Caches the digest: instances are frozen, and decisions name it on every evaluation."""
+
+    _digest: str | None = PrivateAttr(None)
+    # facts derived under one policy (and date): reused when the same instance comes again
+    _facts: Any = PrivateAttr(None)
+
+    def __eq__(self, other: object) -> bool:
+        # pydantic also compares private attributes; the caches must not count
+        if not isinstance(other, InputModel):
+            return NotImplemented
+        return type(self) is type(other) and self.__dict__ == other.__dict__
+
+    def __hash__(self) -> int:
+        return hash((type(self), *self.__dict__.values()))
+
+    def digest(self) -> str:
+        # read the private slot directly: attribute access goes through pydantic's __getattr__
+        private = self.__pydantic_private__
+        found = private.get("_digest") if private else None
+        if found is None:
+            found = super().digest()
+            self._digest = found
+        return found
+
+
+class Customer(_Cached):
+    """A customer as the suitability rules see them.
+
+    ``assessment_date`` is the date (or aware datetime) of the risk assessment that gave
+    ``risk_level``; ``assessment_history`` lists the customer's *earlier* assessments (not the
+    current one), used to count assessments per day and per 12 months.
+    """
+
+    id: str = Field(min_length=1, description="Customer id.")
+    kind: Literal["individual", "institution"] = Field("individual",
+                                                       description="Individual or institution.")
+    risk_level: str | None = Field(None, description="Risk tolerance level, e.g. `C3`.")
+    assessment_date: DateOrTime | None = Field(None, description="When `risk_level` was assessed.")
+    assessment_history: list[DateOrTime] = Field(
+        default_factory=list, description="Earlier assessments (dates or aware datetimes).")
+    birth_date: BirthDate | None = Field(None, description="Birth date (individuals).")
+    investor_type: Literal["ordinary", "professional"] = Field(
+        "ordinary", description="Ordinary or professional investor (as claimed).")
+    legal_capacity: Literal["full", "limited", "none"] = Field(
+        "full", description="Civil legal capacity.")
+    guardian_consent: bool = Field(False, description="A guardian has consented (limited "
+                                                      "capacity).")
+    investable_assets: float | None = Field(None, ge=0, description="Investable assets, CNY.")
+    investment_horizon_months: int | None = Field(None, ge=0,
+                                                  description="How long the customer can invest.")
+    liquidity_need: Literal["low", "medium", "high"] | None = Field(
+        None, description="How soon the customer may need the money.")
+
+
+class Product(_Cached):
+    """A product offered for sale; ``risk_level`` is the seller's rating."""
+
+    id: str = Field(min_length=1, description="Product id.")
+    kind: str = Field(min_length=1, description="Product kind, e.g. `wealth_management`, `fund`.")
+    risk_level: str = Field(description="The seller's risk rating, e.g. `R3`.")
+    issuer_risk_level: str | None = Field(None, description="The issuer's rating, when known.")
+    term_months: int | None = Field(None, ge=0, description="Term or lock-up in months.")
+    principal_protected: bool = Field(False, description="Principal is guaranteed.")
+    redemption: Literal["daily", "periodic", "closed"] | None = Field(
+        None, description="When holders may redeem.")
+    private: bool = Field(False, description="A privately offered product.")
+
+
+_PAIR_DIGESTS: dict[tuple[str, str, float | None], str] = {}
+
+
+def input_digest(customer: Customer, product: Product, amount: float | None) -> str:
+    """sha256 over the two inputs' digests and the amount (cached: both digests are)."""
+    key = (customer.digest(), product.digest(), amount)
+    found = _PAIR_DIGESTS.get(key)
+    if found is None:
+        found = hashlib.sha256(f"{key[0]}|{key[1]}|{amount!r}".encode()).hexdigest()
+        if len(_PAIR_DIGESTS) > 65536:  # keep memory flat over long runs
+            _PAIR_DIGESTS.clear()
+        _PAIR_DIGESTS[key] = found
+    return found
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class SuitabilityDecision(Decision):
+    """Whether a product suits a customer.
+
+    Attributes:
+        outcome: ``"suitable"``, ``"conditional"`` (only with the obligations met) or
+            ``"unsuitable"``; the most restrictive of the matching rules.
+        customer_id, product_id: the inputs' ids.
+        customer_level: the customer's level (``None`` without an assessment).
+        product_level: the effective product level (the higher of the issuer's and the
+            seller's ratings where the policy says so).
+        seller_level: the seller's own rating of the product (``Product.risk_level``).
+        customer_age: full years on the evaluation date (``None`` without a birth date).
+        assessment_age_days: days from the assessment to the evaluation date.
+        assessment_expired: the assessment is past its validity (``None`` without one).
+        assessments_that_day: assessments on the day of the current one, itself included.
+        assessments_12m: assessments in the 12 months up to the current one, itself included.
+        amount: the amount of the sale, when given.
+    """
+
+    customer_id: str
+    product_id: str
+    customer_level: str | None = None
+    product_level: str
+    seller_level: str | None = None
+    customer_age: int | None = None
+    assessment_age_days: int | None = None
+    assessment_expired: bool | None = None
+    assessments_that_day: int = 0
+    assessments_12m: int = 0
+    amount: float | None = None
+
+    @property
+    def suitable(self) -> bool:
+        return self.outcome == "suitable"
+
+    def _details(self) -> list[str]:
+        rating = self.product_level
+        if self.seller_level is not None and self.seller_level != self.product_level:
+            rating += f", the higher rating; the seller's is {self.seller_level}"
+        lines = [f"customer {self.customer_id} ({self.customer_level or 'not assessed'}), "
+                 f"product {self.product_id} ({rating})"]
+        facts = []
+        if self.customer_age is not None:
+            facts.append(f"age {self.customer_age}")
+        if self.assessment_age_days is not None:
+            state = "expired" if self.assessment_expired else "valid"
+            facts.append(f"assessed {self.assessment_age_days} days ago ({state}; "
+                         f"{self.assessments_that_day} that day, "
+                         f"{self.assessments_12m} in 12 months)")
+        if self.amount is not None:
+            facts.append(f"amount {self.amount:,.2f}")
+        if facts:
+            lines.append(", ".join(facts))
+        return lines
