@@ -97,3 +97,17 @@ class Manifest(Strict):
         if not _SEMVER.fullmatch(value):
             raise ValueError(f"expected a semantic version like `1.0.0`, got `{value}`")
         return value
+
+
+class InvariantSpec(Strict):
+    """A property every decision of the policy must have, checked by ``finpolicy.testing``.
+
+    ``given`` selects the inputs it speaks about (all inputs when absent); ``expect`` must then
+    hold. Both are conditions over the domain's facts plus ``decision.outcome``,
+    ``decision.obligations`` and ``decision.rules`` (the ids of the rules that fired).
+    """
+
+    name: str = Field(min_length=1, description="What must always hold, in words.")
+    given: dict[str, Any] | None = Field(None, description="Condition selecting the inputs.")
+    expect: dict[str, Any] = Field(description="Condition the decision must satisfy.")
+    cite: str | None = Field(None, description="Why: the source it protects.")

@@ -12,9 +12,10 @@ import attrs
 from pydantic import Field
 
 from finpolicy.decisions import Hit
-from finpolicy.documents.models import Strict
+from finpolicy.documents.models import InvariantSpec, Strict
 from finpolicy.documents.registry import BuildContext, PolicyKind, register_kind
 from finpolicy.domains.suitability.models import OUTCOMES
+from finpolicy.rules.invariants import Invariant, parse_invariants
 from finpolicy.rules.model import Rule, RuleSet
 
 KIND = "SuitabilityPolicy"
@@ -112,6 +113,9 @@ class SuitabilitySpec(Strict):
     product_levels: list[LevelSpec] = Field(min_length=1)
     settings: SettingsSpec = Field(default_factory=lambda: SettingsSpec.model_validate({}))
     rules: list[RuleSpec] = Field(min_length=1)
+    invariants: list[InvariantSpec] = Field(
+        default_factory=list, description="Properties every decision must have (checked by "
+                                          "`finpolicy.testing.check_invariants`).")
 
 
 @attrs.frozen(slots=True, eq=False)
@@ -132,6 +136,7 @@ class SuitabilityRules:
     securities_kinds: frozenset[str]
     professional_individuals: bool
     zone: ZoneInfo
+    invariants: tuple[Invariant, ...] = ()
     _combined: dict[tuple[str, ...], tuple[str, tuple[Hit, ...], tuple[str, ...]]] = \
         attrs.field(factory=dict, repr=False)
 
@@ -215,6 +220,7 @@ def build(spec: SuitabilitySpec, ctx: BuildContext) -> SuitabilityRules:
         securities_kinds=frozenset(settings.securities_kinds),
         professional_individuals=settings.professional_individuals,
         zone=zone,
+        invariants=parse_invariants(spec.invariants, ctx, FIELDS),
     )
 
 

@@ -1,0 +1,44 @@
+"""Invariants declared in the pack hold on both engines; a planted violation is found, shrunk."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+import finpolicy as fp
+from finpolicy.documents.bundle import shipped_packs
+from finpolicy.testing.invariants import InvariantViolation, assert_invariants, check_invariants
+
+
+@pytest.mark.parametrize("engine", ["compiled", "durable"])
+def test_every_invariant_of_the_shipped_pack_holds(bundle: fp.Bundle, engine: str) -> None:
+    results = check_invariants(bundle, engine=engine, max_examples=60)
+    assert len(results) >= 6
+    assert [r.describe() for r in results if not r.holds] == []
+
+
+def test_a_planted_violation_is_found_and_shrunk_to_a_minimal_input(tmp_path: Path) -> None:
+    pack = tmp_path / "pack"
+    shutil.copytree(shipped_packs() / "cn-banking", pack)
+    policy = pack / "suitability-2026.yaml"
+    text = policy.read_text(encoding="utf-8")
+    start = text.index("- id: above-tolerance")
+    end = text.index("outcome: unsuitable", start)
+    policy.write_text(text[:end] + "outcome: suitable" + text[end + len("outcome: unsuitable"):],
+                      encoding="utf-8")
+
+    with pytest.raises(InvariantViolation) as info:
+        assert_invariants(fp.load_bundle(pack), max_examples=300)
+    name = "no product above the customer's level is ever suitable"
+    (failure,) = [r for r in info.value.results if r.version == "2.0.0" and r.name == name]
+    assert failure.outcome == "suitable" and "above-tolerance" in failure.rules
+    example = failure.counterexample
+    assert example is not None
+    customer, product = example["customer"], example["product"]
+    assert int(product["risk_level"][1:]) > int(customer["risk_level"][1:])
+    # shrunk: every optional product attribute is back at its default
+    assert set(product) <= {"id", "kind", "risk_level"}
+    assert example["amount"] is None
+    assert "above-tolerance" in str(info.value)
