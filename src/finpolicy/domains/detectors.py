@@ -94,6 +94,11 @@ _CARD_PREFIXES: tuple[tuple[str, frozenset[int]], ...] = (
     ("34", frozenset({15})),  # Amex
     ("37", frozenset({15})),
 )
+# The same table keyed by prefix, so a check is a few dict lookups, not hundreds of startswith.
+_PREFIX_LENGTHS: dict[str, frozenset[int]] = {}
+for _prefix, _lengths in _CARD_PREFIXES:
+    _PREFIX_LENGTHS[_prefix] = _PREFIX_LENGTHS.get(_prefix, frozenset()) | _lengths
+_PREFIX_SIZES = sorted({len(p) for p in _PREFIX_LENGTHS})
 
 
 def luhn_check_digit(body: str) -> str:
@@ -120,7 +125,8 @@ def bank_card(value: str) -> bool:
     if not _CARD_RE.fullmatch(v):
         return False
     digits = v.replace(" ", "")
-    if not any(digits.startswith(p) and len(digits) in ok for p, ok in _CARD_PREFIXES):
+    size = len(digits)
+    if not any(size in _PREFIX_LENGTHS.get(digits[:k], ()) for k in _PREFIX_SIZES):
         return False
     return luhn_check_digit(digits[:-1]) == digits[-1]
 

@@ -67,7 +67,7 @@ def list_item(value: Any) -> str | None:
     if isinstance(value, str):
         return "s:" + value
     if isinstance(value, int | float):
-        return "n:" + repr(float(value))
+        return "n:" + repr(float(value) + 0.0)  # + 0.0 turns -0.0 into 0.0, as == does
     return None
 
 
@@ -117,13 +117,21 @@ def _atom(cond: Exists | Compare, positive: bool) -> DNF:
         assert isinstance(value, tuple)
         # repeated literals only multiply alternatives; 1 and True differ, 1 and 1.0 do not
         value = tuple({(_type_suffix(v), v): v for v in value}.values())
-        any_equal = _or(*(_atom(Compare("eq", path, v), True) for v in value))
-        none_equal = _and(*(_atom(Compare("eq", path, v), False) for v in value))
-        exists = _one(("ex", field_name(path, "x")))
+        wants_any = (op == "in") == positive
+        if wants_any:
+            any_equal = _or(*(_atom(Compare("eq", path, v), True) for v in value))
+            return any_equal if op == "in" else _or(_one(("nex", field_name(path, "x"))),
+                                                    any_equal)
+        # none equal: per type, the typed field is absent or differs from each literal
+        by_suffix: dict[str, list[Any]] = {}
+        for v in value:
+            by_suffix.setdefault(_type_suffix(v), []).append(_literal(v))
+        none_equal = _and(*(_or(_one(("nex", field_name(path, s))),
+                                _one(*(("neq", field_name(path, s), v) for v in vs)))
+                            for s, vs in by_suffix.items()))
         if op == "in":
-            return any_equal if positive else none_equal
-        return _and(exists, none_equal) if positive else _or(
-            _one(("nex", field_name(path, "x"))), any_equal)
+            return none_equal
+        return _and(_one(("ex", field_name(path, "x"))), none_equal)
     if op in _ORDER_OPS:
         f = field_name(path, "n")
         if positive:

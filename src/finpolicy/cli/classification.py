@@ -1,0 +1,104 @@
+"""``finpolicy scan PATH``: classify the columns of a CSV, Parquet file or SQLite table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from finpolicy.cli.common import (
+    bundle_option,
+    console,
+    dump_json,
+    engine_option,
+    err_console,
+    load_engine,
+    parse_when,
+    reports_errors,
+)
+
+_STYLE = {"core": "bold red", "important": "yellow", "ordinary": "green"}
+
+
+def _table(result: Any) -> Table:
+    table = Table(title=f"{escape(result.source)} — {result.rows:,} rows ({result.format}), "
+                        f"level {result.level}", title_justify="left")
+    for column in ("column", "level", "category", "detector", "share matched", "handling",
+                   "mask"):
+        table.add_column(column, justify="right" if column == "share matched" else "left",
+                         no_wrap=column != "handling")
+    for c in result.columns:
+        cl = c.classification
+        level = str(cl.level)
+        table.add_row(escape(c.column), f"[{_STYLE.get(level, '')}]{level}[/]",
+                      cl.category or "—", cl.detector or "—",
+                      "—" if cl.share is None else f"{cl.share:.0%}",
+                      escape(cl.handling.summary()), cl.mask or "—")
+    return table
+
+
+@click.command("scan")
+@click.argument("source", metavar="PATH")
+@click.option("--json", "as_json", is_flag=True, help="Write the result as JSON.")
+@click.option("--sample", type=click.IntRange(1, 1_000_000), default=1000, show_default=True,
+              help="Non-empty values sampled per column.")
+@click.option("--sample-mode", type=click.Choice(["reservoir", "first"]), default="reservoir",
+              show_default=True, help="Reservoir sample of the whole table, or the first "
+                                      "values (stops reading early).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Reservoir seed.")
+@click.option("--encoding", default="utf-8-sig", show_default=True, help="CSV encoding.")
+@click.option("--delimiter", default=None, help="CSV delimiter (sniffed when absent).")
+@click.option("--as-of", "as_of", default=None, metavar="DATE",
+              help="Classify under the policy in force on this date (default: today).")
+@bundle_option
+@engine_option
+@reports_errors
+def scan(source: str, as_json: bool, sample: int, sample_mode: str, seed: int, encoding: str,
+         delimiter: str | None, as_of: str | None, bundle_path: str | None,
+         engine: str) -> None:
+    """Classify every column of a table by name and content.
+
+    PATH is a CSV (or TSV) file, a Parquet file, or sqlite:///file.db?table=NAME (four
+    slashes for an absolute path). The file is read in chunks and each column is sampled.
+    """
+    when = parse_when(as_of, aware=False)
+    policy_engine = load_engine(bundle_path, engine)
+    columns: list[Any] = [TextColumn("[bold]scanning[/]"), BarColumn()]
+    columns.append(MofNCompleteColumn() if source.startswith("sqlite:")
+                   or source.lower().endswith((".parquet", ".pq", ".parq"))
+                   else DownloadColumn())
+    columns.append(TimeElapsedColumn())
+    with Progress(*columns, console=err_console, transient=True,
+                  disable=as_json and not err_console.is_terminal) as bar:
+        task = bar.add_task("scan", total=None)
+
+        def step(done: int, total: int | None) -> None:
+            bar.update(task, completed=done, total=total)
+
+        result = policy_engine.scan(source, sample=sample, sample_mode=sample_mode, seed=seed,
+                                    encoding=encoding, delimiter=delimiter, as_of=when,
+                                    progress=step)
+    if as_json:
+        dump_json(result.to_dict())
+        return
+    # Piped output has no terminal width: keep every cell whole rather than cut at 80.
+    out = console if console.is_terminal else Console(highlight=False, width=160)
+    out.print(_table(result))
+    p = result.policy
+    console.print(f"policy {p.id} {p.version} (bundle {p.bundle} {p.bundle_version}, "
+                  f"{p.bundle_digest[:12]}; {result.engine} engine), as of {result.as_of}; "
+                  f"sample {result.sample} {result.sample_mode}")
+
+
+COMMANDS = [scan]

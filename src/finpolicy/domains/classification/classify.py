@@ -1,0 +1,309 @@
+"""Deriving a field's facts, running the rules and combining them (``classify`` and friends).
+
+Combining (DESIGN §1.6): a field takes the highest level of every matching rule, or the
+policy's default level when none matches; a derived field takes at least the highest level of
+its sources unless a matching rule sets ``overrides_sources``. Category, JR/T 0171 category and
+display mask come from the highest-level matching rule that names one (policy order breaks
+ties), so the result never depends on the order of sample values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+import re
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from finpolicy.decisions import Decision, Hit
+from finpolicy.documents.bundle import PolicyDocument
+from finpolicy.domains.classification.model import (
+    Classification,
+    DataField,
+    DataLevel,
+    RecordClassification,
+)
+from finpolicy.domains.classification.spec import KIND, RULESET, ClassificationRules
+from finpolicy.domains.detectors import detect_column
+from finpolicy.domains.masking import MASKS, partial
+from finpolicy.errors import InputError, InputProblem
+from finpolicy.rules.model import Rule
+
+_CAMEL_1 = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_CAMEL_2 = re.compile(r"(?<=[A-Z])(?=[A-Z][a-z])")
+_SEPARATORS = re.compile(r"[\s\-.]+")
+_UNDERSCORES = re.compile(r"_{2,}")
+
+
+def _problem(path: str, message: str, code: str, value: Any = None) -> InputError:
+    return InputError([InputProblem(path, message, code, value)])
+
+
+def normalise_name(name: str) -> str:
+    """``Contact Phone`` / ``contactPhone`` / ``contact-phone`` → ``contact_phone``."""
+    text = _CAMEL_2.sub("_", _CAMEL_1.sub("_", name.strip()))
+    text = _SEPARATORS.sub("_", text.lower())
+    return _UNDERSCORES.sub("_", text).strip("_") or text
+
+
+def evaluation_date(value: Any) -> dt.date:
+    """``as_of`` as a date: today when ``None``; an aware datetime counts on its own date."""
+    if value is None:
+        return dt.date.today()
+    if isinstance(value, str):
+        try:
+            value = (dt.datetime.fromisoformat(value) if "T" in value
+                     else dt.date.fromisoformat(value))
+        except ValueError:
+            raise _problem("as_of", f"expected an ISO date, got `{value}`", "bad_date",
+                           value) from None
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise _problem("as_of", "naive datetime: give a date, or a datetime with a time "
+                                    "zone offset", "naive_datetime", value)
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    raise _problem("as_of", f"expected a date, got {type(value).__name__}", "bad_date", value)
+
+
+def policy_in_force(engine: Any, as_of: Any, policy: str | None
+                    ) -> tuple[dt.date, PolicyDocument, ClassificationRules]:
+    on = evaluation_date(as_of)
+    doc = engine.policy(KIND, on, policy)
+    return on, doc, doc.policy
+
+
+def field_fact(rules: ClassificationRules, field: DataField) -> tuple[dict[str, Any],
+                                                                       str | None, float | None]:
+    """The facts the rules read, plus the top detector at or above the threshold."""
+    matches = detect_column(field.sample_values, rules.detectors)
+    total = matches[0].total if matches else 0
+    detected = [m for m in matches
+                if total >= rules.min_samples and m.matched and m.share >= rules.threshold]
+    fact: dict[str, Any] = {
+        "field": {"name": normalise_name(field.name),
+                  "tags": sorted({t.strip().lower() for t in field.tags}),
+                  "derived": bool(field.derived_from),
+                  "sample_count": total},
+        "detector": {m.name: {"share": m.share} for m in matches},
+        "detected": sorted(m.name for m in detected),
+    }
+    top = detected[0] if detected else None  # detect_column sorts by share, then name
+    return fact, (top.name if top else None), (top.share if top else None)
+
+
+def _decisive(matched: list[Rule], key: str) -> Any:
+    """``key`` of the highest-level matching rule that sets it (policy order breaks ties)."""
+    best: tuple[DataLevel, Any] | None = None
+    for rule in matched:
+        value = rule.effect.get(key)
+        if value is None:
+            continue
+        level = DataLevel.parse(rule.effect["level"])
+        if best is None or level > best[0]:
+            best = (level, value)
+    return None if best is None else best[1]
+
+
+def _classify(engine: Any, doc: PolicyDocument, rules: ClassificationRules, on: dt.date,
+              field: DataField, sources: Mapping[str, DataLevel]) -> Classification:
+    fact, detector, share = field_fact(rules, field)
+    matched = engine.run(doc, RULESET, fact)
+    own = max((DataLevel.parse(r.effect["level"]) for r in matched),
+              default=rules.default_level)
+    override = any(r.effect.get("overrides_sources") for r in matched)
+    level = own if override or not sources else max(own, *sources.values())
+    category = _decisive(matched, "category")
+    if category is None and field.derived_from:
+        category = rules.derived_category
+    pfi = _decisive(matched, "pfi_category")
+    if pfi is None and (matched or sources):
+        pfi = rules.pfi_categories.get(level)
+    handling = rules.handling[level]
+    mask = _decisive(matched, "mask")
+    if mask is None and handling.mask_on_display:
+        mask = "full"
+    obligations = sorted({o for r in matched for o in r.obligations})
+    return Classification(
+        outcome=str(level), hits=tuple(Hit.of(r) for r in matched),
+        obligations=tuple(obligations), policy=engine.ref(doc), engine=engine.engine_name,
+        input_digest=field.digest(), as_of=on, field=field.name, level=level,
+        category=category, grade=rules.grades[level], pfi_category=pfi, handling=handling,
+        mask=mask, detector=detector, share=share, sources=sources)
+
+
+def _source_levels(engine: Any, doc: PolicyDocument, rules: ClassificationRules, on: dt.date,
+                   field: DataField, known: Mapping[str, Classification]
+                   ) -> dict[str, DataLevel]:
+    out: dict[str, DataLevel] = {}
+    for name in field.derived_from:
+        done = known.get(name)
+        if done is None:  # a source outside the record is classified by its name alone
+            done = _classify(engine, doc, rules, on, DataField(name=name), {})
+        out[name] = done.level
+    return out
+
+
+def _as_field(value: Any, path: str) -> DataField:
+    if isinstance(value, DataField):
+        return value
+    if isinstance(value, Mapping):
+        return DataField.parse(value, field=path)
+    if isinstance(value, str):
+        return DataField(name=value)
+    raise _problem(path, f"expected a DataField, a mapping or a name, got "
+                         f"{type(value).__name__}", "bad_field", value)
+
+
+def classify(engine: Any, field: Any, *, as_of: Any = None,
+             policy: str | None = None) -> Classification:
+    """Classify one field (a ``DataField``, its mapping form or a bare name)."""
+    data_field = _as_field(field, "field")
+    on, doc, rules = policy_in_force(engine, as_of, policy)
+    sources = _source_levels(engine, doc, rules, on, data_field, {})
+    return _classify(engine, doc, rules, on, data_field, sources)
+
+
+def _sample_text(value: Any, path: str) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | Decimal):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise _problem(path, "expected a finite number", "non_finite", value)
+        return repr(value)
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    raise _problem(path, f"expected text, a number, a date or a list of them, got "
+                         f"{type(value).__name__}", "bad_value", value)
+
+
+def record_fields(record: Any) -> dict[str, DataField]:
+    """The record as ``DataField``s: a value or a list of sample values per field name."""
+    if not isinstance(record, Mapping):
+        raise _problem("record", f"expected a mapping of field name to value, got "
+                                 f"{type(record).__name__}", "bad_record")
+    if not record:
+        raise _problem("record", "the record has no fields", "empty_record")
+    out: dict[str, DataField] = {}
+    for key, value in record.items():
+        if not isinstance(key, str) or not key.strip():
+            raise _problem("record", f"field names must be non-blank text, got {key!r}",
+                           "bad_field_name", key)
+        path = f"record.{key}"
+        if isinstance(value, DataField):
+            out[key] = value
+            continue
+        if value is None:
+            samples: list[str] = []
+        elif isinstance(value, list | tuple):
+            samples = [_sample_text(v, f"{path}[{i}]") for i, v in enumerate(value)
+                       if v is not None]
+        else:
+            samples = [_sample_text(value, path)]
+        out[key] = DataField(name=key, sample_values=samples)
+    return out
+
+
+def classify_record(engine: Any, record: Any, *, as_of: Any = None,
+                    policy: str | None = None) -> RecordClassification:
+    """Classify every field of ``record``; the record takes the highest field level.
+
+    Values may be text, numbers, dates, ``None``, lists of these (samples of one column) or
+    ``DataField``s; a derived field's sources are looked up in the record first.
+    """
+    fields = record_fields(record)
+    on, doc, rules = policy_in_force(engine, as_of, policy)
+    done: dict[str, Classification] = {}
+    visiting: set[str] = set()
+
+    def visit(name: str) -> Classification:
+        if name in done:
+            return done[name]
+        visiting.add(name)
+        field = fields[name]
+        known: dict[str, Classification] = {}
+        for src in field.derived_from:
+            if src in fields and src not in visiting:  # a cycle falls back to the name
+                known[src] = visit(src)
+        sources = _source_levels(engine, doc, rules, on, field, known)
+        result = _classify(engine, doc, rules, on, field, sources)
+        visiting.discard(name)
+        done[name] = result
+        return result
+
+    for name in fields:
+        visit(name)
+    results = {name: done[name] for name in fields}
+    level = max(c.level for c in results.values())
+    hits = tuple(dict.fromkeys(h for c in results.values() for h in c.hits))
+    obligations = tuple(sorted({o for c in results.values() for o in c.obligations}))
+    canonical = json.dumps({n: f.model_dump(mode="json") for n, f in fields.items()},
+                           ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return RecordClassification(
+        outcome=str(level), hits=hits, obligations=obligations, policy=engine.ref(doc),
+        engine=engine.engine_name, input_digest=hashlib.sha256(canonical.encode()).hexdigest(),
+        as_of=on, level=level, fields=results, handling=rules.handling[level])
+
+
+def apply_mask(mask: str | None, value: str) -> str:
+    """Mask ``value`` with the masker named ``mask`` (``None``: shown as it is)."""
+    if mask is None:
+        return value
+    if mask.startswith("partial:"):
+        _, first, last = mask.split(":")
+        return partial(int(first), int(last))(value)
+    return MASKS[mask](value)
+
+
+def mask(engine: Any, value: Any, *, field: Any, as_of: Any = None,
+         policy: str | None = None) -> str:
+    """``value`` as it may be shown, by the rule of ``field``.
+
+    A bare field name is classified with ``value`` as its one sample, so an identifier under
+    an innocent name is still masked.
+    """
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise _problem("value", f"expected text or an integer, got {type(value).__name__}",
+                       "bad_value", value)
+    text = str(value)
+    if isinstance(field, str):
+        if not field.strip():
+            raise _problem("field", "the field name is blank", "bad_field", field)
+        field = DataField(name=field, sample_values=[text] if text.strip() else [])
+    return apply_mask(classify(engine, field, as_of=as_of, policy=policy).mask, text)
+
+
+def evaluate_input(engine: Any, data: Mapping[str, Any], *,
+                   as_of: dt.date | dt.datetime | None) -> list[Decision]:
+    """Decisions for the mapping form (``finpolicy eval classification``, the demo).
+
+    ``{field: {...}}`` or a field mapping itself gives one classification, ``{fields: [...]}``
+    one per field, and ``{record: {...}}`` one per field of the record.
+    """
+    if not isinstance(data, Mapping):
+        raise _problem("input", "expected a mapping with `field`, `fields` or `record`",
+                       "bad_input")
+    if "record" in data:
+        if len(data) != 1:
+            raise _problem("input", "`record` comes alone", "bad_input")
+        return list(classify_record(engine, data["record"], as_of=as_of).fields.values())
+    if "fields" in data:
+        items = data["fields"]
+        if len(data) != 1 or not isinstance(items, list):
+            raise _problem("input.fields", "expected a list of fields", "bad_input")
+        return [classify(engine, _as_field(f, f"fields[{i}]"), as_of=as_of)
+                for i, f in enumerate(items)]
+    if "field" in data:
+        if len(data) != 1:
+            raise _problem("input", "`field` comes alone", "bad_input")
+        return [classify(engine, _as_field(data["field"], "field"), as_of=as_of)]
+    return [classify(engine, DataField.parse(data, field="field"), as_of=as_of)]
+

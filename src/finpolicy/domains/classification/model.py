@@ -1,0 +1,196 @@
+"""Inputs and results of data classification: ``DataField``, ``DataLevel``, ``Handling``,
+``Classification`` and ``RecordClassification``."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
+import attrs
+from pydantic import Field, field_validator
+
+from finpolicy.decisions import Decision
+from finpolicy.inputs import InputModel
+
+
+class DataLevel(enum.IntEnum):
+    """Sensitivity levels, ordered: ``ORDINARY < IMPORTANT < CORE`` (seed 000 §5.4).
+
+    A policy names its levels lowest first with these names in lower case; ``str()`` gives
+    that name.
+    """
+
+    ORDINARY = 0
+    IMPORTANT = 1
+    CORE = 2
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, value: Any) -> DataLevel:
+        """A level from a ``DataLevel``, its lower-case name or its rank."""
+        if isinstance(value, DataLevel):
+            return value
+        if isinstance(value, str) and value.upper() in cls.__members__:
+            return cls[value.upper()]
+        raise ValueError(f"unknown data level {value!r}, expected one of "
+                         f"{', '.join(str(m) for m in cls)}")
+
+
+class DataField(InputModel):
+    """One data field to classify: its name and, optionally, sample values, tags and sources.
+
+    Attributes:
+        name: the column or attribute name, in English or Chinese (``身份证号``).
+        sample_values: example values, as text; content detectors read them.
+        tags: labels the owning system gives the field (``contact``, ``authentication``...).
+        description: free text for people; not used by rules.
+        derived_from: names of the fields this one is computed from; a derived field takes
+            the highest level of its sources unless a rule says otherwise.
+    """
+
+    name: str = Field(min_length=1, max_length=200)
+    sample_values: list[str] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+    description: str | None = None
+    derived_from: list[str] = Field(default_factory=list)
+
+    @field_validator("name")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("the field name is blank")
+        return value
+
+    @field_validator("tags", "derived_from")
+    @classmethod
+    def _items_not_blank(cls, value: list[str]) -> list[str]:
+        if any(not t.strip() for t in value):
+            raise ValueError("an entry is blank")
+        return value
+
+
+@attrs.frozen(slots=True)
+class Handling:
+    """How data of one level must be handled through its life cycle (seed 002 §2.2–2.3).
+
+    Attributes:
+        level: the level these requirements belong to.
+        encryption_at_rest: cipher required in storage, or ``None`` when not required.
+        encryption_in_transit: protocol required on the wire, or ``None``.
+        storage: where it may be stored (``encrypted_database``, ``disaster_recovery``...).
+        mask_on_display: every field of the level is masked when shown (fully, unless its rule
+            names a mask); fields of other levels are masked only when their rule names one.
+        approval_required: use needs an approved, purpose-bound grant.
+        retention_days: how long it is kept after the purpose ends, in days.
+        destruction: how it is destroyed when the retention ends.
+        audit_log_retention_days: how long access logs of it are kept, in days.
+        cite: the source of these requirements.
+    """
+
+    level: DataLevel
+    encryption_at_rest: str | None
+    encryption_in_transit: str | None
+    storage: str
+    mask_on_display: bool
+    approval_required: bool
+    retention_days: int
+    destruction: str
+    audit_log_retention_days: int
+    cite: str
+
+    def summary(self) -> str:
+        """One short line for tables."""
+        parts = []
+        if self.encryption_at_rest:
+            parts.append(f"{self.encryption_at_rest} at rest")
+        if self.encryption_in_transit:
+            parts.append(self.encryption_in_transit)
+        parts.append(self.storage.replace("_", " "))
+        if self.mask_on_display:
+            parts.append("masked")
+        if self.approval_required:
+            parts.append("approval")
+        return ", ".join(parts)
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class Classification(Decision):
+    """The level, category and handling of one field.
+
+    Attributes:
+        field: the field's name as given.
+        level: the highest level of the matching rules (and, for derived data, its sources).
+        category: data category (seed 002 §2.2), ``None`` when no rule gave one.
+        grade: JR/T 0197 security grade of the level.
+        pfi_category: JR/T 0171 personal financial information category (``C1``-``C3``) or
+            ``None`` for data that is not personal financial information.
+        handling: the level's handling requirements.
+        mask: the masker shown values go through (a ``MASKS`` name or ``partial:F:L``), or
+            ``None`` when values are shown as they are.
+        detector: the content detector with the highest share at or above the policy's
+            threshold, or ``None``.
+        share: that detector's share of non-empty sample values.
+        sources: levels of the fields a derived field is computed from.
+    """
+
+    field: str
+    level: DataLevel
+    category: str | None
+    grade: int
+    pfi_category: str | None
+    handling: Handling
+    mask: str | None
+    detector: str | None = None
+    share: float | None = None
+    sources: Mapping[str, DataLevel] = attrs.field(
+        factory=dict, converter=lambda m: MappingProxyType(dict(m)))
+
+    def _details(self) -> list[str]:
+        lines = [f"field `{self.field}`: level {self.level} (JR/T 0197 grade {self.grade}"
+                 + (f", JR/T 0171 {self.pfi_category}" if self.pfi_category else "") + ")"
+                 + (f", category {self.category}" if self.category else "")]
+        if self.detector is not None and self.share is not None:
+            lines.append(f"content: {self.detector} matched {self.share:.0%} of sample values")
+        if self.sources:
+            lines.append("derived from: " + ", ".join(f"{k} ({v})"
+                                                      for k, v in self.sources.items()))
+        lines.append(f"handling: {self.handling.summary()}"
+                     + (f"; display mask {self.mask}" if self.mask else ""))
+        return lines
+
+    def to_dict(self) -> dict[str, Any]:
+        data = super().to_dict()
+        data["sources"] = {k: str(v) for k, v in self.sources.items()}
+        return data
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class RecordClassification(Decision):
+    """Every field of a record classified; the record takes the highest level of its fields.
+
+    Attributes:
+        level: the record's level.
+        fields: field name → its classification, in the record's order.
+        handling: the handling of the record's level.
+    """
+
+    level: DataLevel
+    fields: Mapping[str, Classification] = attrs.field(
+        converter=lambda m: MappingProxyType(dict(m)))
+    handling: Handling
+
+    def __getitem__(self, name: str) -> Classification:
+        return self.fields[name]
+
+    def _details(self) -> list[str]:
+        return [f"record level {self.level}: "
+                + ", ".join(f"{n} {c.level}" for n, c in self.fields.items())]
+
+    def to_dict(self) -> dict[str, Any]:
+        data = super().to_dict()
+        data["fields"] = {n: c.to_dict() for n, c in self.fields.items()}
+        return data

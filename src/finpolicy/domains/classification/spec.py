@@ -1,0 +1,271 @@
+"""The ``ClassificationPolicy`` kind: its spec schema and the build into levels, handling and a
+rule set.
+
+Rules read facts derived in Python (see ``classify.field_fact``):
+
+- ``field.name``: the name lower-cased, with spaces, hyphens, dots and camelCase turned into
+  ``_`` (``Contact Phone`` → ``contact_phone``); Chinese names are kept as they are;
+- ``field.tags``: the tags, lower-cased; ``field.derived``: whether it has sources;
+- ``detector.<name>.share``: share of non-empty sample values each content detector matched;
+  ``detected``: the detectors whose share reaches ``content.threshold`` (with at least
+  ``content.min_samples`` non-empty values); ``field.sample_count``: non-empty sample values.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any, Literal
+
+import attrs
+from pydantic import Field
+
+from finpolicy.documents.models import Strict
+from finpolicy.documents.registry import BuildContext
+from finpolicy.domains.classification.model import DataLevel, Handling
+from finpolicy.domains.detectors import DETECTORS
+from finpolicy.domains.masking import MASKS
+from finpolicy.rules.conditions import All, Compare, Condition, Not
+from finpolicy.rules.conditions import Any as AnyOf
+from finpolicy.rules.model import Rule, RuleSet
+
+KIND = "ClassificationPolicy"
+RULESET = "classify"
+
+FIELDS: dict[str, str] = {
+    "field.name": "text",
+    "field.tags": "list",
+    "field.derived": "boolean",
+    "field.sample_count": "number",
+    "detected": "list",
+    **{f"detector.{name}.share": "number" for name in DETECTORS},
+}
+
+# The durable translation of `in` expands its negation eagerly (2**n alternatives), so long
+# synonym lists are split into an `any` of short ones; the meaning is the same.
+_IN_CHUNK = 8
+
+_PARTIAL = re.compile(r"partial:([0-9]{1,2}):([0-9]{1,2})")
+
+
+# --- spec schema --------------------------------------------------------------------------
+
+class LevelSpec(Strict):
+    """One level, with its labels in the national standards."""
+
+    name: Literal["ordinary", "important", "core"] = Field(
+        description="Level name; levels are listed lowest first.")
+    title: str = Field(description="Human name, e.g. `核心 core`.")
+    grade: int = Field(ge=1, le=5, description="JR/T 0197-2020 security grade (5 highest).")
+    pfi_category: Literal["C1", "C2", "C3"] | None = Field(
+        None, description="JR/T 0171-2020 category of personal financial information at this "
+                          "level, unless a rule names another.")
+    cite: str
+
+
+class CategorySpec(Strict):
+    """A data category (seed 002 §2.2)."""
+
+    title: str
+    examples: list[str] = Field(default_factory=list)
+    cite: str
+
+
+class HandlingSpec(Strict):
+    """Handling requirements of one level."""
+
+    encryption_at_rest: str | None = None
+    encryption_in_transit: str | None = None
+    storage: str
+    mask_on_display: bool = False
+    approval_required: bool = False
+    retention_days: int = Field(gt=0)
+    destruction: str
+    audit_log_retention_days: int = Field(gt=0)
+    cite: str
+
+
+class ContentSpec(Strict):
+    """When a column counts as matching a content detector."""
+
+    threshold: float = Field(gt=0, le=1, description="Share of non-empty sample values a "
+                                                     "detector must match.")
+    min_samples: int = Field(1, ge=1, description="Fewer non-empty values detect nothing.")
+    detectors: list[str] = Field(default_factory=lambda: list(DETECTORS),
+                                 description="Detectors to run.")
+
+
+class RuleSpec(Strict):
+    """A field rule: when it holds, the field is at least ``level``."""
+
+    id: str
+    when: Any
+    level: Literal["ordinary", "important", "core"]
+    category: str | None = None
+    pfi_category: Literal["C1", "C2", "C3"] | None = None
+    mask: str | None = Field(None, description="A masker: `id_number`, `card_number`, `name`, "
+                                               "`mobile`, `email`, `full` or `partial:F:L`.")
+    overrides_sources: bool = Field(False, description="For derived data: this rule's level "
+                                                       "replaces the level of the sources.")
+    obligations: list[str] = Field(default_factory=list)
+    reason: str
+    cite: str
+
+
+class ClassificationSpec(Strict):
+    """Spec of a ``ClassificationPolicy`` document."""
+
+    levels: list[LevelSpec] = Field(min_length=1, description="Levels, lowest first.")
+    categories: dict[str, CategorySpec] = Field(min_length=1)
+    handling: dict[str, HandlingSpec]
+    content: ContentSpec
+    default_level: Literal["ordinary", "important", "core"] = "ordinary"
+    derived_category: str | None = Field(None, description="Category of derived data that no "
+                                                           "rule categorises.")
+    rules: list[RuleSpec] = Field(min_length=1)
+
+
+# --- the compiled policy ------------------------------------------------------------------
+
+def _freeze(value: Mapping[Any, Any]) -> Mapping[Any, Any]:
+    return MappingProxyType(dict(value))
+
+
+@attrs.frozen(slots=True)
+class ClassificationRules:
+    """A built classification policy.
+
+    Attributes:
+        levels: the policy's levels, lowest first.
+        grades / pfi_categories / titles: labels per level.
+        handling: requirements per level.
+        threshold / min_samples / detectors: the content settings.
+        rulesets: the one rule set ``classify``.
+    """
+
+    levels: tuple[DataLevel, ...]
+    titles: Mapping[DataLevel, str] = attrs.field(converter=_freeze)
+    grades: Mapping[DataLevel, int] = attrs.field(converter=_freeze)
+    pfi_categories: Mapping[DataLevel, str | None] = attrs.field(converter=_freeze)
+    categories: Mapping[str, str] = attrs.field(converter=_freeze)
+    handling: Mapping[DataLevel, Handling] = attrs.field(converter=_freeze)
+    threshold: float
+    min_samples: int
+    detectors: tuple[str, ...]
+    default_level: DataLevel
+    derived_category: str | None
+    rulesets: Mapping[str, RuleSet] = attrs.field(converter=_freeze)
+
+
+def split_long_in(cond: Condition) -> Condition:
+    """``x in [a..z]`` as ``any: [x in [a..h], x in [i..p], ...]`` (same meaning)."""
+    match cond:
+        case All(items):
+            return All(tuple(split_long_in(i) for i in items))
+        case AnyOf(items):
+            return AnyOf(tuple(split_long_in(i) for i in items))
+        case Not(item):
+            return Not(split_long_in(item))
+        case Compare("in", path, tuple() as values) if len(values) > _IN_CHUNK:
+            return AnyOf(tuple(Compare("in", path, values[i:i + _IN_CHUNK])
+                               for i in range(0, len(values), _IN_CHUNK)))
+    return cond
+
+
+def mask_known(mask: str) -> bool:
+    """Whether ``mask`` names a masker (``MASKS`` or ``partial:F:L``)."""
+    return mask in MASKS or _PARTIAL.fullmatch(mask) is not None
+
+
+def build(spec: ClassificationSpec, ctx: BuildContext) -> ClassificationRules:
+    """Check the spec and compile it; report every problem through ``ctx``."""
+    sources = ctx.metadata.source_ids()
+
+    def check_cite(cite: str, path: tuple[str | int, ...]) -> None:
+        parts = cite.split(maxsplit=1)
+        if not parts or parts[0] not in sources:
+            ctx.problem(path, f"cite `{cite}` does not start with a source id of the metadata "
+                              f"({', '.join(sorted(sources)) or 'none declared'})",
+                        "unknown_source")
+        elif len(parts) == 1:
+            ctx.problem(path, f"cite `{cite}` names no article or section", "bare_cite")
+
+    levels = [DataLevel.parse(lv.name) for lv in spec.levels]
+    if len(set(levels)) != len(levels):
+        ctx.problem(("levels",), "a level is listed twice", "duplicate_value")
+    elif levels != sorted(levels):
+        ctx.problem(("levels",), "levels must be listed lowest first: "
+                    + ", ".join(str(lv) for lv in DataLevel), "level_order")
+    grades = [lv.grade for lv in spec.levels]
+    if grades != sorted(grades):
+        ctx.problem(("levels",), "JR/T 0197 grades must not fall as levels rise", "grade_order")
+    for i, lv in enumerate(spec.levels):
+        check_cite(lv.cite, ("levels", i, "cite"))
+    known = {str(lv) for lv in levels}
+
+    for name, cat in spec.categories.items():
+        check_cite(cat.cite, ("categories", name, "cite"))
+    for name in known - set(spec.handling):
+        ctx.problem(("handling",), f"no handling for level `{name}`", "missing_handling")
+    handling: dict[DataLevel, Handling] = {}
+    for name, h in spec.handling.items():
+        if name not in known:
+            ctx.problem(("handling", name), f"unknown level `{name}`", "unknown_level")
+            continue
+        check_cite(h.cite, ("handling", name, "cite"))
+        level = DataLevel.parse(name)
+        handling[level] = Handling(level, h.encryption_at_rest, h.encryption_in_transit,
+                                   h.storage, h.mask_on_display, h.approval_required,
+                                   h.retention_days, h.destruction,
+                                   h.audit_log_retention_days, h.cite)
+
+    for i, det in enumerate(spec.content.detectors):
+        if det not in DETECTORS:
+            ctx.problem(("content", "detectors", i), f"unknown detector `{det}`, expected one "
+                        f"of {', '.join(DETECTORS)}", "unknown_detector")
+    if spec.default_level not in known:
+        ctx.problem(("default_level",), f"unknown level `{spec.default_level}`",
+                    "unknown_level")
+    if spec.derived_category is not None and spec.derived_category not in spec.categories:
+        ctx.problem(("derived_category",), f"unknown category `{spec.derived_category}`",
+                    "unknown_category")
+
+    parser = ctx.parser_factory(FIELDS)
+    rules: list[Rule] = []
+    seen: set[str] = set()
+    for i, rs in enumerate(spec.rules):
+        path = ("rules", i)
+        if rs.id in seen:
+            ctx.problem((*path, "id"), f"rule id `{rs.id}` is used twice", "duplicate_id")
+        seen.add(rs.id)
+        check_cite(rs.cite, (*path, "cite"))
+        if rs.level not in known:
+            ctx.problem((*path, "level"), f"unknown level `{rs.level}`", "unknown_level")
+        if rs.category is not None and rs.category not in spec.categories:
+            ctx.problem((*path, "category"), f"unknown category `{rs.category}`, expected one "
+                        f"of {', '.join(spec.categories)}", "unknown_category")
+        if rs.mask is not None and not mask_known(rs.mask):
+            ctx.problem((*path, "mask"), f"unknown mask `{rs.mask}`, expected one of "
+                        f"{', '.join(MASKS)} or partial:F:L", "unknown_mask")
+        when = parser.parse(rs.when, ("spec", "rules", i, "when"))
+        if when is not None:
+            effect = {"level": rs.level, "category": rs.category,
+                      "pfi_category": rs.pfi_category, "mask": rs.mask,
+                      "overrides_sources": rs.overrides_sources}
+            rules.append(Rule(rs.id, split_long_in(when), effect,
+                              tuple(sorted(set(rs.obligations))), rs.reason, rs.cite))
+    ctx.problems.extend(parser.problems)
+
+    return ClassificationRules(
+        levels=tuple(levels),
+        titles={DataLevel.parse(lv.name): lv.title for lv in spec.levels},
+        grades={DataLevel.parse(lv.name): lv.grade for lv in spec.levels},
+        pfi_categories={DataLevel.parse(lv.name): lv.pfi_category for lv in spec.levels},
+        categories={n: c.title for n, c in spec.categories.items()},
+        handling=handling, threshold=spec.content.threshold,
+        min_samples=spec.content.min_samples,
+        detectors=tuple(d for d in dict.fromkeys(spec.content.detectors) if d in DETECTORS),
+        default_level=DataLevel.parse(spec.default_level),
+        derived_category=spec.derived_category,
+        rulesets={RULESET: RuleSet(RULESET, tuple(rules))})
