@@ -37,6 +37,9 @@ _LAZY = {
     "AccessGrant": "finpolicy.domains.access",
     "RoleAssignment": "finpolicy.domains.access",
     "AccessDecision": "finpolicy.domains.access",
+    "AccessReview": "finpolicy.domains.access",
+    "Finding": "finpolicy.domains.access",
+    "UsageRecord": "finpolicy.domains.access",
     "Customer": "finpolicy.domains.suitability",
     "Product": "finpolicy.domains.suitability",
     "SuitabilityDecision": "finpolicy.domains.suitability",
@@ -47,6 +50,7 @@ _LAZY = {
 
 __all__ = [
     "AccessDecision",
+    "AccessReview",
     "AccessGrant",
     "AccessRequest",
     "Bundle",
@@ -58,6 +62,7 @@ __all__ = [
     "DataLevel",
     "Decision",
     "EvaluationError",
+    "Finding",
     "FinpolicyError",
     "Hit",
     "InputError",
@@ -73,6 +78,7 @@ __all__ = [
     "SlaReport",
     "Subject",
     "SuitabilityDecision",
+    "UsageRecord",
     "__version__",
     "load_bundle",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import shutil
 import subprocess
@@ -59,7 +60,7 @@ def test_validate_reports_all_four_planted_problems_with_file_and_line(pack_copy
 
     result = CliRunner().invoke(main, ["validate", str(pack_copy)])
     assert result.exit_code == 2
-    lines = [line for line in result.output.splitlines() if line.strip()]
+    lines = [line for line in result.stdout.splitlines() if line.strip()]
     assert all(LOCATED.match(line) for line in lines), lines
     joined = "\n".join(lines)
     assert re.search(r"suitability-2026\.yaml:\d+: spec\.rules\[\d+\]\.when.*unknown operator "
@@ -131,7 +132,9 @@ def test_unknown_engine_is_an_input_error(bundle: fp.Bundle) -> None:
 
 def test_shipped_pack_loads_from_any_directory(tmp_path: Path) -> None:
     code = "import finpolicy as fp; b = fp.load_bundle(); print(b.name, len(b.documents))"
+    # wherever finpolicy was imported from here (an install or src/), the child finds it too
+    env = {**os.environ, "PYTHONPATH": str(Path(fp.__file__).resolve().parents[1])}
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
-                         text=True, check=True)
+                         text=True, check=True, env=env)
     name, count = out.stdout.split()
     assert name == "cn-banking" and int(count) >= 4

@@ -137,11 +137,14 @@ def load_bundle(path: str | Path | None = None) -> Bundle:
     if not files:
         problems.append(Problem(str(root), None, "", "bundle has no policy documents",
                                 "empty_bundle"))
+    headers: list[_Header] = []
     for file in files:
-        doc = load_document(file, problems, display=_display(root, file))
+        doc = load_document(file, problems, display=_display(root, file), headers=headers)
         if doc is not None:
             documents.append(doc)
-    _check_versions(documents, problems)
+    # windows are checked for every document whose envelope is valid, even if its spec is not,
+    # so one run reports every problem
+    _check_versions(headers, problems)
     if problems or manifest is None:
         raise PolicyError(problems)
     digest = hashlib.sha256(canonical_json({
@@ -210,8 +213,26 @@ def pydantic_problems(exc: ValidationError, source: SourceDocument,
     return out
 
 
-def load_document(file: Path, problems: list[Problem], *,
-                  display: str | None = None) -> PolicyDocument | None:
+@attrs.frozen
+class _Header:
+    """What version checks need of a document: where it is, its kind and metadata."""
+
+    file: str
+    kind: str
+    metadata: Metadata
+    source: SourceDocument
+
+    @property
+    def id(self) -> str:
+        return self.metadata.id
+
+    @property
+    def version(self) -> str:
+        return self.metadata.version
+
+
+def load_document(file: Path, problems: list[Problem], *, display: str | None = None,
+                  headers: list[_Header] | None = None) -> PolicyDocument | None:
     """Load one policy document, appending problems; ``None`` when it is invalid."""
     display = display or str(file)
     source = _read(file, display, problems)
@@ -226,6 +247,8 @@ def load_document(file: Path, problems: list[Problem], *,
     except ValidationError as exc:
         problems.extend(pydantic_problems(exc, source, ()))
         return None
+    if headers is not None:
+        headers.append(_Header(display, envelope.kind, envelope.metadata, source))
     registry = kinds()
     kind = registry.get(envelope.kind)
     if kind is None:
@@ -252,8 +275,8 @@ def load_document(file: Path, problems: list[Problem], *,
                           source.data, source)
 
 
-def _check_versions(documents: list[PolicyDocument], problems: list[Problem]) -> None:
-    by_id: dict[str, list[PolicyDocument]] = {}
+def _check_versions(documents: list[_Header], problems: list[Problem]) -> None:
+    by_id: dict[str, list[_Header]] = {}
     for doc in documents:
         by_id.setdefault(doc.id, []).append(doc)
     for docs in by_id.values():
@@ -264,7 +287,7 @@ def _check_versions(documents: list[PolicyDocument], problems: list[Problem]) ->
                 problems.append(Problem(d.file, 1, "metadata.id", f"policy `{d.id}` is declared "
                                         f"with several kinds: {', '.join(sorted(kinds_seen))}",
                                         "kind_conflict"))
-        versions: dict[str, PolicyDocument] = {}
+        versions: dict[str, _Header] = {}
         for d in docs:
             if d.version in versions:
                 problems.append(Problem(d.file, _line(d, "version"), "metadata.version",
@@ -281,5 +304,5 @@ def _check_versions(documents: list[PolicyDocument], problems: list[Problem]) ->
                     "version_overlap"))
 
 
-def _line(doc: PolicyDocument, key: str) -> int | None:
-    return doc.source.line_of(("metadata", key)) if doc.source is not None else None
+def _line(doc: _Header, key: str) -> int | None:
+    return doc.source.line_of(("metadata", key))

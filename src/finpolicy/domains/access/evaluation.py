@@ -1,0 +1,252 @@
+"""``authorize``: derive the facts of a request in Python, let the policy's rules decide.
+
+Which errors raise and which deny:
+
+- A *malformed* request raises ``fp.InputError`` naming the field: a missing subject or
+  resource, a naive datetime, and any value outside the policy's own vocabulary of actions,
+  data levels and categories (the caller's program is wrong; denying would hide the bug).
+- Anything the caller may legitimately not know denies with a reason (fail closed): an unknown
+  role or purpose, no roles, a grant that does not count, and any error while evaluating.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Mapping
+from typing import Any
+
+from finpolicy.decisions import Hit
+from finpolicy.documents.bundle import PolicyDocument
+from finpolicy.domains.access.model import AccessDecision, AccessGrant, AccessRequest
+from finpolicy.domains.access.spec import ACCESS_RULESET, KIND, AccessPolicyTables
+from finpolicy.errors import InputError, InputProblem
+
+DEFAULT_DENY = Hit("default-deny", "no rule allows this request (access fails closed)", "")
+_ALLOW = "allow"
+_DENY = "deny"
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def coerce_request(request: Any) -> AccessRequest:
+    """Accept an ``AccessRequest`` or its mapping form; anything else is an input error."""
+    if isinstance(request, AccessRequest):
+        return request
+    if isinstance(request, Mapping):
+        return AccessRequest.parse(request)  # type: ignore[no-any-return]
+    raise InputError([InputProblem("request", "expected an AccessRequest, got "
+                                              f"{type(request).__name__}")])
+
+
+def check_vocabulary(request: AccessRequest, tables: AccessPolicyTables) -> None:
+    """Raise ``InputError`` for values outside the policy's actions, levels and categories."""
+    resource = request.resource
+    if (request.action in tables.actions and resource.data_level in tables.level_rank
+            and resource.category in tables.categories and not resource.fields
+            and all(g.data_level in tables.level_rank and g.category in tables.categories
+                    for g in request.grants)):
+        return  # the common case, without building messages
+    problems = []
+
+    def known(value: str, vocab: Any, path: str, what: str) -> None:
+        if value not in vocab:
+            problems.append(InputProblem(path, f"unknown {what} `{value}`, expected one of "
+                                               f"{', '.join(sorted(vocab))}", f"unknown_{what}",
+                                         value))
+
+    known(request.action, tables.actions, "action", "action")
+    known(request.resource.data_level, tables.levels, "resource.data_level", "level")
+    known(request.resource.category, tables.categories, "resource.category", "category")
+    for name, level in request.resource.fields.items():
+        known(level, tables.levels, f"resource.fields.{name}", "level")
+    for i, grant in enumerate(request.grants):
+        known(grant.data_level, tables.levels, f"grants.{i}.data_level", "level")
+        known(grant.category, tables.categories, f"grants.{i}.category", "category")
+    if problems:
+        raise InputError(problems, model="AccessRequest")
+
+
+def grant_failures(grant: AccessGrant, request: AccessRequest, at: dt.datetime,
+                   tables: AccessPolicyTables, level: str) -> list[str]:
+    """Every reason ``grant`` does not count for ``request`` at ``level`` (empty: it counts)."""
+    out = []
+    if grant.grantee != request.subject.id:
+        out.append("not_held")
+    if grant.approved_by is None or grant.approved_at is None:
+        out.append("not_approved")
+    else:
+        if grant.approved_by in (grant.grantee, grant.requester):
+            out.append("self_approved")
+        if not tables.approver_roles.intersection(grant.approver_roles):
+            out.append("approver_not_authorised")
+        if grant.approved_at < grant.requested_at:
+            out.append("approved_before_request")
+        if grant.approved_at > at:
+            out.append("not_yet_approved")
+    if grant.expires_at <= at:
+        out.append("expired")
+    max_days = tables.max_days.get(grant.data_level)
+    start = grant.approved_at or grant.requested_at
+    if max_days is not None and (grant.expires_at - start).total_seconds() > max_days * 86400:
+        out.append("too_long")
+    if grant.purpose != request.purpose:
+        out.append("wrong_purpose")
+    if grant.resource_type != request.resource.type:
+        out.append("wrong_resource_type")
+    rank = tables.level_rank
+    if rank.get(grant.data_level, -1) < rank[level]:
+        out.append("level_not_covered")
+    if grant.category != request.resource.category:
+        out.append("wrong_category")
+    return out
+
+
+def _role_access(tables: AccessPolicyTables, roles: list[str], action: str, level: str,
+                 category: str, purpose: str, same_branch: bool,
+                 same_department: bool) -> tuple[bool, bool]:
+    """(some role permits it for this purpose, some such role's scope covers the resource)."""
+    permitted = in_scope = False
+    perms, purposes = tables.permissions, tables.role_purposes
+    for role in roles:
+        if purpose not in purposes.get(role, ()):
+            continue
+        scopes = perms.get((role, action, level, category))
+        if not scopes:
+            continue
+        permitted = True
+        if ("any" in scopes or (same_branch and "branch" in scopes)
+                or (same_department and "department" in scopes)):
+            return True, True
+    return permitted, in_scope
+
+
+def access_fact(request: AccessRequest, at: dt.datetime,
+                tables: AccessPolicyTables) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The fact the rules read, and Python-side details (valid grant, failures, masks)."""
+    subject, resource = request.subject, request.resource
+    roles = list(dict.fromkeys(subject.roles))
+    unknown = [r for r in roles if r not in tables.roles]
+    level, action, purpose = resource.data_level, request.action, request.purpose
+    same_branch = subject.branch is not None and subject.branch == resource.branch
+    same_department = (subject.department is not None
+                       and subject.department == resource.department)
+    permitted, in_scope = _role_access(tables, roles, action, level, resource.category,
+                                       purpose, same_branch, same_department)
+    required = (action, level) in tables.grant_needed
+    valid_grant: AccessGrant | None = None
+    failures: list[str] = []
+    detail: list[str] = []
+    for grant in request.grants:
+        why = grant_failures(grant, request, at, tables, level)
+        if not why:
+            valid_grant = valid_grant or grant
+        else:
+            failures.extend(w for w in why if w not in failures)
+            detail.append(f"{grant.id}: {', '.join(why)}")
+    masked = _masked_fields(request, at, tables, roles, same_branch, same_department,
+                            valid_grant)
+    fact = {
+        "subject": {"roles": roles, "role_count": len(roles), "unknown_roles": unknown,
+                    "unknown_role_count": len(unknown), "permitted": permitted,
+                    "in_scope": in_scope,
+                    "purpose_allowed": any(purpose in tables.role_purposes.get(r, ())
+                                           for r in roles)},
+        "request": {"action": action, "purpose": purpose,
+                    "purpose_known": purpose in tables.purposes},
+        "resource": {"type": resource.type, "level": level,
+                     "level_rank": tables.level_rank[level], "category": resource.category},
+        "scope": {"same_branch": same_branch, "same_department": same_department},
+        "grant": {"required": required, "offered": len(request.grants),
+                  "valid": valid_grant is not None,
+                  "failures": [] if valid_grant is not None else failures},
+        "mask": {"needed": bool(masked)},
+    }
+    extra = {"grant": valid_grant, "failures": detail if valid_grant is None else [],
+             "masked": masked}
+    return fact, extra
+
+
+def _masked_fields(request: AccessRequest, at: dt.datetime, tables: AccessPolicyTables,
+                   roles: list[str], same_branch: bool, same_department: bool,
+                   valid_grant: AccessGrant | None) -> tuple[str, ...]:
+    """Fields whose own level the subject may not see (by role, scope and grant)."""
+    out = []
+    resource = request.resource
+    for name, level in sorted(resource.fields.items()):
+        _, visible = _role_access(tables, roles, request.action, level, resource.category,
+                                  request.purpose, same_branch, same_department)
+        if visible and (request.action, level) in tables.grant_needed:
+            visible = any(not grant_failures(g, request, at, tables, level)
+                          for g in request.grants)
+        if not visible:
+            out.append(name)
+    return tuple(out)
+
+
+def digest(request: AccessRequest, at: dt.datetime) -> str:
+    """sha256 of the request's JSON (with its evaluation time) for audit replay.
+
+    pydantic's serializer writes fields in declaration order and ``Resource.fields`` is kept
+    sorted, so equal requests give equal digests; it is several times faster than sorting keys
+    through ``json.dumps`` on the hot path.
+    """
+    body = request.__pydantic_serializer__.to_json(request)
+    return hashlib.sha256(body + b"|" + at.isoformat().encode()).hexdigest()
+
+
+def decide(engine: Any, doc: PolicyDocument, tables: AccessPolicyTables,
+           request: AccessRequest, at: dt.datetime) -> AccessDecision:
+    """Evaluate ``request`` against ``tables`` (the document's, or a variant in tests)."""
+    check_vocabulary(request, tables)
+    try:
+        fact, extra = access_fact(request, at, tables)
+        matched = engine.run(doc, ACCESS_RULESET, fact)
+    except Exception as exc:  # fail closed: an evaluation error denies, with the reason
+        return _error_decision(engine, doc, request, at, exc)
+    denies = [r for r in matched if r.effect.get("effect") == _DENY]
+    allows = [r for r in matched if r.effect.get("effect") == _ALLOW]
+    allowed = bool(allows) and not denies
+    outcome = _ALLOW if allowed else _DENY
+    if allowed:
+        hits = tuple(Hit.of(r) for r in allows)
+    else:
+        hits = tuple(Hit.of(r) for r in denies) or (DEFAULT_DENY,)
+    obligations = sorted({o for r in matched if r.effect.get("effect") == "obligation"
+                          and outcome in r.effect.get("applies_to", ()) for o in r.obligations})
+    grant = extra["grant"]
+    return AccessDecision(
+        outcome=outcome, allowed=allowed, hits=hits, obligations=tuple(obligations),
+        policy=engine.ref(doc), engine=engine.engine_name,
+        input_digest=digest(request, at), as_of=at,
+        grant_id=grant.id if grant is not None and allowed and fact["grant"]["required"]
+        else None,
+        grant_failures=tuple(extra["failures"]) if fact["grant"]["required"] else (),
+        masked_fields=tuple(extra["masked"]) if allowed else ())
+
+
+def _error_decision(engine: Any, doc: PolicyDocument, request: AccessRequest,
+                    at: dt.datetime, exc: Exception) -> AccessDecision:
+    hit = Hit("evaluation-error", f"access denied because evaluation failed: "
+                                  f"{type(exc).__name__}: {exc}", "")
+    return AccessDecision(outcome=_DENY, allowed=False, hits=(hit,), obligations=(),
+                          policy=engine.ref(doc), engine=engine.engine_name,
+                          input_digest=digest(request, at), as_of=at)
+
+
+def authorize(engine: Any, request: Any, *, policy: str | None = None) -> AccessDecision:
+    """Decide an access request by the ``AccessPolicy`` in force at ``request.at``.
+
+    Combining is deny-overrides: any matching deny rule denies, and without a matching allow
+    rule the request is denied (``default-deny``).
+
+    Raises:
+        InputError: the request is malformed (see the module docstring).
+        NotInForceError: no access policy is in force on that date.
+    """
+    req = coerce_request(request)
+    at = req.at or now()
+    doc = engine.policy(KIND, at.date(), policy)
+    return decide(engine, doc, doc.policy, req, at)

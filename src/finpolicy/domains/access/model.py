@@ -1,0 +1,203 @@
+"""Inputs (pydantic, validated) and results (attrs, frozen) of the access domain."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import attrs
+from pydantic import Field, field_validator
+
+from finpolicy.decisions import Decision, PolicyRef, _plain
+from finpolicy.inputs import InputModel
+
+__all__ = [
+    "AccessDecision",
+    "AccessGrant",
+    "AccessRequest",
+    "AccessReview",
+    "Finding",
+    "Resource",
+    "RoleAssignment",
+    "Subject",
+    "UsageRecord",
+]
+
+_ID = Field(min_length=1)
+
+
+def _aware(value: dt.datetime | None, info: Any) -> dt.datetime | None:
+    # A naive time is ambiguous by up to a day across time zones; audit needs it exact.
+    if value is not None and (value.tzinfo is None or value.utcoffset() is None):
+        raise ValueError(f"`{info.field_name}` needs a time zone offset, e.g. "
+                         "2026-03-01T09:00:00+08:00")
+    return value
+
+
+class Subject(InputModel):
+    """Who asks: an id, the roles they hold and where they work."""
+
+    id: str = _ID
+    roles: list[str] = Field(default_factory=list)
+    department: str | None = None
+    branch: str | None = None
+
+
+class Resource(InputModel):
+    """What is asked for: a resource type and the data level and category of the record.
+
+    ``fields`` optionally names fields of the record with their own level; those the subject
+    may not see at that level are masked (the decision carries a ``mask`` obligation).
+    """
+
+    type: str = _ID
+    data_level: str = _ID
+    category: str = _ID
+    department: str | None = None
+    branch: str | None = None
+    fields: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("fields")
+    @classmethod
+    def _sorted(cls, value: dict[str, str]) -> dict[str, str]:
+        # a canonical order keeps the input digest independent of how the caller built it
+        return dict(sorted(value.items()))
+
+
+class AccessGrant(InputModel):
+    """A purpose-bound, time-limited, approved permission (seed 000 §5.4: apply → approve →
+    record → execute). ``requested_by`` defaults to the grantee."""
+
+    id: str = _ID
+    grantee: str = _ID
+    purpose: str = _ID
+    resource_type: str = _ID
+    data_level: str = _ID
+    category: str = _ID
+    requested_at: dt.datetime
+    requested_by: str | None = None
+    approved_by: str | None = None
+    approver_roles: list[str] = Field(default_factory=list)
+    approved_at: dt.datetime | None = None
+    expires_at: dt.datetime
+
+    _aware = field_validator("requested_at", "approved_at", "expires_at")(_aware)
+
+    @property
+    def requester(self) -> str:
+        return self.requested_by or self.grantee
+
+
+class AccessRequest(InputModel):
+    """One access request: ``subject`` wants to ``action`` a ``resource`` for ``purpose`` at
+    ``at`` (the current time when absent), presenting ``grants``."""
+
+    subject: Subject
+    action: str = _ID
+    resource: Resource
+    purpose: str = _ID
+    grants: list[AccessGrant] = Field(default_factory=list)
+    at: dt.datetime | None = None
+
+    _aware = field_validator("at")(_aware)
+
+
+class RoleAssignment(InputModel):
+    """A role held by a subject, from ``assigned_at`` until ``expires_at`` (exclusive)."""
+
+    subject_id: str = _ID
+    role: str = _ID
+    assigned_at: dt.datetime | None = None
+    assigned_by: str | None = None
+    expires_at: dt.datetime | None = None
+
+    _aware = field_validator("assigned_at", "expires_at")(_aware)
+
+    def active(self, at: dt.datetime) -> bool:
+        return ((self.assigned_at is None or self.assigned_at <= at)
+                and (self.expires_at is None or at < self.expires_at))
+
+
+class UsageRecord(InputModel):
+    """One use of a grant (the "execute" step of seed 000 §5.4, recorded for audit)."""
+
+    grant_id: str = _ID
+    used_at: dt.datetime
+    subject_id: str | None = None
+
+    _aware = field_validator("used_at")(_aware)
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class AccessDecision(Decision):
+    """The decision on one access request.
+
+    Attributes:
+        allowed: ``True`` exactly when ``outcome == "allow"``.
+        grant_id: the grant that made the access possible, if one was needed.
+        grant_failures: ``"<grant id>: <failure>"`` for each presented grant that did not count.
+        masked_fields: fields of the resource the subject may not see.
+    """
+
+    allowed: bool
+    grant_id: str | None = None
+    grant_failures: tuple[str, ...] = ()
+    masked_fields: tuple[str, ...] = ()
+
+    def _details(self) -> list[str]:
+        lines = []
+        if self.grant_id:
+            lines.append(f"grant: {self.grant_id}")
+        if self.grant_failures:
+            lines.append("grants that did not count: " + "; ".join(self.grant_failures))
+        if self.masked_fields:
+            lines.append("masked fields: " + ", ".join(self.masked_fields))
+        return lines
+
+
+@attrs.frozen(slots=True)
+class Finding:
+    """One access-review finding."""
+
+    severity: str
+    kind: str
+    message: str
+    rule_id: str
+    cite: str
+    grant_id: str | None = None
+    subject_id: str | None = None
+
+    def key(self) -> tuple[str, str | None, str | None]:
+        return (self.kind, self.grant_id, self.subject_id)
+
+
+_SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class AccessReview:
+    """The result of an access review: findings, most severe first."""
+
+    findings: tuple[Finding, ...]
+    grants_reviewed: int
+    subjects_reviewed: int
+    policy: PolicyRef
+    engine: str
+    at: dt.datetime
+
+    def by_severity(self) -> dict[str, int]:
+        counts = {s: 0 for s in _SEVERITY_ORDER}
+        for f in self.findings:
+            counts[f.severity] = counts.get(f.severity, 0) + 1
+        return counts
+
+    def of_kind(self, kind: str) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.kind == kind)
+
+    def to_dict(self) -> dict[str, Any]:
+        return _plain(self)  # type: ignore[no-any-return]
+
+
+def sort_findings(findings: list[Finding]) -> tuple[Finding, ...]:
+    return tuple(sorted(findings, key=lambda f: (_SEVERITY_ORDER.get(f.severity, 9), f.kind,
+                                                 f.grant_id or "", f.subject_id or "")))

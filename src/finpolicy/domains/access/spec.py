@@ -1,0 +1,381 @@
+"""The ``AccessPolicy`` kind: its spec schema and the build into lookup tables and rule sets.
+
+Role permissions are expanded at build time into a table keyed by
+``(role, action, level, category)`` whose value is the set of scopes under which the
+permission holds, so a decision is a handful of dictionary lookups before the rules run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any, Literal
+
+import attrs
+from pydantic import Field
+
+from finpolicy.documents.models import Strict
+from finpolicy.documents.registry import BuildContext
+from finpolicy.rules.conditions import All, Compare
+from finpolicy.rules.model import Rule, RuleSet
+
+KIND = "AccessPolicy"
+ACCESS_RULESET = "access"
+REVIEW_GRANT_RULESET = "review_grant"
+REVIEW_ASSIGNMENT_RULESET = "review_assignment"
+
+Scope = Literal["branch", "department", "any"]
+Severity = Literal["high", "medium", "low"]
+SEVERITIES: tuple[str, ...] = ("high", "medium", "low")
+
+# Facts the access rules may read (derived in Python by ``decide.access_fact``).
+ACCESS_FIELDS: dict[str, str] = {
+    "subject.roles": "list",
+    "subject.role_count": "number",
+    "subject.unknown_roles": "list",
+    "subject.unknown_role_count": "number",
+    "subject.permitted": "boolean",
+    "subject.in_scope": "boolean",
+    "subject.purpose_allowed": "boolean",
+    "request.action": "text",
+    "request.purpose": "text",
+    "request.purpose_known": "boolean",
+    "resource.type": "text",
+    "resource.level": "text",
+    "resource.level_rank": "number",
+    "resource.category": "text",
+    "scope.same_branch": "boolean",
+    "scope.same_department": "boolean",
+    "grant.required": "boolean",
+    "grant.offered": "number",
+    "grant.valid": "boolean",
+    "grant.failures": "list",
+    "mask.needed": "boolean",
+}
+
+# Facts the review rules may read (derived by ``review.grant_fact`` / ``assignment_fact``).
+REVIEW_GRANT_FIELDS: dict[str, str] = {
+    "grant.id": "text",
+    "grant.grantee": "text",
+    "grant.requested_by": "text",
+    "grant.approved_by": "text",
+    "grant.approved": "boolean",
+    "grant.approver_authorised": "boolean",
+    "grant.expired": "boolean",
+    "grant.level": "text",
+    "grant.duration_days": "number",
+    "grant.max_days": "number",
+    "grant.idle_days": "number",
+    "grant.dormancy_days": "number",
+}
+REVIEW_ASSIGNMENT_FIELDS: dict[str, str] = {
+    "subject.id": "text",
+    "subject.roles": "list",
+    "subject.unknown_roles": "list",
+    "subject.unknown_role_count": "number",
+}
+
+# Why a grant does not count, in the order they are checked; rules test ``grant.failures``.
+GRANT_FAILURES: dict[str, str] = {
+    "not_held": "the grant is held by someone else",
+    "not_approved": "the grant has not been approved",
+    "self_approved": "the grant was approved by its own requester",
+    "approver_not_authorised": "the approver held no approver role when approving",
+    "approved_before_request": "the grant was approved before it was requested",
+    "not_yet_approved": "the grant was approved after the time of access",
+    "expired": "the grant had expired at the time of access",
+    "too_long": "the grant lasts longer than the policy allows for its level",
+    "wrong_purpose": "the grant is for another purpose",
+    "wrong_resource_type": "the grant is for another resource type",
+    "level_not_covered": "the grant does not cover the resource's data level",
+    "wrong_category": "the grant is for another data category",
+}
+
+
+# --- spec schema --------------------------------------------------------------------------
+
+class Permission(Strict):
+    """Actions on data of some levels and categories, within a scope."""
+
+    actions: list[str] = Field(min_length=1, description="Actions allowed, e.g. `[read]`.")
+    levels: list[str] = Field(min_length=1, description="Data levels covered.")
+    categories: list[str] = Field(min_length=1, description="Data categories covered.")
+    scope: Scope | None = Field(None, description="Overrides the role's scope.")
+
+
+class Role(Strict):
+    """A role: the purposes it serves and what it may do."""
+
+    title: str = Field(description="Human name of the role.")
+    purposes: list[str] = Field(default_factory=list, description="Purposes the role serves.")
+    scope: Scope = Field("branch", description="Default scope of its permissions.")
+    approver: bool = Field(False, description="May approve grants.")
+    permissions: list[Permission] = Field(default_factory=list)
+
+
+class GrantRequirement(Strict):
+    """Levels (and optionally only some actions) that need a grant besides the role."""
+
+    levels: list[str] = Field(min_length=1)
+    actions: list[str] | None = Field(None, description="Every action when absent.")
+
+
+class Approval(Strict):
+    """When a grant is needed, who approves it and how long it may last."""
+
+    requirements: list[GrantRequirement] = Field(default_factory=list)
+    max_days: dict[str, float] = Field(default_factory=dict,
+                                       description="Longest grant per level, in days.")
+    dormancy_days: float | None = Field(None, description="A grant unused this long is "
+                                                          "reported by the review.")
+    cite: str = Field(description="Source of the approval flow.")
+
+
+class SodPair(Strict):
+    """Two roles one person must not hold together."""
+
+    roles: list[str] = Field(min_length=2, max_length=2)
+    severity: Severity = "high"
+    reason: str
+    cite: str
+
+
+class RuleSpec(Strict):
+    """An access rule: deny, allow, or attach obligations."""
+
+    id: str
+    when: Any
+    effect: Literal["deny", "allow", "obligation"]
+    obligations: list[str] = Field(default_factory=list)
+    applies_to: list[Literal["allow", "deny"]] = Field(
+        default_factory=lambda: ["allow", "deny"],  # type: ignore[arg-type]
+        description="For obligation rules: the outcomes the obligations come with.")
+    reason: str
+    cite: str
+
+
+class ReviewRuleSpec(Strict):
+    """A review rule: when it holds for a grant (or a subject's assignments), it reports a
+    finding."""
+
+    id: str
+    target: Literal["grant", "assignment"] = "grant"
+    when: Any
+    finding: str
+    severity: Severity
+    reason: str
+    cite: str
+
+
+class AccessSpec(Strict):
+    """Spec of an ``AccessPolicy`` document."""
+
+    levels: list[str] = Field(min_length=1, description="Data levels, lowest first.")
+    categories: list[str] = Field(min_length=1)
+    actions: list[str] = Field(min_length=1)
+    purposes: list[str] = Field(min_length=1)
+    roles: dict[str, Role] = Field(min_length=1)
+    approval: Approval
+    separation_of_duties: list[SodPair] = Field(default_factory=list)
+    rules: list[RuleSpec] = Field(min_length=1)
+    review_rules: list[ReviewRuleSpec] = Field(default_factory=list)
+
+
+# --- the compiled policy ------------------------------------------------------------------
+
+def _freeze(value: Mapping[Any, Any]) -> Mapping[Any, Any]:
+    return MappingProxyType(dict(value))
+
+
+@attrs.frozen(slots=True)
+class AccessPolicyTables:
+    """A built access policy: vocabularies, lookup tables and rule sets.
+
+    Attributes:
+        permissions: ``(role, action, level, category)`` → scopes under which it is allowed.
+        role_purposes: role → purposes it serves.
+        grant_needed: ``(action, level)`` pairs that need a valid grant.
+        max_days: level → longest grant in days.
+    """
+
+    levels: tuple[str, ...]
+    categories: frozenset[str]
+    actions: frozenset[str]
+    purposes: frozenset[str]
+    roles: frozenset[str]
+    approver_roles: frozenset[str]
+    permissions: Mapping[tuple[str, str, str, str], frozenset[str]] = attrs.field(
+        converter=_freeze)
+    role_purposes: Mapping[str, frozenset[str]] = attrs.field(converter=_freeze)
+    grant_needed: frozenset[tuple[str, str]]
+    max_days: Mapping[str, float] = attrs.field(converter=_freeze)
+    dormancy_days: float | None
+    sod_pairs: tuple[tuple[str, str], ...]
+    rulesets: Mapping[str, RuleSet] = attrs.field(converter=_freeze)
+    level_rank: Mapping[str, int] = attrs.field(init=False, converter=_freeze)
+
+    @level_rank.default
+    def _ranks(self) -> Mapping[str, int]:
+        return {level: i for i, level in enumerate(self.levels)}
+
+    def with_permission(self, role: str, action: str, level: str, category: str,
+                        scope: str = "any", purpose: str | None = None) -> AccessPolicyTables:
+        """A copy where ``role`` also holds the permission (used by property tests)."""
+        perms = dict(self.permissions)
+        key = (role, action, level, category)
+        perms[key] = perms.get(key, frozenset()) | {scope}
+        purposes = dict(self.role_purposes)
+        if purpose is not None:
+            purposes[role] = purposes.get(role, frozenset()) | {purpose}
+        roles = self.roles | {role}
+        return attrs.evolve(self, permissions=perms, role_purposes=purposes, roles=roles)
+
+
+def build(spec: AccessSpec, ctx: BuildContext) -> AccessPolicyTables:
+    """Check the spec's vocabulary and compile it; report every problem through ``ctx``."""
+    sources = ctx.metadata.source_ids()
+    levels, categories = set(spec.levels), set(spec.categories)
+    actions, purposes = set(spec.actions), set(spec.purposes)
+    for name, values in (("levels", spec.levels), ("categories", spec.categories),
+                         ("actions", spec.actions), ("purposes", spec.purposes)):
+        if len(set(values)) != len(values):
+            ctx.problem((name,), f"`{name}` lists a value twice", "duplicate_value")
+
+    def check(values: list[str] | None, known: set[str], what: str,
+              path: tuple[str | int, ...]) -> None:
+        for i, value in enumerate(values or ()):
+            if value not in known:
+                ctx.problem((*path, i), f"unknown {what} `{value}`", f"unknown_{what}")
+
+    def check_cite(cite: str, path: tuple[str | int, ...]) -> None:
+        parts = cite.split(maxsplit=1)
+        if not parts or parts[0] not in sources:
+            ctx.problem(path, f"cite `{cite}` does not start with a source id of the metadata "
+                              f"({', '.join(sorted(sources)) or 'none declared'})",
+                        "unknown_source")
+        elif len(parts) == 1:
+            ctx.problem(path, f"cite `{cite}` names no article or section", "bare_cite")
+
+    permissions: dict[tuple[str, str, str, str], frozenset[str]] = {}
+    role_purposes: dict[str, frozenset[str]] = {}
+    for name, role in spec.roles.items():
+        check(role.purposes, purposes, "purpose", ("roles", name, "purposes"))
+        role_purposes[name] = frozenset(role.purposes)
+        for j, perm in enumerate(role.permissions):
+            path = ("roles", name, "permissions", j)
+            check(perm.actions, actions, "action", (*path, "actions"))
+            check(perm.levels, levels, "level", (*path, "levels"))
+            check(perm.categories, categories, "category", (*path, "categories"))
+            scope = perm.scope or role.scope
+            for a in perm.actions:
+                for lv in perm.levels:
+                    for c in perm.categories:
+                        key = (name, a, lv, c)
+                        permissions[key] = permissions.get(key, frozenset()) | {scope}
+
+    approval = spec.approval
+    check_cite(approval.cite, ("approval", "cite"))
+    grant_needed: set[tuple[str, str]] = set()
+    for i, req in enumerate(approval.requirements):
+        check(req.levels, levels, "level", ("approval", "requirements", i, "levels"))
+        check(req.actions, actions, "action", ("approval", "requirements", i, "actions"))
+        grant_needed |= {(a, lv) for a in (req.actions or spec.actions) for lv in req.levels}
+    check(list(approval.max_days), levels, "level", ("approval", "max_days"))
+    for level, days in approval.max_days.items():
+        if days <= 0:
+            ctx.problem(("approval", "max_days", level), "expected a positive number of days",
+                        "bad_days")
+    if approval.dormancy_days is not None and approval.dormancy_days <= 0:
+        ctx.problem(("approval", "dormancy_days"), "expected a positive number of days",
+                    "bad_days")
+    approvers = frozenset(n for n, r in spec.roles.items() if r.approver)
+    if grant_needed and not approvers:
+        ctx.problem(("roles",), "grants are required but no role is an approver",
+                    "no_approver")
+
+    sod: list[tuple[str, str]] = []
+    for i, pair in enumerate(spec.separation_of_duties):
+        check(pair.roles, set(spec.roles), "role", ("separation_of_duties", i, "roles"))
+        check_cite(pair.cite, ("separation_of_duties", i, "cite"))
+        if pair.roles[0] == pair.roles[1]:
+            ctx.problem(("separation_of_duties", i, "roles"), "a role cannot conflict with "
+                        "itself", "bad_sod")
+        sod.append((pair.roles[0], pair.roles[1]))
+
+    access_rules = _parse_rules(spec, ctx, check_cite)
+    review = _parse_review_rules(spec, ctx, check_cite)
+    sod_rules = _sod_rules(spec)
+    rulesets = {
+        ACCESS_RULESET: RuleSet(ACCESS_RULESET, (*sod_rules["access"], *access_rules)),
+        REVIEW_GRANT_RULESET: RuleSet(REVIEW_GRANT_RULESET, tuple(review["grant"])),
+        REVIEW_ASSIGNMENT_RULESET: RuleSet(REVIEW_ASSIGNMENT_RULESET,
+                                           (*sod_rules["review"], *review["assignment"])),
+    }
+    return AccessPolicyTables(
+        levels=tuple(spec.levels), categories=frozenset(categories),
+        actions=frozenset(actions), purposes=frozenset(purposes),
+        roles=frozenset(spec.roles), approver_roles=approvers, permissions=permissions,
+        role_purposes=role_purposes, grant_needed=frozenset(grant_needed),
+        max_days=dict(approval.max_days), dormancy_days=approval.dormancy_days,
+        sod_pairs=tuple(sod), rulesets=rulesets)
+
+
+def _parse_rules(spec: AccessSpec, ctx: BuildContext, check_cite: Any) -> list[Rule]:
+    parser = ctx.parser_factory(ACCESS_FIELDS)
+    rules: list[Rule] = []
+    seen: set[str] = set()
+    for i, rs in enumerate(spec.rules):
+        if rs.id in seen:
+            ctx.problem(("rules", i, "id"), f"rule id `{rs.id}` is used twice", "duplicate_id")
+        seen.add(rs.id)
+        check_cite(rs.cite, ("rules", i, "cite"))
+        if rs.effect != "obligation" and rs.obligations:
+            ctx.problem(("rules", i, "obligations"), "only `effect: obligation` rules carry "
+                        "obligations", "misplaced_obligations")
+        if rs.effect == "obligation" and not rs.obligations:
+            ctx.problem(("rules", i, "obligations"), "an obligation rule needs obligations",
+                        "missing_obligations")
+        when = parser.parse(rs.when, ("spec", "rules", i, "when"))
+        if when is not None:
+            effect = {"effect": rs.effect, "applies_to": tuple(rs.applies_to)}
+            rules.append(Rule(rs.id, when, effect, tuple(rs.obligations), rs.reason, rs.cite))
+    ctx.problems.extend(parser.problems)
+    return rules
+
+
+def _parse_review_rules(spec: AccessSpec, ctx: BuildContext,
+                        check_cite: Any) -> dict[str, list[Rule]]:
+    parsers = {"grant": ctx.parser_factory(REVIEW_GRANT_FIELDS),
+               "assignment": ctx.parser_factory(REVIEW_ASSIGNMENT_FIELDS)}
+    rules: dict[str, list[Rule]] = {"grant": [], "assignment": []}
+    seen: set[str] = set()
+    for i, rs in enumerate(spec.review_rules):
+        if rs.id in seen:
+            ctx.problem(("review_rules", i, "id"), f"rule id `{rs.id}` is used twice",
+                        "duplicate_id")
+        seen.add(rs.id)
+        check_cite(rs.cite, ("review_rules", i, "cite"))
+        when = parsers[rs.target].parse(rs.when, ("spec", "review_rules", i, "when"))
+        if when is not None:
+            rules[rs.target].append(Rule(rs.id, when, {"finding": rs.finding,
+                                                       "severity": rs.severity},
+                                         (), rs.reason, rs.cite))
+    for parser in parsers.values():
+        ctx.problems.extend(parser.problems)
+    return rules
+
+
+def _sod_rules(spec: AccessSpec) -> dict[str, list[Rule]]:
+    """One deny rule (for requests) and one finding rule (for reviews) per SoD pair."""
+    access, review = [], []
+    for pair in spec.separation_of_duties:
+        a, b = pair.roles
+        rule_id = f"sod-{a}-{b}".replace("_", "-")
+        holds = All((Compare("contains", ("subject", "roles"), a),
+                     Compare("contains", ("subject", "roles"), b)))
+        access.append(Rule(rule_id, holds, {"effect": "deny", "applies_to": ("allow", "deny")}, (),
+                           pair.reason, pair.cite))
+        review.append(Rule(rule_id, holds, {"finding": "sod_conflict",
+                                            "severity": pair.severity}, (), pair.reason,
+                           pair.cite))
+    return {"access": access, "review": review}
