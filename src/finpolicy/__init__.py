@@ -50,9 +50,9 @@ _LAZY = {
 
 __all__ = [
     "AccessDecision",
-    "AccessReview",
     "AccessGrant",
     "AccessRequest",
+    "AccessReview",
     "Bundle",
     "Classification",
     "Complaint",
