@@ -20,7 +20,7 @@ Fact = Mapping[str, Any]
 
 MISSING, TEXT, NUMBER, BOOLEAN, LIST, OTHER = "-", "s", "n", "b", "l", "o"
 _EXACT_KINDS = {str: TEXT, int: NUMBER, bool: BOOLEAN, list: LIST, tuple: LIST,
-                type(None): MISSING}
+                type(None): MISSING, dict: OTHER}
 
 
 def kind_of(value: Any) -> str:
@@ -134,8 +134,10 @@ class _Generator:
             test = self.const(compile_pattern(value).python.fullmatch)
             return f"(k{v} == 's' and {test}({v}) is not None)"
         if op == "contains":
-            return (f"(k{v} == 'l' and _contains({v}, {_literal_kind(value)!r}, "
-                    f"{self.const(value)}))")
+            # `in` (C speed) is a necessary condition; _contains then checks the type
+            literal = self.const(value)
+            return (f"(k{v} == 'l' and {literal} in {v} and _contains({v}, "
+                    f"{_literal_kind(value)!r}, {literal}))")
         sign = {"lt": "<", "le": "<=", "gt": ">", "ge": ">="}[op]
         return f"(k{v} == 'n' and {v} {sign} {value!r})"
 
