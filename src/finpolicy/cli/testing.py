@@ -1,0 +1,291 @@
+"""``finpolicy test PACK`` (policy test cases with rule coverage) and ``finpolicy diff OLD NEW``
+(change impact between two versions of a pack)."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import subprocess
+import sys
+import tarfile
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import attrs
+import click
+from rich.markup import escape
+from rich.progress import Progress
+from rich.table import Table
+
+import finpolicy as fp
+from finpolicy.cli.common import console, dump_json, reports_errors
+from finpolicy.errors import InputError, InputProblem, PolicyError
+from finpolicy.testing.cases import CaseReport, Coverage, load_cases, run_cases
+from finpolicy.testing.diff import DEFAULT_SAMPLES, DiffReport, Verdict, diff, parse_fail_on
+
+# --- finpolicy test -------------------------------------------------------------------------
+
+@click.command("test")
+@click.argument("pack", metavar="PACK")
+@click.option("--engine", "-e", type=click.Choice(["compiled", "durable", "both"]),
+              default="both", show_default=True, help="Which engine(s) run the cases.")
+@click.option("--coverage", "show_coverage", is_flag=True,
+              help="Report rule coverage and name every rule no case exercises.")
+@click.option("--min-coverage", type=click.FloatRange(0, 100), default=None, metavar="PCT",
+              help="Fail when rule coverage is below PCT percent (implies --coverage).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@reports_errors
+def policy_tests(pack: str, engine: str, show_coverage: bool, min_coverage: float | None,
+         as_json: bool) -> None:
+    """Run the policy test cases in PACK/tests/*.yaml on the chosen engines.
+
+    Each case gives an input, its `as_of` and the expected outcome, hits and obligations.
+    Exits 1 when a case fails, the engines disagree, or coverage is below --min-coverage.
+    """
+    bundle = fp.load_bundle(pack)
+    cases = load_cases(bundle)
+    if not cases:
+        click.echo(f"error: no test cases in {Path(bundle.root) / 'tests'}", err=True)
+        sys.exit(1)
+    engines = ("compiled", "durable") if engine == "both" else (engine,)
+    report = run_cases(bundle, cases, engines=engines)
+    low = min_coverage is not None and report.coverage.percent + 1e-9 < min_coverage
+    if as_json:
+        dump_json(report.to_dict())
+        sys.exit(1 if report.failures or low else 0)
+    _print_results(report)
+    if show_coverage or min_coverage is not None:
+        _print_coverage(report.coverage)
+    if low:
+        console.print(f"[red]coverage {report.coverage.percent:.1f} % is below the required "
+                      f"{min_coverage:g} %[/]")
+    if report.failures or low:
+        sys.exit(1)
+
+
+def _print_results(report: CaseReport) -> None:
+    by_case: dict[tuple[str, str], dict[str, bool]] = {}
+    for r in report.results:
+        by_case.setdefault((r.case.file, r.case.name), {})[r.engine] = r.passed
+    table = Table(title=f"policy test cases ({', '.join(report.engines)})")
+    table.add_column("file")
+    table.add_column("case")
+    for name in report.engines:
+        table.add_column(name)
+    for (file, name), outcome in by_case.items():
+        table.add_row(escape(Path(file).name), escape(name),
+                      *("[green]pass[/]" if outcome[e] else "[red]FAIL[/]"
+                        for e in report.engines))
+    console.print(table)
+    for r in report.failures:
+        console.print(f"[red]FAIL[/] {escape(r.case.where)} {escape(r.case.name)} "
+                      f"[dim]({r.engine})[/]")
+        for line in r.failures:
+            console.print(f"    {escape(line)}")
+    cases = len(report.cases)
+    failed = len({(r.case.file, r.case.name) for r in report.failures})
+    colour = "red" if failed else "green"
+    console.print(f"[{colour}]{cases - failed} of {cases} case(s) passed on "
+                  f"{' and '.join(report.engines)}[/]")
+
+
+def _print_coverage(coverage: Coverage) -> None:
+    table = Table(title="rule coverage")
+    for column in ("policy", "version", "rules", "covered", "%"):
+        table.add_column(column, justify="right" if column in ("rules", "covered", "%")
+                         else "left")
+    for p in coverage.policies:
+        colour = "green" if not p.uncovered else "yellow"
+        table.add_row(p.policy_id, p.version, str(len(p.rules)), str(len(p.covered)),
+                      f"[{colour}]{p.percent:.1f}[/]")
+    table.add_row("[bold]total[/]", "", str(coverage.total), str(coverage.covered),
+                  f"[bold]{coverage.percent:.1f}[/]")
+    console.print(table)
+    uncovered = coverage.uncovered
+    if uncovered:
+        console.print(f"{len(uncovered)} rule(s) no case exercises:")
+        for policy, rule in uncovered:
+            line = policy.lines.get(rule)
+            where = f"{policy.file}:{line}" if line is not None else policy.file
+            console.print(f"  - {escape(policy.policy_id)} {policy.version} rule "
+                          f"[bold]{escape(rule)}[/] ({escape(where)})")
+    else:
+        console.print("every rule is exercised by a case")
+
+
+# --- finpolicy diff -------------------------------------------------------------------------
+
+def _git(args: list[str], cwd: Path) -> bytes:
+    try:
+        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
+    except OSError as exc:
+        raise InputError([InputProblem("git", f"cannot run git: {exc.strerror}")]) from None
+    if done.returncode != 0:
+        message = done.stderr.decode(errors="replace").strip().splitlines()
+        raise InputError([InputProblem("git", f"`git {' '.join(args)}` failed: "
+                                              f"{message[0] if message else done.returncode}")])
+    return done.stdout
+
+
+def extract_git(rev: str, path: str, into: Path, *, cwd: Path | None = None) -> Path:
+    """Write the folder ``path`` as it was at git revision ``rev`` into ``into``.
+
+    ``path`` is relative to the current directory (or absolute) inside the repository.
+    """
+    cwd = Path.cwd() if cwd is None else cwd
+    top = Path(_git(["rev-parse", "--show-toplevel"], cwd).decode().strip())
+    target = (cwd / path).resolve()
+    try:
+        relative = target.relative_to(top.resolve())
+    except ValueError:
+        raise InputError([InputProblem("path", f"`{path}` is outside the git repository "
+                                               f"{top}", value=path)]) from None
+    tree = f"{rev}:{relative.as_posix()}" if relative.parts else f"{rev}:"
+    data = _git(["archive", "--format=tar", tree], top)
+    into.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(fileobj=io.BytesIO(data)) as archive:
+        if hasattr(tarfile, "data_filter"):  # 3.11.4+: refuse links and paths outside `into`
+            archive.extractall(into, filter="data")
+        else:  # pragma: no cover - git archive writes only plain files under the tree
+            archive.extractall(into)
+    return into
+
+
+@contextlib.contextmanager
+def bundle_folder(spec: str) -> Iterator[str]:
+    """A bundle folder for ``spec``: a path, a shipped pack name, or ``git:REV:PATH``."""
+    if not spec.startswith("git:"):
+        yield spec
+        return
+    rev, sep, path = spec[len("git:"):].partition(":")
+    if not sep or not rev or not path:
+        raise InputError([InputProblem("bundle", f"expected `git:REV:PATH`, e.g. "
+                                                 f"`git:HEAD~1:policies/cn-banking`, got "
+                                                 f"`{spec}`", value=spec)])
+    with tempfile.TemporaryDirectory(prefix="finpolicy-diff-") as tmp:
+        folder = extract_git(rev, path, Path(tmp) / Path(path).name)
+        try:
+            yield str(folder)
+        except PolicyError as exc:
+            # name the files as `REV:PATH/file`, not by a temporary folder that is gone
+            raise PolicyError(attrs.evolve(p, file=p.file.replace(str(folder), f"{rev}:{path}"))
+                              for p in exc.problems) from None
+
+
+def _verdict(v: Verdict) -> str:
+    text = f"[bold]{escape(v.outcome)}[/]"
+    if v.hits:
+        text += f" because {escape(', '.join(v.hits))}"
+    if v.obligations:
+        text += f"; obligations {escape(', '.join(v.obligations))}"
+    if v.policy:
+        text += f" [dim]({escape('@'.join(v.policy))})[/]"
+    return text
+
+
+def _print_diff(report: DiffReport, failing: set[int]) -> None:
+    console.print(f"old: {escape(report.old)}\nnew: {escape(report.new)}")
+    counts = ", ".join(f"{d} {n}" for d, n in report.evaluated.items())
+    console.print(f"inputs evaluated: {counts or 'none (the packs have no examples or cases)'}")
+    if report.policies:
+        table = Table(title="policy changes")
+        for column in ("policy", "version", "change", "rules added", "removed", "modified"):
+            table.add_column(column, overflow="fold")
+        for p in report.policies:
+            modified = ", ".join(p.modified) or ("settings outside the rules"
+                                                 if p.change == "modified" else "")
+            table.add_row(p.policy_id, p.version, p.change, ", ".join(p.added),
+                          ", ".join(p.removed), modified)
+        console.print(table)
+    if not report.changed:
+        console.print("[green]no decision changed[/]")
+        return
+    table = Table(title="changed decisions")
+    for column in ("domain", "change", "inputs", "rules responsible"):
+        table.add_column(column, justify="right" if column == "inputs" else "left",
+                         overflow="fold")
+    for i, g in enumerate(report.groups):
+        mark = "[red]✗[/] " if i in failing else ""
+        table.add_row(g.domain, mark + escape(f"{g.old} → {g.new}"), str(g.count),
+                      escape(", ".join(g.rules[:6]) + (" …" if len(g.rules) > 6 else "")))
+    console.print(table)
+    for g in report.groups:
+        ex = g.example
+        console.rule(f"{g.domain}: {escape(g.old)} → {escape(g.new)} ({g.count} input(s))")
+        console.print(f"smallest example [dim]({escape(ex.sample.origin)})[/]")
+        if ex.sample.as_of is not None:
+            console.print(f"  as_of: {ex.sample.as_of.isoformat()}")
+        console.print("  input: " + escape(json.dumps(ex.sample.input, ensure_ascii=False,
+                                                       default=str)))
+        if ex.index:
+            console.print(f"  decision #{ex.index + 1} of the input")
+        console.print(f"  old: {_verdict(ex.old)}")
+        console.print(f"  new: {_verdict(ex.new)}")
+        for line in ex.fields[:8]:
+            console.print(f"  changed: {escape(line)}")
+        if ex.rules:
+            console.print("  rules responsible: " + escape(", ".join(ex.rules)))
+        else:
+            console.print("  rules responsible: none differ; the policy's settings outside its "
+                          "rules (a table, a deadline, a level, an effective date) changed")
+
+
+@click.command("diff")
+@click.argument("old", metavar="OLD")
+@click.argument("new", metavar="NEW")
+@click.option("--fail-on", "fail_on", multiple=True, metavar="KIND",
+              help="Exit 1 when a change of this kind is found: `any`, or `old->new` outcomes "
+                   "such as `deny->allow` or `unsuitable->suitable` (`*` matches any outcome). "
+                   "Repeat or separate with commas.")
+@click.option("--samples", type=click.IntRange(min=0), default=DEFAULT_SAMPLES, show_default=True,
+              help="Generated inputs per domain, besides the packs' examples and cases.")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed for the choice of generated inputs.")
+@click.option("--engine", "-e", type=click.Choice(["compiled", "durable"]),
+              default="compiled", show_default=True, help="Which engine evaluates the rules.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@reports_errors
+def diff_command(old: str, new: str, fail_on: tuple[str, ...], samples: int, seed: int,
+                 engine: str, as_json: bool) -> None:
+    """Report every decision that changes between two versions of a pack.
+
+    OLD and NEW are bundle folders, shipped pack names, or `git:REV:PATH` (the folder as it was
+    at a git revision, e.g. `git:main:policies/cn-banking`). Both are evaluated on the packs'
+    examples and cases and on inputs generated from them; changes are grouped by domain and
+    old → new outcome, each with its smallest example and the rules responsible.
+    """
+    kinds = [k.strip() for value in fail_on for k in value.split(",") if k.strip()]
+    parse_fail_on(kinds)  # a typo fails before minutes of evaluation
+    with bundle_folder(old) as old_path, bundle_folder(new) as new_path:
+        old_bundle, new_bundle = fp.load_bundle(old_path), fp.load_bundle(new_path)
+        if as_json or not sys.stderr.isatty():
+            report = diff(old_bundle, new_bundle, samples=samples, seed=seed, engine=engine)
+        else:
+            with Progress(console=console, transient=True) as bar:
+                tasks: dict[str, object] = {}
+
+                def step(domain: str, done: int, total: int) -> None:
+                    if domain not in tasks:
+                        tasks[domain] = bar.add_task(domain, total=total)
+                    bar.update(tasks[domain], completed=done)  # type: ignore[arg-type]
+
+                report = diff(old_bundle, new_bundle, samples=samples, seed=seed,
+                              engine=engine, progress=step)
+    failing_groups = report.matching(kinds) if kinds else ()
+    failing = {i for i, g in enumerate(report.groups) if any(g is f for f in failing_groups)}
+    if as_json:
+        data = report.to_dict()
+        data["failing"] = [g.to_dict() for g in failing_groups]
+        dump_json(data)
+    else:
+        _print_diff(report, failing)
+        if failing:
+            console.print(f"[red]{len(failing)} change group(s) match --fail-on "
+                          f"{', '.join(kinds)}[/]")
+    if failing:
+        sys.exit(1)
+
+
+COMMANDS = [policy_tests, diff_command]

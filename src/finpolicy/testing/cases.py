@@ -1,0 +1,595 @@
+"""Policy test cases: YAML files of inputs and expected decisions inside a pack, run on both
+engines, with rule coverage (which rules no case exercises), like ``opa test --coverage``.
+
+A case file is ``PACK/tests/<anything>.yaml``::
+
+    domain: suitability
+    cases:
+      - name: a C3 customer may not buy an R4 fund
+        as_of: "2026-03-01"              # a date, or an ISO datetime with an offset
+        input: {customer: {...}, product: {...}}
+        expect:
+          outcome: unsuitable
+          hits: [product-above-customer]  # each must be among the hits (all of them, in any order)
+          hits_exact: false               # true: the hits are exactly these
+          obligations: []                 # exactly these obligations (omit to not check)
+
+``expect`` may also be a list, one expectation per decision the input yields (a record gives
+one per field), or ``{error: InputError}`` for an input the domain must reject (any part of the
+error's class name or message, e.g. ``birth_date``). A single expectation for an input that
+yields several decisions checks the first decision's outcome and the hits and obligations of
+all of them together.
+
+Coverage counts a rule as exercised when a decision lists it among its hits or when its
+condition held while a case was evaluated (a rule that only adds an obligation, or one a deny
+overrode, is exercised too).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from finpolicy.decisions import Decision
+from finpolicy.documents.bundle import Bundle, PolicyDocument, pydantic_problems
+from finpolicy.documents.yamlsource import SourceDocument, parse_yaml, yaml_problem
+from finpolicy.errors import (
+    EvaluationError,
+    FinpolicyError,
+    InputError,
+    InputProblem,
+    PolicyError,
+    Problem,
+)
+
+__all__ = [
+    "CaseReport",
+    "CaseResult",
+    "Coverage",
+    "Expectation",
+    "PolicyCase",
+    "PolicyCoverage",
+    "check_case",
+    "coverage",
+    "evaluate_case",
+    "load_cases",
+    "load_examples",
+    "parse_as_of",
+    "run_cases",
+]
+
+CASES_DIR = "tests"
+EXAMPLES_DIR = "examples"
+
+
+# --- the file format ------------------------------------------------------------------------
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _ExpectModel(_Strict):
+    outcome: str | None = None
+    hits: list[str] = Field(default_factory=list)
+    hits_exact: bool = False
+    obligations: list[str] | None = None
+    error: str | None = None
+
+
+class _CaseModel(_Strict):
+    name: str
+    as_of: str | None = None
+    input: Any
+    expect: Any = None  # one mapping or a list of them, validated apart for clear paths
+
+    @field_validator("as_of", mode="before")
+    @classmethod
+    def _as_of(cls, value: Any) -> Any:
+        return value if value is None else str(value)
+
+
+class _CaseFileModel(_Strict):
+    domain: str
+    cases: list[_CaseModel]
+
+    @field_validator("domain")
+    @classmethod
+    def _domain(cls, value: str) -> str:
+        from finpolicy.domains import DOMAINS
+
+        if value not in DOMAINS:
+            raise ValueError(f"unknown domain `{value}`, expected one of {', '.join(DOMAINS)}")
+        return value
+
+
+def parse_as_of(value: str | dt.date | None) -> dt.date | dt.datetime | None:
+    """Parse a case's ``as_of``: a date, or an ISO datetime that carries an offset.
+
+    Raises:
+        ValueError: when the text is neither, or the datetime is naive.
+    """
+    if value is None or isinstance(value, dt.date):
+        if isinstance(value, dt.datetime) and value.tzinfo is None:
+            raise ValueError("as_of datetime needs a time zone offset")
+        return value
+    text = value.strip()
+    try:
+        if "T" in text or " " in text:
+            when = dt.datetime.fromisoformat(text)
+            if when.tzinfo is None:
+                raise ValueError("as_of needs a time zone offset, e.g. 2026-02-01T09:00+08:00")
+            return when
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        if "offset" in str(exc):
+            raise
+        raise ValueError("as_of is not an ISO date, or a datetime with an offset") from None
+
+
+@attrs.frozen(slots=True)
+class Expectation:
+    """What one decision (or all decisions of a case together) must look like."""
+
+    outcome: str | None = None
+    hits: tuple[str, ...] = ()
+    hits_exact: bool = False
+    obligations: tuple[str, ...] | None = None
+    error: str | None = None
+
+
+@attrs.frozen(slots=True)
+class PolicyCase:
+    """One case: an input of a domain, its date, and what the decisions must be.
+
+    Attributes:
+        file: the case file, as given to the loader.
+        line: the line where the case starts.
+        domain: ``classification``, ``access``, ``suitability`` or ``complaints``.
+        name: the case's name, unique within its file.
+        as_of: the evaluation date or time (``None``: the domain's default, now).
+        input: the input in the shape of the domain's API.
+        expect: one expectation, one per decision, or ``None`` for examples.
+    """
+
+    file: str
+    line: int | None
+    domain: str
+    name: str
+    as_of: dt.date | dt.datetime | None
+    input: Any = attrs.field(eq=False)
+    expect: Expectation | tuple[Expectation, ...] | None = None
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}" if self.line is not None else self.file
+
+
+def _expectation(model: _ExpectModel) -> Expectation:
+    return Expectation(model.outcome, tuple(model.hits), model.hits_exact,
+                       None if model.obligations is None else tuple(sorted(model.obligations)),
+                       model.error)
+
+
+class _Invalid(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+
+
+def _expected(data: Any, source: SourceDocument,
+              path: tuple[str | int, ...]) -> Expectation | tuple[Expectation, ...] | None:
+    if data is None:
+        return None
+    items = data if isinstance(data, list) else [data]
+    out: list[Expectation] = []
+    problems: list[Problem] = []
+    for j, item in enumerate(items):
+        where = (*path, j) if isinstance(data, list) else path
+        if not isinstance(item, dict):
+            problems.append(source.problem(where, "expected a mapping with outcome, hits, "
+                                                  "obligations or error", "expect_type"))
+            continue
+        try:
+            out.append(_expectation(_ExpectModel.model_validate(item)))
+        except ValidationError as exc:
+            problems.extend(pydantic_problems(exc, source, where))
+    if problems:
+        raise _Invalid(problems)
+    return tuple(out) if isinstance(data, list) else out[0]
+
+
+def _load_file(file: Path, problems: list[Problem], *,
+               expect: bool) -> list[PolicyCase]:
+    display = str(file)
+    try:
+        source: SourceDocument = parse_yaml(file.read_text(encoding="utf-8"), display)
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(Problem(display, None, "", f"cannot read: {exc}", "unreadable"))
+        return []
+    except yaml.YAMLError as exc:
+        problems.append(yaml_problem(display, exc))
+        return []
+    try:
+        model = _CaseFileModel.model_validate(source.data)
+    except ValidationError as exc:
+        problems.extend(pydantic_problems(exc, source, ()))
+        return []
+    out: list[PolicyCase] = []
+    seen: dict[str, int] = {}
+    for i, case in enumerate(model.cases):
+        line = source.line_of(("cases", i))
+        if case.name in seen:
+            problems.append(source.problem(("cases", i, "name"), f"case name `{case.name}` is "
+                                           f"also used by cases[{seen[case.name]}]",
+                                           "duplicate_case"))
+        seen[case.name] = i
+        if expect and case.expect is None:
+            problems.append(source.problem(("cases", i), "missing required key `expect`",
+                                           "missing"))
+            continue
+        try:
+            as_of = parse_as_of(case.as_of)
+        except ValueError as exc:
+            problems.append(source.problem(("cases", i, "as_of"), f"{exc}, got `{case.as_of}`",
+                                           "as_of"))
+            continue
+        try:
+            expected = _expected(case.expect, source, ("cases", i, "expect"))
+        except _Invalid as bad:
+            problems.extend(bad.problems)
+            continue
+        out.append(PolicyCase(display, line, model.domain, case.name, as_of, case.input,
+                              expected))
+    return out
+
+
+def _load_dir(folder: Path, *, expect: bool) -> list[PolicyCase]:
+    if not folder.is_dir():
+        return []
+    problems: list[Problem] = []
+    cases: list[PolicyCase] = []
+    for file in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
+        cases += _load_file(file, problems, expect=expect)
+    if problems:
+        raise PolicyError(problems)
+    return cases
+
+
+def _pack_root(pack: Bundle | str | Path) -> Path:
+    return Path(pack.root) if isinstance(pack, Bundle) else Path(pack)
+
+
+def load_cases(pack: Bundle | str | Path) -> list[PolicyCase]:
+    """Every test case in the pack's ``tests/`` folder (none when it has no such folder).
+
+    Raises:
+        PolicyError: listing every malformed file or case, with its line.
+    """
+    return _load_dir(_pack_root(pack) / CASES_DIR, expect=True)
+
+
+def load_examples(pack: Bundle | str | Path) -> list[PolicyCase]:
+    """Every example input in the pack's ``examples/`` folder (cases without ``expect``)."""
+    return _load_dir(_pack_root(pack) / EXAMPLES_DIR, expect=False)
+
+
+# --- running --------------------------------------------------------------------------------
+
+@attrs.frozen(slots=True)
+class CaseResult:
+    """One case on one engine.
+
+    Attributes:
+        case: the case.
+        engine: the engine name.
+        failures: why it failed, one line each; empty when it passed.
+        decisions: the decisions the input gave (empty when evaluation raised).
+        error: the error the input raised, if any.
+    """
+
+    case: PolicyCase
+    engine: str
+    failures: tuple[str, ...]
+    decisions: tuple[Decision, ...] = ()
+    error: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+def _error_name(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}".splitlines()[0]
+
+
+def evaluate_case(engine: Any, case: PolicyCase) -> tuple[list[Decision], FinpolicyError | None]:
+    """Evaluate one case's input through its domain's ``evaluate_input``.
+
+    Returns the decisions, or no decisions and the finpolicy error it raised.
+    """
+    from finpolicy.domains import domain_module
+
+    try:
+        try:
+            module = domain_module(case.domain)
+        except ImportError as exc:
+            raise EvaluationError(f"domain `{case.domain}` is not available: {exc}") from None
+        if not isinstance(case.input, Mapping):
+            raise InputError([InputProblem("input", "expected a mapping in the shape of the "
+                                                    f"{case.domain} API")])
+        return list(module.evaluate_input(engine, case.input, as_of=case.as_of)), None
+    except FinpolicyError as exc:
+        return [], exc
+
+
+def _check(expect: Expectation, decisions: Sequence[Decision], label: str) -> list[str]:
+    failures: list[str] = []
+    if not decisions:
+        return [f"{label}expected a decision, got none"]
+    if expect.outcome is not None and str(decisions[0].outcome) != expect.outcome:
+        failures.append(f"{label}outcome: expected `{expect.outcome}`, "
+                        f"got `{decisions[0].outcome}`")
+    hits = [h.rule_id for d in decisions for h in d.hits]
+    missing = [r for r in expect.hits if r not in hits]
+    if missing:
+        failures.append(f"{label}hits: missing {', '.join(missing)} "
+                        f"(got {', '.join(hits) or 'none'})")
+    if expect.hits_exact:
+        extra = sorted(set(hits) - set(expect.hits))
+        if extra:
+            failures.append(f"{label}hits: unexpected {', '.join(extra)}")
+    if expect.obligations is not None:
+        got = tuple(sorted({o for d in decisions for o in d.obligations}))
+        if got != expect.obligations:
+            failures.append(f"{label}obligations: expected [{', '.join(expect.obligations)}], "
+                            f"got [{', '.join(got)}]")
+    return failures
+
+
+def check_case(case: PolicyCase, decisions: Sequence[Decision],
+               error: FinpolicyError | None) -> list[str]:
+    """Compare what an input gave with the case's expectation; one line per failure."""
+    expect = case.expect
+    wanted_error = expect.error if isinstance(expect, Expectation) else None
+    if error is not None:
+        if wanted_error is not None and wanted_error.lower() in _error_name(error).lower():
+            return []
+        return [f"raised {_error_name(error)}"]
+    if wanted_error is not None:
+        return [f"expected {wanted_error}, got {len(decisions)} decision(s)"]
+    if expect is None:
+        return []
+    if isinstance(expect, Expectation):
+        return _check(expect, decisions, "")
+    if len(expect) != len(decisions):
+        return [f"expected {len(expect)} decision(s), got {len(decisions)}"]
+    return [f for i, (e, d) in enumerate(zip(expect, decisions, strict=True))
+            for f in _check(e, [d], f"decision {i + 1}: ")]
+
+
+def _signature(decisions: Sequence[Decision]) -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
+    return [(str(d.outcome), d.rule_ids, tuple(d.obligations)) for d in decisions]
+
+
+@attrs.frozen(slots=True)
+class PolicyCoverage:
+    """Rule coverage of one policy version."""
+
+    policy_id: str
+    version: str
+    kind: str
+    file: str
+    rules: tuple[str, ...]
+    covered: frozenset[str]
+    lines: Mapping[str, int | None] = attrs.field(factory=dict, eq=False)
+
+    @property
+    def uncovered(self) -> tuple[str, ...]:
+        return tuple(r for r in self.rules if r not in self.covered)
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * len(self.covered) / len(self.rules) if self.rules else 100.0
+
+
+@attrs.frozen(slots=True)
+class Coverage:
+    """Which rules of every policy version in a bundle the decisions exercised."""
+
+    policies: tuple[PolicyCoverage, ...]
+
+    @property
+    def total(self) -> int:
+        return sum(len(p.rules) for p in self.policies)
+
+    @property
+    def covered(self) -> int:
+        return sum(len(p.covered) for p in self.policies)
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.covered / self.total if self.total else 100.0
+
+    @property
+    def uncovered(self) -> tuple[tuple[PolicyCoverage, str], ...]:
+        """Every rule no decision hit, with its policy version."""
+        return tuple((p, r) for p in self.policies for r in p.uncovered)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "percent": round(self.percent, 2), "covered": self.covered, "total": self.total,
+            "policies": [{"id": p.policy_id, "version": p.version, "kind": p.kind,
+                          "file": p.file, "rules": len(p.rules), "covered": len(p.covered),
+                          "percent": round(p.percent, 2), "uncovered": list(p.uncovered)}
+                         for p in self.policies],
+        }
+
+
+def _rule_lines(doc: PolicyDocument) -> dict[str, int | None]:
+    """Where each rule id is written in the document, so reports can point at it."""
+    out: dict[str, int | None] = {}
+
+    def walk(node: Any, path: tuple[str | int, ...]) -> None:
+        if isinstance(node, dict):
+            rule_id = node.get("id")
+            if isinstance(rule_id, str) and rule_id not in out and path[:1] == ("spec",):
+                out[rule_id] = doc.source.line_of(path) if doc.source is not None else None
+            for key, value in node.items():
+                walk(value, (*path, key))
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                walk(value, (*path, i))
+
+    walk(doc.data, ())
+    return out
+
+
+def coverage(bundle: Bundle, decisions: Iterable[Decision] = (), *,
+             matched: Iterable[tuple[str, str, str]] = ()) -> Coverage:
+    """Rule coverage of ``bundle`` by ``decisions``.
+
+    Every rule id of every policy version (``doc.policy.rulesets[*].rules[*].id``) is matched
+    against the rule ids the decisions hit, keyed by policy id and version, and against
+    ``matched``: ``(policy id, version, rule id)`` of rules whose condition held while the
+    decisions were made (``run_cases`` records them, so a rule that only adds an obligation,
+    or that a deny overrode, counts as exercised even when a decision does not list it).
+    """
+    hit: dict[tuple[str, str], set[str]] = {}
+    for decision in decisions:
+        key = (decision.policy.id, decision.policy.version)
+        hit.setdefault(key, set()).update(h.rule_id for h in decision.hits)
+    for policy_id, version, rule_id in matched:
+        hit.setdefault((policy_id, version), set()).add(rule_id)
+    policies = []
+    for doc in bundle.documents:
+        ids: list[str] = []
+        for ruleset in doc.policy.rulesets.values():
+            ids += [r.id for r in ruleset.rules if r.id not in ids]
+        found = hit.get((doc.id, doc.version), set())
+        lines = _rule_lines(doc)
+        policies.append(PolicyCoverage(doc.id, doc.version, doc.kind, doc.file, tuple(ids),
+                                       frozenset(i for i in ids if i in found),
+                                       {i: lines.get(i) for i in ids}))
+    return Coverage(tuple(policies))
+
+
+class _Recorder:
+    """Records every rule whose condition holds while an engine evaluates (for coverage)."""
+
+    def __init__(self, engine: Any) -> None:
+        self.engine = engine
+        self.matched: set[tuple[str, str, str]] = set()
+        self._run = engine.run
+        self._own = vars(engine).get("run")  # an instance attribute already there, if any
+
+    def run(self, doc: PolicyDocument, ruleset: str, fact: Mapping[str, Any]) -> Any:
+        rules = self._run(doc, ruleset, fact)
+        self.matched.update((doc.id, doc.version, r.id) for r in rules)
+        return rules
+
+    def __enter__(self) -> _Recorder:
+        self.engine.run = self.run  # an instance attribute shadows the method for a while
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self._own is None:
+            del self.engine.run
+        else:
+            self.engine.run = self._own
+
+
+@attrs.frozen(slots=True)
+class CaseReport:
+    """The result of running a pack's cases: per case and engine, and rule coverage."""
+
+    results: tuple[CaseResult, ...]
+    coverage: Coverage
+    engines: tuple[str, ...]
+
+    @property
+    def cases(self) -> tuple[PolicyCase, ...]:
+        seen: dict[tuple[str, str], PolicyCase] = {}
+        for r in self.results:
+            seen.setdefault((r.case.file, r.case.name), r.case)
+        return tuple(seen.values())
+
+    @property
+    def failures(self) -> tuple[CaseResult, ...]:
+        return tuple(r for r in self.results if not r.passed)
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "engines": list(self.engines), "cases": len(self.cases),
+            "passed": self.passed,
+            "failures": [{"file": r.case.file, "line": r.case.line, "case": r.case.name,
+                          "engine": r.engine, "failures": list(r.failures)}
+                         for r in self.failures],
+            "coverage": self.coverage.to_dict(),
+        }
+
+
+def _engines(bundle: Bundle, engines: Sequence[Any]) -> list[Any]:
+    from finpolicy.engine import PolicyEngine
+
+    out = []
+    for engine in engines:
+        if isinstance(engine, str):
+            out.append(PolicyEngine(bundle, engine=engine))
+        elif isinstance(engine, PolicyEngine):
+            if engine.bundle.digest != bundle.digest:
+                raise InputError([InputProblem("engines", "engine was built on another bundle")])
+            out.append(engine)
+        else:
+            raise InputError([InputProblem("engines", "expected engine names or PolicyEngine "
+                                                      f"objects, got {type(engine).__name__}")])
+    if not out:
+        raise InputError([InputProblem("engines", "expected at least one engine")])
+    return out
+
+
+def run_cases(bundle: Bundle, cases: Iterable[PolicyCase] | None = None, *,
+              engines: Sequence[Any] = ("compiled", "durable")) -> CaseReport:
+    """Run policy test cases on each engine and measure rule coverage.
+
+    Args:
+        bundle: the bundle under test.
+        cases: the cases; by default every case in the bundle's ``tests/`` folder.
+        engines: engine names (``"compiled"``, ``"durable"``) or ``PolicyEngine`` objects
+            built on ``bundle``. When there are several, a case whose decisions differ between
+            engines fails on every engine after the first.
+
+    Raises:
+        PolicyError: when a case file is malformed.
+    """
+    case_list = load_cases(bundle) if cases is None else list(cases)
+    built = _engines(bundle, engines)
+    results: list[CaseResult] = []
+    decisions: list[Decision] = []
+    matched: set[tuple[str, str, str]] = set()
+    for case in case_list:
+        first: tuple[str, Any] | None = None
+        for engine in built:
+            with _Recorder(engine) as recorder:
+                got, error = evaluate_case(engine, case)
+            matched |= recorder.matched
+            failures = check_case(case, got, error)
+            signature = _signature(got) if error is None else _error_name(error)
+            if first is None:
+                first = (engine.engine_name, signature)
+            elif signature != first[1]:
+                failures.append(f"engines disagree: {first[0]} gave {first[1]}, "
+                                f"{engine.engine_name} gave {signature}")
+            decisions += got
+            results.append(CaseResult(case, engine.engine_name, tuple(failures), tuple(got),
+                                      None if error is None else _error_name(error)))
+    return CaseReport(tuple(results), coverage(bundle, decisions, matched=matched),
+                      tuple(e.engine_name for e in built))
