@@ -19,7 +19,17 @@ from finpolicy.documents.bundle import Bundle, load_bundle
 from finpolicy.errors import InputError, InputProblem
 from finpolicy.testing.vocabulary import effective_dates, literals
 
-__all__ = ["customers", "evaluation_dates", "products", "suitability_cases"]
+__all__ = [
+    "access_requests",
+    "customers",
+    "data_fields",
+    "evaluation_dates",
+    "grants",
+    "products",
+    "records",
+    "subjects",
+    "suitability_cases",
+]
 
 _SUITABILITY = "SuitabilityPolicy"
 
@@ -164,3 +174,122 @@ def _years_before(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year - years)
     except ValueError:  # 29 February
         return day.replace(year=day.year - years, day=28)
+
+
+# --- access ------------------------------------------------------------------------------
+
+_ACCESS = "AccessPolicy"
+_AT = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+
+
+def _access_vocabulary(bundle: Bundle) -> dict[str, list[str]]:
+    vocab: dict[str, dict[str, None]] = {k: {} for k in ("levels", "categories", "actions",
+                                                         "purposes", "roles", "approvers")}
+    for doc in _require(bundle, _ACCESS):
+        spec = doc.spec
+        for key in ("levels", "categories", "actions", "purposes"):
+            vocab[key].update(dict.fromkeys(getattr(spec, key)))
+        vocab["roles"].update(dict.fromkeys(spec.roles))
+        vocab["approvers"].update(dict.fromkeys(n for n, r in spec.roles.items() if r.approver))
+    return {k: list(v) for k, v in vocab.items()}
+
+
+def subjects(bundle: Bundle | None = None) -> st.SearchStrategy[Any]:
+    """``fp.Subject`` values holding zero to two of the bundle's roles (sometimes an unknown
+    one), in one of two departments and branches."""
+    from finpolicy.domains.access import Subject
+
+    vocab = _access_vocabulary(_bundle(bundle))
+    roles = st.sampled_from([*vocab["roles"], "contractor"])
+    return st.builds(Subject, id=st.sampled_from(["u1", "u2", "u3"]),
+                     roles=st.lists(roles, max_size=2, unique=True),
+                     department=st.sampled_from(["retail", "corporate"]),
+                     branch=st.sampled_from(["BJ01", "SH02"]))
+
+
+def grants(bundle: Bundle | None = None, *, at: dt.datetime = _AT) -> st.SearchStrategy[Any]:
+    """``fp.AccessGrant`` values around ``at``: approved before or after it, expiring on
+    either side, by the grantee or another person, with or without an approver role."""
+    from finpolicy.domains.access import AccessGrant
+
+    if at.tzinfo is None:
+        raise InputError([InputProblem("at", "needs a time zone offset")])
+    vocab = _access_vocabulary(_bundle(bundle))
+    hours = st.sampled_from([-48, -1, 1, 24 * 30, 24 * 400])
+
+    @st.composite
+    def build(draw: st.DrawFn) -> Any:
+        approved = at + dt.timedelta(hours=draw(st.sampled_from([-24, -1, 1])))
+        return AccessGrant(
+            id=f"g{draw(st.integers(0, 99))}",
+            grantee=draw(st.sampled_from(["u1", "u2"])),
+            purpose=draw(st.sampled_from(vocab["purposes"])),
+            resource_type="customer_record",
+            data_level=draw(st.sampled_from(vocab["levels"])),
+            category=draw(st.sampled_from(vocab["categories"])),
+            requested_at=approved - dt.timedelta(hours=2),
+            approved_by=draw(st.sampled_from(["u1", "u9", None])),
+            approver_roles=draw(st.lists(st.sampled_from(vocab["approvers"] or ["none"]),
+                                         max_size=1)),
+            approved_at=approved,
+            expires_at=at + dt.timedelta(hours=draw(hours)),
+        )
+
+    return build()
+
+
+def access_requests(bundle: Bundle | None = None, *, at: dt.datetime = _AT,
+                    ) -> st.SearchStrategy[Any]:
+    """``fp.AccessRequest`` values over the bundle's actions, levels, categories and purposes,
+    with zero to two grants, at ``at``."""
+    from finpolicy.domains.access import AccessRequest, Resource
+
+    b = _bundle(bundle)
+    vocab = _access_vocabulary(b)
+    resource = st.builds(Resource, type=st.just("customer_record"),
+                         data_level=st.sampled_from(vocab["levels"]),
+                         category=st.sampled_from(vocab["categories"]),
+                         department=st.sampled_from(["retail", "corporate"]),
+                         branch=st.sampled_from(["BJ01", "SH02"]))
+    return st.builds(AccessRequest, subject=subjects(b),
+                     action=st.sampled_from(vocab["actions"]), resource=resource,
+                     purpose=st.sampled_from(vocab["purposes"]),
+                     grants=st.lists(grants(b, at=at), max_size=2), at=st.just(at))
+
+
+# --- classification ----------------------------------------------------------------------
+
+_CLASSIFICATION = "ClassificationPolicy"
+
+
+def data_fields(bundle: Bundle | None = None) -> st.SearchStrategy[Any]:
+    """``fp.DataField`` values named with the names and tags the bundle's rules mention (and
+    unknown ones), with sample values that are valid or near-miss ID, card and phone numbers."""
+    import random
+
+    from finpolicy.domains.classification import DataField
+    from finpolicy.testing import fakes
+
+    b = _bundle(bundle)
+    _require(b, _CLASSIFICATION)
+    found = literals(b, _CLASSIFICATION)
+    names = sorted({str(v) for v in found.get("field.name", set())} | {"col1", "remark"})
+    tags = sorted({str(v) for v in found.get("field.tags", set())} | {"misc"})
+    makers = [fakes.resident_id, fakes.invalid_resident_id, fakes.bank_card,
+              fakes.invalid_bank_card, fakes.mobile, fakes.email, fakes.chinese_name]
+
+    @st.composite
+    def samples(draw: st.DrawFn) -> list[str]:
+        rng = random.Random(draw(st.integers(0, 2**16)))
+        maker = draw(st.sampled_from(makers))
+        return [maker(rng) for _ in range(draw(st.integers(0, 5)))]
+
+    return st.builds(DataField, name=st.sampled_from(names), sample_values=samples(),
+                     tags=st.lists(st.sampled_from(tags), max_size=2, unique=True))
+
+
+def records(bundle: Bundle | None = None) -> st.SearchStrategy[dict[str, Any]]:
+    """Records (field name → sample value) for ``classify_record``, one to five fields."""
+    fields = data_fields(bundle)
+    return st.lists(fields, min_size=1, max_size=5, unique_by=lambda f: f.name).map(
+        lambda fs: {f.name: (f.sample_values[0] if f.sample_values else "x") for f in fs})
