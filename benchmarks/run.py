@@ -1,0 +1,249 @@
+"""finpolicy benchmark: every domain on both engines, batch APIs, load time, scan, memory, peers.
+
+Run ``python benchmarks/run.py`` (``--quick`` for a short run). Prints a table and writes JSON
+(``--json PATH``, default ``benchmarks/results.json``). Ratios are computed within the run,
+because absolute numbers on shared machines are noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import gc
+import json
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import attrs
+import yaml
+from rich.console import Console
+from rich.table import Table
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import finpolicy as fp  # noqa: E402
+from finpolicy.documents.bundle import shipped_packs  # noqa: E402
+from finpolicy.testing import fakes  # noqa: E402
+from harness import Measurement, latencies, rss_mb, throughput  # noqa: E402
+
+ENGINES = ("compiled", "durable")
+PACK = shipped_packs() / "cn-banking"
+
+
+def _examples(domain: str) -> list[dict[str, Any]]:
+    data = yaml.safe_load((PACK / "examples" / f"{domain}.yaml").read_text("utf-8"))
+    return data["cases"]
+
+
+def _when(value: str) -> Any:
+    return dt.datetime.fromisoformat(value) if "T" in value else dt.date.fromisoformat(value)
+
+
+def suitability_inputs(n: int) -> list[tuple[Any, Any, dt.date]]:
+    rng = random.Random(1)
+    on = dt.date(2026, 3, 2)
+    customers = [fp.Customer(id=f"c{i}", risk_level=f"C{rng.randint(1, 5)}",
+                             assessment_date=on - dt.timedelta(days=rng.randint(0, 400)),
+                             birth_date=dt.date(rng.randint(1940, 2005), 6, 1),
+                             investable_assets=float(rng.randint(1, 100) * 10_000))
+                 for i in range(200)]
+    products = [fp.Product(id=f"p{i}", kind=rng.choice(["wealth_management", "fund",
+                                                         "structured_deposit"]),
+                           risk_level=f"R{rng.randint(1, 5)}", term_months=rng.choice([3, 12]))
+                for i in range(50)]
+    return [(rng.choice(customers), rng.choice(products), on) for _ in range(n)]
+
+
+def access_inputs() -> list[Any]:
+    out = []
+    for case in _examples("access"):
+        data = dict(case["input"])
+        data["at"] = _when(case["as_of"])
+        out.append(fp.AccessRequest(**data))
+    return out
+
+
+def complaint_inputs() -> list[tuple[Any, dt.datetime]]:
+    return [(fp.Complaint(**case["input"]["complaint"]), _when(case["as_of"]))
+            for case in _examples("complaints")]
+
+
+def field_inputs() -> list[Any]:
+    names = ["身份证号", "id_number", "交易流水", "risk_preference", "contact_phone", "remark",
+             "客户姓名", "card_no"]
+    return [fp.DataField(name=n) for n in names]
+
+
+def bench_domains(console: Console, n: int) -> list[Measurement]:
+    rows: list[Measurement] = []
+    bundle = fp.load_bundle()
+    suit = suitability_inputs(n)
+    access = access_inputs()
+    complaints = complaint_inputs()
+    fields = field_inputs()
+    for name in ENGINES:
+        engine = fp.PolicyEngine(bundle, engine=name)
+        k = n if name == "compiled" else max(n // 10, 200)
+        console.log(f"{name}: suitability, access, classification, complaints")
+
+        per_s, p50, p99 = latencies(lambda x: engine.check_suitability(x[0], x[1], as_of=x[2]),
+                                    suit[:k])
+        rows.append(Measurement("suitability", "check_suitability (single)", name, per_s, p50,
+                                p99))
+        customer, on = suit[0][0], suit[0][2]
+        products = [p for _, p, _ in suit[:100]]
+        rows.append(Measurement("suitability", "suitable_products (batch of 100)", name,
+                                throughput(lambda: engine.suitable_products(
+                                    customer, products, as_of=on), items=100)))
+
+        reqs = (access * (k // len(access) + 1))[:k]
+        per_s, p50, p99 = latencies(engine.authorize, reqs)
+        rows.append(Measurement("access", "authorize (single)", name, per_s, p50, p99))
+
+        items = (fields * (k // len(fields) + 1))[:k]
+        per_s, p50, p99 = latencies(engine.classify, items)
+        rows.append(Measurement("classification", "classify by name (single)", name, per_s,
+                                p50, p99))
+        record = {f.name: "x" for f in fields}
+        rows.append(Measurement("classification", "classify_record (8 fields)", name,
+                                throughput(lambda: engine.classify_record(record), items=8)))
+
+        comp = (complaints * (k // len(complaints) + 1))[:k]
+        per_s, p50, p99 = latencies(lambda x: engine.complaint_sla(x[0], now=x[1]), comp)
+        rows.append(Measurement("complaints", "complaint_sla (single)", name, per_s, p50, p99))
+        now = complaints[0][1]
+        batch = [c for c, _ in comp]
+        rows.append(Measurement("complaints", f"complaint_sla_batch ({len(batch)})", name,
+                                throughput(lambda: engine.complaint_sla_batch(batch, now=now),
+                                           items=len(batch))))
+    return rows
+
+
+def bench_load(console: Console) -> list[Measurement]:
+    console.log("bundle load + compile")
+    rows = []
+    for name in ENGINES:
+        best = float("inf")
+        for _ in range(5):
+            start = time.perf_counter()
+            fp.PolicyEngine(fp.load_bundle(), engine=name)
+            best = min(best, time.perf_counter() - start)
+        rows.append(Measurement("bundle", "load + compile cn-banking", name, 1 / best,
+                                note=f"{best * 1000:.0f} ms"))
+    return rows
+
+
+def bench_scan(console: Console, rows_n: int) -> list[Measurement]:
+    console.log(f"scan of a {rows_n:,}-row CSV")
+    folder = Path(tempfile.mkdtemp(prefix="fp-scan-"))
+    path = folder / "customers.csv"
+    rng = random.Random(3)
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = None
+        for row in fakes.customer_rows(rng, rows_n):
+            if writer is None:
+                writer = csv.DictWriter(fh, fieldnames=list(row))
+                writer.writeheader()
+            writer.writerow(row)
+    size_mb = path.stat().st_size / 1e6
+    out = []
+    for name in ENGINES:
+        engine = fp.PolicyEngine(fp.load_bundle(), engine=name)
+        start = time.perf_counter()
+        engine.scan(str(path))
+        elapsed = time.perf_counter() - start
+        out.append(Measurement("scan", f"scan CSV ({size_mb:.0f} MB)", name, size_mb / elapsed,
+                               note="MB/s"))
+    return out
+
+
+def bench_memory(console: Console, decisions: int) -> list[Measurement]:
+    console.log(f"durable memory over {decisions:,} decisions")
+    engine = fp.PolicyEngine(fp.load_bundle(), engine="durable")
+    inputs = suitability_inputs(1000)
+    for c, p, on in inputs:
+        engine.check_suitability(c, p, as_of=on)
+    gc.collect()
+    before = rss_mb()
+    start = time.perf_counter()
+    for i in range(decisions):
+        c, p, on = inputs[i % 1000]
+        engine.check_suitability(c, p, as_of=on)
+    elapsed = time.perf_counter() - start
+    gc.collect()
+    after = rss_mb()
+    return [Measurement("memory", f"durable RSS after {decisions:,} decisions", "durable",
+                        decisions / elapsed, note=f"{after:.0f} MB (+{after - before:.1f} MB)")]
+
+
+def bench_rbac(console: Console) -> list[Measurement]:
+    try:
+        import casbin  # noqa: F401
+    except ImportError:
+        console.log("pycasbin not installed (pip install '.[bench]'): peer skipped")
+        return []
+    import rbac_peer
+
+    console.log("RBAC peer: finpolicy vs pycasbin, 20,000 requests")
+    work = rbac_peer.workload()
+    enforcer = rbac_peer.casbin_side(work)
+    casbin_decisions = [enforcer.enforce(u, lv, a) for u, lv, a in work["requests"]]
+    casbin_rate = throughput(lambda: [enforcer.enforce(u, lv, a)
+                                      for u, lv, a in work["requests"]],
+                             items=len(work["requests"]), min_seconds=0.1)
+    rows = [Measurement("rbac peer", "pycasbin enforce", "pycasbin", casbin_rate)]
+    for name in ENGINES:
+        engine, requests = rbac_peer.finpolicy_side(work, name)
+        decisions = [engine.authorize(r).allowed for r in requests]
+        if decisions != casbin_decisions:
+            raise SystemExit(f"rbac peer: {name} and pycasbin disagree on "
+                             f"{sum(a != b for a, b in zip(decisions, casbin_decisions))} "
+                             "requests")
+        rate = throughput(lambda e=engine, rs=requests: [e.authorize(r) for r in rs],
+                          items=len(requests), min_seconds=0.1)
+        rows.append(Measurement("rbac peer", "finpolicy authorize", name, rate,
+                                note=f"{rate / casbin_rate:.1f}× pycasbin; same decisions"))
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    parser.add_argument("--json", default=str(Path(__file__).parent / "results.json"))
+    args = parser.parse_args(argv)
+    console = Console()
+    n = 2_000 if args.quick else 20_000
+    rows = bench_load(console) + bench_domains(console, n)
+    rows += bench_scan(console, 20_000 if args.quick else 200_000)
+    rows += bench_memory(console, 20_000 if args.quick else 1_000_000)
+    rows += bench_rbac(console)
+
+    compiled = {(r.section, r.name): r.per_second for r in rows if r.engine == "compiled"}
+    table = Table(title="finpolicy benchmark (one process, one core)")
+    for column in ("section", "measure", "engine", "per second", "p50 µs", "p99 µs",
+                   "compiled ÷ durable", "note"):
+        table.add_column(column, justify="right" if column not in ("section", "measure",
+                                                                    "engine", "note") else "left")
+    for r in rows:
+        ratio = ""
+        if r.engine == "durable" and (r.section, r.name) in compiled:
+            ratio = f"{compiled[(r.section, r.name)] / r.per_second:.1f}×"
+        table.add_row(r.section, r.name, r.engine, f"{r.per_second:,.0f}",
+                      "" if r.p50_us is None else f"{r.p50_us:.1f}",
+                      "" if r.p99_us is None else f"{r.p99_us:.1f}", ratio, r.note)
+    console.print(table)
+    Path(args.json).write_text(json.dumps({
+        "when": dt.datetime.now(dt.UTC).isoformat(), "python": sys.version.split()[0],
+        "finpolicy": fp.__version__, "rows": [attrs.asdict(r) for r in rows],
+    }, indent=2, default=str), encoding="utf-8")
+    console.log(f"wrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,114 @@
+"""Inputs (``Complaint``, ``ComplaintEvent``) and results (``MilestoneStatus``, ``SlaReport``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+import attrs
+from pydantic import AwareDatetime, Field
+
+from finpolicy.decisions import Decision
+from finpolicy.inputs import InputModel
+
+STATUSES: tuple[str, ...] = ("met", "pending", "at_risk", "breached")
+"""Milestone and overall statuses, from the best to the worst."""
+Status = Literal["met", "pending", "at_risk", "breached"]
+
+
+class ComplaintEvent(InputModel):
+    """Something that happened to a complaint: ``kind`` is one of the policy's events."""
+
+    kind: str = Field(min_length=1, description="Event kind, e.g. `acknowledged`, `extended`.")
+    at: AwareDatetime = Field(description="When it happened (with a time zone offset).")
+    note: str | None = Field(None, description="Free text for people; ignored by the SLA.")
+
+
+class Complaint(InputModel):
+    """A customer complaint and what has happened to it so far.
+
+    ``received_at`` starts the clock; ``events`` list later events in any order (pauses,
+    extensions, responses). Category, severity, channel, flags and event kinds must be known to
+    the policy (checked when evaluating, ``InputError`` naming the field otherwise).
+    """
+
+    id: str = Field(min_length=1, description="Complaint id.")
+    received_at: AwareDatetime = Field(description="When it was received (with an offset).")
+    channel: str = Field(min_length=1, description="How it came in, e.g. `phone`, `branch`.")
+    category: str = Field(min_length=1, description="Category, e.g. `product`, `service`.")
+    severity: str = Field("general", min_length=1, description="Grade, e.g. `major`.")
+    flags: list[str] = Field(default_factory=list, description="Policy flags, e.g. `payment`.")
+    events: list[ComplaintEvent] = Field(default_factory=list, description="What happened.")
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class MilestoneStatus:
+    """One milestone of a complaint at ``now``.
+
+    Attributes:
+        name: the milestone (e.g. ``initial_response``).
+        status: ``met`` (completed on time), ``breached`` (completed late, or open past its
+            due time), ``at_risk`` (open, past the policy's share of the allowed time) or
+            ``pending`` (open and on time, or not started yet).
+        due_at: the deadline in the policy's time zone; ``None`` until the starting event.
+        completed_at: the first completing event, if any (in the policy's time zone).
+        started_at: the starting event's time, if it happened.
+        allowed: the duration that applied, e.g. ``"30 calendar days"``.
+        paused_seconds: total time the clock was stopped while this milestone was open.
+    """
+
+    name: str
+    status: Status
+    due_at: dt.datetime | None = None
+    completed_at: dt.datetime | None = None
+    started_at: dt.datetime | None = None
+    allowed: str = ""
+    paused_seconds: float = 0.0
+
+    @property
+    def open(self) -> bool:
+        return self.completed_at is None
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class SlaReport(Decision):
+    """The SLA position of one complaint at ``as_of`` (the ``now`` it was evaluated for).
+
+    Attributes:
+        outcome: the overall status, the worst of the milestones' (``met`` when all are met).
+        complaint_id: the complaint's id.
+        milestones: each applicable milestone's status, in policy order.
+        next_due: the earliest due time of an open milestone not yet past due, or ``None``.
+        route: the department that handles the complaint.
+        escalations: who must be told (by severity, rules, and breached milestones), sorted.
+        paused: whether the clock is stopped at ``now``.
+    """
+
+    complaint_id: str
+    milestones: tuple[MilestoneStatus, ...] = ()
+    next_due: dt.datetime | None = None
+    route: str
+    escalations: tuple[str, ...] = ()
+    paused: bool = False
+
+    @property
+    def status(self) -> str:
+        """The overall status (same as ``outcome``)."""
+        return self.outcome
+
+    def milestone(self, name: str) -> MilestoneStatus:
+        """The status of milestone ``name`` (``LookupError`` when it does not apply)."""
+        for m in self.milestones:
+            if m.name == name:
+                return m
+        raise LookupError(f"milestone `{name}` does not apply to complaint {self.complaint_id}")
+
+    def _details(self) -> list[str]:
+        lines = [f"complaint {self.complaint_id} → {self.route}"
+                 + (f"; escalate to {', '.join(self.escalations)}" if self.escalations else "")
+                 + ("; clock paused" if self.paused else "")]
+        for m in self.milestones:
+            due = m.due_at.strftime("%Y-%m-%d %H:%M %Z") if m.due_at else "not started"
+            done = f", done {m.completed_at:%Y-%m-%d %H:%M}" if m.completed_at else ""
+            lines.append(f"  {m.name:<20} {m.status:<8} due {due} ({m.allowed}){done}")
+        return lines
