@@ -36,6 +36,9 @@ def parse_invariants(specs: Sequence[Any], ctx: Any, fields: Mapping[str, str],
         where = ("spec", "invariants", i)
         given = ALWAYS if spec.given is None else parser.parse(spec.given, (*where, "given"))
         expect = parser.parse(spec.expect, (*where, "expect"))
+        if spec.cite and spec.cite.split()[0] not in ctx.metadata.source_ids():
+            ctx.problem(("invariants", i, "cite"), f"cite `{spec.cite}` names no source in "
+                                                   "metadata.sources", "unknown_source")
         if given is not None and expect is not None:
             out.append(Invariant(spec.name, given, expect, spec.cite))
     ctx.problems.extend(parser.problems)

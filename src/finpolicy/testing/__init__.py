@@ -29,20 +29,45 @@ from finpolicy.testing.diff import (
     diff,
 )
 
+# Loaded on first use: they import hypothesis, which production code need not have.
+_LAZY = {
+    "InvariantResult": "finpolicy.testing.invariants",
+    "InvariantViolation": "finpolicy.testing.invariants",
+    "assert_invariants": "finpolicy.testing.invariants",
+    "check_invariants": "finpolicy.testing.invariants",
+    "strategies": "finpolicy.testing.strategies",
+}
+
+
+def __getattr__(name: str) -> object:
+    import importlib
+
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'finpolicy.testing' has no attribute {name!r}")
+    loaded = importlib.import_module(module)
+    return loaded if module.endswith(name) else getattr(loaded, name)
+
+
 __all__ = [
     "CaseReport",
     "CaseResult",
     "Change",
     "ChangeGroup",
     "Coverage",
+    "InvariantResult",
+    "InvariantViolation",
     "DiffReport",
     "PolicyCase",
     "PolicyChange",
     "PolicyCoverage",
     "Sample",
     "Verdict",
+    "assert_invariants",
+    "check_invariants",
     "coverage",
     "diff",
     "load_cases",
     "run_cases",
+    "strategies",
 ]

@@ -32,6 +32,8 @@ class Adapter:
     cases: Callable[[Bundle, PolicyDocument], st.SearchStrategy[Case]]
     evaluate: Callable[[PolicyEngine, Case], Any]
     on: Callable[[Case], dt.date]
+    # more decision.* facts for invariants, computed from the decision and its input
+    extra: Callable[[Any, Case], dict[str, Any]] | None = None
 
 
 ADAPTERS: dict[str, Adapter] = {}
@@ -51,6 +53,7 @@ class InvariantResult:
     name: str
     holds: bool
     examples: int
+    applicable: int = 0  # examples where `given` held: zero means the check said nothing
     counterexample: Case | None = None
     rules: tuple[str, ...] = ()
     outcome: str | None = None
@@ -58,7 +61,7 @@ class InvariantResult:
     def describe(self) -> str:
         head = f"{self.policy} {self.version}: {self.name}"
         if self.holds:
-            return f"ok    {head} ({self.examples} inputs)"
+            return f"ok    {head} ({self.examples} inputs, {self.applicable} applicable)"
         return (f"FAIL  {head}\n      counter-example: {self.counterexample}\n"
                 f"      outcome: {self.outcome}; rules fired: {', '.join(self.rules) or 'none'}")
 
@@ -81,29 +84,35 @@ class _RecordingEngine(PolicyEngine):
         return super().run(doc, ruleset, fact)
 
 
-def _fact(engine: _RecordingEngine, decision: Any) -> dict[str, Any]:
-    return {**engine.facts, "decision": {"outcome": decision.outcome,
-                                         "obligations": list(decision.obligations),
-                                         "rules": [h.rule_id for h in decision.hits]}}
+def _fact(engine: _RecordingEngine, adapter: Adapter, decision: Any,
+          case: Case) -> dict[str, Any]:
+    about = {"outcome": decision.outcome, "obligations": list(decision.obligations),
+             "rules": [h.rule_id for h in decision.hits]}
+    if adapter.extra is not None:
+        about.update(adapter.extra(decision, case))
+    return {**engine.facts, "decision": about}
 
 
 def _check_one(engine: _RecordingEngine, adapter: Adapter, doc: PolicyDocument,
-               invariant: Invariant, max_examples: int) -> InvariantResult:
+               invariant: Invariant, max_examples: int, derandomize: bool) -> InvariantResult:
     given_test, expect_test = compile_condition(invariant.given), compile_condition(
         invariant.expect)
     strategy = adapter.cases(engine.bundle, doc)
-    seen = {"n": 0}
+    seen = {"n": 0, "applicable": 0}
     failure: dict[str, Any] = {}
 
-    @settings(max_examples=max_examples, deadline=None, database=None,
+    @settings(max_examples=max_examples, deadline=None, database=None, derandomize=derandomize,
               phases=[Phase.generate, Phase.shrink],
               suppress_health_check=list(HealthCheck))
     @given(strategy)
     def check(case: Case) -> None:
         seen["n"] += 1
+        engine.facts = {}  # a domain may answer from a cache without running its rules
         decision = adapter.evaluate(engine, case)
-        fact = _fact(engine, decision)
-        if given_test(fact) and not expect_test(fact):
+        fact = _fact(engine, adapter, decision, case)
+        applies = given_test(fact)
+        seen["applicable"] += applies
+        if applies and not expect_test(fact):
             failure.update(case=case, decision=decision)
             raise AssertionError(invariant.name)
 
@@ -112,18 +121,21 @@ def _check_one(engine: _RecordingEngine, adapter: Adapter, doc: PolicyDocument,
     except AssertionError:
         decision = failure["decision"]
         return InvariantResult(doc.id, doc.version, invariant.name, False, seen["n"],
-                               _plain(failure["case"]), decision.rule_ids, decision.outcome)
-    return InvariantResult(doc.id, doc.version, invariant.name, True, seen["n"])
+                               seen["applicable"], _plain(failure["case"]), decision.rule_ids,
+                               decision.outcome)
+    return InvariantResult(doc.id, doc.version, invariant.name, True, seen["n"],
+                           seen["applicable"])
 
 
-def check_invariants(bundle: Bundle, *, engine: str = "compiled",
-                     max_examples: int = 200) -> list[InvariantResult]:
+def check_invariants(bundle: Bundle, *, engine: str = "compiled", max_examples: int = 200,
+                     derandomize: bool = False) -> list[InvariantResult]:
     """Check every invariant of every policy version in ``bundle``; never raises on failure.
 
     Args:
         bundle: the bundle to check.
         engine: ``"compiled"`` or ``"durable"``.
         max_examples: hypothesis examples per invariant.
+        derandomize: draw the same inputs on every run (for CI), instead of fresh ones.
     """
     from finpolicy.testing import adapters  # noqa: F401  (registers the built-in domains)
 
@@ -135,7 +147,8 @@ def check_invariants(bundle: Bundle, *, engine: str = "compiled",
         if not invariants or adapter is None:
             continue
         for invariant in invariants:
-            results.append(_check_one(recording, adapter, doc, invariant, max_examples))
+            results.append(_check_one(recording, adapter, doc, invariant, max_examples,
+                                      derandomize))
     return results
 
 

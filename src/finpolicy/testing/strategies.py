@@ -21,6 +21,8 @@ from finpolicy.testing.vocabulary import effective_dates, literals
 
 __all__ = [
     "access_requests",
+    "complaint_cases",
+    "complaints",
     "customers",
     "data_fields",
     "evaluation_dates",
@@ -251,10 +253,48 @@ def access_requests(bundle: Bundle | None = None, *, at: dt.datetime = _AT,
                          category=st.sampled_from(vocab["categories"]),
                          department=st.sampled_from(["retail", "corporate"]),
                          branch=st.sampled_from(["BJ01", "SH02"]))
-    return st.builds(AccessRequest, subject=subjects(b),
-                     action=st.sampled_from(vocab["actions"]), resource=resource,
-                     purpose=st.sampled_from(vocab["purposes"]),
-                     grants=st.lists(grants(b, at=at), max_size=2), at=st.just(at))
+    random_requests = st.builds(AccessRequest, subject=subjects(b),
+                                action=st.sampled_from(vocab["actions"]), resource=resource,
+                                purpose=st.sampled_from(vocab["purposes"]),
+                                grants=st.lists(grants(b, at=at), max_size=2),
+                                at=st.just(at))
+    return st.one_of(random_requests, _plausible_requests(b, at))
+
+
+def _plausible_requests(bundle: Bundle, at: dt.datetime) -> st.SearchStrategy[Any]:
+    """Requests a role's permissions cover, in scope, with a proper grant half the time, so
+    that allows (and their obligations) are common, not rare."""
+    from finpolicy.domains.access import AccessGrant, AccessRequest, Resource, Subject
+
+    choices = []
+    for doc in _require(bundle, _ACCESS):
+        for name, role in doc.spec.roles.items():
+            for permission in role.permissions:
+                for purpose in role.purposes:
+                    choices.append((name, purpose, permission))
+    approvers = _access_vocabulary(bundle)["approvers"] or ["none"]
+
+    @st.composite
+    def build(draw: st.DrawFn) -> Any:
+        role, purpose, permission = draw(st.sampled_from(choices))
+        action = draw(st.sampled_from(permission.actions))
+        level = draw(st.sampled_from(permission.levels))
+        category = draw(st.sampled_from(permission.categories))
+        given = []
+        if draw(st.booleans()):
+            given.append(AccessGrant(
+                id="g1", grantee="u1", purpose=purpose, resource_type="customer_record",
+                data_level=level, category=category, requested_at=at - dt.timedelta(days=1),
+                approved_by="u9", approver_roles=[approvers[0]],
+                approved_at=at - dt.timedelta(hours=20), expires_at=at + dt.timedelta(days=5)))
+        return AccessRequest(
+            subject=Subject(id="u1", roles=[role], department="retail", branch="BJ01"),
+            action=action,
+            resource=Resource(type="customer_record", data_level=level, category=category,
+                              department="retail", branch="BJ01"),
+            purpose=purpose, grants=given, at=at)
+
+    return build()
 
 
 # --- classification ----------------------------------------------------------------------
@@ -293,3 +333,69 @@ def records(bundle: Bundle | None = None) -> st.SearchStrategy[dict[str, Any]]:
     fields = data_fields(bundle)
     return st.lists(fields, min_size=1, max_size=5, unique_by=lambda f: f.name).map(
         lambda fs: {f.name: (f.sample_values[0] if f.sample_values else "x") for f in fs})
+
+
+# --- complaints --------------------------------------------------------------------------
+
+_COMPLAINTS = "ComplaintPolicy"
+# Receipt days on both sides of weekends and of China's and England's long holidays, at times
+# around a 17:00 cut-off (local to the policy's zone).
+_RECEIPT_DAYS = [dt.date(2025, 9, 26), dt.date(2025, 9, 28), dt.date(2025, 9, 30),
+                 dt.date(2025, 10, 8), dt.date(2025, 12, 24), dt.date(2026, 2, 13),
+                 dt.date(2026, 2, 14), dt.date(2026, 4, 2), dt.date(2026, 5, 6)]
+_RECEIPT_TIMES = [dt.time(9, 0), dt.time(16, 59), dt.time(17, 0), dt.time(17, 1), dt.time(23, 30)]
+
+
+def complaints(bundle: Bundle | None = None, *, policy: Any = None) -> st.SearchStrategy[Any]:
+    """``fp.Complaint`` values with the policy's categories, severities, channels, flags and
+    events, received around cut-offs and holidays, with events (pauses, extensions, responses)
+    hours to weeks later."""
+    from zoneinfo import ZoneInfo
+
+    from finpolicy.domains.complaints import Complaint, ComplaintEvent
+
+    b = _bundle(bundle)
+    docs = [policy] if policy is not None else _require(b, _COMPLAINTS)
+    spec = docs[0].spec
+    zone = ZoneInfo(spec.calendar.time_zone)
+    categories = [c.name for c in spec.categories]
+    severities = [s.name for s in spec.severities]
+    channels = [c.name for c in spec.channels]
+    flags = [f.name for f in spec.flags]
+    pairs = [(x.pause, x.resume) for x in spec.pauses]
+    paired = {k for pair in pairs for k in pair}
+    events = [e.name for e in spec.events if e.name not in paired]
+    offsets = st.sampled_from([1, 5, 23, 25, 47, 72, 24 * 6, 24 * 9, 24 * 16, 24 * 40])
+
+    @st.composite
+    def build(draw: st.DrawFn) -> Any:
+        day = draw(st.sampled_from(_RECEIPT_DAYS))
+        received = dt.datetime.combine(day, draw(st.sampled_from(_RECEIPT_TIMES)),
+                                       tzinfo=zone)
+        kinds = draw(st.lists(st.sampled_from(events), max_size=4, unique=True))
+        happened = [ComplaintEvent(kind=k, at=received + dt.timedelta(hours=draw(offsets)))
+                    for k in kinds]
+        if pairs and draw(st.booleans()):  # a pause, resumed some days later (or still open)
+            pause, resume = draw(st.sampled_from(pairs))
+            start = received + dt.timedelta(hours=draw(offsets))
+            happened.append(ComplaintEvent(kind=pause, at=start))
+            if draw(st.booleans()):
+                happened.append(ComplaintEvent(kind=resume,
+                                               at=start + dt.timedelta(hours=draw(offsets))))
+        return Complaint(id=f"cmp-{draw(st.integers(0, 999))}", received_at=received,
+                         channel=draw(st.sampled_from(channels)),
+                         category=draw(st.sampled_from(categories)),
+                         severity=draw(st.sampled_from(severities)),
+                         flags=draw(st.lists(st.sampled_from(flags), max_size=1)) if flags
+                         else [],
+                         events=happened)
+
+    return build()
+
+
+def complaint_cases(bundle: Bundle | None = None, *, policy: Any = None,
+                    ) -> st.SearchStrategy[dict[str, Any]]:
+    """``{complaint, now}``: a complaint and a moment from just after receipt to months later."""
+    hours = st.sampled_from([1, 30, 24 * 3, 24 * 8, 24 * 20, 24 * 70])
+    return st.builds(lambda c, h: {"complaint": c, "now": c.received_at + dt.timedelta(hours=h)},
+                     complaints(bundle, policy=policy), hours)

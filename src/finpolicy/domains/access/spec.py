@@ -14,9 +14,10 @@ from typing import Any, Literal
 import attrs
 from pydantic import Field
 
-from finpolicy.documents.models import Strict
+from finpolicy.documents.models import InvariantSpec, Strict
 from finpolicy.documents.registry import BuildContext
 from finpolicy.rules.conditions import All, Compare
+from finpolicy.rules.invariants import Invariant, parse_invariants
 from finpolicy.rules.model import Rule, RuleSet
 
 KIND = "AccessPolicy"
@@ -179,6 +180,9 @@ class AccessSpec(Strict):
     separation_of_duties: list[SodPair] = Field(default_factory=list)
     rules: list[RuleSpec] = Field(min_length=1)
     review_rules: list[ReviewRuleSpec] = Field(default_factory=list)
+    invariants: list[InvariantSpec] = Field(
+        default_factory=list, description="Properties every decision must have (checked by "
+                                          "`finpolicy.testing.check_invariants`).")
 
 
 # --- the compiled policy ------------------------------------------------------------------
@@ -212,6 +216,7 @@ class AccessPolicyTables:
     dormancy_days: float | None
     sod_pairs: tuple[tuple[str, str], ...]
     rulesets: Mapping[str, RuleSet] = attrs.field(converter=_freeze)
+    invariants: tuple[Invariant, ...] = attrs.field(default=(), kw_only=True)
     level_rank: Mapping[str, int] = attrs.field(init=False, converter=_freeze)
 
     @level_rank.default
@@ -311,7 +316,9 @@ def build(spec: AccessSpec, ctx: BuildContext) -> AccessPolicyTables:
         REVIEW_ASSIGNMENT_RULESET: RuleSet(REVIEW_ASSIGNMENT_RULESET,
                                            (*sod_rules["review"], *review["assignment"])),
     }
+    invariants = parse_invariants(spec.invariants, ctx, ACCESS_FIELDS)
     return AccessPolicyTables(
+        invariants=invariants,
         levels=tuple(spec.levels), categories=frozenset(categories),
         actions=frozenset(actions), purposes=frozenset(purposes),
         roles=frozenset(spec.roles), approver_roles=approvers, permissions=permissions,

@@ -21,13 +21,14 @@ from typing import Any, Literal
 import attrs
 from pydantic import Field
 
-from finpolicy.documents.models import Strict
+from finpolicy.documents.models import InvariantSpec, Strict
 from finpolicy.documents.registry import BuildContext
 from finpolicy.domains.classification.model import DataLevel, Handling
 from finpolicy.domains.detectors import DETECTORS
 from finpolicy.domains.masking import MASKS
 from finpolicy.rules.conditions import All, Compare, Condition, Not
 from finpolicy.rules.conditions import Any as AnyOf
+from finpolicy.rules.invariants import Invariant, parse_invariants
 from finpolicy.rules.model import Rule, RuleSet
 
 KIND = "ClassificationPolicy"
@@ -124,6 +125,9 @@ class ClassificationSpec(Strict):
     derived_category: str | None = Field(None, description="Category of derived data that no "
                                                            "rule categorises.")
     rules: list[RuleSpec] = Field(min_length=1)
+    invariants: list[InvariantSpec] = Field(
+        default_factory=list, description="Properties every decision must have (checked by "
+                                          "`finpolicy.testing.check_invariants`).")
 
 
 # --- the compiled policy ------------------------------------------------------------------
@@ -156,6 +160,7 @@ class ClassificationRules:
     default_level: DataLevel
     derived_category: str | None
     rulesets: Mapping[str, RuleSet] = attrs.field(converter=_freeze)
+    invariants: tuple[Invariant, ...] = attrs.field(default=(), kw_only=True)
 
 
 def split_long_in(cond: Condition) -> Condition:
@@ -258,6 +263,8 @@ def build(spec: ClassificationSpec, ctx: BuildContext) -> ClassificationRules:
     ctx.problems.extend(parser.problems)
 
     return ClassificationRules(
+        invariants=parse_invariants(spec.invariants, ctx, FIELDS,
+                                    {"decision.level_rank": "number"}),
         levels=tuple(levels),
         titles={DataLevel.parse(lv.name): lv.title for lv in spec.levels},
         grades={DataLevel.parse(lv.name): lv.grade for lv in spec.levels},

@@ -23,10 +23,11 @@ from pydantic import Field, field_validator
 
 from finpolicy.calendars import WorkingCalendar
 from finpolicy.decisions import Hit
-from finpolicy.documents.models import Strict
+from finpolicy.documents.models import InvariantSpec, Strict
 from finpolicy.documents.registry import BuildContext, PolicyKind, register_kind
 from finpolicy.domains.complaints.clock import Clock
 from finpolicy.rules.conditions import paths
+from finpolicy.rules.invariants import Invariant, parse_invariants
 from finpolicy.rules.model import Rule, RuleSet
 
 KIND = "ComplaintPolicy"
@@ -140,6 +141,17 @@ class RuleSpec(Strict):
     cite: str = Field(min_length=1)
 
 
+COMPLAINT_DECISION_FIELDS: Mapping[str, str] = MappingProxyType({
+    "decision.status": "text",
+    "decision.route": "text",
+    "decision.milestone_count": "number",
+    # hours from receipt to the earliest due time among started milestones
+    "decision.min_hours_to_due": "number",
+    "decision.breached_count": "number",
+    "decision.paused": "boolean",
+})
+
+
 class ComplaintSpec(Strict):
     """``spec`` of a ``ComplaintPolicy``."""
 
@@ -152,6 +164,9 @@ class ComplaintSpec(Strict):
     pauses: list[PauseSpec] = Field(default_factory=list)
     milestones: list[MilestoneSpec] = Field(min_length=1)
     rules: list[RuleSpec] = Field(default_factory=list)
+    invariants: list[InvariantSpec] = Field(
+        default_factory=list, description="Properties every decision must have (checked by "
+                                          "`finpolicy.testing.check_invariants`).")
 
     @field_validator("calendar", mode="before")
     @classmethod
@@ -230,6 +245,7 @@ class ComplaintRules:
     specificity: Mapping[str, int]  # rule id -> distinct fields its condition reads
     specs: Mapping[str, RuleSpec]
     selections: dict[tuple[Any, ...], Selection] = attrs.field(factory=dict, repr=False)
+    invariants: tuple[Invariant, ...] = attrs.field(default=(), kw_only=True)
 
 
 def _duration(spec: DurationSpec) -> Duration:
@@ -352,6 +368,8 @@ def build(spec: ComplaintSpec, ctx: BuildContext) -> ComplaintRules:
             specs[item.id] = item
     ctx.problems.extend(parser.problems)
     return ComplaintRules(
+        # deadlines are computed in Python, so invariants read what the decision reports
+        invariants=parse_invariants(spec.invariants, ctx, {}, COMPLAINT_DECISION_FIELDS),
         rulesets=MappingProxyType({RULESET: RuleSet(RULESET, tuple(rules))}),
         calendar=calendar,
         clock=Clock(calendar),
