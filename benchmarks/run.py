@@ -26,10 +26,11 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import finpolicy as fp  # noqa: E402
-from finpolicy.documents.bundle import shipped_packs  # noqa: E402
-from finpolicy.testing import fakes  # noqa: E402
-from harness import Measurement, latencies, rss_mb, throughput  # noqa: E402
+from harness import Measurement, latencies, rss_mb, throughput
+
+import finpolicy as fp
+from finpolicy.documents.bundle import shipped_packs
+from finpolicy.testing import fakes
 
 ENGINES = ("compiled", "durable")
 PACK = shipped_packs() / "cn-banking"
@@ -201,9 +202,8 @@ def bench_rbac(console: Console) -> list[Measurement]:
         engine, requests = rbac_peer.finpolicy_side(work, name)
         decisions = [engine.authorize(r).allowed for r in requests]
         if decisions != casbin_decisions:
-            raise SystemExit(f"rbac peer: {name} and pycasbin disagree on "
-                             f"{sum(a != b for a, b in zip(decisions, casbin_decisions))} "
-                             "requests")
+            differ = sum(a != b for a, b in zip(decisions, casbin_decisions, strict=True))
+            raise SystemExit(f"rbac peer: {name} and pycasbin disagree on {differ} requests")
         rate = throughput(lambda e=engine, rs=requests: [e.authorize(r) for r in rs],
                           items=len(requests), min_seconds=0.1)
         rows.append(Measurement("rbac peer", "finpolicy authorize", name, rate,

@@ -8,8 +8,8 @@ from hypothesis import given, reject, settings
 from hypothesis import strategies as st
 
 from finpolicy.engines.compiled import CompiledEvaluator
-from finpolicy.errors import PolicyError
 from finpolicy.engines.durable import DurableEvaluator
+from finpolicy.errors import PolicyError
 from finpolicy.rules.conditions import All, Compare, Condition, Exists, FieldRef, Not
 from finpolicy.rules.conditions import Any as AnyOf
 from finpolicy.rules.model import Rule, RuleSet

@@ -12,7 +12,8 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from finpolicy.rules.conditions import All, Any as AnyOf, Compare, Condition, Exists, FieldRef, Not
+from finpolicy.rules.conditions import All, Compare, Condition, Exists, FieldRef, Not
+from finpolicy.rules.conditions import Any as AnyOf
 from finpolicy.rules.model import RuleSet
 from finpolicy.rules.patterns import compile_pattern
 

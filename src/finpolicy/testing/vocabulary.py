@@ -7,7 +7,8 @@ from collections import defaultdict
 from typing import Any
 
 from finpolicy.documents.bundle import Bundle
-from finpolicy.rules.conditions import All, Any as AnyOf, Compare, Condition, FieldRef, Not
+from finpolicy.rules.conditions import All, Compare, Condition, FieldRef, Not
+from finpolicy.rules.conditions import Any as AnyOf
 
 
 def _walk(cond: Condition, out: dict[str, set[Any]]) -> None:
