@@ -599,6 +599,16 @@ def _dates(base: Sample, vocab: _Vocabulary) -> Iterator[Sample]:
         yield _sample(base.domain, base.input, when, f"{base.origin}, as of {when.isoformat()}")
 
 
+GRID_BASES = 3
+
+
+def _grid_axes(base: Sample) -> int:
+    """How many of its domain's grid fields an input has (the first such input wins ties)."""
+    axes = MATRIX.get(base.domain) or ()
+    leaves = [p for p, _ in _leaves(base.input) if not any(isinstance(x, int) for x in p)]
+    return sum(any(tuple(p[-len(s):]) == s for p in leaves) for s in axes)
+
+
 def _matrix(base: Sample, vocab: _Vocabulary, *, limit: int | None = None,
             rng: random.Random | None = None) -> Iterator[Sample]:
     """Every combination of the matrix fields' values on ``base`` (``limit`` of them, drawn
@@ -733,11 +743,18 @@ def _samples(bases: list[Sample], vocab: _Vocabulary, budget: int,
     """The bases, the full matrix of the smallest base, then ``budget`` more drawn at random
     from the other bases' matrices and every base's perturbations."""
     out: dict[str, Sample] = {s.key: s for s in bases}
-    for s in itertools.islice(_matrix(bases[0], vocab), MAX_MATRIX):
-        out.setdefault(s.key, s)
+    # the full grid grows from the smallest input that has every grid field (a review input,
+    # say, has none of an access request's)
+    # (a review input, say, has none of an access request's); three such inputs, because one
+    # alone fixes the fields outside the grid (a branch out of scope would hide every allow)
+    most = max((_grid_axes(b) for b in bases), default=0)
+    grids = [b for b in bases if most and _grid_axes(b) == most][:GRID_BASES]
+    for grid in grids:
+        for s in itertools.islice(_matrix(grid, vocab), MAX_MATRIX):
+            out.setdefault(s.key, s)
     rest: dict[str, Sample] = {}
     for base in bases:
-        matrix = _matrix(base, vocab, limit=budget, rng=rng) if base is not bases[0] else ()
+        matrix = _matrix(base, vocab, limit=budget, rng=rng) if base not in grids else ()
         for s in itertools.chain(matrix,
                                  _perturb(base, vocab), _dates(base, vocab)):
             if s.key not in out:

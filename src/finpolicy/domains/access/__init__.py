@@ -9,8 +9,12 @@ See ``decide`` for which problems raise ``InputError`` and which deny.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from collections.abc import Mapping
 from typing import Any
+
+import attrs
 
 from finpolicy.decisions import Decision
 from finpolicy.documents.registry import PolicyKind, register_kind
@@ -26,7 +30,7 @@ from finpolicy.domains.access.model import (
     Subject,
     UsageRecord,
 )
-from finpolicy.domains.access.review import review_access, review_with
+from finpolicy.domains.access.review import _items, review_access, review_with
 from finpolicy.domains.access.spec import KIND, AccessPolicyTables, AccessSpec, build
 from finpolicy.errors import InputError, InputProblem
 
@@ -52,19 +56,67 @@ register_kind(PolicyKind(
     name=KIND, spec_model=AccessSpec, build=build,  # type: ignore[arg-type]
     summary="Least-privilege access: roles, scopes, purpose-bound approved grants, review."))
 
+_REVIEW_KEYS = ("grants", "assignments", "usage", "at")
+
+
+def _review_time(value: Any) -> dt.datetime | None:
+    # a bare date means its midnight UTC, as for requests
+    if value is not None and not isinstance(value, dt.datetime):
+        return dt.datetime.combine(value, dt.time(), dt.UTC)
+    return value
+
+
+def _review_decisions(engine: Any, data: Any, as_of: Any) -> list[Decision]:
+    """One decision per finding of ``{grants, assignments, usage?, at?}``."""
+    if not isinstance(data, Mapping):
+        raise InputError([InputProblem("review", "expected a mapping with grants, assignments "
+                                                 "and optionally usage and at")])
+    unknown = sorted(str(k) for k in data if k not in _REVIEW_KEYS)
+    if unknown:
+        raise InputError([InputProblem(f"review.{k}", "unknown key (expected grants, "
+                                                      "assignments, usage, at)", "unknown_key")
+                          for k in unknown])
+    at = data.get("at")
+    if isinstance(at, str):
+        try:
+            at = dt.datetime.fromisoformat(at)
+        except ValueError:
+            raise InputError([InputProblem("review.at", "expected an ISO datetime with a "
+                                                        "time zone offset", value=at)]) from None
+    at = _review_time(at if at is not None else as_of)
+    grants = _items(data.get("grants"), AccessGrant, "review.grants")
+    assignments = _items(data.get("assignments"), RoleAssignment, "review.assignments")
+    usage = (None if data.get("usage") is None
+             else _items(data["usage"], UsageRecord, "review.usage"))
+    review = review_access(engine, grants, assignments, at=at, usage=usage)
+    body = json.dumps({"grants": [g.model_dump(mode="json") for g in grants],
+                       "assignments": [a.model_dump(mode="json") for a in assignments],
+                       "usage": None if usage is None
+                       else [u.model_dump(mode="json") for u in usage],
+                       "at": review.at.isoformat()}, sort_keys=True)
+    digest = hashlib.sha256(body.encode()).hexdigest()
+    return attrs.evolve(review, input_digest=digest).decisions()
+
 
 def evaluate_input(engine: Any, data: Mapping[str, Any], *,
                    as_of: dt.date | dt.datetime | None) -> list[Decision]:
-    """Decide one request in its mapping form (``finpolicy eval access``, the demo).
+    """Decide one request, or review grants and assignments, in mapping form (``finpolicy
+    eval access``, the demo, policy test cases).
 
-    ``as_of`` fills ``at`` when the input has none; a bare date means its midnight UTC.
+    A request ``{subject, action, resource, purpose, grants?, at?}`` gives one
+    ``AccessDecision``; ``as_of`` fills ``at`` when the input has none (a bare date means its
+    midnight UTC). A review ``{review: {grants, assignments, usage?, at?}}`` gives one
+    ``Decision`` per finding (none when the review is clean), reviewed at ``at`` or ``as_of``
+    (now when both are absent); see ``AccessReview.decisions``.
     """
     if not isinstance(data, Mapping):
         raise InputError([InputProblem("input", "expected a mapping with subject, action, "
                                                 "resource, purpose")])
+    if "review" in data:
+        if len(data) != 1:
+            raise InputError([InputProblem("input", "`review` comes alone")])
+        return _review_decisions(engine, data["review"], as_of)
     payload = dict(data)
     if payload.get("at") is None and as_of is not None:
-        if not isinstance(as_of, dt.datetime):
-            as_of = dt.datetime.combine(as_of, dt.time(), dt.UTC)
-        payload["at"] = as_of
+        payload["at"] = _review_time(as_of)
     return [authorize(engine, AccessRequest.parse(payload))]

@@ -8,7 +8,7 @@ from typing import Any
 import attrs
 from pydantic import Field, field_validator
 
-from finpolicy.decisions import Decision, PolicyRef, _plain
+from finpolicy.decisions import Decision, Hit, PolicyRef, _plain
 from finpolicy.inputs import InputModel
 
 __all__ = [
@@ -184,6 +184,16 @@ class AccessReview:
     policy: PolicyRef
     engine: str
     at: dt.datetime
+    input_digest: str = ""
+
+    def decisions(self) -> list[Decision]:
+        """One ``Decision`` per finding, in finding order: the outcome is the finding's kind
+        and the single hit is the review rule that found it (policy test cases and
+        ``finpolicy eval access`` read reviews this way)."""
+        return [Decision(outcome=f.kind, hits=(Hit(f.rule_id, f.message, f.cite),),
+                         obligations=(), policy=self.policy, engine=self.engine,
+                         input_digest=self.input_digest, as_of=self.at)
+                for f in self.findings]
 
     def by_severity(self) -> dict[str, int]:
         counts = {s: 0 for s in _SEVERITY_ORDER}
