@@ -216,7 +216,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     parser.add_argument("--json", default=str(Path(__file__).parent / "results.json"))
     args = parser.parse_args(argv)
-    console = Console()
+    # wide enough for the table even when the output is piped (rich then assumes 80 columns)
+    console = Console(width=max(Console().width, 150))
     n = 2_000 if args.quick else 20_000
     rows = bench_load(console) + bench_domains(console, n)
     rows += bench_scan(console, 20_000 if args.quick else 200_000)
