@@ -262,3 +262,21 @@ def test_every_rule_of_every_shipped_pack_is_exercised_by_a_case(pack: str) -> N
     result = invoke("test", pack, "--coverage", "--min-coverage", "100")
     assert result.exit_code == 0, result.output
     assert "no case exercises" not in result.output
+
+
+def test_field_expectations_reach_into_the_decision(tmp_path: Path, bundle: fp.Bundle) -> None:
+    pack = copy_pack(bundle, tmp_path)
+    case = {
+        "name": "a late acknowledgement",
+        "as_of": "2025-10-11T12:00:00+08:00",
+        "input": {"complaint": {"id": "c", "received_at": "2025-09-30T17:01:00+08:00",
+                                "channel": "phone", "category": "service"}},
+        "expect": {"fields": {"route": "customer_service_department",
+                              "milestones.initial_response.status": "met"}},
+    }
+    (pack / "tests").mkdir(exist_ok=True)
+    (pack / "tests" / "sla.yaml").write_text(
+        yaml.safe_dump({"domain": "complaints", "cases": [case]}, allow_unicode=True), "utf-8")
+    result = invoke("test", str(pack))
+    assert result.exit_code == 1
+    assert "milestones.initial_response.status: expected `met`, got `at_risk`" in result.output

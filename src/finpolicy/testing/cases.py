@@ -13,6 +13,8 @@ A case file is ``PACK/tests/<anything>.yaml``::
           hits: [product-above-customer]  # each must be among the hits (all of them, in any order)
           hits_exact: false               # true: the hits are exactly these
           obligations: []                 # exactly these obligations (omit to not check)
+          fields: {customer_age: 67}      # paths into decision.to_dict() (lists by index or
+                                          # by an item's name: milestones.final_response.status)
 
 ``expect`` may also be a list, one expectation per decision the input yields (a record gives
 one per field), or ``{error: InputError}`` for an input the domain must reject (any part of the
@@ -80,6 +82,7 @@ class _ExpectModel(_Strict):
     hits_exact: bool = False
     obligations: list[str] | None = None
     error: str | None = None
+    fields: dict[str, Any] = Field(default_factory=dict)
 
 
 class _CaseModel(_Strict):
@@ -141,6 +144,8 @@ class Expectation:
     hits_exact: bool = False
     obligations: tuple[str, ...] | None = None
     error: str | None = None
+    # dotted paths into the first decision's to_dict(), e.g. {"milestones.0.status": "met"}
+    fields: tuple[tuple[str, Any], ...] = ()
 
 
 @attrs.frozen(slots=True)
@@ -173,7 +178,7 @@ class PolicyCase:
 def _expectation(model: _ExpectModel) -> Expectation:
     return Expectation(model.outcome, tuple(model.hits), model.hits_exact,
                        None if model.obligations is None else tuple(sorted(model.obligations)),
-                       model.error)
+                       model.error, tuple(model.fields.items()))
 
 
 class _Invalid(Exception):
@@ -348,7 +353,34 @@ def _check(expect: Expectation, decisions: Sequence[Decision], label: str) -> li
         if got != expect.obligations:
             failures.append(f"{label}obligations: expected [{', '.join(expect.obligations)}], "
                             f"got [{', '.join(got)}]")
+    if expect.fields:
+        record = decisions[0].to_dict()
+        for path, wanted in expect.fields:
+            got_value = _at_path(record, path)
+            if got_value != wanted:
+                failures.append(f"{label}{path}: expected `{wanted}`, got `{got_value}`")
     return failures
+
+
+_ABSENT = "<absent>"
+
+
+def _at_path(record: Any, path: str) -> Any:
+    """``milestones.0.status`` in a decision's ``to_dict()``; lists also by an item's name."""
+    value = record
+    for part in path.split("."):
+        if isinstance(value, Mapping) and part in value:
+            value = value[part]
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        elif isinstance(value, list):
+            named = [v for v in value if isinstance(v, Mapping) and v.get("name") == part]
+            if not named:
+                return _ABSENT
+            value = named[0]
+        else:
+            return _ABSENT
+    return value
 
 
 def check_case(case: PolicyCase, decisions: Sequence[Decision],
