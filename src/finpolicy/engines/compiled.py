@@ -143,15 +143,55 @@ class _Generator:
         return f"(k{v} == 'n' and {v} {sign} {value!r})"
 
 
+CACHE_SIZE = 8192
+CACHE_PROBE = 4096  # lookups after which a cache that rarely hits is switched off
+CACHE_MIN_HIT_RATE = 0.3
+
+
+def _list_key(items: Any) -> tuple[Any, ...]:
+    # the class keeps True apart from 1 (they hash alike but differ under the semantics);
+    # anything but text, numbers and booleans never equals a literal, so one placeholder will do
+    return tuple((item.__class__, item) if kind_of(item) in "snb" else None for item in items)
+
+
 def compile_ruleset(ruleset: RuleSet) -> Callable[[Fact], tuple[int, ...]]:
-    """Generate ``match(fact) -> indices of the rules that hold``."""
+    """Generate ``match(fact) -> indices of the rules that hold``.
+
+    The result depends only on the (typed) values at the paths the rules read, so it is
+    memoised by them: request-path facts take few distinct values. A cache that hits less than
+    30 % of its first 4,096 lookups (facts with ages, amounts, day counts) switches itself off.
+    """
     gen = _Generator()
     tests = [gen.expr(rule.when) for rule in ruleset.rules]
-    body = ["def match(f):", *gen.lines, "    out = []"]
+    parts = []
+    for name in gen.names.values():
+        parts.append(f"k{name}, ({name} if k{name} in 'snb' else (_list_key({name}) "
+                     f"if k{name} == 'l' else None))")
+    key = "(" + ", ".join(parts) + ",)" if parts else "()"
+    body = ["def match(f):", *gen.lines,
+            "    on = _state[0]",
+            "    if on:",
+            f"        key = {key}",
+            "        hit = _cache.get(key)",
+            "        _state[1] += 1",
+            "        if hit is not None:",
+            "            _state[2] += 1",
+            "            return hit",
+            "    out = []"]
     for index, test in enumerate(tests):
         body.append(f"    if {test}: out.append({index})")
-    body.append("    return tuple(out)")
+    body += ["    result = tuple(out)",
+             "    if on:",
+             f"        if len(_cache) >= {CACHE_SIZE}:",
+             "            _cache.clear()",
+             "        _cache[key] = result",
+             f"        if _state[1] == {CACHE_PROBE} and _state[2] < "
+             f"{int(CACHE_PROBE * CACHE_MIN_HIT_RATE)}:",
+             "            _state[0] = False",
+             "            _cache.clear()",
+             "    return result"]
     namespace = dict(gen.env)
+    namespace.update(_cache={}, _state=[True, 0, 0], _list_key=_list_key)
     exec(compile("\n".join(body), f"<finpolicy ruleset {ruleset.name}>", "exec"), namespace)
     return namespace["match"]  # type: ignore[no-any-return]
 
