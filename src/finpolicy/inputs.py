@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import datetime as dt
 import hashlib
 from typing import Any, ClassVar
 
@@ -68,3 +69,30 @@ class InputModel(BaseModel):
         pydantic-core writes the JSON, which keeps this cheap enough for the request path.
         """
         return hashlib.sha256(self.__pydantic_serializer__.to_json(self)).hexdigest()
+
+
+def evaluation_date(value: Any, *, field: str = "as_of") -> dt.date:
+    """``as_of`` as a date: today when ``None``; an aware datetime counts on its own date.
+
+    Raises:
+        InputError: for text that is no ISO date, a naive datetime, or another type.
+    """
+    def problem(message: str, code: str) -> InputError:
+        return InputError([InputProblem(field, message, code, value)])
+
+    if value is None:
+        return dt.date.today()
+    if isinstance(value, str):
+        try:
+            value = (dt.datetime.fromisoformat(value) if "T" in value
+                     else dt.date.fromisoformat(value))
+        except ValueError:
+            raise problem(f"expected an ISO date, got `{value}`", "bad_date") from None
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise problem("naive datetime: give a date, or a datetime with a time zone offset",
+                          "naive_datetime")
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    raise problem(f"expected a date, got {type(value).__name__}", "bad_date")

@@ -32,8 +32,8 @@ from finpolicy.domains.classification import (
     Handling,
     classify,
 )
-from finpolicy.domains.classification.classify import evaluation_date
 from finpolicy.errors import InputError, InputProblem
+from finpolicy.inputs import evaluation_date
 
 __all__ = ["ColumnResult", "ScanResult", "scan"]
 

@@ -30,6 +30,7 @@ from finpolicy.domains.classification.spec import KIND, RULESET, ClassificationR
 from finpolicy.domains.detectors import detect_column
 from finpolicy.domains.masking import MASKS, partial
 from finpolicy.errors import InputError, InputProblem
+from finpolicy.inputs import evaluation_date
 from finpolicy.rules.model import Rule
 
 _CAMEL_1 = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
@@ -47,27 +48,6 @@ def normalise_name(name: str) -> str:
     text = _CAMEL_2.sub("_", _CAMEL_1.sub("_", name.strip()))
     text = _SEPARATORS.sub("_", text.lower())
     return _UNDERSCORES.sub("_", text).strip("_") or text
-
-
-def evaluation_date(value: Any) -> dt.date:
-    """``as_of`` as a date: today when ``None``; an aware datetime counts on its own date."""
-    if value is None:
-        return dt.date.today()
-    if isinstance(value, str):
-        try:
-            value = (dt.datetime.fromisoformat(value) if "T" in value
-                     else dt.date.fromisoformat(value))
-        except ValueError:
-            raise _problem("as_of", f"expected an ISO date, got `{value}`", "bad_date",
-                           value) from None
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise _problem("as_of", "naive datetime: give a date, or a datetime with a time "
-                                    "zone offset", "naive_datetime", value)
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    raise _problem("as_of", f"expected a date, got {type(value).__name__}", "bad_date", value)
 
 
 def policy_in_force(engine: Any, as_of: Any, policy: str | None

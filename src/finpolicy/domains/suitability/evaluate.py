@@ -34,7 +34,7 @@ from finpolicy.domains.suitability.models import (
 )
 from finpolicy.domains.suitability.policy import KIND, RULESET, SuitabilityRules
 from finpolicy.errors import InputError, InputProblem
-from finpolicy.inputs import InputModel
+from finpolicy.inputs import InputModel, evaluation_date
 
 _SHARE_CAP = 1_000_000.0
 _ORDER = {name: i for i, name in enumerate(OUTCOMES)}
@@ -46,27 +46,6 @@ _DOCS: weakref.WeakKeyDictionary[Any, dict[tuple[dt.date, str | None], PolicyDoc
 
 def _problem(path: str, message: str, code: str, value: Any = None) -> InputError:
     return InputError([InputProblem(path, message, code, value)])
-
-
-def evaluation_date(value: Any) -> dt.date:
-    """``as_of`` as a date: today when ``None``; an aware datetime counts on its own date."""
-    if value is None:
-        return dt.date.today()
-    if isinstance(value, str):
-        try:
-            value = (dt.datetime.fromisoformat(value) if "T" in value
-                     else dt.date.fromisoformat(value))
-        except ValueError:
-            raise _problem("as_of", f"expected an ISO date, got `{value}`", "bad_date",
-                           value) from None
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise _problem("as_of", "naive datetime: give a date, or a datetime with a time "
-                                    "zone offset", "naive_datetime", value)
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    raise _problem("as_of", f"expected a date, got {type(value).__name__}", "bad_date", value)
 
 
 def _amount(value: Any) -> float | None:
