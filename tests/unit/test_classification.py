@@ -409,13 +409,3 @@ def test_bad_policy_content_is_reported_with_its_path(tmp_path: Path, edit: Any,
 
 def test_the_shipped_policy_has_no_problems(tmp_path: Path) -> None:
     assert _load(tmp_path, lambda d: None) == []
-
-
-def test_long_synonym_lists_are_split_for_the_durable_engine() -> None:
-    from finpolicy.rules.conditions import Any as AnyOf
-    from finpolicy.rules.conditions import Compare
-
-    long = Compare("in", ("field", "name"), tuple("abcdefghijk"))
-    split = cl.spec.split_long_in(long)
-    assert isinstance(split, AnyOf)
-    assert [len(c.value) for c in split.items] == [8, 3]  # type: ignore[union-attr]

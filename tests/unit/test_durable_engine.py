@@ -6,8 +6,11 @@ import gc
 import threading
 from pathlib import Path
 
+import pytest
+
 from finpolicy.engines.compiled import CompiledEvaluator
 from finpolicy.engines.durable import DurableEvaluator
+from finpolicy.errors import PolicyError
 from tests.helpers.rulesets import ruleset_from_data
 
 RULES = [
@@ -88,3 +91,21 @@ def test_several_durable_rule_sets_live_side_by_side() -> None:
             "level": "ordinary", "name": "id_x"}
     assert a.matches(fact) == (0, 1)
     assert b.matches(fact) == (0, 1, 2)
+
+
+def test_long_in_lists_work_on_durable_and_long_negated_ones_are_a_clear_limit() -> None:
+    # synonym lists of dozens of names are common in classification rules
+    names = [f"name_{i}" for i in range(40)]
+    ruleset = ruleset_from_data("synonyms", [
+        {"id": "known", "when": {"field": "name", "in": names}},
+        {"id": "short_negation", "when": {"field": "name", "not_in": names[:10]}},
+    ])
+    durable, compiled = DurableEvaluator(ruleset), CompiledEvaluator(ruleset)
+    for fact in ({"name": "name_39"}, {"name": "name_5"}, {"name": "name_40"}, {}, {"name": 3}):
+        assert durable.matches(fact) == compiled.matches(fact), fact
+    # a durable rule holds at most 32 tests, so "none of 40 names" cannot be one rule
+    negated = ruleset_from_data("negated", [{"id": "unknown",
+                                             "when": {"field": "name", "not_in": names}}])
+    with pytest.raises(PolicyError) as info:
+        DurableEvaluator(negated)
+    assert [p.code for p in info.value.problems] == ["durable_too_complex"]

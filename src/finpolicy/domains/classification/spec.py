@@ -26,8 +26,6 @@ from finpolicy.documents.registry import BuildContext
 from finpolicy.domains.classification.model import DataLevel, Handling
 from finpolicy.domains.detectors import DETECTORS
 from finpolicy.domains.masking import MASKS
-from finpolicy.rules.conditions import All, Compare, Condition, Not
-from finpolicy.rules.conditions import Any as AnyOf
 from finpolicy.rules.invariants import Invariant, parse_invariants
 from finpolicy.rules.model import Rule, RuleSet
 
@@ -42,10 +40,6 @@ FIELDS: dict[str, str] = {
     "detected": "list",
     **{f"detector.{name}.share": "number" for name in DETECTORS},
 }
-
-# The durable translation of `in` expands its negation eagerly (2**n alternatives), so long
-# synonym lists are split into an `any` of short ones; the meaning is the same.
-_IN_CHUNK = 8
 
 _PARTIAL = re.compile(r"partial:([0-9]{1,2}):([0-9]{1,2})")
 
@@ -163,21 +157,6 @@ class ClassificationRules:
     invariants: tuple[Invariant, ...] = attrs.field(default=(), kw_only=True)
 
 
-def split_long_in(cond: Condition) -> Condition:
-    """``x in [a..z]`` as ``any: [x in [a..h], x in [i..p], ...]`` (same meaning)."""
-    match cond:
-        case All(items):
-            return All(tuple(split_long_in(i) for i in items))
-        case AnyOf(items):
-            return AnyOf(tuple(split_long_in(i) for i in items))
-        case Not(item):
-            return Not(split_long_in(item))
-        case Compare("in", path, tuple() as values) if len(values) > _IN_CHUNK:
-            return AnyOf(tuple(Compare("in", path, values[i:i + _IN_CHUNK])
-                               for i in range(0, len(values), _IN_CHUNK)))
-    return cond
-
-
 def mask_known(mask: str) -> bool:
     """Whether ``mask`` names a masker (``MASKS`` or ``partial:F:L``)."""
     return mask in MASKS or _PARTIAL.fullmatch(mask) is not None
@@ -258,7 +237,7 @@ def build(spec: ClassificationSpec, ctx: BuildContext) -> ClassificationRules:
             effect = {"level": rs.level, "category": rs.category,
                       "pfi_category": rs.pfi_category, "mask": rs.mask,
                       "overrides_sources": rs.overrides_sources}
-            rules.append(Rule(rs.id, split_long_in(when), effect,
+            rules.append(Rule(rs.id, when, effect,
                               tuple(sorted(set(rs.obligations))), rs.reason, rs.cite))
     ctx.problems.extend(parser.problems)
 
