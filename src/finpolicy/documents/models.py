@@ -111,3 +111,11 @@ class InvariantSpec(Strict):
     given: dict[str, Any] | None = Field(None, description="Condition selecting the inputs.")
     expect: dict[str, Any] = Field(description="Condition the decision must satisfy.")
     cite: str | None = Field(None, description="Why: the source it protects.")
+
+
+class PolicySpec(Strict):
+    """Base of every kind's ``spec``: what all kinds share (so far, invariants)."""
+
+    invariants: list[InvariantSpec] = Field(
+        default_factory=list, description="Properties every decision must have (checked by "
+                                          "`finpolicy.testing.check_invariants`).")

@@ -14,7 +14,7 @@ from typing import Any, Literal
 import attrs
 from pydantic import Field
 
-from finpolicy.documents.models import InvariantSpec, Strict
+from finpolicy.documents.models import PolicySpec, Strict
 from finpolicy.documents.registry import BuildContext
 from finpolicy.rules.conditions import All, Compare
 from finpolicy.rules.invariants import Invariant, parse_invariants
@@ -168,7 +168,7 @@ class ReviewRuleSpec(Strict):
     cite: str
 
 
-class AccessSpec(Strict):
+class AccessSpec(PolicySpec):
     """Spec of an ``AccessPolicy`` document."""
 
     levels: list[str] = Field(min_length=1, description="Data levels, lowest first.")
@@ -180,9 +180,6 @@ class AccessSpec(Strict):
     separation_of_duties: list[SodPair] = Field(default_factory=list)
     rules: list[RuleSpec] = Field(min_length=1)
     review_rules: list[ReviewRuleSpec] = Field(default_factory=list)
-    invariants: list[InvariantSpec] = Field(
-        default_factory=list, description="Properties every decision must have (checked by "
-                                          "`finpolicy.testing.check_invariants`).")
 
 
 # --- the compiled policy ------------------------------------------------------------------

@@ -21,7 +21,7 @@ from typing import Any, Literal
 import attrs
 from pydantic import Field
 
-from finpolicy.documents.models import InvariantSpec, Strict
+from finpolicy.documents.models import PolicySpec, Strict
 from finpolicy.documents.registry import BuildContext
 from finpolicy.domains.classification.model import DataLevel, Handling
 from finpolicy.domains.detectors import DETECTORS
@@ -108,7 +108,7 @@ class RuleSpec(Strict):
     cite: str
 
 
-class ClassificationSpec(Strict):
+class ClassificationSpec(PolicySpec):
     """Spec of a ``ClassificationPolicy`` document."""
 
     levels: list[LevelSpec] = Field(min_length=1, description="Levels, lowest first.")
@@ -119,9 +119,6 @@ class ClassificationSpec(Strict):
     derived_category: str | None = Field(None, description="Category of derived data that no "
                                                            "rule categorises.")
     rules: list[RuleSpec] = Field(min_length=1)
-    invariants: list[InvariantSpec] = Field(
-        default_factory=list, description="Properties every decision must have (checked by "
-                                          "`finpolicy.testing.check_invariants`).")
 
 
 # --- the compiled policy ------------------------------------------------------------------

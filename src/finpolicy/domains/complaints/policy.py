@@ -23,7 +23,7 @@ from pydantic import Field, field_validator
 
 from finpolicy.calendars import WorkingCalendar
 from finpolicy.decisions import Hit
-from finpolicy.documents.models import InvariantSpec, Strict
+from finpolicy.documents.models import PolicySpec, Strict
 from finpolicy.documents.registry import BuildContext, PolicyKind, register_kind
 from finpolicy.domains.complaints.clock import Clock
 from finpolicy.rules.conditions import paths
@@ -152,7 +152,7 @@ COMPLAINT_DECISION_FIELDS: Mapping[str, str] = MappingProxyType({
 })
 
 
-class ComplaintSpec(Strict):
+class ComplaintSpec(PolicySpec):
     """``spec`` of a ``ComplaintPolicy``."""
 
     calendar: CalendarSpec
@@ -164,9 +164,6 @@ class ComplaintSpec(Strict):
     pauses: list[PauseSpec] = Field(default_factory=list)
     milestones: list[MilestoneSpec] = Field(min_length=1)
     rules: list[RuleSpec] = Field(default_factory=list)
-    invariants: list[InvariantSpec] = Field(
-        default_factory=list, description="Properties every decision must have (checked by "
-                                          "`finpolicy.testing.check_invariants`).")
 
     @field_validator("calendar", mode="before")
     @classmethod

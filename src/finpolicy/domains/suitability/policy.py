@@ -12,7 +12,7 @@ import attrs
 from pydantic import Field
 
 from finpolicy.decisions import Hit
-from finpolicy.documents.models import InvariantSpec, Strict
+from finpolicy.documents.models import PolicySpec, Strict
 from finpolicy.documents.registry import BuildContext, PolicyKind, register_kind
 from finpolicy.domains.suitability.models import OUTCOMES
 from finpolicy.rules.invariants import Invariant, parse_invariants
@@ -106,16 +106,13 @@ class RuleSpec(Strict):
                                                 "`nfra-2025-7 Art. 12`.")
 
 
-class SuitabilitySpec(Strict):
+class SuitabilitySpec(PolicySpec):
     """``spec`` of a ``SuitabilityPolicy``."""
 
     customer_levels: list[LevelSpec] = Field(min_length=1)
     product_levels: list[LevelSpec] = Field(min_length=1)
     settings: SettingsSpec = Field(default_factory=lambda: SettingsSpec.model_validate({}))
     rules: list[RuleSpec] = Field(min_length=1)
-    invariants: list[InvariantSpec] = Field(
-        default_factory=list, description="Properties every decision must have (checked by "
-                                          "`finpolicy.testing.check_invariants`).")
 
 
 @attrs.frozen(slots=True, eq=False)
