@@ -80,7 +80,7 @@ def finpolicy_side(work: dict[str, Any], engine: str) -> tuple[Any, list[Any]]:
     resources = {lv: fp.Resource(type="customer_record", data_level=lv, category="business")
                  for lv in LEVELS}
     requests = [fp.AccessRequest(subject=subjects[u], action=a, resource=resources[lv],
-                                 purpose="account_service", at=AT)
+                                 purpose="account_service", as_of=AT)
                 for u, lv, a in work["requests"]]
     return policy_engine, requests
 

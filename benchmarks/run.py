@@ -115,12 +115,12 @@ def bench_domains(console: Console, n: int) -> list[Measurement]:
                                 throughput(lambda: engine.classify_record(record), items=8)))
 
         comp = (complaints * (k // len(complaints) + 1))[:k]
-        per_s, p50, p99 = latencies(lambda x: engine.complaint_sla(x[0], now=x[1]), comp)
+        per_s, p50, p99 = latencies(lambda x: engine.complaint_sla(x[0], as_of=x[1]), comp)
         rows.append(Measurement("complaints", "complaint_sla (single)", name, per_s, p50, p99))
         now = complaints[0][1]
         batch = [c for c, _ in comp]
         rows.append(Measurement("complaints", "complaint_sla_batch", name,
-                                throughput(lambda: engine.complaint_sla_batch(batch, now=now),
+                                throughput(lambda: engine.complaint_sla_batch(batch, as_of=now),
                                            items=len(batch))))
     return rows
 

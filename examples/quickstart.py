@@ -22,7 +22,7 @@ decision = engine.authorize(fp.AccessRequest(
     resource=fp.Resource(type="customer_record", data_level="core", category="basic_identity",
                          department="retail", branch="BJ01"),
     purpose="account_service",
-    at=dt.datetime(2026, 3, 2, 10, 0, tzinfo=CN)))
+    as_of=dt.datetime(2026, 3, 2, 10, 0, tzinfo=CN)))
 print(decision.allowed, decision.explain(), "\n")
 
 # Suitability: the same sale on either side of the NFRA 2025 rule's start. From 2026-02-01
@@ -39,7 +39,7 @@ print()
 report = engine.complaint_sla(
     fp.Complaint(id="cmp-1", received_at=dt.datetime(2025, 9, 30, 17, 1, tzinfo=CN),
                  channel="phone", category="service"),
-    now=dt.datetime(2025, 10, 10, 9, 0, tzinfo=CN))
+    as_of=dt.datetime(2025, 10, 10, 9, 0, tzinfo=CN))
 for m in report.milestones:
     print(f"{m.name:22} due {m.due_at}  {m.status}")
 print(report.to_dict()["route"])

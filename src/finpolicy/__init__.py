@@ -9,89 +9,56 @@ to classify data, authorize access, check suitability and track complaint SLAs::
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
+from finpolicy import facade
 from finpolicy.decisions import Decision, Hit, PolicyRef
 from finpolicy.documents.bundle import Bundle, PolicyDocument, load_bundle
-from finpolicy.engine import PolicyEngine
 from finpolicy.errors import (
     EvaluationError,
     FinpolicyError,
     InputError,
+    InputProblem,
     NotInForceError,
     PolicyError,
+    Problem,
 )
+from finpolicy.facade import *  # noqa: F403  (PolicyEngine and the built-in domains' types)
 
 __version__ = "0.1.0"
 
-# Domain types load with their domain module, on first use.
-_LAZY = {
-    "DataField": "finpolicy.domains.classification",
-    "DataLevel": "finpolicy.domains.classification",
-    "Classification": "finpolicy.domains.classification",
-    "RecordClassification": "finpolicy.domains.classification",
-    "AccessRequest": "finpolicy.domains.access",
-    "Subject": "finpolicy.domains.access",
-    "Resource": "finpolicy.domains.access",
-    "AccessGrant": "finpolicy.domains.access",
-    "RoleAssignment": "finpolicy.domains.access",
-    "AccessDecision": "finpolicy.domains.access",
-    "AccessReview": "finpolicy.domains.access",
-    "Finding": "finpolicy.domains.access",
-    "UsageRecord": "finpolicy.domains.access",
-    "Customer": "finpolicy.domains.suitability",
-    "Product": "finpolicy.domains.suitability",
-    "SuitabilityDecision": "finpolicy.domains.suitability",
-    "Complaint": "finpolicy.domains.complaints",
-    "ComplaintEvent": "finpolicy.domains.complaints",
-    "SlaReport": "finpolicy.domains.complaints",
-}
+__all__ = ["Bundle", "Decision", "EvaluationError", "FinpolicyError", "Hit", "InputError",
+           "InputProblem", "NotInForceError", "PolicyDocument", "PolicyError", "PolicyRef",
+           "Problem", "__version__", "load_bundle"]
+__all__ += facade.__all__
+__all__.sort()  # plug-in domains' names are not listed: dir() shows them
 
-__all__ = [
-    "AccessDecision",
-    "AccessGrant",
-    "AccessRequest",
-    "AccessReview",
-    "Bundle",
-    "Classification",
-    "Complaint",
-    "ComplaintEvent",
-    "Customer",
-    "DataField",
-    "DataLevel",
-    "Decision",
-    "EvaluationError",
-    "Finding",
-    "FinpolicyError",
-    "Hit",
-    "InputError",
-    "NotInForceError",
-    "PolicyDocument",
-    "PolicyEngine",
-    "PolicyError",
-    "PolicyRef",
-    "Product",
-    "RecordClassification",
-    "Resource",
-    "RoleAssignment",
-    "SlaReport",
-    "Subject",
-    "SuitabilityDecision",
-    "UsageRecord",
-    "__version__",
-    "load_bundle",
-]
+
+def _plugin_exports() -> tuple[dict[str, Any], dict[str, tuple[str, str]]]:
+    """Public names of every registered domain (plug-ins included) and their deprecated
+    aliases (old name → (domain package, new name))."""
+    from finpolicy.domains.registry import domains
+
+    names: dict[str, Any] = {}
+    old: dict[str, tuple[str, str]] = {}
+    for domain in domains():
+        names.update(domain.exports)
+        old.update({k: (domain.package, v) for k, v in domain.deprecated.items()})
+    return names, old
 
 
 def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'finpolicy' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+    names, old = _plugin_exports()
+    if name in names:
+        globals()[name] = names[name]
+        return names[name]
+    if name in old:
+        from finpolicy._compat import deprecated_alias
+
+        deprecated_alias(name, old[name][1], "finpolicy")
+        return names[old[name][1]]
+    raise AttributeError(f"module 'finpolicy' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return list(__all__)
+    return sorted({*__all__, *_plugin_exports()[0]})

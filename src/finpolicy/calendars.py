@@ -9,35 +9,44 @@ receipt time into a deadline in three units:
 * ``calendar_days``: the starting day is not counted, the period ends at the end of the
   n-th day after it, and a last day that is not a working day moves to the end of the next
   working day (民法典 Art. 201, 203);
+* ``weeks``: the end of the same local weekday ``n`` weeks after the start, with no move to a
+  working day (the FCA's "eight weeks after receipt");
 * ``hours``: plain elapsed time.
 
-Paused time (e.g. waiting for the customer) never counts; see each method for the exact rule.
-All deadlines are aware datetimes in the calendar's zone.
+Pause-free deadlines depend only on the local start day (and, for working days, whether the
+start was after the cut-off), so each calendar caches them: a batch of complaints costs a
+dictionary look-up per milestone. Paused time (e.g. waiting for the customer) never counts;
+see each method for the exact rule. All deadlines are aware datetimes in the calendar's zone.
 """
 
 from __future__ import annotations
 
 import threading
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import MAXYEAR, MINYEAR, UTC, date, datetime, time, timedelta
-from typing import Literal, NamedTuple
+from typing import ClassVar, Literal, NamedTuple, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 import holidays
 
 __all__ = [
+    "UNITS",
     "DeadlineUnit",
     "Pause",
     "WorkingCalendar",
     "elapsed_share",
+    "merge_pauses",
+    "paused_seconds",
 ]
 
-DeadlineUnit = Literal["hours", "working_days", "calendar_days"]
+DeadlineUnit = Literal["hours", "working_days", "calendar_days", "weeks"]
+UNITS: tuple[str, ...] = ("hours", "working_days", "calendar_days", "weeks")
 Pause = tuple[datetime, datetime]
 
 _MIDNIGHT = time(0)
+_MAX_CACHED = 200_000  # pause-free deadlines kept per calendar; cleared when full
 # Some countries observe a holiday in the neighbouring year (e.g. a Saturday 1 January
 # observed on the Friday before), so a year's days are read only after its neighbours have
 # been populated too.
@@ -159,7 +168,7 @@ def _aware(dt: datetime, name: str) -> datetime:
     return dt
 
 
-def _merge_pauses(pauses: Iterable[Pause], not_before: datetime) -> list[tuple[datetime, datetime]]:
+def merge_pauses(pauses: Iterable[Pause], not_before: datetime) -> list[tuple[datetime, datetime]]:
     """Return the pauses as sorted, disjoint, non-empty UTC intervals from ``not_before`` on.
 
     Overlapping or touching pauses are merged so no paused instant is counted twice.
@@ -190,6 +199,17 @@ def _merge_pauses(pauses: Iterable[Pause], not_before: datetime) -> list[tuple[d
     return merged
 
 
+def paused_seconds(pauses: Iterable[Pause], start: datetime, end: datetime) -> float:
+    """Seconds of (merged) pause inside ``start..end``."""
+    total = 0.0
+    stop = _aware(end, "end").astimezone(UTC)
+    for begin, finish in merge_pauses(pauses, _aware(start, "start").astimezone(UTC)):
+        if begin >= stop:
+            break
+        total += (min(finish, stop) - begin).total_seconds()
+    return total
+
+
 @attrs.frozen(slots=True)
 class WorkingCalendar:
     """Working days and SLA deadlines of one jurisdiction in one time zone.
@@ -213,6 +233,9 @@ class WorkingCalendar:
     cutoff: time = attrs.field(default=time(17, 0), validator=attrs.validators.instance_of(time))
     _zone: ZoneInfo = attrs.field(init=False, repr=False, eq=False, hash=False)
     _days: _WorkingDays = attrs.field(init=False, repr=False, eq=False, hash=False)
+    _cache: dict[tuple[object, ...], datetime] = attrs.field(init=False, repr=False, eq=False,
+                                                            hash=False)
+    _lock: threading.Lock = attrs.field(init=False, repr=False, eq=False, hash=False)
 
     def __attrs_post_init__(self) -> None:
         try:
@@ -233,6 +256,26 @@ class WorkingCalendar:
         # Frozen class: the derived caches are set once here and never change identity.
         object.__setattr__(self, "_zone", zone)
         object.__setattr__(self, "_days", days)
+        object.__setattr__(self, "_cache", {})
+        object.__setattr__(self, "_lock", threading.Lock())
+
+    def __getstate__(self) -> dict[str, object]:
+        return {"jurisdiction": self.jurisdiction, "subdivision": self.subdivision,
+                "timezone": self.timezone, "cutoff": self.cutoff}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        subdivision = state["subdivision"]
+        fresh = WorkingCalendar(str(state["jurisdiction"]),
+                                None if subdivision is None else str(subdivision),
+                                str(state["timezone"]), cast(time, state["cutoff"]))
+        for name in ("jurisdiction", "subdivision", "timezone", "cutoff", "_zone", "_days",
+                     "_cache", "_lock"):
+            object.__setattr__(self, name, getattr(fresh, name))
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The calendar's time zone."""
+        return self._zone
 
     # -- working days -------------------------------------------------------------------
 
@@ -305,7 +348,7 @@ class WorkingCalendar:
         """
         touched: set[int] = set()
         zone = self._zone
-        for begin, end in _merge_pauses(pauses, start.astimezone(UTC)):
+        for begin, end in merge_pauses(pauses, start.astimezone(UTC)):
             first = begin.astimezone(zone).date().toordinal()
             local_end = end.astimezone(zone)
             last = local_end.date().toordinal()
@@ -376,6 +419,22 @@ class WorkingCalendar:
             due = days.nth_after(due, 1)
         return self.end_of_day(date.fromordinal(due))
 
+    def weeks_deadline(self, start: datetime, n: int, pauses: Sequence[Pause] = ()) -> datetime:
+        """Return the end of the same local weekday ``n`` weeks after ``start``.
+
+        No move to a working day (the FCA's "eight weeks after receipt"); each later local
+        day on which the clock was paused for any part of the day moves it out by a day.
+        """
+        _check_count(n)
+        first = self.local(start).date().toordinal()
+        due = first + 7 * n
+        if pauses:
+            for paused in self._paused_days(pauses, start, first):
+                if paused > due:
+                    break
+                due += 1
+        return self.end_of_day(date.fromordinal(due))
+
     def hours_deadline(self, start: datetime, n: int, pauses: Sequence[Pause] = ()) -> datetime:
         """Return ``start`` plus ``n`` hours of elapsed time, plus the time paused meanwhile.
 
@@ -394,7 +453,7 @@ class WorkingCalendar:
         begin = _aware(start, "start").astimezone(UTC)
         due = begin + timedelta(hours=n)
         if pauses:
-            for paused_at, resumed_at in _merge_pauses(pauses, begin):
+            for paused_at, resumed_at in merge_pauses(pauses, begin):
                 if paused_at >= due:
                     break
                 due += resumed_at - paused_at
@@ -407,20 +466,37 @@ class WorkingCalendar:
         unit: DeadlineUnit,
         pauses: Sequence[Pause] = (),
     ) -> datetime:
-        """Return the deadline for ``amount`` of ``unit`` from ``start``.
+        """Return the deadline for ``amount`` of ``unit`` from ``start`` (cached when there
+        are no pauses).
 
         Raises:
             ValueError: for an unknown unit, a negative amount, a naive datetime or a bad pause.
         """
-        if unit == "working_days":
-            return self.working_days_deadline(start, amount, pauses)
-        if unit == "calendar_days":
-            return self.calendar_days_deadline(start, amount, pauses)
         if unit == "hours":
             return self.hours_deadline(start, amount, pauses)
-        raise ValueError(
-            f"unknown deadline unit {unit!r}: expected hours, working_days or calendar_days"
-        )
+        compute = self._by_unit.get(unit)
+        if compute is None:
+            raise ValueError(f"unknown deadline unit {unit!r}: expected one of "
+                             f"{', '.join(UNITS)}")
+        if pauses:
+            return compute(self, start, amount, pauses)
+        local = self.local(start)
+        after_cutoff = unit == "working_days" and local.time() > self.cutoff
+        key = (unit, local.toordinal(), after_cutoff, amount)
+        found = self._cache.get(key)
+        if found is None:
+            found = compute(self, start, amount, ())
+            with self._lock:
+                if len(self._cache) >= _MAX_CACHED:
+                    self._cache.clear()
+                self._cache[key] = found
+        return found
+
+    _by_unit: ClassVar[dict[str, Callable[..., datetime]]] = {
+        "working_days": working_days_deadline,
+        "calendar_days": calendar_days_deadline,
+        "weeks": weeks_deadline,
+    }
 
 
 def elapsed_share(start: datetime, due: datetime, now: datetime) -> float:

@@ -1,146 +1,159 @@
-"""``PolicyEngine``: compile a bundle once, then evaluate many inputs with one engine."""
+"""The engine core: compile a bundle once, then evaluate many inputs with one engine.
+
+``EngineCore`` knows no domain: it compiles every rule set of the bundle for the chosen engine
+into a ``BundleRuntime`` and hands that runtime to the domains' functions. ``PolicyEngine``
+(``finpolicy.facade``) adds the typed methods people call; a plug-in domain's methods are
+reachable as ``engine.<method>(...)`` through its ``Domain.operations``.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
 import threading
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar, overload
 
 from finpolicy.decisions import PolicyRef
 from finpolicy.documents.bundle import Bundle, PolicyDocument, load_bundle
-from finpolicy.engines import ENGINES, Evaluator, make_evaluator
-from finpolicy.errors import EvaluationError, FinpolicyError, InputError, InputProblem
+from finpolicy.engines import ENGINES
+from finpolicy.errors import InputError
 from finpolicy.rules.model import Rule
+from finpolicy.runtime import BundleRuntime, EngineAPI, Observer, Runtime, StateKey
+
+if TYPE_CHECKING:
+    from finpolicy.documents.registry import CompiledPolicy, PolicyKind
+
+__all__ = ["EngineCore"]
+
+Params = ParamSpec("Params")
+R = TypeVar("R")
+T = TypeVar("T")
+P = TypeVar("P", bound="CompiledPolicy")
 
 
-class PolicyEngine:
-    """Evaluates a bundle's policies through one engine.
+class EngineCore(EngineAPI):
+    """Compiles a bundle for one engine and runs domain functions on it.
 
     Args:
         bundle: a loaded ``Bundle``; ``None`` loads the shipped default pack.
-        engine: ``"compiled"`` (Python closures, the default) or ``"durable"``
+        engine: ``"compiled"`` (generated Python, the default) or ``"durable"``
             (durable_rules rulesets). Both give identical decisions.
 
     Compiling happens here, once; evaluation methods are safe to call from many threads.
+    ``swap`` replaces the bundle atomically.
     """
 
     def __init__(self, bundle: Bundle | None = None, *, engine: str = "compiled") -> None:
         if engine not in ENGINES:
-            raise InputError([InputProblem("engine", f"unknown engine `{engine}`, expected one "
-                                                     f"of {', '.join(ENGINES)}", value=engine)])
-        if bundle is None:
-            bundle = load_bundle()
-        if not isinstance(bundle, Bundle):
-            raise InputError([InputProblem("bundle", "expected a Bundle from fp.load_bundle(), "
-                                                     f"got {type(bundle).__name__}")])
-        self.bundle = bundle
+            raise InputError.one("engine", f"unknown engine `{engine}`, expected one of "
+                                           f"{', '.join(ENGINES)}", "unknown_engine", engine)
         self.engine_name = engine
-        self._evaluators: dict[tuple[str, str, str], Evaluator] = {}
-        self._lock = threading.Lock()
-        for doc in bundle.documents:
-            for name, ruleset in doc.policy.rulesets.items():
-                self._evaluators[(doc.id, doc.version, name)] = make_evaluator(
-                    ruleset, engine, source=doc.file)
-        self._refs = {doc.key: PolicyRef(doc.id, doc.version, doc.kind, bundle.name,
-                                         bundle.version, bundle.digest)
-                      for doc in bundle.documents}
+        """``"compiled"`` or ``"durable"``."""
+        self._observers: list[Observer] = []
+        self._runtime = BundleRuntime(self._checked(bundle), engine, self._observers)
+        self._swap_lock = threading.Lock()
+
+    @staticmethod
+    def _checked(bundle: Bundle | None) -> Bundle:
+        if bundle is None:
+            return load_bundle()
+        if not isinstance(bundle, Bundle):
+            raise InputError.one("bundle", "expected a Bundle from fp.load_bundle(), got "
+                                           f"{type(bundle).__name__}", "bad_bundle")
+        return bundle
 
     def __repr__(self) -> str:
-        return (f"PolicyEngine(bundle={self.bundle.name!r} {self.bundle.version}, "
+        bundle = self.bundle
+        return (f"{type(self).__name__}(bundle={bundle.name!r} {bundle.version}, "
                 f"engine={self.engine_name!r})")
 
-    # --- shared plumbing for the domains ---------------------------------------------------
+    # --- the runtime ------------------------------------------------------------------------
 
-    def policy(self, kind: str, on: dt.date, policy_id: str | None = None) -> PolicyDocument:
-        """The document of ``kind`` in force on ``on`` (raises ``NotInForceError``)."""
-        return self.bundle.in_force(kind, on, policy_id)
+    @property
+    def bundle(self) -> Bundle:
+        """The bundle decisions are taken on now."""
+        return self._runtime.bundle
 
-    def ref(self, doc: PolicyDocument) -> PolicyRef:
-        return self._refs[doc.key]
+    @property
+    def runtime(self) -> BundleRuntime:
+        """The current bundle compiled for this engine (what domains evaluate with)."""
+        return self._runtime
 
-    def run(self, doc: PolicyDocument, ruleset: str, fact: Mapping[str, Any]) -> list[Rule]:
+    @overload
+    def policy(self, kind: PolicyKind[Any, P], on: dt.date,
+               policy_id: str | None = None) -> PolicyDocument[P]: ...
+
+    @overload
+    def policy(self, kind: str, on: dt.date,
+               policy_id: str | None = None) -> PolicyDocument[Any]: ...
+
+    def policy(self, kind: PolicyKind[Any, Any] | str, on: dt.date,
+               policy_id: str | None = None) -> PolicyDocument[Any]:
+        """The document of ``kind`` (a kind or its name) in force on ``on``."""
+        return self._runtime.policy(kind, on, policy_id)
+
+    def run(self, doc: PolicyDocument[Any], ruleset: str,
+            fact: Mapping[str, Any]) -> Sequence[Rule]:
         """The rules of ``doc``'s rule set ``ruleset`` whose conditions hold for ``fact``."""
-        evaluator = self._evaluators[(doc.id, doc.version, ruleset)]
+        return self._runtime.run(doc, ruleset, fact)
+
+    def ref(self, doc: PolicyDocument[Any]) -> PolicyRef:
+        """The policy reference decisions by ``doc`` carry."""
+        return self._runtime.ref(doc)
+
+    def state(self, key: StateKey[T]) -> T:
+        """Per-engine state slot ``key`` (see ``finpolicy.runtime.StateKey``)."""
+        return self._runtime.state(key)
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    def swap(self, bundle: Bundle) -> Bundle:
+        """Compile ``bundle`` completely, then make it the one decisions are taken on.
+
+        The swap is atomic: a decision already running finishes on the bundle it started
+        with, and every decision names the bundle that took it. Returns the bundle replaced
+        (swap it back to roll back). Raises like the constructor, leaving the engine as it was.
+        """
+        fresh = BundleRuntime(self._checked(bundle), self.engine_name, self._observers)
+        with self._swap_lock:
+            previous, self._runtime = self._runtime, fresh
+        return previous.bundle
+
+    @contextlib.contextmanager
+    def observe(self, observer: Observer) -> Iterator[None]:
+        """Call ``observer(doc, ruleset, fact, matched)`` after every rule-set run inside the
+        block (rule coverage and invariant checks use this)."""
+        self._observers.append(observer)
         try:
-            indices = evaluator.matches(fact)
-        except FinpolicyError:
-            raise
-        except Exception as exc:  # an engine bug must surface as ours, never as theirs
-            raise EvaluationError(f"{self.engine_name} engine failed on `{doc.id}` "
-                                  f"{doc.version} rule set `{ruleset}`: {exc}") from exc
-        rules = evaluator.ruleset.rules
-        return [rules[i] for i in indices]
+            yield
+        finally:
+            self._observers.remove(observer)
 
-    # --- domain APIs (implemented in finpolicy.domains) ------------------------------------
+    # --- calling domains ---------------------------------------------------------------------
 
-    def classify(self, field: Any, /, *, as_of: dt.date | None = None,
-                 policy: str | None = None) -> Any:
-        """Classify one data field (see ``finpolicy.domains.classification``)."""
-        from finpolicy.domains import classification
+    def _invoke(self, function: Callable[Concatenate[Runtime, Params], R], /,
+                *args: Params.args, **kwargs: Params.kwargs) -> R:
+        """Run a domain function on the current runtime (one snapshot per decision)."""
+        return function(self._runtime, *args, **kwargs)
 
-        return classification.classify(self, field, as_of=as_of, policy=policy)
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        # methods of plug-in domains (the built-in ones are typed mixins)
+        if name.startswith("_"):
+            raise AttributeError(name)
+        from finpolicy.domains.registry import domains
 
-    def classify_record(self, record: Mapping[str, Any], /, *, as_of: dt.date | None = None,
-                        policy: str | None = None) -> Any:
-        """Classify every field of a record; the record takes its highest level."""
-        from finpolicy.domains import classification
+        for domain in domains():
+            function = domain.operations.get(name)
+            if function is not None:
+                return functools.partial(self._invoke, function)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
-        return classification.classify_record(self, record, as_of=as_of, policy=policy)
 
-    def mask(self, value: Any, /, *, field: Any, as_of: dt.date | None = None,
-             policy: str | None = None) -> str:
-        """Mask ``value`` for display by the rule of ``field`` (a name or a ``DataField``)."""
-        from finpolicy.domains import classification
+def __getattr__(name: str) -> Any:
+    if name == "PolicyEngine":  # defined with the typed façade, which builds on this module
+        from finpolicy.facade import PolicyEngine
 
-        return classification.mask(self, value, field=field, as_of=as_of, policy=policy)
-
-    def scan(self, source: Any, /, **options: Any) -> Any:
-        """Classify the columns of a CSV, Parquet or SQLite table."""
-        from finpolicy.domains import scanning
-
-        return scanning.scan(self, source, **options)
-
-    def authorize(self, request: Any, /, *, policy: str | None = None) -> Any:
-        """Decide an access request; fails closed."""
-        from finpolicy.domains import access
-
-        return access.authorize(self, request, policy=policy)
-
-    def review_access(self, grants: Any, assignments: Any, /, *, at: dt.datetime | None = None,
-                      usage: Any = None, policy: str | None = None) -> Any:
-        """Review grants and role assignments; returns findings with severity."""
-        from finpolicy.domains import access
-
-        return access.review_access(self, grants, assignments, at=at, usage=usage,
-                                    policy=policy)
-
-    def check_suitability(self, customer: Any, product: Any, /, *, amount: Any = None,
-                          as_of: dt.date | None = None, policy: str | None = None) -> Any:
-        """Decide whether ``product`` suits ``customer`` on ``as_of``."""
-        from finpolicy.domains import suitability
-
-        return suitability.check_suitability(self, customer, product, amount=amount,
-                                             as_of=as_of, policy=policy)
-
-    def suitable_products(self, customer: Any, products: Any, /, *,
-                          as_of: dt.date | None = None, policy: str | None = None) -> Any:
-        """Every product with its decision, suitable ones first."""
-        from finpolicy.domains import suitability
-
-        return suitability.suitable_products(self, customer, products, as_of=as_of,
-                                             policy=policy)
-
-    def complaint_sla(self, complaint: Any, /, *, now: dt.datetime | None = None,
-                      policy: str | None = None) -> Any:
-        """SLA status of one complaint at ``now``."""
-        from finpolicy.domains import complaints
-
-        return complaints.complaint_sla(self, complaint, now=now, policy=policy)
-
-    def complaint_sla_batch(self, complaints_: Any, /, *, now: dt.datetime | None = None,
-                            policy: str | None = None) -> Any:
-        """SLA status of many complaints at ``now``."""
-        from finpolicy.domains import complaints
-
-        return complaints.complaint_sla_batch(self, complaints_, now=now, policy=policy)
+        return PolicyEngine
+    raise AttributeError(f"module 'finpolicy.engine' has no attribute {name!r}")

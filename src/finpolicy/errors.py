@@ -34,7 +34,8 @@ class Problem:
         line: 1-based line, or ``None`` when the loader cannot tell.
         path: the path inside the document, e.g. ``spec.rules[2].when.all[0]``.
         message: lower-case, one line, no trailing period.
-        code: a stable error code (see the error codes page of the docs).
+        code: a stable error code, declared in ``finpolicy.errorcodes`` (or one of pydantic's
+            error types for a schema error).
     """
 
     file: str
@@ -67,15 +68,34 @@ class PolicyError(FinpolicyError, ValueError):
 
 @attrs.frozen(slots=True)
 class InputProblem:
-    """One problem with an input value: the field path, the reason and the offending value."""
+    """One problem with an input value: the field path, the reason and the offending value.
+
+    Attributes:
+        path: the field, e.g. ``customer.birth_date`` or ``complaints.3.events.0.at``.
+        message: what is wrong, lower-case, one line.
+        code: a stable code (``finpolicy.errorcodes``, or one of pydantic's error types).
+        value: the offending value, when there is one.
+        file: the input file it came from (CLI and file readers), else ``None``.
+        line: the 1-based line (or CSV row line) in ``file``, else ``None``.
+    """
 
     path: str
     message: str
     code: str = "invalid_input"
     value: object = None
+    file: str | None = None
+    line: int | None = None
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.message}" if self.path else self.message
+        where = ""
+        if self.file is not None:
+            where = f"{self.file} line {self.line}: " if self.line is not None \
+                else f"{self.file}: "
+        return where + (f"{self.path}: {self.message}" if self.path else self.message)
+
+    def located(self, file: str, line: int | None) -> InputProblem:
+        """This problem, found in ``file`` at ``line``."""
+        return attrs.evolve(self, file=file, line=line)
 
 
 class InputError(FinpolicyError, ValueError):
@@ -90,6 +110,16 @@ class InputError(FinpolicyError, ValueError):
         else:
             msg = head + "; ".join(str(p) for p in self.problems)
         super().__init__(msg)
+
+    @classmethod
+    def one(cls, path: str, message: str, code: str = "invalid_input", value: object = None,
+            *, model: str | None = None) -> InputError:
+        """An error with a single problem."""
+        return cls([InputProblem(path, message, code, value)], model=model)
+
+    def located(self, file: str, line: int | None) -> InputError:
+        """The same problems, found in ``file`` at ``line`` (for file readers)."""
+        return InputError([p.located(file, line) for p in self.problems], model=self.model)
 
     @property
     def fields(self) -> tuple[str, ...]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 import hashlib
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -25,6 +25,8 @@ def input_error(exc: ValidationError, model: str, prefix: str = "") -> InputErro
         problems.append(InputProblem(path, message, err["type"], err.get("input")))
     return InputError(problems, model=model)
 
+
+M = TypeVar("M", bound="InputModel")
 
 # pydantic calls an overridden __init__ for nested models too; only the outermost call converts
 # pydantic's error, so nested errors keep their full field path.
@@ -51,7 +53,7 @@ class InputModel(BaseModel):
             _DEPTH.reset(token)
 
     @classmethod
-    def parse(cls, data: Any, *, field: str = "") -> Any:
+    def parse(cls: type[M], data: Any, *, field: str = "") -> M:
         """Validate ``data`` (a mapping or an instance) into this model."""
         if isinstance(data, cls):
             return data

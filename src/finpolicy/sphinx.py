@@ -6,7 +6,7 @@ Add ``extensions = ["finpolicy.sphinx"]`` to ``conf.py``, then in any page::
     .. finpolicy:policy:: cn-suitability      (one policy, every version, newest first)
        :bundle: ../../policies/cn-banking
     .. finpolicy:history:: cn-suitability     (what changed between consecutive versions)
-    .. finpolicy:picture:: suitability-matrix (one picture; see ``docgen.PICTURES``)
+    .. finpolicy:picture:: suitability-matrix (one picture a domain declares, by name)
     .. finpolicy:kinds::                      (the YAML reference of every policy kind)
     .. finpolicy:model:: finpolicy.documents.models.Metadata
     .. finpolicy:error-codes::
@@ -149,7 +149,8 @@ def _cell(text: str) -> nodes.Node:
 
 # --- rendering policies --------------------------------------------------------------------------
 
-def policy_nodes(doc: PolicyDocument, engine: Any, *, pictures: bool = True) -> list[nodes.Node]:
+def policy_nodes(doc: PolicyDocument[Any], engine: Any, *,
+                 pictures: bool = True) -> list[nodes.Node]:
     """Metadata, pictures, the spec's tables, sources and every rule of one document
     version."""
     m = doc.metadata
@@ -204,14 +205,14 @@ def policy_nodes(doc: PolicyDocument, engine: Any, *, pictures: bool = True) -> 
         section = _section(f"Rules: {name}", f"{m.id}-{m.version}-rules-{name}")
         if not ruleset.rules:
             section += _para("This rule set has no rules.")
-        listing = nodes.definition_list(classes=["finpolicy-rules"])
+        terms = nodes.definition_list(classes=["finpolicy-rules"])
         for rule in ruleset.rules:
             view = views[name, rule.id]
-            item = nodes.definition_list_item()
+            entry = nodes.definition_list_item()
             term = nodes.term(ids=[nodes.make_id(f"rule-{m.id}-{m.version}-{name}-"
                                                  f"{rule.id}")])
             term += _literal(rule.id)
-            item += term
+            entry += term
             body = nodes.definition()
             body += _para(nodes.strong("When ", "When "), f"{view.condition}: ",
                           nodes.strong(view.effect, view.effect), ".")
@@ -224,9 +225,9 @@ def policy_nodes(doc: PolicyDocument, engine: Any, *, pictures: bool = True) -> 
                 extra.append(("Cite", _para(_cite_text(view.cite, m.sources))))
             if extra:
                 body += _fields(extra)
-            item += body
-            listing += item
-        section += listing
+            entry += body
+            terms += entry
+        section += terms
         out.append(section)
     invariants = docgen.invariant_views(doc)
     if invariants:
@@ -234,18 +235,18 @@ def policy_nodes(doc: PolicyDocument, engine: Any, *, pictures: bool = True) -> 
         section += _para("Checked by ", _literal("finpolicy.testing"),
                          " on generated inputs: whenever the first part holds, so must the "
                          "second.")
-        listing = nodes.definition_list(classes=["finpolicy-invariants"])
+        terms = nodes.definition_list(classes=["finpolicy-invariants"])
         for name, given, expect, cite in invariants:
-            item = nodes.definition_list_item()
-            item += nodes.term(name, name)
+            entry = nodes.definition_list_item()
+            entry += nodes.term(name, name)
             body = nodes.definition()
             body += _para(nodes.strong("Whenever ", "Whenever "), f"{given}, ",
                           nodes.strong("then ", "then "), f"{expect}.")
             if cite:
                 body += _fields([("Cite", _para(_cite_text(cite, m.sources)))])
-            item += body
-            listing += item
-        section += listing
+            entry += body
+            terms += entry
+        section += terms
         out.append(section)
     return out
 
@@ -265,7 +266,7 @@ def _cite_text(cite: str, sources: Sequence[Any]) -> str:
     return f"{cite} ({source.title})" if source is not None else cite
 
 
-def versions_nodes(docs: Sequence[PolicyDocument], engine: Any, *,
+def versions_nodes(docs: Sequence[PolicyDocument[Any]], engine: Any, *,
                    pictures: bool = True) -> list[nodes.Node]:
     """A line naming the versions, then one section per version of one policy, newest
     first."""
@@ -279,7 +280,7 @@ def versions_nodes(docs: Sequence[PolicyDocument], engine: Any, *,
 
 
 def select(bundle: Bundle, only: str | None = None,
-           version: str | None = None) -> dict[str, tuple[PolicyDocument, ...]]:
+           version: str | None = None) -> dict[str, tuple[PolicyDocument[Any], ...]]:
     """Policy id → versions, narrowed to one policy and one version when asked."""
     groups = docgen.policy_groups(bundle)
     if only is not None:
@@ -444,10 +445,10 @@ class PictureDirective(_BundleDirective):
 
     def run(self) -> list[nodes.Node]:
         name = self.arguments[0]
-        if name not in docgen.PICTURES:
-            raise self.error(f"unknown picture `{name}`, expected one of "
-                             f"{', '.join(docgen.PICTURES)}")
-        kind, _ = docgen.PICTURES[name]
+        known = docgen.registered_pictures()
+        if name not in known:
+            raise self.error(f"unknown picture `{name}`, expected one of {', '.join(known)}")
+        kind, _ = known[name]
         try:
             bundle, engine = self.load(self.options.get("bundle"))
         except FinpolicyError as exc:
@@ -518,13 +519,13 @@ class ModelDirective(SphinxDirective):
 
 
 class ErrorCodesDirective(SphinxDirective):
-    """``.. finpolicy:error-codes::`` — every error code in the source, with an example."""
+    """``.. finpolicy:error-codes::`` — every declared error code (``finpolicy.errorcodes``)."""
 
     def run(self) -> list[nodes.Node]:
-        rows = [[_literal(c.code),
-                 _rich(c.example) if c.example else "(the message of the YAML parser)",
-                 _para(*_join_literals(c.modules))] for c in docgen.error_codes()]
-        return [_table(["Code", "Example message", "Raised in"], rows, widths=[3, 8, 4])]
+        rows = [[_literal(c.code), c.kind, _rich(c.summary), c.origin]
+                for c in docgen.error_codes()]
+        return [_table(["Code", "Kind", "Meaning", "Declared by"], rows,
+                       widths=[3, 2, 9, 2])]
 
 
 class CliDirective(SphinxDirective):

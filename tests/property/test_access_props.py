@@ -64,7 +64,7 @@ def requests(draw: Any, roles: Any = None) -> fp.AccessRequest:
     return fp.AccessRequest(subject=subject, action=draw(st.sampled_from(ACTIONS)),
                             resource=resource,
                             purpose=draw(st.sampled_from([*PURPOSES, "curiosity"])),
-                            grants=draw(st.lists(grants(subject_id), max_size=3)), at=AT)
+                            grants=draw(st.lists(grants(subject_id), max_size=3)), as_of=AT)
 
 
 _TABLES = fp.load_bundle().in_force("AccessPolicy", AT.date()).policy
@@ -106,7 +106,7 @@ def plausible_requests(draw: Any) -> fp.AccessRequest:
                 "expires_at": AT + dt.timedelta(days=draw(st.integers(1, 20)))} | mutation
         grant_list.append(fp.AccessGrant(**data))
     return fp.AccessRequest(subject=subject, action=action, resource=resource, purpose=purpose,
-                            grants=grant_list, at=AT)
+                            grants=grant_list, as_of=AT)
 
 
 any_requests = st.one_of(requests(), plausible_requests())
@@ -196,6 +196,6 @@ def test_both_engines_agree_on_reviews(engines: dict[str, fp.PolicyEngine],
     assignments = [fp.RoleAssignment(subject_id=r.subject.id, role=role)
                    for r in reqs for role in r.subject.roles]
     usage = [access.UsageRecord(grant_id=g.id, used_at=g.requested_at) for g in grant_list[::2]]
-    a, b = (engines[n].review_access(grant_list, assignments, at=AT, usage=usage)
+    a, b = (engines[n].review_access(grant_list, assignments, as_of=AT, usage=usage)
             for n in ("compiled", "durable"))
     assert a.findings == b.findings

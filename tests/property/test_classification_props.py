@@ -61,7 +61,7 @@ def _bad_id(draw: Any) -> str:
 
 
 def _neutral(d: Any) -> Any:
-    if isinstance(d, fp.RecordClassification):
+    if isinstance(d, fp.RecordClassificationDecision):
         return attrs.evolve(d, engine="compiled",
                             fields={n: _neutral(c) for n, c in d.fields.items()})
     return attrs.evolve(d, engine="compiled")

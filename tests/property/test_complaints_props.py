@@ -80,8 +80,8 @@ def test_both_engines_agree(packs: dict[str, dict[str, fp.PolicyEngine]],
                             case: tuple[str, dict[str, Any]], minutes: int) -> None:
     pack, c = case
     now = _now(c, minutes)
-    a = packs[pack]["compiled"].complaint_sla(c, now=now)
-    b = packs[pack]["durable"].complaint_sla(c, now=now)
+    a = packs[pack]["compiled"].complaint_sla(c, as_of=now)
+    b = packs[pack]["durable"].complaint_sla(c, as_of=now)
     assert attrs.evolve(a, engine="durable") == b
 
 
@@ -94,8 +94,8 @@ def test_a_later_receipt_never_gives_an_earlier_deadline(
     flags = [FLAGS[pack][0]] if flagged else []
     base = {"id": "p", "channel": "phone", "category": category, "flags": flags}
     second = received + dt.timedelta(minutes=later)
-    a = engine.complaint_sla({**base, "received_at": received}, now=second)
-    b = engine.complaint_sla({**base, "received_at": second}, now=second)
+    a = engine.complaint_sla({**base, "received_at": received}, as_of=second)
+    b = engine.complaint_sla({**base, "received_at": second}, as_of=second)
     for m1, m2 in zip(a.milestones, b.milestones, strict=True):
         if m1.due_at is not None:
             assert m2.due_at is not None and m2.due_at >= m1.due_at, m1.name
@@ -113,7 +113,7 @@ def test_pausing_never_gives_an_earlier_deadline(packs: dict[str, dict[str, fp.P
             c, start + data.draw(st.integers(1, 60 * 24 * 30)))})
     now = _now(c, data.draw(now_offsets))
     engine = packs["cn"]["compiled"]
-    a, b = engine.complaint_sla(c, now=now), engine.complaint_sla(paused, now=now)
+    a, b = engine.complaint_sla(c, as_of=now), engine.complaint_sla(paused, as_of=now)
     for m1, m2 in zip(a.milestones, b.milestones, strict=True):
         if m1.due_at is not None:
             assert m2.due_at is not None and m2.due_at >= m1.due_at, m1.name
@@ -125,8 +125,8 @@ def test_a_milestone_met_stays_met_at_any_later_now(
         minutes: int, more: int) -> None:
     pack, c = case
     engine = packs[pack]["compiled"]
-    first = engine.complaint_sla(c, now=_now(c, minutes))
-    later = engine.complaint_sla(c, now=_now(c, minutes + more))
+    first = engine.complaint_sla(c, as_of=_now(c, minutes))
+    later = engine.complaint_sla(c, as_of=_now(c, minutes + more))
     for m1, m2 in zip(first.milestones, later.milestones, strict=True):
         if m1.status == "met":
             assert m2.status == "met" and m2.due_at == m1.due_at, m1.name
@@ -139,7 +139,7 @@ def test_statuses_are_consistent_with_now_and_due_times(
         minutes: int) -> None:
     pack, c = case
     now = _now(c, minutes)
-    report = packs[pack]["compiled"].complaint_sla(c, now=now)
+    report = packs[pack]["compiled"].complaint_sla(c, as_of=now)
     for m in report.milestones:
         if m.due_at is None:
             assert m.status == "pending" and m.started_at is None and m.completed_at is None

@@ -23,7 +23,7 @@ def test_strategies_reject_a_bundle_that_is_not_a_bundle() -> None:
 
 def test_grants_need_an_aware_time() -> None:
     with pytest.raises(fp.InputError, match="time zone"):
-        strategies.grants(at=dt.datetime(2026, 1, 1))
+        strategies.grants(as_of=dt.datetime(2026, 1, 1))
 
 
 @given(st.from_type(fp.Customer), st.from_type(fp.Product))

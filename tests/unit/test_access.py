@@ -44,10 +44,11 @@ def grant(**kw: Any) -> fp.AccessGrant:
 
 def request(subject: fp.Subject | None = None, action: str = "read",
             res: fp.Resource | None = None, purpose: str = "account_service",
-            grants: list[fp.AccessGrant] | None = None, at: dt.datetime = AT) -> fp.AccessRequest:
+            grants: list[fp.AccessGrant] | None = None,
+            as_of: dt.datetime = AT) -> fp.AccessRequest:
     return fp.AccessRequest(subject=subject or teller(), action=action,
                             resource=res or resource(), purpose=purpose,
-                            grants=grants or [], at=at)
+                            grants=grants or [], as_of=as_of)
 
 
 def core_read(*grants: fp.AccessGrant) -> fp.AccessRequest:
@@ -265,8 +266,8 @@ def test_value_outside_the_policy_vocabulary_raises_input_error(
 
 def test_naive_datetime_raises_input_error_naming_the_field() -> None:
     with pytest.raises(fp.InputError) as info:
-        request(at=dt.datetime(2026, 3, 2, 10, 0))
-    assert info.value.fields == ("at",)
+        request(as_of=dt.datetime(2026, 3, 2, 10, 0))
+    assert info.value.fields == ("as_of",)
     with pytest.raises(fp.InputError) as info:
         fp.AccessRequest.parse({"subject": {"id": "u1"}, "action": "read",
                                 "resource": {"type": "t", "data_level": "core",
@@ -280,7 +281,7 @@ def test_naive_datetime_raises_input_error_naming_the_field() -> None:
 def test_missing_subject_raises_input_error_naming_the_field(engine: fp.PolicyEngine) -> None:
     with pytest.raises(fp.InputError) as info:
         engine.authorize({"action": "read", "resource": resource().model_dump(),
-                          "purpose": "account_service", "at": AT})
+                          "purpose": "account_service", "as_of": AT})
     assert info.value.fields == ("subject",)
     with pytest.raises(fp.InputError):
         fp.Subject(id="", roles=["teller"])
@@ -293,7 +294,7 @@ def test_non_request_raises_input_error(engine: fp.PolicyEngine) -> None:
 
 def test_no_policy_in_force_raises(engine: fp.PolicyEngine) -> None:
     with pytest.raises(fp.NotInForceError):
-        engine.authorize(request(at=dt.datetime(2020, 1, 1, tzinfo=TZ)))
+        engine.authorize(request(as_of=dt.datetime(2020, 1, 1, tzinfo=TZ)))
 
 
 # --- review -------------------------------------------------------------------------------
@@ -321,7 +322,7 @@ def test_review_reports_each_kind_of_finding(engine: fp.PolicyEngine) -> None:
                                      expires_at=AT - DAY)]
     usage = [{"grant_id": g, "used_at": AT - DAY} for g in
              ("ok", "long", "self", "norole", "pending")]
-    review = engine.review_access(grants, assignments, at=AT, usage=usage)
+    review = engine.review_access(grants, assignments, as_of=AT, usage=usage)
     assert _kinds(review) == {
         ("expired_grant", "expired", "u1"), ("excessive_duration", "long", "u1"),
         ("self_approved", "self", "u1"), ("approver_without_role", "norole", "u1"),
@@ -337,18 +338,18 @@ def test_review_reports_each_kind_of_finding(engine: fp.PolicyEngine) -> None:
 def test_review_without_usage_reports_no_dormancy(engine: fp.PolicyEngine) -> None:
     old = grant(requested_at=AT - 50 * DAY, approved_at=AT - 49 * DAY,
                 expires_at=AT + 10 * DAY, data_level="important")
-    assert engine.review_access([old], [], at=AT).findings == ()
-    assert engine.review_access([old], [], at=AT, usage=[]).of_kind("dormant_grant")
+    assert engine.review_access([old], [], as_of=AT).findings == ()
+    assert engine.review_access([old], [], as_of=AT, usage=[]).of_kind("dormant_grant")
 
 
 def test_review_rejects_malformed_input(engine: fp.PolicyEngine) -> None:
     with pytest.raises(fp.InputError) as info:
-        engine.review_access([{"id": "g"}], [], at=AT)
+        engine.review_access([{"id": "g"}], [], as_of=AT)
     assert info.value.fields[0].startswith("grants.0.")
     with pytest.raises(fp.InputError):
-        engine.review_access([], [], at=dt.datetime(2026, 3, 2))
+        engine.review_access([], [], as_of=dt.datetime(2026, 3, 2))
     with pytest.raises(fp.InputError):
-        engine.review_access({"not": "a list"}, [], at=AT)
+        engine.review_access({"not": "a list"}, [], as_of=AT)
 
 
 def test_review_of_a_generated_file_finds_exactly_the_planted_findings(
@@ -357,7 +358,7 @@ def test_review_of_a_generated_file_finds_exactly_the_planted_findings(
     grants = [r["grant"] for r in records if "grant" in r]
     assignments = [r["assignment"] for r in records if "assignment" in r]
     usage = [r["usage"] for r in records if "usage" in r]
-    review = engine.review_access(grants, assignments, at=access_review.REVIEW_AT, usage=usage)
+    review = engine.review_access(grants, assignments, as_of=access_review.REVIEW_AT, usage=usage)
     assert _kinds(review) == expected
 
 
@@ -371,7 +372,7 @@ def test_cli_review_of_10000_grants_lists_every_planted_finding_and_no_other(
                                            "dormant_grant", "sod_conflict", "unknown_role"}
     path = access_review.write_jsonl(tmp_path / "review.jsonl", records)
     result = CliRunner().invoke(main, ["review", str(path), "--json", "-e", engine_name,
-                                       "--at", access_review.REVIEW_AT.isoformat()])
+                                       "--as-of", access_review.REVIEW_AT.isoformat()])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     found = [(f["kind"], f["grant_id"], f["subject_id"]) for f in data["findings"]]
@@ -386,21 +387,21 @@ def test_cli_review_prints_a_table_by_severity_and_fails_on_request(tmp_path: Pa
         "assignments": [{"subject_id": "u7", "role": "teller"},
                         {"subject_id": "u7", "role": "compliance_auditor"}]}))
     runner = CliRunner()
-    result = runner.invoke(main, ["review", str(path), "--at", AT.isoformat()])
+    result = runner.invoke(main, ["review", str(path), "--as-of", AT.isoformat()])
     assert result.exit_code == 0, result.output
     assert "self_approved" in result.output and "sod_conflict" in result.output
     assert "2 high" in result.output
-    failed = runner.invoke(main, ["review", str(path), "--at", AT.isoformat(),
+    failed = runner.invoke(main, ["review", str(path), "--as-of", AT.isoformat(),
                                   "--fail-on", "high"])
     assert failed.exit_code == 1
-    naive = runner.invoke(main, ["review", str(path), "--at", "2026-03-02T10:00"])
+    naive = runner.invoke(main, ["review", str(path), "--as-of", "2026-03-02T10:00"])
     assert naive.exit_code == 2 and "offset" in naive.output
 
 
 def test_cli_review_reports_bad_input_with_exit_3(tmp_path: Path) -> None:
     path = tmp_path / "bad.jsonl"
     path.write_text('{"grant": {"id": "g1"}}\n')
-    result = CliRunner().invoke(main, ["review", str(path), "--at", AT.isoformat()])
+    result = CliRunner().invoke(main, ["review", str(path), "--as-of", AT.isoformat()])
     assert result.exit_code == 3 and "grants.0" in result.output
     path.write_text('{"nonsense": 1}\n')
     assert CliRunner().invoke(main, ["review", str(path)]).exit_code == 3
@@ -458,7 +459,7 @@ def _load(tmp_path: Path, edit: Any) -> list[Problem]:
      "unknown_role", "spec.separation_of_duties[0].roles[1]"),
     (lambda d: d["spec"]["roles"]["department_head"].update(approver=False), "no_approver",
      "spec.roles"),
-    (lambda d: d["spec"]["rules"][1].update(id="no-roles"), "duplicate_id",
+    (lambda d: d["spec"]["rules"][1].update(id="no-roles"), "duplicate_rule",
      "spec.rules[1].id"),
 ])
 def test_bad_policy_content_is_reported_with_its_path(tmp_path: Path, edit: Any, code: str,

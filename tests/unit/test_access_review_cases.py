@@ -61,7 +61,7 @@ def test_a_review_date_means_midnight_utc_and_at_overrides_as_of(
     by_date = evaluate_input(engine, expired_on_16th, as_of=dt.date(2026, 3, 16))
     assert [d.outcome for d in by_date] == ["expired_grant"]
     assert by_date[0].as_of == dt.datetime(2026, 3, 16, tzinfo=dt.UTC)
-    with_at = {"review": {**expired_on_16th["review"], "at": AT}}
+    with_at = {"review": {**expired_on_16th["review"], "as_of": AT}}
     assert evaluate_input(engine, with_at, as_of=dt.date(2026, 3, 16)) == []
 
 
@@ -93,7 +93,7 @@ def test_a_request_still_gives_one_access_decision(engine: fp.PolicyEngine) -> N
     ({"review": {"grants": [], "assignments": [], "extra": 1}}, "review.extra"),
     ({"review": {"grants": [{"id": "g"}], "assignments": []}}, "review.grants.0"),
     ({"review": {"grants": [], "assignments": [], "usage": {"g": 1}}}, "review.usage"),
-    ({"review": {"grants": [], "assignments": [], "at": "yesterday"}}, "review.at"),
+    ({"review": {"grants": [], "assignments": [], "as_of": "yesterday"}}, "review.as_of"),
 ])
 def test_a_malformed_review_is_an_input_error_naming_the_field(
         engine: fp.PolicyEngine, data: dict[str, Any], field: str) -> None:

@@ -32,7 +32,7 @@ def test_compiled_engine_is_faster_than_durable_on_every_domain(
     product = fp.Product(id="p", kind="wealth_management", risk_level="R3")
     request = fp.AccessRequest(
         subject=fp.Subject(id="u1", roles=["teller"], department="retail", branch="BJ01"),
-        action="read", purpose="account_service", at=at,
+        action="read", purpose="account_service", as_of=at,
         resource=fp.Resource(type="customer_record", data_level="ordinary",
                              category="basic_identity", department="retail", branch="BJ01"))
     field = fp.DataField(name="身份证号")
@@ -44,7 +44,7 @@ def test_compiled_engine_is_faster_than_durable_on_every_domain(
                 engine.check_suitability(customer, product, as_of=on)
                 engine.authorize(request)
                 engine.classify(field)
-                engine.complaint_sla(complaint, now=at + dt.timedelta(days=3))
+                engine.complaint_sla(complaint, as_of=at + dt.timedelta(days=3))
         return run
 
     compiled = _best_of(5, workload(engines["compiled"]))

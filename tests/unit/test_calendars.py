@@ -533,8 +533,8 @@ def test_deadline_dispatches_on_the_unit(cn: WorkingCalendar) -> None:
 
 
 def test_deadline_rejects_unknown_units_and_negative_amounts(cn: WorkingCalendar) -> None:
-    with pytest.raises(ValueError, match="unknown deadline unit 'weeks'"):
-        cn.deadline(sh(2025, 9, 22, 10), 2, "weeks")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="unknown deadline unit 'fortnights'"):
+        cn.deadline(sh(2025, 9, 22, 10), 2, "fortnights")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="must not be negative"):
         cn.deadline(sh(2025, 9, 22, 10), -2, "hours")
 

@@ -28,7 +28,7 @@ def _rng(seed: int = 7) -> random.Random:
 
 def neutral(decision: Any) -> Any:
     """The decision as if the compiled engine had made it (records: every field too)."""
-    if isinstance(decision, fp.RecordClassification):
+    if isinstance(decision, fp.RecordClassificationDecision):
         fields = {n: neutral(c) for n, c in decision.fields.items()}
         return attrs.evolve(decision, engine="compiled", fields=fields)
     return attrs.evolve(decision, engine="compiled")
@@ -392,7 +392,7 @@ def _swap_levels(d: dict[str, Any]) -> None:
     (lambda d: d["spec"]["rules"][0].update(mask="blur"), "unknown_mask", "spec.rules[0].mask"),
     (lambda d: d["spec"]["rules"][0].update(when={"field": "field.colour", "eq": "x"}),
      "unknown_field", "spec.rules[0].when.field"),
-    (lambda d: d["spec"]["rules"][1].update(id=d["spec"]["rules"][0]["id"]), "duplicate_id",
+    (lambda d: d["spec"]["rules"][1].update(id=d["spec"]["rules"][0]["id"]), "duplicate_rule",
      "spec.rules[1].id"),
     (lambda d: d["spec"]["content"].update(detectors=["cn_resident_id", "iban"]),
      "unknown_detector", "spec.content.detectors[1]"),

@@ -53,7 +53,7 @@ def complaint(received: dt.datetime, *events: tuple[str, dt.datetime], **fields:
 
 def due(engine: fp.PolicyEngine, c: fp.Complaint, name: str,
         now: dt.datetime | None = None) -> dt.datetime | None:
-    report = engine.complaint_sla(c, now=now or c.received_at + dt.timedelta(hours=1))
+    report = engine.complaint_sla(c, as_of=now or c.received_at + dt.timedelta(hours=1))
     return report.milestone(name).due_at
 
 
@@ -190,7 +190,7 @@ def test_a_pause_moves_calendar_and_working_day_deadlines_out(engine: fp.PolicyE
     # the 24-hour contact and the initial response are not pausable
     assert due(engine, paused, "initial_response", now) == eod(2025, 6, 11)
     assert due(engine, paused, "first_contact", now) == sh(2025, 6, 10, 10, 0)
-    report = engine.complaint_sla(paused, now=now)
+    report = engine.complaint_sla(paused, as_of=now)
     assert not report.paused
     assert report.milestone("regulatory_decision").paused_seconds == 33 * 3600
 
@@ -198,8 +198,8 @@ def test_a_pause_moves_calendar_and_working_day_deadlines_out(engine: fp.PolicyE
 def test_an_open_pause_runs_until_now(engine: fp.PolicyEngine) -> None:
     received = sh(2025, 6, 9, 10, 0)
     c = complaint(received, ("mediation_started", sh(2025, 6, 17, 9, 0)))
-    early = engine.complaint_sla(c, now=sh(2025, 6, 18, 9, 0))
-    late = engine.complaint_sla(c, now=sh(2025, 6, 27, 9, 0))
+    early = engine.complaint_sla(c, as_of=sh(2025, 6, 18, 9, 0))
+    late = engine.complaint_sla(c, as_of=sh(2025, 6, 27, 9, 0))
     assert early.paused and late.paused
     first = early.milestone("regulatory_decision").due_at
     second = late.milestone("regulatory_decision").due_at
@@ -218,7 +218,7 @@ def test_a_pause_after_completion_does_not_rescue_a_late_milestone(
     c = complaint(sh(2025, 6, 9, 10, 0), ("opinion_issued", sh(2025, 6, 19, 10, 0)),
                   ("mediation_started", sh(2025, 6, 20, 9, 0)),
                   ("mediation_ended", sh(2025, 7, 7, 9, 0)))
-    report = engine.complaint_sla(c, now=sh(2025, 7, 8))
+    report = engine.complaint_sla(c, as_of=sh(2025, 7, 8))
     assert report.milestone("handling_opinion").status == "breached"
 
 
@@ -226,7 +226,7 @@ def test_a_resume_without_its_pause_is_an_input_error(engine: fp.PolicyEngine) -
     c = complaint(sh(2025, 6, 9, 10, 0), ("contacted", sh(2025, 6, 9, 11, 0)),
                   ("mediation_ended", sh(2025, 6, 10, 9, 0)))
     with pytest.raises(fp.InputError) as info:
-        engine.complaint_sla(c, now=sh(2025, 6, 11))
+        engine.complaint_sla(c, as_of=sh(2025, 6, 11))
     assert info.value.fields == ("events.1.kind",)
 
 
@@ -247,7 +247,7 @@ def test_extensions_take_the_decision_to_30_then_60_days(engine: fp.PolicyEngine
 
 def test_an_extension_after_the_deadline_does_not_count(engine: fp.PolicyEngine) -> None:
     c = complaint(sh(2025, 3, 3, 10, 0), ("extended", sh(2025, 3, 20, 10, 0)))
-    report = engine.complaint_sla(c, now=sh(2025, 3, 21))
+    report = engine.complaint_sla(c, as_of=sh(2025, 3, 21))
     assert report.milestone("regulatory_decision").due_at == eod(2025, 3, 18)
     assert report.milestone("regulatory_decision").status == "breached"
 
@@ -255,10 +255,10 @@ def test_an_extension_after_the_deadline_does_not_count(engine: fp.PolicyEngine)
 def test_events_after_now_have_not_happened_yet(engine: fp.PolicyEngine) -> None:
     c = complaint(sh(2025, 3, 3, 10, 0), ("extended", sh(2025, 3, 10, 10, 0)),
                   ("responded", sh(2025, 3, 25, 10, 0)))
-    before = engine.complaint_sla(c, now=sh(2025, 3, 5))
+    before = engine.complaint_sla(c, as_of=sh(2025, 3, 5))
     assert before.milestone("regulatory_decision").due_at == eod(2025, 3, 18)
     assert before.milestone("regulatory_decision").completed_at is None
-    after = engine.complaint_sla(c, now=sh(2025, 3, 26))
+    after = engine.complaint_sla(c, as_of=sh(2025, 3, 26))
     assert after.milestone("regulatory_decision").status == "met"
 
 
@@ -268,7 +268,7 @@ def test_statuses_met_breached_at_risk_and_pending(engine: fp.PolicyEngine) -> N
     c = complaint(sh(2025, 6, 9, 10, 0),  # Monday
                   ("contacted", sh(2025, 6, 10, 11, 0)),  # after 25 hours: late
                   ("acknowledged", sh(2025, 6, 10, 9, 0)))  # on time
-    report = engine.complaint_sla(c, now=sh(2025, 6, 17, 12, 0))
+    report = engine.complaint_sla(c, as_of=sh(2025, 6, 17, 12, 0))
     status = {m.name: m.status for m in report.milestones}
     assert status["first_contact"] == "breached"
     assert status["initial_response"] == "met"
@@ -288,14 +288,14 @@ def test_a_fully_handled_complaint_is_met(engine: fp.PolicyEngine) -> None:
                   ("opinion_issued", sh(2025, 6, 12, 9, 0)),
                   ("responded", sh(2025, 6, 13, 9, 0)), ("handled", sh(2025, 6, 13, 9, 0)),
                   ("written_feedback_sent", sh(2025, 6, 16, 9, 0)))
-    report = engine.complaint_sla(c, now=sh(2026, 1, 1))
+    report = engine.complaint_sla(c, as_of=sh(2026, 1, 1))
     assert report.status == "met" and report.next_due is None
     assert all(m.status == "met" for m in report.milestones)
     assert report.milestone("written_feedback").due_at == eod(2025, 6, 18)
 
 
 def test_breached_final_response_escalates_to_a_supervisor(engine: fp.PolicyEngine) -> None:
-    report = engine.complaint_sla(complaint(sh(2025, 6, 9, 10, 0)), now=sh(2025, 7, 10))
+    report = engine.complaint_sla(complaint(sh(2025, 6, 9, 10, 0)), as_of=sh(2025, 7, 10))
     assert report.status == "breached"
     assert {"supervisor", "compliance_department"} <= set(report.escalations)
 
@@ -308,27 +308,27 @@ def test_breached_final_response_escalates_to_a_supervisor(engine: fp.PolicyEngi
 def test_categories_route_to_their_department(engine: fp.PolicyEngine, category: str,
                                               route: str) -> None:
     report = engine.complaint_sla(complaint(sh(2025, 6, 2, 10, 0), category=category),
-                                  now=sh(2025, 6, 2, 12, 0))
+                                  as_of=sh(2025, 6, 2, 12, 0))
     assert report.route == route
 
 
 def test_the_most_specific_rule_sets_the_route(engine: fp.PolicyEngine) -> None:
     urgent = complaint(sh(2025, 6, 2, 10, 0), severity="urgent", channel="regulator")
-    report = engine.complaint_sla(urgent, now=sh(2025, 6, 2, 12, 0))
+    report = engine.complaint_sla(urgent, as_of=sh(2025, 6, 2, 12, 0))
     assert report.route == "complaints_management_department"
     assert report.escalations == ("compliance_department", "senior_management")
     assert "report_to_regulator" in report.obligations
     assert "urgent-via-regulator" in report.rule_ids
     by_phone = complaint(sh(2025, 6, 2, 10, 0), severity="urgent")
-    assert engine.complaint_sla(by_phone, now=sh(2025, 6, 3)).route == \
+    assert engine.complaint_sla(by_phone, as_of=sh(2025, 6, 3)).route == \
         "customer_service_department"
 
 
 def test_escalations_add_up_over_severity_and_flags(engine: fp.PolicyEngine) -> None:
-    general = engine.complaint_sla(complaint(sh(2025, 6, 2, 10, 0)), now=sh(2025, 6, 2, 12))
+    general = engine.complaint_sla(complaint(sh(2025, 6, 2, 10, 0)), as_of=sh(2025, 6, 2, 12))
     assert general.escalations == ()
     major = complaint(sh(2025, 6, 2, 10, 0), severity="major", flags=["complex", "repeat"])
-    report = engine.complaint_sla(major, now=sh(2025, 6, 2, 12))
+    report = engine.complaint_sla(major, as_of=sh(2025, 6, 2, 12))
     assert report.escalations == ("senior_management", "supervisor")
     assert {"consider_external_mediation", "root_cause_review", "archive_complaint",
             "staff_corrective_training"} <= set(report.obligations)
@@ -349,7 +349,7 @@ def test_payment_complaints_get_15_business_days_or_35_with_a_holding_reply(
     assert due(uk, held, "final_response", now) == eod(2025, 6, 10, LON)
     assert due(uk, late, "final_response", now) == eod(2025, 5, 12, LON)
     assert due(uk, plain, "summary_resolution", now) == eod(2025, 4, 23, LON)
-    report = uk.complaint_sla(payment, now=now)
+    report = uk.complaint_sla(payment, as_of=now)
     assert "payment-services-complaint" in report.rule_ids
     assert report.milestone("final_response").allowed.startswith("15 working days")
 
@@ -362,7 +362,7 @@ def test_uk_eight_weeks_end_on_the_same_weekday_without_moving(uk: fp.PolicyEngi
 def test_a_missed_summary_resolution_does_not_breach_the_complaint(
         uk: fp.PolicyEngine) -> None:
     c = complaint(lon(2025, 4, 16, 11, 0), ("acknowledged", lon(2025, 4, 16, 12, 0)))
-    report = uk.complaint_sla(c, now=lon(2025, 5, 1, 9, 0))
+    report = uk.complaint_sla(c, as_of=lon(2025, 5, 1, 9, 0))
     assert report.milestone("summary_resolution").status == "breached"
     assert report.status == "pending"
     assert report.escalations == ()
@@ -386,10 +386,10 @@ def test_rules_selecting_milestones_are_honoured(tmp_path: Path) -> None:
     for name in ("compiled", "durable"):
         engine = fp.PolicyEngine(bundle, engine=name)
         c = complaint(sh(2025, 6, 2, 10, 0), channel="regulator")
-        report = engine.complaint_sla(c, now=sh(2025, 6, 2, 12))
+        report = engine.complaint_sla(c, as_of=sh(2025, 6, 2, 12))
         assert [m.name for m in report.milestones] == ["first_contact", "regulatory_decision"]
         assert report.milestone("first_contact").due_at == sh(2025, 6, 2, 14, 0)
-        phone = engine.complaint_sla(complaint(sh(2025, 6, 2, 10, 0)), now=sh(2025, 6, 2, 12))
+        phone = engine.complaint_sla(complaint(sh(2025, 6, 2, 10, 0)), as_of=sh(2025, 6, 2, 12))
         assert len(phone.milestones) == 6
 
 
@@ -432,14 +432,14 @@ def test_bad_input_raises_input_error_naming_the_field(engine: fp.PolicyEngine,
     data = {"id": "c1", "received_at": "2025-06-02T10:00:00+08:00", "channel": "phone",
             "category": "service", **change}
     with pytest.raises(fp.InputError) as info:
-        engine.complaint_sla(data, now=sh(2025, 6, 3))
+        engine.complaint_sla(data, as_of=sh(2025, 6, 3))
     assert info.value.fields[0] == field, info.value
 
 
 def test_a_naive_now_is_an_input_error(engine: fp.PolicyEngine) -> None:
     with pytest.raises(fp.InputError) as info:
-        engine.complaint_sla(complaint(sh(2025, 6, 2, 10)), now=dt.datetime(2025, 6, 3))
-    assert info.value.fields == ("now",)
+        engine.complaint_sla(complaint(sh(2025, 6, 2, 10)), as_of=dt.datetime(2025, 6, 3))
+    assert info.value.fields == ("as_of",)
 
 
 def test_batch_errors_name_the_complaint(engine: fp.PolicyEngine) -> None:
@@ -447,15 +447,15 @@ def test_batch_errors_name_the_complaint(engine: fp.PolicyEngine) -> None:
     bad = {"id": "c2", "received_at": "2025-06-02T10:00:00+08:00", "channel": "phone",
            "category": "fees"}
     with pytest.raises(fp.InputError) as info:
-        engine.complaint_sla_batch([good, bad], now=sh(2025, 6, 3))
+        engine.complaint_sla_batch([good, bad], as_of=sh(2025, 6, 3))
     assert info.value.fields == ("complaints.1.category",)
     with pytest.raises(fp.InputError):
-        engine.complaint_sla_batch(good, now=sh(2025, 6, 3))  # type: ignore[arg-type]
+        engine.complaint_sla_batch(good, as_of=sh(2025, 6, 3))  # type: ignore[arg-type]
 
 
 def test_no_policy_in_force_before_2020_03_01(engine: fp.PolicyEngine) -> None:
     with pytest.raises(fp.NotInForceError):
-        engine.complaint_sla(complaint(sh(2019, 6, 2, 10)), now=sh(2019, 6, 3))
+        engine.complaint_sla(complaint(sh(2019, 6, 2, 10)), as_of=sh(2019, 6, 3))
 
 
 # -- engines, batches, serialisation --------------------------------------------------------
@@ -467,7 +467,7 @@ def _examples(pack: Path) -> list[dict[str, Any]]:
         "cases"]
 
 
-def _same(a: fp.SlaReport, b: fp.SlaReport) -> bool:
+def _same(a: fp.SlaDecision, b: fp.SlaDecision) -> bool:
     return attrs.evolve(a, engine=b.engine) == b
 
 
@@ -487,17 +487,17 @@ def test_batch_equals_one_by_one_and_to_dict_is_json(engine: fp.PolicyEngine) ->
     rng = random.Random(7)
     complaints = [_random_complaint(rng, i) for i in range(200)]
     now = sh(2025, 11, 1, 9)
-    batch = engine.complaint_sla_batch(complaints, now=now)
+    batch = engine.complaint_sla_batch(complaints, as_of=now)
     assert [r.complaint_id for r in batch] == [c["id"] for c in complaints]
     for c, r in zip(complaints, batch, strict=True):
-        assert engine.complaint_sla(c, now=now) == r
+        assert engine.complaint_sla(c, as_of=now) == r
     json.dumps(batch[0].to_dict())
     assert batch[0].to_dict()["milestones"][0]["name"] == "first_contact"
     assert "because" in batch[0].explain() or "no rule matched" in batch[0].explain()
 
 
-def test_evaluate_input_accepts_now_inside_the_data(engine: fp.PolicyEngine) -> None:
-    data = {"now": "2025-06-03T09:00:00+08:00",
+def test_evaluate_input_accepts_as_of_inside_the_data(engine: fp.PolicyEngine) -> None:
+    data = {"as_of": "2025-06-03T09:00:00+08:00",
             "complaints": [{"id": "a", "received_at": "2025-06-02T10:00:00+08:00",
                             "channel": "phone", "category": "product"}]}
     (report,) = evaluate_input(engine, data)
@@ -508,7 +508,7 @@ def test_evaluate_input_accepts_now_inside_the_data(engine: fp.PolicyEngine) -> 
 
 def test_public_names_are_exported() -> None:
     assert fp.Complaint.__module__.startswith("finpolicy.domains.complaints")
-    assert issubclass(fp.SlaReport, fp.Decision)
+    assert issubclass(fp.SlaDecision, fp.Decision)
     assert fp.ComplaintEvent(kind="x", at=sh(2025, 1, 1)).kind == "x"
 
 
@@ -591,7 +591,7 @@ def test_sla_command_on_100000_complaints_counts_statuses_correctly(
         big_file: tuple[Path, list[dict[str, Any]]]) -> None:
     path, rows = big_file
     now_text = "2025-11-01T09:00:00+08:00"
-    result = CliRunner().invoke(main, ["sla", str(path), "--now", now_text, "--json",
+    result = CliRunner().invoke(main, ["sla", str(path), "--as-of", now_text, "--json",
                                        "--top", "5"])
     assert result.exit_code == 0, result.output[-2000:]
     data = json.loads(result.output)
@@ -623,7 +623,7 @@ def test_sla_command_reads_csv_prints_tables_and_draws_a_timeline(tmp_path: Path
         writer.writerow(["a2", "2025-09-30T10:00:00+08:00", "branch", "product", "major",
                          "complex;repeat", "", ""])
     svg = tmp_path / "a1.svg"
-    result = CliRunner().invoke(main, ["sla", str(path), "--now", "2025-10-10T09:00+08:00",
+    result = CliRunner().invoke(main, ["sla", str(path), "--as-of", "2025-10-10T09:00+08:00",
                                        "--timeline", "a1", "-o", str(svg)])
     assert result.exit_code == 0, result.output
     assert "Complaints by status" in result.output and "Nearest breach" in result.output
@@ -641,14 +641,14 @@ def test_sla_command_names_the_line_of_bad_input(tmp_path: Path) -> None:
             "category": "service"}
     path.write_text(json.dumps(good) + "\n" + json.dumps({**good, "category": "fees"}) + "\n",
                     encoding="utf-8")
-    result = CliRunner().invoke(main, ["sla", str(path), "--now", "2025-06-03T10:00+08:00"])
+    result = CliRunner().invoke(main, ["sla", str(path), "--as-of", "2025-06-03T10:00+08:00"])
     assert result.exit_code == 3
     assert "line 2" in result.output and "category" in result.output
 
 
 def test_timeline_svg_shades_spring_festival(engine: fp.PolicyEngine) -> None:
     c = complaint(sh(2026, 2, 13, 16, 0), ("contacted", sh(2026, 2, 13, 18, 0)))
-    svg = timeline_svg(engine, c, now=sh(2026, 2, 25, 9, 0))
+    svg = timeline_svg(engine, c, as_of=sh(2026, 2, 25, 9, 0))
     ET.fromstring(svg)
     assert svg.count('class="day-off"') >= 9
     assert "2026-02-16 not a working day" in svg and "2026-02-14 not a working day" not in svg

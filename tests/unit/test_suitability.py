@@ -606,7 +606,7 @@ def test_bad_policy_reports_every_problem_with_its_path(tmp_path: Path) -> None:
             ("spec.rules[0].cite", "unknown_source"),
             ("spec.rules[0].when.field", "unknown_field"),
             ("spec.rules[1].id", "duplicate_rule"),
-            ("spec.rules[1].cite", "cite_without_article"),
+            ("spec.rules[1].cite", "bare_cite"),
             ("spec.rules[1].obligations[0]", "bad_obligation")} <= found
 
 

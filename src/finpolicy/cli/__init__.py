@@ -1,4 +1,5 @@
-"""The ``finpolicy`` command line: one module per subcommand, this module only assembles them."""
+"""The ``finpolicy`` command line: one module per subcommand, this module only assembles them
+(the generic commands here, and each registered domain's own, ``Domain.cli``)."""
 
 from __future__ import annotations
 
@@ -7,15 +8,12 @@ import importlib
 import click
 
 from finpolicy import __version__
+from finpolicy.cli.common import EXIT_FAILED, EXIT_INVALID_INPUT, EXIT_INVALID_POLICY, EXIT_OK
+from finpolicy.domains.registry import domains
 
-# Distinct exit codes per outcome (documented in `finpolicy --help` and the CLI docs page).
-EXIT_OK = 0
-EXIT_FAILED = 1  # e.g. tests failed, diff found changes under --fail-on, a deny
-EXIT_INVALID_POLICY = 2
-EXIT_INVALID_INPUT = 3
+__all__ = ["EXIT_FAILED", "EXIT_INVALID_INPUT", "EXIT_INVALID_POLICY", "EXIT_OK", "main"]
 
-_COMMANDS = ("validate", "evaluate", "demo", "classification", "access", "suitability",
-             "complaints", "testing", "docs")
+_COMMANDS = ("validate", "evaluate", "demo", "testing", "docs")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -29,11 +27,8 @@ def main() -> None:
 
 
 for _name in _COMMANDS:
-    try:
-        _module = importlib.import_module(f"finpolicy.cli.{_name}")
-    except ModuleNotFoundError as _exc:
-        if _exc.name != f"finpolicy.cli.{_name}":
-            raise
-        continue
-    for _command in getattr(_module, "COMMANDS", ()):
+    for _command in importlib.import_module(f"finpolicy.cli.{_name}").COMMANDS:
+        main.add_command(_command)
+for _domain in domains():
+    for _command in _domain.commands():
         main.add_command(_command)

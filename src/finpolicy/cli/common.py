@@ -1,21 +1,43 @@
-"""Helpers the subcommands share: loading bundles and input files, reporting errors."""
+"""What the subcommands share: exit codes, options, loading bundles, reporting errors."""
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import sys
 from collections.abc import Callable
-from functools import wraps
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar, cast
 
 import click
-import yaml
 from rich.console import Console
 
 import finpolicy as fp
+from finpolicy.engines import ENGINES
 from finpolicy.errors import FinpolicyError, InputError, NotInForceError, PolicyError
+
+__all__ = [
+    "EXIT_FAILED",
+    "EXIT_INVALID_INPUT",
+    "EXIT_INVALID_POLICY",
+    "EXIT_OK",
+    "as_of_option",
+    "bundle_option",
+    "console",
+    "dump_json",
+    "engine_option",
+    "err_console",
+    "exit_with",
+    "load_engine",
+    "parse_when",
+    "reports_errors",
+]
+
+# The only exit codes finpolicy's CLI uses (documented in `finpolicy --help`).
+EXIT_OK = 0
+EXIT_FAILED = 1  # a check failed: tests, diff under --fail-on, a denied request …
+EXIT_INVALID_POLICY = 2
+EXIT_INVALID_INPUT = 3
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -23,26 +45,33 @@ console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+def exit_with(code: int) -> NoReturn:
+    """End the command with one of the ``EXIT_*`` codes."""
+    if code not in (EXIT_OK, EXIT_FAILED, EXIT_INVALID_POLICY, EXIT_INVALID_INPUT):
+        raise ValueError(f"not a finpolicy exit code: {code}")
+    sys.exit(code)
+
+
 def reports_errors(func: F) -> F:
     """Turn finpolicy errors into readable messages and exit codes, never tracebacks."""
 
-    @wraps(func)
+    @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
         except PolicyError as exc:
             for problem in exc.problems:
                 click.echo(str(problem), err=True)
-            sys.exit(2)
+            exit_with(EXIT_INVALID_POLICY)
         except InputError as exc:
             click.echo(f"error: {exc}", err=True)
-            sys.exit(3)
+            exit_with(EXIT_INVALID_INPUT)
         except NotInForceError as exc:
             click.echo(f"error: {exc}", err=True)
-            sys.exit(2)
+            exit_with(EXIT_INVALID_POLICY)
         except FinpolicyError as exc:
             click.echo(f"error: {exc}", err=True)
-            sys.exit(1)
+            exit_with(EXIT_FAILED)
 
     return wrapper  # type: ignore[return-value]
 
@@ -53,43 +82,66 @@ def bundle_option(func: F) -> F:
 
 
 def engine_option(func: F) -> F:
-    return click.option("--engine", "-e", type=click.Choice(["compiled", "durable"]),
+    return click.option("--engine", "-e", type=click.Choice(ENGINES),
                         default="compiled", show_default=True,
                         help="Which engine evaluates the rules.")(func)
+
+
+def _legacy_key(name: str) -> str:
+    return "legacy_" + name.lstrip("-").replace("-", "_")
+
+
+def as_of_option(*, help: str, legacy: tuple[str, ...] = (), required: bool = False,
+                 metavar: str = "DATE|DATETIME") -> Callable[[F], F]:
+    """The ``--as-of`` option (the evaluation time, one name across the CLI), with its old
+    spellings (``--now``, ``--at``) still accepted, hidden, with a warning."""
+
+    def decorate(func: F) -> F:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            value = kwargs.get("as_of")
+            for name in legacy:
+                old = kwargs.pop(_legacy_key(name), None)
+                if old is None:
+                    continue
+                click.echo(f"warning: {name} is deprecated, use --as-of", err=True)
+                if value is not None:
+                    raise click.UsageError(f"give --as-of or {name}, not both")
+                value = old
+            if required and value is None:
+                raise click.UsageError("Missing option '--as-of'.")
+            kwargs["as_of"] = value
+            return func(*args, **kwargs)
+
+        command = cast(F, wrapper)
+        for name in legacy:
+            command = click.option(name, _legacy_key(name), default=None, hidden=True)(command)
+        suffix = "" if not required else " Required."
+        return click.option("--as-of", "as_of", default=None, metavar=metavar,
+                            help=help + suffix)(command)
+
+    return decorate
 
 
 def load_engine(bundle_path: str | None, engine: str) -> fp.PolicyEngine:
     return fp.PolicyEngine(fp.load_bundle(bundle_path), engine=engine)
 
 
-def read_data(path: str) -> Any:
-    """Read a JSON or YAML input file (``-`` for stdin)."""
-    try:
-        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError([fp.errors.InputProblem(path, f"cannot read: {exc.strerror}")]) from None
-    try:
-        if path.endswith(".json"):
-            return json.loads(text)
-        return yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise InputError([fp.errors.InputProblem(path, f"not valid JSON or YAML: "
-                                                       f"{str(exc).splitlines()[0]}")]) from None
-
-
-def parse_when(value: str | None, *, aware: bool) -> dt.date | dt.datetime | None:
-    """Parse ``--as-of`` / ``--now``: a date, or an ISO datetime with an offset."""
+def parse_when(value: str | None, *, aware: bool,
+               option: str = "--as-of") -> dt.date | dt.datetime | None:
+    """Parse ``--as-of``: a date, or (``aware``) an ISO datetime with an offset."""
     if value is None:
         return None
     try:
         if aware:
             when = dt.datetime.fromisoformat(value)
             if when.tzinfo is None:
-                raise click.BadParameter("needs a time zone offset, e.g. 2026-02-01T09:00+08:00")
+                raise click.BadParameter("needs a time zone offset, e.g. "
+                                         "2026-02-01T09:00+08:00", param_hint=option)
             return when
         return dt.date.fromisoformat(value)
     except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
+        raise click.BadParameter(str(exc), param_hint=option) from None
 
 
 def dump_json(data: Any) -> None:

@@ -5,41 +5,42 @@ from __future__ import annotations
 import click
 
 from finpolicy.cli.common import (
+    as_of_option,
     bundle_option,
     console,
     dump_json,
     engine_option,
     load_engine,
     parse_when,
-    read_data,
     reports_errors,
 )
-from finpolicy.domains import DOMAINS, domain_module
+from finpolicy.domains.registry import domain, names
+from finpolicy.readers import read_document
 
 
 @click.command("eval")
-@click.argument("domain", type=click.Choice(DOMAINS))
+@click.argument("domain_name", metavar="DOMAIN", type=click.Choice(names()))
 @click.argument("input_file", metavar="FILE")
-@click.option("--as-of", "as_of", default=None, metavar="DATE|DATETIME",
-              help="Evaluation date (ISO); a datetime with offset for access and complaints.")
+@as_of_option(help="Evaluation time (ISO): a date, or a datetime with an offset for domains "
+                   "that measure time of day (access, complaints).")
 @click.option("--json", "as_json", is_flag=True, help="Print decisions as JSON.")
 @bundle_option
 @engine_option
 @reports_errors
-def evaluate(domain: str, input_file: str, as_of: str | None, as_json: bool,
+def evaluate(domain_name: str, input_file: str, as_of: str | None, as_json: bool,
              bundle_path: str | None, engine: str) -> None:
     """Evaluate the input in FILE (JSON or YAML; one input or a list) in DOMAIN.
 
     The input has the shape of the domain's API, e.g. for suitability
     `{customer: {...}, product: {...}, amount: 50000}`.
     """
+    chosen = domain(domain_name)
     policy_engine = load_engine(bundle_path, engine)
-    data = read_data(input_file)
+    data = read_document(input_file)
     items = data if isinstance(data, list) else [data]
-    when = parse_when(as_of, aware=domain in ("access", "complaints"))
-    module = domain_module(domain)
-    decisions = [d for item in items for d in module.evaluate_input(policy_engine, item,
-                                                                    as_of=when)]
+    when = parse_when(as_of, aware=chosen.time == "datetime")
+    decisions = [d for item in items
+                 for d in chosen.evaluate_input(policy_engine.runtime, item, as_of=when)]
     if as_json:
         dump_json([d.to_dict() for d in decisions])
     else:

@@ -3,25 +3,25 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
-import subprocess
-import sys
-import tarfile
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
-import attrs
 import click
 from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
 import finpolicy as fp
-from finpolicy.cli.common import console, dump_json, reports_errors
-from finpolicy.errors import InputError, InputProblem, PolicyError
+from finpolicy.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    console,
+    dump_json,
+    err_console,
+    exit_with,
+    reports_errors,
+)
+from finpolicy.documents.git import bundle_folder
 from finpolicy.testing.cases import CaseReport, Coverage, load_cases, run_cases
 from finpolicy.testing.diff import DEFAULT_SAMPLES, DiffReport, Verdict, diff, parse_fail_on
 
@@ -48,13 +48,13 @@ def policy_tests(pack: str, engine: str, show_coverage: bool, min_coverage: floa
     cases = load_cases(bundle)
     if not cases:
         click.echo(f"error: no test cases in {Path(bundle.root) / 'tests'}", err=True)
-        sys.exit(1)
+        exit_with(EXIT_FAILED)
     engines = ("compiled", "durable") if engine == "both" else (engine,)
     report = run_cases(bundle, cases, engines=engines)
     low = min_coverage is not None and report.coverage.percent + 1e-9 < min_coverage
     if as_json:
         dump_json(report.to_dict())
-        sys.exit(1 if report.failures or low else 0)
+        exit_with(EXIT_FAILED if report.failures or low else EXIT_OK)
     _print_results(report)
     if show_coverage or min_coverage is not None:
         _print_coverage(report.coverage)
@@ -62,7 +62,7 @@ def policy_tests(pack: str, engine: str, show_coverage: bool, min_coverage: floa
         console.print(f"[red]coverage {report.coverage.percent:.1f} % is below the required "
                       f"{min_coverage:g} %[/]")
     if report.failures or low:
-        sys.exit(1)
+        exit_with(EXIT_FAILED)
 
 
 def _print_results(report: CaseReport) -> None:
@@ -116,63 +116,6 @@ def _print_coverage(coverage: Coverage) -> None:
 
 
 # --- finpolicy diff -------------------------------------------------------------------------
-
-def _git(args: list[str], cwd: Path) -> bytes:
-    try:
-        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
-    except OSError as exc:
-        raise InputError([InputProblem("git", f"cannot run git: {exc.strerror}")]) from None
-    if done.returncode != 0:
-        message = done.stderr.decode(errors="replace").strip().splitlines()
-        raise InputError([InputProblem("git", f"`git {' '.join(args)}` failed: "
-                                              f"{message[0] if message else done.returncode}")])
-    return done.stdout
-
-
-def extract_git(rev: str, path: str, into: Path, *, cwd: Path | None = None) -> Path:
-    """Write the folder ``path`` as it was at git revision ``rev`` into ``into``.
-
-    ``path`` is relative to the current directory (or absolute) inside the repository.
-    """
-    cwd = Path.cwd() if cwd is None else cwd
-    top = Path(_git(["rev-parse", "--show-toplevel"], cwd).decode().strip())
-    target = (cwd / path).resolve()
-    try:
-        relative = target.relative_to(top.resolve())
-    except ValueError:
-        raise InputError([InputProblem("path", f"`{path}` is outside the git repository "
-                                               f"{top}", value=path)]) from None
-    tree = f"{rev}:{relative.as_posix()}" if relative.parts else f"{rev}:"
-    data = _git(["archive", "--format=tar", tree], top)
-    into.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(fileobj=io.BytesIO(data)) as archive:
-        if hasattr(tarfile, "data_filter"):  # 3.11.4+: refuse links and paths outside `into`
-            archive.extractall(into, filter="data")
-        else:  # pragma: no cover - git archive writes only plain files under the tree
-            archive.extractall(into)
-    return into
-
-
-@contextlib.contextmanager
-def bundle_folder(spec: str) -> Iterator[str]:
-    """A bundle folder for ``spec``: a path, a shipped pack name, or ``git:REV:PATH``."""
-    if not spec.startswith("git:"):
-        yield spec
-        return
-    rev, sep, path = spec[len("git:"):].partition(":")
-    if not sep or not rev or not path:
-        raise InputError([InputProblem("bundle", f"expected `git:REV:PATH`, e.g. "
-                                                 f"`git:HEAD~1:policies/cn-banking`, got "
-                                                 f"`{spec}`", value=spec)])
-    with tempfile.TemporaryDirectory(prefix="finpolicy-diff-") as tmp:
-        folder = extract_git(rev, path, Path(tmp) / Path(path).name)
-        try:
-            yield str(folder)
-        except PolicyError as exc:
-            # name the files as `REV:PATH/file`, not by a temporary folder that is gone
-            raise PolicyError(attrs.evolve(p, file=p.file.replace(str(folder), f"{rev}:{path}"))
-                              for p in exc.problems) from None
-
 
 def _verdict(v: Verdict) -> str:
     text = f"[bold]{escape(v.outcome)}[/]"
@@ -260,7 +203,7 @@ def diff_command(old: str, new: str, fail_on: tuple[str, ...], samples: int, see
     parse_fail_on(kinds)  # a typo fails before minutes of evaluation
     with bundle_folder(old) as old_path, bundle_folder(new) as new_path:
         old_bundle, new_bundle = fp.load_bundle(old_path), fp.load_bundle(new_path)
-        if as_json or not sys.stderr.isatty():
+        if as_json or not err_console.is_terminal:
             report = diff(old_bundle, new_bundle, samples=samples, seed=seed, engine=engine)
         else:
             with Progress(console=console, transient=True) as bar:
@@ -285,7 +228,7 @@ def diff_command(old: str, new: str, fail_on: tuple[str, ...], samples: int, see
             console.print(f"[red]{len(failing)} change group(s) match --fail-on "
                           f"{', '.join(kinds)}[/]")
     if failing:
-        sys.exit(1)
+        exit_with(EXIT_FAILED)
 
 
 COMMANDS = [policy_tests, diff_command]

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 import finpolicy as fp
+from finpolicy.cli.common import EXIT_INVALID_POLICY, exit_with
 from finpolicy.errors import PolicyError
 
 
@@ -23,7 +22,7 @@ def validate(path: str) -> None:
         for problem in exc.problems:
             click.echo(str(problem))
         click.echo(f"{len(exc.problems)} problem(s) in {path}", err=True)
-        sys.exit(2)
+        exit_with(EXIT_INVALID_POLICY)
     rules = sum(len(rs.rules) for d in bundle.documents for rs in d.policy.rulesets.values())
     click.echo(f"ok: {bundle.name} {bundle.version} — {len(bundle.documents)} documents, "
                f"{rules} rules, digest {bundle.digest[:16]}")

@@ -5,33 +5,21 @@ Pure functions over loaded bundles and engines, testable without Sphinx; the Sph
 
 - ``text``: every rule in plain words, the spec's own tables, what changed between versions,
   the YAML reference of a pydantic model;
-- ``pictures``: the suitability matrix, the access matrix, the classification levels and the
-  complaint SLA timeline, as HTML tables and inline SVG;
-- ``errorcodes``: the error codes used in finpolicy's source.
+- ``pictures``: the pictures each domain declares (``Domain.pictures``), drawn for a document;
+  each domain's picture functions are also reachable here by name
+  (``docgen.suitability_matrix``);
+- ``html``: the tables, legends and colours pictures share;
+- ``site``: a standalone Sphinx site for a pack;
+- error codes: the registry in ``finpolicy.errorcodes``.
 """
 
 from __future__ import annotations
 
-from finpolicy.docgen.errorcodes import ErrorCode, error_codes
-from finpolicy.docgen.pictures import (
-    CHANGES,
-    COLOURS,
-    PICTURES,
-    SUITABILITY_PROBES,
-    TITLES,
-    access_matrix,
-    classification_levels,
-    decision_changes,
-    html_table,
-    legend,
-    picture,
-    pictures,
-    sla_timeline,
-    suitability_changes,
-    suitability_matrix,
-    suitability_outcomes,
-    timeline_svg,
-)
+import importlib
+from typing import Any
+
+from finpolicy.docgen.html import COLOURS, html_table, legend
+from finpolicy.docgen.pictures import decision_changes, picture, pictures, registered_pictures
 from finpolicy.docgen.text import (
     RuleChange,
     RuleView,
@@ -48,19 +36,14 @@ from finpolicy.docgen.text import (
     spec_tables,
     version_pairs,
 )
+from finpolicy.errorcodes import ErrorCode, error_codes
 
 __all__ = [
-    "CHANGES",
     "COLOURS",
-    "PICTURES",
-    "SUITABILITY_PROBES",
-    "TITLES",
     "ErrorCode",
     "RuleChange",
     "RuleView",
-    "access_matrix",
     "bundle_listing",
-    "classification_levels",
     "decision_changes",
     "effect_text",
     "error_codes",
@@ -72,15 +55,35 @@ __all__ = [
     "plain",
     "policy_groups",
     "policy_listing",
+    "registered_pictures",
     "rule_changes",
     "rule_view",
     "rule_views",
     "schema_rows",
-    "sla_timeline",
     "spec_tables",
-    "suitability_changes",
-    "suitability_matrix",
-    "suitability_outcomes",
-    "timeline_svg",
     "version_pairs",
 ]
+
+
+def _picture_modules() -> list[Any]:
+    from finpolicy.domains.registry import domains
+
+    found: dict[str, Any] = {}
+    for domain in domains():
+        modules = [p.render.__module__ for ps in domain.pictures.values() for p in ps]
+        modules += [c.render.__module__ for c in domain.changes.values()]
+        for name in modules:
+            found.setdefault(name, importlib.import_module(name))
+    return list(found.values())
+
+
+def __getattr__(name: str) -> Any:
+    # a domain's picture helpers by name (docgen.suitability_matrix, docgen.timeline_svg …)
+    for module in _picture_modules():
+        if name in getattr(module, "__all__", ()):
+            return getattr(module, name)
+    if name == "PICTURES":
+        from finpolicy.docgen import pictures as _pictures
+
+        return _pictures.PICTURES
+    raise AttributeError(f"module 'finpolicy.docgen' has no attribute {name!r}")

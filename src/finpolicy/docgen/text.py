@@ -61,7 +61,7 @@ def rule_view(ruleset: str, rule: Rule, spec: Any = None) -> RuleView:
                     rule.reason, rule.cite)
 
 
-def rule_views(doc: PolicyDocument) -> list[RuleView]:
+def rule_views(doc: PolicyDocument[Any]) -> list[RuleView]:
     """Every rule of every rule set of ``doc``, in policy order."""
     specs = getattr(doc.policy, "specs", None)
     specs = specs if isinstance(specs, Mapping) else {}
@@ -69,23 +69,23 @@ def rule_views(doc: PolicyDocument) -> list[RuleView]:
             in doc.policy.rulesets.items() for rule in ruleset.rules]
 
 
-def invariant_views(doc: PolicyDocument) -> list[tuple[str, str, str, str]]:
+def invariant_views(doc: PolicyDocument[Any]) -> list[tuple[str, str, str, str]]:
     """``(name, given, expect, cite)`` in words for each invariant the policy declares
     (the checks ``finpolicy.testing`` runs on generated inputs)."""
     return [(inv.name, render(inv.given), render(inv.expect), inv.cite or "")
             for inv in getattr(doc.policy, "invariants", ()) or ()]
 
 
-def policy_groups(bundle: Bundle) -> dict[str, tuple[PolicyDocument, ...]]:
+def policy_groups(bundle: Bundle) -> dict[str, tuple[PolicyDocument[Any], ...]]:
     """Policy id → its versions, oldest first, in the bundle's order."""
-    out: dict[str, tuple[PolicyDocument, ...]] = {}
+    out: dict[str, tuple[PolicyDocument[Any], ...]] = {}
     for doc in bundle.documents:
         if doc.id not in out:
             out[doc.id] = bundle.versions(doc.id)
     return out
 
 
-def policy_listing(doc: PolicyDocument) -> str:
+def policy_listing(doc: PolicyDocument[Any]) -> str:
     """The whole document as plain text: metadata, sources and every rule in words."""
     m = doc.metadata
     lines = [f"{m.title} — {doc.kind} `{m.id}` version {m.version}",
@@ -152,7 +152,7 @@ def _is_rule_list(value: Any) -> bool:
             and "id" in type(value[0]).model_fields and "when" in type(value[0]).model_fields)
 
 
-def spec_tables(doc: PolicyDocument) -> list[tuple[str, list[str], list[list[str]]]]:
+def spec_tables(doc: PolicyDocument[Any]) -> list[tuple[str, list[str], list[list[str]]]]:
     """The spec's own tables (levels, roles, milestones, settings …) as
     ``(title, header, rows)``, in the spec's order. Lists of rules are left out: they are
     listed rule by rule. Columns empty in every row are dropped."""
@@ -203,7 +203,7 @@ class RuleChange:
     details: tuple[str, ...] = ()
 
 
-def rule_changes(old: PolicyDocument, new: PolicyDocument) -> list[RuleChange]:
+def rule_changes(old: PolicyDocument[Any], new: PolicyDocument[Any]) -> list[RuleChange]:
     """Rules added, removed and changed from ``old`` to ``new`` (matched by rule set and id)."""
     before = {(v.ruleset, v.id): v for v in rule_views(old)}
     after = {(v.ruleset, v.id): v for v in rule_views(new)}
@@ -227,7 +227,7 @@ def rule_changes(old: PolicyDocument, new: PolicyDocument) -> list[RuleChange]:
     return out
 
 
-def version_pairs(bundle: Bundle) -> list[tuple[PolicyDocument, PolicyDocument]]:
+def version_pairs(bundle: Bundle) -> list[tuple[PolicyDocument[Any], PolicyDocument[Any]]]:
     """Consecutive versions of every policy with more than one."""
     return [pair for docs in policy_groups(bundle).values()
             for pair in itertools.pairwise(docs)]

@@ -9,7 +9,7 @@ import json
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import attrs
 import yaml
@@ -19,21 +19,27 @@ from finpolicy.documents.models import Envelope, Manifest, Metadata
 from finpolicy.documents.registry import BuildContext, CompiledPolicy, kinds
 from finpolicy.documents.yamlsource import SourceDocument, parse_yaml, yaml_problem
 from finpolicy.errors import FinpolicyError, NotInForceError, PolicyError, Problem
-from finpolicy.rules.parse import ConditionParser, suggest
+from finpolicy.rules.parse import ConditionParser, FieldTypes, suggest
 
 DEFAULT_PACK = "cn-banking"
 MANIFEST = "bundle.yaml"
 
+P = TypeVar("P", bound=CompiledPolicy, covariant=True)
+
 
 @attrs.frozen(slots=True)
-class PolicyDocument:
-    """One validated, compiled policy document (one version of one policy)."""
+class PolicyDocument(Generic[P]):
+    """One validated, compiled policy document (one version of one policy).
+
+    ``policy`` is what the kind compiled the spec into (``PolicyDocument[SuitabilityRules]``
+    for a suitability policy).
+    """
 
     file: str
     kind: str
     metadata: Metadata
     spec: Any
-    policy: CompiledPolicy
+    policy: P
     digest: str
     data: Any = attrs.field(eq=False, repr=False)
     source: SourceDocument | None = attrs.field(default=None, eq=False, repr=False)
@@ -59,20 +65,21 @@ class Bundle:
     version: str
     description: str
     root: str
-    documents: tuple[PolicyDocument, ...]
+    documents: tuple[PolicyDocument[Any], ...]
     digest: str
     manifest: Manifest = attrs.field(eq=False, repr=False)
 
-    def policies(self, kind: str | None = None) -> tuple[PolicyDocument, ...]:
+    def policies(self, kind: str | None = None) -> tuple[PolicyDocument[Any], ...]:
         """Every document (every version), optionally of one kind."""
         return tuple(d for d in self.documents if kind is None or d.kind == kind)
 
-    def versions(self, policy_id: str) -> tuple[PolicyDocument, ...]:
+    def versions(self, policy_id: str) -> tuple[PolicyDocument[Any], ...]:
         """All versions of one policy, oldest window first."""
         return tuple(sorted((d for d in self.documents if d.id == policy_id),
                             key=lambda d: d.metadata.effective_from))
 
-    def in_force(self, kind: str, on: dt.date, policy_id: str | None = None) -> PolicyDocument:
+    def in_force(self, kind: str, on: dt.date,
+                 policy_id: str | None = None) -> PolicyDocument[Any]:
         """The version of ``kind`` (or of ``policy_id``) in force on ``on``.
 
         Raises:
@@ -91,7 +98,7 @@ class Bundle:
             raise NotInForceError(kind, f"one of {ids} (pass policy=...)", on, [])
         return found[0]
 
-    def __iter__(self) -> Iterator[PolicyDocument]:
+    def __iter__(self) -> Iterator[PolicyDocument[Any]]:
         return iter(self.documents)
 
 
@@ -131,7 +138,7 @@ def load_bundle(path: str | Path | None = None) -> Bundle:
         raise PolicyError([Problem(str(path), None, "", "no such bundle folder", "no_bundle")])
     problems: list[Problem] = []
     manifest = _load_manifest(root, problems)
-    documents: list[PolicyDocument] = []
+    documents: list[PolicyDocument[Any]] = []
     files = sorted(p for p in root.iterdir() if p.suffix in (".yaml", ".yml")
                    and p.name != MANIFEST and p.is_file())
     if not files:
@@ -232,7 +239,7 @@ class _Header:
 
 
 def load_document(file: Path, problems: list[Problem], *, display: str | None = None,
-                  headers: list[_Header] | None = None) -> PolicyDocument | None:
+                  headers: list[_Header] | None = None) -> PolicyDocument[Any] | None:
     """Load one policy document, appending problems; ``None`` when it is invalid."""
     display = display or str(file)
     source = _read(file, display, problems)
@@ -261,8 +268,10 @@ def load_document(file: Path, problems: list[Problem], *, display: str | None = 
         problems.extend(pydantic_problems(exc, source, ("spec",)))
         return None
     local: list[Problem] = []
-    context = BuildContext(source, envelope.metadata,
-                           lambda fields=None: ConditionParser(source, fields), local)
+    def parser(fields: FieldTypes | None = None) -> ConditionParser:
+        return ConditionParser(source, fields)
+
+    context = BuildContext(source, envelope.metadata, parser, local)
     try:
         policy = kind.build(spec, context)
     except FinpolicyError:

@@ -1,14 +1,26 @@
-"""The registry of policy kinds. Each domain registers how to validate and compile its spec."""
+"""Policy kinds: how each kind's spec is validated and compiled.
+
+A kind is declared by its domain (``finpolicy.domains``); ``kinds()`` lists every kind of every
+registered domain.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 import attrs
 from pydantic import BaseModel
 
 from finpolicy.rules.model import RuleSet
+
+if TYPE_CHECKING:
+    from finpolicy.documents.models import Metadata
+    from finpolicy.documents.yamlsource import Path, SourceDocument
+    from finpolicy.errors import Problem
+    from finpolicy.rules.parse import ConditionParser, FieldTypes
+
+__all__ = ["BuildContext", "CompiledPolicy", "PolicyKind", "kinds"]
 
 
 class CompiledPolicy(Protocol):
@@ -18,21 +30,43 @@ class CompiledPolicy(Protocol):
     def rulesets(self) -> Mapping[str, RuleSet]: ...
 
 
+S = TypeVar("S", bound=BaseModel)
+P = TypeVar("P", bound=CompiledPolicy, covariant=True)
+_P = TypeVar("_P", bound=CompiledPolicy)
+
+
 @attrs.frozen(slots=True)
 class BuildContext:
     """Handed to a kind's ``build``: the parsed document and a way to report problems."""
 
-    source: Any  # SourceDocument
-    metadata: Any  # Metadata
-    parser_factory: Callable[..., Any]  # (fields) -> ConditionParser
-    problems: list[Any]
+    source: SourceDocument
+    metadata: Metadata
+    parser_factory: Callable[[FieldTypes | None], ConditionParser]
+    problems: list[Problem]
 
-    def problem(self, path: tuple[str | int, ...], message: str, code: str) -> None:
+    def problem(self, path: Path, message: str, code: str) -> None:
+        """Report a problem at ``spec.<path>``."""
         self.problems.append(self.source.problem(("spec", *path), message, code))
+
+    def parser(self, fields: FieldTypes | None = None) -> ConditionParser:
+        """A condition parser over ``fields`` (the domain's fact vocabulary)."""
+        return self.parser_factory(fields)
+
+    def check_cite(self, cite: str, path: Path) -> None:
+        """A cite names a declared source, then an article or section:
+        ``nfra-2025-7 Art. 12``."""
+        sources = self.metadata.source_ids()
+        parts = cite.split(maxsplit=1)
+        if not parts or parts[0] not in sources:
+            self.problem(path, f"cite `{cite}` does not start with a source id of the metadata "
+                               f"({', '.join(sorted(sources)) or 'none declared'})",
+                         "unknown_source")
+        elif len(parts) == 1:
+            self.problem(path, f"cite `{cite}` names no article or section", "bare_cite")
 
 
 @attrs.frozen(slots=True)
-class PolicyKind:
+class PolicyKind(Generic[S, P]):
     """A kind of policy document.
 
     Attributes:
@@ -41,34 +75,27 @@ class PolicyKind:
         build: compiles a validated spec into the domain's policy object (reporting problems
             through the context, never raising for bad policy content).
         summary: one line for docs.
+        fields: the facts the kind's main rule set reads (dotted path → ``text``, ``number``,
+            ``boolean`` or ``list``), for docs and authoring tools.
+        combining: how the matching rules combine into a decision, in one sentence.
     """
 
     name: str
-    spec_model: type[BaseModel]
-    build: Callable[[BaseModel, BuildContext], CompiledPolicy]
+    spec_model: type[S]
+    build: Callable[[S, BuildContext], P]
     summary: str = ""
+    fields: Mapping[str, str] = attrs.field(factory=dict)
+    combining: str = ""
+
+    def compile(self, spec: BaseModel, context: BuildContext) -> P:
+        """Build ``spec`` (validated with ``spec_model``)."""
+        if not isinstance(spec, self.spec_model):
+            raise TypeError(f"{self.name} expects a {self.spec_model.__name__}")
+        return self.build(spec, context)
 
 
-_KINDS: dict[str, PolicyKind] = {}
-_LOADED = False
+def kinds() -> Mapping[str, PolicyKind[Any, Any]]:
+    """Every kind of every registered domain, by name."""
+    from finpolicy.domains.registry import domains
 
-
-def register_kind(kind: PolicyKind) -> None:
-    """Add a policy kind (domains call this at import)."""
-    _KINDS[kind.name] = kind
-
-
-def kinds() -> Mapping[str, PolicyKind]:
-    """Every registered kind, importing the built-in domains on first use."""
-    global _LOADED
-    if not _LOADED:
-        _LOADED = True
-        import importlib
-
-        for module in ("classification", "access", "suitability", "complaints"):
-            try:
-                importlib.import_module(f"finpolicy.domains.{module}")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"finpolicy.domains.{module}":
-                    raise
-    return dict(_KINDS)
+    return {kind.name: kind for domain in domains() for kind in domain.kinds}

@@ -57,7 +57,7 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[Any,
     loader.flatten_mapping(node)
     seen: dict[Any, Any] = {}
     for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=True)  # type: ignore[no-untyped-call]
+        key = loader.construct_object(key_node, deep=True)
         if key in seen:
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key `{key}`", key_node.start_mark
@@ -96,7 +96,7 @@ def parse_yaml(text: str, file: str) -> SourceDocument:
             return SourceDocument(file, None, {(): 1})
         data = loader.construct_document(node)
     finally:
-        loader.dispose()  # type: ignore[no-untyped-call]
+        loader.dispose()
     lines: dict[Path, int] = {}
     _walk(node, (), lines)
     return SourceDocument(file, data, lines)

@@ -1,19 +1,28 @@
-"""The four domains, each a slice across documents → rules → engines → decisions.
+"""Domains: each a folder declaring one ``Domain`` object (``finpolicy.domains.base``),
+registered under the ``finpolicy.domains`` entry point group (``finpolicy.domains.registry``).
 
-Each domain module registers its policy kind and provides
-``evaluate_input(engine, data, *, as_of)`` for ``finpolicy eval`` and the demo.
+``DOMAINS`` (the registered names) and ``domain_module(name)`` (a domain's package) remain for
+code written before domains were plug-ins.
 """
 
 from __future__ import annotations
 
 import importlib
 from types import ModuleType
+from typing import Any
 
-DOMAINS = ("classification", "access", "suitability", "complaints")
+from finpolicy.domains.base import Domain
+from finpolicy.domains.registry import domain, domains, names
+
+__all__ = ["DOMAINS", "Domain", "domain", "domain_module", "domains", "names"]
 
 
 def domain_module(name: str) -> ModuleType:
-    """The module of a domain by name; ``KeyError`` is never raised, ``ValueError`` instead."""
-    if name not in DOMAINS:
-        raise ValueError(f"unknown domain `{name}`, expected one of {', '.join(DOMAINS)}")
-    return importlib.import_module(f"finpolicy.domains.{name}")
+    """The package of the domain called ``name`` (``InputError`` for an unknown name)."""
+    return importlib.import_module(domain(name).package)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "DOMAINS":
+        return names()
+    raise AttributeError(f"module 'finpolicy.domains' has no attribute {name!r}")

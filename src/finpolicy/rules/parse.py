@@ -13,7 +13,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any as AnyType
 
 from finpolicy.documents.yamlsource import Path, SourceDocument
@@ -48,12 +48,13 @@ _ALIASES = {"gte": "ge", "lte": "le", "equals": "eq", "neq": "ne", "nin": "not_i
             "field_exists": "exists"}
 
 
-def suggest(word: str, choices: object) -> str:
+def suggest(word: str, choices: Iterable[object]) -> str:
     """A `` (did you mean `x`?)`` hint, or an empty string."""
     alias = _ALIASES.get(str(word))
-    if alias is not None and alias in [str(c) for c in choices]:  # type: ignore[attr-defined]
+    names = [str(c) for c in choices]
+    if alias is not None and alias in names:
         return f" (did you mean `{alias}`?)"
-    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    close = difflib.get_close_matches(str(word), names, n=1, cutoff=0.6)
     return f" (did you mean `{close[0]}`?)" if close else ""
 
 

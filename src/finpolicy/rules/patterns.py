@@ -18,6 +18,8 @@ import re
 
 import attrs
 
+from finpolicy.errors import FinpolicyError
+
 _SPECIAL = set(".|?*+()[]{}\\^$%")
 _PLAIN_PUNCT = set("_-@ :/#&'")
 _ESCAPABLE = set(".|?*+()[]{}\\^$%-/_@#&:' ")
@@ -26,7 +28,7 @@ _CLASS_SHORTHAND = {"d": [("0", "9")], "w": [("A", "Z"), ("a", "z"), ("0", "9"),
 _MAX_REPEAT = 32
 
 
-class PatternError(ValueError):
+class PatternError(FinpolicyError, ValueError):
     """A pattern outside the supported subset; ``position`` is the 0-based offset."""
 
     def __init__(self, message: str, position: int) -> None:

@@ -1,4 +1,5 @@
-"""Registered through hypothesis' entry point, so ``st.from_type(fp.Customer)`` works.
+"""Registered through hypothesis' entry point, so ``st.from_type(fp.Customer)`` works for every
+input type a registered domain declares a strategy for (``TYPE_STRATEGIES``).
 
 Strategies are deferred: nothing (not even the default bundle) loads until one is drawn.
 """
@@ -9,14 +10,9 @@ from __future__ import annotations
 def _hypothesis_setup_hook() -> None:
     from hypothesis import strategies as st
 
-    from finpolicy.domains.access import AccessGrant, AccessRequest, Subject
-    from finpolicy.domains.classification import DataField
-    from finpolicy.domains.suitability import Customer, Product
-    from finpolicy.testing import strategies
+    from finpolicy.domains.registry import domains
 
-    st.register_type_strategy(Customer, st.deferred(strategies.customers))
-    st.register_type_strategy(Product, st.deferred(strategies.products))
-    st.register_type_strategy(AccessRequest, st.deferred(strategies.access_requests))
-    st.register_type_strategy(AccessGrant, st.deferred(strategies.grants))
-    st.register_type_strategy(Subject, st.deferred(strategies.subjects))
-    st.register_type_strategy(DataField, st.deferred(strategies.data_fields))
+    for domain in domains():
+        module = domain.strategies_module()
+        for kind, factory in getattr(module, "TYPE_STRATEGIES", {}).items():
+            st.register_type_strategy(kind, st.deferred(factory))

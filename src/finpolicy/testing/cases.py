@@ -32,7 +32,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import yaml
@@ -41,14 +41,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from finpolicy.decisions import Decision
 from finpolicy.documents.bundle import Bundle, PolicyDocument, pydantic_problems
 from finpolicy.documents.yamlsource import SourceDocument, parse_yaml, yaml_problem
-from finpolicy.errors import (
-    EvaluationError,
-    FinpolicyError,
-    InputError,
-    InputProblem,
-    PolicyError,
-    Problem,
-)
+from finpolicy.errors import FinpolicyError, InputError, PolicyError, Problem
+from finpolicy.rules.model import Rule
+from finpolicy.runtime import Runtime
+
+if TYPE_CHECKING:
+    from finpolicy.facade import PolicyEngine
 
 __all__ = [
     "CaseReport",
@@ -104,10 +102,10 @@ class _CaseFileModel(_Strict):
     @field_validator("domain")
     @classmethod
     def _domain(cls, value: str) -> str:
-        from finpolicy.domains import DOMAINS
+        from finpolicy.domains.registry import names
 
-        if value not in DOMAINS:
-            raise ValueError(f"unknown domain `{value}`, expected one of {', '.join(DOMAINS)}")
+        if value not in names():
+            raise ValueError(f"unknown domain `{value}`, expected one of {', '.join(names())}")
         return value
 
 
@@ -312,22 +310,21 @@ def _error_name(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}".splitlines()[0]
 
 
-def evaluate_case(engine: Any, case: PolicyCase) -> tuple[list[Decision], FinpolicyError | None]:
-    """Evaluate one case's input through its domain's ``evaluate_input``.
+def evaluate_case(engine: Runtime, case: PolicyCase
+                  ) -> tuple[list[Decision], FinpolicyError | None]:
+    """Evaluate one case's input through its domain's ``evaluate_input`` on ``engine`` (a
+    ``PolicyEngine`` or any runtime).
 
     Returns the decisions, or no decisions and the finpolicy error it raised.
     """
-    from finpolicy.domains import domain_module
+    from finpolicy.domains.registry import domain
 
     try:
-        try:
-            module = domain_module(case.domain)
-        except ImportError as exc:
-            raise EvaluationError(f"domain `{case.domain}` is not available: {exc}") from None
+        found = domain(case.domain)
         if not isinstance(case.input, Mapping):
-            raise InputError([InputProblem("input", "expected a mapping in the shape of the "
-                                                    f"{case.domain} API")])
-        return list(module.evaluate_input(engine, case.input, as_of=case.as_of)), None
+            raise InputError.one("input", "expected a mapping in the shape of the "
+                                          f"{case.domain} API", "bad_input")
+        return list(found.evaluate_input(engine, case.input, as_of=case.as_of)), None
     except FinpolicyError as exc:
         return [], exc
 
@@ -462,7 +459,7 @@ class Coverage:
         }
 
 
-def _rule_lines(doc: PolicyDocument) -> dict[str, int | None]:
+def _rule_lines(doc: PolicyDocument[Any]) -> dict[str, int | None]:
     """Where each rule id is written in the document, so reports can point at it."""
     out: dict[str, int | None] = {}
 
@@ -513,26 +510,21 @@ def coverage(bundle: Bundle, decisions: Iterable[Decision] = (), *,
 class _Recorder:
     """Records every rule whose condition holds while an engine evaluates (for coverage)."""
 
-    def __init__(self, engine: Any) -> None:
+    def __init__(self, engine: PolicyEngine) -> None:
         self.engine = engine
         self.matched: set[tuple[str, str, str]] = set()
-        self._run = engine.run
-        self._own = vars(engine).get("run")  # an instance attribute already there, if any
+        self._observing = engine.observe(self._seen)
 
-    def run(self, doc: PolicyDocument, ruleset: str, fact: Mapping[str, Any]) -> Any:
-        rules = self._run(doc, ruleset, fact)
+    def _seen(self, doc: PolicyDocument[Any], ruleset: str, fact: Mapping[str, Any],
+              rules: Sequence[Rule]) -> None:
         self.matched.update((doc.id, doc.version, r.id) for r in rules)
-        return rules
 
     def __enter__(self) -> _Recorder:
-        self.engine.run = self.run  # an instance attribute shadows the method for a while
+        self._observing.__enter__()
         return self
 
-    def __exit__(self, *_: object) -> None:
-        if self._own is None:
-            del self.engine.run
-        else:
-            self.engine.run = self._own
+    def __exit__(self, *exc: object) -> None:
+        self._observing.__exit__(None, None, None)
 
 
 @attrs.frozen(slots=True)
@@ -569,8 +561,8 @@ class CaseReport:
         }
 
 
-def _engines(bundle: Bundle, engines: Sequence[Any]) -> list[Any]:
-    from finpolicy.engine import PolicyEngine
+def _engines(bundle: Bundle, engines: Sequence[Any]) -> list[PolicyEngine]:
+    from finpolicy.facade import PolicyEngine
 
     out = []
     for engine in engines:
@@ -578,13 +570,13 @@ def _engines(bundle: Bundle, engines: Sequence[Any]) -> list[Any]:
             out.append(PolicyEngine(bundle, engine=engine))
         elif isinstance(engine, PolicyEngine):
             if engine.bundle.digest != bundle.digest:
-                raise InputError([InputProblem("engines", "engine was built on another bundle")])
+                raise InputError.one("engines", "engine was built on another bundle", "bad_option")
             out.append(engine)
         else:
-            raise InputError([InputProblem("engines", "expected engine names or PolicyEngine "
-                                                      f"objects, got {type(engine).__name__}")])
+            raise InputError.one("engines", "expected engine names or PolicyEngine objects, "
+                                            f"got {type(engine).__name__}", "bad_option")
     if not out:
-        raise InputError([InputProblem("engines", "expected at least one engine")])
+        raise InputError.one("engines", "expected at least one engine", "bad_option")
     return out
 
 

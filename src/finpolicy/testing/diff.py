@@ -44,6 +44,7 @@ from pydantic import BaseModel
 
 from finpolicy.decisions import Decision
 from finpolicy.documents.bundle import Bundle, canonical_json
+from finpolicy.domains.base import Domain
 from finpolicy.errors import FinpolicyError, InputError, InputProblem, NotInForceError
 from finpolicy.rules.conditions import All, Compare, Condition, Not
 from finpolicy.rules.conditions import Any as AnyOf
@@ -62,18 +63,6 @@ __all__ = [
 
 DEFAULT_SAMPLES = 2000
 MAX_MATRIX = 50_000  # cells of one exhaustive matrix (access: roles × actions × levels × …)
-
-# Where a domain's input is finite, these input fields span it (matched as path suffixes).
-MATRIX: Mapping[str, tuple[tuple[str, ...], ...]] = {
-    "suitability": (("customer", "risk_level"), ("product", "risk_level")),
-    "access": (("roles",), ("action",), ("data_level",), ("category",), ("purpose",)),
-}
-KINDS: Mapping[str, str] = {
-    "classification": "ClassificationPolicy",
-    "access": "AccessPolicy",
-    "suitability": "SuitabilityPolicy",
-    "complaints": "ComplaintPolicy",
-}
 INVALID = "<invalid input>"
 NOT_IN_FORCE = "<not in force>"
 ERROR = "<error>"
@@ -454,19 +443,18 @@ def _annotation_values(annotation: Any, out: set[Any]) -> None:
             _annotation_values(arg, out)
 
 
-def _model_values(module: types.ModuleType, field: str) -> set[Any]:
+def _model_values(models: Sequence[type[BaseModel]], field: str) -> set[Any]:
     out: set[Any] = set()
-    for obj in vars(module).values():
-        if isinstance(obj, type) and issubclass(obj, BaseModel) and field in obj.model_fields:
-            _annotation_values(obj.model_fields[field].annotation, out)
+    for model in models:
+        if field in model.model_fields:
+            _annotation_values(model.model_fields[field].annotation, out)
     return out
 
 
 class _Vocabulary:
     """The values each input field may take, from inputs, input models and policies."""
 
-    def __init__(self, domain: str, bases: Sequence[Sample], bundles: Sequence[Bundle],
-                 module: types.ModuleType,
+    def __init__(self, domain: Domain, bases: Sequence[Sample], bundles: Sequence[Bundle],
                  accepts: Callable[[Sample], bool] = lambda _: True) -> None:
         self.seen: dict[tuple[str, ...], list[Any]] = {}
         for base in bases:
@@ -475,8 +463,9 @@ class _Vocabulary:
                 for v in value if isinstance(value, list) else [value]:
                     if v not in bucket and not isinstance(v, Mapping | list):
                         bucket.append(v)
-        self.docs = [d for b in bundles for d in b.documents if d.kind == KINDS.get(domain)]
-        self.module = module
+        kinds = {k.name for k in domain.kinds}
+        self.docs = [d for b in bundles for d in b.documents if d.kind in kinds]
+        self.models = domain.input_models
         self.accepts = accepts
         self._cache: dict[tuple[str, ...], list[Any]] = {}
         self._policy_words: dict[str, tuple[set[Any], set[Any]]] = {}
@@ -516,7 +505,7 @@ class _Vocabulary:
             # `names` or `ids` is not
             words |= compared
             if head not in _NOT_VOCABULARY:
-                words |= _model_values(self.module, field) | listed
+                words |= _model_values(self.models, field) | listed
         if head in _NOT_VOCABULARY:
             seen = []  # swapping one customer's id for another's tells nothing
         out = seen + sorted((w for w in words if w not in seen), key=str)
@@ -602,9 +591,15 @@ def _dates(base: Sample, vocab: _Vocabulary) -> Iterator[Sample]:
 GRID_BASES = 3
 
 
+def _grid(domain: str) -> tuple[tuple[str, ...], ...]:
+    from finpolicy.domains.registry import domain as find
+
+    return find(domain).grid
+
+
 def _grid_axes(base: Sample) -> int:
     """How many of its domain's grid fields an input has (the first such input wins ties)."""
-    axes = MATRIX.get(base.domain) or ()
+    axes = _grid(base.domain)
     leaves = [p for p, _ in _leaves(base.input) if not any(isinstance(x, int) for x in p)]
     return sum(any(tuple(p[-len(s):]) == s for p in leaves) for s in axes)
 
@@ -613,7 +608,7 @@ def _matrix(base: Sample, vocab: _Vocabulary, *, limit: int | None = None,
             rng: random.Random | None = None) -> Iterator[Sample]:
     """Every combination of the matrix fields' values on ``base`` (``limit`` of them, drawn
     at random, when there are more)."""
-    axes = MATRIX.get(base.domain)
+    axes = _grid(base.domain)
     if not axes:
         return
     paths: list[tuple[Path, bool]] = []
@@ -654,9 +649,9 @@ def _nth(choices: Sequence[Sequence[Any]], n: int) -> tuple[Any, ...]:
 
 # --- evaluation -----------------------------------------------------------------------------
 
-def _evaluate(module: types.ModuleType, engine: Any, sample: Sample) -> list[Verdict] | str:
+def _evaluate(domain: Domain, engine: Any, sample: Sample) -> list[Verdict] | str:
     try:
-        return [Verdict.of(d) for d in module.evaluate_input(engine, sample.input,
+        return [Verdict.of(d) for d in domain.evaluate_input(engine, sample.input,
                                                              as_of=sample.as_of)]
     except InputError:
         return INVALID
@@ -787,16 +782,17 @@ def diff(old_bundle: Bundle, new_bundle: Bundle, *, samples: int = DEFAULT_SAMPL
     Returns:
         A ``DiffReport``; ``report.changed`` is false for identical bundles.
     """
-    from finpolicy.domains import DOMAINS, domain_module
-    from finpolicy.engine import PolicyEngine
+    from finpolicy.domains.registry import domain as find
+    from finpolicy.domains.registry import names
+    from finpolicy.facade import PolicyEngine
 
     if samples < 0:
-        raise InputError([InputProblem("samples", "must be zero or more", value=samples)])
-    wanted = set(DOMAINS if domains is None else domains)
-    unknown = wanted - set(DOMAINS)
+        raise InputError.one("samples", "must be zero or more", "bad_option", samples)
+    wanted = set(names() if domains is None else domains)
+    unknown = wanted - set(names())
     if unknown:
-        raise InputError([InputProblem("domains", f"unknown domain `{sorted(unknown)[0]}`, "
-                                                   f"expected one of {', '.join(DOMAINS)}")])
+        raise InputError.one("domains", f"unknown domain `{sorted(unknown)[0]}`, expected one "
+                                        f"of {', '.join(names())}", "unknown_domain")
     engines = (PolicyEngine(old_bundle, engine=engine), PolicyEngine(new_bundle, engine=engine))
     rules = (_rule_index(old_bundle), _rule_index(new_bundle))
     by_domain: dict[str, list[Sample]] = {}
@@ -816,19 +812,20 @@ def diff(old_bundle: Bundle, new_bundle: Bundle, *, samples: int = DEFAULT_SAMPL
     recorders = _Recorder(engines[0]), _Recorder(engines[1])
     with recorders[0], recorders[1]:
         for domain in sorted(by_domain):
-            module = domain_module(domain)
+            declared = find(domain)
             bases = sorted(by_domain[domain], key=lambda s: s.size)
 
-            def accepts(sample: Sample, module: types.ModuleType = module) -> bool:
-                return any(not isinstance(_evaluate(module, e, sample), str) for e in engines)
+            def accepts(sample: Sample, declared: Domain = declared) -> bool:
+                return any(not isinstance(_evaluate(declared, e, sample), str)
+                           for e in engines)
 
-            vocab = _Vocabulary(domain, bases, (old_bundle, new_bundle), module, accepts)
+            vocab = _Vocabulary(declared, bases, (old_bundle, new_bundle), accepts)
             todo = _samples(bases, vocab, samples, rng)
             evaluated[domain] = skipped[domain] = 0
             for n, sample in enumerate(todo):
                 if progress is not None and n % 100 == 0:
                     progress(domain, n, len(todo))
-                found = _compare(module, sample, recorders, rules)
+                found = _compare(declared, sample, recorders, rules)
                 if found is None:
                     skipped[domain] += 1
                 else:
@@ -840,14 +837,14 @@ def diff(old_bundle: Bundle, new_bundle: Bundle, *, samples: int = DEFAULT_SAMPL
                       evaluated, skipped, tuple(_policy_changes(old_bundle, new_bundle)))
 
 
-def _compare(module: types.ModuleType, sample: Sample, recorders: tuple[_Recorder, _Recorder],
+def _compare(domain: Domain, sample: Sample, recorders: tuple[_Recorder, _Recorder],
              rules: tuple[RuleIndex, RuleIndex]) -> list[Change] | None:
     """The changed decisions of one input (``None`` when no bundle could judge it)."""
     matched: list[frozenset[tuple[str, str, str]]] = []
     results: list[list[Verdict] | str] = []
     for recorder in recorders:
         recorder.matched.clear()
-        results.append(_evaluate(module, recorder.engine, sample))
+        results.append(_evaluate(domain, recorder.engine, sample))
         matched.append(frozenset(recorder.matched))
     old, new = results
     if INVALID in (old, new) and {old, new} <= {INVALID, NOT_IN_FORCE}:

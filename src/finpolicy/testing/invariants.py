@@ -8,40 +8,30 @@ the rules that fired.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
 from hypothesis import HealthCheck, Phase, given, settings
-from hypothesis import strategies as st
 
 from finpolicy.documents.bundle import Bundle, PolicyDocument
+from finpolicy.domains.base import Case, InvariantAdapter
 from finpolicy.engine import PolicyEngine
 from finpolicy.engines.compiled import compile_condition
 from finpolicy.rules.invariants import Invariant
+from finpolicy.rules.model import Rule
 from finpolicy.rules.render import render
 
-Case = dict[str, Any]
 
+def adapter(kind: str) -> InvariantAdapter:
+    """The adapter its domain declares for ``kind`` (every registered kind has one)."""
+    from finpolicy.domains.registry import domains
 
-@attrs.frozen
-class Adapter:
-    """How to draw inputs for a kind and evaluate one (returning its decision)."""
-
-    cases: Callable[[Bundle, PolicyDocument], st.SearchStrategy[Case]]
-    evaluate: Callable[[PolicyEngine, Case], Any]
-    on: Callable[[Case], dt.date]
-    # more decision.* facts for invariants, computed from the decision and its input
-    extra: Callable[[Any, Case], dict[str, Any]] | None = None
-
-
-ADAPTERS: dict[str, Adapter] = {}
-
-
-def register_adapter(kind: str, adapter: Adapter) -> None:
-    """Teach ``check_invariants`` a policy kind."""
-    ADAPTERS[kind] = adapter
+    for domain in domains():
+        found = domain.invariants.get(kind)
+        if found is not None:
+            return found
+    raise KeyError(kind)
 
 
 @attrs.frozen
@@ -74,30 +64,31 @@ class InvariantViolation(AssertionError):
         super().__init__("\n".join(r.describe() for r in results))
 
 
-class _RecordingEngine(PolicyEngine):
-    """A PolicyEngine that keeps the facts the domain handed to its rules."""
+class _Facts:
+    """The facts the domain handed to its rules in the latest rule-set run."""
 
-    facts: Mapping[str, Any] = {}
+    def __init__(self) -> None:
+        self.last: Mapping[str, Any] = {}
 
-    def run(self, doc: PolicyDocument, ruleset: str, fact: Mapping[str, Any]) -> list[Any]:
-        self.facts = fact
-        return super().run(doc, ruleset, fact)
+    def __call__(self, doc: PolicyDocument[Any], ruleset: str, fact: Mapping[str, Any],
+                 matched: Sequence[Rule]) -> None:
+        self.last = fact
 
 
-def _fact(engine: _RecordingEngine, adapter: Adapter, decision: Any,
-          case: Case) -> dict[str, Any]:
+def _fact(facts: _Facts, found: InvariantAdapter, decision: Any, case: Case) -> dict[str, Any]:
     about = {"outcome": decision.outcome, "obligations": list(decision.obligations),
              "rules": [h.rule_id for h in decision.hits]}
-    if adapter.extra is not None:
-        about.update(adapter.extra(decision, case))
-    return {**engine.facts, "decision": about}
+    if found.extra is not None:
+        about.update(found.extra(decision, case))
+    return {**facts.last, "decision": about}
 
 
-def _check_one(engine: _RecordingEngine, adapter: Adapter, doc: PolicyDocument,
-               invariant: Invariant, max_examples: int, derandomize: bool) -> InvariantResult:
+def _check_one(engine: PolicyEngine, facts: _Facts, found: InvariantAdapter,
+               doc: PolicyDocument[Any], invariant: Invariant, max_examples: int,
+               derandomize: bool) -> InvariantResult:
     given_test, expect_test = compile_condition(invariant.given), compile_condition(
         invariant.expect)
-    strategy = adapter.cases(engine.bundle, doc)
+    strategy = found.cases(engine.bundle, doc)
     seen = {"n": 0, "applicable": 0}
     failure: dict[str, Any] = {}
 
@@ -107,9 +98,9 @@ def _check_one(engine: _RecordingEngine, adapter: Adapter, doc: PolicyDocument,
     @given(strategy)
     def check(case: Case) -> None:
         seen["n"] += 1
-        engine.facts = {}  # a domain may answer from a cache without running its rules
-        decision = adapter.evaluate(engine, case)
-        fact = _fact(engine, adapter, decision, case)
+        facts.last = {}  # a domain may answer from a cache without running its rules
+        decision = found.evaluate(engine, case)
+        fact = _fact(facts, found, decision, case)
         applies = given_test(fact)
         seen["applicable"] += applies
         if applies and not expect_test(fact):
@@ -137,18 +128,18 @@ def check_invariants(bundle: Bundle, *, engine: str = "compiled", max_examples: 
         max_examples: hypothesis examples per invariant.
         derandomize: draw the same inputs on every run (for CI), instead of fresh ones.
     """
-    from finpolicy.testing import adapters  # noqa: F401  (registers the built-in domains)
-
-    recording = _RecordingEngine(bundle, engine=engine)
+    policy_engine = PolicyEngine(bundle, engine=engine)
+    facts = _Facts()
     results = []
-    for doc in bundle.documents:
-        invariants = getattr(doc.policy, "invariants", ())
-        adapter = ADAPTERS.get(doc.kind)
-        if not invariants or adapter is None:
-            continue
-        for invariant in invariants:
-            results.append(_check_one(recording, adapter, doc, invariant, max_examples,
-                                      derandomize))
+    with policy_engine.observe(facts):
+        for doc in bundle.documents:
+            invariants: tuple[Invariant, ...] = getattr(doc.policy, "invariants", ())
+            if not invariants:
+                continue
+            found = adapter(doc.kind)  # every kind has one: its domain would not load
+            for invariant in invariants:
+                results.append(_check_one(policy_engine, facts, found, doc, invariant,
+                                          max_examples, derandomize))
     return results
 
 

@@ -2,44 +2,49 @@
 
 The ``AccessPolicy`` kind (seed 000 §5.4, seed 002 §2.3 and §7.2) and its API:
 ``engine.authorize(fp.AccessRequest(...))`` → ``AccessDecision`` and
-``engine.review_access(grants, assignments, at=..., usage=...)`` → ``AccessReview``.
-See ``decide`` for which problems raise ``InputError`` and which deny.
+``engine.review_access(grants, assignments, as_of=..., usage=...)`` → ``AccessReviewReport``.
+See ``evaluation`` for which problems raise ``InputError`` and which deny.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import attrs
-
-from finpolicy.decisions import Decision
-from finpolicy.documents.registry import PolicyKind, register_kind
+from finpolicy._compat import alias_getattr
+from finpolicy.domains.access import pictures
 from finpolicy.domains.access.evaluation import authorize, decide
+from finpolicy.domains.access.inputs import evaluate_input
 from finpolicy.domains.access.model import (
     AccessDecision,
     AccessGrant,
     AccessRequest,
-    AccessReview,
+    AccessReviewReport,
     Finding,
     Resource,
     RoleAssignment,
     Subject,
     UsageRecord,
 )
-from finpolicy.domains.access.review import _items, review_access, review_with
-from finpolicy.domains.access.spec import KIND, AccessPolicyTables, AccessSpec, build
-from finpolicy.errors import InputError, InputProblem
+from finpolicy.domains.access.review import review_access, review_with
+from finpolicy.domains.access.spec import KIND, POLICY_KIND, AccessPolicyTables, AccessSpec
+from finpolicy.domains.base import Case, Domain, InvariantAdapter
+
+if TYPE_CHECKING:
+    from hypothesis.strategies import SearchStrategy
+
+    from finpolicy.documents.bundle import Bundle, PolicyDocument
 
 __all__ = [
+    "DOMAIN",
+    "KIND",
+    "POLICY_KIND",
     "AccessDecision",
     "AccessGrant",
     "AccessPolicyTables",
     "AccessRequest",
-    "AccessReview",
+    "AccessReviewReport",
+    "AccessSpec",
     "Finding",
     "Resource",
     "RoleAssignment",
@@ -52,71 +57,46 @@ __all__ = [
     "review_with",
 ]
 
-register_kind(PolicyKind(
-    name=KIND, spec_model=AccessSpec, build=build,  # type: ignore[arg-type]
-    summary="Least-privilege access: roles, scopes, purpose-bound approved grants, review."))
 
-_REVIEW_KEYS = ("grants", "assignments", "usage", "at")
+def _request_cases(bundle: Bundle, doc: PolicyDocument[Any]) -> SearchStrategy[Case]:
+    from finpolicy.domains.access.strategies import access_requests
 
-
-def _review_time(value: Any) -> dt.datetime | None:
-    # a bare date means its midnight UTC, as for requests
-    if value is not None and not isinstance(value, dt.datetime):
-        return dt.datetime.combine(value, dt.time(), dt.UTC)
-    return value
+    return access_requests(bundle).map(lambda r: {"request": r})
 
 
-def _review_decisions(engine: Any, data: Any, as_of: Any) -> list[Decision]:
-    """One decision per finding of ``{grants, assignments, usage?, at?}``."""
-    if not isinstance(data, Mapping):
-        raise InputError([InputProblem("review", "expected a mapping with grants, assignments "
-                                                 "and optionally usage and at")])
-    unknown = sorted(str(k) for k in data if k not in _REVIEW_KEYS)
-    if unknown:
-        raise InputError([InputProblem(f"review.{k}", "unknown key (expected grants, "
-                                                      "assignments, usage, at)", "unknown_key")
-                          for k in unknown])
-    at = data.get("at")
-    if isinstance(at, str):
-        try:
-            at = dt.datetime.fromisoformat(at)
-        except ValueError:
-            raise InputError([InputProblem("review.at", "expected an ISO datetime with a "
-                                                        "time zone offset", value=at)]) from None
-    at = _review_time(at if at is not None else as_of)
-    grants = _items(data.get("grants"), AccessGrant, "review.grants")
-    assignments = _items(data.get("assignments"), RoleAssignment, "review.assignments")
-    usage = (None if data.get("usage") is None
-             else _items(data["usage"], UsageRecord, "review.usage"))
-    review = review_access(engine, grants, assignments, at=at, usage=usage)
-    body = json.dumps({"grants": [g.model_dump(mode="json") for g in grants],
-                       "assignments": [a.model_dump(mode="json") for a in assignments],
-                       "usage": None if usage is None
-                       else [u.model_dump(mode="json") for u in usage],
-                       "at": review.at.isoformat()}, sort_keys=True)
-    digest = hashlib.sha256(body.encode()).hexdigest()
-    return attrs.evolve(review, input_digest=digest).decisions()
+def _request_day(case: Case) -> dt.date:
+    request: AccessRequest = case["request"]
+    return (request.as_of or dt.datetime.now(dt.UTC)).date()
 
 
-def evaluate_input(engine: Any, data: Mapping[str, Any], *,
-                   as_of: dt.date | dt.datetime | None) -> list[Decision]:
-    """Decide one request, or review grants and assignments, in mapping form (``finpolicy
-    eval access``, the demo, policy test cases).
+DOMAIN = Domain(
+    name="access",
+    title="Least-privilege access",
+    package=__name__,
+    order=20,
+    kinds=(POLICY_KIND,),
+    evaluate_input=evaluate_input,
+    time="datetime",
+    operations={"authorize": authorize, "review_access": review_access},
+    exports={name: globals()[name] for name in (
+        "AccessDecision", "AccessGrant", "AccessRequest", "AccessReviewReport", "Finding",
+        "Resource", "RoleAssignment", "Subject", "UsageRecord")},
+    deprecated={"AccessReview": "AccessReviewReport"},
+    input_models=(AccessRequest, Subject, Resource, AccessGrant, RoleAssignment, UsageRecord),
+    grid=(("roles",), ("action",), ("data_level",), ("category",), ("purpose",)),
+    invariants={KIND: InvariantAdapter(
+        cases=_request_cases,
+        evaluate=lambda runtime, c: authorize(runtime, c["request"]),
+        on=_request_day)},
+    pictures={KIND: pictures.PICTURES},
+    strategies="finpolicy.domains.access.strategies",
+    cli="finpolicy.domains.access.cli",
+    error_codes={"policy": {
+        "misplaced_obligations": "Obligations on a rule that cannot carry them.",
+        "missing_obligations": "An obligation rule lists no obligations.",
+        "no_approver": "Grants are required but no role may approve them.",
+        "bad_sod": "A separation-of-duties pair names one role twice.",
+    }},
+)
 
-    A request ``{subject, action, resource, purpose, grants?, at?}`` gives one
-    ``AccessDecision``; ``as_of`` fills ``at`` when the input has none (a bare date means its
-    midnight UTC). A review ``{review: {grants, assignments, usage?, at?}}`` gives one
-    ``Decision`` per finding (none when the review is clean), reviewed at ``at`` or ``as_of``
-    (now when both are absent); see ``AccessReview.decisions``.
-    """
-    if not isinstance(data, Mapping):
-        raise InputError([InputProblem("input", "expected a mapping with subject, action, "
-                                                "resource, purpose")])
-    if "review" in data:
-        if len(data) != 1:
-            raise InputError([InputProblem("input", "`review` comes alone")])
-        return _review_decisions(engine, data["review"], as_of)
-    payload = dict(data)
-    if payload.get("at") is None and as_of is not None:
-        payload["at"] = _review_time(as_of)
-    return [authorize(engine, AccessRequest.parse(payload))]
+__getattr__ = alias_getattr(__name__, DOMAIN.deprecated, globals())

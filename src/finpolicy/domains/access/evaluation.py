@@ -19,8 +19,9 @@ from typing import Any
 from finpolicy.decisions import Hit
 from finpolicy.documents.bundle import PolicyDocument
 from finpolicy.domains.access.model import AccessDecision, AccessGrant, AccessRequest
-from finpolicy.domains.access.spec import ACCESS_RULESET, KIND, AccessPolicyTables
+from finpolicy.domains.access.spec import ACCESS_RULESET, POLICY_KIND, AccessPolicyTables
 from finpolicy.errors import InputError, InputProblem
+from finpolicy.runtime import Runtime
 
 DEFAULT_DENY = Hit("default-deny", "no rule allows this request (access fails closed)", "")
 _ALLOW = "allow"
@@ -36,9 +37,10 @@ def coerce_request(request: Any) -> AccessRequest:
     if isinstance(request, AccessRequest):
         return request
     if isinstance(request, Mapping):
-        return AccessRequest.parse(request)  # type: ignore[no-any-return]
-    raise InputError([InputProblem("request", "expected an AccessRequest, got "
-                                              f"{type(request).__name__}")])
+        parsed: AccessRequest = AccessRequest.parse(request)
+        return parsed
+    raise InputError.one("request", f"expected an AccessRequest, got {type(request).__name__}",
+                         "bad_input")
 
 
 def check_vocabulary(request: AccessRequest, tables: AccessPolicyTables) -> None:
@@ -197,15 +199,15 @@ def digest(request: AccessRequest, at: dt.datetime) -> str:
     return hashlib.sha256(body + b"|" + at.isoformat().encode()).hexdigest()
 
 
-def decide(engine: Any, doc: PolicyDocument, tables: AccessPolicyTables,
+def decide(runtime: Runtime, doc: PolicyDocument[Any], tables: AccessPolicyTables,
            request: AccessRequest, at: dt.datetime) -> AccessDecision:
     """Evaluate ``request`` against ``tables`` (the document's, or a variant in tests)."""
     check_vocabulary(request, tables)
     try:
         fact, extra = access_fact(request, at, tables)
-        matched = engine.run(doc, ACCESS_RULESET, fact)
+        matched = runtime.run(doc, ACCESS_RULESET, fact)
     except Exception as exc:  # fail closed: an evaluation error denies, with the reason
-        return _error_decision(engine, doc, request, at, exc)
+        return _error_decision(runtime, doc, request, at, exc)
     denies = [r for r in matched if r.effect.get("effect") == _DENY]
     allows = [r for r in matched if r.effect.get("effect") == _ALLOW]
     allowed = bool(allows) and not denies
@@ -219,7 +221,7 @@ def decide(engine: Any, doc: PolicyDocument, tables: AccessPolicyTables,
     grant = extra["grant"]
     return AccessDecision(
         outcome=outcome, allowed=allowed, hits=hits, obligations=tuple(obligations),
-        policy=engine.ref(doc), engine=engine.engine_name,
+        policy=runtime.ref(doc), engine=runtime.engine_name,
         input_digest=digest(request, at), as_of=at,
         grant_id=grant.id if grant is not None and allowed and fact["grant"]["required"]
         else None,
@@ -227,17 +229,17 @@ def decide(engine: Any, doc: PolicyDocument, tables: AccessPolicyTables,
         masked_fields=tuple(extra["masked"]) if allowed else ())
 
 
-def _error_decision(engine: Any, doc: PolicyDocument, request: AccessRequest,
+def _error_decision(runtime: Runtime, doc: PolicyDocument[Any], request: AccessRequest,
                     at: dt.datetime, exc: Exception) -> AccessDecision:
     hit = Hit("evaluation-error", f"access denied because evaluation failed: "
                                   f"{type(exc).__name__}: {exc}", "")
     return AccessDecision(outcome=_DENY, allowed=False, hits=(hit,), obligations=(),
-                          policy=engine.ref(doc), engine=engine.engine_name,
+                          policy=runtime.ref(doc), engine=runtime.engine_name,
                           input_digest=digest(request, at), as_of=at)
 
 
-def authorize(engine: Any, request: Any, *, policy: str | None = None) -> AccessDecision:
-    """Decide an access request by the ``AccessPolicy`` in force at ``request.at``.
+def authorize(runtime: Runtime, request: Any, *, policy: str | None = None) -> AccessDecision:
+    """Decide an access request by the ``AccessPolicy`` in force at ``request.as_of``.
 
     Combining is deny-overrides: any matching deny rule denies, and without a matching allow
     rule the request is denied (``default-deny``).
@@ -247,6 +249,6 @@ def authorize(engine: Any, request: Any, *, policy: str | None = None) -> Access
         NotInForceError: no access policy is in force on that date.
     """
     req = coerce_request(request)
-    at = req.at or now()
-    doc = engine.policy(KIND, at.date(), policy)
-    return decide(engine, doc, doc.policy, req, at)
+    at = req.as_of or now()
+    doc = runtime.policy(POLICY_KIND, at.date(), policy)
+    return decide(runtime, doc, doc.policy, req, at)

@@ -6,8 +6,9 @@ import datetime as dt
 from typing import Any
 
 import attrs
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
+from finpolicy._compat import deprecated_alias
 from finpolicy.decisions import Decision, Hit, PolicyRef, _plain
 from finpolicy.inputs import InputModel
 
@@ -15,7 +16,7 @@ __all__ = [
     "AccessDecision",
     "AccessGrant",
     "AccessRequest",
-    "AccessReview",
+    "AccessReviewReport",
     "Finding",
     "Resource",
     "RoleAssignment",
@@ -90,16 +91,36 @@ class AccessGrant(InputModel):
 
 class AccessRequest(InputModel):
     """One access request: ``subject`` wants to ``action`` a ``resource`` for ``purpose`` at
-    ``at`` (the current time when absent), presenting ``grants``."""
+    ``as_of`` (the current time when absent), presenting ``grants``.
+
+    ``at`` is the deprecated name of ``as_of``.
+    """
 
     subject: Subject
     action: str = _ID
     resource: Resource
     purpose: str = _ID
     grants: list[AccessGrant] = Field(default_factory=list)
-    at: dt.datetime | None = None
+    as_of: dt.datetime | None = None
 
-    _aware = field_validator("at")(_aware)
+    _aware = field_validator("as_of")(_aware)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed_at(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "at" in data:
+            deprecated_alias("at", "as_of", "AccessRequest")
+            data = dict(data)
+            at = data.pop("at")
+            if data.get("as_of") is None:
+                data["as_of"] = at
+        return data
+
+    @property
+    def at(self) -> dt.datetime | None:
+        """Deprecated: the request's ``as_of``."""
+        deprecated_alias("at", "as_of", "AccessRequest")
+        return self.as_of
 
 
 class RoleAssignment(InputModel):
@@ -175,16 +196,22 @@ _SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 
 
 @attrs.frozen(slots=True, kw_only=True)
-class AccessReview:
-    """The result of an access review: findings, most severe first."""
+class AccessReviewReport:
+    """The result of an access review: findings, most severe first, as of ``as_of``."""
 
     findings: tuple[Finding, ...]
     grants_reviewed: int
     subjects_reviewed: int
     policy: PolicyRef
     engine: str
-    at: dt.datetime
+    as_of: dt.datetime
     input_digest: str = ""
+
+    @property
+    def at(self) -> dt.datetime:
+        """Deprecated: the review's ``as_of``."""
+        deprecated_alias("at", "as_of", "AccessReviewReport")
+        return self.as_of
 
     def decisions(self) -> list[Decision]:
         """One ``Decision`` per finding, in finding order: the outcome is the finding's kind
@@ -192,7 +219,7 @@ class AccessReview:
         ``finpolicy eval access`` read reviews this way)."""
         return [Decision(outcome=f.kind, hits=(Hit(f.rule_id, f.message, f.cite),),
                          obligations=(), policy=self.policy, engine=self.engine,
-                         input_digest=self.input_digest, as_of=self.at)
+                         input_digest=self.input_digest, as_of=self.as_of)
                 for f in self.findings]
 
     def by_severity(self) -> dict[str, int]:

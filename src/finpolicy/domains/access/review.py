@@ -11,23 +11,25 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from finpolicy._compat import renamed
 from finpolicy.documents.bundle import PolicyDocument
 from finpolicy.domains.access.evaluation import now
 from finpolicy.domains.access.model import (
     AccessGrant,
-    AccessReview,
+    AccessReviewReport,
     Finding,
     RoleAssignment,
     UsageRecord,
     sort_findings,
 )
 from finpolicy.domains.access.spec import (
-    KIND,
+    POLICY_KIND,
     REVIEW_ASSIGNMENT_RULESET,
     REVIEW_GRANT_RULESET,
     AccessPolicyTables,
 )
-from finpolicy.errors import InputError, InputProblem
+from finpolicy.errors import InputError
+from finpolicy.runtime import Runtime
 
 _DAY = 86400.0
 
@@ -36,12 +38,12 @@ def _items(values: Any, model: Any, field: str) -> list[Any]:
     if values is None:
         return []
     if isinstance(values, Mapping | str | bytes):
-        raise InputError([InputProblem(field, "expected a list")])
+        raise InputError.one(field, "expected a list", "bad_input")
     try:
         items = list(values)
     except TypeError:
-        raise InputError([InputProblem(field, f"expected a list, got "
-                                              f"{type(values).__name__}")]) from None
+        raise InputError.one(field, f"expected a list, got {type(values).__name__}",
+                             "bad_input") from None
     return [model.parse(v, field=f"{field}.{i}") for i, v in enumerate(items)]
 
 
@@ -89,9 +91,9 @@ def _grant_detail(kind: str, grant: AccessGrant, fact: Mapping[str, Any]) -> str
     return ""
 
 
-def review_with(engine: Any, doc: PolicyDocument, tables: AccessPolicyTables,
+def review_with(runtime: Runtime, doc: PolicyDocument[Any], tables: AccessPolicyTables,
                 grants: list[AccessGrant], assignments: list[RoleAssignment],
-                usage: list[UsageRecord] | None, at: dt.datetime) -> AccessReview:
+                usage: list[UsageRecord] | None, at: dt.datetime) -> AccessReviewReport:
     """Review with explicit tables (the document's own, or a variant in tests)."""
     last_use: dict[str, dt.datetime] = {}
     for record in usage or ():
@@ -102,7 +104,7 @@ def review_with(engine: Any, doc: PolicyDocument, tables: AccessPolicyTables,
     findings: list[Finding] = []
     for grant in grants:
         fact = grant_fact(grant, at, tables, last_use.get(grant.id), usage is not None)
-        for rule in engine.run(doc, REVIEW_GRANT_RULESET, fact):
+        for rule in runtime.run(doc, REVIEW_GRANT_RULESET, fact):
             kind = rule.effect["finding"]
             detail = _grant_detail(kind, grant, fact)
             message = f"{rule.reason} ({detail})" if detail else rule.reason
@@ -117,38 +119,41 @@ def review_with(engine: Any, doc: PolicyDocument, tables: AccessPolicyTables,
         unknown = [r for r in roles if r not in tables.roles]
         fact = {"subject": {"id": subject_id, "roles": roles, "unknown_roles": unknown,
                             "unknown_role_count": len(unknown)}}
-        for rule in engine.run(doc, REVIEW_ASSIGNMENT_RULESET, fact):
+        for rule in runtime.run(doc, REVIEW_ASSIGNMENT_RULESET, fact):
             kind = rule.effect["finding"]
             detail = (f"holds {', '.join(sorted(roles))}" if kind == "sod_conflict"
                       else f"unknown: {', '.join(unknown)}" if unknown else "")
             message = f"{rule.reason} ({detail})" if detail else rule.reason
             findings.append(Finding(rule.effect["severity"], kind, message, rule.id, rule.cite,
                                     None, subject_id))
-    return AccessReview(findings=sort_findings(findings), grants_reviewed=len(grants),
-                        subjects_reviewed=len(roles_of), policy=engine.ref(doc),
-                        engine=engine.engine_name, at=at)
+    return AccessReviewReport(findings=sort_findings(findings), grants_reviewed=len(grants),
+                              subjects_reviewed=len(roles_of), policy=runtime.ref(doc),
+                              engine=runtime.engine_name, as_of=at)
 
 
-def review_access(engine: Any, grants: Iterable[Any], assignments: Iterable[Any], *,
-                  at: dt.datetime | None = None, usage: Iterable[Any] | None = None,
-                  policy: str | None = None) -> AccessReview:
-    """Review grants and role assignments at ``at`` (now when absent).
+def review_access(runtime: Runtime, grants: Iterable[Any], assignments: Iterable[Any], *,
+                  as_of: dt.datetime | None = None, usage: Iterable[Any] | None = None,
+                  policy: str | None = None, at: dt.datetime | None = None
+                  ) -> AccessReviewReport:
+    """Review grants and role assignments as of ``as_of`` (now when absent; ``at`` is its
+    deprecated name).
 
     Reports grants past expiry, longer than the policy allows, self-approved or approved
     without an approver role, unused for longer than the dormancy period (only when ``usage``
     records are given), and subjects whose active roles break separation of duties.
 
     Raises:
-        InputError: a grant, assignment or usage record is malformed, or ``at`` is naive.
+        InputError: a grant, assignment or usage record is malformed, or ``as_of`` is naive.
         NotInForceError: no access policy is in force on that date.
     """
+    at = renamed(as_of, at, old_name="at", new_name="as_of", where="review_access")
     if at is None:
         at = now()
     elif not isinstance(at, dt.datetime) or at.utcoffset() is None:
-        raise InputError([InputProblem("at", "expected a datetime with a time zone offset",
-                                       value=at)])
+        raise InputError.one("as_of", "expected a datetime with a time zone offset",
+                             "naive_datetime", at)
     grant_list = _items(grants, AccessGrant, "grants")
     assignment_list = _items(assignments, RoleAssignment, "assignments")
     usage_list = None if usage is None else _items(usage, UsageRecord, "usage")
-    doc = engine.policy(KIND, at.date(), policy)
-    return review_with(engine, doc, doc.policy, grant_list, assignment_list, usage_list, at)
+    doc = runtime.policy(POLICY_KIND, at.date(), policy)
+    return review_with(runtime, doc, doc.policy, grant_list, assignment_list, usage_list, at)

@@ -15,7 +15,8 @@ import attrs
 from pydantic import Field
 
 from finpolicy.documents.models import PolicySpec, Strict
-from finpolicy.documents.registry import BuildContext
+from finpolicy.documents.registry import BuildContext, PolicyKind
+from finpolicy.rules.compile import RuleSpecBase, compile_rules
 from finpolicy.rules.conditions import All, Compare
 from finpolicy.rules.invariants import Invariant, parse_invariants
 from finpolicy.rules.model import Rule, RuleSet
@@ -141,31 +142,26 @@ class SodPair(Strict):
     cite: str
 
 
-class RuleSpec(Strict):
+def _both_outcomes() -> list[Literal["allow", "deny"]]:
+    return ["allow", "deny"]
+
+
+class RuleSpec(RuleSpecBase):
     """An access rule: deny, allow, or attach obligations."""
 
-    id: str
-    when: Any
     effect: Literal["deny", "allow", "obligation"]
-    obligations: list[str] = Field(default_factory=list)
     applies_to: list[Literal["allow", "deny"]] = Field(
-        default_factory=lambda: ["allow", "deny"],  # type: ignore[arg-type]
+        default_factory=_both_outcomes,
         description="For obligation rules: the outcomes the obligations come with.")
-    reason: str
-    cite: str
 
 
-class ReviewRuleSpec(Strict):
+class ReviewRuleSpec(RuleSpecBase):
     """A review rule: when it holds for a grant (or a subject's assignments), it reports a
-    finding."""
+    finding. Review rules carry no obligations."""
 
-    id: str
     target: Literal["grant", "assignment"] = "grant"
-    when: Any
     finding: str
     severity: Severity
-    reason: str
-    cite: str
 
 
 class AccessSpec(PolicySpec):
@@ -235,7 +231,6 @@ class AccessPolicyTables:
 
 def build(spec: AccessSpec, ctx: BuildContext) -> AccessPolicyTables:
     """Check the spec's vocabulary and compile it; report every problem through ``ctx``."""
-    sources = ctx.metadata.source_ids()
     levels, categories = set(spec.levels), set(spec.categories)
     actions, purposes = set(spec.actions), set(spec.purposes)
     for name, values in (("levels", spec.levels), ("categories", spec.categories),
@@ -248,15 +243,6 @@ def build(spec: AccessSpec, ctx: BuildContext) -> AccessPolicyTables:
         for i, value in enumerate(values or ()):
             if value not in known:
                 ctx.problem((*path, i), f"unknown {what} `{value}`", f"unknown_{what}")
-
-    def check_cite(cite: str, path: tuple[str | int, ...]) -> None:
-        parts = cite.split(maxsplit=1)
-        if not parts or parts[0] not in sources:
-            ctx.problem(path, f"cite `{cite}` does not start with a source id of the metadata "
-                              f"({', '.join(sorted(sources)) or 'none declared'})",
-                        "unknown_source")
-        elif len(parts) == 1:
-            ctx.problem(path, f"cite `{cite}` names no article or section", "bare_cite")
 
     permissions: dict[tuple[str, str, str, str], frozenset[str]] = {}
     role_purposes: dict[str, frozenset[str]] = {}
@@ -276,7 +262,7 @@ def build(spec: AccessSpec, ctx: BuildContext) -> AccessPolicyTables:
                         permissions[key] = permissions.get(key, frozenset()) | {scope}
 
     approval = spec.approval
-    check_cite(approval.cite, ("approval", "cite"))
+    ctx.check_cite(approval.cite, ("approval", "cite"))
     grant_needed: set[tuple[str, str]] = set()
     for i, req in enumerate(approval.requirements):
         check(req.levels, levels, "level", ("approval", "requirements", i, "levels"))
@@ -298,14 +284,14 @@ def build(spec: AccessSpec, ctx: BuildContext) -> AccessPolicyTables:
     sod: list[tuple[str, str]] = []
     for i, pair in enumerate(spec.separation_of_duties):
         check(pair.roles, set(spec.roles), "role", ("separation_of_duties", i, "roles"))
-        check_cite(pair.cite, ("separation_of_duties", i, "cite"))
+        ctx.check_cite(pair.cite, ("separation_of_duties", i, "cite"))
         if pair.roles[0] == pair.roles[1]:
             ctx.problem(("separation_of_duties", i, "roles"), "a role cannot conflict with "
                         "itself", "bad_sod")
         sod.append((pair.roles[0], pair.roles[1]))
 
-    access_rules = _parse_rules(spec, ctx, check_cite)
-    review = _parse_review_rules(spec, ctx, check_cite)
+    access_rules = _parse_rules(spec, ctx)
+    review = _parse_review_rules(spec, ctx)
     sod_rules = _sod_rules(spec)
     rulesets = {
         ACCESS_RULESET: RuleSet(ACCESS_RULESET, (*sod_rules["access"], *access_rules)),
@@ -324,48 +310,34 @@ def build(spec: AccessSpec, ctx: BuildContext) -> AccessPolicyTables:
         sod_pairs=tuple(sod), rulesets=rulesets)
 
 
-def _parse_rules(spec: AccessSpec, ctx: BuildContext, check_cite: Any) -> list[Rule]:
-    parser = ctx.parser_factory(ACCESS_FIELDS)
-    rules: list[Rule] = []
-    seen: set[str] = set()
+def _parse_rules(spec: AccessSpec, ctx: BuildContext) -> list[Rule]:
     for i, rs in enumerate(spec.rules):
-        if rs.id in seen:
-            ctx.problem(("rules", i, "id"), f"rule id `{rs.id}` is used twice", "duplicate_id")
-        seen.add(rs.id)
-        check_cite(rs.cite, ("rules", i, "cite"))
         if rs.effect != "obligation" and rs.obligations:
             ctx.problem(("rules", i, "obligations"), "only `effect: obligation` rules carry "
                         "obligations", "misplaced_obligations")
         if rs.effect == "obligation" and not rs.obligations:
             ctx.problem(("rules", i, "obligations"), "an obligation rule needs obligations",
                         "missing_obligations")
-        when = parser.parse(rs.when, ("spec", "rules", i, "when"))
-        if when is not None:
-            effect = {"effect": rs.effect, "applies_to": tuple(rs.applies_to)}
-            rules.append(Rule(rs.id, when, effect, tuple(rs.obligations), rs.reason, rs.cite))
-    ctx.problems.extend(parser.problems)
-    return rules
+    compiled = compile_rules(spec.rules, ctx, fields=ACCESS_FIELDS, effect=lambda rs: {
+        "effect": rs.effect, "applies_to": tuple(rs.applies_to)})
+    return [rule for _, rule in compiled]
 
 
-def _parse_review_rules(spec: AccessSpec, ctx: BuildContext,
-                        check_cite: Any) -> dict[str, list[Rule]]:
-    parsers = {"grant": ctx.parser_factory(REVIEW_GRANT_FIELDS),
-               "assignment": ctx.parser_factory(REVIEW_ASSIGNMENT_FIELDS)}
+def _parse_review_rules(spec: AccessSpec, ctx: BuildContext) -> dict[str, list[Rule]]:
     rules: dict[str, list[Rule]] = {"grant": [], "assignment": []}
     seen: set[str] = set()
-    for i, rs in enumerate(spec.review_rules):
-        if rs.id in seen:
-            ctx.problem(("review_rules", i, "id"), f"rule id `{rs.id}` is used twice",
-                        "duplicate_id")
-        seen.add(rs.id)
-        check_cite(rs.cite, ("review_rules", i, "cite"))
-        when = parsers[rs.target].parse(rs.when, ("spec", "review_rules", i, "when"))
-        if when is not None:
-            rules[rs.target].append(Rule(rs.id, when, {"finding": rs.finding,
-                                                       "severity": rs.severity},
-                                         (), rs.reason, rs.cite))
-    for parser in parsers.values():
-        ctx.problems.extend(parser.problems)
+    fields = {"grant": REVIEW_GRANT_FIELDS, "assignment": REVIEW_ASSIGNMENT_FIELDS}
+    for target, table in fields.items():
+        chosen = [(i, rs) for i, rs in enumerate(spec.review_rules) if rs.target == target]
+        for i, rs in chosen:
+            if rs.obligations:
+                ctx.problem(("review_rules", i, "obligations"), "review rules carry no "
+                            "obligations", "misplaced_obligations")
+        compiled = compile_rules([rs for _, rs in chosen], ctx, fields=table, seen=seen,
+                                 where="review_rules", positions=[i for i, _ in chosen],
+                                 effect=lambda rs: {
+                                     "finding": rs.finding, "severity": rs.severity})
+        rules[target] = [rule for _, rule in compiled]
     return rules
 
 
@@ -383,3 +355,11 @@ def _sod_rules(spec: AccessSpec) -> dict[str, list[Rule]]:
                                             "severity": pair.severity}, (), pair.reason,
                            pair.cite))
     return {"access": access, "review": review}
+
+
+POLICY_KIND: PolicyKind[AccessSpec, AccessPolicyTables] = PolicyKind(
+    KIND, AccessSpec, build,
+    summary="Least-privilege access: roles, scopes, purpose-bound approved grants, review.",
+    fields=ACCESS_FIELDS,
+    combining="deny overrides: any matching deny rule denies, and without a matching allow "
+              "rule the request is denied (access fails closed)")

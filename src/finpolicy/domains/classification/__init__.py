@@ -1,14 +1,20 @@
-"""Data classification: levels, categories, handling, content detectors, masking.
+"""Data classification: levels, categories, handling, content detectors, masking, scanning.
 
 The ``ClassificationPolicy`` kind (seed 000 §5.4, seed 002 §2.2–2.3, 数据安全法 Art. 21,
 JR/T 0197 and JR/T 0171) and its API: ``engine.classify(fp.DataField(...))`` →
-``Classification``, ``engine.classify_record(mapping)`` → ``RecordClassification`` and
-``engine.mask(value, field=...)``. Scanning tables lives in ``finpolicy.domains.scanning``.
+``ClassificationDecision``, ``engine.classify_record(mapping)`` →
+``RecordClassificationDecision``, ``engine.mask(value, field=...)`` and ``engine.scan(path)``
+→ ``ScanReport``.
 """
 
 from __future__ import annotations
 
-from finpolicy.documents.registry import PolicyKind, register_kind
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from finpolicy._compat import alias_getattr
+from finpolicy.domains.base import Case, Domain, InvariantAdapter
+from finpolicy.domains.classification import pictures
 from finpolicy.domains.classification.classify import (
     apply_mask,
     classify,
@@ -19,41 +25,122 @@ from finpolicy.domains.classification.classify import (
     record_fields,
 )
 from finpolicy.domains.classification.model import (
-    Classification,
+    ClassificationDecision,
     DataField,
     DataLevel,
     Handling,
-    RecordClassification,
+    RecordClassificationDecision,
 )
+from finpolicy.domains.classification.scanning import ColumnResult, ScanReport, scan
 from finpolicy.domains.classification.spec import (
     FIELDS,
     KIND,
+    POLICY_KIND,
     RULESET,
     ClassificationRules,
     ClassificationSpec,
     build,
 )
 
+if TYPE_CHECKING:
+    from hypothesis.strategies import SearchStrategy
+
+    from finpolicy.documents.bundle import Bundle, PolicyDocument
+
 __all__ = [
+    "DOMAIN",
     "FIELDS",
     "KIND",
+    "POLICY_KIND",
     "RULESET",
-    "Classification",
+    "ClassificationDecision",
     "ClassificationRules",
     "ClassificationSpec",
+    "ColumnResult",
     "DataField",
     "DataLevel",
     "Handling",
-    "RecordClassification",
+    "RecordClassificationDecision",
+    "ScanReport",
     "apply_mask",
+    "build",
     "classify",
     "classify_record",
     "evaluate_input",
     "mask",
     "normalise_name",
     "record_fields",
+    "scan",
 ]
 
-register_kind(PolicyKind(
-    name=KIND, spec_model=ClassificationSpec, build=build,  # type: ignore[arg-type]
-    summary="Data classification: levels, categories, handling, content detectors, masking."))
+
+def _field_cases(bundle: Bundle, doc: PolicyDocument[Any]) -> SearchStrategy[Case]:
+    from finpolicy.domains.classification.strategies import data_fields
+
+    return data_fields(bundle).map(lambda f: {"field": f})
+
+
+def _level_rank(decision: Any, case: Case) -> dict[str, Any]:
+    return {"level_rank": int(decision.level)}
+
+
+DOMAIN = Domain(
+    name="classification",
+    title="Data classification",
+    package=__name__,
+    order=10,
+    kinds=(POLICY_KIND,),
+    evaluate_input=evaluate_input,
+    operations={"classify": classify, "classify_record": classify_record, "mask": mask,
+                "scan": scan},
+    exports={name: globals()[name] for name in (
+        "ClassificationDecision", "ColumnResult", "DataField", "DataLevel", "Handling",
+        "RecordClassificationDecision", "ScanReport")},
+    deprecated={"Classification": "ClassificationDecision",
+                "RecordClassification": "RecordClassificationDecision",
+                "ScanResult": "ScanReport"},
+    input_models=(DataField,),
+    invariants={KIND: InvariantAdapter(
+        cases=_field_cases,
+        evaluate=lambda runtime, c: classify(runtime, c["field"]),
+        on=lambda c: dt.date.today(),
+        extra=_level_rank,
+        decision_fields={"decision.level_rank": "number"})},
+    pictures={KIND: pictures.PICTURES},
+    strategies="finpolicy.domains.classification.strategies",
+    cli="finpolicy.domains.classification.cli",
+    error_codes={
+        "policy": {
+            "level_order": "Levels are not listed lowest first.",
+            "grade_order": "JR/T 0197 grades fall as levels rise.",
+            "missing_handling": "A level has no handling requirements.",
+            "unknown_detector": "A content detector finpolicy does not have.",
+            "unknown_mask": "A mask finpolicy does not have.",
+            "invalid_mask": "A partial mask keeps a negative number of characters.",
+        },
+        "input": {
+            "bad_field": "A field is not a DataField, a mapping or a name.",
+            "bad_field_name": "A record's field name is not non-blank text.",
+            "bad_record": "A record is not a mapping of field name to value.",
+            "empty_record": "A record has no fields.",
+            "bad_value": "A value is not text, a number or a date.",
+            "non_finite": "A number is not finite.",
+            "bad_source": "A scan source is not a path or a sqlite:/// URL.",
+            "missing_file": "A file to scan does not exist.",
+            "not_a_file": "A path to scan is a folder.",
+            "empty_file": "A CSV file has no header row.",
+            "bad_csv": "A CSV file cannot be parsed.",
+            "bad_encoding": "A CSV file is not in the given encoding.",
+            "bad_parquet": "A Parquet file cannot be read.",
+            "bad_url": "A sqlite URL names no database.",
+            "no_table": "A sqlite URL names no table.",
+            "unknown_table": "A sqlite database has no table of that name.",
+            "bad_database": "A file is not a SQLite database.",
+            "no_columns": "A table has no columns.",
+            "missing_dependency": "An optional dependency is not installed (the message says "
+                                  "which extra to install).",
+        },
+    },
+)
+
+__getattr__ = alias_getattr(__name__, DOMAIN.deprecated, globals())

@@ -14,24 +14,25 @@ import hashlib
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
 from finpolicy.decisions import Decision, Hit
 from finpolicy.documents.bundle import PolicyDocument
 from finpolicy.domains.classification.model import (
-    Classification,
+    ClassificationDecision,
     DataField,
     DataLevel,
-    RecordClassification,
+    RecordClassificationDecision,
 )
-from finpolicy.domains.classification.spec import KIND, RULESET, ClassificationRules
+from finpolicy.domains.classification.spec import POLICY_KIND, RULESET, ClassificationRules
 from finpolicy.domains.detectors import detect_column
 from finpolicy.domains.masking import MASKS, partial
-from finpolicy.errors import InputError, InputProblem
+from finpolicy.errors import InputError
 from finpolicy.inputs import evaluation_date
 from finpolicy.rules.model import Rule
+from finpolicy.runtime import Runtime
 
 _CAMEL_1 = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _CAMEL_2 = re.compile(r"(?<=[A-Z])(?=[A-Z][a-z])")
@@ -39,8 +40,7 @@ _SEPARATORS = re.compile(r"[\s\-.]+")
 _UNDERSCORES = re.compile(r"_{2,}")
 
 
-def _problem(path: str, message: str, code: str, value: Any = None) -> InputError:
-    return InputError([InputProblem(path, message, code, value)])
+_problem = InputError.one
 
 
 def normalise_name(name: str) -> str:
@@ -50,10 +50,10 @@ def normalise_name(name: str) -> str:
     return _UNDERSCORES.sub("_", text).strip("_") or text
 
 
-def policy_in_force(engine: Any, as_of: Any, policy: str | None
-                    ) -> tuple[dt.date, PolicyDocument, ClassificationRules]:
+def policy_in_force(runtime: Runtime, as_of: Any, policy: str | None
+                    ) -> tuple[dt.date, PolicyDocument[ClassificationRules], ClassificationRules]:
     on = evaluation_date(as_of)
-    doc = engine.policy(KIND, on, policy)
+    doc = runtime.policy(POLICY_KIND, on, policy)
     return on, doc, doc.policy
 
 
@@ -76,7 +76,7 @@ def field_fact(rules: ClassificationRules, field: DataField) -> tuple[dict[str, 
     return fact, (top.name if top else None), (top.share if top else None)
 
 
-def _decisive(matched: list[Rule], key: str) -> Any:
+def _decisive(matched: Sequence[Rule], key: str) -> Any:
     """``key`` of the highest-level matching rule that sets it (policy order breaks ties)."""
     best: tuple[DataLevel, Any] | None = None
     for rule in matched:
@@ -89,10 +89,11 @@ def _decisive(matched: list[Rule], key: str) -> Any:
     return None if best is None else best[1]
 
 
-def _classify(engine: Any, doc: PolicyDocument, rules: ClassificationRules, on: dt.date,
-              field: DataField, sources: Mapping[str, DataLevel]) -> Classification:
+def _classify(runtime: Runtime, doc: PolicyDocument[ClassificationRules],
+              rules: ClassificationRules, on: dt.date, field: DataField,
+              sources: Mapping[str, DataLevel]) -> ClassificationDecision:
     fact, detector, share = field_fact(rules, field)
-    matched = engine.run(doc, RULESET, fact)
+    matched = runtime.run(doc, RULESET, fact)
     own = max((DataLevel.parse(r.effect["level"]) for r in matched),
               default=rules.default_level)
     override = any(r.effect.get("overrides_sources") for r in matched)
@@ -108,22 +109,22 @@ def _classify(engine: Any, doc: PolicyDocument, rules: ClassificationRules, on: 
     if mask is None and handling.mask_on_display:
         mask = "full"
     obligations = sorted({o for r in matched for o in r.obligations})
-    return Classification(
+    return ClassificationDecision(
         outcome=str(level), hits=tuple(Hit.of(r) for r in matched),
-        obligations=tuple(obligations), policy=engine.ref(doc), engine=engine.engine_name,
+        obligations=tuple(obligations), policy=runtime.ref(doc), engine=runtime.engine_name,
         input_digest=field.digest(), as_of=on, field=field.name, level=level,
         category=category, grade=rules.grades[level], pfi_category=pfi, handling=handling,
         mask=mask, detector=detector, share=share, sources=sources)
 
 
-def _source_levels(engine: Any, doc: PolicyDocument, rules: ClassificationRules, on: dt.date,
-                   field: DataField, known: Mapping[str, Classification]
-                   ) -> dict[str, DataLevel]:
+def _source_levels(runtime: Runtime, doc: PolicyDocument[ClassificationRules],
+                   rules: ClassificationRules, on: dt.date, field: DataField,
+                   known: Mapping[str, ClassificationDecision]) -> dict[str, DataLevel]:
     out: dict[str, DataLevel] = {}
     for name in field.derived_from:
         done = known.get(name)
         if done is None:  # a source outside the record is classified by its name alone
-            done = _classify(engine, doc, rules, on, DataField(name=name), {})
+            done = _classify(runtime, doc, rules, on, DataField(name=name), {})
         out[name] = done.level
     return out
 
@@ -139,13 +140,13 @@ def _as_field(value: Any, path: str) -> DataField:
                          f"{type(value).__name__}", "bad_field", value)
 
 
-def classify(engine: Any, field: Any, *, as_of: Any = None,
-             policy: str | None = None) -> Classification:
+def classify(runtime: Runtime, field: Any, *, as_of: Any = None,
+             policy: str | None = None) -> ClassificationDecision:
     """Classify one field (a ``DataField``, its mapping form or a bare name)."""
     data_field = _as_field(field, "field")
-    on, doc, rules = policy_in_force(engine, as_of, policy)
-    sources = _source_levels(engine, doc, rules, on, data_field, {})
-    return _classify(engine, doc, rules, on, data_field, sources)
+    on, doc, rules = policy_in_force(runtime, as_of, policy)
+    sources = _source_levels(runtime, doc, rules, on, data_field, {})
+    return _classify(runtime, doc, rules, on, data_field, sources)
 
 
 def _sample_text(value: Any, path: str) -> str:
@@ -192,29 +193,29 @@ def record_fields(record: Any) -> dict[str, DataField]:
     return out
 
 
-def classify_record(engine: Any, record: Any, *, as_of: Any = None,
-                    policy: str | None = None) -> RecordClassification:
+def classify_record(runtime: Runtime, record: Any, *, as_of: Any = None,
+                    policy: str | None = None) -> RecordClassificationDecision:
     """Classify every field of ``record``; the record takes the highest field level.
 
     Values may be text, numbers, dates, ``None``, lists of these (samples of one column) or
     ``DataField``s; a derived field's sources are looked up in the record first.
     """
     fields = record_fields(record)
-    on, doc, rules = policy_in_force(engine, as_of, policy)
-    done: dict[str, Classification] = {}
+    on, doc, rules = policy_in_force(runtime, as_of, policy)
+    done: dict[str, ClassificationDecision] = {}
     visiting: set[str] = set()
 
-    def visit(name: str) -> Classification:
+    def visit(name: str) -> ClassificationDecision:
         if name in done:
             return done[name]
         visiting.add(name)
         field = fields[name]
-        known: dict[str, Classification] = {}
+        known: dict[str, ClassificationDecision] = {}
         for src in field.derived_from:
             if src in fields and src not in visiting:  # a cycle falls back to the name
                 known[src] = visit(src)
-        sources = _source_levels(engine, doc, rules, on, field, known)
-        result = _classify(engine, doc, rules, on, field, sources)
+        sources = _source_levels(runtime, doc, rules, on, field, known)
+        result = _classify(runtime, doc, rules, on, field, sources)
         visiting.discard(name)
         done[name] = result
         return result
@@ -227,9 +228,9 @@ def classify_record(engine: Any, record: Any, *, as_of: Any = None,
     obligations = tuple(sorted({o for c in results.values() for o in c.obligations}))
     canonical = json.dumps({n: f.model_dump(mode="json") for n, f in fields.items()},
                            ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return RecordClassification(
-        outcome=str(level), hits=hits, obligations=obligations, policy=engine.ref(doc),
-        engine=engine.engine_name, input_digest=hashlib.sha256(canonical.encode()).hexdigest(),
+    return RecordClassificationDecision(
+        outcome=str(level), hits=hits, obligations=obligations, policy=runtime.ref(doc),
+        engine=runtime.engine_name, input_digest=hashlib.sha256(canonical.encode()).hexdigest(),
         as_of=on, level=level, fields=results, handling=rules.handling[level])
 
 
@@ -243,7 +244,7 @@ def apply_mask(mask: str | None, value: str) -> str:
     return MASKS[mask](value)
 
 
-def mask(engine: Any, value: Any, *, field: Any, as_of: Any = None,
+def mask(runtime: Runtime, value: Any, *, field: Any, as_of: Any = None,
          policy: str | None = None) -> str:
     """``value`` as it may be shown, by the rule of ``field``.
 
@@ -258,11 +259,11 @@ def mask(engine: Any, value: Any, *, field: Any, as_of: Any = None,
         if not field.strip():
             raise _problem("field", "the field name is blank", "bad_field", field)
         field = DataField(name=field, sample_values=[text] if text.strip() else [])
-    return apply_mask(classify(engine, field, as_of=as_of, policy=policy).mask, text)
+    return apply_mask(classify(runtime, field, as_of=as_of, policy=policy).mask, text)
 
 
-def evaluate_input(engine: Any, data: Mapping[str, Any], *,
-                   as_of: dt.date | dt.datetime | None) -> list[Decision]:
+def evaluate_input(runtime: Runtime, data: Any, *,
+                   as_of: dt.date | dt.datetime | None = None) -> list[Decision]:
     """Decisions for the mapping form (``finpolicy eval classification``, the demo).
 
     ``{field: {...}}`` or a field mapping itself gives one classification, ``{fields: [...]}``
@@ -274,16 +275,16 @@ def evaluate_input(engine: Any, data: Mapping[str, Any], *,
     if "record" in data:
         if len(data) != 1:
             raise _problem("input", "`record` comes alone", "bad_input")
-        return list(classify_record(engine, data["record"], as_of=as_of).fields.values())
+        return list(classify_record(runtime, data["record"], as_of=as_of).fields.values())
     if "fields" in data:
         items = data["fields"]
         if len(data) != 1 or not isinstance(items, list):
             raise _problem("input.fields", "expected a list of fields", "bad_input")
-        return [classify(engine, _as_field(f, f"fields[{i}]"), as_of=as_of)
+        return [classify(runtime, _as_field(f, f"fields[{i}]"), as_of=as_of)
                 for i, f in enumerate(items)]
     if "field" in data:
         if len(data) != 1:
             raise _problem("input", "`field` comes alone", "bad_input")
-        return [classify(engine, _as_field(data["field"], "field"), as_of=as_of)]
-    return [classify(engine, DataField.parse(data, field="field"), as_of=as_of)]
+        return [classify(runtime, _as_field(data["field"], "field"), as_of=as_of)]
+    return [classify(runtime, DataField.parse(data, field="field"), as_of=as_of)]
 

@@ -1,5 +1,5 @@
 """Inputs and results of data classification: ``DataField``, ``DataLevel``, ``Handling``,
-``Classification`` and ``RecordClassification``."""
+``ClassificationDecision`` and ``RecordClassificationDecision``."""
 
 from __future__ import annotations
 
@@ -117,8 +117,12 @@ class Handling:
         return ", ".join(parts)
 
 
+def _levels(value: Mapping[str, DataLevel]) -> Mapping[str, DataLevel]:
+    return MappingProxyType(dict(value))
+
+
 @attrs.frozen(slots=True, kw_only=True)
-class Classification(Decision):
+class ClassificationDecision(Decision):
     """The level, category and handling of one field.
 
     Attributes:
@@ -146,8 +150,7 @@ class Classification(Decision):
     mask: str | None
     detector: str | None = None
     share: float | None = None
-    sources: Mapping[str, DataLevel] = attrs.field(
-        factory=dict, converter=lambda m: MappingProxyType(dict(m)))
+    sources: Mapping[str, DataLevel] = attrs.field(factory=dict, converter=_levels)
 
     def _details(self) -> list[str]:
         lines = [f"field `{self.field}`: level {self.level} (JR/T 0197 grade {self.grade}"
@@ -168,8 +171,13 @@ class Classification(Decision):
         return data
 
 
+def _decisions(value: Mapping[str, ClassificationDecision]
+               ) -> Mapping[str, ClassificationDecision]:
+    return MappingProxyType(dict(value))
+
+
 @attrs.frozen(slots=True, kw_only=True)
-class RecordClassification(Decision):
+class RecordClassificationDecision(Decision):
     """Every field of a record classified; the record takes the highest level of its fields.
 
     Attributes:
@@ -179,11 +187,10 @@ class RecordClassification(Decision):
     """
 
     level: DataLevel
-    fields: Mapping[str, Classification] = attrs.field(
-        converter=lambda m: MappingProxyType(dict(m)))
+    fields: Mapping[str, ClassificationDecision] = attrs.field(converter=_decisions)
     handling: Handling
 
-    def __getitem__(self, name: str) -> Classification:
+    def __getitem__(self, name: str) -> ClassificationDecision:
         return self.fields[name]
 
     def _details(self) -> list[str]:

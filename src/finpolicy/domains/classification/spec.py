@@ -22,12 +22,13 @@ import attrs
 from pydantic import Field
 
 from finpolicy.documents.models import PolicySpec, Strict
-from finpolicy.documents.registry import BuildContext
+from finpolicy.documents.registry import BuildContext, PolicyKind
 from finpolicy.domains.classification.model import DataLevel, Handling
 from finpolicy.domains.detectors import DETECTORS
 from finpolicy.domains.masking import MASKS
+from finpolicy.rules.compile import RuleSpecBase, compile_rules
 from finpolicy.rules.invariants import Invariant, parse_invariants
-from finpolicy.rules.model import Rule, RuleSet
+from finpolicy.rules.model import RuleSet
 
 KIND = "ClassificationPolicy"
 RULESET = "classify"
@@ -91,11 +92,9 @@ class ContentSpec(Strict):
                                  description="Detectors to run.")
 
 
-class RuleSpec(Strict):
+class RuleSpec(RuleSpecBase):
     """A field rule: when it holds, the field is at least ``level``."""
 
-    id: str
-    when: Any
     level: Literal["ordinary", "important", "core"]
     category: str | None = None
     pfi_category: Literal["C1", "C2", "C3"] | None = None
@@ -103,9 +102,6 @@ class RuleSpec(Strict):
                                                "`mobile`, `email`, `full` or `partial:F:L`.")
     overrides_sources: bool = Field(False, description="For derived data: this rule's level "
                                                        "replaces the level of the sources.")
-    obligations: list[str] = Field(default_factory=list)
-    reason: str
-    cite: str
 
 
 class ClassificationSpec(PolicySpec):
@@ -161,17 +157,7 @@ def mask_known(mask: str) -> bool:
 
 def build(spec: ClassificationSpec, ctx: BuildContext) -> ClassificationRules:
     """Check the spec and compile it; report every problem through ``ctx``."""
-    sources = ctx.metadata.source_ids()
-
-    def check_cite(cite: str, path: tuple[str | int, ...]) -> None:
-        parts = cite.split(maxsplit=1)
-        if not parts or parts[0] not in sources:
-            ctx.problem(path, f"cite `{cite}` does not start with a source id of the metadata "
-                              f"({', '.join(sorted(sources)) or 'none declared'})",
-                        "unknown_source")
-        elif len(parts) == 1:
-            ctx.problem(path, f"cite `{cite}` names no article or section", "bare_cite")
-
+    check_cite = ctx.check_cite
     levels = [DataLevel.parse(lv.name) for lv in spec.levels]
     if len(set(levels)) != len(levels):
         ctx.problem(("levels",), "a level is listed twice", "duplicate_value")
@@ -212,15 +198,8 @@ def build(spec: ClassificationSpec, ctx: BuildContext) -> ClassificationRules:
         ctx.problem(("derived_category",), f"unknown category `{spec.derived_category}`",
                     "unknown_category")
 
-    parser = ctx.parser_factory(FIELDS)
-    rules: list[Rule] = []
-    seen: set[str] = set()
     for i, rs in enumerate(spec.rules):
         path = ("rules", i)
-        if rs.id in seen:
-            ctx.problem((*path, "id"), f"rule id `{rs.id}` is used twice", "duplicate_id")
-        seen.add(rs.id)
-        check_cite(rs.cite, (*path, "cite"))
         if rs.level not in known:
             ctx.problem((*path, "level"), f"unknown level `{rs.level}`", "unknown_level")
         if rs.category is not None and rs.category not in spec.categories:
@@ -229,14 +208,9 @@ def build(spec: ClassificationSpec, ctx: BuildContext) -> ClassificationRules:
         if rs.mask is not None and not mask_known(rs.mask):
             ctx.problem((*path, "mask"), f"unknown mask `{rs.mask}`, expected one of "
                         f"{', '.join(MASKS)} or partial:F:L", "unknown_mask")
-        when = parser.parse(rs.when, ("spec", "rules", i, "when"))
-        if when is not None:
-            effect = {"level": rs.level, "category": rs.category,
-                      "pfi_category": rs.pfi_category, "mask": rs.mask,
-                      "overrides_sources": rs.overrides_sources}
-            rules.append(Rule(rs.id, when, effect,
-                              tuple(sorted(set(rs.obligations))), rs.reason, rs.cite))
-    ctx.problems.extend(parser.problems)
+    rules = [rule for _, rule in compile_rules(spec.rules, ctx, fields=FIELDS, effect=lambda rs: {
+        "level": rs.level, "category": rs.category, "pfi_category": rs.pfi_category,
+        "mask": rs.mask, "overrides_sources": rs.overrides_sources})]
 
     return ClassificationRules(
         invariants=parse_invariants(spec.invariants, ctx, FIELDS,
@@ -252,3 +226,11 @@ def build(spec: ClassificationSpec, ctx: BuildContext) -> ClassificationRules:
         default_level=DataLevel.parse(spec.default_level),
         derived_category=spec.derived_category,
         rulesets={RULESET: RuleSet(RULESET, tuple(rules))})
+
+
+POLICY_KIND: PolicyKind[ClassificationSpec, ClassificationRules] = PolicyKind(
+    KIND, ClassificationSpec, build,
+    summary="Data classification: levels, categories, handling, content detectors, masking.",
+    fields=FIELDS,
+    combining="a field takes the highest level of the matching rules (the policy's default "
+              "level when none matches); derived data at least the level of its sources")

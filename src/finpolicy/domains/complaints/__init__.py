@@ -9,6 +9,11 @@ for the exact conventions.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+from finpolicy._compat import alias_getattr
+from finpolicy.domains.base import Case, Domain, InvariantAdapter
+from finpolicy.domains.complaints import pictures
 from finpolicy.domains.complaints.evaluate import (
     complaint_sla,
     complaint_sla_batch,
@@ -19,19 +24,28 @@ from finpolicy.domains.complaints.models import (
     Complaint,
     ComplaintEvent,
     MilestoneStatus,
-    SlaReport,
+    SlaDecision,
 )
 from finpolicy.domains.complaints.policy import (
+    COMPLAINT_DECISION_FIELDS,
     FIELDS,
     KIND,
+    POLICY_KIND,
     RULESET,
     ComplaintRules,
     Milestone,
 )
 
+if TYPE_CHECKING:
+    from hypothesis.strategies import SearchStrategy
+
+    from finpolicy.documents.bundle import Bundle, PolicyDocument
+
 __all__ = [
+    "DOMAIN",
     "FIELDS",
     "KIND",
+    "POLICY_KIND",
     "RULESET",
     "STATUSES",
     "Complaint",
@@ -39,8 +53,74 @@ __all__ = [
     "ComplaintRules",
     "Milestone",
     "MilestoneStatus",
-    "SlaReport",
+    "SlaDecision",
     "complaint_sla",
     "complaint_sla_batch",
     "evaluate_input",
 ]
+
+
+def _complaint_cases(bundle: Bundle, doc: PolicyDocument[Any]) -> SearchStrategy[Case]:
+    from finpolicy.domains.complaints.strategies import complaint_cases
+
+    return complaint_cases(bundle, policy=doc)
+
+
+def _sla_facts(report: Any, case: Case) -> dict[str, Any]:
+    received = case["complaint"].received_at
+    dues = [(m.due_at - received).total_seconds() / 3600 for m in report.milestones
+            if m.due_at is not None]
+    facts: dict[str, Any] = {
+        "status": report.status, "route": report.route,
+        "milestone_count": len(report.milestones),
+        "breached_count": sum(m.status == "breached" for m in report.milestones),
+        "paused": bool(report.paused),
+    }
+    if dues:
+        facts["min_hours_to_due"] = min(dues)
+    return facts
+
+
+DOMAIN = Domain(
+    name="complaints",
+    title="Complaint SLAs",
+    package=__name__,
+    order=40,
+    kinds=(POLICY_KIND,),
+    evaluate_input=evaluate_input,
+    time="datetime",
+    operations={"complaint_sla": complaint_sla, "complaint_sla_batch": complaint_sla_batch},
+    exports={name: globals()[name] for name in (
+        "Complaint", "ComplaintEvent", "MilestoneStatus", "SlaDecision")},
+    deprecated={"SlaReport": "SlaDecision"},
+    input_models=(Complaint, ComplaintEvent),
+    invariants={KIND: InvariantAdapter(
+        cases=_complaint_cases,
+        evaluate=lambda runtime, c: complaint_sla(runtime, c["complaint"], as_of=c["as_of"]),
+        on=lambda c: c["complaint"].received_at.date(),
+        extra=_sla_facts,
+        decision_fields=COMPLAINT_DECISION_FIELDS)},
+    pictures={KIND: pictures.PICTURES},
+    strategies="finpolicy.domains.complaints.strategies",
+    cli="finpolicy.domains.complaints.cli",
+    error_codes={
+        "policy": {
+            "bad_calendar": "The calendar's jurisdiction, subdivision or zone is unknown.",
+            "duplicate_pause": "An event opens or closes more than one pause.",
+            "bad_extension": "An extension would shorten a milestone's duration.",
+            "unknown_event": "An event kind the policy does not declare.",
+            "unknown_milestone": "A milestone the policy does not declare.",
+        },
+        "input": {
+            "bad_complaints": "Complaints are not a list.",
+            "bad_event": "A CSV events cell is not `kind@time` items.",
+            "unknown_severity": "A severity the policy does not declare.",
+            "unknown_channel": "A channel the policy does not declare.",
+            "unknown_flag": "A flag the policy does not declare.",
+            "before_receipt": "An event happened before the complaint was received.",
+            "resume_without_pause": "A resume event without an open pause before it.",
+        },
+    },
+)
+
+__getattr__ = alias_getattr(__name__, DOMAIN.deprecated, globals())

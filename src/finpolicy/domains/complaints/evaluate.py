@@ -22,23 +22,21 @@ Conventions (tests pin them):
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import weakref
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from finpolicy.calendars import Pause
+from finpolicy._compat import renamed
+from finpolicy.calendars import Pause, paused_seconds
 from finpolicy.documents.bundle import PolicyDocument
-from finpolicy.domains.complaints.clock import paused_time
 from finpolicy.domains.complaints.models import (
     STATUSES,
     Complaint,
     MilestoneStatus,
-    SlaReport,
+    SlaDecision,
     Status,
 )
 from finpolicy.domains.complaints.policy import (
-    KIND,
+    POLICY_KIND,
     RECEIVED,
     RULESET,
     ComplaintRules,
@@ -49,43 +47,19 @@ from finpolicy.domains.complaints.policy import (
 )
 from finpolicy.errors import InputError, InputProblem
 from finpolicy.inputs import InputModel
+from finpolicy.runtime import Runtime, StateKey
 
 _RANK = {name: i for i, name in enumerate(STATUSES)}
 _UTC = dt.UTC
 _MAX_CACHE = 65_536
 
+# Rule selections by (document, category, severity, channel, flags), per engine: each engine
+# runs its own rules, so the cache lives in the runtime, not on the shared policy.
+SELECTIONS: StateKey[dict[tuple[Any, ...], Selection]] = StateKey("complaints.selections", dict)
+
 
 def _problem(path: str, message: str, code: str, value: Any = None) -> InputError:
-    return InputError([InputProblem(path, message, code, value)], model="Complaint")
-
-
-class _EngineCache:
-    """Per engine: policy documents by (date, id), and rule selections by combination.
-
-    Kept per engine (not on the shared policy object) so each engine runs its own rules.
-    """
-
-    __slots__ = ("docs", "lock", "refs", "selections")
-
-    def __init__(self) -> None:
-        self.docs: dict[tuple[dt.date, str | None], PolicyDocument] = {}
-        self.selections: dict[tuple[Any, ...], Selection] = {}
-        self.refs: dict[int, Any] = {}
-        self.lock = threading.Lock()
-
-
-_CACHES: weakref.WeakKeyDictionary[Any, _EngineCache] = weakref.WeakKeyDictionary()
-_CACHES_LOCK = threading.Lock()
-
-
-def _cache(engine: Any) -> _EngineCache:
-    found = _CACHES.get(engine)
-    if found is None:
-        with _CACHES_LOCK:
-            found = _CACHES.get(engine)
-            if found is None:
-                found = _CACHES[engine] = _EngineCache()
-    return found
+    return InputError.one(path, message, code, value, model="Complaint")
 
 
 def _now(value: Any) -> dt.datetime:
@@ -95,43 +69,25 @@ def _now(value: Any) -> dt.datetime:
         try:
             value = dt.datetime.fromisoformat(value.strip())
         except ValueError:
-            raise _problem("now", f"expected an ISO datetime with an offset, got `{value}`",
+            raise _problem("as_of", f"expected an ISO datetime with an offset, got `{value}`",
                            "bad_datetime", value) from None
     if not isinstance(value, dt.datetime):
-        raise _problem("now", f"expected a datetime with a time zone, got "
-                              f"{type(value).__name__}", "bad_datetime", value)
+        raise _problem("as_of", f"expected a datetime with a time zone, got "
+                                f"{type(value).__name__}", "bad_datetime", value)
     if value.tzinfo is None or value.utcoffset() is None:
-        raise _problem("now", "naive datetime: give a datetime with a time zone offset",
+        raise _problem("as_of", "naive datetime: give a datetime with a time zone offset",
                        "naive_datetime", value)
     return value
 
 
-def _document(engine: Any, cache: _EngineCache, on: dt.date,
-              policy: str | None) -> PolicyDocument:
-    key = (on, policy)
-    doc = cache.docs.get(key)
-    if doc is None:
-        doc = engine.policy(KIND, on, policy)
-        with cache.lock:
-            if len(cache.docs) >= 4096:
-                cache.docs.clear()
-            cache.docs[key] = doc
-    return doc
-
-
-def _ref(engine: Any, cache: _EngineCache, doc: PolicyDocument) -> Any:
-    found = cache.refs.get(id(doc))
-    if found is None:
-        found = cache.refs[id(doc)] = engine.ref(doc)
-    return found
-
-
-def _selection(engine: Any, cache: _EngineCache, doc: PolicyDocument, rules: ComplaintRules,
-               complaint: Complaint, prefix: str) -> Selection:
+def _selection(runtime: Runtime, cache: dict[tuple[Any, ...], Selection],
+               doc: PolicyDocument[ComplaintRules], complaint: Complaint,
+               prefix: str) -> Selection:
+    rules = doc.policy
     flags = tuple(sorted(set(complaint.flags)))
-    # id(doc): documents live as long as the engine's bundle, and hashing one is not cheap
+    # id(doc): documents live as long as the runtime's bundle, and hashing one is not cheap
     key = (id(doc), complaint.category, complaint.severity, complaint.channel, flags)
-    found = cache.selections.get(key)
+    found = cache.get(key)
     if found is not None:
         return found
     if complaint.category not in rules.routes:
@@ -158,11 +114,11 @@ def _selection(engine: Any, cache: _EngineCache, doc: PolicyDocument, rules: Com
         "flags": list(flags),
         "flag_count": len(flags),
     }}
-    found = select(rules, engine.run(doc, RULESET, fact), complaint.category, complaint.severity)
-    with cache.lock:
-        if len(cache.selections) >= _MAX_CACHE:
-            cache.selections.clear()
-        cache.selections[key] = found
+    found = select(rules, runtime.run(doc, RULESET, fact), complaint.category,
+                   complaint.severity)
+    if len(cache) >= _MAX_CACHE:
+        cache.clear()
+    cache[key] = found  # one dict store: atomic, and a lost race only recomputes
     return found
 
 
@@ -228,14 +184,18 @@ def _milestone(rules: ComplaintRules, m: Milestone, duration: Duration,
                first: dict[str, dt.datetime], every: dict[str, list[dt.datetime]],
                pauses: list[Pause], now: dt.datetime,
                local: dict[dt.datetime, dt.datetime]) -> MilestoneStatus:
-    """One milestone's status; every input time is UTC, ``local`` caches conversions."""
+    """One milestone's status; every input time is UTC, ``local`` caches conversions.
+
+    Deadlines are local to the calendar; comparing aware datetimes compares instants, so
+    they are never converted back to UTC.
+    """
     start = first.get(m.starts)
     if start is None:
         return MilestoneStatus(name=m.name, status="pending", allowed=duration.text)
-    clock = rules.clock
+    calendar = rules.calendar
     start_local = local.get(start)
     if start_local is None:
-        start_local = local[start] = start.astimezone(clock.zone)
+        start_local = local[start] = start.astimezone(calendar.zone)
     completed: dt.datetime | None = None
     for event in m.completed_by:
         for at in every.get(event, ()):  # in time order
@@ -247,35 +207,35 @@ def _milestone(rules: ComplaintRules, m: Milestone, duration: Duration,
     if used and completed is not None:
         used = _clip(used, completed)
     unit = duration.unit
-    due_local, due = clock.deadline(start, start_local, duration.amount, unit, used)
+    due = calendar.deadline(start_local, duration.amount, unit, used)
     for event, amount in duration.extensions:
         granted = first.get(event)
         if granted is not None and granted <= due and (completed is None
                                                        or granted <= completed):
-            due_local, due = clock.deadline(start, start_local, amount, unit, used)
-    paused = paused_time(used, start, completed or now) if used else 0.0
+            due = calendar.deadline(start_local, amount, unit, used)
+    paused = paused_seconds(used, start, completed or now) if used else 0.0
     completed_local = None
     status: Status
     if completed is not None:
         status = "met" if completed <= due else "breached"
-        completed_local = completed.astimezone(clock.zone)
+        completed_local = completed.astimezone(calendar.zone)
     elif now > due:
         status = "breached"
     else:
-        # ``calendars.elapsed_share`` inlined: all three are aware UTC here
+        # ``calendars.elapsed_share`` inlined: all three are aware here
         allowed = (due - start).total_seconds()
         share = (now - start).total_seconds() / allowed if allowed > 0 else 0.0
         status = "at_risk" if share >= m.at_risk else "pending"
-    return MilestoneStatus(name=m.name, status=status, due_at=due_local,
+    return MilestoneStatus(name=m.name, status=status, due_at=due,
                            completed_at=completed_local, started_at=start_local,
                            allowed=duration.text, paused_seconds=paused)
 
 
-def _report(engine: Any, cache: _EngineCache, complaint: Complaint, now: dt.datetime,
-            policy: str | None, prefix: str) -> SlaReport:
-    doc = _document(engine, cache, complaint.received_at.date(), policy)
-    rules: ComplaintRules = doc.policy  # type: ignore[assignment]
-    selection = _selection(engine, cache, doc, rules, complaint, prefix)
+def _report(runtime: Runtime, cache: dict[tuple[Any, ...], Selection], complaint: Complaint,
+            now: dt.datetime, policy: str | None, prefix: str) -> SlaDecision:
+    doc = runtime.policy(POLICY_KIND, complaint.received_at.date(), policy)
+    rules = doc.policy
+    selection = _selection(runtime, cache, doc, complaint, prefix)
     now_utc = now.astimezone(_UTC)
     first, every, pauses, paused_now = _timeline(rules, complaint, now_utc, prefix)
     local: dict[dt.datetime, dt.datetime] = {}
@@ -298,21 +258,21 @@ def _report(engine: Any, cache: _EngineCache, complaint: Complaint, now: dt.date
             next_due = s.due_at
     if extra:
         escalations = tuple(sorted(extra.union(escalations)))
-    return SlaReport(
+    return SlaDecision(
         outcome=STATUSES[worst], hits=selection.hits, obligations=selection.obligations,
-        policy=_ref(engine, cache, doc), engine=engine.engine_name, input_digest=complaint.digest(),
+        policy=runtime.ref(doc), engine=runtime.engine_name, input_digest=complaint.digest(),
         as_of=now, complaint_id=complaint.id, milestones=statuses, next_due=next_due,
         route=selection.route, escalations=escalations, paused=paused_now)
 
 
-def complaint_sla(engine: Any, complaint: Any, *, now: Any = None,
-                  policy: str | None = None) -> SlaReport:
-    """The SLA position of one complaint at ``now`` (the current time by default).
+def complaint_sla(runtime: Runtime, complaint: Any, *, as_of: Any = None,
+                  policy: str | None = None, now: Any = None) -> SlaDecision:
+    """The SLA position of one complaint as of ``as_of`` (the current time by default).
 
     Args:
-        engine: the ``PolicyEngine``.
+        runtime: the engine's runtime (``PolicyEngine.complaint_sla`` passes it).
         complaint: a ``Complaint`` or a mapping of its fields.
-        now: an aware datetime (or ISO text with an offset).
+        as_of: an aware datetime (or ISO text with an offset); ``now`` is its deprecated name.
         policy: a policy id, when the bundle has several complaint policies.
 
     Raises:
@@ -320,48 +280,54 @@ def complaint_sla(engine: Any, complaint: Any, *, now: Any = None,
             kind; an event before receipt; a resume without its pause; a naive datetime).
         NotInForceError: when no complaint policy is in force on the day of receipt.
     """
-    when = _now(now)
+    when = _now(renamed(as_of, now, old_name="now", new_name="as_of", where="complaint_sla"))
     parsed = Complaint.parse(complaint)
-    return _report(engine, _cache(engine), parsed, when, policy, "")
+    return _report(runtime, runtime.state(SELECTIONS), parsed, when, policy, "")
 
 
-def complaint_sla_batch(engine: Any, complaints: Iterable[Any], *, now: Any = None,
-                        policy: str | None = None) -> list[SlaReport]:
-    """The SLA position of many complaints at one ``now``, in input order.
+def complaint_sla_batch(runtime: Runtime, complaints: Iterable[Any], *, as_of: Any = None,
+                        policy: str | None = None, now: Any = None) -> list[SlaDecision]:
+    """The SLA position of many complaints as of one ``as_of``, in input order (``now`` is
+    its deprecated name).
 
     Rule results are computed once per (category, severity, channel, flags) and deadlines are
     cached per receipt day, so large batches are cheap. Errors name ``complaints.<i>.<field>``.
     """
-    when = _now(now)
+    when = _now(renamed(as_of, now, old_name="now", new_name="as_of",
+                        where="complaint_sla_batch"))
     if isinstance(complaints, str | bytes | Mapping | InputModel) or \
             not isinstance(complaints, Iterable):
         raise _problem("complaints", "expected a list of complaints", "bad_complaints")
-    cache = _cache(engine)
-    out: list[SlaReport] = []
+    cache = runtime.state(SELECTIONS)
+    out: list[SlaDecision] = []
     for i, item in enumerate(complaints):
         prefix = f"complaints.{i}."
         parsed = item if type(item) is Complaint else \
             Complaint.parse(item, field=f"complaints.{i}")
-        out.append(_report(engine, cache, parsed, when, policy, prefix))
+        out.append(_report(runtime, cache, parsed, when, policy, prefix))
     return out
 
 
-def evaluate_input(engine: Any, data: Mapping[str, Any], *, as_of: Any = None) -> list[SlaReport]:
-    """Evaluate ``{complaint: {...}}`` or ``{complaints: [...]}`` at ``as_of`` (an aware
-    datetime; ``now`` inside the data is used when ``as_of`` is not given)."""
+def evaluate_input(runtime: Runtime, data: Any, *, as_of: Any = None) -> list[SlaDecision]:
+    """Evaluate ``{complaint: {...}}`` or ``{complaints: [...]}`` as of ``as_of`` (an aware
+    datetime; the data's own ``as_of`` — ``now`` is its deprecated name — is used when
+    ``as_of`` is not given)."""
     if not isinstance(data, Mapping):
         raise _problem("", "expected a mapping with `complaint` or `complaints`", "bad_input")
-    unknown = sorted(str(k) for k in data if k not in ("complaint", "complaints", "now"))
+    unknown = sorted(str(k) for k in data if k not in ("complaint", "complaints", "as_of",
+                                                      "now"))
     if unknown:
-        raise InputError([InputProblem(k, "unknown key (expected complaint, complaints, now)",
+        raise InputError([InputProblem(k, "unknown key (expected complaint, complaints, as_of)",
                                        "unknown_key") for k in unknown])
     if ("complaint" in data) == ("complaints" in data):
         raise _problem("complaint", "give exactly one of `complaint` and `complaints`",
                        "missing")
-    when = as_of if as_of is not None else data.get("now")
+    own = renamed(data.get("as_of"), data.get("now"), old_name="now", new_name="as_of",
+                  where="complaint input")
+    when = as_of if as_of is not None else own
     if isinstance(when, dt.date) and not isinstance(when, dt.datetime):
-        raise _problem("now", "expected a datetime with a time zone offset, got a date",
+        raise _problem("as_of", "expected a datetime with a time zone offset, got a date",
                        "bad_datetime", when)
     if "complaints" in data:
-        return complaint_sla_batch(engine, data["complaints"], now=when)
-    return [complaint_sla(engine, data["complaint"], now=when)]
+        return complaint_sla_batch(runtime, data["complaints"], as_of=when)
+    return [complaint_sla(runtime, data["complaint"], as_of=when)]

@@ -1,4 +1,5 @@
-"""Inputs (``Complaint``, ``ComplaintEvent``) and results (``MilestoneStatus``, ``SlaReport``)."""
+"""Inputs (``Complaint``, ``ComplaintEvent``) and results (``MilestoneStatus``,
+``SlaDecision``)."""
 
 from __future__ import annotations
 
@@ -71,7 +72,7 @@ class MilestoneStatus:
 
 
 @attrs.frozen(slots=True, kw_only=True)
-class SlaReport(Decision):
+class SlaDecision(Decision):
     """The SLA position of one complaint at ``as_of`` (the ``now`` it was evaluated for).
 
     Attributes:

@@ -13,7 +13,6 @@ targets add up.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Any, Literal
@@ -21,11 +20,11 @@ from typing import Any, Literal
 import attrs
 from pydantic import Field, field_validator
 
-from finpolicy.calendars import WorkingCalendar
+from finpolicy.calendars import UNITS, DeadlineUnit, WorkingCalendar
 from finpolicy.decisions import Hit
 from finpolicy.documents.models import PolicySpec, Strict
-from finpolicy.documents.registry import BuildContext, PolicyKind, register_kind
-from finpolicy.domains.complaints.clock import Clock
+from finpolicy.documents.registry import BuildContext, PolicyKind
+from finpolicy.rules.compile import NAME, RuleSpecBase, compile_rules
 from finpolicy.rules.conditions import paths
 from finpolicy.rules.invariants import Invariant, parse_invariants
 from finpolicy.rules.model import Rule, RuleSet
@@ -34,8 +33,8 @@ KIND = "ComplaintPolicy"
 RULESET = "sla"
 RECEIVED = "received"
 """The implicit event every complaint starts with (``Complaint.received_at``)."""
-UNITS = ("hours", "working_days", "calendar_days", "weeks")
-_NAME = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
+__all__ = ["FIELDS", "KIND", "POLICY_KIND", "RECEIVED", "RULESET", "UNITS", "ComplaintRules",
+           "ComplaintSpec", "Duration", "Milestone", "Selection", "build", "select"]
 
 FIELDS: Mapping[str, str] = MappingProxyType({
     "complaint.category": "text",
@@ -127,18 +126,13 @@ class MilestoneSpec(Strict):
     cite: str = Field(min_length=1)
 
 
-class RuleSpec(Strict):
+class RuleSpec(RuleSpecBase):
     """A rule selecting SLA parameters; unset effects leave the defaults."""
 
-    id: str = Field(min_length=1)
-    when: dict[str, Any]
     route: str | None = None
     escalate_to: list[str] | None = None
     milestones: list[str] | None = Field(None, description="Exactly the milestones that apply.")
     durations: dict[str, DurationSpec] = Field(default_factory=dict)
-    obligations: list[str] = Field(default_factory=list)
-    reason: str = Field(min_length=1)
-    cite: str = Field(min_length=1)
 
 
 COMPLAINT_DECISION_FIELDS: Mapping[str, str] = MappingProxyType({
@@ -180,7 +174,7 @@ class Duration:
     """A compiled duration: base amount, unit, and ``(event, total amount)`` extensions."""
 
     amount: int
-    unit: str
+    unit: DeadlineUnit
     extensions: tuple[tuple[str, int], ...] = ()
     text: str = attrs.field(init=False, eq=False, repr=False)
 
@@ -225,11 +219,11 @@ class Selection:
 
 @attrs.frozen(slots=True, eq=False)
 class ComplaintRules:
-    """A compiled complaint policy. ``selections`` caches rule results per combination."""
+    """A compiled complaint policy (rule results per combination are cached per engine, in
+    the runtime's state)."""
 
     rulesets: Mapping[str, RuleSet]
     calendar: WorkingCalendar
-    clock: Clock
     routes: Mapping[str, str]
     severity_ranks: Mapping[str, int]
     severity_escalations: Mapping[str, tuple[str, ...]]
@@ -241,7 +235,6 @@ class ComplaintRules:
     milestones: tuple[Milestone, ...]
     specificity: Mapping[str, int]  # rule id -> distinct fields its condition reads
     specs: Mapping[str, RuleSpec]
-    selections: dict[tuple[Any, ...], Selection] = attrs.field(factory=dict, repr=False)
     invariants: tuple[Invariant, ...] = attrs.field(default=(), kw_only=True)
 
 
@@ -251,23 +244,11 @@ def _duration(spec: DurationSpec) -> Duration:
     return Duration(spec.amount, spec.unit, extensions)
 
 
-def _check_cite(cite: str, path: tuple[str | int, ...], sources: set[str],
-                ctx: BuildContext) -> None:
-    words = cite.split()
-    if words[0] not in sources:
-        known = ", ".join(sorted(sources)) or "none declared"
-        ctx.problem(path, f"cite `{cite}` names no source in metadata.sources (known: {known})",
-                    "unknown_source")
-    elif len(words) < 2:
-        ctx.problem(path, f"cite `{cite}` needs an article or section after the source id",
-                    "cite_without_article")
-
-
 def _unique(items: Sequence[Any], attr: str, where: str, ctx: BuildContext) -> set[str]:
     seen: set[str] = set()
     for i, item in enumerate(items):
         name = getattr(item, attr)
-        if not _NAME.fullmatch(name):
+        if not NAME.fullmatch(name):
             ctx.problem((where, i, attr), f"`{name}` should be lower-case words joined by `_`",
                         "bad_name")
         if name in seen:
@@ -295,7 +276,6 @@ def build(spec: ComplaintSpec, ctx: BuildContext) -> ComplaintRules:
     except ValueError as exc:
         ctx.problem(("calendar",), str(exc), "bad_calendar")
         calendar = WorkingCalendar("CN", None, "UTC", cal.cutoff)
-    sources = ctx.metadata.source_ids()
     _unique(spec.categories, "name", "categories", ctx)
     _unique(spec.severities, "name", "severities", ctx)
     _unique(spec.channels, "name", "channels", ctx)
@@ -318,7 +298,7 @@ def build(spec: ComplaintSpec, ctx: BuildContext) -> ComplaintRules:
                         "duplicate_pause")
         pauses[p.pause] = p.resume
         resumes[p.resume] = p.pause
-        _check_cite(p.cite, ("pauses", i, "cite"), sources, ctx)
+        ctx.check_cite(p.cite, ("pauses", i, "cite"))
     milestones: list[Milestone] = []
     _unique(spec.milestones, "name", "milestones", ctx)
     for i, m in enumerate(spec.milestones):
@@ -330,20 +310,13 @@ def build(spec: ComplaintSpec, ctx: BuildContext) -> ComplaintRules:
                 ctx.problem(("milestones", i, "completed_by", j), f"unknown event `{event}`",
                             "unknown_event")
         _check_duration(m.duration, ("milestones", i, "duration"), events, ctx)
-        _check_cite(m.cite, ("milestones", i, "cite"), sources, ctx)
+        ctx.check_cite(m.cite, ("milestones", i, "cite"))
         milestones.append(Milestone(m.name, m.title or m.name.replace("_", " "),
                                     _duration(m.duration), m.starts, frozenset(m.completed_by),
                                     m.at_risk, m.pausable, tuple(m.escalate_on_breach),
                                     m.reason, m.cite, m.binding))
     names = {m.name for m in milestones}
-    parser = ctx.parser_factory(dict(FIELDS))
-    rules: list[Rule] = []
-    specificity: dict[str, int] = {}
-    specs: dict[str, RuleSpec] = {}
     for i, item in enumerate(spec.rules):
-        if item.id in specs:
-            ctx.problem(("rules", i, "id"), f"duplicate rule id `{item.id}`", "duplicate_rule")
-        _check_cite(item.cite, ("rules", i, "cite"), sources, ctx)
         for j, name in enumerate(item.milestones or ()):
             if name not in names:
                 ctx.problem(("rules", i, "milestones", j), f"unknown milestone `{name}`",
@@ -353,23 +326,15 @@ def build(spec: ComplaintSpec, ctx: BuildContext) -> ComplaintRules:
                 ctx.problem(("rules", i, "durations", name), f"unknown milestone `{name}`",
                             "unknown_milestone")
             _check_duration(duration, ("rules", i, "durations", name), events, ctx)
-        for j, obligation in enumerate(item.obligations):
-            if not _NAME.fullmatch(obligation):
-                ctx.problem(("rules", i, "obligations", j), f"obligation `{obligation}` should "
-                            "be lower-case words joined by `_`", "bad_obligation")
-        when = parser.parse(item.when, ("spec", "rules", i, "when"))
-        if when is not None:
-            rules.append(Rule(item.id, when, {}, tuple(dict.fromkeys(item.obligations)),
-                              item.reason, item.cite))
-            specificity[item.id] = len(paths(when))
-            specs[item.id] = item
-    ctx.problems.extend(parser.problems)
+    compiled = compile_rules(spec.rules, ctx, fields=FIELDS, effect=lambda item: {})
+    rules = [rule for _, rule in compiled]
+    specificity = {rule.id: len(paths(rule.when)) for rule in rules}
+    specs = {rule.id: item for item, rule in compiled}
     return ComplaintRules(
         # deadlines are computed in Python, so invariants read what the decision reports
         invariants=parse_invariants(spec.invariants, ctx, {}, COMPLAINT_DECISION_FIELDS),
         rulesets=MappingProxyType({RULESET: RuleSet(RULESET, tuple(rules))}),
         calendar=calendar,
-        clock=Clock(calendar),
         routes=MappingProxyType({c.name: c.route for c in spec.categories}),
         severity_ranks=MappingProxyType({s.name: s.rank for s in spec.severities}),
         severity_escalations=MappingProxyType({s.name: tuple(s.escalate_to)
@@ -431,5 +396,9 @@ def select(policy: ComplaintRules, matched: Sequence[Rule], category: str,
     )
 
 
-register_kind(PolicyKind(KIND, ComplaintSpec, build,  # type: ignore[arg-type]
-                         "complaint categories, routing, escalation and SLA milestones"))
+POLICY_KIND: PolicyKind[ComplaintSpec, ComplaintRules] = PolicyKind(
+    KIND, ComplaintSpec, build,
+    summary="complaint categories, routing, escalation and SLA milestones",
+    fields=FIELDS,
+    combining="for each SLA parameter (route, milestones that apply, a milestone's duration) "
+              "the most specific matching rule that sets it wins; escalations add up")

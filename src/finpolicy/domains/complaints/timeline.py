@@ -1,104 +1,182 @@
-"""Draw one complaint's milestones on a time axis as SVG, non-working days shaded.
+"""Draw complaint milestones on a day axis as SVG: the one timeline renderer.
 
-Each milestone is a bar from its start to its due time, coloured by status, with a dot where it
-was completed; a red line marks ``now``. Days are laid out in the policy's time zone.
+Days are laid out in the calendar's time zone; days off are shaded and working days numbered
+from the effective receipt day (W0: a receipt after the cut-off or on a day off counts from the
+next working day). Each milestone is a bar from its start to its deadline, coloured by its
+status when it has one, with a dot where it was completed; a dashed line marks the receipt and
+a red one ``now``. ``finpolicy sla --timeline`` and the docs' SLA picture both draw with it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from html import escape
 from typing import Any
 
+import attrs
+
 from finpolicy.calendars import WorkingCalendar
-from finpolicy.domains.complaints.models import SlaReport
+from finpolicy.domains.complaints.models import Complaint, SlaDecision
+
+__all__ = ["COLOURS", "Bar", "draw_timeline", "render_timeline", "timeline_svg"]
 
 COLOURS = {"met": "#2e7d32", "pending": "#1565c0", "at_risk": "#f9a825", "breached": "#c62828"}
-_LEFT, _RIGHT, _TOP, _ROW, _AXIS = 170, 20, 54, 30, 40
-_DAY_WIDTH_MAX, _WIDTH_TARGET = 36.0, 900.0
+_PALETTE = ("#1e88e5", "#43a047", "#fb8c00", "#8e24aa", "#e53935", "#00897b", "#6d4c41")
+_DAY_OFF = "#e0e0e0"
+_ROW, _TOP = 30, 58
 
 
-def render_timeline(report: SlaReport, calendar: WorkingCalendar, *,
-                    received_at: dt.datetime) -> str:
-    """The SVG of ``report``'s milestones; ``calendar`` shades the non-working days."""
-    now = calendar.local(report.as_of) if isinstance(report.as_of, dt.datetime) else None
-    received = calendar.local(received_at)
-    moments = [received]
-    for m in report.milestones:
-        moments += [t for t in (m.started_at, m.due_at, m.completed_at) if t is not None]
+@attrs.frozen(slots=True)
+class Bar:
+    """One milestone on the axis: from ``start`` to ``due``; ``status`` colours it."""
+
+    name: str
+    start: dt.datetime
+    due: dt.datetime
+    note: str = ""
+    status: str | None = None
+    completed: dt.datetime | None = None
+
+
+def _day_columns(calendar: WorkingCalendar, start: dt.datetime, first: dt.date, days: int,
+                 day_w: float, label_w: float, bottom: float) -> list[str]:
+    out = []
+    origin = calendar.effective_receipt_day(start)
+    working = 0
+    label_every = 1 if day_w >= 24 else (7 if day_w >= 4 else 30)
+    for i in range(days):
+        day = first + dt.timedelta(days=i)
+        left = label_w + i * day_w
+        is_working = calendar.is_working_day(day)
+        if is_working and day > origin:
+            working += 1
+        if is_working:
+            out.append(f'<rect x="{left:.1f}" y="{_TOP - 22}" width="{day_w:.1f}" '
+                       f'height="{bottom - _TOP + 22}" fill="#ffffff" stroke="#cfd8dc"/>')
+        else:
+            out.append(f'<rect class="day-off" x="{left:.1f}" y="{_TOP - 22}" '
+                       f'width="{day_w:.1f}" height="{bottom - _TOP + 22}" fill="{_DAY_OFF}" '
+                       f'stroke="#cfd8dc"><title>{day.isoformat()} not a working day</title>'
+                       '</rect>')
+        if i % label_every:
+            continue
+        out.append(f'<text x="{left + day_w / 2:.1f}" y="{_TOP - 26}" text-anchor="middle" '
+                   f'fill="#455a64">{day:%m-%d}</text>')
+        label = ("W0" if day == origin else f"W{working}" if is_working and day > origin
+                 else "" if is_working else "off")
+        out.append(f'<text x="{left + day_w / 2:.1f}" y="{_TOP - 9}" text-anchor="middle" '
+                   f'font-size="10" fill="{"#1b5e20" if is_working else "#616161"}">'
+                   f'{label}</text>')
+    return out
+
+
+def draw_timeline(calendar: WorkingCalendar, start: dt.datetime, bars: Sequence[Bar], *,
+                  now: dt.datetime | None = None, title: str = "") -> str:
+    """The SVG (plus a caption explaining it) of ``bars`` received at ``start``."""
+    local = calendar.local
+    moments = [local(start)] + [local(t) for b in bars for t in (b.start, b.due, b.completed)
+                                if t is not None]
     if now is not None:
-        moments.append(now)
-    first_day = min(moments).date()
-    last_day = max(moments).date() + dt.timedelta(days=1)
-    days = (last_day - first_day).days + 1
-    day_width = min(_DAY_WIDTH_MAX, _WIDTH_TARGET / days)
-    width = _LEFT + days * day_width + _RIGHT
-    rows = max(1, len(report.milestones))
-    height = _TOP + rows * _ROW + _AXIS
-    origin = calendar.end_of_day(first_day) - dt.timedelta(days=1) + dt.timedelta(microseconds=1)
+        moments.append(local(now))
+    first = min(moments).date()
+    days = (max(moments).date() + dt.timedelta(days=1) - first).days + 1
+    day_w = min(34.0, 900.0 / days)
+    label_w = max([200] + [int(5.5 * max(len(b.name), len(b.note))) + 24 for b in bars])
+    width = label_w + days * day_w + 20
+    bottom = _TOP + max(len(bars), 1) * _ROW
+    height = bottom + 58
 
     def x(moment: dt.datetime) -> float:
-        return _LEFT + (moment - origin).total_seconds() / 86400 * day_width
+        t = local(moment)
+        offset = (t.date() - first).days + (t.hour * 3600 + t.minute * 60 + t.second) / 86400
+        return label_w + offset * day_w
 
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height}" '
-           f'viewBox="0 0 {width:.0f} {height}" font-family="sans-serif" font-size="12">',
-           f'<title>complaint {escape(report.complaint_id)}: {escape(report.outcome)}</title>',
-           f'<text x="8" y="20" font-size="14" font-weight="bold">complaint '
-           f'{escape(report.complaint_id)} — {escape(report.outcome)} — route '
-           f'{escape(report.route)}</text>']
-    bottom = _TOP + rows * _ROW
-    label_every = 1 if day_width >= 24 else (7 if day_width >= 4 else 30)
-    for i in range(days):
-        day = first_day + dt.timedelta(days=i)
-        left = _LEFT + i * day_width
-        working = calendar.is_working_day(day)
-        if not working:
-            out.append(f'<rect class="day-off" x="{left:.1f}" y="{_TOP - 6}" '
-                       f'width="{day_width:.1f}" height="{bottom - _TOP + 6}" fill="#e0e0e0">'
-                       f'<title>{day.isoformat()} not a working day</title></rect>')
-        out.append(f'<line x1="{left:.1f}" y1="{_TOP - 6}" x2="{left:.1f}" y2="{bottom}" '
-                   f'stroke="#f0f0f0"/>')
-        if i % label_every == 0:
-            out.append(f'<text x="{left + 2:.1f}" y="{bottom + 14}" font-size="9" '
-                       f'fill="#555">{day:%m-%d}</text>')
-    for row, m in enumerate(report.milestones):
-        y = _TOP + row * _ROW
-        out.append(f'<text x="8" y="{y + 15}">{escape(m.name)}</text>')
-        colour = COLOURS[m.status]
-        if m.started_at is None or m.due_at is None:
-            out.append(f'<text x="{_LEFT + 4}" y="{y + 15}" fill="#777">not started '
-                       f'({escape(m.allowed)})</text>')
-            continue
-        start, due = x(m.started_at), x(m.due_at)
-        tip = (f'{m.name}: {m.status}, due {m.due_at.isoformat()} ({m.allowed})'
-               + (f', completed {m.completed_at.isoformat()}' if m.completed_at else ''))
-        out.append(f'<rect class="milestone {m.status}" x="{start:.1f}" y="{y + 4}" '
-                   f'width="{max(due - start, 1.0):.1f}" height="{_ROW - 12}" rx="3" '
-                   f'fill="{colour}" fill-opacity="0.35" stroke="{colour}">'
-                   f'<title>{escape(tip)}</title></rect>')
-        out.append(f'<line x1="{due:.1f}" y1="{y + 2}" x2="{due:.1f}" y2="{y + _ROW - 6}" '
-                   f'stroke="{colour}" stroke-width="2"/>')
-        if m.completed_at is not None:
-            out.append(f'<circle class="completed" cx="{x(m.completed_at):.1f}" '
-                       f'cy="{y + _ROW / 2 - 2:.1f}" r="5" fill="{colour}"/>')
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="finpolicy-picture '
+           f'finpolicy-sla-timeline" width="{width:.0f}" height="{height}" '
+           f'viewBox="0 0 {width:.0f} {height}" font-family="sans-serif" font-size="11" '
+           f'role="img" aria-label="{escape(title or "SLA timeline")}">',
+           f'<title>{escape(title or "SLA timeline")}</title>']
+    if title:
+        out.append(f'<text x="4" y="14" font-size="13" font-weight="bold">{escape(title)}</text>')
+    out += _day_columns(calendar, start, first, days, day_w, label_w, bottom)
+    for row, bar in enumerate(bars):
+        out += _bar(bar, row, x, local)
+    sx = x(start)
+    out.append(f'<line class="received" x1="{sx:.1f}" y1="{_TOP - 22}" x2="{sx:.1f}" '
+               f'y2="{bottom}" stroke="#37474f" stroke-dasharray="4 3"/>')
     if now is not None:
-        out.append(f'<line class="now" x1="{x(now):.1f}" y1="{_TOP - 10}" x2="{x(now):.1f}" '
-                   f'y2="{bottom}" stroke="#d50000" stroke-dasharray="4 2"/>'
-                   f'<text x="{x(now) + 3:.1f}" y="{_TOP - 12}" fill="#d50000">now</text>')
-    legend = "  ".join(f"■ {name}" for name in COLOURS)
-    out.append(f'<text x="8" y="{height - 8}" font-size="10" fill="#555">{legend}  '
-               f'(grey: not a working day in {escape(calendar.timezone)})</text>')
+        nx = x(now)
+        out.append(f'<line class="now" x1="{nx:.1f}" y1="{_TOP - 22}" x2="{nx:.1f}" '
+                   f'y2="{bottom}" stroke="#d50000" stroke-width="2"/>'
+                   f'<text x="{nx + 3:.1f}" y="{bottom + 14}" fill="#d50000">now</text>')
+    out += _legend(calendar, start, bars, now is not None, bottom)
     out.append("</svg>")
     return "\n".join(out) + "\n"
 
 
-def timeline_svg(engine: Any, complaint: Any, *, now: Any = None,
-                 policy: str | None = None) -> str:
-    """Evaluate ``complaint`` at ``now`` and draw its timeline."""
-    from finpolicy.domains.complaints.evaluate import complaint_sla
-    from finpolicy.domains.complaints.models import Complaint
+def _legend(calendar: WorkingCalendar, start: dt.datetime, bars: Sequence[Bar], with_now: bool,
+            bottom: float) -> list[str]:
+    """Two lines under the axis saying how to read it."""
+    first = (f"Dashed line: received {calendar.local(start):%Y-%m-%d %H:%M %Z}. Grey: days off "
+             f"in {calendar.timezone}. Wn: the n-th working day after the effective receipt "
+             "day W0.")
+    second = "Each bar ends at its deadline" + (". Red line: now" if with_now else "") + "."
+    out = [f'<text class="legend" x="4" y="{bottom + 32}" font-size="10" fill="#37474f">'
+           f'{escape(first)}</text>']
+    x = 4.0
+    parts = [(second, "#37474f")]
+    if any(b.status for b in bars):
+        parts += [(" Colours:", "#37474f")] + [(f" ■ {s}", c) for s, c in COLOURS.items()]
+    line = f'<text class="legend" x="{x}" y="{bottom + 46}" font-size="10">'
+    line += "".join(f'<tspan fill="{c}">{escape(text)}</tspan>' for text, c in parts)
+    out.append(line + "</text>")
+    return out
 
+
+def _bar(bar: Bar, row: int, x: Any, local: Any) -> list[str]:
+    y = _TOP + row * _ROW + 4
+    colour = COLOURS.get(bar.status or "", _PALETTE[row % len(_PALETTE)])
+    x0, x1 = x(bar.start), x(bar.due)
+    tip = (f"{bar.name}: {bar.status + ', ' if bar.status else ''}due "
+           f"{local(bar.due):%Y-%m-%d %H:%M %Z}" + (f" ({bar.note})" if bar.note else "")
+           + (f", completed {local(bar.completed):%Y-%m-%d %H:%M}" if bar.completed else ""))
+    css = f"milestone {bar.status}" if bar.status else "milestone"
+    out = [f'<text x="4" y="{y + 12}" font-weight="bold">{escape(bar.name)}</text>',
+           f'<text x="4" y="{y + 24}" font-size="10" fill="#455a64">{escape(bar.note)}</text>',
+           f'<rect class="{css}" x="{x0:.1f}" y="{y + 3}" width="{max(x1 - x0, 2):.1f}" '
+           f'height="14" rx="3" fill="{colour}" fill-opacity="0.6" stroke="{colour}">'
+           f'<title>{escape(tip)}</title></rect>',
+           f'<line x1="{x1:.1f}" y1="{y}" x2="{x1:.1f}" y2="{y + 20}" stroke="{colour}" '
+           'stroke-width="2"/>']
+    if bar.completed is not None:
+        out.append(f'<circle class="completed" cx="{x(bar.completed):.1f}" cy="{y + 10}" r="5" '
+                   f'fill="{colour}"/>')
+    return out
+
+
+def render_timeline(report: SlaDecision, calendar: WorkingCalendar, *,
+                    received_at: dt.datetime, title: str | None = None) -> str:
+    """The timeline of ``report``'s milestones (those that have started)."""
+    now = report.as_of if isinstance(report.as_of, dt.datetime) else None
+    bars = [Bar(m.name, m.started_at or received_at, m.due_at, m.allowed, m.status,
+                m.completed_at)
+            for m in report.milestones if m.due_at is not None]
+    if title is None:
+        title = (f"complaint {report.complaint_id}: {report.outcome}, route {report.route}")
+    return draw_timeline(calendar, received_at, bars, now=now, title=title)
+
+
+def timeline_svg(runtime: Any, complaint: Any, *, as_of: Any = None,
+                 policy: str | None = None, now: Any = None) -> str:
+    """Evaluate ``complaint`` as of ``as_of`` (``now`` is its deprecated name) and draw its
+    timeline."""
+    from finpolicy._compat import renamed
+    from finpolicy.domains.complaints.evaluate import complaint_sla
+    from finpolicy.domains.complaints.policy import POLICY_KIND
+
+    when = renamed(as_of, now, old_name="now", new_name="as_of", where="timeline_svg")
     parsed = Complaint.parse(complaint, field="complaint")
-    report = complaint_sla(engine, parsed, now=now, policy=policy)
-    doc = engine.policy("ComplaintPolicy", parsed.received_at.date(), policy)
+    report = complaint_sla(runtime, parsed, as_of=when, policy=policy)
+    doc = runtime.policy(POLICY_KIND, parsed.received_at.date(), policy)
     return render_timeline(report, doc.policy.calendar, received_at=parsed.received_at)

@@ -9,11 +9,14 @@ conventions: ages, day counts, assessment frequency). Outcomes combine most-rest
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+from finpolicy.domains.base import Case, Domain, InvariantAdapter
+from finpolicy.domains.suitability import pictures
 from finpolicy.domains.suitability.evaluate import (
     age_on,
     check_suitability,
     evaluate_input,
-    evaluation_date,
     suitable_products,
 )
 from finpolicy.domains.suitability.models import (
@@ -22,12 +25,26 @@ from finpolicy.domains.suitability.models import (
     Product,
     SuitabilityDecision,
 )
-from finpolicy.domains.suitability.policy import FIELDS, KIND, RULESET, SuitabilityRules
+from finpolicy.domains.suitability.policy import (
+    FIELDS,
+    KIND,
+    POLICY_KIND,
+    RULESET,
+    SuitabilityRules,
+)
+from finpolicy.inputs import evaluation_date
+
+if TYPE_CHECKING:
+    from hypothesis.strategies import SearchStrategy
+
+    from finpolicy.documents.bundle import Bundle, PolicyDocument
 
 __all__ = [
+    "DOMAIN",
     "FIELDS",
     "KIND",
     "OUTCOMES",
+    "POLICY_KIND",
     "RULESET",
     "Customer",
     "Product",
@@ -39,3 +56,47 @@ __all__ = [
     "evaluation_date",
     "suitable_products",
 ]
+
+
+def _sale_cases(bundle: Bundle, doc: PolicyDocument[Any]) -> SearchStrategy[Case]:
+    from finpolicy.domains.suitability.strategies import suitability_cases
+
+    return suitability_cases(bundle, policy=doc)
+
+
+DOMAIN = Domain(
+    name="suitability",
+    title="Suitability",
+    package=__name__,
+    order=30,
+    kinds=(POLICY_KIND,),
+    evaluate_input=evaluate_input,
+    operations={"check_suitability": check_suitability,
+                "suitable_products": suitable_products},
+    exports={"Customer": Customer, "Product": Product,
+             "SuitabilityDecision": SuitabilityDecision},
+    input_models=(Customer, Product),
+    grid=(("customer", "risk_level"), ("product", "risk_level")),
+    invariants={KIND: InvariantAdapter(
+        cases=_sale_cases,
+        evaluate=lambda runtime, c: check_suitability(runtime, c["customer"], c["product"],
+                                                      amount=c["amount"], as_of=c["as_of"]),
+        on=lambda c: c["as_of"])},
+    pictures={KIND: pictures.PICTURES},
+    changes={KIND: pictures.CHANGES},
+    strategies="finpolicy.domains.suitability.strategies",
+    cli="finpolicy.domains.suitability.cli",
+    error_codes={
+        "policy": {
+            "duplicate_level": "A customer or product level is listed twice.",
+            "duplicate_rank": "Two levels share a rank.",
+        },
+        "input": {
+            "bad_amount": "A sale's amount is not a finite number.",
+            "negative_amount": "A sale's amount is negative.",
+            "bad_products": "Products are not a list.",
+            "after_evaluation_date": "A birth or assessment date is after the evaluation date.",
+            "after_assessment_date": "An earlier assessment is dated after the current one.",
+        },
+    },
+)

@@ -19,10 +19,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import weakref
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from finpolicy.documents.bundle import PolicyDocument
 from finpolicy.domains.suitability.models import (
@@ -32,20 +31,14 @@ from finpolicy.domains.suitability.models import (
     SuitabilityDecision,
     input_digest,
 )
-from finpolicy.domains.suitability.policy import KIND, RULESET, SuitabilityRules
+from finpolicy.domains.suitability.policy import POLICY_KIND, RULESET, SuitabilityRules
 from finpolicy.errors import InputError, InputProblem
 from finpolicy.inputs import InputModel, evaluation_date
+from finpolicy.runtime import Runtime
 
 _SHARE_CAP = 1_000_000.0
 _ORDER = {name: i for i, name in enumerate(OUTCOMES)}
-
-# The version in force per (date, policy id), per engine: choosing it scans the bundle.
-_DOCS: weakref.WeakKeyDictionary[Any, dict[tuple[dt.date, str | None], PolicyDocument]] = \
-    weakref.WeakKeyDictionary()
-
-
-def _problem(path: str, message: str, code: str, value: Any = None) -> InputError:
-    return InputError([InputProblem(path, message, code, value)])
+_problem = InputError.one
 
 
 def _amount(value: Any) -> float | None:
@@ -62,19 +55,10 @@ def _amount(value: Any) -> float | None:
     return number
 
 
-def policy_in_force(engine: Any, on: dt.date, policy: str | None) -> PolicyDocument:
-    """The suitability document in force on ``on`` (cached per engine)."""
-    try:
-        cache = _DOCS[engine]
-    except KeyError:
-        cache = _DOCS.setdefault(engine, {})
-    doc = cache.get((on, policy))
-    if doc is None:
-        doc = engine.policy(KIND, on, policy)
-        if len(cache) > 4096:  # dates are unbounded in batch replays; keep memory flat
-            cache.clear()
-        cache[(on, policy)] = doc
-    return doc
+def policy_in_force(runtime: Runtime, on: dt.date,
+                    policy: str | None) -> PolicyDocument[SuitabilityRules]:
+    """The suitability document in force on ``on``."""
+    return runtime.policy(POLICY_KIND, on, policy)
 
 
 def _local_date(value: dt.date, rules: SuitabilityRules) -> dt.date:
@@ -160,7 +144,7 @@ def customer_facts(rules: SuitabilityRules, customer: Customer, on: dt.date) -> 
     private = customer.__pydantic_private__
     cached = private.get("_facts") if private is not None else None
     if cached is not None and cached[0] is rules and cached[1] == on:
-        return cached[2]  # type: ignore[no-any-return]
+        return cast(CustomerFacts, cached[2])
     facts = CustomerFacts(rules, customer, on)
     if private is not None:
         private["_facts"] = (rules, on, facts)
@@ -172,7 +156,7 @@ def product_facts(rules: SuitabilityRules, product: Product, field: str) -> dict
     private = product.__pydantic_private__
     cached = private.get("_facts") if private is not None else None
     if cached is not None and cached[0] is rules:
-        return cached[1]  # type: ignore[no-any-return]
+        return cast(dict[str, Any], cached[1])
     facts = _product_facts(rules, product, field)
     if private is not None:
         private["_facts"] = (rules, facts)
@@ -210,10 +194,10 @@ def _product_facts(rules: SuitabilityRules, product: Product, field: str) -> dic
     return p
 
 
-def _decide(engine: Any, doc: PolicyDocument, cf: CustomerFacts, customer: Customer,
-            product: Product, p: dict[str, Any], amount: float | None,
+def _decide(runtime: Runtime, doc: PolicyDocument[SuitabilityRules], cf: CustomerFacts,
+            customer: Customer, product: Product, p: dict[str, Any], amount: float | None,
             on: dt.date) -> SuitabilityDecision:
-    rules: SuitabilityRules = doc.policy  # type: ignore[assignment]
+    rules = doc.policy
     sale: dict[str, Any] = {}
     if cf.rank is not None:
         sale["rank_gap"] = p["rank"] - cf.rank
@@ -229,22 +213,22 @@ def _decide(engine: Any, doc: PolicyDocument, cf: CustomerFacts, customer: Custo
     if term is not None and horizon is not None:
         sale["term_exceeds_horizon_months"] = term - horizon
     fact = {"customer": c, "assessment": cf.assessment, "product": p, "sale": sale}
-    outcome, hits, obligations = rules.combine(engine.run(doc, RULESET, fact))
+    outcome, hits, obligations = rules.combine(runtime.run(doc, RULESET, fact))
     return SuitabilityDecision(
-        outcome=outcome, hits=hits, obligations=obligations, policy=engine.ref(doc),
-        engine=engine.engine_name, input_digest=input_digest(customer, product, amount),
+        outcome=outcome, hits=hits, obligations=obligations, policy=runtime.ref(doc),
+        engine=runtime.engine_name, input_digest=input_digest(customer, product, amount),
         as_of=on, customer_id=customer.id, product_id=product.id, customer_level=cf.level,
         product_level=p["level"], seller_level=product.risk_level, customer_age=cf.age,
         assessment_age_days=cf.days, assessment_expired=cf.expired,
         assessments_that_day=cf.count_today, assessments_12m=cf.count_12m, amount=amount)
 
 
-def check_suitability(engine: Any, customer: Any, product: Any, *, amount: Any = None,
+def check_suitability(runtime: Runtime, customer: Any, product: Any, *, amount: Any = None,
                       as_of: Any = None, policy: str | None = None) -> SuitabilityDecision:
     """Decide whether ``product`` suits ``customer`` on ``as_of`` (today by default).
 
     Args:
-        engine: the ``PolicyEngine``.
+        runtime: the engine's runtime (``PolicyEngine.check_suitability`` passes it).
         customer: a ``Customer`` or a mapping of its fields.
         product: a ``Product`` or a mapping of its fields.
         amount: the amount of the sale (CNY), optional, never negative.
@@ -260,14 +244,13 @@ def check_suitability(engine: Any, customer: Any, product: Any, *, amount: Any =
     customer = Customer.parse(customer, field="customer")
     product = Product.parse(product, field="product")
     money = _amount(amount)
-    doc = policy_in_force(engine, on, policy)
-    rules: SuitabilityRules = doc.policy  # type: ignore[assignment]
-    cf = customer_facts(rules, customer, on)
-    return _decide(engine, doc, cf, customer, product, product_facts(rules, product, "product"),
-                   money, on)
+    doc = policy_in_force(runtime, on, policy)
+    cf = customer_facts(doc.policy, customer, on)
+    return _decide(runtime, doc, cf, customer, product,
+                   product_facts(doc.policy, product, "product"), money, on)
 
 
-def suitable_products(engine: Any, customer: Any, products: Iterable[Any], *,
+def suitable_products(runtime: Runtime, customer: Any, products: Iterable[Any], *,
                       as_of: Any = None, policy: str | None = None) -> list[SuitabilityDecision]:
     """Every product with its decision: suitable first, then conditional, then unsuitable
     (in the given order within each outcome)."""
@@ -278,17 +261,16 @@ def suitable_products(engine: Any, customer: Any, products: Iterable[Any], *,
                                                                                    Iterable):
         raise _problem("products", "expected a list of products", "bad_products")
     parsed = [Product.parse(p, field=f"products.{i}") for i, p in enumerate(products)]
-    doc = policy_in_force(engine, on, policy)
-    rules: SuitabilityRules = doc.policy  # type: ignore[assignment]
-    cf = customer_facts(rules, customer, on)
-    decisions = [_decide(engine, doc, cf, customer, product,
-                         product_facts(rules, product, f"products.{i}"), None, on)
+    doc = policy_in_force(runtime, on, policy)
+    cf = customer_facts(doc.policy, customer, on)
+    decisions = [_decide(runtime, doc, cf, customer, product,
+                         product_facts(doc.policy, product, f"products.{i}"), None, on)
                  for i, product in enumerate(parsed)]
     decisions.sort(key=lambda d: _ORDER[d.outcome])
     return decisions
 
 
-def evaluate_input(engine: Any, data: Mapping[str, Any], *,
+def evaluate_input(runtime: Runtime, data: Any, *,
                    as_of: Any = None) -> list[SuitabilityDecision]:
     """Evaluate ``{customer, product, amount?}`` or ``{customer, products: [...]}``."""
     if not isinstance(data, Mapping):
@@ -306,6 +288,6 @@ def evaluate_input(engine: Any, data: Mapping[str, Any], *,
     if "products" in data:
         if data.get("amount") is not None:
             raise _problem("amount", "an amount goes with a single `product`", "bad_amount")
-        return suitable_products(engine, data["customer"], data["products"], as_of=as_of)
-    return [check_suitability(engine, data["customer"], data["product"],
+        return suitable_products(runtime, data["customer"], data["products"], as_of=as_of)
+    return [check_suitability(runtime, data["customer"], data["product"],
                               amount=data.get("amount"), as_of=as_of)]

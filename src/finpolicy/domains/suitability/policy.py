@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
@@ -13,15 +12,15 @@ from pydantic import Field
 
 from finpolicy.decisions import Hit
 from finpolicy.documents.models import PolicySpec, Strict
-from finpolicy.documents.registry import BuildContext, PolicyKind, register_kind
+from finpolicy.documents.registry import BuildContext, PolicyKind
 from finpolicy.domains.suitability.models import OUTCOMES
+from finpolicy.rules.compile import RuleSpecBase, compile_rules
 from finpolicy.rules.invariants import Invariant, parse_invariants
 from finpolicy.rules.model import Rule, RuleSet
 
 KIND = "SuitabilityPolicy"
 RULESET = "suitability"
 _RESTRICTIVENESS = {name: i for i, name in enumerate(OUTCOMES)}
-_OBLIGATION = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
 
 FIELDS: Mapping[str, str] = MappingProxyType({
     # the customer
@@ -92,18 +91,11 @@ class SettingsSpec(Strict):
                            description="Zone in which aware datetimes are turned into dates.")
 
 
-class RuleSpec(Strict):
+class RuleSpec(RuleSpecBase):
     """One suitability rule."""
 
-    id: str = Field(min_length=1, description="Unique id, named in decisions.")
-    when: dict[str, Any] = Field(description="Condition over the derived facts.")
     outcome: Literal["suitable", "conditional", "unsuitable"] = Field(
         description="The outcome the rule asks for; the most restrictive wins.")
-    obligations: list[str] = Field(default_factory=list,
-                                   description="Duties that come with the sale.")
-    reason: str = Field(min_length=1, description="One sentence for people.")
-    cite: str = Field(min_length=1, description="Source id and article, e.g. "
-                                                "`nfra-2025-7 Art. 12`.")
 
 
 class SuitabilitySpec(PolicySpec):
@@ -179,32 +171,8 @@ def build(spec: SuitabilitySpec, ctx: BuildContext) -> SuitabilityRules:
         ctx.problem(("settings", "time_zone"), f"unknown time zone `{settings.time_zone}`",
                     "unknown_time_zone")
         zone = ZoneInfo("UTC")
-    parser = ctx.parser_factory(dict(FIELDS))
-    sources = ctx.metadata.source_ids()
-    rules: list[Rule] = []
-    seen: set[str] = set()
-    for i, item in enumerate(spec.rules):
-        if item.id in seen:
-            ctx.problem(("rules", i, "id"), f"duplicate rule id `{item.id}`", "duplicate_rule")
-        seen.add(item.id)
-        source_id = item.cite.split()[0]
-        if source_id not in sources:
-            known = ", ".join(sorted(sources)) or "none declared"
-            ctx.problem(("rules", i, "cite"), f"cite `{item.cite}` names no source in "
-                                              f"metadata.sources (known: {known})",
-                        "unknown_source")
-        elif len(item.cite.split()) < 2:
-            ctx.problem(("rules", i, "cite"), f"cite `{item.cite}` needs an article or section "
-                                              "after the source id", "cite_without_article")
-        for j, obligation in enumerate(item.obligations):
-            if not _OBLIGATION.fullmatch(obligation):
-                ctx.problem(("rules", i, "obligations", j), f"obligation `{obligation}` should "
-                            "be lower-case words joined by `_`", "bad_obligation")
-        when = parser.parse(item.when, ("spec", "rules", i, "when"))
-        if when is not None:
-            rules.append(Rule(item.id, when, {"outcome": item.outcome},
-                              tuple(dict.fromkeys(item.obligations)), item.reason, item.cite))
-    ctx.problems.extend(parser.problems)
+    rules = [rule for _, rule in compile_rules(
+        spec.rules, ctx, fields=FIELDS, effect=lambda item: {"outcome": item.outcome})]
     return SuitabilityRules(
         rulesets=MappingProxyType({RULESET: RuleSet(RULESET, tuple(rules))}),
         customer_ranks=MappingProxyType(customer_ranks),
@@ -221,5 +189,9 @@ def build(spec: SuitabilitySpec, ctx: BuildContext) -> SuitabilityRules:
     )
 
 
-register_kind(PolicyKind(KIND, SuitabilitySpec, build,  # type: ignore[arg-type]
-                         "customer and product risk levels, suitability rules and obligations"))
+POLICY_KIND: PolicyKind[SuitabilitySpec, SuitabilityRules] = PolicyKind(
+    KIND, SuitabilitySpec, build,
+    summary="customer and product risk levels, suitability rules and obligations",
+    fields=FIELDS,
+    combining="the most restrictive outcome of the matching rules wins (unsuitable > "
+              "conditional > suitable) and their obligations add up")

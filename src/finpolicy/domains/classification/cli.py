@@ -27,11 +27,12 @@ from finpolicy.cli.common import (
     parse_when,
     reports_errors,
 )
+from finpolicy.domains.classification.scanning import ScanReport
 
 _STYLE = {"core": "bold red", "important": "yellow", "ordinary": "green"}
 
 
-def _table(result: Any) -> Table:
+def _table(result: ScanReport) -> Table:
     table = Table(title=f"{escape(result.source)} — {result.rows:,} rows ({result.format}), "
                         f"level {result.level}", title_justify="left")
     for column in ("column", "level", "category", "detector", "share matched", "handling",

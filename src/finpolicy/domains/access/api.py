@@ -1,0 +1,56 @@
+"""The access methods of ``PolicyEngine`` (typed: each returns its decision class)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from finpolicy._compat import renamed
+from finpolicy.domains.access.evaluation import authorize
+from finpolicy.domains.access.model import (
+    AccessDecision,
+    AccessGrant,
+    AccessRequest,
+    AccessReviewReport,
+    RoleAssignment,
+    UsageRecord,
+)
+from finpolicy.domains.access.review import review_access
+from finpolicy.runtime import EngineAPI
+
+__all__ = ["AccessAPI"]
+
+
+class AccessAPI(EngineAPI):
+    """Least-privilege access: decide requests, review grants and role assignments."""
+
+    __slots__ = ()
+
+    def authorize(self, request: AccessRequest | Mapping[str, Any], /, *,
+                  policy: str | None = None) -> AccessDecision:
+        """Decide an access request at ``request.as_of`` (now when absent); fails closed.
+
+        Deny overrides: any matching deny rule denies, and without a matching allow rule the
+        request is denied. A malformed request (an unknown action, level or category, a naive
+        time) raises ``InputError``; anything the caller may legitimately not know (an unknown
+        role or purpose, a grant that does not count, an evaluation error) denies, with the
+        reason.
+        """
+        return self._invoke(authorize, request, policy=policy)
+
+    def review_access(self, grants: Iterable[AccessGrant | Mapping[str, Any]],
+                      assignments: Iterable[RoleAssignment | Mapping[str, Any]], /, *,
+                      as_of: dt.datetime | None = None,
+                      usage: Iterable[UsageRecord | Mapping[str, Any]] | None = None,
+                      policy: str | None = None,
+                      at: dt.datetime | None = None) -> AccessReviewReport:
+        """Review grants and role assignments as of ``as_of`` (now when absent).
+
+        Reports expired, over-long, self-approved and wrongly approved grants, dormant grants
+        (when ``usage`` is given) and separation-of-duties conflicts, most severe first.
+        ``at`` is the deprecated name of ``as_of``.
+        """
+        when = renamed(as_of, at, old_name="at", new_name="as_of", where="review_access")
+        return self._invoke(review_access, grants, assignments, as_of=when, usage=usage,
+                            policy=policy)

@@ -1,0 +1,129 @@
+"""The mapping form of access inputs: ``finpolicy eval access``, the demo, policy test cases,
+``diff`` and replay."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from finpolicy._compat import deprecated_alias
+from finpolicy.decisions import Decision
+from finpolicy.domains.access.evaluation import authorize
+from finpolicy.domains.access.model import AccessGrant, AccessRequest, RoleAssignment, UsageRecord
+from finpolicy.domains.access.review import _items, review_access
+from finpolicy.errors import InputError, InputProblem
+from finpolicy.runtime import Runtime
+
+__all__ = ["evaluate_input", "read_review_file"]
+
+_REVIEW_KEYS = ("grants", "assignments", "usage", "as_of")
+
+
+def _review_time(value: Any) -> dt.datetime | None:
+    # a bare date means its midnight UTC, as for requests
+    if value is not None and not isinstance(value, dt.datetime):
+        return dt.datetime.combine(value, dt.time(), dt.UTC)
+    return value
+
+
+def _review_decisions(runtime: Runtime, data: Any, as_of: Any) -> list[Decision]:
+    """One decision per finding of ``{grants, assignments, usage?, as_of?}``."""
+    if not isinstance(data, Mapping):
+        raise InputError.one("review", "expected a mapping with grants, assignments and "
+                                       "optionally usage and as_of", "bad_input")
+    if "at" in data:
+        deprecated_alias("at", "as_of", "review")
+        data = {("as_of" if k == "at" else k): v for k, v in data.items()}
+    unknown = sorted(str(k) for k in data if k not in _REVIEW_KEYS)
+    if unknown:
+        raise InputError([InputProblem(f"review.{k}", "unknown key (expected grants, "
+                                                      "assignments, usage, as_of)", "unknown_key")
+                          for k in unknown])
+    at = data.get("as_of")
+    if isinstance(at, str):
+        try:
+            at = dt.datetime.fromisoformat(at)
+        except ValueError:
+            raise InputError.one("review.as_of", "expected an ISO datetime with a time zone "
+                                                 "offset", "bad_datetime", at) from None
+    at = _review_time(at if at is not None else as_of)
+    grants = _items(data.get("grants"), AccessGrant, "review.grants")
+    assignments = _items(data.get("assignments"), RoleAssignment, "review.assignments")
+    usage = (None if data.get("usage") is None
+             else _items(data["usage"], UsageRecord, "review.usage"))
+    review = review_access(runtime, grants, assignments, as_of=at, usage=usage)
+    body = json.dumps({"grants": [g.model_dump(mode="json") for g in grants],
+                       "assignments": [a.model_dump(mode="json") for a in assignments],
+                       "usage": None if usage is None
+                       else [u.model_dump(mode="json") for u in usage],
+                       "at": review.as_of.isoformat()}, sort_keys=True)
+    digest = hashlib.sha256(body.encode()).hexdigest()
+    return attrs.evolve(review, input_digest=digest).decisions()
+
+
+def evaluate_input(runtime: Runtime, data: Any, *,
+                   as_of: dt.date | dt.datetime | None = None) -> list[Decision]:
+    """Decide one request, or review grants and assignments, in mapping form.
+
+    A request ``{subject, action, resource, purpose, grants?, as_of?}`` gives one
+    ``AccessDecision``; ``as_of`` fills the request's ``as_of`` when the input has none (a
+    bare date means its midnight UTC). A review ``{review: {grants, assignments, usage?,
+    as_of?}}`` gives one ``Decision`` per finding (none when the review is clean), reviewed
+    as of the review's ``as_of`` or ``as_of`` (now when both are absent); see
+    ``AccessReviewReport.decisions``.
+    """
+    if not isinstance(data, Mapping):
+        raise InputError.one("input", "expected a mapping with subject, action, resource, "
+                                      "purpose", "bad_input")
+    if "review" in data:
+        if len(data) != 1:
+            raise InputError.one("input", "`review` comes alone", "bad_input")
+        return _review_decisions(runtime, data["review"], as_of)
+    payload = dict(data)
+    if payload.get("as_of") is None and payload.get("at") is None and as_of is not None:
+        payload["as_of"] = _review_time(as_of)
+    return [authorize(runtime, AccessRequest.parse(payload))]
+
+
+_FILE_KEYS = {"grant": "grants", "assignment": "assignments", "usage": "usage"}
+
+
+def read_review_file(path: str) -> dict[str, Any]:
+    """Grants, assignments and usage records from a file, for ``review_access``.
+
+    JSON or YAML: a mapping with ``grants``, ``assignments`` and an optional ``usage`` list.
+    JSON lines (``.jsonl``): one ``{"grant": {...}}``, ``{"assignment": {...}}`` or
+    ``{"usage": {...}}`` object a line. ``usage`` is ``None`` when the file has none.
+    """
+    from finpolicy.readers import iter_json_lines, read_document
+
+    if path.endswith(".jsonl"):
+        out: dict[str, Any] = {"grants": [], "assignments": [], "usage": None}
+        for number, record in iter_json_lines(path):
+            if not isinstance(record, dict) or len(record) != 1 or \
+                    next(iter(record)) not in _FILE_KEYS:
+                raise InputError([InputProblem(
+                    "", 'expected one of {"grant": …}, {"assignment": …}, {"usage": …}',
+                    "bad_input", file=path, line=number)])
+            ((key, value),) = record.items()
+            bucket = _FILE_KEYS[key]
+            if out[bucket] is None:
+                out[bucket] = []
+            out[bucket].append(value)
+        return out
+    data = read_document(path)
+    if not isinstance(data, Mapping):
+        raise InputError([InputProblem("", "expected a mapping with `grants`, `assignments` "
+                                           "and optional `usage` lists", "bad_input",
+                                       file=path)])
+    unknown = sorted(str(k) for k in set(data) - set(_FILE_KEYS.values()))
+    if unknown:
+        raise InputError([InputProblem(unknown[0], "unknown key, expected grants, assignments "
+                                                   "or usage", "unknown_key", file=path)])
+    return {"grants": data.get("grants") or [], "assignments": data.get("assignments") or [],
+            "usage": data.get("usage")}

@@ -1,0 +1,142 @@
+"""Hypothesis strategies for access inputs, drawn from a bundle's access policies.
+
+Subjects holding the policy's roles (and unknown ones), grants approved and expiring on either
+side of the request, and requests both random and plausible (a role's own permission, in
+scope), so allows are common, not rare.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from hypothesis import strategies as st
+
+from finpolicy._compat import renamed
+from finpolicy.documents.bundle import Bundle
+from finpolicy.domains.access.model import AccessGrant, AccessRequest, Resource, Subject
+from finpolicy.errors import InputError
+from finpolicy.testing.strategies import bundle_or_default, require
+
+__all__ = ["STRATEGIES", "TYPE_STRATEGIES", "access_requests", "grants", "subjects"]
+
+_ACCESS = "AccessPolicy"
+_AT = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+
+
+def _access_vocabulary(bundle: Bundle) -> dict[str, list[str]]:
+    vocab: dict[str, dict[str, None]] = {k: {} for k in ("levels", "categories", "actions",
+                                                         "purposes", "roles", "approvers")}
+    for doc in require(bundle, _ACCESS):
+        spec = doc.spec
+        for key in ("levels", "categories", "actions", "purposes"):
+            vocab[key].update(dict.fromkeys(getattr(spec, key)))
+        vocab["roles"].update(dict.fromkeys(spec.roles))
+        vocab["approvers"].update(dict.fromkeys(n for n, r in spec.roles.items() if r.approver))
+    return {k: list(v) for k, v in vocab.items()}
+
+
+def subjects(bundle: Bundle | None = None) -> st.SearchStrategy[Any]:
+    """``fp.Subject`` values holding zero to two of the bundle's roles (sometimes an unknown
+    one), in one of two departments and branches."""
+
+    vocab = _access_vocabulary(bundle_or_default(bundle))
+    roles = st.sampled_from([*vocab["roles"], "contractor"])
+    return st.builds(Subject, id=st.sampled_from(["u1", "u2", "u3"]),
+                     roles=st.lists(roles, max_size=2, unique=True),
+                     department=st.sampled_from(["retail", "corporate"]),
+                     branch=st.sampled_from(["BJ01", "SH02"]))
+
+
+def grants(bundle: Bundle | None = None, *, as_of: dt.datetime = _AT,
+           at: dt.datetime | None = None) -> st.SearchStrategy[Any]:
+    """``fp.AccessGrant`` values around ``as_of``: approved before or after it, expiring on
+    either side, by the grantee or another person, with or without an approver role
+    (``at`` is the deprecated name of ``as_of``)."""
+    at = renamed(as_of, at, old_name="at", new_name="as_of", where="grants") or _AT
+    if at.tzinfo is None:
+        raise InputError.one("as_of", "needs a time zone offset", "naive_datetime")
+    vocab = _access_vocabulary(bundle_or_default(bundle))
+    hours = st.sampled_from([-48, -1, 1, 24 * 30, 24 * 400])
+
+    @st.composite
+    def build(draw: st.DrawFn) -> Any:
+        approved = at + dt.timedelta(hours=draw(st.sampled_from([-24, -1, 1])))
+        return AccessGrant(
+            id=f"g{draw(st.integers(0, 99))}",
+            grantee=draw(st.sampled_from(["u1", "u2"])),
+            purpose=draw(st.sampled_from(vocab["purposes"])),
+            resource_type="customer_record",
+            data_level=draw(st.sampled_from(vocab["levels"])),
+            category=draw(st.sampled_from(vocab["categories"])),
+            requested_at=approved - dt.timedelta(hours=2),
+            approved_by=draw(st.sampled_from(["u1", "u9", None])),
+            approver_roles=draw(st.lists(st.sampled_from(vocab["approvers"] or ["none"]),
+                                         max_size=1)),
+            approved_at=approved,
+            expires_at=at + dt.timedelta(hours=draw(hours)),
+        )
+
+    return build()
+
+
+def access_requests(bundle: Bundle | None = None, *, as_of: dt.datetime = _AT,
+                    at: dt.datetime | None = None) -> st.SearchStrategy[Any]:
+    """``fp.AccessRequest`` values over the bundle's actions, levels, categories and purposes,
+    with zero to two grants, as of ``as_of`` (``at`` is its deprecated name)."""
+    at = renamed(as_of, at, old_name="at", new_name="as_of", where="access_requests") or _AT
+
+    b = bundle_or_default(bundle)
+    vocab = _access_vocabulary(b)
+    resource = st.builds(Resource, type=st.just("customer_record"),
+                         data_level=st.sampled_from(vocab["levels"]),
+                         category=st.sampled_from(vocab["categories"]),
+                         department=st.sampled_from(["retail", "corporate"]),
+                         branch=st.sampled_from(["BJ01", "SH02"]))
+    random_requests = st.builds(AccessRequest, subject=subjects(b),
+                                action=st.sampled_from(vocab["actions"]), resource=resource,
+                                purpose=st.sampled_from(vocab["purposes"]),
+                                grants=st.lists(grants(b, as_of=at), max_size=2),
+                                as_of=st.just(at))
+    return st.one_of(random_requests, _plausible_requests(b, at))
+
+
+def _plausible_requests(bundle: Bundle, at: dt.datetime) -> st.SearchStrategy[Any]:
+    """Requests a role's permissions cover, in scope, with a proper grant half the time, so
+    that allows (and their obligations) are common, not rare."""
+
+    choices = []
+    for doc in require(bundle, _ACCESS):
+        for name, role in doc.spec.roles.items():
+            for permission in role.permissions:
+                for purpose in role.purposes:
+                    choices.append((name, purpose, permission))
+    approvers = _access_vocabulary(bundle)["approvers"] or ["none"]
+
+    @st.composite
+    def build(draw: st.DrawFn) -> Any:
+        role, purpose, permission = draw(st.sampled_from(choices))
+        action = draw(st.sampled_from(permission.actions))
+        level = draw(st.sampled_from(permission.levels))
+        category = draw(st.sampled_from(permission.categories))
+        given = []
+        if draw(st.booleans()):
+            given.append(AccessGrant(
+                id="g1", grantee="u1", purpose=purpose, resource_type="customer_record",
+                data_level=level, category=category, requested_at=at - dt.timedelta(days=1),
+                approved_by="u9", approver_roles=[approvers[0]],
+                approved_at=at - dt.timedelta(hours=20), expires_at=at + dt.timedelta(days=5)))
+        return AccessRequest(
+            subject=Subject(id="u1", roles=[role], department="retail", branch="BJ01"),
+            action=action,
+            resource=Resource(type="customer_record", data_level=level, category=category,
+                              department="retail", branch="BJ01"),
+            purpose=purpose, grants=given, as_of=at)
+
+    return build()
+
+
+
+
+STRATEGIES = ("access_requests", "grants", "subjects")
+TYPE_STRATEGIES = {AccessRequest: access_requests, AccessGrant: grants, Subject: subjects}

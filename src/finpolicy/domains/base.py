@@ -1,0 +1,166 @@
+"""``Domain``: everything the rest of finpolicy asks of one domain, in one object.
+
+A domain lives in one folder (a package) and declares one ``Domain`` object, registered under
+the ``finpolicy.domains`` entry point group (``finpolicy.domains.registry``). The engine, the
+CLI, the testing tools, ``diff`` and the docs iterate over registered domains and never name
+one, so a new domain is one folder plus a pack.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from collections.abc import Callable, Mapping, Sequence
+from types import MappingProxyType, ModuleType
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+import attrs
+from pydantic import BaseModel
+
+from finpolicy.decisions import Decision
+from finpolicy.documents.registry import PolicyKind
+from finpolicy.errorcodes import Kind
+from finpolicy.runtime import Runtime
+
+if TYPE_CHECKING:
+    from hypothesis.strategies import SearchStrategy
+
+    from finpolicy.documents.bundle import Bundle, PolicyDocument
+
+__all__ = ["Case", "ChangePicture", "Domain", "EvaluateInput", "InvariantAdapter", "Picture",
+           "When"]
+
+When = dt.date | dt.datetime
+Case = dict[str, Any]
+
+
+class EvaluateInput(Protocol):
+    """``(runtime, data, as_of=...) → decisions``: a domain's inputs in mapping form."""
+
+    def __call__(self, runtime: Runtime, data: Any, /, *,
+                 as_of: When | None = None) -> Sequence[Decision]: ...
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class InvariantAdapter:
+    """How ``check_invariants`` draws inputs for one kind and evaluates them.
+
+    Attributes:
+        cases: ``(bundle, document) → strategy`` of input cases (mappings).
+        evaluate: ``(runtime, case) → decision``.
+        on: the evaluation date of a case (picks the version in force).
+        extra: more ``decision.*`` facts invariants of the kind may read, from the decision
+            and its case (the kind's ``decision_fields`` names them).
+        decision_fields: the ``decision.*`` facts ``extra`` provides, with their types.
+    """
+
+    cases: Callable[[Bundle, PolicyDocument[Any]], SearchStrategy[Case]]
+    evaluate: Callable[[Runtime, Case], Decision]
+    on: Callable[[Case], dt.date]
+    extra: Callable[[Any, Case], dict[str, Any]] | None = None
+    decision_fields: Mapping[str, str] = attrs.field(factory=dict)
+
+
+@attrs.frozen(slots=True)
+class Picture:
+    """A picture of a policy document for the docs: an HTML table or inline SVG."""
+
+    name: str
+    title: str
+    render: Callable[[Runtime, PolicyDocument[Any]], str]
+
+
+@attrs.frozen(slots=True)
+class ChangePicture:
+    """A picture of the decisions that differ between two versions of a policy."""
+
+    title: str
+    render: Callable[[Runtime, PolicyDocument[Any], PolicyDocument[Any]], str]
+
+
+def _frozen(value: Mapping[str, Any]) -> Mapping[str, Any]:
+    return MappingProxyType(dict(value))
+
+
+@attrs.frozen(kw_only=True)
+class Domain:
+    """One domain, as the rest of finpolicy sees it.
+
+    Attributes:
+        name: the domain's name (``finpolicy eval NAME``, ``domain:`` of case files).
+        title: a human title.
+        package: the package that declares it (``__name__`` of its folder).
+        order: where it is listed among domains (lower first).
+        kinds: the policy kinds it declares.
+        evaluate_input: ``(runtime, mapping, as_of) → decisions``: the mapping form of its
+            inputs, used by ``finpolicy eval``, the demo, policy test cases, ``diff`` and replay.
+        time: whether ``as_of`` is a ``date`` or an aware ``datetime`` for this domain (how
+            the CLI parses ``--as-of``).
+        operations: engine methods it adds (``name → function(runtime, ...)``); reachable as
+            ``engine.<name>(...)``.
+        exports: public names re-exported as ``finpolicy.<name>``.
+        deprecated: old public names → their new names (they warn when used).
+        input_models: its input models (their ``Literal`` values feed ``diff``).
+        grid: input fields whose values span a finite grid (``diff`` evaluates every cell).
+        invariants: one adapter per kind (required: a kind whose invariants cannot be checked
+            is an error when the domain loads).
+        pictures: per kind, the pictures the docs draw of a document.
+        changes: per kind, the picture of decisions that differ between two versions.
+        strategies: module with its hypothesis strategies (``STRATEGIES``: names exposed by
+            ``finpolicy.testing.strategies``; ``TYPE_STRATEGIES``: type → strategy factory).
+        cli: module with its CLI commands (``COMMANDS``).
+        error_codes: the error codes it raises (code → summary), by kind of code.
+    """
+
+    name: str
+    title: str
+    package: str
+    order: int = 100
+    kinds: tuple[PolicyKind[Any, Any], ...]
+    evaluate_input: EvaluateInput
+    time: Literal["date", "datetime"] = "date"
+    operations: Mapping[str, Callable[..., Any]] = attrs.field(factory=dict, converter=_frozen)
+    exports: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen)
+    deprecated: Mapping[str, str] = attrs.field(factory=dict, converter=_frozen)
+    input_models: tuple[type[BaseModel], ...] = ()
+    grid: tuple[tuple[str, ...], ...] = ()
+    invariants: Mapping[str, InvariantAdapter] = attrs.field(factory=dict, converter=_frozen)
+    pictures: Mapping[str, tuple[Picture, ...]] = attrs.field(factory=dict, converter=_frozen)
+    changes: Mapping[str, ChangePicture] = attrs.field(factory=dict, converter=_frozen)
+    strategies: str | None = None
+    cli: str | None = None
+    error_codes: Mapping[Kind, Mapping[str, str]] = attrs.field(factory=dict,
+                                                                 converter=_frozen)
+
+    def problems(self) -> list[str]:
+        """What is wrong with this declaration (empty when it is complete)."""
+        out = []
+        kind_names = {k.name for k in self.kinds}
+        if not self.kinds:
+            out.append("declares no policy kind")
+        for kind in sorted(kind_names - set(self.invariants)):
+            out.append(f"kind `{kind}` has no invariant adapter")
+        for key in sorted((set(self.invariants) | set(self.pictures) | set(self.changes))
+                          - kind_names):
+            out.append(f"`{key}` is not one of its kinds")
+        for name in self.deprecated.values():
+            if name not in self.exports:
+                out.append(f"deprecated name points at `{name}`, which it does not export")
+        return out
+
+    def strategies_module(self) -> ModuleType | None:
+        """The module of its hypothesis strategies (imports hypothesis)."""
+        return None if self.strategies is None else importlib.import_module(self.strategies)
+
+    def commands(self) -> list[Any]:
+        """Its CLI commands (``click`` commands)."""
+        if self.cli is None:
+            return []
+        return list(getattr(importlib.import_module(self.cli), "COMMANDS", ()))
+
+    def kind(self, name: str) -> PolicyKind[Any, Any]:
+        """One of its kinds by name."""
+        for kind in self.kinds:
+            if kind.name == name:
+                return kind
+        raise KeyError(name)

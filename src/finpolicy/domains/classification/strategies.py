@@ -1,0 +1,56 @@
+"""Hypothesis strategies for classification inputs, drawn from a bundle's classification
+policies: field names and tags the rules mention, sample values that are valid or near-miss
+identifiers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import strategies as st
+
+from finpolicy.documents.bundle import Bundle
+from finpolicy.domains.classification.model import DataField
+from finpolicy.testing.strategies import bundle_or_default, require
+from finpolicy.testing.vocabulary import literals
+
+__all__ = ["STRATEGIES", "TYPE_STRATEGIES", "data_fields", "records"]
+
+_CLASSIFICATION = "ClassificationPolicy"
+
+
+def data_fields(bundle: Bundle | None = None) -> st.SearchStrategy[Any]:
+    """``fp.DataField`` values named with the names and tags the bundle's rules mention (and
+    unknown ones), with sample values that are valid or near-miss ID, card and phone numbers."""
+    import random
+
+    from finpolicy.testing import fakes
+
+    b = bundle_or_default(bundle)
+    require(b, _CLASSIFICATION)
+    found = literals(b, _CLASSIFICATION)
+    names = sorted({str(v) for v in found.get("field.name", set())} | {"col1", "remark"})
+    tags = sorted({str(v) for v in found.get("field.tags", set())} | {"misc"})
+    makers = [fakes.resident_id, fakes.invalid_resident_id, fakes.bank_card,
+              fakes.invalid_bank_card, fakes.mobile, fakes.email, fakes.chinese_name]
+
+    @st.composite
+    def samples(draw: st.DrawFn) -> list[str]:
+        rng = random.Random(draw(st.integers(0, 2**16)))
+        maker = draw(st.sampled_from(makers))
+        return [maker(rng) for _ in range(draw(st.integers(0, 5)))]
+
+    return st.builds(DataField, name=st.sampled_from(names), sample_values=samples(),
+                     tags=st.lists(st.sampled_from(tags), max_size=2, unique=True))
+
+
+def records(bundle: Bundle | None = None) -> st.SearchStrategy[dict[str, Any]]:
+    """Records (field name → sample value) for ``classify_record``, one to five fields."""
+    fields = data_fields(bundle)
+    return st.lists(fields, min_size=1, max_size=5, unique_by=lambda f: f.name).map(
+        lambda fs: {f.name: (f.sample_values[0] if f.sample_values else "x") for f in fs})
+
+
+
+
+STRATEGIES = ("data_fields", "records")
+TYPE_STRATEGIES = {DataField: data_fields}

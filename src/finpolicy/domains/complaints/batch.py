@@ -1,0 +1,187 @@
+"""Complaint files and SLA reports over them: read CSV or JSON lines, evaluate in chunks,
+summarise (``finpolicy sla`` prints what ``report_file`` returns)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+from collections import Counter
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import attrs
+
+from finpolicy.domains.complaints.evaluate import complaint_sla_batch
+from finpolicy.domains.complaints.models import STATUSES, Complaint, SlaDecision
+from finpolicy.errors import InputError, InputProblem
+from finpolicy.readers import iter_csv_rows, iter_json_lines
+from finpolicy.runtime import Runtime
+
+__all__ = ["SlaBatch", "SlaSummary", "read_complaints", "report_file"]
+
+_BASE = ("id", "received_at", "channel", "category", "severity", "flags", "events")
+CHUNK = 2000
+
+
+def _split(cell: str) -> list[str]:
+    return [v.strip() for v in cell.replace("|", ";").split(";") if v.strip()]
+
+
+def _csv_complaint(row: dict[str, str]) -> dict[str, Any]:
+    """A CSV row as a complaint mapping.
+
+    Columns ``id, received_at, channel, category, severity, flags`` (flags separated by ``;``);
+    ``events`` holds ``kind@time`` items separated by ``;``; any other column is an event kind
+    whose cell holds its time(s). Empty cells are absent.
+    """
+    out: dict[str, Any] = {}
+    events: list[dict[str, str]] = []
+    for column, cell in row.items():
+        value = (cell or "").strip()
+        if not value:
+            continue
+        if column == "flags":
+            out["flags"] = _split(value)
+        elif column == "events":
+            for item in _split(value):
+                kind, sep, at = item.partition("@")
+                if not sep:
+                    raise InputError.one("events", f"expected kind@time, got `{item}`",
+                                         "bad_event", item)
+                events.append({"kind": kind.strip(), "at": at.strip()})
+        elif column in _BASE:
+            out[column] = value
+        else:
+            events.extend({"kind": column, "at": at} for at in _split(value))
+    if events:
+        out["events"] = events
+    return out
+
+
+def read_complaints(path: str) -> Iterator[tuple[int, Any]]:
+    """``(line, complaint mapping)`` from a CSV (``.csv``) or JSON-lines file."""
+    if not path.lower().endswith(".csv"):
+        yield from iter_json_lines(path)
+        return
+    for line, row in iter_csv_rows(path):
+        try:
+            yield line, _csv_complaint(row)
+        except InputError as exc:
+            raise exc.located(path, line) from None
+
+
+class SlaSummary:
+    """Counts by overall status and by milestone × status, and the open milestones nearest
+    their due time (kept in a bounded heap, so memory stays flat over big files)."""
+
+    def __init__(self, top: int) -> None:
+        self.total = 0
+        self.status: Counter[str] = Counter()
+        self.milestones: dict[str, Counter[str]] = {}
+        self.top = top
+        self._heap: list[tuple[float, int, dict[str, Any]]] = []
+        self._seq = 0
+
+    def add(self, report: SlaDecision) -> None:
+        self.total += 1
+        self.status[report.outcome] += 1
+        now = report.as_of
+        assert isinstance(now, dt.datetime)  # SLA decisions are always taken at a time
+        for m in report.milestones:
+            counts = self.milestones.get(m.name)
+            if counts is None:
+                counts = self.milestones[m.name] = Counter()
+            counts[m.status] += 1
+            if m.completed_at is None and m.due_at is not None and m.status != "breached":
+                left = (m.due_at - now).total_seconds()
+                self._seq += 1
+                item = (-left, self._seq, {"complaint": report.complaint_id,
+                                           "milestone": m.name, "status": m.status,
+                                           "due_at": m.due_at.isoformat(),
+                                           "hours_left": round(left / 3600, 2)})
+                if len(self._heap) < self.top:
+                    heapq.heappush(self._heap, item)
+                elif item[0] > self._heap[0][0]:
+                    heapq.heapreplace(self._heap, item)
+
+    def nearest(self) -> list[dict[str, Any]]:
+        """The open milestones nearest their due time, nearest first."""
+        return [entry for _, _, entry in sorted(self._heap, key=lambda i: (-i[0], i[1]))]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"total": self.total,
+                "status": {s: self.status.get(s, 0) for s in STATUSES},
+                "milestones": {name: {s: c.get(s, 0) for s in STATUSES}
+                               for name, c in self.milestones.items()},
+                "nearest_breach": self.nearest()}
+
+
+@attrs.define
+class SlaBatch:
+    """What ``report_file`` found: the summary, every report (when kept) and the complaint
+    asked for by id (with its report), if any."""
+
+    summary: SlaSummary
+    reports: list[SlaDecision] = attrs.field(factory=list)
+    found: tuple[Complaint, SlaDecision] | None = None
+
+
+def _evaluate_chunk(runtime: Runtime, path: str, chunk: list[tuple[int, Any]],
+                    as_of: dt.datetime) -> list[tuple[Complaint, SlaDecision]]:
+    complaints = []
+    for line, data in chunk:
+        try:
+            complaints.append(Complaint.parse(data, field=""))
+        except InputError as exc:
+            raise exc.located(path, line) from None
+    try:
+        results = complaint_sla_batch(runtime, complaints, as_of=as_of)
+    except InputError as exc:  # name the file's line, not the position inside the chunk
+        problem = exc.problems[0]
+        parts = problem.path.split(".", 2)
+        if len(parts) < 2 or not parts[1].isdigit():
+            raise
+        rest = parts[2] if len(parts) > 2 else ""
+        raise InputError([InputProblem(rest, problem.message, problem.code, problem.value,
+                                       file=path, line=chunk[int(parts[1])][0])]) from None
+    return list(zip(complaints, results, strict=True))
+
+
+def report_file(runtime: Runtime, path: str, *, as_of: dt.datetime, top: int = 10,
+                keep_reports: bool = False, find: str | None = None,
+                progress: Callable[[int], None] | None = None) -> SlaBatch:
+    """Evaluate every complaint of ``path`` as of ``as_of``, in chunks.
+
+    Args:
+        runtime: the engine (or its runtime).
+        path: a CSV or JSON-lines file (see ``read_complaints``).
+        as_of: the aware time to report at.
+        top: how many open milestones nearest their due time the summary keeps.
+        keep_reports: keep every complaint's report (memory grows with the file).
+        find: a complaint id whose complaint and report to keep (for a timeline).
+        progress: called with the number of complaints done after each chunk.
+    """
+    batch = SlaBatch(SlaSummary(top))
+    chunk: list[tuple[int, Any]] = []
+    done = 0
+
+    def flush() -> None:
+        nonlocal done
+        for complaint, report in _evaluate_chunk(runtime, path, chunk, as_of):
+            batch.summary.add(report)
+            if keep_reports:
+                batch.reports.append(report)
+            if find is not None and complaint.id == find:
+                batch.found = (complaint, report)
+        done += len(chunk)
+        chunk.clear()
+        if progress is not None:
+            progress(done)
+
+    for line, data in read_complaints(path):
+        chunk.append((line, data))
+        if len(chunk) >= CHUNK:
+            flush()
+    if chunk:
+        flush()
+    return batch

@@ -1,0 +1,124 @@
+"""``finpolicy sla FILE --as-of ...``: SLA report for a file of complaints (CSV or JSON
+lines)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from finpolicy.cli.common import (
+    as_of_option,
+    bundle_option,
+    console,
+    dump_json,
+    engine_option,
+    err_console,
+    load_engine,
+    parse_when,
+    reports_errors,
+)
+from finpolicy.domains.complaints.batch import SlaSummary, report_file
+from finpolicy.domains.complaints.models import STATUSES
+from finpolicy.domains.complaints.policy import POLICY_KIND
+from finpolicy.domains.complaints.timeline import render_timeline
+from finpolicy.errors import InputError
+from finpolicy.readers import count_lines
+
+_STYLE = {"met": "green", "pending": "blue", "at_risk": "yellow", "breached": "red"}
+
+
+def _print(summary: SlaSummary, now: str) -> None:
+    table = Table(title=f"Complaints by status at {now}")
+    table.add_column("status")
+    table.add_column("complaints", justify="right")
+    table.add_column("share", justify="right")
+    total = summary.total or 1
+    for name in STATUSES:
+        count = summary.status.get(name, 0)
+        table.add_row(f"[{_STYLE[name]}]{name}[/]", str(count), f"{count / total:.1%}")
+    table.add_row("[bold]total[/]", str(summary.total), "")
+    console.print(table)
+    by = Table(title="Milestones by status")
+    by.add_column("milestone")
+    for name in STATUSES:
+        by.add_column(f"[{_STYLE[name]}]{name}[/]", justify="right")
+    for name, counts in summary.milestones.items():
+        by.add_row(name, *(str(counts.get(s, 0)) for s in STATUSES))
+    console.print(by)
+    nearest = summary.nearest()
+    if nearest:
+        near = Table(title="Nearest breach (open milestones)")
+        for column in ("complaint", "milestone", "status", "due", "hours left"):
+            near.add_column(column, justify="right" if column == "hours left" else "left")
+        for entry in nearest:
+            near.add_row(entry["complaint"], entry["milestone"],
+                         f"[{_STYLE[entry['status']]}]{entry['status']}[/]",
+                         entry["due_at"][:16].replace("T", " "),
+                         f"{entry['hours_left']:.1f}")
+        console.print(near)
+
+
+@click.command("sla")
+@click.argument("file", metavar="FILE")
+@as_of_option(help="The time to report at, ISO with an offset, e.g. 2025-10-10T09:00+08:00.",
+              legacy=("--now",), required=True, metavar="DATETIME")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--all", "with_reports", is_flag=True,
+              help="With --json: include every complaint's report.")
+@click.option("--top", default=10, show_default=True, type=click.IntRange(0, 1000),
+              help="How many open milestones nearest their due time to list.")
+@click.option("--timeline", "timeline_id", default=None, metavar="ID",
+              help="Draw complaint ID's milestones as SVG (to -o, default ID.svg).")
+@click.option("--output", "-o", "output", default=None, metavar="FILE.svg",
+              help="Where --timeline writes its SVG.")
+@bundle_option
+@engine_option
+@reports_errors
+def sla(file: str, as_of: str, as_json: bool, with_reports: bool, top: int,
+        timeline_id: str | None, output: str | None, bundle_path: str | None,
+        engine: str) -> None:
+    """Report complaint SLAs for every complaint in FILE as of --as-of.
+
+    FILE is JSON lines (one complaint per line: id, received_at, channel, category, severity,
+    flags, events: [{kind, at}]) or CSV (`.csv`: those columns, `flags` separated by `;`,
+    `events` as `kind@time;kind@time`, or one column per event kind holding its time).
+    Prints counts by status and by milestone and the open milestones nearest breach.
+    """
+    policy_engine = load_engine(bundle_path, engine)
+    now = parse_when(as_of, aware=True)
+    assert isinstance(now, dt.datetime)  # --as-of is required and parsed with an offset
+    show = not as_json and err_console.is_terminal
+    progress = Progress(TextColumn("evaluating"), BarColumn(), MofNCompleteColumn(),
+                        TimeElapsedColumn(), console=err_console, transient=True,
+                        disable=not show)
+    with progress:
+        task = progress.add_task("sla", total=count_lines(file) if show else None)
+        batch = report_file(policy_engine.runtime, file, as_of=now, top=top,
+                            keep_reports=with_reports, find=timeline_id,
+                            progress=lambda done: progress.update(task, completed=done))
+    if timeline_id is not None:
+        if batch.found is None:
+            raise InputError.one("--timeline", f"no complaint with id `{timeline_id}` in {file}",
+                                 "bad_option", timeline_id)
+        complaint, report = batch.found
+        doc = policy_engine.policy(POLICY_KIND, complaint.received_at.date())
+        target = Path(output or f"{timeline_id}.svg")
+        target.write_text(render_timeline(report, doc.policy.calendar,
+                                          received_at=complaint.received_at), encoding="utf-8")
+        if not as_json:
+            err_console.print(f"timeline of {timeline_id} written to {target}")
+    if as_json:
+        out: dict[str, Any] = {"as_of": now.isoformat(), **batch.summary.to_dict()}
+        if with_reports:
+            out["reports"] = [r.to_dict() for r in batch.reports]
+        dump_json(out)
+        return
+    _print(batch.summary, now.isoformat())
+
+
+COMMANDS = [sla]

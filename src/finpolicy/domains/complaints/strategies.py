@@ -1,0 +1,83 @@
+"""Hypothesis strategies for complaints, drawn from a bundle's complaint policies: received
+around cut-offs and holidays, with pauses, extensions and responses hours to weeks later."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from hypothesis import strategies as st
+
+from finpolicy.documents.bundle import Bundle
+from finpolicy.domains.complaints.models import Complaint, ComplaintEvent
+from finpolicy.testing.strategies import bundle_or_default, require
+
+__all__ = ["STRATEGIES", "TYPE_STRATEGIES", "complaint_cases", "complaints"]
+
+_COMPLAINTS = "ComplaintPolicy"
+# Receipt days on both sides of weekends and of China's and England's long holidays, at times
+# around a 17:00 cut-off (local to the policy's zone).
+_RECEIPT_DAYS = [dt.date(2025, 9, 26), dt.date(2025, 9, 28), dt.date(2025, 9, 30),
+                 dt.date(2025, 10, 8), dt.date(2025, 12, 24), dt.date(2026, 2, 13),
+                 dt.date(2026, 2, 14), dt.date(2026, 4, 2), dt.date(2026, 5, 6)]
+_RECEIPT_TIMES = [dt.time(9, 0), dt.time(16, 59), dt.time(17, 0), dt.time(17, 1), dt.time(23, 30)]
+
+
+def complaints(bundle: Bundle | None = None, *, policy: Any = None) -> st.SearchStrategy[Any]:
+    """``fp.Complaint`` values with the policy's categories, severities, channels, flags and
+    events, received around cut-offs and holidays, with events (pauses, extensions, responses)
+    hours to weeks later."""
+    from zoneinfo import ZoneInfo
+
+
+    b = bundle_or_default(bundle)
+    docs = [policy] if policy is not None else require(b, _COMPLAINTS)
+    spec = docs[0].spec
+    zone = ZoneInfo(spec.calendar.time_zone)
+    categories = [c.name for c in spec.categories]
+    severities = [s.name for s in spec.severities]
+    channels = [c.name for c in spec.channels]
+    flags = [f.name for f in spec.flags]
+    pairs = [(x.pause, x.resume) for x in spec.pauses]
+    paired = {k for pair in pairs for k in pair}
+    events = [e.name for e in spec.events if e.name not in paired]
+    offsets = st.sampled_from([1, 5, 23, 25, 47, 72, 24 * 6, 24 * 9, 24 * 16, 24 * 40])
+
+    @st.composite
+    def build(draw: st.DrawFn) -> Any:
+        day = draw(st.sampled_from(_RECEIPT_DAYS))
+        received = dt.datetime.combine(day, draw(st.sampled_from(_RECEIPT_TIMES)),
+                                       tzinfo=zone)
+        kinds = draw(st.lists(st.sampled_from(events), max_size=4, unique=True))
+        happened = [ComplaintEvent(kind=k, at=received + dt.timedelta(hours=draw(offsets)))
+                    for k in kinds]
+        if draw(st.booleans()) and pairs:  # a pause, resumed some days later (or still open)
+            pause, resume = draw(st.sampled_from(pairs))
+            start = received + dt.timedelta(hours=draw(offsets))
+            happened.append(ComplaintEvent(kind=pause, at=start))
+            if draw(st.booleans()):
+                happened.append(ComplaintEvent(kind=resume,
+                                               at=start + dt.timedelta(hours=draw(offsets))))
+        return Complaint(id=f"cmp-{draw(st.integers(0, 999))}", received_at=received,
+                         channel=draw(st.sampled_from(channels)),
+                         category=draw(st.sampled_from(categories)),
+                         severity=draw(st.sampled_from(severities)),
+                         flags=draw(st.lists(st.sampled_from(flags), max_size=1)) if flags
+                         else [],
+                         events=happened)
+
+    return build()
+
+
+def complaint_cases(bundle: Bundle | None = None, *, policy: Any = None,
+                    ) -> st.SearchStrategy[dict[str, Any]]:
+    """``{complaint, as_of}``: a complaint and a moment from just after receipt to months
+    later."""
+    hours = st.sampled_from([1, 30, 24 * 3, 24 * 8, 24 * 20, 24 * 70])
+    return st.builds(lambda c, h: {"complaint": c,
+                                   "as_of": c.received_at + dt.timedelta(hours=h)},
+                     complaints(bundle, policy=policy), hours)
+
+
+STRATEGIES = ("complaint_cases", "complaints")
+TYPE_STRATEGIES = {Complaint: complaints}

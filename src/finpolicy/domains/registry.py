@@ -1,0 +1,120 @@
+"""The registered domains: every ``Domain`` object under the ``finpolicy.domains`` entry point
+group, loaded once, checked as a whole.
+
+finpolicy's own domains are registered the same way as a third party's (in its
+``pyproject.toml``). A domain that cannot be loaded or is incomplete is an error naming the
+entry point, never a silent skip: a bank must not run with half its policy kinds missing.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import threading
+from collections.abc import Iterable
+from importlib import metadata
+from typing import Any
+
+from finpolicy.domains.base import Domain
+from finpolicy.errorcodes import declare
+from finpolicy.errors import FinpolicyError, InputError
+
+__all__ = ["GROUP", "DomainError", "domain", "domains", "names", "reload"]
+
+GROUP = "finpolicy.domains"
+
+_LOCK = threading.RLock()
+_LOADED: tuple[Domain, ...] | None = None
+
+
+class DomainError(FinpolicyError, RuntimeError):
+    """A registered domain cannot be loaded or is incomplete."""
+
+
+def _entry_points() -> list[tuple[str, Any]]:
+    """``(name, loader)`` of every entry point in the group; when finpolicy itself runs from a
+    source tree without installed metadata, its own domain packages are found by scanning."""
+    found = [(ep.name, ep.load) for ep in metadata.entry_points(group=GROUP)]
+    if not any(ep.value.startswith("finpolicy.") for ep in metadata.entry_points(group=GROUP)):
+        package = importlib.import_module("finpolicy.domains")
+        for info in pkgutil.iter_modules(package.__path__, "finpolicy.domains."):
+            if info.ispkg:
+                def load(module: str = info.name) -> Any:
+                    return getattr(importlib.import_module(module), "DOMAIN", None)
+                found.append((info.name.rsplit(".", 1)[1], load))
+    return found
+
+
+def _load(candidates: Iterable[tuple[str, Any]]) -> tuple[Domain, ...]:
+    loaded: dict[str, Domain] = {}
+    kinds: dict[str, str] = {}
+    operations: dict[str, str] = {}
+    for name, load in candidates:
+        try:
+            value = load()
+        except Exception as exc:  # a broken plug-in must name itself, not crash obscurely
+            raise DomainError(f"domain entry point `{name}` cannot be loaded: "
+                              f"{type(exc).__name__}: {exc}") from exc
+        if value is None:
+            continue  # a package of the source tree that is not a domain
+        if not isinstance(value, Domain):
+            raise DomainError(f"domain entry point `{name}` is a {type(value).__name__}, "
+                              "expected a finpolicy.domains.Domain")
+        problems = value.problems()
+        if problems:
+            raise DomainError(f"domain `{value.name}` is incomplete: {'; '.join(problems)}")
+        if value.name in loaded:
+            if loaded[value.name] is value:
+                continue
+            raise DomainError(f"two domains are named `{value.name}`")
+        for kind in value.kinds:
+            if kind.name in kinds:
+                raise DomainError(f"kind `{kind.name}` is declared by domains "
+                                  f"`{kinds[kind.name]}` and `{value.name}`")
+            kinds[kind.name] = value.name
+        for op in value.operations:
+            if op in operations:
+                raise DomainError(f"engine method `{op}` is declared by domains "
+                                  f"`{operations[op]}` and `{value.name}`")
+            operations[op] = value.name
+        for code_kind, codes in value.error_codes.items():
+            declare(code_kind, codes, origin=value.name)
+        loaded[value.name] = value
+    return tuple(sorted(loaded.values(), key=lambda d: (d.order, d.name)))
+
+
+def domains() -> tuple[Domain, ...]:
+    """Every registered domain, in their declared order."""
+    global _LOADED
+    found = _LOADED
+    if found is None:
+        with _LOCK:
+            if _LOADED is None:
+                _LOADED = _load(_entry_points())
+            found = _LOADED
+    return found
+
+
+def names() -> tuple[str, ...]:
+    """The names of the registered domains."""
+    return tuple(d.name for d in domains())
+
+
+def domain(name: str) -> Domain:
+    """The domain called ``name`` (``InputError`` naming the known ones otherwise)."""
+    for found in domains():
+        if found.name == name:
+            return found
+    raise InputError.one("domain", f"unknown domain `{name}`, expected one of "
+                                   f"{', '.join(names())}", "unknown_domain", name)
+
+
+def reload() -> tuple[Domain, ...]:
+    """Discover the domains again (after installing a plug-in in a running process)."""
+    global _LOADED
+    with _LOCK:
+        _LOADED = None
+        metadata_cache = getattr(importlib, "invalidate_caches", None)
+        if metadata_cache is not None:
+            metadata_cache()
+    return domains()

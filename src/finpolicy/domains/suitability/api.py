@@ -1,0 +1,44 @@
+"""The suitability methods of ``PolicyEngine`` (typed: each returns its decision class)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from finpolicy.domains.suitability.evaluate import check_suitability, suitable_products
+from finpolicy.domains.suitability.models import Customer, Product, SuitabilityDecision
+from finpolicy.runtime import EngineAPI
+
+__all__ = ["SuitabilityAPI"]
+
+CustomerInput = Customer | Mapping[str, Any]
+ProductInput = Product | Mapping[str, Any]
+
+
+class SuitabilityAPI(EngineAPI):
+    """Does a product suit a customer, under the suitability rule in force on a date?"""
+
+    __slots__ = ()
+
+    def check_suitability(self, customer: CustomerInput, product: ProductInput, /, *,
+                          amount: float | int | Decimal | None = None,
+                          as_of: dt.date | dt.datetime | str | None = None,
+                          policy: str | None = None) -> SuitabilityDecision:
+        """Decide whether ``product`` suits ``customer`` on ``as_of`` (today by default).
+
+        ``amount`` is the sale's amount (never negative); ``policy`` picks a policy id when
+        the bundle has several suitability policies. Raises ``InputError`` naming the field
+        (an unknown level, a birth or assessment date after ``as_of`` …) and
+        ``NotInForceError`` when no suitability policy is in force on ``as_of``.
+        """
+        return self._invoke(check_suitability, customer, product, amount=amount, as_of=as_of,
+                            policy=policy)
+
+    def suitable_products(self, customer: CustomerInput, products: Iterable[ProductInput], /,
+                          *, as_of: dt.date | dt.datetime | str | None = None,
+                          policy: str | None = None) -> list[SuitabilityDecision]:
+        """Every product with its decision: suitable first, then conditional, then
+        unsuitable (in the given order within each outcome)."""
+        return self._invoke(suitable_products, customer, products, as_of=as_of, policy=policy)

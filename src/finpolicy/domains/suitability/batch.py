@@ -1,0 +1,89 @@
+"""Suitability over files: sales (customer and product per row) or customers × products,
+read from CSV (``finpolicy suitability`` prints what ``decide_file`` returns)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from finpolicy.domains.suitability.evaluate import check_suitability, suitable_products
+from finpolicy.domains.suitability.models import OUTCOMES, Customer, Product, SuitabilityDecision
+from finpolicy.errors import InputError
+from finpolicy.readers import iter_csv_rows
+from finpolicy.runtime import Runtime
+
+__all__ = ["decide_file", "outcome_counts", "read_products", "split_row"]
+
+_LISTS = {"assessment_history"}
+
+
+def split_row(row: dict[str, str], default: str) -> dict[str, Any]:
+    """Group ``customer.x`` / ``product.x`` columns; bare columns go to ``default``; an
+    ``amount`` column is the sale's amount. Empty cells are absent fields; list fields
+    (``assessment_history``) hold values separated by ``;``."""
+    out: dict[str, Any] = {"customer": {}, "product": {}}
+    for column, cell in row.items():
+        value = (cell or "").strip()
+        if not value:
+            continue
+        if column == "amount":
+            try:
+                out["amount"] = float(value)
+            except ValueError:
+                raise InputError.one("amount", f"expected a number, got `{value}`",
+                                     "bad_amount", value) from None
+            continue
+        group, _, name = column.rpartition(".")
+        group = group or default
+        if group not in ("customer", "product"):
+            raise InputError.one(column, "unknown column (use customer.<field>, "
+                                         "product.<field> or amount)", "unknown_key")
+        out[group][name] = ([v.strip() for v in value.replace("|", ";").split(";")
+                             if v.strip()] if name in _LISTS else value)
+    return out
+
+
+def read_products(path: str) -> list[Product]:
+    """Every product of a products CSV (columns named by field)."""
+    products = []
+    for line, row in iter_csv_rows(path):
+        try:
+            products.append(Product.parse(split_row(row, "product")["product"],
+                                          field="product"))
+        except InputError as exc:
+            raise exc.located(path, line) from None
+    return products
+
+
+def decide_file(runtime: Runtime, path: str, *, products: Sequence[Product] | None = None,
+                as_of: dt.date | None = None,
+                rows: Callable[[Iterable[Any]], Iterable[Any]] = lambda r: r
+                ) -> list[SuitabilityDecision]:
+    """Decide every row of the CSV ``path``.
+
+    Without ``products`` each row is one sale (``customer.<field>``, ``product.<field>``,
+    ``amount``); with them each row is a customer matched against every product. ``rows``
+    wraps the row iterator (a progress bar, say).
+    """
+    decisions: list[SuitabilityDecision] = []
+    for line, row in rows(list(iter_csv_rows(path))):
+        try:
+            if products is None:
+                data = split_row(row, "customer")
+                decisions.append(check_suitability(runtime, data["customer"], data["product"],
+                                                   amount=data.get("amount"), as_of=as_of))
+            else:
+                customer = Customer.parse(split_row(row, "customer")["customer"],
+                                          field="customer")
+                decisions.extend(suitable_products(runtime, customer, products, as_of=as_of))
+        except InputError as exc:
+            raise exc.located(path, line) from None
+    return decisions
+
+
+def outcome_counts(decisions: Iterable[SuitabilityDecision]) -> dict[str, int]:
+    """How many decisions of each outcome (every outcome listed)."""
+    counts = Counter(d.outcome for d in decisions)
+    return {name: counts.get(name, 0) for name in OUTCOMES}

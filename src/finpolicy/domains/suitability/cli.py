@@ -1,0 +1,119 @@
+"""``finpolicy suitability CSV``: decide suitability for customers × products, with a summary."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any
+
+import click
+from rich.progress import track
+from rich.table import Table
+
+from finpolicy.cli.common import (
+    as_of_option,
+    bundle_option,
+    console,
+    dump_json,
+    engine_option,
+    err_console,
+    load_engine,
+    parse_when,
+    reports_errors,
+)
+from finpolicy.domains.suitability.batch import decide_file, outcome_counts, read_products
+from finpolicy.domains.suitability.models import SuitabilityDecision
+
+_STYLE = {"suitable": "green", "conditional": "yellow", "unsuitable": "red"}
+
+
+def _print(decisions: list[SuitabilityDecision], details: bool) -> None:
+    if details:
+        table = Table(title="Decisions", show_lines=False)
+        for name in ("customer", "level", "product", "level", "outcome"):
+            table.add_column(name, no_wrap=True)
+        table.add_column("obligations", overflow="fold")
+        table.add_column("rules", overflow="fold")
+        for d in decisions:
+            table.add_row(d.customer_id, d.customer_level or "—", d.product_id, d.product_level,
+                          f"[{_STYLE[d.outcome]}]{d.outcome}[/]", "\n".join(d.obligations),
+                          "\n".join(d.rule_ids))
+        console.print(table)
+    counts = outcome_counts(decisions)
+    total = len(decisions) or 1
+    summary = Table(title="Summary")
+    summary.add_column("outcome")
+    summary.add_column("decisions", justify="right")
+    summary.add_column("share", justify="right")
+    for name, count in counts.items():
+        summary.add_row(f"[{_STYLE[name]}]{name}[/]", str(count), f"{count / total:.0%}")
+    summary.add_row("[bold]total[/]", str(len(decisions)), "")
+    console.print(summary)
+    # outcome counts by customer level × effective product level
+    cells: dict[tuple[str, str], Counter[str]] = {}
+    for d in decisions:
+        cells.setdefault((d.customer_level or "—", d.product_level), Counter())[d.outcome] += 1
+    if not cells:
+        return
+    columns = sorted({p for _, p in cells})
+    matrix = Table(title="By customer level × product level (suitable/conditional/unsuitable)")
+    matrix.add_column("customer")
+    for column in columns:
+        matrix.add_column(column, justify="center")
+    for level in sorted({c for c, _ in cells}):
+        row = []
+        for column in columns:
+            c = cells.get((level, column))
+            row.append("" if c is None else
+                       f"[green]{c['suitable']}[/]/[yellow]{c['conditional']}[/]/"
+                       f"[red]{c['unsuitable']}[/]")
+        matrix.add_row(level, *row)
+    console.print(matrix)
+
+
+@click.command("suitability")
+@click.argument("csv_file", metavar="CSV")
+@click.option("--products", "products_file", default=None, metavar="CSV",
+              help="A products CSV: decide every customer row of CSV against every product.")
+@as_of_option(help="Evaluation date (ISO, default today); picks the policy version in force.",
+              metavar="DATE")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary and decisions as JSON.")
+@click.option("--details/--no-details", default=None,
+              help="Show one row per decision (default: when there are at most 50).")
+@bundle_option
+@engine_option
+@reports_errors
+def suitability(csv_file: str, products_file: str | None, as_of: str | None, as_json: bool,
+                details: bool | None, bundle_path: str | None, engine: str) -> None:
+    """Decide whether products suit customers, for every row of CSV.
+
+    Without --products each row is one sale: `customer.<field>` and `product.<field>` columns
+    (e.g. customer.id, customer.risk_level, customer.assessment_date, customer.birth_date,
+    product.id, product.kind, product.risk_level) and an optional `amount`. With --products,
+    CSV holds customers (columns named by field) and every customer is matched against every
+    product. Empty cells are absent fields; `assessment_history` lists dates separated by `;`.
+    """
+    policy_engine = load_engine(bundle_path, engine)
+    when = parse_when(as_of, aware=False)
+    assert when is None or not isinstance(when, dt.datetime)  # aware=False parses dates
+    products = None if products_file is None else read_products(products_file)
+    show = not as_json and err_console.is_terminal
+
+    def rows(items: Iterable[Any]) -> Iterable[Any]:
+        return track(items, description="deciding", console=err_console, transient=True,
+                     disable=not show)
+
+    decisions = decide_file(policy_engine.runtime, csv_file, products=products, as_of=when,
+                            rows=rows)
+    if as_json:
+        policies = sorted({(d.policy.id, d.policy.version) for d in decisions})
+        dump_json({"as_of": str(decisions[0].as_of) if decisions else as_of,
+                   "policies": [f"{i} {v}" for i, v in policies],
+                   "summary": outcome_counts(decisions),
+                   "decisions": [d.to_dict() for d in decisions]})
+        return
+    _print(decisions, len(decisions) <= 50 if details is None else details)
+
+
+COMMANDS = [suitability]

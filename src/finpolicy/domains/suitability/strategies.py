@@ -1,0 +1,148 @@
+"""Hypothesis strategies for suitability inputs, drawn from a bundle's suitability policies.
+
+Customers with ages near 18 and 65 and assessments near the validity limit, products of every
+level and of the kinds the rules name, amounts of every size.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from hypothesis import strategies as st
+
+from finpolicy.documents.bundle import Bundle
+from finpolicy.domains.suitability.models import Customer, Product
+from finpolicy.errors import InputError
+from finpolicy.testing.strategies import bundle_or_default, dates_in_force, require
+from finpolicy.testing.vocabulary import effective_dates, literals
+
+__all__ = ["STRATEGIES", "TYPE_STRATEGIES", "customers", "evaluation_dates", "products",
+           "suitability_cases"]
+
+_SUITABILITY = "SuitabilityPolicy"
+
+
+def evaluation_dates(bundle: Bundle | None = None, *, kind: str = _SUITABILITY,
+                     ) -> st.SearchStrategy[dt.date]:
+    """Dates around the effective windows of ``kind``'s versions (only days some version is
+    in force)."""
+    return dates_in_force(bundle_or_default(bundle), kind)
+
+
+def _levels(bundle: Bundle, attr: str) -> list[str]:
+    seen: dict[str, None] = {}
+    for doc in bundle.policies(_SUITABILITY):
+        for level in getattr(doc.spec, attr):
+            seen[level.level] = None
+    return list(seen)
+
+
+def customers(bundle: Bundle | None = None, *, as_of: dt.date | None = None,
+              ) -> st.SearchStrategy[Any]:
+    """``fp.Customer`` values using the bundle's customer levels, with ages near 18 and 65 and
+    assessments near the validity limit on ``as_of`` (today when not given).
+
+    Args:
+        bundle: the bundle whose suitability policies supply the vocabulary.
+        as_of: the evaluation date the ages and assessment ages are measured from.
+    """
+    b = bundle_or_default(bundle)
+    require(b, _SUITABILITY)
+    if as_of is not None and not isinstance(as_of, dt.date):
+        raise InputError.one("as_of", f"expected a date, got {as_of!r}", "bad_date")
+    on = as_of if isinstance(as_of, dt.date) else dt.date.today()
+    if isinstance(on, dt.datetime):
+        on = on.date()
+    levels = _levels(b, "customer_levels")
+    ages = st.sampled_from([40, 17, 18, 64, 65, 66, 80])
+    assessment_age = st.sampled_from([0, 30, 364, 365, 366, 400])
+    history_days = st.lists(st.sampled_from([0, 0, 1, 100, 200, 364, 366]), max_size=9)
+    kinds = st.sampled_from(["individual", "institution"])
+    risk_levels = st.sampled_from(levels) | st.none()
+    assets = st.none() | st.sampled_from([0.0, 50_000.0, 1_000_000.0])
+    horizons = st.none() | st.sampled_from([0, 6, 12, 36])
+    needs = st.none() | st.sampled_from(["low", "medium", "high"])
+
+    @st.composite
+    def build(draw: st.DrawFn) -> Any:
+        age = draw(ages)
+        birth = _years_before(on, age) - dt.timedelta(days=draw(st.sampled_from([0, 1, -1])))
+        if birth > on:
+            birth = on
+        days = draw(assessment_age)
+        assessed = on - dt.timedelta(days=days)
+        history = draw(history_days)
+        return Customer(
+            id=f"c{draw(st.integers(0, 999))}",
+            kind=draw(kinds),
+            risk_level=draw(risk_levels),
+            assessment_date=assessed,
+            assessment_history=[assessed - dt.timedelta(days=d) for d in history],
+            birth_date=birth,
+            investor_type=draw(st.sampled_from(["ordinary", "professional"])),
+            legal_capacity=draw(st.sampled_from(["full", "limited", "none"])),
+            guardian_consent=draw(st.booleans()),
+            investable_assets=draw(assets),
+            investment_horizon_months=draw(horizons),
+            liquidity_need=draw(needs),
+        )
+
+    return build()
+
+
+def products(bundle: Bundle | None = None) -> st.SearchStrategy[Any]:
+    """``fp.Product`` values using the bundle's product levels and the kinds its rules name."""
+    b = bundle_or_default(bundle)
+    docs = require(b, _SUITABILITY)
+    levels = _levels(b, "product_levels")
+    kinds = {str(k) for k in literals(b, _SUITABILITY).get("product.kind", set())}
+    for doc in docs:
+        kinds.update(doc.spec.settings.securities_kinds)
+    kinds.update({"wealth_management", "deposit"})
+    return st.builds(
+        Product,
+        id=st.sampled_from(["p1", "p2", "p3"]),
+        kind=st.sampled_from(sorted(kinds)),
+        risk_level=st.sampled_from(levels),
+        issuer_risk_level=st.none() | st.sampled_from(levels),
+        term_months=st.none() | st.sampled_from([0, 6, 12, 36, 60]),
+        principal_protected=st.booleans(),
+        redemption=st.none() | st.sampled_from(["daily", "periodic", "closed"]),
+        private=st.booleans(),
+    )
+
+
+def suitability_cases(bundle: Bundle | None = None, *, policy: Any = None,
+                      ) -> st.SearchStrategy[dict[str, Any]]:
+    """``{customer, product, amount, as_of}`` drawn together, ``as_of`` near the windows (of
+    one policy version when ``policy`` — a ``PolicyDocument`` — is given)."""
+    b = bundle_or_default(bundle)
+    days = [d for d in effective_dates(b, _SUITABILITY)
+            if policy is None or policy.metadata.in_force(d)]
+    if policy is not None and not days:
+        days = [policy.metadata.effective_from]
+    by_day = {day: customers(b, as_of=day) for day in days}
+    product = products(b)
+    amounts = st.none() | st.sampled_from([0.0, 25_000.0, 500_000.0, 2_000_000.0])
+
+    @st.composite
+    def build(draw: st.DrawFn) -> dict[str, Any]:
+        on = draw(st.sampled_from(days))
+        return {"customer": draw(by_day[on]), "product": draw(product),
+                "amount": draw(amounts), "as_of": on}
+
+    return build()
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+
+
+STRATEGIES = ("customers", "evaluation_dates", "products", "suitability_cases")
+TYPE_STRATEGIES = {Customer: customers, Product: products}

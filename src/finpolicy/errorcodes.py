@@ -1,0 +1,130 @@
+"""The registry of error codes: every code a ``Problem`` or ``InputProblem`` may carry.
+
+Codes are part of the API (tools match on them), so each is declared here once with what it
+means; constructing a problem with an undeclared code is a bug and raises ``ValueError``. The
+docs' error-code page is generated from this registry. A domain plug-in declares its own codes
+through ``Domain.error_codes``. Input problems may also carry pydantic's own error types
+(``missing``, ``string_too_short`` …), which pydantic documents.
+"""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import Mapping
+
+import attrs
+from pydantic_core import core_schema
+
+__all__ = ["ErrorCode", "Kind", "declare", "error_codes", "is_declared"]
+
+Kind = typing.Literal["policy", "input", "evaluation", "cli"]
+
+
+@attrs.frozen(slots=True)
+class ErrorCode:
+    """A stable error code.
+
+    Attributes:
+        code: the code, lower-case words joined by ``_``.
+        kind: ``policy`` (a policy document or pack), ``input`` (a value given to an
+            evaluation or the CLI), ``evaluation`` (an engine) or ``cli``.
+        summary: what it means, in one sentence.
+        origin: who declared it (``finpolicy`` or a domain plug-in's name).
+    """
+
+    code: str
+    kind: Kind
+    summary: str
+    origin: str = "finpolicy"
+
+
+_CODES: dict[str, ErrorCode] = {}
+_PYDANTIC = frozenset(typing.get_args(core_schema.ErrorType))
+
+
+def declare(kind: Kind, codes: Mapping[str, str], *, origin: str = "finpolicy") -> None:
+    """Declare ``codes`` (code → summary); redeclaring a code with another meaning is an
+    error."""
+    for code, summary in codes.items():
+        found = _CODES.get(code)
+        if found is not None and (found.kind, found.summary) != (kind, summary):
+            raise ValueError(f"error code `{code}` is already declared by {found.origin}")
+        _CODES[code] = ErrorCode(code, kind, summary, origin)
+
+
+def is_declared(code: str, *, pydantic: bool = False) -> bool:
+    """Whether ``code`` is declared (or, with ``pydantic``, is one of pydantic's types)."""
+    return code in _CODES or (pydantic and code in _PYDANTIC)
+
+
+def error_codes() -> list[ErrorCode]:
+    """Every declared code, sorted (built-in domains' codes included)."""
+    from finpolicy.domains.registry import domains
+
+    domains()  # plug-ins declare their codes when they load
+    return sorted(_CODES.values(), key=lambda c: c.code)
+
+
+declare("policy", {
+    # bundles and documents
+    "no_bundle": "The bundle folder does not exist.",
+    "no_manifest": "The bundle has no `bundle.yaml` manifest.",
+    "empty_bundle": "The bundle folder holds no policy documents.",
+    "unreadable": "A file cannot be read (permissions, encoding).",
+    "yaml_syntax": "A file is not valid YAML.",
+    "not_a_mapping": "A policy document is not a YAML mapping.",
+    "unknown_kind": "The document's `kind` is not a registered policy kind.",
+    "kind_conflict": "One policy id is declared with several kinds.",
+    "duplicate_version": "Two documents declare the same version of one policy.",
+    "version_overlap": "The effective windows of two versions of one policy overlap.",
+    # rules, conditions and citations, shared by every kind
+    "duplicate_rule": "A rule id is used twice in one policy.",
+    "unknown_source": "A cite does not start with a source id declared in `metadata.sources`.",
+    "bare_cite": "A cite names a source but no article or section.",
+    "bad_obligation": "An obligation is not lower-case words joined by `_`.",
+    "condition_type": "A condition is not a mapping, or a combinator's body is not a list.",
+    "unknown_operator": "A condition uses an operator the language does not have.",
+    "mixed_condition": "`all`, `any` or `not` share a mapping with other keys.",
+    "missing_field": "A comparison has no `field`.",
+    "operator_count": "A comparison has no operator or several.",
+    "bad_path": "A field path is not dot-separated names.",
+    "unknown_field": "A condition reads a field the domain does not derive.",
+    "bad_operand": "An operator's value has the wrong shape or type.",
+    "type_mismatch": "A comparison's value does not have the field's type.",
+    "negated_match": "`matches` appears under `not` (the durable engine cannot negate it).",
+    "bad_pattern": "A `matches` pattern is not in the supported pattern language.",
+    "durable_too_complex": "A condition expands to too many alternatives for the durable "
+                           "engine.",
+    # vocabulary shared by several kinds
+    "duplicate_value": "A list of names lists one twice.",
+    "duplicate_name": "A name is declared twice (or redeclares an implicit one).",
+    "bad_name": "A name is not lower-case words joined by `_`.",
+    "bad_days": "A number of days is not positive.",
+    "unknown_level": "A level is not one the policy declares.",
+    "unknown_category": "A category is not one the policy declares.",
+    "unknown_action": "An action is not one the policy declares.",
+    "unknown_purpose": "A purpose is not one the policy declares.",
+    "unknown_role": "A role is not one the policy declares.",
+    "unknown_time_zone": "A time zone is not an IANA zone name.",
+    # policy test cases
+    "duplicate_case": "Two test cases in one file have the same name.",
+    "expect_type": "A test case's `expect` is not a mapping or list of mappings.",
+    "as_of": "A test case's `as_of` is not an ISO date or an aware datetime.",
+})
+
+declare("input", {
+    "invalid_input": "An input value is invalid (the message says why).",
+    "bad_input": "An input does not have the shape the domain expects.",
+    "unknown_key": "An input mapping has a key the domain does not take.",
+    "missing": "A required input is missing.",
+    "bad_date": "A date is not an ISO date.",
+    "bad_datetime": "A datetime is not an ISO datetime with a time zone offset.",
+    "naive_datetime": "A datetime has no time zone offset.",
+    "unknown_engine": "The engine name is not `compiled` or `durable`.",
+    "unknown_domain": "No registered domain has that name.",
+    "bad_bundle": "Something other than a loaded bundle was given as the bundle.",
+    "unreadable_input": "An input file cannot be read.",
+    "bad_file": "An input file is not valid JSON, JSON lines, YAML or CSV.",
+    "bad_option": "An option's value is invalid.",
+    "unknown_option": "An option is not one the function takes.",
+})

@@ -1,0 +1,80 @@
+"""The typed façade: ``PolicyEngine`` and the public types of the built-in domains.
+
+This is the one module that lists the built-in domains, so that a type checker sees every
+method's decision class (``engine.check_suitability(...)`` is a ``SuitabilityDecision``) and
+every input model. Each domain declares its methods in its own folder (``api.py``) and its
+public names in its ``Domain.exports``; a test checks this list against them. Domains
+installed as plug-ins are reached the same way at run time (``engine.<method>``,
+``finpolicy.<Name>``), without static types.
+"""
+
+from __future__ import annotations
+
+from finpolicy.domains.access import (
+    AccessDecision,
+    AccessGrant,
+    AccessRequest,
+    AccessReviewReport,
+    Finding,
+    Resource,
+    RoleAssignment,
+    Subject,
+    UsageRecord,
+)
+from finpolicy.domains.access.api import AccessAPI
+from finpolicy.domains.classification import (
+    ClassificationDecision,
+    ColumnResult,
+    DataField,
+    DataLevel,
+    Handling,
+    RecordClassificationDecision,
+    ScanReport,
+)
+from finpolicy.domains.classification.api import ClassificationAPI
+from finpolicy.domains.complaints import Complaint, ComplaintEvent, MilestoneStatus, SlaDecision
+from finpolicy.domains.complaints.api import ComplaintsAPI
+from finpolicy.domains.suitability import Customer, Product, SuitabilityDecision
+from finpolicy.domains.suitability.api import SuitabilityAPI
+from finpolicy.engine import EngineCore
+
+__all__ = [
+    "AccessDecision",
+    "AccessGrant",
+    "AccessRequest",
+    "AccessReviewReport",
+    "ClassificationDecision",
+    "ColumnResult",
+    "Complaint",
+    "ComplaintEvent",
+    "Customer",
+    "DataField",
+    "DataLevel",
+    "Finding",
+    "Handling",
+    "MilestoneStatus",
+    "PolicyEngine",
+    "Product",
+    "RecordClassificationDecision",
+    "Resource",
+    "RoleAssignment",
+    "ScanReport",
+    "SlaDecision",
+    "Subject",
+    "SuitabilityDecision",
+    "UsageRecord",
+]
+
+
+class PolicyEngine(EngineCore, ClassificationAPI, AccessAPI, SuitabilityAPI, ComplaintsAPI):
+    """Evaluates a bundle's policies through one engine: ``fp.PolicyEngine(bundle)``.
+
+    Args:
+        bundle: a loaded ``Bundle``; ``None`` loads the shipped default pack.
+        engine: ``"compiled"`` (generated Python, the default) or ``"durable"``
+            (durable_rules rulesets). Both give identical decisions.
+
+    Every method takes its evaluation time as ``as_of`` (a date, or an aware datetime where
+    time of day matters) and returns the domain's decision class. ``swap(bundle)`` replaces
+    the bundle atomically; ``observe(callback)`` watches every rule-set run.
+    """

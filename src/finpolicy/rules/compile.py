@@ -1,0 +1,75 @@
+"""What every kind does with its rule list: ids, cites, obligations, conditions.
+
+A domain's rule spec extends ``RuleSpecBase`` with its effect fields; ``compile_rules`` checks
+and parses the shared part once, so every kind reports the same problems with the same codes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
+
+from pydantic import Field
+
+from finpolicy.documents.models import Strict
+from finpolicy.documents.registry import BuildContext
+from finpolicy.rules.model import Rule
+from finpolicy.rules.parse import FieldTypes
+
+__all__ = ["NAME", "RuleSpecBase", "compile_rules"]
+
+NAME = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
+"""Names the policies declare (obligations, events, milestones …): lower-case words joined
+by ``_``."""
+
+
+class RuleSpecBase(Strict):
+    """What every rule has: an id, a condition, obligations, a reason and a cite."""
+
+    id: str = Field(min_length=1, description="Unique id within the policy, named in "
+                                              "decisions.")
+    when: Any = Field(description="Condition over the domain's facts (a mapping: `all`, "
+                                  "`any`, `not` or a comparison).")
+    obligations: list[str] = Field(default_factory=list,
+                                   description="Duties that come with the decision.")
+    reason: str = Field(min_length=1, description="One sentence for people, shown in "
+                                                  "explanations.")
+    cite: str = Field(min_length=1, description="Source id and article or section, e.g. "
+                                                "`nfra-2025-7 Art. 12`.")
+
+
+R = TypeVar("R", bound=RuleSpecBase)
+
+
+def compile_rules(specs: Sequence[R], ctx: BuildContext, *, fields: FieldTypes,
+                  effect: Callable[[R], Mapping[str, Any]], where: str = "rules",
+                  seen: set[str] | None = None,
+                  positions: Sequence[int] | None = None) -> list[tuple[R, Rule]]:
+    """Check and parse ``specs`` (found at ``spec.<where>``, at ``positions`` in that list
+    when they are a selection of it); report every problem through ``ctx`` and return each
+    valid spec with its rule, in order.
+
+    Checks: ids unique (across calls sharing ``seen``), cites name a declared source and an
+    article, obligations are names, conditions parse over ``fields``.
+    """
+    parser = ctx.parser(fields)
+    seen = set() if seen is None else seen
+    out: list[tuple[R, Rule]] = []
+    for n, spec in enumerate(specs):
+        i = positions[n] if positions is not None else n
+        if spec.id in seen:
+            ctx.problem((where, i, "id"), f"rule id `{spec.id}` is used twice", "duplicate_rule")
+        seen.add(spec.id)
+        ctx.check_cite(spec.cite, (where, i, "cite"))
+        for j, obligation in enumerate(spec.obligations):
+            if not NAME.fullmatch(obligation):
+                ctx.problem((where, i, "obligations", j), f"obligation `{obligation}` should be "
+                            "lower-case words joined by `_`", "bad_obligation")
+        when = parser.parse(spec.when, ("spec", where, i, "when"))
+        if when is not None:
+            rule = Rule(spec.id, when, effect(spec), tuple(dict.fromkeys(spec.obligations)),
+                        spec.reason, spec.cite)
+            out.append((spec, rule))
+    ctx.problems.extend(parser.problems)
+    return out
