@@ -43,6 +43,9 @@ nitpick_ignore_regex = [
     (r"py:.*", r"(str|int|float|bool|bytes|object|list|dict|tuple|set|frozenset|None|type)"),
     (r"py:.*", r"(ValueError|LookupError|RuntimeError|Exception|KeyError|TypeError)"),
     (r"py:.*", r"(BaseModel|ConfigDict|FieldInfo|ComputedFieldInfo)"),
+    # hypothesis types and type variables of generic classes
+    (r"py:.*", r"(SearchStrategy|Case|ConditionParser|hypothesis\..*)"),
+    (r"py:.*", r"finpolicy\.[a-z.]+\.(S|P|R|T|M)"),
 ]
 
 autodoc_member_order = "bysource"

@@ -84,7 +84,7 @@ declare("policy", {
     "bad_obligation": "An obligation is not lower-case words joined by `_`.",
     "condition_type": "A condition is not a mapping, or a combinator's body is not a list.",
     "unknown_operator": "A condition uses an operator the language does not have.",
-    "mixed_condition": "`all`, `any` or `not` share a mapping with other keys.",
+    "mixed_condition": "A combinator (`all`, `any`, `not`) shares a mapping with other keys.",
     "missing_field": "A comparison has no `field`.",
     "operator_count": "A comparison has no operator or several.",
     "bad_path": "A field path is not dot-separated names.",

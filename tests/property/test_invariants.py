@@ -12,6 +12,7 @@ from finpolicy.documents.bundle import shipped_packs
 from finpolicy.testing.invariants import InvariantViolation, assert_invariants, check_invariants
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("engine", ["compiled", "durable"])
 def test_every_invariant_of_the_shipped_pack_holds(bundle: fp.Bundle, engine: str) -> None:
     results = check_invariants(bundle, engine=engine, max_examples=80, derandomize=True)
@@ -26,6 +27,7 @@ def test_the_uk_pack_invariants_hold() -> None:
     assert result.holds and result.applicable > 0
 
 
+@pytest.mark.slow
 def test_a_planted_violation_is_found_and_shrunk_to_a_minimal_input(tmp_path: Path) -> None:
     pack = tmp_path / "pack"
     shutil.copytree(shipped_packs() / "cn-banking", pack)

@@ -362,6 +362,7 @@ def test_review_of_a_generated_file_finds_exactly_the_planted_findings(
     assert _kinds(review) == expected
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("engine_name", ["compiled", "durable"])
 def test_cli_review_of_10000_grants_lists_every_planted_finding_and_no_other(
         tmp_path: Path, engine_name: str) -> None:

@@ -587,6 +587,7 @@ def _calendar() -> WorkingCalendar:
     return WorkingCalendar("CN", None, "Asia/Shanghai", dt.time(17, 0))
 
 
+@pytest.mark.slow
 def test_sla_command_on_100000_complaints_counts_statuses_correctly(
         big_file: tuple[Path, list[dict[str, Any]]]) -> None:
     path, rows = big_file

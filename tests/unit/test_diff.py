@@ -26,6 +26,9 @@ from finpolicy.testing import DiffReport, diff
 from finpolicy.testing.cases import evaluate_case, load_examples
 from finpolicy.testing.diff import Verdict, _nth, parse_fail_on
 
+# change impact evaluates two bundles on thousands of inputs per test
+pytestmark = pytest.mark.slow
+
 SAMPLES = 300  # generated inputs per domain besides the examples and the first full matrix
 
 

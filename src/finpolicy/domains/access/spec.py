@@ -102,7 +102,7 @@ class Permission(Strict):
     actions: list[str] = Field(min_length=1, description="Actions allowed, e.g. `[read]`.")
     levels: list[str] = Field(min_length=1, description="Data levels covered.")
     categories: list[str] = Field(min_length=1, description="Data categories covered.")
-    scope: Scope | None = Field(None, description="Overrides the role's scope.")
+    scope: Scope | None = Field(default=None, description="Overrides the role's scope.")
 
 
 class Role(Strict):
@@ -110,8 +110,8 @@ class Role(Strict):
 
     title: str = Field(description="Human name of the role.")
     purposes: list[str] = Field(default_factory=list, description="Purposes the role serves.")
-    scope: Scope = Field("branch", description="Default scope of its permissions.")
-    approver: bool = Field(False, description="May approve grants.")
+    scope: Scope = Field(default="branch", description="Default scope of its permissions.")
+    approver: bool = Field(default=False, description="May approve grants.")
     permissions: list[Permission] = Field(default_factory=list)
 
 
@@ -119,7 +119,7 @@ class GrantRequirement(Strict):
     """Levels (and optionally only some actions) that need a grant besides the role."""
 
     levels: list[str] = Field(min_length=1)
-    actions: list[str] | None = Field(None, description="Every action when absent.")
+    actions: list[str] | None = Field(default=None, description="Every action when absent.")
 
 
 class Approval(Strict):
@@ -128,8 +128,8 @@ class Approval(Strict):
     requirements: list[GrantRequirement] = Field(default_factory=list)
     max_days: dict[str, float] = Field(default_factory=dict,
                                        description="Longest grant per level, in days.")
-    dormancy_days: float | None = Field(None, description="A grant unused this long is "
-                                                          "reported by the review.")
+    dormancy_days: float | None = Field(default=None, description="A grant unused this long is "
+                                                                  "reported by the review.")
     cite: str = Field(description="Source of the approval flow.")
 
 

@@ -55,8 +55,8 @@ class LevelSpec(Strict):
     title: str = Field(description="Human name, e.g. `核心 core`.")
     grade: int = Field(ge=1, le=5, description="JR/T 0197-2020 security grade (5 highest).")
     pfi_category: Literal["C1", "C2", "C3"] | None = Field(
-        None, description="JR/T 0171-2020 category of personal financial information at this "
-                          "level, unless a rule names another.")
+        default=None, description="JR/T 0171-2020 category of personal financial information at "
+                                  "this level, unless a rule names another.")
     cite: str
 
 
@@ -87,7 +87,7 @@ class ContentSpec(Strict):
 
     threshold: float = Field(gt=0, le=1, description="Share of non-empty sample values a "
                                                      "detector must match.")
-    min_samples: int = Field(1, ge=1, description="Fewer non-empty values detect nothing.")
+    min_samples: int = Field(default=1, ge=1, description="Fewer non-empty values detect nothing.")
     detectors: list[str] = Field(default_factory=lambda: list(DETECTORS),
                                  description="Detectors to run.")
 
@@ -98,10 +98,12 @@ class RuleSpec(RuleSpecBase):
     level: Literal["ordinary", "important", "core"]
     category: str | None = None
     pfi_category: Literal["C1", "C2", "C3"] | None = None
-    mask: str | None = Field(None, description="A masker: `id_number`, `card_number`, `name`, "
-                                               "`mobile`, `email`, `full` or `partial:F:L`.")
-    overrides_sources: bool = Field(False, description="For derived data: this rule's level "
-                                                       "replaces the level of the sources.")
+    mask: str | None = Field(
+        default=None, description="A masker: `id_number`, `card_number`, `name`, `mobile`, "
+                                  "`email`, `full` or `partial:F:L`.")
+    overrides_sources: bool = Field(
+        default=False, description="For derived data: this rule's level replaces the level of the "
+                                   "sources.")
 
 
 class ClassificationSpec(PolicySpec):
@@ -112,8 +114,8 @@ class ClassificationSpec(PolicySpec):
     handling: dict[str, HandlingSpec]
     content: ContentSpec
     default_level: Literal["ordinary", "important", "core"] = "ordinary"
-    derived_category: str | None = Field(None, description="Category of derived data that no "
-                                                           "rule categorises.")
+    derived_category: str | None = Field(
+        default=None, description="Category of derived data that no rule categorises.")
     rules: list[RuleSpec] = Field(min_length=1)
 
 

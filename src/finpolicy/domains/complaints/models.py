@@ -22,7 +22,7 @@ class ComplaintEvent(InputModel):
 
     kind: str = Field(min_length=1, description="Event kind, e.g. `acknowledged`, `extended`.")
     at: AwareDatetime = Field(description="When it happened (with a time zone offset).")
-    note: str | None = Field(None, description="Free text for people; ignored by the SLA.")
+    note: str | None = Field(default=None, description="Free text for people; ignored by the SLA.")
 
 
 class Complaint(InputModel):
@@ -37,7 +37,7 @@ class Complaint(InputModel):
     received_at: AwareDatetime = Field(description="When it was received (with an offset).")
     channel: str = Field(min_length=1, description="How it came in, e.g. `phone`, `branch`.")
     category: str = Field(min_length=1, description="Category, e.g. `product`, `service`.")
-    severity: str = Field("general", min_length=1, description="Grade, e.g. `major`.")
+    severity: str = Field(default="general", min_length=1, description="Grade, e.g. `major`.")
     flags: list[str] = Field(default_factory=list, description="Policy flags, e.g. `payment`.")
     events: list[ComplaintEvent] = Field(default_factory=list, description="What happened.")
 

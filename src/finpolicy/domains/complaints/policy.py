@@ -52,10 +52,10 @@ class CalendarSpec(Strict):
     """Where and when working days are counted."""
 
     jurisdiction: str = Field(description="`holidays` country code, e.g. `CN`, `GB`.")
-    subdivision: str | None = Field(None, description="`holidays` subdivision, e.g. `ENG`.")
+    subdivision: str | None = Field(default=None, description="`holidays` subdivision, e.g. `ENG`.")
     time_zone: str = Field(description="IANA zone deadlines are measured in.")
-    cutoff: dt.time = Field(dt.time(17, 0), description="A receipt after this local time "
-                                                        "counts from the next working day.")
+    cutoff: dt.time = Field(default=dt.time(17, 0), description="A receipt after this local time "
+                                                                "counts from the next working day.")
 
 
 class CategorySpec(Strict):
@@ -115,13 +115,13 @@ class MilestoneSpec(Strict):
     duration: DurationSpec
     starts: str = Field(RECEIVED, description="Event the clock starts from.")
     completed_by: list[str] = Field(min_length=1, description="Events that complete it.")
-    at_risk: float = Field(0.8, gt=0, le=1, description="Share of the allowed time after "
+    at_risk: float = Field(default=0.8, gt=0, le=1, description="Share of the allowed time after "
                                                         "which an open milestone is at risk.")
-    pausable: bool = Field(True, description="Whether pauses stop this milestone's clock.")
+    pausable: bool = Field(default=True, description="Whether pauses stop this milestone's clock.")
     escalate_on_breach: list[str] = Field(default_factory=list)
-    binding: bool = Field(True, description="Whether the milestone counts towards the overall "
-                                            "status (false for an optional target such as "
-                                            "the FCA's summary resolution).")
+    binding: bool = Field(
+        default=True, description="Whether the milestone counts towards the overall status (false "
+                                  "for an optional target such as the FCA's summary resolution).")
     reason: str = Field(min_length=1)
     cite: str = Field(min_length=1)
 
@@ -131,7 +131,8 @@ class RuleSpec(RuleSpecBase):
 
     route: str | None = None
     escalate_to: list[str] | None = None
-    milestones: list[str] | None = Field(None, description="Exactly the milestones that apply.")
+    milestones: list[str] | None = Field(
+        default=None, description="Exactly the milestones that apply.")
     durations: dict[str, DurationSpec] = Field(default_factory=dict)
 
 

@@ -97,24 +97,26 @@ class Customer(_Cached):
     """
 
     id: str = Field(min_length=1, description="Customer id.")
-    kind: Literal["individual", "institution"] = Field("individual",
+    kind: Literal["individual", "institution"] = Field(default="individual",
                                                        description="Individual or institution.")
-    risk_level: str | None = Field(None, description="Risk tolerance level, e.g. `C3`.")
-    assessment_date: DateOrTime | None = Field(None, description="When `risk_level` was assessed.")
+    risk_level: str | None = Field(default=None, description="Risk tolerance level, e.g. `C3`.")
+    assessment_date: DateOrTime | None = Field(
+        default=None, description="When `risk_level` was assessed.")
     assessment_history: list[DateOrTime] = Field(
         default_factory=list, description="Earlier assessments (dates or aware datetimes).")
-    birth_date: BirthDate | None = Field(None, description="Birth date (individuals).")
+    birth_date: BirthDate | None = Field(default=None, description="Birth date (individuals).")
     investor_type: Literal["ordinary", "professional"] = Field(
-        "ordinary", description="Ordinary or professional investor (as claimed).")
+        default="ordinary", description="Ordinary or professional investor (as claimed).")
     legal_capacity: Literal["full", "limited", "none"] = Field(
-        "full", description="Civil legal capacity.")
-    guardian_consent: bool = Field(False, description="A guardian has consented (limited "
-                                                      "capacity).")
-    investable_assets: float | None = Field(None, ge=0, description="Investable assets, CNY.")
-    investment_horizon_months: int | None = Field(None, ge=0,
+        default="full", description="Civil legal capacity.")
+    guardian_consent: bool = Field(default=False, description="A guardian has consented (limited "
+                                                              "capacity).")
+    investable_assets: float | None = Field(
+        default=None, ge=0, description="Investable assets, CNY.")
+    investment_horizon_months: int | None = Field(default=None, ge=0,
                                                   description="How long the customer can invest.")
     liquidity_need: Literal["low", "medium", "high"] | None = Field(
-        None, description="How soon the customer may need the money.")
+        default=None, description="How soon the customer may need the money.")
 
 
 class Product(_Cached):
@@ -123,12 +125,13 @@ class Product(_Cached):
     id: str = Field(min_length=1, description="Product id.")
     kind: str = Field(min_length=1, description="Product kind, e.g. `wealth_management`, `fund`.")
     risk_level: str = Field(description="The seller's risk rating, e.g. `R3`.")
-    issuer_risk_level: str | None = Field(None, description="The issuer's rating, when known.")
-    term_months: int | None = Field(None, ge=0, description="Term or lock-up in months.")
-    principal_protected: bool = Field(False, description="Principal is guaranteed.")
+    issuer_risk_level: str | None = Field(
+        default=None, description="The issuer's rating, when known.")
+    term_months: int | None = Field(default=None, ge=0, description="Term or lock-up in months.")
+    principal_protected: bool = Field(default=False, description="Principal is guaranteed.")
     redemption: Literal["daily", "periodic", "closed"] | None = Field(
-        None, description="When holders may redeem.")
-    private: bool = Field(False, description="A privately offered product.")
+        default=None, description="When holders may redeem.")
+    private: bool = Field(default=False, description="A privately offered product.")
 
 
 _PAIR_DIGESTS: dict[tuple[str, str, float | None], str] = {}

@@ -68,26 +68,26 @@ class LevelSpec(Strict):
     level: str = Field(min_length=1, description="The level's code, e.g. `C3` or `R4`.")
     rank: int = Field(ge=1, description="Its order; ranks compare customers with products.")
     name: str = Field(description="Human name, e.g. `balanced`.")
-    description: str | None = Field(None, description="What the level means.")
+    description: str | None = Field(default=None, description="What the level means.")
 
 
 class SettingsSpec(Strict):
     """Settings the fact derivation reads."""
 
     product_rating: Literal["seller", "higher_of_issuer_and_seller"] = Field(
-        "seller", description="Which rating sets a product's effective level.")
+        default="seller", description="Which rating sets a product's effective level.")
     assessment_valid_days: int = Field(
-        365, ge=1, description="The assessment day is day 0; the assessment is valid through "
-                               "this day and expired from the next.")
+        default=365, ge=1, description="The assessment day is day 0; the assessment is valid "
+                                       "through this day and expired from the next.")
     assessment_window_days: int = Field(
-        365, ge=1, description="`assessment.count_12m` counts assessments taken at most this "
-                               "many days before the current one.")
+        default=365, ge=1, description="`assessment.count_12m` counts assessments taken at most "
+                                       "this many days before the current one.")
     securities_kinds: list[str] = Field(
         default_factory=list, description="Product kinds the securities suitability rule "
                                           "governs (`product.securities`).")
     professional_individuals: bool = Field(
-        True, description="Whether individuals may be professional investors.")
-    time_zone: str = Field("Asia/Shanghai",
+        default=True, description="Whether individuals may be professional investors.")
+    time_zone: str = Field(default="Asia/Shanghai",
                            description="Zone in which aware datetimes are turned into dates.")
 
 
