@@ -60,4 +60,5 @@ def test_every_declared_code_says_what_it_means() -> None:
     for code in codes:
         assert _CODE.fullmatch(code.code), code
         assert code.kind in ("policy", "input", "evaluation", "cli"), code
-        assert code.summary[0].isupper() and code.summary.endswith("."), code
+        assert (code.summary[0].isupper() or code.summary[0] == "`") \
+            and code.summary.endswith("."), code
