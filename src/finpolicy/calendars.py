@@ -13,10 +13,17 @@ receipt time into a deadline in three units:
 
 Paused time (e.g. waiting for the customer) never counts; see each method for the exact rule.
 All deadlines are aware datetimes in the calendar's zone.
+
+Pinning the calendar: ``calendar_data_version()`` names the ``holidays`` data in use (decision
+logs record it); a policy may declare ``overrides`` (days off and working days the installed
+data lacks, e.g. a schedule China published after the ``holidays`` release) and, for a
+jurisdiction whose schedule is announced each year, which years are confirmed
+(``is_confirmed``).
 """
 
 from __future__ import annotations
 
+import functools
 import threading
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
@@ -30,12 +37,36 @@ import holidays
 __all__ = [
     "DeadlineUnit",
     "Pause",
+    "Schedule",
     "WorkingCalendar",
+    "calendar_data_version",
     "elapsed_share",
+    "published_years",
 ]
 
 DeadlineUnit = Literal["hours", "working_days", "calendar_days"]
 Pause = tuple[datetime, datetime]
+Schedule = Literal["statutory", "announced"]
+"""``statutory``: days off follow fixed rules, every year is known. ``announced``: the
+government publishes each year's days off and weekend working days (China's State Council,
+each December), so a year is known only once that schedule is in the data."""
+
+
+def calendar_data_version() -> str:
+    """The holiday data deadlines are computed with, e.g. ``holidays 0.109``."""
+    return f"holidays {holidays.__version__}"
+
+
+@functools.lru_cache(maxsize=64)
+def published_years(jurisdiction: str, subdivision: str | None = None) -> frozenset[int]:
+    """Years whose announced schedule (special days off, weekend working days) the installed
+    ``holidays`` data holds for ``jurisdiction``."""
+    try:
+        data = holidays.country_holidays(jurisdiction, subdiv=subdivision, years=())
+    except NotImplementedError:
+        return frozenset()
+    special = getattr(data, "special_public_holidays", None)
+    return frozenset(special) if isinstance(special, dict) else frozenset()
 
 _MIDNIGHT = time(0)
 # Some countries observe a holiday in the neighbouring year (e.g. a Saturday 1 January
@@ -65,19 +96,23 @@ class _WorkingDays:
     separately, so a look-up far away (say in 2300) computes only that year, not the gap.
     """
 
-    __slots__ = ("_holidays", "_jurisdiction", "_lock", "_subdivision", "_years")
+    __slots__ = ("_holidays", "_jurisdiction", "_lock", "_overrides", "_subdivision", "_years")
 
-    def __init__(self, jurisdiction: str, subdivision: str | None) -> None:
+    def __init__(self, jurisdiction: str, subdivision: str | None,
+                 overrides: tuple[tuple[date, bool], ...] = ()) -> None:
         self._jurisdiction = jurisdiction
         self._subdivision = subdivision
+        self._overrides = dict(overrides)
         # Years are added on demand (``expand`` stays on), so any year can be looked up.
         self._holidays = holidays.country_holidays(jurisdiction, subdiv=subdivision, years=())
         self._lock = threading.Lock()
         self._years: dict[int, _Year] = {}
 
-    def __reduce__(self) -> tuple[type[_WorkingDays], tuple[str, str | None]]:
+    def __reduce__(self) -> tuple[type[_WorkingDays], tuple[str, str | None,
+                                                             tuple[tuple[date, bool], ...]]]:
         # The lock cannot be pickled; the cache is cheap to rebuild in another process.
-        return (type(self), (self._jurisdiction, self._subdivision))
+        return (type(self), (self._jurisdiction, self._subdivision,
+                             tuple(self._overrides.items())))
 
     def year(self, year: int) -> _Year:
         """Return the working days of ``year``, computing them on first use."""
@@ -103,6 +138,13 @@ class _WorkingDays:
         # ``HolidayBase.is_working_day`` applies the weekend, the holidays and the
         # ``weekend_workdays`` (days off moved onto a weekend, e.g. China's 调休).
         is_working = hol.is_working_day
+        if self._overrides:
+            overrides = self._overrides
+
+            def is_working(day: date) -> bool:
+                found = overrides.get(day)
+                return hol.is_working_day(day) if found is None else found
+
         first = date(year, 1, 1).toordinal()
         last = date(year, 12, 31).toordinal()
         ordinals = [o for o in range(first, last + 1) if is_working(date.fromordinal(o))]
@@ -200,6 +242,10 @@ class WorkingCalendar:
         timezone: the IANA zone the SLA is measured in, e.g. ``"Asia/Shanghai"``.
         cutoff: the latest local time of day at which a receipt still counts for that day
             (default 17:00).
+        overrides: ``(day, is_working)`` pairs that replace the ``holidays`` data for those
+            days (a published schedule the installed data lacks).
+        schedule: ``statutory`` or ``announced`` (see ``Schedule``).
+        confirmed_years: years the overrides complete (for an ``announced`` schedule).
 
     Raises:
         ValueError: for an unknown jurisdiction, subdivision or time zone, or an aware cutoff.
@@ -211,6 +257,12 @@ class WorkingCalendar:
     )
     timezone: str = attrs.field(validator=attrs.validators.instance_of(str))
     cutoff: time = attrs.field(default=time(17, 0), validator=attrs.validators.instance_of(time))
+    overrides: tuple[tuple[date, bool], ...] = attrs.field(default=(), converter=tuple,
+                                                           kw_only=True)
+    schedule: Schedule = attrs.field(default="statutory", kw_only=True,
+                                     validator=attrs.validators.in_(("statutory", "announced")))
+    confirmed_years: frozenset[int] = attrs.field(default=frozenset(), converter=frozenset,
+                                                  kw_only=True)
     _zone: ZoneInfo = attrs.field(init=False, repr=False, eq=False, hash=False)
     _days: _WorkingDays = attrs.field(init=False, repr=False, eq=False, hash=False)
 
@@ -222,7 +274,7 @@ class WorkingCalendar:
         if self.cutoff.tzinfo is not None:
             raise ValueError("cutoff must be a local time of day without a timezone")
         try:
-            days = _WorkingDays(self.jurisdiction, self.subdivision)
+            days = _WorkingDays(self.jurisdiction, self.subdivision, self.overrides)
         except NotImplementedError:
             if self.subdivision is None:
                 raise ValueError(f"unknown jurisdiction {self.jurisdiction!r}") from None
@@ -233,6 +285,17 @@ class WorkingCalendar:
         # Frozen class: the derived caches are set once here and never change identity.
         object.__setattr__(self, "_zone", zone)
         object.__setattr__(self, "_days", days)
+
+    # -- which years are known ------------------------------------------------------------
+
+    def is_confirmed(self, year: int) -> bool:
+        """Whether the working days of ``year`` rest on a published schedule: always for a
+        ``statutory`` schedule; for an ``announced`` one, when the ``holidays`` data or the
+        policy's ``confirmed_years`` hold that year."""
+        if self.schedule == "statutory":
+            return True
+        return year in self.confirmed_years or year in published_years(
+            self.jurisdiction, self.subdivision)
 
     # -- working days -------------------------------------------------------------------
 
