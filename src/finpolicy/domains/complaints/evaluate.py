@@ -47,7 +47,7 @@ from finpolicy.domains.complaints.policy import (
     Selection,
     select,
 )
-from finpolicy.errors import InputError, InputProblem
+from finpolicy.errors import CalendarError, InputError, InputProblem
 from finpolicy.inputs import InputModel
 
 _RANK = {name: i for i, name in enumerate(STATUSES)}
@@ -298,11 +298,31 @@ def _report(engine: Any, cache: _EngineCache, complaint: Complaint, now: dt.date
             next_due = s.due_at
     if extra:
         escalations = tuple(sorted(extra.union(escalations)))
+    warnings = _unconfirmed(doc, rules, complaint, statuses)
     return SlaReport(
         outcome=STATUSES[worst], hits=selection.hits, obligations=selection.obligations,
         policy=_ref(engine, cache, doc), engine=engine.engine_name, input_digest=complaint.digest(),
         as_of=now, complaint_id=complaint.id, milestones=statuses, next_due=next_due,
-        route=selection.route, escalations=escalations, paused=paused_now)
+        route=selection.route, escalations=escalations, paused=paused_now, warnings=warnings)
+
+
+def _unconfirmed(doc: PolicyDocument, rules: ComplaintRules, complaint: Complaint,
+                 statuses: tuple[MilestoneStatus, ...]) -> tuple[str, ...]:
+    """Warnings for deadlines counted over a year whose holiday schedule is not confirmed
+    (or ``CalendarError`` when the policy asks for one)."""
+    calendar = rules.calendar
+    if calendar.schedule == "statutory":
+        return ()
+    first = complaint.received_at.astimezone(rules.clock.zone).year
+    last = max((s.due_at.year for s in statuses if s.due_at is not None), default=first)
+    years = [y for y in range(first, last + 1) if not calendar.is_confirmed(y)]
+    if not years:
+        return ()
+    if rules.unconfirmed_year == "error":
+        raise CalendarError(calendar.jurisdiction, years[0], f"{doc.id}@{doc.version}")
+    return tuple(f"the {calendar.jurisdiction} holiday schedule for {y} is not confirmed: "
+                 "deadlines in it assume the usual holidays and no weekend working days"
+                 for y in years)
 
 
 def complaint_sla(engine: Any, complaint: Any, *, now: Any = None,
