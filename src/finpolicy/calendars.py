@@ -24,6 +24,7 @@ jurisdiction whose schedule is announced each year, which years are confirmed
 from __future__ import annotations
 
 import functools
+import importlib.metadata
 import threading
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
@@ -54,7 +55,7 @@ each December), so a year is known only once that schedule is in the data."""
 
 def calendar_data_version() -> str:
     """The holiday data deadlines are computed with, e.g. ``holidays 0.109``."""
-    return f"holidays {holidays.__version__}"
+    return f"holidays {importlib.metadata.version('holidays')}"
 
 
 @functools.lru_cache(maxsize=64)
@@ -137,13 +138,11 @@ class _WorkingDays:
                 _ = date(neighbour, 1, 1) in hol
         # ``HolidayBase.is_working_day`` applies the weekend, the holidays and the
         # ``weekend_workdays`` (days off moved onto a weekend, e.g. China's 调休).
-        is_working = hol.is_working_day
-        if self._overrides:
-            overrides = self._overrides
+        overrides = self._overrides
 
-            def is_working(day: date) -> bool:
-                found = overrides.get(day)
-                return hol.is_working_day(day) if found is None else found
+        def is_working(day: date) -> bool:
+            found = overrides.get(day) if overrides else None
+            return hol.is_working_day(day) if found is None else found
 
         first = date(year, 1, 1).toordinal()
         last = date(year, 12, 31).toordinal()
