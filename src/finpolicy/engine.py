@@ -5,13 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from finpolicy.decisions import PolicyRef
 from finpolicy.documents.bundle import Bundle, PolicyDocument, load_bundle
 from finpolicy.engines import ENGINES, Evaluator, make_evaluator
 from finpolicy.errors import EvaluationError, FinpolicyError, InputError, InputProblem
 from finpolicy.rules.model import Rule
+
+if TYPE_CHECKING:
+    from finpolicy.audit.log import DecisionLog
 
 
 class PolicyEngine:
@@ -21,11 +24,14 @@ class PolicyEngine:
         bundle: a loaded ``Bundle``; ``None`` loads the shipped default pack.
         engine: ``"compiled"`` (Python closures, the default) or ``"durable"``
             (durable_rules rulesets). Both give identical decisions.
+        log: a ``finpolicy.audit.DecisionLog`` that records every decision (inputs masked,
+            see the "Audit and replay" docs); ``None`` logs nothing.
 
     Compiling happens here, once; evaluation methods are safe to call from many threads.
     """
 
-    def __init__(self, bundle: Bundle | None = None, *, engine: str = "compiled") -> None:
+    def __init__(self, bundle: Bundle | None = None, *, engine: str = "compiled",
+                 log: DecisionLog | None = None) -> None:
         if engine not in ENGINES:
             raise InputError([InputProblem("engine", f"unknown engine `{engine}`, expected one "
                                                      f"of {', '.join(ENGINES)}", value=engine)])
@@ -36,6 +42,7 @@ class PolicyEngine:
                                                      f"got {type(bundle).__name__}")])
         self.bundle = bundle
         self.engine_name = engine
+        self.log = log
         self._evaluators: dict[tuple[str, str, str], Evaluator] = {}
         self._lock = threading.Lock()
         for doc in bundle.documents:
@@ -72,6 +79,11 @@ class PolicyEngine:
         rules = evaluator.ruleset.rules
         return [rules[i] for i in indices]
 
+    def _record(self, method: str, inputs: Mapping[str, Any], result: Any) -> None:
+        """Hand one call to the decision log (the only place the engine meets it)."""
+        assert self.log is not None
+        self.log.record(self, method, inputs, result)
+
     # --- domain APIs (implemented in finpolicy.domains) ------------------------------------
 
     def classify(self, field: Any, /, *, as_of: dt.date | None = None,
@@ -79,14 +91,20 @@ class PolicyEngine:
         """Classify one data field (see ``finpolicy.domains.classification``)."""
         from finpolicy.domains import classification
 
-        return classification.classify(self, field, as_of=as_of, policy=policy)
+        result = classification.classify(self, field, as_of=as_of, policy=policy)
+        if self.log is not None:
+            self._record("classify", {"field": field, "as_of": as_of, "policy": policy}, result)
+        return result
 
     def classify_record(self, record: Mapping[str, Any], /, *, as_of: dt.date | None = None,
                         policy: str | None = None) -> Any:
         """Classify every field of a record; the record takes its highest level."""
         from finpolicy.domains import classification
 
-        return classification.classify_record(self, record, as_of=as_of, policy=policy)
+        result = classification.classify_record(self, record, as_of=as_of, policy=policy)
+        if self.log is not None:
+            self._record("classify_record", {"record": record, "as_of": as_of, "policy": policy}, result)
+        return result
 
     def mask(self, value: Any, /, *, field: Any, as_of: dt.date | None = None,
              policy: str | None = None) -> str:
@@ -105,42 +123,70 @@ class PolicyEngine:
         """Decide an access request; fails closed."""
         from finpolicy.domains import access
 
-        return access.authorize(self, request, policy=policy)
+        result = access.authorize(self, request, policy=policy)
+        if self.log is not None:
+            self._record("authorize", {"request": request, "policy": policy}, result)
+        return result
 
     def review_access(self, grants: Any, assignments: Any, /, *, at: dt.datetime | None = None,
                       usage: Any = None, policy: str | None = None) -> Any:
         """Review grants and role assignments; returns findings with severity."""
         from finpolicy.domains import access
 
-        return access.review_access(self, grants, assignments, at=at, usage=usage,
-                                    policy=policy)
+        result = access.review_access(self, grants, assignments, at=at, usage=usage,
+                                      policy=policy)
+        if self.log is not None:
+            self._record("review_access", {"grants": grants, "assignments": assignments,
+                                           "at": at, "usage": usage, "policy": policy}, result)
+        return result
 
     def check_suitability(self, customer: Any, product: Any, /, *, amount: Any = None,
                           as_of: dt.date | None = None, policy: str | None = None) -> Any:
         """Decide whether ``product`` suits ``customer`` on ``as_of``."""
         from finpolicy.domains import suitability
 
-        return suitability.check_suitability(self, customer, product, amount=amount,
-                                             as_of=as_of, policy=policy)
+        result = suitability.check_suitability(self, customer, product, amount=amount,
+                                               as_of=as_of, policy=policy)
+        if self.log is not None:
+            self._record("check_suitability", {"customer": customer, "product": product,
+                                               "amount": amount, "as_of": as_of,
+                                               "policy": policy}, result)
+        return result
 
     def suitable_products(self, customer: Any, products: Any, /, *,
                           as_of: dt.date | None = None, policy: str | None = None) -> Any:
         """Every product with its decision, suitable ones first."""
         from finpolicy.domains import suitability
 
-        return suitability.suitable_products(self, customer, products, as_of=as_of,
-                                             policy=policy)
+        if self.log is not None and not isinstance(products, list | tuple):
+            products = list(products)  # read once: evaluated, then logged
+        result = suitability.suitable_products(self, customer, products, as_of=as_of,
+                                               policy=policy)
+        if self.log is not None:
+            self._record("suitable_products", {"customer": customer, "products": products,
+                                               "as_of": as_of, "policy": policy}, result)
+        return result
 
     def complaint_sla(self, complaint: Any, /, *, now: dt.datetime | None = None,
                       policy: str | None = None) -> Any:
         """SLA status of one complaint at ``now``."""
         from finpolicy.domains import complaints
 
-        return complaints.complaint_sla(self, complaint, now=now, policy=policy)
+        result = complaints.complaint_sla(self, complaint, now=now, policy=policy)
+        if self.log is not None:
+            self._record("complaint_sla", {"complaint": complaint, "now": now,
+                                           "policy": policy}, result)
+        return result
 
     def complaint_sla_batch(self, complaints_: Any, /, *, now: dt.datetime | None = None,
                             policy: str | None = None) -> Any:
         """SLA status of many complaints at ``now``."""
         from finpolicy.domains import complaints
 
-        return complaints.complaint_sla_batch(self, complaints_, now=now, policy=policy)
+        if self.log is not None and not isinstance(complaints_, list | tuple):
+            complaints_ = list(complaints_)  # read once: evaluated, then logged
+        result = complaints.complaint_sla_batch(self, complaints_, now=now, policy=policy)
+        if self.log is not None:
+            self._record("complaint_sla_batch", {"complaints": complaints_, "now": now,
+                                                 "policy": policy}, result)
+        return result
