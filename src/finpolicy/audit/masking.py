@@ -1,0 +1,145 @@
+"""Masking logged inputs by the bundle's own classification policy.
+
+Every scalar of a logged input (text or a number) is classified as a field named by its key —
+a list's items by the list's key, the sample values of a ``{name, sample_values}`` field by
+that field's name — with the value as its one sample, so content detectors see it too. The
+value is kept in clear only when the level's handling asks for neither encryption at rest nor
+masking on display and no matching rule names a display mask. Otherwise the log shows the
+policy's display mask (``110***********002X``; ``*`` for the whole value when the rule names
+none) and, beside it, the level and a keyed hash (HMAC-SHA256 under the bank's sealing secret)
+so the key holder can find every entry about a value without the log holding it. The input
+itself is stored sealed (AES-256-GCM), for replay.
+
+When the bundle has no classification policy in force, every scalar is masked: the log fails
+closed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import orjson
+
+from finpolicy.audit.keys import AuditKeys
+from finpolicy.documents.bundle import Bundle
+from finpolicy.errors import FinpolicyError, NotInForceError
+
+_MAX_CACHE = 100_000
+_FAIL_CLOSED = ("unclassified", "*")
+_CLEAR = None
+_KIND = "ClassificationPolicy"
+_SAMPLES = "sample_values"
+
+
+class Masker:
+    """Masks inputs by one bundle's classification policy in force on ``day``."""
+
+    def __init__(self, bundle: Bundle, keys: AuditKeys, day: dt.date) -> None:
+        from finpolicy.engine import PolicyEngine
+
+        self.keys = keys
+        self.day = day
+        self._engine: PolicyEngine | None = None
+        self._cache: dict[tuple[str, str], tuple[str, str] | None] = {}
+        self.retention: dict[str, int] = {}
+        """``audit_log_retention_days`` per level name; empty when nothing may be deleted."""
+        try:
+            doc = bundle.in_force(_KIND, day)
+        except NotInForceError:
+            self._engine = None
+        else:
+            self._engine = PolicyEngine(bundle)  # no log: masking is not a decision
+            handling = getattr(doc.policy, "handling", {})
+            self.retention = {str(level): h.audit_log_retention_days
+                              for level, h in handling.items()}
+
+    def retention_days(self, levels: Any) -> int | None:
+        """Days to keep an entry whose input holds values of ``levels``: the longest period
+        among them and the lowest level's; ``None`` (keep) when a level has no period."""
+        if not self.retention:
+            return None
+        days = [min(self.retention.values(), default=0)]
+        for level in levels:
+            if level not in self.retention:
+                return None
+            days.append(self.retention[level])
+        return max(days)
+
+    def verdict(self, name: str, text: str) -> tuple[str, str] | None:
+        """``(level, shown)`` when ``text`` under ``name`` must not be stored in clear."""
+        key = (name, text)
+        try:
+            return self._cache[key]
+        except KeyError:
+            pass
+        found = self._classify(name, text)
+        if len(self._cache) >= _MAX_CACHE:
+            self._cache.clear()
+        self._cache[key] = found
+        return found
+
+    def _classify(self, name: str, text: str) -> tuple[str, str] | None:
+        if self._engine is None:
+            return (_FAIL_CLOSED[0], _masked(text))
+        from finpolicy.domains.classification import DataField, apply_mask, classify
+
+        try:
+            field = DataField(name=name[:200] or "value", sample_values=[text])
+            c = classify(self._engine, field, as_of=self.day)
+        except FinpolicyError:
+            return (_FAIL_CLOSED[0], _masked(text))
+        handling = c.handling
+        if c.mask is None and handling.encryption_at_rest is None \
+                and not handling.mask_on_display:
+            return _CLEAR
+        return (str(c.level), apply_mask(c.mask or "full", text) if text.strip() else "*")
+
+    def mask(self, data: Any) -> tuple[Any, dict[str, list[str]], list[tuple[str, str]]]:
+        """The input with sensitive scalars replaced, ``{path: [level, keyed hash]}``, and the
+        ``(value, shown)`` pairs replaced (to keep them out of the decisions too)."""
+        masked: dict[str, list[str]] = {}
+        replaced: list[tuple[str, str]] = []
+        out = self._walk(data, "", "value", masked, replaced)
+        return out, masked, replaced
+
+    def _walk(self, data: Any, path: str, name: str, masked: dict[str, list[str]],
+              replaced: list[tuple[str, str]]) -> Any:
+        if isinstance(data, dict):
+            field = data.get("name")
+            out: dict[str, Any] = {}
+            for key, value in data.items():
+                child = f"{path}.{key}" if path else str(key)
+                named = field if key == _SAMPLES and isinstance(field, str) else str(key)
+                out[key] = self._walk(value, child, named, masked, replaced)
+            return out
+        if isinstance(data, list):
+            return [self._walk(v, f"{path}.{i}", name, masked, replaced)
+                    for i, v in enumerate(data)]
+        if isinstance(data, bool) or data is None:
+            return data
+        text = data if isinstance(data, str) else orjson.dumps(data).decode()
+        found = self.verdict(name, text)
+        if found is None:
+            return data
+        level, shown = found
+        masked[path] = [level, self.keys.keyed_hash(text)]
+        replaced.append((text, shown))
+        return shown
+
+
+def _masked(text: str) -> str:
+    return "*" * max(len(text), 1)
+
+
+def scrub(blob: bytes, replaced: list[tuple[str, str]]) -> bytes:
+    """``blob`` (JSON) with every replaced value that it echoes shown masked: as a whole
+    string always, inside longer text when the value is long enough to be telling."""
+    for value, shown in sorted(set(replaced), key=lambda p: -len(p[0])):
+        raw = orjson.dumps(value)
+        if raw in blob:
+            blob = blob.replace(raw, orjson.dumps(shown))
+        inner = raw[1:-1]
+        if len(value) >= 6 and inner in blob:
+            blob = blob.replace(inner, orjson.dumps(shown)[1:-1])
+    return blob
