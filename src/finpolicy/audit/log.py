@@ -251,14 +251,15 @@ class DecisionLog:
         if tail is None:
             state = _State(log_id=str(uuid.uuid4()), seq=0, prev=GENESIS, segment=1,
                            segment_records=0, segment_started=now)
-            state.pending.append(self._body(state, "open", now, {
+            self._body(state, "open", now, {
                 "format": FORMAT, "key": self.keys.key_id,
-                "public_key": b64(public_key_bytes(self.keys.public_key))}))
+                "public_key": b64(public_key_bytes(self.keys.public_key))})
         else:
             state = _State.resume(tail)
-            state.pending.append(self._body(state, "resume", now, {
-                "after": tail.seq, "discarded_bytes": tail.discarded}))
-        self._write(state, [], checkpoint=True)
+            self._body(state, "resume", now, {"after": tail.seq,
+                                              "discarded_bytes": tail.discarded})
+        self._checkpoint(state)
+        self._write(state)
         return state
 
     def _run(self) -> None:
@@ -276,13 +277,17 @@ class DecisionLog:
                     flushing = self._flush_to > self._signed_to
                     closing = self._closing and not self._queue
                 # the heavy work runs without the lock, so callers keep queueing
-                rows = [self._entry(state, call) for call in batch]
-                checkpoint = (closing or (flushing and not self._queue) or self._due(state)
-                              or state.unsigned + len(rows) >= self._every)
-                self._write(state, rows, checkpoint=checkpoint)
+                for call in batch:
+                    self._entry(state, call)
+                    if state.unsigned >= self._every:
+                        self._checkpoint(state)
+                if state.unsigned and (closing or (flushing and not self._queue)
+                                       or self._due(state)):
+                    self._checkpoint(state)
+                self._write(state)
                 with self._cond:
                     self._done += len(batch)
-                    if checkpoint:
+                    if state.unsigned == 0:
                         self._signed_to = self._done
                     self._cond.notify_all()
                     if closing:
@@ -300,26 +305,28 @@ class DecisionLog:
             return None
         return max(0.01, self._seconds - (time.monotonic() - state.signed_at))
 
-    def _write(self, state: _State, rows: list[Row], *, checkpoint: bool) -> None:
-        out = state.pending + rows
-        state.pending = []
-        if checkpoint:
-            out.append(self._body(state, "checkpoint", time.time(), None))
-        if out:
-            self.sink.write(out, sync=self._sync or checkpoint)
-        if checkpoint:
-            stored = framed(out[-1].hash, out[-1].body)
+    def _write(self, state: _State) -> None:
+        """Store the records made since the last write; keep the newest checkpoint apart."""
+        rows, state.out = state.out, []
+        if not rows:
+            return
+        head = state.checkpoint
+        self.sink.write(rows, sync=self._sync or head is not None)
+        if head is not None:
+            stored = framed(head.hash, head.body)
             self.sink.set_head(stored)
             if self._anchor is not None:
                 _replace(self._anchor, stored + b"\n")
-            state.unsigned = 0
-            state.signed_at = time.monotonic()
-        else:
-            state.unsigned += len(rows)
+            state.checkpoint = None
+
+    def _checkpoint(self, state: _State) -> None:
+        state.checkpoint = self._body(state, "checkpoint", time.time(), None)
+        state.unsigned = 0
+        state.signed_at = time.monotonic()
 
     def _body(self, state: _State, kind: str, ts: float, fields: dict[str, Any] | None
               ) -> Row:
-        """Encode the next record of ``kind`` (chaining it)."""
+        """Encode the next record of ``kind``, chain it and queue it for writing."""
         state.seq += 1
         at = _iso(ts)
         body: dict[str, Any] = {"seq": state.seq, "prev": state.prev, "type": kind, "at": at}
@@ -335,9 +342,10 @@ class DecisionLog:
         row = Row(state.seq, state.segment, digest(data), data)
         state.prev = row.hash
         state.segment_records += 1
+        state.out.append(row)
         return row
 
-    def _entry(self, state: _State, call: _Call) -> Row:
+    def _entry(self, state: _State, call: _Call) -> None:
         if state.segment_records >= self._segment_records:
             self._rotate(state, call.at)
         method = calls.CALLS.get(call.method)
@@ -358,20 +366,23 @@ class DecisionLog:
                                             + dt.timedelta(days=days)).isoformat()
         associated = f"{state.log_id}:{state.seq + 1}".encode()
         sealed = self.keys.seal(orjson.dumps({"data": data, "as_of": when}), associated)
-        return self._body(state, "decision", call.at, {
+        self._body(state, "decision", call.at, {
             "domain": domain, "method": call.method, "as_of": when,
             "env": self._env(call.bundle, call.engine), "context": call.context,
             "input": shown, "masked": masked, "sealed": b64(sealed),
             "decisions": orjson.Fragment(blob), "retain_until": retain})
+        state.unsigned += 1
 
     def _rotate(self, state: _State, ts: float) -> None:
-        self._write(state, [], checkpoint=True)
+        """Close the segment with a checkpoint and open the next one."""
+        if state.unsigned or state.checkpoint is None:
+            self._checkpoint(state)
         state.segment += 1
         state.segment_records = 0
         state.segment_started = ts
-        state.pending.append(self._body(state, "segment", ts, {
+        self._body(state, "segment", ts, {
             "segment": state.segment, "key": self.keys.key_id,
-            "public_key": b64(public_key_bytes(self.keys.public_key))}))
+            "public_key": b64(public_key_bytes(self.keys.public_key))})
 
     def _masker(self, bundle: Any, ts: float) -> Masker:
         day = dt.datetime.fromtimestamp(ts, dt.UTC).date()
@@ -410,10 +421,11 @@ class DecisionLog:
             if gone:
                 self.sink.drop(gone)
                 state = self._state
-                state.pending.append(self._body(state, "pruned", time.time(), {
+                self._body(state, "pruned", time.time(), {
                     "segments": gone, "through": last_seq, "head": last_hash,
-                    "reason": f"retention: every entry retained until before {day}"}))
-                self._write(state, [], checkpoint=True)
+                    "reason": f"retention: every entry retained until before {day}"})
+                self._checkpoint(state)
+                self._write(state)
             return gone
 
 
@@ -427,7 +439,8 @@ class _State:
     segment: int
     segment_records: int
     segment_started: float
-    pending: list[Row] = attrs.Factory(list)
+    out: list[Row] = attrs.Factory(list)  # made, not yet written
+    checkpoint: Row | None = None  # the newest checkpoint among them
     unsigned: int = 0
     signed_at: float = attrs.Factory(time.monotonic)
 

@@ -1,8 +1,9 @@
 """Masking logged inputs by the bundle's own classification policy.
 
 Every scalar of a logged input (text or a number) is classified as a field named by its key —
-a list's items by the list's key, the sample values of a ``{name, sample_values}`` field by
-that field's name — with the value as its one sample, so content detectors see it too. The
+a list's items by the list's key — with the value as its one sample, so content detectors see
+it too. A ``{name, sample_values, ...}`` mapping describes a field: its sample values are
+classified under that name, and its name, tags and description are kept as they are. The
 value is kept in clear only when the level's handling asks for neither encryption at rest nor
 masking on display and no matching rule names a display mask. Otherwise the log shows the
 policy's display mask (``110***********002X``; ``*`` for the whole value when the rule names
@@ -107,10 +108,14 @@ class Masker:
               replaced: list[tuple[str, str]]) -> Any:
         if isinstance(data, dict):
             field = data.get("name")
+            describes = _SAMPLES in data and isinstance(field, str)
             out: dict[str, Any] = {}
             for key, value in data.items():
                 child = f"{path}.{key}" if path else str(key)
-                named = field if key == _SAMPLES and isinstance(field, str) else str(key)
+                if describes and key != _SAMPLES:
+                    out[key] = value  # a field's name and tags describe data, hold none
+                    continue
+                named = field if describes else str(key)
                 out[key] = self._walk(value, child, named, masked, replaced)
             return out
         if isinstance(data, list):
