@@ -129,7 +129,8 @@ def test_entries_carry_context_env_and_retention(tmp_path: Path, keys: AuditKeys
     assert first.env["bundle"]["digest"] == fp.load_bundle().digest
     assert first.env["calendar"].startswith("holidays ")
     assert first.env["engine"] == "compiled" and first.env["finpolicy"] == fp.__version__
-    raw = [json.loads(line)["record"] for line in (Path(where) / "000001.jsonl").read_text("utf-8").splitlines()]
+    lines = (Path(where) / "000001.jsonl").read_text("utf-8").splitlines()
+    raw = [json.loads(line)["record"] for line in lines]
     decisions = [r for r in raw if r["type"] == "decision"]
     written = dt.date.fromisoformat(decisions[0]["at"][:10])
     # an ID number is core, its audit trail kept 1825 days; a remark is ordinary: 365

@@ -115,7 +115,7 @@ class Masker:
                 if describes and key != _SAMPLES:
                     out[key] = value  # a field's name and tags describe data, hold none
                     continue
-                named = field if describes else str(key)
+                named = str(field) if describes else str(key)
                 out[key] = self._walk(value, child, named, masked, replaced)
             return out
         if isinstance(data, list):

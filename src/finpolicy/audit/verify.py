@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NoReturn
 
 import attrs
 
@@ -188,10 +188,9 @@ def _open(walk: _Walk, stored: Stored) -> dict[str, Any]:
         return decode(stored.body)
     except ValueError as exc:
         _fail(walk, stored, "unreadable", f"not a JSON object ({exc})")
-        raise  # pragma: no cover - _fail raises
 
 
-def _misplaced(walk: _Walk, stored: Stored, seq: int, following: Stored | None) -> None:
+def _misplaced(walk: _Walk, stored: Stored, seq: int, following: Stored | None) -> NoReturn:
     expected = walk.expected or 0
     nxt = _seq_of(following)
     if seq == expected + 1 and nxt == expected:
@@ -233,10 +232,9 @@ def _record(walk: _Walk, stored: Stored, seq: int, data: dict[str, Any]) -> None
 
 
 def _start(walk: _Walk, stored: Stored, seq: int, data: dict[str, Any]) -> None:
-    if data.get("type") == "open":
-        if seq != 1 or data.get("prev") != GENESIS or data.get("format") != FORMAT:
-            _fail(walk, stored, "inserted", "an `open` record must be entry 1 of a "
-                  f"{FORMAT} log")
+    if data.get("type") == "open" and (seq != 1 or data.get("prev") != GENESIS
+                                       or data.get("format") != FORMAT):
+        _fail(walk, stored, "inserted", f"an `open` record must be entry 1 of a {FORMAT} log")
     walk.log_id = walk.log_id or str(data.get("log"))
     named = load_public_key_raw(data.get("public_key"), walk, stored)
     if walk.keys is None:
@@ -253,7 +251,6 @@ def load_public_key_raw(text: Any, walk: _Walk, stored: Stored) -> Any:
         return Ed25519PublicKey.from_public_bytes(unb64(text, "public_key"))
     except (AuditError, ValueError):
         _fail(walk, stored, "unreadable", "the record's public key is not an Ed25519 key")
-        raise  # pragma: no cover - _fail raises
 
 
 def _checkpoint(walk: _Walk, stored: Stored, seq: int, data: dict[str, Any]) -> None:
@@ -323,7 +320,7 @@ def _read_anchor(sink: Sink, anchor: str | os.PathLike[str] | None) -> bytes | N
         raise AuditError(f"{anchor}: cannot read the anchor: {exc.strerror}") from None
 
 
-def _fail(walk: _Walk, stored: Stored, kind: str, message: str) -> None:
+def _fail(walk: _Walk, stored: Stored, kind: str, message: str) -> NoReturn:
     entry = walk.expected if walk.expected is not None else 1
     raise _Failed(Break(entry, stored.where, kind, message))
 
