@@ -129,7 +129,8 @@ class Masker:
             return data
         level, shown = found
         masked[path] = [level, self.keys.keyed_hash(text)]
-        replaced.append((text, shown))
+        if isinstance(data, str):
+            replaced.append((text, shown))
         return shown
 
 
@@ -137,14 +138,18 @@ def _masked(text: str) -> str:
     return "*" * max(len(text), 1)
 
 
+_NUMBER_CHARS = frozenset("0123456789+-.eE")
+
+
 def scrub(blob: bytes, replaced: list[tuple[str, str]]) -> bytes:
-    """``blob`` (JSON) with every replaced value that it echoes shown masked: as a whole
-    string always, inside longer text when the value is long enough to be telling."""
+    """``blob`` (JSON) with every replaced text value that it echoes shown masked: as a whole
+    string always; inside longer text too when the value is long enough to be telling and
+    cannot be mistaken for a JSON number (so the result stays valid JSON)."""
     for value, shown in sorted(set(replaced), key=lambda p: -len(p[0])):
         raw = orjson.dumps(value)
         if raw in blob:
             blob = blob.replace(raw, orjson.dumps(shown))
         inner = raw[1:-1]
-        if len(value) >= 6 and inner in blob:
+        if len(value) >= 6 and not set(value) <= _NUMBER_CHARS and inner in blob:
             blob = blob.replace(inner, orjson.dumps(shown)[1:-1])
     return blob

@@ -217,7 +217,8 @@ def replay_log(target: str | os.PathLike[str] | Sink, keys: AuditKeys, *,
         entries += 1
         decisions += len(entry.decisions)
         masker = found.masker(decider, keys, entry.day)
-        mismatches += _compare(entry, replayed, masker.mask(data)[2])
+        ignored = _IGNORED if engine is None else (*_IGNORED, "engine")
+        mismatches += _compare(entry, replayed, masker.mask(data)[2], ignored)
         if bundle is not None:
             other = other or found.engine(bundle, name)
             outcome = _impact(entry, data, as_of, replayed, other)
@@ -245,8 +246,8 @@ def _evaluate(domain: str, engine: Any, data: Any, as_of: Any) -> list[Any] | st
         return ERROR
 
 
-def _compare(entry: Entry, replayed: list[Any] | str,
-             replaced: list[tuple[str, str]]) -> list[Mismatch]:
+def _compare(entry: Entry, replayed: list[Any] | str, replaced: list[tuple[str, str]],
+             ignored: tuple[str, ...]) -> list[Mismatch]:
     if isinstance(replayed, str):
         return [Mismatch(entry.seq, entry.domain, entry.method, -1,
                          (f"the logged call now raises: {replayed}",))]
@@ -259,23 +260,25 @@ def _compare(entry: Entry, replayed: list[Any] | str,
         if replaced:
             blob = scrub(blob, replaced)
         now = orjson.loads(blob)
-        differences = _differences(logged, now)
+        differences = _differences(logged, now, ignored)
         if differences:
             out.append(Mismatch(entry.seq, entry.domain, entry.method, i, differences))
     return out
 
 
-def _differences(logged: Any, now: Any, path: str = "") -> tuple[str, ...]:
+def _differences(logged: Any, now: Any, ignored: tuple[str, ...] = _IGNORED,
+                 path: str = "") -> tuple[str, ...]:
     if isinstance(logged, dict) and isinstance(now, dict):
         out: list[str] = []
         for key in sorted(logged.keys() | now.keys()):
-            if not path and key in _IGNORED:
+            if not path and key in ignored:
                 continue
-            out += _differences(logged.get(key), now.get(key), f"{path}.{key}" if path else key)
+            out += _differences(logged.get(key), now.get(key), ignored,
+                                f"{path}.{key}" if path else key)
         return tuple(out)
     if isinstance(logged, list) and isinstance(now, list) and len(logged) == len(now):
         return tuple(d for i, (a, b) in enumerate(zip(logged, now, strict=True))
-                     for d in _differences(a, b, f"{path}.{i}"))
+                     for d in _differences(a, b, ignored, f"{path}.{i}"))
     if logged != now:
         return (f"{path}: {_text(logged)} → {_text(now)}",)
     return ()

@@ -15,7 +15,7 @@ EXIT_INVALID_POLICY = 2
 EXIT_INVALID_INPUT = 3
 
 _COMMANDS = ("validate", "evaluate", "demo", "classification", "access", "suitability",
-             "complaints", "testing", "docs")
+             "complaints", "testing", "docs", "bundle", "audit")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
