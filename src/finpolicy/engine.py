@@ -103,7 +103,8 @@ class PolicyEngine:
 
         result = classification.classify_record(self, record, as_of=as_of, policy=policy)
         if self.log is not None:
-            self._record("classify_record", {"record": record, "as_of": as_of, "policy": policy}, result)
+            self._record("classify_record", {"record": record, "as_of": as_of,
+                                             "policy": policy}, result)
         return result
 
     def mask(self, value: Any, /, *, field: Any, as_of: dt.date | None = None,
