@@ -328,3 +328,26 @@ def test_write_copy_round_trips(kind: str, where: str, keys: AuditKeys,
         assert verify_log(copy, public_key=keys.public_key).ok
     finally:
         drop(kind, copy)
+
+
+def test_logged_decisions_are_exactly_their_to_dict() -> None:
+    from finpolicy.audit.encode import decision_json
+
+    made: list[object] = []
+
+    class Keep:
+        def record(self, engine: object, method: str, inputs: object, result: object) -> None:
+            made.append(result)
+
+    engine = fp.PolicyEngine()
+    engine.log = Keep()  # type: ignore[assignment]
+    for call in Workload(seed=11).calls(200):
+        call(engine)
+    engine.suitable_products(fp.Customer(id="c", risk_level="C3"),
+                             [fp.Product(id="p", kind="fund", risk_level="R2")],
+                             as_of=dt.date(2026, 3, 1))
+    decisions = [d for r in made for d in (r if isinstance(r, list) else
+                                            getattr(r, "fields", {}).values() or [r])]
+    assert len(decisions) > 200
+    for d in decisions:
+        assert json.loads(decision_json(d)) == json.loads(json.dumps(d.to_dict(), default=str))

@@ -32,7 +32,7 @@ import attrs
 import orjson
 
 from finpolicy.audit import calls
-from finpolicy.audit.encode import decision_json, plain
+from finpolicy.audit.encode import decision_json, to_json
 from finpolicy.audit.errors import AuditError, LogFullError
 from finpolicy.audit.keys import AuditKeys, public_key_bytes
 from finpolicy.audit.masking import Masker, scrub
@@ -69,8 +69,15 @@ class _Call:
     at: float
 
 
+_KEYS: dict[str, bytes] = {}  # input keys as JSON
+
+
 def _iso(ts: float) -> str:
-    return dt.datetime.fromtimestamp(ts, dt.UTC).isoformat().replace("+00:00", "Z")
+    return _iso_of(dt.datetime.fromtimestamp(ts, dt.UTC))
+
+
+def _iso_of(when: dt.datetime) -> str:
+    return when.isoformat().replace("+00:00", "Z")
 
 
 class DecisionLog:
@@ -324,11 +331,11 @@ class DecisionLog:
         state.unsigned = 0
         state.signed_at = time.monotonic()
 
-    def _body(self, state: _State, kind: str, ts: float, fields: dict[str, Any] | None
-              ) -> Row:
+    def _body(self, state: _State, kind: str, ts: float, fields: dict[str, Any] | None,
+              when: dt.datetime | None = None) -> Row:
         """Encode the next record of ``kind``, chain it and queue it for writing."""
         state.seq += 1
-        at = _iso(ts)
+        at = _iso(ts) if when is None else _iso_of(when)
         body: dict[str, Any] = {"seq": state.seq, "prev": state.prev, "type": kind, "at": at}
         if kind == "checkpoint":
             signature = self.keys.sign(checkpoint_message(state.log_id, state.seq, state.prev,
@@ -353,24 +360,43 @@ class DecisionLog:
             raise AuditError(f"cannot log engine method `{call.method}`")
         domain, shape, flatten = method
         decisions = flatten(call.result)
-        as_of = calls.as_of_of(call.inputs, decisions, call.result)
-        data = plain(shape(call.inputs, call.result))
-        when = plain(as_of)
-        masker = self._masker(call.bundle, call.at)
-        shown, masked, replaced = masker.mask(data)
+        when = to_json(calls.as_of_of(call.inputs, decisions, call.result))
+        written = dt.datetime.fromtimestamp(call.at, dt.UTC)
+        masker = self._masker(call.bundle, written.date())
+        shown: list[bytes] = []
+        originals: list[bytes] = []
+        masked: list[bytes] = []
+        replaced: list[tuple[str, str]] = []
+        days = masker.retention_days(())
+        data_in = shape(call.inputs, call.result)
+        if isinstance(data_in, Mapping):
+            items = [(k, to_json(v)) for k, v in data_in.items()]
+        else:  # a request model: its fields are the parts
+            items = [(k, orjson.dumps(v)) for k, v in orjson.loads(to_json(data_in)).items()]
+        for key, data in items:
+            name = _KEYS.get(key) or _KEYS.setdefault(key, orjson.dumps(key))
+            part = masker.part(key, data)
+            shown.append(name + b":" + part.shown)
+            if part.masked:
+                masked.append(part.masked)
+                originals.append(part.originals)
+                replaced += part.replaced
+            days = None if days is None or part.days is None else max(days, part.days)
         blob = b"[" + b",".join(decision_json(d) for d in decisions) + b"]"
         if replaced:
             blob = scrub(blob, replaced)
-        days = masker.retention_days({level for level, _ in masked.values()})
-        retain = None if days is None else (dt.datetime.fromtimestamp(call.at, dt.UTC).date()
-                                            + dt.timedelta(days=days)).isoformat()
-        associated = f"{state.log_id}:{state.seq + 1}".encode()
-        sealed = self.keys.seal(orjson.dumps({"data": data, "as_of": when}), associated)
+        retain = None if days is None else (written.date() + dt.timedelta(days=days)).isoformat()
+        sealed = None
+        if originals:  # only the masked values are sealed: the rest is in the entry already
+            sealed = b64(self.keys.seal(b"[" + b",".join(originals) + b"]",
+                                        f"{state.log_id}:{state.seq + 1}".encode()))
         self._body(state, "decision", call.at, {
-            "domain": domain, "method": call.method, "as_of": when,
+            "domain": domain, "method": call.method, "as_of": orjson.Fragment(when),
             "env": self._env(call.bundle, call.engine), "context": call.context,
-            "input": shown, "masked": masked, "sealed": b64(sealed),
-            "decisions": orjson.Fragment(blob), "retain_until": retain})
+            "input": orjson.Fragment(b"{" + b",".join(shown) + b"}"),
+            "masked": orjson.Fragment(b"{" + b",".join(masked) + b"}"),
+            "sealed": sealed,
+            "decisions": orjson.Fragment(blob), "retain_until": retain}, written)
         state.unsigned += 1
 
     def _rotate(self, state: _State, ts: float) -> None:
@@ -384,8 +410,7 @@ class DecisionLog:
             "segment": state.segment, "key": self.keys.key_id,
             "public_key": b64(public_key_bytes(self.keys.public_key))})
 
-    def _masker(self, bundle: Any, ts: float) -> Masker:
-        day = dt.datetime.fromtimestamp(ts, dt.UTC).date()
+    def _masker(self, bundle: Any, day: dt.date) -> Masker:
         key = (bundle.digest, day)
         found = self._maskers.get(key)
         if found is None:

@@ -8,8 +8,9 @@ value is kept in clear only when the level's handling asks for neither encryptio
 masking on display and no matching rule names a display mask. Otherwise the log shows the
 policy's display mask (``110***********002X``; ``*`` for the whole value when the rule names
 none) and, beside it, the level and a keyed hash (HMAC-SHA256 under the bank's sealing secret)
-so the key holder can find every entry about a value without the log holding it. The input
-itself is stored sealed (AES-256-GCM), for replay.
+so the key holder can find every entry about a value without the log holding it. The masked
+values themselves are stored sealed (AES-256-GCM, ``[path, value]`` pairs), so replay can put
+them back; nothing in clear is stored twice.
 
 When the bundle has no classification policy in force, every scalar is masked: the log fails
 closed.
@@ -18,7 +19,7 @@ closed.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -27,10 +28,24 @@ from finpolicy.documents.bundle import Bundle
 from finpolicy.errors import FinpolicyError, NotInForceError
 
 _MAX_CACHE = 100_000
+_MAX_PARTS = 20_000
+_MAX_PART = 4096  # bytes of JSON; larger parts are masked afresh each time
 _FAIL_CLOSED = ("unclassified", "*")
 _CLEAR = None
 _KIND = "ClassificationPolicy"
 _SAMPLES = "sample_values"
+
+
+class Part(NamedTuple):
+    """One masked top-level value: its JSON as logged, ``"path":[level, keyed hash]`` of each
+    masked scalar (JSON members), the ``(value, shown)`` text pairs replaced, and the days its
+    entry must be kept (``None``: keep), and the masked values themselves."""
+
+    shown: bytes
+    masked: bytes
+    replaced: tuple[tuple[str, str], ...]
+    days: int | None
+    originals: bytes  # JSON items ``[path, value]``, sealed in the entry
 
 
 class Masker:
@@ -43,6 +58,7 @@ class Masker:
         self.day = day
         self._engine: PolicyEngine | None = None
         self._cache: dict[tuple[str, str], tuple[str, str] | None] = {}
+        self._parts: dict[tuple[str, bytes], Part] = {}
         self.retention: dict[str, int] = {}
         """``audit_log_retention_days`` per level name; empty when nothing may be deleted."""
         try:
@@ -96,31 +112,47 @@ class Masker:
             return _CLEAR
         return (str(c.level), apply_mask(c.mask or "full", text) if text.strip() else "*")
 
-    def mask(self, data: Any) -> tuple[Any, dict[str, list[str]], list[tuple[str, str]]]:
+    def part(self, key: str, raw: bytes) -> Part:
+        """Mask one top-level value of an input, given as JSON; cached, because customers,
+        products, subjects and resources come back again and again."""
+        cache_key = (key, raw)
+        found = self._parts.get(cache_key)
+        if found is not None:
+            return found
+        seen = _Seen()
+        shown = self._walk(orjson.loads(raw), (key,), key, seen)
+        found = Part(orjson.dumps(shown) if seen.masked else raw,
+                     orjson.dumps(seen.masked)[1:-1], tuple(seen.replaced),
+                     self.retention_days({level for level, _ in seen.masked.values()}),
+                     orjson.dumps(seen.originals)[1:-1])
+        if len(raw) <= _MAX_PART:
+            if len(self._parts) >= _MAX_PARTS:
+                self._parts.clear()
+            self._parts[cache_key] = found
+        return found
+
+    def mask(self, data: dict[str, Any]) -> tuple[Any, dict[str, list[str]],
+                                                   list[tuple[str, str]]]:
         """The input with sensitive scalars replaced, ``{path: [level, keyed hash]}``, and the
         ``(value, shown)`` pairs replaced (to keep them out of the decisions too)."""
-        masked: dict[str, list[str]] = {}
-        replaced: list[tuple[str, str]] = []
-        out = self._walk(data, "", "value", masked, replaced)
-        return out, masked, replaced
+        seen = _Seen()
+        out = {key: self._walk(value, (key,), key, seen) for key, value in data.items()}
+        return out, seen.masked, seen.replaced
 
-    def _walk(self, data: Any, path: str, name: str, masked: dict[str, list[str]],
-              replaced: list[tuple[str, str]]) -> Any:
+    def _walk(self, data: Any, trail: tuple[str | int, ...], name: str, seen: _Seen) -> Any:
         if isinstance(data, dict):
             field = data.get("name")
             describes = _SAMPLES in data and isinstance(field, str)
             out: dict[str, Any] = {}
             for key, value in data.items():
-                child = f"{path}.{key}" if path else str(key)
                 if describes and key != _SAMPLES:
                     out[key] = value  # a field's name and tags describe data, hold none
                     continue
                 named = str(field) if describes else str(key)
-                out[key] = self._walk(value, child, named, masked, replaced)
+                out[key] = self._walk(value, (*trail, key), named, seen)
             return out
         if isinstance(data, list):
-            return [self._walk(v, f"{path}.{i}", name, masked, replaced)
-                    for i, v in enumerate(data)]
+            return [self._walk(v, (*trail, i), name, seen) for i, v in enumerate(data)]
         if isinstance(data, bool) or data is None:
             return data
         text = data if isinstance(data, str) else orjson.dumps(data).decode()
@@ -128,10 +160,33 @@ class Masker:
         if found is None:
             return data
         level, shown = found
-        masked[path] = [level, self.keys.keyed_hash(text)]
+        seen.masked[".".join(map(str, trail))] = [level, self.keys.keyed_hash(text)]
+        seen.originals.append([list(trail), data])
         if isinstance(data, str):
-            replaced.append((text, shown))
+            seen.replaced.append((text, shown))
         return shown
+
+
+class _Seen:
+    """What a walk masked."""
+
+    __slots__ = ("masked", "originals", "replaced")
+
+    def __init__(self) -> None:
+        self.masked: dict[str, list[str]] = {}
+        self.replaced: list[tuple[str, str]] = []
+        self.originals: list[list[Any]] = []
+
+
+def restore(shown: Any, originals: list[list[Any]]) -> Any:
+    """The input in clear: the logged (masked) input with each sealed original put back."""
+    data = orjson.loads(orjson.dumps(shown))
+    for trail, value in originals:
+        node = data
+        for step in trail[:-1]:
+            node = node[step]
+        node[trail[-1]] = value
+    return data
 
 
 def _masked(text: str) -> str:

@@ -23,7 +23,7 @@ from finpolicy.audit import calls
 from finpolicy.audit.encode import decision_json
 from finpolicy.audit.errors import AuditError
 from finpolicy.audit.keys import AuditKeys
-from finpolicy.audit.masking import Masker, scrub
+from finpolicy.audit.masking import Masker, restore, scrub
 from finpolicy.audit.records import decode, unb64
 from finpolicy.audit.sinks import Sink, open_sink
 from finpolicy.documents.bundle import Bundle, load_bundle
@@ -49,7 +49,7 @@ class Entry:
     context: dict[str, Any] | None
     input: Any
     masked: dict[str, list[str]]
-    sealed: str
+    sealed: str | None
     decisions: list[dict[str, Any]]
 
     @property
@@ -61,11 +61,12 @@ class Entry:
         return dt.date.fromisoformat(self.at[:10])
 
     def unseal(self, keys: AuditKeys) -> tuple[Any, dt.date | dt.datetime | None]:
-        """The input in clear and its ``as_of``."""
+        """The input in clear (the masked values put back) and its ``as_of``."""
+        if self.sealed is None:
+            return self.input, calls.parse_as_of(self.as_of)
         raw = keys.unseal(unb64(self.sealed, f"entry {self.seq} sealed"),
                           f"{self.log_id}:{self.seq}".encode())
-        data = orjson.loads(raw)
-        return data["data"], calls.parse_as_of(data["as_of"])
+        return restore(self.input, orjson.loads(raw)), calls.parse_as_of(self.as_of)
 
 
 def read_entries(target: str | os.PathLike[str] | Sink) -> Iterator[Entry]:
@@ -84,7 +85,7 @@ def read_entries(target: str | os.PathLike[str] | Sink) -> Iterator[Entry]:
             yield Entry(int(data["seq"]), log_id, str(data["at"]), str(data["domain"]),
                         str(data["method"]), data.get("as_of"), dict(data.get("env") or {}),
                         data.get("context"), data.get("input"), dict(data.get("masked") or {}),
-                        str(data.get("sealed")), list(data.get("decisions") or []))
+                        data.get("sealed"), list(data.get("decisions") or []))
     finally:
         sink.close()
 
