@@ -16,6 +16,7 @@ from finpolicy.decisions import Decision, Hit, PolicyRef
 from finpolicy.documents.bundle import Bundle, PolicyDocument, load_bundle
 from finpolicy.engine import PolicyEngine
 from finpolicy.errors import (
+    CalendarError,
     EvaluationError,
     FinpolicyError,
     InputError,
@@ -54,6 +55,7 @@ __all__ = [
     "AccessRequest",
     "AccessReview",
     "Bundle",
+    "CalendarError",
     "Classification",
     "Complaint",
     "ComplaintEvent",
