@@ -351,3 +351,11 @@ def test_logged_decisions_are_exactly_their_to_dict() -> None:
     assert len(decisions) > 200
     for d in decisions:
         assert json.loads(decision_json(d)) == json.loads(json.dumps(d.to_dict(), default=str))
+
+
+def test_an_anchor_receives_every_checkpoint(tmp_path: Path, keys: AuditKeys) -> None:
+    where, anchor = tmp_path / "log", tmp_path / "elsewhere" / "anchor"
+    anchor.parent.mkdir()
+    write(str(where), keys, 30, anchor=anchor, checkpoint_every=10)
+    assert anchor.read_bytes() == (where / "HEAD").read_bytes()
+    assert verify_log(where, public_key=keys.public_key, anchor=anchor).ok

@@ -396,7 +396,9 @@ class DecisionLog:
             "input": orjson.Fragment(b"{" + b",".join(shown) + b"}"),
             "masked": orjson.Fragment(b"{" + b",".join(masked) + b"}"),
             "sealed": sealed,
-            "decisions": orjson.Fragment(blob), "retain_until": retain}, written)
+            "decisions": orjson.Fragment(blob), "retain_until": retain,
+            **({"policy": call.inputs["policy"]} if call.inputs.get("policy") else {})},
+            written)
         state.unsigned += 1
 
     def _rotate(self, state: _State, ts: float) -> None:

@@ -51,6 +51,7 @@ class Entry:
     masked: dict[str, list[str]]
     sealed: str | None
     decisions: list[dict[str, Any]]
+    policy: str | None = None
 
     @property
     def bundle_digest(self) -> str:
@@ -85,7 +86,8 @@ def read_entries(target: str | os.PathLike[str] | Sink) -> Iterator[Entry]:
             yield Entry(int(data["seq"]), log_id, str(data["at"]), str(data["domain"]),
                         str(data["method"]), data.get("as_of"), dict(data.get("env") or {}),
                         data.get("context"), data.get("input"), dict(data.get("masked") or {}),
-                        data.get("sealed"), list(data.get("decisions") or []))
+                        data.get("sealed"), list(data.get("decisions") or []),
+                        data.get("policy"))
     finally:
         sink.close()
 
@@ -214,7 +216,8 @@ def replay_log(target: str | os.PathLike[str] | Sink, keys: AuditKeys, *,
         decider = found.bundle(entry)
         name = engine or str(entry.env.get("engine", "compiled"))
         data, as_of = entry.unseal(keys)
-        replayed = _evaluate(entry.domain, found.engine(decider, name), data, as_of)
+        replayed = _evaluate(entry.domain, found.engine(decider, name), data, as_of) \
+            if entry.policy is None else _CHOSEN
         entries += 1
         decisions += len(entry.decisions)
         masker = found.masker(decider, keys, entry.day)
@@ -234,6 +237,10 @@ def replay_log(target: str | os.PathLike[str] | Sink, keys: AuditKeys, *,
                         impact)
 
 
+# evaluate_input picks the policy in force by kind; a call that named one cannot be replayed
+_CHOSEN = "<logged with policy=; evaluate_input cannot choose a policy>"
+
+
 def _evaluate(domain: str, engine: Any, data: Any, as_of: Any) -> list[Any] | str:
     from finpolicy.testing.diff import ERROR, INVALID, NOT_IN_FORCE
 
@@ -250,8 +257,9 @@ def _evaluate(domain: str, engine: Any, data: Any, as_of: Any) -> list[Any] | st
 def _compare(entry: Entry, replayed: list[Any] | str, replaced: list[tuple[str, str]],
              ignored: tuple[str, ...]) -> list[Mismatch]:
     if isinstance(replayed, str):
-        return [Mismatch(entry.seq, entry.domain, entry.method, -1,
-                         (f"the logged call now raises: {replayed}",))]
+        why = f"cannot be replayed: {replayed}" if replayed == _CHOSEN else \
+            f"the logged call now raises: {replayed}"
+        return [Mismatch(entry.seq, entry.domain, entry.method, -1, (why,))]
     out = []
     if len(replayed) != len(entry.decisions):
         out.append(Mismatch(entry.seq, entry.domain, entry.method, -1, (
