@@ -352,6 +352,8 @@ class SqliteSink(Sink):
 
     def write(self, rows: Sequence[Row], *, sync: bool) -> None:
         db = self._conn()
+        if sync:  # this commit also reaches the disk (the WAL is synced), not only the OS
+            db.execute("PRAGMA synchronous=FULL")
         db.execute("BEGIN")
         try:
             db.executemany("INSERT INTO records (seq, segment, hash, body) VALUES (?, ?, ?, ?)",
@@ -361,7 +363,7 @@ class SqliteSink(Sink):
             raise
         db.execute("COMMIT")
         if sync:
-            db.execute("PRAGMA wal_checkpoint(FULL)")
+            db.execute("PRAGMA synchronous=NORMAL")
 
     def set_head(self, stored: bytes) -> None:
         self._conn().execute("INSERT OR REPLACE INTO head (id, body) VALUES (1, ?)", (stored,))
