@@ -106,6 +106,14 @@ declare("policy", {
     "unknown_purpose": "A purpose is not one the policy declares.",
     "unknown_role": "A role is not one the policy declares.",
     "unknown_time_zone": "A time zone is not an IANA zone name.",
+    # pinned and signed bundles
+    "digest_mismatch": "The bundle's digest is not the one the caller expects.",
+    "bad_lock": "The bundle's lock file is not valid.",
+    "locked_version_missing": "A version the lock file records as released is gone.",
+    "released_version_changed": "A released version's content changed without a version bump.",
+    "bad_signature": "The bundle's signature does not verify with any trusted key.",
+    "bad_key": "A signing or trusted key cannot be read.",
+    "unsigned_bundle": "Trusted keys were given but the bundle carries no signature.",
     # policy test cases
     "duplicate_case": "Two test cases in one file have the same name.",
     "expect_type": "A test case's `expect` is not a mapping or list of mappings.",

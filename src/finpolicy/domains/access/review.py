@@ -8,8 +8,12 @@ separation-of-duties pair) decide which findings to report and how severe they a
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from collections.abc import Iterable, Mapping
 from typing import Any
+
+import attrs
 
 from finpolicy._compat import renamed
 from finpolicy.documents.bundle import PolicyDocument
@@ -156,4 +160,17 @@ def review_access(runtime: Runtime, grants: Iterable[Any], assignments: Iterable
     assignment_list = _items(assignments, RoleAssignment, "assignments")
     usage_list = None if usage is None else _items(usage, UsageRecord, "usage")
     doc = runtime.policy(POLICY_KIND, at.date(), policy)
-    return review_with(runtime, doc, doc.policy, grant_list, assignment_list, usage_list, at)
+    review = review_with(runtime, doc, doc.policy, grant_list, assignment_list, usage_list, at)
+    return attrs.evolve(review, input_digest=review_digest(grant_list, assignment_list,
+                                                           usage_list, review.as_of))
+
+
+def review_digest(grants: list[AccessGrant], assignments: list[RoleAssignment],
+                  usage: list[UsageRecord] | None, at: dt.datetime) -> str:
+    """sha256 of a review's inputs, named by its decisions (as every decision names one)."""
+    body = json.dumps({"grants": [g.model_dump(mode="json") for g in grants],
+                       "assignments": [a.model_dump(mode="json") for a in assignments],
+                       "usage": None if usage is None
+                       else [u.model_dump(mode="json") for u in usage],
+                       "at": at.isoformat()}, sort_keys=True)
+    return hashlib.sha256(body.encode()).hexdigest()

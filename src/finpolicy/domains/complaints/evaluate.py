@@ -45,7 +45,7 @@ from finpolicy.domains.complaints.policy import (
     Selection,
     select,
 )
-from finpolicy.errors import InputError, InputProblem
+from finpolicy.errors import CalendarError, InputError, InputProblem
 from finpolicy.inputs import InputModel
 from finpolicy.runtime import Runtime, StateKey
 
@@ -258,11 +258,31 @@ def _report(runtime: Runtime, cache: dict[tuple[Any, ...], Selection], complaint
             next_due = s.due_at
     if extra:
         escalations = tuple(sorted(extra.union(escalations)))
+    warnings = _unconfirmed(doc, rules, complaint, statuses)
     return SlaDecision(
         outcome=STATUSES[worst], hits=selection.hits, obligations=selection.obligations,
         policy=runtime.ref(doc), engine=runtime.engine_name, input_digest=complaint.digest(),
         as_of=now, complaint_id=complaint.id, milestones=statuses, next_due=next_due,
-        route=selection.route, escalations=escalations, paused=paused_now)
+        route=selection.route, escalations=escalations, paused=paused_now, warnings=warnings)
+
+
+def _unconfirmed(doc: PolicyDocument[ComplaintRules], rules: ComplaintRules, complaint: Complaint,
+                 statuses: tuple[MilestoneStatus, ...]) -> tuple[str, ...]:
+    """Warnings for deadlines counted over a year whose holiday schedule is not confirmed
+    (or ``CalendarError`` when the policy asks for one)."""
+    calendar = rules.calendar
+    if calendar.schedule == "statutory":
+        return ()
+    first = complaint.received_at.astimezone(calendar.zone).year
+    last = max((s.due_at.year for s in statuses if s.due_at is not None), default=first)
+    years = [y for y in range(first, last + 1) if not calendar.is_confirmed(y)]
+    if not years:
+        return ()
+    if rules.unconfirmed_year == "error":
+        raise CalendarError(calendar.jurisdiction, years[0], f"{doc.id}@{doc.version}")
+    return tuple(f"the {calendar.jurisdiction} holiday schedule for {y} is not confirmed: "
+                 "deadlines in it assume the usual holidays and no weekend working days"
+                 for y in years)
 
 
 def complaint_sla(runtime: Runtime, complaint: Any, *, as_of: Any = None,

@@ -83,6 +83,8 @@ class SlaDecision(Decision):
         route: the department that handles the complaint.
         escalations: who must be told (by severity, rules, and breached milestones), sorted.
         paused: whether the clock is stopped at ``now``.
+        warnings: what the decision is unsure of, e.g. a deadline in a year whose holiday
+            schedule is not yet published (when the policy decides with a warning).
     """
 
     complaint_id: str
@@ -91,6 +93,7 @@ class SlaDecision(Decision):
     route: str
     escalations: tuple[str, ...] = ()
     paused: bool = False
+    warnings: tuple[str, ...] = ()
 
     @property
     def status(self) -> str:
@@ -108,6 +111,7 @@ class SlaDecision(Decision):
         lines = [f"complaint {self.complaint_id} → {self.route}"
                  + (f"; escalate to {', '.join(self.escalations)}" if self.escalations else "")
                  + ("; clock paused" if self.paused else "")]
+        lines += [f"  warning: {w}" for w in self.warnings]
         for m in self.milestones:
             due = m.due_at.strftime("%Y-%m-%d %H:%M %Z") if m.due_at else "not started"
             done = f", done {m.completed_at:%Y-%m-%d %H:%M}" if m.completed_at else ""

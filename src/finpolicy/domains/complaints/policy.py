@@ -48,6 +48,15 @@ FIELDS: Mapping[str, str] = MappingProxyType({
 only on (category, severity, channel, flags), so they are computed once per combination."""
 
 
+class DayOverrideSpec(Strict):
+    """One day whose status the policy fixes, whatever the `holidays` data says."""
+
+    date: dt.date
+    working: bool = Field(description="`false` for a day off, `true` for a working day.")
+    name: str = Field(min_length=1, description="e.g. `国庆节` or `国庆节调休`.")
+    cite: str | None = Field(None, description="The published schedule.")
+
+
 class CalendarSpec(Strict):
     """Where and when working days are counted."""
 
@@ -56,6 +65,18 @@ class CalendarSpec(Strict):
     time_zone: str = Field(description="IANA zone deadlines are measured in.")
     cutoff: dt.time = Field(default=dt.time(17, 0), description="A receipt after this local time "
                                                                 "counts from the next working day.")
+    schedule: Literal["statutory", "announced"] = Field(
+        default="statutory", description="`announced` where the government publishes each "
+                                         "year's days off and weekend working days (China).")
+    unconfirmed_year: Literal["error", "warn"] = Field(
+        default="error", description="For an `announced` schedule, a deadline in a year whose "
+                                     "schedule is not in the data: raise, or decide with a "
+                                     "warning.")
+    overrides: list[DayOverrideSpec] = Field(
+        default_factory=list, description="Days off and working days the `holidays` data lacks.")
+    confirmed_years: list[int] = Field(
+        default_factory=list, description="Years the overrides complete (a published "
+                                          "schedule entered here).")
 
 
 class CategorySpec(Strict):
@@ -237,6 +258,7 @@ class ComplaintRules:
     specificity: Mapping[str, int]  # rule id -> distinct fields its condition reads
     specs: Mapping[str, RuleSpec]
     invariants: tuple[Invariant, ...] = attrs.field(default=(), kw_only=True)
+    unconfirmed_year: str = attrs.field(default="error", kw_only=True)
 
 
 def _duration(spec: DurationSpec) -> Duration:
@@ -273,7 +295,10 @@ def build(spec: ComplaintSpec, ctx: BuildContext) -> ComplaintRules:
     """Compile a validated spec, reporting every problem through ``ctx``."""
     cal = spec.calendar
     try:
-        calendar = WorkingCalendar(cal.jurisdiction, cal.subdivision, cal.time_zone, cal.cutoff)
+        calendar = WorkingCalendar(
+            cal.jurisdiction, cal.subdivision, cal.time_zone, cal.cutoff,
+            overrides=tuple((o.date, o.working) for o in cal.overrides),
+            schedule=cal.schedule, confirmed_years=frozenset(cal.confirmed_years))
     except ValueError as exc:
         ctx.problem(("calendar",), str(exc), "bad_calendar")
         calendar = WorkingCalendar("CN", None, "UTC", cal.cutoff)
@@ -334,6 +359,7 @@ def build(spec: ComplaintSpec, ctx: BuildContext) -> ComplaintRules:
     return ComplaintRules(
         # deadlines are computed in Python, so invariants read what the decision reports
         invariants=parse_invariants(spec.invariants, ctx, {}, COMPLAINT_DECISION_FIELDS),
+        unconfirmed_year=cal.unconfirmed_year,
         rulesets=MappingProxyType({RULESET: RuleSet(RULESET, tuple(rules))}),
         calendar=calendar,
         routes=MappingProxyType({c.name: c.route for c in spec.categories}),
