@@ -26,6 +26,7 @@ from finpolicy.documents.registry import BuildContext
 from finpolicy.domains.classification.model import DataLevel, Handling
 from finpolicy.domains.detectors import DETECTORS
 from finpolicy.domains.masking import MASKS
+from finpolicy.periods import Period, PeriodSpec
 from finpolicy.rules.invariants import Invariant, parse_invariants
 from finpolicy.rules.model import Rule, RuleSet
 
@@ -68,16 +69,25 @@ class CategorySpec(Strict):
 
 
 class HandlingSpec(Strict):
-    """Handling requirements of one level."""
+    """Handling requirements of one level.
+
+    Retention is given either in days (``retention_days``, counted from the end of the
+    purpose) or as a period from a named event (``retention: {years: 5, after:
+    relationship_end}``); the same for the audit log (from the logged access).
+    """
 
     encryption_at_rest: str | None = None
     encryption_in_transit: str | None = None
     storage: str
     mask_on_display: bool = False
     approval_required: bool = False
-    retention_days: int = Field(gt=0)
+    retention_days: int | None = Field(None, gt=0)
+    retention: PeriodSpec | None = Field(None, description="How long the data is kept, as "
+                                                           "a period from an event.")
     destruction: str
-    audit_log_retention_days: int = Field(gt=0)
+    audit_log_retention_days: int | None = Field(None, gt=0)
+    audit_log_retention: PeriodSpec | None = Field(
+        None, description="How long access logs are kept, as a period from an event.")
     cite: str
 
 
@@ -159,6 +169,16 @@ def mask_known(mask: str) -> bool:
     return mask in MASKS or _PARTIAL.fullmatch(mask) is not None
 
 
+def _retention(ctx: BuildContext, path: tuple[str | int, ...], name: str, days: int | None,
+               period: PeriodSpec | None, after: str) -> Period:
+    """One retention as a ``Period``: from ``<name>_days`` (after ``after``) or ``<name>``."""
+    if (days is None) == (period is None):
+        ctx.problem(path, f"give exactly one of `{name}_days` and `{name}`", "retention")
+    if period is not None:
+        return period.build()
+    return Period(days=days or 1, after=after)
+
+
 def build(spec: ClassificationSpec, ctx: BuildContext) -> ClassificationRules:
     """Check the spec and compile it; report every problem through ``ctx``."""
     sources = ctx.metadata.source_ids()
@@ -196,10 +216,15 @@ def build(spec: ClassificationSpec, ctx: BuildContext) -> ClassificationRules:
             continue
         check_cite(h.cite, ("handling", name, "cite"))
         level = DataLevel.parse(name)
+        retention = _retention(ctx, ("handling", name), "retention", h.retention_days,
+                               h.retention, "purpose_end")
+        audit = _retention(ctx, ("handling", name), "audit_log_retention",
+                           h.audit_log_retention_days, h.audit_log_retention, "logged")
         handling[level] = Handling(level, h.encryption_at_rest, h.encryption_in_transit,
                                    h.storage, h.mask_on_display, h.approval_required,
                                    h.retention_days, h.destruction,
-                                   h.audit_log_retention_days, h.cite)
+                                   h.audit_log_retention_days, h.cite, retention=retention,
+                                   audit_log_retention=audit)
 
     for i, det in enumerate(spec.content.detectors):
         if det not in DETECTORS:
