@@ -116,20 +116,23 @@ class PolicyEngine:
                                     policy=policy)
 
     def check_suitability(self, customer: Any, product: Any, /, *, amount: Any = None,
-                          as_of: dt.date | None = None, policy: str | None = None) -> Any:
-        """Decide whether ``product`` suits ``customer`` on ``as_of``."""
+                          as_of: dt.date | None = None, policy: str | None = None,
+                          sale: Any = None) -> Any:
+        """Decide whether ``product`` suits ``customer`` on ``as_of`` (``sale``: a
+        ``SaleContext``)."""
         from finpolicy.domains import suitability
 
         return suitability.check_suitability(self, customer, product, amount=amount,
-                                             as_of=as_of, policy=policy)
+                                             as_of=as_of, policy=policy, sale=sale)
 
     def suitable_products(self, customer: Any, products: Any, /, *,
-                          as_of: dt.date | None = None, policy: str | None = None) -> Any:
+                          as_of: dt.date | None = None, policy: str | None = None,
+                          sale: Any = None) -> Any:
         """Every product with its decision, suitable ones first."""
         from finpolicy.domains import suitability
 
         return suitability.suitable_products(self, customer, products, as_of=as_of,
-                                             policy=policy)
+                                             policy=policy, sale=sale)
 
     def complaint_sla(self, complaint: Any, /, *, now: dt.datetime | None = None,
                       policy: str | None = None) -> Any:

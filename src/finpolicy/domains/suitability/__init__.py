@@ -20,6 +20,7 @@ from finpolicy.domains.suitability.models import (
     OUTCOMES,
     Customer,
     Product,
+    SaleContext,
     SuitabilityDecision,
 )
 from finpolicy.domains.suitability.policy import FIELDS, KIND, RULESET, SuitabilityRules
@@ -31,6 +32,7 @@ __all__ = [
     "RULESET",
     "Customer",
     "Product",
+    "SaleContext",
     "SuitabilityDecision",
     "SuitabilityRules",
     "age_on",

@@ -15,6 +15,7 @@ from finpolicy.decisions import Hit
 from finpolicy.documents.models import PolicySpec, Strict
 from finpolicy.documents.registry import BuildContext, PolicyKind, register_kind
 from finpolicy.domains.suitability.models import OUTCOMES
+from finpolicy.periods import Period, PeriodSpec
 from finpolicy.rules.invariants import Invariant, parse_invariants
 from finpolicy.rules.model import Rule, RuleSet
 
@@ -43,6 +44,9 @@ FIELDS: Mapping[str, str] = MappingProxyType({
     "assessment.expired": "boolean",
     "assessment.count_today": "number",
     "assessment.count_12m": "number",
+    "assessment.change_reported": "boolean",
+    "assessment.filled_by": "text",
+    "assessment.in_branch": "boolean",
     # the product (level and rank are the effective rating)
     "product.level": "text",
     "product.rank": "number",
@@ -59,6 +63,8 @@ FIELDS: Mapping[str, str] = MappingProxyType({
     "sale.amount_share": "number",
     "sale.rank_gap": "number",
     "sale.term_exceeds_horizon_months": "number",
+    "sale.promoted_by_staff": "boolean",
+    "sale.first_purchase": "boolean",
 })
 """Every fact a suitability rule may read (derived in Python before the rules run)."""
 
@@ -106,6 +112,12 @@ class RuleSpec(Strict):
                                                 "`nfra-2025-7 Art. 12`.")
 
 
+class RetentionSpec(PeriodSpec):
+    """How long the records an obligation produces are kept, and the source saying so."""
+
+    cite: str = Field(min_length=1, description="Source id and article.")
+
+
 class SuitabilitySpec(PolicySpec):
     """``spec`` of a ``SuitabilityPolicy``."""
 
@@ -113,6 +125,9 @@ class SuitabilitySpec(PolicySpec):
     product_levels: list[LevelSpec] = Field(min_length=1)
     settings: SettingsSpec = Field(default_factory=lambda: SettingsSpec.model_validate({}))
     rules: list[RuleSpec] = Field(min_length=1)
+    retention: dict[str, RetentionSpec] = Field(
+        default_factory=dict, description="Obligation → how long the records it produces "
+                                          "(recordings, signed forms) are kept.")
 
 
 @attrs.frozen(slots=True, eq=False)
@@ -134,6 +149,8 @@ class SuitabilityRules:
     professional_individuals: bool
     zone: ZoneInfo
     invariants: tuple[Invariant, ...] = ()
+    retention: Mapping[str, Period] = attrs.field(factory=lambda: MappingProxyType({}),
+                                                  kw_only=True)
     _combined: dict[tuple[str, ...], tuple[str, tuple[Hit, ...], tuple[str, ...]]] = \
         attrs.field(factory=dict, repr=False)
 
@@ -205,6 +222,7 @@ def build(spec: SuitabilitySpec, ctx: BuildContext) -> SuitabilityRules:
             rules.append(Rule(item.id, when, {"outcome": item.outcome},
                               tuple(dict.fromkeys(item.obligations)), item.reason, item.cite))
     ctx.problems.extend(parser.problems)
+    retention = _retention(spec, rules, sources, ctx)
     return SuitabilityRules(
         rulesets=MappingProxyType({RULESET: RuleSet(RULESET, tuple(rules))}),
         customer_ranks=MappingProxyType(customer_ranks),
@@ -218,7 +236,25 @@ def build(spec: SuitabilitySpec, ctx: BuildContext) -> SuitabilityRules:
         professional_individuals=settings.professional_individuals,
         zone=zone,
         invariants=parse_invariants(spec.invariants, ctx, FIELDS),
+        retention=MappingProxyType(retention),
     )
+
+
+def _retention(spec: SuitabilitySpec, rules: list[Rule], sources: set[str],
+               ctx: BuildContext) -> dict[str, Period]:
+    """Retention per obligation; each must be an obligation some rule carries."""
+    used = {o for rule in rules for o in rule.obligations}
+    out: dict[str, Period] = {}
+    for name, item in spec.retention.items():
+        if name not in used:
+            ctx.problem(("retention", name), f"`{name}` is not an obligation of any rule",
+                        "unknown_obligation")
+        words = item.cite.split()
+        if words[0] not in sources or len(words) < 2:
+            ctx.problem(("retention", name, "cite"), f"cite `{item.cite}` needs a source id of "
+                        "metadata.sources and an article", "unknown_source")
+        out[name] = item.build()
+    return out
 
 
 register_kind(PolicyKind(KIND, SuitabilitySpec, build,  # type: ignore[arg-type]
