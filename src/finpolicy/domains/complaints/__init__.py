@@ -28,6 +28,7 @@ from finpolicy.domains.complaints.policy import (
     ComplaintRules,
     Milestone,
 )
+from finpolicy.domains.complaints.targets import TargetResult, complaint_targets
 
 __all__ = [
     "FIELDS",
@@ -40,7 +41,9 @@ __all__ = [
     "Milestone",
     "MilestoneStatus",
     "SlaReport",
+    "TargetResult",
     "complaint_sla",
     "complaint_sla_batch",
+    "complaint_targets",
     "evaluate_input",
 ]

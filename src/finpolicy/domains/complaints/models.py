@@ -22,6 +22,13 @@ class ComplaintEvent(InputModel):
     kind: str = Field(min_length=1, description="Event kind, e.g. `acknowledged`, `extended`.")
     at: AwareDatetime = Field(description="When it happened (with a time zone offset).")
     note: str | None = Field(None, description="Free text for people; ignored by the SLA.")
+    states: list[str] = Field(
+        default_factory=list, description="What the letter or record of this event stated, "
+                                          "from the policy's `contents` (e.g. `basis`, "
+                                          "`remedies`).")
+    approved_by: str | None = Field(
+        None, description="Who approved it, one of the policy's `approvers` (e.g. an "
+                          "extension approved by `higher_branch`).")
 
 
 class Complaint(InputModel):
@@ -39,6 +46,10 @@ class Complaint(InputModel):
     severity: str = Field("general", min_length=1, description="Grade, e.g. `major`.")
     flags: list[str] = Field(default_factory=list, description="Policy flags, e.g. `payment`.")
     events: list[ComplaintEvent] = Field(default_factory=list, description="What happened.")
+    criteria: dict[str, str] = Field(
+        default_factory=dict, description="Grading criteria stated for the complaint, e.g. "
+                                          "`{reach: several_customers}`; the policy's grading "
+                                          "may raise the severity from them.")
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -55,6 +66,11 @@ class MilestoneStatus:
         started_at: the starting event's time, if it happened.
         allowed: the duration that applied, e.g. ``"30 calendar days"``.
         paused_seconds: total time the clock was stopped while this milestone was open.
+        notes: why events did not count (a letter that did not state what it must, an
+            extension without the required approval) and clock restarts.
+
+    .. versionchanged:: 0.2.0
+       ``notes``.
     """
 
     name: str
@@ -64,6 +80,7 @@ class MilestoneStatus:
     started_at: dt.datetime | None = None
     allowed: str = ""
     paused_seconds: float = 0.0
+    notes: tuple[str, ...] = ()
 
     @property
     def open(self) -> bool:
@@ -82,6 +99,12 @@ class SlaReport(Decision):
         route: the department that handles the complaint.
         escalations: who must be told (by severity, rules, and breached milestones), sorted.
         paused: whether the clock is stopped at ``now``.
+        severity: the effective severity: the complaint's own, raised by the policy's grading
+            criteria (``None`` for reports built without one).
+
+    .. versionchanged:: 0.2.0
+       ``severity``; milestones that apply only once their starting event happens are left
+       out until it does.
     """
 
     complaint_id: str
@@ -90,6 +113,7 @@ class SlaReport(Decision):
     route: str
     escalations: tuple[str, ...] = ()
     paused: bool = False
+    severity: str | None = None
 
     @property
     def status(self) -> str:
@@ -111,4 +135,5 @@ class SlaReport(Decision):
             due = m.due_at.strftime("%Y-%m-%d %H:%M %Z") if m.due_at else "not started"
             done = f", done {m.completed_at:%Y-%m-%d %H:%M}" if m.completed_at else ""
             lines.append(f"  {m.name:<20} {m.status:<8} due {due} ({m.allowed}){done}")
+            lines.extend(f"    note: {n}" for n in m.notes)
         return lines

@@ -26,6 +26,9 @@ from finpolicy.decisions import Hit
 from finpolicy.documents.models import PolicySpec, Strict
 from finpolicy.documents.registry import BuildContext, PolicyKind, register_kind
 from finpolicy.domains.complaints.clock import Clock
+from finpolicy.domains.complaints.grading import Grading, GradingSpec, build_grading
+from finpolicy.domains.complaints.speccheck import build_targets, check_evidence
+from finpolicy.domains.complaints.targets import Target, TargetSpec
 from finpolicy.rules.conditions import paths
 from finpolicy.rules.invariants import Invariant, parse_invariants
 from finpolicy.rules.model import Rule, RuleSet
@@ -98,6 +101,13 @@ class ExtensionSpec(Strict):
 
     event: str = Field(description="The event kind granting the extension.")
     amount: int = Field(ge=0, description="The new total duration, in the milestone's unit.")
+    approved_by: list[str] = Field(
+        default_factory=list, description="Approvers one of whom must have approved the "
+                                          "extension (its event's `approved_by`) for it to "
+                                          "count; anyone when empty.")
+    requires: list[str] = Field(
+        default_factory=list, description="Contents the extension's event must state (e.g. "
+                                          "`complainant_told`) for it to count.")
 
 
 class DurationSpec(Strict):
@@ -106,6 +116,14 @@ class DurationSpec(Strict):
     amount: int = Field(ge=0)
     unit: Literal["hours", "working_days", "calendar_days", "weeks"]
     extensions: list[ExtensionSpec] = Field(default_factory=list)
+
+
+class WindowSpec(Strict):
+    """A period after an event within which a milestone's starting event must happen."""
+
+    after: str = Field(description="The event the window opens with, e.g. `responded`.")
+    amount: int = Field(ge=1)
+    unit: Literal["hours", "working_days", "calendar_days", "weeks"]
 
 
 class MilestoneSpec(Strict):
@@ -123,6 +141,22 @@ class MilestoneSpec(Strict):
     binding: bool = Field(True, description="Whether the milestone counts towards the overall "
                                             "status (false for an optional target such as "
                                             "the FCA's summary resolution).")
+    requires: list[str] = Field(
+        default_factory=list, description="Contents the completing event must state (e.g. "
+                                          "`basis`, `remedies`); one that does not leaves the "
+                                          "milestone open.")
+    restarted_by: list[str] = Field(
+        default_factory=list, description="Events that restart the clock from their time "
+                                          "(e.g. new material from the complainant).")
+    paused_by: list[str] | None = Field(
+        None, description="The pause events that stop this milestone's clock; every pause "
+                          "when absent (and `pausable`).")
+    conditional: bool = Field(
+        False, description="The milestone applies only once its starting event happens (left "
+                           "out of the report before), e.g. a review the customer may ask for.")
+    starts_within: WindowSpec | None = Field(
+        None, description="The starting event counts only within this window after another "
+                          "event (e.g. a review requested within 30 days of the decision).")
     reason: str = Field(min_length=1)
     cite: str = Field(min_length=1)
 
@@ -164,6 +198,16 @@ class ComplaintSpec(PolicySpec):
     pauses: list[PauseSpec] = Field(default_factory=list)
     milestones: list[MilestoneSpec] = Field(min_length=1)
     rules: list[RuleSpec] = Field(default_factory=list)
+    contents: list[NamedSpec] = Field(
+        default_factory=list, description="What events may state (`ComplaintEvent.states`): "
+                                          "contents of letters, answers to surveys.")
+    approvers: list[NamedSpec] = Field(
+        default_factory=list, description="Who may be named as an event's approver "
+                                          "(`ComplaintEvent.approved_by`).")
+    grading: GradingSpec | None = Field(
+        None, description="Criteria that raise a complaint's severity.")
+    targets: list[TargetSpec] = Field(
+        default_factory=list, description="Service targets measured over many complaints.")
 
     @field_validator("calendar", mode="before")
     @classmethod
@@ -182,6 +226,8 @@ class Duration:
     amount: int
     unit: str
     extensions: tuple[tuple[str, int], ...] = ()
+    # (event, approvers one of whom must approve, contents it must state) per extension
+    conditions: tuple[tuple[str, frozenset[str], frozenset[str]], ...] = ()
     text: str = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
@@ -210,6 +256,18 @@ class Milestone:
     reason: str
     cite: str
     binding: bool = True
+    requires: frozenset[str] = frozenset()
+    restarted_by: tuple[str, ...] = ()
+    paused_by: frozenset[str] | None = None
+    conditional: bool = False
+    # (event the window opens with, amount, unit)
+    window: tuple[str, int, str] | None = None
+
+    @property
+    def plain(self) -> bool:
+        """Whether only times matter (no contents, restarts, pause choice or window)."""
+        return not (self.requires or self.restarted_by or self.paused_by is not None
+                    or self.window is not None)
 
 
 @attrs.frozen(slots=True)
@@ -243,12 +301,18 @@ class ComplaintRules:
     specs: Mapping[str, RuleSpec]
     selections: dict[tuple[Any, ...], Selection] = attrs.field(factory=dict, repr=False)
     invariants: tuple[Invariant, ...] = attrs.field(default=(), kw_only=True)
+    contents: frozenset[str] = attrs.field(default=frozenset(), kw_only=True)
+    approvers: frozenset[str] = attrs.field(default=frozenset(), kw_only=True)
+    grading: Grading | None = attrs.field(default=None, kw_only=True)
+    targets: tuple[Target, ...] = attrs.field(default=(), kw_only=True)
 
 
 def _duration(spec: DurationSpec) -> Duration:
     extensions = tuple(sorted(((e.event, e.amount) for e in spec.extensions),
                               key=lambda item: item[1]))
-    return Duration(spec.amount, spec.unit, extensions)
+    conditions = tuple((e.event, frozenset(e.approved_by), frozenset(e.requires))
+                       for e in spec.extensions if e.approved_by or e.requires)
+    return Duration(spec.amount, spec.unit, extensions, conditions)
 
 
 def _check_cite(cite: str, path: tuple[str | int, ...], sources: set[str],
@@ -331,10 +395,14 @@ def build(spec: ComplaintSpec, ctx: BuildContext) -> ComplaintRules:
                             "unknown_event")
         _check_duration(m.duration, ("milestones", i, "duration"), events, ctx)
         _check_cite(m.cite, ("milestones", i, "cite"), sources, ctx)
-        milestones.append(Milestone(m.name, m.title or m.name.replace("_", " "),
-                                    _duration(m.duration), m.starts, frozenset(m.completed_by),
-                                    m.at_risk, m.pausable, tuple(m.escalate_on_breach),
-                                    m.reason, m.cite, m.binding))
+        window = m.starts_within
+        milestones.append(Milestone(
+            m.name, m.title or m.name.replace("_", " "), _duration(m.duration), m.starts,
+            frozenset(m.completed_by), m.at_risk, m.pausable, tuple(m.escalate_on_breach),
+            m.reason, m.cite, m.binding, frozenset(m.requires), tuple(m.restarted_by),
+            None if m.paused_by is None else frozenset(m.paused_by), m.conditional,
+            None if window is None else (window.after, window.amount, window.unit)))
+    check_evidence(spec, events, set(pauses), ctx)
     names = {m.name for m in milestones}
     parser = ctx.parser_factory(dict(FIELDS))
     rules: list[Rule] = []
@@ -367,6 +435,11 @@ def build(spec: ComplaintSpec, ctx: BuildContext) -> ComplaintRules:
     return ComplaintRules(
         # deadlines are computed in Python, so invariants read what the decision reports
         invariants=parse_invariants(spec.invariants, ctx, {}, COMPLAINT_DECISION_FIELDS),
+        contents=frozenset(c.name for c in spec.contents),
+        approvers=frozenset(a.name for a in spec.approvers),
+        grading=None if spec.grading is None else build_grading(
+            spec.grading, {s.name for s in spec.severities}, ctx),
+        targets=build_targets(spec, events, sources, ctx),
         rulesets=MappingProxyType({RULESET: RuleSet(RULESET, tuple(rules))}),
         calendar=calendar,
         clock=Clock(calendar),
