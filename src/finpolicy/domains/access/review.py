@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from finpolicy.documents.bundle import PolicyDocument
+from finpolicy.domains.access.assignments import review_roles
 from finpolicy.domains.access.evaluation import now
 from finpolicy.domains.access.model import (
     AccessGrant,
@@ -124,6 +125,7 @@ def review_with(engine: Any, doc: PolicyDocument, tables: AccessPolicyTables,
             message = f"{rule.reason} ({detail})" if detail else rule.reason
             findings.append(Finding(rule.effect["severity"], kind, message, rule.id, rule.cite,
                                     None, subject_id))
+    findings.extend(review_roles(engine, doc, tables, assignments, at))
     return AccessReview(findings=sort_findings(findings), grants_reviewed=len(grants),
                         subjects_reviewed=len(roles_of), policy=engine.ref(doc),
                         engine=engine.engine_name, at=at)
@@ -136,7 +138,9 @@ def review_access(engine: Any, grants: Iterable[Any], assignments: Iterable[Any]
 
     Reports grants past expiry, longer than the policy allows, self-approved or approved
     without an approver role, unused for longer than the dormancy period (only when ``usage``
-    records are given), and subjects whose active roles break separation of duties.
+    records are given), subjects whose active roles break separation of duties, and role
+    assignments the policy's ``role`` review rules flag (role changes without a proper
+    approval, assignments past their review interval).
 
     Raises:
         InputError: a grant, assignment or usage record is malformed, or ``at`` is naive.
