@@ -21,6 +21,7 @@ from typing import Any, Literal
 import attrs
 from pydantic import Field
 
+from finpolicy.decisions import Hit
 from finpolicy.documents.models import PolicySpec, Strict
 from finpolicy.documents.registry import BuildContext
 from finpolicy.domains.classification.model import DataLevel, Handling
@@ -65,6 +66,9 @@ class CategorySpec(Strict):
 
     title: str
     examples: list[str] = Field(default_factory=list)
+    min_level: Literal["ordinary", "important", "core"] | None = Field(
+        None, description="Every field of this category is at least this level, whatever "
+                          "its rules say.")
     cite: str
 
 
@@ -162,6 +166,8 @@ class ClassificationRules:
     derived_category: str | None
     rulesets: Mapping[str, RuleSet] = attrs.field(converter=_freeze)
     invariants: tuple[Invariant, ...] = attrs.field(default=(), kw_only=True)
+    category_floors: Mapping[str, tuple[DataLevel, Hit]] = attrs.field(
+        factory=dict, converter=_freeze, kw_only=True)
 
 
 def mask_known(mask: str) -> bool:
@@ -205,8 +211,18 @@ def build(spec: ClassificationSpec, ctx: BuildContext) -> ClassificationRules:
         check_cite(lv.cite, ("levels", i, "cite"))
     known = {str(lv) for lv in levels}
 
+    floors: dict[str, tuple[DataLevel, Hit]] = {}
     for name, cat in spec.categories.items():
         check_cite(cat.cite, ("categories", name, "cite"))
+        if cat.min_level is not None:
+            if cat.min_level not in known:
+                ctx.problem(("categories", name, "min_level"), f"unknown level "
+                            f"`{cat.min_level}`", "unknown_level")
+                continue
+            floors[name] = (DataLevel.parse(cat.min_level), Hit(
+                f"category-{name.replace('_', '-')}-min-level",
+                f"Every field of the category {cat.title} is at least {cat.min_level} data.",
+                cat.cite))
     for name in known - set(spec.handling):
         ctx.problem(("handling",), f"no handling for level `{name}`", "missing_handling")
     handling: dict[DataLevel, Handling] = {}
@@ -276,4 +292,4 @@ def build(spec: ClassificationSpec, ctx: BuildContext) -> ClassificationRules:
         detectors=tuple(d for d in dict.fromkeys(spec.content.detectors) if d in DETECTORS),
         default_level=DataLevel.parse(spec.default_level),
         derived_category=spec.derived_category,
-        rulesets={RULESET: RuleSet(RULESET, tuple(rules))})
+        rulesets={RULESET: RuleSet(RULESET, tuple(rules))}, category_floors=floors)
