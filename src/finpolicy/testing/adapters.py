@@ -11,7 +11,8 @@ from finpolicy.testing.invariants import Adapter, Case, register_adapter
 register_adapter("SuitabilityPolicy", Adapter(
     cases=lambda bundle, doc: strategies.suitability_cases(bundle, policy=doc),
     evaluate=lambda engine, c: engine.check_suitability(c["customer"], c["product"],
-                                                        amount=c["amount"], as_of=c["as_of"]),
+                                                        amount=c["amount"], as_of=c["as_of"],
+                                                        sale=c.get("sale")),
     on=lambda c: c["as_of"],
 ))
 
