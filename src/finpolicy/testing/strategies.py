@@ -389,10 +389,11 @@ def complaints(bundle: Bundle | None = None, *, policy: Any = None) -> st.Search
 
     @st.composite
     def event(draw: st.DrawFn, kind: str, at: dt.datetime) -> Any:
-        states = contents if contents and draw(st.booleans()) else []
-        approver = draw(st.sampled_from(approvers)) if approvers and draw(st.booleans()) \
-            else None
-        return ComplaintEvent(kind=kind, at=at, states=states, approved_by=approver)
+        stated: bool = draw(st.booleans())
+        approved: bool = draw(st.booleans())
+        approver = draw(st.sampled_from(approvers)) if approvers and approved else None
+        return ComplaintEvent(kind=kind, at=at, states=contents if stated else [],
+                              approved_by=approver)
 
     @st.composite
     def build(draw: st.DrawFn) -> Any:
