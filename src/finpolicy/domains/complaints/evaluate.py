@@ -143,6 +143,8 @@ def _severity(rules: ComplaintRules, complaint: Complaint, prefix: str) -> str:
             raise _problem(f"{prefix}criteria", "this policy grades no criteria",
                            "unknown_criterion")
         return complaint.severity
+    if not complaint.criteria:
+        return complaint.severity
     return rules.grading.severity(complaint.severity, complaint.criteria,
                                   rules.severity_ranks, prefix)
 
@@ -272,9 +274,8 @@ def _clip(pauses: list[Pause], end: dt.datetime) -> list[Pause]:
 
 
 def _start(rules: ComplaintRules, m: Milestone, tl: _Timeline) -> dt.datetime | None:
-    """When the milestone's clock starts (its starting event, within its window if any)."""
-    if m.window is None:
-        return tl.first.get(m.starts)
+    """When a milestone with a window starts: its starting event, within the window."""
+    assert m.window is not None
     after, amount, unit = m.window
     clock = rules.clock
 
@@ -326,7 +327,7 @@ def _milestone(rules: ComplaintRules, m: Milestone, duration: Duration, tl: _Tim
                ) -> MilestoneStatus | None:
     """One milestone's status (``None``: a conditional one not started); every input time is
     UTC, ``local`` caches conversions."""
-    start = tl.first.get(m.starts) if m.plain else _start(rules, m, tl)
+    start = tl.first.get(m.starts) if m.window is None else _start(rules, m, tl)
     if start is None:
         return None if m.conditional else \
             MilestoneStatus(name=m.name, status="pending", allowed=duration.text)

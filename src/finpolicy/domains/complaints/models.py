@@ -22,10 +22,10 @@ class ComplaintEvent(InputModel):
     kind: str = Field(min_length=1, description="Event kind, e.g. `acknowledged`, `extended`.")
     at: AwareDatetime = Field(description="When it happened (with a time zone offset).")
     note: str | None = Field(None, description="Free text for people; ignored by the SLA.")
-    states: list[str] = Field(
-        default_factory=list, description="What the letter or record of this event stated, "
-                                          "from the policy's `contents` (e.g. `basis`, "
-                                          "`remedies`).")
+    # a tuple: most events state nothing, and the shared empty tuple costs no memory
+    states: tuple[str, ...] = Field(
+        (), description="What the letter or record of this event stated, from the policy's "
+                        "`contents` (e.g. `basis`, `remedies`).")
     approved_by: str | None = Field(
         None, description="Who approved it, one of the policy's `approvers` (e.g. an "
                           "extension approved by `higher_branch`).")
@@ -46,10 +46,10 @@ class Complaint(InputModel):
     severity: str = Field("general", min_length=1, description="Grade, e.g. `major`.")
     flags: list[str] = Field(default_factory=list, description="Policy flags, e.g. `payment`.")
     events: list[ComplaintEvent] = Field(default_factory=list, description="What happened.")
-    criteria: dict[str, str] = Field(
-        default_factory=dict, description="Grading criteria stated for the complaint, e.g. "
-                                          "`{reach: several_customers}`; the policy's grading "
-                                          "may raise the severity from them.")
+    criteria: dict[str, str] | None = Field(
+        None, description="Grading criteria stated for the complaint, e.g. "
+                          "`{reach: several_customers}`; the policy's grading may raise the "
+                          "severity from them.")
 
 
 @attrs.frozen(slots=True, kw_only=True)

@@ -263,12 +263,6 @@ class Milestone:
     # (event the window opens with, amount, unit)
     window: tuple[str, int, str] | None = None
 
-    @property
-    def plain(self) -> bool:
-        """Whether only times matter (no contents, restarts, pause choice or window)."""
-        return not (self.requires or self.restarted_by or self.paused_by is not None
-                    or self.window is not None)
-
 
 @attrs.frozen(slots=True)
 class Selection:

@@ -22,6 +22,7 @@ import math
 import weakref
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any
 
 from finpolicy.documents.bundle import PolicyDocument
@@ -38,6 +39,7 @@ from finpolicy.errors import InputError, InputProblem
 from finpolicy.inputs import InputModel, evaluation_date
 
 _SHARE_CAP = 1_000_000.0
+_NO_RETENTION: Mapping[str, Any] = MappingProxyType({})  # shared: decisions are frozen
 _ORDER = {name: i for i, name in enumerate(OUTCOMES)}
 
 # The version in force per (date, policy id), per engine: choosing it scans the bundle.
@@ -260,7 +262,7 @@ def _decide(engine: Any, doc: PolicyDocument, cf: CustomerFacts, customer: Custo
         product_level=p["level"], seller_level=product.risk_level, customer_age=cf.age,
         assessment_age_days=cf.days, assessment_expired=cf.expired,
         assessments_that_day=cf.count_today, assessments_12m=cf.count_12m, amount=amount,
-        retention={o: kept[o] for o in obligations if o in kept} if kept else {})
+        retention={o: kept[o] for o in obligations if o in kept} if kept else _NO_RETENTION)
 
 
 def _sale(value: Any) -> SaleContext | None:
