@@ -28,7 +28,7 @@ from pydantic import Field, model_validator
 
 from finpolicy.documents.models import Strict
 
-__all__ = ["Period", "PeriodSpec"]
+__all__ = ["Period", "PeriodSpec", "RetentionSpec"]
 
 _EVENT = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
 
@@ -54,6 +54,13 @@ class PeriodSpec(Strict):
     def build(self) -> Period:
         """The compiled ``Period``."""
         return Period(self.years, self.months, self.days, self.after)
+
+
+class RetentionSpec(PeriodSpec):
+    """How long the records an obligation produces are kept, and the source saying so:
+    ``{years: 5, after: relationship_end, cite: nfra-2025-7 Art. 17}``."""
+
+    cite: str = Field(min_length=1, description="Source id and article.")
 
 
 def _plural(n: int, unit: str) -> str:

@@ -403,7 +403,8 @@ def _report(engine: Any, cache: _EngineCache, complaint: Complaint, now: dt.date
         outcome=STATUSES[worst], hits=selection.hits, obligations=selection.obligations,
         policy=_ref(engine, cache, doc), engine=engine.engine_name, input_digest=complaint.digest(),
         as_of=now, complaint_id=complaint.id, milestones=statuses, next_due=next_due,
-        route=selection.route, escalations=escalations, paused=tl.paused, severity=severity)
+        route=selection.route, escalations=escalations, paused=tl.paused, severity=severity,
+        retention=selection.retention)
 
 
 def complaint_sla(engine: Any, complaint: Any, *, now: Any = None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Literal
 
 import attrs
@@ -10,6 +11,7 @@ from pydantic import AwareDatetime, Field
 
 from finpolicy.decisions import Decision
 from finpolicy.inputs import InputModel
+from finpolicy.periods import Period
 
 STATUSES: tuple[str, ...] = ("met", "pending", "at_risk", "breached")
 """Milestone and overall statuses, from the best to the worst."""
@@ -101,10 +103,12 @@ class SlaReport(Decision):
         paused: whether the clock is stopped at ``now``.
         severity: the effective severity: the complaint's own, raised by the policy's grading
             criteria (``None`` for reports built without one).
+        retention: obligation → how long the records it produces are kept (for the
+            obligations of this report that the policy gives a retention period).
 
     .. versionchanged:: 0.2.0
-       ``severity``; milestones that apply only once their starting event happens are left
-       out until it does.
+       ``severity`` and ``retention``; milestones that apply only once their starting event
+       happens are left out until it does.
     """
 
     complaint_id: str
@@ -114,6 +118,7 @@ class SlaReport(Decision):
     escalations: tuple[str, ...] = ()
     paused: bool = False
     severity: str | None = None
+    retention: Mapping[str, Period] = attrs.field(factory=dict)
 
     @property
     def status(self) -> str:

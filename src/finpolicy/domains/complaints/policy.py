@@ -27,8 +27,13 @@ from finpolicy.documents.models import PolicySpec, Strict
 from finpolicy.documents.registry import BuildContext, PolicyKind, register_kind
 from finpolicy.domains.complaints.clock import Clock
 from finpolicy.domains.complaints.grading import Grading, GradingSpec, build_grading
-from finpolicy.domains.complaints.speccheck import build_targets, check_evidence
+from finpolicy.domains.complaints.speccheck import (
+    build_retention,
+    build_targets,
+    check_evidence,
+)
 from finpolicy.domains.complaints.targets import Target, TargetSpec
+from finpolicy.periods import Period, RetentionSpec
 from finpolicy.rules.conditions import paths
 from finpolicy.rules.invariants import Invariant, parse_invariants
 from finpolicy.rules.model import Rule, RuleSet
@@ -208,6 +213,9 @@ class ComplaintSpec(PolicySpec):
         None, description="Criteria that raise a complaint's severity.")
     targets: list[TargetSpec] = Field(
         default_factory=list, description="Service targets measured over many complaints.")
+    retention: dict[str, RetentionSpec] = Field(
+        default_factory=dict, description="Obligation → how long the records it produces "
+                                          "are kept (e.g. the complaint file).")
 
     @field_validator("calendar", mode="before")
     @classmethod
@@ -273,6 +281,7 @@ class Selection:
     milestones: tuple[tuple[Milestone, Duration], ...]
     hits: tuple[Hit, ...]
     obligations: tuple[str, ...]
+    retention: Mapping[str, Period] = attrs.field(factory=lambda: MappingProxyType({}))
 
 
 @attrs.frozen(slots=True, eq=False)
@@ -299,6 +308,8 @@ class ComplaintRules:
     approvers: frozenset[str] = attrs.field(default=frozenset(), kw_only=True)
     grading: Grading | None = attrs.field(default=None, kw_only=True)
     targets: tuple[Target, ...] = attrs.field(default=(), kw_only=True)
+    retention: Mapping[str, Period] = attrs.field(factory=lambda: MappingProxyType({}),
+                                                  kw_only=True)
 
 
 def _duration(spec: DurationSpec) -> Duration:
@@ -434,6 +445,7 @@ def build(spec: ComplaintSpec, ctx: BuildContext) -> ComplaintRules:
         grading=None if spec.grading is None else build_grading(
             spec.grading, {s.name for s in spec.severities}, ctx),
         targets=build_targets(spec, events, sources, ctx),
+        retention=MappingProxyType(build_retention(spec, sources, ctx)),
         rulesets=MappingProxyType({RULESET: RuleSet(RULESET, tuple(rules))}),
         calendar=calendar,
         clock=Clock(calendar),
@@ -489,12 +501,14 @@ def select(policy: ComplaintRules, matched: Sequence[Rule], category: str,
     obligations = tuple(sorted({o for r in hits for o in r.obligations}))
     chosen = tuple((m, durations.get(m.name, m.duration)) for m in policy.milestones
                    if applying is None or m.name in applying)
+    kept = policy.retention
     return Selection(
         route=route if route is not None else policy.routes[category],
         escalations=tuple(sorted(escalations)),
         milestones=chosen,
         hits=tuple(Hit.of(r) for r in hits),
         obligations=obligations,
+        retention=MappingProxyType({o: kept[o] for o in obligations if o in kept}),
     )
 
 

@@ -8,11 +8,12 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from finpolicy.domains.complaints.targets import Target
+from finpolicy.periods import Period
 
 if TYPE_CHECKING:
     from finpolicy.domains.complaints.policy import ComplaintSpec, DurationSpec
 
-__all__ = ["build_targets", "check_evidence"]
+__all__ = ["build_retention", "build_targets", "check_evidence"]
 
 _NAME = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
 _RECEIVED = "received"
@@ -100,3 +101,16 @@ def build_targets(spec: ComplaintSpec, events: set[str], sources: set[str],
         out.append(Target(t.name, t.title or t.name.replace("_", " "), t.event, t.stating,
                           t.at_least, t.reason, t.cite))
     return tuple(out)
+
+
+def build_retention(spec: ComplaintSpec, sources: set[str], ctx: Any) -> dict[str, Period]:
+    """Retention per obligation; each must be an obligation some rule carries."""
+    used = {o for rule in spec.rules for o in rule.obligations}
+    out: dict[str, Period] = {}
+    for name, item in spec.retention.items():
+        if name not in used:
+            ctx.problem(("retention", name), f"`{name}` is not an obligation of any rule",
+                        "unknown_obligation")
+        _cite(item.cite, ("retention", name, "cite"), sources, ctx)
+        out[name] = item.build()
+    return out

@@ -15,7 +15,7 @@ from finpolicy.decisions import Hit
 from finpolicy.documents.models import PolicySpec, Strict
 from finpolicy.documents.registry import BuildContext, PolicyKind, register_kind
 from finpolicy.domains.suitability.models import OUTCOMES
-from finpolicy.periods import Period, PeriodSpec
+from finpolicy.periods import Period, RetentionSpec
 from finpolicy.rules.invariants import Invariant, parse_invariants
 from finpolicy.rules.model import Rule, RuleSet
 
@@ -110,12 +110,6 @@ class RuleSpec(Strict):
     reason: str = Field(min_length=1, description="One sentence for people.")
     cite: str = Field(min_length=1, description="Source id and article, e.g. "
                                                 "`nfra-2025-7 Art. 12`.")
-
-
-class RetentionSpec(PeriodSpec):
-    """How long the records an obligation produces are kept, and the source saying so."""
-
-    cite: str = Field(min_length=1, description="Source id and article.")
 
 
 class SuitabilitySpec(PolicySpec):
