@@ -112,6 +112,8 @@ def _problems(tmp_path: Path, old: str, new: str) -> set[str]:
     ("starts_within: {after: responded,", "starts_within: {after: decided,", "unknown_event"),
     ("      starts: review_requested\n", "", "bad_conditional"),
     ("stating: satisfied", "stating: happy", "unknown_content"),
+    ("archive_complaint: {years: 3,", "archive_complaints: {years: 3,", "unknown_obligation"),
+    ("cite: pboc-2020-5 Art. 44}", "cite: pboc-2020-6 Art. 44}", "unknown_source"),
     ("- {severity: major, at_least: {harm: serious,",
      "- {severity: major, at_least: {harm: grave,", "unknown_criterion"),
 ])

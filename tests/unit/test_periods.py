@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
@@ -64,3 +66,22 @@ def test_a_bad_period_spec_is_rejected(data: dict[str, object]) -> None:
 def test_a_spec_builds_its_period() -> None:
     spec = PeriodSpec.model_validate({"years": 5, "after": "relationship_end"})
     assert spec.build() == FIVE_YEARS
+
+
+@pytest.mark.parametrize(("old", "new", "code"), [
+    ("    dual_recording: {years: 5,", "    dual_recordings: {years: 5,", "unknown_obligation"),
+    ("    dual_recording: {years: 5, after: relationship_end,",
+     "    dual_recording: {after: relationship_end,", "value_error"),
+])
+def test_a_suitability_retention_must_name_an_obligation_and_a_length(
+        tmp_path: Path, old: str, new: str, code: str) -> None:
+    pack = tmp_path / "pack"
+    shutil.copytree(fp.load_bundle().root, pack)
+    file = pack / "suitability-2026.yaml"
+    text = file.read_text(encoding="utf-8")
+    assert old in text
+    file.write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(fp.PolicyError) as info:
+        fp.load_bundle(pack)
+    assert any(p.code == code or code in p.message for p in info.value.problems), \
+        info.value.problems
