@@ -106,6 +106,7 @@ declare("policy", {
     "unknown_purpose": "A purpose is not one the policy declares.",
     "unknown_role": "A role is not one the policy declares.",
     "unknown_time_zone": "A time zone is not an IANA zone name.",
+    "unknown_obligation": "A setting names an obligation no rule carries.",
     # pinned and signed bundles
     "digest_mismatch": "The bundle's digest is not the one the caller expects.",
     "bad_lock": "The bundle's lock file is not valid.",

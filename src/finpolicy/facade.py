@@ -34,7 +34,7 @@ from finpolicy.domains.classification import (
 from finpolicy.domains.classification.api import ClassificationAPI
 from finpolicy.domains.complaints import Complaint, ComplaintEvent, MilestoneStatus, SlaDecision
 from finpolicy.domains.complaints.api import ComplaintsAPI
-from finpolicy.domains.suitability import Customer, Product, SuitabilityDecision
+from finpolicy.domains.suitability import Customer, Product, SaleContext, SuitabilityDecision
 from finpolicy.domains.suitability.api import SuitabilityAPI
 from finpolicy.engine import EngineCore
 
@@ -58,6 +58,7 @@ __all__ = [
     "RecordClassificationDecision",
     "Resource",
     "RoleAssignment",
+    "SaleContext",
     "ScanReport",
     "SlaDecision",
     "Subject",

@@ -114,6 +114,14 @@ def test_a_decision_echoing_a_masked_value_is_masked_too(tmp_path: Path,
     assert entry.masked["customer.id"][1] == keys.keyed_hash(rid)
 
 
+def _years_after(day: dt.date, years: int) -> dt.date:
+    """The same day ``years`` later (28 February for a 29 February in a common year)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
 def test_entries_carry_context_env_and_retention(tmp_path: Path, keys: AuditKeys) -> None:
     where = str(tmp_path / "log")
     with DecisionLog(where, keys=keys, application="branch-app") as log:
@@ -133,9 +141,9 @@ def test_entries_carry_context_env_and_retention(tmp_path: Path, keys: AuditKeys
     raw = [json.loads(line)["record"] for line in lines]
     decisions = [r for r in raw if r["type"] == "decision"]
     written = dt.date.fromisoformat(decisions[0]["at"][:10])
-    # an ID number is core, its audit trail kept 1825 days; a remark is ordinary: 365
-    assert decisions[0]["retain_until"] == (written + dt.timedelta(days=1825)).isoformat()
-    assert decisions[1]["retain_until"] == (written + dt.timedelta(days=365)).isoformat()
+    # an ID number is core, its audit trail kept five years; a remark is ordinary: one year
+    assert decisions[0]["retain_until"] == _years_after(written, 5).isoformat()
+    assert decisions[1]["retain_until"] == _years_after(written, 1).isoformat()
 
 
 def test_an_unlogged_engine_and_mask_log_nothing(tmp_path: Path, keys: AuditKeys) -> None:
@@ -239,8 +247,8 @@ def test_rotation_and_retention_keep_the_log_verifiable(tmp_path: Path,
     log.flush()
     segments = sorted(p.name for p in Path(where).glob("*.jsonl"))
     assert len(segments) >= 4
-    assert log.prune(dt.date.today() + dt.timedelta(days=300)) == []  # core data: 1825 days
-    gone = log.prune(dt.date.today() + dt.timedelta(days=1826))
+    assert log.prune(dt.date.today() + dt.timedelta(days=300)) == []  # core data: five years
+    gone = log.prune(_years_after(dt.date.today(), 5) + dt.timedelta(days=1))
     log.close()
     assert gone == list(range(1, len(segments)))  # all but the live segment
     report = verify_log(where, public_key=keys.public_key)

@@ -79,7 +79,14 @@ ANALYST = fp.AccessRequest(
     action="read", resource=fp.Resource(type="customer_record", data_level="important",
                                         category="business", department="retail",
                                         branch="BJ01"),
-    purpose="analytics", as_of=dt.datetime(2026, 3, 2, 10, tzinfo=dt.UTC))
+    purpose="analytics", as_of=dt.datetime(2026, 3, 2, 10, tzinfo=dt.UTC),
+    # important data needs an approved grant besides the role (seed 000 §5.4)
+    grants=[fp.AccessGrant(
+        id="g-analyst", grantee="u-analyst-2", purpose="analytics",
+        resource_type="customer_record", data_level="important", category="business",
+        requested_at=dt.datetime(2026, 3, 1, 9, tzinfo=dt.UTC), approved_by="u-manager-1",
+        approver_roles=["department_head"], approved_at=dt.datetime(2026, 3, 1, 10, tzinfo=dt.UTC),
+        expires_at=dt.datetime(2026, 3, 20, tzinfo=dt.UTC))])
 
 
 @pytest.fixture(scope="module")

@@ -48,6 +48,15 @@ class Part(NamedTuple):
     originals: bytes  # JSON items ``[path, value]``, sealed in the entry
 
 
+def _days(handling: Any, day: dt.date) -> int:
+    """Days from ``day`` to the end of the audit-log retention of ``handling``."""
+    period = getattr(handling, "audit_log_retention", None)
+    if period is not None:
+        last: dt.date = period.last_day(day)
+        return (last - day).days
+    return int(handling.audit_log_retention_days)
+
+
 class Masker:
     """Masks inputs by one bundle's classification policy in force on ``day``."""
 
@@ -60,7 +69,8 @@ class Masker:
         self._cache: dict[tuple[str, str], tuple[str, str] | None] = {}
         self._parts: dict[tuple[str, bytes], Part] = {}
         self.retention: dict[str, int] = {}
-        """``audit_log_retention_days`` per level name; empty when nothing may be deleted."""
+        """Days an entry written on ``day`` is kept, per level name (the policy's audit-log
+        retention); empty when nothing may be deleted."""
         try:
             doc = bundle.in_force(_KIND, day)
         except NotInForceError:
@@ -68,8 +78,7 @@ class Masker:
         else:
             self._engine = PolicyEngine(bundle)  # no log: masking is not a decision
             handling = getattr(doc.policy, "handling", {})
-            self.retention = {str(level): h.audit_log_retention_days
-                              for level, h in handling.items()}
+            self.retention = {str(level): _days(h, day) for level, h in handling.items()}
 
     def retention_days(self, levels: Any) -> int | None:
         """Days to keep an entry whose input holds values of ``levels``: the longest period

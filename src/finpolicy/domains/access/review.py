@@ -17,6 +17,7 @@ import attrs
 
 from finpolicy._compat import renamed
 from finpolicy.documents.bundle import PolicyDocument
+from finpolicy.domains.access.assignments import review_roles
 from finpolicy.domains.access.evaluation import now
 from finpolicy.domains.access.model import (
     AccessGrant,
@@ -130,6 +131,7 @@ def review_with(runtime: Runtime, doc: PolicyDocument[Any], tables: AccessPolicy
             message = f"{rule.reason} ({detail})" if detail else rule.reason
             findings.append(Finding(rule.effect["severity"], kind, message, rule.id, rule.cite,
                                     None, subject_id))
+    findings.extend(review_roles(runtime, doc, tables, assignments, at))
     return AccessReviewReport(findings=sort_findings(findings), grants_reviewed=len(grants),
                               subjects_reviewed=len(roles_of), policy=runtime.ref(doc),
                               engine=runtime.engine_name, as_of=at)
@@ -144,7 +146,9 @@ def review_access(runtime: Runtime, grants: Iterable[Any], assignments: Iterable
 
     Reports grants past expiry, longer than the policy allows, self-approved or approved
     without an approver role, unused for longer than the dormancy period (only when ``usage``
-    records are given), and subjects whose active roles break separation of duties.
+    records are given), subjects whose active roles break separation of duties, and role
+    assignments the policy's ``role`` review rules flag (role changes without a proper
+    approval, assignments past their review interval).
 
     Raises:
         InputError: a grant, assignment or usage record is malformed, or ``as_of`` is naive.
