@@ -19,6 +19,7 @@ a bare name is a shipped pack. ``finpolicy_bundle`` in ``conf.py`` sets the defa
 
 from __future__ import annotations
 
+import html
 import importlib
 import threading
 from collections.abc import Iterable, Sequence
@@ -37,6 +38,7 @@ from finpolicy.errors import FinpolicyError
 
 __all__ = ["setup"]
 
+STATIC = Path(__file__).resolve().parent / "docgen" / "static"
 _CACHE: dict[tuple[Any, ...], tuple[Bundle, Any]] = {}
 _LOCK = threading.Lock()
 
@@ -114,10 +116,12 @@ def _table(header: Sequence[str], rows: Iterable[Sequence[str | nodes.Node]], *,
     return table
 
 
-def _raw(markup: str) -> nodes.raw:
-    # wide pictures scroll inside the page instead of overflowing the theme's column
-    return nodes.raw("", f'<div class="finpolicy-scroll" style="overflow-x:auto">{markup}'
-                         "</div>", format="html")
+def _raw(markup: str, label: str) -> nodes.raw:
+    # a wide picture scrolls inside its own box instead of widening the page; the box is a
+    # named region that takes the keyboard focus, so it can be scrolled without a mouse
+    return nodes.raw("", f'<div class="finpolicy-scroll" role="region" tabindex="0" '
+                         f'aria-label="{html.escape(label, quote=True)}">{markup}</div>',
+                     format="html")
 
 
 def _literal(text: str) -> nodes.literal:
@@ -169,7 +173,7 @@ def policy_nodes(doc: PolicyDocument[Any], engine: Any, *,
     if pictures:
         for title, markup in docgen.pictures(engine, doc):
             section = _section(title, f"{m.id}-{m.version}-{title}")
-            section += _raw(markup)
+            section += _raw(markup, f"{title} of {m.id} {m.version}")
             out.append(section)
     tables = docgen.spec_tables(doc)
     if tables:
@@ -344,7 +348,7 @@ def history_nodes(bundle: Bundle, policy_id: str | None = None,
         if engine is not None:
             for title, markup in docgen.decision_changes(engine, old, new):
                 sub = _section(title, f"history-{old.id}-{old.version}-{new.version}-{title}")
-                sub += _raw(markup)
+                sub += _raw(markup, f"{title}: {old.id} {old.version} to {new.version}")
                 section += sub
         out.append(section)
     if not out:
@@ -458,7 +462,7 @@ class PictureDirective(_BundleDirective):
                 and self.options.get("version") in (None, d.version)]
         if not docs:
             raise self.error(f"no {kind} in bundle `{bundle.name}` matches")
-        return [_raw(docgen.picture(name, engine, docs[-1]))]
+        return [_raw(docgen.picture(name, engine, docs[-1]), f"{name} of {docs[-1].key}")]
 
 
 class KindsDirective(SphinxDirective):
@@ -581,10 +585,29 @@ class FinpolicyDomain(Domain):
         return []
 
 
+def _focusable_table_boxes(app: Sphinx, pagename: str, templatename: str,
+                           context: dict[str, Any], doctree: Any) -> None:
+    # themes such as furo wrap every table in a box that scrolls sideways when the table is
+    # wider than the column; a scrolling box must take the keyboard focus to be scrolled
+    # without a mouse
+    body = context.get("body")
+    if isinstance(body, str):
+        context["body"] = body.replace('<div class="table-wrapper',
+                                       '<div tabindex="0" class="table-wrapper')
+
+
+def _add_static(app: Sphinx) -> None:
+    # the pictures' style sheet (``docgen/static/finpolicy.css``), for HTML builders
+    app.config.html_static_path.append(str(STATIC))
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
-    """Register the ``finpolicy`` domain and its configuration values."""
+    """Register the ``finpolicy`` domain, its configuration values and its style sheet."""
     app.add_config_value("finpolicy_bundle", None, "env", types=frozenset({str, type(None)}))
     app.add_domain(FinpolicyDomain)
+    app.connect("builder-inited", _add_static)
+    app.connect("html-page-context", _focusable_table_boxes)
+    app.add_css_file("finpolicy.css")
     from finpolicy import __version__
 
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}
