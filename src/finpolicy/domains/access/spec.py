@@ -127,9 +127,11 @@ class Approval(Strict):
 
     requirements: list[GrantRequirement] = Field(default_factory=list)
     max_days: dict[str, float] = Field(default_factory=dict,
-                                       description="Longest grant per level, in days.")
+                                       description="Longest grant per level, in days.",
+                                       title="longest grant per level")
     dormancy_days: float | None = Field(None, description="A grant unused this long is "
-                                                          "reported by the review.")
+                                                          "reported by the review.",
+                                        title="a grant unused this long is reported")
     cite: str = Field(description="Source of the approval flow.")
 
 

@@ -55,7 +55,8 @@ class CalendarSpec(Strict):
     subdivision: str | None = Field(None, description="`holidays` subdivision, e.g. `ENG`.")
     time_zone: str = Field(description="IANA zone deadlines are measured in.")
     cutoff: dt.time = Field(dt.time(17, 0), description="A receipt after this local time "
-                                                        "counts from the next working day.")
+                                                        "counts from the next working day.",
+                            json_schema_extra={"unit": "local time"})
 
 
 class CategorySpec(Strict):
@@ -70,7 +71,8 @@ class SeveritySpec(Strict):
     """A severity grade; higher rank is more severe."""
 
     name: str = Field(description="Severity code, e.g. `major`.")
-    rank: int = Field(ge=1, description="Order of severity.")
+    rank: int = Field(ge=1, description="Order of severity.",
+                      title="rank (higher is more severe)")
     escalate_to: list[str] = Field(default_factory=list,
                                    description="Who is told about complaints of this grade.")
     description: str | None = None
@@ -116,7 +118,9 @@ class MilestoneSpec(Strict):
     starts: str = Field(RECEIVED, description="Event the clock starts from.")
     completed_by: list[str] = Field(min_length=1, description="Events that complete it.")
     at_risk: float = Field(0.8, gt=0, le=1, description="Share of the allowed time after "
-                                                        "which an open milestone is at risk.")
+                                                        "which an open milestone is at risk.",
+                           title="at risk after",
+                           json_schema_extra={"unit": "% of the time allowed"})
     pausable: bool = Field(True, description="Whether pauses stop this milestone's clock.")
     escalate_on_breach: list[str] = Field(default_factory=list)
     binding: bool = Field(True, description="Whether the milestone counts towards the overall "
