@@ -106,6 +106,9 @@ declare("policy", {
     "unknown_purpose": "A purpose is not one the policy declares.",
     "unknown_role": "A role is not one the policy declares.",
     "unknown_time_zone": "A time zone is not an IANA zone name.",
+    # words against rules (a warning of the docs build and of lint, never a load error)
+    "number_mismatch": "A description or reason states an age, duration, share or amount "
+                       "that no number of that kind in the policy's rules or settings matches.",
     # policy test cases
     "duplicate_case": "Two test cases in one file have the same name.",
     "expect_type": "A test case's `expect` is not a mapping or list of mappings.",

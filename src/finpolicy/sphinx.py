@@ -30,13 +30,17 @@ from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
 from sphinx.domains import Domain
+from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 from finpolicy import docgen
+from finpolicy.docgen import consistency
 from finpolicy.documents.bundle import Bundle, PolicyDocument, load_bundle, resolve_bundle_path
 from finpolicy.errors import FinpolicyError
 
 __all__ = ["setup"]
+
+_LOG = logging.getLogger(__name__)
 
 STATIC = Path(__file__).resolve().parent / "docgen" / "static"
 _CACHE: dict[tuple[Any, ...], tuple[Bundle, Any]] = {}
@@ -383,6 +387,18 @@ class _BundleDirective(SphinxDirective):
     def fail(self, exc: Exception) -> list[nodes.Node]:
         raise self.error(f"{self.name}: {exc}")
 
+    def check_words(self, docs: Iterable[PolicyDocument[Any]]) -> None:
+        """Warn (once per build and document) where a description or a reason states a number
+        the rules contradict; ``-W`` makes the warnings fail the build."""
+        checked: dict[str, list[str]] = self.env.get_domain("finpolicy").data["checked"]
+        for doc in docs:
+            if any(doc.digest in digests for digests in checked.values()):
+                continue
+            checked.setdefault(self.env.docname, []).append(doc.digest)
+            for found in consistency.check_document(doc):
+                _LOG.warning(found.message, location=f"{doc.file}:{found.line or 1}",
+                             type="finpolicy", subtype=found.code)
+
 
 class BundleDirective(_BundleDirective):
     """``.. finpolicy:bundle:: PATH-or-pack`` — every policy of a bundle."""
@@ -393,6 +409,7 @@ class BundleDirective(_BundleDirective):
     def run(self) -> list[nodes.Node]:
         try:
             bundle, engine = self.load(self.arguments[0] if self.arguments else None)
+            self.check_words(bundle.documents)
             head = _para(f"Bundle {bundle.name} {bundle.version}, digest ",
                          _literal(bundle.digest[:16]), ". ",
                          " ".join(bundle.description.split()))
@@ -417,6 +434,7 @@ class PolicyDirective(_BundleDirective):
         try:
             bundle, engine = self.load(self.options.get("bundle"))
             docs = select(bundle, self.arguments[0], self.options.get("version"))
+            self.check_words(docs[self.arguments[0]])
             return versions_nodes(docs[self.arguments[0]], engine,
                                   pictures="no-pictures" not in self.options)
         except FinpolicyError as exc:
@@ -559,7 +577,8 @@ class CliDirective(SphinxDirective):
 
 
 class FinpolicyDomain(Domain):
-    """The ``finpolicy`` domain: only directives; it keeps no cross-document data."""
+    """The ``finpolicy`` domain: directives, and which page checked the words of which policy
+    document (so each document's findings are reported once per build)."""
 
     name = "finpolicy"
     label = "finpolicy"
@@ -573,13 +592,15 @@ class FinpolicyDomain(Domain):
         "error-codes": ErrorCodesDirective,
         "cli": CliDirective,
     }
-    initial_data: ClassVar[dict[str, Any]] = {}
+    initial_data: ClassVar[dict[str, Any]] = {"checked": {}}
 
     def clear_doc(self, docname: str) -> None:
-        pass
+        self.data["checked"].pop(docname, None)
 
     def merge_domaindata(self, docnames: Any, otherdata: Any) -> None:
-        pass
+        for docname in docnames:
+            if docname in otherdata["checked"]:
+                self.data["checked"][docname] = otherdata["checked"][docname]
 
     def resolve_any_xref(self, *args: Any, **kwargs: Any) -> list[Any]:
         return []
