@@ -96,7 +96,9 @@ def _fields(items: Iterable[tuple[str, nodes.Node | str]]) -> nodes.field_list:
 
 def _table(header: Sequence[str], rows: Iterable[Sequence[str | nodes.Node]], *,
            widths: Sequence[int] | None = None) -> nodes.table:
-    table = nodes.table(classes=["finpolicy-table", "colwidths-given"], width="100%")
+    # a wide table is marked, so the printable edition can give it a landscape page
+    wide = ["finpolicy-wide"] if len(header) >= 7 else []
+    table = nodes.table(classes=["finpolicy-table", "colwidths-given", *wide], width="100%")
     group = nodes.tgroup(cols=len(header))
     table += group
     for width in widths or [1] * len(header):

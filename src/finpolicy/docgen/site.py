@@ -35,8 +35,10 @@ def heading(text: str, char: str = "=") -> str:
     return f"{title}\n{char * width}\n"
 
 
-def project_files(bundle: Bundle, *, pictures: bool = True) -> dict[str, str]:
-    """The Sphinx project for ``bundle``: file name → content."""
+def project_files(bundle: Bundle, *, pictures: bool = True, theme: str = THEME
+                  ) -> dict[str, str]:
+    """The Sphinx project for ``bundle``: file name → content (``theme`` is Sphinx's
+    ``basic`` for the printable edition)."""
     root = Path(bundle.root).resolve()
     groups = policy_groups(bundle)
     files = {"conf.py": "\n".join([
@@ -47,9 +49,9 @@ def project_files(bundle: Bundle, *, pictures: bool = True) -> dict[str, str]:
         f"finpolicy_bundle = {str(root)!r}",
         # furo is responsive: the navigation is a sidebar on wide screens and a menu button
         # in a header on phones; no page width is fixed
-        f"html_theme = {THEME!r}",
+        f"html_theme = {theme!r}",
         f"html_title = {f'{bundle.name} {bundle.version} policies'!r}",
-        "html_theme_options = {'navigation_with_keys': True}",
+        f"html_theme_options = {({'navigation_with_keys': True} if theme == 'furo' else {})!r}",
         "html_show_sourcelink = False",
         "smartquotes = False  # policy text is shown exactly as written",
         "html_copy_source = False",
