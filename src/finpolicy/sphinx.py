@@ -392,7 +392,8 @@ class _BundleDirective(SphinxDirective):
     def check_words(self, docs: Iterable[PolicyDocument[Any]]) -> None:
         """Warn (once per build and document) where a description or a reason states a number
         the rules contradict; ``-W`` makes the warnings fail the build."""
-        checked: dict[str, list[str]] = self.env.get_domain("finpolicy").data["checked"]
+        domain = self.env.get_domain("finpolicy")
+        checked: dict[str, list[str]] = domain.data.setdefault("checked", {})
         for doc in docs:
             if any(doc.digest in digests for digests in checked.values()):
                 continue
@@ -595,14 +596,16 @@ class FinpolicyDomain(Domain):
         "cli": CliDirective,
     }
     initial_data: ClassVar[dict[str, Any]] = {"checked": {}}
+    data_version = 1  # an environment pickled before "checked" existed is read anew
 
     def clear_doc(self, docname: str) -> None:
-        self.data["checked"].pop(docname, None)
+        self.data.setdefault("checked", {}).pop(docname, None)
 
     def merge_domaindata(self, docnames: Any, otherdata: Any) -> None:
+        checked = self.data.setdefault("checked", {})
         for docname in docnames:
-            if docname in otherdata["checked"]:
-                self.data["checked"][docname] = otherdata["checked"][docname]
+            if docname in otherdata.get("checked", {}):
+                checked[docname] = otherdata["checked"][docname]
 
     def resolve_any_xref(self, *args: Any, **kwargs: Any) -> list[Any]:
         return []

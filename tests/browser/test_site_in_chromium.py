@@ -27,7 +27,7 @@ from tests.browser.checks import (
     structure,
 )
 from tests.browser.conftest import VIEWPORTS, Chromium
-from tests.unit.test_docs import png_colours
+from tests.helpers.png import png_colours
 
 pytestmark = pytest.mark.slow  # a shared Chromium; about a minute in all
 

@@ -14,8 +14,8 @@ import finpolicy as fp
 from finpolicy import docgen
 from finpolicy.cli import main
 from finpolicy.documents.bundle import shipped_packs
+from tests.helpers.png import png_colours
 from tests.helpers.tools import require_module, require_program
-from tests.unit.test_docs import png_colours
 
 pytestmark = pytest.mark.slow  # WeasyPrint sets about forty pages in some twenty seconds
 
