@@ -291,11 +291,12 @@ def suitability_changes(runtime: Runtime, old: PolicyDocument[Any],
             (f"<b>{escape(now)}</b><br>{cell_list(now_obl)}",
              f"background:{COLOURS.get(now, COLOURS['error'])}"),
             (cell_list(rules), "text-align:left")])
-    return html_table(["Case", "Customer × product levels", old.version, new.version,
-                       f"Rules in {new.version}"], rows,
-                      caption=f"Suitability decisions that differ ({old.version} on "
-                              f"{in_force_day(old)} → {new.version} on {in_force_day(new)})",
-                      css_class="finpolicy-picture finpolicy-suitability-changes")
+    table = html_table(["Case", "Customer × product levels", old.version, new.version,
+                        f"Rules in {new.version}"], rows,
+                       caption=f"Suitability decisions that differ ({old.version} on "
+                               f"{in_force_day(old)} → {new.version} on {in_force_day(new)})",
+                       css_class="finpolicy-picture finpolicy-suitability-changes")
+    return _legend() + table
 
 
 PICTURES = (Picture("suitability-matrix", "Suitability matrix", suitability_matrix),)
