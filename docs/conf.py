@@ -29,8 +29,9 @@ extensions = [
 ]
 
 exclude_patterns = ["_build"]
-html_theme = "alabaster"
-html_theme_options = {"page_width": "1320px", "sidebar_width": "240px", "body_max_width": "none"}
+# responsive: a sidebar on wide screens, a menu button on phones; no fixed page width
+html_theme = "furo"
+html_theme_options = {"navigation_with_keys": True}
 html_title = f"finpolicy {release}"
 
 # Warnings are errors (-W) and every reference must resolve (-n).

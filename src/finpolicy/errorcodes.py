@@ -115,6 +115,9 @@ declare("policy", {
     "bad_signature": "The bundle's signature does not verify with any trusted key.",
     "bad_key": "A signing or trusted key cannot be read.",
     "unsigned_bundle": "Trusted keys were given but the bundle carries no signature.",
+    # words against rules (a warning of the docs build and of lint, never a load error)
+    "number_mismatch": "A description or reason states an age, duration, share or amount "
+                       "that no number of that kind in the policy's rules or settings matches.",
     # policy test cases
     "duplicate_case": "Two test cases in one file have the same name.",
     "expect_type": "A test case's `expect` is not a mapping or list of mappings.",

@@ -36,9 +36,13 @@ _EVENT = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
 class PeriodSpec(Strict):
     """A period in a policy document: ``{years: 5, after: relationship_end}``."""
 
-    years: int = Field(0, ge=0, le=200, description="Whole years.")
-    months: int = Field(0, ge=0, le=2400, description="Whole months, after the years.")
-    days: int = Field(0, ge=0, le=100_000, description="Days, after the years and months.")
+    years: int = Field(default=0, ge=0, le=200, description="Whole years.",
+                       json_schema_extra={"unit": "years"})
+    months: int = Field(default=0, ge=0, le=2400, description="Whole months, after the years.",
+                        json_schema_extra={"unit": "months"})
+    days: int = Field(default=0, ge=0, le=100_000, description="Days, after the years and "
+                                                               "months.",
+                      json_schema_extra={"unit": "days"})
     after: str = Field(description="The event the period runs from, lower-case words joined "
                                    "by `_`, e.g. `relationship_end`.")
 

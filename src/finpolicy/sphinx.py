@@ -19,6 +19,7 @@ a bare name is a shipped pack. ``finpolicy_bundle`` in ``conf.py`` sets the defa
 
 from __future__ import annotations
 
+import html
 import importlib
 import threading
 from collections.abc import Iterable, Sequence
@@ -29,14 +30,19 @@ from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
 from sphinx.domains import Domain
+from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 from finpolicy import docgen
+from finpolicy.docgen import consistency
 from finpolicy.documents.bundle import Bundle, PolicyDocument, load_bundle, resolve_bundle_path
 from finpolicy.errors import FinpolicyError
 
 __all__ = ["setup"]
 
+_LOG = logging.getLogger(__name__)
+
+STATIC = Path(__file__).resolve().parent / "docgen" / "static"
 _CACHE: dict[tuple[Any, ...], tuple[Bundle, Any]] = {}
 _LOCK = threading.Lock()
 
@@ -90,7 +96,9 @@ def _fields(items: Iterable[tuple[str, nodes.Node | str]]) -> nodes.field_list:
 
 def _table(header: Sequence[str], rows: Iterable[Sequence[str | nodes.Node]], *,
            widths: Sequence[int] | None = None) -> nodes.table:
-    table = nodes.table(classes=["finpolicy-table", "colwidths-given"], width="100%")
+    # a wide table is marked, so the printable edition can give it a landscape page
+    wide = ["finpolicy-wide"] if len(header) >= 7 else []
+    table = nodes.table(classes=["finpolicy-table", "colwidths-given", *wide], width="100%")
     group = nodes.tgroup(cols=len(header))
     table += group
     for width in widths or [1] * len(header):
@@ -114,10 +122,12 @@ def _table(header: Sequence[str], rows: Iterable[Sequence[str | nodes.Node]], *,
     return table
 
 
-def _raw(markup: str) -> nodes.raw:
-    # wide pictures scroll inside the page instead of overflowing the theme's column
-    return nodes.raw("", f'<div class="finpolicy-scroll" style="overflow-x:auto">{markup}'
-                         "</div>", format="html")
+def _raw(markup: str, label: str) -> nodes.raw:
+    # a wide picture scrolls inside its own box instead of widening the page; the box is a
+    # named region that takes the keyboard focus, so it can be scrolled without a mouse
+    return nodes.raw("", f'<div class="finpolicy-scroll" role="region" tabindex="0" '
+                         f'aria-label="{html.escape(label, quote=True)}">{markup}</div>',
+                     format="html")
 
 
 def _literal(text: str) -> nodes.literal:
@@ -169,7 +179,7 @@ def policy_nodes(doc: PolicyDocument[Any], engine: Any, *,
     if pictures:
         for title, markup in docgen.pictures(engine, doc):
             section = _section(title, f"{m.id}-{m.version}-{title}")
-            section += _raw(markup)
+            section += _raw(markup, f"{title} of {m.id} {m.version}")
             out.append(section)
     tables = docgen.spec_tables(doc)
     if tables:
@@ -344,7 +354,7 @@ def history_nodes(bundle: Bundle, policy_id: str | None = None,
         if engine is not None:
             for title, markup in docgen.decision_changes(engine, old, new):
                 sub = _section(title, f"history-{old.id}-{old.version}-{new.version}-{title}")
-                sub += _raw(markup)
+                sub += _raw(markup, f"{title}: {old.id} {old.version} to {new.version}")
                 section += sub
         out.append(section)
     if not out:
@@ -379,6 +389,19 @@ class _BundleDirective(SphinxDirective):
     def fail(self, exc: Exception) -> list[nodes.Node]:
         raise self.error(f"{self.name}: {exc}")
 
+    def check_words(self, docs: Iterable[PolicyDocument[Any]]) -> None:
+        """Warn (once per build and document) where a description or a reason states a number
+        the rules contradict; ``-W`` makes the warnings fail the build."""
+        domain = self.env.get_domain("finpolicy")
+        checked: dict[str, list[str]] = domain.data.setdefault("checked", {})
+        for doc in docs:
+            if any(doc.digest in digests for digests in checked.values()):
+                continue
+            checked.setdefault(self.env.docname, []).append(doc.digest)
+            for found in consistency.check_document(doc):
+                _LOG.warning(found.message, location=f"{doc.file}:{found.line or 1}",
+                             type="finpolicy", subtype=found.code)
+
 
 class BundleDirective(_BundleDirective):
     """``.. finpolicy:bundle:: PATH-or-pack`` — every policy of a bundle."""
@@ -389,6 +412,7 @@ class BundleDirective(_BundleDirective):
     def run(self) -> list[nodes.Node]:
         try:
             bundle, engine = self.load(self.arguments[0] if self.arguments else None)
+            self.check_words(bundle.documents)
             head = _para(f"Bundle {bundle.name} {bundle.version}, digest ",
                          _literal(bundle.digest[:16]), ". ",
                          " ".join(bundle.description.split()))
@@ -413,6 +437,7 @@ class PolicyDirective(_BundleDirective):
         try:
             bundle, engine = self.load(self.options.get("bundle"))
             docs = select(bundle, self.arguments[0], self.options.get("version"))
+            self.check_words(docs[self.arguments[0]])
             return versions_nodes(docs[self.arguments[0]], engine,
                                   pictures="no-pictures" not in self.options)
         except FinpolicyError as exc:
@@ -458,7 +483,7 @@ class PictureDirective(_BundleDirective):
                 and self.options.get("version") in (None, d.version)]
         if not docs:
             raise self.error(f"no {kind} in bundle `{bundle.name}` matches")
-        return [_raw(docgen.picture(name, engine, docs[-1]))]
+        return [_raw(docgen.picture(name, engine, docs[-1]), f"{name} of {docs[-1].key}")]
 
 
 class KindsDirective(SphinxDirective):
@@ -555,7 +580,8 @@ class CliDirective(SphinxDirective):
 
 
 class FinpolicyDomain(Domain):
-    """The ``finpolicy`` domain: only directives; it keeps no cross-document data."""
+    """The ``finpolicy`` domain: directives, and which page checked the words of which policy
+    document (so each document's findings are reported once per build)."""
 
     name = "finpolicy"
     label = "finpolicy"
@@ -569,22 +595,45 @@ class FinpolicyDomain(Domain):
         "error-codes": ErrorCodesDirective,
         "cli": CliDirective,
     }
-    initial_data: ClassVar[dict[str, Any]] = {}
+    initial_data: ClassVar[dict[str, Any]] = {"checked": {}}
+    data_version = 1  # an environment pickled before "checked" existed is read anew
 
     def clear_doc(self, docname: str) -> None:
-        pass
+        self.data.setdefault("checked", {}).pop(docname, None)
 
     def merge_domaindata(self, docnames: Any, otherdata: Any) -> None:
-        pass
+        checked = self.data.setdefault("checked", {})
+        for docname in docnames:
+            if docname in otherdata.get("checked", {}):
+                checked[docname] = otherdata["checked"][docname]
 
     def resolve_any_xref(self, *args: Any, **kwargs: Any) -> list[Any]:
         return []
 
 
+def _focusable_table_boxes(app: Sphinx, pagename: str, templatename: str,
+                           context: dict[str, Any], doctree: Any) -> None:
+    # themes such as furo wrap every table in a box that scrolls sideways when the table is
+    # wider than the column; a scrolling box must take the keyboard focus to be scrolled
+    # without a mouse
+    body = context.get("body")
+    if isinstance(body, str):
+        context["body"] = body.replace('<div class="table-wrapper',
+                                       '<div tabindex="0" class="table-wrapper')
+
+
+def _add_static(app: Sphinx) -> None:
+    # the pictures' style sheet (``docgen/static/finpolicy.css``), for HTML builders
+    app.config.html_static_path.append(str(STATIC))
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
-    """Register the ``finpolicy`` domain and its configuration values."""
+    """Register the ``finpolicy`` domain, its configuration values and its style sheet."""
     app.add_config_value("finpolicy_bundle", None, "env", types=frozenset({str, type(None)}))
     app.add_domain(FinpolicyDomain)
+    app.connect("builder-inited", _add_static)
+    app.connect("html-page-context", _focusable_table_boxes)
+    app.add_css_file("finpolicy.css")
     from finpolicy import __version__
 
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,14 +1,12 @@
-"""Generated documentation: every rule reaches the pages, sites link every policy, pictures
-render in a browser, and the pure helpers of ``finpolicy.docgen`` say what the policies say."""
+"""Generated documentation: every rule reaches the pages, sites link every policy, and the pure
+helpers of ``finpolicy.docgen`` say what the policies say (the sites in a browser:
+``tests/browser``)."""
 
 from __future__ import annotations
 
 import html
 import re
 import shutil
-import struct
-import subprocess
-import zlib
 from pathlib import Path
 
 import pytest
@@ -244,107 +242,3 @@ def test_timeline_shades_days_off_and_numbers_working_days_from_receipt() -> Non
     labels = re.findall(r">(W\d+|off)</text>", svg)
     assert labels[:3] == ["W0", "off", "W1"]
     assert labels.index("W7") == (dt.date(2025, 10, 13) - dt.date(2025, 9, 26)).days
-
-
-# --- screenshots in headless Chromium ------------------------------------------------------------
-
-def _chromium() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-def png_colours(data: bytes) -> set[bytes]:
-    """Distinct RGB colours of an 8-bit RGB or RGBA PNG (every fourth pixel of every fourth
-    row), decoded with zlib alone."""
-    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
-    pos, idat, header = 8, b"", b""
-    while pos < len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        chunk = data[pos + 8:pos + 8 + length]
-        if kind == b"IHDR":
-            header = chunk
-        elif kind == b"IDAT":
-            idat += chunk
-        pos += 12 + length
-    width, height, depth, colour_type = struct.unpack(">IIBB", header[:10])
-    assert depth == 8 and colour_type in (2, 6), (depth, colour_type)
-    bpp = 3 if colour_type == 2 else 4
-    raw = zlib.decompress(idat)
-    stride = width * bpp
-    previous = bytearray(stride)
-    colours: set[bytes] = set()
-    for y in range(height):
-        start = y * (stride + 1)
-        kind, line = raw[start], bytearray(raw[start + 1:start + 1 + stride])
-        if kind == 1:
-            for i in range(bpp, stride):
-                line[i] = (line[i] + line[i - bpp]) & 255
-        elif kind == 2:
-            line = bytearray((a + b) & 255 for a, b in zip(line, previous, strict=True))
-        elif kind == 3:
-            for i in range(stride):
-                left = line[i - bpp] if i >= bpp else 0
-                line[i] = (line[i] + ((left + previous[i]) >> 1)) & 255
-        elif kind == 4:
-            for i in range(stride):
-                a = line[i - bpp] if i >= bpp else 0
-                b, c = previous[i], previous[i - bpp] if i >= bpp else 0
-                p = a + b - c
-                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-                pred = a if pa <= pb and pa <= pc else (b if pb <= pc else c)
-                line[i] = (line[i] + pred) & 255
-        if y % 4 == 0:  # sampling is plenty to find the colours of filled cells
-            colours.update(bytes(line[i:i + 3]) for i in range(0, stride, bpp * 4))
-        previous = line
-    return colours
-
-
-def _hex(colour: str) -> bytes:
-    return bytes.fromhex(colour.lstrip("#"))
-
-
-# picture → (kind whose page shows it, colours that must appear on the screenshot)
-SHOTS = {
-    "suitability-matrix": ("SuitabilityPolicy", (docgen.COLOURS["suitable"],
-                                                 docgen.COLOURS["unsuitable"])),
-    "access-matrix": ("AccessPolicy", (docgen.COLOURS["allow"], docgen.COLOURS["grant"],
-                                       docgen.COLOURS["deny"])),
-    "sla-timeline": ("ComplaintPolicy", ("#e0e0e0",)),  # the shading of days off
-}
-
-
-@pytest.mark.slow
-@pytest.mark.skipif(_chromium() is None, reason="needs chromium or chromium-browser on PATH")
-def test_picture_pages_render_in_headless_chromium(cn_site: Path, cn_bundle: fp.Bundle,
-                                                   tmp_path: Path) -> None:
-    browser = _chromium()
-    assert browser is not None
-    jobs = {}
-    for name, (kind, _) in SHOTS.items():
-        docs = cn_bundle.policies(kind)
-        if not docs:
-            continue
-        # the newest version comes first on the page, its pictures right after its metadata
-        page = cn_site / "policies" / f"{docs[-1].id}.html"
-        shot = tmp_path / f"{name}.png"
-        jobs[name] = (shot, subprocess.Popen(
-            [browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-             f"--user-data-dir={tmp_path / name}",  # one profile each: they run side by side
-             "--window-size=1400,2400", "--force-device-scale-factor=0.5",
-             f"--screenshot={shot}", page.as_uri()],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-    try:
-        statuses = {name: process.wait(timeout=120) for name, (_, process) in jobs.items()}
-    finally:
-        for _, process in jobs.values():
-            if process.poll() is None:
-                process.kill()
-                process.wait()
-    assert set(jobs) == set(SHOTS), "the pack lacks a policy kind with a picture"
-    for name, (shot, _) in jobs.items():
-        assert statuses[name] == 0, name
-        data = shot.read_bytes()
-        assert len(data) > 5_000, f"{name}: suspiciously small screenshot"
-        colours = png_colours(data)
-        assert len(colours) > 8, f"{name}: the screenshot is (nearly) blank"
-        for colour in SHOTS[name][1]:
-            assert _hex(colour) in colours, f"{name}: nothing drawn in {colour}"

@@ -1,5 +1,5 @@
 """``finpolicy docs PACK -o DIR``: a standalone HTML site for a pack
-(``finpolicy.docgen.site``)."""
+(``finpolicy.docgen.site``); ``--pdf``: its printable edition (``finpolicy.docgen.printed``)."""
 
 from __future__ import annotations
 
@@ -9,37 +9,64 @@ import click
 
 from finpolicy import docgen
 from finpolicy.cli.common import console, reports_errors
+from finpolicy.docgen.printed import build_pdf
 from finpolicy.docgen.site import build_site, heading, project_files, rst_escape
-from finpolicy.documents.bundle import load_bundle
+from finpolicy.documents.bundle import Bundle, load_bundle
 from finpolicy.errors import FinpolicyError
 
 __all__ = ["COMMANDS", "build_site", "heading", "project_files", "rst_escape"]
 
 @click.command("docs")
 @click.argument("pack", metavar="PACK")
-@click.option("--output", "-o", "output", required=True, type=click.Path(file_okay=False),
-              help="Folder to write the HTML site to.")
+@click.option("--output", "-o", "output", type=click.Path(),
+              help="Folder to write the HTML site to (required for the site); with --pdf, "
+                   "the PDF file or a folder for it (default: NAME-VERSION.pdf here).")
+@click.option("--pdf", "pdf", is_flag=True,
+              help="Write the printable edition (one PDF, the bundle digest on every page) "
+                   "instead of the site; needs pip install 'finpolicy[pdf]'.")
 @click.option("--no-pictures", is_flag=True,
               help="Leave out the suitability matrix, access matrix and other pictures.")
 @click.option("--strict", is_flag=True, help="Fail on any Sphinx warning.")
 @reports_errors
-def docs(pack: str, output: str, no_pictures: bool, strict: bool) -> None:
-    """Build a standalone HTML site for PACK (a folder or a shipped pack name).
+def docs(pack: str, output: str | None, pdf: bool, no_pictures: bool, strict: bool) -> None:
+    """Build a standalone HTML site for PACK (a folder or a shipped pack name), or with --pdf
+    its printable edition.
 
     One page per policy (metadata, sources, pictures and every rule in plain words) and a
-    version history page. Open OUTPUT/index.html in a browser.
+    version history page. Open OUTPUT/index.html in a browser. A description or rule reason
+    whose numbers the rules contradict is a warning (an error with --strict).
     """
     bundle = load_bundle(pack)
+    if pdf:
+        _printed(bundle, output, pictures=not no_pictures, strict=strict)
+        return
+    if output is None:
+        raise click.UsageError("Missing option '--output' / '-o' (the folder for the site).")
     out = Path(output)
     with console.status(f"building the site for {bundle.name} {bundle.version}"):
         status, warnings = build_site(bundle, out, pictures=not no_pictures, strict=strict)
+    _report(status, warnings)
+    pages = len(docgen.policy_groups(bundle))
+    console.print(f"wrote {out / 'index.html'} ({pages} policies, "
+                  f"{len(bundle.documents)} documents)")
+
+
+def _report(status: int, warnings: str) -> None:
     if warnings.strip():
         click.echo(warnings.rstrip(), err=True)
     if status != 0:
         raise FinpolicyError(f"sphinx failed with status {status}")
-    pages = len(docgen.policy_groups(bundle))
-    console.print(f"wrote {out / 'index.html'} ({pages} policies, "
-                  f"{len(bundle.documents)} documents)")
+
+
+def _printed(bundle: Bundle, output: str | None, *, pictures: bool, strict: bool) -> None:
+    name = f"{bundle.name}-{bundle.version}.pdf"
+    out = Path(output) if output else Path(name)
+    if out.is_dir() or (output is not None and out.suffix.lower() != ".pdf"):
+        out = out / name
+    with console.status(f"setting the printable edition of {bundle.name} {bundle.version}"):
+        status, warnings = build_pdf(bundle, out, pictures=pictures, strict=strict)
+    _report(status, warnings)
+    console.print(f"wrote {out} (bundle digest {bundle.digest})")
 
 
 COMMANDS = [docs]

@@ -9,7 +9,9 @@ Pure functions over loaded bundles and engines, testable without Sphinx; the Sph
   each domain's picture functions are also reachable here by name
   (``docgen.suitability_matrix``);
 - ``html``: the tables, legends and colours pictures share;
-- ``site``: a standalone Sphinx site for a pack;
+- ``boundaries``: the numeric thresholds of a policy's rules, where pictures take their samples;
+- ``consistency``: numbers in descriptions and reasons checked against the rules' numbers;
+- ``site``: a standalone Sphinx site for a pack; ``printed``: its printable edition (PDF);
 - error codes: the registry in ``finpolicy.errorcodes``.
 """
 

@@ -21,8 +21,9 @@ COLOURS = {
     "unsuitable": "#ffcdd2", "deny": "#ffcdd2", "breached": "#ffcdd2",
     "pending": "#e3f2fd", "error": "#e0e0e0",
 }
+# dark text on a white ground whatever the page's colour scheme: the outcome colours are light
 _TABLE = ("border-collapse:collapse;font-family:sans-serif;font-size:13px;"
-          "margin:0.5em 0 1.5em 0")
+          "margin:0.5em 0 1.5em 0;color:#1a1a1a;background:#ffffff")
 _CELL = "border:1px solid #999;padding:4px 8px;text-align:center;vertical-align:top"
 _HEAD = _CELL + ";background:#eceff1;font-weight:bold"
 
@@ -58,7 +59,8 @@ def legend(items: Iterable[tuple[str, str]]) -> str:
              f'<span style="display:inline-block;width:14px;height:14px;background:{c};'
              f'border:1px solid #999;vertical-align:middle"></span> {escape(label)}</span>'
              for label, c in items]
-    return f'<p class="finpolicy-legend" style="font-family:sans-serif;font-size:13px">' \
+    return f'<p class="finpolicy-legend" style="font-family:sans-serif;font-size:13px;' \
+           f'color:#1a1a1a">' \
            f'{"".join(spans)}</p>'
 
 

@@ -16,7 +16,9 @@ from finpolicy.docgen.text import policy_groups
 from finpolicy.documents.bundle import Bundle
 from finpolicy.errors import FinpolicyError
 
-__all__ = ["build_site", "heading", "project_files", "rst_escape"]
+__all__ = ["THEME", "build_site", "heading", "project_files", "rst_escape"]
+
+THEME = "furo"
 
 _SPECIAL = set("\\`*_|[]<>:{}()#=-~^\"'.!+?$%&,;/@")
 
@@ -33,8 +35,10 @@ def heading(text: str, char: str = "=") -> str:
     return f"{title}\n{char * width}\n"
 
 
-def project_files(bundle: Bundle, *, pictures: bool = True) -> dict[str, str]:
-    """The Sphinx project for ``bundle``: file name → content."""
+def project_files(bundle: Bundle, *, pictures: bool = True, theme: str = THEME
+                  ) -> dict[str, str]:
+    """The Sphinx project for ``bundle``: file name → content (``theme`` is Sphinx's
+    ``basic`` for the printable edition)."""
     root = Path(bundle.root).resolve()
     groups = policy_groups(bundle)
     files = {"conf.py": "\n".join([
@@ -43,10 +47,11 @@ def project_files(bundle: Bundle, *, pictures: bool = True) -> dict[str, str]:
         f"release = version = {bundle.version!r}",
         'extensions = ["finpolicy.sphinx"]',
         f"finpolicy_bundle = {str(root)!r}",
-        'html_theme = "alabaster"',
+        # furo is responsive: the navigation is a sidebar on wide screens and a menu button
+        # in a header on phones; no page width is fixed
+        f"html_theme = {theme!r}",
         f"html_title = {f'{bundle.name} {bundle.version} policies'!r}",
-        "html_theme_options = {'page_width': '1400px', 'sidebar_width': '260px',",
-        "                      'body_max_width': 'none'}",
+        f"html_theme_options = {({'navigation_with_keys': True} if theme == 'furo' else {})!r}",
         "html_show_sourcelink = False",
         "smartquotes = False  # policy text is shown exactly as written",
         "html_copy_source = False",
@@ -61,7 +66,9 @@ def project_files(bundle: Bundle, *, pictures: bool = True) -> dict[str, str]:
         windows = "; ".join(f"{d.version} ({d.metadata.window()})" for d in docs)
         index += [f"   * - :doc:`policies/{policy_id}`", f"     - {docs[-1].kind}",
                   f"     - {rst_escape(windows)}"]
-    index += ["", ".. toctree::", "   :maxdepth: 2", "   :caption: Contents", ""]
+    # no toctree caption: Sphinx marks it role="heading" without a level, which screen
+    # readers cannot place
+    index += ["", ".. toctree::", "   :maxdepth: 2", ""]
     index += [f"   policies/{policy_id}" for policy_id in groups]
     index += ["   history", ""]
     files["index.rst"] = "\n".join(index)

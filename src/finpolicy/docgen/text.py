@@ -3,6 +3,7 @@ the YAML reference of a pydantic model."""
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from collections.abc import Mapping
 from typing import Any
@@ -142,7 +143,50 @@ def plain(value: Any) -> str:
         return joiner.join(items) or "—"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, dt.time):
+        return value.strftime("%H:%M:%S" if value.second else "%H:%M")
     return str(value)
+
+
+# a number in a spec field named ``…_days`` is a count of days, and so on
+_SUFFIX_UNITS = {"_days": "days", "_hours": "hours", "_weeks": "weeks", "_months": "months",
+                 "_years": "years", "_minutes": "minutes"}
+
+
+def field_unit(model: Any, name: str) -> str | None:
+    """The unit a spec field's numbers are shown with: the field's own
+    ``json_schema_extra={"unit": …}`` (``"%"`` shows a share as a percentage, ``"% of the
+    time allowed"`` says of what), else its name's suffix (``retention_days`` → days)."""
+    info = getattr(model, "model_fields", {}).get(name)
+    extra = getattr(info, "json_schema_extra", None)
+    if isinstance(extra, Mapping) and isinstance(extra.get("unit"), str):
+        return str(extra["unit"])
+    return next((unit for suffix, unit in _SUFFIX_UNITS.items() if name.endswith(suffix)),
+                None)
+
+
+def field_label(model: Any, name: str) -> str:
+    """A spec field's column header: its ``title`` when the model gives one, else its name."""
+    info = getattr(model, "model_fields", {}).get(name)
+    title = getattr(info, "title", None)
+    return str(title) if title else name.replace("_", " ")
+
+
+def with_unit(value: Any, unit: str | None) -> str:
+    """``value`` as text with its unit: ``365 days``, ``1 day``, ``80 % of the time allowed``,
+    ``17:00 local time``; the numbers of a mapping each get the unit."""
+    if unit is None or value is None:
+        return plain(value)
+    if isinstance(value, Mapping):
+        return "; ".join(f"{k}: {with_unit(v, unit)}" for k, v in value.items()) or "—"
+    if isinstance(value, bool) or not isinstance(value, int | float | dt.time):
+        return plain(value)
+    if unit.startswith("%") and not isinstance(value, dt.time):
+        share = f"{value * 100:.1f}".rstrip("0").rstrip(".")
+        return f"{share} {unit}"
+    if value == 1 and unit.endswith("s") and " " not in unit:
+        unit = unit[:-1]  # 1 day, 1 hour
+    return f"{plain(value)} {unit}"
 
 
 def _is_rule_list(value: Any) -> bool:
@@ -173,19 +217,25 @@ def spec_tables(doc: PolicyDocument[Any]) -> list[tuple[str, list[str], list[lis
               and all(isinstance(v, BaseModel) for v in value.values())):
             items = [(str(k), v) for k, v in value.items()]
         if items:
-            columns = list(type(items[0][1]).model_fields)
-            header = (["name"] if items[0][0] is not None else []) + columns
+            model = type(items[0][1])
+            columns = list(model.model_fields)
+            header = (["name"] if items[0][0] is not None else []) + [
+                field_label(model, c) for c in columns]
             rows = [([key] if key is not None else [])
-                    + [plain(getattr(item, c)) for c in columns] for key, item in items]
+                    + [with_unit(getattr(item, c), field_unit(model, c)) for c in columns]
+                    for key, item in items]
             keep = [i for i in range(len(header))
                     if any(row[i] not in ("—", "", "no") for row in rows) or i == 0]
-            out.append((title, [header[i].replace("_", " ") for i in keep],
+            out.append((title, [header[i] for i in keep],
                         [[row[i] for i in keep] for row in rows]))
         elif isinstance(value, BaseModel):
-            rows = [[k.replace("_", " "), plain(v)] for k, v in value]
+            model = type(value)
+            rows = [[field_label(model, k), with_unit(v, field_unit(model, k))]
+                    for k, v in value]
             out.append((title, ["Setting", "Value"], rows))
         else:
-            scalars.append([name.replace("_", " "), plain(value)])
+            scalars.append([field_label(type(spec), name),
+                            with_unit(value, field_unit(type(spec), name))])
     if scalars:
         out.insert(0, ("Vocabulary and settings", ["Key", "Value"], scalars))
     return out

@@ -143,9 +143,11 @@ class Approval(Strict):
 
     requirements: list[GrantRequirement] = Field(default_factory=list)
     max_days: dict[str, float] = Field(default_factory=dict,
-                                       description="Longest grant per level, in days.")
+                                       description="Longest grant per level, in days.",
+                                       title="longest grant per level")
     dormancy_days: float | None = Field(default=None, description="A grant unused this long is "
-                                                                  "reported by the review.")
+                                                                  "reported by the review.",
+                                        title="a grant unused this long is reported")
     cite: str = Field(description="Source of the approval flow.")
 
 
@@ -202,7 +204,7 @@ class AccessSpec(PolicySpec):
     rules: list[RuleSpec] = Field(min_length=1)
     review_rules: list[ReviewRuleSpec] = Field(default_factory=list)
     assignment_review: AssignmentReview | None = Field(
-        None, description="Review interval of role assignments (`assignment.review_days`).")
+        default=None, description="Review interval of role assignments (`assignment.review_days`).")
 
 
 # --- the compiled policy ------------------------------------------------------------------

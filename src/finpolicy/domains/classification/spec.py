@@ -55,7 +55,8 @@ class LevelSpec(Strict):
     name: Literal["ordinary", "important", "core"] = Field(
         description="Level name; levels are listed lowest first.")
     title: str = Field(description="Human name, e.g. `核心 core`.")
-    grade: int = Field(ge=1, le=5, description="JR/T 0197-2020 security grade (5 highest).")
+    grade: int = Field(ge=1, le=5, description="JR/T 0197-2020 security grade (5 highest).",
+                       title="JR/T 0197 grade (5 highest)")
     pfi_category: Literal["C1", "C2", "C3"] | None = Field(
         default=None, description="JR/T 0171-2020 category of personal financial information at "
                                   "this level, unless a rule names another.")
@@ -68,7 +69,7 @@ class CategorySpec(Strict):
     title: str
     examples: list[str] = Field(default_factory=list)
     min_level: Literal["ordinary", "important", "core"] | None = Field(
-        None, description="Every field of this category is at least this level, whatever "
+        default=None, description="Every field of this category is at least this level, whatever "
                           "its rules say.")
     cite: str
 
@@ -86,13 +87,13 @@ class HandlingSpec(Strict):
     storage: str
     mask_on_display: bool = False
     approval_required: bool = False
-    retention_days: int | None = Field(None, gt=0)
-    retention: PeriodSpec | None = Field(None, description="How long the data is kept, as "
+    retention_days: int | None = Field(default=None, gt=0)
+    retention: PeriodSpec | None = Field(default=None, description="How long the data is kept, as "
                                                            "a period from an event.")
     destruction: str
-    audit_log_retention_days: int | None = Field(None, gt=0)
+    audit_log_retention_days: int | None = Field(default=None, gt=0)
     audit_log_retention: PeriodSpec | None = Field(
-        None, description="How long access logs are kept, as a period from an event.")
+        default=None, description="How long access logs are kept, as a period from an event.")
     cite: str
 
 
@@ -100,8 +101,12 @@ class ContentSpec(Strict):
     """When a column counts as matching a content detector."""
 
     threshold: float = Field(gt=0, le=1, description="Share of non-empty sample values a "
-                                                     "detector must match.")
-    min_samples: int = Field(default=1, ge=1, description="Fewer non-empty values detect nothing.")
+                                                     "detector must match.",
+                             title="a detector matches when it matches at least",
+                             json_schema_extra={"unit": "% of the non-empty sample values"})
+    min_samples: int = Field(default=1, ge=1, description="Fewer non-empty values detect nothing.",
+                             title="fewest non-empty values to detect anything",
+                             json_schema_extra={"unit": "values"})
     detectors: list[str] = Field(default_factory=lambda: list(DETECTORS),
                                  description="Detectors to run.")
 

@@ -50,7 +50,7 @@ class Complaint(InputModel):
     flags: list[str] = Field(default_factory=list, description="Policy flags, e.g. `payment`.")
     events: list[ComplaintEvent] = Field(default_factory=list, description="What happened.")
     criteria: dict[str, str] | None = Field(
-        None, description="Grading criteria stated for the complaint, e.g. "
+        default=None, description="Grading criteria stated for the complaint, e.g. "
                           "`{reach: several_customers}`; the policy's grading may raise the "
                           "severity from them.")
 

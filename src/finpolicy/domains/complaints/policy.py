@@ -62,7 +62,7 @@ class DayOverrideSpec(Strict):
     date: dt.date
     working: bool = Field(description="`false` for a day off, `true` for a working day.")
     name: str = Field(min_length=1, description="e.g. `国庆节` or `国庆节调休`.")
-    cite: str | None = Field(None, description="The published schedule.")
+    cite: str | None = Field(default=None, description="The published schedule.")
 
 
 class CalendarSpec(Strict):
@@ -72,7 +72,8 @@ class CalendarSpec(Strict):
     subdivision: str | None = Field(default=None, description="`holidays` subdivision, e.g. `ENG`.")
     time_zone: str = Field(description="IANA zone deadlines are measured in.")
     cutoff: dt.time = Field(default=dt.time(17, 0), description="A receipt after this local time "
-                                                                "counts from the next working day.")
+                                                                "counts from the next working day.",
+                            json_schema_extra={"unit": "local time"})
     schedule: Literal["statutory", "announced"] = Field(
         default="statutory", description="`announced` where the government publishes each "
                                          "year's days off and weekend working days (China).")
@@ -99,7 +100,8 @@ class SeveritySpec(Strict):
     """A severity grade; higher rank is more severe."""
 
     name: str = Field(description="Severity code, e.g. `major`.")
-    rank: int = Field(ge=1, description="Order of severity.")
+    rank: int = Field(ge=1, description="Order of severity.",
+                      title="rank (higher is more severe)")
     escalate_to: list[str] = Field(default_factory=list,
                                    description="Who is told about complaints of this grade.")
     description: str | None = None
@@ -157,10 +159,12 @@ class MilestoneSpec(Strict):
     name: str = Field(description="Milestone name (part of the API), e.g. `initial_response`.")
     title: str | None = None
     duration: DurationSpec
-    starts: str = Field(RECEIVED, description="Event the clock starts from.")
+    starts: str = Field(default=RECEIVED, description="Event the clock starts from.")
     completed_by: list[str] = Field(min_length=1, description="Events that complete it.")
     at_risk: float = Field(default=0.8, gt=0, le=1, description="Share of the allowed time after "
-                                                        "which an open milestone is at risk.")
+                                                        "which an open milestone is at risk.",
+                           title="at risk after",
+                           json_schema_extra={"unit": "% of the time allowed"})
     pausable: bool = Field(default=True, description="Whether pauses stop this milestone's clock.")
     escalate_on_breach: list[str] = Field(default_factory=list)
     binding: bool = Field(
@@ -228,7 +232,7 @@ class ComplaintSpec(PolicySpec):
         default_factory=list, description="Who may be named as an event's approver "
                                           "(`ComplaintEvent.approved_by`).")
     grading: GradingSpec | None = Field(
-        None, description="Criteria that raise a complaint's severity.")
+        default=None, description="Criteria that raise a complaint's severity.")
     targets: list[TargetSpec] = Field(
         default_factory=list, description="Service targets measured over many complaints.")
     retention: dict[str, RetentionSpec] = Field(

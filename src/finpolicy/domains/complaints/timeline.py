@@ -96,7 +96,9 @@ def draw_timeline(calendar: WorkingCalendar, start: dt.datetime, bars: Sequence[
            f'finpolicy-sla-timeline" width="{width:.0f}" height="{height}" '
            f'viewBox="0 0 {width:.0f} {height}" font-family="sans-serif" font-size="11" '
            f'role="img" aria-label="{escape(title or "SLA timeline")}">',
-           f'<title>{escape(title or "SLA timeline")}</title>']
+           f'<title>{escape(title or "SLA timeline")}</title>',
+           # a white ground: the drawing's dark text stays readable on a dark page
+           f'<rect class="ground" width="{width:.0f}" height="{height}" fill="#ffffff"/>']
     if title:
         out.append(f'<text x="4" y="14" font-size="13" font-weight="bold">{escape(title)}</text>')
     out += _day_columns(calendar, start, first, days, day_w, label_w, bottom)
@@ -127,7 +129,10 @@ def _legend(calendar: WorkingCalendar, start: dt.datetime, bars: Sequence[Bar], 
     x = 4.0
     parts = [(second, "#37474f")]
     if any(b.status for b in bars):
-        parts += [(" Colours:", "#37474f")] + [(f" ■ {s}", c) for s, c in COLOURS.items()]
+        # the swatch in the status colour, its name in dark grey (readable on white)
+        parts += [(" Colours:", "#37474f")]
+        for status, colour in COLOURS.items():
+            parts += [(" ■", colour), (f" {status}", "#37474f")]
     line = f'<text class="legend" x="{x}" y="{bottom + 46}" font-size="10">'
     line += "".join(f'<tspan fill="{c}">{escape(text)}</tspan>' for text, c in parts)
     out.append(line + "</text>")

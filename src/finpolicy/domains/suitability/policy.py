@@ -72,7 +72,8 @@ class LevelSpec(Strict):
     """A customer or product risk level and its rank (higher rank = more risk)."""
 
     level: str = Field(min_length=1, description="The level's code, e.g. `C3` or `R4`.")
-    rank: int = Field(ge=1, description="Its order; ranks compare customers with products.")
+    rank: int = Field(ge=1, description="Its order; ranks compare customers with products.",
+                      title="rank (higher is more risk)")
     name: str = Field(description="Human name, e.g. `balanced`.")
     description: str | None = Field(default=None, description="What the level means.")
 
