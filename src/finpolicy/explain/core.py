@@ -261,15 +261,19 @@ def rule_plans(analysis: Analysis) -> list[list[list[Move]]]:
     changeable facts."""
     explainer = analysis.explainer
     current = explainer.rank(analysis.decision.outcome)
-    plans: dict[frozenset[int], list[list[Move]]] = {}
+    plans: dict[frozenset[int], tuple[int, list[list[Move]]]] = {}
     for outcome in explainer.outcomes[:current]:
         for needs in _need_sets(analysis, outcome):
             key = frozenset(id(n.leaf) for n in needs)
-            if key not in plans:
-                plan = [_moves_for(analysis, need) for need in needs]
-                if all(plan):
-                    plans[key] = plan
-    return sorted(plans.values(), key=len)
+            if key in plans:
+                continue
+            found = [_moves_for(analysis, need) for need in needs]
+            plan = [moves for moves in found if moves]
+            # a need without a move of its own may be met by another need's move (a restated
+            # purpose also makes a role permit the request): evaluating tells
+            if plan:
+                plans[key] = (len(found) - len(plan), plan)
+    return [plan for _, plan in sorted(plans.values(), key=lambda p: (p[0], len(p[1])))]
 
 
 def _need_sets(analysis: Analysis, outcome: str) -> list[tuple[Need, ...]]:
@@ -342,7 +346,13 @@ class _Found:
 
 
 def search(analysis: Analysis, *, limit: int = 5, budget: int = BUDGET) -> list[Suggestion]:
-    """Changes that give a better outcome, each checked by evaluating the changed input."""
+    """Changes that give a better outcome, each checked by evaluating the changed input.
+
+    A first round tries the moves the decision's obstacles call for; a second round starts
+    from the most promising changed inputs that are not yet the best (an unknown role
+    dropped leaves a subject without roles: request one), unless the first round already
+    reached the best outcome.
+    """
     explainer, start = analysis.explainer, analysis
     original = explainer.rank(start.decision.outcome)
     seen = {_canonical(start.case)}
@@ -350,7 +360,7 @@ def search(analysis: Analysis, *, limit: int = 5, budget: int = BUDGET) -> list[
     frontier: list[tuple[tuple[Move, ...], Analysis]] = [((), start)]
     spent = 0
     for _ in range(2):
-        following: list[tuple[int, tuple[Move, ...], Analysis]] = []
+        following: list[tuple[int, tuple[Move, ...], dict[str, Any]]] = []
         for done, state in frontier:
             plans = explainer.plans(state)
             for combo in _combos(rule_plans(state) if plans is None else plans):
@@ -366,16 +376,23 @@ def search(analysis: Analysis, *, limit: int = 5, budget: int = BUDGET) -> list[
                 seen.add(key)
                 spent += 1
                 try:
-                    after = analyse(explainer, start.runtime, changed)
+                    after = explainer.decide(RecordingRuntime(start.runtime), changed)
                 except FinpolicyError:  # a change the domain rejects is no suggestion
                     continue
-                rank = explainer.rank(after.decision.outcome)
+                rank = explainer.rank(after.outcome)
                 if rank < original:
-                    found.append(_Found(moves, after.decision, rank))
-                if rank <= original and after.target is not None:
-                    following.append((rank, moves, after))
+                    found.append(_Found(moves, after, rank))
+                if rank <= original and explainer.target(after) is not None:
+                    following.append((rank, moves, changed))
+        if any(f.rank == 0 for f in found):
+            break
         following.sort(key=lambda item: (item[0], len(item[1])))
-        frontier = [(moves, state) for _, moves, state in following[:FRONTIER]]
+        frontier = []
+        for _, moves, changed in following[:FRONTIER]:
+            try:
+                frontier.append((moves, analyse(explainer, start.runtime, changed)))
+            except FinpolicyError:
+                continue
     return [_suggestion(f) for f in _minimal(found)[:limit]]
 
 

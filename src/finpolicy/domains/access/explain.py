@@ -265,7 +265,7 @@ def _restated_purposes(analysis: Analysis) -> list[Move]:
     if request.purpose in tables.purposes:
         return []
     served = sorted({p for r in request.subject.roles for p in tables.role_purposes.get(r, ())})
-    return [Move(f"state the purpose in the policy's terms, e.g. `{p}` (it does not know "
+    return [Move(f"if the access is for `{p}`, state that purpose (the policy does not know "
                  f"`{request.purpose}`)", (set_value(analysis.case, "purpose", value=p),),
                  "purpose", 2)
             for p in served or sorted(tables.purposes)]
