@@ -56,7 +56,7 @@ def explained(engine: fp.PolicyEngine, domain: str, data: Any, as_of: Any
               ) -> Explanation | None:
     try:
         return explain(engine, domain, data, as_of=as_of)
-    except fp.InputError:  # a case showing a rejected input, or a review
+    except (fp.InputError, fp.NotInForceError):  # a rejected input, or a review
         return None
 
 
@@ -93,7 +93,7 @@ def decided(engine: fp.PolicyEngine, domain: str, data: Any, as_of: Any) -> fp.D
     chosen = explainer(domain)
     try:
         return chosen.decide(engine.runtime, chosen.normalise(data, as_of))
-    except fp.InputError:  # a case showing a rejected input, or a review
+    except (fp.InputError, fp.NotInForceError):  # a rejected input, or a review
         return None
 
 

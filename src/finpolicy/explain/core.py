@@ -365,6 +365,8 @@ def search(analysis: Analysis, *, limit: int = 5, budget: int = BUDGET) -> list[
             plans = explainer.plans(state)
             for combo in _combos(rule_plans(state) if plans is None else plans):
                 moves = _supersede(done, combo)
+                if moves is None:
+                    continue
                 try:
                     changed = apply_changes(start.case,
                                             [c for m in moves for c in m.changes])
@@ -396,9 +398,12 @@ def search(analysis: Analysis, *, limit: int = 5, budget: int = BUDGET) -> list[
     return [_suggestion(f) for f in _minimal(found)[:limit]]
 
 
-def _supersede(done: tuple[Move, ...], more: tuple[Move, ...]) -> tuple[Move, ...]:
+def _supersede(done: tuple[Move, ...], more: tuple[Move, ...]) -> tuple[Move, ...] | None:
     """``done + more``, leaving out earlier moves that only replace fields ``more`` replaces
-    again (the amount lowered twice is lowered once)."""
+    again (the amount lowered twice is lowered once); ``None`` when ``more`` fills a slot
+    ``done`` filled (its edits were made for the input with the first one applied)."""
+    if {m.slot for m in more if m.slot} & {m.slot for m in done if m.slot}:
+        return None
     replaced = {c.path for m in more for c in m.changes if c.op == "replace"}
     kept = tuple(m for m in done
                  if not all(c.op == "replace" and c.path in replaced for c in m.changes))
@@ -414,7 +419,10 @@ def _minimal(found: list[_Found]) -> list[_Found]:
                              " ".join(m.text for m in f.moves)))
     out: dict[tuple[Any, ...], _Found] = {}
     for f in keep:
-        fields = tuple(sorted({(c.op, c.path) for m in f.moves for c in m.changes}))
+        # replacing a field with another value is the same change, smaller or larger;
+        # adding another item (another role to request) is an alternative
+        fields = tuple(sorted({c.key if c.op == "add" else f"{c.op} {c.path}"
+                               for m in f.moves for c in m.changes}))
         out.setdefault((fields, f.decision.outcome), f)
     return list(out.values())
 

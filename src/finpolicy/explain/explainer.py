@@ -46,12 +46,15 @@ class Move:
         changes: the edits (JSON Patch).
         lever: the kind of change (``grant``, ``role``, ``assessment``, ``product`` …).
         cost: orders moves of equal size (lower is preferred: easier, or less intrusive).
+        slot: moves with the same slot are alternatives (one reassessment or another): a
+            later one in a combination replaces an earlier one.
     """
 
     text: str
     changes: tuple[Change, ...]
     lever: str
     cost: int = 0
+    slot: str = ""
 
 
 def set_value(case: Mapping[str, Any], *parts: str, value: Any) -> Change:

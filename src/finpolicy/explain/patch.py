@@ -32,12 +32,17 @@ def _parts(path: str) -> list[str]:
 
 def _step(node: Any, key: str, path: str) -> Any:
     if isinstance(node, list):
-        try:
+        if key.isdigit() and int(key) < len(node):
             return node[int(key)]
-        except (ValueError, IndexError):
-            pass
     elif isinstance(node, dict) and key in node:
         return node[key]
+    raise InputError.one("changes.path", f"`{path}` does not point into the input",
+                         "bad_input", path)
+
+
+def _index(key: str, size: int, path: str) -> int:
+    if key.isdigit() and int(key) < size:
+        return int(key)
     raise InputError.one("changes.path", f"`{path}` does not point into the input",
                          "bad_input", path)
 
@@ -59,7 +64,7 @@ def apply_changes(data: Mapping[str, Any], changes: Iterable[Change]) -> dict[st
             if change.op == "add" and last == "-":
                 node.append(value)
                 continue
-            index = int(_step(range(len(node) + (change.op == "add")), last, change.path))
+            index = _index(last, len(node) + (change.op == "add"), change.path)
             if change.op == "add":
                 node.insert(index, value)
             elif change.op == "replace":

@@ -46,7 +46,6 @@ _PRODUCT_FACTS = {"product.rank", "product.level", "product.seller_rank", "produ
                   "product.redemption", "sale.rank_gap", "sale.term_exceeds_horizon_months"}
 _PROFILE_LEVEL = {"customer.level", "customer.rank", "customer.lowest_level"}
 _REDEMPTION = ("daily", "periodic", "closed")
-_FREQUENCY = {"assessment.count_today", "assessment.count_12m"}
 
 
 class SuitabilityExplainer(Explainer):
@@ -114,10 +113,9 @@ class SuitabilityExplainer(Explainer):
 
     def moves(self, analysis: Analysis, target: Target) -> list[Move]:
         path = target.dotted
-        if path in _FREQUENCY:
-            return _reassess(analysis, later=True)
         if path.startswith("assessment.") or path in _PROFILE_LEVEL:
-            return _reassess(analysis, later=False)
+            # a new assessment today may be one too many that day: later days too
+            return _reassess(analysis)
         if path in ("product.rank", "product.level", "product.seller_rank", "sale.rank_gap"):
             return _lower_rating(analysis, target)
         if path in ("product.term_months", "sale.term_exceeds_horizon_months"):
@@ -153,9 +151,9 @@ def _day(value: Any, rules: SuitabilityRules) -> dt.date:
     return value
 
 
-def _reassess(analysis: Analysis, *, later: bool) -> list[Move]:
-    """A fresh assessment today or (``later``) on each later day the 12-month window frees
-    up; a customer without a level gets one move per possible result."""
+def _reassess(analysis: Analysis) -> list[Move]:
+    """A fresh assessment today, or on a later day when the one before it or the 12-month
+    window frees up; a customer without a level gets one move per possible result."""
     rules, case = _rules(analysis), analysis.case
     customer = case["customer"]
     on = evaluation_date(case["as_of"])
@@ -163,11 +161,8 @@ def _reassess(analysis: Analysis, *, later: bool) -> list[Move]:
     earlier = [_day(d, rules) for d in customer.get("assessment_history", [])]
     if old is not None:
         earlier.append(_day(old, rules))
-    days = [on]
-    if later:
-        days += sorted({d + dt.timedelta(days=rules.window_days + 1) for d in earlier} |
-                       {d + dt.timedelta(days=1) for d in earlier})
-        days = sorted({d for d in days if d >= on})[:6]
+    days = sorted({d for d in {d + dt.timedelta(days=rules.window_days + 1) for d in earlier}
+                   | {d + dt.timedelta(days=1) for d in earlier} | {on} if d >= on})[:6]
     level = customer.get("risk_level")
     results = [level] if level is not None else sorted(rules.customer_ranks,
                                                        key=rules.customer_ranks.__getitem__)
@@ -188,7 +183,7 @@ def _reassess(analysis: Analysis, *, later: bool) -> list[Move]:
             if day != on:
                 changes.append(Change("replace", "/as_of", day.isoformat()))
             out.append(Move(text, tuple(changes), "assessment" if day == on else "time",
-                            1 + (day - on).days))
+                            1 + (day - on).days, slot="assessment"))
     return out
 
 
