@@ -211,6 +211,20 @@ def bench_rbac(console: Console) -> list[Measurement]:
     return rows
 
 
+def bench_explain(console: Console, n: int) -> list[Measurement]:
+    """Decisions per second with explanations unimportable vs just used (ratio ≤ 1.05)."""
+    import explain_overhead
+
+    console.log("explanations: decisions without the feature vs after explaining")
+    best = explain_overhead.measure(n)
+    ratio = best["without"] / best["with"]
+    note = f"without ÷ with = {ratio:.3f} (must stay ≤ 1.05)"
+    return [Measurement("explain overhead", "mixed decisions, finpolicy.explain unimportable",
+                        "compiled", best["without"]),
+            Measurement("explain overhead", "mixed decisions after explaining each domain",
+                        "compiled", best["with"], note=note)]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
@@ -223,6 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     rows += bench_scan(console, 20_000 if args.quick else 200_000)
     rows += bench_memory(console, 20_000 if args.quick else 1_000_000)
     rows += bench_rbac(console)
+    rows += bench_explain(console, 1_000 if args.quick else 5_000)
 
     compiled = {(r.section, r.name): r.per_second for r in rows if r.engine == "compiled"}
     table = Table(title="finpolicy benchmark (one process, one core)")

@@ -207,3 +207,43 @@ def test_the_durable_engine_explains_exactly_as_the_compiled_one(
         assert compiled == durable
 
     run()
+
+
+@pytest.mark.parametrize(("domain", "data", "as_of", "change"), [
+    ("access", {"subject": {"id": "u1", "roles": [], "department": "d", "branch": "b"},
+                "action": "read", "purpose": "audit", "as_of": "2026-03-02T10:00:00+08:00",
+                "resource": {"type": "customer_record", "data_level": "ordinary",
+                             "category": "business"}},
+     None, ("add", "/subject/roles/-", "compliance_auditor")),
+    ("access", {"subject": {"id": "u1", "roles": ["teller"], "department": "d", "branch": "b"},
+                "action": "read", "purpose": "audit", "as_of": "2026-03-02T10:00:00+08:00",
+                "resource": {"type": "customer_record", "data_level": "ordinary",
+                             "category": "business"}},
+     None, ("replace", "/purpose", "account_service")),
+    ("suitability", {"customer": {"id": "c", "birth_date": "1950-01-01"},
+                     "product": {"id": "p", "kind": "fund", "risk_level": "R1"}},
+     "2026-03-01", ("replace", "/customer/birth_date", "1990-01-01")),
+    ("suitability", {"customer": {"id": "c", "risk_level": "C2"},
+                     "product": {"id": "p", "kind": "fund", "risk_level": "R1"}},
+     "2026-03-01", ("replace", "/customer/risk_level", "C5")),
+    ("complaints", {"complaint": {"id": "x", "received_at": "2025-10-09T10:00:00+08:00",
+                                  "channel": "phone", "category": "service"}},
+     "2025-12-01T10:00:00+08:00", ("replace", "/complaint/category", "other")),
+    ("complaints", {"complaint": {"id": "x", "received_at": "2025-10-09T10:00:00+08:00",
+                                  "channel": "phone", "category": "service"}},
+     "2025-12-01T10:00:00+08:00",
+     ("add", "/complaint/events/-", {"kind": "appraisal_started",
+                                     "at": "2025-10-09T11:00:00+08:00", "note": None})),
+    ("classification", {"field": {"name": "remark"}}, "2026-03-01",
+     ("add", "/field/tags/-", "misc")),
+    ("classification", {"field": {"name": "remark"}}, "2026-03-01",
+     ("replace", "/field/name", "note")),
+])
+def test_the_checkers_catch_a_change_of_a_fixed_fact(
+        bundle: fp.Bundle, domain: str, data: Case, as_of: Any,
+        change: tuple[Any, ...]) -> None:
+    from finpolicy.explain import Change
+
+    case = explainer(domain).normalise(data, as_of)
+    changed = apply_changes(case, [Change(*change)])
+    assert CHECKERS[domain](bundle, case, changed)

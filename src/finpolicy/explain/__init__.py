@@ -85,11 +85,11 @@ def _runtime(engine: EngineCore | Runtime) -> Runtime:
 
 def explain(engine: EngineCore | Runtime, domain: str, data: Any, *, as_of: Any = None,
             limit: int = 5) -> Explanation:
-    """Explain the decision on ``data``, the mapping form ``finpolicy eval DOMAIN`` reads
-    (one input: one request, one customer and product, one complaint, one field).
+    """Explain the decision ``engine`` (a ``PolicyEngine``, or its runtime) takes on ``data``,
+    the mapping form ``finpolicy eval DOMAIN`` reads (one input: one request, one customer
+    and product, one complaint, one field).
 
     Args:
-        engine: a ``PolicyEngine`` (or its runtime).
         domain: the domain's name.
         data: the input in mapping form.
         as_of: the evaluation time when ``data`` does not carry one (now when neither does).
@@ -101,7 +101,8 @@ def explain(engine: EngineCore | Runtime, domain: str, data: Any, *, as_of: Any 
 
 def explain_call(engine: EngineCore | Runtime, method: str, *args: Any, limit: int = 5,
                  **kwargs: Any) -> Explanation:
-    """Explain ``engine.<method>(*args, **kwargs)``: the same decision, explained."""
+    """Explain ``engine.<method>(*args, **kwargs)``: the same decision, explained
+    (``engine`` is a ``PolicyEngine`` or its runtime)."""
     chosen = explainer_for_method(method)
     return explain_case(chosen, _runtime(engine), chosen.case(method, args, kwargs),
                         limit=limit)
@@ -109,5 +110,6 @@ def explain_call(engine: EngineCore | Runtime, method: str, *args: Any, limit: i
 
 def explain_json(engine: EngineCore | Runtime, domain: str, data: Mapping[str, Any], *,
                  as_of: Any = None, detail: bool = False, limit: int = 5) -> dict[str, Any]:
-    """``explain(...)`` as plain JSON (for an HTTP service): see ``Explanation.to_dict``."""
+    """``explain(engine, domain, data, ...)`` as plain JSON, for an HTTP service: see
+    ``Explanation.to_dict`` (``detail`` adds every rule's clause trace)."""
     return explain(engine, domain, data, as_of=as_of, limit=limit).to_dict(detail=detail)
