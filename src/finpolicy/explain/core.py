@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 import attrs
 
 from finpolicy.decisions import Decision
-from finpolicy.errors import FinpolicyError
+from finpolicy.errors import EvaluationError, FinpolicyError
 from finpolicy.explain.explainer import Explainer, Move, Role
 from finpolicy.explain.model import Clause, Explanation, Group, Obstacle, RuleTrace, Suggestion
 from finpolicy.explain.patch import apply_changes
@@ -48,6 +48,9 @@ T = TypeVar("T")
 P = TypeVar("P", bound="CompiledPolicy")
 
 PLAN_LIMIT = 24  # needs combinations tried per state
+# explanations' own compiled evaluators, per engine (see RecordingRuntime.run)
+_EVALUATORS: StateKey[dict[tuple[Any, str], Callable[[Mapping[str, Any]], list[Rule]]]] = \
+    StateKey("explain.evaluators", dict)
 BUDGET = 240  # evaluations per explanation
 FRONTIER = 8  # states a second round of changes starts from
 
@@ -86,9 +89,38 @@ class RecordingRuntime:
 
     def run(self, doc: PolicyDocument[Any], ruleset: str,
             fact: Mapping[str, Any]) -> Sequence[Rule]:
-        matched = self._inner.run(doc, ruleset, fact)
+        if self._inner.engine_name == "compiled":
+            # the engine's own evaluators memoise the facts the normal path sees; the many
+            # unusual facts of an explanation must not crowd them out or switch them off
+            matched: Sequence[Rule] = self._private(doc, ruleset)(fact)
+        else:
+            matched = self._inner.run(doc, ruleset, fact)
         self.runs.append(Run(doc, ruleset, fact, tuple(matched)))
         return matched
+
+    def _private(self, doc: PolicyDocument[Any],
+                 ruleset: str) -> Callable[[Mapping[str, Any]], list[Rule]]:
+        evaluators = self._inner.state(_EVALUATORS)
+        key = (doc.key, ruleset)
+        found = evaluators.get(key)
+        if found is None:
+            from finpolicy.engines import make_evaluator
+
+            rules = doc.policy.rulesets[ruleset]
+            evaluator = make_evaluator(rules, "compiled", source=doc.file)
+
+            def found(fact: Mapping[str, Any]) -> list[Rule]:
+                try:
+                    indices = evaluator.matches(fact)
+                except FinpolicyError:
+                    raise
+                except Exception as exc:  # as the runtime does: an engine bug is ours
+                    raise EvaluationError(f"compiled engine failed on `{doc.id}` "
+                                          f"{doc.version} rule set `{ruleset}`: {exc}") from exc
+                return [rules.rules[i] for i in indices]
+
+            evaluators[key] = found
+        return found
 
     def ref(self, doc: PolicyDocument[Any]) -> PolicyRef:
         return self._inner.ref(doc)
