@@ -32,7 +32,7 @@ from finpolicy.rules.model import Rule
 from finpolicy.runtime import Runtime
 
 if TYPE_CHECKING:
-    from finpolicy.explain.core import Analysis
+    from finpolicy.explain.record import Analysis
 
 __all__ = ["EXPLAINER", "ClassificationExplainer"]
 
@@ -90,7 +90,7 @@ class ClassificationExplainer(Explainer):
         return self.outcomes[rank - 1] if 0 < rank < len(self.outcomes) else None
 
     def obstacles(self, analysis: Analysis) -> list[Obstacle]:
-        from finpolicy.explain.core import rule_obstacles
+        from finpolicy.explain.words import rule_obstacles
 
         out = rule_obstacles(analysis)
         decision = analysis.decision

@@ -42,7 +42,7 @@ from finpolicy.explain.patch import pointer
 from finpolicy.runtime import Runtime
 
 if TYPE_CHECKING:
-    from finpolicy.explain.core import Analysis
+    from finpolicy.explain.record import Analysis
 
 __all__ = ["EXPLAINER", "ComplaintsExplainer"]
 

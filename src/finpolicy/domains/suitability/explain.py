@@ -38,7 +38,7 @@ from finpolicy.rules.model import Rule
 from finpolicy.runtime import Runtime
 
 if TYPE_CHECKING:
-    from finpolicy.explain.core import Analysis
+    from finpolicy.explain.record import Analysis
 
 __all__ = ["EXPLAINER", "SuitabilityExplainer"]
 
