@@ -70,9 +70,11 @@ def interleaved(n: int, rounds: int) -> dict[str, float]:
     sides = {"without": _runner(fp.PolicyEngine(bundle), calls, explained=False),
              "with": _runner(fp.PolicyEngine(bundle), calls, explained=True)}
     best = dict.fromkeys(sides, float("inf"))
+    order = list(sides)
     for _ in range(rounds):
-        for side, once in sides.items():
-            best[side] = min(best[side], once())
+        for side in order:  # ABBA: neither side always runs first
+            best[side] = min(best[side], sides[side]())
+        order.reverse()
     return {side: len(calls) / seconds for side, seconds in best.items()}
 
 
@@ -88,11 +90,13 @@ def child(side: str, n: int, rounds: int) -> float:
     return len(calls) / min(once() for _ in range(rounds))
 
 
-def processes(n: int, rounds: int, children: int = 3) -> dict[str, float]:
+def processes(n: int, rounds: int, children: int = 4) -> dict[str, float]:
     """Best decisions per second of each side over alternating child processes."""
     best = {"without": 0.0, "with": 0.0}
+    order = ["without", "with"]
     for _ in range(children):
-        for side in ("without", "with"):
+        order.reverse()
+        for side in order:
             out = subprocess.run([sys.executable, str(Path(__file__)), "--child", side,
                                   "-n", str(n), "--rounds", str(rounds)],
                                  capture_output=True, text=True, check=True)

@@ -261,3 +261,34 @@ def test_every_built_in_domain_explains(bundle: fp.Bundle) -> None:
         found = explainer(domain)
         assert found.domain == domain.name and found.operations and found.outcomes
         assert all(op in domain.operations for op in found.operations)
+
+
+# --- classification and complaints --------------------------------------------------------
+
+def test_id_numbers_in_a_free_text_column_are_counted_out_to_just_below_the_threshold(
+        engines: dict[str, fp.PolicyEngine]) -> None:
+    import random
+
+    from finpolicy.testing import fakes
+
+    rng = random.Random(1)
+    samples = [fakes.resident_id(rng) for _ in range(9)] + ["call back tomorrow"]
+    x = engines["compiled"].explain("classify", {"name": "remarks", "sample_values": samples})
+    assert x.outcome == "core" and x.why_not[0].id == "core-id-number-by-content"
+    (only,) = x.suggestions
+    kept = only.changes[0].value
+    # threshold 0.8: 4 of 5 would still count (0.8), 3 of 4 does not (0.75)
+    assert "remove 6 of the 9 sample values" in only.text and len(kept) == 4
+    assert only.outcome == "ordinary" and "call back tomorrow" in kept
+
+
+def test_an_open_milestone_not_yet_due_is_met_by_recording_its_event_now(
+        engines: dict[str, fp.PolicyEngine]) -> None:
+    complaint = {"id": "c", "received_at": "2025-10-09T10:00:00+08:00", "channel": "phone",
+                 "category": "product"}
+    x = engines["compiled"].explain("complaint_sla", complaint,
+                                    as_of="2025-10-09T11:00:00+08:00")
+    assert x.outcome == "pending" and x.target == "met"
+    assert {o.id for o in x.why_not} >= {"first_contact", "final_response"}
+    texts = [s.text for s in x.suggestions]
+    assert texts and all("now" in t for t in texts) and x.suggestions[0].outcome == "met"

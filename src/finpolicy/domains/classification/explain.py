@@ -155,7 +155,7 @@ def _cleanse(analysis: Analysis, detector: str, target: Target | None) -> list[M
         if enough:
             drop = set(matched[:k])
             kept = [s for i, s in enumerate(samples) if i not in drop]
-            what = DETECTORS[detector].description.rstrip(".").lower()
+            what = DETECTORS[detector].description.rstrip(".")
             return [Move(f"remove {k} of the {len(matched)} sample values recognised as "
                          f"{detector} ({what}) from the field, or keep them elsewhere",
                          (Change("replace", pointer("field", "sample_values"), kept),),
