@@ -243,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     rows += bench_scan(console, 20_000 if args.quick else 200_000)
     rows += bench_memory(console, 20_000 if args.quick else 1_000_000)
     rows += bench_rbac(console)
-    rows += bench_explain(console, 100 if args.quick else 250, 10 if args.quick else 30)
+    rows += bench_explain(console, 60, 40 if args.quick else 150)
 
     compiled = {(r.section, r.name): r.per_second for r in rows if r.engine == "compiled"}
     table = Table(title="finpolicy benchmark (one process, one core)")
