@@ -128,6 +128,19 @@ def test_explaining_leaves_the_decision_and_the_engine_as_they_were(
     assert engine.runtime._observers == []  # nothing left watching the normal path
 
 
+@pytest.mark.parametrize("name", ["compiled", "durable"])
+def test_observers_of_the_engine_see_decisions_not_explanations(
+        engines: dict[str, fp.PolicyEngine], name: str) -> None:
+    engine, seen = engines[name], []
+    request = fp.AccessRequest.parse(NO_GRANT)
+    with engine.observe(lambda doc, ruleset, fact, matched: seen.append(ruleset)):
+        x = engine.explain("authorize", request)
+        assert x.suggestions and x.decision.engine == name
+        assert seen == []
+        engine.authorize(request)
+    assert seen == ["access"]
+
+
 # --- traces agree with the engines -----------------------------------------------------------
 
 def _pack_inputs(bundle: fp.Bundle) -> list[tuple[str, Any, Any]]:

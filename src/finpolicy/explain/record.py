@@ -2,13 +2,14 @@
 
 The decision is taken on a ``RecordingRuntime``: a runtime that passes everything to the
 engine's own runtime but records each rule-set run of *this* decision (other threads' decisions
-never mix in), gives the domain fresh per-engine state so that no cache hides a run, and (on
-the compiled engine) evaluates with its own evaluators so that the engine's memo caches see
-only the normal path.
+never mix in), gives the domain fresh per-engine state so that no cache hides a run, and
+evaluates rule sets with evaluators of its own (built once per engine, for the same engine
+kind), so that the engine's memo caches and observers see only the normal path.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -34,9 +35,10 @@ __all__ = ["Analysis", "RecordingRuntime", "Run", "Traced", "analyse"]
 T = TypeVar("T")
 P = TypeVar("P", bound="CompiledPolicy")
 
-# explanations' own compiled evaluators, per engine (see RecordingRuntime.run)
+# explanations' own evaluators, per engine (see RecordingRuntime.run)
 _EVALUATORS: StateKey[dict[tuple[Any, str], Callable[[Mapping[str, Any]], list[Rule]]]] = \
     StateKey("explain.evaluators", dict)
+_BUILDING = threading.Lock()
 
 
 @attrs.frozen(slots=True)
@@ -73,12 +75,9 @@ class RecordingRuntime:
 
     def run(self, doc: PolicyDocument[Any], ruleset: str,
             fact: Mapping[str, Any]) -> Sequence[Rule]:
-        if self._inner.engine_name == "compiled":
-            # the engine's own evaluators memoise the facts the normal path sees; the many
-            # unusual facts of an explanation must not crowd them out or switch them off
-            matched: Sequence[Rule] = self._private(doc, ruleset)(fact)
-        else:
-            matched = self._inner.run(doc, ruleset, fact)
+        # the engine's own evaluators memoise the facts the normal path sees (the many unusual
+        # facts of an explanation must not crowd them out), and its observers watch decisions
+        matched = self._private(doc, ruleset)(fact)
         self.runs.append(Run(doc, ruleset, fact, tuple(matched)))
         return matched
 
@@ -87,24 +86,33 @@ class RecordingRuntime:
         evaluators = self._inner.state(_EVALUATORS)
         key = (doc.key, ruleset)
         found = evaluators.get(key)
-        if found is None:
-            from finpolicy.engines import make_evaluator
-
-            rules = doc.policy.rulesets[ruleset]
-            evaluator = make_evaluator(rules, "compiled", source=doc.file)
-
-            def found(fact: Mapping[str, Any]) -> list[Rule]:
-                try:
-                    indices = evaluator.matches(fact)
-                except FinpolicyError:
-                    raise
-                except Exception as exc:  # as the runtime does: an engine bug is ours
-                    raise EvaluationError(f"compiled engine failed on `{doc.id}` "
-                                          f"{doc.version} rule set `{ruleset}`: {exc}") from exc
-                return [rules.rules[i] for i in indices]
-
-            evaluators[key] = found
+        if found is not None:
+            return found
+        with _BUILDING:  # a durable rule set, once registered, stays: build each once
+            found = evaluators.get(key)
+            if found is None:
+                found = evaluators[key] = self._build(doc, ruleset)
         return found
+
+    def _build(self, doc: PolicyDocument[Any],
+               ruleset: str) -> Callable[[Mapping[str, Any]], list[Rule]]:
+        from finpolicy.engines import make_evaluator
+
+        rules = doc.policy.rulesets[ruleset]
+        engine = self._inner.engine_name
+        evaluator = make_evaluator(rules, engine, source=doc.file)
+
+        def matching(fact: Mapping[str, Any]) -> list[Rule]:
+            try:
+                indices = evaluator.matches(fact)
+            except FinpolicyError:
+                raise
+            except Exception as exc:  # as the runtime does: an engine bug is ours
+                raise EvaluationError(f"{engine} engine failed on `{doc.id}` {doc.version} "
+                                      f"rule set `{ruleset}`: {exc}") from exc
+            return [rules.rules[i] for i in indices]
+
+        return matching
 
     def ref(self, doc: PolicyDocument[Any]) -> PolicyRef:
         return self._inner.ref(doc)
