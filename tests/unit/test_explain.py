@@ -305,3 +305,29 @@ def test_an_open_milestone_not_yet_due_is_met_by_recording_its_event_now(
     assert {o.id for o in x.why_not} >= {"first_contact", "final_response"}
     texts = [s.text for s in x.suggestions]
     assert texts and all("now" in t for t in texts) and x.suggestions[0].outcome == "met"
+
+
+def test_explanations_in_threads_match_those_taken_alone(
+        bundle: fp.Bundle, engines: dict[str, fp.PolicyEngine]) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    engine = engines["compiled"]
+    inputs = [(d, data, as_of) for d, data, as_of in _pack_inputs(bundle)
+              if d in ("access", "suitability")][:24]
+
+    def one(item: tuple[str, Any, Any]) -> Any:
+        domain, data, as_of = item
+        try:
+            x = explain(engine, domain, data, as_of=as_of)
+        except (fp.InputError, fp.NotInForceError):
+            return None
+        out = x.to_dict(detail=True)
+        out["decision"].pop("evaluated_at")
+        return out
+
+    alone = [one(item) for item in inputs]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        noise = pool.submit(lambda: [engine.authorize(NO_GRANT) for _ in range(300)])
+        together = list(pool.map(one, inputs))
+        noise.result()
+    assert together == alone
