@@ -296,6 +296,26 @@ def bench_rbac(console: Console) -> list[Measurement]:
     return rows
 
 
+def bench_explain(console: Console, n: int, rounds: int) -> list[Measurement]:
+    """Decisions per second with and without explanations (each ratio must stay ≤ 1.05)."""
+    import explain_overhead
+
+    console.log("explanations: decisions on a never-explained vs an explained engine")
+    rows = []
+    for how, label, best in (
+            ("interleaved", "engine never explained vs explained, one process",
+             explain_overhead.interleaved(n, rounds)),
+            ("processes", "finpolicy.explain unimportable vs explained, two processes",
+             explain_overhead.processes(n, rounds))):
+        ratio = best["without"] / best["with"]
+        rows.append(Measurement("explain overhead", f"{label}: without", "compiled",
+                                best["without"]))
+        rows.append(Measurement("explain overhead", f"{label}: with", "compiled",
+                                best["with"], note=f"{how}: without ÷ with = {ratio:.3f} "
+                                                   "(≤ 1.05)"))
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
@@ -309,6 +329,7 @@ def main(argv: list[str] | None = None) -> int:
     rows += bench_scan(console, 20_000 if args.quick else 200_000)
     rows += bench_memory(console, 20_000 if args.quick else 1_000_000)
     rows += bench_rbac(console)
+    rows += bench_explain(console, 60, 40 if args.quick else 150)
 
     compiled = {(r.section, r.name): r.per_second for r in rows if r.engine == "compiled"}
     table = Table(title="finpolicy benchmark (one process, one core)")

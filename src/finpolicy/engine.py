@@ -25,6 +25,7 @@ from finpolicy.runtime import BundleRuntime, EngineAPI, Observer, Runtime, State
 
 if TYPE_CHECKING:
     from finpolicy.documents.registry import CompiledPolicy, PolicyKind
+    from finpolicy.explain.model import Explanation
 
 __all__ = ["EngineCore"]
 
@@ -139,6 +140,21 @@ class EngineCore(EngineAPI):
             yield
         finally:
             self._observers.remove(observer)
+
+    # --- explanations --------------------------------------------------------------------------
+
+    def explain(self, method: str, /, *args: Any, limit: int = 5,
+                **kwargs: Any) -> Explanation:
+        """Explain ``self.<method>(*args, **kwargs)``: the same decision with its clause
+        traces, why it is not better, and verified changes that would make it better (see
+        ``finpolicy.explain``). The decision is taken again, off the normal path.
+
+        Raises:
+            InputError: no domain explains ``method``, or the input is invalid.
+        """
+        from finpolicy.explain import explain_call
+
+        return explain_call(self, method, *args, limit=limit, **kwargs)
 
     # --- calling domains ---------------------------------------------------------------------
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from finpolicy.cli.common import (
@@ -24,11 +26,16 @@ from finpolicy.readers import read_document
 @as_of_option(help="Evaluation time (ISO): a date, or a datetime with an offset for domains "
                    "that measure time of day (access, complaints).")
 @click.option("--json", "as_json", is_flag=True, help="Print decisions as JSON.")
+@click.option("--why", is_flag=True, help="Explain each decision: the rules in the way of a "
+                                          "better outcome and the smallest changes of the "
+                                          "input that would give one, each checked.")
+@click.option("--trace", is_flag=True, help="With --why: also every rule's condition, "
+                                            "evaluated clause by clause.")
 @bundle_option
 @engine_option
 @reports_errors
-def evaluate(domain_name: str, input_file: str, as_of: str | None, as_json: bool,
-             bundle_path: str | None, engine: str) -> None:
+def evaluate(domain_name: str, input_file: str, as_of: str | None, as_json: bool, why: bool,
+             trace: bool, bundle_path: str | None, engine: str) -> None:
     """Evaluate the input in FILE (JSON or YAML; one input or a list) in DOMAIN.
 
     DOMAIN is a registered domain (`finpolicy domains` lists them).
@@ -41,6 +48,9 @@ def evaluate(domain_name: str, input_file: str, as_of: str | None, as_json: bool
     data = read_document(input_file)
     items = data if isinstance(data, list) else [data]
     when = parse_when(as_of, aware=chosen.time == "datetime")
+    if why or trace:
+        _explain(policy_engine, domain_name, items, when, as_json=as_json, detail=trace)
+        return
     decisions = [d for item in items
                  for d in chosen.evaluate_input(policy_engine.runtime, item, as_of=when)]
     if as_json:
@@ -49,6 +59,19 @@ def evaluate(domain_name: str, input_file: str, as_of: str | None, as_json: bool
         for decision in decisions:
             console.print(decision.explain(), markup=False)
             console.print()
+
+
+def _explain(engine: Any, domain_name: str, items: list[Any], when: Any, *, as_json: bool,
+             detail: bool) -> None:
+    from finpolicy.explain import explain
+
+    explanations = [explain(engine, domain_name, item, as_of=when) for item in items]
+    if as_json:
+        dump_json([x.to_dict(detail=detail) for x in explanations])
+        return
+    for explanation in explanations:
+        console.print(explanation.text(detail=detail), markup=False, highlight=False)
+        console.print()
 
 
 COMMANDS = [evaluate]

@@ -110,6 +110,9 @@ class Domain:
             ``finpolicy.testing.strategies``; ``TYPE_STRATEGIES``: type → strategy factory).
         cli: module with its CLI commands (``COMMANDS``).
         error_codes: the error codes it raises (code → summary), by kind of code.
+        explain: module with its explainer (``EXPLAINER``, a ``finpolicy.explain.Explainer``):
+            how its decisions are explained and which input changes it may suggest; ``None``
+            when it explains nothing beyond ``Decision.explain()``.
     """
 
     name: str
@@ -131,6 +134,7 @@ class Domain:
     cli: str | None = None
     error_codes: Mapping[Kind, Mapping[str, str]] = attrs.field(factory=dict,
                                                                  converter=_frozen)
+    explain: str | None = None
 
     def problems(self) -> list[str]:
         """What is wrong with this declaration (empty when it is complete)."""

@@ -27,6 +27,18 @@ def _value(value: object) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
+def render_value(value: object) -> str:
+    """A literal (or a list of them, or another field) in the words ``render`` uses."""
+    if isinstance(value, list):
+        return "[" + ", ".join(_value(v) for v in value) + "]" if value else "an empty list"
+    return _value(value)
+
+
+def render_path(path: tuple[str, ...]) -> str:
+    """A field path in words (``the age of the customer``)."""
+    return _subject(path)
+
+
 def render(condition: Condition, *, top: bool = True) -> str:
     """Describe ``condition`` in one English sentence fragment.
 

@@ -91,6 +91,7 @@ DOMAIN = Domain(
     pictures={KIND: pictures.PICTURES},
     strategies="finpolicy.domains.access.strategies",
     cli="finpolicy.domains.access.cli",
+    explain="finpolicy.domains.access.explain",
     error_codes={"policy": {
         "misplaced_obligations": "Obligations on a rule that cannot carry them.",
         "missing_obligations": "An obligation rule lists no obligations.",

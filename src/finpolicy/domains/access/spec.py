@@ -128,6 +128,11 @@ class Role(Strict):
     purposes: list[str] = Field(default_factory=list, description="Purposes the role serves.")
     scope: Scope = Field(default="branch", description="Default scope of its permissions.")
     approver: bool = Field(default=False, description="May approve grants.")
+    requestable: bool = Field(
+        default=False,
+        description="May be requested through the approval flow "
+        "(an explanation may suggest requesting it).",
+    )
     permissions: list[Permission] = Field(default_factory=list)
 
 

@@ -109,6 +109,7 @@ DOMAIN = Domain(
     pictures={KIND: pictures.PICTURES},
     strategies="finpolicy.domains.classification.strategies",
     cli="finpolicy.domains.classification.cli",
+    explain="finpolicy.domains.classification.explain",
     error_codes={
         "policy": {
             "level_order": "Levels are not listed lowest first.",

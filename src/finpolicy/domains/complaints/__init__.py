@@ -106,6 +106,7 @@ DOMAIN = Domain(
     pictures={KIND: pictures.PICTURES},
     strategies="finpolicy.domains.complaints.strategies",
     cli="finpolicy.domains.complaints.cli",
+    explain="finpolicy.domains.complaints.explain",
     error_codes={
         "policy": {
             "bad_calendar": "The calendar's jurisdiction, subdivision or zone is unknown.",

@@ -89,6 +89,7 @@ DOMAIN = Domain(
     changes={KIND: pictures.CHANGES},
     strategies="finpolicy.domains.suitability.strategies",
     cli="finpolicy.domains.suitability.cli",
+    explain="finpolicy.domains.suitability.explain",
     error_codes={
         "policy": {
             "duplicate_level": "A customer or product level is listed twice.",

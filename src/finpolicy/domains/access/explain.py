@@ -1,0 +1,274 @@
+"""Explaining access decisions: why a request is denied and what would allow it.
+
+Allow is the better outcome; deny rules block it and allow rules enable it (one must hold).
+What a person can change, and how a wanted fact maps back to the request:
+
+- **a grant** (``grant.*``): request one for the request's purpose, resource type, data level
+  and category, approved by someone else holding an approver role, no longer than the policy
+  allows for the level; or wait until a presented grant's approval time;
+- **the roles acted under**: drop a role from the request (a role the policy does not define,
+  or one of a separated pair), or request a role the policy marks ``requestable``; never a
+  role the subject does not hold otherwise;
+- **the data asked for**: a lower data level (leave the higher-level fields out);
+- **the purpose**, only when the stated one is not a purpose the policy knows.
+
+The subject's identity, department and branch, the purpose the policy knows, and the
+resource's type, category and place are facts, not levers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from finpolicy.decisions import Decision
+from finpolicy.domains.access.evaluation import authorize, coerce_request, grant_failures
+from finpolicy.domains.access.model import AccessRequest
+from finpolicy.domains.access.spec import AccessPolicyTables, AccessSpec
+from finpolicy.errors import InputError
+from finpolicy.explain.explainer import Explainer, Move, Role, bad_operation, set_value
+from finpolicy.explain.model import Change
+from finpolicy.explain.patch import pointer
+from finpolicy.rules.evaluate import Target, meets
+from finpolicy.rules.model import Rule
+from finpolicy.runtime import Runtime
+
+if TYPE_CHECKING:
+    from finpolicy.explain.record import Analysis
+
+__all__ = ["EXPLAINER", "AccessExplainer"]
+
+_ROLE_FACTS = {"subject.roles", "subject.unknown_roles", "subject.unknown_role_count",
+               "subject.role_count"}
+_PERMISSION_FACTS = {"subject.permitted", "subject.in_scope", "subject.purpose_allowed"}
+_LEVEL_FACTS = {"resource.level", "resource.level_rank"}
+_PURPOSE_FACTS = {"request.purpose", "request.purpose_known"}
+_DEFAULT_DAYS = 30.0  # a grant's length when the policy sets no maximum for its level
+
+
+class AccessExplainer(Explainer):
+    """The access domain's explainer (see the module docstring)."""
+
+    domain = "access"
+    operations = ("authorize",)
+    outcomes = ("allow", "deny")
+    immutable = ("the subject's identity, department and branch, the roles the subject does "
+                 "not hold, a purpose the policy knows, and the resource's type, category "
+                 "and place")
+
+    # --- the input ----------------------------------------------------------------------------
+
+    def case(self, method: str, args: Sequence[Any], kwargs: Mapping[str, Any]
+             ) -> dict[str, Any]:
+        if method != "authorize":
+            raise bad_operation(self, method)
+        if kwargs.get("policy") is not None:
+            raise InputError.one("policy", "explanations use the access policy in force",
+                                 "unknown_option", kwargs["policy"])
+        request = kwargs.get("request", args[0] if args else None)
+        return self._fixed(coerce_request(request))
+
+    def normalise(self, data: Any, as_of: Any) -> dict[str, Any]:
+        if not isinstance(data, Mapping) or "review" in data:
+            raise InputError.one("input", "expected one access request (reviews are not "
+                                          "explained)", "bad_input")
+        payload = dict(data)
+        if payload.get("as_of") is None and payload.get("at") is None and as_of is not None:
+            if not isinstance(as_of, dt.datetime):
+                as_of = dt.datetime.combine(as_of, dt.time(), dt.UTC)
+            payload["as_of"] = as_of
+        return self._fixed(AccessRequest.parse(payload))
+
+    @staticmethod
+    def _fixed(request: AccessRequest) -> dict[str, Any]:
+        if request.as_of is None:
+            request = request.model_copy(update={"as_of": dt.datetime.now(dt.UTC)})
+        data: dict[str, Any] = request.model_dump(mode="json")
+        return data
+
+    def decide(self, runtime: Runtime, case: Mapping[str, Any]) -> Decision:
+        return authorize(runtime, AccessRequest.parse(case))
+
+    # --- rules --------------------------------------------------------------------------------
+
+    def role(self, rule: Rule, target: str) -> Role | None:
+        effect = rule.effect.get("effect")
+        return "blocks" if effect == "deny" else "enables" if effect == "allow" else None
+
+    def effect(self, rule: Rule) -> str:
+        return str(rule.effect.get("effect", ""))
+
+    def needs_enabler(self, target: str) -> bool:
+        return True
+
+    # --- levers -------------------------------------------------------------------------------
+
+    def changeable(self, analysis: Analysis, path: tuple[str, ...]) -> bool:
+        dotted = ".".join(path)
+        if path[0] == "grant" or dotted in _ROLE_FACTS | _PERMISSION_FACTS | _LEVEL_FACTS:
+            return True
+        if dotted in _PURPOSE_FACTS:
+            return analysis.case["purpose"] not in _tables(analysis).purposes
+        return False
+
+    def moves(self, analysis: Analysis, target: Target) -> list[Move]:
+        path = target.dotted
+        if path == "grant.required":
+            return _narrower(analysis, target)
+        if path.startswith("grant."):
+            return [*_new_grant(analysis), *_wait_for_approval(analysis)]
+        if path in ("subject.roles", "subject.unknown_roles", "subject.unknown_role_count"):
+            return _drop_roles(analysis, target)
+        if path == "subject.role_count":
+            return _requested_roles(analysis) if not meets(target, 0) else []
+        if path in _PERMISSION_FACTS:
+            return [*_requested_roles(analysis), *_narrower(analysis, None)]
+        if path in _LEVEL_FACTS:
+            return _narrower(analysis, target)
+        if path in _PURPOSE_FACTS:
+            return _restated_purposes(analysis)
+        return []
+
+
+def _tables(analysis: Analysis) -> AccessPolicyTables:
+    doc = analysis.doc
+    assert doc is not None  # an access decision always runs its rule set
+    tables: AccessPolicyTables = doc.policy
+    return tables
+
+
+def _spec(analysis: Analysis) -> AccessSpec:
+    doc = analysis.doc
+    assert doc is not None
+    spec: AccessSpec = doc.spec
+    return spec
+
+
+def _request(analysis: Analysis) -> AccessRequest:
+    return AccessRequest.parse(analysis.case)
+
+
+def _new_grant(analysis: Analysis) -> list[Move]:
+    tables, request = _tables(analysis), _request(analysis)
+    approvers = sorted(tables.approver_roles)
+    if not approvers or request.as_of is None:
+        return []
+    at, resource, approver = request.as_of, request.resource, approvers[0]
+    days = tables.max_days.get(resource.data_level, _DEFAULT_DAYS)
+    taken = {g.id for g in request.grants}
+    grant_id, n = "new-grant", 1
+    while grant_id in taken:
+        n += 1
+        grant_id = f"new-grant-{n}"
+    grant = {"id": grant_id, "grantee": request.subject.id, "purpose": request.purpose,
+             "resource_type": resource.type, "data_level": resource.data_level,
+             "category": resource.category, "requested_at": at.isoformat(),
+             "requested_by": None, "approved_by": f"{approver} (approver)",
+             "approver_roles": [approver], "approved_at": at.isoformat(),
+             "expires_at": (at + dt.timedelta(days=days)).isoformat()}
+    text = (f"obtain a grant for `{request.purpose}` on {resource.data_level} "
+            f"{resource.category} data of `{resource.type}`, approved by someone else holding "
+            f"`{approver}`, lasting at most {days:g} days")
+    return [Move(text, (Change("add", pointer("grants", "-"), grant),), "grant", 1)]
+
+
+def _wait_for_approval(analysis: Analysis) -> list[Move]:
+    """Presented grants that fail only because their approval comes after the request."""
+    tables, request = _tables(analysis), _request(analysis)
+    if request.as_of is None:
+        return []
+    out = []
+    for grant in request.grants:
+        failures = grant_failures(grant, request, request.as_of, tables,
+                                  request.resource.data_level)
+        if failures == ["not_yet_approved"] and grant.approved_at is not None:
+            when = grant.approved_at
+            out.append(Move(f"wait until grant `{grant.id}` is approved ({when.isoformat()}) "
+                            "and ask then", (Change("replace", "/as_of", when.isoformat()),),
+                            "time", 2))
+    return out
+
+
+def _drop_roles(analysis: Analysis, target: Target) -> list[Move]:
+    tables, roles = _tables(analysis), list(analysis.case["subject"]["roles"])
+    if target.op == "excludes":
+        dropped = [target.value] if target.value in roles else []
+    else:
+        dropped = [r for r in roles if r not in tables.roles]
+    if not dropped:
+        return []
+    kept = [r for r in roles if r not in dropped]
+    names = ", ".join(f"`{r}`" for r in dropped)
+    why = "" if target.op == "excludes" else " (the policy does not define them)"
+    return [Move(f"act without the role{'s' if len(dropped) > 1 else ''} {names}{why}",
+                 (Change("replace", pointer("subject", "roles"), kept),), "role", 2)]
+
+
+def _covers(scopes: frozenset[str], request: AccessRequest) -> bool:
+    subject, resource = request.subject, request.resource
+    return ("any" in scopes
+            or ("branch" in scopes and subject.branch is not None
+                and subject.branch == resource.branch)
+            or ("department" in scopes and subject.department is not None
+                and subject.department == resource.department))
+
+
+def _requested_roles(analysis: Analysis) -> list[Move]:
+    """Roles the policy lets be requested that would permit this request, in scope."""
+    tables, request, spec = _tables(analysis), _request(analysis), _spec(analysis)
+    resource = request.resource
+    out = []
+    for name, role in spec.roles.items():
+        if not role.requestable or name in request.subject.roles:
+            continue
+        if request.purpose not in tables.role_purposes.get(name, ()):
+            continue
+        scopes = tables.permissions.get((name, request.action, resource.data_level,
+                                         resource.category))
+        if scopes and _covers(scopes, request):
+            out.append(Move(f"request the role `{name}` ({role.title}; the policy lets it be "
+                            "requested for approval)",
+                            (Change("add", pointer("subject", "roles", "-"), name),), "role", 3))
+    return out
+
+
+def _narrower(analysis: Analysis, target: Target | None) -> list[Move]:
+    """Lower data levels: those ``target`` accepts, or (no target) those the subject's own
+    roles permit in scope."""
+    tables, request = _tables(analysis), _request(analysis)
+    current = tables.level_rank[request.resource.data_level]
+    out = []
+    for level in tables.levels[:current]:
+        if target is not None:
+            value: Any = tables.level_rank[level]
+            if target.path == ("grant", "required"):
+                value = (request.action, level) in tables.grant_needed
+            elif target.path[-1] == "level":
+                value = level
+            if not meets(target, value):
+                continue
+        elif not any(tables.permissions.get((r, request.action, level,
+                                             request.resource.category))
+                     and request.purpose in tables.role_purposes.get(r, ())
+                     for r in request.subject.roles):
+            continue
+        out.append(Move(f"ask only for data up to the `{level}` level (leave out the "
+                        f"{request.resource.data_level} fields)",
+                        (Change("replace", pointer("resource", "data_level"), level),),
+                        "scope", 4 + current - tables.level_rank[level]))
+    return out
+
+
+def _restated_purposes(analysis: Analysis) -> list[Move]:
+    tables, request = _tables(analysis), _request(analysis)
+    if request.purpose in tables.purposes:
+        return []
+    served = sorted({p for r in request.subject.roles for p in tables.role_purposes.get(r, ())})
+    return [Move(f"if the access is for `{p}`, state that purpose (the policy does not know "
+                 f"`{request.purpose}`)", (set_value(analysis.case, "purpose", value=p),),
+                 "purpose", 2)
+            for p in served or sorted(tables.purposes)]
+
+
+EXPLAINER = AccessExplainer()

@@ -1,0 +1,279 @@
+"""Explaining suitability decisions: why a sale is unsuitable or conditional, and what would
+make it better.
+
+Outcomes from the better: suitable, conditional, unsuitable; a rule blocks the better outcome
+when its own is worse. What a person can change, and how a wanted fact maps back to the input:
+
+- **the assessment** (``assessment.*``): a fresh one today (the old one becomes history), or,
+  when too many were taken, one on the first later day the limits allow (waiting until then);
+  a customer without a level is assessed, and the suggestion says which result would do;
+- **the product** offered: a lower risk rating, a term within the customer's horizon, a
+  product redeemable before maturity;
+- **the amount**: at most the share of the investable assets the rules' thresholds allow;
+- **the guardian's consent**, for a customer with limited legal capacity.
+
+Never the customer's profile: age, kind, legal capacity, assets, horizon, liquidity needs and
+an assessed risk level (changing a profile to make a sale fit is what suitability rules
+forbid).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from finpolicy.decisions import Decision
+from finpolicy.domains.suitability.evaluate import check_suitability
+from finpolicy.domains.suitability.models import OUTCOMES, Customer, Product, SaleContext
+from finpolicy.domains.suitability.policy import SuitabilityRules
+from finpolicy.errors import InputError
+from finpolicy.explain.explainer import Explainer, Move, Role, bad_operation, set_value
+from finpolicy.explain.model import Change
+from finpolicy.explain.patch import pointer
+from finpolicy.inputs import evaluation_date
+from finpolicy.rules.evaluate import Target, meets
+from finpolicy.rules.model import Rule
+from finpolicy.runtime import Runtime
+
+if TYPE_CHECKING:
+    from finpolicy.explain.record import Analysis
+
+__all__ = ["EXPLAINER", "SuitabilityExplainer"]
+
+_PRODUCT_FACTS = {"product.rank", "product.level", "product.seller_rank", "product.term_months",
+                  "product.redemption", "sale.rank_gap", "sale.term_exceeds_horizon_months"}
+# how the sale came about is a fact, not a lever (a promotion is never undone to make it fit)
+_SALE_FACTS = {"sale.promoted_by_staff", "sale.first_purchase"}
+_PROFILE_LEVEL = {"customer.level", "customer.rank", "customer.lowest_level"}
+_REDEMPTION = ("daily", "periodic", "closed")
+
+
+class SuitabilityExplainer(Explainer):
+    """The suitability domain's explainer (see the module docstring)."""
+
+    domain = "suitability"
+    operations = ("check_suitability",)
+    outcomes = OUTCOMES
+    immutable = ("the customer's profile: age, kind, investor type, legal capacity, assets, "
+                 "horizon, liquidity needs and assessed risk level")
+
+    # --- the input ----------------------------------------------------------------------------
+
+    def case(self, method: str, args: Sequence[Any], kwargs: Mapping[str, Any]
+             ) -> dict[str, Any]:
+        if method != "check_suitability":
+            raise bad_operation(self, method)
+        if kwargs.get("policy") is not None:
+            raise InputError.one("policy", "explanations use the suitability policy in force",
+                                 "unknown_option", kwargs["policy"])
+        customer = kwargs.get("customer", args[0] if args else None)
+        product = kwargs.get("product", args[1] if len(args) > 1 else None)
+        return self.normalise({"customer": customer, "product": product,
+                               "amount": kwargs.get("amount"), "sale": kwargs.get("sale")},
+                              kwargs.get("as_of"))
+
+    def normalise(self, data: Any, as_of: Any) -> dict[str, Any]:
+        if not isinstance(data, Mapping) or "products" in data:
+            raise InputError.one("input", "expected one `customer` and one `product` (lists "
+                                          "of products are not explained)", "bad_input")
+        unknown = sorted(str(k) for k in data
+                         if k not in ("customer", "product", "amount", "sale"))
+        if unknown:
+            raise InputError.one(unknown[0], "unknown key (expected customer, product, "
+                                             "amount, sale)", "unknown_key")
+        customer = Customer.parse(data.get("customer"), field="customer")
+        product = Product.parse(data.get("product"), field="product")
+        when = as_of if as_of is not None else evaluation_date(None)
+        if isinstance(when, dt.date):
+            when = when.isoformat()
+        amount, sale = data.get("amount"), data.get("sale")
+        return {"customer": customer.model_dump(mode="json"),
+                "product": product.model_dump(mode="json"),
+                "amount": None if amount is None else float(amount),
+                "sale": None if sale is None else
+                SaleContext.parse(sale, field="sale").model_dump(mode="json"),
+                "as_of": when}
+
+    def decide(self, runtime: Runtime, case: Mapping[str, Any]) -> Decision:
+        return check_suitability(runtime, case["customer"], case["product"],
+                                 amount=case.get("amount"), as_of=case["as_of"],
+                                 sale=case.get("sale"))
+
+    # --- rules --------------------------------------------------------------------------------
+
+    def role(self, rule: Rule, target: str) -> Role | None:
+        return "blocks" if self.rank(rule.effect["outcome"]) > self.rank(target) else None
+
+    def effect(self, rule: Rule) -> str:
+        return str(rule.effect["outcome"])
+
+    # --- levers -------------------------------------------------------------------------------
+
+    def changeable(self, analysis: Analysis, path: tuple[str, ...]) -> bool:
+        dotted = ".".join(path)
+        if dotted in _SALE_FACTS:
+            return False
+        if path[0] in ("assessment", "sale") or dotted in _PRODUCT_FACTS:
+            return True
+        if dotted in _PROFILE_LEVEL:
+            return analysis.case["customer"].get("risk_level") is None
+        return dotted == "customer.guardian_consent"
+
+    def moves(self, analysis: Analysis, target: Target) -> list[Move]:
+        path = target.dotted
+        if path.startswith("assessment.") or path in _PROFILE_LEVEL:
+            # a new assessment today may be one too many that day: later days too
+            return _reassess(analysis)
+        if path in ("product.rank", "product.level", "product.seller_rank", "sale.rank_gap"):
+            return _lower_rating(analysis, target)
+        if path in ("product.term_months", "sale.term_exceeds_horizon_months"):
+            return _shorter_term(analysis, target)
+        if path == "product.redemption":
+            return [Move(f"offer a product redeemable `{r}` instead",
+                         (set_value(analysis.case, "product", "redemption", value=r),),
+                         "product", 3)
+                    for r in _REDEMPTION if meets(target, r)]
+        if path in ("sale.amount_share", "sale.amount"):
+            return _smaller_amount(analysis, target)
+        if path == "customer.guardian_consent" and meets(target, True):
+            return [Move("obtain the guardian's consent (and record it)",
+                         (set_value(analysis.case, "customer", "guardian_consent", value=True),),
+                         "consent", 1)]
+        return []
+
+
+def _rules(analysis: Analysis) -> SuitabilityRules:
+    doc = analysis.doc
+    assert doc is not None  # a suitability decision always runs its rule set
+    rules: SuitabilityRules = doc.policy
+    return rules
+
+
+def _day(value: Any, rules: SuitabilityRules) -> dt.date:
+    if isinstance(value, str):
+        value = (dt.datetime.fromisoformat(value) if "T" in value or " " in value
+                 else dt.date.fromisoformat(value))
+    if isinstance(value, dt.datetime):
+        return value.astimezone(rules.zone).date()
+    assert isinstance(value, dt.date)
+    return value
+
+
+def _reassess(analysis: Analysis) -> list[Move]:
+    """A fresh assessment today, or on a later day when the one before it or the 12-month
+    window frees up; a customer without a level gets one move per possible result."""
+    rules, case = _rules(analysis), analysis.case
+    customer = case["customer"]
+    on = evaluation_date(case["as_of"])
+    old = customer.get("assessment_date")
+    earlier = [_day(d, rules) for d in customer.get("assessment_history", [])]
+    if old is not None:
+        earlier.append(_day(old, rules))
+    days = sorted({d for d in {d + dt.timedelta(days=rules.window_days + 1) for d in earlier}
+                   | {d + dt.timedelta(days=1) for d in earlier} | {on} if d >= on})[:6]
+    level = customer.get("risk_level")
+    redo, how = _how_assessed(case)
+    results = [level] if level is not None else sorted(rules.customer_ranks,
+                                                       key=rules.customer_ranks.__getitem__)
+    out = []
+    for day in days:
+        for result in results:
+            changes = [Change("replace", pointer("customer", "assessment_date"),
+                              day.isoformat()) if "assessment_date" in customer
+                       else set_value(case, "customer", "assessment_date", value=day.isoformat())]
+            if old is not None:
+                changes.append(Change("add", pointer("customer", "assessment_history", "-"), old))
+            if level is None:
+                changes.append(set_value(case, "customer", "risk_level", value=result))
+            changes.extend(set_value(case, "customer", k, value=v) for k, v in redo.items())
+            when = "today" if day == on else f"on {day.isoformat()} (wait until then)"
+            text = f"assess the customer's risk tolerance again{how} {when}"
+            if level is None:
+                text = (f"assess the customer's risk tolerance{how} {when}, if the result is "
+                        f"`{result}`")
+            if day != on:
+                changes.append(Change("replace", "/as_of", day.isoformat()))
+            out.append(Move(text, tuple(changes), "assessment" if day == on else "time",
+                            1 + (day - on).days, slot="assessment"))
+    return out
+
+
+def _how_assessed(case: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
+    """How a new assessment must be taken: filled in by the customer, and in a branch for a
+    first purchase (the fields to set, and the words saying so)."""
+    customer, sale = case["customer"], case.get("sale") or {}
+    redo: dict[str, Any] = {}
+    if customer.get("assessment_filled_by") == "staff":
+        redo["assessment_filled_by"] = "customer"
+    if sale.get("first_purchase") and customer.get("assessment_in_branch") is not True:
+        redo["assessment_in_branch"] = True
+    words = [w for k, w in (("assessment_filled_by", "filled in by the customer"),
+                            ("assessment_in_branch", "in a branch")) if k in redo]
+    return redo, (" (" + ", ".join(words) + ")") if words else ""
+
+
+def _lower_rating(analysis: Analysis, target: Target) -> list[Move]:
+    rules, case = _rules(analysis), analysis.case
+    product, customer = case["product"], case["customer"]
+    current = rules.product_ranks[product["risk_level"]]
+    issuer = product.get("issuer_risk_level")
+    customer_rank = rules.customer_ranks.get(customer.get("risk_level") or "")
+    out = []
+    for level, rank in sorted(rules.product_ranks.items(), key=lambda item: -item[1]):
+        value: Any = {"product.level": level, "sale.rank_gap": None}.get(target.dotted, rank)
+        if target.dotted == "sale.rank_gap":
+            if customer_rank is None:
+                continue
+            value = rank - customer_rank
+        if rank >= current or not meets(target, value):
+            continue
+        changes = [Change("replace", pointer("product", "risk_level"), level)]
+        if issuer is not None and rules.product_ranks.get(issuer, 0) > rank:
+            changes.append(Change("replace", pointer("product", "issuer_risk_level"), level))
+        out.append(Move(f"offer a product rated `{level}` instead (this one is rated "
+                        f"`{product['risk_level']}`)", tuple(changes), "product",
+                        2 + current - rank))
+    return out
+
+
+def _shorter_term(analysis: Analysis, target: Target) -> list[Move]:
+    case = analysis.case
+    horizon = case["customer"].get("investment_horizon_months")
+    term = case["product"].get("term_months")
+    if horizon is None or term is None:
+        return []
+    wanted = horizon if target.dotted.startswith("sale.") else target.value
+    if not isinstance(wanted, int) or wanted >= term or wanted < 0:
+        return []
+    if target.dotted == "product.term_months" and not meets(target, wanted):
+        wanted -= 1
+    return [Move(f"offer a product with a term of at most {wanted} months (this one runs "
+                 f"{term})", (Change("replace", pointer("product", "term_months"), wanted),),
+                 "product", 3)]
+
+
+def _smaller_amount(analysis: Analysis, target: Target) -> list[Move]:
+    case = analysis.case
+    amount, assets = case.get("amount"), case["customer"].get("investable_assets")
+    bound = target.value
+    if amount is None or isinstance(bound, bool) or not isinstance(bound, int | float):
+        return []
+    if target.dotted == "sale.amount_share":
+        if assets is None:
+            return []
+        wanted = math.floor(bound * assets * 100) / 100 if assets > 0 else 0.0
+    else:
+        wanted = float(bound)
+    if target.op == "lt" or not meets(Target(target.path, target.op, bound), wanted if
+                                      target.dotted == "sale.amount" else
+                                      (wanted / assets if assets else 0.0)):
+        wanted = max(0.0, wanted - 0.01)
+    if wanted >= amount:
+        return []
+    return [Move(f"reduce the amount to at most {wanted:,.2f}",
+                 (Change("replace", "/amount", wanted),), "amount", 2)]
+
+
+EXPLAINER = SuitabilityExplainer()

@@ -1,0 +1,115 @@
+"""Explanations: why a decision came out as it did, why not better, and what would change it.
+
+For any decision a domain can explain (``Domain.explain``), on request and without cost to the
+normal path:
+
+- **clause traces**: every rule of the rule sets the decision ran, its condition evaluated
+  comparison by comparison with the values each saw, in words, with its cite;
+- **why not**: the rules that stand in the way of the better outcome (a deny rule that holds,
+  the nearest allow rule that fails), each with the comparisons in the way;
+- **what would change it**: the smallest changes of the input — only of facts a person can
+  change — that give a better outcome, each checked by evaluating the changed input.
+
+Call it from Python (``engine.explain("authorize", request)``), from the CLI
+(``finpolicy eval DOMAIN FILE --why``) or, for an HTTP service, ``explain_json`` returns plain
+JSON.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from finpolicy.errors import InputError
+from finpolicy.explain.core import explain_case
+from finpolicy.explain.explainer import Explainer, Move
+from finpolicy.explain.model import (
+    Change,
+    Clause,
+    Explanation,
+    Group,
+    Obstacle,
+    RuleTrace,
+    Suggestion,
+)
+from finpolicy.explain.patch import apply_changes
+from finpolicy.runtime import Runtime
+
+if TYPE_CHECKING:
+    from finpolicy.domains.base import Domain
+    from finpolicy.engine import EngineCore
+
+__all__ = ["Change", "Clause", "Explainer", "Explanation", "Group", "Move", "Obstacle",
+           "RuleTrace", "Suggestion", "apply_changes", "explain", "explain_call",
+           "explain_json", "explainer", "explainer_for_method"]
+
+
+def explainer(domain: str | Domain) -> Explainer:
+    """The explainer a domain declares (``Domain.explain``).
+
+    Raises:
+        InputError: the domain is unknown or declares no explainer.
+    """
+    from finpolicy.domains.base import Domain
+    from finpolicy.domains.registry import domain as find_domain
+
+    found = domain if isinstance(domain, Domain) else find_domain(domain)
+    if found.explain is None:
+        raise InputError.one("domain", f"the {found.name} domain does not explain its "
+                                       "decisions", "unknown_domain", found.name)
+    module = importlib.import_module(found.explain)
+    value = getattr(module, "EXPLAINER", None)
+    if not isinstance(value, Explainer):
+        raise TypeError(f"{found.explain}.EXPLAINER is not an Explainer")
+    return value
+
+
+def explainer_for_method(method: str) -> Explainer:
+    """The explainer of the domain whose engine method is ``method`` (``authorize``)."""
+    from finpolicy.domains.registry import domains
+
+    for domain in domains():
+        if method in domain.operations and domain.explain is not None:
+            found = explainer(domain)
+            if method in found.operations:
+                return found
+    raise InputError.one("method", f"no domain explains `{method}`", "unknown_option", method)
+
+
+def _runtime(engine: EngineCore | Runtime) -> Runtime:
+    from finpolicy.engine import EngineCore
+
+    return engine.runtime if isinstance(engine, EngineCore) else engine
+
+
+def explain(engine: EngineCore | Runtime, domain: str, data: Any, *, as_of: Any = None,
+            limit: int = 5) -> Explanation:
+    """Explain the decision ``engine`` (a ``PolicyEngine``, or its runtime) takes on ``data``,
+    the mapping form ``finpolicy eval DOMAIN`` reads (one input: one request, one customer
+    and product, one complaint, one field).
+
+    Args:
+        domain: the domain's name.
+        data: the input in mapping form.
+        as_of: the evaluation time when ``data`` does not carry one (now when neither does).
+        limit: at most this many suggestions.
+    """
+    chosen = explainer(domain)
+    return explain_case(chosen, _runtime(engine), chosen.normalise(data, as_of), limit=limit)
+
+
+def explain_call(engine: EngineCore | Runtime, method: str, *args: Any, limit: int = 5,
+                 **kwargs: Any) -> Explanation:
+    """Explain ``engine.<method>(*args, **kwargs)``: the same decision, explained
+    (``engine`` is a ``PolicyEngine`` or its runtime)."""
+    chosen = explainer_for_method(method)
+    return explain_case(chosen, _runtime(engine), chosen.case(method, args, kwargs),
+                        limit=limit)
+
+
+def explain_json(engine: EngineCore | Runtime, domain: str, data: Mapping[str, Any], *,
+                 as_of: Any = None, detail: bool = False, limit: int = 5) -> dict[str, Any]:
+    """``explain(engine, domain, data, ...)`` as plain JSON, for an HTTP service: see
+    ``Explanation.to_dict`` (``detail`` adds every rule's clause trace)."""
+    return explain(engine, domain, data, as_of=as_of, limit=limit).to_dict(detail=detail)
