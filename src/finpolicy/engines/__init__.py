@@ -24,7 +24,7 @@ def make_evaluator(ruleset: RuleSet, engine: str, *, source: str = "") -> Evalua
     if engine == "compiled":
         from finpolicy.engines.compiled import CompiledEvaluator
 
-        return CompiledEvaluator(ruleset)
+        return CompiledEvaluator(ruleset, source=source)
     if engine == "durable":
         from finpolicy.engines.durable import DurableEvaluator
 
