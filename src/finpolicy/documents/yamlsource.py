@@ -128,7 +128,12 @@ def parse_yaml(text: str, file: str) -> SourceDocument:
     Raises:
         yaml.YAMLError: the text is not YAML (with a mark), or a ``YamlLimitError``.
     """
-    if len(text) > MAX_FILE_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
+    try:
+        too_large = len(text) > MAX_FILE_BYTES or len(text.encode("utf-8")) > MAX_FILE_BYTES
+    except UnicodeEncodeError as exc:
+        raise YamlLimitError(f"text holds a lone surrogate at character {exc.start} (not "
+                             "Unicode text)", None, code="yaml_syntax") from None
+    if too_large:
         raise YamlLimitError(f"file is larger than {MAX_FILE_BYTES // 2**20} MiB", None,
                              code="file_too_large")
     loader = _Loader(text)
@@ -173,7 +178,7 @@ def _to_int(text: str) -> int:
     sign = -1 if value[:1] == "-" else 1
     if value[:1] in "+-":
         value = value[1:]
-    if len(value) > MAX_INT_DIGITS + 2:  # room for a 0x / 0b / 0o prefix
+    if len(value) > 70:  # enough for 19 decimal digits in base 2; refuses huge ones cheaply
         raise ValueError("too many digits")
     if value == "0":
         return 0
@@ -221,14 +226,16 @@ def _scalar(event: ev.ScalarEvent) -> Any:
     if tag == _INT:
         try:
             number = _to_int(value)
-        except ValueError:
+            if abs(number) >= 10**MAX_INT_DIGITS:
+                raise ValueError("too many digits")
+        except (ValueError, IndexError, OverflowError):
             raise ValueError(f"`{_short(value)}` is not an integer of at most "
                              f"{MAX_INT_DIGITS} digits (quote it to keep it text)") from None
         return number
     if tag == _FLOAT:
         try:
             real = _to_float(value)
-        except ValueError:
+        except (ValueError, IndexError, OverflowError):
             raise ValueError(f"`{_short(value)}` is not a number") from None
         if not math.isfinite(real):
             raise ValueError(f"`{_short(value)}` is not a finite number")
