@@ -242,6 +242,9 @@ class ConditionParser:
             self._fail(where, f"expected text, a number or a boolean, got {_describe(value)}",
                        "bad_operand")
             return False
+        if kind == "text" and not _unicode(value):
+            self._fail(where, "text holds a lone surrogate (not Unicode text)", "bad_operand")
+            return False
         if kind == "number" and (abs(value) > _MAX_NUMBER or not math.isfinite(value)):
             self._fail(where, f"number {_show(value)} is out of range (|n| ≤ 2^53)",
                        "bad_operand")
@@ -251,6 +254,14 @@ class ConditionParser:
                               f"`{value}`", "type_mismatch")
             return False
         return True
+
+
+def _unicode(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 @functools.lru_cache(maxsize=4096)
