@@ -7,7 +7,7 @@ A policy file is untrusted input, so loading is total and bounded: it returns pl
 (``dict``, ``list``, ``str``, ``int``, ``float``, ``bool``, ``None``) or raises a
 ``yaml.YAMLError`` with a line, and never anything else. The parser is libyaml's (PyYAML's C
 parser) when PyYAML was built with it, else PyYAML's own; this module builds the data from its
-events itself, so that it can enforce these limits (see :doc:`/security`):
+events itself, so that it can enforce these limits (the docs' security page lists them):
 
 - a file holds at most ``MAX_FILE_BYTES`` (16 MiB) and ``MAX_NODES`` (1,000,000) values;
 - collections nest at most ``MAX_DEPTH`` (64) levels deep;
