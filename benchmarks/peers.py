@@ -8,7 +8,9 @@ extra installs them all).
 
 - PyCasbin (``pycasbin``): a model file and a CSV policy; users are assigned their roles.
 - GoRules ZEN (``zen-engine``): one decision table (hit policy *first*, a final deny row),
-  evaluated with ``ZenEngine.evaluate`` and a loader (``ZenDecision.evaluate`` is much slower).
+  evaluated with ``ZenEngine.evaluate`` and a loader (``ZenDecision.evaluate`` is much slower
+  on small tables), or, past 1,000 rows, as a decision created once (the loader path parses
+  the table again on every call).
 - Cedar (``cedarpy``): one ``permit`` per (role, level, action); users are entities whose
   parents are their roles; policies and entities parsed once into handles.
 - Oso (``oso``): Polar facts ``role_grants(role, action, level)`` and one ``allow`` rule.
@@ -43,6 +45,9 @@ m = g(r.sub, p.sub) && r.obj == p.obj && r.act == p.act
 """
 
 
+ZEN_PREPARED_ROWS = 1_000
+
+
 @attrs.frozen
 class Peer:
     """A loaded peer: its name, load time and decision function (user, level, action)."""
@@ -75,9 +80,14 @@ def casbin_peer(matrix: Matrix, users: Users) -> Peer:
     return Peer("pycasbin", seconds, enforcer.enforce)
 
 
-def zen_table(matrix: Matrix) -> str:
-    """The matrix as a JDM decision table: one row per (role, level, action), then deny."""
-    rows = [{"_id": f"r{i}", "roles": f'contains($, "{role}")', "level": f'"{lv}"',
+def zen_table(matrix: Matrix, *, one_role: bool = False) -> str:
+    """The matrix as a JDM decision table: one row per (role, level, action), then deny.
+
+    The role column tests the list of the user's roles (``contains``), or, when every user
+    holds one role (``one_role``), compares the role itself, which ZEN evaluates faster.
+    """
+    role_cell = '"{}"' if one_role else 'contains($, "{}")'
+    rows = [{"_id": f"r{i}", "roles": role_cell.format(role), "level": f'"{lv}"',
              "action": f'"{a}"', "allowed": "true"}
             for i, (role, lv, a) in enumerate((role, lv, a) for role, pairs in matrix.items()
                                               for lv, a in sorted(pairs))]
@@ -101,18 +111,25 @@ def zen_table(matrix: Matrix) -> str:
 def zen_peer(matrix: Matrix, users: Users) -> Peer:
     import zen
 
-    content = zen_table(matrix)
+    one_role = all(len(roles) == 1 for roles in users.values())
+    content = zen_table(matrix, one_role=one_role)
+
+    # The loader path is the fast one for small tables, but it parses the table again on
+    # every call; a large table is therefore evaluated as a decision created once.
+    prepared = sum(len(pairs) for pairs in matrix.values()) > ZEN_PREPARED_ROWS
 
     def load() -> Any:
         engine = zen.ZenEngine({"loader": lambda key: content})
+        if prepared:
+            return engine.create_decision(content).evaluate
         engine.evaluate("rbac", {"roles": [], "level": "", "action": ""})  # parse the table
-        return engine
+        return lambda context: engine.evaluate("rbac", context)
 
-    engine, seconds = _timed(load)
+    evaluate, seconds = _timed(load)
+    held = {u: roles[0] if one_role else roles for u, roles in users.items()}
 
     def decide(user: str, level: str, action: str) -> bool:
-        result = engine.evaluate("rbac", {"roles": users[user], "level": level,
-                                          "action": action})
+        result = evaluate({"roles": held[user], "level": level, "action": action})
         return bool(result["result"]["allowed"])
 
     return Peer("zen", seconds, decide)

@@ -1,7 +1,9 @@
 """Sweeps: how build time, memory and decision cost grow with rules and with roles.
 
-Each point runs in a fresh child process (``python sweep.py --child ...``), so memory is
-measured from a clean start and durable_rules' process-wide host starts empty:
+Each sweep runs in a fresh child process (``python sweep.py --child ...``), so memory is
+measured from a clean start and durable_rules' process-wide host starts empty. Times are CPU
+time of the process (time spent waiting for a busy machine does not count), and decision rates
+are the best of several rounds that time every point in turn.
 
 - rules: an access policy with N generated rules (``sweep_workloads``) on each engine: load +
   compile time, resident memory added by load + compile, decisions per second;
@@ -33,68 +35,99 @@ ROLES = 6_000
 QUICK_ROLES = 600
 
 
-def _rate(call: Any, items: list[Any], min_seconds: float = 0.3) -> float:
-    """Calls per second over ``items``, best of repeated passes."""
-    for item in items[:50]:
+def _pass(call: Any, items: list[Any]) -> float:
+    """Calls per CPU second over one pass of ``items``."""
+    gc.collect()
+    start = time.process_time()
+    for item in items:
         call(item)
-    best, deadline = 0.0, time.perf_counter() + min_seconds
-    while True:
-        gc.collect()
-        start = time.perf_counter()
-        for item in items:
+    return len(items) / max(time.process_time() - start, 1e-9)
+
+
+def _interleaved(work: dict[Any, tuple[Any, list[Any]]], rounds: int = 5) -> dict[Any, float]:
+    """Best calls per second of each ``key: (call, items)``, timing them in turn, round after
+    round, so a busy spell of the machine falls on all of them alike."""
+    for call, items in work.values():
+        for item in items[:20]:
             call(item)
-        best = max(best, len(items) / (time.perf_counter() - start))
-        if time.perf_counter() > deadline:
-            return best
+    best = dict.fromkeys(work, 0.0)
+    for _ in range(rounds):
+        for key, (call, items) in work.items():
+            best[key] = max(best[key], _pass(call, items))
+    return best
 
 
-def _load(root: Path, engine: str) -> tuple[Any, float, float]:
-    """(engine, seconds to load + compile, MB of resident memory they added)."""
-    import finpolicy as fp
-
+def _build(make: Any) -> tuple[Any, float, float]:
+    """(what ``make()`` built, CPU seconds it took, MB of resident memory it added)."""
     gc.collect()
     before = rss_mb()
-    start = time.perf_counter()
-    policy_engine = fp.PolicyEngine(fp.load_bundle(root), engine=engine)
-    seconds = time.perf_counter() - start
+    start = time.process_time()
+    built = make()
+    seconds = time.process_time() - start
     gc.collect()
-    return policy_engine, seconds, rss_mb() - before
+    return built, seconds, rss_mb() - before
 
 
-def child_rules(engine: str, n: int) -> dict[str, Any]:
-    root = workloads.rules_pack(Path(tempfile.mkdtemp(prefix="sweep-")) / "pack", n)
-    policy_engine, seconds, memory = _load(root, engine)
-    requests = workloads.rules_requests(n, 2_000 if engine == "compiled" else 400)
-    denied = sum(not policy_engine.authorize(r).allowed for r in requests)
-    rate = _rate(policy_engine.authorize, requests)
-    return {"seconds": seconds, "memory_mb": memory, "per_second": rate, "denied": denied}
+def child_rules(counts: list[int]) -> dict[str, Any]:
+    import finpolicy as fp
+
+    out: dict[str, Any] = {}
+    work = {}
+    for n in counts:
+        root = workloads.rules_pack(Path(tempfile.mkdtemp(prefix="sweep-")) / "pack", n)
+        for engine in ("compiled", "durable"):
+            built, seconds, memory = _build(
+                lambda r=root, e=engine: fp.PolicyEngine(fp.load_bundle(r), engine=e))
+            requests = workloads.rules_requests(n, 1_000 if engine == "compiled" else 200)
+            key = f"{engine} {n}"
+            out[key] = {"seconds": seconds, "memory_mb": memory,
+                        "denied": sum(not built.authorize(r).allowed for r in requests)}
+            work[key] = (built.authorize, requests)
+    for key, rate in _interleaved(work).items():
+        out[key]["per_second"] = rate
+    return out
 
 
-def child_roles(side: str, n: int) -> dict[str, Any]:
-    matrix = workloads.role_matrix(n)
-    sample = workloads.roles_requests(matrix, {"compiled": 2_000, "durable": 300}.get(side, 40))
-    truth = [(lv, a) in matrix[role] for role, lv, a, _ in sample]
+def _roles_side(side: str, matrix: dict[str, Any], sample: list[Any]
+                ) -> tuple[Any, list[Any], float, float]:
+    """(decide function, its inputs, CPU seconds to load, MB added) for one side."""
     if side in ("compiled", "durable"):
-        root = workloads.roles_pack(Path(tempfile.mkdtemp(prefix="sweep-")) / "pack", matrix)
-        policy_engine, seconds, memory = _load(root, side)
-        requests = [r for *_, r in sample]
-        decided = [policy_engine.authorize(r).allowed for r in requests]
-        rate = _rate(policy_engine.authorize, requests)
-    else:
-        import peers
+        import finpolicy as fp
 
-        users = {f"u-{role}": [role] for role in matrix}
-        gc.collect()
-        before = rss_mb()
-        (peer,) = peers.peers(matrix, users, (side,))
-        seconds, memory = peer.load_seconds, rss_mb() - before
-        calls = [(f"u-{role}", lv, a) for role, lv, a, _ in sample]
-        decided = [peer.decide(*c) for c in calls]
-        rate = _rate(lambda c: peer.decide(*c), calls, min_seconds=0.1)
-    if decided != truth:
-        wrong = sum(a != b for a, b in zip(decided, truth, strict=True))
-        raise SystemExit(f"roles sweep: {side} differs from the role matrix on {wrong} requests")
-    return {"seconds": seconds, "memory_mb": memory, "per_second": rate}
+        root = workloads.roles_pack(Path(tempfile.mkdtemp(prefix="sweep-")) / "pack", matrix)
+        built, seconds, memory = _build(lambda: fp.PolicyEngine(fp.load_bundle(root),
+                                                                engine=side))
+        return (lambda r: built.authorize(r).allowed), [r for *_, r in sample], seconds, memory
+    import peers
+
+    users = {f"u-{role}": [role] for role in matrix}
+    (peer,), _, memory = _build(lambda: peers.peers(matrix, users, (side,)))
+    start = time.process_time()
+    peers.peers(matrix, users, (side,))  # again, for the CPU time of the load alone
+    seconds = time.process_time() - start
+    calls = [(f"u-{role}", lv, a) for role, lv, a, _ in sample]
+    return (lambda c: peer.decide(*c)), calls, seconds, memory
+
+
+def child_roles(n: int, sides: list[str]) -> dict[str, Any]:
+    matrix = workloads.role_matrix(n)
+    out: dict[str, Any] = {}
+    work = {}
+    for side in sides:
+        sample = workloads.roles_requests(matrix, {"compiled": 1_000, "durable": 200}.get(side,
+                                                                                         20))
+        decide, inputs, seconds, memory = _roles_side(side, matrix, sample)
+        decided = [decide(x) for x in inputs]
+        truth = [(lv, a) in matrix[role] for role, lv, a, _ in sample]
+        if decided != truth:
+            wrong = sum(a != b for a, b in zip(decided, truth, strict=True))
+            raise SystemExit(f"roles sweep: {side} differs from the role matrix on {wrong} "
+                             "requests")
+        out[side] = {"seconds": seconds, "memory_mb": memory}
+        work[side] = (decide, inputs)
+    for side, rate in _interleaved(work, rounds=3).items():
+        out[side]["per_second"] = rate
+    return out
 
 
 def _run_child(*args: str) -> dict[str, Any] | None:
@@ -107,48 +140,57 @@ def _run_child(*args: str) -> dict[str, Any] | None:
 
 
 def rules_sweep(console: Any, counts: tuple[int, ...]) -> list[Measurement]:
+    console.log(f"rules sweep: {', '.join(f'{n:,}' for n in counts)} rules on both engines")
+    result = _run_child("rules", ",".join(map(str, counts)))
     rows = []
     for n in counts:
+        section = f"rules sweep ({n:,} rules)"
         for engine in ("compiled", "durable"):
-            console.log(f"rules sweep: {n:,} rules on {engine}")
-            result = _run_child("rules", engine, str(n))
-            assert result is not None
-            section = f"rules sweep ({n:,} rules)"
-            rows.append(Measurement(section, "load + compile", engine, 1 / result["seconds"],
-                                    note=f"{result['seconds'] * 1000:,.0f} ms, "
-                                         f"+{result['memory_mb']:,.0f} MB"))
+            point = result[f"{engine} {n}"]
+            flat = result[f"{engine} {counts[0]}"]["per_second"] / point["per_second"]
+            rows.append(Measurement(section, "load + compile", engine, 1 / point["seconds"],
+                                    note=f"{point['seconds'] * 1000:,.0f} ms CPU, "
+                                         f"+{point['memory_mb']:,.0f} MB"))
             rows.append(Measurement(section, "authorize (single)", engine,
-                                    result["per_second"],
-                                    note=f"{1e6 / result['per_second']:,.1f} µs"))
+                                    point["per_second"],
+                                    note=f"{1e6 / point['per_second']:,.1f} µs, "
+                                         f"{flat:.2f}× its cost at {counts[0]:,} rules"))
     return rows
 
 
 def roles_sweep(console: Any, n: int) -> list[Measurement]:
     import peers
 
-    rows = []
-    section = f"roles sweep ({n:,} roles)"
     sides = ["compiled", "durable"] + [name for name, (module, _) in peers.BUILDERS.items()
                                        if name != "oso" and peers.available(module)]
+    console.log(f"roles sweep: {n:,} roles on {', '.join(sides)}")
+    result = _run_child("roles", str(n), ",".join(sides))
+    section = f"roles sweep ({n:,} roles)"
+    rows = []
     for side in sides:
-        console.log(f"roles sweep: {n:,} roles on {side}")
-        result = _run_child("roles", side, str(n))
-        assert result is not None
-        rows.append(Measurement(section, "load (+ compile)", side, 1 / result["seconds"],
-                                note=f"{result['seconds'] * 1000:,.0f} ms, "
-                                     f"+{result['memory_mb']:,.0f} MB"))
-        rows.append(Measurement(section, "decide (single)", side, result["per_second"],
-                                note=f"{1e6 / result['per_second']:,.1f} µs; same decisions"))
+        point = result[side]
+        rows.append(Measurement(section, "load (+ compile)", side, 1 / point["seconds"],
+                                note=f"{point['seconds'] * 1000:,.0f} ms CPU, "
+                                     f"+{point['memory_mb']:,.0f} MB"))
+        rows.append(Measurement(section, "decide (single)", side, point["per_second"],
+                                note=f"{1e6 / point['per_second']:,.1f} µs; same decisions"))
     return rows
 
 
 def _child(argv: list[str]) -> None:
-    kind, side, n = argv[0], argv[1], int(argv[2])
-    result = child_rules(side, n) if kind == "rules" else child_roles(side, n)
+    import finpolicy as fp
+
+    for engine in ("compiled", "durable"):  # imports and first-use costs, outside the timings
+        fp.PolicyEngine(fp.load_bundle(), engine=engine)
+    if argv[0] == "rules":
+        result = child_rules([int(n) for n in argv[1].split(",")])
+    else:
+        result = child_roles(int(argv[1]), argv[2].split(","))
     print(json.dumps(result))
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--child", nargs=3, metavar=("KIND", "SIDE", "N"), required=True)
+    parser.add_argument("--child", nargs="+", metavar="ARG", required=True,
+                        help="rules N,N,... | roles N SIDE,SIDE,...")
     _child(parser.parse_args().child)
