@@ -192,7 +192,10 @@ def bench_memory(console: Console, decisions: int) -> list[Measurement]:
 
 
 def bench_rbac(console: Console, quick: bool) -> list[Measurement]:
-    """finpolicy against its peers on one RBAC matrix, after checking they decide alike."""
+    """finpolicy against its peers on one RBAC matrix, after checking they decide alike.
+
+    Rates are calls per CPU second, the best of rounds that time every side in turn.
+    """
     import peers
     import rbac_peer
 
@@ -202,26 +205,23 @@ def bench_rbac(console: Console, quick: bool) -> list[Measurement]:
     console.log(f"RBAC peers: {len(requests):,} requests")
     truth = [any((lv, a) in work["matrix"][r] for r in work["users"][u]) for u, lv, a in requests]
     table = dict(zip(requests, truth, strict=True))
-    rows = [Measurement(section, name, "dict lookup (floor)",
-                        throughput(lambda: [table[r] for r in requests], items=len(requests),
-                                   min_seconds=0.1), note="a precomputed answer per request")]
+    sides: dict[str, tuple[Any, list[Any]]] = {"dict lookup (floor)": (table.__getitem__,
+                                                                        requests)}
     for engine in ENGINES:
         policy_engine, fp_requests = rbac_peer.finpolicy_side(work, engine)
         fp_requests = fp_requests[: len(requests)]
         _check(engine, [policy_engine.authorize(r).allowed for r in fp_requests], truth)
-        rows.append(Measurement(section, name, engine, throughput(
-            lambda e=policy_engine, rs=fp_requests: [e.authorize(r) for r in rs],
-            items=len(fp_requests), min_seconds=0.1), note="same decisions"))
+        sides[engine] = (policy_engine.authorize, fp_requests)
     missing = [n for n, (module, _) in peers.BUILDERS.items() if not peers.available(module)]
     if missing:
         console.log(f"not installed (pip install '.[bench]'): {', '.join(missing)}")
     for peer in peers.peers(work["matrix"], work["users"]):
         _check(peer.name, [peer.decide(*r) for r in requests], truth)
-        sample = requests if peer.name != "oso" else requests[:2_000]
-        rows.append(Measurement(section, name, peer.name, throughput(
-            lambda p=peer, rs=sample: [p.decide(*r) for r in rs], items=len(sample),
-            min_seconds=0.1), note="same decisions"))
-    return rows
+        sides[peer.name] = (lambda r, p=peer: p.decide(*r), requests[:5_000])
+    rates = sweep.interleaved(sides, rounds=3 if quick else 5)
+    notes = {"dict lookup (floor)": "a precomputed answer per request"}
+    return [Measurement(section, name, side, rate, note=notes.get(side, "same decisions"))
+            for side, rate in rates.items()]
 
 
 def _check(who: str, decisions: list[bool], truth: list[bool]) -> None:

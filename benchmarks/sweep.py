@@ -44,7 +44,7 @@ def _pass(call: Any, items: list[Any]) -> float:
     return len(items) / max(time.process_time() - start, 1e-9)
 
 
-def _interleaved(work: dict[Any, tuple[Any, list[Any]]], rounds: int = 5) -> dict[Any, float]:
+def interleaved(work: dict[Any, tuple[Any, list[Any]]], rounds: int = 5) -> dict[Any, float]:
     """Best calls per second of each ``key: (call, items)``, timing them in turn, round after
     round, so a busy spell of the machine falls on all of them alike."""
     for call, items in work.values():
@@ -68,14 +68,14 @@ def _build(make: Any) -> tuple[Any, float, float]:
     return built, seconds, rss_mb() - before
 
 
-def child_rules(counts: list[int]) -> dict[str, Any]:
+def child_rules(counts: list[int], engines: list[str]) -> dict[str, Any]:
     import finpolicy as fp
 
     out: dict[str, Any] = {}
     work = {}
     for n in counts:
         root = workloads.rules_pack(Path(tempfile.mkdtemp(prefix="sweep-")) / "pack", n)
-        for engine in ("compiled", "durable"):
+        for engine in engines:
             built, seconds, memory = _build(
                 lambda r=root, e=engine: fp.PolicyEngine(fp.load_bundle(r), engine=e))
             requests = workloads.rules_requests(n, 1_000 if engine == "compiled" else 200)
@@ -83,7 +83,7 @@ def child_rules(counts: list[int]) -> dict[str, Any]:
             out[key] = {"seconds": seconds, "memory_mb": memory,
                         "denied": sum(not built.authorize(r).allowed for r in requests)}
             work[key] = (built.authorize, requests)
-    for key, rate in _interleaved(work).items():
+    for key, rate in interleaved(work).items():
         out[key]["per_second"] = rate
     return out
 
@@ -125,7 +125,7 @@ def child_roles(n: int, sides: list[str]) -> dict[str, Any]:
                              "requests")
         out[side] = {"seconds": seconds, "memory_mb": memory}
         work[side] = (decide, inputs)
-    for side, rate in _interleaved(work, rounds=3).items():
+    for side, rate in interleaved(work, rounds=3).items():
         out[side]["per_second"] = rate
     return out
 
@@ -183,7 +183,8 @@ def _child(argv: list[str]) -> None:
     for engine in ("compiled", "durable"):  # imports and first-use costs, outside the timings
         fp.PolicyEngine(fp.load_bundle(), engine=engine)
     if argv[0] == "rules":
-        result = child_rules([int(n) for n in argv[1].split(",")])
+        engines = argv[2].split(",") if len(argv) > 2 else ["compiled", "durable"]
+        result = child_rules([int(n) for n in argv[1].split(",")], engines)
     else:
         result = child_roles(int(argv[1]), argv[2].split(","))
     print(json.dumps(result))
@@ -192,5 +193,5 @@ def _child(argv: list[str]) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--child", nargs="+", metavar="ARG", required=True,
-                        help="rules N,N,... | roles N SIDE,SIDE,...")
+                        help="rules N,N,... [ENGINE,ENGINE] | roles N SIDE,SIDE,...")
     _child(parser.parse_args().child)
