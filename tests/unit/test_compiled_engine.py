@@ -30,3 +30,23 @@ def test_unhashable_and_odd_values_are_evaluated_not_looked_up_wrongly(index: bo
     assert evaluator.matches({"x": {"a": 1}, "xs": [{"b": 2}, 1]}) == (2,)
     assert evaluator.matches({"x": float("nan")}) == ()
     assert evaluator.matches({"x": {"a": 2}, "xs": [{"b": 3}, True]}) == (3,)
+
+
+def test_distinct_megabyte_texts_leave_no_memory_behind() -> None:
+    import tracemalloc
+
+    evaluator = CompiledEvaluator(ruleset_from_data("texts", [
+        {"id": "labelled", "when": {"field": "label", "eq": "x"}},
+        {"id": "pattern", "when": {"field": "name", "matches": "x.*"}},
+    ]))
+    tracemalloc.start()
+    try:
+        baseline = tracemalloc.get_traced_memory()[0]
+        for i in range(50):
+            fact = {"label": f"{i:04d}" + "y" * 1_000_000, "name": f"{i:04d}" + "z" * 9_000}
+            assert evaluator.matches(fact) == ()
+            del fact
+        grown = tracemalloc.get_traced_memory()[0] - baseline
+    finally:
+        tracemalloc.stop()
+    assert grown < 1_000_000, f"{grown:,} bytes kept after 50 one-megabyte inputs"
