@@ -6,11 +6,14 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
+from finpolicy.documents.bundle import shipped_packs
 from finpolicy.documents.yamlsource import MAX_DEPTH, SourceDocument, iter_paths, parse_yaml
+from finpolicy.engines import check_bundle
 from finpolicy.engines.compiled import CompiledEvaluator
 from finpolicy.engines.durable import DurableEvaluator
 from finpolicy.errors import PolicyError
@@ -143,3 +146,85 @@ def test_nesting_beyond_the_cap_is_a_problem_not_a_recursion_error() -> None:
     for _ in range(MAX_CONDITION_DEPTH):
         data = {"all": [data]}
     assert _parse(data)[0] is not None
+
+
+# --- whole documents ----------------------------------------------------------------------------
+
+def _paths(data: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [path]
+    if isinstance(data, dict):
+        for key, value in data.items():
+            out += _paths(value, (*path, key))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            out += _paths(value, (*path, i))
+    return out
+
+
+def _replace(data: Any, path: tuple[Any, ...], value: Any) -> Any:
+    if not path:
+        return value
+    head, rest = path[0], path[1:]
+    if isinstance(data, dict):
+        return {k: (_replace(v, rest, value) if k == head else v) for k, v in data.items()}
+    return [_replace(v, rest, value) if i == head else v for i, v in enumerate(data)]
+
+
+SHIPPED = sorted((shipped_packs() / "cn-banking").glob("*.yaml"))
+odd_values = plain_data | st.sampled_from([[], {}, "", -1, 0, 10**18, 1e300, "身份", "x" * 300,
+                                           {"field": "x", "eq": 1}, [{"any": []}]])
+
+
+def _variants(original: Any) -> st.SearchStrategy[Any]:
+    """Mostly a value of the same shape (so the schema often still accepts it), sometimes
+    anything."""
+    if isinstance(original, bool):
+        same: st.SearchStrategy[Any] = st.booleans()
+    elif isinstance(original, int | float):
+        same = st.sampled_from([0, -1, 1, 0.5, 2**53, -(2**53), 10**18, 1e300, 1e-300, 365])
+    elif isinstance(original, str):
+        same = st.sampled_from(["", " ", "x", original + "x", original.upper(), "身份证",
+                                "a" * 500, "2026-02-30", "9999-12-31", "1.0.0", "-1"])
+    elif isinstance(original, list):
+        same = st.sampled_from([[], original + original, original[:1], original[::-1]])
+    elif isinstance(original, dict):
+        keys = list(original)
+        same = st.sampled_from([{}, {**original, "extra": 1}]
+                               + [{k: v for k, v in original.items() if k != key}
+                                  for key in keys])
+    else:
+        same = st.none()
+    return st.one_of(same, same, same, odd_values)
+
+
+@pytest.mark.slow
+@settings(max_examples=80, deadline=None)
+@given(st.sampled_from([f for f in SHIPPED if f.name != "bundle.yaml"]), st.data())
+def test_a_mutated_shipped_document_loads_or_raises_a_policy_error(file: Any, data: Any) -> None:
+    import tempfile
+    from pathlib import Path
+
+    import finpolicy as fp
+
+    source = yaml.safe_load(file.read_text(encoding="utf-8"))
+    # deep inside the spec, where a mutation often still passes the schema and reaches the
+    # domain's build
+    path = data.draw(st.sampled_from([p for p in _paths(source) if p[:1] == ("spec",)
+                                      and len(p) >= 3]))
+    original: Any = source
+    for key in path:
+        original = original[key]
+    mutated = _replace(source, path, data.draw(_variants(original)))
+    with tempfile.TemporaryDirectory() as folder:
+        pack = Path(folder)
+        (pack / "bundle.yaml").write_text("name: fuzz\nversion: 1.0.0\n", encoding="utf-8")
+        (pack / file.name).write_text(yaml.safe_dump(mutated, allow_unicode=True),
+                                      encoding="utf-8")
+        try:
+            bundle = fp.load_bundle(pack)
+        except fp.PolicyError as exc:
+            event("refused")
+            assert all(p.file.endswith(file.name) or p.file == str(pack) for p in exc.problems)
+            return
+        event("loaded")
+        check_bundle(bundle)

@@ -254,7 +254,7 @@ def _duration(spec: DurationSpec) -> Duration:
 def _check_cite(cite: str, path: tuple[str | int, ...], sources: set[str],
                 ctx: BuildContext) -> None:
     words = cite.split()
-    if words[0] not in sources:
+    if not words or words[0] not in sources:
         known = ", ".join(sorted(sources)) or "none declared"
         ctx.problem(path, f"cite `{cite}` names no source in metadata.sources (known: {known})",
                     "unknown_source")

@@ -187,7 +187,7 @@ def build(spec: SuitabilitySpec, ctx: BuildContext) -> SuitabilityRules:
         if item.id in seen:
             ctx.problem(("rules", i, "id"), f"duplicate rule id `{item.id}`", "duplicate_rule")
         seen.add(item.id)
-        source_id = item.cite.split()[0]
+        source_id = next(iter(item.cite.split()), "")
         if source_id not in sources:
             known = ", ".join(sorted(sources)) or "none declared"
             ctx.problem(("rules", i, "cite"), f"cite `{item.cite}` names no source in "
