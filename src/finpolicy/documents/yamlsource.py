@@ -318,7 +318,10 @@ class _Builder:
                 if event.anchor is not None:
                     self.anchors[event.anchor] = (value, 1)
             elif kind is mapping_start or kind is sequence_start:
-                nodes += 1  # a file of only collections is bounded by its depth and size
+                nodes += 1
+                if nodes > MAX_NODES:
+                    raise self.fail(f"more than {MAX_NODES:,} values in one file",
+                                    event.start_mark, "yaml_too_many_nodes")
                 frame = self.start(event, kind is mapping_start)
                 continue
             elif kind in ends:
@@ -348,11 +351,8 @@ class _Builder:
                                     "duplicate_key")
                 frame.key = value
             else:
-                frame.container[frame.key] = value  # type: ignore[call-overload]
+                frame.container[frame.key] = value  # type: ignore[call-overload, unused-ignore]
                 frame.key = _EMPTY
-        if nodes > MAX_NODES:
-            raise self.fail(f"more than {MAX_NODES:,} values in one file", None,
-                            "yaml_too_many_nodes")
         if not isinstance(get(), ev.StreamEndEvent):
             raise self.fail("expected a single document, found several", event.end_mark,
                             "yaml_syntax")
@@ -368,8 +368,8 @@ class _Builder:
     def start(self, event: ev.CollectionStartEvent, mapping: bool) -> _Frame:
         tag = event.tag
         if tag not in _COLLECTION_TAGS or tag == (_SEQ if mapping else _MAP):
-            raise self.fail(f"tag `{_short(tag)}` is not accepted (only str, int, float, bool, "
-                            "null, seq and map)", event.start_mark, "yaml_tag")
+            raise self.fail(f"tag `{_short(str(tag))}` is not accepted (only str, int, float, "
+                            "bool, null, seq and map)", event.start_mark, "yaml_tag")
         if len(self.stack) >= MAX_DEPTH:
             raise self.fail(f"collections nested more than {MAX_DEPTH} levels deep",
                             event.start_mark, "yaml_depth")

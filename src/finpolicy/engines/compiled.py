@@ -13,6 +13,7 @@ literals are embedded with ``repr`` or passed as constants.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -243,7 +244,7 @@ def _indexed(ruleset: RuleSet, gen: _Generator, plan: RuleIndex
         test = gen.expr(rule.when)
         names = [f"_c{i}" for i in range(first, gen.count)]
         rule_consts.append(tuple(gen.env.pop(name) for name in names))
-        shape = _CONST.sub(lambda m, first=first: f"c[{int(m[1]) - first}]", test)
+        shape = _CONST.sub(functools.partial(_relative, first=first), test)
         rule_shapes.append(shapes.setdefault(shape, f"_s{len(shapes)}"))
     slots = [name for v in gen.names.values() for name in (v, "k" + v)]
     slots += ["m" + gen.names[path] for path in gen.patterns]
@@ -283,6 +284,11 @@ def _indexed(ruleset: RuleSet, gen: _Generator, plan: RuleIndex
     namespace["_F"] = tuple(namespace[name] for name in rule_shapes)
     namespace["_C"] = tuple(rule_consts)
     return namespace["match"]  # type: ignore[no-any-return]
+
+
+def _relative(match: re.Match[str], *, first: int) -> str:
+    """``_c17`` → ``c[2]`` for a rule whose constants start at ``_c15``."""
+    return f"c[{int(match[1]) - first}]"
 
 
 _NAME = re.compile(r"\b[km]?v[0-9]+\b")

@@ -77,6 +77,13 @@ class FactChecks:
     numbers: frozenset[Path] = frozenset()
     lists: frozenset[Path] = frozenset()
     texts: frozenset[Path] = frozenset()
+    # (path, compared as a number, read by contains, tested by matches), in path order
+    order: tuple[tuple[Path, bool, bool, bool], ...] = attrs.field(init=False, eq=False)
+
+    @order.default
+    def _order(self) -> tuple[tuple[Path, bool, bool, bool], ...]:
+        return tuple((path, path in self.numbers, path in self.lists, path in self.texts)
+                     for path in sorted(self.numbers | self.lists | self.texts))
 
     @classmethod
     def of(cls, conditions: Iterable[Condition]) -> FactChecks:
@@ -106,13 +113,13 @@ class FactChecks:
 
     def check(self, fact: Mapping[str, Any], read: Any) -> None:
         """Raise ``InputError`` for the first value out of bounds (``read(fact, path)``)."""
-        for path in sorted(self.numbers | self.lists | self.texts):
+        for path, number, listed, text in self.order:
             value = read(fact, path)
-            if path in self.numbers and out_of_range(value):
+            if number and out_of_range(value):
                 raise number_out_of_range(path, value)
-            if path in self.lists and isinstance(value, list | tuple):
+            if listed and isinstance(value, list | tuple):
                 check_list(path, value)
-            if path in self.texts and isinstance(value, str) and len(value) > MAX_MATCH_TEXT:
+            if text and isinstance(value, str) and len(value) > MAX_MATCH_TEXT:
                 raise text_too_long(path, value)
 
 
