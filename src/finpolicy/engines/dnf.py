@@ -13,7 +13,6 @@ A ``matches`` test reads ``<path>__m``, the list of the patterns the text matche
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
 from finpolicy.engines.limits import MAX_EXACT_NUMBER
@@ -194,36 +193,45 @@ def to_dnf(cond: Condition, positive: bool = True) -> DNF:
     raise TypeError(f"not a condition: {cond!r}")
 
 
-def _prim_json(prim: Prim) -> list[dict[str, Any]]:
+def _prim_json(prim: Prim) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
+    """The durable tests of one primitive, each with a key that tells equal tests apart."""
     kind = prim[0]
+
+    def ex(field: str) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        return ("$ex", field), {"$ex": {field: 1}}
+
+    def typed(value: Any) -> tuple[str, Any]:
+        return type(value).__name__, value
+
     if kind == "ex":
-        return [{"$ex": {prim[1]: 1}}]
+        return [ex(prim[1])]
     if kind == "nex":
-        return [{"$nex": {prim[1]: 1}}]
+        return [(("$nex", prim[1]), {"$nex": {prim[1]: 1}})]
     if kind == "eq":
-        return [{prim[1]: prim[2]}]
+        return [(("eq", prim[1], *typed(prim[2])), {prim[1]: prim[2]})]
     if kind == "neq":
-        return [{"$ex": {prim[1]: 1}}, {"$neq": {prim[1]: prim[2]}}]
+        return [ex(prim[1]), (("neq", prim[1], *typed(prim[2])), {"$neq": {prim[1]: prim[2]}})]
     if kind == "ord":
-        return [{"$ex": {prim[2]: 1}}, {prim[1]: {prim[2]: prim[3]}}]
+        return [ex(prim[2]), (("ord", prim[1], prim[2], *typed(prim[3])),
+                              {prim[1]: {prim[2]: prim[3]}})]
     if kind == "iany":
-        return [{"$iany": {prim[1]: {"$i": prim[2]}}}]
+        return [(("iany", prim[1], prim[2]), {"$iany": {prim[1]: {"$i": prim[2]}}})]
     if kind == "iall_ne":
-        return [{"$ex": {prim[1]: 1}}, {"$iall": {prim[1]: {"$neq": {"$i": prim[2]}}}}]
+        return [ex(prim[1]), (("iall_ne", prim[1], prim[2]),
+                              {"$iall": {prim[1]: {"$neq": {"$i": prim[2]}}}})]
     if kind == "fcmp":
         _, op, fa, fb = prim
         test = {fa: {"$m": fb}} if op == "$eq" else {op: {fa: {"$m": fb}}}
-        return [{"$ex": {fa: 1}}, {"$ex": {fb: 1}}, test]
+        return [ex(fa), ex(fb), (("fcmp", op, fa, fb), test)]
     raise ValueError(kind)
 
 
 def conjunction_json(conj: Conj) -> dict[str, Any]:
     """The durable ``$and`` of one disjunct (with the guard every fact carries)."""
     tests: list[dict[str, Any]] = [{GUARD: 1}]
-    seen: set[str] = set()
+    seen: set[tuple[Any, ...]] = set()
     for prim in conj:
-        for test in _prim_json(prim):
-            key = json.dumps(test, sort_keys=True, ensure_ascii=False)
+        for key, test in _prim_json(prim):
             if key not in seen:
                 seen.add(key)
                 tests.append(test)

@@ -93,22 +93,23 @@ class FactChecks:
         stack = list(conditions)
         while stack:
             cond = stack.pop()
-            match cond:
-                case All(items) | AnyOf(items):
-                    stack.extend(items)
-                case Not(item):
-                    stack.append(item)
-                case Compare(_, path, FieldRef(other)):
-                    numbers.update((path, other))
-                case Compare("contains", path, _):
+            kind = cond.__class__
+            if kind is All or kind is AnyOf:
+                stack.extend(cond.items)  # type: ignore[union-attr]
+            elif kind is Not:
+                stack.append(cond.item)  # type: ignore[union-attr]
+            elif kind is Compare:
+                op, path, value = cond.op, cond.path, cond.value  # type: ignore[union-attr]
+                if value.__class__ is FieldRef:
+                    numbers.update((path, value.path))
+                elif op == "contains":
                     lists.add(path)
-                case Compare("matches", path, _):
+                elif op == "matches":
                     texts.add(path)
-                case Compare(op, path, value):
-                    literals = value if isinstance(value, tuple) else (value,)
-                    if op in ORDERING or any(isinstance(x, int | float) and x.__class__
-                                             is not bool for x in literals):
-                        numbers.add(path)
+                elif op in ORDERING or any(
+                        isinstance(x, int | float) and x.__class__ is not bool
+                        for x in (value if isinstance(value, tuple) else (value,))):
+                    numbers.add(path)
         return cls(frozenset(numbers), frozenset(lists), frozenset(texts))
 
     def check(self, fact: Mapping[str, Any], read: Any) -> None:
