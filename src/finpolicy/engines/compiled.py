@@ -232,18 +232,26 @@ def compile_ruleset(ruleset: RuleSet, *, index: bool | None = None
 
 def _indexed(ruleset: RuleSet, gen: _Generator, plan: RuleIndex
              ) -> Callable[[Fact], tuple[int, ...]]:
-    """``match`` over the index: look up candidates, test each with its own function.
+    """``match`` over the index: the rules filed under nothing are tested inline; the fact's
+    values look up the other candidates, each tested by its own function.
 
-    Rules that differ only in their literals share one function, called with the rule's
+    Candidates that differ only in their literals share one function, called with the rule's
     literals, so a rule set of thousands of similar rules compiles a handful of functions.
     """
+    always = set(plan.always)
+    inline: list[str] = []
     shapes: dict[str, str] = {}  # shape source → function name
     rule_shapes, rule_consts = [], []
-    for rule in ruleset.rules:
+    for position, rule in enumerate(ruleset.rules):
+        gen.shaped = position not in always
         first = gen.count
         test = gen.expr(rule.when)
-        names = [f"_c{i}" for i in range(first, gen.count)]
-        rule_consts.append(tuple(gen.env.pop(name) for name in names))
+        if position in always:
+            inline.append(f"    if {test}: out.append({position})")
+            rule_shapes.append("")
+            rule_consts.append(())
+            continue
+        rule_consts.append(tuple(gen.env.pop(f"_c{i}") for i in range(first, gen.count)))
         shape = _CONST.sub(functools.partial(_relative, first=first), test)
         rule_shapes.append(shapes.setdefault(shape, f"_s{len(shapes)}"))
     slots = [name for v in gen.names.values() for name in (v, "k" + v)]
@@ -256,14 +264,30 @@ def _indexed(ruleset: RuleSet, gen: _Generator, plan: RuleIndex
         body += [f"    {name} = L[{where[name]}]" for name in used]
         body.append(f"    return {shape}")
     body += ["def match(f):", *gen.lines, *gen.checks([r.when for r in ruleset.rules]),
-             "    groups = []"]
-    if plan.always:
-        body.append(f"    groups.append({gen.const(plan.always)})")
+             "    out = []", *inline, "    groups = []", *_lookups(gen, plan),
+             "    if not groups: return tuple(out)",
+             "    L = (" + "".join(f"{name}, " for name in slots) + ")",
+             "    hits = [i for i in _merge(groups) if _F[i](L, _C[i])]",
+             "    return tuple(sorted(out + hits)) if out else tuple(hits)"]
+    namespace = _exec(body, gen.env, f"<finpolicy ruleset {ruleset.name}>")
+    namespace["_F"] = tuple(namespace.get(name) for name in rule_shapes)
+    namespace["_C"] = tuple(rule_consts)
+    return namespace["match"]  # type: ignore[no-any-return]
+
+
+def _lookups(gen: _Generator, plan: RuleIndex) -> list[str]:
+    """Lines appending to ``groups`` the rules filed under the fact's values."""
+    body = []
     for path, table in plan.members.items():
         v = gen.names[path]
-        body += [f"    if k{v} in 'snb':",
-                 f"        found = {gen.const(table)}.get((k{v}, {v}))",
-                 "        if found: groups.append(found)"]
+        # one dict per type class, keyed by the bare value (no tuple to build per lookup)
+        by_kind: dict[str, dict[Any, tuple[int, ...]]] = {}
+        for (kind, value), rules in table.items():
+            by_kind.setdefault(kind, {})[value] = rules
+        for kind, values in sorted(by_kind.items()):
+            body += [f"    if k{v} == {kind!r}:",
+                     f"        found = {gen.const(values)}.get({v})",
+                     "        if found: groups.append(found)"]
     for path, table in plan.holds.items():
         v = gen.names[path]
         body.append(f"    if k{v} == 'l': groups += _holds_keys({v}, {gen.const(table)})")
@@ -277,13 +301,7 @@ def _indexed(ruleset: RuleSet, gen: _Generator, plan: RuleIndex
         v = gen.names[path]
         rules_of = tuple(by_pattern.get(source, ()) for source in gen.patterns[path])
         body.append(f"    for p in m{v}: groups.append({gen.const(rules_of)}[p])")
-    body += ["    if not groups: return ()",
-             "    L = (" + "".join(f"{name}, " for name in slots) + ")",
-             "    return tuple([i for i in _merge(groups) if _F[i](L, _C[i])])"]
-    namespace = _exec(body, gen.env, f"<finpolicy ruleset {ruleset.name}>")
-    namespace["_F"] = tuple(namespace[name] for name in rule_shapes)
-    namespace["_C"] = tuple(rule_consts)
-    return namespace["match"]  # type: ignore[no-any-return]
+    return body
 
 
 def _relative(match: re.Match[str], *, first: int) -> str:

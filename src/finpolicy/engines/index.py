@@ -28,9 +28,9 @@ from finpolicy.rules.model import RuleSet
 Path = tuple[str, ...]
 Key = tuple[str, Any]
 
-MIN_RULES = 24
+MIN_RULES = 64
 """Rule sets smaller than this are not indexed: testing every rule is cheaper."""
-MAX_SELECTIVITY = 0.5
+MAX_SELECTIVITY = 0.25
 """A condition expected to hold for more than this share of facts is not worth filing under."""
 _BAND_ENTRIES_PER_RULE = 8
 
