@@ -309,8 +309,7 @@ class _Builder:
             if kind is scalar:
                 nodes += 1
                 if nodes > MAX_NODES:
-                    raise self.fail(f"more than {MAX_NODES:,} values in one file",
-                                    event.start_mark, "yaml_too_many_nodes")
+                    raise self.too_many(event)
                 value = event.value
                 # the common case, plain text, stays out of the slower typed path
                 if event.tag is not None or (event.implicit[0] and value[:1] in resolvable):
@@ -320,23 +319,14 @@ class _Builder:
             elif kind is mapping_start or kind is sequence_start:
                 nodes += 1
                 if nodes > MAX_NODES:
-                    raise self.fail(f"more than {MAX_NODES:,} values in one file",
-                                    event.start_mark, "yaml_too_many_nodes")
+                    raise self.too_many(event)
                 frame = self.start(event, kind is mapping_start)
                 continue
             elif kind in ends:
-                done = stack.pop()
-                value, size = done.container, done.size
-                if done.anchor is not None:
-                    self.open_anchors.discard(done.anchor)
-                    self.anchors[done.anchor] = (value, size)
+                value, size = self.end()
                 frame = stack[-1] if stack else None
             elif kind is alias:
-                value, size = self.alias(event)
-                if frame is not None and frame.is_map and frame.key is _EMPTY \
-                        and isinstance(value, dict | list):
-                    raise self.fail("a key must be text, a number or a boolean, not a "
-                                    "collection", event.start_mark, "yaml_key")
+                value, size = self.alias(event, frame)
             else:  # document end
                 break
             if frame is None:
@@ -357,6 +347,18 @@ class _Builder:
             raise self.fail("expected a single document, found several", event.end_mark,
                             "yaml_syntax")
         return root
+
+    def too_many(self, event: Any) -> YamlLimitError:
+        return self.fail(f"more than {MAX_NODES:,} values in one file", event.start_mark,
+                         "yaml_too_many_nodes")
+
+    def end(self) -> tuple[Any, int]:
+        """Close the innermost collection: its value and how many values it stands for."""
+        done = self.stack.pop()
+        if done.anchor is not None:
+            self.open_anchors.discard(done.anchor)
+            self.anchors[done.anchor] = (done.container, done.size)
+        return done.container, done.size
 
     def typed(self, event: ev.ScalarEvent) -> Any:
         try:
@@ -382,7 +384,7 @@ class _Builder:
         self.stack.append(frame)
         return frame
 
-    def alias(self, event: ev.AliasEvent) -> tuple[Any, int]:
+    def alias(self, event: ev.AliasEvent, frame: _Frame | None) -> tuple[Any, int]:
         name = event.anchor
         if name in self.open_anchors:
             raise self.fail(f"alias `*{name}` points into the collection that contains it",
@@ -395,6 +397,10 @@ class _Builder:
         if self.alias_nodes > MAX_ALIAS_NODES:
             raise self.fail(f"aliases expand to more than {MAX_ALIAS_NODES:,} values",
                             event.start_mark, "yaml_alias")
+        if frame is not None and frame.is_map and frame.key is _EMPTY \
+                and isinstance(value, dict | list):
+            raise self.fail("a key must be text, a number or a boolean, not a collection",
+                            event.start_mark, "yaml_key")
         return value, size
 
 
