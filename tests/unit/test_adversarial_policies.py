@@ -124,7 +124,9 @@ for folder in sys.argv[1:]:
                    "seconds": time.perf_counter() - start,
                    "exception": repr(result.exception) if result.exit_code not in (0, 2)
                    else None})
-rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# the peak resident memory of this process image (ru_maxrss would carry the parent's over exec)
+with open("/proc/self/status") as status:
+    rss_mb = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
 print(json.dumps({"report": report, "rss_mb": rss_mb}))
 """
 
