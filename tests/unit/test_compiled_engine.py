@@ -50,3 +50,18 @@ def test_distinct_megabyte_texts_leave_no_memory_behind() -> None:
     finally:
         tracemalloc.stop()
     assert grown < 1_000_000, f"{grown:,} bytes kept after 50 one-megabyte inputs"
+
+
+@pytest.mark.parametrize("engine", ["compiled", "durable"])
+def test_conditions_built_in_python_deeper_than_the_cap_are_a_policy_error(engine: str) -> None:
+    from finpolicy.engines import make_evaluator
+    from finpolicy.errors import PolicyError
+    from finpolicy.rules.conditions import Compare, Not
+    from finpolicy.rules.model import Rule, RuleSet
+
+    cond = Compare("eq", ("x",), 1)
+    for _ in range(500):
+        cond = Not(cond)
+    with pytest.raises(PolicyError) as info:
+        make_evaluator(RuleSet("deep", (Rule("deep", cond),)), engine)
+    assert [p.code for p in info.value.problems] == ["condition_depth"]
