@@ -1,6 +1,7 @@
-"""The RBAC peer workload: one role matrix as a finpolicy AccessPolicy and as pycasbin.
+"""The RBAC peer workload: one role matrix, as a finpolicy AccessPolicy (the peers' forms are
+in ``peers``).
 
-6 roles, 3 data levels, 4 actions, 1,000 users holding 1–2 roles, 20,000 requests. Both sides
+6 roles, 3 data levels, 4 actions, 1,000 users holding 1–2 roles, 20,000 requests. Every side
 must give the same decision for every request; then their throughput is compared.
 """
 
@@ -21,19 +22,6 @@ LEVELS = ["ordinary", "important", "core"]
 ACTIONS = ["read", "write", "export", "delete"]
 ROLES = [f"role{i}" for i in range(6)]
 AT = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
-
-CASBIN_MODEL = """
-[request_definition]
-r = sub, obj, act
-[policy_definition]
-p = sub, obj, act
-[role_definition]
-g = _, _
-[policy_effect]
-e = some(where (p.eft == allow))
-[matchers]
-m = g(r.sub, p.sub) && r.obj == p.obj && r.act == p.act
-"""
 
 
 def role_matrix(rng: random.Random) -> dict[str, set[tuple[str, str]]]:
@@ -83,15 +71,3 @@ def finpolicy_side(work: dict[str, Any], engine: str) -> tuple[Any, list[Any]]:
                                  purpose="account_service", as_of=AT)
                 for u, lv, a in work["requests"]]
     return policy_engine, requests
-
-
-def casbin_side(work: dict[str, Any]) -> Any:
-    import casbin
-
-    folder = Path(tempfile.mkdtemp(prefix="casbin-"))
-    (folder / "model.conf").write_text(CASBIN_MODEL, "utf-8")
-    lines = [f"p, {role}, {lv}, {a}" for role, pairs in work["matrix"].items()
-             for lv, a in sorted(pairs)]
-    lines += [f"g, {u}, {role}" for u, roles in work["users"].items() for role in roles]
-    (folder / "policy.csv").write_text("\n".join(lines) + "\n", "utf-8")
-    return casbin.Enforcer(str(folder / "model.conf"), str(folder / "policy.csv"))

@@ -1,8 +1,16 @@
 """finpolicy benchmark: every domain on both engines, batch APIs, load time, scan, memory, peers.
 
-Run ``python benchmarks/run.py`` (``--quick`` for a short run). Prints a table and writes JSON
-(``--json PATH``, default ``benchmarks/results.json``). Ratios are computed within the run,
-because absolute numbers on shared machines are noisy.
+Run ``python benchmarks/run.py`` (``--quick`` for a short run, ``--only peers`` for one part).
+Prints a table and writes JSON (``--json PATH``, default ``benchmarks/results.json``). Every
+figure is also given as a cost ratio to finpolicy's compiled engine on the same measure in the
+same run, because absolute numbers on shared machines are noisy. Parts:
+
+- domains: each domain's API on both engines, load + compile, CSV scan, durable memory;
+- peers: the RBAC matrix of ``rbac_peer`` on both engines, PyCasbin, GoRules ZEN, cedarpy and
+  Oso (``pip install '.[bench]'``) and a dict lookup of precomputed answers (the floor), each
+  checked to give the same decision on every request before it is timed;
+- sweeps: rules (10 to 10,000) and roles (6,000, against the peers' load of the same matrix),
+  each point in a fresh process (see ``sweep.py``).
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+import sweep
 from harness import Measurement, latencies, rss_mb, throughput
 
 import finpolicy as fp
@@ -267,33 +276,61 @@ def bench_memory(console: Console, decisions: int) -> list[Measurement]:
                         decisions / elapsed, note=f"{after:.0f} MB (+{after - before:.1f} MB)")]
 
 
-def bench_rbac(console: Console) -> list[Measurement]:
-    try:
-        import casbin  # noqa: F401
-    except ImportError:
-        console.log("pycasbin not installed (pip install '.[bench]'): peer skipped")
-        return []
+def bench_rbac(console: Console, quick: bool) -> list[Measurement]:
+    """finpolicy against its peers on one RBAC matrix, after checking they decide alike.
+
+    Rates are calls per CPU second, the best of rounds that time every side in turn.
+    """
+    import peers
     import rbac_peer
 
-    console.log("RBAC peer: finpolicy vs pycasbin, 20,000 requests")
     work = rbac_peer.workload()
-    enforcer = rbac_peer.casbin_side(work)
-    casbin_decisions = [enforcer.enforce(u, lv, a) for u, lv, a in work["requests"]]
-    casbin_rate = throughput(lambda: [enforcer.enforce(u, lv, a)
-                                      for u, lv, a in work["requests"]],
-                             items=len(work["requests"]), min_seconds=0.1)
-    rows = [Measurement("rbac peer", "pycasbin enforce", "pycasbin", casbin_rate)]
-    for name in ENGINES:
-        engine, requests = rbac_peer.finpolicy_side(work, name)
-        decisions = [engine.authorize(r).allowed for r in requests]
-        if decisions != casbin_decisions:
-            differ = sum(a != b for a, b in zip(decisions, casbin_decisions, strict=True))
-            raise SystemExit(f"rbac peer: {name} and pycasbin disagree on {differ} requests")
-        rate = throughput(lambda e=engine, rs=requests: [e.authorize(r) for r in rs],
-                          items=len(requests), min_seconds=0.1)
-        rows.append(Measurement("rbac peer", "finpolicy authorize", name, rate,
-                                note=f"{rate / casbin_rate:.1f}× pycasbin; same decisions"))
-    return rows
+    requests = work["requests"][:2_000] if quick else work["requests"]
+    section, name = "rbac peers", f"authorize ({len(requests):,} requests)"
+    console.log(f"RBAC peers: {len(requests):,} requests")
+    truth = [any((lv, a) in work["matrix"][r] for r in work["users"][u]) for u, lv, a in requests]
+    table = dict(zip(requests, truth, strict=True))
+    sides: dict[str, tuple[Any, list[Any]]] = {"dict lookup (floor)": (table.__getitem__,
+                                                                        requests)}
+    for engine in ENGINES:
+        policy_engine, fp_requests = rbac_peer.finpolicy_side(work, engine)
+        fp_requests = fp_requests[: len(requests)]
+        _check(engine, [policy_engine.authorize(r).allowed for r in fp_requests], truth)
+        sides[engine] = (policy_engine.authorize, fp_requests)
+    missing = [n for n, (module, _) in peers.BUILDERS.items() if not peers.available(module)]
+    if missing:
+        console.log(f"not installed (pip install '.[bench]'): {', '.join(missing)}")
+    for peer in peers.peers(work["matrix"], work["users"]):
+        _check(peer.name, [peer.decide(*r) for r in requests], truth)
+        sides[peer.name] = (lambda r, p=peer: p.decide(*r), requests[:5_000])
+    rates = sweep.interleaved(sides, rounds=3 if quick else 5)
+    notes = {"dict lookup (floor)": "a precomputed answer per request"}
+    return [Measurement(section, name, side, rate, note=notes.get(side, "same decisions"))
+            for side, rate in rates.items()]
+
+
+def _check(who: str, decisions: list[bool], truth: list[bool]) -> None:
+    if decisions != truth:
+        differ = sum(a != b for a, b in zip(decisions, truth, strict=True))
+        raise SystemExit(f"rbac peers: {who} differs from the role matrix on {differ} requests")
+
+
+def _table(rows: list[Measurement]) -> Table:
+    """Every row, with its cost as a multiple of finpolicy compiled's in the same measure."""
+    compiled = {(r.section, r.name): r.per_second for r in rows if r.engine == "compiled"}
+    table = Table(title="finpolicy benchmark (one process, one core)")
+    for column in ("section", "measure", "engine", "per second", "p50 µs", "p99 µs",
+                   "cost ÷ compiled", "note"):
+        table.add_column(column, justify="right" if column not in ("section", "measure",
+                                                                    "engine", "note") else "left")
+    for r in rows:
+        ratio = ""
+        if r.engine != "compiled" and (r.section, r.name) in compiled:
+            ratio = f"{compiled[(r.section, r.name)] / r.per_second:.2f}×"
+        table.add_row(r.section, r.name, r.engine, f"{r.per_second:,.0f}",
+                      "" if r.p50_us is None else f"{r.p50_us:.1f}",
+                      "" if r.p99_us is None else f"{r.p99_us:.1f}", ratio, r.note)
+    return table
 
 
 def bench_explain(console: Console, n: int, rounds: int) -> list[Measurement]:
@@ -320,31 +357,26 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     parser.add_argument("--json", default=str(Path(__file__).parent / "results.json"))
+    parser.add_argument("--only", choices=["domains", "peers", "sweeps"],
+                        help="run one part of the benchmark")
     args = parser.parse_args(argv)
     # wide enough for the table even when the output is piped (rich then assumes 80 columns)
     console = Console(width=max(Console().width, 150))
     n = 2_000 if args.quick else 20_000
-    rows = bench_load(console) + bench_domains(console, n)
-    rows += bench_logging(console, n)
-    rows += bench_scan(console, 20_000 if args.quick else 200_000)
-    rows += bench_memory(console, 20_000 if args.quick else 1_000_000)
-    rows += bench_rbac(console)
-    rows += bench_explain(console, 60, 40 if args.quick else 150)
-
-    compiled = {(r.section, r.name): r.per_second for r in rows if r.engine == "compiled"}
-    table = Table(title="finpolicy benchmark (one process, one core)")
-    for column in ("section", "measure", "engine", "per second", "p50 µs", "p99 µs",
-                   "compiled ÷ durable", "note"):
-        table.add_column(column, justify="right" if column not in ("section", "measure",
-                                                                    "engine", "note") else "left")
-    for r in rows:
-        ratio = ""
-        if r.engine == "durable" and (r.section, r.name) in compiled:
-            ratio = f"{compiled[(r.section, r.name)] / r.per_second:.1f}×"
-        table.add_row(r.section, r.name, r.engine, f"{r.per_second:,.0f}",
-                      "" if r.p50_us is None else f"{r.p50_us:.1f}",
-                      "" if r.p99_us is None else f"{r.p99_us:.1f}", ratio, r.note)
-    console.print(table)
+    rows: list[Measurement] = []
+    if args.only in (None, "domains"):
+        rows += bench_load(console) + bench_domains(console, n)
+        rows += bench_logging(console, n)
+        rows += bench_scan(console, 20_000 if args.quick else 200_000)
+        rows += bench_memory(console, 20_000 if args.quick else 1_000_000)
+        rows += bench_explain(console, 60, 40 if args.quick else 150)
+    if args.only in (None, "peers"):
+        rows += bench_rbac(console, args.quick)
+    if args.only in (None, "sweeps"):
+        rows += sweep.rules_sweep(console, sweep.QUICK_RULE_COUNTS if args.quick
+                                  else sweep.RULE_COUNTS)
+        rows += sweep.roles_sweep(console, sweep.QUICK_ROLES if args.quick else sweep.ROLES)
+    console.print(_table(rows))
     Path(args.json).write_text(json.dumps({
         "when": dt.datetime.now(dt.UTC).isoformat(), "python": sys.version.split()[0],
         "finpolicy": fp.__version__, "rows": [attrs.asdict(r) for r in rows],

@@ -95,6 +95,9 @@ declare("policy", {
     "bad_pattern": "A `matches` pattern is not in the supported pattern language.",
     "durable_too_complex": "A condition expands to too many alternatives for the durable "
                            "engine.",
+    "condition_depth": "A condition nests `all`, `any` and `not` deeper than the engines allow.",
+    "engine_build": "An engine cannot build a rule set (the message says which and why).",
+    "file_too_large": "A policy file is larger than a policy file may be.",
     # vocabulary shared by several kinds
     "duplicate_value": "A list of names lists one twice.",
     "duplicate_name": "A name is declared twice (or redeclares an implicit one).",
@@ -139,4 +142,6 @@ declare("input", {
     "bad_file": "An input file is not valid JSON, JSON lines, YAML or CSV.",
     "bad_option": "An option's value is invalid.",
     "unknown_option": "An option is not one the function takes.",
+    "number_out_of_range": "A number is beyond ±2^53, which the engines cannot compare exactly.",
+    "text_too_long": "A text under `matches` is longer than a pattern is applied to.",
 })

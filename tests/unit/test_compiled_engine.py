@@ -1,8 +1,10 @@
-"""The compiled engine memoises by the typed values its rules read, and never confuses types."""
+"""The compiled engine never confuses types, indexed or not."""
 
 from __future__ import annotations
 
-from finpolicy.engines.compiled import CACHE_PROBE, CompiledEvaluator
+import pytest
+
+from finpolicy.engines.compiled import CompiledEvaluator
 from tests.helpers.rulesets import ruleset_from_data
 
 RULES = [
@@ -13,26 +15,53 @@ RULES = [
 ]
 
 
-def test_memoised_results_keep_booleans_apart_from_numbers() -> None:
-    evaluator = CompiledEvaluator(ruleset_from_data("types", RULES))
-    for _ in range(3):  # first a miss, then hits: the answers must not move
+@pytest.mark.parametrize("index", [False, True])
+def test_repeated_facts_keep_booleans_apart_from_numbers(index: bool) -> None:
+    evaluator = CompiledEvaluator(ruleset_from_data("types", RULES), index=index)
+    for _ in range(3):  # the answers must not move between calls
         assert evaluator.matches({"x": 1, "xs": [1]}) == (0, 2)
         assert evaluator.matches({"x": True, "xs": [True]}) == (1, 3)
         assert evaluator.matches({"x": 1.0, "xs": [1.0]}) == (0, 2)
 
 
-def test_unhashable_and_odd_values_are_evaluated_not_cached_wrongly() -> None:
-    evaluator = CompiledEvaluator(ruleset_from_data("odd", RULES))
+@pytest.mark.parametrize("index", [False, True])
+def test_unhashable_and_odd_values_are_evaluated_not_looked_up_wrongly(index: bool) -> None:
+    evaluator = CompiledEvaluator(ruleset_from_data("odd", RULES), index=index)
     assert evaluator.matches({"x": {"a": 1}, "xs": [{"b": 2}, 1]}) == (2,)
     assert evaluator.matches({"x": float("nan")}) == ()
     assert evaluator.matches({"x": {"a": 2}, "xs": [{"b": 3}, True]}) == (3,)
 
 
-def test_a_cache_that_rarely_hits_switches_itself_off() -> None:
-    evaluator = CompiledEvaluator(ruleset_from_data("numbers",
-                                                    [{"id": "big", "when": {"field": "n",
-                                                                            "gt": 10}}]))
-    for n in range(CACHE_PROBE + 10):
-        assert evaluator.matches({"n": n}) == ((0,) if n > 10 else ())
-    state = evaluator.matches.__globals__["_state"]
-    assert state[0] is False
+def test_distinct_megabyte_texts_leave_no_memory_behind() -> None:
+    import tracemalloc
+
+    evaluator = CompiledEvaluator(ruleset_from_data("texts", [
+        {"id": "labelled", "when": {"field": "label", "eq": "x"}},
+        {"id": "pattern", "when": {"field": "name", "matches": "x.*"}},
+    ]))
+    tracemalloc.start()
+    try:
+        baseline = tracemalloc.get_traced_memory()[0]
+        for i in range(50):
+            fact = {"label": f"{i:04d}" + "y" * 1_000_000, "name": f"{i:04d}" + "z" * 9_000}
+            assert evaluator.matches(fact) == ()
+            del fact
+        grown = tracemalloc.get_traced_memory()[0] - baseline
+    finally:
+        tracemalloc.stop()
+    assert grown < 1_000_000, f"{grown:,} bytes kept after 50 one-megabyte inputs"
+
+
+@pytest.mark.parametrize("engine", ["compiled", "durable"])
+def test_conditions_built_in_python_deeper_than_the_cap_are_a_policy_error(engine: str) -> None:
+    from finpolicy.engines import make_evaluator
+    from finpolicy.errors import PolicyError
+    from finpolicy.rules.conditions import Compare, Not
+    from finpolicy.rules.model import Rule, RuleSet
+
+    cond = Compare("eq", ("x",), 1)
+    for _ in range(500):
+        cond = Not(cond)
+    with pytest.raises(PolicyError) as info:
+        make_evaluator(RuleSet("deep", (Rule("deep", cond),)), engine)
+    assert [p.code for p in info.value.problems] == ["condition_depth"]

@@ -106,9 +106,9 @@ def test_patterns_outside_the_subset_are_rejected(pattern: str) -> None:
         compile_pattern(pattern)
 
 
-def test_patterns_translate_to_durable_dialect() -> None:
-    assert compile_pattern("a\\.b").durable == "a%.b"
-    assert compile_pattern("\\d+").durable == "[0-9]+"
+def test_patterns_translate_to_re2_syntax_with_explicit_classes() -> None:
+    assert compile_pattern("a\\.b").regex == "a\\.b"
+    assert compile_pattern("\\d+").regex == "[0-9]+"
 
 
 def test_conditions_render_in_plain_english() -> None:

@@ -18,7 +18,12 @@ from pydantic import ValidationError
 from finpolicy.documents.lock import check_lock
 from finpolicy.documents.models import Envelope, Manifest, Metadata
 from finpolicy.documents.registry import BuildContext, CompiledPolicy, kinds
-from finpolicy.documents.yamlsource import SourceDocument, parse_yaml, yaml_problem
+from finpolicy.documents.yamlsource import (
+    MAX_FILE_BYTES,
+    SourceDocument,
+    parse_yaml,
+    yaml_problem,
+)
 from finpolicy.errors import FinpolicyError, NotInForceError, PolicyError, Problem
 from finpolicy.rules.parse import ConditionParser, FieldTypes, suggest
 
@@ -44,6 +49,7 @@ class PolicyDocument(Generic[P]):
     digest: str
     data: Any = attrs.field(eq=False, repr=False)
     source: SourceDocument | None = attrs.field(default=None, eq=False, repr=False)
+    canonical: str = attrs.field(default="", eq=False, repr=False)
 
     @property
     def id(self) -> str:
@@ -163,10 +169,7 @@ def load_bundle(path: str | Path | None = None, *, expect_digest: str | None = N
     check_lock(root, documents, problems)
     if problems or manifest is None:
         raise PolicyError(problems)
-    digest = hashlib.sha256(canonical_json({
-        "manifest": manifest.model_dump(mode="json"),
-        "documents": {Path(d.file).name: d.data for d in documents},
-    }).encode()).hexdigest()
+    digest = hashlib.sha256(_bundle_json(manifest, documents).encode()).hexdigest()
     _check_pins(root, manifest, digest, expect_digest, trusted_keys)
     return Bundle(manifest.name, manifest.version, manifest.description, str(root),
                   tuple(sorted(documents, key=lambda d: (d.kind, d.id,
@@ -185,6 +188,15 @@ def _check_pins(root: Path, manifest: Manifest, digest: str, expect_digest: str 
         check_signatures(root, manifest.name, manifest.version, digest, trusted_keys)
 
 
+def _bundle_json(manifest: Manifest, documents: list[PolicyDocument[Any]]) -> str:
+    """``canonical_json({"documents": {file name: data}, "manifest": ...})``, reusing each
+    document's canonical text (the same bytes, without encoding every document twice)."""
+    texts = sorted((Path(d.file).name, d.canonical or canonical_json(d.data)) for d in documents)
+    body = ",".join(f"{canonical_json(name)}:{text}" for name, text in texts)
+    return ('{"documents":{' + body + '},"manifest":'
+            + canonical_json(manifest.model_dump(mode="json")) + "}")
+
+
 def _display(root: Path, file: Path) -> str:
     try:
         return str(file.relative_to(Path.cwd()))
@@ -192,11 +204,22 @@ def _display(root: Path, file: Path) -> str:
         return str(file)
 
 
-def _read(file: Path, display: str, problems: list[Problem]) -> SourceDocument | None:
+def read_policy_text(file: Path, display: str, problems: list[Problem]) -> str | None:
+    """The UTF-8 text of a policy file, or ``None`` after recording why it cannot be read."""
     try:
-        text = file.read_text(encoding="utf-8")
+        if file.stat().st_size > MAX_FILE_BYTES:
+            problems.append(Problem(display, None, "", f"file is larger than "
+                                    f"{MAX_FILE_BYTES // 2**20} MiB", "file_too_large"))
+            return None
+        return file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         problems.append(Problem(display, None, "", f"cannot read: {exc}", "unreadable"))
+        return None
+
+
+def _read(file: Path, display: str, problems: list[Problem]) -> SourceDocument | None:
+    text = read_policy_text(file, display, problems)
+    if text is None:
         return None
     try:
         return parse_yaml(text, display)
@@ -300,9 +323,10 @@ def load_document(file: Path, problems: list[Problem], *, display: str | None = 
     problems.extend(local)
     if local:
         return None
-    digest = hashlib.sha256(canonical_json(source.data).encode()).hexdigest()
+    canonical = canonical_json(source.data)
+    digest = hashlib.sha256(canonical.encode()).hexdigest()
     return PolicyDocument(display, envelope.kind, envelope.metadata, spec, policy, digest,
-                          source.data, source)
+                          source.data, source, canonical)
 
 
 def _check_versions(documents: list[_Header], problems: list[Problem]) -> None:

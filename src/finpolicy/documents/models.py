@@ -15,7 +15,7 @@ _ID = re.compile(r"[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*")
 class Strict(BaseModel):
     """Policy models reject unknown keys, so a misspelt key is an error, not ignored."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False, allow_inf_nan=False)
 
 
 class Source(Strict):

@@ -1,20 +1,77 @@
-"""Safe YAML loading that remembers where every node came from.
+"""Safe, bounded YAML loading that remembers where every node came from.
 
 pydantic and the rule parser report problems by path (``spec.rules[2].when``); this module maps
 such paths back to a line so every error can say ``file:line``.
+
+A policy file is untrusted input, so loading is total and bounded: it returns plain data
+(``dict``, ``list``, ``str``, ``int``, ``float``, ``bool``, ``None``) or raises a
+``yaml.YAMLError`` with a line, and never anything else. The parser is libyaml's (PyYAML's C
+parser) when PyYAML was built with it, else PyYAML's own; this module builds the data from its
+events itself, so that it can enforce these limits (the docs' security page lists them):
+
+- a file holds at most ``MAX_FILE_BYTES`` (16 MiB) and ``MAX_NODES`` (1,000,000) values;
+- collections nest at most ``MAX_DEPTH`` (64) levels deep;
+- aliases (``*name``) are allowed, but all the aliases of a file together may stand for at most
+  ``MAX_ALIAS_NODES`` (100,000) values (so a few hundred bytes cannot expand into gigabytes),
+  and an alias may not point into the collection that contains it; merge keys (``<<``) are
+  refused;
+- only the plain tags are accepted: ``str int float bool null seq map`` (``!!set``,
+  ``!!binary``, ``!!timestamp``, ``!!omap``, ``!!python/...`` and custom tags are errors);
+- numbers are finite: ``.nan``, ``.inf`` and floats that overflow are errors, and integers
+  have at most 19 digits (quote a longer code to keep it text);
+- dates stay strings, so that pydantic, not YAML, decides what a date is and reports it;
+- duplicate keys, and keys that are lists or mappings, are errors.
+
+The line map is built only when a line is asked for (an error is being reported), by a second
+pass over the events; it records an alias's own line and never follows it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import math
+import re
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import attrs
 import yaml
+from yaml import events as ev
 
 from finpolicy.errors import Problem
 
 Path = tuple[str | int, ...]
+
+MAX_FILE_BYTES = 16 * 1024 * 1024
+MAX_NODES = 1_000_000
+MAX_DEPTH = 64
+MAX_ALIAS_NODES = 100_000
+MAX_INT_DIGITS = 19
+
+_TAG = "tag:yaml.org,2002:"
+_STR, _INT, _FLOAT = _TAG + "str", _TAG + "int", _TAG + "float"
+_BOOL, _NULL, _MERGE = _TAG + "bool", _TAG + "null", _TAG + "merge"
+_SEQ, _MAP = _TAG + "seq", _TAG + "map"
+_BOOLS = {"yes": True, "no": False, "true": True, "false": False, "on": True, "off": False}
+# PyYAML's implicit resolvers for plain scalars, keeping only the plain types (no timestamps)
+_RESOLVERS: dict[str, list[tuple[str, re.Pattern[str]]]] = {
+    first: [(tag, rx) for tag, rx in rules if tag in (_BOOL, _NULL, _INT, _FLOAT, _MERGE)]
+    for first, rules in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader: type[Any] = getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
+
+
+class YamlLimitError(yaml.MarkedYAMLError):  # type: ignore[misc, unused-ignore]
+    """A file that is valid YAML but outside what a policy file may hold.
+
+    Attributes:
+        code: the stable error code (``yaml_alias``, ``yaml_tag``, ``yaml_depth``...).
+        path: where in the document, when known.
+    """
+
+    def __init__(self, message: str, mark: Any, *, code: str, path: Path = ()) -> None:
+        super().__init__(problem=message, problem_mark=mark)
+        self.code = code
+        self.path = path
 
 
 def format_path(path: Path) -> str:
@@ -30,86 +87,386 @@ def format_path(path: Path) -> str:
 
 @attrs.frozen(slots=True)
 class SourceDocument:
-    """A parsed YAML document and the line of every path in it."""
+    """A parsed YAML document and the line of every path in it.
+
+    ``lines`` is given, or built from ``text`` the first time a line is asked for.
+    """
 
     file: str
     data: Any
-    lines: dict[Path, int]
+    _lines: Mapping[Path, int] | None = None
+    text: str | None = attrs.field(default=None, kw_only=True, eq=False, repr=False)
+    _built: dict[str, Mapping[Path, int]] = attrs.field(factory=dict, init=False, eq=False,
+                                                        repr=False)
+
+    @property
+    def lines(self) -> Mapping[Path, int]:
+        """Path → 1-based line of every key and list item (an alias's own line)."""
+        if self._lines is not None:
+            return self._lines
+        if "lines" not in self._built:
+            self._built["lines"] = line_map(self.text) if self.text is not None else {(): 1}
+        return self._built["lines"]
 
     def line_of(self, path: Path) -> int | None:
         """The line of ``path`` or of its nearest ancestor that has one."""
+        lines = self.lines
         path = tuple(path)
         while path:
-            if path in self.lines:
-                return self.lines[path]
+            if path in lines:
+                return lines[path]
             path = path[:-1]
-        return self.lines.get((), 1)
+        return lines.get((), 1)
 
     def problem(self, path: Path, message: str, code: str) -> Problem:
         return Problem(self.file, self.line_of(path), format_path(path), message, code)
 
 
-class _LineLoader(yaml.SafeLoader):
-    """SafeLoader that never builds arbitrary objects; duplicate keys are errors."""
-
-
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-    loader.flatten_mapping(node)
-    seen: dict[Any, Any] = {}
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key `{key}`", key_node.start_mark
-            )
-        seen[key] = True
-    return loader.construct_mapping(node, deep=True)
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-# Dates stay strings so that pydantic, not YAML, decides what a date is and reports it.
-_LineLoader.yaml_implicit_resolvers = {
-    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
-    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
-def _walk(node: yaml.Node, path: Path, lines: dict[Path, int]) -> None:
-    lines[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            key = key_node.value
-            lines[(*path, key)] = key_node.start_mark.line + 1
-            _walk(value_node, (*path, key), lines)
-            lines[(*path, key)] = key_node.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _walk(item, (*path, i), lines)
-
-
 def parse_yaml(text: str, file: str) -> SourceDocument:
-    """Parse one YAML document; raise ``yaml.YAMLError`` (with a mark) when it is malformed."""
-    loader = _LineLoader(text)
+    """Parse one YAML document within the limits above.
+
+    Raises:
+        yaml.YAMLError: the text is not YAML (with a mark), or a ``YamlLimitError``.
+    """
     try:
-        node = loader.get_single_node()
-        if node is None:
-            return SourceDocument(file, None, {(): 1})
-        data = loader.construct_document(node)
+        too_large = len(text) > MAX_FILE_BYTES or len(text.encode("utf-8")) > MAX_FILE_BYTES
+    except UnicodeEncodeError as exc:
+        raise YamlLimitError(f"text holds a lone surrogate at character {exc.start} (not "
+                             "Unicode text)", None, code="yaml_syntax") from None
+    if too_large:
+        raise YamlLimitError(f"file is larger than {MAX_FILE_BYTES // 2**20} MiB", None,
+                             code="file_too_large")
+    loader = _Loader(text)
+    try:
+        data = _Builder(loader).document()
     finally:
         loader.dispose()
-    lines: dict[Path, int] = {}
-    _walk(node, (), lines)
-    return SourceDocument(file, data, lines)
+    return SourceDocument(file, data, None if data is not None else {(): 1}, text=text)
 
 
 def yaml_problem(file: str, exc: yaml.YAMLError) -> Problem:
-    """Turn a YAML syntax error into a problem with its line."""
+    """Turn a YAML error into a problem with its line."""
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     line = mark.line + 1 if mark is not None else None
+    if isinstance(exc, YamlLimitError):
+        return Problem(file, line, format_path(exc.path), str(exc.problem), exc.code)
     what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
     context = getattr(exc, "context", None)
     message = f"invalid yaml: {what}" + (f" ({context})" if context else "")
     return Problem(file, line, "", message, "yaml_syntax")
+
+
+# --- scalars ---------------------------------------------------------------------------------
+
+def _resolve_plain(value: str) -> str:
+    for tag, rx in _RESOLVERS.get(value[:1], ()):
+        if rx.match(value):
+            return tag
+    return _STR
+
+
+def _sexagesimal(text: str, cast: Any) -> Any:
+    total, base = cast(0), 1
+    for part in reversed(text.split(":")):
+        total += cast(part) * base
+        base *= 60
+    return total
+
+
+def _to_int(text: str) -> int:
+    value = text.replace("_", "")
+    sign = -1 if value[:1] == "-" else 1
+    if value[:1] in "+-":
+        value = value[1:]
+    if len(value) > 70:  # enough for 19 decimal digits in base 2; refuses huge ones cheaply
+        raise ValueError("too many digits")
+    if value == "0":
+        return 0
+    if value.startswith("0b"):
+        return sign * int(value[2:], 2)
+    if value.startswith("0x"):
+        return sign * int(value[2:], 16)
+    if value.startswith("0o"):
+        return sign * int(value[2:], 8)
+    if value[0] == "0":
+        return sign * int(value, 8)
+    if ":" in value:
+        return sign * int(_sexagesimal(value, int))
+    return sign * int(value)
+
+
+def _to_float(text: str) -> float:
+    value = text.replace("_", "").lower()
+    sign = -1.0 if value[:1] == "-" else 1.0
+    if value[:1] in "+-":
+        value = value[1:]
+    if ":" in value:
+        return sign * float(_sexagesimal(value, float))
+    if value in (".inf", ".nan"):
+        return math.nan
+    return sign * float(value)
+
+
+def _scalar(event: ev.ScalarEvent) -> Any:
+    """The value of a scalar event; raises ``ValueError`` with the reason it is refused."""
+    tag, value = event.tag, event.value
+    if tag is None:
+        tag = _resolve_plain(value) if event.implicit[0] else _STR
+    elif tag == "!":
+        tag = _STR
+    if tag == _STR:
+        return value
+    if tag == _NULL:
+        return None
+    if tag == _BOOL:
+        flag = _BOOLS.get(value.lower())
+        if flag is None:
+            raise ValueError(f"`{value}` is not a boolean")
+        return flag
+    if tag == _INT:
+        try:
+            number = _to_int(value)
+            if abs(number) >= 10**MAX_INT_DIGITS:
+                raise ValueError("too many digits")
+        except (ValueError, IndexError, OverflowError):
+            raise ValueError(f"`{_short(value)}` is not an integer of at most "
+                             f"{MAX_INT_DIGITS} digits (quote it to keep it text)") from None
+        return number
+    if tag == _FLOAT:
+        try:
+            real = _to_float(value)
+        except (ValueError, IndexError, OverflowError):
+            raise ValueError(f"`{_short(value)}` is not a number") from None
+        if not math.isfinite(real):
+            raise ValueError(f"`{_short(value)}` is not a finite number")
+        return real
+    if tag == _MERGE:
+        raise ValueError("merge keys (`<<`) are not accepted; write the keys out")
+    raise ValueError(f"tag `{_short(tag)}` is not accepted (only str, int, float, bool, null, "
+                     "seq and map)")
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+# --- the builder -----------------------------------------------------------------------------
+
+_EMPTY = object()
+_COLLECTION_TAGS = {None, "!", _MAP, _SEQ}
+
+
+class _Frame:
+    """An open collection: what has been built so far and how many values it holds."""
+
+    __slots__ = ("anchor", "container", "is_map", "key", "size")
+
+    def __init__(self, container: dict[Any, Any] | list[Any], anchor: str | None) -> None:
+        self.container = container
+        self.is_map = isinstance(container, dict)
+        self.anchor = anchor
+        self.key: Any = _EMPTY
+        self.size = 1
+
+
+class _Builder:
+    """Builds plain data from parser events, enforcing the limits of the module."""
+
+    def __init__(self, loader: Any) -> None:
+        self.loader = loader
+        self.stack: list[_Frame] = []
+        self.anchors: dict[str, tuple[Any, int]] = {}
+        self.open_anchors: set[str] = set()
+        self.alias_nodes = 0
+
+    def fail(self, message: str, mark: Any, code: str) -> YamlLimitError:
+        path: list[str | int] = []
+        for frame in self.stack:
+            if not frame.is_map:
+                path.append(len(frame.container))
+            elif frame.key is not _EMPTY and isinstance(frame.key, str | int):
+                path.append(frame.key)
+        return YamlLimitError(message, mark, code=code, path=tuple(path))
+
+    def document(self) -> Any:
+        """The data of the single document of the stream (``None`` for an empty stream)."""
+        get = self.loader.get_event
+        get()  # stream start
+        if isinstance(get(), ev.StreamEndEvent):
+            return None
+        stack = self.stack
+        scalar, alias = ev.ScalarEvent, ev.AliasEvent
+        mapping_start, sequence_start = ev.MappingStartEvent, ev.SequenceStartEvent
+        ends = (ev.MappingEndEvent, ev.SequenceEndEvent)
+        resolvable = _RESOLVERS.keys()
+        nodes = 0
+        root: Any = None
+        frame: _Frame | None = None
+        while True:
+            event = get()
+            kind = event.__class__
+            size = 1
+            if kind is scalar:
+                nodes += 1
+                if nodes > MAX_NODES:
+                    raise self.too_many(event)
+                value = event.value
+                # the common case, plain text, stays out of the slower typed path
+                if event.tag is not None or (event.implicit[0] and value[:1] in resolvable):
+                    value = self.typed(event)
+                if event.anchor is not None:
+                    self.anchors[event.anchor] = (value, 1)
+            elif kind is mapping_start or kind is sequence_start:
+                nodes += 1
+                if nodes > MAX_NODES:
+                    raise self.too_many(event)
+                frame = self.start(event, kind is mapping_start)
+                continue
+            elif kind in ends:
+                value, size = self.end()
+                frame = stack[-1] if stack else None
+            elif kind is alias:
+                value, size = self.alias(event, frame)
+            else:  # document end
+                break
+            if frame is None:
+                root = value
+                continue
+            frame.size += size
+            if not frame.is_map:
+                frame.container.append(value)  # type: ignore[union-attr]
+            elif frame.key is _EMPTY:
+                if value in frame.container:
+                    raise self.fail(f"duplicate key `{_short(str(value))}`", event.start_mark,
+                                    "duplicate_key")
+                frame.key = value
+            else:
+                frame.container[frame.key] = value  # type: ignore[call-overload, unused-ignore]
+                frame.key = _EMPTY
+        if not isinstance(get(), ev.StreamEndEvent):
+            raise self.fail("expected a single document, found several", event.end_mark,
+                            "yaml_syntax")
+        return root
+
+    def too_many(self, event: Any) -> YamlLimitError:
+        return self.fail(f"more than {MAX_NODES:,} values in one file", event.start_mark,
+                         "yaml_too_many_nodes")
+
+    def end(self) -> tuple[Any, int]:
+        """Close the innermost collection: its value and how many values it stands for."""
+        done = self.stack.pop()
+        if done.anchor is not None:
+            self.open_anchors.discard(done.anchor)
+            self.anchors[done.anchor] = (done.container, done.size)
+        return done.container, done.size
+
+    def typed(self, event: ev.ScalarEvent) -> Any:
+        try:
+            return _scalar(event)
+        except ValueError as exc:
+            code = "yaml_tag" if "tag" in str(exc) or "merge" in str(exc) else "yaml_number"
+            raise self.fail(str(exc), event.start_mark, code) from None
+
+    def start(self, event: ev.CollectionStartEvent, mapping: bool) -> _Frame:
+        tag = event.tag
+        if tag not in _COLLECTION_TAGS or tag == (_SEQ if mapping else _MAP):
+            raise self.fail(f"tag `{_short(str(tag))}` is not accepted (only str, int, float, "
+                            "bool, null, seq and map)", event.start_mark, "yaml_tag")
+        if len(self.stack) >= MAX_DEPTH:
+            raise self.fail(f"collections nested more than {MAX_DEPTH} levels deep",
+                            event.start_mark, "yaml_depth")
+        if self.stack and self.stack[-1].is_map and self.stack[-1].key is _EMPTY:
+            raise self.fail("a key must be text, a number or a boolean, not a collection",
+                            event.start_mark, "yaml_key")
+        if event.anchor is not None:
+            self.open_anchors.add(event.anchor)
+        frame = _Frame({} if mapping else [], event.anchor)
+        self.stack.append(frame)
+        return frame
+
+    def alias(self, event: ev.AliasEvent, frame: _Frame | None) -> tuple[Any, int]:
+        name = event.anchor
+        if name in self.open_anchors:
+            raise self.fail(f"alias `*{name}` points into the collection that contains it",
+                            event.start_mark, "yaml_alias")
+        if name not in self.anchors:
+            raise self.fail(f"alias `*{name}` names no anchor before it", event.start_mark,
+                            "yaml_alias")
+        value, size = self.anchors[name]
+        self.alias_nodes += size
+        if self.alias_nodes > MAX_ALIAS_NODES:
+            raise self.fail(f"aliases expand to more than {MAX_ALIAS_NODES:,} values",
+                            event.start_mark, "yaml_alias")
+        if frame is not None and frame.is_map and frame.key is _EMPTY \
+                and isinstance(value, dict | list):
+            raise self.fail("a key must be text, a number or a boolean, not a collection",
+                            event.start_mark, "yaml_key")
+        return value, size
+
+
+# --- the line map ----------------------------------------------------------------------------
+
+def line_map(text: str) -> dict[Path, int]:
+    """Path → 1-based line, from the events of ``text`` (which must parse)."""
+    lines: dict[Path, int] = {}
+    loader = _Loader(text)
+    stack: list[_Open] = []
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            kind = event.__class__
+            if kind is ev.MappingEndEvent or kind is ev.SequenceEndEvent:
+                stack.pop()
+                if stack:
+                    stack[-1].done()
+                continue
+            if kind not in (ev.ScalarEvent, ev.AliasEvent, ev.MappingStartEvent,
+                            ev.SequenceStartEvent):
+                continue
+            line = event.start_mark.line + 1
+            path = stack[-1].place(event, line, lines) if stack else ()
+            if not stack:
+                lines[()] = line
+            if kind is ev.MappingStartEvent or kind is ev.SequenceStartEvent:
+                stack.append(_Open(path, kind is ev.MappingStartEvent))
+            elif stack:
+                stack[-1].done()
+    finally:
+        loader.dispose()
+    return lines
+
+
+class _Open:
+    """A collection open in the line-map pass: its path and where the next node goes."""
+
+    __slots__ = ("index", "key", "mapping", "path", "want_value")
+
+    def __init__(self, path: Path, mapping: bool) -> None:
+        self.path, self.mapping = path, mapping
+        self.index, self.key, self.want_value = 0, None, False
+
+    def place(self, event: Any, line: int, lines: dict[Path, int]) -> Path:
+        """Record the line of the node ``event`` starts; return its path."""
+        if not self.mapping:
+            path = (*self.path, self.index)
+            lines[path] = line
+            return path
+        if self.want_value:
+            return (*self.path, self.key if isinstance(self.key, str | int) else "<key>")
+        try:
+            self.key = _scalar(event) if isinstance(event, ev.ScalarEvent) else None
+        except ValueError:
+            self.key = event.value
+        if self.key is not None:
+            lines[(*self.path, self.key)] = line
+        return (*self.path, "<key>")
+
+    def done(self) -> None:
+        """A node of this collection is complete."""
+        if not self.mapping:
+            self.index += 1
+        else:
+            self.want_value = not self.want_value
 
 
 def iter_paths(data: Any, path: Path = ()) -> Iterator[Path]:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
+from finpolicy.errors import EvaluationError, PolicyError, Problem
 from finpolicy.rules.model import RuleSet
+
+if TYPE_CHECKING:
+    from finpolicy.documents.bundle import Bundle
 
 ENGINES = ("compiled", "durable")
 
@@ -24,9 +28,33 @@ def make_evaluator(ruleset: RuleSet, engine: str, *, source: str = "") -> Evalua
     if engine == "compiled":
         from finpolicy.engines.compiled import CompiledEvaluator
 
-        return CompiledEvaluator(ruleset)
+        return CompiledEvaluator(ruleset, source=source)
     if engine == "durable":
         from finpolicy.engines.durable import DurableEvaluator
 
         return DurableEvaluator(ruleset, source=source)
     raise ValueError(f"unknown engine `{engine}`")
+
+
+def check_bundle(bundle: Bundle) -> None:
+    """Build every rule set of ``bundle`` on every engine, so that a bundle that validates is
+    known to run on both.
+
+    Raises:
+        PolicyError: listing each rule set an engine cannot build, with the file and the reason
+            (for example ``durable_too_complex``).
+    """
+    problems: list[Problem] = []
+    for doc in bundle.documents:
+        for name, ruleset in doc.policy.rulesets.items():
+            for engine in ENGINES:
+                try:
+                    make_evaluator(ruleset, engine, source=doc.file)
+                except PolicyError as exc:
+                    problems.extend(exc.problems)
+                except EvaluationError as exc:
+                    problems.append(Problem(doc.file, None, f"rule set `{name}`",
+                                            f"the {engine} engine cannot build it: {exc}",
+                                            "engine_build"))
+    if problems:
+        raise PolicyError(problems)

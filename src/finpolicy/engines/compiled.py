@@ -1,21 +1,30 @@
-"""The compiled engine: each rule set becomes one generated Python function.
+"""The compiled engine: each rule set becomes generated Python.
 
 Every field path a rule set reads is looked up once per fact and classified once (text,
-number, boolean, list, other or missing); each rule is then an inline boolean expression over
-those locals. Generating code from the closed condition language is safe: paths are checked
-identifiers and literals are embedded with ``repr``.
+number, boolean, list, other or missing); the texts tested by ``matches`` are matched against
+all of their patterns in one linear-time pass. A small rule set is then one function testing
+each rule inline. A large one is indexed (see ``engines.index``): the fact's values look up the
+rules that can hold, and only those are tested, each by its own generated function, so the cost
+of a decision follows the rules that could apply, not the size of the rule set.
+
+Generating code from the closed condition language is safe: paths are checked identifiers and
+literals are embedded with ``repr`` or passed as constants.
 """
 
 from __future__ import annotations
 
+import functools
 import math
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from finpolicy.engines import limits
+from finpolicy.engines.index import RuleIndex, build_index, region
 from finpolicy.rules.conditions import All, Compare, Condition, Exists, FieldRef, Not
 from finpolicy.rules.conditions import Any as AnyOf
 from finpolicy.rules.model import RuleSet
-from finpolicy.rules.patterns import compile_pattern
+from finpolicy.rules.patterns import PatternSet, compile_pattern
 
 Fact = Mapping[str, Any]
 
@@ -50,19 +59,45 @@ def _contains(items: Any, kind: str, literal: Any) -> bool:
     return any(kind_of(item) == kind and item == literal for item in items)
 
 
-def _literal_kind(value: Any) -> str:
-    return kind_of(value)
+def _holds_keys(items: Any, table: Mapping[Any, tuple[int, ...]]) -> list[tuple[int, ...]]:
+    out = []
+    for item in items:
+        kind = _EXACT_KINDS.get(item.__class__) or kind_of(item)
+        if kind in "snb":
+            found = table.get((kind, item))
+            if found:
+                out.append(found)
+    return out
+
+
+def _merge(groups: list[tuple[int, ...]]) -> list[int] | tuple[int, ...]:
+    if len(groups) == 1:
+        return groups[0]
+    return sorted(set().union(*groups))
 
 
 class _Generator:
-    """Builds the source of one ``match(fact)`` function for a rule set."""
+    """Builds the source of the functions of one rule set."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, shaped: bool = False) -> None:
+        # shaped: every literal is a constant, so rules differing only in literals share code
+        self.shaped = shaped
         self.lines: list[str] = []
         self.names: dict[tuple[str, ...], str] = {}
         self.env: dict[str, Any] = {"_K": _EXACT_KINDS, "_kind": kind_of, "_lookup": _lookup,
-                                    "_contains": _contains, "_Mapping": Mapping}
+                                    "_contains": _contains, "_Mapping": Mapping,
+                                    "_big": limits.number_out_of_range,
+                                    "_long": limits.text_too_long,
+                                    "_check_list": limits.check_list,
+                                    "_holds_keys": _holds_keys, "_merge": _merge,
+                                    "_region": region}
         self._consts = 0
+        self.patterns: dict[tuple[str, ...], dict[str, int]] = {}  # path → source → position
+
+    @property
+    def count(self) -> int:
+        """How many constants have been made so far."""
+        return self._consts
 
     def const(self, value: Any) -> str:
         name = f"_c{self._consts}"
@@ -86,6 +121,28 @@ class _Generator:
         self.lines.append(f"    k{name} = _K.get({name}.__class__) or _kind({name})")
         return name
 
+    def checks(self, conditions: list[Condition]) -> list[str]:
+        """Refuse what the engines cannot decide alike (see ``engines.limits``), then match
+        each text tested by ``matches`` against all of its patterns at once."""
+        out = []
+        bounds = limits.FactChecks.of(conditions)
+        top = limits.MAX_EXACT_NUMBER
+        for path in sorted(bounds.numbers | bounds.lists | bounds.texts):
+            v = self.names[path]
+            if path in bounds.numbers:
+                out.append(f"    if k{v} == 'n' and not -{top} <= {v} <= {top}: "
+                           f"raise _big({path!r}, {v})")
+            if path in bounds.lists:
+                out.append(f"    if k{v} == 'l': _check_list({path!r}, {v})")
+            if path in bounds.texts:
+                out.append(f"    if k{v} == 's' and len({v}) > {limits.MAX_MATCH_TEXT}: "
+                           f"raise _long({path!r}, {v})")
+        for path, sources in self.patterns.items():
+            v = self.names[path]
+            matcher = self.const(PatternSet([compile_pattern(s) for s in sources]).match)
+            out.append(f"    m{v} = {matcher}({v}) if k{v} == 's' else ()")
+        return out
+
     def expr(self, cond: Condition) -> str:
         match cond:
             case All(()):
@@ -104,7 +161,7 @@ class _Generator:
             case Compare(op, path, FieldRef(other)):
                 return self._field(op, self.var(path), self.var(other))
             case Compare(op, path, value):
-                return self._literal(op, self.var(path), value)
+                return self._literal(op, path, value)
         raise TypeError(f"not a condition: {cond!r}")
 
     def _field(self, op: str, a: str, b: str) -> str:
@@ -117,9 +174,16 @@ class _Generator:
         return f"(k{a} == 'n' and k{b} == 'n' and {a} {sign} {b})"
 
     def _equal(self, v: str, literal: Any) -> str:
-        return f"(k{v} == {_literal_kind(literal)!r} and {v} == {literal!r})"
+        return f"(k{v} == {kind_of(literal)!r} and {v} == {self._embed(literal)})"
 
-    def _literal(self, op: str, v: str, value: Any) -> str:
+    def _embed(self, literal: Any) -> str:
+        # repr of a non-finite float is not Python source; such literals never equal anything
+        if self.shaped or kind_of(literal) not in "snb":
+            return self.const(literal)
+        return literal.__repr__()  # type: ignore[no-any-return]
+
+    def _literal(self, op: str, path: tuple[str, ...], value: Any) -> str:
+        v = self.var(path)
         if op == "eq":
             return self._equal(v, value)
         if op == "ne":
@@ -127,93 +191,157 @@ class _Generator:
         if op in ("in", "not_in"):
             by_kind: dict[str, set[Any]] = {}
             for item in value:
-                by_kind.setdefault(_literal_kind(item), set()).add(item)
+                by_kind.setdefault(kind_of(item), set()).add(item)
             member = " or ".join(f"(k{v} == {k!r} and {v} in {self.const(frozenset(items))})"
                                  for k, items in sorted(by_kind.items()))
             return f"({member})" if op == "in" else f"(k{v} != '-' and not ({member}))"
         if op == "matches":
-            test = self.const(compile_pattern(value).python.fullmatch)
-            return f"(k{v} == 's' and {test}({v}) is not None)"
+            sources = self.patterns.setdefault(path, {})
+            position = sources.setdefault(str(value), len(sources))
+            return f"({self._embed(position)} in m{v})"
         if op == "contains":
             # `in` (C speed) is a necessary condition; _contains then checks the type
             literal = self.const(value)
             return (f"(k{v} == 'l' and {literal} in {v} and _contains({v}, "
-                    f"{_literal_kind(value)!r}, {literal}))")
+                    f"{kind_of(value)!r}, {literal}))")
         sign = {"lt": "<", "le": "<=", "gt": ">", "ge": ">="}[op]
-        return f"(k{v} == 'n' and {v} {sign} {value!r})"
+        return f"(k{v} == 'n' and {v} {sign} {self._embed(value)})"
 
 
-CACHE_SIZE = 8192
-CACHE_PROBE = 4096  # lookups after which a cache that rarely hits is switched off
-CACHE_MIN_HIT_RATE = 0.3
+def compile_ruleset(ruleset: RuleSet, *, index: bool | None = None
+                    ) -> Callable[[Fact], tuple[int, ...]]:
+    """Generate ``match(fact) -> indices of the rules that hold``, in rule order.
 
-
-def _list_key(items: Any) -> tuple[Any, ...]:
-    # the class keeps True apart from 1 (they hash alike but differ under the semantics);
-    # anything but text, numbers and booleans never equals a literal, so one placeholder will do
-    return tuple((item.__class__, item) if kind_of(item) in "snb" else None for item in items)
-
-
-def compile_ruleset(ruleset: RuleSet) -> Callable[[Fact], tuple[int, ...]]:
-    """Generate ``match(fact) -> indices of the rules that hold``.
-
-    The result depends only on the (typed) values at the paths the rules read, so it is
-    memoised by them: request-path facts take few distinct values. A cache that hits less than
-    30 % of its first 4,096 lookups (facts with ages, amounts, day counts) switches itself off.
+    Args:
+        index: use the rule index (``True``), test every rule (``False``), or decide by the
+            size of the rule set (``None``, see ``engines.index.MIN_RULES``).
     """
-    gen = _Generator()
-    tests = [gen.expr(rule.when) for rule in ruleset.rules]
-    parts = []
-    for name in gen.names.values():
-        parts.append(f"k{name}, ({name} if k{name} in 'snb' else (_list_key({name}) "
-                     f"if k{name} == 'l' else None))")
-    key = "(" + ", ".join(parts) + ",)" if parts else "()"
-    body = ["def match(f):", *gen.lines,
-            "    on = _state[0]",
-            "    if on:",
-            f"        key = {key}",
-            "        hit = _cache.get(key)",
-            "        _state[1] += 1",
-            "        if hit is not None:",
-            "            _state[2] += 1",
-            "            return hit",
-            "    out = []"]
-    for index, test in enumerate(tests):
-        body.append(f"    if {test}: out.append({index})")
-    body += ["    result = tuple(out)",
-             "    if on:",
-             f"        if len(_cache) >= {CACHE_SIZE}:",
-             "            _cache.clear()",
-             "        _cache[key] = result",
-             f"        if _state[1] == {CACHE_PROBE} and _state[2] < "
-             f"{int(CACHE_PROBE * CACHE_MIN_HIT_RATE)}:",
-             "            _state[0] = False",
-             "            _cache.clear()",
-             "    return result"]
-    namespace = dict(gen.env)
-    namespace.update(_cache={}, _state=[True, 0, 0], _list_key=_list_key)
-    exec(compile("\n".join(body), f"<finpolicy ruleset {ruleset.name}>", "exec"), namespace)
+    plan = build_index(ruleset)
+    use_index = plan.useful if index is None else index
+    gen = _Generator(shaped=use_index)
+    whens = [rule.when for rule in ruleset.rules]
+    if use_index:
+        return _indexed(ruleset, gen, plan)
+    tests = [gen.expr(when) for when in whens]
+    body = ["def match(f):", *gen.lines, *gen.checks(whens), "    out = []"]
+    for position, test in enumerate(tests):
+        body.append(f"    if {test}: out.append({position})")
+    body.append("    return tuple(out)")
+    return _exec(body, gen.env, f"<finpolicy ruleset {ruleset.name}>")["match"]  # type: ignore[no-any-return]
+
+
+def _indexed(ruleset: RuleSet, gen: _Generator, plan: RuleIndex
+             ) -> Callable[[Fact], tuple[int, ...]]:
+    """``match`` over the index: the rules filed under nothing are tested inline; the fact's
+    values look up the other candidates, each tested by its own function.
+
+    Candidates that differ only in their literals share one function, called with the rule's
+    literals, so a rule set of thousands of similar rules compiles a handful of functions.
+    """
+    always = set(plan.always)
+    inline: list[str] = []
+    shapes: dict[str, str] = {}  # shape source → function name
+    rule_shapes, rule_consts = [], []
+    for position, rule in enumerate(ruleset.rules):
+        gen.shaped = position not in always
+        first = gen.count
+        test = gen.expr(rule.when)
+        if position in always:
+            inline.append(f"    if {test}: out.append({position})")
+            rule_shapes.append("")
+            rule_consts.append(())
+            continue
+        rule_consts.append(tuple(gen.env.pop(f"_c{i}") for i in range(first, gen.count)))
+        shape = _CONST.sub(functools.partial(_relative, first=first), test)
+        rule_shapes.append(shapes.setdefault(shape, f"_s{len(shapes)}"))
+    slots = [name for v in gen.names.values() for name in (v, "k" + v)]
+    slots += ["m" + gen.names[path] for path in gen.patterns]
+    where = {name: i for i, name in enumerate(slots)}
+    body = []
+    for shape, function in shapes.items():
+        used = sorted(set(_NAME.findall(shape)) & where.keys())
+        body.append(f"def {function}(L, c):")
+        body += [f"    {name} = L[{where[name]}]" for name in used]
+        body.append(f"    return {shape}")
+    body += ["def match(f):", *gen.lines, *gen.checks([r.when for r in ruleset.rules]),
+             "    out = []", *inline, "    groups = []", *_lookups(gen, plan),
+             "    if not groups: return tuple(out)",
+             "    L = (" + "".join(f"{name}, " for name in slots) + ")",
+             "    hits = [i for i in _merge(groups) if _F[i](L, _C[i])]",
+             "    return tuple(sorted(out + hits)) if out else tuple(hits)"]
+    namespace = _exec(body, gen.env, f"<finpolicy ruleset {ruleset.name}>")
+    namespace["_F"] = tuple(namespace.get(name) for name in rule_shapes)
+    namespace["_C"] = tuple(rule_consts)
     return namespace["match"]  # type: ignore[no-any-return]
+
+
+def _lookups(gen: _Generator, plan: RuleIndex) -> list[str]:
+    """Lines appending to ``groups`` the rules filed under the fact's values."""
+    body = []
+    for path, table in plan.members.items():
+        v = gen.names[path]
+        # one dict per type class, keyed by the bare value (no tuple to build per lookup)
+        by_kind: dict[str, dict[Any, tuple[int, ...]]] = {}
+        for (kind, value), rules in table.items():
+            by_kind.setdefault(kind, {})[value] = rules
+        for kind, values in sorted(by_kind.items()):
+            body += [f"    if k{v} == {kind!r}:",
+                     f"        found = {gen.const(values)}.get({v})",
+                     "        if found: groups.append(found)"]
+    for path, table in plan.holds.items():
+        v = gen.names[path]
+        body.append(f"    if k{v} == 'l': groups += _holds_keys({v}, {gen.const(table)})")
+    for path, band in plan.bands.items():
+        v = gen.names[path]
+        body += [f"    if k{v} == 'n':",
+                 f"        found = {gen.const(band.regions)}[_region({gen.const(band.bounds)}, "
+                 f"{v})]",
+                 "        if found: groups.append(found)"]
+    for path, by_pattern in plan.matched.items():
+        v = gen.names[path]
+        rules_of = tuple(by_pattern.get(source, ()) for source in gen.patterns[path])
+        body.append(f"    for p in m{v}: groups.append({gen.const(rules_of)}[p])")
+    return body
+
+
+def _relative(match: re.Match[str], *, first: int) -> str:
+    """``_c17`` → ``c[2]`` for a rule whose constants start at ``_c15``."""
+    return f"c[{int(match[1]) - first}]"
+
+
+_NAME = re.compile(r"\b[km]?v[0-9]+\b")
+_CONST = re.compile(r"\b_c([0-9]+)\b")
+
+
+def _exec(lines: list[str], env: dict[str, Any], filename: str) -> dict[str, Any]:
+    namespace = dict(env)
+    exec(compile("\n".join(line for line in lines if line), filename, "exec"), namespace)
+    return namespace
 
 
 def compile_condition(condition: Condition) -> Callable[[Fact], bool]:
     """Generate ``test(fact) -> bool`` for one condition (used by invariants)."""
+    limits.check_depth([("condition", condition)], "<condition>")
     gen = _Generator()
     test = gen.expr(condition)
-    source = "\n".join(["def test(f):", *gen.lines, f"    return bool({test})"])
-    namespace = dict(gen.env)
-    exec(compile(source, "<finpolicy condition>", "exec"), namespace)
-    return namespace["test"]  # type: ignore[no-any-return]
+    body = ["def test(f):", *gen.lines, *gen.checks([condition]), f"    return bool({test})"]
+    return _exec(body, gen.env, "<finpolicy condition>")["test"]  # type: ignore[no-any-return]
 
 
 class CompiledEvaluator:
-    """Evaluates a rule set with generated Python; stateless, so safe to share between threads."""
+    """Evaluates a rule set with generated Python; stateless, so safe to share between threads.
+
+    Args:
+        index: see ``compile_ruleset`` (``None``, the default, indexes large rule sets).
+    """
 
     engine_name = "compiled"
 
-    def __init__(self, ruleset: RuleSet) -> None:
+    def __init__(self, ruleset: RuleSet, *, index: bool | None = None,
+                 source: str = "") -> None:
+        limits.check_depth(((r.id, r.when) for r in ruleset.rules), source or ruleset.name)
         self.ruleset = ruleset
-        self.matches: Callable[[Fact], tuple[int, ...]] = compile_ruleset(ruleset)
+        self.matches: Callable[[Fact], tuple[int, ...]] = compile_ruleset(ruleset, index=index)
 
     def close(self) -> None:
         """Nothing to release."""

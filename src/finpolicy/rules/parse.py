@@ -11,6 +11,7 @@ YAML form::
 from __future__ import annotations
 
 import difflib
+import functools
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -37,6 +38,8 @@ _SEGMENT = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*")
 _KEYWORDS = ("all", "any", "not", "field", "exists", *COMPARISONS)
 # Literals beyond this cannot be compared identically by both engines (durable uses doubles).
 _MAX_NUMBER = 2**53
+MAX_CONDITION_DEPTH = 32
+"""How deeply ``all``/``any``/``not`` may nest: deeper conditions are refused at load."""
 
 FieldTypes = Mapping[str, str]
 """Dotted path → ``"number" | "text" | "boolean" | "list"`` (the facts a domain derives)."""
@@ -50,8 +53,10 @@ _ALIASES = {"gte": "ge", "lte": "le", "equals": "eq", "neq": "ne", "nin": "not_i
 
 def suggest(word: str, choices: Iterable[object]) -> str:
     """A `` (did you mean `x`?)`` hint, or an empty string."""
-    alias = _ALIASES.get(str(word))
+    if len(str(word)) > 100:
+        return ""
     names = [str(c) for c in choices]
+    alias = _ALIASES.get(str(word))
     if alias is not None and alias in names:
         return f" (did you mean `{alias}`?)"
     close = difflib.get_close_matches(str(word), names, n=1, cutoff=0.6)
@@ -71,9 +76,10 @@ class ConditionParser:
 
     def parse(self, data: AnyType, path: Path) -> Condition | None:
         """Return the condition, or ``None`` after recording problems."""
-        return self._node(data, path, negated=False)
+        return self._node(data, path, negated=False, depth=0)
 
-    def _node(self, data: AnyType, path: Path, *, negated: bool) -> Condition | None:
+    def _node(self, data: AnyType, path: Path, *, negated: bool,
+              depth: int) -> Condition | None:
         if not isinstance(data, dict):
             self._fail(path, f"expected a condition mapping, got {_describe(data)}",
                        "condition_type")
@@ -92,20 +98,27 @@ class ConditionParser:
                     self._fail(path, f"`{combinator}` cannot be combined with {others} "
                                      "in one mapping", "mixed_condition")
                     return None
-                return self._combinator(combinator, data[combinator], path, negated=negated)
+                if depth >= MAX_CONDITION_DEPTH:
+                    self._fail(path, f"condition nested more than {MAX_CONDITION_DEPTH} levels "
+                                     "deep (`all`, `any` and `not` inside one another)",
+                               "condition_depth")
+                    return None
+                return self._combinator(combinator, data[combinator], path, negated=negated,
+                                        depth=depth + 1)
         return self._comparison(data, path, negated=negated)
 
     def _combinator(self, name: str, body: AnyType, path: Path, *,
-                    negated: bool) -> Condition | None:
+                    negated: bool, depth: int) -> Condition | None:
         here = (*path, name)
         if name == "not":
-            item = self._node(body, here, negated=not negated)
+            item = self._node(body, here, negated=not negated, depth=depth)
             return None if item is None else Not(item)
         if not isinstance(body, list):
             self._fail(here, f"`{name}` expects a list of conditions, got {_describe(body)}",
                        "condition_type")
             return None
-        items = [self._node(item, (*here, i), negated=negated) for i, item in enumerate(body)]
+        items = [self._node(item, (*here, i), negated=negated, depth=depth)
+                 for i, item in enumerate(body)]
         if any(item is None for item in items):
             return None
         parsed = tuple(i for i in items if i is not None)
@@ -115,8 +128,8 @@ class ConditionParser:
         if not isinstance(value, str) or not value:
             self._fail(where, f"expected a field path, got {_describe(value)}", "bad_path")
             return None
-        parts = tuple(value.split("."))
-        if not all(_SEGMENT.fullmatch(p) for p in parts):
+        parts = _split_path(value)
+        if parts is None:
             self._fail(where, f"invalid field path `{value}` (dot-separated names of letters, "
                               "digits and single underscores)", "bad_path")
             return None
@@ -229,8 +242,12 @@ class ConditionParser:
             self._fail(where, f"expected text, a number or a boolean, got {_describe(value)}",
                        "bad_operand")
             return False
-        if kind == "number" and (not math.isfinite(value) or abs(value) > _MAX_NUMBER):
-            self._fail(where, f"number `{value}` is out of range (|n| ≤ 2^53)", "bad_operand")
+        if kind == "text" and not _unicode(value):
+            self._fail(where, "text holds a lone surrogate (not Unicode text)", "bad_operand")
+            return False
+        if kind == "number" and (abs(value) > _MAX_NUMBER or not math.isfinite(value)):
+            self._fail(where, f"number {_show(value)} is out of range (|n| ≤ 2^53)",
+                       "bad_operand")
             return False
         if field_type not in (None, "list") and kind != field_type:
             self._fail(where, f"expected {field_type} (the type of the field), got {kind} "
@@ -239,10 +256,33 @@ class ConditionParser:
         return True
 
 
+def _unicode(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+@functools.lru_cache(maxsize=4096)
+def _split_path(value: str) -> tuple[str, ...] | None:
+    """``customer.age`` → ``("customer", "age")``; ``None`` when a segment is not a name."""
+    parts = tuple(value.split("."))
+    return parts if all(_SEGMENT.fullmatch(p) for p in parts) else None
+
+
+def _show(value: AnyType) -> str:
+    """A literal in backticks, shortened (a huge integer cannot even be printed in full)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
+        return f"of about {int(value.bit_length() * 0.30103)} digits"
+    text = str(value)
+    return f"`{text if len(text) <= 60 else text[:60] + '…'}`"
+
+
 def _describe(value: AnyType) -> str:
     kind = scalar_type(value)
     if kind is not None:
-        return f"{kind} `{value}`"
+        return f"{kind} {_show(value)}"
     if value is None:
         return "nothing"
     if isinstance(value, list):

@@ -1,24 +1,34 @@
-"""Patterns for ``matches``: a small, safe regular-expression subset that both engines run.
+"""Patterns for ``matches``: a small regular-expression subset, matched in linear time.
 
-Python's ``re`` and durable_rules' regex dialect differ (durable escapes with ``%``, has no
-anchors and always matches the whole text). A pattern is parsed once into this subset and
-emitted for each engine, so both agree by construction:
+A pattern is parsed once into this subset and emitted in RE2 syntax; both engines match with
+RE2 (google-re2), whose automata run in time linear in the text whatever the pattern, so no
+pattern and no value can make a decision slow (Python's backtracking ``re`` takes exponential
+time on ``(a+)+b``; durable_rules' own regex engine fails to build a rule set once a pattern's
+automaton passes 4,096 states, reads text lengths as 16-bit numbers and matches the
+JSON-escaped text, so the durable engine is handed the result of the same matcher).
 
 - literal characters (letters, digits, CJK, ``_``, ``-``, ``@``, space); other punctuation
   escaped with a backslash (``\\.``);
 - ``.`` any character; classes ``[a-z0-9_]`` and ``[^0-9]``; ``\\d`` ``\\w`` (ASCII) ``\\s``;
-- groups ``( )``, alternation ``|``, quantifiers ``* + ?`` and ``{m}`` / ``{m,n}`` (n ≤ 32).
+- groups ``( )``, alternation ``|``, quantifiers ``* + ?`` and ``{m}`` / ``{m,n}`` (n ≤ 32;
+  nested repetitions may total at most 1,000).
 
-A pattern always matches the whole value (``id.*`` matches ``id_number``, not ``my_id``).
+A pattern always matches the whole value (``id.*`` matches ``id_number``, not ``my_id``). A
+pattern is applied to at most ``MAX_MATCH_TEXT`` (10,000) characters: the engines refuse a
+longer text under ``matches`` with an ``InputError`` rather than decide on part of it.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Sequence
+from typing import Any
 
 import attrs
+import re2  # type: ignore[import-untyped]
 
 from finpolicy.errors import FinpolicyError
+
+MAX_MATCH_TEXT = 10_000
 
 _SPECIAL = set(".|?*+()[]{}\\^$%")
 _PLAIN_PUNCT = set("_-@ :/#&'")
@@ -36,70 +46,119 @@ class PatternError(FinpolicyError, ValueError):
         super().__init__(f"{message} at position {position}")
 
 
+def _options() -> Any:
+    options = re2.Options()
+    options.dot_nl = True  # `.` is any character, newlines too
+    options.never_capture = True
+    options.log_errors = False
+    return options
+
+
+_ANCHOR_BOTH = re2._re2.RE2.Anchor.ANCHOR_BOTH
+_OPTIONS = _options()
+
+
+def _encode(text: str) -> bytes:
+    # a lone surrogate (possible in text decoded from JSON) is one character, as in Python
+    return text.encode("utf-8", "surrogatepass")
+
+
 @attrs.frozen(slots=True)
 class Pattern:
-    """A parsed pattern with its forms for each engine."""
+    """A parsed pattern: its source and its RE2 form (anchored at both ends when matched)."""
 
     source: str
-    python: re.Pattern[str]
-    durable: str
+    regex: str
+    _compiled: Any = attrs.field(eq=False, repr=False)
 
     def fullmatch(self, text: str) -> bool:
-        return self.python.fullmatch(text) is not None
+        """Whether ``text`` (at most ``MAX_MATCH_TEXT`` characters) matches as a whole."""
+        if len(text) > MAX_MATCH_TEXT:
+            raise ValueError(f"text longer than {MAX_MATCH_TEXT:,} characters")
+        data = _encode(text)
+        return bool(self._compiled.Match(_ANCHOR_BOTH, data, 0, len(data))[0][0] >= 0)
+
+
+class PatternSet:
+    """Several patterns matched against one text in a single linear-time pass.
+
+    ``match(text)`` gives the positions (in ``patterns``) of the patterns the whole text matches.
+    """
+
+    __slots__ = ("_set", "patterns")
+
+    def __init__(self, patterns: Sequence[Pattern]) -> None:
+        self.patterns = tuple(patterns)
+        self._set = re2._re2.Set(_ANCHOR_BOTH, _OPTIONS)
+        for pattern in self.patterns:
+            self._set.Add(_encode(pattern.regex))
+        if self.patterns and not self._set.Compile():
+            raise PatternError("patterns too large to match together", 0)
+
+    def match(self, text: str) -> list[int]:
+        if not self.patterns:
+            return []
+        if len(text) > MAX_MATCH_TEXT:
+            raise ValueError(f"text longer than {MAX_MATCH_TEXT:,} characters")
+        return self._set.Match(_encode(text))  # type: ignore[no-any-return]
 
 
 def _literal_ok(ch: str) -> bool:
-    return ch.isalnum() or ch in _PLAIN_PUNCT or ord(ch) > 0x2E7F
+    code = ord(ch)
+    if 0xD800 <= code <= 0xDFFF or code == 0xFFFD:
+        return False
+    return ch.isalnum() or ch in _PLAIN_PUNCT or code > 0x2E7F
+
+
+def _re(ch: str) -> str:
+    """``ch`` as an RE2 literal: ASCII punctuation is escaped, everything else written as is."""
+    return "\\" + ch if ch.isascii() and not ch.isalnum() and ch not in " \t" else ch
 
 
 class _Parser:
     def __init__(self, text: str) -> None:
         self.text, self.i = text, 0
-        self.py: list[str] = []
-        self.dr: list[str] = []
 
     def peek(self) -> str | None:
         return self.text[self.i] if self.i < len(self.text) else None
 
-    def parse(self) -> tuple[str, str]:
-        py, dr = self.alternation()
+    def parse(self) -> str:
+        out = self.alternation()
         if self.i != len(self.text):
             raise PatternError(f"unexpected `{self.text[self.i]}`", self.i)
-        return py, dr
+        return out
 
-    def alternation(self) -> tuple[str, str]:
+    def alternation(self) -> str:
         branches = [self.sequence()]
         while self.peek() == "|":
             self.i += 1
             branches.append(self.sequence())
-        if any(not py for py, _ in branches) and len(branches) > 1:
+        if any(not b for b in branches) and len(branches) > 1:
             raise PatternError("empty alternative", self.i)
-        return "|".join(b[0] for b in branches), "|".join(b[1] for b in branches)
+        return "|".join(branches)
 
-    def sequence(self) -> tuple[str, str]:
-        py, dr = "", ""
+    def sequence(self) -> str:
+        out = ""
         while (ch := self.peek()) is not None and ch not in "|)":
-            apy, adr = self.atom()
-            qpy, qdr = self.quantifier()
-            py, dr = py + apy + qpy, dr + adr + qdr
-        return py, dr
+            out += self.atom() + self.quantifier()
+        return out
 
-    def atom(self) -> tuple[str, str]:
+    def atom(self) -> str:
         start, ch = self.i, self.text[self.i]
         if ch == "(":
             self.i += 1
-            py, dr = self.alternation()
+            inner = self.alternation()
             if self.peek() != ")":
                 raise PatternError("unclosed group", start)
             self.i += 1
-            if not py:
+            if not inner:
                 raise PatternError("empty group", start)
-            return f"(?:{py})", f"({dr})"
+            return f"(?:{inner})"
         if ch == "[":
             return self.char_class()
         if ch == ".":
             self.i += 1
-            return ".", "."
+            return "."
         if ch == "\\":
             return self.escape(in_class=False)
         if ch in "^$":
@@ -110,9 +169,9 @@ class _Parser:
         if not _literal_ok(ch):
             raise PatternError(f"unsupported character `{ch}` (escape it)", start)
         self.i += 1
-        return re.escape(ch), _dr_char(ch)
+        return _re(ch)
 
-    def escape(self, *, in_class: bool) -> tuple[str, str]:
+    def escape(self, *, in_class: bool) -> str:
         start = self.i
         self.i += 1
         ch = self.peek()
@@ -120,28 +179,25 @@ class _Parser:
             raise PatternError("dangling backslash", start)
         self.i += 1
         if ch in _CLASS_SHORTHAND:
-            ranges = _CLASS_SHORTHAND[ch]
-            py = "".join(re.escape(a) if a == b else f"{re.escape(a)}-{re.escape(b)}"
-                         for a, b in ranges)
-            dr = "".join(_dr_char(a) if a == b else f"{a}-{b}" for a, b in ranges)
-            return (py, dr) if in_class else (f"[{py}]", f"[{dr}]")
+            ranges = "".join(_re(a) if a == b else f"{a}-{b}" for a, b in _CLASS_SHORTHAND[ch])
+            return ranges if in_class else f"[{ranges}]"
         if in_class and ch in "-^]\\[":
             raise PatternError(f"`\\{ch}` is not supported inside a class", start)
         if ch in _ESCAPABLE:
-            return re.escape(ch), _dr_char(ch)
+            return _re(ch)
         raise PatternError(f"unsupported escape `\\{ch}`", start)
 
-    def char_class(self) -> tuple[str, str]:
+    def char_class(self) -> str:
         start = self.i
         self.i += 1
         negate = self.peek() == "^"
         if negate:
             self.i += 1
-        py, dr, count = "", "", 0
+        out, count = "", 0
         while (ch := self.peek()) is not None and ch != "]":
             if ch == "\\":
-                ipy, idr = self.escape(in_class=True)
-                py, dr, count = py + ipy, dr + idr, count + 1
+                out += self.escape(in_class=True)
+                count += 1
                 continue
             if not _literal_ok(ch) or ch in "-":
                 raise PatternError(f"unsupported character `{ch}` in class", self.i)
@@ -151,60 +207,58 @@ class _Parser:
                 if not end.isalnum() or end < ch:
                     raise PatternError(f"bad range `{ch}-{end}`", self.i - 1)
                 self.i += 2
-                py += f"{re.escape(ch)}-{re.escape(end)}"
-                dr += f"{ch}-{end}"
+                out += f"{_re(ch)}-{_re(end)}"
             else:
-                py += re.escape(ch)
-                dr += _dr_char(ch)
+                out += _re(ch)
             count += 1
         if self.peek() != "]":
             raise PatternError("unclosed class", start)
         self.i += 1
         if count == 0:
             raise PatternError("empty class", start)
-        hat = "^" if negate else ""
-        return f"[{hat}{py}]", f"[{hat}{dr}]"
+        return f"[{'^' if negate else ''}{out}]"
 
-    def quantifier(self) -> tuple[str, str]:
+    def quantifier(self) -> str:
         ch = self.peek()
         if ch in ("*", "+", "?"):
             self.i += 1
             if self.peek() in ("*", "+", "?", "{"):
                 raise PatternError("repeated quantifier", self.i)
-            return ch, ch
+            return ch
         if ch == "{":
             start = self.i
             end = self.text.find("}", start)
             if end < 0:
                 raise PatternError("unclosed repetition", start)
-            body = self.text[start + 1 : end]
-            m = re.fullmatch(r"(\d+)(?:,(\d+))?", body)
-            if not m:
-                raise PatternError("repetition must be `{m}` or `{m,n}`", start)
-            low = int(m.group(1))
-            high = int(m.group(2)) if m.group(2) is not None else low
-            if high < low or high > _MAX_REPEAT or high == 0:
-                raise PatternError(f"repetition must satisfy 0 ≤ m ≤ n ≤ {_MAX_REPEAT}, n ≥ 1",
-                                   start)
+            low, high = _repetition(self.text[start + 1 : end], start)
             self.i = end + 1
             if self.peek() in ("*", "+", "?", "{"):
                 raise PatternError("repeated quantifier", self.i)
-            form = f"{{{low}}}" if low == high else f"{{{low},{high}}}"
-            return form, form
-        return "", ""
+            return f"{{{low}}}" if low == high else f"{{{low},{high}}}"
+        return ""
 
 
-_DURABLE_SPECIAL = set(".|?*+()[]{}%")
-
-
-def _dr_char(ch: str) -> str:
-    """durable_rules escapes only its own metacharacters, and only with ``%``."""
-    return "%" + ch if ch in _DURABLE_SPECIAL else ch
+def _repetition(body: str, start: int) -> tuple[int, int]:
+    low_text, _, high_text = body.partition(",")
+    if not low_text.isascii() or not low_text.isdigit() or len(low_text) > 3 or (
+            "," in body and (not high_text.isascii() or not high_text.isdigit()
+                             or len(high_text) > 3)):
+        raise PatternError("repetition must be `{m}` or `{m,n}`", start)
+    low = int(low_text)
+    high = int(high_text) if "," in body else low
+    if high < low or high > _MAX_REPEAT or high == 0:
+        raise PatternError(f"repetition must satisfy 0 ≤ m ≤ n ≤ {_MAX_REPEAT}, n ≥ 1", start)
+    return low, high
 
 
 def compile_pattern(text: str) -> Pattern:
     """Parse ``text``; raise ``PatternError`` when it leaves the supported subset."""
     if not isinstance(text, str) or not text:
         raise PatternError("a pattern must be a non-empty string", 0)
-    py, dr = _Parser(text).parse()
-    return Pattern(text, re.compile(py, re.DOTALL), dr)
+    if len(text) > 1000:
+        raise PatternError("a pattern may be at most 1,000 characters long", 1000)
+    regex = _Parser(text).parse()
+    compiled = re2._re2.RE2(_encode(regex), _OPTIONS)
+    if not compiled.ok():
+        raise PatternError(f"pattern too large to match ({compiled.error().decode()})", 0)
+    return Pattern(text, regex, compiled)
