@@ -83,7 +83,8 @@ def grants(bundle: Bundle | None = None, *, as_of: dt.datetime = _AT,
 def access_requests(bundle: Bundle | None = None, *, as_of: dt.datetime = _AT,
                     at: dt.datetime | None = None) -> st.SearchStrategy[Any]:
     """``fp.AccessRequest`` values over the bundle's actions, levels, categories and purposes,
-    with zero to two grants, as of ``as_of`` (``at`` is its deprecated name)."""
+    with zero to two grants, sometimes for a recipient outside the bank, as of ``as_of``
+    (``at`` is its deprecated name)."""
     at = renamed(as_of, at, old_name="at", new_name="as_of", where="access_requests") or _AT
 
     b = bundle_or_default(bundle)
@@ -97,7 +98,8 @@ def access_requests(bundle: Bundle | None = None, *, as_of: dt.datetime = _AT,
                                 action=st.sampled_from(vocab["actions"]), resource=resource,
                                 purpose=st.sampled_from(vocab["purposes"]),
                                 grants=st.lists(grants(b, as_of=at), max_size=2),
-                                as_of=st.just(at))
+                                as_of=st.just(at),
+                                recipient=st.none() | st.just("partner-bank"))
     return st.one_of(random_requests, _plausible_requests(b, at))
 
 
