@@ -78,7 +78,8 @@ class CampaignEntry:
         customer: the customer's id.
         status: ``now``, ``later`` or ``never``.
         channel: the channel to use (the first tried when ``never``; ``None`` without one).
-        at: when: the campaign's time (``now``), the next allowed time (``later``).
+        at: when: the campaign's time (``now``), the next allowed time in the customer's
+            zone (``later``).
         decision: the decision on ``channel`` at the campaign's time.
     """
 
@@ -137,7 +138,8 @@ class CampaignReport:
 
 def next_allowed(runtime: Runtime, prepared: Prepared, at: dt.datetime) -> dt.datetime | None:
     """The first instant from ``at`` on when a prepared contact is allowed, moving past the
-    allowed hours and the frequency cap only (``None`` when something else denies it)."""
+    allowed hours and the frequency cap only (``None`` when something else denies it), in the
+    customer's time zone."""
     request, rules = prepared.request, prepared.doc.policy
     purpose = rules.purposes.get(request.purpose)
     cell = None if purpose is None or request.channel is None else \
@@ -158,7 +160,7 @@ def next_allowed(runtime: Runtime, prepared: Prepared, at: dt.datetime) -> dt.da
             return None
         t = moved
         if decide(runtime, prepared, t).allowed:
-            return t
+            return t.astimezone(zone)  # the customer's local time reads best
     return None
 
 

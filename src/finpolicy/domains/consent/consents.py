@@ -13,7 +13,8 @@ Conventions (the policy documents and the tests rely on them):
 - Lists a consent leaves empty do not restrict (channels, levels, categories, recipients),
   unless a requirement asks for the item to be named.
 - Of the consents that count, the one given last is the one named in the decision (ties: the
-  smaller id).
+  smaller id). When none counts, the failures of the consents that came closest (the fewest
+  failures) are the decision's reasons; every consent's failures are listed in its details.
 - A frequency cap counts the customer's contacts of the same purpose on the same channel in
   the window ``(as_of − days, as_of]``: a contact exactly ``days`` × 24 hours before no
   longer counts; one at ``as_of`` does.
@@ -118,18 +119,21 @@ def find_consent(rules: ConsentRules, consents: Sequence[Consent], used: Used,
     purpose = rules.purposes.get(used.purpose)
     stopped = stops(rules, used.purpose, consents, at)
     valid: list[Consent] = []
-    found: set[str] = set()
+    failed: list[list[str]] = []
     detail = []
     for consent in sorted(candidates, key=lambda c: c.id):
         why = failures(rules, purpose, consent, used, at, stopped)
         if not why:
             valid.append(consent)
         else:
-            found.update(why)
+            failed.append(why)
             detail.append(f"{consent.id}: {', '.join(why)}")
     if valid:
         # the one given last; `max` keeps the first of equals, the smaller id
         return ConsentState(max(valid, key=lambda c: c.given_at), len(candidates))
+    # the reasons of the consents that came closest (fewest failures) explain the refusal
+    fewest = min(len(why) for why in failed)
+    found = {f for why in failed if len(why) == fewest for f in why}
     return ConsentState(None, len(candidates), tuple(sorted(found, key=_ORDER.__getitem__)),
                         tuple(detail))
 
@@ -161,7 +165,7 @@ def free_at(times: Sequence[dt.datetime], at: dt.datetime, cell: ContactCell) ->
 
 def next_start(cell: ContactCell, at: dt.datetime, zone: dt.tzinfo) -> dt.datetime:
     """The first instant from ``at`` on that is inside the allowed hours (``at`` itself
-    when it is)."""
+    when it is; otherwise in ``zone``)."""
     local = at.astimezone(zone)
     if cell.start is None or cell.in_hours(local.time()):
         return at
@@ -169,4 +173,4 @@ def next_start(cell: ContactCell, at: dt.datetime, zone: dt.tzinfo) -> dt.dateti
     start = dt.datetime.combine(day, cell.start, zone)
     if start <= local:
         start = dt.datetime.combine(day + dt.timedelta(days=1), cell.start, zone)
-    return start.astimezone(at.tzinfo)
+    return start

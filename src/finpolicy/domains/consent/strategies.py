@@ -166,23 +166,66 @@ def _covering(request: ProcessingRequest, rules: ConsentRules, spoil: str) -> Co
     return Consent(**data)
 
 
+def _scenarios(rules: ConsentRules, days: list[dt.date]) -> list[st.SearchStrategy[Any]]:
+    """Requests the policy's invariants speak about, more often than chance would draw them:
+    contacts on the purposes that reach customers (those resting on consent first), and uses
+    of data on consent that go to another handler, at home or abroad, mostly at the top
+    level."""
+    reaching = sorted((p for p, v in rules.purposes.items() if v.contact),
+                      key=lambda p: (rules.purposes[p].basis != "consent", p))
+    leaving = sorted(p for p, v in rules.purposes.items()
+                     if v.basis == "consent" and not v.contact)
+    top, bottom = rules.levels[-1], rules.levels[0]
+    levels = st.sampled_from([[top], [top], [bottom], [bottom, top]])
+    partner = st.builds(Recipient, name=st.just("partner-a"), kind=st.just("third_party"),
+                        country=st.sampled_from([None, None, "ZZ"]),
+                        agreement=st.sampled_from(["dsa-1", "dsa-1", "dsa-1", None]),
+                        transfer_mechanism=st.sampled_from(["standard_contract",
+                                                            "standard_contract", None]))
+
+    @st.composite
+    def contact(draw: st.DrawFn) -> Any:
+        purpose = draw(st.sampled_from([reaching[0], *reaching]))
+        zone = draw(st.sampled_from(ZONES))
+        return ProcessingRequest(
+            customer="cu1", purpose=purpose,
+            channel=draw(st.sampled_from(sorted(rules.purposes[purpose].contact))),
+            data_levels=draw(st.sampled_from([[], [bottom], [top]])),
+            personalised=draw(st.booleans()), time_zone=zone,
+            as_of=_when(draw(st.sampled_from(days)), draw(st.sampled_from(LOCAL_TIMES[:4])),
+                        zone, rules))
+
+    @st.composite
+    def leaving_data(draw: st.DrawFn) -> Any:
+        return ProcessingRequest(
+            customer="cu1", purpose=draw(st.sampled_from(leaving)), data_levels=draw(levels),
+            recipient=draw(partner),
+            as_of=_when(draw(st.sampled_from(days)), LOCAL_TIMES[0], None, rules))
+
+    return ([contact(), contact()] if reaching else []) + (
+        [leaving_data(), leaving_data()] if leaving else [])
+
+
 def consent_cases(bundle: Bundle | None = None, *,
                   policy: PolicyDocument[Any] | None = None) -> st.SearchStrategy[Any]:
-    """``{request, consents, contacts}``: a request, a consent covering it (often spoilt in
-    one way), up to two other consents, and contacts of the request's purpose and channel
-    below, at and above the cap."""
+    """``{request, consents, contacts}``: a request (any, or one of the scenarios the
+    invariants speak about), a consent covering it (often spoilt in one way), up to two other
+    consents, and contacts of the request's purpose and channel below, at and above the cap."""
     b = bundle_or_default(bundle)
     rules = _rules(b, policy)[0]
-    requests = processing_requests(b, policy=policy)
-    spoils = st.sampled_from(["none", "none", "bundled", "withdrawn", "expired", "later",
-                              "blanket", "old_notice", "absent"])
+    requests = st.one_of(processing_requests(b, policy=policy),
+                         *_scenarios(rules, _days(b, policy)))
+    spoils = st.sampled_from(["none", "none", "none", "none", "withdrawn", "withdrawn",
+                              "withdrawn", "bundled", "expired", "later", "blanket",
+                              "old_notice", "absent"])
 
     @st.composite
     def build(draw: st.DrawFn) -> dict[str, Any]:
         request = draw(requests)
         at = request.as_of
         spoil = draw(spoils)
-        given = [] if spoil == "absent" else [_covering(request, rules, spoil)]
+        known = request.purpose in rules.purposes  # a consent to an unknown purpose is bad input
+        given = [] if spoil == "absent" or not known else [_covering(request, rules, spoil)]
         given += draw(st.lists(consents(b, customer=request.customer, as_of=at), max_size=2))
         history: list[Any] = []
         purpose = rules.purposes.get(request.purpose)
