@@ -33,6 +33,7 @@ from finpolicy.domains.consent.evaluate import (
     local_zone,
     now,
     policy_in_force,
+    records_digest,
 )
 from finpolicy.domains.consent.model import (
     Consent,
@@ -177,10 +178,13 @@ def _entry(runtime: Runtime, doc: PolicyDocument[ConsentRules], customer: Campai
         return CampaignEntry(customer.id, "never", None, None, None)
     best: tuple[dt.datetime, str, ConsentDecision] | None = None
     first: ConsentDecision | None = None
+    records = records_digest(own, seen)
     for channel in order:
-        request = ProcessingRequest(customer=customer.id, channel=channel,
-                                    time_zone=customer.time_zone, as_of=at, **base)
-        prepared = Prepared(runtime, doc, request, own, seen, at)
+        # every part is validated already (the customer, the channels, the base)
+        request = ProcessingRequest.model_construct(
+            customer=customer.id, channel=channel, time_zone=customer.time_zone, as_of=at,
+            **base)
+        prepared = Prepared(runtime, doc, request, own, seen, at, records)
         decision = decide(runtime, prepared, at)
         first = first or decision
         if decision.allowed:
@@ -227,9 +231,11 @@ def plan_campaign(runtime: Runtime, customers: Any, *, consents: Any = (), conta
     parsed = items(consents, Consent, "consents")
     history = items(contacts, ContactRecord, "contacts")
     doc = policy_in_force(runtime, at, policy)
-    base = {"purpose": purpose, "data_levels": list(data_levels),
-            "categories": list(categories), "personalised": personalised}
-    check_vocabulary(doc.policy, ProcessingRequest(customer="-", **base), parsed, history)
+    template = ProcessingRequest(customer="-", purpose=purpose, data_levels=list(data_levels),
+                                 categories=list(categories), personalised=personalised)
+    check_vocabulary(doc.policy, template, parsed, history)
+    base = template.model_dump(include={"purpose", "data_levels", "categories", "fields",
+                                        "personalised", "recipient", "id"})
     _check_channels(doc.policy, channels, listed)
     by_customer: dict[str, list[Consent]] = defaultdict(list)
     for c in parsed:

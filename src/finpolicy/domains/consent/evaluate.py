@@ -24,9 +24,11 @@ bundle's classification policy in force classifies them (through the registered
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 import attrs
 
@@ -51,7 +53,8 @@ from finpolicy.inputs import InputModel
 from finpolicy.runtime import Runtime, StateKey
 
 __all__ = ["DEFAULT_DENY", "Facts", "Prepared", "check_processing", "check_vocabulary", "decide",
-           "facts_at", "items", "local_zone", "policy_in_force", "prepare", "request_facts"]
+           "facts_at", "items", "local_zone", "policy_in_force", "prepare", "records_digest",
+           "request_facts"]
 
 DEFAULT_DENY = Hit("default-deny", "no rule allows this use of data (consent decisions fail "
                                    "closed)", "")
@@ -146,11 +149,14 @@ def data_used(runtime: Runtime, rules: ConsentRules, request: ProcessingRequest,
     return (tuple(sorted(levels, key=rules.level_rank.__getitem__)), tuple(sorted(categories)))
 
 
+@functools.lru_cache(maxsize=512)
+def _zone(name: str) -> dt.tzinfo:
+    return ZoneInfo(name)
+
+
 def local_zone(rules: ConsentRules, request: ProcessingRequest) -> dt.tzinfo:
     """The customer's zone: the request's, or the policy's."""
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(request.time_zone) if request.time_zone else rules.zone
+    return _zone(request.time_zone) if request.time_zone else rules.zone
 
 
 def request_facts(rules: ConsentRules, request: ProcessingRequest, levels: Sequence[str],
@@ -216,25 +222,32 @@ def _consent_fact(state: ConsentState, required: frozenset[str],
     return fact
 
 
-def _digest(request: ProcessingRequest, at: dt.datetime, consents: Sequence[Consent],
-            contacts: Sequence[ContactRecord]) -> str:
-    parts = [request.digest(), at.isoformat(), *sorted(c.digest() for c in consents),
-             "|", *sorted(c.digest() for c in contacts)]
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+def records_digest(consents: Sequence[Consent], contacts: Sequence[ContactRecord]) -> str:
+    """The digests of a request's consent and contact records, in a canonical order."""
+    return "|".join([*sorted(c.digest() for c in consents), "|",
+                     *sorted(c.digest() for c in contacts)])
+
+
+def _digest(prepared: Prepared, at: dt.datetime) -> str:
+    body = f"{prepared.request.digest()}|{at.isoformat()}|{prepared.records}"
+    return hashlib.sha256(body.encode()).hexdigest()
 
 
 class Prepared:
     """One request with its data classified and its requirements known: evaluating it at
-    other times (a campaign's next allowed time) repeats only what depends on time."""
+    other times (a campaign's next allowed time) repeats only what depends on time.
+    ``records`` is ``records_digest(consents, contacts)`` when the caller has it already."""
 
     __slots__ = ("categories", "consents", "contacts", "doc", "error", "facts", "levels",
-                 "request", "required", "requirement_hits")
+                 "records", "request", "required", "requirement_hits")
 
     def __init__(self, runtime: Runtime, doc: PolicyDocument[ConsentRules],
                  request: ProcessingRequest, consents: Sequence[Consent],
-                 contacts: Sequence[ContactRecord], at: dt.datetime) -> None:
+                 contacts: Sequence[ContactRecord], at: dt.datetime,
+                 records: str | None = None) -> None:
         rules = doc.policy
         self.doc, self.request, self.consents, self.contacts = doc, request, consents, contacts
+        self.records = records if records is not None else records_digest(consents, contacts)
         self.levels, self.categories = data_used(runtime, rules, request, at)
         self.facts = request_facts(rules, request, self.levels, self.categories)
         self.error: Exception | None = None
@@ -314,7 +327,7 @@ def decide(runtime: Runtime, prepared: Prepared, at: dt.datetime) -> ConsentDeci
     return ConsentDecision(
         outcome=outcome, allowed=allowed, hits=hits, obligations=tuple(obligations),
         policy=runtime.ref(doc), engine=runtime.engine_name,
-        input_digest=_digest(request, at, prepared.consents, prepared.contacts), as_of=at,
+        input_digest=_digest(prepared, at), as_of=at,
         customer=request.customer, purpose=request.purpose, channel=request.channel,
         recipient=request.recipient.name if request.recipient else None,
         request_id=request.id,
@@ -333,7 +346,7 @@ def _error_decision(runtime: Runtime, prepared: Prepared, at: dt.datetime,
     return ConsentDecision(
         outcome=_DENY, allowed=False, hits=(hit,), policy=runtime.ref(prepared.doc),
         engine=runtime.engine_name,
-        input_digest=_digest(request, at, prepared.consents, prepared.contacts), as_of=at,
+        input_digest=_digest(prepared, at), as_of=at,
         customer=request.customer, purpose=request.purpose, channel=request.channel,
         request_id=request.id)
 
