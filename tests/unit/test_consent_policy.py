@@ -220,3 +220,37 @@ def test_requests_without_a_recipient_keep_their_input_digest(engine: fp.PolicyE
         "f9d252eac6af2b5f43d41d200dc5f6f051e40dce175735f856b65d8a8781ade3"
     outside = request.model_copy(update={"recipient": "partner"})
     assert engine.authorize(outside).input_digest != engine.authorize(request).input_digest
+
+
+# --- pictures -------------------------------------------------------------------------------------
+
+def test_the_matrix_colours_every_cell_by_its_decision(bundle: fp.Bundle) -> None:
+    from finpolicy import docgen
+    from finpolicy.docgen.html import COLOURS
+
+    engine = fp.PolicyEngine(bundle)
+    (doc,) = bundle.policies("ConsentPolicy")
+    markup = docgen.picture("consent-matrix", engine.runtime, doc)
+    rules = doc.policy
+    assert markup.count("<tr>") == len(rules.purposes) + 1
+    import re
+
+    cells = re.findall(r'<td style="[^"]*background:(#[0-9a-f]+)', markup)
+    assert len(cells) == len(rules.purposes) * len(rules.channels)
+    assert set(cells) == {COLOURS["allow"], COLOURS["deny"]}
+    assert "08:00–21:00 local" in markup and "≤ 4 per 30 days" in markup
+    assert "channel-not-for-purpose" in markup  # why credit review never calls
+
+
+def test_the_timeline_shows_a_withdrawal_stopping_the_purpose(bundle: fp.Bundle) -> None:
+    import xml.dom.minidom
+
+    from finpolicy import docgen
+
+    engine = fp.PolicyEngine(bundle)
+    (doc,) = bundle.policies("ConsentPolicy")
+    svg = docgen.picture("consent-timeline", engine.runtime, doc)
+    xml.dom.minidom.parseString(svg)  # well-formed
+    assert svg.count("withdrawn (c-1)") == 2  # both earlier consents stop with it
+    assert svg.count('fill="#66bb6a"') == 3 and svg.count('fill="#ef5350"') == 4
+    assert "outside-allowed-hours" in svg and "consent-withdrawn" in svg

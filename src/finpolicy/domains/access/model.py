@@ -121,7 +121,7 @@ class AccessRequest(InputModel):
 
     @property
     def at(self) -> dt.datetime | None:
-        """Deprecated: the request's ``as_of``."""
+        """The request's ``as_of`` under its deprecated name."""
         deprecated_alias("at", "as_of", "AccessRequest")
         return self.as_of
 
@@ -217,7 +217,7 @@ class AccessReviewReport:
 
     @property
     def at(self) -> dt.datetime:
-        """Deprecated: the review's ``as_of``."""
+        """The review's ``as_of`` under its deprecated name."""
         deprecated_alias("at", "as_of", "AccessReviewReport")
         return self.as_of
 

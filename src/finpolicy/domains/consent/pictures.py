@@ -69,6 +69,8 @@ def purpose_channel_matrix(runtime: Runtime, doc: PolicyDocument[ConsentRules]) 
             inner = f"<b>{escape(decision.outcome)}</b>"
             if decision.allowed or cell is not None:
                 inner += f"<br>{cell_list(lines)}"
+            else:
+                inner += f"<br>{cell_list(decision.rule_ids)}"
             tip = escape("; ".join(decision.rule_ids))
             row.append((f'<span title="{tip}">{inner}</span>',
                         f"background:{COLOURS[decision.outcome]}"))
@@ -96,8 +98,12 @@ def _story(doc: PolicyDocument[ConsentRules], purpose: Purpose) -> _Story:
     rules = doc.policy
     day0 = dt.datetime.combine(in_force_day(doc), _PROBE_TIME, rules.zone)
     notice = sorted(purpose.notices)[-1] if purpose.notices else None
-    channels = [c for c in rules.channels if c in purpose.contact][:2] or list(rules.channels)
-    first, second = channels[0], channels[-1]
+    reach = [c for c in rules.channels if c in purpose.contact] or list(rules.channels)
+    # a channel with allowed hours (for the attempt at night) and another, without if any
+    first = next((c for c in reach if purpose.contact.get(c, ContactCell()).start), reach[0])
+    others = [c for c in reach if c != first] or [first]
+    second = next((c for c in others if not purpose.contact.get(c, ContactCell()).start),
+                  others[0])
 
     def day(n: float, hour: int = 10) -> dt.datetime:
         return day0.replace(hour=hour) + dt.timedelta(days=n)
@@ -111,7 +117,7 @@ def _story(doc: PolicyDocument[ConsentRules], purpose: Purpose) -> _Story:
     consents = (consent("c-1", first, day(0), withdrawn=day(10, 12)),
                 consent("c-2", second, day(3)), consent("c-3", first, day(20)))
     attempts = ((first, day(1)), (first, day(2, 23)), (second, day(4)), (second, day(12)),
-                (first, day(12)), (first, day(21)), (second, day(21)))
+                (first, day(12, 15)), (first, day(21)), (second, day(21, 15)))
     return _Story(consents, attempts, day(-1), day(28))
 
 
@@ -130,10 +136,10 @@ _SVG = """\
 {% if bar.ended %}<line x1="{{ bar.x1 }}" y1="{{ bar.y - 3 }}" x2="{{ bar.x1 }}"
  y2="{{ bar.y + 17 }}" stroke="#c62828" stroke-width="2"/><text x="{{ bar.x1 + 4 }}"
  y="{{ bar.y + 11 }}" fill="#c62828" font-size="10">{{ bar.ended }}</text>{% endif %}
-{% endfor %}<text x="4" y="{{ contacts_y + 12 }}" font-weight="bold">contacts</text>
-{% for mark in marks %}<circle cx="{{ mark.x }}" cy="{{ mark.y }}" r="6" fill="{{ mark.colour }}"
- stroke="#37474f"><title>{{ mark.tip }}</title></circle><text x="{{ mark.x }}"
- y="{{ mark.y + 18 }}" text-anchor="middle" font-size="9">{{ mark.channel }}</text>
+{% endfor %}{% for row in rows %}<text x="4" y="{{ row.y + 4 }}" font-weight="bold">contacts by
+ {{ row.channel }}</text>
+{% endfor %}{% for mark in marks %}<circle cx="{{ mark.x }}" cy="{{ mark.y }}" r="6"
+ fill="{{ mark.colour }}" stroke="#37474f"><title>{{ mark.tip }}</title></circle>
 {% endfor %}<text x="4" y="{{ bottom + 16 }}" font-size="10" fill="#37474f">{{ legend }}</text>
 </svg>
 """
@@ -177,31 +183,35 @@ def consent_timeline(runtime: Runtime, doc: PolicyDocument[ConsentRules]) -> str
     bars = []
     for i, consent in enumerate(story.consents):
         ended, why = _end(rules, purpose, consent, story.consents)
-        x1 = x(min(ended, story.end) if ended else story.end)
+        if ended is None or ended > story.end:
+            ended, why = None, ""
+        x1 = x(ended or story.end)
         bars.append({"y": 40 + 26 * i, "label": f"{consent.id} ({', '.join(consent.channels)})",
                      "x0": x(consent.given_at), "x1": x1, "width": max(x1 - x(consent.given_at), 2),
                      "ended": why, "tip": f"given {consent.given_at:%Y-%m-%d %H:%M}"})
     contacts_y = 40 + 26 * len(bars) + 8
+    channels = list(dict.fromkeys(channel for channel, _ in story.attempts))
+    rows = [{"channel": c, "y": contacts_y + 8 + 22 * i} for i, c in enumerate(channels)]
     marks = []
     for channel, at in story.attempts:
         d = check_processing(runtime, ProcessingRequest(customer="cu-docs", purpose=purpose.name,
                                                         channel=channel, as_of=at),
                              consents=story.consents, policy=doc.id)
-        marks.append({"x": x(at), "y": contacts_y + 8, "channel": channel,
+        marks.append({"x": x(at), "y": rows[channels.index(channel)]["y"], "channel": channel,
                       "colour": "#66bb6a" if d.allowed else "#ef5350",
                       "tip": f"{at:%m-%d %H:%M} {channel}: {d.outcome} ({', '.join(d.rule_ids)})"})
     days = int(span // 86400)
     ticks = [{"x": x(story.start + dt.timedelta(days=n)),
               "label": f"{story.start + dt.timedelta(days=n):%m-%d}"}
              for n in range(0, days + 1, 3)]
-    bottom = contacts_y + 34
+    bottom = contacts_y + 22 * len(rows) + 8
     title = (f"{doc.id} {doc.version}: {purpose.name} consents of a sample customer "
              f"({rules.zone})")
     legend_text = ("Bars: consents while they count (red mark: when they stop). Dots: contact "
                    "attempts, green allowed, red denied (hover for the rules).")
     return Environment(autoescape=True).from_string(_SVG).render(
         width=int(left + width + 40), height=bottom + 26, title=title, ticks=ticks, bars=bars,
-        marks=marks, contacts_y=contacts_y, bottom=bottom, legend=legend_text) + "\n"
+        marks=marks, rows=rows, bottom=bottom, legend=legend_text) + "\n"
 
 
 PICTURES = (Picture("consent-matrix", "Purpose × channel matrix", purpose_channel_matrix),
