@@ -169,3 +169,21 @@ def test_a_yaml_campaign_file_works_too(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["by_channel"] == {"email": {"now": 1, "later": 0,
                                                                  "never": 0}}
+
+
+def test_finpolicy_eval_consent_decides_the_mapping_form(tmp_path: Path) -> None:
+    path = tmp_path / "use.json"
+    path.write_text(json.dumps({
+        "request": {"customer": "a", "purpose": "marketing", "channel": "sms"},
+        "consents": [consent("a", ["sms"]).model_dump(mode="json")]}), encoding="utf-8")
+    result = CliRunner().invoke(main, ["eval", "consent", str(path), "--as-of", AT.isoformat(),
+                                       "--json"])
+    assert result.exit_code == 0, result.output
+    (decision,) = json.loads(result.output)
+    assert decision["outcome"] == "allow" and decision["consent_id"] == "c-a-sms"
+    assert decision["as_of"] == AT.isoformat()
+    unknown = tmp_path / "bad.json"
+    unknown.write_text(json.dumps({"request": {"customer": "a", "purpose": "marketing"},
+                                   "consnets": []}), encoding="utf-8")
+    bad = CliRunner().invoke(main, ["eval", "consent", str(unknown)])
+    assert bad.exit_code == 3 and "consnets" in bad.output
