@@ -86,8 +86,7 @@ def items(value: Any, model: type[M], field: str) -> list[M]:
 
 
 def check_vocabulary(rules: ConsentRules, request: ProcessingRequest | None,
-                     consents: Sequence[Consent], contacts: Sequence[ContactRecord],
-                     where: tuple[str, str] = ("consents", "contacts")) -> None:
+                     consents: Sequence[Consent], contacts: Sequence[ContactRecord]) -> None:
     """Raise ``InputError`` for channels, levels, categories and record purposes outside the
     policy's vocabulary (every problem at once)."""
     problems: list[InputProblem] = []
@@ -105,13 +104,13 @@ def check_vocabulary(rules: ConsentRules, request: ProcessingRequest | None,
         known(request.data_levels, rules.levels, "data_levels", "level")
         known(request.categories, rules.categories, "categories", "category")
     for i, c in enumerate(consents):
-        path = f"{where[0]}.{i}"
+        path = f"consents.{i}"
         known([c.purpose], rules.purposes, f"{path}.purpose", "purpose")
         known(c.channels, rules.channels, f"{path}.channels", "channel")
         known(c.data_levels, rules.levels, f"{path}.data_levels", "level")
         known(c.categories, rules.categories, f"{path}.categories", "category")
     for i, k in enumerate(contacts):
-        path = f"{where[1]}.{i}"
+        path = f"contacts.{i}"
         known([k.purpose], rules.purposes, f"{path}.purpose", "purpose")
         known([k.channel], rules.channels, f"{path}.channel", "channel")
     if problems:
