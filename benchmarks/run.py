@@ -161,6 +161,91 @@ def bench_domains(console: Console, n: int) -> list[Measurement]:
     return rows
 
 
+def _mixed_calls(n: int) -> list[Any]:
+    """The single-decision calls of ``bench_domains``, all four domains in turn."""
+    suit = suitability_inputs(n)
+    access = access_inputs()
+    complaints = complaint_inputs()
+    fields = field_inputs()
+    calls: list[Any] = []
+    for i in range(n):
+        kind = i % 4
+        if kind == 0:
+            c, p, on = suit[i]
+            calls.append(lambda e, c=c, p=p, on=on: e.check_suitability(c, p, as_of=on))
+        elif kind == 1:
+            r = access[i % len(access)]
+            calls.append(lambda e, r=r: e.authorize(r))
+        elif kind == 2:
+            f = fields[i % len(fields)]
+            calls.append(lambda e, f=f: e.classify(f))
+        else:
+            c, now = complaints[i % len(complaints)]
+            calls.append(lambda e, c=c, when=now: e.complaint_sla(c, as_of=when))
+    return calls
+
+
+def _logged_run(calls: list[Any], target: Any, keys: Any) -> tuple[float, float, float]:
+    """Seconds to make every decision (the callers' time), to have them all written, and the
+    CPU seconds of the whole process meanwhile (the writer thread included)."""
+    from finpolicy.audit import DecisionLog
+
+    log = None if target is None else DecisionLog(target, keys=keys)
+    engine = fp.PolicyEngine(fp.load_bundle(), log=log)
+    for call in calls[:200]:
+        call(engine)
+    if log is not None:
+        log.flush()
+    gc.collect()
+    cpu = time.process_time()
+    start = time.perf_counter()
+    for call in calls:
+        call(engine)
+    decided = time.perf_counter() - start
+    if log is not None:
+        log.close()
+    return decided, time.perf_counter() - start, time.process_time() - cpu
+
+
+def bench_logging(console: Console, n: int) -> list[Measurement]:
+    """Decisions of all four domains with and without a decision log, per sink."""
+    import os
+
+    try:
+        from finpolicy.audit import AuditKeys
+    except ImportError:
+        console.log("decision log needs the audit extra (pip install '.[audit]'): skipped")
+        return []
+    console.log(f"decision log: {n:,} mixed decisions per sink")
+    keys = AuditKeys.generate()
+    calls = _mixed_calls(n)
+    folder = Path(tempfile.mkdtemp(prefix="fp-audit-"))
+    sinks: list[tuple[str, Any]] = [("no log", None), ("JSON lines", folder / "jsonl"),
+                                    ("SQLite", folder / "audit.db")]
+    dsn = os.environ.get("FINPOLICY_TEST_POSTGRES_DSN")
+    if dsn:
+        sinks.append(("PostgreSQL", f"{dsn}?table=bench_{int(time.time())}"))
+    rows: list[Measurement] = []
+    base: tuple[float, float, float] | None = None
+    for name, target in sinks:
+        runs = [_logged_run(calls, target if target is None or i == 0 else _fresh(target, i),
+                            keys) for i in range(3)]
+        best = (min(r[0] for r in runs), min(r[1] for r in runs), min(r[2] for r in runs))
+        base = base or best
+        note = "" if target is None else (
+            f"cost {best[2] / base[2]:.2f}× unlogged (CPU); written {best[1] / base[1]:.2f}×, "
+            f"callers {best[0] / base[0]:.2f}× (wall)")
+        rows.append(Measurement("decision log", f"mixed decisions, {name}", "compiled",
+                                n / best[1], note=note))
+    return rows
+
+
+def _fresh(target: Any, i: int) -> Any:
+    if isinstance(target, Path):
+        return target.with_name(f"{target.stem}{i}{target.suffix}")
+    return f"{target}_{i}"
+
+
 def bench_load(console: Console) -> list[Measurement]:
     console.log("bundle load + compile")
     rows = []
@@ -256,6 +341,7 @@ def main(argv: list[str] | None = None) -> int:
     console = Console(width=max(Console().width, 150))
     n = 2_000 if args.quick else 20_000
     rows = bench_load(console) + bench_domains(console, n)
+    rows += bench_logging(console, n)
     rows += bench_scan(console, 20_000 if args.quick else 200_000)
     rows += bench_memory(console, 20_000 if args.quick else 1_000_000)
     rows += bench_rbac(console)

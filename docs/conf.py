@@ -39,10 +39,14 @@ nitpicky = True
 nitpick_ignore_regex = [
     (r"py:.*", r"(datetime|dt|collections|typing|types|enum|pathlib|decimal|re|abc|os)(\..*)?"),
     (r"py:.*", r"(pydantic|attrs|attr|click|durable|holidays|rich|yaml)(\..*)?"),
+    (r"py:.*", r"(cryptography|orjson|psycopg)(\..*)?"),
     (r"py:.*", r"(Any|Mapping|Sequence|Iterable|Iterator|Callable|Path|Self|TypeAlias)"),
     (r"py:.*", r"(str|int|float|bool|bytes|object|list|dict|tuple|set|frozenset|None|type)"),
     (r"py:.*", r"(ValueError|LookupError|RuntimeError|Exception|KeyError|TypeError)"),
     (r"py:.*", r"(BaseModel|ConfigDict|FieldInfo|ComputedFieldInfo)"),
+    # hypothesis types and type variables of generic classes
+    (r"py:.*", r"(SearchStrategy|Case|ConditionParser|hypothesis\..*)"),
+    (r"py:.*", r"finpolicy\.[a-z.]+\.(S|P|R|T|M)"),
 ]
 
 autodoc_member_order = "bysource"

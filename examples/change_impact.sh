@@ -7,14 +7,15 @@ work="$(mktemp -d)"
 pack="$(python -c 'from finpolicy.documents.bundle import shipped_packs; print(shipped_packs() / "cn-banking")')"
 cp -r "$pack" "$work/proposed"
 
-# 1. Widen a role: data analysts may now also read important business data.
+# 1. Widen a role: data analysts may now also read and export ordinary basic identity data
+#    (names, contact details).
 python - "$work/proposed/access.yaml" <<'PY'
 import sys, pathlib
 path = pathlib.Path(sys.argv[1])
 text = path.read_text(encoding="utf-8")
-old = "{actions: [read], levels: [important], categories: [derived]}"
+old = "{actions: [read, export], levels: [ordinary], categories: [business, behaviour, derived]}"
 assert old in text
-path.write_text(text.replace(old, "{actions: [read], levels: [important], categories: [derived, business]}"), encoding="utf-8")
+path.write_text(text.replace(old, "{actions: [read, export], levels: [ordinary], categories: [business, behaviour, derived, basic_identity]}"), encoding="utf-8")
 PY
 
 # 2. Shorten a deadline: the final response within 5 working days instead of 7.

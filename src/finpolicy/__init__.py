@@ -15,6 +15,7 @@ from finpolicy import facade
 from finpolicy.decisions import Decision, Hit, PolicyRef
 from finpolicy.documents.bundle import Bundle, PolicyDocument, load_bundle
 from finpolicy.errors import (
+    CalendarError,
     EvaluationError,
     FinpolicyError,
     InputError,
@@ -24,12 +25,13 @@ from finpolicy.errors import (
     Problem,
 )
 from finpolicy.facade import *  # noqa: F403  (PolicyEngine and the built-in domains' types)
+from finpolicy.periods import Period
 
 __version__ = "0.1.0"
 
-__all__ = ["Bundle", "Decision", "EvaluationError", "FinpolicyError", "Hit", "InputError",
-           "InputProblem", "NotInForceError", "PolicyDocument", "PolicyError", "PolicyRef",
-           "Problem", "__version__", "load_bundle"]
+__all__ = ["Bundle", "CalendarError", "Decision", "EvaluationError", "FinpolicyError", "Hit",
+           "InputError", "InputProblem", "NotInForceError", "Period", "PolicyDocument",
+           "PolicyError", "PolicyRef", "Problem", "__version__", "load_bundle"]
 __all__ += facade.__all__
 __all__.sort()  # plug-in domains' names are not listed: dir() shows them
 

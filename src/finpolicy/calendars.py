@@ -17,10 +17,18 @@ Pause-free deadlines depend only on the local start day (and, for working days, 
 start was after the cut-off), so each calendar caches them: a batch of complaints costs a
 dictionary look-up per milestone. Paused time (e.g. waiting for the customer) never counts;
 see each method for the exact rule. All deadlines are aware datetimes in the calendar's zone.
+
+Pinning the calendar: ``calendar_data_version()`` names the ``holidays`` data in use (decision
+logs record it); a policy may declare ``overrides`` (days off and working days the installed
+data lacks, e.g. a schedule China published after the ``holidays`` release) and, for a
+jurisdiction whose schedule is announced each year, which years are confirmed
+(``is_confirmed``).
 """
 
 from __future__ import annotations
 
+import functools
+import importlib.metadata
 import threading
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
@@ -35,15 +43,39 @@ __all__ = [
     "UNITS",
     "DeadlineUnit",
     "Pause",
+    "Schedule",
     "WorkingCalendar",
+    "calendar_data_version",
     "elapsed_share",
     "merge_pauses",
     "paused_seconds",
+    "published_years",
 ]
 
 DeadlineUnit = Literal["hours", "working_days", "calendar_days", "weeks"]
 UNITS: tuple[str, ...] = ("hours", "working_days", "calendar_days", "weeks")
 Pause = tuple[datetime, datetime]
+Schedule = Literal["statutory", "announced"]
+"""``statutory``: days off follow fixed rules, every year is known. ``announced``: the
+government publishes each year's days off and weekend working days (China's State Council,
+each December), so a year is known only once that schedule is in the data."""
+
+
+def calendar_data_version() -> str:
+    """The holiday data deadlines are computed with, e.g. ``holidays 0.109``."""
+    return f"holidays {importlib.metadata.version('holidays')}"
+
+
+@functools.lru_cache(maxsize=64)
+def published_years(jurisdiction: str, subdivision: str | None = None) -> frozenset[int]:
+    """Years whose announced schedule (special days off, weekend working days) the installed
+    ``holidays`` data holds for ``jurisdiction``."""
+    try:
+        data = holidays.country_holidays(jurisdiction, subdiv=subdivision, years=())
+    except NotImplementedError:
+        return frozenset()
+    special = getattr(data, "special_public_holidays", None)
+    return frozenset(special) if isinstance(special, dict) else frozenset()
 
 _MIDNIGHT = time(0)
 _MAX_CACHED = 200_000  # pause-free deadlines kept per calendar; cleared when full
@@ -74,19 +106,23 @@ class _WorkingDays:
     separately, so a look-up far away (say in 2300) computes only that year, not the gap.
     """
 
-    __slots__ = ("_holidays", "_jurisdiction", "_lock", "_subdivision", "_years")
+    __slots__ = ("_holidays", "_jurisdiction", "_lock", "_overrides", "_subdivision", "_years")
 
-    def __init__(self, jurisdiction: str, subdivision: str | None) -> None:
+    def __init__(self, jurisdiction: str, subdivision: str | None,
+                 overrides: tuple[tuple[date, bool], ...] = ()) -> None:
         self._jurisdiction = jurisdiction
         self._subdivision = subdivision
+        self._overrides = dict(overrides)
         # Years are added on demand (``expand`` stays on), so any year can be looked up.
         self._holidays = holidays.country_holidays(jurisdiction, subdiv=subdivision, years=())
         self._lock = threading.Lock()
         self._years: dict[int, _Year] = {}
 
-    def __reduce__(self) -> tuple[type[_WorkingDays], tuple[str, str | None]]:
+    def __reduce__(self) -> tuple[type[_WorkingDays], tuple[str, str | None,
+                                                             tuple[tuple[date, bool], ...]]]:
         # The lock cannot be pickled; the cache is cheap to rebuild in another process.
-        return (type(self), (self._jurisdiction, self._subdivision))
+        return (type(self), (self._jurisdiction, self._subdivision,
+                             tuple(self._overrides.items())))
 
     def year(self, year: int) -> _Year:
         """Return the working days of ``year``, computing them on first use."""
@@ -111,7 +147,12 @@ class _WorkingDays:
                 _ = date(neighbour, 1, 1) in hol
         # ``HolidayBase.is_working_day`` applies the weekend, the holidays and the
         # ``weekend_workdays`` (days off moved onto a weekend, e.g. China's 调休).
-        is_working = hol.is_working_day
+        overrides = self._overrides
+
+        def is_working(day: date) -> bool:
+            found = overrides.get(day) if overrides else None
+            return hol.is_working_day(day) if found is None else found
+
         first = date(year, 1, 1).toordinal()
         last = date(year, 12, 31).toordinal()
         ordinals = [o for o in range(first, last + 1) if is_working(date.fromordinal(o))]
@@ -210,6 +251,14 @@ def paused_seconds(pauses: Iterable[Pause], start: datetime, end: datetime) -> f
     return total
 
 
+def _overrides(value: Iterable[tuple[date, bool]]) -> tuple[tuple[date, bool], ...]:
+    return tuple(value)
+
+
+def _years(value: Iterable[int]) -> frozenset[int]:
+    return frozenset(value)
+
+
 @attrs.frozen(slots=True)
 class WorkingCalendar:
     """Working days and SLA deadlines of one jurisdiction in one time zone.
@@ -220,6 +269,10 @@ class WorkingCalendar:
         timezone: the IANA zone the SLA is measured in, e.g. ``"Asia/Shanghai"``.
         cutoff: the latest local time of day at which a receipt still counts for that day
             (default 17:00).
+        overrides: ``(day, is_working)`` pairs that replace the ``holidays`` data for those
+            days (a published schedule the installed data lacks).
+        schedule: ``statutory`` or ``announced`` (see ``Schedule``).
+        confirmed_years: years the overrides complete (for an ``announced`` schedule).
 
     Raises:
         ValueError: for an unknown jurisdiction, subdivision or time zone, or an aware cutoff.
@@ -231,6 +284,12 @@ class WorkingCalendar:
     )
     timezone: str = attrs.field(validator=attrs.validators.instance_of(str))
     cutoff: time = attrs.field(default=time(17, 0), validator=attrs.validators.instance_of(time))
+    overrides: tuple[tuple[date, bool], ...] = attrs.field(default=(), converter=_overrides,
+                                                           kw_only=True)
+    schedule: Schedule = attrs.field(default="statutory", kw_only=True,
+                                     validator=attrs.validators.in_(("statutory", "announced")))
+    confirmed_years: frozenset[int] = attrs.field(default=frozenset(), converter=_years,
+                                                  kw_only=True)
     _zone: ZoneInfo = attrs.field(init=False, repr=False, eq=False, hash=False)
     _days: _WorkingDays = attrs.field(init=False, repr=False, eq=False, hash=False)
     _cache: dict[tuple[object, ...], datetime] = attrs.field(init=False, repr=False, eq=False,
@@ -245,7 +304,7 @@ class WorkingCalendar:
         if self.cutoff.tzinfo is not None:
             raise ValueError("cutoff must be a local time of day without a timezone")
         try:
-            days = _WorkingDays(self.jurisdiction, self.subdivision)
+            days = _WorkingDays(self.jurisdiction, self.subdivision, self.overrides)
         except NotImplementedError:
             if self.subdivision is None:
                 raise ValueError(f"unknown jurisdiction {self.jurisdiction!r}") from None
@@ -260,22 +319,37 @@ class WorkingCalendar:
         object.__setattr__(self, "_lock", threading.Lock())
 
     def __getstate__(self) -> dict[str, object]:
+        # the lock and the caches are not state: they are rebuilt on unpickling
         return {"jurisdiction": self.jurisdiction, "subdivision": self.subdivision,
-                "timezone": self.timezone, "cutoff": self.cutoff}
+                "timezone": self.timezone, "cutoff": self.cutoff, "overrides": self.overrides,
+                "schedule": self.schedule, "confirmed_years": self.confirmed_years}
 
     def __setstate__(self, state: dict[str, object]) -> None:
         subdivision = state["subdivision"]
-        fresh = WorkingCalendar(str(state["jurisdiction"]),
-                                None if subdivision is None else str(subdivision),
-                                str(state["timezone"]), cast(time, state["cutoff"]))
-        for name in ("jurisdiction", "subdivision", "timezone", "cutoff", "_zone", "_days",
-                     "_cache", "_lock"):
-            object.__setattr__(self, name, getattr(fresh, name))
+        fresh = WorkingCalendar(
+            str(state["jurisdiction"]), None if subdivision is None else str(subdivision),
+            str(state["timezone"]), cast(time, state["cutoff"]),
+            overrides=cast(tuple[tuple[date, bool], ...], state["overrides"]),
+            schedule=cast(Schedule, state["schedule"]),
+            confirmed_years=cast(frozenset[int], state["confirmed_years"]))
+        for field in attrs.fields(WorkingCalendar):
+            object.__setattr__(self, field.name, getattr(fresh, field.name))
 
     @property
     def zone(self) -> ZoneInfo:
         """The calendar's time zone."""
         return self._zone
+
+    # -- which years are known ------------------------------------------------------------
+
+    def is_confirmed(self, year: int) -> bool:
+        """Whether the working days of ``year`` rest on a published schedule: always for a
+        ``statutory`` schedule; for an ``announced`` one, when the ``holidays`` data or the
+        policy's ``confirmed_years`` hold that year."""
+        if self.schedule == "statutory":
+            return True
+        return year in self.confirmed_years or year in published_years(
+            self.jurisdiction, self.subdivision)
 
     # -- working days -------------------------------------------------------------------
 

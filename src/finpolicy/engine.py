@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import inspect
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar, overload
@@ -32,6 +33,9 @@ R = TypeVar("R")
 T = TypeVar("T")
 P = TypeVar("P", bound="CompiledPolicy")
 
+if TYPE_CHECKING:
+    from finpolicy.audit.log import DecisionLog
+
 
 class EngineCore(EngineAPI):
     """Compiles a bundle for one engine and runs domain functions on it.
@@ -40,17 +44,22 @@ class EngineCore(EngineAPI):
         bundle: a loaded ``Bundle``; ``None`` loads the shipped default pack.
         engine: ``"compiled"`` (generated Python, the default) or ``"durable"``
             (durable_rules rulesets). Both give identical decisions.
+        log: a ``finpolicy.audit.DecisionLog`` that records every decision (inputs masked,
+            see the "Audit and replay" docs); ``None`` logs nothing.
 
     Compiling happens here, once; evaluation methods are safe to call from many threads.
     ``swap`` replaces the bundle atomically.
     """
 
-    def __init__(self, bundle: Bundle | None = None, *, engine: str = "compiled") -> None:
+    def __init__(self, bundle: Bundle | None = None, *, engine: str = "compiled",
+                 log: DecisionLog | None = None) -> None:
         if engine not in ENGINES:
             raise InputError.one("engine", f"unknown engine `{engine}`, expected one of "
                                            f"{', '.join(ENGINES)}", "unknown_engine", engine)
         self.engine_name = engine
         """``"compiled"`` or ``"durable"``."""
+        self.log = log
+        """The decision log every decision is recorded in, or ``None``."""
         self._observers: list[Observer] = []
         self._runtime = BundleRuntime(self._checked(bundle), engine, self._observers)
         self._swap_lock = threading.Lock()
@@ -135,8 +144,18 @@ class EngineCore(EngineAPI):
 
     def _invoke(self, function: Callable[Concatenate[Runtime, Params], R], /,
                 *args: Params.args, **kwargs: Params.kwargs) -> R:
-        """Run a domain function on the current runtime (one snapshot per decision)."""
-        return function(self._runtime, *args, **kwargs)
+        """Run a domain function on the current runtime (one snapshot per decision); with a
+        decision log, record the call — the one place the engine meets the log."""
+        runtime = self._runtime
+        log = self.log
+        if log is None or not getattr(log, "records", _every)(function.__name__):
+            return function(runtime, *args, **kwargs)
+        # read an iterator of inputs once: evaluated, then logged
+        values = tuple(list(a) if isinstance(a, Iterator) else a for a in args)
+        call: Callable[..., R] = function
+        result = call(runtime, *values, **kwargs)
+        log.record(runtime, function.__name__, _arguments(function, values, kwargs), result)
+        return result
 
     def __getattr__(self, name: str) -> Callable[..., Any]:
         # methods of plug-in domains (the built-in ones are typed mixins)
@@ -149,6 +168,22 @@ class EngineCore(EngineAPI):
             if function is not None:
                 return functools.partial(self._invoke, function)
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+
+def _every(method: str) -> bool:
+    return True
+
+
+@functools.lru_cache(maxsize=256)
+def _signature(function: Callable[..., Any]) -> inspect.Signature:
+    return inspect.signature(function)
+
+
+def _arguments(function: Callable[..., Any], args: tuple[Any, ...],
+               kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    """The call's arguments by parameter name (the runtime left out)."""
+    bound = _signature(function).bind(None, *args, **kwargs)
+    return dict(list(bound.arguments.items())[1:])
 
 
 def __getattr__(name: str) -> Any:

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 import attrs
 
 __all__ = [
+    "CalendarError",
     "EvaluationError",
     "FinpolicyError",
     "InputError",
@@ -140,3 +141,15 @@ class NotInForceError(FinpolicyError, LookupError):
 
 class EvaluationError(FinpolicyError, RuntimeError):
     """An engine failed while evaluating; the message names the policy and the cause."""
+
+
+class CalendarError(FinpolicyError, LookupError):
+    """A deadline falls in a year whose holiday schedule is not confirmed, and the policy
+    asks for an error rather than a decision with a warning."""
+
+    def __init__(self, jurisdiction: str, year: int, policy: str) -> None:
+        self.jurisdiction, self.year, self.policy = jurisdiction, year, policy
+        super().__init__(
+            f"`{policy}`: the {jurisdiction} holiday schedule for {year} is not confirmed "
+            f"(not in the installed holidays data nor in the policy's calendar overrides); "
+            f"add it under spec.calendar.overrides and confirmed_years, or update holidays")

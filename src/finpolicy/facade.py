@@ -48,7 +48,7 @@ from finpolicy.domains.consent import (
     Recipient,
 )
 from finpolicy.domains.consent.api import ConsentAPI
-from finpolicy.domains.suitability import Customer, Product, SuitabilityDecision
+from finpolicy.domains.suitability import Customer, Product, SaleContext, SuitabilityDecision
 from finpolicy.domains.suitability.api import SuitabilityAPI
 from finpolicy.engine import EngineCore
 
@@ -83,6 +83,7 @@ __all__ = [
     "RecordClassificationDecision",
     "Resource",
     "RoleAssignment",
+    "SaleContext",
     "ScanReport",
     "SlaDecision",
     "Subject",

@@ -106,10 +106,27 @@ def generate(n_grants: int = 10_000, n_subjects: int = 3_000, *, seed: int = 7,
             expected.add(("unknown_role", None, subject))
         else:
             roles = list(rng.choice(_SAFE_ROLE_SETS))
-        for role in roles:
-            records.append({"assignment": {
+        for j, role in enumerate(roles):
+            days = rng.randint(1, 900)
+            assignment = {
                 "subject_id": subject, "role": role, "assigned_by": "admin",
-                "assigned_at": _iso(at - dt.timedelta(days=rng.randint(1, 900)))}})
+                "assigned_at": _iso(at - dt.timedelta(days=days)),
+                # approved when assigned, and confirmed by a review within the last year
+                "approved_by": f"h{rng.randint(0, 99):03d}", "approver_roles": ["department_head"],
+                "approved_at": _iso(at - dt.timedelta(days=days)),
+                "reviewed_at": _iso(at - dt.timedelta(days=rng.randint(0, min(days, 364))))}
+            if j == 0 and 0.04 <= plant < 0.05:  # a role change nobody approved
+                for key in ("approved_by", "approved_at", "reviewed_at"):
+                    assignment.pop(key)
+                assignment["approver_roles"] = []
+                assignment["assigned_at"] = _iso(at - dt.timedelta(days=rng.randint(1, 300)))
+                expected.add(("role_change_not_approved", None, subject))
+            elif j == 0 and 0.05 <= plant < 0.06:  # not confirmed for more than a year
+                assignment["reviewed_at"] = _iso(at - dt.timedelta(days=365, minutes=1))
+                assignment["approved_at"] = assignment["assigned_at"] = _iso(
+                    at - dt.timedelta(days=rng.randint(400, 900)))
+                expected.add(("role_review_overdue", None, subject))
+            records.append({"assignment": assignment})
         pair = next((p for p in _SOD_PAIRS if roles[0] in p and not set(p) & set(roles[1:])),
                     None)
         if plant >= 0.04 and pair is not None and rng.random() < 0.05:
@@ -119,7 +136,8 @@ def generate(n_grants: int = 10_000, n_subjects: int = 3_000, *, seed: int = 7,
                 {"assigned_at": _iso(at - dt.timedelta(days=100)),
                  "expires_at": _iso(at - dt.timedelta(days=1))},
                 {"assigned_at": _iso(at + dt.timedelta(days=1))}])
-            records.append({"assignment": {"subject_id": subject, "role": other, **window}})
+            records.append({"assignment": {"subject_id": subject, "role": other,
+                                           "approved_by": "h001", **window}})
     rng.shuffle(records)
     return records, expected
 

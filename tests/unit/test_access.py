@@ -61,7 +61,7 @@ def test_teller_reads_ordinary_data_of_their_own_branch(engine: fp.PolicyEngine)
     d = engine.authorize(request())
     assert d.allowed and d.outcome == "allow"
     assert d.rule_ids == ("allow-by-role",)
-    assert d.obligations == ()
+    assert d.obligations == ("audit_log",)  # every access is logged, ordinary data too
     assert isinstance(d, fp.AccessDecision)
 
 
@@ -113,9 +113,13 @@ def test_core_data_with_a_valid_grant_is_allowed_with_audit_log(
     assert d.grant_id == "g1"
 
 
-def test_important_data_is_allowed_by_role_with_audit_log(engine: fp.PolicyEngine) -> None:
+def test_important_data_needs_a_grant_and_is_audit_logged(engine: fp.PolicyEngine) -> None:
     d = engine.authorize(request(res=resource("important", "business")))
-    assert d.allowed and d.obligations == ("audit_log",)
+    assert not d.allowed and d.rule_ids == ("grant-missing",)
+    assert d.obligations == ("audit_log",)
+    g = grant(data_level="important", category="business")
+    d = engine.authorize(request(res=resource("important", "business"), grants=[g]))
+    assert d.allowed and d.obligations == ("audit_log", "record_grant_use")
 
 
 @pytest.mark.parametrize(("bad_grant", "rule_id", "words"), [
@@ -179,19 +183,21 @@ def test_fields_above_the_permitted_level_are_masked(engine: fp.PolicyEngine) ->
     res = resource("ordinary", fields={"name": "ordinary", "id_number": "core",
                                        "phone": "important"})
     d = engine.authorize(request(res=res))
-    assert d.allowed and d.obligations == ("mask",)
-    assert d.masked_fields == ("id_number",)
+    assert d.allowed and d.obligations == ("audit_log", "mask")
+    assert d.masked_fields == ("id_number", "phone")
     with_grant = engine.authorize(request(res=res, grants=[grant()]))
     assert with_grant.allowed and with_grant.masked_fields == ()
 
 
 def test_department_scope_and_any_scope(engine: fp.PolicyEngine) -> None:
     cm = teller(roles=["customer_manager"], branch="SH02")
-    assert engine.authorize(request(cm, res=resource("important", "derived"))).allowed
-    other = resource("important", "derived", department="corporate")
-    assert not engine.authorize(request(cm, res=other)).allowed
+    assert engine.authorize(request(cm, res=resource("ordinary", "behaviour"))).allowed
+    other = resource("ordinary", "behaviour", department="corporate")
+    d = engine.authorize(request(cm, res=other))
+    assert not d.allowed and d.rule_ids == ("out-of-scope",)
     risk = teller(roles=["risk_officer"], department="risk", branch="HQ")
-    assert engine.authorize(request(risk, res=resource("important", "behaviour"),
+    assert engine.authorize(request(risk, res=resource("ordinary", "behaviour",
+                                                       department="corporate"),
                                     purpose="risk_monitoring")).allowed
 
 
@@ -314,12 +320,18 @@ def test_review_reports_each_kind_of_finding(engine: fp.PolicyEngine) -> None:
               expires_at=AT + 10 * DAY, data_level="important"),
         grant(id="pending", approved_by=None, approved_at=None, approver_roles=[]),
     ]
-    assignments = [fp.RoleAssignment(subject_id="u1", role="teller"),
-                   fp.RoleAssignment(subject_id="u1", role="compliance_auditor"),
-                   fp.RoleAssignment(subject_id="u2", role="wizard"),
-                   fp.RoleAssignment(subject_id="u3", role="customer_manager"),
+    approved = {"approved_by": "h9", "approver_roles": ["department_head"],
+                "approved_at": AT - 30 * DAY}
+    assignments = [fp.RoleAssignment(subject_id="u1", role="teller", **approved),
+                   fp.RoleAssignment(subject_id="u1", role="compliance_auditor", **approved),
+                   fp.RoleAssignment(subject_id="u2", role="wizard", **approved),
+                   fp.RoleAssignment(subject_id="u3", role="customer_manager", **approved),
                    fp.RoleAssignment(subject_id="u3", role="risk_officer",
-                                     expires_at=AT - DAY)]
+                                     expires_at=AT - DAY),
+                   fp.RoleAssignment(subject_id="u4", role="teller",
+                                     assigned_at=AT - 10 * DAY),
+                   fp.RoleAssignment(subject_id="u5", role="teller",
+                                     **(approved | {"approved_at": AT - 400 * DAY}))]
     usage = [{"grant_id": g, "used_at": AT - DAY} for g in
              ("ok", "long", "self", "norole", "pending")]
     review = engine.review_access(grants, assignments, as_of=AT, usage=usage)
@@ -327,11 +339,13 @@ def test_review_reports_each_kind_of_finding(engine: fp.PolicyEngine) -> None:
         ("expired_grant", "expired", "u1"), ("excessive_duration", "long", "u1"),
         ("self_approved", "self", "u1"), ("approver_without_role", "norole", "u1"),
         ("dormant_grant", "dormant", "u1"), ("sod_conflict", None, "u1"),
-        ("unknown_role", None, "u2")}
+        ("unknown_role", None, "u2"), ("role_change_not_approved", None, "u4"),
+        ("role_review_overdue", None, "u5")}
     assert [f.severity for f in review.findings] == sorted(
         (f.severity for f in review.findings), key=["high", "medium", "low"].index)
-    assert review.by_severity() == {"high": 4, "medium": 2, "low": 1}
-    assert review.grants_reviewed == 7 and review.subjects_reviewed == 3
+    assert review.by_severity() == {"high": 5, "medium": 3, "low": 1}
+    assert review.of_kind("role_review_overdue")[0].role == "teller"
+    assert review.grants_reviewed == 7 and review.subjects_reviewed == 5
     json.dumps(review.to_dict())
 
 
@@ -362,6 +376,7 @@ def test_review_of_a_generated_file_finds_exactly_the_planted_findings(
     assert _kinds(review) == expected
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("engine_name", ["compiled", "durable"])
 def test_cli_review_of_10000_grants_lists_every_planted_finding_and_no_other(
         tmp_path: Path, engine_name: str) -> None:
@@ -369,7 +384,8 @@ def test_cli_review_of_10000_grants_lists_every_planted_finding_and_no_other(
     assert sum("grant" in r for r in records) == 10_000
     assert {k for k, _, _ in expected} == {"expired_grant", "excessive_duration",
                                            "self_approved", "approver_without_role",
-                                           "dormant_grant", "sod_conflict", "unknown_role"}
+                                           "dormant_grant", "sod_conflict", "unknown_role",
+                                           "role_change_not_approved", "role_review_overdue"}
     path = access_review.write_jsonl(tmp_path / "review.jsonl", records)
     result = CliRunner().invoke(main, ["review", str(path), "--json", "-e", engine_name,
                                        "--as-of", access_review.REVIEW_AT.isoformat()])
@@ -384,8 +400,10 @@ def test_cli_review_prints_a_table_by_severity_and_fails_on_request(tmp_path: Pa
     path = tmp_path / "review.yaml"
     path.write_text(yaml.safe_dump({
         "grants": [json.loads(grant(approved_by="u1").model_dump_json())],
-        "assignments": [{"subject_id": "u7", "role": "teller"},
-                        {"subject_id": "u7", "role": "compliance_auditor"}]}))
+        "assignments": [{"subject_id": "u7", "role": role, "approved_by": "h9",
+                         "approver_roles": ["department_head"],
+                         "approved_at": (AT - DAY).isoformat()}
+                        for role in ("teller", "compliance_auditor")]}))
     runner = CliRunner()
     result = runner.invoke(main, ["review", str(path), "--as-of", AT.isoformat()])
     assert result.exit_code == 0, result.output

@@ -31,9 +31,11 @@ def _review(**review: Any) -> dict[str, Any]:
 
 def test_a_review_gives_one_decision_per_finding_with_the_rule_that_found_it(
         engine: fp.PolicyEngine) -> None:
+    approved = {"approved_by": "u-head-1", "approver_roles": ["department_head"],
+                "approved_at": "2026-02-01T09:00:00+08:00"}
     data = _review(grants=[_grant(approved_by="u-teller-1")],
-                   assignments=[{"subject_id": "u-9", "role": "customer_manager"},
-                                {"subject_id": "u-9", "role": "risk_officer"}])
+                   assignments=[{"subject_id": "u-9", "role": "customer_manager", **approved},
+                                {"subject_id": "u-9", "role": "risk_officer", **approved}])
     decisions = evaluate_input(engine, data, as_of=dt.datetime.fromisoformat(AT))
     assert [(d.outcome, d.rule_ids) for d in decisions] == [
         ("self_approved", ("review-self-approved",)),

@@ -174,9 +174,11 @@ def test_handling_follows_the_level(engines: dict[str, fp.PolicyEngine]) -> None
         "AES-256", "TLS 1.3", "encrypted_database")
     assert core.mask_on_display and core.approval_required
     assert important.storage == "offsite_disaster_recovery" and important.approval_required
-    assert not ordinary.approval_required and ordinary.encryption_at_rest is None
-    assert core.audit_log_retention_days >= important.audit_log_retention_days >= \
-        ordinary.audit_log_retention_days
+    # seed 002 §2.3 and seed 003 §2.2.2: every level is encrypted at rest
+    assert not ordinary.approval_required and ordinary.encryption_at_rest == "AES-256"
+    kept = [h.audit_log_retention for h in (core, important, ordinary)]
+    assert [k.years for k in kept if k is not None] == [5, 3, 1]
+    assert core.audit_log_retention_days is None  # the pack gives periods, not day counts
     grades = [e.classify(n, as_of=ON).grade for n in ("contact_phone", "risk_preference",
                                                       "id_number")]
     assert grades == sorted(grades) and len(set(grades)) == 3
@@ -400,6 +402,10 @@ def _swap_levels(d: dict[str, Any]) -> None:
     (_swap_levels, "level_order", "spec.levels"),
     (lambda d: d["spec"].update(derived_category="other"), "unknown_category",
      "spec.derived_category"),
+    (lambda d: d["spec"]["handling"]["core"].update(retention_days=1825), "retention",
+     "spec.handling.core"),
+    (lambda d: d["spec"]["handling"]["core"].pop("audit_log_retention"), "retention",
+     "spec.handling.core"),
 ])
 def test_bad_policy_content_is_reported_with_its_path(tmp_path: Path, edit: Any, code: str,
                                                       where: str) -> None:
@@ -409,3 +415,24 @@ def test_bad_policy_content_is_reported_with_its_path(tmp_path: Path, edit: Any,
 
 def test_the_shipped_policy_has_no_problems(tmp_path: Path) -> None:
     assert _load(tmp_path, lambda d: None) == []
+
+
+def test_a_category_minimum_level_raises_every_field_of_it(tmp_path: Path) -> None:
+    """The other reading of basic customer information (seed 002 §2.2: core) is one line."""
+    import shutil
+
+    pack = tmp_path / "pack"
+    shutil.copytree(fp.load_bundle().root, pack)
+    file = pack / "classification.yaml"
+    text = file.read_text(encoding="utf-8")
+    line = "      examples: [name, gender, birth date, ID number, contact details, address]\n"
+    assert line in text
+    file.write_text(text.replace(line, line + "      min_level: core\n"), encoding="utf-8")
+    for name in ("compiled", "durable"):
+        engine = fp.PolicyEngine(fp.load_bundle(pack), engine=name)
+        phone = engine.classify("contact_phone", as_of=ON)
+        assert str(phone.level) == "core" and phone.handling.approval_required
+        assert phone.rule_ids == ("ordinary-contact-phone",
+                                  "category-basic-identity-min-level")
+        assert str(engine.classify("balance", as_of=ON).level) == "important"
+        assert str(engine.classify("id_number", as_of=ON).level) == "core"

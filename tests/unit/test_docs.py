@@ -56,6 +56,7 @@ def cn_bundle() -> fp.Bundle:
 
 # --- the generated site ------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_every_rule_of_every_cn_banking_policy_appears_on_its_page(
         cn_site: Path, cn_bundle: fp.Bundle) -> None:
     checked = 0
@@ -76,6 +77,7 @@ def test_every_rule_of_every_cn_banking_policy_appears_on_its_page(
     assert checked > 0
 
 
+@pytest.mark.slow
 def test_a_rule_added_to_a_copy_of_the_pack_appears_in_its_site(tmp_path: Path) -> None:
     pack = tmp_path / "pack"
     shutil.copytree(CN, pack)
@@ -120,6 +122,7 @@ def test_version_history_lists_the_rules_added_and_removed(
             assert change.rule_id in text
 
 
+@pytest.mark.slow
 def test_uk_fca_site_index_links_every_policy(tmp_path: Path) -> None:
     if not UK.is_dir():
         pytest.skip("the uk-fca pack is not in this checkout")
@@ -309,6 +312,7 @@ SHOTS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(_chromium() is None, reason="needs chromium or chromium-browser on PATH")
 def test_picture_pages_render_in_headless_chromium(cn_site: Path, cn_bundle: fp.Bundle,
                                                    tmp_path: Path) -> None:

@@ -40,6 +40,7 @@ def _facts(n: int) -> list[dict]:
     return out
 
 
+@pytest.mark.slow
 def test_100k_durable_evaluations_keep_memory_flat_and_match_compiled() -> None:
     ruleset = ruleset_from_data("memory", RULES)
     durable, compiled = DurableEvaluator(ruleset), CompiledEvaluator(ruleset)

@@ -52,6 +52,7 @@ def _levels(result: dict[str, Any]) -> dict[str, tuple[str, str | None]]:
     return {c["column"]: (c["level"], c["detector"]) for c in result["columns"]}
 
 
+@pytest.mark.slow
 def test_scan_cli_classifies_every_column_of_a_200k_row_csv(big_csv: Path) -> None:
     result = CliRunner().invoke(main, ["scan", str(big_csv), "--json", "--as-of", "2026-03-01"])
     assert result.exit_code == 0, result.output
@@ -87,6 +88,7 @@ def test_both_engines_scan_alike(engines: dict[str, fp.PolicyEngine], tmp_path: 
     assert a == b
 
 
+@pytest.mark.slow
 def test_reading_is_chunked_and_memory_stays_small(engines: dict[str, fp.PolicyEngine],
                                                    big_csv: Path) -> None:
     seen: list[tuple[int, int | None]] = []

@@ -375,7 +375,9 @@ def test_routine_obligations_come_with_a_suitable_outcome(engine: fp.PolicyEngin
                                   "dual_recording", "cooling_off_24h"}
     deposit = check(engine, on, p=product(kind="time_deposit", risk_level="R1",
                                           principal_protected=True))
-    assert (deposit.outcome, deposit.obligations, deposit.hits) == ("suitable", (), ())
+    # every sale, even of a deposit, comes with a signed risk disclosure (seed 000 §3.4)
+    assert (deposit.outcome, deposit.obligations, deposit.rule_ids) == (
+        "suitable", ("risk_disclosure_signed",), ("risk-disclosure",))
 
 
 @BOTH
@@ -630,7 +632,7 @@ def test_cli_decides_every_row_with_a_summary(tmp_path: Path) -> None:
                                        "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert data["policies"] == ["cn-suitability 2.0.0"]
+    assert data["policies"] == ["cn-suitability 2.1.0"]
     assert data["summary"] == {"suitable": 1, "conditional": 0, "unsuitable": 2}
     assert [d["outcome"] for d in data["decisions"]] == ["unsuitable", "unsuitable", "suitable"]
 

@@ -1,5 +1,6 @@
 """The ``finpolicy`` command line: one module per subcommand, this module only assembles them
-(the generic commands here, and each registered domain's own, ``Domain.cli``)."""
+(the generic commands here, and each registered domain's own, ``Domain.cli``, found when the
+command line is used, so a broken plug-in is reported as an error, not a traceback)."""
 
 from __future__ import annotations
 
@@ -9,14 +10,45 @@ import click
 
 from finpolicy import __version__
 from finpolicy.cli.common import EXIT_FAILED, EXIT_INVALID_INPUT, EXIT_INVALID_POLICY, EXIT_OK
-from finpolicy.domains.registry import domains
+from finpolicy.domains.registry import DomainError, domains
 
 __all__ = ["EXIT_FAILED", "EXIT_INVALID_INPUT", "EXIT_INVALID_POLICY", "EXIT_OK", "main"]
 
-_COMMANDS = ("validate", "evaluate", "demo", "testing", "docs")
+_COMMANDS = ("validate", "evaluate", "demo", "testing", "docs", "plugins", "bundle", "audit")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _Broken(click.ClickException):
+    exit_code = EXIT_INVALID_POLICY
+
+
+class _Group(click.Group):
+    """Adds the registered domains' commands the first time commands are looked up."""
+
+    _domains_added = False
+
+    def _add_domains(self) -> None:
+        if self._domains_added:
+            return
+        self._domains_added = True
+        try:
+            found = domains()
+        except DomainError as exc:
+            raise _Broken(str(exc)) from None
+        for domain in found:
+            for command in domain.commands():
+                self.add_command(command)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._add_domains()
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        self._add_domains()
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_Group,
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="finpolicy")
 def main() -> None:
     """Policy-as-code for banks: validate, evaluate, test, diff and document policy packs.
@@ -28,7 +60,4 @@ def main() -> None:
 
 for _name in _COMMANDS:
     for _command in importlib.import_module(f"finpolicy.cli.{_name}").COMMANDS:
-        main.add_command(_command)
-for _domain in domains():
-    for _command in _domain.commands():
         main.add_command(_command)

@@ -14,12 +14,12 @@ from finpolicy.cli.common import (
     parse_when,
     reports_errors,
 )
-from finpolicy.domains.registry import domain, names
+from finpolicy.domains.registry import domain
 from finpolicy.readers import read_document
 
 
 @click.command("eval")
-@click.argument("domain_name", metavar="DOMAIN", type=click.Choice(names()))
+@click.argument("domain_name", metavar="DOMAIN")
 @click.argument("input_file", metavar="FILE")
 @as_of_option(help="Evaluation time (ISO): a date, or a datetime with an offset for domains "
                    "that measure time of day (access, complaints).")
@@ -30,6 +30,8 @@ from finpolicy.readers import read_document
 def evaluate(domain_name: str, input_file: str, as_of: str | None, as_json: bool,
              bundle_path: str | None, engine: str) -> None:
     """Evaluate the input in FILE (JSON or YAML; one input or a list) in DOMAIN.
+
+    DOMAIN is a registered domain (`finpolicy domains` lists them).
 
     The input has the shape of the domain's API, e.g. for suitability
     `{customer: {...}, product: {...}, amount: 50000}`.

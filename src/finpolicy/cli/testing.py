@@ -22,8 +22,9 @@ from finpolicy.cli.common import (
     reports_errors,
 )
 from finpolicy.documents.git import bundle_folder
-from finpolicy.testing.cases import CaseReport, Coverage, load_cases, run_cases
+from finpolicy.testing.cases import load_cases
 from finpolicy.testing.diff import DEFAULT_SAMPLES, DiffReport, Verdict, diff, parse_fail_on
+from finpolicy.testing.runner import CaseReport, Coverage, run_cases
 
 # --- finpolicy test -------------------------------------------------------------------------
 

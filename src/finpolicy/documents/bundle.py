@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 import itertools
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -15,6 +15,7 @@ import attrs
 import yaml
 from pydantic import ValidationError
 
+from finpolicy.documents.lock import check_lock
 from finpolicy.documents.models import Envelope, Manifest, Metadata
 from finpolicy.documents.registry import BuildContext, CompiledPolicy, kinds
 from finpolicy.documents.yamlsource import SourceDocument, parse_yaml, yaml_problem
@@ -125,13 +126,20 @@ def resolve_bundle_path(path: str | Path | None) -> Path:
     return candidate
 
 
-def load_bundle(path: str | Path | None = None) -> Bundle:
+def load_bundle(path: str | Path | None = None, *, expect_digest: str | None = None,
+                trusted_keys: Iterable[Any] | None = None) -> Bundle:
     """Load, validate and compile a bundle: all of it, or raise ``PolicyError`` listing every
     problem.
+
+    A ``bundle.lock`` in the folder pins each released version's content (see
+    ``finpolicy.documents.lock``).
 
     Args:
         path: a bundle folder; the name of a shipped pack (``"uk-fca"``); or ``None`` for the
             default pack, ``cn-banking``.
+        expect_digest: refuse the bundle unless its digest is exactly this.
+        trusted_keys: Ed25519 public keys (PEM paths, PEM bytes or key objects); refuse the
+            bundle unless one of them signed its digest (``bundle.sig``).
     """
     root = resolve_bundle_path(path)
     if not root.is_dir():
@@ -152,16 +160,29 @@ def load_bundle(path: str | Path | None = None) -> Bundle:
     # windows are checked for every document whose envelope is valid, even if its spec is not,
     # so one run reports every problem
     _check_versions(headers, problems)
+    check_lock(root, documents, problems)
     if problems or manifest is None:
         raise PolicyError(problems)
     digest = hashlib.sha256(canonical_json({
         "manifest": manifest.model_dump(mode="json"),
         "documents": {Path(d.file).name: d.data for d in documents},
     }).encode()).hexdigest()
+    _check_pins(root, manifest, digest, expect_digest, trusted_keys)
     return Bundle(manifest.name, manifest.version, manifest.description, str(root),
                   tuple(sorted(documents, key=lambda d: (d.kind, d.id,
                                                           d.metadata.effective_from))),
                   digest, manifest)
+
+
+def _check_pins(root: Path, manifest: Manifest, digest: str, expect_digest: str | None,
+                trusted_keys: Iterable[Any] | None) -> None:
+    if expect_digest is not None and digest != expect_digest:
+        raise PolicyError([Problem(str(root), None, "", f"bundle digest {digest} is not the "
+                                   f"expected {expect_digest}", "digest_mismatch")])
+    if trusted_keys is not None:
+        from finpolicy.documents.signing import check_signatures
+
+        check_signatures(root, manifest.name, manifest.version, digest, trusted_keys)
 
 
 def _display(root: Path, file: Path) -> str:

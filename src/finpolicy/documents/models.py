@@ -23,8 +23,8 @@ class Source(Strict):
 
     id: str = Field(description="Short key rules use in `cite`, e.g. `nfra-2025-7`.")
     title: str = Field(description="Title of the regulation, standard or handbook.")
-    article: str | None = Field(None, description="Article or section, e.g. `Art. 29`.")
-    url: str | None = Field(None, description="Where to read it.")
+    article: str | None = Field(default=None, description="Article or section, e.g. `Art. 29`.")
+    url: str | None = Field(default=None, description="Where to read it.")
 
 
 class Metadata(Strict):
@@ -35,10 +35,10 @@ class Metadata(Strict):
     title: str = Field(description="Human title.")
     effective_from: dt.date = Field(description="First day in force (inclusive).")
     effective_until: dt.date | None = Field(
-        None, description="Last day in force (inclusive); open-ended when absent.")
+        default=None, description="Last day in force (inclusive); open-ended when absent.")
     jurisdiction: str = Field(description="Where it applies, e.g. `CN`, `GB`.")
     owner: str = Field(description="The team accountable for it.")
-    description: str | None = Field(None, description="A paragraph for the docs.")
+    description: str | None = Field(default=None, description="A paragraph for the docs.")
     sources: list[Source] = Field(default_factory=list,
                                   description="Citations the rules point at.")
 
@@ -88,8 +88,8 @@ class Manifest(Strict):
 
     name: str = Field(description="Bundle name, e.g. `cn-banking`.")
     version: str = Field(description="Semantic version of the bundle.")
-    description: str = Field("", description="What the bundle is for.")
-    jurisdiction: str | None = Field(None, description="Main jurisdiction.")
+    description: str = Field(default="", description="What the bundle is for.")
+    jurisdiction: str | None = Field(default=None, description="Main jurisdiction.")
 
     @field_validator("version")
     @classmethod
@@ -108,9 +108,10 @@ class InvariantSpec(Strict):
     """
 
     name: str = Field(min_length=1, description="What must always hold, in words.")
-    given: dict[str, Any] | None = Field(None, description="Condition selecting the inputs.")
+    given: dict[str, Any] | None = Field(
+        default=None, description="Condition selecting the inputs.")
     expect: dict[str, Any] = Field(description="Condition the decision must satisfy.")
-    cite: str | None = Field(None, description="Why: the source it protects.")
+    cite: str | None = Field(default=None, description="Why: the source it protects.")
 
 
 class PolicySpec(Strict):

@@ -9,16 +9,7 @@ hypothesis.
 from __future__ import annotations
 
 # Imported eagerly on purpose: the function ``diff`` must shadow the submodule of that name.
-from finpolicy.testing.cases import (
-    CaseReport,
-    CaseResult,
-    Coverage,
-    PolicyCase,
-    PolicyCoverage,
-    coverage,
-    load_cases,
-    run_cases,
-)
+from finpolicy.testing.cases import CaseResult, PolicyCase, load_cases
 from finpolicy.testing.diff import (
     Change,
     ChangeGroup,
@@ -28,6 +19,7 @@ from finpolicy.testing.diff import (
     Verdict,
     diff,
 )
+from finpolicy.testing.runner import CaseReport, Coverage, PolicyCoverage, coverage, run_cases
 
 # Loaded on first use: they import hypothesis, which production code need not have.
 _LAZY = {

@@ -43,8 +43,9 @@ def review(input_file: str, as_of: str | None, as_json: bool, policy: str | None
 
     FILE is JSON or YAML (`{grants: [...], assignments: [...], usage: [...]}`) or JSONL (one
     `{"grant": {...}}`, `{"assignment": {...}}` or `{"usage": {...}}` a line). Reports expired,
-    over-long, self-approved and wrongly approved grants, dormant grants (when usage is given)
-    and separation-of-duties conflicts, most severe first.
+    over-long, self-approved and wrongly approved grants, dormant grants (when usage is given),
+    separation-of-duties conflicts and the role assignments the policy's role review rules
+    flag (role changes without approval, reviews overdue), most severe first.
     """
     policy_engine = load_engine(bundle_path, engine)
     data = read_review_file(input_file)

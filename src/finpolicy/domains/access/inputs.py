@@ -4,12 +4,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from collections.abc import Mapping
 from typing import Any
-
-import attrs
 
 from finpolicy._compat import deprecated_alias
 from finpolicy.decisions import Decision
@@ -56,14 +52,7 @@ def _review_decisions(runtime: Runtime, data: Any, as_of: Any) -> list[Decision]
     assignments = _items(data.get("assignments"), RoleAssignment, "review.assignments")
     usage = (None if data.get("usage") is None
              else _items(data["usage"], UsageRecord, "review.usage"))
-    review = review_access(runtime, grants, assignments, as_of=at, usage=usage)
-    body = json.dumps({"grants": [g.model_dump(mode="json") for g in grants],
-                       "assignments": [a.model_dump(mode="json") for a in assignments],
-                       "usage": None if usage is None
-                       else [u.model_dump(mode="json") for u in usage],
-                       "at": review.as_of.isoformat()}, sort_keys=True)
-    digest = hashlib.sha256(body.encode()).hexdigest()
-    return attrs.evolve(review, input_digest=digest).decisions()
+    return review_access(runtime, grants, assignments, as_of=at, usage=usage).decisions()
 
 
 def evaluate_input(runtime: Runtime, data: Any, *,

@@ -121,21 +121,32 @@ class AccessRequest(InputModel):
 
     @property
     def at(self) -> dt.datetime | None:
-        """The request's ``as_of`` under its deprecated name."""
+        """The request's ``as_of`` (``at`` is its deprecated name)."""
         deprecated_alias("at", "as_of", "AccessRequest")
         return self.as_of
 
 
 class RoleAssignment(InputModel):
-    """A role held by a subject, from ``assigned_at`` until ``expires_at`` (exclusive)."""
+    """A role held by a subject, from ``assigned_at`` until ``expires_at`` (exclusive).
+
+    A role change goes through approval (``approved_by``, holding ``approver_roles``, at
+    ``approved_at``); ``reviewed_at`` is the last periodic review that confirmed it.
+
+    .. versionchanged:: 0.2.0
+       ``approved_by``, ``approver_roles``, ``approved_at``, ``reviewed_at``.
+    """
 
     subject_id: str = _ID
     role: str = _ID
     assigned_at: dt.datetime | None = None
     assigned_by: str | None = None
     expires_at: dt.datetime | None = None
+    approved_by: str | None = None
+    approver_roles: list[str] = Field(default_factory=list)
+    approved_at: dt.datetime | None = None
+    reviewed_at: dt.datetime | None = None
 
-    _aware = field_validator("assigned_at", "expires_at")(_aware)
+    _aware = field_validator("assigned_at", "expires_at", "approved_at", "reviewed_at")(_aware)
 
     def active(self, at: dt.datetime) -> bool:
         return ((self.assigned_at is None or self.assigned_at <= at)
@@ -186,7 +197,7 @@ class AccessDecision(Decision):
 
 @attrs.frozen(slots=True)
 class Finding:
-    """One access-review finding."""
+    """One access-review finding (``role``: the role assignment it concerns, if one)."""
 
     severity: str
     kind: str
@@ -195,6 +206,7 @@ class Finding:
     cite: str
     grant_id: str | None = None
     subject_id: str | None = None
+    role: str | None = None
 
     def key(self) -> tuple[str, str | None, str | None]:
         return (self.kind, self.grant_id, self.subject_id)
@@ -217,7 +229,7 @@ class AccessReviewReport:
 
     @property
     def at(self) -> dt.datetime:
-        """The review's ``as_of`` under its deprecated name."""
+        """The review's ``as_of`` (``at`` is its deprecated name)."""
         deprecated_alias("at", "as_of", "AccessReviewReport")
         return self.as_of
 
@@ -245,4 +257,5 @@ class AccessReviewReport:
 
 def sort_findings(findings: list[Finding]) -> tuple[Finding, ...]:
     return tuple(sorted(findings, key=lambda f: (_SEVERITY_ORDER.get(f.severity, 9), f.kind,
-                                                 f.grant_id or "", f.subject_id or "")))
+                                                 f.grant_id or "", f.subject_id or "",
+                                                 f.role or "")))

@@ -8,11 +8,16 @@ separation-of-duties pair) decide which findings to report and how severe they a
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import attrs
+
 from finpolicy._compat import renamed
 from finpolicy.documents.bundle import PolicyDocument
+from finpolicy.domains.access.assignments import review_roles
 from finpolicy.domains.access.evaluation import now
 from finpolicy.domains.access.model import (
     AccessGrant,
@@ -126,6 +131,7 @@ def review_with(runtime: Runtime, doc: PolicyDocument[Any], tables: AccessPolicy
             message = f"{rule.reason} ({detail})" if detail else rule.reason
             findings.append(Finding(rule.effect["severity"], kind, message, rule.id, rule.cite,
                                     None, subject_id))
+    findings.extend(review_roles(runtime, doc, tables, assignments, at))
     return AccessReviewReport(findings=sort_findings(findings), grants_reviewed=len(grants),
                               subjects_reviewed=len(roles_of), policy=runtime.ref(doc),
                               engine=runtime.engine_name, as_of=at)
@@ -140,7 +146,9 @@ def review_access(runtime: Runtime, grants: Iterable[Any], assignments: Iterable
 
     Reports grants past expiry, longer than the policy allows, self-approved or approved
     without an approver role, unused for longer than the dormancy period (only when ``usage``
-    records are given), and subjects whose active roles break separation of duties.
+    records are given), subjects whose active roles break separation of duties, and role
+    assignments the policy's ``role`` review rules flag (role changes without a proper
+    approval, assignments past their review interval).
 
     Raises:
         InputError: a grant, assignment or usage record is malformed, or ``as_of`` is naive.
@@ -156,4 +164,17 @@ def review_access(runtime: Runtime, grants: Iterable[Any], assignments: Iterable
     assignment_list = _items(assignments, RoleAssignment, "assignments")
     usage_list = None if usage is None else _items(usage, UsageRecord, "usage")
     doc = runtime.policy(POLICY_KIND, at.date(), policy)
-    return review_with(runtime, doc, doc.policy, grant_list, assignment_list, usage_list, at)
+    review = review_with(runtime, doc, doc.policy, grant_list, assignment_list, usage_list, at)
+    return attrs.evolve(review, input_digest=review_digest(grant_list, assignment_list,
+                                                           usage_list, review.as_of))
+
+
+def review_digest(grants: list[AccessGrant], assignments: list[RoleAssignment],
+                  usage: list[UsageRecord] | None, at: dt.datetime) -> str:
+    """sha256 of a review's inputs, named by its decisions (as every decision names one)."""
+    body = json.dumps({"grants": [g.model_dump(mode="json") for g in grants],
+                       "assignments": [a.model_dump(mode="json") for a in assignments],
+                       "usage": None if usage is None
+                       else [u.model_dump(mode="json") for u in usage],
+                       "at": at.isoformat()}, sort_keys=True)
+    return hashlib.sha256(body.encode()).hexdigest()

@@ -25,6 +25,7 @@ KIND = "AccessPolicy"
 ACCESS_RULESET = "access"
 REVIEW_GRANT_RULESET = "review_grant"
 REVIEW_ASSIGNMENT_RULESET = "review_assignment"
+REVIEW_ROLE_RULESET = "review_role"
 
 Scope = Literal["branch", "department", "any"]
 Severity = Literal["high", "medium", "low"]
@@ -80,6 +81,21 @@ REVIEW_ASSIGNMENT_FIELDS: dict[str, str] = {
     "subject.unknown_role_count": "number",
 }
 
+# Facts per role assignment (derived by ``assignments.assignment_fact``), for review rules with
+# ``target: role``.
+REVIEW_ROLE_FIELDS: dict[str, str] = {
+    "assignment.subject": "text",
+    "assignment.role": "text",
+    "assignment.known_role": "boolean",
+    "assignment.assigned_by": "text",
+    "assignment.approved": "boolean",
+    "assignment.approved_by": "text",
+    "assignment.self_approved": "boolean",
+    "assignment.approver_authorised": "boolean",
+    "assignment.days_since_review": "number",
+    "assignment.review_days": "number",
+}
+
 # Why a grant does not count, in the order they are checked; rules test ``grant.failures``.
 GRANT_FAILURES: dict[str, str] = {
     "not_held": "the grant is held by someone else",
@@ -105,7 +121,7 @@ class Permission(Strict):
     actions: list[str] = Field(min_length=1, description="Actions allowed, e.g. `[read]`.")
     levels: list[str] = Field(min_length=1, description="Data levels covered.")
     categories: list[str] = Field(min_length=1, description="Data categories covered.")
-    scope: Scope | None = Field(None, description="Overrides the role's scope.")
+    scope: Scope | None = Field(default=None, description="Overrides the role's scope.")
 
 
 class Role(Strict):
@@ -113,8 +129,8 @@ class Role(Strict):
 
     title: str = Field(description="Human name of the role.")
     purposes: list[str] = Field(default_factory=list, description="Purposes the role serves.")
-    scope: Scope = Field("branch", description="Default scope of its permissions.")
-    approver: bool = Field(False, description="May approve grants.")
+    scope: Scope = Field(default="branch", description="Default scope of its permissions.")
+    approver: bool = Field(default=False, description="May approve grants.")
     permissions: list[Permission] = Field(default_factory=list)
 
 
@@ -122,7 +138,7 @@ class GrantRequirement(Strict):
     """Levels (and optionally only some actions) that need a grant besides the role."""
 
     levels: list[str] = Field(min_length=1)
-    actions: list[str] | None = Field(None, description="Every action when absent.")
+    actions: list[str] | None = Field(default=None, description="Every action when absent.")
 
 
 class Approval(Strict):
@@ -131,8 +147,8 @@ class Approval(Strict):
     requirements: list[GrantRequirement] = Field(default_factory=list)
     max_days: dict[str, float] = Field(default_factory=dict,
                                        description="Longest grant per level, in days.")
-    dormancy_days: float | None = Field(None, description="A grant unused this long is "
-                                                          "reported by the review.")
+    dormancy_days: float | None = Field(default=None, description="A grant unused this long is "
+                                                                  "reported by the review.")
     cite: str = Field(description="Source of the approval flow.")
 
 
@@ -159,12 +175,21 @@ class RuleSpec(RuleSpecBase):
 
 
 class ReviewRuleSpec(RuleSpecBase):
-    """A review rule: when it holds for a grant (or a subject's assignments), it reports a
-    finding. Review rules carry no obligations."""
+    """A review rule: when it holds for a grant, a subject's assignments (``assignment``) or
+    one role assignment (``role``), it reports a finding. Review rules carry no obligations."""
 
-    target: Literal["grant", "assignment"] = "grant"
+    target: Literal["grant", "assignment", "role"] = "grant"
     finding: str
     severity: Severity
+
+
+class AssignmentReview(Strict):
+    """How often each role assignment must be reviewed (recertified)."""
+
+    interval_days: float = Field(gt=0, description="Days from the last review (or the "
+                                                   "approval, or the assignment) after which "
+                                                   "an assignment is overdue.")
+    cite: str = Field(description="Source of the review duty.")
 
 
 class AccessSpec(PolicySpec):
@@ -179,6 +204,8 @@ class AccessSpec(PolicySpec):
     separation_of_duties: list[SodPair] = Field(default_factory=list)
     rules: list[RuleSpec] = Field(min_length=1)
     review_rules: list[ReviewRuleSpec] = Field(default_factory=list)
+    assignment_review: AssignmentReview | None = Field(
+        None, description="Review interval of role assignments (`assignment.review_days`).")
 
 
 # --- the compiled policy ------------------------------------------------------------------
@@ -213,6 +240,7 @@ class AccessPolicyTables:
     sod_pairs: tuple[tuple[str, str], ...]
     rulesets: Mapping[str, RuleSet] = attrs.field(converter=_freeze)
     invariants: tuple[Invariant, ...] = attrs.field(default=(), kw_only=True)
+    assignment_review_days: float | None = attrs.field(default=None, kw_only=True)
     level_rank: Mapping[str, int] = attrs.field(init=False, converter=_freeze)
 
     @level_rank.default
@@ -301,10 +329,15 @@ def build(spec: AccessSpec, ctx: BuildContext) -> AccessPolicyTables:
         REVIEW_GRANT_RULESET: RuleSet(REVIEW_GRANT_RULESET, tuple(review["grant"])),
         REVIEW_ASSIGNMENT_RULESET: RuleSet(REVIEW_ASSIGNMENT_RULESET,
                                            (*sod_rules["review"], *review["assignment"])),
+        REVIEW_ROLE_RULESET: RuleSet(REVIEW_ROLE_RULESET, tuple(review["role"])),
     }
     invariants = parse_invariants(spec.invariants, ctx, ACCESS_FIELDS)
+    if spec.assignment_review is not None:
+        ctx.check_cite(spec.assignment_review.cite, ("assignment_review", "cite"))
     return AccessPolicyTables(
         invariants=invariants,
+        assignment_review_days=None if spec.assignment_review is None
+        else spec.assignment_review.interval_days,
         levels=tuple(spec.levels), categories=frozenset(categories),
         actions=frozenset(actions), purposes=frozenset(purposes),
         roles=frozenset(spec.roles), approver_roles=approvers, permissions=permissions,
@@ -327,9 +360,10 @@ def _parse_rules(spec: AccessSpec, ctx: BuildContext) -> list[Rule]:
 
 
 def _parse_review_rules(spec: AccessSpec, ctx: BuildContext) -> dict[str, list[Rule]]:
-    rules: dict[str, list[Rule]] = {"grant": [], "assignment": []}
+    rules: dict[str, list[Rule]] = {"grant": [], "assignment": [], "role": []}
     seen: set[str] = set()
-    fields = {"grant": REVIEW_GRANT_FIELDS, "assignment": REVIEW_ASSIGNMENT_FIELDS}
+    fields = {"grant": REVIEW_GRANT_FIELDS, "assignment": REVIEW_ASSIGNMENT_FIELDS,
+              "role": REVIEW_ROLE_FIELDS}
     for target, table in fields.items():
         chosen = [(i, rs) for i, rs in enumerate(spec.review_rules) if rs.target == target]
         for i, rs in chosen:

@@ -117,6 +117,7 @@ DOMAIN = Domain(
             "unknown_detector": "A content detector finpolicy does not have.",
             "unknown_mask": "A mask finpolicy does not have.",
             "invalid_mask": "A partial mask keeps a negative number of characters.",
+            "retention": "A retention is given both in days and as a period, or neither.",
         },
         "input": {
             "bad_field": "A field is not a DataField, a mapping or a name.",

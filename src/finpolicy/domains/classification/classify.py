@@ -101,6 +101,10 @@ def _classify(runtime: Runtime, doc: PolicyDocument[ClassificationRules],
     category = _decisive(matched, "category")
     if category is None and field.derived_from:
         category = rules.derived_category
+    hits = tuple(Hit.of(r) for r in matched)
+    floor = rules.category_floors.get(category) if category is not None else None
+    if floor is not None and floor[0] > level:
+        level, hits = floor[0], (*hits, floor[1])
     pfi = _decisive(matched, "pfi_category")
     if pfi is None and (matched or sources):
         pfi = rules.pfi_categories.get(level)
@@ -110,7 +114,7 @@ def _classify(runtime: Runtime, doc: PolicyDocument[ClassificationRules],
         mask = "full"
     obligations = sorted({o for r in matched for o in r.obligations})
     return ClassificationDecision(
-        outcome=str(level), hits=tuple(Hit.of(r) for r in matched),
+        outcome=str(level), hits=hits,
         obligations=tuple(obligations), policy=runtime.ref(doc), engine=runtime.engine_name,
         input_digest=field.digest(), as_of=on, field=field.name, level=level,
         category=category, grade=rules.grades[level], pfi_category=pfi, handling=handling,

@@ -13,6 +13,7 @@ from pydantic import Field, field_validator
 
 from finpolicy.decisions import Decision
 from finpolicy.inputs import InputModel
+from finpolicy.periods import Period
 
 
 class DataLevel(enum.IntEnum):
@@ -85,10 +86,19 @@ class Handling:
         mask_on_display: every field of the level is masked when shown (fully, unless its rule
             names a mask); fields of other levels are masked only when their rule names one.
         approval_required: use needs an approved, purpose-bound grant.
-        retention_days: how long it is kept after the purpose ends, in days.
+        retention_days: how long it is kept after the purpose ends, in days, when the policy
+            gives days (``None`` when it gives a period; see ``retention``).
         destruction: how it is destroyed when the retention ends.
-        audit_log_retention_days: how long access logs of it are kept, in days.
+        audit_log_retention_days: how long access logs of it are kept, in days, when the
+            policy gives days (``None`` when it gives a period).
         cite: the source of these requirements.
+        retention: how long it is kept, as a period from an event (always set; from
+            ``retention_days`` counted after ``purpose_end`` when the policy gives days).
+        audit_log_retention: how long access logs of it are kept, as a period from an event
+            (always set; from ``audit_log_retention_days`` after ``logged``).
+
+    .. versionchanged:: 0.2.0
+       ``retention`` and ``audit_log_retention``; the ``*_days`` fields may be ``None``.
     """
 
     level: DataLevel
@@ -97,10 +107,12 @@ class Handling:
     storage: str
     mask_on_display: bool
     approval_required: bool
-    retention_days: int
+    retention_days: int | None
     destruction: str
-    audit_log_retention_days: int
+    audit_log_retention_days: int | None
     cite: str
+    retention: Period | None = attrs.field(default=None, kw_only=True)
+    audit_log_retention: Period | None = attrs.field(default=None, kw_only=True)
 
     def summary(self) -> str:
         """One short line for tables."""

@@ -22,6 +22,13 @@ def _yes_no(value: object) -> str:
     return escape(value)
 
 
+def _retention(days: int | None, period: Any, after: str) -> str:
+    """A handling retention in words: a period from its event, or days."""
+    if period is not None:
+        return str(period.build().describe())
+    return f"{days} days after {after}" if days is not None else "—"
+
+
 def classification_levels(runtime: Runtime, doc: PolicyDocument[Any]) -> str:
     """The levels, lowest first, with their grades and handling requirements, and the rules
     that assign each level; then the data categories with examples."""
@@ -32,7 +39,7 @@ def classification_levels(runtime: Runtime, doc: PolicyDocument[Any]) -> str:
         by_level.setdefault(str(rule.level), []).append(rule.id)
     header = ["Level", "JR/T 0197 grade", "PFI category", "Encryption at rest",
               "Encryption in transit", "Storage", "Masked on display", "Use needs a grant",
-              "Retention (days)", "Destruction", "Audit log kept (days)", "Rules assigning it"]
+              "Retention", "Destruction", "Audit log kept", "Rules assigning it"]
     rows = []
     for i, level in enumerate(spec.levels):
         h = handling.get(level.name)
@@ -46,8 +53,11 @@ def classification_levels(runtime: Runtime, doc: PolicyDocument[Any]) -> str:
         else:
             row += [(_yes_no(h.encryption_at_rest), ""), (_yes_no(h.encryption_in_transit), ""),
                     (_yes_no(h.storage), ""), (_yes_no(h.mask_on_display), ""),
-                    (_yes_no(h.approval_required), ""), (_yes_no(h.retention_days), ""),
-                    (_yes_no(h.destruction), ""), (_yes_no(h.audit_log_retention_days), "")]
+                    (_yes_no(h.approval_required), ""),
+                    (escape(_retention(h.retention_days, h.retention, "purpose end")), ""),
+                    (_yes_no(h.destruction), ""),
+                    (escape(_retention(h.audit_log_retention_days, h.audit_log_retention,
+                                       "logging")), "")]
         row.append((cell_list(by_level.get(level.name, [])) or "—", "text-align:left"))
         rows.append(row)
     levels = html_table(header, rows, caption=f"Levels of {doc.id} {doc.version}, lowest first, "

@@ -21,11 +21,13 @@ from typing import Any, Literal
 import attrs
 from pydantic import Field
 
+from finpolicy.decisions import Hit
 from finpolicy.documents.models import PolicySpec, Strict
 from finpolicy.documents.registry import BuildContext, PolicyKind
 from finpolicy.domains.classification.model import DataLevel, Handling
 from finpolicy.domains.detectors import DETECTORS
 from finpolicy.domains.masking import MASKS
+from finpolicy.periods import Period, PeriodSpec
 from finpolicy.rules.compile import RuleSpecBase, compile_rules
 from finpolicy.rules.invariants import Invariant, parse_invariants
 from finpolicy.rules.model import RuleSet
@@ -55,8 +57,8 @@ class LevelSpec(Strict):
     title: str = Field(description="Human name, e.g. `核心 core`.")
     grade: int = Field(ge=1, le=5, description="JR/T 0197-2020 security grade (5 highest).")
     pfi_category: Literal["C1", "C2", "C3"] | None = Field(
-        None, description="JR/T 0171-2020 category of personal financial information at this "
-                          "level, unless a rule names another.")
+        default=None, description="JR/T 0171-2020 category of personal financial information at "
+                                  "this level, unless a rule names another.")
     cite: str
 
 
@@ -65,20 +67,32 @@ class CategorySpec(Strict):
 
     title: str
     examples: list[str] = Field(default_factory=list)
+    min_level: Literal["ordinary", "important", "core"] | None = Field(
+        None, description="Every field of this category is at least this level, whatever "
+                          "its rules say.")
     cite: str
 
 
 class HandlingSpec(Strict):
-    """Handling requirements of one level."""
+    """Handling requirements of one level.
+
+    Retention is given either in days (``retention_days``, counted from the end of the
+    purpose) or as a period from a named event (``retention: {years: 5, after:
+    relationship_end}``); the same for the audit log (from the logged access).
+    """
 
     encryption_at_rest: str | None = None
     encryption_in_transit: str | None = None
     storage: str
     mask_on_display: bool = False
     approval_required: bool = False
-    retention_days: int = Field(gt=0)
+    retention_days: int | None = Field(None, gt=0)
+    retention: PeriodSpec | None = Field(None, description="How long the data is kept, as "
+                                                           "a period from an event.")
     destruction: str
-    audit_log_retention_days: int = Field(gt=0)
+    audit_log_retention_days: int | None = Field(None, gt=0)
+    audit_log_retention: PeriodSpec | None = Field(
+        None, description="How long access logs are kept, as a period from an event.")
     cite: str
 
 
@@ -87,7 +101,7 @@ class ContentSpec(Strict):
 
     threshold: float = Field(gt=0, le=1, description="Share of non-empty sample values a "
                                                      "detector must match.")
-    min_samples: int = Field(1, ge=1, description="Fewer non-empty values detect nothing.")
+    min_samples: int = Field(default=1, ge=1, description="Fewer non-empty values detect nothing.")
     detectors: list[str] = Field(default_factory=lambda: list(DETECTORS),
                                  description="Detectors to run.")
 
@@ -98,10 +112,12 @@ class RuleSpec(RuleSpecBase):
     level: Literal["ordinary", "important", "core"]
     category: str | None = None
     pfi_category: Literal["C1", "C2", "C3"] | None = None
-    mask: str | None = Field(None, description="A masker: `id_number`, `card_number`, `name`, "
-                                               "`mobile`, `email`, `full` or `partial:F:L`.")
-    overrides_sources: bool = Field(False, description="For derived data: this rule's level "
-                                                       "replaces the level of the sources.")
+    mask: str | None = Field(
+        default=None, description="A masker: `id_number`, `card_number`, `name`, `mobile`, "
+                                  "`email`, `full` or `partial:F:L`.")
+    overrides_sources: bool = Field(
+        default=False, description="For derived data: this rule's level replaces the level of the "
+                                   "sources.")
 
 
 class ClassificationSpec(PolicySpec):
@@ -112,8 +128,8 @@ class ClassificationSpec(PolicySpec):
     handling: dict[str, HandlingSpec]
     content: ContentSpec
     default_level: Literal["ordinary", "important", "core"] = "ordinary"
-    derived_category: str | None = Field(None, description="Category of derived data that no "
-                                                           "rule categorises.")
+    derived_category: str | None = Field(
+        default=None, description="Category of derived data that no rule categorises.")
     rules: list[RuleSpec] = Field(min_length=1)
 
 
@@ -148,11 +164,23 @@ class ClassificationRules:
     derived_category: str | None
     rulesets: Mapping[str, RuleSet] = attrs.field(converter=_freeze)
     invariants: tuple[Invariant, ...] = attrs.field(default=(), kw_only=True)
+    category_floors: Mapping[str, tuple[DataLevel, Hit]] = attrs.field(
+        factory=dict, converter=_freeze, kw_only=True)
 
 
 def mask_known(mask: str) -> bool:
     """Whether ``mask`` names a masker (``MASKS`` or ``partial:F:L``)."""
     return mask in MASKS or _PARTIAL.fullmatch(mask) is not None
+
+
+def _retention(ctx: BuildContext, path: tuple[str | int, ...], name: str, days: int | None,
+               period: PeriodSpec | None, after: str) -> Period:
+    """One retention as a ``Period``: from ``<name>_days`` (after ``after``) or ``<name>``."""
+    if (days is None) == (period is None):
+        ctx.problem(path, f"give exactly one of `{name}_days` and `{name}`", "retention")
+    if period is not None:
+        return period.build()
+    return Period(days=days or 1, after=after)
 
 
 def build(spec: ClassificationSpec, ctx: BuildContext) -> ClassificationRules:
@@ -171,8 +199,18 @@ def build(spec: ClassificationSpec, ctx: BuildContext) -> ClassificationRules:
         check_cite(lv.cite, ("levels", i, "cite"))
     known = {str(lv) for lv in levels}
 
+    floors: dict[str, tuple[DataLevel, Hit]] = {}
     for name, cat in spec.categories.items():
         check_cite(cat.cite, ("categories", name, "cite"))
+        if cat.min_level is not None:
+            if cat.min_level not in known:
+                ctx.problem(("categories", name, "min_level"), f"unknown level "
+                            f"`{cat.min_level}`", "unknown_level")
+                continue
+            floors[name] = (DataLevel.parse(cat.min_level), Hit(
+                f"category-{name.replace('_', '-')}-min-level",
+                f"Every field of the category {cat.title} is at least {cat.min_level} data.",
+                cat.cite))
     for name in known - set(spec.handling):
         ctx.problem(("handling",), f"no handling for level `{name}`", "missing_handling")
     handling: dict[DataLevel, Handling] = {}
@@ -182,10 +220,15 @@ def build(spec: ClassificationSpec, ctx: BuildContext) -> ClassificationRules:
             continue
         check_cite(h.cite, ("handling", name, "cite"))
         level = DataLevel.parse(name)
+        retention = _retention(ctx, ("handling", name), "retention", h.retention_days,
+                               h.retention, "purpose_end")
+        audit = _retention(ctx, ("handling", name), "audit_log_retention",
+                           h.audit_log_retention_days, h.audit_log_retention, "logged")
         handling[level] = Handling(level, h.encryption_at_rest, h.encryption_in_transit,
                                    h.storage, h.mask_on_display, h.approval_required,
                                    h.retention_days, h.destruction,
-                                   h.audit_log_retention_days, h.cite)
+                                   h.audit_log_retention_days, h.cite, retention=retention,
+                                   audit_log_retention=audit)
 
     for i, det in enumerate(spec.content.detectors):
         if det not in DETECTORS:
@@ -225,7 +268,7 @@ def build(spec: ClassificationSpec, ctx: BuildContext) -> ClassificationRules:
         detectors=tuple(d for d in dict.fromkeys(spec.content.detectors) if d in DETECTORS),
         default_level=DataLevel.parse(spec.default_level),
         derived_category=spec.derived_category,
-        rulesets={RULESET: RuleSet(RULESET, tuple(rules))})
+        rulesets={RULESET: RuleSet(RULESET, tuple(rules))}, category_floors=floors)
 
 
 POLICY_KIND: PolicyKind[ClassificationSpec, ClassificationRules] = PolicyKind(

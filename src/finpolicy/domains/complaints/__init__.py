@@ -35,6 +35,7 @@ from finpolicy.domains.complaints.policy import (
     ComplaintRules,
     Milestone,
 )
+from finpolicy.domains.complaints.targets import TargetResult, complaint_targets
 
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
@@ -54,8 +55,10 @@ __all__ = [
     "Milestone",
     "MilestoneStatus",
     "SlaDecision",
+    "TargetResult",
     "complaint_sla",
     "complaint_sla_batch",
+    "complaint_targets",
     "evaluate_input",
 ]
 
@@ -110,6 +113,9 @@ DOMAIN = Domain(
             "bad_extension": "An extension would shorten a milestone's duration.",
             "unknown_event": "An event kind the policy does not declare.",
             "unknown_milestone": "A milestone the policy does not declare.",
+            "unknown_content": "A content (of a letter or record) the policy does not "
+                               "declare.",
+            "bad_conditional": "A conditional milestone is declared inconsistently.",
         },
         "input": {
             "bad_complaints": "Complaints are not a list.",
@@ -117,6 +123,9 @@ DOMAIN = Domain(
             "unknown_severity": "A severity the policy does not declare.",
             "unknown_channel": "A channel the policy does not declare.",
             "unknown_flag": "A flag the policy does not declare.",
+            "unknown_approver": "An approver the policy does not declare.",
+            "unknown_criterion": "A grading criterion, or a level of one, the policy does not "
+                                 "declare.",
             "before_receipt": "An event happened before the complaint was received.",
             "resume_without_pause": "A resume event without an open pause before it.",
         },

@@ -28,6 +28,12 @@ from typing import Any
 from finpolicy._compat import renamed
 from finpolicy.calendars import Pause, paused_seconds
 from finpolicy.documents.bundle import PolicyDocument
+from finpolicy.domains.complaints.checks import (
+    completion,
+    counted_extension,
+    restart,
+    window_start,
+)
 from finpolicy.domains.complaints.models import (
     STATUSES,
     Complaint,
@@ -45,13 +51,14 @@ from finpolicy.domains.complaints.policy import (
     Selection,
     select,
 )
-from finpolicy.errors import InputError, InputProblem
+from finpolicy.errors import CalendarError, InputError, InputProblem
 from finpolicy.inputs import InputModel
 from finpolicy.runtime import Runtime, StateKey
 
 _RANK = {name: i for i, name in enumerate(STATUSES)}
 _UTC = dt.UTC
 _MAX_CACHE = 65_536
+
 
 # Rule selections by (document, category, severity, channel, flags), per engine: each engine
 # runs its own rules, so the cache lives in the runtime, not on the shared policy.
@@ -80,13 +87,30 @@ def _now(value: Any) -> dt.datetime:
     return value
 
 
+def _severity(rules: ComplaintRules, complaint: Complaint, prefix: str) -> str:
+    """The complaint's severity, raised by the policy's grading criteria."""
+    if complaint.severity not in rules.severity_ranks:
+        raise _problem(f"{prefix}severity", f"unknown severity `{complaint.severity}`, expected "
+                       f"one of {', '.join(rules.severity_ranks)}", "unknown_severity",
+                       complaint.severity)
+    if rules.grading is None:
+        if complaint.criteria:
+            raise _problem(f"{prefix}criteria", "this policy grades no criteria",
+                           "unknown_criterion")
+        return complaint.severity
+    if not complaint.criteria:
+        return complaint.severity
+    return rules.grading.severity(complaint.severity, complaint.criteria,
+                                  rules.severity_ranks, prefix)
+
+
 def _selection(runtime: Runtime, cache: dict[tuple[Any, ...], Selection],
-               doc: PolicyDocument[ComplaintRules], complaint: Complaint,
-               prefix: str) -> Selection:
+               doc: PolicyDocument[ComplaintRules], complaint: Complaint, prefix: str,
+               severity: str) -> Selection:
     rules = doc.policy
     flags = tuple(sorted(set(complaint.flags)))
     # id(doc): documents live as long as the runtime's bundle, and hashing one is not cheap
-    key = (id(doc), complaint.category, complaint.severity, complaint.channel, flags)
+    key = (id(doc), complaint.category, severity, complaint.channel, flags)
     found = cache.get(key)
     if found is not None:
         return found
@@ -94,10 +118,6 @@ def _selection(runtime: Runtime, cache: dict[tuple[Any, ...], Selection],
         raise _problem(f"{prefix}category", f"unknown category `{complaint.category}`, expected "
                        f"one of {', '.join(rules.routes)}", "unknown_category",
                        complaint.category)
-    if complaint.severity not in rules.severity_ranks:
-        raise _problem(f"{prefix}severity", f"unknown severity `{complaint.severity}`, expected "
-                       f"one of {', '.join(rules.severity_ranks)}", "unknown_severity",
-                       complaint.severity)
     if complaint.channel not in rules.channels:
         raise _problem(f"{prefix}channel", f"unknown channel `{complaint.channel}`, expected "
                        f"one of {', '.join(sorted(rules.channels))}", "unknown_channel",
@@ -108,28 +128,48 @@ def _selection(runtime: Runtime, cache: dict[tuple[Any, ...], Selection],
                            f"{', '.join(sorted(rules.flags)) or 'none'}", "unknown_flag", flag)
     fact = {"complaint": {
         "category": complaint.category,
-        "severity": complaint.severity,
-        "severity_rank": rules.severity_ranks[complaint.severity],
+        "severity": severity,
+        "severity_rank": rules.severity_ranks[severity],
         "channel": complaint.channel,
         "flags": list(flags),
         "flag_count": len(flags),
     }}
-    found = select(rules, runtime.run(doc, RULESET, fact), complaint.category,
-                   complaint.severity)
+    found = select(rules, runtime.run(doc, RULESET, fact), complaint.category, severity)
     if len(cache) >= _MAX_CACHE:
         cache.clear()
     cache[key] = found  # one dict store: atomic, and a lost race only recomputes
     return found
 
 
-def _timeline(rules: ComplaintRules, complaint: Complaint, now: dt.datetime,
-              prefix: str) -> tuple[dict[str, dt.datetime], dict[str, list[dt.datetime]],
-                                    list[Pause], bool]:
-    """Validate the events; return first occurrences, all occurrences (in time order),
-    pauses and whether the clock is paused at ``now`` — all times in UTC.
+class _Timeline:
+    """A complaint's events up to ``now`` (UTC): first and all occurrences per kind, pauses
+    (also per pause event), events carrying states or an approver, and whether the clock is
+    paused at ``now``."""
 
-    Only events at or before ``now`` (UTC) count.
-    """
+    __slots__ = ("every", "first", "marks", "paused", "pauses", "tagged")
+
+    def __init__(self, first: dict[str, dt.datetime], every: dict[str, list[dt.datetime]],
+                 pauses: list[Pause], paused: bool, tagged: list[tuple[str, Pause]],
+                 marks: dict[tuple[str, dt.datetime], list[Any]]) -> None:
+        self.first, self.every, self.pauses, self.paused = first, every, pauses, paused
+        self.tagged, self.marks = tagged, marks
+
+
+def _check_event(rules: ComplaintRules, event: Any, where: str) -> None:
+    for j, state in enumerate(event.states):
+        if state not in rules.contents:
+            raise _problem(f"{where}.states.{j}", f"unknown content `{state}`, expected one of "
+                           f"{', '.join(sorted(rules.contents)) or 'none'}", "unknown_content",
+                           state)
+    if event.approved_by is not None and event.approved_by not in rules.approvers:
+        raise _problem(f"{where}.approved_by", f"unknown approver `{event.approved_by}`, "
+                       f"expected one of {', '.join(sorted(rules.approvers)) or 'none'}",
+                       "unknown_approver", event.approved_by)
+
+
+def _timeline(rules: ComplaintRules, complaint: Complaint, now: dt.datetime,
+              prefix: str) -> _Timeline:
+    """Validate the events; return their timeline up to ``now`` (all times UTC)."""
     received = complaint.received_at.astimezone(_UTC)
     events = complaint.events
     times = []
@@ -139,6 +179,8 @@ def _timeline(rules: ComplaintRules, complaint: Complaint, now: dt.datetime,
             raise _problem(f"{prefix}events.{i}.kind", f"unknown event kind `{event.kind}`, "
                            f"expected one of {', '.join(sorted(known))}",
                            "unknown_event", event.kind)
+        if event.states or event.approved_by is not None:
+            _check_event(rules, event, f"{prefix}events.{i}")
         at = event.at.astimezone(_UTC)
         if at < received:
             raise _problem(f"{prefix}events.{i}.at", f"event at {event.at.isoformat()} is "
@@ -149,6 +191,8 @@ def _timeline(rules: ComplaintRules, complaint: Complaint, now: dt.datetime,
     first: dict[str, dt.datetime] = {RECEIVED: received}
     every: dict[str, list[dt.datetime]] = {}
     pauses: list[Pause] = []
+    tagged: list[tuple[str, Pause]] = []
+    marks: dict[tuple[str, dt.datetime], list[Any]] = {}
     open_: dict[str, dt.datetime] = {}
     ordered = sorted(range(len(events)), key=times.__getitem__) if len(events) > 1 \
         else range(len(events))
@@ -156,12 +200,15 @@ def _timeline(rules: ComplaintRules, complaint: Complaint, now: dt.datetime,
         at = times[i]
         if at > now:
             continue
-        kind = events[i].kind
+        event = events[i]
+        kind = event.kind
         if kind not in first:
             first[kind] = at
             every[kind] = [at]
         else:
             every[kind].append(at)
+        if event.states or event.approved_by is not None:
+            marks.setdefault((kind, at), []).append(event)
         if kind in rules.pauses:
             open_.setdefault(kind, at)
         elif kind in rules.resumes:
@@ -171,45 +218,94 @@ def _timeline(rules: ComplaintRules, complaint: Complaint, now: dt.datetime,
                 raise _problem(f"{prefix}events.{i}.kind", f"`{kind}` without an open "
                                f"`{opener}` before it", "resume_without_pause", kind)
             pauses.append((started, at))
-    for started in open_.values():
+            tagged.append((opener, (started, at)))
+    for opener, started in open_.items():
         pauses.append((started, now))
-    return first, every, pauses, bool(open_)
+        tagged.append((opener, (started, now)))
+    return _Timeline(first, every, pauses, bool(open_), tagged, marks)
 
 
 def _clip(pauses: list[Pause], end: dt.datetime) -> list[Pause]:
     return [(a, min(b, end)) for a, b in pauses if a < end]
 
 
-def _milestone(rules: ComplaintRules, m: Milestone, duration: Duration,
-               first: dict[str, dt.datetime], every: dict[str, list[dt.datetime]],
-               pauses: list[Pause], now: dt.datetime,
-               local: dict[dt.datetime, dt.datetime]) -> MilestoneStatus:
-    """One milestone's status; every input time is UTC, ``local`` caches conversions.
-
-    Deadlines are local to the calendar; comparing aware datetimes compares instants, so
-    they are never converted back to UTC.
-    """
-    start = first.get(m.starts)
-    if start is None:
-        return MilestoneStatus(name=m.name, status="pending", allowed=duration.text)
+def _start(rules: ComplaintRules, m: Milestone, tl: _Timeline) -> dt.datetime | None:
+    """When a milestone with a window starts: its starting event, within the window."""
+    assert m.window is not None
+    after, amount, unit = m.window
     calendar = rules.calendar
-    start_local = local.get(start)
-    if start_local is None:
-        start_local = local[start] = start.astimezone(calendar.zone)
+
+    def window_end(opened: dt.datetime) -> dt.datetime:
+        return calendar.deadline(opened, amount, unit)
+
+    return window_start(m.starts, after, tl.first, tl.every, window_end)
+
+
+def _completed(m: Milestone, tl: _Timeline, start: dt.datetime,
+               zone: Any) -> tuple[dt.datetime | None, list[str]]:
+    """The first completing event at or after ``start`` (stating what it must)."""
+    if m.requires:
+        return completion(m.completed_by, m.requires, tl.every, tl.marks, start, zone)
     completed: dt.datetime | None = None
     for event in m.completed_by:
-        for at in every.get(event, ()):  # in time order
+        for at in tl.every.get(event, ()):  # in time order
             if at >= start:
                 if completed is None or at < completed:
                     completed = at
                 break
-    used = pauses if m.pausable else []
+    return completed, []
+
+
+def _pauses(m: Milestone, tl: _Timeline, completed: dt.datetime | None) -> list[Pause]:
+    if not m.pausable:
+        return []
+    used = tl.pauses if m.paused_by is None else \
+        [p for kind, p in tl.tagged if kind in m.paused_by]
     if used and completed is not None:
         used = _clip(used, completed)
+    return used
+
+
+def _granted(duration: Duration, event: str, tl: _Timeline, zone: Any,
+             notes: list[str]) -> dt.datetime | None:
+    """When the extension ``event`` was granted in a way that counts (notes say why not)."""
+    for name, approvers, requires in duration.conditions:
+        if name == event:
+            at, why = counted_extension(event, sorted(approvers), sorted(requires), tl.every,
+                                        tl.marks, zone)
+            notes.extend(why)
+            return at
+    return tl.first.get(event)
+
+
+def _milestone(rules: ComplaintRules, m: Milestone, duration: Duration, tl: _Timeline,
+               now: dt.datetime, local: dict[dt.datetime, dt.datetime]
+               ) -> MilestoneStatus | None:
+    """One milestone's status (``None``: a conditional one not started); every input time is
+    UTC, ``local`` caches conversions."""
+    start = tl.first.get(m.starts) if m.window is None else _start(rules, m, tl)
+    if start is None:
+        return None if m.conditional else \
+            MilestoneStatus(name=m.name, status="pending", allowed=duration.text)
+    calendar = rules.calendar
+    zone = calendar.zone
+    completed, notes = _completed(m, tl, start, zone)
+    if m.restarted_by:
+        again = restart(m.restarted_by, tl.every, start, completed, now)
+        if again is not None:
+            start = again
+            notes.append(f"the clock restarted at "
+                         f"{again.astimezone(zone):%Y-%m-%d %H:%M} on new material")
+    start_local = local.get(start)
+    if start_local is None:
+        start_local = local[start] = start.astimezone(zone)
+    used = _pauses(m, tl, completed)
     unit = duration.unit
+    # deadlines are local; comparing aware datetimes compares instants
     due = calendar.deadline(start_local, duration.amount, unit, used)
     for event, amount in duration.extensions:
-        granted = first.get(event)
+        granted = _granted(duration, event, tl, zone, notes) if duration.conditions \
+            else tl.first.get(event)
         if granted is not None and granted <= due and (completed is None
                                                        or granted <= completed):
             due = calendar.deadline(start_local, amount, unit, used)
@@ -218,34 +314,37 @@ def _milestone(rules: ComplaintRules, m: Milestone, duration: Duration,
     status: Status
     if completed is not None:
         status = "met" if completed <= due else "breached"
-        completed_local = completed.astimezone(calendar.zone)
+        completed_local = completed.astimezone(zone)
     elif now > due:
         status = "breached"
     else:
-        # ``calendars.elapsed_share`` inlined: all three are aware here
+        # ``calendars.elapsed_share`` inlined: all three are aware UTC here
         allowed = (due - start).total_seconds()
         share = (now - start).total_seconds() / allowed if allowed > 0 else 0.0
         status = "at_risk" if share >= m.at_risk else "pending"
     return MilestoneStatus(name=m.name, status=status, due_at=due,
                            completed_at=completed_local, started_at=start_local,
-                           allowed=duration.text, paused_seconds=paused)
+                           allowed=duration.text, paused_seconds=paused, notes=tuple(notes))
 
 
 def _report(runtime: Runtime, cache: dict[tuple[Any, ...], Selection], complaint: Complaint,
             now: dt.datetime, policy: str | None, prefix: str) -> SlaDecision:
     doc = runtime.policy(POLICY_KIND, complaint.received_at.date(), policy)
     rules = doc.policy
-    selection = _selection(runtime, cache, doc, complaint, prefix)
+    severity = _severity(rules, complaint, prefix)
+    selection = _selection(runtime, cache, doc, complaint, prefix, severity)
     now_utc = now.astimezone(_UTC)
-    first, every, pauses, paused_now = _timeline(rules, complaint, now_utc, prefix)
+    tl = _timeline(rules, complaint, now_utc, prefix)
     local: dict[dt.datetime, dt.datetime] = {}
-    statuses = tuple(_milestone(rules, m, duration, first, every, pauses, now_utc, local)
-                     for m, duration in selection.milestones)
+    applying = [(m, _milestone(rules, m, duration, tl, now_utc, local))
+                for m, duration in selection.milestones]
+    pairs = [(m, s) for m, s in applying if s is not None]
+    statuses = tuple(s for _, s in pairs)
     worst = 0
     next_due: dt.datetime | None = None
     escalations = selection.escalations
     extra: set[str] = set()
-    for (m, _), s in zip(selection.milestones, statuses, strict=True):
+    for m, s in pairs:
         if not m.binding:
             continue
         rank = _RANK[s.status]
@@ -258,11 +357,32 @@ def _report(runtime: Runtime, cache: dict[tuple[Any, ...], Selection], complaint
             next_due = s.due_at
     if extra:
         escalations = tuple(sorted(extra.union(escalations)))
+    warnings = _unconfirmed(doc, rules, complaint, statuses)
     return SlaDecision(
         outcome=STATUSES[worst], hits=selection.hits, obligations=selection.obligations,
         policy=runtime.ref(doc), engine=runtime.engine_name, input_digest=complaint.digest(),
         as_of=now, complaint_id=complaint.id, milestones=statuses, next_due=next_due,
-        route=selection.route, escalations=escalations, paused=paused_now)
+        route=selection.route, escalations=escalations, paused=tl.paused, severity=severity,
+        retention=selection.retention, warnings=warnings)
+
+
+def _unconfirmed(doc: PolicyDocument[ComplaintRules], rules: ComplaintRules, complaint: Complaint,
+                 statuses: tuple[MilestoneStatus, ...]) -> tuple[str, ...]:
+    """Warnings for deadlines counted over a year whose holiday schedule is not confirmed
+    (or ``CalendarError`` when the policy asks for one)."""
+    calendar = rules.calendar
+    if calendar.schedule == "statutory":
+        return ()
+    first = complaint.received_at.astimezone(calendar.zone).year
+    last = max((s.due_at.year for s in statuses if s.due_at is not None), default=first)
+    years = [y for y in range(first, last + 1) if not calendar.is_confirmed(y)]
+    if not years:
+        return ()
+    if rules.unconfirmed_year == "error":
+        raise CalendarError(calendar.jurisdiction, years[0], f"{doc.id}@{doc.version}")
+    return tuple(f"the {calendar.jurisdiction} holiday schedule for {y} is not confirmed: "
+                 "deadlines in it assume the usual holidays and no weekend working days"
+                 for y in years)
 
 
 def complaint_sla(runtime: Runtime, complaint: Any, *, as_of: Any = None,

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Literal
 
 import attrs
@@ -11,6 +12,7 @@ from pydantic import AwareDatetime, Field
 
 from finpolicy.decisions import Decision
 from finpolicy.inputs import InputModel
+from finpolicy.periods import Period
 
 STATUSES: tuple[str, ...] = ("met", "pending", "at_risk", "breached")
 """Milestone and overall statuses, from the best to the worst."""
@@ -22,7 +24,14 @@ class ComplaintEvent(InputModel):
 
     kind: str = Field(min_length=1, description="Event kind, e.g. `acknowledged`, `extended`.")
     at: AwareDatetime = Field(description="When it happened (with a time zone offset).")
-    note: str | None = Field(None, description="Free text for people; ignored by the SLA.")
+    note: str | None = Field(default=None, description="Free text for people; ignored by the SLA.")
+    # a tuple: most events state nothing, and the shared empty tuple costs no memory
+    states: tuple[str, ...] = Field(
+        default=(), description="What the letter or record of this event stated, from the "
+                                "policy's `contents` (e.g. `basis`, `remedies`).")
+    approved_by: str | None = Field(
+        default=None, description="Who approved it, one of the policy's `approvers` (e.g. an "
+                                  "extension approved by `higher_branch`).")
 
 
 class Complaint(InputModel):
@@ -37,9 +46,13 @@ class Complaint(InputModel):
     received_at: AwareDatetime = Field(description="When it was received (with an offset).")
     channel: str = Field(min_length=1, description="How it came in, e.g. `phone`, `branch`.")
     category: str = Field(min_length=1, description="Category, e.g. `product`, `service`.")
-    severity: str = Field("general", min_length=1, description="Grade, e.g. `major`.")
+    severity: str = Field(default="general", min_length=1, description="Grade, e.g. `major`.")
     flags: list[str] = Field(default_factory=list, description="Policy flags, e.g. `payment`.")
     events: list[ComplaintEvent] = Field(default_factory=list, description="What happened.")
+    criteria: dict[str, str] | None = Field(
+        None, description="Grading criteria stated for the complaint, e.g. "
+                          "`{reach: several_customers}`; the policy's grading may raise the "
+                          "severity from them.")
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -56,6 +69,11 @@ class MilestoneStatus:
         started_at: the starting event's time, if it happened.
         allowed: the duration that applied, e.g. ``"30 calendar days"``.
         paused_seconds: total time the clock was stopped while this milestone was open.
+        notes: why events did not count (a letter that did not state what it must, an
+            extension without the required approval) and clock restarts.
+
+    .. versionchanged:: 0.2.0
+       ``notes``.
     """
 
     name: str
@@ -65,6 +83,7 @@ class MilestoneStatus:
     started_at: dt.datetime | None = None
     allowed: str = ""
     paused_seconds: float = 0.0
+    notes: tuple[str, ...] = ()
 
     @property
     def open(self) -> bool:
@@ -83,6 +102,14 @@ class SlaDecision(Decision):
         route: the department that handles the complaint.
         escalations: who must be told (by severity, rules, and breached milestones), sorted.
         paused: whether the clock is stopped at ``now``.
+        warnings: what the decision is unsure of, e.g. a deadline in a year whose holiday
+            schedule is not yet published (when the policy decides with a warning).
+        severity: the effective severity: the complaint's own, raised by the policy's grading
+            criteria (``None`` for reports built without one).
+        retention: obligation → how long the records it produces are kept (for the
+            obligations of this report that the policy gives a retention period).
+
+    Milestones that apply only once their starting event happens are left out until it does.
     """
 
     complaint_id: str
@@ -91,6 +118,9 @@ class SlaDecision(Decision):
     route: str
     escalations: tuple[str, ...] = ()
     paused: bool = False
+    warnings: tuple[str, ...] = ()
+    severity: str | None = None
+    retention: Mapping[str, Period] = attrs.field(factory=dict)
 
     @property
     def status(self) -> str:
@@ -108,8 +138,10 @@ class SlaDecision(Decision):
         lines = [f"complaint {self.complaint_id} → {self.route}"
                  + (f"; escalate to {', '.join(self.escalations)}" if self.escalations else "")
                  + ("; clock paused" if self.paused else "")]
+        lines += [f"  warning: {w}" for w in self.warnings]
         for m in self.milestones:
             due = m.due_at.strftime("%Y-%m-%d %H:%M %Z") if m.due_at else "not started"
             done = f", done {m.completed_at:%Y-%m-%d %H:%M}" if m.completed_at else ""
             lines.append(f"  {m.name:<20} {m.status:<8} due {due} ({m.allowed}){done}")
+            lines.extend(f"    note: {n}" for n in m.notes)
         return lines

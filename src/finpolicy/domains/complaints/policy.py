@@ -24,6 +24,14 @@ from finpolicy.calendars import UNITS, DeadlineUnit, WorkingCalendar
 from finpolicy.decisions import Hit
 from finpolicy.documents.models import PolicySpec, Strict
 from finpolicy.documents.registry import BuildContext, PolicyKind
+from finpolicy.domains.complaints.grading import Grading, GradingSpec, build_grading
+from finpolicy.domains.complaints.speccheck import (
+    build_retention,
+    build_targets,
+    check_evidence,
+)
+from finpolicy.domains.complaints.targets import Target, TargetSpec
+from finpolicy.periods import Period, RetentionSpec
 from finpolicy.rules.compile import NAME, RuleSpecBase, compile_rules
 from finpolicy.rules.conditions import paths
 from finpolicy.rules.invariants import Invariant, parse_invariants
@@ -48,14 +56,35 @@ FIELDS: Mapping[str, str] = MappingProxyType({
 only on (category, severity, channel, flags), so they are computed once per combination."""
 
 
+class DayOverrideSpec(Strict):
+    """One day whose status the policy fixes, whatever the `holidays` data says."""
+
+    date: dt.date
+    working: bool = Field(description="`false` for a day off, `true` for a working day.")
+    name: str = Field(min_length=1, description="e.g. `国庆节` or `国庆节调休`.")
+    cite: str | None = Field(None, description="The published schedule.")
+
+
 class CalendarSpec(Strict):
     """Where and when working days are counted."""
 
     jurisdiction: str = Field(description="`holidays` country code, e.g. `CN`, `GB`.")
-    subdivision: str | None = Field(None, description="`holidays` subdivision, e.g. `ENG`.")
+    subdivision: str | None = Field(default=None, description="`holidays` subdivision, e.g. `ENG`.")
     time_zone: str = Field(description="IANA zone deadlines are measured in.")
-    cutoff: dt.time = Field(dt.time(17, 0), description="A receipt after this local time "
-                                                        "counts from the next working day.")
+    cutoff: dt.time = Field(default=dt.time(17, 0), description="A receipt after this local time "
+                                                                "counts from the next working day.")
+    schedule: Literal["statutory", "announced"] = Field(
+        default="statutory", description="`announced` where the government publishes each "
+                                         "year's days off and weekend working days (China).")
+    unconfirmed_year: Literal["error", "warn"] = Field(
+        default="error", description="For an `announced` schedule, a deadline in a year whose "
+                                     "schedule is not in the data: raise, or decide with a "
+                                     "warning.")
+    overrides: list[DayOverrideSpec] = Field(
+        default_factory=list, description="Days off and working days the `holidays` data lacks.")
+    confirmed_years: list[int] = Field(
+        default_factory=list, description="Years the overrides complete (a published "
+                                          "schedule entered here).")
 
 
 class CategorySpec(Strict):
@@ -97,6 +126,13 @@ class ExtensionSpec(Strict):
 
     event: str = Field(description="The event kind granting the extension.")
     amount: int = Field(ge=0, description="The new total duration, in the milestone's unit.")
+    approved_by: list[str] = Field(
+        default_factory=list, description="Approvers one of whom must have approved the "
+                                          "extension (its event's `approved_by`) for it to "
+                                          "count; anyone when empty.")
+    requires: list[str] = Field(
+        default_factory=list, description="Contents the extension's event must state (e.g. "
+                                          "`complainant_told`) for it to count.")
 
 
 class DurationSpec(Strict):
@@ -107,6 +143,14 @@ class DurationSpec(Strict):
     extensions: list[ExtensionSpec] = Field(default_factory=list)
 
 
+class WindowSpec(Strict):
+    """A period after an event within which a milestone's starting event must happen."""
+
+    after: str = Field(description="The event the window opens with, e.g. `responded`.")
+    amount: int = Field(ge=1)
+    unit: Literal["hours", "working_days", "calendar_days", "weeks"]
+
+
 class MilestoneSpec(Strict):
     """One deadline of the complaint's life."""
 
@@ -115,13 +159,31 @@ class MilestoneSpec(Strict):
     duration: DurationSpec
     starts: str = Field(RECEIVED, description="Event the clock starts from.")
     completed_by: list[str] = Field(min_length=1, description="Events that complete it.")
-    at_risk: float = Field(0.8, gt=0, le=1, description="Share of the allowed time after "
+    at_risk: float = Field(default=0.8, gt=0, le=1, description="Share of the allowed time after "
                                                         "which an open milestone is at risk.")
-    pausable: bool = Field(True, description="Whether pauses stop this milestone's clock.")
+    pausable: bool = Field(default=True, description="Whether pauses stop this milestone's clock.")
     escalate_on_breach: list[str] = Field(default_factory=list)
-    binding: bool = Field(True, description="Whether the milestone counts towards the overall "
-                                            "status (false for an optional target such as "
-                                            "the FCA's summary resolution).")
+    binding: bool = Field(
+        default=True, description="Whether the milestone counts towards the overall status (false "
+                                  "for an optional target such as the FCA's summary resolution).")
+    requires: list[str] = Field(
+        default_factory=list, description="Contents the completing event must state (e.g. "
+                                          "`basis`, `remedies`); one that does not leaves the "
+                                          "milestone open.")
+    restarted_by: list[str] = Field(
+        default_factory=list, description="Events that restart the clock from their time "
+                                          "(e.g. new material from the complainant).")
+    paused_by: list[str] | None = Field(
+        default=None, description="The pause events that stop this milestone's clock; every "
+                                  "pause when absent (and `pausable`).")
+    conditional: bool = Field(
+        default=False, description="The milestone applies only once its starting event happens "
+                                   "(left out of the report before), e.g. a review the "
+                                   "customer may ask for.")
+    starts_within: WindowSpec | None = Field(
+        default=None, description="The starting event counts only within this window after "
+                                  "another event (e.g. a review requested within 30 days of "
+                                  "the decision).")
     reason: str = Field(min_length=1)
     cite: str = Field(min_length=1)
 
@@ -131,7 +193,8 @@ class RuleSpec(RuleSpecBase):
 
     route: str | None = None
     escalate_to: list[str] | None = None
-    milestones: list[str] | None = Field(None, description="Exactly the milestones that apply.")
+    milestones: list[str] | None = Field(
+        default=None, description="Exactly the milestones that apply.")
     durations: dict[str, DurationSpec] = Field(default_factory=dict)
 
 
@@ -158,6 +221,19 @@ class ComplaintSpec(PolicySpec):
     pauses: list[PauseSpec] = Field(default_factory=list)
     milestones: list[MilestoneSpec] = Field(min_length=1)
     rules: list[RuleSpec] = Field(default_factory=list)
+    contents: list[NamedSpec] = Field(
+        default_factory=list, description="What events may state (`ComplaintEvent.states`): "
+                                          "contents of letters, answers to surveys.")
+    approvers: list[NamedSpec] = Field(
+        default_factory=list, description="Who may be named as an event's approver "
+                                          "(`ComplaintEvent.approved_by`).")
+    grading: GradingSpec | None = Field(
+        None, description="Criteria that raise a complaint's severity.")
+    targets: list[TargetSpec] = Field(
+        default_factory=list, description="Service targets measured over many complaints.")
+    retention: dict[str, RetentionSpec] = Field(
+        default_factory=dict, description="Obligation → how long the records it produces "
+                                          "are kept (e.g. the complaint file).")
 
     @field_validator("calendar", mode="before")
     @classmethod
@@ -176,6 +252,8 @@ class Duration:
     amount: int
     unit: DeadlineUnit
     extensions: tuple[tuple[str, int], ...] = ()
+    # (event, approvers one of whom must approve, contents it must state) per extension
+    conditions: tuple[tuple[str, frozenset[str], frozenset[str]], ...] = ()
     text: str = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
@@ -204,6 +282,12 @@ class Milestone:
     reason: str
     cite: str
     binding: bool = True
+    requires: frozenset[str] = frozenset()
+    restarted_by: tuple[str, ...] = ()
+    paused_by: frozenset[str] | None = None
+    conditional: bool = False
+    # (event the window opens with, amount, unit)
+    window: tuple[str, int, DeadlineUnit] | None = None
 
 
 @attrs.frozen(slots=True)
@@ -215,6 +299,7 @@ class Selection:
     milestones: tuple[tuple[Milestone, Duration], ...]
     hits: tuple[Hit, ...]
     obligations: tuple[str, ...]
+    retention: Mapping[str, Period] = attrs.field(factory=lambda: MappingProxyType({}))
 
 
 @attrs.frozen(slots=True, eq=False)
@@ -236,12 +321,21 @@ class ComplaintRules:
     specificity: Mapping[str, int]  # rule id -> distinct fields its condition reads
     specs: Mapping[str, RuleSpec]
     invariants: tuple[Invariant, ...] = attrs.field(default=(), kw_only=True)
+    unconfirmed_year: str = attrs.field(default="error", kw_only=True)
+    contents: frozenset[str] = attrs.field(default=frozenset(), kw_only=True)
+    approvers: frozenset[str] = attrs.field(default=frozenset(), kw_only=True)
+    grading: Grading | None = attrs.field(default=None, kw_only=True)
+    targets: tuple[Target, ...] = attrs.field(default=(), kw_only=True)
+    retention: Mapping[str, Period] = attrs.field(factory=lambda: MappingProxyType({}),
+                                                  kw_only=True)
 
 
 def _duration(spec: DurationSpec) -> Duration:
     extensions = tuple(sorted(((e.event, e.amount) for e in spec.extensions),
                               key=lambda item: item[1]))
-    return Duration(spec.amount, spec.unit, extensions)
+    conditions = tuple((e.event, frozenset(e.approved_by), frozenset(e.requires))
+                       for e in spec.extensions if e.approved_by or e.requires)
+    return Duration(spec.amount, spec.unit, extensions, conditions)
 
 
 def _unique(items: Sequence[Any], attr: str, where: str, ctx: BuildContext) -> set[str]:
@@ -272,7 +366,10 @@ def build(spec: ComplaintSpec, ctx: BuildContext) -> ComplaintRules:
     """Compile a validated spec, reporting every problem through ``ctx``."""
     cal = spec.calendar
     try:
-        calendar = WorkingCalendar(cal.jurisdiction, cal.subdivision, cal.time_zone, cal.cutoff)
+        calendar = WorkingCalendar(
+            cal.jurisdiction, cal.subdivision, cal.time_zone, cal.cutoff,
+            overrides=tuple((o.date, o.working) for o in cal.overrides),
+            schedule=cal.schedule, confirmed_years=frozenset(cal.confirmed_years))
     except ValueError as exc:
         ctx.problem(("calendar",), str(exc), "bad_calendar")
         calendar = WorkingCalendar("CN", None, "UTC", cal.cutoff)
@@ -311,10 +408,14 @@ def build(spec: ComplaintSpec, ctx: BuildContext) -> ComplaintRules:
                             "unknown_event")
         _check_duration(m.duration, ("milestones", i, "duration"), events, ctx)
         ctx.check_cite(m.cite, ("milestones", i, "cite"))
-        milestones.append(Milestone(m.name, m.title or m.name.replace("_", " "),
-                                    _duration(m.duration), m.starts, frozenset(m.completed_by),
-                                    m.at_risk, m.pausable, tuple(m.escalate_on_breach),
-                                    m.reason, m.cite, m.binding))
+        window = m.starts_within
+        milestones.append(Milestone(
+            m.name, m.title or m.name.replace("_", " "), _duration(m.duration), m.starts,
+            frozenset(m.completed_by), m.at_risk, m.pausable, tuple(m.escalate_on_breach),
+            m.reason, m.cite, m.binding, frozenset(m.requires), tuple(m.restarted_by),
+            None if m.paused_by is None else frozenset(m.paused_by), m.conditional,
+            None if window is None else (window.after, window.amount, window.unit)))
+    check_evidence(spec, events, set(pauses), ctx)
     names = {m.name for m in milestones}
     for i, item in enumerate(spec.rules):
         for j, name in enumerate(item.milestones or ()):
@@ -333,6 +434,13 @@ def build(spec: ComplaintSpec, ctx: BuildContext) -> ComplaintRules:
     return ComplaintRules(
         # deadlines are computed in Python, so invariants read what the decision reports
         invariants=parse_invariants(spec.invariants, ctx, {}, COMPLAINT_DECISION_FIELDS),
+        unconfirmed_year=cal.unconfirmed_year,
+        contents=frozenset(c.name for c in spec.contents),
+        approvers=frozenset(a.name for a in spec.approvers),
+        grading=None if spec.grading is None else build_grading(
+            spec.grading, {s.name for s in spec.severities}, ctx),
+        targets=build_targets(spec, events, ctx),
+        retention=MappingProxyType(build_retention(spec, ctx)),
         rulesets=MappingProxyType({RULESET: RuleSet(RULESET, tuple(rules))}),
         calendar=calendar,
         routes=MappingProxyType({c.name: c.route for c in spec.categories}),
@@ -387,12 +495,14 @@ def select(policy: ComplaintRules, matched: Sequence[Rule], category: str,
     obligations = tuple(sorted({o for r in hits for o in r.obligations}))
     chosen = tuple((m, durations.get(m.name, m.duration)) for m in policy.milestones
                    if applying is None or m.name in applying)
+    kept = policy.retention
     return Selection(
         route=route if route is not None else policy.routes[category],
         escalations=tuple(sorted(escalations)),
         milestones=chosen,
         hits=tuple(Hit.of(r) for r in hits),
         obligations=obligations,
+        retention=MappingProxyType({o: kept[o] for o in obligations if o in kept}),
     )
 
 

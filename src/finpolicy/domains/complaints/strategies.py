@@ -24,9 +24,10 @@ _RECEIPT_TIMES = [dt.time(9, 0), dt.time(16, 59), dt.time(17, 0), dt.time(17, 1)
 
 
 def complaints(bundle: Bundle | None = None, *, policy: Any = None) -> st.SearchStrategy[Any]:
-    """``fp.Complaint`` values with the policy's categories, severities, channels, flags and
-    events, received around cut-offs and holidays, with events (pauses, extensions, responses)
-    hours to weeks later."""
+    """``fp.Complaint`` values with the policy's categories, severities, channels, flags,
+    events and grading criteria, received around cut-offs and holidays, with events (pauses,
+    extensions, responses) hours to weeks later that sometimes state every content and name an
+    approver the policy knows."""
     from zoneinfo import ZoneInfo
 
 
@@ -42,6 +43,21 @@ def complaints(bundle: Bundle | None = None, *, policy: Any = None) -> st.Search
     paired = {k for pair in pairs for k in pair}
     events = [e.name for e in spec.events if e.name not in paired]
     offsets = st.sampled_from([1, 5, 23, 25, 47, 72, 24 * 6, 24 * 9, 24 * 16, 24 * 40])
+    contents = [c.name for c in spec.contents]
+    approvers = [a.name for a in spec.approvers]
+    levels = {} if spec.grading is None else {c.name: c.levels for c in spec.grading.criteria}
+    criteria = st.dictionaries(st.sampled_from(sorted(levels)), st.integers(0, 9), max_size=2
+                               ).map(lambda picked: {name: levels[name][i % len(levels[name])]
+                                                     for name, i in picked.items()}) \
+        if levels else st.just({})
+
+    @st.composite
+    def event(draw: st.DrawFn, kind: str, at: dt.datetime) -> Any:
+        stated: bool = draw(st.booleans())
+        approved: bool = draw(st.booleans())
+        approver = draw(st.sampled_from(approvers)) if approvers and approved else None
+        return ComplaintEvent(kind=kind, at=at, states=contents if stated else [],
+                              approved_by=approver)
 
     @st.composite
     def build(draw: st.DrawFn) -> Any:
@@ -49,7 +65,7 @@ def complaints(bundle: Bundle | None = None, *, policy: Any = None) -> st.Search
         received = dt.datetime.combine(day, draw(st.sampled_from(_RECEIPT_TIMES)),
                                        tzinfo=zone)
         kinds = draw(st.lists(st.sampled_from(events), max_size=4, unique=True))
-        happened = [ComplaintEvent(kind=k, at=received + dt.timedelta(hours=draw(offsets)))
+        happened = [draw(event(k, received + dt.timedelta(hours=draw(offsets))))
                     for k in kinds]
         if draw(st.booleans()) and pairs:  # a pause, resumed some days later (or still open)
             pause, resume = draw(st.sampled_from(pairs))
@@ -64,7 +80,7 @@ def complaints(bundle: Bundle | None = None, *, policy: Any = None) -> st.Search
                          severity=draw(st.sampled_from(severities)),
                          flags=draw(st.lists(st.sampled_from(flags), max_size=1)) if flags
                          else [],
-                         events=happened)
+                         events=happened, criteria=draw(criteria))
 
     return build()
 

@@ -8,7 +8,12 @@ from decimal import Decimal
 from typing import Any
 
 from finpolicy.domains.suitability.evaluate import check_suitability, suitable_products
-from finpolicy.domains.suitability.models import Customer, Product, SuitabilityDecision
+from finpolicy.domains.suitability.models import (
+    Customer,
+    Product,
+    SaleContext,
+    SuitabilityDecision,
+)
 from finpolicy.runtime import EngineAPI
 
 __all__ = ["SuitabilityAPI"]
@@ -25,20 +30,26 @@ class SuitabilityAPI(EngineAPI):
     def check_suitability(self, customer: CustomerInput, product: ProductInput, /, *,
                           amount: float | int | Decimal | None = None,
                           as_of: dt.date | dt.datetime | str | None = None,
-                          policy: str | None = None) -> SuitabilityDecision:
+                          policy: str | None = None,
+                          sale: SaleContext | Mapping[str, Any] | None = None
+                          ) -> SuitabilityDecision:
         """Decide whether ``product`` suits ``customer`` on ``as_of`` (today by default).
 
-        ``amount`` is the sale's amount (never negative); ``policy`` picks a policy id when
-        the bundle has several suitability policies. Raises ``InputError`` naming the field
-        (an unknown level, a birth or assessment date after ``as_of`` …) and
-        ``NotInForceError`` when no suitability policy is in force on ``as_of``.
+        ``amount`` is the sale's amount (never negative); ``sale`` says how the sale came
+        about (staff promotion, first purchase); ``policy`` picks a policy id when the bundle
+        has several suitability policies. Raises ``InputError`` naming the field (an unknown
+        level, a birth or assessment date after ``as_of`` …) and ``NotInForceError`` when no
+        suitability policy is in force on ``as_of``.
         """
         return self._invoke(check_suitability, customer, product, amount=amount, as_of=as_of,
-                            policy=policy)
+                            policy=policy, sale=sale)
 
     def suitable_products(self, customer: CustomerInput, products: Iterable[ProductInput], /,
                           *, as_of: dt.date | dt.datetime | str | None = None,
-                          policy: str | None = None) -> list[SuitabilityDecision]:
+                          policy: str | None = None,
+                          sale: SaleContext | Mapping[str, Any] | None = None
+                          ) -> list[SuitabilityDecision]:
         """Every product with its decision: suitable first, then conditional, then
-        unsuitable (in the given order within each outcome)."""
-        return self._invoke(suitable_products, customer, products, as_of=as_of, policy=policy)
+        unsuitable (in the given order within each outcome); ``sale`` applies to each."""
+        return self._invoke(suitable_products, customer, products, as_of=as_of, policy=policy,
+                            sale=sale)

@@ -21,6 +21,7 @@ import datetime as dt
 import math
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any, cast
 
 from finpolicy.documents.bundle import PolicyDocument
@@ -28,6 +29,7 @@ from finpolicy.domains.suitability.models import (
     OUTCOMES,
     Customer,
     Product,
+    SaleContext,
     SuitabilityDecision,
     input_digest,
 )
@@ -37,6 +39,7 @@ from finpolicy.inputs import InputModel, evaluation_date
 from finpolicy.runtime import Runtime
 
 _SHARE_CAP = 1_000_000.0
+_NO_RETENTION: Mapping[str, Any] = MappingProxyType({})  # shared: decisions are frozen
 _ORDER = {name: i for i, name in enumerate(OUTCOMES)}
 _problem = InputError.one
 
@@ -133,10 +136,28 @@ class CustomerFacts:
             days = (on - assessed).days
             expired = days > rules.valid_days
             a = {"present": rank is not None, "days_since": days, "expired": expired,
-                 "count_today": today, "count_12m": twelve}
+                 "count_today": today, "count_12m": twelve,
+                 "filled_by": customer.assessment_filled_by,
+                 "change_reported": _change_reported(rules, customer, assessed, on)}
+            if customer.assessment_in_branch is not None:
+                a["in_branch"] = customer.assessment_in_branch
         self.customer, self.assessment = c, a
         self.level, self.rank, self.age = level, rank, age
         self.days, self.expired, self.count_today, self.count_12m = days, expired, today, twelve
+
+
+def _change_reported(rules: SuitabilityRules, customer: Customer, assessed: dt.date,
+                     on: dt.date) -> bool:
+    """Whether the customer reported a change in circumstances on a day after the current
+    assessment (a report on the assessment's own day is taken to precede it)."""
+    if customer.change_reported_at is None:
+        return False
+    reported = _local_date(customer.change_reported_at, rules)
+    if reported > on:
+        raise _problem("customer.change_reported_at", f"change reported on {reported}, after "
+                       f"the evaluation date {on}", "after_evaluation_date",
+                       customer.change_reported_at)
+    return reported > assessed
 
 
 def customer_facts(rules: SuitabilityRules, customer: Customer, on: dt.date) -> CustomerFacts:
@@ -196,9 +217,11 @@ def _product_facts(rules: SuitabilityRules, product: Product, field: str) -> dic
 
 def _decide(runtime: Runtime, doc: PolicyDocument[SuitabilityRules], cf: CustomerFacts,
             customer: Customer, product: Product, p: dict[str, Any], amount: float | None,
-            on: dt.date) -> SuitabilityDecision:
+            on: dt.date, context: SaleContext | None = None) -> SuitabilityDecision:
     rules = doc.policy
-    sale: dict[str, Any] = {}
+    sale: dict[str, Any] = {"promoted_by_staff": False, "first_purchase": False} \
+        if context is None else {"promoted_by_staff": context.promoted_by_staff,
+                                 "first_purchase": context.first_purchase}
     if cf.rank is not None:
         sale["rank_gap"] = p["rank"] - cf.rank
     c = cf.customer
@@ -214,17 +237,25 @@ def _decide(runtime: Runtime, doc: PolicyDocument[SuitabilityRules], cf: Custome
         sale["term_exceeds_horizon_months"] = term - horizon
     fact = {"customer": c, "assessment": cf.assessment, "product": p, "sale": sale}
     outcome, hits, obligations = rules.combine(runtime.run(doc, RULESET, fact))
+    kept = rules.retention
     return SuitabilityDecision(
         outcome=outcome, hits=hits, obligations=obligations, policy=runtime.ref(doc),
-        engine=runtime.engine_name, input_digest=input_digest(customer, product, amount),
+        engine=runtime.engine_name,
+        input_digest=input_digest(customer, product, amount, context),
         as_of=on, customer_id=customer.id, product_id=product.id, customer_level=cf.level,
         product_level=p["level"], seller_level=product.risk_level, customer_age=cf.age,
         assessment_age_days=cf.days, assessment_expired=cf.expired,
-        assessments_that_day=cf.count_today, assessments_12m=cf.count_12m, amount=amount)
+        assessments_that_day=cf.count_today, assessments_12m=cf.count_12m, amount=amount,
+        retention={o: kept[o] for o in obligations if o in kept} if kept else _NO_RETENTION)
+
+
+def _sale(value: Any) -> SaleContext | None:
+    return None if value is None else SaleContext.parse(value, field="sale")
 
 
 def check_suitability(runtime: Runtime, customer: Any, product: Any, *, amount: Any = None,
-                      as_of: Any = None, policy: str | None = None) -> SuitabilityDecision:
+                      as_of: Any = None, policy: str | None = None,
+                      sale: Any = None) -> SuitabilityDecision:
     """Decide whether ``product`` suits ``customer`` on ``as_of`` (today by default).
 
     Args:
@@ -234,28 +265,35 @@ def check_suitability(runtime: Runtime, customer: Any, product: Any, *, amount: 
         amount: the amount of the sale (CNY), optional, never negative.
         as_of: a date (or an aware datetime, taken on its own date).
         policy: a policy id, when the bundle has several suitability policies.
+        sale: a ``SaleContext`` (or its mapping): staff promotion, first purchase.
 
     Raises:
         InputError: naming the field (unknown level, birth or assessment date after ``as_of``,
             negative amount, naive datetime...).
         NotInForceError: when no suitability policy is in force on ``as_of``.
+
+    .. versionchanged:: 0.2.0
+       ``sale``.
     """
     on = evaluation_date(as_of)
     customer = Customer.parse(customer, field="customer")
     product = Product.parse(product, field="product")
     money = _amount(amount)
+    context = _sale(sale)
     doc = policy_in_force(runtime, on, policy)
     cf = customer_facts(doc.policy, customer, on)
     return _decide(runtime, doc, cf, customer, product,
-                   product_facts(doc.policy, product, "product"), money, on)
+                   product_facts(doc.policy, product, "product"), money, on, context)
 
 
 def suitable_products(runtime: Runtime, customer: Any, products: Iterable[Any], *,
-                      as_of: Any = None, policy: str | None = None) -> list[SuitabilityDecision]:
+                      as_of: Any = None, policy: str | None = None,
+                      sale: Any = None) -> list[SuitabilityDecision]:
     """Every product with its decision: suitable first, then conditional, then unsuitable
-    (in the given order within each outcome)."""
+    (in the given order within each outcome); ``sale`` applies to each product."""
     on = evaluation_date(as_of)
     customer = Customer.parse(customer, field="customer")
+    context = _sale(sale)
     # a single model is iterable too (over its fields): name it as the mistake it is
     if isinstance(products, str | bytes | Mapping | InputModel) or not isinstance(products,
                                                                                    Iterable):
@@ -264,7 +302,7 @@ def suitable_products(runtime: Runtime, customer: Any, products: Iterable[Any], 
     doc = policy_in_force(runtime, on, policy)
     cf = customer_facts(doc.policy, customer, on)
     decisions = [_decide(runtime, doc, cf, customer, product,
-                         product_facts(doc.policy, product, f"products.{i}"), None, on)
+                         product_facts(doc.policy, product, f"products.{i}"), None, on, context)
                  for i, product in enumerate(parsed)]
     decisions.sort(key=lambda d: _ORDER[d.outcome])
     return decisions
@@ -272,15 +310,16 @@ def suitable_products(runtime: Runtime, customer: Any, products: Iterable[Any], 
 
 def evaluate_input(runtime: Runtime, data: Any, *,
                    as_of: Any = None) -> list[SuitabilityDecision]:
-    """Evaluate ``{customer, product, amount?}`` or ``{customer, products: [...]}``."""
+    """Evaluate ``{customer, product, amount?, sale?}`` or ``{customer, products: [...],
+    sale?}``."""
     if not isinstance(data, Mapping):
         raise _problem("", "expected a mapping with `customer` and `product` (or `products`)",
                        "bad_input")
     unknown = sorted(str(k) for k in data if k not in ("customer", "product", "products",
-                                                       "amount"))
+                                                       "amount", "sale"))
     if unknown:
         raise InputError([InputProblem(k, "unknown key (expected customer, product, products, "
-                                          "amount)", "unknown_key") for k in unknown])
+                                          "amount, sale)", "unknown_key") for k in unknown])
     if "customer" not in data:
         raise _problem("customer", "missing", "missing")
     if ("product" in data) == ("products" in data):
@@ -288,6 +327,7 @@ def evaluate_input(runtime: Runtime, data: Any, *,
     if "products" in data:
         if data.get("amount") is not None:
             raise _problem("amount", "an amount goes with a single `product`", "bad_amount")
-        return suitable_products(runtime, data["customer"], data["products"], as_of=as_of)
+        return suitable_products(runtime, data["customer"], data["products"], as_of=as_of,
+                                 sale=data.get("sale"))
     return [check_suitability(runtime, data["customer"], data["product"],
-                              amount=data.get("amount"), as_of=as_of)]
+                              amount=data.get("amount"), as_of=as_of, sale=data.get("sale"))]

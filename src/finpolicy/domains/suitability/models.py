@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Annotated, Any, Literal
 
 import attrs
@@ -11,6 +13,7 @@ from pydantic import Field, PlainSerializer, PlainValidator, PrivateAttr
 
 from finpolicy.decisions import Decision
 from finpolicy.inputs import InputModel
+from finpolicy.periods import Period
 
 OUTCOMES: tuple[str, ...] = ("suitable", "conditional", "unsuitable")
 """Outcomes from the least to the most restrictive."""
@@ -97,24 +100,47 @@ class Customer(_Cached):
     """
 
     id: str = Field(min_length=1, description="Customer id.")
-    kind: Literal["individual", "institution"] = Field("individual",
+    kind: Literal["individual", "institution"] = Field(default="individual",
                                                        description="Individual or institution.")
-    risk_level: str | None = Field(None, description="Risk tolerance level, e.g. `C3`.")
-    assessment_date: DateOrTime | None = Field(None, description="When `risk_level` was assessed.")
+    risk_level: str | None = Field(default=None, description="Risk tolerance level, e.g. `C3`.")
+    assessment_date: DateOrTime | None = Field(
+        default=None, description="When `risk_level` was assessed.")
     assessment_history: list[DateOrTime] = Field(
         default_factory=list, description="Earlier assessments (dates or aware datetimes).")
-    birth_date: BirthDate | None = Field(None, description="Birth date (individuals).")
+    birth_date: BirthDate | None = Field(default=None, description="Birth date (individuals).")
     investor_type: Literal["ordinary", "professional"] = Field(
-        "ordinary", description="Ordinary or professional investor (as claimed).")
+        default="ordinary", description="Ordinary or professional investor (as claimed).")
     legal_capacity: Literal["full", "limited", "none"] = Field(
-        "full", description="Civil legal capacity.")
-    guardian_consent: bool = Field(False, description="A guardian has consented (limited "
-                                                      "capacity).")
-    investable_assets: float | None = Field(None, ge=0, description="Investable assets, CNY.")
-    investment_horizon_months: int | None = Field(None, ge=0,
+        default="full", description="Civil legal capacity.")
+    guardian_consent: bool = Field(default=False, description="A guardian has consented (limited "
+                                                              "capacity).")
+    investable_assets: float | None = Field(
+        default=None, ge=0, description="Investable assets, CNY.")
+    investment_horizon_months: int | None = Field(default=None, ge=0,
                                                   description="How long the customer can invest.")
     liquidity_need: Literal["low", "medium", "high"] | None = Field(
-        None, description="How soon the customer may need the money.")
+        default=None, description="How soon the customer may need the money.")
+    change_reported_at: DateOrTime | None = Field(
+        default=None, description="When the customer last reported a change in circumstances "
+                                  "that may affect their risk tolerance.")
+    assessment_filled_by: Literal["customer", "staff"] = Field(
+        default="customer", description="Who filled in the risk assessment that gave "
+                                        "`risk_level`.")
+    assessment_in_branch: bool | None = Field(
+        default=None, description="Whether that assessment was taken in person at a branch "
+                                  "(`None`: not recorded).")
+
+
+class SaleContext(_Cached):
+    """How a sale came about, beyond the customer and the product (the amount is passed
+    as ``amount``)."""
+
+    promoted_by_staff: bool = Field(
+        default=False, description="Staff recommended this product to the customer, rather "
+                                   "than the customer asking for it.")
+    first_purchase: bool = Field(
+        default=False, description="The customer's first purchase of a wealth-management "
+                                   "product from this bank.")
 
 
 class Product(_Cached):
@@ -123,27 +149,36 @@ class Product(_Cached):
     id: str = Field(min_length=1, description="Product id.")
     kind: str = Field(min_length=1, description="Product kind, e.g. `wealth_management`, `fund`.")
     risk_level: str = Field(description="The seller's risk rating, e.g. `R3`.")
-    issuer_risk_level: str | None = Field(None, description="The issuer's rating, when known.")
-    term_months: int | None = Field(None, ge=0, description="Term or lock-up in months.")
-    principal_protected: bool = Field(False, description="Principal is guaranteed.")
+    issuer_risk_level: str | None = Field(
+        default=None, description="The issuer's rating, when known.")
+    term_months: int | None = Field(default=None, ge=0, description="Term or lock-up in months.")
+    principal_protected: bool = Field(default=False, description="Principal is guaranteed.")
     redemption: Literal["daily", "periodic", "closed"] | None = Field(
-        None, description="When holders may redeem.")
-    private: bool = Field(False, description="A privately offered product.")
+        default=None, description="When holders may redeem.")
+    private: bool = Field(default=False, description="A privately offered product.")
 
 
-_PAIR_DIGESTS: dict[tuple[str, str, float | None], str] = {}
+_PAIR_DIGESTS: dict[tuple[str, str, float | None, str | None], str] = {}
 
 
-def input_digest(customer: Customer, product: Product, amount: float | None) -> str:
-    """sha256 over the two inputs' digests and the amount (cached: both digests are)."""
-    key = (customer.digest(), product.digest(), amount)
+def input_digest(customer: Customer, product: Product, amount: float | None,
+                 sale: SaleContext | None = None) -> str:
+    """sha256 over the inputs' digests and the amount (cached: the digests are); without a
+    sale context it is the digest of the customer, product and amount alone."""
+    context = None if sale is None else sale.digest()
+    key = (customer.digest(), product.digest(), amount, context)
     found = _PAIR_DIGESTS.get(key)
     if found is None:
-        found = hashlib.sha256(f"{key[0]}|{key[1]}|{amount!r}".encode()).hexdigest()
+        text = f"{key[0]}|{key[1]}|{amount!r}" + ("" if context is None else f"|{context}")
+        found = hashlib.sha256(text.encode()).hexdigest()
         if len(_PAIR_DIGESTS) > 65536:  # keep memory flat over long runs
             _PAIR_DIGESTS.clear()
         _PAIR_DIGESTS[key] = found
     return found
+
+
+def _frozen_mapping(value: Mapping[str, Period]) -> Mapping[str, Period]:
+    return value if isinstance(value, MappingProxyType) else MappingProxyType(dict(value))
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -164,6 +199,11 @@ class SuitabilityDecision(Decision):
         assessments_that_day: assessments on the day of the current one, itself included.
         assessments_12m: assessments in the 12 months up to the current one, itself included.
         amount: the amount of the sale, when given.
+        retention: obligation → how long the records it produces are kept (for the
+            obligations of this decision that the policy gives a retention period).
+
+    .. versionchanged:: 0.2.0
+       ``retention``.
     """
 
     customer_id: str
@@ -177,6 +217,7 @@ class SuitabilityDecision(Decision):
     assessments_that_day: int = 0
     assessments_12m: int = 0
     amount: float | None = None
+    retention: Mapping[str, Period] = attrs.field(factory=dict, converter=_frozen_mapping)
 
     @property
     def suitable(self) -> bool:
@@ -200,4 +241,6 @@ class SuitabilityDecision(Decision):
             facts.append(f"amount {self.amount:,.2f}")
         if facts:
             lines.append(", ".join(facts))
+        for obligation, period in self.retention.items():
+            lines.append(f"{obligation}: records kept {period.describe()}")
         return lines

@@ -14,6 +14,7 @@ from finpolicy.decisions import Hit
 from finpolicy.documents.models import PolicySpec, Strict
 from finpolicy.documents.registry import BuildContext, PolicyKind
 from finpolicy.domains.suitability.models import OUTCOMES
+from finpolicy.periods import Period, RetentionSpec
 from finpolicy.rules.compile import RuleSpecBase, compile_rules
 from finpolicy.rules.invariants import Invariant, parse_invariants
 from finpolicy.rules.model import Rule, RuleSet
@@ -42,6 +43,9 @@ FIELDS: Mapping[str, str] = MappingProxyType({
     "assessment.expired": "boolean",
     "assessment.count_today": "number",
     "assessment.count_12m": "number",
+    "assessment.change_reported": "boolean",
+    "assessment.filled_by": "text",
+    "assessment.in_branch": "boolean",
     # the product (level and rank are the effective rating)
     "product.level": "text",
     "product.rank": "number",
@@ -58,6 +62,8 @@ FIELDS: Mapping[str, str] = MappingProxyType({
     "sale.amount_share": "number",
     "sale.rank_gap": "number",
     "sale.term_exceeds_horizon_months": "number",
+    "sale.promoted_by_staff": "boolean",
+    "sale.first_purchase": "boolean",
 })
 """Every fact a suitability rule may read (derived in Python before the rules run)."""
 
@@ -68,26 +74,26 @@ class LevelSpec(Strict):
     level: str = Field(min_length=1, description="The level's code, e.g. `C3` or `R4`.")
     rank: int = Field(ge=1, description="Its order; ranks compare customers with products.")
     name: str = Field(description="Human name, e.g. `balanced`.")
-    description: str | None = Field(None, description="What the level means.")
+    description: str | None = Field(default=None, description="What the level means.")
 
 
 class SettingsSpec(Strict):
     """Settings the fact derivation reads."""
 
     product_rating: Literal["seller", "higher_of_issuer_and_seller"] = Field(
-        "seller", description="Which rating sets a product's effective level.")
+        default="seller", description="Which rating sets a product's effective level.")
     assessment_valid_days: int = Field(
-        365, ge=1, description="The assessment day is day 0; the assessment is valid through "
-                               "this day and expired from the next.")
+        default=365, ge=1, description="The assessment day is day 0; the assessment is valid "
+                                       "through this day and expired from the next.")
     assessment_window_days: int = Field(
-        365, ge=1, description="`assessment.count_12m` counts assessments taken at most this "
-                               "many days before the current one.")
+        default=365, ge=1, description="`assessment.count_12m` counts assessments taken at most "
+                                       "this many days before the current one.")
     securities_kinds: list[str] = Field(
         default_factory=list, description="Product kinds the securities suitability rule "
                                           "governs (`product.securities`).")
     professional_individuals: bool = Field(
-        True, description="Whether individuals may be professional investors.")
-    time_zone: str = Field("Asia/Shanghai",
+        default=True, description="Whether individuals may be professional investors.")
+    time_zone: str = Field(default="Asia/Shanghai",
                            description="Zone in which aware datetimes are turned into dates.")
 
 
@@ -105,6 +111,9 @@ class SuitabilitySpec(PolicySpec):
     product_levels: list[LevelSpec] = Field(min_length=1)
     settings: SettingsSpec = Field(default_factory=lambda: SettingsSpec.model_validate({}))
     rules: list[RuleSpec] = Field(min_length=1)
+    retention: dict[str, RetentionSpec] = Field(
+        default_factory=dict, description="Obligation → how long the records it produces "
+                                          "(recordings, signed forms) are kept.")
 
 
 @attrs.frozen(slots=True, eq=False)
@@ -126,6 +135,8 @@ class SuitabilityRules:
     professional_individuals: bool
     zone: ZoneInfo
     invariants: tuple[Invariant, ...] = ()
+    retention: Mapping[str, Period] = attrs.field(factory=lambda: MappingProxyType({}),
+                                                  kw_only=True)
     _combined: dict[tuple[str, ...], tuple[str, tuple[Hit, ...], tuple[str, ...]]] = \
         attrs.field(factory=dict, repr=False)
 
@@ -173,6 +184,7 @@ def build(spec: SuitabilitySpec, ctx: BuildContext) -> SuitabilityRules:
         zone = ZoneInfo("UTC")
     rules = [rule for _, rule in compile_rules(
         spec.rules, ctx, fields=FIELDS, effect=lambda item: {"outcome": item.outcome})]
+    retention = _retention(spec, rules, ctx)
     return SuitabilityRules(
         rulesets=MappingProxyType({RULESET: RuleSet(RULESET, tuple(rules))}),
         customer_ranks=MappingProxyType(customer_ranks),
@@ -186,7 +198,22 @@ def build(spec: SuitabilitySpec, ctx: BuildContext) -> SuitabilityRules:
         professional_individuals=settings.professional_individuals,
         zone=zone,
         invariants=parse_invariants(spec.invariants, ctx, FIELDS),
+        retention=MappingProxyType(retention),
     )
+
+
+def _retention(spec: SuitabilitySpec, rules: list[Rule], ctx: BuildContext
+               ) -> dict[str, Period]:
+    """Retention per obligation; each must be an obligation some rule carries."""
+    used = {o for rule in rules for o in rule.obligations}
+    out: dict[str, Period] = {}
+    for name, item in spec.retention.items():
+        if name not in used:
+            ctx.problem(("retention", name), f"`{name}` is not an obligation of any rule",
+                        "unknown_obligation")
+        ctx.check_cite(item.cite, ("retention", name, "cite"))
+        out[name] = item.build()
+    return out
 
 
 POLICY_KIND: PolicyKind[SuitabilitySpec, SuitabilityRules] = PolicyKind(

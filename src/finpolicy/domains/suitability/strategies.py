@@ -12,7 +12,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from finpolicy.documents.bundle import Bundle
-from finpolicy.domains.suitability.models import Customer, Product
+from finpolicy.domains.suitability.models import Customer, Product, SaleContext
 from finpolicy.errors import InputError
 from finpolicy.testing.strategies import bundle_or_default, dates_in_force, require
 from finpolicy.testing.vocabulary import effective_dates, literals
@@ -40,8 +40,10 @@ def _levels(bundle: Bundle, attr: str) -> list[str]:
 
 def customers(bundle: Bundle | None = None, *, as_of: dt.date | None = None,
               ) -> st.SearchStrategy[Any]:
-    """``fp.Customer`` values using the bundle's customer levels, with ages near 18 and 65 and
-    assessments near the validity limit on ``as_of`` (today when not given).
+    """``fp.Customer`` values using the bundle's customer levels, with ages near 18 and 65,
+    assessments near the validity limit on ``as_of`` (today when not given), sometimes filled
+    in by staff or taken outside a branch, and changes in circumstances reported the day of
+    the assessment or later.
 
     Args:
         bundle: the bundle whose suitability policies supply the vocabulary.
@@ -73,6 +75,7 @@ def customers(bundle: Bundle | None = None, *, as_of: dt.date | None = None,
         days = draw(assessment_age)
         assessed = on - dt.timedelta(days=days)
         history = draw(history_days)
+        change = draw(st.none() | st.sampled_from([0, 1, days]))
         return Customer(
             id=f"c{draw(st.integers(0, 999))}",
             kind=draw(kinds),
@@ -86,6 +89,10 @@ def customers(bundle: Bundle | None = None, *, as_of: dt.date | None = None,
             investable_assets=draw(assets),
             investment_horizon_months=draw(horizons),
             liquidity_need=draw(needs),
+            change_reported_at=None if change is None or change > days
+            else assessed + dt.timedelta(days=change),
+            assessment_filled_by=draw(st.sampled_from(["customer", "customer", "staff"])),
+            assessment_in_branch=draw(st.none() | st.booleans()),
         )
 
     return build()
@@ -115,8 +122,9 @@ def products(bundle: Bundle | None = None) -> st.SearchStrategy[Any]:
 
 def suitability_cases(bundle: Bundle | None = None, *, policy: Any = None,
                       ) -> st.SearchStrategy[dict[str, Any]]:
-    """``{customer, product, amount, as_of}`` drawn together, ``as_of`` near the windows (of
-    one policy version when ``policy`` — a ``PolicyDocument`` — is given)."""
+    """``{customer, product, amount, sale, as_of}`` drawn together, ``as_of`` near the windows
+    (of one policy version when ``policy`` — a ``PolicyDocument`` — is given); ``sale`` is a
+    ``SaleContext`` (staff promotion, first purchase) or ``None``."""
     b = bundle_or_default(bundle)
     days = [d for d in effective_dates(b, _SUITABILITY)
             if policy is None or policy.metadata.in_force(d)]
@@ -125,12 +133,14 @@ def suitability_cases(bundle: Bundle | None = None, *, policy: Any = None,
     by_day = {day: customers(b, as_of=day) for day in days}
     product = products(b)
     amounts = st.none() | st.sampled_from([0.0, 25_000.0, 500_000.0, 2_000_000.0])
+    sales = st.none() | st.builds(SaleContext, promoted_by_staff=st.booleans(),
+                                  first_purchase=st.booleans())
 
     @st.composite
     def build(draw: st.DrawFn) -> dict[str, Any]:
         on = draw(st.sampled_from(days))
         return {"customer": draw(by_day[on]), "product": draw(product),
-                "amount": draw(amounts), "as_of": on}
+                "amount": draw(amounts), "sale": draw(sales), "as_of": on}
 
     return build()
 

@@ -1,0 +1,38 @@
+"""Provable decisions: a tamper-evident, masked decision log, its verification and replay.
+
+``DecisionLog`` records every call of a ``PolicyEngine`` given ``log=``; ``verify_log``
+checks the hash chain, the signed checkpoints and the head; ``replay_log`` evaluates the
+logged inputs again, with the bundle that decided them or with another one. Needs the
+``audit`` extra (``cryptography``, ``orjson``); PostgreSQL storage the ``postgres`` extra.
+
+.. versionadded:: 0.2
+"""
+
+from __future__ import annotations
+
+from finpolicy.audit.errors import AuditError, LogFullError
+from finpolicy.audit.keys import AuditKeys, generate_keys
+from finpolicy.audit.log import DecisionLog, current_context
+from finpolicy.audit.replay import Mismatch, ReplayReport, read_entries, replay_log
+from finpolicy.audit.sinks import JsonLinesSink, Sink, SqliteSink, open_sink
+from finpolicy.audit.verify import Break, VerifyReport, verify_log
+
+__all__ = [
+    "AuditError",
+    "AuditKeys",
+    "Break",
+    "DecisionLog",
+    "JsonLinesSink",
+    "LogFullError",
+    "Mismatch",
+    "ReplayReport",
+    "Sink",
+    "SqliteSink",
+    "VerifyReport",
+    "current_context",
+    "generate_keys",
+    "open_sink",
+    "read_entries",
+    "replay_log",
+    "verify_log",
+]

@@ -1,0 +1,493 @@
+"""``DecisionLog``: record every decision of an engine, chained, signed, masked, off the
+decision path.
+
+The calling thread only checks the queue has room and appends the call's objects (inputs are
+immutable models, decisions frozen attrs objects). One writer thread turns batches of calls
+into records — masking, sealing, encoding, chaining — writes each batch in one go, and signs a
+checkpoint every ``checkpoint_every`` records, every ``checkpoint_seconds``, on ``flush()``
+and on ``close()``.
+
+When the queue is full, ``record`` waits up to ``block_timeout`` seconds for room, then raises
+``LogFullError``: the caller gets an error instead of an unlogged decision (``on_full="fail"``
+raises at once). If the writer fails (disk full, database gone), every later ``record``,
+``flush`` and ``close`` raises ``AuditError`` naming the cause and how many calls were not
+written. Nothing is ever dropped silently.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import contextvars
+import datetime as dt
+import os
+import threading
+import time
+import uuid
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import attrs
+import orjson
+
+from finpolicy.audit import calls
+from finpolicy.audit.calls import CALLS
+from finpolicy.audit.encode import decision_json, to_json
+from finpolicy.audit.errors import AuditError, LogFullError
+from finpolicy.audit.keys import AuditKeys, public_key_bytes
+from finpolicy.audit.masking import Masker, scrub
+from finpolicy.audit.records import (
+    FORMAT,
+    GENESIS,
+    b64,
+    checkpoint_message,
+    digest,
+    encode,
+    framed,
+)
+from finpolicy.audit.sinks import Row, Sink, Tail, open_sink
+
+__all__ = ["DecisionLog", "current_context"]
+
+_CONTEXT: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
+    "finpolicy_audit_context", default=None)
+
+
+def current_context() -> dict[str, Any] | None:
+    """The caller context set by ``DecisionLog.context`` in this thread or task."""
+    return _CONTEXT.get()
+
+
+@attrs.frozen(slots=True)
+class _Call:
+    method: str
+    inputs: Mapping[str, Any]
+    result: Any
+    bundle: Any
+    engine: str
+    context: dict[str, Any] | None
+    at: float
+
+
+_KEYS: dict[str, bytes] = {}  # input keys as JSON
+
+
+def _iso(ts: float) -> str:
+    return _iso_of(dt.datetime.fromtimestamp(ts, dt.UTC))
+
+
+def _iso_of(when: dt.datetime) -> str:
+    return when.isoformat().replace("+00:00", "Z")
+
+
+class DecisionLog:
+    """A tamper-evident log of decisions. Give it to ``fp.PolicyEngine(bundle, log=...)``.
+
+    Args:
+        sink: where records go: a ``Sink``, a folder (JSON lines), a ``.db``/``.sqlite`` path,
+            or a ``postgresql://`` URL (see ``open_sink``).
+        keys: ``AuditKeys`` with the signing key and the sealing secret.
+        application: names the calling application in every entry's context.
+        queue_size: calls waiting for the writer at most.
+        on_full: ``"block"`` (wait up to ``block_timeout`` seconds, then raise) or ``"fail"``
+            (raise at once); either way the decision is refused, never left unlogged.
+        batch_size: records written per batch at most.
+        checkpoint_every: records between signed checkpoints.
+        checkpoint_seconds: the longest an entry waits for a checkpoint while the log is busy.
+        segment_records: records per segment before the log rotates to a new one.
+        anchor: a file that receives a copy of every checkpoint (keep it off the log's host).
+        sync: also ``fsync`` each batch (otherwise on ``flush``, ``close`` and rotation).
+
+    Raises:
+        AuditError: the keys cannot sign or seal, or the sink cannot be opened.
+    """
+
+    def __init__(self, sink: Sink | str | os.PathLike[str], *, keys: AuditKeys,
+                 application: str | None = None, queue_size: int = 50_000,
+                 on_full: Literal["block", "fail"] = "block", block_timeout: float = 5.0,
+                 batch_size: int = 2_000, checkpoint_every: int = 10_000,
+                 checkpoint_seconds: float = 60.0, segment_records: int = 1_000_000,
+                 anchor: str | os.PathLike[str] | None = None, sync: bool = False) -> None:
+        if keys.signing_key is None or keys.sealing_secret is None:
+            raise AuditError("a decision log needs keys that can sign and seal "
+                             "(AuditKeys.load(folder) with the signing key and sealing secret)")
+        if on_full not in ("block", "fail"):
+            raise AuditError(f"on_full must be `block` or `fail`, got `{on_full}`")
+        self.sink = open_sink(sink)
+        self.keys = keys
+        self.application = application
+        self._queue: collections.deque[_Call] = collections.deque()
+        self._limit = max(1, queue_size)
+        self._on_full = on_full
+        self._block = block_timeout
+        self._batch = max(1, batch_size)
+        self._every = max(1, checkpoint_every)
+        self._seconds = checkpoint_seconds
+        self._segment_records = max(10, segment_records)
+        self._anchor = Path(anchor) if anchor is not None else None
+        self._sync = sync
+        self._cond = threading.Condition()
+        self._accepted = 0  # calls queued so far
+        self._done = 0  # calls written so far
+        self._flush_to = 0  # a flush waits until this many are written and checkpointed
+        self._signed_to = 0  # calls covered by a checkpoint
+        self._closing = False
+        self._failure: BaseException | None = None
+        self._maskers: dict[tuple[str, dt.date], Masker] = {}
+        self._envs: dict[tuple[str, str], orjson.Fragment] = {}
+        self._state = self._open()
+        self._thread = threading.Thread(target=self._run, name="finpolicy-audit-writer",
+                                        daemon=True)
+        self._thread.start()
+
+    def __repr__(self) -> str:
+        return f"DecisionLog({self.sink.url!r}, log={self.log_id!r})"
+
+    @property
+    def log_id(self) -> str:
+        return self._state.log_id
+
+    # --- the caller's side ----------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def context(self, **fields: Any) -> Iterator[None]:
+        """Attach caller context (``request_id``, ``user``, ``application`` …) to every
+        decision made in this block, in this thread or task. Nested blocks add fields."""
+        outer = _CONTEXT.get()
+        token = _CONTEXT.set({**(outer or {}), **fields})
+        try:
+            yield
+        finally:
+            _CONTEXT.reset(token)
+
+    def records(self, method: str) -> bool:
+        """Whether calls of engine method ``method`` are logged (those that decide)."""
+        return method in CALLS
+
+    def record(self, engine: Any, method: str, inputs: Mapping[str, Any], result: Any, *,
+               context: Mapping[str, Any] | None = None) -> None:
+        """Queue one engine call for the log (the hook ``PolicyEngine`` calls).
+
+        Args:
+            engine: the runtime (or engine) that decided: its bundle and engine name are
+                kept.
+            method: the engine method, a key of ``finpolicy.audit.calls.CALLS``.
+            inputs: the method's arguments by name.
+            result: what the method returned.
+            context: caller context; defaults to the one set by ``context()``.
+
+        Raises:
+            LogFullError: the queue stayed full (see ``on_full``).
+            AuditError: the writer has failed, or the log is closed.
+        """
+        ctx = dict(context) if context is not None else _CONTEXT.get()
+        if self.application is not None:
+            ctx = {"application": self.application, **(ctx or {})}
+        call = _Call(method, inputs, result, engine.bundle, engine.engine_name, ctx,
+                     time.time())
+        with self._cond:
+            self._raise_if_failed()
+            if self._closing:
+                raise AuditError("the decision log is closed")
+            if len(self._queue) >= self._limit:
+                self._wait_for_room()
+            self._queue.append(call)
+            self._accepted += 1
+            if len(self._queue) == 1:
+                self._cond.notify_all()
+
+    def _wait_for_room(self) -> None:
+        if self._on_full == "fail":
+            raise LogFullError(f"the decision log queue is full ({self._limit} calls): "
+                               "decision refused")
+        deadline = time.monotonic() + self._block
+        while len(self._queue) >= self._limit:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise LogFullError(f"the decision log queue stayed full for {self._block:g} s "
+                                   f"({self._limit} calls): decision refused")
+            self._cond.wait(left)
+            self._raise_if_failed()
+
+    def flush(self, timeout: float | None = None) -> None:
+        """Wait until every call recorded so far is written, signed by a checkpoint and
+        synced to storage.
+
+        Raises:
+            AuditError: the writer failed, or ``timeout`` seconds passed first.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._cond:
+            target = self._accepted
+            self._flush_to = max(self._flush_to, target)
+            self._cond.notify_all()
+            while self._signed_to < target:
+                self._raise_if_failed()
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    raise AuditError(f"flush timed out with {target - self._done} call(s) "
+                                     "not yet written")
+                self._cond.wait(left)
+            self._raise_if_failed()
+
+    def close(self) -> None:
+        """Flush, write a final checkpoint and release the sink. Safe to call twice."""
+        with self._cond:
+            if self._closing and not self._thread.is_alive():
+                return
+            self._closing = True
+            self._flush_to = self._accepted
+            self._cond.notify_all()
+        self._thread.join()
+        self.sink.close()
+        with self._cond:
+            self._raise_if_failed()
+
+    def __enter__(self) -> DecisionLog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _raise_if_failed(self) -> None:
+        if self._failure is not None:
+            lost = self._accepted - self._done
+            raise AuditError(f"the decision log writer failed ({self._failure}); {lost} "
+                             "recorded call(s) were not written") from self._failure
+
+    # --- the writer's side ----------------------------------------------------------------
+
+    def _open(self) -> _State:
+        tail = self.sink.tail()
+        now = time.time()
+        if tail is None:
+            state = _State(log_id=str(uuid.uuid4()), seq=0, prev=GENESIS, segment=1,
+                           segment_records=0, segment_started=now)
+            self._body(state, "open", now, {
+                "format": FORMAT, "key": self.keys.key_id,
+                "public_key": b64(public_key_bytes(self.keys.public_key))})
+        else:
+            state = _State.resume(tail)
+            self._body(state, "resume", now, {"after": tail.seq,
+                                              "discarded_bytes": tail.discarded})
+        self._checkpoint(state)
+        self._write(state)
+        return state
+
+    def _run(self) -> None:
+        state = self._state
+        try:
+            while True:
+                with self._cond:
+                    while not self._queue and not self._closing and \
+                            self._flush_to <= self._signed_to and not self._due(state):
+                        self._cond.wait(self._wait_time(state))
+                    batch = [self._queue.popleft()
+                             for _ in range(min(self._batch, len(self._queue)))]
+                    if batch:
+                        self._cond.notify_all()  # room for blocked callers
+                    flushing = self._flush_to > self._signed_to
+                    closing = self._closing and not self._queue
+                # the heavy work runs without the lock, so callers keep queueing
+                for call in batch:
+                    self._entry(state, call)
+                    if state.unsigned >= self._every:
+                        self._checkpoint(state)
+                if state.unsigned and (closing or (flushing and not self._queue)
+                                       or self._due(state)):
+                    self._checkpoint(state)
+                self._write(state)
+                with self._cond:
+                    self._done += len(batch)
+                    if state.unsigned == 0:
+                        self._signed_to = self._done
+                    self._cond.notify_all()
+                    if closing:
+                        return
+        except BaseException as exc:  # any failure must reach the callers, loudly
+            with self._cond:
+                self._failure = exc
+                self._cond.notify_all()
+
+    def _due(self, state: _State) -> bool:
+        return state.unsigned > 0 and time.monotonic() - state.signed_at >= self._seconds
+
+    def _wait_time(self, state: _State) -> float | None:
+        if state.unsigned == 0:
+            return None
+        return max(0.01, self._seconds - (time.monotonic() - state.signed_at))
+
+    def _write(self, state: _State) -> None:
+        """Store the records made since the last write; keep the newest checkpoint apart."""
+        rows, state.out = state.out, []
+        if not rows:
+            return
+        head = state.checkpoint
+        self.sink.write(rows, sync=self._sync or head is not None)
+        if head is not None:
+            stored = framed(head.hash, head.body)
+            self.sink.set_head(stored)
+            if self._anchor is not None:
+                _replace(self._anchor, stored + b"\n")
+            state.checkpoint = None
+
+    def _checkpoint(self, state: _State) -> None:
+        state.checkpoint = self._body(state, "checkpoint", time.time(), None)
+        state.unsigned = 0
+        state.signed_at = time.monotonic()
+
+    def _body(self, state: _State, kind: str, ts: float, fields: dict[str, Any] | None,
+              when: dt.datetime | None = None) -> Row:
+        """Encode the next record of ``kind``, chain it and queue it for writing."""
+        state.seq += 1
+        at = _iso(ts) if when is None else _iso_of(when)
+        body: dict[str, Any] = {"seq": state.seq, "prev": state.prev, "type": kind, "at": at}
+        if kind == "checkpoint":
+            signature = self.keys.sign(checkpoint_message(state.log_id, state.seq, state.prev,
+                                                          at))
+            body.update({"log": state.log_id, "key": self.keys.key_id, "sig": b64(signature)})
+        else:
+            if kind != "decision":
+                body["log"] = state.log_id
+            body.update(fields or {})
+        data = encode(body)
+        row = Row(state.seq, state.segment, digest(data), data)
+        state.prev = row.hash
+        state.segment_records += 1
+        state.out.append(row)
+        return row
+
+    def _entry(self, state: _State, call: _Call) -> None:
+        if state.segment_records >= self._segment_records:
+            self._rotate(state, call.at)
+        method = calls.CALLS.get(call.method)
+        if method is None:
+            raise AuditError(f"cannot log engine method `{call.method}`")
+        domain, shape, flatten = method
+        decisions = flatten(call.result)
+        when = to_json(calls.as_of_of(call.inputs, decisions, call.result))
+        written = dt.datetime.fromtimestamp(call.at, dt.UTC)
+        masker = self._masker(call.bundle, written.date())
+        shown: list[bytes] = []
+        originals: list[bytes] = []
+        masked: list[bytes] = []
+        replaced: list[tuple[str, str]] = []
+        days = masker.retention_days(())
+        data_in = shape(call.inputs, call.result)
+        if isinstance(data_in, Mapping):
+            items = [(k, to_json(v)) for k, v in data_in.items()]
+        else:  # a request model: its fields are the parts
+            items = [(k, orjson.dumps(v)) for k, v in orjson.loads(to_json(data_in)).items()]
+        for key, data in items:
+            name = _KEYS.get(key) or _KEYS.setdefault(key, orjson.dumps(key))
+            part = masker.part(key, data)
+            shown.append(name + b":" + part.shown)
+            if part.masked:
+                masked.append(part.masked)
+                originals.append(part.originals)
+                replaced += part.replaced
+            days = None if days is None or part.days is None else max(days, part.days)
+        blob = b"[" + b",".join(decision_json(d) for d in decisions) + b"]"
+        if replaced:
+            blob = scrub(blob, replaced)
+        retain = None if days is None else (written.date() + dt.timedelta(days=days)).isoformat()
+        sealed = None
+        if originals:  # only the masked values are sealed: the rest is in the entry already
+            sealed = b64(self.keys.seal(b"[" + b",".join(originals) + b"]",
+                                        f"{state.log_id}:{state.seq + 1}".encode()))
+        self._body(state, "decision", call.at, {
+            "domain": domain, "method": call.method, "as_of": orjson.Fragment(when),
+            "env": self._env(call.bundle, call.engine), "context": call.context,
+            "input": orjson.Fragment(b"{" + b",".join(shown) + b"}"),
+            "masked": orjson.Fragment(b"{" + b",".join(masked) + b"}"),
+            "sealed": sealed,
+            "decisions": orjson.Fragment(blob), "retain_until": retain,
+            **({"policy": call.inputs["policy"]} if call.inputs.get("policy") else {})},
+            written)
+        state.unsigned += 1
+
+    def _rotate(self, state: _State, ts: float) -> None:
+        """Close the segment with a checkpoint and open the next one."""
+        if state.unsigned or state.checkpoint is None:
+            self._checkpoint(state)
+        state.segment += 1
+        state.segment_records = 0
+        state.segment_started = ts
+        self._body(state, "segment", ts, {
+            "segment": state.segment, "key": self.keys.key_id,
+            "public_key": b64(public_key_bytes(self.keys.public_key))})
+
+    def _masker(self, bundle: Any, day: dt.date) -> Masker:
+        key = (bundle.digest, day)
+        found = self._maskers.get(key)
+        if found is None:
+            if len(self._maskers) > 16:
+                self._maskers.clear()
+            found = self._maskers[key] = Masker(bundle, self.keys, day)
+        return found
+
+    def _env(self, bundle: Any, engine: str) -> orjson.Fragment:
+        key = (bundle.digest, engine)
+        found = self._envs.get(key)
+        if found is None:
+            from finpolicy import __version__
+            from finpolicy.calendars import calendar_data_version
+
+            found = self._envs[key] = orjson.Fragment(orjson.dumps({
+                "finpolicy": __version__, "engine": engine,
+                "bundle": {"name": bundle.name, "version": bundle.version,
+                           "digest": bundle.digest, "root": bundle.root},
+                "calendar": calendar_data_version()}))
+        return found
+
+    def prune(self, today: dt.date | None = None) -> list[int]:
+        """Delete whole closed segments whose every entry is past its ``retain_until`` (the
+        policy's ``audit_log_retention_days`` for the most sensitive value it holds), oldest
+        first, and record what went in a ``pruned`` record. Returns the segments deleted."""
+        from finpolicy.audit.retention import prunable
+
+        self.flush()
+        day = today or dt.date.today()
+        with self._cond:  # the writer is idle after a flush; hold it off while pruning
+            gone, last_seq, last_hash = prunable(self.sink, self._state.segment, day)
+            if gone:
+                self.sink.drop(gone)
+                state = self._state
+                self._body(state, "pruned", time.time(), {
+                    "segments": gone, "through": last_seq, "head": last_hash,
+                    "reason": f"retention: every entry retained until before {day}"})
+                self._checkpoint(state)
+                self._write(state)
+            return gone
+
+
+@attrs.define
+class _State:
+    """Where the chain stands (writer thread only)."""
+
+    log_id: str
+    seq: int
+    prev: str
+    segment: int
+    segment_records: int
+    segment_started: float
+    out: list[Row] = attrs.Factory(list)  # made, not yet written
+    checkpoint: Row | None = None  # the newest checkpoint among them
+    unsigned: int = 0
+    signed_at: float = attrs.Factory(time.monotonic)
+
+    @classmethod
+    def resume(cls, tail: Tail) -> _State:
+        started = dt.datetime.fromisoformat(tail.segment_started.replace("Z", "+00:00"))
+        return cls(tail.log_id, tail.seq, tail.hash, tail.segment, tail.segment_records,
+                   started.timestamp())
+
+
+def _replace(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)

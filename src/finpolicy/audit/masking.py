@@ -1,0 +1,219 @@
+"""Masking logged inputs by the bundle's own classification policy.
+
+Every scalar of a logged input (text or a number) is classified as a field named by its key —
+a list's items by the list's key — with the value as its one sample, so content detectors see
+it too. A ``{name, sample_values, ...}`` mapping describes a field: its sample values are
+classified under that name, and its name, tags and description are kept as they are. The
+value is kept in clear only when the level's handling asks for neither encryption at rest nor
+masking on display and no matching rule names a display mask. Otherwise the log shows the
+policy's display mask (``110***********002X``; ``*`` for the whole value when the rule names
+none) and, beside it, the level and a keyed hash (HMAC-SHA256 under the bank's sealing secret)
+so the key holder can find every entry about a value without the log holding it. The masked
+values themselves are stored sealed (AES-256-GCM, ``[path, value]`` pairs), so replay can put
+them back; nothing in clear is stored twice.
+
+When the bundle has no classification policy in force, every scalar is masked: the log fails
+closed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, NamedTuple
+
+import orjson
+
+from finpolicy.audit.keys import AuditKeys
+from finpolicy.documents.bundle import Bundle
+from finpolicy.errors import FinpolicyError, NotInForceError
+
+_MAX_CACHE = 100_000
+_MAX_PARTS = 20_000
+_MAX_PART = 4096  # bytes of JSON; larger parts are masked afresh each time
+_FAIL_CLOSED = ("unclassified", "*")
+_CLEAR = None
+_KIND = "ClassificationPolicy"
+_SAMPLES = "sample_values"
+
+
+class Part(NamedTuple):
+    """One masked top-level value: its JSON as logged, ``"path":[level, keyed hash]`` of each
+    masked scalar (JSON members), the ``(value, shown)`` text pairs replaced, and the days its
+    entry must be kept (``None``: keep), and the masked values themselves."""
+
+    shown: bytes
+    masked: bytes
+    replaced: tuple[tuple[str, str], ...]
+    days: int | None
+    originals: bytes  # JSON items ``[path, value]``, sealed in the entry
+
+
+def _days(handling: Any, day: dt.date) -> int:
+    """Days from ``day`` to the end of the audit-log retention of ``handling``."""
+    period = getattr(handling, "audit_log_retention", None)
+    if period is not None:
+        last: dt.date = period.last_day(day)
+        return (last - day).days
+    return int(handling.audit_log_retention_days)
+
+
+class Masker:
+    """Masks inputs by one bundle's classification policy in force on ``day``."""
+
+    def __init__(self, bundle: Bundle, keys: AuditKeys, day: dt.date) -> None:
+        from finpolicy.engine import PolicyEngine
+
+        self.keys = keys
+        self.day = day
+        self._engine: PolicyEngine | None = None
+        self._cache: dict[tuple[str, str], tuple[str, str] | None] = {}
+        self._parts: dict[tuple[str, bytes], Part] = {}
+        self.retention: dict[str, int] = {}
+        """Days an entry written on ``day`` is kept, per level name (the policy's audit-log
+        retention); empty when nothing may be deleted."""
+        try:
+            doc = bundle.in_force(_KIND, day)
+        except NotInForceError:
+            self._engine = None
+        else:
+            self._engine = PolicyEngine(bundle)  # no log: masking is not a decision
+            handling = getattr(doc.policy, "handling", {})
+            self.retention = {str(level): _days(h, day) for level, h in handling.items()}
+
+    def retention_days(self, levels: Any) -> int | None:
+        """Days to keep an entry whose input holds values of ``levels``: the longest period
+        among them and the lowest level's; ``None`` (keep) when a level has no period."""
+        if not self.retention:
+            return None
+        days = [min(self.retention.values(), default=0)]
+        for level in levels:
+            if level not in self.retention:
+                return None
+            days.append(self.retention[level])
+        return max(days)
+
+    def verdict(self, name: str, text: str) -> tuple[str, str] | None:
+        """``(level, shown)`` when ``text`` under ``name`` must not be stored in clear."""
+        key = (name, text)
+        try:
+            return self._cache[key]
+        except KeyError:
+            pass
+        found = self._classify(name, text)
+        if len(self._cache) >= _MAX_CACHE:
+            self._cache.clear()
+        self._cache[key] = found
+        return found
+
+    def _classify(self, name: str, text: str) -> tuple[str, str] | None:
+        if self._engine is None:
+            return (_FAIL_CLOSED[0], _masked(text))
+        from finpolicy.domains.classification import DataField, apply_mask, classify
+
+        try:
+            field = DataField(name=name[:200] or "value", sample_values=[text])
+            c = classify(self._engine, field, as_of=self.day)
+        except FinpolicyError:
+            return (_FAIL_CLOSED[0], _masked(text))
+        handling = c.handling
+        if c.mask is None and handling.encryption_at_rest is None \
+                and not handling.mask_on_display:
+            return _CLEAR
+        return (str(c.level), apply_mask(c.mask or "full", text) if text.strip() else "*")
+
+    def part(self, key: str, raw: bytes) -> Part:
+        """Mask one top-level value of an input, given as JSON; cached, because customers,
+        products, subjects and resources come back again and again."""
+        cache_key = (key, raw)
+        found = self._parts.get(cache_key)
+        if found is not None:
+            return found
+        seen = _Seen()
+        shown = self._walk(orjson.loads(raw), (key,), key, seen)
+        found = Part(orjson.dumps(shown) if seen.masked else raw,
+                     orjson.dumps(seen.masked)[1:-1], tuple(seen.replaced),
+                     self.retention_days({level for level, _ in seen.masked.values()}),
+                     orjson.dumps(seen.originals)[1:-1])
+        if len(raw) <= _MAX_PART:
+            if len(self._parts) >= _MAX_PARTS:
+                self._parts.clear()
+            self._parts[cache_key] = found
+        return found
+
+    def mask(self, data: dict[str, Any]) -> tuple[Any, dict[str, list[str]],
+                                                   list[tuple[str, str]]]:
+        """The input with sensitive scalars replaced, ``{path: [level, keyed hash]}``, and the
+        ``(value, shown)`` pairs replaced (to keep them out of the decisions too)."""
+        seen = _Seen()
+        out = {key: self._walk(value, (key,), key, seen) for key, value in data.items()}
+        return out, seen.masked, seen.replaced
+
+    def _walk(self, data: Any, trail: tuple[str | int, ...], name: str, seen: _Seen) -> Any:
+        if isinstance(data, dict):
+            field = data.get("name")
+            describes = _SAMPLES in data and isinstance(field, str)
+            out: dict[str, Any] = {}
+            for key, value in data.items():
+                if describes and key != _SAMPLES:
+                    out[key] = value  # a field's name and tags describe data, hold none
+                    continue
+                named = str(field) if describes else str(key)
+                out[key] = self._walk(value, (*trail, key), named, seen)
+            return out
+        if isinstance(data, list):
+            return [self._walk(v, (*trail, i), name, seen) for i, v in enumerate(data)]
+        if isinstance(data, bool) or data is None:
+            return data
+        text = data if isinstance(data, str) else orjson.dumps(data).decode()
+        found = self.verdict(name, text)
+        if found is None:
+            return data
+        level, shown = found
+        seen.masked[".".join(map(str, trail))] = [level, self.keys.keyed_hash(text)]
+        seen.originals.append([list(trail), data])
+        if isinstance(data, str):
+            seen.replaced.append((text, shown))
+        return shown
+
+
+class _Seen:
+    """What a walk masked."""
+
+    __slots__ = ("masked", "originals", "replaced")
+
+    def __init__(self) -> None:
+        self.masked: dict[str, list[str]] = {}
+        self.replaced: list[tuple[str, str]] = []
+        self.originals: list[list[Any]] = []
+
+
+def restore(shown: Any, originals: list[list[Any]]) -> Any:
+    """The input in clear: the logged (masked) input with each sealed original put back."""
+    data = orjson.loads(orjson.dumps(shown))
+    for trail, value in originals:
+        node = data
+        for step in trail[:-1]:
+            node = node[step]
+        node[trail[-1]] = value
+    return data
+
+
+def _masked(text: str) -> str:
+    return "*" * max(len(text), 1)
+
+
+_NUMBER_CHARS = frozenset("0123456789+-.eE")
+
+
+def scrub(blob: bytes, replaced: list[tuple[str, str]]) -> bytes:
+    """``blob`` (JSON) with every replaced text value that it echoes shown masked: as a whole
+    string always; inside longer text too when the value is long enough to be telling and
+    cannot be mistaken for a JSON number (so the result stays valid JSON)."""
+    for value, shown in sorted(set(replaced), key=lambda p: -len(p[0])):
+        raw = orjson.dumps(value)
+        if raw in blob:
+            blob = blob.replace(raw, orjson.dumps(shown))
+        inner = raw[1:-1]
+        if len(value) >= 6 and not set(value) <= _NUMBER_CHARS and inner in blob:
+            blob = blob.replace(inner, orjson.dumps(shown)[1:-1])
+    return blob

@@ -1,0 +1,126 @@
+"""A decision log in PostgreSQL (psycopg 3, the ``postgres`` extra): a bank's shared store.
+
+Tables ``<table>_records`` (seq, segment, hash, body) and ``<table>_head``; each batch is one
+transaction. Give the writer a role that may only ``INSERT`` into the records table (and
+update the head), so not even the application can rewrite what it logged.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from finpolicy.audit.errors import AuditError
+from finpolicy.audit.sinks import Row, Sink, Stored, Tail
+
+try:
+    import psycopg
+except ModuleNotFoundError as exc:  # pragma: no cover - the test extra installs it
+    raise AuditError("a PostgreSQL decision log needs psycopg: "
+                     "pip install 'finpolicy[postgres]'") from exc
+
+_NAME = re.compile(r"[a-z_][a-z0-9_]{0,40}")
+
+
+class PostgresSink(Sink):
+    """A decision log in PostgreSQL.
+
+    Args:
+        dsn: a libpq connection string or URL; ``?table=NAME`` at its end (or ``table=``)
+            names the tables (default ``finpolicy_audit``).
+    """
+
+    def __init__(self, dsn: str, *, table: str | None = None) -> None:
+        base, _, query = dsn.partition("?table=")
+        name = table or query or "finpolicy_audit"
+        if not _NAME.fullmatch(name):
+            raise AuditError(f"table name `{name}`: expected lower-case letters, digits and _")
+        self.dsn = base
+        self.table = name
+        self.url = f"{base}?table={name}"
+        self._db: Any = None
+
+    def _conn(self) -> Any:
+        if self._db is None:
+            try:
+                self._db = psycopg.connect(self.dsn, autocommit=False)
+            except psycopg.Error as exc:
+                raise AuditError(f"cannot connect to PostgreSQL: "
+                                 f"{str(exc).strip().splitlines()[0]}") from None
+            with self._db.cursor() as cur:
+                cur.execute(f"CREATE TABLE IF NOT EXISTS {self.table}_records ("
+                            "seq BIGINT PRIMARY KEY, segment INTEGER NOT NULL, "
+                            "hash TEXT NOT NULL, body BYTEA NOT NULL)")
+                cur.execute(f"CREATE TABLE IF NOT EXISTS {self.table}_head ("
+                            "id INTEGER PRIMARY KEY CHECK (id = 1), body BYTEA NOT NULL)")
+            self._db.commit()
+        return self._db
+
+    def _query(self, sql: str, args: Sequence[Any] = ()) -> list[Any]:
+        db = self._conn()
+        with db.cursor() as cur:
+            cur.execute(sql.format(t=self.table), args)
+            rows = cur.fetchall() if cur.description is not None else []
+        db.commit()
+        return rows
+
+    def tail(self) -> Tail | None:
+        last = self._query("SELECT seq, segment, hash, body FROM {t}_records "
+                           "ORDER BY seq DESC LIMIT 1")
+        if not last:
+            return None
+        _, segment, h, body = last[0]
+        first = self._query("SELECT body FROM {t}_records WHERE segment = %s ORDER BY seq "
+                            "LIMIT 1", (segment,))[0][0]
+        count = self._query("SELECT count(*) FROM {t}_records WHERE segment = %s",
+                            (segment,))[0][0]
+        return self._tail_from(str(h), bytes(body), int(segment), int(count), bytes(first))
+
+    def write(self, rows: Sequence[Row], *, sync: bool) -> None:
+        db = self._conn()
+        try:
+            with db.cursor() as cur, cur.copy(
+                    f"COPY {self.table}_records (seq, segment, hash, body) FROM STDIN") as copy:
+                for r in rows:
+                    copy.write_row((r.seq, r.segment, r.hash, r.body))
+            db.commit()
+        except psycopg.Error:
+            db.rollback()
+            raise
+
+    def set_head(self, stored: bytes) -> None:
+        self._query("INSERT INTO {t}_head (id, body) VALUES (1, %s) "
+                    "ON CONFLICT (id) DO UPDATE SET body = EXCLUDED.body", (stored,))
+
+    def head(self) -> bytes | None:
+        rows = self._query("SELECT body FROM {t}_head WHERE id = 1")
+        return bytes(rows[0][0]) if rows else None
+
+    def records(self) -> Iterator[Stored]:
+        db = self._conn()
+        with db.cursor(name="finpolicy_audit_read") as cur:
+            cur.itersize = 5000
+            cur.execute(f"SELECT seq, segment, hash, body FROM {self.table}_records "
+                        "ORDER BY seq")
+            for seq, segment, h, body in cur:
+                yield Stored(f"row {seq}", str(h), bytes(body), int(segment))
+        db.commit()
+
+    def segments(self) -> list[int]:
+        return [int(s) for (s,) in self._query(
+            "SELECT DISTINCT segment FROM {t}_records ORDER BY segment")]
+
+    def last_body(self, segment: int) -> bytes | None:
+        rows = self._query("SELECT body FROM {t}_records WHERE segment = %s ORDER BY seq DESC "
+                           "LIMIT 1", (segment,))
+        return bytes(rows[0][0]) if rows else None
+
+    def drop(self, segments: Sequence[int]) -> None:
+        for segment in segments:
+            self._query("DELETE FROM {t}_records WHERE segment = %s", (segment,))
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None

@@ -1,0 +1,337 @@
+"""Replaying a decision log: the same decisions again, or what another bundle would decide.
+
+Each logged call is unsealed (the sealing secret is needed), evaluated again through its
+domain's ``evaluate_input`` at the logged ``as_of``, and compared with what the log holds —
+in the log's own masked form, every field but ``evaluated_at``. With another bundle, each
+call is also evaluated under that bundle and the differences are grouped as ``finpolicy
+diff`` groups them (a ``DiffReport``): a backtest of a policy change on real history.
+
+Run ``verify_log`` first: replay trusts the records it reads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import attrs
+import orjson
+
+from finpolicy.audit import calls
+from finpolicy.audit.encode import decision_json
+from finpolicy.audit.errors import AuditError
+from finpolicy.audit.keys import AuditKeys
+from finpolicy.audit.masking import Masker, restore, scrub
+from finpolicy.audit.records import decode, unb64
+from finpolicy.audit.sinks import Sink, open_sink
+from finpolicy.documents.bundle import Bundle, load_bundle
+from finpolicy.errors import FinpolicyError, InputError, NotInForceError
+from finpolicy.testing.diff import Change, DiffReport, Verdict
+
+__all__ = ["Entry", "Mismatch", "ReplayReport", "read_entries", "replay_log"]
+
+_IGNORED = ("evaluated_at",)
+
+
+@attrs.frozen(slots=True)
+class Entry:
+    """One logged engine call, as stored (input masked, input sealed)."""
+
+    seq: int
+    log_id: str
+    at: str
+    domain: str
+    method: str
+    as_of: Any
+    env: dict[str, Any]
+    context: dict[str, Any] | None
+    input: Any
+    masked: dict[str, list[str]]
+    sealed: str | None
+    decisions: list[dict[str, Any]]
+    policy: str | None = None
+
+    @property
+    def bundle_digest(self) -> str:
+        return str(self.env.get("bundle", {}).get("digest", ""))
+
+    @property
+    def day(self) -> dt.date:
+        return dt.date.fromisoformat(self.at[:10])
+
+    def unseal(self, keys: AuditKeys) -> tuple[Any, dt.date | dt.datetime | None]:
+        """The input in clear (the masked values put back) and its ``as_of``."""
+        if self.sealed is None:
+            return self.input, calls.parse_as_of(self.as_of)
+        raw = keys.unseal(unb64(self.sealed, f"entry {self.seq} sealed"),
+                          f"{self.log_id}:{self.seq}".encode())
+        return restore(self.input, orjson.loads(raw)), calls.parse_as_of(self.as_of)
+
+
+def read_entries(target: str | os.PathLike[str] | Sink) -> Iterator[Entry]:
+    """Every decision entry of a log, in order."""
+    sink = open_sink(target)
+    log_id = ""
+    try:
+        for stored in sink.records():
+            if stored.problem or stored.torn:
+                continue
+            data = decode(stored.body)
+            if data.get("type") in ("open", "segment"):
+                log_id = str(data.get("log"))
+            if data.get("type") != "decision":
+                continue
+            yield Entry(int(data["seq"]), log_id, str(data["at"]), str(data["domain"]),
+                        str(data["method"]), data.get("as_of"), dict(data.get("env") or {}),
+                        data.get("context"), data.get("input"), dict(data.get("masked") or {}),
+                        data.get("sealed"), list(data.get("decisions") or []),
+                        data.get("policy"))
+    finally:
+        sink.close()
+
+
+@attrs.frozen(slots=True)
+class Mismatch:
+    """A logged call whose decisions came out differently on replay.
+
+    Attributes:
+        entry: the entry number.
+        index: which of the call's decisions (``-1``: the call as a whole).
+        differences: ``path: logged → replayed`` for each field that differs.
+    """
+
+    entry: int
+    domain: str
+    method: str
+    index: int
+    differences: tuple[str, ...]
+
+    def __str__(self) -> str:
+        which = "" if self.index < 0 else f" decision {self.index}"
+        return f"entry {self.entry} ({self.domain} {self.method}){which}: " + \
+            "; ".join(self.differences)
+
+
+@attrs.frozen(slots=True)
+class ReplayReport:
+    """The result of ``replay_log``.
+
+    Attributes:
+        entries: decision entries replayed.
+        decisions: decisions compared.
+        mismatches: calls whose decisions differ from the log under the bundle that decided.
+        impact: with another bundle, what it would change, grouped as ``finpolicy diff``
+            groups changes.
+    """
+
+    target: str
+    entries: int
+    decisions: int
+    bundles: tuple[str, ...]
+    mismatches: tuple[Mismatch, ...]
+    impact: DiffReport | None = None
+
+    @property
+    def reproduced(self) -> bool:
+        return not self.mismatches
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"target": self.target, "entries": self.entries, "decisions": self.decisions,
+                "bundles": list(self.bundles), "reproduced": self.reproduced,
+                "mismatches": [attrs.asdict(m) for m in self.mismatches],
+                "impact": None if self.impact is None else self.impact.to_dict()}
+
+
+class _Deciders:
+    """The bundle (and an engine for it) that decided each entry, found by digest."""
+
+    def __init__(self, given: Iterable[Bundle]) -> None:
+        self.bundles = {b.digest: b for b in given}
+        self.engines: dict[tuple[str, str], Any] = {}
+        self.maskers: dict[tuple[str, dt.date], Masker] = {}
+        self.tried: set[str] = set()
+
+    def bundle(self, entry: Entry) -> Bundle:
+        digest = entry.bundle_digest
+        found = self.bundles.get(digest)
+        if found is None and digest not in self.tried:
+            self.tried.add(digest)
+            root = entry.env.get("bundle", {}).get("root")
+            if root and os.path.isdir(root):
+                try:
+                    candidate = load_bundle(root)
+                except FinpolicyError:
+                    candidate = None
+                if candidate is not None and candidate.digest == digest:
+                    found = self.bundles[digest] = candidate
+        if found is None:
+            info = entry.env.get("bundle", {})
+            raise AuditError(f"entry {entry.seq}: the bundle that decided it "
+                             f"({info.get('name')} {info.get('version')}, {digest[:12]}) is "
+                             "not at its recorded folder any more; pass it with --with")
+        return found
+
+    def engine(self, bundle: Bundle, name: str) -> Any:
+        from finpolicy.engine import PolicyEngine
+
+        key = (bundle.digest, name)
+        if key not in self.engines:
+            self.engines[key] = PolicyEngine(bundle, engine=name)
+        return self.engines[key]
+
+    def masker(self, bundle: Bundle, keys: AuditKeys, day: dt.date) -> Masker:
+        key = (bundle.digest, day)
+        if key not in self.maskers:
+            self.maskers[key] = Masker(bundle, keys, day)
+        return self.maskers[key]
+
+
+def replay_log(target: str | os.PathLike[str] | Sink, keys: AuditKeys, *,
+               bundle: Bundle | None = None, deciders: Iterable[Bundle] = (),
+               engine: str | None = None) -> ReplayReport:
+    """Evaluate every logged call again.
+
+    Args:
+        target: the log.
+        keys: keys holding the sealing secret.
+        bundle: another bundle to compare with (``impact`` then reports what it changes).
+        deciders: the bundles that decided, when they are no longer at the folder the log
+            recorded (each is matched by digest).
+        engine: evaluate with this engine instead of the one each entry names.
+
+    Raises:
+        AuditError: no sealing secret, a sealed input that does not open, or an entry whose
+            deciding bundle cannot be found.
+    """
+    found = _Deciders(deciders)
+    entries = decisions = 0
+    mismatches: list[Mismatch] = []
+    changes: list[Change] = []
+    evaluated: dict[str, int] = {}
+    skipped: dict[str, int] = {}
+    other = None
+    for entry in read_entries(target):
+        decider = found.bundle(entry)
+        name = engine or str(entry.env.get("engine", "compiled"))
+        data, as_of = entry.unseal(keys)
+        replayed = _evaluate(entry.domain, found.engine(decider, name), data, as_of) \
+            if entry.policy is None else _CHOSEN
+        entries += 1
+        decisions += len(entry.decisions)
+        masker = found.masker(decider, keys, entry.day)
+        ignored = _IGNORED if engine is None else (*_IGNORED, "engine")
+        mismatches += _compare(entry, replayed, masker.mask(data)[2], ignored)
+        if bundle is not None:
+            other = other or found.engine(bundle, name)
+            outcome = _impact(entry, data, as_of, replayed, other)
+            if outcome is None:
+                skipped[entry.domain] = skipped.get(entry.domain, 0) + 1
+            else:
+                evaluated[entry.domain] = evaluated.get(entry.domain, 0) + 1
+                changes += outcome
+    impact = None if bundle is None else _report(found, bundle, changes, evaluated, skipped)
+    names = tuple(f"{b.name} {b.version} ({d[:12]})" for d, b in found.bundles.items())
+    return ReplayReport(open_sink(target).url, entries, decisions, names, tuple(mismatches),
+                        impact)
+
+
+# evaluate_input picks the policy in force by kind; a call that named one cannot be replayed
+_CHOSEN = "<logged with policy=; evaluate_input cannot choose a policy>"
+
+
+def _evaluate(domain: str, engine: Any, data: Any, as_of: Any) -> list[Any] | str:
+    from finpolicy.testing.diff import ERROR, INVALID, NOT_IN_FORCE
+
+    try:
+        return calls.evaluate(domain, engine, data, as_of)
+    except InputError:
+        return INVALID
+    except NotInForceError:
+        return NOT_IN_FORCE
+    except FinpolicyError:
+        return ERROR
+
+
+def _compare(entry: Entry, replayed: list[Any] | str, replaced: list[tuple[str, str]],
+             ignored: tuple[str, ...]) -> list[Mismatch]:
+    if isinstance(replayed, str):
+        why = f"cannot be replayed: {replayed}" if replayed == _CHOSEN else \
+            f"the logged call now raises: {replayed}"
+        return [Mismatch(entry.seq, entry.domain, entry.method, -1, (why,))]
+    out = []
+    if len(replayed) != len(entry.decisions):
+        out.append(Mismatch(entry.seq, entry.domain, entry.method, -1, (
+            f"decisions: {len(entry.decisions)} logged → {len(replayed)} replayed",)))
+    for i, (logged, decision) in enumerate(zip(entry.decisions, replayed, strict=False)):
+        blob = decision_json(decision)
+        if replaced:
+            blob = scrub(blob, replaced)
+        now = orjson.loads(blob)
+        differences = _differences(logged, now, ignored)
+        if differences:
+            out.append(Mismatch(entry.seq, entry.domain, entry.method, i, differences))
+    return out
+
+
+def _differences(logged: Any, now: Any, ignored: tuple[str, ...] = _IGNORED,
+                 path: str = "") -> tuple[str, ...]:
+    if isinstance(logged, dict) and isinstance(now, dict):
+        out: list[str] = []
+        for key in sorted(logged.keys() | now.keys()):
+            if not path and key in ignored:
+                continue
+            out += _differences(logged.get(key), now.get(key), ignored,
+                                f"{path}.{key}" if path else key)
+        return tuple(out)
+    if isinstance(logged, list) and isinstance(now, list) and len(logged) == len(now):
+        return tuple(d for i, (a, b) in enumerate(zip(logged, now, strict=True))
+                     for d in _differences(a, b, ignored, f"{path}.{i}"))
+    if logged != now:
+        return (f"{path}: {_text(logged)} → {_text(now)}",)
+    return ()
+
+
+def _text(value: Any) -> str:
+    return "—" if value is None else orjson.dumps(value).decode()[:80]
+
+
+def _impact(entry: Entry, data: Any, as_of: Any, replayed: list[Any] | str,
+            other: Any) -> list[Change] | None:
+    """The decisions of one entry that ``other`` decides differently (``None``: neither
+    bundle could judge the input)."""
+    from finpolicy.testing.diff import INVALID, NOT_IN_FORCE, Sample, _pairs
+
+    new = _evaluate(entry.domain, other, data, as_of)
+    if INVALID in (replayed, new) and {replayed, new} <= {INVALID, NOT_IN_FORCE}:
+        return None
+    olds = [Verdict(replayed)] * max(len(new) if isinstance(new, list) else 1, 1) \
+        if isinstance(replayed, str) else [Verdict.of(d) for d in replayed]
+    news = [Verdict(new)] * max(len(replayed) if isinstance(replayed, list) else 1, 1) \
+        if isinstance(new, str) else [Verdict.of(d) for d in new]
+    when = as_of if isinstance(as_of, dt.date) else None
+    sample = Sample(entry.domain, entry.input, when, f"log entry {entry.seq}",
+                    f"{entry.log_id}:{entry.seq}")
+    out = []
+    for i, (a, b) in enumerate(_pairs(olds, news)):
+        if not a.same(b):
+            out.append(Change(sample, i, a, b, _rules(a, b), a.fields_changed(b)))
+    return out
+
+
+def _rules(old: Verdict, new: Verdict) -> tuple[str, ...]:
+    out = [f"-{r}" for r in old.hits if r not in new.hits]
+    out += [f"+{r}" for r in new.hits if r not in old.hits]
+    return tuple(out)
+
+
+def _report(found: _Deciders, other: Bundle, changes: list[Change], evaluated: dict[str, int],
+            skipped: dict[str, int]) -> DiffReport:
+    from finpolicy.testing.diff import _group, _policy_changes
+
+    olds = list(found.bundles.values())
+    old_name = ", ".join(f"{b.name} {b.version} ({b.digest[:12]})" for b in olds) or "none"
+    policies = tuple(p for b in olds for p in _policy_changes(b, other))
+    return DiffReport(old_name, f"{other.name} {other.version} ({other.digest[:12]})",
+                      _group(changes), tuple(changes), evaluated, skipped, policies)

@@ -1,0 +1,399 @@
+"""Where a decision log is stored: a folder of JSON-lines segments, SQLite, or PostgreSQL.
+
+A sink stores framed records (see ``records``) in order and gives them back in order; it
+knows nothing of chains or signatures. Each keeps the latest checkpoint apart (the *head*),
+which ``verify`` compares with the log to notice a cut tail; copy the head somewhere the
+log's own host cannot rewrite it (``DecisionLog(anchor=...)``) to make that check strong.
+"""
+
+from __future__ import annotations
+
+import abc
+import os
+import sqlite3
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import attrs
+
+from finpolicy.audit.errors import AuditError
+from finpolicy.audit.records import decode, framed, unframe
+
+__all__ = ["JsonLinesSink", "Row", "Sink", "SqliteSink", "Stored", "Tail", "open_sink"]
+
+
+@attrs.frozen(slots=True)
+class Row:
+    """A record to store."""
+
+    seq: int
+    segment: int
+    hash: str
+    body: bytes
+
+
+@attrs.frozen(slots=True)
+class Stored:
+    """A record as read back.
+
+    Attributes:
+        where: where it is stored, for messages (``000001.jsonl line 57``, ``row 57``).
+        hash: the hash stored beside the body.
+        body: the body bytes (``b""`` when the record could not be read).
+        segment: the segment it is stored in.
+        problem: why the stored bytes are no record, if they are not.
+        torn: the last bytes of the log, cut off in the middle of a write.
+    """
+
+    where: str
+    hash: str
+    body: bytes
+    segment: int
+    problem: str | None = None
+    torn: bool = False
+
+
+@attrs.frozen(slots=True)
+class Tail:
+    """What a writer needs to continue a log."""
+
+    seq: int
+    hash: str
+    segment: int
+    segment_records: int
+    segment_started: str
+    log_id: str
+    discarded: int = 0  # torn bytes cut off the end
+
+
+class Sink(abc.ABC):
+    """Storage of framed records."""
+
+    url: str
+
+    @abc.abstractmethod
+    def tail(self) -> Tail | None:
+        """Prepare to append (cutting a torn last write); ``None`` for an empty log."""
+
+    @abc.abstractmethod
+    def write(self, rows: Sequence[Row], *, sync: bool) -> None:
+        """Append rows in order; durable against a crash of this process on return, and
+        against power loss too when ``sync``."""
+
+    @abc.abstractmethod
+    def set_head(self, stored: bytes) -> None:
+        """Keep the latest checkpoint (framed) apart from the records."""
+
+    @abc.abstractmethod
+    def head(self) -> bytes | None: ...
+
+    @abc.abstractmethod
+    def records(self) -> Iterator[Stored]:
+        """Every stored record, in storage order."""
+
+    @abc.abstractmethod
+    def segments(self) -> list[int]: ...
+
+    @abc.abstractmethod
+    def last_body(self, segment: int) -> bytes | None: ...
+
+    @abc.abstractmethod
+    def drop(self, segments: Sequence[int]) -> None:
+        """Delete whole segments (retention)."""
+
+    def close(self) -> None:  # noqa: B027 - optional for sinks without resources
+        """Release files and connections."""
+
+    @staticmethod
+    def _tail_from(last_hash: str, last_body: bytes, segment: int, count: int,
+                   first_body: bytes, discarded: int = 0) -> Tail:
+        try:
+            data = decode(last_body)
+            start = decode(first_body)
+            return Tail(int(data["seq"]), last_hash, segment, count, str(start["at"]),
+                        str(start["log"]), discarded)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise AuditError(f"cannot continue the log: its last record is unreadable ({exc}); "
+                             "run `finpolicy audit verify` on it") from None
+
+
+def open_sink(target: str | os.PathLike[str] | Sink) -> Sink:
+    """A sink for ``target``: a ``Sink``; ``postgresql://…`` (needs the ``postgres`` extra);
+    ``sqlite:PATH`` or a path ending in ``.db``, ``.sqlite``, ``.sqlite3``; ``jsonl:DIR`` or
+    any other path, a folder of JSON-lines segments."""
+    if isinstance(target, Sink):
+        return target
+    text = os.fspath(target)
+    if text.startswith(("postgresql://", "postgres://")):
+        from finpolicy.audit.postgres import PostgresSink
+
+        return PostgresSink(text)
+    if text.startswith("sqlite:"):
+        return SqliteSink(text[len("sqlite:"):])
+    if text.startswith("jsonl:"):
+        return JsonLinesSink(text[len("jsonl:"):])
+    if Path(text).suffix in (".db", ".sqlite", ".sqlite3"):
+        return SqliteSink(text)
+    return JsonLinesSink(text)
+
+
+# --- JSON lines -------------------------------------------------------------------------------
+
+class JsonLinesSink(Sink):
+    """A folder of segments ``000001.jsonl``, ``000002.jsonl`` … (one record a line) and
+    ``HEAD`` (the latest checkpoint). Appends are single ``write`` calls of whole lines, so a
+    crash leaves at most one torn line at the end, which the next writer cuts off and notes."""
+
+    HEAD = "HEAD"
+
+    def __init__(self, folder: str | os.PathLike[str]) -> None:
+        self.root = Path(folder)
+        self.url = f"jsonl:{self.root}"
+        self._fh: int | None = None
+        self._segment = 0
+
+    def _path(self, segment: int) -> Path:
+        return self.root / f"{segment:06d}.jsonl"
+
+    def segments(self) -> list[int]:
+        if not self.root.is_dir():
+            return []
+        return sorted(int(p.stem) for p in self.root.glob("*.jsonl") if p.stem.isdigit())
+
+    def tail(self) -> Tail | None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        segments = self.segments()
+        while segments:
+            segment = segments[-1]
+            path = self._path(segment)
+            discarded = _cut_torn(path)
+            lines = _last_lines(path)
+            if lines is None:  # an empty segment: a rotation that crashed before writing
+                path.unlink()
+                segments.pop()
+                continue
+            first, last, count = lines
+            try:
+                last_hash, last_body = unframe(last)
+                first_body = unframe(first)[1]
+            except ValueError:
+                raise AuditError(f"{path}: cannot continue the log: its last record is not a "
+                                 "framed record; run `finpolicy audit verify` on it") from None
+            return self._tail_from(last_hash, last_body, segment, count, first_body, discarded)
+        return None
+
+    def write(self, rows: Sequence[Row], *, sync: bool) -> None:
+        data: list[bytes] = []
+        for row in rows:
+            if row.segment != self._segment:
+                self._flush(data, sync)
+                data = []
+                self._switch(row.segment)
+            data.append(framed(row.hash, row.body) + b"\n")
+        self._flush(data, sync)
+
+    def _switch(self, segment: int) -> None:
+        if self._fh is not None:
+            os.fsync(self._fh)
+            os.close(self._fh)
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._fh = os.open(self._path(segment), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+        self._segment = segment
+
+    def _flush(self, data: list[bytes], sync: bool) -> None:
+        if not data or self._fh is None:
+            return
+        blob = b"".join(data)
+        view = memoryview(blob)
+        while view:
+            written = os.write(self._fh, view)
+            view = view[written:]
+        if sync:
+            os.fsync(self._fh)
+
+    def set_head(self, stored: bytes) -> None:
+        _replace(self.root / self.HEAD, stored + b"\n")
+
+    def head(self) -> bytes | None:
+        path = self.root / self.HEAD
+        return path.read_bytes().rstrip(b"\n") if path.is_file() else None
+
+    def records(self) -> Iterator[Stored]:
+        segments = self.segments()
+        if not segments and not self.root.is_dir():
+            raise AuditError(f"{self.root}: no such decision log")
+        for segment in segments:
+            path = self._path(segment)
+            with path.open("rb") as fh:
+                for number, line in enumerate(fh, 1):
+                    where = f"{path.name} line {number}"
+                    if not line.endswith(b"\n"):
+                        yield Stored(where, "", b"", segment, "incomplete last line", torn=True)
+                        break
+                    yield _stored(line[:-1], where, segment)
+
+    def last_body(self, segment: int) -> bytes | None:
+        lines = _last_lines(self._path(segment))
+        return None if lines is None else unframe(lines[1])[1]
+
+    def drop(self, segments: Sequence[int]) -> None:
+        for segment in segments:
+            self._path(segment).unlink(missing_ok=True)
+
+    def close(self) -> None:
+        if self._fh is not None:
+            os.fsync(self._fh)
+            os.close(self._fh)
+            self._fh = None
+
+
+def _stored(data: bytes, where: str, segment: int) -> Stored:
+    try:
+        h, body = unframe(data)
+    except ValueError as exc:
+        return Stored(where, "", b"", segment, str(exc))
+    return Stored(where, h, body, segment)
+
+
+def _cut_torn(path: Path) -> int:
+    """Cut bytes after the last newline (a write a crash interrupted); how many were cut."""
+    size = path.stat().st_size
+    if size == 0:
+        return 0
+    with path.open("rb+") as fh:
+        keep = size
+        step = 4096
+        while keep > 0:
+            start = max(0, keep - step)
+            fh.seek(start)
+            chunk = fh.read(keep - start)
+            index = chunk.rfind(b"\n")
+            if index >= 0:
+                keep = start + index + 1
+                break
+            keep = start
+        if keep < size:
+            fh.truncate(keep)
+            os.fsync(fh.fileno())
+        return size - keep
+
+
+def _last_lines(path: Path) -> tuple[bytes, bytes, int] | None:
+    """First line, last line and line count of a segment (``None`` when empty)."""
+    first = last = b""
+    count = 0
+    with path.open("rb") as fh:
+        for line in fh:
+            if count == 0:
+                first = line.rstrip(b"\n")
+            last = line
+            count += 1
+    return None if count == 0 else (first, last.rstrip(b"\n"), count)
+
+
+def _replace(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+# --- SQLite -----------------------------------------------------------------------------------
+
+_SQLITE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS records (
+    seq INTEGER PRIMARY KEY,
+    segment INTEGER NOT NULL,
+    hash TEXT NOT NULL,
+    body BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS records_segment ON records (segment, seq);
+CREATE TABLE IF NOT EXISTS head (id INTEGER PRIMARY KEY CHECK (id = 1), body BLOB NOT NULL);
+"""
+
+
+class SqliteSink(Sink):
+    """One SQLite file: table ``records`` (seq, segment, hash, body) and ``head``. Each batch
+    is one transaction, so a crash never leaves half a record."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self.url = f"sqlite:{self.path}"
+        self._db: sqlite3.Connection | None = None
+
+    def _conn(self, create: bool = True) -> sqlite3.Connection:
+        if self._db is None:
+            if not create and not self.path.is_file():
+                raise AuditError(f"{self.path}: no such decision log")
+            try:
+                db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=NORMAL")
+                db.executescript(_SQLITE_SCHEMA)
+            except sqlite3.DatabaseError as exc:
+                raise AuditError(f"{self.path}: not a decision log database: {exc}") from None
+            self._db = db
+        return self._db
+
+    def tail(self) -> Tail | None:
+        db = self._conn()
+        last = db.execute("SELECT seq, segment, hash, body FROM records ORDER BY seq DESC "
+                          "LIMIT 1").fetchone()
+        if last is None:
+            return None
+        _, segment, h, body = last
+        first = db.execute("SELECT body FROM records WHERE segment = ? ORDER BY seq LIMIT 1",
+                           (segment,)).fetchone()[0]
+        count = db.execute("SELECT count(*) FROM records WHERE segment = ?",
+                           (segment,)).fetchone()[0]
+        return self._tail_from(str(h), bytes(body), int(segment), int(count), bytes(first))
+
+    def write(self, rows: Sequence[Row], *, sync: bool) -> None:
+        db = self._conn()
+        if sync:  # this commit also reaches the disk (the WAL is synced), not only the OS
+            db.execute("PRAGMA synchronous=FULL")
+        db.execute("BEGIN")
+        try:
+            db.executemany("INSERT INTO records (seq, segment, hash, body) VALUES (?, ?, ?, ?)",
+                           [(r.seq, r.segment, r.hash, r.body) for r in rows])
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+        if sync:
+            db.execute("PRAGMA synchronous=NORMAL")
+
+    def set_head(self, stored: bytes) -> None:
+        self._conn().execute("INSERT OR REPLACE INTO head (id, body) VALUES (1, ?)", (stored,))
+
+    def head(self) -> bytes | None:
+        row = self._conn(create=False).execute("SELECT body FROM head WHERE id = 1").fetchone()
+        return None if row is None else bytes(row[0])
+
+    def records(self) -> Iterator[Stored]:
+        cursor = self._conn(create=False).execute(
+            "SELECT seq, segment, hash, body FROM records ORDER BY seq")
+        for seq, segment, h, body in cursor:
+            yield Stored(f"row {seq}", str(h), bytes(body), int(segment))
+
+    def segments(self) -> list[int]:
+        return [int(s) for (s,) in self._conn().execute(
+            "SELECT DISTINCT segment FROM records ORDER BY segment")]
+
+    def last_body(self, segment: int) -> bytes | None:
+        row = self._conn().execute("SELECT body FROM records WHERE segment = ? ORDER BY seq "
+                                   "DESC LIMIT 1", (segment,)).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def drop(self, segments: Sequence[int]) -> None:
+        db = self._conn()
+        db.execute("BEGIN")
+        db.executemany("DELETE FROM records WHERE segment = ?", [(s,) for s in segments])
+        db.execute("COMMIT")
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None

@@ -1,0 +1,142 @@
+"""``finpolicy audit keygen|verify|replay``: keys for a decision log, checking a log's chain
+and signatures, and replaying its decisions (against the same bundle or another one)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.markup import escape
+
+import finpolicy as fp
+from finpolicy.cli.common import console, dump_json, reports_errors
+
+
+@click.group("audit")
+def audit_group() -> None:
+    """Decision logs: generate keys, verify a log, replay its decisions."""
+
+
+@audit_group.command("keygen")
+@click.argument("folder", type=click.Path(file_okay=False))
+@reports_errors
+def keygen_command(folder: str) -> None:
+    """Write a new signing key pair and sealing secret into FOLDER.
+
+    public-key.pem goes to auditors; signing-key.pem and sealing-secret.b64 stay with the
+    bank (a key vault in production). Refuses to overwrite existing keys.
+    """
+    from finpolicy.audit.keys import generate_keys
+
+    keys = generate_keys(folder)
+    console.print(f"wrote keys {keys.key_id} to {folder}: public-key.pem (for auditors), "
+                  "signing-key.pem and sealing-secret.b64 (keep secret)")
+
+
+def _public_key(public_key: str | None, keys: str | None) -> Any:
+    if public_key is not None:
+        return Path(public_key)
+    if keys is not None:
+        from finpolicy.audit.keys import AuditKeys
+
+        return AuditKeys.load(keys).public_key
+    return None
+
+
+@audit_group.command("verify")
+@click.argument("log", metavar="LOG")
+@click.option("--public-key", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="The bank's Ed25519 public key (PEM) the checkpoints must verify with.")
+@click.option("--keys", type=click.Path(exists=True, file_okay=False), default=None,
+              help="A key folder (its public-key.pem is used).")
+@click.option("--anchor", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="A copy of the latest checkpoint kept apart from the log.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@reports_errors
+def verify_command(log: str, public_key: str | None, keys: str | None, anchor: str | None,
+                   as_json: bool) -> None:
+    """Verify LOG: every entry's hash, the chain, the signed checkpoints and the head.
+
+    LOG is a log folder (JSON lines), an SQLite file or a postgresql:// URL. Exits 0 when the
+    log is intact and 1 at the first broken link, which is reported with its entry number.
+    """
+    from finpolicy.audit.verify import verify_log
+
+    report = verify_log(log, public_key=_public_key(public_key, keys), anchor=anchor)
+    if as_json:
+        dump_json(report.to_dict())
+    else:
+        console.print(f"log {escape(report.target)} ({report.log_id or 'unknown id'})")
+        console.print(f"entries {report.first}–{report.last}: {report.decisions:,} "
+                      f"decision(s), {report.checkpoints:,} checkpoint(s) signed by key "
+                      f"{report.key or '—'}{'' if report.key_pinned else ' (not pinned)'}")
+        for warning in report.warnings:
+            console.print(f"[yellow]warning:[/] {escape(warning)}")
+        if report.problem is None:
+            console.print(f"[green]intact: verified through entry {report.last}, signed "
+                          f"through entry {report.signed_through}[/]")
+        else:
+            console.print(f"[red]broken at entry {report.problem.entry} "
+                          f"({escape(report.problem.where)}): {report.problem.kind}[/]")
+            console.print(escape(report.problem.message))
+    if not report.ok:
+        sys.exit(1)
+
+
+@audit_group.command("replay")
+@click.argument("log", metavar="LOG")
+@click.option("--keys", required=True, type=click.Path(exists=True, file_okay=False),
+              help="The key folder holding sealing-secret.b64 (to open the logged inputs).")
+@click.option("--bundle", "-b", "other", default=None, metavar="PATH",
+              help="Another bundle: report what it would decide differently.")
+@click.option("--with", "deciders", multiple=True, metavar="PATH",
+              help="A bundle that decided entries, when it is no longer at the folder the log "
+                   "recorded (matched by digest); repeat for several.")
+@click.option("--engine", "-e", type=click.Choice(["compiled", "durable"]), default=None,
+              help="Replay on this engine (default: the one each entry names).")
+@click.option("--fail-on", "fail_on", multiple=True, metavar="KIND",
+              help="With --bundle: exit 1 when a change of this kind is found (as in "
+                   "`finpolicy diff`).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@reports_errors
+def replay_command(log: str, keys: str, other: str | None, deciders: tuple[str, ...],
+                   engine: str | None, fail_on: tuple[str, ...], as_json: bool) -> None:
+    """Evaluate LOG's decisions again and compare them with what was logged.
+
+    Without --bundle every decision must come out identical (exit 1 and each difference
+    otherwise). With --bundle OTHER the decisions OTHER would change are grouped as
+    `finpolicy diff` groups them: a backtest of a policy change on real history.
+    """
+    from finpolicy.audit.keys import AuditKeys
+    from finpolicy.audit.replay import replay_log
+    from finpolicy.cli.testing import _print_diff
+    from finpolicy.testing.diff import parse_fail_on
+
+    kinds = [k.strip() for value in fail_on for k in value.split(",") if k.strip()]
+    parse_fail_on(kinds)
+    report = replay_log(log, AuditKeys.load(keys, need_sealing=True),
+                        bundle=None if other is None else fp.load_bundle(other),
+                        deciders=[fp.load_bundle(p) for p in deciders], engine=engine)
+    impact = report.impact
+    failing = impact.matching(kinds) if impact is not None and kinds else ()
+    if as_json:
+        dump_json(report.to_dict())
+    else:
+        console.print(f"replayed {report.entries:,} call(s), {report.decisions:,} decision(s) "
+                      f"of {escape(report.target)} with {escape(', '.join(report.bundles))}")
+        for mismatch in report.mismatches[:50]:
+            console.print(f"[red]differs:[/] {escape(str(mismatch))}")
+        if len(report.mismatches) > 50:
+            console.print(f"… and {len(report.mismatches) - 50} more")
+        if report.reproduced:
+            console.print("[green]every decision reproduced[/]")
+        if impact is not None:
+            _print_diff(impact, {i for i, g in enumerate(impact.groups)
+                                 if any(g is f for f in failing)})
+    if not report.reproduced or failing:
+        sys.exit(1)
+
+
+COMMANDS = [audit_group]

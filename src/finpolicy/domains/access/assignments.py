@@ -1,0 +1,82 @@
+"""Reviewing role assignments one by one: approval of role changes and the review interval
+(seed 000 §5.4(3): permission changes go through approval; permissions are audited
+periodically).
+
+Each assignment active at the review time gets a fact (see ``REVIEW_ROLE_FIELDS``); the
+policy's review rules with ``target: role`` decide which findings to report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from finpolicy.documents.bundle import PolicyDocument
+from finpolicy.domains.access.model import Finding, RoleAssignment
+from finpolicy.domains.access.spec import REVIEW_ROLE_RULESET, AccessPolicyTables
+from finpolicy.runtime import Runtime
+
+__all__ = ["assignment_fact", "review_roles"]
+
+_DAY = 86400.0
+
+
+def assignment_fact(assignment: RoleAssignment, at: dt.datetime,
+                    tables: AccessPolicyTables) -> dict[str, Any]:
+    """What the ``role`` review rules read about one assignment at ``at``.
+
+    ``days_since_review`` counts from the last review, else the approval, else the
+    assignment; it is absent when none of them is known (or all are after ``at``).
+    """
+    approved = assignment.approved_by is not None and assignment.approved_at is not None
+    fact: dict[str, Any] = {
+        "subject": assignment.subject_id, "role": assignment.role,
+        "known_role": assignment.role in tables.roles, "approved": approved,
+        "self_approved": assignment.approved_by is not None and assignment.approved_by in (
+            assignment.subject_id, assignment.assigned_by),
+        "approver_authorised": bool(tables.approver_roles.intersection(
+            assignment.approver_roles)),
+    }
+    if assignment.assigned_by is not None:
+        fact["assigned_by"] = assignment.assigned_by
+    if assignment.approved_by is not None:
+        fact["approved_by"] = assignment.approved_by
+    since = next((t for t in (assignment.reviewed_at, assignment.approved_at,
+                              assignment.assigned_at) if t is not None and t <= at), None)
+    if since is not None:
+        fact["days_since_review"] = round((at - since).total_seconds() / _DAY, 6)
+    if tables.assignment_review_days is not None:
+        fact["review_days"] = tables.assignment_review_days
+    return {"assignment": fact}
+
+
+def _detail(assignment: RoleAssignment, fact: dict[str, Any]) -> str:
+    a = fact["assignment"]
+    parts = [assignment.role]
+    if assignment.approved_by is not None:
+        roles = ", ".join(assignment.approver_roles) or "no roles"
+        parts.append(f"approved by {assignment.approved_by} ({roles})")
+    else:
+        parts.append("no approval recorded")
+    if "days_since_review" in a:
+        parts.append(f"last confirmed {a['days_since_review']:.0f} days ago")
+    return "; ".join(parts)
+
+
+def review_roles(runtime: Runtime, doc: PolicyDocument[Any], tables: AccessPolicyTables,
+                 assignments: list[RoleAssignment], at: dt.datetime) -> list[Finding]:
+    """Findings of the ``role`` review rules for every assignment active at ``at``."""
+    if not tables.rulesets[REVIEW_ROLE_RULESET].rules:
+        return []
+    findings = []
+    for assignment in assignments:
+        if not assignment.active(at):
+            continue
+        fact = assignment_fact(assignment, at, tables)
+        for rule in runtime.run(doc, REVIEW_ROLE_RULESET, fact):
+            kind = rule.effect["finding"]
+            findings.append(Finding(rule.effect["severity"], kind,
+                                    f"{rule.reason} ({_detail(assignment, fact)})",
+                                    rule.id, rule.cite, None, assignment.subject_id,
+                                    role=assignment.role))
+    return findings

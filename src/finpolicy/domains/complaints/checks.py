@@ -1,0 +1,113 @@
+"""What a milestone asks of the events beyond their time: what a letter states, who approved
+an extension, a request window, and a clock restarted by new material.
+
+- ``requires``: a completing event counts only when it states every required content
+  (``ComplaintEvent.states``); one that does not leaves the milestone open, with a note.
+- an extension with ``approved_by`` counts only when its event names one of those approvers
+  (``ComplaintEvent.approved_by``), and one with ``requires`` only when it states them.
+- ``starts_within``: the starting event counts only when it happens after the window's event
+  and by the end of the window (e.g. a review requested within 30 days of the decision).
+- ``restarted_by``: the clock starts again from the latest such event after the start and
+  before completion (new material restarts the count, CBIRC 2020 No. 3 Art. 18).
+
+All times are UTC; notes show local times of the policy's zone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any
+
+__all__ = ["Marks", "completion", "counted_extension", "restart", "window_start"]
+
+Marks = Mapping[tuple[str, dt.datetime], Sequence[Any]]
+"""``(kind, UTC time)`` → the events of that kind at that time that carry states or an
+approver (``ComplaintEvent``)."""
+
+
+def _states(marks: Marks, kind: str, at: dt.datetime) -> set[str]:
+    return {s for e in marks.get((kind, at), ()) for s in e.states}
+
+
+def _approvers(marks: Marks, kind: str, at: dt.datetime) -> set[str]:
+    return {e.approved_by for e in marks.get((kind, at), ()) if e.approved_by}
+
+
+def _when(at: dt.datetime, zone: Any) -> str:
+    return at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+def completion(completed_by: Collection[str], requires: Collection[str],
+               every: Mapping[str, list[dt.datetime]], marks: Marks, start: dt.datetime,
+               zone: Any) -> tuple[dt.datetime | None, list[str]]:
+    """The first completing event at or after ``start`` that states ``requires``, and a note
+    for each earlier completing event that did not."""
+    best: dt.datetime | None = None
+    failed: list[tuple[dt.datetime, str, list[str]]] = []
+    for kind in completed_by:
+        for at in every.get(kind, ()):  # in time order
+            if at < start:
+                continue
+            missing = sorted(set(requires) - _states(marks, kind, at)) if requires else []
+            if not missing:
+                if best is None or at < best:
+                    best = at
+                break
+            failed.append((at, kind, missing))
+    notes = [f"`{kind}` at {_when(at, zone)} does not complete it: it did not state "
+             f"{', '.join(missing)}" for at, kind, missing in sorted(failed)
+             if best is None or at < best]
+    return best, notes
+
+
+def counted_extension(event: str, approved_by: Collection[str], requires: Collection[str],
+                      every: Mapping[str, list[dt.datetime]], marks: Marks,
+                      zone: Any) -> tuple[dt.datetime | None, list[str]]:
+    """The first occurrence of ``event`` that was approved as required and states
+    ``requires``, and a note for each earlier one that was not or did not."""
+    notes: list[str] = []
+    for at in every.get(event, ()):
+        why = []
+        if approved_by:
+            who = _approvers(marks, event, at)
+            if not who & set(approved_by):
+                why.append(f"approved by {', '.join(sorted(who)) or 'no one'}, not by "
+                           f"{' or '.join(approved_by)}")
+        if requires:
+            missing = sorted(set(requires) - _states(marks, event, at))
+            if missing:
+                why.append(f"it did not state {', '.join(missing)}")
+        if not why:
+            return at, notes
+        notes.append(f"extension `{event}` at {_when(at, zone)} not counted: {'; '.join(why)}")
+    return None, notes
+
+
+def window_start(starts: str, after: str, first: Mapping[str, dt.datetime],
+                 every: Mapping[str, list[dt.datetime]], window_end: Any,
+                 ) -> dt.datetime | None:
+    """The first ``starts`` event after the first ``after`` event and by the window's end
+    (``window_end(after_time)`` gives it), or ``None``."""
+    opened = first.get(after)
+    if opened is None:
+        return None
+    end = window_end(opened)
+    for at in every.get(starts, ()):
+        if at >= opened:
+            return at if at <= end else None
+    return None
+
+
+def restart(restarted_by: Collection[str], every: Mapping[str, list[dt.datetime]],
+            start: dt.datetime, completed: dt.datetime | None,
+            now: dt.datetime) -> dt.datetime | None:
+    """The latest restarting event after ``start``, before completion and not after ``now``
+    (events after ``now`` are already left out of ``every``)."""
+    latest = None
+    for kind in restarted_by:
+        for at in every.get(kind, ()):
+            if at > start and (completed is None or at < completed) and at <= now and (
+                    latest is None or at > latest):
+                latest = at
+    return latest

@@ -1,0 +1,370 @@
+"""The decision log: every sink records, verifies and replays; inputs are masked; the queue
+and writer never lose a decision silently; a crashed writer's log verifies and continues."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pytest
+
+import finpolicy as fp
+from finpolicy.audit import (
+    AuditError,
+    AuditKeys,
+    DecisionLog,
+    LogFullError,
+    SqliteSink,
+    read_entries,
+    replay_log,
+    verify_log,
+)
+from finpolicy.audit.sinks import Row
+from tests.helpers.audit import SINKS, Workload, drop, head, rows, target, write_copy
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def keys() -> AuditKeys:
+    return AuditKeys.generate()
+
+
+@pytest.fixture(params=SINKS)
+def kind(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def where(kind: str, tmp_path: Path) -> Iterator[str]:
+    place = target(kind, tmp_path)
+    yield place
+    drop(kind, place)
+
+
+def write(where: str, keys: AuditKeys, n: int, **options: object) -> Workload:
+    work = Workload()
+    with DecisionLog(where, keys=keys, **options) as log:  # type: ignore[arg-type]
+        engine = fp.PolicyEngine(fp.load_bundle(), log=log)
+        for call in work.calls(n):
+            call(engine)
+    return work
+
+
+def stored_bytes(kind: str, where: str) -> bytes:
+    if kind == "jsonl":
+        return b"".join(p.read_bytes() for p in sorted(Path(where).iterdir()))
+    if kind == "sqlite":
+        return b"".join(Path(where + s).read_bytes() for s in ("", "-wal")
+                        if Path(where + s).exists())
+    return b"\n".join(body for _, _, body in rows(kind, where)) + (head(kind, where) or b"")
+
+
+def test_every_sink_records_verifies_and_replays(kind: str, where: str,
+                                                 keys: AuditKeys) -> None:
+    write(where, keys, 400, checkpoint_every=50)
+    report = verify_log(where, public_key=keys.public_key)
+    assert report.ok, report.problem
+    assert report.decisions == 400
+    assert report.checkpoints >= 400 // 50
+    assert report.signed_through == report.last  # closed: the last record is a checkpoint
+    assert report.warnings == ()
+    domains = {e.domain for e in read_entries(where)}
+    assert domains == {"classification", "access", "suitability", "complaints"}
+    replay = replay_log(where, keys)
+    assert replay.reproduced, replay.mismatches[:3]
+    assert replay.entries == 400
+
+
+def test_no_identifier_is_stored_in_clear(kind: str, where: str, keys: AuditKeys) -> None:
+    work = write(where, keys, 200)
+    data = stored_bytes(kind, where)
+    assert len(work.secrets) > 100
+    leaked = sorted(s for s in work.secrets if s.encode() in data)
+    assert leaked == []
+    # the masked forms are there, so a reader sees what kind of value it was
+    entry = next(e for e in read_entries(where) if e.method == "classify_record")
+    assert entry.masked["record.id_number"][0] == "core"
+    assert entry.input["record"]["id_number"].startswith(entry.input["record"]["id_number"][:3])
+    assert "*" in entry.input["record"]["card_number"]
+
+
+def test_a_decision_echoing_a_masked_value_is_masked_too(tmp_path: Path,
+                                                         keys: AuditKeys) -> None:
+    where = str(tmp_path / "log")
+    rid = "11010519491231002X"
+    with DecisionLog(where, keys=keys) as log:
+        fp.PolicyEngine(log=log).check_suitability(
+            fp.Customer(id=rid, risk_level="C3", assessment_date=dt.date(2026, 1, 5)),
+            fp.Product(id="p1", kind="fund", risk_level="R2"), as_of=dt.date(2026, 3, 2))
+    entry = next(read_entries(where))
+    assert rid not in json.dumps(entry.decisions, ensure_ascii=False)
+    assert entry.masked["customer.id"][0] == "core"
+    assert entry.masked["customer.risk_level"][0] == "important"  # encrypted at rest
+    assert entry.unseal(keys)[0]["customer"]["id"] == rid
+    assert entry.masked["customer.id"][1] == keys.keyed_hash(rid)
+
+
+def _years_after(day: dt.date, years: int) -> dt.date:
+    """The same day ``years`` later (28 February for a 29 February in a common year)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def test_entries_carry_context_env_and_retention(tmp_path: Path, keys: AuditKeys) -> None:
+    where = str(tmp_path / "log")
+    with DecisionLog(where, keys=keys, application="branch-app") as log:
+        engine = fp.PolicyEngine(log=log)
+        with log.context(request_id="r-42", user="u-7"):
+            engine.classify(fp.DataField(name="id_number", sample_values=["11010519491231002X"]),
+                            as_of=dt.date(2026, 3, 2))
+        engine.classify(fp.DataField(name="remark", sample_values=["call back"]),
+                        as_of=dt.date(2026, 3, 2))
+    first, second = read_entries(where)
+    assert first.context == {"application": "branch-app", "request_id": "r-42", "user": "u-7"}
+    assert second.context == {"application": "branch-app"}
+    assert first.env["bundle"]["digest"] == fp.load_bundle().digest
+    assert first.env["calendar"].startswith("holidays ")
+    assert first.env["engine"] == "compiled" and first.env["finpolicy"] == fp.__version__
+    lines = (Path(where) / "000001.jsonl").read_text("utf-8").splitlines()
+    raw = [json.loads(line)["record"] for line in lines]
+    decisions = [r for r in raw if r["type"] == "decision"]
+    written = dt.date.fromisoformat(decisions[0]["at"][:10])
+    # an ID number is core, its audit trail kept five years; a remark is ordinary: one year
+    assert decisions[0]["retain_until"] == _years_after(written, 5).isoformat()
+    assert decisions[1]["retain_until"] == _years_after(written, 1).isoformat()
+
+
+def test_an_unlogged_engine_and_mask_log_nothing(tmp_path: Path, keys: AuditKeys) -> None:
+    where = str(tmp_path / "log")
+    with DecisionLog(where, keys=keys) as log:
+        engine = fp.PolicyEngine(log=log)
+        engine.mask("13812345678", field="mobile")
+        fp.PolicyEngine().classify(fp.DataField(name="id_number"))
+    assert list(read_entries(where)) == []
+
+
+class _Stuck(SqliteSink):
+    """A sink whose writes wait for a signal (or fail), to fill the queue."""
+
+    def __init__(self, path: Path, fail: bool = False) -> None:
+        super().__init__(path)
+        self.go = threading.Event()
+        self.fail = fail
+        self.calls = 0
+
+    def write(self, rows: Sequence[Row], *, sync: bool) -> None:
+        self.calls += 1
+        if self.calls > 1:  # the first write is the log's own opening
+            if self.fail:
+                raise OSError(28, "No space left on device")
+            self.go.wait()
+        super().write(rows, sync=sync)
+
+
+def test_a_full_queue_refuses_the_decision_never_drops_it(tmp_path: Path,
+                                                           keys: AuditKeys) -> None:
+    sink = _Stuck(tmp_path / "log.db")
+    log = DecisionLog(sink, keys=keys, queue_size=2, batch_size=1, block_timeout=0.2)
+    engine = fp.PolicyEngine(log=log)
+    field = fp.DataField(name="remark")
+    made = 0
+    with pytest.raises(LogFullError, match="stayed full for 0.2 s"):
+        for _ in range(10):
+            engine.classify(field)
+            made += 1
+    sink.go.set()
+    log.close()
+    assert sum(1 for _ in read_entries(tmp_path / "log.db")) == made
+
+
+def test_fail_policy_refuses_at_once(tmp_path: Path, keys: AuditKeys) -> None:
+    sink = _Stuck(tmp_path / "log.db")
+    log = DecisionLog(sink, keys=keys, queue_size=1, batch_size=1, on_full="fail")
+    engine = fp.PolicyEngine(log=log)
+    with pytest.raises(LogFullError, match="queue is full"):
+        for _ in range(5):
+            engine.classify(fp.DataField(name="remark"))
+    sink.go.set()
+    log.close()
+
+
+def test_a_failed_writer_fails_every_later_decision(tmp_path: Path, keys: AuditKeys) -> None:
+    log = DecisionLog(_Stuck(tmp_path / "log.db", fail=True), keys=keys)
+    engine = fp.PolicyEngine(log=log)
+    engine.classify(fp.DataField(name="remark"))
+    with pytest.raises(AuditError, match="No space left on device"):
+        log.flush(timeout=5)
+    with pytest.raises(AuditError, match=r"writer failed .* 1 recorded call\(s\) were not "):
+        engine.classify(fp.DataField(name="remark"))
+
+
+def test_a_reopened_log_continues_the_chain(kind: str, where: str, keys: AuditKeys) -> None:
+    write(where, keys, 20)
+    write(where, keys, 20)
+    report = verify_log(where, public_key=keys.public_key)
+    assert report.ok, report.problem
+    assert report.decisions == 40
+    types = [json.loads(body)["type"] for _, _, body in rows(kind, where)]
+    assert types.count("open") == 1 and types.count("resume") == 1
+
+
+def test_a_torn_last_line_is_ignored_then_cut_on_reopen(tmp_path: Path,
+                                                         keys: AuditKeys) -> None:
+    where = str(tmp_path / "log")
+    write(where, keys, 10)
+    segment = Path(where) / "000001.jsonl"
+    with segment.open("ab") as fh:
+        fh.write(b'{"hash":"abc","record":{"seq":')
+    report = verify_log(where, public_key=keys.public_key)
+    assert report.ok and "incomplete last record" in report.warnings[0]
+    write(where, keys, 5)
+    report = verify_log(where, public_key=keys.public_key)
+    assert report.ok and report.decisions == 15
+    resume = [json.loads(line)["record"] for line in segment.read_text("utf-8").splitlines()
+              if '"type":"resume"' in line]
+    assert resume[0]["discarded_bytes"] == len(b'{"hash":"abc","record":{"seq":')
+
+
+def test_rotation_and_retention_keep_the_log_verifiable(tmp_path: Path,
+                                                        keys: AuditKeys) -> None:
+    where = str(tmp_path / "log")
+    log = DecisionLog(where, keys=keys, segment_records=30)
+    engine = fp.PolicyEngine(log=log)
+    for call in Workload().calls(100):
+        call(engine)
+    log.flush()
+    segments = sorted(p.name for p in Path(where).glob("*.jsonl"))
+    assert len(segments) >= 4
+    assert log.prune(dt.date.today() + dt.timedelta(days=300)) == []  # core data: five years
+    gone = log.prune(_years_after(dt.date.today(), 5) + dt.timedelta(days=1))
+    log.close()
+    assert gone == list(range(1, len(segments)))  # all but the live segment
+    report = verify_log(where, public_key=keys.public_key)
+    assert report.ok, report.problem
+    assert report.first > 1
+
+
+def test_deleting_old_segments_without_a_pruned_record_is_found(tmp_path: Path,
+                                                                keys: AuditKeys) -> None:
+    where = str(tmp_path / "log")
+    write(where, keys, 100, segment_records=30)
+    (Path(where) / "000001.jsonl").unlink()
+    report = verify_log(where, public_key=keys.public_key)
+    assert report.problem is not None and report.problem.kind == "missing"
+    assert "no `pruned` record" in report.problem.message
+
+
+def test_another_key_is_refused(kind: str, where: str, keys: AuditKeys) -> None:
+    write(where, keys, 5)
+    other = AuditKeys.generate()
+    report = verify_log(where, public_key=other.public_key)
+    assert report.problem is not None and report.problem.kind == "signature"
+    assert other.key_id in report.problem.message
+    unpinned = verify_log(where)
+    assert unpinned.ok and "pin" in unpinned.warnings[-1]
+
+
+_WRITER = textwrap.dedent("""
+    import sys
+    sys.path.insert(0, {root!r})
+    import finpolicy as fp
+    from finpolicy.audit import AuditKeys, DecisionLog
+    from tests.helpers.audit import Workload
+    keys = AuditKeys.load({keys!r})
+    log = DecisionLog({where!r}, keys=keys, batch_size=7, checkpoint_every=25)
+    engine = fp.PolicyEngine(log=log)
+    for i, call in enumerate(Workload(seed=3).calls(10**9)):
+        call(engine)
+        if i == 200:
+            log.flush()
+            print("ready", flush=True)
+""")
+
+
+@pytest.mark.parametrize("sink", ["jsonl", "sqlite"])
+def test_a_writer_killed_with_sigkill_leaves_a_log_that_verifies_and_continues(
+        sink: str, tmp_path: Path, keys: AuditKeys) -> None:
+    where = target(sink, tmp_path)
+    keys.save(tmp_path / "keys")
+    script = _WRITER.format(root=str(ROOT), keys=str(tmp_path / "keys"), where=where)
+    with subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
+                          cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}) as proc:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == b"ready"
+        time.sleep(0.3)  # let it write on, mid-batch
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    report = verify_log(where, public_key=keys.public_key)
+    assert report.ok, report.problem
+    assert report.decisions > 200
+    write(where, keys, 10)
+    after = verify_log(where, public_key=keys.public_key)
+    assert after.ok, after.problem
+    assert after.decisions == report.decisions + 10
+    assert after.signed_through == after.last
+
+
+@pytest.mark.slow
+def test_a_hundred_thousand_decisions_per_sink_verify_and_replay(
+        kind: str, where: str, keys: AuditKeys) -> None:
+    # volume, not the full-queue policy: a busy machine may starve the writer for a while
+    write(where, keys, 100_000, block_timeout=600)
+    report = verify_log(where, public_key=keys.public_key)
+    assert report.ok, report.problem
+    assert report.decisions == 100_000
+    replay = replay_log(where, keys)
+    assert replay.reproduced, replay.mismatches[:3]
+    assert replay.decisions >= 100_000
+
+
+def test_write_copy_round_trips(kind: str, where: str, keys: AuditKeys,
+                                tmp_path: Path) -> None:
+    write(where, keys, 12)
+    copy = write_copy(kind, where, rows(kind, where), head(kind, where), tmp_path)
+    try:
+        assert verify_log(copy, public_key=keys.public_key).ok
+    finally:
+        drop(kind, copy)
+
+
+def test_logged_decisions_are_exactly_their_to_dict() -> None:
+    from finpolicy.audit.encode import decision_json
+
+    made: list[object] = []
+
+    class Keep:
+        def record(self, engine: object, method: str, inputs: object, result: object) -> None:
+            made.append(result)
+
+    engine = fp.PolicyEngine()
+    engine.log = Keep()  # type: ignore[assignment]
+    for call in Workload(seed=11).calls(200):
+        call(engine)
+    engine.suitable_products(fp.Customer(id="c", risk_level="C3"),
+                             [fp.Product(id="p", kind="fund", risk_level="R2")],
+                             as_of=dt.date(2026, 3, 1))
+    decisions = [d for r in made for d in (r if isinstance(r, list) else
+                                            getattr(r, "fields", {}).values() or [r])]
+    assert len(decisions) > 200
+    for d in decisions:
+        assert json.loads(decision_json(d)) == json.loads(json.dumps(d.to_dict(), default=str))
+
+
+def test_an_anchor_receives_every_checkpoint(tmp_path: Path, keys: AuditKeys) -> None:
+    where, anchor = tmp_path / "log", tmp_path / "elsewhere" / "anchor"
+    anchor.parent.mkdir()
+    write(str(where), keys, 30, anchor=anchor, checkpoint_every=10)
+    assert anchor.read_bytes() == (where / "HEAD").read_bytes()
+    assert verify_log(where, public_key=keys.public_key, anchor=anchor).ok

@@ -1,0 +1,207 @@
+"""Replay: the same bundle reproduces every logged decision; another bundle reports what it
+would change, grouped as ``finpolicy diff`` groups changes and agreeing with it; the CLI."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+import finpolicy as fp
+from finpolicy.audit import AuditKeys, DecisionLog, replay_log
+from finpolicy.cli import main
+from finpolicy.documents.bundle import shipped_packs
+from finpolicy.testing.cases import load_cases, load_examples
+from finpolicy.testing.diff import diff
+
+PACK = shipped_packs() / "cn-banking"
+
+
+def log_case(engine: fp.PolicyEngine, domain: str, data: dict[str, Any], as_of: Any) -> None:
+    """Make the engine call a written example stands for (so the log sees it)."""
+    if domain == "classification":
+        if "record" in data:
+            engine.classify_record(data["record"], as_of=as_of)
+        else:
+            for field in data.get("fields") or [data.get("field", data)]:
+                engine.classify(fp.DataField.parse(field), as_of=as_of)
+    elif domain == "access":
+        if "review" in data:
+            review = data["review"]
+            engine.review_access(review["grants"], review["assignments"],
+                                 usage=review.get("usage"), as_of=review.get("as_of") or as_of)
+        else:
+            engine.authorize(fp.AccessRequest.parse({**data,
+                                                     "as_of": data.get("as_of") or as_of}))
+    elif domain == "suitability":
+        if "products" in data:
+            engine.suitable_products(data["customer"], data["products"], as_of=as_of)
+        else:
+            engine.check_suitability(data["customer"], data["product"],
+                                     amount=data.get("amount"), as_of=as_of)
+    elif "complaints" in data:
+        engine.complaint_sla_batch(data["complaints"], as_of=as_of)
+    else:
+        engine.complaint_sla(data["complaint"], as_of=as_of)
+
+
+@pytest.fixture(scope="module")
+def keys(tmp_path_factory: pytest.TempPathFactory) -> AuditKeys:
+    keys = AuditKeys.generate()
+    keys.save(tmp_path_factory.mktemp("keys"))
+    return keys
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory: pytest.TempPathFactory, keys: AuditKeys) -> Iterator[Path]:
+    """A log of every example and test case of the shipped pack."""
+    where = tmp_path_factory.mktemp("log") / "audit.db"
+    with DecisionLog(where, keys=keys) as log:
+        engine = fp.PolicyEngine(fp.load_bundle(), log=log)
+        for case in [*load_examples(PACK), *load_cases(PACK)]:
+            # cases that expect an error are not decisions
+            with contextlib.suppress(fp.FinpolicyError):
+                log_case(engine, case.domain, case.input, case.as_of)
+        engine.authorize(ANALYST)
+    yield where
+
+
+ANALYST = fp.AccessRequest(
+    subject=fp.Subject(id="u-analyst-2", roles=["data_analyst"], department="retail",
+                       branch="BJ01"),
+    action="read", resource=fp.Resource(type="customer_record", data_level="important",
+                                        category="business", department="retail",
+                                        branch="BJ01"),
+    purpose="analytics", as_of=dt.datetime(2026, 3, 2, 10, tzinfo=dt.UTC),
+    # important data needs an approved grant besides the role (seed 000 §5.4)
+    grants=[fp.AccessGrant(
+        id="g-analyst", grantee="u-analyst-2", purpose="analytics",
+        resource_type="customer_record", data_level="important", category="business",
+        requested_at=dt.datetime(2026, 3, 1, 9, tzinfo=dt.UTC), approved_by="u-manager-1",
+        approver_roles=["department_head"], approved_at=dt.datetime(2026, 3, 1, 10, tzinfo=dt.UTC),
+        expires_at=dt.datetime(2026, 3, 20, tzinfo=dt.UTC))])
+
+
+@pytest.fixture(scope="module")
+def proposed(tmp_path_factory: pytest.TempPathFactory) -> fp.Bundle:
+    """The worked change of examples/change_impact.sh: analysts may read business data too,
+    and the final response is due in 5 working days instead of 7."""
+    root = tmp_path_factory.mktemp("proposed") / "cn-banking"
+    shutil.copytree(PACK, root)
+    access = root / "access.yaml"
+    text = access.read_text(encoding="utf-8")
+    old = "{actions: [read], levels: [important], categories: [derived]}"
+    assert old in text
+    access.write_text(text.replace(old, "{actions: [read], levels: [important], "
+                                        "categories: [derived, business]}"), encoding="utf-8")
+    complaints = root / "complaints.yaml"
+    text = complaints.read_text(encoding="utf-8")
+    start = text.index("name: final_response")
+    complaints.write_text(text[:start] + re.sub(r"amount: 7\b", "amount: 5", text[start:],
+                                                count=1), encoding="utf-8")
+    return fp.load_bundle(root)
+
+
+def test_the_same_bundle_reproduces_every_decision(history: Path, keys: AuditKeys) -> None:
+    report = replay_log(history, keys)
+    assert report.entries > 40
+    assert report.reproduced, report.mismatches[:3]
+    assert report.impact is None
+
+
+def test_the_durable_engine_reproduces_them_too(history: Path, keys: AuditKeys) -> None:
+    report = replay_log(history, keys, engine="durable")
+    assert report.reproduced, report.mismatches[:3]
+
+
+def test_another_bundle_reports_what_diff_reports_on_the_same_inputs(
+        history: Path, keys: AuditKeys, proposed: fp.Bundle) -> None:
+    report = replay_log(history, keys, bundle=proposed)
+    impact = report.impact
+    assert impact is not None and impact.changed
+    found = {(c.domain, c.old.digest, c.old.outcome, c.new.outcome, c.old.policy)
+             for c in impact.changes}
+    logged = {c.old.digest for c in impact.changes} | {
+        d for d in _logged_digests(history, keys)}
+    reference = diff(fp.load_bundle(), proposed, samples=0)
+    expected = {(c.domain, c.old.digest, c.old.outcome, c.new.outcome, c.old.policy)
+                for c in reference.changes if c.old.digest in logged}
+    # the analyst's request is in the history but is no written example: diff, which
+    # evaluates the packs' examples, cases and inputs grown from them, need not meet it
+    analyst = fp.PolicyEngine().authorize(ANALYST)
+    widened = ("access", analyst.input_digest, "deny", "allow", (analyst.policy.id,
+                                                                 analyst.policy.version))
+    assert widened in found
+    assert found - {widened} == expected - {widened}
+    assert len(expected) > 5
+    assert {g.domain for g in impact.groups} == {"access", "complaints"}
+    assert {p.policy_id for p in impact.policies} == {p.policy_id for p in reference.policies}
+
+
+def _logged_digests(history: Path, keys: AuditKeys) -> set[str]:
+    from finpolicy.audit import read_entries
+
+    return {d["input_digest"] for e in read_entries(history) for d in e.decisions}
+
+
+def test_replay_without_the_deciding_bundle_says_which_is_missing(
+        tmp_path: Path, keys: AuditKeys) -> None:
+    root = tmp_path / "pack"
+    shutil.copytree(PACK, root)
+    where = tmp_path / "log.db"
+    with DecisionLog(where, keys=keys) as log:
+        fp.PolicyEngine(fp.load_bundle(root), log=log).classify(
+            fp.DataField(name="remark"), as_of=dt.date(2026, 3, 2))
+    shutil.rmtree(root)
+    with pytest.raises(fp.FinpolicyError, match="not at its recorded folder any more"):
+        replay_log(where, keys)
+    assert replay_log(where, keys, deciders=[fp.load_bundle()]).reproduced
+
+
+def test_cli_verify_and_replay(history: Path, keys: AuditKeys, proposed: fp.Bundle,
+                               tmp_path: Path) -> None:
+    folder = tmp_path / "k"
+    keys.save(folder)
+    runner = CliRunner()
+    verified = runner.invoke(main, ["audit", "verify", str(history), "--keys", str(folder)])
+    assert verified.exit_code == 0, verified.output
+    assert "intact: verified through entry" in verified.output
+    same = runner.invoke(main, ["audit", "replay", str(history), "--keys", str(folder)])
+    assert same.exit_code == 0, same.output
+    assert "every decision reproduced" in same.output
+    other = runner.invoke(main, ["audit", "replay", str(history), "--keys", str(folder),
+                                 "--bundle", proposed.root, "--fail-on", "deny->allow"])
+    assert other.exit_code == 1, other.output
+    assert "deny → allow" in other.output and "changed decisions" in other.output
+
+
+def test_cli_verify_reports_the_broken_entry(tmp_path: Path, keys: AuditKeys) -> None:
+    where = tmp_path / "log"
+    with DecisionLog(where, keys=keys) as log:
+        engine = fp.PolicyEngine(log=log)
+        for name in ("remark", "id_number", "balance"):
+            engine.classify(fp.DataField(name=name))
+    segment = where / "000001.jsonl"
+    lines = segment.read_bytes().splitlines(keepends=True)
+    del lines[2]
+    segment.write_bytes(b"".join(lines))
+    folder = tmp_path / "k"
+    keys.save(folder)
+    result = CliRunner().invoke(main, ["audit", "verify", str(where), "--keys", str(folder)])
+    assert result.exit_code == 1
+    assert "broken at entry 3 (000001.jsonl line 3): missing" in result.output
+    assert "entry 3 is missing: entry 4 follows entry 2" in result.output
+
+
+def test_cli_keygen_refuses_to_overwrite(tmp_path: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(main, ["audit", "keygen", str(tmp_path / "k")]).exit_code == 0
+    again = runner.invoke(main, ["audit", "keygen", str(tmp_path / "k")])
+    assert again.exit_code == 1 and "refusing to overwrite" in again.output

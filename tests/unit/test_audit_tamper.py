@@ -1,0 +1,170 @@
+"""Tampering with a copy of a log — one byte edited, an entry deleted, inserted, two swapped,
+the tail cut, a rewrite with hashes recomputed — is found at the right entry, in every sink."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from finpolicy.audit import AuditKeys, replay_log, verify_log
+from finpolicy.audit.records import decode, encode
+from tests.helpers.audit import (
+    SINKS,
+    drop,
+    first_decision,
+    head,
+    rechain,
+    rows,
+    target,
+    write_copy,
+)
+from tests.unit.test_audit_log import write
+
+Records = list[tuple[int, str, bytes]]
+
+
+@pytest.fixture(scope="module")
+def keys() -> AuditKeys:
+    return AuditKeys.generate()
+
+
+@pytest.fixture(scope="module", params=SINKS)
+def original(request: pytest.FixtureRequest, keys: AuditKeys,
+             tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    kind = str(request.param)
+    where = target(kind, tmp_path_factory.mktemp(kind))
+    write(where, keys, 120, checkpoint_every=25)
+    yield kind, where
+    drop(kind, where)
+
+
+def _edit_byte(records: Records, i: int) -> Records:
+    segment, h, body = records[i]
+    at = body.index(b'"at":"') + len(b'"at":"') + 3  # a digit of the year
+    digit = b"7" if body[at:at + 1] != b"7" else b"8"
+    out = list(records)
+    out[i] = (segment, h, body[:at] + digit + body[at + 1:])
+    return out
+
+
+def _delete(records: Records, i: int) -> Records:
+    return records[:i] + records[i + 1:]
+
+
+def _insert(records: Records, i: int) -> Records:
+    return [*records[:i], records[3], *records[i:]]
+
+
+def _swap(records: Records, i: int) -> Records:
+    out = list(records)
+    out[i], out[i + 1] = out[i + 1], out[i]
+    return out
+
+
+TAMPERING: dict[str, tuple[Callable[[Records, int], Records], str]] = {
+    "edit one byte": (_edit_byte, "altered"),
+    "delete": (_delete, "missing"),
+    "insert": (_insert, "inserted"),
+    "reorder": (_swap, "reordered"),
+}
+
+
+@pytest.mark.parametrize("how", sorted(TAMPERING))
+def test_tampering_is_found_at_the_entry(how: str, original: tuple[str, str], keys: AuditKeys,
+                                         tmp_path: Path) -> None:
+    kind, where = original
+    records = rows(kind, where)
+    i = first_decision(records, 60)
+    change, expected = TAMPERING[how]
+    copy = write_copy(kind, where, change(records, i), head(kind, where), tmp_path)
+    try:
+        report = verify_log(copy, public_key=keys.public_key)
+    finally:
+        drop(kind, copy)
+    assert report.problem is not None, how
+    assert report.problem.kind == expected
+    assert report.problem.entry == i + 1  # entries are numbered from 1
+    assert f"entry {i + 1}" in str(report.problem)
+
+
+def test_a_cut_tail_is_found_against_the_head(original: tuple[str, str], keys: AuditKeys,
+                                              tmp_path: Path) -> None:
+    kind, where = original
+    records = rows(kind, where)
+    kept = len(records) - 30
+    copy = write_copy(kind, where, records[:kept], head(kind, where), tmp_path)
+    try:
+        report = verify_log(copy, public_key=keys.public_key)
+    finally:
+        drop(kind, copy)
+    assert report.problem is not None
+    assert report.problem.kind == "truncated"
+    assert report.problem.entry == kept + 1
+    assert f"entries {kept + 1}–{len(records)} were cut off" in report.problem.message
+
+
+def test_an_anchor_kept_elsewhere_finds_a_tail_cut_with_its_head(
+        original: tuple[str, str], keys: AuditKeys, tmp_path: Path) -> None:
+    kind, where = original
+    records = rows(kind, where)
+    anchor = tmp_path / "anchor"
+    anchor.write_bytes((head(kind, where) or b"") + b"\n")
+    # the intruder cuts the tail and puts back an older head: only the anchor tells
+    cut = first_decision(records, 40)
+    older = next(i for i in range(cut - 1, 0, -1) if b'"type":"checkpoint"' in records[i][2])
+    from finpolicy.audit.records import framed
+
+    old_head = framed(records[older][1], records[older][2])
+    copy = write_copy(kind, where, records[:cut], old_head, tmp_path)
+    try:
+        assert verify_log(copy, public_key=keys.public_key).problem is None
+        report = verify_log(copy, public_key=keys.public_key, anchor=anchor)
+    finally:
+        drop(kind, copy)
+    assert report.problem is not None and report.problem.kind == "truncated"
+
+
+def test_a_rewrite_with_recomputed_hashes_fails_at_the_next_checkpoint(
+        original: tuple[str, str], keys: AuditKeys, tmp_path: Path) -> None:
+    kind, where = original
+    records = rows(kind, where)
+    i = first_decision(records, 30)
+    data = decode(records[i][2])
+    data["decisions"][0]["outcome"] = "forged"
+    records[i] = (records[i][0], "", encode(data))
+    forged = rechain(records, i, keys=None)
+    copy = write_copy(kind, where, forged, head(kind, where), tmp_path)
+    try:
+        report = verify_log(copy, public_key=keys.public_key)
+    finally:
+        drop(kind, copy)
+    checkpoint = next(j for j in range(i, len(records)) if b'"checkpoint"' in forged[j][2])
+    assert report.problem is not None and report.problem.kind == "signature"
+    assert report.problem.entry == checkpoint + 1
+
+
+def test_a_rewrite_by_the_key_holder_verifies_but_replay_finds_it(
+        original: tuple[str, str], keys: AuditKeys, tmp_path: Path) -> None:
+    kind, where = original
+    records = rows(kind, where)
+    i = first_decision(records, 30)
+    data = decode(records[i][2])
+    logged = data["decisions"][0]["outcome"]
+    data["decisions"][0]["outcome"] = "forged"
+    records[i] = (records[i][0], "", encode(data))
+    forged = rechain(records, i, keys=keys)
+    from finpolicy.audit.records import framed
+
+    last = forged[-1]
+    copy = write_copy(kind, where, forged, framed(last[1], last[2]), tmp_path)
+    try:
+        assert verify_log(copy, public_key=keys.public_key).ok
+        replay = replay_log(copy, keys)
+    finally:
+        drop(kind, copy)
+    assert not replay.reproduced
+    [mismatch] = replay.mismatches
+    assert mismatch.entry == i + 1
+    assert mismatch.differences == (f'outcome: "forged" → "{logged}"',)
