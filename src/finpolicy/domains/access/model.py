@@ -104,7 +104,7 @@ class AccessRequest(InputModel):
     purpose: str = _ID
     grants: list[AccessGrant] = Field(default_factory=list)
     as_of: dt.datetime | None = None
-    recipient: str | None = Field(None, min_length=1)
+    recipient: str | None = Field(default=None, min_length=1)
 
     _aware = field_validator("as_of")(_aware)
 

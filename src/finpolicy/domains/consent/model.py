@@ -132,8 +132,8 @@ class Recipient(InputModel):
 
     name: str = _ID
     kind: Literal["internal", "processor", "third_party"]
-    country: str | None = Field(None, min_length=2, max_length=3)
-    agreement: str | None = Field(None, min_length=1)
+    country: str | None = Field(default=None, min_length=2, max_length=3)
+    agreement: str | None = Field(default=None, min_length=1)
     transfer_mechanism: Literal["security_assessment", "certification", "standard_contract",
                                 "other_condition"] | None = None
 
@@ -177,10 +177,10 @@ class ProcessingRequest(_Cached):
         as_of: when it happens.
     """
 
-    id: str | None = Field(None, min_length=1)
+    id: str | None = Field(default=None, min_length=1)
     customer: str = _ID
     purpose: str = _ID
-    channel: str | None = Field(None, min_length=1)
+    channel: str | None = Field(default=None, min_length=1)
     data_levels: list[str] = Field(default_factory=list)
     categories: list[str] = Field(default_factory=list)
     fields: list[str] = Field(default_factory=list)
@@ -206,12 +206,12 @@ class ContactRecord(_Cached):
         time_zone: the customer's IANA time zone then (the policy's own when absent).
     """
 
-    id: str | None = Field(None, min_length=1)
+    id: str | None = Field(default=None, min_length=1)
     customer: str = _ID
     channel: str = _ID
     purpose: str = _ID
     at: AwareDatetime
-    consent_id: str | None = Field(None, min_length=1)
+    consent_id: str | None = Field(default=None, min_length=1)
     time_zone: str | None = None
 
     _zone = field_validator("time_zone")(_zone)
