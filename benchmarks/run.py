@@ -83,6 +83,31 @@ def complaint_inputs() -> list[tuple[Any, dt.datetime]]:
             for case in _examples("complaints")]
 
 
+def consent_inputs() -> list[tuple[Any, list[Any]]]:
+    """The pack's consent examples that decide one request: (request, consents)."""
+    out = []
+    for case in _examples("consent"):
+        data = case["input"]
+        if "request" in data:
+            request = fp.ProcessingRequest(**{**data["request"], "as_of": _when(case["as_of"])})
+            out.append((request, [fp.Consent(**c) for c in data.get("consents", [])]))
+    return out
+
+
+def campaign_inputs(n: int) -> tuple[list[Any], list[Any], dt.datetime]:
+    """``n`` customers in three zones with SMS and e-mail consents, one in five withdrawn."""
+    at = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    zones = [None, "Europe/London", "America/New_York"]
+    customers = [fp.CampaignCustomer(id=f"cu{i}", time_zone=zones[i % 3],
+                                     channels=["sms", "email"]) for i in range(n)]
+    consents = [fp.Consent(id=f"cu{i}-{c}", customer=f"cu{i}", purpose="marketing",
+                           channels=[c], separate=True, given_at=at - dt.timedelta(days=40),
+                           withdrawn_at=at - dt.timedelta(days=1) if i % 5 == 0 else None,
+                           evidence=f"f{i}", notice_version="privacy-2025")
+                for i in range(n) for c in ("sms", "email")]
+    return customers, consents, at
+
+
 def field_inputs() -> list[Any]:
     names = ["身份证号", "id_number", "交易流水", "risk_preference", "contact_phone", "remark",
              "客户姓名", "card_no"]
@@ -96,10 +121,12 @@ def bench_domains(console: Console, n: int) -> list[Measurement]:
     access = access_inputs()
     complaints = complaint_inputs()
     fields = field_inputs()
+    consent = consent_inputs()
+    campaign = campaign_inputs(1_000)
     for name in ENGINES:
         engine = fp.PolicyEngine(bundle, engine=name)
         k = n if name == "compiled" else max(n // 10, 200)
-        console.log(f"{name}: suitability, access, classification, complaints")
+        console.log(f"{name}: suitability, access, classification, complaints, consent")
 
         per_s, p50, p99 = latencies(lambda x: engine.check_suitability(x[0], x[1], as_of=x[2]),
                                     suit[:k])
@@ -131,6 +158,15 @@ def bench_domains(console: Console, n: int) -> list[Measurement]:
         rows.append(Measurement("complaints", "complaint_sla_batch", name,
                                 throughput(lambda: engine.complaint_sla_batch(batch, as_of=now),
                                            items=len(batch))))
+
+        uses = (consent * (k // len(consent) + 1))[:k]
+        per_s, p50, p99 = latencies(lambda x: engine.check_processing(x[0], consents=x[1]), uses)
+        rows.append(Measurement("consent", "check_processing (single)", name, per_s, p50, p99))
+        customers, records, at = campaign
+        rows.append(Measurement("consent", "plan_campaign (1,000 customers)", name,
+                                throughput(lambda: engine.plan_campaign(
+                                    customers, consents=records, as_of=at),
+                                    items=len(customers))))
     return rows
 
 

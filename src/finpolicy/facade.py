@@ -34,6 +34,20 @@ from finpolicy.domains.classification import (
 from finpolicy.domains.classification.api import ClassificationAPI
 from finpolicy.domains.complaints import Complaint, ComplaintEvent, MilestoneStatus, SlaDecision
 from finpolicy.domains.complaints.api import ComplaintsAPI
+from finpolicy.domains.consent import (
+    CampaignCustomer,
+    CampaignEntry,
+    CampaignReport,
+    Consent,
+    ConsentDecision,
+    ConsentFinding,
+    ConsentReviewReport,
+    ContactRecord,
+    ExportDecision,
+    ProcessingRequest,
+    Recipient,
+)
+from finpolicy.domains.consent.api import ConsentAPI
 from finpolicy.domains.suitability import Customer, Product, SaleContext, SuitabilityDecision
 from finpolicy.domains.suitability.api import SuitabilityAPI
 from finpolicy.engine import EngineCore
@@ -43,18 +57,29 @@ __all__ = [
     "AccessGrant",
     "AccessRequest",
     "AccessReviewReport",
+    "CampaignCustomer",
+    "CampaignEntry",
+    "CampaignReport",
     "ClassificationDecision",
     "ColumnResult",
     "Complaint",
     "ComplaintEvent",
+    "Consent",
+    "ConsentDecision",
+    "ConsentFinding",
+    "ConsentReviewReport",
+    "ContactRecord",
     "Customer",
     "DataField",
     "DataLevel",
+    "ExportDecision",
     "Finding",
     "Handling",
     "MilestoneStatus",
     "PolicyEngine",
+    "ProcessingRequest",
     "Product",
+    "Recipient",
     "RecordClassificationDecision",
     "Resource",
     "RoleAssignment",
@@ -67,7 +92,8 @@ __all__ = [
 ]
 
 
-class PolicyEngine(EngineCore, ClassificationAPI, AccessAPI, SuitabilityAPI, ComplaintsAPI):
+class PolicyEngine(EngineCore, ClassificationAPI, AccessAPI, SuitabilityAPI, ComplaintsAPI,
+                   ConsentAPI):
     """Evaluates a bundle's policies through one engine: ``fp.PolicyEngine(bundle)``.
 
     Args:

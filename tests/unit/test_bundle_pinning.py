@@ -102,7 +102,8 @@ def test_cli_lock_sign_verify(pack: Path, tmp_path: Path) -> None:
     keys = tmp_path / "keys"
     assert runner.invoke(main, ["audit", "keygen", str(keys)]).exit_code == 0
     locked = runner.invoke(main, ["bundle", "lock", str(pack)])
-    assert locked.exit_code == 0 and "locked 5 policy version(s)" in locked.output
+    versions = len(fp.load_bundle(pack).documents)
+    assert locked.exit_code == 0 and f"locked {versions} policy version(s)" in locked.output
     signed = runner.invoke(main, ["bundle", "sign", str(pack), "--key",
                                   str(keys / "signing-key.pem")])
     assert signed.exit_code == 0, signed.output

@@ -16,7 +16,7 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
-from finpolicy.decisions import Hit
+from finpolicy.decisions import Decision, Hit
 from finpolicy.documents.bundle import PolicyDocument
 from finpolicy.domains.access.model import AccessDecision, AccessGrant, AccessRequest
 from finpolicy.domains.access.spec import ACCESS_RULESET, POLICY_KIND, AccessPolicyTables
@@ -125,8 +125,19 @@ def _role_access(tables: AccessPolicyTables, roles: list[str], action: str, leve
     return permitted, in_scope
 
 
-def access_fact(request: AccessRequest, at: dt.datetime,
-                tables: AccessPolicyTables) -> tuple[dict[str, Any], dict[str, Any]]:
+def consent_fact(request: AccessRequest, at: dt.datetime,
+                 consent: Decision | None) -> dict[str, Any]:
+    """Whether a consent decision is attached, and whether it allows this request: an allow
+    for the same recipient at the same instant."""
+    if consent is None:
+        return {"attached": False, "allowed": False}
+    return {"attached": True,
+            "allowed": consent.outcome == "allow" and consent.as_of == at
+            and getattr(consent, "recipient", None) == request.recipient}
+
+
+def access_fact(request: AccessRequest, at: dt.datetime, tables: AccessPolicyTables,
+                consent: Decision | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
     """The fact the rules read, and Python-side details (valid grant, failures, masks)."""
     subject, resource = request.subject, request.resource
     roles = list(dict.fromkeys(subject.roles))
@@ -157,7 +168,8 @@ def access_fact(request: AccessRequest, at: dt.datetime,
                     "purpose_allowed": any(purpose in tables.role_purposes.get(r, ())
                                            for r in roles)},
         "request": {"action": action, "purpose": purpose,
-                    "purpose_known": purpose in tables.purposes},
+                    "purpose_known": purpose in tables.purposes,
+                    "recipient_outside": request.recipient is not None},
         "resource": {"type": resource.type, "level": level,
                      "level_rank": tables.level_rank[level], "category": resource.category},
         "scope": {"same_branch": same_branch, "same_department": same_department},
@@ -165,6 +177,7 @@ def access_fact(request: AccessRequest, at: dt.datetime,
                   "valid": valid_grant is not None,
                   "failures": [] if valid_grant is not None else failures},
         "mask": {"needed": bool(masked)},
+        "consent": consent_fact(request, at, consent),
     }
     extra = {"grant": valid_grant, "failures": detail if valid_grant is None else [],
              "masked": masked}
@@ -195,16 +208,20 @@ def digest(request: AccessRequest, at: dt.datetime) -> str:
     sorted, so equal requests give equal digests; it is several times faster than sorting keys
     through ``json.dumps`` on the hot path.
     """
-    body = request.__pydantic_serializer__.to_json(request)
+    # without a recipient the JSON is what it was before requests had one: digests stay put
+    body = request.__pydantic_serializer__.to_json(
+        request, exclude=None if request.recipient is not None else {"recipient"})
     return hashlib.sha256(body + b"|" + at.isoformat().encode()).hexdigest()
 
 
 def decide(runtime: Runtime, doc: PolicyDocument[Any], tables: AccessPolicyTables,
-           request: AccessRequest, at: dt.datetime) -> AccessDecision:
-    """Evaluate ``request`` against ``tables`` (the document's, or a variant in tests)."""
+           request: AccessRequest, at: dt.datetime, *,
+           consent: Decision | None = None) -> AccessDecision:
+    """Evaluate ``request`` against ``tables`` (the document's, or a variant in tests);
+    ``consent`` is the consent decision for data leaving the bank, if any."""
     check_vocabulary(request, tables)
     try:
-        fact, extra = access_fact(request, at, tables)
+        fact, extra = access_fact(request, at, tables, consent)
         matched = runtime.run(doc, ACCESS_RULESET, fact)
     except Exception as exc:  # fail closed: an evaluation error denies, with the reason
         return _error_decision(runtime, doc, request, at, exc)
@@ -226,7 +243,8 @@ def decide(runtime: Runtime, doc: PolicyDocument[Any], tables: AccessPolicyTable
         grant_id=grant.id if grant is not None and allowed and fact["grant"]["required"]
         else None,
         grant_failures=tuple(extra["failures"]) if fact["grant"]["required"] else (),
-        masked_fields=tuple(extra["masked"]) if allowed else ())
+        masked_fields=tuple(extra["masked"]) if allowed else (),
+        consent_decision=consent.input_digest if consent is not None else None)
 
 
 def _error_decision(runtime: Runtime, doc: PolicyDocument[Any], request: AccessRequest,
@@ -238,11 +256,13 @@ def _error_decision(runtime: Runtime, doc: PolicyDocument[Any], request: AccessR
                           input_digest=digest(request, at), as_of=at)
 
 
-def authorize(runtime: Runtime, request: Any, *, policy: str | None = None) -> AccessDecision:
+def authorize(runtime: Runtime, request: Any, *, policy: str | None = None,
+              consent: Decision | None = None) -> AccessDecision:
     """Decide an access request by the ``AccessPolicy`` in force at ``request.as_of``.
 
     Combining is deny-overrides: any matching deny rule denies, and without a matching allow
-    rule the request is denied (``default-deny``).
+    rule the request is denied (``default-deny``). ``consent`` is the consent decision for a
+    request whose data leaves the bank (``request.recipient``); the access decision names it.
 
     Raises:
         InputError: the request is malformed (see the module docstring).
@@ -251,4 +271,4 @@ def authorize(runtime: Runtime, request: Any, *, policy: str | None = None) -> A
     req = coerce_request(request)
     at = req.as_of or now()
     doc = runtime.policy(POLICY_KIND, at.date(), policy)
-    return decide(runtime, doc, doc.policy, req, at)
+    return decide(runtime, doc, doc.policy, req, at, consent=consent)

@@ -93,7 +93,9 @@ class AccessRequest(InputModel):
     """One access request: ``subject`` wants to ``action`` a ``resource`` for ``purpose`` at
     ``as_of`` (the current time when absent), presenting ``grants``.
 
-    ``at`` is the deprecated name of ``as_of``.
+    ``recipient`` names who receives the data when it leaves the bank (an export to another
+    organisation); such a request needs a consent decision that allows it (see the consent
+    domain's ``authorize_export``). ``at`` is the deprecated name of ``as_of``.
     """
 
     subject: Subject
@@ -102,6 +104,7 @@ class AccessRequest(InputModel):
     purpose: str = _ID
     grants: list[AccessGrant] = Field(default_factory=list)
     as_of: dt.datetime | None = None
+    recipient: str | None = Field(default=None, min_length=1)
 
     _aware = field_validator("as_of")(_aware)
 
@@ -169,17 +172,22 @@ class AccessDecision(Decision):
         grant_id: the grant that made the access possible, if one was needed.
         grant_failures: ``"<grant id>: <failure>"`` for each presented grant that did not count.
         masked_fields: fields of the resource the subject may not see.
+        consent_decision: the input digest of the consent decision attached to a request
+            whose data leaves the bank (``AccessRequest.recipient``), if one was.
     """
 
     allowed: bool
     grant_id: str | None = None
     grant_failures: tuple[str, ...] = ()
     masked_fields: tuple[str, ...] = ()
+    consent_decision: str | None = None
 
     def _details(self) -> list[str]:
         lines = []
         if self.grant_id:
             lines.append(f"grant: {self.grant_id}")
+        if self.consent_decision:
+            lines.append(f"consent decision: {self.consent_decision[:12]}")
         if self.grant_failures:
             lines.append("grants that did not count: " + "; ".join(self.grant_failures))
         if self.masked_fields:

@@ -54,6 +54,9 @@ ACCESS_FIELDS: dict[str, str] = {
     "grant.valid": "boolean",
     "grant.failures": "list",
     "mask.needed": "boolean",
+    "request.recipient_outside": "boolean",
+    "consent.attached": "boolean",
+    "consent.allowed": "boolean",
 }
 
 # Facts the review rules may read (derived by ``review.grant_fact`` / ``assignment_fact``).

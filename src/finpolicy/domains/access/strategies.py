@@ -17,6 +17,7 @@ from finpolicy.documents.bundle import Bundle
 from finpolicy.domains.access.model import AccessGrant, AccessRequest, Resource, Subject
 from finpolicy.errors import InputError
 from finpolicy.testing.strategies import bundle_or_default, require
+from finpolicy.testing.vocabulary import literals
 
 __all__ = ["STRATEGIES", "TYPE_STRATEGIES", "access_requests", "grants", "subjects"]
 
@@ -83,21 +84,32 @@ def grants(bundle: Bundle | None = None, *, as_of: dt.datetime = _AT,
 def access_requests(bundle: Bundle | None = None, *, as_of: dt.datetime = _AT,
                     at: dt.datetime | None = None) -> st.SearchStrategy[Any]:
     """``fp.AccessRequest`` values over the bundle's actions, levels, categories and purposes,
-    with zero to two grants, as of ``as_of`` (``at`` is its deprecated name)."""
+    with zero to two grants, sometimes for a recipient outside the bank, as of ``as_of``
+    (``at`` is its deprecated name); the purposes and levels the rules single out come up
+    more often."""
     at = renamed(as_of, at, old_name="at", new_name="as_of", where="access_requests") or _AT
 
     b = bundle_or_default(bundle)
     vocab = _access_vocabulary(b)
+    mentioned = literals(b, _ACCESS)
+
+    def often_mentioned(values: list[str], path: str) -> st.SearchStrategy[str]:
+        # the values the rules single out (marketing, core …) come up more often
+        named = sorted(str(v) for v in mentioned.get(path, ()) if v in values)
+        return st.sampled_from(values) | st.sampled_from(named) if named \
+            else st.sampled_from(values)
+
     resource = st.builds(Resource, type=st.just("customer_record"),
-                         data_level=st.sampled_from(vocab["levels"]),
+                         data_level=often_mentioned(vocab["levels"], "resource.level"),
                          category=st.sampled_from(vocab["categories"]),
                          department=st.sampled_from(["retail", "corporate"]),
                          branch=st.sampled_from(["BJ01", "SH02"]))
     random_requests = st.builds(AccessRequest, subject=subjects(b),
                                 action=st.sampled_from(vocab["actions"]), resource=resource,
-                                purpose=st.sampled_from(vocab["purposes"]),
+                                purpose=often_mentioned(vocab["purposes"], "request.purpose"),
                                 grants=st.lists(grants(b, as_of=at), max_size=2),
-                                as_of=st.just(at))
+                                as_of=st.just(at),
+                                recipient=st.none() | st.just("partner-bank"))
     return st.one_of(random_requests, _plausible_requests(b, at))
 
 

@@ -1,0 +1,130 @@
+"""Consent and purpose limitation: purposes, channels, separate consent, withdrawal, campaigns.
+
+The ``ConsentPolicy`` kind (PIPL Art. 13–17, 21, 23–24, 28–30, 38–39; seed 000 §2.2, §5.2;
+seed 002 §2.1–2.3) and its API: ``engine.check_processing(fp.ProcessingRequest(...),
+consents=[...], contacts=[...])`` → ``ConsentDecision``; ``engine.plan_campaign(customers,
+...)`` → ``CampaignReport``; ``engine.review_consents(consents, ...)`` →
+``ConsentReviewReport``; ``engine.authorize_export(access_request, processing_request, ...)``
+→ ``ExportDecision`` (data leaving the bank: the access decision names the consent decision).
+See ``evaluate`` for which problems raise ``InputError`` and which deny, and ``consents`` for
+the exact instants.
+
+This domain is a plug-in like any other: everything finpolicy asks of it is the ``DOMAIN``
+object below, registered under the ``finpolicy.domains`` entry point group.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from finpolicy.domains.base import Case, Domain, InvariantAdapter
+from finpolicy.domains.consent import pictures
+from finpolicy.domains.consent.campaign import (
+    CampaignCustomer,
+    CampaignEntry,
+    CampaignReport,
+    plan_campaign,
+)
+from finpolicy.domains.consent.evaluate import check_processing
+from finpolicy.domains.consent.export import ExportDecision, authorize_export
+from finpolicy.domains.consent.inputs import evaluate_input
+from finpolicy.domains.consent.model import (
+    Consent,
+    ConsentDecision,
+    ConsentFinding,
+    ConsentReviewReport,
+    ContactRecord,
+    ProcessingRequest,
+    Recipient,
+)
+from finpolicy.domains.consent.review import review_consents
+from finpolicy.domains.consent.spec import FIELDS, KIND, POLICY_KIND, ConsentRules, ConsentSpec
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from hypothesis.strategies import SearchStrategy
+
+    from finpolicy.documents.bundle import Bundle, PolicyDocument
+
+__all__ = [
+    "DOMAIN",
+    "FIELDS",
+    "KIND",
+    "POLICY_KIND",
+    "CampaignCustomer",
+    "CampaignEntry",
+    "CampaignReport",
+    "Consent",
+    "ConsentDecision",
+    "ConsentFinding",
+    "ConsentReviewReport",
+    "ConsentRules",
+    "ConsentSpec",
+    "ContactRecord",
+    "ExportDecision",
+    "ProcessingRequest",
+    "Recipient",
+    "authorize_export",
+    "check_processing",
+    "evaluate_input",
+    "plan_campaign",
+    "review_consents",
+]
+
+
+def _cases(bundle: Bundle, doc: PolicyDocument[Any]) -> SearchStrategy[Case]:
+    from finpolicy.domains.consent.strategies import consent_cases
+
+    return consent_cases(bundle, policy=doc)
+
+
+def _day(case: Case) -> dt.date:
+    request: ProcessingRequest = case["request"]
+    assert request.as_of is not None  # the strategies always give one
+    return request.as_of.date()
+
+
+DOMAIN = Domain(
+    name="consent",
+    title="Consent and purpose limitation",
+    package=__name__,
+    order=50,
+    kinds=(POLICY_KIND,),
+    evaluate_input=evaluate_input,
+    time="datetime",
+    operations={"check_processing": check_processing, "plan_campaign": plan_campaign,
+                "review_consents": review_consents, "authorize_export": authorize_export},
+    exports={name: globals()[name] for name in (
+        "CampaignCustomer", "CampaignEntry", "CampaignReport", "Consent", "ConsentDecision",
+        "ConsentFinding", "ConsentReviewReport", "ContactRecord", "ExportDecision",
+        "ProcessingRequest", "Recipient")},
+    input_models=(ProcessingRequest, Consent, ContactRecord, Recipient, CampaignCustomer),
+    grid=(("purpose",), ("channel",), ("data_levels",)),
+    invariants={KIND: InvariantAdapter(
+        cases=_cases,
+        evaluate=lambda runtime, c: check_processing(runtime, c["request"],
+                                                     consents=c["consents"],
+                                                     contacts=c["contacts"]),
+        on=_day)},
+    pictures={KIND: pictures.PICTURES},
+    strategies="finpolicy.domains.consent.strategies",
+    cli="finpolicy.domains.consent.cli",
+    error_codes={
+        "policy": {
+            "bad_hours": "Allowed hours start and end at the same time.",
+            "undeclared_channel": "A purpose names a channel the policy does not declare.",
+            "consent_settings_without_consent": "A purpose that does not rest on consent "
+                                                "sets consent settings.",
+            "misplaced_obligations": "Obligations on a rule that cannot carry them.",
+            "missing_obligations": "An obligation rule lists no obligations.",
+        },
+        "input": {
+            "unknown_channel": "A channel the policy does not declare.",
+            "recipient_mismatch": "An export's access and processing requests name different "
+                                  "recipients.",
+            "time_mismatch": "An export's access and processing requests are at different "
+                             "times.",
+        },
+    },
+)

@@ -1,0 +1,110 @@
+"""Campaign files: customers, consents and contacts in one file, read with their locations.
+
+JSON lines (``.jsonl``): one record a line, ``{"customer": {...}}``, ``{"consent": {...}}`` or
+``{"contact": {...}}``. JSON or YAML: a mapping with ``customers``, ``consents`` and
+``contacts`` lists. Every bad record is an ``InputError`` naming the file and line (JSON
+lines) or the list position.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from finpolicy.domains.consent.campaign import (
+    CampaignCustomer,
+    CampaignReport,
+    Progress,
+    plan_campaign,
+)
+from finpolicy.domains.consent.model import Consent, ContactRecord
+from finpolicy.errors import InputError, InputProblem
+from finpolicy.readers import count_lines, iter_json_lines, read_document
+from finpolicy.runtime import Runtime
+
+__all__ = ["CampaignFile", "plan_file", "read_campaign"]
+
+_KINDS: dict[str, tuple[str, type[Any]]] = {
+    "customer": ("customers", CampaignCustomer),
+    "consent": ("consents", Consent),
+    "contact": ("contacts", ContactRecord),
+}
+
+
+@attrs.frozen(slots=True)
+class CampaignFile:
+    """The records of a campaign file."""
+
+    customers: tuple[CampaignCustomer, ...]
+    consents: tuple[Consent, ...]
+    contacts: tuple[ContactRecord, ...]
+
+
+def _json_lines(path: str, progress: Progress) -> CampaignFile:
+    out: dict[str, list[Any]] = {"customers": [], "consents": [], "contacts": []}
+    for number, record in progress(iter_json_lines(path)):
+        if not isinstance(record, dict) or len(record) != 1 or next(iter(record)) not in _KINDS:
+            raise InputError([InputProblem(
+                "", 'expected one of {"customer": …}, {"consent": …}, {"contact": …}',
+                "bad_input", file=path, line=number)])
+        ((kind, value),) = record.items()
+        bucket, model = _KINDS[kind]
+        try:
+            out[bucket].append(model.parse(value, field=kind))
+        except InputError as exc:
+            raise exc.located(path, number) from None
+    return CampaignFile(tuple(out["customers"]), tuple(out["consents"]),
+                        tuple(out["contacts"]))
+
+
+def _document(path: str) -> CampaignFile:
+    data = read_document(path)
+    if not isinstance(data, Mapping):
+        raise InputError([InputProblem("", "expected a mapping with `customers`, `consents` "
+                                           "and `contacts` lists", "bad_input", file=path)])
+    buckets = {bucket: model for bucket, model in _KINDS.values()}
+    unknown = sorted(str(k) for k in data if k not in buckets)
+    if unknown:
+        raise InputError([InputProblem(unknown[0], "unknown key, expected customers, consents "
+                                                   "or contacts", "unknown_key", file=path)])
+    parsed: dict[str, list[Any]] = {}
+    for bucket, model in buckets.items():
+        values = data.get(bucket) or []
+        if not isinstance(values, list):
+            raise InputError([InputProblem(bucket, "expected a list", "bad_input", file=path)])
+        try:
+            parsed[bucket] = [model.parse(v, field=f"{bucket}.{i}")
+                              for i, v in enumerate(values)]
+        except InputError as exc:
+            raise exc.located(path, None) from None
+    return CampaignFile(tuple(parsed["customers"]), tuple(parsed["consents"]),
+                        tuple(parsed["contacts"]))
+
+
+def read_campaign(path: str, *, progress: Progress = lambda rows: rows) -> CampaignFile:
+    """The customers, consents and contacts of a campaign file (see the module docstring)."""
+    if path.endswith(".jsonl"):
+        return _json_lines(path, progress)
+    return _document(path)
+
+
+def plan_file(runtime: Runtime, path: str, *, channels: Sequence[str] = (),
+              purpose: str = "marketing", as_of: dt.datetime | None = None,
+              data_levels: Sequence[str] = (), categories: Sequence[str] = (),
+              personalised: bool = False, reading: Progress = lambda rows: rows,
+              deciding: Progress = lambda rows: rows) -> CampaignReport:
+    """Read a campaign file and plan it (``plan_campaign``); ``reading`` and ``deciding``
+    wrap the record and customer iterators (progress bars, say)."""
+    records = read_campaign(path, progress=reading)
+    return plan_campaign(runtime, records.customers, consents=records.consents,
+                         contacts=records.contacts, purpose=purpose, channels=channels,
+                         data_levels=data_levels, categories=categories,
+                         personalised=personalised, as_of=as_of, progress=deciding)
+
+
+def file_lines(path: str) -> int | None:
+    """The number of lines of a JSON-lines file (for a progress bar), else ``None``."""
+    return count_lines(path) if path.endswith(".jsonl") else None

@@ -1,0 +1,128 @@
+"""``finpolicy campaign FILE``: who of a campaign list may be contacted, on which channel, when.
+
+The library does the work (``batch.plan_file``); this module parses options, shows progress
+and prints tables.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.progress import track
+from rich.table import Table
+
+from finpolicy.cli.common import (
+    as_of_option,
+    bundle_option,
+    console,
+    dump_json,
+    engine_option,
+    err_console,
+    load_engine,
+    parse_when,
+    reports_errors,
+)
+from finpolicy.domains.consent.batch import file_lines, plan_file
+from finpolicy.domains.consent.campaign import STATUSES, CampaignReport
+
+_STYLE = {"now": "green", "later": "yellow", "never": "red"}
+
+
+def _print(report: CampaignReport, details: bool) -> None:
+    if details:
+        table = Table(title="Customers")
+        for name in ("customer", "status", "channel", "when", "rules"):
+            table.add_column(name, overflow="fold")
+        for e in report.entries:
+            table.add_row(e.customer, f"[{_STYLE[e.status]}]{e.status}[/]", e.channel or "—",
+                          "" if e.at is None else e.at.isoformat(timespec="minutes"),
+                          ", ".join(e.decision.rule_ids) if e.decision else "no channel")
+        console.print(table)
+    counts = report.counts()
+    total = len(report.entries) or 1
+    summary = Table(title=f"Campaign for {report.purpose} as of "
+                          f"{report.as_of.isoformat(timespec='minutes')} "
+                          f"({report.policy.id} {report.policy.version})")
+    summary.add_column("channel")
+    for status in STATUSES:
+        summary.add_column(status, justify="right")
+    for channel, row in report.by_channel().items():
+        summary.add_row(channel, *[str(row[s]) for s in STATUSES])
+    summary.add_row("[bold]customers[/]", *[f"{counts[s]} ({counts[s] / total:.0%})"
+                                            for s in STATUSES])
+    console.print(summary)
+    reasons = report.reasons()
+    if reasons:
+        why = Table(title="Why customers cannot be contacted")
+        why.add_column("rule")
+        why.add_column("customers", justify="right")
+        for rule, n in reasons.items():
+            why.add_row(rule, str(n))
+        console.print(why)
+
+
+@click.command("campaign")
+@click.argument("campaign_file", metavar="FILE")
+@click.option("--purpose", default="marketing", show_default=True,
+              help="The campaign's purpose (one of the consent policy's purposes).")
+@click.option("--channel", "channels", multiple=True, metavar="NAME",
+              help="A channel the campaign uses (repeat; default: each customer's own).")
+@click.option("--data-level", "data_levels", multiple=True, metavar="LEVEL",
+              help="A data level the campaign uses (repeat).")
+@click.option("--category", "categories", multiple=True, metavar="NAME",
+              help="A data category the campaign uses (repeat).")
+@click.option("--personalised", is_flag=True,
+              help="The list was drawn by automated decision-making (PIPL Art. 24).")
+@as_of_option(help="The campaign's time: an ISO datetime with an offset (default now).",
+              metavar="DATETIME")
+@click.option("--output", "-o", "output", default=None, metavar="FILE",
+              help="Write one JSON line per customer to FILE.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--details/--no-details", default=None,
+              help="Show one row per customer (default: when there are at most 50).")
+@bundle_option
+@engine_option
+@reports_errors
+def campaign(campaign_file: str, purpose: str, channels: tuple[str, ...],
+             data_levels: tuple[str, ...], categories: tuple[str, ...], personalised: bool,
+             as_of: str | None, output: str | None, as_json: bool, details: bool | None,
+             bundle_path: str | None, engine: str) -> None:
+    """Plan a campaign: for every customer in FILE, whether, on which channel and when they
+    may be contacted (now, at the next allowed time, or never, with the reason).
+
+    FILE is JSON lines (`{"customer": {...}}`, `{"consent": {...}}`, `{"contact": {...}}` one
+    a line) or a JSON/YAML mapping with `customers`, `consents` and `contacts` lists. A
+    customer has an `id`, an optional `time_zone` and `channels` in order of preference.
+    """
+    policy_engine = load_engine(bundle_path, engine)
+    when = parse_when(as_of, aware=True)
+    assert when is None or isinstance(when, dt.datetime)  # aware=True parses datetimes
+    show = not as_json and err_console.is_terminal
+    lines = file_lines(campaign_file) if show else None
+
+    def bar(description: str, total: int | None) -> Any:
+        def wrap(rows: Iterable[Any]) -> Iterable[Any]:
+            return track(rows, description=description, total=total, console=err_console,
+                         transient=True, disable=not show)
+        return wrap
+
+    report = plan_file(policy_engine.runtime, campaign_file, channels=channels,
+                       purpose=purpose, as_of=when, data_levels=data_levels,
+                       categories=categories, personalised=personalised,
+                       reading=bar("reading", lines), deciding=bar("deciding", None))
+    if output is not None:
+        with Path(output).open("w", encoding="utf-8") as handle:
+            for entry in report.entries:
+                handle.write(json.dumps(entry.to_dict(), ensure_ascii=False) + "\n")
+    if as_json:
+        dump_json(report.summary())
+        return
+    _print(report, len(report.entries) <= 50 if details is None else details)
+
+
+COMMANDS = [campaign]

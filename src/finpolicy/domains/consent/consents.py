@@ -1,0 +1,176 @@
+"""Which consent counts for a use of data, and how many contacts a frequency cap has seen.
+
+Conventions (the policy documents and the tests rely on them):
+
+- A consent counts from ``given_at`` (inclusive). It stops counting at ``expires_at``, at
+  ``given_at`` plus the purpose's ``consent_days``, and when its withdrawal takes effect
+  (``withdrawn_at`` plus the policy's ``delay_hours``): each of these instants is the first at
+  which it no longer counts.
+- With ``withdrawal.scope: purpose`` a withdrawal made at ``w`` stops, once it takes effect,
+  every consent to its purpose given at or before ``w`` (and those of the purposes its
+  ``also_stops`` names); a consent given after ``w`` counts again. With ``scope: consent`` only
+  the consent withdrawn stops (and ``also_stops`` still applies).
+- Lists a consent leaves empty do not restrict (channels, levels, categories, recipients),
+  unless a requirement asks for the item to be named.
+- Of the consents that count, the one given last is the one named in the decision (ties: the
+  smaller id). When none counts, the failures of the consents that came closest (the fewest
+  failures) are the decision's reasons; every consent's failures are listed in its details.
+- A frequency cap counts the customer's contacts of the same purpose on the same channel in
+  the window ``(as_of − days, as_of]``: a contact exactly ``days`` × 24 hours before no
+  longer counts; one at ``as_of`` does.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from collections.abc import Sequence
+
+import attrs
+
+from finpolicy.domains.consent.model import Consent, ContactRecord
+from finpolicy.domains.consent.spec import CONSENT_FAILURES, ConsentRules, ContactCell, Purpose
+
+__all__ = ["ConsentState", "Used", "contact_times", "count_in_window", "failures",
+           "find_consent", "free_at", "next_start", "stops"]
+
+_ORDER = {name: i for i, name in enumerate(CONSENT_FAILURES)}
+
+
+@attrs.frozen(slots=True)
+class Used:
+    """What a use of data needs a consent to cover."""
+
+    purpose: str
+    channel: str | None
+    recipient: str | None
+    levels: tuple[str, ...]
+    categories: tuple[str, ...]
+    required: frozenset[str]
+
+
+@attrs.frozen(slots=True)
+class ConsentState:
+    """The outcome of looking for a consent: the one that counts (if any), how many were
+    offered for the purpose, and why the others did not count."""
+
+    selected: Consent | None
+    offered: int
+    failures: tuple[str, ...] = ()
+    detail: tuple[str, ...] = ()
+
+
+def stops(rules: ConsentRules, purpose: str, consents: Sequence[Consent],
+          at: dt.datetime) -> list[dt.datetime]:
+    """The instants of withdrawals in effect at ``at`` that stop ``purpose``."""
+    sources = rules.stopped_by.get(purpose, frozenset())
+    delay = rules.withdrawal_delay
+    return [c.withdrawn_at for c in consents
+            if c.withdrawn_at is not None and c.purpose in sources
+            and c.withdrawn_at + delay <= at]
+
+
+def failures(rules: ConsentRules, purpose: Purpose | None, consent: Consent, used: Used,
+             at: dt.datetime, stopped: Sequence[dt.datetime]) -> list[str]:
+    """Every reason ``consent`` does not count for ``used`` at ``at`` (empty: it counts)."""
+    out = []
+    if consent.given_at > at:
+        out.append("not_yet_given")
+    own = consent.withdrawn_at
+    if (own is not None and own + rules.withdrawal_delay <= at) or any(
+            consent.given_at <= w for w in stopped):
+        out.append("withdrawn")
+    if consent.expires_at is not None and consent.expires_at <= at:
+        out.append("expired")
+    if purpose is not None:
+        if purpose.consent_days is not None and \
+                at >= consent.given_at + dt.timedelta(days=purpose.consent_days):
+            out.append("lapsed")
+        if purpose.notices and consent.notice_version not in purpose.notices:
+            out.append("notice_outdated")
+    required = used.required
+    if "separate_consent" in required and not consent.separate:
+        out.append("not_separate")
+    if used.channel is not None and not _covers(consent.channels, (used.channel,),
+                                                "channel_named" in required):
+        out.append("channel_not_covered")
+    if used.recipient is not None and not _covers(consent.recipients, (used.recipient,),
+                                                  "recipient_named" in required):
+        out.append("recipient_not_covered")
+    if not _covers(consent.data_levels, used.levels, "levels_named" in required):
+        out.append("level_not_covered")
+    if not _covers(consent.categories, used.categories, False):
+        out.append("category_not_covered")
+    return out
+
+
+def _covers(listed: Sequence[str], used: Sequence[str], must_name: bool) -> bool:
+    if not listed:
+        return not (must_name and used)
+    return all(item in listed for item in used)
+
+
+def find_consent(rules: ConsentRules, consents: Sequence[Consent], used: Used,
+                 at: dt.datetime) -> ConsentState:
+    """The consent of ``consents`` (one customer's) that counts for ``used`` at ``at``."""
+    candidates = [c for c in consents if c.purpose == used.purpose]
+    if not candidates:
+        return ConsentState(None, 0)
+    purpose = rules.purposes.get(used.purpose)
+    stopped = stops(rules, used.purpose, consents, at)
+    valid: list[Consent] = []
+    failed: list[list[str]] = []
+    detail = []
+    for consent in sorted(candidates, key=lambda c: c.id):
+        why = failures(rules, purpose, consent, used, at, stopped)
+        if not why:
+            valid.append(consent)
+        else:
+            failed.append(why)
+            detail.append(f"{consent.id}: {', '.join(why)}")
+    if valid:
+        # the one given last; `max` keeps the first of equals, the smaller id
+        return ConsentState(max(valid, key=lambda c: c.given_at), len(candidates))
+    # the reasons of the consents that came closest (fewest failures) explain the refusal
+    fewest = min(len(why) for why in failed)
+    found = {f for why in failed if len(why) == fewest for f in why}
+    return ConsentState(None, len(candidates), tuple(sorted(found, key=_ORDER.__getitem__)),
+                        tuple(detail))
+
+
+def contact_times(contacts: Sequence[ContactRecord], purpose: str,
+                  channel: str) -> list[dt.datetime]:
+    """The times of one customer's contacts of ``purpose`` on ``channel``, sorted."""
+    return sorted(c.at for c in contacts if c.purpose == purpose and c.channel == channel)
+
+
+def count_in_window(times: Sequence[dt.datetime], at: dt.datetime, days: int) -> int:
+    """How many of the sorted ``times`` fall in ``(at − days, at]``."""
+    start = at - dt.timedelta(days=days)
+    return bisect.bisect_right(times, at) - bisect.bisect_right(times, start)
+
+
+def free_at(times: Sequence[dt.datetime], at: dt.datetime, cell: ContactCell) -> dt.datetime:
+    """The first instant from ``at`` on when the cap's window holds fewer than ``cap``
+    contacts (``at`` itself when it already does)."""
+    if cell.cap is None or cell.cap_days is None:
+        return at
+    days = dt.timedelta(days=cell.cap_days)
+    window = [t for t in times if at - days < t <= at]
+    if len(window) < cell.cap:
+        return at
+    # the oldest contacts must leave the window until one fewer than the cap remain
+    return window[len(window) - cell.cap] + days
+
+
+def next_start(cell: ContactCell, at: dt.datetime, zone: dt.tzinfo) -> dt.datetime:
+    """The first instant from ``at`` on that is inside the allowed hours (``at`` itself
+    when it is; otherwise in ``zone``)."""
+    local = at.astimezone(zone)
+    if cell.start is None or cell.in_hours(local.time()):
+        return at
+    day = local.date()
+    start = dt.datetime.combine(day, cell.start, zone)
+    if start <= local:
+        start = dt.datetime.combine(day + dt.timedelta(days=1), cell.start, zone)
+    return start
