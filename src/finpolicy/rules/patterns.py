@@ -11,7 +11,8 @@ JSON-escaped text, so the durable engine is handed the result of the same matche
   escaped with a backslash (``\\.``);
 - ``.`` any character; classes ``[a-z0-9_]`` and ``[^0-9]``; ``\\d`` ``\\w`` (ASCII) ``\\s``;
 - groups ``( )``, alternation ``|``, quantifiers ``* + ?`` and ``{m}`` / ``{m,n}`` (n ≤ 32;
-  nested repetitions may total at most 1,000).
+  nested repetitions may total at most 1,000), and the compiled automaton at most
+  ``MAX_PROGRAM`` (1,000) instructions, so a match costs at most that many steps per byte.
 
 A pattern always matches the whole value (``id.*`` matches ``id_number``, not ``my_id``). A
 pattern is applied to at most ``MAX_MATCH_TEXT`` (10,000) characters: the engines refuse a
@@ -29,6 +30,7 @@ import re2  # type: ignore[import-untyped]
 from finpolicy.errors import FinpolicyError
 
 MAX_MATCH_TEXT = 10_000
+MAX_PROGRAM = 1_000
 
 _SPECIAL = set(".|?*+()[]{}\\^$%")
 _PLAIN_PUNCT = set("_-@ :/#&'")
@@ -85,13 +87,16 @@ class PatternSet:
     ``match(text)`` gives the positions (in ``patterns``) of the patterns the whole text matches.
     """
 
-    __slots__ = ("_set", "patterns")
+    __slots__ = ("_sentinel", "_set", "patterns")
 
     def __init__(self, patterns: Sequence[Pattern]) -> None:
         self.patterns = tuple(patterns)
         self._set = re2._re2.Set(_ANCHOR_BOTH, _OPTIONS)
         for pattern in self.patterns:
             self._set.Add(_encode(pattern.regex))
+        # RE2's set matcher answers "no match" when its automaton runs out of memory; a
+        # pattern matching every text tells a real "none" from that failure
+        self._sentinel = self._set.Add(b".*")
         if self.patterns and not self._set.Compile():
             raise PatternError("patterns too large to match together", 0)
 
@@ -100,7 +105,11 @@ class PatternSet:
             return []
         if len(text) > MAX_MATCH_TEXT:
             raise ValueError(f"text longer than {MAX_MATCH_TEXT:,} characters")
-        return self._set.Match(_encode(text))  # type: ignore[no-any-return]
+        found: list[int] = self._set.Match(_encode(text))
+        if self._sentinel not in found:  # out of memory: one pattern at a time (never fails)
+            return [i for i, p in enumerate(self.patterns) if p.fullmatch(text)]
+        found.remove(self._sentinel)
+        return found
 
 
 def _literal_ok(ch: str) -> bool:
@@ -261,4 +270,8 @@ def compile_pattern(text: str) -> Pattern:
     compiled = re2._re2.RE2(_encode(regex), _OPTIONS)
     if not compiled.ok():
         raise PatternError(f"pattern too large to match ({compiled.error().decode()})", 0)
+    if compiled.ProgramSize() > MAX_PROGRAM:
+        raise PatternError(f"pattern too large: its automaton has {compiled.ProgramSize():,} "
+                           f"instructions (at most {MAX_PROGRAM:,}); use fewer nested "
+                           "repetitions", 0)
     return Pattern(text, regex, compiled)
