@@ -34,6 +34,7 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+import patterns
 import sweep
 from harness import Measurement, latencies, rss_mb, throughput
 
@@ -393,7 +394,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     parser.add_argument("--json", default=str(Path(__file__).parent / "results.json"))
-    parser.add_argument("--only", choices=["domains", "peers", "sweeps"],
+    parser.add_argument("--only", choices=["domains", "peers", "sweeps", "patterns"],
                         help="run one part of the benchmark")
     args = parser.parse_args(argv)
     # wide enough for the table even when the output is piped (rich then assumes 80 columns)
@@ -408,6 +409,8 @@ def main(argv: list[str] | None = None) -> int:
         rows += bench_explain(console, 60, 40 if args.quick else 150)
     if args.only in (None, "peers"):
         rows += bench_rbac(console, args.quick)
+    if args.only in (None, "patterns"):
+        rows += patterns.bench_patterns(console, 200 if args.quick else 2_000)
     if args.only in (None, "sweeps"):
         rows += sweep.rules_sweep(console, sweep.QUICK_RULE_COUNTS if args.quick
                                   else sweep.RULE_COUNTS)
