@@ -9,6 +9,7 @@ from typing import Any
 
 from finpolicy._compat import deprecated_alias
 from finpolicy.decisions import Decision
+from finpolicy.domains.access.attached import split_consent
 from finpolicy.domains.access.evaluation import authorize
 from finpolicy.domains.access.model import AccessGrant, AccessRequest, RoleAssignment, UsageRecord
 from finpolicy.domains.access.review import _items, review_access
@@ -59,8 +60,9 @@ def evaluate_input(runtime: Runtime, data: Any, *,
                    as_of: dt.date | dt.datetime | None = None) -> list[Decision]:
     """Decide one request, or review grants and assignments, in mapping form.
 
-    A request ``{subject, action, resource, purpose, grants?, as_of?}`` gives one
-    ``AccessDecision``; ``as_of`` fills the request's ``as_of`` when the input has none (a
+    A request ``{subject, action, resource, purpose, grants?, recipient?, consent?, as_of?}``
+    gives one ``AccessDecision`` (``consent``: the consent decision attached to data leaving
+    the bank, see ``attached``); ``as_of`` fills the request's ``as_of`` when the input has none (a
     bare date means its midnight UTC). A review ``{review: {grants, assignments, usage?,
     as_of?}}`` gives one ``Decision`` per finding (none when the review is clean), reviewed
     as of the review's ``as_of`` or ``as_of`` (now when both are absent); see
@@ -73,10 +75,12 @@ def evaluate_input(runtime: Runtime, data: Any, *,
         if len(data) != 1:
             raise InputError.one("input", "`review` comes alone", "bad_input")
         return _review_decisions(runtime, data["review"], as_of)
-    payload = dict(data)
+    payload, attached = split_consent(data)
     if payload.get("as_of") is None and payload.get("at") is None and as_of is not None:
         payload["as_of"] = _review_time(as_of)
-    return [authorize(runtime, AccessRequest.parse(payload))]
+    request = AccessRequest.parse(payload)
+    consent = None if attached is None else attached.decision(request.as_of)
+    return [authorize(runtime, request, consent=consent)]
 
 
 _FILE_KEYS = {"grant": "grants", "assignment": "assignments", "usage": "usage"}
