@@ -380,9 +380,11 @@ def test_every_consent_deny_rule_is_explained_with_a_change_that_allows_or_says_
                 return (decision.outcome == "deny" and r.id in decision.rule_ids
                         and (decision.policy.id, decision.policy.version) == (d.id, d.version))
 
+            def strategy(d: Any = doc) -> Any:
+                return _consent_cases(bundle, d)
+
             flipped = fixed = False
-            for x in cases_hitting(pair["compiled"], "consent", bundle, wanted,
-                                   lambda d=doc: _consent_cases(bundle, d)):
+            for x in cases_hitting(pair["compiled"], "consent", bundle, wanted, strategy):
                 assert_explained(x, rule.id, rule.cite)
                 if x.suggestions:
                     assert_flips(pair, x, "deny")

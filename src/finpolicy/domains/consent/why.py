@@ -119,7 +119,10 @@ def _unmet(s: Situation, requirement: str, found: dict[str, list[str]]) -> Claus
     """The requirement as a clause that failed, or ``None`` when some consent meets it."""
     ids = [c.id for c in s.candidates()]
     if requirement == "consent":
-        bad = [i for i in ids if found[i]]
+        # in force, and covering what no other requirement names: failing only another
+        # requirement is that requirement's obstacle
+        named = {REQUIREMENT_FAILURES[r] for r in s.required if r in REQUIREMENT_FAILURES}
+        bad = [i for i in ids if set(found[i]) - named]
         if ids and len(bad) < len(ids):
             return None
     else:
