@@ -72,6 +72,8 @@ class AccessExplainer(Explainer):
             raise InputError.one("policy", "explanations use the access policy in force",
                                  "unknown_option", kwargs["policy"])
         request = kwargs.get("request", args[0] if args else None)
+        # an export's access side is explained with the consent decision it was given
+        # (``ExportDecision.consent``), as ``authorize_export`` attaches it
         consent = kwargs.get("consent")
         return self._fixed(coerce_request(request),
                            None if consent is None else AttachedConsent.of(consent))
