@@ -215,7 +215,7 @@ def _inputs(domain: str, bundle: fp.Bundle) -> st.SearchStrategy[tuple[Any, Any]
                 at = _when(data["as_of"]) + dt.timedelta(seconds=0 if same_time else 1)
                 data["consent"] = {"outcome": outcome, "as_of": at.isoformat(),
                                    "recipient": data["recipient"] if same_recipient
-                                   else "another-bank", "input_digest": None}
+                                   else "another-bank", "input_digest": "c0ffee"}
             return data, None
 
         return st.builds(request, access_requests(bundle), st.none() | st.sampled_from(roles),
@@ -345,7 +345,7 @@ WITHDRAWN: Case = {
      ("replace", "/field/name", "note")),
     ("access", dict(EXPORT), None,
      ("add", "/consent", {"outcome": "allow", "recipient": "another-bank",
-                          "as_of": EXPORT["as_of"], "input_digest": None})),
+                          "as_of": EXPORT["as_of"], "input_digest": "c0ffee"})),
     ("access", dict(EXPORT), None, ("replace", "/recipient", "another-bank")),
     ("consent", WITHDRAWN, None, ("replace", "/consents/0/withdrawn_at", None)),
     ("consent", WITHDRAWN, None, ("replace", "/consents/0/channels", ["sms", "email"])),

@@ -51,7 +51,7 @@ def log_case(engine: fp.PolicyEngine, domain: str, data: dict[str, Any], as_of: 
             engine.complaint_sla_batch(data["complaints"], as_of=as_of)
         else:
             engine.complaint_sla(data["complaint"], as_of=as_of)
-    # other domains' calls are not among the logged methods (finpolicy.audit.calls.CALLS)
+    # the other calls of the examples are not logged (see each domain's `logged`)
 
 
 @pytest.fixture(scope="module")

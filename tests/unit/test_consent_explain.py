@@ -298,7 +298,7 @@ def test_an_export_without_a_consent_decision_is_told_to_attach_an_allowed_one(
     (change,) = attach.changes
     assert (change.op, change.path) == ("add", "/consent")
     assert change.value == {"outcome": "allow", "recipient": "partner-insurer",
-                            "as_of": AT.isoformat(), "input_digest": None}
+                            "as_of": AT.isoformat(), "input_digest": "consent-decision-to-obtain"}
     for engine in engines.values():
         changed = apply_changes(x.input, attach.changes)
         assert explainer("access").decide(engine.runtime, changed).outcome == "allow"

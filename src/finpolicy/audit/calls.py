@@ -9,46 +9,28 @@ example. ``evaluate`` is the one place that reaches the domains.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from finpolicy.audit.errors import AuditError
+from finpolicy.domains.base import Domain, LoggedCall
+from finpolicy.domains.registry import domains
 
-# method -> (domain, data shape of evaluate_input, decisions as evaluate_input returns them)
-Call = tuple[str, Callable[[Mapping[str, Any], Any], Any], Callable[[Any], list[Any]]]
-
-
-def _one(result: Any) -> list[Any]:
-    return [result]
+_TABLE: tuple[tuple[Domain, ...], dict[str, tuple[str, LoggedCall]]] | None = None
 
 
-def _many(result: Any) -> list[Any]:
-    return list(result)
-
-
-def _review(inputs: Mapping[str, Any], result: Any) -> Any:
-    return {"review": {"grants": inputs["grants"], "assignments": inputs["assignments"],
-                       "usage": inputs.get("usage"), "as_of": result.as_of}}
-
-
-def _request(inputs: Mapping[str, Any], result: Any) -> Any:
-    return inputs["request"]
-
-
-CALLS: Mapping[str, Call] = {
-    "classify": ("classification", lambda i, r: {"field": i["field"]}, _one),
-    "classify_record": ("classification", lambda i, r: {"record": i["record"]},
-                        lambda r: list(r.fields.values())),
-    "authorize": ("access", _request, _one),
-    "review_access": ("access", _review, lambda r: r.decisions()),
-    "check_suitability": ("suitability", lambda i, r: {
-        "customer": i["customer"], "product": i["product"], "amount": i.get("amount")}, _one),
-    "suitable_products": ("suitability", lambda i, r: {
-        "customer": i["customer"], "products": i["products"]}, _many),
-    "complaint_sla": ("complaints", lambda i, r: {"complaint": i["complaint"]}, _one),
-    "complaint_sla_batch": ("complaints", lambda i, r: {"complaints": i["complaints"]}, _many),
-}
-"""Every logged engine method."""
+def logged(method: str) -> tuple[str, LoggedCall] | None:
+    """The domain and the way of keeping calls of engine method ``method``; ``None`` when the
+    log does not record it (each domain declares its own in ``Domain.logged``)."""
+    global _TABLE
+    found, table = domains(), None
+    cached = _TABLE
+    if cached is not None and cached[0] is found:
+        table = cached[1]
+    else:  # built once per set of registered domains
+        table = {name: (d.name, how) for d in found for name, how in d.logged.items()}
+        _TABLE = (found, table)
+    return table.get(method)
 
 
 def as_of_of(inputs: Mapping[str, Any], decisions: list[Any], result: Any) -> Any:

@@ -32,7 +32,6 @@ import attrs
 import orjson
 
 from finpolicy.audit import calls
-from finpolicy.audit.calls import CALLS
 from finpolicy.audit.encode import decision_json, to_json
 from finpolicy.audit.errors import AuditError, LogFullError
 from finpolicy.audit.keys import AuditKeys, public_key_bytes
@@ -163,7 +162,7 @@ class DecisionLog:
 
     def records(self, method: str) -> bool:
         """Whether calls of engine method ``method`` are logged (those that decide)."""
-        return method in CALLS
+        return calls.logged(method) is not None
 
     def record(self, engine: Any, method: str, inputs: Mapping[str, Any], result: Any, *,
                context: Mapping[str, Any] | None = None) -> None:
@@ -172,7 +171,7 @@ class DecisionLog:
         Args:
             engine: the runtime (or engine) that decided: its bundle and engine name are
                 kept.
-            method: the engine method, a key of ``finpolicy.audit.calls.CALLS``.
+            method: an engine method some domain logs (``Domain.logged``).
             inputs: the method's arguments by name.
             result: what the method returned.
             context: caller context; defaults to the one set by ``context()``.
@@ -361,11 +360,12 @@ class DecisionLog:
     def _entry(self, state: _State, call: _Call) -> None:
         if state.segment_records >= self._segment_records:
             self._rotate(state, call.at)
-        method = calls.CALLS.get(call.method)
+        method = calls.logged(call.method)
         if method is None:
             raise AuditError(f"cannot log engine method `{call.method}`")
-        domain, shape, flatten = method
-        decisions = flatten(call.result)
+        domain, how = method
+        shape = how.data
+        decisions = how.decisions(call.result)
         when = to_json(calls.as_of_of(call.inputs, decisions, call.result))
         written = dt.datetime.fromtimestamp(call.at, dt.UTC)
         masker = self._masker(call.bundle, written.date())

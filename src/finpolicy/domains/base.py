@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 
     from finpolicy.documents.bundle import Bundle, PolicyDocument
 
-__all__ = ["Case", "ChangePicture", "Domain", "EvaluateInput", "InvariantAdapter", "Picture",
+__all__ = ["Case", "ChangePicture", "Domain", "EvaluateInput", "InvariantAdapter", "LoggedCall",
+           "Picture",
            "When"]
 
 When = dt.date | dt.datetime
@@ -82,6 +83,21 @@ def _frozen(value: Mapping[str, Any]) -> Mapping[str, Any]:
     return MappingProxyType(dict(value))
 
 
+def _one(result: Any) -> list[Any]:
+    return [result]
+
+
+@attrs.frozen(slots=True)
+class LoggedCall:
+    """How the decision log keeps the calls of one engine method: ``data(inputs, result)`` is
+    the call in the form the domain's ``evaluate_input`` takes (so replay and change impact
+    judge a logged call as they judge a written example), and ``decisions(result)`` the
+    decisions that form returns."""
+
+    data: Callable[[Mapping[str, Any], Any], Any]
+    decisions: Callable[[Any], list[Any]] = _one
+
+
 @attrs.frozen(kw_only=True)
 class Domain:
     """One domain, as the rest of finpolicy sees it.
@@ -113,6 +129,8 @@ class Domain:
         explain: module with its explainer (``EXPLAINER``, a ``finpolicy.explain.Explainer``):
             how its decisions are explained and which input changes it may suggest; ``None``
             when it explains nothing beyond ``Decision.explain()``.
+        logged: the operations a decision log records, each with how it is kept; the others
+            (pictures, reports over decisions already logged) are not logged.
     """
 
     name: str
@@ -135,10 +153,12 @@ class Domain:
     error_codes: Mapping[Kind, Mapping[str, str]] = attrs.field(factory=dict,
                                                                  converter=_frozen)
     explain: str | None = None
+    logged: Mapping[str, LoggedCall] = attrs.field(factory=dict, converter=_frozen)
 
     def problems(self) -> list[str]:
         """What is wrong with this declaration (empty when it is complete)."""
-        out = []
+        out = [f"logs `{name}`, which is not one of its operations"
+               for name in sorted(set(self.logged) - set(self.operations))]
         kind_names = {k.name for k in self.kinds}
         if not self.kinds:
             out.append("declares no policy kind")

@@ -9,6 +9,7 @@ See ``evaluation`` for which problems raise ``InputError`` and which deny.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from finpolicy._compat import alias_getattr
@@ -20,6 +21,7 @@ from finpolicy.domains.access.model import (
     AccessGrant,
     AccessRequest,
     AccessReviewReport,
+    AttachedConsent,
     Finding,
     Resource,
     RoleAssignment,
@@ -28,7 +30,7 @@ from finpolicy.domains.access.model import (
 )
 from finpolicy.domains.access.review import review_access, review_with
 from finpolicy.domains.access.spec import KIND, POLICY_KIND, AccessPolicyTables, AccessSpec
-from finpolicy.domains.base import Case, Domain, InvariantAdapter
+from finpolicy.domains.base import Case, Domain, InvariantAdapter, LoggedCall
 
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
@@ -69,6 +71,20 @@ def _request_day(case: Case) -> dt.date:
     return (request.as_of or dt.datetime.now(dt.UTC)).date()
 
 
+def _logged_request(inputs: Mapping[str, Any], result: Any) -> Any:
+    """A request as logged: the request, with what the rules read of an attached consent."""
+    consent = inputs.get("consent")
+    if consent is None:
+        return inputs["request"]
+    request = AccessRequest.parse(inputs["request"]).model_dump(mode="json")
+    return {**request, "consent": AttachedConsent.of(consent).model_dump(mode="json")}
+
+
+def _logged_review(inputs: Mapping[str, Any], result: Any) -> Any:
+    return {"review": {"grants": inputs["grants"], "assignments": inputs["assignments"],
+                       "usage": inputs.get("usage"), "as_of": result.as_of}}
+
+
 DOMAIN = Domain(
     name="access",
     title="Least-privilege access",
@@ -78,6 +94,8 @@ DOMAIN = Domain(
     evaluate_input=evaluate_input,
     time="datetime",
     operations={"authorize": authorize, "review_access": review_access},
+    logged={"authorize": LoggedCall(_logged_request),
+            "review_access": LoggedCall(_logged_review, lambda r: r.decisions())},
     exports={name: globals()[name] for name in (
         "AccessDecision", "AccessGrant", "AccessRequest", "AccessReviewReport", "Finding",
         "Resource", "RoleAssignment", "Subject", "UsageRecord")},

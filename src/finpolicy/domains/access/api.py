@@ -7,12 +7,14 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from finpolicy._compat import renamed
+from finpolicy.decisions import Decision
 from finpolicy.domains.access.evaluation import authorize
 from finpolicy.domains.access.model import (
     AccessDecision,
     AccessGrant,
     AccessRequest,
     AccessReviewReport,
+    AttachedConsent,
     RoleAssignment,
     UsageRecord,
 )
@@ -28,16 +30,19 @@ class AccessAPI(EngineAPI):
     __slots__ = ()
 
     def authorize(self, request: AccessRequest | Mapping[str, Any], /, *,
-                  policy: str | None = None) -> AccessDecision:
+                  policy: str | None = None,
+                  consent: Decision | AttachedConsent | None = None) -> AccessDecision:
         """Decide an access request at ``request.as_of`` (now when absent); fails closed.
 
         Deny overrides: any matching deny rule denies, and without a matching allow rule the
         request is denied. A malformed request (an unknown action, level or category, a naive
         time) raises ``InputError``; anything the caller may legitimately not know (an unknown
         role or purpose, a grant that does not count, an evaluation error) denies, with the
-        reason.
+        reason. ``consent`` is the consent decision for a request whose data leaves the bank
+        (``request.recipient``): it counts when it allows that recipient at that instant, and
+        the access decision names it.
         """
-        return self._invoke(authorize, request, policy=policy)
+        return self._invoke(authorize, request, policy=policy, consent=consent)
 
     def review_access(self, grants: Iterable[AccessGrant | Mapping[str, Any]],
                       assignments: Iterable[RoleAssignment | Mapping[str, Any]], /, *,

@@ -18,7 +18,12 @@ from typing import Any
 
 from finpolicy.decisions import Decision, Hit
 from finpolicy.documents.bundle import PolicyDocument
-from finpolicy.domains.access.model import AccessDecision, AccessGrant, AccessRequest
+from finpolicy.domains.access.model import (
+    AccessDecision,
+    AccessGrant,
+    AccessRequest,
+    AttachedConsent,
+)
 from finpolicy.domains.access.spec import ACCESS_RULESET, POLICY_KIND, AccessPolicyTables
 from finpolicy.errors import InputError, InputProblem
 from finpolicy.runtime import Runtime
@@ -126,7 +131,7 @@ def _role_access(tables: AccessPolicyTables, roles: list[str], action: str, leve
 
 
 def consent_fact(request: AccessRequest, at: dt.datetime,
-                 consent: Decision | None) -> dict[str, Any]:
+                 consent: Decision | AttachedConsent | None) -> dict[str, Any]:
     """Whether a consent decision is attached, and whether it allows this request: an allow
     for the same recipient at the same instant."""
     if consent is None:
@@ -137,7 +142,8 @@ def consent_fact(request: AccessRequest, at: dt.datetime,
 
 
 def access_fact(request: AccessRequest, at: dt.datetime, tables: AccessPolicyTables,
-                consent: Decision | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+                consent: Decision | AttachedConsent | None = None
+                ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The fact the rules read, and Python-side details (valid grant, failures, masks)."""
     subject, resource = request.subject, request.resource
     roles = list(dict.fromkeys(subject.roles))
@@ -216,7 +222,7 @@ def digest(request: AccessRequest, at: dt.datetime) -> str:
 
 def decide(runtime: Runtime, doc: PolicyDocument[Any], tables: AccessPolicyTables,
            request: AccessRequest, at: dt.datetime, *,
-           consent: Decision | None = None) -> AccessDecision:
+           consent: Decision | AttachedConsent | None = None) -> AccessDecision:
     """Evaluate ``request`` against ``tables`` (the document's, or a variant in tests);
     ``consent`` is the consent decision for data leaving the bank, if any."""
     check_vocabulary(request, tables)
@@ -257,7 +263,7 @@ def _error_decision(runtime: Runtime, doc: PolicyDocument[Any], request: AccessR
 
 
 def authorize(runtime: Runtime, request: Any, *, policy: str | None = None,
-              consent: Decision | None = None) -> AccessDecision:
+              consent: Decision | AttachedConsent | None = None) -> AccessDecision:
     """Decide an access request by the ``AccessPolicy`` in force at ``request.as_of``.
 
     Combining is deny-overrides: any matching deny rule denies, and without a matching allow

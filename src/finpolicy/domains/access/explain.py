@@ -13,7 +13,7 @@ What a person can change, and how a wanted fact maps back to the request:
 - **the purpose**, only when the stated one is not a purpose the policy knows;
 - **the consent decision** for data leaving the bank: obtain the customer's consent for
   sharing with the recipient and attach the consent decision (the request's ``consent``
-  entry: an allowed decision for the same recipient and instant, see ``attached``).
+  entry, ``AttachedConsent``: an allowed decision for the same recipient and instant).
 
 The subject's identity, department and branch, the purpose the policy knows, the resource's
 type, category and place, and who receives the data are facts, not levers.
@@ -26,9 +26,8 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from finpolicy.decisions import Decision
-from finpolicy.domains.access.attached import AttachedConsent, split_consent
 from finpolicy.domains.access.evaluation import authorize, coerce_request, grant_failures
-from finpolicy.domains.access.model import AccessRequest
+from finpolicy.domains.access.model import AccessRequest, AttachedConsent
 from finpolicy.domains.access.spec import AccessPolicyTables, AccessSpec
 from finpolicy.errors import InputError
 from finpolicy.explain.explainer import Explainer, Move, Role, bad_operation, set_value
@@ -49,6 +48,8 @@ _PERMISSION_FACTS = {"subject.permitted", "subject.in_scope", "subject.purpose_a
 _LEVEL_FACTS = {"resource.level", "resource.level_rank"}
 _PURPOSE_FACTS = {"request.purpose", "request.purpose_known"}
 _CONSENT_FACTS = {"consent.attached", "consent.allowed"}
+# a suggested consent decision is still to be taken: it has no input digest yet
+_TO_OBTAIN = "consent-decision-to-obtain"
 _DEFAULT_DAYS = 30.0  # a grant's length when the policy sets no maximum for its level
 
 
@@ -72,8 +73,7 @@ class AccessExplainer(Explainer):
             raise InputError.one("policy", "explanations use the access policy in force",
                                  "unknown_option", kwargs["policy"])
         request = kwargs.get("request", args[0] if args else None)
-        # an export's access side is explained with the consent decision it was given
-        # (``ExportDecision.consent``), as ``authorize_export`` attaches it
+        # the consent decision attached to data leaving the bank, as authorize takes it
         consent = kwargs.get("consent")
         return self._fixed(coerce_request(request),
                            None if consent is None else AttachedConsent.of(consent))
@@ -82,7 +82,7 @@ class AccessExplainer(Explainer):
         if not isinstance(data, Mapping) or "review" in data:
             raise InputError.one("input", "expected one access request (reviews are not "
                                           "explained)", "bad_input")
-        payload, attached = split_consent(data)
+        payload, attached = _split(data)
         if payload.get("as_of") is None and payload.get("at") is None and as_of is not None:
             if not isinstance(as_of, dt.datetime):
                 as_of = dt.datetime.combine(as_of, dt.time(), dt.UTC)
@@ -94,16 +94,13 @@ class AccessExplainer(Explainer):
         if request.as_of is None:
             request = request.model_copy(update={"as_of": dt.datetime.now(dt.UTC)})
         data: dict[str, Any] = request.model_dump(mode="json")
-        if attached is not None:  # the consent decision's time, filled as authorize reads it
-            data["consent"] = attached.model_copy(
-                update={"as_of": attached.as_of or request.as_of}).model_dump(mode="json")
+        if attached is not None:
+            data["consent"] = attached.model_dump(mode="json")
         return data
 
     def decide(self, runtime: Runtime, case: Mapping[str, Any]) -> Decision:
-        payload, attached = split_consent(case)
-        request = AccessRequest.parse(payload)
-        return authorize(runtime, request, consent=None if attached is None
-                         else attached.decision(request.as_of))
+        payload, attached = _split(case)
+        return authorize(runtime, AccessRequest.parse(payload), consent=attached)
 
     # --- rules --------------------------------------------------------------------------------
 
@@ -165,7 +162,14 @@ def _spec(analysis: Analysis) -> AccessSpec:
 
 
 def _request(analysis: Analysis) -> AccessRequest:
-    return AccessRequest.parse(split_consent(analysis.case)[0])
+    return AccessRequest.parse(_split(analysis.case)[0])
+
+
+def _split(data: Mapping[str, Any]) -> tuple[dict[str, Any], AttachedConsent | None]:
+    """An access request's mapping form without its ``consent`` entry, and that entry."""
+    payload = dict(data)
+    found = payload.pop("consent", None)
+    return payload, None if found is None else AttachedConsent.parse(found, field="consent")
 
 
 def _new_grant(analysis: Analysis) -> list[Move]:
@@ -296,7 +300,8 @@ def _attach_consent(analysis: Analysis) -> list[Move]:
     recipient, at = case.get("recipient"), case.get("as_of")
     if recipient is None or at is None:
         return []
-    decision = AttachedConsent(outcome="allow", recipient=recipient, as_of=at)
+    decision = AttachedConsent(outcome="allow", recipient=recipient, as_of=at,
+                               input_digest=_TO_OBTAIN)
     return [Move(f"obtain the customer's consent for sharing with `{recipient}` and attach the "
                  "consent decision (the consent policy decides it: `authorize_export`)",
                  (set_value(case, "consent", value=decision.model_dump(mode="json")),),

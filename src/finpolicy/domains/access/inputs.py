@@ -9,9 +9,14 @@ from typing import Any
 
 from finpolicy._compat import deprecated_alias
 from finpolicy.decisions import Decision
-from finpolicy.domains.access.attached import split_consent
 from finpolicy.domains.access.evaluation import authorize
-from finpolicy.domains.access.model import AccessGrant, AccessRequest, RoleAssignment, UsageRecord
+from finpolicy.domains.access.model import (
+    AccessGrant,
+    AccessRequest,
+    AttachedConsent,
+    RoleAssignment,
+    UsageRecord,
+)
 from finpolicy.domains.access.review import _items, review_access
 from finpolicy.errors import InputError, InputProblem
 from finpolicy.runtime import Runtime
@@ -60,9 +65,10 @@ def evaluate_input(runtime: Runtime, data: Any, *,
                    as_of: dt.date | dt.datetime | None = None) -> list[Decision]:
     """Decide one request, or review grants and assignments, in mapping form.
 
-    A request ``{subject, action, resource, purpose, grants?, recipient?, consent?, as_of?}``
-    gives one ``AccessDecision`` (``consent``: the consent decision attached to data leaving
-    the bank, see ``attached``); ``as_of`` fills the request's ``as_of`` when the input has none (a
+    A request ``{subject, action, resource, purpose, grants?, as_of?, consent?}`` gives one
+    ``AccessDecision`` (``consent``: the consent decision attached to a request whose data
+    leaves the bank, as ``{outcome, as_of, recipient, input_digest}``); ``as_of`` fills the
+    request's ``as_of`` when the input has none (a
     bare date means its midnight UTC). A review ``{review: {grants, assignments, usage?,
     as_of?}}`` gives one ``Decision`` per finding (none when the review is clean), reviewed
     as of the review's ``as_of`` or ``as_of`` (now when both are absent); see
@@ -75,12 +81,12 @@ def evaluate_input(runtime: Runtime, data: Any, *,
         if len(data) != 1:
             raise InputError.one("input", "`review` comes alone", "bad_input")
         return _review_decisions(runtime, data["review"], as_of)
-    payload, attached = split_consent(data)
+    payload = dict(data)
+    consent = payload.pop("consent", None)
     if payload.get("as_of") is None and payload.get("at") is None and as_of is not None:
         payload["as_of"] = _review_time(as_of)
-    request = AccessRequest.parse(payload)
-    consent = None if attached is None else attached.decision(request.as_of)
-    return [authorize(runtime, request, consent=consent)]
+    attached = None if consent is None else AttachedConsent.parse(consent, field="consent")
+    return [authorize(runtime, AccessRequest.parse(payload), consent=attached)]
 
 
 _FILE_KEYS = {"grant": "grants", "assignment": "assignments", "usage": "usage"}

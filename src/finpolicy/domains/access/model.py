@@ -163,6 +163,25 @@ class UsageRecord(InputModel):
     _aware = field_validator("used_at")(_aware)
 
 
+class AttachedConsent(InputModel):
+    """A consent decision attached to a request in mapping form (``finpolicy eval``, policy
+    test cases, replay of the decision log): what the access rules read of it."""
+
+    outcome: str = Field(min_length=1, description="The consent decision's outcome.")
+    as_of: dt.datetime = Field(description="The instant it was decided for.")
+    recipient: str | None = Field(default=None, description="Who the data goes to.")
+    input_digest: str = Field(min_length=1, description="The consent decision's input digest.")
+
+    _aware = field_validator("as_of")(_aware)
+
+    @classmethod
+    def of(cls, decision: Any) -> AttachedConsent:
+        """What the access rules read of a consent decision."""
+        return cls(outcome=decision.outcome, as_of=decision.as_of,
+                   recipient=getattr(decision, "recipient", None),
+                   input_digest=decision.input_digest)
+
+
 @attrs.frozen(slots=True, kw_only=True)
 class AccessDecision(Decision):
     """The decision on one access request.

@@ -13,7 +13,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from finpolicy._compat import alias_getattr
-from finpolicy.domains.base import Case, Domain, InvariantAdapter
+from finpolicy.domains.base import Case, Domain, InvariantAdapter, LoggedCall
 from finpolicy.domains.classification import pictures
 from finpolicy.domains.classification.classify import (
     apply_mask,
@@ -93,6 +93,9 @@ DOMAIN = Domain(
     evaluate_input=evaluate_input,
     operations={"classify": classify, "classify_record": classify_record, "mask": mask,
                 "scan": scan},
+    logged={"classify": LoggedCall(lambda i, r: {"field": i["field"]}),
+            "classify_record": LoggedCall(lambda i, r: {"record": i["record"]},
+                                          lambda r: list(r.fields.values()))},
     exports={name: globals()[name] for name in (
         "ClassificationDecision", "ColumnResult", "DataField", "DataLevel", "Handling",
         "RecordClassificationDecision", "ScanReport")},

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from finpolicy._compat import alias_getattr
-from finpolicy.domains.base import Case, Domain, InvariantAdapter
+from finpolicy.domains.base import Case, Domain, InvariantAdapter, LoggedCall
 from finpolicy.domains.complaints import pictures
 from finpolicy.domains.complaints.evaluate import (
     complaint_sla,
@@ -93,6 +93,9 @@ DOMAIN = Domain(
     evaluate_input=evaluate_input,
     time="datetime",
     operations={"complaint_sla": complaint_sla, "complaint_sla_batch": complaint_sla_batch},
+    logged={"complaint_sla": LoggedCall(lambda i, r: {"complaint": i["complaint"]}),
+            "complaint_sla_batch": LoggedCall(lambda i, r: {"complaints": i["complaints"]},
+                                              list)},
     exports={name: globals()[name] for name in (
         "Complaint", "ComplaintEvent", "MilestoneStatus", "SlaDecision")},
     deprecated={"SlaReport": "SlaDecision"},

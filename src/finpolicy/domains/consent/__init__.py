@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from finpolicy.domains.base import Case, Domain, InvariantAdapter
+from finpolicy.domains.base import Case, Domain, InvariantAdapter, LoggedCall
 from finpolicy.domains.consent import pictures
 from finpolicy.domains.consent.campaign import (
     CampaignCustomer,
@@ -95,6 +95,17 @@ DOMAIN = Domain(
     time="datetime",
     operations={"check_processing": check_processing, "plan_campaign": plan_campaign,
                 "review_consents": review_consents, "authorize_export": authorize_export},
+    logged={"check_processing": LoggedCall(lambda i, r: {
+                "request": i["request"], "consents": i.get("consents", ()),
+                "contacts": i.get("contacts", ())}),
+            "review_consents": LoggedCall(lambda i, r: {"review": {
+                "consents": i["consents"], "contacts": i.get("contacts", ()),
+                "processing": i.get("processing", ()), "as_of": r.as_of}},
+                lambda r: r.decisions()),
+            "authorize_export": LoggedCall(lambda i, r: {"export": {
+                "access": i["access"], "request": i["request"],
+                "consents": i.get("consents", ()), "contacts": i.get("contacts", ())}},
+                lambda r: [r.consent, r.access])},
     exports={name: globals()[name] for name in (
         "CampaignCustomer", "CampaignEntry", "CampaignReport", "Consent", "ConsentDecision",
         "ConsentFinding", "ConsentReviewReport", "ContactRecord", "ExportDecision",

@@ -163,8 +163,9 @@ class CapSpec(Strict):
 class ContactSpec(Strict):
     """How a purpose may reach customers on one channel."""
 
-    hours: HoursSpec | None = Field(None, description="Allowed hours (any time when absent).")
-    cap: CapSpec | None = Field(None, description="Frequency cap (none when absent).")
+    hours: HoursSpec | None = Field(default=None,
+                                    description="Allowed hours (any time when absent).")
+    cap: CapSpec | None = Field(default=None, description="Frequency cap (none when absent).")
 
 
 class ChannelSpec(Strict):
@@ -180,9 +181,10 @@ class PurposeSpec(Strict):
     basis: Literal["consent", "contract", "legal_duty"] = Field(
         description="Lawful basis (PIPL Art. 13): consent, a contract the customer is party "
                     "to, or a legal duty.")
-    separate: bool = Field(False, description="Consents to it must be given separately.")
-    consent_days: int | None = Field(None, ge=1, description="A consent lasts at most this "
-                                                             "many days from when it was given.")
+    separate: bool = Field(default=False, description="Consents to it must be given separately.")
+    consent_days: int | None = Field(
+        default=None, ge=1, description="A consent lasts at most this many days from when it "
+                                        "was given.")
     notices: list[str] = Field(default_factory=list, description="Notice versions a consent "
                                                                  "must name (any when empty).")
     contact: dict[str, ContactSpec] = Field(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from finpolicy.domains.base import Case, Domain, InvariantAdapter
+from finpolicy.domains.base import Case, Domain, InvariantAdapter, LoggedCall
 from finpolicy.domains.suitability import pictures
 from finpolicy.domains.suitability.evaluate import (
     age_on,
@@ -75,6 +75,12 @@ DOMAIN = Domain(
     evaluate_input=evaluate_input,
     operations={"check_suitability": check_suitability,
                 "suitable_products": suitable_products},
+    logged={"check_suitability": LoggedCall(lambda i, r: {
+                "customer": i["customer"], "product": i["product"], "amount": i.get("amount"),
+                "sale": i.get("sale")}),
+            "suitable_products": LoggedCall(lambda i, r: {
+                "customer": i["customer"], "products": i["products"], "sale": i.get("sale")},
+                list)},
     exports={"Customer": Customer, "Product": Product, "SaleContext": SaleContext,
              "SuitabilityDecision": SuitabilityDecision},
     input_models=(Customer, Product, SaleContext),
