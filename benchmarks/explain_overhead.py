@@ -28,12 +28,19 @@ Call = tuple[str, tuple[Any, ...], dict[str, Any]]
 
 
 def workload(n: int) -> list[Call]:
-    """``n`` single decisions of each domain: suitability, access, classification, SLA."""
-    from run import access_inputs, complaint_inputs, field_inputs, suitability_inputs
+    """``n`` single decisions of each domain: suitability, access, classification, SLA,
+    consent."""
+    from run import (
+        access_inputs,
+        complaint_inputs,
+        consent_inputs,
+        field_inputs,
+        suitability_inputs,
+    )
 
     calls: list[Call] = []
     suit, access = suitability_inputs(n), access_inputs()
-    complaints, fields = complaint_inputs(), field_inputs()
+    complaints, fields, consents = complaint_inputs(), field_inputs(), consent_inputs()
     for i in range(n):
         customer, product, on = suit[i]
         calls.append(("check_suitability", (customer, product), {"as_of": on}))
@@ -41,12 +48,14 @@ def workload(n: int) -> list[Call]:
         calls.append(("classify", (fields[i % len(fields)],), {}))
         complaint, now = complaints[i % len(complaints)]
         calls.append(("complaint_sla", (complaint,), {"as_of": now}))
+        request, given = consents[i % len(consents)]
+        calls.append(("check_processing", (request,), {"consents": given}))
     return calls
 
 
 def _runner(engine: Any, calls: list[Call], *, explained: bool) -> Callable[[], float]:
     if explained:
-        for method, args, kwargs in calls[:4]:  # one explanation per domain
+        for method, args, kwargs in calls[:5]:  # one explanation per domain
             engine.explain(method, *args, **kwargs)
     bound = [(getattr(engine, method), args, kwargs) for method, args, kwargs in calls]
 

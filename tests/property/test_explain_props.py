@@ -7,13 +7,21 @@ a complaint's category) fails here:
 
 - access: roles only dropped, or added where the policy marks the role requestable; the
   purpose only when the policy does not know it; the data level only lowered; grants only
-  added; the time only later; the subject and the resource's type, category and place never;
+  added; a consent decision only attached (or replaced) as one that allows, for the request's
+  recipient at its instant; the time only later; the subject, the recipient and the
+  resource's type, category and place never;
 - suitability: the customer's profile never (a level only given to a customer without one);
   the assessment only renewed (its old date kept in the history), the time only later;
   the product's rating, term and redemption may differ; the amount only lowered; the
   guardian's consent only obtained;
 - complaints: events only added, never a pause or a resume; nothing else;
-- classification: tags only removed, sample values only removed; name and sources never.
+- classification: tags only removed, sample values only removed; name and sources never;
+- consent: consents on record never changed (no withdrawal undone), new consents only the
+  customer's own, to the request's purpose, given no earlier than the request and not
+  withdrawn; the time only later; the channel only to one a consent of the customer to the
+  purpose names; the recipient's agreement and legal route only added; the customer, the
+  purpose, the data, who the recipient is and where, the time zone and the contacts on record
+  never.
 """
 
 from __future__ import annotations
@@ -59,6 +67,15 @@ def _access_changes(bundle: fp.Bundle, before: Case, after: Case) -> list[str]:
         out.append("presented grants")
     if dt.datetime.fromisoformat(after["as_of"]) < dt.datetime.fromisoformat(before["as_of"]):
         out.append("an earlier time")
+    if after.get("recipient") != before.get("recipient"):
+        out.append("the recipient")
+    attached = after.get("consent")
+    if attached != before.get("consent") and (
+            attached is None or attached["outcome"] != "allow"
+            or attached["recipient"] != after["recipient"]
+            or dt.datetime.fromisoformat(attached["as_of"]) !=
+            dt.datetime.fromisoformat(after["as_of"])):
+        out.append("a consent decision that does not allow this export")
     return out
 
 
@@ -125,10 +142,57 @@ def _classification_changes(bundle: fp.Bundle, before: Case, after: Case) -> lis
     return out
 
 
+def _when(value: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(value)
+
+
+def _recipient_changes(before: Case | None, after: Case | None) -> list[str]:
+    if before is None or after is None:
+        return [] if before == after else ["the recipient"]
+    paperwork = ("agreement", "transfer_mechanism")
+    out = []
+    if {k: v for k, v in after.items() if k not in paperwork} != \
+            {k: v for k, v in before.items() if k not in paperwork}:
+        out.append("who the recipient is or where")
+    out += [f"the recipient's {k}" for k in paperwork
+            if before[k] is not None and after[k] != before[k]]
+    return out
+
+
+def _consent_changes(bundle: fp.Bundle, before: Case, after: Case) -> list[str]:
+    b_r, a_r = before["request"], after["request"]
+    free = ("channel", "as_of", "recipient")
+    out = _recipient_changes(b_r["recipient"], a_r["recipient"])
+    if {k: v for k, v in a_r.items() if k not in free} != \
+            {k: v for k, v in b_r.items() if k not in free}:
+        out.append("the request")
+    if _when(a_r["as_of"]) < _when(b_r["as_of"]):
+        out.append("an earlier time")
+    kept = len(before["consents"])
+    if after["consents"][:kept] != before["consents"]:
+        out.append("consents on record")
+    for consent in after["consents"][kept:]:
+        if (consent["customer"], consent["purpose"]) != (b_r["customer"], b_r["purpose"]):
+            out.append("a consent of another customer or purpose")
+        if _when(consent["given_at"]) < _when(b_r["as_of"]):
+            out.append("a backdated consent")
+        if consent["withdrawn_at"] is not None:
+            out.append("a withdrawn consent")
+    if a_r["channel"] != b_r["channel"]:
+        named = {ch for c in after["consents"] if c["customer"] == b_r["customer"]
+                 and c["purpose"] == b_r["purpose"] for ch in c["channels"]}
+        if b_r["channel"] is None or a_r["channel"] not in named:
+            out.append("a channel the customer did not consent to")
+    if after["contacts"] != before["contacts"]:
+        out.append("contacts on record")
+    return out
+
+
 Checker = Callable[[fp.Bundle, Case, Case], list[str]]
 CHECKERS: dict[str, Checker] = {
     "access": _access_changes, "suitability": _suitability_changes,
-    "complaints": _complaints_changes, "classification": _classification_changes}
+    "complaints": _complaints_changes, "classification": _classification_changes,
+    "consent": _consent_changes}
 
 
 def _inputs(domain: str, bundle: fp.Bundle) -> st.SearchStrategy[tuple[Any, Any]]:
@@ -136,14 +200,26 @@ def _inputs(domain: str, bundle: fp.Bundle) -> st.SearchStrategy[tuple[Any, Any]
         from finpolicy.domains.access.strategies import access_requests
 
         roles = sorted({r for doc in bundle.policies("AccessPolicy") for r in doc.spec.roles})
+        # a consent decision attached to data leaving the bank: allowing or not, for the
+        # recipient or another, at the request's instant or a second later
+        attached = st.none() | st.tuples(st.sampled_from(["allow", "deny"]), st.booleans(),
+                                         st.booleans())
 
-        def request(r: Any, extra: str | None) -> tuple[Case, None]:
+        def request(r: Any, extra: str | None,
+                    consent: tuple[str, bool, bool] | None) -> tuple[Case, None]:
             data = r.model_dump(mode="json")
             if extra is not None and extra not in data["subject"]["roles"]:
                 data["subject"]["roles"].append(extra)
+            if consent is not None and data["recipient"] is not None:
+                outcome, same_recipient, same_time = consent
+                at = _when(data["as_of"]) + dt.timedelta(seconds=0 if same_time else 1)
+                data["consent"] = {"outcome": outcome, "as_of": at.isoformat(),
+                                   "recipient": data["recipient"] if same_recipient
+                                   else "another-bank", "input_digest": "c0ffee"}
             return data, None
 
-        return st.builds(request, access_requests(bundle), st.none() | st.sampled_from(roles))
+        return st.builds(request, access_requests(bundle), st.none() | st.sampled_from(roles),
+                         attached)
     if domain == "suitability":
         from finpolicy.domains.suitability.strategies import suitability_cases
 
@@ -155,6 +231,15 @@ def _inputs(domain: str, bundle: fp.Bundle) -> st.SearchStrategy[tuple[Any, Any]
 
         return complaint_cases(bundle).map(lambda c: ({"complaint": c["complaint"]},
                                                       c["as_of"]))
+    if domain == "consent":
+        from finpolicy.domains.consent.strategies import consent_cases
+
+        def dump(items: list[Any]) -> list[Case]:
+            return [i.model_dump(mode="json") for i in items]
+
+        return consent_cases(bundle).map(lambda c: (
+            {"request": c["request"].model_dump(mode="json"), "consents": dump(c["consents"]),
+             "contacts": dump(c["contacts"])}, None))
     from finpolicy.domains.classification.strategies import data_fields
 
     return data_fields(bundle).map(lambda f: ({"field": f}, dt.date(2026, 3, 2)))
@@ -212,6 +297,23 @@ def test_the_durable_engine_explains_exactly_as_the_compiled_one(
     run()
 
 
+EXPORT = {"subject": {"id": "u1", "roles": ["compliance_auditor"], "department": "compliance",
+                      "branch": "HQ"},
+          "action": "export", "purpose": "audit", "as_of": "2026-03-02T10:00:00+08:00",
+          "recipient": "partner-bank",
+          "resource": {"type": "transaction_record", "data_level": "ordinary",
+                       "category": "business"}}
+WITHDRAWN: Case = {
+    "request": {"customer": "cu-1", "purpose": "marketing", "channel": "sms",
+                "data_levels": ["important"], "as_of": "2026-03-02T10:00:00+08:00"},
+    "consents": [{"id": "c-1", "customer": "cu-1", "purpose": "marketing", "channels": ["sms"],
+                  "separate": True, "given_at": "2026-02-01T09:00:00+08:00",
+                  "withdrawn_at": "2026-03-01T18:00:00+08:00",
+                  "notice_version": "privacy-2025"}],
+    "contacts": [{"customer": "cu-1", "channel": "sms", "purpose": "marketing",
+                  "at": "2026-02-20T10:00:00+08:00"}]}
+
+
 @pytest.mark.parametrize(("domain", "data", "as_of", "change"), [
     ("access", {"subject": {"id": "u1", "roles": [], "department": "d", "branch": "b"},
                 "action": "read", "purpose": "audit", "as_of": "2026-03-02T10:00:00+08:00",
@@ -241,6 +343,20 @@ def test_the_durable_engine_explains_exactly_as_the_compiled_one(
      ("add", "/field/tags/-", "misc")),
     ("classification", {"field": {"name": "remark"}}, "2026-03-01",
      ("replace", "/field/name", "note")),
+    ("access", dict(EXPORT), None,
+     ("add", "/consent", {"outcome": "allow", "recipient": "another-bank",
+                          "as_of": EXPORT["as_of"], "input_digest": "c0ffee"})),
+    ("access", dict(EXPORT), None, ("replace", "/recipient", "another-bank")),
+    ("consent", WITHDRAWN, None, ("replace", "/consents/0/withdrawn_at", None)),
+    ("consent", WITHDRAWN, None, ("replace", "/consents/0/channels", ["sms", "email"])),
+    ("consent", WITHDRAWN, None,
+     ("add", "/consents/-", dict(WITHDRAWN["consents"][0], id="c-2",
+                                 given_at="2026-03-01T17:00:00+08:00", withdrawn_at=None))),
+    ("consent", WITHDRAWN, None, ("replace", "/request/data_levels", ["ordinary"])),
+    ("consent", WITHDRAWN, None, ("replace", "/request/purpose", "account_service")),
+    ("consent", WITHDRAWN, None, ("replace", "/request/channel", "phone")),
+    ("consent", WITHDRAWN, None, ("replace", "/request/as_of", "2026-03-01T10:00:00+08:00")),
+    ("consent", WITHDRAWN, None, ("remove", "/contacts/0")),
 ])
 def test_the_checkers_catch_a_change_of_a_fixed_fact(
         bundle: fp.Bundle, domain: str, data: Case, as_of: Any,

@@ -246,6 +246,30 @@ def test_eval_why_json_gives_one_explanation_per_input(tmp_path: Path) -> None:
     assert [x["outcome"] for x in data] == ["deny", "deny"] and "rules" not in data[0]
 
 
+CONSENT_WITHDRAWN = {
+    "request": {"customer": "cu-1", "purpose": "marketing", "channel": "sms", "as_of": AT},
+    "consents": [{"id": "c-mkt", "customer": "cu-1", "purpose": "marketing",
+                  "channels": ["sms"], "separate": True, "given_at": "2026-02-01T09:00:00+08:00",
+                  "withdrawn_at": "2026-03-01T18:00:00+08:00", "evidence": "form-881",
+                  "notice_version": "privacy-2025"}]}
+
+
+def test_eval_why_explains_a_consent_decision(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["eval", "consent", _write(tmp_path, CONSENT_WITHDRAWN),
+                                       "--why"])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "why not allow:" in out and "consent-withdrawn [pipl Art. 15] gives `deny`" in out
+    assert "`c-mkt` was withdrawn at 2026-03-01 18:00 (Asia/Shanghai)" in out
+    assert "1. if the customer chooses to consent again, obtain from the customer a separate " \
+           "consent to `marketing` naming the channel `sms`" in out
+    assert "add /consents/-" in out and "a withdrawal is never undone" in out
+    as_json = CliRunner().invoke(main, ["eval", "consent",
+                                        _write(tmp_path, CONSENT_WITHDRAWN), "--why", "--json"])
+    (x,) = json.loads(as_json.output)
+    assert x["domain"] == "consent" and x["suggestions"][0]["outcome"] == "allow"
+
+
 def test_eval_why_on_an_input_it_cannot_explain_exits_3(tmp_path: Path) -> None:
     data = {"record": {"id_number": "11010519491231002X"}}
     result = CliRunner().invoke(main, ["eval", "classification", _write(tmp_path, data),

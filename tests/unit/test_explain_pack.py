@@ -3,12 +3,12 @@
 Rules are read from the loaded packs, not listed here, so a rule added to a pack is covered
 the day it is added: every deny rule and the default deny of the access policy, every
 `unsuitable` rule of each suitability version, every binding milestone's breach of each
-complaint policy. For each, an input that gets the refusal (a policy test case or example of
-the pack, or one found by the pack's hypothesis strategies) is explained: the why-not names
-the rule with its cite and the comparisons in the way, and a suggested change, applied and
-evaluated on both engines, gives a better outcome. A rule whose conditions read only facts no
-person can change (a customer's legal capacity) must say so instead.
-"""
+complaint policy, every deny rule of each consent policy. For each, an input that gets the
+refusal (a policy test case or example of the pack, or one found by the pack's hypothesis
+strategies) is explained: the why-not names the rule with its cite and the comparisons in the
+way, and a suggested change, applied and evaluated on both engines, gives a better outcome. A
+rule whose conditions read only facts no person can change (a customer's legal capacity, the
+data a marketing message uses) must say so instead."""
 
 from __future__ import annotations
 
@@ -348,3 +348,48 @@ def test_every_breach_says_what_should_have_happened_by_when_and_what_would_meet
         seen.add(name)
     assert seen == {m.name for doc in bundle.policies("ComplaintPolicy")
                     for m in doc.spec.milestones if m.binding}
+
+
+# --- consent -------------------------------------------------------------------------------
+
+def _consent_cases(bundle: fp.Bundle, doc: Any) -> Any:
+    from finpolicy.domains.consent.strategies import consent_cases
+
+    def dump(items: list[Any]) -> list[dict[str, Any]]:
+        return [i.model_dump(mode="json") for i in items]
+
+    return consent_cases(bundle, policy=doc).map(lambda c: (
+        {"request": c["request"].model_dump(mode="json"), "consents": dump(c["consents"]),
+         "contacts": dump(c["contacts"])}, None))
+
+
+@pytest.mark.parametrize("pack", [CN, UK], ids=["cn-banking", "uk-fca"])
+def test_every_consent_deny_rule_is_explained_with_a_change_that_allows_or_says_none_can(
+        pack: Path, engines: dict[str, fp.PolicyEngine],
+        uk_engines: dict[str, fp.PolicyEngine]) -> None:
+    bundle = fp.load_bundle(pack)
+    pair = engines if pack == CN else uk_engines
+    docs = list(bundle.policies("ConsentPolicy"))
+    assert docs
+    for doc in docs:
+        rules = [r for r in doc.policy.rulesets["processing"].rules
+                 if r.effect["effect"] == "deny"]
+        assert len(rules) > 5
+        for rule in rules:
+            def wanted(decision: fp.Decision, r: Rule = rule, d: Any = doc) -> bool:
+                return (decision.outcome == "deny" and r.id in decision.rule_ids
+                        and (decision.policy.id, decision.policy.version) == (d.id, d.version))
+
+            def strategy(d: Any = doc) -> Any:
+                return _consent_cases(bundle, d)
+
+            flipped = fixed = False
+            for x in cases_hitting(pair["compiled"], "consent", bundle, wanted, strategy):
+                assert_explained(x, rule.id, rule.cite)
+                if x.suggestions:
+                    assert_flips(pair, x, "deny")
+                    flipped = True
+                elif only_immutable(x, rule.id):
+                    assert "cannot be changed by a person" in x.text()
+                    fixed = True
+            assert flipped or fixed, f"{doc.id} `{rule.id}`: no change suggested"

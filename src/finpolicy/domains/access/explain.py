@@ -10,10 +10,13 @@ What a person can change, and how a wanted fact maps back to the request:
   or one of a separated pair), or request a role the policy marks ``requestable``; never a
   role the subject does not hold otherwise;
 - **the data asked for**: a lower data level (leave the higher-level fields out);
-- **the purpose**, only when the stated one is not a purpose the policy knows.
+- **the purpose**, only when the stated one is not a purpose the policy knows;
+- **the consent decision** for data leaving the bank: obtain the customer's consent for
+  sharing with the recipient and attach the consent decision (the request's ``consent``
+  entry, ``AttachedConsent``: an allowed decision for the same recipient and instant).
 
-The subject's identity, department and branch, the purpose the policy knows, and the
-resource's type, category and place are facts, not levers.
+The subject's identity, department and branch, the purpose the policy knows, the resource's
+type, category and place, and who receives the data are facts, not levers.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from finpolicy.decisions import Decision
 from finpolicy.domains.access.evaluation import authorize, coerce_request, grant_failures
-from finpolicy.domains.access.model import AccessRequest
+from finpolicy.domains.access.model import AccessRequest, AttachedConsent
 from finpolicy.domains.access.spec import AccessPolicyTables, AccessSpec
 from finpolicy.errors import InputError
 from finpolicy.explain.explainer import Explainer, Move, Role, bad_operation, set_value
@@ -44,6 +47,9 @@ _ROLE_FACTS = {"subject.roles", "subject.unknown_roles", "subject.unknown_role_c
 _PERMISSION_FACTS = {"subject.permitted", "subject.in_scope", "subject.purpose_allowed"}
 _LEVEL_FACTS = {"resource.level", "resource.level_rank"}
 _PURPOSE_FACTS = {"request.purpose", "request.purpose_known"}
+_CONSENT_FACTS = {"consent.attached", "consent.allowed"}
+# a suggested consent decision is still to be taken: it has no input digest yet
+_TO_OBTAIN = "consent-decision-to-obtain"
 _DEFAULT_DAYS = 30.0  # a grant's length when the policy sets no maximum for its level
 
 
@@ -54,8 +60,8 @@ class AccessExplainer(Explainer):
     operations = ("authorize",)
     outcomes = ("allow", "deny")
     immutable = ("the subject's identity, department and branch, the roles the subject does "
-                 "not hold, a purpose the policy knows, and the resource's type, category "
-                 "and place")
+                 "not hold, a purpose the policy knows, the resource's type, category and "
+                 "place, and who receives the data")
 
     # --- the input ----------------------------------------------------------------------------
 
@@ -67,28 +73,34 @@ class AccessExplainer(Explainer):
             raise InputError.one("policy", "explanations use the access policy in force",
                                  "unknown_option", kwargs["policy"])
         request = kwargs.get("request", args[0] if args else None)
-        return self._fixed(coerce_request(request))
+        # the consent decision attached to data leaving the bank, as authorize takes it
+        consent = kwargs.get("consent")
+        return self._fixed(coerce_request(request),
+                           None if consent is None else AttachedConsent.of(consent))
 
     def normalise(self, data: Any, as_of: Any) -> dict[str, Any]:
         if not isinstance(data, Mapping) or "review" in data:
             raise InputError.one("input", "expected one access request (reviews are not "
                                           "explained)", "bad_input")
-        payload = dict(data)
+        payload, attached = _split(data)
         if payload.get("as_of") is None and payload.get("at") is None and as_of is not None:
             if not isinstance(as_of, dt.datetime):
                 as_of = dt.datetime.combine(as_of, dt.time(), dt.UTC)
             payload["as_of"] = as_of
-        return self._fixed(AccessRequest.parse(payload))
+        return self._fixed(AccessRequest.parse(payload), attached)
 
     @staticmethod
-    def _fixed(request: AccessRequest) -> dict[str, Any]:
+    def _fixed(request: AccessRequest, attached: AttachedConsent | None) -> dict[str, Any]:
         if request.as_of is None:
             request = request.model_copy(update={"as_of": dt.datetime.now(dt.UTC)})
         data: dict[str, Any] = request.model_dump(mode="json")
+        if attached is not None:
+            data["consent"] = attached.model_dump(mode="json")
         return data
 
     def decide(self, runtime: Runtime, case: Mapping[str, Any]) -> Decision:
-        return authorize(runtime, AccessRequest.parse(case))
+        payload, attached = _split(case)
+        return authorize(runtime, AccessRequest.parse(payload), consent=attached)
 
     # --- rules --------------------------------------------------------------------------------
 
@@ -110,6 +122,8 @@ class AccessExplainer(Explainer):
             return True
         if dotted in _PURPOSE_FACTS:
             return analysis.case["purpose"] not in _tables(analysis).purposes
+        if dotted in _CONSENT_FACTS:
+            return analysis.case.get("recipient") is not None
         return False
 
     def moves(self, analysis: Analysis, target: Target) -> list[Move]:
@@ -128,6 +142,8 @@ class AccessExplainer(Explainer):
             return _narrower(analysis, target)
         if path in _PURPOSE_FACTS:
             return _restated_purposes(analysis)
+        if path in _CONSENT_FACTS and meets(target, True):
+            return _attach_consent(analysis)
         return []
 
 
@@ -146,7 +162,14 @@ def _spec(analysis: Analysis) -> AccessSpec:
 
 
 def _request(analysis: Analysis) -> AccessRequest:
-    return AccessRequest.parse(analysis.case)
+    return AccessRequest.parse(_split(analysis.case)[0])
+
+
+def _split(data: Mapping[str, Any]) -> tuple[dict[str, Any], AttachedConsent | None]:
+    """An access request's mapping form without its ``consent`` entry, and that entry."""
+    payload = dict(data)
+    found = payload.pop("consent", None)
+    return payload, None if found is None else AttachedConsent.parse(found, field="consent")
 
 
 def _new_grant(analysis: Analysis) -> list[Move]:
@@ -269,6 +292,20 @@ def _restated_purposes(analysis: Analysis) -> list[Move]:
                  f"`{request.purpose}`)", (set_value(analysis.case, "purpose", value=p),),
                  "purpose", 2)
             for p in served or sorted(tables.purposes)]
+
+
+def _attach_consent(analysis: Analysis) -> list[Move]:
+    """An allowed consent decision for the request's recipient at its instant, attached."""
+    case = analysis.case
+    recipient, at = case.get("recipient"), case.get("as_of")
+    if recipient is None or at is None:
+        return []
+    decision = AttachedConsent(outcome="allow", recipient=recipient, as_of=at,
+                               input_digest=_TO_OBTAIN)
+    return [Move(f"obtain the customer's consent for sharing with `{recipient}` and attach the "
+                 "consent decision (the consent policy decides it: `authorize_export`)",
+                 (set_value(case, "consent", value=decision.model_dump(mode="json")),),
+                 "consent", 1)]
 
 
 EXPLAINER = AccessExplainer()

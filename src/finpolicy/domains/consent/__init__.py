@@ -121,6 +121,7 @@ DOMAIN = Domain(
     pictures={KIND: pictures.PICTURES},
     strategies="finpolicy.domains.consent.strategies",
     cli="finpolicy.domains.consent.cli",
+    explain="finpolicy.domains.consent.explain",
     error_codes={
         "policy": {
             "bad_hours": "Allowed hours start and end at the same time.",
