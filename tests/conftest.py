@@ -6,6 +6,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 import finpolicy as fp
+from tests.helpers.directory import DIRECTORY
 
 settings.register_profile(
     "ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -21,8 +22,10 @@ def bundle() -> fp.Bundle:
 
 @pytest.fixture(scope="session")
 def engines(bundle: fp.Bundle) -> dict[str, fp.PolicyEngine]:
-    """Both engines over the shipped pack (durable rulesets cannot be freed, so build once)."""
-    return {name: fp.PolicyEngine(bundle, engine=name) for name in ("compiled", "durable")}
+    """Both engines over the shipped pack (durable rulesets cannot be freed, so build once),
+    with the tests' role directory (``tests.helpers.directory``)."""
+    return {name: fp.PolicyEngine(bundle, engine=name, directory=DIRECTORY)
+            for name in ("compiled", "durable")}
 
 
 @pytest.fixture(params=["compiled", "durable"])

@@ -25,13 +25,14 @@ from finpolicy.errors import (
     Problem,
 )
 from finpolicy.facade import *  # noqa: F403  (PolicyEngine and the built-in domains' types)
+from finpolicy.identity import canonical_id
 from finpolicy.periods import Period
 
 __version__ = "0.1.0"
 
 __all__ = ["Bundle", "CalendarError", "Decision", "EvaluationError", "FinpolicyError", "Hit",
            "InputError", "InputProblem", "NotInForceError", "Period", "PolicyDocument",
-           "PolicyError", "PolicyRef", "Problem", "__version__", "load_bundle"]
+           "PolicyError", "PolicyRef", "Problem", "__version__", "canonical_id", "load_bundle"]
 __all__ += facade.__all__
 __all__.sort()  # plug-in domains' names are not listed: dir() shows them
 

@@ -77,6 +77,8 @@ declare("policy", {
     "kind_conflict": "One policy id is declared with several kinds.",
     "duplicate_version": "Two documents declare the same version of one policy.",
     "version_overlap": "The effective windows of two versions of one policy overlap.",
+    "ambiguous_bundle": "A bundle name is both a shipped pack and a folder here.",
+    "link_outside_pack": "A pack holds a symbolic link to a file outside the pack.",
     # rules, conditions and citations, shared by every kind
     "duplicate_rule": "A rule id is used twice in one policy.",
     "unknown_source": "A cite does not start with a source id declared in `metadata.sources`.",
@@ -144,4 +146,10 @@ declare("input", {
     "unknown_option": "An option is not one the function takes.",
     "number_out_of_range": "A number is beyond ±2^53, which the engines cannot compare exactly.",
     "text_too_long": "A text under `matches` is longer than a pattern is applied to.",
+    "too_deep": "An input file nests lists and mappings deeper than finpolicy reads.",
+    "too_large": "An input file, or a cell of one, is larger than finpolicy reads.",
+    "date_out_of_range": "A date or time lies where nothing can be computed from it (a "
+                         "deadline past year 9999, a time before year 1).",
+    "unsafe_path": "An output path would write outside its folder or through a link.",
+    "not_empty": "An output folder holds files finpolicy did not write.",
 })

@@ -10,6 +10,10 @@ installed as plug-ins are reached the same way at run time (``engine.<method>``,
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from finpolicy.documents.bundle import Bundle
 from finpolicy.domains.access import (
     AccessDecision,
     AccessGrant,
@@ -22,6 +26,7 @@ from finpolicy.domains.access import (
     UsageRecord,
 )
 from finpolicy.domains.access.api import AccessAPI
+from finpolicy.domains.access.directory import AssignmentDirectory, RoleDirectory, as_directory
 from finpolicy.domains.classification import (
     ClassificationDecision,
     ColumnResult,
@@ -57,6 +62,7 @@ __all__ = [
     "AccessGrant",
     "AccessRequest",
     "AccessReviewReport",
+    "AssignmentDirectory",
     "CampaignCustomer",
     "CampaignEntry",
     "CampaignReport",
@@ -83,6 +89,7 @@ __all__ = [
     "RecordClassificationDecision",
     "Resource",
     "RoleAssignment",
+    "RoleDirectory",
     "SaleContext",
     "ScanReport",
     "SlaDecision",
@@ -100,8 +107,18 @@ class PolicyEngine(EngineCore, ClassificationAPI, AccessAPI, SuitabilityAPI, Com
         bundle: a loaded ``Bundle``; ``None`` loads the shipped default pack.
         engine: ``"compiled"`` (generated Python, the default) or ``"durable"``
             (durable_rules rulesets). Both give identical decisions.
+        directory: the application's role directory (a ``RoleDirectory``, or a list of
+            ``RoleAssignment`` records, made an ``AssignmentDirectory``): ``authorize`` counts a
+            grant only when it confirms the approver's role. Without one (and without a
+            ``directory=`` on the call) no grant counts: access fails closed.
 
     Every method takes its evaluation time as ``as_of`` (a date, or an aware datetime where
     time of day matters) and returns the domain's decision class. ``swap(bundle)`` replaces
     the bundle atomically; ``observe(callback)`` watches every rule-set run.
     """
+
+    def __init__(self, bundle: Bundle | None = None, *, engine: str = "compiled",
+                 directory: RoleDirectory | Iterable[RoleAssignment | Mapping[str, Any]]
+                 | None = None) -> None:
+        super().__init__(bundle, engine=engine)
+        self.directory = as_directory(directory)

@@ -2,7 +2,10 @@
 
 Every problem is an ``InputError`` whose problems carry the file and line (``file:line:
 message``), never a parser's exception. ``-`` reads standard input. YAML is read with the
-safe loader.
+safe loader. Input files come from other teams, so reading is bounded
+(``finpolicy.limits``): a JSON or YAML file of at most ``MAX_DOCUMENT_BYTES``, nesting at
+most ``MAX_INPUT_DEPTH`` deep, CSV cells of at most ``MAX_CSV_CELL`` characters, and numbers
+of at most 4300 digits (Python's own limit on converting text to integers).
 """
 
 from __future__ import annotations
@@ -17,20 +20,35 @@ from typing import Any
 import yaml
 
 from finpolicy.errors import InputError, InputProblem
+from finpolicy.limits import MAX_CSV_CELL, MAX_DOCUMENT_BYTES, MAX_INPUT_DEPTH
 
-__all__ = ["count_lines", "iter_csv_rows", "iter_json_lines", "read_document", "read_text"]
+__all__ = ["count_lines", "csv_error", "iter_csv_rows", "iter_json_lines", "read_document",
+           "read_text", "set_csv_cell_limit"]
 
 
 def _error(file: str, line: int | None, message: str, code: str = "bad_file") -> InputError:
     return InputError([InputProblem("", message, code, file=file, line=line)])
 
 
+def _too_large(path: str) -> InputError:
+    return _error(path, None, f"larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB; give "
+                              "a JSON-lines or CSV file for big inputs", "too_large")
+
+
 def read_text(path: str) -> str:
-    """The whole text of ``path`` (UTF-8; ``-`` for standard input)."""
+    """The whole text of ``path`` (UTF-8; ``-`` for standard input), at most
+    ``MAX_DOCUMENT_BYTES`` bytes."""
     try:
         if path == "-":
-            return sys.stdin.read()
-        return Path(path).read_text(encoding="utf-8-sig")
+            text = sys.stdin.read(MAX_DOCUMENT_BYTES + 1)
+            if len(text.encode("utf-8", "surrogatepass")) > MAX_DOCUMENT_BYTES:
+                raise _too_large(path)
+            return text
+        with Path(path).open("rb") as handle:
+            data = handle.read(MAX_DOCUMENT_BYTES + 1)
+        if len(data) > MAX_DOCUMENT_BYTES:
+            raise _too_large(path)
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise _error(path, None, f"not UTF-8 text (byte {exc.start})",
                      "unreadable_input") from None
@@ -39,14 +57,41 @@ def read_text(path: str) -> str:
                      "unreadable_input") from None
 
 
-def read_document(path: str) -> Any:
-    """One JSON (``.json``) or YAML document (anything else, ``-`` included)."""
-    text = read_text(path)
-    if path.endswith(".json"):
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise _error(path, exc.lineno, f"not valid JSON: {exc.msg}") from None
+def _depth_error(path: str, line: int | None) -> InputError:
+    return _error(path, line, f"nested deeper than {MAX_INPUT_DEPTH} lists and mappings",
+                  "too_deep")
+
+
+def _check_depth(value: Any, path: str, line: int | None = None) -> Any:
+    """``value`` unchanged, if its lists and mappings nest at most ``MAX_INPUT_DEPTH`` deep
+    (walked without recursion; YAML aliases are visited once)."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    seen: set[int] = set()
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth >= MAX_INPUT_DEPTH:
+                raise _depth_error(path, line)
+            if id(item) in seen:
+                continue
+            seen.add(id(item))
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return value
+
+
+def _json(text: str, path: str, line: int | None = None) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise _error(path, line or exc.lineno, f"not valid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise _depth_error(path, line) from None
+    except ValueError as exc:  # an integer of more than 4300 digits
+        raise _error(path, line, f"not valid JSON: {exc}".split(";")[0]) from None
+
+
+def _yaml(text: str, path: str) -> Any:
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -54,6 +99,17 @@ def read_document(path: str) -> Any:
         what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise _error(path, None if mark is None else mark.line + 1,
                      f"not valid YAML: {what}") from None
+    except RecursionError:
+        raise _depth_error(path, None) from None
+    except ValueError as exc:  # an integer of more than 4300 digits, a bad timestamp
+        raise _error(path, None, f"not valid YAML: {exc}".split(";")[0]) from None
+
+
+def read_document(path: str) -> Any:
+    """One JSON (``.json``) or YAML document (anything else, ``-`` included)."""
+    text = read_text(path)
+    data = _json(text, path) if path.endswith(".json") else _yaml(text, path)
+    return _check_depth(data, path)
 
 
 def iter_json_lines(path: str) -> Iterator[tuple[int, Any]]:
@@ -70,10 +126,10 @@ def iter_json_lines(path: str) -> Iterator[tuple[int, Any]]:
             for number, line in enumerate(handle, 1):
                 if not line.strip():
                     continue
-                try:
-                    yield number, json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise _error(path, number, f"not valid JSON: {exc.msg}") from None
+                if len(line) > MAX_DOCUMENT_BYTES:
+                    raise _error(path, number, "the line is longer than "
+                                 f"{MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB", "too_large")
+                yield number, _check_depth(_json(line, path, number), path, number)
         except UnicodeDecodeError as exc:
             raise _error(path, number + 1, f"not UTF-8 text (byte {exc.start} of the line)",
                          "unreadable_input") from None
@@ -87,6 +143,7 @@ def iter_csv_rows(path: str) -> Iterator[tuple[int, dict[str, str]]]:
         raise _error(path, None, f"cannot read: {exc.strerror or exc}",
                      "unreadable_input") from None
     with handle:
+        set_csv_cell_limit()
         reader = csv.DictReader(handle)
         try:
             if not reader.fieldnames:
@@ -99,7 +156,21 @@ def iter_csv_rows(path: str) -> Iterator[tuple[int, dict[str, str]]]:
             raise _error(path, reader.line_num + 1, f"not UTF-8 text (byte {exc.start})",
                          "unreadable_input") from None
         except csv.Error as exc:
-            raise _error(path, reader.line_num, f"not valid CSV: {exc}") from None
+            raise csv_error(path, reader.line_num + 1, exc) from None
+
+
+def set_csv_cell_limit() -> None:
+    """Set the csv module's cell limit to ``MAX_CSV_CELL`` (Python's default, set again in
+    case another library raised it: a cell is held whole in memory while it is parsed)."""
+    csv.field_size_limit(MAX_CSV_CELL)
+
+
+def csv_error(path: str, line: int | None, exc: csv.Error) -> InputError:
+    """The ``InputError`` for a ``csv.Error`` at ``line`` of ``path``."""
+    if "field larger than field limit" in str(exc):
+        return _error(path, line, f"not valid CSV: a cell is longer than {MAX_CSV_CELL} "
+                                  "characters", "too_large")
+    return _error(path, line, f"not valid CSV: {exc}")
 
 
 def count_lines(path: str) -> int:

@@ -25,6 +25,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 from docutils import nodes
 from docutils.parsers.rst import directives
@@ -130,6 +131,24 @@ def _raw(markup: str, label: str) -> nodes.raw:
                      format="html")
 
 
+def web_url(url: str) -> bool:
+    """Whether ``url`` is an absolute http(s) address (the only kind shown as a link: a
+    policy file is not trusted to put ``javascript:`` or ``file:`` links in the docs)."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc) \
+        and not any(c.isspace() or ord(c) < 32 for c in url.strip())
+
+
+def _source_link(url: str) -> nodes.Node:
+    if web_url(url):
+        clean = url.strip()
+        return nodes.reference(clean, clean, refuri=clean)
+    return _literal(url)
+
+
 def _literal(text: str) -> nodes.literal:
     return nodes.literal(text, text)
 
@@ -205,7 +224,7 @@ def policy_nodes(doc: PolicyDocument[Any], engine: Any, *,
             if source.article:
                 parts.append(f", {source.article}")
             if source.url:
-                parts += [" (", nodes.reference(source.url, source.url, refuri=source.url), ")"]
+                parts += [" (", _source_link(source.url), ")"]
             item += _para(*parts)
             listing += item
         sources += listing

@@ -66,15 +66,22 @@ def generate(n_grants: int = 10_000, n_subjects: int = 3_000, *, seed: int = 7,
             if dt.datetime.fromisoformat(g["expires_at"]) <= at:
                 g["expires_at"] = _iso(at + dt.timedelta(days=limit + 1))
             expected.add(("excessive_duration", g["id"], g["grantee"]))
-        elif plant < 0.05:  # approved by the grantee
+        elif plant < 0.045:  # approved by the grantee
             g["approved_by"] = g["grantee"]
+            expected.add(("self_approved", g["id"], g["grantee"]))
+        elif plant < 0.05:  # approved by the grantee, spelt another way
+            g["approved_by"] = rng.choice([" " + g["grantee"].upper(), g["grantee"] + "\u200b",
+                                           g["grantee"].replace("u", "\uff55")])
             expected.add(("self_approved", g["id"], g["grantee"]))
         elif plant < 0.055:  # approved by the requester, on someone else's behalf
             g["requested_by"] = g["approved_by"]
             expected.add(("self_approved", g["id"], g["grantee"]))
-        elif plant < 0.07:  # the approver held no approver role
+        elif plant < 0.065:  # the grant names no approver role
             g["approver_roles"] = rng.choice([[], ["teller"], ["risk_officer", "data_analyst"]])
             expected.add(("approver_without_role", g["id"], g["grantee"]))
+        elif plant < 0.07:  # it names one, but the assignments show none for the approver
+            g["approved_by"] = f"x{rng.randint(0, 99):03d}"  # nobody the bank knows
+            expected.add(("approver_unverified", g["id"], g["grantee"]))
         elif plant < 0.09 and (at - approved).days > 31:  # unused too long
             used = approved + dt.timedelta(hours=1)
             expected.add(("dormant_grant", g["id"], g["grantee"]))
@@ -95,6 +102,9 @@ def generate(n_grants: int = 10_000, n_subjects: int = 3_000, *, seed: int = 7,
         if used is not None:
             records.append({"usage": {"grant_id": g["id"], "used_at": _iso(used),
                                       "subject_id": g["grantee"]}})
+    for h in range(100):  # the approvers: department heads since long before the review
+        records.append({"assignment": {"subject_id": f"h{h:03d}", "role": "department_head",
+                                       "assigned_at": _iso(at - dt.timedelta(days=1000))}})
     for s in range(n_subjects):
         subject = f"u{s:04d}"
         plant = rng.random()

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 import finpolicy as fp
 from finpolicy.domains import access
+from tests.helpers.directory import DIRECTORY
 
 TZ = dt.timezone(dt.timedelta(hours=8))
 AT = dt.datetime(2026, 3, 2, 10, 0, tzinfo=TZ)
@@ -120,7 +121,7 @@ def _permissions() -> Any:
 
 def _decide(engine: fp.PolicyEngine, request: fp.AccessRequest, tables: Any = None) -> Any:
     doc = engine.policy("AccessPolicy", AT.date())
-    return access.decide(engine, doc, tables or doc.policy, request, AT)
+    return access.decide(engine, doc, tables or doc.policy, request, AT, DIRECTORY)
 
 
 def _view(d: Any) -> tuple[Any, ...]:

@@ -319,10 +319,12 @@ def test_review_reports_each_kind_of_finding(engine: fp.PolicyEngine) -> None:
         grant(id="dormant", requested_at=AT - 50 * DAY, approved_at=AT - 49 * DAY,
               expires_at=AT + 10 * DAY, data_level="important"),
         grant(id="pending", approved_by=None, approved_at=None, approver_roles=[]),
+        grant(id="unconfirmed", approved_by="u2"),
     ]
     approved = {"approved_by": "h9", "approver_roles": ["department_head"],
                 "approved_at": AT - 30 * DAY}
-    assignments = [fp.RoleAssignment(subject_id="u1", role="teller", **approved),
+    assignments = [fp.RoleAssignment(subject_id="h1", role="department_head", **approved),
+                   fp.RoleAssignment(subject_id="u1", role="teller", **approved),
                    fp.RoleAssignment(subject_id="u1", role="compliance_auditor", **approved),
                    fp.RoleAssignment(subject_id="u2", role="wizard", **approved),
                    fp.RoleAssignment(subject_id="u3", role="customer_manager", **approved),
@@ -333,27 +335,29 @@ def test_review_reports_each_kind_of_finding(engine: fp.PolicyEngine) -> None:
                    fp.RoleAssignment(subject_id="u5", role="teller",
                                      **(approved | {"approved_at": AT - 400 * DAY}))]
     usage = [{"grant_id": g, "used_at": AT - DAY} for g in
-             ("ok", "long", "self", "norole", "pending")]
+             ("ok", "long", "self", "norole", "pending", "unconfirmed")]
     review = engine.review_access(grants, assignments, as_of=AT, usage=usage)
     assert _kinds(review) == {
         ("expired_grant", "expired", "u1"), ("excessive_duration", "long", "u1"),
         ("self_approved", "self", "u1"), ("approver_without_role", "norole", "u1"),
+        ("approver_unverified", "unconfirmed", "u1"),
         ("dormant_grant", "dormant", "u1"), ("sod_conflict", None, "u1"),
         ("unknown_role", None, "u2"), ("role_change_not_approved", None, "u4"),
         ("role_review_overdue", None, "u5")}
     assert [f.severity for f in review.findings] == sorted(
         (f.severity for f in review.findings), key=["high", "medium", "low"].index)
-    assert review.by_severity() == {"high": 5, "medium": 3, "low": 1}
+    assert review.by_severity() == {"high": 5, "medium": 4, "low": 1}
     assert review.of_kind("role_review_overdue")[0].role == "teller"
-    assert review.grants_reviewed == 7 and review.subjects_reviewed == 5
+    assert review.grants_reviewed == 8 and review.subjects_reviewed == 6
     json.dumps(review.to_dict())
 
 
 def test_review_without_usage_reports_no_dormancy(engine: fp.PolicyEngine) -> None:
     old = grant(requested_at=AT - 50 * DAY, approved_at=AT - 49 * DAY,
                 expires_at=AT + 10 * DAY, data_level="important")
-    assert engine.review_access([old], [], as_of=AT).findings == ()
-    assert engine.review_access([old], [], as_of=AT, usage=[]).of_kind("dormant_grant")
+    head = [fp.RoleAssignment(subject_id="h1", role="department_head")]
+    assert engine.review_access([old], head, as_of=AT).findings == ()
+    assert engine.review_access([old], head, as_of=AT, usage=[]).of_kind("dormant_grant")
 
 
 def test_review_rejects_malformed_input(engine: fp.PolicyEngine) -> None:
@@ -384,7 +388,8 @@ def test_cli_review_of_10000_grants_lists_every_planted_finding_and_no_other(
     assert sum("grant" in r for r in records) == 10_000
     assert {k for k, _, _ in expected} == {"expired_grant", "excessive_duration",
                                            "self_approved", "approver_without_role",
-                                           "dormant_grant", "sod_conflict", "unknown_role",
+                                           "approver_unverified", "dormant_grant",
+                                           "sod_conflict", "unknown_role",
                                            "role_change_not_approved", "role_review_overdue"}
     path = access_review.write_jsonl(tmp_path / "review.jsonl", records)
     result = CliRunner().invoke(main, ["review", str(path), "--json", "-e", engine_name,

@@ -25,8 +25,11 @@ def _grant(**changes: Any) -> dict[str, Any]:
     return grant
 
 
+HEAD = {"subject_id": "u-head-7", "role": "department_head"}
+
+
 def _review(**review: Any) -> dict[str, Any]:
-    return {"review": {"grants": [], "assignments": [], **review}}
+    return {"review": {"grants": [], "assignments": [HEAD], **review}}
 
 
 def test_a_review_gives_one_decision_per_finding_with_the_rule_that_found_it(
@@ -34,7 +37,8 @@ def test_a_review_gives_one_decision_per_finding_with_the_rule_that_found_it(
     approved = {"approved_by": "u-head-1", "approver_roles": ["department_head"],
                 "approved_at": "2026-02-01T09:00:00+08:00"}
     data = _review(grants=[_grant(approved_by="u-teller-1")],
-                   assignments=[{"subject_id": "u-9", "role": "customer_manager", **approved},
+                   assignments=[HEAD,
+                                {"subject_id": "u-9", "role": "customer_manager", **approved},
                                 {"subject_id": "u-9", "role": "risk_officer", **approved}])
     decisions = evaluate_input(engine, data, as_of=dt.datetime.fromisoformat(AT))
     assert [(d.outcome, d.rule_ids) for d in decisions] == [

@@ -273,7 +273,9 @@ def test_masks_hide_what_the_field_rule_says(engines: dict[str, fp.PolicyEngine]
         assert e.mask("zhang.wei@163.com", field="email", as_of=ON) == "z***@163.com"
         assert e.mask("E12345678", field="passport_no", as_of=ON) == "E*****678"
         assert e.mask("123456", field="交易密码", as_of=ON) == "******"
-        assert e.mask("备注", field="remarks", as_of=ON) == "备注"
+        assert e.mask("10.5", field="balance", as_of=ON) == "10.5"  # a rule says: shown
+        # a field no rule knows is masked in full (the pack's unknown_field_mask)
+        assert e.mask("备注", field="remarks", as_of=ON) == "**"
 
 
 def test_masking_reads_content_under_innocent_names(engines: dict[str, fp.PolicyEngine]) -> None:

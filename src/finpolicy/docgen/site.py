@@ -12,6 +12,7 @@ import tempfile
 import unicodedata
 from pathlib import Path
 
+from finpolicy.docgen.output import staged_folder
 from finpolicy.docgen.text import policy_groups
 from finpolicy.documents.bundle import Bundle
 from finpolicy.errors import FinpolicyError
@@ -89,7 +90,14 @@ def build_site(bundle: Bundle, out: Path, *, pictures: bool = True, strict: bool
                quiet: bool = True) -> tuple[int, str]:
     """Write the project to a temporary folder and build HTML into ``out``.
 
+    ``out`` must be absent, empty, or a site an earlier build wrote (``docgen.output``); the
+    site is built in a fresh private folder and moved there only when Sphinx succeeds, so no
+    file of someone else's is overwritten and nothing is written through a link.
+
     Returns Sphinx's exit status and its warnings.
+
+    Raises:
+        InputError: ``out`` holds other files, or is a link or a file.
     """
     try:
         from sphinx.cmd.build import build_main
@@ -109,6 +117,9 @@ def build_site(bundle: Bundle, out: Path, *, pictures: bool = True, strict: bool
         if strict:
             args += ["-W", "--keep-going"]
         warnings = io.StringIO()
-        with contextlib.redirect_stderr(warnings):
-            status = build_main([*args, str(source), str(out)])
+        with staged_folder(Path(out)) as site:
+            with contextlib.redirect_stderr(warnings):
+                status = build_main([*args, str(source), str(site.folder)])
+            if status == 0:
+                site.publish()
     return status, warnings.getvalue()

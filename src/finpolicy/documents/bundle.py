@@ -124,12 +124,57 @@ def shipped_packs() -> Path:
 
 
 def resolve_bundle_path(path: str | Path | None) -> Path:
+    """The folder of ``path``: a folder, or the name of a shipped pack.
+
+    A bare name that is both a shipped pack and a folder here is refused rather than guessed
+    (``./NAME`` names the folder). A link in the pack, or in its first-level folders, that
+    leads outside it is refused: loading reads only what the pack holds.
+
+    Raises:
+        PolicyError: ``ambiguous_bundle`` or ``link_outside_pack``.
+    """
     if path is None:
-        return shipped_packs() / DEFAULT_PACK
+        return _contained(shipped_packs() / DEFAULT_PACK)
+    name = str(path)
     candidate = Path(path)
-    if not candidate.exists() and "/" not in str(path) and (shipped_packs() / str(path)).is_dir():
-        return shipped_packs() / str(path)
-    return candidate
+    shipped = shipped_packs() / name
+    if ("/" not in name and "\\" not in name and name not in ("", ".", "..")
+            and shipped.is_dir()):
+        if candidate.exists():
+            raise PolicyError([Problem(name, None, "", f"`{name}` is both a shipped pack and "
+                                       f"a folder here; write `./{name}` for the folder",
+                                       "ambiguous_bundle")])
+        return _contained(shipped)
+    return _contained(candidate)
+
+
+def _contained(root: Path) -> Path:
+    """``root``, once no link in it (or in its first-level folders) leads outside it."""
+    if not root.is_dir():
+        return root
+    top = root.resolve()
+    problems = []
+    for entry in _entries(root, depth=2):
+        if entry.is_symlink() and not entry.resolve().is_relative_to(top):
+            problems.append(Problem(str(entry), None, "", "a link to a file outside the pack "
+                                    f"(`{entry.resolve()}`); a pack must hold its own files",
+                                    "link_outside_pack"))
+    if problems:
+        raise PolicyError(problems)
+    return root
+
+
+def _entries(folder: Path, depth: int) -> Iterator[Path]:
+    """What ``folder`` holds, ``depth`` levels down, without entering links (an unreadable
+    folder is skipped: loading reports the files it cannot read)."""
+    try:
+        found = sorted(folder.iterdir())
+    except OSError:
+        return
+    for entry in found:
+        yield entry
+        if depth > 1 and entry.is_dir() and not entry.is_symlink():
+            yield from _entries(entry, depth - 1)
 
 
 def load_bundle(path: str | Path | None = None, *, expect_digest: str | None = None,

@@ -20,7 +20,7 @@ import attrs
 
 from finpolicy.errors import InputError, PolicyError
 
-__all__ = ["GIT_PREFIX", "bundle_folder", "extract_git", "parse_git_spec"]
+__all__ = ["GIT_PREFIX", "bundle_folder", "check_revision", "extract_git", "parse_git_spec"]
 
 GIT_PREFIX = "git:"
 
@@ -46,9 +46,17 @@ def parse_git_spec(spec: str) -> tuple[str, str]:
         raise InputError.one("bundle", "expected `git:REV:PATH`, e.g. "
                                        f"`git:HEAD~1:policies/cn-banking`, got `{spec}`",
                              "bad_option", spec)
-    if rev.startswith("-") or any(c.isspace() or ord(c) < 32 for c in rev):
-        raise InputError.one("bundle", f"`{rev}` is not a git revision", "bad_option", rev)
+    check_revision(rev)
     return rev, path
+
+
+def check_revision(rev: str) -> None:
+    """Refuse a revision git could read as an option or that holds whitespace or control
+    characters (``InputError``)."""
+    if not rev or rev.startswith("-") or any(c.isspace() or ord(c) < 32 or c == "\x7f"
+                                             for c in rev):
+        raise InputError.one("bundle", f"`{rev.encode('unicode_escape').decode()}` is not a git "
+                                       "revision", "bad_option", rev)
 
 
 def extract_git(rev: str, path: str, into: Path, *, cwd: Path | None = None) -> Path:
@@ -57,8 +65,9 @@ def extract_git(rev: str, path: str, into: Path, *, cwd: Path | None = None) -> 
     ``path`` is relative to the current directory (or absolute) inside the repository.
     """
     cwd = Path.cwd() if cwd is None else cwd
-    if rev.startswith("-"):
-        raise InputError.one("bundle", f"`{rev}` is not a git revision", "bad_option", rev)
+    check_revision(rev)
+    if "\x00" in path:
+        raise InputError.one("path", "a path cannot hold a NUL character", "bad_option", path)
     top = Path(_git(["rev-parse", "--show-toplevel"], cwd).decode().strip())
     commit = _git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"],
                   top).decode().strip()

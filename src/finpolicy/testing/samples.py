@@ -28,7 +28,7 @@ import re
 import types
 import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 from pydantic import BaseModel
@@ -335,20 +335,33 @@ def _at_day(when: dt.date | dt.datetime, day: dt.date) -> dt.date | dt.datetime:
     return day
 
 
+D = TypeVar("D", dt.date, dt.datetime)
+
+
+def _shifted(when: D, **delta: float) -> D | None:
+    """``when`` moved by ``delta``, or ``None`` past the ends of the calendar."""
+    try:
+        return when + dt.timedelta(**delta)
+    except OverflowError:
+        return None
+
+
 def _dates(base: Sample, vocab: Vocabulary) -> Iterator[Sample]:
     if base.as_of is None:
         return
     day = base.as_of.date() if isinstance(base.as_of, dt.datetime) else base.as_of
-    days = {day - dt.timedelta(days=1), day + dt.timedelta(days=1)}
+    near = {_shifted(day, days=-1), _shifted(day, days=1)}
     for doc in vocab.docs:
         start, until = doc.metadata.effective_from, doc.metadata.effective_until
-        days |= {start - dt.timedelta(days=1), start}
+        near |= {_shifted(start, days=-1), start}
         if until is not None:
-            days |= {until, until + dt.timedelta(days=1)}
-    whens: list[dt.date | dt.datetime] = [_at_day(base.as_of, d) for d in sorted(days - {day})]
+            near |= {until, _shifted(until, days=1)}
+    days = {d for d in near if d is not None and d != day}
+    whens: list[dt.date | dt.datetime] = [_at_day(base.as_of, d) for d in sorted(days)]
     if isinstance(base.as_of, dt.datetime):
         # clocks (SLA deadlines, grant expiry) tick in hours and days, not only on dates
-        whens += [base.as_of + dt.timedelta(hours=h) for h in (-1, 1, 24 * 7, 24 * 30)]
+        later = (_shifted(base.as_of, hours=h) for h in (-1, 1, 24 * 7, 24 * 30))
+        whens += [when for when in later if when is not None]
     for when in whens:
         yield make_sample(base.domain, base.input, when, f"{base.origin}, as of {when.isoformat()}")
 

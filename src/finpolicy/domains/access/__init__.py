@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from finpolicy._compat import alias_getattr
 from finpolicy.domains.access import pictures
+from finpolicy.domains.access.directory import AssignmentDirectory, RoleDirectory
 from finpolicy.domains.access.evaluation import authorize, decide
 from finpolicy.domains.access.inputs import evaluate_input
 from finpolicy.domains.access.model import (
@@ -47,9 +48,11 @@ __all__ = [
     "AccessRequest",
     "AccessReviewReport",
     "AccessSpec",
+    "AssignmentDirectory",
     "Finding",
     "Resource",
     "RoleAssignment",
+    "RoleDirectory",
     "Subject",
     "UsageRecord",
     "authorize",
@@ -61,9 +64,10 @@ __all__ = [
 
 
 def _request_cases(bundle: Bundle, doc: PolicyDocument[Any]) -> SearchStrategy[Case]:
-    from finpolicy.domains.access.strategies import access_requests
+    from finpolicy.domains.access.strategies import access_requests, approver_assignments
 
-    return access_requests(bundle).map(lambda r: {"request": r})
+    directory = approver_assignments(bundle)
+    return access_requests(bundle).map(lambda r: {"request": r, "assignments": directory})
 
 
 def _request_day(case: Case) -> dt.date:
@@ -97,20 +101,25 @@ DOMAIN = Domain(
     logged={"authorize": LoggedCall(_logged_request),
             "review_access": LoggedCall(_logged_review, lambda r: r.decisions())},
     exports={name: globals()[name] for name in (
-        "AccessDecision", "AccessGrant", "AccessRequest", "AccessReviewReport", "Finding",
-        "Resource", "RoleAssignment", "Subject", "UsageRecord")},
+        "AccessDecision", "AccessGrant", "AccessRequest", "AccessReviewReport",
+        "AssignmentDirectory", "Finding", "Resource", "RoleAssignment", "RoleDirectory",
+        "Subject", "UsageRecord")},
     deprecated={"AccessReview": "AccessReviewReport"},
     input_models=(AccessRequest, Subject, Resource, AccessGrant, RoleAssignment, UsageRecord),
     grid=(("roles",), ("action",), ("data_level",), ("category",), ("purpose",)),
     invariants={KIND: InvariantAdapter(
         cases=_request_cases,
-        evaluate=lambda runtime, c: authorize(runtime, c["request"]),
+        evaluate=lambda runtime, c: authorize(runtime, c["request"],
+                                              directory=c.get("assignments")),
         on=_request_day)},
     pictures={KIND: pictures.PICTURES},
     strategies="finpolicy.domains.access.strategies",
     cli="finpolicy.domains.access.cli",
     explain="finpolicy.domains.access.explain",
-    error_codes={"policy": {
+    error_codes={"input": {
+        "bad_directory": "A role directory is neither an object with `roles_of(subject_id, "
+                         "at)` nor a list of role assignments.",
+    }, "policy": {
         "misplaced_obligations": "Obligations on a rule that cannot carry them.",
         "missing_obligations": "An obligation rule lists no obligations.",
         "no_approver": "Grants are required but no role may approve them.",

@@ -8,6 +8,7 @@ from typing import Any
 
 from finpolicy._compat import renamed
 from finpolicy.decisions import Decision
+from finpolicy.domains.access.directory import RoleDirectory
 from finpolicy.domains.access.evaluation import authorize
 from finpolicy.domains.access.model import (
     AccessDecision,
@@ -29,9 +30,14 @@ class AccessAPI(EngineAPI):
 
     __slots__ = ()
 
+    directory: RoleDirectory | None
+    """The role directory that confirms grant approvers (``PolicyEngine(directory=...)``)."""
+
     def authorize(self, request: AccessRequest | Mapping[str, Any], /, *,
                   policy: str | None = None,
-                  consent: Decision | AttachedConsent | None = None) -> AccessDecision:
+                  consent: Decision | AttachedConsent | None = None,
+                  directory: RoleDirectory | Iterable[RoleAssignment | Mapping[str, Any]]
+                  | None = None) -> AccessDecision:
         """Decide an access request at ``request.as_of`` (now when absent); fails closed.
 
         Deny overrides: any matching deny rule denies, and without a matching allow rule the
@@ -41,21 +47,32 @@ class AccessAPI(EngineAPI):
         reason. ``consent`` is the consent decision for a request whose data leaves the bank
         (``request.recipient``): it counts when it allows that recipient at that instant, and
         the access decision names it.
+
+        A grant counts only when the role directory confirms that its approver held one of
+        the approver roles the grant names: ``directory`` (a ``RoleDirectory`` or a list of
+        role assignments) or else the engine's own; with neither, no grant counts.
         """
-        return self._invoke(authorize, request, policy=policy, consent=consent)
+        chosen = self.directory if directory is None else directory
+        return self._invoke(authorize, request, policy=policy, consent=consent,
+                            directory=chosen)
 
     def review_access(self, grants: Iterable[AccessGrant | Mapping[str, Any]],
                       assignments: Iterable[RoleAssignment | Mapping[str, Any]], /, *,
                       as_of: dt.datetime | None = None,
                       usage: Iterable[UsageRecord | Mapping[str, Any]] | None = None,
                       policy: str | None = None,
-                      at: dt.datetime | None = None) -> AccessReviewReport:
+                      at: dt.datetime | None = None,
+                      directory: RoleDirectory
+                      | Iterable[RoleAssignment | Mapping[str, Any]] | None = None
+                      ) -> AccessReviewReport:
         """Review grants and role assignments as of ``as_of`` (now when absent).
 
-        Reports expired, over-long, self-approved and wrongly approved grants, dormant grants
-        (when ``usage`` is given) and separation-of-duties conflicts, most severe first.
-        ``at`` is the deprecated name of ``as_of``.
+        Reports expired, over-long, self-approved and wrongly approved grants (approvers are
+        verified against the reviewed ``assignments``, or ``directory`` when given), dormant
+        grants (when ``usage`` is given) and separation-of-duties conflicts, most severe
+        first. ``at`` is the deprecated name of ``as_of``.
         """
         when = renamed(as_of, at, old_name="at", new_name="as_of", where="review_access")
         return self._invoke(review_access, grants, assignments, as_of=when, usage=usage,
-                            policy=policy)
+                            policy=policy, directory=directory)
+

@@ -6,7 +6,12 @@ Which errors raise and which deny:
   resource, a naive datetime, and any value outside the policy's own vocabulary of actions,
   data levels and categories (the caller's program is wrong; denying would hide the bug).
 - Anything the caller may legitimately not know denies with a reason (fail closed): an unknown
-  role or purpose, no roles, a grant that does not count, and any error while evaluating.
+  role or purpose, no roles, a grant that does not count, and any error while evaluating
+  (an error of the role directory included).
+
+Ids, departments and branches are compared in canonical form (the input models keep them so),
+and a grant's approver counts only when the role directory confirms the approver role
+(``finpolicy.domains.access.directory``); without a directory no grant counts.
 """
 
 from __future__ import annotations
@@ -18,6 +23,12 @@ from typing import Any
 
 from finpolicy.decisions import Decision, Hit
 from finpolicy.documents.bundle import PolicyDocument
+from finpolicy.domains.access.directory import (
+    APPROVER_UNVERIFIED,
+    RoleDirectory,
+    approver_failure,
+    as_directory,
+)
 from finpolicy.domains.access.model import (
     AccessDecision,
     AccessGrant,
@@ -77,18 +88,26 @@ def check_vocabulary(request: AccessRequest, tables: AccessPolicyTables) -> None
 
 
 def grant_failures(grant: AccessGrant, request: AccessRequest, at: dt.datetime,
-                   tables: AccessPolicyTables, level: str) -> list[str]:
-    """Every reason ``grant`` does not count for ``request`` at ``level`` (empty: it counts)."""
+                   tables: AccessPolicyTables, level: str, *,
+                   approver: str | None = APPROVER_UNVERIFIED) -> list[str]:
+    """Every reason ``grant`` does not count for ``request`` at ``level`` (empty: it counts).
+
+    ``approver`` is the outcome of checking the approver against the role directory
+    (``directory.approver_failure``); unverified unless given.
+    """
     out = []
     if grant.grantee != request.subject.id:
         out.append("not_held")
     if grant.approved_by is None or grant.approved_at is None:
         out.append("not_approved")
     else:
-        if grant.approved_by in (grant.grantee, grant.requester):
+        self_approved = grant.approved_by in (grant.grantee, grant.requester)
+        if self_approved:
             out.append("self_approved")
         if not tables.approver_roles.intersection(grant.approver_roles):
             out.append("approver_not_authorised")
+        elif approver is not None and not self_approved:  # a void approval needs no proof
+            out.append(approver)
         if grant.approved_at < grant.requested_at:
             out.append("approved_before_request")
         if grant.approved_at > at:
@@ -142,10 +161,12 @@ def consent_fact(request: AccessRequest, at: dt.datetime,
 
 
 def access_fact(request: AccessRequest, at: dt.datetime, tables: AccessPolicyTables,
+                directory: RoleDirectory | None = None, *,
                 consent: Decision | AttachedConsent | None = None
                 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The fact the rules read, and Python-side details (valid grant, failures, masks)."""
     subject, resource = request.subject, request.resource
+    approvers = [approver_failure(g, tables.approver_roles, directory) for g in request.grants]
     roles = list(dict.fromkeys(subject.roles))
     unknown = [r for r in roles if r not in tables.roles]
     level, action, purpose = resource.data_level, request.action, request.purpose
@@ -158,15 +179,15 @@ def access_fact(request: AccessRequest, at: dt.datetime, tables: AccessPolicyTab
     valid_grant: AccessGrant | None = None
     failures: list[str] = []
     detail: list[str] = []
-    for grant in request.grants:
-        why = grant_failures(grant, request, at, tables, level)
+    for grant, approver in zip(request.grants, approvers, strict=True):
+        why = grant_failures(grant, request, at, tables, level, approver=approver)
         if not why:
             valid_grant = valid_grant or grant
         else:
             failures.extend(w for w in why if w not in failures)
             detail.append(f"{grant.id}: {', '.join(why)}")
     masked = _masked_fields(request, at, tables, roles, same_branch, same_department,
-                            valid_grant)
+                            approvers)
     fact = {
         "subject": {"roles": roles, "role_count": len(roles), "unknown_roles": unknown,
                     "unknown_role_count": len(unknown), "permitted": permitted,
@@ -192,7 +213,7 @@ def access_fact(request: AccessRequest, at: dt.datetime, tables: AccessPolicyTab
 
 def _masked_fields(request: AccessRequest, at: dt.datetime, tables: AccessPolicyTables,
                    roles: list[str], same_branch: bool, same_department: bool,
-                   valid_grant: AccessGrant | None) -> tuple[str, ...]:
+                   approvers: list[str | None]) -> tuple[str, ...]:
     """Fields whose own level the subject may not see (by role, scope and grant)."""
     out = []
     resource = request.resource
@@ -200,8 +221,8 @@ def _masked_fields(request: AccessRequest, at: dt.datetime, tables: AccessPolicy
         _, visible = _role_access(tables, roles, request.action, level, resource.category,
                                   request.purpose, same_branch, same_department)
         if visible and (request.action, level) in tables.grant_needed:
-            visible = any(not grant_failures(g, request, at, tables, level)
-                          for g in request.grants)
+            visible = any(not grant_failures(g, request, at, tables, level, approver=a)
+                          for g, a in zip(request.grants, approvers, strict=True))
         if not visible:
             out.append(name)
     return tuple(out)
@@ -221,13 +242,15 @@ def digest(request: AccessRequest, at: dt.datetime) -> str:
 
 
 def decide(runtime: Runtime, doc: PolicyDocument[Any], tables: AccessPolicyTables,
-           request: AccessRequest, at: dt.datetime, *,
+           request: AccessRequest, at: dt.datetime,
+           directory: RoleDirectory | None = None, *,
            consent: Decision | AttachedConsent | None = None) -> AccessDecision:
-    """Evaluate ``request`` against ``tables`` (the document's, or a variant in tests);
-    ``consent`` is the consent decision for data leaving the bank, if any."""
+    """Evaluate ``request`` against ``tables`` (the document's, or a variant in tests),
+    verifying approvers against ``directory``; ``consent`` is the consent decision for data
+    leaving the bank, if any."""
     check_vocabulary(request, tables)
     try:
-        fact, extra = access_fact(request, at, tables, consent)
+        fact, extra = access_fact(request, at, tables, directory, consent=consent)
         matched = runtime.run(doc, ACCESS_RULESET, fact)
     except Exception as exc:  # fail closed: an evaluation error denies, with the reason
         return _error_decision(runtime, doc, request, at, exc)
@@ -263,18 +286,23 @@ def _error_decision(runtime: Runtime, doc: PolicyDocument[Any], request: AccessR
 
 
 def authorize(runtime: Runtime, request: Any, *, policy: str | None = None,
-              consent: Decision | AttachedConsent | None = None) -> AccessDecision:
+              consent: Decision | AttachedConsent | None = None,
+              directory: Any = None) -> AccessDecision:
     """Decide an access request by the ``AccessPolicy`` in force at ``request.as_of``.
 
     Combining is deny-overrides: any matching deny rule denies, and without a matching allow
     rule the request is denied (``default-deny``). ``consent`` is the consent decision for a
     request whose data leaves the bank (``request.recipient``); the access decision names it.
+    ``directory`` (a ``RoleDirectory``, or a list of role assignments) confirms the approvers
+    of the request's grants; without it no grant counts (``approver_unverified``).
 
     Raises:
-        InputError: the request is malformed (see the module docstring).
+        InputError: the request is malformed (see the module docstring), or ``directory`` is
+            not a directory.
         NotInForceError: no access policy is in force on that date.
     """
     req = coerce_request(request)
+    roles = as_directory(directory)
     at = req.as_of or now()
     doc = runtime.policy(POLICY_KIND, at.date(), policy)
-    return decide(runtime, doc, doc.policy, req, at, consent=consent)
+    return decide(runtime, doc, doc.policy, req, at, roles, consent=consent)

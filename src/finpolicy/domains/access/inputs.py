@@ -9,6 +9,7 @@ from typing import Any
 
 from finpolicy._compat import deprecated_alias
 from finpolicy.decisions import Decision
+from finpolicy.domains.access.directory import AssignmentDirectory
 from finpolicy.domains.access.evaluation import authorize
 from finpolicy.domains.access.model import (
     AccessGrant,
@@ -26,11 +27,22 @@ __all__ = ["evaluate_input", "read_review_file"]
 _REVIEW_KEYS = ("grants", "assignments", "usage", "as_of")
 
 
-def _review_time(value: Any) -> dt.datetime | None:
-    # a bare date means its midnight UTC, as for requests
-    if value is not None and not isinstance(value, dt.datetime):
+def _review_time(value: Any, field: str = "as_of") -> dt.datetime | None:
+    """``value`` as a datetime: ISO text is parsed, and a bare date means its midnight UTC,
+    as for requests; anything else is an ``InputError`` naming ``field``."""
+    if isinstance(value, str):
+        try:
+            value = (dt.datetime.fromisoformat(value) if "T" in value or " " in value
+                     else dt.date.fromisoformat(value))
+        except ValueError:
+            raise InputError.one(field, "expected an ISO datetime with a time zone offset",
+                                 "bad_datetime", value) from None
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, dt.date):
         return dt.datetime.combine(value, dt.time(), dt.UTC)
-    return value
+    raise InputError.one(field, f"expected a datetime, got {type(value).__name__}",
+                         "bad_datetime", value)
 
 
 def _review_decisions(runtime: Runtime, data: Any, as_of: Any) -> list[Decision]:
@@ -46,14 +58,9 @@ def _review_decisions(runtime: Runtime, data: Any, as_of: Any) -> list[Decision]
         raise InputError([InputProblem(f"review.{k}", "unknown key (expected grants, "
                                                       "assignments, usage, as_of)", "unknown_key")
                           for k in unknown])
-    at = data.get("as_of")
-    if isinstance(at, str):
-        try:
-            at = dt.datetime.fromisoformat(at)
-        except ValueError:
-            raise InputError.one("review.as_of", "expected an ISO datetime with a time zone "
-                                                 "offset", "bad_datetime", at) from None
-    at = _review_time(at if at is not None else as_of)
+    at = _review_time(data.get("as_of"), "review.as_of")
+    if at is None:
+        at = _review_time(as_of)
     grants = _items(data.get("grants"), AccessGrant, "review.grants")
     assignments = _items(data.get("assignments"), RoleAssignment, "review.assignments")
     usage = (None if data.get("usage") is None
@@ -65,11 +72,13 @@ def evaluate_input(runtime: Runtime, data: Any, *,
                    as_of: dt.date | dt.datetime | None = None) -> list[Decision]:
     """Decide one request, or review grants and assignments, in mapping form.
 
-    A request ``{subject, action, resource, purpose, grants?, as_of?, consent?}`` gives one
-    ``AccessDecision`` (``consent``: the consent decision attached to a request whose data
-    leaves the bank, as ``{outcome, as_of, recipient, input_digest}``); ``as_of`` fills the
-    request's ``as_of`` when the input has none (a
-    bare date means its midnight UTC). A review ``{review: {grants, assignments, usage?,
+    A request ``{subject, action, resource, purpose, grants?, as_of?, assignments?,
+    consent?}`` gives one ``AccessDecision``; ``as_of`` fills the request's ``as_of`` when the
+    input has none (a bare date means its midnight UTC). ``assignments`` stands for the
+    application's role directory (a list of role assignments) that confirms the grants'
+    approvers; without it no grant counts. ``consent`` is the consent decision attached to a
+    request whose data leaves the bank, as ``{outcome, as_of, recipient, input_digest}``. A
+    review ``{review: {grants, assignments, usage?,
     as_of?}}`` gives one ``Decision`` per finding (none when the review is clean), reviewed
     as of the review's ``as_of`` or ``as_of`` (now when both are absent); see
     ``AccessReviewReport.decisions``.
@@ -83,10 +92,15 @@ def evaluate_input(runtime: Runtime, data: Any, *,
         return _review_decisions(runtime, data["review"], as_of)
     payload = dict(data)
     consent = payload.pop("consent", None)
+    directory = payload.pop("assignments", None)
+    if directory is not None and not isinstance(directory, list):
+        raise InputError.one("assignments", "expected a list of role assignments", "bad_input")
     if payload.get("as_of") is None and payload.get("at") is None and as_of is not None:
         payload["as_of"] = _review_time(as_of)
+    roles = None if directory is None else AssignmentDirectory(directory)
     attached = None if consent is None else AttachedConsent.parse(consent, field="consent")
-    return [authorize(runtime, AccessRequest.parse(payload), consent=attached)]
+    return [authorize(runtime, AccessRequest.parse(payload), consent=attached,
+                      directory=roles)]
 
 
 _FILE_KEYS = {"grant": "grants", "assignment": "assignments", "usage": "usage"}

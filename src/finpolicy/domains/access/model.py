@@ -11,6 +11,15 @@ from pydantic import Field, field_validator, model_validator
 from finpolicy._compat import deprecated_alias
 from finpolicy.decisions import Decision, Hit, PolicyRef, _plain
 from finpolicy.inputs import InputModel
+from finpolicy.limits import (
+    MAX_ITEMS,
+    MAX_LONG_ITEMS,
+    Identity,
+    Key,
+    OptionalIdentity,
+    OptionalScope,
+    Term,
+)
 
 __all__ = [
     "AccessDecision",
@@ -24,8 +33,6 @@ __all__ = [
     "UsageRecord",
 ]
 
-_ID = Field(min_length=1)
-
 
 def _aware(value: dt.datetime | None, info: Any) -> dt.datetime | None:
     # A naive time is ambiguous by up to a day across time zones; audit needs it exact.
@@ -36,12 +43,18 @@ def _aware(value: dt.datetime | None, info: Any) -> dt.datetime | None:
 
 
 class Subject(InputModel):
-    """Who asks: an id, the roles they hold and where they work."""
+    """Who asks: an id, the roles they hold and where they work.
 
-    id: str = _ID
-    roles: list[str] = Field(default_factory=list)
-    department: str | None = None
-    branch: str | None = None
+    ``id``, ``department`` and ``branch`` are kept in canonical form
+    (``finpolicy.identity.canonical_id``: NFKC, case folded, invisible characters removed,
+    trimmed), so every spelling of one person or place compares equal; a blank department or
+    branch is missing.
+    """
+
+    id: Identity
+    roles: list[Term] = Field(default_factory=list, max_length=MAX_ITEMS)
+    department: OptionalScope = None
+    branch: OptionalScope = None
 
 
 class Resource(InputModel):
@@ -51,12 +64,12 @@ class Resource(InputModel):
     may not see at that level are masked (the decision carries a ``mask`` obligation).
     """
 
-    type: str = _ID
-    data_level: str = _ID
-    category: str = _ID
-    department: str | None = None
-    branch: str | None = None
-    fields: dict[str, str] = Field(default_factory=dict)
+    type: Term
+    data_level: Term
+    category: Term
+    department: OptionalScope = None
+    branch: OptionalScope = None
+    fields: dict[Term, Term] = Field(default_factory=dict, max_length=MAX_LONG_ITEMS)
 
     @field_validator("fields")
     @classmethod
@@ -67,18 +80,24 @@ class Resource(InputModel):
 
 class AccessGrant(InputModel):
     """A purpose-bound, time-limited, approved permission (seed 000 §5.4: apply → approve →
-    record → execute). ``requested_by`` defaults to the grantee."""
+    record → execute). ``requested_by`` defaults to the grantee.
 
-    id: str = _ID
-    grantee: str = _ID
-    purpose: str = _ID
-    resource_type: str = _ID
-    data_level: str = _ID
-    category: str = _ID
+    ``grantee``, ``requested_by`` and ``approved_by`` are kept in canonical form (see
+    ``Subject``); a blank ``requested_by`` or ``approved_by`` is missing. ``approver_roles``
+    are the roles the grant *says* its approver held: they count only when the application's
+    role directory confirms them (see ``finpolicy.domains.access.directory``).
+    """
+
+    id: Key
+    grantee: Identity
+    purpose: Term
+    resource_type: Term
+    data_level: Term
+    category: Term
     requested_at: dt.datetime
-    requested_by: str | None = None
-    approved_by: str | None = None
-    approver_roles: list[str] = Field(default_factory=list)
+    requested_by: OptionalIdentity = None
+    approved_by: OptionalIdentity = None
+    approver_roles: list[Term] = Field(default_factory=list, max_length=MAX_ITEMS)
     approved_at: dt.datetime | None = None
     expires_at: dt.datetime
 
@@ -99,10 +118,10 @@ class AccessRequest(InputModel):
     """
 
     subject: Subject
-    action: str = _ID
+    action: Term
     resource: Resource
-    purpose: str = _ID
-    grants: list[AccessGrant] = Field(default_factory=list)
+    purpose: Term
+    grants: list[AccessGrant] = Field(default_factory=list, max_length=MAX_ITEMS)
     as_of: dt.datetime | None = None
     recipient: str | None = Field(default=None, min_length=1)
 
@@ -132,17 +151,20 @@ class RoleAssignment(InputModel):
     A role change goes through approval (``approved_by``, holding ``approver_roles``, at
     ``approved_at``); ``reviewed_at`` is the last periodic review that confirmed it.
 
+    ``subject_id``, ``assigned_by`` and ``approved_by`` are kept in canonical form (see
+    ``Subject``).
+
     .. versionchanged:: 0.2.0
        ``approved_by``, ``approver_roles``, ``approved_at``, ``reviewed_at``.
     """
 
-    subject_id: str = _ID
-    role: str = _ID
+    subject_id: Identity
+    role: Term
     assigned_at: dt.datetime | None = None
-    assigned_by: str | None = None
+    assigned_by: OptionalIdentity = None
     expires_at: dt.datetime | None = None
-    approved_by: str | None = None
-    approver_roles: list[str] = Field(default_factory=list)
+    approved_by: OptionalIdentity = None
+    approver_roles: list[Term] = Field(default_factory=list, max_length=MAX_ITEMS)
     approved_at: dt.datetime | None = None
     reviewed_at: dt.datetime | None = None
 
@@ -156,9 +178,9 @@ class RoleAssignment(InputModel):
 class UsageRecord(InputModel):
     """One use of a grant (the "execute" step of seed 000 §5.4, recorded for audit)."""
 
-    grant_id: str = _ID
+    grant_id: Key
     used_at: dt.datetime
-    subject_id: str | None = None
+    subject_id: OptionalIdentity = None
 
     _aware = field_validator("used_at")(_aware)
 

@@ -7,8 +7,15 @@ from typing import Any
 
 from finpolicy.docgen.html import COLOURS, cell_list, escape, html_table, legend, noon_of_first_day
 from finpolicy.documents.bundle import PolicyDocument
+from finpolicy.domains.access.directory import AssignmentDirectory
 from finpolicy.domains.access.evaluation import authorize
-from finpolicy.domains.access.model import AccessGrant, AccessRequest, Resource, Subject
+from finpolicy.domains.access.model import (
+    AccessGrant,
+    AccessRequest,
+    Resource,
+    RoleAssignment,
+    Subject,
+)
 from finpolicy.domains.base import Picture
 from finpolicy.runtime import Runtime
 
@@ -26,6 +33,7 @@ def access_matrix(runtime: Runtime, doc: PolicyDocument[Any]) -> str:
     spec, at = doc.spec, noon_of_first_day(doc)
     approvers = [name for name, role in spec.roles.items() if role.approver] or ["approver"]
     place = {"department": "retail", "branch": "BJ01"}
+    directory = AssignmentDirectory([RoleAssignment(subject_id="approver-docs", role=approvers[0])])
 
     def decide(role: str, level: str, action: str, category: str, purpose: str,
                granted: bool) -> bool:
@@ -41,7 +49,7 @@ def access_matrix(runtime: Runtime, doc: PolicyDocument[Any]) -> str:
             resource=Resource(type="customer_record", data_level=level, category=category,
                               **place),
             purpose=purpose, grants=grants, as_of=at)
-        return authorize(runtime, request, policy=doc.id).allowed
+        return authorize(runtime, request, policy=doc.id, directory=directory).allowed
 
     header = ["Role", *[f"{level}: {action}" for level in spec.levels for action in spec.actions]]
     rows = []

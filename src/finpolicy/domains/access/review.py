@@ -10,14 +10,21 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
 
 import attrs
 
 from finpolicy._compat import renamed
 from finpolicy.documents.bundle import PolicyDocument
 from finpolicy.domains.access.assignments import review_roles
+from finpolicy.domains.access.directory import (
+    AssignmentDirectory,
+    RoleDirectory,
+    approver_failure,
+    as_directory,
+    held_roles,
+)
 from finpolicy.domains.access.evaluation import now
 from finpolicy.domains.access.model import (
     AccessGrant,
@@ -33,10 +40,11 @@ from finpolicy.domains.access.spec import (
     REVIEW_GRANT_RULESET,
     AccessPolicyTables,
 )
-from finpolicy.errors import InputError
+from finpolicy.errors import EvaluationError, FinpolicyError, InputError
 from finpolicy.runtime import Runtime
 
 _DAY = 86400.0
+T = TypeVar("T")
 
 
 def _items(values: Any, model: Any, field: str) -> list[Any]:
@@ -52,18 +60,36 @@ def _items(values: Any, model: Any, field: str) -> list[Any]:
     return [model.parse(v, field=f"{field}.{i}") for i, v in enumerate(items)]
 
 
+def _directory_call(function: Callable[..., T], *args: Any) -> T:
+    """Call the role directory; its failure is an ``EvaluationError`` (never its own)."""
+    try:
+        return function(*args)
+    except FinpolicyError:
+        raise
+    except Exception as exc:
+        raise EvaluationError(f"the role directory failed: {type(exc).__name__}: {exc}") \
+            from exc
+
+
 def _days(delta: dt.timedelta) -> float:
     return round(delta.total_seconds() / _DAY, 6)
 
 
 def grant_fact(grant: AccessGrant, at: dt.datetime, tables: AccessPolicyTables,
-               last_use: dt.datetime | None, with_usage: bool) -> dict[str, Any]:
-    """What the review rules read about one grant."""
+               last_use: dt.datetime | None, with_usage: bool,
+               directory: RoleDirectory | None = None) -> dict[str, Any]:
+    """What the review rules read about one grant (``approver_verified``: the directory
+    confirms the approver held an approver role the grant names, when approving;
+    ``self_approved``: the approver is the grantee or the requester, in canonical form)."""
     start = grant.approved_at or grant.requested_at
+    approved = grant.approved_at is not None and grant.approved_by is not None
+    authorised = bool(tables.approver_roles.intersection(grant.approver_roles))
     fact: dict[str, Any] = {
         "id": grant.id, "grantee": grant.grantee, "requested_by": grant.requester,
-        "approved": grant.approved_at is not None and grant.approved_by is not None,
-        "approver_authorised": bool(tables.approver_roles.intersection(grant.approver_roles)),
+        "approved": approved, "approver_authorised": authorised,
+        "self_approved": approved and grant.approved_by in (grant.grantee, grant.requester),
+        "approver_verified": approved and authorised and _directory_call(
+            approver_failure, grant, tables.approver_roles, directory) is None,
         "expired": grant.expires_at <= at, "level": grant.data_level,
         "duration_days": _days(grant.expires_at - start),
     }
@@ -80,7 +106,8 @@ def grant_fact(grant: AccessGrant, at: dt.datetime, tables: AccessPolicyTables,
     return {"grant": fact}
 
 
-def _grant_detail(kind: str, grant: AccessGrant, fact: Mapping[str, Any]) -> str:
+def _grant_detail(kind: str, grant: AccessGrant, fact: Mapping[str, Any],
+                  directory: RoleDirectory) -> str:
     g = fact["grant"]
     if kind == "expired_grant":
         return f"expired {grant.expires_at.isoformat()}"
@@ -91,6 +118,11 @@ def _grant_detail(kind: str, grant: AccessGrant, fact: Mapping[str, Any]) -> str
     if kind == "approver_without_role":
         return (f"approver {grant.approved_by} held "
                 f"{', '.join(grant.approver_roles) or 'no roles'}")
+    if kind == "approver_unverified" and grant.approved_by and grant.approved_at:
+        held = sorted(_directory_call(held_roles, directory, grant.approved_by,
+                                      grant.approved_at))
+        return (f"approver {grant.approved_by} named {', '.join(grant.approver_roles)}; the "
+                f"role assignments show {', '.join(held) or 'no roles'} at approval")
     if kind == "dormant_grant" and "idle_days" in g:
         return f"unused for {g['idle_days']:g} days; at most {g['dormancy_days']:g}"
     return ""
@@ -98,8 +130,11 @@ def _grant_detail(kind: str, grant: AccessGrant, fact: Mapping[str, Any]) -> str
 
 def review_with(runtime: Runtime, doc: PolicyDocument[Any], tables: AccessPolicyTables,
                 grants: list[AccessGrant], assignments: list[RoleAssignment],
-                usage: list[UsageRecord] | None, at: dt.datetime) -> AccessReviewReport:
-    """Review with explicit tables (the document's own, or a variant in tests)."""
+                usage: list[UsageRecord] | None, at: dt.datetime,
+                directory: RoleDirectory | None = None) -> AccessReviewReport:
+    """Review with explicit tables (the document's own, or a variant in tests); approvers are
+    verified against ``directory``, or the reviewed ``assignments`` when it is ``None``."""
+    verifier = directory if directory is not None else AssignmentDirectory(assignments)
     last_use: dict[str, dt.datetime] = {}
     for record in usage or ():
         if record.used_at <= at:
@@ -108,10 +143,11 @@ def review_with(runtime: Runtime, doc: PolicyDocument[Any], tables: AccessPolicy
                 last_use[record.grant_id] = record.used_at
     findings: list[Finding] = []
     for grant in grants:
-        fact = grant_fact(grant, at, tables, last_use.get(grant.id), usage is not None)
+        fact = grant_fact(grant, at, tables, last_use.get(grant.id), usage is not None,
+                          verifier)
         for rule in runtime.run(doc, REVIEW_GRANT_RULESET, fact):
             kind = rule.effect["finding"]
-            detail = _grant_detail(kind, grant, fact)
+            detail = _grant_detail(kind, grant, fact, verifier)
             message = f"{rule.reason} ({detail})" if detail else rule.reason
             findings.append(Finding(rule.effect["severity"], kind, message, rule.id, rule.cite,
                                     grant.id, grant.grantee))
@@ -139,19 +175,26 @@ def review_with(runtime: Runtime, doc: PolicyDocument[Any], tables: AccessPolicy
 
 def review_access(runtime: Runtime, grants: Iterable[Any], assignments: Iterable[Any], *,
                   as_of: dt.datetime | None = None, usage: Iterable[Any] | None = None,
-                  policy: str | None = None, at: dt.datetime | None = None
-                  ) -> AccessReviewReport:
+                  policy: str | None = None, at: dt.datetime | None = None,
+                  directory: Any = None) -> AccessReviewReport:
     """Review grants and role assignments as of ``as_of`` (now when absent; ``at`` is its
     deprecated name).
 
-    Reports grants past expiry, longer than the policy allows, self-approved or approved
-    without an approver role, unused for longer than the dormancy period (only when ``usage``
-    records are given), subjects whose active roles break separation of duties, and role
-    assignments the policy's ``role`` review rules flag (role changes without a proper
-    approval, assignments past their review interval).
+    Reports grants past expiry, longer than the policy allows, self-approved, approved
+    without an approver role or by an approver the role assignments do not confirm, unused
+    for longer than the dormancy period (only when ``usage`` records are given), subjects
+    whose active roles break separation of duties, and role assignments the policy's ``role``
+    review rules flag (role changes without a proper approval, assignments past their review
+    interval). Subject ids are compared in canonical form, so one person's assignments count
+    together however their id is spelt.
+
+    A review is self-contained: approvers are verified against the reviewed ``assignments``
+    (so one review file gives the same findings anywhere) unless ``directory`` (a
+    ``RoleDirectory`` or a list of role assignments) is given.
 
     Raises:
-        InputError: a grant, assignment or usage record is malformed, or ``as_of`` is naive.
+        InputError: a grant, assignment or usage record is malformed, ``as_of`` is naive, or
+            ``directory`` is not a directory.
         NotInForceError: no access policy is in force on that date.
     """
     at = renamed(as_of, at, old_name="at", new_name="as_of", where="review_access")
@@ -163,8 +206,10 @@ def review_access(runtime: Runtime, grants: Iterable[Any], assignments: Iterable
     grant_list = _items(grants, AccessGrant, "grants")
     assignment_list = _items(assignments, RoleAssignment, "assignments")
     usage_list = None if usage is None else _items(usage, UsageRecord, "usage")
+    roles = as_directory(directory)
     doc = runtime.policy(POLICY_KIND, at.date(), policy)
-    review = review_with(runtime, doc, doc.policy, grant_list, assignment_list, usage_list, at)
+    review = review_with(runtime, doc, doc.policy, grant_list, assignment_list, usage_list, at,
+                         roles)
     return attrs.evolve(review, input_digest=review_digest(grant_list, assignment_list,
                                                            usage_list, review.as_of))
 

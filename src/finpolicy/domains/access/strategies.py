@@ -19,9 +19,13 @@ from finpolicy.errors import InputError
 from finpolicy.testing.strategies import bundle_or_default, require
 from finpolicy.testing.vocabulary import literals
 
-__all__ = ["STRATEGIES", "TYPE_STRATEGIES", "access_requests", "grants", "subjects"]
+__all__ = ["APPROVER", "STRATEGIES", "TYPE_STRATEGIES", "access_requests",
+           "approver_assignments", "grants", "subjects"]
 
 _ACCESS = "AccessPolicy"
+APPROVER = "u9"
+"""The approver of the grants drawn here (``u1`` also approves some, and is nobody's
+approver): ``approver_assignments`` makes a role directory that confirms them."""
 _AT = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 
 
@@ -35,6 +39,13 @@ def _access_vocabulary(bundle: Bundle) -> dict[str, list[str]]:
         vocab["roles"].update(dict.fromkeys(spec.roles))
         vocab["approvers"].update(dict.fromkeys(n for n, r in spec.roles.items() if r.approver))
     return {k: list(v) for k, v in vocab.items()}
+
+
+def approver_assignments(bundle: Bundle | None = None) -> list[dict[str, Any]]:
+    """Role assignments (mapping form) giving ``APPROVER`` every approver role of the bundle:
+    the role directory under which the grants drawn here can count."""
+    vocab = _access_vocabulary(bundle_or_default(bundle))
+    return [{"subject_id": APPROVER, "role": role} for role in vocab["approvers"]]
 
 
 def subjects(bundle: Bundle | None = None) -> st.SearchStrategy[Any]:
@@ -71,7 +82,7 @@ def grants(bundle: Bundle | None = None, *, as_of: dt.datetime = _AT,
             data_level=draw(st.sampled_from(vocab["levels"])),
             category=draw(st.sampled_from(vocab["categories"])),
             requested_at=approved - dt.timedelta(hours=2),
-            approved_by=draw(st.sampled_from(["u1", "u9", None])),
+            approved_by=draw(st.sampled_from(["u1", APPROVER, None])),
             approver_roles=draw(st.lists(st.sampled_from(vocab["approvers"] or ["none"]),
                                          max_size=1)),
             approved_at=approved,
@@ -136,7 +147,7 @@ def _plausible_requests(bundle: Bundle, at: dt.datetime) -> st.SearchStrategy[An
             given.append(AccessGrant(
                 id="g1", grantee="u1", purpose=purpose, resource_type="customer_record",
                 data_level=level, category=category, requested_at=at - dt.timedelta(days=1),
-                approved_by="u9", approver_roles=[approvers[0]],
+                approved_by=APPROVER, approver_roles=[approvers[0]],
                 approved_at=at - dt.timedelta(hours=20), expires_at=at + dt.timedelta(days=5)))
         return AccessRequest(
             subject=Subject(id="u1", roles=[role], department="retail", branch="BJ01"),

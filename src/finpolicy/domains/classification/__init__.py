@@ -128,6 +128,8 @@ DOMAIN = Domain(
             "bad_field_name": "A record's field name is not non-blank text.",
             "bad_record": "A record is not a mapping of field name to value.",
             "empty_record": "A record has no fields.",
+            "unknown_data_field": "`mask` was given a field no rule knows, with content no rule "
+                                  "recognises, and the policy sets no `unknown_field_mask`.",
             "bad_value": "A value is not text, a number or a date.",
             "non_finite": "A number is not finite.",
             "bad_source": "A scan source is not a path or a sqlite:/// URL.",

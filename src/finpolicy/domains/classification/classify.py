@@ -25,11 +25,13 @@ from finpolicy.domains.classification.model import (
     DataField,
     DataLevel,
     RecordClassificationDecision,
+    bounded_sample,
 )
 from finpolicy.domains.classification.spec import POLICY_KIND, RULESET, ClassificationRules
 from finpolicy.domains.detectors import detect_column
 from finpolicy.domains.masking import MASKS, partial
 from finpolicy.errors import InputError
+from finpolicy.identity import clean_term
 from finpolicy.inputs import evaluation_date
 from finpolicy.rules.model import Rule
 from finpolicy.runtime import Runtime
@@ -44,8 +46,10 @@ _problem = InputError.one
 
 
 def normalise_name(name: str) -> str:
-    """``Contact Phone`` / ``contactPhone`` / ``contact-phone`` → ``contact_phone``."""
-    text = _CAMEL_2.sub("_", _CAMEL_1.sub("_", name.strip()))
+    """``Contact Phone`` / ``contactPhone`` / ``contact-phone`` / ``ＣＯＮＴＡＣＴ＿ＰＨＯＮＥ`` →
+    ``contact_phone`` (NFKC and invisible characters removed first, so a full-width or
+    zero-width-spaced name reads as the name it shows)."""
+    text = _CAMEL_2.sub("_", _CAMEL_1.sub("_", clean_term(name)))
     text = _SEPARATORS.sub("_", text.lower())
     return _UNDERSCORES.sub("_", text).strip("_") or text
 
@@ -66,7 +70,7 @@ def field_fact(rules: ClassificationRules, field: DataField) -> tuple[dict[str, 
                 if total >= rules.min_samples and m.matched and m.share >= rules.threshold]
     fact: dict[str, Any] = {
         "field": {"name": normalise_name(field.name),
-                  "tags": sorted({t.strip().lower() for t in field.tags}),
+                  "tags": sorted({clean_term(t).lower() for t in field.tags}),
                   "derived": bool(field.derived_from),
                   "sample_count": total},
         "detector": {m.name: {"share": m.share} for m in matches},
@@ -155,11 +159,13 @@ def classify(runtime: Runtime, field: Any, *, as_of: Any = None,
 
 def _sample_text(value: Any, path: str) -> str:
     if isinstance(value, str):
-        return value
+        return bounded_sample(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | Decimal):
-        return str(value)
+        if isinstance(value, Decimal) and not value.is_finite():
+            raise _problem(path, "expected a finite number", "non_finite", str(value))
+        return bounded_sample(str(value))
     if isinstance(value, float):
         if not math.isfinite(value):
             raise _problem(path, "expected a finite number", "non_finite", value)
@@ -250,20 +256,38 @@ def apply_mask(mask: str | None, value: str) -> str:
 
 def mask(runtime: Runtime, value: Any, *, field: Any, as_of: Any = None,
          policy: str | None = None) -> str:
-    """``value`` as it may be shown, by the rule of ``field``.
+    """``value`` as it may be shown, by the rule of ``field``; never shown as it is unless a
+    rule says so.
 
     A bare field name is classified with ``value`` as its one sample, so an identifier under
-    an innocent name is still masked.
+    an innocent (or misspelt) name is still masked by content detection. A field that no rule
+    knows (no rule matches its name, tags or content, and it derives from nothing) is masked
+    with the policy's ``unknown_field_mask``.
+
+    Raises:
+        InputError: ``unknown_data_field`` when no rule knows the field and the policy sets no
+            ``unknown_field_mask``, rather than show the value unmasked.
     """
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise _problem("value", f"expected text or an integer, got {type(value).__name__}",
                        "bad_value", value)
     text = str(value)
     if isinstance(field, str):
-        if not field.strip():
+        if not clean_term(field):
             raise _problem("field", "the field name is blank", "bad_field", field)
-        field = DataField(name=field, sample_values=[text] if text.strip() else [])
-    return apply_mask(classify(runtime, field, as_of=as_of, policy=policy).mask, text)
+        field = DataField.parse({"name": field, "sample_values": [bounded_sample(text)]
+                                 if text.strip() else []}, field="field")
+    on, doc, rules = policy_in_force(runtime, as_of, policy)
+    decision = classify(runtime, field, as_of=on, policy=doc.id)
+    if decision.hits or decision.sources:
+        return apply_mask(decision.mask, text)
+    if rules.unknown_field_mask is None:
+        name = decision.field if len(decision.field) <= 80 else decision.field[:77] + "..."
+        raise _problem("field", f"no rule of `{doc.id}` knows the field `{name}` or recognises "
+                                "its value, and the policy sets no `unknown_field_mask`; the "
+                                "value is not shown unmasked", "unknown_data_field",
+                       decision.field)
+    return apply_mask(rules.unknown_field_mask, text)
 
 
 def evaluate_input(runtime: Runtime, data: Any, *,

@@ -6,14 +6,23 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import Annotated, Any
 
 import attrs
 from pydantic import Field, field_validator
 
 from finpolicy.decisions import Decision
 from finpolicy.inputs import InputModel
+from finpolicy.limits import (
+    MAX_ITEMS,
+    MAX_SAMPLE_LENGTH,
+    MAX_SAMPLES,
+    MAX_TERM_LENGTH,
+    MAX_TEXT_LENGTH,
+)
 from finpolicy.periods import Period
+
+_Name = Annotated[str, Field(max_length=MAX_TERM_LENGTH)]
 
 
 class DataLevel(enum.IntEnum):
@@ -53,11 +62,12 @@ class DataField(InputModel):
             the highest level of its sources unless a rule says otherwise.
     """
 
-    name: str = Field(min_length=1, max_length=200)
-    sample_values: list[str] = Field(default_factory=list)
-    tags: list[str] = Field(default_factory=list)
-    description: str | None = None
-    derived_from: list[str] = Field(default_factory=list)
+    name: str = Field(min_length=1, max_length=MAX_TERM_LENGTH)
+    sample_values: list[Annotated[str, Field(max_length=MAX_SAMPLE_LENGTH)]] = Field(
+        default_factory=list, max_length=MAX_SAMPLES)
+    tags: list[_Name] = Field(default_factory=list, max_length=MAX_ITEMS)
+    description: str | None = Field(default=None, max_length=MAX_TEXT_LENGTH)
+    derived_from: list[_Name] = Field(default_factory=list, max_length=MAX_ITEMS)
 
     @field_validator("name")
     @classmethod
@@ -72,6 +82,19 @@ class DataField(InputModel):
         if any(not t.strip() for t in value):
             raise ValueError("an entry is blank")
         return value
+
+
+LONG_SAMPLE = "<long text>"
+"""What stands for a sample value longer than ``MAX_SAMPLE_LENGTH`` in scans, records and
+``mask``: no detector matches it (no identifier is that long), yet it counts as a value."""
+
+
+def bounded_sample(value: str) -> str:
+    """``value``, or ``LONG_SAMPLE`` when even without surrounding spaces it is longer than
+    ``MAX_SAMPLE_LENGTH`` characters."""
+    if len(value) <= MAX_SAMPLE_LENGTH or len(value.strip()) <= MAX_SAMPLE_LENGTH:
+        return value if len(value) <= MAX_SAMPLE_LENGTH else value.strip()
+    return LONG_SAMPLE
 
 
 @attrs.frozen(slots=True)

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import attrs
 
@@ -31,10 +31,13 @@ from finpolicy.domains.classification.model import (
     DataField,
     DataLevel,
     Handling,
+    bounded_sample,
 )
 from finpolicy.domains.classification.spec import POLICY_KIND
 from finpolicy.errors import InputError
 from finpolicy.inputs import evaluation_date
+from finpolicy.limits import MAX_CSV_CELL, MAX_SAMPLES
+from finpolicy.readers import set_csv_cell_limit
 from finpolicy.runtime import Runtime
 
 __all__ = ["ColumnResult", "ScanReport", "scan"]
@@ -52,7 +55,7 @@ DEFAULTS: dict[str, Any] = {
     "policy": None,
     "progress": None,        # callable(done, total): bytes for CSV, rows otherwise
 }
-_MAX_SAMPLE = 1_000_000
+_MAX_SAMPLE = MAX_SAMPLES
 _PARQUET_SUFFIXES = (".parquet", ".pq", ".parq")
 
 
@@ -260,6 +263,7 @@ def _read_csv(path: Path, opts: dict[str, Any], progress: Progress | None) -> Re
                        str(path))
     with raw:
         text = io.TextIOWrapper(raw, encoding=opts["encoding"], newline="")
+        set_csv_cell_limit()
         try:
             head = text.read(65536)
             text.seek(0)
@@ -282,11 +286,15 @@ def _read_csv(path: Path, opts: dict[str, Any], progress: Progress | None) -> Re
                         progress(raw.tell(), size)
             if chunk:
                 yield chunk
-        except UnicodeDecodeError as exc:
-            raise _problem("source", f"`{path}` is not {opts['encoding']} text (byte "
-                           f"{exc.start} of a block); give the encoding, e.g. gbk",
-                           "bad_encoding", str(path)) from None
+        except UnicodeError as exc:  # a decoding error, or a codec refusing the stream
+            where = (f"byte {exc.start} of a block" if isinstance(exc, UnicodeDecodeError)
+                     else str(exc))
+            raise _problem("source", f"`{path}` is not {opts['encoding']} text ({where}); "
+                           "give the encoding, e.g. gbk", "bad_encoding", str(path)) from None
         except csv.Error as exc:
+            if "field larger than field limit" in str(exc):
+                raise _problem("source", f"`{path}` is not valid CSV: a cell is longer than "
+                               f"{MAX_CSV_CELL} characters", "too_large", str(path)) from None
             raise _problem("source", f"`{path}` is not valid CSV: {exc}", "bad_csv",
                            str(path)) from None
         except OSError as exc:
@@ -312,12 +320,31 @@ def _read_parquet(path: Path, opts: dict[str, Any], progress: Progress | None) -
     total = file.metadata.num_rows
     yield list(file.schema_arrow.names)
     done = 0
-    for batch in file.iter_batches(batch_size=opts["chunk_rows"]):
-        columns = [col.to_pylist() for col in batch.columns]
-        yield [list(row) for row in zip(*columns, strict=True)]
-        done += batch.num_rows
-        if progress is not None:
-            progress(done, total)
+    try:
+        for batch in file.iter_batches(batch_size=opts["chunk_rows"]):
+            columns = [_column_values(col) for col in batch.columns]
+            yield [list(row) for row in zip(*columns, strict=True)]
+            done += batch.num_rows
+            if progress is not None:
+                progress(done, total)
+    except InputError:
+        raise
+    except Exception as exc:  # pyarrow's own errors on a damaged file
+        raise _problem("source", f"`{path}` is not a readable Parquet file: {exc}",
+                       "bad_parquet", str(path)) from None
+
+
+def _column_values(column: Any) -> list[Any]:
+    """A Parquet column as Python values; a temporal value Python cannot hold (nanoseconds,
+    a year beyond 9999) is read as Arrow's text of it instead."""
+    values: list[Any]
+    try:
+        values = column.to_pylist()
+    except (ValueError, OverflowError):
+        import pyarrow as pa
+
+        values = column.cast(pa.string()).to_pylist()
+    return values
 
 
 def _sqlite_target(source: str) -> tuple[Path, str]:
@@ -335,12 +362,22 @@ def _sqlite_target(source: str) -> tuple[Path, str]:
     return Path(path), tables[0]
 
 
+def sqlite_uri(path: Path) -> str:
+    """A read-only SQLite URI for ``path``: every character that means something in a URI
+    (``?``, ``#``, ``%``, spaces …) escaped, so a file name cannot add parameters such as
+    ``mode=rwc``."""
+    return f"file:{quote(path.resolve().as_posix(), safe='/')}?mode=ro"
+
+
 def _read_sqlite(source: str, opts: dict[str, Any], progress: Progress | None) -> Reader:
     path, table = _sqlite_target(source)
     if not path.is_file():
         raise _problem("source", f"no such database file `{path}`", "missing_file", str(path))
     try:
-        conn = sqlite3.connect(f"file:{path.resolve().as_posix()}?mode=ro", uri=True)
+        conn = sqlite3.connect(sqlite_uri(path), uri=True)
+        # nothing the file's schema says may write, or call functions with side effects
+        conn.execute("PRAGMA query_only = ON")
+        conn.execute("PRAGMA trusted_schema = OFF")
     except sqlite3.Error as exc:
         raise _problem("source", f"cannot open `{path}`: {exc}", "unreadable",
                        str(path)) from None
@@ -463,8 +500,10 @@ def scan(runtime: Runtime, source: Any, /, **options: Any) -> ScanReport:
             reader.close()  # type: ignore[attr-defined]
             break
     columns = []
-    for name, sampler in zip(header, samplers, strict=True):
-        result = classify(runtime, DataField(name=name, sample_values=sampler.items),
+    for i, (name, sampler) in enumerate(zip(header, samplers, strict=True)):
+        samples = [bounded_sample(v) for v in sampler.items]
+        result = classify(runtime, DataField.parse({"name": name, "sample_values": samples},
+                                                   field=f"columns.{i}"),
                           as_of=on, policy=opts["policy"])
         columns.append(ColumnResult(name, sampler.seen, len(sampler.items), result))
     if not columns:

@@ -3,9 +3,11 @@ rule set.
 
 Rules read facts derived in Python (see ``classify.field_fact``):
 
-- ``field.name``: the name lower-cased, with spaces, hyphens, dots and camelCase turned into
-  ``_`` (``Contact Phone`` → ``contact_phone``); Chinese names are kept as they are;
-- ``field.tags``: the tags, lower-cased; ``field.derived``: whether it has sources;
+- ``field.name``: the name in Unicode NFKC without invisible characters, lower-cased, with
+  spaces, hyphens, dots and camelCase turned into ``_`` (``Contact Phone`` and full-width
+  ``ＣＯＮＴＡＣＴ＿ＰＨＯＮＥ`` → ``contact_phone``); Chinese names are kept as they are;
+- ``field.tags``: the tags, normalised the same way and lower-cased;
+- ``field.derived``: whether it has sources;
 - ``detector.<name>.share``: share of non-empty sample values each content detector matched;
   ``detected``: the detectors whose share reaches ``content.threshold`` (with at least
   ``content.min_samples`` non-empty values); ``field.sample_count``: non-empty sample values.
@@ -135,6 +137,11 @@ class ClassificationSpec(PolicySpec):
     default_level: Literal["ordinary", "important", "core"] = "ordinary"
     derived_category: str | None = Field(
         default=None, description="Category of derived data that no rule categorises.")
+    unknown_field_mask: str | None = Field(
+        default=None, description="How `mask` shows a value of a field no rule knows and whose "
+                                  "content no rule recognises (a masker, as for rules). Without "
+                                  "it, masking such a value is an error: it is never shown "
+                                  "unmasked.")
     rules: list[RuleSpec] = Field(min_length=1)
 
 
@@ -153,6 +160,8 @@ class ClassificationRules:
         grades / pfi_categories / titles: labels per level.
         handling: requirements per level.
         threshold / min_samples / detectors: the content settings.
+        unknown_field_mask: how ``mask`` shows values of fields no rule knows (``None``:
+            masking them raises).
         rulesets: the one rule set ``classify``.
     """
 
@@ -171,6 +180,7 @@ class ClassificationRules:
     invariants: tuple[Invariant, ...] = attrs.field(default=(), kw_only=True)
     category_floors: Mapping[str, tuple[DataLevel, Hit]] = attrs.field(
         factory=dict, converter=_freeze, kw_only=True)
+    unknown_field_mask: str | None = attrs.field(default=None, kw_only=True)
 
 
 def mask_known(mask: str) -> bool:
@@ -246,6 +256,9 @@ def build(spec: ClassificationSpec, ctx: BuildContext) -> ClassificationRules:
         ctx.problem(("derived_category",), f"unknown category `{spec.derived_category}`",
                     "unknown_category")
 
+    if spec.unknown_field_mask is not None and not mask_known(spec.unknown_field_mask):
+        ctx.problem(("unknown_field_mask",), f"unknown mask `{spec.unknown_field_mask}`, "
+                    f"expected one of {', '.join(MASKS)} or partial:F:L", "unknown_mask")
     for i, rs in enumerate(spec.rules):
         path = ("rules", i)
         if rs.level not in known:
@@ -273,6 +286,7 @@ def build(spec: ClassificationSpec, ctx: BuildContext) -> ClassificationRules:
         detectors=tuple(d for d in dict.fromkeys(spec.content.detectors) if d in DETECTORS),
         default_level=DataLevel.parse(spec.default_level),
         derived_category=spec.derived_category,
+        unknown_field_mask=spec.unknown_field_mask,
         rulesets={RULESET: RuleSet(RULESET, tuple(rules))}, category_floors=floors)
 
 

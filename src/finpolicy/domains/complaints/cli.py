@@ -22,6 +22,7 @@ from finpolicy.cli.common import (
     parse_when,
     reports_errors,
 )
+from finpolicy.docgen.output import file_name, write_file
 from finpolicy.domains.complaints.batch import SlaSummary, report_file
 from finpolicy.domains.complaints.models import STATUSES
 from finpolicy.domains.complaints.policy import POLICY_KIND
@@ -63,6 +64,16 @@ def _print(summary: SlaSummary, now: str) -> None:
         console.print(near)
 
 
+def timeline_target(complaint_id: str, output: str | None) -> Path:
+    """Where ``--timeline`` writes: ``output`` when it names a file; inside ``output`` (or the
+    current folder) otherwise, under a file name made from the id that cannot leave that
+    folder (``docgen.output.file_name``)."""
+    if output is not None and not Path(output).is_dir():
+        return Path(output)
+    folder = Path(output) if output is not None else Path()
+    return folder / file_name(complaint_id, ".svg", default="complaint")
+
+
 @click.command("sla")
 @click.argument("file", metavar="FILE")
 @as_of_option(help="The time to report at, ISO with an offset, e.g. 2025-10-10T09:00+08:00.",
@@ -73,9 +84,9 @@ def _print(summary: SlaSummary, now: str) -> None:
 @click.option("--top", default=10, show_default=True, type=click.IntRange(0, 1000),
               help="How many open milestones nearest their due time to list.")
 @click.option("--timeline", "timeline_id", default=None, metavar="ID",
-              help="Draw complaint ID's milestones as SVG (to -o, default ID.svg).")
-@click.option("--output", "-o", "output", default=None, metavar="FILE.svg",
-              help="Where --timeline writes its SVG.")
+              help="Draw complaint ID's milestones as SVG (to -o, default ID.svg here).")
+@click.option("--output", "-o", "output", default=None, metavar="FILE.svg|DIR",
+              help="Where --timeline writes its SVG: a file, or a folder to write ID.svg in.")
 @bundle_option
 @engine_option
 @reports_errors
@@ -107,9 +118,9 @@ def sla(file: str, as_of: str, as_json: bool, with_reports: bool, top: int,
                                  "bad_option", timeline_id)
         complaint, report = batch.found
         doc = policy_engine.policy(POLICY_KIND, complaint.received_at.date())
-        target = Path(output or f"{timeline_id}.svg")
-        target.write_text(render_timeline(report, doc.policy.calendar,
-                                          received_at=complaint.received_at), encoding="utf-8")
+        target = timeline_target(timeline_id, output)
+        write_file(target, render_timeline(report, doc.policy.calendar,
+                                           received_at=complaint.received_at))
         if not as_json:
             err_console.print(f"timeline of {timeline_id} written to {target}")
     if as_json:

@@ -333,11 +333,16 @@ def _report(runtime: Runtime, cache: dict[tuple[Any, ...], Selection], complaint
     rules = doc.policy
     severity = _severity(rules, complaint, prefix)
     selection = _selection(runtime, cache, doc, complaint, prefix, severity)
-    now_utc = now.astimezone(_UTC)
-    tl = _timeline(rules, complaint, now_utc, prefix)
-    local: dict[dt.datetime, dt.datetime] = {}
-    applying = [(m, _milestone(rules, m, duration, tl, now_utc, local))
-                for m, duration in selection.milestones]
+    try:
+        now_utc = now.astimezone(_UTC)
+        tl = _timeline(rules, complaint, now_utc, prefix)
+        local: dict[dt.datetime, dt.datetime] = {}
+        applying = [(m, _milestone(rules, m, duration, tl, now_utc, local))
+                    for m, duration in selection.milestones]
+    except OverflowError:  # a deadline past 9999-12-31 (or a time before year 1)
+        raise _problem(f"{prefix}received_at", "its dates are too far from today: a deadline "
+                       "or time zone change falls outside years 1 to 9999", "date_out_of_range",
+                       complaint.received_at.isoformat()) from None
     pairs = [(m, s) for m, s in applying if s is not None]
     statuses = tuple(s for _, s in pairs)
     worst = 0

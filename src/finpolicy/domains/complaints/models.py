@@ -5,13 +5,20 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Literal
+from typing import Annotated, Literal
 
 import attrs
 from pydantic import AwareDatetime, Field
 
 from finpolicy.decisions import Decision
 from finpolicy.inputs import InputModel
+from finpolicy.limits import (
+    MAX_ID_LENGTH,
+    MAX_ITEMS,
+    MAX_LONG_ITEMS,
+    MAX_TERM_LENGTH,
+    MAX_TEXT_LENGTH,
+)
 from finpolicy.periods import Period
 
 STATUSES: tuple[str, ...] = ("met", "pending", "at_risk", "breached")
@@ -22,16 +29,20 @@ Status = Literal["met", "pending", "at_risk", "breached"]
 class ComplaintEvent(InputModel):
     """Something that happened to a complaint: ``kind`` is one of the policy's events."""
 
-    kind: str = Field(min_length=1, description="Event kind, e.g. `acknowledged`, `extended`.")
+    kind: str = Field(min_length=1, max_length=MAX_TERM_LENGTH,
+                      description="Event kind, e.g. `acknowledged`, `extended`.")
     at: AwareDatetime = Field(description="When it happened (with a time zone offset).")
-    note: str | None = Field(default=None, description="Free text for people; ignored by the SLA.")
+    note: str | None = Field(default=None, max_length=MAX_TEXT_LENGTH,
+                             description="Free text for people; ignored by the SLA.")
     # a tuple: most events state nothing, and the shared empty tuple costs no memory
-    states: tuple[str, ...] = Field(
-        default=(), description="What the letter or record of this event stated, from the "
-                                "policy's `contents` (e.g. `basis`, `remedies`).")
+    states: tuple[Annotated[str, Field(max_length=MAX_TERM_LENGTH)], ...] = Field(
+        default=(), max_length=MAX_ITEMS,
+        description="What the letter or record of this event stated, from the policy's "
+                    "`contents` (e.g. `basis`, `remedies`).")
     approved_by: str | None = Field(
-        default=None, description="Who approved it, one of the policy's `approvers` (e.g. an "
-                                  "extension approved by `higher_branch`).")
+        default=None, max_length=MAX_TERM_LENGTH,
+        description="Who approved it, one of the policy's `approvers` (e.g. an extension "
+                    "approved by `higher_branch`).")
 
 
 class Complaint(InputModel):
@@ -42,17 +53,24 @@ class Complaint(InputModel):
     the policy (checked when evaluating, ``InputError`` naming the field otherwise).
     """
 
-    id: str = Field(min_length=1, description="Complaint id.")
+    id: str = Field(min_length=1, max_length=MAX_ID_LENGTH, description="Complaint id.")
     received_at: AwareDatetime = Field(description="When it was received (with an offset).")
-    channel: str = Field(min_length=1, description="How it came in, e.g. `phone`, `branch`.")
-    category: str = Field(min_length=1, description="Category, e.g. `product`, `service`.")
-    severity: str = Field(default="general", min_length=1, description="Grade, e.g. `major`.")
-    flags: list[str] = Field(default_factory=list, description="Policy flags, e.g. `payment`.")
-    events: list[ComplaintEvent] = Field(default_factory=list, description="What happened.")
-    criteria: dict[str, str] | None = Field(
-        default=None, description="Grading criteria stated for the complaint, e.g. "
-                          "`{reach: several_customers}`; the policy's grading may raise the "
-                          "severity from them.")
+    channel: str = Field(min_length=1, max_length=MAX_TERM_LENGTH,
+                         description="How it came in, e.g. `phone`, `branch`.")
+    category: str = Field(min_length=1, max_length=MAX_TERM_LENGTH,
+                          description="Category, e.g. `product`, `service`.")
+    severity: str = Field(default="general", min_length=1, max_length=MAX_TERM_LENGTH,
+                          description="Grade, e.g. `major`.")
+    flags: list[Annotated[str, Field(max_length=MAX_TERM_LENGTH)]] = Field(
+        default_factory=list, max_length=MAX_ITEMS, description="Policy flags, e.g. `payment`.")
+    events: list[ComplaintEvent] = Field(default_factory=list, max_length=MAX_LONG_ITEMS,
+                                         description="What happened.")
+    criteria: dict[Annotated[str, Field(max_length=MAX_TERM_LENGTH)],
+                   Annotated[str, Field(max_length=MAX_TERM_LENGTH)]] | None = Field(
+        default=None, max_length=MAX_ITEMS,
+        description="Grading criteria stated for the complaint, e.g. "
+                    "`{reach: several_customers}`; the policy's grading may raise the "
+                    "severity from them.")
 
 
 @attrs.frozen(slots=True, kw_only=True)

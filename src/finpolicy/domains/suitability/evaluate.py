@@ -36,6 +36,7 @@ from finpolicy.domains.suitability.models import (
 from finpolicy.domains.suitability.policy import POLICY_KIND, RULESET, SuitabilityRules
 from finpolicy.errors import InputError, InputProblem
 from finpolicy.inputs import InputModel, evaluation_date
+from finpolicy.limits import MAX_AMOUNT
 from finpolicy.runtime import Runtime
 
 _SHARE_CAP = 1_000_000.0
@@ -50,9 +51,13 @@ def _amount(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         raise _problem("amount", f"expected a number, got {type(value).__name__}", "bad_amount",
                        value)
-    number = float(value)
-    if not math.isfinite(number):
-        raise _problem("amount", "expected a finite number", "bad_amount", value)
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond any float
+        number = math.inf
+    if not math.isfinite(number) or number > MAX_AMOUNT:
+        raise _problem("amount", f"expected a finite number of at most {MAX_AMOUNT:.0e}",
+                       "bad_amount", str(value)[:40])
     if number < 0:
         raise _problem("amount", f"must not be negative, got {value}", "negative_amount", value)
     return number

@@ -13,6 +13,13 @@ from pydantic import Field, PlainSerializer, PlainValidator, PrivateAttr
 
 from finpolicy.decisions import Decision
 from finpolicy.inputs import InputModel
+from finpolicy.limits import (
+    MAX_AMOUNT,
+    MAX_ID_LENGTH,
+    MAX_LONG_ITEMS,
+    MAX_MONTHS,
+    MAX_TERM_LENGTH,
+)
 from finpolicy.periods import Period
 
 OUTCOMES: tuple[str, ...] = ("suitable", "conditional", "unsuitable")
@@ -99,14 +106,16 @@ class Customer(_Cached):
     current one), used to count assessments per day and per 12 months.
     """
 
-    id: str = Field(min_length=1, description="Customer id.")
+    id: str = Field(min_length=1, max_length=MAX_ID_LENGTH, description="Customer id.")
     kind: Literal["individual", "institution"] = Field(default="individual",
                                                        description="Individual or institution.")
-    risk_level: str | None = Field(default=None, description="Risk tolerance level, e.g. `C3`.")
+    risk_level: str | None = Field(default=None, max_length=MAX_TERM_LENGTH,
+                                   description="Risk tolerance level, e.g. `C3`.")
     assessment_date: DateOrTime | None = Field(
         default=None, description="When `risk_level` was assessed.")
     assessment_history: list[DateOrTime] = Field(
-        default_factory=list, description="Earlier assessments (dates or aware datetimes).")
+        default_factory=list, max_length=MAX_LONG_ITEMS,
+        description="Earlier assessments (dates or aware datetimes).")
     birth_date: BirthDate | None = Field(default=None, description="Birth date (individuals).")
     investor_type: Literal["ordinary", "professional"] = Field(
         default="ordinary", description="Ordinary or professional investor (as claimed).")
@@ -114,9 +123,9 @@ class Customer(_Cached):
         default="full", description="Civil legal capacity.")
     guardian_consent: bool = Field(default=False, description="A guardian has consented (limited "
                                                               "capacity).")
-    investable_assets: float | None = Field(
-        default=None, ge=0, description="Investable assets, CNY.")
-    investment_horizon_months: int | None = Field(default=None, ge=0,
+    investable_assets: float | None = Field(default=None, ge=0, le=MAX_AMOUNT,
+                                            description="Investable assets, CNY.")
+    investment_horizon_months: int | None = Field(default=None, ge=0, le=MAX_MONTHS,
                                                   description="How long the customer can invest.")
     liquidity_need: Literal["low", "medium", "high"] | None = Field(
         default=None, description="How soon the customer may need the money.")
@@ -146,12 +155,15 @@ class SaleContext(_Cached):
 class Product(_Cached):
     """A product offered for sale; ``risk_level`` is the seller's rating."""
 
-    id: str = Field(min_length=1, description="Product id.")
-    kind: str = Field(min_length=1, description="Product kind, e.g. `wealth_management`, `fund`.")
-    risk_level: str = Field(description="The seller's risk rating, e.g. `R3`.")
-    issuer_risk_level: str | None = Field(
-        default=None, description="The issuer's rating, when known.")
-    term_months: int | None = Field(default=None, ge=0, description="Term or lock-up in months.")
+    id: str = Field(min_length=1, max_length=MAX_ID_LENGTH, description="Product id.")
+    kind: str = Field(min_length=1, max_length=MAX_TERM_LENGTH,
+                      description="Product kind, e.g. `wealth_management`, `fund`.")
+    risk_level: str = Field(max_length=MAX_TERM_LENGTH,
+                            description="The seller's risk rating, e.g. `R3`.")
+    issuer_risk_level: str | None = Field(default=None, max_length=MAX_TERM_LENGTH,
+                                          description="The issuer's rating, when known.")
+    term_months: int | None = Field(default=None, ge=0, le=MAX_MONTHS,
+                                    description="Term or lock-up in months.")
     principal_protected: bool = Field(default=False, description="Principal is guaranteed.")
     redemption: Literal["daily", "periodic", "closed"] | None = Field(
         default=None, description="When holders may redeem.")

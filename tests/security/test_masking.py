@@ -1,0 +1,156 @@
+"""Masking fails closed: a value is shown as it is only when a rule of the policy says so;
+field names are read in NFKC without invisible characters (both engines, generated names and
+values)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import finpolicy as fp
+from finpolicy.testing import fakes
+from finpolicy.testing.vocabulary import literals
+from tests.security.attacks import INVISIBLE, full_width
+
+ON = dt.date(2026, 3, 2)
+_NAMES = sorted(str(v) for v in literals(fp.load_bundle(), "ClassificationPolicy")["field.name"])
+_MAKERS = [fakes.resident_id, fakes.bank_card, fakes.mobile, fakes.email, fakes.passport,
+           fakes.chinese_name, fakes.invalid_resident_id, fakes.invalid_bank_card]
+
+field_names = st.one_of(st.text(min_size=1, max_size=30), st.sampled_from(_NAMES),
+                        st.from_regex(r"[a-z]{1,8}(_[a-z]{1,8}){0,2}", fullmatch=True))
+
+
+@st.composite
+def values(draw: st.DrawFn) -> str:
+    if draw(st.booleans()):
+        return draw(st.sampled_from(_MAKERS))(random.Random(draw(st.integers(0, 2 ** 16))))
+    return draw(st.text(min_size=1, max_size=40))
+
+
+@settings(max_examples=200, deadline=None)
+@given(field_names.filter(lambda n: n.strip()), values())
+def test_a_value_comes_back_unmasked_only_when_a_rule_says_so(
+        engines: dict[str, fp.PolicyEngine], name: str, value: str) -> None:
+    for engine in engines.values():
+        try:
+            shown = engine.mask(value, field=name, as_of=ON)
+        except fp.InputError as exc:  # a name that is blank once cleaned, say
+            assert {p.path for p in exc.problems} == {"field"}
+            continue
+        if shown == value and value.strip():
+            known = engine.classify(fp.DataField(name=name, sample_values=[value]), as_of=ON)
+            assert known.hits and known.mask is None, (name, value)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.from_regex(r"[a-z]{2,10}_?[a-z]{0,6}x", fullmatch=True), st.integers(0, 2 ** 16))
+def test_identifiers_under_names_no_rule_knows_are_masked_by_their_content(
+        engines: dict[str, fp.PolicyEngine], name: str, seed: int) -> None:
+    rng = random.Random(seed)
+    for maker, keep in ((fakes.resident_id, 4), (fakes.bank_card, 4)):
+        value = maker(rng)
+        for engine in engines.values():
+            shown = engine.mask(value, field=name, as_of=ON)
+            assert shown != value and shown.endswith(value[-keep:])
+            assert shown.count("*") >= len(value) - 10
+
+
+@st.composite
+def respelt(draw: st.DrawFn) -> tuple[str, str]:
+    """A name a rule lists, and the same name full-width, upper-case, with invisible
+    characters or spaces around."""
+    name = draw(st.sampled_from(_NAMES))
+    spelt = name.upper() if draw(st.booleans()) and name.isascii() else name
+    if draw(st.booleans()):
+        spelt = full_width(spelt)
+    chars = []
+    for c in spelt:
+        chars.append(c)
+        if draw(st.integers(0, 3)) == 0:
+            chars.append(draw(st.sampled_from(INVISIBLE)))
+    pad = draw(st.sampled_from(["", " ", "\u3000", "\u200b", "\ufeff "]))
+    return name, pad + "".join(chars) + pad
+
+
+@settings(max_examples=150, deadline=None)
+@given(respelt())
+def test_a_name_reads_the_same_in_any_compatibility_form(
+        engines: dict[str, fp.PolicyEngine], pair: tuple[str, str]) -> None:
+    name, spelt = pair
+    for engine in engines.values():
+        plain = engine.classify(name, as_of=ON)
+        other = engine.classify(spelt, as_of=ON)
+        assert (other.level, other.category, other.mask, other.rule_ids) == \
+            (plain.level, plain.category, plain.mask, plain.rule_ids), spelt
+
+
+def test_full_width_id_number_is_core_and_masked(engines: dict[str, fp.PolicyEngine]) -> None:
+    for engine in engines.values():
+        assert engine.classify("ＩＤ＿ＮＵＭＢＥＲ", as_of=ON).level is fp.DataLevel.CORE
+        assert engine.mask("A1234567", field="ＩＤ＿ＮＵＭＢＥＲ", as_of=ON) == "A12*4567"
+        assert engine.mask("A1234567", field="id\u200b_number", as_of=ON) == "A12*4567"
+
+
+@pytest.fixture(scope="module")
+def no_default_mask(tmp_path_factory: pytest.TempPathFactory) -> fp.Bundle:
+    pack = tmp_path_factory.mktemp("pack") / "pack"
+    shutil.copytree(fp.load_bundle().root, pack)
+    path = Path(pack) / "classification.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "  unknown_field_mask: full\n" in text
+    path.write_text(text.replace("  unknown_field_mask: full\n", ""), encoding="utf-8")
+    return fp.load_bundle(pack)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.from_regex(r"zz[a-z]{1,10}", fullmatch=True), st.text(min_size=1, max_size=20))
+def test_without_a_default_mask_an_unknown_field_is_an_error_not_its_value(
+        no_default_mask: fp.Bundle, name: str, value: str) -> None:
+    for kind in ("compiled", "durable"):
+        engine = _engine(no_default_mask, kind)
+        try:
+            shown = engine.mask(value, field=name, as_of=ON)
+        except fp.InputError as exc:
+            assert exc.problems[0].code == "unknown_data_field"
+            assert exc.problems[0].path == "field"
+        else:  # content a rule recognises, masked by that rule
+            assert shown != value or not value.strip()
+
+
+_ENGINES: dict[tuple[int, str], fp.PolicyEngine] = {}
+
+
+def _engine(bundle: fp.Bundle, kind: str) -> fp.PolicyEngine:
+    key = (id(bundle), kind)
+    if key not in _ENGINES:
+        _ENGINES[key] = fp.PolicyEngine(bundle, engine=kind)
+    return _ENGINES[key]
+
+
+def test_an_unknown_mask_setting_is_a_policy_error(tmp_path: Path) -> None:
+    pack = tmp_path / "pack"
+    shutil.copytree(fp.load_bundle().root, pack)
+    path = pack / "classification.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "unknown_field_mask: full", "unknown_field_mask: blur"), encoding="utf-8")
+    with pytest.raises(fp.PolicyError) as caught:
+        fp.load_bundle(pack)
+    assert [p.code for p in caught.value.problems] == ["unknown_mask"]
+    assert caught.value.problems[0].path.endswith("unknown_field_mask")
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 50), st.sampled_from(["x", "中", " ", "1"]))
+def test_long_values_are_masked_not_rejected(engines: dict[str, fp.PolicyEngine],
+                                             thousands: int, char: str) -> None:
+    value = "a" + char * (thousands * 1000)
+    for engine in engines.values():
+        shown = engine.mask(value, field="remarks", as_of=ON)
+        assert shown != value and len(shown) == len(value)
