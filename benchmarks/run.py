@@ -401,7 +401,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     parser.add_argument("--json", default=str(Path(__file__).parent / "results.json"))
-    parser.add_argument("--only", choices=["domains", "peers", "sweeps", "patterns"],
+    parser.add_argument("--only", choices=["domains", "logging", "peers", "sweeps", "patterns"],
                         help="run one part of the benchmark")
     args = parser.parse_args(argv)
     # wide enough for the table even when the output is piped (rich then assumes 80 columns)
@@ -410,10 +410,11 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[Measurement] = []
     if args.only in (None, "domains"):
         rows += bench_load(console) + bench_domains(console, n)
-        rows += bench_logging(console, n)
         rows += bench_scan(console, 20_000 if args.quick else 200_000)
         rows += bench_memory(console, 20_000 if args.quick else 1_000_000)
         rows += bench_explain(console, 60, 40 if args.quick else 150)
+    if args.only in (None, "domains", "logging"):
+        rows += bench_logging(console, n)
     if args.only in (None, "peers"):
         rows += bench_rbac(console, args.quick)
     if args.only in (None, "patterns"):
