@@ -178,10 +178,11 @@ def bench_domains(console: Console, n: int) -> list[Measurement]:
     return rows
 
 
-def _mixed_calls(n: int) -> list[Any]:
-    """The single-decision calls of ``bench_domains``, all four domains in turn."""
+def _mixed_calls(n: int) -> tuple[list[Any], list[Any]]:
+    """The single-decision calls of ``bench_domains``, all four domains in turn, and the role
+    assignments that confirm the access requests' approvers."""
     suit = suitability_inputs(n)
-    access = access_inputs()
+    access, directory = access_inputs()
     complaints = complaint_inputs()
     fields = field_inputs()
     calls: list[Any] = []
@@ -199,16 +200,17 @@ def _mixed_calls(n: int) -> list[Any]:
         else:
             c, now = complaints[i % len(complaints)]
             calls.append(lambda e, c=c, when=now: e.complaint_sla(c, as_of=when))
-    return calls
+    return calls, directory
 
 
-def _logged_run(calls: list[Any], target: Any, keys: Any) -> tuple[float, float, float]:
+def _logged_run(calls: list[Any], directory: list[Any], target: Any,
+                keys: Any) -> tuple[float, float, float]:
     """Seconds to make every decision (the callers' time), to have them all written, and the
     CPU seconds of the whole process meanwhile (the writer thread included)."""
     from finpolicy.audit import DecisionLog
 
     log = None if target is None else DecisionLog(target, keys=keys)
-    engine = fp.PolicyEngine(fp.load_bundle(), log=log)
+    engine = fp.PolicyEngine(fp.load_bundle(), log=log, directory=directory)
     for call in calls[:200]:
         call(engine)
     if log is not None:
@@ -235,7 +237,7 @@ def bench_logging(console: Console, n: int) -> list[Measurement]:
         return []
     console.log(f"decision log: {n:,} mixed decisions per sink")
     keys = AuditKeys.generate()
-    calls = _mixed_calls(n)
+    calls, directory = _mixed_calls(n)
     folder = Path(tempfile.mkdtemp(prefix="fp-audit-"))
     sinks: list[tuple[str, Any]] = [("no log", None), ("JSON lines", folder / "jsonl"),
                                     ("SQLite", folder / "audit.db")]
@@ -245,8 +247,9 @@ def bench_logging(console: Console, n: int) -> list[Measurement]:
     rows: list[Measurement] = []
     base: tuple[float, float, float] | None = None
     for name, target in sinks:
-        runs = [_logged_run(calls, target if target is None or i == 0 else _fresh(target, i),
-                            keys) for i in range(3)]
+        runs = [_logged_run(calls, directory,
+                            target if target is None or i == 0 else _fresh(target, i), keys)
+                for i in range(3)]
         best = (min(r[0] for r in runs), min(r[1] for r in runs), min(r[2] for r in runs))
         base = base or best
         note = "" if target is None else (

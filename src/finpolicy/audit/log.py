@@ -26,7 +26,7 @@ import time
 import uuid
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import attrs
 import orjson
@@ -35,7 +35,7 @@ from finpolicy.audit import calls
 from finpolicy.audit.encode import decision_json, to_json
 from finpolicy.audit.errors import AuditError, LogFullError
 from finpolicy.audit.keys import AuditKeys, public_key_bytes
-from finpolicy.audit.masking import Masker, scrub
+from finpolicy.audit.masking import Masker, Part, scrubbed
 from finpolicy.audit.records import (
     FORMAT,
     GENESIS,
@@ -46,6 +46,7 @@ from finpolicy.audit.records import (
     framed,
 )
 from finpolicy.audit.sinks import Row, Sink, Tail, open_sink
+from finpolicy.inputs import InputModel
 
 __all__ = ["DecisionLog", "current_context"]
 
@@ -58,8 +59,9 @@ def current_context() -> dict[str, Any] | None:
     return _CONTEXT.get()
 
 
-@attrs.frozen(slots=True)
-class _Call:
+class _Call(NamedTuple):
+    """One engine call as the caller hands it over (a tuple: cheap to make)."""
+
     method: str
     inputs: Mapping[str, Any]
     result: Any
@@ -70,6 +72,7 @@ class _Call:
 
 
 _KEYS: dict[str, bytes] = {}  # input keys as JSON
+_MAX_REQUESTS = 20_000
 
 
 def _iso(ts: float) -> str:
@@ -135,6 +138,8 @@ class DecisionLog:
         self._failure: BaseException | None = None
         self._maskers: dict[tuple[str, dt.date], Masker] = {}
         self._envs: dict[tuple[str, str], orjson.Fragment] = {}
+        # a request model's fields as JSON, per instance (models are immutable)
+        self._requests: dict[int, tuple[Any, list[tuple[str, bytes]]]] = {}
         self._state = self._open()
         self._thread = threading.Thread(target=self._run, name="finpolicy-audit-writer",
                                         daemon=True)
@@ -364,7 +369,6 @@ class DecisionLog:
         if method is None:
             raise AuditError(f"cannot log engine method `{call.method}`")
         domain, how = method
-        shape = how.data
         decisions = how.decisions(call.result)
         when = to_json(calls.as_of_of(call.inputs, decisions, call.result))
         written = dt.datetime.fromtimestamp(call.at, dt.UTC)
@@ -372,25 +376,20 @@ class DecisionLog:
         shown: list[bytes] = []
         originals: list[bytes] = []
         masked: list[bytes] = []
-        replaced: list[tuple[str, str]] = []
+        replaced: list[tuple[tuple[str, str], ...]] = []
         days = masker.retention_days(())
-        data_in = shape(call.inputs, call.result)
-        if isinstance(data_in, Mapping):
-            items = [(k, to_json(v)) for k, v in data_in.items()]
-        else:  # a request model: its fields are the parts
-            items = [(k, orjson.dumps(v)) for k, v in orjson.loads(to_json(data_in)).items()]
-        for key, data in items:
+        for key, part in self._parts(masker, how.data(call.inputs, call.result)):
             name = _KEYS.get(key) or _KEYS.setdefault(key, orjson.dumps(key))
-            part = masker.part(key, data)
             shown.append(name + b":" + part.shown)
             if part.masked:
                 masked.append(part.masked)
                 originals.append(part.originals)
-                replaced += part.replaced
+                if part.replaced:
+                    replaced.append(part.replaced)
             days = None if days is None or part.days is None else max(days, part.days)
         blob = b"[" + b",".join(decision_json(d) for d in decisions) + b"]"
         if replaced:
-            blob = scrub(blob, replaced)
+            blob = scrubbed(blob, tuple(replaced))
         retain = None if days is None else (written.date() + dt.timedelta(days=days)).isoformat()
         sealed = None
         if originals:  # only the masked values are sealed: the rest is in the entry already
@@ -406,6 +405,22 @@ class DecisionLog:
             **({"policy": call.inputs["policy"]} if call.inputs.get("policy") else {})},
             written)
         state.unsigned += 1
+
+    def _parts(self, masker: Masker, data_in: Any) -> list[tuple[str, Part]]:
+        """The top-level values of a logged input, each masked."""
+        if isinstance(data_in, Mapping):
+            return [(k, masker.part_of(k, v, to_json)) for k, v in data_in.items()]
+        # a request model: its fields are the parts
+        found = self._requests.get(id(data_in))
+        if found is None or found[0] is not data_in:
+            items = [(k, orjson.dumps(v)) for k, v in orjson.loads(to_json(data_in)).items()]
+            if isinstance(data_in, InputModel):  # immutable: written once per instance
+                if len(self._requests) >= _MAX_REQUESTS:
+                    self._requests.clear()
+                self._requests[id(data_in)] = (data_in, items)
+        else:
+            items = found[1]
+        return [(k, masker.part(k, raw)) for k, raw in items]
 
     def _rotate(self, state: _State, ts: float) -> None:
         """Close the segment with a checkpoint and open the next one."""

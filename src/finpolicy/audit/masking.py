@@ -26,6 +26,7 @@ import orjson
 from finpolicy.audit.keys import AuditKeys
 from finpolicy.documents.bundle import Bundle
 from finpolicy.errors import FinpolicyError, NotInForceError
+from finpolicy.inputs import InputModel
 
 _MAX_CACHE = 100_000
 _MAX_PARTS = 20_000
@@ -68,6 +69,8 @@ class Masker:
         self._engine: PolicyEngine | None = None
         self._cache: dict[tuple[str, str], tuple[str, str] | None] = {}
         self._parts: dict[tuple[str, bytes], Part] = {}
+        # input models are immutable: one is written and masked once, however often it comes
+        self._models: dict[tuple[str, int], tuple[InputModel, Part]] = {}
         self.retention: dict[str, int] = {}
         """Days an entry written on ``day`` is kept, per level name (the policy's audit-log
         retention); empty when nothing may be deleted."""
@@ -140,6 +143,23 @@ class Masker:
             self._parts[cache_key] = found
         return found
 
+    def part_of(self, key: str, value: Any, to_json: Any) -> Part:
+        """``part`` of one top-level value of an input, written by ``to_json``; an input model
+        (frozen) is written and masked once per instance."""
+        if not isinstance(value, InputModel):
+            return self.part(key, to_json(value))
+        ident = (key, id(value))
+        found = self._models.get(ident)
+        if found is not None and found[0] is value:
+            return found[1]
+        raw = to_json(value)
+        part = self.part(key, raw)
+        if len(raw) <= _MAX_PART:  # the entry keeps the model alive, so its id stays its own
+            if len(self._models) >= _MAX_PARTS:
+                self._models.clear()
+            self._models[ident] = (value, part)
+        return part
+
     def mask(self, data: dict[str, Any]) -> tuple[Any, dict[str, list[str]],
                                                    list[tuple[str, str]]]:
         """The input with sensitive scalars replaced, ``{path: [level, keyed hash]}``, and the
@@ -205,15 +225,39 @@ def _masked(text: str) -> str:
 _NUMBER_CHARS = frozenset("0123456789+-.eE")
 
 
+_Steps = tuple[tuple[bytes, bytes], ...]
+_PLANS: dict[tuple[tuple[tuple[str, str], ...], ...], _Steps] = {}
+_MAX_PLANS = 4096
+
+
 def scrub(blob: bytes, replaced: list[tuple[str, str]]) -> bytes:
     """``blob`` (JSON) with every replaced text value that it echoes shown masked: as a whole
     string always; inside longer text too when the value is long enough to be telling and
     cannot be mistaken for a JSON number (so the result stays valid JSON)."""
-    for value, shown in sorted(set(replaced), key=lambda p: -len(p[0])):
-        raw = orjson.dumps(value)
+    return scrubbed(blob, (tuple(replaced),))
+
+
+def scrubbed(blob: bytes, groups: tuple[tuple[tuple[str, str], ...], ...]) -> bytes:
+    """``scrub`` of ``blob`` for the ``(value, shown)`` pairs of ``groups`` (the parts' own
+    tuples, so the replacements to try are worked out once per combination of parts)."""
+    steps = _PLANS.get(groups)
+    if steps is None:
+        steps = _plan([pair for group in groups for pair in group])
+        if len(_PLANS) >= _MAX_PLANS:
+            _PLANS.clear()
+        _PLANS[groups] = steps
+    for raw, shown in steps:
         if raw in blob:
-            blob = blob.replace(raw, orjson.dumps(shown))
-        inner = raw[1:-1]
-        if len(value) >= 6 and not set(value) <= _NUMBER_CHARS and inner in blob:
-            blob = blob.replace(inner, orjson.dumps(shown)[1:-1])
+            blob = blob.replace(raw, shown)
     return blob
+
+
+def _plan(replaced: list[tuple[str, str]]) -> _Steps:
+    """The ``(bytes, replacement)`` steps of ``scrub``, longest value first."""
+    steps: list[tuple[bytes, bytes]] = []
+    for value, shown in sorted(set(replaced), key=lambda p: -len(p[0])):
+        raw, masked = orjson.dumps(value), orjson.dumps(shown)
+        steps.append((raw, masked))
+        if len(value) >= 6 and not set(value) <= _NUMBER_CHARS:
+            steps.append((raw[1:-1], masked[1:-1]))
+    return tuple(steps)
