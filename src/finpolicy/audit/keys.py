@@ -18,6 +18,7 @@ import base64
 import binascii
 import hashlib
 import os
+import threading
 from pathlib import Path
 
 import attrs
@@ -51,6 +52,34 @@ SIGNING_FILE = "signing-key.pem"
 PUBLIC_FILE = "public-key.pem"
 SEALING_FILE = "sealing-secret.b64"
 _NONCE = 12
+
+
+class _Nonces:
+    """Random AES-GCM nonces drawn from the system in bulk (one call per 512: sealing runs
+    once per logged decision). A forked child discards the pool it inherited, so no nonce is
+    ever used twice."""
+
+    def __init__(self, count: int = 512) -> None:
+        self._size = _NONCE * count
+        self._lock = threading.Lock()
+        self._pool = b""
+        self._at = 0
+
+    def take(self) -> bytes:
+        with self._lock:
+            at = self._at
+            if at >= len(self._pool):
+                self._pool, at = os.urandom(self._size), 0
+            self._at = at + _NONCE
+            return self._pool[at:at + _NONCE]
+
+    def discard(self) -> None:
+        self._pool, self._at = b"", 0
+        self._lock = threading.Lock()  # a lock held by another thread at fork stays held
+
+
+_NONCES = _Nonces()
+os.register_at_fork(after_in_child=_NONCES.discard)
 
 
 def public_key_bytes(key: Ed25519PublicKey) -> bytes:
@@ -218,7 +247,7 @@ class AuditKeys:
         """AES-256-GCM: nonce + ciphertext + tag, bound to ``associated`` data."""
         if self._aead is None:
             raise AuditError("no sealing secret: inputs cannot be sealed")
-        nonce = os.urandom(_NONCE)
+        nonce = _NONCES.take()
         return nonce + self._aead.encrypt(nonce, plaintext, associated)
 
     def unseal(self, sealed: bytes, associated: bytes) -> bytes:

@@ -71,6 +71,10 @@ class Masker:
         self._parts: dict[tuple[str, bytes], Part] = {}
         # input models are immutable: one is written and masked once, however often it comes
         self._models: dict[tuple[str, int], tuple[InputModel, Part]] = {}
+        # a field's classification follows from the facts its rules read (its name, and which
+        # detectors its one sample matches): the verdict is worked out once per set of facts
+        self._rules: Any = None
+        self._by_facts: dict[bytes, tuple[str, str] | None] = {}
         self.retention: dict[str, int] = {}
         """Days an entry written on ``day`` is kept, per level name (the policy's audit-log
         retention); empty when nothing may be deleted."""
@@ -80,6 +84,7 @@ class Masker:
             self._engine = None
         else:
             self._engine = PolicyEngine(bundle)  # no log: masking is not a decision
+            self._rules = doc.policy
             handling = getattr(doc.policy, "handling", {})
             self.retention = {str(level): _days(h, day) for level, h in handling.items()}
 
@@ -112,17 +117,26 @@ class Masker:
         if self._engine is None:
             return (_FAIL_CLOSED[0], _masked(text))
         from finpolicy.domains.classification import DataField, apply_mask, classify
+        from finpolicy.domains.classification.classify import field_fact
 
         try:
             field = DataField(name=name[:200] or "value", sample_values=[text])
-            c = classify(self._engine, field, as_of=self.day)
+            facts = orjson.dumps(field_fact(self._rules, field)[0], option=orjson.OPT_SORT_KEYS)
+            try:
+                rule = self._by_facts[facts]
+            except KeyError:
+                c = classify(self._engine, field, as_of=self.day)
+                handling = c.handling
+                rule = _CLEAR if c.mask is None and handling.encryption_at_rest is None \
+                    and not handling.mask_on_display else (str(c.level), c.mask or "full")
+                if len(self._by_facts) >= _MAX_CACHE:
+                    self._by_facts.clear()
+                self._by_facts[facts] = rule
         except FinpolicyError:
             return (_FAIL_CLOSED[0], _masked(text))
-        handling = c.handling
-        if c.mask is None and handling.encryption_at_rest is None \
-                and not handling.mask_on_display:
+        if rule is _CLEAR:
             return _CLEAR
-        return (str(c.level), apply_mask(c.mask or "full", text) if text.strip() else "*")
+        return (rule[0], apply_mask(rule[1], text) if text.strip() else "*")
 
     def part(self, key: str, raw: bytes) -> Part:
         """Mask one top-level value of an input, given as JSON; cached, because customers,
