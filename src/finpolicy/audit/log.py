@@ -95,6 +95,9 @@ class DecisionLog:
         on_full: ``"block"`` (wait up to ``block_timeout`` seconds, then raise) or ``"fail"``
             (raise at once); either way the decision is refused, never left unlogged.
         batch_size: records written per batch at most.
+        batch_wait: seconds the writer lets a batch fill before it writes a smaller one (a
+            record, seal, hash and write per call costs more than one per batch); ``flush``,
+            ``close`` and a full batch cut the wait short.
         checkpoint_every: records between signed checkpoints.
         checkpoint_seconds: the longest an entry waits for a checkpoint while the log is busy.
         segment_records: records per segment before the log rotates to a new one.
@@ -108,7 +111,8 @@ class DecisionLog:
     def __init__(self, sink: Sink | str | os.PathLike[str], *, keys: AuditKeys,
                  application: str | None = None, queue_size: int = 50_000,
                  on_full: Literal["block", "fail"] = "block", block_timeout: float = 5.0,
-                 batch_size: int = 2_000, checkpoint_every: int = 10_000,
+                 batch_size: int = 2_000, batch_wait: float = 0.02,
+                 checkpoint_every: int = 10_000,
                  checkpoint_seconds: float = 60.0, segment_records: int = 1_000_000,
                  anchor: str | os.PathLike[str] | None = None, sync: bool = False) -> None:
         if keys.signing_key is None or keys.sealing_secret is None:
@@ -124,6 +128,8 @@ class DecisionLog:
         self._on_full = on_full
         self._block = block_timeout
         self._batch = max(1, batch_size)
+        self._linger = max(0.0, batch_wait)
+        self._fill = min(self._batch, self._limit)  # a batch the writer need not wait for
         self._every = max(1, checkpoint_every)
         self._seconds = checkpoint_seconds
         self._segment_records = max(10, segment_records)
@@ -198,7 +204,7 @@ class DecisionLog:
                 self._wait_for_room()
             self._queue.append(call)
             self._accepted += 1
-            if len(self._queue) == 1:
+            if len(self._queue) in (1, self._fill):  # the writer waits for one or a batch
                 self._cond.notify_all()
 
     def _wait_for_room(self) -> None:
@@ -287,6 +293,7 @@ class DecisionLog:
                     while not self._queue and not self._closing and \
                             self._flush_to <= self._signed_to and not self._due(state):
                         self._cond.wait(self._wait_time(state))
+                    self._let_fill()
                     batch = [self._queue.popleft()
                              for _ in range(min(self._batch, len(self._queue)))]
                     if batch:
@@ -313,6 +320,17 @@ class DecisionLog:
             with self._cond:
                 self._failure = exc
                 self._cond.notify_all()
+
+    def _let_fill(self) -> None:
+        """Wait (the lock held by the caller) up to ``batch_wait`` for a full batch, unless a
+        flush or close is waiting."""
+        deadline = time.monotonic() + self._linger
+        while self._queue and len(self._queue) < self._fill and not self._closing \
+                and self._flush_to <= self._signed_to:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            self._cond.wait(left)
 
     def _due(self, state: _State) -> bool:
         return state.unsigned > 0 and time.monotonic() - state.signed_at >= self._seconds
