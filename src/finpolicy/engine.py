@@ -13,8 +13,11 @@ import datetime as dt
 import functools
 import inspect
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar, overload
+
+import attrs
 
 from finpolicy.decisions import PolicyRef
 from finpolicy.documents.bundle import Bundle, PolicyDocument, load_bundle
@@ -27,7 +30,7 @@ if TYPE_CHECKING:
     from finpolicy.documents.registry import CompiledPolicy, PolicyKind
     from finpolicy.explain.model import Explanation
 
-__all__ = ["EngineCore"]
+__all__ = ["Answer", "EngineCore"]
 
 Params = ParamSpec("Params")
 R = TypeVar("R")
@@ -36,6 +39,14 @@ P = TypeVar("P", bound="CompiledPolicy")
 
 if TYPE_CHECKING:
     from finpolicy.audit.log import DecisionLog
+
+
+@attrs.frozen(slots=True)
+class Answer:
+    """What ``EngineCore.call`` returns: the operation's result and the bundle that took it."""
+
+    result: Any
+    bundle: Bundle
 
 
 class EngineCore(EngineAPI):
@@ -131,6 +142,26 @@ class EngineCore(EngineAPI):
             previous, self._runtime = self._runtime, fresh
         return previous.bundle
 
+    def reload(self, path: str | Path | None = None, *,
+               trusted_keys: Iterable[Any] | None = None,
+               expect_digest: str | None = None) -> Bundle | None:
+        """Load the bundle at ``path`` (the current bundle's folder by default) again and swap
+        to it when its content changed.
+
+        The new bundle is loaded, validated (its signature verified when ``trusted_keys`` are
+        given) and compiled completely before the one atomic swap; when anything fails the
+        engine keeps the bundle it has and the error is raised. Returns the bundle replaced,
+        or ``None`` when the content is unchanged (same digest).
+
+        Raises:
+            PolicyError: the bundle is invalid, unsigned or signed by no trusted key.
+        """
+        fresh = load_bundle(self.bundle.root if path is None else path,
+                            trusted_keys=trusted_keys, expect_digest=expect_digest)
+        if fresh.digest == self.bundle.digest:
+            return None
+        return self.swap(fresh)
+
     @contextlib.contextmanager
     def observe(self, observer: Observer) -> Iterator[None]:
         """Call ``observer(doc, ruleset, fact, matched)`` after every rule-set run inside the
@@ -158,11 +189,39 @@ class EngineCore(EngineAPI):
 
     # --- calling domains ---------------------------------------------------------------------
 
+    def call(self, method: str, arguments: Mapping[str, Any], /, *,
+             on: BundleRuntime | None = None) -> Answer:
+        """Run the operation ``method`` of a registered domain with ``arguments`` by name (how
+        remote callers reach every operation), logged like a typed call.
+
+        Args:
+            method: an operation name (``"authorize"``, ``"check_suitability"``...).
+            arguments: its arguments by name.
+            on: the runtime to decide on (``engine.runtime`` taken once, so that a batch is
+                decided on one bundle); the current one by default.
+
+        Raises:
+            InputError: ``method`` is no domain's operation, or an argument is invalid.
+        """
+        from finpolicy.domains.registry import domains
+
+        runtime = self._runtime if on is None else on
+        for domain in domains():
+            function = domain.operations.get(method)
+            if function is not None:
+                return Answer(self._invoke_on(runtime, function, (), dict(arguments)),
+                              runtime.bundle)
+        raise InputError.one("method", f"unknown operation `{method}`", "unknown_operation",
+                             method)
+
     def _invoke(self, function: Callable[Concatenate[Runtime, Params], R], /,
                 *args: Params.args, **kwargs: Params.kwargs) -> R:
         """Run a domain function on the current runtime (one snapshot per decision); with a
         decision log, record the call — the one place the engine meets the log."""
-        runtime = self._runtime
+        return self._invoke_on(self._runtime, function, args, kwargs)
+
+    def _invoke_on(self, runtime: BundleRuntime, function: Callable[..., R],
+                   args: tuple[Any, ...], kwargs: dict[str, Any]) -> R:
         log = self.log
         if log is None or not getattr(log, "records", _every)(function.__name__):
             return function(runtime, *args, **kwargs)

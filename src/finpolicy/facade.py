@@ -11,7 +11,7 @@ installed as plug-ins are reached the same way at run time (``engine.<method>``,
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from finpolicy.documents.bundle import Bundle
 from finpolicy.domains.access import (
@@ -56,6 +56,9 @@ from finpolicy.domains.consent.api import ConsentAPI
 from finpolicy.domains.suitability import Customer, Product, SaleContext, SuitabilityDecision
 from finpolicy.domains.suitability.api import SuitabilityAPI
 from finpolicy.engine import EngineCore
+
+if TYPE_CHECKING:
+    from finpolicy.audit.log import DecisionLog
 
 __all__ = [
     "AccessDecision",
@@ -111,6 +114,8 @@ class PolicyEngine(EngineCore, ClassificationAPI, AccessAPI, SuitabilityAPI, Com
             ``RoleAssignment`` records, made an ``AssignmentDirectory``): ``authorize`` counts a
             grant only when it confirms the approver's role. Without one (and without a
             ``directory=`` on the call) no grant counts: access fails closed.
+        log: a ``finpolicy.audit.DecisionLog`` that records every decision; ``None`` logs
+            nothing.
 
     Every method takes its evaluation time as ``as_of`` (a date, or an aware datetime where
     time of day matters) and returns the domain's decision class. ``swap(bundle)`` replaces
@@ -119,6 +124,6 @@ class PolicyEngine(EngineCore, ClassificationAPI, AccessAPI, SuitabilityAPI, Com
 
     def __init__(self, bundle: Bundle | None = None, *, engine: str = "compiled",
                  directory: RoleDirectory | Iterable[RoleAssignment | Mapping[str, Any]]
-                 | None = None) -> None:
-        super().__init__(bundle, engine=engine)
+                 | None = None, log: DecisionLog | None = None) -> None:
+        super().__init__(bundle, engine=engine, log=log)
         self.directory = as_directory(directory)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from finpolicy.domains.base import Case, Domain, InvariantAdapter, LoggedCall
 from finpolicy.domains.consent import pictures
+from finpolicy.domains.consent.calls import CALLS
 from finpolicy.domains.consent.campaign import (
     CampaignCustomer,
     CampaignEntry,
@@ -95,6 +96,7 @@ DOMAIN = Domain(
     time="datetime",
     operations={"check_processing": check_processing, "plan_campaign": plan_campaign,
                 "review_consents": review_consents, "authorize_export": authorize_export},
+    calls=CALLS,
     logged={"check_processing": LoggedCall(lambda i, r: {
                 "request": i["request"], "consents": i.get("consents", ()),
                 "contacts": i.get("contacts", ())}),
