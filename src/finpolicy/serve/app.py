@@ -14,7 +14,7 @@ import inspect
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -164,8 +164,7 @@ def _authenticator(token: str | None) -> Callable[..., None]:
     bearer = HTTPBearer(auto_error=False, description="The token of `--token-file`")
     expected = None if token is None else token.encode()
 
-    def authenticate(credentials: Annotated[HTTPAuthorizationCredentials | None,
-                                            Depends(bearer)]) -> None:
+    def authenticate(credentials: HTTPAuthorizationCredentials | None) -> None:
         if expected is None:
             return
         given = b"" if credentials is None else credentials.credentials.encode()
@@ -173,6 +172,11 @@ def _authenticator(token: str | None) -> Callable[..., None]:
             raise HTTPException(401, "missing or wrong bearer token",
                                 headers={"WWW-Authenticate": "Bearer"})
 
+    # the scheme object is made here, so the signature is given as objects, not as text
+    authenticate.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter("credentials", inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                           annotation=HTTPAuthorizationCredentials | None,
+                           default=Depends(bearer))])
     return authenticate
 
 
