@@ -82,7 +82,7 @@ def _decision_log(sink: str | None, keys: str | None) -> Any:
               help="Role assignments (JSON or YAML list) that confirm grant approvers.")
 @click.option("--watch/--no-watch", default=True, show_default=True,
               help="Reload PACK when its folder changes.")
-@click.option("--interval", default=1.0, show_default=True, type=click.FloatRange(0.05),
+@click.option("--interval", default=1.0, show_default=True, type=click.FloatRange(0.01),
               help="Seconds between checks of PACK's folder.")
 @engine_option
 @click.option("--openapi", "openapi_target", default=None, metavar="PATH",
