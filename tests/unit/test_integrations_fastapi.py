@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
 from fastapi import Depends, FastAPI, Request
@@ -16,37 +16,44 @@ from tests.helpers.serve_bodies import TELLER
 RECORD = {"name": "张三", "mobile": "13800138000", "id_number": "11010519491231002X"}
 
 
+ENGINE = fp.PolicyEngine()
+RESOURCE = {"type": "customer_record", "data_level": "ordinary", "category": "basic_identity",
+            "department": "retail", "branch": "BJ01"}
+
+
+def record_resource(request: Request) -> dict[str, Any]:
+    return {**RESOURCE, "fields": field_levels(ENGINE, RECORD)}
+
+
+ReadCustomer = Annotated[fp.AccessDecision, Depends(Authorize(
+    ENGINE, action="read", resource=RESOURCE, purpose="account_service"))]
+ReadProfile = Annotated[fp.AccessDecision, Depends(Authorize(
+    ENGINE, action="read", resource=record_resource,
+    purpose=lambda r: r.headers.get("x-purpose", "")))]
+
+app = FastAPI()
+
+
+@app.middleware("http")
+async def user_from_header(request: Request, call_next: Any) -> Any:
+    # stands in for an authentication middleware: the user is the header's roles
+    roles = request.headers.get("x-roles")
+    request.scope["user"] = None if roles is None else {**TELLER, "roles": roles.split(",")}
+    return await call_next(request)
+
+
+@app.get("/customers/{customer_id}")
+def customer(customer_id: str, decision: ReadCustomer) -> dict[str, Any]:
+    return {"id": customer_id, "decision": decision.outcome}
+
+
+@app.get("/profiles/{customer_id}")
+def profile(customer_id: str, decision: ReadProfile) -> dict[str, Any]:
+    return mask_fields(ENGINE, RECORD, decision)
+
+
 @pytest.fixture(scope="module")
-def client(bundle: fp.Bundle) -> TestClient:
-    engine = fp.PolicyEngine(bundle)
-    app = FastAPI()
-
-    @app.middleware("http")
-    async def user_from_header(request: Request, call_next: Any) -> Any:
-        # stands in for an authentication middleware: the user is the header's roles
-        roles = request.headers.get("x-roles")
-        request.scope["user"] = None if roles is None else {
-            **TELLER, "roles": roles.split(",")}
-        return await call_next(request)
-
-    resource = {"type": "customer_record", "data_level": "ordinary",
-                "category": "basic_identity", "department": "retail", "branch": "BJ01"}
-
-    @app.get("/customers/{customer_id}")
-    def customer(customer_id: str, decision: fp.AccessDecision = Depends(Authorize(
-            engine, action="read", resource=resource, purpose="account_service"))
-                 ) -> dict[str, Any]:
-        return {"id": customer_id, "decision": decision.outcome}
-
-    def record_resource(request: Request) -> dict[str, Any]:
-        return {**resource, "fields": field_levels(engine, RECORD, as_of=None)}
-
-    @app.get("/profiles/{customer_id}")
-    def profile(customer_id: str, decision: fp.AccessDecision = Depends(Authorize(
-            engine, action="read", resource=record_resource,
-            purpose=lambda r: r.headers.get("x-purpose", "")))) -> dict[str, Any]:
-        return mask_fields(engine, RECORD, decision)
-
+def client() -> TestClient:
     return TestClient(app)
 
 
