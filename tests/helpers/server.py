@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -22,8 +23,10 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_server(*args: str, timeout: float = 60.0) -> Iterator[str]:
-    """``finpolicy serve ARGS --port <free>``; yields its base URL once ``/ready`` answers."""
+def running_server(*args: str, timeout: float = 60.0, scheme: str = "http",
+                   **client: Any) -> Iterator[str]:
+    """``finpolicy serve ARGS --port <free>``; yields its base URL once ``/ready`` answers
+    (asked with httpx options ``client``: TLS settings, say)."""
     port = free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     log = Path(os.environ.get("TMPDIR", "/tmp")) / f"finpolicy-serve-{port}.log"
@@ -31,7 +34,7 @@ def running_server(*args: str, timeout: float = 60.0) -> Iterator[str]:
         process = subprocess.Popen(
             [sys.executable, "-m", "finpolicy", "serve", *args, "--port", str(port)],
             stdout=out, stderr=subprocess.STDOUT, env=env)
-    url = f"http://127.0.0.1:{port}"
+    url = f"{scheme}://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout
         while True:
@@ -39,7 +42,7 @@ def running_server(*args: str, timeout: float = 60.0) -> Iterator[str]:
                 raise AssertionError(f"the server exited ({process.returncode}): "
                                      f"{log.read_text()}")
             with contextlib.suppress(httpx.TransportError):
-                if httpx.get(f"{url}/ready", timeout=1.0).status_code == 200:
+                if httpx.get(f"{url}/ready", timeout=1.0, **client).status_code == 200:
                     break
             if time.monotonic() > deadline:
                 raise AssertionError(f"the server did not get ready: {log.read_text()}")

@@ -51,6 +51,25 @@ def _write_openapi(target: str) -> None:
         err_console.print(f"wrote {target}")
 
 
+def _tls(cert: str | None, key: str | None, client_ca: str | None) -> dict[str, Any]:
+    """uvicorn's TLS settings: HTTPS with ``cert`` and ``key``; client certificates signed
+    by ``client_ca`` required when it is given (mutual TLS)."""
+    if (cert is None) != (key is None):
+        raise InputError.one("--tls-cert", "give --tls-cert and --tls-key together",
+                             "bad_option")
+    if cert is None:
+        if client_ca is not None:
+            raise InputError.one("--client-ca", "mutual TLS needs --tls-cert and --tls-key",
+                                 "bad_option")
+        return {}
+    import ssl
+
+    settings: dict[str, Any] = {"ssl_certfile": cert, "ssl_keyfile": key}
+    if client_ca is not None:
+        settings |= {"ssl_ca_certs": client_ca, "ssl_cert_reqs": ssl.CERT_REQUIRED}
+    return settings
+
+
 def _decision_log(sink: str | None, keys: str | None) -> Any:
     if sink is None:
         if keys is not None:
@@ -71,6 +90,12 @@ def _decision_log(sink: str | None, keys: str | None) -> Any:
 @click.option("--port", default=8181, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--token-file", default=None, type=click.Path(dir_okay=False),
               help="A file holding the bearer token callers must send.")
+@click.option("--tls-cert", default=None, type=click.Path(dir_okay=False, exists=True),
+              help="Serve HTTPS with this certificate (PEM; with --tls-key).")
+@click.option("--tls-key", default=None, type=click.Path(dir_okay=False, exists=True),
+              help="The certificate's private key (PEM).")
+@click.option("--client-ca", default=None, type=click.Path(dir_okay=False, exists=True),
+              help="Require client certificates signed by this CA (mutual TLS).")
 @click.option("--log", "log_sink", default=None, metavar="SINK",
               help="Record every decision in this decision log (folder, .db, postgresql://).")
 @click.option("--log-keys", default=None, type=click.Path(file_okay=False),
@@ -89,6 +114,7 @@ def _decision_log(sink: str | None, keys: str | None) -> Any:
               help="Write the OpenAPI document to PATH (- for stdout) and exit.")
 @reports_errors
 def serve_command(pack: str | None, host: str, port: int, token_file: str | None,
+                  tls_cert: str | None, tls_key: str | None, client_ca: str | None,
                   log_sink: str | None, log_keys: str | None, trusted_keys: tuple[str, ...],
                   directory_file: str | None, watch: bool, interval: float, engine: str,
                   openapi_target: str | None) -> None:
@@ -107,6 +133,7 @@ def serve_command(pack: str | None, host: str, port: int, token_file: str | None
     import finpolicy as fp
     from finpolicy.serve import Service, create_app
 
+    tls = _tls(tls_cert, tls_key, client_ca)
     token = None if token_file is None else _read_token(token_file)
     keys = list(trusted_keys) or None
     directory = None
@@ -119,11 +146,13 @@ def serve_command(pack: str | None, host: str, port: int, token_file: str | None
                                     log=_decision_log(log_sink, log_keys))
     service = Service(policy_engine, watch=bundle.root if watch else None,
                       trusted_keys=keys, interval=interval)
+    scheme = "https" if tls else "http"
     err_console.print(f"serving {bundle.name} {bundle.version} ({bundle.digest[:12]}) on "
-                      f"http://{host}:{port}" + (" with bearer token" if token else ""))
+                      f"{scheme}://{host}:{port}" + (" with bearer token" if token else "")
+                      + (" and client certificates" if client_ca else ""))
     try:
         uvicorn.run(create_app(service, token=token), host=host, port=port,
-                    log_level="warning")
+                    log_level="warning", **tls)
     finally:
         if policy_engine.log is not None:
             policy_engine.log.close()
