@@ -9,6 +9,7 @@ reachable as ``engine.<method>(...)`` through its ``Domain.operations``.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import datetime as dt
 import functools
 import inspect
@@ -191,8 +192,10 @@ class EngineCore(EngineAPI):
 
     def call(self, method: str, arguments: Mapping[str, Any], /, *,
              on: BundleRuntime | None = None) -> Answer:
-        """Run the operation ``method`` of a registered domain with ``arguments`` by name (how
-        remote callers reach every operation), logged like a typed call.
+        """Call the engine method ``method`` (an operation of a registered domain) with
+        ``arguments`` by name, as remote callers reach every operation: through the typed
+        method where there is one (so the engine's own settings, such as its role directory,
+        apply) and logged like any call.
 
         Args:
             method: an operation name (``"authorize"``, ``"check_suitability"``...).
@@ -201,27 +204,38 @@ class EngineCore(EngineAPI):
                 decided on one bundle); the current one by default.
 
         Raises:
-            InputError: ``method`` is no domain's operation, or an argument is invalid.
+            InputError: ``method`` is no domain's operation, or an argument is missing or
+                invalid.
         """
         from finpolicy.domains.registry import domains
 
+        function = next((d.operations[method] for d in domains() if method in d.operations),
+                        None)
+        if function is None:
+            raise InputError.one("method", f"unknown operation `{method}`",
+                                 "unknown_operation", method)
+        if hasattr(type(self), method):  # the typed method
+            bound = getattr(self, method)
+            signature = inspect.signature(bound)
+        else:  # a plug-in's operation: its function's parameters after the runtime
+            bound = functools.partial(self._invoke, function)
+            parameters = list(_signature(function).parameters.values())[1:]
+            signature = inspect.Signature(parameters)
+        args, kwargs = _split(method, signature, arguments)
         runtime = self._runtime if on is None else on
-        for domain in domains():
-            function = domain.operations.get(method)
-            if function is not None:
-                return Answer(self._invoke_on(runtime, function, (), dict(arguments)),
-                              runtime.bundle)
-        raise InputError.one("method", f"unknown operation `{method}`", "unknown_operation",
-                             method)
+        token = _PINNED.set((self, runtime))
+        try:
+            return Answer(bound(*args, **kwargs), runtime.bundle)
+        finally:
+            _PINNED.reset(token)
 
     def _invoke(self, function: Callable[Concatenate[Runtime, Params], R], /,
                 *args: Params.args, **kwargs: Params.kwargs) -> R:
-        """Run a domain function on the current runtime (one snapshot per decision); with a
-        decision log, record the call — the one place the engine meets the log."""
-        return self._invoke_on(self._runtime, function, args, kwargs)
-
-    def _invoke_on(self, runtime: BundleRuntime, function: Callable[..., R],
-                   args: tuple[Any, ...], kwargs: dict[str, Any]) -> R:
+        """Run a domain function on the current runtime (one snapshot per decision, or the
+        one ``call`` pinned); with a decision log, record the call — the one place the engine
+        meets the log."""
+        pinned = _PINNED.get()
+        runtime = pinned[1] if pinned is not None and pinned[0] is self else self._runtime
         log = self.log
         if log is None or not getattr(log, "records", _every)(function.__name__):
             return function(runtime, *args, **kwargs)
@@ -247,6 +261,35 @@ class EngineCore(EngineAPI):
 
 def _every(method: str) -> bool:
     return True
+
+
+# the runtime `call` decides on, for the engine that pinned it (per thread and task)
+_PINNED: contextvars.ContextVar[tuple[EngineCore, BundleRuntime] | None] = \
+    contextvars.ContextVar("finpolicy_pinned_runtime", default=None)
+
+
+def _split(method: str, signature: inspect.Signature, arguments: Mapping[str, Any]
+           ) -> tuple[list[Any], dict[str, Any]]:
+    """``arguments`` by name as a call of ``signature``: positional-only ones in order."""
+    args: list[Any] = []
+    kwargs: dict[str, Any] = {}
+    for name, parameter in signature.parameters.items():
+        if parameter.kind is inspect.Parameter.POSITIONAL_ONLY:
+            if name in arguments:
+                args.append(arguments[name])
+            elif parameter.default is inspect.Parameter.empty:
+                raise InputError.one(name, f"`{method}` needs `{name}`", "missing")
+            else:
+                break  # later positional ones cannot be given without this one
+        elif name in arguments:
+            kwargs[name] = arguments[name]
+    unknown = sorted(set(arguments) - set(signature.parameters))
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in signature.parameters.values()):
+        kwargs |= {name: arguments[name] for name in unknown}
+    elif unknown:
+        raise InputError.one(unknown[0], f"`{method}` takes no argument `{unknown[0]}`",
+                             "unknown_key")
+    return args, kwargs
 
 
 @functools.lru_cache(maxsize=256)

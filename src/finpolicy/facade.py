@@ -59,6 +59,7 @@ from finpolicy.engine import EngineCore
 
 if TYPE_CHECKING:
     from finpolicy.audit.log import DecisionLog
+    from finpolicy.explain.model import Explanation
 
 __all__ = [
     "AccessDecision",
@@ -110,12 +111,11 @@ class PolicyEngine(EngineCore, ClassificationAPI, AccessAPI, SuitabilityAPI, Com
         bundle: a loaded ``Bundle``; ``None`` loads the shipped default pack.
         engine: ``"compiled"`` (generated Python, the default) or ``"durable"``
             (durable_rules rulesets). Both give identical decisions.
+        log: a ``DecisionLog`` that records every decision (see "Audit and replay").
         directory: the application's role directory (a ``RoleDirectory``, or a list of
             ``RoleAssignment`` records, made an ``AssignmentDirectory``): ``authorize`` counts a
             grant only when it confirms the approver's role. Without one (and without a
             ``directory=`` on the call) no grant counts: access fails closed.
-        log: a ``finpolicy.audit.DecisionLog`` that records every decision; ``None`` logs
-            nothing.
 
     Every method takes its evaluation time as ``as_of`` (a date, or an aware datetime where
     time of day matters) and returns the domain's decision class. ``swap(bundle)`` replaces
@@ -123,7 +123,15 @@ class PolicyEngine(EngineCore, ClassificationAPI, AccessAPI, SuitabilityAPI, Com
     """
 
     def __init__(self, bundle: Bundle | None = None, *, engine: str = "compiled",
+                 log: DecisionLog | None = None,
                  directory: RoleDirectory | Iterable[RoleAssignment | Mapping[str, Any]]
-                 | None = None, log: DecisionLog | None = None) -> None:
+                 | None = None) -> None:
         super().__init__(bundle, engine=engine, log=log)
         self.directory = as_directory(directory)
+
+    def explain(self, method: str, /, *args: Any, limit: int = 5,
+                **kwargs: Any) -> Explanation:
+        # an explained `authorize` is decided with the engine's role directory, as the call is
+        if method == "authorize" and kwargs.get("directory") is None:
+            kwargs["directory"] = self.directory
+        return super().explain(method, *args, limit=limit, **kwargs)

@@ -44,7 +44,6 @@ def _write(folder: Path, name: str, cert: x509.Certificate,
     return str(cert_path), str(key_path)
 
 
-@pytest.mark.slow
 def test_mutual_tls_admits_only_certified_callers(tmp_path: Path) -> None:
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "test CA")])

@@ -114,3 +114,23 @@ def test_the_watcher_thread_starts_and_stops(folders: dict[str, Path]) -> None:
             time.sleep(0.01)
     assert engine.bundle.version == "2.0.0"
     assert watcher._thread is None
+
+
+def test_call_uses_the_engines_role_directory(bundle: fp.Bundle) -> None:
+    from tests.helpers.directory import DIRECTORY
+    from tests.helpers.serve_bodies import CORE_READ, GRANT
+
+    request = {**CORE_READ, "grants": [GRANT]}
+    without = fp.PolicyEngine(bundle).call("authorize", {"request": request})
+    with_directory = fp.PolicyEngine(bundle, directory=DIRECTORY).call(
+        "authorize", {"request": request})
+    assert not without.result.allowed
+    assert with_directory.result.allowed and with_directory.result.grant_id == GRANT["id"]
+
+
+def test_call_names_missing_and_unknown_arguments(bundle: fp.Bundle) -> None:
+    engine = fp.PolicyEngine(bundle)
+    with pytest.raises(fp.InputError, match="needs `request`"):
+        engine.call("authorize", {})
+    with pytest.raises(fp.InputError, match="takes no argument `nonsense`"):
+        engine.call("authorize", {"request": {}, "nonsense": 1})
