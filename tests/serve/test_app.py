@@ -102,3 +102,16 @@ def test_decisions_are_logged_when_a_log_is_configured(tmp_path: Path, bundle: f
     report = verify_log(tmp_path / "log.db", public_key=AuditKeys.load(tmp_path /
                                                                        "keys").public_key)
     assert report.ok and report.entries >= 1
+
+
+def test_grants_count_only_with_the_servers_role_directory(bundle: fp.Bundle) -> None:
+    from tests.helpers.directory import DIRECTORY
+    from tests.helpers.serve_bodies import CORE_READ, GRANT
+
+    body = {"request": {**CORE_READ, "grants": [GRANT]}}
+    outcomes = []
+    for engine in (fp.PolicyEngine(bundle), fp.PolicyEngine(bundle, directory=DIRECTORY)):
+        with TestClient(create_app(Service(engine))) as client:
+            outcomes.append(client.post("/v1/access/authorize", json=body).json()["result"])
+    assert outcomes[0]["outcome"] == "deny"
+    assert outcomes[1]["outcome"] == "allow" and outcomes[1]["grant_id"] == GRANT["id"]
