@@ -115,3 +115,18 @@ def test_grants_count_only_with_the_servers_role_directory(bundle: fp.Bundle) ->
             outcomes.append(client.post("/v1/access/authorize", json=body).json()["result"])
     assert outcomes[0]["outcome"] == "deny"
     assert outcomes[1]["outcome"] == "allow" and outcomes[1]["grant_id"] == GRANT["id"]
+
+
+def test_a_body_over_the_limit_is_413_however_it_is_sent(bundle: fp.Bundle) -> None:
+    def chunks() -> Iterator[bytes]:
+        yield from [b" " * 500] * 10
+
+    with TestClient(create_app(Service(fp.PolicyEngine(bundle)), max_body=1000)) as client:
+        declared = client.post("/v1/classification/classify", json={"field": "x" * 5000})
+        chunked = client.post("/v1/classification/classify", content=chunks(),
+                              headers={"Content-Type": "application/json"})
+        small = client.post("/v1/classification/classify",
+                            json=BODIES["classification/classify"])
+    assert declared.status_code == chunked.status_code == 413
+    assert chunked.json()["error"] == "body_too_large"
+    assert small.status_code == 200

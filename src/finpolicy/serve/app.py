@@ -129,9 +129,53 @@ def _body_problems(exc: RequestValidationError) -> list[dict[str, str]]:
     return problems
 
 
-def create_app(service: Service, *, token: str | None = None) -> FastAPI:
+MAX_BODY_BYTES = 16 * 1024 * 1024
+"""The largest request body the service reads (a larger one is refused with 413)."""
+
+
+class _BodyLimit:
+    """ASGI middleware refusing a request whose body exceeds ``limit`` bytes, counted as it
+    arrives (a chunked body has no length to check up front)."""
+
+    def __init__(self, app: Any, limit: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers", ())).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            await _too_large(self.limit)(scope, receive, send)
+            return
+        seen = 0
+
+        async def counted() -> Any:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.limit:  # the app's HTTP error handler answers 413
+                raise HTTPException(413, _too_large_message(self.limit))
+            return message
+
+        await self.app(scope, counted, send)
+
+
+def _too_large_message(limit: int) -> str:
+    return f"the request body is larger than {limit} bytes"
+
+
+def _too_large(limit: int) -> JSONResponse:
+    return JSONResponse(_error(413, "body_too_large", _too_large_message(limit)),
+                        status_code=413)
+
+
+def create_app(service: Service, *, token: str | None = None,
+               max_body: int = MAX_BODY_BYTES) -> FastAPI:
     """The FastAPI app serving ``service``; with ``token``, every ``/v1`` request and
-    ``/metrics`` must carry ``Authorization: Bearer <token>``."""
+    ``/metrics`` must carry ``Authorization: Bearer <token>``; a body over ``max_body`` bytes
+    is refused (413)."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -157,6 +201,7 @@ def create_app(service: Service, *, token: str | None = None) -> FastAPI:
                  tags=[endpoint.domain], response_model=BatchBody, responses=_ERRORS,
                  dependencies=[auth])(_batch(service, endpoint))
     _add_service_routes(app, service, auth)
+    app.add_middleware(_BodyLimit, limit=max_body)
     return app
 
 
@@ -189,7 +234,8 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     async def http_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, HTTPException)
-        error = {401: "unauthorized", 404: "not_found", 405: "method_not_allowed"}.get(
+        error = {401: "unauthorized", 404: "not_found", 405: "method_not_allowed",
+                 413: "body_too_large"}.get(
             exc.status_code, "http_error")
         return JSONResponse(_error(exc.status_code, error, str(exc.detail)),
                             status_code=exc.status_code, headers=exc.headers)
