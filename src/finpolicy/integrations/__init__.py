@@ -14,9 +14,8 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from finpolicy.domains.access import AccessDecision
 from finpolicy.errors import FinpolicyError, InputError
-from finpolicy.facade import PolicyEngine
+from finpolicy.facade import AccessDecision, PolicyEngine
 
 __all__ = ["AccessDenied", "RouteAccess", "denial", "field_levels", "mask_fields",
            "subject_of"]

@@ -19,8 +19,7 @@ from typing import Any
 
 from fastapi import HTTPException, Request
 
-from finpolicy.domains.access import AccessDecision
-from finpolicy.facade import PolicyEngine
+from finpolicy.facade import AccessDecision, PolicyEngine
 from finpolicy.integrations import AccessDenied, RouteAccess, Source, denial
 
 __all__ = ["Authorize"]
