@@ -9,6 +9,8 @@ same run, because absolute numbers on shared machines are noisy. Parts:
 - peers: the RBAC matrix of ``rbac_peer`` on both engines, PyCasbin, GoRules ZEN, cedarpy and
   Oso (``pip install '.[bench]'``) and a dict lookup of precomputed answers (the floor), each
   checked to give the same decision on every request before it is timed;
+- serve: ``finpolicy serve`` on localhost under a fixed number of requests from 1, 8 and 64
+  concurrent clients (requests/s, p50, p99), next to the same decision in process;
 - sweeps: rules (10 to 10,000) and roles (6,000, against the peers' load of the same matrix),
   each point in a fresh process (see ``sweep.py``).
 """
@@ -35,6 +37,7 @@ from rich.table import Table
 sys.path.insert(0, str(Path(__file__).parent))
 
 import patterns
+import serve_load
 import sweep
 from harness import Measurement, latencies, rss_mb, throughput
 
@@ -400,11 +403,14 @@ def bench_explain(console: Console, n: int, rounds: int) -> list[Measurement]:
     return rows
 
 
+PARTS = ("domains", "logging", "peers", "sweeps", "patterns", "serve")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     parser.add_argument("--json", default=str(Path(__file__).parent / "results.json"))
-    parser.add_argument("--only", choices=["domains", "logging", "peers", "sweeps", "patterns"],
+    parser.add_argument("--only", choices=PARTS,
                         help="run one part of the benchmark")
     args = parser.parse_args(argv)
     # wide enough for the table even when the output is piped (rich then assumes 80 columns)
@@ -422,6 +428,8 @@ def main(argv: list[str] | None = None) -> int:
         rows += bench_rbac(console, args.quick)
     if args.only in (None, "patterns"):
         rows += patterns.bench_patterns(console, 200 if args.quick else 2_000)
+    if args.only in (None, "serve"):
+        rows += serve_load.bench_serve(console, 500 if args.quick else 2_000)
     if args.only in (None, "sweeps"):
         rows += sweep.rules_sweep(console, sweep.QUICK_RULE_COUNTS if args.quick
                                   else sweep.RULE_COUNTS)

@@ -9,12 +9,16 @@ reachable as ``engine.<method>(...)`` through its ``Domain.operations``.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import datetime as dt
 import functools
 import inspect
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar, overload
+
+import attrs
 
 from finpolicy.decisions import PolicyRef
 from finpolicy.documents.bundle import Bundle, PolicyDocument, load_bundle
@@ -27,7 +31,7 @@ if TYPE_CHECKING:
     from finpolicy.documents.registry import CompiledPolicy, PolicyKind
     from finpolicy.explain.model import Explanation
 
-__all__ = ["EngineCore"]
+__all__ = ["Answer", "EngineCore"]
 
 Params = ParamSpec("Params")
 R = TypeVar("R")
@@ -36,6 +40,14 @@ P = TypeVar("P", bound="CompiledPolicy")
 
 if TYPE_CHECKING:
     from finpolicy.audit.log import DecisionLog
+
+
+@attrs.frozen(slots=True)
+class Answer:
+    """What ``EngineCore.call`` returns: the operation's result and the bundle that took it."""
+
+    result: Any
+    bundle: Bundle
 
 
 class EngineCore(EngineAPI):
@@ -131,6 +143,26 @@ class EngineCore(EngineAPI):
             previous, self._runtime = self._runtime, fresh
         return previous.bundle
 
+    def reload(self, path: str | Path | None = None, *,
+               trusted_keys: Iterable[Any] | None = None,
+               expect_digest: str | None = None) -> Bundle | None:
+        """Load the bundle at ``path`` (the current bundle's folder by default) again and swap
+        to it when its content changed.
+
+        The new bundle is loaded, validated (its signature verified when ``trusted_keys`` are
+        given) and compiled completely before the one atomic swap; when anything fails the
+        engine keeps the bundle it has and the error is raised. Returns the bundle replaced,
+        or ``None`` when the content is unchanged (same digest).
+
+        Raises:
+            PolicyError: the bundle is invalid, unsigned or signed by no trusted key.
+        """
+        fresh = load_bundle(self.bundle.root if path is None else path,
+                            trusted_keys=trusted_keys, expect_digest=expect_digest)
+        if fresh.digest == self.bundle.digest:
+            return None
+        return self.swap(fresh)
+
     @contextlib.contextmanager
     def observe(self, observer: Observer) -> Iterator[None]:
         """Call ``observer(doc, ruleset, fact, matched)`` after every rule-set run inside the
@@ -158,11 +190,52 @@ class EngineCore(EngineAPI):
 
     # --- calling domains ---------------------------------------------------------------------
 
+    def call(self, method: str, arguments: Mapping[str, Any], /, *,
+             on: BundleRuntime | None = None) -> Answer:
+        """Call the engine method ``method`` (an operation of a registered domain) with
+        ``arguments`` by name, as remote callers reach every operation: through the typed
+        method where there is one (so the engine's own settings, such as its role directory,
+        apply) and logged like any call.
+
+        Args:
+            method: an operation name (``"authorize"``, ``"check_suitability"``...).
+            arguments: its arguments by name.
+            on: the runtime to decide on (``engine.runtime`` taken once, so that a batch is
+                decided on one bundle); the current one by default.
+
+        Raises:
+            InputError: ``method`` is no domain's operation, or an argument is missing or
+                invalid.
+        """
+        from finpolicy.domains.registry import domains
+
+        function = next((d.operations[method] for d in domains() if method in d.operations),
+                        None)
+        if function is None:
+            raise InputError.one("method", f"unknown operation `{method}`",
+                                 "unknown_operation", method)
+        if hasattr(type(self), method):  # the typed method
+            bound = getattr(self, method)
+            signature = inspect.signature(bound)
+        else:  # a plug-in's operation: its function's parameters after the runtime
+            bound = functools.partial(self._invoke, function)
+            parameters = list(_signature(function).parameters.values())[1:]
+            signature = inspect.Signature(parameters)
+        args, kwargs = _split(method, signature, arguments)
+        runtime = self._runtime if on is None else on
+        token = _PINNED.set((self, runtime))
+        try:
+            return Answer(bound(*args, **kwargs), runtime.bundle)
+        finally:
+            _PINNED.reset(token)
+
     def _invoke(self, function: Callable[Concatenate[Runtime, Params], R], /,
                 *args: Params.args, **kwargs: Params.kwargs) -> R:
-        """Run a domain function on the current runtime (one snapshot per decision); with a
-        decision log, record the call — the one place the engine meets the log."""
-        runtime = self._runtime
+        """Run a domain function on the current runtime (one snapshot per decision, or the
+        one ``call`` pinned); with a decision log, record the call — the one place the engine
+        meets the log."""
+        pinned = _PINNED.get()
+        runtime = pinned[1] if pinned is not None and pinned[0] is self else self._runtime
         log = self.log
         if log is None or not getattr(log, "records", _every)(function.__name__):
             return function(runtime, *args, **kwargs)
@@ -188,6 +261,35 @@ class EngineCore(EngineAPI):
 
 def _every(method: str) -> bool:
     return True
+
+
+# the runtime `call` decides on, for the engine that pinned it (per thread and task)
+_PINNED: contextvars.ContextVar[tuple[EngineCore, BundleRuntime] | None] = \
+    contextvars.ContextVar("finpolicy_pinned_runtime", default=None)
+
+
+def _split(method: str, signature: inspect.Signature, arguments: Mapping[str, Any]
+           ) -> tuple[list[Any], dict[str, Any]]:
+    """``arguments`` by name as a call of ``signature``: positional-only ones in order."""
+    args: list[Any] = []
+    kwargs: dict[str, Any] = {}
+    for name, parameter in signature.parameters.items():
+        if parameter.kind is inspect.Parameter.POSITIONAL_ONLY:
+            if name in arguments:
+                args.append(arguments[name])
+            elif parameter.default is inspect.Parameter.empty:
+                raise InputError.one(name, f"`{method}` needs `{name}`", "missing")
+            else:
+                break  # later positional ones cannot be given without this one
+        elif name in arguments:
+            kwargs[name] = arguments[name]
+    unknown = sorted(set(arguments) - set(signature.parameters))
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in signature.parameters.values()):
+        kwargs |= {name: arguments[name] for name in unknown}
+    elif unknown:
+        raise InputError.one(unknown[0], f"`{method}` takes no argument `{unknown[0]}`",
+                             "unknown_key")
+    return args, kwargs
 
 
 @functools.lru_cache(maxsize=256)

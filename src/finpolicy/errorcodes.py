@@ -139,6 +139,7 @@ declare("input", {
     "naive_datetime": "A datetime has no time zone offset.",
     "unknown_engine": "The engine name is not `compiled` or `durable`.",
     "unknown_domain": "No registered domain has that name.",
+    "unknown_operation": "No registered domain has an operation of that name.",
     "bad_bundle": "Something other than a loaded bundle was given as the bundle.",
     "unreadable_input": "An input file cannot be read.",
     "bad_file": "An input file is not valid JSON, JSON lines, YAML or CSV.",

@@ -15,7 +15,7 @@ from types import MappingProxyType, ModuleType
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import attrs
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from finpolicy.decisions import Decision
 from finpolicy.documents.registry import PolicyKind
@@ -27,9 +27,8 @@ if TYPE_CHECKING:
 
     from finpolicy.documents.bundle import Bundle, PolicyDocument
 
-__all__ = ["Case", "ChangePicture", "Domain", "EvaluateInput", "InvariantAdapter", "LoggedCall",
-           "Picture",
-           "When"]
+__all__ = ["Call", "Case", "ChangePicture", "Domain", "EvaluateInput", "InvariantAdapter",
+           "LoggedCall", "Picture", "When"]
 
 When = dt.date | dt.datetime
 Case = dict[str, Any]
@@ -98,6 +97,18 @@ class LoggedCall:
     decisions: Callable[[Any], list[Any]] = _one
 
 
+class Call(BaseModel):
+    """The JSON form of one call of an operation: its arguments by name (the runtime left
+    out). ``finpolicy serve`` takes it as a request body and documents it in its OpenAPI."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    def arguments(self) -> dict[str, Any]:
+        """The arguments the caller gave (absent ones take the operation's own defaults)."""
+        return {name: getattr(self, name) for name in type(self).model_fields
+                if name in self.model_fields_set}
+
+
 @attrs.frozen(kw_only=True)
 class Domain:
     """One domain, as the rest of finpolicy sees it.
@@ -131,6 +142,9 @@ class Domain:
             when it explains nothing beyond ``Decision.explain()``.
         logged: the operations a decision log records, each with how it is kept; the others
             (pictures, reports over decisions already logged) are not logged.
+        calls: the JSON form of each operation's call (a ``Call`` model), for remote callers
+            (``finpolicy serve``); an operation without one is not served (one that reads the
+            server's own files, for example).
     """
 
     name: str
@@ -154,11 +168,14 @@ class Domain:
                                                                  converter=_frozen)
     explain: str | None = None
     logged: Mapping[str, LoggedCall] = attrs.field(factory=dict, converter=_frozen)
+    calls: Mapping[str, type[Call]] = attrs.field(factory=dict, converter=_frozen)
 
     def problems(self) -> list[str]:
         """What is wrong with this declaration (empty when it is complete)."""
         out = [f"logs `{name}`, which is not one of its operations"
                for name in sorted(set(self.logged) - set(self.operations))]
+        out += [f"gives a call model for `{name}`, which is not one of its operations"
+                for name in sorted(set(self.calls) - set(self.operations))]
         kind_names = {k.name for k in self.kinds}
         if not self.kinds:
             out.append("declares no policy kind")

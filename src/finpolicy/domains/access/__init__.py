@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from finpolicy._compat import alias_getattr
 from finpolicy.domains.access import pictures
+from finpolicy.domains.access.calls import CALLS
 from finpolicy.domains.access.directory import (
     AssignmentDirectory,
     RoleDirectory,
@@ -110,6 +111,7 @@ DOMAIN = Domain(
     evaluate_input=evaluate_input,
     time="datetime",
     operations={"authorize": authorize, "review_access": review_access},
+    calls=CALLS,
     logged={"authorize": LoggedCall(_logged_request),
             "review_access": LoggedCall(_logged_review, lambda r: r.decisions())},
     exports={name: globals()[name] for name in (

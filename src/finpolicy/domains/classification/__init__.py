@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from finpolicy._compat import alias_getattr
 from finpolicy.domains.base import Case, Domain, InvariantAdapter, LoggedCall
 from finpolicy.domains.classification import pictures
+from finpolicy.domains.classification.calls import CALLS
 from finpolicy.domains.classification.classify import (
     apply_mask,
     classify,
@@ -93,6 +94,7 @@ DOMAIN = Domain(
     evaluate_input=evaluate_input,
     operations={"classify": classify, "classify_record": classify_record, "mask": mask,
                 "scan": scan},
+    calls=CALLS,
     logged={"classify": LoggedCall(lambda i, r: {"field": i["field"]}),
             "classify_record": LoggedCall(lambda i, r: {"record": i["record"]},
                                           lambda r: list(r.fields.values()))},

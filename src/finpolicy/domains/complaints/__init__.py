@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from finpolicy._compat import alias_getattr
 from finpolicy.domains.base import Case, Domain, InvariantAdapter, LoggedCall
 from finpolicy.domains.complaints import pictures
+from finpolicy.domains.complaints.calls import CALLS
 from finpolicy.domains.complaints.evaluate import (
     complaint_sla,
     complaint_sla_batch,
@@ -93,6 +94,7 @@ DOMAIN = Domain(
     evaluate_input=evaluate_input,
     time="datetime",
     operations={"complaint_sla": complaint_sla, "complaint_sla_batch": complaint_sla_batch},
+    calls=CALLS,
     logged={"complaint_sla": LoggedCall(lambda i, r: {"complaint": i["complaint"]}),
             "complaint_sla_batch": LoggedCall(lambda i, r: {"complaints": i["complaints"]},
                                               list)},

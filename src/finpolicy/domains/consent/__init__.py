@@ -22,6 +22,7 @@ from finpolicy.domains.access.directory import as_directory, directory_answers
 from finpolicy.domains.access.evaluation import coerce_request
 from finpolicy.domains.base import Case, Domain, InvariantAdapter, LoggedCall
 from finpolicy.domains.consent import pictures
+from finpolicy.domains.consent.calls import CALLS
 from finpolicy.domains.consent.campaign import (
     CampaignCustomer,
     CampaignEntry,
@@ -109,6 +110,7 @@ DOMAIN = Domain(
     time="datetime",
     operations={"check_processing": check_processing, "plan_campaign": plan_campaign,
                 "review_consents": review_consents, "authorize_export": authorize_export},
+    calls=CALLS,
     logged={"check_processing": LoggedCall(lambda i, r: {
                 "request": i["request"], "consents": i.get("consents", ()),
                 "contacts": i.get("contacts", ())}),

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from finpolicy.domains.base import Case, Domain, InvariantAdapter, LoggedCall
 from finpolicy.domains.suitability import pictures
+from finpolicy.domains.suitability.calls import CALLS
 from finpolicy.domains.suitability.evaluate import (
     age_on,
     check_suitability,
@@ -75,6 +76,7 @@ DOMAIN = Domain(
     evaluate_input=evaluate_input,
     operations={"check_suitability": check_suitability,
                 "suitable_products": suitable_products},
+    calls=CALLS,
     logged={"check_suitability": LoggedCall(lambda i, r: {
                 "customer": i["customer"], "product": i["product"], "amount": i.get("amount"),
                 "sale": i.get("sale")}),

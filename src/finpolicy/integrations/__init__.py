@@ -1,0 +1,161 @@
+"""Authorize web requests with finpolicy, in the application's own process.
+
+``finpolicy.integrations.fastapi.Authorize`` (a FastAPI dependency) and
+``finpolicy.integrations.django.authorize`` (a view decorator, with
+``FinpolicyAccessMiddleware``) take the subject from the framework's user and the resource and
+purpose from the route, decide with ``engine.authorize`` and answer 403 with the denial's
+reasons. ``field_levels`` and ``mask_fields`` mask a response's fields by classification.
+This module needs no web framework; each framework's module imports its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from finpolicy.errors import FinpolicyError, InputError
+from finpolicy.facade import AccessDecision, PolicyEngine
+
+__all__ = ["AccessDenied", "RouteAccess", "denial", "field_levels", "mask_fields",
+           "subject_of"]
+
+Source = Any | Callable[[Any], Any]
+"""A value, or a function of the framework's request that gives it."""
+
+
+class AccessDenied(FinpolicyError, PermissionError):
+    """The request was denied; ``decision`` says why."""
+
+    def __init__(self, decision: AccessDecision) -> None:
+        super().__init__("access denied: " + "; ".join(h.reason for h in decision.hits))
+        self.decision = decision
+
+
+def subject_of(user: Any) -> dict[str, Any] | None:
+    """The access subject of a framework's user: a mapping with ``id`` and ``roles`` (and
+    optionally ``department``, ``branch``), or an object with a ``finpolicy_subject()``
+    method or those attributes (``username`` for ``id``). ``None`` for no user or an
+    anonymous one: such a request is denied."""
+    if user is None or getattr(user, "is_anonymous", False) is True:
+        return None
+    method = getattr(user, "finpolicy_subject", None)
+    if callable(method):
+        user = method()
+    if isinstance(user, Mapping):
+        return dict(user)
+    identity = getattr(user, "id", None) or getattr(user, "username", None)
+    if identity is None:
+        return None
+    subject: dict[str, Any] = {"id": str(identity),
+                               "roles": list(getattr(user, "roles", None) or [])}
+    for scope in ("department", "branch"):
+        value = getattr(user, scope, None)
+        if value is not None:
+            subject[scope] = value
+    return subject
+
+
+def _value(source: Source, request: Any) -> Any:
+    return source(request) if callable(source) else source
+
+
+class RouteAccess:
+    """What a route asks of the access policy: ``action`` on ``resource`` for ``purpose``.
+
+    Args:
+        engine: the engine (or a function returning it, read per request so a reloaded
+            engine is used).
+        action: the action (``read``, ``write``...), or a function of the request.
+        resource: the resource mapping (``type``, ``data_level``, ``category``...), or a
+            function of the request (for a record whose level depends on the path).
+        purpose: the purpose of processing, or a function of the request (a header, say).
+        subject: a function of the request giving the subject (the framework's user by
+            default, read by the framework's module).
+    """
+
+    def __init__(self, engine: PolicyEngine | Callable[[], PolicyEngine], *, action: Source,
+                 resource: Source, purpose: Source,
+                 subject: Callable[[Any], Any] | None = None) -> None:
+        self.engine = engine
+        self.action = action
+        self.resource = resource
+        self.purpose = purpose
+        self.subject = subject
+
+    def policy_engine(self) -> PolicyEngine:
+        engine = self.engine
+        return engine if isinstance(engine, PolicyEngine) else engine()
+
+    def decide(self, request: Any, user: Any, *, as_of: dt.datetime | None = None
+               ) -> AccessDecision:
+        """The decision on ``request`` by ``user`` (fails closed: no subject denies).
+
+        Raises:
+            AccessDenied: the decision denies, or there is no authenticated subject.
+            InputError: the route's resource or action is invalid (a programming error).
+        """
+        subject = subject_of(user) if self.subject is None else self.subject(request)
+        engine = self.policy_engine()
+        if subject is None:
+            raise AccessDenied(_no_subject(engine))
+        decision = engine.authorize({
+            "subject": subject, "action": _value(self.action, request),
+            "resource": _value(self.resource, request),
+            "purpose": _value(self.purpose, request),
+            "as_of": as_of or dt.datetime.now(dt.UTC)})
+        if not decision.allowed:
+            raise AccessDenied(decision)
+        return decision
+
+
+def _no_subject(engine: PolicyEngine) -> AccessDecision:
+    """A deny for a request without an authenticated user (no policy is consulted)."""
+    from finpolicy.decisions import Hit, PolicyRef
+
+    bundle = engine.bundle
+    ref = PolicyRef("", "", "AccessPolicy", bundle.name, bundle.version, bundle.digest)
+    return AccessDecision(outcome="deny", allowed=False, policy=ref,
+                          engine=engine.engine_name, input_digest="",
+                          as_of=dt.datetime.now(dt.UTC),
+                          hits=(Hit("no-subject", "the request has no authenticated user",
+                                    ""),))
+
+
+def denial(decision: AccessDecision) -> dict[str, Any]:
+    """The body of a 403: the outcome, each reason with its rule and citation, the policy."""
+    return {"error": "forbidden", "outcome": decision.outcome, "allowed": False,
+            "reasons": [{"rule_id": h.rule_id, "reason": h.reason, "cite": h.cite}
+                        for h in decision.hits],
+            "grant_failures": list(decision.grant_failures),
+            "policy": {"id": decision.policy.id, "version": decision.policy.version,
+                       "bundle_digest": decision.policy.bundle_digest}}
+
+
+def field_levels(engine: PolicyEngine, record: Mapping[str, Any], *,
+                 as_of: dt.date | None = None) -> dict[str, str]:
+    """Each field of ``record`` with its classification level (what ``Resource.fields``
+    takes, so the access decision can name the fields the subject may not see)."""
+    decision = engine.classify_record(
+        {k: v for k, v in record.items() if v is not None}, as_of=as_of)
+    return {name: field.outcome for name, field in decision.fields.items()}
+
+
+def mask_fields(engine: PolicyEngine, record: Mapping[str, Any],
+                fields: Iterable[str] | AccessDecision, *,
+                as_of: dt.date | None = None) -> dict[str, Any]:
+    """``record`` with ``fields`` (or the ``masked_fields`` of an access decision) masked as
+    the classification policy masks them; a field it cannot mask is hidden in full."""
+    names = set(fields.masked_fields if isinstance(fields, AccessDecision) else fields)
+    out = dict(record)
+    for name in names & set(record):
+        value = record[name]
+        if value is None:
+            continue
+        try:
+            masked = engine.mask(value if isinstance(value, int) and not isinstance(
+                value, bool) else str(value), field=name, as_of=as_of)
+        except InputError:
+            masked = "*" * max(len(str(value)), 1)  # fail closed: never show it plain
+        out[name] = masked if masked != str(value) else "*" * max(len(str(value)), 1)
+    return out

@@ -1,0 +1,82 @@
+"""Django: a view decorator and a middleware that authorize the current request (the
+``django`` extra).
+
+    @authorize(engine, action="read", purpose="account_service",
+               resource={"type": "customer_record", "data_level": "important",
+                         "category": "basic_identity"})
+    def customer(request, id): ...   # request.access_decision is the decision
+
+``FinpolicyAccessMiddleware`` does the same for every view named in the setting
+``FINPOLICY_ROUTES`` (URL name → ``{"action", "resource", "purpose"}``), with the engine
+``FINPOLICY_ENGINE`` (an engine, or a function returning one). The subject is
+``request.user`` (see ``finpolicy.integrations.subject_of``); a denial is a 403 JSON
+response with the reasons.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from finpolicy.facade import PolicyEngine
+from finpolicy.integrations import AccessDenied, RouteAccess, Source, denial
+
+__all__ = ["FinpolicyAccessMiddleware", "authorize"]
+
+V = TypeVar("V", bound=Callable[..., HttpResponse])
+
+
+def _decide(route: RouteAccess, request: HttpRequest) -> HttpResponse | None:
+    """``None`` when allowed (the decision set on the request), else the 403 response."""
+    try:
+        decision = route.decide(request, getattr(request, "user", None))
+    except AccessDenied as denied:
+        return JsonResponse(denial(denied.decision), status=403)
+    request.access_decision = decision
+    return None
+
+
+def authorize(engine: PolicyEngine | Callable[[], PolicyEngine], *, action: Source,
+              resource: Source, purpose: Source,
+              subject: Callable[[HttpRequest], Any] | None = None) -> Callable[[V], V]:
+    """Decorate a view: it runs only when the access policy allows the request."""
+    route = RouteAccess(engine, action=action, resource=resource, purpose=purpose,
+                        subject=subject)
+
+    def decorate(view: V) -> V:
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            refused = _decide(route, request)
+            return refused if refused is not None else view(request, *args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+class FinpolicyAccessMiddleware:
+    """Authorizes each request to a view named in ``settings.FINPOLICY_ROUTES``."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        engine = getattr(settings, "FINPOLICY_ENGINE", None)
+        if engine is None:
+            raise ImproperlyConfigured("FinpolicyAccessMiddleware needs FINPOLICY_ENGINE")
+        routes: dict[str, dict[str, Any]] = getattr(settings, "FINPOLICY_ROUTES", {})
+        self.routes = {name: RouteAccess(engine, action=spec["action"],
+                                         resource=spec["resource"], purpose=spec["purpose"])
+                       for name, spec in routes.items()}
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view: Any, args: Any,
+                     kwargs: Any) -> HttpResponse | None:
+        match = request.resolver_match
+        route = None if match is None else self.routes.get(match.url_name or "")
+        return None if route is None else _decide(route, request)

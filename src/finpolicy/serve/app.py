@@ -1,0 +1,328 @@
+"""The HTTP app: ``POST /v1/<domain>/<method>`` for every served operation, batches, the
+bundle's metadata, health, readiness and metrics (FastAPI).
+
+Errors map to statuses: an invalid body or ``InputError`` → 422 with the field problems; no
+policy in force → 409; anything else → 500 whose body denies (``outcome: deny``,
+``allowed: false``), so a caller that reads the outcome of a failed request never allows.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hmac
+import inspect
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from typing import Any, Literal
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException
+
+from finpolicy import __version__
+from finpolicy.domains.base import Call
+from finpolicy.errors import CalendarError, InputError, NotInForceError
+from finpolicy.runtime import BundleRuntime
+from finpolicy.serve.endpoints import Endpoint, bundle_ref, endpoints, outcomes, plain
+from finpolicy.serve.service import Service
+
+__all__ = ["create_app"]
+
+_LOG = logging.getLogger("finpolicy.serve")
+_BUNDLE_HEADER = "X-Finpolicy-Bundle-Digest"
+
+
+class BundleRef(BaseModel):
+    """The bundle that took a decision."""
+
+    name: str
+    version: str
+    digest: str
+
+
+class FieldProblem(BaseModel):
+    """One problem of an invalid request: the field's path, what is wrong, a stable code."""
+
+    path: str
+    message: str
+    code: str
+
+
+class ErrorBody(BaseModel):
+    """A refused request. ``outcome`` and ``allowed`` deny on a server error (fail closed)."""
+
+    error: str
+    message: str
+    problems: list[FieldProblem] = []
+    outcome: Literal["deny"] | None = None
+    allowed: Literal[False] | None = None
+
+
+class DecisionBody(BaseModel):
+    """An operation's result (``to_dict()`` of its decision or report) and its bundle."""
+
+    bundle: BundleRef
+    result: Any
+
+
+class BatchItem(BaseModel):
+    """One call of a batch: its status and its result, or the error."""
+
+    status: int
+    result: Any = None
+    error: ErrorBody | None = None
+
+
+class BatchBody(BaseModel):
+    """The results of a batch, in call order, all decided on one bundle."""
+
+    bundle: BundleRef
+    results: list[BatchItem]
+
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "Missing or wrong bearer token"},
+    409: {"model": ErrorBody, "description": "No policy in force at the evaluation time"},
+    422: {"model": ErrorBody, "description": "Invalid input: the problems name each field"},
+    500: {"model": ErrorBody, "description": "Internal error: the body denies"},
+}
+
+
+def _error(status: int, error: str, message: str,
+           problems: Sequence[dict[str, str]] = ()) -> dict[str, Any]:
+    body: dict[str, Any] = {"error": error, "message": message, "problems": list(problems)}
+    if status >= 500:
+        body |= {"outcome": "deny", "allowed": False}
+    return body
+
+
+def _failure(exc: Exception) -> tuple[int, dict[str, Any]]:
+    """The status and body of a call that raised ``exc``."""
+    if isinstance(exc, InputError):
+        problems = [{"path": p.path, "message": p.message, "code": p.code}
+                    for p in exc.problems]
+        return 422, _error(422, "invalid_input", str(exc), problems)
+    if isinstance(exc, NotInForceError | CalendarError):
+        return 409, _error(409, "not_in_force", str(exc))
+    _LOG.error("internal error", exc_info=exc)
+    return 500, _error(500, "internal_error",
+                       f"internal error ({type(exc).__name__}); the request is denied")
+
+
+def _body_problems(exc: RequestValidationError) -> list[dict[str, str]]:
+    problems = []
+    for item in exc.errors():
+        loc = [str(part) for part in item.get("loc", ())]
+        if loc and loc[0] == "body":
+            loc = loc[1:]
+        inner = item.get("ctx", {}).get("error")
+        if isinstance(inner, InputError):  # an input model's own check: name its fields
+            problems += [{"path": ".".join([*loc, p.path]), "message": p.message,
+                          "code": p.code} for p in inner.problems]
+            continue
+        problems.append({"path": ".".join(loc), "message": str(item.get("msg", "invalid")),
+                         "code": str(item.get("type", "invalid_input"))})
+    return problems
+
+
+MAX_BODY_BYTES = 16 * 1024 * 1024
+"""The largest request body the service reads (a larger one is refused with 413)."""
+
+
+class _BodyLimit:
+    """ASGI middleware refusing a request whose body exceeds ``limit`` bytes, counted as it
+    arrives (a chunked body has no length to check up front)."""
+
+    def __init__(self, app: Any, limit: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers", ())).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            await _too_large(self.limit)(scope, receive, send)
+            return
+        seen = 0
+
+        async def counted() -> Any:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.limit:  # the app's HTTP error handler answers 413
+                raise HTTPException(413, _too_large_message(self.limit))
+            return message
+
+        await self.app(scope, counted, send)
+
+
+def _too_large_message(limit: int) -> str:
+    return f"the request body is larger than {limit} bytes"
+
+
+def _too_large(limit: int) -> JSONResponse:
+    return JSONResponse(_error(413, "body_too_large", _too_large_message(limit)),
+                        status_code=413)
+
+
+def create_app(service: Service, *, token: str | None = None,
+               max_body: int = MAX_BODY_BYTES) -> FastAPI:
+    """The FastAPI app serving ``service``; with ``token``, every ``/v1`` request and
+    ``/metrics`` must carry ``Authorization: Bearer <token>``; a body over ``max_body`` bytes
+    is refused (413)."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        service.start()
+        try:
+            yield
+        finally:
+            service.stop()
+
+    app = FastAPI(title="finpolicy decision service", version=__version__,
+                  description="Policy decisions over HTTP: one endpoint per domain operation, "
+                              "its body the operation's arguments as JSON.",
+                  lifespan=lifespan)
+    auth = Depends(_authenticator(token))
+    _add_error_handlers(app)
+    for endpoint in endpoints():
+        app.post(endpoint.path, operation_id=f"{endpoint.domain}.{endpoint.method}",
+                 summary=endpoint.summary, tags=[endpoint.domain], response_model=DecisionBody,
+                 responses=_ERRORS, dependencies=[auth])(_single(service, endpoint))
+        app.post(f"{endpoint.path}/batch",
+                 operation_id=f"{endpoint.domain}.{endpoint.method}.batch",
+                 summary=f"Many calls of {endpoint.method}, decided on one bundle",
+                 tags=[endpoint.domain], response_model=BatchBody, responses=_ERRORS,
+                 dependencies=[auth])(_batch(service, endpoint))
+    _add_service_routes(app, service, auth)
+    app.add_middleware(_BodyLimit, limit=max_body)
+    return app
+
+
+def _authenticator(token: str | None) -> Callable[..., None]:
+    bearer = HTTPBearer(auto_error=False, description="The token of `--token-file`")
+    expected = None if token is None else token.encode()
+
+    def authenticate(credentials: HTTPAuthorizationCredentials | None) -> None:
+        if expected is None:
+            return
+        given = b"" if credentials is None else credentials.credentials.encode()
+        if not hmac.compare_digest(given, expected):  # constant time: no guessing by timing
+            raise HTTPException(401, "missing or wrong bearer token",
+                                headers={"WWW-Authenticate": "Bearer"})
+
+    # the scheme object is made here, so the signature is given as objects, not as text
+    authenticate.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter("credentials", inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                           annotation=HTTPAuthorizationCredentials | None,
+                           default=Depends(bearer))])
+    return authenticate
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    async def invalid_body(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        problems = _body_problems(exc)
+        message = "; ".join(f"{p['path'] or 'body'}: {p['message']}" for p in problems[:5])
+        return JSONResponse(_error(422, "invalid_input", message, problems), status_code=422)
+
+    async def http_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, HTTPException)
+        error = {401: "unauthorized", 404: "not_found", 405: "method_not_allowed",
+                 413: "body_too_large"}.get(
+            exc.status_code, "http_error")
+        return JSONResponse(_error(exc.status_code, error, str(exc.detail)),
+                            status_code=exc.status_code, headers=exc.headers)
+
+    async def internal(request: Request, exc: Exception) -> JSONResponse:
+        status, body = _failure(exc)
+        return JSONResponse(body, status_code=status)
+
+    app.add_exception_handler(RequestValidationError, invalid_body)
+    app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(Exception, internal)
+
+
+def _decide(service: Service, endpoint: Endpoint, call: Call,
+            runtime: BundleRuntime) -> tuple[int, dict[str, Any]]:
+    """Take one decision on ``runtime``; its status and body (result or error)."""
+    metrics = service.metrics
+    started = time.perf_counter()
+    try:
+        answer = service.engine.call(endpoint.method, call.arguments(), on=runtime)
+        body = {"result": plain(answer.result)}
+    except Exception as exc:  # every failure becomes a status; a server error denies
+        status, error = _failure(exc)
+        metrics.errors.labels(endpoint.domain, endpoint.method, error["error"]).inc()
+        return status, error
+    finally:
+        metrics.latency.labels(endpoint.domain, endpoint.method).observe(
+            time.perf_counter() - started)
+    for outcome in outcomes(answer.result):
+        metrics.decisions.labels(endpoint.domain, endpoint.method, outcome).inc()
+    return 200, body
+
+
+def _with_body(handler: Callable[..., Response], model: type[BaseModel]) -> Callable[..., Any]:
+    # FastAPI reads the body's model from the signature; the model is only known at run time
+    handler.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter("body", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=model)])
+    return handler
+
+
+def _single(service: Service, endpoint: Endpoint) -> Callable[..., Any]:
+    def handle(body: Call) -> Response:
+        runtime = service.engine.runtime
+        status, content = _decide(service, endpoint, body, runtime)
+        if status == 200:
+            content = {"bundle": bundle_ref(runtime.bundle), **content}
+        return JSONResponse(content, status_code=status,
+                            headers={_BUNDLE_HEADER: runtime.bundle.digest})
+
+    handle.__doc__ = endpoint.model.__doc__
+    return _with_body(handle, endpoint.model)
+
+
+def _batch(service: Service, endpoint: Endpoint) -> Callable[..., Any]:
+    def handle(body: Any) -> Response:
+        runtime = service.engine.runtime  # one bundle for the whole batch
+        results = []
+        for call in body.calls:
+            status, content = _decide(service, endpoint, call, runtime)
+            results.append({"status": status, "result": content.get("result"),
+                            "error": None if status == 200 else content})
+        return JSONResponse({"bundle": bundle_ref(runtime.bundle), "results": results},
+                            headers={_BUNDLE_HEADER: runtime.bundle.digest})
+
+    return _with_body(handle, endpoint.batch)
+
+
+def _add_service_routes(app: FastAPI, service: Service, auth: Any) -> None:
+    @app.get("/v1/bundle", tags=["service"], dependencies=[auth], responses=_ERRORS)
+    def bundle() -> dict[str, Any]:
+        """The bundle decisions are taken on: name, version, digest, documents."""
+        return service.bundle_metadata()
+
+    @app.get("/health", tags=["service"])
+    def health() -> dict[str, Any]:
+        """Serving; ``degraded`` (with the reason) when the last reload failed."""
+        return service.health()
+
+    @app.get("/ready", tags=["service"])
+    def ready() -> dict[str, Any]:
+        """Ready to decide: a bundle is loaded and compiled."""
+        bundle = service.engine.bundle
+        return {"ready": True, "bundle": bundle_ref(bundle)}
+
+    @app.get("/metrics", tags=["service"], dependencies=[auth],
+             response_class=Response, responses={200: {"content": {"text/plain": {}}}})
+    def metrics() -> Response:
+        """Prometheus metrics (text exposition format)."""
+        return Response(service.metrics.render(),
+                        media_type="text/plain; version=0.0.4; charset=utf-8")

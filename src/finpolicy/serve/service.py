@@ -1,0 +1,89 @@
+"""One served engine: the bundle it decides on, how it reloads, what it reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from finpolicy.facade import PolicyEngine
+from finpolicy.reloading import BundleWatcher, ReloadResult
+from finpolicy.serve.metrics import Metrics
+
+__all__ = ["Service"]
+
+_LOG = logging.getLogger("finpolicy.serve")
+
+
+class Service:
+    """What the HTTP app serves: an engine, its watcher and its metrics.
+
+    Args:
+        engine: the engine decisions are taken with (its decision log, if any, records them).
+        watch: the bundle folder to watch for new versions (``None``: no hot reload).
+        trusted_keys: Ed25519 public keys; with them, a version no trusted key signed is
+            never served (the first one included: check it before building the engine).
+        interval: seconds between polls of ``watch``.
+    """
+
+    def __init__(self, engine: PolicyEngine, *, watch: str | Path | None = None,
+                 trusted_keys: Iterable[Any] | None = None, interval: float = 1.0) -> None:
+        self.engine = engine
+        self.metrics = Metrics()
+        self.metrics.serving(engine.bundle)
+        self.started_at = dt.datetime.now(dt.UTC)
+        self.loaded_at = self.started_at
+        self.watcher: BundleWatcher | None = None
+        if watch is not None:
+            self.watcher = BundleWatcher(engine, watch, trusted_keys=trusted_keys,
+                                         interval=interval, on_reload=self._reloaded)
+
+    def _reloaded(self, result: ReloadResult) -> None:
+        self.metrics.reloads.labels(result.outcome).inc()
+        self.metrics.reload_failing.set(1 if result.outcome == "failed" else 0)
+        if result.outcome == "swapped":
+            self.loaded_at = result.at
+            self.metrics.serving(result.bundle)
+
+    @property
+    def last_reload(self) -> ReloadResult | None:
+        """The last reload attempt that changed something or failed."""
+        return None if self.watcher is None else self.watcher.last
+
+    def start(self) -> None:
+        """Start watching for new bundle versions."""
+        if self.watcher is not None:
+            self.watcher.start()
+
+    def stop(self) -> None:
+        """Stop watching; flush the decision log."""
+        if self.watcher is not None:
+            self.watcher.stop()
+        if self.engine.log is not None:
+            self.engine.log.flush()
+
+    def health(self) -> dict[str, Any]:
+        """``/health``: serving, and whether the last reload failed (and why)."""
+        last = self.last_reload
+        failing = last is not None and last.outcome == "failed"
+        bundle = self.engine.bundle
+        return {"status": "degraded" if failing else "ok",
+                "bundle": {"name": bundle.name, "version": bundle.version,
+                           "digest": bundle.digest},
+                "loaded_at": self.loaded_at.isoformat(),
+                "watching": None if self.watcher is None else str(self.watcher.path),
+                "last_reload": None if last is None else last.to_dict()}
+
+    def bundle_metadata(self) -> dict[str, Any]:
+        """``/v1/bundle``: the bundle's name, version, digest and documents."""
+        bundle = self.engine.bundle
+        return {"name": bundle.name, "version": bundle.version,
+                "description": bundle.description, "digest": bundle.digest,
+                "engine": self.engine.engine_name, "loaded_at": self.loaded_at.isoformat(),
+                "documents": [{"id": d.id, "version": d.version, "kind": d.kind,
+                               "effective_from": d.metadata.effective_from.isoformat(),
+                               "effective_until": None if d.metadata.effective_until is None
+                               else d.metadata.effective_until.isoformat()}
+                              for d in bundle.documents]}

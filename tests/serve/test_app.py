@@ -1,0 +1,132 @@
+"""The app in process (FastAPI's test client): server errors deny, the OpenAPI file and
+command, the CLI's refusals."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
+
+import finpolicy as fp
+from finpolicy.cli import main
+from finpolicy.domains.registry import domains
+from finpolicy.serve import Service, create_app
+from finpolicy.serve.openapi import SHIPPED, document, render
+from tests.helpers.serve_bodies import BODIES
+
+
+class _Broken(fp.PolicyEngine):
+    """An engine whose every decision fails unexpectedly."""
+
+    def call(self, method: str, arguments: Any, /, *, on: Any = None) -> Any:
+        raise RuntimeError("the disk caught fire")
+
+
+@pytest.fixture
+def broken_client(bundle: fp.Bundle) -> Iterator[TestClient]:
+    with TestClient(create_app(Service(_Broken(bundle))),
+                    raise_server_exceptions=False) as client:
+        yield client
+
+
+@pytest.mark.parametrize("path", ["access/authorize", "suitability/check_suitability"])
+def test_an_internal_error_is_500_and_denies(broken_client: TestClient, path: str) -> None:
+    response = broken_client.post(f"/v1/{path}", json=BODIES[path])
+    assert response.status_code == 500
+    body = response.json()
+    assert body["outcome"] == "deny" and body["allowed"] is False
+    assert "fire" not in body["message"]  # no internals leak to the caller
+
+
+def test_an_internal_error_in_a_batch_denies_that_call(broken_client: TestClient) -> None:
+    body = broken_client.post("/v1/access/authorize/batch",
+                              json={"calls": [BODIES["access/authorize"]]}).json()
+    assert body["results"][0]["status"] == 500
+    assert body["results"][0]["error"]["outcome"] == "deny"
+
+
+def test_the_shipped_openapi_file_is_what_the_models_generate() -> None:
+    assert SHIPPED.read_text(encoding="utf-8") == render(document()), (
+        "run `finpolicy serve --openapi src/finpolicy/serve/openapi.json`")
+
+
+def test_the_openapi_document_has_every_operation_with_its_body_model() -> None:
+    doc = json.loads(SHIPPED.read_text(encoding="utf-8"))
+    for domain in domains():
+        for method, model in domain.calls.items():
+            post = doc["paths"][f"/v1/{domain.name}/{method}"]["post"]
+            schema = post["requestBody"]["content"]["application/json"]["schema"]
+            assert schema == {"$ref": f"#/components/schemas/{model.__name__}"}
+            assert {"409", "422", "500"} <= set(post["responses"])
+
+
+def test_serve_openapi_writes_the_document(tmp_path: Path) -> None:
+    target = tmp_path / "openapi.json"
+    result = CliRunner().invoke(main, ["serve", "--openapi", str(target)])
+    assert result.exit_code == 0, result.output
+    assert target.read_text(encoding="utf-8") == SHIPPED.read_text(encoding="utf-8")
+
+
+def test_serve_refuses_an_empty_token_file(tmp_path: Path) -> None:
+    token = tmp_path / "token"
+    token.write_text("\n")
+    result = CliRunner().invoke(main, ["serve", "--token-file", str(token)])
+    assert result.exit_code == 3
+    assert "must hold one token" in result.output
+
+
+def test_serve_refuses_a_log_without_keys(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["serve", "--log", str(tmp_path / "log.db")])
+    assert result.exit_code == 3
+    assert "--log-keys" in result.output
+
+
+def test_decisions_are_logged_when_a_log_is_configured(tmp_path: Path, bundle: fp.Bundle
+                                                        ) -> None:
+    from finpolicy.audit import AuditKeys, DecisionLog, generate_keys
+
+    generate_keys(tmp_path / "keys")
+    log = DecisionLog(tmp_path / "log.db", keys=AuditKeys.load(tmp_path / "keys"))
+    engine = fp.PolicyEngine(bundle, log=log)
+    with TestClient(create_app(Service(engine))) as client:
+        assert client.post("/v1/access/authorize",
+                           json=BODIES["access/authorize"]).status_code == 200
+    log.close()
+    from finpolicy.audit import verify_log
+
+    report = verify_log(tmp_path / "log.db", public_key=AuditKeys.load(tmp_path /
+                                                                       "keys").public_key)
+    assert report.ok and report.entries >= 1
+
+
+def test_grants_count_only_with_the_servers_role_directory(bundle: fp.Bundle) -> None:
+    from tests.helpers.directory import DIRECTORY
+    from tests.helpers.serve_bodies import CORE_READ, GRANT
+
+    body = {"request": {**CORE_READ, "grants": [GRANT]}}
+    outcomes = []
+    for engine in (fp.PolicyEngine(bundle), fp.PolicyEngine(bundle, directory=DIRECTORY)):
+        with TestClient(create_app(Service(engine))) as client:
+            outcomes.append(client.post("/v1/access/authorize", json=body).json()["result"])
+    assert outcomes[0]["outcome"] == "deny"
+    assert outcomes[1]["outcome"] == "allow" and outcomes[1]["grant_id"] == GRANT["id"]
+
+
+def test_a_body_over_the_limit_is_413_however_it_is_sent(bundle: fp.Bundle) -> None:
+    def chunks() -> Iterator[bytes]:
+        yield from [b" " * 500] * 10
+
+    with TestClient(create_app(Service(fp.PolicyEngine(bundle)), max_body=1000)) as client:
+        declared = client.post("/v1/classification/classify", json={"field": "x" * 5000})
+        chunked = client.post("/v1/classification/classify", content=chunks(),
+                              headers={"Content-Type": "application/json"})
+        small = client.post("/v1/classification/classify",
+                            json=BODIES["classification/classify"])
+    assert declared.status_code == chunked.status_code == 413
+    assert chunked.json()["error"] == "body_too_large"
+    assert small.status_code == 200
