@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 import itertools
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -16,7 +16,8 @@ import yaml
 from pydantic import ValidationError
 
 from finpolicy.documents.lock import check_lock
-from finpolicy.documents.models import Envelope, Manifest, Metadata
+from finpolicy.documents.models import Envelope, Manifest, Metadata, VocabularySpec
+from finpolicy.documents.partial import check_pruned
 from finpolicy.documents.registry import BuildContext, CompiledPolicy, kinds
 from finpolicy.documents.yamlsource import (
     MAX_FILE_BYTES,
@@ -24,8 +25,9 @@ from finpolicy.documents.yamlsource import (
     parse_yaml,
     yaml_problem,
 )
-from finpolicy.errors import FinpolicyError, NotInForceError, PolicyError, Problem
+from finpolicy.errors import NotInForceError, PolicyError, Problem
 from finpolicy.rules.parse import ConditionParser, FieldTypes, suggest
+from finpolicy.rules.vocabulary import Vocabularies
 
 DEFAULT_PACK = "cn-banking"
 MANIFEST = "bundle.yaml"
@@ -62,6 +64,14 @@ class PolicyDocument(Generic[P]):
     @property
     def key(self) -> str:
         return f"{self.metadata.id}@{self.metadata.version}"
+
+    @property
+    def rule_ids(self) -> tuple[str, ...]:
+        """The distinct ids of the rules of every rule set, in order (what coverage counts)."""
+        ids: dict[str, None] = {}
+        for ruleset in self.policy.rulesets.values():
+            ids.update((r.id, None) for r in ruleset.rules)
+        return tuple(ids)
 
 
 @attrs.frozen(slots=True)
@@ -205,7 +215,8 @@ def load_bundle(path: str | Path | None = None, *, expect_digest: str | None = N
                                 "empty_bundle"))
     headers: list[_Header] = []
     for file in files:
-        doc = load_document(file, problems, display=_display(root, file), headers=headers)
+        doc = load_document(file, problems, display=_display(root, file), headers=headers,
+                            vocabulary=manifest.vocabulary if manifest is not None else None)
         if doc is not None:
             documents.append(doc)
     # windows are checked for every document whose envelope is valid, even if its spec is not,
@@ -328,8 +339,15 @@ class _Header:
 
 
 def load_document(file: Path, problems: list[Problem], *, display: str | None = None,
-                  headers: list[_Header] | None = None) -> PolicyDocument[Any] | None:
-    """Load one policy document, appending problems; ``None`` when it is invalid."""
+                  headers: list[_Header] | None = None,
+                  vocabulary: Mapping[str, VocabularySpec] | None = None,
+                  ) -> PolicyDocument[Any] | None:
+    """Load one policy document, appending problems; ``None`` when it is invalid.
+
+    ``vocabulary`` is the bundle's (the policy's own ``spec.vocabulary`` adds to it). A spec
+    with schema errors is still checked without the parts holding them, so that one run
+    reports every problem.
+    """
     display = display or str(file)
     source = _read(file, display, problems)
     if source is None:
@@ -342,6 +360,7 @@ def load_document(file: Path, problems: list[Problem], *, display: str | None = 
         envelope = Envelope.model_validate(source.data)
     except ValidationError as exc:
         problems.extend(pydantic_problems(exc, source, ()))
+        _check_spec_schema(source, problems)
         return None
     if headers is not None:
         headers.append(_Header(display, envelope.kind, envelope.metadata, source))
@@ -351,20 +370,31 @@ def load_document(file: Path, problems: list[Problem], *, display: str | None = 
         problems.append(source.problem(("kind",), f"unknown kind `{envelope.kind}`"
                                        f"{suggest(envelope.kind, registry)}", "unknown_kind"))
         return None
+    shared = vocabulary or {}
+
+    def build(spec: Any, src: SourceDocument) -> tuple[Any, list[Problem]]:
+        local: list[Problem] = []
+
+        def parser(fields: FieldTypes | None = None) -> ConditionParser:
+            return ConditionParser(src, fields)
+
+        own = getattr(spec, "vocabulary", {}) or {}
+        context = BuildContext(src, envelope.metadata, parser, local,
+                               Vocabularies.merge(shared, own))
+        for name, declared in own.items():
+            if declared.cite is not None:
+                context.check_cite(declared.cite, ("vocabulary", name, "cite"))
+        return kind.build(spec, context), local
+
     try:
         spec = kind.spec_model.model_validate(envelope.spec)
     except ValidationError as exc:
         problems.extend(pydantic_problems(exc, source, ("spec",)))
+        problems.extend(check_pruned(source, kind.spec_model, envelope.spec,
+                                     exc.errors(include_url=False),
+                                     lambda spec, src: build(spec, src)[1]))
         return None
-    local: list[Problem] = []
-    def parser(fields: FieldTypes | None = None) -> ConditionParser:
-        return ConditionParser(source, fields)
-
-    context = BuildContext(source, envelope.metadata, parser, local)
-    try:
-        policy = kind.build(spec, context)
-    except FinpolicyError:
-        raise
+    policy, local = build(spec, source)
     problems.extend(local)
     if local:
         return None
@@ -372,6 +402,19 @@ def load_document(file: Path, problems: list[Problem], *, display: str | None = 
     digest = hashlib.sha256(canonical.encode()).hexdigest()
     return PolicyDocument(display, envelope.kind, envelope.metadata, spec, policy, digest,
                           source.data, source, canonical)
+
+
+def _check_spec_schema(source: SourceDocument, problems: list[Problem]) -> None:
+    """Report the spec's schema errors of a document whose envelope is invalid, when its kind
+    is known (so one run reports both)."""
+    data = source.data
+    kind = kinds().get(data.get("kind")) if isinstance(data.get("kind"), str) else None
+    if kind is None or not isinstance(data.get("spec"), dict):
+        return
+    try:
+        kind.spec_model.model_validate(data["spec"])
+    except ValidationError as exc:
+        problems.extend(pydantic_problems(exc, source, ("spec",)))
 
 
 def _check_versions(documents: list[_Header], problems: list[Problem]) -> None:

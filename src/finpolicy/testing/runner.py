@@ -124,9 +124,7 @@ def coverage(bundle: Bundle, decisions: Iterable[Decision] = (), *,
         hit.setdefault((policy_id, version), set()).add(rule_id)
     policies = []
     for doc in bundle.documents:
-        ids: list[str] = []
-        for ruleset in doc.policy.rulesets.values():
-            ids += [r.id for r in ruleset.rules if r.id not in ids]
+        ids = list(doc.rule_ids)
         found = hit.get((doc.id, doc.version), set())
         lines = _rule_lines(doc)
         policies.append(PolicyCoverage(doc.id, doc.version, doc.kind, doc.file, tuple(ids),
