@@ -30,6 +30,7 @@ __all__ = [
     "exit_with",
     "load_engine",
     "parse_when",
+    "plural",
     "reports_errors",
 ]
 
@@ -142,6 +143,11 @@ def parse_when(value: str | None, *, aware: bool,
         return dt.date.fromisoformat(value)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint=option) from None
+
+
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """``1 rule``, ``2 rules`` (``nouns`` for an irregular plural)."""
+    return f"{count} {noun if count == 1 else nouns or noun + 's'}"
 
 
 def dump_json(data: Any) -> None:

@@ -119,6 +119,25 @@ class Bundle:
         return iter(self.documents)
 
 
+def rule_lines(doc: PolicyDocument[Any]) -> dict[str, int | None]:
+    """Where each rule id is written in the document, so reports can point at it."""
+    out: dict[str, int | None] = {}
+
+    def walk(node: Any, path: tuple[str | int, ...]) -> None:
+        if isinstance(node, dict):
+            rule_id = node.get("id")
+            if isinstance(rule_id, str) and rule_id not in out and path[:1] == ("spec",):
+                out[rule_id] = doc.source.line_of(path) if doc.source is not None else None
+            for key, value in node.items():
+                walk(value, (*path, key))
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                walk(value, (*path, i))
+
+    walk(doc.data, ())
+    return out
+
+
 def canonical_json(data: Any) -> str:
     return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
                       default=str)
@@ -202,6 +221,22 @@ def load_bundle(path: str | Path | None = None, *, expect_digest: str | None = N
         trusted_keys: Ed25519 public keys (PEM paths, PEM bytes or key objects); refuse the
             bundle unless one of them signed its digest (``bundle.sig``).
     """
+    root, manifest, documents, problems = collect_documents(path)
+    if problems or manifest is None:
+        raise PolicyError(problems)
+    return assemble_bundle(root, manifest, documents, expect_digest=expect_digest,
+                           trusted_keys=trusted_keys)
+
+
+def collect_documents(path: str | Path | None) -> tuple[Path, Manifest | None,
+                                                        list[PolicyDocument[Any]],
+                                                        list[Problem]]:
+    """Every valid document of the bundle at ``path``, and every problem found (the manifest,
+    each document, version windows, the lock file), without raising for them.
+
+    Raises:
+        PolicyError: only when ``path`` names no bundle (see ``resolve_bundle_path``).
+    """
     root = resolve_bundle_path(path)
     if not root.is_dir():
         raise PolicyError([Problem(str(path), None, "", "no such bundle folder", "no_bundle")])
@@ -223,8 +258,13 @@ def load_bundle(path: str | Path | None = None, *, expect_digest: str | None = N
     # so one run reports every problem
     _check_versions(headers, problems)
     check_lock(root, documents, problems)
-    if problems or manifest is None:
-        raise PolicyError(problems)
+    return root, manifest, documents, problems
+
+
+def assemble_bundle(root: Path, manifest: Manifest, documents: list[PolicyDocument[Any]], *,
+                    expect_digest: str | None = None,
+                    trusted_keys: Iterable[Any] | None = None) -> Bundle:
+    """The bundle of ``documents`` (all valid), once its digest and signatures check."""
     digest = hashlib.sha256(_bundle_json(manifest, documents).encode()).hexdigest()
     _check_pins(root, manifest, digest, expect_digest, trusted_keys)
     return Bundle(manifest.name, manifest.version, manifest.description, str(root),

@@ -87,10 +87,10 @@ def _cuts(data: Any, errors: Iterable[Any]) -> set[Path] | None:
 def _exists(data: Any, loc: Path) -> bool:
     node = data
     for part in loc:
-        if (isinstance(node, dict) and part in node) or (isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)):
-            node = node[part]
-        else:
+        in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if not in_list and not (isinstance(node, dict) and part in node):
             return False
+        node = node[part]
     return True
 
 
