@@ -52,6 +52,7 @@ class PolicyDocument(Generic[P]):
     data: Any = attrs.field(eq=False, repr=False)
     source: SourceDocument | None = attrs.field(default=None, eq=False, repr=False)
     canonical: str = attrs.field(default="", eq=False, repr=False)
+    vocabulary: Vocabularies = attrs.field(factory=Vocabularies, eq=False, repr=False)
 
     @property
     def id(self) -> str:
@@ -412,19 +413,19 @@ def load_document(file: Path, problems: list[Problem], *, display: str | None = 
         return None
     shared = vocabulary or {}
 
-    def build(spec: Any, src: SourceDocument) -> tuple[Any, list[Problem]]:
+    def build(spec: Any, src: SourceDocument) -> tuple[Any, Vocabularies, list[Problem]]:
         local: list[Problem] = []
 
         def parser(fields: FieldTypes | None = None) -> ConditionParser:
             return ConditionParser(src, fields)
 
         own = getattr(spec, "vocabulary", {}) or {}
-        context = BuildContext(src, envelope.metadata, parser, local,
-                               Vocabularies.merge(shared, own))
+        vocabulary = Vocabularies.merge(shared, own)
+        context = BuildContext(src, envelope.metadata, parser, local, vocabulary)
         for name, declared in own.items():
             if declared.cite is not None:
                 context.check_cite(declared.cite, ("vocabulary", name, "cite"))
-        return kind.build(spec, context), local
+        return kind.build(spec, context), vocabulary, local
 
     try:
         spec = kind.spec_model.model_validate(envelope.spec)
@@ -432,16 +433,16 @@ def load_document(file: Path, problems: list[Problem], *, display: str | None = 
         problems.extend(pydantic_problems(exc, source, ("spec",)))
         problems.extend(check_pruned(source, kind.spec_model, envelope.spec,
                                      exc.errors(include_url=False),
-                                     lambda spec, src: build(spec, src)[1]))
+                                     lambda spec, src: build(spec, src)[2]))
         return None
-    policy, local = build(spec, source)
+    policy, vocabulary, local = build(spec, source)
     problems.extend(local)
     if local:
         return None
     canonical = canonical_json(source.data)
     digest = hashlib.sha256(canonical.encode()).hexdigest()
     return PolicyDocument(display, envelope.kind, envelope.metadata, spec, policy, digest,
-                          source.data, source, canonical)
+                          source.data, source, canonical, vocabulary)
 
 
 def _check_spec_schema(source: SourceDocument, problems: list[Problem]) -> None:

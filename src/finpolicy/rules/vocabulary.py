@@ -27,7 +27,7 @@ from finpolicy.errors import InputError, InputProblem
 from finpolicy.rules.conditions import All, Compare, Condition, FieldRef, Not
 from finpolicy.rules.conditions import Any as AnyOf
 
-__all__ = ["OBLIGATIONS", "Vocabularies", "Vocabulary", "closest"]
+__all__ = ["OBLIGATIONS", "Vocabularies", "Vocabulary", "check_fact", "closest", "hint"]
 
 OBLIGATIONS = "obligations"
 """The vocabulary that covers the obligations of every rule."""
