@@ -6,9 +6,11 @@
   checked without the parts holding them, see ``finpolicy.documents.partial``);
 - semantic problems of every document (unknown names, cites, conditions, declared
   vocabularies …), version windows and the lock file;
-- compile problems: rule sets an engine cannot build (checked for every valid document);
-- cross-policy problems: the pack checks of every registered domain (``Domain.pack_checks``),
-  run over the valid documents.
+- compile problems: rule sets an engine cannot build;
+- cross-policy problems: the pack checks of every registered domain (``Domain.pack_checks``).
+
+The last two run over every document that built, even one with problems of its own (its
+rules with bad conditions left out), so that a mistake in one policy hides none in another.
 
 ``finpolicy validate`` prints its report; ``load_bundle`` raises for the first three groups.
 """
@@ -70,8 +72,10 @@ def validate_pack(path: str | Path | None) -> PackReport:
     Raises:
         PolicyError: only when ``path`` names no pack.
     """
-    root, manifest, documents, problems = collect_documents(path)
-    problems = [*problems, *pack_problems(documents)]
+    drafts: list[PolicyDocument[Any]] = []
+    root, manifest, documents, problems = collect_documents(path, drafts)
+    # invalid documents still take part in the checks across the pack, as far as they built
+    problems = [*problems, *pack_problems([*documents, *drafts])]
     bundle = None
     if not problems and manifest is not None:
         try:

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import itertools
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from importlib import resources
 from pathlib import Path
@@ -27,7 +28,7 @@ from finpolicy.documents.yamlsource import (
 )
 from finpolicy.errors import NotInForceError, PolicyError, Problem
 from finpolicy.rules.parse import ConditionParser, FieldTypes, suggest
-from finpolicy.rules.vocabulary import Vocabularies
+from finpolicy.rules.vocabulary import Vocabularies, hint
 
 DEFAULT_PACK = "cn-banking"
 MANIFEST = "bundle.yaml"
@@ -229,11 +230,13 @@ def load_bundle(path: str | Path | None = None, *, expect_digest: str | None = N
                            trusted_keys=trusted_keys)
 
 
-def collect_documents(path: str | Path | None) -> tuple[Path, Manifest | None,
-                                                        list[PolicyDocument[Any]],
-                                                        list[Problem]]:
+def collect_documents(path: str | Path | None,
+                      drafts: list[PolicyDocument[Any]] | None = None,
+                      ) -> tuple[Path, Manifest | None, list[PolicyDocument[Any]],
+                                 list[Problem]]:
     """Every valid document of the bundle at ``path``, and every problem found (the manifest,
-    each document, version windows, the lock file), without raising for them.
+    each document, version windows, the lock file), without raising for them. What invalid
+    documents build to all the same is appended to ``drafts``.
 
     Raises:
         PolicyError: only when ``path`` names no bundle (see ``resolve_bundle_path``).
@@ -252,7 +255,8 @@ def collect_documents(path: str | Path | None) -> tuple[Path, Manifest | None,
     headers: list[_Header] = []
     for file in files:
         doc = load_document(file, problems, display=_display(root, file), headers=headers,
-                            vocabulary=manifest.vocabulary if manifest is not None else None)
+                            vocabulary=manifest.vocabulary if manifest is not None else None,
+                            drafts=drafts)
         if doc is not None:
             documents.append(doc)
     # windows are checked for every document whose envelope is valid, even if its spec is not,
@@ -357,6 +361,9 @@ def pydantic_problems(exc: ValidationError, source: SourceDocument,
             msg = f"missing required key `{loc[-1]}`"
         elif "input" in err and not isinstance(err["input"], dict | list):
             msg += f", got `{err['input']}`"
+            if err["type"] == "literal_error" and isinstance(err["input"], str):
+                choices = re.findall(r"'([^']*)'", str(err.get("ctx", {}).get("expected", "")))
+                msg += hint(err["input"], choices)
         out.append(source.problem(loc, msg, err["type"]))
     return out
 
@@ -382,12 +389,14 @@ class _Header:
 def load_document(file: Path, problems: list[Problem], *, display: str | None = None,
                   headers: list[_Header] | None = None,
                   vocabulary: Mapping[str, VocabularySpec] | None = None,
+                  drafts: list[PolicyDocument[Any]] | None = None,
                   ) -> PolicyDocument[Any] | None:
     """Load one policy document, appending problems; ``None`` when it is invalid.
 
     ``vocabulary`` is the bundle's (the policy's own ``spec.vocabulary`` adds to it). A spec
     with schema errors is still checked without the parts holding them, so that one run
-    reports every problem.
+    reports every problem; what an invalid document builds to all the same is appended to
+    ``drafts`` (for checks across the pack, never for evaluation).
     """
     display = display or str(file)
     source = _read(file, display, problems)
@@ -413,7 +422,7 @@ def load_document(file: Path, problems: list[Problem], *, display: str | None = 
         return None
     shared = vocabulary or {}
 
-    def build(spec: Any, src: SourceDocument) -> tuple[Any, Vocabularies, list[Problem]]:
+    def build(spec: Any, src: SourceDocument) -> tuple[PolicyDocument[Any], list[Problem]]:
         local: list[Problem] = []
 
         def parser(fields: FieldTypes | None = None) -> ConditionParser:
@@ -425,24 +434,29 @@ def load_document(file: Path, problems: list[Problem], *, display: str | None = 
         for name, declared in own.items():
             if declared.cite is not None:
                 context.check_cite(declared.cite, ("vocabulary", name, "cite"))
-        return kind.build(spec, context), vocabulary, local
+        policy = kind.build(spec, context)
+        canonical = canonical_json(src.data)
+        digest = hashlib.sha256(canonical.encode()).hexdigest()
+        return PolicyDocument(display, envelope.kind, envelope.metadata, spec, policy, digest,
+                              src.data, src, canonical, vocabulary), local
 
     try:
         spec = kind.spec_model.model_validate(envelope.spec)
     except ValidationError as exc:
         problems.extend(pydantic_problems(exc, source, ("spec",)))
-        problems.extend(check_pruned(source, kind.spec_model, envelope.spec,
-                                     exc.errors(include_url=False),
-                                     lambda spec, src: build(spec, src)[2]))
+        draft, found = check_pruned(source, kind.spec_model, envelope.spec,
+                                    exc.errors(include_url=False), build)
+        problems.extend(found)
+        if draft is not None and drafts is not None:
+            drafts.append(draft)
         return None
-    policy, vocabulary, local = build(spec, source)
+    document, local = build(spec, source)
     problems.extend(local)
     if local:
+        if drafts is not None:
+            drafts.append(document)
         return None
-    canonical = canonical_json(source.data)
-    digest = hashlib.sha256(canonical.encode()).hexdigest()
-    return PolicyDocument(display, envelope.kind, envelope.metadata, spec, policy, digest,
-                          source.data, source, canonical, vocabulary)
+    return document
 
 
 def _check_spec_schema(source: SourceDocument, problems: list[Problem]) -> None:

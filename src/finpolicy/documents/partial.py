@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -20,30 +20,35 @@ from finpolicy.errors import Problem
 __all__ = ["check_pruned"]
 
 _ROUNDS = 5
+T = TypeVar("T")
 
 
 def check_pruned(source: SourceDocument, model: type[BaseModel], spec: Any,
                  errors: Sequence[Any],
-                 build: Callable[[BaseModel, SourceDocument], list[Problem]]) -> list[Problem]:
-    """The problems ``build`` finds in ``spec`` without the parts holding ``errors``.
+                 build: Callable[[BaseModel, SourceDocument], tuple[T, list[Problem]]],
+                 ) -> tuple[T | None, list[Problem]]:
+    """What ``build`` makes of ``spec`` without the parts holding ``errors``, and the problems
+    it finds.
 
     Args:
         source: the whole document as parsed.
         model: the kind's spec model.
         spec: the spec data (``source.data["spec"]``).
         errors: pydantic's errors for ``spec`` (``ValidationError.errors()``).
-        build: builds a validated spec against a source document and returns its problems.
+        build: builds a validated spec against a source document, returning what it built
+            and its problems.
 
     Returns:
-        The problems, located in the original file; none when nothing is left to check (an
-        error outside any list item, for instance a missing required key).
+        What was built (``None`` when nothing is left to build: an error outside any list
+        item, for instance a missing required key) and the problems, located in the original
+        file.
     """
     removed: set[Path] = set()
     data = spec
     for _ in range(_ROUNDS):
         cuts = _cuts(data, errors)
         if cuts is None:
-            return []
+            return None, []
         removed |= {_original(c, removed) for c in cuts}
         data = _without(spec, removed)
         try:
@@ -54,11 +59,11 @@ def check_pruned(source: SourceDocument, model: type[BaseModel], spec: Any,
         pruned = SourceDocument(source.file, {**source.data, "spec": data},
                                 _pruned_lines(source, removed))
         try:
-            found = build(validated, pruned)
+            built, found = build(validated, pruned)
         except Exception:  # a pruned spec may upset a build; the schema errors stand
-            return []
-        return [_relocated(p, removed, source) for p in found]
-    return []
+            return None, []
+        return built, [_relocated(p, removed, source) for p in found]
+    return None, []
 
 
 def _cuts(data: Any, errors: Iterable[Any]) -> set[Path] | None:

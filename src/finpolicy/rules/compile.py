@@ -16,6 +16,7 @@ from finpolicy.documents.models import Strict
 from finpolicy.documents.registry import BuildContext
 from finpolicy.rules.model import Rule
 from finpolicy.rules.parse import FieldTypes
+from finpolicy.rules.vocabulary import literal_path
 
 __all__ = ["NAME", "RuleSpecBase", "compile_rules"]
 
@@ -75,7 +76,8 @@ def compile_rules(specs: Sequence[R], ctx: BuildContext, *, fields: FieldTypes,
         when = parser.parse(spec.when, ("spec", where, i, "when"))
         if when is not None:
             for field, value, vocabulary in ctx.vocabulary.literals(when):
-                ctx.problem((where, i, "when"), f"`{field}`: {vocabulary.unknown(value)}",
+                at = literal_path(spec.when, field, value) or ()
+                ctx.problem((where, i, "when", *at), f"`{field}`: {vocabulary.unknown(value)}",
                             "unknown_term")
             rule = Rule(spec.id, when, effect(spec), tuple(dict.fromkeys(spec.obligations)),
                         spec.reason, spec.cite)

@@ -27,7 +27,8 @@ from finpolicy.errors import InputError, InputProblem
 from finpolicy.rules.conditions import All, Compare, Condition, FieldRef, Not
 from finpolicy.rules.conditions import Any as AnyOf
 
-__all__ = ["OBLIGATIONS", "Vocabularies", "Vocabulary", "check_fact", "closest", "hint"]
+__all__ = ["OBLIGATIONS", "Vocabularies", "Vocabulary", "check_fact", "closest", "hint",
+           "literal_path"]
 
 OBLIGATIONS = "obligations"
 """The vocabulary that covers the obligations of every rule."""
@@ -131,6 +132,24 @@ class Vocabularies:
                 for value in values:
                     if isinstance(value, str) and value not in vocabulary.terms:
                         yield node.dotted, value, vocabulary
+
+
+def literal_path(when: Any, field: str, value: str) -> tuple[str | int, ...] | None:
+    """Where in the YAML form of a condition ``field`` is compared with ``value`` (for the
+    line of a problem), or ``None``."""
+    if isinstance(when, Mapping):
+        if when.get("field") == field:
+            for op, operand in when.items():
+                if operand == value or (isinstance(operand, list) and value in operand):
+                    return (op,) if operand == value else (op, operand.index(value))
+        for key in ("all", "any", "not"):
+            inner = when.get(key)
+            items = inner if isinstance(inner, list) else [inner] if inner is not None else []
+            for k, item in enumerate(items):
+                found = literal_path(item, field, value)
+                if found is not None:
+                    return ((key, k) if isinstance(inner, list) else (key,)) + found
+    return None
 
 
 def check_fact(bound: tuple[tuple[tuple[str, ...], Vocabulary], ...],
