@@ -19,11 +19,13 @@ from finpolicy.cli.common import (
     dump_json,
     err_console,
     exit_with,
+    plural,
     reports_errors,
 )
 from finpolicy.documents.git import bundle_folder
 from finpolicy.testing.cases import load_cases
 from finpolicy.testing.diff import DEFAULT_SAMPLES, DiffReport, Verdict, diff, parse_fail_on
+from finpolicy.testing.invariants import InvariantResult, check_invariants
 from finpolicy.testing.runner import CaseReport, Coverage, run_cases
 
 # --- finpolicy test -------------------------------------------------------------------------
@@ -36,14 +38,23 @@ from finpolicy.testing.runner import CaseReport, Coverage, run_cases
               help="Report rule coverage and name every rule no case exercises.")
 @click.option("--min-coverage", type=click.FloatRange(0, 100), default=None, metavar="PCT",
               help="Fail when rule coverage is below PCT percent (implies --coverage).")
+@click.option("--no-invariants", "skip_invariants", is_flag=True,
+              help="Do not check the invariants the policies declare.")
+@click.option("--invariant-examples", type=click.IntRange(min=1), default=50,
+              show_default=True, metavar="N",
+              help="Generated inputs per invariant (the same ones on every run).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @reports_errors
 def policy_tests(pack: str, engine: str, show_coverage: bool, min_coverage: float | None,
-         as_json: bool) -> None:
-    """Run the policy test cases in PACK/tests/*.yaml on the chosen engines.
+                 skip_invariants: bool, invariant_examples: int, as_json: bool) -> None:
+    """Run the policy test cases in PACK/tests/*.yaml on the chosen engines, and check the
+    invariants the pack's policies declare.
 
     Each case gives an input, its `as_of` and the expected outcome, hits and obligations.
-    Exits 1 when a case fails, the engines disagree, or coverage is below --min-coverage.
+    Each invariant is checked on generated inputs (hypothesis, derandomised); a violation is
+    shrunk to a smallest counter-example, printed with the rules that fired.
+    Exits 1 when a case fails, the engines disagree, an invariant is violated, or coverage is
+    below --min-coverage.
     """
     bundle = fp.load_bundle(pack)
     cases = load_cases(bundle)
@@ -52,18 +63,60 @@ def policy_tests(pack: str, engine: str, show_coverage: bool, min_coverage: floa
         exit_with(EXIT_FAILED)
     engines = ("compiled", "durable") if engine == "both" else (engine,)
     report = run_cases(bundle, cases, engines=engines)
+    invariants = [] if skip_invariants else check_invariants(
+        bundle, engine=engines[0], max_examples=invariant_examples, derandomize=True)
+    violated = [r for r in invariants if not r.holds]
     low = min_coverage is not None and report.coverage.percent + 1e-9 < min_coverage
+    failed = bool(report.failures or low or violated)
     if as_json:
-        dump_json(report.to_dict())
-        exit_with(EXIT_FAILED if report.failures or low else EXIT_OK)
+        data = report.to_dict()
+        data["invariants"] = None if skip_invariants else [_invariant_dict(r)
+                                                           for r in invariants]
+        dump_json(data)
+        exit_with(EXIT_FAILED if failed else EXIT_OK)
     _print_results(report)
+    if not skip_invariants:
+        _print_invariants(invariants, engines[0])
     if show_coverage or min_coverage is not None:
         _print_coverage(report.coverage)
     if low:
         console.print(f"[red]coverage {report.coverage.percent:.1f} % is below the required "
                       f"{min_coverage:g} %[/]")
-    if report.failures or low:
+    if failed:
         exit_with(EXIT_FAILED)
+
+
+def _invariant_dict(result: InvariantResult) -> dict[str, object]:
+    return {"policy": result.policy, "version": result.version, "name": result.name,
+            "holds": result.holds, "examples": result.examples,
+            "applicable": result.applicable, "counterexample": result.counterexample,
+            "outcome": result.outcome, "rules": list(result.rules)}
+
+
+def _print_invariants(results: list[InvariantResult], engine: str) -> None:
+    if not results:
+        console.print("no invariants declared")
+        return
+    table = Table(title=f"policy invariants ({engine})")
+    for column in ("policy", "invariant", "inputs", "result"):
+        table.add_column(column, justify="right" if column == "inputs" else "left",
+                         overflow="fold")
+    for r in results:
+        table.add_row(escape(f"{r.policy} {r.version}"), escape(r.name),
+                      f"{r.applicable}/{r.examples}",
+                      "[green]holds[/]" if r.holds else "[red]VIOLATED[/]")
+    console.print(table)
+    violated = [r for r in results if not r.holds]
+    for r in violated:
+        console.print(f"[red]VIOLATED[/] {escape(r.policy)} {escape(r.version)}: "
+                      f"{escape(r.name)}")
+        console.print("    smallest counter-example: " + escape(json.dumps(
+            r.counterexample, ensure_ascii=False, default=str)))
+        console.print(f"    outcome: {escape(str(r.outcome))}; rules fired: "
+                      f"{escape(', '.join(r.rules) or 'none')}")
+    colour = "red" if violated else "green"
+    console.print(f"[{colour}]{len(results) - len(violated)} of "
+                  f"{plural(len(results), 'invariant')} held[/]")
 
 
 def _print_results(report: CaseReport) -> None:
@@ -88,7 +141,7 @@ def _print_results(report: CaseReport) -> None:
     cases = len(report.cases)
     failed = len({(r.case.file, r.case.name) for r in report.failures})
     colour = "red" if failed else "green"
-    console.print(f"[{colour}]{cases - failed} of {cases} case(s) passed on "
+    console.print(f"[{colour}]{cases - failed} of {plural(cases, 'case')} passed on "
                   f"{' and '.join(report.engines)}[/]")
 
 
@@ -106,7 +159,7 @@ def _print_coverage(coverage: Coverage) -> None:
     console.print(table)
     uncovered = coverage.uncovered
     if uncovered:
-        console.print(f"{len(uncovered)} rule(s) no case exercises:")
+        console.print(f"{plural(len(uncovered), 'rule')} no case exercises:")
         for policy, rule in uncovered:
             line = policy.lines.get(rule)
             where = f"{policy.file}:{line}" if line is not None else policy.file
@@ -226,7 +279,7 @@ def diff_command(old: str, new: str, fail_on: tuple[str, ...], samples: int, see
     else:
         _print_diff(report, failing)
         if failing:
-            console.print(f"[red]{len(failing)} change group(s) match --fail-on "
+            console.print(f"[red]{plural(len(failing), 'change group')} match --fail-on "
                           f"{', '.join(kinds)}[/]")
     if failing:
         exit_with(EXIT_FAILED)
