@@ -188,14 +188,19 @@ def _print_diff(report: DiffReport, failing: set[int]) -> None:
     console.print(f"inputs evaluated: {counts or 'none (the packs have no examples or cases)'}")
     if report.policies:
         table = Table(title="policy changes")
-        for column in ("policy", "version", "change", "rules added", "removed", "modified"):
+        for column in ("policy", "version", "change", "what changed"):
             table.add_column(column, overflow="fold")
         for p in report.policies:
-            modified = ", ".join(p.modified) or ("settings outside the rules"
-                                                 if p.change == "modified" else "")
-            table.add_row(p.policy_id, p.version, p.change, ", ".join(p.added),
-                          ", ".join(p.removed), modified)
+            change = p.change + (" [red](version not raised)[/]" if p.version_unchanged
+                                 else "")
+            table.add_row(escape(p.policy_id), escape(p.version), change,
+                          escape(p.describe() or "only its layout"))
         console.print(table)
+        for p in report.policies:
+            if p.version_unchanged:
+                console.print(f"[red]warning:[/] {escape(p.policy_id)} changed but its "
+                              f"metadata.version is still {escape(p.version)}; a released "
+                              "version should never change, raise it")
     if not report.changed:
         console.print("[green]no decision changed[/]")
         return
@@ -211,7 +216,7 @@ def _print_diff(report: DiffReport, failing: set[int]) -> None:
     for g in report.groups:
         ex = g.example
         console.rule(f"{g.domain}: {escape(g.old)} → {escape(g.new)} ({g.count} input(s))")
-        console.print(f"smallest example [dim]({escape(ex.sample.origin)})[/]")
+        console.print(f"smallest example: {escape(ex.sample.label)}")
         if ex.sample.as_of is not None:
             console.print(f"  as_of: {ex.sample.as_of.isoformat()}")
         console.print("  input: " + escape(json.dumps(ex.sample.input, ensure_ascii=False,
@@ -225,8 +230,17 @@ def _print_diff(report: DiffReport, failing: set[int]) -> None:
         if ex.rules:
             console.print("  rules responsible: " + escape(", ".join(ex.rules)))
         else:
-            console.print("  rules responsible: none differ; the policy's settings outside its "
-                          "rules (a table, a deadline, a level, an effective date) changed")
+            console.print("  rules responsible: none differ; " + escape(_settings_note(
+                report, ex.new.policy or ex.old.policy)))
+
+
+def _settings_note(report: DiffReport, policy: tuple[str, str] | None) -> str:
+    """What else changed in the policy that decided: its permissions, tables or settings."""
+    for p in report.policies:
+        if policy is not None and (p.policy_id, p.version) == policy and p.settings:
+            return f"{p.policy_id} {p.version} changed its settings: {', '.join(p.settings)}"
+    return ("the policy's settings outside its rules (permissions, a table, a deadline, a "
+            "level, an effective date) changed")
 
 
 @click.command("diff")
