@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.markup import escape
@@ -25,8 +26,10 @@ from finpolicy.cli.common import (
 from finpolicy.documents.git import bundle_folder
 from finpolicy.testing.cases import load_cases
 from finpolicy.testing.diff import DEFAULT_SAMPLES, DiffReport, Verdict, diff, parse_fail_on
-from finpolicy.testing.invariants import InvariantResult, check_invariants
 from finpolicy.testing.runner import CaseReport, Coverage, run_cases
+
+if TYPE_CHECKING:
+    from finpolicy.testing.invariants import InvariantResult
 
 # --- finpolicy test -------------------------------------------------------------------------
 
@@ -63,6 +66,9 @@ def policy_tests(pack: str, engine: str, show_coverage: bool, min_coverage: floa
         exit_with(EXIT_FAILED)
     engines = ("compiled", "durable") if engine == "both" else (engine,)
     report = run_cases(bundle, cases, engines=engines)
+    # hypothesis loads only when invariants are checked (it also loads every domain plug-in)
+    from finpolicy.testing.invariants import check_invariants
+
     invariants = [] if skip_invariants else check_invariants(
         bundle, engine=engines[0], max_examples=invariant_examples, derandomize=True)
     violated = [r for r in invariants if not r.holds]
