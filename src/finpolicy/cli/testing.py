@@ -195,12 +195,11 @@ def _print_diff(report: DiffReport, failing: set[int]) -> None:
     if report.policies:
         table = Table(title="policy changes")
         for column in ("policy", "version", "change", "what changed"):
-            table.add_column(column, overflow="fold")
+            table.add_column(column, overflow="fold", no_wrap=column in ("policy", "version"))
         for p in report.policies:
-            change = p.change + (" [red](version not raised)[/]" if p.version_unchanged
-                                 else "")
+            change = "[red]modified, same version[/]" if p.version_unchanged else p.change
             table.add_row(escape(p.policy_id), escape(p.version), change,
-                          escape(p.describe() or "only its layout"))
+                          escape(p.describe().replace("; ", "\n") or "only its layout"))
         console.print(table)
         for p in report.policies:
             if p.version_unchanged:

@@ -24,7 +24,7 @@ _CLASSIFICATION_KIND = "ClassificationPolicy"
 def _overlap(a: Any, b: Any) -> bool:
     end_a = a.metadata.effective_until or dt.date.max
     end_b = b.metadata.effective_until or dt.date.max
-    return a.metadata.effective_from <= end_b and b.metadata.effective_from <= end_a
+    return bool(a.metadata.effective_from <= end_b and b.metadata.effective_from <= end_a)
 
 
 def check_classification_link(documents: Sequence[Any]) -> Iterator[Problem]:
