@@ -71,7 +71,7 @@ class Sample:
 
     @property
     def label(self) -> str:
-        """How a report names it: the case itself, or a generated variant of it (never with
+        """The name a report gives it, the case itself or a generated variant of it (never with
         the case's name alone, which describes another input)."""
         if not self.changes:
             return self.origin

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 from finpolicy.domains.access.spec import KIND as ACCESS_KIND
@@ -40,19 +41,19 @@ def check_classification_link(documents: Sequence[Any]) -> Iterator[Problem]:
                 continue
             needing = sorted(str(level) for level, handling in other.policy.handling.items()
                              if handling.approval_required)
+            source = f"{other.id} {other.version} ({Path(other.file).name})"
             for level in needing:
                 if level not in tables.levels:
                     yield Problem(doc.file, doc.source.line_of(("spec", "levels"))
                                   if doc.source else None, "spec.levels",
-                                  f"level `{level}` needs approval in {other.id} "
-                                  f"{other.version} ({other.file}) but is not a level of "
-                                  f"{doc.id} {doc.version}", "cross_policy")
+                                  f"level `{level}` needs approval in {source} but is not a "
+                                  f"level of {doc.id} {doc.version}", "cross_policy")
                     continue
                 free = sorted(a for a in tables.actions if (a, level) not in tables.grant_needed)
                 if free:
                     yield Problem(
                         doc.file, line, "spec.approval.requirements",
-                        f"{other.id} {other.version} ({other.file}) says `{level}` data needs "
-                        f"approval (approval_required: true) but {doc.id} {doc.version} lets "
+                        f"{source} says `{level}` data needs approval (approval_required: "
+                        f"true) but {doc.id} {doc.version} lets "
                         f"{', '.join(f'`{a}`' for a in free)} through without a grant; add "
                         f"`{level}` to a requirement covering every action", "cross_policy")
