@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import NoReturn
+
 import click
 
 from finpolicy.cli.common import EXIT_INVALID_POLICY, exit_with, plural
-from finpolicy.errors import PolicyError
+from finpolicy.errors import PolicyError, Problem
 from finpolicy.validation import validate_pack
 
 
@@ -22,20 +25,21 @@ def validate(path: str) -> None:
     """
     try:
         report = validate_pack(path)
-    except PolicyError as exc:
-        report_problems = exc.problems
-    else:
-        report_problems = report.problems
-    if report_problems:
-        for problem in report_problems:
-            click.echo(str(problem))
-        click.echo(f"{plural(len(report_problems), 'problem')} in {path}", err=True)
-        exit_with(EXIT_INVALID_POLICY)
+    except PolicyError as exc:  # no pack at PATH
+        _fail(exc.problems, path)
     bundle = report.bundle
-    assert bundle is not None  # no problem means the bundle was assembled
+    if report.problems or bundle is None:
+        _fail(report.problems, path)
     click.echo(f"ok: {bundle.name} {bundle.version} — "
                f"{plural(len(bundle.documents), 'document')}, {plural(report.rules, 'rule')}, "
                f"digest {bundle.digest[:16]}")
+
+
+def _fail(problems: Sequence[Problem], path: str) -> NoReturn:
+    for problem in problems:
+        click.echo(str(problem))
+    click.echo(f"{plural(len(problems), 'problem')} in {path}", err=True)
+    exit_with(EXIT_INVALID_POLICY)
 
 
 COMMANDS = [validate]
