@@ -215,8 +215,9 @@ def _print_diff(report: DiffReport, failing: set[int]) -> None:
                          overflow="fold")
     for i, g in enumerate(report.groups):
         mark = "[red]✗[/] " if i in failing else ""
+        # one rule a line: ids are long and must not break mid-word at 80 columns
         table.add_row(g.domain, mark + escape(f"{g.old} → {g.new}"), str(g.count),
-                      escape(", ".join(g.rules[:6]) + (" …" if len(g.rules) > 6 else "")))
+                      escape("\n".join(g.rules[:6]) + ("\n…" if len(g.rules) > 6 else "")))
     console.print(table)
     for g in report.groups:
         ex = g.example
