@@ -84,6 +84,9 @@ declare("policy", {
     "unknown_source": "A cite does not start with a source id declared in `metadata.sources`.",
     "bare_cite": "A cite names a source but no article or section.",
     "bad_obligation": "An obligation is not lower-case words joined by `_`.",
+    "unknown_term": "A name (an obligation, a product kind, a channel …) is not in the "
+                    "declared vocabulary that covers it.",
+    "cross_policy": "Two policies of a pack disagree (a pack-level check names both).",
     "condition_type": "A condition is not a mapping, or a combinator's body is not a list.",
     "unknown_operator": "A condition uses an operator the language does not have.",
     "mixed_condition": "A combinator (`all`, `any`, `not`) shares a mapping with other keys.",
@@ -133,6 +136,7 @@ declare("input", {
     "invalid_input": "An input value is invalid (the message says why).",
     "bad_input": "An input does not have the shape the domain expects.",
     "unknown_key": "An input mapping has a key the domain does not take.",
+    "unknown_input_term": "An input value is not in the declared vocabulary of its field.",
     "missing": "A required input is missing.",
     "bad_date": "A date is not an ISO date.",
     "bad_datetime": "A datetime is not an ISO datetime with a time zone offset.",

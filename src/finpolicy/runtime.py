@@ -28,6 +28,7 @@ from finpolicy.decisions import PolicyRef
 from finpolicy.engines import Evaluator, make_evaluator
 from finpolicy.errors import EvaluationError, FinpolicyError
 from finpolicy.rules.model import Rule
+from finpolicy.rules.vocabulary import check_fact
 
 if TYPE_CHECKING:
     from finpolicy.documents.bundle import Bundle, PolicyDocument
@@ -88,8 +89,8 @@ class BundleRuntime:
     calls) and state slots are created under a lock.
     """
 
-    __slots__ = ("_evaluators", "_in_force", "_lock", "_observers", "_refs", "_state",
-                 "bundle", "engine_name")
+    __slots__ = ("_bound", "_evaluators", "_in_force", "_lock", "_observers", "_refs",
+                 "_state", "bundle", "engine_name")
 
     def __init__(self, bundle: Bundle, engine_name: str,
                  observers: list[Observer] | None = None) -> None:
@@ -100,6 +101,9 @@ class BundleRuntime:
             for name, ruleset in doc.policy.rulesets.items():
                 self._evaluators[(doc.id, doc.version, name)] = make_evaluator(
                     ruleset, engine_name, source=doc.file)
+        # facts a declared vocabulary covers: their input values are checked before any rule
+        self._bound = {(doc.id, doc.version): doc.vocabulary.bound_fields()
+                       for doc in bundle.documents}
         self._refs = {doc.key: PolicyRef(doc.id, doc.version, doc.kind, bundle.name,
                                          bundle.version, bundle.digest)
                       for doc in bundle.documents}
@@ -135,8 +139,15 @@ class BundleRuntime:
 
     def run(self, doc: PolicyDocument[Any], ruleset: str,
             fact: Mapping[str, Any]) -> list[Rule]:
-        """The rules of ``doc``'s rule set ``ruleset`` whose conditions hold for ``fact``."""
+        """The rules of ``doc``'s rule set ``ruleset`` whose conditions hold for ``fact``.
+
+        Raises:
+            InputError: a fact a declared vocabulary covers holds a name outside it.
+        """
         evaluator = self._evaluators[(doc.id, doc.version, ruleset)]
+        bound = self._bound[(doc.id, doc.version)]
+        if bound:
+            check_fact(bound, fact)
         try:
             indices = evaluator.matches(fact)
         except FinpolicyError:

@@ -226,7 +226,7 @@ def _write(tmp_path: Path, data: Any) -> str:
 
 def test_eval_why_prints_why_not_and_what_would_change_it(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["eval", "access", _write(tmp_path, NO_GRANT), "--why"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # a denied request
     out = result.output
     assert "why not allow:" in out and "grant-missing [seed-000 §5.4] gives `deny`" in out
     assert "what would change it:" in out and "1. obtain a grant" in out
@@ -235,7 +235,7 @@ def test_eval_why_prints_why_not_and_what_would_change_it(tmp_path: Path) -> Non
 
 def test_eval_trace_adds_every_rule_clause_by_clause(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["eval", "access", _write(tmp_path, NO_GRANT), "--trace"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # a denied request
     assert "rules evaluated (✓ held, ✗ did not):" in result.output
     assert "✗ allow-with-grant [seed-000 §5.4] → effect: allow" in result.output
 
@@ -244,7 +244,7 @@ def test_eval_why_json_gives_one_explanation_per_input(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["eval", "access",
                                        _write(tmp_path, [NO_GRANT, NO_GRANT]), "--why",
                                        "--json"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # a denied request
     data = json.loads(result.output)
     assert [x["outcome"] for x in data] == ["deny", "deny"] and "rules" not in data[0]
 
@@ -260,7 +260,7 @@ CONSENT_WITHDRAWN = {
 def test_eval_why_explains_a_consent_decision(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["eval", "consent", _write(tmp_path, CONSENT_WITHDRAWN),
                                        "--why"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # a denied request
     out = result.output
     assert "why not allow:" in out and "consent-withdrawn [pipl Art. 15] gives `deny`" in out
     assert "`c-mkt` was withdrawn at 2026-03-01 18:00 (Asia/Shanghai)" in out

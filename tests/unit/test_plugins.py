@@ -93,7 +93,7 @@ def test_policy_cases_with_coverage_and_diff(site: Path, packs: tuple[Path, Path
     old, new = packs
     done = _cli(site, "test", str(old), "--coverage", "--min-coverage", "100")
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "3 of 3 case(s) passed" in done.stdout
+    assert "3 of 3 cases passed" in done.stdout
     done = _cli(site, "diff", str(old), str(new), "--json", "--samples", "200")
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)

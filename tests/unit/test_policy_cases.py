@@ -89,7 +89,7 @@ def test_cases_pass_on_both_engines_and_measure_coverage(
 def test_finpolicy_test_passes_and_reports_coverage(pack: Path) -> None:
     result = invoke("test", str(pack), "--coverage")
     assert result.exit_code == 0, result.output
-    assert "case(s) passed on compiled and durable" in result.output
+    assert "cases passed on compiled and durable" in result.output
     assert "rule coverage" in result.output and "total" in result.output
 
 

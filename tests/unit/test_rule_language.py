@@ -42,7 +42,9 @@ when:
 def test_misspelt_operator_is_named_with_line_and_suggestion() -> None:
     _, (problem,) = _parse("when:\n  all:\n    - {field: customer.age, gte: 65}\n")
     assert (problem.file, problem.line, problem.path) == ("policy.yaml", 3, "when.all[0].gte")
-    assert problem.message == "unknown operator `gte` (did you mean `ge`?)"
+    assert problem.message == ("unknown operator `gte` (did you mean `ge`?); valid: all, any, "
+                               "not, field, exists, eq, ne, lt, le, gt, ge, in, not_in, "
+                               "matches, contains")
     assert problem.code == "unknown_operator"
 
 

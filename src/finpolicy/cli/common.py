@@ -21,6 +21,7 @@ __all__ = [
     "EXIT_INVALID_INPUT",
     "EXIT_INVALID_POLICY",
     "EXIT_OK",
+    "BadValue",
     "as_of_option",
     "bundle_option",
     "console",
@@ -30,6 +31,7 @@ __all__ = [
     "exit_with",
     "load_engine",
     "parse_when",
+    "plural",
     "reports_errors",
 ]
 
@@ -40,6 +42,7 @@ EXIT_INVALID_POLICY = 2
 EXIT_INVALID_INPUT = 3
 
 F = TypeVar("F", bound=Callable[..., Any])
+_AS_OF_NAME = "finpolicy.as_of_option"
 
 console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -108,6 +111,8 @@ def as_of_option(*, help: str, legacy: tuple[str, ...] = (), required: bool = Fa
                 if value is not None:
                     raise click.UsageError(f"give --as-of or {name}, not both")
                 value = old
+                # a bad value is reported under the name the user typed
+                click.get_current_context().meta[_AS_OF_NAME] = name
             if required and value is None:
                 raise click.UsageError("Missing option '--as-of'.")
             kwargs["as_of"] = value
@@ -127,21 +132,41 @@ def load_engine(bundle_path: str | None, engine: str) -> fp.PolicyEngine:
     return fp.PolicyEngine(fp.load_bundle(bundle_path), engine=engine)
 
 
+class BadValue(click.BadParameter):
+    """An option's value is invalid: exit 3 (invalid input), like any other bad input."""
+
+    exit_code = EXIT_INVALID_INPUT
+
+
 def parse_when(value: str | None, *, aware: bool,
                option: str = "--as-of") -> dt.date | dt.datetime | None:
-    """Parse ``--as-of``: a date, or (``aware``) an ISO datetime with an offset."""
+    """Parse ``--as-of`` (or the deprecated spelling the user gave): a date, or (``aware``)
+    an ISO datetime with an offset.
+
+    Raises:
+        BadValue: naming the option (exit 3).
+    """
     if value is None:
         return None
+    context = click.get_current_context(silent=True)
+    if context is not None and option == "--as-of":
+        option = context.meta.get(_AS_OF_NAME, option)
     try:
         if aware:
             when = dt.datetime.fromisoformat(value)
             if when.tzinfo is None:
-                raise click.BadParameter("needs a time zone offset, e.g. "
-                                         "2026-02-01T09:00+08:00", param_hint=option)
+                raise BadValue(f"`{value}` needs a time zone offset, e.g. "
+                               "2026-02-01T09:00+08:00", param_hint=option)
             return when
         return dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint=option) from None
+    except ValueError:
+        expected = "an ISO datetime with an offset" if aware else "an ISO date (YYYY-MM-DD)"
+        raise BadValue(f"`{value}` is not {expected}", param_hint=option) from None
+
+
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """``1 rule``, ``2 rules`` (``nouns`` for an irregular plural)."""
+    return f"{count} {noun if count == 1 else nouns or noun + 's'}"
 
 
 def dump_json(data: Any) -> None:

@@ -7,11 +7,13 @@ from typing import Any
 import click
 
 from finpolicy.cli.common import (
+    EXIT_FAILED,
     as_of_option,
     bundle_option,
     console,
     dump_json,
     engine_option,
+    exit_with,
     load_engine,
     parse_when,
     reports_errors,
@@ -42,6 +44,10 @@ def evaluate(domain_name: str, input_file: str, as_of: str | None, as_json: bool
 
     The input has the shape of the domain's API, e.g. for suitability
     `{customer: {...}, product: {...}, amount: 50000}`.
+
+    Exits 0 when every decision is positive, 1 when any denies a request or finds a sale
+    unsuitable (outcome `deny` or `unsuitable`), 2 for an invalid policy, 3 for an invalid
+    input or option.
     """
     chosen = domain(domain_name)
     policy_engine = load_engine(bundle_path, engine)
@@ -49,29 +55,39 @@ def evaluate(domain_name: str, input_file: str, as_of: str | None, as_json: bool
     items = data if isinstance(data, list) else [data]
     when = parse_when(as_of, aware=chosen.time == "datetime")
     if why or trace:
-        _explain(policy_engine, domain_name, items, when, as_json=as_json, detail=trace)
-        return
-    decisions = [d for item in items
-                 for d in chosen.evaluate_input(policy_engine.runtime, item, as_of=when)]
-    if as_json:
-        dump_json([d.to_dict() for d in decisions])
+        outcomes = _explain(policy_engine, domain_name, items, when, as_json=as_json,
+                            detail=trace)
     else:
-        for decision in decisions:
-            console.print(decision.explain(), markup=False)
-            console.print()
+        decisions = [d for item in items
+                     for d in chosen.evaluate_input(policy_engine.runtime, item, as_of=when)]
+        outcomes = [d.outcome for d in decisions]
+        if as_json:
+            dump_json([d.to_dict() for d in decisions])
+        else:
+            for decision in decisions:
+                console.print(decision.explain(), markup=False)
+                console.print()
+    if any(outcome in NEGATIVE for outcome in outcomes):
+        exit_with(EXIT_FAILED)
+
+
+NEGATIVE = frozenset({"deny", "unsuitable"})
+"""Outcomes that make ``finpolicy eval`` exit 1: a denied request, an unsuitable sale."""
 
 
 def _explain(engine: Any, domain_name: str, items: list[Any], when: Any, *, as_json: bool,
-             detail: bool) -> None:
+             detail: bool) -> list[str]:
+    """Print the explanations; return the outcomes explained."""
     from finpolicy.explain import explain
 
     explanations = [explain(engine, domain_name, item, as_of=when) for item in items]
     if as_json:
         dump_json([x.to_dict(detail=detail) for x in explanations])
-        return
-    for explanation in explanations:
-        console.print(explanation.text(detail=detail), markup=False, highlight=False)
-        console.print()
+    else:
+        for explanation in explanations:
+            console.print(explanation.text(detail=detail), markup=False, highlight=False)
+            console.print()
+    return [x.outcome for x in explanations]
 
 
 COMMANDS = [evaluate]

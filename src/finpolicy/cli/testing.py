@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.markup import escape
@@ -19,12 +20,16 @@ from finpolicy.cli.common import (
     dump_json,
     err_console,
     exit_with,
+    plural,
     reports_errors,
 )
 from finpolicy.documents.git import bundle_folder
 from finpolicy.testing.cases import load_cases
 from finpolicy.testing.diff import DEFAULT_SAMPLES, DiffReport, Verdict, diff, parse_fail_on
 from finpolicy.testing.runner import CaseReport, Coverage, run_cases
+
+if TYPE_CHECKING:
+    from finpolicy.testing.invariants import InvariantResult
 
 # --- finpolicy test -------------------------------------------------------------------------
 
@@ -36,14 +41,23 @@ from finpolicy.testing.runner import CaseReport, Coverage, run_cases
               help="Report rule coverage and name every rule no case exercises.")
 @click.option("--min-coverage", type=click.FloatRange(0, 100), default=None, metavar="PCT",
               help="Fail when rule coverage is below PCT percent (implies --coverage).")
+@click.option("--no-invariants", "skip_invariants", is_flag=True,
+              help="Do not check the invariants the policies declare.")
+@click.option("--invariant-examples", type=click.IntRange(min=1), default=50,
+              show_default=True, metavar="N",
+              help="Generated inputs per invariant (the same ones on every run).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @reports_errors
 def policy_tests(pack: str, engine: str, show_coverage: bool, min_coverage: float | None,
-         as_json: bool) -> None:
-    """Run the policy test cases in PACK/tests/*.yaml on the chosen engines.
+                 skip_invariants: bool, invariant_examples: int, as_json: bool) -> None:
+    """Run the policy test cases in PACK/tests/*.yaml on the chosen engines, and check the
+    invariants the pack's policies declare.
 
     Each case gives an input, its `as_of` and the expected outcome, hits and obligations.
-    Exits 1 when a case fails, the engines disagree, or coverage is below --min-coverage.
+    Each invariant is checked on generated inputs (hypothesis, derandomised); a violation is
+    shrunk to a smallest counter-example, printed with the rules that fired.
+    Exits 1 when a case fails, the engines disagree, an invariant is violated, or coverage is
+    below --min-coverage.
     """
     bundle = fp.load_bundle(pack)
     cases = load_cases(bundle)
@@ -52,18 +66,63 @@ def policy_tests(pack: str, engine: str, show_coverage: bool, min_coverage: floa
         exit_with(EXIT_FAILED)
     engines = ("compiled", "durable") if engine == "both" else (engine,)
     report = run_cases(bundle, cases, engines=engines)
+    # hypothesis loads only when invariants are checked (it also loads every domain plug-in)
+    from finpolicy.testing.invariants import check_invariants
+
+    invariants = [] if skip_invariants else check_invariants(
+        bundle, engine=engines[0], max_examples=invariant_examples, derandomize=True)
+    violated = [r for r in invariants if not r.holds]
     low = min_coverage is not None and report.coverage.percent + 1e-9 < min_coverage
+    failed = bool(report.failures or low or violated)
     if as_json:
-        dump_json(report.to_dict())
-        exit_with(EXIT_FAILED if report.failures or low else EXIT_OK)
+        data = report.to_dict()
+        data["invariants"] = None if skip_invariants else [_invariant_dict(r)
+                                                           for r in invariants]
+        dump_json(data)
+        exit_with(EXIT_FAILED if failed else EXIT_OK)
     _print_results(report)
+    if not skip_invariants:
+        _print_invariants(invariants, engines[0])
     if show_coverage or min_coverage is not None:
         _print_coverage(report.coverage)
     if low:
         console.print(f"[red]coverage {report.coverage.percent:.1f} % is below the required "
                       f"{min_coverage:g} %[/]")
-    if report.failures or low:
+    if failed:
         exit_with(EXIT_FAILED)
+
+
+def _invariant_dict(result: InvariantResult) -> dict[str, object]:
+    return {"policy": result.policy, "version": result.version, "name": result.name,
+            "holds": result.holds, "examples": result.examples,
+            "applicable": result.applicable, "counterexample": result.counterexample,
+            "outcome": result.outcome, "rules": list(result.rules)}
+
+
+def _print_invariants(results: list[InvariantResult], engine: str) -> None:
+    if not results:
+        console.print("no invariants declared")
+        return
+    table = Table(title=f"policy invariants ({engine})")
+    for column in ("policy", "invariant", "inputs", "result"):
+        table.add_column(column, justify="right" if column == "inputs" else "left",
+                         overflow="fold")
+    for r in results:
+        table.add_row(escape(f"{r.policy} {r.version}"), escape(r.name),
+                      f"{r.applicable}/{r.examples}",
+                      "[green]holds[/]" if r.holds else "[red]VIOLATED[/]")
+    console.print(table)
+    violated = [r for r in results if not r.holds]
+    for r in violated:
+        console.print(f"[red]VIOLATED[/] {escape(r.policy)} {escape(r.version)}: "
+                      f"{escape(r.name)}")
+        console.print("    smallest counter-example: " + escape(json.dumps(
+            r.counterexample, ensure_ascii=False, default=str)))
+        console.print(f"    outcome: {escape(str(r.outcome))}; rules fired: "
+                      f"{escape(', '.join(r.rules) or 'none')}")
+    colour = "red" if violated else "green"
+    console.print(f"[{colour}]{len(results) - len(violated)} of "
+                  f"{plural(len(results), 'invariant')} held[/]")
 
 
 def _print_results(report: CaseReport) -> None:
@@ -88,7 +147,7 @@ def _print_results(report: CaseReport) -> None:
     cases = len(report.cases)
     failed = len({(r.case.file, r.case.name) for r in report.failures})
     colour = "red" if failed else "green"
-    console.print(f"[{colour}]{cases - failed} of {cases} case(s) passed on "
+    console.print(f"[{colour}]{cases - failed} of {plural(cases, 'case')} passed on "
                   f"{' and '.join(report.engines)}[/]")
 
 
@@ -106,7 +165,7 @@ def _print_coverage(coverage: Coverage) -> None:
     console.print(table)
     uncovered = coverage.uncovered
     if uncovered:
-        console.print(f"{len(uncovered)} rule(s) no case exercises:")
+        console.print(f"{plural(len(uncovered), 'rule')} no case exercises:")
         for policy, rule in uncovered:
             line = policy.lines.get(rule)
             where = f"{policy.file}:{line}" if line is not None else policy.file
@@ -135,14 +194,18 @@ def _print_diff(report: DiffReport, failing: set[int]) -> None:
     console.print(f"inputs evaluated: {counts or 'none (the packs have no examples or cases)'}")
     if report.policies:
         table = Table(title="policy changes")
-        for column in ("policy", "version", "change", "rules added", "removed", "modified"):
-            table.add_column(column, overflow="fold")
+        for column in ("policy", "version", "change", "what changed"):
+            table.add_column(column, overflow="fold", no_wrap=column in ("policy", "version"))
         for p in report.policies:
-            modified = ", ".join(p.modified) or ("settings outside the rules"
-                                                 if p.change == "modified" else "")
-            table.add_row(p.policy_id, p.version, p.change, ", ".join(p.added),
-                          ", ".join(p.removed), modified)
+            change = "[red]modified, same version[/]" if p.version_unchanged else p.change
+            table.add_row(escape(p.policy_id), escape(p.version), change,
+                          escape(p.describe().replace("; ", "\n") or "only its layout"))
         console.print(table)
+        for p in report.policies:
+            if p.version_unchanged:
+                console.print(f"[red]warning:[/] {escape(p.policy_id)} changed but its "
+                              f"metadata.version is still {escape(p.version)}; a released "
+                              "version should never change, raise it")
     if not report.changed:
         console.print("[green]no decision changed[/]")
         return
@@ -152,13 +215,14 @@ def _print_diff(report: DiffReport, failing: set[int]) -> None:
                          overflow="fold")
     for i, g in enumerate(report.groups):
         mark = "[red]✗[/] " if i in failing else ""
+        # one rule a line: ids are long and must not break mid-word at 80 columns
         table.add_row(g.domain, mark + escape(f"{g.old} → {g.new}"), str(g.count),
-                      escape(", ".join(g.rules[:6]) + (" …" if len(g.rules) > 6 else "")))
+                      escape("\n".join(g.rules[:6]) + ("\n…" if len(g.rules) > 6 else "")))
     console.print(table)
     for g in report.groups:
         ex = g.example
         console.rule(f"{g.domain}: {escape(g.old)} → {escape(g.new)} ({g.count} input(s))")
-        console.print(f"smallest example [dim]({escape(ex.sample.origin)})[/]")
+        console.print(f"smallest example: {escape(ex.sample.label)}")
         if ex.sample.as_of is not None:
             console.print(f"  as_of: {ex.sample.as_of.isoformat()}")
         console.print("  input: " + escape(json.dumps(ex.sample.input, ensure_ascii=False,
@@ -172,8 +236,17 @@ def _print_diff(report: DiffReport, failing: set[int]) -> None:
         if ex.rules:
             console.print("  rules responsible: " + escape(", ".join(ex.rules)))
         else:
-            console.print("  rules responsible: none differ; the policy's settings outside its "
-                          "rules (a table, a deadline, a level, an effective date) changed")
+            console.print("  rules responsible: none differ; " + escape(_settings_note(
+                report, ex.new.policy or ex.old.policy)))
+
+
+def _settings_note(report: DiffReport, policy: tuple[str, str] | None) -> str:
+    """What else changed in the policy that decided: its permissions, tables or settings."""
+    for p in report.policies:
+        if policy is not None and (p.policy_id, p.version) == policy and p.settings:
+            return f"{p.policy_id} {p.version} changed its settings: {', '.join(p.settings)}"
+    return ("the policy's settings outside its rules (permissions, a table, a deadline, a "
+            "level, an effective date) changed")
 
 
 @click.command("diff")
@@ -226,7 +299,7 @@ def diff_command(old: str, new: str, fail_on: tuple[str, ...], samples: int, see
     else:
         _print_diff(report, failing)
         if failing:
-            console.print(f"[red]{len(failing)} change group(s) match --fail-on "
+            console.print(f"[red]{plural(len(failing), 'change group')} match --fail-on "
                           f"{', '.join(kinds)}[/]")
     if failing:
         exit_with(EXIT_FAILED)

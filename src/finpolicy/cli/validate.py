@@ -2,33 +2,44 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import NoReturn
+
 import click
 
-import finpolicy as fp
-from finpolicy.cli.common import EXIT_INVALID_POLICY, exit_with
-from finpolicy.engines import check_bundle
-from finpolicy.errors import PolicyError
+from finpolicy.cli.common import EXIT_INVALID_POLICY, exit_with, plural
+from finpolicy.errors import PolicyError, Problem
+from finpolicy.validation import validate_pack
 
 
 @click.command("validate")
 @click.argument("path", type=click.Path(file_okay=False))
 def validate(path: str) -> None:
-    """Validate the bundle in PATH: every problem on its own line as `file:line: path: message`.
+    """Validate the pack in PATH: every problem on its own line as `file:line: path: message`.
 
-    The bundle's rule sets are also built on both engines, so a bundle that validates runs on
-    either. Exits 0 when the bundle is valid, 2 otherwise.
+    One run reports every problem: schema and semantic problems of each document (a document
+    with a schema error is still checked as far as it can be), declared vocabularies, rule
+    sets either engine cannot build, and checks across the pack's policies (an access policy
+    must require a grant for every level its classification policy says needs approval).
+    Exits 0 when the pack is valid, 2 otherwise.
     """
     try:
-        bundle = fp.load_bundle(path)
-        check_bundle(bundle)
-    except PolicyError as exc:
-        for problem in exc.problems:
-            click.echo(str(problem))
-        click.echo(f"{len(exc.problems)} problem(s) in {path}", err=True)
-        exit_with(EXIT_INVALID_POLICY)
-    rules = sum(len(rs.rules) for d in bundle.documents for rs in d.policy.rulesets.values())
-    click.echo(f"ok: {bundle.name} {bundle.version} — {len(bundle.documents)} documents, "
-               f"{rules} rules, digest {bundle.digest[:16]}")
+        report = validate_pack(path)
+    except PolicyError as exc:  # no pack at PATH
+        _fail(exc.problems, path)
+    bundle = report.bundle
+    if report.problems or bundle is None:
+        _fail(report.problems, path)
+    click.echo(f"ok: {bundle.name} {bundle.version} — "
+               f"{plural(len(bundle.documents), 'document')}, {plural(report.rules, 'rule')}, "
+               f"digest {bundle.digest[:16]}")
+
+
+def _fail(problems: Sequence[Problem], path: str) -> NoReturn:
+    for problem in problems:
+        click.echo(str(problem))
+    click.echo(f"{plural(len(problems), 'problem')} in {path}", err=True)
+    exit_with(EXIT_INVALID_POLICY)
 
 
 COMMANDS = [validate]

@@ -6,7 +6,8 @@ import datetime as dt
 import hashlib
 import itertools
 import json
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Iterable, Iterator, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -16,7 +17,8 @@ import yaml
 from pydantic import ValidationError
 
 from finpolicy.documents.lock import check_lock
-from finpolicy.documents.models import Envelope, Manifest, Metadata
+from finpolicy.documents.models import Envelope, Manifest, Metadata, VocabularySpec
+from finpolicy.documents.partial import check_pruned
 from finpolicy.documents.registry import BuildContext, CompiledPolicy, kinds
 from finpolicy.documents.yamlsource import (
     MAX_FILE_BYTES,
@@ -24,8 +26,9 @@ from finpolicy.documents.yamlsource import (
     parse_yaml,
     yaml_problem,
 )
-from finpolicy.errors import FinpolicyError, NotInForceError, PolicyError, Problem
+from finpolicy.errors import NotInForceError, PolicyError, Problem
 from finpolicy.rules.parse import ConditionParser, FieldTypes, suggest
+from finpolicy.rules.vocabulary import Vocabularies, hint
 
 DEFAULT_PACK = "cn-banking"
 MANIFEST = "bundle.yaml"
@@ -50,6 +53,7 @@ class PolicyDocument(Generic[P]):
     data: Any = attrs.field(eq=False, repr=False)
     source: SourceDocument | None = attrs.field(default=None, eq=False, repr=False)
     canonical: str = attrs.field(default="", eq=False, repr=False)
+    vocabulary: Vocabularies = attrs.field(factory=Vocabularies, eq=False, repr=False)
 
     @property
     def id(self) -> str:
@@ -62,6 +66,14 @@ class PolicyDocument(Generic[P]):
     @property
     def key(self) -> str:
         return f"{self.metadata.id}@{self.metadata.version}"
+
+    @property
+    def rule_ids(self) -> tuple[str, ...]:
+        """The distinct ids of the rules of every rule set, in order (what coverage counts)."""
+        ids: dict[str, None] = {}
+        for ruleset in self.policy.rulesets.values():
+            ids.update((r.id, None) for r in ruleset.rules)
+        return tuple(ids)
 
 
 @attrs.frozen(slots=True)
@@ -107,6 +119,25 @@ class Bundle:
 
     def __iter__(self) -> Iterator[PolicyDocument[Any]]:
         return iter(self.documents)
+
+
+def rule_lines(doc: PolicyDocument[Any]) -> dict[str, int | None]:
+    """Where each rule id is written in the document, so reports can point at it."""
+    out: dict[str, int | None] = {}
+
+    def walk(node: Any, path: tuple[str | int, ...]) -> None:
+        if isinstance(node, dict):
+            rule_id = node.get("id")
+            if isinstance(rule_id, str) and rule_id not in out and path[:1] == ("spec",):
+                out[rule_id] = doc.source.line_of(path) if doc.source is not None else None
+            for key, value in node.items():
+                walk(value, (*path, key))
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                walk(value, (*path, i))
+
+    walk(doc.data, ())
+    return out
 
 
 def canonical_json(data: Any) -> str:
@@ -192,6 +223,24 @@ def load_bundle(path: str | Path | None = None, *, expect_digest: str | None = N
         trusted_keys: Ed25519 public keys (PEM paths, PEM bytes or key objects); refuse the
             bundle unless one of them signed its digest (``bundle.sig``).
     """
+    root, manifest, documents, problems = collect_documents(path)
+    if problems or manifest is None:
+        raise PolicyError(problems)
+    return assemble_bundle(root, manifest, documents, expect_digest=expect_digest,
+                           trusted_keys=trusted_keys)
+
+
+def collect_documents(path: str | Path | None,
+                      drafts: list[PolicyDocument[Any]] | None = None,
+                      ) -> tuple[Path, Manifest | None, list[PolicyDocument[Any]],
+                                 list[Problem]]:
+    """Every valid document of the bundle at ``path``, and every problem found (the manifest,
+    each document, version windows, the lock file), without raising for them. What invalid
+    documents build to all the same is appended to ``drafts``.
+
+    Raises:
+        PolicyError: only when ``path`` names no bundle (see ``resolve_bundle_path``).
+    """
     root = resolve_bundle_path(path)
     if not root.is_dir():
         raise PolicyError([Problem(str(path), None, "", "no such bundle folder", "no_bundle")])
@@ -205,15 +254,22 @@ def load_bundle(path: str | Path | None = None, *, expect_digest: str | None = N
                                 "empty_bundle"))
     headers: list[_Header] = []
     for file in files:
-        doc = load_document(file, problems, display=_display(root, file), headers=headers)
+        doc = load_document(file, problems, display=_display(root, file), headers=headers,
+                            vocabulary=manifest.vocabulary if manifest is not None else None,
+                            drafts=drafts)
         if doc is not None:
             documents.append(doc)
     # windows are checked for every document whose envelope is valid, even if its spec is not,
     # so one run reports every problem
     _check_versions(headers, problems)
     check_lock(root, documents, problems)
-    if problems or manifest is None:
-        raise PolicyError(problems)
+    return root, manifest, documents, problems
+
+
+def assemble_bundle(root: Path, manifest: Manifest, documents: list[PolicyDocument[Any]], *,
+                    expect_digest: str | None = None,
+                    trusted_keys: Iterable[Any] | None = None) -> Bundle:
+    """The bundle of ``documents`` (all valid), once its digest and signatures check."""
     digest = hashlib.sha256(_bundle_json(manifest, documents).encode()).hexdigest()
     _check_pins(root, manifest, digest, expect_digest, trusted_keys)
     return Bundle(manifest.name, manifest.version, manifest.description, str(root),
@@ -305,6 +361,9 @@ def pydantic_problems(exc: ValidationError, source: SourceDocument,
             msg = f"missing required key `{loc[-1]}`"
         elif "input" in err and not isinstance(err["input"], dict | list):
             msg += f", got `{err['input']}`"
+            if err["type"] == "literal_error" and isinstance(err["input"], str):
+                choices = re.findall(r"'([^']*)'", str(err.get("ctx", {}).get("expected", "")))
+                msg += hint(err["input"], choices)
         out.append(source.problem(loc, msg, err["type"]))
     return out
 
@@ -328,8 +387,17 @@ class _Header:
 
 
 def load_document(file: Path, problems: list[Problem], *, display: str | None = None,
-                  headers: list[_Header] | None = None) -> PolicyDocument[Any] | None:
-    """Load one policy document, appending problems; ``None`` when it is invalid."""
+                  headers: list[_Header] | None = None,
+                  vocabulary: Mapping[str, VocabularySpec] | None = None,
+                  drafts: list[PolicyDocument[Any]] | None = None,
+                  ) -> PolicyDocument[Any] | None:
+    """Load one policy document, appending problems; ``None`` when it is invalid.
+
+    ``vocabulary`` is the bundle's (the policy's own ``spec.vocabulary`` adds to it). A spec
+    with schema errors is still checked without the parts holding them, so that one run
+    reports every problem; what an invalid document builds to all the same is appended to
+    ``drafts`` (for checks across the pack, never for evaluation).
+    """
     display = display or str(file)
     source = _read(file, display, problems)
     if source is None:
@@ -342,6 +410,7 @@ def load_document(file: Path, problems: list[Problem], *, display: str | None = 
         envelope = Envelope.model_validate(source.data)
     except ValidationError as exc:
         problems.extend(pydantic_problems(exc, source, ()))
+        _check_spec_schema(source, problems)
         return None
     if headers is not None:
         headers.append(_Header(display, envelope.kind, envelope.metadata, source))
@@ -351,27 +420,56 @@ def load_document(file: Path, problems: list[Problem], *, display: str | None = 
         problems.append(source.problem(("kind",), f"unknown kind `{envelope.kind}`"
                                        f"{suggest(envelope.kind, registry)}", "unknown_kind"))
         return None
+    shared = vocabulary or {}
+
+    def build(spec: Any, src: SourceDocument) -> tuple[PolicyDocument[Any], list[Problem]]:
+        local: list[Problem] = []
+
+        def parser(fields: FieldTypes | None = None) -> ConditionParser:
+            return ConditionParser(src, fields)
+
+        own = getattr(spec, "vocabulary", {}) or {}
+        vocabulary = Vocabularies.merge(shared, own)
+        context = BuildContext(src, envelope.metadata, parser, local, vocabulary)
+        for name, declared in own.items():
+            if declared.cite is not None:
+                context.check_cite(declared.cite, ("vocabulary", name, "cite"))
+        policy = kind.build(spec, context)
+        canonical = canonical_json(src.data)
+        digest = hashlib.sha256(canonical.encode()).hexdigest()
+        return PolicyDocument(display, envelope.kind, envelope.metadata, spec, policy, digest,
+                              src.data, src, canonical, vocabulary), local
+
     try:
         spec = kind.spec_model.model_validate(envelope.spec)
     except ValidationError as exc:
         problems.extend(pydantic_problems(exc, source, ("spec",)))
+        draft, found = check_pruned(source, kind.spec_model, envelope.spec,
+                                    exc.errors(include_url=False), build)
+        problems.extend(found)
+        if draft is not None and drafts is not None:
+            drafts.append(draft)
         return None
-    local: list[Problem] = []
-    def parser(fields: FieldTypes | None = None) -> ConditionParser:
-        return ConditionParser(source, fields)
-
-    context = BuildContext(source, envelope.metadata, parser, local)
-    try:
-        policy = kind.build(spec, context)
-    except FinpolicyError:
-        raise
+    document, local = build(spec, source)
     problems.extend(local)
     if local:
+        if drafts is not None:
+            drafts.append(document)
         return None
-    canonical = canonical_json(source.data)
-    digest = hashlib.sha256(canonical.encode()).hexdigest()
-    return PolicyDocument(display, envelope.kind, envelope.metadata, spec, policy, digest,
-                          source.data, source, canonical)
+    return document
+
+
+def _check_spec_schema(source: SourceDocument, problems: list[Problem]) -> None:
+    """Report the spec's schema errors of a document whose envelope is invalid, when its kind
+    is known (so one run reports both)."""
+    data = source.data
+    kind = kinds().get(data.get("kind")) if isinstance(data.get("kind"), str) else None
+    if kind is None or not isinstance(data.get("spec"), dict):
+        return
+    try:
+        kind.spec_model.model_validate(data["spec"])
+    except ValidationError as exc:
+        problems.extend(pydantic_problems(exc, source, ("spec",)))
 
 
 def _check_versions(documents: list[_Header], problems: list[Problem]) -> None:

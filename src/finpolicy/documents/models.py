@@ -83,6 +83,23 @@ class Envelope(Strict):
     spec: dict[str, Any] = Field(description="The kind's own schema.")
 
 
+class VocabularySpec(Strict):
+    """A declared list of the names a policy may use for one kind of thing (obligations,
+    product kinds, channels, event names …), so that a misspelt name is an error, not a new
+    name.
+
+    ``fields`` binds the vocabulary to facts: a condition comparing one of them with a literal,
+    and every input value of one of them, must use a declared term. The vocabulary named
+    ``obligations`` also covers the obligations of every rule.
+    """
+
+    terms: list[str] = Field(min_length=1, description="Every name allowed.")
+    fields: list[str] = Field(default_factory=list,
+                              description="Facts whose values are terms, e.g. `product.kind`.")
+    cite: str | None = Field(default=None,
+                             description="Where the names come from (source id and article).")
+
+
 class Manifest(Strict):
     """``bundle.yaml``: names a bundle of policy documents."""
 
@@ -90,6 +107,9 @@ class Manifest(Strict):
     version: str = Field(description="Semantic version of the bundle.")
     description: str = Field(default="", description="What the bundle is for.")
     jurisdiction: str | None = Field(default=None, description="Main jurisdiction.")
+    vocabulary: dict[str, VocabularySpec] = Field(
+        default_factory=dict, description="Vocabularies every policy of the bundle shares "
+                                          "(a policy's own `spec.vocabulary` adds to them).")
 
     @field_validator("version")
     @classmethod
@@ -115,7 +135,11 @@ class InvariantSpec(Strict):
 
 
 class PolicySpec(Strict):
-    """Base of every kind's ``spec``: what all kinds share (so far, invariants)."""
+    """Base of every kind's ``spec``: what all kinds share (invariants, vocabularies)."""
+
+    vocabulary: dict[str, VocabularySpec] = Field(
+        default_factory=dict, description="Declared names by vocabulary (`obligations`, "
+                                          "`product_kinds` …), checked in rules and inputs.")
 
     invariants: list[InvariantSpec] = Field(
         default_factory=list, description="Properties every decision must have (checked by "

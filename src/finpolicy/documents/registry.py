@@ -13,6 +13,7 @@ import attrs
 from pydantic import BaseModel
 
 from finpolicy.rules.model import RuleSet
+from finpolicy.rules.vocabulary import Vocabularies
 
 if TYPE_CHECKING:
     from finpolicy.documents.models import Metadata
@@ -43,6 +44,7 @@ class BuildContext:
     metadata: Metadata
     parser_factory: Callable[[FieldTypes | None], ConditionParser]
     problems: list[Problem]
+    vocabulary: Vocabularies = attrs.field(factory=Vocabularies)
 
     def problem(self, path: Path, message: str, code: str) -> None:
         """Report a problem at ``spec.<path>``."""
@@ -51,6 +53,13 @@ class BuildContext:
     def parser(self, fields: FieldTypes | None = None) -> ConditionParser:
         """A condition parser over ``fields`` (the domain's fact vocabulary)."""
         return self.parser_factory(fields)
+
+    def check_term(self, field: str, value: str, path: Path) -> None:
+        """Report ``value`` when a declared vocabulary covers the fact ``field`` and does not
+        hold it (a setting the domain compares with that fact, e.g. a product kind)."""
+        vocabulary = self.vocabulary.for_field(field)
+        if vocabulary is not None and value not in vocabulary.terms:
+            self.problem(path, vocabulary.unknown(value), "unknown_term")
 
     def check_cite(self, cite: str, path: Path) -> None:
         """A cite names a declared source, then an article or section:

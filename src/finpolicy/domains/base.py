@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import MappingProxyType, ModuleType
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict
 from finpolicy.decisions import Decision
 from finpolicy.documents.registry import PolicyKind
 from finpolicy.errorcodes import Kind
+from finpolicy.errors import Problem
 from finpolicy.runtime import Runtime
 
 if TYPE_CHECKING:
@@ -145,6 +146,10 @@ class Domain:
         calls: the JSON form of each operation's call (a ``Call`` model), for remote callers
             (``finpolicy serve``); an operation without one is not served (one that reads the
             server's own files, for example).
+        pack_checks: checks across the policies of a pack (``documents → problems``), run
+            by ``finpolicy validate`` (``finpolicy.validation.validate_pack``): how this
+            domain's policies must agree with other domains' policies in force at the same
+            time.
     """
 
     name: str
@@ -169,6 +174,7 @@ class Domain:
     explain: str | None = None
     logged: Mapping[str, LoggedCall] = attrs.field(factory=dict, converter=_frozen)
     calls: Mapping[str, type[Call]] = attrs.field(factory=dict, converter=_frozen)
+    pack_checks: tuple[Callable[[Sequence[Any]], Iterable[Problem]], ...] = ()
 
     def problems(self) -> list[str]:
         """What is wrong with this declaration (empty when it is complete)."""

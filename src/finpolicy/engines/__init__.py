@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from finpolicy.errors import EvaluationError, PolicyError, Problem
 from finpolicy.rules.model import RuleSet
 
 if TYPE_CHECKING:
-    from finpolicy.documents.bundle import Bundle
+    from finpolicy.documents.bundle import Bundle, PolicyDocument
 
 ENGINES = ("compiled", "durable")
 
@@ -44,8 +44,15 @@ def check_bundle(bundle: Bundle) -> None:
         PolicyError: listing each rule set an engine cannot build, with the file and the reason
             (for example ``durable_too_complex``).
     """
+    problems = build_problems(bundle.documents)
+    if problems:
+        raise PolicyError(problems)
+
+
+def build_problems(documents: Iterable[PolicyDocument[Any]]) -> list[Problem]:
+    """What stops an engine from building a rule set of ``documents`` (see ``check_bundle``)."""
     problems: list[Problem] = []
-    for doc in bundle.documents:
+    for doc in documents:
         for name, ruleset in doc.policy.rulesets.items():
             for engine in ENGINES:
                 try:
@@ -56,5 +63,4 @@ def check_bundle(bundle: Bundle) -> None:
                     problems.append(Problem(doc.file, None, f"rule set `{name}`",
                                             f"the {engine} engine cannot build it: {exc}",
                                             "engine_build"))
-    if problems:
-        raise PolicyError(problems)
+    return problems

@@ -16,6 +16,7 @@ from finpolicy.documents.models import Strict
 from finpolicy.documents.registry import BuildContext
 from finpolicy.rules.model import Rule
 from finpolicy.rules.parse import FieldTypes
+from finpolicy.rules.vocabulary import literal_path
 
 __all__ = ["NAME", "RuleSpecBase", "compile_rules"]
 
@@ -51,9 +52,12 @@ def compile_rules(specs: Sequence[R], ctx: BuildContext, *, fields: FieldTypes,
     valid spec with its rule, in order.
 
     Checks: ids unique (across calls sharing ``seen``), cites name a declared source and an
-    article, obligations are names, conditions parse over ``fields``.
+    article, obligations are names (declared ones, when the policy or bundle declares an
+    ``obligations`` vocabulary), conditions parse over ``fields`` and compare facts a
+    vocabulary covers with declared terms only.
     """
     parser = ctx.parser(fields)
+    declared = ctx.vocabulary.obligations
     seen = set() if seen is None else seen
     out: list[tuple[R, Rule]] = []
     for n, spec in enumerate(specs):
@@ -66,8 +70,15 @@ def compile_rules(specs: Sequence[R], ctx: BuildContext, *, fields: FieldTypes,
             if not NAME.fullmatch(obligation):
                 ctx.problem((where, i, "obligations", j), f"obligation `{obligation}` should be "
                             "lower-case words joined by `_`", "bad_obligation")
+            elif declared is not None and obligation not in declared.terms:
+                ctx.problem((where, i, "obligations", j), declared.unknown(obligation),
+                            "unknown_term")
         when = parser.parse(spec.when, ("spec", where, i, "when"))
         if when is not None:
+            for field, value, vocabulary in ctx.vocabulary.literals(when):
+                at = literal_path(spec.when, field, value) or ()
+                ctx.problem((where, i, "when", *at), f"`{field}`: {vocabulary.unknown(value)}",
+                            "unknown_term")
             rule = Rule(spec.id, when, effect(spec), tuple(dict.fromkeys(spec.obligations)),
                         spec.reason, spec.cite)
             out.append((spec, rule))

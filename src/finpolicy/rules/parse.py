@@ -87,8 +87,8 @@ class ConditionParser:
         keys = set(data)
         unknown = sorted(str(k) for k in keys if k not in _KEYWORDS)
         for key in unknown:
-            self._fail((*path, key), f"unknown operator `{key}`{suggest(key, _KEYWORDS)}",
-                       "unknown_operator")
+            self._fail((*path, key), f"unknown operator `{key}`{suggest(key, _KEYWORDS)}; "
+                       f"valid: {', '.join(_KEYWORDS)}", "unknown_operator")
         if unknown:
             return None
         for combinator in ("all", "any", "not"):

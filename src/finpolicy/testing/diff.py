@@ -14,6 +14,7 @@ evaluated (a derived field whose source changed level).
 from __future__ import annotations
 
 import itertools
+import pathlib
 import random
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -200,11 +201,30 @@ class PolicyChange:
     added: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
     modified: tuple[str, ...] = ()
+    settings: tuple[str, ...] = ()
+
+    @property
+    def version_unchanged(self) -> bool:
+        """The content changed but ``metadata.version`` did not (a released version should
+        never change: raise the version)."""
+        return self.change == "modified"
+
+    def describe(self) -> str:
+        """The change in words: rules, then permissions and settings by their path."""
+        parts = []
+        for word, rules in (("added", self.added), ("removed", self.removed),
+                            ("changed", self.modified)):
+            if rules:
+                parts.append(f"rules {word}: {', '.join(rules)}")
+        if self.settings:
+            parts.append(f"settings changed: {', '.join(self.settings)}")
+        return "; ".join(parts)
 
     def to_dict(self) -> dict[str, Any]:
         return {"policy": self.policy_id, "version": self.version, "change": self.change,
                 "rules_added": list(self.added), "rules_removed": list(self.removed),
-                "rules_modified": list(self.modified)}
+                "rules_modified": list(self.modified), "settings_changed": list(self.settings),
+                "version_unchanged": self.version_unchanged}
 
 
 @attrs.frozen(slots=True)
@@ -334,21 +354,51 @@ def _policy_changes(old: Bundle, new: Bundle) -> list[PolicyChange]:
         return out
 
     a, b = rules(old), rules(new)
-    digests_a = {(d.id, d.version): d.digest for d in old.documents}
-    digests_b = {(d.id, d.version): d.digest for d in new.documents}
+    docs_a = {(d.id, d.version): d for d in old.documents}
+    docs_b = {(d.id, d.version): d for d in new.documents}
     changes = []
     for key in sorted(a.keys() | b.keys()):
         if key not in b:
             changes.append(PolicyChange(*key, "removed", removed=tuple(a[key])))
         elif key not in a:
             changes.append(PolicyChange(*key, "added", added=tuple(b[key])))
-        elif digests_a[key] != digests_b[key]:
+        elif docs_a[key].digest != docs_b[key].digest:
             changes.append(PolicyChange(
                 *key, "modified",
                 added=tuple(r for r in b[key] if r not in a[key]),
                 removed=tuple(r for r in a[key] if r not in b[key]),
-                modified=tuple(r for r in a[key] if r in b[key] and a[key][r] != b[key][r])))
+                modified=tuple(r for r in a[key] if r in b[key] and a[key][r] != b[key][r]),
+                settings=_settings_changed(docs_a[key].data, docs_b[key].data)))
     return changes
+
+
+def _settings_changed(old: Any, new: Any) -> tuple[str, ...]:
+    """Paths (``spec.roles.teller.permissions``, ``metadata.title``) of what changed outside
+    the rule lists, three levels deep at most."""
+    def without_rules(data: Any) -> Any:
+        if not isinstance(data, Mapping):
+            return data
+        spec = data.get("spec")
+        if isinstance(spec, Mapping):
+            spec = {k: v for k, v in spec.items() if not _is_rule_list(v)}
+        return {**data, "spec": spec}
+
+    return tuple(_paths_changed(without_rules(old), without_rules(new), ()))
+
+
+def _is_rule_list(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(
+        isinstance(item, Mapping) and "id" in item and "when" in item for item in value)
+
+
+def _paths_changed(a: Any, b: Any, path: tuple[str, ...]) -> Iterator[str]:
+    if a == b:
+        return
+    if isinstance(a, Mapping) and isinstance(b, Mapping) and len(path) < 4:
+        for key in sorted(set(a) | set(b), key=str):
+            yield from _paths_changed(a.get(key), b.get(key), (*path, str(key)))
+        return
+    yield ".".join(path)
 
 
 def _name(bundle: Bundle) -> str:
@@ -363,11 +413,23 @@ def _bases(bundles: Sequence[Bundle], wanted: set[str]) -> dict[str, list[Sample
         for case in pack_inputs(bundle):
             if case.domain not in wanted or not isinstance(case.input, Mapping):
                 continue
-            s = make_sample(case.domain, case.input, case.as_of, f"{case.file}: {case.name}")
+            s = make_sample(case.domain, case.input, case.as_of,
+                            f"case `{case.name}` ({_relative(bundle, case.file, case.line)})")
             if s.key not in seen:
                 seen.add(s.key)
                 by_domain.setdefault(case.domain, []).append(s)
     return {d: sorted(found, key=lambda s: s.size) for d, found in by_domain.items()}
+
+
+def _relative(bundle: Bundle, file: str, line: int | None) -> str:
+    """``tests/access.yaml:16``: a file of the pack named from the pack's folder, never from
+    where the pack is installed."""
+    path = pathlib.Path(file)
+    try:
+        shown = path.resolve().relative_to(pathlib.Path(bundle.root).resolve()).as_posix()
+    except ValueError:
+        shown = path.name
+    return f"{shown}:{line}" if line is not None else shown
 
 
 def _wanted(domains: Iterable[str] | None) -> set[str]:

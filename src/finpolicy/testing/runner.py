@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from finpolicy.decisions import Decision
-from finpolicy.documents.bundle import Bundle, PolicyDocument
+from finpolicy.documents.bundle import Bundle, PolicyDocument, rule_lines
 from finpolicy.errors import InputError
 from finpolicy.rules.model import Rule
 from finpolicy.testing.cases import (
@@ -87,25 +87,6 @@ class Coverage:
         }
 
 
-def _rule_lines(doc: PolicyDocument[Any]) -> dict[str, int | None]:
-    """Where each rule id is written in the document, so reports can point at it."""
-    out: dict[str, int | None] = {}
-
-    def walk(node: Any, path: tuple[str | int, ...]) -> None:
-        if isinstance(node, dict):
-            rule_id = node.get("id")
-            if isinstance(rule_id, str) and rule_id not in out and path[:1] == ("spec",):
-                out[rule_id] = doc.source.line_of(path) if doc.source is not None else None
-            for key, value in node.items():
-                walk(value, (*path, key))
-        elif isinstance(node, list):
-            for i, value in enumerate(node):
-                walk(value, (*path, i))
-
-    walk(doc.data, ())
-    return out
-
-
 def coverage(bundle: Bundle, decisions: Iterable[Decision] = (), *,
              matched: Iterable[tuple[str, str, str]] = ()) -> Coverage:
     """Rule coverage of ``bundle`` by ``decisions``.
@@ -124,11 +105,9 @@ def coverage(bundle: Bundle, decisions: Iterable[Decision] = (), *,
         hit.setdefault((policy_id, version), set()).add(rule_id)
     policies = []
     for doc in bundle.documents:
-        ids: list[str] = []
-        for ruleset in doc.policy.rulesets.values():
-            ids += [r.id for r in ruleset.rules if r.id not in ids]
+        ids = list(doc.rule_ids)
         found = hit.get((doc.id, doc.version), set())
-        lines = _rule_lines(doc)
+        lines = rule_lines(doc)
         policies.append(PolicyCoverage(doc.id, doc.version, doc.kind, doc.file, tuple(ids),
                                        frozenset(i for i in ids if i in found),
                                        {i: lines.get(i) for i in ids}))

@@ -57,6 +57,8 @@ class Sample:
         input: the input, in the shape of the domain's API.
         as_of: the evaluation date or time.
         origin: where it came from: an example or case, a matrix cell, a perturbation.
+        base: the example or case it was derived from (its own ``origin`` when written).
+        changes: how it differs from that example or case (empty when it is the example).
     """
 
     domain: str
@@ -64,6 +66,17 @@ class Sample:
     as_of: dt.date | dt.datetime | None
     origin: str = attrs.field(eq=False)
     key: str = ""
+    base: str = attrs.field(default="", eq=False)
+    changes: tuple[str, ...] = attrs.field(default=(), eq=False)
+
+    @property
+    def label(self) -> str:
+        """The name a report gives it, the case itself or a generated variant of it (never with
+        the case's name alone, which describes another input)."""
+        if not self.changes:
+            return self.origin
+        return (f"a generated input: the input of {self.base} with "
+                f"{'; '.join(self.changes)}")
 
     @property
     def size(self) -> int:
@@ -71,7 +84,8 @@ class Sample:
 
     def to_dict(self) -> dict[str, Any]:
         return {"domain": self.domain, "as_of": None if self.as_of is None
-                else self.as_of.isoformat(), "input": self.input, "origin": self.origin}
+                else self.as_of.isoformat(), "input": self.input, "origin": self.origin,
+                "base": self.base, "changes": list(self.changes), "label": self.label}
 
 
 def _key(domain: str, data: Any, as_of: dt.date | dt.datetime | None) -> str:
@@ -79,7 +93,14 @@ def _key(domain: str, data: Any, as_of: dt.date | dt.datetime | None) -> str:
 
 
 def make_sample(domain: str, data: Any, as_of: dt.date | dt.datetime | None, origin: str) -> Sample:
-    return Sample(domain, data, as_of, origin, _key(domain, data, as_of))
+    return Sample(domain, data, as_of, origin, _key(domain, data, as_of), origin)
+
+
+def derive(base: Sample, data: Any, as_of: dt.date | dt.datetime | None, change: str) -> Sample:
+    """A variant of ``base``: ``data`` at ``as_of``, differing from it by ``change``."""
+    return Sample(base.domain, data, as_of, f"{base.origin}, {change}",
+                  _key(base.domain, data, as_of), base.base or base.origin,
+                  (*base.changes, change))
 
 
 def pack_inputs(bundle: Bundle) -> list[PolicyCase]:
@@ -311,22 +332,20 @@ def _perturb(base: Sample, vocab: Vocabulary) -> Iterator[Sample]:
         where = ".".join(str(p) for p in path)
         if isinstance(value, list):
             for i in range(min(len(value), 3)):
-                yield make_sample(base.domain, _set(data, path, value[:i] + value[i + 1:]),
-                              base.as_of, f"{base.origin}, {where} without {value[i]!r}")
+                yield derive(base, _set(data, path, value[:i] + value[i + 1:]),
+                             base.as_of, f"{where} without {value[i]!r}")
             for word in vocab.values(_abstract(path))[:8]:
                 if word not in value:
-                    yield make_sample(base.domain, _set(data, path, [*value, word]), base.as_of,
-                                  f"{base.origin}, {where} plus {word!r}")
+                    yield derive(base, _set(data, path, [*value, word]), base.as_of,
+                                 f"{where} plus {word!r}")
             continue
         for new in _shift(value):
-            yield make_sample(base.domain, _set(data, path, new), base.as_of,
-                          f"{base.origin}, {where}={new!r}")
+            yield derive(base, _set(data, path, new), base.as_of, f"{where}={new!r}")
         if isinstance(value, str) and not _shift(value):
             for word in vocab.values(_abstract(path)):
                 if word != value:
-                    yield make_sample(base.domain, _set(data, path, word), base.as_of,
-                                  f"{base.origin}, {where}={word!r}")
-        yield make_sample(base.domain, _drop(data, path), base.as_of, f"{base.origin}, no {where}")
+                    yield derive(base, _set(data, path, word), base.as_of, f"{where}={word!r}")
+        yield derive(base, _drop(data, path), base.as_of, f"no {where}")
 
 
 def _at_day(when: dt.date | dt.datetime, day: dt.date) -> dt.date | dt.datetime:
@@ -363,7 +382,7 @@ def _dates(base: Sample, vocab: Vocabulary) -> Iterator[Sample]:
         later = (_shifted(base.as_of, hours=h) for h in (-1, 1, 24 * 7, 24 * 30))
         whens += [when for when in later if when is not None]
     for when in whens:
-        yield make_sample(base.domain, base.input, when, f"{base.origin}, as of {when.isoformat()}")
+        yield derive(base, base.input, when, f"as of {when.isoformat()}")
 
 
 def _grid(domain: str) -> tuple[tuple[str, ...], ...]:
@@ -410,7 +429,7 @@ def _matrix(base: Sample, vocab: Vocabulary, *, limit: int | None = None,
         for (path, is_list), value in zip(paths, combo, strict=True):
             data = _set(data, path, [value] if is_list else value)
             parts.append(f"{'.'.join(map(str, path))}={value!r}")
-        yield make_sample(base.domain, data, base.as_of, f"{base.origin}, {', '.join(parts)}")
+        yield derive(base, data, base.as_of, ", ".join(parts))
 
 
 def _nth(choices: Sequence[Sequence[Any]], n: int) -> tuple[Any, ...]:

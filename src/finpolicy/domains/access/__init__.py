@@ -23,6 +23,7 @@ from finpolicy.domains.access.directory import (
 )
 from finpolicy.domains.access.evaluation import authorize, decide
 from finpolicy.domains.access.inputs import evaluate_input
+from finpolicy.domains.access.links import check_classification_link
 from finpolicy.domains.access.model import (
     AccessDecision,
     AccessGrant,
@@ -130,6 +131,7 @@ DOMAIN = Domain(
     strategies="finpolicy.domains.access.strategies",
     cli="finpolicy.domains.access.cli",
     explain="finpolicy.domains.access.explain",
+    pack_checks=(check_classification_link,),
     error_codes={"input": {
         "bad_directory": "A role directory is neither an object with `roles_of(subject_id, "
                          "at)` nor a list of role assignments.",

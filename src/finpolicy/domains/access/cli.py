@@ -47,9 +47,9 @@ def review(input_file: str, as_of: str | None, as_json: bool, policy: str | None
     separation-of-duties conflicts and the role assignments the policy's role review rules
     flag (role changes without approval, reviews overdue), most severe first.
     """
+    when = parse_when(as_of, aware=True, option="--as-of")
     policy_engine = load_engine(bundle_path, engine)
     data = read_review_file(input_file)
-    when = parse_when(as_of, aware=True, option="--as-of")
     assert when is None or isinstance(when, dt.datetime)  # aware=True parses datetimes only
     result = policy_engine.review_access(data["grants"], data["assignments"], as_of=when,
                                          usage=data["usage"], policy=policy)

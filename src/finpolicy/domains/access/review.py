@@ -112,7 +112,8 @@ def _grant_detail(kind: str, grant: AccessGrant, fact: Mapping[str, Any],
     if kind == "expired_grant":
         return f"expired {grant.expires_at.isoformat()}"
     if kind == "excessive_duration":
-        return f"lasts {g['duration_days']:g} days; at most {g.get('max_days', 0):g}"
+        return (f"lasts {_in_days(g['duration_days'], g.get('max_days', 0))}; at most "
+                f"{g.get('max_days', 0):g}")
     if kind == "self_approved":
         return f"approved by {grant.approved_by}"
     if kind == "approver_without_role":
@@ -124,8 +125,18 @@ def _grant_detail(kind: str, grant: AccessGrant, fact: Mapping[str, Any],
         return (f"approver {grant.approved_by} named {', '.join(grant.approver_roles)}; the "
                 f"role assignments show {', '.join(held) or 'no roles'} at approval")
     if kind == "dormant_grant" and "idle_days" in g:
-        return f"unused for {g['idle_days']:g} days; at most {g['dormancy_days']:g}"
+        return (f"unused for {_in_days(g['idle_days'], g['dormancy_days'])}; at most "
+                f"{g['dormancy_days']:g}")
     return ""
+
+
+def _in_days(days: float, limit: float) -> str:
+    """``31 days``: a duration rounded to whole days for people, never rounded down onto the
+    limit it exceeds (``more than 90 days`` for 90 days and a minute)."""
+    whole = round(days)
+    if days > limit >= whole:
+        return f"more than {limit:g} days"
+    return f"{whole} day" if whole == 1 else f"{whole} days"
 
 
 def review_with(runtime: Runtime, doc: PolicyDocument[Any], tables: AccessPolicyTables,

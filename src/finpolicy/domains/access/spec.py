@@ -20,6 +20,7 @@ from finpolicy.rules.compile import RuleSpecBase, compile_rules
 from finpolicy.rules.conditions import All, Compare
 from finpolicy.rules.invariants import Invariant, parse_invariants
 from finpolicy.rules.model import Rule, RuleSet
+from finpolicy.rules.vocabulary import hint
 
 KIND = "AccessPolicy"
 ACCESS_RULESET = "access"
@@ -285,7 +286,8 @@ def build(spec: AccessSpec, ctx: BuildContext) -> AccessPolicyTables:
               path: tuple[str | int, ...]) -> None:
         for i, value in enumerate(values or ()):
             if value not in known:
-                ctx.problem((*path, i), f"unknown {what} `{value}`", f"unknown_{what}")
+                ctx.problem((*path, i), f"unknown {what} `{value}`{hint(value, sorted(known))}",
+                            f"unknown_{what}")
 
     permissions: dict[tuple[str, str, str, str], frozenset[str]] = {}
     role_purposes: dict[str, frozenset[str]] = {}

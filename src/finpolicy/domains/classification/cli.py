@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import click
-from rich.console import Console
+from rich import box
 from rich.markup import escape
 from rich.progress import (
     BarColumn,
@@ -33,20 +33,30 @@ _STYLE = {"core": "bold red", "important": "yellow", "ordinary": "green"}
 
 
 def _table(result: ScanReport) -> Table:
+    # Handling depends on the level alone, so it is listed once per level under the table
+    # (``_handling``): the table then fits 80 columns and no cell is cut or dropped.
     table = Table(title=f"{escape(result.source)} — {result.rows:,} rows ({result.format}), "
-                        f"level {result.level}", title_justify="left")
-    for column in ("column", "level", "category", "detector", "share matched", "handling",
-                   "mask"):
-        table.add_column(column, justify="right" if column == "share matched" else "left",
-                         no_wrap=column != "handling")
+                        f"level {result.level}", title_justify="left", box=box.SIMPLE_HEAD,
+                  pad_edge=False, show_edge=False)
+    for column in ("column", "level", "category", "detector", "share", "mask"):
+        table.add_column(column, justify="right" if column == "share" else "left",
+                         overflow="fold", no_wrap=column != "column")
     for c in result.columns:
         cl = c.classification
         level = str(cl.level)
         table.add_row(escape(c.column), f"[{_STYLE.get(level, '')}]{level}[/]",
                       cl.category or "—", cl.detector or "—",
-                      "—" if cl.share is None else f"{cl.share:.0%}",
-                      escape(cl.handling.summary()), cl.mask or "—")
+                      "—" if cl.share is None else f"{cl.share:.0%}", cl.mask or "—")
     return table
+
+
+def _handling(result: ScanReport) -> list[str]:
+    """One line per level found: how data of that level is handled."""
+    seen: dict[str, str] = {}
+    for c in result.columns:
+        cl = c.classification
+        seen.setdefault(str(cl.level), cl.handling.summary())
+    return [f"handling of {level} data: {escape(summary)}" for level, summary in seen.items()]
 
 
 @click.command("scan")
@@ -93,9 +103,9 @@ def scan(source: str, as_json: bool, sample: int, sample_mode: str, seed: int, e
     if as_json:
         dump_json(result.to_dict())
         return
-    # Piped output has no terminal width: keep every cell whole rather than cut at 80.
-    out = console if console.is_terminal else Console(highlight=False, width=160)
-    out.print(_table(result))
+    console.print(_table(result))
+    for line in _handling(result):
+        console.print(line)
     p = result.policy
     console.print(f"policy {p.id} {p.version} (bundle {p.bundle} {p.bundle_version}, "
                   f"{p.bundle_digest[:12]}; {result.engine} engine), as of {result.as_of}; "

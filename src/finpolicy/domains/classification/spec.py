@@ -33,6 +33,7 @@ from finpolicy.periods import Period, PeriodSpec
 from finpolicy.rules.compile import RuleSpecBase, compile_rules
 from finpolicy.rules.invariants import Invariant, parse_invariants
 from finpolicy.rules.model import RuleSet
+from finpolicy.rules.vocabulary import hint
 
 KIND = "ClassificationPolicy"
 RULESET = "classify"
@@ -220,7 +221,8 @@ def build(spec: ClassificationSpec, ctx: BuildContext) -> ClassificationRules:
         if cat.min_level is not None:
             if cat.min_level not in known:
                 ctx.problem(("categories", name, "min_level"), f"unknown level "
-                            f"`{cat.min_level}`", "unknown_level")
+                            f"`{cat.min_level}`{hint(cat.min_level, sorted(known))}",
+                            "unknown_level")
                 continue
             floors[name] = (DataLevel.parse(cat.min_level), Hit(
                 f"category-{name.replace('_', '-')}-min-level",
@@ -231,7 +233,8 @@ def build(spec: ClassificationSpec, ctx: BuildContext) -> ClassificationRules:
     handling: dict[DataLevel, Handling] = {}
     for name, h in spec.handling.items():
         if name not in known:
-            ctx.problem(("handling", name), f"unknown level `{name}`", "unknown_level")
+            ctx.problem(("handling", name),
+                        f"unknown level `{name}`{hint(name, sorted(known))}", "unknown_level")
             continue
         check_cite(h.cite, ("handling", name, "cite"))
         level = DataLevel.parse(name)
@@ -250,7 +253,8 @@ def build(spec: ClassificationSpec, ctx: BuildContext) -> ClassificationRules:
             ctx.problem(("content", "detectors", i), f"unknown detector `{det}`, expected one "
                         f"of {', '.join(DETECTORS)}", "unknown_detector")
     if spec.default_level not in known:
-        ctx.problem(("default_level",), f"unknown level `{spec.default_level}`",
+        ctx.problem(("default_level",), f"unknown level `{spec.default_level}`"
+                    f"{hint(spec.default_level, sorted(known))}",
                     "unknown_level")
     if spec.derived_category is not None and spec.derived_category not in spec.categories:
         ctx.problem(("derived_category",), f"unknown category `{spec.derived_category}`",
@@ -262,7 +266,9 @@ def build(spec: ClassificationSpec, ctx: BuildContext) -> ClassificationRules:
     for i, rs in enumerate(spec.rules):
         path = ("rules", i)
         if rs.level not in known:
-            ctx.problem((*path, "level"), f"unknown level `{rs.level}`", "unknown_level")
+            ctx.problem((*path, "level"),
+                        f"unknown level `{rs.level}`{hint(rs.level, sorted(known))}",
+                        "unknown_level")
         if rs.category is not None and rs.category not in spec.categories:
             ctx.problem((*path, "category"), f"unknown category `{rs.category}`, expected one "
                         f"of {', '.join(spec.categories)}", "unknown_category")

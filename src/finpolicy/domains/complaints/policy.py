@@ -36,6 +36,7 @@ from finpolicy.rules.compile import NAME, RuleSpecBase, compile_rules
 from finpolicy.rules.conditions import paths
 from finpolicy.rules.invariants import Invariant, parse_invariants
 from finpolicy.rules.model import Rule, RuleSet
+from finpolicy.rules.vocabulary import hint
 
 KIND = "ComplaintPolicy"
 RULESET = "sla"
@@ -359,7 +360,8 @@ def _check_duration(spec: DurationSpec, path: tuple[str | int, ...], events: set
                     ctx: BuildContext) -> None:
     for j, ext in enumerate(spec.extensions):
         if ext.event not in events:
-            ctx.problem((*path, "extensions", j, "event"), f"unknown event `{ext.event}`",
+            ctx.problem((*path, "extensions", j, "event"), f"unknown event `{ext.event}`"
+                        f"{hint(ext.event, sorted(events))}",
                         "unknown_event")
         if ext.amount < spec.amount:
             ctx.problem((*path, "extensions", j, "amount"), f"an extension ({ext.amount}) "
@@ -391,7 +393,8 @@ def build(spec: ComplaintSpec, ctx: BuildContext) -> ComplaintRules:
     for i, p in enumerate(spec.pauses):
         for key in ("pause", "resume"):
             if getattr(p, key) not in events:
-                ctx.problem(("pauses", i, key), f"unknown event `{getattr(p, key)}`",
+                ctx.problem(("pauses", i, key), f"unknown event `{getattr(p, key)}`"
+                            f"{hint(getattr(p, key), sorted(events))}",
                             "unknown_event")
         if p.pause in pauses or p.pause in resumes or p.resume in resumes or p.resume in pauses \
                 or p.pause == p.resume:
@@ -404,12 +407,13 @@ def build(spec: ComplaintSpec, ctx: BuildContext) -> ComplaintRules:
     _unique(spec.milestones, "name", "milestones", ctx)
     for i, m in enumerate(spec.milestones):
         if m.starts not in all_events:
-            ctx.problem(("milestones", i, "starts"), f"unknown event `{m.starts}`",
+            ctx.problem(("milestones", i, "starts"), f"unknown event `{m.starts}`"
+                        f"{hint(m.starts, sorted(all_events))}",
                         "unknown_event")
         for j, event in enumerate(m.completed_by):
             if event not in events:
-                ctx.problem(("milestones", i, "completed_by", j), f"unknown event `{event}`",
-                            "unknown_event")
+                ctx.problem(("milestones", i, "completed_by", j), f"unknown event `{event}`"
+                            f"{hint(event, sorted(events))}", "unknown_event")
         _check_duration(m.duration, ("milestones", i, "duration"), events, ctx)
         ctx.check_cite(m.cite, ("milestones", i, "cite"))
         window = m.starts_within
@@ -424,11 +428,13 @@ def build(spec: ComplaintSpec, ctx: BuildContext) -> ComplaintRules:
     for i, item in enumerate(spec.rules):
         for j, name in enumerate(item.milestones or ()):
             if name not in names:
-                ctx.problem(("rules", i, "milestones", j), f"unknown milestone `{name}`",
+                ctx.problem(("rules", i, "milestones", j), f"unknown milestone `{name}`"
+                            f"{hint(name, sorted(names))}",
                             "unknown_milestone")
         for name, duration in item.durations.items():
             if name not in names:
-                ctx.problem(("rules", i, "durations", name), f"unknown milestone `{name}`",
+                ctx.problem(("rules", i, "durations", name), f"unknown milestone `{name}`"
+                            f"{hint(name, sorted(names))}",
                             "unknown_milestone")
             _check_duration(duration, ("rules", i, "durations", name), events, ctx)
     compiled = compile_rules(spec.rules, ctx, fields=FIELDS, effect=lambda item: {})

@@ -30,6 +30,7 @@ from finpolicy.documents.registry import BuildContext, PolicyKind
 from finpolicy.rules.compile import NAME, RuleSpecBase, compile_rules
 from finpolicy.rules.invariants import Invariant, parse_invariants
 from finpolicy.rules.model import Rule, RuleSet
+from finpolicy.rules.vocabulary import hint
 
 __all__ = ["CONSENT_FAILURES", "FIELDS", "KIND", "POLICY_KIND", "PROCESSING", "REQUIREMENTS",
            "REQUIREMENT_NAMES", "REVIEW_CONSENT", "REVIEW_USE", "ConsentRules", "ConsentSpec",
@@ -343,7 +344,8 @@ def _check_names(values: list[str], known: Any, what: str, path: tuple[str | int
                  ctx: BuildContext) -> None:
     for i, value in enumerate(values):
         if value not in known:
-            ctx.problem((*path, i), f"unknown {what} `{value}`", f"unknown_{what}")
+            ctx.problem((*path, i), f"unknown {what} `{value}`{hint(value, sorted(known))}",
+                        f"unknown_{what}")
 
 
 def _vocabulary(spec: ConsentSpec, ctx: BuildContext) -> None:

@@ -183,6 +183,8 @@ def build(spec: SuitabilitySpec, ctx: BuildContext) -> SuitabilityRules:
         ctx.problem(("settings", "time_zone"), f"unknown time zone `{settings.time_zone}`",
                     "unknown_time_zone")
         zone = ZoneInfo("UTC")
+    for i, kind in enumerate(settings.securities_kinds):
+        ctx.check_term("product.kind", kind, ("settings", "securities_kinds", i))
     rules = [rule for _, rule in compile_rules(
         spec.rules, ctx, fields=FIELDS, effect=lambda item: {"outcome": item.outcome})]
     retention = _retention(spec, rules, ctx)

@@ -103,10 +103,16 @@ def products(bundle: Bundle | None = None) -> st.SearchStrategy[Any]:
     b = bundle_or_default(bundle)
     docs = require(b, _SUITABILITY)
     levels = _levels(b, "product_levels")
-    kinds = {str(k) for k in literals(b, _SUITABILITY).get("product.kind", set())}
-    for doc in docs:
-        kinds.update(doc.spec.settings.securities_kinds)
-    kinds.update({"wealth_management", "deposit"})
+    declared = [v for doc in docs if (v := doc.vocabulary.for_field("product.kind"))]
+    if declared:  # a declared vocabulary is every kind an input may name
+        kinds = {t for v in declared for t in v.terms}
+        # a kind the vocabulary of every version in force knows, so any evaluation date works
+        kinds = {k for k in kinds if all(k in v.terms for v in declared)} or kinds
+    else:
+        kinds = {str(k) for k in literals(b, _SUITABILITY).get("product.kind", set())}
+        for doc in docs:
+            kinds.update(doc.spec.settings.securities_kinds)
+        kinds.update({"wealth_management", "deposit"})
     return st.builds(
         Product,
         id=st.sampled_from(["p1", "p2", "p3"]),

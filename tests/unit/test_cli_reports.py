@@ -1,0 +1,98 @@
+"""What the CLI reports agrees with its help: ``eval``'s exit codes, bad evaluation times,
+readable tables when piped."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from finpolicy.cli import main
+
+AT = "2026-03-02T10:00:00+08:00"
+ALLOWED = {"subject": {"id": "u-teller-1", "roles": ["teller"], "department": "retail",
+                       "branch": "BJ01"},
+           "action": "read", "purpose": "account_service",
+           "resource": {"type": "customer_record", "data_level": "ordinary",
+                        "category": "basic_identity", "department": "retail", "branch": "BJ01"}}
+DENIED = {**ALLOWED, "subject": {**ALLOWED["subject"], "roles": []}}
+
+
+def _write(tmp_path: Path, name: str, data: object) -> str:
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return str(path)
+
+
+def test_eval_help_states_the_exit_codes_it_uses() -> None:
+    text = CliRunner().invoke(main, ["eval", "--help"]).output
+    assert "Exits 0 when every decision is positive, 1 when any denies a request or finds a " \
+           "sale unsuitable" in " ".join(text.split())
+
+
+@pytest.mark.parametrize(("inputs", "code"), [
+    ([ALLOWED], 0), ([DENIED], 1), ([ALLOWED, DENIED], 1)])
+def test_eval_exits_1_for_a_denied_request(tmp_path: Path, inputs: list[object],
+                                           code: int) -> None:
+    for extra in ([], ["--json"], ["--why"]):
+        result = CliRunner().invoke(main, ["eval", "access", _write(tmp_path, "in.yaml", inputs),
+                                           "--as-of", AT, *extra])
+        assert result.exit_code == code, (extra, result.output)
+
+
+def test_eval_exits_1_for_an_unsuitable_sale(tmp_path: Path) -> None:
+    sale = {"customer": {"id": "c1", "risk_level": "C1", "birth_date": "1980-01-01",
+                         "assessment_date": "2026-01-10"},
+            "product": {"id": "p1", "kind": "fund", "risk_level": "R5"}, "amount": 10000}
+    result = CliRunner().invoke(main, ["eval", "suitability", _write(tmp_path, "s.yaml", sale),
+                                       "--as-of", "2026-03-02", "--json"])
+    assert json.loads(result.stdout)[0]["outcome"] == "unsuitable"
+    assert result.exit_code == 1
+
+
+def test_a_misspelt_product_kind_in_an_input_is_refused_with_a_suggestion(
+        tmp_path: Path) -> None:
+    sale = {"customer": {"id": "c1", "risk_level": "C3", "birth_date": "1980-01-01",
+                         "assessment_date": "2026-01-10"},
+            "product": {"id": "p1", "kind": "insurence", "risk_level": "R1"}, "amount": 10000}
+    result = CliRunner().invoke(main, ["eval", "suitability", _write(tmp_path, "s.yaml", sale),
+                                       "--as-of", "2026-03-02"])
+    assert result.exit_code == 3
+    assert "product.kind: unknown product kind `insurence`" in result.stderr
+    assert "(did you mean `insurance`?)" in result.stderr
+
+
+@pytest.mark.parametrize(("args", "option"), [
+    (["eval", "access", "IN", "--as-of", "2026-13-01T10:00+08:00"], "--as-of"),
+    (["eval", "access", "IN", "--as-of", "2026-03-01T10:00"], "--as-of"),
+    (["review", "IN", "--at", "yesterday"], "--at"),
+    (["sla", "IN", "--now", "2026-02-30T10:00+08:00"], "--now"),
+])
+def test_a_bad_evaluation_time_exits_3_naming_the_option_given(
+        tmp_path: Path, args: list[str], option: str) -> None:
+    path = _write(tmp_path, "in.yaml", ALLOWED)
+    result = CliRunner().invoke(main, [path if a == "IN" else a for a in args])
+    assert result.exit_code == 3, result.output
+    assert f"Invalid value for {option}" in result.output
+
+
+def test_the_review_report_rounds_durations_to_days(tmp_path: Path) -> None:
+    grant = {"id": "g-long", "grantee": "u-teller-1", "purpose": "account_service",
+             "resource_type": "customer_record", "data_level": "core",
+             "category": "basic_identity", "requested_at": "2026-03-01T09:00:00+08:00",
+             "approved_by": "u-head-7", "approver_roles": ["department_head"],
+             "approved_at": "2026-03-01T11:30:00+08:00"}
+    review = {"grants": [{**grant, "expires_at": "2026-04-01T17:47:00+08:00"},
+                         {**grant, "id": "g-minute", "expires_at": "2026-03-31T11:31:00+08:00"}],
+              "assignments": [{"subject_id": "u-head-7", "role": "department_head"}]}
+    result = CliRunner().invoke(main, ["review", _write(tmp_path, "r.yaml", review),
+                                       "--as-of", AT, "--json"])
+    messages = [f["message"] for f in json.loads(result.stdout)["findings"]
+                if f["kind"] == "excessive_duration"]
+    assert any("lasts 31 days; at most 30" in m for m in messages), messages
+    assert any("lasts more than 30 days; at most 30" in m for m in messages), messages
+    assert not any(re.search(r"\d+\.\d+ days", m) for m in messages)

@@ -1,0 +1,86 @@
+"""``finpolicy diff`` reports say what changed in the words of the change: a generated example
+is named as a variant of the case it came from, permission and setting changes are listed by
+path, a policy changed without raising its version is flagged, and no installation path
+appears."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import finpolicy as fp
+from finpolicy.cli import main
+from finpolicy.testing import diff
+
+WIDER = ("        - {actions: [read, write], levels: [ordinary], categories: [basic_identity, "
+         "business]}\n")
+
+
+@pytest.fixture(scope="module")
+def bundle() -> fp.Bundle:
+    return fp.load_bundle()
+
+
+def _widened(bundle: fp.Bundle, tmp_path: Path, *, version: str | None = None) -> Path:
+    pack = tmp_path / "new"
+    shutil.copytree(bundle.root, pack)
+    access = pack / "access.yaml"
+    text = access.read_text(encoding="utf-8")
+    assert WIDER in text
+    text = text.replace(WIDER, WIDER.replace("read, write", "read, write, export"), 1)
+    if version is not None:
+        text = text.replace("  version: 1.1.0\n", f"  version: {version}\n", 1)
+    access.write_text(text, encoding="utf-8")
+    return pack
+
+
+def test_a_permission_change_without_a_new_version_is_described_and_flagged(
+        bundle: fp.Bundle, tmp_path: Path) -> None:
+    new = fp.load_bundle(_widened(bundle, tmp_path))
+    report = diff(bundle, new, samples=0, domains=["access"])
+    (change,) = report.policies
+    assert (change.policy_id, change.change, change.version_unchanged) == (
+        "cn-access", "modified", True)
+    assert change.settings == ("spec.roles.teller.permissions",)
+    assert change.describe() == "settings changed: spec.roles.teller.permissions"
+    assert change.to_dict()["version_unchanged"] is True
+
+
+def test_a_new_version_is_not_flagged(bundle: fp.Bundle, tmp_path: Path) -> None:
+    new = fp.load_bundle(_widened(bundle, tmp_path, version="1.2.0"))
+    report = diff(bundle, new, samples=0, domains=["access"])
+    assert {(p.version, p.change) for p in report.policies} == {
+        ("1.1.0", "removed"), ("1.2.0", "added")}
+    assert not any(p.version_unchanged for p in report.policies)
+
+
+def test_a_generated_example_is_named_as_a_variant_of_its_case(bundle: fp.Bundle,
+                                                               tmp_path: Path) -> None:
+    new = fp.load_bundle(_widened(bundle, tmp_path))
+    report = diff(bundle, new, samples=0, domains=["access"])
+    assert report.changed
+    for change in report.changes:
+        sample = change.sample
+        if sample.changes:
+            assert sample.label.startswith("a generated input: the input of case `")
+            assert sample.label.endswith("; ".join(sample.changes))
+        else:
+            assert sample.label.startswith("case `")
+        assert "(tests/" in sample.label or "(examples/" in sample.label, sample.label
+        assert bundle.root not in sample.label and str(tmp_path) not in sample.label
+
+
+def test_the_cli_report_names_settings_flags_the_version_and_shows_no_paths(
+        bundle: fp.Bundle, tmp_path: Path) -> None:
+    pack = _widened(bundle, tmp_path)
+    result = CliRunner().invoke(main, ["diff", bundle.root, str(pack), "--samples", "0"])
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.output.split())
+    assert "warning: cn-access changed but its metadata.version is still 1.1.0" in out
+    assert "settings changed:" in out and "spec.roles.teller.permissions" in out
+    assert "settings outside the rules" not in out
+    assert str(Path(bundle.root).parent) not in result.output
+    assert str(tmp_path) not in result.output
