@@ -155,6 +155,12 @@ class BundleRuntime:
         """The reference a decision by ``doc`` names (ids, versions, bundle digest)."""
         return self._refs[doc.key]
 
+    @property
+    def observed(self) -> bool:
+        """Whether observers watch rule-set runs: domains then run every rule set they
+        would, instead of reusing a decision they already took on the same facts."""
+        return bool(self._observers)
+
     def state(self, key: StateKey[T]) -> T:
         """This runtime's slot ``key``, created on first use."""
         try:
