@@ -189,5 +189,5 @@ def decision_maker(cls: type[Decision], *names: str) -> Callable[..., Any]:
             value = f"_d{i}"
         lines.append(f"    _s{i}(d, {value})")
     lines.append("    return d")
-    exec("\n".join(lines), scope)  # noqa: S102 - the source is built from field names only
+    exec("\n".join(lines), scope)  # the source is built from field names only
     return scope["make"]  # type: ignore[no-any-return]
