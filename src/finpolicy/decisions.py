@@ -78,7 +78,7 @@ class Decision:
     input_digest: str
     as_of: dt.date | dt.datetime
     evaluated_at: dt.datetime = attrs.field(
-        factory=time.time, eq=False)  # a stamp, read as a datetime (see below)
+        factory=time.time, eq=False)  # type: ignore[assignment]  # a stamp, read as a datetime (below)
 
     @property
     def rule_ids(self) -> tuple[str, ...]:
@@ -154,8 +154,8 @@ def _stamp_property() -> property:
     return property(read, write, doc="When the decision was computed (ignored by equality).")
 
 
-Decision.input_digest = _digest_property()  # type: ignore[assignment,method-assign]
-Decision.evaluated_at = _stamp_property()  # type: ignore[assignment,method-assign]
+setattr(Decision, "input_digest", _digest_property())  # noqa: B010 - past attrs' slots
+setattr(Decision, "evaluated_at", _stamp_property())  # noqa: B010
 
 
 def decision_maker(cls: type[Any], *names: str,

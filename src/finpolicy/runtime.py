@@ -164,7 +164,7 @@ class BundleRuntime:
     def state(self, key: StateKey[T]) -> T:
         """This runtime's slot ``key``, created on first use."""
         try:
-            return cast(T, self._state[key])
+            return self._state[key]  # type: ignore[no-any-return]
         except KeyError:
             with self._lock:
                 if key not in self._state:
@@ -182,6 +182,14 @@ class EngineAPI:
     (one runtime snapshot per decision)."""
 
     __slots__ = ()
+
+    log: Any
+    """The engine's decision log, or ``None`` (``EngineCore``): a method may skip ``_invoke``
+    and call its domain function on ``runtime`` directly when there is nothing to record."""
+
+    @property
+    def runtime(self) -> BundleRuntime:
+        raise NotImplementedError
 
     def _invoke(self, function: Callable[Concatenate[Runtime, Params], R], /,
                 *args: Params.args, **kwargs: Params.kwargs) -> R:

@@ -281,7 +281,8 @@ def decide(runtime: Runtime, doc: PolicyDocument[Any], tables: AccessPolicyTable
     return AccessDecision(
         outcome=outcome, allowed=allowed, hits=hits, obligations=tuple(obligations),
         policy=runtime.ref(doc), engine=runtime.engine_name,
-        input_digest=(digest, request, at), as_of=at,
+        input_digest=(digest, request, at),  # type: ignore[arg-type]  # lazy: see decisions.py
+        as_of=at,
         grant_id=grant.id if grant is not None and allowed and fact["grant"]["required"]
         else None,
         grant_failures=tuple(extra["failures"]) if fact["grant"]["required"] else (),
@@ -317,7 +318,19 @@ def authorize(runtime: Runtime, request: Any, *, policy: str | None = None,
     if (request.__class__ is AccessRequest and policy is None and consent is None
             and not request.grants and request.recipient is None
             and not request.resource.fields and not getattr(runtime, "observed", True)):
-        return _plain(runtime, request, as_directory(directory))
+        # a plain request (see ``_DECIDED``), inline: this is the hot path
+        at = request.as_of or now()
+        subject, resource = request.subject, request.resource
+        key = (at.date(), tuple(subject.roles), request.action, request.purpose, resource.type,
+               resource.data_level, resource.category,
+               subject.branch is not None and subject.branch == resource.branch,
+               subject.department is not None and subject.department == resource.department)
+        core = runtime.state(_DECIDED).get(key)
+        if core is not None:
+            if directory is not None:
+                as_directory(directory)  # a bad directory is an error even when unused
+            return _plain_decision(*core, (digest, request, at), at)  # type: ignore[no-any-return]
+        return _plain(runtime, request, at, key, as_directory(directory))
     req = coerce_request(request)
     roles = as_directory(directory)
     at = req.as_of or now()
@@ -325,20 +338,12 @@ def authorize(runtime: Runtime, request: Any, *, policy: str | None = None,
     return decide(runtime, doc, doc.policy, req, at, roles, consent=consent)
 
 
-def _plain(runtime: Runtime, request: AccessRequest,
+def _plain(runtime: Runtime, request: AccessRequest, at: dt.datetime, key: tuple[Any, ...],
            directory: RoleDirectory | None) -> AccessDecision:
-    """A plain request (see ``_DECIDED``): its decision is a function of the policy in force
-    that day and the values in the key, so it is taken once per engine and then reused."""
-    at = request.as_of or now()
-    subject, resource = request.subject, request.resource
-    key = (at.date(), tuple(subject.roles), request.action, request.purpose, resource.type,
-           resource.data_level, resource.category,
-           subject.branch is not None and subject.branch == resource.branch,
-           subject.department is not None and subject.department == resource.department)
+    """Decide a plain request not decided before and keep its decision under ``key`` (the
+    policy in force that day and the values ``access_fact`` builds a plain request's fact
+    from)."""
     memo = runtime.state(_DECIDED)
-    core = memo.get(key)
-    if core is not None:
-        return _plain_decision(*core, (digest, request, at), at)  # type: ignore[no-any-return]
     doc = runtime.policy(POLICY_KIND, at.date())
     made = decide(runtime, doc, doc.policy, request, at, directory)
     if made.hits[0].rule_id != "evaluation-error":  # an error is not a decision to keep

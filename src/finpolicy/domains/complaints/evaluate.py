@@ -327,8 +327,9 @@ def _milestone(rules: ComplaintRules, m: Milestone, duration: Duration, tl: _Tim
         allowed = (due - start).total_seconds()
         share = (now - start).total_seconds() / allowed if allowed > 0 else 0.0
         status = "at_risk" if share >= m.at_risk else "pending"
-    return _status(m.name, status, due, completed_local, start_local, duration.text, paused,
-                   tuple(notes) if notes else ())
+    made: MilestoneStatus = _status(m.name, status, due, completed_local, start_local,
+                                    duration.text, paused, tuple(notes) if notes else ())
+    return made
 
 
 def _report(runtime: Runtime, cache: dict[tuple[Any, ...], Selection], complaint: Complaint,
@@ -370,7 +371,8 @@ def _report(runtime: Runtime, cache: dict[tuple[Any, ...], Selection], complaint
     return SlaDecision(
         outcome=STATUSES[worst], hits=selection.hits, obligations=selection.obligations,
         policy=runtime.ref(doc), engine=runtime.engine_name,
-        input_digest=(Complaint.digest, complaint), as_of=now, complaint_id=complaint.id,
+        input_digest=(Complaint.digest, complaint),  # type: ignore[arg-type]  # lazy: decisions.py
+        as_of=now, complaint_id=complaint.id,
         milestones=statuses, next_due=next_due,
         route=selection.route, escalations=escalations, paused=tl.paused, severity=severity,
         retention=selection.retention, warnings=warnings)

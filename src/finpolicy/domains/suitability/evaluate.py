@@ -239,13 +239,14 @@ def _decide(runtime: Runtime, doc: PolicyDocument[SuitabilityRules], cf: Custome
         (context.promoted_by_staff, context.first_purchase)
     outcome, hits, obligations = _combined(runtime, doc, cf, p, amount, promoted, first)
     kept = rules.retention
-    return _decision(
+    decision: SuitabilityDecision = _decision(
         outcome, hits, obligations, runtime.ref(doc), runtime.engine_name,
         (input_digest, customer, product, amount, context), on, customer.id, product.id,
         cf.level, p["level"], product.risk_level, cf.age, cf.days, cf.expired, cf.count_today,
         cf.count_12m, amount,
         _frozen_mapping({o: kept[o] for o in obligations if o in kept}) if kept
         else _NO_RETENTION)
+    return decision
 
 
 def _sale_fact(cf: CustomerFacts, p: dict[str, Any], amount: float | None, promoted: bool,
