@@ -10,7 +10,9 @@ same run, because absolute numbers on shared machines are noisy. Parts:
   Oso (``pip install '.[bench]'``) and a dict lookup of precomputed answers (the floor), each
   checked to give the same decision on every request before it is timed;
 - sweeps: rules (10 to 10,000) and roles (6,000, against the peers' load of the same matrix),
-  each point in a fresh process (see ``sweep.py``).
+  each point in a fresh process (see ``sweep.py``);
+- complaints: complaint SLAs on 100,000 generated, all different complaints, single calls
+  and one batch (see ``complaints_volume.py``).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+import complaints_volume
 import patterns
 import sweep
 from harness import Measurement, latencies, rss_mb, throughput
@@ -353,6 +356,17 @@ def bench_rbac(console: Console, quick: bool) -> list[Measurement]:
             for side, rate in rates.items()]
 
 
+def bench_complaints(console: Console, n: int) -> list[Measurement]:
+    """Complaint SLAs on ``n`` generated, all different complaints (``complaints_volume``)."""
+    console.log(f"complaint SLAs: {n:,} generated complaints")
+    result = complaints_volume.measure(n, min(n, 20_000), rounds=2)
+    note = "µs per complaint (CPU), different complaints"
+    return [Measurement("complaints (generated)", "complaint_sla (single)", "compiled",
+                        1e6 / result["single_us"], note=f"{result['single_us']:.1f} {note}"),
+            Measurement("complaints (generated)", f"complaint_sla_batch ({n:,})", "compiled",
+                        1e6 / result["batch_us"], note=f"{result['batch_us']:.1f} {note}")]
+
+
 def _check(who: str, decisions: list[bool], truth: list[bool]) -> None:
     if decisions != truth:
         differ = sum(a != b for a, b in zip(decisions, truth, strict=True))
@@ -401,7 +415,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     parser.add_argument("--json", default=str(Path(__file__).parent / "results.json"))
-    parser.add_argument("--only", choices=["domains", "peers", "sweeps", "patterns"],
+    parser.add_argument("--only", choices=["domains", "peers", "sweeps", "patterns",
+                                           "complaints"],
                         help="run one part of the benchmark")
     args = parser.parse_args(argv)
     # wide enough for the table even when the output is piped (rich then assumes 80 columns)
@@ -416,6 +431,8 @@ def main(argv: list[str] | None = None) -> int:
         rows += bench_explain(console, 60, 40 if args.quick else 150)
     if args.only in (None, "peers"):
         rows += bench_rbac(console, args.quick)
+    if args.only in (None, "complaints"):
+        rows += bench_complaints(console, 10_000 if args.quick else 100_000)
     if args.only in (None, "patterns"):
         rows += patterns.bench_patterns(console, 200 if args.quick else 2_000)
     if args.only in (None, "sweeps"):
