@@ -12,7 +12,9 @@ same run, because absolute numbers on shared machines are noisy. Parts:
 - serve: ``finpolicy serve`` on localhost under a fixed number of requests from 1, 8 and 64
   concurrent clients (requests/s, p50, p99), next to the same decision in process;
 - sweeps: rules (10 to 10,000) and roles (6,000, against the peers' load of the same matrix),
-  each point in a fresh process (see ``sweep.py``).
+  each point in a fresh process (see ``sweep.py``);
+- complaints: complaint SLAs on 100,000 generated, all different complaints, single calls
+  and one batch (see ``complaints_volume.py``).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+import complaints_volume
 import patterns
 import serve_load
 import sweep
@@ -359,6 +362,17 @@ def bench_rbac(console: Console, quick: bool) -> list[Measurement]:
             for side, rate in rates.items()]
 
 
+def bench_complaints(console: Console, n: int) -> list[Measurement]:
+    """Complaint SLAs on ``n`` generated, all different complaints (``complaints_volume``)."""
+    console.log(f"complaint SLAs: {n:,} generated complaints")
+    result = complaints_volume.measure(n, min(n, 20_000), rounds=2)
+    note = "µs per complaint (CPU), different complaints"
+    return [Measurement("complaints (generated)", "complaint_sla (single)", "compiled",
+                        1e6 / result["single_us"], note=f"{result['single_us']:.1f} {note}"),
+            Measurement("complaints (generated)", f"complaint_sla_batch ({n:,})", "compiled",
+                        1e6 / result["batch_us"], note=f"{result['batch_us']:.1f} {note}")]
+
+
 def _check(who: str, decisions: list[bool], truth: list[bool]) -> None:
     if decisions != truth:
         differ = sum(a != b for a, b in zip(decisions, truth, strict=True))
@@ -403,7 +417,7 @@ def bench_explain(console: Console, n: int, rounds: int) -> list[Measurement]:
     return rows
 
 
-PARTS = ("domains", "logging", "peers", "sweeps", "patterns", "serve")
+PARTS = ("domains", "logging", "peers", "sweeps", "patterns", "serve", "complaints")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -426,6 +440,8 @@ def main(argv: list[str] | None = None) -> int:
         rows += bench_logging(console, n)
     if args.only in (None, "peers"):
         rows += bench_rbac(console, args.quick)
+    if args.only in (None, "complaints"):
+        rows += bench_complaints(console, 10_000 if args.quick else 100_000)
     if args.only in (None, "patterns"):
         rows += patterns.bench_patterns(console, 200 if args.quick else 2_000)
     if args.only in (None, "serve"):

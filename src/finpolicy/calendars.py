@@ -385,7 +385,8 @@ class WorkingCalendar:
                              f"{', '.join(UNITS)}")
         if pauses:
             return compute(self, start, amount, pauses)
-        local = self.local(start)
+        # a time already in the calendar's zone (callers convert once) needs no conversion
+        local = start if start.tzinfo is self._zone else self.local(start)
         after_cutoff = unit == "working_days" and local.time() > self.cutoff
         key = (unit, local.toordinal(), after_cutoff, amount)
         found = self._cache.get(key)

@@ -111,7 +111,8 @@ class PolicyEngine(EngineCore, ClassificationAPI, AccessAPI, SuitabilityAPI, Com
         bundle: a loaded ``Bundle``; ``None`` loads the shipped default pack.
         engine: ``"compiled"`` (generated Python, the default) or ``"durable"``
             (durable_rules rulesets). Both give identical decisions.
-        log: a ``DecisionLog`` that records every decision (see "Audit and replay").
+        log: a ``finpolicy.audit.DecisionLog`` that records every decision; ``None`` logs
+            nothing.
         directory: the application's role directory (a ``RoleDirectory``, or a list of
             ``RoleAssignment`` records, made an ``AssignmentDirectory``): ``authorize`` counts a
             grant only when it confirms the approver's role. Without one (and without a

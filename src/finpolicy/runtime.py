@@ -166,10 +166,16 @@ class BundleRuntime:
         """The reference a decision by ``doc`` names (ids, versions, bundle digest)."""
         return self._refs[doc.key]
 
+    @property
+    def observed(self) -> bool:
+        """Whether observers watch rule-set runs: domains then run every rule set they
+        would, instead of reusing a decision they already took on the same facts."""
+        return bool(self._observers)
+
     def state(self, key: StateKey[T]) -> T:
         """This runtime's slot ``key``, created on first use."""
         try:
-            return cast(T, self._state[key])
+            return self._state[key]  # type: ignore[no-any-return]
         except KeyError:
             with self._lock:
                 if key not in self._state:
@@ -187,6 +193,14 @@ class EngineAPI:
     (one runtime snapshot per decision)."""
 
     __slots__ = ()
+
+    log: Any
+    """The engine's decision log, or ``None`` (``EngineCore``): a method may skip ``_invoke``
+    and call its domain function on ``runtime`` directly when there is nothing to record."""
+
+    @property
+    def runtime(self) -> BundleRuntime:
+        raise NotImplementedError
 
     def _invoke(self, function: Callable[Concatenate[Runtime, Params], R], /,
                 *args: Params.args, **kwargs: Params.kwargs) -> R:

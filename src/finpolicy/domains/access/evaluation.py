@@ -21,7 +21,7 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
-from finpolicy.decisions import Decision, Hit
+from finpolicy.decisions import Decision, Hit, PolicyRef, decision_maker
 from finpolicy.documents.bundle import PolicyDocument
 from finpolicy.domains.access.directory import (
     APPROVER_UNVERIFIED,
@@ -37,11 +37,24 @@ from finpolicy.domains.access.model import (
 )
 from finpolicy.domains.access.spec import ACCESS_RULESET, POLICY_KIND, AccessPolicyTables
 from finpolicy.errors import InputError, InputProblem
-from finpolicy.runtime import Runtime
+from finpolicy.runtime import Runtime, StateKey
 
 DEFAULT_DENY = Hit("default-deny", "no rule allows this request (access fails closed)", "")
 _ALLOW = "allow"
 _DENY = "deny"
+
+# A plain request (no grants, no field levels, no recipient, no consent) is decided by the
+# policy in force on its day and a few of its values (the key in ``_plain``: ``access_fact``
+# builds its fact from them alone): each engine keeps those decisions (bounded, and not while
+# observers watch its rule sets), so a repeated request costs a look-up and the decision
+# object. What is kept: outcome, allowed,
+# hits, obligations (shared tuples, so identical decisions share them), policy reference and
+# engine name.
+_Core = tuple[str, bool, tuple[Hit, ...], tuple[str, ...], PolicyRef, str]
+_DECIDED: StateKey[dict[tuple[Any, ...], _Core]] = StateKey("access.decided", dict)
+_MAX_DECIDED = 65_536
+_plain_decision = decision_maker(AccessDecision, "outcome", "allowed", "hits", "obligations",
+                                 "policy", "engine", "input_digest", "as_of")
 
 
 def now() -> dt.datetime:
@@ -268,7 +281,8 @@ def decide(runtime: Runtime, doc: PolicyDocument[Any], tables: AccessPolicyTable
     return AccessDecision(
         outcome=outcome, allowed=allowed, hits=hits, obligations=tuple(obligations),
         policy=runtime.ref(doc), engine=runtime.engine_name,
-        input_digest=digest(request, at), as_of=at,
+        input_digest=(digest, request, at),  # type: ignore[arg-type]  # lazy: see decisions.py
+        as_of=at,
         grant_id=grant.id if grant is not None and allowed and fact["grant"]["required"]
         else None,
         grant_failures=tuple(extra["failures"]) if fact["grant"]["required"] else (),
@@ -301,8 +315,40 @@ def authorize(runtime: Runtime, request: Any, *, policy: str | None = None,
             not a directory.
         NotInForceError: no access policy is in force on that date.
     """
+    if (request.__class__ is AccessRequest and policy is None and consent is None
+            and not request.grants and request.recipient is None
+            and not request.resource.fields and not getattr(runtime, "observed", True)):
+        # a plain request (see ``_DECIDED``), inline: this is the hot path
+        at = request.as_of or now()
+        subject, resource = request.subject, request.resource
+        key = (at.date(), tuple(subject.roles), request.action, request.purpose, resource.type,
+               resource.data_level, resource.category,
+               subject.branch is not None and subject.branch == resource.branch,
+               subject.department is not None and subject.department == resource.department)
+        core = runtime.state(_DECIDED).get(key)
+        if core is not None:
+            if directory is not None:
+                as_directory(directory)  # a bad directory is an error even when unused
+            return _plain_decision(*core, (digest, request, at), at)  # type: ignore[no-any-return]
+        return _plain(runtime, request, at, key, as_directory(directory))
     req = coerce_request(request)
     roles = as_directory(directory)
     at = req.as_of or now()
     doc = runtime.policy(POLICY_KIND, at.date(), policy)
     return decide(runtime, doc, doc.policy, req, at, roles, consent=consent)
+
+
+def _plain(runtime: Runtime, request: AccessRequest, at: dt.datetime, key: tuple[Any, ...],
+           directory: RoleDirectory | None) -> AccessDecision:
+    """Decide a plain request not decided before and keep its decision under ``key`` (the
+    policy in force that day and the values ``access_fact`` builds a plain request's fact
+    from)."""
+    memo = runtime.state(_DECIDED)
+    doc = runtime.policy(POLICY_KIND, at.date())
+    made = decide(runtime, doc, doc.policy, request, at, directory)
+    if made.hits[0].rule_id != "evaluation-error":  # an error is not a decision to keep
+        if len(memo) >= _MAX_DECIDED:
+            memo.clear()
+        memo[key] = (made.outcome, made.allowed, made.hits, made.obligations, made.policy,
+                     made.engine)
+    return made

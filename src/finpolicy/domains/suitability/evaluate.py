@@ -24,6 +24,7 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, cast
 
+from finpolicy.decisions import Hit, decision_maker
 from finpolicy.documents.bundle import PolicyDocument
 from finpolicy.domains.suitability.models import (
     OUTCOMES,
@@ -31,18 +32,28 @@ from finpolicy.domains.suitability.models import (
     Product,
     SaleContext,
     SuitabilityDecision,
+    _frozen_mapping,
     input_digest,
 )
 from finpolicy.domains.suitability.policy import POLICY_KIND, RULESET, SuitabilityRules
 from finpolicy.errors import InputError, InputProblem
 from finpolicy.inputs import InputModel, evaluation_date
 from finpolicy.limits import MAX_AMOUNT
-from finpolicy.runtime import Runtime
+from finpolicy.runtime import Runtime, StateKey
 
 _SHARE_CAP = 1_000_000.0
 _NO_RETENTION: Mapping[str, Any] = MappingProxyType({})  # shared: decisions are frozen
 _ORDER = {name: i for i, name in enumerate(OUTCOMES)}
 _problem = InputError.one
+_COMBINED: StateKey[dict[tuple[Any, ...], tuple[Any, Any, Any]]] = StateKey(
+    "suitability.combined", dict)
+_MAX_COMBINED = 65_536
+# the attrs constructor, several times cheaper; ``retention`` is given frozen already
+_decision = decision_maker(
+    SuitabilityDecision, "outcome", "hits", "obligations", "policy", "engine", "input_digest",
+    "as_of", "customer_id", "product_id", "customer_level", "product_level", "seller_level",
+    "customer_age", "assessment_age_days", "assessment_expired", "assessments_that_day",
+    "assessments_12m", "amount", "retention", converted=("retention",))
 
 
 def _amount(value: Any) -> float | None:
@@ -224,9 +235,23 @@ def _decide(runtime: Runtime, doc: PolicyDocument[SuitabilityRules], cf: Custome
             customer: Customer, product: Product, p: dict[str, Any], amount: float | None,
             on: dt.date, context: SaleContext | None = None) -> SuitabilityDecision:
     rules = doc.policy
-    sale: dict[str, Any] = {"promoted_by_staff": False, "first_purchase": False} \
-        if context is None else {"promoted_by_staff": context.promoted_by_staff,
-                                 "first_purchase": context.first_purchase}
+    promoted, first = (False, False) if context is None else \
+        (context.promoted_by_staff, context.first_purchase)
+    outcome, hits, obligations = _combined(runtime, doc, cf, p, amount, promoted, first)
+    kept = rules.retention
+    decision: SuitabilityDecision = _decision(
+        outcome, hits, obligations, runtime.ref(doc), runtime.engine_name,
+        (input_digest, customer, product, amount, context), on, customer.id, product.id,
+        cf.level, p["level"], product.risk_level, cf.age, cf.days, cf.expired, cf.count_today,
+        cf.count_12m, amount,
+        _frozen_mapping({o: kept[o] for o in obligations if o in kept}) if kept
+        else _NO_RETENTION)
+    return decision
+
+
+def _sale_fact(cf: CustomerFacts, p: dict[str, Any], amount: float | None, promoted: bool,
+               first: bool) -> dict[str, Any]:
+    sale: dict[str, Any] = {"promoted_by_staff": promoted, "first_purchase": first}
     if cf.rank is not None:
         sale["rank_gap"] = p["rank"] - cf.rank
     c = cf.customer
@@ -240,18 +265,38 @@ def _decide(runtime: Runtime, doc: PolicyDocument[SuitabilityRules], cf: Custome
     term, horizon = p.get("term_months"), c.get("horizon_months")
     if term is not None and horizon is not None:
         sale["term_exceeds_horizon_months"] = term - horizon
-    fact = {"customer": c, "assessment": cf.assessment, "product": p, "sale": sale}
-    outcome, hits, obligations = rules.combine(runtime.run(doc, RULESET, fact))
-    kept = rules.retention
-    return SuitabilityDecision(
-        outcome=outcome, hits=hits, obligations=obligations, policy=runtime.ref(doc),
-        engine=runtime.engine_name,
-        input_digest=input_digest(customer, product, amount, context),
-        as_of=on, customer_id=customer.id, product_id=product.id, customer_level=cf.level,
-        product_level=p["level"], seller_level=product.risk_level, customer_age=cf.age,
-        assessment_age_days=cf.days, assessment_expired=cf.expired,
-        assessments_that_day=cf.count_today, assessments_12m=cf.count_12m, amount=amount,
-        retention={o: kept[o] for o in obligations if o in kept} if kept else _NO_RETENTION)
+    return sale
+
+
+def _combined(runtime: Runtime, doc: PolicyDocument[SuitabilityRules], cf: CustomerFacts,
+              p: dict[str, Any], amount: float | None, promoted: bool, first: bool
+              ) -> tuple[str, tuple[Hit, ...], tuple[str, ...]]:
+    """The rules' combined outcome, hits and obligations for the fact of ``cf``, ``p`` and the
+    sale; kept per engine (bounded, and not while observers watch its rule sets).
+
+    The customer's and product's facts are cached per model instance (see
+    ``customer_facts``), so the same objects stand for the same facts: the memo is keyed by
+    their identity (and holds them, so an id is never reused while its entry lives) and by
+    the values the sale's facts are derived from.
+    """
+    if getattr(runtime, "observed", True):
+        fact = _fact(cf, p, _sale_fact(cf, p, amount, promoted, first))
+        return doc.policy.combine(runtime.run(doc, RULESET, fact))
+    memo = runtime.state(_COMBINED)
+    key = (id(doc), id(cf), id(p), amount, promoted, first)
+    found = memo.get(key)
+    if found is not None and found[0] is cf and found[1] is p:
+        return found[2]  # type: ignore[no-any-return]
+    fact = _fact(cf, p, _sale_fact(cf, p, amount, promoted, first))
+    combined = doc.policy.combine(runtime.run(doc, RULESET, fact))
+    if len(memo) >= _MAX_COMBINED:
+        memo.clear()
+    memo[key] = (cf, p, combined)
+    return combined
+
+
+def _fact(cf: CustomerFacts, p: dict[str, Any], sale: dict[str, Any]) -> dict[str, Any]:
+    return {"customer": cf.customer, "assessment": cf.assessment, "product": p, "sale": sale}
 
 
 def _sale(value: Any) -> SaleContext | None:
