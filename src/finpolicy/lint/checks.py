@@ -17,10 +17,12 @@ from finpolicy.rules.model import Rule
 from finpolicy.rules.precedence import Standing
 from finpolicy.rules.render import render_value
 
-__all__ = ["lint_bundle", "lint_document"]
+__all__ = ["lint_bundle", "lint_document", "suppressions"]
 
 # an article, section or paragraph: a number or a section sign after the source id
 _ARTICLE = re.compile(r"[0-9§¶]|[一二三四五六七八九十]+[条款章节项]")
+# `# finpolicy-lint: ignore[FPL004] why` on the line of a finding (or of its rule's id)
+_IGNORE = re.compile(r"#\s*finpolicy-lint:\s*ignore\[([A-Z0-9, ]+)\]\s*(\S.*)?$")
 
 
 def lint_bundle(bundle: Bundle) -> list[Finding]:
@@ -41,7 +43,34 @@ def lint_document(doc: PolicyDocument[Any]) -> list[Finding]:
         if authoring is not None:
             standings = [(rule, authoring.standing(name, rule)) for rule in live]
             ctx.check_competition([(r, s) for r, s in standings if s is not None])
-    return ctx.findings
+    return _unsuppressed(ctx.findings, doc)
+
+
+def suppressions(text: str) -> dict[int, frozenset[str]]:
+    """Line → the codes its ``# finpolicy-lint: ignore[...] reason`` comment silences (a
+    comment without a reason silences nothing: the exception must say why)."""
+    out: dict[int, frozenset[str]] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        found = _IGNORE.search(line)
+        if found and found.group(2):
+            out[number] = frozenset(c.strip() for c in found.group(1).split(",") if c.strip())
+    return out
+
+
+def _unsuppressed(findings: list[Finding], doc: PolicyDocument[Any]) -> list[Finding]:
+    text = doc.source.text if doc.source is not None else None
+    if not text or "finpolicy-lint" not in text:
+        return findings
+    quiet = suppressions(text)
+    paths = _rule_paths(doc.data)
+    out = []
+    for finding in findings:
+        lines = {finding.line}
+        if finding.rule in paths and doc.source is not None:
+            lines.add(doc.source.line_of(paths[finding.rule]))
+        if not any(finding.code in quiet.get(line or 0, ()) for line in lines):
+            out.append(finding)
+    return out
 
 
 class _Context:
@@ -128,6 +157,7 @@ class _Context:
         if found is None:
             self.add("FPL007", rule, "too large to decide whether stronger rules override it")
         elif not found:
+            stronger = self._fewest(rule, standing, stronger)
             ids = [other.id for other, _ in stronger]
             names = ", ".join(f"`{i}` ({_decides(t)})" for (_, t), i in zip(stronger, ids,
                                                                               strict=True))
@@ -135,6 +165,19 @@ class _Context:
                      f"{'holds' if len(ids) == 1 else 'hold'} whenever it does and "
                      f"{'overrides' if len(ids) == 1 else 'override'} "
                      f"{_decides(standing)}", related=ids)
+
+
+    def _fewest(self, rule: Rule, standing: Standing, stronger: list[tuple[Rule, Standing]]
+                ) -> list[tuple[Rule, Standing]]:
+        """Drop the stronger rules not needed to cover ``rule`` (greedily, last first)."""
+        kept = list(stronger)
+        for item in reversed(stronger):
+            rest = [k for k in kept if k is not item]
+            if (rest and standing.adds <= frozenset().union(*(s.adds for _, s in rest))
+                    and self.sat((rule.when, True), *((o.when, False) for o, _ in rest))
+                    is False):
+                kept = rest
+        return kept
 
 
 def _decides(standing: Standing) -> str:
