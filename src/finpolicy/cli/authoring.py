@@ -7,7 +7,13 @@ from collections import Counter
 import click
 
 import finpolicy as fp
-from finpolicy.cli.common import EXIT_FAILED, EXIT_INVALID_INPUT, dump_json, exit_with, reports_errors
+from finpolicy.cli.common import (
+    EXIT_FAILED,
+    EXIT_INVALID_INPUT,
+    dump_json,
+    exit_with,
+    reports_errors,
+)
 from finpolicy.lint import SEVERITIES, lint_bundle
 
 
@@ -39,7 +45,7 @@ def lint_command(path: str, fail_on: str, as_json: bool) -> None:
         summary = ", ".join(f"{counts[s]} {s}{'s' if counts[s] != 1 else ''}"
                             for s in SEVERITIES if counts[s])
         click.echo(f"{bundle.name}: {summary or 'no findings'}", err=True)
-    limit = SEVERITIES.index(fail_on)  # type: ignore[arg-type]
+    limit = [str(s) for s in SEVERITIES].index(fail_on)
     if any(SEVERITIES.index(f.severity) <= limit for f in findings):
         exit_with(EXIT_FAILED)
 
@@ -51,9 +57,8 @@ def lint_command(path: str, fail_on: str, as_json: bool) -> None:
 def fmt_command(paths: tuple[str, ...], check: bool) -> None:
     """Rewrite policy YAML files in PATHS (files or folders; default `.`) in one layout.
 
-    Comments are kept; formatting a formatted file changes nothing. Needs ruamel.yaml (the
-    `authoring` extra). Exits 0, or 1 with --check when a file would change (3 when a file is
-    not YAML).
+    Comments are kept; formatting a formatted file changes nothing. Exits 0, or 1 with
+    --check when a file would change (3 when a file cannot be read as YAML).
     """
     from finpolicy.authoring.fmt import FormatError, format_paths
 

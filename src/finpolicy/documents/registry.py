@@ -18,9 +18,9 @@ if TYPE_CHECKING:
     from finpolicy.documents.models import Metadata
     from finpolicy.documents.yamlsource import Path, SourceDocument
     from finpolicy.errors import Problem
+    from finpolicy.rules.parse import ConditionParser, FieldTypes
     from finpolicy.rules.precedence import Authoring
     from finpolicy.rules.render import FactLabel
-    from finpolicy.rules.parse import ConditionParser, FieldTypes
 
 __all__ = ["BuildContext", "CompiledPolicy", "PolicyKind", "kinds"]
 
