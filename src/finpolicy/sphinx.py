@@ -229,7 +229,8 @@ def policy_nodes(doc: PolicyDocument[Any], engine: Any, *,
             listing += item
         sources += listing
         out.append(sources)
-    views = {(v.ruleset, v.id): v for v in docgen.rule_views(doc)}
+    language = docgen.pack_language(getattr(engine, "bundle", None))
+    views = {(v.ruleset, v.id): v for v in docgen.rule_views(doc, language=language)}
     for name, ruleset in doc.policy.rulesets.items():
         section = _section(f"Rules: {name}", f"{m.id}-{m.version}-rules-{name}")
         if not ruleset.rules:
@@ -258,7 +259,7 @@ def policy_nodes(doc: PolicyDocument[Any], engine: Any, *,
             terms += entry
         section += terms
         out.append(section)
-    invariants = docgen.invariant_views(doc)
+    invariants = docgen.invariant_views(doc, language=language)
     if invariants:
         section = _section("Invariants", f"{m.id}-{m.version}-invariants")
         section += _para("Checked by ", _literal("finpolicy.testing"),

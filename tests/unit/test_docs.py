@@ -94,8 +94,8 @@ def test_a_rule_added_to_a_copy_of_the_pack_appears_in_its_site(tmp_path: Path) 
     _build(pack, tmp_path / "site")
     page = _text((tmp_path / "site" / "policies" / "cn-suitability.html")
                  .read_text(encoding="utf-8"))
-    assert ("planted-rule-for-docs When the age of the customer is at least 99: "
-            "outcome = conditional") in page
+    assert ("planted-rule-for-docs When the customer's age (客户年龄) is at least 99: "
+            "the outcome is conditional") in page
     assert "A planted rule that the generated pages must show." in page
 
 

@@ -54,7 +54,10 @@ def lint_command(path: str, fail_on: str, as_json: bool) -> None:
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
 @click.option("--check", is_flag=True,
               help="Change nothing; list the files that would change and exit 1 if any.")
-def fmt_command(paths: tuple[str, ...], check: bool) -> None:
+@click.option("--schemas", "schemas", type=click.Path(file_okay=False), default=None,
+              help="Also make each policy file's first line point editors at its schema in "
+                   "this folder (see `finpolicy schema -o`).")
+def fmt_command(paths: tuple[str, ...], check: bool, schemas: str | None) -> None:
     """Rewrite policy YAML files in PATHS (files or folders; default `.`) in one layout.
 
     Comments are kept; formatting a formatted file changes nothing. Exits 0, or 1 with
@@ -63,7 +66,7 @@ def fmt_command(paths: tuple[str, ...], check: bool) -> None:
     from finpolicy.authoring.fmt import FormatError, format_paths
 
     try:
-        changed = format_paths(paths or (".",), write=not check)
+        changed = format_paths(paths or (".",), write=not check, schemas=schemas)
     except FormatError as exc:
         click.echo(f"error: {exc}", err=True)
         exit_with(EXIT_INVALID_INPUT)

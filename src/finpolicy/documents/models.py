@@ -90,6 +90,9 @@ class Manifest(Strict):
     version: str = Field(description="Semantic version of the bundle.")
     description: str = Field(default="", description="What the bundle is for.")
     jurisdiction: str | None = Field(default=None, description="Main jurisdiction.")
+    language: Literal["en", "zh"] | None = Field(
+        default=None, description="The language of the pack's sources: `zh` shows each "
+                                  "fact's Chinese label beside its English one in rule text.")
 
     @field_validator("version")
     @classmethod

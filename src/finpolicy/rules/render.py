@@ -31,9 +31,9 @@ _NEGATED = {
 }
 # the verb of a statement, as it reads when the statement holds and when it does not
 _VERBS = {"is": ("is", "is not"), "are": ("are", "are not"), "was": ("was", "was not"),
-          "has": ("has", "does not have"), "have": ("have", "do not have"),
-          "can": ("can", "cannot"), "does": ("", "does not")}
-_VERB = re.compile(r"\{(" + "|".join(_VERBS) + r")\}")
+          "has": ("has", "has not"), "have": ("have", "have not"), "can": ("can", "cannot")}
+# `{is}` … or any verb with its negation spelt out: `{permits|does not permit}`
+_VERB = re.compile(r"\{(" + "|".join(_VERBS) + r"|[^{}|]+\|[^{}|]+)\}")
 
 
 @attrs.frozen(slots=True)
@@ -43,9 +43,9 @@ class FactLabel:
     Attributes:
         en: a noun phrase ("the customer's age"); for a boolean fact, a statement with its
             verb in braces ("the customer {is} a professional investor", "the grant {has}
-            expired", "the rules {does} apply" → "the rules apply" / "… does not apply").
-            ``{is}``, ``{are}``, ``{was}``, ``{has}``, ``{have}``, ``{can}`` and ``{does}``
-            turn negative where the fact is false.
+            expired"): ``{is}``, ``{are}``, ``{was}``, ``{has}``, ``{have}`` and ``{can}``
+            turn negative where the fact is false, and any other verb names both forms
+            (``{permits|does not permit}``).
         zh: the Chinese label (``客户年龄``), shown where the pack's language is Chinese.
     """
 
@@ -64,7 +64,9 @@ class FactLabel:
     def state(self, holds: bool, language: str = "en") -> str:
         """The statement, or its negation."""
         def verb(match: re.Match[str]) -> str:
-            return _VERBS[match.group(1)][0 if holds else 1]
+            word = match.group(1)
+            forms: tuple[str, ...] = _VERBS.get(word) or tuple(word.split("|"))
+            return forms[0 if holds else 1]
 
         text = re.sub(r"\s+", " ", _VERB.sub(verb, self.en)).strip()
         return self._zh(text, language)
