@@ -89,7 +89,7 @@ def kind_schema(name: str) -> dict[str, Any]:
     defs["Condition"] = condition_schema()
     schema: dict[str, Any] = {
         "$schema": SCHEMA_DIALECT,
-        "$id": f"https://finpolicy.dev/schemas/{name}.schema.json",
+        "$id": f"urn:finpolicy:schema:{name}",
         "title": name,
         "description": kind.summary or f"A `{name}` policy document.",
         "type": "object",
@@ -111,7 +111,7 @@ def bundle_schema() -> dict[str, Any]:
     """The JSON Schema of ``bundle.yaml``."""
     schema = Manifest.model_json_schema()
     return {"$schema": SCHEMA_DIALECT,
-            "$id": "https://finpolicy.dev/schemas/bundle.schema.json", **schema}
+            "$id": "urn:finpolicy:schema:bundle", **schema}
 
 
 def schemas() -> dict[str, dict[str, Any]]:
