@@ -179,3 +179,9 @@ def test_solver_decides_intervals_and_domains() -> None:
     level = Compare("eq", ("customer", "level"), "C9")
     assert satisfiable([(level, True)], {"customer.level": ["C1", "C2"]}, {}) is False
     assert satisfiable([(level, False)], {"customer.level": ["C1", "C2"]}, {}) is True
+
+
+def test_the_docs_list_every_lint_code() -> None:
+    page = (ROOT / "docs" / "writing-policies.rst").read_text(encoding="utf-8")
+    for code in CODES.values():
+        assert f"``{code.code}``" in page and f"``{code.name}``" in page

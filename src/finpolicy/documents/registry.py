@@ -13,14 +13,14 @@ import attrs
 from pydantic import BaseModel
 
 from finpolicy.rules.model import RuleSet
+from finpolicy.rules.precedence import Authoring
+from finpolicy.rules.render import FactLabel
 
 if TYPE_CHECKING:
     from finpolicy.documents.models import Metadata
     from finpolicy.documents.yamlsource import Path, SourceDocument
     from finpolicy.errors import Problem
     from finpolicy.rules.parse import ConditionParser, FieldTypes
-    from finpolicy.rules.precedence import Authoring
-    from finpolicy.rules.render import FactLabel
 
 __all__ = ["BuildContext", "CompiledPolicy", "PolicyKind", "kinds"]
 
