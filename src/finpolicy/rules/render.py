@@ -85,15 +85,24 @@ DECISION_LABELS: Labels = MappingProxyType({
 })
 
 
+_CACHE: list[tuple[object, Labels]] = []  # (the registration, its labels)
+
+
 def all_labels() -> Labels:
     """The labels of every fact of every registered kind (the first kind naming a path wins)."""
-    from finpolicy.documents.registry import kinds  # the registry sits above this module
+    from finpolicy.domains.registry import domains  # the registry sits above this module
 
+    registered = domains()
+    if _CACHE and _CACHE[0][0] is registered:
+        return _CACHE[0][1]
     out: dict[str, FactLabel] = dict(DECISION_LABELS)
-    for kind in kinds().values():
-        for path, label in kind.labels.items():
-            out.setdefault(path, label)
-    return out
+    for domain in registered:
+        for kind in domain.kinds:
+            for path, label in kind.labels.items():
+                out.setdefault(path, label)
+    found = MappingProxyType(out)
+    _CACHE[:] = [(registered, found)]  # only the current registration is kept
+    return found
 
 
 class _Words:
