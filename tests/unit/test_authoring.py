@@ -139,6 +139,17 @@ def test_shipped_packs_are_formatted() -> None:
     assert result.exit_code == 0, result.output
 
 
+def test_fmt_leaves_other_yaml_in_a_folder_alone(tmp_path: Path) -> None:
+    (tmp_path / "ci.yaml").write_text("on:   [push]\n", encoding="utf-8")
+    pack = tmp_path / "pack"
+    (pack / "tests").mkdir(parents=True)
+    (pack / "bundle.yaml").write_text("name:   p\nversion: 1.0.0\n", encoding="utf-8")
+    (pack / "tests" / "cases.yaml").write_text("cases:   []\n", encoding="utf-8")
+    assert [p.relative_to(tmp_path).as_posix() for p in policy_files([tmp_path])] == [
+        "pack/bundle.yaml", "pack/tests/cases.yaml"]
+    assert policy_files([tmp_path / "ci.yaml"]) == [tmp_path / "ci.yaml"]  # named: formatted
+
+
 def test_fmt_check_lists_files_and_changes_nothing(tmp_path: Path) -> None:
     messy = tmp_path / "policy.yaml"
     messy.write_text(_MESSY, encoding="utf-8")

@@ -159,14 +159,32 @@ def format_text(text: str, name: str = "<text>", *, schemas: str | None = None) 
     return formatted
 
 
+def _in_pack(file: Path, top: Path) -> bool:
+    """Whether ``file`` is a pack's (a ``bundle.yaml`` beside it or in a folder above it, up to
+    ``top``) or is itself a policy document."""
+    for folder in (file.parent, *file.parent.parents):
+        if (folder / "bundle.yaml").is_file():
+            return True
+        if folder == top:
+            break
+    try:
+        with file.open(encoding="utf-8") as stream:
+            head = stream.read(4096)
+    except (OSError, UnicodeDecodeError):
+        return True  # reported when it is formatted
+    return "apiVersion: finpolicy/" in head
+
+
 def policy_files(paths: Iterable[str | Path]) -> list[Path]:
-    """The YAML files named by ``paths`` (folders are searched, hidden ones skipped)."""
+    """The policy YAML files named by ``paths``: a file as named; in a folder, every YAML file
+    of a pack and every policy document (hidden folders skipped, other YAML left alone)."""
     out: list[Path] = []
     for path in map(Path, paths):
         if path.is_dir():
             out += sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml")
                           and p.is_file() and not any(part.startswith(".")
-                                                      for part in p.relative_to(path).parts))
+                                                      for part in p.relative_to(path).parts)
+                          and _in_pack(p, path))
         else:
             out.append(path)
     return out
