@@ -27,17 +27,17 @@ jurisdiction whose schedule is announced each year, which years are confirmed
 
 from __future__ import annotations
 
-import functools
 import importlib.metadata
 import threading
-from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
-from datetime import MAXYEAR, MINYEAR, UTC, date, datetime, time, timedelta
-from typing import ClassVar, Literal, NamedTuple, cast
+from datetime import UTC, date, datetime, time, timedelta
+from typing import ClassVar, Literal, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
-import holidays
+
+from finpolicy.pauses import Pause, aware, merge_pauses, paused_seconds
+from finpolicy.workdays import WorkingDays, published_years
 
 __all__ = [
     "UNITS",
@@ -54,7 +54,6 @@ __all__ = [
 
 DeadlineUnit = Literal["hours", "working_days", "calendar_days", "weeks"]
 UNITS: tuple[str, ...] = ("hours", "working_days", "calendar_days", "weeks")
-Pause = tuple[datetime, datetime]
 Schedule = Literal["statutory", "announced"]
 """``statutory``: days off follow fixed rules, every year is known. ``announced``: the
 government publishes each year's days off and weekend working days (China's State Council,
@@ -66,126 +65,8 @@ def calendar_data_version() -> str:
     return f"holidays {importlib.metadata.version('holidays')}"
 
 
-@functools.lru_cache(maxsize=64)
-def published_years(jurisdiction: str, subdivision: str | None = None) -> frozenset[int]:
-    """Years whose announced schedule (special days off, weekend working days) the installed
-    ``holidays`` data holds for ``jurisdiction``."""
-    try:
-        data = holidays.country_holidays(jurisdiction, subdiv=subdivision, years=())
-    except NotImplementedError:
-        return frozenset()
-    special = getattr(data, "special_public_holidays", None)
-    return frozenset(special) if isinstance(special, dict) else frozenset()
-
 _MIDNIGHT = time(0)
 _MAX_CACHED = 200_000  # pause-free deadlines kept per calendar; cleared when full
-# Some countries observe a holiday in the neighbouring year (e.g. a Saturday 1 January
-# observed on the Friday before), so a year's days are read only after its neighbours have
-# been populated too.
-_NEIGHBOUR_YEARS = 1
-
-
-class _Year(NamedTuple):
-    """The working days of one year, as date ordinals."""
-
-    ordinals: list[int]  # sorted, for bisecting
-    members: frozenset[int]  # for O(1) membership
-
-
-def _year_of(ordinal: int) -> int:
-    try:
-        return date.fromordinal(ordinal).year
-    except (ValueError, OverflowError):
-        raise OverflowError("date beyond the supported range (years 1 to 9999)") from None
-
-
-class _WorkingDays:
-    """Working days of one jurisdiction, computed a whole year at a time and kept.
-
-    Lookups are a set membership test or a bisect, so batches stay fast. Years are kept
-    separately, so a look-up far away (say in 2300) computes only that year, not the gap.
-    """
-
-    __slots__ = ("_holidays", "_jurisdiction", "_lock", "_overrides", "_subdivision", "_years")
-
-    def __init__(self, jurisdiction: str, subdivision: str | None,
-                 overrides: tuple[tuple[date, bool], ...] = ()) -> None:
-        self._jurisdiction = jurisdiction
-        self._subdivision = subdivision
-        self._overrides = dict(overrides)
-        # Years are added on demand (``expand`` stays on), so any year can be looked up.
-        self._holidays = holidays.country_holidays(jurisdiction, subdiv=subdivision, years=())
-        self._lock = threading.Lock()
-        self._years: dict[int, _Year] = {}
-
-    def __reduce__(self) -> tuple[type[_WorkingDays], tuple[str, str | None,
-                                                             tuple[tuple[date, bool], ...]]]:
-        # The lock cannot be pickled; the cache is cheap to rebuild in another process.
-        return (type(self), (self._jurisdiction, self._subdivision,
-                             tuple(self._overrides.items())))
-
-    def year(self, year: int) -> _Year:
-        """Return the working days of ``year``, computing them on first use."""
-        entry = self._years.get(year)
-        if entry is not None:
-            return entry
-        if not MINYEAR <= year <= MAXYEAR:
-            raise OverflowError("date beyond the supported range (years 1 to 9999)")
-        # ``holidays`` fills its dict lazily and is not thread-safe; one builder at a time.
-        with self._lock:
-            entry = self._years.get(year)
-            if entry is None:
-                entry = self._compute(year)
-                self._years[year] = entry
-            return entry
-
-    def _compute(self, year: int) -> _Year:
-        hol = self._holidays
-        for neighbour in range(year - _NEIGHBOUR_YEARS, year + _NEIGHBOUR_YEARS + 1):
-            if MINYEAR <= neighbour <= MAXYEAR and neighbour not in hol.years:
-                # Asking about any date of a year makes ``holidays`` populate that year.
-                _ = date(neighbour, 1, 1) in hol
-        # ``HolidayBase.is_working_day`` applies the weekend, the holidays and the
-        # ``weekend_workdays`` (days off moved onto a weekend, e.g. China's 调休).
-        overrides = self._overrides
-
-        def is_working(day: date) -> bool:
-            found = overrides.get(day) if overrides else None
-            return hol.is_working_day(day) if found is None else found
-
-        first = date(year, 1, 1).toordinal()
-        last = date(year, 12, 31).toordinal()
-        ordinals = [o for o in range(first, last + 1) if is_working(date.fromordinal(o))]
-        return _Year(ordinals, frozenset(ordinals))
-
-    def is_working(self, ordinal: int) -> bool:
-        return ordinal in self.year(_year_of(ordinal)).members
-
-    def nth_after(self, ordinal: int, n: int) -> int:
-        """Return the n-th (n >= 1) working-day ordinal strictly after ``ordinal``."""
-        year = _year_of(ordinal)
-        ordinals = self.year(year).ordinals
-        index = bisect_right(ordinals, ordinal)
-        while (available := len(ordinals) - index) < n:
-            n -= available
-            year += 1
-            ordinals = self.year(year).ordinals
-            index = 0
-        return ordinals[index + n - 1]
-
-    def count(self, after: int, upto: int) -> int:
-        """Return the number of working days in the ordinal interval ``(after, upto]``."""
-        if upto <= after:
-            return 0
-        first_year, last_year = _year_of(after), _year_of(upto)
-        first = self.year(first_year).ordinals
-        if first_year == last_year:
-            return bisect_right(first, upto) - bisect_right(first, after)
-        total = len(first) - bisect_right(first, after)
-        for year in range(first_year + 1, last_year):
-            total += len(self.year(year).ordinals)
-        return total + bisect_right(self.year(last_year).ordinals, upto)
-
 
 def _check_date(value: date, name: str) -> int:
     # A datetime is a date too; its own date is rarely the local one, so make it explicit.
@@ -199,56 +80,6 @@ def _check_count(n: int, name: str = "n") -> None:
         raise TypeError(f"{name} must be an int")
     if n < 0:
         raise ValueError(f"{name} must not be negative, got {n}")
-
-
-def _aware(dt: datetime, name: str) -> datetime:
-    if not isinstance(dt, datetime):
-        raise TypeError(f"{name} must be a datetime")
-    if dt.tzinfo is None or dt.utcoffset() is None:
-        raise ValueError(f"naive datetime for {name}: give a timezone-aware datetime")
-    return dt
-
-
-def merge_pauses(pauses: Iterable[Pause], not_before: datetime) -> list[tuple[datetime, datetime]]:
-    """Return the pauses as sorted, disjoint, non-empty UTC intervals from ``not_before`` on.
-
-    Overlapping or touching pauses are merged so no paused instant is counted twice.
-    """
-    intervals: list[tuple[datetime, datetime]] = []
-    for index, pause in enumerate(pauses):
-        try:
-            paused_at, resumed_at = pause
-        except (TypeError, ValueError):
-            raise ValueError(f"pause {index} must be a (paused_at, resumed_at) pair") from None
-        if resumed_at is None:
-            raise ValueError(f"pause {index} is still open: close it at the current time")
-        start = _aware(paused_at, f"pause {index} paused_at").astimezone(UTC)
-        end = _aware(resumed_at, f"pause {index} resumed_at").astimezone(UTC)
-        if end < start:
-            raise ValueError(f"pause {index} resumes before it starts")
-        start = max(start, not_before)
-        if end > start:
-            intervals.append((start, end))
-    intervals.sort()
-    merged: list[tuple[datetime, datetime]] = []
-    for start, end in intervals:
-        if merged and start <= merged[-1][1]:
-            if end > merged[-1][1]:
-                merged[-1] = (merged[-1][0], end)
-        else:
-            merged.append((start, end))
-    return merged
-
-
-def paused_seconds(pauses: Iterable[Pause], start: datetime, end: datetime) -> float:
-    """Seconds of (merged) pause inside ``start..end``."""
-    total = 0.0
-    stop = _aware(end, "end").astimezone(UTC)
-    for begin, finish in merge_pauses(pauses, _aware(start, "start").astimezone(UTC)):
-        if begin >= stop:
-            break
-        total += (min(finish, stop) - begin).total_seconds()
-    return total
 
 
 def _overrides(value: Iterable[tuple[date, bool]]) -> tuple[tuple[date, bool], ...]:
@@ -291,7 +122,7 @@ class WorkingCalendar:
     confirmed_years: frozenset[int] = attrs.field(default=frozenset(), converter=_years,
                                                   kw_only=True)
     _zone: ZoneInfo = attrs.field(init=False, repr=False, eq=False, hash=False)
-    _days: _WorkingDays = attrs.field(init=False, repr=False, eq=False, hash=False)
+    _days: WorkingDays = attrs.field(init=False, repr=False, eq=False, hash=False)
     _cache: dict[tuple[object, ...], datetime] = attrs.field(init=False, repr=False, eq=False,
                                                             hash=False)
     _lock: threading.Lock = attrs.field(init=False, repr=False, eq=False, hash=False)
@@ -304,7 +135,7 @@ class WorkingCalendar:
         if self.cutoff.tzinfo is not None:
             raise ValueError("cutoff must be a local time of day without a timezone")
         try:
-            days = _WorkingDays(self.jurisdiction, self.subdivision, self.overrides)
+            days = WorkingDays(self.jurisdiction, self.subdivision, self.overrides)
         except NotImplementedError:
             if self.subdivision is None:
                 raise ValueError(f"unknown jurisdiction {self.jurisdiction!r}") from None
@@ -391,7 +222,7 @@ class WorkingCalendar:
         Raises:
             ValueError: if ``dt`` is naive.
         """
-        return _aware(dt, "dt").astimezone(self._zone)
+        return aware(dt, "dt").astimezone(self._zone)
 
     def end_of_day(self, d: date) -> datetime:
         """Return the last instant (23:59:59.999999) of local day ``d``, aware."""
@@ -524,7 +355,7 @@ class WorkingCalendar:
                 current time before calling.
         """
         _check_count(n)
-        begin = _aware(start, "start").astimezone(UTC)
+        begin = aware(start, "start").astimezone(UTC)
         due = begin + timedelta(hours=n)
         if pauses:
             for paused_at, resumed_at in merge_pauses(pauses, begin):
@@ -583,9 +414,9 @@ def elapsed_share(start: datetime, due: datetime, now: datetime) -> float:
     Raises:
         ValueError: if any argument is naive.
     """
-    begin = _aware(start, "start").astimezone(UTC)
-    end = _aware(due, "due").astimezone(UTC)
-    current = _aware(now, "now").astimezone(UTC)
+    begin = aware(start, "start").astimezone(UTC)
+    end = aware(due, "due").astimezone(UTC)
+    current = aware(now, "now").astimezone(UTC)
     allowed = (end - begin).total_seconds()
     if allowed <= 0:
         return 1.0 if current >= end else 0.0

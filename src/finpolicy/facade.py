@@ -11,7 +11,7 @@ installed as plug-ins are reached the same way at run time (``engine.<method>``,
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from finpolicy.documents.bundle import Bundle
 from finpolicy.domains.access import (
@@ -56,6 +56,10 @@ from finpolicy.domains.consent.api import ConsentAPI
 from finpolicy.domains.suitability import Customer, Product, SaleContext, SuitabilityDecision
 from finpolicy.domains.suitability.api import SuitabilityAPI
 from finpolicy.engine import EngineCore
+
+if TYPE_CHECKING:
+    from finpolicy.audit.log import DecisionLog
+    from finpolicy.explain.model import Explanation
 
 __all__ = [
     "AccessDecision",
@@ -107,6 +111,7 @@ class PolicyEngine(EngineCore, ClassificationAPI, AccessAPI, SuitabilityAPI, Com
         bundle: a loaded ``Bundle``; ``None`` loads the shipped default pack.
         engine: ``"compiled"`` (generated Python, the default) or ``"durable"``
             (durable_rules rulesets). Both give identical decisions.
+        log: a ``DecisionLog`` that records every decision (see "Audit and replay").
         directory: the application's role directory (a ``RoleDirectory``, or a list of
             ``RoleAssignment`` records, made an ``AssignmentDirectory``): ``authorize`` counts a
             grant only when it confirms the approver's role. Without one (and without a
@@ -118,7 +123,15 @@ class PolicyEngine(EngineCore, ClassificationAPI, AccessAPI, SuitabilityAPI, Com
     """
 
     def __init__(self, bundle: Bundle | None = None, *, engine: str = "compiled",
+                 log: DecisionLog | None = None,
                  directory: RoleDirectory | Iterable[RoleAssignment | Mapping[str, Any]]
                  | None = None) -> None:
-        super().__init__(bundle, engine=engine)
+        super().__init__(bundle, engine=engine, log=log)
         self.directory = as_directory(directory)
+
+    def explain(self, method: str, /, *args: Any, limit: int = 5,
+                **kwargs: Any) -> Explanation:
+        # an explained `authorize` is decided with the engine's role directory, as the call is
+        if method == "authorize" and kwargs.get("directory") is None:
+            kwargs["directory"] = self.directory
+        return super().explain(method, *args, limit=limit, **kwargs)

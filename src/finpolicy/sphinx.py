@@ -19,13 +19,11 @@ a bare name is a shipped pack. ``finpolicy_bundle`` in ``conf.py`` sets the defa
 
 from __future__ import annotations
 
-import html
 import importlib
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 
 from docutils import nodes
 from docutils.parsers.rst import directives
@@ -36,6 +34,18 @@ from sphinx.util.docutils import SphinxDirective
 
 from finpolicy import docgen
 from finpolicy.docgen import consistency
+from finpolicy.docgen.doctree import (
+    bundle_nodes,
+    history_nodes,
+    node_literal,
+    node_para,
+    node_raw,
+    node_rich,
+    node_section,
+    node_table,
+    select,
+    versions_nodes,
+)
 from finpolicy.documents.bundle import Bundle, PolicyDocument, load_bundle, resolve_bundle_path
 from finpolicy.errors import FinpolicyError
 
@@ -68,318 +78,6 @@ def _bundle_and_engine(path: Path | str | None) -> tuple[Bundle, Any]:
 
 
 # --- node helpers --------------------------------------------------------------------------------
-
-def _section(title: str, ident: str) -> nodes.section:
-    section = nodes.section(ids=[nodes.make_id(ident)])
-    section += nodes.title(title, title)
-    return section
-
-
-def _para(*parts: nodes.Node | str, classes: Sequence[str] = ()) -> nodes.paragraph:
-    para = nodes.paragraph(classes=list(classes))
-    for part in parts:
-        para += nodes.Text(part) if isinstance(part, str) else part
-    return para
-
-
-def _fields(items: Iterable[tuple[str, nodes.Node | str]]) -> nodes.field_list:
-    out = nodes.field_list()
-    for name, body in items:
-        field = nodes.field()
-        field += nodes.field_name(name, name)
-        content = nodes.field_body()
-        content += body if isinstance(body, nodes.Element) and not isinstance(
-            body, nodes.Inline) else _para(body)
-        field += content
-        out += field
-    return out
-
-
-def _table(header: Sequence[str], rows: Iterable[Sequence[str | nodes.Node]], *,
-           widths: Sequence[int] | None = None) -> nodes.table:
-    # a wide table is marked, so the printable edition can give it a landscape page
-    wide = ["finpolicy-wide"] if len(header) >= 7 else []
-    table = nodes.table(classes=["finpolicy-table", "colwidths-given", *wide], width="100%")
-    group = nodes.tgroup(cols=len(header))
-    table += group
-    for width in widths or [1] * len(header):
-        group += nodes.colspec(colwidth=width)
-
-    def row_of(cells: Sequence[str | nodes.Node]) -> nodes.row:
-        row = nodes.row()
-        for cell in cells:
-            entry = nodes.entry()
-            entry += _para(cell) if isinstance(cell, str | nodes.Inline | nodes.Text) else cell
-            row += entry
-        return row
-
-    head = nodes.thead()
-    head += row_of(header)
-    group += head
-    body = nodes.tbody()
-    for cells in rows:
-        body += row_of(cells)
-    group += body
-    return table
-
-
-def _raw(markup: str, label: str) -> nodes.raw:
-    # a wide picture scrolls inside its own box instead of widening the page; the box is a
-    # named region that takes the keyboard focus, so it can be scrolled without a mouse
-    return nodes.raw("", f'<div class="finpolicy-scroll" role="region" tabindex="0" '
-                         f'aria-label="{html.escape(label, quote=True)}">{markup}</div>',
-                     format="html")
-
-
-def web_url(url: str) -> bool:
-    """Whether ``url`` is an absolute http(s) address (the only kind shown as a link: a
-    policy file is not trusted to put ``javascript:`` or ``file:`` links in the docs)."""
-    try:
-        parts = urlsplit(url.strip())
-    except ValueError:
-        return False
-    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc) \
-        and not any(c.isspace() or ord(c) < 32 for c in url.strip())
-
-
-def _source_link(url: str) -> nodes.Node:
-    if web_url(url):
-        clean = url.strip()
-        return nodes.reference(clean, clean, refuri=clean)
-    return _literal(url)
-
-
-def _literal(text: str) -> nodes.literal:
-    return nodes.literal(text, text)
-
-
-def _rich(text: str) -> nodes.paragraph:
-    """A paragraph where `backticked` words (as docstrings and descriptions write them) are
-    shown as code."""
-    parts: list[nodes.Node | str] = []
-    for i, piece in enumerate(text.split("`")):
-        if piece:
-            parts.append(_literal(piece) if i % 2 else piece)
-    if text.count("`") % 2:  # unbalanced: show it as written
-        parts = [text]
-    return _para(*parts)
-
-
-def _cell(text: str) -> nodes.Node:
-    """A table cell: one paragraph per ``|``-separated entry."""
-    parts = text.split(" | ")
-    if len(parts) == 1:
-        return _rich(text)
-    box = nodes.container()
-    for part in parts:
-        box += _rich(part)
-    return box
-
-
-# --- rendering policies --------------------------------------------------------------------------
-
-def policy_nodes(doc: PolicyDocument[Any], engine: Any, *,
-                 pictures: bool = True) -> list[nodes.Node]:
-    """Metadata, pictures, the spec's tables, sources and every rule of one document
-    version."""
-    m = doc.metadata
-    until = str(m.effective_until) if m.effective_until else "further notice"
-    out: list[nodes.Node] = [_fields([
-        ("Policy", _literal(m.id)),
-        ("Version", m.version),
-        ("Kind", doc.kind),
-        ("In force", f"{m.effective_from} to {until} (inclusive)"),
-        ("Jurisdiction", m.jurisdiction),
-        ("Owner", m.owner),
-        ("Document", _literal(Path(doc.file).name)),
-    ])]
-    if m.description:
-        out.append(_para(" ".join(m.description.split())))
-    if pictures:
-        for title, markup in docgen.pictures(engine, doc):
-            section = _section(title, f"{m.id}-{m.version}-{title}")
-            section += _raw(markup, f"{title} of {m.id} {m.version}")
-            out.append(section)
-    tables = docgen.spec_tables(doc)
-    if tables:
-        section = _section("Tables", f"{m.id}-{m.version}-tables")
-        for title, header, rows in tables:
-            section += nodes.rubric(title, title)
-            # columns as wide as their longest line (within limits), items of a list of
-            # entries one per line
-            widths = []
-            for i, head in enumerate(header):
-                longest = max([len(head)] + [len(part) for row in rows
-                                             for part in row[i].split(" | ")])
-                widths.append(min(max(longest, 4), 48))
-            section += _table(header, [[_cell(cell) for cell in row] for row in rows],
-                              widths=widths)
-        out.append(section)
-    if m.sources:
-        sources = _section("Sources", f"{m.id}-{m.version}-sources")
-        listing = nodes.bullet_list()
-        for source in m.sources:
-            item = nodes.list_item()
-            parts: list[nodes.Node | str] = [_literal(source.id), f" — {source.title}"]
-            if source.article:
-                parts.append(f", {source.article}")
-            if source.url:
-                parts += [" (", _source_link(source.url), ")"]
-            item += _para(*parts)
-            listing += item
-        sources += listing
-        out.append(sources)
-    language = docgen.pack_language(getattr(engine, "bundle", None))
-    views = {(v.ruleset, v.id): v for v in docgen.rule_views(doc, language=language)}
-    for name, ruleset in doc.policy.rulesets.items():
-        section = _section(f"Rules: {name}", f"{m.id}-{m.version}-rules-{name}")
-        if not ruleset.rules:
-            section += _para("This rule set has no rules.")
-        terms = nodes.definition_list(classes=["finpolicy-rules"])
-        for rule in ruleset.rules:
-            view = views[name, rule.id]
-            entry = nodes.definition_list_item()
-            term = nodes.term(ids=[nodes.make_id(f"rule-{m.id}-{m.version}-{name}-"
-                                                 f"{rule.id}")])
-            term += _literal(rule.id)
-            entry += term
-            body = nodes.definition()
-            body += _para(nodes.strong("When ", "When "), f"{view.condition}: ",
-                          nodes.strong(view.effect, view.effect), ".")
-            if view.reason:
-                body += _para(view.reason)
-            extra = []
-            if view.obligations:
-                extra.append(("Obligations", _para(*_join_literals(view.obligations))))
-            if view.cite:
-                extra.append(("Cite", _para(_cite_text(view.cite, m.sources))))
-            if extra:
-                body += _fields(extra)
-            entry += body
-            terms += entry
-        section += terms
-        out.append(section)
-    invariants = docgen.invariant_views(doc, language=language)
-    if invariants:
-        section = _section("Invariants", f"{m.id}-{m.version}-invariants")
-        section += _para("Checked by ", _literal("finpolicy.testing"),
-                         " on generated inputs: whenever the first part holds, so must the "
-                         "second.")
-        terms = nodes.definition_list(classes=["finpolicy-invariants"])
-        for name, given, expect, cite in invariants:
-            entry = nodes.definition_list_item()
-            entry += nodes.term(name, name)
-            body = nodes.definition()
-            body += _para(nodes.strong("Whenever ", "Whenever "), f"{given}, ",
-                          nodes.strong("then ", "then "), f"{expect}.")
-            if cite:
-                body += _fields([("Cite", _para(_cite_text(cite, m.sources)))])
-            entry += body
-            terms += entry
-        section += terms
-        out.append(section)
-    return out
-
-
-def _join_literals(words: Sequence[str]) -> list[nodes.Node | str]:
-    parts: list[nodes.Node | str] = []
-    for i, word in enumerate(words):
-        if i:
-            parts.append(", ")
-        parts.append(_literal(word))
-    return parts
-
-
-def _cite_text(cite: str, sources: Sequence[Any]) -> str:
-    first = cite.split(maxsplit=1)[0] if cite else ""
-    source = next((s for s in sources if s.id == first), None)
-    return f"{cite} ({source.title})" if source is not None else cite
-
-
-def versions_nodes(docs: Sequence[PolicyDocument[Any]], engine: Any, *,
-                   pictures: bool = True) -> list[nodes.Node]:
-    """A line naming the versions, then one section per version of one policy, newest
-    first."""
-    versions = ", ".join(f"{d.version} ({d.metadata.window()})" for d in docs)
-    out: list[nodes.Node] = [_para(f"{docs[-1].kind}; versions: {versions}.")]
-    for doc in reversed(docs):  # the newest first: most readers want the current text
-        inner = _section(f"Version {doc.version}", f"{doc.id}-{doc.version}")
-        inner.extend(policy_nodes(doc, engine, pictures=pictures))
-        out.append(inner)
-    return out
-
-
-def select(bundle: Bundle, only: str | None = None,
-           version: str | None = None) -> dict[str, tuple[PolicyDocument[Any], ...]]:
-    """Policy id → versions, narrowed to one policy and one version when asked."""
-    groups = docgen.policy_groups(bundle)
-    if only is not None:
-        if only not in groups:
-            raise FinpolicyError(f"bundle `{bundle.name}` has no policy `{only}` "
-                                 f"(it has {', '.join(groups)})")
-        groups = {only: groups[only]}
-    if version is not None:
-        groups = {k: tuple(d for d in docs if d.version == version)
-                  for k, docs in groups.items()}
-        if not all(groups.values()):
-            raise FinpolicyError(f"no version `{version}` of {', '.join(groups)}")
-    return groups
-
-
-def bundle_nodes(bundle: Bundle, engine: Any, *, pictures: bool = True) -> list[nodes.Node]:
-    """One section per policy (every version), in the bundle's order."""
-    out: list[nodes.Node] = []
-    for policy_id, docs in select(bundle).items():
-        section = _section(f"{docs[-1].metadata.title} ({policy_id})", f"policy-{policy_id}")
-        section.extend(versions_nodes(docs, engine, pictures=pictures))
-        out.append(section)
-    return out
-
-
-def history_nodes(bundle: Bundle, policy_id: str | None = None,
-                  engine: Any = None) -> list[nodes.Node]:
-    """For each pair of consecutive versions: the rules added, removed and changed."""
-    out: list[nodes.Node] = []
-    for old, new in docgen.version_pairs(bundle):
-        if policy_id is not None and old.id != policy_id:
-            continue
-        section = _section(f"{old.id}: {old.version} → {new.version}",
-                           f"history-{old.id}-{old.version}-{new.version}")
-        section += _para(f"{old.version} was in force {old.metadata.window()}; "
-                         f"{new.version} from {new.metadata.effective_from}.")
-        changes = docgen.rule_changes(old, new)
-        if not changes:
-            section += _para("No rule changed.")
-        for kind in ("added", "changed", "removed"):
-            picked = [c for c in changes if c.change == kind]
-            if not picked:
-                continue
-            section += nodes.rubric(f"Rules {kind}", f"Rules {kind} ({len(picked)})")
-            listing = nodes.definition_list(classes=["finpolicy-changes"])
-            for change in picked:
-                item = nodes.definition_list_item()
-                term = nodes.term()
-                term += [_literal(change.rule_id), nodes.Text(f" (rule set {change.ruleset})")]
-                item += term
-                body = nodes.definition()
-                details = nodes.bullet_list()
-                for line in change.details:
-                    entry = nodes.list_item()
-                    entry += _para(line)
-                    details += entry
-                body += details
-                item += body
-                listing += item
-            section += listing
-        if engine is not None:
-            for title, markup in docgen.decision_changes(engine, old, new):
-                sub = _section(title, f"history-{old.id}-{old.version}-{new.version}-{title}")
-                sub += _raw(markup, f"{title}: {old.id} {old.version} to {new.version}")
-                section += sub
-        out.append(section)
-    if not out:
-        out.append(_para("No policy here has more than one version."))
-    return out
 
 
 # --- directives ----------------------------------------------------------------------------------
@@ -433,8 +131,8 @@ class BundleDirective(_BundleDirective):
         try:
             bundle, engine = self.load(self.arguments[0] if self.arguments else None)
             self.check_words(bundle.documents)
-            head = _para(f"Bundle {bundle.name} {bundle.version}, digest ",
-                         _literal(bundle.digest[:16]), ". ",
+            head = node_para(f"Bundle {bundle.name} {bundle.version}, digest ",
+                         node_literal(bundle.digest[:16]), ". ",
                          " ".join(bundle.description.split()))
             return [head, *bundle_nodes(bundle, engine,
                                         pictures="no-pictures" not in self.options)]
@@ -503,7 +201,7 @@ class PictureDirective(_BundleDirective):
                 and self.options.get("version") in (None, d.version)]
         if not docs:
             raise self.error(f"no {kind} in bundle `{bundle.name}` matches")
-        return [_raw(docgen.picture(name, engine, docs[-1]), f"{name} of {docs[-1].key}")]
+        return [node_raw(docgen.picture(name, engine, docs[-1]), f"{name} of {docs[-1].key}")]
 
 
 class KindsDirective(SphinxDirective):
@@ -514,17 +212,17 @@ class KindsDirective(SphinxDirective):
         from finpolicy.documents.registry import kinds
 
         out: list[nodes.Node] = []
-        envelope = _section("Every document", "kind-envelope")
+        envelope = node_section("Every document", "kind-envelope")
         envelope.extend(model_nodes(Envelope, "envelope"))
         out.append(envelope)
-        manifest = _section("The bundle manifest (bundle.yaml)", "kind-manifest")
+        manifest = node_section("The bundle manifest (bundle.yaml)", "kind-manifest")
         manifest.extend(model_nodes(Manifest, "manifest"))
         out.append(manifest)
         for name, kind in sorted(kinds().items()):
-            section = _section(name, f"kind-{name}")
+            section = node_section(name, f"kind-{name}")
             if kind.summary:
-                section += _para(kind.summary)
-            section += _para("The fields of ", _literal("spec"), f" in a {name}:")
+                section += node_para(kind.summary)
+            section += node_para("The fields of ", node_literal("spec"), f" in a {name}:")
             section.extend(model_nodes(kind.spec_model, f"kind-{name}"))
             out.append(section)
         return out
@@ -536,8 +234,8 @@ def model_nodes(model: Any, prefix: str, *, nested: bool = True) -> list[nodes.N
     out: list[nodes.Node] = []
     tables = docgen.schema_rows(model)
     for i, (title, rows) in enumerate(tables if nested else tables[:1]):
-        table = _table(["Field", "Type", "Required", "Default", "Description"],
-                       [[_literal(f), t, r, _literal(d) if d else "", _rich(desc)]
+        table = node_table(["Field", "Type", "Required", "Default", "Description"],
+                       [[node_literal(f), t, r, node_literal(d) if d else "", node_rich(desc)]
                         for f, t, r, d, desc in rows], widths=[3, 3, 1, 2, 6])
         if i == 0:
             out.append(table)
@@ -567,9 +265,9 @@ class ErrorCodesDirective(SphinxDirective):
     """``.. finpolicy:error-codes::`` — every declared error code (``finpolicy.errorcodes``)."""
 
     def run(self) -> list[nodes.Node]:
-        rows = [[_literal(c.code), c.kind, _rich(c.summary), c.origin]
+        rows = [[node_literal(c.code), c.kind, node_rich(c.summary), c.origin]
                 for c in docgen.error_codes()]
-        return [_table(["Code", "Kind", "Meaning", "Declared by"], rows,
+        return [node_table(["Code", "Kind", "Meaning", "Declared by"], rows,
                        widths=[3, 2, 9, 2])]
 
 
@@ -584,14 +282,14 @@ class CliDirective(SphinxDirective):
         out: list[nodes.Node] = []
         settings = {**main.context_settings, "terminal_width": 88, "max_content_width": 88}
         root = click.Context(main, info_name="finpolicy", **settings)
-        top = _section("finpolicy", "cli-finpolicy")
+        top = node_section("finpolicy", "cli-finpolicy")
         top += nodes.literal_block(text=main.get_help(root), language="text")
         out.append(top)
         for name in sorted(main.list_commands(root)):
             command = main.get_command(root, name)
             if command is None:
                 continue
-            section = _section(f"finpolicy {name}", f"cli-{name}")
+            section = node_section(f"finpolicy {name}", f"cli-{name}")
             ctx = click.Context(command, info_name=name, parent=root, terminal_width=88,
                                 max_content_width=88)
             section += nodes.literal_block(text=command.get_help(ctx), language="text")

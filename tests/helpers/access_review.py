@@ -102,9 +102,14 @@ def generate(n_grants: int = 10_000, n_subjects: int = 3_000, *, seed: int = 7,
         if used is not None:
             records.append({"usage": {"grant_id": g["id"], "used_at": _iso(used),
                                       "subject_id": g["grantee"]}})
-    for h in range(100):  # the approvers: department heads since long before the review
-        records.append({"assignment": {"subject_id": f"h{h:03d}", "role": "department_head",
-                                       "assigned_at": _iso(at - dt.timedelta(days=1000))}})
+    for h in range(100):  # the approvers: department heads since long before the review,
+        # each appointed with another head's approval and confirmed by this year's review
+        records.append({"assignment": {
+            "subject_id": f"h{h:03d}", "role": "department_head", "assigned_by": "admin",
+            "assigned_at": _iso(at - dt.timedelta(days=1000)),
+            "approved_by": f"h{(h + 1) % 100:03d}", "approver_roles": ["department_head"],
+            "approved_at": _iso(at - dt.timedelta(days=1000)),
+            "reviewed_at": _iso(at - dt.timedelta(days=30))}})
     for s in range(n_subjects):
         subject = f"u{s:04d}"
         plant = rng.random()

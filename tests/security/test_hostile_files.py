@@ -189,13 +189,13 @@ def test_docs_replace_their_own_site_without_following_links_in_it(
 def test_only_web_addresses_become_links(url: str) -> None:
     from docutils import nodes
 
-    from finpolicy.sphinx import _source_link, web_url
+    from finpolicy.docgen.doctree import source_link, web_url
 
     assert not web_url(url)
-    assert not isinstance(_source_link(url), nodes.reference)
+    assert not isinstance(source_link(url), nodes.reference)
     for scheme in ("javascript", "data", "file", "vbscript", "JaVaScRiPt", " javascript"):
-        assert not isinstance(_source_link(f"{scheme}:{url}"), nodes.reference)
-    assert isinstance(_source_link("https://www.gov.cn/x?y=1"), nodes.reference)
+        assert not isinstance(source_link(f"{scheme}:{url}"), nodes.reference)
+    assert isinstance(source_link("https://www.gov.cn/x?y=1"), nodes.reference)
 
 
 # --- sla --timeline ---------------------------------------------------------------------------

@@ -207,13 +207,17 @@ def test_places_compare_under_any_spelling(engines: dict[str, fp.PolicyEngine], 
 
 # --- the review applies the same checks ---------------------------------------------------
 
+# role assignments made with a head's approval and confirmed by a review this year
+APPOINTED = {"approved_by": "u-head-1", "approver_roles": ["department_head"],
+             "approved_at": AT - dt.timedelta(days=30)}
+
 @EXAMPLES
 @given(spellings("u7"), spellings("u7"), spellings(HEAD))
 def test_the_review_joins_one_persons_spellings(engines: dict[str, fp.PolicyEngine],
                                                 first: str, second: str, head: str) -> None:
-    assignments = [{"subject_id": first, "role": "compliance_auditor"},
-                   {"subject_id": second, "role": "teller"},
-                   {"subject_id": head, "role": "department_head"}]
+    assignments = [{"subject_id": first, "role": "compliance_auditor", **APPOINTED},
+                   {"subject_id": second, "role": "teller", **APPOINTED},
+                   {"subject_id": head, "role": "department_head", **APPOINTED}]
     grants = [_grant(grantee=HEAD, approved_by=head, id="self"),
               _grant(approved_by=head, id="fine")]
     findings = {(f.kind, f.grant_id, f.subject_id) for f in engines["compiled"].review_access(
@@ -227,7 +231,7 @@ def test_the_review_joins_one_persons_spellings(engines: dict[str, fp.PolicyEngi
 @given(st.sampled_from(["x-1", "u-teller-9"]))
 def test_the_review_reports_an_approver_the_assignments_do_not_confirm(
         engines: dict[str, fp.PolicyEngine], approver: str) -> None:
-    assignments = [{"subject_id": "u-teller-9", "role": "teller"}]
+    assignments = [{"subject_id": "u-teller-9", "role": "teller", **APPOINTED}]
     for engine in engines.values():
         review = engine.review_access([_grant(approved_by=approver)], assignments, as_of=AT)
         assert [(f.kind, f.grant_id) for f in review.findings] == [

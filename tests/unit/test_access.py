@@ -346,7 +346,7 @@ def test_review_reports_each_kind_of_finding(engine: fp.PolicyEngine) -> None:
         ("role_review_overdue", None, "u5")}
     assert [f.severity for f in review.findings] == sorted(
         (f.severity for f in review.findings), key=["high", "medium", "low"].index)
-    assert review.by_severity() == {"high": 5, "medium": 4, "low": 1}
+    assert review.by_severity() == {"high": 6, "medium": 3, "low": 1}
     assert review.of_kind("role_review_overdue")[0].role == "teller"
     assert review.grants_reviewed == 8 and review.subjects_reviewed == 6
     json.dumps(review.to_dict())
@@ -355,7 +355,8 @@ def test_review_reports_each_kind_of_finding(engine: fp.PolicyEngine) -> None:
 def test_review_without_usage_reports_no_dormancy(engine: fp.PolicyEngine) -> None:
     old = grant(requested_at=AT - 50 * DAY, approved_at=AT - 49 * DAY,
                 expires_at=AT + 10 * DAY, data_level="important")
-    head = [fp.RoleAssignment(subject_id="h1", role="department_head")]
+    head = [fp.RoleAssignment(subject_id="h1", role="department_head", approved_by="h9",
+                              approver_roles=["department_head"], approved_at=AT - 30 * DAY)]
     assert engine.review_access([old], head, as_of=AT).findings == ()
     assert engine.review_access([old], head, as_of=AT, usage=[]).of_kind("dormant_grant")
 

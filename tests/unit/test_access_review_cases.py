@@ -25,7 +25,9 @@ def _grant(**changes: Any) -> dict[str, Any]:
     return grant
 
 
-HEAD = {"subject_id": "u-head-7", "role": "department_head"}
+# the approver of the grants: appointed with another head's approval, reviewed this year
+HEAD = {"subject_id": "u-head-7", "role": "department_head", "approved_by": "u-head-1",
+        "approver_roles": ["department_head"], "approved_at": "2026-01-05T09:00:00+08:00"}
 
 
 def _review(**review: Any) -> dict[str, Any]:

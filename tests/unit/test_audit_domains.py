@@ -15,6 +15,7 @@ import pytest
 import finpolicy as fp
 from finpolicy.audit import AuditKeys, DecisionLog, read_entries, replay_log
 from finpolicy.domains.registry import domain, domains
+from tests.helpers.directory import DIRECTORY
 
 BJ = ZoneInfo("Asia/Shanghai")
 AT = dt.datetime(2026, 3, 2, 10, 0, tzinfo=BJ)
@@ -59,7 +60,7 @@ def test_consent_calls_an_attached_consent_and_a_sale_are_logged_whole_and_repla
     keys = AuditKeys.generate()
     where = tmp_path / "audit.db"
     with DecisionLog(where, keys=keys) as log:
-        engine = fp.PolicyEngine(fp.load_bundle(), log=log)
+        engine = fp.PolicyEngine(fp.load_bundle(), log=log, directory=DIRECTORY)
         allowed = engine.check_processing(SHARE, consents=[consent(["core"])])
         refused = engine.check_processing(SHARE, consents=[])
         engine.authorize_export(export_access(), SHARE, consents=[consent(["core"])])

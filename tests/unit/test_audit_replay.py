@@ -71,7 +71,7 @@ def history(tmp_path_factory: pytest.TempPathFactory, keys: AuditKeys) -> Iterat
             # cases that expect an error are not decisions
             with contextlib.suppress(fp.FinpolicyError):
                 log_case(engine, case.domain, case.input, case.as_of)
-        engine.authorize(ANALYST)
+        engine.authorize(ANALYST, directory=MANAGER)
     yield where
 
 
@@ -89,6 +89,10 @@ ANALYST = fp.AccessRequest(
         requested_at=dt.datetime(2026, 3, 1, 9, tzinfo=dt.UTC), approved_by="u-manager-1",
         approver_roles=["department_head"], approved_at=dt.datetime(2026, 3, 1, 10, tzinfo=dt.UTC),
         expires_at=dt.datetime(2026, 3, 20, tzinfo=dt.UTC))])
+
+
+# the role directory's answer for the analyst's grant: its approver heads a department
+MANAGER = [fp.RoleAssignment(subject_id="u-manager-1", role="department_head")]
 
 
 @pytest.fixture(scope="module")
@@ -137,7 +141,7 @@ def test_another_bundle_reports_what_diff_reports_on_the_same_inputs(
                 for c in reference.changes if c.old.digest in logged}
     # the analyst's request is in the history but is no written example: diff, which
     # evaluates the packs' examples, cases and inputs grown from them, need not meet it
-    analyst = fp.PolicyEngine().authorize(ANALYST)
+    analyst = fp.PolicyEngine().authorize(ANALYST, directory=MANAGER)
     widened = ("access", analyst.input_digest, "deny", "allow", (analyst.policy.id,
                                                                  analyst.policy.version))
     assert widened in found

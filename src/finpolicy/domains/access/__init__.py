@@ -14,7 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 from finpolicy._compat import alias_getattr
 from finpolicy.domains.access import pictures
-from finpolicy.domains.access.directory import AssignmentDirectory, RoleDirectory
+from finpolicy.domains.access.directory import (
+    AssignmentDirectory,
+    RoleDirectory,
+    as_directory,
+    directory_answers,
+)
 from finpolicy.domains.access.evaluation import authorize, decide
 from finpolicy.domains.access.inputs import evaluate_input
 from finpolicy.domains.access.model import (
@@ -76,12 +81,19 @@ def _request_day(case: Case) -> dt.date:
 
 
 def _logged_request(inputs: Mapping[str, Any], result: Any) -> Any:
-    """A request as logged: the request, with what the rules read of an attached consent."""
-    consent = inputs.get("consent")
-    if consent is None:
+    """A request as logged: the request, with what the rules read of an attached consent, and
+    what the role directory answered about its grants' approvers (as ``assignments``), so
+    replay decides as the call did without asking the directory again."""
+    consent, directory = inputs.get("consent"), as_directory(inputs.get("directory"))
+    if consent is None and directory is None:
         return inputs["request"]
-    request = AccessRequest.parse(inputs["request"]).model_dump(mode="json")
-    return {**request, "consent": AttachedConsent.of(consent).model_dump(mode="json")}
+    request = AccessRequest.parse(inputs["request"])
+    data: dict[str, Any] = request.model_dump(mode="json")
+    if consent is not None:
+        data["consent"] = AttachedConsent.of(consent).model_dump(mode="json")
+    if directory is not None:
+        data["assignments"] = directory_answers(request, directory)
+    return data
 
 
 def _logged_review(inputs: Mapping[str, Any], result: Any) -> Any:

@@ -21,7 +21,7 @@ import datetime as dt
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any, Protocol, cast, runtime_checkable
 
-from finpolicy.domains.access.model import AccessGrant, RoleAssignment
+from finpolicy.domains.access.model import AccessGrant, AccessRequest, RoleAssignment
 from finpolicy.errors import InputError
 from finpolicy.identity import canonical_id
 
@@ -77,6 +77,10 @@ class AssignmentDirectory:
 
     def __repr__(self) -> str:
         return f"AssignmentDirectory({len(self._by_subject)} subjects)"
+
+    def assignments(self) -> tuple[RoleAssignment, ...]:
+        """Every assignment it holds, in canonical form."""
+        return tuple(a for found in self._by_subject.values() for a in found)
 
     def roles_of(self, subject_id: str, at: dt.datetime, /) -> frozenset[str]:
         """The roles ``subject_id`` (any spelling) held at ``at``."""
@@ -135,3 +139,21 @@ def approver_failure(grant: AccessGrant, approver_roles: frozenset[str],
     if named.isdisjoint(held_roles(directory, grant.approved_by, grant.approved_at)):
         return APPROVER_ROLE_NOT_HELD
     return None
+
+
+def directory_answers(request: AccessRequest, directory: RoleDirectory) -> list[dict[str, Any]]:
+    """What ``directory`` confirms of the approvers of ``request``'s grants, as role
+    assignments active at each approval (the decision log keeps them in place of the
+    directory). A directory that fails confirms nothing, as ``authorize`` then decides."""
+    out: list[dict[str, Any]] = []
+    for grant in request.grants:
+        if grant.approved_by is None or grant.approved_at is None:
+            continue
+        try:
+            held = held_roles(directory, grant.approved_by, grant.approved_at)
+        except Exception:
+            continue
+        at = grant.approved_at.isoformat()
+        out.extend({"subject_id": grant.approved_by, "role": role, "assigned_at": at}
+                   for role in sorted(set(held) & set(grant.approver_roles)))
+    return out

@@ -26,6 +26,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from finpolicy.decisions import Decision
+from finpolicy.domains.access.directory import AssignmentDirectory, as_directory
 from finpolicy.domains.access.evaluation import authorize, coerce_request, grant_failures
 from finpolicy.domains.access.model import AccessRequest, AttachedConsent
 from finpolicy.domains.access.spec import AccessPolicyTables, AccessSpec
@@ -76,31 +77,36 @@ class AccessExplainer(Explainer):
         # the consent decision attached to data leaving the bank, as authorize takes it
         consent = kwargs.get("consent")
         return self._fixed(coerce_request(request),
-                           None if consent is None else AttachedConsent.of(consent))
+                           None if consent is None else AttachedConsent.of(consent),
+                           _assignments(kwargs.get("directory")))
 
     def normalise(self, data: Any, as_of: Any) -> dict[str, Any]:
         if not isinstance(data, Mapping) or "review" in data:
             raise InputError.one("input", "expected one access request (reviews are not "
                                           "explained)", "bad_input")
-        payload, attached = _split(data)
+        payload, attached, directory = _split(data)
         if payload.get("as_of") is None and payload.get("at") is None and as_of is not None:
             if not isinstance(as_of, dt.datetime):
                 as_of = dt.datetime.combine(as_of, dt.time(), dt.UTC)
             payload["as_of"] = as_of
-        return self._fixed(AccessRequest.parse(payload), attached)
+        return self._fixed(AccessRequest.parse(payload), attached, _assignments(directory))
 
     @staticmethod
-    def _fixed(request: AccessRequest, attached: AttachedConsent | None) -> dict[str, Any]:
+    def _fixed(request: AccessRequest, attached: AttachedConsent | None,
+               assignments: list[dict[str, Any]] | None) -> dict[str, Any]:
         if request.as_of is None:
             request = request.model_copy(update={"as_of": dt.datetime.now(dt.UTC)})
         data: dict[str, Any] = request.model_dump(mode="json")
         if attached is not None:
             data["consent"] = attached.model_dump(mode="json")
+        if assignments is not None:
+            data["assignments"] = assignments
         return data
 
     def decide(self, runtime: Runtime, case: Mapping[str, Any]) -> Decision:
-        payload, attached = _split(case)
-        return authorize(runtime, AccessRequest.parse(payload), consent=attached)
+        payload, attached, directory = _split(case)
+        return authorize(runtime, AccessRequest.parse(payload), consent=attached,
+                         directory=directory)
 
     # --- rules --------------------------------------------------------------------------------
 
@@ -165,11 +171,26 @@ def _request(analysis: Analysis) -> AccessRequest:
     return AccessRequest.parse(_split(analysis.case)[0])
 
 
-def _split(data: Mapping[str, Any]) -> tuple[dict[str, Any], AttachedConsent | None]:
-    """An access request's mapping form without its ``consent`` entry, and that entry."""
+def _split(data: Mapping[str, Any]
+           ) -> tuple[dict[str, Any], AttachedConsent | None, AssignmentDirectory | None]:
+    """An access request's mapping form without its ``consent`` and ``assignments`` (the role
+    directory) entries, and those entries."""
     payload = dict(data)
     found = payload.pop("consent", None)
-    return payload, None if found is None else AttachedConsent.parse(found, field="consent")
+    assignments = payload.pop("assignments", None)
+    directory = None if assignments is None else AssignmentDirectory(assignments)
+    return (payload, None if found is None else AttachedConsent.parse(found, field="consent"),
+            directory)
+
+
+def _assignments(directory: Any) -> list[dict[str, Any]] | None:
+    """The role directory in the case's mapping form: its assignments. A directory that is not
+    a list of assignments cannot be written into a case, so the explanation goes without it
+    (no grant counts, as ``authorize`` decides with no directory)."""
+    chosen = as_directory(directory)
+    if not isinstance(chosen, AssignmentDirectory):
+        return None
+    return [a.model_dump(mode="json") for a in chosen.assignments()]
 
 
 def _new_grant(analysis: Analysis) -> list[Move]:
@@ -190,10 +211,16 @@ def _new_grant(analysis: Analysis) -> list[Move]:
              "requested_by": None, "approved_by": f"{approver} (approver)",
              "approver_roles": [approver], "approved_at": at.isoformat(),
              "expires_at": (at + dt.timedelta(days=days)).isoformat()}
+    # the approver counts only when the role directory confirms the role they approve in
+    holder = {"subject_id": grant["approved_by"], "role": approver,
+              "assigned_at": (at - dt.timedelta(days=1)).isoformat()}
+    listed = analysis.case.get("assignments")
+    confirm = (Change("add", pointer("assignments", "-"), holder) if listed is not None
+               else Change("add", pointer("assignments"), [holder]))
     text = (f"obtain a grant for `{request.purpose}` on {resource.data_level} "
             f"{resource.category} data of `{resource.type}`, approved by someone else holding "
-            f"`{approver}`, lasting at most {days:g} days")
-    return [Move(text, (Change("add", pointer("grants", "-"), grant),), "grant", 1)]
+            f"`{approver}` (as the role directory shows), lasting at most {days:g} days")
+    return [Move(text, (Change("add", pointer("grants", "-"), grant), confirm), "grant", 1)]
 
 
 def _wait_for_approval(analysis: Analysis) -> list[Move]:

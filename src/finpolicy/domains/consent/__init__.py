@@ -15,8 +15,11 @@ object below, registered under the ``finpolicy.domains`` entry point group.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from finpolicy.domains.access.directory import as_directory, directory_answers
+from finpolicy.domains.access.evaluation import coerce_request
 from finpolicy.domains.base import Case, Domain, InvariantAdapter, LoggedCall
 from finpolicy.domains.consent import pictures
 from finpolicy.domains.consent.campaign import (
@@ -73,6 +76,17 @@ __all__ = [
 ]
 
 
+def _logged_export(inputs: Mapping[str, Any], result: Any) -> Any:
+    """An export as logged, with what the role directory answered about the access request's
+    grant approvers (``assignments``), so replay decides without asking it again."""
+    body = {"access": inputs["access"], "request": inputs["request"],
+            "consents": inputs.get("consents", ()), "contacts": inputs.get("contacts", ())}
+    directory = as_directory(inputs.get("directory"))
+    if directory is not None:
+        body["assignments"] = directory_answers(coerce_request(inputs["access"]), directory)
+    return {"export": body}
+
+
 def _cases(bundle: Bundle, doc: PolicyDocument[Any]) -> SearchStrategy[Case]:
     from finpolicy.domains.consent.strategies import consent_cases
 
@@ -102,10 +116,7 @@ DOMAIN = Domain(
                 "consents": i["consents"], "contacts": i.get("contacts", ()),
                 "processing": i.get("processing", ()), "as_of": r.as_of}},
                 lambda r: r.decisions()),
-            "authorize_export": LoggedCall(lambda i, r: {"export": {
-                "access": i["access"], "request": i["request"],
-                "consents": i.get("consents", ()), "contacts": i.get("contacts", ())}},
-                lambda r: [r.consent, r.access])},
+            "authorize_export": LoggedCall(_logged_export, lambda r: [r.consent, r.access])},
     exports={name: globals()[name] for name in (
         "CampaignCustomer", "CampaignEntry", "CampaignReport", "Consent", "ConsentDecision",
         "ConsentFinding", "ConsentReviewReport", "ContactRecord", "ExportDecision",

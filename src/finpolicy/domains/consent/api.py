@@ -6,7 +6,8 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from finpolicy.domains.access.model import AccessRequest
+from finpolicy.domains.access.directory import RoleDirectory
+from finpolicy.domains.access.model import AccessRequest, RoleAssignment
 from finpolicy.domains.consent.campaign import CampaignCustomer, CampaignReport, plan_campaign
 from finpolicy.domains.consent.evaluate import check_processing
 from finpolicy.domains.consent.export import ExportDecision, authorize_export
@@ -77,8 +78,12 @@ class ConsentAPI(EngineAPI):
                          request: RequestInput, /, *,
                          consents: Iterable[ConsentInput] = (),
                          contacts: Iterable[ContactInput] = (),
-                         policy: str | None = None) -> ExportDecision:
+                         policy: str | None = None,
+                         directory: RoleDirectory | Iterable[RoleAssignment | Mapping[str, Any]]
+                         | None = None) -> ExportDecision:
         """Decide data leaving the bank: the consent decision for the recipient, then the
-        access decision, which names it."""
+        access decision, which names it. ``directory`` confirms the approvers of the access
+        request's grants, as for ``authorize`` (the engine's own when not given)."""
+        chosen = getattr(self, "directory", None) if directory is None else directory
         return self._invoke(authorize_export, access, request, consents=consents,
-                            contacts=contacts, policy=policy)
+                            contacts=contacts, policy=policy, directory=chosen)

@@ -45,6 +45,7 @@ from finpolicy.domains.consent.model import (
 from finpolicy.domains.consent.spec import ConsentRules
 from finpolicy.errors import InputError
 from finpolicy.inputs import InputModel
+from finpolicy.limits import MAX_ID_LENGTH, MAX_ITEMS, MAX_TERM_LENGTH, Term
 from finpolicy.runtime import Runtime
 
 __all__ = ["STATUSES", "CampaignCustomer", "CampaignEntry", "CampaignReport", "next_allowed",
@@ -64,9 +65,9 @@ class CampaignCustomer(InputModel):
         channels: channels in the customer's order of preference (the campaign's when empty).
     """
 
-    id: str = Field(min_length=1)
-    time_zone: str | None = None
-    channels: list[str] = Field(default_factory=list)
+    id: str = Field(min_length=1, max_length=MAX_ID_LENGTH)
+    time_zone: str | None = Field(default=None, max_length=MAX_TERM_LENGTH)
+    channels: list[Term] = Field(default_factory=list, max_length=MAX_ITEMS)
 
     _zone = field_validator("time_zone")(_zone)
 

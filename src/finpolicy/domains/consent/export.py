@@ -71,7 +71,8 @@ def _joined(access: Any, request: ProcessingRequest) -> tuple[Any, ProcessingReq
 
 
 def authorize_export(runtime: Runtime, access: Any, request: Any, *, consents: Any = (),
-                     contacts: Any = (), policy: str | None = None) -> ExportDecision:
+                     contacts: Any = (), policy: str | None = None,
+                     directory: Any = None) -> ExportDecision:
     """Decide data leaving the bank: the consent decision, then the access decision naming it.
 
     Args:
@@ -83,6 +84,8 @@ def authorize_export(runtime: Runtime, access: Any, request: Any, *, consents: A
         consents: the customer's consents.
         contacts: the customer's contacts (not used by exports, accepted for symmetry).
         policy: the consent policy id, when the bundle has several.
+        directory: the role directory that confirms the approvers of the access request's
+            grants (as for ``authorize``; without it no grant counts).
 
     Raises:
         InputError: a malformed request, or the two requests disagree.
@@ -91,4 +94,5 @@ def authorize_export(runtime: Runtime, access: Any, request: Any, *, consents: A
                                  ProcessingRequest.parse(request, field="request"))
     consent = check_processing(runtime, processing, consents=consents, contacts=contacts,
                                policy=policy)
-    return ExportDecision(authorize(runtime, joined, consent=consent), consent)
+    return ExportDecision(authorize(runtime, joined, consent=consent, directory=directory),
+                          consent)

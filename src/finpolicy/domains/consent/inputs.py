@@ -5,8 +5,9 @@ Three shapes:
 
 - ``{request: {...}, consents: [...], contacts: [...]}``: one ``ConsentDecision``;
 - ``{review: {consents, contacts?, processing?, as_of?}}``: one ``Decision`` per finding;
-- ``{export: {access: {...}, request: {...}, consents: [...]}}``: the consent decision and the
-  access decision that names it.
+- ``{export: {access: {...}, request: {...}, consents: [...], assignments: [...]}}``: the
+  consent decision and the access decision that names it (``assignments`` stand for the
+  application's role directory, which confirms the approvers of the access request's grants).
 
 ``as_of`` (the case's or the command's) fills the request's ``as_of`` when it has none; a bare
 date means its midnight UTC.
@@ -18,6 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from finpolicy.decisions import Decision
+from finpolicy.domains.access.directory import as_directory
 from finpolicy.domains.consent.evaluate import check_processing
 from finpolicy.domains.consent.export import authorize_export
 from finpolicy.domains.consent.review import review_consents, review_time
@@ -29,7 +31,7 @@ __all__ = ["evaluate_input"]
 _SHAPES = {
     "request": ("request", "consents", "contacts"),
     "review": ("consents", "contacts", "processing", "as_of"),
-    "export": ("access", "request", "consents", "contacts"),
+    "export": ("access", "request", "consents", "contacts", "assignments"),
 }
 
 
@@ -66,7 +68,9 @@ def evaluate_input(runtime: Runtime, data: Any, *, as_of: Any = None) -> list[De
             return report.decisions()
         both = authorize_export(runtime, _with_time(body.get("access"), as_of, "as_of"),
                                 body.get("request"), consents=body.get("consents"),
-                                contacts=body.get("contacts"))
+                                contacts=body.get("contacts"),
+                                directory=as_directory(body.get("assignments"),
+                                                       field="export.assignments"))
         return [both.consent, both.access]
     body = _keys(data, _SHAPES["request"], "")
     if "request" not in body:

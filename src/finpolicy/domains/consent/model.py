@@ -15,6 +15,7 @@ from pydantic import AwareDatetime, Field, PrivateAttr, field_validator, model_v
 
 from finpolicy.decisions import Decision, Hit, PolicyRef, _plain
 from finpolicy.inputs import InputModel
+from finpolicy.limits import MAX_ID_LENGTH, MAX_ITEMS, MAX_TERM_LENGTH, MAX_TEXT_LENGTH, Key, Term
 
 __all__ = [
     "RECIPIENT_KINDS",
@@ -28,7 +29,11 @@ __all__ = [
     "Recipient",
 ]
 
-_ID = Field(min_length=1)
+_ID = Field(min_length=1, max_length=MAX_ID_LENGTH)
+_OPTIONAL_ID = Field(default=None, min_length=1, max_length=MAX_ID_LENGTH)
+_NAMES: Any = Field(default_factory=list, max_length=MAX_ITEMS)
+_ZONE = Field(default=None, max_length=MAX_TERM_LENGTH)
+_TEXT = Field(default=None, max_length=MAX_TEXT_LENGTH)
 
 RECIPIENT_KINDS = ("internal", "processor", "third_party")
 """Who receives data: the bank's own staff and systems; a processor entrusted by the bank
@@ -94,17 +99,17 @@ class Consent(_Cached):
 
     id: str = _ID
     customer: str = _ID
-    purpose: str = _ID
-    channels: list[str] = Field(default_factory=list)
-    data_levels: list[str] = Field(default_factory=list)
-    categories: list[str] = Field(default_factory=list)
-    recipients: list[str] = Field(default_factory=list)
+    purpose: Term
+    channels: list[Term] = _NAMES
+    data_levels: list[Term] = _NAMES
+    categories: list[Term] = _NAMES
+    recipients: list[Key] = _NAMES
     separate: bool = False
     given_at: AwareDatetime
     expires_at: AwareDatetime | None = None
     withdrawn_at: AwareDatetime | None = None
-    evidence: str | None = None
-    notice_version: str | None = None
+    evidence: str | None = _TEXT
+    notice_version: str | None = Field(default=None, max_length=MAX_TERM_LENGTH)
 
     _names = field_validator("channels", "data_levels", "categories", "recipients")(_names)
 
@@ -133,7 +138,7 @@ class Recipient(InputModel):
     name: str = _ID
     kind: Literal["internal", "processor", "third_party"]
     country: str | None = Field(default=None, min_length=2, max_length=3)
-    agreement: str | None = Field(default=None, min_length=1)
+    agreement: str | None = _OPTIONAL_ID
     transfer_mechanism: Literal["security_assessment", "certification", "standard_contract",
                                 "other_condition"] | None = None
 
@@ -177,16 +182,16 @@ class ProcessingRequest(_Cached):
         as_of: when it happens.
     """
 
-    id: str | None = Field(default=None, min_length=1)
+    id: str | None = _OPTIONAL_ID
     customer: str = _ID
-    purpose: str = _ID
-    channel: str | None = Field(default=None, min_length=1)
-    data_levels: list[str] = Field(default_factory=list)
-    categories: list[str] = Field(default_factory=list)
-    fields: list[str] = Field(default_factory=list)
+    purpose: Term
+    channel: str | None = Field(default=None, min_length=1, max_length=MAX_TERM_LENGTH)
+    data_levels: list[Term] = _NAMES
+    categories: list[Term] = _NAMES
+    fields: list[Term] = _NAMES
     recipient: Recipient | None = None
     personalised: bool = False
-    time_zone: str | None = None
+    time_zone: str | None = _ZONE
     as_of: AwareDatetime | None = None
 
     _names = field_validator("data_levels", "categories", "fields")(_names)
@@ -206,13 +211,13 @@ class ContactRecord(_Cached):
         time_zone: the customer's IANA time zone then (the policy's own when absent).
     """
 
-    id: str | None = Field(default=None, min_length=1)
+    id: str | None = _OPTIONAL_ID
     customer: str = _ID
-    channel: str = _ID
-    purpose: str = _ID
+    channel: Term
+    purpose: Term
     at: AwareDatetime
-    consent_id: str | None = Field(default=None, min_length=1)
-    time_zone: str | None = None
+    consent_id: str | None = _OPTIONAL_ID
+    time_zone: str | None = _ZONE
 
     _zone = field_validator("time_zone")(_zone)
 
