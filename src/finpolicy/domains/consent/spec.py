@@ -28,18 +28,16 @@ from finpolicy.decisions import Hit
 from finpolicy.documents.models import PolicySpec, Strict
 from finpolicy.documents.registry import BuildContext, PolicyKind
 from finpolicy.domains.consent.labels import LABELS
+from finpolicy.domains.consent.precedence import AUTHORING, PROCESSING, REQUIREMENTS
 from finpolicy.rules.compile import NAME, RuleSpecBase, compile_rules
 from finpolicy.rules.invariants import Invariant, parse_invariants
 from finpolicy.rules.model import Rule, RuleSet
-from finpolicy.rules.precedence import Authoring, Standing
 
 __all__ = ["CONSENT_FAILURES", "FIELDS", "KIND", "POLICY_KIND", "PROCESSING", "REQUIREMENTS",
            "REQUIREMENT_NAMES", "REVIEW_CONSENT", "REVIEW_USE", "ConsentRules", "ConsentSpec",
            "ContactCell", "Purpose"]
 
 KIND = "ConsentPolicy"
-REQUIREMENTS = "requirements"
-PROCESSING = "processing"
 REVIEW_CONSENT = "review_consent"
 REVIEW_USE = "review_use"
 
@@ -491,27 +489,12 @@ def build(spec: ConsentSpec, ctx: BuildContext) -> ConsentRules:
         invariants=parse_invariants(spec.invariants, ctx, FIELDS))
 
 
-def _standing(ruleset: str, rule: Rule) -> Standing | None:
-    """Requirements add up; processing rules: deny overrides allow, obligation rules add
-    their obligations for the outcomes they apply to. Review rules do not compete."""
-    if ruleset == REQUIREMENTS:
-        return Standing("require", 0, "require", frozenset(rule.effect["require"]))
-    if ruleset != PROCESSING:
-        return None
-    effect = rule.effect["effect"]
-    if effect == "obligation":
-        return Standing("obligation", 0, "obligation", frozenset(
-            (o, outcome) for o in rule.obligations for outcome in rule.effect["applies_to"]))
-    return Standing("decision", 1 if effect == "deny" else 0, effect)
-
-
 POLICY_KIND: PolicyKind[ConsentSpec, ConsentRules] = PolicyKind(
     KIND, ConsentSpec, build,
     summary="Consent and purpose limitation: purposes and their lawful basis, separate "
             "consent, channels with allowed hours and frequency caps, withdrawal, review.",
     fields=FIELDS,
-    labels=LABELS,
+    labels=LABELS, authoring=AUTHORING,
     combining="requirement rules first say what the consent must be; then deny overrides: any "
               "matching deny rule denies, and without a matching allow rule the request is "
-              "denied (fails closed); obligations come from obligation rules",
-    authoring=Authoring(_standing))
+              "denied (fails closed); obligations come from obligation rules")
