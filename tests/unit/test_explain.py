@@ -59,7 +59,7 @@ def test_a_clerk_is_told_which_grant_would_allow_a_core_read(
     assert x.outcome == "deny" and x.target == "allow"
     assert [o.id for o in x.why_not if o.role == "blocks"] == ["grant-missing"]
     nearest = next(o for o in x.why_not if o.id == "allow-with-grant")
-    assert nearest.failed == 1 and "valid of the grant is true" in nearest.conditions[0].text
+    assert nearest.failed == 1 and "a presented grant is valid" in nearest.conditions[0].text
     first = x.suggestions[0]
     assert first.outcome == "allow" and first.levers == ("grant",)
     assert "grant for `account_service`" in first.text and "`department_head`" in first.text
@@ -76,7 +76,7 @@ def test_an_expired_assessment_is_explained_as_reassess(
     x = engines["compiled"].explain("check_suitability", customer, product, as_of="2026-03-01")
     assert x.outcome == "unsuitable"
     assert [o.id for o in x.why_not] == ["assessment-expired"]
-    assert "the expired of the assessment is true (it is true)" in x.text()
+    assert "the risk assessment has expired (it is true)" in x.text()
     best = x.suggestions[0]
     assert best.outcome == "suitable" and "assess the customer's risk tolerance again today" \
         in best.text

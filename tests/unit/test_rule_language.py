@@ -117,8 +117,11 @@ def test_conditions_render_in_plain_english() -> None:
     cond = All((Compare("ge", ("customer", "age"), 65),
                 Compare("gt", ("product", "rank"), FieldRef(("customer", "rank"))),
                 Not(Compare("in", ("purpose",), ("marketing", "analytics")))))
-    assert render(cond) == ("the age of the customer is at least 65 and the rank of the product "
-                            "is greater than the rank of the customer and the purpose is none of "
-                            "“marketing”, “analytics”")
+    assert render(cond) == ("the customer's age is at least 65 and the rank of the product's "
+                            "risk rating is greater than the rank of the customer's risk "
+                            "tolerance and the purpose is none of “marketing”, “analytics”")
+    assert render(cond, labels={}) == (
+        "the customer's age is at least 65 and the product's rank is greater than the "
+        "customer's rank and the purpose is none of “marketing”, “analytics”")
     assert render(All(())) == "always"
     assert render(Exists(("guardian_consent",), False)) == "the guardian consent is not given"

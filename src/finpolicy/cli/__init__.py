@@ -15,7 +15,8 @@ from finpolicy.domains.registry import DomainError, domains
 __all__ = ["EXIT_FAILED", "EXIT_INVALID_INPUT", "EXIT_INVALID_POLICY", "EXIT_OK", "main"]
 
 _COMMANDS = ("validate", "evaluate", "demo", "testing", "docs", "plugins", "bundle", "audit",
-             "serve")
+             "serve",
+             "authoring")
 
 
 class _Broken(click.ClickException):

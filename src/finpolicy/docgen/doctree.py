@@ -143,8 +143,10 @@ def policy_nodes(doc: PolicyDocument[Any], engine: Any, *,
             out.append(section)
     out.extend(_tables_section(doc))
     out.extend(_sources_section(doc))
-    out.extend(_rules_sections(doc))
-    out.extend(_invariants_section(doc))
+    # the pack's language (zh: facts also show their Chinese labels)
+    language = docgen.pack_language(getattr(engine, "bundle", None))
+    out.extend(_rules_sections(doc, language))
+    out.extend(_invariants_section(doc, language))
     return out
 
 
@@ -203,9 +205,9 @@ def _sources_section(doc: PolicyDocument[Any]) -> list[nodes.Node]:
     return [sources]
 
 
-def _rules_sections(doc: PolicyDocument[Any]) -> list[nodes.Node]:
+def _rules_sections(doc: PolicyDocument[Any], language: str) -> list[nodes.Node]:
     m, out = doc.metadata, list[nodes.Node]()
-    views = {(v.ruleset, v.id): v for v in docgen.rule_views(doc)}
+    views = {(v.ruleset, v.id): v for v in docgen.rule_views(doc, language=language)}
     for name, ruleset in doc.policy.rulesets.items():
         section = node_section(f"Rules: {name}", f"{m.id}-{m.version}-rules-{name}")
         if not ruleset.rules:
@@ -237,8 +239,8 @@ def _rules_sections(doc: PolicyDocument[Any]) -> list[nodes.Node]:
     return out
 
 
-def _invariants_section(doc: PolicyDocument[Any]) -> list[nodes.Node]:
-    m, invariants = doc.metadata, docgen.invariant_views(doc)
+def _invariants_section(doc: PolicyDocument[Any], language: str) -> list[nodes.Node]:
+    m, invariants = doc.metadata, docgen.invariant_views(doc, language=language)
     if not invariants:
         return []
     section = node_section("Invariants", f"{m.id}-{m.version}-invariants")

@@ -29,51 +29,84 @@ class RuleView:
     cite: str
 
 
+def _words(value: Any) -> str:
+    if isinstance(value, list | tuple | set | frozenset):
+        return ", ".join(_words(v) for v in value)
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k.replace('_', ' ')} {_words(v)}" for k, v in sorted(value.items()))
+    if hasattr(value, "name") and hasattr(value, "value"):  # an enum member
+        return str(value.name).lower()
+    if value is True:
+        return "yes"
+    return str(value)
+
+
+_APPLIES = {("allow",): " when the request is allowed", ("deny",): " when the request is denied"}
+
+
 def effect_text(effect: Mapping[str, Any]) -> str:
-    """``{"outcome": "unsuitable"}`` → ``outcome = unsuitable``; several parts joined by ``;``."""
-    parts = []
-    # the deciding part first (outcome, effect, level), parameters after it
-    first = ("outcome", "effect", "level", "allow")
-    for key, value in sorted(effect.items(), key=lambda kv: (kv[0] not in first, kv[0])):
-        if isinstance(value, list | tuple | set | frozenset):
-            value = ", ".join(str(v) for v in value)
-        elif isinstance(value, Mapping):
-            value = ", ".join(f"{k}: {v}" for k, v in sorted(value.items()))
-        elif hasattr(value, "name") and hasattr(value, "value"):  # an enum member
-            value = str(value.name).lower()
-        parts.append(f"{key} = {value}")
-    return "; ".join(parts) or "(no effect)"
+    """What a rule does, in words: ``{"outcome": "unsuitable"}`` → ``the outcome is
+    unsuitable``; an access or consent rule reads ``deny``, ``allow`` or ``the obligations
+    apply``; parts the engine keeps for itself (``applies_to`` …) are not shown as fields."""
+    shown = {k: v for k, v in effect.items() if v is not None and v is not False
+             and v != () and v != []}
+    verdict = shown.pop("effect", None)
+    applies = tuple(shown.pop("applies_to", ()) or ())
+    if verdict in ("allow", "deny"):
+        head = [str(verdict)]
+    elif verdict == "obligation":
+        head = ["the obligations apply" + _APPLIES.get(applies, "")]
+    else:
+        head = []
+    # the deciding part first (outcome, level), parameters after it
+    first = ("outcome", "level", "allow")
+    for i, (key, value) in enumerate(sorted(shown.items(),
+                                            key=lambda kv: (kv[0] not in first, kv[0]))):
+        name = key.replace("_", " ")
+        head.append(f"the {name} is {_words(value)}" if i == 0 and not head and key in first
+                    else f"{name}: {_words(value)}")
+    return "; ".join(head) or "no effect of its own"
 
 
 _RULE_KEYS = {"id", "when", "obligations", "reason", "cite"}
 
 
-def rule_view(ruleset: str, rule: Rule, spec: Any = None) -> RuleView:
+def rule_view(ruleset: str, rule: Rule, spec: Any = None, *,
+              language: str = "en") -> RuleView:
     """One rule as text. ``spec`` is the rule's own spec entry, for kinds whose rules keep
     their parameters there rather than in ``effect`` (complaint rules set routes, escalations
-    and durations)."""
+    and durations); ``language`` ``zh`` adds the facts' Chinese labels."""
     effect: Mapping[str, Any] = rule.effect
     if not effect and spec is not None and hasattr(spec, "model_dump"):
         effect = {k: plain(v) for k, v in spec.model_dump(exclude=_RULE_KEYS,
                                                            exclude_defaults=True).items()}
     text = effect_text(effect) if effect else (
         "the obligations below apply" if rule.obligations else "no effect of its own")
-    return RuleView(ruleset, rule.id, render(rule.when), text, tuple(rule.obligations),
+    return RuleView(ruleset, rule.id, render(rule.when, language=language), text,
+                    tuple(rule.obligations),
                     rule.reason, rule.cite)
 
 
-def rule_views(doc: PolicyDocument[Any]) -> list[RuleView]:
+def pack_language(bundle: Bundle | None) -> str:
+    """The language of a pack's sources (``bundle.yaml`` ``language``; English by default)."""
+    manifest = getattr(bundle, "manifest", None)
+    return getattr(manifest, "language", None) or "en"
+
+
+def rule_views(doc: PolicyDocument[Any], *, language: str = "en") -> list[RuleView]:
     """Every rule of every rule set of ``doc``, in policy order."""
     specs = getattr(doc.policy, "specs", None)
     specs = specs if isinstance(specs, Mapping) else {}
-    return [rule_view(name, rule, specs.get(rule.id)) for name, ruleset
+    return [rule_view(name, rule, specs.get(rule.id), language=language) for name, ruleset
             in doc.policy.rulesets.items() for rule in ruleset.rules]
 
 
-def invariant_views(doc: PolicyDocument[Any]) -> list[tuple[str, str, str, str]]:
+def invariant_views(doc: PolicyDocument[Any], *, language: str = "en"
+                    ) -> list[tuple[str, str, str, str]]:
     """``(name, given, expect, cite)`` in words for each invariant the policy declares
     (the checks ``finpolicy.testing`` runs on generated inputs)."""
-    return [(inv.name, render(inv.given), render(inv.expect), inv.cite or "")
+    return [(inv.name, render(inv.given, language=language),
+             render(inv.expect, language=language), inv.cite or "")
             for inv in getattr(doc.policy, "invariants", ()) or ()]
 
 
@@ -86,7 +119,7 @@ def policy_groups(bundle: Bundle) -> dict[str, tuple[PolicyDocument[Any], ...]]:
     return out
 
 
-def policy_listing(doc: PolicyDocument[Any]) -> str:
+def policy_listing(doc: PolicyDocument[Any], *, language: str = "en") -> str:
     """The whole document as plain text: metadata, sources and every rule in words."""
     m = doc.metadata
     lines = [f"{m.title} — {doc.kind} `{m.id}` version {m.version}",
@@ -97,7 +130,7 @@ def policy_listing(doc: PolicyDocument[Any]) -> str:
     for source in m.sources:
         article = f", {source.article}" if source.article else ""
         lines.append(f"  source [{source.id}] {source.title}{article}")
-    for view in rule_views(doc):
+    for view in rule_views(doc, language=language):
         lines.append(f"  rule {view.ruleset}/{view.id}: when {view.condition} → {view.effect}")
         if view.obligations:
             lines.append(f"    obligations: {', '.join(view.obligations)}")
@@ -105,7 +138,7 @@ def policy_listing(doc: PolicyDocument[Any]) -> str:
             lines.append(f"    because: {view.reason}")
         if view.cite:
             lines.append(f"    cite: {view.cite}")
-    for name, given, expect, cite in invariant_views(doc):
+    for name, given, expect, cite in invariant_views(doc, language=language):
         lines.append(f"  invariant {name}: whenever {given}, {expect}"
                      + (f" [{cite}]" if cite else ""))
     return "\n".join(lines)
@@ -114,7 +147,9 @@ def policy_listing(doc: PolicyDocument[Any]) -> str:
 def bundle_listing(bundle: Bundle) -> str:
     """Every document of ``bundle`` as plain text, one block per version."""
     head = f"{bundle.name} {bundle.version} (digest {bundle.digest[:16]})"
-    return "\n\n".join([head, *(policy_listing(d) for d in bundle.documents)]) + "\n"
+    language = pack_language(bundle)
+    return "\n\n".join([head, *(policy_listing(d, language=language)
+                                for d in bundle.documents)]) + "\n"
 
 
 # --- the policy's own tables ---------------------------------------------------------------------

@@ -294,8 +294,10 @@ def _bundle_json(manifest: Manifest, documents: list[PolicyDocument[Any]]) -> st
     document's canonical text (the same bytes, without encoding every document twice)."""
     texts = sorted((Path(d.file).name, d.canonical or canonical_json(d.data)) for d in documents)
     body = ",".join(f"{canonical_json(name)}:{text}" for name, text in texts)
-    return ('{"documents":{' + body + '},"manifest":'
-            + canonical_json(manifest.model_dump(mode="json")) + "}")
+    head = manifest.model_dump(mode="json")
+    if head.get("language") is None:
+        del head["language"]  # absent as before it existed: digests of older packs stay
+    return ('{"documents":{' + body + '},"manifest":' + canonical_json(head) + "}")
 
 
 def _display(root: Path, file: Path) -> str:

@@ -110,6 +110,9 @@ class Manifest(Strict):
     vocabulary: dict[str, VocabularySpec] = Field(
         default_factory=dict, description="Vocabularies every policy of the bundle shares "
                                           "(a policy's own `spec.vocabulary` adds to them).")
+    language: Literal["en", "zh"] | None = Field(
+        default=None, description="The language of the pack's sources: `zh` shows each "
+                                  "fact's Chinese label beside its English one in rule text.")
 
     @field_validator("version")
     @classmethod

@@ -13,6 +13,8 @@ import attrs
 from pydantic import BaseModel
 
 from finpolicy.rules.model import RuleSet
+from finpolicy.rules.precedence import Authoring
+from finpolicy.rules.render import FactLabel
 from finpolicy.rules.vocabulary import Vocabularies
 
 if TYPE_CHECKING:
@@ -87,6 +89,10 @@ class PolicyKind(Generic[S, P]):
         fields: the facts the kind's main rule set reads (dotted path → ``text``, ``number``,
             ``boolean`` or ``list``), for docs and authoring tools.
         combining: how the matching rules combine into a decision, in one sentence.
+        labels: how each fact reads in rule text (``finpolicy.rules.render.FactLabel``), for
+            every fact of every rule set and every ``decision.*`` fact its invariants read.
+        authoring: how rules compete and which values facts take, for ``finpolicy lint``
+            (``None``: lint checks only that each rule can fire).
     """
 
     name: str
@@ -95,6 +101,8 @@ class PolicyKind(Generic[S, P]):
     summary: str = ""
     fields: Mapping[str, str] = attrs.field(factory=dict)
     combining: str = ""
+    labels: Mapping[str, FactLabel] = attrs.field(factory=dict)
+    authoring: Authoring | None = None
 
     def compile(self, spec: BaseModel, context: BuildContext) -> P:
         """Build ``spec`` (validated with ``spec_model``)."""

@@ -7,7 +7,7 @@ permission holds, so a decision is a handful of dictionary lookups before the ru
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -16,10 +16,12 @@ from pydantic import Field
 
 from finpolicy.documents.models import PolicySpec, Strict
 from finpolicy.documents.registry import BuildContext, PolicyKind
+from finpolicy.domains.access.labels import LABELS
 from finpolicy.rules.compile import RuleSpecBase, compile_rules
-from finpolicy.rules.conditions import All, Compare
+from finpolicy.rules.conditions import All, Compare, Scalar
 from finpolicy.rules.invariants import Invariant, parse_invariants
 from finpolicy.rules.model import Rule, RuleSet
+from finpolicy.rules.precedence import Authoring, Standing
 from finpolicy.rules.vocabulary import hint
 
 KIND = "AccessPolicy"
@@ -408,9 +410,29 @@ def _sod_rules(spec: AccessSpec) -> dict[str, list[Rule]]:
     return {"access": access, "review": review}
 
 
+def _standing(ruleset: str, rule: Rule) -> Standing | None:
+    """Deny overrides allow; obligation rules add their obligations for the outcomes they
+    apply to. Review rules each report their own finding: they do not compete."""
+    if ruleset != ACCESS_RULESET:
+        return None
+    effect = rule.effect["effect"]
+    if effect == "obligation":
+        return Standing("obligation", 0, "obligation", frozenset(
+            (o, outcome) for o in rule.obligations for outcome in rule.effect["applies_to"]))
+    return Standing("decision", 1 if effect == "deny" else 0, effect)
+
+
+def _domains(spec: AccessSpec) -> dict[str, Collection[Scalar]]:
+    """Actions, levels and categories are the policy's own (others are input errors)."""
+    return {"request.action": list(spec.actions), "resource.level": list(spec.levels),
+            "resource.category": list(spec.categories)}
+
+
 POLICY_KIND: PolicyKind[AccessSpec, AccessPolicyTables] = PolicyKind(
     KIND, AccessSpec, build,
     summary="Least-privilege access: roles, scopes, purpose-bound approved grants, review.",
     fields=ACCESS_FIELDS,
+    labels=LABELS,
     combining="deny overrides: any matching deny rule denies, and without a matching allow "
-              "rule the request is denied (access fails closed)")
+              "rule the request is denied (access fails closed)",
+    authoring=Authoring(_standing, _domains))

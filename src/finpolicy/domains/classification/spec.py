@@ -16,7 +16,7 @@ Rules read facts derived in Python (see ``classify.field_fact``):
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -26,13 +26,16 @@ from pydantic import Field
 from finpolicy.decisions import Hit
 from finpolicy.documents.models import PolicySpec, Strict
 from finpolicy.documents.registry import BuildContext, PolicyKind
+from finpolicy.domains.classification.labels import LABELS
 from finpolicy.domains.classification.model import DataLevel, Handling
 from finpolicy.domains.detectors import DETECTORS
 from finpolicy.domains.masking import MASKS
 from finpolicy.periods import Period, PeriodSpec
 from finpolicy.rules.compile import RuleSpecBase, compile_rules
+from finpolicy.rules.conditions import Scalar
 from finpolicy.rules.invariants import Invariant, parse_invariants
-from finpolicy.rules.model import RuleSet
+from finpolicy.rules.model import Rule, RuleSet
+from finpolicy.rules.precedence import Authoring, Standing
 from finpolicy.rules.vocabulary import hint
 
 KIND = "ClassificationPolicy"
@@ -296,9 +299,32 @@ def build(spec: ClassificationSpec, ctx: BuildContext) -> ClassificationRules:
         rulesets={RULESET: RuleSet(RULESET, tuple(rules))}, category_floors=floors)
 
 
+def _standing(ruleset: str, rule: Rule) -> Standing:
+    """The highest level wins; the category, masks and source override a rule sets are taken
+    from the highest-level matching rule that sets them, so a lower rule matters only for
+    what no stronger rule sets."""
+    sets = frozenset(key for key in ("category", "pfi_category", "mask", "overrides_sources")
+                     if rule.effect.get(key))
+    return Standing("level", int(DataLevel.parse(rule.effect["level"])),
+                    tuple(rule.effect.get(k) for k in (
+                        "level", "category", "pfi_category", "mask", "overrides_sources")),
+                    sets)
+
+
+def _domains(spec: ClassificationSpec) -> dict[str, Collection[Scalar]]:
+    """Only the policy's detectors run: the others' shares are never given."""
+    enabled = [d for d in spec.content.detectors if d in DETECTORS]
+    out: dict[str, Collection[Scalar]] = {f"detector.{name}.share": () for name in DETECTORS
+                                          if name not in enabled}
+    out["detected"] = tuple(enabled)
+    return out
+
+
 POLICY_KIND: PolicyKind[ClassificationSpec, ClassificationRules] = PolicyKind(
     KIND, ClassificationSpec, build,
     summary="Data classification: levels, categories, handling, content detectors, masking.",
     fields=FIELDS,
+    labels=LABELS,
     combining="a field takes the highest level of the matching rules (the policy's default "
-              "level when none matches); derived data at least the level of its sources")
+              "level when none matches); derived data at least the level of its sources",
+    authoring=Authoring(_standing, _domains))

@@ -25,6 +25,7 @@ from finpolicy.decisions import Hit
 from finpolicy.documents.models import PolicySpec, Strict
 from finpolicy.documents.registry import BuildContext, PolicyKind
 from finpolicy.domains.complaints.grading import Grading, GradingSpec, build_grading
+from finpolicy.domains.complaints.labels import LABELS
 from finpolicy.domains.complaints.speccheck import (
     build_retention,
     build_targets,
@@ -520,5 +521,6 @@ POLICY_KIND: PolicyKind[ComplaintSpec, ComplaintRules] = PolicyKind(
     KIND, ComplaintSpec, build,
     summary="complaint categories, routing, escalation and SLA milestones",
     fields=FIELDS,
+    labels=LABELS,
     combining="for each SLA parameter (route, milestones that apply, a milestone's duration) "
               "the most specific matching rule that sets it wins; escalations add up")

@@ -27,6 +27,8 @@ from pydantic import Field, field_validator
 from finpolicy.decisions import Hit
 from finpolicy.documents.models import PolicySpec, Strict
 from finpolicy.documents.registry import BuildContext, PolicyKind
+from finpolicy.domains.consent.labels import LABELS
+from finpolicy.domains.consent.precedence import AUTHORING, PROCESSING, REQUIREMENTS
 from finpolicy.rules.compile import NAME, RuleSpecBase, compile_rules
 from finpolicy.rules.invariants import Invariant, parse_invariants
 from finpolicy.rules.model import Rule, RuleSet
@@ -37,8 +39,6 @@ __all__ = ["CONSENT_FAILURES", "FIELDS", "KIND", "POLICY_KIND", "PROCESSING", "R
            "ContactCell", "Purpose"]
 
 KIND = "ConsentPolicy"
-REQUIREMENTS = "requirements"
-PROCESSING = "processing"
 REVIEW_CONSENT = "review_consent"
 REVIEW_USE = "review_use"
 
@@ -496,6 +496,7 @@ POLICY_KIND: PolicyKind[ConsentSpec, ConsentRules] = PolicyKind(
     summary="Consent and purpose limitation: purposes and their lawful basis, separate "
             "consent, channels with allowed hours and frequency caps, withdrawal, review.",
     fields=FIELDS,
+    labels=LABELS, authoring=AUTHORING,
     combining="requirement rules first say what the consent must be; then deny overrides: any "
               "matching deny rule denies, and without a matching allow rule the request is "
               "denied (fails closed); obligations come from obligation rules")

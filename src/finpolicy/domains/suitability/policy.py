@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from types import MappingProxyType
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -13,11 +13,14 @@ from pydantic import Field
 from finpolicy.decisions import Hit
 from finpolicy.documents.models import PolicySpec, Strict
 from finpolicy.documents.registry import BuildContext, PolicyKind
+from finpolicy.domains.suitability.labels import LABELS
 from finpolicy.domains.suitability.models import OUTCOMES
 from finpolicy.periods import Period, RetentionSpec
 from finpolicy.rules.compile import RuleSpecBase, compile_rules
+from finpolicy.rules.conditions import Scalar
 from finpolicy.rules.invariants import Invariant, parse_invariants
 from finpolicy.rules.model import Rule, RuleSet
+from finpolicy.rules.precedence import Authoring, Standing
 
 KIND = "SuitabilityPolicy"
 RULESET = "suitability"
@@ -219,9 +222,28 @@ def _retention(spec: SuitabilitySpec, rules: list[Rule], ctx: BuildContext
     return out
 
 
+_RESTRICTIVENESS = {"suitable": 0, "conditional": 1, "unsuitable": 2}
+
+
+def _standing(ruleset: str, rule: Rule) -> Standing:
+    """The most restrictive outcome wins; obligations add up."""
+    outcome = rule.effect["outcome"]
+    return Standing("outcome", _RESTRICTIVENESS[outcome], outcome, frozenset(rule.obligations))
+
+
+def _domains(spec: SuitabilitySpec) -> dict[str, Collection[Scalar]]:
+    """Levels and ranks are the policy's own (unknown ones are input errors)."""
+    return {"customer.level": [lv.level for lv in spec.customer_levels],
+            "customer.rank": [lv.rank for lv in spec.customer_levels],
+            "product.level": [lv.level for lv in spec.product_levels],
+            "product.rank": [lv.rank for lv in spec.product_levels]}
+
+
 POLICY_KIND: PolicyKind[SuitabilitySpec, SuitabilityRules] = PolicyKind(
     KIND, SuitabilitySpec, build,
     summary="customer and product risk levels, suitability rules and obligations",
     fields=FIELDS,
+    labels=LABELS,
     combining="the most restrictive outcome of the matching rules wins (unsuitable > "
-              "conditional > suitable) and their obligations add up")
+              "conditional > suitable) and their obligations add up",
+    authoring=Authoring(_standing, _domains))

@@ -1,0 +1,1 @@
+"""Tools for policy authors: canonical formatting (``fmt``) and editor schemas (``schema``)."""

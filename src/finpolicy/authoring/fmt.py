@@ -1,0 +1,223 @@
+"""``finpolicy fmt``: policy YAML in one canonical layout, comments kept.
+
+The layout: mappings indented by 2, list items by 4 with the dash at 2 (``  - id: …``), the
+keys of the envelope, of ``metadata``, of sources and of rules in a fixed order (``apiVersion
+kind metadata spec``; ``id when …effect… obligations reason cite``), one space after ``:``
+and ``-``, no trailing spaces, one newline at the end. What the author chose stays: flow or
+block style of each collection, quotes, folded text, line breaks inside long text and every
+comment. A mapping whose keys carry comment lines between them keeps its key order (a comment
+line belongs to the key below it, and moving keys would move it to another).
+
+Formatting is checked before anything is written: the formatted text must load (with
+finpolicy's own loader) to exactly the data the original did; a file where it would not is
+refused, never rewritten. Formatting a formatted file changes nothing.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import YAMLError as RuamelError
+
+from finpolicy.authoring.schema import MODELINE, modeline
+from finpolicy.documents.yamlsource import parse_yaml
+from finpolicy.errors import FinpolicyError
+
+__all__ = ["FormatError", "format_paths", "format_text", "policy_files"]
+
+_ENVELOPE = ("apiVersion", "kind", "metadata", "spec")
+_METADATA = ("id", "version", "title", "effective_from", "effective_until", "jurisdiction",
+             "owner", "description", "sources")
+_SOURCE = ("id", "title", "article", "url")
+_MANIFEST = ("name", "version", "jurisdiction", "description")
+# a rule: what identifies it and when it applies first, then what it does, then why
+_RULE_FIRST = ("id", "target", "when")
+_RULE_LAST = ("obligations", "reason", "cite")
+
+
+class FormatError(FinpolicyError, ValueError):
+    """A file cannot be formatted (not YAML, or formatting would change its data)."""
+
+
+def _yaml() -> YAML:
+    rt = YAML(typ="rt")
+    rt.indent(mapping=2, sequence=4, offset=2)
+    rt.width = 96  # with the indentation, lines stay within 100 columns
+    rt.preserve_quotes = True
+    rt.allow_duplicate_keys = False
+    return rt
+
+
+def _order(key: Any, first: Sequence[str], last: Sequence[str] = ()) -> tuple[int, int]:
+    if key in first:
+        return (0, first.index(key))
+    if key in last:
+        return (2, last.index(key))
+    return (1, 0)
+
+
+def _has_comment_lines(node: CommentedMap) -> bool:
+    """Whether a comment line sits between two keys (it would move with a key)."""
+    for entry in node.ca.items.values():
+        for token in entry[2:] if isinstance(entry, list) else ():
+            tokens = token if isinstance(token, list) else [token]
+            for item in tokens:
+                value = getattr(item, "value", "") or ""
+                if "\n" in value.rstrip("\n") or value.lstrip(" ").startswith("\n"):
+                    return True
+    return False
+
+
+def _reorder(node: CommentedMap, first: Sequence[str], last: Sequence[str] = ()) -> None:
+    keys = list(node)
+    wanted = sorted(keys, key=lambda k: _order(k, first, last))  # stable: others keep order
+    if wanted == keys or _has_comment_lines(node):
+        return
+    items = [(k, node[k]) for k in wanted]
+    for key in keys:
+        del node[key]
+    for key, value in items:
+        node[key] = value
+
+
+def _canonical(data: Any, *, manifest: bool) -> None:
+    if not isinstance(data, CommentedMap):
+        return
+    if manifest:
+        _reorder(data, _MANIFEST)
+        return
+    _reorder(data, _ENVELOPE)
+    metadata = data.get("metadata")
+    if isinstance(metadata, CommentedMap):
+        _reorder(metadata, _METADATA)
+        for source in metadata.get("sources") or ():
+            if isinstance(source, CommentedMap):
+                _reorder(source, _SOURCE)
+    for rule in _rules(data.get("spec")):
+        _reorder(rule, _RULE_FIRST, _RULE_LAST)
+
+
+def _rules(node: Any) -> Iterator[CommentedMap]:
+    """Every mapping with an ``id`` and a ``when`` (a rule of any kind), anywhere."""
+    if isinstance(node, CommentedMap):
+        if "id" in node and "when" in node:
+            yield node
+        for value in node.values():
+            yield from _rules(value)
+    elif isinstance(node, CommentedSeq):
+        for value in node:
+            yield from _rules(value)
+
+
+def _load_plain(text: str, name: str) -> Any:
+    try:
+        return parse_yaml(text, name).data
+    except yaml.YAMLError as exc:
+        raise FormatError(f"{name}: not valid YAML: {' '.join(str(exc).split())}") from exc
+
+
+def _with_modeline(text: str, data: Any, schemas: str | None, *, manifest: bool) -> str:
+    if schemas is None:
+        return text
+    kind = None if manifest else (data.get("kind") if isinstance(data, dict) else None)
+    if not manifest and not isinstance(kind, str):
+        return text
+    lines = [line for line in text.splitlines(keepends=True)
+             if not line.startswith(MODELINE)]
+    return modeline(kind, schemas) + "\n" + "".join(lines)
+
+
+def format_text(text: str, name: str = "<text>", *, schemas: str | None = None) -> str:
+    """``text`` in the canonical layout (``schemas``: also point its first line at the schema
+    folder ``schemas``, relative to the file).
+
+    Raises:
+        FormatError: the text is not YAML, or the layout would change its data.
+    """
+    manifest = Path(name).name == "bundle.yaml"
+    before = _load_plain(text, name)
+    rt = _yaml()
+    try:
+        data = rt.load(text)
+    except RuamelError as exc:
+        raise FormatError(f"{name}: not valid YAML: {' '.join(str(exc).split())}") from exc
+    _canonical(data, manifest=manifest)
+    out = io.StringIO()
+    rt.dump(data, out)
+    formatted = "\n".join(line.rstrip() for line in out.getvalue().splitlines()).strip("\n")
+    formatted = _with_modeline(formatted + "\n", before, schemas, manifest=manifest)
+    if _load_plain(formatted, name) != before:
+        raise FormatError(f"{name}: the canonical layout would change what the file says; "
+                          "it is left as it is")
+    return formatted
+
+
+def _in_pack(file: Path, top: Path) -> bool:
+    """Whether ``file`` is a pack's (a ``bundle.yaml`` beside it or in a folder above it, up to
+    ``top``) or is itself a policy document."""
+    for folder in (file.parent, *file.parent.parents):
+        if (folder / "bundle.yaml").is_file():
+            return True
+        if folder == top:
+            break
+    try:
+        with file.open(encoding="utf-8") as stream:
+            head = stream.read(4096)
+    except (OSError, UnicodeDecodeError):
+        return True  # reported when it is formatted
+    return "apiVersion: finpolicy/" in head
+
+
+def policy_files(paths: Iterable[str | Path]) -> list[Path]:
+    """The policy YAML files named by ``paths``: a file as named; in a folder, every YAML file
+    of a pack and every policy document (hidden folders skipped, other YAML left alone)."""
+    out: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            out += sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml")
+                          and p.is_file() and not any(part.startswith(".")
+                                                      for part in p.relative_to(path).parts)
+                          and _in_pack(p, path))
+        else:
+            out.append(path)
+    return out
+
+
+def format_paths(paths: Iterable[str | Path], *, write: bool = True,
+                 schemas: str | None = None) -> list[Path]:
+    """Format every YAML file under ``paths``; return those that changed (with ``write``
+    false, those that would change, leaving them as they are). ``schemas``: a folder of
+    ``finpolicy schema`` files each policy document's first line should point at.
+
+    Raises:
+        FormatError: a file cannot be read or formatted (no file is written then).
+    """
+    results: list[tuple[Path, str]] = []
+    problems: list[str] = []
+    for file in policy_files(paths):
+        try:
+            text = file.read_text(encoding="utf-8")
+            relative = None if schemas is None else Path(
+                os.path.relpath(Path(schemas).resolve(), file.parent.resolve())).as_posix()
+            formatted = format_text(text, str(file), schemas=relative)
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(f"{file}: cannot read: {exc}")
+            continue
+        except FormatError as exc:
+            problems.append(str(exc))
+            continue
+        if formatted != text:
+            results.append((file, formatted))
+    if problems:
+        raise FormatError("; ".join(problems))
+    if write:
+        for file, formatted in results:
+            file.write_text(formatted, encoding="utf-8")
+    return [file for file, _ in results]
