@@ -7,10 +7,11 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import numpy as np
+import pyarrow as pa
 
 from finpolicy.rules.model import Rule
 
-__all__ = ["combine_hits"]
+__all__ = ["combine_hits", "list_column"]
 
 T = TypeVar("T")
 
@@ -25,8 +26,32 @@ def combine_hits(matrix: np.ndarray[Any, np.dtype[np.bool_]], rules: Sequence[Ru
         return [], np.zeros(0, np.intp)
     if matrix.shape[0] == 0:
         return [combine([])], np.zeros(n, np.intp)
-    packed = np.packbits(matrix, axis=0).T.copy()  # one row of bytes per fact
-    keys = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
-    unique, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    packed = np.packbits(matrix, axis=0).T  # one row of bytes per fact
+    width = packed.shape[1]
+    if width <= 8:  # up to 64 rules: one integer per fact sorts much faster than bytes
+        padded = np.zeros((n, 8), np.uint8)
+        padded[:, :width] = packed
+        keys = padded.view(np.uint64).ravel()
+    else:
+        keys = np.ascontiguousarray(packed).view(np.dtype((np.void, width))).ravel()
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
     results = [combine([rules[i] for i in np.flatnonzero(matrix[:, j])]) for j in first]
     return results, inverse.reshape(-1)
+
+
+def list_column(lists: Sequence[Sequence[str]], which: np.ndarray[Any, Any]) -> pa.Array:
+    """``lists[which[i]]`` for every row, as a list array of dictionary-encoded texts, built
+    from offsets without copying a text per row."""
+    words = sorted({w for item in lists for w in item})
+    code = {w: i for i, w in enumerate(words)}
+    lengths = np.asarray([len(item) for item in lists] or [0], np.int64)
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    flat = np.asarray([code[w] for item in lists for w in item] or [0], np.int32)
+    row_lengths = lengths[which] if len(lists) else np.zeros(len(which), np.int64)
+    offsets = np.concatenate([[0], np.cumsum(row_lengths)]).astype(np.int32)
+    total = int(offsets[-1])
+    position = np.arange(total, dtype=np.int64) - np.repeat(
+        offsets[:-1].astype(np.int64) - starts[which], row_lengths)
+    values = pa.DictionaryArray.from_arrays(pa.array(flat[position], pa.int32()),
+                                            pa.array(words, pa.string()))
+    return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), values)

@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from finpolicy.columnar.columns import Column
+from finpolicy.columnar.columns import NUMBER, Column
 from finpolicy.columnar.conditions import CompiledRuleSet, compile_ruleset
-from finpolicy.columnar.decisions import combine_hits
+from finpolicy.columnar.decisions import combine_hits, list_column
 from finpolicy.columnar.tables import column_or_none, distinct
 from finpolicy.domains.suitability.evaluate import (
     _SHARE_CAP,
@@ -39,11 +39,11 @@ __all__ = ["CUSTOMER_FIELDS", "PRODUCT_FIELDS", "SCHEMA", "decide_batch"]
 CUSTOMER_FIELDS = tuple(n for n in Customer.model_fields if n != "id")
 PRODUCT_FIELDS = tuple(n for n in Product.model_fields if n != "id")
 _INVALID: Any = object()
+_WORD = pa.dictionary(pa.int32(), pa.string())
 SCHEMA = pa.schema([
-    ("customer_id", pa.string()), ("product_id", pa.string()), ("outcome", pa.string()),
-    ("rule_ids", pa.list_(pa.string())), ("obligations", pa.list_(pa.string())),
-    ("customer_level", pa.string()), ("product_level", pa.string()),
-    ("seller_level", pa.string()), ("customer_age", pa.int64()),
+    ("customer_id", pa.string()), ("product_id", _WORD), ("outcome", _WORD),
+    ("rule_ids", pa.list_(_WORD)), ("obligations", pa.list_(_WORD)),
+    ("customer_level", pa.string()), ("product_level", _WORD), ("seller_level", _WORD), ("customer_age", pa.int64()),
     ("assessment_age_days", pa.int64()), ("assessment_expired", pa.bool_()),
     ("assessments_that_day", pa.int64()), ("assessments_12m", pa.int64()),
     ("amount", pa.float64()),
@@ -160,8 +160,8 @@ class _Customers:
             "kind", "investor_type", "legal_capacity", "liquidity_need",
             "assessment_filled_by", "risk_level")}
         flags = {name: field(name) for name in ("guardian_consent", "assessment_in_branch")}
-        dates = {name: field(name) for name in ("birth_date", "assessment_date",
-                                                "change_reported_at")}
+        dates = {name: _Field(None, n, None) if _is_date(get(name)) else field(name)
+                 for name in ("birth_date", "assessment_date", "change_reported_at")}
         history = field("assessment_history")
         for f in (*texts.values(), *flags.values(), *dates.values(), history):
             needs |= f.bad
@@ -185,11 +185,8 @@ class _Customers:
         cols[("customer", "rank")] = Column.numbers(rank, has_rank)
         cols[("customer", "lowest_level")] = Column.booleans(
             rank == rules.lowest_customer_rank, has_rank)
-        birth = dates["birth_date"]
-        born = birth.each(_local_ordinal_date, -1, np.int64)
+        born, age = _birth(get("birth_date"), dates["birth_date"], on)
         needs |= born > on_ordinal
-        age = birth.each(lambda d: on.year - d.year - ((on.month, on.day) < (d.month, d.day)),
-                         -1, np.int64)
         self.age, self.has_age = age, born >= 0
         cols[("customer", "age")] = Column.numbers(age, self.has_age)
         horizon, has_horizon, bad = _number(get("investment_horizon_months"), n,
@@ -203,12 +200,10 @@ class _Customers:
         needs |= bad
         self.assets, self.has_assets = assets, has_assets
         cols[("customer", "investable_assets")] = Column.numbers(assets, has_assets)
-        assessed = dates["assessment_date"].each(lambda v: _local_ordinal(rules, v), -1,
-                                                 np.int64)
+        assessed = _ordinals(rules, get("assessment_date"), dates["assessment_date"])
         present = assessed >= 0
         needs |= assessed > on_ordinal
-        reported = dates["change_reported_at"].each(lambda v: _local_ordinal(rules, v), -1,
-                                                    np.int64)
+        reported = _ordinals(rules, get("change_reported_at"), dates["change_reported_at"])
         needs |= reported > on_ordinal
         days = on_ordinal - assessed
         self.days, self.present = days, present
@@ -234,8 +229,45 @@ class _Customers:
         self.needs_row = needs
 
 
-def _local_ordinal_date(value: dt.date) -> int:
-    return value.toordinal()
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+
+
+def _is_date(array: pa.Array | None) -> bool:
+    return array is not None and pa.types.is_date32(array.type)
+
+
+def _day_numbers(array: pa.Array) -> Any:
+    """Days since 1970-01-01 of a date32 array, -1 - _EPOCH_ORDINAL for a null (so that the
+    ordinal is -1)."""
+    days = array.cast(pa.int32()).fill_null(-1 - _EPOCH_ORDINAL)
+    return days.to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _ordinals(rules: SuitabilityRules, array: pa.Array | None, field: _Field) -> Any:
+    """Local date ordinals of a date field (-1 where absent); dates are read as arrays,
+    other values once per distinct value."""
+    if _is_date(array):
+        assert array is not None
+        return _day_numbers(array) + _EPOCH_ORDINAL
+    return field.each(lambda v: _local_ordinal(rules, v), -1, np.int64)
+
+
+def _birth(array: pa.Array | None, field: _Field, on: dt.date) -> tuple[Any, Any]:
+    """Birth date ordinals (-1 where absent) and full years on ``on``."""
+    if not _is_date(array):
+        born = field.each(lambda v: v.toordinal(), -1, np.int64)
+        age = field.each(lambda d: on.year - d.year - ((on.month, on.day) < (d.month, d.day)),
+                         -1, np.int64)
+        return born, age
+    assert array is not None
+    days = _day_numbers(array)
+    stamp = np.where(days > -_EPOCH_ORDINAL, days, 0).astype("datetime64[D]")
+    month_start = stamp.astype("datetime64[M]")
+    year = stamp.astype("datetime64[Y]").astype(np.int64) + 1970
+    month = month_start.astype(np.int64) % 12 + 1
+    day = (stamp - month_start).astype(np.int64) + 1
+    later = (on.month < month) | ((on.month == month) & (on.day < day))
+    return days + _EPOCH_ORDINAL, on.year - year - later
 
 
 def _masked(column: Column, keep: Any) -> Column:
@@ -350,57 +382,67 @@ def _nullable(values: Any, valid: Any, kind: pa.DataType) -> pa.Array:
     return pa.array(values, type=kind, mask=~np.asarray(valid, np.bool_))
 
 
-def _assemble(rules: SuitabilityRules, c: _Customers, ci: Any, products: list[Product | None],
-              facts: list[dict[str, Any] | None], pi: Any, amounts: tuple[Any, Any],
-              sale: dict[str, Any], compiled: CompiledRuleSet) -> pa.Table:
-    """The decisions of the rows ``ci`` (customer rows) × ``pi`` (product indices)."""
-    n = len(ci)
+def _assemble(rules: SuitabilityRules, c: _Customers, ci: Any,
+              products: list[Product | None], facts: list[dict[str, Any] | None], pi: Any,
+              amounts: tuple[Any, Any], sale: dict[str, Any],
+              compiled: CompiledRuleSet) -> pa.Table:
+    """The decisions of the customer rows ``ci`` (indices, or a slice) with the products
+    ``pi`` (an index per row, or one index for all of them)."""
     cols = {path: column.take(ci) for path, column in c.columns.items()}
-    rank = c.rank[ci]
-    has_rank = c.has_rank[ci]
+    n = len(c.rank[ci])
+    single = isinstance(pi, int)
+    rank, has_rank = c.rank[ci], c.has_rank[ci]
+    term = product_rank = None
     for key in ("seller_rank", "kind", "securities", "principal_protected", "private",
                 "issuer_rank", "rank", "level", "term_months", "redemption"):
         values = [None if f is None else f.get(key) for f in facts]
-        cols[("product", key)] = Column.from_values(values).take(pi)
+        column = Column.from_values([values[pi]] if single else values)
+        cols[("product", key)] = column if single else column.take(pi)
         if key == "rank":
-            product_rank = np.asarray([0 if v is None else v for v in values], np.float64)[pi]
-        if key == "term_months":
+            product_rank = cols[("product", key)].number
+        elif key == "term_months":
             term = cols[("product", key)]
+    assert term is not None and product_rank is not None
     cols[("sale", "rank_gap")] = Column.numbers(product_rank - rank, has_rank)
     amount, has_amount = amounts
     assets, has_assets = c.assets[ci], c.has_assets[ci]
-    safe = np.where(assets > 0, assets, 1.0)
-    share = np.where(assets > 0, amount / safe, np.where(amount > 0, _SHARE_CAP, 0.0))
+    share = np.where(assets > 0, amount / np.where(assets > 0, assets, 1.0),
+                     np.where(amount > 0, _SHARE_CAP, 0.0))
     cols[("sale", "amount")] = Column.numbers(amount, has_amount)
     cols[("sale", "amount_share")] = Column.numbers(np.minimum(share, _SHARE_CAP),
                                                     has_amount & has_assets)
     horizon, has_horizon = c.horizon[ci], c.has_horizon[ci]
     cols[("sale", "term_exceeds_horizon_months")] = Column.numbers(
-        term.number - horizon, (term.kind == 2) & has_horizon)
+        np.broadcast_to(term.number - horizon, n), np.broadcast_to(
+            (term.kind == NUMBER) & has_horizon, n))
     for name, values in sale.items():
         cols[("sale", name)] = Column.booleans(values)
     matrix = compiled.hits(cols, n)
     results, which = combine_hits(matrix, compiled.ruleset.rules, rules.combine)
-    outcome = pa.array([r[0] for r in results], pa.string()).take(pa.array(which))
-    rule_ids = pa.array([[h.rule_id for h in r[1]] for r in results],
-                        pa.list_(pa.string())).take(pa.array(which))
-    obligations = pa.array([list(r[2]) for r in results],
-                           pa.list_(pa.string())).take(pa.array(which))
+    outcomes = sorted({r[0] for r in results})
+    outcome = pa.DictionaryArray.from_arrays(
+        pa.array(np.asarray([outcomes.index(r[0]) for r in results], np.int32)[which]),
+        pa.array(outcomes, pa.string()))
+    indices = pa.array(np.full(n, pi, np.int32) if single else np.asarray(pi, np.int32))
     present = c.present[ci]
-    pa_pi = pa.array(pi)
     return pa.table([
-        c.ids.take(pa.array(ci)),
-        pa.array([p.id if p else None for p in products], pa.string()).take(pa_pi),
-        outcome, rule_ids, obligations,
+        c.ids.take(pa.array(np.arange(c.n)[ci])), _dictionary(indices, [
+            p.id if p else None for p in products]),
+        outcome, list_column([[h.rule_id for h in r[1]] for r in results], which),
+        list_column([list(r[2]) for r in results], which),
         _text_array(c.level, ci, has_rank),
-        pa.array([f["level"] if f else None for f in facts], pa.string()).take(pa_pi),
-        pa.array([p.risk_level if p else None for p in products], pa.string()).take(pa_pi),
+        _dictionary(indices, [f["level"] if f else None for f in facts]),
+        _dictionary(indices, [p.risk_level if p else None for p in products]),
         _nullable(c.age[ci], c.has_age[ci], pa.int64()),
         _nullable(c.days[ci], present, pa.int64()),
         _nullable(c.expired[ci], present, pa.bool_()),
         pa.array(c.count[ci], pa.int64()), pa.array(c.count[ci], pa.int64()),
         _nullable(amount, has_amount, pa.float64()),
     ], schema=SCHEMA)
+
+
+def _dictionary(indices: pa.Array, values: list[str | None]) -> pa.Array:
+    return pa.DictionaryArray.from_arrays(indices, pa.array(values, pa.string()))
 
 
 def _text_array(field: _Field, rows: Any, keep: Any) -> pa.Array:
@@ -426,8 +468,8 @@ def decide_batch(runtime: Runtime, batch: pa.RecordBatch, *, on: dt.date,
                  products: Sequence[Product] | None = None, policy: str | None = None,
                  first_row: int = 0) -> pa.Table:
     """The decisions of one batch: pairs (``customer.<field>``, ``product.<field>``,
-    ``amount``, ``sale.<field>`` columns) without ``products``, else each customer row
-    against every product (customer-major, products in the given order).
+    ``amount``, ``sale.<field>`` columns) without ``products``, else every product (in the
+    given order) against each customer row of the batch (in row order).
 
     Raises:
         InputError: the row engine's error for the first row it refuses, located at its row
@@ -435,43 +477,76 @@ def decide_batch(runtime: Runtime, batch: pa.RecordBatch, *, on: dt.date,
     """
     doc = policy_in_force(runtime, on, policy)
     rules = doc.policy
+    compiled = _compiled(rules)
     n = batch.num_rows
     c = _Customers(rules, batch, "customer." if products is None else "", on)
-    if products is None:
-        rows, pi = _product_index(batch)
-        parsed, facts = _products(rules, rows)
-        ci = np.arange(n)
-        amount, has_amount, bad_amount = _amounts(batch)
-        sale, bad_sale = _sale_flags(batch, n)
-        needs = c.needs_row | bad_amount | bad_sale
-    else:
-        parsed, facts = _products(rules, products)
-        count = len(products)
-        ci, pi = np.repeat(np.arange(n), count), np.tile(np.arange(count), n)
-        amount, has_amount = np.zeros(len(ci)), np.zeros(len(ci), np.bool_)
-        sale = {}
-        needs = c.needs_row[ci]
+    if products is not None:
+        return _cross(runtime, batch, c, list(products), on, policy, first_row)
+    rows, pi = _product_index(batch)
+    parsed, facts = _products(rules, rows)
+    amount, has_amount, bad_amount = _amounts(batch)
+    sale, bad_sale = _sale_flags(batch, n)
     broken = np.asarray([f is None for f in facts] or [False], np.bool_)
-    needs = needs | broken[pi]
+    needs = c.needs_row | bad_amount | bad_sale | broken[pi]
     keep = np.flatnonzero(~needs)
-    table = _assemble(rules, c, ci[keep], [parsed[i] for i in range(len(parsed))], facts,
-                      pi[keep], (amount[keep], has_amount[keep]),
-                      {k: v[keep] for k, v in sale.items()}, _compiled(rules))
+    table = _assemble(rules, c, keep, parsed, facts, pi[keep],
+                      (amount[keep], has_amount[keep]), {k: v[keep] for k, v in sale.items()},
+                      compiled)
     slow = np.flatnonzero(needs)
-    if not len(slow):
+    return _merge(table, keep, _row_table(runtime, batch, slow, None, 0, on, policy,
+                                          first_row), slow)
+
+
+def _merge(table: pa.Table, keep: Any, extra: pa.Table | None, slow: Any) -> pa.Table:
+    if extra is None:
         return table
-    decided = [_decision_row(d) for d in _row_decisions(runtime, batch, ci, pi, slow, products,
-                                                         on, policy, first_row)]
-    extra = pa.Table.from_pylist(decided, schema=SCHEMA)
     order = np.argsort(np.concatenate([keep, slow]), kind="stable")
     return pa.concat_tables([table, extra]).take(pa.array(order))
 
 
-def _row_decisions(runtime: Runtime, batch: pa.RecordBatch, ci: Any, pi: Any, rows: Any,
-                   products: Sequence[Product] | None, on: dt.date, policy: str | None,
-                   first_row: int) -> Iterator[Any]:
+def _row_table(runtime: Runtime, batch: pa.RecordBatch, rows: Any,
+               products: Sequence[Product] | None, product: int, on: dt.date,
+               policy: str | None, first_row: int) -> pa.Table | None:
+    if not len(rows):
+        return None
+    decided = [_decision_row(d) for d in _row_decisions(runtime, batch, rows, products,
+                                                         product, on, policy, first_row)]
+    return pa.Table.from_pylist(decided, schema=SCHEMA)
+
+
+def _cross(runtime: Runtime, batch: pa.RecordBatch, c: _Customers, products: list[Product],
+           on: dt.date, policy: str | None, first_row: int) -> pa.Table:
+    """Every product against every customer row, product by product (reordering a book's
+    decisions customer by customer would cost more than deciding them)."""
+    rules = policy_in_force(runtime, on, policy).policy
+    parsed, facts = _products(rules, products)
+    n = c.n
+    nothing = np.zeros(n), np.zeros(n, np.bool_)
+    keep = np.flatnonzero(~c.needs_row)
+    rows: Any = slice(None) if len(keep) == n else keep
+    parts = []
+    for j, found in enumerate(facts):
+        if found is None:  # the row engine names the product's problem
+            table = _row_table(runtime, batch, np.arange(n), products, j, on, policy,
+                               first_row)
+            assert table is not None
+            parts.append(table)
+            continue
+        table = _assemble(rules, c, rows, parsed, facts, j, (nothing[0][rows], nothing[1][rows]),
+                          {}, _compiled(rules))
+        slow = np.flatnonzero(c.needs_row)
+        parts.append(_merge(table, keep, _row_table(runtime, batch, slow, products, j, on,
+                                                    policy, first_row), slow))
+    if not parts:
+        return SCHEMA.empty_table()
+    return pa.concat_tables(parts)
+
+
+def _row_decisions(runtime: Runtime, batch: pa.RecordBatch, rows: Any,
+                   products: Sequence[Product] | None, product: int, on: dt.date,
+                   policy: str | None, first_row: int) -> Iterator[Any]:
     for r in rows:
-        i = int(ci[r])
+        i = int(r)
         try:
             if products is None:
                 cells = _row(batch, i, "")
@@ -481,7 +556,7 @@ def _row_decisions(runtime: Runtime, batch: pa.RecordBatch, ci: Any, pi: Any, ro
                     amount=_plain_amount(cells.get("amount")), as_of=on, policy=policy,
                     sale=sale or None)
             else:
-                yield check_suitability(runtime, _row(batch, i, ""), products[int(pi[r])],
+                yield check_suitability(runtime, _row(batch, i, ""), products[product],
                                         as_of=on, policy=policy)
         except InputError as exc:
             raise exc.located("table", first_row + i + 1) from None
