@@ -7,10 +7,10 @@ import pytest
 
 pytest.importorskip("numpy")
 
-from finpolicy.columnar.engine import ColumnarEvaluator  # noqa: E402
-from finpolicy.errors import InputError  # noqa: E402
-from tests.helpers.rulesets import ruleset_from_data  # noqa: E402
-from tests.unit.test_conformance import SUITES  # noqa: E402
+from finpolicy.columnar.engine import ColumnarEvaluator
+from finpolicy.errors import InputError
+from tests.helpers.rulesets import ruleset_from_data
+from tests.unit.test_conformance import SUITES
 
 
 @pytest.mark.parametrize("stem", sorted(SUITES))

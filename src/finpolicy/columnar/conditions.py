@@ -25,7 +25,7 @@ __all__ = ["Columns", "CompiledRuleSet", "compile_condition", "compile_ruleset"]
 
 Path = tuple[str, ...]
 Columns = Mapping[Path, Column]
-Bools = np.ndarray[Any, np.dtype[np.bool_]]
+Bools = Any  # boolean arrays; numpy's operators are untyped under mypy
 Test = Callable[[Columns, int], Bools]
 _KIND = {"text": TEXT, "number": NUMBER, "boolean": BOOLEAN}
 _ORDER = {"lt": np.less, "le": np.less_equal, "gt": np.greater, "ge": np.greater_equal}

@@ -26,16 +26,15 @@ def combine_hits(matrix: np.ndarray[Any, np.dtype[np.bool_]], rules: Sequence[Ru
         return [], np.zeros(0, np.intp)
     if matrix.shape[0] == 0:
         return [combine([])], np.zeros(n, np.intp)
-    packed = np.packbits(matrix, axis=0).T  # one row of bytes per fact
-    width = packed.shape[1]
-    if width <= 8:  # up to 64 rules: one integer per fact sorts much faster than bytes
-        padded = np.zeros((n, 8), np.uint8)
-        padded[:, :width] = packed
-        keys = padded.view(np.uint64).ravel()
+    if matrix.shape[0] <= 64:  # one integer per fact: sorts far faster than bytes
+        keys = np.zeros(n, np.uint64)
+        for i, row in enumerate(matrix):
+            keys |= row.astype(np.uint64) << np.uint64(i)
     else:
-        keys = np.ascontiguousarray(packed).view(np.dtype((np.void, width))).ravel()
+        packed = np.ascontiguousarray(np.packbits(matrix, axis=0).T)
+        keys = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
     _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-    results = [combine([rules[i] for i in np.flatnonzero(matrix[:, j])]) for j in first]
+    results = [combine([rules[int(i)] for i in np.flatnonzero(matrix[:, j])]) for j in first]
     return results, inverse.reshape(-1)
 
 

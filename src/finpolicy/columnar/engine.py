@@ -53,5 +53,5 @@ class ColumnarEvaluator:
         matrix = self.compiled.hits(columns, n)
         out = [np.flatnonzero(matrix[:, i]).tolist() for i in range(n)]
         for i in np.flatnonzero(self.compiled.needs_row(columns, n)):
-            out[i] = list(self._row.matches(facts[i]))
+            out[i] = list(self._row.matches(facts[int(i)]))
         return out

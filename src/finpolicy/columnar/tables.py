@@ -41,6 +41,8 @@ def _csv_header(path: str) -> list[str]:
 
 def _file_batches(path: str, chunk_rows: int) -> Iterator[pa.RecordBatch]:
     lower = path.lower()
+    if not lower.endswith((".parquet", ".pq", ".csv")):
+        raise _problem(f"`{path}`: expected a .parquet or .csv file", path)
     if not os.path.isfile(path):
         raise _problem(f"no such file `{path}`", path)
     if lower.endswith(".parquet") or lower.endswith(".pq"):
@@ -129,9 +131,37 @@ def distinct(array: pa.Array) -> tuple[np.ndarray[Any, np.dtype[np.int32]], list
     if pa.types.is_dictionary(array.type):
         encoded = array
     else:
-        encoded = pc.dictionary_encode(array)
+        try:
+            encoded = pc.dictionary_encode(array)
+        except pa.ArrowNotImplementedError:  # lists and other nested values
+            return _distinct_values(array.to_pylist())
     indices = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32)
     return indices, encoded.dictionary.to_pylist()
+
+
+def _hashable(value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(_hashable(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((k, _hashable(v)) for k, v in value.items()))
+    return value
+
+
+def _distinct_values(values: list[Any]) -> tuple[np.ndarray[Any, np.dtype[np.int32]],
+                                                 list[Any]]:
+    codes = np.full(len(values), -1, np.int32)
+    seen: dict[Any, int] = {}
+    found: list[Any] = []
+    for i, value in enumerate(values):
+        if value is None:
+            continue
+        key = _hashable(value)
+        code = seen.get(key)
+        if code is None:
+            code = seen[key] = len(found)
+            found.append(value)
+        codes[i] = code
+    return codes, found
 
 
 def map_distinct(array: pa.Array | None, n: int, convert: Callable[[Any], Any],

@@ -43,7 +43,8 @@ _WORD = pa.dictionary(pa.int32(), pa.string())
 SCHEMA = pa.schema([
     ("customer_id", pa.string()), ("product_id", _WORD), ("outcome", _WORD),
     ("rule_ids", pa.list_(_WORD)), ("obligations", pa.list_(_WORD)),
-    ("customer_level", pa.string()), ("product_level", _WORD), ("seller_level", _WORD), ("customer_age", pa.int64()),
+    ("customer_level", pa.string()), ("product_level", _WORD), ("seller_level", _WORD),
+    ("customer_age", pa.int64()),
     ("assessment_age_days", pa.int64()), ("assessment_expired", pa.bool_()),
     ("assessments_that_day", pa.int64()), ("assessments_12m", pa.int64()),
     ("amount", pa.float64()),
@@ -549,12 +550,12 @@ def _row_decisions(runtime: Runtime, batch: pa.RecordBatch, rows: Any,
         i = int(r)
         try:
             if products is None:
-                cells = _row(batch, i, "")
-                sale = {k[5:]: v for k, v in cells.items() if k.startswith("sale.")}
+                amount = column_or_none(batch, "amount")
+                sale = _row(batch, i, "sale.")
                 yield check_suitability(
                     runtime, _row(batch, i, "customer."), _row(batch, i, "product."),
-                    amount=_plain_amount(cells.get("amount")), as_of=on, policy=policy,
-                    sale=sale or None)
+                    amount=None if amount is None else _plain_amount(amount[i].as_py()),
+                    as_of=on, policy=policy, sale=sale or None)
             else:
                 yield check_suitability(runtime, _row(batch, i, ""), products[product],
                                         as_of=on, policy=policy)
@@ -570,3 +571,42 @@ def _plain_amount(value: Any) -> Any:
             raise InputError.one("amount", f"expected a number, got `{value}`",
                                  "bad_amount", value) from None
     return value
+
+
+def prepare(runtime: Runtime, /, *, as_of: Any = None, policy: str | None = None,
+            products: Any = None) -> Any:
+    """The chunk evaluator of the batch API: pairs, or customers against ``products`` (a
+    list of ``Product`` or mappings, or a table source of products, one per row)."""
+    from finpolicy.columnar.tables import Source, read_table
+    from finpolicy.inputs import evaluation_date
+
+    on = evaluation_date(as_of)
+    listed: list[Product] | None = None
+    if products is not None:
+        listed = _product_list(products, read_table, Source)
+
+    def evaluate(batch: pa.RecordBatch, first_row: int) -> pa.Table:
+        if batch.num_rows == 0:
+            return SCHEMA.empty_table()
+        return decide_batch(runtime, batch, on=on, products=listed, policy=policy,
+                            first_row=first_row)
+    return evaluate
+
+
+def _product_list(products: Any, read_table: Any, source_type: Any) -> list[Product]:
+    if isinstance(products, list | tuple):
+        return [Product.parse(p, field=f"products.{i}") for i, p in enumerate(products)]
+    out: list[Product] = []
+    for line, row in enumerate(read_table(products).to_pylist(), start=1):
+        cells = {}
+        for name, value in row.items():
+            if isinstance(value, str):
+                value = value.strip()
+            if value is None or value == "":
+                continue
+            cells[name[8:] if name.startswith("product.") else name] = value
+        try:
+            out.append(Product.parse(cells, field="product"))
+        except InputError as exc:
+            raise exc.located("products", line) from None
+    return out
