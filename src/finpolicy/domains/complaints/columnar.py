@@ -14,7 +14,6 @@ is decided by ``complaint_sla`` itself, so a table gets exactly the row engine's
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -110,12 +109,22 @@ def _wide_events(batch: pa.RecordBatch, rules: ComplaintRules, now: int
     return first, earliest, needs
 
 
-@functools.lru_cache(maxsize=64)
-def _simple(rules: ComplaintRules) -> frozenset[str]:
-    """The milestones the arrays decide (no window, required contents, restart or
-    conditional extension)."""
-    return frozenset(m.name for m in rules.milestones
-                     if m.window is None and not m.requires and not m.restarted_by)
+def _start(index: WorkdayIndex, m: Any, rows: Any, received: Any,
+           first: dict[str, Any]) -> tuple[Any, Any]:
+    """When each row's milestone starts (``_NONE``: not started) and the rows the index
+    could not decide."""
+    none = np.full(len(rows), _NONE, np.int64)
+    at = received[rows] if m.starts == RECEIVED else first.get(m.starts, none)[rows] \
+        if m.starts in first else none
+    if m.window is None:
+        return at, np.zeros(len(rows), np.bool_)
+    after, amount, unit = m.window
+    opened = received[rows] if after == RECEIVED else first[after][rows] if after in first \
+        else none
+    is_open = opened != _NONE
+    end, bad = _due(index, np.where(is_open, opened, received[rows]), amount, unit)
+    inside = is_open & (at != _NONE) & (at >= opened) & (at <= end)
+    return np.where(inside, at, _NONE), is_open & bad
 
 
 class _Chunk:
@@ -255,19 +264,32 @@ def _group(chunk: _Chunk, out: _Out, rows: Any, selection: Selection, severity: 
     breached: list[tuple[Any, tuple[str, ...]]] = []
     latest = np.full(len(rows), -1, np.int64)
     for m, duration in selection.milestones:
-        start = received[rows] if m.starts == RECEIVED else first.get(
-            m.starts, np.full(len(rows), _NONE, np.int64))[rows]
+        start, bad = _start(index, m, rows, received, first)
+        needs |= bad
         started = start != _NONE
         safe_start = np.where(started, start, received[rows])
         completed = np.full(len(rows), _NONE, np.int64)
-        for kind in m.completed_by:
+        # an event column carries no contents: a milestone that requires some stays open
+        for kind in () if m.requires else m.completed_by:
             at = first.get(kind)
             if at is not None:
                 at = at[rows]
                 completed = np.where((at >= safe_start) & (at < completed), at, completed)
+        if m.restarted_by:
+            latest = np.full(len(rows), -1, np.int64)
+            for kind in m.restarted_by:
+                at = first.get(kind)
+                if at is not None:
+                    at = at[rows]
+                    counts = (at != _NONE) & (at > safe_start) & (at < completed)
+                    latest = np.where(counts & (at > latest), at, latest)
+            start = np.where(started & (latest >= 0), latest, start)
+            safe_start = np.where(started, start, received[rows])
         due, bad = _due(index, safe_start, duration.amount, duration.unit)
+        conditioned = {name for name, _, _ in duration.conditions}
         for event, amount in duration.extensions:
-            granted = first.get(event)
+            # nor an approver: an extension that needs one does not count
+            granted = None if event in conditioned else first.get(event)
             if granted is None:
                 continue
             granted = granted[rows]
@@ -420,11 +442,9 @@ def decide_batch(runtime: Runtime, batch: pa.RecordBatch, *, now: dt.datetime,
         first, earliest, bad = _wide_events(batch, chunk.rules, chunk.now)
         needs |= bad | (earliest < received)
         found, which = _selections(chunk, batch, n)
-        simple = _simple(chunk.rules)
         for g, item in enumerate(found):
             rows = np.flatnonzero((which == g) & ~needs)
-            if item is None or any(m.name not in simple or d.conditions
-                                   for m, d in item[0].milestones):
+            if item is None:
                 needs[rows] = True
                 continue
             if len(rows):
