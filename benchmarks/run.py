@@ -9,6 +9,8 @@ same run, because absolute numbers on shared machines are noisy. Parts:
 - peers: the RBAC matrix of ``rbac_peer`` on both engines, PyCasbin, GoRules ZEN, cedarpy and
   Oso (``pip install '.[bench]'``) and a dict lookup of precomputed answers (the floor), each
   checked to give the same decision on every request before it is timed;
+- columnar: row vs columnar throughput of suitability and complaint SLAs over Parquet books
+  (``columnar.py``);
 - sweeps: rules (10 to 10,000) and roles (6,000, against the peers' load of the same matrix),
   each point in a fresh process (see ``sweep.py``).
 """
@@ -401,7 +403,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     parser.add_argument("--json", default=str(Path(__file__).parent / "results.json"))
-    parser.add_argument("--only", choices=["domains", "peers", "sweeps", "patterns"],
+    parser.add_argument("--only", choices=["domains", "peers", "sweeps", "patterns", "columnar"],
                         help="run one part of the benchmark")
     args = parser.parse_args(argv)
     # wide enough for the table even when the output is piped (rich then assumes 80 columns)
@@ -416,6 +418,10 @@ def main(argv: list[str] | None = None) -> int:
         rows += bench_explain(console, 60, 40 if args.quick else 150)
     if args.only in (None, "peers"):
         rows += bench_rbac(console, args.quick)
+    if args.only in (None, "columnar"):
+        import columnar
+
+        rows += columnar.bench_columnar(console, args.quick)
     if args.only in (None, "patterns"):
         rows += patterns.bench_patterns(console, 200 if args.quick else 2_000)
     if args.only in (None, "sweeps"):

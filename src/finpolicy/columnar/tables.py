@@ -20,7 +20,8 @@ import pyarrow.compute as pc
 
 from finpolicy.errors import InputError
 
-__all__ = ["DEFAULT_CHUNK_ROWS", "Source", "batches", "column_or_none", "distinct", "read_table"]
+__all__ = ["DEFAULT_CHUNK_ROWS", "Source", "batches", "column_or_none", "distinct",
+           "distinct_rows", "read_table"]
 
 DEFAULT_CHUNK_ROWS = 262_144
 Source: TypeAlias = Any  # pa.Table | pa.RecordBatch | pandas/polars DataFrame | str | Path
@@ -162,6 +163,19 @@ def _distinct_values(values: list[Any]) -> tuple[np.ndarray[Any, np.dtype[np.int
             found.append(value)
         codes[i] = code
     return codes, found
+
+
+def distinct_rows(codes: list[np.ndarray[Any, np.dtype[np.int32]]], sizes: list[int]
+                  ) -> tuple[np.ndarray[Any, np.dtype[np.intp]],
+                             np.ndarray[Any, np.dtype[np.intp]]]:
+    """The first row of each distinct combination of several columns' codes (each -1 for
+    null or below ``sizes[i]``) and each row's combination: one integer key per row, which
+    sorts far faster than rows of codes."""
+    key = np.zeros(len(codes[0]) if codes else 0, np.int64)
+    for column, size in zip(codes, sizes, strict=True):
+        key = key * (size + 1) + (column.astype(np.int64) + 1)
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    return first, inverse.reshape(-1)
 
 
 def map_distinct(array: pa.Array | None, n: int, convert: Callable[[Any], Any],

@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from finpolicy.columnar.decisions import list_column
-from finpolicy.columnar.tables import column_or_none, distinct
+from finpolicy.columnar.tables import column_or_none, distinct, distinct_rows
 from finpolicy.columnar.workdays import NO_DAY, WorkdayIndex, to_micros, workday_index
 from finpolicy.documents.bundle import PolicyDocument
 from finpolicy.domains.complaints.evaluate import (
@@ -228,7 +228,7 @@ def _selections(chunk: _Chunk, batch: pa.RecordBatch, n: int
     (``None`` where the row engine must say why not), and each row's."""
     parts = [_texts(batch, name, n) for name in ("category", "severity", "channel", "flags")]
     stacked = np.stack([codes for codes, _ in parts], axis=1)
-    _, first, inverse = np.unique(stacked, axis=0, return_index=True, return_inverse=True)
+    first, inverse = distinct_rows([codes for codes, _ in parts], [len(v) for _, v in parts])
     cache = chunk.runtime.state(SELECTIONS)
     found: list[tuple[Selection, str] | None] = []
     for row in first:
@@ -244,7 +244,7 @@ def _selections(chunk: _Chunk, batch: pa.RecordBatch, n: int
                           severity))
         except InputError:
             found.append(None)
-    return found, inverse.reshape(-1)
+    return found, inverse
 
 
 def _severity_of(rules: ComplaintRules, complaint: Complaint) -> str:

@@ -20,7 +20,7 @@ import pyarrow as pa
 from finpolicy.columnar.columns import NUMBER, Column
 from finpolicy.columnar.conditions import CompiledRuleSet, compile_ruleset
 from finpolicy.columnar.decisions import combine_hits, list_column
-from finpolicy.columnar.tables import column_or_none, distinct
+from finpolicy.columnar.tables import column_or_none, distinct, distinct_rows
 from finpolicy.domains.suitability.evaluate import (
     _SHARE_CAP,
     _amount,
@@ -316,10 +316,10 @@ def _product_index(batch: pa.RecordBatch) -> tuple[list[dict[str, Any]], Any]:
     names = [n for n in batch.schema.names if n.startswith("product.")]
     if not names:
         return [{}], np.zeros(batch.num_rows, np.intp)
-    stacked = np.stack([distinct(column_or_none(batch, n))[0] for n in names], axis=1)
-    _, first, inverse = np.unique(stacked, axis=0, return_index=True, return_inverse=True)
+    parts = [distinct(column_or_none(batch, n)) for n in names]
+    first, inverse = distinct_rows([c for c, _ in parts], [len(v) for _, v in parts])
     rows = [_row(batch, int(i), "product.") for i in first]
-    return rows, inverse.reshape(-1)
+    return rows, inverse
 
 
 def _products(rules: SuitabilityRules, rows: Sequence[Any]
