@@ -14,24 +14,23 @@ is decided by ``complaint_sla`` itself, so a table gets exactly the row engine's
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from finpolicy.columnar.decisions import list_column
 from finpolicy.columnar.tables import column_or_none, distinct, distinct_rows
 from finpolicy.columnar.workdays import NO_DAY, WorkdayIndex, to_micros, workday_index
 from finpolicy.documents.bundle import PolicyDocument
+from finpolicy.domains.complaints.columnar_out import NONE, TIME, DecisionColumns, fill, schema
 from finpolicy.domains.complaints.evaluate import (
     SELECTIONS,
     _now,
     _selection,
     complaint_sla,
 )
-from finpolicy.domains.complaints.models import STATUSES, Complaint, MilestoneStatus
+from finpolicy.domains.complaints.models import STATUSES, Complaint
 from finpolicy.domains.complaints.policy import POLICY_KIND, RECEIVED, ComplaintRules, Selection
 from finpolicy.errors import InputError
 from finpolicy.limits import MAX_ID_LENGTH
@@ -40,21 +39,9 @@ from finpolicy.runtime import Runtime
 __all__ = ["BASE_COLUMNS", "decide_batch", "prepare"]
 
 BASE_COLUMNS = ("id", "received_at", "channel", "category", "severity", "flags", "criteria")
-_NONE = np.iinfo(np.int64).max  # "no such event": later than any instant
-_WORD = pa.dictionary(pa.int32(), pa.string())
-_TIME = pa.timestamp("us", tz="UTC")
+_NONE = NONE
+_TIME = TIME
 _AWARE = r"(Z|[+-]\d\d:?\d\d)$"
-
-
-def _base_schema(names: Sequence[str]) -> pa.Schema:
-    fields = [("complaint_id", pa.string()), ("outcome", _WORD), ("severity", _WORD),
-              ("route", _WORD), ("rule_ids", pa.list_(_WORD)),
-              ("obligations", pa.list_(_WORD)), ("escalations", pa.list_(_WORD)),
-              ("next_due", _TIME), ("paused", pa.bool_()), ("warnings", pa.list_(_WORD))]
-    for name in names:
-        fields += [(f"{name}.status", _WORD), (f"{name}.due_at", _TIME),
-                   (f"{name}.started_at", _TIME), (f"{name}.completed_at", _TIME)]
-    return pa.schema(fields)
 
 
 def _micros(array: pa.Array | None, n: int) -> tuple[Any, Any]:
@@ -165,50 +152,6 @@ def _due(index: WorkdayIndex, start: Any, amount: int, unit: str) -> tuple[Any, 
     return index.end_of(day), (day == NO_DAY) | irregular
 
 
-class _Out:
-    """The decision columns of a batch, filled group by group, then row by row."""
-
-    def __init__(self, n: int, names: Sequence[str]) -> None:
-        self.n, self.names = n, list(names)
-        self.words: dict[str, list[Any]] = {}
-        self.codes: dict[str, Any] = {}
-        self.times: dict[str, Any] = {}
-        for name in ("outcome", "severity", "route", "rule_ids", "obligations", "escalations",
-                     "warnings", *(f"{m}.status" for m in names)):
-            self.words[name] = [None]
-            self.codes[name] = np.zeros(n, np.int64)
-        for name in ("next_due", *(f"{m}.{t}" for m in names
-                                   for t in ("due_at", "started_at", "completed_at"))):
-            self.times[name] = np.full(n, _NONE, np.int64)
-        self.paused = np.zeros(n, np.bool_)
-
-    def word(self, name: str, rows: Any, value: Any) -> None:
-        """Set ``name`` to ``value`` (a text, or a list of texts) on ``rows``."""
-        values = self.words[name]
-        values.append(value)
-        self.codes[name][rows] = len(values) - 1
-
-    def table(self, ids: pa.Array, schema: pa.Schema) -> pa.Table:
-        columns: list[pa.Array] = [ids]
-        for field in schema:
-            name = field.name
-            if name == "complaint_id":
-                continue
-            if name == "paused":
-                columns.append(pa.array(self.paused))
-            elif name in self.times:
-                values = self.times[name]
-                columns.append(pa.array(values, pa.int64(), mask=values == _NONE).cast(_TIME))
-            elif pa.types.is_list(field.type):
-                lists = [v or [] for v in self.words[name]]
-                columns.append(list_column(lists, self.codes[name]))
-            else:
-                texts = [v for v in self.words[name]]
-                columns.append(pa.DictionaryArray.from_arrays(
-                    pa.array(self.codes[name].astype(np.int32)), pa.array(texts, pa.string())))
-        return pa.Table.from_arrays(columns, schema=schema)
-
-
 def _texts(batch: pa.RecordBatch, name: str, n: int) -> tuple[Any, list[Any]]:
     array = column_or_none(batch, name)
     if array is None:
@@ -253,7 +196,7 @@ def _severity_of(rules: ComplaintRules, complaint: Complaint) -> str:
     return _severity(rules, complaint, "")
 
 
-def _group(chunk: _Chunk, out: _Out, rows: Any, selection: Selection, severity: str,
+def _group(chunk: _Chunk, out: DecisionColumns, rows: Any, selection: Selection, severity: str,
            received: Any, first: dict[str, Any]) -> Any:
     """Fill the decisions of ``rows`` (one selection); return the rows left to the row
     engine."""
@@ -336,7 +279,7 @@ def _group(chunk: _Chunk, out: _Out, rows: Any, selection: Selection, severity: 
     return needs
 
 
-def _escalations(out: _Out, rows: Any, selection: Selection,
+def _escalations(out: DecisionColumns, rows: Any, selection: Selection,
                  breached: list[tuple[Any, tuple[str, ...]]]) -> None:
     """The selection's escalations, plus those of each binding milestone breached."""
     if not breached:
@@ -352,7 +295,7 @@ def _escalations(out: _Out, rows: Any, selection: Selection,
         out.word("escalations", rows[bits == key], words)
 
 
-def _warnings(chunk: _Chunk, out: _Out, rows: Any, received: Any, latest: Any) -> Any:
+def _warnings(chunk: _Chunk, out: DecisionColumns, rows: Any, received: Any, latest: Any) -> Any:
     """The unconfirmed-year warnings per (receipt year, last due year); rows whose policy
     makes that an error are left to the row engine."""
     calendar = chunk.rules.calendar
@@ -434,7 +377,7 @@ def decide_batch(runtime: Runtime, batch: pa.RecordBatch, *, now: dt.datetime,
         needs |= ~np.asarray(criteria.is_null().to_numpy(zero_copy_only=False), np.bool_)
     doc = _doc(runtime, received, ~needs, policy)
     names = _names(runtime, policy)
-    out = _Out(n, names)
+    out = DecisionColumns(n, names)
     if doc is None:
         needs[:] = True
     else:
@@ -450,8 +393,8 @@ def decide_batch(runtime: Runtime, batch: pa.RecordBatch, *, now: dt.datetime,
             if len(rows):
                 needs[rows] |= _group(chunk, out, rows, item[0], item[1], received, first)
     for i in np.flatnonzero(needs):
-        _fill(out, int(i), _row_decision(runtime, batch, int(i), now, policy, first_row))
-    return out.table(ids, _base_schema(names))
+        fill(out, int(i), _row_decision(runtime, batch, int(i), now, policy, first_row))
+    return out.table(ids, schema(names))
 
 
 def _names(runtime: Runtime, policy: str | None) -> tuple[str, ...]:
@@ -461,27 +404,6 @@ def _names(runtime: Runtime, policy: str | None) -> tuple[str, ...]:
         if policy is None or doc.id == policy:
             seen.update((m.name, None) for m in doc.policy.milestones)
     return tuple(seen)
-
-
-def _fill(out: _Out, i: int, decision: Any) -> None:
-    out.word("outcome", i, decision.outcome)
-    out.word("severity", i, decision.severity)
-    out.word("route", i, decision.route)
-    out.word("rule_ids", i, [h.rule_id for h in decision.hits])
-    out.word("obligations", i, list(decision.obligations))
-    out.word("escalations", i, list(decision.escalations))
-    out.word("warnings", i, list(decision.warnings))
-    out.paused[i] = decision.paused
-    out.times["next_due"][i] = _NONE if decision.next_due is None else \
-        to_micros(decision.next_due)
-    status: MilestoneStatus
-    for status in decision.milestones:
-        name = status.name
-        out.word(f"{name}.status", i, status.status)
-        for field in ("due_at", "started_at", "completed_at"):
-            value = getattr(status, field)
-            if value is not None:
-                out.times[f"{name}.{field}"][i] = to_micros(value)
 
 
 def _row_decision(runtime: Runtime, batch: pa.RecordBatch, i: int, now: dt.datetime,
