@@ -138,3 +138,43 @@ def test_working_days_by_index_agree_with_the_calendar(jurisdiction: str, subdiv
             for s, found, plain in zip(starts, got, regular, strict=True):
                 if plain:
                     assert found == to_micros(calendar.deadline(s, n, unit)), (unit, n, s)
+
+
+def test_finpolicy_sla_reads_parquet_and_csv_as_tables_with_the_same_report(
+        tmp_path: Any) -> None:
+    import json
+
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+    from click.testing import CliRunner
+
+    from finpolicy.cli import main
+
+    tz = dt.timezone(dt.timedelta(hours=8))
+    received = [dt.datetime(2026, 1, 5, 9, tzinfo=tz) + dt.timedelta(hours=5 * i)
+                for i in range(300)]
+    responded = [r + dt.timedelta(days=i % 9) if i % 3 else None
+                 for i, r in enumerate(received)]
+    stamp = pa.timestamp("us", tz="UTC")
+    table = pa.table({"id": [f"c{i}" for i in range(300)],
+                      "received_at": pa.array(received, stamp),
+                      "channel": ["branch", "phone", "online"] * 100,
+                      "category": ["product", "service", "policy"] * 100,
+                      "severity": ["general", "major"] * 150,
+                      "responded": pa.array(responded, stamp)})
+    lines = tmp_path / "c.jsonl"
+    lines.write_text("".join(json.dumps({
+        "id": f"c{i}", "received_at": r.isoformat(), "channel": table["channel"][i].as_py(),
+        "category": table["category"][i].as_py(), "severity": table["severity"][i].as_py(),
+        "events": [{"kind": "responded", "at": responded[i].isoformat()}]
+        if responded[i] else []}) + "\n" for i, r in enumerate(received)), encoding="utf-8")
+    pq.write_table(table, tmp_path / "c.parquet")
+    pacsv.write_csv(table, tmp_path / "c.csv")
+    outputs = {}
+    for name in ("c.jsonl", "c.parquet", "c.csv"):
+        result = CliRunner().invoke(main, ["sla", str(tmp_path / name), "--as-of",
+                                           "2026-02-20T12:00+08:00", "--json"])
+        assert result.exit_code == 0, result.output
+        outputs[name] = json.loads(result.stdout)
+    assert outputs["c.parquet"] == outputs["c.jsonl"] == outputs["c.csv"]
+    assert outputs["c.parquet"]["total"] == 300

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any, Protocol
 
+import attrs
 import pyarrow as pa
 
 from finpolicy.columnar.tables import DEFAULT_CHUNK_ROWS, Source, batches
@@ -91,10 +93,24 @@ def iter_tables(runtime: Runtime, domain_name: str, source: Source, /, *, as_of:
     evaluate = _prepare(domain_name)(runtime, as_of=as_of, policy=policy, **options)
     seen = 0
     for batch in batches(source, chunk_rows=chunk_rows):
-        yield evaluate(batch, seen)
+        try:
+            yield evaluate(batch, seen)
+        except InputError as exc:
+            raise _located(exc, source) from None
         seen += batch.num_rows
         if progress is not None:
             progress(batch.num_rows)
+
+
+def _located(exc: InputError, source: Source) -> InputError:
+    """A row's error located in the file it came from (a CSV line counts the header)."""
+    if not isinstance(source, str | Path):
+        return exc
+    path = str(source)
+    header = 1 if path.lower().endswith(".csv") else 0
+    return InputError([attrs.evolve(p, file=path, line=None if p.line is None
+                                    else p.line + header) for p in exc.problems],
+                      model=exc.model)
 
 
 def evaluate_table(runtime: Runtime, domain_name: str, source: Source, /, *,

@@ -372,9 +372,10 @@ def decide_batch(runtime: Runtime, batch: pa.RecordBatch, *, now: dt.datetime,
         needs |= (lengths < 1) | (lengths > MAX_ID_LENGTH)
     received, bad = _micros(column_or_none(batch, "received_at"), n)
     needs |= bad | (received == _NONE)
-    criteria = column_or_none(batch, "criteria")
-    if criteria is not None:
-        needs |= ~np.asarray(criteria.is_null().to_numpy(zero_copy_only=False), np.bool_)
+    for name in ("criteria", "events"):  # graded complaints, `kind@time` lists: row engine
+        cells = column_or_none(batch, name)
+        if cells is not None:
+            needs |= ~np.asarray(cells.is_null().to_numpy(zero_copy_only=False), np.bool_)
     doc = _doc(runtime, received, ~needs, policy)
     names = _names(runtime, policy)
     out = DecisionColumns(n, names)

@@ -13,7 +13,7 @@ from finpolicy.columnar.decisions import list_column
 from finpolicy.columnar.workdays import to_micros
 from finpolicy.domains.complaints.models import MilestoneStatus
 
-__all__ = ["NONE", "TIME", "DecisionColumns", "fill", "schema"]
+__all__ = ["NONE", "TIME", "DecisionColumns", "fill", "schema", "summarise"]
 
 NONE = np.iinfo(np.int64).max  # "no such instant": later than any
 TIME = pa.timestamp("us", tz="UTC")
@@ -94,3 +94,50 @@ def fill(out: DecisionColumns, i: int, decision: Any) -> None:
             value = getattr(status, field)
             if value is not None:
                 out.times[f"{name}.{field}"][i] = to_micros(value)
+
+
+def summarise(summary: Any, table: pa.Table, now: Any, zone: Any) -> None:
+    """Add a decisions table to an ``SlaSummary``: counts by status and by milestone, and
+    the open milestones nearest their due time, as ``SlaSummary.add`` would one by one."""
+    import heapq
+
+    import pyarrow.compute as pc
+
+    summary.total += table.num_rows
+    for value in pc.value_counts(table.column("outcome").cast(pa.string())).to_pylist():
+        summary.status[value["values"]] += value["counts"]
+    names = [n[:-len(".status")] for n in table.schema.names if n.endswith(".status")]
+    now_us = to_micros(now)
+    candidates = []
+    for position, name in enumerate(names):
+        status = table.column(f"{name}.status").cast(pa.string())
+        counts = summary.milestones.get(name)
+        for value in pc.value_counts(status).to_pylist():
+            if value["values"] is None:
+                continue
+            if counts is None:
+                from collections import Counter
+                counts = summary.milestones[name] = Counter()
+            counts[value["values"]] += value["counts"]
+        due = table.column(f"{name}.due_at").cast(pa.int64()).to_numpy(zero_copy_only=False)
+        done = table.column(f"{name}.completed_at").is_valid().to_numpy(zero_copy_only=False)
+        text = status.to_numpy(zero_copy_only=False)
+        due_ok = table.column(f"{name}.due_at").is_valid().to_numpy(zero_copy_only=False)
+        open_ = due_ok & ~done & (text != "breached") & (text != None)  # noqa: E711
+        for found in np.flatnonzero(open_):
+            candidates.append((int(due[found]) - now_us, int(found), position, name,
+                               str(text[found])))
+    # nearest first; ties in complaint order, then milestone order, as the heap keeps them
+    for left_us, at, _, name, status_word in heapq.nsmallest(
+            max(summary.top, 0), candidates, key=lambda c: (c[0], c[1], c[2])):
+        left = left_us / 1e6
+        due_at = table.column(f"{name}.due_at")[at].as_py()
+        summary._seq += 1
+        item = (-left, summary._seq, {
+            "complaint": table.column("complaint_id")[at].as_py(), "milestone": name,
+            "status": status_word, "due_at": due_at.astimezone(zone).isoformat(),
+            "hours_left": round(left / 3600, 2)})
+        if len(summary._heap) < summary.top:
+            heapq.heappush(summary._heap, item)
+        elif item[0] > summary._heap[0][0]:
+            heapq.heapreplace(summary._heap, item)
