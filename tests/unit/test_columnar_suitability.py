@@ -152,3 +152,34 @@ def test_a_source_that_is_no_table_is_a_clear_error() -> None:
         ENGINE.evaluate_table("suitability", 42, as_of=ON, products=[])
     with pytest.raises(InputError, match=r"expected a \.parquet or \.csv file"):
         ENGINE.evaluate_table("suitability", "book.xlsx", as_of=ON, products=[])
+
+
+def test_finpolicy_suitability_reads_a_parquet_book_with_the_row_paths_counts(
+        tmp_path: Path) -> None:
+    import json
+
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+    from click.testing import CliRunner
+
+    from finpolicy.cli import main
+
+    table = pa.table({"id": [f"c{i}" for i in range(60)],
+                      "risk_level": [f"C{i % 5 + 1}" for i in range(60)],
+                      "assessment_date": [dt.date(2025, 1, 1) + dt.timedelta(days=7 * i)
+                                          for i in range(60)],
+                      "birth_date": [dt.date(1940 + i, 3, 1) for i in range(60)]})
+    pq.write_table(table, tmp_path / "c.parquet")
+    pacsv.write_csv(table, tmp_path / "c.csv")
+    (tmp_path / "p.csv").write_text("id,kind,risk_level\np1,fund,R2\np2,bond,R5\n",
+                                    encoding="utf-8")
+    runs = {}
+    for name in ("c.parquet", "c.csv"):
+        extra = ["-o", str(tmp_path / "d.parquet")] if name == "c.parquet" else []
+        result = CliRunner().invoke(main, ["suitability", str(tmp_path / name), "--products",
+                                           str(tmp_path / "p.csv"), "--as-of", "2026-03-02",
+                                           "--json", *extra])
+        assert result.exit_code == 0, result.output
+        runs[name] = json.loads(result.stdout)
+    assert runs["c.parquet"]["summary"] == runs["c.csv"]["summary"]
+    assert pq.read_table(tmp_path / "d.parquet").num_rows == 120
