@@ -32,7 +32,7 @@ from finpolicy.domains.complaints.evaluate import (
 )
 from finpolicy.domains.complaints.models import STATUSES, Complaint
 from finpolicy.domains.complaints.policy import POLICY_KIND, RECEIVED, ComplaintRules, Selection
-from finpolicy.errors import InputError
+from finpolicy.errors import FinpolicyError, InputError
 from finpolicy.limits import MAX_ID_LENGTH
 from finpolicy.runtime import Runtime
 
@@ -343,7 +343,7 @@ def _doc(runtime: Runtime, received: Any, valid: Any, policy: str | None
         if runtime.policy(POLICY_KIND, high, policy) is not doc:
             return None
         windows = {(d.metadata.effective_from) for d in runtime.bundle.policies(POLICY_KIND.name)}
-    except Exception:  # not in force, unknown policy: the row engine raises the error
+    except FinpolicyError:  # not in force, unknown policy: the row engine raises it
         return None
     if any(low < day <= high for day in windows):
         return None
