@@ -11,6 +11,8 @@ same run, because absolute numbers on shared machines are noisy. Parts:
   checked to give the same decision on every request before it is timed;
 - serve: ``finpolicy serve`` on localhost under a fixed number of requests from 1, 8 and 64
   concurrent clients (requests/s, p50, p99), next to the same decision in process;
+- columnar: row vs columnar throughput of suitability and complaint SLAs over Parquet books
+  (``columnar.py``);
 - sweeps: rules (10 to 10,000) and roles (6,000, against the peers' load of the same matrix),
   each point in a fresh process (see ``sweep.py``);
 - complaints: complaint SLAs on 100,000 generated, all different complaints, single calls
@@ -417,7 +419,7 @@ def bench_explain(console: Console, n: int, rounds: int) -> list[Measurement]:
     return rows
 
 
-PARTS = ("domains", "logging", "peers", "sweeps", "patterns", "serve", "complaints")
+PARTS = ("domains", "logging", "peers", "sweeps", "patterns", "serve", "complaints", "columnar")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -442,6 +444,10 @@ def main(argv: list[str] | None = None) -> int:
         rows += bench_rbac(console, args.quick)
     if args.only in (None, "complaints"):
         rows += bench_complaints(console, 10_000 if args.quick else 100_000)
+    if args.only in (None, "columnar"):
+        import columnar
+
+        rows += columnar.bench_columnar(console, args.quick)
     if args.only in (None, "patterns"):
         rows += patterns.bench_patterns(console, 200 if args.quick else 2_000)
     if args.only in (None, "serve"):

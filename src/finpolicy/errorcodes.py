@@ -148,6 +148,9 @@ declare("input", {
     "unreadable_input": "An input file cannot be read.",
     "bad_file": "An input file is not valid JSON, JSON lines, YAML or CSV.",
     "bad_option": "An option's value is invalid.",
+    "bad_table": "A batch source is not a table, a data frame or a readable Parquet or CSV "
+                 "file.",
+    "missing_extra": "Reading the input needs an optional extra that is not installed.",
     "unknown_option": "An option is not one the function takes.",
     "number_out_of_range": "A number is beyond ±2^53, which the engines cannot compare exactly.",
     "text_too_long": "A text under `matches` is longer than a pattern is applied to.",

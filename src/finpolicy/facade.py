@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from finpolicy.columnar.methods import TablesAPI
 from finpolicy.documents.bundle import Bundle
 from finpolicy.domains.access import (
     AccessDecision,
@@ -104,7 +105,7 @@ __all__ = [
 
 
 class PolicyEngine(EngineCore, ClassificationAPI, AccessAPI, SuitabilityAPI, ComplaintsAPI,
-                   ConsentAPI):
+                   ConsentAPI, TablesAPI):
     """Evaluates a bundle's policies through one engine: ``fp.PolicyEngine(bundle)``.
 
     Args:

@@ -23,7 +23,9 @@ from finpolicy.cli.common import (
     reports_errors,
 )
 from finpolicy.domains.suitability.batch import decide_file, outcome_counts, read_products
-from finpolicy.domains.suitability.models import SuitabilityDecision
+from finpolicy.domains.suitability.models import OUTCOMES, SuitabilityDecision
+from finpolicy.domains.suitability.policy import POLICY_KIND
+from finpolicy.errors import InputError
 
 _STYLE = {"suitable": "green", "conditional": "yellow", "unsuitable": "red"}
 
@@ -81,11 +83,14 @@ def _print(decisions: list[SuitabilityDecision], details: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the summary and decisions as JSON.")
 @click.option("--details/--no-details", default=None,
               help="Show one row per decision (default: when there are at most 50).")
+@click.option("--output", "-o", "output", default=None, metavar="FILE.parquet",
+              help="With a Parquet input: write every decision to this Parquet file.")
 @bundle_option
 @engine_option
 @reports_errors
 def suitability(csv_file: str, products_file: str | None, as_of: str | None, as_json: bool,
-                details: bool | None, bundle_path: str | None, engine: str) -> None:
+                details: bool | None, output: str | None, bundle_path: str | None,
+                engine: str) -> None:
     """Decide whether products suit customers, for every row of CSV.
 
     Without --products each row is one sale: `customer.<field>` and `product.<field>` columns
@@ -93,10 +98,18 @@ def suitability(csv_file: str, products_file: str | None, as_of: str | None, as_
     product.id, product.kind, product.risk_level) and an optional `amount`. With --products,
     CSV holds customers (columns named by field) and every customer is matched against every
     product. Empty cells are absent fields; `assessment_history` lists dates separated by `;`.
+    A `.parquet` CSV (and products file) is evaluated as a table, chunk by chunk: the summary
+    is printed and --output writes the decisions.
     """
     policy_engine = load_engine(bundle_path, engine)
     when = parse_when(as_of, aware=False)
     assert when is None or not isinstance(when, dt.datetime)  # aware=False parses dates
+    if csv_file.lower().endswith((".parquet", ".pq")):
+        _table_run(policy_engine, csv_file, products_file, when, as_json, output)
+        return
+    if output is not None:
+        raise InputError.one("--output", "--output goes with a Parquet input", "bad_option",
+                             output)
     products = None if products_file is None else read_products(products_file)
     show = not as_json and err_console.is_terminal
 
@@ -114,6 +127,46 @@ def suitability(csv_file: str, products_file: str | None, as_of: str | None, as_
                    "decisions": [d.to_dict() for d in decisions]})
         return
     _print(decisions, len(decisions) <= 50 if details is None else details)
+
+
+def _table_run(engine: Any, path: str, products_file: str | None, when: dt.date | None,
+               as_json: bool, output: str | None) -> None:
+    """A Parquet book evaluated a chunk at a time: counts by outcome, decisions to
+    ``output``; memory follows the chunk size."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    on = when or dt.date.today()
+    counts: Counter[str] = Counter()
+    policies = {f"{d.id} {d.version}" for d in [engine.policy(POLICY_KIND, on)]}
+    show = not as_json and err_console.is_terminal
+    writer = None
+    progress = Progress(BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                        console=err_console, transient=True, disable=not show)
+    with progress:
+        task = progress.add_task("deciding", total=pq.ParquetFile(path).metadata.num_rows)
+        for table in engine.iter_tables("suitability", path, as_of=on,
+                                        products=products_file,
+                                        progress=lambda n: progress.advance(task, n)):
+            for item in pc.value_counts(table.column("outcome").cast("string")).to_pylist():
+                counts[item["values"]] += item["counts"]
+            if output is not None:
+                writer = writer or pq.ParquetWriter(output, table.schema)
+                writer.write_table(table)
+    if writer is not None:
+        writer.close()
+    summary = {name: counts.get(name, 0) for name in OUTCOMES}
+    if as_json:
+        dump_json({"as_of": str(on), "policies": sorted(policies), "summary": summary,
+                   "total": sum(summary.values()), "output": output})
+        return
+    table_view = Table(title="Summary")
+    table_view.add_column("outcome")
+    table_view.add_column("decisions", justify="right")
+    for name, count in summary.items():
+        table_view.add_row(f"[{_STYLE[name]}]{name}[/]", str(count))
+    console.print(table_view)
 
 
 COMMANDS = [suitability]

@@ -1,0 +1,123 @@
+"""Row vs columnar throughput, per domain, in one run (``python benchmarks/run.py --only
+columnar``): suitability (customers × products) and complaint SLAs on generated books; the
+columnar side reads a Parquet file in chunks, so its peak memory follows the chunk size."""
+
+from __future__ import annotations
+
+import datetime as dt
+import resource
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+from harness import Measurement
+from rich.console import Console
+
+import finpolicy as fp
+
+ON = dt.date(2026, 3, 2)
+TZ = dt.timezone(dt.timedelta(hours=8))
+NOW = dt.datetime(2026, 3, 2, 12, tzinfo=TZ)
+CHUNK = 131_072
+
+
+def customers(n: int, seed: int = 1) -> pa.Table:
+    """``n`` generated customers (levels, assessment ages around a year, ages, assets)."""
+    rng = np.random.default_rng(seed)
+    on = np.datetime64(ON.isoformat())
+    return pa.table({
+        "id": pa.array([f"c{i}" for i in range(n)]),
+        "risk_level": pa.array(np.array(["C1", "C2", "C3", "C4", "C5"])[rng.integers(0, 5, n)]),
+        "assessment_date": pa.array(on - rng.integers(0, 400, n).astype("timedelta64[D]")),
+        "birth_date": pa.array(on - rng.integers(18 * 365, 90 * 365, n).astype(
+            "timedelta64[D]")),
+        "investable_assets": pa.array(rng.integers(1, 100, n) * 10_000.0),
+        "investment_horizon_months": pa.array(rng.choice([3, 12, 36], n)),
+    })
+
+
+def products(count: int = 20) -> list[Any]:
+    kinds = ["wealth_management", "fund", "structured_deposit", "bond"]
+    return [fp.Product(id=f"p{i}", kind=kinds[i % 4], risk_level=f"R{i % 5 + 1}",
+                       term_months=[3, 12, 24][i % 3], private=i % 7 == 0)
+            for i in range(count)]
+
+
+def complaints(n: int, seed: int = 2) -> pa.Table:
+    """``n`` complaints received over 50 days, 60 % of them responded to."""
+    rng = np.random.default_rng(seed)
+    start = np.datetime64("2026-01-05T01:00:00", "us")
+    received = start + (rng.integers(0, 50 * 24 * 60, n) * 60_000_000).astype("timedelta64[us]")
+    responded = received + (rng.integers(1, 400, n) * 3_600_000_000).astype("timedelta64[us]")
+    stamp = pa.timestamp("us", tz="UTC")
+    return pa.table({
+        "id": pa.array([f"k{i}" for i in range(n)]),
+        "received_at": pa.array(received, stamp),
+        "channel": pa.array(np.array(["branch", "phone", "online"])[rng.integers(0, 3, n)]),
+        "category": pa.array(np.array(["product", "service", "policy"])[rng.integers(0, 3, n)]),
+        "severity": pa.array(np.array(["general", "major"])[rng.integers(0, 2, n)]),
+        "responded": pa.array(responded, stamp, mask=rng.random(n) > 0.6),
+    })
+
+
+def _rss_growth(before: int) -> str:
+    """Peak resident memory grown since ``before`` (ru_maxrss, kB on Linux)."""
+    return f"{(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1e3:.0f} MB"
+
+
+def _timed(fn: Any) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def bench_columnar(console: Console, quick: bool) -> list[Measurement]:
+    engine = fp.PolicyEngine()
+    offer = products()
+    people = 20_000 if quick else 100_000
+    cases = 50_000 if quick else 500_000
+    folder = Path(tempfile.mkdtemp(prefix="fp-columnar-"))
+    book, open_ = folder / "customers.parquet", folder / "complaints.parquet"
+    pq.write_table(customers(people), book)
+    pq.write_table(complaints(cases), open_)
+    rows: list[Measurement] = []
+
+    console.log(f"suitability: {people:,} customers × {len(offer)} products")
+    # the row API on parsed models (its fastest use), not on mappings it would parse each time
+    sample = [fp.Customer(**{k: v for k, v in r.items() if v is not None})
+              for r in customers(500, seed=3).to_pylist()]
+    row_s = _timed(lambda: [engine.suitable_products(c, offer, as_of=ON) for c in sample])
+    rows.append(Measurement("columnar", "suitability pairs (row: suitable_products)",
+                            "compiled", len(sample) * len(offer) / row_s))
+    engine.evaluate_table("suitability", customers(100), as_of=ON, products=offer)  # warm
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    pool = pa.default_memory_pool()
+    col_s = _timed(lambda: sum(t.num_rows for t in engine.iter_tables(
+        "suitability", book, as_of=ON, products=offer, chunk_rows=CHUNK)))
+    per_s = people * len(offer) / col_s
+    ratio = per_s / (len(sample) * len(offer) / row_s)
+    rows.append(Measurement("columnar", "suitability pairs (columnar, Parquet)", "columnar",
+                            per_s, note=f"{ratio:.0f}× row; chunk {CHUNK:,} customers; arrow "
+                                        f"peak {pool.max_memory() / 1e6:.0f} MB, RSS +"
+                                        f"{_rss_growth(before)}"))
+
+    console.log(f"complaint SLAs: {cases:,} complaints")
+    batch = [fp.Complaint(**{k: v for k, v in r.items() if k != "responded" and v is not None},
+                          events=[{"kind": "responded", "at": r["responded"]}]
+                          if r["responded"] else [])
+             for r in complaints(2_000, seed=4).to_pylist()]
+    row_s = _timed(lambda: engine.complaint_sla_batch(batch, as_of=NOW))
+    rows.append(Measurement("columnar", "complaint SLAs (row: complaint_sla_batch)",
+                            "compiled", len(batch) / row_s))
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    col_s = _timed(lambda: sum(t.num_rows for t in engine.iter_tables(
+        "complaints", open_, as_of=NOW, chunk_rows=CHUNK)))
+    rows.append(Measurement("columnar", "complaint SLAs (columnar, Parquet)", "columnar",
+                            cases / col_s,
+                            note=f"{cases / col_s / (len(batch) / row_s):.0f}× row; chunk "
+                                 f"{CHUNK:,}; RSS +{_rss_growth(before)}"))
+    return rows

@@ -1,0 +1,127 @@
+"""The batch API: a whole table of inputs to a table of decisions.
+
+``evaluate_table(runtime, "suitability", "customers.parquet", as_of=..., products=...)`` reads
+the source in chunks (see ``tables``), evaluates each chunk column-wise with the domain's
+``columnar`` module and returns one Arrow table of decisions (``iter_tables`` yields one per
+chunk, so memory follows the chunk size). The decisions are exactly the row engine's:
+every domain module leaves to the row engine the rows its arrays do not decide.
+
+A domain takes part by shipping ``<package>.columnar`` with a ``prepare`` function
+(``Prepare``); the batch API never names a domain.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, Protocol
+
+import attrs
+import pyarrow as pa
+
+from finpolicy.columnar.tables import DEFAULT_CHUNK_ROWS, Source, batches
+from finpolicy.domains import domain
+from finpolicy.errors import InputError
+from finpolicy.runtime import Runtime
+
+__all__ = ["ChunkEvaluator", "Prepare", "Progress", "evaluate_table", "iter_tables",
+           "table_domains"]
+
+ChunkEvaluator = Callable[[pa.RecordBatch, int], pa.Table]
+"""``(batch, first_row) → decisions`` of one chunk (``first_row``: rows before it)."""
+Progress = Callable[[int], None]
+"""Called after each chunk with the number of input rows it held."""
+
+
+class Prepare(Protocol):
+    """What a domain's ``columnar.prepare`` is: parse the options once, return the chunk
+    evaluator."""
+
+    def __call__(self, runtime: Runtime, /, *, as_of: Any, policy: str | None,
+                 **options: Any) -> ChunkEvaluator: ...
+
+
+def _prepare(name: str) -> Prepare:
+    package = domain(name).package
+    try:
+        module = importlib.import_module(f"{package}.columnar")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{package}.columnar":
+            raise
+        raise InputError.one("domain", f"domain `{name}` has no columnar evaluation "
+                             f"(available: {', '.join(table_domains())})", "unknown_domain",
+                             name) from None
+    prepare: Prepare = module.prepare
+    return prepare
+
+
+def table_domains() -> list[str]:
+    """The registered domains that evaluate tables."""
+    from finpolicy.domains import names
+
+    out = []
+    for name in names():
+        try:
+            importlib.import_module(f"{domain(name).package}.columnar")
+        except ModuleNotFoundError:
+            continue
+        out.append(name)
+    return out
+
+
+def iter_tables(runtime: Runtime, domain_name: str, source: Source, /, *, as_of: Any = None,
+                policy: str | None = None, chunk_rows: int = DEFAULT_CHUNK_ROWS,
+                progress: Progress | None = None, **options: Any) -> Iterator[pa.Table]:
+    """The decisions of ``source``, one table per chunk of at most ``chunk_rows`` input rows.
+
+    Args:
+        runtime: the engine's runtime (``PolicyEngine.iter_tables`` passes it).
+        domain_name: a registered domain with a columnar module (``table_domains()``).
+        source: a pyarrow Table or RecordBatch, a pandas or polars DataFrame, or a path to a
+            ``.parquet`` or ``.csv`` file.
+        as_of: the evaluation date or time, as the domain's row API takes it.
+        policy: a policy id, when the bundle has several of the domain's kind.
+        chunk_rows: input rows per chunk; memory is proportional to it.
+        progress: called with each chunk's input row count.
+        options: the domain's own (suitability: ``products``).
+
+    Raises:
+        InputError: for an unreadable source, or the row engine's error for the first row it
+            refuses (located at the row, counting from 1).
+    """
+    evaluate = _prepare(domain_name)(runtime, as_of=as_of, policy=policy, **options)
+    seen = 0
+    for batch in batches(source, chunk_rows=chunk_rows):
+        try:
+            yield evaluate(batch, seen)
+        except InputError as exc:
+            raise _located(exc, source) from None
+        seen += batch.num_rows
+        if progress is not None:
+            progress(batch.num_rows)
+
+
+def _located(exc: InputError, source: Source) -> InputError:
+    """A row's error located in the file it came from (a CSV line counts the header)."""
+    if not isinstance(source, str | Path):
+        return exc
+    path = str(source)
+    header = 1 if path.lower().endswith(".csv") else 0
+    return InputError([attrs.evolve(p, file=path, line=None if p.line is None
+                                    else p.line + header) for p in exc.problems],
+                      model=exc.model)
+
+
+def evaluate_table(runtime: Runtime, domain_name: str, source: Source, /, *,
+                   as_of: Any = None, policy: str | None = None,
+                   chunk_rows: int = DEFAULT_CHUNK_ROWS, progress: Progress | None = None,
+                   **options: Any) -> pa.Table:
+    """All the decisions of ``source`` in one Arrow table (see ``iter_tables``);
+    ``.to_pandas()`` or ``polars.from_arrow`` convert it."""
+    parts = list(iter_tables(runtime, domain_name, source, as_of=as_of, policy=policy,
+                             chunk_rows=chunk_rows, progress=progress, **options))
+    if not parts:
+        return _prepare(domain_name)(runtime, as_of=as_of, policy=policy, **options)(
+            pa.RecordBatch.from_pylist([]), 0)
+    return pa.concat_tables(parts)

@@ -1,0 +1,72 @@
+"""``PolicyEngine.evaluate_table`` and ``iter_tables``: the batch API on the engine.
+
+Imported by the façade, so nothing here imports pyarrow until a method is called (the
+``columnar`` extra stays optional). Tables of decisions are not written to a decision log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from finpolicy.runtime import EngineAPI, Runtime
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from finpolicy.columnar.api import Progress
+
+__all__ = ["TablesAPI"]
+
+
+def evaluate_table(runtime: Runtime, domain: str, source: Any, /, **options: Any) -> pa.Table:
+    from finpolicy.columnar import api
+
+    return api.evaluate_table(runtime, domain, source, **options)
+
+
+def iter_tables(runtime: Runtime, domain: str, source: Any, /,
+                **options: Any) -> Iterator[pa.Table]:
+    from finpolicy.columnar import api
+
+    return api.iter_tables(runtime, domain, source, **options)
+
+
+class TablesAPI(EngineAPI):
+    """Whole tables of inputs at once (needs the ``columnar`` extra)."""
+
+    __slots__ = ()
+
+    def evaluate_table(self, domain: str, source: Any, /, *, as_of: Any = None,
+                       policy: str | None = None, chunk_rows: int | None = None,
+                       progress: Progress | None = None, **options: Any) -> pa.Table:
+        """The decisions of every row of ``source`` as one Arrow table: exactly the row
+        API's decisions, evaluated column-wise.
+
+        ``source`` is a pyarrow Table, a pandas or polars DataFrame, or a ``.parquet`` /
+        ``.csv`` path; ``options`` are the domain's (suitability: ``products``). See
+        ``finpolicy.columnar.api.iter_tables``.
+
+        .. versionadded:: 0.3.0
+        """
+        return self._invoke(evaluate_table, domain, source,
+                            **_options(as_of, policy, chunk_rows, progress, options))
+
+    def iter_tables(self, domain: str, source: Any, /, *, as_of: Any = None,
+                    policy: str | None = None, chunk_rows: int | None = None,
+                    progress: Progress | None = None, **options: Any) -> Iterator[pa.Table]:
+        """Like ``evaluate_table``, one decisions table per chunk (memory follows
+        ``chunk_rows``).
+
+        .. versionadded:: 0.3.0
+        """
+        return self._invoke(iter_tables, domain, source,
+                            **_options(as_of, policy, chunk_rows, progress, options))
+
+
+def _options(as_of: Any, policy: str | None, chunk_rows: int | None, progress: Any,
+             options: dict[str, Any]) -> dict[str, Any]:
+    out = {"as_of": as_of, "policy": policy, "progress": progress, **options}
+    if chunk_rows is not None:
+        out["chunk_rows"] = chunk_rows
+    return out

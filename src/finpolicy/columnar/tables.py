@@ -1,0 +1,187 @@
+"""Tables in, tables out: what the batch API accepts and how it is read in chunks.
+
+A source is a ``pyarrow.Table`` or ``RecordBatch``, a pandas or polars DataFrame (when those
+are installed; neither is required), or a path to a Parquet or CSV file. Files are read in
+batches of at most ``chunk_rows`` rows, so memory follows the chunk size, not the file. CSV
+cells are read as text and validated like the row API's CSV reader (empty cells are absent).
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeAlias
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from finpolicy.errors import InputError
+
+__all__ = ["DEFAULT_CHUNK_ROWS", "Source", "batches", "column_or_none", "distinct",
+           "distinct_rows", "read_table"]
+
+DEFAULT_CHUNK_ROWS = 262_144
+Source: TypeAlias = Any  # pa.Table | pa.RecordBatch | pandas/polars DataFrame | str | Path
+
+
+def _problem(message: str, value: Any = None) -> InputError:
+    return InputError.one("table", message, "bad_table", value)
+
+
+def _csv_header(path: str) -> list[str]:
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        try:
+            return next(csv.reader(handle))
+        except StopIteration:
+            raise InputError.one("table", f"{path}: the file is empty", "bad_table",
+                                 path) from None
+
+
+def _file_batches(path: str, chunk_rows: int) -> Iterator[pa.RecordBatch]:
+    lower = path.lower()
+    if not lower.endswith((".parquet", ".pq", ".csv")):
+        raise _problem(f"`{path}`: expected a .parquet or .csv file", path)
+    if not os.path.isfile(path):
+        raise _problem(f"no such file `{path}`", path)
+    if lower.endswith(".parquet") or lower.endswith(".pq"):
+        import pyarrow.parquet as pq
+
+        try:
+            yield from pq.ParquetFile(path).iter_batches(batch_size=chunk_rows)
+        except (pa.ArrowException, OSError) as exc:
+            raise _problem(f"{path}: not a readable Parquet file ({exc})", path) from None
+        return
+    if lower.endswith(".csv"):
+        from pyarrow import csv as pacsv
+
+        names = _csv_header(path)
+        options = pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                       strings_can_be_null=True, null_values=[""])
+        block = max(1 << 16, min(1 << 26, chunk_rows * 64))
+        try:
+            reader = pacsv.open_csv(path, read_options=pacsv.ReadOptions(block_size=block),
+                                    convert_options=options)
+            for batch in reader:
+                yield from _split(batch, chunk_rows)
+        except pa.ArrowException as exc:
+            raise _problem(f"{path}: not a readable CSV file ({exc})", path) from None
+        return
+    raise _problem(f"`{path}`: expected a .parquet or .csv file", path)
+
+
+def _split(batch: pa.RecordBatch, chunk_rows: int) -> Iterator[pa.RecordBatch]:
+    for start in range(0, batch.num_rows, chunk_rows):
+        yield batch.slice(start, chunk_rows)
+
+
+def _frame_table(source: Any) -> pa.Table | None:
+    module = type(source).__module__.split(".")[0]
+    if module == "pandas":
+        return pa.Table.from_pandas(source, preserve_index=False)
+    if module == "polars":
+        return source.to_arrow()
+    return None
+
+
+def batches(source: Source, *, chunk_rows: int = DEFAULT_CHUNK_ROWS
+            ) -> Iterator[pa.RecordBatch]:
+    """The source's rows in record batches of at most ``chunk_rows`` rows.
+
+    Raises:
+        InputError: for a path that is no Parquet or CSV file, or another kind of source.
+    """
+    if chunk_rows < 1:
+        raise _problem(f"chunk_rows must be at least 1, got {chunk_rows}")
+    if isinstance(source, str | Path):
+        yield from _file_batches(str(source), chunk_rows)
+        return
+    if isinstance(source, pa.RecordBatch):
+        yield from _split(source, chunk_rows)
+        return
+    table = source if isinstance(source, pa.Table) else _frame_table(source)
+    if table is None:
+        raise _problem(f"expected a pyarrow Table, a pandas or polars DataFrame, or a path to "
+                       f"a .parquet or .csv file, got {type(source).__name__}")
+    yield from table.to_batches(max_chunksize=chunk_rows)
+
+
+def read_table(source: Source) -> pa.Table:
+    """The whole source as one table (for small inputs such as a product list)."""
+    found = list(batches(source))
+    if not found:
+        return pa.table({})
+    return pa.Table.from_batches(found)
+
+
+def column_or_none(batch: pa.RecordBatch | pa.Table, *names: str) -> pa.Array | None:
+    """The first of ``names`` the batch has, as one array."""
+    for name in names:
+        index = batch.schema.get_field_index(name)
+        if index >= 0:
+            column = batch.column(index)
+            return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    return None
+
+
+def distinct(array: pa.Array) -> tuple[np.ndarray[Any, np.dtype[np.int32]], list[Any]]:
+    """Codes into the distinct values of ``array`` (-1 for null) and those values, so a
+    value is validated or converted once however often it occurs."""
+    if pa.types.is_dictionary(array.type):
+        encoded = array
+    else:
+        try:
+            encoded = pc.dictionary_encode(array)
+        except pa.ArrowNotImplementedError:  # lists and other nested values
+            return _distinct_values(array.to_pylist())
+    indices = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32)
+    return indices, encoded.dictionary.to_pylist()
+
+
+def _hashable(value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(_hashable(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((k, _hashable(v)) for k, v in value.items()))
+    return value
+
+
+def _distinct_values(values: list[Any]) -> tuple[np.ndarray[Any, np.dtype[np.int32]],
+                                                 list[Any]]:
+    codes = np.full(len(values), -1, np.int32)
+    seen: dict[Any, int] = {}
+    found: list[Any] = []
+    for i, value in enumerate(values):
+        if value is None:
+            continue
+        key = _hashable(value)
+        code = seen.get(key)
+        if code is None:
+            code = seen[key] = len(found)
+            found.append(value)
+        codes[i] = code
+    return codes, found
+
+
+def distinct_rows(codes: list[np.ndarray[Any, np.dtype[np.int32]]], sizes: list[int]
+                  ) -> tuple[np.ndarray[Any, np.dtype[np.intp]],
+                             np.ndarray[Any, np.dtype[np.intp]]]:
+    """The first row of each distinct combination of several columns' codes (each -1 for
+    null or below ``sizes[i]``) and each row's combination: one integer key per row, which
+    sorts far faster than rows of codes."""
+    key = np.zeros(len(codes[0]) if codes else 0, np.int64)
+    for column, size in zip(codes, sizes, strict=True):
+        key = key * (size + 1) + (column.astype(np.int64) + 1)
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    return first, inverse.reshape(-1)
+
+
+def map_distinct(array: pa.Array | None, n: int, convert: Callable[[Any], Any],
+                 ) -> tuple[np.ndarray[Any, np.dtype[np.int32]], list[Any]]:
+    """Codes (-1 for a null or absent column) and each distinct value converted."""
+    if array is None:
+        return np.full(n, -1, np.int32), []
+    codes, values = distinct(array)
+    return codes, [convert(v) for v in values]

@@ -1,0 +1,143 @@
+"""The decision columns of a complaints table: filled a group of rows at a time by the
+arrays, a row at a time from the row engine's decisions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from finpolicy.columnar.decisions import list_column
+from finpolicy.columnar.workdays import to_micros
+from finpolicy.domains.complaints.models import MilestoneStatus
+
+__all__ = ["NONE", "TIME", "DecisionColumns", "fill", "schema", "summarise"]
+
+NONE = np.iinfo(np.int64).max  # "no such instant": later than any
+TIME = pa.timestamp("us", tz="UTC")
+_WORD = pa.dictionary(pa.int32(), pa.string())
+
+
+def schema(names: Sequence[str]) -> pa.Schema:
+    fields = [("complaint_id", pa.string()), ("outcome", _WORD), ("severity", _WORD),
+              ("route", _WORD), ("rule_ids", pa.list_(_WORD)),
+              ("obligations", pa.list_(_WORD)), ("escalations", pa.list_(_WORD)),
+              ("next_due", TIME), ("paused", pa.bool_()), ("warnings", pa.list_(_WORD))]
+    for name in names:
+        fields += [(f"{name}.status", _WORD), (f"{name}.due_at", TIME),
+                   (f"{name}.started_at", TIME), (f"{name}.completed_at", TIME)]
+    return pa.schema(fields)
+
+
+class DecisionColumns:
+    """The decision columns of a batch, filled group by group, then row by row."""
+
+    def __init__(self, n: int, names: Sequence[str]) -> None:
+        self.n, self.names = n, list(names)
+        self.words: dict[str, list[Any]] = {}
+        self.codes: dict[str, Any] = {}
+        self.times: dict[str, Any] = {}
+        for name in ("outcome", "severity", "route", "rule_ids", "obligations", "escalations",
+                     "warnings", *(f"{m}.status" for m in names)):
+            self.words[name] = [None]
+            self.codes[name] = np.zeros(n, np.int64)
+        for name in ("next_due", *(f"{m}.{t}" for m in names
+                                   for t in ("due_at", "started_at", "completed_at"))):
+            self.times[name] = np.full(n, NONE, np.int64)
+        self.paused = np.zeros(n, np.bool_)
+
+    def word(self, name: str, rows: Any, value: Any) -> None:
+        """Set ``name`` to ``value`` (a text, or a list of texts) on ``rows``."""
+        values = self.words[name]
+        values.append(value)
+        self.codes[name][rows] = len(values) - 1
+
+    def table(self, ids: pa.Array, schema: pa.Schema) -> pa.Table:
+        columns: list[pa.Array] = [ids]
+        for field in schema:
+            name = field.name
+            if name == "complaint_id":
+                continue
+            if name == "paused":
+                columns.append(pa.array(self.paused))
+            elif name in self.times:
+                values = self.times[name]
+                columns.append(pa.array(values, pa.int64(), mask=values == NONE).cast(TIME))
+            elif pa.types.is_list(field.type):
+                lists = [v or [] for v in self.words[name]]
+                columns.append(list_column(lists, self.codes[name]))
+            else:
+                texts = [v for v in self.words[name]]
+                columns.append(pa.DictionaryArray.from_arrays(
+                    pa.array(self.codes[name].astype(np.int32)), pa.array(texts, pa.string())))
+        return pa.Table.from_arrays(columns, schema=schema)
+
+
+def fill(out: DecisionColumns, i: int, decision: Any) -> None:
+    out.word("outcome", i, decision.outcome)
+    out.word("severity", i, decision.severity)
+    out.word("route", i, decision.route)
+    out.word("rule_ids", i, [h.rule_id for h in decision.hits])
+    out.word("obligations", i, list(decision.obligations))
+    out.word("escalations", i, list(decision.escalations))
+    out.word("warnings", i, list(decision.warnings))
+    out.paused[i] = decision.paused
+    out.times["next_due"][i] = NONE if decision.next_due is None else \
+        to_micros(decision.next_due)
+    status: MilestoneStatus
+    for status in decision.milestones:
+        name = status.name
+        out.word(f"{name}.status", i, status.status)
+        for field in ("due_at", "started_at", "completed_at"):
+            value = getattr(status, field)
+            if value is not None:
+                out.times[f"{name}.{field}"][i] = to_micros(value)
+
+
+def summarise(summary: Any, table: pa.Table, now: Any, zone: Any) -> None:
+    """Add a decisions table to an ``SlaSummary``: counts by status and by milestone, and
+    the open milestones nearest their due time, as ``SlaSummary.add`` would one by one."""
+    import heapq
+
+    import pyarrow.compute as pc
+
+    summary.total += table.num_rows
+    for value in pc.value_counts(table.column("outcome").cast(pa.string())).to_pylist():
+        summary.status[value["values"]] += value["counts"]
+    names = [n[:-len(".status")] for n in table.schema.names if n.endswith(".status")]
+    now_us = to_micros(now)
+    candidates = []
+    for position, name in enumerate(names):
+        status = table.column(f"{name}.status").cast(pa.string())
+        counts = summary.milestones.get(name)
+        for value in pc.value_counts(status).to_pylist():
+            if value["values"] is None:
+                continue
+            if counts is None:
+                from collections import Counter
+                counts = summary.milestones[name] = Counter()
+            counts[value["values"]] += value["counts"]
+        due = table.column(f"{name}.due_at").cast(pa.int64()).to_numpy(zero_copy_only=False)
+        done = table.column(f"{name}.completed_at").is_valid().to_numpy(zero_copy_only=False)
+        text = status.to_numpy(zero_copy_only=False)
+        due_ok = table.column(f"{name}.due_at").is_valid().to_numpy(zero_copy_only=False)
+        open_ = due_ok & ~done & (text != "breached") & (text != None)  # noqa: E711
+        for found in np.flatnonzero(open_):
+            candidates.append((int(due[found]) - now_us, int(found), position, name,
+                               str(text[found])))
+    # nearest first; ties in complaint order, then milestone order, as the heap keeps them
+    for left_us, at, _, name, status_word in heapq.nsmallest(
+            max(summary.top, 0), candidates, key=lambda c: (c[0], c[1], c[2])):
+        left = left_us / 1e6
+        due_at = table.column(f"{name}.due_at")[at].as_py()
+        summary._seq += 1
+        item = (-left, summary._seq, {
+            "complaint": table.column("complaint_id")[at].as_py(), "milestone": name,
+            "status": status_word, "due_at": due_at.astimezone(zone).isoformat(),
+            "hours_left": round(left / 3600, 2)})
+        if len(summary._heap) < summary.top:
+            heapq.heappush(summary._heap, item)
+        elif item[0] > summary._heap[0][0]:
+            heapq.heapreplace(summary._heap, item)

@@ -1,0 +1,257 @@
+"""Customer facts over a batch, column-wise (the facts ``evaluate.CustomerFacts`` derives
+one customer at a time): each value validated as ``Customer`` validates it, once per distinct
+value; dates and numbers read as arrays where the column is typed. ``needs_row`` marks the
+rows left to the row engine (an invalid or unknown value, a date after the evaluation date,
+an assessment history)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from finpolicy.columnar.columns import Column
+from finpolicy.columnar.tables import column_or_none, distinct
+from finpolicy.domains.suitability.models import Customer, Product
+from finpolicy.domains.suitability.policy import SuitabilityRules
+from finpolicy.errors import InputError
+from finpolicy.limits import MAX_AMOUNT, MAX_ID_LENGTH, MAX_MONTHS
+
+__all__ = ["INVALID", "CustomerColumns", "Field", "validator"]
+
+INVALID: Any = object()
+"""A value its model refuses."""
+
+
+def validator(model: type[Customer] | type[Product], name: str) -> Any:
+    base: dict[str, Any] = {"id": "x"} if model is Customer else \
+        {"id": "x", "kind": "x", "risk_level": "x"}
+
+    def convert(value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = value.strip()
+            if name == "assessment_history":
+                value = [v.strip() for v in value.replace("|", ";").split(";") if v.strip()]
+        try:
+            return getattr(model.model_validate({**base, name: value}), name)
+        except (InputError, ValueError):
+            return INVALID
+    return convert
+
+
+class Field:
+    """A customer field over the rows: per row a code into the distinct values (validated)."""
+
+    def __init__(self, array: pa.Array | None, n: int, convert: Any) -> None:
+        if array is None:
+            self.codes, self.values = np.full(n, -1, np.int32), []
+        else:
+            self.codes, raw = distinct(array)
+            self.values = [convert(v) for v in raw]
+        self.bad = self._mask([v is INVALID for v in self.values])
+
+    def _mask(self, flags: Sequence[bool]) -> np.ndarray[Any, np.dtype[np.bool_]]:
+        if not any(flags):
+            return np.zeros(len(self.codes), np.bool_)
+        return np.asarray(flags, np.bool_)[np.maximum(self.codes, 0)] & (self.codes >= 0)
+
+    def lookup(self, table: Sequence[Any], missing: Any, dtype: Any) -> np.ndarray[Any, Any]:
+        """``table[code]`` per row (``missing`` for a null)."""
+        values = np.asarray([*table, missing], dtype=dtype)
+        return values[np.where(self.codes >= 0, self.codes, len(table))]
+
+    def each(self, function: Any, missing: Any, dtype: Any) -> np.ndarray[Any, Any]:
+        return self.lookup([missing if v in (None, INVALID) else function(v)
+                            for v in self.values], missing, dtype)
+
+
+def _number(array: pa.Array | None, n: int, name: str, top: float, integral: bool
+            ) -> tuple[Any, Any, Any]:
+    """Values, presence and rows to leave to the row engine, of a numeric field."""
+    if array is not None and (pa.types.is_integer(array.type) or (
+            pa.types.is_floating(array.type) and not integral)):
+        values = array.to_numpy(zero_copy_only=False).astype(np.float64)
+        valid = ~np.asarray(array.is_null().to_numpy(zero_copy_only=False), np.bool_)
+        values = np.where(valid, values, 0.0)
+        bad = valid & ~((values >= 0) & (values <= top))
+        return values, valid & ~bad, bad
+    field = Field(array, n, validator(Customer, name))
+    return (field.each(float, 0.0, np.float64),
+            field.each(lambda v: True, False, np.bool_), field.bad)
+
+
+def _text(field: Field) -> Column:
+    texts = [v if isinstance(v, str) else "" for v in field.values]
+    codes = np.where(field.bad | (field.codes < 0), -1, field.codes)
+    usable = np.asarray([isinstance(v, str) for v in field.values] or [False], np.bool_)
+    codes = np.where(usable[np.maximum(codes, 0)], codes, -1)
+    return Column.coded(codes, texts)
+
+
+def _local_ordinal(rules: SuitabilityRules, value: Any) -> int:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(rules.zone).date().toordinal()
+    return int(value.toordinal())
+
+
+class CustomerColumns:
+    """The customer facts of a batch's rows (``needs_row``: rows left to the row engine)."""
+
+    def __init__(self, rules: SuitabilityRules, batch: pa.RecordBatch, prefix: str,
+                 on: dt.date) -> None:
+        n = batch.num_rows
+        self.n = n
+
+        def get(name: str) -> pa.Array | None:
+            return column_or_none(batch, f"{prefix}{name}") if prefix else \
+                column_or_none(batch, name, f"customer.{name}")
+
+        def field(name: str) -> Field:
+            return Field(get(name), n, validator(Customer, name))
+
+        ids = get("id")
+        needs = np.zeros(n, np.bool_)
+        if ids is None or not pa.types.is_string(ids.type):
+            needs[:] = True
+            ids = pa.nulls(n, pa.string())
+        else:
+            lengths = np.asarray(pa.compute.utf8_length(ids).fill_null(0).to_numpy(
+                zero_copy_only=False))
+            needs |= (lengths < 1) | (lengths > MAX_ID_LENGTH)
+        self.ids = ids
+        on_ordinal = on.toordinal()
+        cols: dict[tuple[str, ...], Column] = {}
+        texts = {name: field(name) for name in (
+            "kind", "investor_type", "legal_capacity", "liquidity_need",
+            "assessment_filled_by", "risk_level")}
+        flags = {name: field(name) for name in ("guardian_consent", "assessment_in_branch")}
+        dates = {name: Field(None, n, None) if _is_date(get(name)) else field(name)
+                 for name in ("birth_date", "assessment_date", "change_reported_at")}
+        history = field("assessment_history")
+        for f in (*texts.values(), *flags.values(), *dates.values(), history):
+            needs |= f.bad
+        # an assessment history, or a level the policy does not know: the row engine decides
+        needs |= history.each(bool, False, np.bool_)
+        level = texts["risk_level"]
+        rank = level.each(lambda v: rules.customer_ranks.get(v, -1), -2, np.int64)
+        needs |= rank == -1
+        has_rank = rank >= 0
+        kind = texts["kind"].each(lambda v: v == "institution", False, np.bool_)
+        professional = texts["investor_type"].each(lambda v: v == "professional", False,
+                                                   np.bool_)
+        cols[("customer", "kind")] = _text_default(texts["kind"], "individual")
+        cols[("customer", "investor_type")] = _text_default(texts["investor_type"], "ordinary")
+        cols[("customer", "professional")] = Column.booleans(
+            professional & (kind | rules.professional_individuals))
+        cols[("customer", "legal_capacity")] = _text_default(texts["legal_capacity"], "full")
+        cols[("customer", "guardian_consent")] = Column.booleans(
+            flags["guardian_consent"].each(bool, False, np.bool_))
+        cols[("customer", "level")] = _masked_text(level, has_rank)
+        cols[("customer", "rank")] = Column.numbers(rank, has_rank)
+        cols[("customer", "lowest_level")] = Column.booleans(
+            rank == rules.lowest_customer_rank, has_rank)
+        born, age = _birth(get("birth_date"), dates["birth_date"], on)
+        needs |= born > on_ordinal
+        self.age, self.has_age = age, born >= 0
+        cols[("customer", "age")] = Column.numbers(age, self.has_age)
+        horizon, has_horizon, bad = _number(get("investment_horizon_months"), n,
+                                            "investment_horizon_months", MAX_MONTHS, True)
+        needs |= bad
+        self.horizon, self.has_horizon = horizon, has_horizon
+        cols[("customer", "horizon_months")] = Column.numbers(horizon, has_horizon)
+        cols[("customer", "liquidity_need")] = _text(texts["liquidity_need"])
+        assets, has_assets, bad = _number(get("investable_assets"), n, "investable_assets",
+                                          MAX_AMOUNT, False)
+        needs |= bad
+        self.assets, self.has_assets = assets, has_assets
+        cols[("customer", "investable_assets")] = Column.numbers(assets, has_assets)
+        assessed = _ordinals(rules, get("assessment_date"), dates["assessment_date"])
+        present = assessed >= 0
+        needs |= assessed > on_ordinal
+        reported = _ordinals(rules, get("change_reported_at"), dates["change_reported_at"])
+        needs |= reported > on_ordinal
+        days = on_ordinal - assessed
+        self.days, self.present = days, present
+        self.expired = days > rules.valid_days
+        cols[("assessment", "present")] = Column.booleans(present & has_rank)
+        cols[("assessment", "days_since")] = Column.numbers(days, present)
+        cols[("assessment", "expired")] = Column.booleans(self.expired, present)
+        ones = present.astype(np.int64)
+        self.count = ones
+        cols[("assessment", "count_today")] = Column.numbers(ones, present)
+        cols[("assessment", "count_12m")] = Column.numbers(ones, present)
+        cols[("assessment", "change_reported")] = Column.booleans(
+            (reported >= 0) & (reported > assessed), present)
+        filled = _text_default(texts["assessment_filled_by"], "customer")
+        cols[("assessment", "filled_by")] = _masked(filled, present)
+        in_branch = flags["assessment_in_branch"]
+        cols[("assessment", "in_branch")] = Column.booleans(
+            in_branch.each(bool, False, np.bool_),
+            present & in_branch.each(lambda v: True, False, np.bool_))
+        self.rank, self.has_rank = rank, has_rank
+        self.level = level
+        self.columns = cols
+        self.needs_row = needs
+
+
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+
+
+def _is_date(array: pa.Array | None) -> bool:
+    return array is not None and pa.types.is_date32(array.type)
+
+
+def _day_numbers(array: pa.Array) -> Any:
+    """Days since 1970-01-01 of a date32 array, -1 - _EPOCH_ORDINAL for a null (so that the
+    ordinal is -1)."""
+    days = array.cast(pa.int32()).fill_null(-1 - _EPOCH_ORDINAL)
+    return days.to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _ordinals(rules: SuitabilityRules, array: pa.Array | None, field: Field) -> Any:
+    """Local date ordinals of a date field (-1 where absent); dates are read as arrays,
+    other values once per distinct value."""
+    if _is_date(array):
+        assert array is not None
+        return _day_numbers(array) + _EPOCH_ORDINAL
+    return field.each(lambda v: _local_ordinal(rules, v), -1, np.int64)
+
+
+def _birth(array: pa.Array | None, field: Field, on: dt.date) -> tuple[Any, Any]:
+    """Birth date ordinals (-1 where absent) and full years on ``on``."""
+    if not _is_date(array):
+        born = field.each(lambda v: v.toordinal(), -1, np.int64)
+        age = field.each(lambda d: on.year - d.year - ((on.month, on.day) < (d.month, d.day)),
+                         -1, np.int64)
+        return born, age
+    assert array is not None
+    days = _day_numbers(array)
+    stamp = np.where(days > -_EPOCH_ORDINAL, days, 0).astype("datetime64[D]")
+    month_start = stamp.astype("datetime64[M]")
+    year = stamp.astype("datetime64[Y]").astype(np.int64) + 1970
+    month = month_start.astype(np.int64) % 12 + 1
+    day = (stamp - month_start).astype(np.int64) + 1
+    later = (on.month < month) | ((on.month == month) & (on.day < day))
+    return days + _EPOCH_ORDINAL, on.year - year - later
+
+
+def _masked(column: Column, keep: Any) -> Column:
+    return Column(kind=np.where(keep, column.kind, 0).astype(np.uint8), number=column.number,
+                  boolean=column.boolean, text=np.where(keep, column.text, -1),
+                  texts=column.texts)
+
+
+def _masked_text(field: Field, keep: Any) -> Column:
+    return _masked(_text(field), keep)
+
+
+def _text_default(field: Field, default: str) -> Column:
+    """A text field whose absence means ``default`` (a model default)."""
+    texts = [v if isinstance(v, str) else default for v in field.values]
+    codes = np.where(field.codes >= 0, field.codes, len(texts))
+    return Column.coded(codes, [*texts, default])

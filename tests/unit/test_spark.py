@@ -1,0 +1,75 @@
+"""Spark on ``local[2]``: suitability pairs and complaints evaluated per partition give
+exactly the single-process decisions; the bundle reaches executors by content."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.helpers.tools import require, require_module
+
+pa = pytest.importorskip("pyarrow")
+
+sys.path.insert(0, str(Path(__file__).parents[2] / "benchmarks"))
+
+
+@pytest.fixture(scope="module")
+def spark() -> Any:
+    require_module("pyspark", "spark")
+    require(shutil.which("java") is not None,
+            "needs a Java runtime on PATH (apt-get install openjdk-17-jre-headless)")
+    from pyspark.sql import SparkSession
+
+    session = (SparkSession.builder.master("local[2]").appName("finpolicy-tests")
+               .config("spark.ui.enabled", "false")
+               .config("spark.sql.shuffle.partitions", "2").getOrCreate())
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+def _sorted(table: Any, key: str) -> list[dict[str, Any]]:
+    return sorted(table.to_pylist(), key=lambda r: (r[key], r.get("product_id") or ""))
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::FutureWarning")
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_spark_gives_exactly_the_single_process_decisions(spark: Any) -> None:
+    import columnar as books
+
+    import finpolicy as fp
+    from finpolicy.spark import _plain, evaluate
+
+    engine = fp.PolicyEngine()
+    customers = books.customers(3_000)
+    offer = books.products(5)
+    pairs = books.customers(2_000, seed=5).rename_columns(
+        [f"customer.{n}" for n in books.customers(1).column_names])
+    pairs = pairs.append_column("product.id", pa.array(["p1", "p2"] * 1_000)) \
+        .append_column("product.kind", pa.array(["fund", "bond"] * 1_000)) \
+        .append_column("product.risk_level", pa.array(["R3", "R5"] * 1_000)) \
+        .append_column("amount", pa.array([50_000.0, 900_000.0] * 1_000))
+    open_ = books.complaints(3_000)
+    for table, domain, options, key in (
+            (pairs, "suitability", {"as_of": books.ON}, "customer_id"),
+            (customers, "suitability", {"as_of": books.ON, "products": offer}, "customer_id"),
+            (open_, "complaints", {"as_of": books.NOW}, "complaint_id")):
+        frame = spark.createDataFrame(table.to_pandas()).repartition(3)
+        got = evaluate(frame, domain, **options).toArrow()
+        want = _plain(engine.evaluate_table(domain, table, **options))
+        assert _sorted(got, key) == _sorted(want, key), domain
+
+
+def test_a_shipped_bundle_is_refused_under_another_digest() -> None:
+    from finpolicy.errors import PolicyError
+    from finpolicy.spark import _engine, pack_bundle
+
+    digest, files = pack_bundle()
+    with pytest.raises(PolicyError, match="digest"):
+        _engine("0" * 64, tuple(sorted(files.items())), "compiled")
+    assert _engine(digest, tuple(sorted(files.items())), "compiled").bundle.digest == digest
