@@ -28,7 +28,6 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
-import attrs
 import orjson
 
 from finpolicy.audit import calls
@@ -45,7 +44,8 @@ from finpolicy.audit.records import (
     encode,
     framed,
 )
-from finpolicy.audit.sinks import Row, Sink, Tail, open_sink
+from finpolicy.audit.sinks import Row, Sink, open_sink
+from finpolicy.audit.state import WriterState, replace_file
 from finpolicy.inputs import InputModel
 
 __all__ = ["DecisionLog", "current_context"]
@@ -268,17 +268,17 @@ class DecisionLog:
 
     # --- the writer's side ----------------------------------------------------------------
 
-    def _open(self) -> _State:
+    def _open(self) -> WriterState:
         tail = self.sink.tail()
         now = time.time()
         if tail is None:
-            state = _State(log_id=str(uuid.uuid4()), seq=0, prev=GENESIS, segment=1,
+            state = WriterState(log_id=str(uuid.uuid4()), seq=0, prev=GENESIS, segment=1,
                            segment_records=0, segment_started=now)
             self._body(state, "open", now, {
                 "format": FORMAT, "key": self.keys.key_id,
                 "public_key": b64(public_key_bytes(self.keys.public_key))})
         else:
-            state = _State.resume(tail)
+            state = WriterState.resume(tail)
             self._body(state, "resume", now, {"after": tail.seq,
                                               "discarded_bytes": tail.discarded})
         self._checkpoint(state)
@@ -332,15 +332,15 @@ class DecisionLog:
                 return
             self._cond.wait(left)
 
-    def _due(self, state: _State) -> bool:
+    def _due(self, state: WriterState) -> bool:
         return state.unsigned > 0 and time.monotonic() - state.signed_at >= self._seconds
 
-    def _wait_time(self, state: _State) -> float | None:
+    def _wait_time(self, state: WriterState) -> float | None:
         if state.unsigned == 0:
             return None
         return max(0.01, self._seconds - (time.monotonic() - state.signed_at))
 
-    def _write(self, state: _State) -> None:
+    def _write(self, state: WriterState) -> None:
         """Store the records made since the last write; keep the newest checkpoint apart."""
         rows, state.out = state.out, []
         if not rows:
@@ -351,15 +351,15 @@ class DecisionLog:
             stored = framed(head.hash, head.body)
             self.sink.set_head(stored)
             if self._anchor is not None:
-                _replace(self._anchor, stored + b"\n")
+                replace_file(self._anchor, stored + b"\n")
             state.checkpoint = None
 
-    def _checkpoint(self, state: _State) -> None:
+    def _checkpoint(self, state: WriterState) -> None:
         state.checkpoint = self._body(state, "checkpoint", time.time(), None)
         state.unsigned = 0
         state.signed_at = time.monotonic()
 
-    def _body(self, state: _State, kind: str, ts: float, fields: dict[str, Any] | None,
+    def _body(self, state: WriterState, kind: str, ts: float, fields: dict[str, Any] | None,
               when: dt.datetime | None = None) -> Row:
         """Encode the next record of ``kind``, chain it and queue it for writing."""
         state.seq += 1
@@ -380,7 +380,7 @@ class DecisionLog:
         state.out.append(row)
         return row
 
-    def _entry(self, state: _State, call: _Call) -> None:
+    def _entry(self, state: WriterState, call: _Call) -> None:
         if state.segment_records >= self._segment_records:
             self._rotate(state, call.at)
         method = calls.logged(call.method)
@@ -440,7 +440,7 @@ class DecisionLog:
             items = found[1]
         return [(k, masker.part(k, raw)) for k, raw in items]
 
-    def _rotate(self, state: _State, ts: float) -> None:
+    def _rotate(self, state: WriterState, ts: float) -> None:
         """Close the segment with a checkpoint and open the next one."""
         if state.unsigned or state.checkpoint is None:
             self._checkpoint(state)
@@ -493,34 +493,3 @@ class DecisionLog:
                 self._checkpoint(state)
                 self._write(state)
             return gone
-
-
-@attrs.define
-class _State:
-    """Where the chain stands (writer thread only)."""
-
-    log_id: str
-    seq: int
-    prev: str
-    segment: int
-    segment_records: int
-    segment_started: float
-    out: list[Row] = attrs.Factory(list)  # made, not yet written
-    checkpoint: Row | None = None  # the newest checkpoint among them
-    unsigned: int = 0
-    signed_at: float = attrs.Factory(time.monotonic)
-
-    @classmethod
-    def resume(cls, tail: Tail) -> _State:
-        started = dt.datetime.fromisoformat(tail.segment_started.replace("Z", "+00:00"))
-        return cls(tail.log_id, tail.seq, tail.hash, tail.segment, tail.segment_records,
-                   started.timestamp())
-
-
-def _replace(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)

@@ -1,0 +1,45 @@
+"""Where a decision log's writer stands: the chain's end and the records not yet stored."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from pathlib import Path
+
+import attrs
+
+from finpolicy.audit.sinks import Row, Tail
+
+__all__ = ["WriterState", "replace_file"]
+
+
+@attrs.define
+class WriterState:
+    """Where the chain stands (writer thread only)."""
+
+    log_id: str
+    seq: int
+    prev: str
+    segment: int
+    segment_records: int
+    segment_started: float
+    out: list[Row] = attrs.Factory(list)  # made, not yet written
+    checkpoint: Row | None = None  # the newest checkpoint among them
+    unsigned: int = 0
+    signed_at: float = attrs.Factory(time.monotonic)
+
+    @classmethod
+    def resume(cls, tail: Tail) -> WriterState:
+        started = dt.datetime.fromisoformat(tail.segment_started.replace("Z", "+00:00"))
+        return cls(tail.log_id, tail.seq, tail.hash, tail.segment, tail.segment_records,
+                   started.timestamp())
+
+
+def replace_file(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
