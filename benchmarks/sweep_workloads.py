@@ -84,7 +84,7 @@ def rules_requests(n: int, count: int, seed: int = 5) -> list[Any]:
     for _ in range(count):
         out.append(fp.AccessRequest(
             subject=rng.choice(subjects), action=rng.choice(["read", "write"]),
-            purpose=rng.choice(["account_service", "risk_monitoring"]), at=AT,
+            purpose=rng.choice(["account_service", "risk_monitoring"]), as_of=AT,
             resource=fp.Resource(type=rng.choice(types if rng.random() < 0.5 else untouched),
                                  data_level=rng.choice(LEVELS[:2]),
                                  category=rng.choice(CATEGORIES[:2]), department="retail",
@@ -129,7 +129,7 @@ def roles_requests(matrix: dict[str, set[tuple[str, str]]], count: int,
         role, level, action = rng.choice(roles), rng.choice(LEVELS), rng.choice(ACTIONS)
         request = fp.AccessRequest(
             subject=fp.Subject(id=f"u-{role}", roles=[role]), action=action,
-            purpose="account_service", at=AT,
+            purpose="account_service", as_of=AT,
             resource=fp.Resource(type="customer_record", data_level=level,
                                  category="business"))
         out.append((role, level, action, request))
