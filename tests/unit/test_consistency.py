@@ -117,3 +117,15 @@ def test_a_planted_mismatch_fails_the_strict_docs_build_and_warns_otherwise(
 
 def test_the_finding_code_is_declared() -> None:
     assert is_declared("number_mismatch")
+
+
+def test_a_planted_mismatch_fails_lint_at_warning_level(tmp_path: Path) -> None:
+    root = _copy(tmp_path, "cn-banking", "suitability-2026.yaml",
+                 "{field: customer.age, ge: 65}", "{field: customer.age, ge: 60}")
+    result = CliRunner().invoke(main, ["lint", str(root), "--fail-on", "warning"])
+    assert result.exit_code == 1, result.output
+    assert "FPL008" in result.output and "states `customers 65 and over`" in result.output
+    assert "suitability-2026.yaml:" in result.output
+    shipped = CliRunner().invoke(main, ["lint", str(shipped_packs() / "cn-banking"),
+                                        "--fail-on", "warning"])
+    assert shipped.exit_code == 0, shipped.output

@@ -43,7 +43,18 @@ def lint_document(doc: PolicyDocument[Any]) -> list[Finding]:
         if authoring is not None:
             standings = [(rule, authoring.standing(name, rule)) for rule in live]
             ctx.check_competition([(r, s) for r, s in standings if s is not None])
-    return _unsuppressed(ctx.findings, doc)
+    return _unsuppressed([*ctx.findings, *_stated_numbers(doc)], doc)
+
+
+def _stated_numbers(doc: PolicyDocument[Any]) -> list[Finding]:
+    """The docs' consistency check (``finpolicy.docgen.consistency``) as lint findings: text
+    that states a number the policy does not use."""
+    from finpolicy.docgen.consistency import check_document
+
+    policy = f"{doc.id}@{doc.version}"
+    return [Finding("FPL008", "warning", doc.file, found.line, policy,
+                    found.path, found.message.removeprefix(f"`{found.path}` "))
+            for found in check_document(doc)]
 
 
 def suppressions(text: str) -> dict[int, frozenset[str]]:

@@ -42,6 +42,10 @@ CODES: Mapping[str, LintCode] = MappingProxyType({c.code: c for c in (
              "policy (a level, role or enum value it does not declare)"),
     LintCode("FPL006", "unreachable_field", "warning",
              "the condition reads a fact no input can carry under this policy"),
+    LintCode("FPL008", "stated_number_mismatch", "warning",
+             "a description or reason states a number (an age, a duration, a share, an "
+             "amount) that no number of the same kind in the policy's rules or settings "
+             "matches: the text and the rules disagree"),
     LintCode("FPL007", "undecided", "info",
              "a question was too large to decide (more than the solver's bound); the rule "
              "was not checked for shadowing or overriding"),
