@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 import finpolicy as fp
 from finpolicy.cli import main
+from finpolicy.documents.bundle import shipped_packs
 from finpolicy.lint import CODES, lint_bundle
 from finpolicy.lint.checks import suppressions
 from finpolicy.lint.solver import satisfiable
@@ -185,3 +186,17 @@ def test_the_docs_list_every_lint_code() -> None:
     page = (ROOT / "docs" / "writing-policies.rst").read_text(encoding="utf-8")
     for code in CODES.values():
         assert f"``{code.code}``" in page and f"``{code.name}``" in page
+
+
+def test_an_obligation_declared_and_never_carried_is_reported(tmp_path: Path) -> None:
+    root = tmp_path / "cn-banking"
+    shutil.copytree(shipped_packs() / "cn-banking", root)
+    path = root / "access.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "record_grant_use" in text
+    start = text.index("vocabulary:")
+    end = text.index("record_grant_use", start)
+    path.write_text(text[:end] + "forgotten_duty, " + text[end:], encoding="utf-8")
+    found = [f for f in lint_bundle(fp.load_bundle(root)) if f.code == "FPL009"]
+    assert [(f.severity, Path(f.file).name) for f in found] == [("info", "access.yaml")]
+    assert "`forgotten_duty`" in found[0].message and found[0].line is not None

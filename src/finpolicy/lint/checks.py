@@ -43,7 +43,25 @@ def lint_document(doc: PolicyDocument[Any]) -> list[Finding]:
         if authoring is not None:
             standings = [(rule, authoring.standing(name, rule)) for rule in live]
             ctx.check_competition([(r, s) for r, s in standings if s is not None])
-    return _unsuppressed([*ctx.findings, *_stated_numbers(doc)], doc)
+    return _unsuppressed([*ctx.findings, *_stated_numbers(doc), *_unused_obligations(doc)],
+                         doc)
+
+
+def _unused_obligations(doc: PolicyDocument[Any]) -> list[Finding]:
+    """Obligations the document declares itself (not the bundle's shared ones) that no rule
+    of it carries."""
+    own = getattr(doc.spec, "vocabulary", None) or {}
+    declared = own.get("obligations")
+    if declared is None:
+        return []
+    used = {o for ruleset in doc.policy.rulesets.values() for rule in ruleset.rules
+            for o in rule.obligations}
+    where = ("spec", "vocabulary", "obligations")
+    line = doc.source.line_of(where) if doc.source is not None else None
+    return [Finding("FPL009", "info", doc.file, line, f"{doc.id}@{doc.version}",
+                    "spec.vocabulary.obligations",
+                    f"declares obligation `{term}`, which none of its rules carries")
+            for term in sorted(set(declared.terms) - used)]
 
 
 def _stated_numbers(doc: PolicyDocument[Any]) -> list[Finding]:

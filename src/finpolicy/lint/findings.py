@@ -46,6 +46,9 @@ CODES: Mapping[str, LintCode] = MappingProxyType({c.code: c for c in (
              "a description or reason states a number (an age, a duration, a share, an "
              "amount) that no number of the same kind in the policy's rules or settings "
              "matches: the text and the rules disagree"),
+    LintCode("FPL009", "unused_obligation", "info",
+             "the policy declares an obligation in its `spec.vocabulary` that none of its "
+             "rules carries"),
     LintCode("FPL007", "undecided", "info",
              "a question was too large to decide (more than the solver's bound); the rule "
              "was not checked for shadowing or overriding"),
