@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from finpolicy.errors import InputError
+from finpolicy.limits import MAX_CSV_CELL
 
 __all__ = ["DEFAULT_CHUNK_ROWS", "Source", "batches", "column_or_none", "distinct",
            "distinct_rows", "read_table"]
@@ -38,6 +39,23 @@ def _csv_header(path: str) -> list[str]:
         except StopIteration:
             raise InputError.one("table", f"{path}: the file is empty", "bad_table",
                                  path) from None
+        except UnicodeDecodeError:
+            raise InputError.one("table", f"{path}: not UTF-8 text (save the CSV as UTF-8)",
+                                 "bad_table", path) from None
+        except csv.Error as exc:
+            raise InputError.one("table", f"{path}: line 1: {exc}", "bad_table",
+                                 path) from None
+
+
+def _checked_cells(batch: pa.RecordBatch, path: str) -> pa.RecordBatch:
+    """The batch, when no cell is longer than a CSV cell may be (as the row readers check)."""
+    for name, column in zip(batch.schema.names, batch.columns, strict=True):
+        longest = pc.max(pc.utf8_length(column)).as_py()
+        if longest is not None and longest > MAX_CSV_CELL:
+            raise InputError.one("table", f"{path}: column `{name}` has a cell of {longest:,} "
+                                          f"characters, more than the {MAX_CSV_CELL:,} a cell "
+                                          "may hold", "text_too_long", path)
+    return batch
 
 
 def _file_batches(path: str, chunk_rows: int) -> Iterator[pa.RecordBatch]:
@@ -65,7 +83,7 @@ def _file_batches(path: str, chunk_rows: int) -> Iterator[pa.RecordBatch]:
             reader = pacsv.open_csv(path, read_options=pacsv.ReadOptions(block_size=block),
                                     convert_options=options)
             for batch in reader:
-                yield from _split(batch, chunk_rows)
+                yield from _split(_checked_cells(batch, path), chunk_rows)
         except pa.ArrowException as exc:
             raise _problem(f"{path}: not a readable CSV file ({exc})", path) from None
         return
