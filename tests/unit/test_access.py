@@ -419,7 +419,7 @@ def test_cli_review_prints_a_table_by_severity_and_fails_on_request(tmp_path: Pa
                                   "--fail-on", "high"])
     assert failed.exit_code == 1
     naive = runner.invoke(main, ["review", str(path), "--as-of", "2026-03-02T10:00"])
-    assert naive.exit_code == 2 and "offset" in naive.output
+    assert naive.exit_code == 3 and "offset" in naive.output and "--as-of" in naive.output
 
 
 def test_cli_review_reports_bad_input_with_exit_3(tmp_path: Path) -> None:

@@ -33,6 +33,10 @@ LONG_MODULES: dict[str, str] = {
                                     "as one document; split once the vocabulary work settles",
     "domains/classification/scanning.py": "the scanner's sampling and the streaming of files "
                                           "share private state",
+    "documents/bundle.py": "loading a bundle in one pass (one-pass validation keeps every "
+                           "document's problems together)",
+    "domains/consent/spec.py": "the consent spec's models and their cross-checks",
+    "testing/diff.py": "change impact: its report labels share the diff's private state",
 }
 LONG_FUNCTIONS: dict[str, str] = {
     "domains/access/spec.py:build": "compiles the access spec into tables in one pass",
@@ -40,6 +44,12 @@ LONG_FUNCTIONS: dict[str, str] = {
     "domains/complaints/policy.py:build": "compiles the complaint spec in one pass",
     "domains/suitability/evaluate.py:__init__": "precomputes every lookup table of the "
                                                 "suitability policy",
+    "domains/suitability/columnar_facts.py:__init__": "derives every fact column of a chunk "
+                                                      "in one pass over its arrays",
+    "domains/complaints/columnar.py:_group": "evaluates one group of complaints' milestones "
+                                             "column-wise in one pass",
+    "documents/bundle.py:load_document": "one-pass loading of a document: schema, build and "
+                                         "problems together",
 }
 
 
