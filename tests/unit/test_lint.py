@@ -148,11 +148,20 @@ _leaf = st.one_of(
     st.builds(Compare, st.just("eq"), st.just(("b",)), st.booleans()),
     st.builds(Exists, st.sampled_from(_PATHS), st.booleans()),
 )
-_conditions: st.SearchStrategy[Condition] = st.recursive(
-    _leaf, lambda inner: st.one_of(
-        st.builds(lambda xs: All(tuple(xs)), st.lists(inner, max_size=3)),
-        st.builds(lambda xs: Any(tuple(xs)), st.lists(inner, max_size=3)),
-        st.builds(Not, inner)), max_leaves=6)
+def _all(items: list[Condition]) -> Condition:
+    return All(tuple(items))
+
+
+def _any(items: list[Condition]) -> Condition:
+    return Any(tuple(items))
+
+
+def _combined(inner: st.SearchStrategy[Condition]) -> st.SearchStrategy[Condition]:
+    return st.one_of(st.builds(_all, st.lists(inner, max_size=3)),
+                     st.builds(_any, st.lists(inner, max_size=3)), st.builds(Not, inner))
+
+
+_conditions: st.SearchStrategy[Condition] = st.recursive(_leaf, _combined, max_leaves=6)
 _facts = st.fixed_dictionaries({}, optional={
     "a": st.fixed_dictionaries({}, optional={
         "n": st.one_of(st.integers(-5, 5), st.sampled_from([-2.5, 0.5, 2.5])),
