@@ -212,7 +212,7 @@ class JsonLinesSink(Sink):
             os.fsync(self._fh)
 
     def set_head(self, stored: bytes) -> None:
-        _replace(self.root / self.HEAD, stored + b"\n")
+        replace_file(self.root / self.HEAD, stored + b"\n")
 
     def head(self) -> bytes | None:
         path = self.root / self.HEAD
@@ -291,7 +291,8 @@ def _last_lines(path: Path) -> tuple[bytes, bytes, int] | None:
     return None if count == 0 else (first, last.rstrip(b"\n"), count)
 
 
-def _replace(path: Path, data: bytes) -> None:
+def replace_file(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (a synced temporary file, then a rename)."""
     tmp = path.with_name(path.name + ".tmp")
     with tmp.open("wb") as fh:
         fh.write(data)

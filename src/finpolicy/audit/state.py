@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import time
-from pathlib import Path
 
 import attrs
 
-from finpolicy.audit.sinks import Row, Tail
+from finpolicy.audit.sinks import Row, Tail, replace_file
 
 __all__ = ["WriterState", "replace_file"]
 
@@ -36,10 +34,3 @@ class WriterState:
                    started.timestamp())
 
 
-def replace_file(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)

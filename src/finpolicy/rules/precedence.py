@@ -18,7 +18,7 @@ import attrs
 from finpolicy.rules.conditions import Scalar
 from finpolicy.rules.model import Rule
 
-__all__ = ["Authoring", "Standing"]
+__all__ = ["Authoring", "Standing", "deny_overrides"]
 
 
 @attrs.frozen(slots=True)
@@ -56,3 +56,13 @@ class Authoring:
 
     standing: Callable[[str, Rule], Standing | None]
     domains: Callable[[Any], Mapping[str, Collection[Scalar]]] = _no_domains
+
+
+def deny_overrides(rule: Rule) -> Standing:
+    """The standing of a rule under deny-overrides: ``deny`` outranks ``allow``, and an
+    ``obligation`` rule adds its obligations for the outcomes it ``applies_to``."""
+    effect = rule.effect["effect"]
+    if effect == "obligation":
+        return Standing("obligation", 0, "obligation", frozenset(
+            (o, outcome) for o in rule.obligations for outcome in rule.effect["applies_to"]))
+    return Standing("decision", 1 if effect == "deny" else 0, effect)

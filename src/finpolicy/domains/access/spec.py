@@ -21,7 +21,7 @@ from finpolicy.rules.compile import RuleSpecBase, compile_rules
 from finpolicy.rules.conditions import All, Compare, Scalar
 from finpolicy.rules.invariants import Invariant, parse_invariants
 from finpolicy.rules.model import Rule, RuleSet
-from finpolicy.rules.precedence import Authoring, Standing
+from finpolicy.rules.precedence import Authoring, Standing, deny_overrides
 from finpolicy.rules.vocabulary import hint
 
 KIND = "AccessPolicy"
@@ -415,11 +415,7 @@ def _standing(ruleset: str, rule: Rule) -> Standing | None:
     apply to. Review rules each report their own finding: they do not compete."""
     if ruleset != ACCESS_RULESET:
         return None
-    effect = rule.effect["effect"]
-    if effect == "obligation":
-        return Standing("obligation", 0, "obligation", frozenset(
-            (o, outcome) for o in rule.obligations for outcome in rule.effect["applies_to"]))
-    return Standing("decision", 1 if effect == "deny" else 0, effect)
+    return deny_overrides(rule)
 
 
 def _domains(spec: AccessSpec) -> dict[str, Collection[Scalar]]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from finpolicy.rules.model import Rule
-from finpolicy.rules.precedence import Authoring, Standing
+from finpolicy.rules.precedence import Authoring, Standing, deny_overrides
 
 __all__ = ["AUTHORING", "PROCESSING", "REQUIREMENTS", "standing"]
 
@@ -18,11 +18,7 @@ def standing(ruleset: str, rule: Rule) -> Standing | None:
         return Standing("require", 0, "require", frozenset(rule.effect["require"]))
     if ruleset != PROCESSING:
         return None
-    effect = rule.effect["effect"]
-    if effect == "obligation":
-        return Standing("obligation", 0, "obligation", frozenset(
-            (o, outcome) for o in rule.obligations for outcome in rule.effect["applies_to"]))
-    return Standing("decision", 1 if effect == "deny" else 0, effect)
+    return deny_overrides(rule)
 
 
 AUTHORING = Authoring(standing)
