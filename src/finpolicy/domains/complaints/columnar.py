@@ -42,6 +42,7 @@ BASE_COLUMNS = ("id", "received_at", "channel", "category", "severity", "flags",
 _NONE = NONE
 _TIME = TIME
 _AWARE = r"(Z|[+-]\d\d:?\d\d)$"
+_YEARS = 10_000  # years run to 9999
 
 
 def _micros(array: pa.Array | None, n: int) -> tuple[Any, Any]:
@@ -308,10 +309,11 @@ def _warnings(chunk: _Chunk, out: DecisionColumns, rows: Any, received: Any, lat
     last = np.where(latest >= 0, index.first_year + _years(index, index.local_day(
         np.where(latest >= 0, latest, received))), first)
     last = np.maximum(first, last)
-    pairs = np.stack([first, last], axis=1)
-    for a, b in np.unique(pairs, axis=0):
-        hit = (first == a) & (last == b)
-        years = [y for y in range(int(a), int(b) + 1) if not calendar.is_confirmed(y)]
+    span = first * _YEARS + last  # one number per (first, last): a 1-d unique is a fast sort
+    for key in np.unique(span):
+        a, b = divmod(int(key), _YEARS)
+        hit = span == key
+        years = [y for y in range(a, b + 1) if not calendar.is_confirmed(y)]
         if years and chunk.rules.unconfirmed_year == "error":
             needs |= hit
             continue
