@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 import numpy as np
 import pyarrow as pa
 
+from finpolicy.columnar.tables import first_and_inverse
 from finpolicy.rules.model import Rule
 
 __all__ = ["combine_hits", "list_column"]
@@ -26,14 +27,15 @@ def combine_hits(matrix: np.ndarray[Any, np.dtype[np.bool_]], rules: Sequence[Ru
         return [], np.zeros(0, np.intp)
     if matrix.shape[0] == 0:
         return [combine([])], np.zeros(n, np.intp)
-    if matrix.shape[0] <= 64:  # one integer per fact: sorts far faster than bytes
-        keys = np.zeros(n, np.uint64)
+    if matrix.shape[0] <= 63:  # one integer per row: hashed far faster than bytes sort
+        keys = np.zeros(n, np.int64)
         for i, row in enumerate(matrix):
-            keys |= row.astype(np.uint64) << np.uint64(i)
+            keys |= row.astype(np.int64) << np.int64(i)
+        first, inverse = first_and_inverse(keys, 1 << matrix.shape[0])
     else:
         packed = np.ascontiguousarray(np.packbits(matrix, axis=0).T)
         keys = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
-    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+        _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
     results = [combine([rules[int(i)] for i in np.flatnonzero(matrix[:, j])]) for j in first]
     return results, inverse.reshape(-1)
 

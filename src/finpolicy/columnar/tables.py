@@ -22,7 +22,7 @@ from finpolicy.errors import InputError
 from finpolicy.limits import MAX_CSV_CELL
 
 __all__ = ["DEFAULT_CHUNK_ROWS", "Source", "batches", "column_or_none", "distinct",
-           "distinct_rows", "read_table"]
+           "distinct_rows", "first_and_inverse", "read_table"]
 
 DEFAULT_CHUNK_ROWS = 262_144
 Source: TypeAlias = Any  # pa.Table | pa.RecordBatch | pandas/polars DataFrame | str | Path
@@ -190,10 +190,31 @@ def distinct_rows(codes: list[np.ndarray[Any, np.dtype[np.int32]]], sizes: list[
     null or below ``sizes[i]``) and each row's combination: one integer key per row, which
     sorts far faster than rows of codes."""
     key = np.zeros(len(codes[0]) if codes else 0, np.int64)
+    space = 1
     for column, size in zip(codes, sizes, strict=True):
         key = key * (size + 1) + (column.astype(np.int64) + 1)
-    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    return first, inverse.reshape(-1)
+        space *= size + 1
+    return first_and_inverse(key, space)
+
+
+def first_and_inverse(key: np.ndarray[Any, Any], space: int | None = None
+                      ) -> tuple[np.ndarray[Any, np.dtype[np.intp]],
+                                 np.ndarray[Any, np.dtype[np.intp]]]:
+    """The first row of each distinct value of ``key`` (integers) and each row's number of
+    its value: keys below a small ``space`` are counted, others hashed (Arrow's dictionary
+    encoding), both many times faster than sorting them (``np.unique``)."""
+    n = len(key)
+    if space is None or not 0 < space <= max(4 * n, 1 << 16):
+        encoded = pa.array(key).dictionary_encode()
+        key = encoded.indices.to_numpy(zero_copy_only=False).astype(np.intp)
+        space = len(encoded.dictionary)
+    present = np.flatnonzero(np.bincount(key, minlength=space))
+    number = np.zeros(space, np.intp)
+    number[present] = np.arange(len(present))
+    inverse = number[key]
+    first = np.full(len(present), n, np.intp)
+    np.minimum.at(first, inverse, np.arange(n, dtype=np.intp))
+    return first, inverse
 
 
 def map_distinct(array: pa.Array | None, n: int, convert: Callable[[Any], Any],
