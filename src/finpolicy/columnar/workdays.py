@@ -119,27 +119,31 @@ class WorkdayIndex:
         moved = self.nth_after(safe, 1)
         return np.where(inside, np.where(self.is_working[safe], day, moved), NO_DAY)
 
-    def effective_receipt_day(self, micros: IntArray) -> IntArray:
-        """The day a receipt at each instant counts for: its local day when that is a working
-        day and the instant is at or before the cut-off, else the next working day."""
-        day = self.local_day(micros)
+    def effective_receipt_day(self, micros: IntArray, day: IntArray | None = None) -> IntArray:
+        """The day a receipt at each instant counts for: its local day (``day``, when known)
+        when that is a working day and the instant is at or before the cut-off, else the next
+        working day."""
+        day = self.local_day(micros) if day is None else day
         safe = np.where(day >= 0, day, 0)
         same = (day >= 0) & self.is_working[safe] & (micros < self.cutoff[safe] + 1)
         return np.where(same, day, self.nth_after(day, 1))
 
-    def working_days_due(self, micros: IntArray, n: IntArray | int) -> IntArray:
+    def working_days_due(self, micros: IntArray, n: IntArray | int,
+                         day: IntArray | None = None) -> IntArray:
         """The due day of ``n`` working days after receipt at each instant (no pauses)."""
-        return self.nth_after(self.effective_receipt_day(micros), n)
+        return self.nth_after(self.effective_receipt_day(micros, day), n)
 
-    def calendar_days_due(self, micros: IntArray, n: IntArray | int) -> IntArray:
+    def calendar_days_due(self, micros: IntArray, n: IntArray | int,
+                          day: IntArray | None = None) -> IntArray:
         """The due day of ``n`` calendar days from each instant, moved to a working day."""
-        day = self.local_day(micros)
+        day = self.local_day(micros) if day is None else day
         due = np.where(day >= 0, day + n, NO_DAY)
         return np.where(due < self.days, self.on_or_after(due), NO_DAY)
 
-    def weeks_due(self, micros: IntArray, n: IntArray | int) -> IntArray:
+    def weeks_due(self, micros: IntArray, n: IntArray | int,
+                  day: IntArray | None = None) -> IntArray:
         """The due day of ``n`` weeks from each instant (same weekday, no move)."""
-        day = self.local_day(micros)
+        day = self.local_day(micros) if day is None else day
         due = np.where(day >= 0, day + 7 * np.asarray(n), NO_DAY)
         return np.where(due < self.days, due, NO_DAY)
 

@@ -142,13 +142,13 @@ def _due(index: WorkdayIndex, start: Any, amount: int, unit: str) -> tuple[Any, 
     """Due instants (UTC microseconds) and where the index could not say (row engine)."""
     if unit == "hours":
         return start + amount * 3_600_000_000, np.zeros(len(start), np.bool_)
-    if unit == "working_days":
-        day = index.working_days_due(start, amount)
-    elif unit == "calendar_days":
-        day = index.calendar_days_due(start, amount)
-    else:
-        day = index.weeks_due(start, amount)
     local = index.local_day(start)
+    if unit == "working_days":
+        day = index.working_days_due(start, amount, local)
+    elif unit == "calendar_days":
+        day = index.calendar_days_due(start, amount, local)
+    else:
+        day = index.weeks_due(start, amount, local)
     irregular = (local == NO_DAY) | ~index.regular[np.maximum(local, 0)]
     return index.end_of(day), (day == NO_DAY) | irregular
 
