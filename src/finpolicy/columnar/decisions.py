@@ -27,10 +27,11 @@ def combine_hits(matrix: np.ndarray[Any, np.dtype[np.bool_]], rules: Sequence[Ru
         return [], np.zeros(0, np.intp)
     if matrix.shape[0] == 0:
         return [combine([])], np.zeros(n, np.intp)
-    if matrix.shape[0] <= 63:  # one integer per row: hashed far faster than bytes sort
-        keys = np.zeros(n, np.int64)
-        for i, row in enumerate(matrix):
-            keys |= row.astype(np.int64) << np.int64(i)
+    if matrix.shape[0] <= 63:  # one integer per row: hashed far faster than bytes sorted
+        packed = np.packbits(matrix, axis=0, bitorder="little")
+        wide = np.zeros((n, 8), np.uint8)
+        wide[:, :packed.shape[0]] = packed.T
+        keys = wide.view("<i8").ravel()
         first, inverse = first_and_inverse(keys, 1 << matrix.shape[0])
     else:
         packed = np.ascontiguousarray(np.packbits(matrix, axis=0).T)
@@ -41,18 +42,16 @@ def combine_hits(matrix: np.ndarray[Any, np.dtype[np.bool_]], rules: Sequence[Ru
 
 
 def list_column(lists: Sequence[Sequence[str]], which: np.ndarray[Any, Any]) -> pa.Array:
-    """``lists[which[i]]`` for every row, as a list array of dictionary-encoded texts, built
-    from offsets without copying a text per row."""
+    """``lists[which[i]]`` for every row, as a list array of dictionary-encoded texts: the
+    few distinct lists built once, then taken row by row by Arrow."""
     words = sorted({w for item in lists for w in item})
     code = {w: i for i, w in enumerate(words)}
-    lengths = np.asarray([len(item) for item in lists] or [0], np.int64)
-    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-    flat = np.asarray([code[w] for item in lists for w in item] or [0], np.int32)
-    row_lengths = lengths[which] if len(lists) else np.zeros(len(which), np.int64)
-    offsets = np.concatenate([[0], np.cumsum(row_lengths)]).astype(np.int32)
-    total = int(offsets[-1])
-    position = np.arange(total, dtype=np.int64) - np.repeat(
-        offsets[:-1].astype(np.int64) - starts[which], row_lengths)
-    values = pa.DictionaryArray.from_arrays(pa.array(flat[position], pa.int32()),
+    lengths = np.asarray([len(item) for item in lists], np.int64)
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
+    flat = np.asarray([code[w] for item in lists for w in item], np.int32)
+    values = pa.DictionaryArray.from_arrays(pa.array(flat, pa.int32()),
                                             pa.array(words, pa.string()))
-    return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), values)
+    distinct = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), values)
+    if not len(lists):
+        return pa.array([[] for _ in range(len(which))], distinct.type)
+    return distinct.take(pa.array(np.asarray(which, np.int64)))

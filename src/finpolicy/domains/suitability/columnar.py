@@ -157,9 +157,11 @@ def _nullable(values: Any, valid: Any, kind: pa.DataType) -> pa.Array:
 def _assemble(rules: SuitabilityRules, c: CustomerColumns, ci: Any,
               products: list[Product | None], facts: list[dict[str, Any] | None], pi: Any,
               amounts: tuple[Any, Any], sale: dict[str, Any],
-              compiled: CompiledRuleSet) -> pa.Table:
+              compiled: CompiledRuleSet, shared: tuple[pa.Array, ...] | None = None
+              ) -> pa.Table:
     """The decisions of the customer rows ``ci`` (indices, or a slice) with the products
-    ``pi`` (an index per row, or one index for all of them)."""
+    ``pi`` (an index per row, or one index for all of them); ``shared``: the rows'
+    ``_customer_part``, when known."""
     cols = {path: column.take(ci) for path, column in c.columns.items()}
     n = len(c.rank[ci])
     single = isinstance(pi, int)
@@ -196,21 +198,27 @@ def _assemble(rules: SuitabilityRules, c: CustomerColumns, ci: Any,
         pa.array(np.asarray([outcomes.index(r[0]) for r in results], np.int32)[which]),
         pa.array(outcomes, pa.string()))
     indices = pa.array(np.full(n, pi, np.int32) if single else np.asarray(pi, np.int32))
-    present = c.present[ci]
+    customer_id, level, age, days, expired, count = shared or _customer_part(c, ci)
     return pa.table([
-        c.ids.take(pa.array(np.arange(c.n)[ci])), _dictionary(indices, [
-            p.id if p else None for p in products]),
+        customer_id, _dictionary(indices, [p.id if p else None for p in products]),
         outcome, list_column([[h.rule_id for h in r[1]] for r in results], which),
-        list_column([list(r[2]) for r in results], which),
-        _text_array(c.level, ci, has_rank),
+        list_column([list(r[2]) for r in results], which), level,
         _dictionary(indices, [f["level"] if f else None for f in facts]),
         _dictionary(indices, [p.risk_level if p else None for p in products]),
-        _nullable(c.age[ci], c.has_age[ci], pa.int64()),
-        _nullable(c.days[ci], present, pa.int64()),
-        _nullable(c.expired[ci], present, pa.bool_()),
-        pa.array(c.count[ci], pa.int64()), pa.array(c.count[ci], pa.int64()),
-        _nullable(amount, has_amount, pa.float64()),
+        age, days, expired, count, count, _nullable(amount, has_amount, pa.float64()),
     ], schema=SCHEMA)
+
+
+def _customer_part(c: CustomerColumns, ci: Any) -> tuple[pa.Array, ...]:
+    """The decision columns that only the customer rows ``ci`` decide (the same for every
+    product)."""
+    present = c.present[ci]
+    ids = c.ids if isinstance(ci, slice) and ci == slice(None) else \
+        c.ids.take(pa.array(np.arange(c.n)[ci]))
+    return (ids, _text_array(c.level, ci, c.has_rank[ci]),
+            _nullable(c.age[ci], c.has_age[ci], pa.int64()),
+            _nullable(c.days[ci], present, pa.int64()),
+            _nullable(c.expired[ci], present, pa.bool_()), pa.array(c.count[ci], pa.int64()))
 
 
 def _dictionary(indices: pa.Array, values: list[str | None]) -> pa.Array:
@@ -297,6 +305,7 @@ def _cross(runtime: Runtime, batch: pa.RecordBatch, c: CustomerColumns, products
     keep = np.flatnonzero(~c.needs_row)
     rows: Any = slice(None) if len(keep) == n else keep
     parts = []
+    shared = _customer_part(c, rows)
     for j, found in enumerate(facts):
         if found is None:  # the row engine names the product's problem
             table = _row_table(runtime, batch, np.arange(n), products, j, on, policy,
@@ -305,7 +314,7 @@ def _cross(runtime: Runtime, batch: pa.RecordBatch, c: CustomerColumns, products
             parts.append(table)
             continue
         table = _assemble(rules, c, rows, parsed, facts, j, (nothing[0][rows], nothing[1][rows]),
-                          {}, _compiled(rules))
+                          {}, _compiled(rules), shared)
         slow = np.flatnonzero(c.needs_row)
         parts.append(_merge(table, keep, _row_table(runtime, batch, slow, products, j, on,
                                                     policy, first_row), slow))
