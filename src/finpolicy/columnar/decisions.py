@@ -28,10 +28,9 @@ def combine_hits(matrix: np.ndarray[Any, np.dtype[np.bool_]], rules: Sequence[Ru
     if matrix.shape[0] == 0:
         return [combine([])], np.zeros(n, np.intp)
     if matrix.shape[0] <= 63:  # one integer per row: hashed far faster than bytes sorted
-        packed = np.packbits(matrix, axis=0, bitorder="little")
-        wide = np.zeros((n, 8), np.uint8)
-        wide[:, :packed.shape[0]] = packed.T
-        keys = wide.view("<i8").ravel()
+        keys = np.zeros(n, np.int64)
+        for i, row in enumerate(matrix):
+            keys |= row.astype(np.int64) << np.int64(i)
         first, inverse = first_and_inverse(keys, 1 << matrix.shape[0])
     else:
         packed = np.ascontiguousarray(np.packbits(matrix, axis=0).T)
