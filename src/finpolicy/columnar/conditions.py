@@ -15,7 +15,16 @@ from typing import Any
 import numpy as np
 
 from finpolicy.columnar.columns import BOOLEAN, LIST, MISSING, NUMBER, TEXT, Column
-from finpolicy.rules.conditions import All, Compare, Condition, Exists, FieldRef, Not, scalar_type
+from finpolicy.rules.conditions import (
+    All,
+    Compare,
+    Condition,
+    Exists,
+    FieldRef,
+    Not,
+    paths,
+    scalar_type,
+)
 from finpolicy.rules.conditions import Any as AnyOf
 from finpolicy.rules.evaluate import _equal
 from finpolicy.rules.model import RuleSet
@@ -168,12 +177,24 @@ class CompiledRuleSet:
     def __init__(self, ruleset: RuleSet) -> None:
         self.ruleset = ruleset
         self._tests = [compile_condition(rule.when) for rule in ruleset.rules]
+        self._reads = [sorted(paths(rule.when)) for rule in ruleset.rules]
         self.paths = sorted(ruleset.paths())
 
-    def hits(self, columns: Columns, n: int) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    def hits(self, columns: Columns, n: int,
+             shared: tuple[Columns, dict[int, Any]] | None = None
+             ) -> np.ndarray[Any, np.dtype[np.bool_]]:
+        """The matrix. ``shared``: columns that several calls pass (one customer book
+        against several products) and a memo of the rules that read nothing else."""
         out = np.zeros((len(self._tests), n), np.bool_)
         for i, test in enumerate(self._tests):
-            out[i] = test(columns, n)
+            if shared is None or any(columns.get(p) is not shared[0].get(p)
+                                     for p in self._reads[i]):
+                out[i] = test(columns, n)
+                continue
+            found = shared[1].get(i)
+            if found is None:
+                found = shared[1][i] = test(columns, n)
+            out[i] = found
         return out
 
     def needs_row(self, columns: Columns, n: int) -> Bools:

@@ -157,12 +157,12 @@ def _nullable(values: Any, valid: Any, kind: pa.DataType) -> pa.Array:
 def _assemble(rules: SuitabilityRules, c: CustomerColumns, ci: Any,
               products: list[Product | None], facts: list[dict[str, Any] | None], pi: Any,
               amounts: tuple[Any, Any], sale: dict[str, Any],
-              compiled: CompiledRuleSet, shared: tuple[pa.Array, ...] | None = None
-              ) -> pa.Table:
+              compiled: CompiledRuleSet, shared: _Rows | None = None) -> pa.Table:
     """The decisions of the customer rows ``ci`` (indices, or a slice) with the products
-    ``pi`` (an index per row, or one index for all of them); ``shared``: the rows'
-    ``_customer_part``, when known."""
-    cols = {path: column.take(ci) for path, column in c.columns.items()}
+    ``pi`` (an index per row, or one index for all of them); ``shared``: what the rows
+    share across products, when several are decided for them."""
+    shared = shared or _Rows(c, ci)
+    cols = dict(shared.columns)
     n = len(c.rank[ci])
     single = isinstance(pi, int)
     rank, has_rank = c.rank[ci], c.has_rank[ci]
@@ -191,14 +191,14 @@ def _assemble(rules: SuitabilityRules, c: CustomerColumns, ci: Any,
             (term.kind == NUMBER) & has_horizon, n))
     for name, values in sale.items():
         cols[("sale", name)] = Column.booleans(values)
-    matrix = compiled.hits(cols, n)
+    matrix = compiled.hits(cols, n, (shared.columns, shared.hits))
     results, which = combine_hits(matrix, compiled.ruleset.rules, rules.combine)
     outcomes = sorted({r[0] for r in results})
     outcome = pa.DictionaryArray.from_arrays(
         pa.array(np.asarray([outcomes.index(r[0]) for r in results], np.int32)[which]),
         pa.array(outcomes, pa.string()))
     indices = pa.array(np.full(n, pi, np.int32) if single else np.asarray(pi, np.int32))
-    customer_id, level, age, days, expired, count = shared or _customer_part(c, ci)
+    customer_id, level, age, days, expired, count = shared.part
     return pa.table([
         customer_id, _dictionary(indices, [p.id if p else None for p in products]),
         outcome, list_column([[h.rule_id for h in r[1]] for r in results], which),
@@ -207,6 +207,19 @@ def _assemble(rules: SuitabilityRules, c: CustomerColumns, ci: Any,
         _dictionary(indices, [p.risk_level if p else None for p in products]),
         age, days, expired, count, count, _nullable(amount, has_amount, pa.float64()),
     ], schema=SCHEMA)
+
+
+class _Rows:
+    """What customer rows share across the products decided for them: their fact columns,
+    their decision columns (``_customer_part``), and the hits of the rules that read only
+    customer facts."""
+
+    def __init__(self, c: CustomerColumns, ci: Any) -> None:
+        whole = isinstance(ci, slice) and ci == slice(None)
+        self.columns = c.columns if whole else \
+            {path: column.take(ci) for path, column in c.columns.items()}
+        self.part = _customer_part(c, ci)
+        self.hits: dict[int, Any] = {}
 
 
 def _customer_part(c: CustomerColumns, ci: Any) -> tuple[pa.Array, ...]:
@@ -305,7 +318,7 @@ def _cross(runtime: Runtime, batch: pa.RecordBatch, c: CustomerColumns, products
     keep = np.flatnonzero(~c.needs_row)
     rows: Any = slice(None) if len(keep) == n else keep
     parts = []
-    shared = _customer_part(c, rows)
+    shared = _Rows(c, rows)
     for j, found in enumerate(facts):
         if found is None:  # the row engine names the product's problem
             table = _row_table(runtime, batch, np.arange(n), products, j, on, policy,
