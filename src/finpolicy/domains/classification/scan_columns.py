@@ -20,7 +20,6 @@ from __future__ import annotations
 import codecs
 import csv
 import os
-import sys
 from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
@@ -28,8 +27,9 @@ from typing import Any
 from finpolicy.limits import MAX_CSV_CELL
 
 # a cell is blank when ``str.isspace`` holds for it: every such character, as one RE2 class
-_BLANK = "^[" + "".join(f"\\x{{{c:x}}}" for c in range(sys.maxunicode + 1)
-                        if chr(c).isspace()) + "]*$"
+# (all of them lie below U+3001; the test suite checks the whole code space)
+SPACES = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
+_BLANK = "^[" + "".join(f"\\x{{{ord(c):x}}}" for c in SPACES) + "]*$"
 _UTF8 = {"utf-8", "utf-8-sig"}
 
 
@@ -66,6 +66,13 @@ class Values:
             return items if self._text is None else [self._text(v) for v in items]
         value = self._array[index].as_py()
         return value if self._text is None else self._text(value)
+
+    def pick(self, indices: list[int]) -> list[Any]:
+        """The values at ``indices``, in that order."""
+        if not indices:
+            return []
+        items = self._array.take(indices).to_pylist()
+        return items if self._text is None else [self._text(v) for v in items]
 
 
 def non_empty(column: Any) -> Values:

@@ -198,10 +198,17 @@ class _Sampler:
         if not self.first:
             # ``next`` is the 1-based position (over all values seen) of the next replacement.
             end = self.seen + rest
+            slots, picks = [], []
             while self.next <= end:
-                self.items[self.rng.randrange(self.k)] = values[i + self.next - self.seen - 1]
+                slots.append(self.rng.randrange(self.k))
+                picks.append(i + self.next - self.seen - 1)
                 self.w *= math.exp(math.log(self._u()) / self.k)
                 self._skip()
+            # fetched together: a column-wise chunk hands them over in one ``take``
+            chosen = (values.pick(picks) if isinstance(values, scan_columns.Values)
+                      else [values[p] for p in picks])
+            for slot, value in zip(slots, chosen, strict=True):
+                self.items[slot] = value
         self.seen += rest
 
 
@@ -307,20 +314,25 @@ def _read(source: Any, opts: dict[str, Any]) -> Sampled:
 
 
 def _read_columns(path: Path, fmt: str, opts: dict[str, Any]) -> Sampled:
+    first = opts["sample_mode"] == "first"
+    chunks: Iterator[Any]
     if fmt == "csv":
         chunks = scan_columns.csv_chunks(path, opts, sniff, opts["progress"])
     else:
         chunks = _parquet_columns(path, opts)
-    first = opts["sample_mode"] == "first"
     header = next(chunks)
-    samplers = _samplers(len(header), opts)
-    rows, complete = 0, True
     if first and fmt == "csv":  # where reading stops depends on the row reader's chunks
         chunks = scan_columns.sliced(chunks, opts["chunk_rows"])
+    samplers = _samplers(len(header), opts)
+    rows, complete = 0, True
     for columns in chunks:
-        rows += len(columns[0]) if columns else 0
-        for sampler, column in zip(samplers, columns, strict=True):
-            sampler.extend(scan_columns.non_empty(column) if fmt == "csv" else column)
+        if fmt == "csv":
+            count, columns = len(columns[0]), [scan_columns.non_empty(c) for c in columns]
+        else:
+            count, columns = columns[0], columns[1:]
+        rows += count
+        for sampler, values in zip(samplers, columns, strict=True):
+            sampler.extend(values)
         if first and all(s.full for s in samplers):
             complete = False
             chunks.close()  # type: ignore[attr-defined]
@@ -329,7 +341,7 @@ def _read_columns(path: Path, fmt: str, opts: dict[str, Any]) -> Sampled:
 
 
 def _parquet_columns(path: Path, opts: dict[str, Any]) -> Iterator[list[Any]]:
-    """The Parquet reader's batches as lists of each column's non-empty values."""
+    """The Parquet reader's batches: the rows in each, then each column's non-empty values."""
     try:
         import pyarrow.parquet as pq
 
@@ -340,7 +352,8 @@ def _parquet_columns(path: Path, opts: dict[str, Any]) -> Iterator[list[Any]]:
     total, done = file.metadata.num_rows, 0
     try:
         for batch in file.iter_batches(batch_size=opts["chunk_rows"]):
-            yield [scan_columns.parquet_values(c, _text, column_values) for c in batch.columns]
+            yield [batch.num_rows, *(scan_columns.parquet_values(c, _text, column_values)
+                                     for c in batch.columns)]
             done += batch.num_rows
             if opts["progress"] is not None:
                 opts["progress"](done, total)
