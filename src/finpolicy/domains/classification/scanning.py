@@ -180,6 +180,21 @@ class _Sampler:
     def _skip(self) -> None:
         self.next += math.floor(math.log(self._u()) / math.log1p(-self.w)) + 1
 
+    def _replacements(self, end: int, offset: int) -> tuple[list[int], list[int]]:
+        """The slots replaced up to position ``end``, and the chunk indexes replacing them
+        (``_u`` and ``_skip`` inlined: this loop is most of the sampling time)."""
+        random_, randrange, k = self.rng.random, self.rng.randrange, self.k
+        w, position = self.w, self.next
+        slots, picks = [], []
+        log, exp, log1p, floor = math.log, math.exp, math.log1p, math.floor
+        while position <= end:
+            slots.append(randrange(k))
+            picks.append(offset + position)
+            w *= exp(log(random_() or 5e-324) / k)
+            position += floor(log(random_() or 5e-324) / log1p(-w)) + 1
+        self.w, self.next = w, position
+        return slots, picks
+
     def extend(self, values: list[str] | scan_columns.Values) -> None:
         """Add a chunk of non-empty values; after the fill, only replacements cost time."""
         i = 0
@@ -197,13 +212,7 @@ class _Sampler:
             return
         if not self.first:
             # ``next`` is the 1-based position (over all values seen) of the next replacement.
-            end = self.seen + rest
-            slots, picks = [], []
-            while self.next <= end:
-                slots.append(self.rng.randrange(self.k))
-                picks.append(i + self.next - self.seen - 1)
-                self.w *= math.exp(math.log(self._u()) / self.k)
-                self._skip()
+            slots, picks = self._replacements(self.seen + rest, i - self.seen - 1)
             # fetched together: a column-wise chunk hands them over in one ``take``
             chosen = (values.pick(picks) if isinstance(values, scan_columns.Values)
                       else [values[p] for p in picks])
