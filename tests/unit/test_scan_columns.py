@@ -229,3 +229,20 @@ def test_the_reservoir_keeps_the_sample_it_always_kept() -> None:
     for i in range(0, len(values), 777):
         by_columns.extend(scan_columns.Values(pa.array(values[i:i + 777])))
     assert by_rows.items == by_columns.items == ["4163", "2475", "1031", "9042", "8872"]
+
+
+def test_without_pyarrow_files_are_read_by_rows(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _generated(tmp_path / "g.csv", 4, 300)
+    expected = ENGINE.scan(path, as_of=ON).to_dict()
+    monkeypatch.setitem(sys.modules, "pyarrow.csv", None)
+    assert not scan_columns.available()
+    assert ENGINE.scan(path, as_of=ON).to_dict() == expected
+
+
+@pytest.mark.parametrize("value", [1, "yes", 0])
+def test_the_columnar_option_takes_a_boolean_or_none(tmp_path: Path, value: Any) -> None:
+    path = _generated(tmp_path / "g.csv", 4, 10)
+    with pytest.raises(fp.InputError) as info:
+        ENGINE.scan(path, as_of=ON, columnar=value)
+    assert info.value.problems[0].path == "columnar"

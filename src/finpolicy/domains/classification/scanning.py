@@ -1,7 +1,9 @@
 """Classify the columns of real tables: CSV, Parquet and SQLite (``engine.scan``).
 
 Tables are read in chunks (a CSV streams row by row, Parquet by record batches, SQLite with
-``fetchmany``), so a file of any size is never held in memory. Each column keeps a sample of
+``fetchmany``), so a file of any size is never held in memory. With pyarrow installed, CSV
+and Parquet files are read column-wise instead (``scan_columns``), with the same report; the
+row readers (``scan_readers``) stay the reference and take every file the columns cannot. Each column keeps a sample of
 its non-empty values, either a reservoir sample (Algorithm L with a fixed seed: the same file
 gives the same sample) or the first N non-empty values (``sample_mode="first"``, which stops
 reading as soon as every column is full). Each column is then classified once by name and
@@ -283,7 +285,7 @@ def _options(options: dict[str, Any]) -> dict[str, Any]:
     except LookupError:
         raise _problem("encoding", f"unknown encoding `{opts['encoding']}`", "bad_option",
                        opts["encoding"]) from None
-    if opts["columnar"] not in (None, True, False):
+    if not any(opts["columnar"] is v for v in (None, True, False)):
         raise _problem("columnar", "expected true, false or none", "bad_option",
                        opts["columnar"])
     if opts["progress"] is not None and not callable(opts["progress"]):
@@ -403,7 +405,9 @@ def scan(runtime: Runtime, source: Any, /, **options: Any) -> ScanReport:
         **options: ``sample`` (values kept per column, 1000), ``sample_mode`` (``reservoir``
             or ``first``), ``seed``, ``chunk_rows``, ``encoding`` (``utf-8-sig``),
             ``delimiter`` (sniffed), ``as_of``, ``policy``, ``progress`` (a callable
-            ``(done, total)``: bytes for CSV, rows otherwise).
+            ``(done, total)``: bytes for CSV, rows otherwise), ``columnar`` (``False`` reads
+            by rows; by default CSV and Parquet files are read column-wise with pyarrow when
+            it is installed, with the same report).
 
     Raises:
         InputError: a missing or unreadable file, an unknown table, an empty CSV, a bad option.
