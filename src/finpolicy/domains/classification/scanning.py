@@ -3,11 +3,11 @@
 Tables are read in chunks (a CSV streams row by row, Parquet by record batches, SQLite with
 ``fetchmany``), so a file of any size is never held in memory. With pyarrow installed, CSV
 and Parquet files are read column-wise instead (``scan_columns``), with the same report; the
-row readers (``scan_readers``) stay the reference and take every file the columns cannot. Each column keeps a sample of
-its non-empty values, either a reservoir sample (Algorithm L with a fixed seed: the same file
-gives the same sample) or the first N non-empty values (``sample_mode="first"``, which stops
-reading as soon as every column is full). Each column is then classified once by name and
-sample, through the engine's rules.
+row readers (``scan_readers``) stay the reference and take every file the columns cannot.
+Each column keeps a sample of its non-empty values, either a reservoir sample (Algorithm L
+with a fixed seed: the same file gives the same sample) or the first N non-empty values
+(``sample_mode="first"``, which stops reading as soon as every column is full). Each column
+is then classified once by name and sample, through the engine's rules.
 """
 
 from __future__ import annotations
