@@ -246,3 +246,25 @@ def test_the_columnar_option_takes_a_boolean_or_none(tmp_path: Path, value: Any)
     with pytest.raises(fp.InputError) as info:
         ENGINE.scan(path, as_of=ON, columnar=value)
     assert info.value.problems[0].path == "columnar"
+
+
+_LOOKALIKES = st.sampled_from(["11010519491231002X", "11010519491231002x", "110105194912310021",
+                               "6222020200112233448", "6222 0202 0011 2233 448", "13800138000",
+                               "+86 138 0013 8000", "a@b.cn", "E12345678", "91350211M0000XUR4A",
+                               "G1234567"])
+_PADDING = st.sampled_from(["", " ", "\t", "\u3000", "\n", "\xa0", "x"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(cells=st.lists(st.one_of(st.tuples(_PADDING, _LOOKALIKES, _PADDING).map("".join),
+                                st.text(max_size=20), st.integers(0, 10**19)),
+                      min_size=256, max_size=400))
+def test_prefiltered_detection_counts_what_every_check_counts(cells: list[Any]) -> None:
+    """Above 256 values the detectors' checks see only what their RE2 prefilter passes; the
+    counts must be those of checking every value."""
+    from finpolicy.domains import detectors
+
+    texts = [c if isinstance(c, str) else str(c) for c in cells
+             if not (isinstance(c, str) and not c.strip())]
+    got = {m.name: m.matched for m in detectors.detect_column(cells)}
+    assert got == {n: sum(d.check(t) for t in texts) for n, d in detectors.DETECTORS.items()}
