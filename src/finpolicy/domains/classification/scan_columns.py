@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import os
 from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
@@ -110,36 +109,36 @@ def csv_chunks(path: Path, opts: dict[str, Any], sniff: Any,
     encoding = _utf8(opts["encoding"])
     if encoding is None:
         raise _RowPath
-    with path.open("rb") as raw:
-        if encoding == "utf-8" and raw.read(3) == codecs.BOM_UTF8:
+    with path.open("rb") as probe:
+        if encoding == "utf-8" and probe.read(3) == codecs.BOM_UTF8:
             raise _RowPath  # the row reader keeps the mark in the first name; pyarrow drops it
-        raw.seek(0)
-        size = path.stat().st_size
+    size = path.stat().st_size
+    try:
+        header, delimiter = _header(path, encoding, opts, sniff)
+    except (UnicodeError, csv.Error):
+        raise _RowPath from None
+    if not any(h.strip() for h in header):
+        raise _RowPath
+    yield header
+    # pyarrow's own file: its blocks are read into Arrow memory, not Python bytes
+    with pa.OSFile(str(path)) as raw:
         try:
-            header, delimiter = _header(path, encoding, opts, sniff)
-        except (UnicodeError, csv.Error):
-            raise _RowPath from None
-        if not any(h.strip() for h in header):
-            raise _RowPath
-        yield header
-        try:
-            first = yield from _csv_batches(raw, header, delimiter, progress)
+            first = yield from _csv_batches(raw, header, delimiter, size, progress)
         except (pa.ArrowInvalid, UnicodeError, OSError):
             raise _RowPath from None
-        if first:
-            raise _RowPath  # no rows parsed at all: let the row reader say what the file is
-        if progress is not None:
-            progress(size, size)
+    if first:
+        raise _RowPath  # no rows parsed at all: let the row reader say what the file is
+    if progress is not None:
+        progress(size, size)
 
 
-def _csv_batches(raw: Any, header: list[str], delimiter: str,
+def _csv_batches(raw: Any, header: list[str], delimiter: str, size: int,
                  progress: Any) -> Generator[list[Any], None, bool]:
     """pyarrow's batches of the file as string columns, the header row dropped; whether no
     row at all was read."""
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
-    size = os.fstat(raw.fileno()).st_size
     names = [f"c{i}" for i in range(len(header))]
     reader = pcsv.open_csv(raw, read_options=pcsv.ReadOptions(
         column_names=names, block_size=1 << 22), parse_options=pcsv.ParseOptions(
