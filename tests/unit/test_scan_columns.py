@@ -268,3 +268,25 @@ def test_prefiltered_detection_counts_what_every_check_counts(cells: list[Any]) 
              if not (isinstance(c, str) and not c.strip())]
     got = {m.name: m.matched for m in detectors.detect_column(cells)}
     assert got == {n: sum(d.check(t) for t in texts) for n, d in detectors.DETECTORS.items()}
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(st.sampled_from('ab1 ,;"\n\r\t\u3000é'), max_size=60),
+       delimiter=st.sampled_from([None, ",", ";", '"', "\t"]), first=st.booleans())
+def test_any_text_file_scans_the_same(tmp_path: Path, text: str, delimiter: str | None,
+                                      first: bool) -> None:
+    """Raw text, not written by ``csv``: stray quotes, bare carriage returns, blank lines, a
+    delimiter that is the quote character."""
+    path = tmp_path / "raw.csv"
+    path.write_bytes(("a,b\n" + text).encode())
+    options = {"delimiter": delimiter, "sample": 2, "chunk_rows": 2,
+               "sample_mode": "first" if first else "reservoir"}
+    try:
+        row = ENGINE.scan(path, as_of=ON, columnar=False, **options).to_dict()
+    except fp.InputError as exc:
+        with pytest.raises(fp.InputError) as caught:
+            ENGINE.scan(path, as_of=ON, columnar=True, **options)
+        assert str(caught.value) == str(exc)
+        return
+    assert ENGINE.scan(path, as_of=ON, columnar=True, **options).to_dict() == row
