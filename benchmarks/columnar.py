@@ -1,10 +1,13 @@
 """Row vs columnar throughput, per domain, in one run (``python benchmarks/run.py --only
 columnar``): suitability (customers × products) and complaint SLAs on generated books; the
-columnar side reads a Parquet file in chunks, so its peak memory follows the chunk size."""
+columnar side reads a Parquet file in chunks, so its peak memory follows the chunk size. The
+scan row reads one generated customer CSV both ways (``columnar=False`` / ``True``)."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import random
 import resource
 import tempfile
 import time
@@ -18,6 +21,7 @@ from harness import Measurement
 from rich.console import Console
 
 import finpolicy as fp
+from finpolicy.testing.fakes import customer_rows
 
 ON = dt.date(2026, 3, 2)
 TZ = dt.timezone(dt.timedelta(hours=8))
@@ -84,7 +88,8 @@ def bench_columnar(console: Console, quick: bool) -> list[Measurement]:
     book, open_ = folder / "customers.parquet", folder / "complaints.parquet"
     pq.write_table(customers(people), book)
     pq.write_table(complaints(cases), open_)
-    rows: list[Measurement] = []
+    # scan first: its peak memory (RSS and Arrow's pool) is then its own
+    rows = bench_scan(console, engine, folder, 200_000 if quick else 1_000_000)
 
     console.log(f"suitability: {people:,} customers × {len(offer)} products")
     # the row API on parsed models (its fastest use), not on mappings it would parse each time
@@ -121,3 +126,26 @@ def bench_columnar(console: Console, quick: bool) -> list[Measurement]:
                             note=f"{cases / col_s / (len(batch) / row_s):.0f}× row; chunk "
                                  f"{CHUNK:,}; RSS +{_rss_growth(before)}"))
     return rows
+
+
+def bench_scan(console: Console, engine: Any, folder: Path, count: int) -> list[Measurement]:
+    """``scan`` of one customer CSV, by rows and column-wise: MB/s of file read, and peak
+    memory (the column-wise side runs first, so its RSS growth is its own)."""
+    path = folder / "customers.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["name", "id_number", "mobile", "card_number", "email", "balance"])
+        writer.writerows(r.values() for r in customer_rows(random.Random(5), count))
+    size = path.stat().st_size
+    console.log(f"scan: {count:,} rows, {size / 1e6:.0f} MB of CSV")
+    engine.scan(path, as_of=ON, sample=10, sample_mode="first")  # warm the policy
+    pool = pa.default_memory_pool()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    col_s = _timed(lambda: engine.scan(path, as_of=ON, columnar=True))
+    col_note = (f"arrow peak {pool.max_memory() / 1e6:.0f} MB, RSS +{_rss_growth(before)}")
+    row_s = _timed(lambda: engine.scan(path, as_of=ON, columnar=False))
+    return [Measurement("columnar", "scan MB/s (row: csv module)", "compiled",
+                        size / 1e6 / row_s, note=f"{size / 1e6:.0f} MB CSV"),
+            Measurement("columnar", "scan MB/s (columnar, pyarrow)", "columnar",
+                        size / 1e6 / col_s,
+                        note=f"{row_s / col_s:.1f}× row; {col_note}")]

@@ -31,8 +31,6 @@ DOMAIN_IMPORTS = {
 LONG_MODULES: dict[str, str] = {
     "domains/complaints/policy.py": "the complaint policy's spec models and their checks read "
                                     "as one document; split once the vocabulary work settles",
-    "domains/classification/scanning.py": "the scanner's sampling and the streaming of files "
-                                          "share private state",
     "documents/bundle.py": "loading a bundle in one pass (one-pass validation keeps every "
                            "document's problems together)",
     "domains/consent/spec.py": "the consent spec's models and their cross-checks",

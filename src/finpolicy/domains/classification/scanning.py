@@ -1,30 +1,29 @@
 """Classify the columns of real tables: CSV, Parquet and SQLite (``engine.scan``).
 
 Tables are read in chunks (a CSV streams row by row, Parquet by record batches, SQLite with
-``fetchmany``), so a file of any size is never held in memory. Each column keeps a sample of
-its non-empty values, either a reservoir sample (Algorithm L with a fixed seed: the same file
-gives the same sample) or the first N non-empty values (``sample_mode="first"``, which stops
-reading as soon as every column is full). Each column is then classified once by name and
-sample, through the engine's rules.
+``fetchmany``), so a file of any size is never held in memory. With pyarrow installed, CSV
+and Parquet files are read column-wise instead (``scan_columns``), with the same report; the
+row readers (``scan_readers``) stay the reference and take every file the columns cannot.
+Each column keeps a sample of its non-empty values, either a reservoir sample (Algorithm L
+with a fixed seed: the same file gives the same sample) or the first N non-empty values
+(``sample_mode="first"``, which stops reading as soon as every column is full). Each column
+is then classified once by name and sample, through the engine's rules.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import math
 import random
-import sqlite3
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import attrs
 
 from finpolicy.decisions import PolicyRef, _plain
+from finpolicy.domains.classification import scan_columns
 from finpolicy.domains.classification.classify import classify
 from finpolicy.domains.classification.model import (
     ClassificationDecision,
@@ -33,14 +32,21 @@ from finpolicy.domains.classification.model import (
     Handling,
     bounded_sample,
 )
+from finpolicy.domains.classification.scan_readers import (
+    PARQUET_SUFFIXES,
+    Reader,
+    column_values,
+    open_source,
+    sniff,
+    sqlite_uri,
+)
 from finpolicy.domains.classification.spec import POLICY_KIND
 from finpolicy.errors import InputError
 from finpolicy.inputs import evaluation_date
-from finpolicy.limits import MAX_CSV_CELL, MAX_SAMPLES
-from finpolicy.readers import set_csv_cell_limit
+from finpolicy.limits import MAX_SAMPLES
 from finpolicy.runtime import Runtime
 
-__all__ = ["ColumnResult", "ScanReport", "scan"]
+__all__ = ["ColumnResult", "Reader", "ScanReport", "open_source", "scan", "sqlite_uri"]
 
 Progress = Callable[[int, "int | None"], None]
 
@@ -54,9 +60,9 @@ DEFAULTS: dict[str, Any] = {
     "as_of": None,
     "policy": None,
     "progress": None,        # callable(done, total): bytes for CSV, rows otherwise
+    "columnar": None,        # read files column-wise with pyarrow: None = when installed
 }
 _MAX_SAMPLE = MAX_SAMPLES
-_PARQUET_SUFFIXES = (".parquet", ".pq", ".parq")
 
 
 _problem = InputError.one
@@ -176,7 +182,22 @@ class _Sampler:
     def _skip(self) -> None:
         self.next += math.floor(math.log(self._u()) / math.log1p(-self.w)) + 1
 
-    def extend(self, values: list[str]) -> None:
+    def _replacements(self, end: int, offset: int) -> tuple[list[int], list[int]]:
+        """The slots replaced up to position ``end``, and the chunk indexes replacing them
+        (``_u`` and ``_skip`` inlined: this loop is most of the sampling time)."""
+        random_, randrange, k = self.rng.random, self.rng.randrange, self.k
+        w, position = self.w, self.next
+        slots, picks = [], []
+        log, exp, log1p, floor = math.log, math.exp, math.log1p, math.floor
+        while position <= end:
+            slots.append(randrange(k))
+            picks.append(offset + position)
+            w *= exp(log(random_() or 5e-324) / k)
+            position += floor(log(random_() or 5e-324) / log1p(-w)) + 1
+        self.w, self.next = w, position
+        return slots, picks
+
+    def extend(self, values: list[str] | scan_columns.Values) -> None:
         """Add a chunk of non-empty values; after the fill, only replacements cost time."""
         i = 0
         if len(self.items) < self.k:
@@ -193,11 +214,12 @@ class _Sampler:
             return
         if not self.first:
             # ``next`` is the 1-based position (over all values seen) of the next replacement.
-            end = self.seen + rest
-            while self.next <= end:
-                self.items[self.rng.randrange(self.k)] = values[i + self.next - self.seen - 1]
-                self.w *= math.exp(math.log(self._u()) / self.k)
-                self._skip()
+            slots, picks = self._replacements(self.seen + rest, i - self.seen - 1)
+            # fetched together: a column-wise chunk hands them over in one ``take``
+            chosen = (values.pick(picks) if isinstance(values, scan_columns.Values)
+                      else [values[p] for p in picks])
+            for slot, value in zip(slots, chosen, strict=True):
+                self.items[slot] = value
         self.seen += rest
 
 
@@ -235,179 +257,6 @@ def _column_names(raw: list[Any]) -> list[str]:
     return names
 
 
-# --- readers: each yields the column names, then lists of rows ----------------------------
-
-Reader = Iterator[list[Any]]
-
-
-def _sniff(head: str, suffix: str) -> str:
-    # The header line decides: csv.Sniffer guesses wrong on short or ragged samples.
-    if suffix == ".tsv":
-        return "\t"
-    first = head.splitlines()[0] if head else ""
-    counts = {d: first.count(d) for d in ",;\t|"}
-    best = max(counts, key=lambda d: (counts[d], d == ","))
-    return best if counts[best] else ","
-
-
-def _read_csv(path: Path, opts: dict[str, Any], progress: Progress | None) -> Reader:
-    try:
-        size = path.stat().st_size
-        raw = path.open("rb")
-    except OSError as exc:
-        raise _problem("source", f"cannot read `{path}`: {exc.strerror}", "unreadable",
-                       str(path)) from None
-    if size == 0:
-        raw.close()
-        raise _problem("source", f"`{path}` is empty: expected a header row", "empty_file",
-                       str(path))
-    with raw:
-        text = io.TextIOWrapper(raw, encoding=opts["encoding"], newline="")
-        set_csv_cell_limit()
-        try:
-            head = text.read(65536)
-            text.seek(0)
-            delimiter = opts["delimiter"] or _sniff(head, path.suffix.lower())
-            reader = csv.reader(text, delimiter=delimiter)
-            header = next(reader, None)
-            if header is None or not any(h.strip() for h in header):
-                raise _problem("source", f"`{path}` has no header row", "empty_file",
-                               str(path))
-            yield header
-            chunk: list[list[str]] = []
-            for row in reader:
-                if not row:
-                    continue
-                chunk.append(row)
-                if len(chunk) >= opts["chunk_rows"]:
-                    yield chunk
-                    chunk = []
-                    if progress is not None:
-                        progress(raw.tell(), size)
-            if chunk:
-                yield chunk
-        except UnicodeError as exc:  # a decoding error, or a codec refusing the stream
-            where = (f"byte {exc.start} of a block" if isinstance(exc, UnicodeDecodeError)
-                     else str(exc))
-            raise _problem("source", f"`{path}` is not {opts['encoding']} text ({where}); "
-                           "give the encoding, e.g. gbk", "bad_encoding", str(path)) from None
-        except csv.Error as exc:
-            if "field larger than field limit" in str(exc):
-                raise _problem("source", f"`{path}` is not valid CSV: a cell is longer than "
-                               f"{MAX_CSV_CELL} characters", "too_large", str(path)) from None
-            raise _problem("source", f"`{path}` is not valid CSV: {exc}", "bad_csv",
-                           str(path)) from None
-        except OSError as exc:
-            raise _problem("source", f"cannot read `{path}`: {exc.strerror or exc}",
-                           "unreadable", str(path)) from None
-        if progress is not None:
-            progress(size, size)
-
-
-def _read_parquet(path: Path, opts: dict[str, Any], progress: Progress | None) -> Reader:
-    try:
-        import pyarrow.parquet as pq
-    except ImportError:
-        raise _problem("source", "reading Parquet needs pyarrow: pip install pyarrow",
-                       "missing_dependency", str(path)) from None
-    try:
-        file = pq.ParquetFile(path)
-    except FileNotFoundError:
-        raise _problem("source", f"no such file `{path}`", "missing_file", str(path)) from None
-    except Exception as exc:  # pyarrow raises its own ArrowInvalid/OSError kinds
-        raise _problem("source", f"`{path}` is not a readable Parquet file: {exc}",
-                       "bad_parquet", str(path)) from None
-    total = file.metadata.num_rows
-    yield list(file.schema_arrow.names)
-    done = 0
-    try:
-        for batch in file.iter_batches(batch_size=opts["chunk_rows"]):
-            columns = [_column_values(col) for col in batch.columns]
-            yield [list(row) for row in zip(*columns, strict=True)]
-            done += batch.num_rows
-            if progress is not None:
-                progress(done, total)
-    except InputError:
-        raise
-    except Exception as exc:  # pyarrow's own errors on a damaged file
-        raise _problem("source", f"`{path}` is not a readable Parquet file: {exc}",
-                       "bad_parquet", str(path)) from None
-
-
-def _column_values(column: Any) -> list[Any]:
-    """A Parquet column as Python values; a temporal value Python cannot hold (nanoseconds,
-    a year beyond 9999) is read as Arrow's text of it instead."""
-    values: list[Any]
-    try:
-        values = column.to_pylist()
-    except (ValueError, OverflowError):
-        import pyarrow as pa
-
-        values = column.cast(pa.string()).to_pylist()
-    return values
-
-
-def _sqlite_target(source: str) -> tuple[Path, str]:
-    parts = urlsplit(source)
-    if parts.netloc:
-        raise _problem("source", "expected sqlite:///relative.db?table=NAME or "
-                                 "sqlite:////absolute.db?table=NAME", "bad_url", source)
-    path = unquote(parts.path[1:] if parts.path.startswith("/") else parts.path)
-    tables = parse_qs(parts.query).get("table")
-    if not path:
-        raise _problem("source", "the sqlite URL names no database file", "bad_url", source)
-    if not tables or not tables[0]:
-        raise _problem("source", "name the table: sqlite:///file.db?table=NAME", "no_table",
-                       source)
-    return Path(path), tables[0]
-
-
-def sqlite_uri(path: Path) -> str:
-    """A read-only SQLite URI for ``path``: every character that means something in a URI
-    (``?``, ``#``, ``%``, spaces …) escaped, so a file name cannot add parameters such as
-    ``mode=rwc``."""
-    return f"file:{quote(path.resolve().as_posix(), safe='/')}?mode=ro"
-
-
-def _read_sqlite(source: str, opts: dict[str, Any], progress: Progress | None) -> Reader:
-    path, table = _sqlite_target(source)
-    if not path.is_file():
-        raise _problem("source", f"no such database file `{path}`", "missing_file", str(path))
-    try:
-        conn = sqlite3.connect(sqlite_uri(path), uri=True)
-        # nothing the file's schema says may write, or call functions with side effects
-        conn.execute("PRAGMA query_only = ON")
-        conn.execute("PRAGMA trusted_schema = OFF")
-    except sqlite3.Error as exc:
-        raise _problem("source", f"cannot open `{path}`: {exc}", "unreadable",
-                       str(path)) from None
-    try:
-        try:
-            names = [r[0] for r in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name")]
-        except sqlite3.DatabaseError as exc:
-            raise _problem("source", f"`{path}` is not a SQLite database: {exc}",
-                           "bad_database", str(path)) from None
-        if table not in names:
-            raise _problem("source", f"no table `{table}` in `{path}`; tables: "
-                           f"{', '.join(names) or 'none'}", "unknown_table", table)
-        quoted = '"' + table.replace('"', '""') + '"'
-        total = conn.execute(f"SELECT COUNT(*) FROM {quoted}").fetchone()[0]
-        cursor = conn.execute(f"SELECT * FROM {quoted}")
-        yield [d[0] for d in cursor.description]
-        done = 0
-        while rows := cursor.fetchmany(opts["chunk_rows"]):
-            yield [list(r) for r in rows]
-            done += len(rows)
-            if progress is not None:
-                progress(done, total)
-    except sqlite3.Error as exc:
-        raise _problem("source", f"cannot read table `{table}`: {exc}", "unreadable",
-                       table) from None
-    finally:
-        conn.close()
-
-
 # --- scan ---------------------------------------------------------------------------------
 
 def _options(options: dict[str, Any]) -> dict[str, Any]:
@@ -436,56 +285,100 @@ def _options(options: dict[str, Any]) -> dict[str, Any]:
     except LookupError:
         raise _problem("encoding", f"unknown encoding `{opts['encoding']}`", "bad_option",
                        opts["encoding"]) from None
+    if not any(opts["columnar"] is v for v in (None, True, False)):
+        raise _problem("columnar", "expected true, false or none", "bad_option",
+                       opts["columnar"])
     if opts["progress"] is not None and not callable(opts["progress"]):
         raise _problem("progress", "expected a callable(done, total)", "bad_option")
     return opts
 
 
-def open_source(source: Any, opts: dict[str, Any]) -> tuple[str, Reader]:
-    """The format and a reader of ``source`` (a path, or a ``sqlite:///`` URL)."""
-    progress = opts["progress"]
-    if isinstance(source, str) and source.startswith("sqlite:"):
-        return "sqlite", _read_sqlite(source, opts, progress)
-    if not isinstance(source, str | Path):
-        raise _problem("source", f"expected a path or a sqlite:/// URL, got "
-                                 f"{type(source).__name__}", "bad_source")
+def _format(source: Any) -> tuple[str, Path | None]:
+    """``csv`` or ``parquet`` and the file, for a path to an existing file; else no path."""
+    if not isinstance(source, str | Path) or str(source).startswith("sqlite:"):
+        return "sqlite", None
     path = Path(source)
-    if not path.exists():
-        raise _problem("source", f"no such file `{path}`", "missing_file", str(path))
-    if path.is_dir():
-        raise _problem("source", f"`{path}` is a folder, expected a CSV or Parquet file",
-                       "not_a_file", str(path))
-    if path.suffix.lower() in _PARQUET_SUFFIXES:
-        return "parquet", _read_parquet(path, opts, progress)
-    return "csv", _read_csv(path, opts, progress)
+    if not path.is_file():
+        return "csv", None
+    return ("parquet" if path.suffix.lower() in PARQUET_SUFFIXES else "csv"), path
 
 
-def scan(runtime: Runtime, source: Any, /, **options: Any) -> ScanReport:
-    """Classify every column of a CSV, Parquet file or SQLite table.
+Sampled = tuple[str, list[Any], list[_Sampler], int, bool]
 
-    Args:
-        runtime: the engine's runtime (``PolicyEngine.scan`` passes it).
-        source: a ``.csv``/``.tsv`` (any other suffix is read as CSV) or ``.parquet`` path, or
-            ``sqlite:///file.db?table=NAME`` (four slashes for an absolute path).
-        **options: ``sample`` (values kept per column, 1000), ``sample_mode`` (``reservoir``
-            or ``first``), ``seed``, ``chunk_rows``, ``encoding`` (``utf-8-sig``),
-            ``delimiter`` (sniffed), ``as_of``, ``policy``, ``progress`` (a callable
-            ``(done, total)``: bytes for CSV, rows otherwise).
 
-    Raises:
-        InputError: a missing or unreadable file, an unknown table, an empty CSV, a bad option.
-    """
-    opts = _options(options)
-    on = evaluation_date(opts["as_of"])
-    # The policy in force is checked before reading, so a wrong date fails fast.
-    runtime.policy(POLICY_KIND, on, opts["policy"])
+def _samplers(width: int, opts: dict[str, Any]) -> list[_Sampler]:
+    rng = random.Random(opts["seed"])
+    first = opts["sample_mode"] == "first"
+    return [_Sampler(opts["sample"], random.Random(rng.random()), first) for _ in range(width)]
+
+
+def _read(source: Any, opts: dict[str, Any]) -> Sampled:
+    """The format, header, filled samplers, rows read and whether every row was read: column
+    by column when pyarrow can read the file exactly as the row reader does, else by rows."""
+    fmt, path = _format(source)
+    if path is not None and opts["columnar"] is not False and scan_columns.available():
+        try:
+            return _read_columns(path, fmt, opts)
+        except scan_columns._RowPath:
+            pass
+    return _read_rows(source, opts)
+
+
+def _read_columns(path: Path, fmt: str, opts: dict[str, Any]) -> Sampled:
+    first = opts["sample_mode"] == "first"
+    chunks: Iterator[Any]
+    if fmt == "csv":
+        chunks = scan_columns.csv_chunks(path, opts, sniff, opts["progress"])
+    else:
+        chunks = _parquet_columns(path, opts)
+    header = next(chunks)
+    if first and fmt == "csv":  # where reading stops depends on the row reader's chunks
+        chunks = scan_columns.sliced(chunks, opts["chunk_rows"])
+    samplers = _samplers(len(header), opts)
+    rows, complete = 0, True
+    for columns in chunks:
+        if fmt == "csv":
+            count, columns = len(columns[0]), [scan_columns.non_empty(c) for c in columns]
+        else:
+            count, columns = columns[0], columns[1:]
+        rows += count
+        for sampler, values in zip(samplers, columns, strict=True):
+            sampler.extend(values)
+        if first and all(s.full for s in samplers):
+            complete = False
+            chunks.close()  # type: ignore[attr-defined]
+            break
+    return fmt, header, samplers, rows, complete
+
+
+def _parquet_columns(path: Path, opts: dict[str, Any]) -> Iterator[list[Any]]:
+    """The Parquet reader's batches: the rows in each, then each column's non-empty values."""
+    try:
+        import pyarrow.parquet as pq
+
+        file = pq.ParquetFile(path)
+    except Exception:  # not Parquet, or no pyarrow.parquet: the row reader names the problem
+        raise scan_columns._RowPath from None
+    yield list(file.schema_arrow.names)
+    total, done = file.metadata.num_rows, 0
+    try:
+        for batch in file.iter_batches(batch_size=opts["chunk_rows"]):
+            yield [batch.num_rows, *(scan_columns.parquet_values(c, _text, column_values)
+                                     for c in batch.columns)]
+            done += batch.num_rows
+            if opts["progress"] is not None:
+                opts["progress"](done, total)
+    except Exception:  # a damaged file: the row reader names the problem
+        raise scan_columns._RowPath from None
+
+
+def _read_rows(source: Any, opts: dict[str, Any]) -> Sampled:
     fmt, reader = open_source(source, opts)
     first = opts["sample_mode"] == "first"
     rows, complete = 0, True
-    header = _column_names(next(reader))
+    header = next(reader)
     width = len(header)
-    rng = random.Random(opts["seed"])
-    samplers = [_Sampler(opts["sample"], random.Random(rng.random()), first) for _ in header]
+    samplers = _samplers(width, opts)
     for chunk in reader:
         rows += len(chunk)
         if any(len(row) != width for row in chunk):  # ragged rows: pad or cut to the header
@@ -499,8 +392,33 @@ def scan(runtime: Runtime, source: Any, /, **options: Any) -> ScanReport:
             complete = False
             reader.close()  # type: ignore[attr-defined]
             break
+    return fmt, header, samplers, rows, complete
+
+
+def scan(runtime: Runtime, source: Any, /, **options: Any) -> ScanReport:
+    """Classify every column of a CSV, Parquet file or SQLite table.
+
+    Args:
+        runtime: the engine's runtime (``PolicyEngine.scan`` passes it).
+        source: a ``.csv``/``.tsv`` (any other suffix is read as CSV) or ``.parquet`` path, or
+            ``sqlite:///file.db?table=NAME`` (four slashes for an absolute path).
+        **options: ``sample`` (values kept per column, 1000), ``sample_mode`` (``reservoir``
+            or ``first``), ``seed``, ``chunk_rows``, ``encoding`` (``utf-8-sig``),
+            ``delimiter`` (sniffed), ``as_of``, ``policy``, ``progress`` (a callable
+            ``(done, total)``: bytes for CSV, rows otherwise), ``columnar`` (``False`` reads
+            by rows; by default CSV and Parquet files are read column-wise with pyarrow when
+            it is installed, with the same report).
+
+    Raises:
+        InputError: a missing or unreadable file, an unknown table, an empty CSV, a bad option.
+    """
+    opts = _options(options)
+    on = evaluation_date(opts["as_of"])
+    # The policy in force is checked before reading, so a wrong date fails fast.
+    runtime.policy(POLICY_KIND, on, opts["policy"])
+    fmt, header, samplers, rows, complete = _read(source, opts)
     columns = []
-    for i, (name, sampler) in enumerate(zip(header, samplers, strict=True)):
+    for i, (name, sampler) in enumerate(zip(_column_names(header), samplers, strict=True)):
         samples = [bounded_sample(v) for v in sampler.items]
         result = classify(runtime, DataField.parse({"name": name, "sample_values": samples},
                                                    field=f"columns.{i}"),

@@ -1,0 +1,215 @@
+"""Readers of the tables ``scan`` classifies, row by row: CSV, Parquet and SQLite.
+
+Each reader yields the column names, then lists of rows of ``chunk_rows`` rows, so a file of
+any size is never held in memory.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import sqlite3
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, quote, unquote, urlsplit
+
+from finpolicy.errors import InputError
+from finpolicy.limits import MAX_CSV_CELL
+from finpolicy.readers import set_csv_cell_limit
+
+__all__ = ["PARQUET_SUFFIXES", "Reader", "open_source", "sqlite_uri"]
+
+Progress = Callable[[int, "int | None"], None]
+PARQUET_SUFFIXES = (".parquet", ".pq", ".parq")
+_problem = InputError.one
+
+
+Reader = Iterator[list[Any]]
+
+
+def sniff(head: str, suffix: str) -> str:
+    # The header line decides: csv.Sniffer guesses wrong on short or ragged samples.
+    if suffix == ".tsv":
+        return "\t"
+    first = head.splitlines()[0] if head else ""
+    counts = {d: first.count(d) for d in ",;\t|"}
+    best = max(counts, key=lambda d: (counts[d], d == ","))
+    return best if counts[best] else ","
+
+
+def _read_csv(path: Path, opts: dict[str, Any], progress: Progress | None) -> Reader:
+    try:
+        size = path.stat().st_size
+        raw = path.open("rb")
+    except OSError as exc:
+        raise _problem("source", f"cannot read `{path}`: {exc.strerror}", "unreadable",
+                       str(path)) from None
+    if size == 0:
+        raw.close()
+        raise _problem("source", f"`{path}` is empty: expected a header row", "empty_file",
+                       str(path))
+    with raw:
+        text = io.TextIOWrapper(raw, encoding=opts["encoding"], newline="")
+        set_csv_cell_limit()
+        try:
+            head = text.read(65536)
+            text.seek(0)
+            delimiter = opts["delimiter"] or sniff(head, path.suffix.lower())
+            reader = csv.reader(text, delimiter=delimiter)
+            header = next(reader, None)
+            if header is None or not any(h.strip() for h in header):
+                raise _problem("source", f"`{path}` has no header row", "empty_file",
+                               str(path))
+            yield header
+            chunk: list[list[str]] = []
+            for row in reader:
+                if not row:
+                    continue
+                chunk.append(row)
+                if len(chunk) >= opts["chunk_rows"]:
+                    yield chunk
+                    chunk = []
+                    if progress is not None:
+                        progress(raw.tell(), size)
+            if chunk:
+                yield chunk
+        except UnicodeError as exc:  # a decoding error, or a codec refusing the stream
+            where = (f"byte {exc.start} of a block" if isinstance(exc, UnicodeDecodeError)
+                     else str(exc))
+            raise _problem("source", f"`{path}` is not {opts['encoding']} text ({where}); "
+                           "give the encoding, e.g. gbk", "bad_encoding", str(path)) from None
+        except csv.Error as exc:
+            if "field larger than field limit" in str(exc):
+                raise _problem("source", f"`{path}` is not valid CSV: a cell is longer than "
+                               f"{MAX_CSV_CELL} characters", "too_large", str(path)) from None
+            raise _problem("source", f"`{path}` is not valid CSV: {exc}", "bad_csv",
+                           str(path)) from None
+        except OSError as exc:
+            raise _problem("source", f"cannot read `{path}`: {exc.strerror or exc}",
+                           "unreadable", str(path)) from None
+        if progress is not None:
+            progress(size, size)
+
+
+def _read_parquet(path: Path, opts: dict[str, Any], progress: Progress | None) -> Reader:
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise _problem("source", "reading Parquet needs pyarrow: pip install pyarrow",
+                       "missing_dependency", str(path)) from None
+    try:
+        file = pq.ParquetFile(path)
+    except FileNotFoundError:
+        raise _problem("source", f"no such file `{path}`", "missing_file", str(path)) from None
+    except Exception as exc:  # pyarrow raises its own ArrowInvalid/OSError kinds
+        raise _problem("source", f"`{path}` is not a readable Parquet file: {exc}",
+                       "bad_parquet", str(path)) from None
+    total = file.metadata.num_rows
+    yield list(file.schema_arrow.names)
+    done = 0
+    try:
+        for batch in file.iter_batches(batch_size=opts["chunk_rows"]):
+            columns = [column_values(col) for col in batch.columns]
+            yield [list(row) for row in zip(*columns, strict=True)]
+            done += batch.num_rows
+            if progress is not None:
+                progress(done, total)
+    except InputError:
+        raise
+    except Exception as exc:  # pyarrow's own errors on a damaged file
+        raise _problem("source", f"`{path}` is not a readable Parquet file: {exc}",
+                       "bad_parquet", str(path)) from None
+
+
+def column_values(column: Any) -> list[Any]:
+    """A Parquet column as Python values; a temporal value Python cannot hold (nanoseconds,
+    a year beyond 9999) is read as Arrow's text of it instead."""
+    values: list[Any]
+    try:
+        values = column.to_pylist()
+    except (ValueError, OverflowError):
+        import pyarrow as pa
+
+        values = column.cast(pa.string()).to_pylist()
+    return values
+
+
+def _sqlite_target(source: str) -> tuple[Path, str]:
+    parts = urlsplit(source)
+    if parts.netloc:
+        raise _problem("source", "expected sqlite:///relative.db?table=NAME or "
+                                 "sqlite:////absolute.db?table=NAME", "bad_url", source)
+    path = unquote(parts.path[1:] if parts.path.startswith("/") else parts.path)
+    tables = parse_qs(parts.query).get("table")
+    if not path:
+        raise _problem("source", "the sqlite URL names no database file", "bad_url", source)
+    if not tables or not tables[0]:
+        raise _problem("source", "name the table: sqlite:///file.db?table=NAME", "no_table",
+                       source)
+    return Path(path), tables[0]
+
+
+def sqlite_uri(path: Path) -> str:
+    """A read-only SQLite URI for ``path``: every character that means something in a URI
+    (``?``, ``#``, ``%``, spaces …) escaped, so a file name cannot add parameters such as
+    ``mode=rwc``."""
+    return f"file:{quote(path.resolve().as_posix(), safe='/')}?mode=ro"
+
+
+def _read_sqlite(source: str, opts: dict[str, Any], progress: Progress | None) -> Reader:
+    path, table = _sqlite_target(source)
+    if not path.is_file():
+        raise _problem("source", f"no such database file `{path}`", "missing_file", str(path))
+    try:
+        conn = sqlite3.connect(sqlite_uri(path), uri=True)
+        # nothing the file's schema says may write, or call functions with side effects
+        conn.execute("PRAGMA query_only = ON")
+        conn.execute("PRAGMA trusted_schema = OFF")
+    except sqlite3.Error as exc:
+        raise _problem("source", f"cannot open `{path}`: {exc}", "unreadable",
+                       str(path)) from None
+    try:
+        try:
+            names = [r[0] for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name")]
+        except sqlite3.DatabaseError as exc:
+            raise _problem("source", f"`{path}` is not a SQLite database: {exc}",
+                           "bad_database", str(path)) from None
+        if table not in names:
+            raise _problem("source", f"no table `{table}` in `{path}`; tables: "
+                           f"{', '.join(names) or 'none'}", "unknown_table", table)
+        quoted = '"' + table.replace('"', '""') + '"'
+        total = conn.execute(f"SELECT COUNT(*) FROM {quoted}").fetchone()[0]
+        cursor = conn.execute(f"SELECT * FROM {quoted}")
+        yield [d[0] for d in cursor.description]
+        done = 0
+        while rows := cursor.fetchmany(opts["chunk_rows"]):
+            yield [list(r) for r in rows]
+            done += len(rows)
+            if progress is not None:
+                progress(done, total)
+    except sqlite3.Error as exc:
+        raise _problem("source", f"cannot read table `{table}`: {exc}", "unreadable",
+                       table) from None
+    finally:
+        conn.close()
+
+
+def open_source(source: Any, opts: dict[str, Any]) -> tuple[str, Reader]:
+    """The format and a reader of ``source`` (a path, or a ``sqlite:///`` URL)."""
+    progress = opts["progress"]
+    if isinstance(source, str) and source.startswith("sqlite:"):
+        return "sqlite", _read_sqlite(source, opts, progress)
+    if not isinstance(source, str | Path):
+        raise _problem("source", f"expected a path or a sqlite:/// URL, got "
+                                 f"{type(source).__name__}", "bad_source")
+    path = Path(source)
+    if not path.exists():
+        raise _problem("source", f"no such file `{path}`", "missing_file", str(path))
+    if path.is_dir():
+        raise _problem("source", f"`{path}` is a folder, expected a CSV or Parquet file",
+                       "not_a_file", str(path))
+    if path.suffix.lower() in PARQUET_SUFFIXES:
+        return "parquet", _read_parquet(path, opts, progress)
+    return "csv", _read_csv(path, opts, progress)
