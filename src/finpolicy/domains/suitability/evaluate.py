@@ -48,14 +48,13 @@ _problem = InputError.one
 _SETTLED: StateKey[dict[tuple[Any, ...], tuple[Any, Any, tuple[Any, ...]]]] = StateKey(
     "suitability.settled", dict)
 _MAX_SETTLED = 65_536
-# the attrs constructor, several times cheaper; ``retention`` is given frozen already. The
-# fields up to ``retention`` follow from the facts (``_settled`` keeps them), the rest are read
-# from the call.
+# the attrs constructor, several times cheaper; ``retention`` is given frozen already. Every
+# field but the input digest follows from the call's inputs (``_settled`` keeps them).
 _decision = decision_maker(
     SuitabilityDecision, "outcome", "hits", "obligations", "policy", "engine", "customer_level",
     "product_level", "customer_age", "assessment_age_days", "assessment_expired",
-    "assessments_that_day", "assessments_12m", "retention", "seller_level", "amount",
-    "input_digest", "as_of", "customer_id", "product_id", converted=("retention",))
+    "assessments_that_day", "assessments_12m", "retention", "seller_level", "customer_id",
+    "product_id", "amount", "as_of", "input_digest", converted=("retention",))
 
 
 def _amount(value: Any) -> float | None:
@@ -233,37 +232,41 @@ def _product_facts(rules: SuitabilityRules, product: Product, field: str) -> dic
     return p
 
 
-def _decide(runtime: Runtime, doc: PolicyDocument[SuitabilityRules], customer: Customer,
-            product: Product, amount: float | None, on: dt.date,
-            context: SaleContext | None = None, field: str = "product") -> SuitabilityDecision:
-    decision: SuitabilityDecision = _decision(
-        *_settled(runtime, doc, customer, product, amount, on, context, field),
-        product.risk_level, amount, (input_digest, customer, product, amount, context), on,
-        customer.id, product.id)
-    return decision
-
-
-def _settled(runtime: Runtime, doc: PolicyDocument[SuitabilityRules], customer: Customer,
-             product: Product, amount: float | None, on: dt.date, context: SaleContext | None,
-             field: str) -> tuple[Any, ...]:
-    """The decision's fields that follow from the customer, the product, the date and the sale
-    (the leading arguments of ``_decision``); kept per engine (bounded, and not while observers
-    watch its rule sets).
-
-    Models are frozen, and their facts depend on nothing else than the policy and the date:
-    the memo is keyed by the models' identity (and holds them, so an id is never reused while
-    its entry lives), the policy document's, the date and the sale's values.
-    """
+def _decide(runtime: Runtime, on: dt.date, policy: str | None, customer: Customer,
+            product: Product, amount: float | None, context: SaleContext | None = None,
+            field: str = "product", doc: PolicyDocument[SuitabilityRules] | None = None
+            ) -> SuitabilityDecision:
+    """The decision on a sale; ``doc`` is the policy in force on ``on`` (found when needed)."""
     promoted, first = (False, False) if context is None else \
         (context.promoted_by_staff, context.first_purchase)
     if getattr(runtime, "observed", True):
-        return _fields(runtime, doc, customer, product, amount, on, promoted, first, field)
+        fields = _fields(runtime, doc or policy_in_force(runtime, on, policy), customer,
+                         product, amount, on, promoted, first, field)
+    else:
+        fields = _settled(runtime, on, policy, customer, product, amount, promoted, first,
+                          field, doc)
+    decision: SuitabilityDecision = _decision(
+        *fields, (input_digest, customer, product, amount, context))
+    return decision
+
+
+def _settled(runtime: Runtime, on: dt.date, policy: str | None, customer: Customer,
+             product: Product, amount: float | None, promoted: bool, first: bool, field: str,
+             doc: PolicyDocument[SuitabilityRules] | None) -> tuple[Any, ...]:
+    """``_fields``, kept per engine (bounded).
+
+    An engine's runtime never changes its bundle, models are frozen, and their facts depend
+    on nothing but the policy in force and the date: the memo is keyed by the date, the policy
+    asked for, the models' identity (it holds them, so an id is never reused while its entry
+    lives) and the sale's values.
+    """
     memo = runtime.state(_SETTLED)
-    key = (id(doc), id(customer), id(product), on, amount, promoted, first)
+    key = (on, policy, id(customer), id(product), amount, promoted, first)
     found = memo.get(key)
     if found is not None and found[0] is customer and found[1] is product:
         return found[2]  # type: ignore[no-any-return]
-    fields = _fields(runtime, doc, customer, product, amount, on, promoted, first, field)
+    fields = _fields(runtime, doc or policy_in_force(runtime, on, policy), customer, product,
+                     amount, on, promoted, first, field)
     if len(memo) >= _MAX_SETTLED:
         memo.clear()
     memo[key] = (customer, product, fields)
@@ -273,6 +276,7 @@ def _settled(runtime: Runtime, doc: PolicyDocument[SuitabilityRules], customer: 
 def _fields(runtime: Runtime, doc: PolicyDocument[SuitabilityRules], customer: Customer,
             product: Product, amount: float | None, on: dt.date, promoted: bool, first: bool,
             field: str) -> tuple[Any, ...]:
+    """Every argument of ``_decision`` but the input digest."""
     rules = doc.policy
     cf = customer_facts(rules, customer, on)
     p = product_facts(rules, product, field)
@@ -282,7 +286,8 @@ def _fields(runtime: Runtime, doc: PolicyDocument[SuitabilityRules], customer: C
     retention = (_frozen_mapping({o: kept[o] for o in obligations if o in kept}) if kept
                  else _NO_RETENTION)
     return (outcome, hits, obligations, runtime.ref(doc), runtime.engine_name, cf.level,
-            p["level"], cf.age, cf.days, cf.expired, cf.count_today, cf.count_12m, retention)
+            p["level"], cf.age, cf.days, cf.expired, cf.count_today, cf.count_12m, retention,
+            product.risk_level, customer.id, product.id, amount, on)
 
 
 def _sale_fact(cf: CustomerFacts, p: dict[str, Any], amount: float | None, promoted: bool,
@@ -342,8 +347,7 @@ def check_suitability(runtime: Runtime, customer: Any, product: Any, *, amount: 
         product = Product.parse(product, field="product")
     money = None if amount is None else _amount(amount)
     context = None if sale is None else _sale(sale)
-    return _decide(runtime, policy_in_force(runtime, on, policy), customer, product, money, on,
-                   context)
+    return _decide(runtime, on, policy, customer, product, money, context)
 
 
 def suitable_products(runtime: Runtime, customer: Any, products: Iterable[Any], *,
@@ -361,8 +365,8 @@ def suitable_products(runtime: Runtime, customer: Any, products: Iterable[Any], 
     parsed = [Product.parse(p, field=f"products.{i}") for i, p in enumerate(products)]
     doc = policy_in_force(runtime, on, policy)
     customer_facts(doc.policy, customer, on)  # the customer's errors before any product's
-    decisions = [_decide(runtime, doc, customer, product, None, on, context, f"products.{i}")
-                 for i, product in enumerate(parsed)]
+    decisions = [_decide(runtime, on, policy, customer, product, None, context,
+                         f"products.{i}", doc) for i, product in enumerate(parsed)]
     decisions.sort(key=lambda d: _ORDER[d.outcome])
     return decisions
 
