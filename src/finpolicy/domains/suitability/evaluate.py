@@ -264,7 +264,7 @@ def _settled(runtime: Runtime, on: dt.date, policy: str | None, customer: Custom
     key = (on, policy, id(customer), id(product), amount, promoted, first)
     found = memo.get(key)
     if found is not None and found[0] is customer and found[1] is product:
-        return found[2]  # type: ignore[no-any-return]
+        return found[2]
     fields = _fields(runtime, doc or policy_in_force(runtime, on, policy), customer, product,
                      amount, on, promoted, first, field)
     if len(memo) >= _MAX_SETTLED:
