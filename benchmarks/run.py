@@ -8,7 +8,9 @@ same run, because absolute numbers on shared machines are noisy. Parts:
 - domains: each domain's API on both engines, load + compile, CSV scan, durable memory;
 - peers: the RBAC matrix of ``rbac_peer`` on both engines, PyCasbin, GoRules ZEN, cedarpy and
   Oso (``pip install '.[bench]'``) and a dict lookup of precomputed answers (the floor), each
-  checked to give the same decision on every request before it is timed;
+  checked to give the same decision on every request before it is timed; and the cn-banking
+  suitability rules as a ZEN decision table generated from the policy (``suit_peer``), the
+  same outcome checked on every customer × product pair;
 - serve: ``finpolicy serve`` on localhost under a fixed number of requests from 1, 8 and 64
   concurrent clients (requests/s, p50, p99), next to the same decision in process;
 - columnar: row vs columnar throughput of suitability and complaint SLAs over Parquet books
@@ -43,6 +45,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import complaints_volume
 import patterns
 import serve_load
+import suit_peer
 import sweep
 from harness import Measurement, latencies, rss_mb, throughput
 
@@ -442,6 +445,8 @@ def main(argv: list[str] | None = None) -> int:
         rows += bench_logging(console, n)
     if args.only in (None, "peers"):
         rows += bench_rbac(console, args.quick)
+        rows += suit_peer.bench_suitability_peers(console, suitability_inputs(n),
+                                                  rounds=3 if args.quick else 5)
     if args.only in (None, "complaints"):
         rows += bench_complaints(console, 10_000 if args.quick else 100_000)
     if args.only in (None, "columnar"):

@@ -229,6 +229,14 @@ class EngineCore(EngineAPI):
         finally:
             _PINNED.reset(token)
 
+    def _direct(self) -> BundleRuntime | None:
+        """The runtime a typed method may call its domain function on directly, when there is
+        nothing for ``_invoke`` to do (no decision log, no runtime pinned by ``call``)."""
+        if self.log is not None:
+            return None
+        pinned = _PINNED.get()
+        return self._runtime if pinned is None or pinned[0] is not self else None
+
     def _invoke(self, function: Callable[Concatenate[Runtime, Params], R], /,
                 *args: Params.args, **kwargs: Params.kwargs) -> R:
         """Run a domain function on the current runtime (one snapshot per decision, or the

@@ -202,6 +202,9 @@ class EngineAPI:
     def runtime(self) -> BundleRuntime:
         raise NotImplementedError
 
+    def _direct(self) -> Runtime | None:
+        raise NotImplementedError
+
     def _invoke(self, function: Callable[Concatenate[Runtime, Params], R], /,
                 *args: Params.args, **kwargs: Params.kwargs) -> R:
         raise NotImplementedError

@@ -41,6 +41,10 @@ class SuitabilityAPI(EngineAPI):
         level, a birth or assessment date after ``as_of`` …) and ``NotInForceError`` when no
         suitability policy is in force on ``as_of``.
         """
+        runtime = self._direct()
+        if runtime is not None:  # nothing to record: straight to the domain (the hot path)
+            return check_suitability(runtime, customer, product, amount=amount, as_of=as_of,
+                                     policy=policy, sale=sale)
         return self._invoke(check_suitability, customer, product, amount=amount, as_of=as_of,
                             policy=policy, sale=sale)
 

@@ -24,7 +24,7 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, cast
 
-from finpolicy.decisions import Hit, decision_maker
+from finpolicy.decisions import decision_maker
 from finpolicy.documents.bundle import PolicyDocument
 from finpolicy.domains.suitability.models import (
     OUTCOMES,
@@ -45,15 +45,16 @@ _SHARE_CAP = 1_000_000.0
 _NO_RETENTION: Mapping[str, Any] = MappingProxyType({})  # shared: decisions are frozen
 _ORDER = {name: i for i, name in enumerate(OUTCOMES)}
 _problem = InputError.one
-_COMBINED: StateKey[dict[tuple[Any, ...], tuple[Any, Any, Any]]] = StateKey(
-    "suitability.combined", dict)
-_MAX_COMBINED = 65_536
-# the attrs constructor, several times cheaper; ``retention`` is given frozen already
+_SETTLED: StateKey[dict[tuple[Any, ...], tuple[Any, Any, tuple[Any, ...]]]] = StateKey(
+    "suitability.settled", dict)
+_MAX_SETTLED = 65_536
+# the attrs constructor, several times cheaper; ``retention`` is given frozen already. Every
+# field but the input digest follows from the call's inputs (``_settled`` keeps them).
 _decision = decision_maker(
-    SuitabilityDecision, "outcome", "hits", "obligations", "policy", "engine", "input_digest",
-    "as_of", "customer_id", "product_id", "customer_level", "product_level", "seller_level",
-    "customer_age", "assessment_age_days", "assessment_expired", "assessments_that_day",
-    "assessments_12m", "amount", "retention", converted=("retention",))
+    SuitabilityDecision, "outcome", "hits", "obligations", "policy", "engine", "customer_level",
+    "product_level", "customer_age", "assessment_age_days", "assessment_expired",
+    "assessments_that_day", "assessments_12m", "retention", "seller_level", "customer_id",
+    "product_id", "amount", "as_of", "input_digest", converted=("retention",))
 
 
 def _amount(value: Any) -> float | None:
@@ -231,22 +232,62 @@ def _product_facts(rules: SuitabilityRules, product: Product, field: str) -> dic
     return p
 
 
-def _decide(runtime: Runtime, doc: PolicyDocument[SuitabilityRules], cf: CustomerFacts,
-            customer: Customer, product: Product, p: dict[str, Any], amount: float | None,
-            on: dt.date, context: SaleContext | None = None) -> SuitabilityDecision:
-    rules = doc.policy
+def _decide(runtime: Runtime, on: dt.date, policy: str | None, customer: Customer,
+            product: Product, amount: float | None, context: SaleContext | None = None,
+            field: str = "product", doc: PolicyDocument[SuitabilityRules] | None = None
+            ) -> SuitabilityDecision:
+    """The decision on a sale; ``doc`` is the policy in force on ``on`` (found when needed)."""
     promoted, first = (False, False) if context is None else \
         (context.promoted_by_staff, context.first_purchase)
-    outcome, hits, obligations = _combined(runtime, doc, cf, p, amount, promoted, first)
-    kept = rules.retention
+    if getattr(runtime, "observed", True):
+        fields = _fields(runtime, doc or policy_in_force(runtime, on, policy), customer,
+                         product, amount, on, promoted, first, field)
+    else:
+        fields = _settled(runtime, on, policy, customer, product, amount, promoted, first,
+                          field, doc)
     decision: SuitabilityDecision = _decision(
-        outcome, hits, obligations, runtime.ref(doc), runtime.engine_name,
-        (input_digest, customer, product, amount, context), on, customer.id, product.id,
-        cf.level, p["level"], product.risk_level, cf.age, cf.days, cf.expired, cf.count_today,
-        cf.count_12m, amount,
-        _frozen_mapping({o: kept[o] for o in obligations if o in kept}) if kept
-        else _NO_RETENTION)
+        *fields, (input_digest, customer, product, amount, context))
     return decision
+
+
+def _settled(runtime: Runtime, on: dt.date, policy: str | None, customer: Customer,
+             product: Product, amount: float | None, promoted: bool, first: bool, field: str,
+             doc: PolicyDocument[SuitabilityRules] | None) -> tuple[Any, ...]:
+    """``_fields``, kept per engine (bounded).
+
+    An engine's runtime never changes its bundle, models are frozen, and their facts depend
+    on nothing but the policy in force and the date: the memo is keyed by the date, the policy
+    asked for, the models' identity (it holds them, so an id is never reused while its entry
+    lives) and the sale's values.
+    """
+    memo = runtime.state(_SETTLED)
+    key = (on, policy, id(customer), id(product), amount, promoted, first)
+    found = memo.get(key)
+    if found is not None and found[0] is customer and found[1] is product:
+        return found[2]
+    fields = _fields(runtime, doc or policy_in_force(runtime, on, policy), customer, product,
+                     amount, on, promoted, first, field)
+    if len(memo) >= _MAX_SETTLED:
+        memo.clear()
+    memo[key] = (customer, product, fields)
+    return fields
+
+
+def _fields(runtime: Runtime, doc: PolicyDocument[SuitabilityRules], customer: Customer,
+            product: Product, amount: float | None, on: dt.date, promoted: bool, first: bool,
+            field: str) -> tuple[Any, ...]:
+    """Every argument of ``_decision`` but the input digest."""
+    rules = doc.policy
+    cf = customer_facts(rules, customer, on)
+    p = product_facts(rules, product, field)
+    fact = _fact(cf, p, _sale_fact(cf, p, amount, promoted, first))
+    outcome, hits, obligations = rules.combine(runtime.run(doc, RULESET, fact))
+    kept = rules.retention
+    retention = (_frozen_mapping({o: kept[o] for o in obligations if o in kept}) if kept
+                 else _NO_RETENTION)
+    return (outcome, hits, obligations, runtime.ref(doc), runtime.engine_name, cf.level,
+            p["level"], cf.age, cf.days, cf.expired, cf.count_today, cf.count_12m, retention,
+            product.risk_level, customer.id, product.id, amount, on)
 
 
 def _sale_fact(cf: CustomerFacts, p: dict[str, Any], amount: float | None, promoted: bool,
@@ -266,33 +307,6 @@ def _sale_fact(cf: CustomerFacts, p: dict[str, Any], amount: float | None, promo
     if term is not None and horizon is not None:
         sale["term_exceeds_horizon_months"] = term - horizon
     return sale
-
-
-def _combined(runtime: Runtime, doc: PolicyDocument[SuitabilityRules], cf: CustomerFacts,
-              p: dict[str, Any], amount: float | None, promoted: bool, first: bool
-              ) -> tuple[str, tuple[Hit, ...], tuple[str, ...]]:
-    """The rules' combined outcome, hits and obligations for the fact of ``cf``, ``p`` and the
-    sale; kept per engine (bounded, and not while observers watch its rule sets).
-
-    The customer's and product's facts are cached per model instance (see
-    ``customer_facts``), so the same objects stand for the same facts: the memo is keyed by
-    their identity (and holds them, so an id is never reused while its entry lives) and by
-    the values the sale's facts are derived from.
-    """
-    if getattr(runtime, "observed", True):
-        fact = _fact(cf, p, _sale_fact(cf, p, amount, promoted, first))
-        return doc.policy.combine(runtime.run(doc, RULESET, fact))
-    memo = runtime.state(_COMBINED)
-    key = (id(doc), id(cf), id(p), amount, promoted, first)
-    found = memo.get(key)
-    if found is not None and found[0] is cf and found[1] is p:
-        return found[2]  # type: ignore[no-any-return]
-    fact = _fact(cf, p, _sale_fact(cf, p, amount, promoted, first))
-    combined = doc.policy.combine(runtime.run(doc, RULESET, fact))
-    if len(memo) >= _MAX_COMBINED:
-        memo.clear()
-    memo[key] = (cf, p, combined)
-    return combined
 
 
 def _fact(cf: CustomerFacts, p: dict[str, Any], sale: dict[str, Any]) -> dict[str, Any]:
@@ -325,15 +339,15 @@ def check_suitability(runtime: Runtime, customer: Any, product: Any, *, amount: 
     .. versionchanged:: 0.2.0
        ``sale``.
     """
-    on = evaluation_date(as_of)
-    customer = Customer.parse(customer, field="customer")
-    product = Product.parse(product, field="product")
-    money = _amount(amount)
-    context = _sale(sale)
-    doc = policy_in_force(runtime, on, policy)
-    cf = customer_facts(doc.policy, customer, on)
-    return _decide(runtime, doc, cf, customer, product,
-                   product_facts(doc.policy, product, "product"), money, on, context)
+    # the common case (a date, models built already) without the general parsers' calls
+    on = as_of if as_of.__class__ is dt.date else evaluation_date(as_of)
+    if customer.__class__ is not Customer:
+        customer = Customer.parse(customer, field="customer")
+    if product.__class__ is not Product:
+        product = Product.parse(product, field="product")
+    money = None if amount is None else _amount(amount)
+    context = None if sale is None else _sale(sale)
+    return _decide(runtime, on, policy, customer, product, money, context)
 
 
 def suitable_products(runtime: Runtime, customer: Any, products: Iterable[Any], *,
@@ -350,10 +364,9 @@ def suitable_products(runtime: Runtime, customer: Any, products: Iterable[Any], 
         raise _problem("products", "expected a list of products", "bad_products")
     parsed = [Product.parse(p, field=f"products.{i}") for i, p in enumerate(products)]
     doc = policy_in_force(runtime, on, policy)
-    cf = customer_facts(doc.policy, customer, on)
-    decisions = [_decide(runtime, doc, cf, customer, product,
-                         product_facts(doc.policy, product, f"products.{i}"), None, on, context)
-                 for i, product in enumerate(parsed)]
+    customer_facts(doc.policy, customer, on)  # the customer's errors before any product's
+    decisions = [_decide(runtime, on, policy, customer, product, None, context,
+                         f"products.{i}", doc) for i, product in enumerate(parsed)]
     decisions.sort(key=lambda d: _ORDER[d.outcome])
     return decisions
 
