@@ -55,6 +55,35 @@ def test_a_decision_names_the_bundle_that_took_it(folders: dict[str, Path]) -> N
     assert after.result.policy.bundle_digest == after.bundle.digest
 
 
+HOT_PATHS = {
+    "classify": {"field": {"name": "mobile"}, "as_of": "2026-03-01"},
+    "authorize": {"request": {
+        "subject": {"id": "u1", "roles": ["teller"]}, "action": "read",
+        "resource": {"type": "customer_record", "data_level": "ordinary",
+                     "category": "business"},
+        "purpose": "account_service", "as_of": "2026-03-01T10:00:00+08:00"}},
+    "check_suitability": {"customer": {"id": "c1", "risk_level": "C3"},
+                          "product": {"id": "p1", "kind": "fund", "risk_level": "R2"},
+                          "as_of": "2026-03-01"},
+}
+
+
+@pytest.mark.parametrize("method", sorted(HOT_PATHS))
+def test_a_pinned_runtime_decides_on_every_hot_path(folders: dict[str, Path],
+                                                    method: str) -> None:
+    """The typed methods' shortcut past the decision log keeps to the runtime ``call``
+    pinned, so an answer never names one bundle and carry another's decision."""
+    engine = fp.PolicyEngine(fp.load_bundle(folders["current"]))
+    runtime = engine.runtime
+    point(folders["current"], folders["v2"])
+    engine.reload()
+    before = engine.call(method, HOT_PATHS[method], on=runtime)
+    assert before.bundle.version == "1.0.0"
+    assert before.result.policy.bundle_digest == runtime.bundle.digest
+    assert engine.call(method, HOT_PATHS[method]).result.policy.bundle_digest \
+        == engine.bundle.digest
+
+
 def test_an_unknown_operation_is_an_input_error() -> None:
     with pytest.raises(fp.InputError, match="unknown operation `launch`"):
         fp.PolicyEngine().call("launch", {})

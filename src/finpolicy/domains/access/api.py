@@ -53,8 +53,9 @@ class AccessAPI(EngineAPI):
         role assignments) or else the engine's own; with neither, no grant counts.
         """
         chosen = self.directory if directory is None else directory
-        if self.log is None:  # nothing to record: straight to the domain (the hot path)
-            return authorize(self.runtime, request, policy=policy, consent=consent,
+        runtime = self._direct()
+        if runtime is not None:  # nothing to record: straight to the domain (the hot path)
+            return authorize(runtime, request, policy=policy, consent=consent,
                              directory=chosen)
         return self._invoke(authorize, request, policy=policy, consent=consent,
                             directory=chosen)
