@@ -14,7 +14,7 @@ the decisions that differ in any field; ``spark`` evaluates them on a local Spar
 from __future__ import annotations
 
 import argparse
-import resource
+import os
 import subprocess
 import sys
 import tempfile
@@ -215,11 +215,11 @@ def cli(args: argparse.Namespace) -> None:
 
 def _run(what: str, command: list[str]) -> None:
     start = time.perf_counter()
-    done = subprocess.run(command, stdout=subprocess.DEVNULL, check=False)
+    child = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(child.pid, 0)  # this child's own peak memory
     wall = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1e3
-    print(f"{what}: exit {done.returncode}, {wall:.1f} s wall, peak RSS {peak:.0f} MB "
-          f"(the largest child so far)", flush=True)
+    print(f"{what}: exit {os.waitstatus_to_exitcode(status)}, {wall:.1f} s wall, peak RSS "
+          f"{usage.ru_maxrss / 1e3:.0f} MB", flush=True)
 
 
 def main() -> None:

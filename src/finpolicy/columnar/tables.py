@@ -68,7 +68,10 @@ def _file_batches(path: str, chunk_rows: int) -> Iterator[pa.RecordBatch]:
         import pyarrow.parquet as pq
 
         try:
-            yield from pq.ParquetFile(path).iter_batches(batch_size=chunk_rows)
+            # without pre-buffering: buffered column chunks stay allocated until the file
+            # is closed, so memory would grow with the file instead of the chunk
+            yield from pq.ParquetFile(path, pre_buffer=False).iter_batches(
+                batch_size=chunk_rows)
         except (pa.ArrowException, OSError) as exc:
             raise _problem(f"{path}: not a readable Parquet file ({exc})", path) from None
         return

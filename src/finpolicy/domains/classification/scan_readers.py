@@ -99,7 +99,7 @@ def _read_parquet(path: Path, opts: dict[str, Any], progress: Progress | None) -
         raise _problem("source", "reading Parquet needs pyarrow: pip install pyarrow",
                        "missing_dependency", str(path)) from None
     try:
-        file = pq.ParquetFile(path)
+        file = pq.ParquetFile(path, pre_buffer=False)  # memory follows the chunk, not the file
     except FileNotFoundError:
         raise _problem("source", f"no such file `{path}`", "missing_file", str(path)) from None
     except Exception as exc:  # pyarrow raises its own ArrowInvalid/OSError kinds

@@ -356,7 +356,7 @@ def _parquet_columns(path: Path, opts: dict[str, Any]) -> Iterator[list[Any]]:
     try:
         import pyarrow.parquet as pq
 
-        file = pq.ParquetFile(path)
+        file = pq.ParquetFile(path, pre_buffer=False)  # memory follows the chunk, not the file
     except Exception:  # not Parquet, or no pyarrow.parquet: the row reader names the problem
         raise scan_columns._RowPath from None
     yield list(file.schema_arrow.names)
