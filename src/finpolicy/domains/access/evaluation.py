@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from finpolicy.decisions import Decision, Hit, PolicyRef, decision_maker
@@ -37,6 +37,7 @@ from finpolicy.domains.access.model import (
 )
 from finpolicy.domains.access.spec import ACCESS_RULESET, POLICY_KIND, AccessPolicyTables
 from finpolicy.errors import InputError, InputProblem
+from finpolicy.rules.model import Rule
 from finpolicy.runtime import Runtime, StateKey
 
 DEFAULT_DENY = Hit("default-deny", "no rule allows this request (access fails closed)", "")
@@ -267,6 +268,23 @@ def decide(runtime: Runtime, doc: PolicyDocument[Any], tables: AccessPolicyTable
         matched = runtime.run(doc, ACCESS_RULESET, fact)
     except Exception as exc:  # fail closed: an evaluation error denies, with the reason
         return _error_decision(runtime, doc, request, at, exc)
+    outcome, allowed, hits, obligations = combine(matched)
+    grant = extra["grant"]
+    return AccessDecision(
+        outcome=outcome, allowed=allowed, hits=hits, obligations=obligations,
+        policy=runtime.ref(doc), engine=runtime.engine_name,
+        input_digest=(digest, request, at),  # type: ignore[arg-type]  # lazy: see decisions.py
+        as_of=at,
+        grant_id=grant.id if grant is not None and allowed and fact["grant"]["required"]
+        else None,
+        grant_failures=tuple(extra["failures"]) if fact["grant"]["required"] else (),
+        masked_fields=tuple(extra["masked"]) if allowed else (),
+        consent_decision=consent.input_digest if consent is not None else None)
+
+
+def combine(matched: Sequence[Rule]) -> tuple[str, bool, tuple[Hit, ...], tuple[str, ...]]:
+    """Deny overrides: the outcome, whether it allows, the hits it names and the obligations
+    of the matching rules (in rule order) that come with it."""
     denies = [r for r in matched if r.effect.get("effect") == _DENY]
     allows = [r for r in matched if r.effect.get("effect") == _ALLOW]
     allowed = bool(allows) and not denies
@@ -277,17 +295,7 @@ def decide(runtime: Runtime, doc: PolicyDocument[Any], tables: AccessPolicyTable
         hits = tuple(Hit.of(r) for r in denies) or (DEFAULT_DENY,)
     obligations = sorted({o for r in matched if r.effect.get("effect") == "obligation"
                           and outcome in r.effect.get("applies_to", ()) for o in r.obligations})
-    grant = extra["grant"]
-    return AccessDecision(
-        outcome=outcome, allowed=allowed, hits=hits, obligations=tuple(obligations),
-        policy=runtime.ref(doc), engine=runtime.engine_name,
-        input_digest=(digest, request, at),  # type: ignore[arg-type]  # lazy: see decisions.py
-        as_of=at,
-        grant_id=grant.id if grant is not None and allowed and fact["grant"]["required"]
-        else None,
-        grant_failures=tuple(extra["failures"]) if fact["grant"]["required"] else (),
-        masked_fields=tuple(extra["masked"]) if allowed else (),
-        consent_decision=consent.input_digest if consent is not None else None)
+    return outcome, allowed, hits, tuple(obligations)
 
 
 def _error_decision(runtime: Runtime, doc: PolicyDocument[Any], request: AccessRequest,

@@ -1,0 +1,368 @@
+"""Access requests over tables: one request per row in, one decision per row out, exactly
+``authorize``'s decisions.
+
+Columns (named by the fields of ``AccessRequest``, nested fields dotted):
+
+- ``subject.id`` (required), ``subject.roles`` (an Arrow list of texts, or one text with the
+  roles separated by ``;``), ``subject.department``, ``subject.branch``;
+- ``action``, ``purpose``, ``resource.type``, ``resource.data_level``, ``resource.category``
+  (all required), ``resource.department``, ``resource.branch``;
+- ``as_of``: a timestamp with a time zone, or ISO text with an offset; empty cells take the
+  table's ``as_of`` (the call's, or the time the call started);
+- and, for the rows that have them: ``grants`` (an Arrow list of grant structs, or JSON
+  text), ``resource.fields`` (an Arrow map or struct, JSON text, or one
+  ``resource.fields.<name>`` column per field), ``recipient``, and the consent decision
+  attached to a request whose data leaves the bank (``consent.outcome``, ``consent.as_of``,
+  ``consent.recipient``, ``consent.input_digest``, or ``consent`` as JSON text).
+
+Text cells are taken as they are (a role ``"teller "`` is not ``teller``); empty CSV cells are
+absent. Any other column is an error of the row engine, at the first row holding a value.
+
+A *plain* request (no grants, field levels, recipient or consent) is decided by the policy in
+force on its day and a few of its values: its roles, action, purpose, resource type, level,
+category and whether subject and resource share a branch and a department (the key of the
+row engine's own memo). These are read column-wise (ids compared in canonical form, each
+distinct value validated once), the fact of each distinct key derived once by
+``access_fact``, the access rule set run over those facts as array expressions, and deny
+overrides combined once per distinct set of hits; each row then takes its key's decision.
+Every other row (grants, field levels, a recipient, a consent decision, an invalid or unknown
+value, a time the arrays do not read, a day next to a change of policy, and every row while
+observers watch the engine) is decided by ``authorize`` itself, one by one: the table gets
+exactly the row engine's decisions, or its error located at the row. Access fails closed on
+both paths alike.
+
+The decisions table holds the fields of ``AccessDecision`` (``SCHEMA``): the input digest is
+not computed here (the row API gives it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from finpolicy.columnar.conditions import CompiledRuleSet, compile_ruleset
+from finpolicy.columnar.decisions import combine_hits, list_column
+from finpolicy.columnar.engine import columns_of
+from finpolicy.columnar.tables import column_or_none, first_and_inverse
+from finpolicy.columnar.workdays import to_micros
+from finpolicy.documents.bundle import PolicyDocument
+from finpolicy.domains.access.columnar_in import (
+    TIME,
+    identities,
+    micros,
+    plain_only,
+    request_row,
+    roles,
+    scopes,
+    terms,
+)
+from finpolicy.domains.access.directory import RoleDirectory, as_directory
+from finpolicy.domains.access.evaluation import access_fact, authorize, check_vocabulary, combine
+from finpolicy.domains.access.model import AccessRequest, AttachedConsent, Resource, Subject
+from finpolicy.domains.access.spec import ACCESS_RULESET, POLICY_KIND
+from finpolicy.errors import FinpolicyError, InputError
+from finpolicy.rules.vocabulary import check_fact
+from finpolicy.runtime import Runtime, StateKey
+
+__all__ = ["SCHEMA", "decide_batch", "prepare"]
+
+_WORD = pa.dictionary(pa.int32(), pa.string())
+SCHEMA = pa.schema([
+    ("subject_id", pa.string()), ("outcome", _WORD), ("allowed", pa.bool_()),
+    ("rule_ids", pa.list_(_WORD)), ("reasons", pa.list_(_WORD)),
+    ("obligations", pa.list_(_WORD)), ("grant_id", pa.string()),
+    ("grant_failures", pa.list_(pa.string())), ("masked_fields", pa.list_(pa.string())),
+    ("consent_decision", pa.string()), ("as_of", TIME), ("policy_id", _WORD),
+    ("policy_version", _WORD),
+])
+"""The decisions table: one row per request, the fields of ``AccessDecision`` (``reasons``:
+the reason of each hit; ``subject_id`` in canonical form)."""
+
+_KEY_WORDS = ("action", "purpose", "resource.type", "resource.data_level", "resource.category")
+_DAY_US = 86_400_000_000
+_COMPILED: StateKey[dict[tuple[str, str], CompiledRuleSet]] = StateKey("access.columnar", dict)
+Result = tuple[str, bool, tuple[Any, ...], tuple[str, ...]]
+
+
+def _compiled(runtime: Runtime, doc: PolicyDocument[Any]) -> CompiledRuleSet:
+    memo = runtime.state(_COMPILED)
+    found = memo.get((doc.id, doc.version))
+    if found is None:
+        found = memo[(doc.id, doc.version)] = compile_ruleset(doc.policy.rulesets[ACCESS_RULESET])
+    return found
+
+
+def _documents(runtime: Runtime, at: Any, policy: str | None
+               ) -> tuple[list[PolicyDocument[Any]], np.ndarray[Any, np.dtype[np.int32]]]:
+    """The policy of each row (an index into the list; -1: left to the row engine): the one
+    in force the UTC day before, on and after its time, since the row engine takes the day
+    in the time's own offset."""
+    days = np.floor_divide(at, _DAY_US)
+    distinct, inverse = np.unique(days, return_inverse=True)
+    docs: list[PolicyDocument[Any]] = []
+    index = []
+    epoch = dt.date(1970, 1, 1)
+    for day in distinct.tolist():
+        date = epoch + dt.timedelta(days=day)
+        try:
+            found = [runtime.policy(POLICY_KIND, date + dt.timedelta(days=k), policy)
+                     for k in (-1, 0, 1)]
+        except (FinpolicyError, OverflowError):
+            index.append(-1)
+            continue
+        if not found[0] is found[1] is found[2]:
+            index.append(-1)
+            continue
+        if not any(d is found[0] for d in docs):
+            docs.append(found[0])
+        index.append(next(i for i, d in enumerate(docs) if d is found[0]))
+    return docs, np.asarray(index or [-1], np.int32)[inverse.reshape(-1)]
+
+
+def _keys(columns: list[Any], sizes: list[int]) -> tuple[Any, Any]:
+    """The first row of each distinct combination of the coded columns and each row's
+    combination (re-coded on the way when the product of the sizes grows large)."""
+    key = np.zeros(len(columns[0]), np.int64)
+    space = 1
+    for column, size in zip(columns, sizes, strict=True):
+        if space * (size + 1) >= 1 << 62:
+            first, dense = first_and_inverse(key)
+            key, space = dense.astype(np.int64), len(first)
+        key = key * (size + 1) + (column.astype(np.int64) + 1)
+        space *= size + 1
+    return first_and_inverse(key, space)
+
+
+def _plain_request(roles_held: tuple[str, ...], words: list[str], same_branch: bool,
+                   same_department: bool) -> AccessRequest:
+    """A request with exactly a key's values (the fact of a plain request reads no more)."""
+    action, purpose, kind, level, category = words
+    subject = Subject.model_construct(id="x", roles=list(roles_held),
+                                      department="d" if same_department else None,
+                                      branch="b" if same_branch else None)
+    resource = Resource.model_construct(type=kind, data_level=level, category=category,
+                                        department="d", branch="b", fields={})
+    return AccessRequest.model_construct(subject=subject, action=action, resource=resource,
+                                         purpose=purpose, grants=[], as_of=None,
+                                         recipient=None)
+
+
+class _Columns:
+    """What the arrays read of a batch: key codes per row and the rows they cannot decide."""
+
+    def __init__(self, runtime: Runtime, batch: pa.RecordBatch, default: dt.datetime,
+                 policy: str | None) -> None:
+        n = batch.num_rows
+        needs = ~plain_only(batch)
+        if getattr(runtime, "observed", True):  # observers see every decision: the row engine takes them all
+            needs[:] = True
+        self.ids, bad = identities(batch, "subject.id", n)
+        needs |= bad
+        self.role_codes, self.role_sets, bad = roles(batch, n)
+        needs |= bad
+        self.words = []
+        for name in _KEY_WORDS:
+            found, bad = terms(batch, name, n)
+            self.words.append(found)
+            needs |= bad
+        departments, bad = scopes(batch, ("subject.department", "resource.department"), n)
+        needs |= bad
+        branches, bad = scopes(batch, ("subject.branch", "resource.branch"), n)
+        needs |= bad
+        self.same_department = (departments[0] >= 0) & (departments[0] == departments[1])
+        self.same_branch = (branches[0] >= 0) & (branches[0] == branches[1])
+        self.at, bad = micros(column_or_none(batch, "as_of"), n, to_micros(default))
+        needs |= bad
+        self.docs, self.doc_codes = _documents(runtime, self.at, policy)
+        self.needs = needs | (self.doc_codes < 0)
+
+    def key_values(self, row: int) -> tuple[tuple[str, ...], list[str], bool, bool]:
+        code = self.role_codes[row]
+        held = self.role_sets[code] if code >= 0 else ()
+        words = [values[codes[row]] for codes, values in self.words]
+        return held, words, bool(self.same_branch[row]), bool(self.same_department[row])
+
+
+def _key_facts(c: _Columns, rows: Any) -> list[dict[str, Any] | None]:
+    """The fact of each key (by its first row), ``None`` where the row engine must decide:
+    a value outside the policy's vocabulary, or a fact it would refuse."""
+    facts: list[dict[str, Any] | None] = []
+    for row in rows.tolist():
+        doc = c.docs[c.doc_codes[row]]
+        request = _plain_request(*c.key_values(row))
+        try:
+            check_vocabulary(request, doc.policy)
+            fact, _ = access_fact(request, dt.datetime.now(dt.UTC), doc.policy)
+            bound = doc.vocabulary.bound_fields()
+            if bound:
+                check_fact(bound, fact)
+        except Exception:  # an error or an evaluation error: the row engine says which
+            facts.append(None)
+            continue
+        facts.append(fact)
+    return facts
+
+
+def _decide_keys(runtime: Runtime, c: _Columns, first: Any, facts: list[Any]
+                 ) -> tuple[list[Result], np.ndarray[Any, np.dtype[np.intp]]]:
+    """Every distinct key's result (-1: left to the row engine), the rules run as array
+    expressions over the keys' facts of each policy, combined once per set of hits."""
+    results: list[Result] = []
+    which = np.full(len(first), -1, np.intp)
+    docs = c.doc_codes[first]
+    for g, doc in enumerate(c.docs):
+        keys = np.flatnonzero((docs == g) & np.asarray([f is not None for f in facts] or
+                                                        [False], np.bool_))
+        if not len(keys):
+            continue
+        compiled = _compiled(runtime, doc)
+        columns = columns_of([facts[k] for k in keys.tolist()], compiled.paths)
+        decidable = ~compiled.needs_row(columns, len(keys))
+        matrix = compiled.hits(columns, len(keys))[:, decidable]
+        found, index = combine_hits(matrix, compiled.ruleset.rules, combine)
+        which[keys[decidable]] = index + len(results)
+        results.extend(found)
+    return results, which
+
+
+def _words(values: list[str], which: Any) -> pa.Array:
+    texts = sorted(set(values))
+    codes = np.asarray([texts.index(v) for v in values] or [0], np.int32)
+    return pa.DictionaryArray.from_arrays(pa.array(codes[which]), pa.array(texts, pa.string()))
+
+
+def _empty_lists(n: int) -> pa.Array:
+    return pa.ListArray.from_arrays(pa.array(np.zeros(n + 1, np.int32)),
+                                    pa.array([], pa.string()))
+
+
+def _assemble(c: _Columns, rows: Any, results: list[Result], which: Any) -> pa.Table:
+    """The decisions of ``rows`` (each with the result ``which``)."""
+    n = len(rows)
+    doc_codes = c.doc_codes[rows]
+    allowed = np.asarray([r[1] for r in results] or [False], np.bool_)
+    return pa.Table.from_arrays([
+        c.ids.take(pa.array(rows)), _words([r[0] for r in results], which),
+        pa.array(allowed[which] if n else np.zeros(0, np.bool_)),
+        list_column([[h.rule_id for h in r[2]] for r in results], which),
+        list_column([[h.reason for h in r[2]] for r in results], which),
+        list_column([list(r[3]) for r in results], which), pa.nulls(n, pa.string()),
+        _empty_lists(n), _empty_lists(n), pa.nulls(n, pa.string()),
+        pa.array(c.at[rows], pa.int64()).cast(TIME),
+        pa.DictionaryArray.from_arrays(pa.array(doc_codes), pa.array(
+            [d.id for d in c.docs], pa.string())),
+        pa.DictionaryArray.from_arrays(pa.array(doc_codes), pa.array(
+            [d.version for d in c.docs], pa.string())),
+    ], schema=SCHEMA)
+
+
+def _row_table(runtime: Runtime, batch: pa.RecordBatch, rows: Any, default: dt.datetime,
+               policy: str | None, directory: RoleDirectory | None,
+               first_row: int) -> pa.Table:
+    """The decisions of ``rows`` by ``authorize``, one by one (its error located at the
+    row)."""
+    out = []
+    for i in rows.tolist():
+        line = first_row + i + 1
+        try:
+            data, consent = request_row(batch, i, line, default)
+            request = AccessRequest.parse(data)
+            attached = None if consent is None else AttachedConsent.parse(consent,
+                                                                         field="consent")
+            d = authorize(runtime, request, policy=policy, consent=attached,
+                          directory=directory)
+        except InputError as exc:
+            if any(p.line is not None for p in exc.problems):
+                raise
+            raise exc.located("table", line) from None
+        out.append({"subject_id": request.subject.id, "outcome": d.outcome,
+                    "allowed": d.allowed, "rule_ids": [h.rule_id for h in d.hits],
+                    "reasons": [h.reason for h in d.hits], "obligations": list(d.obligations),
+                    "grant_id": d.grant_id, "grant_failures": list(d.grant_failures),
+                    "masked_fields": list(d.masked_fields),
+                    "consent_decision": d.consent_decision, "as_of": d.as_of,
+                    "policy_id": d.policy.id, "policy_version": d.policy.version})
+    return pa.Table.from_pylist(out, schema=SCHEMA)
+
+
+def decide_batch(runtime: Runtime, batch: pa.RecordBatch, *, default: dt.datetime,
+                 policy: str | None = None, directory: RoleDirectory | None = None,
+                 first_row: int = 0) -> pa.Table:
+    """The decisions of one batch of requests, in row order (``default``: the time of rows
+    without ``as_of``; ``directory`` confirms the approvers of grants).
+
+    Raises:
+        InputError: the row engine's error for the first row it refuses, located at its row
+            (``first_row`` + index, counting from 1).
+    """
+    if batch.num_rows == 0:
+        return SCHEMA.empty_table()
+    c = _Columns(runtime, batch, default, policy)
+    keep = np.flatnonzero(~c.needs)
+    first, inverse = _keys([c.role_codes[keep], *(codes[keep] for codes, _ in c.words),
+                            c.same_branch[keep], c.same_department[keep], c.doc_codes[keep]],
+                           [len(c.role_sets), *(len(v) for _, v in c.words), 2, 2,
+                            len(c.docs)]) if len(keep) else (np.zeros(0, np.intp),) * 2
+    facts = _key_facts(c, keep[first])
+    results, key_result = _decide_keys(runtime, c, keep[first], facts)
+    which = key_result[inverse]
+    decided = which >= 0
+    keep, which = keep[decided], which[decided]
+    slow = np.setdiff1d(np.arange(batch.num_rows), keep)
+    table = _assemble(c, keep, results, which)
+    if not len(slow):
+        return table
+    # the row engine's rows first, in row order, so its first error is the first row's
+    extra = _row_table(runtime, batch, slow, default, policy, directory, first_row)
+    order = np.argsort(np.concatenate([keep, slow]), kind="stable")
+    return pa.concat_tables([table, extra]).take(pa.array(order))
+
+
+def _time(value: Any) -> dt.datetime:
+    """The table's ``as_of``: an aware datetime (a bare date is its midnight UTC)."""
+    from finpolicy.domains.access.inputs import _review_time
+
+    at = _review_time(value)
+    if at is None:
+        return dt.datetime.now(dt.UTC)
+    if at.utcoffset() is None:
+        raise InputError.one("as_of", "expected a datetime with a time zone offset",
+                             "naive_datetime", value)
+    return at
+
+
+def prepare(runtime: Runtime, /, *, as_of: Any = None, policy: str | None = None,
+            directory: Any = None) -> Any:
+    """The chunk evaluator of the batch API.
+
+    Args:
+        runtime: the engine's runtime.
+        as_of: the time of the rows without one (an aware datetime, ISO text with an offset,
+            or a date: its midnight UTC); the time of the call when absent.
+        policy: an access policy id, when the bundle has several.
+        directory: the role directory that confirms the approvers of grants, as
+            ``authorize`` takes it (a ``RoleDirectory`` or a list of role assignments), or a
+            table source of role assignments (one per row); without it no grant counts.
+    """
+    default = _time(as_of)
+    roles_directory = as_directory(_assignments(directory))
+
+    def evaluate(batch: pa.RecordBatch, first_row: int) -> pa.Table:
+        return decide_batch(runtime, batch, default=default, policy=policy,
+                            directory=roles_directory, first_row=first_row)
+    return evaluate
+
+
+def _assignments(directory: Any) -> Any:
+    """A table source of role assignments as their list (other directories as they are)."""
+    from finpolicy.columnar.tables import read_table
+
+    is_frame = type(directory).__module__.split(".")[0] in ("pandas", "polars")
+    if not isinstance(directory, str | Path | pa.Table | pa.RecordBatch) and not is_frame:
+        return directory
+    rows = read_table(directory).to_pylist()
+    return [{k: v for k, v in row.items() if v is not None} for row in rows]
