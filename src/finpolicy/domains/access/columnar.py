@@ -58,6 +58,7 @@ from finpolicy.domains.access.columnar_in import (
     request_row,
     roles,
     scopes,
+    split_list,
     terms,
 )
 from finpolicy.domains.access.directory import RoleDirectory, as_directory
@@ -365,4 +366,5 @@ def _assignments(directory: Any) -> Any:
     if not isinstance(directory, str | Path | pa.Table | pa.RecordBatch) and not is_frame:
         return directory
     rows = read_table(directory).to_pylist()
-    return [{k: v for k, v in row.items() if v is not None} for row in rows]
+    return [{k: split_list(v) if k == "approver_roles" and isinstance(v, str) else v
+             for k, v in row.items() if v is not None} for row in rows]

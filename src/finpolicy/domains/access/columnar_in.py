@@ -217,6 +217,14 @@ def _cell(name: str, value: Any, row: int) -> Any:
                                      "bad_input", value).located("table", row) from None
     if name == "resource.fields" and isinstance(value, list):  # an Arrow map: key, value pairs
         return dict(value)
+    if name == "grants" and isinstance(value, list):  # Arrow structs: a null field is absent
+        return [_present_fields(g) for g in value]
+    return _present_fields(value)
+
+
+def _present_fields(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: v for k, v in value.items() if v is not None}
     return value
 
 
