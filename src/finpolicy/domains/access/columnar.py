@@ -44,12 +44,17 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from finpolicy.columnar.conditions import CompiledRuleSet, compile_ruleset
-from finpolicy.columnar.decisions import combine_hits, list_column
-from finpolicy.columnar.engine import columns_of
+from finpolicy.columnar.decisions import list_column
 from finpolicy.columnar.tables import column_or_none, first_and_inverse
 from finpolicy.columnar.workdays import to_micros
 from finpolicy.documents.bundle import PolicyDocument
+from finpolicy.domains.access.columnar_facts import (
+    Key,
+    Result,
+    decide_keys,
+    reads_type,
+    result_codes,
+)
 from finpolicy.domains.access.columnar_in import (
     TIME,
     identities,
@@ -62,12 +67,11 @@ from finpolicy.domains.access.columnar_in import (
     terms,
 )
 from finpolicy.domains.access.directory import RoleDirectory, as_directory
-from finpolicy.domains.access.evaluation import access_fact, authorize, check_vocabulary, combine
-from finpolicy.domains.access.model import AccessRequest, AttachedConsent, Resource, Subject
-from finpolicy.domains.access.spec import ACCESS_RULESET, POLICY_KIND
+from finpolicy.domains.access.evaluation import authorize
+from finpolicy.domains.access.model import AccessRequest, AttachedConsent
+from finpolicy.domains.access.spec import POLICY_KIND
 from finpolicy.errors import FinpolicyError, InputError
-from finpolicy.rules.vocabulary import check_fact
-from finpolicy.runtime import Runtime, StateKey
+from finpolicy.runtime import Runtime
 
 __all__ = ["SCHEMA", "decide_batch", "prepare"]
 
@@ -85,16 +89,6 @@ the reason of each hit; ``subject_id`` in canonical form)."""
 
 _KEY_WORDS = ("action", "purpose", "resource.type", "resource.data_level", "resource.category")
 _DAY_US = 86_400_000_000
-_COMPILED: StateKey[dict[tuple[str, str], CompiledRuleSet]] = StateKey("access.columnar", dict)
-Result = tuple[str, bool, tuple[Any, ...], tuple[str, ...]]
-
-
-def _compiled(runtime: Runtime, doc: PolicyDocument[Any]) -> CompiledRuleSet:
-    memo = runtime.state(_COMPILED)
-    found = memo.get((doc.id, doc.version))
-    if found is None:
-        found = memo[(doc.id, doc.version)] = compile_ruleset(doc.policy.rulesets[ACCESS_RULESET])
-    return found
 
 
 def _documents(runtime: Runtime, at: Any, policy: str | None
@@ -103,7 +97,8 @@ def _documents(runtime: Runtime, at: Any, policy: str | None
     in force the UTC day before, on and after its time, since the row engine takes the day
     in the time's own offset."""
     days = np.floor_divide(at, _DAY_US)
-    distinct, inverse = np.unique(days, return_inverse=True)
+    first, inverse = first_and_inverse(days)
+    distinct = days[first]
     docs: list[PolicyDocument[Any]] = []
     index = []
     epoch = dt.date(1970, 1, 1)
@@ -138,20 +133,6 @@ def _keys(columns: list[Any], sizes: list[int]) -> tuple[Any, Any]:
     return first_and_inverse(key, space)
 
 
-def _plain_request(roles_held: tuple[str, ...], words: list[str], same_branch: bool,
-                   same_department: bool) -> AccessRequest:
-    """A request with exactly a key's values (the fact of a plain request reads no more)."""
-    action, purpose, kind, level, category = words
-    subject = Subject.model_construct(id="x", roles=list(roles_held),
-                                      department="d" if same_department else None,
-                                      branch="b" if same_branch else None)
-    resource = Resource.model_construct(type=kind, data_level=level, category=category,
-                                        department="d", branch="b", fields={})
-    return AccessRequest.model_construct(subject=subject, action=action, resource=resource,
-                                         purpose=purpose, grants=[], as_of=None,
-                                         recipient=None)
-
-
 class _Columns:
     """What the arrays read of a batch: key codes per row and the rows they cannot decide."""
 
@@ -159,7 +140,7 @@ class _Columns:
                  policy: str | None) -> None:
         n = batch.num_rows
         needs = ~plain_only(batch)
-        if getattr(runtime, "observed", True):  # observers see every decision: the row engine takes them all
+        if getattr(runtime, "observed", True):  # observers see every decision: row engine
             needs[:] = True
         self.ids, bad = identities(batch, "subject.id", n)
         needs |= bad
@@ -181,53 +162,25 @@ class _Columns:
         self.docs, self.doc_codes = _documents(runtime, self.at, policy)
         self.needs = needs | (self.doc_codes < 0)
 
-    def key_values(self, row: int) -> tuple[tuple[str, ...], list[str], bool, bool]:
-        code = self.role_codes[row]
-        held = self.role_sets[code] if code >= 0 else ()
-        words = [values[codes[row]] for codes, values in self.words]
-        return held, words, bool(self.same_branch[row]), bool(self.same_department[row])
-
-
-def _key_facts(c: _Columns, rows: Any) -> list[dict[str, Any] | None]:
-    """The fact of each key (by its first row), ``None`` where the row engine must decide:
-    a value outside the policy's vocabulary, or a fact it would refuse."""
-    facts: list[dict[str, Any] | None] = []
-    for row in rows.tolist():
-        doc = c.docs[c.doc_codes[row]]
-        request = _plain_request(*c.key_values(row))
-        try:
-            check_vocabulary(request, doc.policy)
-            fact, _ = access_fact(request, dt.datetime.now(dt.UTC), doc.policy)
-            bound = doc.vocabulary.bound_fields()
-            if bound:
-                check_fact(bound, fact)
-        except Exception:  # an error or an evaluation error: the row engine says which
-            facts.append(None)
-            continue
-        facts.append(fact)
-    return facts
-
-
-def _decide_keys(runtime: Runtime, c: _Columns, first: Any, facts: list[Any]
-                 ) -> tuple[list[Result], np.ndarray[Any, np.dtype[np.intp]]]:
-    """Every distinct key's result (-1: left to the row engine), the rules run as array
-    expressions over the keys' facts of each policy, combined once per set of hits."""
-    results: list[Result] = []
-    which = np.full(len(first), -1, np.intp)
-    docs = c.doc_codes[first]
-    for g, doc in enumerate(c.docs):
-        keys = np.flatnonzero((docs == g) & np.asarray([f is not None for f in facts] or
-                                                        [False], np.bool_))
-        if not len(keys):
-            continue
-        compiled = _compiled(runtime, doc)
-        columns = columns_of([facts[k] for k in keys.tolist()], compiled.paths)
-        decidable = ~compiled.needs_row(columns, len(keys))
-        matrix = compiled.hits(columns, len(keys))[:, decidable]
-        found, index = combine_hits(matrix, compiled.ruleset.rules, combine)
-        which[keys[decidable]] = index + len(results)
-        results.extend(found)
-    return results, which
+    def keys(self, rows: Any, with_type: bool) -> tuple[list[tuple[int, Key]], Any]:
+        """The distinct ``(policy, key)`` of ``rows`` and each row's."""
+        words = [codes[rows] for codes, _ in self.words]
+        if not with_type:
+            words[2] = np.zeros(len(rows), np.int32)
+        first, inverse = _keys(
+            [self.role_codes[rows], *words, self.same_branch[rows],
+             self.same_department[rows], self.doc_codes[rows]],
+            [len(self.role_sets), *(len(v) for _, v in self.words), 2, 2, len(self.docs)])
+        out = []
+        for row in rows[first].tolist():
+            code = self.role_codes[row]
+            action, purpose, kind, level, category = (
+                values[codes[row]] for codes, values in self.words)
+            out.append((int(self.doc_codes[row]), (
+                self.role_sets[code] if code >= 0 else (), action, purpose,
+                kind if with_type else None, level, category, bool(self.same_branch[row]),
+                bool(self.same_department[row]))))
+        return out, inverse
 
 
 def _words(values: list[str], which: Any) -> pa.Array:
@@ -304,16 +257,15 @@ def decide_batch(runtime: Runtime, batch: pa.RecordBatch, *, default: dt.datetim
         return SCHEMA.empty_table()
     c = _Columns(runtime, batch, default, policy)
     keep = np.flatnonzero(~c.needs)
-    first, inverse = _keys([c.role_codes[keep], *(codes[keep] for codes, _ in c.words),
-                            c.same_branch[keep], c.same_department[keep], c.doc_codes[keep]],
-                           [len(c.role_sets), *(len(v) for _, v in c.words), 2, 2,
-                            len(c.docs)]) if len(keep) else (np.zeros(0, np.intp),) * 2
-    facts = _key_facts(c, keep[first])
-    results, key_result = _decide_keys(runtime, c, keep[first], facts)
+    with_type = any(reads_type(runtime, doc) for doc in c.docs)
+    keys, inverse = c.keys(keep, with_type) if len(keep) else ([], np.zeros(0, np.intp))
+    results, key_result = result_codes(decide_keys(runtime, c.docs, keys))
     which = key_result[inverse]
     decided = which >= 0
     keep, which = keep[decided], which[decided]
-    slow = np.setdiff1d(np.arange(batch.num_rows), keep)
+    decided_rows = np.zeros(batch.num_rows, np.bool_)
+    decided_rows[keep] = True
+    slow = np.flatnonzero(~decided_rows)
     table = _assemble(c, keep, results, which)
     if not len(slow):
         return table
