@@ -165,7 +165,10 @@ def roles(batch: pa.RecordBatch, n: int) -> tuple[np.ndarray[Any, np.dtype[np.in
         items = array.flatten()
         if pa.types.is_dictionary(items.type):
             items = items.cast(items.type.value_type)
-        odd = pc.or_(pc.is_null(items), pc.match_substring(items, _SEPARATOR).fill_null(False))
+        # a null or empty item (which joined items would hide) or one holding the separator
+        odd = pc.or_(pc.is_null(items), pc.or_(
+            pc.equal(pc.utf8_length(items), 0),
+            pc.match_substring(items, _SEPARATOR)).fill_null(False))
         parents = np.asarray(pc.list_parent_indices(array).to_numpy(zero_copy_only=False))
         bad[parents[np.asarray(odd.to_numpy(zero_copy_only=False), np.bool_)]] = True
         keep = pc.if_else(pa.array(bad), pa.scalar(None, array.type), array)
