@@ -14,7 +14,7 @@ same run, because absolute numbers on shared machines are noisy. Parts:
 - serve: ``finpolicy serve`` on localhost under a fixed number of requests from 1, 8 and 64
   concurrent clients (requests/s, p50, p99), next to the same decision in process;
 - columnar: row vs columnar throughput of suitability and complaint SLAs over Parquet books
-  (``columnar.py``);
+  (``columnar.py``), and of access requests (``columnar_access.py``);
 - sweeps: rules (10 to 10,000) and roles (6,000, against the peers' load of the same matrix),
   each point in a fresh process (see ``sweep.py``);
 - complaints: complaint SLAs on 100,000 generated, all different complaints, single calls
@@ -453,6 +453,9 @@ def main(argv: list[str] | None = None) -> int:
         import columnar
 
         rows += columnar.bench_columnar(console, args.quick)
+        import columnar_access
+
+        rows += columnar_access.bench_access_columnar(console, args.quick)
     if args.only in (None, "patterns"):
         rows += patterns.bench_patterns(console, 200 if args.quick else 2_000)
     if args.only in (None, "serve"):

@@ -2,6 +2,7 @@
 part of ``run.py``):
 
     python benchmarks/scale.py agree --pairs 1000000 --complaints 1000000
+    python benchmarks/scale.py agree --pairs 0 --complaints 0 --requests 1000000
     python benchmarks/scale.py spark --pairs 1000000 --complaints 1000000
     python benchmarks/scale.py cli --complaints 10000000 --customers 1000000
 
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import columnar as books
+import columnar_access
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -138,6 +140,8 @@ def agree(args: argparse.Namespace) -> None:
     for chunk in range(0, args.complaints, args.chunk):
         book = complaints(min(args.chunk, args.complaints - chunk), seed=chunk + 2)
         _agree_complaints(engine, book, chunk)
+    for chunk in range(0, args.requests, args.chunk):
+        _agree_requests(engine, min(args.chunk, args.requests - chunk), chunk)
 
 
 def _agree_complaints(engine: fp.PolicyEngine, book: pa.Table, done: int) -> None:
@@ -157,6 +161,32 @@ def _agree_complaints(engine: fp.PolicyEngine, book: pa.Table, done: int) -> Non
         differ += mine != want
     print(f"complaints {done + book.num_rows:,}: differ {differ}; columnar {columnar_s:.1f} s, "
           f"one by one {time.perf_counter() - start:.1f} s", flush=True)
+
+
+def _access_row(request: Any, d: Any) -> dict[str, Any]:
+    return {"subject_id": request.subject.id, "outcome": d.outcome, "allowed": d.allowed,
+            "rule_ids": [h.rule_id for h in d.hits], "reasons": [h.reason for h in d.hits],
+            "obligations": list(d.obligations), "grant_id": d.grant_id,
+            "grant_failures": list(d.grant_failures), "masked_fields": list(d.masked_fields),
+            "consent_decision": d.consent_decision, "as_of": to_micros(d.as_of),
+            "policy_id": d.policy.id, "policy_version": d.policy.version}
+
+
+def _agree_requests(engine: fp.PolicyEngine, n: int, done: int) -> None:
+    """``n`` generated access requests column-wise and one by one through ``authorize``,
+    every field of the decision compared."""
+    book = columnar_access.requests(n, seed=done + 3)
+    start = time.perf_counter()
+    got = engine.evaluate_table("access", book, as_of=columnar_access.AT,
+                                directory=columnar_access.DIRECTORY)
+    columnar_s = time.perf_counter() - start
+    start = time.perf_counter()
+    differ = 0
+    for request, want in zip(columnar_access.row_requests(book), got.to_pylist(), strict=True):
+        d = engine.authorize(request, directory=columnar_access.DIRECTORY)
+        differ += _access_row(request, d) != {**want, "as_of": to_micros(want["as_of"])}
+    print(f"access requests {done + n:,}: differ {differ}; columnar {columnar_s:.1f} s, one by "
+          f"one {time.perf_counter() - start:.1f} s", flush=True)
 
 
 def spark(args: argparse.Namespace) -> None:
@@ -228,6 +258,8 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=100_000)
     parser.add_argument("--complaints", type=int, default=100_000)
     parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=100_000,
+                        help="access requests (agree)")
     parser.add_argument("--chunk", type=int, default=250_000, help="rows generated at a time")
     parser.add_argument("--master", default="local[2]")
     parser.add_argument("--partitions", type=int, default=8)
