@@ -38,7 +38,6 @@ not computed here (the row API gives it).
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -63,9 +62,9 @@ from finpolicy.domains.access.columnar_in import (
     request_row,
     roles,
     scopes,
-    split_list,
     terms,
 )
+from finpolicy.domains.access.columnar_review import prepare_review, records
 from finpolicy.domains.access.directory import RoleDirectory, as_directory
 from finpolicy.domains.access.evaluation import authorize
 from finpolicy.domains.access.model import AccessRequest, AttachedConsent
@@ -289,34 +288,38 @@ def _time(value: Any) -> dt.datetime:
 
 
 def prepare(runtime: Runtime, /, *, as_of: Any = None, policy: str | None = None,
-            directory: Any = None) -> Any:
+            directory: Any = None, what: str = "requests", assignments: Any = None,
+            usage: Any = None) -> Any:
     """The chunk evaluator of the batch API.
 
     Args:
         runtime: the engine's runtime.
         as_of: the time of the rows without one (an aware datetime, ISO text with an offset,
-            or a date: its midnight UTC); the time of the call when absent.
+            or a date: its midnight UTC); the time of the call when absent. For a review,
+            the review time.
         policy: an access policy id, when the bundle has several.
         directory: the role directory that confirms the approvers of grants, as
             ``authorize`` takes it (a ``RoleDirectory`` or a list of role assignments), or a
-            table source of role assignments (one per row); without it no grant counts.
+            table source of role assignments (one per row); without it no grant of a request
+            counts (a review verifies approvers against its ``assignments``).
+        what: ``"requests"`` (one decision per request) or ``"review"`` (the source is a
+            table of grants, the result one row per finding: ``columnar_review``).
+        assignments: for a review, the role assignments reviewed (a list or a table source).
+        usage: for a review, the usage records of the grants (a list or a table source).
     """
     default = _time(as_of)
-    roles_directory = as_directory(_assignments(directory))
+    roles_directory = as_directory(records(directory))
+    if what == "review":
+        return prepare_review(runtime, default, policy, assignments, usage, roles_directory)
+    if what != "requests":
+        raise InputError.one("what", f"expected `requests` or `review`, got `{what}`",
+                             "bad_input", what)
+    if assignments is not None or usage is not None:
+        raise InputError.one("assignments" if assignments is not None else "usage",
+                             "only a review (`what=\"review\"`) reads assignments and usage; "
+                             "a request's approvers are confirmed by `directory`", "bad_input")
 
     def evaluate(batch: pa.RecordBatch, first_row: int) -> pa.Table:
         return decide_batch(runtime, batch, default=default, policy=policy,
                             directory=roles_directory, first_row=first_row)
     return evaluate
-
-
-def _assignments(directory: Any) -> Any:
-    """A table source of role assignments as their list (other directories as they are)."""
-    from finpolicy.columnar.tables import read_table
-
-    is_frame = type(directory).__module__.split(".")[0] in ("pandas", "polars")
-    if not isinstance(directory, str | Path | pa.Table | pa.RecordBatch) and not is_frame:
-        return directory
-    rows = read_table(directory).to_pylist()
-    return [{k: split_list(v) if k == "approver_roles" and isinstance(v, str) else v
-             for k, v in row.items() if v is not None} for row in rows]

@@ -1,0 +1,90 @@
+"""The access review over tables: ``evaluate_table("access", grants, what="review",
+assignments=..., usage=...)`` gives one row per finding, as ``review_access`` finds them.
+
+The source holds one grant per row, its columns named by the fields of ``AccessGrant``
+(``approver_roles`` an Arrow list of texts or one text separated by ``;``; times as
+timestamps with a zone or ISO text with an offset). ``assignments`` and ``usage`` (lists of
+mappings or table sources, one record per row) are read whole. A review is a set-level
+analysis, so each chunk of grants is reviewed by the row engine's own ``review_with``
+(not column-wise): a grant's findings depend on the grant, the review time, its last use and
+the role directory only, so chunks give exactly ``review_access``'s findings; those of the
+role assignments and subjects come with the first chunk. Each chunk's findings are most
+severe first (``review_access``'s order); sort the table for one order across chunks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from finpolicy.domains.access.columnar_in import TIME, split_list
+from finpolicy.domains.access.directory import AssignmentDirectory, RoleDirectory
+from finpolicy.domains.access.model import AccessGrant, RoleAssignment, UsageRecord
+from finpolicy.domains.access.review import _items, review_with
+from finpolicy.domains.access.spec import POLICY_KIND
+from finpolicy.errors import InputError
+from finpolicy.runtime import Runtime
+
+__all__ = ["REVIEW_SCHEMA", "prepare_review", "records"]
+
+_WORD = pa.dictionary(pa.int32(), pa.string())
+REVIEW_SCHEMA = pa.schema([
+    ("severity", _WORD), ("kind", _WORD), ("message", pa.string()), ("rule_id", _WORD),
+    ("cite", _WORD), ("grant_id", pa.string()), ("subject_id", pa.string()),
+    ("role", _WORD), ("as_of", TIME), ("policy_id", _WORD), ("policy_version", _WORD),
+])
+"""The findings table: the fields of ``Finding``, with the review's time and policy."""
+_LISTS = ("approver_roles",)
+
+
+def _cells(row: dict[str, Any]) -> dict[str, Any]:
+    """A record's present cells (a list in a text cell split at ``;``)."""
+    return {k: split_list(v) if k in _LISTS and isinstance(v, str) else v
+            for k, v in row.items() if v is not None}
+
+
+def records(source: Any) -> Any:
+    """A table source of records (one per row) as their mappings; lists and ``None`` are
+    returned as they are."""
+    from finpolicy.columnar.tables import read_table
+
+    is_frame = type(source).__module__.split(".")[0] in ("pandas", "polars")
+    if not isinstance(source, str | Path | pa.Table | pa.RecordBatch) and not is_frame:
+        return source
+    return [_cells(row) for row in read_table(source).to_pylist()]
+
+
+def _grants(batch: pa.RecordBatch, first_row: int) -> list[AccessGrant]:
+    out = []
+    for i, row in enumerate(batch.to_pylist()):
+        try:
+            out.append(AccessGrant.parse(_cells(row)))
+        except InputError as exc:
+            raise exc.located("table", first_row + i + 1) from None
+    return out
+
+
+def prepare_review(runtime: Runtime, at: dt.datetime, policy: str | None, assignments: Any,
+                   usage: Any, directory: RoleDirectory | None) -> Any:
+    """The chunk evaluator of the review (``at``: the review time)."""
+    assigned: list[RoleAssignment] = _items(records(assignments), RoleAssignment,
+                                            "assignments")
+    used = None if usage is None else _items(records(usage), UsageRecord, "usage")
+    verifier = directory if directory is not None else AssignmentDirectory(assigned)
+    doc = runtime.policy(POLICY_KIND, at.date(), policy)
+
+    def evaluate(batch: pa.RecordBatch, first_row: int) -> pa.Table:
+        grants = _grants(batch, first_row)
+        report = review_with(runtime, doc, doc.policy, grants,
+                             assigned if first_row == 0 else [], used, at, verifier)
+        ref = report.policy
+        return pa.Table.from_pylist([
+            {"severity": f.severity, "kind": f.kind, "message": f.message,
+             "rule_id": f.rule_id, "cite": f.cite, "grant_id": f.grant_id,
+             "subject_id": f.subject_id, "role": f.role, "as_of": at,
+             "policy_id": ref.id, "policy_version": ref.version}
+            for f in report.findings], schema=REVIEW_SCHEMA)
+    return evaluate
