@@ -73,3 +73,24 @@ def test_a_shipped_bundle_is_refused_under_another_digest() -> None:
     with pytest.raises(PolicyError, match="digest"):
         _engine("0" * 64, tuple(sorted(files.items())), "compiled")
     assert _engine(digest, tuple(sorted(files.items())), "compiled").bundle.digest == digest
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::FutureWarning")
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_spark_decides_access_requests_as_the_single_process_table(spark: Any) -> None:
+    import columnar_access
+
+    import finpolicy as fp
+    from finpolicy.columnar.workdays import to_micros
+    from finpolicy.spark import _plain, evaluate
+
+    table = columnar_access.requests(3_000, grants=0.05)
+    options = {"as_of": columnar_access.AT, "directory": columnar_access.DIRECTORY}
+    frame = spark.createDataFrame(table.to_pandas()).repartition(3)
+    got = evaluate(frame, "access", **options).toArrow()
+    want = _plain(fp.PolicyEngine().evaluate_table("access", table, **options))
+
+    def rows(decisions: Any) -> list[str]:
+        return sorted(repr({**r, "as_of": to_micros(r["as_of"])}) for r in decisions.to_pylist())
+    assert rows(got) == rows(want)
