@@ -102,8 +102,8 @@ def _documents(runtime: Runtime, at: Any, policy: str | None
     index = []
     epoch = dt.date(1970, 1, 1)
     for day in distinct.tolist():
-        date = epoch + dt.timedelta(days=day)
         try:
+            date = epoch + dt.timedelta(days=day)
             found = [runtime.policy(POLICY_KIND, date + dt.timedelta(days=k), policy)
                      for k in (-1, 0, 1)]
         except (FinpolicyError, OverflowError):

@@ -190,7 +190,10 @@ def micros(array: pa.Array | None, n: int, default: int) -> tuple[Any, Mask]:
         return np.full(n, default, np.int64), np.zeros(n, np.bool_)
     present = _present(array)
     if pa.types.is_timestamp(array.type) and array.type.tz is not None:
-        values = array.cast(TIME).cast(pa.int64()).fill_null(default)
+        try:
+            values = array.cast(TIME).cast(pa.int64()).fill_null(default)
+        except pa.ArrowInvalid:  # nanoseconds a microsecond cannot hold: the row engine
+            return np.full(n, default, np.int64), present
         return np.asarray(values.to_numpy(zero_copy_only=False)), np.zeros(n, np.bool_)
     if not _is_text(array.type):
         return np.full(n, default, np.int64), present
