@@ -219,10 +219,11 @@ def _row_table(runtime: Runtime, batch: pa.RecordBatch, rows: Any, default: dt.d
     """The decisions of ``rows`` by ``authorize``, one by one (its error located at the
     row)."""
     out = []
-    for i in rows.tolist():
+    cells = batch.take(pa.array(rows)).to_pylist()
+    for i, row_cells in zip(rows.tolist(), cells, strict=True):
         line = first_row + i + 1
         try:
-            data, consent = request_row(batch, i, line, default)
+            data, consent = request_row(row_cells, line, default)
             request = AccessRequest.parse(data)
             attached = None if consent is None else AttachedConsent.parse(consent,
                                                                          field="consent")

@@ -54,8 +54,9 @@ def compiled(runtime: Runtime, doc: PolicyDocument[Any]) -> CompiledRuleSet:
 def reads_type(runtime: Runtime, doc: PolicyDocument[Any]) -> bool:
     """Whether the resource type can change a plain request's decision: a rule reads it, or
     a vocabulary checks facts."""
-    return ("resource", "type") in compiled(runtime, doc).paths or \
-        bool(doc.vocabulary.bound_fields())
+    path = ("resource", "type")
+    return path in compiled(runtime, doc).paths or \
+        any(bound == path for bound, _ in doc.vocabulary.bound_fields())
 
 
 def _request(key: Key) -> AccessRequest:
@@ -120,29 +121,30 @@ def decide_keys(runtime: Runtime, docs: list[PolicyDocument[Any]],
     known: dict[tuple[str, Read], Result | None] = {}
     pending: dict[int, dict[Read, None]] = {}
     reads: list[tuple[int, Read] | None] = []
+    names = [doc.key for doc in docs]
     for g, key in keys:
-        doc = docs[g]
-        read = facts.get((doc.key, *key), _UNSEEN)
+        name = names[g]
+        read = facts.get((name, *key), _UNSEEN)
         if read is _UNSEEN:
-            read = _read(runtime, doc, key)
-            _kept(facts, (doc.key, *key), read)
+            read = _read(runtime, docs[g], key)
+            _kept(facts, (name, *key), read)
         if read is None:
             reads.append(None)
             continue
         reads.append((g, read))
-        if (doc.key, read) in known:
+        if (name, read) in known:
             continue
-        found = kept.get((doc.key, read), _UNSEEN)
+        found = kept.get((name, read), _UNSEEN)
         if found is _UNSEEN:
             pending.setdefault(g, {})[read] = None
         else:
-            known[(doc.key, read)] = found
+            known[(name, read)] = found
     for g, distinct in pending.items():
         listed = list(distinct)
         for read, result in zip(listed, _results(runtime, docs[g], listed), strict=True):
-            known[(docs[g].key, read)] = result
-            _kept(kept, (docs[g].key, read), result)
-    return [None if r is None else known[(docs[r[0]].key, r[1])] for r in reads]
+            known[(names[g], read)] = result
+            _kept(kept, (names[g], read), result)
+    return [None if r is None else known[(names[r[0]], r[1])] for r in reads]
 
 
 def result_codes(results: list[Result | None]) -> tuple[list[Result], np.ndarray[Any, Any]]:

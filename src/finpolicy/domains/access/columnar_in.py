@@ -120,7 +120,10 @@ def identities(batch: pa.RecordBatch, name: str, n: int) -> tuple[pa.Array, Mask
         array = array.cast(pa.string())
     lengths = np.asarray(pc.utf8_length(array).fill_null(0).to_numpy(zero_copy_only=False))
     fast = pc.and_(pc.string_is_ascii(array), pc.ascii_is_printable(array)).fill_null(False)
-    lowered = pc.utf8_trim(pc.replace_substring_regex(pc.ascii_lower(array), " +", " "), " ")
+    lowered = pc.ascii_lower(array)
+    if pc.any(pc.match_substring(lowered, "  ")).as_py():  # runs of spaces made one
+        lowered = pc.replace_substring_regex(lowered, " +", " ")
+    lowered = pc.utf8_trim(lowered, " ")
     slow = np.flatnonzero(~np.asarray(fast.to_numpy(zero_copy_only=False), np.bool_)
                           & _present(array))
     if len(slow):
@@ -234,13 +237,12 @@ def _present_fields(value: Any) -> Any:
     return value
 
 
-def request_row(batch: pa.RecordBatch, i: int, row: int, default: dt.datetime
+def request_row(cells: dict[str, Any], row: int, default: dt.datetime
                 ) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """Row ``i`` as a request mapping (dotted names nested) and its consent decision, as
+    """A row's cells as a request mapping (dotted names nested) and its consent decision, as
     ``finpolicy eval access`` takes them; ``as_of`` is ``default`` where the row has none."""
     data: dict[str, Any] = {}
-    for name, column in zip(batch.schema.names, batch.columns, strict=True):
-        value = column[i].as_py()
+    for name, value in cells.items():
         if value is None:
             continue
         parts = name.split(".", 2)
