@@ -25,7 +25,9 @@ from finpolicy.domains.access.strategies import APPROVER, approver_assignments
 TZ = dt.timezone(dt.timedelta(hours=8))
 AT = dt.datetime(2026, 3, 2, 10, tzinfo=TZ)
 CHUNK = 131_072
-DIRECTORY = approver_assignments()
+DIRECTORY = fp.AssignmentDirectory(approver_assignments())
+"""The role directory confirming the generated grants' approver (built once: a list of
+assignments given to each call would be indexed each time)."""
 ROLE_SETS = (["teller"], ["customer_manager"], ["risk_officer"], ["compliance_auditor"],
              ["data_analyst"], ["department_head"], ["teller", "customer_manager"],
              ["customer_manager", "risk_officer"], ["compliance_auditor", "teller"],
@@ -90,8 +92,9 @@ def row_requests(table: pa.Table) -> list[Any]:
 
 
 def bench_access_columnar(console: Console, quick: bool) -> list[Measurement]:
-    """Access requests/s one by one through ``authorize`` and column-wise from Parquet."""
-    engine = fp.PolicyEngine()
+    """Access requests/s one by one through ``authorize`` and column-wise from Parquet, both
+    with the engine's role directory."""
+    engine = fp.PolicyEngine(directory=DIRECTORY)
     count = 200_000 if quick else 1_000_000
     folder = Path(tempfile.mkdtemp(prefix="fp-columnar-access-"))
     path = folder / "requests.parquet"
@@ -100,13 +103,13 @@ def bench_access_columnar(console: Console, quick: bool) -> list[Measurement]:
     sample = row_requests(requests(20_000, seed=3))
     start = time.perf_counter()
     for request in sample:
-        engine.authorize(request, directory=DIRECTORY)
+        engine.authorize(request)
     row_per_s = len(sample) / (time.perf_counter() - start)
     engine.evaluate_table("access", requests(100, seed=4), as_of=AT)  # warm
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     start = time.perf_counter()
     decided = sum(t.num_rows for t in engine.iter_tables(
-        "access", path, as_of=AT, directory=DIRECTORY, chunk_rows=CHUNK))
+        "access", path, as_of=AT, chunk_rows=CHUNK))
     col_per_s = decided / (time.perf_counter() - start)
     grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1e3
     return [Measurement("columnar", "access requests (row: authorize)", "compiled", row_per_s),

@@ -59,6 +59,10 @@ from finpolicy.domains.suitability.api import SuitabilityAPI
 from finpolicy.engine import EngineCore
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    import pyarrow as pa
+
     from finpolicy.audit.log import DecisionLog
     from finpolicy.explain.model import Explanation
 
@@ -137,3 +141,20 @@ class PolicyEngine(EngineCore, ClassificationAPI, AccessAPI, SuitabilityAPI, Com
         if method == "authorize" and kwargs.get("directory") is None:
             kwargs["directory"] = self.directory
         return super().explain(method, *args, limit=limit, **kwargs)
+
+    def evaluate_table(self, domain: str, source: Any, /, **options: Any) -> pa.Table:
+        """The decisions of every row of ``source`` as one Arrow table (see
+        ``TablesAPI.evaluate_table``); access requests are decided with the engine's role
+        directory, as ``authorize`` decides them, unless ``directory`` is given."""
+        return super().evaluate_table(domain, source, **self._table_options(domain, options))
+
+    def iter_tables(self, domain: str, source: Any, /, **options: Any) -> Iterator[pa.Table]:
+        """Like ``evaluate_table``, one decisions table per chunk (see
+        ``TablesAPI.iter_tables``)."""
+        return super().iter_tables(domain, source, **self._table_options(domain, options))
+
+    def _table_options(self, domain: str, options: dict[str, Any]) -> dict[str, Any]:
+        if domain == "access" and options.get("what", "requests") == "requests" \
+                and options.get("directory") is None:
+            return {**options, "directory": self.directory}
+        return options

@@ -395,3 +395,16 @@ def test_a_bad_grant_is_an_error_at_its_row_and_review_options_are_checked() -> 
         ENGINE.evaluate_table("access", _rows(2), what="audit", as_of=AT)
     with pytest.raises(InputError, match="only a review"):
         ENGINE.evaluate_table("access", _rows(2), as_of=AT, usage=[])
+
+
+def test_the_engines_own_role_directory_decides_the_tables_grants() -> None:
+    engine = fp.PolicyEngine(directory=DIRECTORY)
+    rng = random.Random(9)
+    cases = [_request(rng) for _ in range(3_000)]
+    table = _table([_cells(d, c, True) for d, c in cases], True)
+    assert engine.evaluate_table("access", table, as_of=AT).to_pylist() == \
+        ENGINE.evaluate_table("access", table, as_of=AT, directory=DIRECTORY).to_pylist()
+    without = ENGINE.evaluate_table("access", table, as_of=AT).column("grant_id")
+    assert without.null_count == len(cases)  # no directory, no grant counts
+    assert engine.evaluate_table("access", table, as_of=AT).column("grant_id").null_count \
+        < len(cases)
