@@ -301,8 +301,9 @@ def prepare(runtime: Runtime, /, *, as_of: Any = None, policy: str | None = None
         policy: an access policy id, when the bundle has several.
         directory: the role directory that confirms the approvers of grants, as
             ``authorize`` takes it (a ``RoleDirectory`` or a list of role assignments), or a
-            table source of role assignments (one per row); without it no grant of a request
-            counts (a review verifies approvers against its ``assignments``).
+            table source of role assignments (one per row); ``PolicyEngine`` passes its own
+            when none is given; without one no grant of a request counts (a review verifies
+            approvers against its ``assignments``).
         what: ``"requests"`` (one decision per request) or ``"review"`` (the source is a
             table of grants, the result one row per finding: ``columnar_review``).
         assignments: for a review, the role assignments reviewed (a list or a table source).
