@@ -37,7 +37,7 @@ _COMPILED: StateKey[dict[str, CompiledRuleSet]] = StateKey("access.columnar.rule
 _FACTS: StateKey[dict[tuple[Any, ...], Read | None]] = StateKey("access.columnar.facts", dict)
 _RESULTS: StateKey[dict[tuple[str, Read], Result | None]] = StateKey("access.columnar.results",
                                                                       dict)
-_MAX_KEPT = 262_144
+_MAX_KEPT = 65_536  # as many plain decisions as the row engine keeps
 _UNSEEN: Any = object()
 _MISSING = lookup({}, ("x",))
 _ANY_TIME = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)  # a plain request's fact reads no time
