@@ -41,6 +41,7 @@ nitpick_ignore_regex = [
     (r"py:.*", r"(datetime|dt|collections|typing|types|enum|pathlib|decimal|re|abc|os)(\..*)?"),
     (r"py:.*", r"(pydantic|attrs|attr|click|durable|holidays|rich|yaml)(\..*)?"),
     (r"py:.*", r"(cryptography|orjson|psycopg)(\..*)?"),
+    (r"py:.*", r"(pa|pyarrow)(\..*)?"),  # the batch API's tables
     (r"py:.*", r"(Any|Mapping|Sequence|Iterable|Iterator|Callable|Path|Self|TypeAlias)"),
     (r"py:.*", r"(str|int|float|bool|bytes|object|list|dict|tuple|set|frozenset|None|type)"),
     (r"py:.*", r"(ValueError|LookupError|RuntimeError|Exception|KeyError|TypeError)"),
