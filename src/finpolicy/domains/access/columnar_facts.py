@@ -20,7 +20,6 @@ from finpolicy.documents.bundle import PolicyDocument
 from finpolicy.domains.access.evaluation import access_fact, check_vocabulary, combine
 from finpolicy.domains.access.model import AccessRequest
 from finpolicy.domains.access.spec import ACCESS_RULESET
-from finpolicy.rules.evaluate import lookup
 from finpolicy.rules.vocabulary import check_fact
 from finpolicy.runtime import Runtime, StateKey
 
@@ -39,7 +38,6 @@ _RESULTS: StateKey[dict[tuple[str, Read], Result | None]] = StateKey("access.col
                                                                       dict)
 _MAX_KEPT = 65_536  # as many plain decisions as the row engine keeps
 _UNSEEN: Any = object()
-_MISSING = lookup({}, ("x",))
 _ANY_TIME = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)  # a plain request's fact reads no time
 
 
@@ -72,12 +70,17 @@ def _request(key: Key) -> AccessRequest:
                                                recipient=None))
 
 
-def _hashable(value: Any) -> Any:
-    if value is _MISSING:
-        return None
-    if isinstance(value, list):
-        return tuple(value)
-    return value
+def _value(fact: dict[str, Any], path: tuple[str, ...]) -> Any:
+    """``lookup(fact, path)`` on the plain dicts ``access_fact`` builds (``None`` where it
+    finds nothing), lists as tuples so that values can be compared by hashing."""
+    value: Any = fact
+    for step in path:
+        if type(value) is not dict:
+            return None
+        value = value.get(step)
+        if value is None:
+            return None
+    return tuple(value) if type(value) is list else value
 
 
 def _read(runtime: Runtime, doc: PolicyDocument[Any], key: Key) -> Read | None:
@@ -92,7 +95,7 @@ def _read(runtime: Runtime, doc: PolicyDocument[Any], key: Key) -> Read | None:
             check_fact(bound, fact)
     except Exception:  # an error or an evaluation error: the row engine says which
         return None
-    return tuple(_hashable(lookup(fact, path)) for path in compiled(runtime, doc).paths)
+    return tuple(_value(fact, path) for path in compiled(runtime, doc).paths)
 
 
 def _kept(memo: dict[Any, Any], key: Any, value: Any) -> None:
