@@ -28,10 +28,11 @@ CHUNK = 131_072
 DIRECTORY = fp.AssignmentDirectory(approver_assignments())
 """The role directory confirming the generated grants' approver (built once: a list of
 assignments given to each call would be indexed each time)."""
-ROLE_SETS = (["teller"], ["customer_manager"], ["risk_officer"], ["compliance_auditor"],
-             ["data_analyst"], ["department_head"], ["teller", "customer_manager"],
-             ["customer_manager", "risk_officer"], ["compliance_auditor", "teller"],
-             ["contractor"], [], ["data_analyst", "customer_manager"])
+ROLE_SETS: tuple[list[str], ...] = (
+    ["teller"], ["customer_manager"], ["risk_officer"], ["compliance_auditor"],
+    ["data_analyst"], ["department_head"], ["teller", "customer_manager"],
+    ["customer_manager", "risk_officer"], ["compliance_auditor", "teller"],
+    ["contractor"], [], ["data_analyst", "customer_manager"])
 
 
 def _pick(rng: np.random.Generator, values: Any, n: int) -> pa.Array:
@@ -55,6 +56,8 @@ def requests(n: int, seed: int = 1, *, grants: float = 0.01) -> pa.Table:
                          "approved_by": APPROVER, "approver_roles": ["department_head"],
                          "approved_at": (AT - dt.timedelta(hours=3)).isoformat(),
                          "expires_at": (AT + dt.timedelta(days=3)).isoformat()}])
+    presented = np.full(n, None, dtype=object)
+    presented[rng.random(n) < grants] = grant
     return pa.table({
         "subject.id": pa.array([f"u{i}" for i in rng.integers(0, 50_000, n)], pa.string()),
         "subject.roles": sets.take(pa.array(rng.integers(0, len(ROLE_SETS), n))),
@@ -67,7 +70,7 @@ def requests(n: int, seed: int = 1, *, grants: float = 0.01) -> pa.Table:
         "resource.category": _pick(rng, spec.categories, n),
         "resource.department": _pick(rng, departments, n),
         "resource.branch": _pick(rng, branches, n),
-        "grants": pa.array(np.where(rng.random(n) < grants, grant, None), pa.string()),
+        "grants": pa.array(presented, pa.string()),
     })
 
 
