@@ -22,7 +22,7 @@ from finpolicy.domains.complaints.columnar_out import NONE, DecisionColumns
 from finpolicy.domains.complaints.models import STATUSES
 from finpolicy.domains.complaints.policy import RECEIVED, Duration, Milestone, Selection
 
-__all__ = ["Days", "decide_rows", "due", "warnings"]
+__all__ = ["Days", "decide_rows", "due", "due_where", "warnings"]
 
 _NONE = NONE
 _YEARS = 10_000  # years run to 9999
@@ -93,6 +93,20 @@ def due(index: WorkdayIndex, start: Any, amount: int, unit: str,
     return index.end_of(day), (day == NO_DAY) | days.irregular
 
 
+def due_where(index: WorkdayIndex, start: Any, amount: int, unit: str, needed: Any,
+              days: Days | None = None) -> tuple[Any, Any]:
+    """``due`` for the rows ``needed`` marks; the others get ``start`` and no flag (a
+    deadline no clock runs for is not worked out: most rows have not reached most
+    milestones)."""
+    if unit == "hours" or needed.all():
+        return due(index, start, amount, unit, days)
+    when, bad = start.copy(), np.zeros(len(start), np.bool_)
+    rows = np.flatnonzero(needed)
+    if len(rows):
+        when[rows], bad[rows] = due(index, start[rows], amount, unit)
+    return when, bad
+
+
 def _start(index: WorkdayIndex, m: Milestone, received: Any, at: Events) -> tuple[Any, Any]:
     """When each row's milestone starts (``_NONE``: not started) and the rows the index
     could not decide."""
@@ -105,26 +119,27 @@ def _start(index: WorkdayIndex, m: Milestone, received: Any, at: Events) -> tupl
     opened = received if after == RECEIVED else at(after)
     opened = none if opened is None else opened
     is_open = opened != _NONE
-    end, bad = due(index, np.where(is_open, opened, received), amount, unit)
+    end, bad = due_where(index, np.where(is_open, opened, received), amount, unit, is_open)
     inside = is_open & (started != _NONE) & (started >= opened) & (started <= end)
     return np.where(inside, started, _NONE), is_open & bad
 
 
 def _deadline(index: WorkdayIndex, duration: Duration, start: Any, completed: Any,
-              at: Events, days: Days | None = None) -> tuple[Any, Any]:
-    """Each row's due time under ``duration`` from ``start``, with the extensions granted
-    before it fell due and before completion, and the rows the index could not decide."""
+              at: Events, started: Any, days: Days | None = None) -> tuple[Any, Any]:
+    """Each started row's due time under ``duration`` from ``start``, with the extensions
+    granted before it fell due and before completion, and the rows the index could not
+    decide (rows not ``started`` get ``start``)."""
     days = days if days is not None and days.micros is start else Days(index, start)
-    when, bad = due(index, start, duration.amount, duration.unit, days)
+    when, bad = due_where(index, start, duration.amount, duration.unit, started, days)
     conditioned = {name for name, _, _ in duration.conditions}
     for event, amount in duration.extensions:
         # an event column names no approver: an extension that needs one does not count
         granted = None if event in conditioned else at(event)
         if granted is None:
             continue
-        counts = (granted != _NONE) & (granted <= when) & (granted <= completed)
+        counts = started & (granted != _NONE) & (granted <= when) & (granted <= completed)
         if counts.any():
-            longer, worse = due(index, start, amount, duration.unit, days)
+            longer, worse = due_where(index, start, amount, duration.unit, counts, days)
             when, bad = np.where(counts, longer, when), bad | (counts & worse)
     return when, bad
 
@@ -212,7 +227,7 @@ def _milestone(index: WorkdayIndex, now: int, out: DecisionColumns, state: _Rows
     if safe_start is state.received:
         days = state.days = state.days or Days(index, state.received)
     when, bad = _due_by_duration(index, take(which), durations, safe_start, completed, at,
-                                 days)
+                                 started, days)
     needs = needs | (started & bad)
     done = completed != _NONE
     allowed = (when - safe_start) / 1e6
@@ -243,12 +258,12 @@ def _milestone(index: WorkdayIndex, now: int, out: DecisionColumns, state: _Rows
 
 
 def _due_by_duration(index: WorkdayIndex, which: Any, durations: dict[int, Duration],
-                     start: Any, completed: Any, at: Events,
+                     start: Any, completed: Any, at: Events, started: Any,
                      days: Days | None) -> tuple[Any, Any]:
     """``_deadline`` once per distinct duration among the rows' selections."""
     distinct = list(dict.fromkeys(durations.values()))
     if len(distinct) == 1:
-        return _deadline(index, distinct[0], start, completed, at, days)
+        return _deadline(index, distinct[0], start, completed, at, started, days)
     number = {d: i for i, d in enumerate(distinct)}
     lookup = np.full(max(durations) + 1, -1, np.int64)
     for g, d in durations.items():
@@ -263,7 +278,8 @@ def _due_by_duration(index: WorkdayIndex, which: Any, durations: dict[int, Durat
             times = at(event)
             return None if times is None else times[rows]
 
-        when[rows], bad[rows] = _deadline(index, duration, start[rows], completed[rows], sub)
+        when[rows], bad[rows] = _deadline(index, duration, start[rows], completed[rows], sub,
+                                          started[rows])
     return when, bad
 
 
