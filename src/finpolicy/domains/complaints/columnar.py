@@ -4,11 +4,12 @@ column-wise.
 
 Input: a complaints table (``id, received_at, channel, category, severity, flags``) whose
 other columns are event kinds holding the event's time (text cells may hold several times
-separated by ``;``, as the CSV reader takes them), and optionally ``events``: a table in long
-form (``complaint_id, kind, at``). The arrays decide the common case: every event kind at
-most once up to ``as_of``, no pause, no graded criteria, milestones without windows, required
-contents, restarts or conditional extensions, days without a clock change. Every other row
-is decided by ``complaint_sla`` itself, so a table gets exactly the row engine's decisions.
+separated by ``;``, as the CSV reader takes them), and optionally (``prepare(events=...)``)
+the events in long form, one row per event (``complaint_id, kind, at`` and optionally
+``states, approved_by, note``; see ``columnar_events``). The arrays decide the common case:
+every event kind at most once, no pause, no graded criteria, no event stating contents or
+naming an approver, days without a clock change. Every other row is decided by
+``complaint_sla`` itself, so a table gets exactly the row engine's decisions.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from finpolicy.columnar.tables import column_or_none, distinct, distinct_rows
+from finpolicy.columnar.tables import Source, column_or_none, distinct, distinct_rows
 from finpolicy.columnar.workdays import WorkdayIndex, to_micros, workday_index
 from finpolicy.documents.bundle import PolicyDocument
+from finpolicy.domains.complaints.columnar_events import ChunkEvents, EventIndex
 from finpolicy.domains.complaints.columnar_milestones import decide_rows, warnings
 from finpolicy.domains.complaints.columnar_out import NONE, TIME, DecisionColumns, fill, schema
 from finpolicy.domains.complaints.evaluate import (
@@ -95,6 +97,39 @@ def _wide_events(batch: pa.RecordBatch, rules: ComplaintRules, now: int
         if name in rules.pauses or name in rules.resumes:
             needs |= happened  # paused clocks: the row engine counts them
     return first, earliest, needs
+
+
+def _long_events(events: ChunkEvents, rules: ComplaintRules, now: int, n: int,
+                 first: dict[str, Any], earliest: Any, needs: Any) -> Any:
+    """Add a chunk's long-form events to ``first`` (per kind) and ``earliest``, as
+    ``_wide_events`` reads event columns; return ``earliest``. Rows with an event the arrays
+    cannot read, or a kind more than once, are marked in ``needs``."""
+    rows, kinds = events.rows, events.kinds
+    needs[rows[events.row_engine]] = True
+    at, bad = _micros(events.at, len(rows))
+    needs[rows[bad | (at == _NONE)]] = True
+    width = len(events.names) + 1  # (row, kind) as one number; -1 (no kind) counts too
+    pairs, counts = np.unique(rows * width + kinds + 1, return_counts=True)
+    needs[pairs[counts > 1] // width] = True
+    for code, kind in enumerate(events.names):
+        mine = kinds == code
+        if not mine.any():
+            continue
+        if kind not in rules.events:  # the row engine names the unknown kind
+            needs[rows[mine]] = True
+            continue
+        times = np.full(n, _NONE, np.int64)
+        times[rows[mine]] = at[mine]
+        seen = times != _NONE
+        if kind in first:  # an event column of the same kind too: the row engine's
+            needs |= seen & (first[kind] != _NONE)
+        happened = seen & (times <= now)
+        first[kind] = np.where(seen, np.where(happened, times, _NONE),
+                               first.get(kind, times))
+        earliest = np.minimum(earliest, times)
+        if kind in rules.pauses or kind in rules.resumes:
+            needs |= happened  # paused clocks: the row engine counts them
+    return earliest
 
 
 class _Chunk:
@@ -190,8 +225,10 @@ def _date(micros: int) -> dt.date:
 
 
 def decide_batch(runtime: Runtime, batch: pa.RecordBatch, *, now: dt.datetime,
-                 policy: str | None = None, first_row: int = 0) -> pa.Table:
-    """The SLA decisions of one batch of complaints, in row order.
+                 policy: str | None = None, first_row: int = 0,
+                 events: EventIndex | None = None) -> pa.Table:
+    """The SLA decisions of one batch of complaints, in row order (``events``: their events
+    in long form, joined by id).
 
     Raises:
         InputError: the row engine's error for the first row it refuses, located at its row
@@ -207,6 +244,7 @@ def decide_batch(runtime: Runtime, batch: pa.RecordBatch, *, now: dt.datetime,
         needs |= (lengths < 1) | (lengths > MAX_ID_LENGTH)
     received, bad = _micros(column_or_none(batch, "received_at"), n)
     needs |= bad | (received == _NONE)
+    extra = None if events is None else events.chunk(ids)
     for name in ("criteria", "events"):  # graded complaints, `kind@time` lists: row engine
         cells = column_or_none(batch, name)
         if cells is not None:
@@ -219,6 +257,8 @@ def decide_batch(runtime: Runtime, batch: pa.RecordBatch, *, now: dt.datetime,
     else:
         chunk = _Chunk(runtime, doc, now, received)
         first, earliest, bad = _wide_events(batch, chunk.rules, chunk.now)
+        if extra is not None:
+            earliest = _long_events(extra, chunk.rules, chunk.now, n, first, earliest, bad)
         needs |= bad | (earliest < received)
         found, which = _selections(chunk, batch, n)
         if found:
@@ -232,7 +272,8 @@ def decide_batch(runtime: Runtime, batch: pa.RecordBatch, *, now: dt.datetime,
                              days, latest)
             needs[rows] |= left
     for i in np.flatnonzero(needs):
-        fill(out, int(i), _row_decision(runtime, batch, int(i), now, policy, first_row))
+        more = [] if extra is None else extra.of_row(int(i))
+        fill(out, int(i), _row_decision(runtime, batch, int(i), now, policy, first_row, more))
     return out.table(ids, schema(names))
 
 
@@ -246,7 +287,7 @@ def _names(runtime: Runtime, policy: str | None) -> tuple[str, ...]:
 
 
 def _row_decision(runtime: Runtime, batch: pa.RecordBatch, i: int, now: dt.datetime,
-                  policy: str | None, first_row: int) -> Any:
+                  policy: str | None, first_row: int, more: list[dict[str, Any]]) -> Any:
     from finpolicy.domains.complaints.batch import _csv_complaint
 
     cells: dict[str, Any] = {}
@@ -267,17 +308,23 @@ def _row_decision(runtime: Runtime, batch: pa.RecordBatch, i: int, now: dt.datet
         text = {k: v for k, v in cells.items() if isinstance(v, str)}
         data = _csv_complaint(text)
         data.update({k: v for k, v in cells.items() if not isinstance(v, str)})
-        if events:
-            data["events"] = [*data.get("events", []), *events]
+        if events or more:
+            data["events"] = [*data.get("events", []), *events, *more]
         return complaint_sla(runtime, data, as_of=now, policy=policy)
     except InputError as exc:
         raise exc.located("table", first_row + i + 1) from None
 
 
-def prepare(runtime: Runtime, /, *, as_of: Any = None, policy: str | None = None) -> Any:
-    """The chunk evaluator of the batch API (``as_of``: an aware datetime, now by default)."""
+def prepare(runtime: Runtime, /, *, as_of: Any = None, policy: str | None = None,
+            events: Source | None = None) -> Any:
+    """The chunk evaluator of the batch API (``as_of``: an aware datetime, now by default;
+    ``events``: a long-form events table, see ``columnar_events``)."""
     now = _now(as_of)
+    index = None if events is None else EventIndex(events)
 
     def evaluate(batch: pa.RecordBatch, first_row: int) -> pa.Table:
-        return decide_batch(runtime, batch, now=now, policy=policy, first_row=first_row)
+        return decide_batch(runtime, batch, now=now, policy=policy, first_row=first_row,
+                            events=index)
+    if index is not None:
+        evaluate.finish = index.check_all_joined  # type: ignore[attr-defined]
     return evaluate
