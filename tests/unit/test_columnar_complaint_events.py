@@ -181,3 +181,48 @@ def test_events_from_parquet_and_csv_files_and_on_the_command_line(tmp_path: Any
     result = CliRunner().invoke(main, ["sla", str(lines), "--events", str(tmp_path / "e.csv"),
                                        "--as-of", NOW.isoformat()])
     assert result.exit_code == 3 and "--events" in result.output
+
+
+def test_contents_and_approvers_are_decided_by_the_arrays(monkeypatch: Any) -> None:
+    # letters stating all, some or none of what the final response and the regulatory
+    # decision require; extensions approved by the right person, the wrong one, or no one
+    stated = [("cause", "improvements", "measures", "basis", "reasons", "remedies",
+               "verification"), ("cause", "measures"), (), ("basis", "reasons", "remedies",
+                                                              "verification")]
+    approvers = ["higher_branch", "handling_branch", None]
+    complaints = []
+    for i in range(240):
+        received = dt.datetime(2025, 11, 3, 9, tzinfo=TZ) + dt.timedelta(hours=13 * i)
+        events: list[dict[str, Any]] = [
+            {"kind": "responded", "at": received + dt.timedelta(days=5 + i % 50),
+             "states": list(stated[i % 4])}]
+        if i % 5 == 0:
+            events.append({"kind": "extended_further", "at": received + dt.timedelta(days=2),
+                           "approved_by": approvers[i % 3],
+                           "states": ["complainant_told"] if i % 2 else []})
+        complaints.append(fp.Complaint(id=f"k{i}", received_at=received, channel="branch",
+                                       category=["product", "service"][i % 2],
+                                       severity=["general", "major"][i % 2], events=events))
+    base, long = _tables(complaints)
+    calls: list[int] = []
+    original = complaint_tables._row_decision
+    monkeypatch.setattr(complaint_tables, "_row_decision",
+                        lambda *a, **k: calls.append(1) or original(*a, **k))
+    got = CN.evaluate_table("complaints", base, as_of=NOW, events=long, chunk_rows=100)
+    assert calls == []
+    want = CN.complaint_sla_batch(complaints, as_of=NOW)
+    assert _got(got) == [_expected(d) for d in want]
+    statuses = {s.status for d in want for s in d.milestones if s.name == "final_response"}
+    assert {"met", "breached"} <= statuses  # letters that state enough, and that do not
+
+
+def test_an_unknown_content_is_the_row_engines_error_at_its_row() -> None:
+    _, base, long = _plain_book(10)
+    odd = pa.table({"complaint_id": ["k3"], "kind": ["acknowledged"],
+                    "at": ["2026-01-05T23:00+08:00"], "states": [["no_such_content"]]})
+    with pytest.raises(InputError) as caught:
+        CN.evaluate_table("complaints", base, as_of=NOW, events=pa.concat_tables(
+            [long.filter(pa.compute.not_equal(long["complaint_id"], "k3")), odd],
+            promote_options="default"))
+    problem = caught.value.problems[0]
+    assert problem.code == "unknown_content" and problem.line == 4

@@ -25,7 +25,7 @@ from finpolicy.columnar.tables import Source, column_or_none, distinct, distinct
 from finpolicy.columnar.workdays import WorkdayIndex, to_micros, workday_index
 from finpolicy.documents.bundle import PolicyDocument
 from finpolicy.domains.complaints.columnar_events import ChunkEvents, EventIndex
-from finpolicy.domains.complaints.columnar_milestones import decide_rows, warnings
+from finpolicy.domains.complaints.columnar_milestones import Codes, decide_rows, warnings
 from finpolicy.domains.complaints.columnar_out import NONE, TIME, DecisionColumns, fill, schema
 from finpolicy.domains.complaints.evaluate import (
     SELECTIONS,
@@ -99,13 +99,18 @@ def _wide_events(batch: pa.RecordBatch, rules: ComplaintRules, now: int
     return first, earliest, needs
 
 
-def _long_events(events: ChunkEvents, rules: ComplaintRules, now: int, n: int,
-                 first: dict[str, Any], earliest: Any, needs: Any) -> Any:
-    """Add a chunk's long-form events to ``first`` (per kind) and ``earliest``, as
-    ``_wide_events`` reads event columns; return ``earliest``. Rows with an event the arrays
-    cannot read, or a kind more than once, are marked in ``needs``."""
+def _long_events(events: ChunkEvents, rules: ComplaintRules, codes: Codes, now: int, n: int,
+                 seen: tuple[dict[str, Any], dict[str, Any], dict[str, Any]], earliest: Any,
+                 needs: Any) -> Any:
+    """Add a chunk's long-form events to ``seen`` (per kind: first time, contents stated,
+    approver) and ``earliest``, as ``_wide_events`` reads event columns; return
+    ``earliest``. Rows with an event the arrays cannot read, or a kind more than once, are
+    marked in ``needs``."""
+    first, stated, approved = seen
     rows, kinds = events.rows, events.kinds
     needs[rows[events.row_engine]] = True
+    bits, who, unknown = events.marks(codes)
+    needs[rows[unknown]] = True  # the row engine names the unknown content or approver
     at, bad = _micros(events.at, len(rows))
     needs[rows[bad | (at == _NONE)]] = True
     width = len(events.names) + 1  # (row, kind) as one number; -1 (no kind) counts too
@@ -120,12 +125,18 @@ def _long_events(events: ChunkEvents, rules: ComplaintRules, now: int, n: int,
             continue
         times = np.full(n, _NONE, np.int64)
         times[rows[mine]] = at[mine]
-        seen = times != _NONE
+        present = times != _NONE
         if kind in first:  # an event column of the same kind too: the row engine's
-            needs |= seen & (first[kind] != _NONE)
-        happened = seen & (times <= now)
-        first[kind] = np.where(seen, np.where(happened, times, _NONE),
+            needs |= present & (first[kind] != _NONE)
+        happened = present & (times <= now)
+        first[kind] = np.where(present, np.where(happened, times, _NONE),
                                first.get(kind, times))
+        if bits[mine].any():
+            stated[kind] = np.zeros(n, np.int64)
+            stated[kind][rows[mine]] = bits[mine]
+        if (who[mine] >= 0).any():
+            approved[kind] = np.full(n, -1, np.int64)
+            approved[kind][rows[mine]] = who[mine]
         earliest = np.minimum(earliest, times)
         if kind in rules.pauses or kind in rules.resumes:
             needs |= happened  # paused clocks: the row engine counts them
@@ -257,8 +268,11 @@ def decide_batch(runtime: Runtime, batch: pa.RecordBatch, *, now: dt.datetime,
     else:
         chunk = _Chunk(runtime, doc, now, received)
         first, earliest, bad = _wide_events(batch, chunk.rules, chunk.now)
+        seen: tuple[dict[str, Any], dict[str, Any], dict[str, Any]] = (first, {}, {})
+        codes = Codes(chunk.rules.contents, chunk.rules.approvers)
         if extra is not None:
-            earliest = _long_events(extra, chunk.rules, chunk.now, n, first, earliest, bad)
+            earliest = _long_events(extra, chunk.rules, codes, chunk.now, n, seen, earliest,
+                                    bad)
         needs |= bad | (earliest < received)
         found, which = _selections(chunk, batch, n)
         if found:
@@ -267,7 +281,7 @@ def decide_batch(runtime: Runtime, batch: pa.RecordBatch, *, now: dt.datetime,
         if len(rows):
             rules = chunk.rules
             left, latest, days = decide_rows(chunk.index, chunk.now, out, rows, which[rows],
-                                             found, received, first, rules.milestones)
+                                             found, received, seen, rules.milestones, codes)
             left |= warnings(rules.calendar, rules.unconfirmed_year, chunk.index, out, rows,
                              days, latest)
             needs[rows] |= left

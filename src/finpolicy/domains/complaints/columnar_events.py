@@ -2,9 +2,11 @@
 ``states``, ``approved_by``, ``note``), joined to a complaints table by the complaint's ``id``.
 
 The events table is read once and ordered by complaint, so each chunk of complaints finds its
-events by a look-up per complaint, not a scan of every event. An event that states contents
-or names an approver makes its complaint the row engine's (the arrays read times only); the
-others become the same per-kind times an event-kind column gives. An event whose
+events by a look-up per complaint, not a scan of every event. Each event becomes, per kind,
+its time (as an event-kind column gives it), the contents it stated as bits and its approver
+as a number, so milestones that require contents and extensions that need an approver are
+decided by the arrays too; a complaint with an unknown content or approver, or an event kind
+twice, is decided by the row engine. An event whose
 ``complaint_id`` is in no chunk is an error once the last chunk is done: a mistyped id would
 otherwise leave a deadline silently wrong.
 """
@@ -18,8 +20,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from finpolicy.columnar.tables import Source, column_or_none, read_table
+from finpolicy.domains.complaints.columnar_milestones import Codes
 from finpolicy.errors import InputError
-from finpolicy.limits import MAX_TEXT_LENGTH
+from finpolicy.limits import MAX_ITEMS, MAX_TEXT_LENGTH
 
 __all__ = ["EVENT_COLUMNS", "ChunkEvents", "EventIndex"]
 
@@ -31,21 +34,21 @@ def _problem(message: str, value: Any = None) -> InputError:
     return InputError.one("events", message, "bad_table", value)
 
 
-def _present(array: pa.Array | None, n: int) -> Any:
-    if array is None:
-        return np.zeros(n, np.bool_)
-    return ~np.asarray(array.is_null().to_numpy(zero_copy_only=False), np.bool_)
-
-
-def _states_given(array: pa.Array | None, n: int) -> Any:
-    """Events whose ``states`` cell names something (a non-empty list, or non-blank text)."""
-    if array is None:
-        return np.zeros(n, np.bool_)
+def _state_lists(array: pa.Array | None) -> pa.Array | None:
+    """The ``states`` cells as lists of text (text cells split at ``;`` or ``|``, as the row
+    engine is given them), or ``None`` when no event states anything."""
+    if array is None or pa.types.is_null(array.type):
+        return None
     if pa.types.is_list(array.type) or pa.types.is_large_list(array.type):
-        lengths = pc.list_value_length(array).fill_null(0)
-        return np.asarray(lengths.to_numpy(zero_copy_only=False), np.int64) > 0
-    text = pc.utf8_trim(array.cast(pa.string()), characters=" \t;|")
-    return np.asarray(pc.utf8_length(text).fill_null(0).to_numpy(zero_copy_only=False)) > 0
+        return array.cast(pa.list_(pa.string()))
+    text = pc.replace_substring(array.cast(pa.string()), "|", ";")
+    return pc.split_pattern(text, ";")
+
+
+def _codes(values: pa.Array, names: list[str]) -> Any:
+    """Each value's index in ``names`` (-1: not there, or null)."""
+    found = pc.index_in(values, value_set=pa.array(names, pa.string()))
+    return np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), np.int64)
 
 
 class ChunkEvents:
@@ -59,6 +62,38 @@ class ChunkEvents:
         self.names = index.names
         self.at = index.at.take(pa.array(positions, pa.int64()))
         self.row_engine = index.row_engine[positions]
+
+    def marks(self, codes: Codes) -> tuple[Any, Any, Any]:
+        """Per event: the contents it stated (``codes`` bits), its approver (a ``codes``
+        number, -1: none), and whether it names a content or approver the policy does not
+        know (or more states than an event may hold: the row engine's to refuse)."""
+        n = len(self.positions)
+        bits, who = np.zeros(n, np.int64), np.full(n, -1, np.int64)
+        unknown = np.zeros(n, np.bool_)
+        take = pa.array(self.positions, pa.int64())
+        lists = self.index.states
+        if lists is not None and n:
+            mine = lists.take(take)
+            lengths = pc.list_value_length(mine).fill_null(0).to_numpy(zero_copy_only=False)
+            unknown |= np.asarray(lengths) > MAX_ITEMS
+            items = pc.list_flatten(mine)
+            parents = np.asarray(pc.list_parent_indices(mine).to_numpy(zero_copy_only=False))
+            blank = np.zeros(len(items), np.bool_)
+            if self.index.states_as_text:  # split text: trimmed, blanks dropped (``of_row``)
+                items = pc.utf8_trim_whitespace(items)
+                blank = np.asarray(pc.equal(items, "").fill_null(True).to_numpy(
+                    zero_copy_only=False), np.bool_)
+            index = _codes(items, sorted(codes.contents))
+            unknown[parents[(index < 0) & ~blank]] = True
+            known = index >= 0
+            np.bitwise_or.at(bits, parents[known], np.left_shift(1, index[known]))
+        approvers = self.index.approved_by
+        if approvers is not None and n:
+            mine = approvers.take(take)
+            who = _codes(mine, sorted(codes.approvers))
+            given = ~np.asarray(mine.is_null().to_numpy(zero_copy_only=False), np.bool_)
+            unknown |= given & (who < 0)
+        return bits, who, unknown
 
     def of_row(self, row: int) -> list[dict[str, Any]]:
         """Row ``row``'s events as the row API takes them (every value as the table holds
@@ -123,9 +158,14 @@ class EventIndex:
         long_note = np.zeros(n, np.bool_) if note is None or pa.types.is_null(note.type) else \
             np.asarray(pc.utf8_length(note.cast(pa.string())).fill_null(0).to_numpy(
                 zero_copy_only=False)) > MAX_TEXT_LENGTH
-        self.row_engine = (_states_given(column_or_none(self.table, "states"), n)
-                           | _present(column_or_none(self.table, "approved_by"), n)
-                           | long_note | (self.kinds == _NULL))
+        states = column_or_none(self.table, "states")
+        self.states = _state_lists(states)
+        self.states_as_text = self.states is not None and states is not None and not (
+            pa.types.is_list(states.type) or pa.types.is_large_list(states.type))
+        approved_by = column_or_none(self.table, "approved_by")
+        self.approved_by = None if approved_by is None or pa.types.is_null(approved_by.type) \
+            else approved_by.cast(pa.string())
+        self.row_engine = long_note | (self.kinds == _NULL)
 
     def chunk(self, ids: pa.Array) -> ChunkEvents:
         """The events of a chunk's complaints (``ids``: its ``id`` column)."""

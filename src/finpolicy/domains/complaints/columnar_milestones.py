@@ -11,7 +11,7 @@ far, the nearest open deadline) is kept per row between passes.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -22,14 +22,57 @@ from finpolicy.domains.complaints.columnar_out import NONE, DecisionColumns
 from finpolicy.domains.complaints.models import STATUSES
 from finpolicy.domains.complaints.policy import RECEIVED, Duration, Milestone, Selection
 
-__all__ = ["Days", "decide_rows", "due", "due_where", "warnings"]
+__all__ = ["Codes", "Days", "Seen", "decide_rows", "due", "due_where", "warnings"]
 
 _NONE = NONE
 _YEARS = 10_000  # years run to 9999
 _BREACHED = STATUSES.index("breached")
+_NO_BIT = 1 << 62
 
-Events = Callable[[str], Any]
-"""The first time of an event kind for the rows of a pass (``None``: no such column)."""
+
+
+class Codes:
+    """A policy's contents as bits and its approvers as numbers, so what an event stated and
+    who approved it are integers per row."""
+
+    def __init__(self, contents: Iterable[str], approvers: Iterable[str]) -> None:
+        names = sorted(contents)
+        # more contents than bits: every event that states some goes to the row engine
+        self.contents = {c: 1 << i for i, c in enumerate(names)} if len(names) < 62 else {}
+        self.approvers = {a: i for i, a in enumerate(sorted(approvers))}
+
+    def bits(self, contents: Iterable[str]) -> int:
+        """The bits of ``contents``; one no event has for a content without a bit."""
+        out = 0
+        for name in contents:
+            out |= self.contents.get(name, _NO_BIT)
+        return out
+
+
+class Seen:
+    """What the rows of one pass show of each event kind: its first time up to now
+    (``_NONE``: none), the contents it stated (``Codes`` bits) and its approver (a ``Codes``
+    number, -1: none); ``None`` for a kind no row has."""
+
+    def __init__(self, times: dict[str, Any], stated: dict[str, Any],
+                 approved: dict[str, Any], take: Callable[[Any], Any]) -> None:
+        self._times, self._stated, self._approved, self._take = times, stated, approved, take
+
+    def at(self, kind: str) -> Any:
+        times = self._times.get(kind)
+        return None if times is None else self._take(times)
+
+    def stated(self, kind: str, n: int) -> Any:
+        bits = self._stated.get(kind)
+        return np.zeros(n, np.int64) if bits is None else self._take(bits)
+
+    def approved(self, kind: str, n: int) -> Any:
+        who = self._approved.get(kind)
+        return np.full(n, -1, np.int64) if who is None else self._take(who)
+
+    def subset(self, rows: Any) -> Seen:
+        take = self._take
+        return Seen(self._times, self._stated, self._approved, lambda a: take(a)[rows])
 
 
 class Days:
@@ -107,16 +150,16 @@ def due_where(index: WorkdayIndex, start: Any, amount: int, unit: str, needed: A
     return when, bad
 
 
-def _start(index: WorkdayIndex, m: Milestone, received: Any, at: Events) -> tuple[Any, Any]:
+def _start(index: WorkdayIndex, m: Milestone, received: Any, seen: Seen) -> tuple[Any, Any]:
     """When each row's milestone starts (``_NONE``: not started) and the rows the index
     could not decide."""
     none = np.full(len(received), _NONE, np.int64)
-    started = received if m.starts == RECEIVED else at(m.starts)
+    started = received if m.starts == RECEIVED else seen.at(m.starts)
     started = none if started is None else started
     if m.window is None:
         return started, np.zeros(len(received), np.bool_)
     after, amount, unit = m.window
-    opened = received if after == RECEIVED else at(after)
+    opened = received if after == RECEIVED else seen.at(after)
     opened = none if opened is None else opened
     is_open = opened != _NONE
     end, bad = due_where(index, np.where(is_open, opened, received), amount, unit, is_open)
@@ -125,18 +168,28 @@ def _start(index: WorkdayIndex, m: Milestone, received: Any, at: Events) -> tupl
 
 
 def _deadline(index: WorkdayIndex, duration: Duration, start: Any, completed: Any,
-              at: Events, started: Any, days: Days | None = None) -> tuple[Any, Any]:
+              seen: Seen, codes: Codes, started: Any,
+              days: Days | None = None) -> tuple[Any, Any]:
     """Each started row's due time under ``duration`` from ``start``, with the extensions
     granted before it fell due and before completion, and the rows the index could not
     decide (rows not ``started`` get ``start``)."""
     days = days if days is not None and days.micros is start else Days(index, start)
     when, bad = due_where(index, start, duration.amount, duration.unit, started, days)
-    conditioned = {name for name, _, _ in duration.conditions}
+    conditions = {name: (who, needs) for name, who, needs in duration.conditions}
     for event, amount in duration.extensions:
-        # an event column names no approver: an extension that needs one does not count
-        granted = None if event in conditioned else at(event)
+        granted = seen.at(event)
         if granted is None:
             continue
+        if event in conditions:  # it counts when approved as required and stating so
+            who, needs = conditions[event]
+            ok = np.ones(len(start), np.bool_)
+            if who:
+                ok &= np.isin(seen.approved(event, len(start)),
+                              [codes.approvers[a] for a in who if a in codes.approvers])
+            if needs:
+                bits = codes.bits(needs)
+                ok &= (seen.stated(event, len(start)) & bits) == bits
+            granted = np.where(ok, granted, _NONE)
         counts = started & (granted != _NONE) & (granted <= when) & (granted <= completed)
         if counts.any():
             longer, worse = due_where(index, start, amount, duration.unit, counts, days)
@@ -148,11 +201,14 @@ class _Rows:
     """The per-row state of the rows decided by arrays, carried from milestone to
     milestone."""
 
-    def __init__(self, rows: Any, received: Any, first: dict[str, Any]) -> None:
+    def __init__(self, rows: Any, received: Any, first: dict[str, Any],
+                 stated: dict[str, Any], approved: dict[str, Any]) -> None:
         n = len(rows)
         self.rows, self.received = rows, received[rows]
         self.days: Days | None = None  # of ``received``, once a deadline counts from it
         self.first = {kind: times[rows] for kind, times in first.items()}
+        self.stated = {kind: bits[rows] for kind, bits in stated.items()}
+        self.approved = {kind: who[rows] for kind, who in approved.items()}
         self.needs = np.zeros(n, np.bool_)
         self.worst = np.zeros(n, np.int64)
         self.next_due = np.full(n, _NONE, np.int64)
@@ -162,19 +218,20 @@ class _Rows:
 
 def decide_rows(index: WorkdayIndex, now: int, out: DecisionColumns, rows: Any, which: Any,
                 found: Sequence[tuple[Selection, str] | None], received: Any,
-                first: dict[str, Any], milestones: Sequence[Milestone]
-                ) -> tuple[Any, Any, Days]:
+                events: tuple[dict[str, Any], dict[str, Any], dict[str, Any]],
+                milestones: Sequence[Milestone], codes: Codes) -> tuple[Any, Any, Days]:
     """Fill the decisions of ``rows`` (chunk rows; ``which``: each one's selection in
-    ``found``); return the rows left to the row engine, each row's latest due time, and the
-    days of their receipt times."""
-    state = _Rows(rows, received, first)
+    ``found``; ``events``: per kind, each chunk row's first time, contents stated and
+    approver, see ``Seen``); return the rows left to the row engine, each row's latest due
+    time, and the days of their receipt times."""
+    state = _Rows(rows, received, *events)
     for m in milestones:
         durations = {g: d for g, item in enumerate(found) if item is not None
                      for mm, d in item[0].milestones if mm is m}
         if durations:
             has = np.zeros(len(found), np.bool_)
             has[list(durations)] = True
-            _milestone(index, now, out, state, which, has[which], m, durations)
+            _milestone(index, now, out, state, which, has[which], m, durations, codes)
     _escalations(out, state, which, [None if f is None else f[0] for f in found])
     out.words_by("outcome", rows, STATUSES, state.worst)
     out.set_times("next_due", rows, state.next_due)
@@ -187,7 +244,7 @@ def decide_rows(index: WorkdayIndex, now: int, out: DecisionColumns, rows: Any, 
 
 
 def _milestone(index: WorkdayIndex, now: int, out: DecisionColumns, state: _Rows, which: Any,
-               mine: Any, m: Milestone, durations: dict[int, Duration]) -> None:
+               mine: Any, m: Milestone, durations: dict[int, Duration], codes: Codes) -> None:
     """One milestone over the rows ``mine`` marks: those whose selection has it."""
     part = None if mine.all() else np.flatnonzero(mine)
     if part is not None and not len(part):
@@ -196,20 +253,20 @@ def _milestone(index: WorkdayIndex, now: int, out: DecisionColumns, state: _Rows
     def take(values: Any) -> Any:
         return values if part is None else values[part]
 
-    def at(kind: str) -> Any:
-        times = state.first.get(kind)
-        return None if times is None else take(times)
-
+    seen = Seen(state.first, state.stated, state.approved, take)
     received = take(state.received)
-    start, bad = _start(index, m, received, at)
+    start, bad = _start(index, m, received, seen)
     needs = bad
     started = start != _NONE
     # from receipt (the usual start), every row has started: the receipt times themselves
     safe_start = received if start is received else np.where(started, start, received)
     completed = np.full(len(received), _NONE, np.int64)
-    # an event column carries no contents: a milestone that requires some stays open
-    for kind in () if m.requires else m.completed_by:
-        done_at = at(kind)
+    needed = codes.bits(m.requires)
+    for kind in m.completed_by:
+        done_at = seen.at(kind)
+        if done_at is not None and needed:  # it completes only when it states them all
+            stated = seen.stated(kind, len(received)) & needed
+            done_at = np.where(stated == needed, done_at, _NONE)
         if done_at is not None:
             completed = np.where((done_at >= safe_start) & (done_at < completed), done_at,
                                  completed)
@@ -217,7 +274,7 @@ def _milestone(index: WorkdayIndex, now: int, out: DecisionColumns, state: _Rows
     if m.restarted_by:
         latest = np.full(len(received), -1, np.int64)
         for kind in m.restarted_by:
-            again = at(kind)
+            again = seen.at(kind)
             if again is not None:
                 counts = (again != _NONE) & (again > safe_start) & (again < completed)
                 latest = np.where(counts & (again > latest), again, latest)
@@ -226,8 +283,8 @@ def _milestone(index: WorkdayIndex, now: int, out: DecisionColumns, state: _Rows
     days = None
     if safe_start is state.received:
         days = state.days = state.days or Days(index, state.received)
-    when, bad = _due_by_duration(index, take(which), durations, safe_start, completed, at,
-                                 started, days)
+    when, bad = _due_by_duration(index, take(which), durations, safe_start, completed, seen,
+                                 codes, started, days)
     needs = needs | (started & bad)
     done = completed != _NONE
     allowed = (when - safe_start) / 1e6
@@ -258,12 +315,12 @@ def _milestone(index: WorkdayIndex, now: int, out: DecisionColumns, state: _Rows
 
 
 def _due_by_duration(index: WorkdayIndex, which: Any, durations: dict[int, Duration],
-                     start: Any, completed: Any, at: Events, started: Any,
+                     start: Any, completed: Any, seen: Seen, codes: Codes, started: Any,
                      days: Days | None) -> tuple[Any, Any]:
     """``_deadline`` once per distinct duration among the rows' selections."""
     distinct = list(dict.fromkeys(durations.values()))
     if len(distinct) == 1:
-        return _deadline(index, distinct[0], start, completed, at, started, days)
+        return _deadline(index, distinct[0], start, completed, seen, codes, started, days)
     number = {d: i for i, d in enumerate(distinct)}
     lookup = np.full(max(durations) + 1, -1, np.int64)
     for g, d in durations.items():
@@ -273,13 +330,8 @@ def _due_by_duration(index: WorkdayIndex, which: Any, durations: dict[int, Durat
     bad = np.zeros(len(start), np.bool_)
     for i, duration in enumerate(distinct):
         rows = np.flatnonzero(kind == i)
-
-        def sub(event: str, rows: Any = rows) -> Any:
-            times = at(event)
-            return None if times is None else times[rows]
-
-        when[rows], bad[rows] = _deadline(index, duration, start[rows], completed[rows], sub,
-                                          started[rows])
+        when[rows], bad[rows] = _deadline(index, duration, start[rows], completed[rows],
+                                          seen.subset(rows), codes, started[rows])
     return when, bad
 
 
