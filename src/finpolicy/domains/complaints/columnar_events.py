@@ -13,6 +13,7 @@ otherwise leave a deadline silently wrong.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -141,7 +142,8 @@ class EventIndex:
                 raise _problem(f"events.{name}: expected text, got {array.type}", name)
         encoded = pc.dictionary_encode(ids.cast(pa.string()))
         codes = encoded.indices.fill_null(_NULL).to_numpy(zero_copy_only=False)
-        self.ids: dict[str, int] = {v: i for i, v in enumerate(encoded.dictionary.to_pylist())}
+        names = encoded.dictionary.to_pylist()
+        self.ids: dict[str, int] = dict(zip(names, range(len(names)), strict=True))
         # events ordered by complaint; ``start[c]:start[c + 1]`` are complaint c's
         self.order = np.argsort(codes, kind="stable")[int(np.count_nonzero(codes == _NULL)):]
         self.start = np.concatenate([[0], np.cumsum(np.bincount(codes[codes != _NULL],
@@ -169,8 +171,9 @@ class EventIndex:
 
     def chunk(self, ids: pa.Array) -> ChunkEvents:
         """The events of a chunk's complaints (``ids``: its ``id`` column)."""
-        codes = np.fromiter((self.ids.get(i, _NULL) if i is not None else _NULL
-                             for i in ids.to_pylist()), np.int64, len(ids))
+        # a null id is no key: it finds nothing, as an id no event names
+        codes = np.fromiter(map(self.ids.get, ids.to_pylist(), itertools.repeat(_NULL)),
+                            np.int64, len(ids))
         known = codes != _NULL
         rows = np.flatnonzero(known)
         lengths = self.start[codes[rows] + 1] - self.start[codes[rows]]
