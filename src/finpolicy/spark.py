@@ -21,6 +21,7 @@ from typing import Any
 import pyarrow as pa
 
 from finpolicy.documents.bundle import Bundle, load_bundle
+from finpolicy.errors import InputError
 
 __all__ = ["evaluate", "pack_bundle"]
 
@@ -76,6 +77,11 @@ def evaluate(df: Any, domain: str, /, *, bundle: Bundle | str | Path | None = No
         chunk_rows: rows per Arrow batch inside a partition.
         options: the domain's own (suitability: ``products``).
     """
+    if "events" in options:  # a partition sees its own complaints, not the whole events table
+        raise InputError.one("events", "on Spark, complaints carry their events as event-kind "
+                             "columns: pivot a long events table by kind and join it to the "
+                             "complaints first (one column per kind holding its time; several "
+                             "times as ISO text separated by `;`)", "bad_option")
     from pyspark.sql.pandas.types import from_arrow_schema
 
     digest, files = pack_bundle(bundle)

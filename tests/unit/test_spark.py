@@ -73,3 +73,14 @@ def test_a_shipped_bundle_is_refused_under_another_digest() -> None:
     with pytest.raises(PolicyError, match="digest"):
         _engine("0" * 64, tuple(sorted(files.items())), "compiled")
     assert _engine(digest, tuple(sorted(files.items())), "compiled").bundle.digest == digest
+
+
+def test_long_form_events_are_refused_on_spark_with_what_to_do() -> None:
+    # each partition sees only its own complaints: a whole events table cannot be joined there
+    from finpolicy.errors import InputError
+    from finpolicy.spark import evaluate
+
+    with pytest.raises(InputError) as caught:
+        evaluate(object(), "complaints", events="events.parquet")
+    assert caught.value.problems[0].path == "events"
+    assert "pivot" in caught.value.problems[0].message
