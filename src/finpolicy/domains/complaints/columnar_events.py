@@ -6,9 +6,9 @@ events by a look-up per complaint, not a scan of every event. Each event becomes
 its time (as an event-kind column gives it), the contents it stated as bits and its approver
 as a number, so milestones that require contents and extensions that need an approver are
 decided by the arrays too; a complaint with an unknown content or approver, or an event kind
-twice, is decided by the row engine. An event whose
-``complaint_id`` is in no chunk is an error once the last chunk is done: a mistyped id would
-otherwise leave a deadline silently wrong.
+twice, is decided by the row engine. An event whose ``complaint_id`` is in no chunk is an
+error once the last chunk is done: a mistyped id would otherwise leave a deadline silently
+wrong.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def _codes(values: pa.Array, names: list[str]) -> Any:
 class ChunkEvents:
     """The events of one chunk's complaints: ``rows`` (the complaint's row in the chunk),
     ``kinds`` (codes into ``names``), ``at`` (the raw cells), and which events only the row
-    engine can read (contents, an approver, an over-long note)."""
+    engine can read (no kind, an over-long note)."""
 
     def __init__(self, index: EventIndex, positions: Any, rows: Any) -> None:
         self.index, self.positions, self.rows = index, positions, rows
