@@ -142,6 +142,14 @@ def test_an_events_table_without_its_columns_is_an_error_naming_them() -> None:
     assert "at" in caught.value.problems[0].message
 
 
+def test_an_unknown_events_column_is_refused_not_dropped() -> None:
+    _, base, long = _plain_book(5)
+    extra = long.append_column("source", pa.array(["crm"] * long.num_rows))
+    with pytest.raises(InputError) as caught:
+        CN.evaluate_table("complaints", base, as_of=NOW, events=extra)
+    assert "`source`" in caught.value.problems[0].message
+
+
 def test_a_naive_event_time_is_the_row_engines_error_at_its_row() -> None:
     _, base, long = _plain_book(10)
     naive = pa.table({"complaint_id": ["k4"], "kind": ["responded"],

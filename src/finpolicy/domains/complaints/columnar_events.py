@@ -130,6 +130,10 @@ class EventIndex:
         if missing:
             raise _problem(f"an events table needs the columns complaint_id, kind and at; "
                            f"missing: {', '.join(missing)}", missing[0])
+        unknown = [c for c in table.column_names if c not in EVENT_COLUMNS]
+        if unknown:  # as an event's unknown field is refused, not dropped
+            raise _problem(f"unknown column `{unknown[0]}` in the events table, expected "
+                           f"{', '.join(EVENT_COLUMNS)}", unknown[0])
         self.table = table.combine_chunks()
         self.columns = set(table.column_names)
         n = table.num_rows
