@@ -230,7 +230,7 @@ def _agree_long(engine: fp.PolicyEngine, book: pa.Table, events: pa.Table, done:
 def spark(args: argparse.Namespace) -> None:
     from pyspark.sql import SparkSession
 
-    from finpolicy.spark import _plain, evaluate
+    from finpolicy.spark import _plain, collect, evaluate
 
     session = (SparkSession.builder.master(args.master).appName("finpolicy-scale")
                .config("spark.ui.enabled", "false").config("spark.driver.memory", "4g")
@@ -249,7 +249,7 @@ def spark(args: argparse.Namespace) -> None:
         single_s = time.perf_counter() - start
         frame = session.read.parquet(str(path)).repartition(args.partitions)
         start = time.perf_counter()
-        got = evaluate(frame, domain, **options).toArrow()
+        got = collect(evaluate(frame, domain, **options))
         spark_s = time.perf_counter() - start
         order = [key, "product_id"] if domain == "suitability" else [key]
         same = got.select(want.column_names).sort_by([(k, "ascending") for k in order]) \

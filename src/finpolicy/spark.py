@@ -23,7 +23,7 @@ import pyarrow as pa
 from finpolicy.documents.bundle import Bundle, load_bundle
 from finpolicy.errors import InputError
 
-__all__ = ["evaluate", "pack_bundle"]
+__all__ = ["collect", "evaluate", "pack_bundle"]
 
 _MAX_FILE = 4 << 20  # a policy file larger than this is no policy file
 
@@ -104,6 +104,18 @@ def evaluate(df: Any, domain: str, /, *, bundle: Bundle | str | Path | None = No
                 yield from _plain(table).to_batches()
 
     return df.mapInArrow(partition, schema)
+
+
+def collect(df: Any) -> pa.Table:
+    """The rows of the Spark DataFrame ``df`` as one Arrow table, on the driver
+    (``DataFrame.toArrow`` from Spark 4.0, Arrow batches collected on Spark 3.5)."""
+    if hasattr(df, "toArrow"):
+        table: pa.Table = df.toArrow()
+        return table
+    batches = df._collect_as_arrow()  # Spark 3.5: what toPandas uses, without pandas
+    if not batches:
+        return _arrow_schema(df).empty_table()
+    return pa.Table.from_batches(batches)
 
 
 def _arrow_schema(df: Any) -> pa.Schema:
