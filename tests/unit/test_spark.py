@@ -39,11 +39,13 @@ def _sorted(table: Any, key: str) -> list[dict[str, Any]]:
 @pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::FutureWarning")
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
+# pyspark 3.5 leaves the socket it collects Arrow batches through to the garbage collector
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_spark_gives_exactly_the_single_process_decisions(spark: Any) -> None:
     import columnar as books
 
     import finpolicy as fp
-    from finpolicy.spark import _plain, evaluate
+    from finpolicy.spark import _plain, collect, evaluate
 
     engine = fp.PolicyEngine()
     customers = books.customers(3_000)
@@ -60,7 +62,7 @@ def test_spark_gives_exactly_the_single_process_decisions(spark: Any) -> None:
             (customers, "suitability", {"as_of": books.ON, "products": offer}, "customer_id"),
             (open_, "complaints", {"as_of": books.NOW}, "complaint_id")):
         frame = spark.createDataFrame(table.to_pandas()).repartition(3)
-        got = evaluate(frame, domain, **options).toArrow()
+        got = collect(evaluate(frame, domain, **options))
         want = _plain(engine.evaluate_table(domain, table, **options))
         assert _sorted(got, key) == _sorted(want, key), domain
 
@@ -75,20 +77,33 @@ def test_a_shipped_bundle_is_refused_under_another_digest() -> None:
     assert _engine(digest, tuple(sorted(files.items())), "compiled").bundle.digest == digest
 
 
+def test_long_form_events_are_refused_on_spark_with_what_to_do() -> None:
+    # each partition sees only its own complaints: a whole events table cannot be joined there
+    from finpolicy.errors import InputError
+    from finpolicy.spark import evaluate
+
+    with pytest.raises(InputError) as caught:
+        evaluate(object(), "complaints", events="events.parquet")
+    assert caught.value.problems[0].path == "events"
+    assert "pivot" in caught.value.problems[0].message
+
+
 @pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::FutureWarning")
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
+# pyspark 3.5 leaves the socket it collects Arrow batches through to the garbage collector
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_spark_decides_access_requests_as_the_single_process_table(spark: Any) -> None:
     import columnar_access
 
     import finpolicy as fp
     from finpolicy.columnar.workdays import to_micros
-    from finpolicy.spark import _plain, evaluate
+    from finpolicy.spark import _plain, collect, evaluate
 
     table = columnar_access.requests(3_000, grants=0.05)
     options = {"as_of": columnar_access.AT, "directory": columnar_access.DIRECTORY}
     frame = spark.createDataFrame(table.to_pandas()).repartition(3)
-    got = evaluate(frame, "access", **options).toArrow()
+    got = collect(evaluate(frame, "access", **options))
     want = _plain(fp.PolicyEngine().evaluate_table("access", table, **options))
 
     def rows(decisions: Any) -> list[str]:
