@@ -19,6 +19,7 @@ from finpolicy.errors import InputError, InputProblem
 
 __all__ = [
     "DETECTORS",
+    "PREFILTERS",
     "Detector",
     "DetectorMatch",
     "bank_card",
@@ -265,6 +266,8 @@ _NEEDS = {
     "passport": f"(?:{_PASSPORT_RE.pattern})",
 }
 _PREFILTER = {name: f"(?s)^{_SPACE}(?:{core}){_SPACE}$" for name, core in _NEEDS.items()}
+PREFILTERS: Mapping[str, str] = types.MappingProxyType(_PREFILTER)
+"""Per detector, an RE2 pattern every value it accepts matches (never a sufficient test)."""
 _PREFILTER_FROM = 256  # fewer values: the kernels' overhead outweighs the checks they spare
 
 
