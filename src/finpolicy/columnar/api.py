@@ -20,7 +20,7 @@ from typing import Any, Protocol
 import attrs
 import pyarrow as pa
 
-from finpolicy.columnar.tables import DEFAULT_CHUNK_ROWS, Source, batches
+from finpolicy.columnar.tables import DEFAULT_CHUNK_ROWS, Source, batches, empty_batch
 from finpolicy.domains import domain
 from finpolicy.errors import InputError
 from finpolicy.runtime import Runtime
@@ -123,5 +123,5 @@ def evaluate_table(runtime: Runtime, domain_name: str, source: Source, /, *,
                              chunk_rows=chunk_rows, progress=progress, **options))
     if not parts:
         return _prepare(domain_name)(runtime, as_of=as_of, policy=policy, **options)(
-            pa.RecordBatch.from_pylist([]), 0)
+            empty_batch(source), 0)
     return pa.concat_tables(parts)

@@ -22,7 +22,7 @@ from finpolicy.errors import InputError
 from finpolicy.limits import MAX_CSV_CELL
 
 __all__ = ["DEFAULT_CHUNK_ROWS", "Source", "batches", "column_or_none", "distinct",
-           "distinct_rows", "first_and_inverse", "read_table"]
+           "distinct_rows", "empty_batch", "first_and_inverse", "read_table"]
 
 DEFAULT_CHUNK_ROWS = 262_144
 Source: TypeAlias = Any  # pa.Table | pa.RecordBatch | pandas/polars DataFrame | str | Path
@@ -127,6 +127,27 @@ def batches(source: Source, *, chunk_rows: int = DEFAULT_CHUNK_ROWS
         raise _problem(f"expected a pyarrow Table, a pandas or polars DataFrame, or a path to "
                        f"a .parquet or .csv file, got {type(source).__name__}")
     yield from table.to_batches(max_chunksize=chunk_rows)
+
+
+def empty_batch(source: Source) -> pa.RecordBatch:
+    """No rows, with the source's columns (for a source without rows, whose decisions
+    table still has the columns its inputs give it)."""
+    schema = pa.schema([])
+    if isinstance(source, pa.Table | pa.RecordBatch):
+        schema = source.schema
+    elif isinstance(source, str | Path):
+        path = str(source)
+        if path.lower().endswith((".parquet", ".pq")):
+            import pyarrow.parquet as pq
+
+            schema = pq.ParquetFile(path).schema_arrow
+        elif path.lower().endswith(".csv"):
+            schema = pa.schema([(name, pa.string()) for name in _csv_header(path)])
+    else:
+        table = _frame_table(source)
+        if table is not None:
+            schema = table.schema
+    return pa.RecordBatch.from_pylist([], schema=schema)
 
 
 def read_table(source: Source) -> pa.Table:

@@ -15,7 +15,8 @@ bytes, a non-finite number) and rows whose facts the rules refuse are decided by
 located at the row (counting from 1). Columns of a table hold no ``DataField``, so no field
 derives from another.
 
-The decisions table: ``level`` (the record's level, its decision's outcome), ``rule_ids``
+The decisions table: the ``key`` column when one is named (copied; it is a field too), then
+``level`` (the record's level, its decision's outcome), ``rule_ids``
 (its hits, in field order, each once) and ``obligations``, then per input column ``c``:
 ``c.level``, ``c.category``, ``c.pfi_category``, ``c.mask``, ``c.detector``, ``c.share``
 and ``c.rule_ids`` (that field's ``ClassificationDecision``). Handling and JR/T 0197 grades
@@ -58,10 +59,12 @@ Rows = np.ndarray[Any, np.dtype[np.intp]]
 _Record = tuple[str, tuple[str, ...], tuple[str, ...]]  # level, rule ids, obligations
 
 
-def schema(names: Sequence[str]) -> pa.Schema:
-    """The decisions table of a records table with the columns ``names``."""
-    fields = [pa.field("level", _WORD), pa.field("rule_ids", _WORDS),
-              pa.field("obligations", _WORDS)]
+def schema(names: Sequence[str], key: pa.Field | None = None) -> pa.Schema:
+    """The decisions table of a records table with the columns ``names`` (and the ``key``
+    column first, when one is kept)."""
+    fields = [] if key is None else [key]
+    fields += [pa.field("level", _WORD), pa.field("rule_ids", _WORDS),
+               pa.field("obligations", _WORDS)]
     fields += [pa.field(f"{name}.{suffix}", kind) for name in names
                for suffix, kind in FIELD_COLUMNS]
     return pa.schema(fields)
@@ -154,14 +157,15 @@ class _Out:
         self.which[rows] = len(self.records) + inverse
         self.records.extend(records)
 
-    def table(self, names: Sequence[str]) -> pa.Table:
-        arrays: list[pa.Array] = [
+    def table(self, names: Sequence[str], key: pa.Array | None, out: pa.Schema) -> pa.Table:
+        arrays: list[pa.Array] = [] if key is None else [key]
+        arrays += [
             _words([r[0] for r in self.records], self.which),
             list_column([r[1] for r in self.records], self.which),
             list_column([r[2] for r in self.records], self.which)]
         for column in self.columns:
             arrays += _field_arrays(column)
-        return pa.Table.from_arrays(arrays, schema=schema(names))
+        return pa.Table.from_arrays(arrays, schema=out)
 
 
 def _words(values: Sequence[str | None], which: Any) -> pa.Array:
@@ -188,28 +192,42 @@ def _field_arrays(column: _Column) -> list[pa.Array]:
     return out
 
 
-def _checked_names(names: Sequence[str]) -> None:
+def _schema_of(batch: pa.RecordBatch, key: str | None) -> pa.Schema:
+    """The decisions schema of ``batch``, after checking its names and the ``key``."""
+    names = list(batch.schema.names)
     seen: set[str] = set()
     for name in names:
         if name in seen:
             raise InputError.one("table", f"the column `{name}` appears twice; a record's "
                                           "field names are unique", "bad_table", name)
         seen.add(name)
+    if key is None:
+        return schema(names)
+    if key not in seen:
+        raise InputError.one("key", f"the table has no column `{key}` to keep as the key "
+                                    f"(columns: {', '.join(names)})", "bad_table", key)
+    out = schema(names, batch.schema.field(key))
+    if out.get_all_field_indices(key) != [0]:
+        raise InputError.one("key", f"the key column `{key}` has the name of a decision "
+                                    "column; rename it", "bad_table", key)
+    return out
 
 
 def decide_batch(runtime: Runtime, batch: pa.RecordBatch, *, on: dt.date,
-                 policy: str | None = None, first_row: int = 0) -> pa.Table:
-    """The record decisions of one batch, in row order.
+                 policy: str | None = None, first_row: int = 0,
+                 key: str | None = None) -> pa.Table:
+    """The record decisions of one batch, in row order (``key``: a column copied first).
 
     Raises:
-        InputError: a column name given twice, or the row engine's error for the first row
-            it refuses, located at its row (``first_row`` + index, counting from 1).
+        InputError: a column name given twice, a ``key`` the table lacks, or the row
+            engine's error for the first row it refuses, located at its row (``first_row``
+            + index, counting from 1).
     """
     names = list(batch.schema.names)
-    _checked_names(names)
+    out_schema = _schema_of(batch, key)
     n = batch.num_rows
     if n == 0:
-        return schema(names).empty_table()
+        return out_schema.empty_table()
     ctx = _Context(runtime, on, policy)
     columns = [_classify_column(ctx, name, array)
                for name, array in zip(names, batch.columns, strict=True)]
@@ -223,7 +241,8 @@ def decide_batch(runtime: Runtime, batch: pa.RecordBatch, *, on: dt.date,
                                for row in starts], inverse)
     for i in np.flatnonzero(needs):
         _row_engine(ctx, batch, int(i), first_row, out)
-    return out.table(names)
+    kept = None if key is None else batch.column(batch.schema.get_field_index(key))
+    return out.table(names, kept, out_schema)
 
 
 def _row_engine(ctx: _Context, batch: pa.RecordBatch, i: int, first_row: int,
@@ -241,12 +260,17 @@ def _row_engine(ctx: _Context, batch: pa.RecordBatch, i: int, first_row: int,
                 tuple(decision.obligations)))
 
 
-def prepare(runtime: Runtime, /, *, as_of: Any = None,
-            policy: str | None = None) -> Callable[[pa.RecordBatch, int], pa.Table]:
+def prepare(runtime: Runtime, /, *, as_of: Any = None, policy: str | None = None,
+            key: str | None = None) -> Callable[[pa.RecordBatch, int], pa.Table]:
     """The chunk evaluator of the batch API (``as_of``: the evaluation date, today by
-    default)."""
+    default; ``key``: a column, classified like the others, also copied as the first column
+    of the decisions, to join them back where row order is not kept, as in Spark)."""
     on = evaluation_date(as_of)
+    if key is not None and not isinstance(key, str):
+        raise InputError.one("key", f"expected a column name, got {type(key).__name__}",
+                             "bad_table", key)
 
     def evaluate(batch: pa.RecordBatch, first_row: int) -> pa.Table:
-        return decide_batch(runtime, batch, on=on, policy=policy, first_row=first_row)
+        return decide_batch(runtime, batch, on=on, policy=policy, first_row=first_row,
+                            key=key)
     return evaluate
