@@ -73,3 +73,23 @@ def test_a_shipped_bundle_is_refused_under_another_digest() -> None:
     with pytest.raises(PolicyError, match="digest"):
         _engine("0" * 64, tuple(sorted(files.items())), "compiled")
     assert _engine(digest, tuple(sorted(files.items())), "compiled").bundle.digest == digest
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::FutureWarning")
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_spark_classifies_records_as_one_process_does(spark: Any) -> None:
+    import random
+
+    import finpolicy as fp
+    from finpolicy.spark import _plain, evaluate
+    from finpolicy.testing.fakes import customer_records
+
+    engine = fp.PolicyEngine()
+    rows = list(customer_records(random.Random(4), 3_000))
+    table = pa.Table.from_pylist([{"row": i, **r} for i, r in enumerate(rows)])
+    options = {"as_of": "2026-03-02", "key": "row"}
+    frame = spark.createDataFrame(table.to_pandas()).repartition(3)
+    got = evaluate(frame, "classification", **options).toArrow()
+    want = _plain(engine.evaluate_table("classification", table, **options))
+    assert _sorted(got, "row") == _sorted(want, "row")

@@ -84,7 +84,7 @@ def iter_tables(runtime: Runtime, domain_name: str, source: Source, /, *, as_of:
         policy: a policy id, when the bundle has several of the domain's kind.
         chunk_rows: input rows per chunk; memory is proportional to it.
         progress: called with each chunk's input row count.
-        options: the domain's own (suitability: ``products``).
+        options: the domain's own (suitability: ``products``; classification: ``key``).
 
     Raises:
         InputError: for an unreadable source, or the row engine's error for the first row it
