@@ -1,7 +1,8 @@
 """Row vs columnar throughput, per domain, in one run (``python benchmarks/run.py --only
 columnar``): suitability (customers × products), complaint SLAs and classified customer
 records on generated books; the columnar side reads a Parquet file in chunks, so its peak
-memory follows the chunk size. The scan row reads one generated customer CSV both ways (``columnar=False`` / ``True``)."""
+memory follows the chunk size. The scan row reads one generated customer CSV both ways
+(``columnar=False`` / ``True``)."""
 
 from __future__ import annotations
 
