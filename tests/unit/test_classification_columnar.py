@@ -64,6 +64,46 @@ def test_generated_customer_records_get_exactly_the_row_engines_decisions(rows: 
         got.column("note.detector").to_pylist())
 
 
+def _near_numbers(rng: random.Random) -> str:
+    """Digit strings around cards and IDs: issuer prefixes, lengths 14 to 20, good and bad
+    check digits, odd dates, spaces inside and around."""
+    from finpolicy.domains.detectors import luhn_check_digit, resident_id_check_char
+
+    kind = rng.random()
+    if kind < 0.4:
+        start = rng.choice(["4", "34", "37", "2221", "2720", "3528", "3589", "62", "60", "9558",
+                            "95599", "0", "1", "51", "55", "56", "2220", "2721", "3527"])
+        body = (start + "".join(rng.choice("0123456789") for _ in range(20)))[
+            :rng.randint(13, 19)]
+        value = body + (luhn_check_digit(body) if rng.random() < 0.8 else "0")
+    else:
+        day = rng.choice(["19000229", "20000229", "19000101", "18991231", "20991231",
+                          "20240230", "00000101", "19991301", "19990100", "20260302"])
+        body = rng.choice(["11", "44", "99", "00", "81"]) + "0105" + day + "123"
+        value = body + (resident_id_check_char(body) if rng.random() < 0.8 else "5")
+        value = value[:17] + value[17].lower() if rng.random() < 0.2 else value
+    if rng.random() < 0.3:
+        cut = rng.randint(1, len(value) - 1)
+        value = value[:cut] + rng.choice([" ", "  ", "-"]) + value[cut:]
+    return rng.choice(["", " ", "\u3000", "\t"]) + value + rng.choice(["", " ", "\n"])
+
+
+def test_array_checks_agree_with_the_detectors_value_by_value() -> None:
+    from finpolicy.domains.classification.columnar_facts import fact_codes
+    from finpolicy.domains.detectors import DETECTORS, detect_column
+
+    rng = random.Random(13)
+    values = [_near_numbers(rng) for _ in range(20_000)]
+    values += [fakes.mobile(rng) for _ in range(500)] + [fakes.passport(rng) for _ in range(500)]
+    names = sorted(DETECTORS)
+    codes = fact_codes(pa.array(values), names, "v")
+    for value, code in zip(values, codes, strict=True):
+        matches = {m.name for m in detect_column([value], names) if m.matched}
+        want = 0 if not value.strip() else 1 + sum(1 << i for i, n in enumerate(names)
+                                                   if n in matches)
+        assert code == want, value
+
+
 def test_typed_columns_read_as_the_row_engine_reads_them() -> None:
     table = pa.table({
         "mobile": pa.array([13812345678, 12345, None, 18600001111], pa.int64()),

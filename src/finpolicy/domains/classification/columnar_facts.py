@@ -12,6 +12,7 @@ row engine.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,7 +21,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from finpolicy.domains.classification.classify import _sample_text
-from finpolicy.domains.detectors import DETECTORS, PREFILTERS
+from finpolicy.domains.detectors import (
+    _EARLIEST_BIRTH,
+    _ID_CHECK,
+    _ID_WEIGHTS,
+    _PREFIX_LENGTHS,
+    _PROVINCES,
+    _SPACE,
+    DETECTORS,
+    EXACT_PREFILTERS,
+    PREFILTERS,
+)
 from finpolicy.errors import FinpolicyError
 
 __all__ = ["ROW_ENGINE", "fact_codes"]
@@ -43,6 +54,85 @@ def _as_plain(array: pa.Array) -> pa.Array:
     return array
 
 
+_ID_CORE = f"(?s)^{_SPACE}(?P<id>[0-9]{{17}}[0-9Xx]){_SPACE}$"
+_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+
+
+def _resident_ids(texts: pa.Array) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    """``cn_resident_id`` of every value of ``texts`` (each matching its ``PREFILTERS``
+    pattern), as arrays: province, a real birth date from 1900 to today, check character."""
+    n = len(texts)
+    core = pc.struct_field(pc.extract_regex(texts, _ID_CORE), [0])
+    lengths = pc.binary_length(core).fill_null(0).to_numpy(zero_copy_only=False)
+    if not (lengths == 18).all():  # not what the pattern promises: the check decides
+        return np.fromiter((DETECTORS["cn_resident_id"].check(v) for v in texts.to_pylist()),
+                           np.bool_, n)
+    chars = _fixed(core, 18)
+    digits = chars[:, :17].astype(np.int64) - ord("0")
+    province = np.isin(digits[:, 0] * 10 + digits[:, 1], [int(p) for p in _PROVINCES])
+    ymd = digits[:, 6:14] @ (10 ** np.arange(7, -1, -1, dtype=np.int64))
+    year, month, day = ymd // 10_000, ymd // 100 % 100, ymd % 100
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    longest = _DAYS[np.clip(month, 0, 12)] + ((month == 2) & leap)
+    real = (year >= 1) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= longest)
+    today = dt.date.today()
+    born = (ymd >= int(_EARLIEST_BIRTH.strftime("%Y%m%d"))) & \
+        (ymd <= today.year * 10_000 + today.month * 100 + today.day)
+    expected = np.frombuffer(_ID_CHECK.encode(), np.uint8)[digits @ np.array(_ID_WEIGHTS) % 11]
+    last = np.where(chars[:, 17] == ord("x"), ord("X"), chars[:, 17])
+    return np.asarray(province & real & born & (expected == last), np.bool_)
+
+
+def _prefix_table() -> dict[int, tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]]:
+    """Per prefix size, the issuer prefixes (sorted, as numbers) and a bit per card length
+    each allows."""
+    out = {}
+    for size in sorted({len(p) for p in _PREFIX_LENGTHS}):
+        items = sorted((int(p), sum(1 << n for n in lengths))
+                       for p, lengths in _PREFIX_LENGTHS.items() if len(p) == size)
+        out[size] = (np.array([p for p, _ in items], np.int64),
+                     np.array([m for _, m in items], np.int64))
+    return out
+
+
+_CARD_PREFIXES = _prefix_table()
+_CARD_WIDTH = 19
+
+
+def _fixed(texts: pa.Array, width: int) -> np.ndarray[Any, Any]:
+    """ASCII texts all ``width`` long as a matrix of byte values, one row each."""
+    plain = texts.cast(pa.large_string())
+    offsets = np.frombuffer(plain.buffers()[1], np.int64)[plain.offset:plain.offset + len(plain)
+                                                           + 1]
+    data = np.frombuffer(plain.buffers()[2], np.uint8)
+    return data[offsets[0]:offsets[0] + width * len(plain)].reshape(len(plain), width)
+
+
+def _bank_cards(texts: pa.Array) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    """``bank_card`` of every value of ``texts`` (each matching its ``PREFILTERS`` pattern:
+    15 to 19 digits, single spaces between, blanks around): issuer prefix and length, Luhn."""
+    n = len(texts)
+    digits = pc.replace_substring_regex(texts, "[^0-9]", "")
+    sizes = pc.utf8_length(digits).to_numpy(zero_copy_only=False).astype(np.int64)
+    matrix = _fixed(pc.utf8_lpad(digits, _CARD_WIDTH, "0"), _CARD_WIDTH).astype(np.int64) \
+        - ord("0")
+    start = _CARD_WIDTH - sizes
+    known = np.zeros(n, np.bool_)
+    rows = np.arange(n)[:, None]
+    for size, (prefixes, lengths) in _CARD_PREFIXES.items():
+        at = np.minimum(start[:, None] + np.arange(size), _CARD_WIDTH - 1)
+        value = matrix[rows, at] @ (10 ** np.arange(size - 1, -1, -1, dtype=np.int64))
+        where = np.minimum(np.searchsorted(prefixes, value), len(prefixes) - 1)
+        found = prefixes[where] == value
+        known |= found & ((lengths[where] >> sizes) & 1).astype(np.bool_)
+    doubled = matrix[:, -2::-2] * 2  # every second digit from the right, the check digit not
+    total = matrix[:, ::-2].sum(axis=1) + np.where(doubled > 9, doubled - 9, doubled).sum(axis=1)
+    return np.asarray(known & (total % 10 == 0), np.bool_)
+
+
+_VECTOR_CHECKS = {"cn_resident_id": _resident_ids, "bank_card": _bank_cards}
+
+
 def _bits(texts: pa.Array, detectors: Sequence[str]) -> Codes:
     """Per value of ``texts`` (text, no nulls): 0 when blank, else 1 + a bit per detector
     that accepts it, as ``detect_column`` decides it for a one-value column."""
@@ -60,8 +150,13 @@ def _bits(texts: pa.Array, detectors: Sequence[str]) -> Codes:
             positions = pc.indices_nonzero(hit).to_numpy(zero_copy_only=False)
         if not len(positions):
             continue
-        values = texts.take(pa.array(positions, pa.int64())).to_pylist()
-        accepted = np.fromiter((check(v) for v in values), np.bool_, len(values))
+        if name in EXACT_PREFILTERS:
+            accepted = np.ones(len(positions), np.bool_)
+        elif name in _VECTOR_CHECKS:
+            accepted = _VECTOR_CHECKS[name](texts.take(pa.array(positions, pa.int64())))
+        else:
+            values = texts.take(pa.array(positions, pa.int64())).to_pylist()
+            accepted = np.fromiter((check(v) for v in values), np.bool_, len(values))
         bits[positions[accepted]] |= np.int64(1) << np.int64(bit)
     blank_mask = np.asarray(blank.to_numpy(zero_copy_only=False), np.bool_)
     return np.where(blank_mask, 0, bits + 1)
