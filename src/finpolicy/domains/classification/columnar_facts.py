@@ -114,6 +114,9 @@ def _bank_cards(texts: pa.Array) -> np.ndarray[Any, np.dtype[np.bool_]]:
     n = len(texts)
     digits = pc.replace_substring_regex(texts, "[^0-9]", "")
     sizes = pc.utf8_length(digits).to_numpy(zero_copy_only=False).astype(np.int64)
+    if not ((sizes >= 15) & (sizes <= _CARD_WIDTH)).all():  # not what the pattern promises
+        return np.fromiter((DETECTORS["bank_card"].check(v) for v in texts.to_pylist()),
+                           np.bool_, n)
     matrix = _fixed(pc.utf8_lpad(digits, _CARD_WIDTH, "0"), _CARD_WIDTH).astype(np.int64) \
         - ord("0")
     start = _CARD_WIDTH - sizes
