@@ -271,3 +271,32 @@ def test_scan_is_unchanged_by_the_records_tables(tmp_path: Path) -> None:
         levels = {c.column: str(c.classification.level) for c in report.columns}
         assert levels["id_number"] == "core", columnar
     assert "classification" in table_domains()
+
+
+@pytest.mark.parametrize("change", ["floor", "detectors", "min_samples"])
+def test_policy_variants_and_the_durable_engine_agree_with_the_row_engine(
+        tmp_path: Path, change: str) -> None:
+    import shutil
+
+    pack = tmp_path / "pack"
+    shutil.copytree(fp.load_bundle().root, pack)
+    file = pack / "classification.yaml"
+    text = file.read_text(encoding="utf-8")
+    edits = {
+        "floor": ("      examples: [name, gender, birth date, ID number, contact details, "
+                  "address]\n", "      min_level: core\n"),
+        "detectors": ("    detectors: [cn_resident_id, bank_card, cn_mobile, email, cn_uscc, "
+                      "passport]\n", None),
+        "min_samples": ("    min_samples: 1\n", None)}
+    line, extra = edits[change]
+    assert line in text
+    replacement = {"floor": line + (extra or ""),
+                   "detectors": "    detectors: [passport, email]\n",
+                   "min_samples": "    min_samples: 2\n"}[change]
+    file.write_text(text.replace(line, replacement), encoding="utf-8")
+    table = _records(400, seed=21)
+    for name in ("compiled", "durable"):
+        engine = fp.PolicyEngine(fp.load_bundle(pack), engine=name)
+        want = [_expected(engine.classify_record(r, as_of=ON)) for r in table.to_pylist()]
+        got = engine.evaluate_table("classification", table, as_of=ON, chunk_rows=150)
+        assert got.to_pylist() == want, name
