@@ -88,6 +88,20 @@ def _near_numbers(rng: random.Random) -> str:
     return rng.choice(["", " ", "\u3000", "\t"]) + value + rng.choice(["", " ", "\n"])
 
 
+def _near_uscc(rng: random.Random) -> str:
+    """Credit codes and near-misses: authority and type pairs, areas, check characters."""
+    from finpolicy.domains.detectors import uscc_check_char
+
+    if rng.random() < 0.3:
+        return fakes.uscc(rng)
+    chars = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    body = (rng.choice("1592YA") + rng.choice("0123459Y") + rng.choice(["11", "10", "99", "00"])
+            + "".join(rng.choice("0123456789") for _ in range(4))
+            + "".join(rng.choice(chars + "IOZ") for _ in range(9)))
+    good = all(c in chars for c in body) and rng.random() < 0.8
+    return body + (uscc_check_char(body) if good else rng.choice(chars))
+
+
 def test_array_checks_agree_with_the_detectors_value_by_value() -> None:
     from finpolicy.domains.classification.columnar_facts import fact_codes
     from finpolicy.domains.detectors import DETECTORS, detect_column
@@ -95,6 +109,7 @@ def test_array_checks_agree_with_the_detectors_value_by_value() -> None:
     rng = random.Random(13)
     values = [_near_numbers(rng) for _ in range(20_000)]
     values += [fakes.mobile(rng) for _ in range(500)] + [fakes.passport(rng) for _ in range(500)]
+    values += [_near_uscc(rng) for _ in range(3_000)]
     names = sorted(DETECTORS)
     codes = fact_codes(pa.array(values), names, "v")
     for value, code in zip(values, codes, strict=True):

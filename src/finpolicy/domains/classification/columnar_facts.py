@@ -28,6 +28,10 @@ from finpolicy.domains.detectors import (
     _PREFIX_LENGTHS,
     _PROVINCES,
     _SPACE,
+    _USCC_CHARS,
+    _USCC_RE,
+    _USCC_TYPES,
+    _USCC_WEIGHTS,
     DETECTORS,
     EXACT_PREFILTERS,
     PREFILTERS,
@@ -133,7 +137,34 @@ def _bank_cards(texts: pa.Array) -> np.ndarray[Any, np.dtype[np.bool_]]:
     return np.asarray(known & (total % 10 == 0), np.bool_)
 
 
-_VECTOR_CHECKS = {"cn_resident_id": _resident_ids, "bank_card": _bank_cards}
+_USCC_CORE = f"(?s)^{_SPACE}(?P<code>{_USCC_RE.pattern}){_SPACE}$"
+_USCC_VALUES = np.zeros(256, np.int64)
+_USCC_VALUES[[ord(c) for c in _USCC_CHARS]] = np.arange(len(_USCC_CHARS))
+_USCC_PAIRS = np.zeros((256, 256), np.bool_)
+for _authority, _types in _USCC_TYPES.items():
+    _USCC_PAIRS[ord(_authority), [ord(t) for t in _types]] = True
+_USCC_AREAS = np.isin(np.arange(100), [10, *(int(p) for p in _PROVINCES)])
+
+
+def _usccs(texts: pa.Array) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    """``cn_uscc`` of every value of ``texts``, as arrays: the shape (RE2), the authority and
+    type pair, the area's province, the mod-31 check character."""
+    core = pc.struct_field(pc.extract_regex(texts, _USCC_CORE), [0])
+    shaped = np.asarray(core.is_valid().to_numpy(zero_copy_only=False), np.bool_)
+    out = np.zeros(len(texts), np.bool_)
+    if not shaped.any():
+        return out
+    chars = _fixed(core.filter(pa.array(shaped)), 18)
+    values = _USCC_VALUES[chars]
+    pair = _USCC_PAIRS[chars[:, 0], chars[:, 1]]
+    area = _USCC_AREAS[(chars[:, 2].astype(np.int64) - ord("0")) * 10 + chars[:, 3] - ord("0")]
+    check = (-(values[:, :17] @ np.array(_USCC_WEIGHTS))) % 31 == values[:, 17]
+    out[shaped] = pair & area & check
+    return out
+
+
+_VECTOR_CHECKS = {"cn_resident_id": _resident_ids, "bank_card": _bank_cards,
+                  "cn_uscc": _usccs}
 
 
 def _bits(texts: pa.Array, detectors: Sequence[str]) -> Codes:
