@@ -4,10 +4,13 @@ A record's field has one sample, its cell, so the facts ``field_fact`` derives f
 only on the column's name, whether the cell is blank, and which of the policy's detectors
 accept it. ``fact_codes`` gives every row that as one integer (0: no value, 1 + a bit per
 detector that accepts it), computed once per distinct value: text columns stay in Arrow, one
-RE2 kernel per detector (``PREFILTERS``) picks the few values its Python check must see; other
-types become the row engine's sample text (``_sample_text``) once per distinct value. Cells
-the codes cannot stand for (lists, structures, bytes, non-finite numbers) are marked for the
-row engine.
+RE2 kernel per detector (``PREFILTERS``) picks the values that could pass; for mobile and
+passport numbers that pattern is the whole check, resident IDs, card numbers and credit codes
+are checked as arrays (structure, dates, issuer prefixes, check characters: the same tests as
+their detectors, compared value by value in the tests), e-mail addresses by the detector
+itself. Other types become the row engine's sample text (``_sample_text``) once per distinct
+value. Cells the codes cannot stand for (lists, structures, bytes, non-finite numbers) are
+marked for the row engine.
 """
 
 from __future__ import annotations
