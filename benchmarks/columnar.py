@@ -127,7 +127,25 @@ def bench_columnar(console: Console, quick: bool) -> list[Measurement]:
                             cases / col_s,
                             note=f"{cases / col_s / (len(batch) / row_s):.0f}× row; chunk "
                                  f"{CHUNK:,}; RSS +{_rss_growth(before)}"))
+    rows.append(_long_events(engine, folder, cases))
     return rows
+
+
+def _long_events(engine: Any, folder: Path, cases: int) -> Measurement:
+    """Complaints with their events in long form (responses stating contents, extensions
+    approved or not), both from Parquet."""
+    from scale import complaints as book_of
+    from scale import long_form
+
+    base, events = long_form(book_of(cases, seed=5), seed=6)
+    pq.write_table(base, folder / "open.parquet")
+    pq.write_table(events, folder / "events.parquet")
+    col_s = _timed(lambda: sum(t.num_rows for t in engine.iter_tables(
+        "complaints", folder / "open.parquet", as_of=NOW, chunk_rows=CHUNK,
+        events=folder / "events.parquet")))
+    return Measurement("columnar", "complaint SLAs (columnar, events in long form)",
+                       "columnar", base.num_rows / col_s,
+                       note=f"{events.num_rows:,} events with contents and approvers")
 
 
 def bench_records(console: Console, engine: Any, folder: Path,

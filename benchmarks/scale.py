@@ -1,7 +1,7 @@
 """The whole-book runs of the columnar backend, at the sizes a bank uses (minutes each; not
 part of ``run.py``):
 
-    python benchmarks/scale.py agree --pairs 1000000 --complaints 1000000
+    python benchmarks/scale.py agree --pairs 1000000 --complaints 1000000 [--long-events]
     python benchmarks/scale.py agree --pairs 0 --complaints 0 --records 1000000
     python benchmarks/scale.py spark --pairs 1000000 --complaints 1000000
     python benchmarks/scale.py cli --complaints 10000000 --customers 1000000
@@ -69,6 +69,47 @@ def complaints(n: int, seed: int) -> pa.Table:
                     for k in KINDS], axis=0)
     keep = first >= table.column("received_at").cast(pa.int64()).to_numpy()
     return table.filter(pa.array(keep))
+
+
+# what responses state (all the contents the final response and the regulatory decision
+# require, some of them, or none) and who approves a further extension (right, wrong, no one)
+STATED = (["cause", "improvements", "measures", "basis", "reasons", "remedies",
+           "verification"], ["basis", "reasons", "remedies", "verification"],
+          ["cause", "measures"], [])
+APPROVERS = ("higher_branch", "head_office_senior_manager", "handling_branch", None)
+
+
+def long_form(book: pa.Table, seed: int) -> tuple[pa.Table, pa.Table]:
+    """The complaints without their event columns, and their events one row per event:
+    responses stating contents, and further extensions (approved or not) for some."""
+    rng = np.random.default_rng(seed)
+    book = book.combine_chunks()
+    ids, kinds, times, states, approvers = [], [], [], [], []
+    for kind in KINDS:
+        column = book.column(kind).chunk(0)
+        present = np.flatnonzero(~np.asarray(column.is_null().to_numpy(zero_copy_only=False)))
+        ids.append(book.column("id").chunk(0).take(present))
+        kinds.append(pa.array([kind] * len(present)))
+        times.append(column.take(present))
+        said = rng.integers(0, len(STATED), len(present)) if kind == "responded" else \
+            np.full(len(present), len(STATED) - 1)
+        states.append(pa.array([STATED[i] for i in said], pa.list_(pa.string())))
+        approvers.append(pa.nulls(len(present), pa.string()))
+    extended = np.flatnonzero(rng.random(book.num_rows) < 0.1)  # a further extension
+    ids.append(book.column("id").chunk(0).take(extended))
+    kinds.append(pa.array(["extended_further"] * len(extended)))
+    later = book.column("received_at").cast(pa.int64()).to_numpy()[extended] \
+        + rng.integers(1, 24 * 40, len(extended)) * US_PER_HOUR
+    times.append(pa.array(later, pa.timestamp("us", tz="UTC")))
+    states.append(pa.array([["complainant_told"] if rng.random() < 0.7 else []
+                            for _ in extended], pa.list_(pa.string())))
+    approvers.append(pa.array([APPROVERS[i] for i in rng.integers(0, len(APPROVERS),
+                                                                   len(extended))], pa.string()))
+    events = pa.table({"complaint_id": pa.concat_arrays(ids),
+                       "kind": pa.concat_arrays(kinds), "at": pa.concat_arrays(times),
+                       "states": pa.concat_arrays(states),
+                       "approved_by": pa.concat_arrays(approvers)})
+    return book.drop_columns(list(KINDS)), events
 
 
 def pairs(n: int, seed: int) -> pa.Table:
@@ -140,7 +181,10 @@ def agree(args: argparse.Namespace) -> None:
               f"{columnar_s:.1f} s, one by one {time.perf_counter() - start:.1f} s", flush=True)
     for chunk in range(0, args.complaints, args.chunk):
         book = complaints(min(args.chunk, args.complaints - chunk), seed=chunk + 2)
-        _agree_complaints(engine, book, chunk)
+        if args.long_events:
+            _agree_long(engine, *long_form(book, seed=chunk + 3), chunk)
+        else:
+            _agree_complaints(engine, book, chunk)
     for chunk in range(0, args.records, args.chunk):
         _agree_records(engine, min(args.chunk, args.records - chunk), chunk)
 
@@ -172,15 +216,17 @@ def _agree_records(engine: fp.PolicyEngine, n: int, done: int) -> None:
           f"{time.perf_counter() - start:.1f} s", flush=True)
 
 
+_KEYS = ("complaint_id", "outcome", "severity", "route", "rule_ids", "obligations",
+         "escalations", "paused", "warnings")
+
+
 def _agree_complaints(engine: fp.PolicyEngine, book: pa.Table, done: int) -> None:
     start = time.perf_counter()
     got = engine.evaluate_table("complaints", book, as_of=books.NOW)
     columnar_s = time.perf_counter() - start
-    keys = ("complaint_id", "outcome", "severity", "route", "rule_ids", "obligations",
-            "escalations", "paused", "warnings")
     start = time.perf_counter()
     differ = 0
-    for row, want in zip(book.to_pylist(), _table_rows(got, keys), strict=True):
+    for row, want in zip(book.to_pylist(), _table_rows(got, _KEYS), strict=True):
         events = [{"kind": k, "at": row.pop(k)} for k in KINDS if row.get(k) is not None]
         flags = row.pop("flags")
         data = {**{k: v for k, v in row.items() if k not in KINDS},
@@ -191,10 +237,32 @@ def _agree_complaints(engine: fp.PolicyEngine, book: pa.Table, done: int) -> Non
           f"one by one {time.perf_counter() - start:.1f} s", flush=True)
 
 
+def _agree_long(engine: fp.PolicyEngine, book: pa.Table, events: pa.Table, done: int) -> None:
+    """As ``_agree_complaints``, the events given in long form (with contents and
+    approvers)."""
+    start = time.perf_counter()
+    got = engine.evaluate_table("complaints", book, as_of=books.NOW, events=events)
+    columnar_s = time.perf_counter() - start
+    by_id: dict[str, list[dict[str, Any]]] = {}
+    for e in events.to_pylist():
+        by_id.setdefault(e.pop("complaint_id"), []).append(
+            {k: v for k, v in e.items() if v is not None})
+    start = time.perf_counter()
+    differ = 0
+    for row, want in zip(book.to_pylist(), _table_rows(got, _KEYS), strict=True):
+        flags = row.pop("flags")
+        data = {**row, "flags": flags.split(";") if flags else [],
+                "events": by_id.get(row["id"], [])}
+        differ += _complaint_row(engine.complaint_sla(data, as_of=books.NOW)) != want
+    print(f"complaints (events in long form, {events.num_rows:,} events) "
+          f"{done + book.num_rows:,}: differ {differ}; columnar {columnar_s:.1f} s, "
+          f"one by one {time.perf_counter() - start:.1f} s", flush=True)
+
+
 def spark(args: argparse.Namespace) -> None:
     from pyspark.sql import SparkSession
 
-    from finpolicy.spark import _plain, evaluate
+    from finpolicy.spark import _plain, collect, evaluate
 
     session = (SparkSession.builder.master(args.master).appName("finpolicy-scale")
                .config("spark.ui.enabled", "false").config("spark.driver.memory", "4g")
@@ -213,7 +281,7 @@ def spark(args: argparse.Namespace) -> None:
         single_s = time.perf_counter() - start
         frame = session.read.parquet(str(path)).repartition(args.partitions)
         start = time.perf_counter()
-        got = evaluate(frame, domain, **options).toArrow()
+        got = collect(evaluate(frame, domain, **options))
         spark_s = time.perf_counter() - start
         order = [key, "product_id"] if domain == "suitability" else [key]
         same = got.select(want.column_names).sort_by([(k, "ascending") for k in order]) \
@@ -263,6 +331,9 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=100_000,
                         help="customer records to classify (agree)")
     parser.add_argument("--chunk", type=int, default=250_000, help="rows generated at a time")
+    parser.add_argument("--long-events", action="store_true",
+                        help="agree: give the complaints' events in long form, with contents "
+                             "and approvers")
     parser.add_argument("--master", default="local[2]")
     parser.add_argument("--partitions", type=int, default=8)
     args = parser.parse_args()

@@ -68,10 +68,10 @@ def decide(customers: pa.Table, bundle: Any, spark: Any) -> pa.Table:
         engine = fp.PolicyEngine(fp.load_bundle(bundle))
         return _plain(engine.evaluate_table("suitability", customers, as_of=ON,
                                             products=products))
-    from finpolicy.spark import evaluate
+    from finpolicy.spark import collect, evaluate
 
     frame = spark.createDataFrame(customers.to_pandas())
-    return evaluate(frame, "suitability", bundle=bundle, as_of=ON, products=products).toArrow()
+    return collect(evaluate(frame, "suitability", bundle=bundle, as_of=ON, products=products))
 
 
 def changed(before: pa.Table, after: pa.Table) -> pa.Table:

@@ -305,11 +305,34 @@ def _signature(function: Callable[..., Any]) -> inspect.Signature:
     return inspect.signature(function)
 
 
+_PLAIN_KINDS = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                inspect.Parameter.KEYWORD_ONLY)
+
+
+@functools.lru_cache(maxsize=256)
+def _parameter_names(function: Callable[..., Any]) -> tuple[str, ...] | None:
+    """The names of ``function``'s parameters after the runtime, in order; ``None`` when it
+    takes ``*args`` or ``**kwargs`` (then only ``Signature.bind`` names them right)."""
+    parameters = list(_signature(function).parameters.values())[1:]
+    if any(p.kind not in _PLAIN_KINDS for p in parameters):
+        return None
+    return tuple(p.name for p in parameters)
+
+
 def _arguments(function: Callable[..., Any], args: tuple[Any, ...],
                kwargs: Mapping[str, Any]) -> dict[str, Any]:
-    """The call's arguments by parameter name (the runtime left out)."""
-    bound = _signature(function).bind(None, *args, **kwargs)
-    return dict(list(bound.arguments.items())[1:])
+    """The call's arguments by parameter name, in the parameters' order (the runtime left
+    out), as ``Signature.bind`` gives them: on every logged call, so without ``bind``'s cost
+    where the parameters are plain."""
+    names = _parameter_names(function)
+    if names is None:
+        bound = _signature(function).bind(None, *args, **kwargs)
+        return dict(list(bound.arguments.items())[1:])
+    if not kwargs:
+        return dict(zip(names, args, strict=False))  # trailing parameters at their defaults
+    taken = len(args)
+    return {name: args[i] if i < taken else kwargs[name]
+            for i, name in enumerate(names) if i < taken or name in kwargs}
 
 
 def __getattr__(name: str) -> Any:

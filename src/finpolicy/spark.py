@@ -21,8 +21,9 @@ from typing import Any
 import pyarrow as pa
 
 from finpolicy.documents.bundle import Bundle, load_bundle
+from finpolicy.errors import InputError
 
-__all__ = ["evaluate", "pack_bundle"]
+__all__ = ["collect", "evaluate", "pack_bundle"]
 
 _MAX_FILE = 4 << 20  # a policy file larger than this is no policy file
 
@@ -78,6 +79,11 @@ def evaluate(df: Any, domain: str, /, *, bundle: Bundle | str | Path | None = No
         options: the domain's own (suitability: ``products``; classification: ``key``, a
             column copied into the decisions to join them back, as Spark keeps no row order).
     """
+    if "events" in options:  # a partition sees its own complaints, not the whole events table
+        raise InputError.one("events", "on Spark, complaints carry their events as event-kind "
+                             "columns: pivot a long events table by kind and join it to the "
+                             "complaints first (one column per kind holding its time; several "
+                             "times as ISO text separated by `;`)", "bad_option")
     from pyspark.sql.pandas.types import from_arrow_schema
 
     digest, files = pack_bundle(bundle)
@@ -100,6 +106,18 @@ def evaluate(df: Any, domain: str, /, *, bundle: Bundle | str | Path | None = No
                 yield from _plain(table).to_batches()
 
     return df.mapInArrow(partition, schema)
+
+
+def collect(df: Any) -> pa.Table:
+    """The rows of the Spark DataFrame ``df`` as one Arrow table, on the driver
+    (``DataFrame.toArrow`` from Spark 4.0, Arrow batches collected on Spark 3.5)."""
+    if hasattr(df, "toArrow"):
+        table: pa.Table = df.toArrow()
+        return table
+    batches = df._collect_as_arrow()  # Spark 3.5: what toPandas uses, without pandas
+    if not batches:
+        return _arrow_schema(df).empty_table()
+    return pa.Table.from_batches(batches)
 
 
 def _arrow_schema(df: Any) -> pa.Schema:

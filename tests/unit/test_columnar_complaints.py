@@ -18,6 +18,7 @@ from hypothesis import strategies as st  # noqa: E402
 import finpolicy as fp  # noqa: E402
 from finpolicy.calendars import WorkingCalendar  # noqa: E402
 from finpolicy.columnar.workdays import to_micros, workday_index  # noqa: E402
+from finpolicy.documents.bundle import shipped_packs  # noqa: E402
 from finpolicy.domains.complaints.strategies import complaint_cases  # noqa: E402
 from finpolicy.errors import InputError  # noqa: E402
 
@@ -75,18 +76,33 @@ def _got(table: Any) -> list[dict[str, Any]]:
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(st.lists(complaint_cases(), min_size=1, max_size=25))
 def test_complaint_tables_get_exactly_the_row_engines_decisions(cases: list[Any]) -> None:
+    _check_table(ENGINE, cases)
+
+
+UK = fp.PolicyEngine(fp.load_bundle(shipped_packs() / "uk-fca"))
+
+
+@settings(max_examples=40, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.lists(complaint_cases(UK.bundle), min_size=1, max_size=40))
+def test_uk_complaint_tables_get_exactly_the_row_engines_decisions(cases: list[Any]) -> None:
+    # the FCA pack's milestones: conditional ones, windows, optional (non-binding) targets
+    _check_table(UK, cases)
+
+
+def _check_table(engine: Any, cases: list[Any]) -> None:
     now = cases[0]["as_of"]
     complaints = [_plain(c["complaint"], i) for i, c in enumerate(cases)]
     rows = [_wide(c) for c in complaints]
     names = sorted({k for r in rows for k in r})
     table = pa.table({k: pa.array([r.get(k) for r in rows], pa.string()) for k in names})
     try:
-        want = [_expected(ENGINE.complaint_sla(c, as_of=now)) for c in complaints]
+        want = [_expected(engine.complaint_sla(c, as_of=now)) for c in complaints]
     except InputError:
         with pytest.raises(InputError):
-            ENGINE.evaluate_table("complaints", table, as_of=now)
+            engine.evaluate_table("complaints", table, as_of=now)
         return
-    got = ENGINE.evaluate_table("complaints", table, as_of=now, chunk_rows=9)
+    got = engine.evaluate_table("complaints", table, as_of=now, chunk_rows=9)
     assert _got(got) == want
 
 

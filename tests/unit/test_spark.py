@@ -39,11 +39,13 @@ def _sorted(table: Any, key: str) -> list[dict[str, Any]]:
 @pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::FutureWarning")
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
+# pyspark 3.5 leaves the socket it collects Arrow batches through to the garbage collector
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_spark_gives_exactly_the_single_process_decisions(spark: Any) -> None:
     import columnar as books
 
     import finpolicy as fp
-    from finpolicy.spark import _plain, evaluate
+    from finpolicy.spark import _plain, collect, evaluate
 
     engine = fp.PolicyEngine()
     customers = books.customers(3_000)
@@ -60,7 +62,7 @@ def test_spark_gives_exactly_the_single_process_decisions(spark: Any) -> None:
             (customers, "suitability", {"as_of": books.ON, "products": offer}, "customer_id"),
             (open_, "complaints", {"as_of": books.NOW}, "complaint_id")):
         frame = spark.createDataFrame(table.to_pandas()).repartition(3)
-        got = evaluate(frame, domain, **options).toArrow()
+        got = collect(evaluate(frame, domain, **options))
         want = _plain(engine.evaluate_table(domain, table, **options))
         assert _sorted(got, key) == _sorted(want, key), domain
 
@@ -75,14 +77,26 @@ def test_a_shipped_bundle_is_refused_under_another_digest() -> None:
     assert _engine(digest, tuple(sorted(files.items())), "compiled").bundle.digest == digest
 
 
+def test_long_form_events_are_refused_on_spark_with_what_to_do() -> None:
+    # each partition sees only its own complaints: a whole events table cannot be joined there
+    from finpolicy.errors import InputError
+    from finpolicy.spark import evaluate
+
+    with pytest.raises(InputError) as caught:
+        evaluate(object(), "complaints", events="events.parquet")
+    assert caught.value.problems[0].path == "events"
+    assert "pivot" in caught.value.problems[0].message
+
+
 @pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::FutureWarning")
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_spark_classifies_records_as_one_process_does(spark: Any) -> None:
     import random
 
     import finpolicy as fp
-    from finpolicy.spark import _plain, evaluate
+    from finpolicy.spark import _plain, collect, evaluate
     from finpolicy.testing.fakes import customer_records
 
     engine = fp.PolicyEngine()
@@ -90,6 +104,6 @@ def test_spark_classifies_records_as_one_process_does(spark: Any) -> None:
     table = pa.Table.from_pylist([{"row": i, **r} for i, r in enumerate(rows)])
     options = {"as_of": "2026-03-02", "key": "row"}
     frame = spark.createDataFrame(table.to_pandas()).repartition(3)
-    got = evaluate(frame, "classification", **options).toArrow()
+    got = collect(evaluate(frame, "classification", **options))
     want = _plain(engine.evaluate_table("classification", table, **options))
     assert _sorted(got, "row") == _sorted(want, "row")

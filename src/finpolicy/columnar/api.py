@@ -100,6 +100,9 @@ def iter_tables(runtime: Runtime, domain_name: str, source: Source, /, *, as_of:
         seen += batch.num_rows
         if progress is not None:
             progress(batch.num_rows)
+    finish = getattr(evaluate, "finish", None)
+    if finish is not None:  # what only the whole table shows (complaints: stray events)
+        finish()
 
 
 def _located(exc: InputError, source: Source) -> InputError:

@@ -44,8 +44,8 @@ class TablesAPI(EngineAPI):
         API's decisions, evaluated column-wise.
 
         ``source`` is a pyarrow Table, a pandas or polars DataFrame, or a ``.parquet`` /
-        ``.csv`` path; ``options`` are the domain's (suitability: ``products``; classification:
-        ``key``). See
+        ``.csv`` path; ``options`` are the domain's (suitability: ``products``;
+        complaints: ``events``, their events in long form; classification: ``key``). See
         ``finpolicy.columnar.api.iter_tables``.
 
         .. versionadded:: 0.3.0

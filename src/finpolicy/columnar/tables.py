@@ -151,11 +151,24 @@ def empty_batch(source: Source) -> pa.RecordBatch:
 
 
 def read_table(source: Source) -> pa.Table:
-    """The whole source as one table (for small inputs such as a product list)."""
+    """The whole source as one table (for small inputs such as a product list); an empty
+    one keeps its columns."""
+    if isinstance(source, pa.Table):
+        return source
+    if isinstance(source, pa.RecordBatch):
+        return pa.Table.from_batches([source])
     found = list(batches(source))
-    if not found:
-        return pa.table({})
-    return pa.Table.from_batches(found)
+    if found:
+        return pa.Table.from_batches(found)
+    if isinstance(source, str | Path):  # a file with a header or schema and no rows
+        path = str(source)
+        if path.lower().endswith(".csv"):
+            return pa.table({name: pa.array([], pa.string()) for name in _csv_header(path)})
+        import pyarrow.parquet as pq
+
+        return pq.ParquetFile(path).schema_arrow.empty_table()
+    frame = _frame_table(source)
+    return frame if frame is not None else pa.table({})
 
 
 def column_or_none(batch: pa.RecordBatch | pa.Table, *names: str) -> pa.Array | None:

@@ -126,6 +126,8 @@ DOMAIN = Domain(
         "input": {
             "bad_complaints": "Complaints are not a list.",
             "bad_event": "A CSV events cell is not `kind@time` items.",
+            "unknown_complaint": "An event of a long-form events table names no complaint "
+                                 "of the complaints table.",
             "unknown_severity": "A severity the policy does not declare.",
             "unknown_channel": "A channel the policy does not declare.",
             "unknown_flag": "A flag the policy does not declare.",

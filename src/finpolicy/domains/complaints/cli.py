@@ -87,12 +87,16 @@ def timeline_target(complaint_id: str, output: str | None) -> Path:
               help="Draw complaint ID's milestones as SVG (to -o, default ID.svg here).")
 @click.option("--output", "-o", "output", default=None, metavar="FILE.svg|DIR",
               help="Where --timeline writes its SVG: a file, or a folder to write ID.svg in.")
+@click.option("--events", "events_file", default=None, metavar="FILE",
+              help="The complaints' events in long form (complaint_id, kind, at, and "
+                   "optionally states, approved_by, note), a .parquet or .csv file joined to "
+                   "FILE's complaints by id (FILE a .parquet or .csv file).")
 @bundle_option
 @engine_option
 @reports_errors
 def sla(file: str, as_of: str, as_json: bool, with_reports: bool, top: int,
-        timeline_id: str | None, output: str | None, bundle_path: str | None,
-        engine: str) -> None:
+        timeline_id: str | None, output: str | None, events_file: str | None,
+        bundle_path: str | None, engine: str) -> None:
     """Report complaint SLAs for every complaint in FILE as of --as-of.
 
     FILE is JSON lines (one complaint per line: id, received_at, channel, category, severity,
@@ -108,11 +112,15 @@ def sla(file: str, as_of: str, as_json: bool, with_reports: bool, top: int,
                         TimeElapsedColumn(), console=err_console, transient=True,
                         disable=not show)
     columnar = _columnar(file) and not with_reports and timeline_id is None
+    if events_file is not None and not columnar:
+        raise InputError.one("--events", "--events joins a long-form events table to a "
+                             ".parquet or .csv FILE of complaints (not with --all or "
+                             "--timeline)", "bad_option", events_file)
     with progress:
         task = progress.add_task("sla", total=_rows(file) if show else None)
         if columnar:
             batch = _table_summary(policy_engine, file, now, top,
-                                   lambda rows: progress.advance(task, rows))
+                                   lambda rows: progress.advance(task, rows), events_file)
         else:
             batch = report_file(policy_engine.runtime, file, as_of=now, top=top,
                                 keep_reports=with_reports, find=timeline_id,
@@ -165,12 +173,14 @@ def _rows(file: str) -> int | None:
 
 
 def _table_summary(engine: Any, file: str, now: dt.datetime, top: int,
-                   advance: Any) -> SlaBatch:
-    """The summary of a Parquet or CSV file of complaints, evaluated a chunk at a time."""
+                   advance: Any, events: str | None) -> SlaBatch:
+    """The summary of a Parquet or CSV file of complaints (and maybe their events in long
+    form), evaluated a chunk at a time."""
     from finpolicy.domains.complaints.columnar_out import summarise
 
     batch = SlaBatch(SlaSummary(top))
-    for table in engine.iter_tables("complaints", file, as_of=now, progress=advance):
+    for table in engine.iter_tables("complaints", file, as_of=now, progress=advance,
+                                    events=events):
         # due times are shown in the zone of the policy's calendar, as the reports give them
         zone = engine.policy(POLICY_KIND, now.date()).policy.calendar.zone
         summarise(batch.summary, table, now, zone)

@@ -4,11 +4,12 @@ column-wise.
 
 Input: a complaints table (``id, received_at, channel, category, severity, flags``) whose
 other columns are event kinds holding the event's time (text cells may hold several times
-separated by ``;``, as the CSV reader takes them), and optionally ``events``: a table in long
-form (``complaint_id, kind, at``). The arrays decide the common case: every event kind at
-most once up to ``as_of``, no pause, no graded criteria, milestones without windows, required
-contents, restarts or conditional extensions, days without a clock change. Every other row
-is decided by ``complaint_sla`` itself, so a table gets exactly the row engine's decisions.
+separated by ``;``, as the CSV reader takes them), and optionally (``prepare(events=...)``)
+the events in long form, one row per event (``complaint_id, kind, at`` and optionally
+``states, approved_by, note``; see ``columnar_events``). The arrays decide the common case:
+every event kind at most once, no pause, no graded criteria, no event stating contents or
+naming an approver, days without a clock change. Every other row is decided by
+``complaint_sla`` itself, so a table gets exactly the row engine's decisions.
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from finpolicy.columnar.tables import column_or_none, distinct, distinct_rows
-from finpolicy.columnar.workdays import NO_DAY, WorkdayIndex, to_micros, workday_index
+from finpolicy.columnar.tables import Source, column_or_none, distinct, distinct_rows
+from finpolicy.columnar.workdays import WorkdayIndex, to_micros, workday_index
 from finpolicy.documents.bundle import PolicyDocument
+from finpolicy.domains.complaints.columnar_events import ChunkEvents, EventIndex
+from finpolicy.domains.complaints.columnar_milestones import Codes, decide_rows, warnings
 from finpolicy.domains.complaints.columnar_out import NONE, TIME, DecisionColumns, fill, schema
 from finpolicy.domains.complaints.evaluate import (
     SELECTIONS,
@@ -30,8 +33,8 @@ from finpolicy.domains.complaints.evaluate import (
     _selection,
     complaint_sla,
 )
-from finpolicy.domains.complaints.models import STATUSES, Complaint
-from finpolicy.domains.complaints.policy import POLICY_KIND, RECEIVED, ComplaintRules, Selection
+from finpolicy.domains.complaints.models import Complaint
+from finpolicy.domains.complaints.policy import POLICY_KIND, ComplaintRules, Selection
 from finpolicy.errors import FinpolicyError, InputError
 from finpolicy.limits import MAX_ID_LENGTH
 from finpolicy.runtime import Runtime
@@ -42,7 +45,6 @@ BASE_COLUMNS = ("id", "received_at", "channel", "category", "severity", "flags",
 _NONE = NONE
 _TIME = TIME
 _AWARE = r"(Z|[+-]\d\d:?\d\d)$"
-_YEARS = 10_000  # years run to 9999
 
 
 def _micros(array: pa.Array | None, n: int) -> tuple[Any, Any]:
@@ -97,22 +99,48 @@ def _wide_events(batch: pa.RecordBatch, rules: ComplaintRules, now: int
     return first, earliest, needs
 
 
-def _start(index: WorkdayIndex, m: Any, rows: Any, received: Any,
-           first: dict[str, Any]) -> tuple[Any, Any]:
-    """When each row's milestone starts (``_NONE``: not started) and the rows the index
-    could not decide."""
-    none = np.full(len(rows), _NONE, np.int64)
-    at = received[rows] if m.starts == RECEIVED else first.get(m.starts, none)[rows] \
-        if m.starts in first else none
-    if m.window is None:
-        return at, np.zeros(len(rows), np.bool_)
-    after, amount, unit = m.window
-    opened = received[rows] if after == RECEIVED else first[after][rows] if after in first \
-        else none
-    is_open = opened != _NONE
-    end, bad = _due(index, np.where(is_open, opened, received[rows]), amount, unit)
-    inside = is_open & (at != _NONE) & (at >= opened) & (at <= end)
-    return np.where(inside, at, _NONE), is_open & bad
+def _long_events(events: ChunkEvents, rules: ComplaintRules, codes: Codes, now: int, n: int,
+                 seen: tuple[dict[str, Any], dict[str, Any], dict[str, Any]], earliest: Any,
+                 needs: Any) -> Any:
+    """Add a chunk's long-form events to ``seen`` (per kind: first time, contents stated,
+    approver) and ``earliest``, as ``_wide_events`` reads event columns; return
+    ``earliest``. Rows with an event the arrays cannot read, or a kind more than once, are
+    marked in ``needs``."""
+    first, stated, approved = seen
+    rows, kinds = events.rows, events.kinds
+    needs[rows[events.row_engine]] = True
+    bits, who, unknown = events.marks(codes)
+    needs[rows[unknown]] = True  # the row engine names the unknown content or approver
+    at, bad = _micros(events.at, len(rows))
+    needs[rows[bad | (at == _NONE)]] = True
+    width = len(events.names) + 1  # (row, kind) as one number; -1 (no kind) counts too
+    pairs, counts = np.unique(rows * width + kinds + 1, return_counts=True)
+    needs[pairs[counts > 1] // width] = True
+    for code, kind in enumerate(events.names):
+        mine = kinds == code
+        if not mine.any():
+            continue
+        if kind not in rules.events:  # the row engine names the unknown kind
+            needs[rows[mine]] = True
+            continue
+        times = np.full(n, _NONE, np.int64)
+        times[rows[mine]] = at[mine]
+        present = times != _NONE
+        if kind in first:  # an event column of the same kind too: the row engine's
+            needs |= present & (first[kind] != _NONE)
+        happened = present & (times <= now)
+        first[kind] = np.where(present, np.where(happened, times, _NONE),
+                               first.get(kind, times))
+        if bits[mine].any():
+            stated[kind] = np.zeros(n, np.int64)
+            stated[kind][rows[mine]] = bits[mine]
+        if (who[mine] >= 0).any():
+            approved[kind] = np.full(n, -1, np.int64)
+            approved[kind][rows[mine]] = who[mine]
+        earliest = np.minimum(earliest, times)
+        if kind in rules.pauses or kind in rules.resumes:
+            needs |= happened  # paused clocks: the row engine counts them
+    return earliest
 
 
 class _Chunk:
@@ -136,21 +164,6 @@ class _Chunk:
 
 def _year(micros: int) -> int:
     return (dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=micros)).year
-
-
-def _due(index: WorkdayIndex, start: Any, amount: int, unit: str) -> tuple[Any, Any]:
-    """Due instants (UTC microseconds) and where the index could not say (row engine)."""
-    if unit == "hours":
-        return start + amount * 3_600_000_000, np.zeros(len(start), np.bool_)
-    local = index.local_day(start)
-    if unit == "working_days":
-        day = index.working_days_due(start, amount, local)
-    elif unit == "calendar_days":
-        day = index.calendar_days_due(start, amount, local)
-    else:
-        day = index.weeks_due(start, amount, local)
-    irregular = (local == NO_DAY) | ~index.regular[np.maximum(local, 0)]
-    return index.end_of(day), (day == NO_DAY) | irregular
 
 
 def _texts(batch: pa.RecordBatch, name: str, n: int) -> tuple[Any, list[Any]]:
@@ -197,140 +210,6 @@ def _severity_of(rules: ComplaintRules, complaint: Complaint) -> str:
     return _severity(rules, complaint, "")
 
 
-def _group(chunk: _Chunk, out: DecisionColumns, rows: Any, selection: Selection, severity: str,
-           received: Any, first: dict[str, Any]) -> Any:
-    """Fill the decisions of ``rows`` (one selection); return the rows left to the row
-    engine."""
-    index, now = chunk.index, chunk.now
-    needs = np.zeros(len(rows), np.bool_)
-    worst = np.zeros(len(rows), np.int64)
-    next_due = np.full(len(rows), _NONE, np.int64)
-    breached: list[tuple[Any, tuple[str, ...]]] = []
-    latest = np.full(len(rows), -1, np.int64)
-    for m, duration in selection.milestones:
-        start, bad = _start(index, m, rows, received, first)
-        needs |= bad
-        started = start != _NONE
-        safe_start = np.where(started, start, received[rows])
-        completed = np.full(len(rows), _NONE, np.int64)
-        # an event column carries no contents: a milestone that requires some stays open
-        for kind in () if m.requires else m.completed_by:
-            at = first.get(kind)
-            if at is not None:
-                at = at[rows]
-                completed = np.where((at >= safe_start) & (at < completed), at, completed)
-        if m.restarted_by:
-            latest = np.full(len(rows), -1, np.int64)
-            for kind in m.restarted_by:
-                at = first.get(kind)
-                if at is not None:
-                    at = at[rows]
-                    counts = (at != _NONE) & (at > safe_start) & (at < completed)
-                    latest = np.where(counts & (at > latest), at, latest)
-            start = np.where(started & (latest >= 0), latest, start)
-            safe_start = np.where(started, start, received[rows])
-        due, bad = _due(index, safe_start, duration.amount, duration.unit)
-        conditioned = {name for name, _, _ in duration.conditions}
-        for event, amount in duration.extensions:
-            # nor an approver: an extension that needs one does not count
-            granted = None if event in conditioned else first.get(event)
-            if granted is None:
-                continue
-            granted = granted[rows]
-            counts = (granted != _NONE) & (granted <= due) & (granted <= completed)
-            if counts.any():
-                longer, worse = _due(index, safe_start, amount, duration.unit)
-                due, bad = np.where(counts, longer, due), bad | (counts & worse)
-        needs |= started & bad
-        done = completed != _NONE
-        allowed = (due - safe_start) / 1e6
-        share = np.where(allowed > 0, ((now - safe_start) / 1e6) / np.where(
-            allowed > 0, allowed, 1.0), 0.0)
-        status = np.where(done, np.where(completed <= due, 0, 3),
-                          np.where(now > due, 3, np.where(share >= m.at_risk, 2, 1)))
-        status = np.where(started, status, 1)
-        applies = started | (not m.conditional)
-        name = m.name
-        for code, word in enumerate(STATUSES):
-            hit = applies & (status == code)
-            if hit.any():
-                out.word(f"{name}.status", rows[hit], word)
-        out.times[f"{name}.due_at"][rows[started]] = due[started]
-        latest = np.where(started, np.maximum(latest, due), latest)
-        out.times[f"{name}.started_at"][rows[started]] = start[started]
-        out.times[f"{name}.completed_at"][rows[started & done]] = completed[started & done]
-        if m.binding:
-            ranked = np.where(applies, status, 0)
-            worst = np.maximum(worst, ranked)
-            open_ = applies & started & ~done & (ranked != 3)
-            next_due = np.where(open_ & (due < next_due), due, next_due)
-            if m.escalate_on_breach:
-                breached.append((applies & (ranked == 3), m.escalate_on_breach))
-    _escalations(out, rows, selection, breached)
-    for code, word in enumerate(STATUSES):
-        hit = worst == code
-        if hit.any():
-            out.word("outcome", rows[hit], word)
-    out.times["next_due"][rows] = next_due
-    out.word("severity", rows, severity)
-    out.word("route", rows, selection.route)
-    out.word("rule_ids", rows, [h.rule_id for h in selection.hits])
-    out.word("obligations", rows, list(selection.obligations))
-    needs |= _warnings(chunk, out, rows, received[rows], latest)
-    return needs
-
-
-def _escalations(out: DecisionColumns, rows: Any, selection: Selection,
-                 breached: list[tuple[Any, tuple[str, ...]]]) -> None:
-    """The selection's escalations, plus those of each binding milestone breached."""
-    if not breached:
-        out.word("escalations", rows, list(selection.escalations))
-        return
-    bits = np.zeros(len(rows), np.int64)
-    for i, (hit, _) in enumerate(breached):
-        bits |= hit.astype(np.int64) << i
-    for key in np.unique(bits):
-        extra = {e for i, (_, names) in enumerate(breached) if key >> i & 1 for e in names}
-        words = sorted(extra.union(selection.escalations)) if extra else \
-            list(selection.escalations)
-        out.word("escalations", rows[bits == key], words)
-
-
-def _warnings(chunk: _Chunk, out: DecisionColumns, rows: Any, received: Any, latest: Any) -> Any:
-    """The unconfirmed-year warnings per (receipt year, last due year); rows whose policy
-    makes that an error are left to the row engine."""
-    calendar = chunk.rules.calendar
-    needs = np.zeros(len(rows), np.bool_)
-    if calendar.schedule == "statutory":
-        out.word("warnings", rows, [])
-        return needs
-    index = chunk.index
-    first = index.first_year + (_years(index, index.local_day(received)))
-    last = np.where(latest >= 0, index.first_year + _years(index, index.local_day(
-        np.where(latest >= 0, latest, received))), first)
-    last = np.maximum(first, last)
-    span = first * _YEARS + last  # one number per (first, last): a 1-d unique is a fast sort
-    for key in np.unique(span):
-        a, b = divmod(int(key), _YEARS)
-        hit = span == key
-        years = [y for y in range(a, b + 1) if not calendar.is_confirmed(y)]
-        if years and chunk.rules.unconfirmed_year == "error":
-            needs |= hit
-            continue
-        out.word("warnings", rows[hit], [
-            f"the {calendar.jurisdiction} holiday schedule for {y} is not confirmed: "
-            "deadlines in it assume the usual holidays and no weekend working days"
-            for y in years])
-    return needs
-
-
-def _years(index: WorkdayIndex, day: Any) -> Any:
-    """Years since the index's first year of day indices."""
-    starts = np.asarray([dt.date(y, 1, 1).toordinal() - index.base
-                         for y in range(index.first_year, index.last_year + 2)])
-    return np.searchsorted(starts, np.maximum(day, 0), side="right") - 1
-
-
 def _doc(runtime: Runtime, received: Any, valid: Any, policy: str | None
          ) -> PolicyDocument[ComplaintRules] | None:
     """The one policy version in force over every receipt day of the batch (a day either
@@ -357,8 +236,10 @@ def _date(micros: int) -> dt.date:
 
 
 def decide_batch(runtime: Runtime, batch: pa.RecordBatch, *, now: dt.datetime,
-                 policy: str | None = None, first_row: int = 0) -> pa.Table:
-    """The SLA decisions of one batch of complaints, in row order.
+                 policy: str | None = None, first_row: int = 0,
+                 events: EventIndex | None = None) -> pa.Table:
+    """The SLA decisions of one batch of complaints, in row order (``events``: their events
+    in long form, joined by id).
 
     Raises:
         InputError: the row engine's error for the first row it refuses, located at its row
@@ -374,6 +255,7 @@ def decide_batch(runtime: Runtime, batch: pa.RecordBatch, *, now: dt.datetime,
         needs |= (lengths < 1) | (lengths > MAX_ID_LENGTH)
     received, bad = _micros(column_or_none(batch, "received_at"), n)
     needs |= bad | (received == _NONE)
+    extra = None if events is None else events.chunk(ids)
     for name in ("criteria", "events"):  # graded complaints, `kind@time` lists: row engine
         cells = column_or_none(batch, name)
         if cells is not None:
@@ -386,17 +268,26 @@ def decide_batch(runtime: Runtime, batch: pa.RecordBatch, *, now: dt.datetime,
     else:
         chunk = _Chunk(runtime, doc, now, received)
         first, earliest, bad = _wide_events(batch, chunk.rules, chunk.now)
+        seen: tuple[dict[str, Any], dict[str, Any], dict[str, Any]] = (first, {}, {})
+        codes = Codes(chunk.rules.contents, chunk.rules.approvers)
+        if extra is not None:
+            earliest = _long_events(extra, chunk.rules, codes, chunk.now, n, seen, earliest,
+                                    bad)
         needs |= bad | (earliest < received)
         found, which = _selections(chunk, batch, n)
-        for g, item in enumerate(found):
-            rows = np.flatnonzero((which == g) & ~needs)
-            if item is None:
-                needs[rows] = True
-                continue
-            if len(rows):
-                needs[rows] |= _group(chunk, out, rows, item[0], item[1], received, first)
+        if found:
+            needs |= np.asarray([item is None for item in found], np.bool_)[which]
+        rows = np.flatnonzero(~needs)
+        if len(rows):
+            rules = chunk.rules
+            left, latest, days = decide_rows(chunk.index, chunk.now, out, rows, which[rows],
+                                             found, received, seen, rules.milestones, codes)
+            left |= warnings(rules.calendar, rules.unconfirmed_year, chunk.index, out, rows,
+                             days, latest)
+            needs[rows] |= left
     for i in np.flatnonzero(needs):
-        fill(out, int(i), _row_decision(runtime, batch, int(i), now, policy, first_row))
+        more = [] if extra is None else extra.of_row(int(i))
+        fill(out, int(i), _row_decision(runtime, batch, int(i), now, policy, first_row, more))
     return out.table(ids, schema(names))
 
 
@@ -410,7 +301,7 @@ def _names(runtime: Runtime, policy: str | None) -> tuple[str, ...]:
 
 
 def _row_decision(runtime: Runtime, batch: pa.RecordBatch, i: int, now: dt.datetime,
-                  policy: str | None, first_row: int) -> Any:
+                  policy: str | None, first_row: int, more: list[dict[str, Any]]) -> Any:
     from finpolicy.domains.complaints.batch import _csv_complaint
 
     cells: dict[str, Any] = {}
@@ -431,17 +322,23 @@ def _row_decision(runtime: Runtime, batch: pa.RecordBatch, i: int, now: dt.datet
         text = {k: v for k, v in cells.items() if isinstance(v, str)}
         data = _csv_complaint(text)
         data.update({k: v for k, v in cells.items() if not isinstance(v, str)})
-        if events:
-            data["events"] = [*data.get("events", []), *events]
+        if events or more:
+            data["events"] = [*data.get("events", []), *events, *more]
         return complaint_sla(runtime, data, as_of=now, policy=policy)
     except InputError as exc:
         raise exc.located("table", first_row + i + 1) from None
 
 
-def prepare(runtime: Runtime, /, *, as_of: Any = None, policy: str | None = None) -> Any:
-    """The chunk evaluator of the batch API (``as_of``: an aware datetime, now by default)."""
+def prepare(runtime: Runtime, /, *, as_of: Any = None, policy: str | None = None,
+            events: Source | None = None) -> Any:
+    """The chunk evaluator of the batch API (``as_of``: an aware datetime, now by default;
+    ``events``: a long-form events table, see ``columnar_events``)."""
     now = _now(as_of)
+    index = None if events is None else EventIndex(events)
 
     def evaluate(batch: pa.RecordBatch, first_row: int) -> pa.Table:
-        return decide_batch(runtime, batch, now=now, policy=policy, first_row=first_row)
+        return decide_batch(runtime, batch, now=now, policy=policy, first_row=first_row,
+                            events=index)
+    if index is not None:
+        evaluate.finish = index.check_all_joined  # type: ignore[attr-defined]
     return evaluate

@@ -43,16 +43,43 @@ class DecisionColumns:
                      "warnings", *(f"{m}.status" for m in names)):
             self.words[name] = [None]
             self.codes[name] = np.zeros(n, np.int64)
-        for name in ("next_due", *(f"{m}.{t}" for m in names
-                                   for t in ("due_at", "started_at", "completed_at"))):
-            self.times[name] = np.full(n, NONE, np.int64)
+        self.time_names = ("next_due", *(f"{m}.{t}" for m in names
+                                         for t in ("due_at", "started_at", "completed_at")))
         self.paused = np.zeros(n, np.bool_)
+
+    def time(self, name: str) -> Any:
+        """The microseconds of time column ``name`` (``NONE``: no time), made when first
+        written (a milestone no row has stays all nulls)."""
+        values = self.times.get(name)
+        if values is None:
+            values = self.times[name] = np.full(self.n, NONE, np.int64)
+        return values
+
+    def set_times(self, name: str, rows: Any, values: Any, where: Any = None) -> None:
+        """Set time column ``name`` on ``rows`` (sorted, distinct) to ``values`` where
+        ``where`` holds (on all of them without it)."""
+        if len(rows) == self.n and name not in self.times:  # the whole chunk: no scatter
+            self.times[name] = values if where is None else np.where(where, values, NONE)
+        elif where is None:
+            self.time(name)[rows] = values
+        else:
+            self.time(name)[rows[where]] = values[where]
 
     def word(self, name: str, rows: Any, value: Any) -> None:
         """Set ``name`` to ``value`` (a text, or a list of texts) on ``rows``."""
         values = self.words[name]
         values.append(value)
         self.codes[name][rows] = len(values) - 1
+
+    def words_by(self, name: str, rows: Any, values: Sequence[Any], which: Any) -> None:
+        """Set ``name`` on each of ``rows`` to ``values[which[i]]``."""
+        words = self.words[name]
+        offset = len(words)
+        words.extend(values)
+        if len(rows) == self.n:  # the whole chunk (rows are sorted and distinct)
+            self.codes[name] = offset + np.asarray(which, np.int64)
+        else:
+            self.codes[name][rows] = offset + which
 
     def table(self, ids: pa.Array, schema: pa.Schema) -> pa.Table:
         columns: list[pa.Array] = [ids]
@@ -65,6 +92,8 @@ class DecisionColumns:
             elif name in self.times:
                 values = self.times[name]
                 columns.append(pa.array(values, pa.int64(), mask=values == NONE).cast(TIME))
+            elif name in self.time_names:
+                columns.append(pa.nulls(self.n, TIME))
             elif pa.types.is_list(field.type):
                 lists = [v or [] for v in self.words[name]]
                 columns.append(list_column(lists, self.codes[name]))
@@ -84,7 +113,7 @@ def fill(out: DecisionColumns, i: int, decision: Any) -> None:
     out.word("escalations", i, list(decision.escalations))
     out.word("warnings", i, list(decision.warnings))
     out.paused[i] = decision.paused
-    out.times["next_due"][i] = NONE if decision.next_due is None else \
+    out.time("next_due")[i] = NONE if decision.next_due is None else \
         to_micros(decision.next_due)
     status: MilestoneStatus
     for status in decision.milestones:
@@ -93,7 +122,7 @@ def fill(out: DecisionColumns, i: int, decision: Any) -> None:
         for field in ("due_at", "started_at", "completed_at"):
             value = getattr(status, field)
             if value is not None:
-                out.times[f"{name}.{field}"][i] = to_micros(value)
+                out.time(f"{name}.{field}")[i] = to_micros(value)
 
 
 def summarise(summary: Any, table: pa.Table, now: Any, zone: Any) -> None:
