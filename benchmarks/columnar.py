@@ -1,7 +1,8 @@
 """Row vs columnar throughput, per domain, in one run (``python benchmarks/run.py --only
-columnar``): suitability (customers × products) and complaint SLAs on generated books; the
-columnar side reads a Parquet file in chunks, so its peak memory follows the chunk size. The
-scan row reads one generated customer CSV both ways (``columnar=False`` / ``True``)."""
+columnar``): suitability (customers × products), complaint SLAs and classified customer
+records on generated books; the columnar side reads a Parquet file in chunks, so its peak
+memory follows the chunk size. The scan row reads one generated customer CSV both ways
+(``columnar=False`` / ``True``)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from harness import Measurement
 from rich.console import Console
 
 import finpolicy as fp
-from finpolicy.testing.fakes import customer_rows
+from finpolicy.testing.fakes import customer_records, customer_rows
 
 ON = dt.date(2026, 3, 2)
 TZ = dt.timezone(dt.timedelta(hours=8))
@@ -90,6 +91,7 @@ def bench_columnar(console: Console, quick: bool) -> list[Measurement]:
     pq.write_table(complaints(cases), open_)
     # scan first: its peak memory (RSS and Arrow's pool) is then its own
     rows = bench_scan(console, engine, folder, 200_000 if quick else 1_000_000)
+    rows += bench_records(console, engine, folder, 50_000 if quick else 300_000)
 
     console.log(f"suitability: {people:,} customers × {len(offer)} products")
     # the row API on parsed models (its fastest use), not on mappings it would parse each time
@@ -144,6 +146,28 @@ def _long_events(engine: Any, folder: Path, cases: int) -> Measurement:
     return Measurement("columnar", "complaint SLAs (columnar, events in long form)",
                        "columnar", base.num_rows / col_s,
                        note=f"{events.num_rows:,} events with contents and approvers")
+
+
+def bench_records(console: Console, engine: Any, folder: Path,
+                  count: int) -> list[Measurement]:
+    """Customer records classified one by one (``classify_record``) and as a Parquet table
+    (``evaluate_table``): records/s, each record seven fields."""
+    book = folder / "records.parquet"
+    pq.write_table(pa.Table.from_pylist(list(customer_records(random.Random(6), count))),
+                   book)
+    console.log(f"classification: {count:,} customer records")
+    sample = list(customer_records(random.Random(7), 2_000))
+    row_s = _timed(lambda: [engine.classify_record(r, as_of=ON) for r in sample])
+    engine.evaluate_table("classification", pa.Table.from_pylist(sample[:100]), as_of=ON)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    col_s = _timed(lambda: sum(t.num_rows for t in engine.iter_tables(
+        "classification", book, as_of=ON, chunk_rows=CHUNK)))
+    row_rate = len(sample) / row_s
+    return [Measurement("columnar", "classification records (row: classify_record)",
+                        "compiled", row_rate, note="7 fields a record"),
+            Measurement("columnar", "classification records (columnar, Parquet)", "columnar",
+                        count / col_s, note=f"{count / col_s / row_rate:.0f}× row; chunk "
+                                            f"{CHUNK:,}; RSS +{_rss_growth(before)}")]
 
 
 def bench_scan(console: Console, engine: Any, folder: Path, count: int) -> list[Measurement]:

@@ -13,8 +13,9 @@ same run, because absolute numbers on shared machines are noisy. Parts:
   same outcome checked on every customer × product pair;
 - serve: ``finpolicy serve`` on localhost under a fixed number of requests from 1, 8 and 64
   concurrent clients (requests/s, p50, p99), next to the same decision in process;
-- columnar: row vs columnar throughput of suitability and complaint SLAs over Parquet books
-  (``columnar.py``), and of access requests (``columnar_access.py``);
+- columnar: row vs columnar throughput of suitability, complaint SLAs and classification
+  records over Parquet books (``columnar.py``), and of access requests
+  (``columnar_access.py``);
 - sweeps: rules (10 to 10,000) and roles (6,000, against the peers' load of the same matrix),
   each point in a fresh process (see ``sweep.py``);
 - complaints: complaint SLAs on 100,000 generated, all different complaints, single calls

@@ -3,6 +3,7 @@ part of ``run.py``):
 
     python benchmarks/scale.py agree --pairs 1000000 --complaints 1000000 [--long-events]
     python benchmarks/scale.py agree --pairs 0 --complaints 0 --requests 1000000
+    python benchmarks/scale.py agree --pairs 0 --complaints 0 --records 1000000
     python benchmarks/scale.py spark --pairs 1000000 --complaints 1000000
     python benchmarks/scale.py cli --complaints 10000000 --customers 1000000
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import subprocess
 import sys
 import tempfile
@@ -32,6 +34,7 @@ import pyarrow.parquet as pq
 
 import finpolicy as fp
 from finpolicy.columnar.workdays import to_micros
+from finpolicy.testing.fakes import customer_records
 
 # event kinds of the shipped complaint policy a wide table carries, each happening or not
 KINDS = ("contacted", "acknowledged", "opinion_issued", "handled", "responded",
@@ -186,6 +189,35 @@ def agree(args: argparse.Namespace) -> None:
             _agree_complaints(engine, book, chunk)
     for chunk in range(0, args.requests, args.chunk):
         _agree_requests(engine, min(args.chunk, args.requests - chunk), chunk)
+    for chunk in range(0, args.records, args.chunk):
+        _agree_records(engine, min(args.chunk, args.records - chunk), chunk)
+
+
+def _record_row(d: Any) -> dict[str, Any]:
+    """A ``RecordClassificationDecision`` as the records' decisions table flattens it."""
+    out = {"level": str(d.level), "rule_ids": [h.rule_id for h in d.hits],
+           "obligations": list(d.obligations)}
+    for name, f in d.fields.items():
+        out.update({f"{name}.level": str(f.level), f"{name}.category": f.category,
+                    f"{name}.pfi_category": f.pfi_category, f"{name}.mask": f.mask,
+                    f"{name}.detector": f.detector, f"{name}.share": f.share,
+                    f"{name}.rule_ids": [h.rule_id for h in f.hits]})
+    return out
+
+
+def _agree_records(engine: fp.PolicyEngine, n: int, done: int) -> None:
+    """``n`` generated customer records (valid and near-miss identifiers, blanks, missing
+    values) classified column-wise and one by one, every field compared."""
+    table = pa.Table.from_pylist(list(customer_records(random.Random(done + 3), n)))
+    start = time.perf_counter()
+    got = engine.evaluate_table("classification", table, as_of=books.ON)
+    columnar_s = time.perf_counter() - start
+    start = time.perf_counter()
+    differ = 0
+    for row, want in zip(table.to_pylist(), got.to_pylist(), strict=True):
+        differ += _record_row(engine.classify_record(row, as_of=books.ON)) != want
+    print(f"records {done + n:,}: differ {differ}; columnar {columnar_s:.1f} s, one by one "
+          f"{time.perf_counter() - start:.1f} s", flush=True)
 
 
 _KEYS = ("complaint_id", "outcome", "severity", "route", "rule_ids", "obligations",
@@ -328,6 +360,8 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=100_000,
                         help="access requests (agree)")
+    parser.add_argument("--records", type=int, default=100_000,
+                        help="customer records to classify (agree)")
     parser.add_argument("--chunk", type=int, default=250_000, help="rows generated at a time")
     parser.add_argument("--long-events", action="store_true",
                         help="agree: give the complaints' events in long form, with contents "

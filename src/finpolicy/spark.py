@@ -70,13 +70,15 @@ def evaluate(df: Any, domain: str, /, *, bundle: Bundle | str | Path | None = No
     Args:
         df: a ``pyspark.sql.DataFrame``.
         domain: a domain with a columnar module (``suitability``, ``complaints``,
-            ``access``).
+            ``access``, ``classification``).
         bundle: a loaded ``Bundle`` or its folder; the shipped default pack when ``None``.
         as_of: the evaluation date or time (fix it: executors must not read their clocks).
         policy: a policy id, when the bundle has several of the domain's kind.
         engine: the row engine for the rows the arrays leave to it.
         chunk_rows: rows per Arrow batch inside a partition.
-        options: the domain's own (suitability: ``products``; access: ``directory``).
+        options: the domain's own (suitability: ``products``; access: ``directory``;
+            classification: ``key``, a column copied into the decisions to join them back, as
+            Spark keeps no row order).
     """
     if "events" in options:  # a partition sees its own complaints, not the whole events table
         raise InputError.one("events", "on Spark, complaints carry their events as event-kind "

@@ -109,3 +109,24 @@ def test_spark_decides_access_requests_as_the_single_process_table(spark: Any) -
     def rows(decisions: Any) -> list[str]:
         return sorted(repr({**r, "as_of": to_micros(r["as_of"])}) for r in decisions.to_pylist())
     assert rows(got) == rows(want)
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::FutureWarning")
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_spark_classifies_records_as_one_process_does(spark: Any) -> None:
+    import random
+
+    import finpolicy as fp
+    from finpolicy.spark import _plain, collect, evaluate
+    from finpolicy.testing.fakes import customer_records
+
+    engine = fp.PolicyEngine()
+    rows = list(customer_records(random.Random(4), 3_000))
+    table = pa.Table.from_pylist([{"row": i, **r} for i, r in enumerate(rows)])
+    options = {"as_of": "2026-03-02", "key": "row"}
+    frame = spark.createDataFrame(table.to_pandas()).repartition(3)
+    got = collect(evaluate(frame, "classification", **options))
+    want = _plain(engine.evaluate_table("classification", table, **options))
+    assert _sorted(got, "row") == _sorted(want, "row")

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 import attrs
 import pyarrow as pa
 
-from finpolicy.columnar.tables import DEFAULT_CHUNK_ROWS, Source, batches
+from finpolicy.columnar.tables import DEFAULT_CHUNK_ROWS, Source, batches, empty_batch
 from finpolicy.domains import domain
 from finpolicy.errors import InputError
 from finpolicy.runtime import Runtime
@@ -84,7 +84,7 @@ def iter_tables(runtime: Runtime, domain_name: str, source: Source, /, *, as_of:
         policy: a policy id, when the bundle has several of the domain's kind.
         chunk_rows: input rows per chunk; memory is proportional to it.
         progress: called with each chunk's input row count.
-        options: the domain's own (suitability: ``products``).
+        options: the domain's own (suitability: ``products``; classification: ``key``).
 
     Raises:
         InputError: for an unreadable source, or the row engine's error for the first row it
@@ -126,5 +126,5 @@ def evaluate_table(runtime: Runtime, domain_name: str, source: Source, /, *,
                              chunk_rows=chunk_rows, progress=progress, **options))
     if not parts:
         return _prepare(domain_name)(runtime, as_of=as_of, policy=policy, **options)(
-            pa.RecordBatch.from_pylist([]), 0)
+            empty_batch(source), 0)
     return pa.concat_tables(parts)

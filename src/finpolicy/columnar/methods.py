@@ -45,7 +45,7 @@ class TablesAPI(EngineAPI):
 
         ``source`` is a pyarrow Table, a pandas or polars DataFrame, or a ``.parquet`` /
         ``.csv`` path; ``options`` are the domain's (suitability: ``products``;
-        complaints: ``events``, their events in long form). See
+        complaints: ``events``, their events in long form; classification: ``key``). See
         ``finpolicy.columnar.api.iter_tables``.
 
         .. versionadded:: 0.3.0

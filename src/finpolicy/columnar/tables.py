@@ -22,7 +22,7 @@ from finpolicy.errors import InputError
 from finpolicy.limits import MAX_CSV_CELL
 
 __all__ = ["DEFAULT_CHUNK_ROWS", "Source", "batches", "column_or_none", "distinct",
-           "distinct_rows", "first_and_inverse", "read_table"]
+           "distinct_rows", "empty_batch", "first_and_inverse", "read_table"]
 
 DEFAULT_CHUNK_ROWS = 262_144
 Source: TypeAlias = Any  # pa.Table | pa.RecordBatch | pandas/polars DataFrame | str | Path
@@ -129,6 +129,27 @@ def batches(source: Source, *, chunk_rows: int = DEFAULT_CHUNK_ROWS
     yield from table.to_batches(max_chunksize=chunk_rows)
 
 
+def empty_batch(source: Source) -> pa.RecordBatch:
+    """No rows, with the source's columns (for a source without rows, whose decisions
+    table still has the columns its inputs give it)."""
+    schema = pa.schema([])
+    if isinstance(source, pa.Table | pa.RecordBatch):
+        schema = source.schema
+    elif isinstance(source, str | Path):
+        path = str(source)
+        if path.lower().endswith((".parquet", ".pq")):
+            import pyarrow.parquet as pq
+
+            schema = pq.ParquetFile(path).schema_arrow
+        elif path.lower().endswith(".csv"):
+            schema = pa.schema([(name, pa.string()) for name in _csv_header(path)])
+    else:
+        table = _frame_table(source)
+        if table is not None:
+            schema = table.schema
+    return pa.RecordBatch.from_pylist([], schema=schema)
+
+
 def read_table(source: Source) -> pa.Table:
     """The whole source as one table (for small inputs such as a product list); an empty
     one keeps its columns."""
@@ -137,17 +158,7 @@ def read_table(source: Source) -> pa.Table:
     if isinstance(source, pa.RecordBatch):
         return pa.Table.from_batches([source])
     found = list(batches(source))
-    if found:
-        return pa.Table.from_batches(found)
-    if isinstance(source, str | Path):  # a file with a header or schema and no rows
-        path = str(source)
-        if path.lower().endswith(".csv"):
-            return pa.table({name: pa.array([], pa.string()) for name in _csv_header(path)})
-        import pyarrow.parquet as pq
-
-        return pq.ParquetFile(path).schema_arrow.empty_table()
-    frame = _frame_table(source)
-    return frame if frame is not None else pa.table({})
+    return pa.Table.from_batches(found or [empty_batch(source)])
 
 
 def column_or_none(batch: pa.RecordBatch | pa.Table, *names: str) -> pa.Array | None:

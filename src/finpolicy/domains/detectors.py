@@ -19,6 +19,8 @@ from finpolicy.errors import InputError, InputProblem
 
 __all__ = [
     "DETECTORS",
+    "EXACT_PREFILTERS",
+    "PREFILTERS",
     "Detector",
     "DetectorMatch",
     "bank_card",
@@ -258,13 +260,18 @@ DETECTORS: Mapping[str, Detector] = types.MappingProxyType({d.name: d for d in _
 _SPACE = "[" + "".join(f"\\x{{{c:x}}}" for c in range(0x3001) if chr(c).isspace()) + "]*"
 _NEEDS = {
     "cn_resident_id": "[0-9]{17}[0-9Xx]",
-    "bank_card": _CARD_RE.pattern,
+    "bank_card": "(?:[0-9] ?){14,18}[0-9]",  # _CARD_RE's shape with 15 to 19 digits
     "cn_mobile": _MOBILE_RE.pattern,
     "email": ".*@.*",
     "cn_uscc": "[0-9A-Z]{18}",
     "passport": f"(?:{_PASSPORT_RE.pattern})",
 }
 _PREFILTER = {name: f"(?s)^{_SPACE}(?:{core}){_SPACE}$" for name, core in _NEEDS.items()}
+PREFILTERS: Mapping[str, str] = types.MappingProxyType(_PREFILTER)
+"""Per detector, an RE2 pattern every value it accepts matches."""
+EXACT_PREFILTERS = frozenset({"cn_mobile", "passport"})
+"""The detectors whose check is their pattern on the stripped value and nothing more, so the
+pattern of ``PREFILTERS`` (the same, around the characters ``str.strip`` removes) decides."""
 _PREFILTER_FROM = 256  # fewer values: the kernels' overhead outweighs the checks they spare
 
 

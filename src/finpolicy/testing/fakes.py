@@ -21,6 +21,7 @@ __all__ = [
     "AREA_CODES",
     "bank_card",
     "chinese_name",
+    "customer_records",
     "customer_rows",
     "email",
     "invalid_bank_card",
@@ -141,4 +142,38 @@ def customer_rows(rng: random.Random, n: int) -> Iterator[dict[str, str]]:
             "card_number": bank_card(rng),
             "email": email(rng),
             "balance": f"{cents // 100}.{cents % 100:02d}",
+        }
+
+
+def _messy(rng: random.Random, good: str, bad: str) -> str | None:
+    """``good`` mostly; now and then a near-miss, a blank, a padded value or nothing."""
+    roll = rng.random()
+    if roll < 0.80:
+        return good
+    if roll < 0.88:
+        return bad
+    if roll < 0.92:
+        return rng.choice(("", " ", "\u3000", "n/a"))
+    if roll < 0.96:
+        return f" {good}\t"
+    return None
+
+
+def customer_records(rng: random.Random, n: int) -> Iterator[dict[str, str | None]]:
+    """Yield ``n`` customer records as a bank's tables hold them: mostly valid identifiers,
+    with near-misses, blanks, padded values and missing values mixed in (and an identifier
+    now and then in a free-text ``note``), for comparing whole tables with one-by-one
+    classification."""
+    for row in customer_rows(rng, n):
+        phone = row["mobile"]
+        grouped = f"+86 {phone[:3]} {phone[3:7]} {phone[7:]}"
+        yield {
+            "name": _messy(rng, row["name"], row["name"][:1] + "*"),
+            "id_number": _messy(rng, row["id_number"], invalid_resident_id(rng)),
+            "mobile": _messy(rng, phone if rng.random() < 0.7 else grouped, phone[:10]),
+            "card_number": _messy(rng, row["card_number"], invalid_bank_card(rng)),
+            "email": _messy(rng, row["email"], row["email"].replace("@", "#")),
+            "balance": _messy(rng, row["balance"], "-"),
+            "note": rng.choice(("", "VIP", "回访", row["id_number"], passport(rng),
+                                uscc(rng), None)),
         }

@@ -260,24 +260,10 @@ def _milestone(index: WorkdayIndex, now: int, out: DecisionColumns, state: _Rows
     started = start != _NONE
     # from receipt (the usual start), every row has started: the receipt times themselves
     safe_start = received if start is received else np.where(started, start, received)
-    completed = np.full(len(received), _NONE, np.int64)
-    needed = codes.bits(m.requires)
-    for kind in m.completed_by:
-        done_at = seen.at(kind)
-        if done_at is not None and needed:  # it completes only when it states them all
-            stated = seen.stated(kind, len(received)) & needed
-            done_at = np.where(stated == needed, done_at, _NONE)
-        if done_at is not None:
-            completed = np.where((done_at >= safe_start) & (done_at < completed), done_at,
-                                 completed)
+    completed = _completion(m, seen, codes, safe_start)
     latest = take(state.latest)
     if m.restarted_by:
-        latest = np.full(len(received), -1, np.int64)
-        for kind in m.restarted_by:
-            again = seen.at(kind)
-            if again is not None:
-                counts = (again != _NONE) & (again > safe_start) & (again < completed)
-                latest = np.where(counts & (again > latest), again, latest)
+        latest = _restarts(m, seen, safe_start, completed)
         start = np.where(started & (latest >= 0), latest, start)
         safe_start = np.where(started, start, received)
     days = None
@@ -285,14 +271,8 @@ def _milestone(index: WorkdayIndex, now: int, out: DecisionColumns, state: _Rows
         days = state.days = state.days or Days(index, state.received)
     when, bad = _due_by_duration(index, take(which), durations, safe_start, completed, seen,
                                  codes, started, days)
-    needs = needs | (started & bad)
     done = completed != _NONE
-    allowed = (when - safe_start) / 1e6
-    share = np.where(allowed > 0, ((now - safe_start) / 1e6) / np.where(
-        allowed > 0, allowed, 1.0), 0.0)
-    status = np.where(done, np.where(completed <= when, 0, 3),
-                      np.where(now > when, 3, np.where(share >= m.at_risk, 2, 1)))
-    status = np.where(started, status, 1)
+    status = _status(m, now, when, safe_start, completed, started)
     applies = started | (not m.conditional)
     rows = take(state.rows)
     out.words_by(f"{m.name}.status", rows[applies], STATUSES, status[applies])
@@ -301,17 +281,62 @@ def _milestone(index: WorkdayIndex, now: int, out: DecisionColumns, state: _Rows
     out.set_times(f"{m.name}.completed_at", rows, completed, started & done)
     np.maximum(latest, when, out=latest, where=started)  # ``latest``: this pass's own array
     _put(state, "latest", part, latest)
-    _put(state, "needs", part, take(state.needs) | needs)
+    _put(state, "needs", part, take(state.needs) | needs | (started & bad))
     if m.binding:
-        ranked = np.where(applies, status, 0)
-        _put(state, "worst", part, np.maximum(take(state.worst), ranked))
-        open_ = applies & started & ~done & (ranked != _BREACHED)
-        nearest = take(state.next_due)
-        _put(state, "next_due", part, np.where(open_ & (when < nearest), when, nearest))
-        if m.escalate_on_breach:
-            hit = np.zeros(len(state.rows), np.bool_)
-            _put_into(hit, part, applies & (ranked == _BREACHED))
-            state.breached.append((hit, m.escalate_on_breach))
+        _bind(state, part, take, m, np.where(applies, status, 0),
+              applies & started & ~done, when)
+
+
+def _completion(m: Milestone, seen: Seen, codes: Codes, start: Any) -> Any:
+    """When each row's milestone was completed (``_NONE``: open): the first completing event
+    at or after ``start`` that states every content the milestone requires."""
+    completed = np.full(len(start), _NONE, np.int64)
+    needed = codes.bits(m.requires)
+    for kind in m.completed_by:
+        done_at = seen.at(kind)
+        if done_at is None:
+            continue
+        if needed:  # it completes only when it states them all
+            stated = seen.stated(kind, len(start)) & needed
+            done_at = np.where(stated == needed, done_at, _NONE)
+        completed = np.where((done_at >= start) & (done_at < completed), done_at, completed)
+    return completed
+
+
+def _restarts(m: Milestone, seen: Seen, start: Any, completed: Any) -> Any:
+    """The latest restarting event after ``start`` and before completion (-1: none)."""
+    latest = np.full(len(start), -1, np.int64)
+    for kind in m.restarted_by:
+        again = seen.at(kind)
+        if again is not None:
+            counts = (again != _NONE) & (again > start) & (again < completed)
+            latest = np.where(counts & (again > latest), again, latest)
+    return latest
+
+
+def _status(m: Milestone, now: int, when: Any, start: Any, completed: Any,
+            started: Any) -> Any:
+    """Each row's status code (``STATUSES``), as ``complaint_sla`` rates the milestone."""
+    allowed = (when - start) / 1e6
+    share = np.where(allowed > 0, ((now - start) / 1e6) / np.where(
+        allowed > 0, allowed, 1.0), 0.0)
+    status = np.where(completed != _NONE, np.where(completed <= when, 0, 3),
+                      np.where(now > when, 3, np.where(share >= m.at_risk, 2, 1)))
+    return np.where(started, status, 1)
+
+
+def _bind(state: _Rows, part: Any, take: Callable[[Any], Any], m: Milestone, ranked: Any,
+          open_: Any, when: Any) -> None:
+    """A binding milestone's share of the outcome: the worst status, the nearest open due
+    time, and its escalations when breached."""
+    _put(state, "worst", part, np.maximum(take(state.worst), ranked))
+    open_ = open_ & (ranked != _BREACHED)
+    nearest = take(state.next_due)
+    _put(state, "next_due", part, np.where(open_ & (when < nearest), when, nearest))
+    if m.escalate_on_breach:
+        hit = np.zeros(len(state.rows), np.bool_)
+        _put_into(hit, part, ranked == _BREACHED)
+        state.breached.append((hit, m.escalate_on_breach))
 
 
 def _due_by_duration(index: WorkdayIndex, which: Any, durations: dict[int, Duration],
