@@ -317,12 +317,18 @@ def _restarts(m: Milestone, seen: Seen, start: Any, completed: Any) -> Any:
 def _status(m: Milestone, now: int, when: Any, start: Any, completed: Any,
             started: Any) -> Any:
     """Each row's status code (``STATUSES``), as ``complaint_sla`` rates the milestone."""
-    allowed = (when - start) / 1e6
-    share = np.where(allowed > 0, ((now - start) / 1e6) / np.where(
-        allowed > 0, allowed, 1.0), 0.0)
     status = np.where(completed != _NONE, np.where(completed <= when, 0, 3),
-                      np.where(now > when, 3, np.where(share >= m.at_risk, 2, 1)))
-    return np.where(started, status, 1)
+                      np.where(now > when, 3, 1))
+    status = np.where(started, status, 1)
+    # the share of the time allowed matters only for open milestones not yet due
+    rows = np.flatnonzero(started & (status == 1))
+    if len(rows):
+        begin, end = start[rows], when[rows]
+        allowed = (end - begin) / 1e6  # seconds, as ``timedelta.total_seconds`` gives them
+        share = np.where(allowed > 0, ((now - begin) / 1e6) / np.where(
+            allowed > 0, allowed, 1.0), 0.0)
+        status[rows] = np.where(share >= m.at_risk, 2, 1)
+    return status
 
 
 def _bind(state: _Rows, part: Any, take: Callable[[Any], Any], m: Milestone, ranked: Any,
