@@ -2,7 +2,8 @@
 columnar``): suitability (customers × products), complaint SLAs and classified customer
 records on generated books; the columnar side reads a Parquet file in chunks, so its peak
 memory follows the chunk size. The scan row reads one generated customer CSV both ways
-(``columnar=False`` / ``True``). Each figure is the fastest of three runs."""
+(``columnar=False`` / ``True``). Each column-wise figure is the fastest of three runs; row
+figures are of one run (the row API's memos would turn a repeat into a replay)."""
 
 from __future__ import annotations
 
@@ -101,7 +102,8 @@ def bench_columnar(console: Console, quick: bool) -> list[Measurement]:
     # the row API on parsed models (its fastest use), not on mappings it would parse each time
     sample = [fp.Customer(**{k: v for k, v in r.items() if v is not None})
               for r in customers(500, seed=3).to_pylist()]
-    row_s = _timed(lambda: [engine.suitable_products(c, offer, as_of=ON) for c in sample])
+    row_s = _timed(lambda: [engine.suitable_products(c, offer, as_of=ON) for c in sample],
+                   rounds=1)
     rows.append(Measurement("columnar", "suitability pairs (row: suitable_products)",
                             "compiled", len(sample) * len(offer) / row_s))
     engine.evaluate_table("suitability", customers(100), as_of=ON, products=offer)  # warm
@@ -121,7 +123,7 @@ def bench_columnar(console: Console, quick: bool) -> list[Measurement]:
                           events=[{"kind": "responded", "at": r["responded"]}]
                           if r["responded"] else [])
              for r in complaints(2_000, seed=4).to_pylist()]
-    row_s = _timed(lambda: engine.complaint_sla_batch(batch, as_of=NOW))
+    row_s = _timed(lambda: engine.complaint_sla_batch(batch, as_of=NOW), rounds=1)
     rows.append(Measurement("columnar", "complaint SLAs (row: complaint_sla_batch)",
                             "compiled", len(batch) / row_s))
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -161,7 +163,7 @@ def bench_records(console: Console, engine: Any, folder: Path,
                    book)
     console.log(f"classification: {count:,} customer records")
     sample = list(customer_records(random.Random(7), 2_000))
-    row_s = _timed(lambda: [engine.classify_record(r, as_of=ON) for r in sample])
+    row_s = _timed(lambda: [engine.classify_record(r, as_of=ON) for r in sample], rounds=1)
     engine.evaluate_table("classification", pa.Table.from_pylist(sample[:100]), as_of=ON)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     col_s = _timed(lambda: sum(t.num_rows for t in engine.iter_tables(
@@ -189,7 +191,7 @@ def bench_scan(console: Console, engine: Any, folder: Path, count: int) -> list[
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     col_s = _timed(lambda: engine.scan(path, as_of=ON, columnar=True))
     col_note = (f"arrow peak {pool.max_memory() / 1e6:.0f} MB, RSS +{_rss_growth(before)}")
-    row_s = _timed(lambda: engine.scan(path, as_of=ON, columnar=False))
+    row_s = _timed(lambda: engine.scan(path, as_of=ON, columnar=False), rounds=1)
     return [Measurement("columnar", "scan MB/s (row: csv module)", "compiled",
                         size / 1e6 / row_s, note=f"{size / 1e6:.0f} MB CSV"),
             Measurement("columnar", "scan MB/s (columnar, pyarrow)", "columnar",
