@@ -7,14 +7,18 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from finpolicy.domains.suitability.evaluate import check_suitability, suitable_products
+from finpolicy.domains.suitability.evaluate import (
+    check_plain,
+    check_suitability,
+    suitable_products,
+)
 from finpolicy.domains.suitability.models import (
     Customer,
     Product,
     SaleContext,
     SuitabilityDecision,
 )
-from finpolicy.runtime import EngineAPI
+from finpolicy.runtime import PINNED, EngineAPI
 
 __all__ = ["SuitabilityAPI"]
 
@@ -41,8 +45,12 @@ class SuitabilityAPI(EngineAPI):
         level, a birth or assessment date after ``as_of`` …) and ``NotInForceError`` when no
         suitability policy is in force on ``as_of``.
         """
+        hot = self._hot  # nothing to record or watch: straight to the domain (the hot path)
+        if (hot is not None and amount is None and policy is None and sale is None
+                and PINNED.get() is None):
+            return check_plain(hot, customer, product, as_of)
         runtime = self._direct()
-        if runtime is not None:  # nothing to record: straight to the domain (the hot path)
+        if runtime is not None:  # nothing to record
             return check_suitability(runtime, customer, product, amount=amount, as_of=as_of,
                                      policy=policy, sale=sale)
         return self._invoke(check_suitability, customer, product, amount=amount, as_of=as_of,

@@ -45,6 +45,7 @@ _SHARE_CAP = 1_000_000.0
 _NO_RETENTION: Mapping[str, Any] = MappingProxyType({})  # shared: decisions are frozen
 _ORDER = {name: i for i, name in enumerate(OUTCOMES)}
 _problem = InputError.one
+# ``_settled``'s and ``_plain_args``' entries (their keys differ in length, so never meet)
 _SETTLED: StateKey[dict[tuple[Any, ...], tuple[Any, Any, tuple[Any, ...]]]] = StateKey(
     "suitability.settled", dict)
 _MAX_SETTLED = 65_536
@@ -242,6 +243,8 @@ def _decide(runtime: Runtime, on: dt.date, policy: str | None, customer: Custome
     if getattr(runtime, "observed", True):
         fields = _fields(runtime, doc or policy_in_force(runtime, on, policy), customer,
                          product, amount, on, promoted, first, field)
+    elif context is None and amount is None and policy is None:
+        return _decision(*_plain_args(runtime, on, customer, product, field, doc))  # type: ignore[no-any-return]
     else:
         fields = _settled(runtime, on, policy, customer, product, amount, promoted, first,
                           field, doc)
@@ -250,16 +253,15 @@ def _decide(runtime: Runtime, on: dt.date, policy: str | None, customer: Custome
     return decision
 
 
+# Why the memos below may keep what they keep: an engine's runtime never changes its bundle,
+# models are frozen, and their facts depend on nothing but the policy in force and the date.
+# Models are keyed by identity: an entry holds them, so an id is never reused while it lives.
+
 def _settled(runtime: Runtime, on: dt.date, policy: str | None, customer: Customer,
              product: Product, amount: float | None, promoted: bool, first: bool, field: str,
              doc: PolicyDocument[SuitabilityRules] | None) -> tuple[Any, ...]:
-    """``_fields``, kept per engine (bounded).
-
-    An engine's runtime never changes its bundle, models are frozen, and their facts depend
-    on nothing but the policy in force and the date: the memo is keyed by the date, the policy
-    asked for, the models' identity (it holds them, so an id is never reused while its entry
-    lives) and the sale's values.
-    """
+    """``_fields``, kept per engine (bounded), keyed by the date, the policy asked for, the
+    models and the sale's values."""
     memo = runtime.state(_SETTLED)
     key = (on, policy, id(customer), id(product), amount, promoted, first)
     found = memo.get(key)
@@ -267,10 +269,31 @@ def _settled(runtime: Runtime, on: dt.date, policy: str | None, customer: Custom
         return found[2]
     fields = _fields(runtime, doc or policy_in_force(runtime, on, policy), customer, product,
                      amount, on, promoted, first, field)
+    _keep(memo, key, (customer, product, fields))
+    return fields
+
+
+def _plain_args(runtime: Runtime, on: dt.date, customer: Customer, product: Product,
+                field: str, doc: PolicyDocument[SuitabilityRules] | None) -> tuple[Any, ...]:
+    """Every argument of ``_decision`` for a sale without amount, context or policy id, kept
+    per engine (bounded) by the date and the models: the lazy input digest too, which such a
+    call's models alone determine (``check_plain`` reads these entries)."""
+    memo = runtime.state(_SETTLED)
+    key = (id(customer), id(product), on)
+    found = memo.get(key)
+    if found is not None and found[0] is customer and found[1] is product:
+        return found[2]
+    fields = _fields(runtime, doc or policy_in_force(runtime, on, None), customer, product,
+                     None, on, False, False, field)
+    args = (*fields, (input_digest, customer, product, None, None))
+    _keep(memo, key, (customer, product, args))
+    return args
+
+
+def _keep(memo: dict[tuple[Any, ...], Any], key: tuple[Any, ...], entry: Any) -> None:
     if len(memo) >= _MAX_SETTLED:
         memo.clear()
-    memo[key] = (customer, product, fields)
-    return fields
+    memo[key] = entry
 
 
 def _fields(runtime: Runtime, doc: PolicyDocument[SuitabilityRules], customer: Customer,
@@ -348,6 +371,17 @@ def check_suitability(runtime: Runtime, customer: Any, product: Any, *, amount: 
     money = None if amount is None else _amount(amount)
     context = None if sale is None else _sale(sale)
     return _decide(runtime, on, policy, customer, product, money, context)
+
+
+def check_plain(runtime: Runtime, customer: Any, product: Any, as_of: Any) -> SuitabilityDecision:
+    """``check_suitability`` without an amount, a sale context or a policy id on a runtime
+    nothing records or observes (``EngineAPI._hot``): a pair of models decided before on the
+    same date is a look-up of what ``_plain_args`` kept (the hot path)."""
+    if type(as_of) is dt.date and type(customer) is Customer and type(product) is Product:
+        found = runtime.state(_SETTLED).get((id(customer), id(product), as_of))
+        if found is not None and found[0] is customer and found[1] is product:
+            return _decision(*found[2])  # type: ignore[no-any-return]
+    return check_suitability(runtime, customer, product, as_of=as_of)
 
 
 def suitable_products(runtime: Runtime, customer: Any, products: Iterable[Any], *,
