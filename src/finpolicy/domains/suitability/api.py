@@ -8,7 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 from finpolicy.domains.suitability.evaluate import (
-    check_plain,
+    _SETTLED,
+    _decision,
     check_suitability,
     suitable_products,
 )
@@ -48,7 +49,13 @@ class SuitabilityAPI(EngineAPI):
         hot = self._hot  # nothing to record or watch: straight to the domain (the hot path)
         if (hot is not None and amount is None and policy is None and sale is None
                 and PINNED.get() is None):
-            return check_plain(hot, customer, product, as_of)
+            # a pair of models decided before on the same date: what ``_plain_args`` kept
+            if type(as_of) is dt.date and type(customer) is Customer \
+                    and type(product) is Product:
+                found = hot.state(_SETTLED).get((id(customer), id(product), as_of))
+                if found is not None and found[0] is customer and found[1] is product:
+                    return _decision(*found[2])  # type: ignore[no-any-return]
+            return check_suitability(hot, customer, product, as_of=as_of)
         runtime = self._direct()
         if runtime is not None:  # nothing to record
             return check_suitability(runtime, customer, product, amount=amount, as_of=as_of,

@@ -277,7 +277,8 @@ def _plain_args(runtime: Runtime, on: dt.date, customer: Customer, product: Prod
                 field: str, doc: PolicyDocument[SuitabilityRules] | None) -> tuple[Any, ...]:
     """Every argument of ``_decision`` for a sale without amount, context or policy id, kept
     per engine (bounded) by the date and the models: the lazy input digest too, which such a
-    call's models alone determine (``check_plain`` reads these entries)."""
+    call's models alone determine (``SuitabilityAPI.check_suitability`` reads these entries
+    on its hot path)."""
     memo = runtime.state(_SETTLED)
     key = (id(customer), id(product), on)
     found = memo.get(key)
@@ -371,17 +372,6 @@ def check_suitability(runtime: Runtime, customer: Any, product: Any, *, amount: 
     money = None if amount is None else _amount(amount)
     context = None if sale is None else _sale(sale)
     return _decide(runtime, on, policy, customer, product, money, context)
-
-
-def check_plain(runtime: Runtime, customer: Any, product: Any, as_of: Any) -> SuitabilityDecision:
-    """``check_suitability`` without an amount, a sale context or a policy id on a runtime
-    nothing records or observes (``EngineAPI._hot``): a pair of models decided before on the
-    same date is a look-up of what ``_plain_args`` kept (the hot path)."""
-    if type(as_of) is dt.date and type(customer) is Customer and type(product) is Product:
-        found = runtime.state(_SETTLED).get((id(customer), id(product), as_of))
-        if found is not None and found[0] is customer and found[1] is product:
-            return _decision(*found[2])  # type: ignore[no-any-return]
-    return check_suitability(runtime, customer, product, as_of=as_of)
 
 
 def suitable_products(runtime: Runtime, customer: Any, products: Iterable[Any], *,
