@@ -294,8 +294,6 @@ def _every(method: str) -> bool:
     return True
 
 
-
-
 def _split(method: str, signature: inspect.Signature, arguments: Mapping[str, Any]
            ) -> tuple[list[Any], dict[str, Any]]:
     """``arguments`` by name as a call of ``signature``: positional-only ones in order."""
