@@ -164,7 +164,12 @@ def decision_maker(cls: type[Any], *names: str,
     other field at its default, a decision's ``evaluated_at`` now): the object
     ``cls(**dict(zip(names, values)))`` builds, several times cheaper, for domains' hot paths.
     ``cls`` must have no validators or ``__attrs_post_init__``, and converters only on the
-    fields named in ``converted``, whose values the caller gives converted (checked)."""
+    fields named in ``converted``, whose values the caller gives converted (checked).
+
+    The object is filled in as an instance of a mutable twin of ``cls`` (a subclass adding no
+    slots, so the same layout), where plain attribute stores hit the slots directly, then
+    becomes a ``cls`` by ``__class__`` assignment: what it is and holds is what attrs builds.
+    """
     fields = attrs.fields(cls)
     if hasattr(cls, "__attrs_post_init__") or any(
             f.validator or (f.converter and f.name not in converted) for f in fields):
@@ -172,12 +177,10 @@ def decision_maker(cls: type[Any], *names: str,
     unknown = set(names) - {f.name for f in fields}
     if unknown or "evaluated_at" in names:
         raise TypeError(f"{cls.__name__}: cannot take {sorted(unknown) or ['evaluated_at']}")
-    scope: dict[str, Any] = {"_new": object.__new__, "_cls": cls, "_time": time.time}
-    lines = [f"def make({', '.join(names)}):", "    d = _new(_cls)"]
+    scope: dict[str, Any] = {"_new": object.__new__, "_cls": cls, "_time": time.time,
+                             "_twin": _twin(cls, [f.name for f in fields])}
+    lines = [f"def make({', '.join(names)}):", "    d = _new(_twin)"]
     for i, f in enumerate(fields):
-        slot = _SLOTS.get(f.name) or next(
-            c.__dict__[f.name] for c in cls.__mro__ if f.name in c.__dict__)
-        scope[f"_s{i}"] = slot.__set__
         if f.name in names:
             value = f.name
         elif f.name == "evaluated_at":
@@ -190,7 +193,18 @@ def decision_maker(cls: type[Any], *names: str,
         else:
             scope[f"_d{i}"] = f.default
             value = f"_d{i}"
-        lines.append(f"    _s{i}(d, {value})")
-    lines.append("    return d")
+        lines.append(f"    d.{f.name} = {value}")
+    lines += ["    d.__class__ = _cls", "    return d"]
     exec("\n".join(lines), scope)  # the source is built from field names only
     return scope["make"]  # type: ignore[no-any-return]
+
+
+def _twin(cls: type[Any], names: list[str]) -> type[Any]:
+    """A subclass of ``cls`` with its layout and plain ``object`` attribute setting, whose
+    fields are the slots themselves (not the properties in front of some: see above)."""
+    body: dict[str, Any] = {"__slots__": (), "__setattr__": object.__setattr__,
+                            "__delattr__": object.__delattr__}
+    for name in names:
+        body[name] = _SLOTS.get(name) if issubclass(cls, Decision) and name in _SLOTS else \
+            next(c.__dict__[name] for c in cls.__mro__ if name in c.__dict__)
+    return type(f"_Building{cls.__name__}", (cls,), body)

@@ -9,7 +9,6 @@ reachable as ``engine.<method>(...)`` through its ``Domain.operations``.
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import datetime as dt
 import functools
 import inspect
@@ -25,6 +24,7 @@ from finpolicy.documents.bundle import Bundle, PolicyDocument, load_bundle
 from finpolicy.engines import ENGINES
 from finpolicy.errors import InputError
 from finpolicy.rules.model import Rule
+from finpolicy.runtime import PINNED as _PINNED
 from finpolicy.runtime import BundleRuntime, EngineAPI, Observer, Runtime, StateKey
 
 if TYPE_CHECKING:
@@ -71,11 +71,12 @@ class EngineCore(EngineAPI):
                                            f"{', '.join(ENGINES)}", "unknown_engine", engine)
         self.engine_name = engine
         """``"compiled"`` or ``"durable"``."""
-        self.log = log
-        """The decision log every decision is recorded in, or ``None``."""
         self._observers: list[Observer] = []
         self._runtime = BundleRuntime(self._checked(bundle), engine, self._observers)
         self._swap_lock = threading.Lock()
+        self._log: DecisionLog | None = None
+        self._hot: BundleRuntime | None = None
+        self.log = log
 
     @staticmethod
     def _checked(bundle: Bundle | None) -> Bundle:
@@ -90,6 +91,23 @@ class EngineCore(EngineAPI):
         bundle = self.bundle
         return (f"{type(self).__name__}(bundle={bundle.name!r} {bundle.version}, "
                 f"engine={self.engine_name!r})")
+
+    @property
+    def log(self) -> DecisionLog | None:
+        """The decision log every decision is recorded in, or ``None``."""
+        return self._log
+
+    @log.setter
+    def log(self, value: DecisionLog | None) -> None:
+        with self._swap_lock:
+            self._log = value
+            self._settle()
+
+    def _settle(self) -> None:
+        """Keep ``_hot`` (under the swap lock): the current runtime while there is no log to
+        record in and no observer to see rule-set runs, else ``None``. Typed methods decide
+        on it straight away (the hot path) unless ``call`` pinned a runtime."""
+        self._hot = self._runtime if self._log is None and not self._observers else None
 
     # --- the runtime ------------------------------------------------------------------------
 
@@ -141,6 +159,7 @@ class EngineCore(EngineAPI):
         fresh = BundleRuntime(self._checked(bundle), self.engine_name, self._observers)
         with self._swap_lock:
             previous, self._runtime = self._runtime, fresh
+            self._settle()
         return previous.bundle
 
     def reload(self, path: str | Path | None = None, *,
@@ -167,11 +186,15 @@ class EngineCore(EngineAPI):
     def observe(self, observer: Observer) -> Iterator[None]:
         """Call ``observer(doc, ruleset, fact, matched)`` after every rule-set run inside the
         block (rule coverage and invariant checks use this)."""
-        self._observers.append(observer)
+        with self._swap_lock:
+            self._observers.append(observer)
+            self._settle()
         try:
             yield
         finally:
-            self._observers.remove(observer)
+            with self._swap_lock:
+                self._observers.remove(observer)
+                self._settle()
 
     # --- explanations --------------------------------------------------------------------------
 
@@ -232,7 +255,7 @@ class EngineCore(EngineAPI):
     def _direct(self) -> BundleRuntime | None:
         """The runtime a typed method may call its domain function on directly, when there is
         nothing for ``_invoke`` to do (no decision log, no runtime pinned by ``call``)."""
-        if self.log is not None:
+        if self._log is not None:
             return None
         pinned = _PINNED.get()
         return self._runtime if pinned is None or pinned[0] is not self else None
@@ -244,7 +267,7 @@ class EngineCore(EngineAPI):
         meets the log."""
         pinned = _PINNED.get()
         runtime = pinned[1] if pinned is not None and pinned[0] is self else self._runtime
-        log = self.log
+        log = self._log
         if log is None or not getattr(log, "records", _every)(function.__name__):
             return function(runtime, *args, **kwargs)
         # read an iterator of inputs once: evaluated, then logged
@@ -269,11 +292,6 @@ class EngineCore(EngineAPI):
 
 def _every(method: str) -> bool:
     return True
-
-
-# the runtime `call` decides on, for the engine that pinned it (per thread and task)
-_PINNED: contextvars.ContextVar[tuple[EngineCore, BundleRuntime] | None] = \
-    contextvars.ContextVar("finpolicy_pinned_runtime", default=None)
 
 
 def _split(method: str, signature: inspect.Signature, arguments: Mapping[str, Any]

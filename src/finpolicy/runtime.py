@@ -9,6 +9,7 @@ started with.
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
     from finpolicy.documents.bundle import Bundle, PolicyDocument
     from finpolicy.documents.registry import CompiledPolicy, PolicyKind
 
-__all__ = ["BundleRuntime", "EngineAPI", "Observer", "Runtime", "StateKey"]
+__all__ = ["PINNED", "BundleRuntime", "EngineAPI", "Observer", "Runtime", "StateKey"]
 
 T = TypeVar("T")
 P = TypeVar("P", bound="CompiledPolicy")
@@ -183,6 +184,11 @@ class BundleRuntime:
                 return cast(T, self._state[key])
 
 
+# the runtime ``EngineCore.call`` decides on, for the engine that pinned it (per thread and
+# task); typed methods read it on their hot path, so it lives here, beside ``EngineAPI``
+PINNED: contextvars.ContextVar[tuple[Any, BundleRuntime] | None] = \
+    contextvars.ContextVar("finpolicy_pinned_runtime", default=None)
+
 Params = ParamSpec("Params")
 R = TypeVar("R")
 
@@ -197,6 +203,11 @@ class EngineAPI:
     log: Any
     """The engine's decision log, or ``None`` (``EngineCore``): a method may skip ``_invoke``
     and call its domain function on ``runtime`` directly when there is nothing to record."""
+
+    _hot: BundleRuntime | None
+    """The current runtime while the engine has no decision log and no observers, else
+    ``None`` (``EngineCore``): with ``PINNED`` unset, a method may decide on it straight away
+    and take decisions it kept instead of running rule sets again."""
 
     @property
     def runtime(self) -> BundleRuntime:

@@ -9,7 +9,7 @@ from typing import Any
 from finpolicy._compat import renamed
 from finpolicy.decisions import Decision
 from finpolicy.domains.access.directory import RoleDirectory
-from finpolicy.domains.access.evaluation import authorize
+from finpolicy.domains.access.evaluation import authorize, authorize_plain
 from finpolicy.domains.access.model import (
     AccessDecision,
     AccessGrant,
@@ -20,7 +20,7 @@ from finpolicy.domains.access.model import (
     UsageRecord,
 )
 from finpolicy.domains.access.review import review_access
-from finpolicy.runtime import EngineAPI
+from finpolicy.runtime import PINNED, EngineAPI
 
 __all__ = ["AccessAPI"]
 
@@ -53,8 +53,11 @@ class AccessAPI(EngineAPI):
         role assignments) or else the engine's own; with neither, no grant counts.
         """
         chosen = self.directory if directory is None else directory
+        hot = self._hot  # nothing to record or watch: straight to the domain (the hot path)
+        if hot is not None and policy is None and consent is None and PINNED.get() is None:
+            return authorize_plain(hot, request, chosen)
         runtime = self._direct()
-        if runtime is not None:  # nothing to record: straight to the domain (the hot path)
+        if runtime is not None:  # nothing to record
             return authorize(runtime, request, policy=policy, consent=consent,
                              directory=chosen)
         return self._invoke(authorize, request, policy=policy, consent=consent,

@@ -323,27 +323,44 @@ def authorize(runtime: Runtime, request: Any, *, policy: str | None = None,
             not a directory.
         NotInForceError: no access policy is in force on that date.
     """
-    if (request.__class__ is AccessRequest and policy is None and consent is None
-            and not request.grants and request.recipient is None
-            and not request.resource.fields and not getattr(runtime, "observed", True)):
-        # a plain request (see ``_DECIDED``), inline: this is the hot path
-        at = request.as_of or now()
-        subject, resource = request.subject, request.resource
-        key = (at.date(), tuple(subject.roles), request.action, request.purpose, resource.type,
-               resource.data_level, resource.category,
-               subject.branch is not None and subject.branch == resource.branch,
-               subject.department is not None and subject.department == resource.department)
-        core = runtime.state(_DECIDED).get(key)
-        if core is not None:
-            if directory is not None:
-                as_directory(directory)  # a bad directory is an error even when unused
-            return _plain_decision(*core, (digest, request, at), at)  # type: ignore[no-any-return]
-        return _plain(runtime, request, at, key, as_directory(directory))
+    if policy is None and consent is None and not getattr(runtime, "observed", True):
+        return authorize_plain(runtime, request, directory)
+    return _authorize(runtime, request, policy, consent, directory)
+
+
+def _authorize(runtime: Runtime, request: Any, policy: str | None,
+               consent: Decision | AttachedConsent | None, directory: Any) -> AccessDecision:
     req = coerce_request(request)
     roles = as_directory(directory)
     at = req.as_of or now()
     doc = runtime.policy(POLICY_KIND, at.date(), policy)
     return decide(runtime, doc, doc.policy, req, at, roles, consent=consent)
+
+
+def authorize_plain(runtime: Runtime, request: Any, directory: Any) -> AccessDecision:
+    """``authorize`` without a policy id or a consent, on a runtime no observer watches
+    (``EngineAPI._hot``): a plain request (see ``_DECIDED``) like one decided before is a
+    look-up (the hot path)."""
+    if type(request) is AccessRequest:
+        # the models' fields straight from their __dict__: pydantic's __getattr__ makes every
+        # attribute read a slow one, and this reads a dozen
+        r = request.__dict__
+        resource = r["resource"].__dict__
+        if not r["grants"] and r["recipient"] is None and not resource["fields"]:
+            at = r["as_of"] or now()
+            subject = r["subject"].__dict__
+            branch, department = subject["branch"], subject["department"]
+            key = (at.date(), tuple(subject["roles"]), r["action"], r["purpose"],
+                   resource["type"], resource["data_level"], resource["category"],
+                   branch is not None and branch == resource["branch"],
+                   department is not None and department == resource["department"])
+            core = runtime.state(_DECIDED).get(key)
+            if core is None:
+                return _plain(runtime, request, at, key, as_directory(directory))
+            if directory is not None:
+                as_directory(directory)  # a bad directory is an error even when unused
+            return _plain_decision(*core, (digest, request, at), at)  # type: ignore[no-any-return]
+    return _authorize(runtime, request, None, None, directory)
 
 
 def _plain(runtime: Runtime, request: AccessRequest, at: dt.datetime, key: tuple[Any, ...],

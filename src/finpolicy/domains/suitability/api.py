@@ -7,14 +7,19 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from finpolicy.domains.suitability.evaluate import check_suitability, suitable_products
+from finpolicy.domains.suitability.evaluate import (
+    _SETTLED,
+    _decision,
+    check_suitability,
+    suitable_products,
+)
 from finpolicy.domains.suitability.models import (
     Customer,
     Product,
     SaleContext,
     SuitabilityDecision,
 )
-from finpolicy.runtime import EngineAPI
+from finpolicy.runtime import PINNED, EngineAPI
 
 __all__ = ["SuitabilityAPI"]
 
@@ -41,8 +46,18 @@ class SuitabilityAPI(EngineAPI):
         level, a birth or assessment date after ``as_of`` …) and ``NotInForceError`` when no
         suitability policy is in force on ``as_of``.
         """
+        hot = self._hot  # nothing to record or watch: straight to the domain (the hot path)
+        if (hot is not None and amount is None and policy is None and sale is None
+                and PINNED.get() is None):
+            # a pair of models decided before on the same date: what ``_plain_args`` kept
+            if type(as_of) is dt.date and type(customer) is Customer \
+                    and type(product) is Product:
+                found = hot.state(_SETTLED).get((id(customer), id(product), as_of))
+                if found is not None and found[0] is customer and found[1] is product:
+                    return _decision(*found[2])  # type: ignore[no-any-return]
+            return check_suitability(hot, customer, product, as_of=as_of)
         runtime = self._direct()
-        if runtime is not None:  # nothing to record: straight to the domain (the hot path)
+        if runtime is not None:  # nothing to record
             return check_suitability(runtime, customer, product, amount=amount, as_of=as_of,
                                      policy=policy, sale=sale)
         return self._invoke(check_suitability, customer, product, amount=amount, as_of=as_of,

@@ -45,6 +45,7 @@ _SHARE_CAP = 1_000_000.0
 _NO_RETENTION: Mapping[str, Any] = MappingProxyType({})  # shared: decisions are frozen
 _ORDER = {name: i for i, name in enumerate(OUTCOMES)}
 _problem = InputError.one
+# ``_settled``'s and ``_plain_args``' entries (their keys differ in length, so never meet)
 _SETTLED: StateKey[dict[tuple[Any, ...], tuple[Any, Any, tuple[Any, ...]]]] = StateKey(
     "suitability.settled", dict)
 _MAX_SETTLED = 65_536
@@ -242,6 +243,8 @@ def _decide(runtime: Runtime, on: dt.date, policy: str | None, customer: Custome
     if getattr(runtime, "observed", True):
         fields = _fields(runtime, doc or policy_in_force(runtime, on, policy), customer,
                          product, amount, on, promoted, first, field)
+    elif context is None and amount is None and policy is None:
+        return _decision(*_plain_args(runtime, on, customer, product, field, doc))  # type: ignore[no-any-return]
     else:
         fields = _settled(runtime, on, policy, customer, product, amount, promoted, first,
                           field, doc)
@@ -250,16 +253,15 @@ def _decide(runtime: Runtime, on: dt.date, policy: str | None, customer: Custome
     return decision
 
 
+# Why the memos below may keep what they keep: an engine's runtime never changes its bundle,
+# models are frozen, and their facts depend on nothing but the policy in force and the date.
+# Models are keyed by identity: an entry holds them, so an id is never reused while it lives.
+
 def _settled(runtime: Runtime, on: dt.date, policy: str | None, customer: Customer,
              product: Product, amount: float | None, promoted: bool, first: bool, field: str,
              doc: PolicyDocument[SuitabilityRules] | None) -> tuple[Any, ...]:
-    """``_fields``, kept per engine (bounded).
-
-    An engine's runtime never changes its bundle, models are frozen, and their facts depend
-    on nothing but the policy in force and the date: the memo is keyed by the date, the policy
-    asked for, the models' identity (it holds them, so an id is never reused while its entry
-    lives) and the sale's values.
-    """
+    """``_fields``, kept per engine (bounded), keyed by the date, the policy asked for, the
+    models and the sale's values."""
     memo = runtime.state(_SETTLED)
     key = (on, policy, id(customer), id(product), amount, promoted, first)
     found = memo.get(key)
@@ -267,10 +269,32 @@ def _settled(runtime: Runtime, on: dt.date, policy: str | None, customer: Custom
         return found[2]
     fields = _fields(runtime, doc or policy_in_force(runtime, on, policy), customer, product,
                      amount, on, promoted, first, field)
+    _keep(memo, key, (customer, product, fields))
+    return fields
+
+
+def _plain_args(runtime: Runtime, on: dt.date, customer: Customer, product: Product,
+                field: str, doc: PolicyDocument[SuitabilityRules] | None) -> tuple[Any, ...]:
+    """Every argument of ``_decision`` for a sale without amount, context or policy id, kept
+    per engine (bounded) by the date and the models: the lazy input digest too, which such a
+    call's models alone determine (``SuitabilityAPI.check_suitability`` reads these entries
+    on its hot path)."""
+    memo = runtime.state(_SETTLED)
+    key = (id(customer), id(product), on)
+    found = memo.get(key)
+    if found is not None and found[0] is customer and found[1] is product:
+        return found[2]
+    fields = _fields(runtime, doc or policy_in_force(runtime, on, None), customer, product,
+                     None, on, False, False, field)
+    args = (*fields, (input_digest, customer, product, None, None))
+    _keep(memo, key, (customer, product, args))
+    return args
+
+
+def _keep(memo: dict[tuple[Any, ...], Any], key: tuple[Any, ...], entry: Any) -> None:
     if len(memo) >= _MAX_SETTLED:
         memo.clear()
-    memo[key] = (customer, product, fields)
-    return fields
+    memo[key] = entry
 
 
 def _fields(runtime: Runtime, doc: PolicyDocument[SuitabilityRules], customer: Customer,
