@@ -108,7 +108,7 @@ def _selection(runtime: Runtime, cache: dict[tuple[Any, ...], tuple[Selection, P
                doc: PolicyDocument[ComplaintRules], complaint: Complaint, prefix: str,
                severity: str) -> tuple[Selection, Plan]:
     rules = doc.policy
-    flags = tuple(sorted(set(complaint.flags)))
+    flags = tuple(sorted(set(complaint.flags))) if complaint.flags else ()
     # id(doc): documents live as long as the runtime's bundle, and hashing one is not cheap
     key = (id(doc), complaint.category, severity, complaint.channel, flags)
     found = cache.get(key)
@@ -150,7 +150,7 @@ def _plan(runtime: Runtime, doc: PolicyDocument[ComplaintRules],
     if found is None:
         if len(plans) >= _MAX_CACHE:
             plans.clear()
-        found = plans[key] = Plan(doc.policy, milestones)
+        found = plans[key] = Plan(doc.policy, milestones, f"{doc.id}@{doc.version}")
     return found
 
 
@@ -176,13 +176,16 @@ def _timeline(rules: ComplaintRules, complaint: Complaint, received: dt.datetime
         return Timeline(first, {}, [], False, [], {})
     known = rules.events
     utc = _UTC
-    times = []
+    # (time, index, kind, the event when it states something or names an approver): sorting
+    # these is a stable sort by time (indices differ)
+    ordered: list[tuple[dt.datetime, int, str, Any]] = []
     for i, event in enumerate(events):
-        if event.kind not in known:
-            raise _problem(f"{prefix}events.{i}.kind", f"unknown event kind `{event.kind}`, "
-                           f"expected one of {', '.join(sorted(known))}",
-                           "unknown_event", event.kind)
-        if event.states or event.approved_by is not None:
+        kind = event.kind
+        if kind not in known:
+            raise _problem(f"{prefix}events.{i}.kind", f"unknown event kind `{kind}`, "
+                           f"expected one of {', '.join(sorted(known))}", "unknown_event", kind)
+        marked = event.states or event.approved_by is not None
+        if marked:
             _check_event(rules, event, f"{prefix}events.{i}")
         at = event.at.astimezone(utc)
         if at < received:
@@ -190,29 +193,27 @@ def _timeline(rules: ComplaintRules, complaint: Complaint, received: dt.datetime
                            f"before the complaint was received "
                            f"({complaint.received_at.isoformat()})",
                            "before_receipt", event.at.isoformat())
-        times.append(at)
+        ordered.append((at, i, kind, event if marked else None))
+    ordered.sort()
     every: dict[str, list[dt.datetime]] = {}
     marks: dict[tuple[str, dt.datetime], list[Any]] = {}
-    pausing = rules.pauses
+    pausing, resuming = rules.pauses, rules.resumes
     open_: dict[str, dt.datetime] = {}
     closed: list[tuple[str, Pause]] = []
-    for i in sorted(range(len(events)), key=times.__getitem__):
-        at = times[i]
+    for at, i, kind, event in ordered:
         if at > now:
-            continue
-        event = events[i]
-        kind = event.kind
+            break  # and so are the ones after it
         seen = every.get(kind)
         if seen is None:
             first[kind] = at
             every[kind] = [at]
         else:
             seen.append(at)
-        if event.states or event.approved_by is not None:
+        if event is not None:
             marks.setdefault((kind, at), []).append(event)
         if kind in pausing:
             open_.setdefault(kind, at)
-        elif kind in rules.resumes:
+        elif kind in resuming:
             closed.append(_closed(rules, open_, kind, at, f"{prefix}events.{i}.kind"))
     if not closed and not open_:
         return Timeline(first, every, [], False, [], marks)
@@ -233,26 +234,28 @@ def _closed(rules: ComplaintRules, open_: dict[str, dt.datetime], kind: str, at:
 
 
 def _report(runtime: Runtime, cache: dict[tuple[Any, ...], tuple[Selection, Plan]],
-            complaint: Complaint, now: dt.datetime, policy: str | None,
-            prefix: str) -> SlaDecision:
+            complaint: Complaint, now: dt.datetime, policy: str | None, prefix: str,
+            now_utc: dt.datetime | None = None) -> SlaDecision:
+    """The decision on one complaint (``now_utc``: ``now`` in UTC, when a batch has it)."""
     doc = runtime.policy(POLICY_KIND, complaint.received_at.date(), policy)
     rules = doc.policy
     severity = _severity(rules, complaint, prefix)
     selection, plan = _selection(runtime, cache, doc, complaint, prefix, severity)
     try:
-        now_utc = now.astimezone(_UTC)
+        if now_utc is None:
+            now_utc = now.astimezone(_UTC)
         received = complaint.received_at.astimezone(_UTC)
         tl = _timeline(rules, complaint, received, now_utc, prefix)
-        statuses, worst, next_due, extra, first, last = run(plan, tl, now_utc, received)
+        statuses, worst, next_due, breached, first, last = run(plan, tl, now_utc, received)
     except OverflowError:  # a deadline past 9999-12-31 (or a time before year 1)
         raise _problem(f"{prefix}received_at", "its dates are too far from today: a deadline "
                        "or time zone change falls outside years 1 to 9999", "date_out_of_range",
                        complaint.received_at.isoformat()) from None
     escalations = selection.escalations
-    if extra:
-        escalations = tuple(sorted(extra.union(escalations)))
+    if breached:
+        escalations = plan.escalations(escalations, breached)
     # deadlines counted over a year whose holiday schedule is not confirmed
-    warnings = () if plan.statutory else plan.warnings(first, last, f"{doc.id}@{doc.version}")
+    warnings = () if plan.statutory else plan.warnings(first, last)
     made: SlaDecision = _decision(
         STATUSES[worst], selection.hits, selection.obligations, runtime.ref(doc),
         runtime.engine_name, (Complaint.digest, complaint), now, complaint.id, statuses,
@@ -296,6 +299,10 @@ def complaint_sla_batch(runtime: Runtime, complaints: Iterable[Any], *, as_of: A
         raise _problem("complaints", "expected a list of complaints", "bad_complaints")
     cache = runtime.state(SELECTIONS)
     out: list[SlaDecision] = []
+    try:
+        now_utc: dt.datetime | None = when.astimezone(_UTC)
+    except OverflowError:  # each complaint's report says so, as it would alone
+        now_utc = None
     # A batch allocates many small objects that all survive (the reports): the cyclic
     # collector would scan them again and again for nothing (a quarter of the time at 100,000
     # complaints). It is off during the batch and on again after, as it was.
@@ -305,7 +312,8 @@ def complaint_sla_batch(runtime: Runtime, complaints: Iterable[Any], *, as_of: A
         for i, item in enumerate(complaints):
             parsed = item if type(item) is Complaint else \
                 Complaint.parse(item, field=f"complaints.{i}")
-            out.append(_report(runtime, cache, parsed, when, policy, f"complaints.{i}."))
+            out.append(_report(runtime, cache, parsed, when, policy, f"complaints.{i}.",
+                               now_utc))
     finally:
         if collecting:
             gc.enable()

@@ -60,7 +60,7 @@ class Step:
     """One milestone of a plan, with what its evaluation reads at hand."""
 
     __slots__ = ("amount", "at_risk", "binding", "completed_by", "conditional", "conditions",
-                 "escalate", "extensions", "hours", "milestone", "name", "only", "pausable",
+                 "escalate", "extensions", "hours", "mask", "milestone", "name", "only", "pausable",
                  "paused_by", "pending", "requires", "restarted_by", "run", "safe", "slot",
                  "starts", "text", "unit", "window")
 
@@ -78,6 +78,7 @@ class Step:
         self.extensions, self.conditions = duration.extensions, duration.conditions
         self.at_risk, self.binding, self.conditional = m.at_risk, m.binding, m.conditional
         self.escalate = m.escalate_on_breach
+        self.mask = 0  # its bit among the plan's steps that escalate on breach
         self.slot = slot  # its place in a receipt day's deadlines, if it has one
         self.pending = MilestoneStatus(name=m.name, status="pending", allowed=duration.text)
         self.safe = _safe(m.window)
@@ -104,19 +105,21 @@ def _safe(window: tuple[str, int, str] | None) -> dt.datetime:
 class Plan:
     """The milestones of one selection of one policy document, ready to evaluate."""
 
-    __slots__ = ("calendar", "cutoff", "days", "rules", "statutory", "steps", "warned", "zone")
+    __slots__ = ("calendar", "cutoff", "days", "escalated", "rules", "statutory", "steps",
+                 "warned", "where", "zone")
 
     def __init__(self, rules: ComplaintRules,
-                 milestones: tuple[tuple[Milestone, Duration], ...]) -> None:
-        self.rules = rules
+                 milestones: tuple[tuple[Milestone, Duration], ...], where: str) -> None:
+        self.rules, self.where = rules, where  # the document, e.g. ``cn-complaints@1.1.0``
         self.calendar: WorkingCalendar = rules.calendar
         self.zone, self.cutoff = self.calendar.zone, self.calendar.cutoff
         self.statutory = self.calendar.schedule == "statutory"  # every year is known
-        steps = []
+        steps: list[Step] = []
         slots = 0
         for m, duration in milestones:
             counted = m.starts == RECEIVED and m.window is None and duration.unit != "hours"
             step = Step(m, duration, slots if counted else None)
+            step.mask = 1 << len(steps) if m.escalate_on_breach else 0
             step.run = _from_receipt(self, step) or functools.partial(milestone, self, step)
             steps.append(step)
             slots += counted
@@ -125,6 +128,8 @@ class Plan:
         self.days: dict[tuple[int, bool], tuple[tuple[dt.datetime, dt.datetime], ...]] = {}
         # (first year, last year) -> warnings (or the first unconfirmed year, to raise)
         self.warned: dict[tuple[int, int], tuple[str, ...] | int] = {}
+        # (a selection's escalations, the breached steps' bits) -> everyone to tell, sorted
+        self.escalated: dict[tuple[tuple[str, ...], int], tuple[str, ...]] = {}
 
     def receipt_deadlines(self, received: dt.datetime
                           ) -> tuple[tuple[dt.datetime, dt.datetime], ...]:
@@ -144,9 +149,20 @@ class Plan:
             self.days[key] = found
         return found
 
-    def warnings(self, first: int, last: int, where: str) -> tuple[str, ...]:
+    def escalations(self, base: tuple[str, ...], breached: int) -> tuple[str, ...]:
+        """``base`` and whom the steps of the bits ``breached`` escalate to, sorted."""
+        found = self.escalated.get((base, breached))
+        if found is None:
+            extra = {e for step in self.steps if step.mask & breached for e in step.escalate}
+            found = tuple(sorted(extra.union(base)))
+            if len(self.escalated) >= _MAX_DAYS:
+                self.escalated.clear()
+            self.escalated[(base, breached)] = found
+        return found
+
+    def warnings(self, first: int, last: int) -> tuple[str, ...]:
         """Warnings for the years ``first..last`` whose holiday schedule is not confirmed (or
-        ``CalendarError`` when the policy asks for one); ``where`` names the document."""
+        ``CalendarError`` when the policy asks for one)."""
         found = self.warned.get((first, last))
         if found is None:
             calendar = self.calendar
@@ -159,7 +175,7 @@ class Plan:
                               "weekend working days" for y in years)
             self.warned[(first, last)] = found
         if isinstance(found, int):
-            raise CalendarError(self.calendar.jurisdiction, found, where)
+            raise CalendarError(self.calendar.jurisdiction, found, self.where)
         return found
 
 
@@ -167,16 +183,16 @@ _RANK = {"met": 0, "pending": 1, "at_risk": 2, "breached": 3}
 
 
 def run(plan: Plan, tl: Timeline, now: dt.datetime, received: dt.datetime
-        ) -> tuple[tuple[MilestoneStatus, ...], int, dt.datetime | None, set[str], int, int]:
+        ) -> tuple[tuple[MilestoneStatus, ...], int, dt.datetime | None, int, int, int]:
     """The statuses of the plan's milestones (those that apply), the worst rank and the next
-    due time of the binding ones, who their breaches escalate to, and the receipt's and the
-    latest deadline's local years. ``now`` and ``received`` are UTC."""
+    due time of the binding ones, the bits of those breached that escalate, and the
+    receipt's and the latest deadline's local years. ``now`` and ``received`` are UTC."""
     local = received.astimezone(plan.zone)
     base = plan.receipt_deadlines(local)
     out = []
     worst = 0
     next_due: dt.datetime | None = None
-    extra: set[str] = set()
+    breached = 0
     first = last = local.year
     for step in plan.steps:
         s = step.run(tl, now, received, local, base)
@@ -192,11 +208,11 @@ def run(plan: Plan, tl: Timeline, now: dt.datetime, received: dt.datetime
         if rank > worst:
             worst = rank
         if rank == 3:
-            extra.update(step.escalate)
+            breached |= step.mask
         elif s.completed_at is None and due is not None and (next_due is None
                                                              or due < next_due):
             next_due = due
-    return tuple(out), worst, next_due, extra, first, last
+    return tuple(out), worst, next_due, breached, first, last
 
 
 def milestone(plan: Plan, step: Step, tl: Timeline, now: dt.datetime, received: dt.datetime,
@@ -272,8 +288,15 @@ def _completed(step: Step, tl: Timeline, start: dt.datetime, received: dt.dateti
     """The first completing event at or after ``start`` (stating what it must)."""
     every = tl.every
     if step.requires:
-        if step.only is not None and step.only not in every:
-            return None, []
+        only = step.only
+        if only is not None and start is received:
+            at = tl.first.get(only)
+            if at is None:
+                return None, []
+            marked = tl.marks.get((only, at))
+            if marked is not None and step.requires.issubset(
+                    {s for e in marked for s in e.states}):
+                return at, []  # the first completing event states what it must
         return completion(step.completed_by, step.requires, every, tl.marks, start, zone)
     if step.only is not None and start is received:  # every event is at or after receipt
         return tl.first.get(step.only), []
@@ -337,11 +360,14 @@ def _granted(step: Step, event: str, tl: Timeline, zone: Any,
 
 
 def _from_receipt(plan: Plan, step: Step) -> Callable[..., MilestoneStatus | None] | None:
-    """The evaluation of a milestone counted from receipt and completed by one kind of event,
-    with no restart or extension (most are): the receipt day's deadline, or the general rules
-    when pauses apply or the first completing event does not state what it must."""
-    if step.starts is not None or step.only is None or step.restarted_by or step.extensions:
+    """The evaluation of a milestone counted from receipt and completed by one kind of event
+    (most are): the receipt day's deadline, or the general rules when pauses apply, an event
+    that restarts or extends it happened, or the first completing event does not state what
+    it must."""
+    if step.starts is not None or step.only is None:
         return None
+    # no such event up to now: no restart, no extension, and so no note on either
+    watched = step.restarted_by + tuple(event for event, _ in step.extensions)
     name, text, zone, hours = step.name, step.text, plan.zone, step.hours
     slot = -1 if step.slot is None else step.slot  # (none for hours)
     only, requires, at_risk, pausable = step.only, step.requires, step.at_risk, step.pausable
@@ -352,7 +378,11 @@ def _from_receipt(plan: Plan, step: Step) -> Callable[..., MilestoneStatus | Non
                  base: tuple[tuple[dt.datetime, dt.datetime], ...]) -> MilestoneStatus | None:
         if pausable and tl.pauses:
             return general(tl, now, received, local, base)
-        completed = tl.first.get(only)
+        first = tl.first
+        for event in watched:
+            if event in first:
+                return general(tl, now, received, local, base)
+        completed = first.get(only)
         if completed is not None and requires:
             marked = tl.marks.get((only, completed))
             if marked is None or not requires.issubset({s for e in marked for s in e.states}):
