@@ -150,7 +150,8 @@ def _plan(runtime: Runtime, doc: PolicyDocument[ComplaintRules],
     if found is None:
         if len(plans) >= _MAX_CACHE:
             plans.clear()
-        found = plans[key] = Plan(doc.policy, milestones, f"{doc.id}@{doc.version}")
+        found = plans[key] = Plan(doc.policy, milestones, f"{doc.id}@{doc.version}",
+                                  runtime.ref(doc))
     return found
 
 
@@ -257,7 +258,7 @@ def _report(runtime: Runtime, cache: dict[tuple[Any, ...], tuple[Selection, Plan
     # deadlines counted over a year whose holiday schedule is not confirmed
     warnings = () if plan.statutory else plan.warnings(first, last)
     made: SlaDecision = _decision(
-        STATUSES[worst], selection.hits, selection.obligations, runtime.ref(doc),
+        STATUSES[worst], selection.hits, selection.obligations, plan.ref,
         runtime.engine_name, (Complaint.digest, complaint), now, complaint.id, statuses,
         next_due, selection.route, escalations, tl.paused, warnings, severity,
         selection.retention)

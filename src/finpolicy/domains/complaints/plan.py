@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 from finpolicy.calendars import Pause, WorkingCalendar, paused_seconds
-from finpolicy.decisions import decision_maker
+from finpolicy.decisions import PolicyRef, decision_maker
 from finpolicy.domains.complaints.checks import (
     completion,
     counted_extension,
@@ -105,12 +105,14 @@ def _safe(window: tuple[str, int, str] | None) -> dt.datetime:
 class Plan:
     """The milestones of one selection of one policy document, ready to evaluate."""
 
-    __slots__ = ("calendar", "cutoff", "days", "escalated", "rules", "statutory", "steps",
-                 "warned", "where", "zone")
+    __slots__ = ("calendar", "cutoff", "days", "escalated", "ref", "rules", "statutory",
+                 "steps", "warned", "where", "zone")
 
     def __init__(self, rules: ComplaintRules,
-                 milestones: tuple[tuple[Milestone, Duration], ...], where: str) -> None:
+                 milestones: tuple[tuple[Milestone, Duration], ...], where: str,
+                 ref: PolicyRef | None = None) -> None:
         self.rules, self.where = rules, where  # the document, e.g. ``cn-complaints@1.1.0``
+        self.ref = ref  # what decisions by the document name
         self.calendar: WorkingCalendar = rules.calendar
         self.zone, self.cutoff = self.calendar.zone, self.calendar.cutoff
         self.statutory = self.calendar.schedule == "statutory"  # every year is known
