@@ -158,3 +158,39 @@ def test_statuses_are_consistent_with_now_and_due_times(
         assert report.next_due >= now
         assert report.next_due == min(m.due_at for m in binding if m.due_at is not None
                                       and m.completed_at is None and m.status != "breached")
+
+
+@given(packs_and_complaints, now_offsets)
+def test_milestone_plans_decide_as_the_general_rules(
+        packs: dict[str, dict[str, fp.PolicyEngine]], case: tuple[str, dict[str, Any]],
+        minutes: int) -> None:
+    # the short path of milestones counted from receipt (deadlines kept per receipt day) must
+    # give every status exactly as the general rules evaluated milestone by milestone, with
+    # each deadline from the calendar
+    import functools
+
+    from finpolicy.domains.complaints import evaluate, plan
+
+    pack, c = case
+    now = _now(c, minutes)
+    engine = packs[pack]["compiled"]
+    decision = engine.complaint_sla(c, as_of=now)
+    runtime = engine._runtime
+    complaint = fp.Complaint.parse(c)
+    doc = runtime.policy(evaluate.POLICY_KIND, complaint.received_at.date(), None)
+    selection, _ = evaluate._selection(runtime, {}, doc, complaint, "", decision.severity)
+    general = plan.Plan(doc.policy, selection.milestones, "")
+    for step in general.steps:
+        step.run = functools.partial(plan.milestone, general, step)
+        step.slot = None
+    received = complaint.received_at.astimezone(dt.UTC)
+    now_utc = now.astimezone(dt.UTC)
+    timeline = evaluate._timeline(doc.policy, complaint, received, now_utc, "")
+    statuses = plan.run(general, timeline, now_utc, received)[0]
+    assert [_exact(s) for s in statuses] == [_exact(s) for s in decision.milestones]
+
+
+def _exact(status: Any) -> tuple[Any, ...]:
+    # aware datetimes in different zones compare equal: their zones are compared too
+    return tuple((v, v.tzinfo) if isinstance(v, dt.datetime) else v
+                 for v in attrs.astuple(status))

@@ -27,6 +27,9 @@ class ComplaintsAPI(EngineAPI):
         """The SLA position of one complaint as of ``as_of`` (an aware datetime; now by
         default). ``now`` is the deprecated name of ``as_of``."""
         when = renamed(as_of, now, old_name="now", new_name="as_of", where="complaint_sla")
+        runtime = self._direct()
+        if runtime is not None:  # nothing to record: straight to the domain (the hot path)
+            return complaint_sla(runtime, complaint, as_of=when, policy=policy)
         return self._invoke(complaint_sla, complaint, as_of=when, policy=policy)
 
     def complaint_sla_batch(self, complaints: Iterable[ComplaintInput], /, *,

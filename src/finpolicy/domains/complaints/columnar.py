@@ -197,8 +197,8 @@ def _selections(chunk: _Chunk, batch: pa.RecordBatch, n: int
         try:
             complaint = Complaint.parse({k: v for k, v in data.items() if v is not None})
             severity = _severity_of(chunk.rules, complaint)
-            found.append((_selection(chunk.runtime, cache, chunk.doc, complaint, "", severity),
-                          severity))
+            selection, _ = _selection(chunk.runtime, cache, chunk.doc, complaint, "", severity)
+            found.append((selection, severity))
         except InputError:
             found.append(None)
     return found, inverse

@@ -27,22 +27,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from finpolicy._compat import renamed
-from finpolicy.calendars import Pause, paused_seconds
+from finpolicy.calendars import Pause
 from finpolicy.decisions import decision_maker
 from finpolicy.documents.bundle import PolicyDocument
-from finpolicy.domains.complaints.checks import (
-    completion,
-    counted_extension,
-    restart,
-    window_start,
-)
-from finpolicy.domains.complaints.models import (
-    STATUSES,
-    Complaint,
-    MilestoneStatus,
-    SlaDecision,
-    Status,
-)
+from finpolicy.domains.complaints.models import STATUSES, Complaint, SlaDecision
+from finpolicy.domains.complaints.plan import Plan, Timeline, run
 from finpolicy.domains.complaints.policy import (
     POLICY_KIND,
     RECEIVED,
@@ -53,21 +42,27 @@ from finpolicy.domains.complaints.policy import (
     Selection,
     select,
 )
-from finpolicy.errors import CalendarError, InputError, InputProblem
+from finpolicy.errors import InputError, InputProblem
 from finpolicy.inputs import InputModel
 from finpolicy.runtime import Runtime, StateKey
 
-_RANK = {name: i for i, name in enumerate(STATUSES)}
-# the attrs constructor, several times cheaper (one per milestone of every complaint)
-_status = decision_maker(MilestoneStatus, "name", "status", "due_at", "completed_at",
-                         "started_at", "allowed", "paused_seconds", "notes")
+# the attrs constructor, several times cheaper (one per complaint)
+_decision = decision_maker(
+    SlaDecision, "outcome", "hits", "obligations", "policy", "engine", "input_digest", "as_of",
+    "complaint_id", "milestones", "next_due", "route", "escalations", "paused", "warnings",
+    "severity", "retention")
 _UTC = dt.UTC
 _MAX_CACHE = 65_536
 
 
-# Rule selections by (document, category, severity, channel, flags), per engine: each engine
-# runs its own rules, so the cache lives in the runtime, not on the shared policy.
-SELECTIONS: StateKey[dict[tuple[Any, ...], Selection]] = StateKey("complaints.selections", dict)
+# Rule selections and their milestone plans by (document, category, severity, channel,
+# flags), per engine: each engine runs its own rules, so the cache lives in the runtime, not
+# on the shared policy.
+SELECTIONS: StateKey[dict[tuple[Any, ...], tuple[Selection, Plan]]] = StateKey(
+    "complaints.selections", dict)
+# Plans by (document, milestones): selections with the same milestones share one, and so the
+# deadlines it keeps per receipt day.
+PLANS: StateKey[dict[tuple[Any, ...], Plan]] = StateKey("complaints.plans", dict)
 
 
 def _problem(path: str, message: str, code: str, value: Any = None) -> InputError:
@@ -109,11 +104,11 @@ def _severity(rules: ComplaintRules, complaint: Complaint, prefix: str) -> str:
                                   rules.severity_ranks, prefix)
 
 
-def _selection(runtime: Runtime, cache: dict[tuple[Any, ...], Selection],
+def _selection(runtime: Runtime, cache: dict[tuple[Any, ...], tuple[Selection, Plan]],
                doc: PolicyDocument[ComplaintRules], complaint: Complaint, prefix: str,
-               severity: str) -> Selection:
+               severity: str) -> tuple[Selection, Plan]:
     rules = doc.policy
-    flags = tuple(sorted(set(complaint.flags)))
+    flags = tuple(sorted(set(complaint.flags))) if complaint.flags else ()
     # id(doc): documents live as long as the runtime's bundle, and hashing one is not cheap
     key = (id(doc), complaint.category, severity, complaint.channel, flags)
     found = cache.get(key)
@@ -139,25 +134,25 @@ def _selection(runtime: Runtime, cache: dict[tuple[Any, ...], Selection],
         "flags": list(flags),
         "flag_count": len(flags),
     }}
-    found = select(rules, runtime.run(doc, RULESET, fact), complaint.category, severity)
+    selection = select(rules, runtime.run(doc, RULESET, fact), complaint.category, severity)
+    found = (selection, _plan(runtime, doc, selection.milestones))
     if len(cache) >= _MAX_CACHE:
         cache.clear()
     cache[key] = found  # one dict store: atomic, and a lost race only recomputes
     return found
 
 
-class _Timeline:
-    """A complaint's events up to ``now`` (UTC): first and all occurrences per kind, pauses
-    (also per pause event), events carrying states or an approver, and whether the clock is
-    paused at ``now``."""
-
-    __slots__ = ("every", "first", "marks", "paused", "pauses", "tagged")
-
-    def __init__(self, first: dict[str, dt.datetime], every: dict[str, list[dt.datetime]],
-                 pauses: list[Pause], paused: bool, tagged: list[tuple[str, Pause]],
-                 marks: dict[tuple[str, dt.datetime], list[Any]]) -> None:
-        self.first, self.every, self.pauses, self.paused = first, every, pauses, paused
-        self.tagged, self.marks = tagged, marks
+def _plan(runtime: Runtime, doc: PolicyDocument[ComplaintRules],
+          milestones: tuple[tuple[Milestone, Duration], ...]) -> Plan:
+    plans = runtime.state(PLANS)
+    key = (id(doc), milestones)
+    found = plans.get(key)
+    if found is None:
+        if len(plans) >= _MAX_CACHE:
+            plans.clear()
+        found = plans[key] = Plan(doc.policy, milestones, f"{doc.id}@{doc.version}",
+                                  runtime.ref(doc))
+    return found
 
 
 def _check_event(rules: ComplaintRules, event: Any, where: str) -> None:
@@ -172,229 +167,102 @@ def _check_event(rules: ComplaintRules, event: Any, where: str) -> None:
                        "unknown_approver", event.approved_by)
 
 
-def _timeline(rules: ComplaintRules, complaint: Complaint, now: dt.datetime,
-              prefix: str) -> _Timeline:
-    """Validate the events; return their timeline up to ``now`` (all times UTC)."""
-    received = complaint.received_at.astimezone(_UTC)
+def _timeline(rules: ComplaintRules, complaint: Complaint, received: dt.datetime,
+              now: dt.datetime, prefix: str) -> Timeline:
+    """Validate the events; return their timeline up to ``now`` (all times UTC, ``received``
+    too)."""
     events = complaint.events
-    times = []
+    first: dict[str, dt.datetime] = {RECEIVED: received}
+    if not events:
+        return Timeline(first, {}, [], False, [], {})
     known = rules.events
+    utc = _UTC
+    # (time, index, kind, the event when it states something or names an approver): sorting
+    # these is a stable sort by time (indices differ)
+    ordered: list[tuple[dt.datetime, int, str, Any]] = []
     for i, event in enumerate(events):
-        if event.kind not in known:
-            raise _problem(f"{prefix}events.{i}.kind", f"unknown event kind `{event.kind}`, "
-                           f"expected one of {', '.join(sorted(known))}",
-                           "unknown_event", event.kind)
-        if event.states or event.approved_by is not None:
+        kind = event.kind
+        if kind not in known:
+            raise _problem(f"{prefix}events.{i}.kind", f"unknown event kind `{kind}`, "
+                           f"expected one of {', '.join(sorted(known))}", "unknown_event", kind)
+        marked = event.states or event.approved_by is not None
+        if marked:
             _check_event(rules, event, f"{prefix}events.{i}")
-        at = event.at.astimezone(_UTC)
+        at = event.at.astimezone(utc)
         if at < received:
             raise _problem(f"{prefix}events.{i}.at", f"event at {event.at.isoformat()} is "
                            f"before the complaint was received "
                            f"({complaint.received_at.isoformat()})",
                            "before_receipt", event.at.isoformat())
-        times.append(at)
-    first: dict[str, dt.datetime] = {RECEIVED: received}
+        ordered.append((at, i, kind, event if marked else None))
+    ordered.sort()
     every: dict[str, list[dt.datetime]] = {}
-    pauses: list[Pause] = []
-    tagged: list[tuple[str, Pause]] = []
     marks: dict[tuple[str, dt.datetime], list[Any]] = {}
+    pausing, resuming = rules.pauses, rules.resumes
     open_: dict[str, dt.datetime] = {}
-    ordered = sorted(range(len(events)), key=times.__getitem__) if len(events) > 1 \
-        else range(len(events))
-    for i in ordered:
-        at = times[i]
+    closed: list[tuple[str, Pause]] = []
+    for at, i, kind, event in ordered:
         if at > now:
-            continue
-        event = events[i]
-        kind = event.kind
-        if kind not in first:
+            break  # and so are the ones after it
+        seen = every.get(kind)
+        if seen is None:
             first[kind] = at
             every[kind] = [at]
         else:
-            every[kind].append(at)
-        if event.states or event.approved_by is not None:
+            seen.append(at)
+        if event is not None:
             marks.setdefault((kind, at), []).append(event)
-        if kind in rules.pauses:
+        if kind in pausing:
             open_.setdefault(kind, at)
-        elif kind in rules.resumes:
-            opener = rules.resumes[kind]
-            started = open_.pop(opener, None)
-            if started is None:
-                raise _problem(f"{prefix}events.{i}.kind", f"`{kind}` without an open "
-                               f"`{opener}` before it", "resume_without_pause", kind)
-            pauses.append((started, at))
-            tagged.append((opener, (started, at)))
+        elif kind in resuming:
+            closed.append(_closed(rules, open_, kind, at, f"{prefix}events.{i}.kind"))
+    if not closed and not open_:
+        return Timeline(first, every, [], False, [], marks)
     for opener, started in open_.items():
-        pauses.append((started, now))
-        tagged.append((opener, (started, now)))
-    return _Timeline(first, every, pauses, bool(open_), tagged, marks)
+        closed.append((opener, (started, now)))
+    return Timeline(first, every, [p for _, p in closed], bool(open_), closed, marks)
 
 
-def _clip(pauses: list[Pause], end: dt.datetime) -> list[Pause]:
-    return [(a, min(b, end)) for a, b in pauses if a < end]
+def _closed(rules: ComplaintRules, open_: dict[str, dt.datetime], kind: str, at: dt.datetime,
+            where: str) -> tuple[str, Pause]:
+    """The pause the resume event ``kind`` at ``at`` ends (which pause event opened it)."""
+    opener = rules.resumes[kind]
+    started = open_.pop(opener, None)
+    if started is None:
+        raise _problem(where, f"`{kind}` without an open `{opener}` before it",
+                       "resume_without_pause", kind)
+    return opener, (started, at)
 
 
-def _start(rules: ComplaintRules, m: Milestone, tl: _Timeline) -> dt.datetime | None:
-    """When a milestone with a window starts: its starting event, within the window."""
-    assert m.window is not None
-    after, amount, unit = m.window
-    calendar = rules.calendar
-
-    def window_end(opened: dt.datetime) -> dt.datetime:
-        return calendar.deadline(opened, amount, unit)
-
-    return window_start(m.starts, after, tl.first, tl.every, window_end)
-
-
-def _completed(m: Milestone, tl: _Timeline, start: dt.datetime,
-               zone: Any) -> tuple[dt.datetime | None, list[str]]:
-    """The first completing event at or after ``start`` (stating what it must)."""
-    if m.requires:
-        return completion(m.completed_by, m.requires, tl.every, tl.marks, start, zone)
-    completed: dt.datetime | None = None
-    for event in m.completed_by:
-        for at in tl.every.get(event, ()):  # in time order
-            if at >= start:
-                if completed is None or at < completed:
-                    completed = at
-                break
-    return completed, []
-
-
-def _pauses(m: Milestone, tl: _Timeline, completed: dt.datetime | None) -> list[Pause]:
-    if not m.pausable:
-        return []
-    used = tl.pauses if m.paused_by is None else \
-        [p for kind, p in tl.tagged if kind in m.paused_by]
-    if used and completed is not None:
-        used = _clip(used, completed)
-    return used
-
-
-def _granted(duration: Duration, event: str, tl: _Timeline, zone: Any,
-             notes: list[str]) -> dt.datetime | None:
-    """When the extension ``event`` was granted in a way that counts (notes say why not)."""
-    for name, approvers, requires in duration.conditions:
-        if name == event:
-            at, why = counted_extension(event, sorted(approvers), sorted(requires), tl.every,
-                                        tl.marks, zone)
-            notes.extend(why)
-            return at
-    return tl.first.get(event)
-
-
-def _milestone(rules: ComplaintRules, m: Milestone, duration: Duration, tl: _Timeline,
-               now: dt.datetime, local: dict[dt.datetime, dt.datetime]
-               ) -> MilestoneStatus | None:
-    """One milestone's status (``None``: a conditional one not started); every input time is
-    UTC, ``local`` caches conversions."""
-    start = tl.first.get(m.starts) if m.window is None else _start(rules, m, tl)
-    if start is None:
-        return None if m.conditional else \
-            MilestoneStatus(name=m.name, status="pending", allowed=duration.text)
-    calendar = rules.calendar
-    zone = calendar.zone
-    completed, notes = _completed(m, tl, start, zone)
-    if m.restarted_by:
-        again = restart(m.restarted_by, tl.every, start, completed, now)
-        if again is not None:
-            start = again
-            notes.append(f"the clock restarted at "
-                         f"{again.astimezone(zone):%Y-%m-%d %H:%M} on new material")
-    start_local = local.get(start)
-    if start_local is None:
-        start_local = local[start] = start.astimezone(zone)
-    used = _pauses(m, tl, completed)
-    unit = duration.unit
-    # deadlines are local; comparing aware datetimes compares instants
-    due = calendar.deadline(start_local, duration.amount, unit, used)
-    for event, amount in duration.extensions:
-        granted = _granted(duration, event, tl, zone, notes) if duration.conditions \
-            else tl.first.get(event)
-        if granted is not None and granted <= due and (completed is None
-                                                       or granted <= completed):
-            due = calendar.deadline(start_local, amount, unit, used)
-    paused = paused_seconds(used, start, completed or now) if used else 0.0
-    completed_local = None
-    status: Status
-    if completed is not None:
-        status = "met" if completed <= due else "breached"
-        completed_local = completed.astimezone(zone)
-    elif now > due:
-        status = "breached"
-    else:
-        # ``calendars.elapsed_share`` inlined: all three are aware UTC here
-        allowed = (due - start).total_seconds()
-        share = (now - start).total_seconds() / allowed if allowed > 0 else 0.0
-        status = "at_risk" if share >= m.at_risk else "pending"
-    made: MilestoneStatus = _status(m.name, status, due, completed_local, start_local,
-                                    duration.text, paused, tuple(notes) if notes else ())
-    return made
-
-
-def _report(runtime: Runtime, cache: dict[tuple[Any, ...], Selection], complaint: Complaint,
-            now: dt.datetime, policy: str | None, prefix: str) -> SlaDecision:
+def _report(runtime: Runtime, cache: dict[tuple[Any, ...], tuple[Selection, Plan]],
+            complaint: Complaint, now: dt.datetime, policy: str | None, prefix: str,
+            now_utc: dt.datetime | None = None) -> SlaDecision:
+    """The decision on one complaint (``now_utc``: ``now`` in UTC, when a batch has it)."""
     doc = runtime.policy(POLICY_KIND, complaint.received_at.date(), policy)
     rules = doc.policy
     severity = _severity(rules, complaint, prefix)
-    selection = _selection(runtime, cache, doc, complaint, prefix, severity)
+    selection, plan = _selection(runtime, cache, doc, complaint, prefix, severity)
     try:
-        now_utc = now.astimezone(_UTC)
-        tl = _timeline(rules, complaint, now_utc, prefix)
-        local: dict[dt.datetime, dt.datetime] = {}
-        applying = [(m, _milestone(rules, m, duration, tl, now_utc, local))
-                    for m, duration in selection.milestones]
+        if now_utc is None:
+            now_utc = now.astimezone(_UTC)
+        received = complaint.received_at.astimezone(_UTC)
+        tl = _timeline(rules, complaint, received, now_utc, prefix)
+        statuses, worst, next_due, breached, first, last = run(plan, tl, now_utc, received)
     except OverflowError:  # a deadline past 9999-12-31 (or a time before year 1)
         raise _problem(f"{prefix}received_at", "its dates are too far from today: a deadline "
                        "or time zone change falls outside years 1 to 9999", "date_out_of_range",
                        complaint.received_at.isoformat()) from None
-    pairs = [(m, s) for m, s in applying if s is not None]
-    statuses = tuple(s for _, s in pairs)
-    worst = 0
-    next_due: dt.datetime | None = None
     escalations = selection.escalations
-    extra: set[str] = set()
-    for m, s in pairs:
-        if not m.binding:
-            continue
-        rank = _RANK[s.status]
-        if rank > worst:
-            worst = rank
-        if rank == 3:
-            extra.update(m.escalate_on_breach)
-        elif s.completed_at is None and s.due_at is not None and \
-                (next_due is None or s.due_at < next_due):
-            next_due = s.due_at
-    if extra:
-        escalations = tuple(sorted(extra.union(escalations)))
-    warnings = _unconfirmed(doc, rules, complaint, statuses)
-    return SlaDecision(
-        outcome=STATUSES[worst], hits=selection.hits, obligations=selection.obligations,
-        policy=runtime.ref(doc), engine=runtime.engine_name,
-        input_digest=(Complaint.digest, complaint),  # type: ignore[arg-type]  # lazy: decisions.py
-        as_of=now, complaint_id=complaint.id,
-        milestones=statuses, next_due=next_due,
-        route=selection.route, escalations=escalations, paused=tl.paused, severity=severity,
-        retention=selection.retention, warnings=warnings)
-
-
-def _unconfirmed(doc: PolicyDocument[ComplaintRules], rules: ComplaintRules, complaint: Complaint,
-                 statuses: tuple[MilestoneStatus, ...]) -> tuple[str, ...]:
-    """Warnings for deadlines counted over a year whose holiday schedule is not confirmed
-    (or ``CalendarError`` when the policy asks for one)."""
-    calendar = rules.calendar
-    if calendar.schedule == "statutory":
-        return ()
-    first = complaint.received_at.astimezone(calendar.zone).year
-    last = max((s.due_at.year for s in statuses if s.due_at is not None), default=first)
-    years = [y for y in range(first, last + 1) if not calendar.is_confirmed(y)]
-    if not years:
-        return ()
-    if rules.unconfirmed_year == "error":
-        raise CalendarError(calendar.jurisdiction, years[0], f"{doc.id}@{doc.version}")
-    return tuple(f"the {calendar.jurisdiction} holiday schedule for {y} is not confirmed: "
-                 "deadlines in it assume the usual holidays and no weekend working days"
-                 for y in years)
+    if breached:
+        escalations = plan.escalations(escalations, breached)
+    # deadlines counted over a year whose holiday schedule is not confirmed
+    warnings = () if plan.statutory else plan.warnings(first, last)
+    made: SlaDecision = _decision(
+        STATUSES[worst], selection.hits, selection.obligations, plan.ref,
+        runtime.engine_name, (Complaint.digest, complaint), now, complaint.id, statuses,
+        next_due, selection.route, escalations, tl.paused, warnings, severity,
+        selection.retention)
+    return made
 
 
 def complaint_sla(runtime: Runtime, complaint: Any, *, as_of: Any = None,
@@ -432,6 +300,10 @@ def complaint_sla_batch(runtime: Runtime, complaints: Iterable[Any], *, as_of: A
         raise _problem("complaints", "expected a list of complaints", "bad_complaints")
     cache = runtime.state(SELECTIONS)
     out: list[SlaDecision] = []
+    try:
+        now_utc: dt.datetime | None = when.astimezone(_UTC)
+    except OverflowError:  # each complaint's report says so, as it would alone
+        now_utc = None
     # A batch allocates many small objects that all survive (the reports): the cyclic
     # collector would scan them again and again for nothing (a quarter of the time at 100,000
     # complaints). It is off during the batch and on again after, as it was.
@@ -441,7 +313,8 @@ def complaint_sla_batch(runtime: Runtime, complaints: Iterable[Any], *, as_of: A
         for i, item in enumerate(complaints):
             parsed = item if type(item) is Complaint else \
                 Complaint.parse(item, field=f"complaints.{i}")
-            out.append(_report(runtime, cache, parsed, when, policy, f"complaints.{i}."))
+            out.append(_report(runtime, cache, parsed, when, policy, f"complaints.{i}.",
+                               now_utc))
     finally:
         if collecting:
             gc.enable()
