@@ -29,9 +29,9 @@ from __future__ import annotations
 
 import importlib.metadata
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from typing import ClassVar, Literal, cast
+from typing import Literal, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
@@ -54,6 +54,7 @@ __all__ = [
 
 DeadlineUnit = Literal["hours", "working_days", "calendar_days", "weeks"]
 UNITS: tuple[str, ...] = ("hours", "working_days", "calendar_days", "weeks")
+_UNIT_DAYS = frozenset(UNITS[1:])  # the units counted in local days
 Schedule = Literal["statutory", "announced"]
 """``statutory``: days off follow fixed rules, every year is known. ``announced``: the
 government publishes each year's days off and weekend working days (China's State Council,
@@ -66,7 +67,7 @@ def calendar_data_version() -> str:
 
 
 _MIDNIGHT = time(0)
-_MAX_CACHED = 200_000  # pause-free deadlines kept per calendar; cleared when full
+_MAX_CACHED = 200_000  # deadlines kept per calendar; cleared when full
 
 def _check_date(value: date, name: str) -> int:
     # A datetime is a date too; its own date is rarely the local one, so make it explicit.
@@ -279,17 +280,29 @@ class WorkingCalendar:
                 current time before calling.
         """
         _check_count(n)
-        receipt = self.effective_receipt_day(start).toordinal()
+        local = self.local(start)
+        day = local.toordinal()
+        return self._working_days_due(local, day, n, self._paused_days(pauses, start, day)
+                                      if pauses else ())
+
+    def _working_days_due(self, local: datetime, day: int, n: int,
+                          paused: Sequence[int]) -> datetime:
+        """``working_days_deadline`` from ``local`` (its start in the calendar's zone, on
+        local day ``day``) and ``paused``, the local days after ``day`` paused, in order."""
         days = self._days
+        # the effective receipt day: see ``effective_receipt_day``
+        receipt = day if local.time() <= self.cutoff and days.is_working(day) else \
+            days.nth_after(day, 1)
         due = receipt if n == 0 else days.nth_after(receipt, n)
-        if pauses:
-            for paused in self._paused_days(pauses, start, receipt):
-                if paused > due:
-                    break
-                if days.is_working(paused):
-                    # Paused days come in order, so a later paused day that the new due
-                    # day lands on is still seen by this loop and skipped in turn.
-                    due = days.nth_after(due, 1)
+        for paused_day in paused:
+            if paused_day <= receipt:
+                continue  # (a day up to the receipt day moves nothing)
+            if paused_day > due:
+                break
+            if days.is_working(paused_day):
+                # Paused days come in order, so a later paused day that the new due
+                # day lands on is still seen by this loop and skipped in turn.
+                due = days.nth_after(due, 1)
         return self.end_of_day(date.fromordinal(due))
 
     def calendar_days_deadline(
@@ -309,18 +322,20 @@ class WorkingCalendar:
                 current time before calling.
         """
         _check_count(n)
-        first = self.local(start).date().toordinal()
+        first = self.local(start).toordinal()
+        return self._calendar_days_due(first, n, self._paused_days(pauses, start, first)
+                                       if pauses else ())
+
+    def _calendar_days_due(self, first: int, n: int, paused: Sequence[int]) -> datetime:
+        """``calendar_days_deadline`` from local day ``first`` with the later local days
+        ``paused`` (in order)."""
         due = first + n
-        paused_days: set[int] = set()
-        if pauses:
-            ordered = self._paused_days(pauses, start, first)
-            paused_days.update(ordered)
-            for paused in ordered:
-                if paused > due:
-                    break
-                due += 1
+        for paused_day in paused:
+            if paused_day > due:
+                break
+            due += 1
         days = self._days
-        while not days.is_working(due) or due in paused_days:
+        while not days.is_working(due) or due in paused:
             due = days.nth_after(due, 1)
         return self.end_of_day(date.fromordinal(due))
 
@@ -331,13 +346,18 @@ class WorkingCalendar:
         day on which the clock was paused for any part of the day moves it out by a day.
         """
         _check_count(n)
-        first = self.local(start).date().toordinal()
+        first = self.local(start).toordinal()
+        return self._weeks_due(first, n, self._paused_days(pauses, start, first)
+                               if pauses else ())
+
+    def _weeks_due(self, first: int, n: int, paused: Sequence[int]) -> datetime:
+        """``weeks_deadline`` from local day ``first`` with the later local days ``paused``
+        (in order)."""
         due = first + 7 * n
-        if pauses:
-            for paused in self._paused_days(pauses, start, first):
-                if paused > due:
-                    break
-                due += 1
+        for paused_day in paused:
+            if paused_day > due:
+                break
+            due += 1
         return self.end_of_day(date.fromordinal(due))
 
     def hours_deadline(self, start: datetime, n: int, pauses: Sequence[Pause] = ()) -> datetime:
@@ -371,38 +391,42 @@ class WorkingCalendar:
         unit: DeadlineUnit,
         pauses: Sequence[Pause] = (),
     ) -> datetime:
-        """Return the deadline for ``amount`` of ``unit`` from ``start`` (cached when there
-        are no pauses).
+        """Return the deadline for ``amount`` of ``unit`` from ``start`` (cached by the
+        start's local day, whether it came after the cut-off, and the local days paused).
 
         Raises:
             ValueError: for an unknown unit, a negative amount, a naive datetime or a bad pause.
         """
         if unit == "hours":
             return self.hours_deadline(start, amount, pauses)
-        compute = self._by_unit.get(unit)
-        if compute is None:
+        if unit not in _UNIT_DAYS:
             raise ValueError(f"unknown deadline unit {unit!r}: expected one of "
                              f"{', '.join(UNITS)}")
-        if pauses:
-            return compute(self, start, amount, pauses)
         # a time already in the calendar's zone (callers convert once) needs no conversion
         local = start if start.tzinfo is self._zone else self.local(start)
-        after_cutoff = unit == "working_days" and local.time() > self.cutoff
-        key = (unit, local.toordinal(), after_cutoff, amount)
+        day = local.toordinal()
+        key: tuple[object, ...] = (unit, day, unit == "working_days" and
+                                   local.time() > self.cutoff, amount)
+        paused: tuple[int, ...] = ()
+        if pauses:
+            _check_count(amount)  # (its error comes before a bad pause's)
+            # the count skips the local days paused after the start's
+            paused = tuple(self._paused_days(pauses, start, day))
+            key = (*key, paused)
         found = self._cache.get(key)
         if found is None:
-            found = compute(self, start, amount, ())
+            _check_count(amount)
+            if unit == "working_days":
+                found = self._working_days_due(local, day, amount, paused)
+            elif unit == "calendar_days":
+                found = self._calendar_days_due(day, amount, paused)
+            else:
+                found = self._weeks_due(day, amount, paused)
             with self._lock:
                 if len(self._cache) >= _MAX_CACHED:
                     self._cache.clear()
                 self._cache[key] = found
         return found
-
-    _by_unit: ClassVar[dict[str, Callable[..., datetime]]] = {
-        "working_days": working_days_deadline,
-        "calendar_days": calendar_days_deadline,
-        "weeks": weeks_deadline,
-    }
 
 
 def elapsed_share(start: datetime, due: datetime, now: datetime) -> float:

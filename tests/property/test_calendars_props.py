@@ -242,3 +242,37 @@ def test_elapsed_share_grows_with_now_and_is_one_at_due(
     later = shift(now, timedelta(hours=1))
     assert elapsed_share(start, due, later) >= elapsed_share(start, due, now) >= 0.0
     assert elapsed_share(start, due, due) == 1.0
+
+
+@settings(deadline=None, max_examples=60)
+@given(
+    calendars,
+    days,
+    st.integers(min_value=0, max_value=3),
+    st.sampled_from(("working_days", "calendar_days", "weeks")),
+    st.lists(
+        st.tuples(st.integers(min_value=0, max_value=24 * 60 - 1), pause_specs),
+        min_size=2,
+        max_size=8,
+    ),
+)
+def test_a_cached_deadline_is_the_one_a_fresh_calendar_computes(
+    cal: WorkingCalendar,
+    day: date,
+    n: int,
+    unit: str,
+    asks: list[tuple[int, list[tuple[timedelta, timedelta]]]],
+) -> None:
+    """``deadline`` keeps its answers by what decides them (the local day, the side of the
+    cut-off, the local days paused): times of one day, on either side of the cut-off and
+    with different pauses, asked in turn of one calendar get what a calendar that was
+    never asked anything computes."""
+    zone = ZoneInfo(cal.timezone)
+    asked = WorkingCalendar(cal.jurisdiction, cal.subdivision, cal.timezone, cal.cutoff)
+    for minute, specs in asks:
+        start = datetime.combine(day, time(minute // 60, minute % 60), tzinfo=zone)
+        pauses = make_pauses(start, specs)
+        fresh = WorkingCalendar(cal.jurisdiction, cal.subdivision, cal.timezone, cal.cutoff)
+        expected = fresh.deadline(start, n, unit, pauses)  # type: ignore[arg-type]
+        got = asked.deadline(start, n, unit, pauses)  # type: ignore[arg-type]
+        assert (got, got.tzinfo, got.fold) == (expected, expected.tzinfo, expected.fold)

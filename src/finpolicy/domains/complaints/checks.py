@@ -19,7 +19,8 @@ import datetime as dt
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-__all__ = ["Marks", "completion", "counted_extension", "restart", "window_start"]
+__all__ = ["Marks", "completion", "counted_extension", "minute_text", "restart",
+           "window_start"]
 
 Marks = Mapping[tuple[str, dt.datetime], Sequence[Any]]
 """``(kind, UTC time)`` → the events of that kind at that time that carry states or an
@@ -34,8 +35,15 @@ def _approvers(marks: Marks, kind: str, at: dt.datetime) -> set[str]:
     return {e.approved_by for e in marks.get((kind, at), ()) if e.approved_by}
 
 
+def minute_text(local: dt.datetime) -> str:
+    """``local`` as notes show it: ``2026-03-05 14:30`` (what ``strftime("%Y-%m-%d %H:%M")``
+    gives, a few times cheaper; %-formatting is faster still than an f-string here)."""
+    return "%d-%02d-%02d %02d:%02d" % (  # noqa: UP031
+        local.year, local.month, local.day, local.hour, local.minute)
+
+
 def _when(at: dt.datetime, zone: Any) -> str:
-    return at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    return minute_text(at.astimezone(zone))
 
 
 def completion(completed_by: Collection[str], requires: Collection[str],

@@ -26,6 +26,7 @@ from finpolicy.decisions import PolicyRef, decision_maker
 from finpolicy.domains.complaints.checks import (
     completion,
     counted_extension,
+    minute_text,
     restart,
     window_start,
 )
@@ -236,8 +237,8 @@ def milestone(plan: Plan, step: Step, tl: Timeline, now: dt.datetime, received: 
         again = _restart(step, tl, start, completed, now)
         if again is not None:
             start = again
-            notes.append(f"the clock restarted at "
-                         f"{again.astimezone(zone):%Y-%m-%d %H:%M} on new material")
+            notes.append(f"the clock restarted at {minute_text(again.astimezone(zone))} on "
+                         "new material")
     started = local if start is received else start.astimezone(zone)
     used = _used(step, tl, completed) if step.pausable and tl.pauses else None
     # ``due`` is local; ``cmp`` the same instant, in UTC when at hand (cheaper to compare)
