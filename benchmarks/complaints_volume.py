@@ -6,6 +6,11 @@ a few examples. Run on its own to compare two source trees, e.g. a baseline comm
 
     python benchmarks/complaints_volume.py --n 100000
     PYTHONPATH=/path/to/other/checkout/src python benchmarks/complaints_volume.py --n 100000
+
+or in one run, each round timing both trees in turn in fresh processes, so that a busy spell
+of the machine falls on both alike (best round of each, and the ratio)::
+
+    python benchmarks/complaints_volume.py --n 100000 --against /path/to/other/checkout/src
 """
 
 from __future__ import annotations
@@ -13,8 +18,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import gc
+import json
+import os
 import random
+import subprocess
+import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import finpolicy as fp
@@ -94,15 +104,57 @@ def measure(n: int, singles: int, rounds: int) -> dict[str, float]:
             "outcomes": counts}  # type: ignore[dict-item]
 
 
+def _child(tree: str, n: int, singles: int) -> dict[str, Any]:
+    """One round of ``measure`` with finpolicy imported from ``tree`` (its ``src`` folder)."""
+    env = {**os.environ, "PYTHONPATH": tree}
+    out = subprocess.run([sys.executable, __file__, "--n", str(n), "--singles", str(singles),
+                          "--rounds", "1", "--json"], env=env, check=True,
+                         capture_output=True, text=True).stdout
+    return json.loads(out)  # type: ignore[no-any-return]
+
+
+def against(other: str, n: int, singles: int, rounds: int) -> dict[str, dict[str, Any]]:
+    """Best µs per complaint of this tree and ``other``, timed in turn round after round."""
+    here = str(Path(__file__).resolve().parent.parent / "src")
+    best: dict[str, dict[str, Any]] = {}
+    for _ in range(rounds):
+        for tree in (here, other):
+            got = _child(tree, n, singles)
+            if tree in best and got["outcomes"] != best[tree]["outcomes"]:
+                raise SystemExit(f"{tree}: outcomes differ between rounds")
+            kept = best.setdefault(tree, got)
+            kept["single_us"] = min(kept["single_us"], got["single_us"])
+            kept["batch_us"] = min(kept["batch_us"], got["batch_us"])
+    if best[here]["outcomes"] != best[other]["outcomes"]:
+        raise SystemExit(f"the two trees decide differently: {best[here]['outcomes']} against "
+                         f"{best[other]['outcomes']}")
+    return best
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=100_000, help="complaints in the batch")
     parser.add_argument("--singles", type=int, default=20_000, help="single calls timed")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--against", metavar="SRC", help="another tree's src folder to time "
+                        "in turn with this one")
+    parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    result = measure(args.n, min(args.singles, args.n), args.rounds)
+    singles = min(args.singles, args.n)
+    if args.against:
+        best = against(args.against, args.n, singles, args.rounds)
+        (here, h), (other, o) = best.items()
+        for what, key in (("single", "single_us"), (f"batch of {args.n:,}", "batch_us")):
+            print(f"complaint_sla {what}: {h[key]:.2f} µs here ({here}), {o[key]:.2f} µs "
+                  f"there ({other}): {o[key] / h[key]:.2f}× faster here")
+        print(f"outcomes (both): {h['outcomes']}")
+        return 0
+    result = measure(args.n, singles, args.rounds)
+    if args.json:
+        print(json.dumps(result))
+        return 0
     print(f"finpolicy {fp.__file__}")
-    print(f"complaint_sla (single, {min(args.singles, args.n):,} different complaints): "
+    print(f"complaint_sla (single, {singles:,} different complaints): "
           f"{result['single_us']:.2f} µs per complaint")
     print(f"complaint_sla_batch ({args.n:,} different complaints): "
           f"{result['batch_us']:.2f} µs per complaint")

@@ -297,8 +297,7 @@ def _completed(step: Step, tl: Timeline, start: dt.datetime, received: dt.dateti
             if at is None:
                 return None, []
             marked = tl.marks.get((only, at))
-            if marked is not None and step.requires.issubset(
-                    {s for e in marked for s in e.states}):
+            if marked is not None and _states_all(step.requires, marked):
                 return at, []  # the first completing event states what it must
         return completion(step.completed_by, step.requires, every, tl.marks, start, zone)
     if step.only is not None and start is received:  # every event is at or after receipt
@@ -311,6 +310,14 @@ def _completed(step: Step, tl: Timeline, start: dt.datetime, received: dt.dateti
                     completed = at
                 break
     return completed, []
+
+
+def _states_all(requires: frozenset[str], marked: list[Any]) -> bool:
+    """Whether the events ``marked`` (of one kind at one time) state all of ``requires``
+    between them (almost always there is one)."""
+    if len(marked) == 1:
+        return requires.issubset(marked[0].states)
+    return requires.issubset({s for e in marked for s in e.states})
 
 
 def _restart(step: Step, tl: Timeline, start: dt.datetime, completed: dt.datetime | None,
@@ -388,7 +395,7 @@ def _from_receipt(plan: Plan, step: Step) -> Callable[..., MilestoneStatus | Non
         completed = first.get(only)
         if completed is not None and requires:
             marked = tl.marks.get((only, completed))
-            if marked is None or not requires.issubset({s for e in marked for s in e.states}):
+            if marked is None or not _states_all(requires, marked):
                 return general(tl, now, received, local, base)
         if hours is None:
             due, cmp = base[slot]
