@@ -241,18 +241,20 @@ def milestone(plan: Plan, step: Step, tl: Timeline, now: dt.datetime, received: 
                          "new material")
     started = local if start is received else start.astimezone(zone)
     used = _used(step, tl, completed) if step.pausable and tl.pauses else None
-    # ``due`` is local; ``cmp`` the same instant, in UTC when at hand (cheaper to compare)
+    # ``due`` is local; ``cmp`` the same instant in UTC (times in two zones compare at
+    # several times the cost)
     if used is None and step.slot is not None and start is received:
         due, cmp = base[step.slot]
     elif used is None and step.hours is not None:
         cmp = start + step.hours
         due = cmp.astimezone(zone)
     else:
-        due = cmp = plan.calendar.deadline(started, step.amount, step.unit, used or ())
+        due = plan.calendar.deadline(started, step.amount, step.unit, used or ())
+        cmp = due.astimezone(_UTC)
     if step.extensions:
         extended = _extended(plan, step, tl, started, completed, used or (), cmp, notes)
         if extended is not None:
-            due = cmp = extended
+            due, cmp = extended, extended.astimezone(_UTC)
     paused = paused_seconds(used, start, completed or now) if used else 0.0
     completed_local = None
     status: Status
