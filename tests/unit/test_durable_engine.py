@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -83,6 +84,24 @@ def test_eight_threads_get_the_same_decisions_as_one() -> None:
         t.join()
     assert not errors
     assert all(results[n] == expected for n in range(8))
+
+
+def test_an_idle_durable_engine_starts_no_threads() -> None:
+    """durable_rules' host would dispatch queued messages and timers in a new thread per rule
+    set, rounds after rounds, for the life of the process (calling into the rule sets
+    outside the engine's lock); finpolicy uses neither, so its host starts none."""
+    ruleset = ruleset_from_data("idle", RULES)
+    durable = DurableEvaluator(ruleset)
+    fact = _facts(1)[0]
+    durable.matches(fact)
+    before = {t.ident for t in threading.enumerate()}
+    seen: set[int | None] = set()
+    deadline = time.monotonic() + 0.8  # the dispatchers' first round is due after 0.1 s
+    while time.monotonic() < deadline:
+        seen.update(t.ident for t in threading.enumerate())
+        time.sleep(0.005)
+    assert seen <= before, f"{len(seen - before)} threads started while the engine was idle"
+    assert durable.matches(fact) == CompiledEvaluator(ruleset).matches(fact)
 
 
 def test_several_durable_rule_sets_live_side_by_side() -> None:

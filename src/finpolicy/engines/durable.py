@@ -118,7 +118,17 @@ class _Host:
             if cls._host is None:
                 from durable import engine as durable_engine  # type: ignore[import-untyped, unused-ignore]
 
-                cls._host = durable_engine.Host()
+                class QuietHost(durable_engine.Host):  # type: ignore[misc, unused-ignore]
+                    """A host without durable_rules' dispatchers: finpolicy asserts facts
+                    synchronously and uses no timers or queued messages, while the
+                    dispatchers start a thread per rule set in turn, five rounds a second,
+                    for the life of the process, calling into the rule sets outside
+                    finpolicy's lock."""
+
+                    def _run(self) -> None:
+                        pass
+
+                cls._host = QuietHost()
             return cls._host
 
 
