@@ -237,12 +237,15 @@ class WorkingCalendar:
         or before the cutoff (17:00:00 exactly still counts), otherwise the next working day.
         """
         loc = self.local(at)
-        day = loc.date()
-        ordinal = day.toordinal()
+        return date.fromordinal(self._receipt_ordinal(loc, loc.toordinal()))
+
+    def _receipt_ordinal(self, local: datetime, day: int) -> int:
+        """The effective receipt day of ``local`` (in the calendar's zone, on local day
+        ``day``), as an ordinal."""
         # Compare the naive local time: the cutoff is a wall-clock rule.
-        if loc.time() <= self.cutoff and self._days.is_working(ordinal):
+        if local.time() <= self.cutoff and self._days.is_working(day):
             return day
-        return date.fromordinal(self._days.nth_after(ordinal, 1))
+        return self._days.nth_after(day, 1)
 
     # -- deadlines ----------------------------------------------------------------------
 
@@ -290,9 +293,7 @@ class WorkingCalendar:
         """``working_days_deadline`` from ``local`` (its start in the calendar's zone, on
         local day ``day``) and ``paused``, the local days after ``day`` paused, in order."""
         days = self._days
-        # the effective receipt day: see ``effective_receipt_day``
-        receipt = day if local.time() <= self.cutoff and days.is_working(day) else \
-            days.nth_after(day, 1)
+        receipt = self._receipt_ordinal(local, day)
         due = receipt if n == 0 else days.nth_after(receipt, n)
         for paused_day in paused:
             if paused_day <= receipt:
