@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 import finpolicy as fp
@@ -51,8 +51,11 @@ def test_a_value_comes_back_unmasked_only_when_a_rule_says_so(
 
 @settings(max_examples=100, deadline=None)
 @given(st.from_regex(r"[a-z]{2,10}_?[a-z]{0,6}x", fullmatch=True), st.integers(0, 2 ** 16))
+@example("cvc_x", 0)
 def test_identifiers_under_names_no_rule_knows_are_masked_by_their_content(
         engines: dict[str, fp.PolicyEngine], name: str, seed: int) -> None:
+    # the pattern can spell a name a rule knows (``cvc_x`` is a card security code's)
+    assume(not engines["compiled"].classify(fp.DataField(name=name), as_of=ON).hits)
     rng = random.Random(seed)
     for maker, keep in ((fakes.resident_id, 4), (fakes.bank_card, 4)):
         value = maker(rng)
