@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import itertools
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -19,7 +18,8 @@ from pydantic import ValidationError
 from finpolicy.documents.lock import check_lock
 from finpolicy.documents.models import Envelope, Manifest, Metadata, VocabularySpec
 from finpolicy.documents.partial import check_pruned
-from finpolicy.documents.registry import BuildContext, CompiledPolicy, kinds
+from finpolicy.documents.registry import BuildContext, CompiledPolicy, PolicyKind, kinds
+from finpolicy.documents.version_checks import DocumentHeader, check_versions
 from finpolicy.documents.yamlsource import (
     MAX_FILE_BYTES,
     SourceDocument,
@@ -252,7 +252,7 @@ def collect_documents(path: str | Path | None,
     if not files:
         problems.append(Problem(str(root), None, "", "bundle has no policy documents",
                                 "empty_bundle"))
-    headers: list[_Header] = []
+    headers: list[DocumentHeader] = []
     for file in files:
         doc = load_document(file, problems, display=_display(root, file), headers=headers,
                             vocabulary=manifest.vocabulary if manifest is not None else None,
@@ -261,7 +261,7 @@ def collect_documents(path: str | Path | None,
             documents.append(doc)
     # windows are checked for every document whose envelope is valid, even if its spec is not,
     # so one run reports every problem
-    _check_versions(headers, problems)
+    check_versions(headers, problems)
     check_lock(root, documents, problems)
     return root, manifest, documents, problems
 
@@ -370,26 +370,8 @@ def pydantic_problems(exc: ValidationError, source: SourceDocument,
     return out
 
 
-@attrs.frozen
-class _Header:
-    """What version checks need of a document: where it is, its kind and metadata."""
-
-    file: str
-    kind: str
-    metadata: Metadata
-    source: SourceDocument
-
-    @property
-    def id(self) -> str:
-        return self.metadata.id
-
-    @property
-    def version(self) -> str:
-        return self.metadata.version
-
-
 def load_document(file: Path, problems: list[Problem], *, display: str | None = None,
-                  headers: list[_Header] | None = None,
+                  headers: list[DocumentHeader] | None = None,
                   vocabulary: Mapping[str, VocabularySpec] | None = None,
                   drafts: list[PolicyDocument[Any]] | None = None,
                   ) -> PolicyDocument[Any] | None:
@@ -401,6 +383,38 @@ def load_document(file: Path, problems: list[Problem], *, display: str | None = 
     ``drafts`` (for checks across the pack, never for evaluation).
     """
     display = display or str(file)
+    found = _read_envelope(file, display, problems)
+    if found is None:
+        return None
+    source, envelope = found
+    if headers is not None:
+        headers.append(DocumentHeader(display, envelope.kind, envelope.metadata, source))
+    kind = _kind_of(envelope, source, problems)
+    if kind is None:
+        return None
+    build = _builder(display, envelope, kind, vocabulary or {})
+    try:
+        spec = kind.spec_model.model_validate(envelope.spec)
+    except ValidationError as exc:
+        problems.extend(pydantic_problems(exc, source, ("spec",)))
+        draft, pruned = check_pruned(source, kind.spec_model, envelope.spec,
+                                     exc.errors(include_url=False), build)
+        problems.extend(pruned)
+        if draft is not None and drafts is not None:
+            drafts.append(draft)
+        return None
+    document, local = build(spec, source)
+    problems.extend(local)
+    if local:
+        if drafts is not None:
+            drafts.append(document)
+        return None
+    return document
+
+
+def _read_envelope(file: Path, display: str, problems: list[Problem],
+                   ) -> tuple[SourceDocument, Envelope] | None:
+    """The parsed document and its validated envelope, or ``None`` after recording why not."""
     source = _read(file, display, problems)
     if source is None:
         return None
@@ -414,15 +428,26 @@ def load_document(file: Path, problems: list[Problem], *, display: str | None = 
         problems.extend(pydantic_problems(exc, source, ()))
         _check_spec_schema(source, problems)
         return None
-    if headers is not None:
-        headers.append(_Header(display, envelope.kind, envelope.metadata, source))
+    return source, envelope
+
+
+def _kind_of(envelope: Envelope, source: SourceDocument,
+             problems: list[Problem]) -> PolicyKind[Any, Any] | None:
+    """The registered kind the envelope names, or ``None`` after recording that it is unknown."""
     registry = kinds()
     kind = registry.get(envelope.kind)
     if kind is None:
         problems.append(source.problem(("kind",), f"unknown kind `{envelope.kind}`"
                                        f"{suggest(envelope.kind, registry)}", "unknown_kind"))
-        return None
-    shared = vocabulary or {}
+    return kind
+
+
+_Build = Callable[[Any, SourceDocument], tuple[PolicyDocument[Any], list[Problem]]]
+
+
+def _builder(display: str, envelope: Envelope, kind: PolicyKind[Any, Any],
+             shared: Mapping[str, VocabularySpec]) -> _Build:
+    """What builds a spec of this document with ``kind`` (``check_pruned`` calls it too)."""
 
     def build(spec: Any, src: SourceDocument) -> tuple[PolicyDocument[Any], list[Problem]]:
         local: list[Problem] = []
@@ -442,23 +467,7 @@ def load_document(file: Path, problems: list[Problem], *, display: str | None = 
         return PolicyDocument(display, envelope.kind, envelope.metadata, spec, policy, digest,
                               src.data, src, canonical, vocabulary), local
 
-    try:
-        spec = kind.spec_model.model_validate(envelope.spec)
-    except ValidationError as exc:
-        problems.extend(pydantic_problems(exc, source, ("spec",)))
-        draft, found = check_pruned(source, kind.spec_model, envelope.spec,
-                                    exc.errors(include_url=False), build)
-        problems.extend(found)
-        if draft is not None and drafts is not None:
-            drafts.append(draft)
-        return None
-    document, local = build(spec, source)
-    problems.extend(local)
-    if local:
-        if drafts is not None:
-            drafts.append(document)
-        return None
-    return document
+    return build
 
 
 def _check_spec_schema(source: SourceDocument, problems: list[Problem]) -> None:
@@ -472,36 +481,3 @@ def _check_spec_schema(source: SourceDocument, problems: list[Problem]) -> None:
         kind.spec_model.model_validate(data["spec"])
     except ValidationError as exc:
         problems.extend(pydantic_problems(exc, source, ("spec",)))
-
-
-def _check_versions(documents: list[_Header], problems: list[Problem]) -> None:
-    by_id: dict[str, list[_Header]] = {}
-    for doc in documents:
-        by_id.setdefault(doc.id, []).append(doc)
-    for docs in by_id.values():
-        docs.sort(key=lambda d: d.metadata.effective_from)
-        kinds_seen = {d.kind for d in docs}
-        if len(kinds_seen) > 1:
-            for d in docs[1:]:
-                problems.append(Problem(d.file, 1, "metadata.id", f"policy `{d.id}` is declared "
-                                        f"with several kinds: {', '.join(sorted(kinds_seen))}",
-                                        "kind_conflict"))
-        versions: dict[str, _Header] = {}
-        for d in docs:
-            if d.version in versions:
-                problems.append(Problem(d.file, _line(d, "version"), "metadata.version",
-                                        f"version `{d.version}` of `{d.id}` is also in "
-                                        f"{versions[d.version].file}", "duplicate_version"))
-            versions[d.version] = d
-        for a, b in itertools.pairwise(docs):
-            a_until = a.metadata.effective_until
-            if a_until is None or a_until >= b.metadata.effective_from:
-                problems.append(Problem(
-                    b.file, _line(b, "effective_from"), "metadata.effective_from",
-                    f"effective window {b.metadata.window()} of `{b.id}` {b.version} overlaps "
-                    f"{a.metadata.window()} of version {a.version} ({a.file})",
-                    "version_overlap"))
-
-
-def _line(doc: _Header, key: str) -> int | None:
-    return doc.source.line_of(("metadata", key))

@@ -275,47 +275,60 @@ class AccessPolicyTables:
         return attrs.evolve(self, permissions=perms, role_purposes=purposes, roles=roles)
 
 
-def build(spec: AccessSpec, ctx: BuildContext) -> AccessPolicyTables:
-    """Check the spec's vocabulary and compile it; report every problem through ``ctx``."""
-    levels, categories = set(spec.levels), set(spec.categories)
-    actions, purposes = set(spec.actions), set(spec.purposes)
+def _check_names(values: list[str] | None, known: set[str], what: str,
+                 path: tuple[str | int, ...], ctx: BuildContext) -> None:
+    """Report each of ``values`` that ``known`` does not hold."""
+    for i, value in enumerate(values or ()):
+        if value not in known:
+            ctx.problem((*path, i), f"unknown {what} `{value}`{hint(value, sorted(known))}",
+                        f"unknown_{what}")
+
+
+def _check_duplicates(spec: AccessSpec, ctx: BuildContext) -> None:
+    """Report each vocabulary that lists a value twice."""
     for name, values in (("levels", spec.levels), ("categories", spec.categories),
                          ("actions", spec.actions), ("purposes", spec.purposes)):
         if len(set(values)) != len(values):
             ctx.problem((name,), f"`{name}` lists a value twice", "duplicate_value")
 
-    def check(values: list[str] | None, known: set[str], what: str,
-              path: tuple[str | int, ...]) -> None:
-        for i, value in enumerate(values or ()):
-            if value not in known:
-                ctx.problem((*path, i), f"unknown {what} `{value}`{hint(value, sorted(known))}",
-                            f"unknown_{what}")
 
+def _permissions(spec: AccessSpec, ctx: BuildContext) -> tuple[
+        dict[tuple[str, str, str, str], frozenset[str]], dict[str, frozenset[str]]]:
+    """The roles' permissions expanded into the lookup table, and each role's purposes."""
+    levels, categories = set(spec.levels), set(spec.categories)
+    actions, purposes = set(spec.actions), set(spec.purposes)
     permissions: dict[tuple[str, str, str, str], frozenset[str]] = {}
     role_purposes: dict[str, frozenset[str]] = {}
     for name, role in spec.roles.items():
-        check(role.purposes, purposes, "purpose", ("roles", name, "purposes"))
+        _check_names(role.purposes, purposes, "purpose", ("roles", name, "purposes"), ctx)
         role_purposes[name] = frozenset(role.purposes)
         for j, perm in enumerate(role.permissions):
             path = ("roles", name, "permissions", j)
-            check(perm.actions, actions, "action", (*path, "actions"))
-            check(perm.levels, levels, "level", (*path, "levels"))
-            check(perm.categories, categories, "category", (*path, "categories"))
+            _check_names(perm.actions, actions, "action", (*path, "actions"), ctx)
+            _check_names(perm.levels, levels, "level", (*path, "levels"), ctx)
+            _check_names(perm.categories, categories, "category", (*path, "categories"), ctx)
             scope = perm.scope or role.scope
             for a in perm.actions:
                 for lv in perm.levels:
                     for c in perm.categories:
                         key = (name, a, lv, c)
                         permissions[key] = permissions.get(key, frozenset()) | {scope}
+    return permissions, role_purposes
 
+
+def _approval(spec: AccessSpec,
+              ctx: BuildContext) -> tuple[set[tuple[str, str]], frozenset[str]]:
+    """The ``(action, level)`` pairs that need a grant, and the roles that approve grants."""
+    levels, actions = set(spec.levels), set(spec.actions)
     approval = spec.approval
     ctx.check_cite(approval.cite, ("approval", "cite"))
     grant_needed: set[tuple[str, str]] = set()
     for i, req in enumerate(approval.requirements):
-        check(req.levels, levels, "level", ("approval", "requirements", i, "levels"))
-        check(req.actions, actions, "action", ("approval", "requirements", i, "actions"))
+        _check_names(req.levels, levels, "level", ("approval", "requirements", i, "levels"), ctx)
+        _check_names(req.actions, actions, "action", ("approval", "requirements", i, "actions"),
+                     ctx)
         grant_needed |= {(a, lv) for a in (req.actions or spec.actions) for lv in req.levels}
-    check(list(approval.max_days), levels, "level", ("approval", "max_days"))
+    _check_names(list(approval.max_days), levels, "level", ("approval", "max_days"), ctx)
     for level, days in approval.max_days.items():
         if days <= 0:
             ctx.problem(("approval", "max_days", level), "expected a positive number of days",
@@ -327,35 +340,54 @@ def build(spec: AccessSpec, ctx: BuildContext) -> AccessPolicyTables:
     if grant_needed and not approvers:
         ctx.problem(("roles",), "grants are required but no role is an approver",
                     "no_approver")
+    return grant_needed, approvers
 
+
+def _sod_pairs(spec: AccessSpec, ctx: BuildContext) -> list[tuple[str, str]]:
+    """The separation-of-duties pairs, checked against the roles."""
     sod: list[tuple[str, str]] = []
     for i, pair in enumerate(spec.separation_of_duties):
-        check(pair.roles, set(spec.roles), "role", ("separation_of_duties", i, "roles"))
+        _check_names(pair.roles, set(spec.roles), "role", ("separation_of_duties", i, "roles"),
+                     ctx)
         ctx.check_cite(pair.cite, ("separation_of_duties", i, "cite"))
         if pair.roles[0] == pair.roles[1]:
             ctx.problem(("separation_of_duties", i, "roles"), "a role cannot conflict with "
                         "itself", "bad_sod")
         sod.append((pair.roles[0], pair.roles[1]))
+    return sod
 
+
+def _rulesets(spec: AccessSpec, ctx: BuildContext) -> dict[str, RuleSet]:
+    """The compiled rule sets, each SoD pair's rules ahead of the authored ones."""
     access_rules = _parse_rules(spec, ctx)
     review = _parse_review_rules(spec, ctx)
     sod_rules = _sod_rules(spec)
-    rulesets = {
+    return {
         ACCESS_RULESET: RuleSet(ACCESS_RULESET, (*sod_rules["access"], *access_rules)),
         REVIEW_GRANT_RULESET: RuleSet(REVIEW_GRANT_RULESET, tuple(review["grant"])),
         REVIEW_ASSIGNMENT_RULESET: RuleSet(REVIEW_ASSIGNMENT_RULESET,
                                            (*sod_rules["review"], *review["assignment"])),
         REVIEW_ROLE_RULESET: RuleSet(REVIEW_ROLE_RULESET, tuple(review["role"])),
     }
+
+
+def build(spec: AccessSpec, ctx: BuildContext) -> AccessPolicyTables:
+    """Check the spec's vocabulary and compile it; report every problem through ``ctx``."""
+    _check_duplicates(spec, ctx)
+    permissions, role_purposes = _permissions(spec, ctx)
+    grant_needed, approvers = _approval(spec, ctx)
+    sod = _sod_pairs(spec, ctx)
+    rulesets = _rulesets(spec, ctx)
     invariants = parse_invariants(spec.invariants, ctx, ACCESS_FIELDS)
     if spec.assignment_review is not None:
         ctx.check_cite(spec.assignment_review.cite, ("assignment_review", "cite"))
+    approval = spec.approval
     return AccessPolicyTables(
         invariants=invariants,
         assignment_review_days=None if spec.assignment_review is None
         else spec.assignment_review.interval_days,
-        levels=tuple(spec.levels), categories=frozenset(categories),
-        actions=frozenset(actions), purposes=frozenset(purposes),
+        levels=tuple(spec.levels), categories=frozenset(spec.categories),
+        actions=frozenset(spec.actions), purposes=frozenset(spec.purposes),
         roles=frozenset(spec.roles), approver_roles=approvers, permissions=permissions,
         role_purposes=role_purposes, grant_needed=frozenset(grant_needed),
         max_days=dict(approval.max_days), dormancy_days=approval.dormancy_days,

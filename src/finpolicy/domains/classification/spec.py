@@ -202,9 +202,8 @@ def _retention(ctx: BuildContext, path: tuple[str | int, ...], name: str, days: 
     return Period(days=days or 1, after=after)
 
 
-def build(spec: ClassificationSpec, ctx: BuildContext) -> ClassificationRules:
-    """Check the spec and compile it; report every problem through ``ctx``."""
-    check_cite = ctx.check_cite
+def _levels(spec: ClassificationSpec, ctx: BuildContext) -> list[DataLevel]:
+    """The spec's levels, checked for order, grades and cites."""
     levels = [DataLevel.parse(lv.name) for lv in spec.levels]
     if len(set(levels)) != len(levels):
         ctx.problem(("levels",), "a level is listed twice", "duplicate_value")
@@ -215,12 +214,16 @@ def build(spec: ClassificationSpec, ctx: BuildContext) -> ClassificationRules:
     if grades != sorted(grades):
         ctx.problem(("levels",), "JR/T 0197 grades must not fall as levels rise", "grade_order")
     for i, lv in enumerate(spec.levels):
-        check_cite(lv.cite, ("levels", i, "cite"))
-    known = {str(lv) for lv in levels}
+        ctx.check_cite(lv.cite, ("levels", i, "cite"))
+    return levels
 
+
+def _category_floors(spec: ClassificationSpec, ctx: BuildContext,
+                     known: set[str]) -> dict[str, tuple[DataLevel, Hit]]:
+    """Each category's ``min_level`` with the ``Hit`` that explains it."""
     floors: dict[str, tuple[DataLevel, Hit]] = {}
     for name, cat in spec.categories.items():
-        check_cite(cat.cite, ("categories", name, "cite"))
+        ctx.check_cite(cat.cite, ("categories", name, "cite"))
         if cat.min_level is not None:
             if cat.min_level not in known:
                 ctx.problem(("categories", name, "min_level"), f"unknown level "
@@ -231,6 +234,12 @@ def build(spec: ClassificationSpec, ctx: BuildContext) -> ClassificationRules:
                 f"category-{name.replace('_', '-')}-min-level",
                 f"Every field of the category {cat.title} is at least {cat.min_level} data.",
                 cat.cite))
+    return floors
+
+
+def _handling(spec: ClassificationSpec, ctx: BuildContext,
+              known: set[str]) -> dict[DataLevel, Handling]:
+    """The handling of each known level; every level needs one."""
     for name in known - set(spec.handling):
         ctx.problem(("handling",), f"no handling for level `{name}`", "missing_handling")
     handling: dict[DataLevel, Handling] = {}
@@ -239,7 +248,7 @@ def build(spec: ClassificationSpec, ctx: BuildContext) -> ClassificationRules:
             ctx.problem(("handling", name),
                         f"unknown level `{name}`{hint(name, sorted(known))}", "unknown_level")
             continue
-        check_cite(h.cite, ("handling", name, "cite"))
+        ctx.check_cite(h.cite, ("handling", name, "cite"))
         level = DataLevel.parse(name)
         retention = _retention(ctx, ("handling", name), "retention", h.retention_days,
                                h.retention, "purpose_end")
@@ -250,7 +259,11 @@ def build(spec: ClassificationSpec, ctx: BuildContext) -> ClassificationRules:
                                    h.retention_days, h.destruction,
                                    h.audit_log_retention_days, h.cite, retention=retention,
                                    audit_log_retention=audit)
+    return handling
 
+
+def _check_settings(spec: ClassificationSpec, ctx: BuildContext, known: set[str]) -> None:
+    """Check the detectors, default level, derived category and unknown-field mask."""
     for i, det in enumerate(spec.content.detectors):
         if det not in DETECTORS:
             ctx.problem(("content", "detectors", i), f"unknown detector `{det}`, expected one "
@@ -262,10 +275,13 @@ def build(spec: ClassificationSpec, ctx: BuildContext) -> ClassificationRules:
     if spec.derived_category is not None and spec.derived_category not in spec.categories:
         ctx.problem(("derived_category",), f"unknown category `{spec.derived_category}`",
                     "unknown_category")
-
     if spec.unknown_field_mask is not None and not mask_known(spec.unknown_field_mask):
         ctx.problem(("unknown_field_mask",), f"unknown mask `{spec.unknown_field_mask}`, "
                     f"expected one of {', '.join(MASKS)} or partial:F:L", "unknown_mask")
+
+
+def _rules(spec: ClassificationSpec, ctx: BuildContext, known: set[str]) -> list[Rule]:
+    """Check each rule's level, category and mask, then compile the rules."""
     for i, rs in enumerate(spec.rules):
         path = ("rules", i)
         if rs.level not in known:
@@ -278,9 +294,19 @@ def build(spec: ClassificationSpec, ctx: BuildContext) -> ClassificationRules:
         if rs.mask is not None and not mask_known(rs.mask):
             ctx.problem((*path, "mask"), f"unknown mask `{rs.mask}`, expected one of "
                         f"{', '.join(MASKS)} or partial:F:L", "unknown_mask")
-    rules = [rule for _, rule in compile_rules(spec.rules, ctx, fields=FIELDS, effect=lambda rs: {
+    return [rule for _, rule in compile_rules(spec.rules, ctx, fields=FIELDS, effect=lambda rs: {
         "level": rs.level, "category": rs.category, "pfi_category": rs.pfi_category,
         "mask": rs.mask, "overrides_sources": rs.overrides_sources})]
+
+
+def build(spec: ClassificationSpec, ctx: BuildContext) -> ClassificationRules:
+    """Check the spec and compile it; report every problem through ``ctx``."""
+    levels = _levels(spec, ctx)
+    known = {str(lv) for lv in levels}
+    floors = _category_floors(spec, ctx, known)
+    handling = _handling(spec, ctx, known)
+    _check_settings(spec, ctx, known)
+    rules = _rules(spec, ctx, known)
 
     return ClassificationRules(
         invariants=parse_invariants(spec.invariants, ctx, FIELDS,

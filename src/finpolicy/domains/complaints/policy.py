@@ -27,17 +27,21 @@ from finpolicy.documents.registry import BuildContext, PolicyKind
 from finpolicy.domains.complaints.grading import Grading, GradingSpec, build_grading
 from finpolicy.domains.complaints.labels import LABELS
 from finpolicy.domains.complaints.speccheck import (
+    build_pauses,
     build_retention,
     build_targets,
     check_evidence,
+    check_milestone,
+    check_rule_milestones,
+    declared_events,
+    unique_names,
 )
 from finpolicy.domains.complaints.targets import Target, TargetSpec
 from finpolicy.periods import Period, RetentionSpec
-from finpolicy.rules.compile import NAME, RuleSpecBase, compile_rules
+from finpolicy.rules.compile import RuleSpecBase, compile_rules
 from finpolicy.rules.conditions import paths
 from finpolicy.rules.invariants import Invariant, parse_invariants
 from finpolicy.rules.model import Rule, RuleSet
-from finpolicy.rules.vocabulary import hint
 
 KIND = "ComplaintPolicy"
 RULESET = "sla"
@@ -344,100 +348,48 @@ def _duration(spec: DurationSpec) -> Duration:
     return Duration(spec.amount, spec.unit, extensions, conditions)
 
 
-def _unique(items: Sequence[Any], attr: str, where: str, ctx: BuildContext) -> set[str]:
-    seen: set[str] = set()
-    for i, item in enumerate(items):
-        name = getattr(item, attr)
-        if not NAME.fullmatch(name):
-            ctx.problem((where, i, attr), f"`{name}` should be lower-case words joined by `_`",
-                        "bad_name")
-        if name in seen:
-            ctx.problem((where, i, attr), f"duplicate {attr} `{name}`", "duplicate_name")
-        seen.add(name)
-    return seen
-
-
-def _check_duration(spec: DurationSpec, path: tuple[str | int, ...], events: set[str],
-                    ctx: BuildContext) -> None:
-    for j, ext in enumerate(spec.extensions):
-        if ext.event not in events:
-            ctx.problem((*path, "extensions", j, "event"), f"unknown event `{ext.event}`"
-                        f"{hint(ext.event, sorted(events))}",
-                        "unknown_event")
-        if ext.amount < spec.amount:
-            ctx.problem((*path, "extensions", j, "amount"), f"an extension ({ext.amount}) "
-                        f"must not shorten the duration ({spec.amount})", "bad_extension")
-
-
-def build(spec: ComplaintSpec, ctx: BuildContext) -> ComplaintRules:
-    """Compile a validated spec, reporting every problem through ``ctx``."""
-    cal = spec.calendar
+def _calendar(cal: CalendarSpec, ctx: BuildContext) -> WorkingCalendar:
+    """The spec's working calendar; a stand-in after reporting one that cannot be built."""
     try:
-        calendar = WorkingCalendar(
+        return WorkingCalendar(
             cal.jurisdiction, cal.subdivision, cal.time_zone, cal.cutoff,
             overrides=tuple((o.date, o.working) for o in cal.overrides),
             schedule=cal.schedule, confirmed_years=frozenset(cal.confirmed_years))
     except ValueError as exc:
         ctx.problem(("calendar",), str(exc), "bad_calendar")
-        calendar = WorkingCalendar("CN", None, "UTC", cal.cutoff)
-    _unique(spec.categories, "name", "categories", ctx)
-    _unique(spec.severities, "name", "severities", ctx)
-    _unique(spec.channels, "name", "channels", ctx)
-    _unique(spec.flags, "name", "flags", ctx)
-    events = _unique(spec.events, "name", "events", ctx)
-    if RECEIVED in events:
-        ctx.problem(("events",), f"`{RECEIVED}` is implicit (the complaint's received_at)",
-                    "duplicate_name")
-    all_events = events | {RECEIVED}
-    pauses: dict[str, str] = {}
-    resumes: dict[str, str] = {}
-    for i, p in enumerate(spec.pauses):
-        for key in ("pause", "resume"):
-            if getattr(p, key) not in events:
-                ctx.problem(("pauses", i, key), f"unknown event `{getattr(p, key)}`"
-                            f"{hint(getattr(p, key), sorted(events))}",
-                            "unknown_event")
-        if p.pause in pauses or p.pause in resumes or p.resume in resumes or p.resume in pauses \
-                or p.pause == p.resume:
-            ctx.problem(("pauses", i), "each event may open or close one pause only",
-                        "duplicate_pause")
-        pauses[p.pause] = p.resume
-        resumes[p.resume] = p.pause
-        ctx.check_cite(p.cite, ("pauses", i, "cite"))
+        return WorkingCalendar("CN", None, "UTC", cal.cutoff)
+
+
+def _milestone(m: MilestoneSpec) -> Milestone:
+    """The compiled form of one milestone spec."""
+    window = m.starts_within
+    return Milestone(
+        m.name, m.title or m.name.replace("_", " "), _duration(m.duration), m.starts,
+        frozenset(m.completed_by), m.at_risk, m.pausable, tuple(m.escalate_on_breach),
+        m.reason, m.cite, m.binding, frozenset(m.requires), tuple(m.restarted_by),
+        None if m.paused_by is None else frozenset(m.paused_by), m.conditional,
+        None if window is None else (window.after, window.amount, window.unit))
+
+
+def _milestones(spec: ComplaintSpec, events: set[str], ctx: BuildContext) -> list[Milestone]:
+    """The compiled milestones, each checked against the declared events."""
+    unique_names(spec.milestones, "name", "milestones", ctx)
     milestones: list[Milestone] = []
-    _unique(spec.milestones, "name", "milestones", ctx)
     for i, m in enumerate(spec.milestones):
-        if m.starts not in all_events:
-            ctx.problem(("milestones", i, "starts"), f"unknown event `{m.starts}`"
-                        f"{hint(m.starts, sorted(all_events))}",
-                        "unknown_event")
-        for j, event in enumerate(m.completed_by):
-            if event not in events:
-                ctx.problem(("milestones", i, "completed_by", j), f"unknown event `{event}`"
-                            f"{hint(event, sorted(events))}", "unknown_event")
-        _check_duration(m.duration, ("milestones", i, "duration"), events, ctx)
-        ctx.check_cite(m.cite, ("milestones", i, "cite"))
-        window = m.starts_within
-        milestones.append(Milestone(
-            m.name, m.title or m.name.replace("_", " "), _duration(m.duration), m.starts,
-            frozenset(m.completed_by), m.at_risk, m.pausable, tuple(m.escalate_on_breach),
-            m.reason, m.cite, m.binding, frozenset(m.requires), tuple(m.restarted_by),
-            None if m.paused_by is None else frozenset(m.paused_by), m.conditional,
-            None if window is None else (window.after, window.amount, window.unit)))
+        check_milestone(m, ("milestones", i), events, ctx)
+        milestones.append(_milestone(m))
+    return milestones
+
+
+def build(spec: ComplaintSpec, ctx: BuildContext) -> ComplaintRules:
+    """Compile a validated spec, reporting every problem through ``ctx``."""
+    # the order of these steps is the order problems are reported in
+    calendar = _calendar(spec.calendar, ctx)
+    events = declared_events(spec, ctx)
+    pauses, resumes = build_pauses(spec.pauses, events, ctx)
+    milestones = _milestones(spec, events, ctx)
     check_evidence(spec, events, set(pauses), ctx)
-    names = {m.name for m in milestones}
-    for i, item in enumerate(spec.rules):
-        for j, name in enumerate(item.milestones or ()):
-            if name not in names:
-                ctx.problem(("rules", i, "milestones", j), f"unknown milestone `{name}`"
-                            f"{hint(name, sorted(names))}",
-                            "unknown_milestone")
-        for name, duration in item.durations.items():
-            if name not in names:
-                ctx.problem(("rules", i, "durations", name), f"unknown milestone `{name}`"
-                            f"{hint(name, sorted(names))}",
-                            "unknown_milestone")
-            _check_duration(duration, ("rules", i, "durations", name), events, ctx)
+    check_rule_milestones(spec.rules, {m.name for m in milestones}, events, ctx)
     compiled = compile_rules(spec.rules, ctx, fields=FIELDS, effect=lambda item: {})
     rules = [rule for _, rule in compiled]
     specificity = {rule.id: len(paths(rule.when)) for rule in rules}
@@ -445,7 +397,7 @@ def build(spec: ComplaintSpec, ctx: BuildContext) -> ComplaintRules:
     return ComplaintRules(
         # deadlines are computed in Python, so invariants read what the decision reports
         invariants=parse_invariants(spec.invariants, ctx, {}, COMPLAINT_DECISION_FIELDS),
-        unconfirmed_year=cal.unconfirmed_year,
+        unconfirmed_year=spec.calendar.unconfirmed_year,
         contents=frozenset(c.name for c in spec.contents),
         approvers=frozenset(a.name for a in spec.approvers),
         grading=None if spec.grading is None else build_grading(

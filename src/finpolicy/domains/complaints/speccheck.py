@@ -1,22 +1,129 @@
-"""Build-time checks of what a complaint policy asks of events (contents, approvers,
-restarts, pause choices, windows), of its grading and of its targets."""
+"""Build-time checks of a complaint policy: its names, pauses, milestones and durations, what
+it asks of events (contents, approvers, restarts, pause choices, windows), its grading and its
+targets."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from finpolicy.domains.complaints.targets import Target
 from finpolicy.periods import Period
+from finpolicy.rules.compile import NAME
+from finpolicy.rules.vocabulary import hint
 
 if TYPE_CHECKING:
-    from finpolicy.domains.complaints.policy import ComplaintSpec, DurationSpec
+    # type-only: policy.py imports this module
+    from finpolicy.documents.registry import BuildContext
+    from finpolicy.domains.complaints.policy import (
+        ComplaintSpec,
+        DurationSpec,
+        MilestoneSpec,
+        PauseSpec,
+        RuleSpec,
+    )
 
-__all__ = ["build_retention", "build_targets", "check_evidence"]
+__all__ = ["build_pauses", "build_retention", "build_targets", "check_duration", "check_evidence",
+           "check_milestone", "check_rule_milestones", "declared_events", "unique_names"]
 
 _NAME = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
-_RECEIVED = "received"
+_RECEIVED = "received"  # policy.RECEIVED, not imported: policy.py imports this module
+
+
+def unique_names(items: Sequence[Any], attr: str, where: str, ctx: BuildContext) -> set[str]:
+    """The ``attr`` of each item, each checked to be well-formed and unique."""
+    seen: set[str] = set()
+    for i, item in enumerate(items):
+        name = getattr(item, attr)
+        if not NAME.fullmatch(name):
+            ctx.problem((where, i, attr), f"`{name}` should be lower-case words joined by `_`",
+                        "bad_name")
+        if name in seen:
+            ctx.problem((where, i, attr), f"duplicate {attr} `{name}`", "duplicate_name")
+        seen.add(name)
+    return seen
+
+
+def check_duration(spec: DurationSpec, path: tuple[str | int, ...], events: set[str],
+                   ctx: BuildContext) -> None:
+    """Each extension names a declared event and does not shorten the duration."""
+    for j, ext in enumerate(spec.extensions):
+        if ext.event not in events:
+            ctx.problem((*path, "extensions", j, "event"), f"unknown event `{ext.event}`"
+                        f"{hint(ext.event, sorted(events))}",
+                        "unknown_event")
+        if ext.amount < spec.amount:
+            ctx.problem((*path, "extensions", j, "amount"), f"an extension ({ext.amount}) "
+                        f"must not shorten the duration ({spec.amount})", "bad_extension")
+
+
+def declared_events(spec: ComplaintSpec, ctx: BuildContext) -> set[str]:
+    """The declared event kinds, after checking the category, severity, channel, flag and
+    event names."""
+    unique_names(spec.categories, "name", "categories", ctx)
+    unique_names(spec.severities, "name", "severities", ctx)
+    unique_names(spec.channels, "name", "channels", ctx)
+    unique_names(spec.flags, "name", "flags", ctx)
+    events = unique_names(spec.events, "name", "events", ctx)
+    if _RECEIVED in events:
+        ctx.problem(("events",), f"`{_RECEIVED}` is implicit (the complaint's received_at)",
+                    "duplicate_name")
+    return events
+
+
+def build_pauses(items: Sequence[PauseSpec], events: set[str],
+                 ctx: BuildContext) -> tuple[dict[str, str], dict[str, str]]:
+    """Pause event → resume event and back; each event opens or closes one pause only."""
+    pauses: dict[str, str] = {}
+    resumes: dict[str, str] = {}
+    for i, p in enumerate(items):
+        for key in ("pause", "resume"):
+            if getattr(p, key) not in events:
+                ctx.problem(("pauses", i, key), f"unknown event `{getattr(p, key)}`"
+                            f"{hint(getattr(p, key), sorted(events))}",
+                            "unknown_event")
+        if p.pause in pauses or p.pause in resumes or p.resume in resumes or p.resume in pauses \
+                or p.pause == p.resume:
+            ctx.problem(("pauses", i), "each event may open or close one pause only",
+                        "duplicate_pause")
+        pauses[p.pause] = p.resume
+        resumes[p.resume] = p.pause
+        ctx.check_cite(p.cite, ("pauses", i, "cite"))
+    return pauses, resumes
+
+
+def check_milestone(m: MilestoneSpec, where: tuple[str | int, ...], events: set[str],
+                    ctx: BuildContext) -> None:
+    """A milestone's starting and completing events are declared; its duration and cite hold."""
+    all_events = events | {_RECEIVED}
+    if m.starts not in all_events:
+        ctx.problem((*where, "starts"), f"unknown event `{m.starts}`"
+                    f"{hint(m.starts, sorted(all_events))}",
+                    "unknown_event")
+    for j, event in enumerate(m.completed_by):
+        if event not in events:
+            ctx.problem((*where, "completed_by", j), f"unknown event `{event}`"
+                        f"{hint(event, sorted(events))}", "unknown_event")
+    check_duration(m.duration, (*where, "duration"), events, ctx)
+    ctx.check_cite(m.cite, (*where, "cite"))
+
+
+def check_rule_milestones(rules: Sequence[RuleSpec], names: set[str], events: set[str],
+                          ctx: BuildContext) -> None:
+    """Every milestone a rule names is declared; the durations it sets are sound."""
+    for i, item in enumerate(rules):
+        for j, name in enumerate(item.milestones or ()):
+            if name not in names:
+                ctx.problem(("rules", i, "milestones", j), f"unknown milestone `{name}`"
+                            f"{hint(name, sorted(names))}",
+                            "unknown_milestone")
+        for name, duration in item.durations.items():
+            if name not in names:
+                ctx.problem(("rules", i, "durations", name), f"unknown milestone `{name}`"
+                            f"{hint(name, sorted(names))}",
+                            "unknown_milestone")
+            check_duration(duration, ("rules", i, "durations", name), events, ctx)
 
 
 def _names(items: Iterable[Any], where: str, ctx: Any) -> set[str]:

@@ -1,4 +1,5 @@
-"""The ``ConsentPolicy`` kind: its spec schema, the facts its rules read, and its build.
+"""The ``ConsentPolicy`` kind: its spec schema and its build (the facts its rules read are in
+``facts``).
 
 A consent policy declares purposes (with their lawful basis, whether they need separate
 consent, how long a consent lasts, which notices count, and the channels they reach customers
@@ -27,6 +28,12 @@ from pydantic import Field, field_validator
 from finpolicy.decisions import Hit
 from finpolicy.documents.models import PolicySpec, Strict
 from finpolicy.documents.registry import BuildContext, PolicyKind
+from finpolicy.domains.consent.facts import (
+    FIELDS,
+    REQUEST_FIELDS,
+    REVIEW_CONSENT_FIELDS,
+    REVIEW_USE_FIELDS,
+)
 from finpolicy.domains.consent.labels import LABELS
 from finpolicy.domains.consent.precedence import AUTHORING, PROCESSING, REQUIREMENTS
 from finpolicy.rules.compile import NAME, RuleSpecBase, compile_rules
@@ -64,71 +71,6 @@ CONSENT_FAILURES: dict[str, str] = {
     "level_not_covered": "the consent does not cover (or name) a data level used",
     "category_not_covered": "the consent does not cover a data category used",
 }
-
-REQUEST_FIELDS: dict[str, str] = {
-    "request.purpose": "text",
-    "request.purpose_known": "boolean",
-    "request.basis": "text",
-    "request.separate_purpose": "boolean",
-    "request.channel": "text",
-    "request.contact": "boolean",
-    "request.channel_allowed": "boolean",
-    "request.personalised": "boolean",
-    "data.levels": "list",
-    "data.max_level": "text",
-    "data.max_rank": "number",
-    "data.categories": "list",
-    "data.sensitive": "boolean",
-    "recipient.present": "boolean",
-    "recipient.kind": "text",
-    "recipient.outside": "boolean",
-    "recipient.cross_border": "boolean",
-    "recipient.agreement": "boolean",
-    "recipient.legal_route": "boolean",
-}
-"""Facts the requirement rules read (derived from the request alone)."""
-
-FIELDS: dict[str, str] = {
-    **REQUEST_FIELDS,
-    "contact.local_minutes": "number",
-    "contact.in_hours": "boolean",
-    "contact.count": "number",
-    "contact.cap": "number",
-    "contact.window_days": "number",
-    "consent.required": "boolean",
-    "consent.requires": "list",
-    "consent.offered": "number",
-    "consent.valid": "boolean",
-    "consent.failures": "list",
-    "consent.separate": "boolean",
-    "consent.names_levels": "boolean",
-}
-"""Facts the processing rules read: the request's, the contact's and the consent found."""
-
-REVIEW_CONSENT_FIELDS: dict[str, str] = {
-    "consent.purpose": "text",
-    "consent.purpose_known": "boolean",
-    "consent.basis": "text",
-    "consent.purpose_separate": "boolean",
-    "consent.separate": "boolean",
-    "consent.evidence": "boolean",
-    "consent.evidence_shared": "number",
-    "consent.notice_ok": "boolean",
-    "consent.expired": "boolean",
-    "consent.lapsed": "boolean",
-    "consent.withdrawn": "boolean",
-    "consent.channel_count": "number",
-}
-"""Facts the ``review_consent`` rules read, one consent record at a time."""
-
-REVIEW_USE_FIELDS: dict[str, str] = {
-    **FIELDS,
-    "use.kind": "text",
-    "use.named_consent": "boolean",
-    "use.named_failures": "list",
-}
-"""Facts the ``review_use`` rules read: those of the processing rules for a contact or a
-processing record as of its own time, and the failures of the consent it names."""
 
 Severity = Literal["high", "medium", "low"]
 _TIME = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")

@@ -7,7 +7,7 @@ an assessment history)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -99,6 +99,11 @@ def _local_ordinal(rules: SuitabilityRules, value: Any) -> int:
     return int(value.toordinal())
 
 
+_Mask = np.ndarray[Any, np.dtype[np.bool_]]
+_Columns = dict[tuple[str, ...], Column]
+_Getter = Callable[[str], pa.Array | None]
+
+
 class CustomerColumns:
     """The customer facts of a batch's rows (``needs_row``: rows left to the row engine)."""
 
@@ -114,18 +119,8 @@ class CustomerColumns:
         def field(name: str) -> Field:
             return Field(get(name), n, validator(Customer, name))
 
-        ids = get("id")
-        needs = np.zeros(n, np.bool_)
-        if ids is None or not pa.types.is_string(ids.type):
-            needs[:] = True
-            ids = pa.nulls(n, pa.string())
-        else:
-            lengths = np.asarray(pa.compute.utf8_length(ids).fill_null(0).to_numpy(
-                zero_copy_only=False))
-            needs |= (lengths < 1) | (lengths > MAX_ID_LENGTH)
-        self.ids = ids
-        on_ordinal = on.toordinal()
-        cols: dict[tuple[str, ...], Column] = {}
+        self.ids, needs = _ids(get("id"), n)
+        cols: _Columns = {}
         texts = {name: field(name) for name in (
             "kind", "investor_type", "legal_capacity", "liquidity_need",
             "assessment_filled_by", "risk_level")}
@@ -137,6 +132,15 @@ class CustomerColumns:
             needs |= f.bad
         # an assessment history, or a level the policy does not know: the row engine decides
         needs |= history.each(bool, False, np.bool_)
+        self._profile(rules, texts, flags, needs, cols)
+        self._means(get, n, texts, dates, on, needs, cols)
+        self._assessment(rules, get, texts, flags, dates, on, needs, cols)
+        self.columns = cols
+        self.needs_row = needs
+
+    def _profile(self, rules: SuitabilityRules, texts: dict[str, Field],
+                 flags: dict[str, Field], needs: _Mask, cols: _Columns) -> None:
+        """The kind, investor type, capacity and risk level columns; marks unknown levels."""
         level = texts["risk_level"]
         rank = level.each(lambda v: rules.customer_ranks.get(v, -1), -2, np.int64)
         needs |= rank == -1
@@ -155,8 +159,15 @@ class CustomerColumns:
         cols[("customer", "rank")] = Column.numbers(rank, has_rank)
         cols[("customer", "lowest_level")] = Column.booleans(
             rank == rules.lowest_customer_rank, has_rank)
+        self.rank, self.has_rank = rank, has_rank
+        self.level = level
+
+    def _means(self, get: _Getter, n: int, texts: dict[str, Field], dates: dict[str, Field],
+               on: dt.date, needs: _Mask, cols: _Columns) -> None:
+        """The age, horizon, liquidity need and assets columns; marks births after ``on`` and
+        numbers out of range."""
         born, age = _birth(get("birth_date"), dates["birth_date"], on)
-        needs |= born > on_ordinal
+        needs |= born > on.toordinal()
         self.age, self.has_age = age, born >= 0
         cols[("customer", "age")] = Column.numbers(age, self.has_age)
         horizon, has_horizon, bad = _number(get("investment_horizon_months"), n,
@@ -170,6 +181,13 @@ class CustomerColumns:
         needs |= bad
         self.assets, self.has_assets = assets, has_assets
         cols[("customer", "investable_assets")] = Column.numbers(assets, has_assets)
+
+    def _assessment(self, rules: SuitabilityRules, get: _Getter, texts: dict[str, Field],
+                    flags: dict[str, Field], dates: dict[str, Field], on: dt.date,
+                    needs: _Mask, cols: _Columns) -> None:
+        """The assessment columns (after ``_profile``: they need ``has_rank``); marks dates
+        after ``on``."""
+        on_ordinal = on.toordinal()
         assessed = _ordinals(rules, get("assessment_date"), dates["assessment_date"])
         present = assessed >= 0
         needs |= assessed > on_ordinal
@@ -178,7 +196,7 @@ class CustomerColumns:
         days = on_ordinal - assessed
         self.days, self.present = days, present
         self.expired = days > rules.valid_days
-        cols[("assessment", "present")] = Column.booleans(present & has_rank)
+        cols[("assessment", "present")] = Column.booleans(present & self.has_rank)
         cols[("assessment", "days_since")] = Column.numbers(days, present)
         cols[("assessment", "expired")] = Column.booleans(self.expired, present)
         ones = present.astype(np.int64)
@@ -193,10 +211,18 @@ class CustomerColumns:
         cols[("assessment", "in_branch")] = Column.booleans(
             in_branch.each(bool, False, np.bool_),
             present & in_branch.each(lambda v: True, False, np.bool_))
-        self.rank, self.has_rank = rank, has_rank
-        self.level = level
-        self.columns = cols
-        self.needs_row = needs
+
+
+def _ids(ids: pa.Array | None, n: int) -> tuple[pa.Array, _Mask]:
+    """The id column (all null when absent or not text) and the rows whose id is unusable."""
+    needs = np.zeros(n, np.bool_)
+    if ids is None or not pa.types.is_string(ids.type):
+        needs[:] = True
+        return pa.nulls(n, pa.string()), needs
+    lengths = np.asarray(pa.compute.utf8_length(ids).fill_null(0).to_numpy(
+        zero_copy_only=False))
+    needs |= (lengths < 1) | (lengths > MAX_ID_LENGTH)
+    return ids, needs
 
 
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()

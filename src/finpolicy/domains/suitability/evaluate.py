@@ -107,61 +107,77 @@ class CustomerFacts:
             if rank is None:
                 raise _problem("customer.risk_level", f"unknown level `{level}`, expected one of "
                                f"{', '.join(rules.customer_ranks)}", "unknown_level", level)
-        c: dict[str, Any] = {
-            "kind": customer.kind,
-            "investor_type": customer.investor_type,
-            "professional": customer.investor_type == "professional" and (
-                customer.kind == "institution" or rules.professional_individuals),
-            "legal_capacity": customer.legal_capacity,
-            "guardian_consent": customer.guardian_consent,
-        }
-        if rank is not None:
-            c["level"] = level
-            c["rank"] = rank
-            c["lowest_level"] = rank == rules.lowest_customer_rank
-        age = None
-        if customer.birth_date is not None:
-            if customer.birth_date > on:
-                raise _problem("customer.birth_date", f"birth date {customer.birth_date} is after "
-                               f"the evaluation date {on}", "after_evaluation_date",
-                               customer.birth_date)
-            age = c["age"] = age_on(customer.birth_date, on)
-        if customer.investment_horizon_months is not None:
-            c["horizon_months"] = customer.investment_horizon_months
-        if customer.liquidity_need is not None:
-            c["liquidity_need"] = customer.liquidity_need
-        if customer.investable_assets is not None:
-            c["investable_assets"] = customer.investable_assets
+        c, age = _customer_fact(rules, customer, level, rank, on)
         a: dict[str, Any] = {"present": False}
         days = expired = None
         today = twelve = 0
         if customer.assessment_date is not None:
-            assessed = _local_date(customer.assessment_date, rules)
-            if assessed > on:
-                raise _problem("customer.assessment_date", f"assessment date {assessed} is after "
-                               f"the evaluation date {on}", "after_evaluation_date",
-                               customer.assessment_date)
-            today = twelve = 1
-            for i, earlier in enumerate(customer.assessment_history):
-                day = _local_date(earlier, rules)
-                if day > assessed:
-                    raise _problem(f"customer.assessment_history.{i}", f"{day} is after the "
-                                   f"current assessment ({assessed}); list earlier assessments "
-                                   "only", "after_assessment_date", earlier)
-                gap = (assessed - day).days
-                today += gap == 0
-                twelve += gap <= rules.window_days
-            days = (on - assessed).days
-            expired = days > rules.valid_days
-            a = {"present": rank is not None, "days_since": days, "expired": expired,
-                 "count_today": today, "count_12m": twelve,
-                 "filled_by": customer.assessment_filled_by,
-                 "change_reported": _change_reported(rules, customer, assessed, on)}
-            if customer.assessment_in_branch is not None:
-                a["in_branch"] = customer.assessment_in_branch
+            a, days, expired, today, twelve = _assessment_fact(
+                rules, customer, customer.assessment_date, rank, on)
         self.customer, self.assessment = c, a
         self.level, self.rank, self.age = level, rank, age
         self.days, self.expired, self.count_today, self.count_12m = days, expired, today, twelve
+
+
+def _customer_fact(rules: SuitabilityRules, customer: Customer, level: str | None,
+                   rank: int | None, on: dt.date) -> tuple[dict[str, Any], int | None]:
+    """The ``customer`` fact and the customer's age (``None`` without a birth date)."""
+    c: dict[str, Any] = {
+        "kind": customer.kind,
+        "investor_type": customer.investor_type,
+        "professional": customer.investor_type == "professional" and (
+            customer.kind == "institution" or rules.professional_individuals),
+        "legal_capacity": customer.legal_capacity,
+        "guardian_consent": customer.guardian_consent,
+    }
+    if rank is not None:
+        c["level"] = level
+        c["rank"] = rank
+        c["lowest_level"] = rank == rules.lowest_customer_rank
+    age = None
+    if customer.birth_date is not None:
+        if customer.birth_date > on:
+            raise _problem("customer.birth_date", f"birth date {customer.birth_date} is after "
+                           f"the evaluation date {on}", "after_evaluation_date",
+                           customer.birth_date)
+        age = c["age"] = age_on(customer.birth_date, on)
+    if customer.investment_horizon_months is not None:
+        c["horizon_months"] = customer.investment_horizon_months
+    if customer.liquidity_need is not None:
+        c["liquidity_need"] = customer.liquidity_need
+    if customer.investable_assets is not None:
+        c["investable_assets"] = customer.investable_assets
+    return c, age
+
+
+def _assessment_fact(rules: SuitabilityRules, customer: Customer, assessment_date: dt.date,
+                     rank: int | None, on: dt.date
+                     ) -> tuple[dict[str, Any], int, bool, int, int]:
+    """The ``assessment`` fact of a customer assessed on ``assessment_date``, with its days
+    since, expiry and counts (that day, 12 months)."""
+    assessed = _local_date(assessment_date, rules)
+    if assessed > on:
+        raise _problem("customer.assessment_date", f"assessment date {assessed} is after "
+                       f"the evaluation date {on}", "after_evaluation_date", assessment_date)
+    today = twelve = 1
+    for i, earlier in enumerate(customer.assessment_history):
+        day = _local_date(earlier, rules)
+        if day > assessed:
+            raise _problem(f"customer.assessment_history.{i}", f"{day} is after the "
+                           f"current assessment ({assessed}); list earlier assessments "
+                           "only", "after_assessment_date", earlier)
+        gap = (assessed - day).days
+        today += gap == 0
+        twelve += gap <= rules.window_days
+    days = (on - assessed).days
+    expired = days > rules.valid_days
+    a = {"present": rank is not None, "days_since": days, "expired": expired,
+         "count_today": today, "count_12m": twelve,
+         "filled_by": customer.assessment_filled_by,
+         "change_reported": _change_reported(rules, customer, assessed, on)}
+    if customer.assessment_in_branch is not None:
+        a["in_branch"] = customer.assessment_in_branch
+    return a, days, expired, today, twelve
 
 
 def _change_reported(rules: SuitabilityRules, customer: Customer, assessed: dt.date,

@@ -1,0 +1,250 @@
+"""The results of change impact (``finpolicy.testing.diff``): what each decision said, the
+decisions that changed and their groups by outcome, the policy versions that changed, and the
+report holding them, with the change kinds ``--fail-on`` accepts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+import attrs
+
+from finpolicy.decisions import Decision
+from finpolicy.errors import InputError, InputProblem
+from finpolicy.testing.samples import Sample
+
+__all__ = [
+    "Change",
+    "ChangeGroup",
+    "DiffReport",
+    "PolicyChange",
+    "Verdict",
+    "parse_fail_on",
+]
+
+
+@attrs.frozen(slots=True)
+class Verdict:
+    """What one decision said (or which error the input raised).
+
+    Attributes:
+        outcome: the decision's outcome, or ``<invalid input>``, ``<not in force>``,
+            ``<error>``, ``<no decision>``.
+        hits: the rule ids it lists.
+        obligations: its obligations.
+        policy: the policy id and version that decided.
+        extra: the domain's own fields of the decision (a level, SLA milestones and their
+            due times …), compared as they are.
+        decision: the decision itself (``None`` for an error).
+    """
+
+    outcome: str
+    hits: tuple[str, ...] = ()
+    obligations: tuple[str, ...] = ()
+    policy: tuple[str, str] | None = None
+    extra: tuple[Any, ...] = attrs.field(default=(), repr=False)
+    decision: Decision | None = attrs.field(default=None, eq=False, repr=False)
+    digest: str = attrs.field(default="", eq=False, repr=False)
+
+    @classmethod
+    def of(cls, decision: Decision) -> Verdict:
+        # the domain's own fields compared as they are; flattened only for reports
+        extra = tuple(getattr(decision, f.name) for f in attrs.fields(type(decision))
+                      if f.name not in _COMMON_FIELDS)
+        return cls(str(decision.outcome), decision.rule_ids, tuple(decision.obligations),
+                   (decision.policy.id, decision.policy.version), extra, decision,
+                   decision.input_digest)
+
+    @property
+    def details(self) -> dict[str, Any]:
+        """The domain's own fields, flattened to ``path: value``."""
+        if self.decision is None:
+            return {}
+        data = self.decision.to_dict()
+        for key in _COMMON_FIELDS:
+            data.pop(key, None)
+        return dict(_flatten(data))
+
+    def same(self, other: Verdict) -> bool:
+        """Equal decisions: rule order and policy version do not count; hits, duties and the
+        domain's own fields do."""
+        return (self.outcome == other.outcome and set(self.hits) == set(other.hits)
+                and self.obligations == other.obligations and self.extra == other.extra)
+
+    def fields_changed(self, other: Verdict) -> tuple[str, ...]:
+        """The domain fields that differ, as ``path: old → new``."""
+        mine, theirs = self.details, other.details
+        keys = sorted(mine.keys() | theirs.keys())
+        return tuple(f"{k}: {mine.get(k, '—')} → {theirs.get(k, '—')}"
+                     for k in keys if mine.get(k) != theirs.get(k))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"outcome": self.outcome, "hits": list(self.hits),
+                "obligations": list(self.obligations),
+                "policy": None if self.policy is None else "@".join(self.policy),
+                "details": dict(self.details)}
+
+
+# Decision fields every domain has; the rest are the domain's own.
+_COMMON_FIELDS = ("outcome", "hits", "obligations", "policy", "engine", "input_digest", "as_of",
+                  "evaluated_at")
+
+
+def _flatten(data: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    if isinstance(data, Mapping):
+        for k, v in data.items():
+            yield from _flatten(v, f"{prefix}.{k}" if prefix else str(k))
+    elif isinstance(data, list) and data and any(isinstance(v, Mapping | list) for v in data):
+        for i, v in enumerate(data):
+            yield from _flatten(v, f"{prefix}.{i}" if prefix else str(i))
+    else:
+        yield prefix, tuple(data) if isinstance(data, list) else data
+
+
+@attrs.frozen(slots=True)
+class Change:
+    """One decision that differs between the bundles.
+
+    Attributes:
+        sample: the input.
+        index: which of the input's decisions (a record gives one per field).
+        old: the decision under the old bundle.
+        new: the decision under the new bundle.
+        rules: the rules responsible: ``+id`` hit only under the new bundle, ``-id`` only under
+            the old, ``~id`` hit under both but changed.
+        fields: the domain fields of the decision that changed (``path: old → new``).
+    """
+
+    sample: Sample
+    index: int
+    old: Verdict
+    new: Verdict
+    rules: tuple[str, ...]
+    fields: tuple[str, ...] = ()
+
+    @property
+    def domain(self) -> str:
+        return self.sample.domain
+
+    @property
+    def kind(self) -> str:
+        return f"{self.old.outcome}->{self.new.outcome}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"sample": self.sample.to_dict(), "decision": self.index,
+                "old": self.old.to_dict(), "new": self.new.to_dict(), "rules": list(self.rules),
+                "fields": list(self.fields)}
+
+
+@attrs.frozen(slots=True)
+class ChangeGroup:
+    """Every change of one domain from one outcome to another, with its smallest example."""
+
+    domain: str
+    old: str
+    new: str
+    count: int
+    example: Change
+    rules: tuple[str, ...]
+
+    @property
+    def kind(self) -> str:
+        return f"{self.old}->{self.new}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"domain": self.domain, "change": self.kind, "count": self.count,
+                "rules": list(self.rules), "example": self.example.to_dict()}
+
+
+@attrs.frozen(slots=True)
+class PolicyChange:
+    """A policy version added, removed or modified between the bundles, by rule."""
+
+    policy_id: str
+    version: str
+    change: str  # added | removed | modified
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    modified: tuple[str, ...] = ()
+    settings: tuple[str, ...] = ()
+
+    @property
+    def version_unchanged(self) -> bool:
+        """The content changed but ``metadata.version`` did not (a released version should
+        never change: raise the version)."""
+        return self.change == "modified"
+
+    def describe(self) -> str:
+        """The change in words: rules, then permissions and settings by their path."""
+        parts = []
+        for word, rules in (("added", self.added), ("removed", self.removed),
+                            ("changed", self.modified)):
+            if rules:
+                parts.append(f"rules {word}: {', '.join(rules)}")
+        if self.settings:
+            parts.append(f"settings changed: {', '.join(self.settings)}")
+        return "; ".join(parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"policy": self.policy_id, "version": self.version, "change": self.change,
+                "rules_added": list(self.added), "rules_removed": list(self.removed),
+                "rules_modified": list(self.modified), "settings_changed": list(self.settings),
+                "version_unchanged": self.version_unchanged}
+
+
+@attrs.frozen(slots=True)
+class DiffReport:
+    """What changed between two bundles.
+
+    Attributes:
+        groups: changed decisions grouped by domain and old → new outcome, largest first.
+        changes: every changed decision.
+        evaluated: inputs evaluated per domain.
+        skipped: generated inputs both bundles reject as invalid, per domain.
+        policies: policy versions whose text differs, with the rules added, removed, modified.
+    """
+
+    old: str
+    new: str
+    groups: tuple[ChangeGroup, ...]
+    changes: tuple[Change, ...] = attrs.field(repr=False)
+    evaluated: Mapping[str, int]
+    skipped: Mapping[str, int]
+    policies: tuple[PolicyChange, ...]
+
+    @property
+    def changed(self) -> bool:
+        """Whether any decision changed."""
+        return bool(self.groups)
+
+    def matching(self, kinds: Iterable[str]) -> tuple[ChangeGroup, ...]:
+        """The groups matching any of ``kinds`` (``any``, ``old->new``, ``*`` for any side)."""
+        wanted = parse_fail_on(kinds)
+        return tuple(g for g in self.groups
+                     if any(a in ("*", g.old) and b in ("*", g.new) for a, b in wanted))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"old": self.old, "new": self.new, "changed": self.changed,
+                "evaluated": dict(self.evaluated), "skipped": dict(self.skipped),
+                "groups": [g.to_dict() for g in self.groups],
+                "policies": [p.to_dict() for p in self.policies]}
+
+
+def parse_fail_on(kinds: Iterable[str]) -> list[tuple[str, str]]:
+    """Parse change kinds: ``any``, or ``old->new`` outcome pairs where ``*`` is any outcome.
+
+    Raises:
+        InputError: for a kind without ``->``.
+    """
+    out = []
+    for kind in kinds:
+        text = kind.replace("→", "->").replace(" ", "")
+        if text.lower() == "any":
+            out.append(("*", "*"))
+            continue
+        old, sep, new = text.partition("->")
+        if not sep or not old or not new:
+            raise InputError([InputProblem("fail_on", f"expected `any` or `old->new`, e.g. "
+                                                      f"`deny->allow`, got `{kind}`", value=kind)])
+        out.append((old, new))
+    return out
