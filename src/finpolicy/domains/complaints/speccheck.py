@@ -4,7 +4,6 @@ targets."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +26,6 @@ if TYPE_CHECKING:
 __all__ = ["build_pauses", "build_retention", "build_targets", "check_duration", "check_evidence",
            "check_milestone", "check_rule_milestones", "declared_events", "unique_names"]
 
-_NAME = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
 _RECEIVED = "received"  # policy.RECEIVED, not imported: policy.py imports this module
 
 
@@ -129,7 +127,7 @@ def check_rule_milestones(rules: Sequence[RuleSpec], names: set[str], events: se
 def _names(items: Iterable[Any], where: str, ctx: Any) -> set[str]:
     seen: set[str] = set()
     for i, item in enumerate(items):
-        if not _NAME.fullmatch(item.name):
+        if not NAME.fullmatch(item.name):
             ctx.problem((where, i, "name"), f"`{item.name}` should be lower-case words joined "
                                             "by `_`", "bad_name")
         if item.name in seen:
