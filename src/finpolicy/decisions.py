@@ -6,6 +6,7 @@ import datetime as dt
 import enum
 import time
 from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -88,6 +89,15 @@ class Decision:
         """JSON-ready form for audit logs."""
         return _plain(self)  # type: ignore[no-any-return]
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle (and ``copy``) by field values, so that decisions cross process
+        boundaries (process pools, caches) whole: a read-only mapping (``MappingProxyType``,
+        which cannot be pickled) travels as a dict and comes back read-only."""
+        cls = type(self)
+        values = tuple(_Portable(value) if type(value) is MappingProxyType else value
+                       for value in (getattr(self, f.name) for f in attrs.fields(cls)))
+        return (_unpickled, (cls, values))
+
     def _details(self) -> list[str]:
         return []
 
@@ -107,6 +117,22 @@ class Decision:
             lines.append("obligations: " + ", ".join(self.obligations))
         return "\n".join(lines)
 
+
+
+class _Portable(dict):  # type: ignore[type-arg]
+    """A read-only mapping of a decision as pickled: a dict, read-only again when
+    unpickled."""
+
+    __slots__ = ()
+
+
+def _unpickled(cls: type[Decision], values: tuple[Any, ...]) -> Decision:
+    made = object.__new__(cls)
+    for f, value in zip(attrs.fields(cls), values, strict=True):
+        if type(value) is _Portable:
+            value = MappingProxyType(dict(value))
+        object.__setattr__(made, f.name, value)  # (past the frozen class's guard)
+    return made
 
 
 # --- cheap decisions ---------------------------------------------------------------------------

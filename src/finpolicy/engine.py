@@ -87,6 +87,12 @@ class EngineCore(EngineAPI):
                                            f"{type(bundle).__name__}", "bad_bundle")
         return bundle
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        raise TypeError(
+            f"a {type(self).__name__} does not pickle (it holds compiled rules, caches and "
+            "perhaps a decision log): give each worker process its own, made in the pool's "
+            "initializer (a Bundle pickles); see 'Process pools' in the batch guide")
+
     def __repr__(self) -> str:
         bundle = self.bundle
         return (f"{type(self).__name__}(bundle={bundle.name!r} {bundle.version}, "

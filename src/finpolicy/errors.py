@@ -6,7 +6,9 @@ problem keeps its parts as attributes so tools can use them without parsing mess
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Iterable, Sequence
+from typing import Any, Self
 
 import attrs
 
@@ -23,7 +25,40 @@ __all__ = [
 
 
 class FinpolicyError(Exception):
-    """Base class of every error finpolicy raises."""
+    """Base class of every error finpolicy raises.
+
+    An error pickles (and copies) by the arguments it was made with, whatever its
+    constructor takes, so that it reaches the parent of a process pool whole: same class,
+    message and attributes (``problems``, ``fields`` …).
+    """
+
+    _made_with: tuple[tuple[Any, ...], dict[str, Any]]
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Self:
+        made = super().__new__(cls, *args)
+        made._made_with = (args, kwargs)
+        return made
+
+    def _arguments(self) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        """The constructor's arguments that make this error again (those it was made with:
+        a class that takes an iterator keeps what it read instead)."""
+        made_with: tuple[tuple[Any, ...], dict[str, Any]] = self.__dict__.get(
+            "_made_with", (self.args, {}))
+        return made_with
+
+    # attributes the constructor sets from its arguments (not pickled twice)
+    _made_attributes: tuple[str, ...] = ()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        args, kwargs = self._arguments()
+        skip = {"_made_with", *self._made_attributes}
+        state = {k: v for k, v in self.__dict__.items() if k not in skip}
+        return (_remade, (type(self), args, kwargs), state or None)
+
+
+def _remade(cls: type[FinpolicyError], args: tuple[Any, ...],
+            kwargs: dict[str, Any]) -> FinpolicyError:
+    return cls(*args, **kwargs)
 
 
 @attrs.frozen(slots=True)
@@ -59,6 +94,11 @@ class PolicyError(FinpolicyError, ValueError):
     def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems: tuple[Problem, ...] = tuple(sorted(problems, key=Problem.sort_key))
         super().__init__(self._render())
+
+    _made_attributes = ("problems",)
+
+    def _arguments(self) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        return (self.problems,), {}
 
     def _render(self) -> str:
         if len(self.problems) == 1:
@@ -112,6 +152,11 @@ class InputError(FinpolicyError, ValueError):
             msg = head + "; ".join(str(p) for p in self.problems)
         super().__init__(msg)
 
+    _made_attributes = ("problems", "model")
+
+    def _arguments(self) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        return (tuple(_portable(p) for p in self.problems),), {"model": self.model}
+
     @classmethod
     def one(cls, path: str, message: str, code: str = "invalid_input", value: object = None,
             *, model: str | None = None) -> InputError:
@@ -126,6 +171,16 @@ class InputError(FinpolicyError, ValueError):
     def fields(self) -> tuple[str, ...]:
         """The field paths named by the problems, in order."""
         return tuple(p.path for p in self.problems)
+
+
+def _portable(problem: InputProblem) -> InputProblem:
+    """``problem`` with its offending value as text when the value cannot be pickled (an
+    object of the caller's)."""
+    try:
+        pickle.dumps(problem.value)
+    except Exception:  # (whatever the object's own pickling raises)
+        return attrs.evolve(problem, value=repr(problem.value))
+    return problem
 
 
 class NotInForceError(FinpolicyError, LookupError):

@@ -13,28 +13,17 @@ runtime.
 from __future__ import annotations
 
 import functools
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
-from finpolicy.documents.bundle import Bundle, load_bundle
+from finpolicy.documents.bundle import Bundle
+from finpolicy.documents.shipping import pack_bundle, shipped_bundle
 from finpolicy.errors import InputError
 
 __all__ = ["collect", "evaluate", "pack_bundle"]
-
-_MAX_FILE = 4 << 20  # a policy file larger than this is no policy file
-
-
-def pack_bundle(bundle: Bundle | str | Path | None = None) -> tuple[str, dict[str, bytes]]:
-    """The bundle's digest and its files (name → content), as shipped to executors."""
-    loaded = bundle if isinstance(bundle, Bundle) else load_bundle(bundle)
-    root = Path(loaded.root)
-    files = {p.name: p.read_bytes() for p in sorted(root.iterdir())
-             if p.is_file() and not p.is_symlink() and p.stat().st_size <= _MAX_FILE}
-    return loaded.digest, files
 
 
 @functools.lru_cache(maxsize=8)
@@ -42,10 +31,7 @@ def _engine(digest: str, files: tuple[tuple[str, bytes], ...], engine: str) -> A
     """The engine of a shipped bundle, built once per executor process and digest."""
     import finpolicy as fp
 
-    folder = Path(tempfile.mkdtemp(prefix=f"finpolicy-{digest[:12]}-"))
-    for name, content in files:
-        (folder / Path(name).name).write_bytes(content)
-    return fp.PolicyEngine(load_bundle(folder, expect_digest=digest), engine=engine)
+    return fp.PolicyEngine(shipped_bundle(digest, files), engine=engine)
 
 
 def _plain(table: pa.Table) -> pa.Table:

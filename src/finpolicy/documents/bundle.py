@@ -88,6 +88,20 @@ class Bundle:
     digest: str
     manifest: Manifest = attrs.field(eq=False, repr=False)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle by content, its digest and files: unpickled, the bundle is loaded again
+        from them (once per process), refusing any other digest."""
+        from finpolicy.documents.shipping import pack_bundle, shipped_bundle
+
+        digest, files = pack_bundle(self)
+        return (shipped_bundle, (digest, tuple(sorted(files.items()))))
+
+    def __copy__(self) -> Bundle:
+        return self  # (immutable)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Bundle:
+        return self
+
     def policies(self, kind: str | None = None) -> tuple[PolicyDocument[Any], ...]:
         """Every document (every version), optionally of one kind."""
         return tuple(d for d in self.documents if kind is None or d.kind == kind)
