@@ -23,6 +23,8 @@ from finpolicy.errors import CalendarError, Problem
 from finpolicy.integrations import AccessDenied
 from finpolicy.rules.patterns import compile_pattern
 from tests.helpers import pool_worker
+from tests.helpers.directory import DIRECTORY
+from tests.unit.test_audit_domains import AT, SHARE, consent, export_access
 
 AS_OF = "2026-02-01T12:00:00+08:00"
 EXAMPLES = sorted((Path(fp.load_bundle().root) / "examples").glob("*.yaml"))
@@ -69,6 +71,32 @@ def test_a_decision_pickled_or_copied_is_the_same_decision(
                 value = getattr(decision, field.name)
                 if isinstance(value, MappingProxyType):  # read-only stays read-only
                     assert isinstance(getattr(again, field.name), MappingProxyType), field.name
+
+
+def _reports(engine: fp.PolicyEngine) -> dict[str, Any]:
+    """What the calls the examples do not make return (reports, lists, records, exports)."""
+    customer = fp.Customer(id="cu-9", risk_level="C2", assessment_date=dt.date(2026, 1, 5),
+                           birth_date=dt.date(1980, 1, 1))
+    product = fp.Product(id="p-4", kind="wealth_management", risk_level="R4")
+    return {
+        "authorize_export": engine.authorize_export(export_access(), SHARE,
+                                                    consents=[consent(["core"])]),
+        "classify_record": engine.classify_record({"id_number": "110101199003078515",
+                                                   "mobile": "13800138000"}),
+        "suitable_products": engine.suitable_products(customer, [product],
+                                                      as_of=dt.date(2026, 3, 2)),
+        "plan_campaign": engine.plan_campaign([{"id": "cu-2"}], consents=[consent(["core"])],
+                                              as_of=AT),
+        "review_consents": engine.review_consents([consent(["core"])], as_of=AT),
+        "review_access": engine.review_access([], [], as_of=AT),
+    }
+
+
+def test_reports_and_other_results_pickle_too() -> None:
+    for name, result in _reports(fp.PolicyEngine(fp.load_bundle(),
+                                                 directory=DIRECTORY)).items():
+        assert pickle.loads(pickle.dumps(result)) == result, name
+        assert copy.deepcopy(result) == result, name
 
 
 def _raised(make: Any) -> fp.FinpolicyError:
