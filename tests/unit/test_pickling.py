@@ -73,6 +73,27 @@ def test_a_decision_pickled_or_copied_is_the_same_decision(
                     assert isinstance(getattr(again, field.name), MappingProxyType), field.name
 
 
+def test_decisions_hash_so_sets_and_dict_keys_take_them(
+        engines: dict[str, fp.PolicyEngine]) -> None:
+    engine = engines["compiled"]
+    pairs = []  # the same input decided twice: equal decisions, one member of a set
+    for domain, _, case in CASES:
+        first, again = (domain_module(domain).evaluate_input(
+            engine, case["input"], as_of=_when(case.get("as_of"))) for _ in range(2))
+        pairs += zip(first, again, strict=True)
+    pairs.append(tuple(engine.classify_record({"id_number": "110101199003078515"})
+                       for _ in range(2)))
+    assert {type(a).__name__ for a, _ in pairs} >= {
+        "ClassificationDecision", "RecordClassificationDecision", "AccessDecision",
+        "SuitabilityDecision", "SlaDecision", "ConsentDecision"}
+    assert all(a == b and hash(a) == hash(b) for a, b in pairs)
+    distinct: list[Any] = []  # by equality alone
+    for a, _ in pairs:
+        if a not in distinct:
+            distinct.append(a)
+    assert len({d for pair in pairs for d in pair}) == len(distinct)
+
+
 def _reports(engine: fp.PolicyEngine) -> dict[str, Any]:
     """What the calls the examples do not make return (reports, lists, records, exports)."""
     customer = fp.Customer(id="cu-9", risk_level="C2", assessment_date=dt.date(2026, 1, 5),

@@ -185,7 +185,8 @@ class ClassificationDecision(Decision):
     mask: str | None
     detector: str | None = None
     share: float | None = None
-    sources: Mapping[str, DataLevel] = attrs.field(factory=dict, converter=_levels)
+    sources: Mapping[str, DataLevel] = attrs.field(factory=dict, converter=_levels,
+                                                   hash=False)  # (a mapping: not hashed)
 
     def _details(self) -> list[str]:
         lines = [f"field `{self.field}`: level {self.level} (JR/T 0197 grade {self.grade}"
@@ -222,7 +223,8 @@ class RecordClassificationDecision(Decision):
     """
 
     level: DataLevel
-    fields: Mapping[str, ClassificationDecision] = attrs.field(converter=_decisions)
+    fields: Mapping[str, ClassificationDecision] = attrs.field(converter=_decisions,
+                                                             hash=False)  # (a mapping: not hashed)
     handling: Handling
 
     def __getitem__(self, name: str) -> ClassificationDecision:

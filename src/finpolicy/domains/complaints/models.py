@@ -138,7 +138,8 @@ class SlaDecision(Decision):
     paused: bool = False
     warnings: tuple[str, ...] = ()
     severity: str | None = None
-    retention: Mapping[str, Period] = attrs.field(factory=dict)
+    retention: Mapping[str, Period] = attrs.field(factory=dict,
+                                                  hash=False)  # (a mapping: not hashed)
 
     @property
     def status(self) -> str:

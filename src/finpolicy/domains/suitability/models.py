@@ -229,7 +229,8 @@ class SuitabilityDecision(Decision):
     assessments_that_day: int = 0
     assessments_12m: int = 0
     amount: float | None = None
-    retention: Mapping[str, Period] = attrs.field(factory=dict, converter=_frozen_mapping)
+    retention: Mapping[str, Period] = attrs.field(factory=dict, converter=_frozen_mapping,
+                                                  hash=False)  # (a mapping: not hashed)
 
     @property
     def suitable(self) -> bool:
