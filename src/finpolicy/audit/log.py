@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import collections
 import contextlib
-import contextvars
 import datetime as dt
 import os
 import threading
@@ -26,11 +25,12 @@ import time
 import uuid
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal
 
 import orjson
 
 from finpolicy.audit import calls
+from finpolicy.audit.caller import CONTEXT, Call, Opener, current_context
 from finpolicy.audit.encode import decision_json, to_json
 from finpolicy.audit.errors import AuditError, LogFullError
 from finpolicy.audit.keys import AuditKeys, public_key_bytes
@@ -49,27 +49,6 @@ from finpolicy.audit.state import WriterState, replace_file
 from finpolicy.inputs import InputModel
 
 __all__ = ["DecisionLog", "current_context"]
-
-_CONTEXT: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
-    "finpolicy_audit_context", default=None)
-
-
-def current_context() -> dict[str, Any] | None:
-    """The caller context set by ``DecisionLog.context`` in this thread or task."""
-    return _CONTEXT.get()
-
-
-class _Call(NamedTuple):
-    """One engine call as the caller hands it over (a tuple: cheap to make)."""
-
-    method: str
-    inputs: Mapping[str, Any]
-    result: Any
-    bundle: Any
-    engine: str
-    context: dict[str, Any] | None
-    at: float
-
 
 _KEYS: dict[str, bytes] = {}  # input keys as JSON
 _MAX_REQUESTS = 20_000
@@ -123,7 +102,7 @@ class DecisionLog:
         self.sink = open_sink(sink)
         self.keys = keys
         self.application = application
-        self._queue: collections.deque[_Call] = collections.deque()
+        self._queue: collections.deque[Call] = collections.deque()
         self._limit = max(1, queue_size)
         self._on_full = on_full
         self._block = block_timeout
@@ -146,6 +125,7 @@ class DecisionLog:
         self._envs: dict[tuple[str, str], orjson.Fragment] = {}
         # a request model's fields as JSON, per instance (models are immutable)
         self._requests: dict[int, tuple[Any, list[tuple[str, bytes]]]] = {}
+        self._opener = Opener()
         self._state = self._open()
         self._thread = threading.Thread(target=self._run, name="finpolicy-audit-writer",
                                         daemon=True)
@@ -164,12 +144,12 @@ class DecisionLog:
     def context(self, **fields: Any) -> Iterator[None]:
         """Attach caller context (``request_id``, ``user``, ``application`` …) to every
         decision made in this block, in this thread or task. Nested blocks add fields."""
-        outer = _CONTEXT.get()
-        token = _CONTEXT.set({**(outer or {}), **fields})
+        outer = CONTEXT.get()
+        token = CONTEXT.set({**(outer or {}), **fields})
         try:
             yield
         finally:
-            _CONTEXT.reset(token)
+            CONTEXT.reset(token)
 
     def records(self, method: str) -> bool:
         """Whether calls of engine method ``method`` are logged (those that decide)."""
@@ -191,10 +171,11 @@ class DecisionLog:
             LogFullError: the queue stayed full (see ``on_full``).
             AuditError: the writer has failed, or the log is closed.
         """
-        ctx = dict(context) if context is not None else _CONTEXT.get()
+        self._opener.check()
+        ctx = dict(context) if context is not None else CONTEXT.get()
         if self.application is not None:
             ctx = {"application": self.application, **(ctx or {})}
-        call = _Call(method, inputs, result, engine.bundle, engine.engine_name, ctx,
+        call = Call(method, inputs, result, engine.bundle, engine.engine_name, ctx,
                      time.time())
         with self._cond:
             self._raise_if_failed()
@@ -227,6 +208,7 @@ class DecisionLog:
         Raises:
             AuditError: the writer failed, or ``timeout`` seconds passed first.
         """
+        self._opener.check()
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._cond:
             target = self._accepted
@@ -242,7 +224,11 @@ class DecisionLog:
             self._raise_if_failed()
 
     def close(self) -> None:
-        """Flush, write a final checkpoint and release the sink. Safe to call twice."""
+        """Flush, write a final checkpoint and release the sink. Safe to call twice. In a
+        process forked from the one that opened the log it does nothing (the log is the
+        opener's, and this process wrote nothing to it)."""
+        if not self._opener.here:
+            return
         with self._cond:
             if self._closing and not self._thread.is_alive():
                 return
@@ -380,7 +366,7 @@ class DecisionLog:
         state.out.append(row)
         return row
 
-    def _entry(self, state: WriterState, call: _Call) -> None:
+    def _entry(self, state: WriterState, call: Call) -> None:
         if state.segment_records >= self._segment_records:
             self._rotate(state, call.at)
         method = calls.logged(call.method)
