@@ -126,7 +126,12 @@ class DecisionLog:
         # a request model's fields as JSON, per instance (models are immutable)
         self._requests: dict[int, tuple[Any, list[tuple[str, bytes]]]] = {}
         self._opener = Opener()
-        self._state = self._open()
+        self.sink.claim()  # one writing log per store
+        try:
+            self._state = self._open()
+        except BaseException:
+            self.sink.close()
+            raise
         self._thread = threading.Thread(target=self._run, name="finpolicy-audit-writer",
                                         daemon=True)
         self._thread.start()

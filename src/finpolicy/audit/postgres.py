@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from finpolicy.audit.claim import busy
 from finpolicy.audit.errors import AuditError
 from finpolicy.audit.sinks import Row, Sink, Stored, Tail
 
@@ -119,6 +120,12 @@ class PostgresSink(Sink):
     def drop(self, segments: Sequence[int]) -> None:
         for segment in segments:
             self._query("DELETE FROM {t}_records WHERE segment = %s", (segment,))
+
+    def claim(self) -> None:
+        # a session-level advisory lock: held while this connection lives
+        key = f"finpolicy_audit:{self.table}"
+        if not self._query("SELECT pg_try_advisory_lock(hashtext(%s))", (key,))[0][0]:
+            raise AuditError(busy(f"the log table {self.table}"))
 
     def close(self) -> None:
         if self._db is not None:

@@ -11,11 +11,12 @@ from __future__ import annotations
 import abc
 import os
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import attrs
 
+from finpolicy.audit.claim import claim_file
 from finpolicy.audit.errors import AuditError
 from finpolicy.audit.records import decode, framed, unframe
 
@@ -101,6 +102,10 @@ class Sink(abc.ABC):
     def drop(self, segments: Sequence[int]) -> None:
         """Delete whole segments (retention)."""
 
+    def claim(self) -> None:  # noqa: B027 - optional for stores that cannot be shared
+        """Take the store for the one log writing to it (``AuditError`` when another log
+        holds it); ``close`` releases it. ``DecisionLog`` claims its sink; readers do not."""
+
     def close(self) -> None:  # noqa: B027 - optional for sinks without resources
         """Release files and connections."""
 
@@ -137,6 +142,10 @@ def open_sink(target: str | os.PathLike[str] | Sink) -> Sink:
     return JsonLinesSink(text)
 
 
+def _nothing() -> None:
+    pass
+
+
 # --- JSON lines -------------------------------------------------------------------------------
 
 class JsonLinesSink(Sink):
@@ -151,6 +160,10 @@ class JsonLinesSink(Sink):
         self.url = f"jsonl:{self.root}"
         self._fh: int | None = None
         self._segment = 0
+        self._release: Callable[[], None] = _nothing
+
+    def claim(self) -> None:
+        self._release = claim_file(self.root / "LOCK", f"the log folder {self.root}", self)
 
     def _path(self, segment: int) -> Path:
         return self.root / f"{segment:06d}.jsonl"
@@ -245,6 +258,7 @@ class JsonLinesSink(Sink):
             os.fsync(self._fh)
             os.close(self._fh)
             self._fh = None
+        self._release()
 
 
 def _stored(data: bytes, where: str, segment: int) -> Stored:
@@ -323,6 +337,11 @@ class SqliteSink(Sink):
         self.path = Path(path)
         self.url = f"sqlite:{self.path}"
         self._db: sqlite3.Connection | None = None
+        self._release: Callable[[], None] = _nothing
+
+    def claim(self) -> None:
+        self._release = claim_file(self.path.with_name(self.path.name + ".lock"),
+                                   f"the log database {self.path}", self)
 
     def _conn(self, create: bool = True) -> sqlite3.Connection:
         if self._db is None:
@@ -398,3 +417,4 @@ class SqliteSink(Sink):
         if self._db is not None:
             self._db.close()
             self._db = None
+        self._release()

@@ -1,6 +1,8 @@
-"""A decision log belongs to the process that opened it. A process forked from it (a web
-server's preloading master, a process pool started by fork) has no writer: its decisions
-are refused, never left unlogged, and the opener's log stays whole."""
+"""A decision log belongs to the process that opened it, and a store to one log. A process
+forked from the opener (a web server's preloading master, a process pool started by fork)
+has no writer: its decisions are refused, never left unlogged, and the opener's log stays
+whole. A second log opened on a store another log is writing to is refused at once: two logs
+would interleave their hash chains."""
 
 from __future__ import annotations
 
@@ -13,8 +15,9 @@ import pytest
 
 import finpolicy as fp
 from finpolicy.audit import AuditError, AuditKeys, DecisionLog, read_entries, verify_log
+from tests.helpers.audit import SINKS, target
 
-pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork (POSIX)")
+POSIX = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork and flock (POSIX)")
 
 
 def _in_child(work: Any) -> dict[str, Any]:
@@ -38,6 +41,7 @@ def _in_child(work: Any) -> dict[str, Any]:
     return json.loads(data)  # type: ignore[no-any-return]
 
 
+@POSIX
 def test_a_forked_child_is_refused_and_the_openers_log_stays_whole(tmp_path: Path) -> None:
     keys = AuditKeys.generate()
     where = tmp_path / "audit.db"
@@ -74,6 +78,7 @@ def test_a_forked_child_is_refused_and_the_openers_log_stays_whole(tmp_path: Pat
     assert report.decisions == 2
 
 
+@POSIX
 def test_a_log_opened_after_the_fork_logs_in_the_child(tmp_path: Path) -> None:
     keys = AuditKeys.generate()
     bundle = fp.load_bundle()
@@ -87,3 +92,31 @@ def test_a_log_opened_after_the_fork_logs_in_the_child(tmp_path: Path) -> None:
     got = _in_child(child)
     report = verify_log(got["where"], public_key=keys.public_key)
     assert report.ok and report.decisions == 1
+
+
+@POSIX
+@pytest.mark.parametrize("kind", SINKS)
+def test_a_second_log_on_a_store_in_use_is_refused_at_once(kind: str, tmp_path: Path) -> None:
+    keys = AuditKeys.generate()
+    where = target(kind, tmp_path)
+    first = DecisionLog(where, keys=keys)
+    engine = fp.PolicyEngine(fp.load_bundle(), log=first)
+    engine.classify(fp.DataField(name="mobile"))
+    with pytest.raises(AuditError, match="already open for writing by another decision "
+                                         "log") as refused:
+        DecisionLog(where, keys=keys)
+    assert "its own folder, SQLite file or PostgreSQL table" in str(refused.value)
+    got = _in_child(lambda: _open_and_close(where, keys))  # nor in another process
+    assert "already open for writing" in got.get("message", ""), got
+    engine.classify(fp.DataField(name="email"))
+    first.close()
+    with DecisionLog(where, keys=keys) as again:  # free once the first is closed
+        fp.PolicyEngine(fp.load_bundle(), log=again).classify(fp.DataField(name="name"))
+    report = verify_log(where, public_key=keys.public_key)
+    assert report.ok, report.problem
+    assert report.decisions == 3
+
+
+def _open_and_close(where: str, keys: AuditKeys) -> dict[str, Any]:
+    DecisionLog(where, keys=keys).close()
+    return {"opened": True}
