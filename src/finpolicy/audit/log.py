@@ -126,8 +126,8 @@ class DecisionLog:
         # a request model's fields as JSON, per instance (models are immutable)
         self._requests: dict[int, tuple[Any, list[tuple[str, bytes]]]] = {}
         self._opener = Opener()
-        self.sink.claim()  # one writing log per store
         try:
+            self.sink.claim()  # one writing log per store
             self._state = self._open()
         except BaseException:
             self.sink.close()
