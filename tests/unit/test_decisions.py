@@ -5,41 +5,24 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from pathlib import Path
 
 import attrs
 import pytest
-import yaml
 
 import finpolicy as fp
 from finpolicy.domains import domain_module
-
-EXAMPLES = sorted((Path(fp.load_bundle().root) / "examples").glob("*.yaml"))
-
-
-def _when(value: object) -> object:
-    if value is None or isinstance(value, dt.date):
-        return value
-    text = str(value)
-    return dt.datetime.fromisoformat(text) if "T" in text else dt.date.fromisoformat(text)
+from tests.helpers.examples import example_cases, when
 
 
-def _cases() -> list[tuple[str, str, dict]]:
-    out = []
-    for file in EXAMPLES:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
-        out += [(data["domain"], case["name"], case) for case in data["cases"]]
-    return out
-
-
-@pytest.mark.parametrize(("domain", "name", "case"), _cases(), ids=lambda v: str(v)[:40])
+@pytest.mark.parametrize(("domain", "name", "case"), example_cases(),
+                         ids=lambda v: str(v)[:40])
 def test_same_input_same_decision_on_both_engines(domain: str, name: str, case: dict,
                                                   engines: dict[str, fp.PolicyEngine]) -> None:
     module = domain_module(domain)
-    when = _when(case.get("as_of"))
-    first = module.evaluate_input(engines["compiled"], case["input"], as_of=when)
-    again = module.evaluate_input(engines["compiled"], case["input"], as_of=when)
-    durable = module.evaluate_input(engines["durable"], case["input"], as_of=when)
+    on = when(case.get("as_of"))
+    first = module.evaluate_input(engines["compiled"], case["input"], as_of=on)
+    again = module.evaluate_input(engines["compiled"], case["input"], as_of=on)
+    durable = module.evaluate_input(engines["durable"], case["input"], as_of=on)
     assert first == again
     assert first, name
     for a, b in zip(first, durable, strict=True):

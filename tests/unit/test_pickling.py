@@ -15,7 +15,6 @@ from typing import Any
 
 import attrs
 import pytest
-import yaml
 
 import finpolicy as fp
 from finpolicy.domains import domain_module
@@ -24,28 +23,13 @@ from finpolicy.integrations import AccessDenied
 from finpolicy.rules.patterns import compile_pattern
 from tests.helpers import pool_worker
 from tests.helpers.directory import DIRECTORY
+from tests.helpers.examples import example_cases, when
 from tests.unit.test_audit_domains import AT, SHARE, consent, export_access
 
 AS_OF = "2026-02-01T12:00:00+08:00"
-EXAMPLES = sorted((Path(fp.load_bundle().root) / "examples").glob("*.yaml"))
 
 
-def _when(value: object) -> object:
-    if value is None or isinstance(value, dt.date):
-        return value
-    text = str(value)
-    return dt.datetime.fromisoformat(text) if "T" in text else dt.date.fromisoformat(text)
-
-
-def _cases() -> list[tuple[str, str, dict[str, Any]]]:
-    out = []
-    for file in EXAMPLES:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
-        out += [(data["domain"], case["name"], case) for case in data["cases"]]
-    return out
-
-
-CASES = _cases()
+CASES = example_cases()
 
 
 def test_the_examples_cover_every_domain() -> None:
@@ -58,7 +42,7 @@ def test_a_decision_pickled_or_copied_is_the_same_decision(
         domain: str, name: str, case: dict[str, Any],
         engines: dict[str, fp.PolicyEngine]) -> None:
     decisions = domain_module(domain).evaluate_input(engines["compiled"], case["input"],
-                                                     as_of=_when(case.get("as_of")))
+                                                     as_of=when(case.get("as_of")))
     assert decisions, name
     for decision in decisions:
         for again in (pickle.loads(pickle.dumps(decision)), copy.deepcopy(decision),
@@ -79,7 +63,7 @@ def test_decisions_hash_so_sets_and_dict_keys_take_them(
     pairs = []  # the same input decided twice: equal decisions, one member of a set
     for domain, _, case in CASES:
         first, again = (domain_module(domain).evaluate_input(
-            engine, case["input"], as_of=_when(case.get("as_of"))) for _ in range(2))
+            engine, case["input"], as_of=when(case.get("as_of"))) for _ in range(2))
         pairs += zip(first, again, strict=True)
     pairs.append(tuple(engine.classify_record({"id_number": "110101199003078515"})
                        for _ in range(2)))
@@ -197,7 +181,7 @@ def test_a_process_pool_returns_the_decisions_and_errors_its_workers_make(
         assert pool.submit(pool_worker.digest).result(timeout=120) == \
             engines["compiled"].bundle.digest
         futures = [pool.submit(pool_worker.decide, domain, case["input"],
-                               _when(case.get("as_of"))) for domain, _, case in picked]
+                               when(case.get("as_of"))) for domain, _, case in picked]
         bad = pool.submit(pool_worker.decide, "complaints", {"complaint": {
             "id": "c-1", "received_at": "2026-01-05T10:00:00+08:00", "channel": "pigeon",
             "category": "product"}}, dt.datetime(2026, 2, 1, tzinfo=dt.UTC))
@@ -208,7 +192,7 @@ def test_a_process_pool_returns_the_decisions_and_errors_its_workers_make(
     assert "unknown channel `pigeon`" in str(err.value)
     for (domain, _, case), got in zip(picked, results, strict=True):
         home = domain_module(domain).evaluate_input(engines["compiled"], case["input"],
-                                                    as_of=_when(case.get("as_of")))
+                                                    as_of=when(case.get("as_of")))
         assert got == home, domain
 
 
