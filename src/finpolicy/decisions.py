@@ -64,9 +64,9 @@ class Decision:
         policy: the policy id, version and bundle digest.
         engine: ``"compiled"`` or ``"durable"``.
         input_digest: sha256 of the canonical input, for audit replay. A domain may give a
-            function of no arguments (or a tuple of a function and its arguments) instead of
-            the text: the digest is then computed when it is first read (by the decision log,
-            ``to_dict``, equality), not on every call.
+            function of no arguments, a tuple of a function and its arguments, or the
+            ``InputModel`` itself instead of the text: the digest is then computed when it is
+            first read (by the decision log, ``to_dict``, equality), not on every call.
         as_of: the date or time the decision was evaluated for.
         evaluated_at: when it was computed (ignored by equality).
     """
@@ -137,7 +137,7 @@ def _unpickled(cls: type[Decision], values: tuple[Any, ...]) -> Decision:
 
 # --- cheap decisions ---------------------------------------------------------------------------
 # ``input_digest`` may hold a function computing the digest (or a tuple: the function and its
-# arguments) until first read, and
+# arguments; or the input model, whose ``digest()`` it is) until first read, and
 # ``evaluated_at`` a ``time.time()`` stamp until first read: the slots attrs made stay the
 # storage (so ``attrs.fields``, ``evolve``, the decision log's encoder and equality all see the
 # fields), and a property in front of each turns the stored value into the documented type once.
@@ -152,8 +152,12 @@ def _digest_property() -> property:
     def read(self: Decision) -> str:
         value = slot.__get__(self, Decision)
         if value.__class__ is not str:
-            # (function, *arguments): cheaper to make on the hot path than a partial
-            value = value[0](*value[1:]) if value.__class__ is tuple else value()
+            if value.__class__ is tuple:  # (function, *arguments): cheaper than a partial
+                value = value[0](*value[1:])
+            elif callable(value):
+                value = value()
+            else:  # the input model itself (which keeps nothing for the collector to scan)
+                value = value.digest()
             slot.__set__(self, value)
         return value  # type: ignore[no-any-return]
 

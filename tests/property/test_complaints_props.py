@@ -170,6 +170,7 @@ def test_milestone_plans_decide_as_the_general_rules(
     import functools
 
     from finpolicy.domains.complaints import evaluate, plan
+    from finpolicy.domains.complaints.models import unpacked
 
     pack, c = case
     now = _now(c, minutes)
@@ -186,7 +187,7 @@ def test_milestone_plans_decide_as_the_general_rules(
     received = complaint.received_at.astimezone(dt.UTC)
     now_utc = now.astimezone(dt.UTC)
     timeline = evaluate._timeline(doc.policy, complaint, received, now_utc, "")
-    statuses = plan.run(general, timeline, now_utc, received)[0]
+    statuses = unpacked(plan.run(general, timeline, now_utc, received)[0])
     assert [_exact(s) for s in statuses] == [_exact(s) for s in decision.milestones]
 
 

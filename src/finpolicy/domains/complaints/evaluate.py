@@ -264,7 +264,7 @@ def _report(runtime: Runtime, cache: dict[tuple[Any, ...], tuple[Selection, Plan
     warnings = () if plan.statutory else plan.warnings(first, last)
     made: SlaDecision = _decision(
         STATUSES[worst], selection.hits, selection.obligations, plan.ref,
-        runtime.engine_name, (Complaint.digest, complaint), now, complaint.id, statuses,
+        runtime.engine_name, complaint, now, complaint.id, statuses,
         next_due, selection.route, escalations, tl.paused, warnings, severity,
         selection.retention)
     return made

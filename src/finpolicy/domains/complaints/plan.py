@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 from finpolicy.calendars import Pause, WorkingCalendar, paused_seconds
-from finpolicy.decisions import PolicyRef, decision_maker
+from finpolicy.decisions import PolicyRef
 from finpolicy.domains.complaints.checks import (
     completion,
     counted_extension,
@@ -30,15 +30,16 @@ from finpolicy.domains.complaints.checks import (
     restart,
     window_start,
 )
-from finpolicy.domains.complaints.models import MilestoneStatus, Status
+from finpolicy.domains.complaints.models import PACKED, Status
 from finpolicy.domains.complaints.policy import RECEIVED, ComplaintRules, Duration, Milestone
 from finpolicy.errors import CalendarError
 
 __all__ = ["Plan", "Step", "Timeline"]
 
-# the attrs constructor, several times cheaper (one per milestone of every complaint)
-_status = decision_maker(MilestoneStatus, "name", "status", "due_at", "completed_at",
-                         "started_at", "allowed", "paused_seconds", "notes")
+# A milestone's status as ``MilestoneStatus``'s field values: reports hold them packed (see
+# ``models.PACKED``)
+Packed = tuple[str, Status, dt.datetime | None, dt.datetime | None, dt.datetime | None, str,
+               float, tuple[str, ...]]
 _UTC = dt.UTC
 _MAX_DAYS = 65_536  # receipt days kept per plan; cleared when full
 
@@ -81,9 +82,9 @@ class Step:
         self.escalate = m.escalate_on_breach
         self.mask = 0  # its bit among the plan's steps that escalate on breach
         self.slot = slot  # its place in a receipt day's deadlines, if it has one
-        self.pending = MilestoneStatus(name=m.name, status="pending", allowed=duration.text)
+        self.pending: Packed = (m.name, "pending", None, None, None, duration.text, 0.0, ())
         self.safe = _safe(m.window)
-        self.run: Callable[..., MilestoneStatus | None] = _no_run
+        self.run: Callable[..., Packed | None] = _no_run
 
 
 def _no_run(*args: Any) -> None:
@@ -186,13 +187,13 @@ _RANK = {"met": 0, "pending": 1, "at_risk": 2, "breached": 3}
 
 
 def run(plan: Plan, tl: Timeline, now: dt.datetime, received: dt.datetime
-        ) -> tuple[tuple[MilestoneStatus, ...], int, dt.datetime | None, int, int, int]:
-    """The statuses of the plan's milestones (those that apply), the worst rank and the next
-    due time of the binding ones, the bits of those breached that escalate, and the
+        ) -> tuple[tuple[Any, ...], int, dt.datetime | None, int, int, int]:
+    """The statuses of the plan's milestones (those that apply) packed, the worst rank and
+    the next due time of the binding ones, the bits of those breached that escalate, and the
     receipt's and the latest deadline's local years. ``now`` and ``received`` are UTC."""
     local = received.astimezone(plan.zone)
     base = plan.receipt_deadlines(local)
-    out = []
+    out: list[Any] = [PACKED]
     worst = 0
     next_due: dt.datetime | None = None
     breached = 0
@@ -201,26 +202,26 @@ def run(plan: Plan, tl: Timeline, now: dt.datetime, received: dt.datetime
         s = step.run(tl, now, received, local, base)
         if s is None:
             continue
-        out.append(s)
-        due = s.due_at
+        out += s
+        due = s[2]
         if due is not None and due.year > last:
             last = due.year
         if not step.binding:
             continue
-        rank = _RANK[s.status]
+        rank = _RANK[s[1]]
         if rank > worst:
             worst = rank
         if rank == 3:
             breached |= step.mask
-        elif s.completed_at is None and due is not None and (next_due is None
+        elif s[3] is None and due is not None and (next_due is None
                                                              or due < next_due):
             next_due = due
-    return tuple(out), worst, next_due, breached, first, last
+    return tuple(out) if len(out) > 1 else (), worst, next_due, breached, first, last
 
 
 def milestone(plan: Plan, step: Step, tl: Timeline, now: dt.datetime, received: dt.datetime,
               local: dt.datetime, base: tuple[tuple[dt.datetime, dt.datetime], ...]
-              ) -> MilestoneStatus | None:
+              ) -> Packed | None:
     """One milestone's status (``None``: a conditional one not started); every time is UTC
     but ``local``, the receipt in the calendar's zone, and ``base``, its deadlines."""
     if step.starts is None:
@@ -267,9 +268,8 @@ def milestone(plan: Plan, step: Step, tl: Timeline, now: dt.datetime, received: 
         allowed = (cmp - start).total_seconds()
         share = (now - start).total_seconds() / allowed if allowed > 0 else 0.0
         status = "at_risk" if share >= step.at_risk else "pending"
-    made: MilestoneStatus = _status(step.name, status, due, completed_local, started,
-                                    step.text, paused, tuple(notes) if notes else ())
-    return made
+    return (step.name, status, due, completed_local, started, step.text, paused,
+            tuple(notes) if notes else ())
 
 
 def _window_start(plan: Plan, step: Step, tl: Timeline) -> dt.datetime | None:
@@ -371,7 +371,7 @@ def _granted(step: Step, event: str, tl: Timeline, zone: Any,
     return tl.first.get(event)
 
 
-def _from_receipt(plan: Plan, step: Step) -> Callable[..., MilestoneStatus | None] | None:
+def _from_receipt(plan: Plan, step: Step) -> Callable[..., Packed | None] | None:
     """The evaluation of a milestone counted from receipt and completed by one kind of event
     (most are): the receipt day's deadline, or the general rules when pauses apply, an event
     that restarts or extends it happened, or the first completing event does not state what
@@ -384,10 +384,9 @@ def _from_receipt(plan: Plan, step: Step) -> Callable[..., MilestoneStatus | Non
     slot = -1 if step.slot is None else step.slot  # (none for hours)
     only, requires, at_risk, pausable = step.only, step.requires, step.at_risk, step.pausable
     general = functools.partial(milestone, plan, step)
-    make: Callable[..., MilestoneStatus] = _status
 
     def evaluate(tl: Timeline, now: dt.datetime, received: dt.datetime, local: dt.datetime,
-                 base: tuple[tuple[dt.datetime, dt.datetime], ...]) -> MilestoneStatus | None:
+                 base: tuple[tuple[dt.datetime, dt.datetime], ...]) -> Packed | None:
         if pausable and tl.pauses:
             return general(tl, now, received, local, base)
         first = tl.first
@@ -405,13 +404,13 @@ def _from_receipt(plan: Plan, step: Step) -> Callable[..., MilestoneStatus | Non
             cmp = received + hours
             due = cmp.astimezone(zone)
         if completed is not None:
-            return make(name, "met" if completed <= cmp else "breached", due,
-                        completed.astimezone(zone), local, text, 0.0, ())
+            return (name, "met" if completed <= cmp else "breached", due,
+                    completed.astimezone(zone), local, text, 0.0, ())
         if now > cmp:
-            return make(name, "breached", due, None, local, text, 0.0, ())
+            return (name, "breached", due, None, local, text, 0.0, ())
         allowed = (cmp - received).total_seconds()
         share = (now - received).total_seconds() / allowed if allowed > 0 else 0.0
-        return make(name, "at_risk" if share >= at_risk else "pending", due, None,
-                    local, text, 0.0, ())
+        return (name, "at_risk" if share >= at_risk else "pending", due, None, local, text,
+                0.0, ())
 
     return evaluate
