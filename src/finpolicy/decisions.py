@@ -161,10 +161,8 @@ def _digest_property() -> property:
             slot.__set__(self, value)
         return value  # type: ignore[no-any-return]
 
-    def write(self: Decision, value: str | Callable[[], str] | tuple[Any, ...]) -> None:
-        slot.__set__(self, value)
-
-    return property(read, write, doc="sha256 of the canonical input, for audit replay.")
+    # (stores go straight to the slot: no Python call per decision)
+    return property(read, slot.__set__, doc="sha256 of the canonical input, for audit replay.")
 
 
 def _stamp_property() -> property:
@@ -178,10 +176,8 @@ def _stamp_property() -> property:
             slot.__set__(self, value)
         return value  # type: ignore[no-any-return]
 
-    def write(self: Decision, value: dt.datetime | float) -> None:
-        slot.__set__(self, value)
-
-    return property(read, write, doc="When the decision was computed (ignored by equality).")
+    return property(read, slot.__set__,
+                    doc="When the decision was computed (ignored by equality).")
 
 
 setattr(Decision, "input_digest", _digest_property())  # noqa: B010 - past attrs' slots
