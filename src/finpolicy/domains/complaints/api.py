@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from finpolicy._compat import renamed
-from finpolicy.domains.complaints.evaluate import complaint_sla, complaint_sla_batch
+from finpolicy.domains.complaints.evaluate import complaint_sla, complaint_sla_batch, single
 from finpolicy.domains.complaints.models import Complaint, SlaDecision
 from finpolicy.runtime import EngineAPI
 
@@ -26,10 +26,11 @@ class ComplaintsAPI(EngineAPI):
                       policy: str | None = None, now: When = None) -> SlaDecision:
         """The SLA position of one complaint as of ``as_of`` (an aware datetime; now by
         default). ``now`` is the deprecated name of ``as_of``."""
-        when = renamed(as_of, now, old_name="now", new_name="as_of", where="complaint_sla")
+        when = as_of if now is None else renamed(as_of, now, old_name="now",
+                                                 new_name="as_of", where="complaint_sla")
         runtime = self._direct()
         if runtime is not None:  # nothing to record: straight to the domain (the hot path)
-            return complaint_sla(runtime, complaint, as_of=when, policy=policy)
+            return single(runtime, complaint, when, policy)
         return self._invoke(complaint_sla, complaint, as_of=when, policy=policy)
 
     def complaint_sla_batch(self, complaints: Iterable[ComplaintInput], /, *,

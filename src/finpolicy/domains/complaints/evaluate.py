@@ -70,6 +70,8 @@ def _problem(path: str, message: str, code: str, value: Any = None) -> InputErro
 
 
 def _now(value: Any) -> dt.datetime:
+    if value.__class__ is dt.datetime and value.utcoffset() is not None:
+        return value  # (the usual case, first)
     if value is None:
         return dt.datetime.now(dt.UTC)
     if isinstance(value, str):
@@ -285,9 +287,31 @@ def complaint_sla(runtime: Runtime, complaint: Any, *, as_of: Any = None,
             kind; an event before receipt; a resume without its pause; a naive datetime).
         NotInForceError: when no complaint policy is in force on the day of receipt.
     """
-    when = _now(renamed(as_of, now, old_name="now", new_name="as_of", where="complaint_sla"))
-    parsed = Complaint.parse(complaint)
-    return _report(runtime, runtime.state(SELECTIONS), parsed, when, policy, "")
+    if now is not None:
+        as_of = renamed(as_of, now, old_name="now", new_name="as_of", where="complaint_sla")
+    return single(runtime, complaint, as_of, policy)
+
+
+# ``as_of`` and its UTC instant for the last single call (a run of calls shares one ``as_of``)
+_last_now: tuple[Any, dt.datetime | None] = (None, None)
+
+
+def single(runtime: Runtime, complaint: Any, as_of: Any, policy: str | None) -> SlaDecision:
+    """``complaint_sla`` with its arguments resolved (``PolicyEngine.complaint_sla`` calls
+    this: the request path)."""
+    global _last_now
+    when = _now(as_of)
+    parsed = complaint if complaint.__class__ is Complaint else Complaint.parse(complaint)
+    last = _last_now  # (one read: another thread may replace it; never half of it)
+    if last[0] is when:
+        now_utc = last[1]
+    else:
+        try:
+            now_utc = when.astimezone(_UTC)
+        except OverflowError:  # the report says so, naming the complaint's field
+            now_utc = None
+        _last_now = (when, now_utc)
+    return _report(runtime, runtime.state(SELECTIONS), parsed, when, policy, "", now_utc)
 
 
 def complaint_sla_batch(runtime: Runtime, complaints: Iterable[Any], *, as_of: Any = None,
