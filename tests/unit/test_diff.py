@@ -314,3 +314,18 @@ def test_a_changed_domain_field_counts_as_a_change_and_is_named(
 def test_the_sampled_matrix_cell_is_the_product_cell_of_that_index() -> None:
     choices = [["a", "b", "c"], [1, 2], ["x", "y", "z", "w"]]
     assert [_nth(choices, n) for n in range(24)] == list(itertools.product(*choices))
+
+
+def test_samples_near_the_ends_of_the_calendar(tmp_path: Path) -> None:
+    # an example an hour from the end of year 9999: its generated neighbours past the end are
+    # left out (they raised OverflowError out of `finpolicy diff`)
+    bundle = fp.load_bundle()
+    pack = copy_pack(bundle, tmp_path)
+    edge = {"domain": "complaints", "cases": [{
+        "name": "received in the last hour of year 9999", "as_of": "9999-12-31T23:59:00+00:00",
+        "input": {"complaint": {"id": "edge", "received_at": "9999-12-31T23:30:00+00:00",
+                                "channel": "phone", "category": "service"}}}]}
+    (pack / "examples" / "edge.yaml").write_text(yaml.safe_dump(edge), encoding="utf-8")
+    result = CliRunner().invoke(main, ["diff", str(bundle.root), str(pack), "--samples", "20"])
+    assert not isinstance(result.exception, OverflowError), result.output
+    assert result.exit_code in (0, 1), result.output

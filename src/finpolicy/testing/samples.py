@@ -312,16 +312,30 @@ def _shift(value: Any) -> list[Any]:
             when = dt.datetime.fromisoformat(value)
         except ValueError:
             return []
-        return [(when + d).isoformat() for d in (dt.timedelta(hours=-1), dt.timedelta(hours=1),
-                                                 dt.timedelta(days=-1), dt.timedelta(days=1),
-                                                 dt.timedelta(days=7), dt.timedelta(days=30))]
+        return _near(when, _TIME_STEPS)
     if isinstance(value, str) and _DATE.fullmatch(value):
         try:
             day = dt.date.fromisoformat(value)
         except ValueError:
             return []
-        return [(day + dt.timedelta(days=n)).isoformat() for n in (-1, 1, -7, 7, -365, 365)]
+        return _near(day, _DAY_STEPS)
     return []
+
+
+_TIME_STEPS = tuple(dt.timedelta(hours=h) for h in (-1, 1, -24, 24, 7 * 24, 30 * 24))
+_DAY_STEPS = tuple(dt.timedelta(days=n) for n in (-1, 1, -7, 7, -365, 365))
+
+
+def _near(value: dt.date, steps: tuple[dt.timedelta, ...]) -> list[Any]:
+    """``value`` moved by each of ``steps``, as ISO text; a step past year 1 or 9999 gives no
+    neighbour."""
+    out = []
+    for step in steps:
+        try:
+            out.append((value + step).isoformat())
+        except OverflowError:
+            continue
+    return out
 
 
 def _perturb(base: Sample, vocab: Vocabulary) -> Iterator[Sample]:
