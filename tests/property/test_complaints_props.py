@@ -195,3 +195,27 @@ def _exact(status: Any) -> tuple[Any, ...]:
     # aware datetimes in different zones compare equal: their zones are compared too
     return tuple((v, v.tzinfo) if isinstance(v, dt.datetime) else v
                  for v in attrs.astuple(status))
+
+
+@given(packs_and_complaints, now_offsets, st.integers(-14 * 60, 14 * 60))
+def test_the_zone_times_are_written_in_does_not_change_the_decision(
+        packs: dict[str, dict[str, fp.PolicyEngine]], case: tuple[str, dict[str, Any]],
+        minutes: int, offset: int) -> None:
+    # every time in one fixed offset (one tzinfo object, as an application that stamps its
+    # times alike gives; such events take a shorter way to UTC) against the same events
+    # written in another zone: the decisions are equal, zones of every time included
+    pack, c = case
+    now = _now(c, minutes)
+    fixed = dt.timezone(dt.timedelta(minutes=offset))
+    received = c["received_at"].astimezone(fixed)
+    alike = {**c, "received_at": received,
+             "events": [{**e, "at": e["at"].astimezone(fixed)} for e in c["events"]]}
+    utc = {**c, "received_at": received,
+           "events": [{**e, "at": e["at"].astimezone(ZoneInfo("Etc/UTC"))}
+                      for e in c["events"]]}
+    engine = packs[pack]["compiled"]
+    a = engine.complaint_sla(fp.Complaint.parse(alike), as_of=now)
+    b = engine.complaint_sla(fp.Complaint.parse(utc), as_of=now)
+    assert [_exact(m) for m in a.milestones] == [_exact(m) for m in b.milestones]
+    assert (a.outcome, a.next_due, a.paused, a.escalations) == \
+        (b.outcome, b.next_due, b.paused, b.escalations)

@@ -53,6 +53,7 @@ _decision = decision_maker(
     "severity", "retention")
 _UTC = dt.UTC
 _MAX_CACHE = 65_536
+_NOT_A_ZONE = object()  # no event's tzinfo is this
 
 
 # Rule selections and their milestone plans by (document, category, severity, channel,
@@ -173,42 +174,15 @@ def _timeline(rules: ComplaintRules, complaint: Complaint, received: dt.datetime
               now: dt.datetime, prefix: str) -> Timeline:
     """Validate the events; return their timeline up to ``now`` (all times UTC, ``received``
     too)."""
-    events = complaint.events
     first: dict[str, dt.datetime] = {RECEIVED: received}
-    if not events:
+    if not complaint.events:
         return Timeline(first, {}, [], False, [], {})
-    known, contents, approvers = rules.events, rules.contents, rules.approvers
-    utc = _UTC
-    # (time, index, kind, the event when it states something or names an approver): sorting
-    # these is a stable sort by time (indices differ)
-    ordered: list[tuple[dt.datetime, int, str, Any]] = []
-    i = 0
-    for event in events:
-        fields = event.__dict__  # (the model's fields: cheaper than four attribute reads)
-        kind, states, approver = fields["kind"], fields["states"], fields["approved_by"]
-        if kind not in known:
-            raise _problem(f"{prefix}events.{i}.kind", f"unknown event kind `{kind}`, "
-                           f"expected one of {', '.join(sorted(known))}", "unknown_event", kind)
-        marked = states or approver is not None
-        if marked and (not contents.issuperset(states)
-                       or (approver is not None and approver not in approvers)):
-            _check_event(rules, event, f"{prefix}events.{i}")  # (raises, naming it)
-        at = fields["at"].astimezone(utc)
-        ordered.append((at, i, kind, event if marked else None))
-        if at < received:
-            raise _problem(f"{prefix}events.{i}.at", f"event at {event.at.isoformat()} is "
-                           f"before the complaint was received "
-                           f"({complaint.received_at.isoformat()})",
-                           "before_receipt", event.at.isoformat())
-        i += 1
-    if i > 1:
-        ordered.sort()
     every: dict[str, list[dt.datetime]] = {}
     marks: dict[tuple[str, dt.datetime], list[Any]] = {}
     pausing, resuming = rules.pauses, rules.resumes
     open_: dict[str, dt.datetime] = {}
     closed: list[tuple[str, Pause]] = []
-    for at, i, kind, event in ordered:
+    for at, i, kind, event in _ordered(rules, complaint, received, prefix):
         if at > now:
             break  # and so are the ones after it
         seen = every.get(kind)
@@ -228,6 +202,44 @@ def _timeline(rules: ComplaintRules, complaint: Complaint, received: dt.datetime
     for opener, started in open_.items():
         closed.append((opener, (started, now)))
     return Timeline(first, every, [p for _, p in closed], bool(open_), closed, marks)
+
+
+def _ordered(rules: ComplaintRules, complaint: Complaint, received: dt.datetime,
+             prefix: str) -> list[tuple[dt.datetime, int, str, Any]]:
+    """The complaint's events, validated, as (UTC time, index, kind, the event when it states
+    something or names an approver) in time order (a stable sort: indices differ)."""
+    known, contents, approvers = rules.events, rules.contents, rules.approvers
+    utc = _UTC
+    # An event in the receipt's own fixed offset (one ``dt.timezone`` object, as an
+    # application that stamps every time alike gives) is its offset from the receipt after
+    # the receipt's UTC time: the same datetime as ``astimezone(UTC)``, at a fifth the cost.
+    received_at = complaint.received_at
+    fixed: object = received_at.tzinfo
+    if fixed.__class__ is not dt.timezone:
+        fixed = _NOT_A_ZONE
+    ordered: list[tuple[dt.datetime, int, str, Any]] = []
+    i = 0
+    for event in complaint.events:
+        fields = event.__dict__  # (the model's fields: cheaper than four attribute reads)
+        kind, states, approver = fields["kind"], fields["states"], fields["approved_by"]
+        if kind not in known:
+            raise _problem(f"{prefix}events.{i}.kind", f"unknown event kind `{kind}`, "
+                           f"expected one of {', '.join(sorted(known))}", "unknown_event", kind)
+        marked = states or approver is not None
+        if marked and (not contents.issuperset(states)
+                       or (approver is not None and approver not in approvers)):
+            _check_event(rules, event, f"{prefix}events.{i}")  # (raises, naming it)
+        at = fields["at"]
+        at = received + (at - received_at) if at.tzinfo is fixed else at.astimezone(utc)
+        ordered.append((at, i, kind, event if marked else None))
+        if at < received:
+            raise _problem(f"{prefix}events.{i}.at", f"event at {event.at.isoformat()} is "
+                           f"before the complaint was received ({received_at.isoformat()})",
+                           "before_receipt", event.at.isoformat())
+        i += 1
+    if i > 1:
+        ordered.sort()
+    return ordered
 
 
 def _closed(rules: ComplaintRules, open_: dict[str, dt.datetime], kind: str, at: dt.datetime,
