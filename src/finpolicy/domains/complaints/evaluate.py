@@ -257,25 +257,30 @@ def _report(runtime: Runtime, cache: dict[tuple[Any, ...], tuple[Selection, Plan
             complaint: Complaint, now: dt.datetime, policy: str | None, prefix: str,
             now_utc: dt.datetime | None = None) -> SlaDecision:
     """The decision on one complaint (``now_utc``: ``now`` in UTC, when a batch has it)."""
-    doc = runtime.policy(POLICY_KIND, complaint.received_at.date(), policy)
+    received_at = complaint.received_at
+    doc = runtime.policy(POLICY_KIND, received_at.date(), policy)
     rules = doc.policy
-    severity = _severity(rules, complaint, prefix)
+    severity = complaint.severity
+    if complaint.criteria or severity not in rules.severity_ranks:
+        severity = _severity(rules, complaint, prefix)  # (graded, or an error naming it)
     selection, plan = _selection(runtime, cache, doc, complaint, prefix, severity)
     try:
         if now_utc is None:
             now_utc = now.astimezone(_UTC)
-        received = complaint.received_at.astimezone(_UTC)
+        received = received_at.astimezone(_UTC)
         tl = _timeline(rules, complaint, received, now_utc, prefix)
         statuses, worst, next_due, breached, first, last = run(plan, tl, now_utc, received)
     except OverflowError:  # a deadline past 9999-12-31 (or a time before year 1)
         raise _problem(f"{prefix}received_at", "its dates are too far from today: a deadline "
                        "or time zone change falls outside years 1 to 9999", "date_out_of_range",
-                       complaint.received_at.isoformat()) from None
+                       received_at.isoformat()) from None
     escalations = selection.escalations
     if breached:
         escalations = plan.escalations(escalations, breached)
     # deadlines counted over a year whose holiday schedule is not confirmed
-    warnings = () if plan.statutory else plan.warnings(first, last)
+    warnings = () if plan.statutory else plan.warned.get((first, last))
+    if warnings.__class__ is not tuple:  # not worked out yet, or an error to raise
+        warnings = plan.warnings(first, last)
     made: SlaDecision = _decision(
         STATUSES[worst], selection.hits, selection.obligations, plan.ref,
         runtime.engine_name, complaint, now, complaint.id, statuses,
@@ -312,17 +317,17 @@ def single(runtime: Runtime, complaint: Any, as_of: Any, policy: str | None) -> 
     """``complaint_sla`` with its arguments resolved (``PolicyEngine.complaint_sla`` calls
     this: the request path)."""
     global _last_now
-    when = _now(as_of)
-    parsed = complaint if complaint.__class__ is Complaint else Complaint.parse(complaint)
     last = _last_now  # (one read: another thread may replace it; never half of it)
-    if last[0] is when:
-        now_utc = last[1]
+    if last[0] is as_of and as_of is not None:  # (checked on the call before)
+        when, now_utc = as_of, last[1]
     else:
+        when = _now(as_of)
         try:
             now_utc = when.astimezone(_UTC)
         except OverflowError:  # the report says so, naming the complaint's field
             now_utc = None
         _last_now = (when, now_utc)
+    parsed = complaint if complaint.__class__ is Complaint else Complaint.parse(complaint)
     return _report(runtime, runtime.state(SELECTIONS), parsed, when, policy, "", now_utc)
 
 
