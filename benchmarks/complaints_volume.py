@@ -134,13 +134,14 @@ def against(other: str, n: int, singles: int, rounds: int) -> dict[str, dict[str
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=100_000, help="complaints in the batch")
-    parser.add_argument("--singles", type=int, default=20_000, help="single calls timed")
+    parser.add_argument("--singles", type=int, default=None,
+                        help="single calls timed (default: one per complaint, as --n)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--against", metavar="SRC", help="another tree's src folder to time "
                         "in turn with this one")
     parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    singles = min(args.singles, args.n)
+    singles = args.n if args.singles is None else min(args.singles, args.n)
     if args.against:
         best = against(args.against, args.n, singles, args.rounds)
         (here, h), (other, o) = best.items()
