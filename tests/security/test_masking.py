@@ -157,3 +157,28 @@ def test_long_values_are_masked_not_rejected(engines: dict[str, fp.PolicyEngine]
     for engine in engines.values():
         shown = engine.mask(value, field="remarks", as_of=ON)
         assert shown != value and len(shown) == len(value)
+
+
+# letters, digits and spaces: no JSON escapes (the scrub works on the JSON's bytes, so a value
+# that starts with an escape's own letter, `n` after a newline say, could match inside it)
+_PLAIN_TEXT = st.characters(categories=("L", "N", "Zs"))
+
+
+@given(st.lists(st.text(_PLAIN_TEXT, min_size=1, max_size=12), max_size=4),
+       st.lists(st.text(_PLAIN_TEXT, max_size=30), max_size=6))
+def test_echoed_values_are_scrubbed_from_decision_json(values: list[str],
+                                                       texts: list[str]) -> None:
+    # the decisions' JSON after scrubbing: still JSON; no replaced value left as a whole
+    # string; a telling one (6+ characters, not number-like) not left inside longer text either
+    import orjson
+
+    from finpolicy.audit.masking import scrub
+
+    assume(not any("*" in v or v in ("echo", "notes") for v in values))  # (the test's own)
+    replaced = [(value, "*" * len(value)) for value in values]
+    blob = orjson.dumps({"echo": values, "notes": [*texts, *(f"id {v} seen" for v in values)]})
+    out = orjson.loads(scrub(blob, replaced))
+    for value in values:
+        assert value not in out["echo"]
+        if len(value) >= 6 and not set(value) <= set("0123456789+-.eE"):
+            assert not any(value in text for text in out["echo"] + out["notes"])

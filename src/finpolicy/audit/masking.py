@@ -239,7 +239,7 @@ def _masked(text: str) -> str:
 _NUMBER_CHARS = frozenset("0123456789+-.eE")
 
 
-_Steps = tuple[tuple[bytes, bytes], ...]
+_Steps = tuple[tuple[bytes, tuple[tuple[bytes, bytes], ...]], ...]
 _PLANS: dict[tuple[tuple[tuple[str, str], ...], ...], _Steps] = {}
 _MAX_PLANS = 4096
 
@@ -260,18 +260,22 @@ def scrubbed(blob: bytes, groups: tuple[tuple[tuple[str, str], ...], ...]) -> by
         if len(_PLANS) >= _MAX_PLANS:
             _PLANS.clear()
         _PLANS[groups] = steps
-    for raw, shown in steps:
-        if raw in blob:
-            blob = blob.replace(raw, shown)
+    for probe, pairs in steps:
+        if probe in blob:  # (most values are not echoed: one search tells)
+            for raw, shown in pairs:
+                blob = blob.replace(raw, shown)
     return blob
 
 
 def _plan(replaced: list[tuple[str, str]]) -> _Steps:
-    """The ``(bytes, replacement)`` steps of ``scrub``, longest value first."""
-    steps: list[tuple[bytes, bytes]] = []
+    """The steps of ``scrub``, longest value first: per value, the bytes whose absence from
+    the JSON means nothing to replace, and the ``(bytes, replacement)`` pairs to apply."""
+    steps: list[tuple[bytes, tuple[tuple[bytes, bytes], ...]]] = []
     for value, shown in sorted(set(replaced), key=lambda p: -len(p[0])):
         raw, masked = orjson.dumps(value), orjson.dumps(shown)
-        steps.append((raw, masked))
         if len(value) >= 6 and not set(value) <= _NUMBER_CHARS:
-            steps.append((raw[1:-1], masked[1:-1]))
+            # the text inside longer strings too; the quoted string holds it
+            steps.append((raw[1:-1], ((raw, masked), (raw[1:-1], masked[1:-1]))))
+        else:
+            steps.append((raw, ((raw, masked),)))
     return tuple(steps)
