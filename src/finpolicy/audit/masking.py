@@ -260,11 +260,44 @@ def scrubbed(blob: bytes, groups: tuple[tuple[tuple[str, str], ...], ...]) -> by
         if len(_PLANS) >= _MAX_PLANS:
             _PLANS.clear()
         _PLANS[groups] = steps
+    original = blob
     for probe, pairs in steps:
         if probe in blob:  # (most values are not echoed: one search tells)
             for raw, shown in pairs:
                 blob = blob.replace(raw, shown)
+    if blob is not original:
+        try:
+            orjson.loads(blob)
+        except orjson.JSONDecodeError:  # a match cut into an escape or the JSON's syntax
+            return _scrub_decoded(original, steps)
     return blob
+
+
+def _scrub_decoded(blob: bytes, steps: _Steps) -> bytes:
+    """``scrubbed`` on the decoded strings (slower, exact): for JSON whose bytes hold a value
+    that is not really there, such as ``nabcdef`` in an escaped newline followed by
+    ``abcdef``, or a value that is also a piece of the JSON's syntax (``","``)."""
+    pairs = [(orjson.loads(raw), orjson.loads(shown), len(todo) > 1)
+             for _, todo in steps for raw, shown in todo[:1]]
+
+    def text(value: str) -> str:
+        for clear, masked, inside in pairs:
+            if value == clear:
+                value = masked
+            elif inside and clear in value:
+                value = value.replace(clear, masked)
+        return value
+
+    def walk(data: Any) -> Any:
+        if isinstance(data, str):
+            return text(data)
+        if isinstance(data, list):
+            return [walk(v) for v in data]
+        if isinstance(data, dict):
+            return {text(k): walk(v) for k, v in data.items()}
+        return data
+
+    return orjson.dumps(walk(orjson.loads(blob)))
 
 
 def _plan(replaced: list[tuple[str, str]]) -> _Steps:
