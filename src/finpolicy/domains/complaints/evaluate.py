@@ -278,9 +278,7 @@ def _report(runtime: Runtime, cache: dict[tuple[Any, ...], tuple[Selection, Plan
     if breached:
         escalations = plan.escalations(escalations, breached)
     # deadlines counted over a year whose holiday schedule is not confirmed
-    warnings = () if plan.statutory else plan.warned.get((first, last))
-    if warnings.__class__ is not tuple:  # not worked out yet, or an error to raise
-        warnings = plan.warnings(first, last)
+    warnings = () if plan.statutory else plan.warnings(first, last)
     made: SlaDecision = _decision(
         STATUSES[worst], selection.hits, selection.obligations, plan.ref,
         runtime.engine_name, complaint, now, complaint.id, statuses,
