@@ -183,3 +183,23 @@ def test_echoed_values_are_scrubbed_from_decision_json(values: list[str],
         assert value not in out["echo"]
         if len(value) >= 6 and not set(value) <= set("0123456789+-.eE"):
             assert not any(value in text for text in out["echo"] + out["notes"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(field_names, values()), min_size=1, max_size=8))
+@example([("id_number", "abc"), ("id_number", "x" * 5000), ("remark", " "), ("   ", "abc")])
+def test_the_log_masks_a_new_value_as_the_full_classification_would(
+        pairs: list[tuple[str, str]]) -> None:
+    # the decision log works out a verdict once per name and set of detectors a value passes;
+    # every value must still get what classifying it afresh gives (blank, long and refused
+    # names and values included)
+    from finpolicy.audit import AuditKeys
+    from finpolicy.audit.masking import Masker
+
+    bundle = fp.load_bundle()
+    keys = AuditKeys.generate()
+    quick, full = Masker(bundle, keys, ON), Masker(bundle, keys, ON)
+    full._detectors = None  # every value through DataField and classify
+    for name, value in pairs:
+        for text in (value, value.upper(), f" {value}"):
+            assert quick.verdict(name, text) == full.verdict(name, text), (name, text)

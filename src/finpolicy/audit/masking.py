@@ -25,14 +25,18 @@ import orjson
 
 from finpolicy.audit.keys import AuditKeys
 from finpolicy.documents.bundle import Bundle
+from finpolicy.domains.detectors import DETECTORS, Detector
 from finpolicy.errors import FinpolicyError, NotInForceError
 from finpolicy.inputs import InputModel
+from finpolicy.limits import MAX_SAMPLE_LENGTH
 
 _MAX_CACHE = 100_000
 _MAX_PARTS = 20_000
 _MAX_PART = 4096  # bytes of JSON; larger parts are masked afresh each time
 _FAIL_CLOSED = ("unclassified", "*")
 _CLEAR = None
+_FAILED = "failed"  # the value could not be classified: masked whole, as unclassified
+_Rule = tuple[str, str] | str | None
 _KIND = "ClassificationPolicy"
 _SAMPLES = "sample_values"
 
@@ -71,10 +75,13 @@ class Masker:
         self._parts: dict[tuple[str, bytes], Part] = {}
         # input models are immutable: one is written and masked once, however often it comes
         self._models: dict[tuple[str, int], tuple[InputModel, Part]] = {}
-        # a field's classification follows from the facts its rules read (its name, and which
-        # detectors its one sample matches): the verdict is worked out once per set of facts
+        # a field's classification follows from the facts its rules read: its name, whether
+        # its one sample is blank, and which detectors accept it (as in columnar_facts). The
+        # rule is worked out once per such set; a new value costs only the detectors' checks
         self._rules: Any = None
-        self._by_facts: dict[bytes, tuple[str, str] | None] = {}
+        self._detectors: tuple[Detector, ...] | None = None
+        self._by_facts: dict[tuple[str, tuple[str, ...] | None], _Rule] = {}
+        self._hashes: dict[str, str] = {}
         self.retention: dict[str, int] = {}
         """Days an entry written on ``day`` is kept, per level name (the policy's audit-log
         retention); empty when nothing may be deleted."""
@@ -85,6 +92,9 @@ class Masker:
         else:
             self._engine = PolicyEngine(bundle)  # no log: masking is not a decision
             self._rules = doc.policy
+            names = list(dict.fromkeys(getattr(doc.policy, "detectors", ())))
+            if all(n in DETECTORS for n in names):  # else every value takes the full path
+                self._detectors = tuple(DETECTORS[n] for n in names)
             handling = getattr(doc.policy, "handling", {})
             self.retention = {str(level): _days(h, day) for level, h in handling.items()}
 
@@ -116,27 +126,53 @@ class Masker:
     def _classify(self, name: str, text: str) -> tuple[str, str] | None:
         if self._engine is None:
             return (_FAIL_CLOSED[0], _masked(text))
-        from finpolicy.domains.classification import DataField, apply_mask, classify
-        from finpolicy.domains.classification.classify import field_fact
-
-        try:
-            field = DataField(name=name[:200] or "value", sample_values=[text])
-            facts = orjson.dumps(field_fact(self._rules, field)[0], option=orjson.OPT_SORT_KEYS)
+        if self._detectors is None or len(text) > MAX_SAMPLE_LENGTH:
+            rule = self._rule(name, text)
+        else:
+            key = (name, None if not text.strip() else
+                   tuple(d.name for d in self._detectors if d.check(text)))
             try:
-                rule = self._by_facts[facts]
+                rule = self._by_facts[key]
             except KeyError:
-                c = classify(self._engine, field, as_of=self.day)
-                handling = c.handling
-                rule = _CLEAR if c.mask is None and handling.encryption_at_rest is None \
-                    and not handling.mask_on_display else (str(c.level), c.mask or "full")
+                rule = self._rule(name, text)
                 if len(self._by_facts) >= _MAX_CACHE:
                     self._by_facts.clear()
-                self._by_facts[facts] = rule
-        except FinpolicyError:
-            return (_FAIL_CLOSED[0], _masked(text))
+                self._by_facts[key] = rule
         if rule is _CLEAR:
             return _CLEAR
+        if rule is _FAILED:
+            return (_FAIL_CLOSED[0], _masked(text))
+        from finpolicy.domains.classification import apply_mask
+
+        assert isinstance(rule, tuple)
         return (rule[0], apply_mask(rule[1], text) if text.strip() else "*")
+
+    def _rule(self, name: str, text: str) -> _Rule:
+        """What the policy does with ``text`` as the one sample of a field ``name``: keep it
+        in clear, ``(level, mask)``, or ``_FAILED`` when it cannot be classified."""
+        from finpolicy.domains.classification import DataField, classify
+
+        assert self._engine is not None
+        try:
+            c = classify(self._engine, DataField(name=name[:200] or "value",
+                                                 sample_values=[text]), as_of=self.day)
+        except FinpolicyError:
+            return _FAILED
+        handling = c.handling
+        if c.mask is None and handling.encryption_at_rest is None \
+                and not handling.mask_on_display:
+            return _CLEAR
+        return (str(c.level), c.mask or "full")
+
+    def keyed_hash(self, text: str) -> str:
+        """``AuditKeys.keyed_hash`` of ``text``, kept: the same values recur in entry after
+        entry (levels, dates, amounts)."""
+        found = self._hashes.get(text)
+        if found is None:
+            if len(self._hashes) >= _MAX_CACHE:
+                self._hashes.clear()
+            found = self._hashes[text] = self.keys.keyed_hash(text)
+        return found
 
     def part(self, key: str, raw: bytes) -> Part:
         """Mask one top-level value of an input, given as JSON; cached, because customers,
@@ -203,7 +239,7 @@ class Masker:
         if found is None:
             return data
         level, shown = found
-        seen.masked[".".join(map(str, trail))] = [level, self.keys.keyed_hash(text)]
+        seen.masked[".".join(map(str, trail))] = [level, self.keyed_hash(text)]
         seen.originals.append([list(trail), data])
         if isinstance(data, str):
             seen.replaced.append((text, shown))
@@ -241,6 +277,8 @@ _NUMBER_CHARS = frozenset("0123456789+-.eE")
 
 _Steps = tuple[tuple[bytes, tuple[tuple[bytes, bytes], ...]], ...]
 _PLANS: dict[tuple[tuple[tuple[str, str], ...], ...], _Steps] = {}
+# one value's step, kept: a plan for new parts mostly repeats values seen before
+_STEPS: dict[tuple[str, str], tuple[int, tuple[bytes, tuple[tuple[bytes, bytes], ...]]]] = {}
 _MAX_PLANS = 4096
 
 
@@ -303,12 +341,26 @@ def _scrub_decoded(blob: bytes, steps: _Steps) -> bytes:
 def _plan(replaced: list[tuple[str, str]]) -> _Steps:
     """The steps of ``scrub``, longest value first: per value, the bytes whose absence from
     the JSON means nothing to replace, and the ``(bytes, replacement)`` pairs to apply."""
-    steps: list[tuple[bytes, tuple[tuple[bytes, bytes], ...]]] = []
-    for value, shown in sorted(set(replaced), key=lambda p: -len(p[0])):
-        raw, masked = orjson.dumps(value), orjson.dumps(shown)
-        if len(value) >= 6 and not set(value) <= _NUMBER_CHARS:
-            # the text inside longer strings too; the quoted string holds it
-            steps.append((raw[1:-1], ((raw, masked), (raw[1:-1], masked[1:-1]))))
-        else:
-            steps.append((raw, ((raw, masked),)))
-    return tuple(steps)
+    steps = []
+    for pair in set(replaced):
+        step = _STEPS.get(pair)
+        if step is None:
+            if len(_STEPS) >= _MAX_CACHE:
+                _STEPS.clear()
+            step = _STEPS[pair] = _step(*pair)
+        steps.append(step)
+    steps.sort(key=_longest_first)
+    return tuple(step for _, step in steps)
+
+
+def _longest_first(step: tuple[int, Any]) -> int:
+    return step[0]
+
+
+def _step(value: str, shown: str) -> tuple[int, tuple[bytes, tuple[tuple[bytes, bytes], ...]]]:
+    """``scrub``'s step for one value, with its sort key (longest value first)."""
+    raw, masked = orjson.dumps(value), orjson.dumps(shown)
+    if len(value) >= 6 and not set(value) <= _NUMBER_CHARS:
+        # the text inside longer strings too; the quoted string holds it
+        return -len(value), (raw[1:-1], ((raw, masked), (raw[1:-1], masked[1:-1])))
+    return -len(value), (raw, ((raw, masked),))
