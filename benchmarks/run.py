@@ -37,7 +37,6 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-import yaml
 from rich.console import Console
 from rich.table import Table
 
@@ -48,85 +47,21 @@ import patterns
 import serve_load
 import suit_peer
 import sweep
+from bench_inputs import (
+    access_inputs,
+    campaign_inputs,
+    complaint_inputs,
+    consent_inputs,
+    field_inputs,
+    suitability_inputs,
+)
 from harness import Measurement, latencies, rss_mb, throughput
+from logging_cost import bench_logging
 
 import finpolicy as fp
-from finpolicy.documents.bundle import shipped_packs
 from finpolicy.testing import fakes
 
 ENGINES = ("compiled", "durable")
-PACK = shipped_packs() / "cn-banking"
-
-
-def _examples(domain: str) -> list[dict[str, Any]]:
-    data = yaml.safe_load((PACK / "examples" / f"{domain}.yaml").read_text("utf-8"))
-    return data["cases"]
-
-
-def _when(value: str) -> Any:
-    return dt.datetime.fromisoformat(value) if "T" in value else dt.date.fromisoformat(value)
-
-
-def suitability_inputs(n: int) -> list[tuple[Any, Any, dt.date]]:
-    rng = random.Random(1)
-    on = dt.date(2026, 3, 2)
-    customers = [fp.Customer(id=f"c{i}", risk_level=f"C{rng.randint(1, 5)}",
-                             assessment_date=on - dt.timedelta(days=rng.randint(0, 400)),
-                             birth_date=dt.date(rng.randint(1940, 2005), 6, 1),
-                             investable_assets=float(rng.randint(1, 100) * 10_000))
-                 for i in range(200)]
-    products = [fp.Product(id=f"p{i}", kind=rng.choice(["wealth_management", "fund",
-                                                         "structured_deposit"]),
-                           risk_level=f"R{rng.randint(1, 5)}", term_months=rng.choice([3, 12]))
-                for i in range(50)]
-    return [(rng.choice(customers), rng.choice(products), on) for _ in range(n)]
-
-
-def access_inputs() -> tuple[list[Any], list[Any]]:
-    """The examples' requests, and the role assignments that confirm their approvers."""
-    out, assignments = [], []
-    for case in _examples("access"):
-        data = dict(case["input"])
-        assignments += data.pop("assignments", [])
-        data["as_of"] = _when(case["as_of"])
-        out.append(fp.AccessRequest(**data))
-    return out, assignments
-
-
-def complaint_inputs() -> list[tuple[Any, dt.datetime]]:
-    return [(fp.Complaint(**case["input"]["complaint"]), _when(case["as_of"]))
-            for case in _examples("complaints")]
-
-
-def consent_inputs() -> list[tuple[Any, list[Any]]]:
-    """The pack's consent examples that decide one request: (request, consents)."""
-    out = []
-    for case in _examples("consent"):
-        data = case["input"]
-        if "request" in data:
-            request = fp.ProcessingRequest(**{**data["request"], "as_of": _when(case["as_of"])})
-            out.append((request, [fp.Consent(**c) for c in data.get("consents", [])]))
-    return out
-
-
-def campaign_inputs(n: int) -> tuple[list[Any], list[Any], dt.datetime]:
-    """``n`` customers in three zones with SMS and e-mail consents, one in five withdrawn."""
-    at = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
-    zones = [None, "Europe/London", "America/New_York"]
-    customers = [fp.CampaignCustomer(id=f"cu{i}", time_zone=zones[i % 3],
-                                     channels=["sms", "email"]) for i in range(n)]
-    consents = [fp.Consent(id=f"cu{i}-{c}", customer=f"cu{i}", purpose="marketing",
-                           channels=[c], separate=True, given_at=at - dt.timedelta(days=40),
-                           withdrawn_at=at - dt.timedelta(days=1) if i % 5 == 0 else None,
-                           evidence=f"f{i}", notice_version="privacy-2025")
-                for i in range(n) for c in ("sms", "email")]
-    return customers, consents, at
-
-
-def field_inputs() -> list[Any]:
-    names = ["身份证号", "id_number", "交易流水", "risk_preference", "contact_phone", "remark",
-             "客户姓名", "card_no"]
-    return [fp.DataField(name=n) for n in names]
 
 
 def bench_domains(console: Console, n: int) -> list[Measurement]:
@@ -188,94 +123,6 @@ def bench_domains(console: Console, n: int) -> list[Measurement]:
                                     customers, consents=records, as_of=at),
                                     items=len(customers))))
     return rows
-
-
-def _mixed_calls(n: int) -> tuple[list[Any], list[Any]]:
-    """The single-decision calls of ``bench_domains``, all four domains in turn, and the role
-    assignments that confirm the access requests' approvers."""
-    suit = suitability_inputs(n)
-    access, directory = access_inputs()
-    complaints = complaint_inputs()
-    fields = field_inputs()
-    calls: list[Any] = []
-    for i in range(n):
-        kind = i % 4
-        if kind == 0:
-            c, p, on = suit[i]
-            calls.append(lambda e, c=c, p=p, on=on: e.check_suitability(c, p, as_of=on))
-        elif kind == 1:
-            r = access[i % len(access)]
-            calls.append(lambda e, r=r: e.authorize(r))
-        elif kind == 2:
-            f = fields[i % len(fields)]
-            calls.append(lambda e, f=f: e.classify(f))
-        else:
-            c, now = complaints[i % len(complaints)]
-            calls.append(lambda e, c=c, when=now: e.complaint_sla(c, as_of=when))
-    return calls, directory
-
-
-def _logged_run(calls: list[Any], directory: list[Any], target: Any,
-                keys: Any) -> tuple[float, float, float]:
-    """Seconds to make every decision (the callers' time), to have them all written, and the
-    CPU seconds of the whole process meanwhile (the writer thread included)."""
-    from finpolicy.audit import DecisionLog
-
-    log = None if target is None else DecisionLog(target, keys=keys)
-    engine = fp.PolicyEngine(fp.load_bundle(), log=log, directory=directory)
-    for call in calls[:200]:
-        call(engine)
-    if log is not None:
-        log.flush()
-    gc.collect()
-    cpu = time.process_time()
-    start = time.perf_counter()
-    for call in calls:
-        call(engine)
-    decided = time.perf_counter() - start
-    if log is not None:
-        log.close()
-    return decided, time.perf_counter() - start, time.process_time() - cpu
-
-
-def bench_logging(console: Console, n: int) -> list[Measurement]:
-    """Decisions of all four domains with and without a decision log, per sink."""
-    import os
-
-    try:
-        from finpolicy.audit import AuditKeys
-    except ImportError:
-        console.log("decision log needs the audit extra (pip install '.[audit]'): skipped")
-        return []
-    console.log(f"decision log: {n:,} mixed decisions per sink")
-    keys = AuditKeys.generate()
-    calls, directory = _mixed_calls(n)
-    folder = Path(tempfile.mkdtemp(prefix="fp-audit-"))
-    sinks: list[tuple[str, Any]] = [("no log", None), ("JSON lines", folder / "jsonl"),
-                                    ("SQLite", folder / "audit.db")]
-    dsn = os.environ.get("FINPOLICY_TEST_POSTGRES_DSN")
-    if dsn:
-        sinks.append(("PostgreSQL", f"{dsn}?table=bench_{int(time.time())}"))
-    rows: list[Measurement] = []
-    base: tuple[float, float, float] | None = None
-    for name, target in sinks:
-        runs = [_logged_run(calls, directory,
-                            target if target is None or i == 0 else _fresh(target, i), keys)
-                for i in range(3)]
-        best = (min(r[0] for r in runs), min(r[1] for r in runs), min(r[2] for r in runs))
-        base = base or best
-        note = "" if target is None else (
-            f"cost {best[2] / base[2]:.2f}× unlogged (CPU); written {best[1] / base[1]:.2f}×, "
-            f"callers {best[0] / base[0]:.2f}× (wall)")
-        rows.append(Measurement("decision log", f"mixed decisions, {name}", "compiled",
-                                n / best[1], note=note))
-    return rows
-
-
-def _fresh(target: Any, i: int) -> Any:
-    if isinstance(target, Path):
-        return target.with_name(f"{target.stem}{i}{target.suffix}")
-    return f"{target}_{i}"
 
 
 def bench_load(console: Console) -> list[Measurement]:

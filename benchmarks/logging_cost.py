@@ -1,0 +1,165 @@
+"""The cost of the decision log: decisions of all four domains with and without it, per sink.
+
+Two workloads, each timed three times per sink (best kept): ``mixed_calls``, the single
+decisions of the domains benchmark, whose 200 customers, 50 products and the pack's examples
+recur (so the log's masking and encoding caches are warm), and ``fresh_calls``, the same mix
+with a customer never seen before in every suitability call, a complaint of its own in every
+complaint call and a new sample value in every classification call, as a bank's stream of
+decisions is. Each run of the fresh workload gets inputs of its own, so no run finds the
+values of another in the log's caches.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import os
+import random
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bench_inputs import access_inputs, complaint_inputs, field_inputs, suitability_inputs
+from harness import Measurement
+from rich.console import Console
+
+import finpolicy as fp
+from finpolicy.testing import fakes
+
+
+def mixed_calls(n: int) -> tuple[list[Any], list[Any]]:
+    """The single-decision calls of ``bench_domains``, all four domains in turn, and the role
+    assignments that confirm the access requests' approvers."""
+    suit = suitability_inputs(n)
+    access, directory = access_inputs()
+    complaints = complaint_inputs()
+    fields = field_inputs()
+    calls: list[Any] = []
+    for i in range(n):
+        kind = i % 4
+        if kind == 0:
+            c, p, on = suit[i]
+            calls.append(lambda e, c=c, p=p, on=on: e.check_suitability(c, p, as_of=on))
+        elif kind == 1:
+            r = access[i % len(access)]
+            calls.append(lambda e, r=r: e.authorize(r))
+        elif kind == 2:
+            f = fields[i % len(fields)]
+            calls.append(lambda e, f=f: e.classify(f))
+        else:
+            c, now = complaints[i % len(complaints)]
+            calls.append(lambda e, c=c, when=now: e.complaint_sla(c, as_of=when))
+    return calls, directory
+
+
+_MAKERS = (fakes.resident_id, fakes.mobile, fakes.bank_card, fakes.email, fakes.chinese_name)
+
+
+def fresh_calls(n: int, seed: int) -> list[Any]:
+    """The calls of ``mixed_calls`` with a new customer (id, risk level, dates, assets) in
+    every suitability call, a new complaint id in every complaint call and a new sample value
+    (ID, mobile and card numbers, e-mail addresses, names) in every classification call;
+    access requests as there (they name staff, who recur). ``seed`` keeps runs apart."""
+    rng = random.Random(seed)
+    on = dt.date(2026, 3, 2)
+    products = list({p.id: p for _, p, _ in suitability_inputs(500)}.values())
+    access, _ = access_inputs()
+    complaints = complaint_inputs()
+    names = [f.name for f in field_inputs()]
+    calls: list[Callable[[Any], Any]] = []
+    for i in range(n):
+        kind = i % 4
+        if kind == 0:
+            c = fp.Customer(id=f"s{seed}-{i}", risk_level=f"C{rng.randint(1, 5)}",
+                            assessment_date=on - dt.timedelta(days=rng.randint(0, 400)),
+                            birth_date=dt.date(rng.randint(1940, 2005), rng.randint(1, 12),
+                                               rng.randint(1, 28)),
+                            investable_assets=float(rng.randint(1, 500) * 10_000))
+            p = rng.choice(products)
+            calls.append(lambda e, c=c, p=p: e.check_suitability(c, p, as_of=on))
+        elif kind == 1:
+            r = access[i % len(access)]
+            calls.append(lambda e, r=r: e.authorize(r))
+        elif kind == 2:
+            f = fp.DataField(name=names[i % len(names)],
+                             sample_values=[_MAKERS[i % len(_MAKERS)](rng)])
+            calls.append(lambda e, f=f: e.classify(f))
+        else:
+            old, now = complaints[i % len(complaints)]
+            new = old.model_copy(update={"id": f"cmp-{seed}-{i}"})
+            calls.append(lambda e, c=new, when=now: e.complaint_sla(c, as_of=when))
+    return calls
+
+
+def _logged_run(calls: list[Any], directory: list[Any], target: Any,
+                keys: Any) -> tuple[float, float, float]:
+    """Seconds to make every decision (the callers' time), to have them all written, and the
+    CPU seconds of the whole process meanwhile (the writer thread included)."""
+    from finpolicy.audit import DecisionLog
+
+    log = None if target is None else DecisionLog(target, keys=keys)
+    engine = fp.PolicyEngine(fp.load_bundle(), log=log, directory=directory)
+    for call in calls[:200]:
+        call(engine)
+    if log is not None:
+        log.flush()
+    gc.collect()
+    cpu = time.process_time()
+    start = time.perf_counter()
+    for call in calls[200:]:
+        call(engine)
+    decided = time.perf_counter() - start
+    if log is not None:
+        log.close()
+    return decided, time.perf_counter() - start, time.process_time() - cpu
+
+
+def _sinks(tag: int) -> list[tuple[str, Any]]:
+    folder = Path(tempfile.mkdtemp(prefix="fp-audit-"))
+    sinks: list[tuple[str, Any]] = [("no log", None), ("JSON lines", folder / "jsonl"),
+                                    ("SQLite", folder / "audit.db")]
+    dsn = os.environ.get("FINPOLICY_TEST_POSTGRES_DSN")
+    if dsn:
+        sinks.append(("PostgreSQL", f"{dsn}?table=bench_{int(time.time())}_{tag}"))
+    return sinks
+
+
+def bench_logging(console: Console, n: int) -> list[Measurement]:
+    """Decisions of all four domains with and without a decision log, per sink, on both
+    workloads."""
+    try:
+        from finpolicy.audit import AuditKeys
+    except ImportError:
+        console.log("decision log needs the audit extra (pip install '.[audit]'): skipped")
+        return []
+    console.log(f"decision log: {n:,} mixed decisions per sink, recurring and new customers")
+    keys = AuditKeys.generate()
+    mixed, directory = mixed_calls(n + 200)
+    workloads: list[tuple[str, Callable[[int], list[Any]]]] = [
+        ("mixed decisions", lambda seed: mixed),
+        ("new customers", lambda seed: fresh_calls(n + 200, seed))]
+    rows: list[Measurement] = []
+    for tag, (label, calls_for) in enumerate(workloads):
+        base: tuple[float, float, float] | None = None
+        for s, (name, target) in enumerate(_sinks(tag)):
+            runs = [_logged_run(calls_for(10 * s + i), directory,
+                                target if target is None else _fresh(target, i), keys)
+                    for i in range(3)]
+            best = (min(r[0] for r in runs), min(r[1] for r in runs),
+                    min(r[2] for r in runs))
+            base = base or best
+            note = "" if target is None else (
+                f"cost {best[2] / base[2]:.2f}× unlogged (CPU); written "
+                f"{best[1] / base[1]:.2f}×, callers {best[0] / base[0]:.2f}× (wall)")
+            rows.append(Measurement("decision log", f"{label}, {name}", "compiled",
+                                    n / best[1], note=note))
+    return rows
+
+
+def _fresh(target: Any, i: int) -> Any:
+    """A store of its own for run ``i`` (a log appended to would time its resume too)."""
+    if isinstance(target, Path):
+        return target.with_name(f"{target.stem}{i}{target.suffix}")
+    return f"{target}_{i}"
