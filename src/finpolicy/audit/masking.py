@@ -210,14 +210,6 @@ class Masker:
             self._models[ident] = (value, part)
         return part
 
-    def mask(self, data: dict[str, Any]) -> tuple[Any, dict[str, list[str]],
-                                                   list[tuple[str, str]]]:
-        """The input with sensitive scalars replaced, ``{path: [level, keyed hash]}``, and the
-        ``(value, shown)`` pairs replaced (to keep them out of the decisions too)."""
-        seen = _Seen()
-        out = {key: self._walk(value, (key,), key, seen) for key, value in data.items()}
-        return out, seen.masked, seen.replaced
-
     def _walk(self, data: Any, trail: tuple[str | int, ...], name: str, seen: _Seen) -> Any:
         if isinstance(data, dict):
             field = data.get("name")
@@ -266,6 +258,22 @@ def restore(shown: Any, originals: list[list[Any]]) -> Any:
             node = node[step]
         node[trail[-1]] = value
     return data
+
+
+def shown_pairs(shown: Any, originals: list[list[Any]]) -> list[tuple[str, str]]:
+    """The ``(value, shown)`` text pairs of a logged input: each sealed original that is
+    text, and what the log shows in its place."""
+    out = []
+    for trail, value in originals:
+        node = shown
+        try:
+            for step in trail:
+                node = node[step]
+        except (KeyError, IndexError, TypeError):
+            continue  # (not where the entry says: the scrub has nothing to add for it)
+        if isinstance(value, str) and isinstance(node, str):
+            out.append((value, node))
+    return out
 
 
 def _masked(text: str) -> str:

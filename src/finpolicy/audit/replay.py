@@ -23,7 +23,7 @@ from finpolicy.audit import calls
 from finpolicy.audit.encode import decision_json
 from finpolicy.audit.errors import AuditError
 from finpolicy.audit.keys import AuditKeys
-from finpolicy.audit.masking import Masker, restore, scrub
+from finpolicy.audit.masking import restore, scrub, shown_pairs
 from finpolicy.audit.records import decode, unb64
 from finpolicy.audit.sinks import Sink, open_sink
 from finpolicy.documents.bundle import Bundle, load_bundle
@@ -63,11 +63,18 @@ class Entry:
 
     def unseal(self, keys: AuditKeys) -> tuple[Any, dt.date | dt.datetime | None]:
         """The input in clear (the masked values put back) and its ``as_of``."""
+        return self.opened(keys)[0], calls.parse_as_of(self.as_of)
+
+    def opened(self, keys: AuditKeys) -> tuple[Any, list[tuple[str, str]]]:
+        """The input in clear, and the ``(value, shown)`` text pairs the entry masked (what
+        was scrubbed from its decisions: replay scrubs its own the same way, whatever the
+        masking of today's finpolicy would choose)."""
         if self.sealed is None:
-            return self.input, calls.parse_as_of(self.as_of)
+            return self.input, []
         raw = keys.unseal(unb64(self.sealed, f"entry {self.seq} sealed"),
                           f"{self.log_id}:{self.seq}".encode())
-        return restore(self.input, orjson.loads(raw)), calls.parse_as_of(self.as_of)
+        originals = orjson.loads(raw)
+        return restore(self.input, originals), shown_pairs(self.input, originals)
 
 
 def read_entries(target: str | os.PathLike[str] | Sink) -> Iterator[Entry]:
@@ -150,7 +157,6 @@ class _Deciders:
     def __init__(self, given: Iterable[Bundle]) -> None:
         self.bundles = {b.digest: b for b in given}
         self.engines: dict[tuple[str, str], Any] = {}
-        self.maskers: dict[tuple[str, dt.date], Masker] = {}
         self.tried: set[str] = set()
 
     def bundle(self, entry: Entry) -> Bundle:
@@ -181,12 +187,6 @@ class _Deciders:
             self.engines[key] = PolicyEngine(bundle, engine=name)
         return self.engines[key]
 
-    def masker(self, bundle: Bundle, keys: AuditKeys, day: dt.date) -> Masker:
-        key = (bundle.digest, day)
-        if key not in self.maskers:
-            self.maskers[key] = Masker(bundle, keys, day)
-        return self.maskers[key]
-
 
 def replay_log(target: str | os.PathLike[str] | Sink, keys: AuditKeys, *,
                bundle: Bundle | None = None, deciders: Iterable[Bundle] = (),
@@ -215,14 +215,14 @@ def replay_log(target: str | os.PathLike[str] | Sink, keys: AuditKeys, *,
     for entry in read_entries(target):
         decider = found.bundle(entry)
         name = engine or str(entry.env.get("engine", "compiled"))
-        data, as_of = entry.unseal(keys)
+        data, replaced = entry.opened(keys)
+        as_of = calls.parse_as_of(entry.as_of)
         replayed = _evaluate(entry.domain, found.engine(decider, name), data, as_of) \
             if entry.policy is None else _CHOSEN
         entries += 1
         decisions += len(entry.decisions)
-        masker = found.masker(decider, keys, entry.day)
         ignored = _IGNORED if engine is None else (*_IGNORED, "engine")
-        mismatches += _compare(entry, replayed, masker.mask(data)[2], ignored)
+        mismatches += _compare(entry, replayed, replaced, ignored)
         if bundle is not None:
             other = other or found.engine(bundle, name)
             outcome = _impact(entry, data, as_of, replayed, other)
