@@ -387,7 +387,8 @@ class DecisionLog:
         masked: list[bytes] = []
         replaced: list[tuple[tuple[str, str], ...]] = []
         days = masker.retention_days(())
-        for key, part in self._parts(masker, how.data(call.inputs, call.result)):
+        for key, part in self._parts(masker, how.data(call.inputs, call.result),
+                                     how.vocabulary):
             name = _KEYS.get(key) or _KEYS.setdefault(key, orjson.dumps(key))
             shown.append(name + b":" + part.shown)
             if part.masked:
@@ -415,10 +416,11 @@ class DecisionLog:
             written)
         state.unsigned += 1
 
-    def _parts(self, masker: Masker, data_in: Any) -> list[tuple[str, Part]]:
+    def _parts(self, masker: Masker, data_in: Any,
+               vocabulary: frozenset[str]) -> list[tuple[str, Part]]:
         """The top-level values of a logged input, each masked."""
         if isinstance(data_in, Mapping):
-            return [(k, masker.part_of(k, v, to_json)) for k, v in data_in.items()]
+            return [(k, masker.part_of(k, v, to_json, vocabulary)) for k, v in data_in.items()]
         # a request model: its fields are the parts
         found = self._requests.get(id(data_in))
         if found is None or found[0] is not data_in:
@@ -429,7 +431,7 @@ class DecisionLog:
                 self._requests[id(data_in)] = (data_in, items)
         else:
             items = found[1]
-        return [(k, masker.part(k, raw)) for k, raw in items]
+        return [(k, masker.part(k, raw, vocabulary)) for k, raw in items]
 
     def _rotate(self, state: WriterState, ts: float) -> None:
         """Close the segment with a checkpoint and open the next one."""

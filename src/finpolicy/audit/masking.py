@@ -72,15 +72,16 @@ class Masker:
         self.day = day
         self._engine: PolicyEngine | None = None
         self._cache: dict[tuple[str, str], tuple[str, str] | None] = {}
-        self._parts: dict[tuple[str, bytes], Part] = {}
+        self._parts: dict[tuple[str, bytes, frozenset[str]], Part] = {}
         # input models are immutable: one is written and masked once, however often it comes
-        self._models: dict[tuple[str, int], tuple[InputModel, Part]] = {}
+        self._models: dict[tuple[str, int, frozenset[str]], tuple[InputModel, Part]] = {}
         # a field's classification follows from the facts its rules read: its name, whether
         # its one sample is blank, and which detectors accept it (as in columnar_facts). The
         # rule is worked out once per such set; a new value costs only the detectors' checks
         self._rules: Any = None
         self._detectors: tuple[Detector, ...] | None = None
-        self._by_facts: dict[tuple[str, tuple[str, ...] | None], _Rule] = {}
+        self._by_facts: dict[tuple[str, tuple[str, ...] | None], tuple[_Rule, bool]] = {}
+        self._ruled: dict[tuple[str, str], bool] = {}
         self._hashes: dict[str, str] = {}
         self.retention: dict[str, int] = {}
         """Days an entry written on ``day`` is kept, per level name (the policy's audit-log
@@ -126,18 +127,7 @@ class Masker:
     def _classify(self, name: str, text: str) -> tuple[str, str] | None:
         if self._engine is None:
             return (_FAIL_CLOSED[0], _masked(text))
-        if self._detectors is None or len(text) > MAX_SAMPLE_LENGTH:
-            rule = self._rule(name, text)
-        else:
-            key = (name, None if not text.strip() else
-                   tuple(d.name for d in self._detectors if d.check(text)))
-            try:
-                rule = self._by_facts[key]
-            except KeyError:
-                rule = self._rule(name, text)
-                if len(self._by_facts) >= _MAX_CACHE:
-                    self._by_facts.clear()
-                self._by_facts[key] = rule
+        rule = self._facts_rule(name, text)[0]
         if rule is _CLEAR:
             return _CLEAR
         if rule is _FAILED:
@@ -147,9 +137,39 @@ class Masker:
         assert isinstance(rule, tuple)
         return (rule[0], apply_mask(rule[1], text) if text.strip() else "*")
 
-    def _rule(self, name: str, text: str) -> _Rule:
-        """What the policy does with ``text`` as the one sample of a field ``name``: keep it
-        in clear, ``(level, mask)``, or ``_FAILED`` when it cannot be classified."""
+    def ruled(self, name: str, text: str) -> bool:
+        """Whether a rule of the classification policy speaks of ``text`` as the one sample
+        of a field ``name`` (with no policy in force: yes)."""
+        if self._engine is None:
+            return True
+        key = (name, text)
+        found = self._ruled.get(key)
+        if found is None:
+            if len(self._ruled) >= _MAX_CACHE:
+                self._ruled.clear()
+            found = self._ruled[key] = self._facts_rule(name, text)[1]
+        return found
+
+    def _facts_rule(self, name: str, text: str) -> tuple[_Rule, bool]:
+        """``_rule`` of ``text`` under ``name``, worked out once per set of facts."""
+        if self._detectors is None or len(text) > MAX_SAMPLE_LENGTH:
+            return self._rule(name, text)
+        key = (name, None if not text.strip() else
+               tuple(d.name for d in self._detectors if d.check(text)))
+        try:
+            return self._by_facts[key]
+        except KeyError:
+            pass
+        found = self._rule(name, text)
+        if len(self._by_facts) >= _MAX_CACHE:
+            self._by_facts.clear()
+        self._by_facts[key] = found
+        return found
+
+    def _rule(self, name: str, text: str) -> tuple[_Rule, bool]:
+        """What the policy does with ``text`` as the one sample of a field ``name`` — keep it
+        in clear, ``(level, mask)``, or ``_FAILED`` when it cannot be classified — and
+        whether any of its rules matched."""
         from finpolicy.domains.classification import DataField, classify
 
         assert self._engine is not None
@@ -157,12 +177,12 @@ class Masker:
             c = classify(self._engine, DataField(name=name[:200] or "value",
                                                  sample_values=[text]), as_of=self.day)
         except FinpolicyError:
-            return _FAILED
+            return _FAILED, True
         handling = c.handling
         if c.mask is None and handling.encryption_at_rest is None \
                 and not handling.mask_on_display:
-            return _CLEAR
-        return (str(c.level), c.mask or "full")
+            return _CLEAR, bool(c.hits)
+        return (str(c.level), c.mask or "full"), bool(c.hits)
 
     def keyed_hash(self, text: str) -> str:
         """``AuditKeys.keyed_hash`` of ``text``, kept: the same values recur in entry after
@@ -174,15 +194,16 @@ class Masker:
             found = self._hashes[text] = self.keys.keyed_hash(text)
         return found
 
-    def part(self, key: str, raw: bytes) -> Part:
+    def part(self, key: str, raw: bytes, vocabulary: frozenset[str] = frozenset()) -> Part:
         """Mask one top-level value of an input, given as JSON; cached, because customers,
-        products, subjects and resources come back again and again."""
-        cache_key = (key, raw)
+        products, subjects and resources come back again and again. Text at a place of
+        ``vocabulary`` (``LoggedCall.vocabulary``) is kept as it is."""
+        cache_key = (key, raw, vocabulary)
         found = self._parts.get(cache_key)
         if found is not None:
             return found
-        seen = _Seen()
-        shown = self._walk(orjson.loads(raw), (key,), key, seen)
+        seen = _Seen(vocabulary)
+        shown = self._walk(orjson.loads(raw), (key,), key, seen, key)
         found = Part(orjson.dumps(shown) if seen.masked else raw,
                      orjson.dumps(seen.masked)[1:-1], tuple(seen.replaced),
                      self.retention_days({level for level, _ in seen.masked.values()}),
@@ -193,24 +214,26 @@ class Masker:
             self._parts[cache_key] = found
         return found
 
-    def part_of(self, key: str, value: Any, to_json: Any) -> Part:
+    def part_of(self, key: str, value: Any, to_json: Any,
+                vocabulary: frozenset[str] = frozenset()) -> Part:
         """``part`` of one top-level value of an input, written by ``to_json``; an input model
         (frozen) is written and masked once per instance."""
         if not isinstance(value, InputModel):
-            return self.part(key, to_json(value))
-        ident = (key, id(value))
+            return self.part(key, to_json(value), vocabulary)
+        ident = (key, id(value), vocabulary)
         found = self._models.get(ident)
         if found is not None and found[0] is value:
             return found[1]
         raw = to_json(value)
-        part = self.part(key, raw)
+        part = self.part(key, raw, vocabulary)
         if len(raw) <= _MAX_PART:  # the entry keeps the model alive, so its id stays its own
             if len(self._models) >= _MAX_PARTS:
                 self._models.clear()
             self._models[ident] = (value, part)
         return part
 
-    def _walk(self, data: Any, trail: tuple[str | int, ...], name: str, seen: _Seen) -> Any:
+    def _walk(self, data: Any, trail: tuple[str | int, ...], name: str, seen: _Seen,
+              place: str) -> Any:
         if isinstance(data, dict):
             field = data.get("name")
             describes = _SAMPLES in data and isinstance(field, str)
@@ -220,12 +243,15 @@ class Masker:
                     out[key] = value  # a field's name and tags describe data, hold none
                     continue
                 named = str(field) if describes else str(key)
-                out[key] = self._walk(value, (*trail, key), named, seen)
+                out[key] = self._walk(value, (*trail, key), named, seen,
+                                      seen.place(place, key))
             return out
         if isinstance(data, list):
-            return [self._walk(v, (*trail, i), name, seen) for i, v in enumerate(data)]
+            return [self._walk(v, (*trail, i), name, seen, place) for i, v in enumerate(data)]
         if isinstance(data, bool) or data is None:
             return data
+        if place in seen.vocabulary and isinstance(data, str) and not self.ruled(name, data):
+            return data  # one of a closed list the domain checked, and no rule speaks of it
         text = data if isinstance(data, str) else orjson.dumps(data).decode()
         found = self.verdict(name, text)
         if found is None:
@@ -241,12 +267,20 @@ class Masker:
 class _Seen:
     """What a walk masked."""
 
-    __slots__ = ("masked", "originals", "replaced")
+    __slots__ = ("masked", "originals", "replaced", "vocabulary")
 
-    def __init__(self) -> None:
+    def __init__(self, vocabulary: frozenset[str]) -> None:
         self.masked: dict[str, list[str]] = {}
         self.replaced: list[tuple[str, str]] = []
         self.originals: list[list[Any]] = []
+        self.vocabulary = vocabulary
+
+    def place(self, parent: str, key: str) -> str:
+        """The place of ``key`` under ``parent``, as ``LoggedCall.vocabulary`` names it."""
+        if not self.vocabulary:
+            return ""
+        anything = f"{parent}.*"
+        return anything if anything in self.vocabulary else f"{parent}.{key}"
 
 
 def restore(shown: Any, originals: list[list[Any]]) -> Any:

@@ -92,10 +92,17 @@ class LoggedCall:
     """How the decision log keeps the calls of one engine method: ``data(inputs, result)`` is
     the call in the form the domain's ``evaluate_input`` takes (so replay and change impact
     judge a logged call as they judge a written example), and ``decisions(result)`` the
-    decisions that form returns."""
+    decisions that form returns.
+
+    ``vocabulary`` names the places in that form (keys joined by dots, a list's items under
+    the list's own place, ``*`` for any key) whose text the domain refuses unless it is one of
+    a closed list, the schema's or the policy's (an action, a complaint channel, a risk
+    level): such text cannot hold customer data, so the log shows it as it is, and policy
+    text that uses the same words is not masked where they occur."""
 
     data: Callable[[Mapping[str, Any], Any], Any]
     decisions: Callable[[Any], list[Any]] = _one
+    vocabulary: frozenset[str] = frozenset()
 
 
 class Call(BaseModel):

@@ -113,7 +113,9 @@ DOMAIN = Domain(
     time="datetime",
     operations={"authorize": authorize, "review_access": review_access},
     calls=CALLS,
-    logged={"authorize": LoggedCall(_logged_request),
+    logged={"authorize": LoggedCall(_logged_request, vocabulary=frozenset({
+                "action", "resource.data_level", "resource.category", "resource.fields.*",
+                "grants.data_level", "grants.category"})),  # the policy's (check_vocabulary)
             "review_access": LoggedCall(_logged_review, lambda r: r.decisions())},
     exports={name: globals()[name] for name in (
         "AccessDecision", "AccessGrant", "AccessRequest", "AccessReviewReport",

@@ -85,6 +85,13 @@ def _sla_facts(report: Any, case: Case) -> dict[str, Any]:
     return facts
 
 
+def _vocabulary(key: str) -> frozenset[str]:
+    """The policy's channels, categories, severities, flags, event kinds and contents: the
+    log shows them as they are (each is refused when the policy does not name it)."""
+    return frozenset(f"{key}.{f}" for f in ("channel", "category", "severity", "flags",
+                                            "events.kind", "events.states"))
+
+
 DOMAIN = Domain(
     name="complaints",
     title="Complaint SLAs",
@@ -95,9 +102,10 @@ DOMAIN = Domain(
     time="datetime",
     operations={"complaint_sla": complaint_sla, "complaint_sla_batch": complaint_sla_batch},
     calls=CALLS,
-    logged={"complaint_sla": LoggedCall(lambda i, r: {"complaint": i["complaint"]}),
+    logged={"complaint_sla": LoggedCall(lambda i, r: {"complaint": i["complaint"]},
+                                        vocabulary=_vocabulary("complaint")),
             "complaint_sla_batch": LoggedCall(lambda i, r: {"complaints": i["complaints"]},
-                                              list)},
+                                              list, _vocabulary("complaints"))},
     exports={name: globals()[name] for name in (
         "Complaint", "ComplaintEvent", "MilestoneStatus", "SlaDecision")},
     deprecated={"SlaReport": "SlaDecision"},

@@ -67,6 +67,15 @@ def _sale_cases(bundle: Bundle, doc: PolicyDocument[Any]) -> SearchStrategy[Case
     return suitability_cases(bundle, policy=doc)
 
 
+def _vocabulary(customer: str, product: str) -> frozenset[str]:
+    """What the log may show of customers and products as it is: the schema's literals and
+    the policy's risk levels (both refused when unknown)."""
+    return frozenset({*(f"{customer}.{f}" for f in (
+        "kind", "risk_level", "investor_type", "legal_capacity", "liquidity_need",
+        "assessment_filled_by")),
+        *(f"{product}.{f}" for f in ("risk_level", "issuer_risk_level", "redemption"))})
+
+
 DOMAIN = Domain(
     name="suitability",
     title="Suitability",
@@ -79,10 +88,10 @@ DOMAIN = Domain(
     calls=CALLS,
     logged={"check_suitability": LoggedCall(lambda i, r: {
                 "customer": i["customer"], "product": i["product"], "amount": i.get("amount"),
-                "sale": i.get("sale")}),
+                "sale": i.get("sale")}, vocabulary=_vocabulary("customer", "product")),
             "suitable_products": LoggedCall(lambda i, r: {
                 "customer": i["customer"], "products": i["products"], "sale": i.get("sale")},
-                list)},
+                list, _vocabulary("customer", "products"))},
     exports={"Customer": Customer, "Product": Product, "SaleContext": SaleContext,
              "SuitabilityDecision": SuitabilityDecision},
     input_models=(Customer, Product, SaleContext),
