@@ -44,6 +44,16 @@ _COMPLAINT = {"id": "cmp-1", "received_at": "2026-02-10T09:30:00+08:00", "channe
               "category": "product", "severity": "major", "flags": ["complex"],
               "events": [{"kind": "contacted", "at": "2026-02-10T15:00:00+08:00",
                           "states": ["complainant_told"]}]}
+_PROCESSING = {
+    "request": {"customer": "cu-1", "purpose": "marketing", "channel": "sms",
+                "data_levels": ["ordinary"], "categories": ["basic_identity"]},
+    "consents": [{"id": "c-sms", "customer": "cu-1", "purpose": "marketing",
+                  "channels": ["sms"], "data_levels": ["ordinary"],
+                  "categories": ["basic_identity"], "separate": True,
+                  "given_at": "2026-02-01T09:00:00+08:00", "evidence": "form-881",
+                  "notice_version": "privacy-2025"}],
+    "contacts": [{"id": "k-1", "customer": "cu-1", "channel": "sms", "purpose": "marketing",
+                  "at": "2026-03-01T10:00:00+08:00", "consent_id": "c-sms"}]}
 # per domain and logged method: a call (in ``evaluate_input``'s form) with every place of its
 # vocabulary filled in, and when it is decided
 CALLS: dict[tuple[str, str], tuple[dict[str, Any], Any]] = {
@@ -55,6 +65,8 @@ CALLS: dict[tuple[str, str], tuple[dict[str, Any], Any]] = {
         _REQUEST, dt.datetime.fromisoformat("2026-03-02T10:00:00+08:00")),
     ("complaints", "complaint_sla"): (
         {"complaint": _COMPLAINT}, dt.datetime.fromisoformat("2026-03-05T12:00:00+08:00")),
+    ("consent", "check_processing"): (
+        _PROCESSING, dt.datetime.fromisoformat("2026-03-02T10:00:00+08:00")),
     ("complaints", "complaint_sla_batch"): (
         {"complaints": [_COMPLAINT]}, dt.datetime.fromisoformat("2026-03-05T12:00:00+08:00")),
 }

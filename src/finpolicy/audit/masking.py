@@ -302,6 +302,8 @@ def shown_pairs(shown: Any, originals: list[list[Any]]) -> list[tuple[str, str]]
         node = shown
         try:
             for step in trail:
+                if not isinstance(node, dict | list):
+                    raise TypeError(step)
                 node = node[step]
         except (KeyError, IndexError, TypeError):
             continue  # (not where the entry says: the scrub has nothing to add for it)

@@ -100,6 +100,15 @@ def _day(case: Case) -> dt.date:
     return request.as_of.date()
 
 
+# the policy's channels, levels, categories and (of consents and contacts) purposes, each
+# refused when the policy does not name it (check_vocabulary); a request's purpose is not:
+# an unknown one denies
+_VOCABULARY = frozenset({
+    "request.channel", "request.data_levels", "request.categories", "consents.purpose",
+    "consents.channels", "consents.data_levels", "consents.categories", "contacts.purpose",
+    "contacts.channel"})
+
+
 DOMAIN = Domain(
     name="consent",
     title="Consent and purpose limitation",
@@ -113,7 +122,7 @@ DOMAIN = Domain(
     calls=CALLS,
     logged={"check_processing": LoggedCall(lambda i, r: {
                 "request": i["request"], "consents": i.get("consents", ()),
-                "contacts": i.get("contacts", ())}),
+                "contacts": i.get("contacts", ())}, vocabulary=_VOCABULARY),
             "review_consents": LoggedCall(lambda i, r: {"review": {
                 "consents": i["consents"], "contacts": i.get("contacts", ()),
                 "processing": i.get("processing", ()), "as_of": r.as_of}},
