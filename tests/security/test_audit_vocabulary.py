@@ -1,6 +1,7 @@
-"""The decision log shows a domain's closed vocabulary as it is (``LoggedCall.vocabulary``):
-every place a domain names must be one whose text the domain refuses unless it is in its list,
-or the log would show free text (a name, an ID) in clear."""
+"""The decision log shows a domain's closed vocabulary (and a request's evaluation time) as
+it is (``LoggedCall.vocabulary``): every place a domain names must be one whose text the domain
+refuses unless it is in its list (or a time), or the log would show free text (a name, an ID)
+in clear."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ _REQUEST = {
     "action": "read",
     "resource": {"type": "customer_record", "data_level": "core", "category": "basic_identity",
                  "department": "retail", "branch": "BJ01", "fields": {"phone": "ordinary"}},
-    "purpose": "account_service",
+    "purpose": "account_service", "as_of": "2026-03-02T10:00:00+08:00",
     "assignments": [{"subject_id": "u-head-7", "role": "department_head"}],
     "grants": [{"id": "g-1", "grantee": "u-teller-1", "purpose": "account_service",
                 "resource_type": "customer_record", "data_level": "core",
@@ -46,7 +47,8 @@ _COMPLAINT = {"id": "cmp-1", "received_at": "2026-02-10T09:30:00+08:00", "channe
                           "states": ["complainant_told"]}]}
 _PROCESSING = {
     "request": {"customer": "cu-1", "purpose": "marketing", "channel": "sms",
-                "data_levels": ["ordinary"], "categories": ["basic_identity"]},
+                "data_levels": ["ordinary"], "categories": ["basic_identity"],
+                "as_of": "2026-03-02T10:00:00+08:00"},
     "consents": [{"id": "c-sms", "customer": "cu-1", "purpose": "marketing",
                   "channels": ["sms"], "data_levels": ["ordinary"],
                   "categories": ["basic_identity"], "separate": True,

@@ -97,8 +97,10 @@ class LoggedCall:
     ``vocabulary`` names the places in that form (keys joined by dots, a list's items under
     the list's own place, ``*`` for any key) whose text the domain refuses unless it is one of
     a closed list, the schema's or the policy's (an action, a complaint channel, a risk
-    level): such text cannot hold customer data, so the log shows it as it is, and policy
-    text that uses the same words is not masked where they occur."""
+    level), or that hold the call's evaluation time (which the entry records in clear as its
+    ``as_of`` anyway): such text cannot hold customer data, so the log shows it as it is
+    unless a rule of the classification policy speaks of it, and policy text that uses the
+    same words is not masked where they occur."""
 
     data: Callable[[Mapping[str, Any], Any], Any]
     decisions: Callable[[Any], list[Any]] = _one

@@ -115,7 +115,8 @@ DOMAIN = Domain(
     calls=CALLS,
     logged={"authorize": LoggedCall(_logged_request, vocabulary=frozenset({
                 "action", "resource.data_level", "resource.category", "resource.fields.*",
-                "grants.data_level", "grants.category"})),  # the policy's (check_vocabulary)
+                "grants.data_level", "grants.category",  # the policy's (check_vocabulary)
+                "as_of"})),
             "review_access": LoggedCall(_logged_review, lambda r: r.decisions())},
     exports={name: globals()[name] for name in (
         "AccessDecision", "AccessGrant", "AccessRequest", "AccessReviewReport",

@@ -101,9 +101,10 @@ def _day(case: Case) -> dt.date:
 
 
 # the policy's channels, levels, categories and (of consents and contacts) purposes, each
-# refused when the policy does not name it (check_vocabulary); a request's purpose is not:
-# an unknown one denies
+# refused when the policy does not name it (check_vocabulary; a request's purpose is not: an
+# unknown one denies), and the request's evaluation time
 _VOCABULARY = frozenset({
+    "request.as_of",
     "request.channel", "request.data_levels", "request.categories", "consents.purpose",
     "consents.channels", "consents.data_levels", "consents.categories", "contacts.purpose",
     "contacts.channel"})
