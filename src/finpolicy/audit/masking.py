@@ -12,6 +12,10 @@ so the key holder can find every entry about a value without the log holding it.
 values themselves are stored sealed (AES-256-GCM, ``[path, value]`` pairs), so replay can put
 them back; nothing in clear is stored twice.
 
+Text at a place of the domain's closed vocabulary (``LoggedCall.vocabulary``: an action, a
+complaint channel, a request's evaluation time) is kept as it is unless a rule of the policy
+matches it: the domain refuses anything else there, so it holds no customer's data.
+
 When the bundle has no classification policy in force, every scalar is masked: the log fails
 closed.
 """
