@@ -23,7 +23,7 @@ closed.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import orjson
 
@@ -35,6 +35,8 @@ from finpolicy.inputs import InputModel
 from finpolicy.limits import MAX_SAMPLE_LENGTH
 
 _MAX_CACHE = 100_000
+K = TypeVar("K")
+V = TypeVar("V")
 _MAX_PARTS = 20_000
 _MAX_PART = 4096  # bytes of JSON; larger parts are masked afresh each time
 _FAIL_CLOSED = ("unclassified", "*")
@@ -82,7 +84,6 @@ class Masker:
         # a field's classification follows from the facts its rules read: its name, whether
         # its one sample is blank, and which detectors accept it (as in columnar_facts). The
         # rule is worked out once per such set; a new value costs only the detectors' checks
-        self._rules: Any = None
         self._detectors: tuple[Detector, ...] | None = None
         self._by_facts: dict[tuple[str, tuple[str, ...] | None], tuple[_Rule, bool]] = {}
         self._ruled: dict[tuple[str, str], bool] = {}
@@ -96,7 +97,6 @@ class Masker:
             self._engine = None
         else:
             self._engine = PolicyEngine(bundle)  # no log: masking is not a decision
-            self._rules = doc.policy
             names = list(dict.fromkeys(getattr(doc.policy, "detectors", ())))
             if all(n in DETECTORS for n in names):  # else every value takes the full path
                 self._detectors = tuple(DETECTORS[n] for n in names)
@@ -122,11 +122,7 @@ class Masker:
             return self._cache[key]
         except KeyError:
             pass
-        found = self._classify(name, text)
-        if len(self._cache) >= _MAX_CACHE:
-            self._cache.clear()
-        self._cache[key] = found
-        return found
+        return _keep(self._cache, key, self._classify(name, text))
 
     def _classify(self, name: str, text: str) -> tuple[str, str] | None:
         if self._engine is None:
@@ -149,9 +145,7 @@ class Masker:
         key = (name, text)
         found = self._ruled.get(key)
         if found is None:
-            if len(self._ruled) >= _MAX_CACHE:
-                self._ruled.clear()
-            found = self._ruled[key] = self._facts_rule(name, text)[1]
+            found = _keep(self._ruled, key, self._facts_rule(name, text)[1])
         return found
 
     def _facts_rule(self, name: str, text: str) -> tuple[_Rule, bool]:
@@ -164,11 +158,7 @@ class Masker:
             return self._by_facts[key]
         except KeyError:
             pass
-        found = self._rule(name, text)
-        if len(self._by_facts) >= _MAX_CACHE:
-            self._by_facts.clear()
-        self._by_facts[key] = found
-        return found
+        return _keep(self._by_facts, key, self._rule(name, text))
 
     def _rule(self, name: str, text: str) -> tuple[_Rule, bool]:
         """What the policy does with ``text`` as the one sample of a field ``name`` — keep it
@@ -193,9 +183,7 @@ class Masker:
         entry (levels, dates, amounts)."""
         found = self._hashes.get(text)
         if found is None:
-            if len(self._hashes) >= _MAX_CACHE:
-                self._hashes.clear()
-            found = self._hashes[text] = self.keys.keyed_hash(text)
+            found = _keep(self._hashes, text, self.keys.keyed_hash(text))
         return found
 
     def part(self, key: str, raw: bytes, vocabulary: frozenset[str] = frozenset()) -> Part:
@@ -316,6 +304,14 @@ def shown_pairs(shown: Any, originals: list[list[Any]]) -> list[tuple[str, str]]
     return out
 
 
+def _keep(cache: dict[K, V], key: K, value: V) -> V:
+    """Store ``value`` under ``key`` in one of the module's caches (emptied when full)."""
+    if len(cache) >= _MAX_CACHE:
+        cache.clear()
+    cache[key] = value
+    return value
+
+
 def _masked(text: str) -> str:
     return "*" * max(len(text), 1)
 
@@ -393,9 +389,7 @@ def _plan(replaced: list[tuple[str, str]]) -> _Steps:
     for pair in set(replaced):
         step = _STEPS.get(pair)
         if step is None:
-            if len(_STEPS) >= _MAX_CACHE:
-                _STEPS.clear()
-            step = _STEPS[pair] = _step(*pair)
+            step = _keep(_STEPS, pair, _step(*pair))
         steps.append(step)
     steps.sort(key=_longest_first)
     return tuple(step for _, step in steps)
