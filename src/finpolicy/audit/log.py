@@ -300,8 +300,9 @@ class DecisionLog:
                                        or self._due(state)):
                     self._checkpoint(state)
                 self._write(state)
+                done, batch = len(batch), []  # hold no call while waiting for the next
                 with self._cond:
-                    self._done += len(batch)
+                    self._done += done
                     if state.unsigned == 0:
                         self._signed_to = self._done
                     self._cond.notify_all()

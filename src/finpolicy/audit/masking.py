@@ -78,9 +78,12 @@ class Masker:
         self.day = day
         self._engine: PolicyEngine | None = None
         self._cache: dict[tuple[str, str], tuple[str, str] | None] = {}
-        self._parts: dict[tuple[str, bytes, frozenset[str]], Part] = {}
+        self._parts: dict[tuple[str, bytes, int], Part] = {}
         # input models are immutable: one is written and masked once, however often it comes
-        self._models: dict[tuple[str, int, frozenset[str]], tuple[InputModel, Part]] = {}
+        self._models: dict[tuple[str, int, int], tuple[InputModel, Part]] = {}
+        # a number per vocabulary for the caches' keys (a frozenset would keep every key
+        # tracked by the garbage collector, and the caches hold many)
+        self._vocabularies: dict[frozenset[str], int] = {}
         # a field's classification follows from the facts its rules read: its name, whether
         # its one sample is blank, and which detectors accept it (as in columnar_facts). The
         # rule is worked out once per such set; a new value costs only the detectors' checks
@@ -190,7 +193,7 @@ class Masker:
         """Mask one top-level value of an input, given as JSON; cached, because customers,
         products, subjects and resources come back again and again. Text at a place of
         ``vocabulary`` (``LoggedCall.vocabulary``) is kept as it is."""
-        cache_key = (key, raw, vocabulary)
+        cache_key = (key, raw, self._vocabulary_number(vocabulary))
         found = self._parts.get(cache_key)
         if found is not None:
             return found
@@ -212,7 +215,7 @@ class Masker:
         (frozen) is written and masked once per instance."""
         if not isinstance(value, InputModel):
             return self.part(key, to_json(value), vocabulary)
-        ident = (key, id(value), vocabulary)
+        ident = (key, id(value), self._vocabulary_number(vocabulary))
         found = self._models.get(ident)
         if found is not None and found[0] is value:
             return found[1]
@@ -223,6 +226,12 @@ class Masker:
                 self._models.clear()
             self._models[ident] = (value, part)
         return part
+
+    def _vocabulary_number(self, vocabulary: frozenset[str]) -> int:
+        found = self._vocabularies.get(vocabulary)
+        if found is None:
+            found = self._vocabularies[vocabulary] = len(self._vocabularies)
+        return found
 
     def _walk(self, data: Any, trail: tuple[str | int, ...], name: str, seen: _Seen,
               place: str) -> Any:
