@@ -6,7 +6,8 @@ recur (so the log's masking and encoding caches are warm), and ``fresh_calls``, 
 with a customer never seen before in every suitability call, a complaint of its own in every
 complaint call and a new sample value in every classification call, as a bank's stream of
 decisions is. Each run of the fresh workload gets inputs of its own, so no run finds the
-values of another in the log's caches.
+values of another in the log's caches. ``bench_paced`` times each decision on its own at a
+steady rate instead, as a service's request path sees the log.
 """
 
 from __future__ import annotations
@@ -156,6 +157,96 @@ def bench_logging(console: Console, n: int) -> list[Measurement]:
             rows.append(Measurement("decision log", f"{label}, {name}", "compiled",
                                     n / best[1], note=note))
     return rows
+
+
+PACED_RATE = 2_000  # decisions a second: a busy service, well within what the writer keeps up with
+
+
+def _paced_run(calls: list[Any], directory: list[Any], target: Any, keys: Any,
+               rate: float, freeze: bool = False) -> tuple[list[float], list[float]]:
+    """Each decision's own time (seconds, sorted) and the length of each full collection of
+    the garbage collector meanwhile (seconds, in any thread), the calls started ``rate``
+    times a second: the caller sleeps between them, as a service waits for its next request,
+    and the writer works meanwhile. ``freeze``: ``gc.freeze()`` once warm, as a service may
+    after start-up (the collector then leaves the objects of that moment out of its full
+    collections)."""
+    from finpolicy.audit import DecisionLog
+
+    log = None if target is None else DecisionLog(target, keys=keys)
+    engine = fp.PolicyEngine(fp.load_bundle(), log=log, directory=directory)
+    for call in calls[:200]:
+        call(engine)
+    if log is not None:
+        log.flush()
+    gc.collect()
+    if freeze:
+        gc.freeze()
+    full: list[float] = []
+    began = [0.0]
+
+    def timed(phase: str, info: dict[str, Any]) -> None:
+        if info["generation"] == 2:
+            if phase == "start":
+                began[0] = time.perf_counter()
+            else:
+                full.append(time.perf_counter() - began[0])
+
+    gc.callbacks.append(timed)
+    samples = []
+    clock = time.perf_counter
+    due = clock()
+    for call in calls[200:]:
+        start = clock()
+        call(engine)
+        samples.append(clock() - start)
+        due += 1.0 / rate
+        pause = due - clock()
+        if pause > 0:
+            time.sleep(pause)
+    if log is not None:
+        log.close()
+    gc.callbacks.remove(timed)
+    gc.unfreeze()
+    return sorted(samples), full
+
+
+def bench_paced(console: Console, n: int) -> list[Measurement]:
+    """What a caller waits per decision with and without the log, per sink, at ``PACED_RATE``
+    decisions a second of new customers: the decision path's own cost, percentiles apart
+    (the slowest calls are the ones the garbage collector's full collections stop)."""
+    try:
+        from finpolicy.audit import AuditKeys
+    except ImportError:
+        return []
+    console.log(f"decision log: {n:,} decisions of new customers at {PACED_RATE:,} a second, "
+                "timed one by one")
+    keys = AuditKeys.generate()
+    rows: list[Measurement] = []
+    base: list[float] | None = None
+    sinks = _sinks(2)
+    runs = [(name, target, False) for name, target in sinks]
+    runs.append((f"{sinks[1][0]}, gc.freeze() once warm", sinks[1][1], True))
+    for s, (name, target, freeze) in enumerate(runs):
+        got, full = _paced_run(fresh_calls(n + 200, 100 + s), directory=access_inputs()[1],
+                         target=None if target is None else _fresh(target, s), keys=keys,
+                         rate=PACED_RATE, freeze=freeze)
+        base = base or got
+        marks = {q: _quantile(got, q) for q in (0.5, 0.99, 0.999, 1.0)}
+        note = (f"p99.9 {marks[0.999] * 1e6:,.0f} µs, slowest {marks[1.0] * 1e3:,.1f} ms; "
+                f"{len(full)} full collections, longest {max(full, default=0) * 1e3:,.0f} ms")
+        if got is not base:
+            note += "; ÷ unlogged: " + ", ".join(
+                f"{label} {marks[q] / _quantile(base, q):.2f}×"
+                for label, q in (("p50", 0.5), ("p99", 0.99), ("p99.9", 0.999),
+                                 ("slowest", 1.0)))
+        rows.append(Measurement("decision log", f"paced {PACED_RATE:,}/s, {name}", "compiled",
+                                len(got) / sum(got), p50_us=marks[0.5] * 1e6,
+                                p99_us=marks[0.99] * 1e6, note=note))
+    return rows
+
+
+def _quantile(ordered: list[float], q: float) -> float:
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def _fresh(target: Any, i: int) -> Any:

@@ -56,7 +56,7 @@ from bench_inputs import (
     suitability_inputs,
 )
 from harness import Measurement, latencies, rss_mb, throughput
-from logging_cost import bench_logging
+from logging_cost import bench_logging, bench_paced
 
 import finpolicy as fp
 from finpolicy.testing import fakes
@@ -297,6 +297,7 @@ def main(argv: list[str] | None = None) -> int:
         rows += bench_explain(console, 60, 40 if args.quick else 150)
     if args.only in (None, "domains", "logging"):
         rows += bench_logging(console, n)
+        rows += bench_paced(console, n // 2)
     if args.only in (None, "peers"):
         rows += bench_rbac(console, args.quick)
         rows += suit_peer.bench_suitability_peers(console, suitability_inputs(n),
