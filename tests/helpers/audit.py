@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -230,3 +231,30 @@ def copy_sqlite_files(src: str, tmp: Path) -> Path:
         if Path(src + suffix).exists():
             shutil.copy(src + suffix, out / (Path(src).name + suffix))
     return out
+
+
+def postgres_role(role: str) -> str:
+    """The test server's DSN as ``role``, one of the roles with no rights of their own that
+    ``.ci/run`` creates (``finpolicy_writer``, ``finpolicy_reader``)."""
+    import psycopg
+
+    from tests.helpers.tools import require
+
+    parts = urlsplit(postgres_dsn())
+    port = f":{parts.port}" if parts.port else ""
+    dsn = urlunsplit(parts._replace(netloc=f"{role}:finpolicy@{parts.hostname}{port}"))
+    try:
+        psycopg.connect(dsn).close()
+    except psycopg.OperationalError:
+        require(False, f"no PostgreSQL role {role} with password `finpolicy` (.ci/run "
+                       "creates it)")
+    return dsn
+
+
+def grant(where: str, sql: str) -> None:
+    """Run ``sql`` (``{t}``: the log's table name) as the owner of the log's tables."""
+    import psycopg
+
+    dsn, _, table = where.partition("?table=")
+    with psycopg.connect(dsn, autocommit=True) as db:
+        db.execute(sql.format(t=table))  # type: ignore[arg-type]

@@ -1,8 +1,11 @@
 """A decision log in PostgreSQL (psycopg 3, the ``postgres`` extra): a bank's shared store.
 
 Tables ``<table>_records`` (seq, segment, hash, body) and ``<table>_head``; each batch is one
-transaction. Give the writer a role that may only ``INSERT`` into the records table (and
-update the head), so not even the application can rewrite what it logged.
+transaction. The writer creates the tables when they are missing; when a database
+administrator has made them, its role needs no right to create anything: ``SELECT`` and
+``INSERT`` on the records table and ``SELECT``, ``INSERT``, ``UPDATE`` on the head, so not
+even the application can rewrite what it logged. Readers (verify, replay) only ``SELECT``
+and never create a table.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from finpolicy.audit.claim import busy
 from finpolicy.audit.errors import AuditError
@@ -22,6 +26,10 @@ except ModuleNotFoundError as exc:  # pragma: no cover - the test extra installs
                      "pip install 'finpolicy[postgres]'") from exc
 
 _NAME = re.compile(r"[a-z_][a-z0-9_]{0,40}")
+_PASSWORD = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)")
+_RECORDS = ("seq BIGINT PRIMARY KEY, segment INTEGER NOT NULL, hash TEXT NOT NULL, "
+            "body BYTEA NOT NULL")
+_HEAD = "id INTEGER PRIMARY KEY CHECK (id = 1), body BYTEA NOT NULL"
 
 
 class PostgresSink(Sink):
@@ -39,34 +47,62 @@ class PostgresSink(Sink):
             raise AuditError(f"table name `{name}`: expected lower-case letters, digits and _")
         self.dsn = base
         self.table = name
-        self.url = f"{base}?table={name}"
+        self.url = f"{_redacted(base)}?table={name}"  # shown in reports: no password
         self._db: Any = None
+        self._ready = False  # the tables are known to exist
 
     def _conn(self) -> Any:
         if self._db is None:
             try:
                 self._db = psycopg.connect(self.dsn, autocommit=False)
             except psycopg.Error as exc:
-                raise AuditError(f"cannot connect to PostgreSQL: "
-                                 f"{str(exc).strip().splitlines()[0]}") from None
-            with self._db.cursor() as cur:
-                cur.execute(f"CREATE TABLE IF NOT EXISTS {self.table}_records ("
-                            "seq BIGINT PRIMARY KEY, segment INTEGER NOT NULL, "
-                            "hash TEXT NOT NULL, body BYTEA NOT NULL)")
-                cur.execute(f"CREATE TABLE IF NOT EXISTS {self.table}_head ("
-                            "id INTEGER PRIMARY KEY CHECK (id = 1), body BYTEA NOT NULL)")
-            self._db.commit()
+                raise AuditError(f"cannot connect to PostgreSQL: {_first_line(exc)}") from None
         return self._db
+
+    def _missing(self) -> list[str]:
+        names = [f"{self.table}_records", f"{self.table}_head"]
+        found = self._query("SELECT to_regclass(%s), to_regclass(%s)", names)[0]
+        return [name for name, there in zip(names, found, strict=True) if there is None]
+
+    def _writing(self) -> None:
+        """Create the tables, once, unless they exist (so a writer's role needs no right to
+        create them when an administrator has)."""
+        if self._ready:
+            return
+        if self._missing():
+            try:
+                self._query(f"CREATE TABLE IF NOT EXISTS {{t}}_records ({_RECORDS})")
+                self._query(f"CREATE TABLE IF NOT EXISTS {{t}}_head ({_HEAD})")
+            except AuditError as exc:
+                raise AuditError(f"{exc}; create the tables {self.table}_records and "
+                                 f"{self.table}_head (see the audit docs) or let this role "
+                                 "create them") from None
+        self._ready = True
+
+    def _reading(self) -> None:
+        """Refuse a log whose tables do not exist (a reader creates nothing)."""
+        if self._ready:
+            return
+        missing = self._missing()
+        if missing:
+            raise AuditError(f"{self.url}: no such decision log (no table "
+                             f"{' or '.join(missing)})")
+        self._ready = True
 
     def _query(self, sql: str, args: Sequence[Any] = ()) -> list[Any]:
         db = self._conn()
-        with db.cursor() as cur:
-            cur.execute(sql.format(t=self.table), args)
-            rows = cur.fetchall() if cur.description is not None else []
-        db.commit()
+        try:
+            with db.cursor() as cur:
+                cur.execute(sql.format(t=self.table), args)
+                rows = cur.fetchall() if cur.description is not None else []
+            db.commit()
+        except psycopg.Error as exc:
+            db.rollback()
+            raise AuditError(f"PostgreSQL, log table {self.table}: {_first_line(exc)}") from None
         return rows
 
     def tail(self) -> Tail | None:
+        self._writing()
         last = self._query("SELECT seq, segment, hash, body FROM {t}_records "
                            "ORDER BY seq DESC LIMIT 1")
         if not last:
@@ -79,6 +115,7 @@ class PostgresSink(Sink):
         return self._tail_from(str(h), bytes(body), int(segment), int(count), bytes(first))
 
     def write(self, rows: Sequence[Row], *, sync: bool) -> None:
+        self._writing()
         db = self._conn()
         try:
             with db.cursor() as cur, cur.copy(
@@ -91,33 +128,43 @@ class PostgresSink(Sink):
             raise
 
     def set_head(self, stored: bytes) -> None:
+        self._writing()
         self._query("INSERT INTO {t}_head (id, body) VALUES (1, %s) "
                     "ON CONFLICT (id) DO UPDATE SET body = EXCLUDED.body", (stored,))
 
     def head(self) -> bytes | None:
+        self._reading()
         rows = self._query("SELECT body FROM {t}_head WHERE id = 1")
         return bytes(rows[0][0]) if rows else None
 
     def records(self) -> Iterator[Stored]:
+        self._reading()
         db = self._conn()
-        with db.cursor(name="finpolicy_audit_read") as cur:
-            cur.itersize = 5000
-            cur.execute(f"SELECT seq, segment, hash, body FROM {self.table}_records "
-                        "ORDER BY seq")
-            for seq, segment, h, body in cur:
-                yield Stored(f"row {seq}", str(h), bytes(body), int(segment))
-        db.commit()
+        try:
+            with db.cursor(name="finpolicy_audit_read") as cur:
+                cur.itersize = 5000
+                cur.execute(f"SELECT seq, segment, hash, body FROM {self.table}_records "
+                            "ORDER BY seq")
+                for seq, segment, h, body in cur:
+                    yield Stored(f"row {seq}", str(h), bytes(body), int(segment))
+            db.commit()
+        except psycopg.Error as exc:
+            db.rollback()
+            raise AuditError(f"PostgreSQL, log table {self.table}: {_first_line(exc)}") from None
 
     def segments(self) -> list[int]:
+        self._reading()
         return [int(s) for (s,) in self._query(
             "SELECT DISTINCT segment FROM {t}_records ORDER BY segment")]
 
     def last_body(self, segment: int) -> bytes | None:
+        self._reading()
         rows = self._query("SELECT body FROM {t}_records WHERE segment = %s ORDER BY seq DESC "
                            "LIMIT 1", (segment,))
         return bytes(rows[0][0]) if rows else None
 
     def drop(self, segments: Sequence[int]) -> None:
+        self._writing()
         for segment in segments:
             self._query("DELETE FROM {t}_records WHERE segment = %s", (segment,))
 
@@ -126,8 +173,22 @@ class PostgresSink(Sink):
         key = f"finpolicy_audit:{self.table}"
         if not self._query("SELECT pg_try_advisory_lock(hashtext(%s))", (key,))[0][0]:
             raise AuditError(busy(f"the log table {self.table}"))
+        self._writing()
 
     def close(self) -> None:
         if self._db is not None:
             self._db.close()
-            self._db = None
+            self._db, self._ready = None, False
+
+
+def _redacted(dsn: str) -> str:
+    """``dsn`` with its password replaced by ``***``."""
+    parts = urlsplit(dsn)
+    if parts.scheme and parts.password is not None:
+        host = parts.netloc.rpartition("@")[2]
+        return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}"))
+    return _PASSWORD.sub(r"\1***", dsn)
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

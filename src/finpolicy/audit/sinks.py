@@ -233,8 +233,9 @@ class JsonLinesSink(Sink):
 
     def records(self) -> Iterator[Stored]:
         segments = self.segments()
-        if not segments and not self.root.is_dir():
-            raise AuditError(f"{self.root}: no such decision log")
+        if not segments and not (self.root / self.HEAD).is_file():
+            raise AuditError(f"{self.root}: no such decision log" + (
+                " (the folder holds no segments and no HEAD)" if self.root.is_dir() else ""))
         for segment in segments:
             path = self._path(segment)
             with path.open("rb") as fh:
@@ -331,12 +332,15 @@ CREATE TABLE IF NOT EXISTS head (id INTEGER PRIMARY KEY CHECK (id = 1), body BLO
 
 class SqliteSink(Sink):
     """One SQLite file: table ``records`` (seq, segment, hash, body) and ``head``. Each batch
-    is one transaction, so a crash never leaves half a record."""
+    is one transaction, so a crash never leaves half a record. Readers (``head``,
+    ``records``) open the file read-only and create nothing: verifying or replaying a log
+    changes nothing in it, and works on a copy kept on read-only storage."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
         self.url = f"sqlite:{self.path}"
         self._db: sqlite3.Connection | None = None
+        self._writable = False
         self._release: Callable[[], None] = _nothing
 
     def claim(self) -> None:
@@ -344,18 +348,43 @@ class SqliteSink(Sink):
                                    f"the log database {self.path}", self)
 
     def _conn(self, create: bool = True) -> sqlite3.Connection:
-        if self._db is None:
-            if not create and not self.path.is_file():
-                raise AuditError(f"{self.path}: no such decision log")
-            try:
-                db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-                db.execute("PRAGMA journal_mode=WAL")
-                db.execute("PRAGMA synchronous=NORMAL")
-                db.executescript(_SQLITE_SCHEMA)
-            except sqlite3.DatabaseError as exc:
-                raise AuditError(f"{self.path}: not a decision log database: {exc}") from None
-            self._db = db
-        return self._db
+        if self._db is not None and (self._writable or not create):
+            return self._db
+        if self._db is not None:  # opened to read, now asked to write
+            self._db.close()
+            self._db = None
+        if not create:
+            self._db = self._reader()
+            return self._db
+        try:
+            db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.executescript(_SQLITE_SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise AuditError(f"{self.path}: not a decision log database: {exc}") from None
+        self._db, self._writable = db, True
+        return db
+
+    def _reader(self) -> sqlite3.Connection:
+        """The file opened read-only. Without a write-ahead file beside it (a closed log) it
+        is opened immutable, so nothing is created next to it; with one (a writer at work,
+        or one that was killed) the write-ahead file is read too, as it holds records."""
+        if not self.path.is_file():
+            raise AuditError(f"{self.path}: no such decision log")
+        live = self.path.with_name(self.path.name + "-wal").exists()
+        uri = self.path.resolve().as_uri() + ("?mode=ro" if live else "?mode=ro&immutable=1")
+        try:
+            db = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            tables = {name for (name,) in db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        except sqlite3.DatabaseError as exc:
+            raise AuditError(f"{self.path}: not a decision log database: {exc}") from None
+        if not {"records", "head"} <= tables:
+            db.close()
+            raise AuditError(f"{self.path}: not a decision log database (it has no `records` "
+                             "and `head` tables)")
+        return db
 
     def tail(self) -> Tail | None:
         db = self._conn()
@@ -389,14 +418,24 @@ class SqliteSink(Sink):
         self._conn().execute("INSERT OR REPLACE INTO head (id, body) VALUES (1, ?)", (stored,))
 
     def head(self) -> bytes | None:
-        row = self._conn(create=False).execute("SELECT body FROM head WHERE id = 1").fetchone()
+        try:
+            row = self._conn(create=False).execute(
+                "SELECT body FROM head WHERE id = 1").fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise self._unreadable(exc) from None
         return None if row is None else bytes(row[0])
 
     def records(self) -> Iterator[Stored]:
-        cursor = self._conn(create=False).execute(
-            "SELECT seq, segment, hash, body FROM records ORDER BY seq")
-        for seq, segment, h, body in cursor:
-            yield Stored(f"row {seq}", str(h), bytes(body), int(segment))
+        try:
+            cursor = self._conn(create=False).execute(
+                "SELECT seq, segment, hash, body FROM records ORDER BY seq")
+            for seq, segment, h, body in cursor:
+                yield Stored(f"row {seq}", str(h), bytes(body), int(segment))
+        except sqlite3.DatabaseError as exc:
+            raise self._unreadable(exc) from None
+
+    def _unreadable(self, exc: sqlite3.DatabaseError) -> AuditError:
+        return AuditError(f"{self.path}: cannot read the log database: {exc}")
 
     def segments(self) -> list[int]:
         return [int(s) for (s,) in self._conn().execute(
@@ -416,5 +455,5 @@ class SqliteSink(Sink):
     def close(self) -> None:
         if self._db is not None:
             self._db.close()
-            self._db = None
+            self._db, self._writable = None, False
         self._release()
