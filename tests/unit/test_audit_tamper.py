@@ -1,14 +1,19 @@
 """Tampering with a copy of a log — one byte edited, an entry deleted, inserted, two swapped,
-the tail cut, a rewrite with hashes recomputed — is found at the right entry, in every sink."""
+moved to another segment, the tail cut, a rewrite with hashes recomputed — is found at the
+right entry, in every sink; a bit flipped anywhere in an SQLite file is found or changes no
+record."""
 
 from __future__ import annotations
 
+import contextlib
+import random
+import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from finpolicy.audit import AuditKeys, replay_log, verify_log
+from finpolicy.audit import AuditError, AuditKeys, replay_log, verify_log
 from finpolicy.audit.records import decode, encode
 from tests.helpers.audit import (
     SINKS,
@@ -168,3 +173,64 @@ def test_a_rewrite_by_the_key_holder_verifies_but_replay_finds_it(
     [mismatch] = replay.mismatches
     assert mismatch.entry == i + 1
     assert mismatch.differences == (f'outcome: "forged" → "{logged}"',)
+
+
+def test_an_entry_stored_under_another_segment_is_found(original: tuple[str, str],
+                                                        keys: AuditKeys, tmp_path: Path) -> None:
+    kind, where = original
+    records = rows(kind, where)
+    last = len(records) - 1  # (the last, so a JSON-lines log keeps its order)
+    segment, h, body = records[last]
+    relabelled = [*records[:last], (segment + 1, h, body)]
+    copy = write_copy(kind, where, relabelled, head(kind, where), tmp_path)
+    try:
+        report = verify_log(copy, public_key=keys.public_key)
+    finally:
+        drop(kind, copy)
+    assert report.problem is not None
+    assert (report.problem.kind, report.problem.entry) == ("segment", last + 1)
+    assert f"stored in segment {segment + 1}" in report.problem.message
+
+
+def test_a_bit_flipped_anywhere_in_an_sqlite_file_is_found_or_changes_no_record(
+        keys: AuditKeys, tmp_path: Path) -> None:
+    where = target("sqlite", tmp_path)
+    write(where, keys, 60, checkpoint_every=25)
+    data = Path(where).read_bytes()
+    before = (rows("sqlite", where), head("sqlite", where))
+    rng = random.Random(5)
+    for n in range(80):
+        at = rng.randrange(len(data))
+        flipped = bytearray(data)
+        flipped[at] ^= 1 << rng.randrange(8)
+        copy = tmp_path / f"flipped-{n}.db"
+        copy.write_bytes(bytes(flipped))
+        try:
+            report = verify_log(str(copy), public_key=keys.public_key)
+        except AuditError:
+            continue  # the file no longer reads as a database: said so, no traceback
+        if report.ok:  # then the bit was in space no record uses
+            assert (rows("sqlite", str(copy)), head("sqlite", str(copy))) == before, at
+
+
+def test_a_row_whose_types_were_changed_in_an_sqlite_file_is_found(
+        keys: AuditKeys, tmp_path: Path) -> None:
+    # (SQLite keeps any type in any column; the other stores cannot)
+    where = target("sqlite", tmp_path)
+    write(where, keys, 60, checkpoint_every=25)
+    records = rows("sqlite", where)
+    i = first_decision(records, 20)
+    with contextlib.closing(sqlite3.connect(where)) as db:
+        db.execute("UPDATE records SET body = CAST(body AS TEXT) || ' ' WHERE seq = ?", (i + 1,))
+        db.execute("UPDATE records SET segment = 'one' WHERE seq = ?", (i + 3,))
+        db.commit()
+    report = verify_log(where, public_key=keys.public_key)
+    assert report.problem is not None
+    assert (report.problem.kind, report.problem.entry) == ("altered", i + 1)
+    with contextlib.closing(sqlite3.connect(where)) as db:  # put entry i + 1 back
+        db.execute("UPDATE records SET body = ? WHERE seq = ?", (records[i][2], i + 1))
+        db.commit()
+    report = verify_log(where, public_key=keys.public_key)
+    assert report.problem is not None
+    assert (report.problem.kind, report.problem.entry) == ("unreadable", i + 3)
+    assert "segment is not a number" in report.problem.message

@@ -318,6 +318,28 @@ def replace_file(path: Path, data: bytes) -> None:
 
 # --- SQLite -----------------------------------------------------------------------------------
 
+def _sqlite_row(seq: object, segment: object, stored_hash: object, body: object) -> Stored:
+    """A row as stored. SQLite keeps any type in any column, so a row edited in the file may
+    hold text where bytes belong: it is read as it is, and its hash or number then fails."""
+    raw = body if isinstance(body, bytes) else _cell_bytes(body)
+    if not isinstance(segment, int) or isinstance(segment, bool):
+        return Stored(f"row {seq!r}", str(stored_hash), raw, -1,
+                      f"its segment is not a number ({segment!r})")
+    return Stored(f"row {seq!r}", _cell_text(stored_hash), raw, segment)
+
+
+def _cell_bytes(value: object) -> bytes:
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value)
+    return str(value).encode("utf-8", "surrogateescape")
+
+
+def _cell_text(value: object) -> str:
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value).decode("utf-8", "replace")
+    return str(value)
+
+
 _SQLITE_SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
     seq INTEGER PRIMARY KEY,
@@ -430,7 +452,7 @@ class SqliteSink(Sink):
             cursor = self._conn(create=False).execute(
                 "SELECT seq, segment, hash, body FROM records ORDER BY seq")
             for seq, segment, h, body in cursor:
-                yield Stored(f"row {seq}", str(h), bytes(body), int(segment))
+                yield _sqlite_row(seq, segment, h, body)
         except sqlite3.DatabaseError as exc:
             raise self._unreadable(exc) from None
 

@@ -40,7 +40,7 @@ class Break:
         entry: the entry number where the log stops being trustworthy.
         where: where that entry is stored (``000001.jsonl line 57``, ``row 57``).
         kind: ``altered``, ``unreadable``, ``missing``, ``inserted``, ``reordered``,
-            ``chain``, ``signature``, ``truncated``, ``start``.
+            ``chain``, ``segment``, ``signature``, ``truncated``, ``start``.
         message: what differs, in words.
     """
 
@@ -104,6 +104,7 @@ class _Walk:
     start_prev: str | None = None
     pruned: set[tuple[int, str]] = attrs.Factory(set)
     warnings: list[str] = attrs.Factory(list)
+    segment: int | None = None  # the segment the chain's records put the next entry in
 
 
 def verify_log(target: str | os.PathLike[str] | Sink, *,
@@ -172,6 +173,7 @@ def _walk(sink: Sink, walk: _Walk) -> None:
         if walk.prev is None:
             walk.start_prev = str(data.get("prev"))
         _record(walk, stored, seq, data)
+        _check_segment(walk, stored, seq, data)
         walk.prev = stored.hash
         walk.expected = seq + 1
         walk.entries += 1
@@ -229,6 +231,22 @@ def _record(walk: _Walk, stored: Stored, seq: int, data: dict[str, Any]) -> None
     if kind != "decision" and walk.log_id is not None and data.get("log") != walk.log_id:
         _broken(walk, stored, "inserted", f"the record belongs to log {data.get('log')}, not "
               f"{walk.log_id}")
+
+
+def _check_segment(walk: _Walk, stored: Stored, seq: int, data: dict[str, Any]) -> None:
+    """An entry must be stored in the segment the chain puts it in: the first, or the one
+    the last ``segment`` record opened. (Retention deletes whole segments: an entry stored
+    under another one would go with the wrong ones.)"""
+    kind = data.get("type")
+    if kind == "open":
+        walk.segment = 1
+    elif kind == "segment" or walk.segment is None:
+        number = data.get("segment") if kind == "segment" else stored.segment
+        walk.segment = number if isinstance(number, int) else -1
+    if stored.segment != walk.segment:
+        _broken(walk, stored, "segment", f"entry {seq} is stored in segment {stored.segment}, "
+              f"but the log's records put it in segment {walk.segment} (moved, or its "
+              "segment relabelled)")
 
 
 def _start(walk: _Walk, stored: Stored, seq: int, data: dict[str, Any]) -> None:
