@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 import finpolicy as fp
-from finpolicy.audit import AuditKeys, DecisionLog, replay_log
+from finpolicy.audit import AuditError, AuditKeys, DecisionLog, replay_log
 from finpolicy.cli import main
 from finpolicy.documents.bundle import shipped_packs
 from finpolicy.testing.cases import load_cases, load_examples
@@ -211,3 +211,55 @@ def test_cli_keygen_refuses_to_overwrite(tmp_path: Path) -> None:
     assert runner.invoke(main, ["audit", "keygen", str(tmp_path / "k")]).exit_code == 0
     again = runner.invoke(main, ["audit", "keygen", str(tmp_path / "k")])
     assert again.exit_code == 1 and "refusing to overwrite" in again.output
+
+
+def _edited_log(tmp_path: Path, keys: AuditKeys, edit: Any) -> tuple[Path, int]:
+    """A JSON-lines log of access decisions whose first decision line ``edit`` rewrote
+    (bytes in, bytes out), and that line's number."""
+    where = tmp_path / "log"
+    with DecisionLog(where, keys=keys) as log:
+        engine = fp.PolicyEngine(log=log)
+        for action in ("read", "export", "delete"):
+            engine.authorize(fp.AccessRequest.parse({
+                "subject": {"id": "u-teller-1", "roles": ["teller"], "department": "retail",
+                            "branch": "bj01"},
+                "action": action, "purpose": "account_service",
+                "resource": {"type": "customer_record", "data_level": "core",
+                             "category": "basic_identity", "department": "retail",
+                             "branch": "bj01"}}))
+    segment = where / "000001.jsonl"
+    lines = segment.read_bytes().splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if b'"type":"decision"' in line)
+    lines[at] = edit(lines[at])
+    segment.write_bytes(b"".join(lines))
+    return where, at + 1
+
+
+def test_replay_of_a_record_that_is_no_json_names_it_and_exits_1(tmp_path: Path,
+                                                                 keys: AuditKeys) -> None:
+    where, line = _edited_log(tmp_path, keys, lambda raw: raw.replace(b'"type":', b'"type"', 1))
+    with pytest.raises(AuditError, match=rf"000001.jsonl line {line}: not a readable "
+                                         "decision record"):
+        replay_log(where, keys)
+    folder = tmp_path / "k"
+    keys.save(folder)
+    result = CliRunner().invoke(main, ["audit", "replay", str(where), "--keys", str(folder)])
+    assert result.exit_code == 1
+    assert f"error: 000001.jsonl line {line}: not a readable decision record" in result.output
+    assert "audit verify" in result.output and "Traceback" not in result.output
+
+
+def test_replay_of_an_entry_whose_input_lost_a_sealed_value_s_place_says_so(
+        tmp_path: Path, keys: AuditKeys) -> None:
+    where, _ = _edited_log(tmp_path, keys,
+                           lambda raw: raw.replace(b'"input":{"subject":',
+                                                   b'"input":{"subjecX":', 1))
+    with pytest.raises(AuditError, match=r"its input cannot be restored \(KeyError"):
+        replay_log(where, keys)
+
+
+def test_replay_does_not_pass_over_a_line_that_is_no_record(tmp_path: Path,
+                                                            keys: AuditKeys) -> None:
+    where, line = _edited_log(tmp_path, keys, lambda raw: b"not a record\n")
+    with pytest.raises(AuditError, match=rf"000001.jsonl line {line}: "):
+        replay_log(where, keys)  # (it was skipped: its decision went unreplayed, unsaid)

@@ -83,20 +83,35 @@ def read_entries(target: str | os.PathLike[str] | Sink) -> Iterator[Entry]:
     log_id = ""
     try:
         for stored in sink.records():
-            if stored.problem or stored.torn:
-                continue
-            data = decode(stored.body)
-            if data.get("type") in ("open", "segment"):
-                log_id = str(data.get("log"))
-            if data.get("type") != "decision":
-                continue
-            yield Entry(int(data["seq"]), log_id, str(data["at"]), str(data["domain"]),
-                        str(data["method"]), data.get("as_of"), dict(data.get("env") or {}),
-                        data.get("context"), data.get("input"), dict(data.get("masked") or {}),
-                        data.get("sealed"), list(data.get("decisions") or []),
-                        data.get("policy"))
+            if stored.torn:
+                continue  # a write interrupted at the end of the log (verify says so too)
+            if stored.problem:
+                raise AuditError(f"{stored.where}: {stored.problem}{_VERIFY}")
+            try:
+                data = decode(stored.body)
+                if data.get("type") in ("open", "segment"):
+                    log_id = str(data.get("log"))
+                if data.get("type") != "decision":
+                    continue
+                entry = Entry(int(data["seq"]), log_id, str(data["at"]), str(data["domain"]),
+                              str(data["method"]), data.get("as_of"),
+                              dict(data.get("env") or {}), data.get("context"),
+                              data.get("input"), dict(data.get("masked") or {}),
+                              data.get("sealed"), list(data.get("decisions") or []),
+                              data.get("policy"))
+            except (KeyError, TypeError, ValueError) as exc:
+                raise AuditError(f"{stored.where}: not a readable decision record "
+                                 f"({_what(exc)}){_VERIFY}") from None
+            yield entry
     finally:
         sink.close()
+
+
+_VERIFY = "; `finpolicy audit verify` the log to find what was changed"
+
+
+def _what(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
 
 
 @attrs.frozen(slots=True)
@@ -215,7 +230,13 @@ def replay_log(target: str | os.PathLike[str] | Sink, keys: AuditKeys, *,
     for entry in read_entries(target):
         decider = found.bundle(entry)
         name = engine or str(entry.env.get("engine", "compiled"))
-        data, replaced = entry.opened(keys)
+        try:
+            data, replaced = entry.opened(keys)
+        except FinpolicyError:
+            raise
+        except (KeyError, IndexError, TypeError, ValueError) as exc:
+            raise AuditError(f"entry {entry.seq}: its input cannot be restored "
+                             f"({_what(exc)}){_VERIFY}") from None
         as_of = calls.parse_as_of(entry.as_of)
         replayed = _evaluate(entry.domain, found.engine(decider, name), data, as_of) \
             if entry.policy is None else _CHOSEN
