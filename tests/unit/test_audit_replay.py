@@ -263,3 +263,19 @@ def test_replay_does_not_pass_over_a_line_that_is_no_record(tmp_path: Path,
     where, line = _edited_log(tmp_path, keys, lambda raw: b"not a record\n")
     with pytest.raises(AuditError, match=rf"000001.jsonl line {line}: "):
         replay_log(where, keys)  # (it was skipped: its decision went unreplayed, unsaid)
+
+
+def test_an_anchor_that_is_no_checkpoint_is_named_as_the_anchor(tmp_path: Path,
+                                                                keys: AuditKeys) -> None:
+    from finpolicy.audit import verify_log
+
+    where = tmp_path / "log"
+    with DecisionLog(where, keys=keys) as log:
+        fp.PolicyEngine(log=log).classify(fp.DataField(name="remark"))
+    anchor = tmp_path / "anchor"
+    for text in (b"garbage\n", (where / "HEAD").read_bytes().replace(b'"sig":"', b'"sig":"!')):
+        anchor.write_bytes(text)
+        report = verify_log(where, public_key=keys.public_key, anchor=anchor)
+        assert report.problem is not None and report.problem.kind == "unreadable"
+        assert report.problem.message == f"the anchor {anchor} is not a signed checkpoint"
+    assert verify_log(where, public_key=keys.public_key).ok  # the log's own head is fine

@@ -129,7 +129,8 @@ def verify_log(target: str | os.PathLike[str] | Sink, *,
     try:
         _walk(sink, walk)
         _check_start(walk)
-        _check_head(walk, _read_anchor(sink, anchor))
+        _check_head(walk, _read_anchor(sink, anchor),
+                    "the head checkpoint" if anchor is None else f"the anchor {anchor}")
     except _Failed as failed:
         problem = failed.problem
     finally:
@@ -300,7 +301,9 @@ def _check_start(walk: _Walk) -> None:
                             "start)"))
 
 
-def _check_head(walk: _Walk, head: bytes | None) -> None:
+def _check_head(walk: _Walk, head: bytes | None, what: str) -> None:
+    """The log must reach the signed checkpoint ``head`` (``what``: the log's own head, or an
+    anchor kept elsewhere)."""
     if head is None:
         walk.warnings.append("no head checkpoint kept beside the log: a cut tail cannot be "
                              "told from an unfinished one")
@@ -309,23 +312,24 @@ def _check_head(walk: _Walk, head: bytes | None) -> None:
         h, body = unframe(head)
         data = decode(body)
         seq = int(data["seq"])
-    except (ValueError, KeyError, TypeError):
-        raise _Failed(Break(0, "head", "unreadable", "the head checkpoint is not a record")
+        signature = unb64(data.get("sig"), "sig")
+    except (ValueError, KeyError, TypeError, AuditError):
+        raise _Failed(Break(0, "head", "unreadable", f"{what} is not a signed checkpoint")
                       ) from None
     last = (walk.expected or 1) - 1
     assert walk.keys is not None
     message = checkpoint_message(str(data.get("log")), seq, str(data.get("prev")),
                                  str(data.get("at")))
-    if digest(body) != h or not walk.keys.verify(unb64(data.get("sig"), "sig"), message):
-        raise _Failed(Break(seq, "head", "signature", "the head checkpoint's signature does "
-                            f"not verify with key {walk.keys.key_id}"))
+    if digest(body) != h or not walk.keys.verify(signature, message):
+        raise _Failed(Break(seq, "head", "signature", f"the signature of {what} does not "
+                            f"verify with key {walk.keys.key_id}"))
     if seq > last:
         raise _Failed(Break(last + 1, "end", "truncated",
-                            f"the log ends at entry {last} but its signed head checkpoint is "
+                            f"the log ends at entry {last} but {what} (signed) is "
                             f"entry {seq}: entries {last + 1}–{seq} were cut off"))
     if walk.checkpoints.get(seq) != h:
-        raise _Failed(Break(seq, "head", "chain", f"entry {seq} is not the checkpoint the "
-                            "signed head names (the log was rewritten after it)"))
+        raise _Failed(Break(seq, "head", "chain", f"entry {seq} is not the checkpoint "
+                            f"{what} names (the log was rewritten after it)"))
 
 
 def _read_anchor(sink: Sink, anchor: str | os.PathLike[str] | None) -> bytes | None:
