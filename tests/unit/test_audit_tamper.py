@@ -234,3 +234,23 @@ def test_a_row_whose_types_were_changed_in_an_sqlite_file_is_found(
     assert report.problem is not None
     assert (report.problem.kind, report.problem.entry) == ("unreadable", i + 3)
     assert "segment is not a number" in report.problem.message
+
+
+def test_an_edited_stored_hash_is_shown_where_it_differs(original: tuple[str, str],
+                                                         keys: AuditKeys,
+                                                         tmp_path: Path) -> None:
+    kind, where = original
+    records = rows(kind, where)
+    i = first_decision(records, 30)
+    segment, h, body = records[i]
+    edited = h[:40] + ("0" if h[40] != "0" else "1") + h[41:]  # past the usual 12 shown
+    copy = write_copy(kind, where, [*records[:i], (segment, edited, body), *records[i + 1:]],
+                      head(kind, where), tmp_path)
+    try:
+        report = verify_log(copy, public_key=keys.public_key)
+    finally:
+        drop(kind, copy)
+    assert report.problem is not None
+    assert (report.problem.kind, report.problem.entry) == ("altered", i + 1)
+    assert f"its stored hash is {edited[:44]}… but its content hashes to {h[:44]}…" in \
+        report.problem.message

@@ -168,9 +168,10 @@ def _walk(sink: Sink, walk: _Walk) -> None:
         if seq != walk.expected:
             _misplaced(walk, stored, seq, ahead.peek())
         if walk.prev is not None and data.get("prev") != walk.prev:
+            named, actual = _apart(str(data.get("prev")), walk.prev)
             _broken(walk, stored, "chain", f"entry {seq} does not follow entry {seq - 1}: it "
-                  f"names {_short(data.get('prev'))} as the previous hash, but entry "
-                  f"{seq - 1} hashes to {_short(walk.prev)} (an entry was replaced)")
+                  f"names {named} as the previous hash, but entry {seq - 1} hashes to "
+                  f"{actual} (an entry was replaced)")
         if walk.prev is None:
             walk.start_prev = str(data.get("prev"))
         _record(walk, stored, seq, data)
@@ -185,8 +186,9 @@ def _open(walk: _Walk, stored: Stored) -> dict[str, Any]:
         _broken(walk, stored, "unreadable", stored.problem)
     computed = digest(stored.body)
     if computed != stored.hash:
-        _broken(walk, stored, "altered", f"its stored hash is {_short(stored.hash)} but its "
-              f"content hashes to {_short(computed)}: the entry was changed after writing")
+        shown, actual = _apart(stored.hash, computed)
+        _broken(walk, stored, "altered", f"its stored hash is {shown} but its content hashes "
+              f"to {actual}: the entry was changed after writing")
     try:
         return decode(stored.body)
     except ValueError as exc:
@@ -347,8 +349,16 @@ def _broken(walk: _Walk, stored: Stored, kind: str, message: str) -> NoReturn:
     raise _Failed(Break(entry, stored.where, kind, message))
 
 
-def _short(value: Any) -> str:
-    return f"{str(value)[:12]}…"
+def _apart(first: str, second: str) -> tuple[str, str]:
+    """Two hashes cut short, each long enough to show where they differ."""
+    at = next((i for i, (a, b) in enumerate(zip(first, second, strict=False)) if a != b),
+              min(len(first), len(second)))
+    keep = max(12, at + 4)
+
+    def cut(text: str) -> str:
+        return text if len(text) <= keep else f"{text[:keep]}…"
+
+    return cut(first), cut(second)
 
 
 class _Lookahead:
