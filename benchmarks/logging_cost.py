@@ -94,10 +94,10 @@ def fresh_calls(n: int, seed: int) -> list[Any]:
     return calls
 
 
-def _logged_run(calls: list[Any], directory: list[Any], target: Any,
-                keys: Any) -> tuple[float, float, float]:
-    """Seconds to make every decision (the callers' time), to have them all written, and the
-    CPU seconds of the whole process meanwhile (the writer thread included)."""
+def _warm_engine(calls: list[Any], directory: list[Any], target: Any,
+                 keys: Any) -> tuple[Any, fp.PolicyEngine]:
+    """A log at ``target`` (none when ``None``) and an engine writing to it, warmed by the
+    first 200 calls, which are written before it returns."""
     from finpolicy.audit import DecisionLog
 
     log = None if target is None else DecisionLog(target, keys=keys)
@@ -107,6 +107,14 @@ def _logged_run(calls: list[Any], directory: list[Any], target: Any,
     if log is not None:
         log.flush()
     gc.collect()
+    return log, engine
+
+
+def _logged_run(calls: list[Any], directory: list[Any], target: Any,
+                keys: Any) -> tuple[float, float, float]:
+    """Seconds to make every decision (the callers' time), to have them all written, and the
+    CPU seconds of the whole process meanwhile (the writer thread included)."""
+    log, engine = _warm_engine(calls, directory, target, keys)
     cpu = time.process_time()
     start = time.perf_counter()
     for call in calls[200:]:
@@ -170,15 +178,7 @@ def _paced_run(calls: list[Any], directory: list[Any], target: Any, keys: Any,
     and the writer works meanwhile. ``freeze``: ``gc.freeze()`` once warm, as a service may
     after start-up (the collector then leaves the objects of that moment out of its full
     collections)."""
-    from finpolicy.audit import DecisionLog
-
-    log = None if target is None else DecisionLog(target, keys=keys)
-    engine = fp.PolicyEngine(fp.load_bundle(), log=log, directory=directory)
-    for call in calls[:200]:
-        call(engine)
-    if log is not None:
-        log.flush()
-    gc.collect()
+    log, engine = _warm_engine(calls, directory, target, keys)
     if freeze:
         gc.freeze()
     full: list[float] = []

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from finpolicy.audit import AuditError, AuditKeys, replay_log, verify_log
+from finpolicy.audit import AuditError, AuditKeys, VerifyReport, replay_log, verify_log
 from finpolicy.audit.records import decode, encode
 from tests.helpers.audit import (
     SINKS,
@@ -43,6 +43,17 @@ def original(request: pytest.FixtureRequest, keys: AuditKeys,
     write(where, keys, 120, checkpoint_every=25)
     yield kind, where
     drop(kind, where)
+
+
+def verify_copy(kind: str, where: str, records: Records, head_bytes: bytes | None,
+                tmp_path: Path, keys: AuditKeys) -> VerifyReport:
+    """The verification of a copy of the log at ``where`` holding ``records`` and
+    ``head_bytes``, the copy dropped after."""
+    copy = write_copy(kind, where, records, head_bytes, tmp_path)
+    try:
+        return verify_log(copy, public_key=keys.public_key)
+    finally:
+        drop(kind, copy)
 
 
 def _edit_byte(records: Records, i: int) -> Records:
@@ -83,11 +94,7 @@ def test_tampering_is_found_at_the_entry(how: str, original: tuple[str, str], ke
     records = rows(kind, where)
     i = first_decision(records, 60)
     change, expected = TAMPERING[how]
-    copy = write_copy(kind, where, change(records, i), head(kind, where), tmp_path)
-    try:
-        report = verify_log(copy, public_key=keys.public_key)
-    finally:
-        drop(kind, copy)
+    report = verify_copy(kind, where, change(records, i), head(kind, where), tmp_path, keys)
     assert report.problem is not None, how
     assert report.problem.kind == expected
     assert report.problem.entry == i + 1  # entries are numbered from 1
@@ -99,11 +106,7 @@ def test_a_cut_tail_is_found_against_the_head(original: tuple[str, str], keys: A
     kind, where = original
     records = rows(kind, where)
     kept = len(records) - 30
-    copy = write_copy(kind, where, records[:kept], head(kind, where), tmp_path)
-    try:
-        report = verify_log(copy, public_key=keys.public_key)
-    finally:
-        drop(kind, copy)
+    report = verify_copy(kind, where, records[:kept], head(kind, where), tmp_path, keys)
     assert report.problem is not None
     assert report.problem.kind == "truncated"
     assert report.problem.entry == kept + 1
@@ -140,11 +143,7 @@ def test_a_rewrite_with_recomputed_hashes_fails_at_the_next_checkpoint(
     data["decisions"][0]["outcome"] = "forged"
     records[i] = (records[i][0], "", encode(data))
     forged = rechain(records, i, keys=None)
-    copy = write_copy(kind, where, forged, head(kind, where), tmp_path)
-    try:
-        report = verify_log(copy, public_key=keys.public_key)
-    finally:
-        drop(kind, copy)
+    report = verify_copy(kind, where, forged, head(kind, where), tmp_path, keys)
     checkpoint = next(j for j in range(i, len(records)) if b'"checkpoint"' in forged[j][2])
     assert report.problem is not None and report.problem.kind == "signature"
     assert report.problem.entry == checkpoint + 1
@@ -182,11 +181,7 @@ def test_an_entry_stored_under_another_segment_is_found(original: tuple[str, str
     last = len(records) - 1  # (the last, so a JSON-lines log keeps its order)
     segment, h, body = records[last]
     relabelled = [*records[:last], (segment + 1, h, body)]
-    copy = write_copy(kind, where, relabelled, head(kind, where), tmp_path)
-    try:
-        report = verify_log(copy, public_key=keys.public_key)
-    finally:
-        drop(kind, copy)
+    report = verify_copy(kind, where, relabelled, head(kind, where), tmp_path, keys)
     assert report.problem is not None
     assert (report.problem.kind, report.problem.entry) == ("segment", last + 1)
     assert f"stored in segment {segment + 1}" in report.problem.message
@@ -244,12 +239,8 @@ def test_an_edited_stored_hash_is_shown_where_it_differs(original: tuple[str, st
     i = first_decision(records, 30)
     segment, h, body = records[i]
     edited = h[:40] + ("0" if h[40] != "0" else "1") + h[41:]  # past the usual 12 shown
-    copy = write_copy(kind, where, [*records[:i], (segment, edited, body), *records[i + 1:]],
-                      head(kind, where), tmp_path)
-    try:
-        report = verify_log(copy, public_key=keys.public_key)
-    finally:
-        drop(kind, copy)
+    edited_records = [*records[:i], (segment, edited, body), *records[i + 1:]]
+    report = verify_copy(kind, where, edited_records, head(kind, where), tmp_path, keys)
     assert report.problem is not None
     assert (report.problem.kind, report.problem.entry) == ("altered", i + 1)
     assert f"its stored hash is {edited[:44]}… but its content hashes to {h[:44]}…" in \

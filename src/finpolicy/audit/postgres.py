@@ -97,9 +97,13 @@ class PostgresSink(Sink):
                 rows = cur.fetchall() if cur.description is not None else []
             db.commit()
         except psycopg.Error as exc:
-            db.rollback()
-            raise AuditError(f"PostgreSQL, log table {self.table}: {_first_line(exc)}") from None
+            raise self._failed(db, exc) from None
         return rows
+
+    def _failed(self, db: Any, exc: BaseException) -> AuditError:
+        """``exc`` as an error naming the log's table, the transaction rolled back."""
+        db.rollback()
+        return AuditError(f"PostgreSQL, log table {self.table}: {_first_line(exc)}")
 
     def tail(self) -> Tail | None:
         self._writing()
@@ -149,8 +153,7 @@ class PostgresSink(Sink):
                     yield Stored(f"row {seq}", str(h), bytes(body), int(segment))
             db.commit()
         except psycopg.Error as exc:
-            db.rollback()
-            raise AuditError(f"PostgreSQL, log table {self.table}: {_first_line(exc)}") from None
+            raise self._failed(db, exc) from None
 
     def segments(self) -> list[int]:
         self._reading()

@@ -321,11 +321,10 @@ def replace_file(path: Path, data: bytes) -> None:
 def _sqlite_row(seq: object, segment: object, stored_hash: object, body: object) -> Stored:
     """A row as stored. SQLite keeps any type in any column, so a row edited in the file may
     hold text where bytes belong: it is read as it is, and its hash or number then fails."""
-    raw = body if isinstance(body, bytes) else _cell_bytes(body)
+    where, raw, h = f"row {seq!r}", _cell_bytes(body), _cell_text(stored_hash)
     if not isinstance(segment, int) or isinstance(segment, bool):
-        return Stored(f"row {seq!r}", str(stored_hash), raw, -1,
-                      f"its segment is not a number ({segment!r})")
-    return Stored(f"row {seq!r}", _cell_text(stored_hash), raw, segment)
+        return Stored(where, h, raw, -1, f"its segment is not a number ({segment!r})")
+    return Stored(where, h, raw, segment)
 
 
 def _cell_bytes(value: object) -> bytes:
