@@ -171,7 +171,7 @@ def test_echoed_values_are_scrubbed_from_decision_json(values: list[str],
     # string; a telling one (6+ characters, not number-like) not left inside longer text either
     import orjson
 
-    from finpolicy.audit.masking import scrub
+    from finpolicy.audit.scrub import scrub
 
     assume(not any("*" in v or v in ("echo", "notes") for v in values))  # (the test's own)
     replaced = [(value, "*" * len(value)) for value in values]
@@ -183,6 +183,86 @@ def test_echoed_values_are_scrubbed_from_decision_json(values: list[str],
         assert value not in out["echo"]
         if len(value) >= 6 and not set(value) <= set("0123456789+-.eE"):
             assert not any(value in text for text in out["echo"] + out["notes"])
+
+
+_WORDS = st.sampled_from(["marketing", "hits", "outcome", "deny", "policy", "cn-access",
+                          "never-core", "a\\\"b", "110101", ","])
+_DECISION_TEXT = st.one_of(_WORDS, st.text(max_size=14),
+                           st.builds("-".join, st.lists(_WORDS, min_size=1, max_size=3)))
+
+
+@st.composite
+def decisions_json(draw: st.DrawFn) -> list[dict[str, object]]:
+    """Decisions as ``to_dict`` writes them, with words inputs may also hold."""
+    hit = st.fixed_dictionaries({"rule_id": _DECISION_TEXT, "reason": _DECISION_TEXT,
+                                 "cite": _DECISION_TEXT})
+    policy = st.one_of(st.none(), _DECISION_TEXT, st.fixed_dictionaries(
+        {"id": _DECISION_TEXT, "version": st.just("1.0.0"),
+         "bundle": st.one_of(st.none(), _DECISION_TEXT)}),
+        st.fixed_dictionaries({"id": _DECISION_TEXT, "n": st.integers(-9, 10**6)}))
+    return draw(st.lists(st.fixed_dictionaries({
+        "outcome": _DECISION_TEXT, "hits": st.lists(hit, max_size=3),
+        "obligations": st.lists(_DECISION_TEXT, max_size=2), "policy": policy,
+        "engine": st.sampled_from(["compiled", "durable"]), "customer_id": _DECISION_TEXT,
+        "notes": st.dictionaries(_DECISION_TEXT, _DECISION_TEXT, max_size=2)},
+        optional={"extra": st.lists(st.one_of(st.integers(0, 99), _DECISION_TEXT), max_size=3)}),
+        min_size=1, max_size=2))
+
+
+@settings(max_examples=400, deadline=None)
+@given(decisions_json(), st.lists(_DECISION_TEXT.filter(bool), min_size=1, max_size=3))
+def test_echoes_are_masked_in_values_only_never_in_keys_or_what_the_policy_wrote(
+        decisions: list[dict[str, object]], values: list[str]) -> None:
+    # the quick way (bytes) and the exact way (decoded) agree, and neither touches a key or
+    # a rule id, citation, outcome, obligation, policy reference or engine
+    import orjson
+
+    from finpolicy.audit import scrub as scrubbing
+
+    assume(not any("*" in v for v in values))
+    replaced = [(v, "*" * len(v)) for v in values]
+    blob = orjson.dumps(decisions)
+    quick = scrubbing.scrub(blob, replaced)
+    steps = [s for s in scrubbing._plan(replaced) if s[0] in blob]
+    assert quick == (scrubbing._decoded(blob, steps) if steps else blob)
+    out = orjson.loads(quick)
+    for before, after in zip(decisions, out, strict=True):
+        assert list(before) == list(after)
+        for key in ("outcome", "obligations", "engine"):
+            assert after[key] == before[key]
+        assert [(h["rule_id"], h["cite"]) for h in after["hits"]] == \
+            [(h["rule_id"], h["cite"]) for h in before["hits"]]
+        if not isinstance(before["policy"], dict) or "n" not in before["policy"]:
+            assert after["policy"] == before["policy"]
+        assert list(after["notes"]) == list(before["notes"])
+        if before["customer_id"] in values:
+            assert after["customer_id"] == "*" * len(before["customer_id"])
+
+
+def test_a_logged_decision_keeps_its_rule_ids_and_field_names(tmp_path: Path) -> None:
+    # the purpose `marketing` and a department called `outcome`, masked in the input, left
+    # the rule `marketing-never-core` as `*********-never-core` and renamed `outcome`
+    from finpolicy.audit import AuditKeys, DecisionLog, read_entries
+
+    log = DecisionLog(tmp_path / "log", keys=AuditKeys.generate())
+    engine = fp.PolicyEngine(fp.load_bundle(), log=log)
+    at = dt.datetime(2026, 3, 2, 10, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    for purpose, department, branch in (("marketing", "retail", "BJ01"),
+                                        ("account_service", "outcome", "hits")):
+        engine.authorize(fp.AccessRequest(
+            subject=fp.Subject(id="u-1", roles=["teller"], department=department,
+                               branch=branch),
+            action="read", purpose=purpose, as_of=at,
+            resource=fp.Resource(type="customer_record", data_level="core",
+                                 category="basic_identity", department=department,
+                                 branch=branch)))
+    log.close()
+    first, second = (e.decisions[0] for e in read_entries(tmp_path / "log"))
+    assert "marketing-never-core" in [h["rule_id"] for h in first["hits"]]
+    assert {"outcome", "hits", "policy"} <= set(second)
+    entries = list(read_entries(tmp_path / "log"))
+    assert entries[0].input["purpose"] != "marketing"  # still masked in the input
+    assert entries[1].input["subject"]["department"] != "outcome"
 
 
 @settings(max_examples=300, deadline=None)

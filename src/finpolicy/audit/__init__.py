@@ -2,7 +2,8 @@
 
 ``DecisionLog`` records every call of a ``PolicyEngine`` given ``log=``; ``verify_log``
 checks the hash chain, the signed checkpoints and the head; ``replay_log`` evaluates the
-logged inputs again, with the bundle that decided them or with another one. Needs the
+logged inputs again, with the bundle that decided them or with another one; ``find_entries``
+finds the entries that hold a value (a customer's id) the log keeps only masked. Needs the
 ``audit`` extra (``cryptography``, ``orjson``); PostgreSQL storage the ``postgres`` extra.
 
 .. versionadded:: 0.2
@@ -14,6 +15,7 @@ from finpolicy.audit.errors import AuditError, LogFullError
 from finpolicy.audit.keys import AuditKeys, generate_keys
 from finpolicy.audit.log import DecisionLog, current_context
 from finpolicy.audit.replay import Mismatch, ReplayReport, read_entries, replay_log
+from finpolicy.audit.search import Found, Place, find_entries
 from finpolicy.audit.sinks import JsonLinesSink, Sink, SqliteSink, open_sink
 from finpolicy.audit.verify import Break, VerifyReport, verify_log
 
@@ -22,14 +24,17 @@ __all__ = [
     "AuditKeys",
     "Break",
     "DecisionLog",
+    "Found",
     "JsonLinesSink",
     "LogFullError",
     "Mismatch",
+    "Place",
     "ReplayReport",
     "Sink",
     "SqliteSink",
     "VerifyReport",
     "current_context",
+    "find_entries",
     "generate_keys",
     "open_sink",
     "read_entries",

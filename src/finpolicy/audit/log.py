@@ -34,7 +34,7 @@ from finpolicy.audit.caller import CONTEXT, Call, Opener, current_context
 from finpolicy.audit.encode import decision_json, to_json
 from finpolicy.audit.errors import AuditError, LogFullError
 from finpolicy.audit.keys import AuditKeys, public_key_bytes
-from finpolicy.audit.masking import Masker, Part, scrubbed
+from finpolicy.audit.masking import Masker, Part
 from finpolicy.audit.records import (
     FORMAT,
     GENESIS,
@@ -44,6 +44,7 @@ from finpolicy.audit.records import (
     encode,
     framed,
 )
+from finpolicy.audit.scrub import scrubbed
 from finpolicy.audit.sinks import Row, Sink, open_sink
 from finpolicy.audit.state import WriterState, replace_file
 from finpolicy.inputs import InputModel

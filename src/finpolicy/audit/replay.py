@@ -23,8 +23,9 @@ from finpolicy.audit import calls
 from finpolicy.audit.encode import decision_json
 from finpolicy.audit.errors import AuditError
 from finpolicy.audit.keys import AuditKeys
-from finpolicy.audit.masking import restore, scrub, shown_pairs
+from finpolicy.audit.masking import restore, shown_pairs
 from finpolicy.audit.records import decode, unb64
+from finpolicy.audit.scrub import scrub
 from finpolicy.audit.sinks import Sink, open_sink
 from finpolicy.documents.bundle import Bundle, load_bundle
 from finpolicy.errors import FinpolicyError, InputError, NotInForceError

@@ -1,5 +1,6 @@
-"""``finpolicy audit keygen|verify|replay``: keys for a decision log, checking a log's chain
-and signatures, and replaying its decisions (against the same bundle or another one)."""
+"""``finpolicy audit keygen|verify|replay|find``: keys for a decision log, checking a log's
+chain and signatures, replaying its decisions (against the same bundle or another one), and
+finding the entries that hold a value."""
 
 from __future__ import annotations
 
@@ -8,15 +9,23 @@ from pathlib import Path
 from typing import Any
 
 import click
+import orjson
 from rich.markup import escape
 
 import finpolicy as fp
-from finpolicy.cli.common import console, dump_json, reports_errors
+from finpolicy.cli.common import (
+    BadValue,
+    console,
+    dump_json,
+    parse_when,
+    plural,
+    reports_errors,
+)
 
 
 @click.group("audit")
 def audit_group() -> None:
-    """Decision logs: generate keys, verify a log, replay its decisions."""
+    """Decision logs: generate keys, verify a log, replay its decisions, find entries."""
 
 
 @audit_group.command("keygen")
@@ -139,4 +148,91 @@ def replay_command(log: str, keys: str, other: str | None, deciders: tuple[str, 
         sys.exit(1)
 
 
+@audit_group.command("find")
+@click.argument("log", metavar="LOG")
+@click.option("--keys", required=True, type=click.Path(exists=True, file_okay=False),
+              help="The key folder holding sealing-secret.b64 (masked values are found by "
+                   "their keyed hash).")
+@click.option("--value", "-v", "values", required=True, multiple=True, metavar="TEXT",
+              help="A value to find (a customer id, a card number, a clerk's id); repeat: "
+                   "an entry must hold every one.")
+@click.option("--domain", default=None, metavar="NAME",
+              help="Only entries of this domain (`finpolicy domains` lists them).")
+@click.option("--since", default=None, metavar="DATE",
+              help="Only entries written on or after this day (UTC), YYYY-MM-DD.")
+@click.option("--until", default=None, metavar="DATE",
+              help="Only entries written on or before this day (UTC), YYYY-MM-DD.")
+@click.option("--reveal", is_flag=True,
+              help="Also print each entry's input in clear (the sealed values put back).")
+@click.option("--json", "as_json", is_flag=True, help="Print the entries as JSON.")
+@reports_errors
+def find_command(log: str, keys: str, values: tuple[str, ...], domain: str | None,
+                 since: str | None, until: str | None, reveal: bool, as_json: bool) -> None:
+    """Find LOG's decision entries that hold a value, and print what was decided.
+
+    Masked values are found by their keyed hash, values shown in clear (and the caller
+    context) by their text. Like replay, find reads without checking hashes: run `finpolicy
+    audit verify` for proof the entries are as written.
+    """
+    from finpolicy.audit.keys import AuditKeys
+    from finpolicy.audit.search import find_entries
+    from finpolicy.domains.registry import domains
+
+    known = sorted(d.name for d in domains())
+    if domain is not None and domain not in known:
+        raise BadValue(f"`{domain}` is no domain; expected one of {', '.join(known)}",
+                       param_hint="--domain")
+    if not all(v.strip() for v in values):
+        raise BadValue("a value to find cannot be blank", param_hint="--value")
+    first, last = (parse_when(d, aware=False, option=o)
+                   for d, o in ((since, "--since"), (until, "--until")))
+    if first is not None and last is not None and first > last:
+        raise BadValue(f"{since} is after --until {until}", param_hint="--since")
+    opened = AuditKeys.load(keys, need_sealing=True)
+    found = find_entries(log, opened, values, domain=domain, since=first, until=last)
+    if as_json:
+        entries = []
+        for hit in found:
+            data = hit.to_dict()
+            if reveal:
+                data["input_in_clear"] = hit.entry.unseal(opened)[0]
+            entries.append(data)
+        dump_json({"log": log, "values": list(values), "entries": entries})
+        return
+    count = 0
+    for hit in found:
+        count += 1
+        _print_found(hit, opened if reveal else None)
+    sought = ", ".join(f"`{v}`" for v in values)
+    console.print(f"{plural(count, 'entry', 'entries') if count else 'no entry'} "
+                  f"hold{'' if count > 1 else 's'} "
+                  f"{escape(sought)} (read without checking hashes: `finpolicy audit verify` "
+                  "proves them unchanged)")
+
+
+def _print_found(hit: Any, keys: Any) -> None:
+    entry = hit.entry
+    bundle = entry.env.get("bundle") or {}
+    console.print(f"[bold]entry {entry.seq}[/] {escape(entry.at)} {escape(entry.domain)}."
+                  f"{escape(entry.method)} as of {escape(str(entry.as_of))}, "
+                  f"{escape(str(bundle.get('name')))} {escape(str(bundle.get('version')))}")
+    for place in hit.places:
+        how = "in clear" if place.level is None else f"masked, {place.level}"
+        console.print(f"  holds `{escape(place.value)}` at {escape(place.path)} ({escape(how)})")
+    if entry.context:
+        console.print("  context " + escape(" ".join(f"{k}={v}"
+                                                     for k, v in entry.context.items())))
+    for decision in entry.decisions[:_SHOWN]:
+        rules = [str(h.get("rule_id")) for h in decision.get("hits") or []
+                 if isinstance(h, dict)]
+        console.print(f"  decided {escape(str(decision.get('outcome')))}"
+                      + (f" by {escape(', '.join(rules))}" if rules else ""))
+    if len(entry.decisions) > _SHOWN:
+        console.print(f"  … and {len(entry.decisions) - _SHOWN} more decisions")
+    if keys is not None:
+        clear = orjson.dumps(entry.unseal(keys)[0]).decode()
+        console.print(f"  input in clear {escape(clear)}")
+
+
+_SHOWN = 10
 COMMANDS = [audit_group]

@@ -1,0 +1,178 @@
+"""Masking the values a decision echoes from its input (a suitability decision names the
+customer id) in the decisions' JSON, with the ``(value, shown)`` pairs the input's masking
+replaced.
+
+A value is replaced in string values only: as a whole string always, and inside longer text
+when it is long enough to be telling (6+ characters) and cannot be mistaken for a JSON number.
+Keys are left alone (they name fields and hold no value), and so is what the policy and
+finpolicy write, never the input (``KEPT``): a department called ``marketing`` must not turn
+the rule ``marketing-never-core`` into ``*********-never-core``, nor a branch called ``hits``
+rename a decision's ``hits``.
+
+The quick way replaces bytes in the JSON after checking where each value was found; when it
+is in a key or a kept value, or the result is no JSON (a value that matched an escape's
+letter), the decisions are decoded and walked instead. Both ways give the same result (a
+property test holds them to it).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import orjson
+
+__all__ = ["KEPT", "scrub", "scrubbed"]
+
+KEPT_TEXT = ("rule_id", "cite", "outcome", "engine")
+"""Keys whose text value is kept as it is."""
+KEPT = frozenset({*KEPT_TEXT, "obligations", "policy"})
+"""``KEPT_TEXT``, ``obligations`` (a list of text) and ``policy`` (a reference: text, or an
+object of text, numbers, flags and nulls)."""
+
+_NUMBER_CHARS = frozenset("0123456789+-.eE")
+_Pair = tuple[str, str]
+# the bytes whose absence means nothing to replace; the bytes to replace (the quoted string,
+# or the text alone to replace it inside longer text too); whether whole only; what is shown
+# instead (unquoted); the replacement
+_Step = tuple[bytes, bytes, bool, bytes, bytes]
+_PLANS: dict[tuple[tuple[_Pair, ...], ...], tuple[_Step, ...]] = {}
+# one value's step, kept: a plan for new parts mostly repeats values seen before
+_STEPS: dict[_Pair, tuple[int, _Step]] = {}
+_MAX_PLANS = 4096
+_MAX_STEPS = 100_000
+
+_STRING = rb'"(?:[^"\\]++|\\.)*+"'  # possessive: a failed match tries nothing again
+# from the end of a value found: the rest of its string and a key's colon, or the colon
+_KEY_AFTER = re.compile(rb'(?:[^"\\]++|\\.)*+":|:')
+_FLAT_POLICY = re.compile(rb'"policy":\{(?:[^"{}\[\]]++|' + _STRING + rb')*+\}')
+_KEPT_KEYS = frozenset(key.encode() for key in KEPT)
+
+
+def scrub(blob: bytes, replaced: list[_Pair]) -> bytes:
+    """``blob`` (JSON) with every replaced text value that it echoes shown masked."""
+    return scrubbed(blob, (tuple(replaced),))
+
+
+def scrubbed(blob: bytes, groups: tuple[tuple[_Pair, ...], ...]) -> bytes:
+    """``scrub`` of ``blob`` for the ``(value, shown)`` pairs of ``groups`` (the parts' own
+    tuples, so the replacements to try are worked out once per combination of parts)."""
+    steps = _PLANS.get(groups)
+    if steps is None:
+        steps = _plan([pair for group in groups for pair in group])
+        if len(_PLANS) >= _MAX_PLANS:
+            _PLANS.clear()
+        _PLANS[groups] = steps
+    # most values are not echoed: one search tells, and finds the first place
+    firsts = [(step, blob.find(step[1])) for step in steps]
+    found = [step for step, at in firsts if at >= 0]
+    if not found:
+        return blob
+    policies: list[tuple[int, int]] | None = None  # the kept policy references, looked up once
+    for (_, raw, _, _, _), at in firsts:
+        while at >= 0:
+            if policies is None:
+                policies = _policies(blob)
+            if _kept_at(blob, at, at + len(raw), policies):
+                return _decoded(blob, found)
+            at = blob.find(raw, at + 1)
+    out = blob
+    for _, raw, _, _, replacement in found:
+        out = out.replace(raw, replacement)
+    try:
+        orjson.loads(out)
+    except orjson.JSONDecodeError:  # a value matched across an escape (`n` of `\n`), or
+        # JSON's own syntax (`","` between two strings)
+        return _decoded(blob, found)
+    return out
+
+
+def _policies(blob: bytes) -> list[tuple[int, int]]:
+    """Where each flat policy reference of ``blob`` starts and ends."""
+    spans = []
+    at = blob.find(b'"policy":{')
+    while at >= 0:
+        flat = _FLAT_POLICY.match(blob, at)
+        if flat is not None:
+            spans.append((at, flat.end()))
+        at = blob.find(b'"policy":{', at + 1)
+    return spans
+
+
+def _kept_at(blob: bytes, start: int, end: int, policies: list[tuple[int, int]]) -> bool:
+    """Whether the bytes from ``start`` to ``end`` are (or may be: then the exact way is
+    taken) in a key or a kept value: a value belongs to the nearest key before it."""
+    if blob[start - 1] == 92 or _KEY_AFTER.match(blob, end):  # after a backslash; a key
+        return True
+    colon = blob.rfind(b'":', 0, start)
+    opened = blob.rfind(b'"', 0, colon)
+    if colon < 1 or blob[colon - 1] == 92 or blob[opened - 1] == 92:
+        return True
+    return blob[opened + 1:colon] in _KEPT_KEYS or \
+        any(first < start < last for first, last in policies)
+
+
+def _decoded(blob: bytes, steps: list[_Step]) -> bytes:
+    """``scrubbed`` on the decoded JSON (slower, exact): for a value that is not really there
+    in the bytes (``nabcdef`` in an escaped newline followed by ``abcdef``), and for one that
+    is also in a key or a kept value."""
+    pairs = [(orjson.loads(raw if whole else b'"' + raw + b'"'),
+              orjson.loads(b'"' + shown + b'"'), not whole)
+             for _, raw, whole, shown, _ in steps]
+
+    def text(value: str) -> str:
+        for clear, masked, inside in pairs:
+            if value == clear:
+                value = masked
+            elif inside and clear in value:
+                value = value.replace(clear, masked)
+        return value
+
+    def walk(data: Any) -> Any:
+        if isinstance(data, str):
+            return text(data)
+        if isinstance(data, list):
+            return [walk(v) for v in data]
+        if isinstance(data, dict):
+            return {k: v if k in KEPT and _kept(k, v) else walk(v) for k, v in data.items()}
+        return data
+
+    return orjson.dumps(walk(orjson.loads(blob)))
+
+
+def _kept(key: str, value: Any) -> bool:
+    if key in KEPT_TEXT:
+        return isinstance(value, str)
+    if key == "obligations":
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    if key == "policy":
+        return isinstance(value, str) or (isinstance(value, dict) and not any(
+            isinstance(v, dict | list) for v in value.values()))
+    return False
+
+
+def _plan(replaced: list[_Pair]) -> tuple[_Step, ...]:
+    """The steps of ``scrub``, longest value first (a shorter value inside a longer one must
+    not cut it first)."""
+    steps = []
+    for pair in set(replaced):
+        step = _STEPS.get(pair)
+        if step is None:
+            if len(_STEPS) >= _MAX_STEPS:
+                _STEPS.clear()
+            step = _STEPS[pair] = _step(*pair)
+        steps.append(step)
+    steps.sort(key=_longest_first)
+    return tuple(step for _, step in steps)
+
+
+def _longest_first(step: tuple[int, Any]) -> int:
+    return step[0]
+
+
+def _step(value: str, shown: str) -> tuple[int, _Step]:
+    """``scrub``'s step for one value, with its sort key."""
+    raw, masked = orjson.dumps(value), orjson.dumps(shown)[1:-1]
+    if len(value) >= 6 and not set(value) <= _NUMBER_CHARS:  # inside longer text too
+        return -len(value), (raw[1:-1], raw[1:-1], False, masked, masked)
+    return -len(value), (raw, raw, True, masked, b'"' + masked + b'"')

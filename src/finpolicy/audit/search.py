@@ -1,0 +1,148 @@
+"""Finding the entries of a decision log that hold a value: a customer's id, a card number, a
+clerk's id — what an auditor asks for first ("why was this customer sold that product?").
+
+The log does not hold a masked value, only its keyed hash (HMAC under the sealing secret), so a
+search needs the sealing secret: each value sought is hashed and compared with the entries'
+hashes. A value an entry shows in clear (one no rule masks, or the caller context's user) is
+compared as text. A number is found however it is written (``500000``, ``500000.0``), as the
+log hashes the number it was given.
+
+Like replay, a search reads records without checking their hashes: ``verify_log`` first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import attrs
+import orjson
+
+from finpolicy.audit.errors import AuditError
+from finpolicy.audit.keys import AuditKeys
+from finpolicy.audit.replay import Entry, read_entries
+from finpolicy.audit.sinks import Sink
+
+__all__ = ["Found", "Place", "find_entries"]
+
+_NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
+
+
+@attrs.frozen(slots=True)
+class Place:
+    """Where an entry holds a value sought: ``input.customer.id``, ``context.user`` …, and the
+    level the log masked it at (``None``: shown in clear)."""
+
+    value: str
+    path: str
+    level: str | None
+
+
+@attrs.frozen(slots=True)
+class Found:
+    """An entry that holds every value sought, and where it holds them."""
+
+    entry: Entry
+    places: tuple[Place, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        e = self.entry
+        return {"entry": e.seq, "at": e.at, "domain": e.domain, "method": e.method,
+                "as_of": e.as_of, "bundle": e.env.get("bundle"), "context": e.context,
+                "places": [attrs.asdict(p) for p in self.places],
+                "decisions": e.decisions}
+
+
+def spellings(value: str) -> frozenset[str]:
+    """The texts the log may have hashed for ``value``: itself, and a number's JSON forms."""
+    found = {value}
+    if _NUMBER.fullmatch(value):
+        number = float(value)
+        found.add(orjson.dumps(number).decode())
+        if number.is_integer() and abs(number) < 2**63:
+            found.add(str(int(number)))
+    return frozenset(found)
+
+
+def find_entries(target: str | os.PathLike[str] | Sink, keys: AuditKeys,
+                 values: Sequence[str], *, domain: str | None = None,
+                 since: dt.date | None = None, until: dt.date | None = None) -> Iterator[Found]:
+    """The decision entries of a log that hold every one of ``values``, in order.
+
+    Args:
+        target: the log (a folder, an SQLite file, a ``postgresql://`` URL or a ``Sink``).
+        keys: keys with the sealing secret (masked values are found by their keyed hash).
+        values: the values sought, as text; an entry must hold all of them.
+        domain: only entries of this domain.
+        since, until: only entries written on or after, on or before, these days (UTC).
+
+    Raises:
+        AuditError: no value given, keys without the sealing secret, or a record that
+            cannot be read.
+    """
+    wanted = [str(v) for v in values]
+    if not wanted or any(not v.strip() for v in wanted):
+        raise AuditError("give the values to find (a customer id, a card number …), "
+                         "none of them blank")
+    if keys.sealing_secret is None:
+        raise AuditError("finding entries needs the sealing secret: the log holds masked "
+                         "values only as keyed hashes (AuditKeys.load(folder) of a folder "
+                         "with sealing-secret.b64)")
+    texts = {value: spellings(value) for value in wanted}
+    hashes = {keys.keyed_hash(t): value for value, forms in texts.items() for t in forms}
+    clear = {t: value for value, forms in texts.items() for t in forms}
+    checked = False
+    for entry in read_entries(target):
+        if not checked and entry.sealed is not None:
+            _check_keys(entry, keys)  # other keys would hash every value differently
+            checked = True
+        if domain is not None and entry.domain != domain:
+            continue
+        if (since is not None and entry.day < since) or (until is not None and entry.day > until):
+            continue
+        places = _places(entry, hashes, clear)
+        if {p.value for p in places} >= set(wanted):
+            yield Found(entry, places)
+
+
+def _check_keys(entry: Entry, keys: AuditKeys) -> None:
+    try:
+        entry.opened(keys)
+    except AuditError:
+        raise AuditError(f"entry {entry.seq}: its sealed values do not open with these "
+                         "keys, so no masked value could be found: give the key folder of "
+                         "the secret the log was written with (or the entry was altered: "
+                         "`finpolicy audit verify` the log)") from None
+
+
+def _places(entry: Entry, hashes: dict[str, str], clear: dict[str, str]) -> tuple[Place, ...]:
+    found: list[Place] = []
+    for path, mark in entry.masked.items():
+        if isinstance(mark, list) and len(mark) == 2 and mark[1] in hashes:
+            found.append(Place(hashes[mark[1]], f"input.{path}", str(mark[0])))
+    masked = set(entry.masked)
+    for path, text in _scalars(entry.input, ""):
+        if path not in masked and text in clear:
+            found.append(Place(clear[text], f"input.{path}", None))
+    for path, text in _scalars(entry.context, ""):
+        if text in clear:
+            found.append(Place(clear[text], f"context.{path}", None))
+    return tuple(found)
+
+
+def _scalars(data: Any, path: str) -> Iterator[tuple[str, str]]:
+    """``(path, text)`` of every text or number in ``data``, paths as the log's ``masked``
+    names them (``customer.id``, ``events.0.at``)."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from _scalars(value, f"{path}.{key}" if path else str(key))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from _scalars(value, f"{path}.{i}" if path else str(i))
+    elif isinstance(data, str):
+        yield path, data
+    elif isinstance(data, int | float) and not isinstance(data, bool):
+        yield path, orjson.dumps(data).decode()
