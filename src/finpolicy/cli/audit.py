@@ -4,12 +4,12 @@ finding the entries that hold a value."""
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
-import orjson
 from rich.markup import escape
 
 import finpolicy as fp
@@ -230,7 +230,8 @@ def _print_found(hit: Any, keys: Any) -> None:
     if len(entry.decisions) > _SHOWN:
         console.print(f"  … and {len(entry.decisions) - _SHOWN} more decisions")
     if keys is not None:
-        clear = orjson.dumps(entry.unseal(keys)[0]).decode()
+        clear = json.dumps(entry.unseal(keys)[0], ensure_ascii=False, separators=(",", ":"),
+                           default=str)
         console.print(f"  input in clear {escape(clear)}")
 
 
