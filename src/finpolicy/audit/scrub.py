@@ -32,10 +32,9 @@ object of text, numbers, flags and nulls)."""
 
 _NUMBER_CHARS = frozenset("0123456789+-.eE")
 _Pair = tuple[str, str]
-# the bytes whose absence means nothing to replace; the bytes to replace (the quoted string,
-# or the text alone to replace it inside longer text too); whether whole only; what is shown
-# instead (unquoted); the replacement
-_Step = tuple[bytes, bytes, bool, bytes, bytes]
+# the bytes to replace (the quoted string, or the text alone to replace it inside longer text
+# too); whether whole only; what is shown instead (unquoted); the replacement
+_Step = tuple[bytes, bool, bytes, bytes]
 _PLANS: dict[tuple[tuple[_Pair, ...], ...], tuple[_Step, ...]] = {}
 # one value's step, kept: a plan for new parts mostly repeats values seen before
 _STEPS: dict[_Pair, tuple[int, _Step]] = {}
@@ -64,12 +63,12 @@ def scrubbed(blob: bytes, groups: tuple[tuple[_Pair, ...], ...]) -> bytes:
             _PLANS.clear()
         _PLANS[groups] = steps
     # most values are not echoed: one search tells, and finds the first place
-    firsts = [(step, blob.find(step[1])) for step in steps]
+    firsts = [(step, blob.find(step[0])) for step in steps]
     found = [step for step, at in firsts if at >= 0]
     if not found:
         return blob
     policies: list[tuple[int, int]] | None = None  # the kept policy references, looked up once
-    for (_, raw, _, _, _), at in firsts:
+    for (raw, _, _, _), at in firsts:
         while at >= 0:
             if policies is None:
                 policies = _policies(blob)
@@ -77,7 +76,7 @@ def scrubbed(blob: bytes, groups: tuple[tuple[_Pair, ...], ...]) -> bytes:
                 return _decoded(blob, found)
             at = blob.find(raw, at + 1)
     out = blob
-    for _, raw, _, _, replacement in found:
+    for raw, _, _, replacement in found:
         out = out.replace(raw, replacement)
     try:
         orjson.loads(out)
@@ -118,7 +117,7 @@ def _decoded(blob: bytes, steps: list[_Step]) -> bytes:
     is also in a key or a kept value."""
     pairs = [(orjson.loads(raw if whole else b'"' + raw + b'"'),
               orjson.loads(b'"' + shown + b'"'), not whole)
-             for _, raw, whole, shown, _ in steps]
+             for raw, whole, shown, _ in steps]
 
     def text(value: str) -> str:
         for clear, masked, inside in pairs:
@@ -174,5 +173,5 @@ def _step(value: str, shown: str) -> tuple[int, _Step]:
     """``scrub``'s step for one value, with its sort key."""
     raw, masked = orjson.dumps(value), orjson.dumps(shown)[1:-1]
     if len(value) >= 6 and not set(value) <= _NUMBER_CHARS:  # inside longer text too
-        return -len(value), (raw[1:-1], raw[1:-1], False, masked, masked)
-    return -len(value), (raw, raw, True, masked, b'"' + masked + b'"')
+        return -len(value), (raw[1:-1], False, masked, masked)
+    return -len(value), (raw, True, masked, b'"' + masked + b'"')

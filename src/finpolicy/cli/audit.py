@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.markup import escape
@@ -21,6 +21,9 @@ from finpolicy.cli.common import (
     plural,
     reports_errors,
 )
+
+if TYPE_CHECKING:
+    from finpolicy.audit import AuditKeys, Found
 
 
 @click.group("audit")
@@ -176,9 +179,9 @@ def find_command(log: str, keys: str, values: tuple[str, ...], domain: str | Non
     """
     from finpolicy.audit.keys import AuditKeys
     from finpolicy.audit.search import find_entries
-    from finpolicy.domains.registry import domains
+    from finpolicy.domains.registry import names
 
-    known = sorted(d.name for d in domains())
+    known = names()
     if domain is not None and domain not in known:
         raise BadValue(f"`{domain}` is no domain; expected one of {', '.join(known)}",
                        param_hint="--domain")
@@ -210,7 +213,7 @@ def find_command(log: str, keys: str, values: tuple[str, ...], domain: str | Non
                   "proves them unchanged)")
 
 
-def _print_found(hit: Any, keys: Any) -> None:
+def _print_found(hit: Found, keys: AuditKeys | None) -> None:
     entry = hit.entry
     bundle = entry.env.get("bundle") or {}
     console.print(f"[bold]entry {entry.seq}[/] {escape(entry.at)} {escape(entry.domain)}."
