@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import threading
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal, cast
@@ -67,6 +68,7 @@ def calendar_data_version() -> str:
 
 
 _MIDNIGHT = time(0)
+_MAX_ORDINAL = date.max.toordinal()
 _MAX_CACHED = 200_000  # deadlines kept per calendar; cleared when full
 
 def _check_date(value: date, name: str) -> int:
@@ -249,22 +251,30 @@ class WorkingCalendar:
 
     # -- deadlines ----------------------------------------------------------------------
 
-    def _paused_days(self, pauses: Sequence[Pause], start: datetime, after: int) -> list[int]:
-        """Return sorted ordinals of local days after ``after`` on which the clock was paused.
+    def _paused_days(self, pauses: Sequence[Pause], start: datetime,
+                     after: int) -> list[tuple[int, int]]:
+        """Return the local days after ``after`` on which the clock was paused, as sorted,
+        disjoint ``(first, last)`` ordinal ranges (a pause of years is one range, not a day
+        each).
 
         A day counts when any positive-length part of a (merged) pause falls on it; a pause
         ending exactly at local midnight does not touch the following day.
         """
-        touched: set[int] = set()
+        spans: list[tuple[int, int]] = []
         zone = self._zone
         for begin, end in merge_pauses(pauses, start.astimezone(UTC)):
-            first = begin.astimezone(zone).date().toordinal()
+            first = max(begin.astimezone(zone).date().toordinal(), after + 1)
             local_end = end.astimezone(zone)
             last = local_end.date().toordinal()
             if local_end.time() == _MIDNIGHT:
                 last -= 1
-            touched.update(range(max(first, after + 1), last + 1))
-        return sorted(touched)
+            if first > last:
+                continue
+            if spans and first <= spans[-1][1] + 1:  # on a day the last one touched
+                spans[-1] = (spans[-1][0], max(spans[-1][1], last))
+            else:
+                spans.append((first, last))
+        return spans
 
     def working_days_deadline(
         self, start: datetime, n: int, pauses: Sequence[Pause] = ()
@@ -289,22 +299,24 @@ class WorkingCalendar:
                                       if pauses else ())
 
     def _working_days_due(self, local: datetime, day: int, n: int,
-                          paused: Sequence[int]) -> datetime:
+                          paused: Sequence[tuple[int, int]]) -> datetime:
         """``working_days_deadline`` from ``local`` (its start in the calendar's zone, on
-        local day ``day``) and ``paused``, the local days after ``day`` paused, in order."""
+        local day ``day``) and ``paused``, the ranges of local days after ``day`` paused:
+        the n-th working day after the receipt day on which the clock was not paused."""
         days = self._days
         receipt = self._receipt_ordinal(local, day)
-        due = receipt if n == 0 else days.nth_after(receipt, n)
-        for paused_day in paused:
-            if paused_day <= receipt:
+        if n == 0:
+            return self.end_of_day(date.fromordinal(receipt))
+        counted, left = receipt, n  # working days are counted up to ``counted``
+        for first, last in paused:
+            if last <= counted:
                 continue  # (a day up to the receipt day moves nothing)
-            if paused_day > due:
+            free = days.count(counted, max(first, counted + 1) - 1)
+            if free >= left:
                 break
-            if days.is_working(paused_day):
-                # Paused days come in order, so a later paused day that the new due
-                # day lands on is still seen by this loop and skipped in turn.
-                due = days.nth_after(due, 1)
-        return self.end_of_day(date.fromordinal(due))
+            left -= free
+            counted = last  # the paused days count for nothing
+        return self.end_of_day(date.fromordinal(days.nth_after(counted, left)))
 
     def calendar_days_deadline(
         self, start: datetime, n: int, pauses: Sequence[Pause] = ()
@@ -327,18 +339,19 @@ class WorkingCalendar:
         return self._calendar_days_due(first, n, self._paused_days(pauses, start, first)
                                        if pauses else ())
 
-    def _calendar_days_due(self, first: int, n: int, paused: Sequence[int]) -> datetime:
-        """``calendar_days_deadline`` from local day ``first`` with the later local days
-        ``paused`` (in order)."""
-        due = first + n
-        for paused_day in paused:
-            if paused_day > due:
-                break
-            due += 1
+    def _calendar_days_due(self, first: int, n: int,
+                           paused: Sequence[tuple[int, int]]) -> datetime:
+        """``calendar_days_deadline`` from local day ``first`` with the ranges of later
+        local days ``paused`` (in order)."""
+        due = _unpaused_day(first, n, paused)
         days = self._days
-        while not days.is_working(due) or due in paused:
-            due = days.nth_after(due, 1)
-        return self.end_of_day(date.fromordinal(due))
+        while True:  # on to a working day on which the clock was not paused
+            if not days.is_working(due):
+                due = days.nth_after(due, 1)
+            span = _span_of(due, paused)
+            if span is None:
+                return self.end_of_day(date.fromordinal(due))
+            due = days.nth_after(span[1], 1)
 
     def weeks_deadline(self, start: datetime, n: int, pauses: Sequence[Pause] = ()) -> datetime:
         """Return the end of the same local weekday ``n`` weeks after ``start``.
@@ -351,15 +364,10 @@ class WorkingCalendar:
         return self._weeks_due(first, n, self._paused_days(pauses, start, first)
                                if pauses else ())
 
-    def _weeks_due(self, first: int, n: int, paused: Sequence[int]) -> datetime:
-        """``weeks_deadline`` from local day ``first`` with the later local days ``paused``
-        (in order)."""
-        due = first + 7 * n
-        for paused_day in paused:
-            if paused_day > due:
-                break
-            due += 1
-        return self.end_of_day(date.fromordinal(due))
+    def _weeks_due(self, first: int, n: int, paused: Sequence[tuple[int, int]]) -> datetime:
+        """``weeks_deadline`` from local day ``first`` with the ranges of later local days
+        ``paused`` (in order)."""
+        return self.end_of_day(date.fromordinal(_unpaused_day(first, 7 * n, paused)))
 
     def hours_deadline(self, start: datetime, n: int, pauses: Sequence[Pause] = ()) -> datetime:
         """Return ``start`` plus ``n`` hours of elapsed time, plus the time paused meanwhile.
@@ -408,7 +416,7 @@ class WorkingCalendar:
         day = local.toordinal()
         key: tuple[object, ...] = (unit, day, unit == "working_days" and
                                    local.time() > self.cutoff, amount)
-        paused: tuple[int, ...] = ()
+        paused: tuple[tuple[int, int], ...] = ()
         if pauses:
             _check_count(amount)  # (its error comes before a bad pause's)
             # the count skips the local days paused after the start's
@@ -428,6 +436,27 @@ class WorkingCalendar:
                     self._cache.clear()
                 self._cache[key] = found
         return found
+
+
+def _unpaused_day(first: int, n: int, paused: Sequence[tuple[int, int]]) -> int:
+    """The n-th day after ``first`` on which the clock was not paused (``first`` itself
+    for n = 0); ``paused`` holds sorted, disjoint ranges of days after ``first``."""
+    counted, left = first, n
+    for start, last in paused:
+        free = start - 1 - counted  # unpaused days before this range
+        if free >= left:
+            break
+        left -= free
+        counted = last
+    return counted + left
+
+
+def _span_of(day: int, paused: Sequence[tuple[int, int]]) -> tuple[int, int] | None:
+    """The range of ``paused`` that holds ``day``, if any."""
+    at = bisect_right(paused, (day, _MAX_ORDINAL)) - 1
+    if at >= 0 and paused[at][0] <= day <= paused[at][1]:
+        return paused[at]
+    return None
 
 
 def elapsed_share(start: datetime, due: datetime, now: datetime) -> float:
