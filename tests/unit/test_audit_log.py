@@ -3,6 +3,7 @@ and writer never lose a decision silently; a crashed writer's log verifies and c
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 import os
@@ -220,6 +221,28 @@ def test_a_reopened_log_continues_the_chain(kind: str, where: str, keys: AuditKe
     assert types.count("open") == 1 and types.count("resume") == 1
 
 
+def test_a_log_is_continued_only_with_its_own_keys(kind: str, where: str,
+                                                   keys: AuditKeys) -> None:
+    """Checkpoints signed by another key would read as forged, and values sealed under
+    another secret could not be found or replayed: reopening with other keys is refused."""
+    write(where, keys, 5)
+    other = AuditKeys.generate()
+    refused = {
+        "signing key": AuditKeys(other.public_key, other.signing_key, keys.sealing_secret),
+        "sealing secret": AuditKeys(keys.public_key, keys.signing_key, other.sealing_secret),
+        "signing key .*; its sealing secret": other}
+    for named, wrong in refused.items():
+        with pytest.raises(AuditError, match=f"cannot continue this log with other keys "
+                                             f"\\(its {named} is "):
+            DecisionLog(where, keys=wrong)
+    write(where, keys, 5)  # nothing was written meanwhile, and the log is free again
+    report = verify_log(where, public_key=keys.public_key)
+    assert report.ok, report.problem
+    assert report.decisions == 10
+    opened = next(json.loads(body) for _, _, body in rows(kind, where))
+    assert opened["type"] == "open" and opened["sealing"] == keys.secret_id
+
+
 def test_a_torn_last_line_is_ignored_then_cut_on_reopen(tmp_path: Path,
                                                          keys: AuditKeys) -> None:
     where = str(tmp_path / "log")
@@ -274,6 +297,29 @@ def test_another_key_is_refused(kind: str, where: str, keys: AuditKeys) -> None:
     assert other.key_id in report.problem.message
     unpinned = verify_log(where)
     assert unpinned.ok and "pin" in unpinned.warnings[-1]
+
+
+def test_a_segment_under_another_key_breaks_the_log(tmp_path: Path, keys: AuditKeys) -> None:
+    """A segment whose first record names another key breaks the chain of trust, pinned or
+    not: the log cannot be carried on under another key."""
+    where = str(tmp_path / "log")
+    other = AuditKeys.generate()
+    with DecisionLog(where, keys=keys, segment_records=10) as log:
+        engine = fp.PolicyEngine(fp.load_bundle(), log=log)
+        calls = list(Workload().calls(30))
+        for call in calls[:5]:
+            call(engine)
+        log.flush()
+        named = {"key": other.key_id, "sealing": other.secret_id,  # in the next segment
+                 "public_key": base64.b64encode(other.public_key.public_bytes_raw()).decode()}
+        log._key_fields = lambda: named  # type: ignore[method-assign]
+        for call in calls[5:]:
+            call(engine)
+    for pin, said in ((None, f"earlier records name key {keys.key_id} (a log keeps one key)"),
+                      (keys.public_key, f"the pinned key is {keys.key_id}")):
+        problem = verify_log(where, public_key=pin).problem
+        assert problem is not None and problem.kind == "signature", problem
+        assert f"names key {other.key_id}, but " in problem.message and said in problem.message
 
 
 _WRITER = textwrap.dedent("""

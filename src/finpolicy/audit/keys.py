@@ -164,6 +164,7 @@ class AuditKeys:
     sealing_secret: bytes | None = attrs.field(default=None, repr=False)
     _aead: AESGCM | None = attrs.field(init=False, default=None, repr=False, eq=False)
     _hmac_key: bytes | None = attrs.field(init=False, default=None, repr=False, eq=False)
+    _secret_id: str | None = attrs.field(init=False, default=None, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         if self.sealing_secret is not None:
@@ -171,10 +172,17 @@ class AuditKeys:
                 raise AuditError("the sealing secret must be at least 32 bytes")
             object.__setattr__(self, "_aead", AESGCM(_derive(self.sealing_secret, b"seal")))
             object.__setattr__(self, "_hmac_key", _derive(self.sealing_secret, b"hmac"))
+            object.__setattr__(self, "_secret_id", _derive(self.sealing_secret, b"id")[:8].hex())
 
     @property
     def key_id(self) -> str:
         return key_id(self.public_key)
+
+    @property
+    def secret_id(self) -> str | None:
+        """Names the sealing secret without revealing it (16 hex digits derived from it apart
+        from the sealing and hashing keys); ``None`` for a verifier."""
+        return self._secret_id
 
     @classmethod
     def generate(cls) -> AuditKeys:

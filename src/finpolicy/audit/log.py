@@ -266,11 +266,9 @@ class DecisionLog:
         if tail is None:
             state = WriterState(log_id=str(uuid.uuid4()), seq=0, prev=GENESIS, segment=1,
                            segment_records=0, segment_started=now)
-            self._body(state, "open", now, {
-                "format": FORMAT, "key": self.keys.key_id,
-                "public_key": b64(public_key_bytes(self.keys.public_key))})
+            self._body(state, "open", now, {"format": FORMAT, **self._key_fields()})
         else:
-            state = WriterState.resume(tail)
+            state = WriterState.resume(tail, self.keys, self.sink.url)
             self._body(state, "resume", now, {"after": tail.seq,
                                               "discarded_bytes": tail.discarded})
         self._checkpoint(state)
@@ -442,9 +440,14 @@ class DecisionLog:
         state.segment += 1
         state.segment_records = 0
         state.segment_started = ts
-        self._body(state, "segment", ts, {
-            "segment": state.segment, "key": self.keys.key_id,
-            "public_key": b64(public_key_bytes(self.keys.public_key))})
+        self._body(state, "segment", ts, {"segment": state.segment, **self._key_fields()})
+
+    def _key_fields(self) -> dict[str, Any]:
+        """What a segment's first record says of the keys its entries are signed, sealed and
+        hashed with."""
+        return {"key": self.keys.key_id,
+                "public_key": b64(public_key_bytes(self.keys.public_key)),
+                "sealing": self.keys.secret_id}
 
     def _masker(self, bundle: Any, day: dt.date) -> Masker:
         key = (bundle.digest, day)

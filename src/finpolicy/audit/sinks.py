@@ -13,6 +13,7 @@ import os
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import attrs
 
@@ -65,6 +66,8 @@ class Tail:
     segment_started: str
     log_id: str
     discarded: int = 0  # torn bytes cut off the end
+    key: str | None = None  # the signing key the segment's first record names
+    sealing: str | None = None  # the sealing secret it names (``AuditKeys.secret_id``)
 
 
 class Sink(abc.ABC):
@@ -116,10 +119,15 @@ class Sink(abc.ABC):
             data = decode(last_body)
             start = decode(first_body)
             return Tail(int(data["seq"]), last_hash, segment, count, str(start["at"]),
-                        str(start["log"]), discarded)
+                        str(start["log"]), discarded, _text(start.get("key")),
+                        _text(start.get("sealing")))
         except (ValueError, KeyError, TypeError) as exc:
             raise AuditError(f"cannot continue the log: its last record is unreadable ({exc}); "
                              "run `finpolicy audit verify` on it") from None
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def open_sink(target: str | os.PathLike[str] | Sink) -> Sink:

@@ -261,8 +261,10 @@ def _start(walk: _Walk, stored: Stored, seq: int, data: dict[str, Any]) -> None:
     if walk.keys is None:
         walk.keys = AuditKeys(named)
     elif key_id(named) != walk.keys.key_id:
-        _broken(walk, stored, "signature", f"the log names key {key_id(named)}, not the pinned "
-              f"key {walk.keys.key_id}")
+        expected = f"the pinned key is {walk.keys.key_id}" if walk.pinned else \
+            f"the log's earlier records name key {walk.keys.key_id} (a log keeps one key)"
+        _broken(walk, stored, "signature", f"the record names key {key_id(named)}, but "
+              f"{expected}")
 
 
 def load_public_key_raw(text: Any, walk: _Walk, stored: Stored) -> Any:
