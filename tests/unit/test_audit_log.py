@@ -362,6 +362,38 @@ def test_a_writer_killed_with_sigkill_leaves_a_log_that_verifies_and_continues(
     assert after.signed_through == after.last
 
 
+_FORGETFUL = textwrap.dedent("""
+    import sys
+    sys.path.insert(0, {root!r})
+    import finpolicy as fp
+    from finpolicy.audit import AuditKeys, DecisionLog
+    from tests.helpers.audit import Workload
+    log = DecisionLog({where!r}, keys=AuditKeys.load({keys!r}), batch_wait=1.0)
+    engine = fp.PolicyEngine(log=log)
+    for call in Workload(seed=5).calls(3000):
+        call(engine)
+    {end}
+""")
+
+
+@pytest.mark.parametrize("end", ["pass", "raise SystemExit(4)", "raise RuntimeError('boom')"])
+def test_a_program_that_ends_without_closing_its_log_loses_no_decision(
+        end: str, tmp_path: Path, keys: AuditKeys) -> None:
+    """The writer is a daemon thread: without the log closed at exit, the decisions still
+    queued (most of them here) died with it, though the program had them."""
+    where = str(tmp_path / "log")
+    keys.save(tmp_path / "keys")
+    script = _FORGETFUL.format(root=str(ROOT), keys=str(tmp_path / "keys"), where=where,
+                               end=end)
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
+    assert done.returncode != 0 if end != "pass" else done.returncode == 0, done.stderr
+    report = verify_log(where, public_key=keys.public_key)
+    assert report.ok, report.problem
+    assert report.decisions == 3000
+    assert report.signed_through == report.last and report.warnings == ()
+
+
 @pytest.mark.slow
 def test_a_hundred_thousand_decisions_per_sink_verify_and_replay(
         kind: str, where: str, keys: AuditKeys) -> None:

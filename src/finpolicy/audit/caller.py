@@ -1,23 +1,48 @@
 """The caller's side of a decision log: the call it hands over, the context it attaches
-(``DecisionLog.context``), and whether this process may write to a log at all (a log opened
-before a fork has no writer in the child)."""
+(``DecisionLog.context``), whether this process may write to a log at all (a log opened
+before a fork has no writer in the child), and closing the logs still open when the
+interpreter exits (their queued decisions would otherwise die with the writer thread)."""
 
 from __future__ import annotations
 
+import atexit
 import contextvars
 import os
+import sys
+import weakref
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from finpolicy.audit.errors import AuditError
 
-__all__ = ["CONTEXT", "Call", "Opener", "current_context"]
+__all__ = ["CONTEXT", "Call", "Opener", "close_at_exit", "current_context"]
 
 CONTEXT: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
     "finpolicy_audit_context", default=None)
 
 _FORKS = [0]  # forks this process descends from
 os.register_at_fork(after_in_child=lambda: _FORKS.__setitem__(0, _FORKS[0] + 1))
+
+
+_OPEN: weakref.WeakSet[Any] = weakref.WeakSet()  # logs to close at exit
+
+
+def close_at_exit(log: Any) -> None:
+    """Have ``log.close()`` called when the interpreter exits, if nobody did: the writer is
+    a daemon thread, stopped without warning at exit, and the decisions still queued would
+    be lost with it though their callers had them."""
+    if not _OPEN:
+        atexit.unregister(_close_open_logs)  # registered once however many logs open
+        atexit.register(_close_open_logs)
+    _OPEN.add(log)
+
+
+def _close_open_logs() -> None:
+    for log in list(_OPEN):
+        try:
+            log.close()
+        except AuditError as exc:  # nobody is left to raise to: say it where it is seen
+            print(f"finpolicy: {log!r} could not be closed at exit: {exc}", file=sys.stderr)
 
 
 def current_context() -> dict[str, Any] | None:

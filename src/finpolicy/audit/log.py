@@ -5,7 +5,7 @@ The calling thread only checks the queue has room and appends the call's objects
 immutable models, decisions frozen attrs objects). One writer thread turns batches of calls
 into records — masking, sealing, encoding, chaining — writes each batch in one go, and signs a
 checkpoint every ``checkpoint_every`` records, every ``checkpoint_seconds``, on ``flush()``
-and on ``close()``.
+and on ``close()``. A log still open at interpreter exit is closed then (``close_at_exit``).
 
 When the queue is full, ``record`` waits up to ``block_timeout`` seconds for room, then raises
 ``LogFullError``: the caller gets an error instead of an unlogged decision (``on_full="fail"``
@@ -30,7 +30,7 @@ from typing import Any, Literal
 import orjson
 
 from finpolicy.audit import calls
-from finpolicy.audit.caller import CONTEXT, Call, Opener, current_context
+from finpolicy.audit.caller import CONTEXT, Call, Opener, close_at_exit, current_context
 from finpolicy.audit.encode import decision_json, to_json
 from finpolicy.audit.errors import AuditError, LogFullError
 from finpolicy.audit.keys import AuditKeys, public_key_bytes
@@ -136,6 +136,7 @@ class DecisionLog:
         self._thread = threading.Thread(target=self._run, name="finpolicy-audit-writer",
                                         daemon=True)
         self._thread.start()
+        close_at_exit(self)
 
     def __repr__(self) -> str:
         return f"DecisionLog({self.sink.url!r}, log={self.log_id!r})"
