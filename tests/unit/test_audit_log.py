@@ -147,6 +147,29 @@ def test_entries_carry_context_env_and_retention(tmp_path: Path, keys: AuditKeys
     assert decisions[1]["retain_until"] == _years_after(written, 1).isoformat()
 
 
+def test_a_caller_context_that_is_no_json_is_refused_where_it_is_given(
+        tmp_path: Path, keys: AuditKeys) -> None:
+    """It stopped the writer, and with it every later decision of the application."""
+    where = str(tmp_path / "log")
+    field = fp.DataField(name="remark", sample_values=["call back"])
+    with DecisionLog(where, keys=keys) as log:
+        engine = fp.PolicyEngine(log=log)
+        with pytest.raises(AuditError, match=r"caller context `user`: expected JSON data .* "
+                                             r"got object"), log.context(user=object()):
+            pass
+        with pytest.raises(AuditError, match=r"caller context: a field's name must be text"):
+            log.record(engine.runtime, "classify", {"field": field},
+                       fp.PolicyEngine().classify(field), context={1: "x"})
+        roles = ["teller"]
+        with log.context(request_id="r-1", at=dt.datetime(2026, 3, 2, 9, 30), roles=roles):
+            engine.classify(field)
+            roles.append("manager")  # after the decision: the log keeps what was given
+        engine.classify(field)
+    entries = list(read_entries(where))
+    assert [e.context for e in entries] == [
+        {"request_id": "r-1", "at": "2026-03-02T09:30:00", "roles": ["teller"]}, None]
+
+
 def test_an_unlogged_engine_and_mask_log_nothing(tmp_path: Path, keys: AuditKeys) -> None:
     where = str(tmp_path / "log")
     with DecisionLog(where, keys=keys) as log:

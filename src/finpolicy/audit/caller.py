@@ -13,9 +13,11 @@ import weakref
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
+import orjson
+
 from finpolicy.audit.errors import AuditError
 
-__all__ = ["CONTEXT", "Call", "Opener", "close_at_exit", "current_context"]
+__all__ = ["CONTEXT", "Call", "Opener", "close_at_exit", "context_json", "current_context"]
 
 CONTEXT: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
     "finpolicy_audit_context", default=None)
@@ -58,8 +60,32 @@ class Call(NamedTuple):
     result: Any
     bundle: Any
     engine: str
-    context: dict[str, Any] | None
+    context: orjson.Fragment | None  # its JSON, taken when the call was made
     at: float
+
+
+def context_json(fields: Mapping[str, Any]) -> orjson.Fragment:
+    """Caller context as JSON, checked and taken now (the caller may change a list or mapping
+    it passed before the writer gets to it).
+
+    Raises:
+        AuditError: naming the field whose value is not JSON data (it would otherwise stop
+            the writer, and with it every later decision).
+    """
+    try:
+        return orjson.Fragment(orjson.dumps(fields))
+    except TypeError:
+        pass
+    for key, value in fields.items():
+        if not isinstance(key, str):
+            raise AuditError(f"caller context: a field's name must be text, got {key!r}")
+        try:
+            orjson.dumps(value)
+        except TypeError:
+            raise AuditError(f"caller context `{key}`: expected JSON data (text, a number, a "
+                             "flag, null, a date or time, or a list or mapping of them with "
+                             f"text keys), got {type(value).__name__}") from None
+    raise AuditError("caller context: not JSON data")  # (each field is: not reached)
 
 
 class Opener:

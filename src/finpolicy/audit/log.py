@@ -30,7 +30,14 @@ from typing import Any, Literal
 import orjson
 
 from finpolicy.audit import calls
-from finpolicy.audit.caller import CONTEXT, Call, Opener, close_at_exit, current_context
+from finpolicy.audit.caller import (
+    CONTEXT,
+    Call,
+    Opener,
+    close_at_exit,
+    context_json,
+    current_context,
+)
 from finpolicy.audit.encode import decision_json, to_json
 from finpolicy.audit.errors import AuditError, LogFullError
 from finpolicy.audit.keys import AuditKeys, public_key_bytes
@@ -43,6 +50,7 @@ from finpolicy.audit.records import (
     digest,
     encode,
     framed,
+    utc_text,
 )
 from finpolicy.audit.scrub import scrubbed
 from finpolicy.audit.sinks import Row, Sink, open_sink
@@ -53,14 +61,6 @@ __all__ = ["DecisionLog", "current_context"]
 
 _KEYS: dict[str, bytes] = {}  # input keys as JSON
 _MAX_REQUESTS = 20_000
-
-
-def _iso(ts: float) -> str:
-    return _iso_of(dt.datetime.fromtimestamp(ts, dt.UTC))
-
-
-def _iso_of(when: dt.datetime) -> str:
-    return when.isoformat().replace("+00:00", "Z")
 
 
 class DecisionLog:
@@ -152,6 +152,7 @@ class DecisionLog:
         """Attach caller context (``request_id``, ``user``, ``application`` …) to every
         decision made in this block, in this thread or task. Nested blocks add fields."""
         outer = CONTEXT.get()
+        context_json(fields)  # a bad value is the caller's error, here and now
         token = CONTEXT.set({**(outer or {}), **fields})
         try:
             yield
@@ -176,14 +177,15 @@ class DecisionLog:
 
         Raises:
             LogFullError: the queue stayed full (see ``on_full``).
-            AuditError: the writer has failed, or the log is closed.
+            AuditError: the writer has failed, the log is closed, or the context holds a
+                value that is not JSON data.
         """
         self._opener.check()
         ctx = dict(context) if context is not None else CONTEXT.get()
         if self.application is not None:
             ctx = {"application": self.application, **(ctx or {})}
-        call = Call(method, inputs, result, engine.bundle, engine.engine_name, ctx,
-                     time.time())
+        call = Call(method, inputs, result, engine.bundle, engine.engine_name,
+                    None if ctx is None else context_json(ctx), time.time())
         with self._cond:
             self._raise_if_failed()
             if self._closing:
@@ -355,7 +357,7 @@ class DecisionLog:
               when: dt.datetime | None = None) -> Row:
         """Encode the next record of ``kind``, chain it and queue it for writing."""
         state.seq += 1
-        at = _iso(ts) if when is None else _iso_of(when)
+        at = utc_text(when or dt.datetime.fromtimestamp(ts, dt.UTC))
         body: dict[str, Any] = {"seq": state.seq, "prev": state.prev, "type": kind, "at": at}
         if kind == "checkpoint":
             signature = self.keys.sign(checkpoint_message(state.log_id, state.seq, state.prev,

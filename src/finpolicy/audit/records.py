@@ -21,6 +21,7 @@ has ``type`` and ``at`` (UTC time of writing); the types are:
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 from typing import Any
 
@@ -64,6 +65,11 @@ def unframe(stored: bytes) -> tuple[str, bytes]:
         raise ValueError("not a framed record")
     return stored[len(_PREFIX):len(_PREFIX) + 64].decode("ascii", "replace"), \
         stored[_HEAD:-len(_SUFFIX)]
+
+
+def utc_text(when: dt.datetime) -> str:
+    """A record's time as it is written (``2026-03-02T02:00:01.5Z``)."""
+    return when.isoformat().replace("+00:00", "Z")
 
 
 def encode(body: dict[str, Any]) -> bytes:
