@@ -279,3 +279,46 @@ def test_an_anchor_that_is_no_checkpoint_is_named_as_the_anchor(tmp_path: Path,
         assert report.problem is not None and report.problem.kind == "unreadable"
         assert report.problem.message == f"the anchor {anchor} is not a signed checkpoint"
     assert verify_log(where, public_key=keys.public_key).ok  # the log's own head is fine
+
+
+def test_requests_decided_at_the_moment_of_the_call_replay_exactly(tmp_path: Path,
+                                                                   keys: AuditKeys) -> None:
+    """An access or consent request without its own time is decided when it is made; replay
+    decides it at that moment without writing the time into it (the input digest is of the
+    request as given, and filling it in changed every such digest)."""
+    where = tmp_path / "audit.db"
+    inputs = [e.input for e in load_examples(PACK) if isinstance(e.input, dict)]
+    request = next({k: v for k, v in i.items() if k not in ("as_of", "at")} for i in inputs
+                   if "subject" in i)
+    processing = next(i for i in inputs if "request" in i and "consents" in i)
+    processing = {**processing, "request": {k: v for k, v in processing["request"].items()
+                                            if k != "as_of"}}
+    with DecisionLog(where, keys=keys) as log:
+        engine = fp.PolicyEngine(fp.load_bundle(), log=log)
+        engine.call("authorize", {"request": request})
+        engine.call("check_processing", processing)
+        engine.authorize(ANALYST.model_copy(update={"as_of": None}), directory=MANAGER)
+    report = replay_log(where, keys)
+    assert report.entries == 3 and report.reproduced, report.mismatches
+
+
+def test_integers_beyond_64_bits_are_logged_found_and_replayed_as_given(
+        tmp_path: Path, keys: AuditKeys) -> None:
+    """orjson reads such a number as a float (losing digits, or failing past 1e308, which
+    stopped the writer) and cannot write one."""
+    from finpolicy.audit import find_entries, verify_log
+
+    where = tmp_path / "audit.db"
+    huge, vast = 10**30 + 7, -(10**400)
+    with DecisionLog(where, keys=keys) as log:
+        engine = fp.PolicyEngine(fp.load_bundle(), log=log)
+        engine.classify_record({"n": huge, "m": [vast]}, as_of=dt.date(2026, 3, 2))
+        with log.context(ticket=huge):
+            engine.classify_record({"x": 2**64 + 1}, as_of=dt.date(2026, 3, 2))
+    assert verify_log(where, public_key=keys.public_key).ok
+    report = replay_log(where, keys)
+    assert report.entries == 2 and report.reproduced, report.mismatches
+    assert len(list(find_entries(where, keys, [str(huge)]))) == 2  # the input, the context
+    assert len(list(find_entries(where, keys, [str(vast)]))) == 1
+    second = list(find_entries(where, keys, [str(2**64 + 1)]))
+    assert len(second) == 1 and second[0].entry.context == {"ticket": huge}

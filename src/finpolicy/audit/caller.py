@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
+from finpolicy.audit.encode import exact_dumps
 from finpolicy.audit.errors import AuditError
 
 __all__ = ["CONTEXT", "Call", "Opener", "close_at_exit", "context_json", "current_context"]
@@ -73,14 +74,14 @@ def context_json(fields: Mapping[str, Any]) -> orjson.Fragment:
             the writer, and with it every later decision).
     """
     try:
-        return orjson.Fragment(orjson.dumps(fields))
+        return orjson.Fragment(exact_dumps(fields))
     except TypeError:
         pass
     for key, value in fields.items():
         if not isinstance(key, str):
             raise AuditError(f"caller context: a field's name must be text, got {key!r}")
         try:
-            orjson.dumps(value)
+            exact_dumps(value)
         except TypeError:
             raise AuditError(f"caller context `{key}`: expected JSON data (text, a number, a "
                              "flag, null, a date or time, or a list or mapping of them with "

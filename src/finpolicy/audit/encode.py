@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import json
 import operator
+import re
 import types
 import typing
 from collections.abc import Mapping
@@ -94,6 +96,32 @@ def _other(value: Any) -> Any:
 def decision_json(decision: Any) -> bytes:
     """``decision.to_dict()`` as JSON bytes."""
     return orjson.dumps(decision, default=_default, option=_OPTIONS)
+
+
+# a number of 19 digits or more where JSON has its numbers (compact JSON): orjson reads such a
+# number as a float (or fails past 1e308) and cannot write an int beyond 64 bits
+_LONG_NUMBER = re.compile(rb"[:\[,]-?\d{19}")
+
+
+def exact_loads(data: bytes) -> Any:
+    """``data`` (JSON) as Python values, every integer exactly as written."""
+    if _LONG_NUMBER.search(data):
+        return json.loads(data)
+    return orjson.loads(data)
+
+
+def exact_dumps(data: Any) -> bytes:
+    """``data`` as compact JSON, integers beyond 64 bits included (orjson refuses them).
+
+    Raises:
+        TypeError: ``data`` holds something JSON has no form for.
+    """
+    try:
+        return orjson.dumps(data)
+    except TypeError as exc:
+        if "64-bit" not in str(exc):  # ("Integer exceeds 64-bit range"); else no JSON
+            raise
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
 
 
 def plain(data: Any) -> Any:

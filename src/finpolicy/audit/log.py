@@ -38,7 +38,7 @@ from finpolicy.audit.caller import (
     context_json,
     current_context,
 )
-from finpolicy.audit.encode import decision_json, to_json
+from finpolicy.audit.encode import decision_json, exact_dumps, exact_loads, to_json
 from finpolicy.audit.errors import AuditError, LogFullError
 from finpolicy.audit.keys import AuditKeys, public_key_bytes
 from finpolicy.audit.masking import Masker, Part
@@ -382,7 +382,9 @@ class DecisionLog:
             raise AuditError(f"cannot log engine method `{call.method}`")
         domain, how = method
         decisions = how.decisions(call.result)
-        when = to_json(calls.as_of_of(call.inputs, decisions, call.result))
+        at = calls.as_of_of(call.inputs, decisions, call.result)
+        # exactly: isoformat keeps an offset's seconds (local mean time); JSON encoders don't
+        when = orjson.dumps(at.isoformat()) if isinstance(at, dt.datetime) else to_json(at)
         written = dt.datetime.fromtimestamp(call.at, dt.UTC)
         masker = self._masker(call.bundle, written.date())
         shown: list[bytes] = []
@@ -427,7 +429,7 @@ class DecisionLog:
         # a request model: its fields are the parts
         found = self._requests.get(id(data_in))
         if found is None or found[0] is not data_in:
-            items = [(k, orjson.dumps(v)) for k, v in orjson.loads(to_json(data_in)).items()]
+            items = [(k, exact_dumps(v)) for k, v in exact_loads(to_json(data_in)).items()]
             if isinstance(data_in, InputModel):  # immutable: written once per instance
                 if len(self._requests) >= _MAX_REQUESTS:
                     self._requests.clear()

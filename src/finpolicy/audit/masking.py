@@ -27,6 +27,7 @@ from typing import Any, NamedTuple, TypeVar
 
 import orjson
 
+from finpolicy.audit.encode import exact_dumps, exact_loads
 from finpolicy.audit.keys import AuditKeys
 from finpolicy.documents.bundle import Bundle
 from finpolicy.domains.detectors import DETECTORS, Detector
@@ -198,11 +199,11 @@ class Masker:
         if found is not None:
             return found
         seen = _Seen(vocabulary)
-        shown = self._walk(orjson.loads(raw), (key,), key, seen, key)
-        found = Part(orjson.dumps(shown) if seen.masked else raw,
+        shown = self._walk(exact_loads(raw), (key,), key, seen, key)
+        found = Part(exact_dumps(shown) if seen.masked else raw,
                      orjson.dumps(seen.masked)[1:-1], tuple(seen.replaced),
                      self.retention_days({level for level, _ in seen.masked.values()}),
-                     orjson.dumps(seen.originals)[1:-1])
+                     exact_dumps(seen.originals)[1:-1])
         if len(raw) <= _MAX_PART:
             if len(self._parts) >= _MAX_PARTS:
                 self._parts.clear()
@@ -253,7 +254,8 @@ class Masker:
             return data
         if place in seen.vocabulary and isinstance(data, str) and not self.ruled(name, data):
             return data  # one of a closed list the domain checked, and no rule speaks of it
-        text = data if isinstance(data, str) else orjson.dumps(data).decode()
+        text = data if isinstance(data, str) else \
+            str(data) if isinstance(data, int) else orjson.dumps(data).decode()
         found = self.verdict(name, text)
         if found is None:
             return data
@@ -286,7 +288,7 @@ class _Seen:
 
 def restore(shown: Any, originals: list[list[Any]]) -> Any:
     """The input in clear: the logged (masked) input with each sealed original put back."""
-    data = orjson.loads(orjson.dumps(shown))
+    data = exact_loads(exact_dumps(shown))
     for trail, value in originals:
         node = data
         for step in trail[:-1]:

@@ -27,6 +27,7 @@ from typing import Any
 
 import orjson
 
+from finpolicy.audit.encode import exact_loads
 from finpolicy.audit.errors import AuditError
 
 FORMAT = "finpolicy-audit/1"
@@ -78,7 +79,7 @@ def encode(body: dict[str, Any]) -> bytes:
 
 
 def decode(body: bytes) -> dict[str, Any]:
-    data = orjson.loads(body)
+    data = exact_loads(body)
     if not isinstance(data, dict):
         raise ValueError("a record body must be a JSON object")
     return data

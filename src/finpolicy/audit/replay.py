@@ -17,10 +17,9 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 import attrs
-import orjson
 
 from finpolicy.audit import calls
-from finpolicy.audit.encode import decision_json
+from finpolicy.audit.encode import decision_json, exact_dumps, exact_loads
 from finpolicy.audit.errors import AuditError
 from finpolicy.audit.keys import AuditKeys
 from finpolicy.audit.masking import restore, shown_pairs
@@ -74,7 +73,7 @@ class Entry:
             return self.input, []
         raw = keys.unseal(unb64(self.sealed, f"entry {self.seq} sealed"),
                           f"{self.log_id}:{self.seq}".encode())
-        originals = orjson.loads(raw)
+        originals = exact_loads(raw)
         return restore(self.input, originals), shown_pairs(self.input, originals)
 
 
@@ -290,7 +289,7 @@ def _compare(entry: Entry, replayed: list[Any] | str, replaced: list[tuple[str, 
         blob = decision_json(decision)
         if replaced:
             blob = scrub(blob, replaced)
-        now = orjson.loads(blob)
+        now = exact_loads(blob)
         differences = _differences(logged, now, ignored)
         if differences:
             out.append(Mismatch(entry.seq, entry.domain, entry.method, i, differences))
@@ -316,7 +315,7 @@ def _differences(logged: Any, now: Any, ignored: tuple[str, ...] = _IGNORED,
 
 
 def _text(value: Any) -> str:
-    return "—" if value is None else orjson.dumps(value).decode()[:80]
+    return "—" if value is None else exact_dumps(value).decode()[:80]
 
 
 def _impact(entry: Entry, data: Any, as_of: Any, replayed: list[Any] | str,

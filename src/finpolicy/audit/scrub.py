@@ -22,6 +22,8 @@ from typing import Any
 
 import orjson
 
+from finpolicy.audit.encode import exact_dumps, exact_loads
+
 __all__ = ["KEPT", "scrub", "scrubbed"]
 
 KEPT_TEXT = ("rule_id", "cite", "outcome", "engine")
@@ -79,8 +81,8 @@ def scrubbed(blob: bytes, groups: tuple[tuple[_Pair, ...], ...]) -> bytes:
     for raw, _, _, replacement in found:
         out = out.replace(raw, replacement)
     try:
-        orjson.loads(out)
-    except orjson.JSONDecodeError:  # a value matched across an escape (`n` of `\n`), or
+        exact_loads(out)
+    except ValueError:  # a value matched across an escape (`n` of `\n`), or
         # JSON's own syntax (`","` between two strings)
         return _decoded(blob, found)
     return out
@@ -136,7 +138,7 @@ def _decoded(blob: bytes, steps: list[_Step]) -> bytes:
             return {k: v if k in KEPT and _kept(k, v) else walk(v) for k, v in data.items()}
         return data
 
-    return orjson.dumps(walk(orjson.loads(blob)))
+    return exact_dumps(walk(exact_loads(blob)))
 
 
 def _kept(key: str, value: Any) -> bool:

@@ -13,14 +13,15 @@ Like replay, a search reads records without checking their hashes: ``verify_log`
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 import re
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 import attrs
-import orjson
 
+from finpolicy.audit.encode import exact_dumps
 from finpolicy.audit.errors import AuditError
 from finpolicy.audit.keys import AuditKeys
 from finpolicy.audit.replay import Entry, read_entries
@@ -61,7 +62,9 @@ def spellings(value: str) -> frozenset[str]:
     found = {value}
     if _NUMBER.fullmatch(value):
         number = float(value)
-        found.add(orjson.dumps(number).decode())
+        if not math.isfinite(number):  # digits beyond a float's range: only as written
+            return frozenset(found)
+        found.add(exact_dumps(number).decode())
         if number.is_integer() and abs(number) < 2**63:
             found.add(str(int(number)))
     return frozenset(found)
@@ -145,4 +148,4 @@ def _scalars(data: Any, path: str) -> Iterator[tuple[str, str]]:
     elif isinstance(data, str):
         yield path, data
     elif isinstance(data, int | float) and not isinstance(data, bool):
-        yield path, orjson.dumps(data).decode()
+        yield path, exact_dumps(data).decode()

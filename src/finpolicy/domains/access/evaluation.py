@@ -36,6 +36,7 @@ from finpolicy.domains.access.model import (
     AttachedConsent,
 )
 from finpolicy.domains.access.spec import ACCESS_RULESET, POLICY_KIND, AccessPolicyTables
+from finpolicy.domains.clock import now
 from finpolicy.errors import InputError, InputProblem
 from finpolicy.rules.model import Rule
 from finpolicy.runtime import Runtime, StateKey
@@ -57,9 +58,6 @@ _MAX_DECIDED = 65_536
 _plain_decision = decision_maker(AccessDecision, "outcome", "allowed", "hits", "obligations",
                                  "policy", "engine", "input_digest", "as_of")
 
-
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def coerce_request(request: Any) -> AccessRequest:

@@ -19,6 +19,7 @@ from finpolicy.domains.access.model import (
     UsageRecord,
 )
 from finpolicy.domains.access.review import _items, review_access
+from finpolicy.domains.clock import decided_at
 from finpolicy.errors import InputError, InputProblem
 from finpolicy.runtime import Runtime
 
@@ -73,13 +74,14 @@ def evaluate_input(runtime: Runtime, data: Any, *,
     """Decide one request, or review grants and assignments, in mapping form.
 
     A request ``{subject, action, resource, purpose, grants?, as_of?, assignments?,
-    consent?}`` gives one ``AccessDecision``; ``as_of`` fills the request's ``as_of`` when the
-    input has none (a bare date means its midnight UTC). ``assignments`` stands for the
-    application's role directory (a list of role assignments) that confirms the grants'
-    approvers; without it no grant counts. ``consent`` is the consent decision attached to a
-    request whose data leaves the bank, as ``{outcome, as_of, recipient, input_digest}``. A
-    review ``{review: {grants, assignments, usage?,
-    as_of?}}`` gives one ``Decision`` per finding (none when the review is clean), reviewed
+    consent?}`` gives one ``AccessDecision``; a request with no ``as_of`` of its own is decided
+    at ``as_of`` (a bare date means its midnight UTC), the request left as given (so the
+    decision, its input digest included, is the one a call at that moment made).
+    ``assignments`` stands for the application's role directory (a list of role assignments)
+    that confirms the grants' approvers; without it no grant counts. ``consent`` is the
+    consent decision attached to a request whose data leaves the bank, as ``{outcome, as_of,
+    recipient, input_digest}``. A review ``{review: {grants, assignments, usage?, as_of?}}``
+    gives one ``Decision`` per finding (none when the review is clean), reviewed
     as of the review's ``as_of`` or ``as_of`` (now when both are absent); see
     ``AccessReviewReport.decisions``.
     """
@@ -95,12 +97,11 @@ def evaluate_input(runtime: Runtime, data: Any, *,
     directory = payload.pop("assignments", None)
     if directory is not None and not isinstance(directory, list):
         raise InputError.one("assignments", "expected a list of role assignments", "bad_input")
-    if payload.get("as_of") is None and payload.get("at") is None and as_of is not None:
-        payload["as_of"] = _review_time(as_of)
     roles = None if directory is None else AssignmentDirectory(directory)
     attached = None if consent is None else AttachedConsent.parse(consent, field="consent")
-    return [authorize(runtime, AccessRequest.parse(payload), consent=attached,
-                      directory=roles)]
+    with decided_at(_review_time(as_of)):
+        return [authorize(runtime, AccessRequest.parse(payload), consent=attached,
+                          directory=roles)]
 
 
 _FILE_KEYS = {"grant": "grants", "assignment": "assignments", "usage": "usage"}

@@ -25,7 +25,6 @@ from finpolicy.domains.access.directory import (
     as_directory,
     held_roles,
 )
-from finpolicy.domains.access.evaluation import now
 from finpolicy.domains.access.model import (
     AccessGrant,
     AccessReviewReport,
@@ -40,6 +39,7 @@ from finpolicy.domains.access.spec import (
     REVIEW_GRANT_RULESET,
     AccessPolicyTables,
 )
+from finpolicy.domains.clock import now
 from finpolicy.errors import EvaluationError, FinpolicyError, InputError
 from finpolicy.runtime import Runtime
 

@@ -24,6 +24,7 @@ from pydantic import Field, field_validator
 
 from finpolicy.decisions import PolicyRef
 from finpolicy.documents.bundle import PolicyDocument
+from finpolicy.domains.clock import now
 from finpolicy.domains.consent.consents import contact_times, free_at, next_start
 from finpolicy.domains.consent.evaluate import (
     Prepared,
@@ -31,7 +32,6 @@ from finpolicy.domains.consent.evaluate import (
     decide,
     items,
     local_zone,
-    now,
     policy_in_force,
     records_digest,
 )

@@ -34,6 +34,7 @@ import attrs
 
 from finpolicy.decisions import Hit
 from finpolicy.documents.bundle import PolicyDocument
+from finpolicy.domains.clock import now
 from finpolicy.domains.consent.consents import (
     ConsentState,
     Used,
@@ -65,9 +66,6 @@ _MAX_CLASSIFIED = 4096
 
 M = TypeVar("M", bound=InputModel)
 
-
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def policy_in_force(runtime: Runtime, at: dt.datetime,

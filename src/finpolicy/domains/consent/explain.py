@@ -35,7 +35,8 @@ from typing import TYPE_CHECKING, Any
 
 from finpolicy.decisions import Decision
 from finpolicy.documents.bundle import PolicyDocument
-from finpolicy.domains.consent.evaluate import check_processing, items, now
+from finpolicy.domains.clock import now
+from finpolicy.domains.consent.evaluate import check_processing, items
 from finpolicy.domains.consent.model import (
     Consent,
     ConsentDecision,

@@ -20,6 +20,7 @@ from typing import Any
 
 from finpolicy.decisions import Decision
 from finpolicy.domains.access.directory import as_directory
+from finpolicy.domains.clock import decided_at
 from finpolicy.domains.consent.evaluate import check_processing
 from finpolicy.domains.consent.export import authorize_export
 from finpolicy.domains.consent.review import review_consents, review_time
@@ -48,14 +49,11 @@ def _keys(data: Any, allowed: tuple[str, ...], where: str) -> Mapping[str, Any]:
     return data
 
 
-def _with_time(item: Any, as_of: Any, field: str) -> Any:
-    if isinstance(item, Mapping) and item.get("as_of") is None and as_of is not None:
-        return {**item, "as_of": review_time(as_of, field)}
-    return item
-
-
 def evaluate_input(runtime: Runtime, data: Any, *, as_of: Any = None) -> list[Decision]:
-    """Decide a request, review records, or decide an export, in mapping form."""
+    """Decide a request, review records, or decide an export, in mapping form. A request
+    with no ``as_of`` of its own is decided at ``as_of``, the request left as given (so the
+    decision, its input digest included, is the one a call at that moment made); an export,
+    which must name its time, takes ``as_of`` as its access request's when it names none."""
     if isinstance(data, Mapping) and len(data) == 1 and next(iter(data)) in ("review",
                                                                              "export"):
         ((shape, body),) = data.items()
@@ -66,14 +64,18 @@ def evaluate_input(runtime: Runtime, data: Any, *, as_of: Any = None) -> list[De
                                      processing=body.get("processing"),
                                      as_of=body.get("as_of", as_of))
             return report.decisions()
-        both = authorize_export(runtime, _with_time(body.get("access"), as_of, "as_of"),
-                                body.get("request"), consents=body.get("consents"),
-                                contacts=body.get("contacts"),
+        # an export names its time (it is never "now"): ``as_of`` fills it in
+        access = body.get("access")
+        if isinstance(access, Mapping) and access.get("as_of") is None and as_of is not None:
+            access = {**access, "as_of": review_time(as_of)}
+        both = authorize_export(runtime, access, body.get("request"),
+                                consents=body.get("consents"), contacts=body.get("contacts"),
                                 directory=as_directory(body.get("assignments"),
                                                        field="export.assignments"))
         return [both.consent, both.access]
     body = _keys(data, _SHAPES["request"], "")
     if "request" not in body:
         raise InputError.one("request", "missing", "missing")
-    return [check_processing(runtime, _with_time(body["request"], as_of, "as_of"),
-                             consents=body.get("consents"), contacts=body.get("contacts"))]
+    with decided_at(None if as_of is None else review_time(as_of)):
+        return [check_processing(runtime, body["request"], consents=body.get("consents"),
+                                 contacts=body.get("contacts"))]

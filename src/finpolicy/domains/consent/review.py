@@ -17,13 +17,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from finpolicy.documents.bundle import PolicyDocument
+from finpolicy.domains.clock import now
 from finpolicy.domains.consent.consents import Used, failures, stops
 from finpolicy.domains.consent.evaluate import (
     Prepared,
     check_vocabulary,
     facts_at,
     items,
-    now,
     policy_in_force,
 )
 from finpolicy.domains.consent.model import (
