@@ -4,6 +4,7 @@ command, the CLI's refusals."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -102,6 +103,35 @@ def test_decisions_are_logged_when_a_log_is_configured(tmp_path: Path, bundle: f
     report = verify_log(tmp_path / "log.db", public_key=AuditKeys.load(tmp_path /
                                                                        "keys").public_key)
     assert report.ok and report.entries >= 1
+
+
+def test_the_log_records_the_callers_request_id_and_the_response_echoes_it(
+        tmp_path: Path, bundle: fp.Bundle) -> None:
+    """The id ties a caller's request to its decisions in the log (`audit find -v ID`)."""
+    from finpolicy.audit import AuditKeys, DecisionLog, read_entries
+
+    keys = AuditKeys.generate()
+    log = DecisionLog(tmp_path / "log.db", keys=keys, application="branch-api")
+    body = BODIES["access/authorize"]
+    with TestClient(create_app(Service(fp.PolicyEngine(bundle, log=log)))) as client:
+        given = client.post("/v1/access/authorize", json=body,
+                            headers={"X-Request-Id": "req-2026-03-02.0042"})
+        made = client.post("/v1/access/authorize", json=body)
+        batch = client.post("/v1/access/authorize/batch", json={"calls": [body, body]},
+                            headers={"X-Request-Id": "batch:7"})
+        bad = client.post("/v1/access/authorize", json=body,
+                          headers={"X-Request-Id": "no spaces; or semicolons"})
+    log.close()
+    assert given.headers["X-Request-Id"] == "req-2026-03-02.0042"
+    assert re.fullmatch(r"[0-9a-f]{32}", made.headers["X-Request-Id"])
+    assert batch.headers["X-Request-Id"] == "batch:7"
+    assert bad.status_code == 422
+    assert bad.json()["problems"][0]["path"] == "header.X-Request-Id"
+    assert [e.context for e in read_entries(tmp_path / "log.db")] == [
+        {"application": "branch-api", "request_id": "req-2026-03-02.0042"},
+        {"application": "branch-api", "request_id": made.headers["X-Request-Id"]},
+        {"application": "branch-api", "request_id": "batch:7", "item": 0},
+        {"application": "branch-api", "request_id": "batch:7", "item": 1}]
 
 
 def test_grants_count_only_with_the_servers_role_directory(bundle: fp.Bundle) -> None:

@@ -13,10 +13,11 @@ import hmac
 import inspect
 import logging
 import time
+import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any, Literal
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Header, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -34,6 +35,14 @@ __all__ = ["create_app"]
 
 _LOG = logging.getLogger("finpolicy.serve")
 _BUNDLE_HEADER = "X-Finpolicy-Bundle-Digest"
+_REQUEST_ID = "X-Request-Id"
+_REQUEST_ID_PARAMETER = inspect.Parameter(
+    "request_id", inspect.Parameter.KEYWORD_ONLY, annotation=str | None,
+    default=Header(None, alias=_REQUEST_ID, pattern=r"^[A-Za-z0-9._:\-]{1,128}$",
+                   description="The caller's id of this request (1 to 128 letters, digits, "
+                               "`.`, `_`, `:`, `-`): the decision log records it with every "
+                               "decision of the request, and the response echoes it. One is "
+                               "made up when none is given."))
 
 
 class BundleRef(BaseModel):
@@ -249,13 +258,16 @@ def _add_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, internal)
 
 
-def _decide(service: Service, endpoint: Endpoint, call: Call,
-            runtime: BundleRuntime) -> tuple[int, dict[str, Any]]:
-    """Take one decision on ``runtime``; its status and body (result or error)."""
+def _decide(service: Service, endpoint: Endpoint, call: Call, runtime: BundleRuntime,
+            context: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    """Take one decision on ``runtime``, with ``context`` for the decision log; its status
+    and body (result or error)."""
     metrics = service.metrics
     started = time.perf_counter()
+    log = service.engine.log
     try:
-        answer = service.engine.call(endpoint.method, call.arguments(), on=runtime)
+        with contextlib.nullcontext() if log is None else log.context(**context):
+            answer = service.engine.call(endpoint.method, call.arguments(), on=runtime)
         body = {"result": plain(answer.result)}
     except Exception as exc:  # every failure becomes a status; a server error denies
         status, error = _failure(exc)
@@ -272,33 +284,41 @@ def _decide(service: Service, endpoint: Endpoint, call: Call,
 def _with_body(handler: Callable[..., Response], model: type[BaseModel]) -> Callable[..., Any]:
     # FastAPI reads the body's model from the signature; the model is only known at run time
     handler.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        [inspect.Parameter("body", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=model)])
+        [inspect.Parameter("body", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=model),
+         _REQUEST_ID_PARAMETER])
     return handler
 
 
+def _headers(runtime: BundleRuntime, request_id: str) -> dict[str, str]:
+    return {_BUNDLE_HEADER: runtime.bundle.digest, _REQUEST_ID: request_id}
+
+
 def _single(service: Service, endpoint: Endpoint) -> Callable[..., Any]:
-    def handle(body: Call) -> Response:
+    def handle(body: Call, *, request_id: str | None = None) -> Response:
         runtime = service.engine.runtime
-        status, content = _decide(service, endpoint, body, runtime)
+        request_id = request_id or uuid.uuid4().hex
+        status, content = _decide(service, endpoint, body, runtime,
+                                  {"request_id": request_id})
         if status == 200:
             content = {"bundle": bundle_ref(runtime.bundle), **content}
-        return JSONResponse(content, status_code=status,
-                            headers={_BUNDLE_HEADER: runtime.bundle.digest})
+        return JSONResponse(content, status_code=status, headers=_headers(runtime, request_id))
 
     handle.__doc__ = endpoint.model.__doc__
     return _with_body(handle, endpoint.model)
 
 
 def _batch(service: Service, endpoint: Endpoint) -> Callable[..., Any]:
-    def handle(body: Any) -> Response:
+    def handle(body: Any, *, request_id: str | None = None) -> Response:
         runtime = service.engine.runtime  # one bundle for the whole batch
+        request_id = request_id or uuid.uuid4().hex
         results = []
-        for call in body.calls:
-            status, content = _decide(service, endpoint, call, runtime)
+        for item, call in enumerate(body.calls):
+            status, content = _decide(service, endpoint, call, runtime,
+                                      {"request_id": request_id, "item": item})
             results.append({"status": status, "result": content.get("result"),
                             "error": None if status == 200 else content})
         return JSONResponse({"bundle": bundle_ref(runtime.bundle), "results": results},
-                            headers={_BUNDLE_HEADER: runtime.bundle.digest})
+                            headers=_headers(runtime, request_id))
 
     return _with_body(handle, endpoint.batch)
 
