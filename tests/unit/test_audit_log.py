@@ -170,6 +170,25 @@ def test_a_caller_context_that_is_no_json_is_refused_where_it_is_given(
         {"request_id": "r-1", "at": "2026-03-02T09:30:00", "roles": ["teller"]}, None]
 
 
+def test_whole_tables_are_refused_on_a_logged_engine_not_left_out_of_its_log(
+        tmp_path: Path, keys: AuditKeys) -> None:
+    pa = pytest.importorskip("pyarrow")
+    table = pa.table({"id": ["c1"], "risk_level": ["C3"],
+                      "assessment_date": [dt.date(2026, 1, 5)]})
+    offer = [fp.Product(id="p1", kind="fund", risk_level="R2")]
+    where = str(tmp_path / "log")
+    with DecisionLog(where, keys=keys) as log:
+        engine = fp.PolicyEngine(log=log)
+        for method in (engine.evaluate_table, engine.iter_tables):
+            with pytest.raises(AuditError, match=f"`{method.__name__}` decides a whole table "
+                                                 "at once.* an engine that has no log"):
+                method("suitability", table, as_of=dt.date(2026, 3, 2), products=offer)
+    assert list(read_entries(where)) == []
+    decided = fp.PolicyEngine().evaluate_table("suitability", table, as_of=dt.date(2026, 3, 2),
+                                               products=offer)
+    assert decided.num_rows == 1
+
+
 def test_an_unlogged_engine_and_mask_log_nothing(tmp_path: Path, keys: AuditKeys) -> None:
     where = str(tmp_path / "log")
     with DecisionLog(where, keys=keys) as log:

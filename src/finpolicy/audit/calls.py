@@ -33,6 +33,27 @@ def logged(method: str) -> tuple[str, LoggedCall] | None:
     return table.get(method)
 
 
+# engine methods that decide a whole table at once: the log records decisions one call at a
+# time, so on a logged engine these are refused rather than left out of the log unnoticed
+_TABLES = frozenset({"evaluate_table", "iter_tables"})
+
+
+def refuse_unlogged(method: str) -> bool:
+    """``False`` for a method the log may leave out (it makes no decision).
+
+    Raises:
+        AuditError: ``method`` decides whole tables, which the log does not record.
+    """
+    if method in _TABLES:
+        raise AuditError(
+            f"`{method}` decides a whole table at once, and the decision log records decisions "
+            "one call at a time: its decisions would not be logged. Decide tables with an "
+            "engine that has no log (fp.PolicyEngine(bundle)) and keep the output table as "
+            "the record, or call the row methods (check_suitability, authorize …) on a "
+            "logged engine to log each decision")
+    return False
+
+
 def as_of_of(inputs: Mapping[str, Any], decisions: list[Any], result: Any) -> Any:
     """The evaluation date or time the call used (defaults resolved: the decisions say it)."""
     if decisions:

@@ -160,8 +160,12 @@ class DecisionLog:
             CONTEXT.reset(token)
 
     def records(self, method: str) -> bool:
-        """Whether calls of engine method ``method`` are logged (those that decide)."""
-        return calls.logged(method) is not None
+        """Whether calls of engine method ``method`` are logged (those that decide).
+
+        Raises:
+            AuditError: ``method`` decides whole tables, which the log does not record.
+        """
+        return calls.logged(method) is not None or calls.refuse_unlogged(method)
 
     def record(self, engine: Any, method: str, inputs: Mapping[str, Any], result: Any, *,
                context: Mapping[str, Any] | None = None) -> None:
