@@ -147,7 +147,7 @@ def test_entries_carry_context_env_and_retention(tmp_path: Path, keys: AuditKeys
     assert decisions[1]["retain_until"] == _years_after(written, 1).isoformat()
 
 
-def test_a_caller_context_that_is_no_json_is_refused_where_it_is_given(
+def test_a_caller_context_that_is_no_json_or_holds_an_identifier_is_refused_where_given(
         tmp_path: Path, keys: AuditKeys) -> None:
     """It stopped the writer, and with it every later decision of the application."""
     where = str(tmp_path / "log")
@@ -160,14 +160,24 @@ def test_a_caller_context_that_is_no_json_is_refused_where_it_is_given(
         with pytest.raises(AuditError, match=r"caller context: a field's name must be text"):
             log.record(engine.runtime, "classify", {"field": field},
                        fp.PolicyEngine().classify(field), context={1: "x"})
+        # kept in clear: a customer's identifiers are refused (staff e-mail addresses are not)
+        with pytest.raises(AuditError, match=r"caller context `customer`: holds a resident ID "
+                                             r"number; the context is kept in clear"), \
+                log.context(customer={"ids": [" 11010519491231002X "]}):
+            pass
+        with pytest.raises(AuditError, match=r"`card`: holds a bank card number"):
+            log.record(engine.runtime, "classify", {"field": field},
+                       fp.PolicyEngine().classify(field), context={"card": 6212264177763177})
         roles = ["teller"]
-        with log.context(request_id="r-1", at=dt.datetime(2026, 3, 2, 9, 30), roles=roles):
+        with log.context(request_id="r-1", at=dt.datetime(2026, 3, 2, 9, 30), roles=roles,
+                         user="zhang.wei@bank.example"):
             engine.classify(field)
             roles.append("manager")  # after the decision: the log keeps what was given
         engine.classify(field)
     entries = list(read_entries(where))
     assert [e.context for e in entries] == [
-        {"request_id": "r-1", "at": "2026-03-02T09:30:00", "roles": ["teller"]}, None]
+        {"request_id": "r-1", "at": "2026-03-02T09:30:00", "roles": ["teller"],
+         "user": "zhang.wei@bank.example"}, None]
 
 
 def test_whole_tables_are_refused_on_a_logged_engine_not_left_out_of_its_log(

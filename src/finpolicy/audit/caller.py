@@ -17,8 +17,10 @@ import orjson
 
 from finpolicy.audit.encode import exact_dumps
 from finpolicy.audit.errors import AuditError
+from finpolicy.domains.detectors import DETECTORS
 
-__all__ = ["CONTEXT", "Call", "Opener", "close_at_exit", "context_json", "current_context"]
+__all__ = ["CONTEXT", "Call", "Opener", "checked_context", "close_at_exit", "context_json",
+           "current_context"]
 
 CONTEXT: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
     "finpolicy_audit_context", default=None)
@@ -87,6 +89,40 @@ def context_json(fields: Mapping[str, Any]) -> orjson.Fragment:
                              "flag, null, a date or time, or a list or mapping of them with "
                              f"text keys), got {type(value).__name__}") from None
     raise AuditError("caller context: not JSON data")  # (each field is: not reached)
+
+
+# the context is kept in clear: it must not carry a customer's identifiers, which the log
+# otherwise holds only masked (contact details and staff e-mail addresses may identify staff)
+_IDENTIFIERS = {"cn_resident_id": "a resident ID number", "bank_card": "a bank card number",
+                "passport": "a passport number"}
+
+
+def checked_context(fields: Mapping[str, Any]) -> orjson.Fragment:
+    """``context_json`` of caller context given by the caller, and no value in it that
+    finpolicy's detectors take for a customer's identifier.
+
+    Raises:
+        AuditError: naming the field that is not JSON data or holds such an identifier.
+    """
+    found = context_json(fields)
+    for key, value in fields.items():
+        for text in _texts(value):
+            for name, what in _IDENTIFIERS.items():
+                if DETECTORS[name].check(text.strip()):
+                    raise AuditError(f"caller context `{key}`: holds {what}; the context is "
+                                     "kept in clear, so it must not hold a customer's data "
+                                     "(the log masks it in the input)")
+    return found
+
+
+def _texts(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, int) and not isinstance(value, bool):
+        return [str(value)]
+    items = value.values() if isinstance(value, Mapping) else \
+        value if isinstance(value, list | tuple) else ()
+    return [text for item in items for text in _texts(item)]
 
 
 class Opener:

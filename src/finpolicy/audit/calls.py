@@ -12,11 +12,14 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
+
 from finpolicy.audit.errors import AuditError
 from finpolicy.domains.base import Domain, LoggedCall
 from finpolicy.domains.registry import domains
 
 _TABLE: tuple[tuple[Domain, ...], dict[str, tuple[str, LoggedCall]]] | None = None
+_ENVIRONMENTS: dict[tuple[str, str], orjson.Fragment] = {}
 
 
 def logged(method: str) -> tuple[str, LoggedCall] | None:
@@ -52,6 +55,25 @@ def refuse_unlogged(method: str) -> bool:
             "the record, or call the row methods (check_suitability, authorize …) on a "
             "logged engine to log each decision")
     return False
+
+
+def environment(bundle: Any, engine: str) -> orjson.Fragment:
+    """An entry's ``env``: finpolicy's version, the engine, the bundle and the calendar data
+    (as JSON, made once per bundle and engine)."""
+    key = (bundle.digest, engine)
+    found = _ENVIRONMENTS.get(key)
+    if found is None:
+        from finpolicy import __version__
+        from finpolicy.calendars import calendar_data_version
+
+        if len(_ENVIRONMENTS) >= 64:
+            _ENVIRONMENTS.clear()
+        found = _ENVIRONMENTS[key] = orjson.Fragment(orjson.dumps({
+            "finpolicy": __version__, "engine": engine,
+            "bundle": {"name": bundle.name, "version": bundle.version,
+                       "digest": bundle.digest, "root": bundle.root},
+            "calendar": calendar_data_version()}))
+    return found
 
 
 def as_of_of(inputs: Mapping[str, Any], decisions: list[Any], result: Any) -> Any:

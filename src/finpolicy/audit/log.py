@@ -34,6 +34,7 @@ from finpolicy.audit.caller import (
     CONTEXT,
     Call,
     Opener,
+    checked_context,
     close_at_exit,
     context_json,
     current_context,
@@ -123,7 +124,6 @@ class DecisionLog:
         self._closing = False
         self._failure: BaseException | None = None
         self._maskers: dict[tuple[str, dt.date], Masker] = {}
-        self._envs: dict[tuple[str, str], orjson.Fragment] = {}
         # a request model's fields as JSON, per instance (models are immutable)
         self._requests: dict[int, tuple[Any, list[tuple[str, bytes]]]] = {}
         self._opener = Opener()
@@ -152,7 +152,7 @@ class DecisionLog:
         """Attach caller context (``request_id``, ``user``, ``application`` …) to every
         decision made in this block, in this thread or task. Nested blocks add fields."""
         outer = CONTEXT.get()
-        context_json(fields)  # a bad value is the caller's error, here and now
+        checked_context(fields)  # a bad value is the caller's error, here and now
         token = CONTEXT.set({**(outer or {}), **fields})
         try:
             yield
@@ -182,10 +182,13 @@ class DecisionLog:
         Raises:
             LogFullError: the queue stayed full (see ``on_full``).
             AuditError: the writer has failed, the log is closed, or the context holds a
-                value that is not JSON data.
+                value that is not JSON data or is a customer's identifier (it is kept in clear).
         """
         self._opener.check()
-        ctx = dict(context) if context is not None else CONTEXT.get()
+        if context is None:
+            ctx = CONTEXT.get()
+        else:
+            checked_context(ctx := dict(context))
         if self.application is not None:
             ctx = {"application": self.application, **(ctx or {})}
         call = Call(method, inputs, result, engine.bundle, engine.engine_name,
@@ -416,7 +419,7 @@ class DecisionLog:
                                         f"{state.log_id}:{state.seq + 1}".encode()))
         self._body(state, "decision", call.at, {
             "domain": domain, "method": call.method, "as_of": orjson.Fragment(when),
-            "env": self._env(call.bundle, call.engine), "context": call.context,
+            "env": calls.environment(call.bundle, call.engine), "context": call.context,
             "input": orjson.Fragment(b"{" + b",".join(shown) + b"}"),
             "masked": orjson.Fragment(b"{" + b",".join(masked) + b"}"),
             "sealed": sealed,
@@ -465,20 +468,6 @@ class DecisionLog:
             if len(self._maskers) > 16:
                 self._maskers.clear()
             found = self._maskers[key] = Masker(bundle, self.keys, day)
-        return found
-
-    def _env(self, bundle: Any, engine: str) -> orjson.Fragment:
-        key = (bundle.digest, engine)
-        found = self._envs.get(key)
-        if found is None:
-            from finpolicy import __version__
-            from finpolicy.calendars import calendar_data_version
-
-            found = self._envs[key] = orjson.Fragment(orjson.dumps({
-                "finpolicy": __version__, "engine": engine,
-                "bundle": {"name": bundle.name, "version": bundle.version,
-                           "digest": bundle.digest, "root": bundle.root},
-                "calendar": calendar_data_version()}))
         return found
 
     def prune(self, today: dt.date | None = None) -> list[int]:
