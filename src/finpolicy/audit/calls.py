@@ -19,7 +19,7 @@ from finpolicy.domains.base import Domain, LoggedCall
 from finpolicy.domains.registry import domains
 
 _TABLE: tuple[tuple[Domain, ...], dict[str, tuple[str, LoggedCall]]] | None = None
-_ENVIRONMENTS: dict[tuple[str, str], orjson.Fragment] = {}
+_ENVIRONMENTS: dict[tuple[str, str, str], orjson.Fragment] = {}
 
 
 def logged(method: str) -> tuple[str, LoggedCall] | None:
@@ -60,7 +60,7 @@ def refuse_unlogged(method: str) -> bool:
 def environment(bundle: Any, engine: str) -> orjson.Fragment:
     """An entry's ``env``: finpolicy's version, the engine, the bundle and the calendar data
     (as JSON, made once per bundle and engine)."""
-    key = (bundle.digest, engine)
+    key = (bundle.digest, str(bundle.root), engine)  # a copy of a pack: the same digest
     found = _ENVIRONMENTS.get(key)
     if found is None:
         from finpolicy import __version__
