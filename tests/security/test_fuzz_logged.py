@@ -3,18 +3,21 @@ verifies and replays every decision. The writer serves the whole application: on
 cannot write would stop it, and with it every later decision.
 
 The tests log all their examples to one log; the writer is checked alive with every call
-written after each example, and the log verified and replayed whole at the end (examples per
+written after each example, and the log verified and replayed whole at the end, and the
+values it masked each found again with ``find_entries`` (examples per
 run: ``RUNS``, ``MUTATION_RUNS``; ``-m slow`` runs the long variant).
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import inspect
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -27,7 +30,15 @@ from tests.security.fuzzing import bounded, json_values, mutated_inputs
 pytest.importorskip("cryptography")
 pytest.importorskip("orjson")
 
-from finpolicy.audit import AuditKeys, DecisionLog, replay_log, verify_log
+from finpolicy.audit import (
+    AuditKeys,
+    DecisionLog,
+    find_entries,
+    read_entries,
+    replay_log,
+    verify_log,
+)
+from finpolicy.audit.encode import exact_loads
 
 # the old names (`at`, `now`) are documented and warn; fuzzing reaches them
 pytestmark = pytest.mark.filterwarnings("ignore:`.*` is deprecated, use:DeprecationWarning")
@@ -71,6 +82,25 @@ class _Logged:
         replay = replay_log(self.where, self.keys)
         assert replay.entries == self.calls
         assert replay.reproduced, replay.mismatches[:3]
+        self.find_what_was_masked()
+
+    def find_what_was_masked(self, most: int = 150) -> None:
+        """Every value the log masked finds its entry again (``audit find``), written as the
+        entry's text of it is."""
+        sought = 0
+        for entry in read_entries(self.where):
+            if entry.sealed is None or sought >= most:
+                continue
+            raw = self.keys.unseal(base64.b64decode(entry.sealed), f"{entry.log_id}:"
+                                                                   f"{entry.seq}".encode())
+            for _, value in exact_loads(raw)[:3]:
+                text = value if isinstance(value, str) else \
+                    str(value) if isinstance(value, int) else orjson.dumps(value).decode()
+                if not text.strip():
+                    continue  # (blank: nothing to search for)
+                found = [f.entry.seq for f in find_entries(self.where, self.keys, [text])]
+                assert entry.seq in found, (entry.seq, value)
+                sought += 1
 
 
 @pytest.fixture(scope="module")
