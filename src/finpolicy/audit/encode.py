@@ -7,7 +7,6 @@ import datetime as dt
 import enum
 import json
 import operator
-import re
 import types
 import typing
 from collections.abc import Mapping
@@ -98,16 +97,11 @@ def decision_json(decision: Any) -> bytes:
     return orjson.dumps(decision, default=_default, option=_OPTIONS)
 
 
-# a number of 19 digits or more where JSON has its numbers (compact JSON): orjson reads such a
-# number as a float (or fails past 1e308) and cannot write an int beyond 64 bits
-_LONG_NUMBER = re.compile(rb"[:\[,]-?\d{19}")
-
-
 def exact_loads(data: bytes) -> Any:
-    """``data`` (JSON) as Python values, every integer exactly as written."""
-    if _LONG_NUMBER.search(data):
-        return json.loads(data)
-    return orjson.loads(data)
+    """``data`` (JSON) as Python values, every integer exactly as written (orjson reads an
+    integer beyond 64 bits as a float, and fails past 1e308; pydantic-core's reader keeps
+    it)."""
+    return pydantic_core.from_json(data)
 
 
 def exact_dumps(data: Any) -> bytes:
