@@ -331,6 +331,42 @@ def test_rotation_and_retention_keep_the_log_verifiable(tmp_path: Path,
     assert report.first > 1
 
 
+def test_pruning_while_decisions_are_made_keeps_the_writer_and_the_chain(
+        kind: str, where: str, keys: AuditKeys) -> None:
+    """A service prunes while it decides: done by the calling thread, pruning raced the writer
+    for the chain and the store (HEAD written twice at once, a transaction inside another),
+    and the failed writer then refused every later decision."""
+    later = _years_after(dt.date.today(), 5) + dt.timedelta(days=1)
+    log = DecisionLog(where, keys=keys, segment_records=15, batch_size=3, batch_wait=0.0,
+                      queue_size=200)
+    engine = fp.PolicyEngine(log=log)
+    calls = Workload(seed=2).calls(10**9)
+    for _ in range(60):
+        next(calls)(engine)
+    stop = threading.Event()
+
+    def decide() -> None:
+        while not stop.is_set():
+            next(calls)(engine)
+            time.sleep(0.0005)
+
+    deciding = threading.Thread(target=decide)
+    deciding.start()
+    gone: list[int] = []
+    try:
+        for _ in range(25):
+            gone += log.prune(later)
+            time.sleep(0.005)
+    finally:
+        stop.set()
+        deciding.join()
+        log.close()
+    assert len(gone) >= 4 and gone == sorted(set(gone))
+    report = verify_log(where, public_key=keys.public_key)
+    assert report.ok, report.problem
+    assert report.first > 1
+
+
 def test_deleting_old_segments_without_a_pruned_record_is_found(tmp_path: Path,
                                                                 keys: AuditKeys) -> None:
     where = str(tmp_path / "log")

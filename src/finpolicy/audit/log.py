@@ -39,10 +39,10 @@ from finpolicy.audit.caller import (
     context_json,
     current_context,
 )
-from finpolicy.audit.encode import decision_json, exact_dumps, exact_loads, to_json
+from finpolicy.audit.encode import decision_json, to_json
 from finpolicy.audit.errors import AuditError, LogFullError
 from finpolicy.audit.keys import AuditKeys, public_key_bytes
-from finpolicy.audit.masking import Masker, Part
+from finpolicy.audit.masking import Maskers
 from finpolicy.audit.records import (
     FORMAT,
     GENESIS,
@@ -56,12 +56,10 @@ from finpolicy.audit.records import (
 from finpolicy.audit.scrub import scrubbed
 from finpolicy.audit.sinks import Row, Sink, open_sink
 from finpolicy.audit.state import WriterState, replace_file
-from finpolicy.inputs import InputModel
 
 __all__ = ["DecisionLog", "current_context"]
 
 _KEYS: dict[str, bytes] = {}  # input keys as JSON
-_MAX_REQUESTS = 20_000
 
 
 class DecisionLog:
@@ -123,9 +121,8 @@ class DecisionLog:
         self._signed_to = 0  # calls covered by a checkpoint
         self._closing = False
         self._failure: BaseException | None = None
-        self._maskers: dict[tuple[str, dt.date], Masker] = {}
-        # a request model's fields as JSON, per instance (models are immutable)
-        self._requests: dict[int, tuple[Any, list[tuple[str, bytes]]]] = {}
+        self._masking = Maskers(keys)
+        self._tasks: list[_Prune] = []  # prunes the writer carries out between batches
         self._opener = Opener()
         try:
             self.sink.claim()  # one writing log per store
@@ -287,10 +284,11 @@ class DecisionLog:
 
     def _run(self) -> None:
         state = self._state
+        tasks: list[_Prune] = []
         try:
             while True:
                 with self._cond:
-                    while not self._queue and not self._closing and \
+                    while not self._queue and not self._closing and not self._tasks and \
                             self._flush_to <= self._signed_to and not self._due(state):
                         self._cond.wait(self._wait_time(state))
                     self._let_fill()
@@ -300,6 +298,7 @@ class DecisionLog:
                         self._cond.notify_all()  # room for blocked callers
                     flushing = self._flush_to > self._signed_to
                     closing = self._closing and not self._queue
+                    tasks, self._tasks = self._tasks, []
                 # the heavy work runs without the lock, so callers keep queueing
                 for call in batch:
                     self._entry(state, call)
@@ -309,6 +308,9 @@ class DecisionLog:
                                        or self._due(state)):
                     self._checkpoint(state)
                 self._write(state)
+                for task in tasks:  # here, alone with the chain and the sink
+                    task.result = self._prune(state, task.day)
+                    task.done.set()
                 done, batch = len(batch), []  # hold no call while waiting for the next
                 with self._cond:
                     self._done += done
@@ -321,13 +323,15 @@ class DecisionLog:
             with self._cond:
                 self._failure = exc
                 self._cond.notify_all()
+                for task in (*tasks, *self._tasks):
+                    task.done.set()
 
     def _let_fill(self) -> None:
         """Wait (the lock held by the caller) up to ``batch_wait`` for a full batch, unless a
         flush or close is waiting."""
         deadline = time.monotonic() + self._linger
         while self._queue and len(self._queue) < self._fill and not self._closing \
-                and self._flush_to <= self._signed_to:
+                and self._flush_to <= self._signed_to and not self._tasks:
             left = deadline - time.monotonic()
             if left <= 0:
                 return
@@ -393,13 +397,13 @@ class DecisionLog:
         # exactly: isoformat keeps an offset's seconds (local mean time); JSON encoders don't
         when = orjson.dumps(at.isoformat()) if isinstance(at, dt.datetime) else to_json(at)
         written = dt.datetime.fromtimestamp(call.at, dt.UTC)
-        masker = self._masker(call.bundle, written.date())
+        masker = self._masking.masker(call.bundle, written.date())
         shown: list[bytes] = []
         originals: list[bytes] = []
         masked: list[bytes] = []
         replaced: list[tuple[tuple[str, str], ...]] = []
         days = masker.retention_days(())
-        for key, part in self._parts(masker, how.data(call.inputs, call.result),
+        for key, part in self._masking.parts(masker, how.data(call.inputs, call.result),
                                      how.vocabulary):
             name = _KEYS.get(key) or _KEYS.setdefault(key, orjson.dumps(key))
             shown.append(name + b":" + part.shown)
@@ -428,23 +432,6 @@ class DecisionLog:
             written)
         state.unsigned += 1
 
-    def _parts(self, masker: Masker, data_in: Any,
-               vocabulary: frozenset[str]) -> list[tuple[str, Part]]:
-        """The top-level values of a logged input, each masked."""
-        if isinstance(data_in, Mapping):
-            return [(k, masker.part_of(k, v, to_json, vocabulary)) for k, v in data_in.items()]
-        # a request model: its fields are the parts
-        found = self._requests.get(id(data_in))
-        if found is None or found[0] is not data_in:
-            items = [(k, exact_dumps(v)) for k, v in exact_loads(to_json(data_in)).items()]
-            if isinstance(data_in, InputModel):  # immutable: written once per instance
-                if len(self._requests) >= _MAX_REQUESTS:
-                    self._requests.clear()
-                self._requests[id(data_in)] = (data_in, items)
-        else:
-            items = found[1]
-        return [(k, masker.part(k, raw, vocabulary)) for k, raw in items]
-
     def _rotate(self, state: WriterState, ts: float) -> None:
         """Close the segment with a checkpoint and open the next one."""
         if state.unsigned or state.checkpoint is None:
@@ -461,31 +448,50 @@ class DecisionLog:
                 "public_key": b64(public_key_bytes(self.keys.public_key)),
                 "sealing": self.keys.secret_id}
 
-    def _masker(self, bundle: Any, day: dt.date) -> Masker:
-        key = (bundle.digest, day)
-        found = self._maskers.get(key)
-        if found is None:
-            if len(self._maskers) > 16:
-                self._maskers.clear()
-            found = self._maskers[key] = Masker(bundle, self.keys, day)
-        return found
-
     def prune(self, today: dt.date | None = None) -> list[int]:
         """Delete whole closed segments whose every entry is past its ``retain_until`` (the
         policy's ``audit_log_retention_days`` for the most sensitive value it holds), oldest
-        first, and record what went in a ``pruned`` record. Returns the segments deleted."""
+        first, and record what went in a ``pruned`` record. Returns the segments deleted.
+
+        The writer thread does it between batches (it alone touches the chain and the store),
+        so decisions go on being made meanwhile; this call waits until it is done.
+
+        Raises:
+            AuditError: the writer has failed, or the log is closed.
+        """
+        self._opener.check()
+        task = _Prune(today or dt.date.today())
+        with self._cond:
+            self._raise_if_failed()
+            if self._closing:
+                raise AuditError("the decision log is closed")
+            self._tasks.append(task)
+            self._cond.notify_all()
+        task.done.wait()
+        with self._cond:
+            self._raise_if_failed()
+        return task.result
+
+    def _prune(self, state: WriterState, day: dt.date) -> list[int]:
         from finpolicy.audit.retention import prunable
 
-        self.flush()
-        day = today or dt.date.today()
-        with self._cond:  # the writer is idle after a flush; hold it off while pruning
-            gone, last_seq, last_hash = prunable(self.sink, self._state.segment, day)
-            if gone:
-                self.sink.drop(gone)
-                state = self._state
-                self._body(state, "pruned", time.time(), {
-                    "segments": gone, "through": last_seq, "head": last_hash,
-                    "reason": f"retention: every entry retained until before {day}"})
-                self._checkpoint(state)
-                self._write(state)
-            return gone
+        gone, last_seq, last_hash = prunable(self.sink, state.segment, day)
+        if gone:
+            self.sink.drop(gone)
+            self._body(state, "pruned", time.time(), {
+                "segments": gone, "through": last_seq, "head": last_hash,
+                "reason": f"retention: every entry retained until before {day}"})
+            self._checkpoint(state)
+            self._write(state)
+        return gone
+
+
+class _Prune:
+    """A prune asked of the writer thread, and its result."""
+
+    __slots__ = ("day", "done", "result")
+
+    def __init__(self, day: dt.date) -> None:
+        self.day = day
+        self.done = threading.Event()
+        self.result: list[int] = []

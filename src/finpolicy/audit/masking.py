@@ -23,11 +23,12 @@ closed.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any, NamedTuple, TypeVar
 
 import orjson
 
-from finpolicy.audit.encode import exact_dumps, exact_loads
+from finpolicy.audit.encode import exact_dumps, exact_loads, to_json
 from finpolicy.audit.keys import AuditKeys
 from finpolicy.documents.bundle import Bundle
 from finpolicy.domains.detectors import DETECTORS, Detector
@@ -284,6 +285,42 @@ class _Seen:
             return ""
         anything = f"{parent}.*"
         return anything if anything in self.vocabulary else f"{parent}.{key}"
+
+
+class Maskers:
+    """The writer's maskers, one per bundle and day, and the fields of request models as JSON
+    (per instance: models are immutable, and a request comes back again and again)."""
+
+    def __init__(self, keys: AuditKeys) -> None:
+        self.keys = keys
+        self._maskers: dict[tuple[str, dt.date], Masker] = {}
+        self._requests: dict[int, tuple[Any, list[tuple[str, bytes]]]] = {}
+
+    def masker(self, bundle: Bundle, day: dt.date) -> Masker:
+        key = (bundle.digest, day)
+        found = self._maskers.get(key)
+        if found is None:
+            if len(self._maskers) > 16:
+                self._maskers.clear()
+            found = self._maskers[key] = Masker(bundle, self.keys, day)
+        return found
+
+    def parts(self, masker: Masker, data_in: Any,
+              vocabulary: frozenset[str]) -> list[tuple[str, Part]]:
+        """The top-level values of a logged input, each masked."""
+        if isinstance(data_in, Mapping):
+            return [(k, masker.part_of(k, v, to_json, vocabulary)) for k, v in data_in.items()]
+        # a request model: its fields are the parts
+        found = self._requests.get(id(data_in))
+        if found is None or found[0] is not data_in:
+            items = [(k, exact_dumps(v)) for k, v in exact_loads(to_json(data_in)).items()]
+            if isinstance(data_in, InputModel):  # immutable: written once per instance
+                if len(self._requests) >= _MAX_PARTS:
+                    self._requests.clear()
+                self._requests[id(data_in)] = (data_in, items)
+        else:
+            items = found[1]
+        return [(k, masker.part(k, raw, vocabulary)) for k, raw in items]
 
 
 def restore(shown: Any, originals: list[list[Any]]) -> Any:
