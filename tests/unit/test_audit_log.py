@@ -253,6 +253,42 @@ def test_fail_policy_refuses_at_once(tmp_path: Path, keys: AuditKeys) -> None:
     log.close()
 
 
+def test_a_decision_waiting_for_room_when_the_log_closes_is_refused(tmp_path: Path,
+                                                                     keys: AuditKeys) -> None:
+    """It was queued after the writer had emptied the queue and stopped: never written, yet
+    the caller had its decision."""
+    sink = _Stuck(tmp_path / "log.db")
+    log = DecisionLog(sink, keys=keys, queue_size=1, batch_size=1, batch_wait=0.0,
+                      block_timeout=30)
+    engine = fp.PolicyEngine(log=log)
+    field = fp.DataField(name="remark")
+    engine.classify(field)  # the writer takes it and waits on the stuck store
+    while sink.calls < 2:
+        time.sleep(0.001)
+    engine.classify(field)  # fills the queue
+    outcome: list[object] = []
+
+    def waiting() -> None:
+        try:
+            outcome.append(engine.classify(field))
+        except AuditError as exc:
+            outcome.append(exc)
+
+    waiter = threading.Thread(target=waiting)
+    waiter.start()
+    time.sleep(0.1)  # it waits for room
+    closing = threading.Thread(target=log.close)
+    closing.start()
+    while not log._closing:  # close() has begun: it waits for the writer
+        time.sleep(0.001)
+    sink.go.set()
+    closing.join()
+    waiter.join()
+    written = verify_log(tmp_path / "log.db", public_key=keys.public_key).decisions
+    assert written == 2 + sum(1 for o in outcome if not isinstance(o, AuditError))
+    assert isinstance(outcome[0], AuditError) and "closed" in str(outcome[0])
+
+
 def test_a_failed_writer_fails_every_later_decision(tmp_path: Path, keys: AuditKeys) -> None:
     log = DecisionLog(_Stuck(tmp_path / "log.db", fail=True), keys=keys)
     engine = fp.PolicyEngine(log=log)

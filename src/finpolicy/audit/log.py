@@ -213,6 +213,8 @@ class DecisionLog:
                                    f"({self._limit} calls): decision refused")
             self._cond.wait(left)
             self._raise_if_failed()
+            if self._closing:  # the writer may have emptied the queue and stopped
+                raise AuditError("the decision log was closed while the decision waited")
 
     def flush(self, timeout: float | None = None) -> None:
         """Wait until every call recorded so far is written, signed by a checkpoint and
