@@ -12,10 +12,12 @@ steady rate instead, as a service's request path sees the log.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gc
 import os
 import random
+import shutil
 import tempfile
 import time
 from collections.abc import Callable
@@ -122,7 +124,9 @@ def _logged_run(calls: list[Any], directory: list[Any], target: Any,
     decided = time.perf_counter() - start
     if log is not None:
         log.close()
-    return decided, time.perf_counter() - start, time.process_time() - cpu
+    times = decided, time.perf_counter() - start, time.process_time() - cpu
+    _remove(target)
+    return times
 
 
 def _sinks(tag: int) -> list[tuple[str, Any]]:
@@ -207,6 +211,7 @@ def _paced_run(calls: list[Any], directory: list[Any], target: Any, keys: Any,
         log.close()
     gc.callbacks.remove(timed)
     gc.unfreeze()
+    _remove(target)
     return sorted(samples), full
 
 
@@ -247,6 +252,24 @@ def bench_paced(console: Console, n: int) -> list[Measurement]:
 
 def _quantile(ordered: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def _remove(target: Any) -> None:
+    """Delete a run's log (a benchmark leaves no store behind: each is hundreds of MB)."""
+    if target is None:
+        return
+    if isinstance(target, Path):
+        shutil.rmtree(target, ignore_errors=True)  # a JSON-lines folder
+        for suffix in ("", "-wal", "-shm", ".lock"):  # an SQLite file and its companions
+            Path(f"{target}{suffix}").unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            target.parent.rmdir()  # the run's folder, once its last store is gone
+        return
+    import psycopg
+
+    dsn, _, table = str(target).partition("?table=")
+    with psycopg.connect(dsn, autocommit=True) as db:
+        db.execute(f"DROP TABLE IF EXISTS {table}_records, {table}_head")
 
 
 def _fresh(target: Any, i: int) -> Any:

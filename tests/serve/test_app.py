@@ -3,8 +3,10 @@ command, the CLI's refusals."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -132,6 +134,37 @@ def test_the_log_records_the_callers_request_id_and_the_response_echoes_it(
         {"application": "branch-api", "request_id": made.headers["X-Request-Id"]},
         {"application": "branch-api", "request_id": "batch:7", "item": 0},
         {"application": "branch-api", "request_id": "batch:7", "item": 1}]
+
+
+def test_the_service_applies_the_logs_retention_while_it_serves(tmp_path: Path,
+                                                                bundle: fp.Bundle) -> None:
+    """Nobody else prunes a served log: without it, entries outlived their retention."""
+    from finpolicy.audit import AuditKeys, DecisionLog, verify_log
+
+    keys = AuditKeys.generate()
+    log = DecisionLog(tmp_path / "log.db", keys=keys, segment_records=15, batch_wait=0.0)
+    later = dt.date.today() + dt.timedelta(days=6 * 366)  # past every entry's retention
+    pruned: list[list[int]] = []
+    prune = log.prune
+
+    def prune_later(today: dt.date | None = None) -> list[int]:
+        pruned.append(prune(later))
+        return pruned[-1]
+
+    log.prune = prune_later  # type: ignore[method-assign]
+    service = Service(fp.PolicyEngine(bundle, log=log), prune_every=0.02)
+    with TestClient(create_app(service)) as client:
+        for _ in range(40):
+            assert client.post("/v1/access/authorize",
+                               json=BODIES["access/authorize"]).status_code == 200
+        deadline = time.monotonic() + 30
+        while not any(pruned) and time.monotonic() < deadline:
+            time.sleep(0.01)
+    log.close()
+    assert any(pruned), "no segment was pruned while serving"
+    report = verify_log(tmp_path / "log.db", public_key=keys.public_key)
+    assert report.ok, report.problem
+    assert report.first > 1
 
 
 def test_grants_count_only_with_the_servers_role_directory(bundle: fp.Bundle) -> None:

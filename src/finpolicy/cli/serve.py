@@ -100,6 +100,9 @@ def _decision_log(sink: str | None, keys: str | None) -> Any:
               help="Record every decision in this decision log (folder, .db, postgresql://).")
 @click.option("--log-keys", default=None, type=click.Path(file_okay=False),
               help="The decision log's keys folder (finpolicy audit keygen).")
+@click.option("--log-prune-hours", default=24.0, show_default=True,
+              type=click.FloatRange(min=0), help="Hours between retention runs of the decision "
+              "log, the first at start (segments past retention go); 0: never.")
 @click.option("--trusted-key", "trusted_keys", multiple=True,
               type=click.Path(dir_okay=False),
               help="Public key (PEM) a served bundle must be signed by; repeatable.")
@@ -115,7 +118,8 @@ def _decision_log(sink: str | None, keys: str | None) -> Any:
 @reports_errors
 def serve_command(pack: str | None, host: str, port: int, token_file: str | None,
                   tls_cert: str | None, tls_key: str | None, client_ca: str | None,
-                  log_sink: str | None, log_keys: str | None, trusted_keys: tuple[str, ...],
+                  log_sink: str | None, log_keys: str | None, log_prune_hours: float,
+                  trusted_keys: tuple[str, ...],
                   directory_file: str | None, watch: bool, interval: float, engine: str,
                   openapi_target: str | None) -> None:
     """Serve PACK's decisions over HTTP: POST /v1/<domain>/<method> with the method's
@@ -145,7 +149,8 @@ def serve_command(pack: str | None, host: str, port: int, token_file: str | None
     policy_engine = fp.PolicyEngine(bundle, engine=engine, directory=directory,
                                     log=_decision_log(log_sink, log_keys))
     service = Service(policy_engine, watch=bundle.root if watch else None,
-                      trusted_keys=keys, interval=interval)
+                      trusted_keys=keys, interval=interval,
+                      prune_every=log_prune_hours * 3600 if log_prune_hours > 0 else None)
     scheme = "https" if tls else "http"
     err_console.print(f"serving {bundle.name} {bundle.version} ({bundle.digest[:12]}) on "
                       f"{scheme}://{host}:{port}" + (" with bearer token" if token else "")

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from finpolicy.errors import FinpolicyError
 from finpolicy.facade import PolicyEngine
 from finpolicy.reloading import BundleWatcher, ReloadResult
 from finpolicy.serve.metrics import Metrics
@@ -26,11 +28,17 @@ class Service:
         trusted_keys: Ed25519 public keys; with them, a version no trusted key signed is
             never served (the first one included: check it before building the engine).
         interval: seconds between polls of ``watch``.
+        prune_every: seconds between retention runs of the decision log (``prune``: segments
+            whose every entry is past its retention go), the first at start; ``None``: never.
     """
 
     def __init__(self, engine: PolicyEngine, *, watch: str | Path | None = None,
-                 trusted_keys: Iterable[Any] | None = None, interval: float = 1.0) -> None:
+                 trusted_keys: Iterable[Any] | None = None, interval: float = 1.0,
+                 prune_every: float | None = 86_400.0) -> None:
         self.engine = engine
+        self.prune_every = prune_every
+        self._stopping = threading.Event()
+        self._pruner: threading.Thread | None = None
         self.metrics = Metrics()
         self.metrics.serving(engine.bundle)
         self.started_at = dt.datetime.now(dt.UTC)
@@ -53,16 +61,41 @@ class Service:
         return None if self.watcher is None else self.watcher.last
 
     def start(self) -> None:
-        """Start watching for new bundle versions."""
+        """Start watching for new bundle versions, and pruning the decision log."""
         if self.watcher is not None:
             self.watcher.start()
+        if hasattr(self.engine.log, "prune") and self.prune_every is not None:
+            self._stopping.clear()
+            self._pruner = threading.Thread(target=self._prune, name="finpolicy-log-retention",
+                                            daemon=True)
+            self._pruner.start()
 
     def stop(self) -> None:
-        """Stop watching; flush the decision log."""
+        """Stop watching and pruning; flush the decision log."""
         if self.watcher is not None:
             self.watcher.stop()
+        self._stopping.set()
+        if self._pruner is not None:
+            self._pruner.join()
+            self._pruner = None
         if self.engine.log is not None:
             self.engine.log.flush()
+
+    def _prune(self) -> None:
+        """Apply the log's retention now and every ``prune_every`` seconds (the log's writer
+        does it between batches: decisions go on meanwhile)."""
+        log = self.engine.log
+        assert log is not None and self.prune_every is not None
+        while True:
+            try:
+                gone = log.prune()
+            except FinpolicyError as exc:  # the log refuses decisions too: say it once more
+                _LOG.error("decision log retention failed: %s", exc)
+                return
+            if gone:
+                _LOG.info("decision log retention removed segments %s", gone)
+            if self._stopping.wait(self.prune_every):
+                return
 
     def health(self) -> dict[str, Any]:
         """``/health``: serving, and whether the last reload failed (and why)."""
