@@ -13,7 +13,7 @@ import copy
 import datetime as dt
 import time
 import tracemalloc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from hypothesis import strategies as st
@@ -168,3 +168,23 @@ def mutated_inputs(draw: st.DrawFn) -> tuple[str, Any, Any]:
         as_of = draw(st.one_of(st.none(), st.dates(),
                                st.datetimes(timezones=st.timezones())))
     return domain, data, as_of
+
+
+def typed_calls(engine: fp.PolicyEngine, pair: dict[str, Any],
+                amount: Any) -> dict[str, Callable[[], Any]]:
+    """Every deciding method of the façade, and ``mask``, on the pair's values, by name."""
+    one, other = pair["customer"], pair["product"]
+    when = dt.date(2026, 3, 2)
+    at = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
+    return {
+        "check_suitability": lambda: engine.check_suitability(one, other, amount=amount,
+                                                              as_of=when),
+        "suitable_products": lambda: engine.suitable_products(one, [other], as_of=when),
+        "authorize": lambda: engine.authorize(one),
+        "classify": lambda: engine.classify(other, as_of=when),
+        "classify_record": lambda: engine.classify_record(one, as_of=when),
+        "mask": lambda: engine.mask(other, field=one, as_of=when),
+        "complaint_sla": lambda: engine.complaint_sla(one, as_of=at),
+        "complaint_sla_batch": lambda: engine.complaint_sla_batch([one, other], as_of=at),
+        "review_access": lambda: engine.review_access(one, other, as_of=at),
+    }

@@ -7,7 +7,6 @@ Examples per run are set here (``RUNS``); ``-m slow`` runs the long variants.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import pytest
@@ -16,7 +15,7 @@ from hypothesis import strategies as st
 
 import finpolicy as fp
 from finpolicy.domains.registry import domain, domains
-from tests.security.fuzzing import bounded, json_values, mutated_inputs
+from tests.security.fuzzing import bounded, json_values, mutated_inputs, typed_calls
 
 # the old names (`at`, `now`) are documented and warn; fuzzing reaches them
 pytestmark = pytest.mark.filterwarnings("ignore:`.*` is deprecated, use:DeprecationWarning")
@@ -89,28 +88,13 @@ def test_every_input_model_validates_or_raises_an_input_error(model: Any, data: 
        st.one_of(st.none(), st.floats(), st.integers()))
 def test_the_typed_api_takes_anything_and_answers_or_raises_an_input_error(
         engines: dict[str, fp.PolicyEngine], pair: dict[str, Any], amount: Any) -> None:
-    when = dt.date(2026, 3, 2)
     for engine in engines.values():
-        _call_everything(engine, pair, amount, when)
+        _call_everything(engine, pair, amount)
 
 
-def _call_everything(engine: fp.PolicyEngine, pair: dict[str, Any], amount: Any,
-                     when: dt.date) -> None:
+def _call_everything(engine: fp.PolicyEngine, pair: dict[str, Any], amount: Any) -> None:
     """Every method of the façade on the pair's values (only finpolicy's errors may come)."""
-    one, other = pair["customer"], pair["product"]
-    at = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
-    calls = [
-        lambda: engine.check_suitability(one, other, amount=amount, as_of=when),
-        lambda: engine.suitable_products(one, [other], as_of=when),
-        lambda: engine.authorize(one),
-        lambda: engine.classify(other, as_of=when),
-        lambda: engine.classify_record(one, as_of=when),
-        lambda: engine.mask(other, field=one, as_of=when),
-        lambda: engine.complaint_sla(one, as_of=at),
-        lambda: engine.complaint_sla_batch([one, other], as_of=at),
-        lambda: engine.review_access(one, other, as_of=at),
-    ]
-    for call in calls:
+    for call in typed_calls(engine, pair, amount).values():
         try:
             with bounded(pair):
                 call()
