@@ -38,6 +38,7 @@ from finpolicy.audit import (
     verify_log,
 )
 from finpolicy.audit.encode import exact_loads
+from finpolicy.audit.search import _scalars
 
 # the old names (`at`, `now`) are documented and warn; fuzzing reaches them
 pytestmark = pytest.mark.filterwarnings("ignore:`.*` is deprecated, use:DeprecationWarning")
@@ -82,6 +83,7 @@ class _Logged:
         assert replay.entries == self.calls
         assert replay.reproduced, replay.mismatches[:3]
         self.find_what_was_masked()
+        self.find_what_was_shown()
 
     def find_what_was_masked(self, most: int = 150) -> None:
         """Every value the log masked finds its entry again (``audit find``), written as the
@@ -99,6 +101,17 @@ class _Logged:
                     continue  # (blank: nothing to search for)
                 found = [f.entry.seq for f in find_entries(self.where, self.keys, [text])]
                 assert entry.seq in found, (entry.seq, value)
+                sought += 1
+
+    def find_what_was_shown(self, most: int = 150) -> None:
+        """Every value an entry shows in clear finds it again, as the entry's text of it."""
+        sought = 0
+        for entry in read_entries(self.where):
+            clear = [text for path, text in _scalars(entry.input, "")
+                     if path not in entry.masked and text.strip()]
+            for text in clear[:3] if sought < most else ():
+                found = [f.entry.seq for f in find_entries(self.where, self.keys, [text])]
+                assert entry.seq in found, (entry.seq, text)
                 sought += 1
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import attrs
@@ -79,6 +79,17 @@ class Entry:
 
 def read_entries(target: str | os.PathLike[str] | Sink) -> Iterator[Entry]:
     """Every decision entry of a log, in order."""
+    return entries_holding(target, None)
+
+
+_DECISION = b'"type":"decision"'
+
+
+def entries_holding(target: str | os.PathLike[str] | Sink,
+                    holds: Callable[[bytes], bool] | None) -> Iterator[Entry]:
+    """``read_entries``, passing over unread each decision record whose stored bytes
+    ``holds`` rejects (a search's quick test: most entries do not hold the value sought, and
+    reading one costs far more than looking for a few bytes in it)."""
     sink = open_sink(target)
     log_id = ""
     try:
@@ -87,6 +98,8 @@ def read_entries(target: str | os.PathLike[str] | Sink) -> Iterator[Entry]:
                 continue  # a write interrupted at the end of the log (verify says so too)
             if stored.problem:
                 raise AuditError(f"{stored.where}: {stored.problem}{_VERIFY}")
+            if holds is not None and _DECISION in stored.body and not holds(stored.body):
+                continue
             try:
                 data = decode(stored.body)
                 if data.get("type") in ("open", "segment"):

@@ -24,7 +24,7 @@ import attrs
 from finpolicy.audit.encode import exact_dumps
 from finpolicy.audit.errors import AuditError
 from finpolicy.audit.keys import AuditKeys
-from finpolicy.audit.replay import Entry, read_entries
+from finpolicy.audit.replay import Entry, entries_holding
 from finpolicy.audit.sinks import Sink
 
 __all__ = ["Found", "Place", "find_entries"]
@@ -97,8 +97,14 @@ def find_entries(target: str | os.PathLike[str] | Sink, keys: AuditKeys,
     texts = {value: spellings(value) for value in wanted}
     hashes = {keys.keyed_hash(t): value for value, forms in texts.items() for t in forms}
     clear = {t: value for value, forms in texts.items() for t in forms}
+    needles = [found for value in wanted
+               if (found := _needles(value, texts[value], keys)) is not None]
     checked = False
-    for entry in read_entries(target):
+
+    def holds(body: bytes) -> bool:  # until the keys are checked, every entry is read
+        return not checked or all(any(n in body for n in group) for group in needles)
+
+    for entry in entries_holding(target, holds if needles else None):
         if not checked and entry.sealed is not None:
             _check_keys(entry, keys)  # other keys would hash every value differently
             checked = True
@@ -109,6 +115,21 @@ def find_entries(target: str | os.PathLike[str] | Sink, keys: AuditKeys,
         places = _places(entry, hashes, clear)
         if {p.value for p in places} >= set(wanted):
             yield Found(entry, places)
+
+
+def _needles(value: str, forms: frozenset[str], keys: AuditKeys) -> tuple[bytes, ...] | None:
+    """Bytes one of which is in every stored entry that holds ``value``: the keyed hash of
+    each of its spellings (``spellings``), and each as the log writes it in clear (a whole
+    number's digits are in ``500000.0`` too). ``None`` where the writing could differ — text with
+    characters JSON escapes, a number with a fraction or exponent, or one beyond 15 digits
+    (written ``1e+16`` by one encoder, ``1e16`` by another): then every entry is read."""
+    if any(c in value for c in '"\\') or any(ord(c) < 0x20 for c in value):
+        return None
+    if _NUMBER.fullmatch(value):
+        number = float(value)
+        if not (math.isfinite(number) and number.is_integer() and abs(number) < 1e15):
+            return None
+    return (*(keys.keyed_hash(t).encode() for t in forms), *(t.encode() for t in forms))
 
 
 def _check_keys(entry: Entry, keys: AuditKeys) -> None:
