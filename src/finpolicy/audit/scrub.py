@@ -154,9 +154,17 @@ def _kept(key: str, value: Any) -> bool:
 
 def _plan(replaced: list[_Pair]) -> tuple[_Step, ...]:
     """The steps of ``scrub``, longest value first (a shorter value inside a longer one must
-    not cut it first)."""
+    not cut it first). A value the input shows masked two ways (a recipient's name under
+    ``name`` and under ``recipients``) is shown the way that keeps least of it in clear —
+    the same way whatever the order the masking met them in, so replay masks it as the
+    writer did."""
+    shown: dict[str, str] = {}
+    for value, masked in replaced:
+        other = shown.get(value)
+        if other is None or _kept_in_clear(masked) < _kept_in_clear(other):
+            shown[value] = masked
     steps = []
-    for pair in set(replaced):
+    for pair in sorted(shown.items()):
         step = _STEPS.get(pair)
         if step is None:
             if len(_STEPS) >= _MAX_STEPS:
@@ -165,6 +173,10 @@ def _plan(replaced: list[_Pair]) -> tuple[_Step, ...]:
         steps.append(step)
     steps.sort(key=_longest_first)
     return tuple(step for _, step in steps)
+
+
+def _kept_in_clear(masked: str) -> tuple[int, str]:
+    return len(masked) - masked.count("*"), masked
 
 
 def _longest_first(step: tuple[int, Any]) -> int:
