@@ -10,13 +10,12 @@ from unittest import mock
 
 import orjson
 import pytest
+from click.testing import CliRunner
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-from click.testing import CliRunner
 
 import finpolicy as fp
-from finpolicy.audit import AuditError, AuditKeys, DecisionLog, find_entries
-from finpolicy.audit import search
+from finpolicy.audit import AuditError, AuditKeys, DecisionLog, find_entries, search
 from finpolicy.audit.search import spellings
 from finpolicy.cli import main
 from tests.helpers.audit import SINKS, drop, target
