@@ -107,6 +107,48 @@ def test_decisions_are_logged_when_a_log_is_configured(tmp_path: Path, bundle: f
     assert report.ok and report.entries >= 1
 
 
+@pytest.mark.parametrize("batch", [False, True])
+def test_a_decision_the_log_did_not_store_is_never_answered(
+        tmp_path: Path, bundle: fp.Bundle, monkeypatch: pytest.MonkeyPatch,
+        batch: bool) -> None:
+    """The store fails (a full disk) after some decisions: each one answered 200 is in the
+    log, the rest are denied (500), and /ready and /health say the log failed. (Answered
+    before the writer got to them, 39 of 63 allowed decisions were not logged.)"""
+    from finpolicy.audit import AuditKeys, DecisionLog, read_entries
+
+    log = DecisionLog(tmp_path / "log.db", keys=AuditKeys.generate())
+    write, rows = log.sink.write, [0]
+
+    def fill_up(batch_rows: Any, *, sync: bool) -> None:
+        rows[0] += len(batch_rows)
+        if rows[0] > 30:
+            raise OSError(28, "No space left on device")
+        write(batch_rows, sync=sync)
+
+    monkeypatch.setattr(log.sink, "write", fill_up)
+    body = BODIES["access/authorize"]
+    statuses: list[int] = []
+    with TestClient(create_app(Service(fp.PolicyEngine(bundle, log=log))),
+                    raise_server_exceptions=False) as client:
+        assert client.get("/ready").status_code == 200
+        for _ in range(25):
+            if batch:
+                answer = client.post("/v1/access/authorize/batch",
+                                     json={"calls": [body, body]})
+                statuses += [r["status"] for r in answer.json()["results"]]
+            else:
+                statuses.append(client.post("/v1/access/authorize", json=body).status_code)
+        ready, health = client.get("/ready"), client.get("/health").json()
+    with pytest.raises(Exception, match="No space left"):
+        log.close()
+    answered = statuses.count(200)
+    assert 0 < answered < len(statuses) and set(statuses) == {200, 500}
+    assert len(list(read_entries(tmp_path / "log.db"))) == answered
+    assert ready.status_code == 503 and ready.json()["ready"] is False
+    assert "No space left" in ready.json()["reason"]
+    assert health["status"] == "failing" and "No space left" in health["log_failure"]
+
+
 def test_the_log_records_the_callers_request_id_and_the_response_echoes_it(
         tmp_path: Path, bundle: fp.Bundle) -> None:
     """The id ties a caller's request to its decisions in the log (`audit find -v ID`)."""
@@ -136,14 +178,15 @@ def test_the_log_records_the_callers_request_id_and_the_response_echoes_it(
         {"application": "branch-api", "request_id": "batch:7", "item": 1}]
 
 
-def test_the_service_applies_the_logs_retention_while_it_serves(tmp_path: Path,
-                                                                bundle: fp.Bundle) -> None:
+def test_the_service_applies_the_logs_retention_while_it_serves(
+        tmp_path: Path, bundle: fp.Bundle, monkeypatch: pytest.MonkeyPatch) -> None:
     """Nobody else prunes a served log: without it, entries outlived their retention."""
-    from finpolicy.audit import AuditKeys, DecisionLog, verify_log
+    from finpolicy.audit import AuditKeys, DecisionLog, retention, verify_log
 
     keys = AuditKeys.generate()
     log = DecisionLog(tmp_path / "log.db", keys=keys, segment_records=15, batch_wait=0.0)
     later = dt.date.today() + dt.timedelta(days=6 * 366)  # past every entry's retention
+    monkeypatch.setattr(retention, "today_utc", lambda: later)
     pruned: list[list[int]] = []
     prune = log.prune
 

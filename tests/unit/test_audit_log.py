@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -27,6 +28,7 @@ from finpolicy.audit import (
     SqliteSink,
     read_entries,
     replay_log,
+    retention,
     verify_log,
 )
 from finpolicy.audit.sinks import Row
@@ -348,8 +350,14 @@ def test_a_torn_last_line_is_ignored_then_cut_on_reopen(tmp_path: Path,
     assert resume[0]["discarded_bytes"] == len(b'{"hash":"abc","record":{"seq":')
 
 
-def test_rotation_and_retention_keep_the_log_verifiable(tmp_path: Path,
-                                                        keys: AuditKeys) -> None:
+def clock_at(monkeypatch: pytest.MonkeyPatch, day: dt.date) -> None:
+    """Today (UTC) is ``day`` for retention: entries are kept for years."""
+    monkeypatch.setattr(retention, "today_utc", lambda: day)
+
+
+def test_rotation_and_retention_keep_the_log_verifiable(tmp_path: Path, keys: AuditKeys,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    clock_at(monkeypatch, _years_after(dt.date.today(), 5) + dt.timedelta(days=1))
     where = str(tmp_path / "log")
     log = DecisionLog(where, keys=keys, segment_records=30)
     engine = fp.PolicyEngine(log=log)
@@ -359,20 +367,76 @@ def test_rotation_and_retention_keep_the_log_verifiable(tmp_path: Path,
     segments = sorted(p.name for p in Path(where).glob("*.jsonl"))
     assert len(segments) >= 4
     assert log.prune(dt.date.today() + dt.timedelta(days=300)) == []  # core data: five years
-    gone = log.prune(_years_after(dt.date.today(), 5) + dt.timedelta(days=1))
+    gone = log.prune()
     log.close()
     assert gone == list(range(1, len(segments)))  # all but the live segment
     report = verify_log(where, public_key=keys.public_key)
     assert report.ok, report.problem
     assert report.first > 1
+    # (the clock was moved for the test: verify sees a prune dated after it was done)
+    assert any("before their retention ended" in w for w in report.warnings)
+
+
+def test_pruning_early_is_refused(tmp_path: Path, keys: AuditKeys) -> None:
+    """Retention is counted from today: a later day would delete entries before their
+    retention ends (a bank's audit trail, gone early and quietly)."""
+    log = DecisionLog(tmp_path / "log", keys=keys, segment_records=10)
+    engine = fp.PolicyEngine(log=log)
+    for call in Workload().calls(40):
+        call(engine)
+    later = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)
+    with pytest.raises(AuditError, match=f"cannot prune as of {later}, after today"):
+        log.prune(later)
+    assert log.prune() == []
+    log.close()
+    report = verify_log(tmp_path / "log", public_key=keys.public_key)
+    assert report.ok and report.first == 1 and report.decisions == 40
+
+
+@pytest.mark.parametrize("store, refusal", [
+    ("log", OSError(13, "Permission denied")),
+    ("log.db", sqlite3.OperationalError("attempt to write a readonly database"))])
+@pytest.mark.parametrize("partly", [False, True])
+def test_a_store_that_refuses_to_delete_stops_no_decision(
+        tmp_path: Path, keys: AuditKeys, monkeypatch: pytest.MonkeyPatch, store: str,
+        refusal: Exception, partly: bool) -> None:
+    """A role without the right to delete (the least-privilege grants of the docs): the
+    prune fails, saying so; the log goes on deciding, and records any segment that did go.
+    (A failed prune used to stop the writer: every later decision was refused.)"""
+    clock_at(monkeypatch, _years_after(dt.date.today(), 5) + dt.timedelta(days=1))
+    log = DecisionLog(tmp_path / store, keys=keys, segment_records=10)
+    engine = fp.PolicyEngine(log=log)
+    calls = Workload().calls(10**6)
+    for _ in range(50):
+        next(calls)(engine)
+    log.flush()
+    drop = log.sink.drop
+
+    def refuse(segments: list[int]) -> None:
+        if partly:
+            drop(segments[:1])
+        raise refusal
+
+    monkeypatch.setattr(log.sink, "drop", refuse)
+    went = "stopped after segment 1" if partly else "deleted nothing"
+    with pytest.raises(AuditError, match=f"pruning {went}: the store refused .*goes on"):
+        log.prune()
+    for _ in range(20):
+        next(calls)(engine)
+    log.close()
+    assert log.failure is None
+    report = verify_log(tmp_path / store, public_key=keys.public_key)
+    assert report.ok, report.problem  # what went is accounted for by a `pruned` record
+    assert (report.first > 1) == partly
 
 
 def test_pruning_while_decisions_are_made_keeps_the_writer_and_the_chain(
-        kind: str, where: str, keys: AuditKeys) -> None:
+        kind: str, where: str, keys: AuditKeys, monkeypatch: pytest.MonkeyPatch) -> None:
     """A service prunes while it decides: done by the calling thread, pruning raced the writer
     for the chain and the store (HEAD written twice at once, a transaction inside another),
     and the failed writer then refused every later decision."""
     later = _years_after(dt.date.today(), 5) + dt.timedelta(days=1)
+    clock_at(monkeypatch, later)
     log = DecisionLog(where, keys=keys, segment_records=15, batch_size=3, batch_wait=0.0,
                       queue_size=200)
     engine = fp.PolicyEngine(log=log)

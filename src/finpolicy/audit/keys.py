@@ -167,6 +167,13 @@ class AuditKeys:
     _secret_id: str | None = attrs.field(init=False, default=None, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
+        if self.signing_key is not None and \
+                public_key_bytes(self.signing_key.public_key()) != \
+                public_key_bytes(self.public_key):
+            raise AuditError(f"the public key ({key_id(self.public_key)}) is not the signing "
+                             f"key's ({key_id(self.signing_key.public_key())}): every "
+                             "checkpoint signed would fail verification; keep the pair "
+                             "together")
         if self.sealing_secret is not None:
             if len(self.sealing_secret) < 32:
                 raise AuditError("the sealing secret must be at least 32 bytes")
@@ -296,11 +303,15 @@ def load_sealing_secret(path: str | Path) -> bytes:
 def generate_keys(folder: str | Path) -> AuditKeys:
     """Generate and save fresh keys in ``folder``; refuses to overwrite existing keys."""
     root = Path(folder)
-    for name in (SIGNING_FILE, SEALING_FILE):
+    for name in (PUBLIC_FILE, SIGNING_FILE, SEALING_FILE):
         if (root / name).exists():
-            raise AuditError(f"{root / name} exists: refusing to overwrite a key")
+            raise AuditError(f"{root / name} exists: refusing to overwrite a key (auditors "
+                             "may have pinned the public key)")
     keys = AuditKeys.generate()
-    keys.save(root)
+    try:
+        keys.save(root)
+    except OSError as exc:
+        raise AuditError(f"{root}: cannot write keys there ({exc.strerror or exc})") from None
     return keys
 
 

@@ -29,7 +29,7 @@ from typing import Any, Literal
 
 import orjson
 
-from finpolicy.audit import calls
+from finpolicy.audit import calls, retention
 from finpolicy.audit.caller import (
     CONTEXT,
     Call,
@@ -53,6 +53,7 @@ from finpolicy.audit.records import (
     framed,
     utc_text,
 )
+from finpolicy.audit.retention import PruneTask
 from finpolicy.audit.scrub import scrubbed
 from finpolicy.audit.sinks import Row, Sink, open_sink
 from finpolicy.audit.state import WriterState, replace_file
@@ -122,7 +123,7 @@ class DecisionLog:
         self._closing = False
         self._failure: BaseException | None = None
         self._masking = Maskers(keys)
-        self._tasks: list[_Prune] = []  # prunes the writer carries out between batches
+        self._tasks: list[PruneTask] = []  # prunes the writer carries out between batches
         self._opener = Opener()
         try:
             self.sink.claim()  # one writing log per store
@@ -141,6 +142,11 @@ class DecisionLog:
     @property
     def log_id(self) -> str:
         return self._state.log_id
+
+    @property
+    def failure(self) -> BaseException | None:
+        """Why the writer stopped — every later decision is then refused — or ``None``."""
+        return self._failure
 
     # --- the caller's side ----------------------------------------------------------------
 
@@ -286,7 +292,7 @@ class DecisionLog:
 
     def _run(self) -> None:
         state = self._state
-        tasks: list[_Prune] = []
+        tasks: list[PruneTask] = []
         try:
             while True:
                 with self._cond:
@@ -311,7 +317,7 @@ class DecisionLog:
                     self._checkpoint(state)
                 self._write(state)
                 for task in tasks:  # here, alone with the chain and the sink
-                    task.result = self._prune(state, task.day)
+                    self._prune(state, task)
                     task.done.set()
                 done, batch = len(batch), []  # hold no call while waiting for the next
                 with self._cond:
@@ -459,10 +465,16 @@ class DecisionLog:
         so decisions go on being made meanwhile; this call waits until it is done.
 
         Raises:
-            AuditError: the writer has failed, or the log is closed.
+            AuditError: ``today`` is after today (entries would go before their retention
+                ends); the store refused a deletion (the log goes on, and records what did
+                go); the writer has failed, or the log is closed.
         """
         self._opener.check()
-        task = _Prune(today or dt.date.today())
+        real = retention.today_utc()
+        if today is not None and today > real:
+            raise AuditError(f"cannot prune as of {today}, after today ({real}): entries "
+                             "would be deleted before their retention ends")
+        task = PruneTask(today or real)
         with self._cond:
             self._raise_if_failed()
             if self._closing:
@@ -472,28 +484,13 @@ class DecisionLog:
         task.done.wait()
         with self._cond:
             self._raise_if_failed()
+        if task.error is not None:
+            raise task.error
         return task.result
 
-    def _prune(self, state: WriterState, day: dt.date) -> list[int]:
-        from finpolicy.audit.retention import prunable
-
-        gone, last_seq, last_hash = prunable(self.sink, state.segment, day)
-        if gone:
-            self.sink.drop(gone)
-            self._body(state, "pruned", time.time(), {
-                "segments": gone, "through": last_seq, "head": last_hash,
-                "reason": f"retention: every entry retained until before {day}"})
+    def _prune(self, state: WriterState, task: PruneTask) -> None:
+        fields = retention.prune_segments(self.sink, state.segment, task)
+        if fields is not None:
+            self._body(state, "pruned", time.time(), fields)
             self._checkpoint(state)
             self._write(state)
-        return gone
-
-
-class _Prune:
-    """A prune asked of the writer thread, and its result."""
-
-    __slots__ = ("day", "done", "result")
-
-    def __init__(self, day: dt.date) -> None:
-        self.day = day
-        self.done = threading.Event()
-        self.result: list[int] = []

@@ -10,16 +10,61 @@ whose predecessor a ``pruned`` record names.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import threading
+from typing import Any
 
+from finpolicy.audit.errors import AuditError
 from finpolicy.audit.records import decode, digest
 from finpolicy.audit.sinks import Sink
 
 
-def prunable(sink: Sink, live: int, today: dt.date) -> tuple[list[int], int, str]:
+def today_utc() -> dt.date:
+    """Today in UTC, the calendar of the entries' ``retain_until``."""
+    return dt.datetime.now(dt.UTC).date()
+
+
+class PruneTask:
+    """A prune asked of the writer thread, and its outcome."""
+
+    __slots__ = ("day", "done", "error", "result")
+
+    def __init__(self, day: dt.date) -> None:
+        self.day = day
+        self.done = threading.Event()
+        self.result: list[int] = []
+        self.error: AuditError | None = None
+
+
+def prune_segments(sink: Sink, live: int, task: PruneTask) -> dict[str, Any] | None:
+    """Delete the segments due on ``task.day`` (``prunable``); the fields of the ``pruned``
+    record for what went (``None``: nothing did). A store that refuses a deletion (no right
+    to delete) stops no decision: ``task.error`` says so, and the record names what went
+    before it refused."""
+    due = prunable(sink, live, task.day)
+    if not due:
+        return None
+    try:
+        sink.drop([segment for segment, _, _ in due])
+    except Exception as exc:  # the store's own error, whatever its kind
+        left = set(sink.segments())
+        due = list(itertools.takewhile(lambda item: item[0] not in left, due))
+        went = f"stopped after segment {due[-1][0]}" if due else "deleted nothing"
+        task.error = AuditError(f"pruning {went}: the store refused ({type(exc).__name__}: "
+                                f"{exc}); the log goes on")
+        if not due:
+            return None
+    task.result = [segment for segment, _, _ in due]
+    _, last_seq, last_hash = due[-1]
+    return {"segments": task.result, "through": last_seq, "head": last_hash,
+            "as_of": task.day.isoformat(),
+            "reason": f"retention: every entry retained until before {task.day}"}
+
+
+def prunable(sink: Sink, live: int, today: dt.date) -> list[tuple[int, int, str]]:
     """The oldest closed segments all of whose entries are past retention on ``today``,
-    with the seq and hash of the last record they hold."""
-    gone: list[int] = []
-    last_seq, last_hash = 0, ""
+    oldest first, each with the seq and hash of the last record it holds."""
+    gone: list[tuple[int, int, str]] = []
     expired = _expired(sink, today)
     for segment in sink.segments():
         if segment >= live or not expired.get(segment, False):
@@ -27,9 +72,8 @@ def prunable(sink: Sink, live: int, today: dt.date) -> tuple[list[int], int, str
         body = sink.last_body(segment)
         if body is None:
             break
-        gone.append(segment)
-        last_seq, last_hash = int(decode(body)["seq"]), digest(body)
-    return gone, last_seq, last_hash
+        gone.append((segment, int(decode(body)["seq"]), digest(body)))
+    return gone
 
 
 def _expired(sink: Sink, today: dt.date) -> dict[int, bool]:

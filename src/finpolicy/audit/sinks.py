@@ -373,7 +373,8 @@ class SqliteSink(Sink):
         self._release: Callable[[], None] = _nothing
 
     def claim(self) -> None:
-        self._release = claim_file(self.path.with_name(self.path.name + ".lock"),
+        real = self.path.resolve()  # one lock file however the database is reached
+        self._release = claim_file(real.with_name(real.name + ".lock"),
                                    f"the log database {self.path}", self)
 
     def _conn(self, create: bool = True) -> sqlite3.Connection:
@@ -387,6 +388,12 @@ class SqliteSink(Sink):
             return self._db
         try:
             db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            tables = {name for (name,) in db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if tables and not {"records", "head"} <= tables:  # another application's
+                db.close()
+                raise AuditError(f"{self.path}: another application's database (tables "
+                                 f"{', '.join(sorted(tables))}): give the log its own file")
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
             db.executescript(_SQLITE_SCHEMA)
@@ -478,7 +485,11 @@ class SqliteSink(Sink):
     def drop(self, segments: Sequence[int]) -> None:
         db = self._conn()
         db.execute("BEGIN")
-        db.executemany("DELETE FROM records WHERE segment = ?", [(s,) for s in segments])
+        try:
+            db.executemany("DELETE FROM records WHERE segment = ?", [(s,) for s in segments])
+        except sqlite3.Error:
+            db.execute("ROLLBACK")  # all or nothing: the log goes on as it was
+            raise
         db.execute("COMMIT")
 
     def close(self) -> None:

@@ -229,6 +229,10 @@ def _record(walk: _Walk, stored: Stored, seq: int, data: dict[str, Any]) -> None
         _checkpoint(walk, stored, seq, data)
     elif kind == "pruned":
         walk.pruned.add((int(data.get("through", -1)), str(data.get("head"))))
+        if str(data.get("as_of", "")) > str(data.get("at", ""))[:10]:
+            walk.warnings.append(f"entry {seq}: segments were pruned as of {data['as_of']}, "
+                                 f"after the day it was done ({str(data.get('at'))[:10]}): "
+                                 "their entries went before their retention ended")
     elif kind != "resume":
         _broken(walk, stored, "unreadable", f"unknown record type `{kind}`")
     if kind != "decision" and walk.log_id is not None and data.get("log") != walk.log_id:

@@ -281,6 +281,22 @@ def _decide(service: Service, endpoint: Endpoint, call: Call, runtime: BundleRun
     return 200, body
 
 
+def _stored(service: Service, endpoint: Endpoint) -> tuple[int, dict[str, Any]] | None:
+    """Wait until the decision log holds the decisions taken so far, signed and synced (a
+    decision is never answered that the log may not keep); the error that denies them when
+    it cannot. Concurrent requests share the writer's batches."""
+    flush = getattr(service.engine.log, "flush", None)
+    if flush is None:
+        return None
+    try:
+        flush(timeout=service.log_wait)
+    except Exception as exc:  # the log failed or fell behind: the decision is denied
+        status, error = _failure(exc)
+        service.metrics.errors.labels(endpoint.domain, endpoint.method, error["error"]).inc()
+        return status, error
+    return None
+
+
 def _with_body(handler: Callable[..., Response], model: type[BaseModel]) -> Callable[..., Any]:
     # FastAPI reads the body's model from the signature; the model is only known at run time
     handler.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
@@ -300,6 +316,8 @@ def _single(service: Service, endpoint: Endpoint) -> Callable[..., Any]:
         status, content = _decide(service, endpoint, body, runtime,
                                   {"request_id": request_id})
         if status == 200:
+            status, content = _stored(service, endpoint) or (status, content)
+        if status == 200:
             content = {"bundle": bundle_ref(runtime.bundle), **content}
         return JSONResponse(content, status_code=status, headers=_headers(runtime, request_id))
 
@@ -317,6 +335,12 @@ def _batch(service: Service, endpoint: Endpoint) -> Callable[..., Any]:
                                       {"request_id": request_id, "item": item})
             results.append({"status": status, "result": content.get("result"),
                             "error": None if status == 200 else content})
+        unstored = _stored(service, endpoint) if any(r["status"] == 200 for r in results) \
+            else None
+        if unstored is not None:  # none of them is known to be logged: all are denied
+            results = [r if r["status"] != 200 else
+                       {"status": unstored[0], "result": None, "error": unstored[1]}
+                       for r in results]
         return JSONResponse({"bundle": bundle_ref(runtime.bundle), "results": results},
                             headers=_headers(runtime, request_id))
 
@@ -334,11 +358,15 @@ def _add_service_routes(app: FastAPI, service: Service, auth: Any) -> None:
         """Serving; ``degraded`` (with the reason) when the last reload failed."""
         return service.health()
 
-    @app.get("/ready", tags=["service"])
-    def ready() -> dict[str, Any]:
-        """Ready to decide: a bundle is loaded and compiled."""
-        bundle = service.engine.bundle
-        return {"ready": True, "bundle": bundle_ref(bundle)}
+    @app.get("/ready", tags=["service"], responses={503: {"description": "Not ready: the "
+                                                          "decision log has failed"}})
+    def ready() -> JSONResponse:
+        """Ready to decide: a bundle is loaded and compiled, and the decision log (if any)
+        takes decisions; 503 when it has failed (every decision would be refused)."""
+        failure = service.log_failure()
+        return JSONResponse({"ready": failure is None, "bundle": bundle_ref(service.engine.bundle),
+                             **({"reason": failure} if failure else {})},
+                            status_code=200 if failure is None else 503)
 
     @app.get("/metrics", tags=["service"], dependencies=[auth],
              response_class=Response, responses={200: {"content": {"text/plain": {}}}})

@@ -30,13 +30,16 @@ class Service:
         interval: seconds between polls of ``watch``.
         prune_every: seconds between retention runs of the decision log (``prune``: segments
             whose every entry is past its retention go), the first at start; ``None``: never.
+        log_wait: seconds a request waits for the decision log to hold its decisions before
+            they are denied (a 500): a decision is never answered that the log may not keep.
     """
 
     def __init__(self, engine: PolicyEngine, *, watch: str | Path | None = None,
                  trusted_keys: Iterable[Any] | None = None, interval: float = 1.0,
-                 prune_every: float | None = 86_400.0) -> None:
+                 prune_every: float | None = 86_400.0, log_wait: float = 30.0) -> None:
         self.engine = engine
         self.prune_every = prune_every
+        self.log_wait = log_wait
         self._stopping = threading.Event()
         self._pruner: threading.Thread | None = None
         self.metrics = Metrics()
@@ -79,7 +82,10 @@ class Service:
             self._pruner.join()
             self._pruner = None
         if self.engine.log is not None:
-            self.engine.log.flush()
+            try:
+                self.engine.log.flush()
+            except FinpolicyError as exc:  # said on every refused decision; once more here
+                _LOG.error("decision log: %s", exc)
 
     def _prune(self) -> None:
         """Apply the log's retention now and every ``prune_every`` seconds (the log's writer
@@ -89,20 +95,31 @@ class Service:
         while True:
             try:
                 gone = log.prune()
-            except FinpolicyError as exc:  # the log refuses decisions too: say it once more
+            except FinpolicyError as exc:
                 _LOG.error("decision log retention failed: %s", exc)
-                return
+                if self.log_failure() is not None:  # the log refuses decisions too
+                    return
+                gone = []  # the store refused to delete (a role without the right): later
             if gone:
                 _LOG.info("decision log retention removed segments %s", gone)
             if self._stopping.wait(self.prune_every):
                 return
 
+    def log_failure(self) -> str | None:
+        """Why the decision log's writer stopped (every decision is then refused), or
+        ``None``."""
+        failure = getattr(self.engine.log, "failure", None)
+        return None if failure is None else f"the decision log failed: {failure}"
+
     def health(self) -> dict[str, Any]:
-        """``/health``: serving, and whether the last reload failed (and why)."""
+        """``/health``: serving; ``degraded`` when the last reload failed, ``failing`` when
+        the decision log did (and why)."""
         last = self.last_reload
         failing = last is not None and last.outcome == "failed"
         bundle = self.engine.bundle
-        return {"status": "degraded" if failing else "ok",
+        log_failure = self.log_failure()
+        return {"status": "failing" if log_failure else "degraded" if failing else "ok",
+                **({"log_failure": log_failure} if log_failure else {}),
                 "bundle": {"name": bundle.name, "version": bundle.version,
                            "digest": bundle.digest},
                 "loaded_at": self.loaded_at.isoformat(),
