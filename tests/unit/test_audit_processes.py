@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +93,37 @@ def test_a_log_opened_after_the_fork_logs_in_the_child(tmp_path: Path) -> None:
     got = _in_child(child)
     report = verify_log(got["where"], public_key=keys.public_key)
     assert report.ok and report.decisions == 1
+
+
+@POSIX
+def test_a_second_log_reaching_the_store_another_way_is_refused(tmp_path: Path) -> None:
+    """Through a symbolic link, the SQLite file had a lock file of another name: the second
+    writer opened, and the first died on a duplicate entry number."""
+    keys = AuditKeys.generate()
+    with DecisionLog(tmp_path / "log.db", keys=keys):
+        (tmp_path / "alias.db").symlink_to(tmp_path / "log.db")
+        with pytest.raises(AuditError, match="already open for writing"):
+            DecisionLog(tmp_path / "alias.db", keys=keys)
+        (tmp_path / "dir").symlink_to(tmp_path, target_is_directory=True)
+        with pytest.raises(AuditError, match="already open for writing"):
+            DecisionLog(tmp_path / "dir" / "log.db", keys=keys)
+
+
+def test_a_log_is_not_opened_where_it_cannot_be(tmp_path: Path) -> None:
+    keys = AuditKeys.generate()
+    other = tmp_path / "app.db"  # another application's database: left as it was
+    with sqlite3.connect(other) as db:
+        db.execute("CREATE TABLE customers (id TEXT)")
+    with pytest.raises(AuditError, match="another application's database \\(tables "
+                                         "customers\\)"):
+        DecisionLog(other, keys=keys)
+    with sqlite3.connect(other) as db:
+        assert [n for (n,) in db.execute("SELECT name FROM sqlite_master")] == ["customers"]
+    script = tmp_path / "make_log.py"  # a file where the log's folder would be
+    script.write_text("print()", encoding="utf-8")
+    for where in (script, script / "sub"):
+        with pytest.raises(AuditError, match="cannot write there"):
+            DecisionLog(where, keys=keys)
 
 
 @POSIX

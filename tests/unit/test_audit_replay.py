@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from cryptography.hazmat.primitives import serialization
 
 import finpolicy as fp
 from finpolicy.audit import AuditError, AuditKeys, DecisionLog, replay_log
@@ -211,6 +212,27 @@ def test_cli_keygen_refuses_to_overwrite(tmp_path: Path) -> None:
     assert runner.invoke(main, ["audit", "keygen", str(tmp_path / "k")]).exit_code == 0
     again = runner.invoke(main, ["audit", "keygen", str(tmp_path / "k")])
     assert again.exit_code == 1 and "refusing to overwrite" in again.output
+    # a folder holding only the public key auditors pinned: still not replaced
+    (tmp_path / "pinned").mkdir()
+    (tmp_path / "pinned" / "public-key.pem").write_bytes(
+        (tmp_path / "k" / "public-key.pem").read_bytes())
+    pinned = runner.invoke(main, ["audit", "keygen", str(tmp_path / "pinned")])
+    assert pinned.exit_code == 1 and "public-key.pem exists" in pinned.output
+    assert not (tmp_path / "pinned" / "signing-key.pem").exists()
+    (tmp_path / "afile").write_text("x", encoding="utf-8")
+    nowhere = runner.invoke(main, ["audit", "keygen", str(tmp_path / "afile" / "sub")])
+    assert nowhere.exit_code == 1 and "cannot write keys there" in nowhere.output
+    assert "Traceback" not in nowhere.output
+
+
+def test_keys_whose_public_key_is_not_the_signing_keys_are_refused(tmp_path: Path) -> None:
+    """A folder mixing two pairs wrote a log whose every checkpoint failed verification."""
+    ours, other = AuditKeys.generate().save(tmp_path / "ours"), AuditKeys.generate()
+    (ours / "public-key.pem").write_bytes(other.public_key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    with pytest.raises(AuditError, match=f"the public key \\({other.key_id}\\) is not the "
+                                         "signing key's"):
+        AuditKeys.load(ours)
 
 
 def _edited_log(tmp_path: Path, keys: AuditKeys, edit: Any) -> tuple[Path, int]:
