@@ -125,6 +125,38 @@ def _years_after(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years, day=28)
 
 
+def test_an_access_entry_is_kept_for_the_retention_of_the_level_it_would_reach(
+        tmp_path: Path, keys: AuditKeys) -> None:
+    """An access decision about core data is kept five years, important three, ordinary one
+    (docs/guides/access.rst): it holds no core value itself, so it was kept one year."""
+    at = dt.datetime(2026, 3, 2, 10, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    where = tmp_path / "log"
+    levels = ("core", "important", "ordinary")
+    with DecisionLog(where, keys=keys) as log:
+        engine = fp.PolicyEngine(log=log)
+        for level in levels:
+            request = {"subject": {"id": "u-1", "roles": ["teller"], "department": "retail",
+                                   "branch": "BJ01"}, "action": "read",
+                       "purpose": "account_service", "as_of": at.isoformat(),
+                       "resource": {"type": "customer_record", "data_level": level,
+                                    "category": "basic_identity", "department": "retail",
+                                    "branch": "BJ01"}}
+            engine.authorize(fp.AccessRequest.parse(request))
+            engine.call("authorize", {"request": request})  # as the HTTP service calls
+    entries = list(read_entries(where))
+    written = entries[0].day
+    kept = [dt.date.fromisoformat(_retain_until(where, e.seq)) for e in entries]
+    assert kept == [_years_after(written, years) for years in (5, 5, 3, 3, 1, 1)]
+
+
+def _retain_until(where: Path, seq: int) -> str:
+    for line in (where / "000001.jsonl").read_text("utf-8").splitlines():
+        record = json.loads(line)["record"]
+        if record["seq"] == seq:
+            return str(record["retain_until"])
+    raise AssertionError(seq)
+
+
 def test_entries_carry_context_env_and_retention(tmp_path: Path, keys: AuditKeys) -> None:
     where = str(tmp_path / "log")
     with DecisionLog(where, keys=keys, application="branch-app") as log:

@@ -410,7 +410,7 @@ class DecisionLog:
         originals: list[bytes] = []
         masked: list[bytes] = []
         replaced: list[tuple[tuple[str, str], ...]] = []
-        days = masker.retention_days(())
+        days = masker.retention_days(how.levels(call.inputs, call.result))
         for key, part in self._masking.parts(masker, how.data(call.inputs, call.result),
                                      how.vocabulary):
             name = _KEYS.get(key) or _KEYS.setdefault(key, orjson.dumps(key))

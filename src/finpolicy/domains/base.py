@@ -87,6 +87,15 @@ def _one(result: Any) -> list[Any]:
     return [result]
 
 
+def _no_levels(inputs: Mapping[str, Any], result: Any) -> tuple[str, ...]:
+    return ()
+
+
+def field_of(value: Any, name: str) -> Any:
+    """``name`` of a model or of its mapping form (a logged call's input, either way)."""
+    return value.get(name) if isinstance(value, Mapping) else getattr(value, name)
+
+
 @attrs.frozen(slots=True)
 class LoggedCall:
     """How the decision log keeps the calls of one engine method: ``data(inputs, result)`` is
@@ -100,11 +109,16 @@ class LoggedCall:
     level), or that hold the call's evaluation time (which the entry records in clear as its
     ``as_of`` anyway): such text cannot hold customer data, so the log shows it as it is
     unless a rule of the classification policy speaks of it, and policy text that uses the
-    same words is not masked where they occur."""
+    same words is not masked where they occur.
+
+    ``levels(inputs, result)`` names the data levels the call is about (the level of the
+    data an access request would reach): the entry is kept for the longest audit-log
+    retention among them and the levels of the values the log masked."""
 
     data: Callable[[Mapping[str, Any], Any], Any]
     decisions: Callable[[Any], list[Any]] = _one
     vocabulary: frozenset[str] = frozenset()
+    levels: Callable[[Mapping[str, Any], Any], Iterable[str]] = _no_levels
 
 
 class Call(BaseModel):

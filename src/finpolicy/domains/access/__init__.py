@@ -38,7 +38,7 @@ from finpolicy.domains.access.model import (
 )
 from finpolicy.domains.access.review import review_access, review_with
 from finpolicy.domains.access.spec import KIND, POLICY_KIND, AccessPolicyTables, AccessSpec
-from finpolicy.domains.base import Case, Domain, InvariantAdapter, LoggedCall
+from finpolicy.domains.base import Case, Domain, InvariantAdapter, LoggedCall, field_of
 
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
@@ -98,6 +98,13 @@ def _logged_request(inputs: Mapping[str, Any], result: Any) -> Any:
     return data
 
 
+def resource_level(request: Any) -> list[str]:
+    """The data level an access request (a model or its mapping) would reach: its log entry
+    is kept for that level's audit-log retention (seed 002 §2.3(3))."""
+    resource = field_of(request, "resource")
+    return [] if resource is None else [str(field_of(resource, "data_level"))]
+
+
 def _logged_review(inputs: Mapping[str, Any], result: Any) -> Any:
     return {"review": {"grants": inputs["grants"], "assignments": inputs["assignments"],
                        "usage": inputs.get("usage"), "as_of": result.as_of}}
@@ -116,8 +123,10 @@ DOMAIN = Domain(
     logged={"authorize": LoggedCall(_logged_request, vocabulary=frozenset({
                 "action", "resource.data_level", "resource.category", "resource.fields.*",
                 "grants.data_level", "grants.category",  # the policy's (check_vocabulary)
-                "as_of"})),
-            "review_access": LoggedCall(_logged_review, lambda r: r.decisions())},
+                "as_of"}), levels=lambda i, r: resource_level(i["request"])),
+            "review_access": LoggedCall(_logged_review, lambda r: r.decisions(), levels=lambda
+                                        i, r: [str(field_of(g, "data_level"))
+                                               for g in i.get("grants") or ()])},
     exports={name: globals()[name] for name in (
         "AccessDecision", "AccessGrant", "AccessRequest", "AccessReviewReport",
         "AssignmentDirectory", "Finding", "Resource", "RoleAssignment", "RoleDirectory",

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from finpolicy.domains.access import resource_level
 from finpolicy.domains.access.directory import as_directory, directory_answers
 from finpolicy.domains.access.evaluation import coerce_request
 from finpolicy.domains.base import Case, Domain, InvariantAdapter, LoggedCall
@@ -128,7 +129,8 @@ DOMAIN = Domain(
                 "consents": i["consents"], "contacts": i.get("contacts", ()),
                 "processing": i.get("processing", ()), "as_of": r.as_of}},
                 lambda r: r.decisions()),
-            "authorize_export": LoggedCall(_logged_export, lambda r: [r.consent, r.access])},
+            "authorize_export": LoggedCall(_logged_export, lambda r: [r.consent, r.access],
+                                           levels=lambda i, r: resource_level(i["access"]))},
     exports={name: globals()[name] for name in (
         "CampaignCustomer", "CampaignEntry", "CampaignReport", "Consent", "ConsentDecision",
         "ConsentFinding", "ConsentReviewReport", "ContactRecord", "ExportDecision",
