@@ -10,6 +10,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -29,14 +30,14 @@ REQUEST = {"subject": {"id": "u-teller-1", "roles": ["teller"], "department": "r
 
 
 @contextlib.contextmanager
-def _server() -> Iterator[str]:
+def _server(*options: str) -> Iterator[str]:
     import httpx
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     process = subprocess.Popen([sys.executable, "-m", "finpolicy", "serve", "--no-watch",
-                                "--port", str(port)], stdout=subprocess.DEVNULL,
+                                "--port", str(port), *options], stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL, env={**os.environ})
     url = f"http://127.0.0.1:{port}"
     try:
@@ -106,4 +107,25 @@ def bench_serve(console: Console, requests: int) -> list[Measurement]:
                 "serve", f"POST /v1/access/authorize, {clients} clients", "compiled", rps,
                 p50, p99, note=f"{requests} requests on localhost; in process "
                                f"÷ HTTP = {local / rps:.0f}×"))
+    return rows + _logged(console, requests, {r.name: r.per_second for r in rows})
+
+
+def _logged(console: Console, requests: int, unlogged: dict[str, float]) -> list[Measurement]:
+    """The same load with a decision log (SQLite): each response waits until the log holds
+    its decision, written, signed and synced."""
+    from finpolicy.audit.keys import generate_keys
+
+    rows = []
+    with tempfile.TemporaryDirectory() as folder:
+        generate_keys(f"{folder}/keys")
+        with _server("--log", f"{folder}/log.db", "--log-keys", f"{folder}/keys") as url:
+            _load(url, 1, min(200, requests), {"request": REQUEST})
+            for clients in CLIENTS:
+                console.log(f"serve, logged: {requests} requests from {clients} clients")
+                rps, p50, p99 = _load(url, clients, requests, {"request": REQUEST})
+                name = f"POST /v1/access/authorize, {clients} clients"
+                rows.append(Measurement(
+                    "serve", f"{name}, logged (SQLite)", "compiled", rps, p50, p99,
+                    note=f"{requests} requests; answered once the log holds the decision; "
+                         f"unlogged ÷ logged = {unlogged[name] / rps:.2f}×"))
     return rows

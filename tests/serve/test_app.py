@@ -121,7 +121,7 @@ def test_a_decision_the_log_did_not_store_is_never_answered(
 
     def fill_up(batch_rows: Any, *, sync: bool) -> None:
         rows[0] += len(batch_rows)
-        if rows[0] > 30:
+        if rows[0] > 15:
             raise OSError(28, "No space left on device")
         write(batch_rows, sync=sync)
 

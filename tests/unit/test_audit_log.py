@@ -333,6 +333,29 @@ def test_a_failed_writer_fails_every_later_decision(tmp_path: Path, keys: AuditK
         engine.classify(fp.DataField(name="remark"))
 
 
+def test_waiting_for_written_entries_forces_no_checkpoint_and_no_batch_wait(
+        tmp_path: Path, keys: AuditKeys) -> None:
+    """What the service waits for before answering: the entries in the store (readable, in
+    the chain) without a checkpoint each time, and without the writer lingering for a
+    fuller batch (here a minute)."""
+    log = DecisionLog(tmp_path / "log.db", keys=keys, batch_wait=60.0)
+    engine = fp.PolicyEngine(log=log)
+    started = time.monotonic()
+    for number in range(5):
+        engine.classify(fp.DataField(name="remark", sample_values=[f"call back {number}"]))
+        log.wait_written(timeout=30)
+        assert len(list(read_entries(tmp_path / "log.db"))) == number + 1
+    assert time.monotonic() - started < 30
+    log.close()
+    report = verify_log(tmp_path / "log.db", public_key=keys.public_key)
+    assert report.ok and report.decisions == 5
+    assert report.checkpoints == 2  # the first (the log opened) and close's: none per wait
+    failing = DecisionLog(_Stuck(tmp_path / "failing.db", fail=True), keys=keys)
+    fp.PolicyEngine(log=failing).classify(fp.DataField(name="remark"))
+    with pytest.raises(AuditError, match="No space left on device"):
+        failing.wait_written(timeout=5)
+
+
 def test_a_reopened_log_continues_the_chain(kind: str, where: str, keys: AuditKeys) -> None:
     write(where, keys, 20)
     write(where, keys, 20)

@@ -27,8 +27,6 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-import orjson
-
 from finpolicy.audit import calls, retention
 from finpolicy.audit.caller import (
     CONTEXT,
@@ -39,7 +37,7 @@ from finpolicy.audit.caller import (
     context_json,
     current_context,
 )
-from finpolicy.audit.encode import decision_json, to_json
+from finpolicy.audit.entries import decision_fields
 from finpolicy.audit.errors import AuditError, LogFullError
 from finpolicy.audit.keys import AuditKeys, public_key_bytes
 from finpolicy.audit.masking import Maskers
@@ -54,13 +52,11 @@ from finpolicy.audit.records import (
     utc_text,
 )
 from finpolicy.audit.retention import PruneTask
-from finpolicy.audit.scrub import scrubbed
 from finpolicy.audit.sinks import Row, Sink, open_sink
 from finpolicy.audit.state import WriterState, replace_file
 
 __all__ = ["DecisionLog", "current_context"]
 
-_KEYS: dict[str, bytes] = {}  # input keys as JSON
 
 
 class DecisionLog:
@@ -120,6 +116,7 @@ class DecisionLog:
         self._done = 0  # calls written so far
         self._flush_to = 0  # a flush waits until this many are written and checkpointed
         self._signed_to = 0  # calls covered by a checkpoint
+        self._written_to = 0  # a wait_written waits until this many are written
         self._closing = False
         self._failure: BaseException | None = None
         self._masking = Maskers(keys)
@@ -229,18 +226,35 @@ class DecisionLog:
         Raises:
             AuditError: the writer failed, or ``timeout`` seconds passed first.
         """
+        self._wait(timeout, signed=True)
+
+    def wait_written(self, timeout: float | None = None) -> None:
+        """Wait until every call recorded so far is written to the store: a crash of this
+        process then loses none of them (the next checkpoint signs them; a crash of the
+        machine may lose what the system had not synced). Cheaper than ``flush``, which
+        forces a checkpoint and a sync; what ``finpolicy serve`` waits for before answering.
+
+        Raises:
+            AuditError: the writer failed, or ``timeout`` seconds passed first.
+        """
+        self._wait(timeout, signed=False)
+
+    def _wait(self, timeout: float | None, *, signed: bool) -> None:
         self._opener.check()
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._cond:
             target = self._accepted
-            self._flush_to = max(self._flush_to, target)
+            if signed:
+                self._flush_to = max(self._flush_to, target)
+            else:
+                self._written_to = max(self._written_to, target)
             self._cond.notify_all()
-            while self._signed_to < target:
+            while (self._signed_to if signed else self._done) < target:
                 self._raise_if_failed()
                 left = None if deadline is None else deadline - time.monotonic()
                 if left is not None and left <= 0:
-                    raise AuditError(f"flush timed out with {target - self._done} call(s) "
-                                     "not yet written")
+                    raise AuditError(f"{'flush' if signed else 'waiting'} timed out with "
+                                     f"{target - self._done} call(s) not yet written")
                 self._cond.wait(left)
             self._raise_if_failed()
 
@@ -339,7 +353,8 @@ class DecisionLog:
         flush or close is waiting."""
         deadline = time.monotonic() + self._linger
         while self._queue and len(self._queue) < self._fill and not self._closing \
-                and self._flush_to <= self._signed_to and not self._tasks:
+                and self._flush_to <= self._signed_to and not self._tasks \
+                and self._written_to <= self._done:
             left = deadline - time.monotonic()
             if left <= 0:
                 return
@@ -396,48 +411,10 @@ class DecisionLog:
     def _entry(self, state: WriterState, call: Call) -> None:
         if state.segment_records >= self._segment_records:
             self._rotate(state, call.at)
-        method = calls.logged(call.method)
-        if method is None:
-            raise AuditError(f"cannot log engine method `{call.method}`")
-        domain, how = method
-        decisions = how.decisions(call.result)
-        at = calls.as_of_of(call.inputs, decisions, call.result)
-        # exactly: isoformat keeps an offset's seconds (local mean time); JSON encoders don't
-        when = orjson.dumps(at.isoformat()) if isinstance(at, dt.datetime) else to_json(at)
         written = dt.datetime.fromtimestamp(call.at, dt.UTC)
-        masker = self._masking.masker(call.bundle, written.date())
-        shown: list[bytes] = []
-        originals: list[bytes] = []
-        masked: list[bytes] = []
-        replaced: list[tuple[tuple[str, str], ...]] = []
-        days = masker.retention_days(how.levels(call.inputs, call.result))
-        for key, part in self._masking.parts(masker, how.data(call.inputs, call.result),
-                                     how.vocabulary):
-            name = _KEYS.get(key) or _KEYS.setdefault(key, orjson.dumps(key))
-            shown.append(name + b":" + part.shown)
-            if part.masked:
-                masked.append(part.masked)
-                originals.append(part.originals)
-                if part.replaced:
-                    replaced.append(part.replaced)
-            days = None if days is None or part.days is None else max(days, part.days)
-        blob = b"[" + b",".join(decision_json(d) for d in decisions) + b"]"
-        if replaced:
-            blob = scrubbed(blob, tuple(replaced))
-        retain = None if days is None else (written.date() + dt.timedelta(days=days)).isoformat()
-        sealed = None
-        if originals:  # only the masked values are sealed: the rest is in the entry already
-            sealed = b64(self.keys.seal(b"[" + b",".join(originals) + b"]",
-                                        f"{state.log_id}:{state.seq + 1}".encode()))
-        self._body(state, "decision", call.at, {
-            "domain": domain, "method": call.method, "as_of": orjson.Fragment(when),
-            "env": calls.environment(call.bundle, call.engine), "context": call.context,
-            "input": orjson.Fragment(b"{" + b",".join(shown) + b"}"),
-            "masked": orjson.Fragment(b"{" + b",".join(masked) + b"}"),
-            "sealed": sealed,
-            "decisions": orjson.Fragment(blob), "retain_until": retain,
-            **({"policy": call.inputs["policy"]} if call.inputs.get("policy") else {})},
-            written)
+        fields = decision_fields(self._masking, call, written,
+                                 f"{state.log_id}:{state.seq + 1}".encode())
+        self._body(state, "decision", call.at, fields, written)
         state.unsigned += 1
 
     def _rotate(self, state: WriterState, ts: float) -> None:

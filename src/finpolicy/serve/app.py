@@ -282,14 +282,14 @@ def _decide(service: Service, endpoint: Endpoint, call: Call, runtime: BundleRun
 
 
 def _stored(service: Service, endpoint: Endpoint) -> tuple[int, dict[str, Any]] | None:
-    """Wait until the decision log holds the decisions taken so far, signed and synced (a
+    """Wait until the decision log has written the decisions taken so far to its store (a
     decision is never answered that the log may not keep); the error that denies them when
     it cannot. Concurrent requests share the writer's batches."""
-    flush = getattr(service.engine.log, "flush", None)
-    if flush is None:
+    wait = getattr(service.engine.log, "wait_written", None)
+    if wait is None:
         return None
     try:
-        flush(timeout=service.log_wait)
+        wait(timeout=service.log_wait)
     except Exception as exc:  # the log failed or fell behind: the decision is denied
         status, error = _failure(exc)
         service.metrics.errors.labels(endpoint.domain, endpoint.method, error["error"]).inc()
