@@ -120,8 +120,14 @@ def test_domain_and_days_narrow_the_search(logged: str, keys: AuditKeys) -> None
 def test_a_search_needs_the_logs_own_sealing_secret(logged: str, keys: AuditKeys) -> None:
     with pytest.raises(AuditError, match="needs the sealing secret"):
         list(find_entries(logged, keys.verifier(), [ALICE]))
-    with pytest.raises(AuditError, match="do not open with these keys"):
-        list(find_entries(logged, AuditKeys.generate(), [ALICE]))  # would find nothing
+    other = AuditKeys.generate()
+    with pytest.raises(AuditError, match=f"written with sealing secret {keys.secret_id}, "
+                                         f"these keys hold {other.secret_id}"):
+        list(find_entries(logged, other, ["P-1"]))  # would find nothing masked, at no entry
+    with pytest.raises(AuditError, match="entry 3: a sealed input does not open"):
+        next(find_entries(logged, keys, [ALICE])).entry.unseal(other)  # names the entry
+    with pytest.raises(AuditError, match="values to find: expected a list of texts"):
+        list(find_entries(logged, keys, ALICE))  # a text alone was searched digit by digit
     with pytest.raises(AuditError, match="give the values"):
         list(find_entries(logged, keys, ["  "]))
 

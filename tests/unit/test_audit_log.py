@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -331,6 +332,19 @@ def test_a_failed_writer_fails_every_later_decision(tmp_path: Path, keys: AuditK
         log.flush(timeout=5)
     with pytest.raises(AuditError, match=r"writer failed .* 1 recorded call\(s\) were not "):
         engine.classify(fp.DataField(name="remark"))
+    for _ in range(2):  # a second close says it again (a caller's cleanup closes twice)
+        with pytest.raises(AuditError, match="No space left on device"):
+            log.close()
+
+
+@pytest.mark.parametrize("setting, value", [
+    ("queue_size", 0), ("batch_size", 0), ("checkpoint_every", 0), ("segment_records", 1),
+    ("batch_wait", -1.0), ("block_timeout", float("nan"))])
+def test_settings_out_of_range_are_refused_not_changed(tmp_path: Path, keys: AuditKeys,
+                                                       setting: str, value: Any) -> None:
+    with pytest.raises(AuditError, match=f"{setting} must be at least"):
+        DecisionLog(tmp_path / "log", keys=keys, **{setting: value})
+    assert not (tmp_path / "log").exists()  # nothing was created
 
 
 def test_waiting_for_written_entries_forces_no_checkpoint_and_no_batch_wait(

@@ -134,6 +134,26 @@ def test_an_anchor_kept_elsewhere_finds_a_tail_cut_with_its_head(
     assert report.problem is not None and report.problem.kind == "truncated"
 
 
+def test_a_head_or_anchor_of_another_log_is_named_as_such(
+        original: tuple[str, str], keys: AuditKeys, tmp_path: Path) -> None:
+    """Another log's checkpoint under the same key was taken for this log's own: verify
+    reported a rewritten log or a cut tail."""
+    kind, where = original
+    other = str(tmp_path / "other")
+    write(other, keys, 5)
+    anchor = tmp_path / "anchor"
+    anchor.write_bytes((head("jsonl", other) or b"") + b"\n")
+    report = verify_log(where, public_key=keys.public_key, anchor=anchor)
+    assert report.problem is not None and report.problem.kind == "foreign"
+    assert "is a checkpoint of log" in report.problem.message
+    copy = write_copy(kind, where, rows(kind, where), head("jsonl", other), tmp_path)
+    try:
+        mixed = verify_log(copy, public_key=keys.public_key)
+    finally:
+        drop(kind, copy)
+    assert mixed.problem is not None and mixed.problem.kind == "foreign"
+
+
 def test_a_rewrite_with_recomputed_hashes_fails_at_the_next_checkpoint(
         original: tuple[str, str], keys: AuditKeys, tmp_path: Path) -> None:
     kind, where = original

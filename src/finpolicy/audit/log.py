@@ -96,19 +96,26 @@ class DecisionLog:
                              "(AuditKeys.load(folder) with the signing key and sealing secret)")
         if on_full not in ("block", "fail"):
             raise AuditError(f"on_full must be `block` or `fail`, got `{on_full}`")
+        for name, value, least in (("queue_size", queue_size, 1), ("batch_size", batch_size, 1),
+                                   ("checkpoint_every", checkpoint_every, 1),
+                                   ("segment_records", segment_records, 10),
+                                   ("batch_wait", batch_wait, 0), ("block_timeout",
+                                                                  block_timeout, 0)):
+            if not value >= least:  # (NaN too)
+                raise AuditError(f"{name} must be at least {least}, got {value!r}")
         self.sink = open_sink(sink)
         self.keys = keys
         self.application = application
         self._queue: collections.deque[Call] = collections.deque()
-        self._limit = max(1, queue_size)
+        self._limit = queue_size
         self._on_full = on_full
         self._block = block_timeout
-        self._batch = max(1, batch_size)
-        self._linger = max(0.0, batch_wait)
+        self._batch = batch_size
+        self._linger = batch_wait
         self._fill = min(self._batch, self._limit)  # a batch the writer need not wait for
-        self._every = max(1, checkpoint_every)
+        self._every = checkpoint_every
         self._seconds = checkpoint_seconds
-        self._segment_records = max(10, segment_records)
+        self._segment_records = segment_records
         self._anchor = Path(anchor) if anchor is not None else None
         self._sync = sync
         self._cond = threading.Condition()
@@ -266,6 +273,7 @@ class DecisionLog:
             return
         with self._cond:
             if self._closing and not self._thread.is_alive():
+                self._raise_if_failed()  # as the first close did
                 return
             self._closing = True
             self._flush_to = self._accepted

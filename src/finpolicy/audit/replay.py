@@ -52,6 +52,8 @@ class Entry:
     sealed: str | None
     decisions: list[dict[str, Any]]
     policy: str | None = None
+    sealing: str | None = None
+    """The id of the sealing secret the log names (``AuditKeys.secret_id``)."""
 
     @property
     def bundle_digest(self) -> str:
@@ -71,8 +73,11 @@ class Entry:
         masking of today's finpolicy would choose)."""
         if self.sealed is None:
             return self.input, []
-        raw = keys.unseal(unb64(self.sealed, f"entry {self.seq} sealed"),
-                          f"{self.log_id}:{self.seq}".encode())
+        try:
+            raw = keys.unseal(unb64(self.sealed, f"entry {self.seq} sealed"),
+                              f"{self.log_id}:{self.seq}".encode())
+        except AuditError as exc:
+            raise AuditError(f"entry {self.seq}: {exc}") from None
         originals = exact_loads(raw)
         return restore(self.input, originals), shown_pairs(self.input, originals)
 
@@ -91,7 +96,7 @@ def entries_holding(target: str | os.PathLike[str] | Sink,
     ``holds`` rejects (a search's quick test: most entries do not hold the value sought, and
     reading one costs far more than looking for a few bytes in it)."""
     sink = open_sink(target)
-    log_id = ""
+    log_id, sealing = "", None
     try:
         for stored in sink.records():
             if stored.torn:
@@ -103,7 +108,7 @@ def entries_holding(target: str | os.PathLike[str] | Sink,
             try:
                 data = decode(stored.body)
                 if data.get("type") in ("open", "segment"):
-                    log_id = str(data.get("log"))
+                    log_id, sealing = str(data.get("log")), data.get("sealing")
                 if data.get("type") != "decision":
                     continue
                 entry = Entry(int(data["seq"]), log_id, str(data["at"]), str(data["domain"]),
@@ -111,7 +116,7 @@ def entries_holding(target: str | os.PathLike[str] | Sink,
                               dict(data.get("env") or {}), data.get("context"),
                               data.get("input"), dict(data.get("masked") or {}),
                               data.get("sealed"), list(data.get("decisions") or []),
-                              data.get("policy"))
+                              data.get("policy"), None if sealing is None else str(sealing))
             except (KeyError, TypeError, ValueError) as exc:
                 raise AuditError(f"{stored.where}: not a readable decision record "
                                  f"({_what(exc)}){_VERIFY}") from None

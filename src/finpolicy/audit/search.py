@@ -86,6 +86,9 @@ def find_entries(target: str | os.PathLike[str] | Sink, keys: AuditKeys,
         AuditError: no value given, keys without the sealing secret, or a record that
             cannot be read.
     """
+    if isinstance(values, str | bytes):
+        raise AuditError(f"values to find: expected a list of texts, got the text "
+                         f"{values!r} alone (put it in a list)")
     wanted = [str(v) for v in values]
     if not wanted or any(not v.strip() for v in wanted):
         raise AuditError("give the values to find (a customer id, a card number …), "
@@ -105,8 +108,8 @@ def find_entries(target: str | os.PathLike[str] | Sink, keys: AuditKeys,
         return not checked or all(any(n in body for n in group) for group in needles)
 
     for entry in entries_holding(target, holds if needles else None):
-        if not checked and entry.sealed is not None:
-            _check_keys(entry, keys)  # other keys would hash every value differently
+        if not checked and (entry.sealing is not None or entry.sealed is not None):
+            _check_keys(entry, keys)
             checked = True
         if domain is not None and entry.domain != domain:
             continue
@@ -133,6 +136,11 @@ def _needles(value: str, forms: frozenset[str], keys: AuditKeys) -> tuple[bytes,
 
 
 def _check_keys(entry: Entry, keys: AuditKeys) -> None:
+    """Other keys would hash every value differently, and find nothing: refused."""
+    if entry.sealing is not None and entry.sealing != keys.secret_id:
+        raise AuditError(f"the log was written with sealing secret {entry.sealing}, these "
+                         f"keys hold {keys.secret_id}: no masked value could be found; give "
+                         "the key folder of the log's secret")
     try:
         entry.opened(keys)
     except AuditError:

@@ -40,7 +40,8 @@ class Break:
         entry: the entry number where the log stops being trustworthy.
         where: where that entry is stored (``000001.jsonl line 57``, ``row 57``).
         kind: ``altered``, ``unreadable``, ``missing``, ``inserted``, ``reordered``,
-            ``chain``, ``segment``, ``signature``, ``truncated``, ``start``.
+            ``chain``, ``segment``, ``signature``, ``truncated``, ``start``, ``foreign`` (a
+            head or anchor of another log).
         message: what differs, in words.
     """
 
@@ -331,6 +332,10 @@ def _check_head(walk: _Walk, head: bytes | None, what: str) -> None:
     if digest(body) != h or not walk.keys.verify(signature, message):
         raise _Failed(Break(seq, "head", "signature", f"the signature of {what} does not "
                             f"verify with key {walk.keys.key_id}"))
+    if walk.log_id is not None and data.get("log") != walk.log_id:
+        raise _Failed(Break(0, "head", "foreign", f"{what} is a checkpoint of log "
+                            f"{data.get('log')}, not of this log ({walk.log_id}): give this "
+                            "log's own"))
     if seq > last:
         raise _Failed(Break(last + 1, "end", "truncated",
                             f"the log ends at entry {last} but {what} (signed) is "
