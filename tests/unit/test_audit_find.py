@@ -95,6 +95,7 @@ def test_a_number_is_found_however_it_is_written(logged: str, keys: AuditKeys) -
         assert len(found) == 2, spelled
         assert found[0].places[0].path == "input.customer.investable_assets"
     assert spellings("4.8e5") >= {"480000", "480000.0"}
+    assert len(list(find_entries(logged, keys, [BOB.lower()]))) == 1  # the same ID
     assert spellings("P-1") == {"P-1"}
 
 

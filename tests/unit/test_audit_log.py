@@ -203,6 +203,11 @@ def test_a_caller_context_that_is_no_json_or_holds_an_identifier_is_refused_wher
         with pytest.raises(AuditError, match=r"`card`: holds a bank card number"):
             log.record(engine.runtime, "classify", {"field": field},
                        fp.PolicyEngine().classify(field), context={"card": 6212264177763177})
+        for note in ({"note": "customer 11010519491231002X called"},  # in words, or a key
+                     {"by_customer": {"11010519491231002X": "called"}}):
+            with pytest.raises(AuditError, match=r"holds a resident ID number"), \
+                    log.context(**note):
+                pass
         roles = ["teller"]
         with log.context(request_id="r-1", at=dt.datetime(2026, 3, 2, 9, 30), roles=roles,
                          user="zhang.wei@bank.example"):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import atexit
 import contextvars
 import os
+import re
 import sys
 import weakref
 from collections.abc import Mapping
@@ -40,6 +41,11 @@ def close_at_exit(log: Any) -> None:
         atexit.unregister(_close_open_logs)  # registered once however many logs open
         atexit.register(_close_open_logs)
     _OPEN.add(log)
+
+
+def closed_by_caller(log: Any) -> None:
+    """``log`` was closed (whatever came of it, the caller was told): not again at exit."""
+    _OPEN.discard(log)
 
 
 def _close_open_logs() -> None:
@@ -106,13 +112,17 @@ def checked_context(fields: Mapping[str, Any]) -> orjson.Fragment:
     """
     found = context_json(fields)
     for key, value in fields.items():
-        for text in _texts(value):
-            for name, what in _IDENTIFIERS.items():
-                if DETECTORS[name].check(text.strip()):
-                    raise AuditError(f"caller context `{key}`: holds {what}; the context is "
-                                     "kept in clear, so it must not hold a customer's data "
-                                     "(the log masks it in the input)")
+        for text in _texts({key: value}):  # in a note too, or as a mapping's key
+            for word in {text.strip(), *_WORDS.findall(text)}:
+                for name, what in _IDENTIFIERS.items():
+                    if DETECTORS[name].check(word):
+                        raise AuditError(f"caller context `{key}`: holds {what}; the context "
+                                         "is kept in clear, so it must not hold a customer's "
+                                         "data (the log masks it in the input)")
     return found
+
+
+_WORDS = re.compile(r"[0-9A-Za-z]+")
 
 
 def _texts(value: Any) -> list[str]:
@@ -120,8 +130,9 @@ def _texts(value: Any) -> list[str]:
         return [value]
     if isinstance(value, int) and not isinstance(value, bool):
         return [str(value)]
-    items = value.values() if isinstance(value, Mapping) else \
-        value if isinstance(value, list | tuple) else ()
+    if isinstance(value, Mapping):
+        return [text for key, item in value.items() for text in (str(key), *_texts(item))]
+    items = value if isinstance(value, list | tuple) else ()
     return [text for item in items for text in _texts(item)]
 
 

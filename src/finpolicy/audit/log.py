@@ -34,6 +34,7 @@ from finpolicy.audit.caller import (
     Opener,
     checked_context,
     close_at_exit,
+    closed_by_caller,
     context_json,
     current_context,
 )
@@ -103,6 +104,8 @@ class DecisionLog:
                                                                   block_timeout, 0)):
             if not value >= least:  # (NaN too)
                 raise AuditError(f"{name} must be at least {least}, got {value!r}")
+        if anchor is not None and not Path(anchor).parent.is_dir():
+            raise AuditError(f"anchor {anchor}: no folder {Path(anchor).parent} to keep it in")
         self.sink = open_sink(sink)
         self.keys = keys
         self.application = application
@@ -280,6 +283,7 @@ class DecisionLog:
             self._cond.notify_all()
         self._thread.join()
         self.sink.close()
+        closed_by_caller(self)
         with self._cond:
             self._raise_if_failed()
 

@@ -30,6 +30,7 @@ from finpolicy.audit.sinks import Sink
 __all__ = ["Found", "Place", "find_entries"]
 
 _NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
+_RESIDENT_ID = re.compile(r"[0-9]{17}[xX]")
 
 
 @attrs.frozen(slots=True)
@@ -58,8 +59,11 @@ class Found:
 
 
 def spellings(value: str) -> frozenset[str]:
-    """The texts the log may have hashed for ``value``: itself, and a number's JSON forms."""
+    """The texts the log may have hashed for ``value``: itself, a number's JSON forms, and
+    a resident ID with its check character ``X`` in either case (the same ID)."""
     found = {value}
+    if _RESIDENT_ID.fullmatch(value):
+        found |= {value[:-1] + "X", value[:-1] + "x"}
     if _NUMBER.fullmatch(value):
         number = float(value)
         if not math.isfinite(number):  # digits beyond a float's range: only as written

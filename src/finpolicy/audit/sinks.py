@@ -150,10 +150,6 @@ def open_sink(target: str | os.PathLike[str] | Sink) -> Sink:
     return JsonLinesSink(text)
 
 
-def _nothing() -> None:
-    pass
-
-
 # --- JSON lines -------------------------------------------------------------------------------
 
 class JsonLinesSink(Sink):
@@ -168,7 +164,7 @@ class JsonLinesSink(Sink):
         self.url = f"jsonl:{self.root}"
         self._fh: int | None = None
         self._segment = 0
-        self._release: Callable[[], None] = _nothing
+        self._release: Callable[[], None] = lambda: None
 
     def claim(self) -> None:
         self._release = claim_file(self.root / "LOCK", f"the log folder {self.root}", self)
@@ -179,7 +175,8 @@ class JsonLinesSink(Sink):
     def segments(self) -> list[int]:
         if not self.root.is_dir():
             return []
-        return sorted(int(p.stem) for p in self.root.glob("*.jsonl") if p.stem.isdigit())
+        return sorted(int(p.stem) for p in self.root.glob("*.jsonl")
+                      if p.stem.isdigit() and p.is_file())
 
     def tail(self) -> Tail | None:
         self.root.mkdir(parents=True, exist_ok=True)
@@ -370,7 +367,7 @@ class SqliteSink(Sink):
         self.url = f"sqlite:{self.path}"
         self._db: sqlite3.Connection | None = None
         self._writable = False
-        self._release: Callable[[], None] = _nothing
+        self._release: Callable[[], None] = lambda: None
 
     def claim(self) -> None:
         real = self.path.resolve()  # one lock file however the database is reached
