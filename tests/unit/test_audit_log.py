@@ -342,6 +342,17 @@ def test_a_failed_writer_fails_every_later_decision(tmp_path: Path, keys: AuditK
             log.close()
 
 
+def test_an_anchor_without_a_folder_and_a_folder_named_like_a_segment(
+        tmp_path: Path, keys: AuditKeys) -> None:
+    with pytest.raises(AuditError, match="anchor .*: no folder .* to keep it in"):
+        DecisionLog(tmp_path / "log", keys=keys, anchor=tmp_path / "nowhere" / "anchor")
+    assert not (tmp_path / "log").exists()
+    write(str(tmp_path / "log"), keys, 3)
+    (tmp_path / "log" / "000002.jsonl").mkdir()  # not a segment: verify reads past it
+    report = verify_log(tmp_path / "log", public_key=keys.public_key)
+    assert report.ok and report.decisions == 3
+
+
 @pytest.mark.parametrize("setting, value", [
     ("queue_size", 0), ("batch_size", 0), ("checkpoint_every", 0), ("segment_records", 1),
     ("batch_wait", -1.0), ("block_timeout", float("nan"))])
