@@ -189,6 +189,27 @@ def test_cli_verify_and_replay(history: Path, keys: AuditKeys, proposed: fp.Bund
     assert "deny → allow" in other.output and "changed decisions" in other.output
 
 
+def test_cli_replay_says_what_it_did_not_do(history: Path, keys: AuditKeys,
+                                           proposed: fp.Bundle, tmp_path: Path) -> None:
+    """--fail-on without --bundle judged nothing (and said nothing); a --with bundle that
+    decided no entry was named among those replayed with; an empty log 'reproduced'."""
+    folder = keys.save(tmp_path / "k")
+    runner = CliRunner()
+    alone = runner.invoke(main, ["audit", "replay", str(history), "--keys", str(folder),
+                                 "--fail-on", "deny->allow"])
+    assert alone.exit_code == 3 and "give it with --bundle" in alone.output
+    unused = runner.invoke(main, ["audit", "replay", str(history), "--keys", str(folder),
+                                  "--with", proposed.root])
+    assert unused.exit_code == 0, unused.output
+    assert proposed.digest[:12] not in unused.output
+    with DecisionLog(tmp_path / "empty", keys=keys):
+        pass
+    empty = runner.invoke(main, ["audit", "replay", str(tmp_path / "empty"), "--keys",
+                                 str(folder)])
+    assert empty.exit_code == 0 and "holds no decision to replay" in empty.output
+    assert "reproduced" not in empty.output
+
+
 def test_cli_verify_reports_the_broken_entry(tmp_path: Path, keys: AuditKeys) -> None:
     where = tmp_path / "log"
     with DecisionLog(where, keys=keys) as log:

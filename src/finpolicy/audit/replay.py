@@ -191,6 +191,7 @@ class _Deciders:
         self.bundles = {b.digest: b for b in given}
         self.engines: dict[tuple[str, str], Any] = {}
         self.tried: set[str] = set()
+        self.used: set[str] = set()  # digests that decided an entry
 
     def bundle(self, entry: Entry) -> Bundle:
         digest = entry.bundle_digest
@@ -210,6 +211,7 @@ class _Deciders:
             raise AuditError(f"entry {entry.seq}: the bundle that decided it "
                              f"({info.get('name')} {info.get('version')}, {digest[:12]}) is "
                              "not at its recorded folder any more; pass it with --with")
+        self.used.add(digest)
         return found
 
     def engine(self, bundle: Bundle, name: str) -> Any:
@@ -271,7 +273,8 @@ def replay_log(target: str | os.PathLike[str] | Sink, keys: AuditKeys, *,
                 evaluated[entry.domain] = evaluated.get(entry.domain, 0) + 1
                 changes += outcome
     impact = None if bundle is None else _report(found, bundle, changes, evaluated, skipped)
-    names = tuple(f"{b.name} {b.version} ({d[:12]})" for d, b in found.bundles.items())
+    names = tuple(f"{b.name} {b.version} ({d[:12]})" for d, b in found.bundles.items()
+                  if d in found.used)  # a --with bundle that decided nothing is no decider
     return ReplayReport(open_sink(target).url, entries, decisions, names, tuple(mismatches),
                         impact)
 

@@ -81,17 +81,21 @@ def verify_command(log: str, public_key: str | None, keys: str | None, anchor: s
         dump_json(report.to_dict())
     else:
         console.print(f"log {escape(report.target)} ({report.log_id or 'unknown id'})")
-        console.print(f"entries {report.first}–{report.last}: {report.decisions:,} "
-                      f"decision(s), {report.checkpoints:,} checkpoint(s) signed by key "
-                      f"{report.key or '—'}{'' if report.key_pinned else ' (not pinned)'}")
+        if report.last >= report.first > 0:
+            console.print(f"entries {report.first}–{report.last}: {report.decisions:,} "
+                          f"decision(s), {report.checkpoints:,} checkpoint(s) signed by key "
+                          f"{report.key or '—'}{'' if report.key_pinned else ' (not pinned)'}")
+        else:
+            console.print("no entry could be verified")
         for warning in report.warnings:
             console.print(f"[yellow]warning:[/] {escape(warning)}")
         if report.problem is None:
             console.print(f"[green]intact: verified through entry {report.last}, signed "
                           f"through entry {report.signed_through}[/]")
         else:
-            console.print(f"[red]broken at entry {report.problem.entry} "
-                          f"({escape(report.problem.where)}): {report.problem.kind}[/]")
+            at = f"at entry {report.problem.entry} " if report.problem.entry else ""
+            console.print(f"[red]broken {at}({escape(report.problem.where)}): "
+                          f"{report.problem.kind}[/]")
             console.print(escape(report.problem.message))
     if not report.ok:
         sys.exit(1)
@@ -128,6 +132,9 @@ def replay_command(log: str, keys: str, other: str | None, deciders: tuple[str, 
 
     kinds = [k.strip() for value in fail_on for k in value.split(",") if k.strip()]
     parse_fail_on(kinds)
+    if kinds and other is None:
+        raise BadValue("--fail-on judges the changes another bundle would make: give it "
+                       "with --bundle", param_hint="--fail-on")
     report = replay_log(log, AuditKeys.load(keys, need_sealing=True),
                         bundle=None if other is None else fp.load_bundle(other),
                         deciders=[fp.load_bundle(p) for p in deciders], engine=engine)
@@ -136,13 +143,17 @@ def replay_command(log: str, keys: str, other: str | None, deciders: tuple[str, 
     if as_json:
         dump_json(report.to_dict())
     else:
-        console.print(f"replayed {report.entries:,} call(s), {report.decisions:,} decision(s) "
-                      f"of {escape(report.target)} with {escape(', '.join(report.bundles))}")
+        if report.entries == 0:
+            console.print(f"{escape(report.target)} holds no decision to replay")
+        else:
+            console.print(f"replayed {report.entries:,} call(s), {report.decisions:,} "
+                          f"decision(s) of {escape(report.target)} with "
+                          f"{escape(', '.join(report.bundles))}")
         for mismatch in report.mismatches[:50]:
             console.print(f"[red]differs:[/] {escape(str(mismatch))}")
         if len(report.mismatches) > 50:
             console.print(f"… and {len(report.mismatches) - 50} more")
-        if report.reproduced:
+        if report.reproduced and report.entries:
             console.print("[green]every decision reproduced[/]")
         if impact is not None:
             _print_diff(impact, {i for i, g in enumerate(impact.groups)
