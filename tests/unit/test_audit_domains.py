@@ -88,6 +88,11 @@ def test_consent_calls_an_attached_consent_and_a_sale_are_logged_whole_and_repla
     # the pack encrypts even ordinary data at rest, so the log shows masks; replay unseals them
     assert set(entries[3].input["consent"]) == {"outcome", "as_of", "recipient", "input_digest"}
     assert "consent" not in entries[5].input
+    # an export's places of closed vocabulary are shown as they are, as an access request's
+    access = entries[2].input["export"]["access"]
+    assert (access["action"], access["resource"]["data_level"]) == ("export", "core")
+    assert (entries[3].input["action"], entries[3].input["resource"]["data_level"]) == \
+        ("export", "core")
     assert entries[6].input["sale"]["promoted_by_staff"] is True
     replay = replay_log(where, keys)
     assert replay.reproduced, replay.mismatches[:3]

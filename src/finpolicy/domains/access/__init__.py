@@ -98,6 +98,12 @@ def _logged_request(inputs: Mapping[str, Any], result: Any) -> Any:
     return data
 
 
+VOCABULARY = frozenset({  # a logged request's places of closed vocabulary (LoggedCall)
+    "action", "resource.data_level", "resource.category", "resource.fields.*",
+    "grants.data_level", "grants.category",  # the policy's (check_vocabulary)
+    "as_of"})
+
+
 def resource_level(request: Any) -> list[str]:
     """The data level an access request (a model or its mapping) would reach: its log entry
     is kept for that level's audit-log retention (seed 002 §2.3(3))."""
@@ -120,10 +126,8 @@ DOMAIN = Domain(
     time="datetime",
     operations={"authorize": authorize, "review_access": review_access},
     calls=CALLS,
-    logged={"authorize": LoggedCall(_logged_request, vocabulary=frozenset({
-                "action", "resource.data_level", "resource.category", "resource.fields.*",
-                "grants.data_level", "grants.category",  # the policy's (check_vocabulary)
-                "as_of"}), levels=lambda i, r: resource_level(i["request"])),
+    logged={"authorize": LoggedCall(_logged_request, vocabulary=VOCABULARY,
+                                    levels=lambda i, r: resource_level(i["request"])),
             "review_access": LoggedCall(_logged_review, lambda r: r.decisions(), levels=lambda
                                         i, r: [str(field_of(g, "data_level"))
                                                for g in i.get("grants") or ()])},

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from finpolicy.domains.access import VOCABULARY as ACCESS_VOCABULARY
 from finpolicy.domains.access import resource_level
 from finpolicy.domains.access.directory import as_directory, directory_answers
 from finpolicy.domains.access.evaluation import coerce_request
@@ -109,6 +110,11 @@ _VOCABULARY = frozenset({
     "request.channel", "request.data_levels", "request.categories", "consents.purpose",
     "consents.channels", "consents.data_levels", "consents.categories", "contacts.purpose",
     "contacts.channel"})
+# the same places in a review and in an export (whose access request has the access domain's)
+_REVIEW_VOCABULARY = frozenset({"review.as_of", *(f"review.{place}" for place in _VOCABULARY
+                                                  if not place.startswith("request."))})
+_EXPORT_VOCABULARY = frozenset({*(f"export.{place}" for place in _VOCABULARY),
+                                *(f"export.access.{place}" for place in ACCESS_VOCABULARY)})
 
 
 DOMAIN = Domain(
@@ -128,8 +134,9 @@ DOMAIN = Domain(
             "review_consents": LoggedCall(lambda i, r: {"review": {
                 "consents": i["consents"], "contacts": i.get("contacts", ()),
                 "processing": i.get("processing", ()), "as_of": r.as_of}},
-                lambda r: r.decisions()),
+                lambda r: r.decisions(), vocabulary=_REVIEW_VOCABULARY),
             "authorize_export": LoggedCall(_logged_export, lambda r: [r.consent, r.access],
+                                           vocabulary=_EXPORT_VOCABULARY,
                                            levels=lambda i, r: resource_level(i["access"]))},
     exports={name: globals()[name] for name in (
         "CampaignCustomer", "CampaignEntry", "CampaignReport", "Consent", "ConsentDecision",
