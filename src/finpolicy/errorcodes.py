@@ -119,7 +119,13 @@ declare("policy", {
     "digest_mismatch": "The bundle's digest is not the one the caller expects.",
     "bad_lock": "The bundle's lock file is not valid.",
     "locked_version_missing": "A version the lock file records as released is gone.",
-    "released_version_changed": "A released version's content changed without a version bump.",
+    "released_version_changed": "A released version's content changed without a version bump "
+                                "(or the lock file was edited).",
+    "released_window_changed": "A released version's effective window (`effective_from`, "
+                               "`effective_until`) is not the one locked; `finpolicy bundle "
+                               "lock` records it.",
+    "retroactive_window": "Locking a released version's changed window would change the "
+                          "version in force on a day not after the day of locking.",
     "bad_signature": "The bundle's signature does not verify with any trusted key.",
     "bad_key": "A signing or trusted key cannot be read.",
     "unsigned_bundle": "Trusted keys were given but the bundle carries no signature.",

@@ -19,20 +19,32 @@ def bundle_group() -> None:
 
 @bundle_group.command("lock")
 @click.argument("pack", metavar="PACK")
+@click.option("--amend", "amend", multiple=True, metavar="ID@VERSION",
+              help="Lock this released version as it is although it changed in place, its "
+                   "window changed in the past or it left the folder (retires it); repeat "
+                   "for several. For deliberate corrections only.")
 @reports_errors
-def lock_command(pack: str) -> None:
-    """Write PACK/bundle.lock with the content digest of every policy version.
+def lock_command(pack: str, amend: tuple[str, ...]) -> None:
+    """Write PACK/bundle.lock with the content digest and end of every policy version.
 
     Once locked, loading the pack refuses a version whose content changed without a new
-    version number, and a locked version that left the folder (delete its entry from the
-    lock by hand to retire it). Exits 2 when a locked version changed.
+    version number, a version whose window (effective_from, effective_until) is not the
+    locked one, and a locked version that left the folder. Ending a released version is
+    not a content change: set its effective_until and lock again, which records the new
+    window when every day that changes version is after today. Exits 2 when a locked
+    version changed, changed its window in the past or left (unless named with --amend), 3
+    when --amend names no locked version.
     """
+    from finpolicy.documents.bundle import load_unpinned
     from finpolicy.documents.lock import write_lock
 
-    bundle = fp.load_bundle(pack)
-    path, added = write_lock(bundle)
-    console.print(f"locked {len(bundle.documents)} policy version(s) in {path}"
-                  + (f"; new: {', '.join(added)}" if added else ""))
+    bundle, _ = load_unpinned(pack)
+    update = write_lock(bundle, amend=amend)
+    details = [f"{word}: {', '.join(keys)}" for word, keys in
+               (("new", update.added), ("window recorded", update.windows),
+                ("amended", update.amended), ("retired", update.retired)) if keys]
+    console.print(f"locked {len(bundle.documents)} policy version(s) in {update.path}"
+                  + "".join(f"; {d}" for d in details))
 
 
 @bundle_group.command("sign")

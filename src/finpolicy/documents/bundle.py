@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from importlib import resources
@@ -15,7 +13,8 @@ import attrs
 import yaml
 from pydantic import ValidationError
 
-from finpolicy.documents.lock import check_lock
+from finpolicy.documents.digests import bundle_json, canonical_json, sha256
+from finpolicy.documents.lock import LOCK_CODES, check_lock
 from finpolicy.documents.models import Envelope, Manifest, Metadata, VocabularySpec
 from finpolicy.documents.partial import check_pruned
 from finpolicy.documents.registry import BuildContext, CompiledPolicy, PolicyKind, kinds
@@ -154,11 +153,6 @@ def rule_lines(doc: PolicyDocument[Any]) -> dict[str, int | None]:
     return out
 
 
-def canonical_json(data: Any) -> str:
-    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
-                      default=str)
-
-
 def shipped_packs() -> Path:
     """The folder holding the packs shipped with finpolicy."""
     installed = Path(str(resources.files("finpolicy"))) / "packs"
@@ -237,11 +231,24 @@ def load_bundle(path: str | Path | None = None, *, expect_digest: str | None = N
         trusted_keys: Ed25519 public keys (PEM paths, PEM bytes or key objects); refuse the
             bundle unless one of them signed its digest (``bundle.sig``).
     """
+    bundle, lock_problems = load_unpinned(path)
+    if lock_problems:
+        raise PolicyError(lock_problems)
+    _check_pins(Path(bundle.root), bundle.manifest, bundle.digest, expect_digest, trusted_keys)
+    return bundle
+
+
+def load_unpinned(path: str | Path | None) -> tuple[Bundle, list[Problem]]:
+    """The bundle at ``path`` whatever its lock file says, and the lock's problems (what
+    ``finpolicy bundle lock`` and ``bundle verify`` need; ``load_bundle`` refuses them).
+
+    Raises:
+        PolicyError: every problem, when any is not the lock's.
+    """
     root, manifest, documents, problems = collect_documents(path)
-    if problems or manifest is None:
+    if manifest is None or any(p.code not in LOCK_CODES for p in problems):
         raise PolicyError(problems)
-    return assemble_bundle(root, manifest, documents, expect_digest=expect_digest,
-                           trusted_keys=trusted_keys)
+    return assemble_bundle(root, manifest, documents), problems
 
 
 def collect_documents(path: str | Path | None,
@@ -280,12 +287,10 @@ def collect_documents(path: str | Path | None,
     return root, manifest, documents, problems
 
 
-def assemble_bundle(root: Path, manifest: Manifest, documents: list[PolicyDocument[Any]], *,
-                    expect_digest: str | None = None,
-                    trusted_keys: Iterable[Any] | None = None) -> Bundle:
-    """The bundle of ``documents`` (all valid), once its digest and signatures check."""
-    digest = hashlib.sha256(_bundle_json(manifest, documents).encode()).hexdigest()
-    _check_pins(root, manifest, digest, expect_digest, trusted_keys)
+def assemble_bundle(root: Path, manifest: Manifest,
+                    documents: list[PolicyDocument[Any]]) -> Bundle:
+    """The bundle of ``documents`` (all valid)."""
+    digest = sha256(bundle_json(manifest, documents))
     return Bundle(manifest.name, manifest.version, manifest.description, str(root),
                   tuple(sorted(documents, key=lambda d: (d.kind, d.id,
                                                           d.metadata.effective_from))),
@@ -301,17 +306,6 @@ def _check_pins(root: Path, manifest: Manifest, digest: str, expect_digest: str 
         from finpolicy.documents.signing import check_signatures
 
         check_signatures(root, manifest.name, manifest.version, digest, trusted_keys)
-
-
-def _bundle_json(manifest: Manifest, documents: list[PolicyDocument[Any]]) -> str:
-    """``canonical_json({"documents": {file name: data}, "manifest": ...})``, reusing each
-    document's canonical text (the same bytes, without encoding every document twice)."""
-    texts = sorted((Path(d.file).name, d.canonical or canonical_json(d.data)) for d in documents)
-    body = ",".join(f"{canonical_json(name)}:{text}" for name, text in texts)
-    head = manifest.model_dump(mode="json")
-    if head.get("language") is None:
-        del head["language"]  # absent as before it existed: digests of older packs stay
-    return ('{"documents":{' + body + '},"manifest":' + canonical_json(head) + "}")
 
 
 def _display(root: Path, file: Path) -> str:
@@ -477,7 +471,7 @@ def _builder(display: str, envelope: Envelope, kind: PolicyKind[Any, Any],
                 context.check_cite(declared.cite, ("vocabulary", name, "cite"))
         policy = kind.build(spec, context)
         canonical = canonical_json(src.data)
-        digest = hashlib.sha256(canonical.encode()).hexdigest()
+        digest = sha256(canonical)
         return PolicyDocument(display, envelope.kind, envelope.metadata, spec, policy, digest,
                               src.data, src, canonical, vocabulary), local
 

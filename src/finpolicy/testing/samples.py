@@ -33,7 +33,8 @@ from typing import Any, TypeVar
 import attrs
 from pydantic import BaseModel
 
-from finpolicy.documents.bundle import Bundle, canonical_json
+from finpolicy.documents.bundle import Bundle
+from finpolicy.documents.digests import canonical_json
 from finpolicy.domains.base import Domain
 from finpolicy.rules.conditions import All, Compare, Condition, Not
 from finpolicy.rules.conditions import Any as AnyOf
