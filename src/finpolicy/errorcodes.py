@@ -126,7 +126,10 @@ declare("policy", {
                                "lock` records it.",
     "retroactive_window": "Locking a released version's changed window would change the "
                           "version in force on a day not after the day of locking.",
-    "bad_signature": "The bundle's signature does not verify with any trusted key.",
+    "bad_signature": "A signature in `bundle.sig` is malformed or does not verify, or no "
+                     "trusted key signed the bundle.",
+    "stale_signature": "The bundle (a policy, the manifest or its lock file) changed since it "
+                       "was signed.",
     "bad_key": "A signing or trusted key cannot be read.",
     "unsigned_bundle": "Trusted keys were given but the bundle carries no signature.",
     # words against rules (a warning of the docs build and of lint, never a load error)

@@ -1,15 +1,25 @@
-"""``finpolicy bundle lock|sign|verify``: pin each released policy version, sign a bundle's
-digest, and check a bundle against a digest and trusted keys."""
+"""``finpolicy bundle lock|sign|verify``: pin each released policy version, sign a bundle as
+it is (lock included), and check a bundle against its lock, a digest and trusted keys."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
+from typing import Any, NoReturn
 
 import click
 
 import finpolicy as fp
-from finpolicy.cli.common import console, dump_json, reports_errors
+from finpolicy.cli.common import (
+    EXIT_FAILED,
+    EXIT_INVALID_INPUT,
+    EXIT_INVALID_POLICY,
+    EXIT_OK,
+    console,
+    dump_json,
+    exit_with,
+    reports_errors,
+)
+from finpolicy.errors import FinpolicyError, InputError, InputProblem, PolicyError
 
 
 @click.group("bundle")
@@ -55,7 +65,8 @@ def lock_command(pack: str, amend: tuple[str, ...]) -> None:
 @click.option("--signer", default=None, help="Who signs (kept beside the signature).")
 @reports_errors
 def sign_command(pack: str, key_path: str, signer: str | None) -> None:
-    """Sign PACK's digest with KEY; the signature goes into PACK/bundle.sig."""
+    """Sign PACK as it is (policies, manifest and bundle.lock) with KEY; the signature goes
+    into PACK/bundle.sig."""
     from finpolicy.documents.signing import sign_bundle
 
     bundle = fp.load_bundle(pack)
@@ -65,41 +76,88 @@ def sign_command(pack: str, key_path: str, signer: str | None) -> None:
 
 @bundle_group.command("verify")
 @click.argument("pack", metavar="PACK")
-@click.option("--key", "keys", multiple=True, type=click.Path(exists=True, dir_okay=False),
-              help="A trusted Ed25519 public key (PEM); repeat for several.")
+@click.option("--key", "keys", multiple=True, type=click.Path(dir_okay=False),
+              help="A trusted Ed25519 public key (PEM); repeat for several. Without it, "
+                   "signatures are checked but not who made them.")
 @click.option("--digest", "digest", default=None, help="The digest the bundle must have.")
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-@reports_errors
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the result as JSON (on stdout, whatever the outcome).")
 def verify_command(pack: str, keys: tuple[str, ...], digest: str | None, as_json: bool) -> None:
-    """Check PACK: its lock, its digest (--digest) and a signature by a trusted key (--key).
+    """Check PACK: its lock, its digest (--digest) and every signature in bundle.sig.
 
-    Exits 0 when it matches, 1 when the digest or signatures do not, 2 when the pack is
-    invalid or a locked version changed.
+    Each signature must be intact and of the pack as it is, bundle.lock included; with
+    --key, one must be by a trusted key. Without --key, who signed is not checked (and
+    the output says so). Exits 0 when every check passes, 1 when the lock, the digest or a
+    signature does not, 2 when the pack is otherwise invalid, 3 when a key cannot be read.
     """
-    from finpolicy.documents.signing import check_signatures
+    from finpolicy.documents.pins import verify_bundle
 
-    bundle = fp.load_bundle(pack)
-    problems = []
-    if digest is not None and digest != bundle.digest:
-        problems.append(f"digest {bundle.digest} is not the expected {digest}")
-    signed_by: list[str] = []
-    if keys:
-        try:
-            signed_by = check_signatures(Path(bundle.root), bundle.name, bundle.version,
-                                         bundle.digest, [Path(k) for k in keys])
-        except fp.PolicyError as exc:
-            problems += [p.message for p in exc.problems]
+    try:
+        check = verify_bundle(pack, expect_digest=digest,
+                              trusted_keys=_trusted_keys(keys) if keys else None)
+    except FinpolicyError as exc:
+        _refuse(pack, exc, as_json)
     if as_json:
-        dump_json({"bundle": bundle.name, "version": bundle.version, "digest": bundle.digest,
-                   "signed_by": signed_by, "ok": not problems, "problems": problems})
+        dump_json({"pack": pack, **check.to_dict()})
     else:
-        console.print(f"{bundle.name} {bundle.version}: digest {bundle.digest}")
-        for key in signed_by:
-            console.print(f"[green]signed by trusted key {key}[/]")
-        for problem in problems:
-            console.print(f"[red]{problem}[/]")
+        _print(check)
+    exit_with(EXIT_FAILED if check.problems else EXIT_OK)
+
+
+def _trusted_keys(paths: tuple[str, ...]) -> list[Any]:
+    """The keys at ``paths``.
+
+    Raises:
+        InputError: one cannot be read or is no Ed25519 public key.
+    """
+    from finpolicy.audit.errors import AuditError
+    from finpolicy.audit.keys import load_public_key
+
+    keys, problems = [], []
+    for path in paths:
+        try:
+            keys.append(load_public_key(Path(path)))
+        except AuditError as exc:
+            problems.append(InputProblem("--key", str(exc), "bad_option", path))
     if problems:
-        sys.exit(1)
+        raise InputError(problems)
+    return keys
+
+
+def _refuse(pack: str, exc: FinpolicyError, as_json: bool) -> NoReturn:
+    """Report an error that stopped the checks: exit 2 (invalid pack), 3 (bad input) or 1."""
+    from finpolicy.documents.pins import problem_dict
+
+    code = EXIT_INVALID_POLICY if isinstance(exc, PolicyError) else \
+        EXIT_INVALID_INPUT if isinstance(exc, InputError) else EXIT_FAILED
+    found = list(getattr(exc, "problems", ()))
+    if as_json:
+        dump_json({"pack": pack, "bundle": None, "version": None, "digest": None, "ok": False,
+                   "locked": None, "signer_checked": False, "signed_by": [], "signatures": [],
+                   "problems": [problem_dict(p) for p in found] or
+                   [{"file": None, "line": None, "path": "", "code": None,
+                     "message": str(exc)}], "notes": []})
+    else:
+        for line in [str(p) for p in found] or [f"error: {exc}"]:
+            click.echo(line, err=True)
+    exit_with(code)
+
+
+def _print(check: Any) -> None:
+    console.print(f"{check.bundle} {check.version}: digest {check.digest}")
+    for status in () if check.signatures is None else check.signatures.signatures:
+        by = status.key + (f" ({status.signer})" if status.signer else "")
+        if status.intact and status.current and status.trusted:
+            console.print(f"[green]signed by trusted key {by}[/]")
+        elif status.intact and status.current and status.trusted is None:
+            console.print(f"[yellow]signed by key {by}, signer not checked[/]")
+    for problem in check.problems:
+        console.print(f"[red]{problem}[/]")
+    for note in check.notes():
+        console.print(f"note: {note}")
+    if check.ok:
+        console.print("[green]ok[/]" if check.signer_checked else
+                      "[green]ok[/], but the signer was not checked (pass --key)")
 
 
 COMMANDS = [bundle_group]

@@ -229,12 +229,16 @@ def load_bundle(path: str | Path | None = None, *, expect_digest: str | None = N
             default pack, ``cn-banking``.
         expect_digest: refuse the bundle unless its digest is exactly this.
         trusted_keys: Ed25519 public keys (PEM paths, PEM bytes or key objects); refuse the
-            bundle unless one of them signed its digest (``bundle.sig``).
+            bundle unless one of them signed it as it is, lock file included, and every
+            signature in ``bundle.sig`` is intact (see ``finpolicy.documents.signing``).
     """
+    from finpolicy.documents.pins import check_pins
+
     bundle, lock_problems = load_unpinned(path)
-    if lock_problems:
-        raise PolicyError(lock_problems)
-    _check_pins(Path(bundle.root), bundle.manifest, bundle.digest, expect_digest, trusted_keys)
+    check = check_pins(bundle, lock_problems, expect_digest=expect_digest,
+                       trusted_keys=trusted_keys, signatures=trusted_keys is not None)
+    if check.problems:
+        raise PolicyError(check.problems)
     return bundle
 
 
@@ -295,17 +299,6 @@ def assemble_bundle(root: Path, manifest: Manifest,
                   tuple(sorted(documents, key=lambda d: (d.kind, d.id,
                                                           d.metadata.effective_from))),
                   digest, manifest)
-
-
-def _check_pins(root: Path, manifest: Manifest, digest: str, expect_digest: str | None,
-                trusted_keys: Iterable[Any] | None) -> None:
-    if expect_digest is not None and digest != expect_digest:
-        raise PolicyError([Problem(str(root), None, "", f"bundle digest {digest} is not the "
-                                   f"expected {expect_digest}", "digest_mismatch")])
-    if trusted_keys is not None:
-        from finpolicy.documents.signing import check_signatures
-
-        check_signatures(root, manifest.name, manifest.version, digest, trusted_keys)
 
 
 def _display(root: Path, file: Path) -> str:
