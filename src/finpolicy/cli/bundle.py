@@ -35,7 +35,7 @@ def bundle_group() -> None:
                    "for several. For deliberate corrections only.")
 @reports_errors
 def lock_command(pack: str, amend: tuple[str, ...]) -> None:
-    """Write PACK/bundle.lock with the content digest and end of every policy version.
+    """Write PACK/bundle.lock with the content digest and window of every policy version.
 
     Once locked, loading the pack refuses a version whose content changed without a new
     version number, a version whose window (effective_from, effective_until) is not the
