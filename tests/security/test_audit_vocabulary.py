@@ -71,6 +71,19 @@ CALLS: dict[tuple[str, str], tuple[dict[str, Any], Any]] = {
         _PROCESSING, dt.datetime.fromisoformat("2026-03-02T10:00:00+08:00")),
     ("complaints", "complaint_sla_batch"): (
         {"complaints": [_COMPLAINT]}, dt.datetime.fromisoformat("2026-03-05T12:00:00+08:00")),
+    ("consent", "authorize_export"): (
+        {"export": {"access": {**{k: v for k, v in _REQUEST.items() if k != "assignments"},
+                               "action": "export", "recipient": "partner-insurer",
+                               "purpose": "audit"},
+                    "assignments": _REQUEST["assignments"],
+                    "request": {**_PROCESSING["request"], "purpose": "third_party_sharing",
+                                "recipient": {"name": "partner-insurer", "kind": "third_party",
+                                              "agreement": "dsa-7"}},
+                    "consents": [{**_PROCESSING["consents"][0],
+                                  "purpose": "third_party_sharing",
+                                  "recipients": ["partner-insurer"]}],
+                    "contacts": _PROCESSING["contacts"]}},
+        dt.datetime.fromisoformat("2026-03-02T10:00:00+08:00")),
 }
 VOCABULARIES = [(d.name, method, place) for d in domains()
                 for method, how in d.logged.items() for place in sorted(how.vocabulary)]

@@ -110,9 +110,8 @@ _VOCABULARY = frozenset({
     "request.channel", "request.data_levels", "request.categories", "consents.purpose",
     "consents.channels", "consents.data_levels", "consents.categories", "contacts.purpose",
     "contacts.channel"})
-# the same places in a review and in an export (whose access request has the access domain's)
-_REVIEW_VOCABULARY = frozenset({"review.as_of", *(f"review.{place}" for place in _VOCABULARY
-                                                  if not place.startswith("request."))})
+# the same places in an export, whose access request has the access domain's (not in a
+# review: it reports what it finds in consents and contacts instead of refusing them)
 _EXPORT_VOCABULARY = frozenset({*(f"export.{place}" for place in _VOCABULARY),
                                 *(f"export.access.{place}" for place in ACCESS_VOCABULARY)})
 
@@ -134,7 +133,7 @@ DOMAIN = Domain(
             "review_consents": LoggedCall(lambda i, r: {"review": {
                 "consents": i["consents"], "contacts": i.get("contacts", ()),
                 "processing": i.get("processing", ()), "as_of": r.as_of}},
-                lambda r: r.decisions(), vocabulary=_REVIEW_VOCABULARY),
+                lambda r: r.decisions()),
             "authorize_export": LoggedCall(_logged_export, lambda r: [r.consent, r.access],
                                            vocabulary=_EXPORT_VOCABULARY,
                                            levels=lambda i, r: resource_level(i["access"]))},
