@@ -127,6 +127,8 @@ def test_a_search_needs_the_logs_own_sealing_secret(logged: str, keys: AuditKeys
         list(find_entries(logged, other, ["P-1"]))  # would find nothing masked, at no entry
     with pytest.raises(AuditError, match="entry 3: a sealed input does not open"):
         next(find_entries(logged, keys, [ALICE])).entry.unseal(other)  # names the entry
+    with pytest.raises(AuditError, match="holds bytes that are not UTF-8"):
+        list(find_entries(logged, keys, ["\udcff"]))  # an argument's byte 0xff, as Python reads it
     with pytest.raises(AuditError, match="values to find: expected a list of texts"):
         list(find_entries(logged, keys, ALICE))  # a text alone was searched digit by digit
     with pytest.raises(AuditError, match="give the values"):

@@ -97,6 +97,12 @@ def find_entries(target: str | os.PathLike[str] | Sink, keys: AuditKeys,
     if not wanted or any(not v.strip() for v in wanted):
         raise AuditError("give the values to find (a customer id, a card number …), "
                          "none of them blank")
+    for value in wanted:
+        try:
+            value.encode()
+        except UnicodeEncodeError:  # bytes no encoding gave (a terminal's, an argument's)
+            raise AuditError(f"values to find: {value!r} is not text (it holds bytes that "
+                             "are not UTF-8)") from None
     if keys.sealing_secret is None:
         raise AuditError("finding entries needs the sealing secret: the log holds masked "
                          "values only as keyed hashes (AuditKeys.load(folder) of a folder "
