@@ -202,7 +202,8 @@ def rechain(records: list[tuple[int, str, bytes]], start: int,
         data = decode(body)
         data["prev"] = prev
         if data["type"] == "checkpoint" and keys is not None:
-            message = checkpoint_message(data["log"], data["seq"], prev, data["at"])
+            message = checkpoint_message(data["log"], data["seq"], prev, data["at"],
+                                         final=data.get("final") is True)
             import base64
 
             data["sig"] = base64.b64encode(keys.sign(message)).decode()

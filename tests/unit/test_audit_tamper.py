@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from finpolicy.audit import AuditError, AuditKeys, VerifyReport, replay_log, verify_log
-from finpolicy.audit.records import decode, encode
+from finpolicy.audit.records import decode, digest, encode
 from tests.helpers.audit import (
     SINKS,
     drop,
@@ -192,6 +192,26 @@ def test_a_rewrite_by_the_key_holder_verifies_but_replay_finds_it(
     [mismatch] = replay.mismatches
     assert mismatch.entry == i + 1
     assert mismatch.differences == (f'outcome: "forged" → "{logged}"',)
+
+
+def test_an_entry_appended_after_the_log_was_closed_is_found(
+        original: tuple[str, str], keys: AuditKeys, tmp_path: Path) -> None:
+    """Chained onto the final checkpoint, a forged entry used to verify (with a warning that
+    it was unsigned): a closed log is continued only by a writer that reopens it."""
+    kind, where = original
+    records = rows(kind, where)
+    assert decode(records[-1][2]).get("final") is True  # the writer closed it
+    forged = decode(records[first_decision(records)][2])
+    forged.update({"seq": len(records) + 1, "prev": records[-1][1]})
+    body = encode(forged)
+    copy = write_copy(kind, where, [*records, (records[-1][0], digest(body), body)],
+                      head(kind, where), tmp_path)
+    try:
+        report = verify_log(copy, public_key=keys.public_key)
+    finally:
+        drop(kind, copy)
+    assert report.problem is not None and report.problem.kind == "appended"
+    assert report.problem.entry == len(records) + 1
 
 
 def test_an_entry_stored_under_another_segment_is_found(original: tuple[str, str],

@@ -338,8 +338,8 @@ class DecisionLog:
                     self._entry(state, call)
                     if state.unsigned >= self._every:
                         self._checkpoint(state)
-                if state.unsigned and (closing or (flushing and not self._queue)
-                                       or self._due(state)):
+                if state.unsigned and not closing and ((flushing and not self._queue)
+                                                       or self._due(state)):
                     self._checkpoint(state)
                 self._write(state)
                 for task in tasks:  # here, alone with the chain and the sink
@@ -352,7 +352,13 @@ class DecisionLog:
                         self._signed_to = self._done
                     self._cond.notify_all()
                     if closing:
-                        return
+                        break
+            # the last record: a checkpoint that says so (anything after it is no writer's)
+            self._checkpoint(state, final=True)
+            self._write(state)
+            with self._cond:
+                self._signed_to = self._done
+                self._cond.notify_all()
         except BaseException as exc:  # any failure must reach the callers, loudly
             with self._cond:
                 self._failure = exc
@@ -394,8 +400,9 @@ class DecisionLog:
                 replace_file(self._anchor, stored + b"\n")
             state.checkpoint = None
 
-    def _checkpoint(self, state: WriterState) -> None:
-        state.checkpoint = self._body(state, "checkpoint", time.time(), None)
+    def _checkpoint(self, state: WriterState, *, final: bool = False) -> None:
+        state.checkpoint = self._body(state, "checkpoint", time.time(), {"final": True}
+                                      if final else None)
         state.unsigned = 0
         state.signed_at = time.monotonic()
 
@@ -406,9 +413,11 @@ class DecisionLog:
         at = utc_text(when or dt.datetime.fromtimestamp(ts, dt.UTC))
         body: dict[str, Any] = {"seq": state.seq, "prev": state.prev, "type": kind, "at": at}
         if kind == "checkpoint":
+            final = bool(fields)
             signature = self.keys.sign(checkpoint_message(state.log_id, state.seq, state.prev,
-                                                          at))
-            body.update({"log": state.log_id, "key": self.keys.key_id, "sig": b64(signature)})
+                                                          at, final=final))
+            body.update({"log": state.log_id, "key": self.keys.key_id, "sig": b64(signature),
+                         **({"final": True} if final else {})})
         else:
             if kind != "decision":
                 body["log"] = state.log_id

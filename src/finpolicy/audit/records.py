@@ -85,9 +85,12 @@ def decode(body: bytes) -> dict[str, Any]:
     return data
 
 
-def checkpoint_message(log_id: str, seq: int, prev: str, at: str) -> bytes:
-    """What a checkpoint signs: the log, its place in the chain, and when."""
-    return f"{FORMAT} checkpoint\n{log_id}\n{seq}\n{prev}\n{at}".encode()
+def checkpoint_message(log_id: str, seq: int, prev: str, at: str, *,
+                       final: bool = False) -> bytes:
+    """What a checkpoint signs: the log, its place in the chain, when, and whether its
+    writer closed the log with it."""
+    return (f"{FORMAT} checkpoint\n{log_id}\n{seq}\n{prev}\n{at}"
+            + ("\nfinal" if final else "")).encode()
 
 
 def b64(data: bytes) -> str:

@@ -41,7 +41,7 @@ class Break:
         where: where that entry is stored (``000001.jsonl line 57``, ``row 57``).
         kind: ``altered``, ``unreadable``, ``missing``, ``inserted``, ``reordered``,
             ``chain``, ``segment``, ``signature``, ``truncated``, ``start``, ``foreign`` (a
-            head or anchor of another log).
+            head or anchor of another log), ``appended`` (after the final checkpoint).
         message: what differs, in words.
     """
 
@@ -106,6 +106,7 @@ class _Walk:
     pruned: set[tuple[int, str]] = attrs.Factory(set)
     warnings: list[str] = attrs.Factory(list)
     segment: int | None = None  # the segment the chain's records put the next entry in
+    closed: int | None = None  # the final checkpoint last seen, and (0) a writer reopening
 
 
 def verify_log(target: str | os.PathLike[str] | Sink, *,
@@ -220,8 +221,19 @@ def _seq_of(stored: Stored | None) -> int | None:
     return seq if isinstance(seq, int) else None
 
 
+def _after_close(walk: _Walk, stored: Stored, seq: int, kind: Any) -> None:
+    """A log its writer closed is continued only by a writer reopening it: a ``resume``
+    record, then a signed checkpoint."""
+    if walk.closed is None or kind == "resume" or (walk.closed == 0 and kind == "checkpoint"):
+        walk.closed = 0 if kind == "resume" else None if kind == "checkpoint" else walk.closed
+        return
+    _broken(walk, stored, "appended", f"entry {seq} follows the final checkpoint its writer "
+          "closed the log with, and no writer reopened the log: it was added after")
+
+
 def _record(walk: _Walk, stored: Stored, seq: int, data: dict[str, Any]) -> None:
     kind = data.get("type")
+    _after_close(walk, stored, seq, kind)
     if kind in ("open", "segment"):
         _start(walk, stored, seq, data)
     elif kind == "decision":
@@ -285,8 +297,9 @@ def _checkpoint(walk: _Walk, stored: Stored, seq: int, data: dict[str, Any]) -> 
     if walk.keys is None:
         _broken(walk, stored, "start", "a checkpoint before any record naming the log's key")
     assert walk.keys is not None
+    final = data.get("final") is True
     message = checkpoint_message(str(data.get("log")), seq, str(data.get("prev")),
-                                 str(data.get("at")))
+                                 str(data.get("at")), final=final)
     try:
         signature = unb64(data.get("sig"), "sig")
     except AuditError:
@@ -296,6 +309,8 @@ def _checkpoint(walk: _Walk, stored: Stored, seq: int, data: dict[str, Any]) -> 
               f"key {walk.keys.key_id}: the entries before it were rewritten (hashes "
               "recomputed) or the checkpoint was forged")
     walk.checkpoints[seq] = stored.hash
+    if final:
+        walk.closed = seq
 
 
 def _check_start(walk: _Walk) -> None:
@@ -328,7 +343,7 @@ def _check_head(walk: _Walk, head: bytes | None, what: str) -> None:
     last = (walk.expected or 1) - 1
     assert walk.keys is not None
     message = checkpoint_message(str(data.get("log")), seq, str(data.get("prev")),
-                                 str(data.get("at")))
+                                 str(data.get("at")), final=data.get("final") is True)
     if digest(body) != h or not walk.keys.verify(signature, message):
         raise _Failed(Break(seq, "head", "signature", f"the signature of {what} does not "
                             f"verify with key {walk.keys.key_id}"))
