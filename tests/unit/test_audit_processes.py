@@ -119,6 +119,8 @@ def test_a_log_is_not_opened_where_it_cannot_be(tmp_path: Path) -> None:
         DecisionLog(other, keys=keys)
     with sqlite3.connect(other) as db:
         assert [n for (n,) in db.execute("SELECT name FROM sqlite_master")] == ["customers"]
+    with pytest.raises(AuditError, match="no decision log store for `mysql://`"):
+        DecisionLog("mysql://db/audit", keys=keys)  # made a folder `mysql:` and logged there
     script = tmp_path / "make_log.py"  # a file where the log's folder would be
     script.write_text("print()", encoding="utf-8")
     for where in (script, script / "sub"):

@@ -141,6 +141,9 @@ def open_sink(target: str | os.PathLike[str] | Sink) -> Sink:
         from finpolicy.audit.postgres import PostgresSink
 
         return PostgresSink(text)
+    if "://" in text and not os.path.exists(text):  # a URL finpolicy has no store for
+        raise AuditError(f"{text}: no decision log store for `{text.split('://')[0]}://` "
+                         "(a folder, an SQLite file or a postgresql:// URL)")
     if text.startswith("sqlite:"):
         return SqliteSink(text[len("sqlite:"):])
     if text.startswith("jsonl:"):
