@@ -98,3 +98,28 @@ def evaluation_date(value: Any, *, field: str = "as_of") -> dt.date:
     if isinstance(value, dt.date):
         return value
     raise problem(f"expected a date, got {type(value).__name__}", "bad_date")
+
+
+def date_out_of_range(field: str, value: dt.date, what: str) -> InputError:
+    """The error for a date or time finpolicy cannot compute with: ``what`` (a date it
+    derives from ``value``) falls outside years 1 to 9999, where Python's dates end
+    (``date_out_of_range``, naming ``field``)."""
+    return InputError.one(field, f"`{value.isoformat()}` is out of the range finpolicy can "
+                                 f"compute with: {what} falls outside years 1 to 9999",
+                          "date_out_of_range", value)
+
+
+def in_zone(value: dt.datetime, zone: dt.tzinfo, field: str, whose: str | None = None
+            ) -> dt.datetime:
+    """``value`` (aware) as the time in ``zone`` (``whose`` zone it is, for the message:
+    ``the policy's``).
+
+    Raises:
+        InputError: that time is outside years 1 to 9999 (``date_out_of_range``, naming
+            ``field``): ``9999-12-31T23:00:00+00:00`` has no time in UTC+8.
+    """
+    try:
+        return value.astimezone(zone)
+    except OverflowError:
+        where = f"{whose} time zone ({zone})" if whose else str(zone)
+        raise date_out_of_range(field, value, f"its time in {where}") from None

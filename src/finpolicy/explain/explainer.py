@@ -16,8 +16,9 @@ domain.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal
+import functools
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal, ParamSpec
 
 import attrs
 
@@ -32,9 +33,10 @@ from finpolicy.runtime import Runtime
 if TYPE_CHECKING:
     from finpolicy.explain.record import Analysis
 
-__all__ = ["Explainer", "Move", "set_value"]
+__all__ = ["Explainer", "Move", "dated_moves", "set_value"]
 
 Role = Literal["blocks", "enables"]
+P = ParamSpec("P")
 
 
 @attrs.frozen(slots=True)
@@ -64,6 +66,21 @@ def set_value(case: Mapping[str, Any], *parts: str, value: Any) -> Change:
         node = node.get(part) if isinstance(node, Mapping) else None
     exists = isinstance(node, Mapping) and parts[-1] in node
     return Change("replace" if exists else "add", pointer(*parts), value)
+
+
+def dated_moves(make: Callable[P, list[Move]]) -> Callable[P, list[Move]]:
+    """Decorate a function making moves that work out dates or times (a grant's end, the
+    next allowed hour): it makes none when one falls outside years 1 to 9999, where Python's
+    dates end (a move that cannot be dated is not suggested)."""
+
+    @functools.wraps(make)
+    def made(*args: P.args, **kwargs: P.kwargs) -> list[Move]:
+        try:
+            return make(*args, **kwargs)
+        except OverflowError:
+            return []
+
+    return made
 
 
 class Explainer:

@@ -31,7 +31,14 @@ from finpolicy.domains.access.evaluation import authorize, coerce_request, grant
 from finpolicy.domains.access.model import AccessRequest, AttachedConsent
 from finpolicy.domains.access.spec import AccessPolicyTables, AccessSpec
 from finpolicy.errors import InputError
-from finpolicy.explain.explainer import Explainer, Move, Role, bad_operation, set_value
+from finpolicy.explain.explainer import (
+    Explainer,
+    Move,
+    Role,
+    bad_operation,
+    dated_moves,
+    set_value,
+)
 from finpolicy.explain.model import Change
 from finpolicy.explain.patch import pointer
 from finpolicy.rules.evaluate import Target, meets
@@ -193,6 +200,7 @@ def _assignments(directory: Any) -> list[dict[str, Any]] | None:
     return [a.model_dump(mode="json") for a in chosen.assignments()]
 
 
+@dated_moves
 def _new_grant(analysis: Analysis) -> list[Move]:
     tables, request = _tables(analysis), _request(analysis)
     approvers = sorted(tables.approver_roles)

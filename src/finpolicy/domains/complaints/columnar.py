@@ -36,6 +36,7 @@ from finpolicy.domains.complaints.evaluate import (
 from finpolicy.domains.complaints.models import Complaint
 from finpolicy.domains.complaints.policy import POLICY_KIND, ComplaintRules, Selection
 from finpolicy.errors import FinpolicyError, InputError
+from finpolicy.inputs import in_zone
 from finpolicy.limits import MAX_ID_LENGTH
 from finpolicy.runtime import Runtime
 
@@ -45,6 +46,8 @@ BASE_COLUMNS = ("id", "received_at", "channel", "category", "severity", "flags",
 _NONE = NONE
 _TIME = TIME
 _AWARE = r"(Z|[+-]\d\d:?\d\d)$"
+# UTC microseconds Python's datetimes hold: a time outside goes to the row engine (its error)
+_FIRST, _LAST = (to_micros(t.replace(tzinfo=dt.UTC)) for t in (dt.datetime.min, dt.datetime.max))
 
 
 def _micros(array: pa.Array | None, n: int) -> tuple[Any, Any]:
@@ -55,7 +58,7 @@ def _micros(array: pa.Array | None, n: int) -> tuple[Any, Any]:
     valid = ~np.asarray(array.is_null().to_numpy(zero_copy_only=False), np.bool_)
     if pa.types.is_timestamp(array.type) and array.type.tz is not None:
         values = array.cast(_TIME).cast(pa.int64()).fill_null(_NONE)
-        return values.to_numpy(zero_copy_only=False), np.zeros(n, np.bool_)
+        return _in_range(values.to_numpy(zero_copy_only=False), np.zeros(n, np.bool_))
     if pa.types.is_string(array.type) or pa.types.is_large_string(array.type):
         text = pc.utf8_trim_whitespace(array)
         aware = pc.match_substring_regex(text, _AWARE).fill_null(False)
@@ -65,8 +68,16 @@ def _micros(array: pa.Array | None, n: int) -> tuple[Any, Any]:
         except pa.ArrowInvalid:
             return np.full(n, _NONE, np.int64), valid
         values = stamps.cast(pa.int64()).fill_null(_NONE).to_numpy(zero_copy_only=False)
-        return values, valid & ~np.asarray(aware.to_numpy(zero_copy_only=False), np.bool_)
+        return _in_range(values, valid & ~np.asarray(aware.to_numpy(zero_copy_only=False),
+                                                     np.bool_))
     return np.full(n, _NONE, np.int64), valid
+
+
+def _in_range(values: Any, bad: Any) -> tuple[Any, Any]:
+    """``values``, with the times Python cannot hold (past year 9999 in UTC, before year 1)
+    marked bad too."""
+    outside = (values != _NONE) & ((values < _FIRST) | (values > _LAST))
+    return np.where(outside, _NONE, values), bad | outside
 
 
 def _wide_events(batch: pa.RecordBatch, rules: ComplaintRules, now: int
@@ -217,8 +228,11 @@ def _doc(runtime: Runtime, received: Any, valid: Any, policy: str | None
     seen = received[valid]
     if not len(seen):
         return None
-    low, high = _date(int(seen.min())) - dt.timedelta(days=1), \
-        _date(int(seen.max())) + dt.timedelta(days=1)
+    try:
+        low, high = _date(int(seen.min())) - dt.timedelta(days=1), \
+            _date(int(seen.max())) + dt.timedelta(days=1)
+    except OverflowError:  # a receipt on the first or last day of the calendar: row engine
+        return None
     try:
         doc = runtime.policy(POLICY_KIND, low, policy)
         if runtime.policy(POLICY_KIND, high, policy) is not doc:
@@ -334,6 +348,7 @@ def prepare(runtime: Runtime, /, *, as_of: Any = None, policy: str | None = None
     """The chunk evaluator of the batch API (``as_of``: an aware datetime, now by default;
     ``events``: a long-form events table, see ``columnar_events``)."""
     now = _now(as_of)
+    in_zone(now, dt.UTC, "as_of")  # (the arrays count in UTC microseconds)
     index = None if events is None else EventIndex(events)
 
     def evaluate(batch: pa.RecordBatch, first_row: int) -> pa.Table:

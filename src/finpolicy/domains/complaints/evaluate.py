@@ -43,7 +43,7 @@ from finpolicy.domains.complaints.policy import (
     select,
 )
 from finpolicy.errors import InputError, InputProblem
-from finpolicy.inputs import InputModel
+from finpolicy.inputs import InputModel, in_zone
 from finpolicy.runtime import Runtime, StateKey
 
 # the attrs constructor, several times cheaper (one per complaint)
@@ -320,10 +320,7 @@ def single(runtime: Runtime, complaint: Any, as_of: Any, policy: str | None) -> 
         when, now_utc = as_of, last[1]
     else:
         when = _now(as_of)
-        try:
-            now_utc = when.astimezone(_UTC)
-        except OverflowError:  # the report says so, naming the complaint's field
-            now_utc = None
+        now_utc = in_zone(when, _UTC, "as_of")
         _last_now = (when, now_utc)
     parsed = complaint if complaint.__class__ is Complaint else Complaint.parse(complaint)
     return _report(runtime, runtime.state(SELECTIONS), parsed, when, policy, "", now_utc)
@@ -344,10 +341,7 @@ def complaint_sla_batch(runtime: Runtime, complaints: Iterable[Any], *, as_of: A
         raise _problem("complaints", "expected a list of complaints", "bad_complaints")
     cache = runtime.state(SELECTIONS)
     out: list[SlaDecision] = []
-    try:
-        now_utc: dt.datetime | None = when.astimezone(_UTC)
-    except OverflowError:  # each complaint's report says so, as it would alone
-        now_utc = None
+    now_utc = in_zone(when, _UTC, "as_of")
     # A batch allocates many small objects that all survive (the reports): the cyclic
     # collector would scan them again and again for nothing (a quarter of the time at 100,000
     # complaints). It is off during the batch and on again after, as it was.

@@ -24,10 +24,10 @@ from pydantic import Field, field_validator
 
 from finpolicy.decisions import PolicyRef
 from finpolicy.documents.bundle import PolicyDocument
-from finpolicy.domains.clock import now
 from finpolicy.domains.consent.consents import contact_times, free_at, next_start
 from finpolicy.domains.consent.evaluate import (
     Prepared,
+    check_local_time,
     check_vocabulary,
     decide,
     items,
@@ -42,9 +42,10 @@ from finpolicy.domains.consent.model import (
     ProcessingRequest,
     _zone,
 )
+from finpolicy.domains.consent.review import review_time
 from finpolicy.domains.consent.spec import ConsentRules
 from finpolicy.errors import InputError
-from finpolicy.inputs import InputModel
+from finpolicy.inputs import InputModel, date_out_of_range
 from finpolicy.limits import MAX_ID_LENGTH, MAX_ITEMS, MAX_TERM_LENGTH, Term
 from finpolicy.runtime import Runtime
 
@@ -190,7 +191,11 @@ def _entry(runtime: Runtime, doc: PolicyDocument[ConsentRules], customer: Campai
         first = first or decision
         if decision.allowed:
             return CampaignEntry(customer.id, "now", channel, at, decision)
-        later = next_allowed(runtime, prepared, at)
+        try:
+            later = next_allowed(runtime, prepared, at)
+        except OverflowError:
+            raise date_out_of_range("as_of", at, f"the next time customer `{customer.id}` "
+                                                 f"may be contacted on {channel}") from None
         if later is not None and (best is None or later < best[0]):
             best = (later, channel, decision)
     if best is not None:
@@ -224,10 +229,7 @@ def plan_campaign(runtime: Runtime, customers: Any, *, consents: Any = (), conta
         InputError: a record is malformed, or names a channel, level, category or purpose
             outside the policy's vocabulary.
     """
-    at = as_of or now()
-    if at.tzinfo is None or at.utcoffset() is None:
-        raise InputError.one("as_of", "naive datetime: give a time zone offset",
-                             "naive_datetime", at)
+    at = review_time(as_of)  # (an aware datetime, ISO text with an offset; now when None)
     listed = items(customers, CampaignCustomer, "customers")
     parsed = items(consents, Consent, "consents")
     history = items(contacts, ContactRecord, "contacts")
@@ -238,6 +240,8 @@ def plan_campaign(runtime: Runtime, customers: Any, *, consents: Any = (), conta
     base = template.model_dump(include={"purpose", "data_levels", "categories", "fields",
                                         "personalised", "recipient", "id"})
     _check_channels(doc.policy, channels, listed)
+    for zone in sorted({c.time_zone or "" for c in listed}):
+        check_local_time(doc.policy, zone or None, at, "as_of")
     by_customer: dict[str, list[Consent]] = defaultdict(list)
     for c in parsed:
         by_customer[c.customer].append(c)

@@ -32,7 +32,7 @@ from finpolicy.domains.consent.model import Consent, ContactRecord
 from finpolicy.domains.consent.spec import CONSENT_FAILURES, ConsentRules, ContactCell, Purpose
 
 __all__ = ["ConsentState", "Used", "contact_times", "count_in_window", "failures",
-           "find_consent", "free_at", "next_start", "stops"]
+           "find_consent", "free_at", "next_start", "reached", "stops"]
 
 _ORDER = {name: i for i, name in enumerate(CONSENT_FAILURES)}
 
@@ -60,6 +60,15 @@ class ConsentState:
     detail: tuple[str, ...] = ()
 
 
+def reached(start: dt.datetime, length: dt.timedelta, at: dt.datetime) -> bool:
+    """Whether ``at`` is at or after ``start`` + ``length`` (when a consent lapses, when a
+    withdrawal takes effect); for an end past year 9999, by the instants' difference."""
+    try:
+        return start + length <= at
+    except OverflowError:
+        return at - start >= length
+
+
 def stops(rules: ConsentRules, purpose: str, consents: Sequence[Consent],
           at: dt.datetime) -> list[dt.datetime]:
     """The instants of withdrawals in effect at ``at`` that stop ``purpose``."""
@@ -67,7 +76,7 @@ def stops(rules: ConsentRules, purpose: str, consents: Sequence[Consent],
     delay = rules.withdrawal_delay
     return [c.withdrawn_at for c in consents
             if c.withdrawn_at is not None and c.purpose in sources
-            and c.withdrawn_at + delay <= at]
+            and reached(c.withdrawn_at, delay, at)]
 
 
 def failures(rules: ConsentRules, purpose: Purpose | None, consent: Consent, used: Used,
@@ -77,14 +86,14 @@ def failures(rules: ConsentRules, purpose: Purpose | None, consent: Consent, use
     if consent.given_at > at:
         out.append("not_yet_given")
     own = consent.withdrawn_at
-    if (own is not None and own + rules.withdrawal_delay <= at) or any(
+    if (own is not None and reached(own, rules.withdrawal_delay, at)) or any(
             consent.given_at <= w for w in stopped):
         out.append("withdrawn")
     if consent.expires_at is not None and consent.expires_at <= at:
         out.append("expired")
     if purpose is not None:
         if purpose.consent_days is not None and \
-                at >= consent.given_at + dt.timedelta(days=purpose.consent_days):
+                reached(consent.given_at, dt.timedelta(days=purpose.consent_days), at):
             out.append("lapsed")
         if purpose.notices and consent.notice_version not in purpose.notices:
             out.append("notice_outdated")
@@ -146,8 +155,12 @@ def contact_times(contacts: Sequence[ContactRecord], purpose: str,
 
 def count_in_window(times: Sequence[dt.datetime], at: dt.datetime, days: int) -> int:
     """How many of the sorted ``times`` fall in ``(at − days, at]``."""
-    start = at - dt.timedelta(days=days)
-    return bisect.bisect_right(times, at) - bisect.bisect_right(times, start)
+    upto = bisect.bisect_right(times, at)
+    try:
+        start = at - dt.timedelta(days=days)
+    except OverflowError:  # the window starts before year 1: every earlier time is in it
+        return upto
+    return upto - bisect.bisect_right(times, start)
 
 
 def free_at(times: Sequence[dt.datetime], at: dt.datetime, cell: ContactCell) -> dt.datetime:
@@ -156,7 +169,11 @@ def free_at(times: Sequence[dt.datetime], at: dt.datetime, cell: ContactCell) ->
     if cell.cap is None or cell.cap_days is None:
         return at
     days = dt.timedelta(days=cell.cap_days)
-    window = [t for t in times if at - days < t <= at]
+    try:
+        start: dt.datetime | None = at - days
+    except OverflowError:  # the window starts before year 1: every earlier time is in it
+        start = None
+    window = [t for t in times if (start is None or start < t) and t <= at]
     if len(window) < cell.cap:
         return at
     # the oldest contacts must leave the window until one fewer than the cap remain

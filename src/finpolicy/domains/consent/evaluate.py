@@ -50,12 +50,12 @@ from finpolicy.domains.consent.model import (
 )
 from finpolicy.domains.consent.spec import POLICY_KIND, PROCESSING, REQUIREMENTS, ConsentRules
 from finpolicy.errors import EvaluationError, InputError, InputProblem
-from finpolicy.inputs import InputModel
+from finpolicy.inputs import InputModel, in_zone
 from finpolicy.runtime import Runtime, StateKey
 
-__all__ = ["DEFAULT_DENY", "Facts", "Prepared", "check_processing", "check_vocabulary", "decide",
-           "facts_at", "items", "local_zone", "policy_in_force", "prepare", "records_digest",
-           "request_facts"]
+__all__ = ["DEFAULT_DENY", "Facts", "Prepared", "check_local_time", "check_processing",
+           "check_vocabulary", "decide", "facts_at", "items", "local_zone", "policy_in_force",
+           "prepare", "records_digest", "request_facts"]
 
 DEFAULT_DENY = Hit("default-deny", "no rule allows this use of data (consent decisions fail "
                                    "closed)", "")
@@ -154,6 +154,17 @@ def _zone(name: str) -> dt.tzinfo:
 def local_zone(rules: ConsentRules, request: ProcessingRequest) -> dt.tzinfo:
     """The customer's zone: the request's, or the policy's."""
     return _zone(request.time_zone) if request.time_zone else rules.zone
+
+
+def check_local_time(rules: ConsentRules, time_zone: str | None, at: dt.datetime,
+                     field: str) -> None:
+    """Refuse a contact at ``at`` that has no local time before year 10000 in the customer's
+    zone (``time_zone``, or the policy's): the contact's hours are read there.
+
+    Raises:
+        InputError: naming ``field`` (``date_out_of_range``).
+    """
+    in_zone(at, _zone(time_zone) if time_zone else rules.zone, field, "the customer's")
 
 
 def request_facts(rules: ConsentRules, request: ProcessingRequest, levels: Sequence[str],
@@ -366,6 +377,8 @@ def check_processing(runtime: Runtime, request: Any, *, consents: Any = (),
     at = req.as_of or now()
     doc = policy_in_force(runtime, at, policy)
     check_vocabulary(doc.policy, req, parsed, history)
+    if req.channel is not None:
+        check_local_time(doc.policy, req.time_zone, at, "request.as_of")
     own = [c for c in parsed if c.customer == req.customer]
     seen = [c for c in history if c.customer == req.customer]
     return decide(runtime, prepare(runtime, doc, req, own, seen, at), at)

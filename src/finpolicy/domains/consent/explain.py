@@ -48,7 +48,14 @@ from finpolicy.domains.consent.situation import Situation, settle
 from finpolicy.domains.consent.spec import ConsentRules
 from finpolicy.domains.consent.why import obstacles
 from finpolicy.errors import InputError
-from finpolicy.explain.explainer import Explainer, Move, Role, bad_operation, set_value
+from finpolicy.explain.explainer import (
+    Explainer,
+    Move,
+    Role,
+    bad_operation,
+    dated_moves,
+    set_value,
+)
 from finpolicy.explain.model import Change, Obstacle
 from finpolicy.explain.patch import pointer
 from finpolicy.rules.evaluate import Target
@@ -228,6 +235,7 @@ def _scope(s: Situation, separate: bool) -> str:
     return words + (f", under notice `{notice}`" if notice else "")
 
 
+@dated_moves
 def _new_consent(s: Situation) -> list[Move]:
     """A consent obtained from the customer now (after the last withdrawal that stops the
     purpose, if that is now), with the scope the requirements ask for."""
@@ -259,6 +267,7 @@ def _new_consent(s: Situation) -> list[Move]:
     return [Move(text, tuple(changes), "consent", 1)]
 
 
+@dated_moves
 def _wait_for_consent(s: Situation) -> list[Move]:
     """Consents on record given after the request's time: proceed once one is (and the
     hours and the cap allow)."""
@@ -275,6 +284,7 @@ def _wait_for_consent(s: Situation) -> list[Move]:
     return out
 
 
+@dated_moves
 def _wait(s: Situation) -> list[Move]:
     """The next instant inside the allowed hours with room under the cap."""
     cell = s.cell

@@ -18,9 +18,10 @@ from typing import Any
 
 from finpolicy.documents.bundle import PolicyDocument
 from finpolicy.domains.clock import now
-from finpolicy.domains.consent.consents import Used, failures, stops
+from finpolicy.domains.consent.consents import Used, failures, reached, stops
 from finpolicy.domains.consent.evaluate import (
     Prepared,
+    check_local_time,
     check_vocabulary,
     facts_at,
     items,
@@ -77,7 +78,7 @@ def _consent_fact(rules: ConsentRules, consent: Consent, own: Sequence[Consent],
     shared = 0 if consent.evidence is None else sum(
         1 for c in own if c.evidence == consent.evidence and c.purpose != consent.purpose)
     withdrawn = consent.withdrawn_at is not None and \
-        consent.withdrawn_at + rules.withdrawal_delay <= at
+        reached(consent.withdrawn_at, rules.withdrawal_delay, at)
     return {"consent": {
         "purpose": consent.purpose, "purpose_known": True, "basis": purpose.basis,
         "purpose_separate": purpose.separate, "separate": consent.separate,
@@ -85,7 +86,7 @@ def _consent_fact(rules: ConsentRules, consent: Consent, own: Sequence[Consent],
         "notice_ok": not purpose.notices or consent.notice_version in purpose.notices,
         "expired": consent.expires_at is not None and consent.expires_at <= at,
         "lapsed": purpose.consent_days is not None
-        and at >= consent.given_at + dt.timedelta(days=purpose.consent_days),
+        and reached(consent.given_at, dt.timedelta(days=purpose.consent_days), at),
         "withdrawn": withdrawn, "channel_count": len(consent.channels)}}
 
 
@@ -170,10 +171,13 @@ def review_consents(runtime: Runtime, consents: Any, *, contacts: Any = (),
     findings = [_finding(rule, c.customer, c.id, None) for c in parsed
                 for rule in runtime.run(doc, REVIEW_CONSENT,
                                         _consent_fact(rules, c, by_customer[c.customer], at))]
-    for request, kind, named, label, _ in _records(history, done):
+    for request, kind, named, label, i in _records(history, done):
         when = request.as_of or at
-        findings += _use_findings(runtime, policy_in_force(runtime, when, policy), request,
-                                  kind, named,
+        then = policy_in_force(runtime, when, policy)
+        if request.channel is not None:  # a contact's hours are read in local time
+            check_local_time(then.policy, request.time_zone, when, f"contacts.{i}.at"
+                             if kind == "contact" else f"processing.{i}.as_of")
+        findings += _use_findings(runtime, then, request, kind, named,
                                   by_customer[request.customer],
                                   contacted[request.customer], when, label)
     body = "|".join([at.isoformat(), *sorted(c.digest() for c in parsed), "|",

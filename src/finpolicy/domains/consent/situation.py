@@ -126,8 +126,12 @@ class Situation:
                                                         channel)
 
     def local(self, when: dt.datetime) -> str:
-        """``when`` in the customer's zone, in words."""
-        return f"{when.astimezone(self.zone):%Y-%m-%d %H:%M} ({self.zone_name})"
+        """``when`` in the customer's zone, in words (in its own offset when it has no time
+        there before year 10000)."""
+        try:
+            return f"{when.astimezone(self.zone):%Y-%m-%d %H:%M} ({self.zone_name})"
+        except OverflowError:
+            return when.isoformat(timespec="minutes")
 
 
 def settle(cell: ContactCell, times: list[dt.datetime], at: dt.datetime,

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from finpolicy.domains.consent.consents import reached
 from finpolicy.domains.consent.situation import Situation, settle
 from finpolicy.domains.consent.spec import REQUIREMENT_NAMES, REQUIREMENTS
 from finpolicy.explain.model import Clause, Obstacle
@@ -44,7 +45,8 @@ def _failure_note(s: Situation, name: str) -> str:
     used = s.used()
     for c in s.with_failure(name):
         if name == "withdrawn":
-            if c.withdrawn_at is not None and c.withdrawn_at + s.rules.withdrawal_delay <= s.at:
+            if c.withdrawn_at is not None and reached(c.withdrawn_at, s.rules.withdrawal_delay,
+                                                      s.at):
                 out.append(f"`{c.id}` was withdrawn at {s.local(c.withdrawn_at)}")
             else:
                 out.append(f"`{c.id}` was stopped by a withdrawal of the purpose at "

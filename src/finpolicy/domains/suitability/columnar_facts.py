@@ -95,8 +95,14 @@ def _text(field: Field) -> Column:
 
 def _local_ordinal(rules: SuitabilityRules, value: Any) -> int:
     if isinstance(value, dt.datetime):
-        return value.astimezone(rules.zone).date().toordinal()
+        try:
+            return value.astimezone(rules.zone).date().toordinal()
+        except OverflowError:  # no day in the policy's zone: after any date, so the row
+            return _NO_DAY     # goes to the row engine (which says why)
     return int(value.toordinal())
+
+
+_NO_DAY = dt.date.max.toordinal() + 1
 
 
 _Mask = np.ndarray[Any, np.dtype[np.bool_]]

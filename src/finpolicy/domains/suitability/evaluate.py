@@ -37,7 +37,7 @@ from finpolicy.domains.suitability.models import (
 )
 from finpolicy.domains.suitability.policy import POLICY_KIND, RULESET, SuitabilityRules
 from finpolicy.errors import InputError, InputProblem
-from finpolicy.inputs import InputModel, evaluation_date
+from finpolicy.inputs import InputModel, evaluation_date, in_zone
 from finpolicy.limits import MAX_AMOUNT
 from finpolicy.runtime import Runtime, StateKey
 
@@ -82,9 +82,11 @@ def policy_in_force(runtime: Runtime, on: dt.date,
     return runtime.policy(POLICY_KIND, on, policy)
 
 
-def _local_date(value: dt.date, rules: SuitabilityRules) -> dt.date:
+def _local_date(value: dt.date, rules: SuitabilityRules, field: str) -> dt.date:
+    """``value``'s day in the policy's time zone (an error naming ``field`` when that day is
+    past year 9999 or before year 1)."""
     if isinstance(value, dt.datetime):
-        return value.astimezone(rules.zone).date()
+        return in_zone(value, rules.zone, field, "the policy's").date()
     return value
 
 
@@ -155,13 +157,13 @@ def _assessment_fact(rules: SuitabilityRules, customer: Customer, assessment_dat
                      ) -> tuple[dict[str, Any], int, bool, int, int]:
     """The ``assessment`` fact of a customer assessed on ``assessment_date``, with its days
     since, expiry and counts (that day, 12 months)."""
-    assessed = _local_date(assessment_date, rules)
+    assessed = _local_date(assessment_date, rules, "customer.assessment_date")
     if assessed > on:
         raise _problem("customer.assessment_date", f"assessment date {assessed} is after "
                        f"the evaluation date {on}", "after_evaluation_date", assessment_date)
     today = twelve = 1
     for i, earlier in enumerate(customer.assessment_history):
-        day = _local_date(earlier, rules)
+        day = _local_date(earlier, rules, f"customer.assessment_history.{i}")
         if day > assessed:
             raise _problem(f"customer.assessment_history.{i}", f"{day} is after the "
                            f"current assessment ({assessed}); list earlier assessments "
@@ -186,7 +188,7 @@ def _change_reported(rules: SuitabilityRules, customer: Customer, assessed: dt.d
     assessment (a report on the assessment's own day is taken to precede it)."""
     if customer.change_reported_at is None:
         return False
-    reported = _local_date(customer.change_reported_at, rules)
+    reported = _local_date(customer.change_reported_at, rules, "customer.change_reported_at")
     if reported > on:
         raise _problem("customer.change_reported_at", f"change reported on {reported}, after "
                        f"the evaluation date {on}", "after_evaluation_date",

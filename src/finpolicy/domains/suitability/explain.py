@@ -19,6 +19,7 @@ forbid).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
@@ -161,6 +162,15 @@ def _day(value: Any, rules: SuitabilityRules) -> dt.date:
     return value
 
 
+def _after(days: list[dt.date], n: int) -> set[dt.date]:
+    """``n`` days after each of ``days``, leaving out those past year 9999."""
+    out = set()
+    for day in days:
+        with contextlib.suppress(OverflowError):
+            out.add(day + dt.timedelta(days=n))
+    return out
+
+
 def _reassess(analysis: Analysis) -> list[Move]:
     """A fresh assessment today, or on a later day when the one before it or the 12-month
     window frees up; a customer without a level gets one move per possible result."""
@@ -171,8 +181,8 @@ def _reassess(analysis: Analysis) -> list[Move]:
     earlier = [_day(d, rules) for d in customer.get("assessment_history", [])]
     if old is not None:
         earlier.append(_day(old, rules))
-    days = sorted({d for d in {d + dt.timedelta(days=rules.window_days + 1) for d in earlier}
-                   | {d + dt.timedelta(days=1) for d in earlier} | {on} if d >= on})[:6]
+    days = sorted({d for d in _after(earlier, rules.window_days + 1) | _after(earlier, 1)
+                   | {on} if d >= on})[:6]
     level = customer.get("risk_level")
     redo, how = _how_assessed(case)
     results = [level] if level is not None else sorted(rules.customer_ranks,
