@@ -4,6 +4,8 @@ bundle's metadata, health, readiness and metrics (FastAPI).
 Errors map to statuses: an invalid body or ``InputError`` → 422 with the field problems; no
 policy in force → 409; anything else → 500 whose body denies (``outcome: deny``,
 ``allowed: false``), so a caller that reads the outcome of a failed request never allows.
+Bodies are read strictly (``bodies``); every response carries the request's id and every
+error response is counted (``exchange``).
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ import hmac
 import inspect
 import logging
 import time
-import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any, Literal
 
@@ -28,17 +29,18 @@ from finpolicy import __version__
 from finpolicy.domains.base import Call
 from finpolicy.errors import CalendarError, InputError, NotInForceError
 from finpolicy.runtime import BundleRuntime
+from finpolicy.serve.bodies import JSONRoute
 from finpolicy.serve.endpoints import Endpoint, bundle_ref, endpoints, outcomes, plain
+from finpolicy.serve.exchange import REQUEST_ID, REQUEST_ID_PATTERN, Exchange, request_id
 from finpolicy.serve.service import Service
 
 __all__ = ["create_app"]
 
 _LOG = logging.getLogger("finpolicy.serve")
 _BUNDLE_HEADER = "X-Finpolicy-Bundle-Digest"
-_REQUEST_ID = "X-Request-Id"
 _REQUEST_ID_PARAMETER = inspect.Parameter(
-    "request_id", inspect.Parameter.KEYWORD_ONLY, annotation=str | None,
-    default=Header(None, alias=_REQUEST_ID, pattern=r"^[A-Za-z0-9._:\-]{1,128}$",
+    "given_id", inspect.Parameter.KEYWORD_ONLY, annotation=str | None,
+    default=Header(None, alias=REQUEST_ID, pattern=REQUEST_ID_PATTERN,
                    description="The caller's id of this request (1 to 128 letters, digits, "
                                "`.`, `_`, `:`, `-`): the decision log records it with every "
                                "decision of the request, and the response echoes it. One is "
@@ -198,6 +200,7 @@ def create_app(service: Service, *, token: str | None = None,
                   description="Policy decisions over HTTP: one endpoint per domain operation, "
                               "its body the operation's arguments as JSON.",
                   lifespan=lifespan)
+    app.router.route_class = JSONRoute
     auth = Depends(_authenticator(token))
     _add_error_handlers(app)
     for endpoint in endpoints():
@@ -211,7 +214,22 @@ def create_app(service: Service, *, token: str | None = None,
                  dependencies=[auth])(_batch(service, endpoint))
     _add_service_routes(app, service, auth)
     app.add_middleware(_BodyLimit, limit=max_body)
+    app.add_middleware(Exchange, metrics=service.metrics, operations=_operations(app),
+                       failure=_failure)  # outermost: it sees every answer
     return app
+
+
+def _operations(app: FastAPI) -> dict[str, tuple[str, str]]:
+    """Path → (domain, operation), the labels of its error count (``service`` and the
+    route's name for the service's own routes)."""
+    found: dict[str, tuple[str, str]] = {}
+    for route in app.routes:
+        path = str(getattr(route, "path", ""))
+        operation = str(getattr(route, "operation_id", None) or getattr(route, "name", ""))
+        domain, _, method = operation.partition(".")
+        found[path] = (domain, method.removesuffix(".batch")) if method else \
+            ("service", operation)
+    return found
 
 
 def _authenticator(token: str | None) -> Callable[..., None]:
@@ -249,13 +267,14 @@ def _add_error_handlers(app: FastAPI) -> None:
         return JSONResponse(_error(exc.status_code, error, str(exc.detail)),
                             status_code=exc.status_code, headers=exc.headers)
 
-    async def internal(request: Request, exc: Exception) -> JSONResponse:
-        status, body = _failure(exc)
+    async def invalid_input(request: Request, exc: Exception) -> JSONResponse:
+        status, body = _failure(exc)  # (a body ``read_json`` refuses)
         return JSONResponse(body, status_code=status)
 
     app.add_exception_handler(RequestValidationError, invalid_body)
     app.add_exception_handler(HTTPException, http_error)
-    app.add_exception_handler(Exception, internal)
+    app.add_exception_handler(InputError, invalid_input)
+    # any other exception: ``Exchange`` answers a denying 500
 
 
 def _decide(service: Service, endpoint: Endpoint, call: Call, runtime: BundleRuntime,
@@ -270,9 +289,7 @@ def _decide(service: Service, endpoint: Endpoint, call: Call, runtime: BundleRun
             answer = service.engine.call(endpoint.method, call.arguments(), on=runtime)
         body = {"result": plain(answer.result)}
     except Exception as exc:  # every failure becomes a status; a server error denies
-        status, error = _failure(exc)
-        metrics.errors.labels(endpoint.domain, endpoint.method, error["error"]).inc()
-        return status, error
+        return _failure(exc)  # (counted by ``Exchange``, or by the batch for its calls)
     finally:
         metrics.latency.labels(endpoint.domain, endpoint.method).observe(
             time.perf_counter() - started)
@@ -291,48 +308,48 @@ def _stored(service: Service, endpoint: Endpoint) -> tuple[int, dict[str, Any]] 
     try:
         wait(timeout=service.log_wait)
     except Exception as exc:  # the log failed or fell behind: the decision is denied
-        status, error = _failure(exc)
-        service.metrics.errors.labels(endpoint.domain, endpoint.method, error["error"]).inc()
-        return status, error
+        return _failure(exc)  # (counted by ``Exchange``, or by the batch for its calls)
     return None
 
 
 def _with_body(handler: Callable[..., Response], model: type[BaseModel]) -> Callable[..., Any]:
     # FastAPI reads the body's model from the signature; the model is only known at run time
+    # (the header is declared for validation and the docs; ``Exchange`` reads and echoes it)
     handler.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         [inspect.Parameter("body", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=model),
+         inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                           annotation=Request),
          _REQUEST_ID_PARAMETER])
     return handler
 
 
-def _headers(runtime: BundleRuntime, request_id: str) -> dict[str, str]:
-    return {_BUNDLE_HEADER: runtime.bundle.digest, _REQUEST_ID: request_id}
+def _headers(runtime: BundleRuntime) -> dict[str, str]:
+    return {_BUNDLE_HEADER: runtime.bundle.digest}
 
 
 def _single(service: Service, endpoint: Endpoint) -> Callable[..., Any]:
-    def handle(body: Call, *, request_id: str | None = None) -> Response:
+    def handle(body: Call, request: Request, *, given_id: str | None = None) -> Response:
         runtime = service.engine.runtime
-        request_id = request_id or uuid.uuid4().hex
         status, content = _decide(service, endpoint, body, runtime,
-                                  {"request_id": request_id})
+                                  {"request_id": request_id(request.scope)})
         if status == 200:
             status, content = _stored(service, endpoint) or (status, content)
         if status == 200:
             content = {"bundle": bundle_ref(runtime.bundle), **content}
-        return JSONResponse(content, status_code=status, headers=_headers(runtime, request_id))
+        return JSONResponse(content, status_code=status, headers=_headers(runtime))
 
     handle.__doc__ = endpoint.model.__doc__
     return _with_body(handle, endpoint.model)
 
 
 def _batch(service: Service, endpoint: Endpoint) -> Callable[..., Any]:
-    def handle(body: Any, *, request_id: str | None = None) -> Response:
+    def handle(body: Any, request: Request, *, given_id: str | None = None) -> Response:
         runtime = service.engine.runtime  # one bundle for the whole batch
-        request_id = request_id or uuid.uuid4().hex
+        made = request_id(request.scope)
         results = []
         for item, call in enumerate(body.calls):
             status, content = _decide(service, endpoint, call, runtime,
-                                      {"request_id": request_id, "item": item})
+                                      {"request_id": made, "item": item})
             results.append({"status": status, "result": content.get("result"),
                             "error": None if status == 200 else content})
         unstored = _stored(service, endpoint) if any(r["status"] == 200 for r in results) \
@@ -341,8 +358,13 @@ def _batch(service: Service, endpoint: Endpoint) -> Callable[..., Any]:
             results = [r if r["status"] != 200 else
                        {"status": unstored[0], "result": None, "error": unstored[1]}
                        for r in results]
+        for result in results:  # each call that failed (the batch itself answers 200)
+            error = result["error"]
+            if isinstance(error, dict):
+                service.metrics.errors.labels(endpoint.domain, endpoint.method,
+                                              error["error"]).inc()
         return JSONResponse({"bundle": bundle_ref(runtime.bundle), "results": results},
-                            headers=_headers(runtime, request_id))
+                            headers=_headers(runtime))
 
     return _with_body(handle, endpoint.batch)
 

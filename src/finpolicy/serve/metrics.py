@@ -23,8 +23,9 @@ class Metrics:
             "finpolicy_decisions", "Decisions taken, by domain, operation and outcome",
             ("domain", "method", "outcome"), registry=self.registry)
         self.errors = Counter(
-            "finpolicy_request_errors", "Requests refused, by domain, operation and error",
-            ("domain", "method", "error"), registry=self.registry)
+            "finpolicy_request_errors", "Requests answered with an error status (401, 413, "
+            "422, 500 ...), and calls of a batch that failed, by domain, operation and error "
+            "code", ("domain", "method", "error"), registry=self.registry)
         self.latency = Histogram(
             "finpolicy_request_seconds", "Time to answer a decision request",
             ("domain", "method"), buckets=_BUCKETS, registry=self.registry)
