@@ -1,7 +1,7 @@
 """What every answer of the service keeps to, whatever answered it: bodies read strictly (a
 422 naming what is wrong, never FastAPI's 400 nor a 500 after deciding), dates finpolicy
 cannot compute with refused as invalid input, the request's id on every response, every
-error response counted."""
+error response counted, and an OpenAPI document that declares what the service answers."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 
 import finpolicy as fp
 from finpolicy.serve import Service, create_app, endpoints
+from finpolicy.serve.openapi import SHIPPED
 from tests.helpers.serve_bodies import BODIES, CONSENT, CUSTOMER, PRODUCT
 
 TOKEN = "t0ken"
@@ -245,3 +246,30 @@ def test_every_error_response_is_counted(bundle: fp.Bundle, client: TestClient) 
     help_line = next(line for line in client.get("/metrics", headers=AUTH).text.splitlines()
                      if line.startswith("# HELP finpolicy_request_errors_total"))
     assert "error status" in help_line and "batch" in help_line
+
+
+DOCUMENT = json.loads(SHIPPED.read_text(encoding="utf-8"))
+
+
+def _responses(path: str, method: str) -> dict[str, Any]:
+    responses: dict[str, Any] = DOCUMENT["paths"][path][method]["responses"]
+    return responses
+
+
+def test_the_openapi_document_declares_what_the_service_answers() -> None:
+    for endpoint in endpoints():
+        single = _responses(endpoint.path, "post")
+        batch = _responses(f"{endpoint.path}/batch", "post")
+        assert set(single) == {"200", "401", "409", "413", "422", "500"}
+        assert set(batch) == {"200", "401", "413", "422", "500"}  # each call has its 409
+        for status in ("200", "409", "422", "500"):
+            assert "X-Finpolicy-Bundle-Digest" in single[status]["headers"], status
+        assert "X-Finpolicy-Bundle-Digest" in batch["200"]["headers"]
+    assert set(_responses("/v1/bundle", "get")) == {"200", "401", "500"}
+    assert set(_responses("/metrics", "get")) == {"200", "401"}
+    for item in DOCUMENT["paths"].values():
+        for operation in item.values():
+            for status, response in operation["responses"].items():
+                assert response["headers"]["X-Request-Id"] == {
+                    "$ref": "#/components/headers/X-Request-Id"}, (operation, status)
+    assert DOCUMENT["components"]["headers"]["X-Request-Id"]["required"] is True

@@ -32,6 +32,7 @@ from finpolicy.runtime import BundleRuntime
 from finpolicy.serve.bodies import JSONRoute
 from finpolicy.serve.endpoints import Endpoint, bundle_ref, endpoints, outcomes, plain
 from finpolicy.serve.exchange import REQUEST_ID, REQUEST_ID_PATTERN, Exchange, request_id
+from finpolicy.serve.openapi import declare_headers
 from finpolicy.serve.service import Service
 
 __all__ = ["create_app"]
@@ -95,11 +96,18 @@ class BatchBody(BaseModel):
     results: list[BatchItem]
 
 
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorBody, "description": "Missing or wrong bearer token"},
+_Responses = dict[int | str, dict[str, Any]]
+_UNAUTHORIZED: _Responses = {
+    401: {"model": ErrorBody, "description": "Missing or wrong bearer token"}}
+_INTERNAL: _Responses = {
+    500: {"model": ErrorBody, "description": "Internal error: the body denies"}}
+_ERRORS: _Responses = {
+    **_UNAUTHORIZED,
     409: {"model": ErrorBody, "description": "No policy in force at the evaluation time"},
-    422: {"model": ErrorBody, "description": "Invalid input: the problems name each field"},
-    500: {"model": ErrorBody, "description": "Internal error: the body denies"},
+    413: {"model": ErrorBody, "description": "The body is larger than the service reads"},
+    422: {"model": ErrorBody, "description": "Invalid input: the problems name each field "
+                                            "(a body that is not JSON included)"},
+    **_INTERNAL,
 }
 
 
@@ -210,12 +218,14 @@ def create_app(service: Service, *, token: str | None = None,
         app.post(f"{endpoint.path}/batch",
                  operation_id=f"{endpoint.domain}.{endpoint.method}.batch",
                  summary=f"Many calls of {endpoint.method}, decided on one bundle",
-                 tags=[endpoint.domain], response_model=BatchBody, responses=_ERRORS,
+                 tags=[endpoint.domain], response_model=BatchBody,
+                 responses={k: v for k, v in _ERRORS.items() if k != 409},
                  dependencies=[auth])(_batch(service, endpoint))
     _add_service_routes(app, service, auth)
     app.add_middleware(_BodyLimit, limit=max_body)
     app.add_middleware(Exchange, metrics=service.metrics, operations=_operations(app),
                        failure=_failure)  # outermost: it sees every answer
+    declare_headers(app)
     return app
 
 
@@ -370,7 +380,8 @@ def _batch(service: Service, endpoint: Endpoint) -> Callable[..., Any]:
 
 
 def _add_service_routes(app: FastAPI, service: Service, auth: Any) -> None:
-    @app.get("/v1/bundle", tags=["service"], dependencies=[auth], responses=_ERRORS)
+    @app.get("/v1/bundle", tags=["service"], dependencies=[auth],
+             responses=_UNAUTHORIZED | _INTERNAL)
     def bundle() -> dict[str, Any]:
         """The bundle decisions are taken on: name, version, digest, documents."""
         return service.bundle_metadata()
@@ -390,8 +401,8 @@ def _add_service_routes(app: FastAPI, service: Service, auth: Any) -> None:
                              **({"reason": failure} if failure else {})},
                             status_code=200 if failure is None else 503)
 
-    @app.get("/metrics", tags=["service"], dependencies=[auth],
-             response_class=Response, responses={200: {"content": {"text/plain": {}}}})
+    @app.get("/metrics", tags=["service"], dependencies=[auth], response_class=Response,
+             responses={200: {"content": {"text/plain": {}}}, **_UNAUTHORIZED})
     def metrics() -> Response:
         """Prometheus metrics (text exposition format)."""
         return Response(service.metrics.render(),

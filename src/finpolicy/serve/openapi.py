@@ -6,9 +6,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["SHIPPED", "document", "render"]
+from finpolicy.serve.exchange import REQUEST_ID_PATTERN
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+__all__ = ["SHIPPED", "declare_headers", "document", "render"]
 
 SHIPPED = Path(__file__).with_name("openapi.json")
 """The shipped document (a test checks it is the one ``document()`` generates)."""
@@ -22,6 +27,48 @@ def document() -> dict[str, Any]:
     from finpolicy.serve.service import Service
 
     return create_app(Service(PolicyEngine())).openapi()
+
+
+_HEADERS = {
+    "X-Request-Id": {
+        "description": "The request's id: the caller's `X-Request-Id` when it gave a valid "
+                       "one, else one the service made up (32 hex digits); the decision log "
+                       "records it with every decision of the request.",
+        "required": True, "schema": {"type": "string", "pattern": REQUEST_ID_PATTERN}},
+    "X-Finpolicy-Bundle-Digest": {
+        "description": "The digest of the bundle the request was decided on (absent when it "
+                       "was refused before a decision: a body that does not fit the schema).",
+        "schema": {"type": "string"}},
+}
+
+
+def _declared(doc: dict[str, Any]) -> dict[str, Any]:
+    """``doc`` with the response headers the service sends: ``X-Request-Id`` on every
+    response, the bundle's digest on the answers of the decision operations (whose
+    operation ids are ``domain.method``)."""
+    doc.setdefault("components", {})["headers"] = _HEADERS
+    for item in doc.get("paths", {}).values():
+        for operation in item.values():
+            deciding = "." in operation.get("operationId", "")
+            for status, response in operation.get("responses", {}).items():
+                headers = response.setdefault("headers", {})
+                headers["X-Request-Id"] = {"$ref": "#/components/headers/X-Request-Id"}
+                if deciding and status in ("200", "409", "422", "500"):
+                    headers["X-Finpolicy-Bundle-Digest"] = {
+                        "$ref": "#/components/headers/X-Finpolicy-Bundle-Digest"}
+    return doc
+
+
+def declare_headers(app: FastAPI) -> None:
+    """Make ``app``'s OpenAPI document declare the response headers the service sends."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = _declared(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def render(doc: dict[str, Any]) -> str:
