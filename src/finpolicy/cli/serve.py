@@ -1,13 +1,24 @@
-"""``finpolicy serve``: the HTTP decision service (the ``serve`` extra)."""
+"""``finpolicy serve``: the HTTP decision service (the ``serve`` extra).
+
+Everything that can be wrong with the options is found before the service says it serves: the
+decision log opens, the TLS certificate and key load, the address is free. Each is a one-line
+error naming the option (exit 3), never a traceback.
+"""
 
 from __future__ import annotations
 
+import errno
+import socket
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import uvicorn
 
 import click
 
 from finpolicy.cli.common import (
+    EXIT_FAILED,
     EXIT_INVALID_INPUT,
     engine_option,
     err_console,
@@ -70,7 +81,21 @@ def _tls(cert: str | None, key: str | None, client_ca: str | None) -> dict[str, 
     return settings
 
 
+def _reason(exc: Exception) -> str:
+    """Why ``exc`` happened, in a few words (OpenSSL's reason, the system's message)."""
+    reason = getattr(exc, "reason", None)  # (ssl.SSLError: `NO_CERTIFICATE_OR_CRL_FOUND`)
+    if isinstance(reason, str) and reason:
+        return reason.lower().replace("_", " ")
+    return (exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)) or \
+        type(exc).__name__
+
+
 def _decision_log(sink: str | None, keys: str | None) -> Any:
+    """The decision log of ``--log`` with the keys of ``--log-keys`` (``None`` without).
+
+    Raises:
+        InputError: naming the option whose folder, file or URL cannot be used.
+    """
     if sink is None:
         if keys is not None:
             raise InputError.one("--log-keys", "give --log too", "bad_option")
@@ -78,9 +103,74 @@ def _decision_log(sink: str | None, keys: str | None) -> Any:
     if keys is None:
         raise InputError.one("--log", "a decision log needs --log-keys (the folder of "
                                       "`finpolicy audit keygen`)", "bad_option")
-    from finpolicy.audit import AuditKeys, DecisionLog
+    from finpolicy.audit import AuditError, AuditKeys, DecisionLog
 
-    return DecisionLog(sink, keys=AuditKeys.load(keys), application="finpolicy serve")
+    try:
+        loaded = AuditKeys.load(keys, need_signing=True, need_sealing=True)
+    except (AuditError, OSError) as exc:
+        raise InputError.one("--log-keys", f"cannot use the keys in `{keys}`: {_reason(exc)}",
+                             "bad_option", keys) from None
+    try:
+        return DecisionLog(sink, keys=loaded, application="finpolicy serve")
+    except (AuditError, OSError) as exc:  # a file where a folder goes, no such folder …
+        raise InputError.one("--log", f"cannot open the decision log `{sink}`: "
+                                      f"{_reason(exc)}", "bad_option", sink) from None
+
+
+def _tls_problem(tls: dict[str, Any], exc: Exception) -> InputError:
+    """The option to blame when the certificate, key and CA of ``tls`` do not load together
+    (the certificate, then the CA, are read alone; else the key is not the certificate's)."""
+    import ssl
+
+    probe = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    for option, path in (("--tls-cert", tls["ssl_certfile"]),
+                         ("--client-ca", tls.get("ssl_ca_certs"))):
+        if path is None:
+            continue
+        try:
+            probe.load_verify_locations(cafile=path)
+        except (ssl.SSLError, OSError, ValueError) as bad:
+            return InputError.one(option, f"`{path}` holds no readable PEM "
+                                          f"certificate ({_reason(bad)})", "bad_option", path)
+    key = tls["ssl_keyfile"]
+    return InputError.one("--tls-key", f"`{key}` is not the PEM private key of "
+                                       f"`{tls['ssl_certfile']}` ({_reason(exc)})",
+                          "bad_option", key)
+
+
+def _listening(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host:port`` (uvicorn listens on it).
+
+    Raises:
+        InputError: naming ``--port`` (in use, or not allowed) or ``--host``.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        taken = exc.errno in (errno.EADDRINUSE, errno.EACCES)
+        raise InputError.one("--port" if taken else "--host",
+                             f"cannot listen on {host}:{port}: {_reason(exc)}", "bad_option",
+                             port if taken else host) from None
+    return sock
+
+
+def _server(app: Any, host: str, port: int, tls: dict[str, Any]
+            ) -> tuple[uvicorn.Server, socket.socket]:
+    """The uvicorn server of ``app``, its TLS certificate loaded, and its bound socket."""
+    import uvicorn
+
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", **tls)
+    try:
+        config.load()  # (loads the certificate and key: uvicorn would only fail later)
+    except (OSError, ValueError) as exc:  # ssl.SSLError is an OSError
+        if not tls:
+            raise
+        raise _tls_problem(tls, exc) from None
+    return uvicorn.Server(config), _listening(host, port)
 
 
 @click.command("serve")
@@ -132,8 +222,6 @@ def serve_command(pack: str | None, host: str, port: int, token_file: str | None
     if openapi_target is not None:
         _write_openapi(openapi_target)
         return
-    import uvicorn
-
     import finpolicy as fp
     from finpolicy.serve import Service, create_app
 
@@ -148,16 +236,19 @@ def serve_command(pack: str | None, host: str, port: int, token_file: str | None
     bundle = fp.load_bundle(pack, trusted_keys=keys)
     policy_engine = fp.PolicyEngine(bundle, engine=engine, directory=directory,
                                     log=_decision_log(log_sink, log_keys))
-    service = Service(policy_engine, watch=bundle.root if watch else None,
-                      trusted_keys=keys, interval=interval,
-                      prune_every=log_prune_hours * 3600 if log_prune_hours > 0 else None)
-    scheme = "https" if tls else "http"
-    err_console.print(f"serving {bundle.name} {bundle.version} ({bundle.digest[:12]}) on "
-                      f"{scheme}://{host}:{port}" + (" with bearer token" if token else "")
-                      + (" and client certificates" if client_ca else ""))
     try:
-        uvicorn.run(create_app(service, token=token), host=host, port=port,
-                    log_level="warning", **tls)
+        service = Service(policy_engine, watch=bundle.root if watch else None,
+                          trusted_keys=keys, interval=interval,
+                          prune_every=log_prune_hours * 3600 if log_prune_hours > 0 else None)
+        server, sock = _server(create_app(service, token=token), host, port, tls)
+        where = f"[{host}]" if ":" in host else host
+        err_console.print(f"serving {bundle.name} {bundle.version} ({bundle.digest[:12]}) on "
+                          f"{'https' if tls else 'http'}://{where}:{sock.getsockname()[1]}"
+                          + (" with bearer token" if token else "")
+                          + (" and client certificates" if client_ca else ""))
+        server.run(sockets=[sock])
+        if not server.started:  # (uvicorn said why: the app's startup failed)
+            exit_with(EXIT_FAILED)
     finally:
         if policy_engine.log is not None:
             policy_engine.log.close()
