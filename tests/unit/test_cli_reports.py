@@ -96,3 +96,30 @@ def test_the_review_report_rounds_durations_to_days(tmp_path: Path) -> None:
     assert any("lasts 31 days; at most 30" in m for m in messages), messages
     assert any("lasts more than 30 days; at most 30" in m for m in messages), messages
     assert not any(re.search(r"\d+\.\d+ days", m) for m in messages)
+
+
+@pytest.mark.parametrize(("args", "named"), [
+    (["sla", "IN", "--as-of", AT, "--top", "-1"], "--top"),
+    (["review", "IN", "--fail-on", ""], "--fail-on"),
+    (["diff", "cn-banking", "cn-banking", "--samples", "-1"], "--samples"),
+    (["scan", "IN", "--sample", "0"], "--sample"),
+    (["test", "cn-banking", "--min-coverage", "101"], "--min-coverage"),
+    (["fmt", "nonexist.yaml"], "nonexist.yaml"),
+    (["audit", "verify", "IN", "--keys", "nonexist"], "--keys"),
+    (["bundle", "sign", "cn-banking", "--key", "nonexist"], "--key"),
+    (["docs", "cn-banking"], "--output"),
+    (["validate", "IN"], "IN"),
+    (["sla", "IN"], "--as-of"),
+    (["eval", "suitability"], "FILE"),
+    (["nosuch"], "nosuch"),
+    (["--bogus"], "--bogus"),
+    (["bundle", "nosuch"], "nosuch"),
+])
+def test_every_usage_error_exits_3_naming_what_is_wrong(tmp_path: Path, args: list[str],
+                                                          named: str) -> None:
+    """Click's own exit code for usage errors, 2, means an invalid policy here."""
+    path = _write(tmp_path, "in.yaml", ALLOWED)
+    result = CliRunner().invoke(main, [path if a == "IN" else a for a in args])
+    assert result.exit_code == 3, result.output
+    assert (path if named == "IN" else named) in result.output
+    assert "Traceback" not in result.output

@@ -85,6 +85,6 @@ def test_old_cli_options_still_work_and_say_so(tmp_path: object) -> None:
     assert json.loads(old.stdout) == json.loads(new.stdout)
     both = CliRunner().invoke(main, ["sla", str(path), "--now", "2025-06-03T10:00+08:00",
                                      "--as-of", "2025-06-03T10:00+08:00"])
-    assert both.exit_code == 2 and "not both" in both.output
+    assert both.exit_code == 3 and "not both" in both.output
     missing = CliRunner().invoke(main, ["sla", str(path)])
-    assert missing.exit_code == 2 and "--as-of" in missing.output
+    assert missing.exit_code == 3 and "--as-of" in missing.output

@@ -5,6 +5,7 @@ command line is used, so a broken plug-in is reported as an error, not a traceba
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
 import click
 
@@ -24,7 +25,10 @@ class _Broken(click.ClickException):
 
 
 class _Group(click.Group):
-    """Adds the registered domains' commands the first time commands are looked up."""
+    """Adds the registered domains' commands the first time commands are looked up, and makes
+    every usage error exit 3 (invalid input), not click's 2, which means an invalid policy here:
+    an unknown command or option, a missing argument or option, a bad option value — in this
+    group's own arguments or in any command's below it."""
 
     _domains_added = False
 
@@ -48,6 +52,21 @@ class _Group(click.Group):
         self._add_domains()
         return super().get_command(ctx, cmd_name)
 
+    def make_context(self, info_name: str | None, args: list[str],
+                     parent: click.Context | None = None, **extra: Any) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as exc:
+            exc.exit_code = EXIT_INVALID_INPUT
+            raise
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:  # parsing a command's arguments, or raised by it
+            exc.exit_code = EXIT_INVALID_INPUT
+            raise
+
 
 @click.group(cls=_Group,
              context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -56,7 +75,7 @@ def main() -> None:
     """Policy-as-code for banks: validate, evaluate, test, diff and document policy packs.
 
     Exit codes: 0 success; 1 a check failed (tests, diff under --fail-on, a denied request);
-    2 invalid policy; 3 invalid input.
+    2 invalid policy; 3 invalid input (a bad file, a bad option value, a usage error).
     """
 
 
