@@ -24,6 +24,11 @@ class _Broken(click.ClickException):
     exit_code = EXIT_INVALID_POLICY
 
 
+def _invalid_input(exc: click.UsageError) -> None:
+    """Make a usage error exit 3 (click's class says 2)."""
+    setattr(exc, "exit_code", EXIT_INVALID_INPUT)  # noqa: B010 (an instance's, not the class's)
+
+
 class _Group(click.Group):
     """Adds the registered domains' commands the first time commands are looked up, and makes
     every usage error exit 3 (invalid input), not click's 2, which means an invalid policy here:
@@ -57,14 +62,14 @@ class _Group(click.Group):
         try:
             return super().make_context(info_name, args, parent, **extra)
         except click.UsageError as exc:
-            exc.exit_code = EXIT_INVALID_INPUT
+            _invalid_input(exc)
             raise
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except click.UsageError as exc:  # parsing a command's arguments, or raised by it
-            exc.exit_code = EXIT_INVALID_INPUT
+            _invalid_input(exc)
             raise
 
 
