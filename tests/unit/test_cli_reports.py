@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -123,3 +124,23 @@ def test_every_usage_error_exits_3_naming_what_is_wrong(tmp_path: Path, args: li
     assert result.exit_code == 3, result.output
     assert (path if named == "IN" else named) in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
+def test_a_number_option_must_be_finite(value: str) -> None:
+    """nan passed every range check: `--min-coverage nan` turned the coverage check off."""
+    result = CliRunner().invoke(main, ["test", "cn-banking", "--min-coverage", value])
+    assert result.exit_code == 3, result.output
+    assert f"Invalid value for '--min-coverage': {value} is not a finite number" in \
+        result.output
+
+
+def test_a_path_option_may_name_a_file_whose_name_is_not_utf8(tmp_path: Path) -> None:
+    """Only text options must be text: a file name may hold bytes that are not UTF-8."""
+    from finpolicy.documents.bundle import shipped_packs
+
+    pack = tmp_path / "pack-\udcff"
+    shutil.copytree(shipped_packs() / "cn-banking", pack)
+    path = _write(tmp_path, "in-\udcff.yaml", ALLOWED)
+    result = CliRunner().invoke(main, ["eval", "access", path, "--as-of", AT, "-b", str(pack)])
+    assert result.exit_code == 0, result.output

@@ -1,6 +1,7 @@
 """The ``finpolicy`` command line: one module per subcommand, this module only assembles them
 (the generic commands here, and each registered domain's own, ``Domain.cli``, found when the
-command line is used, so a broken plug-in is reported as an error, not a traceback)."""
+command line is used, so a broken plug-in is reported as an error, not a traceback). Each
+command's options are checked as ``finpolicy.cli.params`` says, and every usage error exits 3."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import click
 
 from finpolicy import __version__
 from finpolicy.cli.common import EXIT_FAILED, EXIT_INVALID_INPUT, EXIT_INVALID_POLICY, EXIT_OK
+from finpolicy.cli.params import harden
 from finpolicy.domains.registry import DomainError, domains
 
 __all__ = ["EXIT_FAILED", "EXIT_INVALID_INPUT", "EXIT_INVALID_POLICY", "EXIT_OK", "main"]
@@ -48,6 +50,9 @@ class _Group(click.Group):
         for domain in found:
             for command in domain.commands():
                 self.add_command(command)
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        super().add_command(harden(cmd), name)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         self._add_domains()

@@ -81,6 +81,7 @@ def reports_errors(func: F) -> F:
 
 def bundle_option(func: F) -> F:
     return click.option("--bundle", "-b", "bundle_path", default=None, metavar="PATH",
+                        type=click.Path(),
                         help="Bundle folder or shipped pack name (default: cn-banking).")(func)
 
 

@@ -85,9 +85,9 @@ def timeline_target(complaint_id: str, output: str | None) -> Path:
               help="How many open milestones nearest their due time to list.")
 @click.option("--timeline", "timeline_id", default=None, metavar="ID",
               help="Draw complaint ID's milestones as SVG (to -o, default ID.svg here).")
-@click.option("--output", "-o", "output", default=None, metavar="FILE.svg|DIR",
+@click.option("--output", "-o", "output", default=None, metavar="FILE.svg|DIR", type=click.Path(),
               help="Where --timeline writes its SVG: a file, or a folder to write ID.svg in.")
-@click.option("--events", "events_file", default=None, metavar="FILE",
+@click.option("--events", "events_file", default=None, metavar="FILE", type=click.Path(),
               help="The complaints' events in long form (complaint_id, kind, at, and "
                    "optionally states, approved_by, note), a .parquet or .csv file joined to "
                    "FILE's complaints by id (FILE a .parquet or .csv file).")

@@ -80,7 +80,7 @@ def _print(report: CampaignReport, details: bool) -> None:
               help="The list was drawn by automated decision-making (PIPL Art. 24).")
 @as_of_option(help="The campaign's time: an ISO datetime with an offset (default now).",
               metavar="DATETIME")
-@click.option("--output", "-o", "output", default=None, metavar="FILE",
+@click.option("--output", "-o", "output", default=None, metavar="FILE", type=click.Path(),
               help="Write one JSON line per customer to FILE.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--details/--no-details", default=None,

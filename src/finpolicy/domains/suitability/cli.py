@@ -76,7 +76,7 @@ def _print(decisions: list[SuitabilityDecision], details: bool) -> None:
 
 @click.command("suitability")
 @click.argument("csv_file", metavar="CSV")
-@click.option("--products", "products_file", default=None, metavar="CSV",
+@click.option("--products", "products_file", default=None, metavar="CSV", type=click.Path(),
               help="A products CSV: decide every customer row of CSV against every product.")
 @as_of_option(help="Evaluation date (ISO, default today); picks the policy version in force.",
               metavar="DATE")
@@ -84,6 +84,7 @@ def _print(decisions: list[SuitabilityDecision], details: bool) -> None:
 @click.option("--details/--no-details", default=None,
               help="Show one row per decision (default: when there are at most 50).")
 @click.option("--output", "-o", "output", default=None, metavar="FILE.parquet",
+              type=click.Path(),
               help="With a Parquet input: write every decision to this Parquet file.")
 @bundle_option
 @engine_option
