@@ -229,6 +229,8 @@ def test_bad_sources_give_clear_errors(engines: dict[str, fp.PolicyEngine], tmp_
     ({"sample": 0}, "sample"), ({"sample": "10"}, "sample"), ({"chunk_rows": -1}, "chunk_rows"),
     ({"sample_mode": "random"}, "sample_mode"), ({"colour": 1}, "colour"),
     ({"encoding": "klingon"}, "encoding"), ({"delimiter": ",,"}, "delimiter"),
+    ({"delimiter": "，"}, "delimiter"), ({"delimiter": "\n"}, "delimiter"),
+    ({"encoding": "\udcff"}, "encoding"),
     ({"progress": 3}, "progress"), ({"as_of": "soon"}, "as_of"),
 ])
 def test_bad_options_raise_input_errors(engines: dict[str, fp.PolicyEngine], big_csv: Path,
@@ -261,3 +263,18 @@ def test_parquet_without_pyarrow_says_what_to_install(
     monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
     with pytest.raises(fp.InputError, match="pip install pyarrow"):
         engines["compiled"].scan(tmp_path / "c.parquet", as_of=ON)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--delimiter", "，"], "delimiter: expected one ASCII character"),
+    (["--encoding", "\udcff"], "Invalid value for '--encoding': `\\xff` is not text"),
+])
+def test_a_bad_csv_option_exits_3_naming_it(tmp_path: Path, args: list[str],
+                                             message: str) -> None:
+    """A full-width comma reached pyarrow (a ValueError traceback), a name holding a byte
+    that is not UTF-8 the codec lookup (a UnicodeEncodeError traceback)."""
+    path = tmp_path / "c.csv"
+    path.write_text("name,phone\n张三,13800138000\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["scan", str(path), *args])
+    assert result.exit_code == 3, result.output
+    assert message in result.output

@@ -276,13 +276,18 @@ def _options(options: dict[str, Any]) -> dict[str, Any]:
     if isinstance(opts["seed"], bool) or not isinstance(opts["seed"], int):
         raise _problem("seed", "expected an integer", "bad_option", opts["seed"])
     if opts["delimiter"] is not None and (not isinstance(opts["delimiter"], str)
-                                          or len(opts["delimiter"]) != 1):
-        raise _problem("delimiter", "expected one character", "bad_option", opts["delimiter"])
+                                          or len(opts["delimiter"]) != 1
+                                          or not opts["delimiter"].isascii()
+                                          or opts["delimiter"] in '\r\n"'):
+        # the columnar reader (pyarrow) takes one ASCII character, and so do CSV writers
+        raise _problem("delimiter", "expected one ASCII character other than a quote or a "
+                       f"line break, such as `,`, `;` or a tab, got `{opts['delimiter']}`",
+                       "bad_option", opts["delimiter"])
     if not isinstance(opts["encoding"], str):
         raise _problem("encoding", "expected an encoding name", "bad_option", opts["encoding"])
     try:
         "".encode(opts["encoding"])
-    except LookupError:
+    except (LookupError, UnicodeError):  # UnicodeError: a name that is no text
         raise _problem("encoding", f"unknown encoding `{opts['encoding']}`", "bad_option",
                        opts["encoding"]) from None
     if not any(opts["columnar"] is v for v in (None, True, False)):
