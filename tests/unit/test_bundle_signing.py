@@ -201,3 +201,19 @@ def test_a_renamed_file_is_named(pack: Path, keys: Path) -> None:
         fp.load_bundle(pack, trusted_keys=[keys / "public-key.pem"])
     [problem] = exc.value.problems
     assert "suitability-2026.yaml renamed to suitability-2026-02.yaml;" in problem.message
+
+
+def test_a_signer_that_is_not_text_is_refused_and_nothing_is_written(pack: Path, keys: Path
+                                                                     ) -> None:
+    """A terminal passes a byte that is not UTF-8 as a lone surrogate: it failed while the
+    signature was written (a UnicodeEncodeError traceback)."""
+    result = CliRunner().invoke(main, ["bundle", "sign", str(pack), "--key",
+                                       str(keys / "signing-key.pem"), "--signer", "\udcff"])
+    assert result.exit_code == 3, result.output
+    assert "Invalid value for '--signer': `\\xff` is not text" in result.output
+    with pytest.raises(fp.InputError, match="signer: expected text"):
+        sign_bundle(fp.load_bundle(pack), keys / "signing-key.pem", signer="\udcff")
+    assert not (pack / "bundle.sig").exists()
+    signed = CliRunner().invoke(main, ["bundle", "sign", str(pack), "--key",
+                                       str(keys / "signing-key.pem"), "--signer", "me"])
+    assert signed.exit_code == 0, signed.output

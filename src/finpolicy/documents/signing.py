@@ -37,7 +37,7 @@ import attrs
 from finpolicy.documents.bundle import MANIFEST
 from finpolicy.documents.digests import canonical_json, manifest_digest
 from finpolicy.documents.lock import LOCK_FILE, lock_digest, replace_file
-from finpolicy.errors import PolicyError, Problem
+from finpolicy.errors import InputError, PolicyError, Problem
 
 __all__ = ["SIGNATURE_FILE", "BundleState", "SignatureReport", "SignatureStatus",
            "bundle_state", "check_signatures", "describe_changes", "sign_bundle",
@@ -288,14 +288,30 @@ def check_signatures(bundle: Any, trusted_keys: Iterable[Any]) -> tuple[str, ...
     return report.signed_by
 
 
+def _is_text(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: a terminal's byte that is not UTF-8
+        return False
+    return True
+
+
 def sign_bundle(bundle: Any, private_key: Any, *, signer: str | None = None) -> Path:
     """Add (or renew) this key's signature of ``bundle`` as it is, lock file included.
 
     Other keys' signatures of the same state are kept; those of another state (an older
     text or lock), those that do not verify and an unreadable or older-format file are
-    dropped."""
+    dropped.
+
+    Raises:
+        InputError: ``signer`` is not text (it holds bytes that are not UTF-8); nothing is
+            written then, and ``bundle.sig`` is only ever replaced whole.
+    """
     from finpolicy.audit.keys import key_id, load_private_key, public_key_bytes
 
+    if signer is not None and (not isinstance(signer, str) or not _is_text(signer)):
+        raise InputError.one("signer", "expected text (UTF-8), got "
+                             f"{signer!r}"[:120], "bad_option", signer)
     key = load_private_key(private_key)
     root = Path(bundle.root)
     kid = key_id(key.public_key())
