@@ -42,7 +42,7 @@ class _Text(click.types.StringParamType):
         return converted
 
 
-def _finite(value: Any, kind: click.ParamType, param: click.Parameter | None,
+def _finite(value: Any, kind: click.ParamType[Any], param: click.Parameter | None,
             ctx: click.Context | None) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         kind.fail(f"{value} is not a finite number", param, ctx)
@@ -59,11 +59,11 @@ class _FiniteFloatRange(click.FloatRange):
     def convert(self, value: Any, param: click.Parameter | None,
                 ctx: click.Context | None) -> Any:
         # checked first: a range would clamp inf to its bound or let nan through
-        _finite(click.types.FloatParamType.convert(self, value, param, ctx), self, param, ctx)
+        _finite(click.FLOAT.convert(value, param, ctx), self, param, ctx)
         return super().convert(value, param, ctx)
 
 
-def _checked(param: click.Parameter) -> click.ParamType | None:
+def _checked(param: click.Parameter) -> click.ParamType[Any] | None:
     """The checking type for ``param``, or ``None`` to keep its own."""
     kind = param.type
     if type(kind) is click.types.StringParamType and isinstance(param, click.Option):
