@@ -4,7 +4,9 @@ Patch; nothing on the normal path."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -279,6 +281,31 @@ def test_eval_why_on_an_input_it_cannot_explain_exits_3(tmp_path: Path) -> None:
                                        "--why"])
     assert result.exit_code == 3 and "one `field`" in result.output
     assert "Traceback" not in result.output
+
+
+SALE = {"customer": {"id": "c1", "risk_level": "C3", "birth_date": "1980-01-01",
+                     "assessment_date": "2026-01-10"},
+        "product": {"id": "p1", "kind": "fund", "risk_level": "R3"}}
+
+
+@pytest.mark.parametrize(("amount", "message"), [
+    ("zzz", "amount: expected a number, got str"),  # was a ValueError traceback
+    ("100", "amount: expected a number, got str"),  # was taken as 100
+    (True, "amount: expected a number, got bool"),  # was taken as 1
+    (10**400, "amount: expected a finite number of at most 1e+15"),  # an OverflowError
+])
+def test_eval_why_refuses_an_input_exactly_as_eval_does(tmp_path: Path, amount: Any,
+                                                        message: str) -> None:
+    path = tmp_path / "sale.json"
+    path.write_text(json.dumps({**SALE, "amount": amount}), encoding="utf-8")
+    for extra in ([], ["--why"], ["--trace", "--json"]):
+        result = CliRunner().invoke(main, ["eval", "suitability", str(path),
+                                           "--as-of", "2026-03-02", *extra])
+        assert result.exit_code == 3, (extra, result.output)
+        assert message in result.output and "Traceback" not in result.output
+    with pytest.raises(fp.InputError, match=re.escape(message)):
+        explain(fp.PolicyEngine(), "suitability", {**SALE, "amount": amount},
+                as_of=dt.date(2026, 3, 2))
 
 
 # --- no cost on the normal path --------------------------------------------------------------

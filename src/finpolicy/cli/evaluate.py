@@ -54,12 +54,13 @@ def evaluate(domain_name: str, input_file: str, as_of: str | None, as_json: bool
     data = read_document(input_file)
     items = data if isinstance(data, list) else [data]
     when = parse_when(as_of, aware=chosen.time == "datetime")
+    # evaluated first with --why too: an input is refused exactly as without it
+    decisions = [d for item in items
+                 for d in chosen.evaluate_input(policy_engine.runtime, item, as_of=when)]
     if why or trace:
         outcomes = _explain(policy_engine, domain_name, items, when, as_json=as_json,
                             detail=trace)
     else:
-        decisions = [d for item in items
-                     for d in chosen.evaluate_input(policy_engine.runtime, item, as_of=when)]
         outcomes = [d.outcome for d in decisions]
         if as_json:
             dump_json([d.to_dict() for d in decisions])

@@ -28,8 +28,8 @@ from finpolicy.domains.suitability.columnar_facts import (
 )
 from finpolicy.domains.suitability.evaluate import (
     _SHARE_CAP,
-    _amount,
     check_suitability,
+    parse_amount,
     policy_in_force,
     product_facts,
 )
@@ -123,7 +123,7 @@ def _amounts(batch: pa.RecordBatch) -> tuple[Any, Any, Any]:
 
     def convert(value: Any) -> Any:
         try:
-            found = _amount(float(value.strip()) if isinstance(value, str) else value)
+            found = parse_amount(float(value.strip()) if isinstance(value, str) else value)
         except (InputError, ValueError):
             return INVALID
         return found

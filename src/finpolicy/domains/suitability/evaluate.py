@@ -58,7 +58,13 @@ _decision = decision_maker(
     "product_id", "amount", "as_of", "input_digest", converted=("retention",))
 
 
-def _amount(value: Any) -> float | None:
+def parse_amount(value: Any) -> float | None:
+    """The amount of a sale as a float (``None`` for none).
+
+    Raises:
+        InputError: not a number (a boolean or text is none), not finite, above
+            ``MAX_AMOUNT`` or negative, naming ``amount``.
+    """
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
@@ -387,7 +393,7 @@ def check_suitability(runtime: Runtime, customer: Any, product: Any, *, amount: 
         customer = Customer.parse(customer, field="customer")
     if product.__class__ is not Product:
         product = Product.parse(product, field="product")
-    money = None if amount is None else _amount(amount)
+    money = None if amount is None else parse_amount(amount)
     context = None if sale is None else _sale(sale)
     return _decide(runtime, on, policy, customer, product, money, context)
 

@@ -26,7 +26,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from finpolicy.decisions import Decision
-from finpolicy.domains.suitability.evaluate import check_suitability
+from finpolicy.domains.suitability.evaluate import check_suitability, parse_amount
 from finpolicy.domains.suitability.models import OUTCOMES, Customer, Product, SaleContext
 from finpolicy.domains.suitability.policy import SuitabilityRules
 from finpolicy.errors import InputError
@@ -92,7 +92,7 @@ class SuitabilityExplainer(Explainer):
         amount, sale = data.get("amount"), data.get("sale")
         return {"customer": customer.model_dump(mode="json"),
                 "product": product.model_dump(mode="json"),
-                "amount": None if amount is None else float(amount),
+                "amount": parse_amount(amount),
                 "sale": None if sale is None else
                 SaleContext.parse(sale, field="sale").model_dump(mode="json"),
                 "as_of": when}
