@@ -169,4 +169,7 @@ declare("input", {
                          "deadline past year 9999, a time before year 1).",
     "unsafe_path": "An output path would write outside its folder or through a link.",
     "not_empty": "An output folder holds files finpolicy did not write.",
+    "bad_output": "An output path cannot be written: empty, a folder where a file is wanted "
+                  "or a file where a folder is, under a file, a special file, in a folder no "
+                  "file can be made in, or the command's own input.",
 })

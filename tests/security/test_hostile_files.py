@@ -359,3 +359,19 @@ def test_parquet_values_python_cannot_hold_are_scanned(tmp_path: Path) -> None:
     columns = {c["column"]: c for c in json.loads(result.output)["columns"]}
     assert columns["id_number"]["level"] == "core" and len(columns) == 4
 
+
+
+def test_an_output_is_written_whole_or_not_at_all(tmp_path: Path) -> None:
+    from finpolicy.outputs import writing
+
+    out = tmp_path / "out.txt"
+    out.write_text("old", encoding="utf-8")
+    out.chmod(0o600)
+    with pytest.raises(RuntimeError), writing(out) as stream:
+        stream.write("half")
+        raise RuntimeError("failed half way")
+    assert out.read_text(encoding="utf-8") == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]  # no temporary file left
+    with writing(out) as stream:
+        stream.write("new")
+    assert out.read_text(encoding="utf-8") == "new" and out.stat().st_mode & 0o777 == 0o600

@@ -182,3 +182,18 @@ def test_fmt_refuses_what_is_not_yaml(tmp_path: Path) -> None:
     assert "Traceback" not in result.output
     with pytest.raises(FormatError):
         format_text("a: 1\na: 2\n", "dup.yaml")
+
+
+@pytest.mark.parametrize(("output", "message"), [
+    ("file.txt/sub", "`file.txt/sub` cannot be written: `file.txt` is not a folder"),
+    ("", "expected a folder, got an empty name"),  # wrote into the current folder
+])
+def test_schema_cli_refuses_a_folder_it_cannot_write(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch,
+                                                     output: str, message: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "file.txt").write_text("keep", encoding="utf-8")
+    result = CliRunner().invoke(main, ["schema", "-o", output])
+    assert result.exit_code == 3, result.output
+    assert f"error: --output: {message}" in result.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["file.txt"]

@@ -183,3 +183,31 @@ def test_finpolicy_suitability_reads_a_parquet_book_with_the_row_paths_counts(
         runs[name] = json.loads(result.stdout)
     assert runs["c.parquet"]["summary"] == runs["c.csv"]["summary"]
     assert pq.read_table(tmp_path / "d.parquet").num_rows == 120
+
+
+@pytest.mark.parametrize(("output", "message"), [
+    ("adir", "is a folder; expected a file"),  # was IsADirectoryError
+    ("file.txt/d.parquet", "`file.txt` is not a folder"),  # was NotADirectoryError
+    ("", "expected a file name, got an empty one"),  # was FileNotFoundError
+    ("c.parquet", "is the input file"),  # the input was overwritten with the decisions
+])
+def test_an_output_that_cannot_be_written_is_refused_before_the_work(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, output: str, message: str) -> None:
+    import pyarrow.parquet as pq
+    from click.testing import CliRunner
+
+    from finpolicy.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    pq.write_table(pa.table({"customer.id": ["c1"], "customer.risk_level": ["C3"],
+                             "product.id": ["p1"], "product.kind": ["fund"],
+                             "product.risk_level": ["R2"]}), "c.parquet")
+    before = (tmp_path / "c.parquet").read_bytes()
+    (tmp_path / "adir").mkdir()
+    (tmp_path / "file.txt").write_text("keep", encoding="utf-8")
+    result = CliRunner().invoke(main, ["suitability", "c.parquet", "--as-of", "2026-03-02",
+                                       "-o", output])
+    assert result.exit_code == 3, result.output
+    assert "error: --output: " in result.stderr and message in result.stderr
+    assert (tmp_path / "c.parquet").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["adir", "c.parquet", "file.txt"]

@@ -707,3 +707,18 @@ def test_timeline_svg_shades_spring_festival(engine: fp.PolicyEngine) -> None:
     ET.fromstring(svg)
     assert svg.count('class="day-off"') >= 9
     assert "2026-02-16 not a working day" in svg and "2026-02-14 not a working day" not in svg
+
+
+@pytest.mark.parametrize("output", ["/proc/version", "FILE/a1.svg"])
+def test_sla_refuses_a_timeline_output_it_cannot_write(tmp_path: Path, output: str) -> None:
+    if output.startswith("/proc") and not Path(output).exists():
+        pytest.skip("no /proc here")
+    path = tmp_path / "c.jsonl"
+    path.write_text(json.dumps({"id": "a1", "received_at": "2025-09-26T16:59:00+08:00",
+                                "channel": "phone", "category": "service"}) + "\n",
+                    encoding="utf-8")
+    result = CliRunner().invoke(main, ["sla", str(path), "--as-of", "2025-10-10T09:00+08:00",
+                                       "--timeline", "a1", "-o",
+                                       output.replace("FILE", str(path))])
+    assert result.exit_code == 3, result.output  # /proc/version: an OSError traceback
+    assert "error: --output: " in result.stderr and "cannot be written" in result.stderr

@@ -187,3 +187,27 @@ def test_finpolicy_eval_consent_decides_the_mapping_form(tmp_path: Path) -> None
                                    "consnets": []}), encoding="utf-8")
     bad = CliRunner().invoke(main, ["eval", "consent", str(unknown)])
     assert bad.exit_code == 3 and "consnets" in bad.output
+
+
+@pytest.mark.parametrize(("output", "message"), [
+    ("adir", "`{tmp}/adir` is a folder; expected a file"),  # was IsADirectoryError
+    ("file.txt/sub", "`{tmp}/file.txt/sub` cannot be written: `{tmp}/file.txt` is not a "
+                     "folder"),  # was NotADirectoryError
+    ("", "expected a file name, got an empty one"),  # was IsADirectoryError: '.'
+    ("campaign.yaml", "`{tmp}/campaign.yaml` is the input file"),
+    ("link.jsonl", "`{tmp}/link.jsonl` is a symbolic link; finpolicy does not write through "
+                   "links"),
+])
+def test_an_output_that_cannot_be_written_exits_3_before_the_work(
+        tmp_path: Path, output: str, message: str) -> None:
+    path = tmp_path / "campaign.yaml"
+    path.write_text("customers: [{id: a, channels: [email]}]\n", encoding="utf-8")
+    (tmp_path / "adir").mkdir()
+    (tmp_path / "file.txt").write_text("keep", encoding="utf-8")
+    (tmp_path / "link.jsonl").symlink_to(tmp_path / "file.txt")
+    result = CliRunner().invoke(main, ["campaign", str(path), "--as-of", AT.isoformat(), "-o",
+                                       str(tmp_path / output) if output else ""])
+    assert result.exit_code == 3, result.output
+    assert "error: --output: " + message.format(tmp=tmp_path) in result.stderr
+    assert path.read_text(encoding="utf-8").startswith("customers:")
+    assert (tmp_path / "file.txt").read_text(encoding="utf-8") == "keep"

@@ -244,3 +244,33 @@ def test_timeline_shades_days_off_and_numbers_working_days_from_receipt() -> Non
     labels = re.findall(r">(W\d+|off)</text>", svg)
     assert labels[:3] == ["W0", "off", "W1"]
     assert labels.index("W7") == (dt.date(2025, 10, 13) - dt.date(2025, 9, 26)).days
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["-o", ""], "expected a folder, got an empty name"),
+    (["-o", "file.txt/site"], "`file.txt/site` cannot be written: `file.txt` is not a folder"),
+    # was a FileExistsError traceback after half a minute of building
+    (["--pdf", "-o", "file.txt/x.pdf"], "`file.txt/x.pdf` cannot be written: `file.txt` is "
+                                        "not a folder"),
+    (["--pdf", "-o", "adir"], None),  # a folder for NAME-VERSION.pdf: fine
+])
+def test_an_output_that_cannot_be_written_is_refused_before_the_build(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str],
+        message: str | None) -> None:
+    import finpolicy.cli.docs as docs_cli
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "file.txt").write_text("keep", encoding="utf-8")
+    (tmp_path / "adir").mkdir()
+
+    def build(*_args: object, **_kwargs: object) -> tuple[int, str]:
+        return 0, ""
+
+    monkeypatch.setattr(docs_cli, "build_pdf", build)
+    monkeypatch.setattr(docs_cli, "build_site", build)
+    result = CliRunner().invoke(main, ["docs", "cn-banking", *args])
+    if message is None:
+        assert result.exit_code == 0, result.output
+        return
+    assert result.exit_code == 3, result.output
+    assert f"error: --output: {message}" in result.stderr

@@ -19,6 +19,7 @@ from typing import Any
 
 from finpolicy.documents.models import Manifest, Metadata
 from finpolicy.documents.registry import kinds
+from finpolicy.outputs import output_folder, write_output
 from finpolicy.rules.conditions import COMPARISONS
 
 __all__ = ["MODELINE", "bundle_schema", "kind_schema", "modeline", "schemas", "write_schemas"]
@@ -126,15 +127,17 @@ def schema_text(schema: dict[str, Any]) -> str:
     return json.dumps(schema, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
 
 
-def write_schemas(folder: str | Path) -> list[Path]:
-    """Write every schema into ``folder`` (created if needed); the files written."""
-    target = Path(folder)
-    target.mkdir(parents=True, exist_ok=True)
+def write_schemas(folder: str | Path, *, option: str = "folder") -> list[Path]:
+    """Write every schema into ``folder`` (created if needed, each file whole); the files
+    written.
+
+    Raises:
+        InputError: ``folder`` or a file in it cannot be written, naming ``option``.
+    """
+    target = output_folder(folder, option)
     out = []
     for name, schema in schemas().items():
-        path = target / name
-        path.write_text(schema_text(schema), encoding="utf-8")
-        out.append(path)
+        out.append(write_output(target / name, schema_text(schema), option))
     return out
 
 

@@ -80,6 +80,7 @@ def fmt_command(paths: tuple[str, ...], check: bool, schemas: str | None) -> Non
 @click.option("--output", "-o", "output", type=click.Path(file_okay=False), default=None,
               help="Write one `<Kind>.schema.json` per policy kind (and `bundle.schema.json`) "
                    "into this folder instead of printing them.")
+@reports_errors
 def schema_command(output: str | None) -> None:
     """Print (or write) the JSON Schema of every policy kind, for editors.
 
@@ -91,7 +92,7 @@ def schema_command(output: str | None) -> None:
     if output is None:
         dump_json(schemas())
         return
-    for file in write_schemas(output):
+    for file in write_schemas(output, option="--output"):
         click.echo(f"wrote {file}")
 
 

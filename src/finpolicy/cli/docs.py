@@ -13,6 +13,7 @@ from finpolicy.docgen.printed import build_pdf
 from finpolicy.docgen.site import build_site, heading, project_files, rst_escape
 from finpolicy.documents.bundle import Bundle, load_bundle
 from finpolicy.errors import FinpolicyError
+from finpolicy.outputs import output_file, output_folder
 
 __all__ = ["COMMANDS", "build_site", "heading", "project_files", "rst_escape"]
 
@@ -36,13 +37,15 @@ def docs(pack: str, output: str | None, pdf: bool, no_pictures: bool, strict: bo
     version history page. Open OUTPUT/index.html in a browser. A description or rule reason
     whose numbers the rules contradict is a warning (an error with --strict).
     """
+    if not pdf and output is None:
+        raise click.UsageError("Missing option '--output' / '-o' (the folder for the site).")
+    if not pdf:
+        output_folder(output or "")  # before the build, not after it
     bundle = load_bundle(pack)
     if pdf:
         _printed(bundle, output, pictures=not no_pictures, strict=strict)
         return
-    if output is None:
-        raise click.UsageError("Missing option '--output' / '-o' (the folder for the site).")
-    out = Path(output)
+    out = Path(output or "")
     with console.status(f"building the site for {bundle.name} {bundle.version}"):
         status, warnings = build_site(bundle, out, pictures=not no_pictures, strict=strict)
     _report(status, warnings)
@@ -63,6 +66,7 @@ def _printed(bundle: Bundle, output: str | None, *, pictures: bool, strict: bool
     out = Path(output) if output else Path(name)
     if out.is_dir() or (output is not None and out.suffix.lower() != ".pdf"):
         out = out / name
+    output_file(out)  # before the build, not after it
     with console.status(f"setting the printable edition of {bundle.name} {bundle.version}"):
         status, warnings = build_pdf(bundle, out, pictures=pictures, strict=strict)
     _report(status, warnings)

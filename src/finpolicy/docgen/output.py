@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from finpolicy.errors import InputError
+from finpolicy.outputs import write_output
 
 __all__ = ["MARKER", "StagedSite", "check_target", "file_name", "staged_folder", "write_file"]
 
@@ -95,19 +96,11 @@ def file_name(text: str, suffix: str, *, default: str = "output") -> str:
     return (kept or default) + suffix
 
 
-def write_file(path: Path, text: str) -> None:
-    """Write ``text`` (UTF-8) to ``path``, replacing a regular file but never following a
-    symbolic link at ``path``.
+def write_file(path: Path, text: str, option: str = "--output") -> None:
+    """Write ``text`` (UTF-8) to ``path`` whole, replacing a regular file but never writing
+    through a symbolic link at ``path`` (``finpolicy.outputs.write_output``).
 
     Raises:
-        InputError: ``path`` is a link, a folder, or cannot be written.
+        InputError: ``path`` is a link, a folder, or cannot be written, naming ``option``.
     """
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
-    if path.is_symlink():
-        raise _unsafe(path, "is a symbolic link; finpolicy does not write through links")
-    try:
-        fd = os.open(path, flags, 0o644)
-    except OSError as exc:
-        raise _unsafe(path, f"cannot be written: {exc.strerror or exc}") from None
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
+    write_output(path, text, option)

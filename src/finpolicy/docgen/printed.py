@@ -18,6 +18,7 @@ from pathlib import Path
 from finpolicy.docgen.site import project_files
 from finpolicy.documents.bundle import Bundle
 from finpolicy.errors import FinpolicyError
+from finpolicy.outputs import writing
 
 __all__ = ["PRINT_CSS", "build_pdf", "footer_css"]
 
@@ -47,6 +48,7 @@ def build_pdf(bundle: Bundle, out: Path, *, pictures: bool = True, strict: bool 
     Raises:
         FinpolicyError: when Sphinx or WeasyPrint is not installed
             (``pip install 'finpolicy[pdf]'``).
+        InputError: ``out`` cannot be written (``finpolicy.outputs``).
     """
     try:
         import weasyprint
@@ -72,7 +74,8 @@ def build_pdf(bundle: Bundle, out: Path, *, pictures: bool = True, strict: bool 
         # WeasyPrint reports CSS it ignores (the screen theme's) through logging: not news
         logging.getLogger("weasyprint").setLevel(logging.ERROR)
         document = weasyprint.HTML(filename=str(html / "index.html"))
-        out.parent.mkdir(parents=True, exist_ok=True)
-        document.write_pdf(out, stylesheets=[weasyprint.CSS(filename=str(PRINT_CSS)),
-                                             weasyprint.CSS(string=footer_css(bundle))])
+        with writing(out, binary=True) as stream:  # whole or not at all
+            document.write_pdf(stream, stylesheets=[
+                weasyprint.CSS(filename=str(PRINT_CSS)),
+                weasyprint.CSS(string=footer_css(bundle))])
     return status, warnings.getvalue()

@@ -22,12 +22,13 @@ from finpolicy.cli.common import (
     parse_when,
     reports_errors,
 )
-from finpolicy.docgen.output import file_name, write_file
+from finpolicy.docgen.output import file_name
 from finpolicy.domains.complaints.batch import SlaBatch, SlaSummary, report_file
 from finpolicy.domains.complaints.models import STATUSES
 from finpolicy.domains.complaints.policy import POLICY_KIND
 from finpolicy.domains.complaints.timeline import render_timeline
 from finpolicy.errors import InputError
+from finpolicy.outputs import output_file, write_output
 from finpolicy.readers import count_lines
 
 _STYLE = {"met": "green", "pending": "blue", "at_risk": "yellow", "breached": "red"}
@@ -104,6 +105,8 @@ def sla(file: str, as_of: str, as_json: bool, with_reports: bool, top: int,
     `events` as `kind@time;kind@time`, or one column per event kind holding its time).
     Prints counts by status and by milestone and the open milestones nearest breach.
     """
+    target = None if timeline_id is None else output_file(
+        timeline_target(timeline_id, output), inputs=(file, events_file))  # before the work
     policy_engine = load_engine(bundle_path, engine)
     now = parse_when(as_of, aware=True)
     assert isinstance(now, dt.datetime)  # --as-of is required and parsed with an offset
@@ -125,15 +128,14 @@ def sla(file: str, as_of: str, as_json: bool, with_reports: bool, top: int,
             batch = report_file(policy_engine.runtime, file, as_of=now, top=top,
                                 keep_reports=with_reports, find=timeline_id,
                                 progress=lambda done: progress.update(task, completed=done))
-    if timeline_id is not None:
+    if target is not None:
         if batch.found is None:
             raise InputError.one("--timeline", f"no complaint with id `{timeline_id}` in {file}",
                                  "bad_option", timeline_id)
         complaint, report = batch.found
         doc = policy_engine.policy(POLICY_KIND, complaint.received_at.date())
-        target = timeline_target(timeline_id, output)
-        write_file(target, render_timeline(report, doc.policy.calendar,
-                                           received_at=complaint.received_at))
+        write_output(target, render_timeline(report, doc.policy.calendar,
+                                             received_at=complaint.received_at))
         if not as_json:
             err_console.print(f"timeline of {timeline_id} written to {target}")
     if as_json:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 import click
@@ -29,6 +28,7 @@ from finpolicy.cli.common import (
 )
 from finpolicy.domains.consent.batch import file_lines, plan_file
 from finpolicy.domains.consent.campaign import STATUSES, CampaignReport
+from finpolicy.outputs import output_file, writing
 
 _STYLE = {"now": "green", "later": "yellow", "never": "red"}
 
@@ -99,6 +99,8 @@ def campaign(campaign_file: str, purpose: str, channels: tuple[str, ...],
     a line) or a JSON/YAML mapping with `customers`, `consents` and `contacts` lists. A
     customer has an `id`, an optional `time_zone` and `channels` in order of preference.
     """
+    if output is not None:
+        output_file(output, inputs=(campaign_file,))  # before the work, not after it
     policy_engine = load_engine(bundle_path, engine)
     when = parse_when(as_of, aware=True)
     assert when is None or isinstance(when, dt.datetime)  # aware=True parses datetimes
@@ -116,7 +118,7 @@ def campaign(campaign_file: str, purpose: str, channels: tuple[str, ...],
                        categories=categories, personalised=personalised,
                        reading=bar("reading", lines), deciding=bar("deciding", None))
     if output is not None:
-        with Path(output).open("w", encoding="utf-8") as handle:
+        with writing(output, inputs=(campaign_file,)) as handle:
             for entry in report.entries:
                 handle.write(json.dumps(entry.to_dict(), ensure_ascii=False) + "\n")
     if as_json:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterable
@@ -26,6 +27,7 @@ from finpolicy.domains.suitability.batch import decide_file, outcome_counts, rea
 from finpolicy.domains.suitability.models import OUTCOMES, SuitabilityDecision
 from finpolicy.domains.suitability.policy import POLICY_KIND
 from finpolicy.errors import InputError
+from finpolicy.outputs import output_file, writing
 
 _STYLE = {"suitable": "green", "conditional": "yellow", "unsuitable": "red"}
 
@@ -138,6 +140,9 @@ def _table_run(engine: Any, path: str, products_file: str | None, when: dt.date 
     import pyarrow.parquet as pq
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
+    inputs = (path, products_file)
+    if output is not None:
+        output_file(output, inputs=inputs)  # before the work, not after it
     on = when or dt.date.today()
     counts: Counter[str] = Counter()
     policies = {f"{d.id} {d.version}" for d in [engine.policy(POLICY_KIND, on)]}
@@ -145,7 +150,7 @@ def _table_run(engine: Any, path: str, products_file: str | None, when: dt.date 
     writer = None
     progress = Progress(BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                         console=err_console, transient=True, disable=not show)
-    with progress:
+    with progress, contextlib.ExitStack() as written:
         task = progress.add_task("deciding", total=pq.ParquetFile(path).metadata.num_rows)
         for table in engine.iter_tables("suitability", path, as_of=on,
                                         products=products_file,
@@ -153,10 +158,12 @@ def _table_run(engine: Any, path: str, products_file: str | None, when: dt.date 
             for item in pc.value_counts(table.column("outcome").cast("string")).to_pylist():
                 counts[item["values"]] += item["counts"]
             if output is not None:
-                writer = writer or pq.ParquetWriter(output, table.schema)
+                if writer is None:  # the file is whole when the last table is written
+                    stream = written.enter_context(writing(output, binary=True,
+                                                           inputs=inputs))
+                    writer = written.enter_context(contextlib.closing(
+                        pq.ParquetWriter(stream, table.schema)))
                 writer.write_table(table)
-    if writer is not None:
-        writer.close()
     summary = {name: counts.get(name, 0) for name in OUTCOMES}
     if as_json:
         dump_json({"as_of": str(on), "policies": sorted(policies), "summary": summary,
