@@ -79,6 +79,7 @@ declare("policy", {
     "version_overlap": "The effective windows of two versions of one policy overlap.",
     "ambiguous_bundle": "A bundle name is both a shipped pack and a folder here.",
     "link_outside_pack": "A pack holds a symbolic link to a file outside the pack.",
+    "link_loop": "A pack holds a symbolic link that leads back to itself (a loop of links).",
     # rules, conditions and citations, shared by every kind
     "duplicate_rule": "A rule id is used twice in one policy.",
     "unknown_source": "A cite does not start with a source id declared in `metadata.sources`.",

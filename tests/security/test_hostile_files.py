@@ -5,6 +5,7 @@ never a traceback, a file written elsewhere, or a command run."""
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 import subprocess
 from pathlib import Path
@@ -266,6 +267,27 @@ def test_a_link_out_of_a_pack_is_refused(tmp_path: Path) -> None:
     with pytest.raises(fp.PolicyError) as inner:
         fp.load_bundle(pack)  # (two documents of one version: refused for that reason)
     assert "link_outside_pack" not in {p.code for p in inner.value.problems}
+
+
+@pytest.mark.parametrize("where", ["loop.yaml", "tests/loop.yaml"])
+def test_a_loop_of_links_in_a_pack_is_an_invalid_pack_naming_the_file(tmp_path: Path,
+                                                                      where: str) -> None:
+    """It was a RuntimeError traceback (Symlink loop) from every command loading the pack."""
+    pack = tmp_path / "pack"
+    shutil.copytree(CN, pack)
+    (pack / where).symlink_to(Path(where).name)
+    with pytest.raises(fp.PolicyError) as caught:
+        fp.load_bundle(pack)
+    assert [p.code for p in caught.value.problems] == ["link_loop"]
+    example = tmp_path / "in.yaml"
+    example.write_text("{field: {name: phone}}\n", encoding="utf-8")
+    for args in (["validate", str(pack)], ["lint", str(pack)], ["test", str(pack)],
+                 ["eval", "classification", str(example), "-b", str(pack)],
+                 ["demo", "-b", str(pack)], ["diff", str(CN), str(pack)],
+                 ["bundle", "lock", str(pack)], ["bundle", "verify", str(pack)]):
+        result = invoke(*args)
+        assert result.exit_code == 2, (args, result.output)
+        assert f"{pack / where}: a symbolic link that leads back to itself" in result.output
 
 
 def test_a_local_folder_never_shadows_a_shipped_pack(tmp_path: Path,

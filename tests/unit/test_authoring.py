@@ -197,3 +197,30 @@ def test_schema_cli_refuses_a_folder_it_cannot_write(tmp_path: Path,
     assert result.exit_code == 3, result.output
     assert f"error: --output: {message}" in result.stderr
     assert [p.name for p in tmp_path.iterdir()] == ["file.txt"]
+
+
+def test_fmt_refuses_a_link_out_of_the_folder_and_a_loop_of_links(tmp_path: Path) -> None:
+    """`fmt PACK` followed a link out of the pack and rewrote its target (validate refuses
+    such a link); a loop of links was skipped without a word."""
+    outside = tmp_path / "outside.yaml"
+    outside.write_text(_MESSY, encoding="utf-8")
+    pack = tmp_path / "pack"
+    (pack / "tests").mkdir(parents=True)
+    (pack / "bundle.yaml").write_text("name: p\nversion: 1.0.0\n", encoding="utf-8")
+    (pack / "policy.yaml").write_text(_MESSY, encoding="utf-8")
+    (pack / "tests" / "inner.yaml").symlink_to(pack / "policy.yaml")  # inside: fine
+    (pack / "linked.yaml").symlink_to(outside)
+    result = CliRunner().invoke(main, ["fmt", str(pack)])
+    assert result.exit_code == 3, result.output
+    assert f"{pack / 'linked.yaml'}: a link to a file outside {pack}" in result.output
+    assert outside.read_text(encoding="utf-8") == _MESSY
+    assert (pack / "policy.yaml").read_text(encoding="utf-8") == _MESSY  # nothing written
+    (pack / "linked.yaml").unlink()
+    (pack / "loop.yaml").symlink_to("loop.yaml")
+    result = CliRunner().invoke(main, ["fmt", "--check", str(pack)])
+    assert result.exit_code == 3, result.output
+    assert f"{pack / 'loop.yaml'}: a symbolic link that leads back to itself" in result.output
+    (pack / "loop.yaml").unlink()
+    assert CliRunner().invoke(main, ["fmt", str(pack)]).exit_code == 0
+    assert (pack / "tests" / "inner.yaml").is_symlink()  # its target rewritten, not the link
+    assert (pack / "policy.yaml").read_text(encoding="utf-8") != _MESSY

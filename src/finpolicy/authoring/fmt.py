@@ -27,8 +27,10 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError as RuamelError
 
 from finpolicy.authoring.schema import MODELINE, modeline
+from finpolicy.documents.bundle import link_target
 from finpolicy.documents.yamlsource import parse_yaml
 from finpolicy.errors import FinpolicyError
+from finpolicy.outputs import write_output
 
 __all__ = ["FormatError", "format_paths", "format_text", "policy_files"]
 
@@ -175,18 +177,45 @@ def _in_pack(file: Path, top: Path) -> bool:
     return "apiVersion: finpolicy/" in head
 
 
+def _linked_out(file: Path, top: Path) -> str | None:
+    """Why ``file``, found in the folder ``top``, is not formatted: a link that leads out of
+    ``top`` (as ``finpolicy validate`` refuses one out of a pack) or back to itself."""
+    if not file.is_symlink() and file.parent == top:
+        return None
+    target = link_target(file)
+    if target is None:
+        return f"{file}: a symbolic link that leads back to itself (a loop of links)"
+    top_target = link_target(top)
+    if top_target is not None and not target.is_relative_to(top_target):
+        return (f"{file}: a link to a file outside {top} (`{target}`) "
+                "(fmt does not follow a link out of the folder it formats)")
+    return None
+
+
 def policy_files(paths: Iterable[str | Path]) -> list[Path]:
     """The policy YAML files named by ``paths``: a file as named; in a folder, every YAML file
-    of a pack and every policy document (hidden folders skipped, other YAML left alone)."""
+    of a pack and every policy document (hidden folders skipped, other YAML left alone).
+
+    Raises:
+        FormatError: a file in a folder is a link that leads out of it, or a loop of links.
+    """
     out: list[Path] = []
+    problems: list[str] = []
     for path in map(Path, paths):
-        if path.is_dir():
-            out += sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml")
-                          and p.is_file() and not any(part.startswith(".")
-                                                      for part in p.relative_to(path).parts)
-                          and _in_pack(p, path))
-        else:
+        if not path.is_dir():
             out.append(path)
+            continue
+        for p in sorted(path.rglob("*")):
+            if p.suffix not in (".yaml", ".yml") or any(
+                    part.startswith(".") for part in p.relative_to(path).parts):
+                continue
+            why = _linked_out(p, path)
+            if why is not None:
+                problems.append(why)
+            elif p.is_file() and _in_pack(p, path):
+                out.append(p)
+    if problems:
+        raise FormatError("; ".join(problems))
     return out
 
 
@@ -219,5 +248,6 @@ def format_paths(paths: Iterable[str | Path], *, write: bool = True,
         raise FormatError("; ".join(problems))
     if write:
         for file, formatted in results:
-            file.write_text(formatted, encoding="utf-8")
+            # whole or not at all; a link in a pack rewrites its target there
+            write_output(file.resolve(), formatted, str(file))
     return [file for file, _ in results]

@@ -57,6 +57,7 @@ def lint_command(path: str, fail_on: str, as_json: bool) -> None:
 @click.option("--schemas", "schemas", type=click.Path(file_okay=False), default=None,
               help="Also make each policy file's first line point editors at its schema in "
                    "this folder (see `finpolicy schema -o`).")
+@reports_errors
 def fmt_command(paths: tuple[str, ...], check: bool, schemas: str | None) -> None:
     """Rewrite policy YAML files in PATHS (files or folders; default `.`) in one layout.
 

@@ -170,7 +170,7 @@ def resolve_bundle_path(path: str | Path | None) -> Path:
     leads outside it is refused: loading reads only what the pack holds.
 
     Raises:
-        PolicyError: ``ambiguous_bundle`` or ``link_outside_pack``.
+        PolicyError: ``ambiguous_bundle``, ``link_outside_pack`` or ``link_loop``.
     """
     if path is None:
         return _contained(shipped_packs() / DEFAULT_PACK)
@@ -194,13 +194,28 @@ def _contained(root: Path) -> Path:
     top = root.resolve()
     problems = []
     for entry in _entries(root, depth=2):
-        if entry.is_symlink() and not entry.resolve().is_relative_to(top):
+        if not entry.is_symlink():
+            continue
+        target = link_target(entry)
+        if target is None:
+            problems.append(Problem(str(entry), None, "", "a symbolic link that leads back to "
+                                    "itself (a loop of links); a pack must hold its own files",
+                                    "link_loop"))
+        elif not target.is_relative_to(top):
             problems.append(Problem(str(entry), None, "", "a link to a file outside the pack "
-                                    f"(`{entry.resolve()}`); a pack must hold its own files",
+                                    f"(`{target}`); a pack must hold its own files",
                                     "link_outside_pack"))
     if problems:
         raise PolicyError(problems)
     return root
+
+
+def link_target(path: Path) -> Path | None:
+    """Where ``path`` leads, its links followed; ``None`` for a loop of links."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # a loop: RuntimeError before Python 3.13, then OSError
+        return None
 
 
 def _entries(folder: Path, depth: int) -> Iterator[Path]:
