@@ -5,6 +5,8 @@ formatted."""
 from __future__ import annotations
 
 import json
+import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -224,3 +226,41 @@ def test_fmt_refuses_a_link_out_of_the_folder_and_a_loop_of_links(tmp_path: Path
     assert CliRunner().invoke(main, ["fmt", str(pack)]).exit_code == 0
     assert (pack / "tests" / "inner.yaml").is_symlink()  # its target rewritten, not the link
     assert (pack / "policy.yaml").read_text(encoding="utf-8") != _MESSY
+
+
+@pytest.mark.parametrize("date", ["2026-02-30", "2026-13-01"])
+def test_fmt_keeps_a_date_that_is_no_date_for_validate_to_report(tmp_path: Path,
+                                                                  date: str) -> None:
+    """A ValueError traceback (day is out of range for month) before."""
+    plain = tmp_path / "f.yaml"
+    plain.write_text(f"a:    {date}\n", encoding="utf-8")
+    pack = tmp_path / "pack"
+    shutil.copytree(POLICIES / "cn-banking", pack)
+    policy = pack / "access.yaml"
+    text = policy.read_text(encoding="utf-8")
+    policy.write_text(re.sub(r"effective_from: \S+", f"effective_from: {date}", text),
+                      encoding="utf-8")
+    result = CliRunner().invoke(main, ["fmt", "--check", str(plain), str(pack)])
+    assert result.exit_code == 1, result.output  # f.yaml would change: its spaces
+    assert result.output == f"would reformat {plain}\n"
+    assert CliRunner().invoke(main, ["fmt", str(plain)]).exit_code == 0
+    assert plain.read_text(encoding="utf-8") == f"a: {date}\n"
+
+
+@pytest.mark.parametrize(("name", "text", "message"), [
+    ("file.txt", "hello\n", "file.txt: not a YAML file (expected a .yaml or .yml name)"),
+    ("empty.yaml", "", "empty.yaml: empty (no YAML document): not a policy file"),
+    ("list.yaml", "- a\n", "list.yaml: not a policy file: expected a mapping of keys, got a "
+                           "list"),
+    ("text.yaml", "hello\n", "text.yaml: not a policy file: expected a mapping of keys, got "
+                             "a text"),
+])
+def test_fmt_refuses_a_file_that_is_no_policy_file(tmp_path: Path, name: str, text: str,
+                                                   message: str) -> None:
+    """`hello` became `hello\\n...` and an empty file `null\\n...`."""
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(main, ["fmt", str(path)])
+    assert result.exit_code == 3, result.output
+    assert f"error: {tmp_path}/{message}" in result.output
+    assert path.read_text(encoding="utf-8") == text

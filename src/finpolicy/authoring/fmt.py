@@ -25,6 +25,7 @@ import yaml
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError as RuamelError
+from ruamel.yaml.resolver import VersionedResolver
 
 from finpolicy.authoring.schema import MODELINE, modeline
 from finpolicy.documents.bundle import link_target
@@ -48,8 +49,20 @@ class FormatError(FinpolicyError, ValueError):
     """A file cannot be formatted (not YAML, or formatting would change its data)."""
 
 
+class _Resolver(VersionedResolver):
+    """ruamel's resolver without timestamps: a date stays the text the author wrote (so
+    ``2026-02-30`` is kept for ``finpolicy validate`` to report, as finpolicy's own loader
+    keeps dates, instead of failing to become a date)."""
+
+    def add_version_implicit_resolver(self, version: Any, tag: Any, regexp: Any,
+                                      first: Any) -> None:
+        if not str(tag).endswith(":timestamp"):
+            super().add_version_implicit_resolver(version, tag, regexp, first)
+
+
 def _yaml() -> YAML:
     rt = YAML(typ="rt")
+    rt.Resolver = _Resolver
     rt.indent(mapping=2, sequence=4, offset=2)
     rt.width = 96  # with the indentation, lines stay within 100 columns
     rt.preserve_quotes = True
@@ -136,15 +149,25 @@ def _with_modeline(text: str, data: Any, schemas: str | None, *, manifest: bool)
     return modeline(kind, schemas) + "\n" + "".join(lines)
 
 
+def _kind(value: Any) -> str:
+    return ("a list" if isinstance(value, list) else "true or false" if isinstance(value, bool)
+            else "a number" if isinstance(value, int | float) else "a text")
+
+
 def format_text(text: str, name: str = "<text>", *, schemas: str | None = None) -> str:
     """``text`` in the canonical layout (``schemas``: also point its first line at the schema
     folder ``schemas``, relative to the file).
 
     Raises:
-        FormatError: the text is not YAML, or the layout would change its data.
+        FormatError: the text is not YAML or not a mapping (an empty file, a list, a plain
+            text is no policy file), or the layout would change its data.
     """
     manifest = Path(name).name == "bundle.yaml"
     before = _load_plain(text, name)
+    if not isinstance(before, dict):  # it became `null\n...` or `text\n...`
+        raise FormatError(f"{name}: " + (
+            "empty (no YAML document): not a policy file" if before is None else
+            f"not a policy file: expected a mapping of keys, got {_kind(before)}"))
     rt = _yaml()
     try:
         data = rt.load(text)
@@ -193,17 +216,21 @@ def _linked_out(file: Path, top: Path) -> str | None:
 
 
 def policy_files(paths: Iterable[str | Path]) -> list[Path]:
-    """The policy YAML files named by ``paths``: a file as named; in a folder, every YAML file
-    of a pack and every policy document (hidden folders skipped, other YAML left alone).
+    """The policy YAML files named by ``paths``: a YAML file as named; in a folder, every YAML
+    file of a pack and every policy document (hidden folders skipped, other YAML left alone).
 
     Raises:
-        FormatError: a file in a folder is a link that leads out of it, or a loop of links.
+        FormatError: a file named is no YAML file (``.yaml``, ``.yml``); a file in a folder is
+            a link that leads out of it, or a loop of links.
     """
     out: list[Path] = []
     problems: list[str] = []
     for path in map(Path, paths):
         if not path.is_dir():
-            out.append(path)
+            if path.suffix in (".yaml", ".yml"):
+                out.append(path)
+            else:
+                problems.append(f"{path}: not a YAML file (expected a .yaml or .yml name)")
             continue
         for p in sorted(path.rglob("*")):
             if p.suffix not in (".yaml", ".yml") or any(
