@@ -8,8 +8,36 @@ import hashlib
 from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic_core import ErrorDetails
 
 from finpolicy.errors import InputError, InputProblem
+
+# pydantic's errors for a value that should have been a mapping name the model's class
+_MAPPING_ERRORS = frozenset({"model_type", "model_attributes_type", "dict_type"})
+
+
+def kind_of(value: Any) -> str:
+    """What ``value`` is, in words: ``a list``, ``a text``, ``a number`` …"""
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return "true or false"
+    for kinds, word in ((int | float, "a number"), (str, "a text"), (list | tuple, "a list"),
+                        (dict, "a mapping")):
+        if isinstance(value, kinds):
+            return word
+    return f"a {type(value).__name__}"
+
+
+def error_message(err: ErrorDetails) -> str:
+    """pydantic's message of one error in finpolicy's words: lower-case, without pydantic's
+    ``Value error,`` and without class names (``instance of Manifest``)."""
+    if err["type"] in _MAPPING_ERRORS:
+        return f"expected a mapping of keys, got {kind_of(err.get('input'))}"
+    message = err["msg"] or "invalid"
+    if message.startswith("Value error, "):
+        message = message[len("Value error, "):]
+    return message[0].lower() + message[1:]
 
 
 def input_error(exc: ValidationError, model: str, prefix: str = "") -> InputError:
@@ -19,10 +47,7 @@ def input_error(exc: ValidationError, model: str, prefix: str = "") -> InputErro
         path = ".".join(str(p) for p in err["loc"])
         if prefix:
             path = f"{prefix}.{path}" if path else prefix
-        message = err["msg"][0].lower() + err["msg"][1:] if err["msg"] else "invalid"
-        if message.startswith("value error, "):
-            message = message[len("value error, "):]
-        problems.append(InputProblem(path, message, err["type"], err.get("input")))
+        problems.append(InputProblem(path, error_message(err), err["type"], err.get("input")))
     return InputError(problems, model=model)
 
 

@@ -280,3 +280,15 @@ def test_field_expectations_reach_into_the_decision(tmp_path: Path, bundle: fp.B
     result = invoke("test", str(pack))
     assert result.exit_code == 1
     assert "milestones.initial_response.status: expected `met`, got `at_risk`" in result.output
+
+
+@pytest.mark.parametrize("folder", ["tests", "examples"])
+def test_a_case_file_that_is_a_list_says_what_was_expected_in_words(tmp_path: Path,
+                                                                    folder: str) -> None:
+    """It said `input should be a valid dictionary or instance of _CaseFileModel`."""
+    (tmp_path / folder).mkdir()
+    (tmp_path / folder / "list.yaml").write_text("- a\n- b\n", encoding="utf-8")
+    with pytest.raises(PolicyError) as info:
+        (load_cases if folder == "tests" else load_examples)(tmp_path)
+    assert str(info.value) == f"{tmp_path / folder / 'list.yaml'}:1: expected a mapping of " \
+                              "keys, got a list"

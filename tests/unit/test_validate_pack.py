@@ -170,3 +170,24 @@ def test_counts_are_singular_for_one(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["validate", str(pack)])
     assert result.exit_code == 2
     assert f"1 problem in {pack}" in result.stderr
+
+
+@pytest.mark.parametrize(("file", "old", "new", "message"), [
+    # the validator's message names the value: it was named twice (`banana`, got `banana`)
+    ("access.yaml", "version: 1.1.0", "version: banana",
+     "access.yaml:15: metadata.version: expected a semantic version like `1.0.0`, got "
+     "`banana`\n"),
+    # it said `input should be a valid dictionary or instance of Manifest`
+    ("bundle.yaml", None, "- a\n", "bundle.yaml:1: expected a mapping of keys, got a list\n"),
+])
+def test_a_schema_problem_says_what_was_expected_in_words_once(
+        tmp_path: Path, file: str, old: str | None, new: str, message: str) -> None:
+    pack = tmp_path / "pack"
+    shutil.copytree(shipped_packs() / "cn-banking", pack)
+    text = (pack / file).read_text(encoding="utf-8")
+    assert old is None or old in text
+    (pack / file).write_text(new if old is None else text.replace(old, new, 1),
+                             encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate", str(pack)])
+    assert result.exit_code == 2
+    assert result.stdout == f"{pack}/{message}"

@@ -63,3 +63,16 @@ def test_parse_prefixes_the_field_path() -> None:
         _Example.parse({"amount": 1}, field="order")
     assert info.value.problems == (InputProblem("order.name", "field required", "missing",
                                                 {"amount": 1}),)
+
+
+def test_a_value_that_should_be_a_mapping_is_named_in_words_not_by_class() -> None:
+    """pydantic says `input should be a valid dictionary or instance of _Example`."""
+    class _Order(InputModel):
+        item: _Example
+
+    with pytest.raises(InputError) as info:
+        _Order.parse({"item": ["a"]}, field="order")
+    assert str(info.value) == "invalid _Order: order.item: expected a mapping of keys, got a " \
+                              "list"
+    with pytest.raises(InputError, match="order: expected a mapping of keys, got a text"):
+        _Order.parse("x", field="order")

@@ -26,6 +26,7 @@ from finpolicy.documents.yamlsource import (
     yaml_problem,
 )
 from finpolicy.errors import NotInForceError, PolicyError, Problem
+from finpolicy.inputs import error_message
 from finpolicy.rules.parse import ConditionParser, FieldTypes, suggest
 from finpolicy.rules.vocabulary import Vocabularies, hint
 
@@ -370,14 +371,13 @@ def pydantic_problems(exc: ValidationError, source: SourceDocument,
     out = []
     for err in exc.errors(include_url=False):
         loc = (*prefix, *err["loc"])
-        msg = err["msg"]
-        msg = msg[len("Value error, "):] if msg.startswith("Value error, ") else msg
-        msg = msg[0].lower() + msg[1:]
+        msg = error_message(err)
         if err["type"] == "extra_forbidden":
             msg = f"unknown key `{loc[-1]}`"
         elif err["type"] == "missing":
             msg = f"missing required key `{loc[-1]}`"
-        elif "input" in err and not isinstance(err["input"], dict | list):
+        elif "input" in err and not isinstance(err["input"], dict | list) \
+                and f"`{err['input']}`" not in msg:  # a validator's message may name it
             msg += f", got `{err['input']}`"
             if err["type"] == "literal_error" and isinstance(err["input"], str):
                 choices = re.findall(r"'([^']*)'", str(err.get("ctx", {}).get("expected", "")))
