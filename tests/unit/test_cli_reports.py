@@ -144,3 +144,37 @@ def test_a_path_option_may_name_a_file_whose_name_is_not_utf8(tmp_path: Path) ->
     path = _write(tmp_path, "in-\udcff.yaml", ALLOWED)
     result = CliRunner().invoke(main, ["eval", "access", path, "--as-of", AT, "-b", str(pack)])
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    # an evaluation time when no version is in force is a bad --as-of, not an invalid policy
+    (["eval", "suitability", "SALE", "--as-of", "0001-01-01"],
+     "no version of SuitabilityPolicy `cn-suitability` is in force on 0001-01-01"),
+    (["scan", "CSV", "--as-of", "0001-01-01"], "is in force on 0001-01-01"),
+    (["suitability", "CSV", "--as-of", "0001-01-01"], "is in force on 0001-01-01"),
+    (["review", "REVIEW", "--as-of", AT, "--policy", "nosuch"],
+     "no version of AccessPolicy `nosuch` is in force"),
+    # a bundle path that is no pack is a bad option value or argument
+    (["eval", "suitability", "SALE", "-b", "nonexist"],
+     "Invalid value for '--bundle' / '-b': expected a bundle folder or the name of a shipped "
+     "pack (cn-banking, uk-fca), got `nonexist`, which does not exist"),
+    (["demo", "-b", "CSV"], "c.csv`, a file"),
+    (["sla", "CSV", "--as-of", AT, "-b", ""], "got an empty name"),
+    (["test", "nonexist"], "nonexist: no such bundle folder"),
+    (["validate", "nonexist"], "nonexist: no such bundle folder"),
+    (["bundle", "verify", "nonexist"], "nonexist: no such bundle folder"),
+])
+def test_a_bad_evaluation_time_policy_or_pack_path_is_invalid_input(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], message: str) -> None:
+    """They exited 2, the code of an invalid policy."""
+    monkeypatch.chdir(tmp_path)
+    files = {"SALE": _write(tmp_path, "sale.yaml", {
+        "customer": {"id": "c1", "risk_level": "C3"},
+        "product": {"id": "p1", "kind": "fund", "risk_level": "R3"}}),
+        "REVIEW": _write(tmp_path, "review.yaml", {"grants": []}),
+        "CSV": str(tmp_path / "c.csv")}
+    (tmp_path / "c.csv").write_text("customer.id,customer.risk_level,product.id,product.kind,"
+                                    "product.risk_level\nc1,C3,p1,fund,R3\n", encoding="utf-8")
+    result = CliRunner().invoke(main, [files.get(a, a) for a in args])
+    assert result.exit_code == 3, result.output
+    assert message in result.output

@@ -12,11 +12,11 @@ import finpolicy as fp
 from finpolicy.cli.common import (
     EXIT_FAILED,
     EXIT_INVALID_INPUT,
-    EXIT_INVALID_POLICY,
     EXIT_OK,
     console,
     dump_json,
     exit_with,
+    policy_exit,
     reports_errors,
 )
 from finpolicy.errors import FinpolicyError, InputError, InputProblem, PolicyError
@@ -128,7 +128,7 @@ def _refuse(pack: str, exc: FinpolicyError, as_json: bool) -> NoReturn:
     """Report an error that stopped the checks: exit 2 (invalid pack), 3 (bad input) or 1."""
     from finpolicy.documents.pins import problem_dict
 
-    code = EXIT_INVALID_POLICY if isinstance(exc, PolicyError) else \
+    code = policy_exit(exc) if isinstance(exc, PolicyError) else \
         EXIT_INVALID_INPUT if isinstance(exc, InputError) else EXIT_FAILED
     found = list(getattr(exc, "problems", ()))
     if as_json:

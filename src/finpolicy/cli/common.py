@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import os
 import sys
 from collections.abc import Callable
 from typing import Any, NoReturn, TypeVar, cast
@@ -32,6 +33,7 @@ __all__ = [
     "load_engine",
     "parse_when",
     "plural",
+    "policy_exit",
     "reports_errors",
 ]
 
@@ -65,13 +67,13 @@ def reports_errors(func: F) -> F:
         except PolicyError as exc:
             for problem in exc.problems:
                 click.echo(str(problem), err=True)
-            exit_with(EXIT_INVALID_POLICY)
+            exit_with(policy_exit(exc))
         except InputError as exc:
             click.echo(f"error: {exc}", err=True)
             exit_with(EXIT_INVALID_INPUT)
-        except NotInForceError as exc:
+        except NotInForceError as exc:  # the time (or policy id) asked for is the input's
             click.echo(f"error: {exc}", err=True)
-            exit_with(EXIT_INVALID_POLICY)
+            exit_with(EXIT_INVALID_INPUT)
         except FinpolicyError as exc:
             click.echo(f"error: {exc}", err=True)
             exit_with(EXIT_FAILED)
@@ -79,9 +81,37 @@ def reports_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def policy_exit(exc: PolicyError) -> int:
+    """The exit code of a ``PolicyError``: 2 (invalid policy), but 3 (invalid input) when it
+    only says that there is no pack at the path given (``no_bundle``)."""
+    if exc.problems and all(p.code == "no_bundle" for p in exc.problems):
+        return EXIT_INVALID_INPUT
+    return EXIT_INVALID_POLICY
+
+
+class _BundlePath(click.Path):
+    """A bundle folder or a shipped pack's name (checked before any work)."""
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        from finpolicy.documents.bundle import shipped_packs
+
+        path = super().convert(value, param, ctx)
+        text = str(path)
+        if os.path.isdir(text) or (text and "/" not in text and "\\" not in text
+                                   and (shipped_packs() / text).is_dir()):
+            return path  # (a name both shipped and a folder here is refused when loaded)
+        shipped = sorted(p.name for p in shipped_packs().iterdir()
+                         if (p / "bundle.yaml").is_file())
+        what = ("an empty name" if not text else f"`{text}`, a file" if os.path.exists(text)
+                else f"`{text}`, which does not exist")
+        self.fail(f"expected a bundle folder or the name of a shipped pack "
+                  f"({', '.join(shipped)}), got {what}", param, ctx)
+
+
 def bundle_option(func: F) -> F:
     return click.option("--bundle", "-b", "bundle_path", default=None, metavar="PATH",
-                        type=click.Path(),
+                        type=_BundlePath(),
                         help="Bundle folder or shipped pack name (default: cn-banking).")(func)
 
 

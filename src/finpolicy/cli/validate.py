@@ -7,7 +7,7 @@ from typing import NoReturn
 
 import click
 
-from finpolicy.cli.common import EXIT_INVALID_POLICY, exit_with, plural
+from finpolicy.cli.common import EXIT_INVALID_POLICY, exit_with, plural, policy_exit
 from finpolicy.errors import PolicyError, Problem
 from finpolicy.validation import validate_pack
 
@@ -39,7 +39,7 @@ def _fail(problems: Sequence[Problem], path: str) -> NoReturn:
     for problem in problems:
         click.echo(str(problem))
     click.echo(f"{plural(len(problems), 'problem')} in {path}", err=True)
-    exit_with(EXIT_INVALID_POLICY)
+    exit_with(policy_exit(PolicyError(problems)) if problems else EXIT_INVALID_POLICY)
 
 
 COMMANDS = [validate]
