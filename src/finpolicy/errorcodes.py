@@ -158,6 +158,7 @@ declare("input", {
     "unreadable_input": "An input file cannot be read.",
     "bad_file": "An input file is not valid JSON, JSON lines, YAML or CSV.",
     "bad_option": "An option's value is invalid.",
+    "bad_number": "A number is given as true or false.",
     "bad_table": "A batch source is not a table, a data frame or a readable Parquet or CSV "
                  "file.",
     "missing_extra": "Reading the input needs an optional extra that is not installed.",

@@ -1,16 +1,58 @@
-"""Base class of every input model: pydantic validation, errors raised as ``InputError``."""
+"""Base class of every input model: pydantic validation, errors raised as ``InputError``; and
+the field types input models use for times and numbers (``Instant``, ``Moment``, ``Day``,
+``DayOrMoment``, ``Count``, and ``NUMBER`` after a number's bounds): pydantic's own read a
+number as a Unix time and true as 1, which no input means."""
 
 from __future__ import annotations
 
 import contextvars
 import datetime as dt
 import hashlib
-from typing import Any, ClassVar, TypeVar
+from decimal import Decimal
+from typing import Annotated, Any, ClassVar, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
-from pydantic_core import ErrorDetails
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, ValidationError
+from pydantic_core import ErrorDetails, PydanticCustomError
 
 from finpolicy.errors import InputError, InputProblem
+
+
+def _no_number(expected: str, code: str) -> BeforeValidator:
+    def check(value: Any) -> Any:
+        # pydantic reads a number as a Unix time: 7 would be 1970-01-01T00:00:07Z
+        if isinstance(value, int | float | Decimal):
+            raise PydanticCustomError(code, f"expected {expected}, got the number {{number}}",
+                                      {"number": value})
+        return value
+
+    return BeforeValidator(check)
+
+
+def _no_bool(value: Any) -> Any:
+    if isinstance(value, bool):  # pydantic reads true as 1
+        raise PydanticCustomError("bad_number", "expected a number, got {value}",
+                                  {"value": "true" if value else "false"})
+    return value
+
+
+TIME_TEXT = _no_number("an ISO datetime with a time zone offset as text "
+                       "(2026-03-01T09:00:00+08:00)", "bad_datetime")
+"""Refuses a number for a datetime field (pydantic reads one as a Unix time)."""
+DATE_TEXT = _no_number("an ISO date as text (2026-03-01)", "bad_date")
+"""Refuses a number for a date field."""
+NUMBER = BeforeValidator(_no_bool)
+"""Refuses true and false for a number field (pydantic reads true as 1)."""
+
+Instant = Annotated[AwareDatetime, TIME_TEXT]
+"""An aware datetime, given as one or as ISO text, never as a number."""
+Moment = Annotated[dt.datetime, TIME_TEXT]
+"""A datetime (the model checks its offset), given as one or as ISO text, never as a number."""
+Day = Annotated[dt.date, DATE_TEXT]
+"""A date, given as one or as ISO text, never as a number."""
+DayOrMoment = Annotated[dt.date | dt.datetime, TIME_TEXT]
+"""A date or a datetime, given as one or as ISO text, never as a number."""
+Count = Annotated[int, NUMBER]
+"""A whole number, never true or false."""
 
 # pydantic's errors for a value that should have been a mapping name the model's class
 _MAPPING_ERRORS = frozenset({"model_type", "model_attributes_type", "dict_type"})

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import importlib
+import re
+import typing
+from typing import Any
+
 import pytest
 import yaml
+from pydantic import BaseModel, PlainValidator
 
 from finpolicy.documents.yamlsource import parse_yaml, yaml_problem
 from finpolicy.errors import InputError, InputProblem, PolicyError, Problem
-from finpolicy.inputs import InputModel
+from finpolicy.inputs import DATE_TEXT, NUMBER, TIME_TEXT, InputModel
 
 
 def test_line_map_points_at_keys_and_list_items() -> None:
@@ -76,3 +83,83 @@ def test_a_value_that_should_be_a_mapping_is_named_in_words_not_by_class() -> No
                               "list"
     with pytest.raises(InputError, match="order: expected a mapping of keys, got a text"):
         _Order.parse("x", field="order")
+
+
+# --- times and numbers in inputs -------------------------------------------------------------
+
+def _input_models() -> list[type[BaseModel]]:
+    from finpolicy.domains.base import Call
+    from finpolicy.domains.registry import domains
+
+    for domain in domains():  # their models load with them
+        for name in (domain.explain, *(c.__module__ for c in domain.calls.values())):
+            if name:
+                importlib.import_module(name)
+    found: list[type[BaseModel]] = []
+    todo: list[type[BaseModel]] = [InputModel, Call]
+    while todo:
+        model = todo.pop()
+        found.append(model)
+        todo.extend(model.__subclasses__())
+    return sorted({m for m in found if m.__module__.startswith("finpolicy.")},
+                  key=lambda m: f"{m.__module__}.{m.__qualname__}")
+
+
+def _unguarded(annotation: Any, guarded: bool = False) -> list[str]:
+    """The time and number types in ``annotation`` without the validator that refuses what
+    pydantic would read wrongly (a number for a time, true for a number)."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        base, *extra = typing.get_args(annotation)
+        marks = any(m in (TIME_TEXT, DATE_TEXT, NUMBER) or isinstance(m, PlainValidator)
+                    for m in extra)
+        return _unguarded(base, guarded or marks)
+    if annotation in (dt.date, dt.datetime, dt.time, int, float) or \
+            getattr(annotation, "__name__", "") == "AwareDatetime":
+        return [] if guarded else [getattr(annotation, "__name__", str(annotation))]
+    return [found for arg in typing.get_args(annotation) for found in _unguarded(arg, guarded)]
+
+
+def test_every_time_and_number_of_an_input_refuses_what_pydantic_would_misread() -> None:
+    """pydantic reads `received_at: 7` as 1970-01-01T00:00:07Z and `investable_assets: true`
+    as 1: every input model (and every serve call body) uses the types of finpolicy.inputs."""
+    models = _input_models()
+    assert len(models) > 20
+    bare = {f"{m.__module__}.{m.__qualname__}.{name}": found
+            for m in models for name, field in m.model_fields.items()
+            for found in [_unguarded(field.rebuild_annotation())] if found}
+    assert not bare
+
+
+@pytest.mark.parametrize(("domain", "data", "message"), [
+    ("consent", {"request": {"customer": "cu-1", "purpose": "marketing", "channel": "sms"},
+                 "consents": [{"id": "c", "customer": "cu-1", "purpose": "marketing",
+                               "channels": ["sms"], "separate": True, "given_at": 1767225600,
+                               "notice_version": "privacy-2025"}]},
+     "consents.0.given_at: expected an ISO datetime with a time zone offset as text "
+     "(2026-03-01T09:00:00+08:00), got the number 1767225600"),
+    ("complaints", {"complaint": {"id": "c", "received_at": 7, "channel": "phone",
+                                  "category": "service"}},
+     "received_at: expected an ISO datetime with a time zone offset as text "
+     "(2026-03-01T09:00:00+08:00), got the number 7"),
+    ("access", {"subject": {"id": "u", "roles": ["teller"]}, "action": "read",
+                "purpose": "account_service", "as_of": 1767225600.5,
+                "resource": {"type": "customer_record", "data_level": "ordinary",
+                             "category": "basic_identity"}},
+     "as_of: expected an ISO datetime"),
+    ("suitability", {"customer": {"id": "c", "investable_assets": True},
+                     "product": {"id": "p", "kind": "fund", "risk_level": "R1"}},
+     "customer.investable_assets: expected a number, got true"),
+    ("suitability", {"customer": {"id": "c"},
+                     "product": {"id": "p", "kind": "fund", "risk_level": "R1",
+                                 "term_months": True}},
+     "product.term_months: expected a number, got true"),
+])
+def test_a_number_for_a_time_or_true_for_a_number_is_refused_naming_the_field(
+        domain: str, data: dict[str, Any], message: str) -> None:
+    import finpolicy as fp
+    from finpolicy.domains.registry import domain as find
+
+    with pytest.raises(InputError, match=re.escape(message)):
+        find(domain).evaluate_input(fp.PolicyEngine().runtime, data,
+                                    as_of=dt.datetime(2026, 3, 2, 10, tzinfo=dt.UTC))

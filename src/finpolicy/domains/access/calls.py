@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from pydantic import Field
 
 from finpolicy.domains.access.model import (
@@ -14,6 +12,7 @@ from finpolicy.domains.access.model import (
     UsageRecord,
 )
 from finpolicy.domains.base import Call
+from finpolicy.inputs import Moment
 from finpolicy.limits import MAX_LONG_ITEMS, MAX_TERM_LENGTH
 
 __all__ = ["CALLS", "AuthorizeCall", "ReviewAccessCall"]
@@ -33,7 +32,7 @@ class ReviewAccessCall(Call):
 
     grants: list[AccessGrant] = Field(max_length=MAX_LONG_ITEMS)
     assignments: list[RoleAssignment] = Field(max_length=MAX_LONG_ITEMS)
-    as_of: dt.datetime | None = None
+    as_of: Moment | None = None
     usage: list[UsageRecord] | None = Field(default=None, max_length=MAX_LONG_ITEMS)
     policy: str | None = Field(default=None, max_length=MAX_TERM_LENGTH)
 

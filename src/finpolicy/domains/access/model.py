@@ -10,7 +10,7 @@ from pydantic import Field, field_validator, model_validator
 
 from finpolicy._compat import deprecated_alias
 from finpolicy.decisions import Decision, Hit, PolicyRef, _plain
-from finpolicy.inputs import InputModel
+from finpolicy.inputs import InputModel, Moment
 from finpolicy.limits import (
     MAX_ITEMS,
     MAX_LONG_ITEMS,
@@ -94,12 +94,12 @@ class AccessGrant(InputModel):
     resource_type: Term
     data_level: Term
     category: Term
-    requested_at: dt.datetime
+    requested_at: Moment
     requested_by: OptionalIdentity = None
     approved_by: OptionalIdentity = None
     approver_roles: list[Term] = Field(default_factory=list, max_length=MAX_ITEMS)
-    approved_at: dt.datetime | None = None
-    expires_at: dt.datetime
+    approved_at: Moment | None = None
+    expires_at: Moment
 
     _aware = field_validator("requested_at", "approved_at", "expires_at")(_aware)
 
@@ -122,7 +122,7 @@ class AccessRequest(InputModel):
     resource: Resource
     purpose: Term
     grants: list[AccessGrant] = Field(default_factory=list, max_length=MAX_ITEMS)
-    as_of: dt.datetime | None = None
+    as_of: Moment | None = None
     recipient: str | None = Field(default=None, min_length=1)
 
     _aware = field_validator("as_of")(_aware)
@@ -160,13 +160,13 @@ class RoleAssignment(InputModel):
 
     subject_id: Identity
     role: Term
-    assigned_at: dt.datetime | None = None
+    assigned_at: Moment | None = None
     assigned_by: OptionalIdentity = None
-    expires_at: dt.datetime | None = None
+    expires_at: Moment | None = None
     approved_by: OptionalIdentity = None
     approver_roles: list[Term] = Field(default_factory=list, max_length=MAX_ITEMS)
-    approved_at: dt.datetime | None = None
-    reviewed_at: dt.datetime | None = None
+    approved_at: Moment | None = None
+    reviewed_at: Moment | None = None
 
     _aware = field_validator("assigned_at", "expires_at", "approved_at", "reviewed_at")(_aware)
 
@@ -179,7 +179,7 @@ class UsageRecord(InputModel):
     """One use of a grant (the "execute" step of seed 000 §5.4, recorded for audit)."""
 
     grant_id: Key
-    used_at: dt.datetime
+    used_at: Moment
     subject_id: OptionalIdentity = None
 
     _aware = field_validator("used_at")(_aware)
@@ -190,7 +190,7 @@ class AttachedConsent(InputModel):
     test cases, replay of the decision log): what the access rules read of it."""
 
     outcome: str = Field(min_length=1, description="The consent decision's outcome.")
-    as_of: dt.datetime = Field(description="The instant it was decided for.")
+    as_of: Moment = Field(description="The instant it was decided for.")
     recipient: str | None = Field(default=None, description="Who the data goes to.")
     input_digest: str = Field(min_length=1, description="The consent decision's input digest.")
 

@@ -3,13 +3,13 @@ bodies). ``scan`` reads files on the machine that runs it, so it has none: it is
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from pydantic import Field
 
 from finpolicy.domains.base import Call
 from finpolicy.domains.classification.model import DataField
+from finpolicy.inputs import Count, Day
 from finpolicy.limits import MAX_LONG_ITEMS, MAX_SAMPLE_LENGTH, MAX_TERM_LENGTH
 
 __all__ = ["CALLS", "ClassifyCall", "ClassifyRecordCall", "MaskCall"]
@@ -19,7 +19,7 @@ class ClassifyCall(Call):
     """``classify(field, as_of=..., policy=...)``: a field, or its bare name."""
 
     field: DataField | str
-    as_of: dt.date | None = None
+    as_of: Day | None = None
     policy: str | None = Field(default=None, max_length=MAX_TERM_LENGTH)
 
 
@@ -27,16 +27,16 @@ class ClassifyRecordCall(Call):
     """``classify_record(record, as_of=..., policy=...)``: field name → value (or samples)."""
 
     record: dict[str, Any] = Field(max_length=MAX_LONG_ITEMS)
-    as_of: dt.date | None = None
+    as_of: Day | None = None
     policy: str | None = Field(default=None, max_length=MAX_TERM_LENGTH)
 
 
 class MaskCall(Call):
     """``mask(value, field=..., as_of=..., policy=...)``."""
 
-    value: Annotated[str, Field(max_length=MAX_SAMPLE_LENGTH)] | int
+    value: Annotated[str, Field(max_length=MAX_SAMPLE_LENGTH)] | Count
     field: DataField | str
-    as_of: dt.date | None = None
+    as_of: Day | None = None
     policy: str | None = Field(default=None, max_length=MAX_TERM_LENGTH)
 
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from pydantic import Field
 
 from finpolicy.domains.base import Call
 from finpolicy.domains.complaints.models import Complaint
+from finpolicy.inputs import Moment
 from finpolicy.limits import MAX_LONG_ITEMS, MAX_TERM_LENGTH
 
 __all__ = ["CALLS", "ComplaintSlaBatchCall", "ComplaintSlaCall"]
@@ -17,7 +16,7 @@ class ComplaintSlaCall(Call):
     """``complaint_sla(complaint, as_of=..., policy=...)``."""
 
     complaint: Complaint
-    as_of: dt.datetime | None = None
+    as_of: Moment | None = None
     policy: str | None = Field(default=None, max_length=MAX_TERM_LENGTH)
 
 
@@ -25,7 +24,7 @@ class ComplaintSlaBatchCall(Call):
     """``complaint_sla_batch(complaints, as_of=..., policy=...)``."""
 
     complaints: list[Complaint] = Field(max_length=MAX_LONG_ITEMS)
-    as_of: dt.datetime | None = None
+    as_of: Moment | None = None
     policy: str | None = Field(default=None, max_length=MAX_TERM_LENGTH)
 
 

@@ -8,10 +8,10 @@ from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 import attrs
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
 from finpolicy.decisions import Decision, decision_maker
-from finpolicy.inputs import InputModel
+from finpolicy.inputs import InputModel, Instant
 from finpolicy.limits import (
     MAX_ID_LENGTH,
     MAX_ITEMS,
@@ -31,7 +31,7 @@ class ComplaintEvent(InputModel):
 
     kind: str = Field(min_length=1, max_length=MAX_TERM_LENGTH,
                       description="Event kind, e.g. `acknowledged`, `extended`.")
-    at: AwareDatetime = Field(description="When it happened (with a time zone offset).")
+    at: Instant = Field(description="When it happened (with a time zone offset).")
     note: str | None = Field(default=None, max_length=MAX_TEXT_LENGTH,
                              description="Free text for people; ignored by the SLA.")
     # a tuple: most events state nothing, and the shared empty tuple costs no memory
@@ -54,7 +54,7 @@ class Complaint(InputModel):
     """
 
     id: str = Field(min_length=1, max_length=MAX_ID_LENGTH, description="Complaint id.")
-    received_at: AwareDatetime = Field(description="When it was received (with an offset).")
+    received_at: Instant = Field(description="When it was received (with an offset).")
     channel: str = Field(min_length=1, max_length=MAX_TERM_LENGTH,
                          description="How it came in, e.g. `phone`, `branch`.")
     category: str = Field(min_length=1, max_length=MAX_TERM_LENGTH,

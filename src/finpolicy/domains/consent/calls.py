@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from pydantic import Field
 
 from finpolicy.domains.access.model import AccessRequest
 from finpolicy.domains.base import Call
 from finpolicy.domains.consent.campaign import CampaignCustomer
 from finpolicy.domains.consent.model import Consent, ContactRecord, ProcessingRequest
+from finpolicy.inputs import Moment
 from finpolicy.limits import MAX_ITEMS, MAX_LONG_ITEMS, MAX_TERM_LENGTH
 
 __all__ = ["CALLS", "AuthorizeExportCall", "CheckProcessingCall", "PlanCampaignCall",
@@ -36,7 +35,7 @@ class PlanCampaignCall(Call):
     data_levels: list[str] = Field(default_factory=list, max_length=MAX_ITEMS)
     categories: list[str] = Field(default_factory=list, max_length=MAX_ITEMS)
     personalised: bool = False
-    as_of: dt.datetime | None = None
+    as_of: Moment | None = None
     policy: str | None = Field(default=None, max_length=MAX_TERM_LENGTH)
 
 
@@ -47,7 +46,7 @@ class ReviewConsentsCall(Call):
     contacts: list[ContactRecord] = Field(default_factory=list, max_length=MAX_LONG_ITEMS)
     processing: list[ProcessingRequest] = Field(default_factory=list,
                                                 max_length=MAX_LONG_ITEMS)
-    as_of: dt.datetime | None = None
+    as_of: Moment | None = None
     policy: str | None = Field(default=None, max_length=MAX_TERM_LENGTH)
 
 

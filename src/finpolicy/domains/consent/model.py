@@ -11,10 +11,10 @@ from typing import Any, Literal, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
-from pydantic import AwareDatetime, Field, PrivateAttr, field_validator, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from finpolicy.decisions import Decision, Hit, PolicyRef, _plain
-from finpolicy.inputs import InputModel
+from finpolicy.inputs import InputModel, Instant
 from finpolicy.limits import MAX_ID_LENGTH, MAX_ITEMS, MAX_TERM_LENGTH, MAX_TEXT_LENGTH, Key, Term
 
 __all__ = [
@@ -105,9 +105,9 @@ class Consent(_Cached):
     categories: list[Term] = _NAMES
     recipients: list[Key] = _NAMES
     separate: bool = False
-    given_at: AwareDatetime
-    expires_at: AwareDatetime | None = None
-    withdrawn_at: AwareDatetime | None = None
+    given_at: Instant
+    expires_at: Instant | None = None
+    withdrawn_at: Instant | None = None
     evidence: str | None = _TEXT
     notice_version: str | None = Field(default=None, max_length=MAX_TERM_LENGTH)
 
@@ -192,7 +192,7 @@ class ProcessingRequest(_Cached):
     recipient: Recipient | None = None
     personalised: bool = False
     time_zone: str | None = _ZONE
-    as_of: AwareDatetime | None = None
+    as_of: Instant | None = None
 
     _names = field_validator("data_levels", "categories", "fields")(_names)
     _zone = field_validator("time_zone")(_zone)
@@ -215,7 +215,7 @@ class ContactRecord(_Cached):
     customer: str = _ID
     channel: Term
     purpose: Term
-    at: AwareDatetime
+    at: Instant
     consent_id: str | None = _OPTIONAL_ID
     time_zone: str | None = _ZONE
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 from pydantic import Field
 
 from finpolicy.domains.base import Call
 from finpolicy.domains.suitability.models import Customer, Product, SaleContext
+from finpolicy.inputs import DayOrMoment
 from finpolicy.limits import MAX_LONG_ITEMS, MAX_TERM_LENGTH
 
 __all__ = ["CALLS", "CheckSuitabilityCall", "SuitableProductsCall"]
@@ -20,7 +20,7 @@ class CheckSuitabilityCall(Call):
     customer: Customer
     product: Product
     amount: Decimal | None = None
-    as_of: dt.date | dt.datetime | None = None
+    as_of: DayOrMoment | None = None
     policy: str | None = Field(default=None, max_length=MAX_TERM_LENGTH)
     sale: SaleContext | None = None
 
@@ -30,7 +30,7 @@ class SuitableProductsCall(Call):
 
     customer: Customer
     products: list[Product] = Field(max_length=MAX_LONG_ITEMS)
-    as_of: dt.date | dt.datetime | None = None
+    as_of: DayOrMoment | None = None
     policy: str | None = Field(default=None, max_length=MAX_TERM_LENGTH)
     sale: SaleContext | None = None
 

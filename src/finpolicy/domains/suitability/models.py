@@ -12,7 +12,7 @@ import attrs
 from pydantic import Field, PlainSerializer, PlainValidator, PrivateAttr
 
 from finpolicy.decisions import Decision
-from finpolicy.inputs import InputModel
+from finpolicy.inputs import NUMBER, InputModel
 from finpolicy.limits import (
     MAX_AMOUNT,
     MAX_ID_LENGTH,
@@ -123,10 +123,11 @@ class Customer(_Cached):
         default="full", description="Civil legal capacity.")
     guardian_consent: bool = Field(default=False, description="A guardian has consented (limited "
                                                               "capacity).")
-    investable_assets: float | None = Field(default=None, ge=0, le=MAX_AMOUNT,
-                                            description="Investable assets, CNY.")
-    investment_horizon_months: int | None = Field(default=None, ge=0, le=MAX_MONTHS,
-                                                  description="How long the customer can invest.")
+    # the bounds before NUMBER, so that the schema states them as minimum and maximum
+    investable_assets: Annotated[float, Field(ge=0, le=MAX_AMOUNT), NUMBER] | None = Field(
+        default=None, description="Investable assets, CNY.")
+    investment_horizon_months: Annotated[int, Field(ge=0, le=MAX_MONTHS), NUMBER] | None = \
+        Field(default=None, description="How long the customer can invest.")
     liquidity_need: Literal["low", "medium", "high"] | None = Field(
         default=None, description="How soon the customer may need the money.")
     change_reported_at: DateOrTime | None = Field(
@@ -162,8 +163,8 @@ class Product(_Cached):
                             description="The seller's risk rating, e.g. `R3`.")
     issuer_risk_level: str | None = Field(default=None, max_length=MAX_TERM_LENGTH,
                                           description="The issuer's rating, when known.")
-    term_months: int | None = Field(default=None, ge=0, le=MAX_MONTHS,
-                                    description="Term or lock-up in months.")
+    term_months: Annotated[int, Field(ge=0, le=MAX_MONTHS), NUMBER] | None = Field(
+        default=None, description="Term or lock-up in months.")
     principal_protected: bool = Field(default=False, description="Principal is guaranteed.")
     redemption: Literal["daily", "periodic", "closed"] | None = Field(
         default=None, description="When holders may redeem.")
