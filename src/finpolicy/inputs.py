@@ -21,7 +21,7 @@ def _no_number(expected: str, code: str) -> BeforeValidator:
     def check(value: Any) -> Any:
         # pydantic reads a number as a Unix time: 7 would be 1970-01-01T00:00:07Z
         if isinstance(value, int | float | Decimal):
-            raise PydanticCustomError(code, f"expected {expected}, got the number {{number}}",
+            raise PydanticCustomError(code, f"expected {expected}, got the number `{{number}}`",
                                       {"number": value})
         return value
 

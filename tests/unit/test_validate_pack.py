@@ -177,6 +177,10 @@ def test_counts_are_singular_for_one(tmp_path: Path) -> None:
     ("access.yaml", "version: 1.1.0", "version: banana",
      "access.yaml:15: metadata.version: expected a semantic version like `1.0.0`, got "
      "`banana`\n"),
+    # a number was read as a Unix time: 86400 became 1970-01-02
+    ("access.yaml", "effective_from: 2025-01-01", "effective_from: 86400",
+     "access.yaml:17: metadata.effective_from: expected an ISO date as text (2026-03-01), got "
+     "the number `86400`\n"),
     # it said `input should be a valid dictionary or instance of Manifest`
     ("bundle.yaml", None, "- a\n", "bundle.yaml:1: expected a mapping of keys, got a list\n"),
 ])

@@ -137,11 +137,11 @@ def test_every_time_and_number_of_an_input_refuses_what_pydantic_would_misread()
                                "channels": ["sms"], "separate": True, "given_at": 1767225600,
                                "notice_version": "privacy-2025"}]},
      "consents.0.given_at: expected an ISO datetime with a time zone offset as text "
-     "(2026-03-01T09:00:00+08:00), got the number 1767225600"),
+     "(2026-03-01T09:00:00+08:00), got the number `1767225600`"),
     ("complaints", {"complaint": {"id": "c", "received_at": 7, "channel": "phone",
                                   "category": "service"}},
      "received_at: expected an ISO datetime with a time zone offset as text "
-     "(2026-03-01T09:00:00+08:00), got the number 7"),
+     "(2026-03-01T09:00:00+08:00), got the number `7`"),
     ("access", {"subject": {"id": "u", "roles": ["teller"]}, "action": "read",
                 "purpose": "account_service", "as_of": 1767225600.5,
                 "resource": {"type": "customer_record", "data_level": "ordinary",

@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from finpolicy.inputs import Day
+
 _SEMVER = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?")
 _ID = re.compile(r"[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*")
 
@@ -33,8 +35,8 @@ class Metadata(Strict):
     id: str = Field(description="Stable policy id, lower-case with hyphens.")
     version: str = Field(description="Semantic version, e.g. `2.1.0`.")
     title: str = Field(description="Human title.")
-    effective_from: dt.date = Field(description="First day in force (inclusive).")
-    effective_until: dt.date | None = Field(
+    effective_from: Day = Field(description="First day in force (inclusive).")
+    effective_until: Day | None = Field(
         default=None, description="Last day in force (inclusive); open-ended when absent.")
     jurisdiction: str = Field(description="Where it applies, e.g. `CN`, `GB`.")
     owner: str = Field(description="The team accountable for it.")
