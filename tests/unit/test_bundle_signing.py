@@ -217,3 +217,19 @@ def test_a_signer_that_is_not_text_is_refused_and_nothing_is_written(pack: Path,
     signed = CliRunner().invoke(main, ["bundle", "sign", str(pack), "--key",
                                        str(keys / "signing-key.pem"), "--signer", "me"])
     assert signed.exit_code == 0, signed.output
+
+
+def test_verify_takes_the_digest_in_either_case_and_refuses_what_is_no_digest(
+        pack: Path) -> None:
+    digest = fp.load_bundle(pack).digest
+    result, report = _verify(pack, "--digest", digest.upper())  # it was a mismatch, exit 1
+    assert result.exit_code == 0 and report["ok"] is True, report
+    assert fp.load_bundle(pack, expect_digest=digest.upper()).digest == digest
+    for bad, got in (("", "an empty value"), ("zz", "`zz`"), (digest[:-1] + "g", "`")):
+        result, report = _verify(pack, "--digest", bad)
+        assert result.exit_code == 3, (bad, report)  # was 1, a mismatch
+        [problem] = report["problems"]
+        assert problem["path"] == "--digest" and problem["message"].startswith(
+            "expected a bundle digest (sha256: 64 hexadecimal digits), got " + got)
+    with pytest.raises(fp.InputError, match="expect_digest: expected a bundle digest"):
+        fp.load_bundle(pack, expect_digest="zz")

@@ -79,7 +79,8 @@ def sign_command(pack: str, key_path: str, signer: str | None) -> None:
 @click.option("--key", "keys", multiple=True, type=click.Path(dir_okay=False),
               help="A trusted Ed25519 public key (PEM); repeat for several. Without it, "
                    "signatures are checked but not who made them.")
-@click.option("--digest", "digest", default=None, help="The digest the bundle must have.")
+@click.option("--digest", "digest", default=None,
+              help="The digest the bundle must have (64 hexadecimal digits, either case).")
 @click.option("--json", "as_json", is_flag=True,
               help="Print the result as JSON (on stdout, whatever the outcome).")
 def verify_command(pack: str, keys: tuple[str, ...], digest: str | None, as_json: bool) -> None:
@@ -90,9 +91,11 @@ def verify_command(pack: str, keys: tuple[str, ...], digest: str | None, as_json
     the output says so). Exits 0 when every check passes, 1 when the lock, the digest or a
     signature does not, 2 when the pack is otherwise invalid, 3 when a key cannot be read.
     """
-    from finpolicy.documents.pins import verify_bundle
+    from finpolicy.documents.pins import expected_digest, verify_bundle
 
     try:
+        if digest is not None:
+            digest = expected_digest(digest, "--digest")  # in either case
         check = verify_bundle(pack, expect_digest=digest,
                               trusted_keys=_trusted_keys(keys) if keys else None)
     except FinpolicyError as exc:

@@ -243,7 +243,7 @@ def load_bundle(path: str | Path | None = None, *, expect_digest: str | None = N
     Args:
         path: a bundle folder; the name of a shipped pack (``"uk-fca"``); or ``None`` for the
             default pack, ``cn-banking``.
-        expect_digest: refuse the bundle unless its digest is exactly this.
+        expect_digest: refuse the bundle unless its digest is this (either case).
         trusted_keys: Ed25519 public keys (PEM paths, PEM bytes or key objects); refuse the
             bundle unless one of them signed it as it is, lock file included, and every
             signature in ``bundle.sig`` is intact (see ``finpolicy.documents.signing``).

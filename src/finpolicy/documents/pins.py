@@ -19,9 +19,26 @@ import attrs
 
 from finpolicy.documents.lock import LOCK_FILE
 from finpolicy.documents.signing import SignatureReport, verify_signatures
-from finpolicy.errors import Problem
+from finpolicy.errors import InputError, Problem
 
-__all__ = ["BundleCheck", "check_pins", "problem_dict", "verify_bundle"]
+__all__ = ["BundleCheck", "check_pins", "expected_digest", "problem_dict", "verify_bundle"]
+
+_HEX = frozenset("0123456789abcdef")
+
+
+def expected_digest(value: str, name: str = "expect_digest") -> str:
+    """``value`` as a bundle digest to compare with: 64 hexadecimal digits, in either case
+    (returned in lower case, as digests are written).
+
+    Raises:
+        InputError: ``value`` is no sha256 digest, naming ``name``.
+    """
+    digest = value.lower() if isinstance(value, str) else ""
+    if len(digest) != 64 or not set(digest) <= _HEX:
+        got = f"`{str(value)[:80]}`" if value else "an empty value"
+        raise InputError.one(name, "expected a bundle digest (sha256: 64 hexadecimal digits), "
+                                   f"got {got}", "bad_option", value)
+    return digest
 
 
 def problem_dict(problem: Any) -> dict[str, Any]:
@@ -95,8 +112,11 @@ def check_pins(bundle: Any, lock_problems: Sequence[Problem], *,
 
     Raises:
         PolicyError: a trusted key cannot be read (``bad_key``).
+        InputError: ``expect_digest`` is no sha256 digest (either case is the same digest).
     """
     problems = list(lock_problems)
+    if expect_digest is not None:
+        expect_digest = expected_digest(expect_digest)
     if expect_digest is not None and bundle.digest != expect_digest:
         problems.append(Problem(str(bundle.root), None, "", f"bundle digest {bundle.digest} "
                                 f"is not the expected {expect_digest}", "digest_mismatch"))
@@ -117,9 +137,12 @@ def verify_bundle(path: str | Path | None, *, expect_digest: str | None = None,
 
     Raises:
         PolicyError: the pack is invalid for another reason, or a trusted key cannot be read.
+        InputError: ``expect_digest`` is no sha256 digest (checked first).
     """
     from finpolicy.documents.bundle import load_unpinned
 
+    if expect_digest is not None:
+        expect_digest = expected_digest(expect_digest)
     bundle, lock_problems = load_unpinned(path)
     return check_pins(bundle, lock_problems, expect_digest=expect_digest,
                       trusted_keys=trusted_keys)
