@@ -24,7 +24,7 @@ from finpolicy.cli import main
 from finpolicy.domains import DOMAINS, domain_module
 from finpolicy.testing import DiffReport, diff
 from finpolicy.testing.cases import evaluate_case, load_examples
-from finpolicy.testing.diff import Verdict, _nth, parse_fail_on
+from finpolicy.testing.diff import Verdict, _nth, known_outcomes, parse_fail_on
 
 # change impact evaluates two bundles on thousands of inputs per test
 pytestmark = pytest.mark.slow
@@ -289,6 +289,39 @@ def test_fail_on_kinds_are_checked_before_evaluating(bundle: fp.Bundle) -> None:
     assert "expected `any` or `old->new`" in result.output
     assert parse_fail_on(["any", "deny → allow", "*->allow"]) == [
         ("*", "*"), ("deny", "allow"), ("*", "allow")]
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ("deny->bogus", "unknown outcome `bogus` in `deny->bogus`: expected `*`, one of <error>, "
+                    "<invalid input>, <no decision>, <not in force>, allow, at_risk,"),
+    ("alow->*", "unknown outcome `alow`"),
+    ("", "expected `any` or `old->new`, e.g. `deny->allow`, got ``"),
+    (",,,", "expected `any` or `old->new`, e.g. `deny->allow`, got `,,,`"),
+])
+def test_a_fail_on_kind_that_could_never_match_is_refused(
+        bundle: fp.Bundle, monkeypatch: pytest.MonkeyPatch, value: str, message: str) -> None:
+    """They were accepted, and the diff passed whatever changed."""
+    import finpolicy.cli.testing as cli
+
+    def no_diff(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("evaluated")
+
+    monkeypatch.setattr(cli, "diff", no_diff)
+    result = invoke("diff", bundle.root, bundle.root, "--fail-on", value)
+    assert result.exit_code == 3, result.output
+    assert f"error: --fail-on: {message}" in result.output
+
+
+def test_a_fail_on_kind_may_name_what_a_rule_gives_or_a_failed_evaluation(
+        bundle: fp.Bundle) -> None:
+    known = known_outcomes(bundle)
+    kinds = ["deny -> allow", "*->bundled_consent", "allow-><invalid input>", "core->ordinary"]
+    assert parse_fail_on(kinds, known=known) == [
+        ("deny", "allow"), ("*", "bundled_consent"), ("allow", "<invalid input>"),
+        ("core", "ordinary")]
+    result = invoke("diff", bundle.root, bundle.root, "--samples", "5", "--fail-on",
+                    ",".join(kinds))
+    assert result.exit_code == 0, result.output
 
 
 def test_a_changed_domain_field_counts_as_a_change_and_is_named(

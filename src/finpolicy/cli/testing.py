@@ -25,7 +25,16 @@ from finpolicy.cli.common import (
 )
 from finpolicy.documents.git import bundle_folder
 from finpolicy.testing.cases import load_cases
-from finpolicy.testing.diff import DEFAULT_SAMPLES, DiffReport, Verdict, diff, parse_fail_on
+from finpolicy.testing.diff import (
+    DEFAULT_SAMPLES,
+    DiffReport,
+    Verdict,
+    declared_outcomes,
+    diff,
+    fail_on_kinds,
+    known_outcomes,
+    parse_fail_on,
+)
 from finpolicy.testing.runner import CaseReport, Coverage, run_cases
 
 if TYPE_CHECKING:
@@ -254,7 +263,8 @@ def _settings_note(report: DiffReport, policy: tuple[str, str] | None) -> str:
 @click.argument("new", metavar="NEW")
 @click.option("--fail-on", "fail_on", multiple=True, metavar="KIND",
               help="Exit 1 when a change of this kind is found: `any`, or `old->new` outcomes "
-                   "such as `deny->allow` or `unsuitable->suitable` (`*` matches any outcome). "
+                   "such as `deny->allow` or `unsuitable->suitable` (`*` matches any outcome; "
+                   "an outcome no domain has and no rule of the packs gives is refused). "
                    "Repeat or separate with commas.")
 @click.option("--samples", type=click.IntRange(min=0), default=DEFAULT_SAMPLES, show_default=True,
               help="Generated inputs per domain, besides the packs' examples and cases.")
@@ -273,10 +283,13 @@ def diff_command(old: str, new: str, fail_on: tuple[str, ...], samples: int, see
     examples and cases and on inputs generated from them; changes are grouped by domain and
     old → new outcome, each with its smallest example and the rules responsible.
     """
-    kinds = [k.strip() for value in fail_on for k in value.split(",") if k.strip()]
-    parse_fail_on(kinds)  # a typo fails before minutes of evaluation
+    kinds = fail_on_kinds(fail_on, "--fail-on")
+    parse_fail_on(kinds, name="--fail-on")  # a typo fails before minutes of evaluation
     with bundle_folder(old) as old_path, bundle_folder(new) as new_path:
         old_bundle, new_bundle = fp.load_bundle(old_path), fp.load_bundle(new_path)
+        # and so does an outcome that could never match
+        parse_fail_on(kinds, known=known_outcomes(old_bundle, new_bundle),
+                      listed=declared_outcomes(), name="--fail-on")
         if as_json or not err_console.is_terminal:
             report = diff(old_bundle, new_bundle, samples=samples, seed=seed, engine=engine)
         else:

@@ -173,6 +173,9 @@ class Domain:
             by ``finpolicy validate`` (``finpolicy.validation.validate_pack``): how this
             domain's policies must agree with other domains' policies in force at the same
             time.
+        outcomes: the outcomes its decisions have besides those its rules' effects name
+            (an outcome no rule gives: a default, a level); ``diff --fail-on`` refuses an
+            outcome no domain declares and no rule of the packs gives.
     """
 
     name: str
@@ -198,6 +201,7 @@ class Domain:
     logged: Mapping[str, LoggedCall] = attrs.field(factory=dict, converter=_frozen)
     calls: Mapping[str, type[Call]] = attrs.field(factory=dict, converter=_frozen)
     pack_checks: tuple[Callable[[Sequence[Any]], Iterable[Problem]], ...] = ()
+    outcomes: tuple[str, ...] = ()
 
     def problems(self) -> list[str]:
         """What is wrong with this declaration (empty when it is complete)."""

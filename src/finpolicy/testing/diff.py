@@ -22,6 +22,7 @@ from typing import Any
 
 from finpolicy.documents.bundle import Bundle
 from finpolicy.domains.base import Domain
+from finpolicy.domains.registry import domains
 from finpolicy.errors import FinpolicyError, InputError, NotInForceError
 from finpolicy.testing.diff_report import (
     Change,
@@ -29,6 +30,7 @@ from finpolicy.testing.diff_report import (
     DiffReport,
     PolicyChange,
     Verdict,
+    fail_on_kinds,
     parse_fail_on,
 )
 from finpolicy.testing.runner import _Recorder
@@ -48,7 +50,10 @@ __all__ = [
     "PolicyChange",
     "Sample",
     "Verdict",
+    "declared_outcomes",
     "diff",
+    "fail_on_kinds",
+    "known_outcomes",
     "parse_fail_on",
 ]
 
@@ -96,6 +101,26 @@ def _rule_index(bundle: Bundle) -> dict[tuple[str, str, str], Any]:
                 out[(doc.id, doc.version, rule.id)] = (
                     ruleset.name, rule.when, rule.effect_items, rule.obligations)
     return out
+
+
+def declared_outcomes() -> frozenset[str]:
+    """The outcomes the registered domains declare (``Domain.outcomes``) and the marks of a
+    failed evaluation (``<invalid input>`` …)."""
+    return frozenset({INVALID, NOT_IN_FORCE, ERROR, NONE}.union(
+        *(domain.outcomes for domain in domains())))
+
+
+def known_outcomes(*bundles: Bundle) -> frozenset[str]:
+    """The outcomes decisions over ``bundles`` can have: the declared ones
+    (``declared_outcomes``) and every text a rule's effect gives (an access review's finding
+    kinds, a plug-in's outcomes)."""
+    found = set(declared_outcomes())
+    for bundle in bundles:
+        for doc in bundle.documents:
+            for ruleset in doc.policy.rulesets.values():
+                for rule in ruleset.rules:
+                    found.update(v for v in rule.effect.values() if isinstance(v, str))
+    return frozenset(found)
 
 
 def _responsible_matched(old: frozenset[tuple[str, str, str]],

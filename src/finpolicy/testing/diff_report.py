@@ -4,7 +4,7 @@ report holding them, with the change kinds ``--fail-on`` accepts."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from typing import Any
 
 import attrs
@@ -19,6 +19,7 @@ __all__ = [
     "DiffReport",
     "PolicyChange",
     "Verdict",
+    "fail_on_kinds",
     "parse_fail_on",
 ]
 
@@ -230,21 +231,56 @@ class DiffReport:
                 "policies": [p.to_dict() for p in self.policies]}
 
 
-def parse_fail_on(kinds: Iterable[str]) -> list[tuple[str, str]]:
-    """Parse change kinds: ``any``, or ``old->new`` outcome pairs where ``*`` is any outcome.
+def fail_on_kinds(values: Iterable[str], name: str = "fail_on") -> list[str]:
+    """The change kinds of ``--fail-on`` values, each one kind or several separated by
+    commas.
 
     Raises:
-        InputError: for a kind without ``->``.
+        InputError: a value names no kind (``''``, ``',,,'``), naming ``name``.
+    """
+    out = []
+    for value in values:
+        kinds = [k.strip() for k in value.split(",") if k.strip()]
+        if not kinds:
+            raise InputError([InputProblem(name, "expected `any` or `old->new`, e.g. "
+                                                 f"`deny->allow`, got `{value}`", "bad_option",
+                                           value)])
+        out += kinds
+    return out
+
+
+def parse_fail_on(kinds: Iterable[str], *, known: Collection[str] | None = None,
+                  listed: Collection[str] = (), name: str = "fail_on") -> list[tuple[str, str]]:
+    """Parse change kinds: ``any``, or ``old->new`` outcome pairs where ``*`` is any outcome.
+
+    Args:
+        known: the outcomes there are (``known_outcomes``); a kind naming another is refused
+            (it could never match). ``None``: not checked.
+        listed: the outcomes an error lists (the domains' own; ``known`` also holds what the
+            packs' rules give, such as finding kinds); ``known`` when empty.
+        name: what to name in an error (the option, ``--fail-on``).
+
+    Raises:
+        InputError: for a kind without ``->``, or with an outcome not in ``known``.
     """
     out = []
     for kind in kinds:
-        text = kind.replace("→", "->").replace(" ", "")
+        text = kind.replace("→", "->").strip()
         if text.lower() == "any":
             out.append(("*", "*"))
             continue
-        old, sep, new = text.partition("->")
+        old, sep, new = (side.strip() for side in text.partition("->"))
         if not sep or not old or not new:
-            raise InputError([InputProblem("fail_on", f"expected `any` or `old->new`, e.g. "
-                                                      f"`deny->allow`, got `{kind}`", value=kind)])
+            raise InputError([InputProblem(name, f"expected `any` or `old->new`, e.g. "
+                                                 f"`deny->allow`, got `{kind}`", "bad_option",
+                                           kind)])
+        unknown = [side for side in (old, new) if known is not None and side != "*"
+                   and side not in known]
+        if unknown:
+            shown = ", ".join(sorted(listed or known or ()))
+            more = " or a finding a rule of the packs gives" if listed else ""
+            raise InputError([InputProblem(
+                name, f"unknown outcome `{unknown[0]}` in `{kind}`: expected `*`, one of "
+                      f"{shown}{more}", "bad_option", kind)])
         out.append((old, new))
     return out

@@ -157,6 +157,7 @@ DOMAIN = Domain(
         "no_approver": "Grants are required but no role may approve them.",
         "bad_sod": "A separation-of-duties pair names one role twice.",
     }},
+    outcomes=("allow", "deny"),
 )
 
 __getattr__ = alias_getattr(__name__, DOMAIN.deprecated, globals())

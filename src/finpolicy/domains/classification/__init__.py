@@ -150,6 +150,7 @@ DOMAIN = Domain(
                                   "which extra to install).",
         },
     },
+    outcomes=tuple(str(level) for level in DataLevel),
 )
 
 __getattr__ = alias_getattr(__name__, DOMAIN.deprecated, globals())

@@ -146,6 +146,7 @@ DOMAIN = Domain(
             "resume_without_pause": "A resume event without an open pause before it.",
         },
     },
+    outcomes=STATUSES,
 )
 
 __getattr__ = alias_getattr(__name__, DOMAIN.deprecated, globals())

@@ -170,4 +170,5 @@ DOMAIN = Domain(
                              "times.",
         },
     },
+    outcomes=("allow", "deny"),
 )

@@ -120,4 +120,5 @@ DOMAIN = Domain(
             "after_assessment_date": "An earlier assessment is dated after the current one.",
         },
     },
+    outcomes=OUTCOMES,
 )
