@@ -131,7 +131,9 @@ def test_an_event_of_no_complaint_is_an_error_naming_it() -> None:
     with pytest.raises(InputError) as caught:
         CN.evaluate_table("complaints", base, as_of=NOW, events=pa.concat_tables([long, stray]))
     problem = caught.value.problems[0]
-    assert problem.path == "events.complaint_id" and "k999" in problem.message
+    assert (problem.file, problem.line, problem.path) == ("events", long.num_rows + 1,
+                                                          "complaint_id")
+    assert "k999" in problem.message
 
 
 def test_an_events_table_without_its_columns_is_an_error_naming_them() -> None:
@@ -150,15 +152,16 @@ def test_an_unknown_events_column_is_refused_not_dropped() -> None:
     assert "`source`" in caught.value.problems[0].message
 
 
-def test_a_naive_event_time_is_the_row_engines_error_at_its_row() -> None:
+def test_a_naive_event_time_is_the_row_engines_error_at_the_events_row() -> None:
     _, base, long = _plain_book(10)
     naive = pa.table({"complaint_id": ["k4"], "kind": ["responded"],
                       "at": ["2026-01-20T10:00"]})
+    others = long.filter(pa.compute.not_equal(long["complaint_id"], "k4"))
     with pytest.raises(InputError) as caught:
         CN.evaluate_table("complaints", base, as_of=NOW,
-                          events=pa.concat_tables([long.filter(pa.compute.not_equal(
-                              long["complaint_id"], "k4")), naive]))
-    assert caught.value.problems[0].line == 5  # the complaint's row, counting from 1
+                          events=pa.concat_tables([others, naive]))
+    problem = caught.value.problems[0]  # the event's row of the events, counting from 1
+    assert (problem.file, problem.line, problem.path) == ("events", others.num_rows + 1, "at")
 
 
 def test_events_from_parquet_and_csv_files_and_on_the_command_line(tmp_path: Any) -> None:
@@ -224,7 +227,7 @@ def test_contents_and_approvers_are_decided_by_the_arrays(monkeypatch: Any) -> N
     assert {"met", "breached"} <= statuses  # letters that state enough, and that do not
 
 
-def test_an_unknown_content_is_the_row_engines_error_at_its_row() -> None:
+def test_an_unknown_content_is_the_row_engines_error_at_the_events_row() -> None:
     _, base, long = _plain_book(10)
     odd = pa.table({"complaint_id": ["k3"], "kind": ["acknowledged"],
                     "at": ["2026-01-05T23:00+08:00"], "states": [["no_such_content"]]})
@@ -233,4 +236,30 @@ def test_an_unknown_content_is_the_row_engines_error_at_its_row() -> None:
             [long.filter(pa.compute.not_equal(long["complaint_id"], "k3")), odd],
             promote_options="default"))
     problem = caught.value.problems[0]
-    assert problem.code == "unknown_content" and problem.line == 4
+    assert problem.code == "unknown_content" and problem.file == "events"
+    assert problem.line == long.filter(pa.compute.not_equal(long["complaint_id"],
+                                                            "k3")).num_rows + 1
+
+
+@pytest.mark.parametrize(("kind", "at", "message"), [
+    ("nosuch", "2026-01-20T10:00+08:00", "e.csv line 3: kind: unknown event kind `nosuch`"),
+    ("responded", "2026-02-30T10:00+08:00", "e.csv line 3: at: input should be a valid "
+                                            "datetime"),
+])
+def test_a_bad_event_of_an_events_file_names_that_file_and_line(
+        tmp_path: Any, kind: str, at: str, message: str) -> None:
+    """It named the complaints file and the complaint's line: `c.csv line 2: events.1.kind`."""
+    from click.testing import CliRunner
+
+    from finpolicy.cli import main
+
+    (tmp_path / "c.csv").write_text("id,received_at,channel,category\n"
+                                    "k1,2026-01-05T10:00:00+08:00,phone,service\n",
+                                    encoding="utf-8")
+    (tmp_path / "e.csv").write_text("complaint_id,kind,at\n"
+                                    "k1,acknowledged,2026-01-06T10:00:00+08:00\n"
+                                    f"k1,{kind},{at}\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["sla", str(tmp_path / "c.csv"), "--events",
+                                       str(tmp_path / "e.csv"), "--as-of", NOW.isoformat()])
+    assert result.exit_code == 3, result.output
+    assert f"{tmp_path}/{message}" in result.output

@@ -106,12 +106,14 @@ def iter_tables(runtime: Runtime, domain_name: str, source: Source, /, *, as_of:
 
 
 def _located(exc: InputError, source: Source) -> InputError:
-    """A row's error located in the file it came from (a CSV line counts the header)."""
+    """A row's error located in the file it came from (a CSV line counts the header); a
+    problem found in another file (a complaint's events table) keeps its own place."""
     if not isinstance(source, str | Path):
         return exc
     path = str(source)
     header = 1 if path.lower().endswith(".csv") else 0
-    return InputError([attrs.evolve(p, file=path, line=None if p.line is None
+    return InputError([p if p.file not in (None, "table") else
+                       attrs.evolve(p, file=path, line=None if p.line is None
                                     else p.line + header) for p in exc.problems],
                       model=exc.model)
 

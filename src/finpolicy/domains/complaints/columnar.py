@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import attrs
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -35,7 +36,7 @@ from finpolicy.domains.complaints.evaluate import (
 )
 from finpolicy.domains.complaints.models import Complaint
 from finpolicy.domains.complaints.policy import POLICY_KIND, ComplaintRules, Selection
-from finpolicy.errors import FinpolicyError, InputError
+from finpolicy.errors import FinpolicyError, InputError, InputProblem
 from finpolicy.inputs import in_zone
 from finpolicy.limits import MAX_ID_LENGTH
 from finpolicy.runtime import Runtime
@@ -300,8 +301,7 @@ def decide_batch(runtime: Runtime, batch: pa.RecordBatch, *, now: dt.datetime,
                              days, latest)
             needs[rows] |= left
     for i in np.flatnonzero(needs):
-        more = [] if extra is None else extra.of_row(int(i))
-        fill(out, int(i), _row_decision(runtime, batch, int(i), now, policy, first_row, more))
+        fill(out, int(i), _row_decision(runtime, batch, int(i), now, policy, first_row, extra))
     return out.table(ids, schema(names))
 
 
@@ -315,9 +315,11 @@ def _names(runtime: Runtime, policy: str | None) -> tuple[str, ...]:
 
 
 def _row_decision(runtime: Runtime, batch: pa.RecordBatch, i: int, now: dt.datetime,
-                  policy: str | None, first_row: int, more: list[dict[str, Any]]) -> Any:
+                  policy: str | None, first_row: int, extra: ChunkEvents | None) -> Any:
     from finpolicy.domains.complaints.batch import _csv_complaint
 
+    more = [] if extra is None else extra.of_row(i)
+    own = 0  # the row's own events, before those of the events source
     cells: dict[str, Any] = {}
     events: list[dict[str, Any]] = []
     for name, column in zip(batch.schema.names, batch.columns, strict=True):
@@ -336,11 +338,27 @@ def _row_decision(runtime: Runtime, batch: pa.RecordBatch, i: int, now: dt.datet
         text = {k: v for k, v in cells.items() if isinstance(v, str)}
         data = _csv_complaint(text)
         data.update({k: v for k, v in cells.items() if not isinstance(v, str)})
+        own = len(data.get("events", [])) + len(events)
         if events or more:
             data["events"] = [*data.get("events", []), *events, *more]
         return complaint_sla(runtime, data, as_of=now, policy=policy)
     except InputError as exc:
-        raise exc.located("table", first_row + i + 1) from None
+        lines = [] if extra is None else extra.lines_of(i)
+        name = "events" if extra is None else extra.index.name
+        raise InputError([_where(p, first_row + i + 1, own, name, lines)
+                          for p in exc.problems], model=exc.model) from None
+
+
+def _where(problem: InputProblem, row: int, own: int, events: str,
+           lines: list[int]) -> InputProblem:
+    """``problem`` located at the complaint's ``row`` of the table, or, when it is about one
+    of the events that came from the events source (after the row's ``own``), at that
+    event's line there (``events.5.kind`` → ``kind`` at its line)."""
+    head, _, rest = problem.path.partition(".")
+    number, _, field = rest.partition(".")
+    if head == "events" and number.isdigit() and own <= int(number) < own + len(lines):
+        return attrs.evolve(problem, path=field, file=events, line=lines[int(number) - own])
+    return problem.located("table", row)
 
 
 def prepare(runtime: Runtime, /, *, as_of: Any = None, policy: str | None = None,

@@ -14,6 +14,7 @@ wrong.
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -22,7 +23,7 @@ import pyarrow.compute as pc
 
 from finpolicy.columnar.tables import Source, column_or_none, read_table
 from finpolicy.domains.complaints.columnar_milestones import Codes
-from finpolicy.errors import InputError
+from finpolicy.errors import InputError, InputProblem
 from finpolicy.limits import MAX_ITEMS, MAX_TEXT_LENGTH
 
 __all__ = ["EVENT_COLUMNS", "ChunkEvents", "EventIndex"]
@@ -96,6 +97,12 @@ class ChunkEvents:
             unknown |= given & (who < 0)
         return bits, who, unknown
 
+    def lines_of(self, row: int) -> list[int]:
+        """Where row ``row``'s events (``of_row``) are in the events source: its rows,
+        counting from 1 (a CSV file's lines, its header counted)."""
+        low, high = np.searchsorted(self.rows, [row, row + 1])  # rows come sorted
+        return [int(p) + 1 + self.index.header for p in self.positions[low:high]]
+
     def of_row(self, row: int) -> list[dict[str, Any]]:
         """Row ``row``'s events as the row API takes them (every value as the table holds
         it, so the row engine validates them itself)."""
@@ -126,6 +133,9 @@ class EventIndex:
 
     def __init__(self, source: Source) -> None:
         table = read_table(source)
+        # what an event's error names: the file (its lines count a CSV file's header)
+        self.name = str(source) if isinstance(source, str | Path) else "events"
+        self.header = 1 if self.name.lower().endswith(".csv") else 0
         missing = [c for c in EVENT_COLUMNS[:3] if c not in table.column_names]
         if missing:
             raise _problem(f"an events table needs the columns complaint_id, kind and at; "
@@ -194,6 +204,7 @@ class EventIndex:
         stray = np.flatnonzero(self.unclaimed | self.orphans)
         if len(stray):
             first = self.table.column("complaint_id")[int(stray[0])].as_py()
-            raise InputError.one("events.complaint_id", f"{len(stray):,} event(s) name no "
-                                 f"complaint of the table (the first: `{first}` at events "
-                                 f"row {int(stray[0]) + 1})", "unknown_complaint", first)
+            raise InputError([InputProblem(
+                "complaint_id", f"{len(stray):,} event(s) name no complaint of the table (the "
+                f"first: `{first}` here)", "unknown_complaint", first, file=self.name,
+                line=int(stray[0]) + 1 + self.header)])
