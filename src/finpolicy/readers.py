@@ -19,11 +19,12 @@ from typing import Any
 
 import yaml
 
+from finpolicy.documents.yamlsource import line_map
 from finpolicy.errors import InputError, InputProblem
 from finpolicy.limits import MAX_CSV_CELL, MAX_DOCUMENT_BYTES, MAX_INPUT_DEPTH
 
-__all__ = ["count_lines", "csv_error", "iter_csv_rows", "iter_json_lines", "read_document",
-           "read_text", "set_csv_cell_limit"]
+__all__ = ["Located", "count_lines", "csv_error", "iter_csv_rows", "iter_json_lines",
+           "read_document", "read_located", "read_text", "set_csv_cell_limit"]
 
 
 def _error(file: str, line: int | None, message: str, code: str = "bad_file") -> InputError:
@@ -91,9 +92,18 @@ def _json(text: str, path: str, line: int | None = None) -> Any:
         raise _error(path, line, f"not valid JSON: {exc}".split(";")[0]) from None
 
 
+class _InputLoader(yaml.SafeLoader):
+    """The safe loader without timestamps: a date stays text, so that the input model decides
+    what a date is and names the field (``2026-02-30`` made the whole file fail to load)."""
+
+    yaml_implicit_resolvers = {  # noqa: RUF012 (PyYAML's own class attribute)
+        first: [(tag, rx) for tag, rx in rules if tag != "tag:yaml.org,2002:timestamp"]
+        for first, rules in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+
+
 def _yaml(text: str, path: str) -> Any:
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_InputLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
@@ -107,9 +117,48 @@ def _yaml(text: str, path: str) -> Any:
 
 def read_document(path: str) -> Any:
     """One JSON (``.json``) or YAML document (anything else, ``-`` included)."""
+    return read_located(path).data
+
+
+class Located:
+    """A document read from ``path`` (``data``), which can say where in the file a value
+    is, to name the line of an error found later."""
+
+    def __init__(self, path: str, text: str, data: Any) -> None:
+        self.path, self.data = path, data
+        self._text: str | None = text
+        self._lines: dict[tuple[str | int, ...], int] = {}
+
+    def line_of(self, where: tuple[str | int, ...]) -> int | None:
+        """The line of the value at ``where`` (keys and list positions), or of the nearest
+        value holding it."""
+        if self._text is not None:
+            text, self._text = self._text, None
+            try:  # JSON is YAML too, but for a few escapes: then no line is named
+                self._lines = line_map(text)
+            except (yaml.YAMLError, ValueError, RecursionError):
+                self._lines = {}
+        while where and where not in self._lines:
+            where = where[:-1]
+        return self._lines.get(where)
+
+    def located(self, exc: InputError, prefix: tuple[str | int, ...] = ()) -> InputError:
+        """``exc`` with each problem that names no file found in this one, at the line of its
+        field (under ``prefix``: the position of the input in a list)."""
+        return InputError([p if p.file is not None else p.located(
+            self.path, self.line_of((*prefix, *_parts(p.path)))) for p in exc.problems],
+            model=exc.model)
+
+
+def _parts(path: str) -> tuple[str | int, ...]:
+    return tuple(int(p) if p.isdigit() else p for p in path.split(".") if p)
+
+
+def read_located(path: str) -> Located:
+    """``read_document``, keeping what names the line of a field later (``Located``)."""
     text = read_text(path)
     data = _json(text, path) if path.endswith(".json") else _yaml(text, path)
-    return _check_depth(data, path)
+    return Located(path, text, _check_depth(data, path))
 
 
 def iter_json_lines(path: str) -> Iterator[tuple[int, Any]]:

@@ -178,3 +178,27 @@ def test_a_bad_evaluation_time_policy_or_pack_path_is_invalid_input(
     result = CliRunner().invoke(main, [files.get(a, a) for a in args])
     assert result.exit_code == 3, result.output
     assert message in result.output
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    # it said `expected a mapping …` naming no file
+    ("- a\n- b\n", "IN line 1: expected a mapping with `customer` and `product`"),
+    # an unquoted date that is no date made the whole file fail: `not valid YAML: day is out
+    # of range for month`, with no line nor field
+    ("customer: {id: c, risk_level: C3}\nproduct: {id: p, kind: fund, risk_level: R3}\n"
+     "sale: {}\namount:\n  100\ncustomer_note: x\n", "IN line 6: customer_note: unknown key"),
+    ("product: {id: p, kind: fund, risk_level: R3}\ncustomer:\n  id: c\n  risk_level: C3\n"
+     "  assessment_date: 2026-02-30\n", "IN line 5: customer.assessment_date: expected an ISO "
+                                        "date or datetime, got `2026-02-30`"),
+    ("- customer: {id: c, risk_level: C3}\n  product: {id: p, kind: fund, risk_level: R3}\n"
+     "- customer: {id: c, risk_level: C9}\n  product: {id: p, kind: fund, risk_level: R3}\n",
+     "IN line 3: customer.risk_level: unknown level `C9`"),
+])
+def test_a_bad_eval_input_names_its_file_and_line(tmp_path: Path, text: str,
+                                                  message: str) -> None:
+    path = tmp_path / "in.yaml"
+    path.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(main, ["eval", "suitability", str(path), "--as-of",
+                                       "2026-03-02"])
+    assert result.exit_code == 3, result.output
+    assert message.replace("IN", str(path)) in result.stderr

@@ -19,7 +19,8 @@ from finpolicy.cli.common import (
     reports_errors,
 )
 from finpolicy.domains.registry import domain
-from finpolicy.readers import read_document
+from finpolicy.errors import InputError
+from finpolicy.readers import read_located
 
 
 @click.command("eval")
@@ -51,12 +52,17 @@ def evaluate(domain_name: str, input_file: str, as_of: str | None, as_json: bool
     """
     chosen = domain(domain_name)
     policy_engine = load_engine(bundle_path, engine)
-    data = read_document(input_file)
+    document = read_located(input_file)
+    data = document.data
     items = data if isinstance(data, list) else [data]
     when = parse_when(as_of, aware=chosen.time == "datetime")
     # evaluated first with --why too: an input is refused exactly as without it
-    decisions = [d for item in items
-                 for d in chosen.evaluate_input(policy_engine.runtime, item, as_of=when)]
+    decisions: list[Any] = []
+    for i, item in enumerate(items):
+        try:
+            decisions += chosen.evaluate_input(policy_engine.runtime, item, as_of=when)
+        except InputError as exc:  # named in the file, at the field's line
+            raise document.located(exc, (i,) if isinstance(data, list) else ()) from None
     if why or trace:
         outcomes = _explain(policy_engine, domain_name, items, when, as_json=as_json,
                             detail=trace)
