@@ -198,6 +198,10 @@ def test_cli_replay_says_what_it_did_not_do(history: Path, keys: AuditKeys,
     alone = runner.invoke(main, ["audit", "replay", str(history), "--keys", str(folder),
                                  "--fail-on", "deny->allow"])
     assert alone.exit_code == 3 and "give it with --bundle" in alone.output
+    for never in ("deny->bogus", "", ",,,"):  # could never match: refused, naming the option
+        typo = runner.invoke(main, ["audit", "replay", str(history), "--keys", str(folder),
+                                    "--bundle", proposed.root, "--fail-on", never])
+        assert typo.exit_code == 3 and "--fail-on" in typo.output, (never, typo.output)
     unused = runner.invoke(main, ["audit", "replay", str(history), "--keys", str(folder),
                                   "--with", proposed.root])
     assert unused.exit_code == 0, unused.output

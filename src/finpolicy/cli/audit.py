@@ -128,16 +128,25 @@ def replay_command(log: str, keys: str, other: str | None, deciders: tuple[str, 
     from finpolicy.audit.keys import AuditKeys
     from finpolicy.audit.replay import replay_log
     from finpolicy.cli.testing import _print_diff
-    from finpolicy.testing.diff import parse_fail_on
+    from finpolicy.testing.diff import (
+        declared_outcomes,
+        fail_on_kinds,
+        known_outcomes,
+        parse_fail_on,
+    )
 
-    kinds = [k.strip() for value in fail_on for k in value.split(",") if k.strip()]
-    parse_fail_on(kinds)
+    kinds = fail_on_kinds(fail_on, "--fail-on")
+    parse_fail_on(kinds, name="--fail-on")
     if kinds and other is None:
         raise BadValue("--fail-on judges the changes another bundle would make: give it "
                        "with --bundle", param_hint="--fail-on")
-    report = replay_log(log, AuditKeys.load(keys, need_sealing=True),
-                        bundle=None if other is None else fp.load_bundle(other),
-                        deciders=[fp.load_bundle(p) for p in deciders], engine=engine)
+    proposed = None if other is None else fp.load_bundle(other)
+    found = [fp.load_bundle(p) for p in deciders]
+    if proposed is not None:  # an outcome no decision can have could never match
+        parse_fail_on(kinds, known=known_outcomes(proposed, *found),
+                      listed=declared_outcomes(), name="--fail-on")
+    report = replay_log(log, AuditKeys.load(keys, need_sealing=True), bundle=proposed,
+                        deciders=found, engine=engine)
     impact = report.impact
     failing = impact.matching(kinds) if impact is not None and kinds else ()
     if as_json:
