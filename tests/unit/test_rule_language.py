@@ -80,6 +80,19 @@ def test_negated_matches_is_rejected_because_durable_cannot_negate_it() -> None:
     assert not problems and cond is not None
 
 
+def test_a_number_too_small_for_durable_rules_to_read_is_refused() -> None:
+    """durable_rules reads no exponent, and JSON writes 0.00001 as 1e-05: a pack with such a
+    literal loaded, then the durable engine could not be built (found by the loading fuzz)."""
+    for literal in ("0.00001", "1.0e-300", "-0.00003"):
+        _, (problem,) = _parse(f"when: {{field: customer.age, gt: {literal}}}\n")
+        assert problem.code == "bad_operand" and "too small" in problem.message
+        _, (problem,) = _parse(f"when: {{field: customer.age, in: [1, {literal}]}}\n")
+        assert problem.code == "bad_operand"
+    for fine in ("0", "0.0", "0.0001", "-0.00025", "12345.678"):
+        cond, problems = _parse(f"when: {{field: customer.age, gt: {fine}}}\n")
+        assert not problems and cond is not None, fine
+
+
 def test_mixed_and_malformed_nodes_are_rejected() -> None:
     assert _parse("when: {all: [], any: []}\n")[1][0].code == "mixed_condition"
     assert _parse("when: {field: name}\n")[1][0].code == "operator_count"

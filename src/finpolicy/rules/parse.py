@@ -38,6 +38,7 @@ _SEGMENT = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*")
 _KEYWORDS = ("all", "any", "not", "field", "exists", *COMPARISONS)
 # Literals beyond this cannot be compared identically by both engines (durable uses doubles).
 _MAX_NUMBER = 2**53
+_MIN_FRACTION = 1e-4  # the least nonzero magnitude JSON writes without an exponent
 MAX_CONDITION_DEPTH = 32
 """How deeply ``all``/``any``/``not`` may nest: deeper conditions are refused at load."""
 
@@ -248,6 +249,11 @@ class ConditionParser:
         if kind == "number" and (abs(value) > _MAX_NUMBER or not math.isfinite(value)):
             self._fail(where, f"number {_show(value)} is out of range (|n| ≤ 2^53)",
                        "bad_operand")
+            return False
+        if kind == "number" and 0 < abs(value) < _MIN_FRACTION:
+            # durable_rules reads no exponent, and such a number has one in JSON (1e-05)
+            self._fail(where, f"number {_show(value)} is too small for both engines to read "
+                              "(write 0, or a magnitude of at least 0.0001)", "bad_operand")
             return False
         if field_type not in (None, "list") and kind != field_type:
             self._fail(where, f"expected {field_type} (the type of the field), got {kind} "
