@@ -413,7 +413,7 @@ class DecisionLog:
         at = utc_text(when or dt.datetime.fromtimestamp(ts, dt.UTC))
         body: dict[str, Any] = {"seq": state.seq, "prev": state.prev, "type": kind, "at": at}
         if kind == "checkpoint":
-            final = bool(fields)
+            final = bool(fields and fields.get("final"))  # close()'s last checkpoint
             signature = self.keys.sign(checkpoint_message(state.log_id, state.seq, state.prev,
                                                           at, final=final))
             body.update({"log": state.log_id, "key": self.keys.key_id, "sig": b64(signature),
