@@ -30,7 +30,7 @@ def _no_number(expected: str, code: str) -> BeforeValidator:
 
 def _no_bool(value: Any) -> Any:
     if isinstance(value, bool):  # pydantic reads true as 1
-        raise PydanticCustomError("bad_number", "expected a number, got {value}",
+        raise PydanticCustomError("bad_number", "expected a number, got `{value}`",
                                   {"value": "true" if value else "false"})
     return value
 

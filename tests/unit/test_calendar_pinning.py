@@ -99,3 +99,17 @@ def test_overrides_in_the_pack_move_deadlines_and_confirm_the_year(tmp_path: Pat
                                                           strict=True) if a.due_at != b.due_at]
     assert moved, "the published days off must move a working-day deadline"
     assert bundle.digest != fp.load_bundle().digest  # the overrides are pinned by the digest
+
+
+@pytest.mark.parametrize(("calendar", "field", "said"), [
+    # 1,822,262,400 is 2027-10-01 as a Unix time: pydantic would have read it as that day
+    ({"overrides": [{"date": 1822262400, "working": False, "name": "国庆节"}],
+      "confirmed_years": [2027]}, "overrides[0].date", "expected an ISO date as text"),
+    ({"confirmed_years": [True]}, "confirmed_years[0]", "expected a number, got `true`"),
+])
+def test_an_override_day_or_a_confirmed_year_is_not_read_from_another_type(
+        tmp_path: Path, calendar: dict[str, object], field: str, said: str) -> None:
+    with pytest.raises(fp.PolicyError) as caught:
+        _pack_with_calendar(tmp_path, **calendar)
+    text = str(caught.value)
+    assert f"spec.calendar.{field}" in text and said in text and "complaints.yaml" in text

@@ -149,11 +149,11 @@ def test_every_time_and_number_of_an_input_refuses_what_pydantic_would_misread()
      "as_of: expected an ISO datetime"),
     ("suitability", {"customer": {"id": "c", "investable_assets": True},
                      "product": {"id": "p", "kind": "fund", "risk_level": "R1"}},
-     "customer.investable_assets: expected a number, got true"),
+     "customer.investable_assets: expected a number, got `true`"),
     ("suitability", {"customer": {"id": "c"},
                      "product": {"id": "p", "kind": "fund", "risk_level": "R1",
                                  "term_months": True}},
-     "product.term_months: expected a number, got true"),
+     "product.term_months: expected a number, got `true`"),
 ])
 def test_a_number_for_a_time_or_true_for_a_number_is_refused_naming_the_field(
         domain: str, data: dict[str, Any], message: str) -> None:

@@ -377,13 +377,18 @@ def pydantic_problems(exc: ValidationError, source: SourceDocument,
         elif err["type"] == "missing":
             msg = f"missing required key `{loc[-1]}`"
         elif "input" in err and not isinstance(err["input"], dict | list) \
-                and f"`{err['input']}`" not in msg:  # a validator's message may name it
-            msg += f", got `{err['input']}`"
+                and f"`{_as_written(err['input'])}`" not in msg:  # a validator's may name it
+            msg += f", got `{_as_written(err['input'])}`"
             if err["type"] == "literal_error" and isinstance(err["input"], str):
                 choices = re.findall(r"'([^']*)'", str(err.get("ctx", {}).get("expected", "")))
                 msg += hint(err["input"], choices)
         out.append(source.problem(loc, msg, err["type"]))
     return out
+
+
+def _as_written(value: object) -> str:
+    """A scalar as the YAML would show it (``true``, not ``True``)."""
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
 
 
 def load_document(file: Path, problems: list[Problem], *, display: str | None = None,

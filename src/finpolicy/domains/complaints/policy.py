@@ -37,6 +37,7 @@ from finpolicy.domains.complaints.speccheck import (
     unique_names,
 )
 from finpolicy.domains.complaints.targets import Target, TargetSpec
+from finpolicy.inputs import Count, Day
 from finpolicy.periods import Period, RetentionSpec
 from finpolicy.rules.compile import RuleSpecBase, compile_rules
 from finpolicy.rules.conditions import paths
@@ -65,7 +66,7 @@ only on (category, severity, channel, flags), so they are computed once per comb
 class DayOverrideSpec(Strict):
     """One day whose status the policy fixes, whatever the `holidays` data says."""
 
-    date: dt.date
+    date: Day
     working: bool = Field(description="`false` for a day off, `true` for a working day.")
     name: str = Field(min_length=1, description="e.g. `国庆节` or `国庆节调休`.")
     cite: str | None = Field(default=None, description="The published schedule.")
@@ -89,7 +90,7 @@ class CalendarSpec(Strict):
                                      "warning.")
     overrides: list[DayOverrideSpec] = Field(
         default_factory=list, description="Days off and working days the `holidays` data lacks.")
-    confirmed_years: list[int] = Field(
+    confirmed_years: list[Count] = Field(
         default_factory=list, description="Years the overrides complete (a published "
                                           "schedule entered here).")
 
