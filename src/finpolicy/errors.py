@@ -186,11 +186,16 @@ def _portable(problem: InputProblem) -> InputProblem:
 class NotInForceError(FinpolicyError, LookupError):
     """No version of a policy is in force on the requested date."""
 
-    def __init__(self, kind: str, policy_id: str, on: object, windows: Sequence[str]) -> None:
+    def __init__(self, kind: str, policy_id: str, on: object, windows: Sequence[str], *,
+                 ids: Sequence[str] | None = None) -> None:
         self.kind, self.policy_id, self.on = kind, policy_id, on
+        if ids is not None:  # the bundle has no policy of that id at all
+            super().__init__(f"the bundle has no {kind} `{policy_id}` (its {kind} ids: "
+                             f"{', '.join(ids) or 'none'})")
+            return
         known = ", ".join(windows) or "none"
         super().__init__(
-            f"no version of {kind} `{policy_id}` is in force on {on} (versions in force: {known})"
+            f"no version of {kind} `{policy_id}` is in force on {on} (its versions: {known})"
         )
 
 

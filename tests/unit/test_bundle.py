@@ -125,6 +125,17 @@ def test_a_date_with_no_version_in_force_is_a_clear_error(bundle: fp.Bundle) -> 
         bundle.in_force("SuitabilityPolicy", dt.date(1990, 1, 1))
 
 
+def test_a_policy_id_the_bundle_lacks_is_named_with_the_ids_it_has(bundle: fp.Bundle) -> None:
+    # was "no version of AccessPolicy `nosuch` is in force … (versions in force: none)"
+    with pytest.raises(fp.NotInForceError) as caught:
+        bundle.in_force("AccessPolicy", dt.date(2026, 3, 1), "nosuch")
+    assert str(caught.value) == ("the bundle has no AccessPolicy `nosuch` "
+                                 "(its AccessPolicy ids: cn-access)")
+    with pytest.raises(fp.NotInForceError, match=r"\(its versions: 1\.1\.0: 2018-09-26\.\.2026"
+                                                 r"-01-31, 2\.1\.0: 2026-02-01\.\.\)"):
+        bundle.in_force("SuitabilityPolicy", dt.date(1990, 1, 1))
+
+
 def test_unknown_engine_is_an_input_error(bundle: fp.Bundle) -> None:
     with pytest.raises(fp.InputError, match="unknown engine `rete`"):
         fp.PolicyEngine(bundle, engine="rete")

@@ -153,7 +153,7 @@ def test_a_path_option_may_name_a_file_whose_name_is_not_utf8(tmp_path: Path) ->
     (["scan", "CSV", "--as-of", "0001-01-01"], "is in force on 0001-01-01"),
     (["suitability", "CSV", "--as-of", "0001-01-01"], "is in force on 0001-01-01"),
     (["review", "REVIEW", "--as-of", AT, "--policy", "nosuch"],
-     "no version of AccessPolicy `nosuch` is in force"),
+     "the bundle has no AccessPolicy `nosuch` (its AccessPolicy ids: cn-access)"),
     # a bundle path that is no pack is a bad option value or argument
     (["eval", "suitability", "SALE", "-b", "nonexist"],
      "Invalid value for '--bundle' / '-b': expected a bundle folder or the name of a shipped "

@@ -121,7 +121,8 @@ class Bundle:
         docs = [d for d in self.documents if d.kind == kind and
                 (policy_id is None or d.id == policy_id)]
         if not docs:
-            raise NotInForceError(kind, policy_id or "*", on, [])
+            ids = sorted({d.id for d in self.documents if d.kind == kind})
+            raise NotInForceError(kind, policy_id or "*", on, [], ids=ids)
         found = [d for d in docs if d.metadata.in_force(on)]
         if not found:
             raise NotInForceError(kind, policy_id or docs[0].id, on,
