@@ -135,7 +135,51 @@ def _load_plain(text: str, name: str) -> Any:
     try:
         return parse_yaml(text, name).data
     except yaml.YAMLError as exc:
-        raise FormatError(f"{name}: not valid YAML: {' '.join(str(exc).split())}") from exc
+        raise FormatError(f"{_where(exc, name)}: not valid YAML: {_problem(exc)}") from exc
+
+
+def _where(exc: Exception, name: str) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    return f"{name}:{mark.line + 1}" if mark is not None else name
+
+
+def _problem(exc: Exception) -> str:
+    return getattr(exc, "problem", None) or " ".join(str(exc).split())
+
+
+def _unreadable(exc: RuamelError, name: str) -> FormatError:
+    """The file loads but ruamel cannot read it: say where and why, not "not valid YAML"."""
+    problem = _problem(exc)
+    hint = " (a tab inside a value: write spaces, or quote the text)" if "\\t" in problem else ""
+    return FormatError(f"{_where(exc, name)}: fmt cannot read this YAML: {problem}{hint}; "
+                       "the file is left as it is")
+
+
+def _untabbed(text: str) -> str:
+    """``text`` with the tabs that separate tokens (``key:\tvalue``, ``value\t# note``) made
+    spaces: finpolicy's loader (libyaml) reads them, ruamel's scanner does not. A tab inside a
+    value or a comment is kept; the data check after formatting guards the rest."""
+    if "\t" not in text:
+        return text
+    ends: list[tuple[int, int]] = []
+    try:
+        for token in yaml.scan(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+            ends.append((token.start_mark.index, token.end_mark.index))
+    except yaml.YAMLError:
+        return text
+    chars = list(text)
+    gap_start = 0
+    for start, end in [*ends, (len(text), len(text))]:
+        in_comment = False
+        for i in range(gap_start, max(start, gap_start)):
+            if chars[i] == "#":
+                in_comment = True
+            elif chars[i] == "\n":
+                in_comment = False
+            elif chars[i] == "\t" and not in_comment:
+                chars[i] = " "
+        gap_start = max(gap_start, end)
+    return "".join(chars)
 
 
 def _with_modeline(text: str, data: Any, schemas: str | None, *, manifest: bool) -> str:
@@ -170,9 +214,9 @@ def format_text(text: str, name: str = "<text>", *, schemas: str | None = None) 
             f"not a policy file: expected a mapping of keys, got {_kind(before)}"))
     rt = _yaml()
     try:
-        data = rt.load(text)
+        data = rt.load(_untabbed(text))
     except RuamelError as exc:
-        raise FormatError(f"{name}: not valid YAML: {' '.join(str(exc).split())}") from exc
+        raise _unreadable(exc, name) from exc
     _canonical(data, manifest=manifest)
     out = io.StringIO()
     rt.dump(data, out)
