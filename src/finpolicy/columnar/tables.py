@@ -8,6 +8,7 @@ cells are read as text and validated like the row API's CSV reader (empty cells 
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 from collections.abc import Callable, Iterator
@@ -126,7 +127,20 @@ def batches(source: Source, *, chunk_rows: int = DEFAULT_CHUNK_ROWS
     if table is None:
         raise _problem(f"expected a pyarrow Table, a pandas or polars DataFrame, or a path to "
                        f"a .parquet or .csv file, got {type(source).__name__}")
-    yield from table.to_batches(max_chunksize=chunk_rows)
+    yield from _table_batches(table, chunk_rows)
+
+
+def _table_batches(table: pa.Table, chunk_rows: int) -> Iterator[pa.RecordBatch]:
+    """Batches of ``chunk_rows`` rows whatever the table's own chunks: a table of many small
+    chunks (appended row by row, concatenated from many files) would otherwise be decided
+    chunk by chunk, each paying a chunk's fixed cost, and ordered by its chunks."""
+    for start in range(0, table.num_rows, chunk_rows):
+        part = table.slice(start, chunk_rows)
+        if any(column.num_chunks > 1 for column in part.columns):
+            # a text column over 2 GiB in one chunk cannot be combined: keep its chunks
+            with contextlib.suppress(pa.ArrowInvalid):
+                part = part.combine_chunks()
+        yield from part.to_batches()
 
 
 def empty_batch(source: Source) -> pa.RecordBatch:
