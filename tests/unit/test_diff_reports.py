@@ -5,6 +5,7 @@ appears."""
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from pathlib import Path
 
@@ -55,6 +56,30 @@ def test_a_new_version_is_not_flagged(bundle: fp.Bundle, tmp_path: Path) -> None
     assert {(p.version, p.change) for p in report.policies} == {
         ("1.1.0", "removed"), ("1.2.0", "added")}
     assert not any(p.version_unchanged for p in report.policies)
+
+
+def test_ending_a_released_version_is_a_window_change_not_an_edit(
+        bundle: fp.Bundle, tmp_path: Path) -> None:
+    # ending a version is how a new one is released (docs/releasing.rst): it was reported
+    # "modified, same version" with a warning to raise the version
+    pack = tmp_path / "new"
+    shutil.copytree(bundle.root, pack)
+    access = pack / "access.yaml"
+    text = access.read_text(encoding="utf-8")
+    start = fp.load_bundle().in_force("AccessPolicy", dt.date(2026, 3, 1)).metadata.effective_from
+    line = f"  effective_from: {start.isoformat()}\n"
+    assert line in text
+    access.write_text(text.replace(line, line + "  effective_until: 2030-12-31\n", 1),
+                      encoding="utf-8")
+    report = diff(bundle, fp.load_bundle(pack), samples=0, domains=["access"])
+    (change,) = report.policies
+    assert (change.change, change.version_unchanged) == ("window", False)
+    assert change.describe() == f"in force {start}.. → {start}..2030-12-31"
+    assert change.to_dict()["window"] == {"old": f"{start}..", "new": f"{start}..2030-12-31"}
+    result = CliRunner().invoke(main, ["diff", bundle.root, str(pack), "--samples", "0"])
+    assert result.exit_code == 0, result.output
+    assert "window moved" in result.output
+    assert "same version" not in result.output and "warning" not in result.output
 
 
 def test_a_generated_example_is_named_as_a_variant_of_its_case(bundle: fp.Bundle,

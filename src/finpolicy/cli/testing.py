@@ -206,7 +206,8 @@ def _print_diff(report: DiffReport, failing: set[int]) -> None:
         for column in ("policy", "version", "change", "what changed"):
             table.add_column(column, overflow="fold", no_wrap=column in ("policy", "version"))
         for p in report.policies:
-            change = "[red]modified, same version[/]" if p.version_unchanged else p.change
+            change = ("[red]modified, same version[/]" if p.version_unchanged
+                      else "window moved" if p.change == "window" else p.change)
             table.add_row(escape(p.policy_id), escape(p.version), change,
                           escape(p.describe().replace("; ", "\n") or "only its layout"))
         console.print(table)

@@ -164,13 +164,26 @@ def _policy_changes(old: Bundle, new: Bundle) -> list[PolicyChange]:
         elif key not in a:
             changes.append(PolicyChange(*key, "added", added=tuple(b[key])))
         elif docs_a[key].digest != docs_b[key].digest:
-            changes.append(PolicyChange(
-                *key, "modified",
-                added=tuple(r for r in b[key] if r not in a[key]),
-                removed=tuple(r for r in a[key] if r not in b[key]),
-                modified=tuple(r for r in a[key] if r in b[key] and a[key][r] != b[key][r]),
-                settings=_settings_changed(docs_a[key].data, docs_b[key].data)))
+            changes.append(_modified(key, a[key], b[key], docs_a[key], docs_b[key]))
     return changes
+
+
+_WINDOW = {"metadata.effective_from", "metadata.effective_until"}
+
+
+def _modified(key: tuple[str, str], rules_a: dict[str, Any], rules_b: dict[str, Any],
+              doc_a: Any, doc_b: Any) -> PolicyChange:
+    """A version whose text changed; when only its effective window moved (a version ended,
+    as releasing a new one does), the change is ``window``, lifecycle, not an edit."""
+    added = tuple(r for r in rules_b if r not in rules_a)
+    removed = tuple(r for r in rules_a if r not in rules_b)
+    modified = tuple(r for r in rules_a if r in rules_b and rules_a[r] != rules_b[r])
+    settings = _settings_changed(doc_a.data, doc_b.data)
+    if settings and set(settings) <= _WINDOW and not (added or removed or modified):
+        return PolicyChange(*key, "window", settings=settings,
+                            window=(doc_a.metadata.window(), doc_b.metadata.window()))
+    return PolicyChange(*key, "modified", added=added, removed=removed, modified=modified,
+                        settings=settings)
 
 
 def _settings_changed(old: Any, new: Any) -> tuple[str, ...]:

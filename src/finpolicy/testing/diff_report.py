@@ -159,15 +159,18 @@ class ChangeGroup:
 
 @attrs.frozen(slots=True)
 class PolicyChange:
-    """A policy version added, removed or modified between the bundles, by rule."""
+    """A policy version added, removed or modified between the bundles, by rule; ``window``
+    when only its effective window moved (ending a version is lifecycle: no new version
+    needed)."""
 
     policy_id: str
     version: str
-    change: str  # added | removed | modified
+    change: str  # added | removed | modified | window (only the effective window moved)
     added: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
     modified: tuple[str, ...] = ()
     settings: tuple[str, ...] = ()
+    window: tuple[str, str] | None = None  # old and new ``from..until``, for ``window``
 
     @property
     def version_unchanged(self) -> bool:
@@ -177,6 +180,8 @@ class PolicyChange:
 
     def describe(self) -> str:
         """The change in words: rules, then permissions and settings by their path."""
+        if self.window is not None:
+            return f"in force {self.window[0]} → {self.window[1]}"
         parts = []
         for word, rules in (("added", self.added), ("removed", self.removed),
                             ("changed", self.modified)):
@@ -190,7 +195,9 @@ class PolicyChange:
         return {"policy": self.policy_id, "version": self.version, "change": self.change,
                 "rules_added": list(self.added), "rules_removed": list(self.removed),
                 "rules_modified": list(self.modified), "settings_changed": list(self.settings),
-                "version_unchanged": self.version_unchanged}
+                "version_unchanged": self.version_unchanged,
+                **({"window": {"old": self.window[0], "new": self.window[1]}}
+                   if self.window is not None else {})}
 
 
 @attrs.frozen(slots=True)
