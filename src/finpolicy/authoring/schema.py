@@ -14,10 +14,11 @@ editor completes ``field``, ``all``, ``any``, ``not`` and the operators.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
-from finpolicy.documents.models import Manifest, Metadata
+from finpolicy.documents.models import _ID, _SEMVER, Manifest, Metadata
 from finpolicy.documents.registry import kinds
 from finpolicy.outputs import output_folder, write_output
 from finpolicy.rules.conditions import COMPARISONS
@@ -80,12 +81,20 @@ def _conditions(node: Any) -> None:
             _conditions(value)
 
 
+def _patterns(model: dict[str, Any], fields: dict[str, re.Pattern[str]]) -> None:
+    """Give fields the patterns their models' validators check (pydantic cannot see them),
+    so an editor flags `version: 1.0` or `id: My Policy` as the loader does."""
+    for name, rx in fields.items():
+        model["properties"][name]["pattern"] = f"^(?:{rx.pattern})$"
+
+
 def kind_schema(name: str) -> dict[str, Any]:
     """The JSON Schema of a policy document of kind ``name``."""
     kind = kinds()[name]
     spec = kind.spec_model.model_json_schema(ref_template="#/$defs/{model}")
     metadata = Metadata.model_json_schema(ref_template="#/$defs/{model}")
     defs: dict[str, Any] = {**metadata.pop("$defs", {}), **spec.pop("$defs", {})}
+    _patterns(metadata, {"id": _ID, "version": _SEMVER})
     defs["Metadata"] = metadata
     defs["Condition"] = condition_schema()
     schema: dict[str, Any] = {
@@ -111,6 +120,7 @@ def kind_schema(name: str) -> dict[str, Any]:
 def bundle_schema() -> dict[str, Any]:
     """The JSON Schema of ``bundle.yaml``."""
     schema = Manifest.model_json_schema()
+    _patterns(schema, {"version": _SEMVER})
     return {"$schema": SCHEMA_DIALECT,
             "$id": "urn:finpolicy:schema:bundle", **schema}
 
