@@ -290,16 +290,26 @@ def mask(runtime: Runtime, value: Any, *, field: Any, as_of: Any = None,
     return apply_mask(rules.unknown_field_mask, text)
 
 
+def without_as_of(data: Mapping[str, Any]) -> tuple[Mapping[str, Any], Any]:
+    """``data`` without its ``as_of`` key, and that key's value (``None`` when absent)."""
+    if "as_of" not in data:
+        return data, None
+    return {k: v for k, v in data.items() if k != "as_of"}, data["as_of"]
+
+
 def evaluate_input(runtime: Runtime, data: Any, *,
                    as_of: dt.date | dt.datetime | None = None) -> list[Decision]:
     """Decisions for the mapping form (``finpolicy eval classification``, the demo).
 
     ``{field: {...}}`` or a field mapping itself gives one classification, ``{fields: [...]}``
-    one per field, and ``{record: {...}}`` one per field of the record.
+    one per field, and ``{record: {...}}`` one per field of the record. Each form may carry
+    its ``as_of`` beside (an explanation's ``input`` does), used when ``as_of`` is not given.
     """
     if not isinstance(data, Mapping):
         raise _problem("input", "expected a mapping with `field`, `fields` or `record`",
                        "bad_input")
+    data, own = without_as_of(data)
+    as_of = own if as_of is None else as_of
     if "record" in data:
         if len(data) != 1:
             raise _problem("input", "`record` comes alone", "bad_input")

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from finpolicy.decisions import Decision
-from finpolicy.domains.classification.classify import _as_field, classify
+from finpolicy.domains.classification.classify import _as_field, classify, without_as_of
 from finpolicy.domains.classification.model import ClassificationDecision, DataField, DataLevel
 from finpolicy.domains.classification.spec import ClassificationRules
 from finpolicy.domains.detectors import DETECTORS
@@ -61,6 +61,9 @@ class ClassificationExplainer(Explainer):
         if isinstance(data, Mapping) and ("record" in data or "fields" in data):
             raise InputError.one("input", "expected one `field` (records and lists of fields "
                                           "are explained one field at a time)", "bad_input")
+        if isinstance(data, Mapping):  # an explanation's input carries its as_of
+            data, own = without_as_of(data)
+            as_of = own if as_of is None else as_of
         if isinstance(data, Mapping) and "field" in data:
             if len(data) != 1:
                 raise InputError.one("input", "`field` comes alone", "bad_input")

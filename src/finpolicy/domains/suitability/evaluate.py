@@ -421,16 +421,20 @@ def suitable_products(runtime: Runtime, customer: Any, products: Iterable[Any], 
 
 def evaluate_input(runtime: Runtime, data: Any, *,
                    as_of: Any = None) -> list[SuitabilityDecision]:
-    """Evaluate ``{customer, product, amount?, sale?}`` or ``{customer, products: [...],
-    sale?}``."""
+    """Evaluate ``{customer, product, amount?, sale?, as_of?}`` or ``{customer, products:
+    [...], sale?, as_of?}``; the data's own ``as_of`` counts when ``as_of`` is not given (an
+    explanation's ``input`` carries it)."""
     if not isinstance(data, Mapping):
         raise _problem("", "expected a mapping with `customer` and `product` (or `products`)",
                        "bad_input")
     unknown = sorted(str(k) for k in data if k not in ("customer", "product", "products",
-                                                       "amount", "sale"))
+                                                       "amount", "sale", "as_of"))
     if unknown:
         raise InputError([InputProblem(k, "unknown key (expected customer, product, products, "
-                                          "amount, sale)", "unknown_key") for k in unknown])
+                                          "amount, sale, as_of)", "unknown_key")
+                          for k in unknown])
+    if as_of is None:
+        as_of = data.get("as_of")
     if "customer" not in data:
         raise _problem("customer", "missing", "missing")
     if ("product" in data) == ("products" in data):

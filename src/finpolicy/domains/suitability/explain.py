@@ -80,13 +80,15 @@ class SuitabilityExplainer(Explainer):
             raise InputError.one("input", "expected one `customer` and one `product` (lists "
                                           "of products are not explained)", "bad_input")
         unknown = sorted(str(k) for k in data
-                         if k not in ("customer", "product", "amount", "sale"))
+                         if k not in ("customer", "product", "amount", "sale", "as_of"))
         if unknown:
             raise InputError.one(unknown[0], "unknown key (expected customer, product, "
-                                             "amount, sale)", "unknown_key")
+                                             "amount, sale, as_of)", "unknown_key")
         customer = Customer.parse(data.get("customer"), field="customer")
         product = Product.parse(data.get("product"), field="product")
-        when = as_of if as_of is not None else evaluation_date(None)
+        # the data's own as_of: an explanation's input with its changes applied, read back
+        when = as_of if as_of is not None else data.get("as_of")
+        when = when if when is not None else evaluation_date(None)
         if isinstance(when, dt.date):
             when = when.isoformat()
         amount, sale = data.get("amount"), data.get("sale")
