@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 
@@ -11,6 +12,7 @@ pytest.importorskip("numpy")
 
 import finpolicy as fp  # noqa: E402
 from finpolicy.columnar.tables import batches  # noqa: E402
+from finpolicy.errors import InputError  # noqa: E402
 
 ENGINE = fp.PolicyEngine()
 ON = dt.date(2026, 3, 2)
@@ -28,3 +30,19 @@ def test_a_table_of_many_small_chunks_is_read_in_chunks_of_chunk_rows() -> None:
     assert got.equals(ENGINE.evaluate_table("suitability", table, as_of=ON, products=offer,
                                             chunk_rows=20))
     assert got.column("customer_id").to_pylist()[:21] == [f"c{i}" for i in range(20)] + ["c0"]
+
+
+@pytest.mark.parametrize("domain", ["suitability", "complaints", "access", "classification"])
+def test_a_column_named_twice_is_refused_not_read_as_absent(domain: str, tmp_path: Any) -> None:
+    # Arrow finds no column of a name given twice: risk_level was read as missing
+    table = pa.Table.from_arrays([pa.array(["c1"]), pa.array(["C3"]), pa.array(["C5"])],
+                                 names=["id", "risk_level", "risk_level"])
+    path = tmp_path / "book.csv"
+    path.write_text("id,risk_level,risk_level\nc1,C3,C5\n", encoding="utf-8")
+    options: dict[str, Any] = {"as_of": "2026-03-02T10:00+08:00"}
+    if domain == "suitability":
+        options = {"as_of": ON, "products": [fp.Product(id="p", kind="fund", risk_level="R1")]}
+    for source, where in ((table, "table: the"), (path, f"{path}: the")):
+        with pytest.raises(InputError, match="column `risk_level` appears twice") as caught:
+            ENGINE.evaluate_table(domain, source, **options)
+        assert where in str(caught.value)

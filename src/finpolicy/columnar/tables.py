@@ -117,6 +117,22 @@ def batches(source: Source, *, chunk_rows: int = DEFAULT_CHUNK_ROWS
     """
     if chunk_rows < 1:
         raise _problem(f"chunk_rows must be at least 1, got {chunk_rows}")
+    where = f"{source}: " if isinstance(source, str | Path) else ""
+    for batch in _batches(source, chunk_rows):
+        _unique_names(batch.schema, where)
+        yield batch
+
+
+def _unique_names(schema: pa.Schema, where: str) -> None:
+    """Columns are found by name, and Arrow finds none of a name given twice: the field
+    would be read as absent."""
+    if len(set(schema.names)) < len(schema.names):
+        twice = next(n for i, n in enumerate(schema.names) if n in schema.names[:i])
+        raise InputError.one("table", f"{where}the column `{twice}` appears twice; each "
+                                      "column is one field, named once", "bad_table", twice)
+
+
+def _batches(source: Source, chunk_rows: int) -> Iterator[pa.RecordBatch]:
     if isinstance(source, str | Path):
         yield from _file_batches(str(source), chunk_rows)
         return
