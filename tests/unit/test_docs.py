@@ -107,6 +107,8 @@ def test_policy_pages_show_metadata_and_sources(cn_site: Path, cn_bundle: fp.Bun
         m = doc.metadata
         assert f"Version {m.version}" in text
         assert str(m.effective_from) in text and m.owner in text and m.jurisdiction in text
+        # each version's own title: the 2018 suitability policy's was shown nowhere
+        assert f"Title : {' '.join(m.title.split())}" in text, doc.key
         for source in m.sources:
             assert source.id in text and " ".join(source.title.split()) in text
 

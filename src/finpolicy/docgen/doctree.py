@@ -155,6 +155,7 @@ def _metadata_nodes(doc: PolicyDocument[Any]) -> list[nodes.Node]:
     until = str(m.effective_until) if m.effective_until else "further notice"
     out: list[nodes.Node] = [node_fields([
         ("Policy", node_literal(m.id)),
+        ("Title", m.title),  # the page is headed by the newest version's title
         ("Version", m.version),
         ("Kind", doc.kind),
         ("In force", f"{m.effective_from} to {until} (inclusive)"),
