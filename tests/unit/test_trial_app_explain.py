@@ -80,3 +80,43 @@ def test_a_suggestion_to_wait_changes_the_inputs_as_of(engine: fp.PolicyEngine) 
     # an as_of given apart still wins over the data's own, as for complaints
     later = explain(engine, "suitability", changed, as_of=dt.date(2027, 6, 1))
     assert later.decision.to_dict()["as_of"] == "2027-06-01"
+
+
+def test_an_explained_call_refuses_an_argument_the_call_would_not_take(
+        engine: fp.PolicyEngine) -> None:
+    # `amout=` (a typo of amount) and a third input were dropped without a word: the
+    # explanation was of another call than the one written
+    day = dt.date(2026, 3, 10)
+    with pytest.raises(fp.InputError) as typo:
+        engine.explain("check_suitability", THIRD_TODAY, FUND, as_of=day, amout=500_000)
+    assert typo.value.fields == ("amout",)
+    assert "takes no argument `amout`" in str(typo.value)
+    with pytest.raises(fp.InputError) as extra:
+        engine.explain("check_suitability", THIRD_TODAY, FUND, 500_000, as_of=day)
+    assert extra.value.fields == ("args",)
+    assert "takes 2 inputs (customer, product), got 3" in str(extra.value)
+    with pytest.raises(fp.InputError, match="given twice"):
+        engine.explain("classify", "id_number", field="name")
+    with pytest.raises(fp.InputError, match="takes no argument `consent`"):
+        engine.explain("check_processing", {"customer": "cu-1", "purpose": "marketing"},
+                       consent=[])
+    # inputs may be named, and a call's deprecated names still work
+    assert engine.explain("check_suitability", customer=THIRD_TODAY, product=FUND,
+                          as_of=day).outcome == "unsuitable"
+    complaint = {"id": "cmp-1", "received_at": AT, "channel": "phone",
+                 "category": "product", "severity": "general"}
+    assert engine.explain("complaint_sla", complaint,
+                          now=AT + dt.timedelta(days=20)).outcome == "breached"
+
+
+@pytest.mark.parametrize("limit", [0, -1, True, "3", 2.0, None])
+def test_an_explanation_limit_is_a_whole_number_of_at_least_one(
+        engine: fp.PolicyEngine, limit: Any) -> None:
+    # limit=0 gave no suggestion and said "no change to facts a person can change gives a
+    # better outcome" of a sale that a lower-rated product makes suitable; "3" a TypeError
+    with pytest.raises(fp.InputError) as error:
+        engine.explain("check_suitability", THIRD_TODAY, FUND, as_of=dt.date(2026, 3, 10),
+                       limit=limit)
+    assert error.value.fields == ("limit",)
+    assert engine.explain("check_suitability", THIRD_TODAY, FUND, as_of=dt.date(2026, 3, 10),
+                          limit=1).suggestions

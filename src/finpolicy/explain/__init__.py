@@ -18,6 +18,7 @@ JSON.
 from __future__ import annotations
 
 import importlib
+import inspect
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -77,6 +78,33 @@ def explainer_for_method(method: str) -> Explainer:
     raise InputError.one("method", f"no domain explains `{method}`", "unknown_option", method)
 
 
+def _check_arguments(method: str, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> None:
+    """Refuse what ``engine.<method>(*args, **kwargs)`` would not take: an argument it does
+    not have, or more inputs than it takes (an explanation would otherwise silently explain
+    another call: ``amout=`` dropped). Inputs may also be named.
+
+    Raises:
+        InputError: naming the argument (``unknown_key``) or ``args`` (``bad_input``).
+    """
+    from finpolicy.domains.registry import domains
+
+    function = next(d.operations[method] for d in domains() if method in d.operations)
+    parameters = list(inspect.signature(function).parameters.values())[1:]  # after runtime
+    inputs = [p.name for p in parameters
+              if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if len(args) > len(inputs):
+        raise InputError.one("args", f"`{method}` takes {len(inputs)} input"
+                                     f"{'' if len(inputs) == 1 else 's'} "
+                                     f"({', '.join(inputs)}), got {len(args)}", "bad_input")
+    names = {p.name for p in parameters}
+    for name in kwargs:
+        if name not in names:
+            raise InputError.one(name, f"`{method}` takes no argument `{name}`",
+                                 "unknown_key")
+        if name in inputs[:len(args)]:
+            raise InputError.one(name, f"`{name}` is given twice", "bad_input")
+
+
 def _runtime(engine: EngineCore | Runtime) -> Runtime:
     from finpolicy.engine import EngineCore
 
@@ -104,6 +132,7 @@ def explain_call(engine: EngineCore | Runtime, method: str, *args: Any, limit: i
     """Explain ``engine.<method>(*args, **kwargs)``: the same decision, explained
     (``engine`` is a ``PolicyEngine`` or its runtime)."""
     chosen = explainer_for_method(method)
+    _check_arguments(method, args, kwargs)
     return explain_case(chosen, _runtime(engine), chosen.case(method, args, kwargs),
                         limit=limit)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from finpolicy.errors import InputError
 from finpolicy.explain.explainer import Explainer
 from finpolicy.explain.model import Explanation, Obstacle, Suggestion
 from finpolicy.explain.record import analyse
@@ -17,7 +18,15 @@ __all__ = ["explain_case"]
 
 def explain_case(explainer: Explainer, runtime: Runtime, case: Mapping[str, Any], *,
                  limit: int = 5) -> Explanation:
-    """The explanation of the decision on ``case`` (its mapping form, with ``as_of``)."""
+    """The explanation of the decision on ``case`` (its mapping form, with ``as_of``).
+
+    Raises:
+        InputError: ``limit`` is not a whole number of at least 1 (with none, "no change
+            gives a better outcome" would be said of a decision that has one).
+    """
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise InputError.one("limit", f"expected a whole number of at least 1, got "
+                                      f"`{limit!r}`", "bad_option", limit)
     analysis = analyse(explainer, runtime, case)
     why: list[Obstacle] = []
     suggestions: list[Suggestion] = []
