@@ -120,3 +120,32 @@ def test_an_explanation_limit_is_a_whole_number_of_at_least_one(
     assert error.value.fields == ("limit",)
     assert engine.explain("check_suitability", THIRD_TODAY, FUND, as_of=dt.date(2026, 3, 10),
                           limit=1).suggestions
+
+
+def test_consent_records_of_one_customer_count_however_the_id_is_spelt(
+        engine: fp.PolicyEngine) -> None:
+    # contacts recorded for `CU-1` or `cu-1 ` did not count under the frequency cap of
+    # `cu-1` (the cap failed open), nor did a withdrawal recorded under another spelling
+    sms = {"id": "c-1", "customer": "cu-1", "purpose": "marketing", "channels": ["sms"],
+           "separate": True, "given_at": AT - dt.timedelta(days=30), "evidence": "f-1",
+           "notice_version": "privacy-2025"}
+    request = {"customer": "cu-1", "purpose": "marketing", "channel": "sms", "as_of": AT}
+    assert engine.check_processing(request, consents=[sms]).allowed
+    for spelling in ("CU-1", "cu-1 ", "ｃｕ-1", "cu\u200b-1"):
+        contacts = [{"id": f"k-{i}", "customer": spelling, "channel": "sms",
+                     "purpose": "marketing", "at": AT - dt.timedelta(days=i + 1)}
+                    for i in range(10)]
+        capped = engine.check_processing(request, consents=[sms], contacts=contacts)
+        assert capped.rule_ids == ("frequency-cap-reached",), spelling
+        withdrawn = {**sms, "id": "c-0", "customer": spelling,
+                     "given_at": AT - dt.timedelta(days=40),
+                     "withdrawn_at": AT - dt.timedelta(hours=1)}
+        gone = engine.check_processing(request, consents=[withdrawn, sms])
+        assert gone.rule_ids == ("consent-withdrawn",), spelling
+        review = engine.review_consents([withdrawn], contacts=[contacts[0] | {
+            "at": AT - dt.timedelta(minutes=30)}], as_of=AT)
+        assert [f.kind for f in review.findings] == ["contact_after_withdrawal"], spelling
+    customer = fp.CampaignCustomer(id=" CU-1", channels=["sms"])
+    assert engine.plan_campaign([customer], consents=[sms], as_of=AT).entries[0].status == "now"
+    with pytest.raises(fp.InputError, match="blank id"):
+        fp.Consent(**{**sms, "customer": "\u200b "})

@@ -46,7 +46,7 @@ from finpolicy.domains.consent.review import review_time
 from finpolicy.domains.consent.spec import ConsentRules
 from finpolicy.errors import InputError
 from finpolicy.inputs import InputModel, date_out_of_range
-from finpolicy.limits import MAX_ID_LENGTH, MAX_ITEMS, MAX_TERM_LENGTH, Term
+from finpolicy.limits import MAX_ITEMS, MAX_TERM_LENGTH, Identity, Term
 from finpolicy.runtime import Runtime
 
 __all__ = ["STATUSES", "CampaignCustomer", "CampaignEntry", "CampaignReport", "next_allowed",
@@ -61,12 +61,12 @@ class CampaignCustomer(InputModel):
     """A customer on a campaign list.
 
     Attributes:
-        id: the customer's id (consents and contacts name it).
+        id: the customer's id (consents and contacts name it), in canonical form.
         time_zone: the customer's IANA zone (the policy's own when absent).
         channels: channels in the customer's order of preference (the campaign's when empty).
     """
 
-    id: str = Field(min_length=1, max_length=MAX_ID_LENGTH)
+    id: Identity
     time_zone: str | None = Field(default=None, max_length=MAX_TERM_LENGTH)
     channels: list[Term] = Field(default_factory=list, max_length=MAX_ITEMS)
 

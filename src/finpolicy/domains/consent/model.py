@@ -15,7 +15,15 @@ from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from finpolicy.decisions import Decision, Hit, PolicyRef, _plain
 from finpolicy.inputs import InputModel, Instant
-from finpolicy.limits import MAX_ID_LENGTH, MAX_ITEMS, MAX_TERM_LENGTH, MAX_TEXT_LENGTH, Key, Term
+from finpolicy.limits import (
+    MAX_ID_LENGTH,
+    MAX_ITEMS,
+    MAX_TERM_LENGTH,
+    MAX_TEXT_LENGTH,
+    Identity,
+    Key,
+    Term,
+)
 
 __all__ = [
     "RECIPIENT_KINDS",
@@ -83,7 +91,8 @@ class Consent(_Cached):
 
     Attributes:
         id: the consent record's id.
-        customer: the customer who gave it.
+        customer: the customer who gave it (in canonical form, ``fp.canonical_id``, as
+            every customer id of the domain: one customer however the records spell them).
         purpose: the purpose consented to (one of the policy's purposes).
         channels: channels the customer agreed to be contacted on.
         data_levels: data levels the consent names (classification levels).
@@ -98,7 +107,7 @@ class Consent(_Cached):
     """
 
     id: str = _ID
-    customer: str = _ID
+    customer: Identity
     purpose: Term
     channels: list[Term] = _NAMES
     data_levels: list[Term] = _NAMES
@@ -167,7 +176,7 @@ class ProcessingRequest(_Cached):
 
     Attributes:
         id: the caller's reference for the request (named in the decision).
-        customer: whose data, or who is contacted.
+        customer: whose data, or who is contacted (in canonical form).
         purpose: the purpose (one of the policy's purposes; an unknown one is denied).
         channel: the channel of a contact; absent when no one is contacted.
         data_levels: classification levels of the data used.
@@ -183,7 +192,7 @@ class ProcessingRequest(_Cached):
     """
 
     id: str | None = _OPTIONAL_ID
-    customer: str = _ID
+    customer: Identity
     purpose: Term
     channel: str | None = Field(default=None, min_length=1, max_length=MAX_TERM_LENGTH)
     data_levels: list[Term] = _NAMES
@@ -203,7 +212,7 @@ class ContactRecord(_Cached):
 
     Attributes:
         id: the record's id.
-        customer: who was contacted.
+        customer: who was contacted (in canonical form).
         channel: on which channel.
         purpose: for which purpose.
         at: when.
@@ -212,7 +221,7 @@ class ContactRecord(_Cached):
     """
 
     id: str | None = _OPTIONAL_ID
-    customer: str = _ID
+    customer: Identity
     channel: Term
     purpose: Term
     at: Instant
