@@ -149,3 +149,15 @@ def test_consent_records_of_one_customer_count_however_the_id_is_spelt(
     assert engine.plan_campaign([customer], consents=[sms], as_of=AT).entries[0].status == "now"
     with pytest.raises(fp.InputError, match="blank id"):
         fp.Consent(**{**sms, "customer": "\u200b "})
+
+
+@pytest.mark.parametrize("day", [dt.date(2026, 3, 2), "2026-03-02"])
+def test_a_campaign_time_is_no_bare_date(engine: fp.PolicyEngine, day: Any) -> None:
+    # a date was taken as its midnight UTC (08:00 in Beijing) and the plan said `now`,
+    # although the allowed hours need the time of day the campaign runs
+    with pytest.raises(fp.InputError) as error:
+        engine.plan_campaign([{"id": "cu-1", "channels": ["sms"]}], as_of=day)
+    assert error.value.fields == ("as_of",)
+    assert "got a date" in str(error.value)
+    # a review still reads a date as its midnight UTC, as documented
+    assert engine.review_consents([], as_of=day).findings == ()

@@ -221,7 +221,7 @@ def plan_campaign(runtime: Runtime, customers: Any, *, consents: Any = (), conta
         channels: the channels the campaign uses (every customer's own when empty).
         data_levels, categories: the data the campaign uses.
         personalised: the list was drawn by automated decision-making (PIPL Art. 24).
-        as_of: the campaign's time (an aware datetime; now when absent).
+        as_of: the campaign's time (an aware datetime, never a bare date; now when absent).
         policy: a consent policy id, when the bundle has several.
         progress: wraps the customer iterator (a progress bar, say).
 
@@ -229,7 +229,7 @@ def plan_campaign(runtime: Runtime, customers: Any, *, consents: Any = (), conta
         InputError: a record is malformed, or names a channel, level, category or purpose
             outside the policy's vocabulary.
     """
-    at = review_time(as_of)  # (an aware datetime, ISO text with an offset; now when None)
+    at = review_time(as_of, dates=False)  # (aware, or ISO text with an offset; now: None)
     listed = items(customers, CampaignCustomer, "customers")
     parsed = items(consents, Consent, "consents")
     history = items(contacts, ContactRecord, "contacts")

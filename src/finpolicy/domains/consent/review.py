@@ -43,9 +43,9 @@ from finpolicy.runtime import Runtime
 __all__ = ["review_consents", "review_time"]
 
 
-def review_time(value: Any, field: str = "as_of") -> dt.datetime:
-    """``as_of`` of a review: an aware datetime (a bare date means its midnight UTC; now when
-    absent)."""
+def review_time(value: Any, field: str = "as_of", *, dates: bool = True) -> dt.datetime:
+    """``as_of`` of a review: an aware datetime (a bare date means its midnight UTC, unless
+    ``dates`` is false, when it is refused; now when absent)."""
     if value is None:
         return now()
     if isinstance(value, str):
@@ -60,8 +60,12 @@ def review_time(value: Any, field: str = "as_of") -> dt.datetime:
             raise InputError.one(field, "naive datetime: give a time zone offset",
                                  "naive_datetime", value)
         return value
-    if isinstance(value, dt.date):
+    if isinstance(value, dt.date) and dates:
         return dt.datetime.combine(value, dt.time(), dt.UTC)
+    if isinstance(value, dt.date):  # a campaign's allowed hours need the time of day
+        raise InputError.one(field, "expected a datetime with a time zone offset, got a date "
+                                    f"(`{value}`): the allowed hours need the time of day",
+                             "bad_datetime", value)
     raise InputError.one(field, f"expected a datetime, got {type(value).__name__}",
                          "bad_datetime", value)
 
