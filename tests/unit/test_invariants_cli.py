@@ -4,6 +4,7 @@ breaks one fails, with the smallest counter-example and the rules that fired."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -72,3 +73,20 @@ def test_no_invariants_skips_them(tmp_path: Path) -> None:
     assert json.loads(skipped.stdout)["invariants"] is None
     checked = CliRunner().invoke(main, ["test", str(pack), *FAST])
     assert checked.exit_code == 1 and "VIOLATED" in checked.stdout
+
+
+def test_an_invariant_no_generated_input_meets_is_untested_not_held(tmp_path: Path) -> None:
+    pack = tmp_path / "pack"
+    shutil.copytree(shipped_packs() / "cn-banking", pack)
+    policy = pack / "suitability-2026.yaml"
+    text = policy.read_text(encoding="utf-8")
+    planted = ("  invariants:\n    - name: nobody is exactly 71\n"
+               "      given: {field: customer.age, eq: 71}\n"
+               "      expect: {field: decision.outcome, eq: suitable}\n"
+               "      cite: nfra-2025-7 Art. 12\n")
+    policy.write_text(text.replace("  invariants:\n", planted, 1), encoding="utf-8")
+    result = CliRunner().invoke(main, ["test", str(pack), *FAST])
+    out = " ".join(result.stdout.split())
+    assert "UNTESTED cn-suitability 2.1.0: nobody is exactly 71: none of the 25" in out
+    assert re.search(r"\d+ of 30 invariants held, \d+ untested", out), out
+    assert result.exit_code == 0, out  # nothing failed; it was not checked

@@ -119,9 +119,16 @@ def _print_invariants(results: list[InvariantResult], engine: str) -> None:
     for r in results:
         table.add_row(escape(f"{r.policy} {r.version}"), escape(r.name),
                       f"{r.applicable}/{r.examples}",
-                      "[green]holds[/]" if r.holds else "[red]VIOLATED[/]")
+                      "[red]VIOLATED[/]" if not r.holds else
+                      "[yellow]untested[/]" if not r.applicable else "[green]holds[/]")
     console.print(table)
     violated = [r for r in results if not r.holds]
+    # an invariant whose `given` no input met proved nothing: never show it as held
+    untested = [r for r in results if r.holds and not r.applicable]
+    for r in untested:
+        console.print(f"[yellow]UNTESTED[/] {escape(r.policy)} {escape(r.version)}: "
+                      f"{escape(r.name)}: none of the {r.examples} generated inputs met its "
+                      "`given`, so it was not checked")
     for r in violated:
         console.print(f"[red]VIOLATED[/] {escape(r.policy)} {escape(r.version)}: "
                       f"{escape(r.name)}")
@@ -129,9 +136,10 @@ def _print_invariants(results: list[InvariantResult], engine: str) -> None:
             r.counterexample, ensure_ascii=False, default=str)))
         console.print(f"    outcome: {escape(str(r.outcome))}; rules fired: "
                       f"{escape(', '.join(r.rules) or 'none')}")
-    colour = "red" if violated else "green"
-    console.print(f"[{colour}]{len(results) - len(violated)} of "
-                  f"{plural(len(results), 'invariant')} held[/]")
+    colour = "red" if violated else "yellow" if untested else "green"
+    console.print(f"[{colour}]{len(results) - len(violated) - len(untested)} of "
+                  f"{plural(len(results), 'invariant')} held"
+                  + (f", {len(untested)} untested" if untested else "") + "[/]")
 
 
 def _print_results(report: CaseReport) -> None:

@@ -50,6 +50,8 @@ class InvariantResult:
 
     def describe(self) -> str:
         head = f"{self.policy} {self.version}: {self.name}"
+        if self.holds and not self.applicable:
+            return f"UNTESTED {head} (no input of {self.examples} met `given`)"
         if self.holds:
             return f"ok    {head} ({self.examples} inputs, {self.applicable} applicable)"
         return (f"FAIL  {head}\n      counter-example: {self.counterexample}\n"
