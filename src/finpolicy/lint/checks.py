@@ -19,8 +19,10 @@ from finpolicy.rules.render import render_value
 
 __all__ = ["lint_bundle", "lint_document", "suppressions"]
 
-# an article, section or paragraph: a number or a section sign after the source id
-_ARTICLE = re.compile(r"[0-9§¶]|[一二三四五六七八九十]+[条款章节项]")
+# an article, section or paragraph: a number or a section sign after the source id, or a
+# Chinese one (第一百条 is article 100, 附件一 annex 1)
+_ARTICLE = re.compile(r"[0-9§¶]|[零〇一二三四五六七八九十百千两]+[条款章节项目]"
+                      r"|附[件录表][零〇一二三四五六七八九十]")
 # `# finpolicy-lint: ignore[FPL004] why` on the line of a finding (or of its rule's id)
 _IGNORE = re.compile(r"#\s*finpolicy-lint:\s*ignore\[([A-Z0-9, ]+)\]\s*(\S.*)?$")
 
