@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -161,3 +165,25 @@ def test_a_campaign_time_is_no_bare_date(engine: fp.PolicyEngine, day: Any) -> N
     assert "got a date" in str(error.value)
     # a review still reads a date as its midnight UTC, as documented
     assert engine.review_consents([], as_of=day).findings == ()
+
+
+@pytest.mark.slow
+def test_mypy_strict_takes_the_documented_retention_calls(tmp_path: Path) -> None:
+    # the classification guide's `h.audit_log_retention.describe()` and
+    # `handling.retention.last_day(...)` were mypy errors: typed `Period | None`, always set
+    pytest.importorskip("mypy")
+    script = tmp_path / "user.py"
+    script.write_text(textwrap.dedent("""
+        import datetime as dt
+
+        import finpolicy as fp
+
+        engine = fp.PolicyEngine(fp.load_bundle())
+        h = engine.classify(fp.DataField(name="contact_phone")).handling
+        print(h.audit_log_retention.describe(), h.retention.last_day(dt.date(2028, 2, 29)))
+    """), encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--follow-imports=silent",
+         "--cache-dir", str(tmp_path / "cache"), "--no-error-summary", str(script)],
+        capture_output=True, text=True, cwd=tmp_path, timeout=600, check=False)
+    assert done.returncode == 0, done.stdout

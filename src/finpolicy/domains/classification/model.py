@@ -134,8 +134,9 @@ class Handling:
     destruction: str
     audit_log_retention_days: int | None
     cite: str
-    retention: Period | None = attrs.field(default=None, kw_only=True)
-    audit_log_retention: Period | None = attrs.field(default=None, kw_only=True)
+    # always set (from the days when the policy gives days): typed so, for a type checker
+    retention: Period = attrs.field(kw_only=True)
+    audit_log_retention: Period = attrs.field(kw_only=True)
 
     def summary(self) -> str:
         """One short line for tables."""
