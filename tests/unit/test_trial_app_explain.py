@@ -187,3 +187,17 @@ def test_mypy_strict_takes_the_documented_retention_calls(tmp_path: Path) -> Non
          "--cache-dir", str(tmp_path / "cache"), "--no-error-summary", str(script)],
         capture_output=True, text=True, cwd=tmp_path, timeout=600, check=False)
     assert done.returncode == 0, done.stdout
+
+
+@pytest.mark.parametrize("first", ["from finpolicy.testing import strategies",
+                                   "import finpolicy, finpolicy.testing.strategies"])
+def test_the_strategies_import_first_in_a_fresh_interpreter(first: str) -> None:
+    # importing them before hypothesis raised ImportError (a circular import through
+    # hypothesis' entry point): only a process that had imported hypothesis, as pytest has,
+    # could use them
+    code = (f"{first}\nimport finpolicy.testing.strategies as s\n"
+            "import finpolicy as fp\nfrom hypothesis import strategies as st\n"
+            "print(s.customers, st.from_type(fp.Customer))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 0, done.stderr

@@ -16,7 +16,10 @@ from finpolicy._compat import renamed
 from finpolicy.documents.bundle import Bundle
 from finpolicy.domains.access.model import AccessGrant, AccessRequest, Resource, Subject
 from finpolicy.errors import InputError
-from finpolicy.testing.strategies import bundle_or_default, require
+
+# the module, not its names: hypothesis' entry point imports this one while
+# finpolicy.testing.strategies may be half-imported (it imports hypothesis)
+from finpolicy.testing import strategies as shared
 from finpolicy.testing.vocabulary import literals
 
 __all__ = ["APPROVER", "STRATEGIES", "TYPE_STRATEGIES", "access_requests",
@@ -32,7 +35,7 @@ _AT = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 def _access_vocabulary(bundle: Bundle) -> dict[str, list[str]]:
     vocab: dict[str, dict[str, None]] = {k: {} for k in ("levels", "categories", "actions",
                                                          "purposes", "roles", "approvers")}
-    for doc in require(bundle, _ACCESS):
+    for doc in shared.require(bundle, _ACCESS):
         spec = doc.spec
         for key in ("levels", "categories", "actions", "purposes"):
             vocab[key].update(dict.fromkeys(getattr(spec, key)))
@@ -44,7 +47,7 @@ def _access_vocabulary(bundle: Bundle) -> dict[str, list[str]]:
 def approver_assignments(bundle: Bundle | None = None) -> list[dict[str, Any]]:
     """Role assignments (mapping form) giving ``APPROVER`` every approver role of the bundle:
     the role directory under which the grants drawn here can count."""
-    vocab = _access_vocabulary(bundle_or_default(bundle))
+    vocab = _access_vocabulary(shared.bundle_or_default(bundle))
     return [{"subject_id": APPROVER, "role": role} for role in vocab["approvers"]]
 
 
@@ -52,7 +55,7 @@ def subjects(bundle: Bundle | None = None) -> st.SearchStrategy[Any]:
     """``fp.Subject`` values holding zero to two of the bundle's roles (sometimes an unknown
     one), in one of two departments and branches."""
 
-    vocab = _access_vocabulary(bundle_or_default(bundle))
+    vocab = _access_vocabulary(shared.bundle_or_default(bundle))
     roles = st.sampled_from([*vocab["roles"], "contractor"])
     return st.builds(Subject, id=st.sampled_from(["u1", "u2", "u3"]),
                      roles=st.lists(roles, max_size=2, unique=True),
@@ -68,7 +71,7 @@ def grants(bundle: Bundle | None = None, *, as_of: dt.datetime = _AT,
     at = renamed(as_of, at, old_name="at", new_name="as_of", where="grants") or _AT
     if at.tzinfo is None:
         raise InputError.one("as_of", "needs a time zone offset", "naive_datetime")
-    vocab = _access_vocabulary(bundle_or_default(bundle))
+    vocab = _access_vocabulary(shared.bundle_or_default(bundle))
     hours = st.sampled_from([-48, -1, 1, 24 * 30, 24 * 400])
 
     @st.composite
@@ -100,7 +103,7 @@ def access_requests(bundle: Bundle | None = None, *, as_of: dt.datetime = _AT,
     more often."""
     at = renamed(as_of, at, old_name="at", new_name="as_of", where="access_requests") or _AT
 
-    b = bundle_or_default(bundle)
+    b = shared.bundle_or_default(bundle)
     vocab = _access_vocabulary(b)
     mentioned = literals(b, _ACCESS)
 
@@ -129,7 +132,7 @@ def _plausible_requests(bundle: Bundle, at: dt.datetime) -> st.SearchStrategy[An
     that allows (and their obligations) are common, not rare."""
 
     choices = []
-    for doc in require(bundle, _ACCESS):
+    for doc in shared.require(bundle, _ACCESS):
         for name, role in doc.spec.roles.items():
             for permission in role.permissions:
                 for purpose in role.purposes:

@@ -10,7 +10,10 @@ from hypothesis import strategies as st
 
 from finpolicy.documents.bundle import Bundle
 from finpolicy.domains.classification.model import DataField
-from finpolicy.testing.strategies import bundle_or_default, require
+
+# the module, not its names: hypothesis' entry point imports this one while
+# finpolicy.testing.strategies may be half-imported (it imports hypothesis)
+from finpolicy.testing import strategies as shared
 from finpolicy.testing.vocabulary import literals
 
 __all__ = ["STRATEGIES", "TYPE_STRATEGIES", "data_fields", "records"]
@@ -25,8 +28,8 @@ def data_fields(bundle: Bundle | None = None) -> st.SearchStrategy[Any]:
 
     from finpolicy.testing import fakes
 
-    b = bundle_or_default(bundle)
-    require(b, _CLASSIFICATION)
+    b = shared.bundle_or_default(bundle)
+    shared.require(b, _CLASSIFICATION)
     found = literals(b, _CLASSIFICATION)
     names = sorted({str(v) for v in found.get("field.name", set())} | {"col1", "remark"})
     tags = sorted({str(v) for v in found.get("field.tags", set())} | {"misc"})

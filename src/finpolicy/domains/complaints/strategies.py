@@ -10,7 +10,10 @@ from hypothesis import strategies as st
 
 from finpolicy.documents.bundle import Bundle
 from finpolicy.domains.complaints.models import Complaint, ComplaintEvent
-from finpolicy.testing.strategies import bundle_or_default, require
+
+# the module, not its names: hypothesis' entry point imports this one while
+# finpolicy.testing.strategies may be half-imported (it imports hypothesis)
+from finpolicy.testing import strategies as shared
 
 __all__ = ["STRATEGIES", "TYPE_STRATEGIES", "complaint_cases", "complaints"]
 
@@ -31,8 +34,8 @@ def complaints(bundle: Bundle | None = None, *, policy: Any = None) -> st.Search
     from zoneinfo import ZoneInfo
 
 
-    b = bundle_or_default(bundle)
-    docs = [policy] if policy is not None else require(b, _COMPLAINTS)
+    b = shared.bundle_or_default(bundle)
+    docs = [policy] if policy is not None else shared.require(b, _COMPLAINTS)
     spec = docs[0].spec
     zone = ZoneInfo(spec.calendar.time_zone)
     categories = [c.name for c in spec.categories]

@@ -20,7 +20,10 @@ from hypothesis import strategies as st
 from finpolicy.documents.bundle import Bundle, PolicyDocument
 from finpolicy.domains.consent.model import Consent, ContactRecord, ProcessingRequest, Recipient
 from finpolicy.domains.consent.spec import KIND, ConsentRules
-from finpolicy.testing.strategies import bundle_or_default, require
+
+# the module, not its names: hypothesis' entry point imports this one while
+# finpolicy.testing.strategies may be half-imported (it imports hypothesis)
+from finpolicy.testing import strategies as shared
 from finpolicy.testing.vocabulary import effective_dates
 
 __all__ = ["STRATEGIES", "TYPE_STRATEGIES", "consent_cases", "consents", "contact_records",
@@ -33,7 +36,7 @@ _CUSTOMERS = ("cu1", "cu2")
 
 
 def _rules(bundle: Bundle, policy: PolicyDocument[Any] | None) -> list[ConsentRules]:
-    docs = [policy] if policy is not None else require(bundle, KIND)
+    docs = [policy] if policy is not None else shared.require(bundle, KIND)
     return [d.policy for d in docs]
 
 
@@ -46,7 +49,7 @@ def _days(bundle: Bundle, policy: PolicyDocument[Any] | None) -> list[dt.date]:
 def recipients(bundle: Bundle | None = None) -> st.SearchStrategy[Any]:
     """``fp.Recipient`` values: internal, a processor or another handler, at home or abroad,
     with or without an agreement and a transfer mechanism (``None`` first: no recipient)."""
-    home = _rules(bundle_or_default(bundle), None)[0].home_country
+    home = _rules(shared.bundle_or_default(bundle), None)[0].home_country
     outside = st.builds(Recipient, name=st.sampled_from(["partner-a", "partner-b"]),
                         kind=st.sampled_from(["third_party", "processor"]),
                         country=st.sampled_from([None, home, "SG"]),
@@ -63,7 +66,7 @@ def processing_requests(bundle: Bundle | None = None, *,
                         policy: PolicyDocument[Any] | None = None) -> st.SearchStrategy[Any]:
     """``fp.ProcessingRequest`` values over the policy's vocabulary, at local times on both
     sides of the allowed hours, in several zones, on days the policy is in force."""
-    b = bundle_or_default(bundle)
+    b = shared.bundle_or_default(bundle)
     rules = _rules(b, policy)[0]
     days = _days(b, policy)
     purposes = sorted(rules.purposes)
@@ -98,7 +101,7 @@ def consents(bundle: Bundle | None = None, *, customer: str | None = None,
     """``fp.Consent`` values of the policy's purposes, given, expiring and withdrawn on
     either side of ``as_of`` (a fixed instant when absent), separate or bundled, naming some
     channels, levels, categories and recipients or none."""
-    b = bundle_or_default(bundle)
+    b = shared.bundle_or_default(bundle)
     rules = _rules(b, None)[0]
     at = as_of or dt.datetime(2026, 3, 2, 10, 0, tzinfo=rules.zone)
     notices = sorted({n for p in rules.purposes.values() for n in p.notices})
@@ -132,7 +135,7 @@ def contact_records(bundle: Bundle | None = None, *, customer: str | None = None
                     as_of: dt.datetime | None = None) -> st.SearchStrategy[Any]:
     """``fp.ContactRecord`` values of the policy's purposes and channels, up to 40 days
     before ``as_of`` (a fixed instant when absent), some exactly on a 30-day boundary."""
-    b = bundle_or_default(bundle)
+    b = shared.bundle_or_default(bundle)
     rules = _rules(b, None)[0]
     at = as_of or dt.datetime(2026, 3, 2, 10, 0, tzinfo=rules.zone)
     ago = st.sampled_from([dt.timedelta(hours=1), dt.timedelta(days=29),
@@ -211,7 +214,7 @@ def consent_cases(bundle: Bundle | None = None, *,
     """``{request, consents, contacts}``: a request (any, or one of the scenarios the
     invariants speak about), a consent covering it (often spoilt in one way), up to two other
     consents, and contacts of the request's purpose and channel below, at and above the cap."""
-    b = bundle_or_default(bundle)
+    b = shared.bundle_or_default(bundle)
     rules = _rules(b, policy)[0]
     requests = st.one_of(processing_requests(b, policy=policy),
                          *_scenarios(rules, _days(b, policy)))

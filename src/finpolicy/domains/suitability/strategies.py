@@ -14,7 +14,10 @@ from hypothesis import strategies as st
 from finpolicy.documents.bundle import Bundle
 from finpolicy.domains.suitability.models import Customer, Product, SaleContext
 from finpolicy.errors import InputError
-from finpolicy.testing.strategies import bundle_or_default, dates_in_force, require
+
+# the module, not its names: hypothesis' entry point imports this one while
+# finpolicy.testing.strategies may be half-imported (it imports hypothesis)
+from finpolicy.testing import strategies as shared
 from finpolicy.testing.vocabulary import effective_dates, literals
 
 __all__ = ["STRATEGIES", "TYPE_STRATEGIES", "customers", "evaluation_dates", "products",
@@ -27,7 +30,7 @@ def evaluation_dates(bundle: Bundle | None = None, *, kind: str = _SUITABILITY,
                      ) -> st.SearchStrategy[dt.date]:
     """Dates around the effective windows of ``kind``'s versions (only days some version is
     in force)."""
-    return dates_in_force(bundle_or_default(bundle), kind)
+    return shared.dates_in_force(shared.bundle_or_default(bundle), kind)
 
 
 def _levels(bundle: Bundle, attr: str) -> list[str]:
@@ -49,8 +52,8 @@ def customers(bundle: Bundle | None = None, *, as_of: dt.date | None = None,
         bundle: the bundle whose suitability policies supply the vocabulary.
         as_of: the evaluation date the ages and assessment ages are measured from.
     """
-    b = bundle_or_default(bundle)
-    require(b, _SUITABILITY)
+    b = shared.bundle_or_default(bundle)
+    shared.require(b, _SUITABILITY)
     if as_of is not None and not isinstance(as_of, dt.date):
         raise InputError.one("as_of", f"expected a date, got {as_of!r}", "bad_date")
     on = as_of if isinstance(as_of, dt.date) else dt.date.today()
@@ -100,8 +103,8 @@ def customers(bundle: Bundle | None = None, *, as_of: dt.date | None = None,
 
 def products(bundle: Bundle | None = None) -> st.SearchStrategy[Any]:
     """``fp.Product`` values using the bundle's product levels and the kinds its rules name."""
-    b = bundle_or_default(bundle)
-    docs = require(b, _SUITABILITY)
+    b = shared.bundle_or_default(bundle)
+    docs = shared.require(b, _SUITABILITY)
     levels = _levels(b, "product_levels")
     declared = [v for doc in docs if (v := doc.vocabulary.for_field("product.kind"))]
     if declared:  # a declared vocabulary is every kind an input may name
@@ -131,7 +134,7 @@ def suitability_cases(bundle: Bundle | None = None, *, policy: Any = None,
     """``{customer, product, amount, sale, as_of}`` drawn together, ``as_of`` near the windows
     (of one policy version when ``policy`` — a ``PolicyDocument`` — is given); ``sale`` is a
     ``SaleContext`` (staff promotion, first purchase) or ``None``."""
-    b = bundle_or_default(bundle)
+    b = shared.bundle_or_default(bundle)
     days = [d for d in effective_dates(b, _SUITABILITY)
             if policy is None or policy.metadata.in_force(d)]
     if policy is not None and not days:
