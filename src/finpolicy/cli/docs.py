@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from finpolicy import docgen
-from finpolicy.cli.common import console, reports_errors
+from finpolicy.cli.common import console, plural, reports_errors
 from finpolicy.docgen.printed import build_pdf
 from finpolicy.docgen.site import build_site, heading, project_files, rst_escape
 from finpolicy.documents.bundle import Bundle, load_bundle
@@ -50,8 +50,8 @@ def docs(pack: str, output: str | None, pdf: bool, no_pictures: bool, strict: bo
         status, warnings = build_site(bundle, out, pictures=not no_pictures, strict=strict)
     _report(status, warnings)
     pages = len(docgen.policy_groups(bundle))
-    console.print(f"wrote {out / 'index.html'} ({pages} policies, "
-                  f"{len(bundle.documents)} documents)")
+    console.print(f"wrote {out / 'index.html'} ({plural(pages, 'policy', 'policies')}, "
+                  f"{plural(len(bundle.documents), 'document')})")
 
 
 def _report(status: int, warnings: str) -> None:
