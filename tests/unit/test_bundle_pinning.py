@@ -195,7 +195,7 @@ def test_an_end_in_the_past_is_locked_only_when_amended(pack: Path) -> None:
     result = CliRunner().invoke(main, ["bundle", "lock", str(pack)])
     assert result.exit_code == 2
     assert "not after the day of locking" in result.output and "access.yaml" in result.output
-    assert not (pack / "bundle.lock").read_text(encoding="utf-8").count("1.2.0")
+    assert not (pack / "bundle.lock").read_text(encoding="utf-8").count("cn-access@1.2.0")
     amended = CliRunner().invoke(main, ["bundle", "lock", str(pack), "--amend",
                                         "cn-access@1.1.0"])
     assert amended.exit_code == 0, amended.output
@@ -210,12 +210,12 @@ def test_a_deliberate_correction_or_retirement_is_locked_with_amend(pack: Path) 
     (pack / "suitability-2018.yaml").unlink()
     refused = runner.invoke(main, ["bundle", "lock", str(pack)])
     assert refused.exit_code == 2
-    assert "retire it with `finpolicy bundle lock --amend cn-suitability@1.1.0`" in \
+    assert "retire it with `finpolicy bundle lock --amend cn-suitability@1.2.0`" in \
         refused.output
-    done = runner.invoke(main, ["bundle", "lock", str(pack), "--amend", "cn-suitability@2.1.0",
-                                "--amend", "cn-suitability@1.1.0"])
+    done = runner.invoke(main, ["bundle", "lock", str(pack), "--amend", "cn-suitability@2.2.0",
+                                "--amend", "cn-suitability@1.2.0"])
     assert done.exit_code == 0, done.output
-    assert "amended: cn-suitability@2.1.0; retired: cn-suitability@1.1.0" in done.output
+    assert "amended: cn-suitability@2.2.0; retired: cn-suitability@1.2.0" in done.output
     fp.load_bundle(pack)
     unknown = runner.invoke(main, ["bundle", "lock", str(pack), "--amend", "cn-access@9.0.0"])
     assert unknown.exit_code == 3

@@ -87,6 +87,6 @@ def test_an_invariant_no_generated_input_meets_is_untested_not_held(tmp_path: Pa
     policy.write_text(text.replace("  invariants:\n", planted, 1), encoding="utf-8")
     result = CliRunner().invoke(main, ["test", str(pack), *FAST])
     out = " ".join(result.stdout.split())
-    assert "UNTESTED cn-suitability 2.1.0: nobody is exactly 71: none of the 25" in out
+    assert "UNTESTED cn-suitability 2.2.0: nobody is exactly 71: none of the 25" in out
     assert re.search(r"\d+ of 30 invariants held, \d+ untested", out), out
     assert result.exit_code == 0, out  # nothing failed; it was not checked

@@ -127,7 +127,9 @@ def test_securities_warning_cites_the_securities_rule(engine: fp.PolicyEngine,
                                                        on: dt.date) -> None:
     d = check(engine, on, risk_level="C2", p=product(kind="stock", risk_level="R5"))
     hit = next(h for h in d.hits if h.rule_id == "securities-written-warning")
-    assert hit.cite == "csrc-2016-130 Art. 19"
+    assert hit.cite.startswith("csrc-2016-130 Art. 19")
+    # from 2026-02-01 the cite says why the CSRC rule still applies (NFRA 2025 No. 7 Art. 3)
+    assert ("nfra-2025-7 Art. 3" in hit.cite) == (on == NEW)
 
 
 def test_insurance_above_tolerance_is_conditional_only_under_the_2025_rule(
@@ -632,7 +634,7 @@ def test_cli_decides_every_row_with_a_summary(tmp_path: Path) -> None:
                                        "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert data["policies"] == ["cn-suitability 2.1.0"]
+    assert data["policies"] == ["cn-suitability 2.2.0"]
     assert data["summary"] == {"suitable": 1, "conditional": 0, "unsuitable": 2}
     assert [d["outcome"] for d in data["decisions"]] == ["unsuitable", "unsuitable", "suitable"]
 
