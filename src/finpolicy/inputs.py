@@ -6,10 +6,12 @@ number as a Unix time and true as 1, which no input means."""
 from __future__ import annotations
 
 import contextvars
+import copy
 import datetime as dt
 import hashlib
+from collections.abc import Mapping
 from decimal import Decimal
-from typing import Annotated, Any, ClassVar, TypeVar
+from typing import Annotated, Any, ClassVar, Self, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, ValidationError
 from pydantic_core import ErrorDetails, PydanticCustomError
@@ -131,6 +133,18 @@ class InputModel(BaseModel):
             raise input_error(exc, cls.__name__, field) from None
         finally:
             _DEPTH.reset(token)
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None,
+                   deep: bool = False) -> Self:
+        """A copy; with ``update``, a new input validated like any other (``InputError``
+        naming the field). pydantic's own copy skips validation and keeps what the original
+        cached (its digest, its derived facts), so a copy with another risk level was
+        decided as the original."""
+        if not update:
+            return super().model_copy(deep=deep)
+        data = {name: getattr(self, name) for name in type(self).model_fields}
+        data.update(update)
+        return type(self)(**(copy.deepcopy(data) if deep else data))
 
     def digest(self) -> str:
         """sha256 of the validated input's JSON (fields in schema order), named in decisions.

@@ -201,3 +201,32 @@ def test_the_strategies_import_first_in_a_fresh_interpreter(first: str) -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=120, check=False)
     assert done.returncode == 0, done.stderr
+
+
+def test_a_copy_with_changes_is_a_new_validated_input(engine: fp.PolicyEngine) -> None:
+    # model_copy(update=...), as the guides use it, skipped validation and kept what the
+    # original had cached: a copy rated C5 was decided as the C3 original, a naive time was
+    # evaluated, and a value of the wrong type raised a TypeError from inside the decision
+    day = dt.date(2026, 3, 1)
+    customer = fp.Customer(id="c1", risk_level="C3", assessment_date=dt.date(2026, 1, 10))
+    product = fp.Product(id="p1", kind="wealth_management", risk_level="R4")
+    assert engine.check_suitability(customer, product, as_of=day).outcome == "unsuitable"
+    bolder = customer.model_copy(update={"risk_level": "C5"})
+    decided = engine.check_suitability(bolder, product, as_of=day)
+    fresh = fp.Customer(**{**customer.model_dump(), "risk_level": "C5"})
+    assert (decided.outcome, decided.customer_level) == ("suitable", "C5")
+    assert decided.input_digest == engine.check_suitability(fresh, product, as_of=day).input_digest
+    safer = product.model_copy(update={"risk_level": "R1"})
+    assert safer.digest() == fp.Product(**{**product.model_dump(), "risk_level": "R1"}).digest()
+    for model, update, field in [
+            (customer, {"assessment_date": dt.datetime(2026, 1, 10)}, "assessment_date"),
+            (customer, {"investable_assets": "lots"}, "investable_assets"),
+            (customer, {"nickname": "x"}, "nickname"),
+            (fp.ProcessingRequest(customer="cu-1", purpose="marketing", as_of=AT),
+             {"as_of": dt.datetime(2026, 3, 2, 22)}, "as_of")]:
+        with pytest.raises(fp.InputError) as error:
+            model.model_copy(update=update)
+        assert error.value.fields == (field,)
+    subject = fp.Subject(id="u-1", roles=["teller"]).model_copy(update={"id": " U-1\u200b"})
+    assert subject.id == "u-1"  # canonical, as any new subject
+    assert customer.model_copy() == customer
