@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from typing import Any
 
 import attrs
@@ -17,7 +17,7 @@ from finpolicy.errors import InputError, InputProblem
 from finpolicy.readers import iter_csv_rows, iter_json_lines
 from finpolicy.runtime import Runtime
 
-__all__ = ["SlaBatch", "SlaSummary", "read_complaints", "report_file"]
+__all__ = ["SlaBatch", "SlaSummary", "event_column", "read_complaints", "report_file"]
 
 _BASE = ("id", "received_at", "channel", "category", "severity", "flags", "events")
 CHUNK = 2000
@@ -58,14 +58,44 @@ def _csv_complaint(row: dict[str, str]) -> dict[str, Any]:
     return out
 
 
+_EVENT_COLUMN = ("a column that is no field of a complaint holds the times of the event kind "
+                 "it is named after")
+
+
+def event_column(problem: InputProblem, data: Any, columns: Collection[str]
+                 ) -> InputProblem:
+    """``problem``, when it is about an event that came from an event-kind column (one of
+    ``columns``), placed at that column: ``events.0.at`` named neither the column nor why
+    its cells must be times."""
+    head, _, rest = problem.path.partition(".")
+    number, _, _ = rest.partition(".")
+    events = data.get("events") if isinstance(data, dict) else None
+    if head != "events" or not number.isdigit() or not isinstance(events, list) \
+            or int(number) >= len(events) or not isinstance(events[int(number)], dict):
+        return problem
+    kind = events[int(number)].get("kind")
+    if kind not in columns or kind in _BASE:
+        return problem
+    if problem.code == "before_receipt":  # a time, but too early: no need to say why a time
+        return attrs.evolve(problem, path=kind)
+    return attrs.evolve(problem, path=kind, message=f"{problem.message} ({_EVENT_COLUMN})")
+
+
 def read_complaints(path: str) -> Iterator[tuple[int, Any]]:
     """``(line, complaint mapping)`` from a CSV (``.csv``) or JSON-lines file."""
+    for line, data, _ in _read(path):
+        yield line, data
+
+
+def _read(path: str) -> Iterator[tuple[int, Any, frozenset[str]]]:
+    """``read_complaints`` with each CSV row's columns (none for JSON lines)."""
     if not path.lower().endswith(".csv"):
-        yield from iter_json_lines(path)
+        for line, data in iter_json_lines(path):
+            yield line, data, frozenset()
         return
     for line, row in iter_csv_rows(path):
         try:
-            yield line, _csv_complaint(row)
+            yield line, _csv_complaint(row), frozenset(row)
         except InputError as exc:
             raise exc.located(path, line) from None
 
@@ -126,14 +156,15 @@ class SlaBatch:
     found: tuple[Complaint, SlaDecision] | None = None
 
 
-def _evaluate_chunk(runtime: Runtime, path: str, chunk: list[tuple[int, Any]],
+def _evaluate_chunk(runtime: Runtime, path: str, chunk: list[tuple[int, Any, frozenset[str]]],
                     as_of: dt.datetime) -> list[tuple[Complaint, SlaDecision]]:
     complaints = []
-    for line, data in chunk:
+    for line, data, columns in chunk:
         try:
             complaints.append(Complaint.parse(data, field=""))
         except InputError as exc:
-            raise exc.located(path, line) from None
+            raise InputError([event_column(p, data, columns) for p in exc.problems],
+                             model=exc.model).located(path, line) from None
     try:
         results = complaint_sla_batch(runtime, complaints, as_of=as_of)
     except InputError as exc:  # name the file's line, not the position inside the chunk
@@ -141,9 +172,11 @@ def _evaluate_chunk(runtime: Runtime, path: str, chunk: list[tuple[int, Any]],
         parts = problem.path.split(".", 2)
         if len(parts) < 2 or not parts[1].isdigit():
             raise
+        line, data, columns = chunk[int(parts[1])]
         rest = parts[2] if len(parts) > 2 else ""
-        raise InputError([InputProblem(rest, problem.message, problem.code, problem.value,
-                                       file=path, line=chunk[int(parts[1])][0])]) from None
+        raise InputError([event_column(
+            InputProblem(rest, problem.message, problem.code, problem.value, file=path,
+                         line=line), data, columns)]) from None
     return list(zip(complaints, results, strict=True))
 
 
@@ -162,7 +195,7 @@ def report_file(runtime: Runtime, path: str, *, as_of: dt.datetime, top: int = 1
         progress: called with the number of complaints done after each chunk.
     """
     batch = SlaBatch(SlaSummary(top))
-    chunk: list[tuple[int, Any]] = []
+    chunk: list[tuple[int, Any, frozenset[str]]] = []
     done = 0
 
     def flush() -> None:
@@ -178,8 +211,8 @@ def report_file(runtime: Runtime, path: str, *, as_of: dt.datetime, top: int = 1
         if progress is not None:
             progress(done)
 
-    for line, data in read_complaints(path):
-        chunk.append((line, data))
+    for entry in _read(path):
+        chunk.append(entry)
         if len(chunk) >= CHUNK:
             flush()
     if chunk:

@@ -316,24 +316,12 @@ def _names(runtime: Runtime, policy: str | None) -> tuple[str, ...]:
 
 def _row_decision(runtime: Runtime, batch: pa.RecordBatch, i: int, now: dt.datetime,
                   policy: str | None, first_row: int, extra: ChunkEvents | None) -> Any:
-    from finpolicy.domains.complaints.batch import _csv_complaint
+    from finpolicy.domains.complaints.batch import _csv_complaint, event_column
 
     more = [] if extra is None else extra.of_row(i)
     own = 0  # the row's own events, before those of the events source
-    cells: dict[str, Any] = {}
-    events: list[dict[str, Any]] = []
-    for name, column in zip(batch.schema.names, batch.columns, strict=True):
-        value = column[i].as_py()
-        if value is None:
-            continue
-        if isinstance(value, dt.datetime) and name not in BASE_COLUMNS:
-            events.append({"kind": name, "at": value})
-        elif isinstance(value, list) and name == "flags":
-            cells["flags"] = value
-        elif name == "criteria" and not isinstance(value, str):
-            cells["criteria"] = dict(value) if not isinstance(value, dict) else value
-        else:
-            cells[name] = value
+    cells, events = _cells(batch, i)
+    data: dict[str, Any] = {}
     try:
         text = {k: v for k, v in cells.items() if isinstance(v, str)}
         data = _csv_complaint(text)
@@ -345,8 +333,40 @@ def _row_decision(runtime: Runtime, batch: pa.RecordBatch, i: int, now: dt.datet
     except InputError as exc:
         lines = [] if extra is None else extra.lines_of(i)
         name = "events" if extra is None else extra.index.name
-        raise InputError([_where(p, first_row + i + 1, own, name, lines)
+        columns = frozenset(batch.schema.names)
+        raise InputError([_where(p if _of_source(p, own) else event_column(p, data, columns),
+                                 first_row + i + 1, own, name, lines)
                           for p in exc.problems], model=exc.model) from None
+
+
+def _cells(batch: pa.RecordBatch, i: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Row ``i``'s complaint cells and the events of its event-kind columns that are no
+    text (text goes through the CSV reader's ``_csv_complaint``). Every value of an event
+    column is an event, so that a date or a number is refused as no time, naming the
+    column, rather than as a field a complaint does not have."""
+    cells: dict[str, Any] = {}
+    events: list[dict[str, Any]] = []
+    for name, column in zip(batch.schema.names, batch.columns, strict=True):
+        value = column[i].as_py()
+        if value is None:
+            continue
+        if name in BASE_COLUMNS or name == "events" or isinstance(value, str):
+            if isinstance(value, list | str) or name != "criteria":
+                cells[name] = value
+            else:
+                cells[name] = dict(value) if not isinstance(value, dict) else value
+        elif isinstance(value, list):
+            events.extend({"kind": name, "at": at} for at in value if at is not None)
+        else:
+            events.append({"kind": name, "at": value})
+    return cells, events
+
+
+def _of_source(problem: InputProblem, own: int) -> bool:
+    """Whether ``problem`` is about an event of the events source (after the row's own)."""
+    head, _, rest = problem.path.partition(".")
+    number = rest.partition(".")[0]
+    return head == "events" and number.isdigit() and int(number) >= own
 
 
 def _where(problem: InputProblem, row: int, own: int, events: str,

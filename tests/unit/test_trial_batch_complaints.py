@@ -1,0 +1,78 @@
+"""Complaint tables at their boundaries: a column that is no complaint field is an event
+kind, and a problem with its cells names the column (table and CSV file alike)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pa = pytest.importorskip("pyarrow")
+pytest.importorskip("numpy")
+
+import finpolicy as fp  # noqa: E402
+from finpolicy.domains.complaints.batch import report_file  # noqa: E402
+from finpolicy.errors import InputError  # noqa: E402
+
+ENGINE = fp.PolicyEngine()
+NOW = "2026-03-02T18:00+08:00"
+BASE = {"id": ["k1"], "channel": ["phone"], "category": ["service"],
+        "received_at": ["2026-03-01T10:00+08:00"]}
+
+
+def _problem(source: Any) -> Any:
+    with pytest.raises(InputError) as caught:
+        ENGINE.evaluate_table("complaints", source, as_of=NOW)
+    (problem,) = caught.value.problems
+    return problem
+
+
+@pytest.mark.parametrize(("cells", "says"), [
+    (["hello"], "valid datetime"),                      # a column of notes, not of times
+    (pa.array([dt.date(2026, 3, 1)]), "timezone"),      # a date is no time
+    (pa.array([1]), "ISO datetime"),                    # nor a number
+])
+def test_a_cell_of_an_event_column_that_is_no_time_names_the_column(cells: Any,
+                                                                     says: str) -> None:
+    # it said `events.0.at` (naming no column), or for a date or a number `contacted: extra
+    # inputs are not permitted`, although contacted is an event kind of the policy
+    for name in ("contacted", "customer_name"):
+        problem = _problem(pa.table({**BASE, name: cells}))
+        assert (problem.path, problem.line) == (name, 1)
+        assert says in problem.message and "event kind it is named after" in problem.message
+
+
+@pytest.mark.parametrize(("cells", "column", "message"), [
+    (",2026-02-01T10:00+08:00", "contacted", "event at 2026-02-01T10:00:00+08:00 is before"),
+    ("call back,", "note", "input should be a valid datetime"),
+])
+def test_a_csv_file_names_the_event_column_on_both_readers(tmp_path: Path, cells: str,
+                                                           column: str, message: str) -> None:
+    path = tmp_path / "open.csv"
+    path.write_text("id,channel,category,received_at,note,contacted\n"
+                    "k0,phone,service,2026-03-01T10:00+08:00,,\n"
+                    f"k1,phone,service,2026-03-01T10:00+08:00,{cells}\n", encoding="utf-8")
+    now = dt.datetime.fromisoformat(NOW)
+    for check in (lambda: report_file(ENGINE.runtime, str(path), as_of=now),
+                  lambda: ENGINE.evaluate_table("complaints", path, as_of=NOW)):
+        with pytest.raises(InputError) as caught:
+            check()
+        (problem,) = caught.value.problems
+        assert (problem.file, problem.line, problem.path) == (str(path), 3, column)
+        assert problem.message.startswith(message)
+
+
+def test_a_list_of_times_in_an_event_column_is_its_events() -> None:
+    times = ["2026-03-01T11:00+08:00", "2026-03-01T12:00+08:00"]
+    listed = ENGINE.evaluate_table("complaints", pa.table({**BASE, "contacted": [times]}),
+                                   as_of=NOW)
+    text = ENGINE.evaluate_table("complaints", pa.table({**BASE, "contacted": [";".join(times)]}),
+                                 as_of=NOW)
+    assert listed.equals(text)
+    row = ENGINE.complaint_sla({"id": "k1", "channel": "phone", "category": "service",
+                                "received_at": BASE["received_at"][0],
+                                "events": [{"kind": "contacted", "at": t} for t in times]},
+                               as_of=NOW)
+    assert listed.column("first_contact.status").to_pylist() == [row.milestones[0].status]
