@@ -230,3 +230,23 @@ def test_a_copy_with_changes_is_a_new_validated_input(engine: fp.PolicyEngine) -
     subject = fp.Subject(id="u-1", roles=["teller"]).model_copy(update={"id": " U-1\u200b"})
     assert subject.id == "u-1"  # canonical, as any new subject
     assert customer.model_copy() == customer
+
+
+def test_an_evaluated_customer_and_product_still_pickle_and_copy(
+        engine: fp.PolicyEngine) -> None:
+    # the facts cached on them by a decision hold the compiled policy: pickling or
+    # deep-copying an evaluated customer raised "cannot pickle 'mappingproxy' object"
+    import copy
+    import pickle
+
+    customer = fp.Customer(id="c1", risk_level="C3", assessment_date=dt.date(2026, 1, 10))
+    product = fp.Product(id="p1", kind="wealth_management", risk_level="R4")
+    day = dt.date(2026, 3, 1)
+    decision = engine.check_suitability(customer, product, as_of=day)
+    for model in (customer, product):
+        for copied in (pickle.loads(pickle.dumps(model)), copy.deepcopy(model),
+                       model.model_copy(deep=True)):
+            assert copied == model and copied.digest() == model.digest()
+    again = engine.check_suitability(pickle.loads(pickle.dumps(customer)),
+                                     copy.deepcopy(product), as_of=day)
+    assert (again.outcome, again.input_digest) == (decision.outcome, decision.input_digest)

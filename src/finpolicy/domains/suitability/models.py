@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 import attrs
 from pydantic import Field, PlainSerializer, PlainValidator, PrivateAttr
@@ -87,6 +88,19 @@ class _Cached(InputModel):
 
     def __hash__(self) -> int:
         return hash((type(self), *self.__dict__.values()))
+
+    # the derived facts hold the compiled policy: a copy or a pickle leaves them behind (they
+    # made an evaluated customer unpicklable: "cannot pickle 'mappingproxy' object")
+    def __getstate__(self) -> dict[Any, Any]:
+        state = super().__getstate__()
+        private = state.get("__pydantic_private__")
+        if private and private.get("_facts") is not None:
+            state = {**state, "__pydantic_private__": {**private, "_facts": None}}
+        return state
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Self:
+        data = {name: getattr(self, name) for name in type(self).model_fields}
+        return type(self)(**copy.deepcopy(data, memo))
 
     def digest(self) -> str:
         # read the private slot directly: attribute access goes through pydantic's __getattr__
