@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pyarrow as pa
 
 from finpolicy.documents.bundle import Bundle
@@ -85,14 +86,31 @@ def evaluate(df: Any, domain: str, /, *, bundle: Bundle | str | Path | None = No
     schema = from_arrow_schema(sample.schema)
 
     def partition(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        runner = _engine(digest, shipped, engine)
-        for batch in batches:
-            batch = pa.RecordBatch.from_arrays(batch.columns, names=names)
-            for table in runner.iter_tables(domain, batch, as_of=as_of, policy=policy,
-                                            chunk_rows=chunk_rows, **options):
-                yield from _plain(table).to_batches()
+        from pyspark import TaskContext
+
+        context = TaskContext.get()
+        where = "partition" if context is None else f"partition {context.partitionId()}"
+        yield from _decided(_engine(digest, shipped, engine), batches, names, where, domain,
+                            as_of=as_of, policy=policy, chunk_rows=chunk_rows, **options)
 
     return df.mapInArrow(partition, schema)
+
+
+def _decided(runner: Any, batches: Iterator[pa.RecordBatch], names: list[str], where: str,
+             domain: str, **options: Any) -> Iterator[pa.RecordBatch]:
+    """The decisions of one partition's batches; a row's error is located at its row of the
+    partition (``partition 3 line 12``), not of the Arrow batch Spark happened to cut."""
+    seen = 0
+    for batch in batches:
+        batch = pa.RecordBatch.from_arrays(batch.columns, names=names)
+        try:
+            for table in runner.iter_tables(domain, batch, **options):
+                yield from _plain(table).to_batches()
+        except InputError as exc:
+            raise InputError([p if p.file != "table" or p.line is None else
+                              attrs.evolve(p, file=where, line=seen + p.line)
+                              for p in exc.problems], model=exc.model) from None
+        seen += batch.num_rows
 
 
 def collect(df: Any) -> pa.Table:
