@@ -160,8 +160,12 @@ class EngineCore(EngineAPI):
 
         The swap is atomic: a decision already running finishes on the bundle it started
         with, and every decision names the bundle that took it. Returns the bundle replaced
-        (swap it back to roll back). Raises like the constructor, leaving the engine as it was.
+        (swap it back to roll back). Raises like the constructor, leaving the engine as it was;
+        ``None`` is refused (the constructor's default pack is never swapped in by mistake).
         """
+        if bundle is None:
+            raise InputError.one("bundle", "expected a Bundle from fp.load_bundle(), got "
+                                           "None", "bad_bundle")
         fresh = BundleRuntime(self._checked(bundle), self.engine_name, self._observers)
         with self._swap_lock:
             previous, self._runtime = self._runtime, fresh

@@ -250,3 +250,14 @@ def test_an_evaluated_customer_and_product_still_pickle_and_copy(
     again = engine.check_suitability(pickle.loads(pickle.dumps(customer)),
                                      copy.deepcopy(product), as_of=day)
     assert (again.outcome, again.input_digest) == (decision.outcome, decision.input_digest)
+
+
+def test_swap_refuses_none_and_keeps_the_bundle() -> None:
+    # swap(None) silently replaced a bank's own pack with the shipped cn-banking pack
+    from finpolicy.documents.bundle import shipped_packs
+
+    engine = fp.PolicyEngine(fp.load_bundle(shipped_packs() / "uk-fca"))
+    with pytest.raises(fp.InputError) as error:
+        engine.swap(None)  # type: ignore[arg-type]
+    assert error.value.fields == ("bundle",)
+    assert engine.bundle.name == "uk-fca"
