@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from importlib import resources
 from pathlib import Path
@@ -17,6 +16,7 @@ from finpolicy.documents.digests import bundle_json, canonical_json, sha256
 from finpolicy.documents.lock import LOCK_CODES, check_lock
 from finpolicy.documents.models import Envelope, Manifest, Metadata, VocabularySpec
 from finpolicy.documents.partial import check_pruned
+from finpolicy.documents.problems import pydantic_problems
 from finpolicy.documents.registry import BuildContext, CompiledPolicy, PolicyKind, kinds
 from finpolicy.documents.version_checks import DocumentHeader, check_versions
 from finpolicy.documents.yamlsource import (
@@ -26,9 +26,8 @@ from finpolicy.documents.yamlsource import (
     yaml_problem,
 )
 from finpolicy.errors import NotInForceError, PolicyError, Problem
-from finpolicy.inputs import error_message
 from finpolicy.rules.parse import ConditionParser, FieldTypes, suggest
-from finpolicy.rules.vocabulary import Vocabularies, hint
+from finpolicy.rules.vocabulary import Vocabularies
 
 DEFAULT_PACK = "cn-banking"
 MANIFEST = "bundle.yaml"
@@ -128,8 +127,8 @@ class Bundle:
             raise NotInForceError(kind, policy_id or docs[0].id, on,
                                   [f"{d.version}: {d.metadata.window()}" for d in docs])
         if len(found) > 1:
-            ids = ", ".join(sorted({d.id for d in found}))
-            raise NotInForceError(kind, f"one of {ids} (pass policy=...)", on, [])
+            several = ", ".join(sorted({d.id for d in found}))
+            raise NotInForceError(kind, f"one of {several} (pass policy=...)", on, [])
         return found[0]
 
     def __iter__(self) -> Iterator[PolicyDocument[Any]]:
@@ -364,32 +363,6 @@ def _load_manifest(root: Path, problems: list[Problem]) -> Manifest | None:
     except ValidationError as exc:
         problems.extend(pydantic_problems(exc, source, ()))
         return None
-
-
-def pydantic_problems(exc: ValidationError, source: SourceDocument,
-                      prefix: tuple[str | int, ...]) -> list[Problem]:
-    """One problem per pydantic error, located by the YAML line map."""
-    out = []
-    for err in exc.errors(include_url=False):
-        loc = (*prefix, *err["loc"])
-        msg = error_message(err)
-        if err["type"] == "extra_forbidden":
-            msg = f"unknown key `{loc[-1]}`"
-        elif err["type"] == "missing":
-            msg = f"missing required key `{loc[-1]}`"
-        elif "input" in err and not isinstance(err["input"], dict | list) \
-                and f"`{_as_written(err['input'])}`" not in msg:  # a validator's may name it
-            msg += f", got `{_as_written(err['input'])}`"
-            if err["type"] == "literal_error" and isinstance(err["input"], str):
-                choices = re.findall(r"'([^']*)'", str(err.get("ctx", {}).get("expected", "")))
-                msg += hint(err["input"], choices)
-        out.append(source.problem(loc, msg, err["type"]))
-    return out
-
-
-def _as_written(value: object) -> str:
-    """A scalar as the YAML would show it (``true``, not ``True``)."""
-    return ("true" if value else "false") if isinstance(value, bool) else str(value)
 
 
 def load_document(file: Path, problems: list[Problem], *, display: str | None = None,

@@ -35,7 +35,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from finpolicy.decisions import Decision
-from finpolicy.documents.bundle import Bundle, pydantic_problems
+from finpolicy.documents.bundle import Bundle
+from finpolicy.documents.problems import pydantic_problems
 from finpolicy.documents.yamlsource import SourceDocument, parse_yaml, yaml_problem
 from finpolicy.errors import FinpolicyError, InputError, PolicyError, Problem
 from finpolicy.runtime import Runtime
