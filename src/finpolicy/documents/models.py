@@ -4,14 +4,30 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from finpolicy.inputs import Day
 
 _SEMVER = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?")
 _ID = re.compile(r"[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*")
+
+
+def _day_only(value: Any) -> Any:
+    """A policy's day is a date: pydantic would take ``2026-01-01T00:00:00`` (and a YAML
+    date with a time) as that day, which the JSON schema's ``format: date`` refuses."""
+    if isinstance(value, dt.datetime) or (
+            isinstance(value, str) and not _DATE.fullmatch(value.strip())):
+        raise PydanticCustomError("bad_date", "expected an ISO date (2026-03-01), got `{value}`",
+                                  {"value": str(value)})
+    return value
+
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+PolicyDay = Annotated[Day, BeforeValidator(_day_only)]
+"""A day in a policy: a date or its ISO text, never a time or a number."""
 
 
 class Strict(BaseModel):
@@ -35,8 +51,8 @@ class Metadata(Strict):
     id: str = Field(description="Stable policy id, lower-case with hyphens.")
     version: str = Field(description="Semantic version, e.g. `2.1.0`.")
     title: str = Field(description="Human title.")
-    effective_from: Day = Field(description="First day in force (inclusive).")
-    effective_until: Day | None = Field(
+    effective_from: PolicyDay = Field(description="First day in force (inclusive).")
+    effective_until: PolicyDay | None = Field(
         default=None, description="Last day in force (inclusive); open-ended when absent.")
     jurisdiction: str = Field(description="Where it applies, e.g. `CN`, `GB`.")
     owner: str = Field(description="The team accountable for it.")
@@ -50,6 +66,16 @@ class Metadata(Strict):
         if not _ID.fullmatch(value):
             raise ValueError("expected lower-case letters, digits and hyphens, e.g. "
                              "`cn-suitability`")
+        return value
+
+    @field_validator("sources")
+    @classmethod
+    def _one_source_an_id(cls, value: list[Source]) -> list[Source]:
+        seen: set[str] = set()
+        for source in value:
+            if source.id in seen:  # a rule's `cite` would name either
+                raise ValueError(f"source id `{source.id}` is listed twice")
+            seen.add(source.id)
         return value
 
     @field_validator("version")

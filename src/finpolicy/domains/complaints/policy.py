@@ -22,7 +22,7 @@ from pydantic import Field, field_validator
 
 from finpolicy.calendars import UNITS, DeadlineUnit, WorkingCalendar
 from finpolicy.decisions import Hit
-from finpolicy.documents.models import PolicySpec, Strict
+from finpolicy.documents.models import PolicyDay, PolicySpec, Strict
 from finpolicy.documents.registry import BuildContext, PolicyKind
 from finpolicy.domains.complaints.grading import Grading, GradingSpec, build_grading
 from finpolicy.domains.complaints.labels import LABELS
@@ -37,7 +37,7 @@ from finpolicy.domains.complaints.speccheck import (
     unique_names,
 )
 from finpolicy.domains.complaints.targets import Target, TargetSpec
-from finpolicy.inputs import Count, Day
+from finpolicy.inputs import Count
 from finpolicy.periods import Period, RetentionSpec
 from finpolicy.rules.compile import RuleSpecBase, compile_rules
 from finpolicy.rules.conditions import paths
@@ -66,7 +66,7 @@ only on (category, severity, channel, flags), so they are computed once per comb
 class DayOverrideSpec(Strict):
     """One day whose status the policy fixes, whatever the `holidays` data says."""
 
-    date: Day
+    date: PolicyDay
     working: bool = Field(description="`false` for a day off, `true` for a working day.")
     name: str = Field(min_length=1, description="e.g. `国庆节` or `国庆节调休`.")
     cite: str | None = Field(default=None, description="The published schedule.")
