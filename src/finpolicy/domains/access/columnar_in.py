@@ -118,6 +118,7 @@ def identities(batch: pa.RecordBatch, name: str, n: int) -> tuple[pa.Array, Mask
         array = array.cast(array.type.value_type)
     if pa.types.is_large_string(array.type):
         array = array.cast(pa.string())
+    array = _rebased(array)
     lengths = np.asarray(pc.utf8_length(array).fill_null(0).to_numpy(zero_copy_only=False))
     fast = pc.and_(pc.string_is_ascii(array), pc.ascii_is_printable(array)).fill_null(False)
     lowered = pc.ascii_lower(array)
@@ -134,6 +135,17 @@ def identities(batch: pa.RecordBatch, name: str, n: int) -> tuple[pa.Array, Mask
         lowered = pc.replace_with_mask(lowered, _mask_at(n, slow), found)
     empty = np.asarray(pc.utf8_length(lowered).fill_null(0).to_numpy(zero_copy_only=False)) == 0
     return lowered, empty | (lengths > MAX_ID_LENGTH)
+
+
+def _rebased(array: pa.Array) -> pa.Array:
+    """``array`` (plain text) with value offsets from 0. pyarrow's ``ascii_lower`` reads the
+    values of an array whose offsets start elsewhere (a cast of a slice of large text, as a
+    polars frame in chunks gives) from the start of its data: other rows' bytes."""
+    offsets = array.buffers()[1]
+    if len(array) == 0 or offsets is None or \
+            np.frombuffer(offsets, np.int32, 1, array.offset * 4)[0] == 0:
+        return array
+    return pa.concat_arrays([array])
 
 
 def _mask_at(n: int, rows: Any) -> pa.Array:
