@@ -145,7 +145,7 @@ def test_a_signed_pack_whose_lock_was_deleted_or_edited_fails(pack: Path, keys: 
     # an edit that leaves the JSON's meaning alone (layout) is no change
     (pack / "bundle.lock").write_text(json.dumps(json.loads(lock)), encoding="utf-8")
     fp.load_bundle(pack, trusted_keys=[public])
-    (pack / "bundle.lock").write_text(lock.replace("cn-consent@1.0.0", "cn-consent@0.9.0"),
+    (pack / "bundle.lock").write_text(lock.replace("cn-consent@1.1.0", "cn-consent@0.9.0"),
                                       encoding="utf-8")
     with pytest.raises(fp.PolicyError, match="bundle.lock changed"):
         fp.load_bundle(pack, trusted_keys=[public])

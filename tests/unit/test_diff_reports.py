@@ -33,7 +33,7 @@ def _widened(bundle: fp.Bundle, tmp_path: Path, *, version: str | None = None) -
     assert WIDER in text
     text = text.replace(WIDER, WIDER.replace("read, write", "read, write, export"), 1)
     if version is not None:
-        text = text.replace("  version: 1.1.0\n", f"  version: {version}\n", 1)
+        text = text.replace("  version: 1.2.0\n", f"  version: {version}\n", 1)
     access.write_text(text, encoding="utf-8")
     return pack
 
@@ -51,10 +51,10 @@ def test_a_permission_change_without_a_new_version_is_described_and_flagged(
 
 
 def test_a_new_version_is_not_flagged(bundle: fp.Bundle, tmp_path: Path) -> None:
-    new = fp.load_bundle(_widened(bundle, tmp_path, version="1.2.0"))
+    new = fp.load_bundle(_widened(bundle, tmp_path, version="1.3.0"))
     report = diff(bundle, new, samples=0, domains=["access"])
     assert {(p.version, p.change) for p in report.policies} == {
-        ("1.1.0", "removed"), ("1.2.0", "added")}
+        ("1.2.0", "removed"), ("1.3.0", "added")}
     assert not any(p.version_unchanged for p in report.policies)
 
 
@@ -104,7 +104,7 @@ def test_the_cli_report_names_settings_flags_the_version_and_shows_no_paths(
     result = CliRunner().invoke(main, ["diff", bundle.root, str(pack), "--samples", "0"])
     assert result.exit_code == 0, result.output
     out = " ".join(result.output.split())
-    assert "warning: cn-access changed but its metadata.version is still 1.1.0" in out
+    assert "warning: cn-access changed but its metadata.version is still 1.2.0" in out
     assert "settings changed:" in out and "spec.roles.teller.permissions" in out
     assert "settings outside the rules" not in out
     assert str(Path(bundle.root).parent) not in result.output
