@@ -76,3 +76,29 @@ def test_a_list_of_times_in_an_event_column_is_its_events() -> None:
                                 "events": [{"kind": "contacted", "at": t} for t in times]},
                                as_of=NOW)
     assert listed.column("first_contact.status").to_pylist() == [row.milestones[0].status]
+
+
+def _decoded(table: Any) -> list[dict[str, Any]]:
+    return list(table.to_pylist())
+
+
+@pytest.mark.parametrize("encode", [
+    lambda v: pa.array(v, pa.large_string()),           # polars' texts
+    lambda v: pa.array(v).dictionary_encode(),          # pandas categoricals, Parquet
+])
+def test_ids_of_large_or_dictionary_text_are_kept_and_join_their_events(encode: Any) -> None:
+    # complaint_id came out null in every row (and every row went to the row engine), and a
+    # dictionary-encoded events table was refused ('expected text, got dictionary<…>')
+    complaints = {"id": ["k1", "k2", "k3"], "received_at": ["2026-03-01T10:00+08:00"] * 3,
+                  "channel": ["phone"] * 3, "category": ["service"] * 3}
+    events = {"complaint_id": ["k2", "k3"], "kind": ["contacted", "contacted"],
+              "at": ["2026-03-01T11:00+08:00"] * 2}
+    want = _decoded(ENGINE.evaluate_table("complaints", pa.table(complaints),
+                                          events=pa.table(events), as_of=NOW))
+    assert [r["complaint_id"] for r in want] == ["k1", "k2", "k3"]
+    for chunk_rows in (1, 10):
+        got = ENGINE.evaluate_table(
+            "complaints", pa.table({k: encode(v) for k, v in complaints.items()}),
+            events=pa.table({k: encode(v) for k, v in events.items()}), as_of=NOW,
+            chunk_rows=chunk_rows)
+        assert _decoded(got) == want

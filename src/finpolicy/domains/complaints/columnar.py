@@ -261,7 +261,7 @@ def decide_batch(runtime: Runtime, batch: pa.RecordBatch, *, now: dt.datetime,
             (``first_row`` + index, counting from 1).
     """
     n = batch.num_rows
-    ids = column_or_none(batch, "id")
+    ids = _plain_text(column_or_none(batch, "id"))
     needs = np.zeros(n, np.bool_)
     if ids is None or not pa.types.is_string(ids.type):
         ids, needs[:] = pa.nulls(n, pa.string()), True
@@ -303,6 +303,16 @@ def decide_batch(runtime: Runtime, batch: pa.RecordBatch, *, now: dt.datetime,
     for i in np.flatnonzero(needs):
         fill(out, int(i), _row_decision(runtime, batch, int(i), now, policy, first_row, extra))
     return out.table(ids, schema(names))
+
+
+def _plain_text(array: pa.Array | None) -> pa.Array | None:
+    """Dictionary-encoded and large text as plain text (ids in any other type are left to
+    the row engine, and the decisions carry these ids: kept as nulls they were lost)."""
+    if array is not None and pa.types.is_dictionary(array.type):
+        array = array.cast(array.type.value_type)
+    if array is not None and pa.types.is_large_string(array.type):
+        array = array.cast(pa.string())
+    return array
 
 
 def _names(runtime: Runtime, policy: str | None) -> tuple[str, ...]:

@@ -144,7 +144,10 @@ class EventIndex:
         if unknown:  # as an event's unknown field is refused, not dropped
             raise _problem(f"unknown column `{unknown[0]}` in the events table, expected "
                            f"{', '.join(EVENT_COLUMNS)}", unknown[0])
-        self.table = table.combine_chunks()
+        # dictionary-encoded columns (pandas categoricals, Spark) read as their values
+        self.table = pa.table([c.cast(c.type.value_type) if pa.types.is_dictionary(c.type)
+                               else c for c in table.combine_chunks().columns],
+                              names=table.column_names)
         self.columns = set(table.column_names)
         n = table.num_rows
         ids = column_or_none(self.table, "complaint_id")
