@@ -371,9 +371,9 @@ def prepare(runtime: Runtime, /, *, as_of: Any = None, policy: str | None = None
     """The chunk evaluator of the batch API: pairs, or customers against ``products`` (a
     list of ``Product`` or mappings, or a table source of products, one per row)."""
     from finpolicy.columnar.tables import Source, read_table
-    from finpolicy.inputs import evaluation_date
+    from finpolicy.domains.suitability.evaluate import decision_date
 
-    on = evaluation_date(as_of)
+    on = decision_date(runtime, as_of, policy)
     listed: list[Product] | None = None
     if products is not None:
         listed = _product_list(products, read_table, Source)

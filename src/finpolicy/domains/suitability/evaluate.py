@@ -17,6 +17,7 @@ Conventions the facts follow (the policy documents and tests rely on them):
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 from collections.abc import Iterable, Mapping
@@ -36,7 +37,7 @@ from finpolicy.domains.suitability.models import (
     input_digest,
 )
 from finpolicy.domains.suitability.policy import POLICY_KIND, RULESET, SuitabilityRules
-from finpolicy.errors import InputError, InputProblem
+from finpolicy.errors import InputError, InputProblem, NotInForceError
 from finpolicy.inputs import InputModel, evaluation_date, in_zone
 from finpolicy.limits import MAX_AMOUNT
 from finpolicy.runtime import Runtime, StateKey
@@ -86,6 +87,38 @@ def policy_in_force(runtime: Runtime, on: dt.date,
                     policy: str | None) -> PolicyDocument[SuitabilityRules]:
     """The suitability document in force on ``on``."""
     return runtime.policy(POLICY_KIND, on, policy)
+
+
+def decision_date(runtime: Runtime, as_of: Any, policy: str | None) -> dt.date:
+    """The day ``as_of`` names: a date as given; an aware datetime (or now, for ``None``) on
+    its day in the policy's time zone, as assessment times are — the same instant written in
+    UTC or in Beijing time is decided on one day, by one version of the policy.
+
+    Raises:
+        InputError: ``as_of`` is no date or aware datetime (naming ``as_of``).
+        NotInForceError: no suitability policy is in force around that day.
+    """
+    if as_of.__class__ is dt.date:
+        return as_of
+    own = evaluation_date(as_of)  # validates, and the day the version's zone is looked up on
+    moment = (dt.datetime.now(dt.UTC) if as_of is None else as_of
+              if isinstance(as_of, dt.datetime) else dt.datetime.fromisoformat(as_of)
+              if isinstance(as_of, str) and "T" in as_of else None)
+    if moment is None:
+        return own
+    try:
+        doc = policy_in_force(runtime, own, policy)
+    except NotInForceError:  # the policy's day may be the one after or before (offsets < 1 day)
+        doc = _in_force_beside(runtime, own, policy)
+    return in_zone(moment, doc.policy.zone, "as_of", "the policy's").date()
+
+
+def _in_force_beside(runtime: Runtime, own: dt.date,
+                     policy: str | None) -> PolicyDocument[SuitabilityRules]:
+    for step in (1, -1):
+        with contextlib.suppress(NotInForceError, OverflowError):
+            return policy_in_force(runtime, own + dt.timedelta(days=step), policy)
+    return policy_in_force(runtime, own, policy)  # (raises, naming the day given)
 
 
 def _local_date(value: dt.date, rules: SuitabilityRules, field: str) -> dt.date:
@@ -375,7 +408,7 @@ def check_suitability(runtime: Runtime, customer: Any, product: Any, *, amount: 
         customer: a ``Customer`` or a mapping of its fields.
         product: a ``Product`` or a mapping of its fields.
         amount: the amount of the sale (CNY), optional, never negative.
-        as_of: a date (or an aware datetime, taken on its own date).
+        as_of: a date, or an aware datetime (taken on its day in the policy's time zone).
         policy: a policy id, when the bundle has several suitability policies.
         sale: a ``SaleContext`` (or its mapping): staff promotion, first purchase.
 
@@ -388,7 +421,7 @@ def check_suitability(runtime: Runtime, customer: Any, product: Any, *, amount: 
        ``sale``.
     """
     # the common case (a date, models built already) without the general parsers' calls
-    on = as_of if as_of.__class__ is dt.date else evaluation_date(as_of)
+    on = as_of if as_of.__class__ is dt.date else decision_date(runtime, as_of, policy)
     if customer.__class__ is not Customer:
         customer = Customer.parse(customer, field="customer")
     if product.__class__ is not Product:
@@ -403,7 +436,7 @@ def suitable_products(runtime: Runtime, customer: Any, products: Iterable[Any], 
                       sale: Any = None) -> list[SuitabilityDecision]:
     """Every product with its decision: suitable first, then conditional, then unsuitable
     (in the given order within each outcome); ``sale`` applies to each product."""
-    on = evaluation_date(as_of)
+    on = decision_date(runtime, as_of, policy)
     customer = Customer.parse(customer, field="customer")
     context = _sale(sale)
     # a single model is iterable too (over its fields): name it as the mistake it is

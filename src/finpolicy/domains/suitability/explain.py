@@ -178,7 +178,7 @@ def _reassess(analysis: Analysis) -> list[Move]:
     window frees up; a customer without a level gets one move per possible result."""
     rules, case = _rules(analysis), analysis.case
     customer = case["customer"]
-    on = evaluation_date(case["as_of"])
+    on = _day(case["as_of"], rules)
     old = customer.get("assessment_date")
     earlier = [_day(d, rules) for d in customer.get("assessment_history", [])]
     if old is not None:
