@@ -189,7 +189,10 @@ class NotInForceError(FinpolicyError, LookupError):
     def __init__(self, kind: str, policy_id: str, on: object, windows: Sequence[str], *,
                  ids: Sequence[str] | None = None) -> None:
         self.kind, self.policy_id, self.on = kind, policy_id, on
-        if ids is not None:  # the bundle has no policy of that id at all
+        if ids is not None and policy_id == "*":  # no policy of that kind at all
+            super().__init__(f"the bundle has no {kind}")
+            return
+        if ids is not None:  # none of that id
             super().__init__(f"the bundle has no {kind} `{policy_id}` (its {kind} ids: "
                              f"{', '.join(ids) or 'none'})")
             return

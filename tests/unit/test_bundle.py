@@ -131,6 +131,8 @@ def test_a_policy_id_the_bundle_lacks_is_named_with_the_ids_it_has(bundle: fp.Bu
         bundle.in_force("AccessPolicy", dt.date(2026, 3, 1), "nosuch")
     assert str(caught.value) == ("the bundle has no AccessPolicy `nosuch` "
                                  "(its AccessPolicy ids: cn-access)")
+    with pytest.raises(fp.NotInForceError, match="^the bundle has no PrivacyPolicy$"):
+        bundle.in_force("PrivacyPolicy", dt.date(2026, 3, 1))  # it said `*` (its … ids: none)
     with pytest.raises(fp.NotInForceError, match=r"\(its versions: 1\.2\.0: 2018-09-26\.\.2026"
                                                  r"-01-31, 2\.2\.0: 2026-02-01\.\.\)"):
         bundle.in_force("SuitabilityPolicy", dt.date(1990, 1, 1))
