@@ -120,7 +120,30 @@ def batches(source: Source, *, chunk_rows: int = DEFAULT_CHUNK_ROWS
     where = f"{source}: " if isinstance(source, str | Path) else ""
     for batch in _batches(source, chunk_rows):
         _unique_names(batch.schema, where)
-        yield batch
+        yield _without_views(batch)
+
+
+def _unviewed(kind: pa.DataType) -> pa.DataType:
+    """``kind`` with text and binary views as large text and binary (views have few
+    kernels: ``take`` has none, and the domains read text as string or large_string)."""
+    if kind == pa.string_view():
+        return pa.large_string()
+    if kind == pa.binary_view():
+        return pa.large_binary()
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind):
+        inner = _unviewed(kind.value_type)
+        if inner != kind.value_type:
+            return pa.large_list(inner)
+    return kind
+
+
+def _without_views(batch: pa.RecordBatch) -> pa.RecordBatch:
+    kinds = [_unviewed(f.type) for f in batch.schema]
+    if all(k == f.type for k, f in zip(kinds, batch.schema, strict=True)):
+        return batch
+    return pa.RecordBatch.from_arrays([c.cast(k) for c, k in zip(batch.columns, kinds,
+                                                                 strict=True)],
+                                      names=batch.schema.names)
 
 
 def _unique_names(schema: pa.Schema, where: str) -> None:
