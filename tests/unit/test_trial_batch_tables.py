@@ -71,3 +71,21 @@ def test_text_views_are_read_as_text_by_every_domain() -> None:
             ("classification", customers, {"as_of": ON})):
         want = ENGINE.evaluate_table(domain, table, **options).to_pylist()
         assert ENGINE.evaluate_table(domain, _views(table), **options).to_pylist() == want
+
+
+@pytest.mark.parametrize("chunk_rows", [0, -1, 1.5, "10", True])
+def test_a_chunk_size_that_is_no_whole_number_of_rows_is_refused(chunk_rows: Any) -> None:
+    # 1.5 and "10" raised TypeError tracebacks; True was taken as 1
+    table = pa.table({"id": ["c1"]})
+    with pytest.raises(InputError, match="chunk_rows: expected a whole number of rows"):
+        ENGINE.evaluate_table("classification", table, as_of=ON, chunk_rows=chunk_rows)
+
+
+def test_an_option_the_domain_does_not_take_is_refused_naming_its_options() -> None:
+    # it was a TypeError: "prepare() got an unexpected keyword argument 'product'"
+    table = pa.table({"id": ["c1"]})
+    with pytest.raises(InputError, match=r"product: `suitability` tables take no option "
+                                         r"`product` \(its options: products\)"):
+        ENGINE.evaluate_table("suitability", table, as_of=ON, product=[])
+    with pytest.raises(InputError, match=r"\(its options: key\)"):
+        list(ENGINE.iter_tables("classification", table, as_of=ON, keys="id"))

@@ -13,6 +13,7 @@ A domain takes part by shipping ``<package>.columnar`` with a ``prepare`` functi
 from __future__ import annotations
 
 import importlib
+import inspect
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
@@ -56,6 +57,18 @@ def _prepare(name: str) -> Prepare:
     return prepare
 
 
+def _checked(name: str, prepare: Prepare, options: dict[str, Any]) -> None:
+    """Refuse an option the domain's ``prepare`` does not take, naming the ones it does (a
+    TypeError about ``prepare()`` named neither)."""
+    taken = [p.name for p in inspect.signature(prepare).parameters.values()
+             if p.kind is inspect.Parameter.KEYWORD_ONLY and p.name not in ("as_of", "policy")]
+    for option in options:
+        if option not in taken:
+            raise InputError.one(option, f"`{name}` tables take no option `{option}` (its "
+                                         f"options: {', '.join(taken) or 'none'})",
+                                 "unknown_option", option)
+
+
 def table_domains() -> list[str]:
     """The registered domains that evaluate tables."""
     from finpolicy.domains import names
@@ -90,7 +103,9 @@ def iter_tables(runtime: Runtime, domain_name: str, source: Source, /, *, as_of:
         InputError: for an unreadable source, or the row engine's error for the first row it
             refuses (located at the row, counting from 1).
     """
-    evaluate = _prepare(domain_name)(runtime, as_of=as_of, policy=policy, **options)
+    prepare = _prepare(domain_name)
+    _checked(domain_name, prepare, options)
+    evaluate = prepare(runtime, as_of=as_of, policy=policy, **options)
     seen = 0
     for batch in batches(source, chunk_rows=chunk_rows):
         try:

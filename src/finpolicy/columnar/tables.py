@@ -115,8 +115,9 @@ def batches(source: Source, *, chunk_rows: int = DEFAULT_CHUNK_ROWS
     Raises:
         InputError: for a path that is no Parquet or CSV file, or another kind of source.
     """
-    if chunk_rows < 1:
-        raise _problem(f"chunk_rows must be at least 1, got {chunk_rows}")
+    if not isinstance(chunk_rows, int) or isinstance(chunk_rows, bool) or chunk_rows < 1:
+        raise InputError.one("chunk_rows", f"expected a whole number of rows, at least 1, got "
+                                           f"`{chunk_rows!r}`", "bad_option", chunk_rows)
     where = f"{source}: " if isinstance(source, str | Path) else ""
     for batch in _batches(source, chunk_rows):
         _unique_names(batch.schema, where)
