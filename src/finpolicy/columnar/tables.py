@@ -48,6 +48,19 @@ def _csv_header(path: str) -> list[str]:
                                  path) from None
 
 
+def _csv_line(path: str, width: int) -> str:
+    """``line N: `` of the first row of ``path`` whose cells the header does not count
+    (Arrow's parse error quotes the row but gives no line), or nothing."""
+    with contextlib.suppress(csv.Error, UnicodeDecodeError, OSError), \
+            open(path, encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        next(reader, None)
+        for row in reader:
+            if len(row) != width and row:
+                return f"line {reader.line_num}: "
+    return ""
+
+
 def _checked_cells(batch: pa.RecordBatch, path: str) -> pa.RecordBatch:
     """The batch, when no cell is longer than a CSV cell may be (as the row readers check)."""
     for name, column in zip(batch.schema.names, batch.columns, strict=True):
@@ -89,7 +102,8 @@ def _file_batches(path: str, chunk_rows: int) -> Iterator[pa.RecordBatch]:
             for batch in reader:
                 yield from _split(_checked_cells(batch, path), chunk_rows)
         except pa.ArrowException as exc:
-            raise _problem(f"{path}: not a readable CSV file ({exc})", path) from None
+            raise _problem(f"{path}: {_csv_line(path, len(names))}not a readable CSV file "
+                           f"({exc})", path) from None
         return
     raise _problem(f"`{path}`: expected a .parquet or .csv file", path)
 
