@@ -97,3 +97,12 @@ def test_a_csv_row_with_more_or_fewer_cells_is_named_by_its_line(tmp_path: Any) 
     path.write_text('id,risk_level\nc1,C3\n\n"c\n2",C1\nc3\n', encoding="utf-8")
     with pytest.raises(InputError, match=f"{path}: line 6: not a readable CSV file"):
         ENGINE.evaluate_table("classification", path, as_of=ON)
+
+
+def test_a_csv_of_a_header_without_a_line_end_has_no_rows(tmp_path: Any) -> None:
+    # Arrow refused it: 'Empty CSV file or block: cannot infer number of columns'
+    path = tmp_path / "book.csv"
+    path.write_text("id,risk_level", encoding="utf-8")
+    offer = [fp.Product(id="p1", kind="fund", risk_level="R3")]
+    assert ENGINE.evaluate_table("suitability", path, as_of=ON, products=offer).num_rows == 0
+    assert ENGINE.evaluate_table("classification", path, as_of=ON).column_names[:1] == ["level"]

@@ -48,16 +48,20 @@ def _csv_header(path: str) -> list[str]:
                                  path) from None
 
 
-def _csv_line(path: str, width: int) -> str:
+def _csv_line(path: str, width: int) -> str | None:
     """``line N: `` of the first row of ``path`` whose cells the header does not count
-    (Arrow's parse error quotes the row but gives no line), or nothing."""
+    (Arrow's parse error quotes the row but gives no line), ``""`` when there is none, and
+    ``None`` when no row follows the header."""
+    rows = False
     with contextlib.suppress(csv.Error, UnicodeDecodeError, OSError), \
             open(path, encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(handle)
         next(reader, None)
         for row in reader:
+            rows = rows or bool(row)
             if len(row) != width and row:
                 return f"line {reader.line_num}: "
+        return "" if rows else None
     return ""
 
 
@@ -102,8 +106,10 @@ def _file_batches(path: str, chunk_rows: int) -> Iterator[pa.RecordBatch]:
             for batch in reader:
                 yield from _split(_checked_cells(batch, path), chunk_rows)
         except pa.ArrowException as exc:
-            raise _problem(f"{path}: {_csv_line(path, len(names))}not a readable CSV file "
-                           f"({exc})", path) from None
+            line = _csv_line(path, len(names))
+            if line is None:  # a header without a line end: Arrow finds no block to read
+                return
+            raise _problem(f"{path}: {line}not a readable CSV file ({exc})", path) from None
         return
     raise _problem(f"`{path}`: expected a .parquet or .csv file", path)
 
