@@ -24,7 +24,7 @@ import re
 from collections.abc import Callable
 
 import attrs
-from pydantic import Field, model_validator
+from pydantic import Field, StrictInt, model_validator
 
 from finpolicy.documents.models import Strict
 
@@ -36,13 +36,14 @@ _EVENT = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
 class PeriodSpec(Strict):
     """A period in a policy document: ``{years: 5, after: relationship_end}``."""
 
-    years: int = Field(default=0, ge=0, le=200, description="Whole years.",
-                       json_schema_extra={"unit": "years"})
-    months: int = Field(default=0, ge=0, le=2400, description="Whole months, after the years.",
-                        json_schema_extra={"unit": "months"})
-    days: int = Field(default=0, ge=0, le=100_000, description="Days, after the years and "
-                                                               "months.",
-                      json_schema_extra={"unit": "days"})
+    years: StrictInt = Field(default=0, ge=0, le=200, description="Whole years.",
+                             json_schema_extra={"unit": "years"})
+    months: StrictInt = Field(default=0, ge=0, le=2400,
+                              description="Whole months, after the years.",
+                              json_schema_extra={"unit": "months"})
+    days: StrictInt = Field(default=0, ge=0, le=100_000, description="Days, after the years and "
+                                                                     "months.",
+                            json_schema_extra={"unit": "days"})
     after: str = Field(description="The event the period runs from, lower-case words joined "
                                    "by `_`, e.g. `relationship_end`.")
 

@@ -1,4 +1,4 @@
-"""A policy's metadata is read as its JSON schema describes it: a day is a date (not a date
+"""A policy is read as its JSON schema describes it: a day is a date (not a date
 and time), and each source id is listed once, so a rule's `cite` names one source."""
 
 from __future__ import annotations
@@ -55,3 +55,21 @@ def test_a_calendar_override_day_with_a_time_is_refused(tmp_path: Path) -> None:
                           "      - {date: 2027-10-06 00:00:00, working: false, name: 国庆节}\n")
     assert code == 2
     assert "spec.calendar.overrides[0].date: expected an ISO date (2026-03-01)" in out
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    # each was read as another type: true as rank 1, "3" as 3, "no" as false, 3.5 refused
+    ("rank: 3", "rank: true", "spec.customer_levels[2].rank: expected a whole number, got `true`"),
+    ("rank: 3", 'rank: "3"', "spec.customer_levels[2].rank: expected a whole number, got the "
+                             "text `3` (in quotes: write it without them)"),
+    ("assessment_valid_days: 365", 'assessment_valid_days: "365"',
+     "spec.settings.assessment_valid_days: expected a whole number, got the text `365`"),
+    ("professional_individuals: false", 'professional_individuals: "no"',
+     "spec.settings.professional_individuals: expected true or false, got the text `no`"),
+])
+def test_a_policy_number_or_flag_is_not_read_from_another_type(
+        tmp_path: Path, old: str, new: str, message: str) -> None:
+    # the JSON schema refuses each of these; the loader took them
+    code, out = _validate(tmp_path, "suitability-2026.yaml", old, new)
+    assert code == 2
+    assert message in out, out

@@ -14,6 +14,10 @@ from finpolicy.rules.vocabulary import hint
 
 __all__ = ["pydantic_problems"]
 
+# a policy's numbers and flags are read strictly (StrictInt …): what each type error expected
+_LOOKS_TYPED = re.compile(r"[-+]?\d+(?:\.\d*)?|true|false", re.IGNORECASE)
+_TYPES = {"int_type": "a whole number", "float_type": "a number", "bool_type": "true or false"}
+
 
 def pydantic_problems(exc: ValidationError, source: SourceDocument,
                       prefix: tuple[str | int, ...]) -> list[Problem]:
@@ -26,6 +30,12 @@ def pydantic_problems(exc: ValidationError, source: SourceDocument,
             msg = f"unknown key `{loc[-1]}`"
         elif err["type"] == "missing":
             msg = f"missing required key `{loc[-1]}`"
+        elif err["type"] in _TYPES and "input" in err:
+            value = err["input"]
+            msg = f"expected {_TYPES[err['type']]}, got " + (
+                f"the text `{value}`" + (" (in quotes: write it without them)"
+                                         if _LOOKS_TYPED.fullmatch(value.strip()) else "")
+                if isinstance(value, str) else f"`{_as_written(value)}`")
         elif "input" in err and not isinstance(err["input"], dict | list) \
                 and f"`{_as_written(err['input'])}`" not in msg:  # a validator's may name it
             msg += f", got `{_as_written(err['input'])}`"

@@ -12,7 +12,7 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 import attrs
-from pydantic import Field
+from pydantic import Field, StrictBool, StrictFloat
 
 from finpolicy.documents.models import PolicySpec, Strict
 from finpolicy.documents.registry import BuildContext, PolicyKind
@@ -138,8 +138,8 @@ class Role(Strict):
     title: str = Field(description="Human name of the role.")
     purposes: list[str] = Field(default_factory=list, description="Purposes the role serves.")
     scope: Scope = Field(default="branch", description="Default scope of its permissions.")
-    approver: bool = Field(default=False, description="May approve grants.")
-    requestable: bool = Field(
+    approver: StrictBool = Field(default=False, description="May approve grants.")
+    requestable: StrictBool = Field(
         default=False,
         description="May be requested through the approval flow "
         "(an explanation may suggest requesting it).",
@@ -158,12 +158,12 @@ class Approval(Strict):
     """When a grant is needed, who approves it and how long it may last."""
 
     requirements: list[GrantRequirement] = Field(default_factory=list)
-    max_days: dict[str, float] = Field(default_factory=dict,
-                                       description="Longest grant per level, in days.",
-                                       title="longest grant per level")
-    dormancy_days: float | None = Field(default=None, description="A grant unused this long is "
-                                                                  "reported by the review.",
-                                        title="a grant unused this long is reported")
+    max_days: dict[str, StrictFloat] = Field(default_factory=dict,
+                                             description="Longest grant per level, in days.",
+                                             title="longest grant per level")
+    dormancy_days: StrictFloat | None = Field(
+        default=None, description="A grant unused this long is reported by the review.",
+        title="a grant unused this long is reported")
     cite: str = Field(description="Source of the approval flow.")
 
 
@@ -201,9 +201,9 @@ class ReviewRuleSpec(RuleSpecBase):
 class AssignmentReview(Strict):
     """How often each role assignment must be reviewed (recertified)."""
 
-    interval_days: float = Field(gt=0, description="Days from the last review (or the "
-                                                   "approval, or the assignment) after which "
-                                                   "an assignment is overdue.")
+    interval_days: StrictFloat = Field(gt=0, description="Days from the last review (or the "
+                                                         "approval, or the assignment) after which "
+                                                         "an assignment is overdue.")
     cite: str = Field(description="Source of the review duty.")
 
 

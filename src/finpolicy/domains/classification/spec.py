@@ -21,7 +21,7 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 import attrs
-from pydantic import Field
+from pydantic import Field, StrictBool, StrictFloat, StrictInt
 
 from finpolicy.decisions import Hit
 from finpolicy.documents.models import PolicySpec, Strict
@@ -61,8 +61,8 @@ class LevelSpec(Strict):
     name: Literal["ordinary", "important", "core"] = Field(
         description="Level name; levels are listed lowest first.")
     title: str = Field(description="Human name, e.g. `核心 core`.")
-    grade: int = Field(ge=1, le=5, description="JR/T 0197-2020 security grade (5 highest).",
-                       title="JR/T 0197 grade (5 highest)")
+    grade: StrictInt = Field(ge=1, le=5, description="JR/T 0197-2020 security grade (5 highest).",
+                             title="JR/T 0197 grade (5 highest)")
     pfi_category: Literal["C1", "C2", "C3"] | None = Field(
         default=None, description="JR/T 0171-2020 category of personal financial information at "
                                   "this level, unless a rule names another.")
@@ -91,13 +91,13 @@ class HandlingSpec(Strict):
     encryption_at_rest: str | None = None
     encryption_in_transit: str | None = None
     storage: str
-    mask_on_display: bool = False
-    approval_required: bool = False
-    retention_days: int | None = Field(default=None, gt=0)
+    mask_on_display: StrictBool = False
+    approval_required: StrictBool = False
+    retention_days: StrictInt | None = Field(default=None, gt=0)
     retention: PeriodSpec | None = Field(default=None, description="How long the data is kept, as "
                                                            "a period from an event.")
     destruction: str
-    audit_log_retention_days: int | None = Field(default=None, gt=0)
+    audit_log_retention_days: StrictInt | None = Field(default=None, gt=0)
     audit_log_retention: PeriodSpec | None = Field(
         default=None, description="How long access logs are kept, as a period from an event.")
     cite: str
@@ -106,13 +106,14 @@ class HandlingSpec(Strict):
 class ContentSpec(Strict):
     """When a column counts as matching a content detector."""
 
-    threshold: float = Field(gt=0, le=1, description="Share of non-empty sample values a "
-                                                     "detector must match.",
-                             title="a detector matches when it matches at least",
-                             json_schema_extra={"unit": "% of the non-empty sample values"})
-    min_samples: int = Field(default=1, ge=1, description="Fewer non-empty values detect nothing.",
-                             title="fewest non-empty values to detect anything",
-                             json_schema_extra={"unit": "values"})
+    threshold: StrictFloat = Field(gt=0, le=1, description="Share of non-empty sample values a "
+                                                           "detector must match.",
+                                   title="a detector matches when it matches at least",
+                                   json_schema_extra={"unit": "% of the non-empty sample values"})
+    min_samples: StrictInt = Field(default=1, ge=1,
+                                   description="Fewer non-empty values detect nothing.",
+                                   title="fewest non-empty values to detect anything",
+                                   json_schema_extra={"unit": "values"})
     detectors: list[str] = Field(default_factory=lambda: list(DETECTORS),
                                  description="Detectors to run.")
 
@@ -126,7 +127,7 @@ class RuleSpec(RuleSpecBase):
     mask: str | None = Field(
         default=None, description="A masker: `id_number`, `card_number`, `name`, `mobile`, "
                                   "`email`, `full` or `partial:F:L`.")
-    overrides_sources: bool = Field(
+    overrides_sources: StrictBool = Field(
         default=False, description="For derived data: this rule's level replaces the level of the "
                                    "sources.")
 

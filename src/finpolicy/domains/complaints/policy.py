@@ -18,7 +18,7 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 import attrs
-from pydantic import Field, field_validator
+from pydantic import Field, StrictBool, StrictFloat, StrictInt, field_validator
 
 from finpolicy.calendars import UNITS, DeadlineUnit, WorkingCalendar
 from finpolicy.decisions import Hit
@@ -67,7 +67,7 @@ class DayOverrideSpec(Strict):
     """One day whose status the policy fixes, whatever the `holidays` data says."""
 
     date: PolicyDay
-    working: bool = Field(description="`false` for a day off, `true` for a working day.")
+    working: StrictBool = Field(description="`false` for a day off, `true` for a working day.")
     name: str = Field(min_length=1, description="e.g. `国庆节` or `国庆节调休`.")
     cite: str | None = Field(default=None, description="The published schedule.")
 
@@ -107,8 +107,8 @@ class SeveritySpec(Strict):
     """A severity grade; higher rank is more severe."""
 
     name: str = Field(description="Severity code, e.g. `major`.")
-    rank: int = Field(ge=1, description="Order of severity.",
-                      title="rank (higher is more severe)")
+    rank: StrictInt = Field(ge=1, description="Order of severity.",
+                            title="rank (higher is more severe)")
     escalate_to: list[str] = Field(default_factory=list,
                                    description="Who is told about complaints of this grade.")
     description: str | None = None
@@ -134,7 +134,7 @@ class ExtensionSpec(Strict):
     """An event that extends a milestone to a new total duration."""
 
     event: str = Field(description="The event kind granting the extension.")
-    amount: int = Field(ge=0, description="The new total duration, in the milestone's unit.")
+    amount: StrictInt = Field(ge=0, description="The new total duration, in the milestone's unit.")
     approved_by: list[str] = Field(
         default_factory=list, description="Approvers one of whom must have approved the "
                                           "extension (its event's `approved_by`) for it to "
@@ -147,7 +147,7 @@ class ExtensionSpec(Strict):
 class DurationSpec(Strict):
     """A duration, and the extensions events can grant."""
 
-    amount: int = Field(ge=0)
+    amount: StrictInt = Field(ge=0)
     unit: Literal["hours", "working_days", "calendar_days", "weeks"]
     extensions: list[ExtensionSpec] = Field(default_factory=list)
 
@@ -156,7 +156,7 @@ class WindowSpec(Strict):
     """A period after an event within which a milestone's starting event must happen."""
 
     after: str = Field(description="The event the window opens with, e.g. `responded`.")
-    amount: int = Field(ge=1)
+    amount: StrictInt = Field(ge=1)
     unit: Literal["hours", "working_days", "calendar_days", "weeks"]
 
 
@@ -168,13 +168,15 @@ class MilestoneSpec(Strict):
     duration: DurationSpec
     starts: str = Field(default=RECEIVED, description="Event the clock starts from.")
     completed_by: list[str] = Field(min_length=1, description="Events that complete it.")
-    at_risk: float = Field(default=0.8, gt=0, le=1, description="Share of the allowed time after "
-                                                        "which an open milestone is at risk.",
-                           title="at risk after",
-                           json_schema_extra={"unit": "% of the time allowed"})
-    pausable: bool = Field(default=True, description="Whether pauses stop this milestone's clock.")
+    at_risk: StrictFloat = Field(default=0.8, gt=0, le=1,
+                                 description="Share of the allowed time after which an open "
+                                             "milestone is at risk.",
+                                 title="at risk after",
+                                 json_schema_extra={"unit": "% of the time allowed"})
+    pausable: StrictBool = Field(default=True,
+                                 description="Whether pauses stop this milestone's clock.")
     escalate_on_breach: list[str] = Field(default_factory=list)
-    binding: bool = Field(
+    binding: StrictBool = Field(
         default=True, description="Whether the milestone counts towards the overall status (false "
                                   "for an optional target such as the FCA's summary resolution).")
     requires: list[str] = Field(
@@ -187,7 +189,7 @@ class MilestoneSpec(Strict):
     paused_by: list[str] | None = Field(
         default=None, description="The pause events that stop this milestone's clock; every "
                                   "pause when absent (and `pausable`).")
-    conditional: bool = Field(
+    conditional: StrictBool = Field(
         default=False, description="The milestone applies only once its starting event happens "
                                    "(left out of the report before), e.g. a review the "
                                    "customer may ask for.")

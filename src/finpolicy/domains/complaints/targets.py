@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
-from pydantic import Field
+from pydantic import Field, StrictFloat
 
 from finpolicy._compat import renamed
 from finpolicy.documents.models import Strict
@@ -31,9 +31,9 @@ class TargetSpec(Strict):
     title: str | None = None
     event: str = Field(description="The event measured, e.g. `satisfaction_surveyed`.")
     stating: str = Field(description="The content that counts, e.g. `satisfied`.")
-    at_least: float = Field(gt=0, le=1, description="The lowest acceptable share.",
-                            title="at least",
-                            json_schema_extra={"unit": "% of the events counted"})
+    at_least: StrictFloat = Field(gt=0, le=1, description="The lowest acceptable share.",
+                                  title="at least",
+                                  json_schema_extra={"unit": "% of the events counted"})
     reason: str = Field(min_length=1)
     cite: str = Field(min_length=1)
 

@@ -23,7 +23,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
-from pydantic import Field, field_validator
+from pydantic import Field, StrictBool, StrictFloat, StrictInt, field_validator
 
 from finpolicy.decisions import Hit
 from finpolicy.documents.models import PolicySpec, Strict
@@ -99,8 +99,8 @@ class HoursSpec(Strict):
 class CapSpec(Strict):
     """At most ``contacts`` contacts in any ``days`` × 24 hours."""
 
-    contacts: int = Field(ge=1, description="Contacts allowed in the window.")
-    days: int = Field(ge=1, description="The window, in days of 24 hours.")
+    contacts: StrictInt = Field(ge=1, description="Contacts allowed in the window.")
+    days: StrictInt = Field(ge=1, description="The window, in days of 24 hours.")
 
 
 class ContactSpec(Strict):
@@ -124,8 +124,9 @@ class PurposeSpec(Strict):
     basis: Literal["consent", "contract", "legal_duty"] = Field(
         description="Lawful basis (PIPL Art. 13): consent, a contract the customer is party "
                     "to, or a legal duty.")
-    separate: bool = Field(default=False, description="Consents to it must be given separately.")
-    consent_days: int | None = Field(
+    separate: StrictBool = Field(default=False,
+                                 description="Consents to it must be given separately.")
+    consent_days: StrictInt | None = Field(
         default=None, ge=1, description="A consent lasts at most this many days from when it "
                                         "was given.")
     notices: list[str] = Field(default_factory=list, description="Notice versions a consent "
@@ -150,8 +151,8 @@ class WithdrawalSpec(Strict):
     scope: Literal["consent", "purpose"] = Field(
         "purpose", description="`purpose`: a withdrawal stops every consent to its purpose "
                                "given before it; `consent`: only the consent withdrawn.")
-    delay_hours: float = Field(0, ge=0, description="Hours after the withdrawal before it "
-                                                    "takes effect (0: at once).")
+    delay_hours: StrictFloat = Field(0, ge=0, description="Hours after the withdrawal before it "
+                                                          "takes effect (0: at once).")
     also_stops: dict[str, list[str]] = Field(
         default_factory=dict, description="Purpose → other purposes a withdrawal of it stops.")
     cite: str

@@ -8,7 +8,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
-from pydantic import Field
+from pydantic import Field, StrictBool, StrictInt
 
 from finpolicy.decisions import Hit
 from finpolicy.documents.models import PolicySpec, Strict
@@ -75,8 +75,8 @@ class LevelSpec(Strict):
     """A customer or product risk level and its rank (higher rank = more risk)."""
 
     level: str = Field(min_length=1, description="The level's code, e.g. `C3` or `R4`.")
-    rank: int = Field(ge=1, description="Its order; ranks compare customers with products.",
-                      title="rank (higher is more risk)")
+    rank: StrictInt = Field(ge=1, description="Its order; ranks compare customers with products.",
+                            title="rank (higher is more risk)")
     name: str = Field(description="Human name, e.g. `balanced`.")
     description: str | None = Field(default=None, description="What the level means.")
 
@@ -86,16 +86,16 @@ class SettingsSpec(Strict):
 
     product_rating: Literal["seller", "higher_of_issuer_and_seller"] = Field(
         default="seller", description="Which rating sets a product's effective level.")
-    assessment_valid_days: int = Field(
+    assessment_valid_days: StrictInt = Field(
         default=365, ge=1, description="The assessment day is day 0; the assessment is valid "
                                        "through this day and expired from the next.")
-    assessment_window_days: int = Field(
+    assessment_window_days: StrictInt = Field(
         default=365, ge=1, description="`assessment.count_12m` counts assessments taken at most "
                                        "this many days before the current one.")
     securities_kinds: list[str] = Field(
         default_factory=list, description="Product kinds the securities suitability rule "
                                           "governs (`product.securities`).")
-    professional_individuals: bool = Field(
+    professional_individuals: StrictBool = Field(
         default=True, description="Whether individuals may be professional investors.")
     time_zone: str = Field(default="Asia/Shanghai",
                            description="Zone in which aware datetimes are turned into dates.")
