@@ -180,6 +180,22 @@ def test_a_bad_evaluation_time_policy_or_pack_path_is_invalid_input(
     assert message in result.output
 
 
+@pytest.mark.parametrize("args", [["validate", "cn-banking"], ["test", "cn-banking"],
+                                  ["sla", "CSV", "--as-of", AT, "-b", "cn-banking"]])
+def test_a_pack_name_that_is_also_a_folder_here_is_invalid_input(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]) -> None:
+    """It exited 2, the code of an invalid policy, though the pack is fine: the name is
+    ambiguous."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "cn-banking").mkdir()
+    (tmp_path / "c.csv").write_text("id,received_at,channel,category\n", encoding="utf-8")
+    result = CliRunner().invoke(main, [str(tmp_path / "c.csv") if a == "CSV" else a
+                                       for a in args])
+    assert result.exit_code == 3, result.output
+    assert "`cn-banking` is both a shipped pack and a folder here; write `./cn-banking`" \
+        in result.output
+
+
 @pytest.mark.parametrize(("text", "message"), [
     # it said `expected a mapping …` naming no file
     ("- a\n- b\n", "IN line 1: expected a mapping with `customer` and `product`"),

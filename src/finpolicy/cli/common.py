@@ -81,10 +81,14 @@ def reports_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+_PATH_CODES = ("no_bundle", "ambiguous_bundle")
+
+
 def policy_exit(exc: PolicyError) -> int:
     """The exit code of a ``PolicyError``: 2 (invalid policy), but 3 (invalid input) when it
-    only says that there is no pack at the path given (``no_bundle``)."""
-    if exc.problems and all(p.code == "no_bundle" for p in exc.problems):
+    only says that the path given names no pack, or names two (``no_bundle``,
+    ``ambiguous_bundle``)."""
+    if exc.problems and all(p.code in _PATH_CODES for p in exc.problems):
         return EXIT_INVALID_INPUT
     return EXIT_INVALID_POLICY
 
