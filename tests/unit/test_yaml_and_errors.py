@@ -35,6 +35,24 @@ def test_duplicate_keys_are_yaml_errors_with_a_line() -> None:
     assert problem.line == 3 and "duplicate key `a`" in problem.message
 
 
+@pytest.mark.parametrize("text", ["a:\n\tb: 1\n", "a:\n  - x\n\t- y\n", "a:\n  -\tb: 1\n  - c\n",
+                                  "a:\n  b: 1\n\tc: 2\n"])
+def test_a_tab_the_parser_stumbles_on_is_named(text: str) -> None:
+    # libyaml said only "found character that cannot start any token"
+    with pytest.raises(yaml.YAMLError) as caught:
+        parse_yaml(text, "p.yaml")
+    problem = yaml_problem("p.yaml", caught.value, text)
+    assert problem.message.startswith("invalid yaml: a tab where YAML takes only spaces")
+    assert problem.line == text.count("\n", 0, text.index("\t")) + 1
+
+
+def test_a_yaml_error_with_no_tab_says_only_what_the_parser_said() -> None:
+    text = "a: [1, 2\n"
+    with pytest.raises(yaml.YAMLError) as caught:
+        parse_yaml(text, "p.yaml")
+    assert "tab" not in yaml_problem("p.yaml", caught.value, text).message
+
+
 def test_python_tags_are_refused() -> None:
     with pytest.raises(yaml.YAMLError):
         parse_yaml("a: !!python/object/apply:os.system ['true']\n", "f.yaml")

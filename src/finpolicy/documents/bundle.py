@@ -344,7 +344,7 @@ def _read(file: Path, display: str, problems: list[Problem]) -> SourceDocument |
     try:
         return parse_yaml(text, display)
     except yaml.YAMLError as exc:
-        problems.append(yaml_problem(display, exc))
+        problems.append(yaml_problem(display, exc, text))
         return None
 
 

@@ -144,8 +144,9 @@ def parse_yaml(text: str, file: str) -> SourceDocument:
     return SourceDocument(file, data, None if data is not None else {(): 1}, text=text)
 
 
-def yaml_problem(file: str, exc: yaml.YAMLError) -> Problem:
-    """Turn a YAML error into a problem with its line."""
+def yaml_problem(file: str, exc: yaml.YAMLError, text: str | None = None) -> Problem:
+    """Turn a YAML error into a problem with its line (and, given the ``text``, says so when
+    a tab is what the parser stumbled on)."""
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     line = mark.line + 1 if mark is not None else None
     if isinstance(exc, YamlLimitError):
@@ -153,7 +154,19 @@ def yaml_problem(file: str, exc: yaml.YAMLError) -> Problem:
     what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
     context = getattr(exc, "context", None)
     message = f"invalid yaml: {what}" + (f" ({context})" if context else "")
+    if text is not None and mark is not None and _tab_at(text, mark.line, mark.column):
+        message = f"invalid yaml: a tab where YAML takes only spaces (indent with spaces); {what}"
     return Problem(file, line, "", message, "yaml_syntax")
+
+
+def _tab_at(text: str, line: int, column: int) -> bool:
+    """Whether the parser's mark is on a tab, or in a line indented with one."""
+    lines = text.splitlines()
+    if not 0 <= line < len(lines):
+        return False
+    row = lines[line]
+    indent = row[:len(row) - len(row.lstrip(" \t-"))]
+    return "\t" in indent or row[column:column + 1] == "\t"
 
 
 # --- scalars ---------------------------------------------------------------------------------

@@ -201,12 +201,13 @@ def _load_file(file: Path, problems: list[Problem], *,
                expect: bool) -> list[PolicyCase]:
     display = str(file)
     try:
-        source: SourceDocument = parse_yaml(file.read_text(encoding="utf-8"), display)
+        text = file.read_text(encoding="utf-8")
+        source: SourceDocument = parse_yaml(text, display)
     except (OSError, UnicodeDecodeError) as exc:
         problems.append(Problem(display, None, "", f"cannot read: {exc}", "unreadable"))
         return []
     except yaml.YAMLError as exc:
-        problems.append(yaml_problem(display, exc))
+        problems.append(yaml_problem(display, exc, text))
         return []
     try:
         model = _CaseFileModel.model_validate(source.data)
