@@ -297,7 +297,7 @@ def test_a_local_folder_never_shadows_a_shipped_pack(tmp_path: Path,
     with pytest.raises(fp.PolicyError) as caught:
         fp.load_bundle("uk-fca")
     assert caught.value.problems[0].code == "ambiguous_bundle"
-    assert invoke("validate", "uk-fca").exit_code == 2
+    assert invoke("validate", "uk-fca").exit_code == 3  # invalid input: the name is ambiguous
     with pytest.raises(fp.PolicyError) as local:
         fp.load_bundle("./uk-fca")
     assert local.value.problems[0].code == "empty_bundle" or local.value.problems
