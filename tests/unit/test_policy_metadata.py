@@ -73,3 +73,24 @@ def test_a_policy_number_or_flag_is_not_read_from_another_type(
     code, out = _validate(tmp_path, "suitability-2026.yaml", old, new)
     assert code == 2
     assert message in out, out
+
+
+@pytest.mark.parametrize(("file", "old", "new", "message"), [
+    # each said only "`levels` lists a value twice" (or "a level is listed twice") at the list
+    ("access.yaml", "levels: [ordinary, important, core]", "levels: [ordinary, important, "
+     "core, important]", "spec.levels[3]: `important` is listed twice in `levels`"),
+    ("consent.yaml", "categories: [basic_identity, business, behaviour, derived]",
+     "categories: [basic_identity, business, behaviour, business, derived]",
+     "spec.categories[3]: `business` is listed twice in `categories`"),
+    ("classification.yaml", "    - {name: core, title: 核心 core,",
+     "    - {name: ordinary, title: 普通 again, grade: 4, pfi_category: C2, cite: seed-000 "
+     "§5.4}\n    - {name: core, title: 核心 core,",
+     "spec.levels[2]: `ordinary` is listed twice in `levels`"),
+    ("complaints.yaml", "levels: [minor, serious, severe]", "levels: [minor, serious, minor]",
+     "spec.grading.criteria[0].levels[2]: `minor` is listed twice in `levels`"),
+])
+def test_a_value_listed_twice_is_named_where_it_repeats(
+        tmp_path: Path, file: str, old: str, new: str, message: str) -> None:
+    code, out = _validate(tmp_path, file, old, new)
+    assert code == 2
+    assert message in out, out

@@ -6,7 +6,7 @@ registered domain.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 import attrs
@@ -51,6 +51,17 @@ class BuildContext:
     def problem(self, path: Path, message: str, code: str) -> None:
         """Report a problem at ``spec.<path>``."""
         self.problems.append(self.source.problem(("spec", *path), message, code))
+
+    def no_repeats(self, path: Path, values: Sequence[object], code: str = "duplicate_value",
+                   ) -> bool:
+        """Report each value of the list at ``spec.<path>`` that an earlier one repeats, at
+        its place and by name; whether there was none."""
+        seen: set[object] = set()
+        for i, value in enumerate(values):
+            if value in seen:
+                self.problem((*path, i), f"`{value}` is listed twice in `{path[-1]}`", code)
+            seen.add(value)
+        return len(seen) == len(values)
 
     def parser(self, fields: FieldTypes | None = None) -> ConditionParser:
         """A condition parser over ``fields`` (the domain's fact vocabulary)."""

@@ -288,8 +288,7 @@ def _check_duplicates(spec: AccessSpec, ctx: BuildContext) -> None:
     """Report each vocabulary that lists a value twice."""
     for name, values in (("levels", spec.levels), ("categories", spec.categories),
                          ("actions", spec.actions), ("purposes", spec.purposes)):
-        if len(set(values)) != len(values):
-            ctx.problem((name,), f"`{name}` lists a value twice", "duplicate_value")
+        ctx.no_repeats((name,), values)
 
 
 def _permissions(spec: AccessSpec, ctx: BuildContext) -> tuple[

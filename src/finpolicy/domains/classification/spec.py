@@ -206,9 +206,7 @@ def _retention(ctx: BuildContext, path: tuple[str | int, ...], name: str, days: 
 def _levels(spec: ClassificationSpec, ctx: BuildContext) -> list[DataLevel]:
     """The spec's levels, checked for order, grades and cites."""
     levels = [DataLevel.parse(lv.name) for lv in spec.levels]
-    if len(set(levels)) != len(levels):
-        ctx.problem(("levels",), "a level is listed twice", "duplicate_value")
-    elif levels != sorted(levels):
+    if ctx.no_repeats(("levels",), levels) and levels != sorted(levels):
         ctx.problem(("levels",), "levels must be listed lowest first: "
                     + ", ".join(str(lv) for lv in DataLevel), "level_order")
     grades = [lv.grade for lv in spec.levels]

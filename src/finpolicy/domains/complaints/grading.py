@@ -95,9 +95,8 @@ def build_grading(spec: GradingSpec, severities: set[str], ctx: Any) -> Grading:
         if criterion.name in ranks:
             ctx.problem(("grading", "criteria", i, "name"),
                         f"duplicate criterion `{criterion.name}`", "duplicate_name")
-        if len(set(criterion.levels)) != len(criterion.levels):
-            ctx.problem(("grading", "criteria", i, "levels"), "a level is listed twice",
-                        "duplicate_name")
+        ctx.no_repeats(("grading", "criteria", i, "levels"), criterion.levels,
+                       "duplicate_name")
         ranks[criterion.name] = MappingProxyType({lv: r for r, lv in
                                                  enumerate(criterion.levels)})
     thresholds: list[tuple[str, tuple[tuple[str, int], ...]]] = []

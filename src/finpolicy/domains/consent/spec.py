@@ -293,8 +293,7 @@ def _check_names(values: list[str], known: Any, what: str, path: tuple[str | int
 
 def _vocabulary(spec: ConsentSpec, ctx: BuildContext) -> None:
     for name, values in (("levels", spec.levels), ("categories", spec.categories)):
-        if len(set(values)) != len(values):
-            ctx.problem((name,), f"`{name}` lists a value twice", "duplicate_value")
+        ctx.no_repeats((name,), values)
     for group, names in (("channels", spec.channels), ("purposes", spec.purposes)):
         for name in names:
             if not NAME.fullmatch(name):
