@@ -94,3 +94,14 @@ def test_a_value_listed_twice_is_named_where_it_repeats(
     code, out = _validate(tmp_path, file, old, new)
     assert code == 2
     assert message in out, out
+
+
+def test_one_policy_id_declared_with_two_kinds_is_reported_at_its_id(tmp_path: Path) -> None:
+    # it was reported at line 1 of the file
+    code, out = _validate(tmp_path, "consent.yaml", "  id: cn-consent\n", "  id: cn-access\n")
+    assert code == 2
+    line = next(n for n, text in enumerate(
+        (tmp_path / "pack" / "consent.yaml").read_text(encoding="utf-8").splitlines(), 1)
+        if text == "  id: cn-access")
+    assert f"consent.yaml:{line}: metadata.id: policy `cn-access` is declared with several " \
+           "kinds: AccessPolicy, ConsentPolicy" in out, out

@@ -43,9 +43,9 @@ def check_versions(documents: list[DocumentHeader], problems: list[Problem]) -> 
         kinds_seen = {d.kind for d in docs}
         if len(kinds_seen) > 1:
             for d in docs[1:]:
-                problems.append(Problem(d.file, 1, "metadata.id", f"policy `{d.id}` is declared "
-                                        f"with several kinds: {', '.join(sorted(kinds_seen))}",
-                                        "kind_conflict"))
+                problems.append(Problem(d.file, _line(d, "id"), "metadata.id",
+                                        f"policy `{d.id}` is declared with several kinds: "
+                                        f"{', '.join(sorted(kinds_seen))}", "kind_conflict"))
         versions: dict[str, DocumentHeader] = {}
         for d in docs:
             if d.version in versions:
