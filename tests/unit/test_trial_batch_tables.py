@@ -106,3 +106,23 @@ def test_a_csv_of_a_header_without_a_line_end_has_no_rows(tmp_path: Any) -> None
     offer = [fp.Product(id="p1", kind="fund", risk_level="R3")]
     assert ENGINE.evaluate_table("suitability", path, as_of=ON, products=offer).num_rows == 0
     assert ENGINE.evaluate_table("classification", path, as_of=ON).column_names[:1] == ["level"]
+
+
+def test_a_source_without_rows_yields_one_table_without_rows(tmp_path: Any) -> None:
+    # iter_tables yielded nothing, so the guide's chunk-writing loop crashed on an empty
+    # book (writer.close() on None), `finpolicy suitability -o` wrote no file, and a review
+    # of no grants had the role assignments' findings from evaluate_table only
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "book.parquet"
+    pq.write_table(pa.table({"id": pa.array([], pa.string())}), path)
+    offer = [fp.Product(id="p1", kind="fund", risk_level="R3")]
+    (part,) = ENGINE.iter_tables("suitability", path, as_of=ON, products=offer)
+    assert part.num_rows == 0 and part.column_names[:2] == ["customer_id", "product_id"]
+    assignments = [{"subject_id": "u1", "role": "teller"}, {"subject_id": "u1",
+                                                            "role": "compliance_auditor"}]
+    grants = pa.table({"id": pa.array([], pa.string())})
+    options: dict[str, Any] = {"what": "review", "as_of": "2026-03-31T18:00+08:00",
+                               "assignments": assignments}
+    whole = ENGINE.evaluate_table("access", grants, **options)
+    assert pa.concat_tables(ENGINE.iter_tables("access", grants, **options)).equals(whole)

@@ -86,7 +86,8 @@ def table_domains() -> list[str]:
 def iter_tables(runtime: Runtime, domain_name: str, source: Source, /, *, as_of: Any = None,
                 policy: str | None = None, chunk_rows: int = DEFAULT_CHUNK_ROWS,
                 progress: Progress | None = None, **options: Any) -> Iterator[pa.Table]:
-    """The decisions of ``source``, one table per chunk of at most ``chunk_rows`` input rows.
+    """The decisions of ``source``, one table per chunk of at most ``chunk_rows`` input rows
+    (one table without rows for a source without rows).
 
     Args:
         runtime: the engine's runtime (``PolicyEngine.iter_tables`` passes it).
@@ -107,14 +108,19 @@ def iter_tables(runtime: Runtime, domain_name: str, source: Source, /, *, as_of:
     _checked(domain_name, prepare, options)
     evaluate = prepare(runtime, as_of=as_of, policy=policy, **options)
     seen = 0
+    chunks = 0
     for batch in batches(source, chunk_rows=chunk_rows):
         try:
             yield evaluate(batch, seen)
         except InputError as exc:
             raise _located(exc, source) from None
         seen += batch.num_rows
+        chunks += 1
         if progress is not None:
             progress(batch.num_rows)
+    if not chunks:  # no rows: one table of no decisions, with the columns (and a review's
+        # findings about the role assignments), as evaluate_table has always given
+        yield evaluate(empty_batch(source), 0)
     finish = getattr(evaluate, "finish", None)
     if finish is not None:  # what only the whole table shows (complaints: stray events)
         finish()
@@ -139,9 +145,6 @@ def evaluate_table(runtime: Runtime, domain_name: str, source: Source, /, *,
                    **options: Any) -> pa.Table:
     """All the decisions of ``source`` in one Arrow table (see ``iter_tables``);
     ``.to_pandas()`` or ``polars.from_arrow`` convert it."""
-    parts = list(iter_tables(runtime, domain_name, source, as_of=as_of, policy=policy,
-                             chunk_rows=chunk_rows, progress=progress, **options))
-    if not parts:
-        return _prepare(domain_name)(runtime, as_of=as_of, policy=policy, **options)(
-            empty_batch(source), 0)
-    return pa.concat_tables(parts)
+    return pa.concat_tables(list(iter_tables(
+        runtime, domain_name, source, as_of=as_of, policy=policy, chunk_rows=chunk_rows,
+        progress=progress, **options)))
