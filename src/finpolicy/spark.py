@@ -19,6 +19,7 @@ from typing import Any
 
 import attrs
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from finpolicy.documents.bundle import Bundle
 from finpolicy.documents.shipping import pack_bundle, shipped_bundle
@@ -84,16 +85,25 @@ def evaluate(df: Any, domain: str, /, *, bundle: Bundle | str | Path | None = No
     sample = _plain(local.evaluate_table(domain, empty, as_of=as_of, policy=policy,
                                          **options))
     schema = from_arrow_schema(sample.schema)
+    # a review gives the role assignments' findings with its first chunk, and every Arrow
+    # batch of every partition is a first chunk: they come once, from the driver's review
+    # of no grants (the sample), and executors keep only the grants' findings
+    review = domain == "access" and options.get("what") == "review"
 
     def partition(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         from pyspark import TaskContext
 
         context = TaskContext.get()
         where = "partition" if context is None else f"partition {context.partitionId()}"
-        yield from _decided(_engine(digest, shipped, engine), batches, names, where, domain,
-                            as_of=as_of, policy=policy, chunk_rows=chunk_rows, **options)
+        for batch in _decided(_engine(digest, shipped, engine), batches, names, where,
+                              domain, as_of=as_of, policy=policy, chunk_rows=chunk_rows,
+                              **options):
+            yield batch.filter(pc.is_valid(batch.column("grant_id"))) if review else batch
 
-    return df.mapInArrow(partition, schema)
+    decided = df.mapInArrow(partition, schema)
+    if not review:
+        return decided
+    return decided.unionByName(df.sparkSession.createDataFrame(sample.to_pylist(), schema))
 
 
 def _decided(runner: Any, batches: Iterator[pa.RecordBatch], names: list[str], where: str,

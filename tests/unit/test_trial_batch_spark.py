@@ -72,3 +72,42 @@ def test_on_spark_a_rows_error_names_its_partition_and_row(spark: Any) -> None:
             collect(evaluate(frame, "suitability", as_of=ON, products=OFFER))
     finally:
         spark.conf.unset("spark.sql.execution.arrow.maxRecordsPerBatch")
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::FutureWarning")
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_on_spark_a_review_gives_the_role_assignments_findings_once(spark: Any) -> None:
+    # every Arrow batch of every partition reviewed the role assignments again: an SoD
+    # conflict came once per batch
+    import datetime as dt
+
+    from finpolicy.spark import collect, evaluate
+
+    tz = dt.UTC  # Spark keeps instants, not their offsets, and messages quote the times
+    grant = {"id": "g1", "grantee": "u1", "purpose": "account_service",
+             "resource_type": "customer_record", "data_level": "core",
+             "category": "basic_identity", "requested_at": dt.datetime(2026, 3, 1, 8, tzinfo=tz),
+             "approved_by": "u-head-7", "approver_roles": ["department_head"],
+             "approved_at": dt.datetime(2026, 3, 1, 9, tzinfo=tz),
+             "expires_at": dt.datetime(2026, 3, 10, tzinfo=tz)}
+    grants = pa.Table.from_pylist([{**grant, "id": f"g{i}"} for i in range(6)])
+    assignments = [{"subject_id": "u1", "role": "teller"},
+                   {"subject_id": "u1", "role": "compliance_auditor"},
+                   {"subject_id": "u-head-7", "role": "department_head"}]
+    options: dict[str, Any] = {"what": "review", "as_of": "2026-03-31T18:00+08:00",
+                               "assignments": assignments}
+    want = fp.PolicyEngine().evaluate_table("access", grants, **options)
+    frame = spark.createDataFrame(grants.to_pandas()).repartition(3)
+    spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", "1")
+    try:
+        got = collect(evaluate(frame, "access", **options))
+    finally:
+        spark.conf.unset("spark.sql.execution.arrow.maxRecordsPerBatch")
+
+    def rows(table: Any) -> list[tuple[Any, ...]]:
+        return sorted((r["kind"], r["grant_id"] or "", r["subject_id"] or "", r["role"] or "",
+                       r["message"]) for r in table.to_pylist())
+    assert "sod_conflict" in want.column("kind").to_pylist()
+    assert rows(got) == rows(want)
