@@ -21,11 +21,14 @@ import attrs
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from finpolicy.columnar.tables import read_table
 from finpolicy.documents.bundle import Bundle
 from finpolicy.documents.shipping import pack_bundle, shipped_bundle
 from finpolicy.errors import InputError
 
 __all__ = ["collect", "evaluate", "pack_bundle"]
+
+_TABLE_OPTIONS = frozenset({"products", "directory", "assignments", "usage"})
 
 
 @functools.lru_cache(maxsize=8)
@@ -75,6 +78,9 @@ def evaluate(df: Any, domain: str, /, *, bundle: Bundle | str | Path | None = No
                              "times as ISO text separated by `;`)", "bad_option")
     from pyspark.sql.pandas.types import from_arrow_schema
 
+    # a file named by an option is read here: executors may run where it is not
+    options = {k: read_table(v) if k in _TABLE_OPTIONS and isinstance(v, str | Path) else v
+               for k, v in options.items()}
     digest, files = pack_bundle(bundle)
     shipped = tuple(sorted(files.items()))
     local = _engine(digest, shipped, engine)

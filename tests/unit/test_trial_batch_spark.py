@@ -111,3 +111,20 @@ def test_on_spark_a_review_gives_the_role_assignments_findings_once(spark: Any) 
                        r["message"]) for r in table.to_pylist())
     assert "sod_conflict" in want.column("kind").to_pylist()
     assert rows(got) == rows(want)
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::FutureWarning")
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_on_spark_a_products_file_is_read_on_the_driver(spark: Any, tmp_path: Any) -> None:
+    # executors read the file named by `products` themselves, at the action: on a cluster
+    # (or once the file is gone) they found no such file
+    from finpolicy.spark import collect, evaluate
+
+    path = tmp_path / "offer.csv"
+    path.write_text("id,kind,risk_level\np1,fund,R3\np2,bond,R5\n", encoding="utf-8")
+    frame = spark.createDataFrame([("c0", "C1"), ("c1", "C5")], "id string, risk_level string")
+    decisions = evaluate(frame, "suitability", as_of=ON, products=str(path))
+    path.unlink()
+    assert collect(decisions).num_rows == 4
