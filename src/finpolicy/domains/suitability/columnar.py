@@ -268,6 +268,7 @@ def decide_batch(runtime: Runtime, batch: pa.RecordBatch, *, on: dt.date,
         InputError: the row engine's error for the first row it refuses, located at its row
             number (``first_row`` + index, counting from 1).
     """
+    _check_columns(batch.schema.names, pairs=products is None)
     doc = policy_in_force(runtime, on, policy)
     rules = doc.policy
     compiled = _compiled(rules)
@@ -288,6 +289,33 @@ def decide_batch(runtime: Runtime, batch: pa.RecordBatch, *, on: dt.date,
     slow = np.flatnonzero(needs)
     return _merge(table, keep, _row_table(runtime, batch, slow, None, 0, on, policy,
                                           first_row), slow)
+
+
+def _check_columns(names: Sequence[str], *, pairs: bool) -> None:
+    """Refuse a column that is no field, as ``Customer`` and ``Product`` refuse an unknown
+    key and the CSV reader an unknown column: a misspelt ``risk_levl`` was read as no risk
+    level at all, every customer then decided without one."""
+    from finpolicy.domains.suitability.models import Customer, SaleContext
+    from finpolicy.rules.parse import suggest
+
+    groups = {"customer": Customer.model_fields, "product": Product.model_fields,
+              "sale": SaleContext.model_fields}
+    for name in names:
+        group, _, field = name.rpartition(".")
+        if pairs and name == "amount":
+            continue
+        known = groups.get(group or "customer", {}) if pairs or group in ("", "customer") \
+            else {}
+        if field in known and (group or not pairs):
+            continue
+        if pairs:
+            expected = "customer.<field>, product.<field>, sale.<field> or amount"
+            hint = suggest(name, [f"{g}.{f}" for g, fields in groups.items() for f in fields])
+        else:
+            expected = "a field of a customer (id, risk_level, birth_date …)"
+            hint = suggest(name, groups["customer"])
+        raise InputError.one(name, f"unknown column `{name}`, expected {expected}{hint}",
+                             "unknown_key", name)
 
 
 def _merge(table: pa.Table, keep: Any, extra: pa.Table | None, slow: Any) -> pa.Table:
