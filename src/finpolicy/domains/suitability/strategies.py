@@ -142,16 +142,36 @@ def suitability_cases(bundle: Bundle | None = None, *, policy: Any = None,
     by_day = {day: customers(b, as_of=day) for day in days}
     product = products(b)
     amounts = st.none() | st.sampled_from([0.0, 25_000.0, 500_000.0, 2_000_000.0])
-    sales = st.none() | st.builds(SaleContext, promoted_by_staff=st.booleans(),
-                                  first_purchase=st.booleans())
+    # a sale is drawn before "no sale" so that staff promotion comes up as often
+    sales = st.builds(SaleContext, promoted_by_staff=st.booleans(),
+                      first_purchase=st.booleans()) | st.none()
+
+    above = _levels_above(b)
 
     @st.composite
     def build(draw: st.DrawFn) -> dict[str, Any]:
         on = draw(st.sampled_from(days))
-        return {"customer": draw(by_day[on]), "product": draw(product),
+        customer, offered = draw(by_day[on]), draw(product)
+        # independent draws seldom put a product above the customer (each leans to its first
+        # level), and the rules that matter most are about exactly that
+        higher = above.get(customer.risk_level or "", [])
+        move_up = draw(st.booleans())
+        if higher and move_up:
+            offered = offered.model_copy(update={"risk_level": draw(st.sampled_from(higher))})
+        return {"customer": customer, "product": offered,
                 "amount": draw(amounts), "sale": draw(sales), "as_of": on}
 
     return build()
+
+
+def _levels_above(bundle: Bundle) -> dict[str, list[str]]:
+    """Per customer level, the product levels ranked above it in some suitability policy."""
+    out: dict[str, set[str]] = {}
+    for doc in bundle.policies(_SUITABILITY):
+        for c in doc.spec.customer_levels:
+            out.setdefault(c.level, set()).update(
+                p.level for p in doc.spec.product_levels if p.rank > c.rank)
+    return {level: sorted(products) for level, products in out.items() if products}
 
 
 def _years_before(day: dt.date, years: int) -> dt.date:
