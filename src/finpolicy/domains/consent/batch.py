@@ -86,7 +86,7 @@ def _document(path: str) -> CampaignFile:
 
 def read_campaign(path: str, *, progress: Progress = lambda rows: rows) -> CampaignFile:
     """The customers, consents and contacts of a campaign file (see the module docstring)."""
-    if path.endswith(".jsonl"):
+    if path.lower().endswith(".jsonl"):  # as the other readers take a suffix in any case
         return _json_lines(path, progress)
     return _document(path)
 
@@ -107,4 +107,4 @@ def plan_file(runtime: Runtime, path: str, *, channels: Sequence[str] = (),
 
 def file_lines(path: str) -> int | None:
     """The number of lines of a JSON-lines file (for a progress bar), else ``None``."""
-    return count_lines(path) if path.endswith(".jsonl") else None
+    return count_lines(path) if path.lower().endswith(".jsonl") else None
