@@ -211,3 +211,14 @@ def test_an_output_that_cannot_be_written_exits_3_before_the_work(
     assert "error: --output: " + message.format(tmp=tmp_path) in result.stderr
     assert path.read_text(encoding="utf-8").startswith("customers:")
     assert (tmp_path / "file.txt").read_text(encoding="utf-8") == "keep"
+
+
+@pytest.mark.parametrize(("option", "value"), [("channels", "sms"), ("data_levels", "core"),
+                                               ("categories", 5)])
+def test_a_lone_text_for_a_list_of_names_is_refused_naming_the_option(
+        engine: fp.PolicyEngine, option: str, value: object) -> None:
+    # "sms" was read as the channels `s`, `m` and `s` (three unknown-channel problems)
+    with pytest.raises(fp.InputError) as caught:
+        plan(engine, [{"id": "a"}], [consent("a", ["sms"])], **{option: value})
+    assert caught.value.fields == (option,)
+    assert str(caught.value) == f"{option}: expected a list of names, got {value!r}"

@@ -230,6 +230,11 @@ def plan_campaign(runtime: Runtime, customers: Any, *, consents: Any = (), conta
             outside the policy's vocabulary.
     """
     at = review_time(as_of, dates=False)  # (aware, or ISO text with an offset; now: None)
+    for name, names in (("channels", channels), ("data_levels", data_levels),
+                        ("categories", categories)):
+        if isinstance(names, str | bytes) or not isinstance(names, Iterable):
+            # a lone text is iterable too: "sms" read as the channels s, m and s
+            raise InputError.one(name, f"expected a list of names, got {names!r}", "bad_input")
     listed = items(customers, CampaignCustomer, "customers")
     parsed = items(consents, Consent, "consents")
     history = items(contacts, ContactRecord, "contacts")
