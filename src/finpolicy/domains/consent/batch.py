@@ -22,6 +22,7 @@ from finpolicy.domains.consent.campaign import (
 )
 from finpolicy.domains.consent.model import Consent, ContactRecord
 from finpolicy.errors import InputError, InputProblem
+from finpolicy.identity import canonical_id
 from finpolicy.readers import count_lines, iter_json_lines, read_document
 from finpolicy.runtime import Runtime
 
@@ -45,6 +46,7 @@ class CampaignFile:
 
 def _json_lines(path: str, progress: Progress) -> CampaignFile:
     out: dict[str, list[Any]] = {"customers": [], "consents": [], "contacts": []}
+    listed: dict[str, str] = {}
     for number, record in progress(iter_json_lines(path)):
         if not isinstance(record, dict) or len(record) != 1 or next(iter(record)) not in _KINDS:
             raise InputError([InputProblem(
@@ -56,8 +58,22 @@ def _json_lines(path: str, progress: Progress) -> CampaignFile:
             out[bucket].append(model.parse(value, field=kind))
         except InputError as exc:
             raise exc.located(path, number) from None
+        if kind == "customer":
+            _once(listed, out[bucket][-1].id, f"line {number}", path, number)
     return CampaignFile(tuple(out["customers"]), tuple(out["consents"]),
                         tuple(out["contacts"]))
+
+
+def _once(listed: dict[str, str], customer: str, where: str, path: str,
+          line: int | None) -> None:
+    """Refuse a customer listed twice: each entry is planned against the contacts before the
+    campaign only, so both went out 'now', past the channel's frequency cap."""
+    earlier = listed.setdefault(canonical_id(customer), where)
+    if earlier != where:
+        raise InputError([InputProblem("customer.id", f"customer `{customer}` is listed twice "
+                                       f"({earlier} and {where}): a campaign plans each "
+                                       "customer once", "duplicate_value", customer, file=path,
+                                       line=line)])
 
 
 def _document(path: str) -> CampaignFile:
@@ -80,6 +96,9 @@ def _document(path: str) -> CampaignFile:
                               for i, v in enumerate(values)]
         except InputError as exc:
             raise exc.located(path, None) from None
+    listed: dict[str, str] = {}
+    for i, customer in enumerate(parsed["customers"]):
+        _once(listed, customer.id, f"customers.{i}", path, None)
     return CampaignFile(tuple(parsed["customers"]), tuple(parsed["consents"]),
                         tuple(parsed["contacts"]))
 
