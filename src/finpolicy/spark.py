@@ -88,8 +88,9 @@ def evaluate(df: Any, domain: str, /, *, bundle: Bundle | str | Path | None = No
     # Spark resolves `customer.id` as a field of a struct: columns travel by position
     df = df.toDF(*(f"_{i}" for i in range(len(names))))
     empty = pa.Table.from_batches([], schema=_arrow_schema(df)).rename_columns(names)
+    # the options (chunk_rows too) are checked here, on the driver, before any task runs
     sample = _plain(local.evaluate_table(domain, empty, as_of=as_of, policy=policy,
-                                         **options))
+                                         chunk_rows=chunk_rows, **options))
     schema = from_arrow_schema(sample.schema)
     # a review gives the role assignments' findings with its first chunk, and every Arrow
     # batch of every partition is a first chunk: they come once, from the driver's review

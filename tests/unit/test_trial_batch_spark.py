@@ -128,3 +128,18 @@ def test_on_spark_a_products_file_is_read_on_the_driver(spark: Any, tmp_path: An
     decisions = evaluate(frame, "suitability", as_of=ON, products=str(path))
     path.unlink()
     assert collect(decisions).num_rows == 4
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::FutureWarning")
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_on_spark_options_are_checked_on_the_driver(spark: Any) -> None:
+    # a bad chunk_rows failed every task at the action, as Spark's exception
+    from finpolicy.spark import evaluate
+
+    frame = spark.createDataFrame([("c0", "C1")], "id string, risk_level string")
+    with pytest.raises(InputError, match="chunk_rows"):
+        evaluate(frame, "suitability", as_of=ON, products=OFFER, chunk_rows=0)
+    with pytest.raises(InputError, match="take no option `product`"):
+        evaluate(frame, "suitability", as_of=ON, product=OFFER)
