@@ -109,8 +109,9 @@ def test_an_explained_call_refuses_an_argument_the_call_would_not_take(
                           as_of=day).outcome == "unsuitable"
     complaint = {"id": "cmp-1", "received_at": AT, "channel": "phone",
                  "category": "product", "severity": "general"}
-    assert engine.explain("complaint_sla", complaint,
-                          now=AT + dt.timedelta(days=20)).outcome == "breached"
+    with pytest.warns(DeprecationWarning, match="`now` of complaint_sla"):
+        assert engine.explain("complaint_sla", complaint,
+                              now=AT + dt.timedelta(days=20)).outcome == "breached"
 
 
 @pytest.mark.parametrize("limit", [0, -1, True, "3", 2.0, None])
@@ -261,3 +262,19 @@ def test_swap_refuses_none_and_keeps_the_bundle() -> None:
         engine.swap(None)  # type: ignore[arg-type]
     assert error.value.fields == ("bundle",)
     assert engine.bundle.name == "uk-fca"
+
+
+def test_an_explained_call_warns_of_a_deprecated_time_name_as_the_call_does() -> None:
+    # explain("complaint_sla", now=…) was taken silently; complaint_sla(now=…) warns
+    engine = fp.PolicyEngine()
+    complaint = fp.Complaint(id="c1", received_at=AT, channel="phone", category="service")
+    later = AT + dt.timedelta(days=1)
+    with pytest.warns(DeprecationWarning, match="`now` of complaint_sla is deprecated") as seen:
+        explained = engine.explain("complaint_sla", complaint, now=later)
+    assert seen[0].filename == __file__  # the warning points at the caller's line
+    decided = engine.complaint_sla(complaint, as_of=later).to_dict()
+    assert {**explained.decision.to_dict(), "evaluated_at": None} == {**decided,
+                                                                     "evaluated_at": None}
+    with pytest.raises(fp.InputError, match="give `as_of` or the deprecated `now`, not both"), \
+            pytest.warns(DeprecationWarning):
+        engine.explain("complaint_sla", complaint, now=later, as_of=later)

@@ -22,6 +22,7 @@ import inspect
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from finpolicy._compat import renamed
 from finpolicy.errors import InputError
 from finpolicy.explain.core import explain_case
 from finpolicy.explain.explainer import Explainer, Move
@@ -105,6 +106,9 @@ def _check_arguments(method: str, args: tuple[Any, ...], kwargs: Mapping[str, An
             raise InputError.one(name, f"`{name}` is given twice", "bad_input")
 
 
+_OLD_NAMES = ("now", "at")  # the evaluation time's names before `as_of`
+
+
 def _runtime(engine: EngineCore | Runtime) -> Runtime:
     from finpolicy.engine import EngineCore
 
@@ -133,6 +137,10 @@ def explain_call(engine: EngineCore | Runtime, method: str, *args: Any, limit: i
     (``engine`` is a ``PolicyEngine`` or its runtime)."""
     chosen = explainer_for_method(method)
     _check_arguments(method, args, kwargs)
+    for old in _OLD_NAMES:  # warned as the method itself warns
+        if old in kwargs:
+            kwargs["as_of"] = renamed(kwargs.get("as_of"), kwargs.pop(old), old_name=old,
+                                      new_name="as_of", where=method, stacklevel=5)
     return explain_case(chosen, _runtime(engine), chosen.case(method, args, kwargs),
                         limit=limit)
 
