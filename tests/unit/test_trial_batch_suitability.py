@@ -46,3 +46,21 @@ def test_every_field_is_taken_by_its_column() -> None:
     customers = pa.table({"customer.id": ["c1"], "risk_level": ["C3"]})
     got = ENGINE.evaluate_table("suitability", customers, as_of=ON, products=OFFER)
     assert got.column("customer_level").to_pylist() == ["C3"]
+
+
+def test_a_csv_book_takes_a_parquet_products_file(tmp_path: Any) -> None:
+    # `finpolicy suitability book.csv --products offer.parquet` read the Parquet file as CSV:
+    # 'offer.parquet line 1: not UTF-8 text'
+    import pyarrow.parquet as pq
+
+    from finpolicy.domains.suitability.batch import read_products
+
+    path = tmp_path / "offer.parquet"
+    pq.write_table(pa.table({"id": ["p1", "p2"], "kind": ["fund", "bond"],
+                             "risk_level": ["R3", None], "term_months": [12, None]}), path)
+    with pytest.raises(InputError, match=f"{path} line 2: product.risk_level: field required"):
+        read_products(str(path))
+    pq.write_table(pa.table({"id": ["p1"], "kind": ["fund"], "risk_level": ["R3"],
+                             "term_months": [12]}), path)
+    assert read_products(str(path)) == [fp.Product(id="p1", kind="fund", risk_level="R3",
+                                                   term_months=12)]

@@ -46,7 +46,11 @@ def split_row(row: dict[str, str], default: str) -> dict[str, Any]:
 
 
 def read_products(path: str) -> list[Product]:
-    """Every product of a products CSV (columns named by field)."""
+    """Every product of a products CSV or Parquet file (columns named by field)."""
+    if path.lower().endswith((".parquet", ".pq")):  # as a Parquet book takes it
+        from finpolicy.domains.suitability.columnar import product_list
+
+        return product_list(path, where=path)
     products = []
     for line, row in iter_csv_rows(path):
         try:

@@ -39,7 +39,7 @@ from finpolicy.errors import InputError
 from finpolicy.limits import MAX_AMOUNT
 from finpolicy.runtime import Runtime
 
-__all__ = ["SCHEMA", "decide_batch", "prepare"]
+__all__ = ["SCHEMA", "decide_batch", "prepare", "product_list"]
 
 _WORD = pa.dictionary(pa.int32(), pa.string())
 SCHEMA = pa.schema([
@@ -398,13 +398,12 @@ def prepare(runtime: Runtime, /, *, as_of: Any = None, policy: str | None = None
             products: Any = None) -> Any:
     """The chunk evaluator of the batch API: pairs, or customers against ``products`` (a
     list of ``Product`` or mappings, or a table source of products, one per row)."""
-    from finpolicy.columnar.tables import Source, read_table
     from finpolicy.domains.suitability.evaluate import decision_date
 
     on = decision_date(runtime, as_of, policy)
     listed: list[Product] | None = None
     if products is not None:
-        listed = _product_list(products, read_table, Source)
+        listed = product_list(products)
 
     def evaluate(batch: pa.RecordBatch, first_row: int) -> pa.Table:
         if batch.num_rows == 0:
@@ -414,7 +413,11 @@ def prepare(runtime: Runtime, /, *, as_of: Any = None, policy: str | None = None
     return evaluate
 
 
-def _product_list(products: Any, read_table: Any, source_type: Any) -> list[Product]:
+def product_list(products: Any, *, where: str = "products") -> list[Product]:
+    """The products of a list (``Product`` or mappings) or a table source, one per row
+    (errors located at ``where`` and the row)."""
+    from finpolicy.columnar.tables import read_table
+
     if isinstance(products, list | tuple):
         return [Product.parse(p, field=f"products.{i}") for i, p in enumerate(products)]
     out: list[Product] = []
@@ -429,5 +432,5 @@ def _product_list(products: Any, read_table: Any, source_type: Any) -> list[Prod
         try:
             out.append(Product.parse(cells, field="product"))
         except InputError as exc:
-            raise exc.located("products", line) from None
+            raise exc.located(where, line) from None
     return out
