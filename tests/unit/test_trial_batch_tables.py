@@ -126,3 +126,21 @@ def test_a_source_without_rows_yields_one_table_without_rows(tmp_path: Any) -> N
                                "assignments": assignments}
     whole = ENGINE.evaluate_table("access", grants, **options)
     assert pa.concat_tables(ENGINE.iter_tables("access", grants, **options)).equals(whole)
+
+
+def test_a_table_of_events_or_products_naming_a_column_twice_is_refused() -> None:
+    # an events table with two `at` columns raised a bare AssertionError
+    complaints = pa.table({"id": ["k1"], "received_at": ["2026-03-01T10:00+08:00"],
+                           "channel": ["phone"], "category": ["service"]})
+    events = pa.Table.from_arrays([pa.array(["k1"]), pa.array(["contacted"]),
+                                   pa.array(["2026-03-01T11:00+08:00"]), pa.array(["x"])],
+                                  names=["complaint_id", "kind", "at", "at"])
+    with pytest.raises(InputError, match="column `at` appears twice"):
+        ENGINE.evaluate_table("complaints", complaints, events=events,
+                              as_of="2026-03-02T18:00+08:00")
+    products = pa.Table.from_arrays([pa.array(["p1"]), pa.array(["fund"]), pa.array(["R1"]),
+                                     pa.array(["R5"])],
+                                    names=["id", "kind", "risk_level", "risk_level"])
+    with pytest.raises(InputError, match="column `risk_level` appears twice"):
+        ENGINE.evaluate_table("suitability", pa.table({"id": ["c1"]}), as_of=ON,
+                              products=products.to_batches()[0])

@@ -227,10 +227,9 @@ def empty_batch(source: Source) -> pa.RecordBatch:
 def read_table(source: Source) -> pa.Table:
     """The whole source as one table (for small inputs such as a product list); an empty
     one keeps its columns."""
-    if isinstance(source, pa.Table):
-        return source
-    if isinstance(source, pa.RecordBatch):
-        return pa.Table.from_batches([source])
+    if isinstance(source, pa.Table | pa.RecordBatch):
+        _unique_names(source.schema, "")  # as batches() checks every other source
+        return source if isinstance(source, pa.Table) else pa.Table.from_batches([source])
     found = list(batches(source))
     return pa.Table.from_batches(found or [empty_batch(source)])
 
