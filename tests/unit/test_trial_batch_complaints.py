@@ -102,3 +102,17 @@ def test_ids_of_large_or_dictionary_text_are_kept_and_join_their_events(encode: 
             events=pa.table({k: encode(v) for k, v in events.items()}), as_of=NOW,
             chunk_rows=chunk_rows)
         assert _decoded(got) == want
+
+
+def test_an_event_without_a_complaint_id_says_so() -> None:
+    # it said "(the first: `None` here)"
+    events = pa.table({"complaint_id": pa.array([None], pa.string()), "kind": ["contacted"],
+                       "at": ["2026-03-01T11:00+08:00"]})
+    assert _problem_of(events).message.endswith("(the first: no complaint_id here)")
+
+
+def _problem_of(events: Any) -> Any:
+    with pytest.raises(InputError) as caught:
+        ENGINE.evaluate_table("complaints", pa.table(BASE), events=events, as_of=NOW)
+    (problem,) = caught.value.problems
+    return problem

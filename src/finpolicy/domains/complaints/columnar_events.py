@@ -207,7 +207,8 @@ class EventIndex:
         stray = np.flatnonzero(self.unclaimed | self.orphans)
         if len(stray):
             first = self.table.column("complaint_id")[int(stray[0])].as_py()
+            here = "no complaint_id" if first is None else f"`{first}`"
             raise InputError([InputProblem(
                 "complaint_id", f"{len(stray):,} event(s) name no complaint of the table (the "
-                f"first: `{first}` here)", "unknown_complaint", first, file=self.name,
+                f"first: {here} here)", "unknown_complaint", first, file=self.name,
                 line=int(stray[0]) + 1 + self.header)])
