@@ -8,6 +8,7 @@ pa = pytest.importorskip("pyarrow")
 pytest.importorskip("numpy")
 
 import finpolicy as fp  # noqa: E402
+from finpolicy.errors import InputError  # noqa: E402
 
 ENGINE = fp.PolicyEngine()
 AT = "2026-03-02T10:00+08:00"
@@ -29,3 +30,30 @@ def test_subject_ids_of_large_text_are_right_in_every_chunk(text: str) -> None:
     got = ENGINE.evaluate_table("access", table, as_of=AT, chunk_rows=2)
     assert got.column("subject_id").to_pylist() == \
         [f"user{i}" for i in range(7)] + ["u8", "u 9"]
+
+
+def test_a_key_column_joins_the_decisions_back_to_their_requests() -> None:
+    # a request has no id, and every column must be one of its fields, so decisions on
+    # Spark (which keeps no row order) could not be joined back to their requests
+    rows = 5
+    table = pa.table({
+        "request_id": [f"r{i}" for i in range(rows)],
+        "subject.id": ["u1"] * rows, "subject.roles": ["teller", "", "teller", "x", "teller"],
+        "action": ["read"] * rows, "purpose": ["account_service"] * rows,
+        "resource.type": ["customer_record"] * rows,
+        "resource.data_level": ["ordinary", "ordinary", "core", "ordinary", "ordinary"],
+        "resource.category": ["basic_identity"] * rows,
+        "recipient": [None, None, None, None, "partner"]})
+    got = ENGINE.evaluate_table("access", table, as_of=AT, key="request_id", chunk_rows=2)
+    want = ENGINE.evaluate_table("access", table.drop_columns(["request_id"]), as_of=AT,
+                                 chunk_rows=2)
+    assert got.column_names == ["request_id", *want.column_names]
+    assert got.column("request_id").to_pylist() == [f"r{i}" for i in range(rows)]
+    assert got.drop_columns(["request_id"]).equals(want)
+    for key, message in (("nope", "has no column `nope`"), ("subject.id", "decision"),
+                         (5, "expected a column name")):
+        if key == "subject.id":
+            table = table.append_column("subject_id", table.column("request_id"))
+            key = "subject_id"
+        with pytest.raises(InputError, match=message):
+            ENGINE.evaluate_table("access", table, as_of=AT, key=key)

@@ -290,7 +290,7 @@ def _time(value: Any) -> dt.datetime:
 
 def prepare(runtime: Runtime, /, *, as_of: Any = None, policy: str | None = None,
             directory: Any = None, what: str = "requests", assignments: Any = None,
-            usage: Any = None) -> Any:
+            usage: Any = None, key: str | None = None) -> Any:
     """The chunk evaluator of the batch API.
 
     Args:
@@ -308,9 +308,15 @@ def prepare(runtime: Runtime, /, *, as_of: Any = None, policy: str | None = None
             table of grants, the result one row per finding: ``columnar_review``).
         assignments: for a review, the role assignments reviewed (a list or a table source).
         usage: for a review, the usage records of the grants (a list or a table source).
+        key: for requests, a column that is no field of a request (a request id), copied
+            unchanged as the first column of the decisions to join them back to their rows
+            where row order is not kept, as with Spark.
     """
     default = _time(as_of)
     roles_directory = as_directory(records(directory))
+    if what == "review" and key is not None:  # findings name their grant_id already
+        raise InputError.one("key", "a review's findings name their grant (grant_id); `key` "
+                                    "goes with requests", "bad_input", key)
     if what == "review":
         return prepare_review(runtime, default, policy, assignments, usage, roles_directory)
     if what != "requests":
@@ -321,7 +327,30 @@ def prepare(runtime: Runtime, /, *, as_of: Any = None, policy: str | None = None
                              "only a review (`what=\"review\"`) reads assignments and usage; "
                              "a request's approvers are confirmed by `directory`", "bad_input")
 
+    if key is not None and not isinstance(key, str):
+        raise InputError.one("key", f"expected a column name, got {type(key).__name__}",
+                             "bad_table", key)
+
     def evaluate(batch: pa.RecordBatch, first_row: int) -> pa.Table:
-        return decide_batch(runtime, batch, default=default, policy=policy,
-                            directory=roles_directory, first_row=first_row)
+        kept = None
+        if key is not None:
+            kept, batch = _without(batch, key)
+        table = decide_batch(runtime, batch, default=default, policy=policy,
+                             directory=roles_directory, first_row=first_row)
+        return table if kept is None else table.add_column(0, key, kept)
     return evaluate
+
+
+def _without(batch: pa.RecordBatch, key: str) -> tuple[pa.Array, pa.RecordBatch]:
+    """The ``key`` column and the request columns without it."""
+    index = batch.schema.get_field_index(key)
+    if index < 0:
+        raise InputError.one("key", f"the table has no column `{key}` to keep as the key "
+                                    f"(columns: {', '.join(batch.schema.names)})",
+                             "bad_table", key)
+    if key in SCHEMA.names:
+        raise InputError.one("key", f"the key column `{key}` has the name of a decision "
+                                    "column; rename it", "bad_table", key)
+    rest = [i for i in range(batch.num_columns) if i != index]
+    return batch.column(index), pa.RecordBatch.from_arrays(
+        [batch.column(i) for i in rest], names=[batch.schema.names[i] for i in rest])
