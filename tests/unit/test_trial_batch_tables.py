@@ -144,3 +144,41 @@ def test_a_table_of_events_or_products_naming_a_column_twice_is_refused() -> Non
     with pytest.raises(InputError, match="column `risk_level` appears twice"):
         ENGINE.evaluate_table("suitability", pa.table({"id": ["c1"]}), as_of=ON,
                               products=products.to_batches()[0])
+
+
+def _beyond() -> Any:
+    """9999-12-31T23:00Z read in Asia/Shanghai: 10000-01-01 local, no Python datetime."""
+    return pa.array([dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+                     dt.datetime(9999, 12, 31, 23, tzinfo=dt.UTC)],
+                    pa.timestamp("us", tz="Asia/Shanghai"))
+
+
+def test_a_date_or_time_python_cannot_hold_is_named_by_column_and_row(tmp_path: Any) -> None:
+    # an OverflowError traceback ('date value out of range') from every domain, and a date
+    # before year 1 was decided by the arrays although the row API cannot take it
+    import pyarrow.parquet as pq
+
+    offer = [fp.Product(id="p1", kind="fund", risk_level="R3")]
+    far = pa.array([-800_000], pa.int32()).cast(pa.date32())
+    history = pa.ListArray.from_arrays(pa.array([0, 1, 3], pa.int32()),
+                                       pa.array([5, 9, 3_000_000], pa.int32()).cast(pa.date32()))
+    path = tmp_path / "book.parquet"
+    pq.write_table(pa.table({"id": ["c1", "c2"], "change_reported_at": _beyond()}), path)
+    for source, column, where in (
+            (pa.table({"id": ["c1"], "assessment_date": far}), "assessment_date", "table line 1"),
+            (pa.table({"id": ["c1", "c2"], "assessment_history": history}),
+             "assessment_history", "table line 2"),
+            (path, "change_reported_at", f"{path} line 2")):
+        with pytest.raises(InputError, match=f"{where}: {column}: a date or time Python "
+                                             "cannot hold"):
+            ENGINE.evaluate_table("suitability", source, as_of=ON, products=offer,
+                                  chunk_rows=1)
+    events = pa.table({"complaint_id": ["k1", "k1"], "kind": ["contacted"] * 2,
+                       "at": _beyond()})
+    complaints = pa.table({"id": ["k1"], "received_at": ["2026-03-01T10:00+08:00"],
+                           "channel": ["phone"], "category": ["service"]})
+    with pytest.raises(InputError, match="table line 2: at: a date or time"):
+        ENGINE.evaluate_table("complaints", complaints, events=events,
+                              as_of="2026-03-02T18:00+08:00")
+    with pytest.raises(InputError, match="table line 2: d: a date or time"):
+        ENGINE.evaluate_table("classification", pa.table({"d": _beyond()}), as_of=ON)

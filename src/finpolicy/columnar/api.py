@@ -21,7 +21,14 @@ from typing import Any, Protocol
 import attrs
 import pyarrow as pa
 
-from finpolicy.columnar.tables import DEFAULT_CHUNK_ROWS, Source, batches, empty_batch
+from finpolicy.columnar.tables import (
+    DEFAULT_CHUNK_ROWS,
+    TIME_RANGE,
+    Source,
+    batches,
+    empty_batch,
+    time_out_of_range,
+)
 from finpolicy.domains import domain
 from finpolicy.errors import InputError
 from finpolicy.runtime import Runtime
@@ -111,6 +118,7 @@ def iter_tables(runtime: Runtime, domain_name: str, source: Source, /, *, as_of:
     chunks = 0
     for batch in batches(source, chunk_rows=chunk_rows):
         try:
+            _times_in_range(batch, seen)
             yield evaluate(batch, seen)
         except InputError as exc:
             raise _located(exc, source) from None
@@ -124,6 +132,13 @@ def iter_tables(runtime: Runtime, domain_name: str, source: Source, /, *, as_of:
     finish = getattr(evaluate, "finish", None)
     if finish is not None:  # what only the whole table shows (complaints: stray events)
         finish()
+
+
+def _times_in_range(batch: pa.RecordBatch, seen: int) -> None:
+    found = time_out_of_range(batch)
+    if found is not None:
+        name, row = found
+        raise InputError.one(name, TIME_RANGE, "bad_datetime").located("table", seen + row + 1)
 
 
 def _located(exc: InputError, source: Source) -> InputError:

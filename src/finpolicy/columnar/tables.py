@@ -22,8 +22,9 @@ import pyarrow.compute as pc
 from finpolicy.errors import InputError
 from finpolicy.limits import MAX_CSV_CELL
 
-__all__ = ["DEFAULT_CHUNK_ROWS", "Source", "batches", "column_or_none", "distinct",
-           "distinct_rows", "empty_batch", "first_and_inverse", "read_table"]
+__all__ = ["DEFAULT_CHUNK_ROWS", "TIME_RANGE", "Source", "batches", "column_or_none",
+           "distinct", "distinct_rows", "empty_batch", "first_and_inverse", "read_table",
+           "time_out_of_range"]
 
 DEFAULT_CHUNK_ROWS = 262_144
 Source: TypeAlias = Any  # pa.Table | pa.RecordBatch | pandas/polars DataFrame | str | Path
@@ -229,9 +230,62 @@ def read_table(source: Source) -> pa.Table:
     one keeps its columns."""
     if isinstance(source, pa.Table | pa.RecordBatch):
         _unique_names(source.schema, "")  # as batches() checks every other source
-        return source if isinstance(source, pa.Table) else pa.Table.from_batches([source])
-    found = list(batches(source))
-    return pa.Table.from_batches(found or [empty_batch(source)])
+        table = source if isinstance(source, pa.Table) else pa.Table.from_batches([source])
+    else:
+        table = pa.Table.from_batches(list(batches(source)) or [empty_batch(source)])
+    found = time_out_of_range(table)
+    if found is not None:  # its rows become Python values: name the cell, not OverflowError
+        where = str(source) if isinstance(source, str | Path) else "table"
+        header = 1 if where.lower().endswith(".csv") else 0
+        raise InputError.one(found[0], TIME_RANGE, "bad_datetime").located(
+            where, found[1] + 1 + header)
+    return table
+
+
+TIME_RANGE = "a date or time Python cannot hold (before year 1 or after 9999, in the column's " \
+    "time zone)"
+
+
+def time_out_of_range(batch: pa.RecordBatch | pa.Table) -> tuple[str, int] | None:
+    """The column and row of the first date or time Python cannot hold (before year 1 or
+    after 9999, in the column's own zone: ``9999-12-31T23:00Z`` read in Asia/Shanghai), in
+    a column or inside its lists and structures, or ``None``. Reading one as a Python value
+    raised OverflowError; the arrays would decide on a date the row API cannot take."""
+    for name, column in zip(batch.schema.names, batch.columns, strict=True):
+        row = _bad_time(column)
+        if row is not None:
+            return name, row
+    return None
+
+
+def _bad_time(array: pa.Array | pa.ChunkedArray) -> int | None:
+    """The first row of ``array`` holding a time Python cannot (see ``time_out_of_range``)."""
+    if isinstance(array, pa.ChunkedArray):  # chunk by chunk: list indices count per chunk
+        start = 0
+        for chunk in array.chunks:
+            row = _bad_time(chunk)
+            if row is not None:
+                return start + row
+            start += len(chunk)
+        return None
+    kind = array.type
+    if pa.types.is_date(kind) or pa.types.is_timestamp(kind):
+        extremes = pc.min_max(array)
+        for end in ("min", "max"):
+            value = extremes[end]
+            try:
+                value.as_py()
+            except (OverflowError, ValueError):
+                return int(pc.index(array, value).as_py())
+        return None
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind):
+        inner = _bad_time(pc.list_flatten(array))
+        return None if inner is None else int(pc.list_parent_indices(array)[inner].as_py())
+    if pa.types.is_struct(kind):
+        rows = [_bad_time(pc.struct_field(array, [i])) for i in range(kind.num_fields)]
+        found = [r for r in rows if r is not None]
+        return min(found) if found else None
+    return None
 
 
 def column_or_none(batch: pa.RecordBatch | pa.Table, *names: str) -> pa.Array | None:
