@@ -116,3 +116,19 @@ def _problem_of(events: Any) -> Any:
         ENGINE.evaluate_table("complaints", pa.table(BASE), events=events, as_of=NOW)
     (problem,) = caught.value.problems
     return problem
+
+
+def test_nanosecond_times_are_decided_as_their_microseconds() -> None:
+    # pandas' datetime64[ns]: an ArrowInvalid traceback ('Casting from timestamp[ns, tz=UTC]
+    # to timestamp[us, tz=UTC] would lose data') for a time with nanoseconds
+    stamp = pa.timestamp("ns", tz="UTC")
+    nanos = pa.array([1_772_330_400_000_000_001, None], pa.int64()).cast(stamp)
+    micros = nanos.cast(pa.timestamp("us", tz="UTC"), safe=False)
+    table = {"id": ["k1", "k2"], "channel": ["phone"] * 2, "category": ["service"] * 2,
+             "received_at": ["2026-03-01T09:00+08:00"] * 2}
+    for name in ("contacted", "received_at"):
+        got = ENGINE.evaluate_table("complaints", pa.table({**table, name: nanos.fill_null(
+            nanos[0]) if name == "received_at" else nanos}), as_of=NOW)
+        want = ENGINE.evaluate_table("complaints", pa.table({**table, name: micros.fill_null(
+            micros[0]) if name == "received_at" else micros}), as_of=NOW)
+        assert got.to_pylist() == want.to_pylist()

@@ -58,7 +58,10 @@ def _micros(array: pa.Array | None, n: int) -> tuple[Any, Any]:
         return np.full(n, _NONE, np.int64), np.zeros(n, np.bool_)
     valid = ~np.asarray(array.is_null().to_numpy(zero_copy_only=False), np.bool_)
     if pa.types.is_timestamp(array.type) and array.type.tz is not None:
-        values = array.cast(_TIME).cast(pa.int64()).fill_null(_NONE)
+        try:
+            values = array.cast(_TIME).cast(pa.int64()).fill_null(_NONE)
+        except pa.ArrowInvalid:  # nanoseconds a microsecond cannot hold: the row engine
+            return np.full(n, _NONE, np.int64), valid
         return _in_range(values.to_numpy(zero_copy_only=False), np.zeros(n, np.bool_))
     if pa.types.is_string(array.type) or pa.types.is_large_string(array.type):
         text = pc.utf8_trim_whitespace(array)
