@@ -182,3 +182,19 @@ def test_a_date_or_time_python_cannot_hold_is_named_by_column_and_row(tmp_path: 
                               as_of="2026-03-02T18:00+08:00")
     with pytest.raises(InputError, match="table line 2: d: a date or time"):
         ENGINE.evaluate_table("classification", pa.table({"d": _beyond()}), as_of=ON)
+
+
+def test_a_series_or_a_lazy_frame_is_refused_as_no_table() -> None:
+    # AttributeError tracebacks: 'Series' object has no attribute 'columns', 'LazyFrame'
+    # object has no attribute 'to_arrow'
+    pd = pytest.importorskip("pandas")
+    sources = [pd.Series(["x"])]
+    try:
+        import polars as pl
+    except ImportError:
+        pass
+    else:
+        sources.append(pl.LazyFrame({"a": ["x"]}))
+    for source in sources:
+        with pytest.raises(InputError, match=f"got {type(source).__name__}"):
+            ENGINE.evaluate_table("classification", source, as_of=ON)

@@ -121,12 +121,15 @@ def _split(batch: pa.RecordBatch, chunk_rows: int) -> Iterator[pa.RecordBatch]:
 
 
 def _frame_table(source: Any) -> pa.Table | None:
+    """A pandas or polars DataFrame as a table (``None`` for anything else: a Series or a
+    polars LazyFrame raised an AttributeError)."""
     module = type(source).__module__.split(".")[0]
+    if module not in ("pandas", "polars") or type(source).__name__ != "DataFrame":
+        return None
     if module == "pandas":
         return pa.Table.from_pandas(source, preserve_index=False)
-    if module == "polars":
-        return source.to_arrow()
-    return None
+    table: pa.Table = source.to_arrow()
+    return table
 
 
 def batches(source: Source, *, chunk_rows: int = DEFAULT_CHUNK_ROWS
@@ -186,8 +189,9 @@ def _batches(source: Source, chunk_rows: int) -> Iterator[pa.RecordBatch]:
         return
     table = source if isinstance(source, pa.Table) else _frame_table(source)
     if table is None:
+        hint = " (collect() it first)" if type(source).__name__ == "LazyFrame" else ""
         raise _problem(f"expected a pyarrow Table, a pandas or polars DataFrame, or a path to "
-                       f"a .parquet or .csv file, got {type(source).__name__}")
+                       f"a .parquet or .csv file, got {type(source).__name__}{hint}")
     yield from _table_batches(table, chunk_rows)
 
 
