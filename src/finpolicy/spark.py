@@ -72,6 +72,10 @@ def evaluate(df: Any, domain: str, /, *, bundle: Bundle | str | Path | None = No
             classification: ``key``, a column copied into the decisions to join them back, as
             Spark keeps no row order).
     """
+    if not hasattr(df, "mapInArrow"):  # a pandas frame has columns but no Spark in it
+        raise InputError.one("df", f"expected a pyspark.sql.DataFrame, got "
+                                   f"{type(df).__name__} (a table in memory: "
+                                   "PolicyEngine.evaluate_table)", "bad_table")
     if "events" in options:  # a partition sees its own complaints, not the whole events table
         raise InputError.one("events", "on Spark, complaints carry their events as event-kind "
                              "columns: pivot a long events table by kind and join it to the "

@@ -41,6 +41,17 @@ def test_a_rows_error_is_located_at_its_row_of_the_partition() -> None:
                                                           "customer.risk_level")
 
 
+def test_a_frame_that_is_no_spark_dataframe_is_refused() -> None:
+    # AttributeError: 'DataFrame' object has no attribute 'toDF' (a pandas frame)
+    pytest.importorskip("pyspark")
+    pd = pytest.importorskip("pandas")
+    from finpolicy.spark import evaluate
+
+    for frame in (pd.DataFrame({"id": ["c1"]}), None):
+        with pytest.raises(InputError, match="expected a pyspark.sql.DataFrame"):
+            evaluate(frame, "suitability", as_of=ON, products=OFFER)
+
+
 @pytest.fixture(scope="module")
 def spark() -> Any:
     require_module("pyspark", "spark")
