@@ -72,20 +72,9 @@ def evaluate(df: Any, domain: str, /, *, bundle: Bundle | str | Path | None = No
             classification: ``key``, a column copied into the decisions to join them back, as
             Spark keeps no row order).
     """
-    if not hasattr(df, "mapInArrow"):  # a pandas frame has columns but no Spark in it
-        raise InputError.one("df", f"expected a pyspark.sql.DataFrame, got "
-                                   f"{type(df).__name__} (a table in memory: "
-                                   "PolicyEngine.evaluate_table)", "bad_table")
-    if "events" in options:  # a partition sees its own complaints, not the whole events table
-        raise InputError.one("events", "on Spark, complaints carry their events as event-kind "
-                             "columns: pivot a long events table by kind and join it to the "
-                             "complaints first (one column per kind holding its time; several "
-                             "times as ISO text separated by `;`)", "bad_option")
     from pyspark.sql.pandas.types import from_arrow_schema
 
-    # a file named by an option is read here: executors may run where it is not
-    options = {k: read_table(v) if k in _TABLE_OPTIONS and isinstance(v, str | Path) else v
-               for k, v in options.items()}
+    options = _shipped_options(df, options)
     digest, files = pack_bundle(bundle)
     shipped = tuple(sorted(files.items()))
     local = _engine(digest, shipped, engine)
@@ -116,6 +105,22 @@ def evaluate(df: Any, domain: str, /, *, bundle: Bundle | str | Path | None = No
     if not review:
         return decided
     return decided.unionByName(df.sparkSession.createDataFrame(sample.to_pylist(), schema))
+
+
+def _shipped_options(df: Any, options: dict[str, Any]) -> dict[str, Any]:
+    """The options as executors get them, after refusing what Spark cannot take."""
+    if "events" in options:  # a partition sees its own complaints, not the whole events table
+        raise InputError.one("events", "on Spark, complaints carry their events as event-kind "
+                             "columns: pivot a long events table by kind and join it to the "
+                             "complaints first (one column per kind holding its time; several "
+                             "times as ISO text separated by `;`)", "bad_option")
+    if not hasattr(df, "mapInArrow"):  # a pandas frame has columns but no Spark in it
+        raise InputError.one("df", f"expected a pyspark.sql.DataFrame, got "
+                                   f"{type(df).__name__} (a table in memory: "
+                                   "PolicyEngine.evaluate_table)", "bad_table")
+    # a file named by an option is read here: executors may run where it is not
+    return {k: read_table(v) if k in _TABLE_OPTIONS and isinstance(v, str | Path) else v
+            for k, v in options.items()}
 
 
 def _decided(runner: Any, batches: Iterator[pa.RecordBatch], names: list[str], where: str,
