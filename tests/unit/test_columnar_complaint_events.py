@@ -263,3 +263,26 @@ def test_a_bad_event_of_an_events_file_names_that_file_and_line(
                                        str(tmp_path / "e.csv"), "--as-of", NOW.isoformat()])
     assert result.exit_code == 3, result.output
     assert f"{tmp_path}/{message}" in result.output
+
+
+def _event(kind: str, day: int, **fields: Any) -> fp.ComplaintEvent:
+    return fp.ComplaintEvent(kind=kind, at=dt.datetime(2025, 6, day, 10, tzinfo=TZ), **fields)
+
+
+FURTHER = {"approved_by": "head_office_senior_manager", "states": ["complainant_told"]}
+
+
+@pytest.mark.parametrize("events", [
+    [_event("extended", 10), _event("extended_further", 13, **FURTHER)],  # counts
+    [_event("extended_further", 13, **FURTHER)],  # no first extension: does not count
+    [_event("extended_further", 10, **FURTHER), _event("extended", 13)],  # before the first
+    [_event("appraisal_started", 5, states=["complainant_told"]),
+     _event("appraisal_finished", 20)],  # stops the clock
+    [_event("appraisal_started", 5), _event("appraisal_finished", 20)],  # not told: stops none
+])
+def test_further_extensions_and_pauses_that_require_a_statement_agree_with_the_rows(
+        events: list[Any]) -> None:
+    complaint = fp.Complaint(id="c", received_at=dt.datetime(2025, 6, 3, 10, tzinfo=TZ),
+                             channel="letter", category="product", severity="major",
+                             flags=["complex"], events=events)
+    _check(CN, [{"complaint": complaint, "as_of": dt.datetime(2025, 7, 25, tzinfo=TZ)}])

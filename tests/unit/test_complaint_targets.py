@@ -113,6 +113,11 @@ def _problems(tmp_path: Path, old: str, new: str) -> set[str]:
     ("      starts: review_requested\n", "", "bad_conditional"),
     ("stating: satisfied", "stating: happy", "unknown_content"),
     ("archive_complaint: {years: 3,", "archive_complaints: {years: 3,", "unknown_obligation"),
+    ("      requires: [complainant_told]\n      reason: Time spent on external",
+     "      requires: [complainant_tld]\n      reason: Time spent on external",
+     "unknown_content"),  # a pause's requires
+    ("after: extended ", "after: extended_furthr ", "bad_extension"),
+    ("after: extended ", "after: extended_further ", "bad_extension"),  # itself: not shorter
     ("cite: pboc-2020-5 Art. 44}", "cite: pboc-2020-6 Art. 44}", "unknown_source"),
     ("- {severity: major, at_least: {harm: serious,",
      "- {severity: major, at_least: {harm: grave,", "unknown_criterion"),

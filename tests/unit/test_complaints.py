@@ -187,8 +187,8 @@ def test_receipt_in_another_time_zone_is_counted_in_beijing_time(
 def test_a_pause_moves_calendar_and_working_day_deadlines_out(engine: fp.PolicyEngine) -> None:
     received = sh(2025, 6, 9, 10, 0)  # Monday
     plain = complaint(received)
-    paused = complaint(received, ("appraisal_started", sh(2025, 6, 11, 9, 0)),
-                       ("appraisal_finished", sh(2025, 6, 12, 18, 0)))
+    paused = complaint(received, ("mediation_started", sh(2025, 6, 11, 9, 0)),
+                       ("mediation_ended", sh(2025, 6, 12, 18, 0)))
     now = sh(2025, 6, 13, 9, 0)
     assert due(engine, plain, "regulatory_decision", now) == eod(2025, 6, 24)
     assert due(engine, paused, "regulatory_decision", now) == eod(2025, 6, 26)

@@ -176,10 +176,17 @@ def _deadline(index: WorkdayIndex, duration: Duration, start: Any, completed: An
     days = days if days is not None and days.micros is start else Days(index, start)
     when, bad = due_where(index, start, duration.amount, duration.unit, started, days)
     conditions = {name: (who, needs) for name, who, needs in duration.conditions}
+    after = dict(duration.after)
+    counted_at: dict[str, Any] = {}  # per extension, when it counted (_NONE where not)
     for event, amount in duration.extensions:
         granted = seen.at(event)
         if granted is None:
             continue
+        prior = after.get(event)
+        if prior is not None:  # a further extension counts only after the first one did
+            first = counted_at.get(prior)
+            granted = np.full(len(start), _NONE) if first is None else np.where(
+                (first != _NONE) & (first <= granted), granted, _NONE)
         if event in conditions:  # it counts when approved as required and stating so
             who, needs = conditions[event]
             ok = np.ones(len(start), np.bool_)
@@ -191,6 +198,7 @@ def _deadline(index: WorkdayIndex, duration: Duration, start: Any, completed: An
                 ok &= (seen.stated(event, len(start)) & bits) == bits
             granted = np.where(ok, granted, _NONE)
         counts = started & (granted != _NONE) & (granted <= when) & (granted <= completed)
+        counted_at[event] = np.where(counts, granted, _NONE)
         if counts.any():
             longer, worse = due_where(index, start, amount, duration.unit, counts, days)
             when, bad = np.where(counts, longer, when), bad | (counts & worse)

@@ -179,9 +179,10 @@ def _timeline(rules: ComplaintRules, complaint: Complaint, received: dt.datetime
         return Timeline(first, {}, [], False, [], {})
     every: dict[str, list[dt.datetime]] = {}
     marks: dict[tuple[str, dt.datetime], list[Any]] = {}
-    pausing, resuming = rules.pauses, rules.resumes
+    pausing, resuming, needs = rules.pauses, rules.resumes, rules.pause_requires
     open_: dict[str, dt.datetime] = {}
     closed: list[tuple[str, Pause]] = []
+    unpaused: list[tuple[str, dt.datetime, tuple[str, ...]]] = []  # stating too little
     for at, i, kind, event in _ordered(rules, complaint, received, prefix):
         if at > now:
             break  # and so are the ones after it
@@ -194,14 +195,29 @@ def _timeline(rules: ComplaintRules, complaint: Complaint, received: dt.datetime
         if event is not None:
             marks.setdefault((kind, at), []).append(event)
         if kind in pausing:
-            open_.setdefault(kind, at)
+            missing = _missing(needs.get(kind), event)
+            if missing:
+                unpaused.append((kind, at, missing))
+            else:
+                open_.setdefault(kind, at)
         elif kind in resuming:
+            opener = resuming[kind]
+            if opener not in open_ and any(k == opener for k, _, _ in unpaused):
+                continue  # it ends a pause that never stopped the clock
             closed.append(_closed(rules, open_, kind, at, f"{prefix}events.{i}.kind"))
     if not closed and not open_:
-        return Timeline(first, every, [], False, [], marks)
+        return Timeline(first, every, [], False, [], marks, tuple(unpaused))
     for opener, started in open_.items():
         closed.append((opener, (started, now)))
-    return Timeline(first, every, [p for _, p in closed], bool(open_), closed, marks)
+    return Timeline(first, every, [p for _, p in closed], bool(open_), closed, marks,
+                    tuple(unpaused))
+
+
+def _missing(needed: frozenset[str] | None, event: Any) -> tuple[str, ...]:
+    """What a pausing event fails to state of what its pause requires."""
+    if not needed:
+        return ()
+    return tuple(sorted(needed - set(event.states if event is not None else ())))
 
 
 def _ordered(rules: ComplaintRules, complaint: Complaint, received: dt.datetime,

@@ -49,22 +49,25 @@ class Timeline:
     (also per pause event), events carrying states or an approver, and whether the clock is
     paused at ``now``."""
 
-    __slots__ = ("every", "first", "marks", "paused", "pauses", "tagged")
+    __slots__ = ("every", "first", "marks", "paused", "pauses", "tagged", "unpaused")
 
     def __init__(self, first: dict[str, dt.datetime], every: dict[str, list[dt.datetime]],
                  pauses: list[Pause], paused: bool, tagged: list[tuple[str, Pause]],
-                 marks: dict[tuple[str, dt.datetime], list[Any]]) -> None:
+                 marks: dict[tuple[str, dt.datetime], list[Any]],
+                 unpaused: tuple[tuple[str, dt.datetime, tuple[str, ...]], ...] = ()) -> None:
         self.first, self.every, self.pauses, self.paused = first, every, pauses, paused
         self.tagged, self.marks = tagged, marks
+        # pausing events that stated too little to stop the clock, with what they lacked
+        self.unpaused = unpaused
 
 
 class Step:
     """One milestone of a plan, with what its evaluation reads at hand."""
 
-    __slots__ = ("amount", "at_risk", "binding", "completed_by", "conditional", "conditions",
-                 "escalate", "extensions", "hours", "mask", "milestone", "name", "only", "pausable",
-                 "paused_by", "pending", "requires", "restarted_by", "run", "safe", "slot",
-                 "starts", "text", "unit", "window")
+    __slots__ = ("after", "amount", "at_risk", "binding", "completed_by", "conditional",
+                 "conditions", "escalate", "extensions", "hours", "mask", "milestone", "name",
+                 "only", "pausable", "paused_by", "pending", "requires", "restarted_by", "run",
+                 "safe", "slot", "starts", "text", "unit", "window")
 
     def __init__(self, m: Milestone, duration: Duration, slot: int | None) -> None:
         self.milestone, self.name, self.text = m, m.name, duration.text
@@ -78,6 +81,7 @@ class Step:
         self.amount, self.unit = duration.amount, duration.unit
         self.hours = dt.timedelta(hours=duration.amount) if duration.unit == "hours" else None
         self.extensions, self.conditions = duration.extensions, duration.conditions
+        self.after = dict(duration.after)  # extension → the one that must count first
         self.at_risk, self.binding, self.conditional = m.at_risk, m.binding, m.conditional
         self.escalate = m.escalate_on_breach
         self.mask = 0  # its bit among the plan's steps that escalate on breach
@@ -241,6 +245,8 @@ def milestone(plan: Plan, step: Step, tl: Timeline, now: dt.datetime, received: 
             notes.append(f"the clock restarted at {minute_text(again.astimezone(zone))} on "
                          "new material")
     started = local if start is received else start.astimezone(zone)
+    if step.pausable and tl.unpaused:
+        notes.extend(_unpaused_notes(step, tl, zone))
     used = _used(step, tl, completed) if step.pausable and tl.pauses else None
     # ``due`` is local; ``cmp`` the same instant in UTC (times in two zones compare at
     # several times the cost)
@@ -270,6 +276,12 @@ def milestone(plan: Plan, step: Step, tl: Timeline, now: dt.datetime, received: 
         status = "at_risk" if share >= step.at_risk else "pending"
     return (step.name, status, due, completed_local, started, step.text, paused,
             tuple(notes) if notes else ())
+
+
+def _unpaused_notes(step: Step, tl: Timeline, zone: Any) -> list[str]:
+    return [f"`{kind}` at {minute_text(at.astimezone(zone))} did not stop the clock: it did "
+            f"not state {', '.join(missing)}" for kind, at, missing in tl.unpaused
+            if step.paused_by is None or kind in step.paused_by]
 
 
 def _window_start(plan: Plan, step: Step, tl: Timeline) -> dt.datetime | None:
@@ -347,15 +359,23 @@ def _extended(plan: Plan, step: Step, tl: Timeline, started: dt.datetime,
     does; notes say why one did not count."""
     first = tl.first
     extended = None
+    counted: dict[str, dt.datetime] = {}
     for event, amount in step.extensions:
         granted = first.get(event)
         if granted is None:
             continue
         if step.conditions:
             granted = _granted(step, event, tl, plan.zone, notes)
+        prior = step.after.get(event)
+        if granted is not None and prior is not None and not (
+                prior in counted and counted[prior] <= granted):
+            notes.append(f"extension `{event}` at {minute_text(granted.astimezone(plan.zone))} not "
+                         f"counted: no `{prior}` counted before it")
+            granted = None
         if granted is not None and granted <= due and (completed is None
                                                        or granted <= completed):
             due = extended = plan.calendar.deadline(started, amount, step.unit, used)
+            counted[event] = granted
     return extended
 
 
@@ -387,7 +407,7 @@ def _from_receipt(plan: Plan, step: Step) -> Callable[..., Packed | None] | None
 
     def evaluate(tl: Timeline, now: dt.datetime, received: dt.datetime, local: dt.datetime,
                  base: tuple[tuple[dt.datetime, dt.datetime], ...]) -> Packed | None:
-        if pausable and tl.pauses:
+        if pausable and (tl.pauses or tl.unpaused):
             return general(tl, now, received, local, base)
         first = tl.first
         for event in watched:

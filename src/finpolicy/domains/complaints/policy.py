@@ -126,6 +126,9 @@ class PauseSpec(Strict):
 
     pause: str = Field(description="Event kind that stops the clock.")
     resume: str = Field(description="Event kind that restarts it.")
+    requires: list[str] = Field(
+        default_factory=list, description="Contents the pausing event must state (e.g. "
+                                          "`complainant_told`) for it to stop the clock.")
     reason: str = Field(min_length=1)
     cite: str = Field(min_length=1)
 
@@ -142,6 +145,10 @@ class ExtensionSpec(Strict):
     requires: list[str] = Field(
         default_factory=list, description="Contents the extension's event must state (e.g. "
                                           "`complainant_told`) for it to count.")
+    after: str | None = Field(
+        default=None, description="Another, shorter extension of this duration that must "
+                                  "have counted first (at or before this one): a further "
+                                  "extension after the first.")
 
 
 class DurationSpec(Strict):
@@ -267,6 +274,8 @@ class Duration:
     extensions: tuple[tuple[str, int], ...] = ()
     # (event, approvers one of whom must approve, contents it must state) per extension
     conditions: tuple[tuple[str, frozenset[str], frozenset[str]], ...] = ()
+    # (event, the extension that must have counted first) per extension with ``after``
+    after: tuple[tuple[str, str], ...] = ()
     text: str = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
@@ -341,6 +350,9 @@ class ComplaintRules:
     targets: tuple[Target, ...] = attrs.field(default=(), kw_only=True)
     retention: Mapping[str, Period] = attrs.field(factory=lambda: MappingProxyType({}),
                                                   kw_only=True)
+    # pause event -> contents it must state to stop the clock (pauses that require any)
+    pause_requires: Mapping[str, frozenset[str]] = attrs.field(
+        factory=lambda: MappingProxyType({}), kw_only=True)
 
 
 def _duration(spec: DurationSpec) -> Duration:
@@ -348,7 +360,8 @@ def _duration(spec: DurationSpec) -> Duration:
                               key=lambda item: item[1]))
     conditions = tuple((e.event, frozenset(e.approved_by), frozenset(e.requires))
                        for e in spec.extensions if e.approved_by or e.requires)
-    return Duration(spec.amount, spec.unit, extensions, conditions)
+    after = tuple((e.event, e.after) for e in spec.extensions if e.after is not None)
+    return Duration(spec.amount, spec.unit, extensions, conditions, after)
 
 
 def _calendar(cal: CalendarSpec, ctx: BuildContext) -> WorkingCalendar:
@@ -407,6 +420,8 @@ def build(spec: ComplaintSpec, ctx: BuildContext) -> ComplaintRules:
             spec.grading, {s.name for s in spec.severities}, ctx),
         targets=build_targets(spec, events, ctx),
         retention=MappingProxyType(build_retention(spec, ctx)),
+        pause_requires=MappingProxyType({p.pause: frozenset(p.requires) for p in spec.pauses
+                                         if p.requires}),
         rulesets=MappingProxyType({RULESET: RuleSet(RULESET, tuple(rules))}),
         calendar=calendar,
         routes=MappingProxyType({c.name: c.route for c in spec.categories}),

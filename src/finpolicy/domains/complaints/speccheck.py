@@ -45,8 +45,14 @@ def unique_names(items: Sequence[Any], attr: str, where: str, ctx: BuildContext)
 
 def check_duration(spec: DurationSpec, path: tuple[str | int, ...], events: set[str],
                    ctx: BuildContext) -> None:
-    """Each extension names a declared event and does not shorten the duration."""
+    """Each extension names a declared event and does not shorten the duration; one that
+    comes ``after`` another names a shorter extension of the same duration."""
+    amounts = {ext.event: ext.amount for ext in spec.extensions}
     for j, ext in enumerate(spec.extensions):
+        if ext.after is not None and not amounts.get(ext.after, ext.amount) < ext.amount:
+            ctx.problem((*path, "extensions", j, "after"), f"`{ext.after}` is no shorter "
+                        f"extension of this duration ({', '.join(sorted(amounts))})",
+                        "bad_extension")
         if ext.event not in events:
             ctx.problem((*path, "extensions", j, "event"), f"unknown event `{ext.event}`"
                         f"{hint(ext.event, sorted(events))}",
@@ -153,8 +159,8 @@ def _extensions(duration: DurationSpec, path: tuple[str | int, ...], contents: s
 
 def check_evidence(spec: ComplaintSpec, events: set[str], pause_events: set[str],
                    ctx: Any) -> None:
-    """Every content, approver, restarting event, pause and window a milestone or extension
-    names is declared; grading cites a source."""
+    """Every content, approver, restarting event, pause and window a milestone, extension or
+    pause names is declared; grading cites a source."""
     contents = _names(spec.contents, "contents", ctx)
     approvers = _names(spec.approvers, "approvers", ctx)
     for i, m in enumerate(spec.milestones):
@@ -172,6 +178,8 @@ def check_evidence(spec: ComplaintSpec, events: set[str], pause_events: set[str]
     for i, rule in enumerate(spec.rules):
         for name, duration in rule.durations.items():
             _extensions(duration, ("rules", i, "durations", name), contents, approvers, ctx)
+    for i, pause in enumerate(spec.pauses):
+        _known(pause.requires, contents, "content", ("pauses", i, "requires"), ctx)
     if spec.grading is not None:
         ctx.check_cite(spec.grading.cite, ("grading", "cite"))
 

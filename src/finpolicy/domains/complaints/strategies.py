@@ -73,7 +73,7 @@ def complaints(bundle: Bundle | None = None, *, policy: Any = None) -> st.Search
         if draw(st.booleans()) and pairs:  # a pause, resumed some days later (or still open)
             pause, resume = draw(st.sampled_from(pairs))
             start = received + dt.timedelta(hours=draw(offsets))
-            happened.append(ComplaintEvent(kind=pause, at=start))
+            happened.append(draw(event(pause, start)))  # (stating what a pause may require)
             if draw(st.booleans()):
                 happened.append(ComplaintEvent(kind=resume,
                                                at=start + dt.timedelta(hours=draw(offsets))))
