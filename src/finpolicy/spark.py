@@ -63,7 +63,7 @@ def evaluate(df: Any, domain: str, /, *, bundle: Bundle | str | Path | None = No
         domain: a domain with a columnar module (``suitability``, ``complaints``,
             ``access``, ``classification``).
         bundle: a loaded ``Bundle`` or its folder; the shipped default pack when ``None``.
-        as_of: the evaluation date or time (fix it: executors must not read their clocks).
+        as_of: the evaluation date or time, required (executors must not read their clocks).
         policy: a policy id, when the bundle has several of the domain's kind.
         engine: the row engine for the rows the arrays leave to it.
         chunk_rows: rows per Arrow batch inside a partition.
@@ -74,7 +74,7 @@ def evaluate(df: Any, domain: str, /, *, bundle: Bundle | str | Path | None = No
     """
     from pyspark.sql.pandas.types import from_arrow_schema
 
-    options = _shipped_options(df, options)
+    options = _shipped_options(df, as_of, options)
     digest, files = pack_bundle(bundle)
     shipped = tuple(sorted(files.items()))
     local = _engine(digest, shipped, engine)
@@ -107,13 +107,18 @@ def evaluate(df: Any, domain: str, /, *, bundle: Bundle | str | Path | None = No
     return decided.unionByName(df.sparkSession.createDataFrame(sample.to_pylist(), schema))
 
 
-def _shipped_options(df: Any, options: dict[str, Any]) -> dict[str, Any]:
+def _shipped_options(df: Any, as_of: Any, options: dict[str, Any]) -> dict[str, Any]:
     """The options as executors get them, after refusing what Spark cannot take."""
     if "events" in options:  # a partition sees its own complaints, not the whole events table
         raise InputError.one("events", "on Spark, complaints carry their events as event-kind "
                              "columns: pivot a long events table by kind and join it to the "
                              "complaints first (one column per kind holding its time; several "
                              "times as ISO text separated by `;`)", "bad_option")
+    if as_of is None:  # each executor would read its own clock, each partition its own day
+        raise InputError.one("as_of", "on Spark, give the evaluation time: executors must not "
+                                      "read their own clocks (a job running past midnight "
+                                      "would decide its partitions on different days)",
+                             "bad_option")
     if not hasattr(df, "mapInArrow"):  # a pandas frame has columns but no Spark in it
         raise InputError.one("df", f"expected a pyspark.sql.DataFrame, got "
                                    f"{type(df).__name__} (a table in memory: "

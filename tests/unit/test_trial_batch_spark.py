@@ -52,6 +52,17 @@ def test_a_frame_that_is_no_spark_dataframe_is_refused() -> None:
             evaluate(frame, "suitability", as_of=ON, products=OFFER)
 
 
+def test_on_spark_the_evaluation_time_is_required() -> None:
+    # the guide says "Fix as_of: executors must not read their own clocks", and without it
+    # each executor read its own: a job running past midnight decided partitions on
+    # different days
+    pytest.importorskip("pyspark")
+    from finpolicy.spark import evaluate
+
+    with pytest.raises(InputError, match="as_of: on Spark, give the evaluation time"):
+        evaluate(object(), "suitability", products=OFFER)
+
+
 @pytest.fixture(scope="module")
 def spark() -> Any:
     require_module("pyspark", "spark")
