@@ -61,7 +61,10 @@ def plain_only(batch: pa.RecordBatch) -> Mask:
         if name in PLAIN:
             continue
         kind = array.type
-        if pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_map(kind):
+        if pa.types.is_map(kind):  # no list_value_length kernel for maps: their offsets
+            lengths = np.diff(np.asarray(array.offsets.to_numpy(zero_copy_only=False)))
+            needs |= _present(array) & (lengths > 0)
+        elif pa.types.is_list(kind) or pa.types.is_large_list(kind):
             lengths = pc.list_value_length(array).fill_null(0)
             needs |= np.asarray(lengths.to_numpy(zero_copy_only=False)) > 0
         else:
