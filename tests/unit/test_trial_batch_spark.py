@@ -41,6 +41,22 @@ def test_a_rows_error_is_located_at_its_row_of_the_partition() -> None:
                                                           "customer.risk_level")
 
 
+def test_a_partition_is_decided_in_chunks_of_chunk_rows_not_of_sparks_batches() -> None:
+    # every Arrow batch (10,000 rows by default) was decided as a chunk of its own, whatever
+    # chunk_rows said: customers x products came product by product within each batch
+    pytest.importorskip("pyspark")
+    from finpolicy.spark import _decided, _plain
+
+    engine = fp.PolicyEngine()
+    table = _customers(["C1", "C2", "C3", "C4", "C5", "C1", "C2", "C3", "C4", "C5"])
+    offer = [*OFFER, fp.Product(id="p2", kind="fund", risk_level="R5")]
+    decided = _decided(engine, iter(table.to_batches(max_chunksize=2)), table.column_names,
+                       "partition 0", "suitability", chunk_rows=4, as_of=ON, products=offer)
+    want = _plain(engine.evaluate_table("suitability", table, as_of=ON, products=offer,
+                                        chunk_rows=4))
+    assert pa.Table.from_batches(list(decided)).to_pylist() == want.to_pylist()
+
+
 def test_a_frame_that_is_no_spark_dataframe_is_refused() -> None:
     # AttributeError: 'DataFrame' object has no attribute 'toDF' (a pandas frame)
     pytest.importorskip("pyspark")
