@@ -198,3 +198,21 @@ def test_a_series_or_a_lazy_frame_is_refused_as_no_table() -> None:
     for source in sources:
         with pytest.raises(InputError, match=f"got {type(source).__name__}"):
             ENGINE.evaluate_table("classification", source, as_of=ON)
+
+
+def test_the_unnamed_index_pandas_writes_to_parquet_is_no_column(tmp_path: Any) -> None:
+    # df.iloc[[0, 1, 3]].to_parquet() writes __index_level_0__: suitability refused it as an
+    # unknown customer field, classification classified it, while the frame itself (read
+    # without its index) gave neither
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"id": ["c1", "c2", "c3", "c4"], "risk_level": ["C3", "C1", "C5", "C2"]})
+    path = tmp_path / "book.parquet"
+    frame.iloc[[0, 1, 3]].to_parquet(path)
+    offer = [fp.Product(id="p1", kind="fund", risk_level="R1")]
+    got = ENGINE.evaluate_table("suitability", path, as_of=ON, products=offer)
+    assert got.column("customer_id").to_pylist() == ["c1", "c2", "c4"]
+    assert ENGINE.evaluate_table("classification", path, as_of=ON).equals(
+        ENGINE.evaluate_table("classification", frame.iloc[[0, 1, 3]], as_of=ON))
+    frame.iloc[[]].to_parquet(path)
+    assert "__index_level_0__.level" not in ENGINE.evaluate_table(
+        "classification", path, as_of=ON).column_names

@@ -89,8 +89,9 @@ def _file_batches(path: str, chunk_rows: int) -> Iterator[pa.RecordBatch]:
         try:
             # without pre-buffering: buffered column chunks stay allocated until the file
             # is closed, so memory would grow with the file instead of the chunk
-            yield from pq.ParquetFile(path, pre_buffer=False).iter_batches(
-                batch_size=chunk_rows)
+            parquet = pq.ParquetFile(path, pre_buffer=False)
+            yield from parquet.iter_batches(batch_size=chunk_rows,
+                                            columns=_data_columns(parquet.schema_arrow))
         except (pa.ArrowException, OSError) as exc:
             raise _problem(f"{path}: not a readable Parquet file ({exc})", path) from None
         return
@@ -113,6 +114,21 @@ def _file_batches(path: str, chunk_rows: int) -> Iterator[pa.RecordBatch]:
             raise _problem(f"{path}: {line}not a readable CSV file ({exc})", path) from None
         return
     raise _problem(f"`{path}`: expected a .parquet or .csv file", path)
+
+
+def _data_columns(schema: pa.Schema) -> list[str]:
+    """The columns of a Parquet file but the unnamed index pandas wrote with it
+    (``__index_level_0__``), which a DataFrame in memory does not give either: it was read
+    as a field (a column of the record, an unknown customer field, an event kind)."""
+    import json
+
+    try:
+        index = json.loads((schema.metadata or {}).get(b"pandas", b"{}")).get(
+            "index_columns", [])
+    except (ValueError, AttributeError):
+        index = []
+    drop = {c for c in index if isinstance(c, str) and c.startswith("__index_level_")}
+    return [n for n in schema.names if n not in drop]
 
 
 def _split(batch: pa.RecordBatch, chunk_rows: int) -> Iterator[pa.RecordBatch]:
@@ -219,7 +235,8 @@ def empty_batch(source: Source) -> pa.RecordBatch:
         if path.lower().endswith((".parquet", ".pq")):
             import pyarrow.parquet as pq
 
-            schema = pq.ParquetFile(path).schema_arrow
+            whole = pq.ParquetFile(path).schema_arrow
+            schema = pa.schema([whole.field(n) for n in _data_columns(whole)])
         elif path.lower().endswith(".csv"):
             schema = pa.schema([(name, pa.string()) for name in _csv_header(path)])
     else:
