@@ -33,7 +33,6 @@ from finpolicy.errors import InputError
 from finpolicy.explain.explainer import Explainer, Move, Role, bad_operation, set_value
 from finpolicy.explain.model import Change
 from finpolicy.explain.patch import pointer
-from finpolicy.inputs import evaluation_date
 from finpolicy.rules.evaluate import Target, meets
 from finpolicy.rules.model import Rule
 from finpolicy.runtime import Runtime
@@ -88,7 +87,8 @@ class SuitabilityExplainer(Explainer):
         product = Product.parse(data.get("product"), field="product")
         # the data's own as_of: an explanation's input with its changes applied, read back
         when = as_of if as_of is not None else data.get("as_of")
-        when = when if when is not None else evaluation_date(None)
+        # now: the day is then taken in the policy's zone, as check_suitability takes it
+        when = when if when is not None else dt.datetime.now(dt.UTC).replace(microsecond=0)
         if isinstance(when, dt.date):
             when = when.isoformat()
         amount, sale = data.get("amount"), data.get("sale")
