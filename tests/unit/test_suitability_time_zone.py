@@ -10,7 +10,7 @@ import pytest
 
 import finpolicy as fp
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 ENGINE = fp.PolicyEngine()
 CUSTOMER = fp.Customer(id="c1", risk_level="C3", assessment_date=dt.date(2025, 6, 1),
