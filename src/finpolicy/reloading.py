@@ -136,11 +136,13 @@ class BundleWatcher:
     def _reload(self) -> ReloadResult:
         try:
             previous = self.engine.reload(self.path, trusted_keys=self.trusted_keys)
-        except FinpolicyError as exc:
+        except Exception as exc:  # a plug-in's bug too fails the reload, reported, never raised
+            error = str(exc) if isinstance(exc, FinpolicyError) else \
+                f"{self.path}: {type(exc).__name__}: {exc}"
             _LOG.warning("bundle %s not reloaded, the current version keeps serving: %s",
-                         self.path, exc)
+                         self.path, error)
             return ReloadResult(outcome="failed", at=_now(), bundle=self.engine.bundle,
-                                error=str(exc))
+                                error=error)
         bundle = self.engine.bundle
         if previous is None:
             return ReloadResult(outcome="unchanged", at=_now(), bundle=bundle)
