@@ -108,3 +108,15 @@ def test_a_malformed_review_is_an_input_error_naming_the_field(
     with pytest.raises(fp.InputError) as caught:
         evaluate_input(engine, data, as_of=dt.date(2026, 3, 2))
     assert any(p.path.startswith(field) for p in caught.value.problems)
+
+
+def test_review_access_reads_its_as_of_as_a_review_file_does(engine: fp.PolicyEngine) -> None:
+    # ISO text with an offset was refused as "expected a datetime with a time zone offset"
+    grants = [_grant()]
+    by_text = engine.review_access(grants, [], as_of="2026-03-16T08:00+08:00")
+    assert by_text.as_of == dt.datetime(2026, 3, 16, tzinfo=dt.UTC)
+    by_date = engine.review_access(grants, [], as_of=dt.date(2026, 3, 16))
+    assert by_date.as_of == by_text.as_of and by_date.findings == by_text.findings
+    for bad, said in (("2026-03-16T08:00", "with a time zone offset"), ("soon", "ISO")):
+        with pytest.raises(fp.InputError, match=said):
+            engine.review_access(grants, [], as_of=bad)

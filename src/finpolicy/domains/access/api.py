@@ -72,7 +72,8 @@ class AccessAPI(EngineAPI):
                       directory: RoleDirectory
                       | Iterable[RoleAssignment | Mapping[str, Any]] | None = None
                       ) -> AccessReviewReport:
-        """Review grants and role assignments as of ``as_of`` (now when absent).
+        """Review grants and role assignments as of ``as_of`` (now when absent): an aware
+        datetime, or its ISO text; a date means its midnight UTC.
 
         Reports expired, over-long, self-approved and wrongly approved grants (approvers are
         verified against the reviewed ``assignments``, or ``directory`` when given), dormant

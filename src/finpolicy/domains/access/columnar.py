@@ -277,9 +277,9 @@ def decide_batch(runtime: Runtime, batch: pa.RecordBatch, *, default: dt.datetim
 
 def _time(value: Any) -> dt.datetime:
     """The table's ``as_of``: an aware datetime (a bare date is its midnight UTC)."""
-    from finpolicy.domains.access.inputs import _review_time
+    from finpolicy.domains.access.review import review_time
 
-    at = _review_time(value)
+    at = review_time(value)
     if at is None:
         return dt.datetime.now(dt.UTC)
     if at.utcoffset() is None:

@@ -18,7 +18,7 @@ from finpolicy.domains.access.model import (
     RoleAssignment,
     UsageRecord,
 )
-from finpolicy.domains.access.review import _items, review_access
+from finpolicy.domains.access.review import _items, review_access, review_time
 from finpolicy.domains.clock import decided_at
 from finpolicy.errors import InputError, InputProblem
 from finpolicy.runtime import Runtime
@@ -26,24 +26,6 @@ from finpolicy.runtime import Runtime
 __all__ = ["evaluate_input", "read_review_file"]
 
 _REVIEW_KEYS = ("grants", "assignments", "usage", "as_of")
-
-
-def _review_time(value: Any, field: str = "as_of") -> dt.datetime | None:
-    """``value`` as a datetime: ISO text is parsed, and a bare date means its midnight UTC,
-    as for requests; anything else is an ``InputError`` naming ``field``."""
-    if isinstance(value, str):
-        try:
-            value = (dt.datetime.fromisoformat(value) if "T" in value or " " in value
-                     else dt.date.fromisoformat(value))
-        except ValueError:
-            raise InputError.one(field, "expected an ISO datetime with a time zone offset",
-                                 "bad_datetime", value) from None
-    if value is None or isinstance(value, dt.datetime):
-        return value
-    if isinstance(value, dt.date):
-        return dt.datetime.combine(value, dt.time(), dt.UTC)
-    raise InputError.one(field, f"expected a datetime, got {type(value).__name__}",
-                         "bad_datetime", value)
 
 
 def _review_decisions(runtime: Runtime, data: Any, as_of: Any) -> list[Decision]:
@@ -59,9 +41,9 @@ def _review_decisions(runtime: Runtime, data: Any, as_of: Any) -> list[Decision]
         raise InputError([InputProblem(f"review.{k}", "unknown key (expected grants, "
                                                       "assignments, usage, as_of)", "unknown_key")
                           for k in unknown])
-    at = _review_time(data.get("as_of"), "review.as_of")
+    at = review_time(data.get("as_of"), "review.as_of")
     if at is None:
-        at = _review_time(as_of)
+        at = review_time(as_of)
     grants = _items(data.get("grants"), AccessGrant, "review.grants")
     assignments = _items(data.get("assignments"), RoleAssignment, "review.assignments")
     usage = (None if data.get("usage") is None
@@ -99,7 +81,7 @@ def evaluate_input(runtime: Runtime, data: Any, *,
         raise InputError.one("assignments", "expected a list of role assignments", "bad_input")
     roles = None if directory is None else AssignmentDirectory(directory)
     attached = None if consent is None else AttachedConsent.parse(consent, field="consent")
-    with decided_at(_review_time(as_of)):
+    with decided_at(review_time(as_of)):
         return [authorize(runtime, AccessRequest.parse(payload), consent=attached,
                           directory=roles)]
 

@@ -184,12 +184,30 @@ def review_with(runtime: Runtime, doc: PolicyDocument[Any], tables: AccessPolicy
                               engine=runtime.engine_name, as_of=at)
 
 
+def review_time(value: Any, field: str = "as_of") -> dt.datetime | None:
+    """``value`` as a datetime: ISO text is parsed, and a bare date means its midnight UTC,
+    as for requests; anything else is an ``InputError`` naming ``field``."""
+    if isinstance(value, str):
+        try:
+            value = (dt.datetime.fromisoformat(value) if "T" in value or " " in value
+                     else dt.date.fromisoformat(value))
+        except ValueError:
+            raise InputError.one(field, "expected an ISO datetime with a time zone offset",
+                                 "bad_datetime", value) from None
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, dt.date):
+        return dt.datetime.combine(value, dt.time(), dt.UTC)
+    raise InputError.one(field, f"expected a datetime, got {type(value).__name__}",
+                         "bad_datetime", value)
+
+
 def review_access(runtime: Runtime, grants: Iterable[Any], assignments: Iterable[Any], *,
                   as_of: dt.datetime | None = None, usage: Iterable[Any] | None = None,
                   policy: str | None = None, at: dt.datetime | None = None,
                   directory: Any = None) -> AccessReviewReport:
     """Review grants and role assignments as of ``as_of`` (now when absent; ``at`` is its
-    deprecated name).
+    deprecated name): an aware datetime, or its ISO text; a date means its midnight UTC.
 
     Reports grants past expiry, longer than the policy allows, self-approved, approved
     without an approver role or by an approver the role assignments do not confirm, unused
@@ -208,10 +226,12 @@ def review_access(runtime: Runtime, grants: Iterable[Any], assignments: Iterable
             ``directory`` is not a directory.
         NotInForceError: no access policy is in force on that date.
     """
-    at = renamed(as_of, at, old_name="at", new_name="as_of", where="review_access")
+    # ISO text read, a date its midnight UTC (as a review file's as_of is read)
+    at = review_time(renamed(as_of, at, old_name="at", new_name="as_of",
+                              where="review_access"))
     if at is None:
         at = now()
-    elif not isinstance(at, dt.datetime) or at.utcoffset() is None:
+    elif at.utcoffset() is None:
         raise InputError.one("as_of", "expected a datetime with a time zone offset",
                              "naive_datetime", at)
     grant_list = _items(grants, AccessGrant, "grants")
