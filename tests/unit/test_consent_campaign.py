@@ -222,3 +222,12 @@ def test_a_lone_text_for_a_list_of_names_is_refused_naming_the_option(
         plan(engine, [{"id": "a"}], [consent("a", ["sms"])], **{option: value})
     assert caught.value.fields == (option,)
     assert str(caught.value) == f"{option}: expected a list of names, got {value!r}"
+
+
+def test_a_customer_listed_twice_is_refused(engine: fp.PolicyEngine) -> None:
+    # each entry was planned against the contacts before the campaign only, so both went
+    # out now: two contacts past a cap the plan said was kept
+    with pytest.raises(fp.InputError) as caught:
+        plan(engine, [{"id": "a"}, {"id": "b"}, {"id": "A "}], [consent("a", ["sms"])])
+    assert caught.value.fields == ("customers.2.id",)
+    assert "customer `a` is listed twice (customers.0 and customers.2)" in str(caught.value)

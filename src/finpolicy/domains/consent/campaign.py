@@ -236,6 +236,7 @@ def plan_campaign(runtime: Runtime, customers: Any, *, consents: Any = (), conta
             # a lone text is iterable too: "sms" read as the channels s, m and s
             raise InputError.one(name, f"expected a list of names, got {names!r}", "bad_input")
     listed = items(customers, CampaignCustomer, "customers")
+    _each_once(listed)
     parsed = items(consents, Consent, "consents")
     history = items(contacts, ContactRecord, "contacts")
     doc = policy_in_force(runtime, at, policy)
@@ -258,6 +259,18 @@ def plan_campaign(runtime: Runtime, customers: Any, *, consents: Any = (), conta
     return CampaignReport(purpose=purpose, as_of=at, channels=tuple(channels),
                           entries=tuple(entries), policy=runtime.ref(doc),
                           engine=runtime.engine_name)
+
+
+def _each_once(customers: Sequence[CampaignCustomer]) -> None:
+    """Refuse a customer listed twice: each entry is planned against the contacts before the
+    campaign only, so both would go out now, past a channel's frequency cap."""
+    first: dict[str, int] = {}
+    for i, customer in enumerate(customers):  # (ids are canonical: one customer, one id)
+        earlier = first.setdefault(customer.id, i)
+        if earlier != i:
+            raise InputError.one(f"customers.{i}.id", f"customer `{customer.id}` is listed "
+                                 f"twice (customers.{earlier} and customers.{i}): a campaign "
+                                 "plans each customer once", "duplicate_value", customer.id)
 
 
 def _check_channels(rules: ConsentRules, channels: Sequence[str],
