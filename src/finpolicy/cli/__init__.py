@@ -44,12 +44,11 @@ class _Group(click.Group):
             return
         self._domains_added = True
         try:
-            found = domains()
+            commands = [c for domain in domains() for c in domain.commands()]
         except DomainError as exc:
             raise _Broken(str(exc)) from None
-        for domain in found:
-            for command in domain.commands():
-                self.add_command(command)
+        for command in commands:
+            self.add_command(command)
 
     def add_command(self, cmd: click.Command, name: str | None = None) -> None:
         super().add_command(harden(cmd), name)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import importlib.util
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import MappingProxyType, ModuleType
 from typing import TYPE_CHECKING, Any, Literal, Protocol
@@ -20,7 +21,7 @@ from pydantic import BaseModel, ConfigDict
 from finpolicy.decisions import Decision
 from finpolicy.documents.registry import PolicyKind
 from finpolicy.errorcodes import Kind
-from finpolicy.errors import Problem
+from finpolicy.errors import FinpolicyError, Problem
 from finpolicy.runtime import Runtime
 
 if TYPE_CHECKING:
@@ -28,8 +29,8 @@ if TYPE_CHECKING:
 
     from finpolicy.documents.bundle import Bundle, PolicyDocument
 
-__all__ = ["Call", "Case", "ChangePicture", "Domain", "EvaluateInput", "InvariantAdapter",
-           "LoggedCall", "Picture", "When"]
+__all__ = ["Call", "Case", "ChangePicture", "Domain", "DomainError", "EvaluateInput",
+           "InvariantAdapter", "LoggedCall", "Picture", "When"]
 
 When = dt.date | dt.datetime
 Case = dict[str, Any]
@@ -77,6 +78,10 @@ class ChangePicture:
 
     title: str
     render: Callable[[Runtime, PolicyDocument[Any], PolicyDocument[Any]], str]
+
+
+class DomainError(FinpolicyError, RuntimeError):
+    """A registered domain cannot be loaded or is incomplete."""
 
 
 def _frozen(value: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -205,7 +210,8 @@ class Domain:
 
     def problems(self) -> list[str]:
         """What is wrong with this declaration (empty when it is complete)."""
-        out = [f"logs `{name}`, which is not one of its operations"
+        out = _shape_problems(self)
+        out += [f"logs `{name}`, which is not one of its operations"
                for name in sorted(set(self.logged) - set(self.operations))]
         out += [f"gives a call model for `{name}`, which is not one of its operations"
                 for name in sorted(set(self.calls) - set(self.operations))]
@@ -224,13 +230,20 @@ class Domain:
 
     def strategies_module(self) -> ModuleType | None:
         """The module of its hypothesis strategies (imports hypothesis)."""
-        return None if self.strategies is None else importlib.import_module(self.strategies)
+        return None if self.strategies is None else self._module("strategies", self.strategies)
 
     def commands(self) -> list[Any]:
         """Its CLI commands (``click`` commands)."""
         if self.cli is None:
             return []
-        return list(getattr(importlib.import_module(self.cli), "COMMANDS", ()))
+        return list(getattr(self._module("cli", self.cli), "COMMANDS", ()))
+
+    def _module(self, part: str, name: str) -> ModuleType:
+        try:
+            return importlib.import_module(name)
+        except Exception as exc:  # a plug-in's broken module must name its domain
+            raise DomainError(f"domain `{self.name}`: its {part} module `{name}` cannot be "
+                              f"imported: {type(exc).__name__}: {exc}") from exc
 
     def kind(self, name: str) -> PolicyKind[Any, Any]:
         """One of its kinds by name."""
@@ -238,3 +251,43 @@ class Domain:
             if kind.name == name:
                 return kind
         raise KeyError(name)
+
+
+def _findable(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):  # its parent package is missing, or a bad name
+        return False
+
+
+def _typed(what: str, values: Mapping[str, Any], expected: type, label: str) -> list[str]:
+    return [f"{what} `{key}` is a `{type(value).__name__}`, expected a {label}"
+            for key, value in values.items() if not isinstance(value, expected)]
+
+
+def _shape_problems(domain: Domain) -> list[str]:
+    """What attrs does not check: each part is of the type the rest of finpolicy calls,
+    and every module it names can be found (a typo must not surface as a traceback of
+    whichever tool first imports it: the CLI, ``import hypothesis``, the docs)."""
+    out: list[str] = []
+    if domain.time not in ("date", "datetime"):
+        out.append(f"time is `{domain.time}`, expected `date` or `datetime`")
+    if not callable(domain.evaluate_input):
+        out.append("evaluate_input is not callable")
+    out += [f"kind #{i} is a `{type(k).__name__}`, expected a PolicyKind"
+            for i, k in enumerate(domain.kinds) if not isinstance(k, PolicyKind)]
+    for name, function in domain.operations.items():
+        if not name.isidentifier() or name.startswith("_"):
+            out.append(f"operation `{name}` is not a public Python name")
+        if not callable(function):
+            out.append(f"operation `{name}` is not callable (a `{type(function).__name__}`)")
+    out += _typed("invariant adapter", domain.invariants, InvariantAdapter, "InvariantAdapter")
+    out += _typed("logged call", domain.logged, LoggedCall, "LoggedCall")
+    out += [f"call model `{key}` is not a subclass of finpolicy.domains.base.Call"
+            for key, model in domain.calls.items()
+            if not (isinstance(model, type) and issubclass(model, Call))]
+    modules = {"package": domain.package, "strategies": domain.strategies,
+               "cli": domain.cli, "explain": domain.explain}
+    out += [f"{part} module `{name}` cannot be found" for part, name in modules.items()
+            if name is not None and not _findable(name)]
+    return out

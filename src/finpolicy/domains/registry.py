@@ -15,9 +15,9 @@ from collections.abc import Iterable
 from importlib import metadata
 from typing import Any
 
-from finpolicy.domains.base import Domain
+from finpolicy.domains.base import Domain, DomainError
 from finpolicy.errorcodes import declare
-from finpolicy.errors import FinpolicyError, InputError
+from finpolicy.errors import InputError
 
 __all__ = ["GROUP", "DomainError", "domain", "domains", "names", "reload"]
 
@@ -27,14 +27,11 @@ _LOCK = threading.RLock()
 _LOADED: tuple[Domain, ...] | None = None
 
 
-class DomainError(FinpolicyError, RuntimeError):
-    """A registered domain cannot be loaded or is incomplete."""
-
-
 def _entry_points() -> list[tuple[str, Any]]:
     """``(name, loader)`` of every entry point in the group; when finpolicy itself runs from a
     source tree without installed metadata, its own domain packages are found by scanning."""
-    found = [(ep.name, ep.load) for ep in metadata.entry_points(group=GROUP)]
+    found = [(f"{ep.name} = {ep.value}", ep.load if metadata.EntryPoint.pattern.match(ep.value)
+              else _malformed(ep.value)) for ep in metadata.entry_points(group=GROUP)]
     if not any(ep.value.startswith("finpolicy.") for ep in metadata.entry_points(group=GROUP)):
         package = importlib.import_module("finpolicy.domains")
         for info in pkgutil.iter_modules(package.__path__, "finpolicy.domains."):
@@ -43,6 +40,12 @@ def _entry_points() -> list[tuple[str, Any]]:
                     return getattr(importlib.import_module(module), "DOMAIN", None)
                 found.append((info.name.rsplit(".", 1)[1], load))
     return found
+
+
+def _malformed(value: str) -> Any:
+    def load() -> Any:
+        raise ValueError(f"`{value}` is not `module:attribute`")
+    return load
 
 
 def _load(candidates: Iterable[tuple[str, Any]]) -> tuple[Domain, ...]:
@@ -80,7 +83,23 @@ def _load(candidates: Iterable[tuple[str, Any]]) -> tuple[Domain, ...]:
         for code_kind, codes in value.error_codes.items():
             declare(code_kind, codes, origin=value.name)
         loaded[value.name] = value
+    _check_shadowed(operations, loaded)
     return tuple(sorted(loaded.values(), key=lambda d: (d.order, d.name)))
+
+
+def _check_shadowed(operations: dict[str, str], loaded: dict[str, Domain]) -> None:
+    """A plug-in's method named like one of the engine's own (``swap``, ``explain``) would
+    never be reached: ``engine.swap(...)`` would swap bundles. Only the domain's own typed
+    façade (its ``api.py``) may define the name on the engine."""
+    from finpolicy.facade import PolicyEngine  # the façade sits above the registry
+
+    for op, owner in sorted(operations.items()):
+        definer = next((c for c in PolicyEngine.__mro__ if op in vars(c)), None)
+        if definer is not None and \
+                not definer.__module__.startswith(loaded[owner].package + "."):
+            raise DomainError(f"engine method `{op}` of domain `{owner}` is the name of "
+                              f"PolicyEngine's own `{op}`, so it could never be called; "
+                              "name it otherwise")
 
 
 def domains() -> tuple[Domain, ...]:
