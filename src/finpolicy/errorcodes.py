@@ -74,6 +74,8 @@ declare("policy", {
     "yaml_syntax": "A file is not valid YAML.",
     "not_a_mapping": "A policy document is not a YAML mapping.",
     "unknown_kind": "The document's `kind` is not a registered policy kind.",
+    "kind_failed": "A policy kind's build raised on the document (a bug of the domain "
+                   "declaring the kind, whose module the message names).",
     "kind_conflict": "One policy id is declared with several kinds.",
     "duplicate_version": "Two documents declare the same version of one policy.",
     "version_overlap": "The effective windows of two versions of one policy overlap.",

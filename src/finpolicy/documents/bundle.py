@@ -25,7 +25,7 @@ from finpolicy.documents.yamlsource import (
     parse_yaml,
     yaml_problem,
 )
-from finpolicy.errors import NotInForceError, PolicyError, Problem
+from finpolicy.errors import FinpolicyError, NotInForceError, PolicyError, Problem
 from finpolicy.rules.parse import ConditionParser, FieldTypes, suggest
 from finpolicy.rules.vocabulary import Vocabularies
 
@@ -398,7 +398,11 @@ def load_document(file: Path, problems: list[Problem], *, display: str | None = 
         if draft is not None and drafts is not None:
             drafts.append(draft)
         return None
-    document, local = build(spec, source)
+    try:
+        document, local = build(spec, source)
+    except _KindFailed as failed:
+        problems.append(failed.problem)
+        return None
     problems.extend(local)
     if local:
         if drafts is not None:
@@ -437,6 +441,14 @@ def _kind_of(envelope: Envelope, source: SourceDocument,
     return kind
 
 
+class _KindFailed(Exception):
+    """A kind's build raised: its problem, for ``load_document`` to report."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
+
+
 _Build = Callable[[Any, SourceDocument], tuple[PolicyDocument[Any], list[Problem]]]
 
 
@@ -456,7 +468,17 @@ def _builder(display: str, envelope: Envelope, kind: PolicyKind[Any, Any],
         for name, declared in own.items():
             if declared.cite is not None:
                 context.check_cite(declared.cite, ("vocabulary", name, "cite"))
-        policy = kind.build(spec, context)
+        try:
+            policy = kind.build(spec, context)
+        except FinpolicyError:
+            raise
+        except Exception as exc:  # a plug-in kind's bug: all or nothing, naming the file
+            where = f"{getattr(kind.build, '__module__', '?')}." \
+                    f"{getattr(kind.build, '__qualname__', 'build')}"
+            raise _KindFailed(src.problem(
+                ("spec",), f"policy kind `{kind.name}` cannot compile this document: its "
+                           f"build ({where}) raised {type(exc).__name__}: {exc}",
+                "kind_failed")) from exc
         canonical = canonical_json(src.data)
         digest = sha256(canonical)
         return PolicyDocument(display, envelope.kind, envelope.metadata, spec, policy, digest,
