@@ -3,33 +3,15 @@ exactly the single-process decisions; the bundle reaches executors by content.""
 
 from __future__ import annotations
 
-import shutil
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.helpers.tools import require, require_module
-
 pa = pytest.importorskip("pyarrow")
 
 sys.path.insert(0, str(Path(__file__).parents[2] / "benchmarks"))
-
-
-@pytest.fixture(scope="module")
-def spark() -> Any:
-    require_module("pyspark", "spark")
-    require(shutil.which("java") is not None,
-            "needs a Java runtime on PATH (apt-get install openjdk-17-jre-headless)")
-    from pyspark.sql import SparkSession
-
-    session = (SparkSession.builder.master("local[2]").appName("finpolicy-tests")
-               .config("spark.ui.enabled", "false")
-               .config("spark.sql.shuffle.partitions", "2").getOrCreate())
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
 
 
 def _sorted(table: Any, key: str) -> list[dict[str, Any]]:

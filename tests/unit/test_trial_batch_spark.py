@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from typing import Any
 
 import pytest
-
-from tests.helpers.tools import require, require_module
 
 pa = pytest.importorskip("pyarrow")
 
@@ -77,21 +74,6 @@ def test_on_spark_the_evaluation_time_is_required() -> None:
 
     with pytest.raises(InputError, match="as_of: on Spark, give the evaluation time"):
         evaluate(object(), "suitability", products=OFFER)
-
-
-@pytest.fixture(scope="module")
-def spark() -> Any:
-    require_module("pyspark", "spark")
-    require(shutil.which("java") is not None,
-            "needs a Java runtime on PATH (apt-get install openjdk-17-jre-headless)")
-    from pyspark.sql import SparkSession
-
-    session = (SparkSession.builder.master("local[2]").appName("finpolicy-tests")
-               .config("spark.ui.enabled", "false")
-               .config("spark.sql.shuffle.partitions", "2").getOrCreate())
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
 
 
 @pytest.mark.slow
