@@ -74,6 +74,8 @@ declare("policy", {
     "yaml_syntax": "A file is not valid YAML.",
     "not_a_mapping": "A policy document is not a YAML mapping.",
     "unknown_kind": "The document's `kind` is not a registered policy kind.",
+    "invariants_ignored": "A document declares invariants its kind does not compile (the "
+                          "domain's build returns none), so no tool would check them.",
     "kind_failed": "A policy kind's build raised on the document (a bug of the domain "
                    "declaring the kind, whose module the message names).",
     "kind_conflict": "One policy id is declared with several kinds.",

@@ -32,3 +32,23 @@ def test_a_kind_whose_build_raises_is_a_policy_error_naming_the_file(
     assert problem.message == (
         "policy kind `ComplaintPolicy` cannot compile this document: its build "
         f"({__name__}._build) raised KeyError: 'pep-review'")
+
+
+@attrs.frozen
+class _Rules:
+    rulesets: Any  # what a plug-in's build returns when it forgets parse_invariants
+
+
+def test_invariants_a_kind_does_not_compile_are_an_error_not_silently_unchecked(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    real = dict(kinds())
+    kind = real["ComplaintPolicy"]
+    real["ComplaintPolicy"] = attrs.evolve(
+        kind, build=lambda spec, ctx: _Rules(kind.build(spec, ctx).rulesets))
+    monkeypatch.setattr(bundle_module, "kinds", lambda: real)
+    with pytest.raises(PolicyError) as raised:
+        load_bundle("cn-banking")
+    (problem,) = raised.value.problems
+    assert problem.file.endswith("complaints.yaml") and problem.path == "spec.invariants"
+    assert problem.code == "invariants_ignored" and problem.line is not None
+    assert "policy kind `ComplaintPolicy` does not compile invariants" in problem.message

@@ -469,7 +469,7 @@ def _builder(display: str, envelope: Envelope, kind: PolicyKind[Any, Any],
             if declared.cite is not None:
                 context.check_cite(declared.cite, ("vocabulary", name, "cite"))
         try:
-            policy = kind.build(spec, context)
+            policy = kind.compile(spec, context)
         except FinpolicyError:
             raise
         except Exception as exc:  # a plug-in kind's bug: all or nothing, naming the file

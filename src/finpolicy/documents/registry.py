@@ -119,7 +119,15 @@ class PolicyKind(Generic[S, P]):
         """Build ``spec`` (validated with ``spec_model``)."""
         if not isinstance(spec, self.spec_model):
             raise TypeError(f"{self.name} expects a {self.spec_model.__name__}")
-        return self.build(spec, context)
+        policy = self.build(spec, context)
+        # invariants the build dropped would read "no invariants declared" in every tool
+        if getattr(spec, "invariants", None) and \
+                not isinstance(getattr(policy, "invariants", None), tuple):
+            context.problem(("invariants",), f"policy kind `{self.name}` does not compile "
+                            "invariants (its build returns no `invariants` tuple, see "
+                            "parse_invariants), so these would never be checked",
+                            "invariants_ignored")
+        return policy
 
 
 def kinds() -> Mapping[str, PolicyKind[Any, Any]]:
