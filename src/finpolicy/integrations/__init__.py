@@ -92,34 +92,53 @@ class RouteAccess:
         """The decision on ``request`` by ``user`` (fails closed: no subject denies).
 
         Raises:
-            AccessDenied: the decision denies, or there is no authenticated subject.
-            InputError: the route's resource or action is invalid (a programming error).
+            AccessDenied: the decision denies, there is no authenticated subject, or what the
+                request brings (the user's attributes, a value read from the request) is
+                invalid (the reason names the field).
+            InputError: the route's own fixed resource, action or purpose is invalid (a
+                programming error).
         """
         subject = subject_of(user) if self.subject is None else self.subject(request)
         engine = self.policy_engine()
         if subject is None:
-            raise AccessDenied(_no_subject(engine))
-        decision = engine.authorize({
-            "subject": subject, "action": _value(self.action, request),
-            "resource": _value(self.resource, request),
-            "purpose": _value(self.purpose, request),
-            "as_of": as_of or dt.datetime.now(dt.UTC)})
+            raise AccessDenied(_refused(engine, "no-subject",
+                                        "the request has no authenticated user"))
+        try:
+            decision = engine.authorize({
+                "subject": subject, "action": _value(self.action, request),
+                "resource": _value(self.resource, request),
+                "purpose": _value(self.purpose, request),
+                "as_of": as_of or dt.datetime.now(dt.UTC)})
+        except InputError as exc:
+            # what the request brings (its user, a header) fails closed with a 403 naming
+            # the field; a route's own fixed values that are invalid stay a programming error
+            if not all(self._from_request(p.path) for p in exc.problems):
+                raise
+            raise AccessDenied(_refused(engine, "invalid-request",
+                                        f"the request cannot be decided: {exc}")) from None
         if not decision.allowed:
             raise AccessDenied(decision)
         return decision
 
 
-def _no_subject(engine: PolicyEngine) -> AccessDecision:
-    """A deny for a request without an authenticated user (no policy is consulted)."""
+    def _from_request(self, path: str) -> bool:
+        """Whether the input at ``path`` came from the request (its user, or a function of
+        it) rather than from the route's fixed values."""
+        head = path.split(".", 1)[0].split("[", 1)[0]
+        if head == "subject":
+            return True
+        return head in ("action", "resource", "purpose") and callable(getattr(self, head))
+
+
+def _refused(engine: PolicyEngine, rule_id: str, reason: str) -> AccessDecision:
+    """A deny taken before any policy is consulted (no user, an input it cannot read)."""
     from finpolicy.decisions import Hit, PolicyRef
 
     bundle = engine.bundle
     ref = PolicyRef("", "", "AccessPolicy", bundle.name, bundle.version, bundle.digest)
     return AccessDecision(outcome="deny", allowed=False, policy=ref,
                           engine=engine.engine_name, input_digest="",
-                          as_of=dt.datetime.now(dt.UTC),
-                          hits=(Hit("no-subject", "the request has no authenticated user",
-                                    ""),))
+                          as_of=dt.datetime.now(dt.UTC), hits=(Hit(rule_id, reason, ""),))
 
 
 def denial(decision: AccessDecision) -> dict[str, Any]:
