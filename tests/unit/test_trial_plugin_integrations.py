@@ -1,16 +1,20 @@
 """The framework integrations when what a request brings cannot be read — a user whose
-attributes do not fit a subject, a purpose header missing: a 403 naming the field (fail
-closed, with the reason), never a bare 500."""
+attributes do not fit a subject, a purpose header missing — and when a Django route is
+configured without one of its parts: a 403 naming the field (fail closed, with the reason),
+or ``ImproperlyConfigured`` naming the route, never a bare 500 or a ``KeyError``."""
 
 from __future__ import annotations
 
+import types
 from typing import Annotated, Any
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from fastapi import Depends, FastAPI, Request
 from fastapi.testclient import TestClient
 
 import finpolicy as fp
+import finpolicy.integrations.django as fp_django
 from finpolicy.errors import InputError
 from finpolicy.integrations import RouteAccess
 from finpolicy.integrations.fastapi import Authorize
@@ -74,3 +78,13 @@ def test_a_routes_own_invalid_resource_is_still_a_programming_error() -> None:
     with pytest.raises(InputError, match="resource.data_level"):
         route.decide(None, TELLER)
 
+
+def test_a_django_route_missing_a_part_is_improperly_configured_naming_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fp_django, "settings", types.SimpleNamespace(
+        FINPOLICY_ENGINE=ENGINE,
+        FINPOLICY_ROUTES={"customer": {"action": "read", "resource": RESOURCE,
+                                       "purpos": "account_service"}}))
+    with pytest.raises(ImproperlyConfigured, match=r"FINPOLICY_ROUTES\['customer'\] lacks "
+                                                   r"`purpose` and has unknown `purpos`"):
+        fp_django.FinpolicyAccessMiddleware(lambda request: None)  # type: ignore[arg-type,return-value]

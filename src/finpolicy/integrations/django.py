@@ -7,7 +7,8 @@
     def customer(request, id): ...   # request.access_decision is the decision
 
 ``FinpolicyAccessMiddleware`` does the same for every view named in the setting
-``FINPOLICY_ROUTES`` (URL name → ``{"action", "resource", "purpose"}``), with the engine
+``FINPOLICY_ROUTES`` (URL name → ``{"action", "resource", "purpose"}``, optionally
+``"subject"``; a route missing one is ``ImproperlyConfigured`` at start), with the engine
 ``FINPOLICY_ENGINE`` (an engine, or a function returning one). The subject is
 ``request.user`` (see ``finpolicy.integrations.subject_of``); a denial is a 403 JSON
 response with the reasons.
@@ -16,7 +17,7 @@ response with the reasons.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -59,6 +60,24 @@ def authorize(engine: PolicyEngine | Callable[[], PolicyEngine], *, action: Sour
     return decorate
 
 
+def _route(engine: Any, name: str, spec: Any) -> RouteAccess:
+    """One route of ``FINPOLICY_ROUTES``, its mistakes named at start, not as a KeyError."""
+    keys = set(spec) if isinstance(spec, Mapping) else set()
+    missing = sorted(_ROUTE_KEYS - keys) if isinstance(spec, Mapping) else sorted(_ROUTE_KEYS)
+    extra = sorted(keys - _ROUTE_KEYS - {"subject"})
+    if missing or extra:
+        said = [f"lacks {', '.join(f'`{k}`' for k in missing)}"] if missing else []
+        said += [f"has unknown {', '.join(f'`{k}`' for k in extra)}"] if extra else []
+        raise ImproperlyConfigured(f"FINPOLICY_ROUTES[{name!r}] {' and '.join(said)}: "
+                                   "expected {action, resource, purpose} (and optionally "
+                                   "subject), each a value or a function of the request")
+    return RouteAccess(engine, action=spec["action"], resource=spec["resource"],
+                       purpose=spec["purpose"], subject=spec.get("subject"))
+
+
+_ROUTE_KEYS = frozenset({"action", "resource", "purpose"})
+
+
 class FinpolicyAccessMiddleware:
     """Authorizes each request to a view named in ``settings.FINPOLICY_ROUTES``."""
 
@@ -67,10 +86,12 @@ class FinpolicyAccessMiddleware:
         engine = getattr(settings, "FINPOLICY_ENGINE", None)
         if engine is None:
             raise ImproperlyConfigured("FinpolicyAccessMiddleware needs FINPOLICY_ENGINE")
-        routes: dict[str, dict[str, Any]] = getattr(settings, "FINPOLICY_ROUTES", {})
-        self.routes = {name: RouteAccess(engine, action=spec["action"],
-                                         resource=spec["resource"], purpose=spec["purpose"])
-                       for name, spec in routes.items()}
+        routes: Any = getattr(settings, "FINPOLICY_ROUTES", {})
+        if not isinstance(routes, Mapping):
+            raise ImproperlyConfigured("FINPOLICY_ROUTES is a "
+                                       f"{type(routes).__name__}, expected a mapping of URL "
+                                       "names to {action, resource, purpose}")
+        self.routes = {name: _route(engine, name, spec) for name, spec in routes.items()}
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         return self.get_response(request)
