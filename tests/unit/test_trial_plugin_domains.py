@@ -44,7 +44,10 @@ def test_parts_of_the_wrong_type_and_missing_modules_make_a_domain_incomplete(
 
 def test_a_plugin_method_named_like_one_of_the_engines_own_is_an_error(
         limits: Domain) -> None:
-    hidden = attrs.evolve(limits, operations={"swap": limits.operations["check_limit"]})
+    def swap(runtime: object, *args: object, **kwargs: object) -> object:
+        return limits.operations["check_limit"](runtime, *args, **kwargs)
+
+    hidden = attrs.evolve(limits, operations={"swap": swap})
     builtins = list(_entry_points())
     with pytest.raises(DomainError, match=r"engine method `swap` of domain `limits` is the "
                                           r"name of PolicyEngine's own `swap`"):
@@ -97,3 +100,14 @@ def test_a_malformed_entry_point_says_what_was_expected(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
     assert "domain entry point `odd = odd DOMAIN` cannot be loaded" in done.stderr
     assert "is not `module:attribute`" in done.stderr
+
+
+def test_an_operation_whose_function_bears_another_name_is_an_error(limits: Domain) -> None:
+    # the engine records calls in the decision log by the function's name: under another
+    # name a logged engine decided the operation and logged nothing
+    def _check_limit_impl(runtime: object, *args: object, **kwargs: object) -> object:
+        return limits.operations["check_limit"](runtime, *args, **kwargs)
+
+    renamed = attrs.evolve(limits, operations={"check_limit": _check_limit_impl})
+    assert ("operation `check_limit` is the function `_check_limit_impl`, expected a function "
+            "named `check_limit` (calls are logged by that name)") in renamed.problems()
