@@ -47,7 +47,7 @@ def test_a_plugin_method_named_like_one_of_the_engines_own_is_an_error(
     def swap(runtime: object, *args: object, **kwargs: object) -> object:
         return limits.operations["check_limit"](runtime, *args, **kwargs)
 
-    hidden = attrs.evolve(limits, operations={"swap": swap})
+    hidden = attrs.evolve(limits, operations={"swap": swap}, logged={}, calls={})
     builtins = list(_entry_points())
     with pytest.raises(DomainError, match=r"engine method `swap` of domain `limits` is the "
                                           r"name of PolicyEngine's own `swap`"):

@@ -18,9 +18,9 @@ from finpolicy.decisions import Decision, Hit
 from finpolicy.docgen.html import escape, html_table
 from finpolicy.documents.models import PolicySpec
 from finpolicy.documents.registry import BuildContext, PolicyKind
-from finpolicy.domains.base import Domain, InvariantAdapter, Picture
+from finpolicy.domains.base import Call, Domain, InvariantAdapter, LoggedCall, Picture
 from finpolicy.errors import InputError
-from finpolicy.inputs import InputModel, evaluation_date
+from finpolicy.inputs import Day, InputModel, evaluation_date
 from finpolicy.rules.compile import RuleSpecBase, compile_rules
 from finpolicy.rules.invariants import Invariant, parse_invariants
 from finpolicy.rules.model import RuleSet
@@ -95,6 +95,14 @@ def evaluate_input(runtime: Any, data: Any, *, as_of: Any = None) -> list[LimitD
     return [check_limit(runtime, data["transaction"], as_of=as_of)]
 
 
+class CheckLimitCall(Call):
+    """``POST /v1/limits/check_limit``: the arguments of ``check_limit`` as JSON."""
+
+    txn: Transaction
+    as_of: Day | None = None
+    policy: str | None = None
+
+
 def limit_table(runtime: Any, doc: Any) -> str:
     rows = [[(escape(r.id), ""), (escape(r.outcome), ""), (escape(r.reason), "")]
             for r in doc.spec.rules]
@@ -127,4 +135,8 @@ DOMAIN = Domain(
     strategies="finpolicy_limits.strategies",
     cli="finpolicy_limits.cli",
     error_codes={"input": {"unknown_limit_channel": "A channel the limit policy lacks."}},
+    # the decision log keeps each call in the form evaluate_input takes (replay judges it so)
+    logged={"check_limit": LoggedCall(lambda inputs, result: {"transaction": inputs["txn"]},
+                                      vocabulary=frozenset({"transaction.channel"}))},
+    calls={"check_limit": CheckLimitCall},  # served as POST /v1/limits/check_limit
 )
