@@ -274,17 +274,21 @@ class EngineCore(EngineAPI):
                 *args: Params.args, **kwargs: Params.kwargs) -> R:
         """Run a domain function on the current runtime (one snapshot per decision, or the
         one ``call`` pinned); with a decision log, record the call — the one place the engine
-        meets the log."""
+        meets the log. A built-in operation's function bears the operation's name."""
+        return self._invoke_as(function.__name__, function, *args, **kwargs)
+
+    def _invoke_as(self, name: str, function: Callable[..., R], /, *args: Any,
+                   **kwargs: Any) -> R:
+        """``_invoke`` of the operation ``name`` (the decision log knows calls by it)."""
         pinned = _PINNED.get()
         runtime = pinned[1] if pinned is not None and pinned[0] is self else self._runtime
         log = self._log
-        if log is None or not getattr(log, "records", _every)(function.__name__):
+        if log is None or not getattr(log, "records", _every)(name):
             return function(runtime, *args, **kwargs)
         # read an iterator of inputs once: evaluated, then logged
         values = tuple(list(a) if isinstance(a, Iterator) else a for a in args)
-        call: Callable[..., R] = function
-        result = call(runtime, *values, **kwargs)
-        log.record(runtime, function.__name__, _arguments(function, values, kwargs), result)
+        result = function(runtime, *values, **kwargs)
+        log.record(runtime, name, _arguments(function, values, kwargs), result)
         return result
 
     def __getattr__(self, name: str) -> Callable[..., Any]:
@@ -295,8 +299,8 @@ class EngineCore(EngineAPI):
 
         for domain in domains():
             function = domain.operations.get(name)
-            if function is not None:
-                return functools.partial(self._invoke, function)
+            if function is not None:  # (its function may bear another name)
+                return functools.partial(self._invoke_as, name, function)
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
 

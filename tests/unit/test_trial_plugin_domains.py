@@ -102,12 +102,37 @@ def test_a_malformed_entry_point_says_what_was_expected(tmp_path: Path) -> None:
     assert "is not `module:attribute`" in done.stderr
 
 
-def test_an_operation_whose_function_bears_another_name_is_an_error(limits: Domain) -> None:
-    # the engine records calls in the decision log by the function's name: under another
-    # name a logged engine decided the operation and logged nothing
+def test_an_operation_is_logged_by_its_key_whatever_its_function_is_called(
+        limits: Domain, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the engine asked the decision log about the function's name: under another name a
+    # logged engine decided the operation and logged nothing
+    import datetime as dt
+
+    import finpolicy as fp
+    from finpolicy.domains import registry
+
     def _check_limit_impl(runtime: object, *args: object, **kwargs: object) -> object:
         return limits.operations["check_limit"](runtime, *args, **kwargs)
 
     renamed = attrs.evolve(limits, operations={"check_limit": _check_limit_impl})
-    assert ("operation `check_limit` is the function `_check_limit_impl`, expected a function "
-            "named `check_limit` (calls are logged by that name)") in renamed.problems()
+    monkeypatch.setattr(registry, "_LOADED", _load([*_entry_points(),
+                                                    ("limits", lambda: renamed)]))
+
+    class Log:  # what the engine asks of a decision log
+        def __init__(self) -> None:
+            self.asked: list[str] = []
+            self.recorded: list[str] = []
+
+        def records(self, name: str) -> bool:
+            self.asked.append(name)
+            return True
+
+        def record(self, runtime: object, name: str, *rest: object) -> None:
+            self.recorded.append(name)
+
+    log = Log()
+    engine = fp.PolicyEngine(fp.load_bundle(PLUGINS / "limits-pack"))
+    engine._log = log  # type: ignore[assignment]  # (a stand-in, not a DecisionLog)
+    engine.check_limit({"id": "t1", "amount": 10, "channel": "online"},
+                       as_of=dt.date(2026, 1, 5))
+    assert (log.asked, log.recorded) == (["check_limit"], ["check_limit"])

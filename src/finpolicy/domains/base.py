@@ -281,12 +281,6 @@ def _shape_problems(domain: Domain) -> list[str]:
             out.append(f"operation `{name}` is not a public Python name")
         if not callable(function):
             out.append(f"operation `{name}` is not callable (a `{type(function).__name__}`)")
-        elif getattr(function, "__name__", None) != name:
-            # the engine meets the decision log by the function's name: another name
-            # would decide unlogged on a logged engine
-            out.append(f"operation `{name}` is the function "
-                       f"`{getattr(function, '__name__', repr(function))}`, expected a "
-                       f"function named `{name}` (calls are logged by that name)")
     out += _typed("invariant adapter", domain.invariants, InvariantAdapter, "InvariantAdapter")
     out += _typed("logged call", domain.logged, LoggedCall, "LoggedCall")
     out += [f"call model `{key}` is not a subclass of finpolicy.domains.base.Call"
