@@ -64,3 +64,12 @@ def test_a_csv_book_takes_a_parquet_products_file(tmp_path: Any) -> None:
                              "term_months": [12]}), path)
     assert read_products(str(path)) == [fp.Product(id="p1", kind="fund", risk_level="R3",
                                                    term_months=12)]
+
+
+def test_a_field_given_both_bare_and_as_customer_field_is_refused() -> None:
+    # the bare column won silently: customer_level C5 though customer.risk_level said C1
+    table = pa.table({"id": ["c1"], "risk_level": ["C5"], "customer.risk_level": ["C1"]})
+    with pytest.raises(InputError, match="columns `risk_level` and `customer.risk_level` both "
+                                         "give the customer's risk_level") as caught:
+        ENGINE.evaluate_table("suitability", table, as_of=ON, products=OFFER)
+    assert caught.value.fields == ("customer.risk_level",)

@@ -316,6 +316,11 @@ def _check_columns(names: Sequence[str], *, pairs: bool) -> None:
             hint = suggest(name, groups["customer"])
         raise InputError.one(name, f"unknown column `{name}`, expected {expected}{hint}",
                              "unknown_key", name)
+    both = sorted(n for n in names if not pairs and f"customer.{n}" in names)
+    if both:  # which one counts would be a guess
+        raise InputError.one(f"customer.{both[0]}", f"columns `{both[0]}` and "
+                             f"`customer.{both[0]}` both give the customer's {both[0]}: keep "
+                             "one", "duplicate_value", both[0])
 
 
 def _merge(table: pa.Table, keep: Any, extra: pa.Table | None, slow: Any) -> pa.Table:
