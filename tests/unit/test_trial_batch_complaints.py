@@ -132,3 +132,21 @@ def test_nanosecond_times_are_decided_as_their_microseconds() -> None:
         want = ENGINE.evaluate_table("complaints", pa.table({**table, name: micros.fill_null(
             micros[0]) if name == "received_at" else micros}), as_of=NOW)
         assert got.to_pylist() == want.to_pylist()
+
+
+def test_criteria_in_text_are_read_as_the_complaints_grading_criteria(tmp_path: Path) -> None:
+    # a text `criteria` column was taken as an event kind ("input should be a valid datetime")
+    received = "2026-03-02T10:00:00+08:00"
+    table = pa.table({"id": ["k1", "k2"], "received_at": [received, received],
+                      "channel": ["phone", "phone"], "category": ["service", "service"],
+                      "criteria": ["harm=severe", None]})
+    got = ENGINE.evaluate_table("complaints", table, as_of=NOW)
+    expected = [ENGINE.complaint_sla(fp.Complaint(
+        id=i, received_at=dt.datetime.fromisoformat(received), channel="phone",
+        category="service", criteria=criteria), as_of=NOW).severity
+        for i, criteria in (("k1", {"harm": "severe"}), ("k2", None))]
+    assert got.column("severity").to_pylist() == expected
+    assert expected[0] != expected[1]  # the criteria graded k1 up
+    bad = table.set_column(4, "criteria", pa.array(["severe", None]))
+    with pytest.raises(InputError, match="criteria: expected criterion=level items"):
+        ENGINE.evaluate_table("complaints", bad, as_of=NOW)

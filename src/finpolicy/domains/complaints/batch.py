@@ -31,8 +31,9 @@ def _csv_complaint(row: dict[str, str]) -> dict[str, Any]:
     """A CSV row as a complaint mapping.
 
     Columns ``id, received_at, channel, category, severity, flags`` (flags separated by ``;``);
-    ``events`` holds ``kind@time`` items separated by ``;``; any other column is an event kind
-    whose cell holds its time(s). Empty cells are absent.
+    ``criteria`` holds ``criterion=level`` items separated by ``;``; ``events`` holds
+    ``kind@time`` items separated by ``;``; any other column is an event kind whose cell holds
+    its time(s). Empty cells are absent.
     """
     out: dict[str, Any] = {}
     events: list[dict[str, str]] = []
@@ -42,6 +43,8 @@ def _csv_complaint(row: dict[str, str]) -> dict[str, Any]:
             continue
         if column == "flags":
             out["flags"] = _split(value)
+        elif column == "criteria":
+            out["criteria"] = _criteria(value)
         elif column == "events":
             for item in _split(value):
                 kind, sep, at = item.partition("@")
@@ -55,6 +58,18 @@ def _csv_complaint(row: dict[str, str]) -> dict[str, Any]:
             events.extend({"kind": column, "at": at} for at in _split(value))
     if events:
         out["events"] = events
+    return out
+
+
+def _criteria(cell: str) -> dict[str, str]:
+    """``harm=severe;reach=public`` as the grading criteria it states."""
+    out: dict[str, str] = {}
+    for item in _split(cell):
+        name, sep, level = item.partition("=")
+        if not sep or not name.strip() or not level.strip():
+            raise InputError.one("criteria", f"expected criterion=level items separated by "
+                                 f"`;`, got `{item}`", "bad_input", item)
+        out[name.strip()] = level.strip()
     return out
 
 
