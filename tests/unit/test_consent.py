@@ -54,7 +54,8 @@ def test_check_processing_works_through_the_registry_alone(bundle: fp.Bundle) ->
     core = EngineCore(bundle)
     method = core.check_processing
     assert domain("consent").operations["check_processing"] is check_processing
-    assert getattr(method, "func", None) is not None and method.args == (check_processing,)
+    assert getattr(method, "func", None) is not None \
+        and method.args == ("check_processing", check_processing)
     decision = method(sms(), consents=[marketing()])
     assert isinstance(decision, fp.ConsentDecision) and decision.allowed
     assert decision == fp.PolicyEngine(bundle).check_processing(sms(), consents=[marketing()])
