@@ -150,3 +150,19 @@ def test_criteria_in_text_are_read_as_the_complaints_grading_criteria(tmp_path: 
     bad = table.set_column(4, "criteria", pa.array(["severe", None]))
     with pytest.raises(InputError, match="criteria: expected criterion=level items"):
         ENGINE.evaluate_table("complaints", bad, as_of=NOW)
+
+
+@pytest.mark.parametrize("chunk_rows", [10, 1])  # the two rows in one chunk, or in two
+def test_a_complaint_twice_in_the_table_with_long_form_events_is_refused(
+        chunk_rows: int) -> None:
+    # both rows took every event of the id, each decided as if they were its own
+    received = "2026-03-02T10:00:00+08:00"
+    table = pa.table({"id": ["k1", "k2", "k1"], "received_at": [received] * 3,
+                      "channel": ["phone"] * 3, "category": ["service"] * 3})
+    events = pa.table({"complaint_id": ["k1"], "kind": ["contacted"],
+                       "at": ["2026-03-02T11:00:00+08:00"]})
+    with pytest.raises(InputError, match="complaint `k1` is in the table twice"):
+        ENGINE.evaluate_table("complaints", table, as_of=NOW, events=events,
+                              chunk_rows=chunk_rows)
+    alone = table.slice(0, 2)  # each once: decided
+    assert ENGINE.evaluate_table("complaints", alone, as_of=NOW, events=events).num_rows == 2

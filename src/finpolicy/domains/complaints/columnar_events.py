@@ -166,6 +166,7 @@ class EventIndex:
         self.start = np.concatenate([[0], np.cumsum(np.bincount(codes[codes != _NULL],
                                                                 minlength=len(self.ids)))])
         self.unclaimed = codes != _NULL  # events not yet joined to a complaint
+        self.joined = np.zeros(len(self.ids), np.bool_)  # complaints whose events were taken
         self.orphans = codes == _NULL  # events with no complaint id
         kind_codes = pc.dictionary_encode(kinds.cast(pa.string()))
         self.kinds = kind_codes.indices.fill_null(_NULL).to_numpy(zero_copy_only=False)
@@ -193,6 +194,7 @@ class EventIndex:
                             np.int64, len(ids))
         known = codes != _NULL
         rows = np.flatnonzero(known)
+        self._once(codes[rows])
         lengths = self.start[codes[rows] + 1] - self.start[codes[rows]]
         total = int(lengths.sum())
         ends = np.cumsum(lengths)
@@ -201,6 +203,19 @@ class EventIndex:
         positions = self.order[places]
         self.unclaimed[positions] = False
         return ChunkEvents(self, positions, np.repeat(rows, lengths))
+
+    def _once(self, codes: Any) -> None:
+        """Refuse a complaint id that two rows of the table hold: its events would go to
+        both, each decided as if every event were its own."""
+        unique, counts = np.unique(codes, return_counts=True)
+        again = unique[self.joined[unique] | (counts > 1)]
+        if len(again):
+            name = list(self.ids)[int(again[0])]
+            raise InputError([InputProblem(
+                "id", f"complaint `{name}` is in the table twice, and the events of "
+                "`events` are joined by id: give each complaint one row",
+                "duplicate_value", name)])
+        self.joined[codes] = True
 
     def check_all_joined(self) -> None:
         """Raise when an event named no complaint of the table (or no complaint at all)."""
