@@ -31,8 +31,9 @@ def _write(tmp_path: Path, name: str, data: object) -> str:
 
 def test_eval_help_states_the_exit_codes_it_uses() -> None:
     text = CliRunner().invoke(main, ["eval", "--help"]).output
-    assert "Exits 0 when every decision is positive, 1 when any denies a request or finds a " \
-           "sale unsuitable" in " ".join(text.split())
+    assert "Exits 0 when every decision is positive, 1 when any refuses what was asked " \
+           "(outcome `deny` or `unsuitable`, or a plug-in domain's own refusals)" \
+           in " ".join(text.split())
 
 
 @pytest.mark.parametrize(("inputs", "code"), [

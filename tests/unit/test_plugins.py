@@ -74,9 +74,12 @@ def test_validate_eval_demo_and_the_domains_own_command(site: Path, packs: tuple
     data.write_text("transaction: {id: t9, amount: 70000, channel: online}\n", encoding="utf-8")
     done = _cli(site, "eval", "limits", str(data), "-b", str(old), "--as-of", "2026-01-05",
                 "--json")
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 1, done.stderr  # the domain's own refusal: it exited 0
     (decision,) = json.loads(done.stdout)
     assert decision["outcome"] == "block" and decision["transaction_id"] == "t9"
+    data.write_text("transaction: {id: t8, amount: 10, channel: branch}\n", encoding="utf-8")
+    allowed = _cli(site, "eval", "limits", str(data), "-b", str(old), "--as-of", "2026-01-05")
+    assert allowed.returncode == 0, allowed.stdout + allowed.stderr
     done = _cli(site, "demo", "-b", str(old))
     assert done.returncode == 0, done.stderr
     assert "a large online transfer" in done.stdout and "block" in done.stdout

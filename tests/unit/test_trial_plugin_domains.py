@@ -40,6 +40,9 @@ def test_parts_of_the_wrong_type_and_missing_modules_make_a_domain_incomplete(
     assert "cli module `finpolicy_limits.clii` cannot be found" in problems
     assert "explain module `nowhere.explain` cannot be found" in problems
     assert limits.problems() == []
+    # one text is no tuple: `outcome in "block"` would take "lock" for a refusal
+    assert "refusals is `'block'`, expected a tuple of outcomes" in attrs.evolve(
+        limits, refusals="block").problems()
 
 
 def test_a_plugin_method_named_like_one_of_the_engines_own_is_an_error(

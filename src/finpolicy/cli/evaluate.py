@@ -46,9 +46,9 @@ def evaluate(domain_name: str, input_file: str, as_of: str | None, as_json: bool
     The input has the shape of the domain's API, e.g. for suitability
     `{customer: {...}, product: {...}, amount: 50000}`.
 
-    Exits 0 when every decision is positive, 1 when any denies a request or finds a sale
-    unsuitable (outcome `deny` or `unsuitable`), 2 for an invalid policy, 3 for an invalid
-    input or option.
+    Exits 0 when every decision is positive, 1 when any refuses what was asked (outcome
+    `deny` or `unsuitable`, or a plug-in domain's own refusals), 2 for an invalid policy, 3
+    for an invalid input or option.
     """
     chosen = domain(domain_name)
     policy_engine = load_engine(bundle_path, engine)
@@ -74,12 +74,8 @@ def evaluate(domain_name: str, input_file: str, as_of: str | None, as_json: bool
             for decision in decisions:
                 console.print(decision.explain(), markup=False)
                 console.print()
-    if any(outcome in NEGATIVE for outcome in outcomes):
+    if any(outcome in chosen.refusals for outcome in outcomes):
         exit_with(EXIT_FAILED)
-
-
-NEGATIVE = frozenset({"deny", "unsuitable"})
-"""Outcomes that make ``finpolicy eval`` exit 1: a denied request, an unsuitable sale."""
 
 
 def _explain(engine: Any, domain_name: str, items: list[Any], when: Any, *, as_json: bool,

@@ -181,6 +181,8 @@ class Domain:
         outcomes: the outcomes its decisions have besides those its rules' effects name
             (an outcome no rule gives: a default, a level); ``diff --fail-on`` refuses an
             outcome no domain declares and no rule of the packs gives.
+        refusals: the outcomes that refuse what was asked (``finpolicy eval`` exits 1 on
+            one): a denied request, an unsuitable sale, a plug-in's ``block``.
     """
 
     name: str
@@ -207,6 +209,7 @@ class Domain:
     calls: Mapping[str, type[Call]] = attrs.field(factory=dict, converter=_frozen)
     pack_checks: tuple[Callable[[Sequence[Any]], Iterable[Problem]], ...] = ()
     outcomes: tuple[str, ...] = ()
+    refusals: tuple[str, ...] = ("deny", "unsuitable")
 
     def problems(self) -> list[str]:
         """What is wrong with this declaration (empty when it is complete)."""
@@ -274,6 +277,9 @@ def _shape_problems(domain: Domain) -> list[str]:
         out.append(f"time is `{domain.time}`, expected `date` or `datetime`")
     if not callable(domain.evaluate_input):
         out.append("evaluate_input is not callable")
+    if not isinstance(domain.refusals, tuple) or not all(
+            isinstance(r, str) for r in domain.refusals):  # ("block") is one text, not a tuple
+        out.append(f"refusals is `{domain.refusals!r}`, expected a tuple of outcomes")
     out += [f"kind #{i} is a `{type(k).__name__}`, expected a PolicyKind"
             for i, k in enumerate(domain.kinds) if not isinstance(k, PolicyKind)]
     for name, function in domain.operations.items():

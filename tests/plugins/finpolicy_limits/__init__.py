@@ -139,4 +139,5 @@ DOMAIN = Domain(
     logged={"check_limit": LoggedCall(lambda inputs, result: {"transaction": inputs["txn"]},
                                       vocabulary=frozenset({"transaction.channel"}))},
     calls={"check_limit": CheckLimitCall},  # served as POST /v1/limits/check_limit
+    refusals=("block",),  # `finpolicy eval` exits 1 on a blocked transaction
 )
