@@ -10,31 +10,21 @@ invariant checks all find it through the entry point.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 import yaml
 
-PLUGINS = Path(__file__).resolve().parents[1] / "plugins"
+from tests.helpers.plugins import PLUGINS, install, run_python
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A folder that holds the installed plug-in (package and metadata)."""
-    root = tmp_path_factory.mktemp("site-packages")
-    shutil.copytree(PLUGINS / "finpolicy_limits", root / "finpolicy_limits")
-    info = root / "finpolicy_limits-0.1.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: finpolicy-limits\n"
-                                   "Version: 0.1\n", encoding="utf-8")
-    (info / "entry_points.txt").write_text(
-        "[finpolicy.domains]\nlimits = finpolicy_limits:DOMAIN\n", encoding="utf-8")
-    return root
+    return install(tmp_path_factory.mktemp("site-packages"))
 
 
 @pytest.fixture(scope="module")
@@ -53,11 +43,7 @@ def packs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return old, new
 
 
-def _run(site: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site),
-                                                        os.environ.get("PYTHONPATH", "")])}
-    return subprocess.run([sys.executable, *args], capture_output=True, text=True, env=env,
-                          cwd=cwd, timeout=600, check=False)
+_run = run_python
 
 
 def _cli(site: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -185,13 +171,7 @@ def test_an_incomplete_plugin_is_an_error_naming_it(tmp_path: Path) -> None:
         DOMAIN = Domain(name="half", title="Half", package=__name__, kinds=(POLICY_KIND,),
                         evaluate_input=evaluate_input)  # no invariant adapter for its kind
     """), encoding="utf-8")
-    shutil.copytree(PLUGINS / "finpolicy_limits", root / "finpolicy_limits")
-    info = root / "half_domain-0.1.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: half-domain\nVersion: 0.1\n",
-                                   encoding="utf-8")
-    (info / "entry_points.txt").write_text("[finpolicy.domains]\nhalf = half_domain:DOMAIN\n",
-                                           encoding="utf-8")
+    install(root, "half-domain", "half = half_domain:DOMAIN")
     done = _cli(root, "validate", "cn-banking")
     assert done.returncode != 0
     assert "domain `half` is incomplete: kind `LimitPolicy` has no invariant adapter" in \

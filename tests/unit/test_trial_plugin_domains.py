@@ -5,10 +5,6 @@ traceback of whichever tool touches the part first."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,8 +14,7 @@ import pytest
 
 from finpolicy.domains.base import Domain
 from finpolicy.domains.registry import DomainError, _entry_points, _load
-
-PLUGINS = Path(__file__).resolve().parents[1] / "plugins"
+from tests.helpers.plugins import PLUGINS, install, run_python
 
 
 @pytest.fixture
@@ -59,20 +54,10 @@ def test_a_plugin_method_named_like_one_of_the_engines_own_is_an_error(
 
 def _site(root: Path, name: str, entry: str, source: str) -> Path:
     (root / f"{name}.py").write_text(textwrap.dedent(source), encoding="utf-8")
-    shutil.copytree(PLUGINS / "finpolicy_limits", root / "finpolicy_limits")
-    info = root / f"{name}-0.1.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 0.1\n",
-                                   encoding="utf-8")
-    (info / "entry_points.txt").write_text(f"[finpolicy.domains]\n{entry}\n", encoding="utf-8")
-    return root
+    return install(root, name, entry)
 
 
-def _run(site: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site),
-                                                        os.environ.get("PYTHONPATH", "")])}
-    return subprocess.run([sys.executable, *args], capture_output=True, text=True, env=env,
-                          timeout=600, check=False)
+_run = run_python
 
 
 BROKEN_CLI = """

@@ -4,14 +4,11 @@ records the domain's decisions and ``finpolicy audit replay`` reproduces them.""
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
-PLUGINS = Path(__file__).resolve().parents[1] / "plugins"
+from tests.helpers.plugins import PLUGINS, install, run_python
 
 SCRIPT = textwrap.dedent("""
     import datetime as dt, sys
@@ -30,20 +27,10 @@ SCRIPT = textwrap.dedent("""
 
 
 def test_the_example_plugins_decisions_are_logged_and_replayed(tmp_path: Path) -> None:
-    site = tmp_path / "site"
-    shutil.copytree(PLUGINS / "finpolicy_limits", site / "finpolicy_limits")
-    info = site / "finpolicy_limits-0.1.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: finpolicy-limits\n"
-                                   "Version: 0.1\n", encoding="utf-8")
-    (info / "entry_points.txt").write_text(
-        "[finpolicy.domains]\nlimits = finpolicy_limits:DOMAIN\n", encoding="utf-8")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site),
-                                                        os.environ.get("PYTHONPATH", "")])}
+    site = install(tmp_path / "site")
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, *args], capture_output=True, text=True,
-                              env=env, timeout=600, check=False)
+        return run_python(site, *args)
 
     done = run("-c", SCRIPT, str(tmp_path), str(PLUGINS / "limits-pack"))
     assert done.returncode == 0, done.stderr
