@@ -358,6 +358,8 @@ def test_a_review_of_a_grants_table_finds_what_review_access_finds(typed: bool) 
     rng = random.Random(7)
     grants = [_grant(rng, AT + dt.timedelta(days=rng.choice([-100, 0])), rng.choice(IDS[:3]))
               for _ in range(300)]
+    for i, grant in enumerate(grants):
+        grant["id"] = f"g{i}"  # a review refuses a grant id given twice
     for grant in grants[::7]:
         grant["approved_by"] = None
     assignments = [*DIRECTORY, {"subject_id": "u1", "role": "customer_manager"},
@@ -395,6 +397,29 @@ def test_a_bad_grant_is_an_error_at_its_row_and_review_options_are_checked() -> 
         ENGINE.evaluate_table("access", _rows(2), what="audit", as_of=AT)
     with pytest.raises(InputError, match="only a review"):
         ENGINE.evaluate_table("access", _rows(2), as_of=AT, usage=[])
+
+
+def test_a_grant_id_given_twice_is_refused_at_its_second_row_across_chunks() -> None:
+    """A grant exported twice would have its findings reported twice (one expired grant,
+    two findings) and usage records, which name grants by id, counted for both."""
+    rng = random.Random(9)
+    grants = [_grant(rng, AT, "u1") for _ in range(4)]
+    for i, grant in enumerate(grants):
+        grant["id"] = f"g{i}"
+    grants[3]["id"] = "g1"
+    with pytest.raises(InputError) as info:
+        ENGINE.evaluate_table("access", _grants_table(grants, True), what="review", as_of=AT,
+                              chunk_rows=2)
+    (problem,) = info.value.problems
+    assert (problem.code, problem.path, problem.line, problem.value) == \
+        ("duplicate_value", "id", 4, "g1")
+    assert "table lines 2 and 4" in problem.message
+    with pytest.raises(InputError) as info:
+        ENGINE.review_access(grants, DIRECTORY, as_of=AT)
+    assert info.value.fields == ("grants.3.id",)
+    assert "grants.1 and grants.3" in str(info.value)
+    grants[3]["id"] = "g3"
+    assert ENGINE.review_access(grants, DIRECTORY, as_of=AT).findings is not None
 
 
 def test_the_engines_own_role_directory_decides_the_tables_grants() -> None:

@@ -23,7 +23,7 @@ import pyarrow as pa
 from finpolicy.domains.access.columnar_in import TIME, split_list
 from finpolicy.domains.access.directory import AssignmentDirectory, RoleDirectory
 from finpolicy.domains.access.model import AccessGrant, RoleAssignment, UsageRecord
-from finpolicy.domains.access.review import _items, review_with
+from finpolicy.domains.access.review import _items, refuse_repeated_grants, review_with
 from finpolicy.domains.access.spec import POLICY_KIND
 from finpolicy.errors import InputError
 from finpolicy.runtime import Runtime
@@ -75,9 +75,11 @@ def prepare_review(runtime: Runtime, at: dt.datetime, policy: str | None, assign
     used = None if usage is None else _items(records(usage), UsageRecord, "usage")
     verifier = directory if directory is not None else AssignmentDirectory(assigned)
     doc = runtime.policy(POLICY_KIND, at.date(), policy)
+    seen: dict[str, int] = {}  # grant ids of the chunks so far (on Spark: the partition's)
 
     def evaluate(batch: pa.RecordBatch, first_row: int) -> pa.Table:
         grants = _grants(batch, first_row)
+        refuse_repeated_grants(grants, seen, first_row)
         report = review_with(runtime, doc, doc.policy, grants,
                              assigned if first_row == 0 else [], used, at, verifier)
         ref = report.policy
