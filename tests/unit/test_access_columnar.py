@@ -39,6 +39,9 @@ IDS = ["u1", "U1 ", "u2", "Ｕ２", "u  3", "u\u200b4", APPROVER, "x" * 40]
 PLACES = [None, "BJ01", "bj01 ", "SH02", "ＳＨ０２", "retail", "Retail", "corporate", "\u200b"]
 DIRECTORY = approver_assignments()
 LISTS = ("subject.roles",)
+REQUEST = {"subject": {"id": "u1", "roles": ["teller"]}, "action": "read",
+           "resource": {"type": "customer_record", "data_level": "ordinary",
+                        "category": "basic_identity"}, "purpose": "service"}
 
 
 def _grant(rng: random.Random, at: dt.datetime, subject: str) -> dict[str, Any]:
@@ -245,6 +248,30 @@ def test_an_unknown_action_is_the_row_engines_error_located_at_its_row(tmp_path:
         ENGINE.evaluate_table("access", tmp_path / "r.csv", as_of=AT)
     (problem,) = info.value.problems
     assert (problem.line, problem.file) == (5, str(tmp_path / "r.csv"))  # the header counts
+
+
+def test_a_row_whose_time_no_policy_covers_is_an_error_at_its_row(tmp_path: Path) -> None:
+    """``authorize`` raises NotInForceError for a time before the policy's first version;
+    in a table it is the row's error, at its row and file line (it named neither)."""
+    import pyarrow.csv as pacsv
+
+    table = _rows(5)
+    times = table.column("as_of").to_pylist()
+    times[3] = dt.datetime(2020, 3, 2, 2, tzinfo=dt.UTC)
+    table = table.set_column(table.schema.get_field_index("as_of"), "as_of",
+                             pa.array(times, TIME))
+    with pytest.raises(fp.NotInForceError):
+        ENGINE.authorize(fp.AccessRequest.parse({**REQUEST, "as_of": times[3]}))
+    with pytest.raises(InputError) as info:
+        ENGINE.evaluate_table("access", table, as_of=AT, chunk_rows=2)
+    (problem,) = info.value.problems
+    assert (problem.code, problem.path, problem.line) == ("not_in_force", "as_of", 4)
+    assert "in force on 2020-03-02" in problem.message
+    pacsv.write_csv(table.drop_columns(["subject.roles"]), tmp_path / "r.csv")
+    with pytest.raises(InputError) as info:
+        ENGINE.evaluate_table("access", tmp_path / "r.csv", as_of=AT)
+    (problem,) = info.value.problems
+    assert (problem.line, problem.file) == (5, str(tmp_path / "r.csv"))
 
 
 def test_a_missing_column_an_unknown_column_and_bad_json_are_errors_at_the_row() -> None:

@@ -69,7 +69,7 @@ from finpolicy.domains.access.directory import RoleDirectory, as_directory
 from finpolicy.domains.access.evaluation import authorize
 from finpolicy.domains.access.model import AccessRequest, AttachedConsent
 from finpolicy.domains.access.spec import POLICY_KIND
-from finpolicy.errors import FinpolicyError, InputError
+from finpolicy.errors import FinpolicyError, InputError, NotInForceError
 from finpolicy.runtime import Runtime
 
 __all__ = ["SCHEMA", "decide_batch", "prepare"]
@@ -233,6 +233,9 @@ def _row_table(runtime: Runtime, batch: pa.RecordBatch, rows: Any, default: dt.d
             if any(p.line is not None for p in exc.problems):
                 raise
             raise exc.located("table", line) from None
+        except NotInForceError as exc:  # the row's own as_of: an error of the row
+            raise InputError.one("as_of", str(exc), "not_in_force",
+                                 row_cells.get("as_of")).located("table", line) from None
         out.append({"subject_id": request.subject.id, "outcome": d.outcome,
                     "allowed": d.allowed, "rule_ids": [h.rule_id for h in d.hits],
                     "reasons": [h.reason for h in d.hits], "obligations": list(d.obligations),
