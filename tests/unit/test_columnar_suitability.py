@@ -182,6 +182,10 @@ def test_finpolicy_suitability_reads_a_parquet_book_with_the_row_paths_counts(
         assert result.exit_code == 0, result.output
         runs[name] = json.loads(result.stdout)
     assert runs["c.parquet"]["summary"] == runs["c.csv"]["summary"]
+    # one shape for what both give: a script reads `total` whatever the input's format
+    shared = ("as_of", "policies", "summary", "total")
+    assert [runs["c.parquet"][k] for k in shared] == [runs["c.csv"][k] for k in shared]
+    assert runs["c.csv"]["total"] == len(runs["c.csv"]["decisions"]) == 120
     assert pq.read_table(tmp_path / "d.parquet").num_rows == 120
 
 

@@ -82,7 +82,9 @@ def _print(decisions: list[SuitabilityDecision], details: bool) -> None:
               help="A products CSV: decide every customer row of CSV against every product.")
 @as_of_option(help="Evaluation date (ISO, default today); picks the policy version in force.",
               metavar="DATE")
-@click.option("--json", "as_json", is_flag=True, help="Print the summary and decisions as JSON.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print as_of, policies, summary and total as JSON, with the decisions "
+              "(a Parquet input: with the --output file instead).")
 @click.option("--details/--no-details", default=None,
               help="Show one row per decision (default: when there are at most 50).")
 @click.option("--output", "-o", "output", default=None, metavar="FILE.parquet",
@@ -126,7 +128,7 @@ def suitability(csv_file: str, products_file: str | None, as_of: str | None, as_
         policies = sorted({(d.policy.id, d.policy.version) for d in decisions})
         dump_json({"as_of": str(decisions[0].as_of) if decisions else as_of,
                    "policies": [f"{i} {v}" for i, v in policies],
-                   "summary": outcome_counts(decisions),
+                   "summary": outcome_counts(decisions), "total": len(decisions),
                    "decisions": [d.to_dict() for d in decisions]})
         return
     _print(decisions, len(decisions) <= 50 if details is None else details)
