@@ -1,11 +1,13 @@
 """Reading input files: JSON, YAML, JSON lines and CSV, with errors that say where.
 
 Every problem is an ``InputError`` whose problems carry the file and line (``file:line:
-message``), never a parser's exception. ``-`` reads standard input. YAML is read with the
-safe loader. Input files come from other teams, so reading is bounded
-(``finpolicy.limits``): a JSON or YAML file of at most ``MAX_DOCUMENT_BYTES``, nesting at
-most ``MAX_INPUT_DEPTH`` deep, CSV cells of at most ``MAX_CSV_CELL`` characters, and numbers
-of at most 4300 digits (Python's own limit on converting text to integers).
+message``), never a parser's exception. ``-`` reads standard input. YAML is plain data, read
+as policy files are (``yamlsource.load_data``); a key given twice, a CSV column named twice
+and a CSV row short of cells are errors, never one reading chosen silently. Input files
+come from other teams, so reading is bounded (``finpolicy.limits``): a JSON or YAML file of
+at most ``MAX_DOCUMENT_BYTES``, nesting at most ``MAX_INPUT_DEPTH`` deep, CSV cells of at
+most ``MAX_CSV_CELL`` characters, and numbers of at most 4300 digits (Python's own limit on
+converting text to integers).
 """
 
 from __future__ import annotations
@@ -13,13 +15,13 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from finpolicy.documents.yamlsource import line_map
+from finpolicy.documents.yamlsource import YamlLimitError, line_map, load_data
 from finpolicy.errors import InputError, InputProblem
 from finpolicy.limits import MAX_CSV_CELL, MAX_DOCUMENT_BYTES, MAX_INPUT_DEPTH
 
@@ -27,8 +29,9 @@ __all__ = ["Located", "count_lines", "csv_error", "iter_csv_rows", "iter_json_li
            "read_document", "read_located", "read_text", "set_csv_cell_limit"]
 
 
-def _error(file: str, line: int | None, message: str, code: str = "bad_file") -> InputError:
-    return InputError([InputProblem("", message, code, file=file, line=line)])
+def _error(file: str, line: int | None, message: str, code: str = "bad_file",
+           where: str = "") -> InputError:
+    return InputError([InputProblem(where, message, code, file=file, line=line)])
 
 
 def _too_large(path: str) -> InputError:
@@ -81,38 +84,57 @@ def _check_depth(value: Any, path: str, line: int | None = None) -> Any:
     return value
 
 
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object, refusing a key it holds twice: the last would win silently, unseen by
+    whoever reads the first."""
+    found = dict(pairs)
+    if len(found) < len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return found
+
+
 def _json(text: str, path: str, line: int | None = None) -> Any:
     try:
-        return json.loads(text)
+        return json.loads(text, object_pairs_hook=_unique)
     except json.JSONDecodeError as exc:
         raise _error(path, line or exc.lineno, f"not valid JSON: {exc.msg}") from None
     except RecursionError:
         raise _depth_error(path, line) from None
+    except _DuplicateKey as exc:
+        if line is None:  # JSON is YAML, read again only to name the key's line and place
+            _yaml(text, path)
+        raise _error(path, line, f"duplicate key `{exc.key}` (a key is given once)") \
+            from None
     except ValueError as exc:  # an integer of more than 4300 digits
         raise _error(path, line, f"not valid JSON: {exc}".split(";")[0]) from None
 
 
-class _InputLoader(yaml.SafeLoader):
-    """The safe loader without timestamps: a date stays text, so that the input model decides
-    what a date is and names the field (``2026-02-30`` made the whole file fail to load)."""
-
-    yaml_implicit_resolvers = {  # noqa: RUF012 (PyYAML's own class attribute)
-        first: [(tag, rx) for tag, rx in rules if tag != "tag:yaml.org,2002:timestamp"]
-        for first, rules in yaml.SafeLoader.yaml_implicit_resolvers.items()}
-
-
 def _yaml(text: str, path: str) -> Any:
+    """The data of a YAML input, read as policy files are (plain tags, no merge keys, no
+    duplicate keys, aliases standing for at most ``MAX_ALIAS_NODES`` values together, dates
+    left as text), but for its size, which ``read_text`` bounds."""
     try:
-        return yaml.load(text, Loader=_InputLoader)
+        return load_data(text, max_nodes=MAX_DOCUMENT_BYTES)
+    except YamlLimitError as exc:
+        mark = exc.problem_mark
+        code = "too_deep" if exc.code == "yaml_depth" else "bad_file"
+        raise _error(path, None if mark is None else mark.line + 1, str(exc.problem), code,
+                     ".".join(str(part) for part in exc.path)) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise _error(path, None if mark is None else mark.line + 1,
                      f"not valid YAML: {what}") from None
-    except RecursionError:
-        raise _depth_error(path, None) from None
-    except ValueError as exc:  # an integer of more than 4300 digits, a bad timestamp
-        raise _error(path, None, f"not valid YAML: {exc}".split(";")[0]) from None
 
 
 def read_document(path: str) -> Any:
@@ -195,17 +217,33 @@ def iter_csv_rows(path: str) -> Iterator[tuple[int, dict[str, str]]]:
         set_csv_cell_limit()
         reader = csv.DictReader(handle)
         try:
-            if not reader.fieldnames:
+            header = reader.fieldnames
+            if not header:
                 raise _error(path, 1, "empty CSV: expected a header row")
+            _check_header(path, reader.line_num, header)
             for row in reader:
                 if None in row:
                     raise _error(path, reader.line_num, "more cells than header columns")
+                if None in row.values():  # the csv module's filler for missing cells
+                    raise _error(path, reader.line_num, f"fewer cells than header columns "
+                                 f"({sum(v is not None for v in row.values())} of "
+                                 f"{len(header)})")
                 yield reader.line_num, row
         except UnicodeDecodeError as exc:
             raise _error(path, reader.line_num + 1, f"not UTF-8 text (byte {exc.start})",
                          "unreadable_input") from None
         except csv.Error as exc:
             raise csv_error(path, reader.line_num + 1, exc) from None
+
+
+def _check_header(path: str, line: int, header: Sequence[str]) -> None:
+    """Refuse a column named twice: each row would keep only the last of its cells."""
+    seen: set[str] = set()
+    for name in header:
+        if name in seen:
+            raise _error(path, line, f"the column `{name}` is named twice in the header "
+                         "(each column is given once)")
+        seen.add(name)
 
 
 def set_csv_cell_limit() -> None:

@@ -136,12 +136,18 @@ def parse_yaml(text: str, file: str) -> SourceDocument:
     if too_large:
         raise YamlLimitError(f"file is larger than {MAX_FILE_BYTES // 2**20} MiB", None,
                              code="file_too_large")
+    data = load_data(text)
+    return SourceDocument(file, data, None if data is not None else {(): 1}, text=text)
+
+
+def load_data(text: str, max_nodes: int | None = None) -> Any:
+    """The plain data of the one YAML document of ``text``, within the limits above but the
+    file size (input files have their own), at most ``max_nodes`` values (``MAX_NODES``)."""
     loader = _Loader(text)
     try:
-        data = _Builder(loader).document()
+        return _Builder(loader, max_nodes or MAX_NODES).document()
     finally:
         loader.dispose()
-    return SourceDocument(file, data, None if data is not None else {(): 1}, text=text)
 
 
 def yaml_problem(file: str, exc: yaml.YAMLError, text: str | None = None) -> Problem:
@@ -285,8 +291,8 @@ class _Frame:
 class _Builder:
     """Builds plain data from parser events, enforcing the limits of the module."""
 
-    def __init__(self, loader: Any) -> None:
-        self.loader = loader
+    def __init__(self, loader: Any, max_nodes: int) -> None:
+        self.loader, self.max_nodes = loader, max_nodes
         self.stack: list[_Frame] = []
         self.anchors: dict[str, tuple[Any, int]] = {}
         self.open_anchors: set[str] = set()
@@ -321,7 +327,7 @@ class _Builder:
             size = 1
             if kind is scalar:
                 nodes += 1
-                if nodes > MAX_NODES:
+                if nodes > self.max_nodes:
                     raise self.too_many(event)
                 value = event.value
                 # the common case, plain text, stays out of the slower typed path
@@ -331,7 +337,7 @@ class _Builder:
                     self.anchors[event.anchor] = (value, 1)
             elif kind is mapping_start or kind is sequence_start:
                 nodes += 1
-                if nodes > MAX_NODES:
+                if nodes > self.max_nodes:
                     raise self.too_many(event)
                 frame = self.start(event, kind is mapping_start)
                 continue
@@ -362,7 +368,7 @@ class _Builder:
         return root
 
     def too_many(self, event: Any) -> YamlLimitError:
-        return self.fail(f"more than {MAX_NODES:,} values in one file", event.start_mark,
+        return self.fail(f"more than {self.max_nodes:,} values in one file", event.start_mark,
                          "yaml_too_many_nodes")
 
     def end(self) -> tuple[Any, int]:

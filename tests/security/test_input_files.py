@@ -1,0 +1,121 @@
+"""Input files that say two things at once — a key given twice in JSON or YAML, a CSV column
+named twice, a row short of cells — or that expand far beyond their size (YAML aliases) are
+refused naming the file, line and key, never read as one of their readings chosen silently."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+import finpolicy as fp
+from finpolicy.cli import main
+from finpolicy.readers import iter_csv_rows, iter_json_lines, read_document
+
+_CUSTOMER = ('"id": "c1", "risk_level": "C1", "assessment_date": "2025-11-20", '
+             '"birth_date": "1985-01-01"')
+_PRODUCT = '"product": {"id": "p1", "kind": "fund", "risk_level": "R4"}'
+
+
+def invoke(*args: str) -> Result:
+    result = CliRunner().invoke(main, list(args))
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise AssertionError(f"foreign exception from {args}") from result.exception
+    return result
+
+
+@pytest.mark.parametrize("suffix", [".json", ".yaml"])
+def test_a_key_given_twice_in_an_input_file_is_refused_naming_it(tmp_path: Path,
+                                                                 suffix: str) -> None:
+    # the lowest-level customer is unsuitable for R4; a second risk_level made it suitable
+    path = tmp_path / f"sale{suffix}"
+    path.write_text(f'{{"customer": {{{_CUSTOMER},\n "risk_level": "C5"}}, {_PRODUCT}}}\n',
+                    encoding="utf-8")
+    result = invoke("eval", "suitability", str(path), "--as-of", "2026-03-01")
+    assert result.exit_code == 3, result.output
+    assert f"sale{suffix} line 2: customer: duplicate key `risk_level`" in result.output
+    with pytest.raises(fp.InputError) as error:
+        read_document(str(path))
+    assert error.value.problems[0].code == "bad_file"
+
+
+def test_a_key_given_twice_on_a_json_line_is_refused_at_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "c.jsonl"
+    path.write_text('{"id": "a"}\n{"id": "b", "channel": "phone", "id": "c"}\n',
+                    encoding="utf-8")
+    with pytest.raises(fp.InputError) as error:
+        list(iter_json_lines(str(path)))
+    problem = error.value.problems[0]
+    assert (problem.line, problem.message) == (2, "duplicate key `id` (a key is given once)")
+
+
+def test_yaml_aliases_cannot_make_an_input_file_stand_for_more_than_its_limit(
+        tmp_path: Path) -> None:
+    # 500 bytes that stand for 10^8 dates: each level lists the one before ten times
+    levels = ["&a0 [2025-01-01, 2025-01-01, 2025-01-01, 2025-01-01, 2025-01-01]"]
+    levels += [f"&a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 8)]
+    path = tmp_path / "bomb.yaml"
+    path.write_text(f"customer: {{{_CUSTOMER.replace(chr(34), '')}, "
+                    f"assessment_history: [{', '.join(levels)}]}}\n", encoding="utf-8")
+    with pytest.raises(fp.InputError) as error:
+        read_document(str(path))
+    assert "aliases expand to more than 100,000 values" in str(error.value)
+    result = invoke("eval", "suitability", str(path), "--as-of", "2026-03-01")
+    assert result.exit_code == 3 and "bomb.yaml line 1" in result.output, result.output
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("customer: {id: c1, <<: {risk_level: C5}}\n", "merge keys (`<<`) are not accepted"),
+    ("customer: {id: !!binary aGVsbG8=}\n", "tag `tag:yaml.org,2002:binary` is not accepted"),
+    ("customer: {assessment_date: !!timestamp 2025-01-01}\n", "is not accepted"),
+])
+def test_yaml_input_files_are_plain_data(tmp_path: Path, text: str, expected: str) -> None:
+    path = tmp_path / "in.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(fp.InputError) as error:
+        read_document(str(path))
+    assert expected in str(error.value) and error.value.problems[0].line == 1
+
+
+def test_aliases_that_share_a_value_are_still_read(tmp_path: Path) -> None:
+    path = tmp_path / "cases.yaml"
+    path.write_text("- {customer: &c {id: c1, risk_level: C3}, amount: 1}\n"
+                    "- {customer: *c, amount: 2}\n", encoding="utf-8")
+    data = read_document(str(path))
+    assert data[1]["customer"] == {"id": "c1", "risk_level": "C3"}
+
+
+_HEADER = ("customer.id,customer.risk_level,customer.assessment_date,customer.birth_date,"
+           "product.id,product.kind,product.risk_level")
+
+
+def test_a_csv_column_named_twice_is_refused(tmp_path: Path) -> None:
+    # the first risk_level column says C1 (unsuitable for R4); the second one won silently
+    path = tmp_path / "sales.csv"
+    path.write_text(f"{_HEADER},customer.risk_level\nc1,C1,2025-11-20,1985-01-01,p1,fund,R4,"
+                    "C5\n", encoding="utf-8")
+    result = invoke("suitability", str(path), "--as-of", "2026-03-01")
+    assert result.exit_code == 3, result.output
+    assert "sales.csv line 1: the column `customer.risk_level` is named twice" \
+        in result.output
+
+
+def test_a_csv_row_short_of_cells_is_refused_at_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "sales.csv"
+    path.write_text(f"{_HEADER},amount\nc1,C5,2025-11-20,1985-01-01,p1,fund,R4,100\n"
+                    "c2,C5,2025-11-20,1985-01-01,p1,fund,R4\n", encoding="utf-8")
+    with pytest.raises(fp.InputError) as error:
+        list(iter_csv_rows(str(path)))
+    problem = error.value.problems[0]
+    assert (problem.line, problem.message) == (3, "fewer cells than header columns (7 of 8)")
+    result = invoke("suitability", str(path), "--as-of", "2026-03-01")
+    assert result.exit_code == 3 and "sales.csv line 3" in result.output, result.output
+
+
+def test_json_input_without_duplicates_reads_as_before(tmp_path: Path) -> None:
+    path = tmp_path / "in.json"
+    data = {"customer": {"id": "c1", "tags": [{"a": 1}, {"a": 2}]}, "x": [{}, {}]}
+    path.write_text(json.dumps(data), encoding="utf-8")
+    assert read_document(str(path)) == data
