@@ -79,11 +79,22 @@ def _swap(records: Records, i: int) -> Records:
     return out
 
 
+def _move_later(records: Records, i: int) -> Records:
+    return [*records[:i], *records[i + 1:i + 4], records[i], *records[i + 4:]]
+
+
+def _move_earlier(records: Records, i: int) -> Records:
+    return [*records[:i], records[i + 3], *records[i:i + 3], *records[i + 4:]]
+
+
 TAMPERING: dict[str, tuple[Callable[[Records, int], Records], str]] = {
     "edit one byte": (_edit_byte, "altered"),
     "delete": (_delete, "missing"),
     "insert": (_insert, "inserted"),
     "reorder": (_swap, "reordered"),
+    # an entry moved a few places is reordered, not deleted: it is all still there
+    "move later": (_move_later, "reordered"),
+    "move earlier": (_move_earlier, "reordered"),
 }
 
 
@@ -285,3 +296,31 @@ def test_an_edited_stored_hash_is_shown_where_it_differs(original: tuple[str, st
     assert (report.problem.kind, report.problem.entry) == ("altered", i + 1)
     assert f"its stored hash is {edited[:44]}… but its content hashes to {h[:44]}…" in \
         report.problem.message
+
+
+def test_two_segments_swapped_are_reported_as_moved_not_deleted(keys: AuditKeys,
+                                                                tmp_path: Path) -> None:
+    """Renaming 000002.jsonl and 000003.jsonl into each other's place deletes nothing: the
+    report must not tell the auditor that a segment's entries were deleted."""
+    where = target("jsonl", tmp_path)
+    write(where, keys, 40, segment_records=10, checkpoint_every=5)
+    second, third = Path(where) / "000002.jsonl", Path(where) / "000003.jsonl"
+    first_of_second = decode(second.read_bytes().split(b"\n")[0].split(b'"record":', 1)[1][:-1])
+    second_text, third_text = second.read_bytes(), third.read_bytes()
+    second.write_bytes(third_text)
+    third.write_bytes(second_text)
+    report = verify_log(where, public_key=keys.public_key)
+    assert report.problem is not None
+    moved = first_of_second["seq"]
+    assert (report.problem.kind, report.problem.entry) == ("reordered", moved)
+    assert f"entry {moved} is stored later, at 000003.jsonl line 1" in report.problem.message
+    assert "deleted" not in report.problem.message.replace("not deleted", "")
+
+
+def test_one_entry_cut_off_is_named_as_one(original: tuple[str, str], keys: AuditKeys,
+                                           tmp_path: Path) -> None:
+    kind, where = original
+    records = rows(kind, where)
+    report = verify_copy(kind, where, records[:-1], head(kind, where), tmp_path, keys)
+    assert report.problem is not None and report.problem.kind == "truncated"
+    assert report.problem.message.endswith(f"entry {len(records)} was cut off")

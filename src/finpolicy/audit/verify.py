@@ -2,9 +2,9 @@
 
 The walk stops at the first broken link and says exactly what is wrong there: an entry whose
 content no longer matches its hash (edited), a missing number (deleted), a number met again
-(inserted), two entries swapped (reordered), a chain link that does not hold (replaced), a
-checkpoint whose signature fails (rewritten and re-hashed), or a log that ends before the
-checkpoint its head names (truncated). A torn last line (a writer killed mid-write) is
+(inserted), an entry stored elsewhere in the log (reordered), a chain link that does not hold
+(replaced), a checkpoint whose signature fails (rewritten and re-hashed), or a log that ends
+before the checkpoint its head names (truncated). A torn last line (a writer killed mid-write) is
 reported as a warning: everything before it still verifies.
 """
 
@@ -168,7 +168,7 @@ def _walk(sink: Sink, walk: _Walk) -> None:
         if walk.expected is None:
             walk.expected, walk.first = seq, seq
         if seq != walk.expected:
-            _misplaced(walk, stored, seq, ahead.peek())
+            _misplaced(walk, stored, seq, ahead)
         if walk.prev is not None and data.get("prev") != walk.prev:
             named, actual = _apart(str(data.get("prev")), walk.prev)
             _broken(walk, stored, "chain", f"entry {seq} does not follow entry {seq - 1}: it "
@@ -197,18 +197,28 @@ def _open(walk: _Walk, stored: Stored) -> dict[str, Any]:
         _broken(walk, stored, "unreadable", f"not a JSON object ({exc})")
 
 
-def _misplaced(walk: _Walk, stored: Stored, seq: int, following: Stored | None) -> NoReturn:
+def _misplaced(walk: _Walk, stored: Stored, seq: int, ahead: _Lookahead) -> NoReturn:
     expected = walk.expected or 0
-    nxt = _seq_of(following)
-    if seq == expected + 1 and nxt == expected:
+    if seq == expected + 1 and _seq_of(ahead.peek()) == expected:
         _broken(walk, stored, "reordered", f"entry {seq} is stored before entry {expected}")
     if seq > expected:
+        # an entry stored later was moved, not deleted (a segment swapped with the next one,
+        # an entry taken out and put back elsewhere): the walk stops here, so read on for it
+        later = next((s for s in ahead if _seq_of(s) == expected), None)
+        if later is not None:
+            _broken(walk, stored, "reordered", f"entry {seq} is stored where entry "
+                  f"{expected} belongs, and entry {expected} is stored later, at "
+                  f"{later.where}: entries were moved, not deleted")
         gone = f"entry {expected} is" if seq == expected + 1 else \
             f"entries {expected}–{seq - 1} are"
         _broken(walk, stored, "missing", f"{gone} missing: entry {seq} follows entry "
               f"{expected - 1} (deleted)")
     _broken(walk, stored, "inserted", f"entry {seq} appears again where entry {expected} "
           "belongs (an entry was inserted or copied)")
+
+
+def _entries(first: int, last: int) -> str:
+    return f"entry {first} was" if first == last else f"entries {first}–{last} were"
 
 
 def _seq_of(stored: Stored | None) -> int | None:
@@ -354,7 +364,7 @@ def _check_head(walk: _Walk, head: bytes | None, what: str) -> None:
     if seq > last:
         raise _Failed(Break(last + 1, "end", "truncated",
                             f"the log ends at entry {last} but {what} (signed) is "
-                            f"entry {seq}: entries {last + 1}–{seq} were cut off"))
+                            f"entry {seq}: {_entries(last + 1, seq)} cut off"))
     if walk.checkpoints.get(seq) != h:
         raise _Failed(Break(seq, "head", "chain", f"entry {seq} is not the checkpoint "
                             f"{what} names (the log was rewritten after it)"))
