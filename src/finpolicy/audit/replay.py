@@ -189,28 +189,27 @@ class _Deciders:
 
     def __init__(self, given: Iterable[Bundle]) -> None:
         self.bundles = {b.digest: b for b in given}
+        self.given = tuple(self.bundles.values())
         self.engines: dict[tuple[str, str], Any] = {}
-        self.tried: set[str] = set()
+        self.missing: dict[str, str] = {}  # digests not found, and why
         self.used: set[str] = set()  # digests that decided an entry
 
     def bundle(self, entry: Entry) -> Bundle:
         digest = entry.bundle_digest
         found = self.bundles.get(digest)
-        if found is None and digest not in self.tried:
-            self.tried.add(digest)
+        if found is None and digest not in self.missing:
             root = entry.env.get("bundle", {}).get("root")
-            if root and os.path.isdir(root):
-                try:
-                    candidate = load_bundle(root)
-                except FinpolicyError:
-                    candidate = None
-                if candidate is not None and candidate.digest == digest:
-                    found = self.bundles[digest] = candidate
+            found, self.missing[digest] = _at_root(root, digest)
+            if found is not None:
+                self.bundles[digest] = found
         if found is None:
             info = entry.env.get("bundle", {})
+            given = "" if not self.given else " (the bundles given are " + ", ".join(
+                f"{b.name} {b.version}, {b.digest[:12]}" for b in self.given) + ")"
             raise AuditError(f"entry {entry.seq}: the bundle that decided it "
                              f"({info.get('name')} {info.get('version')}, {digest[:12]}) is "
-                             "not at its recorded folder any more; pass it with --with")
+                             f"not at its recorded folder any more: {self.missing[digest]}; "
+                             f"pass it with --with{given}")
         self.used.add(digest)
         return found
 
@@ -221,6 +220,24 @@ class _Deciders:
         if key not in self.engines:
             self.engines[key] = PolicyEngine(bundle, engine=name)
         return self.engines[key]
+
+
+def _at_root(root: Any, digest: str) -> tuple[Bundle | None, str]:
+    """The bundle of ``digest`` at the folder an entry recorded, or why it is not there (the
+    folder gone, no longer loading, or holding another bundle: an edit in place)."""
+    if not root:
+        return None, "the entry names no folder"
+    if not os.path.isdir(root):
+        return None, f"{root} does not exist"
+    try:
+        candidate = load_bundle(root)
+    except FinpolicyError as exc:
+        problems = getattr(exc, "problems", ())
+        return None, f"{root} does not load ({problems[0] if problems else exc})"
+    if candidate.digest != digest:
+        return None, (f"{root} holds {candidate.name} {candidate.version} "
+                      f"({candidate.digest[:12]}) now: its content changed since")
+    return candidate, ""
 
 
 def replay_log(target: str | os.PathLike[str] | Sink, keys: AuditKeys, *,
