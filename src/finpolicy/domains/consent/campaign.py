@@ -17,12 +17,12 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import attrs
 from pydantic import Field, field_validator
 
-from finpolicy.decisions import PolicyRef
+from finpolicy.decisions import PolicyRef, _plain
 from finpolicy.documents.bundle import PolicyDocument
 from finpolicy.domains.consent.consents import contact_times, free_at, next_start
 from finpolicy.domains.consent.evaluate import (
@@ -137,6 +137,13 @@ class CampaignReport:
                 "policy": f"{self.policy.id} {self.policy.version}",
                 "customers": len(self.entries), "counts": self.counts(),
                 "by_channel": self.by_channel(), "reasons": self.reasons()}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The plan as JSON data: the summary's counts, every entry (``CampaignEntry.to_dict``)
+        and the policy that decided, as every report's ``to_dict`` names it."""
+        return {**self.summary(), "channels": list(self.channels),
+                "policy": cast(dict[str, Any], _plain(self.policy)), "engine": self.engine,
+                "entries": [e.to_dict() for e in self.entries]}
 
 
 def next_allowed(runtime: Runtime, prepared: Prepared, at: dt.datetime) -> dt.datetime | None:
