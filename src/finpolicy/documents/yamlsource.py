@@ -18,7 +18,8 @@ events itself, so that it can enforce these limits (the docs' security page list
 - only the plain tags are accepted: ``str int float bool null seq map`` (``!!set``,
   ``!!binary``, ``!!timestamp``, ``!!omap``, ``!!python/...`` and custom tags are errors);
 - numbers are finite: ``.nan``, ``.inf`` and floats that overflow are errors, and integers
-  have at most 19 digits (quote a longer code to keep it text);
+  have at most 19 digits (quote a longer code to keep it text) and no leading 0 (``065`` is
+  octal 53 in YAML 1.1, never what its author meant);
 - dates stay strings, so that pydantic, not YAML, decides what a date is and reports it;
 - duplicate keys, and keys that are lists or mappings, are errors.
 
@@ -28,8 +29,6 @@ pass over the events; it records an alias's own line and never follows it.
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -37,6 +36,7 @@ import attrs
 import yaml
 from yaml import events as ev
 
+from finpolicy.documents.yamlscalars import MAP_TAG, RESOLVERS, SEQ_TAG, scalar_value, shorten
 from finpolicy.errors import Problem
 
 Path = tuple[str | int, ...]
@@ -45,18 +45,7 @@ MAX_FILE_BYTES = 16 * 1024 * 1024
 MAX_NODES = 1_000_000
 MAX_DEPTH = 64
 MAX_ALIAS_NODES = 100_000
-MAX_INT_DIGITS = 19
 
-_TAG = "tag:yaml.org,2002:"
-_STR, _INT, _FLOAT = _TAG + "str", _TAG + "int", _TAG + "float"
-_BOOL, _NULL, _MERGE = _TAG + "bool", _TAG + "null", _TAG + "merge"
-_SEQ, _MAP = _TAG + "seq", _TAG + "map"
-_BOOLS = {"yes": True, "no": False, "true": True, "false": False, "on": True, "off": False}
-# PyYAML's implicit resolvers for plain scalars, keeping only the plain types (no timestamps)
-_RESOLVERS: dict[str, list[tuple[str, re.Pattern[str]]]] = {
-    first: [(tag, rx) for tag, rx in rules if tag in (_BOOL, _NULL, _INT, _FLOAT, _MERGE)]
-    for first, rules in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
 _Loader: type[Any] = getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
 
 
@@ -175,104 +164,10 @@ def _tab_at(text: str, line: int, column: int) -> bool:
     return "\t" in indent or row[column:column + 1] == "\t"
 
 
-# --- scalars ---------------------------------------------------------------------------------
-
-def _resolve_plain(value: str) -> str:
-    for tag, rx in _RESOLVERS.get(value[:1], ()):
-        if rx.match(value):
-            return tag
-    return _STR
-
-
-def _sexagesimal(text: str, cast: Any) -> Any:
-    total, base = cast(0), 1
-    for part in reversed(text.split(":")):
-        total += cast(part) * base
-        base *= 60
-    return total
-
-
-def _to_int(text: str) -> int:
-    value = text.replace("_", "")
-    sign = -1 if value[:1] == "-" else 1
-    if value[:1] in "+-":
-        value = value[1:]
-    if len(value) > 70:  # enough for 19 decimal digits in base 2; refuses huge ones cheaply
-        raise ValueError("too many digits")
-    if value == "0":
-        return 0
-    if value.startswith("0b"):
-        return sign * int(value[2:], 2)
-    if value.startswith("0x"):
-        return sign * int(value[2:], 16)
-    if value.startswith("0o"):
-        return sign * int(value[2:], 8)
-    if value[0] == "0":
-        return sign * int(value, 8)
-    if ":" in value:
-        return sign * int(_sexagesimal(value, int))
-    return sign * int(value)
-
-
-def _to_float(text: str) -> float:
-    value = text.replace("_", "").lower()
-    sign = -1.0 if value[:1] == "-" else 1.0
-    if value[:1] in "+-":
-        value = value[1:]
-    if ":" in value:
-        return sign * float(_sexagesimal(value, float))
-    if value in (".inf", ".nan"):
-        return math.nan
-    return sign * float(value)
-
-
-def _scalar(event: ev.ScalarEvent) -> Any:
-    """The value of a scalar event; raises ``ValueError`` with the reason it is refused."""
-    tag, value = event.tag, event.value
-    if tag is None:
-        tag = _resolve_plain(value) if event.implicit[0] else _STR
-    elif tag == "!":
-        tag = _STR
-    if tag == _STR:
-        return value
-    if tag == _NULL:
-        return None
-    if tag == _BOOL:
-        flag = _BOOLS.get(value.lower())
-        if flag is None:
-            raise ValueError(f"`{value}` is not a boolean")
-        return flag
-    if tag == _INT:
-        try:
-            number = _to_int(value)
-            if abs(number) >= 10**MAX_INT_DIGITS:
-                raise ValueError("too many digits")
-        except (ValueError, IndexError, OverflowError):
-            raise ValueError(f"`{_short(value)}` is not an integer of at most "
-                             f"{MAX_INT_DIGITS} digits (quote it to keep it text)") from None
-        return number
-    if tag == _FLOAT:
-        try:
-            real = _to_float(value)
-        except (ValueError, IndexError, OverflowError):
-            raise ValueError(f"`{_short(value)}` is not a number") from None
-        if not math.isfinite(real):
-            raise ValueError(f"`{_short(value)}` is not a finite number")
-        return real
-    if tag == _MERGE:
-        raise ValueError("merge keys (`<<`) are not accepted; write the keys out")
-    raise ValueError(f"tag `{_short(tag)}` is not accepted (only str, int, float, bool, null, "
-                     "seq and map)")
-
-
-def _short(text: str, limit: int = 40) -> str:
-    return text if len(text) <= limit else text[:limit] + "…"
-
-
 # --- the builder -----------------------------------------------------------------------------
 
 _EMPTY = object()
-_COLLECTION_TAGS = {None, "!", _MAP, _SEQ}
+_COLLECTION_TAGS = {None, "!", MAP_TAG, SEQ_TAG}
 
 
 class _Frame:
@@ -317,7 +212,7 @@ class _Builder:
         scalar, alias = ev.ScalarEvent, ev.AliasEvent
         mapping_start, sequence_start = ev.MappingStartEvent, ev.SequenceStartEvent
         ends = (ev.MappingEndEvent, ev.SequenceEndEvent)
-        resolvable = _RESOLVERS.keys()
+        resolvable = RESOLVERS.keys()
         nodes = 0
         root: Any = None
         frame: _Frame | None = None
@@ -356,7 +251,7 @@ class _Builder:
                 frame.container.append(value)  # type: ignore[union-attr]
             elif frame.key is _EMPTY:
                 if value in frame.container:
-                    raise self.fail(f"duplicate key `{_short(str(value))}`", event.start_mark,
+                    raise self.fail(f"duplicate key `{shorten(str(value))}`", event.start_mark,
                                     "duplicate_key")
                 frame.key = value
             else:
@@ -381,15 +276,15 @@ class _Builder:
 
     def typed(self, event: ev.ScalarEvent) -> Any:
         try:
-            return _scalar(event)
+            return scalar_value(event)
         except ValueError as exc:
             code = "yaml_tag" if "tag" in str(exc) or "merge" in str(exc) else "yaml_number"
             raise self.fail(str(exc), event.start_mark, code) from None
 
     def start(self, event: ev.CollectionStartEvent, mapping: bool) -> _Frame:
         tag = event.tag
-        if tag not in _COLLECTION_TAGS or tag == (_SEQ if mapping else _MAP):
-            raise self.fail(f"tag `{_short(str(tag))}` is not accepted (only str, int, float, "
+        if tag not in _COLLECTION_TAGS or tag == (SEQ_TAG if mapping else MAP_TAG):
+            raise self.fail(f"tag `{shorten(str(tag))}` is not accepted (only str, int, float, "
                             "bool, null, seq and map)", event.start_mark, "yaml_tag")
         if len(self.stack) >= MAX_DEPTH:
             raise self.fail(f"collections nested more than {MAX_DEPTH} levels deep",
@@ -473,7 +368,7 @@ class _Open:
         if self.want_value:
             return (*self.path, self.key if isinstance(self.key, str | int) else "<key>")
         try:
-            self.key = _scalar(event) if isinstance(event, ev.ScalarEvent) else None
+            self.key = scalar_value(event) if isinstance(event, ev.ScalarEvent) else None
         except ValueError:
             self.key = event.value
         if self.key is not None:

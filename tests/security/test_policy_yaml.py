@@ -1,0 +1,47 @@
+"""Policy YAML that reads otherwise than it looks is refused at its line, not loaded with a
+meaning its author and reviewers never saw."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+import finpolicy as fp
+from finpolicy.documents.bundle import shipped_packs
+
+CN = shipped_packs() / "cn-banking"
+
+
+def _pack(tmp_path: Path) -> Path:
+    pack = tmp_path / "pack"
+    shutil.copytree(CN, pack)
+    return pack
+
+
+@pytest.mark.parametrize("written", ["065", "0_65", "-065", "00"])
+def test_an_integer_with_a_leading_zero_is_refused_not_read_as_octal(tmp_path: Path,
+                                                                      written: str) -> None:
+    # `ge: 065` loaded as octal 53: customers from 53 got the care the policy gives at 65
+    pack = _pack(tmp_path)
+    policy = pack / "suitability-2026.yaml"
+    text = policy.read_text(encoding="utf-8")
+    assert "{field: customer.age, ge: 65}" in text
+    policy.write_text(text.replace("{field: customer.age, ge: 65}",
+                                   f"{{field: customer.age, ge: {written}}}"), encoding="utf-8")
+    with pytest.raises(fp.PolicyError) as error:
+        fp.load_bundle(pack)
+    problem = error.value.problems[0]
+    line = text[:text.index("{field: customer.age, ge: 65}")].count("\n") + 1
+    assert problem.code == "yaml_number" and problem.line == line
+    assert f"`{written}` starts with 0, so YAML reads it as the octal number" in problem.message
+
+
+@pytest.mark.parametrize(("written", "value"), [("0", 0), ("-0", 0), ("0x1f", 31),
+                                                ("0b11", 3), ("1_000", 1000), ("0.5", 0.5),
+                                                ('"065"', "065")])
+def test_numbers_without_a_leading_zero_read_as_written(written: str, value: object) -> None:
+    from finpolicy.documents.yamlsource import parse_yaml
+
+    assert parse_yaml(f"a: {written}\n", "f.yaml").data == {"a": value}
