@@ -113,7 +113,7 @@ def checked_context(fields: Mapping[str, Any]) -> orjson.Fragment:
     found = context_json(fields)
     for key, value in fields.items():
         for text in _texts({key: value}):  # in a note too, or as a mapping's key
-            for word in {text.strip(), *_WORDS.findall(text)}:
+            for word in {text.strip(), *_WORDS.findall(text), *_grouped(text)}:
                 for name, what in _IDENTIFIERS.items():
                     if DETECTORS[name].check(word):
                         raise AuditError(f"caller context `{key}`: holds {what}; the context "
@@ -123,6 +123,21 @@ def checked_context(fields: Mapping[str, Any]) -> orjson.Fragment:
 
 
 _WORDS = re.compile(r"[0-9A-Za-z]+")
+# digits in groups, as a card or an ID is written by hand: 6214 8397 9190 7488, 610113-19610507-
+# 5585 (a note around them, or numbers before and after, must not hide them)
+_GROUPS = re.compile(r"[0-9]+(?:[ -][0-9]+)*[Xx]?")
+_SEPARATOR = re.compile(r"[ -]")
+
+
+def _grouped(text: str) -> list[str]:
+    """Every run of two to eight neighbouring digit groups in ``text``, its separators
+    taken out."""
+    found = []
+    for run in _GROUPS.findall(text):
+        groups = _SEPARATOR.split(run)
+        for i in range(len(groups)):
+            found += ["".join(groups[i:j]) for j in range(i + 2, min(len(groups), i + 8) + 1)]
+    return found
 
 
 def _texts(value: Any) -> list[str]:
@@ -130,6 +145,8 @@ def _texts(value: Any) -> list[str]:
         return [value]
     if isinstance(value, int) and not isinstance(value, bool):
         return [str(value)]
+    if isinstance(value, float) and value.is_integer():  # 6214839791907488.0 is the card too
+        return [str(int(value))]
     if isinstance(value, Mapping):
         return [text for key, item in value.items() for text in (str(key), *_texts(item))]
     items = value if isinstance(value, list | tuple) else ()

@@ -104,6 +104,8 @@ class DecisionLog:
                                                                   block_timeout, 0)):
             if not value >= least:  # (NaN too)
                 raise AuditError(f"{name} must be at least {least}, got {value!r}")
+        if application is not None:  # in every entry's context, in clear: checked as it is
+            checked_context({"application": application})
         if anchor is not None and not Path(anchor).parent.is_dir():
             raise AuditError(f"anchor {anchor}: no folder {Path(anchor).parent} to keep it in")
         self.sink = open_sink(sink)
