@@ -11,19 +11,28 @@ import functools
 import tempfile
 from pathlib import Path
 
-from finpolicy.documents.bundle import Bundle, load_bundle
+from finpolicy.documents.bundle import Bundle, link_target, load_bundle
+from finpolicy.documents.lock import LOCK_FILE
+from finpolicy.documents.yamlsource import MAX_FILE_BYTES
 
 __all__ = ["pack_bundle", "shipped_bundle"]
 
-_MAX_FILE = 4 << 20  # a policy file larger than this is no policy file
-
 
 def pack_bundle(bundle: Bundle | str | Path | None = None) -> tuple[str, dict[str, bytes]]:
-    """The bundle's digest and its files (name → content), as shipped to other processes."""
+    """The bundle's digest and its files (name → content), as shipped to other processes:
+    every file loading reads (the policy files, the manifest and the lock file), as loading
+    reads them, through a link that stays in the pack too."""
     loaded = bundle if isinstance(bundle, Bundle) else load_bundle(bundle)
     root = Path(loaded.root)
-    files = {p.name: p.read_bytes() for p in sorted(root.iterdir())
-             if p.is_file() and not p.is_symlink() and p.stat().st_size <= _MAX_FILE}
+    top = root.resolve()
+    files = {}
+    for path in sorted(root.iterdir()):
+        if path.suffix not in (".yaml", ".yml") and path.name != LOCK_FILE:
+            continue
+        target = link_target(path)
+        if target is not None and target.is_relative_to(top) and target.is_file() \
+                and target.stat().st_size <= MAX_FILE_BYTES:
+            files[path.name] = target.read_bytes()
     return loaded.digest, files
 
 
