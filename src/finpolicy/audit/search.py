@@ -26,11 +26,13 @@ from finpolicy.audit.errors import AuditError
 from finpolicy.audit.keys import AuditKeys
 from finpolicy.audit.replay import Entry, entries_holding
 from finpolicy.audit.sinks import Sink
+from finpolicy.domains.detectors import bank_card, cn_resident_id
 
 __all__ = ["Found", "Place", "find_entries"]
 
 _NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
 _RESIDENT_ID = re.compile(r"[0-9]{17}[xX]")
+_SEPARATORS = re.compile(r"[ -]")
 
 
 @attrs.frozen(slots=True)
@@ -60,10 +62,8 @@ class Found:
 
 def spellings(value: str) -> frozenset[str]:
     """The texts the log may have hashed for ``value``: itself, a number's JSON forms, and
-    a resident ID with its check character ``X`` in either case (the same ID)."""
-    found = {value}
-    if _RESIDENT_ID.fullmatch(value):
-        found |= {value[:-1] + "X", value[:-1] + "x"}
+    a card or resident ID number however it is usually written (``identifier_spellings``)."""
+    found = {value, *identifier_spellings(value)}
     if _NUMBER.fullmatch(value):
         number = float(value)
         if not math.isfinite(number):  # digits beyond a float's range: only as written
@@ -72,6 +72,21 @@ def spellings(value: str) -> frozenset[str]:
         if number.is_integer() and abs(number) < 2**63:
             found.add(str(int(number)))
     return frozenset(found)
+
+
+def identifier_spellings(value: str) -> set[str]:
+    """A card or resident ID number as an input may hold it: whole, in groups of four (a
+    card) or of six, eight and four digits (an ID) with spaces or hyphens, and an ID's check
+    character ``X`` in either case. The log hashes a value as it was given, so each form the
+    customer's number came in under is sought. Empty for any other value."""
+    compact = _SEPARATORS.sub("", value)
+    if _RESIDENT_ID.fullmatch(compact) or (compact.isdigit() and cn_resident_id(compact)):
+        ids = {compact[:-1] + "X", compact[:-1] + "x"} if compact[-1] in "xX" else {compact}
+        return {sep.join((i[:6], i[6:14], i[14:])) for i in ids for sep in ("", " ", "-")}
+    if compact.isdigit() and bank_card(compact):
+        groups = [compact[i:i + 4] for i in range(0, len(compact), 4)]
+        return {sep.join(groups) for sep in ("", " ", "-")}
+    return set()
 
 
 def find_entries(target: str | os.PathLike[str] | Sink, keys: AuditKeys,
