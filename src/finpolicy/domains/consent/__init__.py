@@ -164,6 +164,8 @@ DOMAIN = Domain(
         },
         "input": {
             "unknown_channel": "A channel the policy does not declare.",
+            "unclassified_field": "A field no rule of the classification policy knows, so "
+                                  "whether its data is sensitive is unknown.",
             "recipient_mismatch": "An export's access and processing requests name different "
                                   "recipients.",
             "time_mismatch": "An export's access and processing requests are at different "

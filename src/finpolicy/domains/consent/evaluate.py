@@ -11,7 +11,8 @@ Which errors raise and which deny (as for access):
 
 - a malformed input raises ``fp.InputError`` naming the field: naive datetimes, a channel,
   level or category outside the policy's vocabulary, a consent or contact for an unknown
-  purpose (the caller's records are out of step with the policy; denying would hide it);
+  purpose, a field no classification rule knows (``unclassified_field``: its sensitivity is
+  unknown) (the caller's records are out of step with the policy; denying would hide it);
 - anything the caller may legitimately not know denies with a reason (fails closed): an
   unknown purpose of the request, no consent, a consent that does not count, and any error
   while evaluating.
@@ -60,7 +61,7 @@ __all__ = ["DEFAULT_DENY", "Facts", "Prepared", "check_local_time", "check_proce
 DEFAULT_DENY = Hit("default-deny", "no rule allows this use of data (consent decisions fail "
                                    "closed)", "")
 _ALLOW, _DENY = "allow", "deny"
-_CLASSIFIED: StateKey[dict[tuple[str, dt.date], tuple[str, str | None]]] = StateKey(
+_CLASSIFIED: StateKey[dict[tuple[str, dt.date], tuple[str, str | None] | None]] = StateKey(
     "consent.classified", dict)
 _MAX_CLASSIFIED = 4096
 
@@ -115,18 +116,20 @@ def check_vocabulary(rules: ConsentRules, request: ProcessingRequest | None,
         raise InputError(problems)
 
 
-def _classified(runtime: Runtime, name: str, on: dt.date) -> tuple[str, str | None]:
+def _classified(runtime: Runtime, name: str, on: dt.date) -> tuple[str, str | None] | None:
+    """The level and category the classification policy gives ``name`` (``None`` when no
+    rule of it knows the name)."""
     cache = runtime.state(_CLASSIFIED)
-    found = cache.get((name, on))
-    if found is None:
-        from finpolicy.domains.registry import domain
+    if (name, on) in cache:
+        return cache[(name, on)]
+    from finpolicy.domains.registry import domain
 
-        classify = domain("classification").operations["classify"]
-        decision = classify(runtime, name, as_of=on)
-        found = (str(decision.level), decision.category)
-        if len(cache) >= _MAX_CLASSIFIED:
-            cache.clear()
-        cache[(name, on)] = found
+    classify = domain("classification").operations["classify"]
+    decision = classify(runtime, name, as_of=on)
+    found = (str(decision.level), decision.category) if decision.hits else None
+    if len(cache) >= _MAX_CLASSIFIED:
+        cache.clear()
+    cache[(name, on)] = found
     return found
 
 
@@ -135,7 +138,15 @@ def data_used(runtime: Runtime, rules: ConsentRules, request: ProcessingRequest,
     """The levels (lowest first) and categories (sorted) of the data the request uses."""
     levels, categories = set(request.data_levels), set(request.categories)
     for name in request.fields:
-        level, category = _classified(runtime, name, at.date())
+        found = _classified(runtime, name, at.date())
+        if found is None:
+            # read as ordinary, a biometric or a child's data would pass on a bundled consent
+            raise InputError.one(
+                "fields", f"no rule of the classification policy in force knows the field "
+                f"`{name}`, so whether it is sensitive is unknown: classify it, or name the "
+                "data's level and category in `data_levels` and `categories` instead",
+                "unclassified_field", name)
+        level, category = found
         if level not in rules.level_rank:
             raise EvaluationError(f"the classification policy classifies `{name}` as "
                                   f"`{level}`, a level the consent policy does not declare "

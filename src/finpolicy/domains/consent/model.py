@@ -182,7 +182,7 @@ class ProcessingRequest(_Cached):
         data_levels: classification levels of the data used.
         categories: data categories of the data used.
         fields: names of the fields used; the bundle's classification policy adds their
-            levels and categories.
+            levels and categories (a field none of its rules knows is refused).
         recipient: who receives the data, when it leaves the bank's own use.
         personalised: the contact is chosen by automated decision-making from the customer's
             profile (PIPL Art. 24).

@@ -135,6 +135,12 @@ def _records(contacts: Sequence[ContactRecord], processing: Sequence[ProcessingR
     return out
 
 
+def _within(exc: InputError, prefix: str) -> InputError:
+    """``exc`` with its paths under ``prefix`` (a processing record's problems)."""
+    return InputError([type(q)(f"{prefix}.{q.path}", q.message, q.code, q.value)
+                       for q in exc.problems])
+
+
 def review_consents(runtime: Runtime, consents: Any, *, contacts: Any = (),
                     processing: Any = (), as_of: Any = None,
                     policy: str | None = None) -> ConsentReviewReport:
@@ -164,8 +170,7 @@ def review_consents(runtime: Runtime, consents: Any, *, contacts: Any = (),
         try:
             check_vocabulary(rules, p, [], [])
         except InputError as exc:
-            raise InputError([type(q)(f"processing.{i}.{q.path}", q.message, q.code, q.value)
-                              for q in exc.problems]) from None
+            raise _within(exc, f"processing.{i}") from None
     by_customer: dict[str, list[Consent]] = defaultdict(list)
     for c in parsed:
         by_customer[c.customer].append(c)
@@ -181,9 +186,12 @@ def review_consents(runtime: Runtime, consents: Any, *, contacts: Any = (),
         if request.channel is not None:  # a contact's hours are read in local time
             check_local_time(then.policy, request.time_zone, when, f"contacts.{i}.at"
                              if kind == "contact" else f"processing.{i}.as_of")
-        findings += _use_findings(runtime, then, request, kind, named,
-                                  by_customer[request.customer],
-                                  contacted[request.customer], when, label)
+        try:
+            findings += _use_findings(runtime, then, request, kind, named,
+                                      by_customer[request.customer],
+                                      contacted[request.customer], when, label)
+        except InputError as exc:  # (only processing records name fields)
+            raise _within(exc, f"processing.{i}") from None
     body = "|".join([at.isoformat(), *sorted(c.digest() for c in parsed), "|",
                      *sorted(k.digest() for k in history), "|",
                      *sorted(p.digest() for p in done)])
