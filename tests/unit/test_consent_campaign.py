@@ -111,6 +111,17 @@ def test_customers_without_preferences_get_the_campaigns_channels(
     assert (got["f"].status, got["f"].channel) == ("now", "email")
 
 
+def test_without_preferences_or_campaign_channels_every_channel_of_the_purpose_is_tried(
+        engine: fp.PolicyEngine) -> None:
+    # a customer who consented to email was `never` (`no-channel`) when neither the list nor
+    # the campaign named channels
+    got = plan(engine, [{"id": "h"}, {"id": "i"}], [consent("h", ["email"])])
+    assert (got["h"].status, got["h"].channel) == ("now", "email")
+    assert got["h"].decision is not None and got["h"].decision.consent_id == "c-h-email"
+    assert (got["i"].status, got["i"].channel) == ("never", "sms")  # the policy's first
+    assert got["i"].decision is not None and got["i"].decision.rule_ids == ("no-consent",)
+
+
 def test_bad_campaign_input_names_the_field(engine: fp.PolicyEngine) -> None:
     with pytest.raises(fp.InputError) as info:
         engine.plan_campaign([{"id": "g", "channels": ["telex"]}], channels=["fax"], as_of=AT)

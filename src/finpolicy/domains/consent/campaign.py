@@ -2,9 +2,11 @@
 
 For each customer the channels are tried in the customer's order of preference (seed 000 §2.2:
 channels set by the customer's preference), limited to the campaign's channels when it names
-some. The first channel allowed at the campaign's time is chosen (``now``); otherwise the
-channel with the earliest next allowed time (``later``); otherwise none (``never``: no consent,
-a withdrawal, no channel, …).
+some; a customer without preferences is tried on the campaign's channels, or, when it names
+none either, on every channel the policy lets the purpose use (in the policy's order: the
+consents decide which are allowed). The first channel allowed at the campaign's time is
+chosen (``now``); otherwise the channel with the earliest next allowed time (``later``);
+otherwise none (``never``: no consent, a withdrawal, no channel, …).
 
 The next allowed time moves past what time alone fixes — the allowed local hours and the
 frequency cap's window — and is the first such instant at which the decision allows. A
@@ -63,7 +65,8 @@ class CampaignCustomer(InputModel):
     Attributes:
         id: the customer's id (consents and contacts name it), in canonical form.
         time_zone: the customer's IANA zone (the policy's own when absent).
-        channels: channels in the customer's order of preference (the campaign's when empty).
+        channels: channels in the customer's order of preference (the campaign's when empty;
+            when both are, every channel the policy lets the purpose use, in its order).
     """
 
     id: Identity
@@ -174,9 +177,13 @@ def next_allowed(runtime: Runtime, prepared: Prepared, at: dt.datetime) -> dt.da
     return None
 
 
-def _order(customer: CampaignCustomer, channels: Sequence[str]) -> list[str]:
+def _order(customer: CampaignCustomer, channels: Sequence[str],
+           reachable: Sequence[str]) -> list[str]:
+    """The channels to try: the customer's preferences within the campaign's; without
+    preferences the campaign's; when neither names any, every channel the purpose reaches
+    customers on (``reachable``, in the policy's order): the consents decide among them."""
     if not customer.channels:
-        return list(channels)
+        return list(channels or reachable)
     return [c for c in customer.channels if not channels or c in channels]
 
 
@@ -225,7 +232,8 @@ def plan_campaign(runtime: Runtime, customers: Any, *, consents: Any = (), conta
         consents: every customer's consent records.
         contacts: every customer's earlier contacts.
         purpose: the campaign's purpose.
-        channels: the channels the campaign uses (every customer's own when empty).
+        channels: the channels the campaign uses (every customer's own when empty; for a
+            customer without preferences, every channel the policy lets the purpose use).
         data_levels, categories: the data the campaign uses.
         personalised: the list was drawn by automated decision-making (PIPL Art. 24).
         as_of: the campaign's time (an aware datetime, never a bare date; now when absent).
@@ -261,8 +269,11 @@ def plan_campaign(runtime: Runtime, customers: Any, *, consents: Any = (), conta
     contacted: dict[str, list[ContactRecord]] = defaultdict(list)
     for k in history:
         contacted[k.customer].append(k)
-    entries = [_entry(runtime, doc, c, _order(c, channels), base, by_customer.get(c.id, ()),
-                      contacted.get(c.id, ()), at) for c in progress(listed)]
+    known = doc.policy.purposes.get(purpose)
+    reachable = tuple(known.contact) if known is not None else ()
+    entries = [_entry(runtime, doc, c, _order(c, channels, reachable), base,
+                      by_customer.get(c.id, ()), contacted.get(c.id, ()), at)
+               for c in progress(listed)]
     return CampaignReport(purpose=purpose, as_of=at, channels=tuple(channels),
                           entries=tuple(entries), policy=runtime.ref(doc),
                           engine=runtime.engine_name)

@@ -71,7 +71,8 @@ def _print(report: CampaignReport, details: bool) -> None:
 @click.option("--purpose", default="marketing", show_default=True,
               help="The campaign's purpose (one of the consent policy's purposes).")
 @click.option("--channel", "channels", multiple=True, metavar="NAME",
-              help="A channel the campaign uses (repeat; default: each customer's own).")
+              help="A channel the campaign uses (repeat; default: each customer's own, or every "
+                   "channel of the purpose for a customer without preferences).")
 @click.option("--data-level", "data_levels", multiple=True, metavar="LEVEL",
               help="A data level the campaign uses (repeat).")
 @click.option("--category", "categories", multiple=True, metavar="NAME",
