@@ -145,7 +145,8 @@ def test_a_signed_pack_whose_lock_was_deleted_or_edited_fails(pack: Path, keys: 
     # an edit that leaves the JSON's meaning alone (layout) is no change
     (pack / "bundle.lock").write_text(json.dumps(json.loads(lock)), encoding="utf-8")
     fp.load_bundle(pack, trusted_keys=[public])
-    (pack / "bundle.lock").write_text(lock.replace("cn-consent@1.1.0", "cn-consent@0.9.0"),
+    released = next(iter(json.loads(lock)["policies"]))  # (whichever version is locked)
+    (pack / "bundle.lock").write_text(lock.replace(released, released.split("@")[0] + "@0.9.0"),
                                       encoding="utf-8")
     with pytest.raises(fp.PolicyError, match="bundle.lock changed"):
         fp.load_bundle(pack, trusted_keys=[public])
@@ -233,3 +234,24 @@ def test_verify_takes_the_digest_in_either_case_and_refuses_what_is_no_digest(
             "expected a bundle digest (sha256: 64 hexadecimal digits), got " + got)
     with pytest.raises(fp.InputError, match="expect_digest: expected a bundle digest"):
         fp.load_bundle(pack, expect_digest="zz")
+
+
+def test_one_trusted_key_given_alone_is_one_key_not_its_characters(pack: Path, keys: Path
+                                                                   ) -> None:
+    """``trusted_keys="keys/approver.pem"`` read each character as a key path ('a: cannot
+    read the public key'), and a Path or PEM bytes alone escaped as TypeError."""
+    _locked_and_signed(pack, keys)
+    public = keys / "public-key.pem"
+    for one in (str(public), public, public.read_bytes()):
+        assert fp.load_bundle(pack, trusted_keys=one).digest  # type: ignore[arg-type]
+    engine = fp.PolicyEngine(fp.load_bundle(pack))
+    _edit(pack / "bundle.yaml", "description:", "# reviewed\ndescription:")
+    assert engine.reload(pack, trusted_keys=str(public)) is None  # a comment: same digest
+
+
+@pytest.mark.parametrize("given", [5, [5], [None]])
+def test_trusted_keys_that_are_no_keys_are_a_policy_error(pack: Path, keys: Path,
+                                                          given: Any) -> None:
+    _locked_and_signed(pack, keys)
+    with pytest.raises(fp.PolicyError, match="expected (public keys|a PEM file's path)"):
+        fp.load_bundle(pack, trusted_keys=given)

@@ -95,6 +95,9 @@ def key_id(key: Ed25519PublicKey) -> str:
 def _read(source: str | Path | bytes, what: str) -> bytes:
     if isinstance(source, bytes):
         return source
+    if not isinstance(source, str | os.PathLike):
+        raise AuditError(f"the {what}: expected a PEM file's path, PEM bytes or a key, got "
+                         f"{type(source).__name__} {source!r:.40}")
     try:
         return Path(source).read_bytes()
     except OSError as exc:

@@ -28,6 +28,7 @@ import base64
 import binascii
 import datetime as dt
 import json
+import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -235,9 +236,17 @@ def _trusted(root: Path, trusted_keys: Iterable[Any]) -> dict[bytes, str]:
     Raises:
         PolicyError: a key cannot be read, or there is none (``bad_key``).
     """
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     from finpolicy.audit.errors import AuditError
     from finpolicy.audit.keys import key_id, load_public_key, public_key_bytes
 
+    if isinstance(trusted_keys, str | bytes | os.PathLike | Ed25519PublicKey):
+        trusted_keys = [trusted_keys]  # one key, not its path's characters or bytes
+    if not isinstance(trusted_keys, Iterable):
+        raise PolicyError([_problem(root, "trusted_keys: expected public keys (PEM paths, PEM "
+                                    f"bytes or keys), got {type(trusted_keys).__name__}",
+                                    "bad_key")])
     try:
         keys = [load_public_key(k) for k in trusted_keys]
     except AuditError as exc:
