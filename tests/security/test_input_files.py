@@ -119,3 +119,12 @@ def test_json_input_without_duplicates_reads_as_before(tmp_path: Path) -> None:
     data = {"customer": {"id": "c1", "tags": [{"a": 1}, {"a": 2}]}, "x": [{}, {}]}
     path.write_text(json.dumps(data), encoding="utf-8")
     assert read_document(str(path)) == data
+
+
+def test_an_empty_list_of_inputs_is_refused_not_a_positive_exit(tmp_path: Path) -> None:
+    # exit 0 says every decision allows: a request file left empty allowed nothing, yet said so
+    path = tmp_path / "requests.json"
+    path.write_text("[]", encoding="utf-8")
+    result = invoke("eval", "access", str(path), "--as-of", "2026-03-02T10:00:00+08:00")
+    assert result.exit_code == 3, result.output
+    assert "requests.json line 1: an empty list: expected an input" in result.output

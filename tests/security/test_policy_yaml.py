@@ -45,3 +45,30 @@ def test_numbers_without_a_leading_zero_read_as_written(written: str, value: obj
     from finpolicy.documents.yamlsource import parse_yaml
 
     assert parse_yaml(f"a: {written}\n", "f.yaml").data == {"a": value}
+
+
+@pytest.mark.parametrize("path", ["", "  "])
+def test_an_empty_bundle_path_names_no_bundle_not_the_current_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, path: str) -> None:
+    # Path("") is ".": an unset variable passed as the bundle loaded whatever pack was here
+    shutil.copytree(CN, tmp_path, dirs_exist_ok=True)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(fp.PolicyError) as error:
+        fp.load_bundle(path)
+    assert error.value.problems[0].code == "no_bundle"
+    assert "an empty path names no bundle" in error.value.problems[0].message
+
+
+@pytest.mark.parametrize(("manifest", "expected"), [
+    ("", "bundle.yaml:1: expected a mapping of keys, got nothing (null)"),
+    ("name: x\nversion: 1.0.0\nvocabulary: words\n",
+     "bundle.yaml:3: vocabulary: expected a mapping of keys, got a text"),
+])
+def test_a_mapping_given_as_something_else_says_what_it_got_once(
+        tmp_path: Path, manifest: str, expected: str) -> None:
+    pack = _pack(tmp_path)
+    (pack / "bundle.yaml").write_text(manifest, encoding="utf-8")
+    with pytest.raises(fp.PolicyError) as error:
+        fp.load_bundle(pack)
+    shown = [str(p).replace(str(pack) + "/", "") for p in error.value.problems]
+    assert expected in shown, shown

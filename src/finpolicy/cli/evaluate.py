@@ -19,7 +19,7 @@ from finpolicy.cli.common import (
     reports_errors,
 )
 from finpolicy.domains.registry import domain
-from finpolicy.errors import InputError
+from finpolicy.errors import InputError, InputProblem
 from finpolicy.readers import read_located
 
 
@@ -55,6 +55,10 @@ def evaluate(domain_name: str, input_file: str, as_of: str | None, as_json: bool
     document = read_located(input_file)
     data = document.data
     items = data if isinstance(data, list) else [data]
+    if not items:  # exit 0 says every decision is positive: none is not one of them
+        raise InputError([InputProblem("", "an empty list: expected an input or a list of "
+                                           "inputs to evaluate", "bad_input",
+                                       file=input_file, line=1)])
     when = parse_when(as_of, aware=chosen.time == "datetime")
     # evaluated first with --why too: an input is refused exactly as without it
     decisions: list[Any] = []

@@ -16,6 +16,8 @@ __all__ = ["pydantic_problems"]
 
 # a policy's numbers and flags are read strictly (StrictInt …): what each type error expected
 _LOOKS_TYPED = re.compile(r"[-+]?\d+(?:\.\d*)?|true|false", re.IGNORECASE)
+# errors whose message already says what was given (``got nothing (null)``)
+_NAME_WHAT_THEY_GOT = frozenset({"model_type", "model_attributes_type", "dict_type"})
 _TYPES = {"int_type": "a whole number", "float_type": "a number", "bool_type": "true or false"}
 
 
@@ -37,6 +39,7 @@ def pydantic_problems(exc: ValidationError, source: SourceDocument,
                                          if _LOOKS_TYPED.fullmatch(value.strip()) else "")
                 if isinstance(value, str) else f"`{_as_written(value)}`")
         elif "input" in err and not isinstance(err["input"], dict | list) \
+                and err["type"] not in _NAME_WHAT_THEY_GOT \
                 and f"`{_as_written(err['input'])}`" not in msg:  # a validator's may name it
             msg += f", got `{_as_written(err['input'])}`"
             if err["type"] == "literal_error" and isinstance(err["input"], str):
@@ -48,4 +51,6 @@ def pydantic_problems(exc: ValidationError, source: SourceDocument,
 
 def _as_written(value: object) -> str:
     """A scalar as the YAML would show it (``true``, not ``True``)."""
+    if value is None:
+        return "null"
     return ("true" if value else "false") if isinstance(value, bool) else str(value)

@@ -11,8 +11,9 @@ import functools
 import tempfile
 from pathlib import Path
 
-from finpolicy.documents.bundle import Bundle, link_target, load_bundle
+from finpolicy.documents.bundle import Bundle, load_bundle
 from finpolicy.documents.lock import LOCK_FILE
+from finpolicy.documents.packpaths import link_target
 from finpolicy.documents.yamlsource import MAX_FILE_BYTES
 
 __all__ = ["pack_bundle", "shipped_bundle"]
