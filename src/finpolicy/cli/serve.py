@@ -145,7 +145,9 @@ def _listening(host: str, port: int) -> socket.socket:
         InputError: naming ``--port`` (in use, or not allowed) or ``--host``.
     """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # TCP named: asyncio sets TCP_NODELAY only on sockets whose protocol is IPPROTO_TCP, and
+    # without it each answer's body waits 40 ms for the client's delayed acknowledgement
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
