@@ -164,6 +164,8 @@ class ReplayReport:
         mismatches: calls whose decisions differ from the log under the bundle that decided.
         impact: with another bundle, what it would change, grouped as ``finpolicy diff``
             groups changes.
+        warnings: entries decided with another calendar data version or finpolicy than the
+            replay's (a difference may come from them rather than the policy or the log).
     """
 
     target: str
@@ -172,6 +174,7 @@ class ReplayReport:
     bundles: tuple[str, ...]
     mismatches: tuple[Mismatch, ...]
     impact: DiffReport | None = None
+    warnings: tuple[str, ...] = ()
 
     @property
     def reproduced(self) -> bool:
@@ -181,7 +184,8 @@ class ReplayReport:
         return {"target": self.target, "entries": self.entries, "decisions": self.decisions,
                 "bundles": list(self.bundles), "reproduced": self.reproduced,
                 "mismatches": [attrs.asdict(m) for m in self.mismatches],
-                "impact": None if self.impact is None else self.impact.to_dict()}
+                "impact": None if self.impact is None else self.impact.to_dict(),
+                "warnings": list(self.warnings)}
 
 
 class _Deciders:
@@ -264,6 +268,7 @@ def replay_log(target: str | os.PathLike[str] | Sink, keys: AuditKeys, *,
     evaluated: dict[str, int] = {}
     skipped: dict[str, int] = {}
     other = None
+    elsewhere = _Elsewhere()
     for entry in read_entries(target):
         decider = found.bundle(entry)
         name = engine or str(entry.env.get("engine", "compiled"))
@@ -280,7 +285,9 @@ def replay_log(target: str | os.PathLike[str] | Sink, keys: AuditKeys, *,
         entries += 1
         decisions += len(entry.decisions)
         ignored = _IGNORED if engine is None else (*_IGNORED, "engine")
-        mismatches += _compare(entry, replayed, replaced, ignored)
+        differs = _compare(entry, replayed, replaced, ignored)
+        elsewhere.add(entry, bool(differs))
+        mismatches += differs
         if bundle is not None:
             other = other or found.engine(bundle, name)
             outcome = _impact(entry, data, as_of, replayed, other)
@@ -293,7 +300,36 @@ def replay_log(target: str | os.PathLike[str] | Sink, keys: AuditKeys, *,
     names = tuple(f"{b.name} {b.version} ({d[:12]})" for d, b in found.bundles.items()
                   if d in found.used)  # a --with bundle that decided nothing is no decider
     return ReplayReport(open_sink(target).url, entries, decisions, names, tuple(mismatches),
-                        impact)
+                        impact, elsewhere.warnings())
+
+
+class _Elsewhere:
+    """Entries decided with another calendar data version or finpolicy than this one: the
+    bundle pins the policies, not these, so a difference may come from them."""
+
+    def __init__(self) -> None:
+        from finpolicy import __version__
+        from finpolicy.calendars import calendar_data_version
+
+        self.now = {"calendar": calendar_data_version(), "finpolicy": f"finpolicy {__version__}"}
+        self.seen: dict[tuple[str, str], list[int]] = {}  # first, last, entries, differing
+
+    def add(self, entry: Entry, differs: bool) -> None:
+        for what, now in self.now.items():
+            logged = entry.env.get(what)
+            logged = logged if what == "calendar" or logged is None else f"finpolicy {logged}"
+            if logged is not None and logged != now:
+                found = self.seen.setdefault((what, str(logged)), [entry.seq, entry.seq, 0, 0])
+                found[1], found[2], found[3] = entry.seq, found[2] + 1, found[3] + differs
+
+    def warnings(self) -> tuple[str, ...]:
+        why = {"calendar": "working days, and so deadlines, may differ",
+               "finpolicy": "a decision may differ by finpolicy itself"}
+        return tuple(
+            f"{count:,} entr{'y' if count == 1 else 'ies'} ({first}–{last}) were decided with "
+            f"{logged}, replayed with {self.now[what]}: {why[what]} ({differing:,} of them "
+            "did not reproduce)" for (what, logged), (first, last, count, differing)
+            in self.seen.items())
 
 
 # evaluate_input picks the policy in force by kind; a call that named one cannot be replayed

@@ -158,6 +158,8 @@ def replay_command(log: str, keys: str, other: str | None, deciders: tuple[str, 
             console.print(f"replayed {report.entries:,} call(s), {report.decisions:,} "
                           f"decision(s) of {escape(report.target)} with "
                           f"{escape(', '.join(report.bundles))}")
+        for warning in report.warnings:
+            console.print(f"[yellow]warning:[/] {escape(warning)}")
         for mismatch in report.mismatches[:50]:
             console.print(f"[red]differs:[/] {escape(str(mismatch))}")
         if len(report.mismatches) > 50:
