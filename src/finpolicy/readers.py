@@ -215,20 +215,16 @@ def iter_csv_rows(path: str) -> Iterator[tuple[int, dict[str, str]]]:
                      "unreadable_input") from None
     with handle:
         set_csv_cell_limit()
-        reader = csv.DictReader(handle)
+        reader = csv.reader(handle)
         try:
-            header = reader.fieldnames
+            header = next(reader, None)
             if not header:
                 raise _error(path, 1, "empty CSV: expected a header row")
             _check_header(path, reader.line_num, header)
-            for row in reader:
-                if None in row:
-                    raise _error(path, reader.line_num, "more cells than header columns")
-                if None in row.values():  # the csv module's filler for missing cells
-                    raise _error(path, reader.line_num, f"fewer cells than header columns "
-                                 f"({sum(v is not None for v in row.values())} of "
-                                 f"{len(header)})")
-                yield reader.line_num, row
+            unnamed = [i for i, name in enumerate(header) if not name.strip()]
+            for cells in reader:
+                if cells:  # a blank line is no row
+                    yield reader.line_num, _row(path, reader.line_num, header, cells, unnamed)
         except UnicodeDecodeError as exc:
             raise _error(path, reader.line_num + 1, f"not UTF-8 text (byte {exc.start})",
                          "unreadable_input") from None
@@ -236,10 +232,26 @@ def iter_csv_rows(path: str) -> Iterator[tuple[int, dict[str, str]]]:
             raise csv_error(path, reader.line_num + 1, exc) from None
 
 
+def _row(path: str, line: int, header: Sequence[str], cells: list[str],
+         unnamed: list[int]) -> dict[str, str]:
+    """The row of ``cells`` by column name; columns the header leaves unnamed (a trailing
+    comma) must be blank, and are left out."""
+    if len(cells) != len(header):
+        raise _error(path, line, "more cells than header columns" if len(cells) > len(header)
+                     else f"fewer cells than header columns ({len(cells)} of {len(header)})")
+    for i in unnamed:
+        if cells[i].strip():
+            raise _error(path, line, f"a value in column {i + 1}, which the header leaves "
+                                     "unnamed")
+    return {name: cell for name, cell in zip(header, cells, strict=True) if name.strip()}
+
+
 def _check_header(path: str, line: int, header: Sequence[str]) -> None:
     """Refuse a column named twice: each row would keep only the last of its cells."""
     seen: set[str] = set()
     for name in header:
+        if not name.strip():
+            continue
         if name in seen:
             raise _error(path, line, f"the column `{name}` is named twice in the header "
                          "(each column is given once)")

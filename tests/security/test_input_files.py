@@ -128,3 +128,19 @@ def test_an_empty_list_of_inputs_is_refused_not_a_positive_exit(tmp_path: Path) 
     result = invoke("eval", "access", str(path), "--as-of", "2026-03-02T10:00:00+08:00")
     assert result.exit_code == 3, result.output
     assert "requests.json line 1: an empty list: expected an input" in result.output
+
+
+def test_a_column_the_header_leaves_unnamed_must_be_blank(tmp_path: Path) -> None:
+    # a trailing comma in every line is harmless; a value under it was read as a field named ''
+    # ("customer: extra inputs are not permitted"), naming neither the column nor the cause
+    path = tmp_path / "sales.csv"
+    path.write_text(f"{_HEADER},\nc1,C5,2025-11-20,1985-01-01,p1,fund,R4,\n\n"
+                    "c2,C5,2025-11-20,1985-01-01,p1,fund,R4,oops\n", encoding="utf-8")
+    rows = iter_csv_rows(str(path))
+    line, row = next(rows)
+    assert line == 2 and "" not in row and row["customer.id"] == "c1"
+    with pytest.raises(fp.InputError) as error:
+        next(rows)
+    problem = error.value.problems[0]
+    assert (problem.line, problem.message) == (4, "a value in column 8, which the header "
+                                                  "leaves unnamed")
