@@ -29,7 +29,7 @@ from finpolicy import __version__
 from finpolicy.domains.base import Call
 from finpolicy.errors import CalendarError, InputError, NotInForceError
 from finpolicy.runtime import BundleRuntime
-from finpolicy.serve.bodies import JSONRoute
+from finpolicy.serve.bodies import JSONRoute, body_problems
 from finpolicy.serve.endpoints import Endpoint, bundle_ref, endpoints, outcomes, plain
 from finpolicy.serve.exchange import REQUEST_ID, REQUEST_ID_PATTERN, Exchange, request_id
 from finpolicy.serve.openapi import declare_headers
@@ -105,6 +105,8 @@ _ERRORS: _Responses = {
     **_UNAUTHORIZED,
     409: {"model": ErrorBody, "description": "No policy in force at the evaluation time"},
     413: {"model": ErrorBody, "description": "The body is larger than the service reads"},
+    415: {"model": ErrorBody, "description": "The body was not sent as JSON (Content-Type: "
+                                            "application/json)"},
     422: {"model": ErrorBody, "description": "Invalid input: the problems name each field "
                                             "(a body that is not JSON included)"},
     **_INTERNAL,
@@ -130,22 +132,6 @@ def _failure(exc: Exception) -> tuple[int, dict[str, Any]]:
     _LOG.error("internal error", exc_info=exc)
     return 500, _error(500, "internal_error",
                        f"internal error ({type(exc).__name__}); the request is denied")
-
-
-def _body_problems(exc: RequestValidationError) -> list[dict[str, str]]:
-    problems = []
-    for item in exc.errors():
-        loc = [str(part) for part in item.get("loc", ())]
-        if loc and loc[0] == "body":
-            loc = loc[1:]
-        inner = item.get("ctx", {}).get("error")
-        if isinstance(inner, InputError):  # an input model's own check: name its fields
-            problems += [{"path": ".".join([*loc, p.path]), "message": p.message,
-                          "code": p.code} for p in inner.problems]
-            continue
-        problems.append({"path": ".".join(loc), "message": str(item.get("msg", "invalid")),
-                         "code": str(item.get("type", "invalid_input"))})
-    return problems
 
 
 MAX_BODY_BYTES = 16 * 1024 * 1024
@@ -265,14 +251,14 @@ def _authenticator(token: str | None) -> Callable[..., None]:
 def _add_error_handlers(app: FastAPI) -> None:
     async def invalid_body(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
-        problems = _body_problems(exc)
+        problems = body_problems(exc)
         message = "; ".join(f"{p['path'] or 'body'}: {p['message']}" for p in problems[:5])
         return JSONResponse(_error(422, "invalid_input", message, problems), status_code=422)
 
     async def http_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, HTTPException)
         error = {401: "unauthorized", 404: "not_found", 405: "method_not_allowed",
-                 413: "body_too_large"}.get(
+                 413: "body_too_large", 415: "unsupported_media_type"}.get(
             exc.status_code, "http_error")
         return JSONResponse(_error(exc.status_code, error, str(exc.detail)),
                             status_code=exc.status_code, headers=exc.headers)

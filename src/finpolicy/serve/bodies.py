@@ -4,23 +4,30 @@ Every route with a body reads it with ``read_json`` (``JSONRoute``): a body that
 JSON, that nests lists and objects deeper than ``MAX_INPUT_DEPTH``, holds an integer of more
 than 4300 digits (more than Python turns into a number) or a lone surrogate (``"\\ud800"``:
 not Unicode text, which no JSON response could hold) is refused with an ``InputError`` naming
-what is wrong and where — answered 422 like any other invalid input, not decided.
+what is wrong and where — answered 422 like any other invalid input, not decided. A body sent
+as anything but JSON (``text/plain``, a form, no ``Content-Type``) is refused with 415 naming
+what it was sent as. ``body_problems`` says where each field of a body that does not fit its
+model is, as the caller wrote it.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator, Sequence
+from email.message import Message
 from typing import Any
 
 from fastapi import Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException
 
 from finpolicy.errors import InputError, InputProblem
+from finpolicy.inputs import error_message
 from finpolicy.limits import MAX_INPUT_DEPTH
 
-__all__ = ["JSONRoute", "read_json"]
+__all__ = ["JSONRoute", "body_problems", "read_json"]
 
 _MAX_PROBLEMS = 100  # (a body of a million bad strings is refused with the first hundred)
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -144,7 +151,59 @@ class JSONRoute(APIRoute):
             reading = _ReadRequest(request.scope, request.receive)
             raw = await reading.body()
             if raw:
+                _check_json(request.headers.get("content-type"))
                 reading.parsed = read_json(raw)
             return await handle(reading)
 
         return read_first
+
+
+def _check_json(content_type: str | None) -> None:
+    """Refuse a body not sent as JSON (FastAPI would hand its bytes to the model, refused as
+    "Input should be a valid dictionary", which names neither the header nor the fix)."""
+    message = Message()
+    message["content-type"] = content_type or ""
+    subtype = message.get_content_subtype()
+    if content_type and message.get_content_maintype() == "application" and (
+            subtype == "json" or subtype.endswith("+json")):
+        return
+    sent = f"sent as {content_type}" if content_type else "sent without a Content-Type"
+    raise HTTPException(415, f"the body must be JSON with Content-Type: application/json "
+                             f"(it was {sent})")
+
+
+def body_problems(exc: RequestValidationError) -> list[dict[str, str]]:
+    """The problems of a request that does not fit its models, each at the place the caller
+    wrote (``field.name``, never pydantic's ``field.DataField.name`` or ``value.str``: a
+    union's member names are no place in the body) and in finpolicy's words."""
+    problems = []
+    for item in exc.errors():
+        loc: Sequence[Any] = item.get("loc", ())
+        if loc and loc[0] == "body":
+            loc = _written(loc[1:], exc.body, missing=item.get("type") == "missing")
+        where = [str(part) for part in loc]
+        inner = item.get("ctx", {}).get("error")
+        if isinstance(inner, InputError):  # an input model's own check: name its fields
+            problems += [{"path": ".".join([*where, p.path] if p.path else where),
+                          "message": p.message, "code": p.code} for p in inner.problems]
+            continue
+        problems.append({"path": ".".join(where), "message": error_message(item),
+                         "code": str(item.get("type", "invalid_input"))})
+    return problems
+
+
+def _written(loc: Sequence[Any], body: Any, *, missing: bool) -> list[Any]:
+    """The parts of ``loc`` that are keys and indexes of ``body``: pydantic puts the name of
+    a union's member (``DataField``, ``str``, ``function-before[...]``) where it tried one,
+    which is no place in the body. The last part of a ``missing`` error is the key absent."""
+    found: list[Any] = []
+    node = body
+    for number, part in enumerate(loc):
+        keyed = isinstance(node, dict) and isinstance(part, str) and part in node
+        if keyed or (isinstance(node, list) and isinstance(part, int)
+                     and 0 <= part < len(node)):
+            node = node[part]
+        elif not (missing and number == len(loc) - 1 and isinstance(node, dict)):
+            continue
+        found.append(part)
+    return found
