@@ -91,3 +91,21 @@ def test_every_problem_names_a_place_in_the_body(client: TestClient, endpoint: A
         assert response.status_code == 422, response.text
         for problem in response.json()["problems"]:
             assert _written(problem["path"], body), (name, problem)
+
+
+@pytest.mark.parametrize(("raw", "paths"), [
+    (b'{"field": {"name": "mobile"}, "field": {"name": "id_number"}}', ["field"]),
+    (b'{"field": {"name": "mobile", "name": "id_number"}}', ["field.name"]),
+    (b'{"calls": [{"field": {"name": "a", "name": "b"}}, {"field": "x", "field": "y"}]}',
+     ["calls.0.field.name", "calls.1.field"]),
+])
+def test_a_key_given_twice_is_refused_naming_it(client: TestClient, raw: bytes,
+                                                paths: list[str]) -> None:
+    """The last value won silently (a mobile number classified as the ID number a gateway
+    never saw), where the CLI's JSON reader refuses the key."""
+    path = "/v1/classification/classify" + ("/batch" if raw.startswith(b'{"calls"') else "")
+    response = client.post(path, content=raw, headers={"Content-Type": "application/json"})
+    assert response.status_code == 422, response.text
+    problems = response.json()["problems"]
+    assert [(p["path"], p["code"]) for p in problems] == [(p, "duplicate_key") for p in paths]
+    assert "given twice" in problems[0]["message"]

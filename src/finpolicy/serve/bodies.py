@@ -1,13 +1,14 @@
 """Reading a request's JSON body, strictly, before any endpoint decides on it.
 
 Every route with a body reads it with ``read_json`` (``JSONRoute``): a body that is not UTF-8
-JSON, that nests lists and objects deeper than ``MAX_INPUT_DEPTH``, holds an integer of more
-than 4300 digits (more than Python turns into a number) or a lone surrogate (``"\\ud800"``:
-not Unicode text, which no JSON response could hold) is refused with an ``InputError`` naming
-what is wrong and where — answered 422 like any other invalid input, not decided. A body sent
-as anything but JSON (``text/plain``, a form, no ``Content-Type``) is refused with 415 naming
-what it was sent as. ``body_problems`` says where each field of a body that does not fit its
-model is, as the caller wrote it.
+JSON, that nests lists and objects deeper than ``MAX_INPUT_DEPTH``, gives a key of an object
+twice (the last would win silently, unseen by whoever reads the first: a gateway, a log),
+holds an integer of more than 4300 digits (more than Python turns into a number) or a lone
+surrogate (``"\\ud800"``: not Unicode text, which no JSON response could hold) is refused with
+an ``InputError`` naming what is wrong and where — answered 422 like any other invalid input,
+not decided. A body sent as anything but JSON (``text/plain``, a form, no ``Content-Type``) is
+refused with 415 naming what it was sent as. ``body_problems`` says where each field of a body
+that does not fit its model is, as the caller wrote it.
 """
 
 from __future__ import annotations
@@ -42,12 +43,34 @@ class _Digits:
         self.count = count
 
 
+class _Repeated(dict[str, Any]):
+    """A JSON object that gave keys twice (``repeated``; the last value kept)."""
+
+    repeated: tuple[str, ...] = ()
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found = dict(pairs)
+    if len(found) == len(pairs):
+        return found
+    seen: set[str] = set()
+    twice: dict[str, None] = {}
+    for key, _ in pairs:
+        if key in seen:
+            twice[key] = None
+        seen.add(key)
+    repeated = _Repeated(found)
+    repeated.repeated = tuple(twice)
+    return repeated
+
+
 def read_json(raw: bytes) -> Any:
     """The JSON value of a request body (UTF-8, a byte order mark allowed).
 
     Raises:
         InputError: the body is not UTF-8 JSON (``json_invalid``), is nested deeper than
-            ``MAX_INPUT_DEPTH`` (``too_deep``), or holds an integer of more than 4300 digits
+            ``MAX_INPUT_DEPTH`` (``too_deep``), gives a key twice (``duplicate_key``, at the
+            key), or holds an integer of more than 4300 digits
             (``number_out_of_range``) or a lone surrogate (``string_unicode``); the problems
             name the place (empty for the body as a whole).
     """
@@ -56,17 +79,24 @@ def read_json(raw: bytes) -> Any:
     except UnicodeDecodeError as exc:
         raise InputError.one("", f"the body is not UTF-8 text (byte {exc.start})",
                              "json_invalid") from None
-    long: list[_Digits] = []
+    long: list[_Digits | _Repeated] = []  # (what the walk below must find and name)
 
     def integer(digits: str) -> int | _Digits:
         try:
             return int(digits)
         except ValueError:  # more than Python's 4300 digits: found and named below
-            long.append(_Digits(len(digits.lstrip("-"))))
-            return long[-1]
+            found = _Digits(len(digits.lstrip("-")))
+            long.append(found)
+            return found
+
+    def mapping(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        found = _object(pairs)
+        if isinstance(found, _Repeated):
+            long.append(found)
+        return found
 
     try:
-        value = json.loads(text, parse_int=integer)
+        value = json.loads(text, parse_int=integer, object_pairs_hook=mapping)
     except json.JSONDecodeError as exc:
         raise InputError.one("", f"the body is not JSON: {exc.msg} (line {exc.lineno}, "
                                  f"column {exc.colno})", "json_invalid") from None
@@ -113,6 +143,9 @@ def _problems(value: Any) -> Iterator[InputProblem]:
             if len(path) >= MAX_INPUT_DEPTH:
                 yield from _too_deep(where).problems
                 continue
+            for key in getattr(item, "repeated", ()):
+                yield InputProblem(".".join((*path, _name(key))), f"the key `{_name(key)}` is "
+                                   "given twice (a key is given once)", "duplicate_key")
             pairs = item.items() if isinstance(item, dict) else enumerate(item)
             for key, child in reversed(list(pairs)):
                 part = _name(key) if isinstance(key, str) else str(key)
