@@ -72,3 +72,62 @@ def test_a_mapping_given_as_something_else_says_what_it_got_once(
         fp.load_bundle(pack)
     shown = [str(p).replace(str(pack) + "/", "") for p in error.value.problems]
     assert expected in shown, shown
+
+
+_BAN = "          - {field: request.purpose, eq: marketing}\n" \
+       "          - {field: resource.level, eq: core}\n"
+
+
+def _with_ban_spelt(tmp_path: Path, purpose: str) -> Path:
+    pack = _pack(tmp_path)
+    policy = pack / "access.yaml"
+    text = policy.read_text(encoding="utf-8")
+    assert _BAN in text  # the rule marketing-never-core (written again by an invariant below)
+    policy.write_text(text.replace(_BAN, _BAN.replace("marketing", purpose), 1),
+                      encoding="utf-8")
+    return pack
+
+
+@pytest.mark.parametrize(("purpose", "named"), [
+    ('"marketing\\u200b"', "U+200B ZERO WIDTH SPACE"),      # an escape: only the value shows it
+    ("marketing\u200b", "U+200B ZERO WIDTH SPACE"),         # the character itself
+    ('"market\\u00ading"', "U+00AD SOFT HYPHEN"),
+    ('"\\u2066marketing\\u2069"', "U+2066 LEFT-TO-RIGHT ISOLATE"),
+    ('"marketing\\0"', "U+0000"),
+])
+def test_a_policy_text_holding_an_invisible_character_is_refused(
+        tmp_path: Path, purpose: str, named: str) -> None:
+    # the bank's ban on marketing with core data then compared the purpose with a word no
+    # input holds (inputs lose invisible characters): the pack validated, and the ban was gone
+    pack = _with_ban_spelt(tmp_path, purpose)
+    with pytest.raises(fp.PolicyError) as error:
+        fp.load_bundle(pack)
+    problem = error.value.problems[0]
+    text = (pack / "access.yaml").read_text(encoding="utf-8")
+    line = text[:text.index("{field: resource.level, eq: core}")].count("\n")
+    assert (problem.code, problem.line) == ("invisible_character", line), problem
+    assert named in problem.message
+
+
+def test_a_bidirectional_control_in_a_comment_is_refused_at_its_line(tmp_path: Path) -> None:
+    # Trojan Source: a right-to-left override makes the line read otherwise than it parses
+    pack = _pack(tmp_path)
+    policy = pack / "bundle.yaml"
+    lines = policy.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[3] = lines[3].rstrip("\n") + " \u202e}gnirekram :rof{\u202c\n"
+    policy.write_text("\ufeff" + "".join(lines), encoding="utf-8")  # a BOM opening it is fine
+    with pytest.raises(fp.PolicyError) as error:
+        fp.load_bundle(pack)
+    problem = error.value.problems[0]
+    assert (problem.code, problem.line) == ("invisible_character", 4)
+    assert "U+202E RIGHT-TO-LEFT OVERRIDE" in problem.message
+
+
+def test_text_in_other_scripts_and_full_width_punctuation_loads(tmp_path: Path) -> None:
+    pack = _pack(tmp_path)
+    policy = pack / "access.yaml"
+    text = policy.read_text(encoding="utf-8")
+    policy.write_text(text.replace("reason: marketing never reaches core data",
+                                   "reason: 营销（marketing）never reaches core data，ever"),
+                      encoding="utf-8")
+    assert fp.load_bundle(pack).name == "cn-banking"

@@ -12,6 +12,7 @@ import yaml
 from pydantic import ValidationError
 
 from finpolicy.documents.digests import bundle_json, canonical_json, sha256
+from finpolicy.documents.invisible import invisible_text
 from finpolicy.documents.lock import LOCK_CODES, check_lock
 from finpolicy.documents.models import Envelope, Manifest, Metadata, VocabularySpec
 from finpolicy.documents.packpaths import (
@@ -272,10 +273,15 @@ def _read(file: Path, display: str, problems: list[Problem]) -> SourceDocument |
     if text is None:
         return None
     try:
-        return parse_yaml(text, display)
+        source = parse_yaml(text, display)
     except yaml.YAMLError as exc:
         problems.append(yaml_problem(display, exc, text))
         return None
+    hidden = invisible_text(source)
+    if hidden is not None:
+        problems.append(hidden)
+        return None
+    return source
 
 
 def _load_manifest(root: Path, problems: list[Problem]) -> Manifest | None:
