@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 import finpolicy as fp
-from finpolicy.audit import AuditError, AuditKeys, DecisionLog, replay_log
+from finpolicy.audit import AuditError, AuditKeys, DecisionLog, read_entries, replay_log
 from finpolicy.cli import main
 from finpolicy.documents.bundle import shipped_packs
 from finpolicy.documents.lock import write_lock
@@ -84,3 +84,20 @@ def test_a_folder_gone_and_the_bundles_given_are_named(tmp_path: Path) -> None:
                                        "--with", str(other)])
     assert result.exit_code == 1
     assert f"{root} does not exist" in result.output and digest[:12] in result.output
+
+
+def test_a_bundle_loaded_by_a_relative_path_is_found_from_another_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An application that loads ``fp.load_bundle("pack")`` from its own folder: the log
+    recorded the folder as ``pack``, so replay found it only when run from that folder."""
+    keys = AuditKeys.generate()
+    app = tmp_path / "app"
+    shutil.copytree(shipped_packs() / "cn-banking", app / "pack")
+    monkeypatch.chdir(app)
+    with DecisionLog(app / "log.db", keys=keys) as log:
+        fp.PolicyEngine(fp.load_bundle("pack"), log=log).classify(
+            fp.DataField(name="remark"), as_of=ON)
+    monkeypatch.chdir(tmp_path)
+    [entry] = read_entries(app / "log.db")
+    assert entry.env["bundle"]["root"] == str(app / "pack")
+    assert replay_log(app / "log.db", keys).reproduced

@@ -9,6 +9,7 @@ example. ``evaluate`` is the one place that reaches the domains.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -71,7 +72,8 @@ def environment(bundle: Any, engine: str) -> orjson.Fragment:
         found = _ENVIRONMENTS[key] = orjson.Fragment(orjson.dumps({
             "finpolicy": __version__, "engine": engine,
             "bundle": {"name": bundle.name, "version": bundle.version,
-                       "digest": bundle.digest, "root": bundle.root},
+                       # absolute: replay looks there from wherever the auditor runs it
+                       "digest": bundle.digest, "root": os.path.abspath(bundle.root)},
             "calendar": calendar_data_version()}))
     return found
 

@@ -232,7 +232,9 @@ def _at_root(root: Any, digest: str) -> tuple[Bundle | None, str]:
     if not root:
         return None, "the entry names no folder"
     if not os.path.isdir(root):
-        return None, f"{root} does not exist"
+        where = "" if os.path.isabs(root) else " here (recorded relative to the folder the " \
+            "application ran in)"
+        return None, f"{root} does not exist{where}"
     try:
         candidate = load_bundle(root)
     except FinpolicyError as exc:
