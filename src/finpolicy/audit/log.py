@@ -121,7 +121,7 @@ class DecisionLog:
         self._every = checkpoint_every
         self._seconds = checkpoint_seconds
         self._segment_records = segment_records
-        self._anchor = Path(anchor) if anchor is not None else None
+        self._anchor = Path(os.path.abspath(anchor)) if anchor is not None else None
         self._sync = sync
         self._cond = threading.Condition()
         self._accepted = 0  # calls queued so far

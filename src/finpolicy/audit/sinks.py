@@ -163,8 +163,8 @@ class JsonLinesSink(Sink):
     HEAD = "HEAD"
 
     def __init__(self, folder: str | os.PathLike[str]) -> None:
-        self.root = Path(folder)
-        self.url = f"jsonl:{self.root}"
+        self.root = Path(os.path.abspath(folder))  # the same folder after a chdir
+        self.url = f"jsonl:{Path(folder)}"
         self._fh: int | None = None
         self._segment = 0
         self._release: Callable[[], None] = lambda: None
@@ -366,8 +366,8 @@ class SqliteSink(Sink):
     changes nothing in it, and works on a copy kept on read-only storage."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
-        self.path = Path(path)
-        self.url = f"sqlite:{self.path}"
+        self.path = Path(os.path.abspath(path))  # the same file after a chdir
+        self.url = f"sqlite:{Path(path)}"
         self._db: sqlite3.Connection | None = None
         self._writable = False
         self._release: Callable[[], None] = lambda: None
