@@ -15,8 +15,8 @@ import hmac
 import inspect
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
-from typing import Any, Literal
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import Any
 
 from fastapi import Depends, FastAPI, Header, Request
 from fastapi.exceptions import RequestValidationError
@@ -33,6 +33,14 @@ from finpolicy.serve.bodies import JSONRoute, body_problems
 from finpolicy.serve.endpoints import Endpoint, bundle_ref, endpoints, outcomes, plain
 from finpolicy.serve.exchange import REQUEST_ID, REQUEST_ID_PATTERN, Exchange, request_id
 from finpolicy.serve.openapi import declare_headers
+from finpolicy.serve.schemas import (
+    BatchBody,
+    BundleMetadata,
+    DecisionBody,
+    ErrorBody,
+    HealthBody,
+    ReadyBody,
+)
 from finpolicy.serve.service import Service
 
 __all__ = ["create_app"]
@@ -46,54 +54,6 @@ _REQUEST_ID_PARAMETER = inspect.Parameter(
                                "`.`, `_`, `:`, `-`): the decision log records it with every "
                                "decision of the request, and the response echoes it. One is "
                                "made up when none is given."))
-
-
-class BundleRef(BaseModel):
-    """The bundle that took a decision."""
-
-    name: str
-    version: str
-    digest: str
-
-
-class FieldProblem(BaseModel):
-    """One problem of an invalid request: the field's path, what is wrong, a stable code."""
-
-    path: str
-    message: str
-    code: str
-
-
-class ErrorBody(BaseModel):
-    """A refused request. ``outcome`` and ``allowed`` deny on a server error (fail closed)."""
-
-    error: str
-    message: str
-    problems: list[FieldProblem] = []
-    outcome: Literal["deny"] | None = None
-    allowed: Literal[False] | None = None
-
-
-class DecisionBody(BaseModel):
-    """An operation's result (``to_dict()`` of its decision or report) and its bundle."""
-
-    bundle: BundleRef
-    result: Any
-
-
-class BatchItem(BaseModel):
-    """One call of a batch: its status and its result, or the error."""
-
-    status: int
-    result: Any = None
-    error: ErrorBody | None = None
-
-
-class BatchBody(BaseModel):
-    """The results of a batch, in call order, all decided on one bundle."""
-
-    bundle: BundleRef
-    results: list[BatchItem]
 
 
 _Responses = dict[int | str, dict[str, Any]]
@@ -228,11 +188,11 @@ def _operations(app: FastAPI) -> dict[str, tuple[str, str]]:
     return found
 
 
-def _authenticator(token: str | None) -> Callable[..., None]:
+def _authenticator(token: str | None) -> Callable[..., Awaitable[None]]:
     bearer = HTTPBearer(auto_error=False, description="The token of `--token-file`")
     expected = None if token is None else token.encode()
 
-    def authenticate(credentials: HTTPAuthorizationCredentials | None) -> None:
+    async def authenticate(credentials: HTTPAuthorizationCredentials | None) -> None:
         if expected is None:
             return
         given = b"" if credentials is None else credentials.credentials.encode()
@@ -366,20 +326,24 @@ def _batch(service: Service, endpoint: Endpoint) -> Callable[..., Any]:
 
 
 def _add_service_routes(app: FastAPI, service: Service, auth: Any) -> None:
+    # coroutines, run on the event loop: never queued behind decisions that hold every
+    # worker thread (waiting for a stalled decision log), so probes answer at once
     @app.get("/v1/bundle", tags=["service"], dependencies=[auth],
-             responses=_UNAUTHORIZED | _INTERNAL)
-    def bundle() -> dict[str, Any]:
+             responses={200: {"model": BundleMetadata}, **_UNAUTHORIZED, **_INTERNAL})
+    async def bundle() -> JSONResponse:
         """The bundle decisions are taken on: name, version, digest, documents."""
-        return service.bundle_metadata()
+        return JSONResponse(service.bundle_metadata())
 
-    @app.get("/health", tags=["service"])
-    def health() -> dict[str, Any]:
-        """Serving; ``degraded`` (with the reason) when the last reload failed."""
-        return service.health()
+    @app.get("/health", tags=["service"], responses={200: {"model": HealthBody}})
+    async def health() -> JSONResponse:
+        """Serving; ``degraded`` (with the reason) when the last reload failed, ``failing``
+        when the decision log has."""
+        return JSONResponse(service.health())
 
-    @app.get("/ready", tags=["service"], responses={503: {"description": "Not ready: the "
-                                                          "decision log has failed"}})
-    def ready() -> JSONResponse:
+    @app.get("/ready", tags=["service"], responses={
+        200: {"model": ReadyBody},
+        503: {"model": ReadyBody, "description": "Not ready: the decision log has failed"}})
+    async def ready() -> JSONResponse:
         """Ready to decide: a bundle is loaded and compiled, and the decision log (if any)
         takes decisions; 503 when it has failed (every decision would be refused)."""
         failure = service.log_failure()
@@ -389,7 +353,7 @@ def _add_service_routes(app: FastAPI, service: Service, auth: Any) -> None:
 
     @app.get("/metrics", tags=["service"], dependencies=[auth], response_class=Response,
              responses={200: {"content": {"text/plain": {}}}, **_UNAUTHORIZED})
-    def metrics() -> Response:
+    async def metrics() -> Response:
         """Prometheus metrics (text exposition format)."""
         return Response(service.metrics.render(),
                         media_type="text/plain; version=0.0.4; charset=utf-8")
