@@ -29,10 +29,12 @@ from finpolicy.documents.bundle import PolicyDocument
 from finpolicy.domains.consent.consents import contact_times, free_at, next_start
 from finpolicy.domains.consent.evaluate import (
     Prepared,
+    check_birth_date,
     check_local_time,
     check_vocabulary,
     decide,
     items,
+    local_day,
     local_zone,
     policy_in_force,
     records_digest,
@@ -47,7 +49,7 @@ from finpolicy.domains.consent.model import (
 from finpolicy.domains.consent.review import review_time
 from finpolicy.domains.consent.spec import ConsentRules
 from finpolicy.errors import InputError
-from finpolicy.inputs import InputModel, date_out_of_range
+from finpolicy.inputs import Day, InputModel, date_out_of_range
 from finpolicy.limits import MAX_ITEMS, MAX_TERM_LENGTH, Identity, Term
 from finpolicy.runtime import Runtime
 
@@ -67,11 +69,14 @@ class CampaignCustomer(InputModel):
         time_zone: the customer's IANA zone (the policy's own when absent).
         channels: channels in the customer's order of preference (the campaign's when empty;
             when both are, every channel the policy lets the purpose use, in its order).
+        birth_date: the customer's date of birth, when known (a minor's consent is given by a
+            guardian: ``ProcessingRequest.birth_date``).
     """
 
     id: Identity
     time_zone: str | None = Field(default=None, max_length=MAX_TERM_LENGTH)
     channels: list[Term] = Field(default_factory=list, max_length=MAX_ITEMS)
+    birth_date: Day | None = None
 
     _zone = field_validator("time_zone")(_zone)
 
@@ -199,7 +204,7 @@ def _entry(runtime: Runtime, doc: PolicyDocument[ConsentRules], customer: Campai
         # every part is validated already (the customer, the channels, the base)
         request = ProcessingRequest.model_construct(
             customer=customer.id, channel=channel, time_zone=customer.time_zone, as_of=at,
-            **base)
+            birth_date=customer.birth_date, **base)
         prepared = Prepared(runtime, doc, request, own, seen, at, records)
         decision = decide(runtime, prepared, at)
         first = first or decision
@@ -261,8 +266,7 @@ def plan_campaign(runtime: Runtime, customers: Any, *, consents: Any = (), conta
     base = template.model_dump(include={"purpose", "data_levels", "categories", "fields",
                                         "personalised", "recipient", "id"})
     _check_channels(doc.policy, channels, listed)
-    for zone in sorted({c.time_zone or "" for c in listed}):
-        check_local_time(doc.policy, zone or None, at, "as_of")
+    _check_times(doc.policy, listed, at)
     by_customer: dict[str, list[Consent]] = defaultdict(list)
     for c in parsed:
         by_customer[c.customer].append(c)
@@ -289,6 +293,18 @@ def _each_once(customers: Sequence[CampaignCustomer]) -> None:
             raise InputError.one(f"customers.{i}.id", f"customer `{customer.id}` is listed "
                                  f"twice (customers.{earlier} and customers.{i}): a campaign "
                                  "plans each customer once", "duplicate_value", customer.id)
+
+
+def _check_times(rules: ConsentRules, customers: Sequence[CampaignCustomer],
+                 at: dt.datetime) -> None:
+    """Refuse a campaign time with no local time in a customer's zone, and a customer born
+    after the campaign's day."""
+    for zone in sorted({c.time_zone or "" for c in customers}):
+        check_local_time(rules, zone or None, at, "as_of")
+    for i, c in enumerate(customers):
+        if c.birth_date is not None:
+            check_birth_date(c.birth_date, local_day(rules, c.time_zone, at),
+                             f"customers.{i}.birth_date")
 
 
 def _check_channels(rules: ConsentRules, channels: Sequence[str],

@@ -110,6 +110,8 @@ def failures(rules: ConsentRules, purpose: Purpose | None, consent: Consent, use
         out.append("level_not_covered")
     if not _covers(consent.categories, used.categories, False):
         out.append("category_not_covered")
+    if "guardian_consent" in required and consent.given_by != "guardian":
+        out.append("not_by_guardian")
     return out
 
 

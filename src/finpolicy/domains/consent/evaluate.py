@@ -54,9 +54,9 @@ from finpolicy.errors import EvaluationError, InputError, InputProblem
 from finpolicy.inputs import InputModel, in_zone
 from finpolicy.runtime import Runtime, StateKey
 
-__all__ = ["DEFAULT_DENY", "Facts", "Prepared", "check_local_time", "check_processing",
-           "check_vocabulary", "decide", "facts_at", "items", "local_zone", "policy_in_force",
-           "prepare", "records_digest", "request_facts"]
+__all__ = ["DEFAULT_DENY", "Facts", "Prepared", "check_birth_date", "check_local_time",
+           "check_processing", "check_vocabulary", "decide", "facts_at", "items", "local_day",
+           "local_zone", "minor", "policy_in_force", "prepare", "records_digest", "request_facts"]
 
 DEFAULT_DENY = Hit("default-deny", "no rule allows this use of data (consent decisions fail "
                                    "closed)", "")
@@ -178,9 +178,50 @@ def check_local_time(rules: ConsentRules, time_zone: str | None, at: dt.datetime
     in_zone(at, _zone(time_zone) if time_zone else rules.zone, field, "the customer's")
 
 
+def minor(rules: ConsentRules, birth_date: dt.date | None, local_day: dt.date) -> bool:
+    """Whether a customer born on ``birth_date`` is younger than the policy's
+    ``minors_under`` years on ``local_day`` (a 29 February birthday falls on 1 March in
+    other years); ``False`` when either is unknown."""
+    if birth_date is None or rules.minors_under is None:
+        return False
+    year = birth_date.year + rules.minors_under
+    try:
+        of_age = birth_date.replace(year=year)
+    except ValueError:  # 29 February in a common year, or past year 9999
+        if year > dt.MAXYEAR:
+            return True
+        of_age = dt.date(year, 3, 1)
+    return local_day < of_age
+
+
+def local_day(rules: ConsentRules, time_zone: str | None, at: dt.datetime) -> dt.date:
+    """The customer's local date at ``at`` in ``time_zone`` (the policy's when ``None``;
+    ``at``'s own date where the zone's would fall past year 9999)."""
+    try:
+        return at.astimezone(_zone(time_zone) if time_zone else rules.zone).date()
+    except OverflowError:
+        return at.date()
+
+
+def check_birth_date(birth_date: dt.date | None, local_day: dt.date, field: str) -> None:
+    """Refuse a date of birth after the day of processing.
+
+    Raises:
+        InputError: naming ``field`` (``bad_date``).
+    """
+    if birth_date is not None and birth_date > local_day:
+        raise InputError.one(field, f"the date of birth {birth_date} is after the day of "
+                                    f"processing ({local_day}, the customer's local date)",
+                             "bad_date", birth_date)
+
+
 def request_facts(rules: ConsentRules, request: ProcessingRequest, levels: Sequence[str],
-                  categories: Sequence[str]) -> dict[str, Any]:
-    """The facts the requirement rules read (the request alone)."""
+                  categories: Sequence[str], at: dt.datetime | None = None) -> dict[str, Any]:
+    """The facts the requirement rules read (the request alone, at ``at``: the customer
+    is a minor or not on the local date)."""
+    when = at or request.as_of or now()
+    young = request.birth_date is not None and minor(
+        rules, request.birth_date, local_day(rules, request.time_zone, when))
     purpose = rules.purposes.get(request.purpose)
     r: dict[str, Any] = {"purpose": request.purpose, "purpose_known": purpose is not None,
                          "separate_purpose": bool(purpose and purpose.separate),
@@ -193,7 +234,7 @@ def request_facts(rules: ConsentRules, request: ProcessingRequest, levels: Seque
         r["channel_allowed"] = purpose is not None and request.channel in purpose.contact
     data: dict[str, Any] = {
         "levels": list(levels), "categories": list(categories),
-        "sensitive": any(v in rules.sensitive_levels for v in levels)
+        "sensitive": young or any(v in rules.sensitive_levels for v in levels)
         or any(c in rules.sensitive_categories for c in categories)}
     if levels:
         data["max_level"] = levels[-1]
@@ -205,7 +246,8 @@ def request_facts(rules: ConsentRules, request: ProcessingRequest, levels: Seque
                          cross_border=to.country is not None and to.country != rules.home_country,
                          agreement=to.agreement is not None,
                          legal_route=to.transfer_mechanism is not None)
-    return {"request": r, "data": data, "recipient": recipient}
+    return {"request": r, "data": data, "recipient": recipient,
+            "customer": {"minor": young}}
 
 
 def _contact_fact(rules: ConsentRules, request: ProcessingRequest, at: dt.datetime,
@@ -236,6 +278,7 @@ def _consent_fact(state: ConsentState, required: frozenset[str],
                             "failures": list(state.failures)}
     if state.selected is not None:
         fact["separate"] = state.selected.separate
+        fact["by_guardian"] = state.selected.given_by == "guardian"
         named = state.selected.data_levels
         fact["names_levels"] = bool(named) and all(v in named for v in levels)
     return fact
@@ -268,7 +311,7 @@ class Prepared:
         self.doc, self.request, self.consents, self.contacts = doc, request, consents, contacts
         self.records = records if records is not None else records_digest(consents, contacts)
         self.levels, self.categories = data_used(runtime, rules, request, at)
-        self.facts = request_facts(rules, request, self.levels, self.categories)
+        self.facts = request_facts(rules, request, self.levels, self.categories, at)
         self.error: Exception | None = None
         self.required: frozenset[str] = frozenset()
         self.requirement_hits: tuple[Hit, ...] = ()
@@ -390,6 +433,7 @@ def check_processing(runtime: Runtime, request: Any, *, consents: Any = (),
     check_vocabulary(doc.policy, req, parsed, history)
     if req.channel is not None:
         check_local_time(doc.policy, req.time_zone, at, "request.as_of")
+    check_birth_date(req.birth_date, local_day(doc.policy, req.time_zone, at), "birth_date")
     own = [c for c in parsed if c.customer == req.customer]
     seen = [c for c in history if c.customer == req.customer]
     return decide(runtime, prepare(runtime, doc, req, own, seen, at), at)

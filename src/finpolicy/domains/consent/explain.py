@@ -9,7 +9,8 @@ met, with the requirements unmet.
 
 What a person can change, and how a wanted fact maps back to the input:
 
-- **a consent**: obtain one from the customer, now, to the request's purpose, with the scope
+- **a consent**: obtain one from the customer (for a minor, from a parent or guardian), now,
+  to the request's purpose, with the scope
   the requirements ask for (given separately, naming the channel, the recipient, the data's
   levels and categories, under the newest notice the policy accepts) — a consent record
   added to the input, given at the request's time; after a withdrawal only one the customer
@@ -23,7 +24,7 @@ What a person can change, and how a wanted fact maps back to the input:
 
 Never: a withdrawal undone, a consent on record changed or backdated, the customer, the
 purpose (and so its lawful basis), the data's levels and categories, who the recipient is and
-where, the customer's time zone, or a contact on record.
+where, the customer's time zone or date of birth, or a contact on record.
 """
 
 from __future__ import annotations
@@ -82,8 +83,8 @@ class ConsentExplainer(Explainer):
     operations = ("check_processing",)
     outcomes = ("allow", "deny")
     immutable = ("the customer, the purpose and its lawful basis, the data's levels and "
-                 "categories, who the recipient is and where, the customer's time zone, and "
-                 "the consents, withdrawals and contacts on record")
+                 "categories, who the recipient is and where, the customer's time zone and "
+                 "date of birth, and the consents, withdrawals and contacts on record")
 
     # --- the input ----------------------------------------------------------------------------
 
@@ -250,6 +251,7 @@ def _new_consent(s: Situation) -> list[Move]:
         n += 1
         consent_id = f"new-consent-{n}"
     separate = "separate_consent" in s.required
+    guardian = "guardian_consent" in s.required
     consent = {"id": consent_id, "customer": request.customer, "purpose": request.purpose,
                "channels": [request.channel] if request.channel else [],
                "data_levels": list(decision.data_levels),
@@ -257,7 +259,10 @@ def _new_consent(s: Situation) -> list[Move]:
                "recipients": [request.recipient.name] if request.recipient else [],
                "separate": separate, "given_at": given.isoformat(), "expires_at": None,
                "withdrawn_at": None, "evidence": None, "notice_version": _notice(s)}
-    text = f"obtain from the customer {_scope(s, separate)}, and record its evidence"
+    if guardian:  # (left out otherwise: the consent as the records without it read)
+        consent["given_by"] = "guardian"
+    who = "the customer's parent or guardian" if guardian else "the customer"
+    text = f"obtain from {who} {_scope(s, separate)}, and record its evidence"
     if s.stops():
         text = "if the customer chooses to consent again, " + text
     changes = [Change("add", pointer("consents", "-"), consent)]

@@ -18,6 +18,7 @@ REQUEST_FIELDS: dict[str, str] = {
     "data.max_rank": "number",
     "data.categories": "list",
     "data.sensitive": "boolean",
+    "customer.minor": "boolean",
     "recipient.present": "boolean",
     "recipient.kind": "text",
     "recipient.outside": "boolean",
@@ -41,6 +42,7 @@ FIELDS: dict[str, str] = {
     "consent.failures": "list",
     "consent.separate": "boolean",
     "consent.names_levels": "boolean",
+    "consent.by_guardian": "boolean",
 }
 """Facts the processing rules read: the request's, the contact's and the consent found."""
 

@@ -7,14 +7,17 @@ audit needs the instant. Instants are compared exactly (see ``evaluate`` for the
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal, cast
+import hashlib
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any, ClassVar, Literal, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from finpolicy.decisions import Decision, Hit, PolicyRef, _plain
-from finpolicy.inputs import InputModel, Instant
+from finpolicy.inputs import Day, InputModel, Instant
 from finpolicy.limits import (
     MAX_ID_LENGTH,
     MAX_ITEMS,
@@ -63,6 +66,9 @@ class _Cached(InputModel):
     """Caches the digest: instances are frozen, and every decision names it."""
 
     _digest: str | None = PrivateAttr(None)
+    # fields added after decisions were logged: at their default they stay out of the digest,
+    # so a logged decision replays to the same input digest
+    _LATER: ClassVar[Mapping[str, Any]] = MappingProxyType({})
 
     def __eq__(self, other: object) -> bool:
         # pydantic also compares private attributes; the cache must not count
@@ -77,7 +83,10 @@ class _Cached(InputModel):
         private = self.__pydantic_private__
         found = private.get("_digest") if private else None
         if found is None:
-            found = super().digest()
+            left = {name for name, default in self._LATER.items()
+                    if getattr(self, name) == default}
+            found = hashlib.sha256(self.__pydantic_serializer__.to_json(
+                self, exclude=left or None)).hexdigest()
             self._digest = found
         return found
 
@@ -104,7 +113,11 @@ class Consent(_Cached):
         withdrawn_at: when the customer withdrew it, if they did.
         evidence: a reference to the evidence (signed form, recording, log entry).
         notice_version: the version of the notice the customer was shown.
+        given_by: who gave it: ``customer``, or ``guardian`` (a parent or other guardian,
+            for a customer who is a minor, PIPL Art. 31).
     """
+
+    _LATER = MappingProxyType({"given_by": "customer"})
 
     id: str = _ID
     customer: Identity
@@ -119,6 +132,7 @@ class Consent(_Cached):
     withdrawn_at: Instant | None = None
     evidence: str | None = _TEXT
     notice_version: str | None = Field(default=None, max_length=MAX_TERM_LENGTH)
+    given_by: Literal["customer", "guardian"] = "customer"
 
     _names = field_validator("channels", "data_levels", "categories", "recipients")(_names)
 
@@ -188,8 +202,13 @@ class ProcessingRequest(_Cached):
             profile (PIPL Art. 24).
         time_zone: the customer's IANA time zone (the policy's own when absent); allowed
             hours are local time in it.
+        birth_date: the customer's date of birth, when known: younger than the policy's
+            ``sensitive.minors_under`` years on the local date of ``as_of``, the customer is a
+            minor (PIPL Art. 28, 31); without it, the customer is not taken for one.
         as_of: when it happens.
     """
+
+    _LATER = MappingProxyType({"birth_date": None})
 
     id: str | None = _OPTIONAL_ID
     customer: Identity
@@ -202,6 +221,7 @@ class ProcessingRequest(_Cached):
     personalised: bool = False
     time_zone: str | None = _ZONE
     as_of: Instant | None = None
+    birth_date: Day | None = None
 
     _names = field_validator("data_levels", "categories", "fields")(_names)
     _zone = field_validator("time_zone")(_zone)

@@ -21,10 +21,12 @@ from finpolicy.domains.clock import now
 from finpolicy.domains.consent.consents import Used, failures, reached, stops
 from finpolicy.domains.consent.evaluate import (
     Prepared,
+    check_birth_date,
     check_local_time,
     check_vocabulary,
     facts_at,
     items,
+    local_day,
     policy_in_force,
 )
 from finpolicy.domains.consent.model import (
@@ -141,6 +143,19 @@ def _within(exc: InputError, prefix: str) -> InputError:
                        for q in exc.problems])
 
 
+def _check_processing(rules: ConsentRules, done: Sequence[ProcessingRequest]) -> None:
+    """Refuse a processing record outside the policy's vocabulary or born after its day,
+    naming the record."""
+    for i, p in enumerate(done):
+        try:
+            check_vocabulary(rules, p, [], [])
+            if p.as_of is not None:
+                check_birth_date(p.birth_date, local_day(rules, p.time_zone, p.as_of),
+                                 "birth_date")
+        except InputError as exc:
+            raise _within(exc, f"processing.{i}") from None
+
+
 def review_consents(runtime: Runtime, consents: Any, *, contacts: Any = (),
                     processing: Any = (), as_of: Any = None,
                     policy: str | None = None) -> ConsentReviewReport:
@@ -166,11 +181,7 @@ def review_consents(runtime: Runtime, consents: Any, *, contacts: Any = (),
     doc = policy_in_force(runtime, at, policy)
     rules = doc.policy
     check_vocabulary(rules, None, parsed, history)
-    for i, p in enumerate(done):
-        try:
-            check_vocabulary(rules, p, [], [])
-        except InputError as exc:
-            raise _within(exc, f"processing.{i}") from None
+    _check_processing(rules, done)
     by_customer: dict[str, list[Consent]] = defaultdict(list)
     for c in parsed:
         by_customer[c.customer].append(c)

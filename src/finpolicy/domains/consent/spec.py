@@ -56,6 +56,7 @@ REQUIREMENT_NAMES: dict[str, str] = {
     "channel_named": "a consent naming the contact's channel",
     "recipient_named": "a consent naming the recipient",
     "levels_named": "a consent naming every data level used",
+    "guardian_consent": "a consent given by the minor's parent or other guardian",
 }
 
 # Why a consent does not count, in the order they are checked; rules test `consent.failures`.
@@ -70,6 +71,7 @@ CONSENT_FAILURES: dict[str, str] = {
     "recipient_not_covered": "the consent does not name the recipient",
     "level_not_covered": "the consent does not cover (or name) a data level used",
     "category_not_covered": "the consent does not cover a data category used",
+    "not_by_guardian": "the customer is a minor, and the consent was not given by a guardian",
 }
 
 Severity = Literal["high", "medium", "low"]
@@ -138,10 +140,15 @@ class PurposeSpec(Strict):
 
 
 class SensitiveSpec(Strict):
-    """Data levels and categories that are sensitive personal information."""
+    """Data levels and categories that are sensitive personal information, and the age
+    below which a customer's data is (a minor's)."""
 
     levels: list[str] = Field(default_factory=list)
     categories: list[str] = Field(default_factory=list)
+    minors_under: StrictInt | None = Field(
+        default=None, ge=1, le=30,
+        description="A customer younger than this many years (by the request's `birth_date`) "
+                    "is a minor: all their data is sensitive (`customer.minor`).")
     cite: str
 
 
@@ -162,7 +169,7 @@ class RequirementSpec(RuleSpecBase):
     """A requirement rule: when it holds, the consent must meet ``require``."""
 
     require: list[Literal["consent", "separate_consent", "channel_named", "recipient_named",
-                          "levels_named"]] = Field(min_length=1)
+                          "levels_named", "guardian_consent"]] = Field(min_length=1)
 
 
 def _both_outcomes() -> list[Literal["allow", "deny"]]:
@@ -264,6 +271,7 @@ class ConsentRules:
     purposes: Mapping[str, Purpose] = attrs.field(converter=_freeze)
     sensitive_levels: frozenset[str]
     sensitive_categories: frozenset[str]
+    minors_under: int | None
     zone: ZoneInfo
     home_country: str
     withdrawal_scope: str
@@ -420,6 +428,7 @@ def build(spec: ConsentSpec, ctx: BuildContext) -> ConsentRules:
         channels={name: c.title for name, c in spec.channels.items()}, purposes=purposes,
         sensitive_levels=frozenset(sensitive.levels if sensitive else ()),
         sensitive_categories=frozenset(sensitive.categories if sensitive else ()),
+        minors_under=sensitive.minors_under if sensitive else None,
         zone=zone, home_country=spec.home_country.upper(),
         withdrawal_scope=spec.withdrawal.scope,
         withdrawal_delay=dt.timedelta(hours=spec.withdrawal.delay_hours),

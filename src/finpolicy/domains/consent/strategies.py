@@ -62,6 +62,14 @@ def _when(day: dt.date, local: dt.time, zone: str | None, rules: ConsentRules) -
     return dt.datetime.combine(day, local, ZoneInfo(zone) if zone else rules.zone)
 
 
+def _births(day: dt.date, rules: ConsentRules) -> st.SearchStrategy[dt.date | None]:
+    """Dates of birth: unknown, a child's, or on either side of the minors' age that day."""
+    age = rules.minors_under or 14
+    of_age = day.replace(year=day.year - age, day=min(day.day, 28))
+    child = of_age.replace(year=of_age.year + 4)
+    return st.sampled_from([None, None, child, child, of_age, of_age + dt.timedelta(days=1)])
+
+
 def processing_requests(bundle: Bundle | None = None, *,
                         policy: PolicyDocument[Any] | None = None) -> st.SearchStrategy[Any]:
     """``fp.ProcessingRequest`` values over the policy's vocabulary, at local times on both
@@ -79,15 +87,15 @@ def processing_requests(bundle: Bundle | None = None, *,
         channel = draw(st.none() | st.sampled_from(reach or sorted(rules.channels))
                        | st.sampled_from(sorted(rules.channels)))
         zone = draw(st.sampled_from(ZONES))
+        day = draw(st.sampled_from(days))
         return ProcessingRequest(
             id=None, customer=draw(st.sampled_from(_CUSTOMERS)), purpose=purpose,
-            channel=channel,
+            channel=channel, birth_date=draw(_births(day, rules)),
             data_levels=draw(st.lists(st.sampled_from(levels), max_size=2, unique=True)),
             categories=draw(st.lists(st.sampled_from(sorted(rules.categories)), max_size=2,
                                      unique=True)),
             recipient=draw(recipients(b)), personalised=draw(st.booleans()), time_zone=zone,
-            as_of=_when(draw(st.sampled_from(days)), draw(st.sampled_from(LOCAL_TIMES)), zone,
-                        rules))
+            as_of=_when(day, draw(st.sampled_from(LOCAL_TIMES)), zone, rules))
 
     return build()
 
@@ -159,8 +167,10 @@ def _covering(request: ProcessingRequest, rules: ConsentRules, spoil: str) -> Co
         "data_levels": list(request.data_levels), "categories": list(request.categories),
         "recipients": [request.recipient.name] if request.recipient else [],
         "separate": True, "given_at": at - dt.timedelta(days=10), "evidence": "ev-cover",
-        "notice_version": notice}
+        "notice_version": notice,
+        "given_by": "guardian" if request.birth_date is not None else "customer"}
     spoilt: dict[str, dict[str, Any]] = {
+        "by_customer": {"given_by": "customer"},
         "bundled": {"separate": False}, "withdrawn": {"withdrawn_at": at},
         "expired": {"expires_at": at}, "later": {"given_at": at + dt.timedelta(hours=1)},
         "blanket": {"channels": [], "data_levels": [], "recipients": []},
@@ -190,13 +200,13 @@ def _scenarios(rules: ConsentRules, days: list[dt.date]) -> list[st.SearchStrate
     def contact(draw: st.DrawFn) -> Any:
         purpose = draw(st.sampled_from([reaching[0], *reaching]))
         zone = draw(st.sampled_from(ZONES))
+        day = draw(st.sampled_from(days))
         return ProcessingRequest(
-            customer="cu1", purpose=purpose,
+            customer="cu1", purpose=purpose, birth_date=draw(_births(day, rules)),
             channel=draw(st.sampled_from(sorted(rules.purposes[purpose].contact))),
             data_levels=draw(st.sampled_from([[], [bottom], [top]])),
             personalised=draw(st.booleans()), time_zone=zone,
-            as_of=_when(draw(st.sampled_from(days)), draw(st.sampled_from(LOCAL_TIMES[:4])),
-                        zone, rules))
+            as_of=_when(day, draw(st.sampled_from(LOCAL_TIMES[:4])), zone, rules))
 
     @st.composite
     def leaving_data(draw: st.DrawFn) -> Any:
@@ -220,7 +230,7 @@ def consent_cases(bundle: Bundle | None = None, *,
                          *_scenarios(rules, _days(b, policy)))
     spoils = st.sampled_from(["none", "none", "none", "none", "withdrawn", "withdrawn",
                               "withdrawn", "bundled", "expired", "later", "blanket",
-                              "old_notice", "absent"])
+                              "old_notice", "by_customer", "absent"])
 
     @st.composite
     def build(draw: st.DrawFn) -> dict[str, Any]:

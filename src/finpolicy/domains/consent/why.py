@@ -2,7 +2,8 @@
 
 The deny rules that hold come from the rules (``finpolicy.explain.words``), each with a note
 naming what the rule saw: which consent was withdrawn (and when), expired, lapsed, given under
-an outdated notice, bundled, or does not name the channel, recipient or levels; the customer's
+an outdated notice, bundled, not given by a minor's guardian, or does not name the channel,
+recipient or levels; the customer's
 local time against the allowed hours; the contacts in the cap's window. Then the requirement
 rules that asked for a consent no consent met, each with the requirements unmet (separate
 consent, channel named, recipient named, levels named, a consent in force).
@@ -30,7 +31,8 @@ __all__ = ["REQUIREMENT_FAILURES", "obstacles"]
 REQUIREMENT_FAILURES = {"separate_consent": "not_separate",
                         "channel_named": "channel_not_covered",
                         "recipient_named": "recipient_not_covered",
-                        "levels_named": "level_not_covered"}
+                        "levels_named": "level_not_covered",
+                        "guardian_consent": "not_by_guardian"}
 """A requirement, and the failure of a consent that does not meet it."""
 
 
@@ -73,6 +75,9 @@ def _failure_note(s: Situation, name: str) -> str:
         elif name == "level_not_covered":
             out.append(f"`{c.id}` names levels {_names(c.data_levels)}; the data used is "
                        f"{_names(used.levels)}")
+        elif name == "not_by_guardian":
+            out.append(f"`{c.id}` was given by the {c.given_by}; the customer is a minor "
+                       f"(under {s.rules.minors_under}), whose consent a guardian gives")
         elif name == "category_not_covered":
             out.append(f"`{c.id}` names categories {_names(c.categories)}; the data used is "
                        f"{_names(used.categories)}")
