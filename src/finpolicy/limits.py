@@ -59,7 +59,8 @@ MAX_MONTHS = 12_000
 MAX_CSV_CELL = 131_072
 """Longest CSV cell, in characters (the csv module's ``field_size_limit``, set on every read)."""
 MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
-"""Largest JSON or YAML input file, in bytes (read whole; JSON lines and CSV are streamed)."""
+"""Largest JSON or YAML input file, in bytes (read whole), and longest line of a JSON-lines or
+CSV file (streamed)."""
 MAX_INPUT_DEPTH = 64
 """Deepest nesting of lists and mappings in one JSON or YAML input."""
 

@@ -17,7 +17,7 @@ import json
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import yaml
 
@@ -194,16 +194,24 @@ def iter_json_lines(path: str) -> Iterator[tuple[int, Any]]:
     with handle:
         number = 0
         try:
-            for number, line in enumerate(handle, 1):
-                if not line.strip():
-                    continue
-                if len(line) > MAX_DOCUMENT_BYTES:
-                    raise _error(path, number, "the line is longer than "
-                                 f"{MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB", "too_large")
-                yield number, _check_depth(_json(line, path, number), path, number)
+            for number, line in enumerate(_lines(handle, path), 1):
+                if line.strip():
+                    yield number, _check_depth(_json(line, path, number), path, number)
         except UnicodeDecodeError as exc:
             raise _error(path, number + 1, f"not UTF-8 text (byte {exc.start} of the line)",
                          "unreadable_input") from None
+
+
+def _lines(handle: IO[str], path: str) -> Iterator[str]:
+    """The lines of ``handle``, each read only up to its limit (``for line in handle`` holds
+    a line whole, however long, before its length can be checked)."""
+    number = 0
+    while line := handle.readline(MAX_DOCUMENT_BYTES + 1):
+        number += 1
+        if len(line) > MAX_DOCUMENT_BYTES:
+            raise _error(path, number, "the line is longer than "
+                         f"{MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB", "too_large")
+        yield line
 
 
 def iter_csv_rows(path: str) -> Iterator[tuple[int, dict[str, str]]]:
@@ -215,7 +223,7 @@ def iter_csv_rows(path: str) -> Iterator[tuple[int, dict[str, str]]]:
                      "unreadable_input") from None
     with handle:
         set_csv_cell_limit()
-        reader = csv.reader(handle)
+        reader = csv.reader(_lines(handle, path))
         try:
             header = next(reader, None)
             if not header:

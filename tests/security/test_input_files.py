@@ -144,3 +144,36 @@ def test_a_column_the_header_leaves_unnamed_must_be_blank(tmp_path: Path) -> Non
     problem = error.value.problems[0]
     assert (problem.line, problem.message) == (4, "a value in column 8, which the header "
                                                   "leaves unnamed")
+
+
+def test_a_json_line_over_the_limit_is_refused_before_it_is_read_whole(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # `for line in file` held a line whole (4 GB in memory for a 4 GB line) before measuring it
+    import io
+
+    class Stream(io.StringIO):
+        read_up_to = 0
+
+        def close(self) -> None:
+            Stream.read_up_to = self.tell()
+            super().close()
+
+    monkeypatch.setattr("finpolicy.readers.MAX_DOCUMENT_BYTES", 1000)
+    monkeypatch.setattr("sys.stdin", Stream('{"id": "a"}\n{"id": "' + "x" * 100_000 + '"}\n'))
+    with pytest.raises(fp.InputError) as error:
+        list(iter_json_lines("-"))
+    problem = error.value.problems[0]
+    assert (problem.line, problem.code) == (2, "too_large")
+    assert Stream.read_up_to <= 2_000  # read up to the limit, not the rest of the line
+
+
+def test_a_csv_line_over_the_limit_is_refused_at_its_line(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    # every cell short, but a line of a million of them was read whole
+    monkeypatch.setattr("finpolicy.readers.MAX_DOCUMENT_BYTES", 1000)
+    path = tmp_path / "wide.csv"
+    path.write_text("a,b\n1,2\n" + "x," * 600 + "\n", encoding="utf-8")
+    with pytest.raises(fp.InputError) as error:
+        list(iter_csv_rows(str(path)))
+    problem = error.value.problems[0]
+    assert (problem.line, problem.code) == (3, "too_large")
