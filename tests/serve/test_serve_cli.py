@@ -114,3 +114,19 @@ def test_a_port_in_use_names_port_and_never_claims_to_serve(folder: Path,
 
 def test_an_address_not_of_this_machine_names_host(folder: Path) -> None:
     _refused(_serve("--host", "192.0.2.1", "--port", "0"), "--host")  # TEST-NET-1
+
+
+@pytest.mark.parametrize(("option", "content", "said"), [
+    ("--directory", '[{"subject_id": 5}]', "assignments.0.subject_id"),
+    ("--directory", "not: [json", "not valid JSON"),
+    ("--directory", None, "cannot read"),
+    ("--token-file", None, "cannot read"),
+])
+def test_a_directory_or_token_file_that_does_not_load_names_its_option(
+        folder: Path, option: str, content: str | None, said: str) -> None:
+    """--directory with a malformed assignment said only 'invalid RoleAssignment:
+    assignments.0.subject_id: …', naming neither the option nor the file."""
+    if content is not None:
+        (folder / "given.json").write_text(content)
+    line = _refused(_serve(option, "given.json"), option)
+    assert "given.json" in line and said in line

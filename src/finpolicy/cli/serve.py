@@ -41,14 +41,40 @@ def _need_extra() -> None:
         exit_with(EXIT_INVALID_INPUT)
 
 
+def _naming(option: str, path: str, exc: InputError) -> InputError:
+    """``exc`` (a file's problem) as the problem of the option that named the file."""
+    said = str(exc)
+    return InputError.one(option, said if said.startswith(path) else f"{path}: {said}",
+                          "bad_option", path)
+
+
 def _read_token(path: str) -> str:
     from finpolicy.readers import read_text
 
-    token = read_text(path).strip()
+    try:
+        token = read_text(path).strip()
+    except InputError as exc:
+        raise _naming("--token-file", path, exc) from None
     if not token or any(c.isspace() for c in token):
         raise InputError.one("--token-file", f"`{path}` must hold one token without spaces",
                              "bad_option", path)
     return token
+
+
+def _directory(path: str) -> Any:
+    """The role directory of ``--directory``, its assignments checked.
+
+    Raises:
+        InputError: naming ``--directory`` and the file (it could not be read, or an
+            assignment is malformed).
+    """
+    from finpolicy.domains.access.directory import as_directory
+    from finpolicy.readers import read_document
+
+    try:
+        return as_directory(read_document(path), field="assignments")
+    except InputError as exc:
+        raise _naming("--directory", path, exc) from None
 
 
 def _write_openapi(target: str) -> None:
@@ -230,11 +256,7 @@ def serve_command(pack: str | None, host: str, port: int, token_file: str | None
     tls = _tls(tls_cert, tls_key, client_ca)
     token = None if token_file is None else _read_token(token_file)
     keys = list(trusted_keys) or None
-    directory = None
-    if directory_file is not None:
-        from finpolicy.readers import read_document
-
-        directory = read_document(directory_file)
+    directory = None if directory_file is None else _directory(directory_file)
     bundle = fp.load_bundle(pack, trusted_keys=keys)
     policy_engine = fp.PolicyEngine(bundle, engine=engine, directory=directory,
                                     log=_decision_log(log_sink, log_keys))
