@@ -184,11 +184,16 @@ def _portable(problem: InputProblem) -> InputProblem:
 
 
 class NotInForceError(FinpolicyError, LookupError):
-    """No version of a policy is in force on the requested date."""
+    """No version of a policy is in force on the requested date (or, ``several``, more than
+    one policy of the kind is, and the call did not choose one)."""
 
     def __init__(self, kind: str, policy_id: str, on: object, windows: Sequence[str], *,
-                 ids: Sequence[str] | None = None) -> None:
+                 ids: Sequence[str] | None = None, several: Sequence[str] = ()) -> None:
         self.kind, self.policy_id, self.on = kind, policy_id, on
+        if several:
+            super().__init__(f"several {kind} policies are in force on {on}: "
+                             f"{', '.join(several)}; choose one (policy=...)")
+            return
         if ids is not None and policy_id == "*":  # no policy of that kind at all
             super().__init__(f"the bundle has no {kind}")
             return

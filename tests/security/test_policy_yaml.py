@@ -3,6 +3,8 @@ meaning its author and reviewers never saw."""
 
 from __future__ import annotations
 
+import datetime as dt
+import pickle
 import shutil
 from pathlib import Path
 
@@ -131,3 +133,19 @@ def test_text_in_other_scripts_and_full_width_punctuation_loads(tmp_path: Path) 
                                    "reason: 营销（marketing）never reaches core data，ever"),
                       encoding="utf-8")
     assert fp.load_bundle(pack).name == "cn-banking"
+
+
+def test_two_policies_of_a_kind_in_force_are_named_not_said_to_be_missing(
+        tmp_path: Path) -> None:
+    pack = _pack(tmp_path)
+    text = (pack / "access.yaml").read_text(encoding="utf-8")
+    (pack / "access-branch.yaml").write_text(
+        text.replace("\n  id: cn-access\n", "\n  id: cn-access-branch\n"), encoding="utf-8")
+    bundle = fp.load_bundle(pack)
+    day = dt.date(2026, 3, 2)
+    with pytest.raises(fp.NotInForceError) as error:
+        bundle.in_force("AccessPolicy", day)
+    assert str(error.value) == ("several AccessPolicy policies are in force on 2026-03-02: "
+                                "cn-access, cn-access-branch; choose one (policy=...)")
+    assert bundle.in_force("AccessPolicy", day, "cn-access-branch").id == "cn-access-branch"
+    assert pickle.loads(pickle.dumps(error.value)).args == error.value.args

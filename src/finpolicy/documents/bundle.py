@@ -136,8 +136,7 @@ class Bundle:
             raise NotInForceError(kind, policy_id or docs[0].id, on,
                                   [f"{d.version}: {d.metadata.window()}" for d in docs])
         if len(found) > 1:
-            several = ", ".join(sorted({d.id for d in found}))
-            raise NotInForceError(kind, f"one of {several} (pass policy=...)", on, [])
+            raise NotInForceError(kind, "*", on, [], several=sorted({d.id for d in found}))
         return found[0]
 
     def __iter__(self) -> Iterator[PolicyDocument[Any]]:
