@@ -270,8 +270,10 @@ def test_vocabulary_errors_name_the_field(engine: fp.PolicyEngine) -> None:
         engine.check_processing(sms(channel="fax", data_levels=["secret"]),
                                 consents=[marketing(channels=["pigeon"])],
                                 contacts=contacts(AT, channel="telex"))
-    assert info.value.fields == ("channel", "data_levels", "consents.0.channels",
-                                 "contacts.0.channel")
+    # the request's were named `channel` and `data_levels`, though pydantic's errors of the
+    # same request name `request.channel`
+    assert info.value.fields == ("request.channel", "request.data_levels",
+                                 "consents.0.channels", "contacts.0.channel")
 
 
 def test_naive_times_and_bad_zones_are_input_errors() -> None:

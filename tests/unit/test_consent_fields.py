@@ -31,7 +31,7 @@ def test_a_field_no_classification_rule_knows_is_refused_naming_it(
         engine.check_processing(request, consents=[BUNDLED])
     [problem] = caught.value.problems
     assert (problem.path, problem.code, problem.value) == (
-        "fields", "unclassified_field", "fingerprint")
+        "request.fields", "unclassified_field", "fingerprint")
 
 
 def test_the_level_named_instead_decides_and_known_fields_still_classify(

@@ -78,7 +78,7 @@ def test_why_not_asks_for_the_guardian_s_consent(engine: fp.PolicyEngine) -> Non
 def test_a_birth_date_after_the_day_of_processing_is_refused(engine: fp.PolicyEngine) -> None:
     with pytest.raises(fp.InputError) as caught:
         engine.check_processing(sms(birth_date=dt.date(2026, 3, 3)), consents=[consent()])
-    assert [(p.path, p.code) for p in caught.value.problems] == [("birth_date", "bad_date")]
+    assert [(p.path, p.code) for p in caught.value.problems] == [("request.birth_date", "bad_date")]
     with pytest.raises(fp.InputError) as caught:
         engine.plan_campaign([{"id": "cu-1", "birth_date": "2026-03-03"}], as_of=AT)
     assert [p.path for p in caught.value.problems] == ["customers.0.birth_date"]

@@ -262,7 +262,7 @@ def plan_campaign(runtime: Runtime, customers: Any, *, consents: Any = (), conta
     doc = policy_in_force(runtime, at, policy)
     template = ProcessingRequest(customer="-", purpose=purpose, data_levels=list(data_levels),
                                  categories=list(categories), personalised=personalised)
-    check_vocabulary(doc.policy, template, parsed, history)
+    check_vocabulary(doc.policy, template, parsed, history, where="")  # the options
     base = template.model_dump(include={"purpose", "data_levels", "categories", "fields",
                                         "personalised", "recipient", "id"})
     _check_channels(doc.policy, channels, listed)

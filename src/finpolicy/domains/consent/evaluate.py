@@ -56,7 +56,8 @@ from finpolicy.runtime import Runtime, StateKey
 
 __all__ = ["DEFAULT_DENY", "Facts", "Prepared", "check_birth_date", "check_local_time",
            "check_processing", "check_vocabulary", "decide", "facts_at", "items", "local_day",
-           "local_zone", "minor", "policy_in_force", "prepare", "records_digest", "request_facts"]
+           "local_zone", "minor", "policy_in_force", "prepare", "records_digest", "request_facts",
+           "within"]
 
 DEFAULT_DENY = Hit("default-deny", "no rule allows this use of data (consent decisions fail "
                                    "closed)", "")
@@ -84,11 +85,19 @@ def items(value: Any, model: type[M], field: str) -> list[M]:
     return [model.parse(item, field=f"{field}.{i}") for i, item in enumerate(value)]
 
 
+def within(exc: InputError, prefix: str) -> InputError:
+    """``exc`` with its paths under ``prefix`` (the problems of one record of a call)."""
+    return InputError([type(q)(f"{prefix}.{q.path}" if q.path else prefix, q.message, q.code,
+                               q.value) for q in exc.problems])
+
+
 def check_vocabulary(rules: ConsentRules, request: ProcessingRequest | None,
-                     consents: Sequence[Consent], contacts: Sequence[ContactRecord]) -> None:
+                     consents: Sequence[Consent], contacts: Sequence[ContactRecord], *,
+                     where: str = "request") -> None:
     """Raise ``InputError`` for channels, levels, categories and record purposes outside the
-    policy's vocabulary (every problem at once)."""
+    policy's vocabulary (every problem at once); the request's are named under ``where``."""
     problems: list[InputProblem] = []
+    at = f"{where}." if where else ""
 
     def known(values: Iterable[str], vocab: Any, path: str, what: str) -> None:
         for value in values:
@@ -98,10 +107,10 @@ def check_vocabulary(rules: ConsentRules, request: ProcessingRequest | None,
                                              f"unknown_{what}", value))
 
     if request is not None:
-        known([request.channel] if request.channel else [], rules.channels, "channel",
+        known([request.channel] if request.channel else [], rules.channels, f"{at}channel",
               "channel")
-        known(request.data_levels, rules.levels, "data_levels", "level")
-        known(request.categories, rules.categories, "categories", "category")
+        known(request.data_levels, rules.levels, f"{at}data_levels", "level")
+        known(request.categories, rules.categories, f"{at}categories", "category")
     for i, c in enumerate(consents):
         path = f"consents.{i}"
         known([c.purpose], rules.purposes, f"{path}.purpose", "purpose")
@@ -433,7 +442,12 @@ def check_processing(runtime: Runtime, request: Any, *, consents: Any = (),
     check_vocabulary(doc.policy, req, parsed, history)
     if req.channel is not None:
         check_local_time(doc.policy, req.time_zone, at, "request.as_of")
-    check_birth_date(req.birth_date, local_day(doc.policy, req.time_zone, at), "birth_date")
+    check_birth_date(req.birth_date, local_day(doc.policy, req.time_zone, at),
+                     "request.birth_date")
     own = [c for c in parsed if c.customer == req.customer]
     seen = [c for c in history if c.customer == req.customer]
-    return decide(runtime, prepare(runtime, doc, req, own, seen, at), at)
+    try:
+        prepared = prepare(runtime, doc, req, own, seen, at)
+    except InputError as exc:  # a field no classification rule knows
+        raise within(exc, "request") from None
+    return decide(runtime, prepared, at)

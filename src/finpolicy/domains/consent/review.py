@@ -28,6 +28,7 @@ from finpolicy.domains.consent.evaluate import (
     items,
     local_day,
     policy_in_force,
+    within,
 )
 from finpolicy.domains.consent.model import (
     Consent,
@@ -137,23 +138,17 @@ def _records(contacts: Sequence[ContactRecord], processing: Sequence[ProcessingR
     return out
 
 
-def _within(exc: InputError, prefix: str) -> InputError:
-    """``exc`` with its paths under ``prefix`` (a processing record's problems)."""
-    return InputError([type(q)(f"{prefix}.{q.path}", q.message, q.code, q.value)
-                       for q in exc.problems])
-
-
 def _check_processing(rules: ConsentRules, done: Sequence[ProcessingRequest]) -> None:
     """Refuse a processing record outside the policy's vocabulary or born after its day,
     naming the record."""
     for i, p in enumerate(done):
         try:
-            check_vocabulary(rules, p, [], [])
+            check_vocabulary(rules, p, [], [], where="")
             if p.as_of is not None:
                 check_birth_date(p.birth_date, local_day(rules, p.time_zone, p.as_of),
                                  "birth_date")
         except InputError as exc:
-            raise _within(exc, f"processing.{i}") from None
+            raise within(exc, f"processing.{i}") from None
 
 
 def review_consents(runtime: Runtime, consents: Any, *, contacts: Any = (),
@@ -202,7 +197,7 @@ def review_consents(runtime: Runtime, consents: Any, *, contacts: Any = (),
                                       by_customer[request.customer],
                                       contacted[request.customer], when, label)
         except InputError as exc:  # (only processing records name fields)
-            raise _within(exc, f"processing.{i}") from None
+            raise within(exc, f"processing.{i}") from None
     body = "|".join([at.isoformat(), *sorted(c.digest() for c in parsed), "|",
                      *sorted(k.digest() for k in history), "|",
                      *sorted(p.digest() for p in done)])
