@@ -3,7 +3,8 @@
 The revision comes from a command line, so it is untrusted: it must look like a revision, not
 an option (no leading ``-``), and ``git rev-parse --verify`` must resolve it to a commit before
 anything else runs; ``--end-of-options`` separates options from the tree argument. The tree
-is extracted with tarfile's ``data`` filter (no links, nothing outside the target folder).
+is extracted with tarfile's ``data`` filter, after refusing (``link_outside_pack``) every link
+out of the folder and every path outside it, as loading refuses a link out of a pack.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import attrs
 
-from finpolicy.errors import InputError, PolicyError
+from finpolicy.errors import InputError, PolicyError, Problem
 
 __all__ = ["GIT_PREFIX", "bundle_folder", "check_revision", "extract_git", "parse_git_spec"]
 
@@ -81,8 +82,34 @@ def extract_git(rev: str, path: str, into: Path, *, cwd: Path | None = None) -> 
     data = _git(["archive", "--format=tar", "--end-of-options", tree], top)
     into.mkdir(parents=True, exist_ok=True)
     with tarfile.open(fileobj=io.BytesIO(data)) as archive:
+        _refuse_links_out(archive, into, f"{rev}:{path}")
         archive.extractall(into, filter="data")  # refuses links and paths outside `into`
     return into
+
+
+def _refuse_links_out(archive: tarfile.TarFile, into: Path, where: str) -> None:
+    """Raise ``PolicyError`` (``link_outside_pack``) naming every member of ``archive`` that
+    the ``data`` filter refuses — a link out of the folder, an absolute path — as loading
+    refuses a link out of a pack (the filter's own error escaped as a traceback)."""
+    problems = []
+    for member in archive.getmembers():
+        try:
+            tarfile.data_filter(member, str(into))
+        except tarfile.FilterError as exc:
+            problems.append(Problem(f"{where.rstrip('/')}/{member.name}", None, "",
+                                    f"{_refusal(exc)}; a pack must hold its own files",
+                                    "link_outside_pack"))
+    if problems:
+        raise PolicyError(problems)
+
+
+def _refusal(exc: tarfile.FilterError) -> str:
+    """What the ``data`` filter refused, in words."""
+    if isinstance(exc, tarfile.AbsoluteLinkError | tarfile.LinkOutsideDestinationError):
+        return f"a link to a file outside the pack (`{exc.tarinfo.linkname}`)"
+    if isinstance(exc, tarfile.AbsolutePathError | tarfile.OutsideDestinationError):
+        return "a path outside the pack"
+    return f"not a plain file or folder ({type(exc).__name__})"
 
 
 @contextlib.contextmanager
