@@ -26,6 +26,7 @@ from finpolicy.cli.common import (
     reports_errors,
 )
 from finpolicy.errors import InputError
+from finpolicy.inputs import kind_of
 
 __all__ = ["COMMANDS"]
 
@@ -68,11 +69,15 @@ def _directory(path: str) -> Any:
         InputError: naming ``--directory`` and the file (it could not be read, or an
             assignment is malformed).
     """
-    from finpolicy.domains.access.directory import as_directory
+    import finpolicy as fp
     from finpolicy.readers import read_document
 
     try:
-        return as_directory(read_document(path), field="assignments")
+        assignments = read_document(path)
+        if not isinstance(assignments, list):
+            raise InputError.one("", f"expected a list of role assignments, got "
+                                     f"{kind_of(assignments)}", "bad_input")
+        return fp.AssignmentDirectory(assignments)
     except InputError as exc:
         raise _naming("--directory", path, exc) from None
 
