@@ -32,6 +32,7 @@ from finpolicy.runtime import BundleRuntime
 from finpolicy.serve.bodies import JSONRoute, body_problems
 from finpolicy.serve.endpoints import Endpoint, bundle_ref, endpoints, outcomes, plain
 from finpolicy.serve.exchange import REQUEST_ID, REQUEST_ID_PATTERN, Exchange, request_id
+from finpolicy.serve.explaining import add_explanations
 from finpolicy.serve.openapi import declare_headers
 from finpolicy.serve.schemas import (
     BatchBody,
@@ -167,6 +168,8 @@ def create_app(service: Service, *, token: str | None = None,
                  tags=[endpoint.domain], response_model=BatchBody,
                  responses={k: v for k, v in _ERRORS.items() if k != 409},
                  dependencies=[auth])(_batch(service, endpoint))
+    add_explanations(app, service, dependencies=[auth], responses=_ERRORS, failure=_failure,
+                     request_id=_REQUEST_ID_PARAMETER)
     _add_service_routes(app, service, auth)
     app.add_middleware(_BodyLimit, limit=max_body)
     app.add_middleware(Exchange, metrics=service.metrics, operations=_operations(app),
