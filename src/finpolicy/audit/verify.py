@@ -129,9 +129,12 @@ def verify_log(target: str | os.PathLike[str] | Sink, *,
     walk = _Walk(keys, keys is not None)
     problem = None
     try:
+        # the head before the records: a writer still running adds to both, and a head read
+        # after them may name entries written since (a cut tail that is none)
+        head = _read_anchor(sink, anchor)
         _walk(sink, walk)
         _check_start(walk)
-        _check_head(walk, _read_anchor(sink, anchor),
+        _check_head(walk, head,
                     "the head checkpoint" if anchor is None else f"the anchor {anchor}")
     except _Failed as failed:
         problem = failed.problem
