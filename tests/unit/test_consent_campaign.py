@@ -122,6 +122,19 @@ def test_without_preferences_or_campaign_channels_every_channel_of_the_purpose_i
     assert got["i"].decision is not None and got["i"].decision.rule_ids == ("no-consent",)
 
 
+def test_an_unknown_campaign_purpose_is_refused(engine: fp.PolicyEngine,
+                                               tmp_path: Path) -> None:
+    # `marketting` planned every customer `never` (unknown-purpose) instead of refusing
+    with pytest.raises(fp.InputError, match=r"did you mean `marketing`") as info:
+        engine.plan_campaign([{"id": "a"}], purpose="marketting", as_of=AT)
+    assert [(p.path, p.code) for p in info.value.problems] == [("purpose", "unknown_purpose")]
+    path = tmp_path / "campaign.jsonl"
+    write_jsonl(path, [("customer", {"id": "a", "channels": ["sms"]})])
+    result = CliRunner().invoke(main, ["campaign", str(path), "--as-of", AT.isoformat(),
+                                       "--purpose", "marketting"])
+    assert result.exit_code == 3 and "unknown purpose `marketting`" in result.output
+
+
 def test_bad_campaign_input_names_the_field(engine: fp.PolicyEngine) -> None:
     with pytest.raises(fp.InputError) as info:
         engine.plan_campaign([{"id": "g", "channels": ["telex"]}], channels=["fax"], as_of=AT)

@@ -51,6 +51,7 @@ from finpolicy.domains.consent.spec import ConsentRules
 from finpolicy.errors import InputError
 from finpolicy.inputs import Day, InputModel, date_out_of_range
 from finpolicy.limits import MAX_ITEMS, MAX_TERM_LENGTH, Identity, Term
+from finpolicy.rules.vocabulary import hint
 from finpolicy.runtime import Runtime
 
 __all__ = ["STATUSES", "CampaignCustomer", "CampaignEntry", "CampaignReport", "next_allowed",
@@ -265,7 +266,7 @@ def plan_campaign(runtime: Runtime, customers: Any, *, consents: Any = (), conta
     check_vocabulary(doc.policy, template, parsed, history, where="")  # the options
     base = template.model_dump(include={"purpose", "data_levels", "categories", "fields",
                                         "personalised", "recipient", "id"})
-    _check_channels(doc.policy, channels, listed)
+    _check_options(doc.policy, purpose, channels, listed)
     _check_times(doc.policy, listed, at)
     by_customer: dict[str, list[Consent]] = defaultdict(list)
     for c in parsed:
@@ -307,12 +308,17 @@ def _check_times(rules: ConsentRules, customers: Sequence[CampaignCustomer],
                              f"customers.{i}.birth_date")
 
 
-def _check_channels(rules: ConsentRules, channels: Sequence[str],
-                    customers: Sequence[CampaignCustomer]) -> None:
+def _check_options(rules: ConsentRules, purpose: str, channels: Sequence[str],
+                   customers: Sequence[CampaignCustomer]) -> None:
+    """Refuse an unknown purpose (a typo planned every customer `never`) and unknown
+    channels, every problem at once."""
     from finpolicy.errors import InputProblem
 
     known = rules.channels
-    problems = [InputProblem("channels", f"unknown channel `{c}`, expected one of "
+    problems = [] if purpose in rules.purposes else [InputProblem(
+        "purpose", f"unknown purpose `{purpose}`{hint(purpose, sorted(rules.purposes))}, "
+                   f"expected one of {', '.join(rules.purposes)}", "unknown_purpose", purpose)]
+    problems += [InputProblem("channels", f"unknown channel `{c}`, expected one of "
                                          f"{', '.join(known)}", "unknown_channel", c)
                 for c in channels if c not in known]
     problems += [InputProblem(f"customers.{i}.channels", f"unknown channel `{c}`, expected "
