@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import finpolicy as fp
-from finpolicy.audit import AuditKeys, DecisionLog, open_sink, verify_log
+from finpolicy.audit import AuditError, AuditKeys, DecisionLog, open_sink, verify_log
 from finpolicy.audit.sinks import Stored
 
 
@@ -42,3 +42,20 @@ def test_a_log_verified_while_its_writer_goes_on_is_not_reported_cut(
         log.close()
     assert report.ok, report.problem
     assert verify_log(where, public_key=keys.public_key).decisions == 2
+
+
+def test_a_segment_pruned_while_the_log_is_read_is_said_so(tmp_path: Path) -> None:
+    """A JSON-lines segment the writer's retention deletes during a walk escaped as
+    FileNotFoundError from verify, replay and find."""
+    keys = AuditKeys.generate()
+    where = tmp_path / "audit"
+    with DecisionLog(where, keys=keys, segment_records=10) as log:
+        engine = fp.PolicyEngine(fp.load_bundle(), log=log)
+        for _ in range(25):
+            engine.classify(fp.DataField(name="remark"), as_of=dt.date(2026, 3, 2))
+    walk = open_sink(where).records()
+    next(walk)  # the walk has listed the segments and opened the first
+    (where / "000002.jsonl").unlink()
+    with pytest.raises(AuditError, match=r"000002.jsonl: deleted while the log was being "
+                                         r"read \(a prune by its writer\): read it again"):
+        list(walk)

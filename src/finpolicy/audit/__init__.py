@@ -12,11 +12,12 @@ finds the entries that hold a value (a customer's id) the log keeps only masked.
 from __future__ import annotations
 
 from finpolicy.audit.errors import AuditError, LogFullError
+from finpolicy.audit.jsonl import JsonLinesSink
 from finpolicy.audit.keys import AuditKeys, generate_keys
 from finpolicy.audit.log import DecisionLog, current_context
 from finpolicy.audit.replay import Mismatch, ReplayReport, read_entries, replay_log
 from finpolicy.audit.search import Found, Place, find_entries
-from finpolicy.audit.sinks import JsonLinesSink, Sink, SqliteSink, open_sink
+from finpolicy.audit.sinks import Sink, SqliteSink, open_sink
 from finpolicy.audit.verify import Break, VerifyReport, verify_log
 
 __all__ = [
