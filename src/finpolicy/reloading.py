@@ -46,6 +46,7 @@ class ReloadResult:
         bundle: the bundle serving after the attempt.
         previous: the bundle replaced, when swapped.
         error: why the new version was refused, when failed.
+        folder: the folder the watched path led to (a link's target: the release tried).
     """
 
     outcome: Literal["swapped", "unchanged", "failed"]
@@ -53,13 +54,14 @@ class ReloadResult:
     bundle: Bundle
     previous: Bundle | None = None
     error: str | None = None
+    folder: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (``/health`` reports the last one)."""
         return {"outcome": self.outcome, "at": self.at.isoformat(),
                 "bundle": {"name": self.bundle.name, "version": self.bundle.version,
                            "digest": self.bundle.digest},
-                "error": self.error}
+                "error": self.error, "folder": self.folder}
 
 
 def fingerprint(path: str | Path) -> Fingerprint:
@@ -121,7 +123,7 @@ class BundleWatcher:
                     return None  # still being written, perhaps: look again next time
                 if not self._settling:
                     return None
-            result = self._reload()
+            result = self._reload(now[0])
             after = fingerprint(self.path)
             # changed while loading: judge the newer content on the next poll instead
             self._seen, self._settling = after, after != now
@@ -133,22 +135,26 @@ class BundleWatcher:
                 self.on_reload(result)
         return result
 
-    def _reload(self) -> ReloadResult:
+    def _reload(self, folder: str) -> ReloadResult:
+        """Reload from ``self.path``, which led to ``folder`` (a link's target: the release
+        tried, as errors name the link's path, which leads elsewhere later)."""
         try:
             previous = self.engine.reload(self.path, trusted_keys=self.trusted_keys)
         except Exception as exc:  # a plug-in's bug too fails the reload, reported, never raised
             error = str(exc) if isinstance(exc, FinpolicyError) else \
                 f"{self.path}: {type(exc).__name__}: {exc}"
-            _LOG.warning("bundle %s not reloaded, the current version keeps serving: %s",
-                         self.path, error)
+            _LOG.warning("bundle %s (%s) not reloaded, the current version keeps serving: %s",
+                         self.path, folder, error)
             return ReloadResult(outcome="failed", at=_now(), bundle=self.engine.bundle,
-                                error=error)
+                                error=error, folder=folder)
         bundle = self.engine.bundle
         if previous is None:
-            return ReloadResult(outcome="unchanged", at=_now(), bundle=bundle)
-        _LOG.info("bundle %s reloaded: %s %s (%s), was %s (%s)", self.path, bundle.name,
-                  bundle.version, bundle.digest[:12], previous.version, previous.digest[:12])
-        return ReloadResult(outcome="swapped", at=_now(), bundle=bundle, previous=previous)
+            return ReloadResult(outcome="unchanged", at=_now(), bundle=bundle, folder=folder)
+        _LOG.info("bundle %s reloaded from %s: %s %s (%s), was %s (%s)", self.path, folder,
+                  bundle.name, bundle.version, bundle.digest[:12], previous.version,
+                  previous.digest[:12])
+        return ReloadResult(outcome="swapped", at=_now(), bundle=bundle, previous=previous,
+                            folder=folder)
 
     def start(self) -> BundleWatcher:
         """Poll every ``interval`` seconds in a daemon thread."""

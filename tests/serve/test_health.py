@@ -106,3 +106,26 @@ def test_the_service_routes_answer_what_the_openapi_document_declares(
         _conforms(unready, "/ready")
         monkeypatch.undo()
     log.close()
+
+
+def test_health_names_the_release_a_failed_reload_tried(tmp_path: Path,
+                                                        bundle: fp.Bundle) -> None:
+    """Deployed by moving a link (docs/serve.rst), a failed version's error named only the
+    link's path (`current/access.yaml:1: …`): once the link moved on, nothing said which
+    release had failed."""
+    good, bad = tmp_path / "releases" / "v41", tmp_path / "releases" / "v42"
+    shutil.copytree(bundle.root, good)
+    shutil.copytree(bundle.root, bad)
+    (bad / "access.yaml").write_text("kind: [", encoding="utf-8")
+    current = tmp_path / "current"
+    current.symlink_to(good)
+    service = Service(fp.PolicyEngine(fp.load_bundle(current)), watch=current)
+    with TestClient(create_app(service)) as client:
+        current.unlink()
+        current.symlink_to(bad)
+        assert service.watcher is not None and service.watcher.check(force=True)
+        health = client.get("/health")
+    last = health.json()["last_reload"]
+    assert last["outcome"] == "failed" and "current" in last["error"]
+    assert last["folder"] == str(bad)
+    _conforms(health, "/health")

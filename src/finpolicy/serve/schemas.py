@@ -71,6 +71,8 @@ class ReloadBody(BaseModel):
     at: Moment
     bundle: BundleRef = Field(description="The bundle serving after the attempt.")
     error: str | None = Field(description="Why the new version was refused, when failed.")
+    folder: str | None = Field(description="The folder the watched path led to: the release "
+                                           "tried, when the path is a link.")
 
 
 class HealthBody(BaseModel):
