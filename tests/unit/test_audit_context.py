@@ -43,6 +43,7 @@ def test_a_card_or_id_number_written_in_groups_is_refused_in_the_context(
     "clerk-42 branch BJ01 desk 3",
     "8c0bb249-b6a4-4d3e-9f7a-2026-0302",
     "ticket 1234 5678",
+    "5512-20260302-000126",  # branch, day, number: its digits pass as a card's, its shape not
 ])
 def test_ordinary_numbers_in_groups_are_kept(log: DecisionLog, note: str) -> None:
     with log.context(note=note):

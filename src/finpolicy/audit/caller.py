@@ -124,19 +124,23 @@ def checked_context(fields: Mapping[str, Any]) -> orjson.Fragment:
 
 _WORDS = re.compile(r"[0-9A-Za-z]+")
 # digits in groups, as a card or an ID is written by hand: 6214 8397 9190 7488, 610113-19610507-
-# 5585 (a note around them, or numbers before and after, must not hide them)
+# 5585 (a note around them, or numbers before and after, must not hide them); only the shapes
+# cards and IDs are written in, so an id such as 5512-20260302-000126 is not taken for a card
 _GROUPS = re.compile(r"[0-9]+(?:[ -][0-9]+)*[Xx]?")
 _SEPARATOR = re.compile(r"[ -]")
+_SHAPES = frozenset({(4, 4, 4, 4), (4, 4, 4, 4, 1), (4, 4, 4, 4, 2), (4, 4, 4, 4, 3),
+                     (4, 6, 5), (6, 8, 4)})
 
 
 def _grouped(text: str) -> list[str]:
-    """Every run of two to eight neighbouring digit groups in ``text``, its separators
-    taken out."""
+    """Every run of neighbouring digit groups in ``text`` shaped as a card or an ID is
+    written, its separators taken out."""
     found = []
     for run in _GROUPS.findall(text):
         groups = _SEPARATOR.split(run)
         for i in range(len(groups)):
-            found += ["".join(groups[i:j]) for j in range(i + 2, min(len(groups), i + 8) + 1)]
+            found += ["".join(groups[i:j]) for j in range(i + 3, min(len(groups), i + 5) + 1)
+                      if tuple(map(len, groups[i:j])) in _SHAPES]
     return found
 
 
