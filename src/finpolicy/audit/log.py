@@ -456,7 +456,7 @@ class DecisionLog:
                 "public_key": b64(public_key_bytes(self.keys.public_key)),
                 "sealing": self.keys.secret_id}
 
-    def prune(self, today: dt.date | None = None) -> list[int]:
+    def prune(self, today: dt.date | dt.datetime | str | None = None) -> list[int]:
         """Delete whole closed segments whose every entry is past its ``retain_until`` (the
         policy's ``audit_log_retention_days`` for the most sensitive value it holds), oldest
         first, and record what went in a ``pruned`` record. Returns the segments deleted.
@@ -465,16 +465,13 @@ class DecisionLog:
         so decisions go on being made meanwhile; this call waits until it is done.
 
         Raises:
-            AuditError: ``today`` is after today (entries would go before their retention
-                ends); the store refused a deletion (the log goes on, and records what did
-                go); the writer has failed, or the log is closed.
+            AuditError: ``today`` (a date, an aware datetime's UTC day, ISO text) is no day or
+                after today (entries would go before their retention ends); the store
+                refused a deletion (the log goes on, and records what did go); the writer
+                has failed, or the log is closed.
         """
         self._opener.check()
-        real = retention.today_utc()
-        if today is not None and today > real:
-            raise AuditError(f"cannot prune as of {today}, after today ({real}): entries "
-                             "would be deleted before their retention ends")
-        task = PruneTask(today or real)
+        task = PruneTask(retention.prune_day(today))
         with self._cond:
             self._raise_if_failed()
             if self._closing:

@@ -24,6 +24,34 @@ def today_utc() -> dt.date:
     return dt.datetime.now(dt.UTC).date()
 
 
+def prune_day(today: Any) -> dt.date:
+    """The day a prune counts retention on: ``today`` — a date, an aware datetime (its UTC
+    day) or ISO text — or, when ``None``, today (UTC).
+
+    Raises:
+        AuditError: ``today`` is no day, or after today (entries would go before their
+            retention ends).
+    """
+    real = today_utc()
+    day = today
+    if isinstance(today, str):
+        try:
+            day = dt.date.fromisoformat(today)
+        except ValueError:
+            day = None
+    elif isinstance(today, dt.datetime):
+        day = today.astimezone(dt.UTC).date() if today.tzinfo is not None else None
+    if today is None:
+        return real
+    if not isinstance(day, dt.date) or isinstance(day, dt.datetime):
+        raise AuditError(f"prune: today must be a date, a datetime with a time zone or ISO "
+                         f"text (YYYY-MM-DD), got {type(today).__name__} {today!r:.40}")
+    if day > real:
+        raise AuditError(f"cannot prune as of {day}, after today ({real}): entries would be "
+                         "deleted before their retention ends")
+    return day
+
+
 class PruneTask:
     """A prune asked of the writer thread, and its outcome."""
 
