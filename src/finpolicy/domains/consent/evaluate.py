@@ -56,8 +56,8 @@ from finpolicy.runtime import Runtime, StateKey
 
 __all__ = ["DEFAULT_DENY", "Facts", "Prepared", "check_birth_date", "check_local_time",
            "check_processing", "check_vocabulary", "decide", "facts_at", "items", "local_day",
-           "local_zone", "minor", "policy_in_force", "prepare", "records_digest", "request_facts",
-           "within"]
+           "local_zone", "minor", "policy_in_force", "prepare", "profiled", "records_digest",
+           "request_facts", "within"]
 
 DEFAULT_DENY = Hit("default-deny", "no rule allows this use of data (consent decisions fail "
                                    "closed)", "")
@@ -370,7 +370,19 @@ def facts_at(prepared: Prepared, at: dt.datetime) -> Facts:
     contact, local, count, cap = _contact_fact(rules, request, at, prepared.contacts)
     fact = {**prepared.facts, "contact": contact,
             "consent": _consent_fact(state, prepared.required, prepared.levels)}
+    if rules.profiling_purpose is not None:
+        fact["profile"] = {"consented": profiled(rules, prepared.consents, at)}
     return Facts(fact, state, local, count, cap)
+
+
+def profiled(rules: ConsentRules, consents: Sequence[Consent], at: dt.datetime) -> bool:
+    """Whether a consent of the customer to the policy's profiling purpose counts at
+    ``at`` (given, not withdrawn, expired or lapsed, under a notice the policy accepts)."""
+    purpose = rules.profiling_purpose
+    if purpose is None:
+        return False
+    used = Used(purpose, None, None, (), (), frozenset({"consent"}))
+    return find_consent(rules, consents, used, at).selected is not None
 
 
 def decide(runtime: Runtime, prepared: Prepared, at: dt.datetime) -> ConsentDecision:

@@ -19,6 +19,8 @@ What a person can change, and how a wanted fact maps back to the input:
   cap's window has room, or until a consent on record is given (``as_of`` later);
 - **the channel**: contact the customer on another channel the purpose reaches customers on
   and a consent of theirs names;
+- **personalisation**: send what is not chosen from the customer's profile, when no consent
+  to profiling is in force (PIPL Art. 24);
 - **the recipient's paperwork**: a data agreement (or entrustment contract) with the
   recipient, and a legal route for a transfer abroad (PIPL Art. 21, 23, 38).
 
@@ -165,6 +167,8 @@ class ConsentExplainer(Explainer):
             return s.request.channel is not None
         if dotted in ("request.channel", "request.channel_allowed"):
             return bool(_other_channels(s))
+        if dotted in ("request.personalised", "profile.consented"):
+            return s.request.personalised
         recipient = s.request.recipient
         if dotted == "recipient.agreement":
             return recipient is not None and recipient.kind != "internal"
@@ -184,6 +188,8 @@ class ConsentExplainer(Explainer):
             return [*_wait(s), *_channel_moves(s)]
         if path in ("request.channel", "request.channel_allowed"):
             return _channel_moves(s)
+        if path in ("request.personalised", "profile.consented"):
+            return _not_personalised(analysis, s)
         if path == "recipient.agreement":
             return _agreement(analysis, s)
         if path == "recipient.legal_route":
@@ -328,6 +334,14 @@ def _channel_moves(s: Situation) -> list[Move]:
                         (Change("replace", pointer("request", "channel"), channel),),
                         "channel", 2))
     return out
+
+
+def _not_personalised(analysis: Analysis, s: Situation) -> list[Move]:
+    if not s.request.personalised:
+        return []
+    return [Move("send what is not chosen from the customer's profile (not personalised)",
+                 (set_value(analysis.case, "request", "personalised", value=False),),
+                 "personalisation", 2)]
 
 
 def _agreement(analysis: Analysis, s: Situation) -> list[Move]:

@@ -43,6 +43,7 @@ FIELDS: dict[str, str] = {
     "consent.separate": "boolean",
     "consent.names_levels": "boolean",
     "consent.by_guardian": "boolean",
+    "profile.consented": "boolean",
 }
 """Facts the processing rules read: the request's, the contact's and the consent found."""
 

@@ -44,6 +44,7 @@ LABELS = MappingProxyType({
     "consent.names_levels": L("the consent {names|does not name} the data levels",
                               "同意载明数据级别"),
     "consent.by_guardian": L("the consent {was} given by a guardian", "监护人同意"),
+    "profile.consented": L("a consent to profiling {is} in force", "画像同意有效"),
     "consent.purpose": L("the consent's purpose", "同意目的"),
     "consent.purpose_known": L("the consent's purpose {is} one the policy declares",
                                "同意目的已声明"),

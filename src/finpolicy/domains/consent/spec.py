@@ -152,6 +152,15 @@ class SensitiveSpec(Strict):
     cite: str
 
 
+class ProfilingSpec(Strict):
+    """Personalised processing (chosen by automated decision-making from the customer's
+    profile) also needs a consent in force to ``purpose`` (``profile.consented``): a
+    customer who refused or withdrew it is not profiled."""
+
+    purpose: str = Field(description="The purpose whose consent covers the profile.")
+    cite: str
+
+
 class WithdrawalSpec(Strict):
     """What a withdrawal stops and from when."""
 
@@ -206,6 +215,7 @@ class ConsentSpec(PolicySpec):
     channels: dict[str, ChannelSpec] = Field(min_length=1)
     purposes: dict[str, PurposeSpec] = Field(min_length=1)
     sensitive: SensitiveSpec | None = None
+    profiling: ProfilingSpec | None = None
     withdrawal: WithdrawalSpec
     requirements: list[RequirementSpec] = Field(default_factory=list)
     rules: list[RuleSpec] = Field(min_length=1)
@@ -272,6 +282,7 @@ class ConsentRules:
     sensitive_levels: frozenset[str]
     sensitive_categories: frozenset[str]
     minors_under: int | None
+    profiling_purpose: str | None
     zone: ZoneInfo
     home_country: str
     withdrawal_scope: str
@@ -312,6 +323,12 @@ def _vocabulary(spec: ConsentSpec, ctx: BuildContext) -> None:
         _check_names(spec.sensitive.categories, spec.categories, "category",
                      ("sensitive", "categories"), ctx)
         ctx.check_cite(spec.sensitive.cite, ("sensitive", "cite"))
+    if spec.profiling is not None:
+        named = spec.profiling.purpose
+        if named not in spec.purposes:
+            ctx.problem(("profiling", "purpose"), f"unknown purpose `{named}`"
+                        f"{hint(named, sorted(spec.purposes))}", "unknown_purpose")
+        ctx.check_cite(spec.profiling.cite, ("profiling", "cite"))
     withdrawal = spec.withdrawal
     ctx.check_cite(withdrawal.cite, ("withdrawal", "cite"))
     for purpose, stops in withdrawal.also_stops.items():
@@ -429,6 +446,7 @@ def build(spec: ConsentSpec, ctx: BuildContext) -> ConsentRules:
         sensitive_levels=frozenset(sensitive.levels if sensitive else ()),
         sensitive_categories=frozenset(sensitive.categories if sensitive else ()),
         minors_under=sensitive.minors_under if sensitive else None,
+        profiling_purpose=spec.profiling.purpose if spec.profiling else None,
         zone=zone, home_country=spec.home_country.upper(),
         withdrawal_scope=spec.withdrawal.scope,
         withdrawal_delay=dt.timedelta(hours=spec.withdrawal.delay_hours),

@@ -117,6 +117,9 @@ def _note(s: Situation, traced: Traced) -> str:
             notes.append(_hours_note(s))
         elif path == "contact.count":
             notes.append(_cap_note(s))
+        elif path == "profile.consented":
+            notes.append(f"no consent of the customer to `{s.rules.profiling_purpose}` (their "
+                         f"profile) is in force at {s.local(s.at)}")
         elif path == "consent.offered":
             notes.append(f"no consent of the customer to `{s.request.purpose}` was given")
     return "; ".join(n for n in dict.fromkeys(notes) if n)
