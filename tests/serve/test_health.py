@@ -1,5 +1,5 @@
-"""Health, readiness and metrics answer while decisions wait, and their bodies are the ones
-the OpenAPI document declares."""
+"""Health, readiness and metrics answer while decisions wait, and every answer's body (the
+service's routes, decisions, batches) is the one the OpenAPI document declares."""
 
 from __future__ import annotations
 
@@ -129,3 +129,26 @@ def test_health_names_the_release_a_failed_reload_tried(tmp_path: Path,
     assert last["outcome"] == "failed" and "current" in last["error"]
     assert last["folder"] == str(bad)
     _conforms(health, "/health")
+
+
+def test_every_decision_answer_is_what_the_openapi_document_declares(
+        bundle: fp.Bundle) -> None:
+    """Every operation's result was declared as anything (`result: {}`), so a client
+    generated from the document could not read a decision's outcome, rules or policy."""
+    from finpolicy.serve import endpoints
+
+    with TestClient(create_app(Service(fp.PolicyEngine(bundle)))) as client:
+        for endpoint in endpoints():
+            body = BODIES[f"{endpoint.domain}/{endpoint.method}"]
+            single = client.post(endpoint.path, json=body)
+            failing = {**body, "policy": "no-such-policy"}  # that call answers 409
+            batch = client.post(f"{endpoint.path}/batch", json={"calls": [body, failing]})
+            assert single.status_code == 200 and batch.status_code == 200, endpoint
+            assert [r["status"] for r in batch.json()["results"]] == [200, 409]
+            _conforms(single, endpoint.path, "post")
+            _conforms(batch, f"{endpoint.path}/batch", "post")
+    declared = DOCUMENT["components"]["schemas"]
+    assert declared["AuthorizeAnswer"]["properties"]["result"] == {
+        "$ref": "#/components/schemas/DecisionResult"}
+    assert {"outcome", "hits", "policy", "input_digest"} <= set(
+        declared["DecisionResult"]["required"])

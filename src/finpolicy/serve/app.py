@@ -35,12 +35,11 @@ from finpolicy.serve.exchange import REQUEST_ID, REQUEST_ID_PATTERN, Exchange, r
 from finpolicy.serve.explaining import add_explanations
 from finpolicy.serve.openapi import declare_headers
 from finpolicy.serve.schemas import (
-    BatchBody,
     BundleMetadata,
-    DecisionBody,
     ErrorBody,
     HealthBody,
     ReadyBody,
+    answer_models,
 )
 from finpolicy.serve.service import Service
 
@@ -159,13 +158,15 @@ def create_app(service: Service, *, token: str | None = None,
     auth = Depends(_authenticator(token))
     _add_error_handlers(app)
     for endpoint in endpoints():
+        single, batch = answer_models(endpoint.model.__name__.removesuffix("Call"),
+                                      endpoint.returns)
         app.post(endpoint.path, operation_id=f"{endpoint.domain}.{endpoint.method}",
-                 summary=endpoint.summary, tags=[endpoint.domain], response_model=DecisionBody,
+                 summary=endpoint.summary, tags=[endpoint.domain], response_model=single,
                  responses=_ERRORS, dependencies=[auth])(_single(service, endpoint))
         app.post(f"{endpoint.path}/batch",
                  operation_id=f"{endpoint.domain}.{endpoint.method}.batch",
                  summary=f"Many calls of {endpoint.method}, decided on one bundle",
-                 tags=[endpoint.domain], response_model=BatchBody,
+                 tags=[endpoint.domain], response_model=batch,
                  responses={k: v for k, v in _ERRORS.items() if k != 409},
                  dependencies=[auth])(_batch(service, endpoint))
     add_explanations(app, service, dependencies=[auth], responses=_ERRORS, failure=_failure,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import enum
+import typing
 from collections.abc import Mapping
 from typing import Any
 
@@ -31,6 +32,8 @@ class Endpoint:
     model: type[Call]
     batch: type[BaseModel]
     summary: str
+    returns: Any = Any
+    """What the operation's function returns (its annotation; ``Any`` when unknown)."""
 
     @property
     def path(self) -> str:
@@ -56,8 +59,16 @@ def endpoints() -> list[Endpoint]:
             if model is None:
                 continue
             summary = (model.__doc__ or method).strip().splitlines()[0]
-            found.append(Endpoint(domain.name, method, model, _batch_model(model), summary))
+            found.append(Endpoint(domain.name, method, model, _batch_model(model), summary,
+                                  _returns(domain.operations[method])))
     return found
+
+
+def _returns(function: Any) -> Any:
+    try:  # a plug-in's annotation may name what cannot be imported: then nothing is said
+        return typing.get_type_hints(function).get("return", Any)
+    except Exception:
+        return Any
 
 
 def plain(value: Any) -> Any:

@@ -3,13 +3,16 @@ response with them, so a client generated from it reads what is actually sent.""
 
 from __future__ import annotations
 
+import typing
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from finpolicy.decisions import Decision
 
 __all__ = ["BatchBody", "BatchItem", "BundleMetadata", "BundleRef", "DecisionBody",
-           "DocumentRef", "ErrorBody", "FieldProblem", "HealthBody", "ReadyBody",
-           "ReloadBody"]
+           "DecisionResult", "DocumentRef", "ErrorBody", "FieldProblem", "HealthBody",
+           "ReadyBody", "ReloadBody", "answer_models"]
 
 Moment = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
 """An ISO 8601 date and time with its offset, as the service writes it."""
@@ -116,3 +119,73 @@ class BundleMetadata(BaseModel):
     engine: str
     loaded_at: Moment
     documents: list[DocumentRef]
+
+
+class HitBody(BaseModel):
+    """A rule that decided, with its reason and source."""
+
+    model_config = ConfigDict(title="Hit")
+
+    rule_id: str
+    reason: str
+    cite: str
+
+
+class PolicyRefBody(BaseModel):
+    """The policy that decided and the bundle it came from."""
+
+    model_config = ConfigDict(title="PolicyRef")
+
+    id: str
+    version: str
+    kind: str
+    bundle: str
+    bundle_version: str
+    bundle_digest: str
+
+
+class DecisionResult(BaseModel):
+    """A decision (``Decision.to_dict()``): what every domain's decision holds; each adds its
+    own fields (``allowed``, ``level``, ``customer_level``, ``milestones`` …)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    outcome: str
+    hits: list[HitBody]
+    obligations: list[str]
+    policy: PolicyRefBody
+    engine: str
+    input_digest: str
+    as_of: str = Field(description="The date or date and time it was decided for.")
+    evaluated_at: Moment
+
+
+def _result(returns: Any) -> Any:
+    """The JSON form of what an operation returns: a decision's, a list of them, text, or
+    any other report as an object."""
+    if isinstance(returns, type) and issubclass(returns, Decision):
+        return DecisionResult
+    if typing.get_origin(returns) is list:
+        [item] = typing.get_args(returns) or (Any,)
+        inner = _result(item)
+        return list[inner] if inner is not Any else list[Any]  # type: ignore[valid-type]
+    if returns in (str, int, float, bool):
+        return returns
+    if isinstance(returns, type) and hasattr(returns, "to_dict"):
+        return dict[str, Any]
+    return Any
+
+
+def answer_models(name: str, returns: Any) -> tuple[type[BaseModel], type[BaseModel]]:
+    """The models of an operation's answer and of its batch's answer (``name``: the call
+    model's name without ``Call``), their ``result`` what the operation returns."""
+    result = _result(returns)
+    if result is Any:
+        return DecisionBody, BatchBody
+    item = create_model(f"{name}BatchItem", __base__=BatchItem, __doc__=BatchItem.__doc__,
+                        result=(result | None, None))
+    single = create_model(f"{name}Answer", __base__=DecisionBody,
+                          __doc__=DecisionBody.__doc__, result=(result, ...))
+    batch = create_model(f"{name}BatchAnswer", __base__=BatchBody, __doc__=BatchBody.__doc__,
+                         results=(list[item], ...))
+    return single, batch
