@@ -7,6 +7,7 @@ problem keeps its parts as attributes so tools can use them without parsing mess
 from __future__ import annotations
 
 import pickle
+import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any, Self
 
@@ -61,6 +62,19 @@ def _remade(cls: type[FinpolicyError], args: tuple[Any, ...],
     return cls(*args, **kwargs)
 
 
+_UNSHOWN = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+
+
+def one_line(text: str) -> str:
+    """``text`` with line breaks, control, format and lone surrogate characters written as
+    escapes (``\\n``, ``\\x1b``, ``\\u202e``): a problem is one line, whatever a file name,
+    key or value it quotes holds, so none can forge a line of a report or drive a terminal."""
+    if text.isprintable():
+        return text
+    return "".join(c.encode("unicode_escape").decode("ascii")
+                   if unicodedata.category(c) in _UNSHOWN else c for c in text)
+
+
 @attrs.frozen(slots=True)
 class Problem:
     """One problem in a policy: where it is and what was expected.
@@ -82,7 +96,8 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line is not None else self.file
-        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        text = f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        return one_line(text)
 
     def sort_key(self) -> tuple[str, int, str]:
         return (self.file, self.line or 0, self.path)
@@ -132,7 +147,7 @@ class InputProblem:
         if self.file is not None:
             where = f"{self.file} line {self.line}: " if self.line is not None \
                 else f"{self.file}: "
-        return where + (f"{self.path}: {self.message}" if self.path else self.message)
+        return one_line(where + (f"{self.path}: {self.message}" if self.path else self.message))
 
     def located(self, file: str, line: int | None) -> InputProblem:
         """This problem, found in ``file`` at ``line``."""
