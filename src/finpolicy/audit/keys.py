@@ -20,6 +20,7 @@ import hashlib
 import os
 import threading
 from pathlib import Path
+from typing import Any
 
 import attrs
 
@@ -41,6 +42,7 @@ except ModuleNotFoundError as exc:  # pragma: no cover - the test extra installs
 __all__ = [
     "AuditKeys",
     "InvalidSignature",
+    "checked_keys",
     "generate_keys",
     "key_id",
     "load_private_key",
@@ -322,3 +324,12 @@ def _write_private(path: Path, data: bytes) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as fh:
         fh.write(data)
+
+
+def checked_keys(keys: Any) -> AuditKeys:
+    """``keys`` when they are ``AuditKeys``; an ``AuditError`` saying how to make them when they
+    are not (a key folder's path given instead fails later as AttributeError)."""
+    if not isinstance(keys, AuditKeys):
+        raise AuditError(f"keys: expected AuditKeys (AuditKeys.load(folder)), got "
+                         f"{type(keys).__name__} {keys!r:.40}")
+    return keys

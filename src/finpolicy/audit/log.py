@@ -40,7 +40,7 @@ from finpolicy.audit.caller import (
 )
 from finpolicy.audit.entries import decision_fields
 from finpolicy.audit.errors import AuditError, LogFullError
-from finpolicy.audit.keys import AuditKeys, public_key_bytes
+from finpolicy.audit.keys import AuditKeys, checked_keys, public_key_bytes
 from finpolicy.audit.masking import Maskers
 from finpolicy.audit.records import (
     FORMAT,
@@ -92,7 +92,7 @@ class DecisionLog:
                  checkpoint_every: int = 10_000,
                  checkpoint_seconds: float = 60.0, segment_records: int = 1_000_000,
                  anchor: str | os.PathLike[str] | None = None, sync: bool = False) -> None:
-        if keys.signing_key is None or keys.sealing_secret is None:
+        if checked_keys(keys).signing_key is None or keys.sealing_secret is None:
             raise AuditError("a decision log needs keys that can sign and seal "
                              "(AuditKeys.load(folder) with the signing key and sealing secret)")
         if on_full not in ("block", "fail"):
@@ -102,7 +102,8 @@ class DecisionLog:
                                    ("segment_records", segment_records, 10),
                                    ("batch_wait", batch_wait, 0), ("block_timeout",
                                                                   block_timeout, 0)):
-            if not value >= least:  # (NaN too)
+            if not isinstance(value, int | float) or isinstance(value, bool) \
+                    or not value >= least:  # (NaN too)
                 raise AuditError(f"{name} must be at least {least}, got {value!r}")
         if application is not None:  # in every entry's context, in clear: checked as it is
             checked_context({"application": application})

@@ -21,7 +21,7 @@ import attrs
 from finpolicy.audit import calls
 from finpolicy.audit.encode import decision_json, exact_dumps, exact_loads
 from finpolicy.audit.errors import AuditError
-from finpolicy.audit.keys import AuditKeys
+from finpolicy.audit.keys import AuditKeys, checked_keys
 from finpolicy.audit.masking import restore, shown_pairs
 from finpolicy.audit.records import decode, unb64
 from finpolicy.audit.scrub import scrub
@@ -263,6 +263,7 @@ def replay_log(target: str | os.PathLike[str] | Sink, keys: AuditKeys, *,
         AuditError: no sealing secret, a sealed input that does not open, or an entry whose
             deciding bundle cannot be found.
     """
+    checked_keys(keys)
     found = _Deciders(deciders)
     entries = decisions = 0
     mismatches: list[Mismatch] = []

@@ -24,28 +24,38 @@ def today_utc() -> dt.date:
     return dt.datetime.now(dt.UTC).date()
 
 
+def as_day(value: Any, name: str) -> dt.date:
+    """``value`` as a day: a date, an aware datetime (its UTC day) or ISO text.
+
+    Raises:
+        AuditError: naming ``name``, when ``value`` is none of them.
+    """
+    day = value
+    if isinstance(value, str):
+        try:
+            day = dt.date.fromisoformat(value)
+        except ValueError:
+            day = None
+    elif isinstance(value, dt.datetime):
+        day = value.astimezone(dt.UTC).date() if value.tzinfo is not None else None
+    if not isinstance(day, dt.date) or isinstance(day, dt.datetime):
+        raise AuditError(f"{name} must be a date, a datetime with a time zone or ISO text "
+                         f"(YYYY-MM-DD), got {type(value).__name__} {value!r:.40}")
+    return day
+
+
 def prune_day(today: Any) -> dt.date:
-    """The day a prune counts retention on: ``today`` — a date, an aware datetime (its UTC
-    day) or ISO text — or, when ``None``, today (UTC).
+    """The day a prune counts retention on: ``today`` (``as_day``) or, when ``None``, today
+    (UTC).
 
     Raises:
         AuditError: ``today`` is no day, or after today (entries would go before their
             retention ends).
     """
     real = today_utc()
-    day = today
-    if isinstance(today, str):
-        try:
-            day = dt.date.fromisoformat(today)
-        except ValueError:
-            day = None
-    elif isinstance(today, dt.datetime):
-        day = today.astimezone(dt.UTC).date() if today.tzinfo is not None else None
     if today is None:
         return real
-    if not isinstance(day, dt.date) or isinstance(day, dt.datetime):
-        raise AuditError(f"prune: today must be a date, a datetime with a time zone or ISO "
-                         f"text (YYYY-MM-DD), got {type(today).__name__} {today!r:.40}")
+    day = as_day(today, "prune: today")
     if day > real:
         raise AuditError(f"cannot prune as of {day}, after today ({real}): entries would be "
                          "deleted before their retention ends")

@@ -23,10 +23,12 @@ import attrs
 
 from finpolicy.audit.encode import exact_dumps
 from finpolicy.audit.errors import AuditError
-from finpolicy.audit.keys import AuditKeys
+from finpolicy.audit.keys import AuditKeys, checked_keys
 from finpolicy.audit.replay import Entry, entries_holding
+from finpolicy.audit.retention import as_day
 from finpolicy.audit.sinks import Sink
 from finpolicy.domains.detectors import bank_card, cn_resident_id
+from finpolicy.domains.registry import names
 
 __all__ = ["Found", "Place", "find_entries"]
 
@@ -91,7 +93,8 @@ def identifier_spellings(value: str) -> set[str]:
 
 def find_entries(target: str | os.PathLike[str] | Sink, keys: AuditKeys,
                  values: Sequence[str], *, domain: str | None = None,
-                 since: dt.date | None = None, until: dt.date | None = None) -> Iterator[Found]:
+                 since: dt.date | str | None = None, until: dt.date | str | None = None
+                 ) -> Iterator[Found]:
     """The decision entries of a log that hold every one of ``values``, in order.
 
     Args:
@@ -99,29 +102,23 @@ def find_entries(target: str | os.PathLike[str] | Sink, keys: AuditKeys,
         keys: keys with the sealing secret (masked values are found by their keyed hash).
         values: the values sought, as text; an entry must hold all of them.
         domain: only entries of this domain.
-        since, until: only entries written on or after, on or before, these days (UTC).
+        since, until: only entries written on or after, on or before, these days (UTC): a
+            date, an aware datetime (its UTC day) or ISO text.
 
     Raises:
-        AuditError: no value given, keys without the sealing secret, or a record that
-            cannot be read.
+        AuditError: no value given, keys that are no ``AuditKeys`` or lack the sealing
+            secret, an unknown domain, a day that is none, or a record that cannot be read.
     """
-    if isinstance(values, str | bytes):
-        raise AuditError(f"values to find: expected a list of texts, got the text "
-                         f"{values!r} alone (put it in a list)")
-    wanted = [str(v) for v in values]
-    if not wanted or any(not v.strip() for v in wanted):
-        raise AuditError("give the values to find (a customer id, a card number …), "
-                         "none of them blank")
-    for value in wanted:
-        try:
-            value.encode()
-        except UnicodeEncodeError:  # bytes no encoding gave (a terminal's, an argument's)
-            raise AuditError(f"values to find: {value!r} is not text (it holds bytes that "
-                             "are not UTF-8)") from None
-    if keys.sealing_secret is None:
+    wanted = _wanted(values)
+    if checked_keys(keys).sealing_secret is None:
         raise AuditError("finding entries needs the sealing secret: the log holds masked "
                          "values only as keyed hashes (AuditKeys.load(folder) of a folder "
                          "with sealing-secret.b64)")
+    since, until = (None if day is None else as_day(day, name)
+                    for day, name in ((since, "since"), (until, "until")))
+    if domain is not None and domain not in names():  # a typo would find nothing, silently
+        raise AuditError(f"domain: `{domain}` is no domain; expected one of "
+                         f"{', '.join(names())}")
     texts = {value: spellings(value) for value in wanted}
     hashes = {keys.keyed_hash(t): value for value, forms in texts.items() for t in forms}
     clear = {t: value for value, forms in texts.items() for t in forms}
@@ -143,6 +140,24 @@ def find_entries(target: str | os.PathLike[str] | Sink, keys: AuditKeys,
         places = _places(entry, hashes, clear)
         if {p.value for p in places} >= set(wanted):
             yield Found(entry, places)
+
+
+def _wanted(values: Sequence[str]) -> list[str]:
+    """The values sought, as texts: a list of them, none blank, each text."""
+    if isinstance(values, str | bytes):
+        raise AuditError(f"values to find: expected a list of texts, got the text "
+                         f"{values!r} alone (put it in a list)")
+    wanted = [str(v) for v in values]
+    if not wanted or any(not v.strip() for v in wanted):
+        raise AuditError("give the values to find (a customer id, a card number …), "
+                         "none of them blank")
+    for value in wanted:
+        try:
+            value.encode()
+        except UnicodeEncodeError:  # bytes no encoding gave (a terminal's, an argument's)
+            raise AuditError(f"values to find: {value!r} is not text (it holds bytes that "
+                             "are not UTF-8)") from None
+    return wanted
 
 
 def _needles(value: str, forms: frozenset[str], keys: AuditKeys) -> tuple[bytes, ...] | None:

@@ -136,6 +136,9 @@ def open_sink(target: str | os.PathLike[str] | Sink) -> Sink:
     any other path, a folder of JSON-lines segments."""
     if isinstance(target, Sink):
         return target
+    if not isinstance(target, str | os.PathLike):
+        raise AuditError(f"a decision log is a folder, an SQLite file or a postgresql:// URL, "
+                         f"got {type(target).__name__} {target!r:.40}")
     text = os.fspath(target)
     if text.startswith(("postgresql://", "postgres://")):
         from finpolicy.audit.postgres import PostgresSink

@@ -376,6 +376,8 @@ def _check_head(walk: _Walk, head: bytes | None, what: str) -> None:
 def _read_anchor(sink: Sink, anchor: str | os.PathLike[str] | None) -> bytes | None:
     if anchor is None:
         return sink.head()
+    if not isinstance(anchor, str | os.PathLike):  # (an int would open a file descriptor)
+        raise AuditError(f"anchor: expected a file's path, got {type(anchor).__name__}")
     try:
         with open(anchor, "rb") as fh:
             return fh.read().rstrip(b"\n")
