@@ -109,3 +109,17 @@ def test_a_key_given_twice_is_refused_naming_it(client: TestClient, raw: bytes,
     problems = response.json()["problems"]
     assert [(p["path"], p["code"]) for p in problems] == [(p, "duplicate_key") for p in paths]
     assert "given twice" in problems[0]["message"]
+
+
+def test_a_trailing_slash_is_404_naming_the_path_meant_not_a_redirect(
+        client: TestClient) -> None:
+    """It was a 307 without a body to http://<the service's own host>/v1/…: behind a TLS
+    proxy a client following it left HTTPS for the service's internal address."""
+    response = client.post("/v1/access/authorize/", json=BODIES["access/authorize"],
+                           follow_redirects=False)
+    assert response.status_code == 404
+    body = response.json()
+    assert body["error"] == "not_found"
+    assert "`/v1/access/authorize`" in body["message"]
+    assert client.get("/health/", follow_redirects=False).status_code == 404
+    assert client.post("/v1/nowhere", json={}).json()["message"] == "no such path `/v1/nowhere`"

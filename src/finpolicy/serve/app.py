@@ -153,7 +153,7 @@ def create_app(service: Service, *, token: str | None = None,
     app = FastAPI(title="finpolicy decision service", version=__version__,
                   description="Policy decisions over HTTP: one endpoint per domain operation, "
                               "its body the operation's arguments as JSON.",
-                  lifespan=lifespan)
+                  lifespan=lifespan, redirect_slashes=False)
     app.router.route_class = JSONRoute
     auth = Depends(_authenticator(token))
     _add_error_handlers(app)
@@ -212,6 +212,16 @@ def _authenticator(token: str | None) -> Callable[..., Awaitable[None]]:
     return authenticate
 
 
+def _not_found(app: FastAPI, path: str) -> str:
+    """What a 404 says: the path, and the one meant when only a trailing slash differs
+    (answered 404, not redirected: behind a TLS proxy the redirect would name the service's
+    own address and scheme)."""
+    meant = path.rstrip("/")
+    if meant != path and any(getattr(r, "path", None) == meant for r in app.routes):
+        return f"no such path `{path}`; did you mean `{meant}`?"
+    return f"no such path `{path}`"
+
+
 def _add_error_handlers(app: FastAPI) -> None:
     async def invalid_body(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
@@ -224,7 +234,10 @@ def _add_error_handlers(app: FastAPI) -> None:
         error = {401: "unauthorized", 404: "not_found", 405: "method_not_allowed",
                  413: "body_too_large", 415: "unsupported_media_type"}.get(
             exc.status_code, "http_error")
-        return JSONResponse(_error(exc.status_code, error, str(exc.detail)),
+        message = str(exc.detail)
+        if exc.status_code == 404:
+            message = _not_found(app, request.url.path)
+        return JSONResponse(_error(exc.status_code, error, message),
                             status_code=exc.status_code, headers=exc.headers)
 
     async def invalid_input(request: Request, exc: Exception) -> JSONResponse:
