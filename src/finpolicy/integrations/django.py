@@ -7,7 +7,8 @@
     def customer(request, id): ...   # request.access_decision is the decision
 
 ``FinpolicyAccessMiddleware`` does the same for every view named in the setting
-``FINPOLICY_ROUTES`` (URL name → ``{"action", "resource", "purpose"}``, optionally
+``FINPOLICY_ROUTES`` (URL name, namespaced as ``reverse()`` names it where the URL is:
+``customers:detail`` → ``{"action", "resource", "purpose"}``, optionally
 ``"subject"``; a route missing one is ``ImproperlyConfigured`` at start), with the engine
 ``FINPOLICY_ENGINE`` (an engine, or a function returning one). The subject is
 ``request.user`` (see ``finpolicy.integrations.subject_of``); a denial is a 403 JSON
@@ -99,5 +100,9 @@ class FinpolicyAccessMiddleware:
     def process_view(self, request: HttpRequest, view: Any, args: Any,
                      kwargs: Any) -> HttpResponse | None:
         match = request.resolver_match
-        route = None if match is None else self.routes.get(match.url_name or "")
+        if match is None:
+            return None
+        # a namespaced view is named as reverse() names it (`customers:detail`): looked up
+        # by its bare name only, such a route never matched and its view ran unauthorized
+        route = self.routes.get(match.view_name) or self.routes.get(match.url_name or "")
         return None if route is None else _decide(route, request)
