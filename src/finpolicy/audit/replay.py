@@ -283,8 +283,8 @@ def replay_log(target: str | os.PathLike[str] | Sink, keys: AuditKeys, *,
             raise AuditError(f"entry {entry.seq}: its input cannot be restored "
                              f"({_what(exc)}){_VERIFY}") from None
         as_of = calls.parse_as_of(entry.as_of)
-        replayed = _evaluate(entry.domain, found.engine(decider, name), data, as_of) \
-            if entry.policy is None else _CHOSEN
+        replayed = _chosen(entry, _evaluate(entry.domain, found.engine(decider, name), data,
+                                            as_of))
         entries += 1
         decisions += len(entry.decisions)
         ignored = _IGNORED if engine is None else (*_IGNORED, "engine")
@@ -335,8 +335,21 @@ class _Elsewhere:
             in self.seen.items())
 
 
-# evaluate_input picks the policy in force by kind; a call that named one cannot be replayed
-_CHOSEN = "<logged with policy=; evaluate_input cannot choose a policy>"
+# evaluate_input picks the policy in force by kind: a call that named another one (policy=)
+# cannot be replayed
+_CHOSEN = ("<the call named its policy (policy=), which replay cannot choose: it decides by "
+           "the one policy of the kind in force>")
+
+
+def _chosen(entry: Entry, decided: list[Any] | str) -> list[Any] | str:
+    """``decided`` when the call named no policy or the one that decided is the one it named
+    (a bundle holds one policy of each kind, as a rule); ``_CHOSEN`` otherwise."""
+    if entry.policy is None:
+        return decided
+    if isinstance(decided, str):
+        return _CHOSEN
+    named = {getattr(getattr(d, "policy", None), "id", None) for d in decided}
+    return decided if named <= {entry.policy} else _CHOSEN
 
 
 def _evaluate(domain: str, engine: Any, data: Any, as_of: Any) -> list[Any] | str:
@@ -401,7 +414,9 @@ def _impact(entry: Entry, data: Any, as_of: Any, replayed: list[Any] | str,
     bundle could judge the input)."""
     from finpolicy.testing.diff import INVALID, NOT_IN_FORCE, Sample, _pairs
 
-    new = _evaluate(entry.domain, other, data, as_of)
+    new = _chosen(entry, _evaluate(entry.domain, other, data, as_of))
+    if _CHOSEN in (replayed, new):  # decided by another policy than the call named
+        return None
     if INVALID in (replayed, new) and {replayed, new} <= {INVALID, NOT_IN_FORCE}:
         return None
     olds = [Verdict(replayed)] * max(len(new) if isinstance(new, list) else 1, 1) \
