@@ -149,3 +149,17 @@ def test_two_policies_of_a_kind_in_force_are_named_not_said_to_be_missing(
                                 "cn-access, cn-access-branch; choose one (policy=...)")
     assert bundle.in_force("AccessPolicy", day, "cn-access-branch").id == "cn-access-branch"
     assert pickle.loads(pickle.dumps(error.value)).args == error.value.args
+
+
+@pytest.mark.parametrize("version", ["1.2\u0663.0", "1.2.0-rc\u0661", "1.\u0662.0"])
+def test_a_version_written_with_other_scripts_digits_is_refused(tmp_path: Path,
+                                                                version: str) -> None:
+    # `\d` took the Arabic-Indic ٣, so 1.2٣.0 was a semantic version beside 1.23.0
+    pack = _pack(tmp_path)
+    policy = pack / "access.yaml"
+    text = policy.read_text(encoding="utf-8")
+    policy.write_text(text.replace("\n  version: 1.2.0\n", f"\n  version: {version}\n", 1),
+                      encoding="utf-8")
+    with pytest.raises(fp.PolicyError) as error:
+        fp.load_bundle(pack)
+    assert "expected a semantic version like `1.0.0`" in error.value.problems[0].message

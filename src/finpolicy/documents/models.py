@@ -11,7 +11,8 @@ from pydantic_core import PydanticCustomError
 
 from finpolicy.inputs import Day
 
-_SEMVER = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?")
+# ASCII: `\d` alone takes any script's digits, so `1.2٣.0` was a semantic version
+_SEMVER = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?", re.ASCII)
 _ID = re.compile(r"[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*")
 
 
@@ -25,7 +26,7 @@ def _day_only(value: Any) -> Any:
     return value
 
 
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 PolicyDay = Annotated[Day, BeforeValidator(_day_only)]
 """A day in a policy: a date or its ISO text, never a time or a number."""
 
