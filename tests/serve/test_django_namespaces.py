@@ -1,4 +1,5 @@
-"""The Django middleware authorizes a namespaced view named as reverse() names it.
+"""The Django middleware authorizes a namespaced view named as reverse() names it, and
+refuses at start a route no URL is named.
 
 Run in a child process: Django's settings are configured once per process, and
 tests/unit/test_integrations_django.py configures its own."""
@@ -18,11 +19,13 @@ SCRIPT = textwrap.dedent('''
     import json, sys
     import django
     from django.conf import settings
-    settings.configure(DEBUG=False, SECRET_KEY="tests-only", INSTALLED_APPS=[], MIDDLEWARE=[])
+    settings.configure(DEBUG=False, SECRET_KEY="tests-only", INSTALLED_APPS=[], MIDDLEWARE=[],
+                       ROOT_URLCONF="__main__")
     django.setup()
+    from django.core.exceptions import ImproperlyConfigured
     from django.http import JsonResponse
     from django.test import RequestFactory, override_settings
-    from django.urls import ResolverMatch
+    from django.urls import include, path, resolve
     import finpolicy as fp
     from finpolicy.integrations.django import FinpolicyAccessMiddleware
 
@@ -33,16 +36,23 @@ SCRIPT = textwrap.dedent('''
     def view(request, customer_id):
         return JsonResponse({"id": customer_id})
 
-    def status(named, url_name, namespace):
-        request = RequestFactory().get("/customers/c-1")
+    def detail_urls(space):
+        return ([path("<str:customer_id>", view, name="detail")], space)
+
+    urlpatterns = [path("customers/", include(detail_urls("customers"))),
+                   path("products/", include(detail_urls("products")))]
+
+    def status(named, url):
+        request = RequestFactory().get(url)
         request.user = {"id": "u-teller-1", "roles": ["teller"], "department": "retail",
                         "branch": "BJ01"}
-        spaces = [namespace] if namespace else []
-        request.resolver_match = ResolverMatch(view, (), {"customer_id": "c-1"}, url_name,
-                                               spaces, spaces)
+        request.resolver_match = resolve(url)
         routes = {named: {"action": "read", "resource": CORE, "purpose": "account_service"}}
         with override_settings(FINPOLICY_ENGINE=ENGINE, FINPOLICY_ROUTES=routes):
-            middleware = FinpolicyAccessMiddleware(lambda request: JsonResponse({}))
+            try:
+                middleware = FinpolicyAccessMiddleware(lambda request: JsonResponse({}))
+            except ImproperlyConfigured as exc:
+                return str(exc)
             refused = middleware.process_view(request, view, (), {"customer_id": "c-1"})
         return None if refused is None else refused.status_code
 
@@ -50,16 +60,23 @@ SCRIPT = textwrap.dedent('''
 ''')
 
 
-@pytest.mark.slow
-def test_a_route_named_as_reverse_names_it_is_authorized() -> None:
-    """FINPOLICY_ROUTES named `customers:detail` never matched (the middleware looked up the
-    bare `detail`): the view it was meant to protect ran unauthorized."""
+def _statuses(cases: list[list[str]]) -> list[int | str | None]:
     require_module("django", "django")
-    cases = [["customers:detail", "detail", "customers"],
-             ["detail", "detail", None],
-             ["detail", "detail", "customers"],  # the bare name still covers it
-             ["customers:detail", "detail", "products"]]  # another namespace's view
     done = subprocess.run([sys.executable, "-c", SCRIPT, json.dumps(cases)],
                           capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout) == [403, 403, 403, None]
+    found: list[int | str | None] = json.loads(done.stdout)
+    return found
+
+
+@pytest.mark.slow
+def test_routes_are_named_as_reverse_names_them_and_a_name_no_url_has_is_refused() -> None:
+    """FINPOLICY_ROUTES naming `customers:detail` never matched (the middleware looked up
+    the bare `detail`), nor did a misspelt name: the view meant to be protected ran
+    unauthorized."""
+    found = _statuses([["customers:detail", "/customers/c-1"],
+                       ["detail", "/customers/c-1"],  # the bare name covers every namespace
+                       ["customers:detail", "/products/c-1"],  # another namespace's view
+                       ["customers:detial", "/customers/c-1"]])
+    assert found[:3] == [403, 403, None]
+    assert isinstance(found[3], str) and "`customers:detial`" in found[3]

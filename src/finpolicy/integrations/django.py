@@ -9,7 +9,8 @@
 ``FinpolicyAccessMiddleware`` does the same for every view named in the setting
 ``FINPOLICY_ROUTES`` (URL name, namespaced as ``reverse()`` names it where the URL is:
 ``customers:detail`` → ``{"action", "resource", "purpose"}``, optionally
-``"subject"``; a route missing one is ``ImproperlyConfigured`` at start), with the engine
+``"subject"``; a route missing one, or named as no URL is, is ``ImproperlyConfigured`` at
+start), with the engine
 ``FINPOLICY_ENGINE`` (an engine, or a function returning one). The subject is
 ``request.user`` (see ``finpolicy.integrations.subject_of``); a denial is a 403 JSON
 response with the reasons.
@@ -18,7 +19,7 @@ response with the reasons.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -79,6 +80,33 @@ def _route(engine: Any, name: str, spec: Any) -> RouteAccess:
 _ROUTE_KEYS = frozenset({"action", "resource", "purpose"})
 
 
+def _url_names(resolver: Any, prefix: str = "") -> Iterator[str]:
+    """Every name a view of ``resolver`` answers to: bare and namespaced (``app:name``)."""
+    from django.urls import URLResolver
+
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            space = f"{prefix}{pattern.namespace}:" if pattern.namespace else prefix
+            yield from _url_names(pattern, space)
+        elif getattr(pattern, "name", None):
+            yield pattern.name
+            yield f"{prefix}{pattern.name}"
+
+
+def _check_names(routes: Mapping[str, RouteAccess]) -> None:
+    """Refuse a route no URL is named (a misspelt name protected nothing: its view ran
+    unauthorized)."""
+    from django.urls import get_resolver
+
+    known = set(_url_names(get_resolver()))
+    unknown = sorted(set(routes) - known)
+    if unknown:
+        raise ImproperlyConfigured(
+            f"FINPOLICY_ROUTES names {', '.join(f'`{n}`' for n in unknown)}, which no URL "
+            "of ROOT_URLCONF is named: its view would run unauthorized (name a URL as "
+            "reverse() does: `name`, or `namespace:name`)")
+
+
 class FinpolicyAccessMiddleware:
     """Authorizes each request to a view named in ``settings.FINPOLICY_ROUTES``."""
 
@@ -93,6 +121,7 @@ class FinpolicyAccessMiddleware:
                                        f"{type(routes).__name__}, expected a mapping of URL "
                                        "names to {action, resource, purpose}")
         self.routes = {name: _route(engine, name, spec) for name, spec in routes.items()}
+        _check_names(self.routes)
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         return self.get_response(request)
