@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import Any, cast
 
 import attrs
 
@@ -293,7 +293,7 @@ def replay_log(target: str | os.PathLike[str] | Sink, keys: AuditKeys, *,
         mismatches += differs
         if bundle is not None:
             other = other or found.engine(bundle, name)
-            outcome = _impact(entry, data, as_of, replayed, other)
+            outcome = _impact(entry, data, as_of, replayed, other, replaced)
             if outcome is None:
                 skipped[entry.domain] = skipped.get(entry.domain, 0) + 1
             else:
@@ -409,9 +409,10 @@ def _text(value: Any) -> str:
 
 
 def _impact(entry: Entry, data: Any, as_of: Any, replayed: list[Any] | str,
-            other: Any) -> list[Change] | None:
+            other: Any, replaced: list[tuple[str, str]]) -> list[Change] | None:
     """The decisions of one entry that ``other`` decides differently (``None``: neither
-    bundle could judge the input)."""
+    bundle could judge the input), shown with the values the entry masked masked
+    (``replaced``), as the entry shows its input."""
     from finpolicy.testing.diff import INVALID, NOT_IN_FORCE, Sample, _pairs
 
     new = _chosen(entry, _evaluate(entry.domain, other, data, as_of))
@@ -429,8 +430,31 @@ def _impact(entry: Entry, data: Any, as_of: Any, replayed: list[Any] | str,
     out = []
     for i, (a, b) in enumerate(_pairs(olds, news)):
         if not a.same(b):
+            a, b = _masked(a, replaced), _masked(b, replaced)
             out.append(Change(sample, i, a, b, _rules(a, b), a.fields_changed(b)))
     return out
+
+
+def _masked(verdict: Verdict, replaced: list[tuple[str, str]]) -> Verdict:
+    """``verdict`` whose decision shows the values its entry masked masked (a report of the
+    change is read, kept and passed on like the log)."""
+    if verdict.decision is None or not replaced:
+        return verdict
+    return attrs.evolve(verdict, decision=cast(Any, _MaskedDecision(verdict.decision,
+                                                                    replaced)))
+
+
+class _MaskedDecision:
+    """A decision whose ``to_dict`` is scrubbed with an entry's masked values."""
+
+    def __init__(self, decision: Any, replaced: list[tuple[str, str]]) -> None:
+        self._decision, self._replaced = decision, replaced
+
+    def to_dict(self) -> Any:
+        return exact_loads(scrub(decision_json(self._decision), self._replaced))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._decision, name)
 
 
 def _rules(old: Verdict, new: Verdict) -> tuple[str, ...]:
