@@ -171,6 +171,9 @@ declare("input", {
     "text_too_long": "A text under `matches` is longer than a pattern is applied to.",
     "too_deep": "An input file nests lists and mappings deeper than finpolicy reads.",
     "too_large": "An input file, or a cell of one, is larger than finpolicy reads.",
+    "duplicate_key": "A JSON object in a request body gives one key twice.",
+    "not_in_force": "A row's own evaluation time (a table's `as_of` cell) is a time no "
+                    "version of the policy is in force.",
     "date_out_of_range": "A date or time lies where nothing can be computed from it (a "
                          "deadline past year 9999, a time before year 1).",
     "unsafe_path": "An output path would write outside its folder or through a link.",
