@@ -232,17 +232,36 @@ class AuditKeys:
         return cls(public, signing, sealing)
 
     def save(self, folder: str | Path) -> Path:
-        """Write the keys as PEM / base64 files (private files readable by the owner only)."""
+        """Write the keys as PEM / base64 files (private files readable by the owner only).
+
+        Raises:
+            AuditError: the folder holds another key already (overwriting a sealing secret
+                would make its logs' masked values unreadable for good, and auditors may
+                have pinned the public key), or cannot be written.
+        """
         root = Path(folder)
-        root.mkdir(parents=True, exist_ok=True)
-        (root / PUBLIC_FILE).write_bytes(self.public_key.public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+        files = {PUBLIC_FILE: self.public_key.public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)}
         if self.signing_key is not None:
-            _write_private(root / SIGNING_FILE, self.signing_key.private_bytes(
+            files[SIGNING_FILE] = self.signing_key.private_bytes(
                 serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption()))
+                serialization.NoEncryption())
         if self.sealing_secret is not None:
-            _write_private(root / SEALING_FILE, base64.b64encode(self.sealing_secret) + b"\n")
+            files[SEALING_FILE] = base64.b64encode(self.sealing_secret) + b"\n"
+        try:
+            for name, data in files.items():
+                if (root / name).exists() and (root / name).read_bytes() != data:
+                    raise AuditError(f"{root / name} holds another key: refusing to overwrite "
+                                     "it (its logs would lose it; save these keys elsewhere)")
+            root.mkdir(parents=True, exist_ok=True)
+            for name, data in files.items():
+                if name == PUBLIC_FILE:
+                    (root / name).write_bytes(data)
+                else:
+                    _write_private(root / name, data)
+        except OSError as exc:
+            raise AuditError(f"{root}: cannot write keys there ({exc.strerror or exc})"
+                             ) from None
         return root
 
     def verifier(self) -> AuditKeys:
@@ -313,10 +332,7 @@ def generate_keys(folder: str | Path) -> AuditKeys:
             raise AuditError(f"{root / name} exists: refusing to overwrite a key (auditors "
                              "may have pinned the public key)")
     keys = AuditKeys.generate()
-    try:
-        keys.save(root)
-    except OSError as exc:
-        raise AuditError(f"{root}: cannot write keys there ({exc.strerror or exc})") from None
+    keys.save(root)
     return keys
 
 
