@@ -163,6 +163,18 @@ def test_fmt_check_lists_files_and_changes_nothing(tmp_path: Path) -> None:
     assert runner.invoke(main, ["fmt", "--check", str(tmp_path)]).exit_code == 0
 
 
+def test_fmt_takes_a_shipped_packs_name_as_lint_and_validate_do(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # no folder of that name here: the name is the shipped pack
+    runner = CliRunner()
+    for command in (["lint"], ["validate"], ["fmt", "--check"]):
+        result = runner.invoke(main, [*command, "cn-banking"])
+        assert result.exit_code == 0, (command, result.output)  # fmt: "does not exist"
+    result = runner.invoke(main, ["fmt", "--check", "nosuch"])
+    assert result.exit_code == 3
+    assert "`nosuch` is no file, folder or shipped pack" in result.stderr
+
+
 def test_fmt_adds_the_schema_line(tmp_path: Path) -> None:
     (tmp_path / "schemas").mkdir()
     pack = tmp_path / "pack"

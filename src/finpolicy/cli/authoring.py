@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 import click
 
@@ -14,6 +15,7 @@ from finpolicy.cli.common import (
     exit_with,
     reports_errors,
 )
+from finpolicy.errors import InputError
 from finpolicy.lint import SEVERITIES, lint_bundle
 
 
@@ -51,7 +53,7 @@ def lint_command(path: str, fail_on: str, as_json: bool) -> None:
 
 
 @click.command("fmt")
-@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.argument("paths", nargs=-1)
 @click.option("--check", is_flag=True,
               help="Change nothing; list the files that would change and exit 1 if any.")
 @click.option("--schemas", "schemas", type=click.Path(file_okay=False), default=None,
@@ -59,15 +61,18 @@ def lint_command(path: str, fail_on: str, as_json: bool) -> None:
                    "this folder (see `finpolicy schema -o`).")
 @reports_errors
 def fmt_command(paths: tuple[str, ...], check: bool, schemas: str | None) -> None:
-    """Rewrite policy YAML files in PATHS (files or folders; default `.`) in one layout.
+    """Rewrite policy YAML files in PATHS (files, folders or a shipped pack's name, as
+    `finpolicy lint` takes it; default `.`) in one layout.
 
     Comments are kept; formatting a formatted file changes nothing. Exits 0, or 1 with
-    --check when a file would change (3 when a file cannot be read as YAML).
+    --check when a file would change (3 when a file cannot be read as YAML or a path names
+    nothing).
     """
     from finpolicy.authoring.fmt import FormatError, format_paths
 
     try:
-        changed = format_paths(paths or (".",), write=not check, schemas=schemas)
+        changed = format_paths([_existing(p) for p in paths or (".",)], write=not check,
+                               schemas=schemas)
     except FormatError as exc:
         click.echo(f"error: {exc}", err=True)
         exit_with(EXIT_INVALID_INPUT)
@@ -75,6 +80,17 @@ def fmt_command(paths: tuple[str, ...], check: bool, schemas: str | None) -> Non
         click.echo(f"{'would reformat' if check else 'reformatted'} {file}")
     if check and changed:
         exit_with(EXIT_FAILED)
+
+
+def _existing(path: str) -> Path:
+    """``path`` as a file or folder that exists: a shipped pack's name is its folder."""
+    from finpolicy.documents.packpaths import resolve_bundle_path
+
+    found = Path(path) if Path(path).exists() else resolve_bundle_path(path)
+    if not found.exists():
+        raise InputError.one("PATHS", f"`{path}` is no file, folder or shipped pack",
+                             "unreadable_input", path)
+    return found
 
 
 @click.command("schema")
