@@ -35,6 +35,7 @@ __all__ = ["Found", "Place", "find_entries"]
 _NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
 _RESIDENT_ID = re.compile(r"[0-9]{17}[xX]")
 _SEPARATORS = re.compile(r"[ -]")
+_MOBILE = re.compile(r"(?:\+86|0086|86)?(1[3-9][0-9]{9})")
 
 
 @attrs.frozen(slots=True)
@@ -77,11 +78,17 @@ def spellings(value: str) -> frozenset[str]:
 
 
 def identifier_spellings(value: str) -> set[str]:
-    """A card or resident ID number as an input may hold it: whole, in groups of four (a
-    card) or of six, eight and four digits (an ID) with spaces or hyphens, and an ID's check
-    character ``X`` in either case. The log hashes a value as it was given, so each form the
-    customer's number came in under is sought. Empty for any other value."""
+    """A card, resident ID or mobile number as an input may hold it: whole, in groups of four
+    (a card), of six, eight and four digits (an ID) or of three, four and four (a mobile,
+    also after +86, 0086 or 86) with spaces or hyphens, and an ID's check character ``X`` in
+    either case. The log hashes a value as it was given, so each form the customer's number
+    came in under is sought. Empty for any other value."""
     compact = _SEPARATORS.sub("", value)
+    mobile = _MOBILE.fullmatch(compact)
+    if mobile:
+        m = mobile.group(1)
+        return {f"{prefix}{sep.join((m[:3], m[3:7], m[7:]))}" for sep in ("", " ", "-")
+                for prefix in ("", "+86", "+86 ", "+86-", "0086", "86")}
     if _RESIDENT_ID.fullmatch(compact) or (compact.isdigit() and cn_resident_id(compact)):
         ids = {compact[:-1] + "X", compact[:-1] + "x"} if compact[-1] in "xX" else {compact}
         return {sep.join((i[:6], i[6:14], i[14:])) for i in ids for sep in ("", " ", "-")}
