@@ -13,6 +13,7 @@ converting text to integers).
 from __future__ import annotations
 
 import csv
+import io
 import json
 import sys
 from collections.abc import Iterator, Sequence
@@ -43,13 +44,17 @@ def read_text(path: str) -> str:
     """The whole text of ``path`` (UTF-8; ``-`` for standard input), at most
     ``MAX_DOCUMENT_BYTES`` bytes."""
     try:
-        if path == "-":
+        stdin = _stdin_bytes() if path == "-" else None
+        if path == "-" and stdin is None:  # a text stream put in its place
             text = sys.stdin.read(MAX_DOCUMENT_BYTES + 1)
             if len(text.encode("utf-8", "surrogatepass")) > MAX_DOCUMENT_BYTES:
                 raise _too_large(path)
             return text
-        with Path(path).open("rb") as handle:
-            data = handle.read(MAX_DOCUMENT_BYTES + 1)
+        if stdin is not None:
+            data = stdin.read(MAX_DOCUMENT_BYTES + 1)
+        else:
+            with Path(path).open("rb") as handle:
+                data = handle.read(MAX_DOCUMENT_BYTES + 1)
         if len(data) > MAX_DOCUMENT_BYTES:
             raise _too_large(path)
         return data.decode("utf-8-sig")
@@ -59,6 +64,14 @@ def read_text(path: str) -> str:
     except OSError as exc:
         raise _error(path, None, f"cannot read: {exc.strerror or exc}",
                      "unreadable_input") from None
+
+
+def _stdin_bytes() -> IO[bytes] | None:
+    """Standard input as bytes, decoded as UTF-8 like a file (its text stream decodes in the
+    locale's encoding: under zh_CN.GB18030, 身份证号 piped in became another name), or
+    ``None`` when it is a text stream only."""
+    stream: IO[bytes] | None = getattr(sys.stdin, "buffer", None)
+    return stream
 
 
 def _depth_error(path: str, line: int | None) -> InputError:
@@ -186,7 +199,9 @@ def read_located(path: str) -> Located:
 def iter_json_lines(path: str) -> Iterator[tuple[int, Any]]:
     """``(line number, value)`` of every non-blank line of a JSON-lines file."""
     try:
-        handle = (sys.stdin if path == "-"
+        raw = _stdin_bytes() if path == "-" else None
+        handle = (io.TextIOWrapper(raw, encoding="utf-8-sig") if raw is not None
+                  else sys.stdin if path == "-"
                   else Path(path).open(encoding="utf-8-sig"))  # noqa: SIM115 (closed below)
     except OSError as exc:
         raise _error(path, None, f"cannot read: {exc.strerror or exc}",

@@ -177,3 +177,22 @@ def test_a_csv_line_over_the_limit_is_refused_at_its_line(tmp_path: Path,
         list(iter_csv_rows(str(path)))
     problem = error.value.problems[0]
     assert (problem.line, problem.code) == (3, "too_large")
+
+
+def test_standard_input_is_read_as_utf8_whatever_the_locale() -> None:
+    # stdin decoded in the locale's encoding: under zh_CN.GB18030 the column 身份证号 piped in
+    # became mojibake, which no rule knows — classified ordinary, not core
+    runner = CliRunner(charset="gb18030")
+    for text in ('field: {name: 身份证号}\n', '\ufeff{"field": {"name": "身份证号"}}'):
+        result = runner.invoke(main, ["eval", "classification", "-", "--as-of", "2026-03-01",
+                                      "--json"], input=text.encode("utf-8"))
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout)[0]["level"] == "core"
+
+
+def test_json_lines_on_standard_input_are_read_as_utf8(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    stdin = io.TextIOWrapper(io.BytesIO('{"id": "投诉-1"}\n'.encode()), encoding="gb18030")
+    monkeypatch.setattr("sys.stdin", stdin)
+    assert list(iter_json_lines("-")) == [(1, {"id": "投诉-1"})]
