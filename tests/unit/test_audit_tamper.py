@@ -324,3 +324,16 @@ def test_one_entry_cut_off_is_named_as_one(original: tuple[str, str], keys: Audi
     report = verify_copy(kind, where, records[:-1], head(kind, where), tmp_path, keys)
     assert report.problem is not None and report.problem.kind == "truncated"
     assert report.problem.message.endswith(f"entry {len(records)} was cut off")
+
+
+def test_a_segment_of_another_log_is_named_as_such(keys: AuditKeys, tmp_path: Path) -> None:
+    """A segment file swapped for the same-numbered segment of another log (same key) was
+    reported as 'an entry was replaced', naming no other log."""
+    ours, theirs = target("jsonl", tmp_path), target("jsonl", tmp_path)
+    for where in (ours, theirs):
+        write(where, keys, 40, segment_records=10, checkpoint_every=5)
+    (Path(ours) / "000003.jsonl").write_bytes((Path(theirs) / "000003.jsonl").read_bytes())
+    report = verify_log(ours, public_key=keys.public_key)
+    assert report.problem is not None and report.problem.kind == "inserted"
+    assert report.problem.where == "000003.jsonl line 1"
+    assert "it was copied from another log" in report.problem.message

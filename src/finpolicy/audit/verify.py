@@ -172,6 +172,10 @@ def _walk(sink: Sink, walk: _Walk) -> None:
             walk.expected, walk.first = seq, seq
         if seq != walk.expected:
             _misplaced(walk, stored, seq, ahead)
+        if data.get("type") != "decision" and walk.log_id is not None \
+                and data.get("log") != walk.log_id:  # (a segment of another log, say)
+            _broken(walk, stored, "inserted", f"the record belongs to log {data.get('log')}, "
+                    f"not {walk.log_id}: it was copied from another log")
         if walk.prev is not None and data.get("prev") != walk.prev:
             named, actual = _apart(str(data.get("prev")), walk.prev)
             _broken(walk, stored, "chain", f"entry {seq} does not follow entry {seq - 1}: it "
@@ -261,9 +265,6 @@ def _record(walk: _Walk, stored: Stored, seq: int, data: dict[str, Any]) -> None
                                  "their entries went before their retention ended")
     elif kind != "resume":
         _broken(walk, stored, "unreadable", f"unknown record type `{kind}`")
-    if kind != "decision" and walk.log_id is not None and data.get("log") != walk.log_id:
-        _broken(walk, stored, "inserted", f"the record belongs to log {data.get('log')}, not "
-              f"{walk.log_id}")
 
 
 def _check_segment(walk: _Walk, stored: Stored, seq: int, data: dict[str, Any]) -> None:
