@@ -125,7 +125,11 @@ def _json(text: str, path: str, line: int | None = None) -> Any:
         raise _depth_error(path, line) from None
     except _DuplicateKey as exc:
         if line is None:  # JSON is YAML, read again only to name the key's line and place
-            _yaml(text, path)
+            try:
+                _yaml(text, path)
+            except InputError as found:
+                if "duplicate key" in found.problems[0].message:
+                    raise found from None
         raise _error(path, line, f"duplicate key `{exc.key}` (a key is given once)") \
             from None
     except ValueError as exc:  # an integer of more than 4300 digits

@@ -41,6 +41,16 @@ def test_a_key_given_twice_in_an_input_file_is_refused_naming_it(tmp_path: Path,
     assert error.value.problems[0].code == "bad_file"
 
 
+def test_a_key_given_twice_in_json_yaml_cannot_read_is_still_named(tmp_path: Path) -> None:
+    # valid JSON that YAML refuses (an escaped surrogate pair) was said to be "not valid YAML"
+    path = tmp_path / "sale.json"
+    path.write_text('{"note": "\\ud83d\\ude00", "customer": {"id": "c1", "id": "c2"}}',
+                    encoding="utf-8")
+    with pytest.raises(fp.InputError) as error:
+        read_document(str(path))
+    assert str(error.value) == f"{path}: duplicate key `id` (a key is given once)"
+
+
 def test_a_key_given_twice_on_a_json_line_is_refused_at_its_line(tmp_path: Path) -> None:
     path = tmp_path / "c.jsonl"
     path.write_text('{"id": "a"}\n{"id": "b", "channel": "phone", "id": "c"}\n',
