@@ -28,7 +28,12 @@ from finpolicy.cli.common import (
 from finpolicy.errors import InputError
 from finpolicy.inputs import kind_of
 
-__all__ = ["COMMANDS"]
+__all__ = ["COMMANDS", "SHUTDOWN_SECONDS"]
+
+SHUTDOWN_SECONDS = 10
+"""Seconds requests in flight may take to finish once the service is told to stop (SIGTERM,
+Ctrl-C); then they are cut off and the decision log is closed. Without a bound, one client
+that never finished sending its body kept the service from stopping."""
 
 
 def _need_extra() -> None:
@@ -196,7 +201,8 @@ def _server(app: Any, host: str, port: int, tls: dict[str, Any]
     """The uvicorn server of ``app``, its TLS certificate loaded, and its bound socket."""
     import uvicorn
 
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", **tls)
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning",
+                            timeout_graceful_shutdown=SHUTDOWN_SECONDS, **tls)
     try:
         config.load()  # (loads the certificate and key: uvicorn would only fail later)
     except (OSError, ValueError) as exc:  # ssl.SSLError is an OSError

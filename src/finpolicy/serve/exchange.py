@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from starlette.datastructures import MutableHeaders
+from starlette.requests import ClientDisconnect
 from starlette.responses import JSONResponse
 
 from finpolicy.serve.metrics import Metrics
@@ -89,6 +90,8 @@ class Exchange:
 
         try:
             await self.app(scope, receive, answer)
+        except ClientDisconnect:  # gone before its body arrived: no one to answer, no fault
+            self._count(scope["path"], b'{"error": "client_disconnected"}')
         except Exception as exc:  # nothing answered it: a 500 that denies
             if status:  # the response had started: nothing more can be said
                 raise
