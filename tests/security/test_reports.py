@@ -44,3 +44,21 @@ def test_what_a_problem_holds_is_kept_as_it_is() -> None:
     assert str(InputProblem("k\u2028", "m", file="f\r", line=1)) == "f\\r line 1: k\\u2028: m"
     assert str(Problem("数据.yaml", 1, "", "「身份证」 tab\tstays visible", "x")) \
         == "数据.yaml:1: 「身份证」 tab\\tstays visible"
+
+
+def test_an_id_cannot_drive_the_terminal_through_evals_output(tmp_path: Path) -> None:
+    # "\x1b[1A\x1b[2K" moves up a line and erases it: a hostile input could overwrite the
+    # printed "unsuitable" with a line of its own
+    path = tmp_path / "sale.json"
+    path.write_text('{"customer": {"id": "c1\\u001b[1A\\u001b[2Ksuitable\\u202e", '
+                    '"risk_level": "C1", "assessment_date": "2025-11-20", '
+                    '"birth_date": "1985-01-01"}, '
+                    '"product": {"id": "p1", "kind": "fund", "risk_level": "R4"}}',
+                    encoding="utf-8")
+    for extra in ([], ["--why"]):
+        result = CliRunner().invoke(main, ["eval", "suitability", str(path), "--as-of",
+                                           "2026-03-01", *extra])
+        assert result.exit_code == 1, result.output
+        assert "\x1b" not in result.output and "\u202e" not in result.output
+        assert "customer c1\\x1b[1A\\x1b[2Ksuitable\\u202e (C1)" in result.output
+        assert result.output.startswith("unsuitable")

@@ -15,7 +15,7 @@ from rich.console import Console
 
 import finpolicy as fp
 from finpolicy.engines import ENGINES
-from finpolicy.errors import FinpolicyError, InputError, NotInForceError, PolicyError
+from finpolicy.errors import FinpolicyError, InputError, NotInForceError, PolicyError, one_line
 
 __all__ = [
     "EXIT_FAILED",
@@ -35,6 +35,7 @@ __all__ = [
     "plural",
     "policy_exit",
     "reports_errors",
+    "shown",
 ]
 
 # The only exit codes finpolicy's CLI uses (documented in `finpolicy --help`).
@@ -197,6 +198,13 @@ def parse_when(value: str | None, *, aware: bool,
     except ValueError:
         expected = "an ISO datetime with an offset" if aware else "an ISO date (YYYY-MM-DD)"
         raise BadValue(f"`{value}` is not {expected}", param_hint=option) from None
+
+
+def shown(text: str) -> str:
+    """``text`` to print on a terminal: its lines kept, and in each the control, format and
+    lone surrogate characters an input may hold written as escapes (``\\x1b``, ``\\u202e``),
+    so an id such as ``c1\\x1b[1A…`` cannot move the cursor and overwrite what was printed."""
+    return "\n".join(one_line(line) for line in text.split("\n"))
 
 
 def plural(count: int, noun: str, nouns: str | None = None) -> str:

@@ -17,6 +17,7 @@ from finpolicy.cli.common import (
     load_engine,
     parse_when,
     reports_errors,
+    shown,
 )
 from finpolicy.domains.registry import domain
 from finpolicy.errors import InputError, InputProblem
@@ -76,7 +77,7 @@ def evaluate(domain_name: str, input_file: str, as_of: str | None, as_json: bool
             dump_json([d.to_dict() for d in decisions])
         else:
             for decision in decisions:
-                console.print(decision.explain(), markup=False)
+                console.print(shown(decision.explain()), markup=False)
                 console.print()
     if any(outcome in chosen.refusals for outcome in outcomes):
         exit_with(EXIT_FAILED)
@@ -92,7 +93,8 @@ def _explain(engine: Any, domain_name: str, items: list[Any], when: Any, *, as_j
         dump_json([x.to_dict(detail=detail) for x in explanations])
     else:
         for explanation in explanations:
-            console.print(explanation.text(detail=detail), markup=False, highlight=False)
+            console.print(shown(explanation.text(detail=detail)), markup=False,
+                          highlight=False)
             console.print()
     return [x.outcome for x in explanations]
 
