@@ -163,3 +163,19 @@ def test_a_version_written_with_other_scripts_digits_is_refused(tmp_path: Path,
     with pytest.raises(fp.PolicyError) as error:
         fp.load_bundle(pack)
     assert "expected a semantic version like `1.0.0`" in error.value.problems[0].message
+
+
+def test_a_policy_file_in_another_encoding_is_named_at_its_line(tmp_path: Path) -> None:
+    # a policy saved as GB18030 said "cannot read: 'utf-8' codec can't decode byte 0xca in
+    # position 81: invalid continuation byte", naming no line
+    pack = _pack(tmp_path)
+    policy = pack / "classification.yaml"
+    text = policy.read_text(encoding="utf-8")
+    policy.write_bytes(text.encode("gb18030"))
+    first = next(i for i, line in enumerate(text.splitlines(), 1) if not line.isascii())
+    with pytest.raises(fp.PolicyError) as error:
+        fp.load_bundle(pack)
+    problem = error.value.problems[0]
+    assert (problem.code, problem.line) == ("unreadable", first)
+    assert problem.message.startswith("not UTF-8 text (byte 0x")
+    assert problem.message.endswith("save the file as UTF-8")

@@ -257,13 +257,22 @@ def _display(root: Path, file: Path) -> str:
 def read_policy_text(file: Path, display: str, problems: list[Problem]) -> str | None:
     """The UTF-8 text of a policy file, or ``None`` after recording why it cannot be read."""
     try:
-        if file.stat().st_size > MAX_FILE_BYTES:
-            problems.append(Problem(display, None, "", f"file is larger than "
-                                    f"{MAX_FILE_BYTES // 2**20} MiB", "file_too_large"))
-            return None
-        return file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.append(Problem(display, None, "", f"cannot read: {exc}", "unreadable"))
+        with file.open("rb") as handle:  # read up to the limit, even if the file grows
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        problems.append(Problem(display, None, "", f"cannot read: {exc.strerror or exc}",
+                                "unreadable"))
+        return None
+    if len(data) > MAX_FILE_BYTES:
+        problems.append(Problem(display, None, "", f"file is larger than "
+                                f"{MAX_FILE_BYTES // 2**20} MiB", "file_too_large"))
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:  # a GBK or Windows-1252 file, say: name where
+        line = data.count(b"\n", 0, exc.start) + 1
+        problems.append(Problem(display, line, "", f"not UTF-8 text (byte 0x{data[exc.start]:02x}"
+                                f"); save the file as UTF-8", "unreadable"))
         return None
 
 
