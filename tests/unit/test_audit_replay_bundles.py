@@ -101,3 +101,34 @@ def test_a_bundle_loaded_by_a_relative_path_is_found_from_another_folder(
     [entry] = read_entries(app / "log.db")
     assert entry.env["bundle"]["root"] == str(app / "pack")
     assert replay_log(app / "log.db", keys).reproduced
+
+
+def test_replay_proves_the_bundle_that_decided_was_the_approved_one(tmp_path: Path) -> None:
+    """--trusted-key: every bundle that decided must carry a current signature by an
+    approver's key — the log names the digest, the signature vouches for it."""
+    from finpolicy.audit.keys import generate_keys
+    from finpolicy.documents.signing import sign_bundle
+
+    approver, stranger = generate_keys(tmp_path / "approver"), generate_keys(tmp_path / "other")
+    keys = AuditKeys.generate()
+    root, where, digest = _logged(tmp_path, keys, lock=True)
+    sign_bundle(fp.load_bundle(root), approver.signing_key, signer="head of compliance")
+    report = replay_log(where, keys, trusted_keys=[tmp_path / "approver" / "public-key.pem"])
+    assert report.reproduced and report.approved_by == (approver.key_id,)
+    assert replay_log(where, keys).approved_by is None  # (not asked)
+    with pytest.raises(AuditError, match=rf"entry \d+: the bundle that decided it \(cn-banking "
+                                         rf".*, {digest[:12]}\) at {root} is not approved: no "
+                                         rf"signature by a trusted key \({stranger.key_id}\)"):
+        replay_log(where, keys, trusted_keys=[stranger.public_key])
+    folder = tmp_path / "keys"
+    keys.save(folder)
+    cli = CliRunner()
+    ok = cli.invoke(main, ["audit", "replay", str(where), "--keys", str(folder),
+                           "--trusted-key", str(tmp_path / "approver" / "public-key.pem")])
+    assert ok.exit_code == 0, ok.output
+    assert f"every bundle that decided is signed by trusted key {approver.key_id}" in ok.output
+    (root / "bundle.sig").unlink()
+    refused = cli.invoke(main, ["audit", "replay", str(where), "--keys", str(folder),
+                                "--trusted-key", str(tmp_path / "approver" / "public-key.pem")])
+    assert refused.exit_code == 1
+    assert "is not approved: the bundle is not signed" in refused.output

@@ -19,6 +19,7 @@ from typing import Any, cast
 import attrs
 
 from finpolicy.audit import calls
+from finpolicy.audit.deciders import Deciders, Elsewhere
 from finpolicy.audit.encode import decision_json, exact_dumps, exact_loads
 from finpolicy.audit.errors import AuditError
 from finpolicy.audit.keys import AuditKeys, checked_keys
@@ -26,7 +27,7 @@ from finpolicy.audit.masking import restore, shown_pairs
 from finpolicy.audit.records import decode, unb64
 from finpolicy.audit.scrub import scrub
 from finpolicy.audit.sinks import Sink, open_sink
-from finpolicy.documents.bundle import Bundle, load_bundle
+from finpolicy.documents.bundle import Bundle
 from finpolicy.errors import FinpolicyError, InputError, NotInForceError
 from finpolicy.testing.diff import Change, DiffReport, Verdict
 
@@ -166,6 +167,8 @@ class ReplayReport:
             groups changes.
         warnings: entries decided with another calendar data version or finpolicy than the
             replay's (a difference may come from them rather than the policy or the log).
+        approved_by: with trusted keys, those that signed the deciding bundles (``None``:
+            approval was not checked).
     """
 
     target: str
@@ -175,6 +178,7 @@ class ReplayReport:
     mismatches: tuple[Mismatch, ...]
     impact: DiffReport | None = None
     warnings: tuple[str, ...] = ()
+    approved_by: tuple[str, ...] | None = None
 
     @property
     def reproduced(self) -> bool:
@@ -185,70 +189,14 @@ class ReplayReport:
                 "bundles": list(self.bundles), "reproduced": self.reproduced,
                 "mismatches": [attrs.asdict(m) for m in self.mismatches],
                 "impact": None if self.impact is None else self.impact.to_dict(),
-                "warnings": list(self.warnings)}
-
-
-class _Deciders:
-    """The bundle (and an engine for it) that decided each entry, found by digest."""
-
-    def __init__(self, given: Iterable[Bundle]) -> None:
-        self.bundles = {b.digest: b for b in given}
-        self.given = tuple(self.bundles.values())
-        self.engines: dict[tuple[str, str], Any] = {}
-        self.missing: dict[str, str] = {}  # digests not found, and why
-        self.used: set[str] = set()  # digests that decided an entry
-
-    def bundle(self, entry: Entry) -> Bundle:
-        digest = entry.bundle_digest
-        found = self.bundles.get(digest)
-        if found is None and digest not in self.missing:
-            root = entry.env.get("bundle", {}).get("root")
-            found, self.missing[digest] = _at_root(root, digest)
-            if found is not None:
-                self.bundles[digest] = found
-        if found is None:
-            info = entry.env.get("bundle", {})
-            given = "" if not self.given else " (the bundles given are " + ", ".join(
-                f"{b.name} {b.version}, {b.digest[:12]}" for b in self.given) + ")"
-            raise AuditError(f"entry {entry.seq}: the bundle that decided it "
-                             f"({info.get('name')} {info.get('version')}, {digest[:12]}) is "
-                             f"not at its recorded folder any more: {self.missing[digest]}; "
-                             f"pass it with --with{given}")
-        self.used.add(digest)
-        return found
-
-    def engine(self, bundle: Bundle, name: str) -> Any:
-        from finpolicy.engine import PolicyEngine
-
-        key = (bundle.digest, name)
-        if key not in self.engines:
-            self.engines[key] = PolicyEngine(bundle, engine=name)
-        return self.engines[key]
-
-
-def _at_root(root: Any, digest: str) -> tuple[Bundle | None, str]:
-    """The bundle of ``digest`` at the folder an entry recorded, or why it is not there (the
-    folder gone, no longer loading, or holding another bundle: an edit in place)."""
-    if not root:
-        return None, "the entry names no folder"
-    if not os.path.isdir(root):
-        where = "" if os.path.isabs(root) else " here (recorded relative to the folder the " \
-            "application ran in)"
-        return None, f"{root} does not exist{where}"
-    try:
-        candidate = load_bundle(root)
-    except FinpolicyError as exc:
-        problems = getattr(exc, "problems", ())
-        return None, f"{root} does not load ({problems[0] if problems else exc})"
-    if candidate.digest != digest:
-        return None, (f"{root} holds {candidate.name} {candidate.version} "
-                      f"({candidate.digest[:12]}) now: its content changed since")
-    return candidate, ""
+                "warnings": list(self.warnings),
+                "approved_by": None if self.approved_by is None else list(self.approved_by)}
 
 
 def replay_log(target: str | os.PathLike[str] | Sink, keys: AuditKeys, *,
                bundle: Bundle | None = None, deciders: Iterable[Bundle] = (),
-               engine: str | None = None) -> ReplayReport:
+               engine: str | None = None, trusted_keys: Iterable[Any] | None = None
+               ) -> ReplayReport:
     """Evaluate every logged call again.
 
     Args:
@@ -258,30 +206,27 @@ def replay_log(target: str | os.PathLike[str] | Sink, keys: AuditKeys, *,
         deciders: the bundles that decided, when they are no longer at the folder the log
             recorded (each is matched by digest).
         engine: evaluate with this engine instead of the one each entry names.
+        trusted_keys: public keys of the bank's approvers: every bundle that decided must
+            carry a current signature by one of them (``finpolicy bundle sign``), proving the
+            policy text that decided was the approved one.
 
     Raises:
         AuditError: no sealing secret, a sealed input that does not open, or an entry whose
-            deciding bundle cannot be found.
+            deciding bundle cannot be found or (with ``trusted_keys``) is not approved.
     """
     checked_keys(keys)
-    found = _Deciders(deciders)
+    found = Deciders(deciders, trusted_keys)
     entries = decisions = 0
     mismatches: list[Mismatch] = []
     changes: list[Change] = []
     evaluated: dict[str, int] = {}
     skipped: dict[str, int] = {}
     other = None
-    elsewhere = _Elsewhere()
+    elsewhere = Elsewhere()
     for entry in read_entries(target):
         decider = found.bundle(entry)
         name = engine or str(entry.env.get("engine", "compiled"))
-        try:
-            data, replaced = entry.opened(keys)
-        except FinpolicyError:
-            raise
-        except (KeyError, IndexError, TypeError, ValueError) as exc:
-            raise AuditError(f"entry {entry.seq}: its input cannot be restored "
-                             f"({_what(exc)}){_VERIFY}") from None
+        data, replaced = _opened(entry, keys)
         as_of = calls.parse_as_of(entry.as_of)
         replayed = _chosen(entry, _evaluate(entry.domain, found.engine(decider, name), data,
                                             as_of))
@@ -303,36 +248,18 @@ def replay_log(target: str | os.PathLike[str] | Sink, keys: AuditKeys, *,
     names = tuple(f"{b.name} {b.version} ({d[:12]})" for d, b in found.bundles.items()
                   if d in found.used)  # a --with bundle that decided nothing is no decider
     return ReplayReport(open_sink(target).url, entries, decisions, names, tuple(mismatches),
-                        impact, elsewhere.warnings())
+                        impact, elsewhere.warnings(), found.approved_by())
 
 
-class _Elsewhere:
-    """Entries decided with another calendar data version or finpolicy than this one: the
-    bundle pins the policies, not these, so a difference may come from them."""
-
-    def __init__(self) -> None:
-        from finpolicy import __version__
-        from finpolicy.calendars import calendar_data_version
-
-        self.now = {"calendar": calendar_data_version(), "finpolicy": f"finpolicy {__version__}"}
-        self.seen: dict[tuple[str, str], list[int]] = {}  # first, last, entries, differing
-
-    def add(self, entry: Entry, differs: bool) -> None:
-        for what, now in self.now.items():
-            logged = entry.env.get(what)
-            logged = logged if what == "calendar" or logged is None else f"finpolicy {logged}"
-            if logged is not None and logged != now:
-                found = self.seen.setdefault((what, str(logged)), [entry.seq, entry.seq, 0, 0])
-                found[1], found[2], found[3] = entry.seq, found[2] + 1, found[3] + differs
-
-    def warnings(self) -> tuple[str, ...]:
-        why = {"calendar": "working days, and so deadlines, may differ",
-               "finpolicy": "a decision may differ by finpolicy itself"}
-        return tuple(
-            f"{count:,} entr{'y' if count == 1 else 'ies'} ({first}–{last}) were decided with "
-            f"{logged}, replayed with {self.now[what]}: {why[what]} ({differing:,} of them "
-            "did not reproduce)" for (what, logged), (first, last, count, differing)
-            in self.seen.items())
+def _opened(entry: Entry, keys: AuditKeys) -> tuple[Any, list[tuple[str, str]]]:
+    """``entry.opened(keys)``, a record that does not open naming its entry."""
+    try:
+        return entry.opened(keys)
+    except FinpolicyError:
+        raise
+    except (KeyError, IndexError, TypeError, ValueError) as exc:
+        raise AuditError(f"entry {entry.seq}: its input cannot be restored "
+                         f"({_what(exc)}){_VERIFY}") from None
 
 
 # evaluate_input picks the policy in force by kind: a call that named another one (policy=)
@@ -463,7 +390,7 @@ def _rules(old: Verdict, new: Verdict) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _report(found: _Deciders, other: Bundle, changes: list[Change], evaluated: dict[str, int],
+def _report(found: Deciders, other: Bundle, changes: list[Change], evaluated: dict[str, int],
             skipped: dict[str, int]) -> DiffReport:
     from finpolicy.testing.diff import _group, _policy_changes
 

@@ -115,10 +115,15 @@ def verify_command(log: str, public_key: str | None, keys: str | None, anchor: s
 @click.option("--fail-on", "fail_on", multiple=True, metavar="KIND",
               help="With --bundle: exit 1 when a change of this kind is found (as in "
                    "`finpolicy diff`).")
+@click.option("--trusted-key", "trusted", multiple=True, type=click.Path(dir_okay=False),
+              help="An approver's public key (PEM): every bundle that decided must carry a "
+                   "current signature by one of them (`finpolicy bundle sign`); repeat for "
+                   "several.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @reports_errors
 def replay_command(log: str, keys: str, other: str | None, deciders: tuple[str, ...],
-                   engine: str | None, fail_on: tuple[str, ...], as_json: bool) -> None:
+                   engine: str | None, fail_on: tuple[str, ...], trusted: tuple[str, ...],
+                   as_json: bool) -> None:
     """Evaluate LOG's decisions again and compare them with what was logged.
 
     Without --bundle every decision must come out identical (exit 1 and each difference
@@ -146,7 +151,7 @@ def replay_command(log: str, keys: str, other: str | None, deciders: tuple[str, 
         parse_fail_on(kinds, known=known_outcomes(proposed, *found),
                       listed=declared_outcomes(), name="--fail-on")
     report = replay_log(log, AuditKeys.load(keys, need_sealing=True), bundle=proposed,
-                        deciders=found, engine=engine)
+                        deciders=found, engine=engine, trusted_keys=trusted or None)
     impact = report.impact
     failing = impact.matching(kinds) if impact is not None and kinds else ()
     if as_json:
@@ -158,6 +163,9 @@ def replay_command(log: str, keys: str, other: str | None, deciders: tuple[str, 
             console.print(f"replayed {report.entries:,} call(s), {report.decisions:,} "
                           f"decision(s) of {escape(report.target)} with "
                           f"{escape(', '.join(report.bundles))}")
+        if report.approved_by is not None and report.entries:
+            console.print("every bundle that decided is signed by trusted key "
+                          f"{escape(', '.join(report.approved_by))}")
         for warning in report.warnings:
             console.print(f"[yellow]warning:[/] {escape(warning)}")
         for mismatch in report.mismatches[:50]:
