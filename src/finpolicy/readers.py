@@ -58,8 +58,10 @@ def read_text(path: str) -> str:
         if len(data) > MAX_DOCUMENT_BYTES:
             raise _too_large(path)
         return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise _error(path, None, f"not UTF-8 text (byte {exc.start})",
+    except UnicodeDecodeError as exc:  # a GBK export, say: name the line
+        raw = exc.object if isinstance(exc.object, bytes) else b""
+        raise _error(path, raw.count(b"\n", 0, exc.start) + 1 if raw else None,
+                     f"not UTF-8 text (byte {exc.start}); save the file as UTF-8",
                      "unreadable_input") from None
     except OSError as exc:
         raise _error(path, None, f"cannot read: {exc.strerror or exc}",

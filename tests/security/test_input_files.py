@@ -206,3 +206,13 @@ def test_json_lines_on_standard_input_are_read_as_utf8(monkeypatch: pytest.Monke
     stdin = io.TextIOWrapper(io.BytesIO('{"id": "投诉-1"}\n'.encode()), encoding="gb18030")
     monkeypatch.setattr("sys.stdin", stdin)
     assert list(iter_json_lines("-")) == [(1, {"id": "投诉-1"})]
+
+
+def test_an_input_file_in_another_encoding_is_named_at_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "field.yaml"
+    path.write_bytes("# 字段\nfield: {name: 身份证号}\n".encode("gb18030"))
+    with pytest.raises(fp.InputError) as error:
+        read_document(str(path))
+    problem = error.value.problems[0]
+    assert (problem.line, problem.code) == (1, "unreadable_input")
+    assert problem.message.endswith("save the file as UTF-8")
