@@ -179,3 +179,24 @@ def test_a_policy_file_in_another_encoding_is_named_at_its_line(tmp_path: Path) 
     assert (problem.code, problem.line) == ("unreadable", first)
     assert problem.message.startswith("not UTF-8 text (byte 0x")
     assert problem.message.endswith("save the file as UTF-8")
+
+
+@pytest.mark.parametrize(("until", "days"), [("2026-01-30", "on 2026-01-31"),
+                                             ("2026-01-27", "from 2026-01-28 to 2026-01-31")])
+def test_days_between_two_versions_when_none_is_in_force_are_refused(
+        tmp_path: Path, until: str, days: str) -> None:
+    # effective_until is the last day in force: ending 1.2.0 on 2026-01-30 before 2.2.0 from
+    # 2026-02-01 validated, and every suitability decision on 2026-01-31 then failed
+    pack = _pack(tmp_path)
+    old = pack / "suitability-2018.yaml"
+    text = old.read_text(encoding="utf-8")
+    assert "effective_until: 2026-01-31" in text
+    old.write_text(text.replace("effective_until: 2026-01-31", f"effective_until: {until}"),
+                   encoding="utf-8")
+    with pytest.raises(fp.PolicyError) as error:
+        fp.load_bundle(pack)
+    problem = error.value.problems[0]
+    assert (problem.code, problem.path) == ("version_gap", "metadata.effective_until")
+    assert problem.message.startswith(f"no version of `cn-suitability` is in force {days}, "
+                                      f"between 1.2.0 (until {until}, its last day) and 2.2.0")
+    assert problem.message.endswith("end 1.2.0 on 2026-01-31")

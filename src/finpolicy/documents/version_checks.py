@@ -1,17 +1,22 @@
 """Checks across the versions of one policy in a bundle: one kind, distinct versions, and
-effective windows that do not overlap."""
+effective windows that neither overlap nor leave days between them."""
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 
 import attrs
 
 from finpolicy.documents.models import Metadata
 from finpolicy.documents.yamlsource import SourceDocument
+from finpolicy.errorcodes import declare
 from finpolicy.errors import Problem
 
 __all__ = ["DocumentHeader", "check_versions"]
+
+declare("policy", {"version_gap": "Days lie between two versions of a policy when none is in "
+                                  "force."})
 
 
 @attrs.frozen
@@ -34,7 +39,7 @@ class DocumentHeader:
 
 def check_versions(documents: list[DocumentHeader], problems: list[Problem]) -> None:
     """Append a problem for each policy id declared with several kinds, each repeated version
-    and each effective window overlapping the one before it."""
+    and each effective window overlapping the one before it or leaving days after it."""
     by_id: dict[str, list[DocumentHeader]] = {}
     for doc in documents:
         by_id.setdefault(doc.id, []).append(doc)
@@ -61,6 +66,20 @@ def check_versions(documents: list[DocumentHeader], problems: list[Problem]) -> 
                     f"effective window {b.metadata.window()} of `{b.id}` {b.version} overlaps "
                     f"{a.metadata.window()} of version {a.version} ({a.file})",
                     "version_overlap"))
+            elif a_until + dt.timedelta(days=1) < b.metadata.effective_from:
+                problems.append(_gap(a, b, a_until))
+
+
+def _gap(a: DocumentHeader, b: DocumentHeader, a_until: dt.date) -> Problem:
+    """Days between two versions when none is in force: every decision on them would fail
+    (``effective_until`` is the last day in force, so the next version begins the day after)."""
+    first, last = a_until + dt.timedelta(days=1), b.metadata.effective_from - dt.timedelta(days=1)
+    days = f"on {first}" if first == last else f"from {first} to {last}"
+    return Problem(a.file, _line(a, "effective_until"), "metadata.effective_until",
+                   f"no version of `{a.id}` is in force {days}, between {a.version} (until "
+                   f"{a_until}, its last day) and {b.version} (from {b.metadata.effective_from},"
+                   f" {b.file}): every decision then would fail; end {a.version} on {last}",
+                   "version_gap")
 
 
 def _line(doc: DocumentHeader, key: str) -> int | None:
