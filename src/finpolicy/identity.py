@@ -13,8 +13,11 @@ before any comparison:
 - case folded (``str.casefold``), NFKC again, runs of whitespace made one space and the ends
   trimmed.
 
-Policy terms (roles, purposes, actions, levels) keep their case, since a policy's vocabulary
-is case-sensitive, but lose invisible characters and compatibility forms the same way.
+Policy terms (roles, purposes, actions, levels) are not brought to any form: they are matched
+exactly, and any other spelling (``Teller``, full-width ``ｔｅｌｌｅｒ``, ``teller`` with a
+zero-width space) is a term the policy does not know, which denies or is an input error.
+``clean_term`` (NFKC and invisible characters removed, case kept) is how classification reads
+field names and tags.
 Look-alike letters of different scripts (Cyrillic ``а`` for Latin ``a``) are not folded: no
 normal form does that; an id spelt so is simply another id, which a role directory does not
 know.
