@@ -198,8 +198,22 @@ def _parts(path: str) -> tuple[str | int, ...]:
 def read_located(path: str) -> Located:
     """``read_document``, keeping what names the line of a field later (``Located``)."""
     text = read_text(path)
-    data = _json(text, path) if path.endswith(".json") else _yaml(text, path)
+    data = _json(text, path) if path.endswith(".json") else _json_or_yaml(text, path)
     return Located(path, text, _check_depth(data, path))
+
+
+def _json_or_yaml(text: str, path: str) -> Any:
+    """A document that may be either (standard input, a file named otherwise): JSON when it
+    reads as JSON — YAML refuses JSON's escaped surrogate pairs, which json.dumps writes for
+    a name holding 𠮷 — else YAML."""
+    if text.lstrip(" \t\r\n\ufeff")[:1] in ("{", "["):
+        try:
+            return json.loads(text, object_pairs_hook=_unique)
+        except (json.JSONDecodeError, RecursionError):
+            pass  # YAML's flow style, or not either: YAML says what is wrong
+        except ValueError:  # JSON with a key twice or a huge integer: named as JSON
+            return _json(text, path)
+    return _yaml(text, path)
 
 
 def iter_json_lines(path: str) -> Iterator[tuple[int, Any]]:

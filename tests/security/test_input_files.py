@@ -216,3 +216,17 @@ def test_an_input_file_in_another_encoding_is_named_at_its_line(tmp_path: Path) 
     problem = error.value.problems[0]
     assert (problem.line, problem.code) == (1, "unreadable_input")
     assert problem.message.endswith("save the file as UTF-8")
+
+
+def test_json_on_standard_input_is_read_as_json() -> None:
+    # json.dumps writes 𠮷 (a character of Chinese names beyond the BMP) as an escaped
+    # surrogate pair, which YAML refuses: piped in, the JSON was "not valid YAML"
+    text = json.dumps({"field": {"name": "𠮷野家_id_number"}})
+    assert "\\ud842\\udfb7" in text
+    result = CliRunner().invoke(main, ["eval", "classification", "-", "--as-of", "2026-03-01",
+                                       "--json"], input=text)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)[0]["level"] == "core"
+    twice = CliRunner().invoke(main, ["eval", "classification", "-"],
+                               input='{"field": {"name": "a", "name": "b"}}')
+    assert twice.exit_code == 3 and "field: duplicate key `name`" in twice.output
