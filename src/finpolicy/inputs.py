@@ -166,9 +166,9 @@ def evaluation_date(value: Any, *, field: str = "as_of") -> dt.date:
     if value is None:
         return dt.date.today()
     if isinstance(value, str):
-        try:
-            value = (dt.datetime.fromisoformat(value) if "T" in value
-                     else dt.date.fromisoformat(value))
+        try:  # a date, else a datetime (with a T or, as ISO allows, a space)
+            value = (dt.date.fromisoformat(value) if len(value) <= 10
+                     else dt.datetime.fromisoformat(value))
         except ValueError:
             raise problem(f"expected an ISO date, got `{value}`", "bad_date") from None
     if isinstance(value, dt.datetime):
