@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import re
 import shutil
 from collections.abc import Iterator
@@ -347,6 +348,32 @@ def test_requests_decided_at_the_moment_of_the_call_replay_exactly(tmp_path: Pat
         engine.authorize(ANALYST.model_copy(update={"as_of": None}), directory=MANAGER)
     report = replay_log(where, keys)
     assert report.entries == 3 and report.reproduced, report.mismatches
+
+
+def test_a_sale_amount_given_as_a_decimal_replays(tmp_path: Path, keys: AuditKeys) -> None:
+    """A Decimal amount (as money is kept, and as ``finpolicy serve`` reads every amount) is
+    logged as its exact text; replay refused it ("amount: expected a number, got str"), so
+    every such sale failed replay on an intact log. ``finpolicy eval`` reads such text too."""
+    from decimal import Decimal
+
+    where = tmp_path / "audit.db"
+    customer = fp.Customer(id="c1", risk_level="C3", assessment_date=dt.date(2026, 1, 10),
+                           birth_date=dt.date(1950, 5, 1))
+    product = fp.Product(id="p1", kind="wealth_management", risk_level="R3")
+    with DecisionLog(where, keys=keys) as log:
+        engine = fp.PolicyEngine(fp.load_bundle(), log=log)
+        for amount in (Decimal("100000.50"), Decimal("2E+6"), 300_000):
+            engine.check_suitability(customer, product, amount=amount, as_of=dt.date(2026, 3, 2))
+    report = replay_log(where, keys)
+    assert report.entries == 3 and report.reproduced, report.mismatches
+    sale = {"customer": customer.model_dump(mode="json"),
+            "product": product.model_dump(mode="json"), "as_of": "2026-03-02"}
+    for amount, code in (("100000.50", 0), ("1,000", 3)):
+        (tmp_path / "sale.json").write_text(json.dumps({**sale, "amount": amount}))
+        result = CliRunner().invoke(main, ["eval", "suitability", str(tmp_path / "sale.json")])
+        assert result.exit_code == code, result.output
+    assert "amount: expected a number, or a decimal number written as text, got `1,000`" in \
+        result.output
 
 
 def test_integers_beyond_64_bits_are_logged_found_and_replayed_as_given(
