@@ -171,6 +171,8 @@ declare("input", {
     "text_too_long": "A text under `matches` is longer than a pattern is applied to.",
     "too_deep": "An input file nests lists and mappings deeper than finpolicy reads.",
     "too_large": "An input file, or a cell of one, is larger than finpolicy reads.",
+    "bad_request_id": "A request's `X-Request-Id` looks like a card or resident ID number, "
+                      "which the decision log would keep in clear.",
     "duplicate_key": "A JSON object in a request body gives one key twice.",
     "not_in_force": "A row's own evaluation time (a table's `as_of` cell) is a time no "
                     "version of the policy is in force.",

@@ -107,6 +107,27 @@ def test_decisions_are_logged_when_a_log_is_configured(tmp_path: Path, bundle: f
     assert report.ok and report.entries >= 1
 
 
+def test_a_request_id_shaped_as_a_card_number_is_refused_not_a_server_error(
+        tmp_path: Path, bundle: fp.Bundle) -> None:
+    """The log keeps the request id in clear and refuses a card or ID number there: the
+    service answered 500 (an AuditError traceback in its log) and decided nothing."""
+    from finpolicy.audit import AuditKeys, DecisionLog, generate_keys
+
+    generate_keys(tmp_path / "keys")
+    with DecisionLog(tmp_path / "log.db", keys=AuditKeys.load(tmp_path / "keys")) as log, \
+            TestClient(create_app(Service(fp.PolicyEngine(bundle, log=log)))) as client:
+        for path, body in (("access/authorize", BODIES["access/authorize"]),
+                           ("access/authorize/batch", {"calls": [BODIES["access/authorize"]]})):
+            answer = client.post(f"/v1/{path}", json=body,
+                                 headers={"X-Request-Id": "6214839791907488"})
+            assert answer.status_code == 422, answer.text
+            assert answer.json()["problems"][0]["path"] == "header.X-Request-Id"
+            assert answer.json()["problems"][0]["code"] == "bad_request_id"
+        fine = client.post("/v1/access/authorize", json=BODIES["access/authorize"],
+                           headers={"X-Request-Id": "5512-20260302-000126"})
+        assert fine.status_code == 200, fine.text
+
+
 @pytest.mark.parametrize("batch", [False, True])
 def test_a_decision_the_log_did_not_store_is_never_answered(
         tmp_path: Path, bundle: fp.Bundle, monkeypatch: pytest.MonkeyPatch,

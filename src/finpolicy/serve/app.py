@@ -271,6 +271,25 @@ def _decide(service: Service, endpoint: Endpoint, call: Call, runtime: BundleRun
     return 200, body
 
 
+def _unloggable_id(service: Service, made: str) -> JSONResponse | None:
+    """A 422 for a request id the decision log may not keep (it keeps the caller context in
+    clear, and refuses a card or resident ID number there); the request is not decided."""
+    if service.engine.log is None:
+        return None
+    from finpolicy.audit.caller import checked_context
+    from finpolicy.audit.errors import AuditError
+
+    try:
+        checked_context({"request_id": made})
+    except AuditError:
+        message = (f"{REQUEST_ID} looks like a card or resident ID number; the decision log "
+                   "keeps request ids in clear, so send an id that holds no customer's data")
+        return JSONResponse(_error(422, "invalid_input", message, [
+            {"path": f"header.{REQUEST_ID}", "message": message, "code": "bad_request_id"}]),
+            status_code=422)
+    return None
+
+
 def _stored(service: Service, endpoint: Endpoint) -> tuple[int, dict[str, Any]] | None:
     """Wait until the decision log has written the decisions taken so far to its store (a
     decision is never answered that the log may not keep); the error that denies them when
@@ -303,8 +322,11 @@ def _headers(runtime: BundleRuntime) -> dict[str, str]:
 def _single(service: Service, endpoint: Endpoint) -> Callable[..., Any]:
     def handle(body: Call, request: Request, *, given_id: str | None = None) -> Response:
         runtime = service.engine.runtime
-        status, content = _decide(service, endpoint, body, runtime,
-                                  {"request_id": request_id(request.scope)})
+        made = request_id(request.scope)
+        refused = _unloggable_id(service, made)
+        if refused is not None:
+            return refused
+        status, content = _decide(service, endpoint, body, runtime, {"request_id": made})
         if status == 200:
             status, content = _stored(service, endpoint) or (status, content)
         if status == 200:
@@ -319,6 +341,9 @@ def _batch(service: Service, endpoint: Endpoint) -> Callable[..., Any]:
     def handle(body: Any, request: Request, *, given_id: str | None = None) -> Response:
         runtime = service.engine.runtime  # one bundle for the whole batch
         made = request_id(request.scope)
+        refused = _unloggable_id(service, made)
+        if refused is not None:
+            return refused
         results = []
         for item, call in enumerate(body.calls):
             status, content = _decide(service, endpoint, call, runtime,
