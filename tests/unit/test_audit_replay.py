@@ -233,6 +233,19 @@ def test_cli_verify_reports_the_broken_entry(tmp_path: Path, keys: AuditKeys) ->
     assert "entry 3 is missing: entry 4 follows entry 2" in result.output
 
 
+def test_cli_verify_json_reports_a_log_it_cannot_open_as_json(tmp_path: Path) -> None:
+    """A monitoring job parses --json; a log it could not open printed plain text on stderr
+    and nothing on stdout (bundle verify --json reports every outcome as JSON)."""
+    (tmp_path / "garbage.db").write_bytes(b"not a database at all " * 200)
+    for target in (tmp_path / "nosuch.db", tmp_path / "garbage.db"):
+        result = CliRunner().invoke(main, ["audit", "verify", str(target), "--json"])
+        assert result.exit_code == 1
+        report = json.loads(result.stdout)
+        assert report["ok"] is False and report["entries"] == 0
+        assert report["problem"]["kind"] == "unreadable"
+        assert str(target) in report["problem"]["message"]
+
+
 def test_cli_keygen_refuses_to_overwrite(tmp_path: Path) -> None:
     runner = CliRunner()
     assert runner.invoke(main, ["audit", "keygen", str(tmp_path / "k")]).exit_code == 0

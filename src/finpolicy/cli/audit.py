@@ -21,6 +21,7 @@ from finpolicy.cli.common import (
     plural,
     reports_errors,
 )
+from finpolicy.errors import FinpolicyError
 
 if TYPE_CHECKING:
     from finpolicy.audit import AuditKeys, Found
@@ -74,9 +75,16 @@ def verify_command(log: str, public_key: str | None, keys: str | None, anchor: s
     LOG is a log folder (JSON lines), an SQLite file or a postgresql:// URL. Exits 0 when the
     log is intact and 1 at the first broken link, which is reported with its entry number.
     """
-    from finpolicy.audit.verify import verify_log
+    from finpolicy.audit.verify import Break, VerifyReport, verify_log
 
-    report = verify_log(log, public_key=_public_key(public_key, keys), anchor=anchor)
+    try:
+        report = verify_log(log, public_key=_public_key(public_key, keys), anchor=anchor)
+    except FinpolicyError as exc:
+        if not as_json:
+            raise
+        # a JSON reader gets a report for every outcome, a log it cannot open included
+        report = VerifyReport(log, None, 0, 0, 0, 0, 0, 0, None, False,
+                              Break(0, log, "unreadable", str(exc)))
     if as_json:
         dump_json(report.to_dict())
     else:
