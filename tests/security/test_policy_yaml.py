@@ -200,3 +200,22 @@ def test_days_between_two_versions_when_none_is_in_force_are_refused(
     assert problem.message.startswith(f"no version of `cn-suitability` is in force {days}, "
                                       f"between 1.2.0 (until {until}, its last day) and 2.2.0")
     assert problem.message.endswith("end 1.2.0 on 2026-01-31")
+
+
+@pytest.mark.parametrize(("written", "expected"), [
+    ("NO", "jurisdiction: expected text, got false: YAML reads yes, no, on, off, true and "
+           'false written bare as true or false; put the text in quotes, e.g. "NO"'),
+    ("86", "jurisdiction: expected text, got the number `86`; put it in quotes to keep it "
+           "text"),
+])
+def test_text_yaml_reads_as_a_flag_or_number_says_why(tmp_path: Path, written: str,
+                                                      expected: str) -> None:
+    # jurisdiction: NO (Norway) said "input should be a valid string, got `false`"
+    pack = _pack(tmp_path)
+    manifest = pack / "bundle.yaml"
+    text = manifest.read_text(encoding="utf-8")
+    manifest.write_text(text.replace("jurisdiction: CN", f"jurisdiction: {written}"),
+                        encoding="utf-8")
+    with pytest.raises(fp.PolicyError) as error:
+        fp.load_bundle(pack)
+    assert f"{error.value.problems[0].path}: {error.value.problems[0].message}" == expected

@@ -32,6 +32,8 @@ def pydantic_problems(exc: ValidationError, source: SourceDocument,
             msg = f"unknown key `{loc[-1]}`"
         elif err["type"] == "missing":
             msg = f"missing required key `{loc[-1]}`"
+        elif err["type"] == "string_type" and isinstance(err.get("input"), bool | int | float):
+            msg = _not_text(err["input"])
         elif err["type"] in _TYPES and "input" in err:
             value = err["input"]
             msg = f"expected {_TYPES[err['type']]}, got " + (
@@ -47,6 +49,14 @@ def pydantic_problems(exc: ValidationError, source: SourceDocument,
                 msg += hint(err["input"], choices)
         out.append(source.problem(loc, msg, err["type"]))
     return out
+
+
+def _not_text(value: bool | float) -> str:
+    """Text written bare that YAML read as something else: ``jurisdiction: NO`` is false."""
+    if isinstance(value, bool):
+        return (f"expected text, got {_as_written(value)}: YAML reads yes, no, on, off, true "
+                "and false written bare as true or false; put the text in quotes, e.g. \"NO\"")
+    return f"expected text, got the number `{value}`; put it in quotes to keep it text"
 
 
 def _as_written(value: object) -> str:
