@@ -62,3 +62,16 @@ def test_an_id_cannot_drive_the_terminal_through_evals_output(tmp_path: Path) ->
         assert "\x1b" not in result.output and "\u202e" not in result.output
         assert "customer c1\\x1b[1A\\x1b[2Ksuitable\\u202e (C1)" in result.output
         assert result.output.startswith("unsuitable")
+
+
+def test_a_pack_name_cannot_add_a_line_to_validates_ok(tmp_path: Path) -> None:
+    pack = tmp_path / "pack"
+    shutil.copytree(CN, pack)
+    manifest = pack / "bundle.yaml"
+    text = manifest.read_text(encoding="utf-8")
+    manifest.write_text(text.replace("name: cn-banking", 'name: "cn-banking\\nwarning: none"'),
+                        encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate", str(pack)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0].startswith("ok: cn-banking\\nwarning: none 1.1.0 — ")
+    assert len(result.stdout.splitlines()) == 1

@@ -8,7 +8,7 @@ from typing import NoReturn
 import click
 
 from finpolicy.cli.common import EXIT_INVALID_POLICY, exit_with, plural, policy_exit
-from finpolicy.errors import PolicyError, Problem
+from finpolicy.errors import PolicyError, Problem, one_line
 from finpolicy.validation import validate_pack
 
 
@@ -30,9 +30,9 @@ def validate(path: str) -> None:
     bundle = report.bundle
     if report.problems or bundle is None:
         _fail(report.problems, path)
-    click.echo(f"ok: {bundle.name} {bundle.version} — "
-               f"{plural(len(bundle.documents), 'document')}, {plural(report.rules, 'rule')}, "
-               f"digest {bundle.digest[:16]}")
+    click.echo(one_line(f"ok: {bundle.name} {bundle.version} — "  # the name is the pack's
+                        f"{plural(len(bundle.documents), 'document')}, "
+                        f"{plural(report.rules, 'rule')}, digest {bundle.digest[:16]}"))
 
 
 def _fail(problems: Sequence[Problem], path: str) -> NoReturn:
