@@ -209,8 +209,12 @@ def _json_or_yaml(text: str, path: str) -> Any:
     if text.lstrip(" \t\r\n\ufeff")[:1] in ("{", "["):
         try:
             return json.loads(text, object_pairs_hook=_unique)
-        except (json.JSONDecodeError, RecursionError):
-            pass  # YAML's flow style, or not either: YAML says what is wrong
+        except json.JSONDecodeError as exc:  # YAML's flow style, or not either: YAML says
+            if exc.msg == "Extra data":       # what is wrong, but for JSON lines
+                raise _error(path, exc.lineno, "a second JSON value: expected one input or "
+                             "a list of inputs ([...]), not JSON lines") from None
+        except RecursionError:
+            pass
         except ValueError:  # JSON with a key twice or a huge integer: named as JSON
             return _json(text, path)
     return _yaml(text, path)

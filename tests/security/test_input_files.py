@@ -230,3 +230,14 @@ def test_json_on_standard_input_is_read_as_json() -> None:
     twice = CliRunner().invoke(main, ["eval", "classification", "-"],
                                input='{"field": {"name": "a", "name": "b"}}')
     assert twice.exit_code == 3 and "field: duplicate key `name`" in twice.output
+
+
+def test_json_lines_given_to_eval_are_named_as_such(tmp_path: Path) -> None:
+    # said "not valid YAML: did not find expected <document start>"
+    path = tmp_path / "fields.jsonl"
+    path.write_text('{"field": {"name": "id_number"}}\n{"field": {"name": "phone"}}\n',
+                    encoding="utf-8")
+    result = invoke("eval", "classification", str(path), "--as-of", "2026-03-01")
+    assert result.exit_code == 3
+    assert "fields.jsonl line 2: a second JSON value: expected one input or a list of " \
+           "inputs ([...]), not JSON lines" in result.output
