@@ -223,3 +223,14 @@ def test_text_yaml_reads_as_a_flag_or_number_says_why(tmp_path: Path, written: s
     with pytest.raises(fp.PolicyError) as error:
         fp.load_bundle(pack)
     assert f"{error.value.problems[0].path}: {error.value.problems[0].message}" == expected
+
+
+def test_a_manifest_named_bundle_yml_is_named_as_such(tmp_path: Path) -> None:
+    # it was read as a policy document: eleven problems (missing apiVersion, unknown key name …)
+    pack = _pack(tmp_path)
+    (pack / "bundle.yaml").rename(pack / "bundle.yml")
+    with pytest.raises(fp.PolicyError) as error:
+        fp.load_bundle(pack)
+    assert [(p.code, p.message) for p in error.value.problems] == [
+        ("no_manifest", "missing `bundle.yaml` manifest (`bundle.yml` is here: the manifest is "
+                        "named `bundle.yaml`)")]

@@ -40,6 +40,7 @@ __all__ = ["DEFAULT_PACK", "MANIFEST", "Bundle", "PolicyDocument", "assemble_bun
            "read_policy_text", "resolve_bundle_path", "rule_lines", "shipped_packs"]
 
 MANIFEST = "bundle.yaml"
+_OTHER_MANIFEST = "bundle.yml"  # a manifest misnamed, when bundle.yaml is missing
 
 P = TypeVar("P", bound=CompiledPolicy, covariant=True)
 
@@ -218,8 +219,10 @@ def collect_documents(path: str | Path | None,
     problems: list[Problem] = []
     manifest = _load_manifest(root, problems)
     documents: list[PolicyDocument[Any]] = []
+    misnamed = not (root / MANIFEST).is_file()
     files = sorted(p for p in root.iterdir() if p.suffix in (".yaml", ".yml")
-                   and p.name != MANIFEST and p.is_file())
+                   and p.name != MANIFEST and p.is_file()
+                   and not (misnamed and p.name == _OTHER_MANIFEST))
     if not files:
         problems.append(Problem(str(root), None, "", "bundle has no policy documents",
                                 "empty_bundle"))
@@ -296,7 +299,10 @@ def _load_manifest(root: Path, problems: list[Problem]) -> Manifest | None:
     file = root / MANIFEST
     display = _display(root, file)
     if not file.is_file():
-        problems.append(Problem(display, None, "", f"missing `{MANIFEST}` manifest",
+        other = root / _OTHER_MANIFEST
+        hint = (f" (`{_OTHER_MANIFEST}` is here: the manifest is named `{MANIFEST}`)"
+                if other.is_file() else "")
+        problems.append(Problem(display, None, "", f"missing `{MANIFEST}` manifest{hint}",
                                 "no_manifest"))
         return None
     source = _read(file, display, problems)
