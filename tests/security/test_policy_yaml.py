@@ -234,3 +234,14 @@ def test_a_manifest_named_bundle_yml_is_named_as_such(tmp_path: Path) -> None:
     assert [(p.code, p.message) for p in error.value.problems] == [
         ("no_manifest", "missing `bundle.yaml` manifest (`bundle.yml` is here: the manifest is "
                         "named `bundle.yaml`)")]
+
+
+@pytest.mark.parametrize("suffix", [".YAML", ".Yml"])
+def test_a_policy_file_loading_would_skip_is_named(tmp_path: Path, suffix: str) -> None:
+    # access.YAML was skipped without a word: the pack loaded with no access policy at all
+    pack = _pack(tmp_path)
+    (pack / "access.yaml").rename(pack / f"access{suffix}")
+    with pytest.raises(fp.PolicyError) as error:
+        fp.load_bundle(pack)
+    problem = error.value.problems[0]
+    assert (problem.code, Path(problem.file).name) == ("bad_file_name", f"access{suffix}")

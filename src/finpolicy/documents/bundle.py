@@ -31,6 +31,7 @@ from finpolicy.documents.yamlsource import (
     parse_yaml,
     yaml_problem,
 )
+from finpolicy.errorcodes import declare
 from finpolicy.errors import FinpolicyError, NotInForceError, PolicyError, Problem
 from finpolicy.rules.parse import ConditionParser, FieldTypes, suggest
 from finpolicy.rules.vocabulary import Vocabularies
@@ -38,6 +39,9 @@ from finpolicy.rules.vocabulary import Vocabularies
 __all__ = ["DEFAULT_PACK", "MANIFEST", "Bundle", "PolicyDocument", "assemble_bundle",
            "collect_documents", "link_target", "load_bundle", "load_document", "load_unpinned",
            "read_policy_text", "resolve_bundle_path", "rule_lines", "shipped_packs"]
+
+declare("policy", {"bad_file_name": "A file of the pack is named so that loading would skip "
+                                    "it (`access.YAML`)."})
 
 MANIFEST = "bundle.yaml"
 _OTHER_MANIFEST = "bundle.yml"  # a manifest misnamed, when bundle.yaml is missing
@@ -223,6 +227,11 @@ def collect_documents(path: str | Path | None,
     files = sorted(p for p in root.iterdir() if p.suffix in (".yaml", ".yml")
                    and p.name != MANIFEST and p.is_file()
                    and not (misnamed and p.name == _OTHER_MANIFEST))
+    problems.extend(Problem(_display(root, p), None, "", f"`{p.name}` would be skipped: a "
+                            f"policy file's name ends in `.yaml` or `.yml`, in lower case",
+                            "bad_file_name")
+                    for p in sorted(root.iterdir())
+                    if p.suffix.lower() in (".yaml", ".yml") and p.suffix not in (".yaml", ".yml"))
     if not files:
         problems.append(Problem(str(root), None, "", "bundle has no policy documents",
                                 "empty_bundle"))
