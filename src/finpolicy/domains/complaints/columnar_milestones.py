@@ -271,7 +271,10 @@ def _milestone(index: WorkdayIndex, now: int, out: DecisionColumns, state: _Rows
     completed = _completion(m, seen, codes, safe_start)
     latest = take(state.latest)
     if m.restarted_by:
+        # new material restarts only a period still running, and each restart moves the
+        # period the next one must fall in (Art. 18): such rows go to the row engine
         latest = _restarts(m, seen, safe_start, completed)
+        needs = needs | (started & (latest >= 0))
         start = np.where(started & (latest >= 0), latest, start)
         safe_start = np.where(started, start, received)
     days = None

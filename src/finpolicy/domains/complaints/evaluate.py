@@ -10,7 +10,10 @@ Conventions (tests pin them):
 - a pause runs from a pause event to its resume event; one still open at ``now`` runs to
   ``now``; pauses after a milestone's completion do not count for it;
 - an extension counts when its event happened before the deadline it extends (and before the
-  milestone was completed); the longest such extension applies;
+  milestone was completed); the longest such extension applies; a late one is noted;
+- a restarting event (new material) restarts the clock only while the period it restarts
+  still runs (CBIRC 2020 No. 3 Art. 18: within the handling period); a later one is noted
+  and restarts nothing, so it cannot clear a breach;
 - a milestone is ``met`` when completed at or before its due time and ``breached`` when
   completed later or still open after it; an open milestone is ``at_risk`` once the policy's
   share of the allowed time has elapsed, and ``pending`` before that;

@@ -27,7 +27,6 @@ from finpolicy.domains.complaints.checks import (
     completion,
     counted_extension,
     minute_text,
-    restart,
     window_start,
 )
 from finpolicy.domains.complaints.models import PACKED, Status
@@ -238,30 +237,24 @@ def milestone(plan: Plan, step: Step, tl: Timeline, now: dt.datetime, received: 
         return None if step.conditional else step.pending
     zone = plan.zone
     completed, notes = _completed(step, tl, start, received, zone)
-    if step.restarted_by:
-        again = _restart(step, tl, start, completed, now)
-        if again is not None:
-            start = again
-            notes.append(f"the clock restarted at {minute_text(again.astimezone(zone))} on "
-                         "new material")
+    used = _used(step, tl, completed) if step.pausable and tl.pauses else None
+    late: list[str] = []
     started = local if start is received else start.astimezone(zone)
+    due, cmp = _due(plan, step, tl, start, received, base, started, completed, used, late)
+    if step.restarted_by:
+
+        def deadline(at: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+            return _due(plan, step, tl, at, received, base, at.astimezone(zone), completed,
+                        used, [])
+
+        again = _restart(step, tl, start, completed, now, (due, cmp), deadline, notes)
+        if again is not None:
+            start, started, late = again, again.astimezone(zone), []
+            due, cmp = _due(plan, step, tl, start, received, base, started, completed, used,
+                            late)
     if step.pausable and tl.unpaused:
         notes.extend(_unpaused_notes(step, tl, zone))
-    used = _used(step, tl, completed) if step.pausable and tl.pauses else None
-    # ``due`` is local; ``cmp`` the same instant in UTC (times in two zones compare at
-    # several times the cost)
-    if used is None and step.slot is not None and start is received:
-        due, cmp = base[step.slot]
-    elif used is None and step.hours is not None:
-        cmp = start + step.hours
-        due = cmp.astimezone(zone)
-    else:
-        due = plan.calendar.deadline(started, step.amount, step.unit, used or ())
-        cmp = due.astimezone(_UTC)
-    if step.extensions:
-        extended = _extended(plan, step, tl, started, completed, used or (), cmp, notes)
-        if extended is not None:
-            due, cmp = extended, extended.astimezone(_UTC)
+    notes.extend(late)
     paused = paused_seconds(used, start, completed or now) if used else 0.0
     completed_local = None
     status: Status
@@ -334,13 +327,53 @@ def _states_all(requires: frozenset[str], marked: list[Any]) -> bool:
     return requires.issubset({s for e in marked for s in e.states})
 
 
+def _due(plan: Plan, step: Step, tl: Timeline, start: dt.datetime, received: dt.datetime,
+         base: tuple[tuple[dt.datetime, dt.datetime], ...], started: dt.datetime,
+         completed: dt.datetime | None, used: list[Pause] | None,
+         notes: list[str]) -> tuple[dt.datetime, dt.datetime]:
+    """The deadline counted from ``start`` (local, and the same instant in UTC), after the
+    extensions that count (notes say why one did not)."""
+    # times in two zones compare at several times the cost: ``cmp`` is ``due`` in UTC
+    if used is None and step.slot is not None and start is received:
+        due, cmp = base[step.slot]
+    elif used is None and step.hours is not None:
+        cmp = start + step.hours
+        due = cmp.astimezone(plan.zone)
+    else:
+        due = plan.calendar.deadline(started, step.amount, step.unit, used or ())
+        cmp = due.astimezone(_UTC)
+    if step.extensions:
+        extended = _extended(plan, step, tl, started, completed, used or (), cmp, notes)
+        if extended is not None:
+            due, cmp = extended, extended.astimezone(_UTC)
+    return due, cmp
+
+
 def _restart(step: Step, tl: Timeline, start: dt.datetime, completed: dt.datetime | None,
-             now: dt.datetime) -> dt.datetime | None:
+             now: dt.datetime, due: tuple[dt.datetime, dt.datetime],
+             deadline: Callable[[dt.datetime], tuple[dt.datetime, dt.datetime]],
+             notes: list[str]) -> dt.datetime | None:
+    """When the clock last restarted (``None``: never): each restarting event after the
+    start, before completion and up to ``now`` restarts it while the period it would restart
+    still runs (``due``: local and UTC; Art. 18, new material within the handling period);
+    notes say when it restarted and which event came too late."""
     every = tl.every
-    for kind in step.restarted_by:
-        if kind in every:
-            return restart(step.restarted_by, every, start, completed, now)
-    return None
+    found = sorted((at, kind) for kind in step.restarted_by for at in every.get(kind, ())
+                   if at > start and (completed is None or at < completed) and at <= now)
+    latest = None
+    late = ""
+    for at, kind in found:
+        if at > due[1]:
+            late = (f"`{kind}` at {minute_text(at.astimezone(due[0].tzinfo))} came after the "
+                    f"deadline ({minute_text(due[0])}): it does not restart the clock")
+            break
+        latest, due = at, deadline(at)
+    if latest is not None:
+        notes.append(f"the clock restarted at {minute_text(latest.astimezone(due[0].tzinfo))}"
+                     " on new material")
+    if late:
+        notes.append(late)
+    return latest
 
 
 def _used(step: Step, tl: Timeline, completed: dt.datetime | None) -> list[Pause] | None:
@@ -372,8 +405,16 @@ def _extended(plan: Plan, step: Step, tl: Timeline, started: dt.datetime,
             notes.append(f"extension `{event}` at {minute_text(granted.astimezone(plan.zone))} not "
                          f"counted: no `{prior}` counted before it")
             granted = None
-        if granted is not None and granted <= due and (completed is None
-                                                       or granted <= completed):
+        if granted is None:
+            continue
+        if completed is not None and granted > completed:
+            notes.append(f"extension `{event}` at {minute_text(granted.astimezone(plan.zone))} "
+                         "not counted: it came after the milestone was completed")
+        elif granted > due:  # a period that has run out cannot be extended
+            notes.append(f"extension `{event}` at {minute_text(granted.astimezone(plan.zone))} "
+                         f"not counted: it came after the deadline "
+                         f"({minute_text(due.astimezone(plan.zone))}) it would extend")
+        else:
             due = extended = plan.calendar.deadline(started, amount, step.unit, used)
             counted[event] = granted
     return extended
