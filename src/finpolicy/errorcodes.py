@@ -72,6 +72,15 @@ declare("policy", {
     "empty_bundle": "The bundle folder holds no policy documents.",
     "unreadable": "A file cannot be read (permissions, encoding).",
     "yaml_syntax": "A file is not valid YAML.",
+    "yaml_tag": "A YAML value carries a tag other than str, int, float, bool, null, seq and "
+                "map (a `!!binary`, a merge key, a Python object).",
+    "yaml_number": "A YAML number is written in a form read otherwise than it looks (an "
+                   "integer with a leading 0, which YAML 1.1 reads as octal).",
+    "yaml_depth": "YAML collections nest deeper than a file may.",
+    "yaml_key": "A YAML key is a collection, not text, a number or a boolean.",
+    "yaml_alias": "A YAML alias names no anchor before it, points into its own collection, "
+                  "or aliases expand to more values than a file may hold.",
+    "yaml_too_many_nodes": "A YAML file holds more values than a file may.",
     "not_a_mapping": "A policy document is not a YAML mapping.",
     "unknown_kind": "The document's `kind` is not a registered policy kind.",
     "invariants_ignored": "A document declares invariants its kind does not compile (the "
@@ -173,7 +182,8 @@ declare("input", {
     "too_large": "An input file, or a cell of one, is larger than finpolicy reads.",
     "bad_request_id": "A request's `X-Request-Id` looks like a card or resident ID number, "
                       "which the decision log would keep in clear.",
-    "duplicate_key": "A JSON object in a request body gives one key twice.",
+    "duplicate_key": "A mapping gives one key twice (a YAML mapping, a JSON object in a file "
+                     "or a request body).",
     "not_in_force": "A row's own evaluation time (a table's `as_of` cell) is a time no "
                     "version of the policy is in force.",
     "date_out_of_range": "A date or time lies where nothing can be computed from it (a "

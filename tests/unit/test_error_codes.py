@@ -14,7 +14,7 @@ SOURCE = Path(finpolicy.__file__).resolve().parent
 _CODE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+|[a-z]+")
 # calls that record a problem, and the position of the code among their arguments
 _RECORDS = {"Problem": 4, "InputProblem": 2, "one": 2, "problem": 2, "_problem": 2,
-            "_fail": 2, "_error": 3}
+            "_fail": 2, "fail": 2, "_error": 3}
 
 
 def _name(call: ast.Call) -> str:
