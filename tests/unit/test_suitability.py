@@ -634,7 +634,7 @@ def test_cli_decides_every_row_with_a_summary(tmp_path: Path) -> None:
                                        "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert data["policies"] == ["cn-suitability 2.2.0"]
+    assert data["policies"] == ["cn-suitability 2.3.0"]
     assert data["summary"] == {"suitable": 1, "conditional": 0, "unsuitable": 2}
     assert [d["outcome"] for d in data["decisions"]] == ["unsuitable", "unsuitable", "suitable"]
 
