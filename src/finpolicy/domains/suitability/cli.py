@@ -24,6 +24,7 @@ from finpolicy.cli.common import (
     reports_errors,
 )
 from finpolicy.domains.suitability.batch import decide_file, outcome_counts, read_products
+from finpolicy.domains.suitability.evaluate import decision_date
 from finpolicy.domains.suitability.models import OUTCOMES, SuitabilityDecision
 from finpolicy.domains.suitability.policy import POLICY_KIND
 from finpolicy.errors import InputError
@@ -107,8 +108,9 @@ def suitability(csv_file: str, products_file: str | None, as_of: str | None, as_
     is printed and --output writes the decisions.
     """
     policy_engine = load_engine(bundle_path, engine)
-    when = parse_when(as_of, aware=False)
-    assert when is None or not isinstance(when, dt.datetime)  # aware=False parses dates
+    # one day for the whole book, today in the policy's time zone when not given (the
+    # machine's own date is the day before in the evening in UTC)
+    when = decision_date(policy_engine.runtime, parse_when(as_of, aware=False), None)
     if csv_file.lower().endswith((".parquet", ".pq")):
         _table_run(policy_engine, csv_file, products_file, when, as_json, output)
         return
@@ -126,7 +128,7 @@ def suitability(csv_file: str, products_file: str | None, as_of: str | None, as_
                             rows=rows)
     if as_json:
         policies = sorted({(d.policy.id, d.policy.version) for d in decisions})
-        dump_json({"as_of": str(decisions[0].as_of) if decisions else as_of,
+        dump_json({"as_of": str(when),
                    "policies": [f"{i} {v}" for i, v in policies],
                    "summary": outcome_counts(decisions), "total": len(decisions),
                    "decisions": [d.to_dict() for d in decisions]})
@@ -134,7 +136,7 @@ def suitability(csv_file: str, products_file: str | None, as_of: str | None, as_
     _print(decisions, len(decisions) <= 50 if details is None else details)
 
 
-def _table_run(engine: Any, path: str, products_file: str | None, when: dt.date | None,
+def _table_run(engine: Any, path: str, products_file: str | None, on: dt.date,
                as_json: bool, output: str | None) -> None:
     """A Parquet book evaluated a chunk at a time: counts by outcome, decisions to
     ``output``; memory follows the chunk size."""
@@ -145,7 +147,6 @@ def _table_run(engine: Any, path: str, products_file: str | None, when: dt.date 
     inputs = (path, products_file)
     if output is not None:
         output_file(output, inputs=inputs)  # before the work, not after it
-    on = when or dt.date.today()
     counts: Counter[str] = Counter()
     policies = {f"{d.id} {d.version}" for d in [engine.policy(POLICY_KIND, on)]}
     show = not as_json and err_console.is_terminal
