@@ -143,22 +143,35 @@ def _when(value: dt.datetime | None) -> str:
     return "not given" if value is None else value.strftime("%Y-%m-%d %H:%M %Z").strip()
 
 
+def _since(analysis: Analysis, milestone: Milestone, status: MilestoneStatus) -> str:
+    """What the deadline was counted from: receipt or the starting event, or the time new
+    material restarted the clock; and whether paused days were left out."""
+    since = "receipt" if milestone.starts == RECEIVED else f"`{milestone.starts}`"
+    if milestone.starts == RECEIVED and status.started_at is not None and (
+            status.started_at != dt.datetime.fromisoformat(
+                analysis.case["complaint"]["received_at"])):
+        since = f"the restart at {_when(status.started_at)}"
+    if status.paused_seconds:
+        since += ", paused days not counted"
+    return since
+
+
 def _obstacle(analysis: Analysis, decision: SlaDecision, milestone: Milestone,
               status: MilestoneStatus) -> Obstacle:
     events = " or ".join(f"`{e}`" for e in _completing(analysis, milestone))
     as_of = dt.datetime.fromisoformat(analysis.case["as_of"])
-    since = "receipt" if milestone.starts == RECEIVED else f"`{milestone.starts}`"
+    since = _since(analysis, milestone, status)
     if status.started_at is None:
         text = f"`{milestone.starts}` happened (the milestone starts with it)"
         saw, note = "it has not", f"not started; {status.allowed} from `{milestone.starts}`"
     elif status.completed_at is not None:
         text = f"{events} recorded by {_when(status.due_at)}"
         saw = f"it was recorded at {_when(status.completed_at)}, late"
-        note = f"due {_when(status.due_at)} ({status.allowed} from {since})"
+        note = f"due {_when(status.due_at)} ({status.allowed}; counted from {since})"
     else:
         text = f"{events} recorded by {_when(status.due_at)}"
         saw = f"not recorded by {as_of:%Y-%m-%d %H:%M %z}"
-        note = f"due {_when(status.due_at)} ({status.allowed} from {since})"
+        note = f"due {_when(status.due_at)} ({status.allowed}; counted from {since})"
     setters = [h for h in decision.hits
                if milestone.name in _rules(analysis).specs[h.rule_id].durations]
     if setters:

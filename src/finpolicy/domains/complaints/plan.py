@@ -240,18 +240,19 @@ def milestone(plan: Plan, step: Step, tl: Timeline, now: dt.datetime, received: 
     used = _used(step, tl, completed) if step.pausable and tl.pauses else None
     late: list[str] = []
     started = local if start is received else start.astimezone(zone)
-    due, cmp = _due(plan, step, tl, start, received, base, started, completed, used, late)
+    due, cmp, allowed = _due(plan, step, tl, start, received, base, started, completed, used,
+                             late)
     if step.restarted_by:
 
         def deadline(at: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
             return _due(plan, step, tl, at, received, base, at.astimezone(zone), completed,
-                        used, [])
+                        used, [])[:2]
 
         again = _restart(step, tl, start, completed, now, (due, cmp), deadline, notes)
         if again is not None:
             start, started, late = again, again.astimezone(zone), []
-            due, cmp = _due(plan, step, tl, start, received, base, started, completed, used,
-                            late)
+            due, cmp, allowed = _due(plan, step, tl, start, received, base, started, completed,
+                                     used, late)
     if step.pausable and tl.unpaused:
         notes.extend(_unpaused_notes(step, tl, zone))
     notes.extend(late)
@@ -264,10 +265,10 @@ def milestone(plan: Plan, step: Step, tl: Timeline, now: dt.datetime, received: 
     elif now > cmp:
         status = "breached"
     else:
-        allowed = (cmp - start).total_seconds()
-        share = (now - start).total_seconds() / allowed if allowed > 0 else 0.0
+        span = (cmp - start).total_seconds()
+        share = (now - start).total_seconds() / span if span > 0 else 0.0
         status = "at_risk" if share >= step.at_risk else "pending"
-    return (step.name, status, due, completed_local, started, step.text, paused,
+    return (step.name, status, due, completed_local, started, allowed, paused,
             tuple(notes) if notes else ())
 
 
@@ -330,9 +331,9 @@ def _states_all(requires: frozenset[str], marked: list[Any]) -> bool:
 def _due(plan: Plan, step: Step, tl: Timeline, start: dt.datetime, received: dt.datetime,
          base: tuple[tuple[dt.datetime, dt.datetime], ...], started: dt.datetime,
          completed: dt.datetime | None, used: list[Pause] | None,
-         notes: list[str]) -> tuple[dt.datetime, dt.datetime]:
+         notes: list[str]) -> tuple[dt.datetime, dt.datetime, str]:
     """The deadline counted from ``start`` (local, and the same instant in UTC), after the
-    extensions that count (notes say why one did not)."""
+    extensions that count (notes say why one did not), and the time allowed that applied."""
     # times in two zones compare at several times the cost: ``cmp`` is ``due`` in UTC
     if used is None and step.slot is not None and start is received:
         due, cmp = base[step.slot]
@@ -345,8 +346,9 @@ def _due(plan: Plan, step: Step, tl: Timeline, start: dt.datetime, received: dt.
     if step.extensions:
         extended = _extended(plan, step, tl, started, completed, used or (), cmp, notes)
         if extended is not None:
-            due, cmp = extended, extended.astimezone(_UTC)
-    return due, cmp
+            due, cmp = extended[0], extended[0].astimezone(_UTC)
+            return due, cmp, extended[1]
+    return due, cmp, step.text
 
 
 def _restart(step: Step, tl: Timeline, start: dt.datetime, completed: dt.datetime | None,
@@ -387,9 +389,9 @@ def _used(step: Step, tl: Timeline, completed: dt.datetime | None) -> list[Pause
 
 def _extended(plan: Plan, step: Step, tl: Timeline, started: dt.datetime,
               completed: dt.datetime | None, used: Any, due: dt.datetime,
-              notes: list[str]) -> dt.datetime | None:
-    """The deadline after the extensions that count (the longest last), ``None`` when none
-    does; notes say why one did not count."""
+              notes: list[str]) -> tuple[dt.datetime, str] | None:
+    """The deadline after the extensions that count (the longest last) and the time allowed
+    it gives, ``None`` when none does; notes say why one did not count."""
     first = tl.first
     extended = None
     counted: dict[str, dt.datetime] = {}
@@ -415,7 +417,8 @@ def _extended(plan: Plan, step: Step, tl: Timeline, started: dt.datetime,
                          f"not counted: it came after the deadline "
                          f"({minute_text(due.astimezone(plan.zone))}) it would extend")
         else:
-            due = extended = plan.calendar.deadline(started, amount, step.unit, used)
+            due = plan.calendar.deadline(started, amount, step.unit, used)
+            extended = (due, f"{amount} {step.unit.replace('_', ' ')}, extended by `{event}`")
             counted[event] = granted
     return extended
 

@@ -1,0 +1,59 @@
+"""What a report and its explanation say about each milestone's deadline: the time allowed
+that applied (after an extension, the extended period, not the policy's whole list), and
+what the deadline was counted from (receipt, a restart on new material, paused days left
+out)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import finpolicy as fp
+
+SH = ZoneInfo("Asia/Shanghai")
+ENGINE = fp.PolicyEngine()
+
+
+def sh(*args: int) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=SH)
+
+
+def complaint(*events: fp.ComplaintEvent) -> fp.Complaint:
+    return fp.Complaint(id="c1", received_at=sh(2025, 3, 3, 10), channel="phone",
+                        category="product", events=list(events))
+
+
+def test_allowed_names_the_extension_that_applied() -> None:
+    further = fp.ComplaintEvent(kind="extended_further", at=sh(2025, 3, 25, 10),
+                                approved_by="higher_branch", states=["complainant_told"])
+    c = complaint(fp.ComplaintEvent(kind="extended", at=sh(2025, 3, 10, 10)), further)
+    m = ENGINE.complaint_sla(c, as_of=sh(2025, 4, 10)).milestone("regulatory_decision")
+    # 60 days from 3 March end on Friday 2 May, a Labour Day holiday: Tuesday 6 May
+    assert m.due_at == dt.datetime(2025, 5, 6, 23, 59, 59, 999999, tzinfo=SH)
+    assert m.allowed == "60 calendar days, extended by `extended_further`"
+    once = ENGINE.complaint_sla(complaint(fp.ComplaintEvent(kind="extended",
+                                                            at=sh(2025, 3, 10, 10))),
+                                as_of=sh(2025, 3, 20)).milestone("regulatory_decision")
+    assert once.allowed == "30 calendar days, extended by `extended`"
+    assert "60 after `extended_further`" in ENGINE.complaint_sla(
+        complaint(), as_of=sh(2025, 3, 5)).milestone("regulatory_decision").allowed
+
+
+def _note(c: fp.Complaint, now: dt.datetime, name: str) -> str:
+    explanation = ENGINE.explain("complaint_sla", c, as_of=now)
+    return next(o.note for o in explanation.why_not if o.id == name)
+
+
+def test_the_explanation_counts_from_the_restart_and_leaves_out_paused_days() -> None:
+    c = complaint(fp.ComplaintEvent(kind="mediation_started", at=sh(2025, 3, 10, 11)),
+                  fp.ComplaintEvent(kind="mediation_ended", at=sh(2025, 3, 12, 11)),
+                  fp.ComplaintEvent(kind="new_material", at=sh(2025, 3, 14, 10)))
+    now = sh(2025, 3, 27, 12)
+    # 15 days from 14 March end on Saturday 29 March: Monday 31 March
+    assert _note(c, now, "regulatory_decision") == (
+        "due 2025-03-31 23:59 CST (15 calendar days, 30 after `extended`, 60 after "
+        "`extended_further`; counted from the restart at 2025-03-14 10:00 CST)")
+    # 7 working days from 3 March, 10-12 March paused: 17 March
+    assert _note(c, now, "final_response") == (
+        "due 2025-03-17 23:59 CST (7 working days; counted from receipt, paused days not "
+        "counted)")
