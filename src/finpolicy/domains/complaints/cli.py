@@ -60,9 +60,17 @@ def _print(summary: SlaSummary, now: str) -> None:
         for entry in nearest:
             near.add_row(entry["complaint"], entry["milestone"],
                          f"[{_STYLE[entry['status']]}]{entry['status']}[/]",
-                         entry["due_at"][:16].replace("T", " "),
+                         _due_text(entry["due_at"]),
                          f"{entry['hours_left']:.1f}")
         console.print(near)
+
+
+def _due_text(iso: str) -> str:
+    """A due time as the table shows it, with its offset: the report's ``--as-of`` may be
+    in another zone than the policy's deadlines (``2025-03-26 23:59 +08:00``)."""
+    due = dt.datetime.fromisoformat(iso)
+    offset = f"{due:%z}"
+    return f"{due:%Y-%m-%d %H:%M} {offset[:3]}:{offset[3:5]}"
 
 
 def timeline_target(complaint_id: str, output: str | None) -> Path:
