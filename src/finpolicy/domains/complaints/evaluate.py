@@ -186,7 +186,10 @@ def _timeline(rules: ComplaintRules, complaint: Complaint, received: dt.datetime
     open_: dict[str, dt.datetime] = {}
     closed: list[tuple[str, Pause]] = []
     unpaused: list[tuple[str, dt.datetime, tuple[str, ...]]] = []  # stating too little
-    for at, i, kind, event in _ordered(rules, complaint, received, prefix):
+    ordered = _ordered(rules, complaint, received, prefix)
+    for j in range(len(ordered)):
+        _settle(ordered, j, open_, pausing, resuming)
+        at, i, kind, event = ordered[j]
         if at > now:
             break  # and so are the ones after it
         seen = every.get(kind)
@@ -214,6 +217,30 @@ def _timeline(rules: ComplaintRules, complaint: Complaint, received: dt.datetime
         closed.append((opener, (started, now)))
     return Timeline(first, every, [p for _, p in closed], bool(open_), closed, marks,
                     tuple(unpaused))
+
+
+def _settle(ordered: list[tuple[dt.datetime, int, str, Any]], j: int,
+            open_: dict[str, dt.datetime], pausing: Any, resuming: Mapping[str, str]) -> None:
+    """Order the events at the instant of ``ordered[j]`` as they must have happened,
+    whatever order the input listed them in: a pause that is open ends before it starts
+    again (one session of mediation ending at 12:00, the next starting at 12:00), and one
+    that is not open starts before it ends (a pause of no length). Moves the event that
+    must come first to ``j``."""
+    at, _, kind, _ = ordered[j]
+    if kind in pausing:
+        wanted = {r for r, p in resuming.items() if p == kind} if kind in open_ else None
+    elif kind in resuming and resuming[kind] not in open_:
+        wanted = {resuming[kind]}
+    else:
+        return
+    if not wanted:
+        return
+    for k in range(j + 1, len(ordered)):
+        if ordered[k][0] != at:
+            return
+        if ordered[k][2] in wanted:
+            ordered.insert(j, ordered.pop(k))
+            return
 
 
 def _missing(needed: frozenset[str] | None, event: Any) -> tuple[str, ...]:
