@@ -161,7 +161,9 @@ def _recipient_changes(before: Case | None, after: Case | None) -> list[str]:
 
 def _consent_changes(bundle: fp.Bundle, before: Case, after: Case) -> list[str]:
     b_r, a_r = before["request"], after["request"]
-    free = ("channel", "as_of", "recipient")
+    # what the bank chooses for a contact: the channel, the time, the recipient, and whether
+    # the message is chosen from the customer's profile (PIPL Art. 24)
+    free = ("channel", "as_of", "recipient", "personalised")
     out = _recipient_changes(b_r["recipient"], a_r["recipient"])
     if {k: v for k, v in a_r.items() if k not in free} != \
             {k: v for k, v in b_r.items() if k not in free}:
