@@ -28,7 +28,7 @@ from finpolicy.rules.conditions import All, Compare, Condition, FieldRef, Not
 from finpolicy.rules.conditions import Any as AnyOf
 
 __all__ = ["OBLIGATIONS", "Vocabularies", "Vocabulary", "check_fact", "closest", "hint",
-           "literal_path"]
+           "literal_path", "written_literals"]
 
 OBLIGATIONS = "obligations"
 """The vocabulary that covers the obligations of every rule."""
@@ -150,6 +150,32 @@ def literal_path(when: Any, field: str, value: str) -> tuple[str | int, ...] | N
                 if found is not None:
                     return ((key, k) if isinstance(inner, list) else (key,)) + found
     return None
+
+
+_LITERAL_OPS = ("eq", "ne", "in", "not_in", "contains", "matches")
+
+
+def written_literals(when: Any, at: tuple[Any, ...] = ()
+                     ) -> Iterator[tuple[str, str, str, tuple[Any, ...]]]:
+    """``(field, operator, text literal, path)`` of every comparison of a rule's ``when`` as
+    written (YAML form), for checks a domain makes of the names its rules compare with."""
+    if not isinstance(when, Mapping):
+        return
+    field = when.get("field")
+    if isinstance(field, str):
+        for op in _LITERAL_OPS:
+            operand = when.get(op)
+            if isinstance(operand, str):
+                yield field, op, operand, (*at, op)
+            elif isinstance(operand, list):
+                yield from ((field, op, v, (*at, op, k)) for k, v in enumerate(operand)
+                            if isinstance(v, str))
+    for key in ("all", "any", "not"):
+        inner = when.get(key)
+        items = inner if isinstance(inner, list) else [inner] if inner is not None else []
+        for k, item in enumerate(items):
+            place = (*at, key, k) if isinstance(inner, list) else (*at, key)
+            yield from written_literals(item, place)
 
 
 def check_fact(bound: tuple[tuple[tuple[str, ...], Vocabulary], ...],

@@ -17,6 +17,7 @@ from pydantic import Field, StrictBool, StrictFloat
 from finpolicy.documents.models import PolicySpec, Strict
 from finpolicy.documents.registry import BuildContext, PolicyKind
 from finpolicy.domains.access.labels import LABELS
+from finpolicy.domains.access.literals import check_rule_literals
 from finpolicy.rules.compile import RuleSpecBase, compile_rules
 from finpolicy.rules.conditions import All, Compare, Scalar
 from finpolicy.rules.invariants import Invariant, parse_invariants
@@ -377,6 +378,7 @@ def build(spec: AccessSpec, ctx: BuildContext) -> AccessPolicyTables:
     grant_needed, approvers = _approval(spec, ctx)
     sod = _sod_pairs(spec, ctx)
     rulesets = _rulesets(spec, ctx)
+    check_rule_literals(spec, ctx)
     invariants = parse_invariants(spec.invariants, ctx, ACCESS_FIELDS)
     if spec.assignment_review is not None:
         ctx.check_cite(spec.assignment_review.cite, ("assignment_review", "cite"))

@@ -22,7 +22,6 @@ from finpolicy.domains.classification.classify import (
     classify_record,
     evaluate_input,
     mask,
-    normalise_name,
     record_fields,
 )
 from finpolicy.domains.classification.model import (
@@ -32,6 +31,7 @@ from finpolicy.domains.classification.model import (
     Handling,
     RecordClassificationDecision,
 )
+from finpolicy.domains.classification.names import normalise_name
 from finpolicy.domains.classification.scanning import ColumnResult, ScanReport, scan
 from finpolicy.domains.classification.spec import (
     FIELDS,

@@ -13,7 +13,6 @@ import datetime as dt
 import hashlib
 import json
 import math
-import re
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -27,6 +26,7 @@ from finpolicy.domains.classification.model import (
     RecordClassificationDecision,
     bounded_sample,
 )
+from finpolicy.domains.classification.names import normalise_name
 from finpolicy.domains.classification.spec import POLICY_KIND, RULESET, ClassificationRules
 from finpolicy.domains.detectors import detect_column
 from finpolicy.domains.masking import MASKS, partial
@@ -36,22 +36,7 @@ from finpolicy.inputs import evaluation_date
 from finpolicy.rules.model import Rule
 from finpolicy.runtime import Runtime
 
-_CAMEL_1 = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-_CAMEL_2 = re.compile(r"(?<=[A-Z])(?=[A-Z][a-z])")
-_SEPARATORS = re.compile(r"[\s\-.]+")
-_UNDERSCORES = re.compile(r"_{2,}")
-
-
 _problem = InputError.one
-
-
-def normalise_name(name: str) -> str:
-    """``Contact Phone`` / ``contactPhone`` / ``contact-phone`` / ``ＣＯＮＴＡＣＴ＿ＰＨＯＮＥ`` →
-    ``contact_phone`` (NFKC and invisible characters removed first, so a full-width or
-    zero-width-spaced name reads as the name it shows)."""
-    text = _CAMEL_2.sub("_", _CAMEL_1.sub("_", clean_term(name)))
-    text = _SEPARATORS.sub("_", text.lower())
-    return _UNDERSCORES.sub("_", text).strip("_") or text
 
 
 def policy_in_force(runtime: Runtime, as_of: Any, policy: str | None

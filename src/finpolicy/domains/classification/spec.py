@@ -27,6 +27,7 @@ from finpolicy.decisions import Hit
 from finpolicy.documents.models import PolicySpec, Strict
 from finpolicy.documents.registry import BuildContext, PolicyKind
 from finpolicy.domains.classification.labels import LABELS
+from finpolicy.domains.classification.literals import check_rule_literals
 from finpolicy.domains.classification.model import DataLevel, Handling
 from finpolicy.domains.detectors import DETECTORS
 from finpolicy.domains.masking import MASKS
@@ -306,6 +307,7 @@ def build(spec: ClassificationSpec, ctx: BuildContext) -> ClassificationRules:
     handling = _handling(spec, ctx, known)
     _check_settings(spec, ctx, known)
     rules = _rules(spec, ctx, known)
+    check_rule_literals(spec, ctx)
 
     return ClassificationRules(
         invariants=parse_invariants(spec.invariants, ctx, FIELDS,
