@@ -58,9 +58,15 @@ def test_tags_other_than_the_plain_ones_are_refused_with_their_line(text: str) -
 
 
 def test_plain_tags_are_accepted() -> None:
-    text = "a: !!str 1\nb: !!int '2'\nc: !!float 3\nd: !!bool yes\ne: !!null x\nf: !!map {}\n"
+    text = "a: !!str 1\nb: !!int '2'\nc: !!float 3\nd: !!bool yes\ne: !!null ~\nf: !!map {}\n"
     assert parse_yaml(text, "f.yaml").data == {"a": "1", "b": 2, "c": 3.0, "d": True,
                                                "e": None, "f": {}}
+
+
+def test_a_null_tag_on_a_value_is_refused_not_read_as_null() -> None:
+    # effective_until: !!null 2026-01-31 read as no end: the version never expired
+    error = _refused("effective_until: !!null 2026-01-31\n")
+    assert error.code == "yaml_tag" and "dropping `2026-01-31`" in str(error.problem)
 
 
 def test_merge_keys_are_refused() -> None:

@@ -84,6 +84,9 @@ def scalar_value(event: ev.ScalarEvent) -> Any:
     if tag == _STR:
         return value
     if tag == _NULL:
+        if value not in ("", "~", "null", "Null", "NULL"):  # PyYAML makes any text null
+            raise ValueError(f"`!!null {shorten(value)}` reads as null, dropping `"
+                             f"{shorten(value)}`; write the value without the tag, or null")
         return None
     if tag == _BOOL:
         flag = _BOOLS.get(value.lower())
