@@ -13,7 +13,7 @@ import attrs
 
 from finpolicy.domains.complaints.evaluate import complaint_sla_batch
 from finpolicy.domains.complaints.models import STATUSES, Complaint, SlaDecision
-from finpolicy.errors import InputError, InputProblem
+from finpolicy.errors import InputError, InputProblem, NotInForceError
 from finpolicy.readers import iter_csv_rows, iter_json_lines
 from finpolicy.runtime import Runtime
 
@@ -182,6 +182,9 @@ def _evaluate_chunk(runtime: Runtime, path: str, chunk: list[tuple[int, Any, fro
                              model=exc.model).located(path, line) from None
     try:
         results = complaint_sla_batch(runtime, complaints, as_of=as_of)
+    except NotInForceError as exc:  # a receipt day no version covers: name its line
+        _not_in_force(runtime, path, chunk, complaints, as_of, exc)
+        raise
     except InputError as exc:  # name the file's line, not the position inside the chunk
         problem = exc.problems[0]
         parts = problem.path.split(".", 2)
@@ -193,6 +196,19 @@ def _evaluate_chunk(runtime: Runtime, path: str, chunk: list[tuple[int, Any, fro
             InputProblem(rest, problem.message, problem.code, problem.value, file=path,
                          line=line), data, columns)]) from None
     return list(zip(complaints, results, strict=True))
+
+
+def _not_in_force(runtime: Runtime, path: str, chunk: list[tuple[int, Any, frozenset[str]]],
+                  complaints: list[Complaint], as_of: dt.datetime,
+                  exc: NotInForceError) -> None:
+    """Raise ``exc`` as an error of the first complaint of ``chunk`` that no version of the
+    policy covers, at its line (returns when none is found alone)."""
+    for (line, data, _), complaint in zip(chunk, complaints, strict=True):
+        try:
+            complaint_sla_batch(runtime, [complaint], as_of=as_of)
+        except NotInForceError as own:
+            raise InputError.one("received_at", str(own), "not_in_force",
+                                 data.get("received_at")).located(path, line) from exc
 
 
 def report_file(runtime: Runtime, path: str, *, as_of: dt.datetime, top: int = 10,

@@ -36,7 +36,7 @@ from finpolicy.domains.complaints.evaluate import (
 )
 from finpolicy.domains.complaints.models import Complaint
 from finpolicy.domains.complaints.policy import POLICY_KIND, ComplaintRules, Selection
-from finpolicy.errors import FinpolicyError, InputError, InputProblem
+from finpolicy.errors import FinpolicyError, InputError, InputProblem, NotInForceError
 from finpolicy.inputs import in_zone
 from finpolicy.limits import MAX_ID_LENGTH
 from finpolicy.runtime import Runtime
@@ -343,6 +343,10 @@ def _row_decision(runtime: Runtime, batch: pa.RecordBatch, i: int, now: dt.datet
         if events or more:
             data["events"] = [*data.get("events", []), *events, *more]
         return complaint_sla(runtime, data, as_of=now, policy=policy)
+    except NotInForceError as exc:  # the row's receipt day chooses the version: its error
+        raise InputError.one("received_at", str(exc), "not_in_force",
+                             data.get("received_at")).located("table",
+                                                              first_row + i + 1) from None
     except InputError as exc:
         lines = [] if extra is None else extra.lines_of(i)
         name = "events" if extra is None else extra.index.name
