@@ -163,3 +163,20 @@ def test_call_names_missing_and_unknown_arguments(bundle: fp.Bundle) -> None:
         engine.call("authorize", {})
     with pytest.raises(fp.InputError, match="takes no argument `nonsense`"):
         engine.call("authorize", {"request": {}, "nonsense": 1})
+
+
+def test_a_bundle_loaded_by_a_relative_path_reloads_from_its_folder_after_a_chdir(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A daemon that changes folder after loading reloaded (and logged) whatever `pack`
+    the new folder held, or nothing: a bundle's root is kept absolute."""
+    import shutil
+
+    from finpolicy.documents.bundle import shipped_packs
+
+    shutil.copytree(shipped_packs() / "cn-banking", tmp_path / "app" / "pack")
+    monkeypatch.chdir(tmp_path / "app")
+    engine = fp.PolicyEngine(fp.load_bundle("pack"))
+    assert Path(engine.bundle.root) == tmp_path / "app" / "pack"
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    assert engine.reload() is None  # the same folder, the same content

@@ -253,7 +253,8 @@ def assemble_bundle(root: Path, manifest: Manifest,
                     documents: list[PolicyDocument[Any]]) -> Bundle:
     """The bundle of ``documents`` (all valid)."""
     digest = sha256(bundle_json(manifest, documents))
-    return Bundle(manifest.name, manifest.version, manifest.description, str(root),
+    # absolute: a reload or replay after the process changed folder reads the same pack
+    return Bundle(manifest.name, manifest.version, manifest.description, str(root.absolute()),
                   tuple(sorted(documents, key=lambda d: (d.kind, d.id,
                                                           d.metadata.effective_from))),
                   digest, manifest)
