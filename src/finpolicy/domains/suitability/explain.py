@@ -227,10 +227,16 @@ def _how_assessed(case: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
 
 
 def _lower_rating(analysis: Analysis, target: Target) -> list[Move]:
+    """A product rated lower than this one's effective rating: where the issuer's higher
+    rating counts (an R3 product the issuer rates R4 is R4), a product both rate R3 will do."""
     rules, case = _rules(analysis), analysis.case
     product, customer = case["product"], case["customer"]
-    current = rules.product_ranks[product["risk_level"]]
+    seller = rules.product_ranks[product["risk_level"]]
     issuer = product.get("issuer_risk_level")
+    issuer_rank = rules.product_ranks.get(issuer, 0) if issuer is not None else 0
+    current, shown = seller, f"`{product['risk_level']}`"
+    if rules.rating == "higher_of_issuer_and_seller" and issuer_rank > seller:
+        current, shown = issuer_rank, f"`{issuer}`, the issuer's rating"
     customer_rank = rules.customer_ranks.get(customer.get("risk_level") or "")
     out = []
     for level, rank in sorted(rules.product_ranks.items(), key=lambda item: -item[1]):
@@ -241,12 +247,12 @@ def _lower_rating(analysis: Analysis, target: Target) -> list[Move]:
             value = rank - customer_rank
         if rank >= current or not meets(target, value):
             continue
-        changes = [Change("replace", pointer("product", "risk_level"), level)]
-        if issuer is not None and rules.product_ranks.get(issuer, 0) > rank:
-            changes.append(Change("replace", pointer("product", "issuer_risk_level"), level))
-        out.append(Move(f"offer a product rated `{level}` instead (this one is rated "
-                        f"`{product['risk_level']}`)", tuple(changes), "product",
-                        2 + current - rank))
+        # each rating above the level comes down to it (the issuer's too, whichever counts)
+        changes = [Change("replace", pointer("product", field), level)
+                   for field, had in (("risk_level", seller), ("issuer_risk_level", issuer_rank))
+                   if had > rank]
+        out.append(Move(f"offer a product rated `{level}` instead (this one is rated {shown})",
+                        tuple(changes), "product", 2 + current - rank))
     return out
 
 
