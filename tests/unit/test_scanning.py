@@ -177,11 +177,15 @@ def test_sqlite_tables_are_read_with_fetchmany(engines: dict[str, fp.PolicyEngin
 def test_csv_details_blank_duplicate_headers_ragged_rows_delimiters(
         engines: dict[str, fp.PolicyEngine], tmp_path: Path) -> None:
     path = tmp_path / "odd.csv"
-    path.write_text("id_number;;id_number;x\n11010519491231002X;a;b\n;;;;extra\n",
+    path.write_text("id_number;;id_number;x\n11010519491231002X;a;b\n;;;;\n",
                     encoding="utf-8")
     r = engines["compiled"].scan(path, as_of=ON)
     assert [c.column for c in r.columns] == ["id_number", "column_2", "id_number_2", "x"]
     assert r.rows == 2 and r["id_number"].non_empty == 1 and r["x"].non_empty == 0
+    # a value under no column was dropped: an ID number there went unseen, the scan complete
+    path.write_text("name,notes\nzhang,hello,11010519491231002X\n", encoding="utf-8")
+    with pytest.raises(fp.InputError, match="line 2: a value beyond the header's 2 columns"):
+        engines["compiled"].scan(path, as_of=ON)
     header_only = tmp_path / "h.csv"
     header_only.write_text("身份证号,备注\n", encoding="utf-8")
     r = engines["compiled"].scan(header_only, as_of=ON)

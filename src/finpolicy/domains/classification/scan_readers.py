@@ -66,6 +66,11 @@ def _read_csv(path: Path, opts: dict[str, Any], progress: Progress | None) -> Re
             for row in reader:
                 if not row:
                     continue
+                if len(row) > len(header) and any(c.strip() for c in row[len(header):]):
+                    # scanned under no column, an ID number there would go unseen
+                    raise _problem("source", f"`{path}` line {reader.line_num}: a value beyond "
+                                   f"the header's {len(header)} columns; name its column in "
+                                   "the header", "bad_csv", str(path))
                 chunk.append(row)
                 if len(chunk) >= opts["chunk_rows"]:
                     yield chunk
