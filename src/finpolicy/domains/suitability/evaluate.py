@@ -478,11 +478,11 @@ def evaluate_input(runtime: Runtime, data: Any, *,
         return suitable_products(runtime, data["customer"], data["products"], as_of=as_of,
                                  sale=data.get("sale"))
     return [check_suitability(runtime, data["customer"], data["product"],
-                              amount=_written_amount(data.get("amount")), as_of=as_of,
+                              amount=written_amount(data.get("amount")), as_of=as_of,
                               sale=data.get("sale"))]
 
 
-def _written_amount(value: Any) -> Any:
+def written_amount(value: Any) -> Any:
     """An amount as a file or a log gives it: a decimal written as text (``"100000.50"``, as
     JSON keeps money exactly, as ``finpolicy serve`` takes it and the decision log records a
     ``Decimal``) is that ``Decimal``; anything else goes to ``parse_amount`` as it is."""

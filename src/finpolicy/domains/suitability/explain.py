@@ -26,7 +26,11 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from finpolicy.decisions import Decision
-from finpolicy.domains.suitability.evaluate import check_suitability, parse_amount
+from finpolicy.domains.suitability.evaluate import (
+    check_suitability,
+    parse_amount,
+    written_amount,
+)
 from finpolicy.domains.suitability.models import OUTCOMES, Customer, Product, SaleContext
 from finpolicy.domains.suitability.policy import SuitabilityRules
 from finpolicy.errors import InputError
@@ -70,8 +74,10 @@ class SuitabilityExplainer(Explainer):
                                  "unknown_option", kwargs["policy"])
         customer = kwargs.get("customer", args[0] if args else None)
         product = kwargs.get("product", args[1] if len(args) > 1 else None)
+        # a call's amount is a number, as check_suitability takes it (text only in a mapping)
         return self.normalise({"customer": customer, "product": product,
-                               "amount": kwargs.get("amount"), "sale": kwargs.get("sale")},
+                               "amount": parse_amount(kwargs.get("amount")),
+                               "sale": kwargs.get("sale")},
                               kwargs.get("as_of"))
 
     def normalise(self, data: Any, as_of: Any) -> dict[str, Any]:
@@ -94,7 +100,8 @@ class SuitabilityExplainer(Explainer):
         amount, sale = data.get("amount"), data.get("sale")
         return {"customer": customer.model_dump(mode="json"),
                 "product": product.model_dump(mode="json"),
-                "amount": parse_amount(amount),
+                # a decimal written as text, as `finpolicy eval` and the log take it
+                "amount": parse_amount(written_amount(amount)),
                 "sale": None if sale is None else
                 SaleContext.parse(sale, field="sale").model_dump(mode="json"),
                 "as_of": when}
