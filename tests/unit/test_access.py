@@ -422,6 +422,21 @@ def test_cli_review_prints_a_table_by_severity_and_fails_on_request(tmp_path: Pa
     assert naive.exit_code == 3 and "offset" in naive.output and "--as-of" in naive.output
 
 
+def test_cli_review_prints_ids_as_given_not_as_terminal_codes_or_markup(tmp_path: Path
+                                                                         ) -> None:
+    """An id from the review file reached the table as rich markup: `[red]` was read as a
+    colour, hiding the text it enclosed (control characters: gone from a canonical id)."""
+    path = tmp_path / "review.yaml"
+    hostile = "u1\x1b[2K[red]x[/red]"
+    path.write_text(yaml.safe_dump({
+        "grants": [json.loads(grant(approved_by=hostile, grantee=hostile).model_dump_json())],
+        "assignments": []}))
+    result = CliRunner().invoke(main, ["review", str(path), "--as-of", AT.isoformat()])
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.output
+    assert "[red]x[/red]" in result.output.replace("\n", "").replace(" ", "")
+
+
 def test_cli_review_reports_bad_input_with_exit_3(tmp_path: Path) -> None:
     path = tmp_path / "bad.jsonl"
     path.write_text('{"grant": {"id": "g1"}}\n')

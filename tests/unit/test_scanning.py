@@ -282,3 +282,14 @@ def test_a_bad_csv_option_exits_3_naming_it(tmp_path: Path, args: list[str],
     result = CliRunner().invoke(main, ["scan", str(path), *args])
     assert result.exit_code == 3, result.output
     assert message in result.output
+
+
+def test_the_scan_table_prints_column_names_as_given(tmp_path: Path) -> None:
+    """A header name reached the terminal raw: `\\x1b[2K` could erase a line of the table
+    and `[red]…[/red]` was read as rich markup."""
+    path = tmp_path / "t.csv"
+    path.write_text("na\x1b[2Kme,[red]x[/red]\nzhang,hello\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["scan", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.output
+    assert "na\\x1b[2Kme" in result.output and "[red]x[/red]" in result.output

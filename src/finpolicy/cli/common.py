@@ -12,6 +12,7 @@ from typing import Any, NoReturn, TypeVar, cast
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 import finpolicy as fp
 from finpolicy.engines import ENGINES
@@ -205,6 +206,12 @@ def shown(text: str) -> str:
     lone surrogate characters an input may hold written as escapes (``\\x1b``, ``\\u202e``),
     so an id such as ``c1\\x1b[1A…`` cannot move the cursor and overwrite what was printed."""
     return "\n".join(one_line(line) for line in text.split("\n"))
+
+
+def cell(text: str) -> str:
+    """An input's text for a rich table cell or markup string: ``shown``, and rich's markup
+    escaped (an id such as ``[red]c1`` is printed as it is, not as a colour)."""
+    return escape(shown(text))
 
 
 def plural(count: int, noun: str, nouns: str | None = None) -> str:

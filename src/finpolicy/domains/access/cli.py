@@ -11,6 +11,7 @@ from finpolicy.cli.common import (
     EXIT_FAILED,
     as_of_option,
     bundle_option,
+    cell,
     console,
     dump_json,
     engine_option,
@@ -76,7 +77,7 @@ def _print(result: AccessReviewReport) -> None:
         table.add_column(column, overflow="fold")
     for f in result.findings:
         table.add_row(f"[{_STYLE.get(f.severity, '')}]{f.severity}[/]", f.kind,
-                      f.grant_id or "", f.subject_id or "", f.message)
+                      cell(f.grant_id or ""), cell(f.subject_id or ""), cell(f.message))
     console.print(table)
 
 

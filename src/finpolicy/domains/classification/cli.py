@@ -19,6 +19,7 @@ from rich.table import Table
 
 from finpolicy.cli.common import (
     bundle_option,
+    cell,
     console,
     dump_json,
     engine_option,
@@ -44,7 +45,7 @@ def _table(result: ScanReport) -> Table:
     for c in result.columns:
         cl = c.classification
         level = str(cl.level)
-        table.add_row(escape(c.column), f"[{_STYLE.get(level, '')}]{level}[/]",
+        table.add_row(cell(c.column), f"[{_STYLE.get(level, '')}]{level}[/]",
                       cl.category or "—", cl.detector or "—",
                       "—" if cl.share is None else f"{cl.share:.0%}", cl.mask or "—")
     return table

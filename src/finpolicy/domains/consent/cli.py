@@ -18,6 +18,7 @@ from rich.table import Table
 from finpolicy.cli.common import (
     as_of_option,
     bundle_option,
+    cell,
     console,
     dump_json,
     engine_option,
@@ -39,7 +40,7 @@ def _print(report: CampaignReport, details: bool) -> None:
         for name in ("customer", "status", "channel", "when", "rules"):
             table.add_column(name, overflow="fold")
         for e in report.entries:
-            table.add_row(e.customer, f"[{_STYLE[e.status]}]{e.status}[/]", e.channel or "—",
+            table.add_row(cell(e.customer), f"[{_STYLE[e.status]}]{e.status}[/]", e.channel or "—",
                           "" if e.at is None else e.at.isoformat(timespec="minutes"),
                           ", ".join(e.decision.rule_ids) if e.decision else "no channel")
         console.print(table)
