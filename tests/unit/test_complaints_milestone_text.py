@@ -57,3 +57,16 @@ def test_the_explanation_counts_from_the_restart_and_leaves_out_paused_days() ->
     assert _note(c, now, "final_response") == (
         "due 2025-03-17 23:59 CST (7 working days; counted from receipt, paused days not "
         "counted)")
+
+
+def test_a_missed_decision_is_answered_with_one_letter_stating_everything() -> None:
+    # no decision by the handbook's 12 March nor the rule's 18 March: one `responded` that
+    # states the Art. 19 contents and the handbook's cause, measures and improvements meets
+    # both, where two letters, each stating half, were suggested
+    explanation = ENGINE.explain("complaint_sla", complaint(), as_of=sh(2025, 3, 25, 12))
+    first = explanation.suggestions[0]
+    letters = [c.value for c in first.changes if c.value["kind"] == "responded"]
+    assert len(letters) == 1, first.text
+    assert set(letters[0]["states"]) == {"verification", "basis", "reasons", "remedies",
+                                         "cause", "measures", "improvements"}
+    assert letters[0]["at"] == "2025-03-12T23:59:59.999999+08:00"

@@ -196,10 +196,23 @@ def _stating(states: frozenset[str]) -> str:
     return f" stating {', '.join(sorted(states))}" if states else ""
 
 
+def _letter(analysis: Analysis, milestone: Milestone) -> frozenset[str]:
+    """What an event completing ``milestone`` should state: everything that the open
+    milestones it completes too require, so that one letter is suggested (the decision that
+    states the Art. 19 contents and the handbook's cause, measures and improvements), not one
+    letter per milestone."""
+    kinds = milestone.completed_by
+    needs = set(milestone.requires)
+    for other, status in _open_milestones(analysis):
+        if status.started_at is not None and other.completed_by & kinds:
+            needs |= other.requires
+    return frozenset(needs)
+
+
 def _moves(analysis: Analysis, milestone: Milestone, status: MilestoneStatus) -> list[Move]:
     """Ways to meet one milestone (see the module docstring)."""
     as_of = dt.datetime.fromisoformat(analysis.case["as_of"])
-    kinds, needs = _completing(analysis, milestone), milestone.requires
+    kinds, needs = _completing(analysis, milestone), _letter(analysis, milestone)
     said = _stating(needs)
     if status.started_at is None or status.due_at is None:
         first = kinds[0]
