@@ -70,3 +70,22 @@ def test_a_missed_decision_is_answered_with_one_letter_stating_everything() -> N
     assert set(letters[0]["states"]) == {"verification", "basis", "reasons", "remedies",
                                          "cause", "measures", "improvements"}
     assert letters[0]["at"] == "2025-03-12T23:59:59.999999+08:00"
+
+
+def test_a_long_appraisal_does_not_put_a_barely_started_milestone_at_risk() -> None:
+    # one day of the 15 counted (4 March) before an appraisal, complainant told, that is
+    # still open on 20 May: the clock stood still, so the decision is not at risk
+    c = complaint(fp.ComplaintEvent(kind="contacted", at=sh(2025, 3, 3, 11)),
+                  fp.ComplaintEvent(kind="acknowledged", at=sh(2025, 3, 4, 11)),
+                  fp.ComplaintEvent(kind="appraisal_started", at=sh(2025, 3, 5, 10),
+                                    states=["complainant_told"]))
+    report = ENGINE.complaint_sla(c, as_of=sh(2025, 5, 20, 12))
+    assert report.paused
+    assert report.milestone("regulatory_decision").status == "pending"
+    assert report.milestone("handling_opinion").status == "pending"
+    assert report.status == "pending"
+    # once the appraisal ends, the days counted again bring it at risk as before
+    done = c.model_copy(update={"events": [*c.events, fp.ComplaintEvent(
+        kind="appraisal_finished", at=sh(2025, 5, 20, 12))]})
+    late = ENGINE.complaint_sla(done, as_of=sh(2025, 6, 1, 12))
+    assert late.milestone("regulatory_decision").status == "at_risk"

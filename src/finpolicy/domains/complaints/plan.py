@@ -265,8 +265,10 @@ def milestone(plan: Plan, step: Step, tl: Timeline, now: dt.datetime, received: 
     elif now > cmp:
         status = "breached"
     else:
-        span = (cmp - start).total_seconds()
-        share = (now - start).total_seconds() / span if span > 0 else 0.0
+        # the share of the time allowed that has run: paused time is neither (the clock
+        # stood still), so a long appraisal does not make a barely started milestone at risk
+        span = (cmp - start).total_seconds() - paused
+        share = ((now - start).total_seconds() - paused) / span if span > 0 else 0.0
         status = "at_risk" if share >= step.at_risk else "pending"
     return (step.name, status, due, completed_local, started, allowed, paused,
             tuple(notes) if notes else ())
