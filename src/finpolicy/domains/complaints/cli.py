@@ -109,9 +109,11 @@ def sla(file: str, as_of: str, as_json: bool, with_reports: bool, top: int,
     """Report complaint SLAs for every complaint in FILE as of --as-of.
 
     FILE is JSON lines (one complaint per line: id, received_at, channel, category, severity,
-    flags, criteria, events: [{kind, at}]) or CSV (`.csv`: those columns, `flags` separated by
-    `;`, `criteria` as `harm=severe;reach=public`, `events` as `kind@time;kind@time`, or one
-    column per event kind holding its time).
+    flags, criteria, events: [{kind, at, states, approved_by}]) or CSV (`.csv`: those columns,
+    `flags` separated by `;`, `criteria` as `harm=severe;reach=public`, `events` as
+    `kind@time;kind@time`, or one column per event kind holding its time). A CSV cell holds
+    only when an event happened: what a letter stated (a decision's basis, remedies...) and
+    who approved an extension come in JSON lines or in --events.
     Prints counts by status and by milestone and the open milestones nearest breach.
     """
     target = None if timeline_id is None else output_file(
