@@ -31,6 +31,7 @@ __all__ = [
     "Key",
     "OptionalIdentity",
     "OptionalScope",
+    "Reference",
     "Term",
 ]
 
@@ -90,5 +91,16 @@ OptionalScope = Annotated[Annotated[str, StringConstraints(max_length=MAX_TERM_L
 # A word of a policy's vocabulary, matched exactly (any other spelling is unknown to the
 # policy: an error or a denial, never a match).
 Term = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TERM_LENGTH)]
-# An id matched exactly (a grant id): no two spellings are merged.
-Key = Annotated[str, StringConstraints(min_length=1, max_length=MAX_ID_LENGTH)]
+def _visible(value: str) -> str:
+    if not canonical_id(value):
+        raise ValueError("blank id (nothing is left once spaces and invisible characters "
+                         "are removed)")
+    return value
+
+
+# An id matched exactly (a grant id): no two spellings are merged; blank is an error.
+Key = Annotated[str, StringConstraints(min_length=1, max_length=MAX_ID_LENGTH),
+                AfterValidator(_visible)]
+# An id kept as given (a customer's, a product's, a complaint's); blank is an error.
+Reference = Annotated[str, StringConstraints(min_length=1, max_length=MAX_ID_LENGTH),
+                      AfterValidator(_visible)]

@@ -12,6 +12,7 @@ import attrs
 from pydantic import Field, field_validator
 
 from finpolicy.decisions import Decision
+from finpolicy.identity import clean_term
 from finpolicy.inputs import InputModel
 from finpolicy.limits import (
     MAX_ITEMS,
@@ -72,7 +73,7 @@ class DataField(InputModel):
     @field_validator("name")
     @classmethod
     def _not_blank(cls, value: str) -> str:
-        if not value.strip():
+        if not clean_term(value).strip():  # (a zero-width space is no name either)
             raise ValueError("the field name is blank")
         return value
 
