@@ -33,6 +33,7 @@ from finpolicy.domains.masking import MASKS, partial
 from finpolicy.errors import InputError
 from finpolicy.identity import clean_term
 from finpolicy.inputs import evaluation_date
+from finpolicy.limits import MAX_LONG_ITEMS
 from finpolicy.rules.model import Rule
 from finpolicy.runtime import Runtime
 
@@ -168,6 +169,10 @@ def record_fields(record: Any) -> dict[str, DataField]:
                                  f"{type(record).__name__}", "bad_record")
     if not record:
         raise _problem("record", "the record has no fields", "empty_record")
+    if len(record) > MAX_LONG_ITEMS:  # (a table is scanned, not classified as one record)
+        raise _problem("record", f"the record has {len(record):,} fields, more than "
+                       f"{MAX_LONG_ITEMS:,}; scan a table with `scan`", "too_large",
+                       len(record))
     out: dict[str, DataField] = {}
     for key, value in record.items():
         if not isinstance(key, str) or not key.strip():
