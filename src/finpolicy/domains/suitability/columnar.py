@@ -21,6 +21,7 @@ from finpolicy.columnar.columns import NUMBER, Column
 from finpolicy.columnar.conditions import CompiledRuleSet, compile_ruleset
 from finpolicy.columnar.decisions import combine_hits, list_column
 from finpolicy.columnar.tables import column_or_none, distinct, distinct_rows
+from finpolicy.documents.bundle import PolicyDocument
 from finpolicy.domains.suitability.columnar_facts import (
     INVALID,
     CustomerColumns,
@@ -37,6 +38,7 @@ from finpolicy.domains.suitability.models import Product
 from finpolicy.domains.suitability.policy import RULESET, SuitabilityRules
 from finpolicy.errors import InputError
 from finpolicy.limits import MAX_AMOUNT
+from finpolicy.rules.vocabulary import check_fact
 from finpolicy.runtime import Runtime
 
 __all__ = ["SCHEMA", "decide_batch", "prepare", "product_list"]
@@ -93,15 +95,21 @@ def _product_index(batch: pa.RecordBatch) -> tuple[list[dict[str, Any]], Any]:
     return rows, inverse
 
 
-def _products(rules: SuitabilityRules, rows: Sequence[Any]
+def _products(doc: PolicyDocument[SuitabilityRules], rows: Sequence[Any]
               ) -> tuple[list[Product | None], list[dict[str, Any] | None]]:
-    """Each product parsed with its facts (``None`` where the row engine must say why not)."""
+    """Each product parsed with its facts (``None`` where the row engine must say why not:
+    a kind outside the declared vocabulary too, which the rules never see as it is)."""
+    rules = doc.policy
+    bound = tuple(b for b in doc.vocabulary.bound_fields() if b[0][0] == "product")
     parsed: list[Product | None] = []
     facts: list[dict[str, Any] | None] = []
     for row in rows:
         try:
             product = row if isinstance(row, Product) else Product.parse(row, field="product")
-            facts.append(product_facts(rules, product, "product"))
+            found = product_facts(rules, product, "product")
+            if bound:
+                check_fact(bound, {"product": found})
+            facts.append(found)
             parsed.append(product)
         except InputError:
             parsed.append(None)
@@ -277,7 +285,7 @@ def decide_batch(runtime: Runtime, batch: pa.RecordBatch, *, on: dt.date,
     if products is not None:
         return _cross(runtime, batch, c, list(products), on, policy, first_row)
     rows, pi = _product_index(batch)
-    parsed, facts = _products(rules, rows)
+    parsed, facts = _products(doc, rows)
     amount, has_amount, bad_amount = _amounts(batch)
     sale, bad_sale = _sale_flags(batch, n)
     broken = np.asarray([f is None for f in facts] or [False], np.bool_)
@@ -344,8 +352,9 @@ def _cross(runtime: Runtime, batch: pa.RecordBatch, c: CustomerColumns, products
            on: dt.date, policy: str | None, first_row: int) -> pa.Table:
     """Every product against every customer row, product by product (reordering a book's
     decisions customer by customer would cost more than deciding them)."""
-    rules = policy_in_force(runtime, on, policy).policy
-    parsed, facts = _products(rules, products)
+    doc = policy_in_force(runtime, on, policy)
+    rules = doc.policy
+    parsed, facts = _products(doc, products)
     n = c.n
     nothing = np.zeros(n), np.zeros(n, np.bool_)
     keep = np.flatnonzero(~c.needs_row)
