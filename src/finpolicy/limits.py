@@ -52,7 +52,7 @@ MAX_ITEMS = 256
 """Most items of a short list (roles, grants, tags, flags, sources of a derived field)."""
 MAX_LONG_ITEMS = 10_000
 """Most items of a long list (a complaint's events, a customer's earlier assessments, the
-fields of a resource)."""
+fields of a resource, the fields of a record classified at once)."""
 MAX_AMOUNT = 1e15
 """Largest amount of money (assets, a sale), below 2**53 so every engine holds it exactly."""
 MAX_MONTHS = 12_000
