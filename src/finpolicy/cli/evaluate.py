@@ -28,7 +28,8 @@ from finpolicy.readers import read_located
 @click.argument("domain_name", metavar="DOMAIN")
 @click.argument("input_file", metavar="FILE")
 @as_of_option(help="Evaluation time (ISO): a date, or a datetime with an offset for domains "
-                   "that measure time of day (access, complaints).")
+                   "that measure time of day (access, complaints, consent). It takes the "
+                   "place of an input's own as_of; without it, an input's own counts.")
 @click.option("--json", "as_json", is_flag=True, help="Print decisions as JSON.")
 @click.option("--why", is_flag=True, help="Explain each decision: the rules in the way of a "
                                           "better outcome and the smallest changes of the "
