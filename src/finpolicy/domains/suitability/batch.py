@@ -19,11 +19,13 @@ __all__ = ["decide_file", "outcome_counts", "read_products", "split_row"]
 _LISTS = {"assessment_history"}
 
 
-def split_row(row: dict[str, str], default: str) -> dict[str, Any]:
-    """Group ``customer.x`` / ``product.x`` columns; bare columns go to ``default``; an
-    ``amount`` column is the sale's amount. Empty cells are absent fields; list fields
-    (``assessment_history``) hold values separated by ``;``."""
+def split_row(row: dict[str, str], default: str, *, sale: bool = False) -> dict[str, Any]:
+    """Group ``customer.x`` / ``product.x`` columns (and ``sale.x``, how the sale came about,
+    when ``sale``); bare columns go to ``default``; an ``amount`` column is the sale's
+    amount. Empty cells are absent fields; list fields (``assessment_history``) hold values
+    separated by ``;``."""
     out: dict[str, Any] = {"customer": {}, "product": {}}
+    groups = ("customer", "product", "sale") if sale else ("customer", "product")
     for column, cell in row.items():
         value = (cell or "").strip()
         if not value:
@@ -37,11 +39,13 @@ def split_row(row: dict[str, str], default: str) -> dict[str, Any]:
             continue
         group, _, name = column.rpartition(".")
         group = group or default
-        if group not in ("customer", "product"):
+        if group not in groups:
             raise InputError.one(column, "unknown column (use customer.<field>, "
-                                         "product.<field> or amount)", "unknown_key")
-        out[group][name] = ([v.strip() for v in value.replace("|", ";").split(";")
-                             if v.strip()] if name in _LISTS else value)
+                                         f"product.<field>{', sale.<field>' if sale else ''} "
+                                         "or amount)", "unknown_key")
+        out.setdefault(group, {})[name] = (
+            [v.strip() for v in value.replace("|", ";").split(";") if v.strip()]
+            if name in _LISTS else value)
     return out
 
 
@@ -68,16 +72,17 @@ def decide_file(runtime: Runtime, path: str, *, products: Sequence[Product] | No
     """Decide every row of the CSV ``path``.
 
     Without ``products`` each row is one sale (``customer.<field>``, ``product.<field>``,
-    ``amount``); with them each row is a customer matched against every product. ``rows``
-    wraps the row iterator (a progress bar, say).
+    ``sale.<field>``, ``amount``); with them each row is a customer matched against every
+    product. ``rows`` wraps the row iterator (a progress bar, say).
     """
     decisions: list[SuitabilityDecision] = []
     for line, row in rows(list(iter_csv_rows(path))):
         try:
             if products is None:
-                data = split_row(row, "customer")
+                data = split_row(row, "customer", sale=True)
                 decisions.append(check_suitability(runtime, data["customer"], data["product"],
-                                                   amount=data.get("amount"), as_of=as_of))
+                                                   amount=data.get("amount"), as_of=as_of,
+                                                   sale=data.get("sale")))
             else:
                 customer = Customer.parse(split_row(row, "customer")["customer"],
                                           field="customer")

@@ -101,7 +101,8 @@ def suitability(csv_file: str, products_file: str | None, as_of: str | None, as_
 
     Without --products each row is one sale: `customer.<field>` and `product.<field>` columns
     (e.g. customer.id, customer.risk_level, customer.assessment_date, customer.birth_date,
-    product.id, product.kind, product.risk_level) and an optional `amount`. With --products,
+    product.id, product.kind, product.risk_level), an optional `amount` and optional
+    `sale.promoted_by_staff` and `sale.first_purchase`. With --products,
     CSV holds customers (columns named by field) and every customer is matched against every
     product. Empty cells are absent fields; `assessment_history` lists dates separated by `;`.
     A `.parquet` CSV (and products file) is evaluated as a table, chunk by chunk: the summary
