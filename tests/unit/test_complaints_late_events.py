@@ -103,3 +103,32 @@ def test_every_route_gives_the_same_deadline(events: list[tuple[str, dt.datetime
         got = table.to_pylist()[0]
         assert got["regulatory_decision.status"] == one.status == batch.status
         assert got["regulatory_decision.due_at"] == one.due_at == batch.due_at
+
+
+def test_one_new_material_is_decided_by_the_arrays_as_the_row_engine_decides(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    pa = pytest.importorskip("pyarrow")
+    import finpolicy.domains.complaints.columnar as complaint_tables
+
+    calls: list[int] = []
+    original = complaint_tables._row_decision
+    monkeypatch.setattr(complaint_tables, "_row_decision",
+                        lambda *a, **k: calls.append(1) or original(*a, **k))
+    now = sh(2025, 4, 30, 12)
+    # new material each day from 4 to 25 March, with and without an extension on 10 March
+    cases = [complaint(("new_material", sh(2025, 3, day, 15)), *extra)
+             for day in range(4, 26) for extra in ([], [("extended", sh(2025, 3, 10, 9))])]
+    columns: dict[str, list[Any]] = {
+        "id": [f"c{i}" for i in range(len(cases))],
+        "received_at": [c.received_at.isoformat() for c in cases],
+        "channel": ["phone"] * len(cases), "category": ["product"] * len(cases),
+        "severity": ["general"] * len(cases), "flags": [""] * len(cases)}
+    for kind in ("new_material", "extended"):
+        columns[kind] = [next((e.at.isoformat() for e in c.events if e.kind == kind), None)
+                         for c in cases]
+    rows = ENGINE.evaluate_table("complaints", pa.table(columns), as_of=now).to_pylist()
+    assert calls == []  # the arrays decided every row
+    for row, c in zip(rows, cases, strict=True):
+        m = regulatory(c, now)
+        assert (row["regulatory_decision.status"], row["regulatory_decision.due_at"],
+                row["regulatory_decision.started_at"]) == (m.status, m.due_at, m.started_at)

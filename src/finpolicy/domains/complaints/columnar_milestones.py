@@ -271,11 +271,8 @@ def _milestone(index: WorkdayIndex, now: int, out: DecisionColumns, state: _Rows
     completed = _completion(m, seen, codes, safe_start)
     latest = take(state.latest)
     if m.restarted_by:
-        # new material restarts only a period still running, and each restart moves the
-        # period the next one must fall in (Art. 18): such rows go to the row engine
-        latest = _restarts(m, seen, safe_start, completed)
-        needs = needs | (started & (latest >= 0))
-        start = np.where(started & (latest >= 0), latest, start)
+        start, needs = _restarted(index, m, state, take, which, durations, start, started,
+                                  safe_start, completed, seen, codes, needs)
         safe_start = np.where(started, start, received)
     days = None
     if safe_start is state.received:
@@ -314,15 +311,40 @@ def _completion(m: Milestone, seen: Seen, codes: Codes, start: Any) -> Any:
     return completed
 
 
-def _restarts(m: Milestone, seen: Seen, start: Any, completed: Any) -> Any:
-    """The latest restarting event after ``start`` and before completion (-1: none)."""
+def _restarts(m: Milestone, seen: Seen, start: Any, completed: Any) -> tuple[Any, Any]:
+    """The latest restarting event after ``start`` and before completion (-1: none), and
+    how many there are."""
     latest = np.full(len(start), -1, np.int64)
+    count = np.zeros(len(start), np.int64)
     for kind in m.restarted_by:
         again = seen.at(kind)
         if again is not None:
             counts = (again != _NONE) & (again > start) & (again < completed)
+            count += counts
             latest = np.where(counts & (again > latest), again, latest)
-    return latest
+    return latest, count
+
+
+def _restarted(index: WorkdayIndex, m: Milestone, state: _Rows, take: Callable[[Any], Any],
+               which: Any, durations: dict[int, Duration], start: Any, started: Any,
+               safe_start: Any, completed: Any, seen: Seen, codes: Codes,
+               needs: Any) -> tuple[Any, Any]:
+    """Each row's start after new material (Art. 18): a restarting event counts only while
+    the period it restarts still runs, so one event is checked against the deadline counted
+    from the start; rows with several (each restart moving the period the next must fall
+    in) go to the row engine. Returns the starts and the rows the row engine decides."""
+    again, count = _restarts(m, seen, safe_start, completed)
+    one = started & (count == 1)
+    needs = needs | (started & (count > 1))
+    if one.any():
+        days = None
+        if safe_start is state.received:
+            days = state.days = state.days or Days(index, state.received)
+        first, bad = _due_by_duration(index, take(which), durations, safe_start, completed,
+                                      seen, codes, started, days)
+        needs = needs | (one & bad)
+        start = np.where(one & (again <= first), again, start)
+    return start, needs
 
 
 def _status(m: Milestone, now: int, when: Any, start: Any, completed: Any,
