@@ -7,9 +7,10 @@ other columns are event kinds holding the event's time (text cells may hold seve
 separated by ``;``, as the CSV reader takes them), and optionally (``prepare(events=...)``)
 the events in long form, one row per event (``complaint_id, kind, at`` and optionally
 ``states, approved_by, note``; see ``columnar_events``). The arrays decide the common case:
-every event kind at most once, no pause, no restart, no graded criteria, no event stating
-contents or naming an approver, days without a clock change. Every other row is decided by
-``complaint_sla`` itself, so a table gets exactly the row engine's decisions.
+every event kind at most once, no pause, at most one restarting event, no graded criteria,
+no event stating contents or naming an approver, days without a clock change. Every other
+row is decided by ``complaint_sla`` itself, so a table gets exactly the row engine's
+decisions.
 """
 
 from __future__ import annotations
