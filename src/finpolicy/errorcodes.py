@@ -94,7 +94,8 @@ declare("policy", {
     "link_outside_pack": "A pack holds a symbolic link to a file outside the pack.",
     "link_loop": "A pack holds a symbolic link that leads back to itself (a loop of links).",
     # rules, conditions and citations, shared by every kind
-    "duplicate_rule": "A rule id is used twice in one policy.",
+    "duplicate_rule": "A rule id is used twice in one policy (compared without case).",
+    "bad_rule_id": "A rule id has spaces around it or characters that do not print.",
     "unknown_source": "A cite does not start with a source id declared in `metadata.sources`.",
     "bare_cite": "A cite names a source but no article or section.",
     "bad_obligation": "An obligation is not lower-case words joined by `_`.",

@@ -86,3 +86,20 @@ def test_lower_case_patterns_and_character_classes_are_accepted(tmp_path: Path) 
     pack = _edited(tmp_path, "classification.yaml", "{field: field.tags, contains: biometric}",
                    '{field: field.name, matches: "[A-Za-z0-9]+_scan"}')
     assert fp.PolicyEngine(fp.load_bundle(pack)).classify("face_scan").outcome == "core"
+
+
+@pytest.mark.parametrize(("new_id", "code"), [("Risk-Disclosure", "duplicate_rule"),
+                                              ("risk-disclosure ", "bad_rule_id")])
+def test_a_rule_id_spelt_as_another_or_padded_is_refused(tmp_path: Path, new_id: str,
+                                                         code: str) -> None:
+    """Two rules printed as the same id in decisions and explanations."""
+    pack = tmp_path / "pack"
+    shutil.copytree(shipped_packs() / "cn-banking", pack)
+    path = pack / "suitability-2026.yaml"
+    text = path.read_text(encoding="utf-8")
+    marker = "  rules:\n"
+    rule = ("    - id: '" + new_id + "'\n      when: {field: customer.age, ge: 200}\n"
+            "      outcome: unsuitable\n      reason: planted\n      cite: nfra-2025-7 Art. 12\n")
+    path.write_text(text.replace(marker, marker + rule, 1), encoding="utf-8")
+    codes = {p.code for p in _problems(pack)}
+    assert code in codes, codes

@@ -62,9 +62,15 @@ def compile_rules(specs: Sequence[R], ctx: BuildContext, *, fields: FieldTypes,
     out: list[tuple[R, Rule]] = []
     for n, spec in enumerate(specs):
         i = positions[n] if positions is not None else n
-        if spec.id in seen:
-            ctx.problem((where, i, "id"), f"rule id `{spec.id}` is used twice", "duplicate_rule")
-        seen.add(spec.id)
+        # one id, one spelling: `Risk-Disclosure` and `risk-disclosure ` print as the same rule
+        key = spec.id.strip().casefold()
+        if key in seen:
+            ctx.problem((where, i, "id"), f"rule id `{spec.id}` is used twice (ids are compared "
+                        "without case)", "duplicate_rule")
+        elif spec.id != spec.id.strip() or not spec.id.isprintable():
+            ctx.problem((where, i, "id"), f"rule id {spec.id!r} has spaces around it or "
+                        "characters that do not print", "bad_rule_id")
+        seen.add(key)
         ctx.check_cite(spec.cite, (where, i, "cite"))
         for j, obligation in enumerate(spec.obligations):
             if not NAME.fullmatch(obligation):
