@@ -32,3 +32,16 @@ def test_a_record_of_more_fields_than_a_long_list_is_refused_at_once() -> None:
     with pytest.raises(fp.InputError, match="more than 10,000; scan a table") as info:
         fp.PolicyEngine().classify_record(record)
     assert info.value.problems[0].code == "too_large"
+
+
+def test_an_access_time_with_no_utc_time_is_out_of_range_as_the_docs_say() -> None:
+    """9999-12-31T23:59-12:00 is in year 10000 in UTC: authorize decided it, while the table
+    route and the decision log (which hold UTC) could not."""
+    request = {"subject": {"id": "u1", "roles": ["teller"]}, "action": "read",
+               "resource": {"type": "customer_record", "data_level": "ordinary",
+                            "category": "basic_identity"}, "purpose": "account_service"}
+    with pytest.raises(fp.InputError) as info:
+        fp.AccessRequest.parse({**request, "as_of": "9999-12-31T23:59-12:00"})
+    assert [(p.path, p.code) for p in info.value.problems] == [("as_of", "date_out_of_range")]
+    assert fp.PolicyEngine().authorize(fp.AccessRequest.parse(
+        {**request, "as_of": "9999-12-31T10:00+00:00"})).outcome in ("allow", "deny")

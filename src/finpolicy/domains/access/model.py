@@ -7,6 +7,7 @@ from typing import Any
 
 import attrs
 from pydantic import Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from finpolicy._compat import deprecated_alias
 from finpolicy.decisions import Decision, Hit, PolicyRef, _plain
@@ -39,6 +40,14 @@ def _aware(value: dt.datetime | None, info: Any) -> dt.datetime | None:
     if value is not None and (value.tzinfo is None or value.utcoffset() is None):
         raise ValueError(f"`{info.field_name}` needs a time zone offset, e.g. "
                          "2026-03-01T09:00:00+08:00")
+    if value is not None:
+        try:  # 9999-12-31T23:59-12:00 has no UTC time: tables and the log could not hold it
+            value.astimezone(dt.UTC)
+        except OverflowError:
+            raise PydanticCustomError(
+                "date_out_of_range", "`{value}` is out of the range finpolicy can compute "
+                "with: its UTC time falls outside years 1 to 9999",
+                {"value": value.isoformat()}) from None
     return value
 
 
