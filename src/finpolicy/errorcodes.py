@@ -185,8 +185,8 @@ declare("input", {
                       "which the decision log would keep in clear.",
     "duplicate_key": "A mapping gives one key twice (a YAML mapping, a JSON object in a file "
                      "or a request body).",
-    "not_in_force": "A row's own evaluation time (a table's `as_of` cell) is a time no "
-                    "version of the policy is in force.",
+    "not_in_force": "A time an input gives — a table row's own `as_of`, a complaint's "
+                    "`received_at` — at which no version of the policy is in force.",
     "date_out_of_range": "A date or time lies where nothing can be computed from it (a "
                          "deadline past year 9999, a time before year 1).",
     "unsafe_path": "An output path would write outside its folder or through a link.",
