@@ -45,7 +45,7 @@ from finpolicy.domains.complaints.policy import (
     Selection,
     select,
 )
-from finpolicy.errors import InputError, InputProblem
+from finpolicy.errors import InputError, InputProblem, NotInForceError
 from finpolicy.inputs import InputModel, in_zone
 from finpolicy.runtime import Runtime, StateKey
 
@@ -378,7 +378,9 @@ def complaint_sla_batch(runtime: Runtime, complaints: Iterable[Any], *, as_of: A
     its deprecated name).
 
     Rule results are computed once per (category, severity, channel, flags) and deadlines are
-    cached per receipt day, so large batches are cheap. Errors name ``complaints.<i>.<field>``.
+    cached per receipt day, so large batches are cheap. Errors name ``complaints.<i>.<field>``
+    (a complaint received before its policy's first version: ``received_at``,
+    ``not_in_force``).
     """
     when = _now(renamed(as_of, now, old_name="now", new_name="as_of",
                         where="complaint_sla_batch"))
@@ -397,8 +399,15 @@ def complaint_sla_batch(runtime: Runtime, complaints: Iterable[Any], *, as_of: A
         for i, item in enumerate(complaints):
             parsed = item if type(item) is Complaint else \
                 Complaint.parse(item, field=f"complaints.{i}")
-            out.append(_report(runtime, cache, parsed, when, policy, f"complaints.{i}.",
-                               now_utc))
+            try:
+                out.append(_report(runtime, cache, parsed, when, policy, f"complaints.{i}.",
+                                   now_utc))
+            except NotInForceError as exc:
+                if not str(exc).startswith("no version of"):  # no such policy at all
+                    raise
+                # this complaint's receipt, not the batch: name it, as a table row is named
+                raise _problem(f"complaints.{i}.received_at", str(exc), "not_in_force",
+                               parsed.received_at.isoformat()) from None
     finally:
         if collecting:
             gc.enable()
