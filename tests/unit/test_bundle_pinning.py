@@ -17,6 +17,7 @@ from finpolicy.cli import main
 from finpolicy.documents.bundle import load_unpinned, shipped_packs
 from finpolicy.documents.lock import write_lock
 from finpolicy.documents.signing import sign_bundle
+from tests.helpers.packversions import SUIT_2018, SUIT_2026
 
 PACK = shipped_packs() / "cn-banking"
 
@@ -210,12 +211,14 @@ def test_a_deliberate_correction_or_retirement_is_locked_with_amend(pack: Path) 
     (pack / "suitability-2018.yaml").unlink()
     refused = runner.invoke(main, ["bundle", "lock", str(pack)])
     assert refused.exit_code == 2
-    assert "retire it with `finpolicy bundle lock --amend cn-suitability@1.2.0`" in \
+    assert f"retire it with `finpolicy bundle lock --amend cn-suitability@{SUIT_2018}`" in \
         refused.output
-    done = runner.invoke(main, ["bundle", "lock", str(pack), "--amend", "cn-suitability@2.2.0",
-                                "--amend", "cn-suitability@1.2.0"])
+    done = runner.invoke(main, ["bundle", "lock", str(pack), "--amend",
+                                f"cn-suitability@{SUIT_2026}", "--amend",
+                                f"cn-suitability@{SUIT_2018}"])
     assert done.exit_code == 0, done.output
-    assert "amended: cn-suitability@2.2.0; retired: cn-suitability@1.2.0" in done.output
+    assert (f"amended: cn-suitability@{SUIT_2026}; retired: cn-suitability@{SUIT_2018}"
+            in done.output)
     fp.load_bundle(pack)
     unknown = runner.invoke(main, ["bundle", "lock", str(pack), "--amend", "cn-access@9.0.0"])
     assert unknown.exit_code == 3

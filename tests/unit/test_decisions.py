@@ -12,6 +12,7 @@ import pytest
 import finpolicy as fp
 from finpolicy.domains import domain_module
 from tests.helpers.examples import example_cases, when
+from tests.helpers.packversions import SUIT_2026
 
 
 @pytest.mark.parametrize(("domain", "name", "case"), example_cases(),
@@ -37,7 +38,7 @@ def test_a_decision_names_policy_version_digest_and_input() -> None:
                     birth_date=dt.date(1980, 1, 1)),
         fp.Product(id="p1", kind="wealth_management", risk_level="R3"),
         as_of=dt.date(2026, 3, 1))
-    assert decision.policy.id == "cn-suitability" and decision.policy.version == "2.2.0"
+    assert decision.policy.id == "cn-suitability" and decision.policy.version == SUIT_2026
     assert decision.policy.bundle_digest == engine.bundle.digest
     assert len(decision.input_digest) == 64
     record = json.loads(json.dumps(decision.to_dict()))

@@ -289,8 +289,7 @@ SALE = {"customer": {"id": "c1", "risk_level": "C3", "birth_date": "1980-01-01",
 
 
 @pytest.mark.parametrize(("amount", "message"), [
-    ("zzz", "amount: expected a number, got str"),  # was a ValueError traceback
-    ("100", "amount: expected a number, got str"),  # was taken as 100
+    ("zzz", "amount: expected a number, or a decimal number written as text, got `zzz`"),
     (True, "amount: expected a number, got bool"),  # was taken as 1
     (10**400, "amount: expected a finite number of at most 1e+15"),  # an OverflowError
 ])
@@ -306,6 +305,17 @@ def test_eval_why_refuses_an_input_exactly_as_eval_does(tmp_path: Path, amount: 
     with pytest.raises(fp.InputError, match=re.escape(message)):
         explain(fp.PolicyEngine(), "suitability", {**SALE, "amount": amount},
                 as_of=dt.date(2026, 3, 2))
+
+
+def test_eval_why_reads_an_amount_written_as_decimal_text_as_eval_does(tmp_path: Path) -> None:
+    """The input form reads "100000.50" as that Decimal (as the service and the log keep
+    money); the explanation reads the same input the same way."""
+    path = tmp_path / "sale.json"
+    path.write_text(json.dumps({**SALE, "amount": "100000.50"}), encoding="utf-8")
+    codes = {CliRunner().invoke(main, ["eval", "suitability", str(path), "--as-of",
+                                       "2026-03-02", *extra]).exit_code
+             for extra in ([], ["--why"], ["--trace", "--json"])}
+    assert codes == {0}
 
 
 # --- no cost on the normal path --------------------------------------------------------------

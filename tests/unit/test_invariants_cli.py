@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from finpolicy.cli import main
 from finpolicy.documents.bundle import shipped_packs
+from tests.helpers.packversions import SUIT_2026
 
 AUDIT_EVERY_ACCESS = ("      when: {all: []}                       # always: data of every "
                       "level, allowed or refused\n")
@@ -87,6 +88,6 @@ def test_an_invariant_no_generated_input_meets_is_untested_not_held(tmp_path: Pa
     policy.write_text(text.replace("  invariants:\n", planted, 1), encoding="utf-8")
     result = CliRunner().invoke(main, ["test", str(pack), *FAST])
     out = " ".join(result.stdout.split())
-    assert "UNTESTED cn-suitability 2.2.0: nobody is exactly 71: none of the 25" in out
+    assert f"UNTESTED cn-suitability {SUIT_2026}: nobody is exactly 71: none of the 25" in out
     assert re.search(r"\d+ of 30 invariants held, \d+ untested", out), out
     assert result.exit_code == 0, out  # nothing failed; it was not checked

@@ -204,7 +204,7 @@ def _scenarios(rules: ConsentRules, days: list[dt.date]) -> list[st.SearchStrate
         return ProcessingRequest(
             customer="cu1", purpose=purpose, birth_date=draw(_births(day, rules)),
             channel=draw(st.sampled_from(sorted(rules.purposes[purpose].contact))),
-            data_levels=draw(st.sampled_from([[], [bottom], [top]])),
+            data_levels=draw(st.sampled_from([[], [bottom], [top], [top]])),
             personalised=draw(st.booleans()), time_zone=zone,
             as_of=_when(day, draw(st.sampled_from(LOCAL_TIMES[:4])), zone, rules))
 
