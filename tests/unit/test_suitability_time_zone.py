@@ -51,3 +51,32 @@ def test_the_batch_path_takes_the_same_day() -> None:
     expected = ENGINE.check_suitability(CUSTOMER, PRODUCT, as_of=dt.date(2026, 2, 1))
     assert got.column("outcome").to_pylist() == [expected.outcome] == ["unsuitable"]
     assert got.column("rule_ids").to_pylist() == [list(expected.rule_ids)]
+
+
+@pytest.mark.parametrize(("as_of", "era"), [("2026-01-31T20:00:00Z", 1),
+                                            ("2026-01-31T15:00:00Z", 0),
+                                            ("2026-01-31", 0)])
+def test_eval_takes_an_instant_as_the_api_does(tmp_path: object, as_of: str, era: int) -> None:
+    """`finpolicy eval suitability … --as-of 2026-01-31T20:00:00Z` was refused as no ISO date,
+    while the API, the service and an input's own as_of take an instant (its day in
+    Beijing decides the version)."""
+    import json
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from finpolicy.cli import main
+    from tests.helpers.packversions import SUIT_2018, SUIT_2026
+
+    path = Path(str(tmp_path)) / "sale.json"
+    path.write_text(json.dumps({
+        "customer": {"id": "c1", "risk_level": "C3", "assessment_date": "2026-01-10",
+                     "birth_date": "1980-01-01"},
+        "product": {"id": "p1", "kind": "fund", "risk_level": "R4"}}), encoding="utf-8")
+    result = CliRunner().invoke(main, ["eval", "suitability", str(path), "--as-of", as_of,
+                                       "--json"])
+    assert result.exit_code in (0, 1), result.output
+    assert json.loads(result.stdout)[0]["policy"]["version"] == (SUIT_2018, SUIT_2026)[era]
+    naive = CliRunner().invoke(main, ["eval", "suitability", str(path), "--as-of",
+                                      "2026-01-31T20:00"])
+    assert naive.exit_code == 3 and "needs a time zone offset" in naive.output

@@ -175,10 +175,11 @@ class BadValue(click.BadParameter):
     exit_code = EXIT_INVALID_INPUT
 
 
-def parse_when(value: str | None, *, aware: bool,
-               option: str = "--as-of") -> dt.date | dt.datetime | None:
+def parse_when(value: str | None, *, aware: bool, option: str = "--as-of",
+               moment_ok: bool = False) -> dt.date | dt.datetime | None:
     """Parse ``--as-of`` (or the deprecated spelling the user gave): a date, or (``aware``)
-    an ISO datetime with an offset.
+    an ISO datetime with an offset; ``moment_ok``: a date or an ISO datetime with an offset
+    (for domains that decide by day but take an instant, as their APIs do).
 
     Raises:
         BadValue: naming the option (exit 3).
@@ -189,7 +190,7 @@ def parse_when(value: str | None, *, aware: bool,
     if context is not None and option == "--as-of":
         option = context.meta.get(_AS_OF_NAME, option)
     try:
-        if aware:
+        if aware or (moment_ok and len(value) > 10):  # more than a date: an instant
             when = dt.datetime.fromisoformat(value)
             if when.tzinfo is None:
                 raise BadValue(f"`{value}` needs a time zone offset, e.g. "
@@ -197,7 +198,9 @@ def parse_when(value: str | None, *, aware: bool,
             return when
         return dt.date.fromisoformat(value)
     except ValueError:
-        expected = "an ISO datetime with an offset" if aware else "an ISO date (YYYY-MM-DD)"
+        expected = "an ISO datetime with an offset" if aware else \
+            "an ISO date, or an ISO datetime with an offset" if moment_ok else \
+            "an ISO date (YYYY-MM-DD)"
         raise BadValue(f"`{value}` is not {expected}", param_hint=option) from None
 
 

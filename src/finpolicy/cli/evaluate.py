@@ -61,7 +61,7 @@ def evaluate(domain_name: str, input_file: str, as_of: str | None, as_json: bool
         raise InputError([InputProblem("", "an empty list: expected an input or a list of "
                                            "inputs to evaluate", "bad_input",
                                        file=input_file, line=1)])
-    when = parse_when(as_of, aware=chosen.time == "datetime")
+    when = parse_when(as_of, aware=chosen.time == "datetime", moment_ok=True)
     # evaluated first with --why too: an input is refused exactly as without it
     decisions: list[Any] = []
     for i, item in enumerate(items):

@@ -84,7 +84,7 @@ def scan(source: str, as_json: bool, sample: int, sample_mode: str, seed: int, e
     PATH is a CSV (or TSV) file, a Parquet file, or sqlite:///file.db?table=NAME (four
     slashes for an absolute path). The file is read in chunks and each column is sampled.
     """
-    when = parse_when(as_of, aware=False)
+    when = parse_when(as_of, aware=False, moment_ok=True)
     policy_engine = load_engine(bundle_path, engine)
     columns: list[Any] = [TextColumn("[bold]scanning[/]"), BarColumn()]
     columns.append(MofNCompleteColumn() if source.startswith("sqlite:")

@@ -111,7 +111,8 @@ def suitability(csv_file: str, products_file: str | None, as_of: str | None, as_
     policy_engine = load_engine(bundle_path, engine)
     # one day for the whole book, today in the policy's time zone when not given (the
     # machine's own date is the day before in the evening in UTC)
-    when = decision_date(policy_engine.runtime, parse_when(as_of, aware=False), None)
+    when = decision_date(policy_engine.runtime, parse_when(as_of, aware=False, moment_ok=True),
+                         None)
     if csv_file.lower().endswith((".parquet", ".pq")):
         _table_run(policy_engine, csv_file, products_file, when, as_json, output)
         return
