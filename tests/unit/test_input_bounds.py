@@ -45,3 +45,17 @@ def test_an_access_time_with_no_utc_time_is_out_of_range_as_the_docs_say() -> No
     assert [(p.path, p.code) for p in info.value.problems] == [("as_of", "date_out_of_range")]
     assert fp.PolicyEngine().authorize(fp.AccessRequest.parse(
         {**request, "as_of": "9999-12-31T10:00+00:00"})).outcome in ("allow", "deny")
+
+
+@pytest.mark.parametrize("blank", BLANK)
+def test_a_customer_product_or_complaint_with_a_blank_id_is_refused(blank: str) -> None:
+    """`Customer(id='\\u200b')` was decided (and logged, and joined on) as a customer."""
+    for model, rest in ((fp.Customer, {"risk_level": "C3"}),
+                        (fp.Product, {"kind": "fund", "risk_level": "R1"}),
+                        (fp.Complaint, {"received_at": "2025-03-03T10:00+08:00",
+                                        "channel": "phone", "category": "service",
+                                        "severity": "general"})):
+        with pytest.raises(fp.InputError, match="blank id") as info:
+            model(id=blank, **rest)
+        assert info.value.problems[0].path == "id"
+    assert fp.Customer(id=" c1 ", risk_level="C3").id == " c1 "  # kept as given

@@ -14,6 +14,7 @@ from rich.table import Table
 from finpolicy.cli.common import (
     as_of_option,
     bundle_option,
+    cell,
     console,
     dump_json,
     engine_option,
@@ -58,7 +59,7 @@ def _print(summary: SlaSummary, now: str) -> None:
         for column in ("complaint", "milestone", "status", "due", "hours left"):
             near.add_column(column, justify="right" if column == "hours left" else "left")
         for entry in nearest:
-            near.add_row(entry["complaint"], entry["milestone"],
+            near.add_row(cell(entry["complaint"]), entry["milestone"],
                          f"[{_STYLE[entry['status']]}]{entry['status']}[/]",
                          _due_text(entry["due_at"]),
                          f"{entry['hours_left']:.1f}")
@@ -148,7 +149,7 @@ def sla(file: str, as_of: str, as_json: bool, with_reports: bool, top: int,
         write_output(target, render_timeline(report, doc.policy.calendar,
                                              received_at=complaint.received_at))
         if not as_json:
-            err_console.print(f"timeline of {timeline_id} written to {target}")
+            err_console.print(f"timeline of {cell(str(timeline_id))} written to {cell(str(target))}")
     if as_json:
         out: dict[str, Any] = {"as_of": now.isoformat(), **batch.summary.to_dict()}
         if with_reports:

@@ -13,11 +13,11 @@ from pydantic import Field
 from finpolicy.decisions import Decision, decision_maker
 from finpolicy.inputs import InputModel, Instant
 from finpolicy.limits import (
-    MAX_ID_LENGTH,
     MAX_ITEMS,
     MAX_LONG_ITEMS,
     MAX_TERM_LENGTH,
     MAX_TEXT_LENGTH,
+    Reference,
 )
 from finpolicy.periods import Period
 
@@ -53,7 +53,7 @@ class Complaint(InputModel):
     the policy (checked when evaluating, ``InputError`` naming the field otherwise).
     """
 
-    id: str = Field(min_length=1, max_length=MAX_ID_LENGTH, description="Complaint id.")
+    id: Reference = Field(description="Complaint id.")
     received_at: Instant = Field(description="When it was received (with an offset).")
     channel: str = Field(min_length=1, max_length=MAX_TERM_LENGTH,
                          description="How it came in, e.g. `phone`, `branch`.")

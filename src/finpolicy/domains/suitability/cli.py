@@ -15,6 +15,7 @@ from rich.table import Table
 from finpolicy.cli.common import (
     as_of_option,
     bundle_option,
+    cell,
     console,
     dump_json,
     engine_option,
@@ -41,7 +42,8 @@ def _print(decisions: list[SuitabilityDecision], details: bool) -> None:
         table.add_column("obligations", overflow="fold")
         table.add_column("rules", overflow="fold")
         for d in decisions:
-            table.add_row(d.customer_id, d.customer_level or "—", d.product_id, d.product_level,
+            table.add_row(cell(d.customer_id), d.customer_level or "—", cell(d.product_id),
+                          d.product_level,
                           f"[{_STYLE[d.outcome]}]{d.outcome}[/]", "\n".join(d.obligations),
                           "\n".join(d.rule_ids))
         console.print(table)

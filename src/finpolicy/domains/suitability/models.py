@@ -16,10 +16,10 @@ from finpolicy.decisions import Decision
 from finpolicy.inputs import NUMBER, InputModel
 from finpolicy.limits import (
     MAX_AMOUNT,
-    MAX_ID_LENGTH,
     MAX_LONG_ITEMS,
     MAX_MONTHS,
     MAX_TERM_LENGTH,
+    Reference,
 )
 from finpolicy.periods import Period
 
@@ -120,7 +120,7 @@ class Customer(_Cached):
     current one), used to count assessments per day and per 12 months.
     """
 
-    id: str = Field(min_length=1, max_length=MAX_ID_LENGTH, description="Customer id.")
+    id: Reference = Field(description="Customer id.")
     kind: Literal["individual", "institution"] = Field(default="individual",
                                                        description="Individual or institution.")
     risk_level: str | None = Field(default=None, max_length=MAX_TERM_LENGTH,
@@ -170,7 +170,7 @@ class SaleContext(_Cached):
 class Product(_Cached):
     """A product offered for sale; ``risk_level`` is the seller's rating."""
 
-    id: str = Field(min_length=1, max_length=MAX_ID_LENGTH, description="Product id.")
+    id: Reference = Field(description="Product id.")
     kind: str = Field(min_length=1, max_length=MAX_TERM_LENGTH,
                       description="Product kind, e.g. `wealth_management`, `fund`.")
     risk_level: str = Field(max_length=MAX_TERM_LENGTH,
