@@ -43,8 +43,12 @@ def test_threshold_sides_straddle_the_boundary() -> None:
     assert Threshold("customer.age", "ge", 65, "r", "s").sides() == (64, 65)
     assert Threshold("x", "gt", 0.5, "r", "s").sides(0.01) == (0.5, 0.51)
     assert Threshold("x", "le", 17, "r", "s").sides() == (17, 18)
-    found = [Threshold("age", "lt", 18, "r", "s"), Threshold("age", "ge", 65, "r", "s")]
+    found = [Threshold("age", "lt", 18, "young", "s"), Threshold("age", "ge", 65, "old", "s")]
     assert untouched(found) == 18  # the lowest age either side that no rule picks out
+    # one rule's comparisons together: 8 to 17 is that rule's, under 8 another's
+    minors = [Threshold("age", "lt", 8, "child", "s"), Threshold("age", "ge", 8, "minor", "s"),
+              Threshold("age", "lt", 18, "minor", "s"), Threshold("age", "ge", 65, "old", "s")]
+    assert untouched(minors) == 18
     assert untouched([]) is None
 
 
@@ -52,13 +56,16 @@ def test_the_matrix_customer_and_the_boundary_cases_come_from_the_rules(
         tmp_path: Path) -> None:
     for age in (65, 60):
         engine, doc = _suitability(_with_elderly_age(tmp_path / str(age), age))
-        assert [(t.op, t.value) for t in thresholds(doc, lambda p: p == "customer.age")] == [
-            ("ge", age)]
-        assert typical_probe(doc).age == age - 1
+        elderly = [(t.op, t.value) for t in thresholds(doc, lambda p: p == "customer.age")
+                   if t.rule_id == "elderly-high-risk"]
+        assert elderly == [("ge", age)]
+        # the first age no rule's age comparisons all meet: past the minors' rules (< 8;
+        # 8 to 17: both comparisons of one rule hold), below the elderly one
+        assert typical_probe(doc).age == 18
         markup = docgen.suitability_matrix(engine, doc)
-        assert f"for an individual aged {age - 1}, assessed that day" in markup
+        assert "for an individual aged 18, assessed that day" in markup
         ages = {p.age: p for p in boundary_probes(doc) if p.boundary.startswith("customer.age")}
-        assert set(ages) == {age - 1, age}
+        assert {age - 1, age, 7, 8, 17, 18} <= set(ages)
         top, r4 = doc.spec.customer_levels[-1].level, "R4"
         below = docgen.suitability_outcomes(engine, doc, "wealth_management", ages[age - 1])
         at = docgen.suitability_outcomes(engine, doc, "wealth_management", ages[age])

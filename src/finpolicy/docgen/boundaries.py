@@ -94,10 +94,15 @@ def either_side(found: list[Threshold], step: Number = 1) -> list[Number]:
 
 
 def untouched(found: list[Threshold], step: Number = 1) -> Number | None:
-    """The lowest value either side of the thresholds that satisfies none of them (an age
-    below every age threshold, say); ``None`` when there are no thresholds, the lowest value
-    when every value satisfies one."""
+    """The lowest value either side of the thresholds that meets no rule's comparisons (all
+    of a rule's, as ``ge 8`` and ``lt 18`` bound one rule's ages together): an age between
+    the minors' and the elderly rules, say; ``None`` when there are no thresholds, the lowest
+    value when every value meets a rule's."""
     values = either_side(found, step)
     if not values:
         return None
-    return next((x for x in values if not any(t.holds(x) for t in found)), values[0])
+    rules: dict[tuple[str, str], list[Threshold]] = {}
+    for t in found:
+        rules.setdefault((t.ruleset, t.rule_id), []).append(t)
+    return next((x for x in values
+                 if not any(all(t.holds(x) for t in ts) for ts in rules.values())), values[0])

@@ -146,7 +146,7 @@ class SensitiveSpec(Strict):
     levels: list[str] = Field(default_factory=list)
     categories: list[str] = Field(default_factory=list)
     minors_under: StrictInt | None = Field(
-        default=None, ge=1, le=30,
+        default=None, ge=1, le=30, json_schema_extra={"unit": "years of age"},
         description="A customer younger than this many years (by the request's `birth_date`) "
                     "is a minor: all their data is sensitive (`customer.minor`).")
     cite: str
