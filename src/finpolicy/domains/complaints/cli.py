@@ -149,7 +149,8 @@ def sla(file: str, as_of: str, as_json: bool, with_reports: bool, top: int,
         write_output(target, render_timeline(report, doc.policy.calendar,
                                              received_at=complaint.received_at))
         if not as_json:
-            err_console.print(f"timeline of {cell(str(timeline_id))} written to {cell(str(target))}")
+            err_console.print(f"timeline of {cell(str(timeline_id))} written to "
+                              f"{cell(str(target))}")
     if as_json:
         out: dict[str, Any] = {"as_of": now.isoformat(), **batch.summary.to_dict()}
         if with_reports:
