@@ -409,3 +409,35 @@ def test_integers_beyond_64_bits_are_logged_found_and_replayed_as_given(
     assert len(list(find_entries(where, keys, [str(vast)]))) == 1
     second = list(find_entries(where, keys, [str(2**64 + 1)]))
     assert len(second) == 1 and second[0].entry.context == {"ticket": huge}
+
+
+def test_replay_takes_a_deciding_bundle_from_a_git_revision(tmp_path: Path, keys: AuditKeys,
+                                                           monkeypatch: pytest.MonkeyPatch
+                                                           ) -> None:
+    """The pack that decided was edited since (a new release in the same folder): replay
+    needs it as the released revision held it, `--with git:REV:PATH`, as `finpolicy diff`
+    takes it; --with took folders only, so an auditor had to check the revision out."""
+    import subprocess
+
+    repo = tmp_path / "repo"
+    shutil.copytree(PACK, repo / "pack")
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "init", "-q"], cwd=repo, check=True)
+    subprocess.run([*git, "add", "."], cwd=repo, check=True)
+    subprocess.run([*git, "commit", "-qm", "pack"], cwd=repo, check=True)
+    where = tmp_path / "audit.db"
+    with DecisionLog(where, keys=keys) as log:
+        fp.PolicyEngine(fp.load_bundle(repo / "pack"), log=log).classify(
+            fp.DataField(name="id_number"))
+    policy = repo / "pack" / "classification.yaml"  # edited in place after the decision
+    policy.write_text(policy.read_text(encoding="utf-8").replace(
+        "reason: The ID-card number", "reason: Corrected. The ID-card number", 1),
+        encoding="utf-8")
+    folder = tmp_path / "k"
+    keys.save(folder)
+    monkeypatch.chdir(repo)
+    args = ["audit", "replay", str(where), "--keys", str(folder)]
+    assert CliRunner().invoke(main, args).exit_code != 0  # the folder holds another bundle
+    result = CliRunner().invoke(main, [*args, "--with", "git:HEAD:pack"])
+    assert result.exit_code == 0, result.output
+    assert "replayed 1 call(s)" in result.output

@@ -4,6 +4,7 @@ finding the entries that hold a value."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -109,15 +110,39 @@ def verify_command(log: str, public_key: str | None, keys: str | None, anchor: s
         sys.exit(1)
 
 
+def _replayed(log: str, keys: str, other: str | None, deciders: tuple[str, ...],
+              engine: str | None, kinds: Any, trusted: tuple[str, ...]) -> Any:
+    """``replay_log`` with the bundles named on the command line (a folder, a pack's name,
+    or ``git:REV:PATH``, extracted for the replay)."""
+    from finpolicy.audit.keys import AuditKeys
+    from finpolicy.audit.replay import replay_log
+    from finpolicy.documents.git import bundle_folder
+    from finpolicy.testing.diff import declared_outcomes, known_outcomes, parse_fail_on
+
+    with contextlib.ExitStack() as folders:
+        def load(spec: str) -> fp.Bundle:
+            return fp.load_bundle(folders.enter_context(bundle_folder(spec)))
+
+        proposed = None if other is None else load(other)
+        found = [load(p) for p in deciders]
+        if proposed is not None:  # an outcome no decision can have could never match
+            parse_fail_on(kinds, known=known_outcomes(proposed, *found),
+                          listed=declared_outcomes(), name="--fail-on")
+        return replay_log(log, AuditKeys.load(keys, need_sealing=True), bundle=proposed,
+                          deciders=found, engine=engine, trusted_keys=trusted or None)
+
+
 @audit_group.command("replay")
 @click.argument("log", metavar="LOG")
 @click.option("--keys", required=True, type=click.Path(exists=True, file_okay=False),
               help="The key folder holding sealing-secret.b64 (to open the logged inputs).")
 @click.option("--bundle", "-b", "other", default=None, metavar="PATH",
-              help="Another bundle: report what it would decide differently.")
+              help="Another bundle (a folder, a pack's name or git:REV:PATH): report what it "
+                   "would decide differently.")
 @click.option("--with", "deciders", multiple=True, metavar="PATH",
               help="A bundle that decided entries, when it is no longer at the folder the log "
-                   "recorded (matched by digest); repeat for several.")
+                   "recorded (matched by digest): a folder or git:REV:PATH, the pack as a "
+                   "released revision held it; repeat for several.")
 @click.option("--engine", "-e", type=click.Choice(["compiled", "durable"]), default=None,
               help="Replay on this engine (default: the one each entry names).")
 @click.option("--fail-on", "fail_on", multiple=True, metavar="KIND",
@@ -138,28 +163,15 @@ def replay_command(log: str, keys: str, other: str | None, deciders: tuple[str, 
     otherwise). With --bundle OTHER the decisions OTHER would change are grouped as
     `finpolicy diff` groups them: a backtest of a policy change on real history.
     """
-    from finpolicy.audit.keys import AuditKeys
-    from finpolicy.audit.replay import replay_log
     from finpolicy.cli.testing import _print_diff
-    from finpolicy.testing.diff import (
-        declared_outcomes,
-        fail_on_kinds,
-        known_outcomes,
-        parse_fail_on,
-    )
+    from finpolicy.testing.diff import fail_on_kinds, parse_fail_on
 
     kinds = fail_on_kinds(fail_on, "--fail-on")
     parse_fail_on(kinds, name="--fail-on")
     if kinds and other is None:
         raise BadValue("--fail-on judges the changes another bundle would make: give it "
                        "with --bundle", param_hint="--fail-on")
-    proposed = None if other is None else fp.load_bundle(other)
-    found = [fp.load_bundle(p) for p in deciders]
-    if proposed is not None:  # an outcome no decision can have could never match
-        parse_fail_on(kinds, known=known_outcomes(proposed, *found),
-                      listed=declared_outcomes(), name="--fail-on")
-    report = replay_log(log, AuditKeys.load(keys, need_sealing=True), bundle=proposed,
-                        deciders=found, engine=engine, trusted_keys=trusted or None)
+    report = _replayed(log, keys, other, deciders, engine, kinds, trusted)
     impact = report.impact
     failing = impact.matching(kinds) if impact is not None and kinds else ()
     if as_json:
