@@ -192,7 +192,7 @@ class Located:
 
 
 def _parts(path: str) -> tuple[str | int, ...]:
-    return tuple(int(p) if p.isdigit() else p for p in path.split(".") if p)
+    return tuple(int(p) if p.isdecimal() else p for p in path.split(".") if p)
 
 
 def read_located(path: str) -> Located:

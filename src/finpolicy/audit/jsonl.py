@@ -39,7 +39,7 @@ class JsonLinesSink(Sink):
         if not self.root.is_dir():
             return []
         return sorted(int(p.stem) for p in self.root.glob("*.jsonl")
-                      if p.stem.isdigit() and p.is_file())
+                      if p.stem.isdecimal() and p.is_file())
 
     def tail(self) -> Tail | None:
         self.root.mkdir(parents=True, exist_ok=True)

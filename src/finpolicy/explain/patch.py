@@ -32,7 +32,7 @@ def _parts(path: str) -> list[str]:
 
 def _step(node: Any, key: str, path: str) -> Any:
     if isinstance(node, list):
-        if key.isdigit() and int(key) < len(node):
+        if key.isdecimal() and int(key) < len(node):
             return node[int(key)]
     elif isinstance(node, dict) and key in node:
         return node[key]
@@ -41,7 +41,7 @@ def _step(node: Any, key: str, path: str) -> Any:
 
 
 def _index(key: str, size: int, path: str) -> int:
-    if key.isdigit() and int(key) < size:
+    if key.isdecimal() and int(key) < size:
         return int(key)
     raise InputError.one("changes.path", f"`{path}` does not point into the input",
                          "bad_input", path)

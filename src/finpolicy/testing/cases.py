@@ -360,7 +360,7 @@ def _at_path(record: Any, path: str) -> Any:
     for part in path.split("."):
         if isinstance(value, Mapping) and part in value:
             value = value[part]
-        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+        elif isinstance(value, list) and part.isdecimal() and int(part) < len(value):
             value = value[int(part)]
         elif isinstance(value, list):
             named = [v for v in value if isinstance(v, Mapping) and v.get("name") == part]

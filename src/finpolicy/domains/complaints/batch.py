@@ -85,7 +85,7 @@ def event_column(problem: InputProblem, data: Any, columns: Collection[str]
     head, _, rest = problem.path.partition(".")
     number, _, _ = rest.partition(".")
     events = data.get("events") if isinstance(data, dict) else None
-    if head != "events" or not number.isdigit() or not isinstance(events, list) \
+    if head != "events" or not number.isdecimal() or not isinstance(events, list) \
             or int(number) >= len(events) or not isinstance(events[int(number)], dict):
         return problem
     kind = events[int(number)].get("kind")
@@ -188,7 +188,7 @@ def _evaluate_chunk(runtime: Runtime, path: str, chunk: list[tuple[int, Any, fro
     except InputError as exc:  # name the file's line, not the position inside the chunk
         problem = exc.problems[0]
         parts = problem.path.split(".", 2)
-        if len(parts) < 2 or not parts[1].isdigit():
+        if len(parts) < 2 or not parts[1].isdecimal():
             raise
         line, data, columns = chunk[int(parts[1])]
         rest = parts[2] if len(parts) > 2 else ""

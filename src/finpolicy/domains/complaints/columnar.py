@@ -384,7 +384,7 @@ def _of_source(problem: InputProblem, own: int) -> bool:
     """Whether ``problem`` is about an event of the events source (after the row's own)."""
     head, _, rest = problem.path.partition(".")
     number = rest.partition(".")[0]
-    return head == "events" and number.isdigit() and int(number) >= own
+    return head == "events" and number.isdecimal() and int(number) >= own
 
 
 def _where(problem: InputProblem, row: int, own: int, events: str,
@@ -394,7 +394,7 @@ def _where(problem: InputProblem, row: int, own: int, events: str,
     event's line there (``events.5.kind`` → ``kind`` at its line)."""
     head, _, rest = problem.path.partition(".")
     number, _, field = rest.partition(".")
-    if head == "events" and number.isdigit() and own <= int(number) < own + len(lines):
+    if head == "events" and number.isdecimal() and own <= int(number) < own + len(lines):
         return attrs.evolve(problem, path=field, file=events, line=lines[int(number) - own])
     return problem.located("table", row)
 
