@@ -1,7 +1,10 @@
-"""The versions of the shipped pack's policies, read from it: tests that name a version do
-not break when the pack raises one."""
+"""The shipped pack's policy versions, read from it (tests that name a version do not break
+when the pack raises one), and changed copies of the pack to backtest."""
 
 from __future__ import annotations
+
+import shutil
+from pathlib import Path
 
 import finpolicy as fp
 
@@ -13,3 +16,15 @@ def versions(policy_id: str) -> list[str]:
 
 
 SUIT_2018, SUIT_2026 = versions("cn-suitability")
+
+
+def with_elderly_age(source: Path, into: Path, age: int) -> Path:
+    """A copy of the pack at ``source`` in ``into`` whose 2026 suitability rule for elderly
+    customers starts at ``age`` instead of 65: a policy change to backtest."""
+    shutil.copytree(source, into)
+    rules = into / "suitability-2026.yaml"
+    text = rules.read_text(encoding="utf-8")
+    assert "- {field: customer.age, ge: 65}" in text
+    rules.write_text(text.replace("- {field: customer.age, ge: 65}",
+                                  f"- {{field: customer.age, ge: {age}}}"), encoding="utf-8")
+    return into

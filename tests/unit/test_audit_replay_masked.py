@@ -16,6 +16,7 @@ import finpolicy as fp
 from finpolicy.audit import AuditKeys, DecisionLog, replay_log
 from finpolicy.cli import main
 from finpolicy.documents.bundle import shipped_packs
+from tests.helpers.packversions import with_elderly_age
 
 RESIDENT_ID = "610113196105075585"
 
@@ -31,13 +32,7 @@ def test_a_backtest_report_holds_no_value_the_log_masked(tmp_path: Path) -> None
                         birth_date=dt.date(1963, 5, 7)),
             fp.Product(id="P-9", kind="wealth_management", risk_level="R4"),
             as_of=dt.date(2026, 3, 2))
-    proposed = tmp_path / "proposed"
-    shutil.copytree(root, proposed)
-    rules = proposed / "suitability-2026.yaml"
-    text = rules.read_text(encoding="utf-8")
-    assert "- {field: customer.age, ge: 65}" in text
-    rules.write_text(text.replace("- {field: customer.age, ge: 65}",
-                                  "- {field: customer.age, ge: 60}"), encoding="utf-8")
+    proposed = with_elderly_age(root, tmp_path / "proposed", 60)
     impact = replay_log(where, keys, bundle=fp.load_bundle(proposed)).impact
     assert impact is not None
     [change] = impact.changes

@@ -14,6 +14,7 @@ import pytest
 import finpolicy as fp
 from finpolicy.audit import AuditKeys, DecisionLog, replay_log
 from finpolicy.documents.bundle import shipped_packs
+from tests.helpers.packversions import with_elderly_age
 
 ON = dt.date(2026, 3, 2)
 CUSTOMER = fp.Customer(id="cu-770", risk_level="C5", assessment_date=dt.date(2026, 1, 5),
@@ -45,13 +46,7 @@ def test_a_call_that_named_the_policy_in_force_is_replayed(
 def test_a_backtest_compares_it_as_any_other_call(logged: tuple[Path, AuditKeys, Path],
                                                  tmp_path: Path) -> None:
     where, keys, root = logged
-    proposed = tmp_path / "proposed"
-    shutil.copytree(root, proposed)
-    rules = proposed / "suitability-2026.yaml"
-    text = rules.read_text(encoding="utf-8")
-    assert "- {field: customer.age, ge: 65}" in text
-    rules.write_text(text.replace("- {field: customer.age, ge: 65}",
-                                  "- {field: customer.age, ge: 60}"), encoding="utf-8")
+    proposed = with_elderly_age(root, tmp_path / "proposed", 60)
     impact = replay_log(where, keys, bundle=fp.load_bundle(proposed)).impact
     assert impact is not None
     [change] = impact.changes
