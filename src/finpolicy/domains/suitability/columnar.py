@@ -26,6 +26,7 @@ from finpolicy.domains.suitability.columnar_facts import (
     INVALID,
     CustomerColumns,
     Field,
+    text_array,
 )
 from finpolicy.domains.suitability.evaluate import (
     _SHARE_CAP,
@@ -236,7 +237,7 @@ def _customer_part(c: CustomerColumns, ci: Any) -> tuple[pa.Array, ...]:
     present = c.present[ci]
     ids = c.ids if isinstance(ci, slice) and ci == slice(None) else \
         c.ids.take(pa.array(np.arange(c.n)[ci]))
-    return (ids, _text_array(c.level, ci, c.has_rank[ci]),
+    return (ids, text_array(c.level, ci, c.has_rank[ci]),
             _nullable(c.age[ci], c.has_age[ci], pa.int64()),
             _nullable(c.days[ci], present, pa.int64()),
             _nullable(c.expired[ci], present, pa.bool_()), pa.array(c.count[ci], pa.int64()))
@@ -244,13 +245,6 @@ def _customer_part(c: CustomerColumns, ci: Any) -> tuple[pa.Array, ...]:
 
 def _dictionary(indices: pa.Array, values: list[str | None]) -> pa.Array:
     return pa.DictionaryArray.from_arrays(indices, pa.array(values, pa.string()))
-
-
-def _text_array(field: Field, rows: Any, keep: Any) -> pa.Array:
-    texts = pa.array([v if isinstance(v, str) else None for v in field.values] + [None],
-                     pa.string())
-    codes = field.codes[rows]
-    return texts.take(pa.array(np.where(keep & (codes >= 0), codes, len(field.values))))
 
 
 def _decision_row(decision: Any) -> dict[str, Any]:

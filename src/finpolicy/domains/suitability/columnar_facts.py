@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from finpolicy.columnar.columns import Column
 from finpolicy.columnar.tables import column_or_none, distinct
@@ -20,7 +21,7 @@ from finpolicy.domains.suitability.policy import SuitabilityRules
 from finpolicy.errors import InputError
 from finpolicy.limits import MAX_AMOUNT, MAX_ID_LENGTH, MAX_MONTHS
 
-__all__ = ["INVALID", "CustomerColumns", "Field", "validator"]
+__all__ = ["INVALID", "CustomerColumns", "Field", "text_array", "validator"]
 
 INVALID: Any = object()
 """A value its model refuses."""
@@ -220,15 +221,38 @@ class CustomerColumns:
 
 
 def _ids(ids: pa.Array | None, n: int) -> tuple[pa.Array, _Mask]:
-    """The id column (all null when absent or not text) and the rows whose id is unusable."""
+    """The id column (all null when absent or not text) and the rows whose id is unusable.
+    Ids are read as the other text cells are, trimmed; a plain ASCII id needs no check, any
+    other is validated as ``Customer`` validates it (a blank one such as ``"\\u200b"`` goes
+    to the row engine, which refuses it) once per distinct value."""
     needs = np.zeros(n, np.bool_)
-    if ids is None or not pa.types.is_string(ids.type):
+    kind = ids.type.value_type if ids is not None and pa.types.is_dictionary(ids.type) \
+        else None if ids is None else ids.type
+    if ids is None or not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
         needs[:] = True
         return pa.nulls(n, pa.string()), needs
-    lengths = np.asarray(pa.compute.utf8_length(ids).fill_null(0).to_numpy(
-        zero_copy_only=False))
-    needs |= (lengths < 1) | (lengths > MAX_ID_LENGTH)
-    return ids, needs
+    ids = ids.cast(pa.string())  # pandas and polars give large or dictionary text
+    plain = pc.match_substring_regex(ids, _PLAIN_ID).fill_null(False)
+    odd = np.flatnonzero(~np.asarray(plain.to_numpy(zero_copy_only=False), np.bool_))
+    if not len(odd):
+        return ids, needs
+    field = Field(ids.take(pa.array(odd)), len(odd), validator(Customer, "id"))
+    needs[odd] = field.bad | (field.codes < 0)
+    where = np.arange(n)
+    where[odd] = n + np.arange(len(odd))
+    fixed = text_array(field, slice(None), ~needs[odd])
+    return pa.concat_arrays([ids, fixed]).take(pa.array(where)), needs
+
+
+_PLAIN_ID = f"^[!-~](?:[ -~]{{0,{MAX_ID_LENGTH - 2}}}[!-~])?$"
+
+
+def text_array(field: Field, rows: Any, keep: Any) -> pa.Array:
+    """Each row's valid text (null where ``keep`` is false or the value is no text)."""
+    texts = pa.array([v if isinstance(v, str) else None for v in field.values] + [None],
+                     pa.string())
+    codes = field.codes[rows]
+    return texts.take(pa.array(np.where(keep & (codes >= 0), codes, len(field.values))))
 
 
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()

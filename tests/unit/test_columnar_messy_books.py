@@ -1,0 +1,74 @@
+"""Books as a data engineer's tables come: ids and texts typed as pandas and polars type
+them, padded or blank cells, and every row decided as the typed row API decides it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+pa = pytest.importorskip("pyarrow")
+pytest.importorskip("numpy")
+
+import finpolicy as fp  # noqa: E402
+from finpolicy.domains.suitability import columnar as suitability_columnar  # noqa: E402
+from finpolicy.errors import InputError  # noqa: E402
+
+ENGINE = fp.PolicyEngine()
+ON = dt.date(2026, 3, 2)
+OFFER = [fp.Product(id="p1", kind="fund", risk_level="R3")]
+
+
+@pytest.mark.parametrize("blank", ["   ", "\u200b", " \u2060 "])
+@pytest.mark.parametrize("pairs", [False, True])
+def test_a_customer_with_a_blank_id_is_refused_at_its_row(blank: str, pairs: bool) -> None:
+    # a blank id was decided column-wise ('\u200b' as a customer), where Customer refuses it
+    with pytest.raises(InputError, match="customer.id"):
+        ENGINE.check_suitability({"id": blank.strip() or None, "risk_level": "C3"}, OFFER[0],
+                                 as_of=ON)
+    if pairs:
+        table = pa.table({"customer.id": ["c1", blank], "customer.risk_level": ["C3", "C3"],
+                          "product.id": ["p1", "p1"], "product.kind": ["fund", "fund"],
+                          "product.risk_level": ["R3", "R3"]})
+    else:
+        table = pa.table({"id": ["c1", blank], "risk_level": ["C3", "C3"]})
+    with pytest.raises(InputError, match="customer.id") as caught:
+        ENGINE.evaluate_table("suitability", table, as_of=ON,
+                              products=None if pairs else OFFER)
+    assert caught.value.problems[0].line == 2
+
+
+def test_a_padded_id_is_trimmed_as_every_other_text_cell() -> None:
+    # ' c1 ' came out as ' c1 ' column-wise but as 'c1' from a row the row engine decided
+    table = pa.table({"id": [" c1 ", "c2", "ｃ３ "]})
+    got = ENGINE.evaluate_table("suitability", table, as_of=ON, products=OFFER)
+    assert got.column("customer_id").to_pylist() == ["c1", "c2", "ｃ３"]
+    for row, expected in zip(table.to_pylist(), ["c1", "c2", "ｃ３"], strict=True):
+        decision = ENGINE.check_suitability({"id": row["id"].strip()}, OFFER[0], as_of=ON)
+        assert decision.customer_id == expected
+
+
+def _as_pandas_and_polars_give_it(table: Any, kind: str) -> Any:
+    if kind == "large":
+        return table.cast(pa.schema([(f.name, pa.large_string()) if f.type == pa.string()
+                                     else f for f in table.schema]))
+    columns = [c.dictionary_encode() if c.type == pa.string() else c for c in table.columns]
+    return pa.table(columns, names=table.column_names)
+
+
+@pytest.mark.parametrize("kind", ["large", "dictionary"])
+def test_ids_typed_as_pandas_and_polars_type_them_are_decided_column_wise(
+        kind: str, monkeypatch: Any) -> None:
+    # pandas 3 and polars give large_string, a categorical gives dictionary text: every row
+    # went to the row engine (a book thirty times slower), the id column being 'not text'
+    book = pa.table({"id": ["c1", "c2", "c3"], "risk_level": ["C3", "C1", None],
+                     "assessment_date": [dt.date(2026, 1, 1), dt.date(2025, 1, 1), None]})
+    expected = ENGINE.evaluate_table("suitability", book, as_of=ON, products=OFFER)
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("decided by the row engine")
+    monkeypatch.setattr(suitability_columnar, "check_suitability", refuse)
+    got = ENGINE.evaluate_table("suitability", _as_pandas_and_polars_give_it(book, kind),
+                                as_of=ON, products=OFFER)
+    assert got.to_pylist() == expected.to_pylist()
