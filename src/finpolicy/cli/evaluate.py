@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+import contextlib
+import datetime as dt
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from finpolicy.cli.common import (
     EXIT_FAILED,
+    BadValue,
     as_of_option,
     bundle_option,
     console,
@@ -19,9 +23,20 @@ from finpolicy.cli.common import (
     reports_errors,
     shown,
 )
+from finpolicy.decisions import PolicyRef
+from finpolicy.domains.base import Domain
 from finpolicy.domains.registry import domain
-from finpolicy.errors import InputError, InputProblem
+from finpolicy.errors import InputError, InputProblem, NotInForceError, one_line
 from finpolicy.readers import read_located
+from finpolicy.runtime import Runtime, StateKey
+
+if TYPE_CHECKING:
+    from finpolicy.documents.bundle import Bundle, PolicyDocument
+    from finpolicy.documents.registry import CompiledPolicy, PolicyKind
+    from finpolicy.rules.model import Rule
+
+T = TypeVar("T")
+P = TypeVar("P", bound="CompiledPolicy")
 
 
 @click.command("eval")
@@ -36,11 +51,14 @@ from finpolicy.readers import read_located
                                           "input that would give one, each checked.")
 @click.option("--trace", is_flag=True, help="With --why: also every rule's condition, "
                                             "evaluated clause by clause.")
+@click.option("--policy", "policy_id", default=None, metavar="ID",
+              help="The policy that decides (its metadata.id), when the pack has several of "
+                   "the domain's kind in force: a draft beside the released one.")
 @bundle_option
 @engine_option
 @reports_errors
 def evaluate(domain_name: str, input_file: str, as_of: str | None, as_json: bool, why: bool,
-             trace: bool, bundle_path: str | None, engine: str) -> None:
+             trace: bool, policy_id: str | None, bundle_path: str | None, engine: str) -> None:
     """Evaluate the input in FILE (JSON or YAML; one input or a list) in DOMAIN.
 
     DOMAIN is a registered domain (`finpolicy domains` lists them).
@@ -54,6 +72,7 @@ def evaluate(domain_name: str, input_file: str, as_of: str | None, as_json: bool
     """
     chosen = domain(domain_name)
     policy_engine = load_engine(bundle_path, engine)
+    runtime = _choose(policy_engine.runtime, chosen, policy_id)
     document = read_located(input_file)
     data = document.data
     items = data if isinstance(data, list) else [data]
@@ -64,15 +83,16 @@ def evaluate(domain_name: str, input_file: str, as_of: str | None, as_json: bool
     when = parse_when(as_of, aware=chosen.time == "datetime", moment_ok=True)
     # evaluated first with --why too: an input is refused exactly as without it
     decisions: list[Any] = []
-    for i, item in enumerate(items):
-        try:
-            decisions += chosen.evaluate_input(policy_engine.runtime, item, as_of=when)
-        except InputError as exc:  # named in the file, at the field's line
-            raise document.located(exc, (i,) if isinstance(data, list) else ()) from None
-    if why or trace:
-        outcomes = _explain(policy_engine, domain_name, items, when, as_json=as_json,
-                            detail=trace)
-    else:
+    with _several_named(chosen, runtime):
+        for i, item in enumerate(items):
+            try:
+                decisions += chosen.evaluate_input(runtime, item, as_of=when)
+            except InputError as exc:  # named in the file, at the field's line
+                raise document.located(exc, (i,) if isinstance(data, list) else ()) from None
+        if why or trace:
+            outcomes = _explain(runtime, domain_name, items, when, as_json=as_json,
+                                detail=trace)
+    if not (why or trace):
         outcomes = [d.outcome for d in decisions]
         if as_json:
             dump_json([d.to_dict() for d in decisions])
@@ -84,12 +104,12 @@ def evaluate(domain_name: str, input_file: str, as_of: str | None, as_json: bool
         exit_with(EXIT_FAILED)
 
 
-def _explain(engine: Any, domain_name: str, items: list[Any], when: Any, *, as_json: bool,
-             detail: bool) -> list[str]:
+def _explain(runtime: Runtime, domain_name: str, items: list[Any], when: Any, *,
+             as_json: bool, detail: bool) -> list[str]:
     """Print the explanations; return the outcomes explained."""
     from finpolicy.explain import explain
 
-    explanations = [explain(engine, domain_name, item, as_of=when) for item in items]
+    explanations = [explain(runtime, domain_name, item, as_of=when) for item in items]
     if as_json:
         dump_json([x.to_dict(detail=detail) for x in explanations])
     else:
@@ -98,6 +118,80 @@ def _explain(engine: Any, domain_name: str, items: list[Any], when: Any, *, as_j
                           highlight=False)
             console.print()
     return [x.outcome for x in explanations]
+
+
+class _Chosen:
+    """``runtime``, on which a call that names no policy of ``kind`` is decided by
+    ``policy_id`` (``--policy``), as the typed API's ``policy=`` chooses one."""
+
+    __slots__ = ("_kind", "_policy_id", "_runtime")
+
+    def __init__(self, runtime: Runtime, kind: str, policy_id: str) -> None:
+        self._runtime, self._kind, self._policy_id = runtime, kind, policy_id
+
+    @property
+    def bundle(self) -> Bundle:
+        return self._runtime.bundle
+
+    @property
+    def engine_name(self) -> str:
+        return self._runtime.engine_name
+
+    @property
+    def observed(self) -> bool:
+        return bool(getattr(self._runtime, "observed", True))
+
+    def policy(self, kind: PolicyKind[Any, P], on: dt.date,
+               policy_id: str | None = None) -> PolicyDocument[P]:
+        name = kind if isinstance(kind, str) else kind.name
+        if policy_id is None and name == self._kind:
+            policy_id = self._policy_id
+        return self._runtime.policy(kind, on, policy_id)
+
+    def run(self, doc: PolicyDocument[Any], ruleset: str,
+            fact: Mapping[str, Any]) -> Sequence[Rule]:
+        return self._runtime.run(doc, ruleset, fact)
+
+    def ref(self, doc: PolicyDocument[Any]) -> PolicyRef:
+        return self._runtime.ref(doc)
+
+    def state(self, key: StateKey[T]) -> T:
+        return self._runtime.state(key)
+
+
+def _choose(runtime: Runtime, chosen: Domain, policy_id: str | None) -> Runtime:
+    """The runtime ``--policy`` asks for: ``runtime`` itself without it.
+
+    Raises:
+        BadValue: the bundle has no policy ``policy_id`` of the domain's kinds (naming the
+            ones it has).
+    """
+    if policy_id is None:
+        return runtime
+    kinds = [k.name for k in chosen.kinds]
+    found = [d for d in runtime.bundle.documents if d.kind in kinds and d.id == policy_id]
+    if not found:
+        ids = sorted({d.id for d in runtime.bundle.documents if d.kind in kinds})
+        raise BadValue(f"the bundle has no {' or '.join(kinds)} `{one_line(policy_id)}` "
+                       f"(its {chosen.name} policies: {', '.join(ids) or 'none'})",
+                       param_hint="--policy")
+    return _Chosen(runtime, found[0].kind, policy_id)
+
+
+@contextlib.contextmanager
+def _several_named(chosen: Domain, runtime: Runtime) -> Iterator[None]:
+    """Say that ``--policy`` chooses when several policies of the domain's kind are in force
+    and the command line named none (the error's own words are the typed API's)."""
+    try:
+        yield
+    except NotInForceError as exc:
+        kinds = {k.name for k in chosen.kinds}
+        ids = sorted({d.id for d in runtime.bundle.policies(exc.kind)
+                      if isinstance(exc.on, dt.date) and d.metadata.in_force(exc.on)})
+        if exc.policy_id != "*" or exc.kind not in kinds or len(ids) < 2:
+            raise
+        raise click.UsageError(f"several {exc.kind} policies are in force on {exc.on}: "
+                               f"{', '.join(ids)}; choose one with --policy ID") from None
 
 
 COMMANDS = [evaluate]
