@@ -15,7 +15,7 @@ from finpolicy.audit.encode import decision_json, to_json
 from finpolicy.audit.errors import AuditError
 from finpolicy.audit.masking import Maskers
 from finpolicy.audit.records import b64
-from finpolicy.audit.scrub import scrubbed
+from finpolicy.audit.scrub import Echo, scrubbed
 
 __all__ = ["decision_fields"]
 
@@ -38,7 +38,7 @@ def decision_fields(masking: Maskers, call: Call, written: dt.datetime,
     shown: list[bytes] = []
     originals: list[bytes] = []
     masked: list[bytes] = []
-    replaced: list[tuple[tuple[str, str], ...]] = []
+    replaced: list[tuple[Echo, ...]] = []
     days = masker.retention_days(how.levels(call.inputs, call.result))
     for key, part in masking.parts(masker, how.data(call.inputs, call.result),
                                    how.vocabulary):

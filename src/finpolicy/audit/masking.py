@@ -30,6 +30,7 @@ import orjson
 
 from finpolicy.audit.encode import exact_dumps, exact_loads, to_json
 from finpolicy.audit.keys import AuditKeys
+from finpolicy.audit.scrub import Echo
 from finpolicy.documents.bundle import Bundle
 from finpolicy.domains.detectors import DETECTORS, Detector
 from finpolicy.errors import FinpolicyError, NotInForceError
@@ -51,12 +52,12 @@ _SAMPLES = "sample_values"
 
 class Part(NamedTuple):
     """One masked top-level value: its JSON as logged, ``"path":[level, keyed hash]`` of each
-    masked scalar (JSON members), the ``(value, shown)`` text pairs replaced, and the days its
-    entry must be kept (``None``: keep), and the masked values themselves."""
+    masked scalar (JSON members), the ``(value, shown)`` pairs replaced (text and numbers),
+    the days its entry must be kept (``None``: keep), and the masked values themselves."""
 
     shown: bytes
     masked: bytes
-    replaced: tuple[tuple[str, str], ...]
+    replaced: tuple[Echo, ...]
     days: int | None
     originals: bytes  # JSON items ``[path, value]``, sealed in the entry
 
@@ -263,8 +264,7 @@ class Masker:
         level, shown = found
         seen.masked[".".join(map(str, trail))] = [level, self.keyed_hash(text)]
         seen.originals.append([list(trail), data])
-        if isinstance(data, str):
-            seen.replaced.append((text, shown))
+        seen.replaced.append((data, shown))  # (text or a number: decisions may echo either)
         return shown
 
 
@@ -275,7 +275,7 @@ class _Seen:
 
     def __init__(self, vocabulary: frozenset[str]) -> None:
         self.masked: dict[str, list[str]] = {}
-        self.replaced: list[tuple[str, str]] = []
+        self.replaced: list[Echo] = []
         self.originals: list[list[Any]] = []
         self.vocabulary = vocabulary
 
@@ -334,9 +334,9 @@ def restore(shown: Any, originals: list[list[Any]]) -> Any:
     return data
 
 
-def shown_pairs(shown: Any, originals: list[list[Any]]) -> list[tuple[str, str]]:
-    """The ``(value, shown)`` text pairs of a logged input: each sealed original that is
-    text, and what the log shows in its place."""
+def shown_pairs(shown: Any, originals: list[list[Any]]) -> list[Echo]:
+    """The ``(value, shown)`` pairs of a logged input: each sealed original that is text or
+    a number, and what the log shows in its place."""
     out = []
     for trail, value in originals:
         node = shown
@@ -347,7 +347,8 @@ def shown_pairs(shown: Any, originals: list[list[Any]]) -> list[tuple[str, str]]
                 node = node[step]
         except (KeyError, IndexError, TypeError):
             continue  # (not where the entry says: the scrub has nothing to add for it)
-        if isinstance(value, str) and isinstance(node, str):
+        if isinstance(value, str | int | float) and not isinstance(value, bool) \
+                and isinstance(node, str):
             out.append((value, node))
     return out
 

@@ -2,8 +2,10 @@
 customer id) in the decisions' JSON, with the ``(value, shown)`` pairs the input's masking
 replaced.
 
-A value is replaced in string values only: as a whole string always, and inside longer text
-when it is long enough to be telling (6+ characters) and cannot be mistaken for a JSON number.
+Text is replaced in string values only: as a whole string always, and inside longer text when
+it is long enough to be telling (6+ characters) and cannot be mistaken for a JSON number. A
+masked number (an amount) is replaced where the decisions hold a number of the same value
+(``876543`` in the input, ``876543.0`` in the decision), not inside text.
 Keys are left alone (they name fields and hold no value), and so is what the policy and
 finpolicy write, never the input (``KEPT``): a department called ``marketing`` must not turn
 the rule ``marketing-never-core`` into ``*********-never-core``, nor a branch called ``hits``
@@ -34,10 +36,14 @@ object of text, numbers, flags and nulls)."""
 
 _NUMBER_CHARS = frozenset("0123456789+-.eE")
 _Pair = tuple[str, str]
+Echo = tuple[str | float, str]
+"""A masked value of the input (text or a number) and what the log shows instead."""
 # the bytes to replace (the quoted string, or the text alone to replace it inside longer text
 # too); whether whole only; what is shown instead (unquoted); the replacement
 _Step = tuple[bytes, bool, bytes, bytes]
-_PLANS: dict[tuple[tuple[_Pair, ...], ...], tuple[_Step, ...]] = {}
+# a masked number: its value, the bytes that may spell it in JSON, what is shown instead
+_Number = tuple[float, tuple[bytes, ...], str]
+_PLANS: dict[tuple[tuple[Echo, ...], ...], tuple[tuple[_Step, ...], tuple[_Number, ...]]] = {}
 # one value's step, kept: a plan for new parts mostly repeats values seen before
 _STEPS: dict[_Pair, tuple[int, _Step]] = {}
 _MAX_PLANS = 4096
@@ -50,20 +56,28 @@ _FLAT_POLICY = re.compile(rb'"policy":\{(?:[^"{}\[\]]++|' + _STRING + rb')*+\}')
 _KEPT_KEYS = frozenset(key.encode() for key in KEPT)
 
 
-def scrub(blob: bytes, replaced: list[_Pair]) -> bytes:
-    """``blob`` (JSON) with every replaced text value that it echoes shown masked."""
+def scrub(blob: bytes, replaced: list[Echo]) -> bytes:
+    """``blob`` (JSON) with every replaced value that it echoes shown masked."""
     return scrubbed(blob, (tuple(replaced),))
 
 
-def scrubbed(blob: bytes, groups: tuple[tuple[_Pair, ...], ...]) -> bytes:
+def scrubbed(blob: bytes, groups: tuple[tuple[Echo, ...], ...]) -> bytes:
     """``scrub`` of ``blob`` for the ``(value, shown)`` pairs of ``groups`` (the parts' own
     tuples, so the replacements to try are worked out once per combination of parts)."""
-    steps = _PLANS.get(groups)
-    if steps is None:
-        steps = _plan([pair for group in groups for pair in group])
+    plan = _PLANS.get(groups)
+    if plan is None:
+        pairs = [pair for group in groups for pair in group]
+        plan = (_plan([(v, s) for v, s in pairs if isinstance(v, str)]),
+                _numbers_plan([(v, s) for v, s in pairs if not isinstance(v, str)]))
         if len(_PLANS) >= _MAX_PLANS:
             _PLANS.clear()
-        _PLANS[groups] = steps
+        _PLANS[groups] = plan
+    steps, numbers = plan
+    out = _texts_scrubbed(blob, steps) if steps else blob
+    return _numbers_scrubbed(out, numbers) if numbers else out
+
+
+def _texts_scrubbed(blob: bytes, steps: tuple[_Step, ...]) -> bytes:
     # most values are not echoed: one search tells, and finds the first place
     firsts = [(step, blob.find(step[0])) for step in steps]
     found = [step for step, at in firsts if at >= 0]
@@ -150,6 +164,48 @@ def _kept(key: str, value: Any) -> bool:
         return isinstance(value, str) or (isinstance(value, dict) and not any(
             isinstance(v, dict | list) for v in value.values()))
     return False
+
+
+def _numbers_plan(replaced: list[tuple[float, str]]) -> tuple[_Number, ...]:
+    """``_numbers_scrubbed``'s table: each masked number once, shown as ``_plan`` chooses."""
+    shown: dict[float, str] = {}
+    for value, masked in replaced:
+        other = shown.get(value)
+        if other is None or _kept_in_clear(masked) < _kept_in_clear(other):
+            shown[value] = masked
+    return tuple((value, _spellings(value), masked) for value, masked in shown.items())
+
+
+def _spellings(value: float) -> tuple[bytes, ...]:
+    """What to look for in JSON bytes to learn whether ``value`` may be there (the integer
+    digits are found inside ``876543.0`` too; ``1e16`` needs its own)."""
+    out = {exact_dumps(value)}
+    try:
+        out.add(exact_dumps(float(value)))
+        if float(value).is_integer():
+            out.add(exact_dumps(int(value)))
+    except (OverflowError, ValueError):  # (beyond what a float holds)
+        pass
+    return tuple(sorted(out))
+
+
+def _numbers_scrubbed(blob: bytes, numbers: tuple[_Number, ...]) -> bytes:
+    """``blob`` with every number equal to a masked one shown masked (but in kept values)."""
+    live = {value: shown for value, spellings, shown in numbers
+            if any(s in blob for s in spellings)}
+    if not live:  # most decisions echo no amount: one search tells
+        return blob
+
+    def walk(data: Any) -> Any:
+        if isinstance(data, int | float) and not isinstance(data, bool):
+            return live.get(data, data)
+        if isinstance(data, list):
+            return [walk(v) for v in data]
+        if isinstance(data, dict):
+            return {k: v if k in KEPT and _kept(k, v) else walk(v) for k, v in data.items()}
+        return data
+
+    return exact_dumps(walk(exact_loads(blob)))
 
 
 def _plan(replaced: list[_Pair]) -> tuple[_Step, ...]:
