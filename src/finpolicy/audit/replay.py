@@ -306,7 +306,7 @@ def _compare(entry: Entry, replayed: list[Any] | str, replaced: list[Echo],
         differences = _differences(logged, _scrubbed(decision, replaced), ignored)
         if differences and any(not isinstance(v, str) for v, _ in replaced):
             # an entry written before numbers were masked in decisions shows them in clear
-            texts = [(v, s) for v, s in replaced if isinstance(v, str)]
+            texts: list[Echo] = [(v, s) for v, s in replaced if isinstance(v, str)]
             if not _differences(logged, _scrubbed(decision, texts), ignored):
                 differences = ()
         if differences:
