@@ -72,3 +72,22 @@ def test_ids_typed_as_pandas_and_polars_type_them_are_decided_column_wise(
     got = ENGINE.evaluate_table("suitability", _as_pandas_and_polars_give_it(book, kind),
                                 as_of=ON, products=OFFER)
     assert got.to_pylist() == expected.to_pylist()
+
+
+def test_an_empty_amount_cell_is_no_amount_as_every_empty_text_cell() -> None:
+    # a text amount column (as pandas reads a CSV of sales) with an empty cell failed the
+    # table ('amount: expected a number, got ``'); the guide reads empty text cells as absent
+    sales = pa.table({"customer.id": ["c1", "c2", "c3"], "customer.risk_level": ["C3"] * 3,
+                      "customer.assessment_date": ["2026-01-01"] * 3,
+                      # an assessment history sends the third row to the row engine
+                      "customer.assessment_history": [None, None, "2025-06-01"],
+                      "product.id": ["p1"] * 3, "product.kind": ["fund"] * 3,
+                      "product.risk_level": ["R3"] * 3, "amount": ["50000", "", "  "]})
+    got = ENGINE.evaluate_table("suitability", sales, as_of=ON)
+    assert got.column("amount").to_pylist() == [50000.0, None, None]
+    alone = ENGINE.check_suitability(
+        {"id": "c3", "risk_level": "C3", "assessment_date": "2026-01-01",
+         "assessment_history": ["2025-06-01"]},
+        {"id": "p1", "kind": "fund", "risk_level": "R3"}, as_of=ON)
+    assert got.column("outcome")[2].as_py() == alone.outcome
+    assert got.column("rule_ids")[2].as_py() == [h.rule_id for h in alone.hits]

@@ -131,6 +131,8 @@ def _amounts(batch: pa.RecordBatch) -> tuple[Any, Any, Any]:
         return values, valid & ~bad, bad
 
     def convert(value: Any) -> Any:
+        if isinstance(value, str) and not value.strip():
+            return None  # an empty text cell is absent, as in every other column
         try:
             found = parse_amount(float(value.strip()) if isinstance(value, str) else value)
         except (InputError, ValueError):
@@ -394,6 +396,8 @@ def _row_decisions(runtime: Runtime, batch: pa.RecordBatch, rows: Any,
 
 def _plain_amount(value: Any) -> Any:
     if isinstance(value, str):
+        if not value.strip():
+            return None
         try:
             return float(value)
         except ValueError:
