@@ -82,7 +82,7 @@ def test_long_form_events_of_the_fca_pack_get_the_row_engines_decisions(cases: A
 
 
 def _plain_book(n: int) -> tuple[list[Any], Any, Any]:
-    received = [dt.datetime(2026, 1, 5, 9, tzinfo=TZ) + dt.timedelta(hours=5 * i)
+    received = [dt.datetime(2026, 1, 5, 9, tzinfo=TZ) + dt.timedelta(minutes=160 * i)
                 for i in range(n)]
     complaints = []
     for i, r in enumerate(received):
@@ -203,7 +203,7 @@ def test_contents_and_approvers_are_decided_by_the_arrays(monkeypatch: Any) -> N
     approvers = ["higher_branch", "handling_branch", None]
     complaints = []
     for i in range(240):
-        received = dt.datetime(2025, 11, 3, 9, tzinfo=TZ) + dt.timedelta(hours=13 * i)
+        received = dt.datetime(2025, 11, 3, 9, tzinfo=TZ) + dt.timedelta(hours=9 * i)
         events: list[dict[str, Any]] = [
             {"kind": "responded", "at": received + dt.timedelta(days=5 + i % 50),
              "states": list(stated[i % 4])}]

@@ -108,8 +108,8 @@ def _check_table(engine: Any, cases: list[Any]) -> None:
 
 def test_typed_timestamps_and_event_columns_decide_without_the_row_engine() -> None:
     tz = dt.timezone(dt.timedelta(hours=8))
-    received = [dt.datetime(2026, 1, 5, 9, tzinfo=tz) + dt.timedelta(hours=7 * i)
-                for i in range(200)]
+    received = [dt.datetime(2026, 1, 5, 9, tzinfo=tz) + dt.timedelta(hours=5 * i)
+                for i in range(200)]  # (all received by as_of)
     responded = [r + dt.timedelta(days=3) if i % 2 else None for i, r in enumerate(received)]
     table = pa.table({
         "id": [f"c{i}" for i in range(200)],
@@ -167,8 +167,8 @@ def test_finpolicy_sla_reads_parquet_and_csv_as_tables_with_the_same_report(
     from finpolicy.cli import main
 
     tz = dt.timezone(dt.timedelta(hours=8))
-    received = [dt.datetime(2026, 1, 5, 9, tzinfo=tz) + dt.timedelta(hours=5 * i)
-                for i in range(300)]
+    received = [dt.datetime(2026, 1, 5, 9, tzinfo=tz) + dt.timedelta(hours=3 * i)
+                for i in range(300)]  # (all received by as_of)
     responded = [r + dt.timedelta(days=i % 9) if i % 3 else None
                  for i, r in enumerate(received)]
     stamp = pa.timestamp("us", tz="UTC")

@@ -292,7 +292,8 @@ def decide_batch(runtime: Runtime, batch: pa.RecordBatch, *, now: dt.datetime,
         if extra is not None:
             earliest = _long_events(extra, chunk.rules, codes, chunk.now, n, seen, earliest,
                                     bad)
-        needs |= bad | (earliest < received)
+        # an event before receipt, or as_of before it: the row engine's error at its row
+        needs |= bad | (earliest < received) | (received > chunk.now)
         found, which = _selections(chunk, batch, n)
         if found:
             needs |= np.asarray([item is None for item in found], np.bool_)[which]

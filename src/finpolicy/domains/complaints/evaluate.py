@@ -314,6 +314,11 @@ def _report(runtime: Runtime, cache: dict[tuple[Any, ...], tuple[Selection, Plan
         if now_utc is None:
             now_utc = now.astimezone(_UTC)
         received = received_at.astimezone(_UTC)
+        if now_utc < received:  # no SLA position before receipt: not a `pending` one
+            raise _problem(f"{prefix}received_at", f"complaint {complaint.id} was received at "
+                           f"{received_at.isoformat()}, after as_of {now.isoformat()}: give "
+                           "an as_of at or after its receipt", "as_of_before_receipt",
+                           received_at.isoformat())
         tl = _timeline(rules, complaint, received, now_utc, prefix)
         statuses, worst, next_due, breached, first, last = run(plan, tl, now_utc, received)
     except OverflowError:  # a deadline past 9999-12-31 (or a time before year 1)
@@ -345,7 +350,8 @@ def complaint_sla(runtime: Runtime, complaint: Any, *, as_of: Any = None,
 
     Raises:
         InputError: naming the field (unknown category, severity, channel, flag or event
-            kind; an event before receipt; a resume without its pause; a naive datetime).
+            kind; an event before receipt; an ``as_of`` before receipt, at ``received_at``; a
+            resume without its pause; a naive datetime).
         NotInForceError: when no complaint policy is in force on the day of receipt.
     """
     if now is not None:
