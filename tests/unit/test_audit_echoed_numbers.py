@@ -62,9 +62,11 @@ def test_an_entry_written_with_the_amount_in_clear_still_replays(
 def test_numbers_are_masked_by_value_in_values_only() -> None:
     blob = orjson.dumps({"amount": 876543.0, "share": 876543, "flag": True,
                          "note": "876543 paid", "policy": {"id": "p", "n": 876543},
-                         "rows": [1, 876543.0, {"x": 2}], "other": 8765430})
-    out = orjson.loads(scrub(blob, [(876543, "******"), (1, "*")]))
+                         "rows": [1, 876543.0, {"x": 2}, 1000.0, 12], "other": 8765430})
+    out = orjson.loads(scrub(blob, [(876543, "******"), (1, "*"), (12, "**"),
+                                    (1000, "****")]))
     assert out == {"amount": "******", "share": "******", "flag": True,
                    "note": "876543 paid",  # (inside text, numbers are not looked for)
                    "policy": {"id": "p", "n": 876543},  # what the policy wrote is kept
-                   "rows": ["*", "******", {"x": 2}], "other": 8765430}
+                   # numbers under four digits tell little: a count of 1 or 12 stays
+                   "rows": [1, "******", {"x": 2}, "****", 12], "other": 8765430}

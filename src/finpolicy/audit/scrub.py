@@ -4,8 +4,9 @@ replaced.
 
 Text is replaced in string values only: as a whole string always, and inside longer text when
 it is long enough to be telling (6+ characters) and cannot be mistaken for a JSON number. A
-masked number (an amount) is replaced where the decisions hold a number of the same value
-(``876543`` in the input, ``876543.0`` in the decision), not inside text.
+masked number of four or more digits (an amount) is replaced where the decisions hold a number
+of the same value (``876543`` in the input, ``876543.0`` in the decision), not inside text; a
+smaller one (a horizon of 12 months) tells little, and would mask the decisions' own counts.
 Keys are left alone (they name fields and hold no value), and so is what the policy and
 finpolicy write, never the input (``KEPT``): a department called ``marketing`` must not turn
 the rule ``marketing-never-core`` into ``*********-never-core``, nor a branch called ``hits``
@@ -35,6 +36,7 @@ KEPT = frozenset({*KEPT_TEXT, "obligations", "policy"})
 object of text, numbers, flags and nulls)."""
 
 _NUMBER_CHARS = frozenset("0123456789+-.eE")
+_TELLING_NUMBER = 1000
 _Pair = tuple[str, str]
 Echo = tuple[str | float, str]
 """A masked value of the input (text or a number) and what the log shows instead."""
@@ -170,6 +172,8 @@ def _numbers_plan(replaced: list[tuple[float, str]]) -> tuple[_Number, ...]:
     """``_numbers_scrubbed``'s table: each masked number once, shown as ``_plan`` chooses."""
     shown: dict[float, str] = {}
     for value, masked in replaced:
+        if not abs(value) >= _TELLING_NUMBER:
+            continue
         other = shown.get(value)
         if other is None or _kept_in_clear(masked) < _kept_in_clear(other):
             shown[value] = masked
