@@ -91,3 +91,52 @@ def test_an_empty_amount_cell_is_no_amount_as_every_empty_text_cell() -> None:
         {"id": "p1", "kind": "fund", "risk_level": "R3"}, as_of=ON)
     assert got.column("outcome")[2].as_py() == alone.outcome
     assert got.column("rule_ids")[2].as_py() == [h.rule_id for h in alone.hits]
+
+
+@pytest.mark.parametrize(("text", "line"), [
+    ("id,risk_level\nc1,C3\n\n\nc2,C9\n", 5),            # blank lines are no rows
+    ('id,risk_level\n"c\n1",C3\nc2,C9\n', 4),            # a line break in a quoted cell
+    ("id,risk_level\r\nc1,C3\r\n\r\nc2,C9\r\n", 4),
+])
+def test_a_csv_rows_error_names_its_line_of_the_file(tmp_path: Any, text: str,
+                                                     line: int) -> None:
+    # the table counted rows after the header: 'line 3' for the C9 on line 5, where the
+    # file and finpolicy suitability's row reader say line 5
+    from finpolicy.readers import iter_csv_rows
+
+    path = tmp_path / "book.csv"
+    path.write_bytes(text.encode())
+    assert [n for n, row in iter_csv_rows(str(path)) if row["risk_level"] == "C9"] == [line]
+    with pytest.raises(InputError, match="unknown level `C9`") as caught:
+        ENGINE.evaluate_table("suitability", str(path), as_of=ON, products=OFFER)
+    problem = caught.value.problems[0]
+    assert (problem.file, problem.line) == (str(path), line)
+
+
+def _offers(tmp_path: Any) -> list[tuple[Any, str | None, int | None, str]]:
+    import pyarrow.parquet as pq
+
+    rows = {"id": ["p1", "p2"], "kind": ["fund", "fund"], "risk_level": ["R3", "R9"]}
+    csv_path = tmp_path / "offer.csv"
+    csv_path.write_text("id,kind,risk_level\np1,fund,R3\n\np2,fund,R9\n")
+    parquet_path = tmp_path / "offer.parquet"
+    pq.write_table(pa.table(rows), parquet_path)
+    return [(str(csv_path), str(csv_path), 4, "product.risk_level"),
+            (str(parquet_path), str(parquet_path), 2, "product.risk_level"),
+            (pa.table(rows), "products", 2, "product.risk_level"),
+            ([dict(zip(rows, r, strict=True)) for r in zip(*rows.values(), strict=True)],
+             None, None, "products.1.risk_level")]
+
+
+@pytest.mark.parametrize("case", range(4))
+def test_a_product_the_policy_refuses_is_named_not_the_first_customer(
+        tmp_path: Any, case: int) -> None:
+    # an offer with an unknown risk level R9 failed as 'table line 1: product.risk_level',
+    # the first customer's row, which holds nothing wrong (the customers file named, not the
+    # products file)
+    offer, file, line, path = _offers(tmp_path)[case]
+    book = pa.table({"id": ["c1", "c2"], "risk_level": ["C3", "C4"]})
+    with pytest.raises(InputError, match="unknown level `R9`") as caught:
+        ENGINE.evaluate_table("suitability", book, as_of=ON, products=offer)
+    problem = caught.value.problems[0]
+    assert (problem.file, problem.line, problem.path) == (file, line, path)

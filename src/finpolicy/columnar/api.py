@@ -26,6 +26,7 @@ from finpolicy.columnar.tables import (
     TIME_RANGE,
     Source,
     batches,
+    csv_lines,
     empty_batch,
     time_out_of_range,
 )
@@ -142,15 +143,17 @@ def _times_in_range(batch: pa.RecordBatch, seen: int) -> None:
 
 
 def _located(exc: InputError, source: Source) -> InputError:
-    """A row's error located in the file it came from (a CSV line counts the header); a
-    problem found in another file (a complaint's events table) keeps its own place."""
+    """A row's error located in the file it came from (a CSV file's line, as the row reader
+    numbers it: the header, blank lines and line breaks in quoted cells counted); a problem
+    found in another file (a complaint's events table) keeps its own place."""
     if not isinstance(source, str | Path):
         return exc
     path = str(source)
-    header = 1 if path.lower().endswith(".csv") else 0
+    ours = [p.line for p in exc.problems if p.file in (None, "table") and p.line is not None]
+    lines = csv_lines(path, ours) if path.lower().endswith(".csv") else {n: n for n in ours}
     return InputError([p if p.file not in (None, "table") else
                        attrs.evolve(p, file=path, line=None if p.line is None
-                                    else p.line + header) for p in exc.problems],
+                                    else lines[p.line]) for p in exc.problems],
                       model=exc.model)
 
 

@@ -23,6 +23,7 @@ from finpolicy.errors import InputError
 from finpolicy.limits import MAX_CSV_CELL
 
 __all__ = ["DEFAULT_CHUNK_ROWS", "TIME_RANGE", "Source", "batches", "column_or_none",
+           "csv_lines",
            "distinct", "distinct_rows", "empty_batch", "first_and_inverse", "read_table",
            "time_out_of_range"]
 
@@ -64,6 +65,29 @@ def _csv_line(path: str, width: int) -> str | None:
                 return f"line {reader.line_num}: "
         return "" if rows else None
     return ""
+
+
+def csv_lines(path: str, rows: Any) -> dict[int, int]:
+    """The line of the CSV file ``path`` of each of ``rows`` (data rows counting from 1), as
+    the row reader numbers them: blank lines are no rows, and a quoted cell's line breaks
+    count (the line a row ends on). Arrow gives rows, not lines; a row past the file's end
+    keeps its number after the header."""
+    wanted = {int(r) for r in rows}
+    out: dict[int, int] = {}
+    with contextlib.suppress(csv.Error, UnicodeDecodeError, OSError), \
+            open(path, encoding="utf-8-sig", newline="") as handle:
+        csv.field_size_limit(MAX_CSV_CELL)
+        reader = csv.reader(handle)
+        next(reader, None)
+        row = 0
+        for cells in reader:
+            if not wanted - out.keys():
+                break
+            if cells:
+                row += 1
+                if row in wanted:
+                    out[row] = reader.line_num
+    return {r: out.get(r, r + 1) for r in wanted}
 
 
 def _checked_cells(batch: pa.RecordBatch, path: str) -> pa.RecordBatch:

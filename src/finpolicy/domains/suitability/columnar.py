@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -409,13 +410,23 @@ def _plain_amount(value: Any) -> Any:
 def prepare(runtime: Runtime, /, *, as_of: Any = None, policy: str | None = None,
             products: Any = None) -> Any:
     """The chunk evaluator of the batch API: pairs, or customers against ``products`` (a
-    list of ``Product`` or mappings, or a table source of products, one per row)."""
+    list of ``Product`` or mappings, or a table source of products, one per row). A product
+    the policy refuses (a risk level it does not know) is an error of the products, named at
+    their row or position, before any customer is read."""
     from finpolicy.domains.suitability.evaluate import decision_date
 
     on = decision_date(runtime, as_of, policy)
     listed: list[Product] | None = None
     if products is not None:
-        listed = product_list(products)
+        listed, place = _offer(products, "products")
+        doc = policy_in_force(runtime, on, policy)
+        for i, (product, found) in enumerate(zip(listed, _products(doc, listed)[1],
+                                                 strict=True)):
+            if found is None:  # the error every customer's row would have had
+                try:
+                    _product_checks(doc, product, place(i)[0])
+                except InputError as exc:
+                    raise place(i)[1](exc) from None
 
     def evaluate(batch: pa.RecordBatch, first_row: int) -> pa.Table:
         if batch.num_rows == 0:
@@ -425,15 +436,34 @@ def prepare(runtime: Runtime, /, *, as_of: Any = None, policy: str | None = None
     return evaluate
 
 
+_Place = Callable[[int], tuple[str, Callable[[InputError], InputError]]]
+
+
 def product_list(products: Any, *, where: str = "products") -> list[Product]:
     """The products of a list (``Product`` or mappings) or a table source, one per row
-    (errors located at ``where`` and the row)."""
-    from finpolicy.columnar.tables import read_table
+    (errors located at the source's file and line, ``where`` and the row for a table in
+    memory, or the list position)."""
+    return _offer(products, where)[0]
+
+
+def _offer(products: Any, where: str) -> tuple[list[Product], _Place]:
+    """The products and, for the ``i``-th, the field its errors name and how they are
+    located."""
+    from finpolicy.columnar.tables import csv_lines, read_table
 
     if isinstance(products, list | tuple):
-        return [Product.parse(p, field=f"products.{i}") for i, p in enumerate(products)]
+        def at_position(i: int) -> tuple[str, Callable[[InputError], InputError]]:
+            return f"products.{i}", lambda exc: exc
+        return [Product.parse(p, field=f"products.{i}") for i, p in enumerate(products)], \
+            at_position
+    path = str(products) if isinstance(products, str | Path) else None
+
+    def at_row(i: int) -> tuple[str, Callable[[InputError], InputError]]:
+        line = csv_lines(path, [i + 1])[i + 1] if path is not None and \
+            path.lower().endswith(".csv") else i + 1
+        return "product", lambda exc: exc.located(path or where, line)
     out: list[Product] = []
-    for line, row in enumerate(read_table(products).to_pylist(), start=1):
+    for i, row in enumerate(read_table(products).to_pylist()):
         cells = {}
         for name, value in row.items():
             if isinstance(value, str):
@@ -444,5 +474,14 @@ def product_list(products: Any, *, where: str = "products") -> list[Product]:
         try:
             out.append(Product.parse(cells, field="product"))
         except InputError as exc:
-            raise exc.located(where, line) from None
-    return out
+            raise at_row(i)[1](exc) from None
+    return out, at_row
+
+
+def _product_checks(doc: PolicyDocument[SuitabilityRules], product: Product, field: str
+                    ) -> None:
+    """Raise the error the row engine gives for ``product`` under ``doc`` (named ``field``)."""
+    found = product_facts(doc.policy, product, field)
+    bound = tuple(b for b in doc.vocabulary.bound_fields() if b[0][0] == "product")
+    if bound:
+        check_fact(bound, {"product": found})
