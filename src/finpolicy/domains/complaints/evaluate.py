@@ -314,17 +314,17 @@ def _report(runtime: Runtime, cache: dict[tuple[Any, ...], tuple[Selection, Plan
         if now_utc is None:
             now_utc = now.astimezone(_UTC)
         received = received_at.astimezone(_UTC)
-        if now_utc < received:  # no SLA position before receipt: not a `pending` one
-            raise _problem(f"{prefix}received_at", f"complaint {complaint.id} was received at "
-                           f"{received_at.isoformat()}, after as_of {now.isoformat()}: give "
-                           "an as_of at or after its receipt", "as_of_before_receipt",
-                           received_at.isoformat())
         tl = _timeline(rules, complaint, received, now_utc, prefix)
         statuses, worst, next_due, breached, first, last = run(plan, tl, now_utc, received)
     except OverflowError:  # a deadline past 9999-12-31 (or a time before year 1)
         raise _problem(f"{prefix}received_at", "its dates are too far from today: a deadline "
                        "or time zone change falls outside years 1 to 9999", "date_out_of_range",
                        received_at.isoformat()) from None
+    if now_utc < received:  # no SLA position before receipt (not a `pending` one)
+        raise _problem(f"{prefix}received_at", f"complaint {complaint.id} was received at "
+                       f"{received_at.isoformat()}, after as_of {now.isoformat()}: give an "
+                       "as_of at or after its receipt", "as_of_before_receipt",
+                       received_at.isoformat())
     escalations = selection.escalations
     if breached:
         escalations = plan.escalations(escalations, breached)
