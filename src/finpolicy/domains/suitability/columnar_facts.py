@@ -132,7 +132,10 @@ class CustomerColumns:
             "kind", "investor_type", "legal_capacity", "liquidity_need",
             "assessment_filled_by", "risk_level")}
         flags = {name: field(name) for name in ("guardian_consent", "assessment_in_branch")}
-        dates = {name: Field(None, n, None) if _is_date(get(name)) else field(name)
+        # dates, and times with a zone (an assessment's), are read as arrays
+        dates = {name: Field(None, n, None) if _is_date(get(name)) or (
+                     name != "birth_date" and _zoned(rules, get(name)) is not None)
+                 else field(name)
                  for name in ("birth_date", "assessment_date", "change_reported_at")}
         history = field("assessment_history")
         for f in (*texts.values(), *flags.values(), *dates.values(), history):
@@ -275,7 +278,32 @@ def _ordinals(rules: SuitabilityRules, array: pa.Array | None, field: Field) -> 
     if _is_date(array):
         assert array is not None
         return _day_numbers(array) + _EPOCH_ORDINAL
+    zoned = _zoned(rules, array)
+    if zoned is not None:
+        return zoned
     return field.each(lambda v: _local_ordinal(rules, v), -1, np.int64)
+
+
+_MODERN = (int(dt.datetime(1901, 1, 1, tzinfo=dt.UTC).timestamp() * 1e6),
+           int(dt.datetime(2038, 1, 1, tzinfo=dt.UTC).timestamp() * 1e6))
+
+
+def _zoned(rules: SuitabilityRules, array: pa.Array | None) -> Any:
+    """Local date ordinals (-1 where absent) of times with a zone, read as arrays in the
+    policy's zone; ``None`` for any other column, or when a time falls outside 1901–2037
+    (Arrow's and Python's zone rules differ after 2037: daylight saving time in New York) or
+    Arrow has no zone data, whose values are then read one by one."""
+    if array is None or not pa.types.is_timestamp(array.type) or array.type.tz is None:
+        return None
+    try:
+        micros = array.cast(pa.timestamp("us", tz="UTC"))
+        low, high = (v.as_py() for v in pc.min_max(micros.cast(pa.int64())).values())
+        if low is not None and (low < _MODERN[0] or high >= _MODERN[1]):
+            return None
+        local = pc.local_timestamp(micros.cast(pa.timestamp("us", tz=rules.zone.key)))
+        return _day_numbers(local.cast(pa.date32())) + _EPOCH_ORDINAL
+    except pa.ArrowException:  # nanoseconds a microsecond cannot hold, no zone data
+        return None
 
 
 def _birth(array: pa.Array | None, field: Field, on: dt.date) -> tuple[Any, Any]:
