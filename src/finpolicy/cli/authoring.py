@@ -62,30 +62,38 @@ def lint_command(path: str, fail_on: str, as_json: bool) -> None:
 @reports_errors
 def fmt_command(paths: tuple[str, ...], check: bool, schemas: str | None) -> None:
     """Rewrite policy YAML files in PATHS (files, folders or a shipped pack's name, as
-    `finpolicy lint` takes it; default `.`) in one layout.
+    `finpolicy lint` takes it; default `.`) in one layout. With --check, a path may also be
+    `git:REV:PATH`, the folder as a git revision holds it.
 
     Comments are kept; formatting a formatted file changes nothing. Exits 0, or 1 with
     --check when a file would change (3 when a file cannot be read as YAML or a path names
     nothing).
     """
     from finpolicy.authoring.fmt import FormatError, format_paths
+    from finpolicy.documents.git import shown_text
 
     try:
-        changed = format_paths([_existing(p) for p in paths or (".",)], write=not check,
-                               schemas=schemas)
+        changed = format_paths([_existing(p, write=not check) for p in paths or (".",)],
+                               write=not check, schemas=schemas)
     except FormatError as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(f"error: {shown_text(str(exc))}", err=True)
         exit_with(EXIT_INVALID_INPUT)
     for file in changed:
-        click.echo(f"{'would reformat' if check else 'reformatted'} {file}")
+        click.echo(f"{'would reformat' if check else 'reformatted'} {shown_text(str(file))}")
     if check and changed:
         exit_with(EXIT_FAILED)
 
 
-def _existing(path: str) -> Path:
-    """``path`` as a file or folder that exists: a shipped pack's name is its folder."""
+def _existing(path: str, *, write: bool) -> Path:
+    """``path`` as a file or folder that exists: a shipped pack's name is its folder, and
+    ``git:REV:PATH`` the folder as the revision holds it (to check only: it is read-only)."""
+    from finpolicy.documents.git import is_git_spec
     from finpolicy.documents.packpaths import resolve_bundle_path
 
+    if write and is_git_spec(path) and not Path(path).exists():
+        raise InputError.one("PATHS", f"`{path}` is a pack as a git revision holds it, "
+                                      "read-only: format the folder itself, or check it with "
+                                      "--check", "bad_option", path)
     found = Path(path) if Path(path).exists() else resolve_bundle_path(path)
     if not found.exists():
         raise InputError.one("PATHS", f"`{path}` is no file, folder or shipped pack",

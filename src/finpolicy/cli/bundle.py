@@ -86,6 +86,9 @@ def sign_command(pack: str, key_path: str, signer: str | None) -> None:
 def verify_command(pack: str, keys: tuple[str, ...], digest: str | None, as_json: bool) -> None:
     """Check PACK: its lock, its digest (--digest) and every signature in bundle.sig.
 
+    PACK is a folder, a shipped pack's name, or `git:REV:PATH`: the pack as a git revision
+    holds it (lock and sign refuse that: they write into the folder).
+
     Each signature must be intact and of the pack as it is, bundle.lock included; with
     --key, one must be by a trusted key. Without --key, who signed is not checked (and
     the output says so). Exits 0 when every check passes, 1 when the lock, the digest or a

@@ -17,6 +17,9 @@ from finpolicy.validation import validate_pack
 def validate(path: str) -> None:
     """Validate the pack in PATH: every problem on its own line as `file:line: path: message`.
 
+    PATH is a pack folder, a shipped pack's name, or `git:REV:PATH` (the folder as a git
+    revision holds it; its files are named `REV:PATH/file`).
+
     One run reports every problem: schema and semantic problems of each document (a document
     with a schema error is still checked as far as it can be), declared vocabularies, rule
     sets either engine cannot build, and checks across the pack's policies (an access policy

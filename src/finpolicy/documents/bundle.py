@@ -12,6 +12,7 @@ import yaml
 from pydantic import ValidationError
 
 from finpolicy.documents.digests import bundle_json, canonical_json, sha256
+from finpolicy.documents.git import shown_as, shown_problems
 from finpolicy.documents.invisible import invisible_text
 from finpolicy.documents.lock import LOCK_CODES, check_lock
 from finpolicy.documents.models import Envelope, Manifest, Metadata, VocabularySpec
@@ -176,12 +177,19 @@ def load_bundle(path: str | Path | None = None, *, expect_digest: str | None = N
     ``finpolicy.documents.lock``).
 
     Args:
-        path: a bundle folder; the name of a shipped pack (``"uk-fca"``); or ``None`` for the
-            default pack, ``cn-banking``.
+        path: a bundle folder; the name of a shipped pack (``"uk-fca"``); ``git:REV:PATH``,
+            the folder as a git revision holds it (``"git:v1.2.0:policies/cn-banking"``,
+            PATH from the current directory; read-only, its files named ``REV:PATH/file``);
+            or ``None`` for the default pack, ``cn-banking``.
         expect_digest: refuse the bundle unless its digest is this (either case).
         trusted_keys: Ed25519 public keys (PEM paths, PEM bytes or key objects); refuse the
             bundle unless one of them signed it as it is, lock file included, and every
             signature in ``bundle.sig`` is intact (see ``finpolicy.documents.signing``).
+
+    Raises:
+        PolicyError: every problem of the bundle, its lock, digest or signatures.
+        InputError: ``git:REV:PATH`` that git cannot extract (no such revision, or no such
+            path at it, or a path outside the repository), as on the command line.
     """
     from finpolicy.documents.pins import check_pins
 
@@ -189,7 +197,7 @@ def load_bundle(path: str | Path | None = None, *, expect_digest: str | None = N
     check = check_pins(bundle, lock_problems, expect_digest=expect_digest,
                        trusted_keys=trusted_keys, signatures=trusted_keys is not None)
     if check.problems:
-        raise PolicyError(check.problems)
+        raise PolicyError(shown_problems(bundle.root, check.problems))
     return bundle
 
 
@@ -246,7 +254,7 @@ def collect_documents(path: str | Path | None,
     # so one run reports every problem
     check_versions(headers, problems)
     check_lock(root, documents, problems)
-    return root, manifest, documents, problems
+    return root, manifest, documents, shown_problems(root, problems)
 
 
 def assemble_bundle(root: Path, manifest: Manifest,
@@ -261,6 +269,9 @@ def assemble_bundle(root: Path, manifest: Manifest,
 
 
 def _display(root: Path, file: Path) -> str:
+    shown = shown_as(root)
+    if shown is not None:  # a pack at a git revision: never its temporary folder
+        return f"{shown}/{file.relative_to(root).as_posix()}"
     try:
         return str(file.relative_to(Path.cwd()))
     except ValueError:

@@ -1,41 +1,62 @@
-"""Bundles as they were at a git revision: ``git:REV:PATH`` (for ``diff`` and ``test``).
+"""Bundles as they were at a git revision: ``git:REV:PATH``, which ``load_bundle`` and the
+command line take wherever they take a bundle.
 
-The revision comes from a command line, so it is untrusted: it must look like a revision, not
-an option (no leading ``-``), and ``git rev-parse --verify`` must resolve it to a commit before
-anything else runs; ``--end-of-options`` separates options from the tree argument. The tree
-is extracted with tarfile's ``data`` filter, after refusing (``link_outside_pack``) every link
-out of the folder and every path outside it, as loading refuses a link out of a pack.
+The revision may come from a command line, so it is untrusted: it must look like a revision,
+not an option (no leading ``-``), and ``git rev-parse --verify`` must resolve it to a commit
+before anything else runs; ``--end-of-options`` separates options from the tree argument. The
+tree is extracted with tarfile's ``data`` filter, after refusing (``link_outside_pack``) every
+link out of the folder and every path outside it, as loading refuses a link out of a pack.
+
+A revision's folder is extracted once per process into a temporary folder kept until the
+process ends: a bundle loaded from it reads its lock, signatures, examples and test cases
+there later, and is pickled from there. Files in it are named ``REV:PATH/file``, never by the
+temporary folder, and it is read-only: lock and sign refuse it.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import io
+import shutil
 import subprocess
 import tarfile
 import tempfile
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import attrs
 
 from finpolicy.errors import InputError, PolicyError, Problem
 
-__all__ = ["GIT_PREFIX", "bundle_folder", "check_revision", "extract_git", "parse_git_spec"]
+__all__ = ["GIT_PREFIX", "bundle_folder", "check_revision", "checkout", "extract_git",
+           "is_git_spec", "parse_git_spec", "read_only", "shown_as", "shown_problems",
+           "shown_text"]
 
 GIT_PREFIX = "git:"
 
+_lock = threading.Lock()
+_checkouts: dict[tuple[str, str, str], Path] = {}  # (repository, commit:tree, REV:PATH) → folder
+_shown: dict[str, str] = {}  # a checkout's folder → the `REV:PATH` it was asked for as
+
 
 def _git(args: list[str], cwd: Path) -> bytes:
+    found = _git_output(args, cwd)
+    if isinstance(found, bytes):
+        return found
+    raise InputError.one("git", f"`git {' '.join(args)}` failed: {found}", "bad_option")
+
+
+def _git_output(args: list[str], cwd: Path) -> bytes | str:
+    """What git printed, or (a text) why it failed."""
     try:
         done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
     except OSError as exc:
         raise InputError.one("git", f"cannot run git: {exc.strerror}", "bad_option") from None
     if done.returncode != 0:
         message = done.stderr.decode(errors="replace").strip().splitlines()
-        raise InputError.one("git", f"`git {' '.join(args)}` failed: "
-                                    f"{message[0] if message else done.returncode}",
-                             "bad_option")
+        return message[0] if message else str(done.returncode)
     return done.stdout
 
 
@@ -60,31 +81,123 @@ def check_revision(rev: str) -> None:
                                        "revision", "bad_option", rev)
 
 
+def is_git_spec(path: object) -> bool:
+    """Whether ``path`` is a ``git:REV:PATH`` text (a ``Path`` never is)."""
+    return isinstance(path, str) and path.startswith(GIT_PREFIX)
+
+
+def _tree(rev: str, path: str, cwd: Path) -> tuple[Path, str]:
+    """The repository's top folder and ``COMMIT:RELATIVE`` of ``path`` at ``rev``."""
+    check_revision(rev)
+    if "\x00" in path:
+        raise InputError.one("path", "a path cannot hold a NUL character", "bad_option", path)
+    top = _git_output(["rev-parse", "--show-toplevel"], cwd)
+    if not isinstance(top, bytes):
+        raise InputError.one("bundle", f"the current folder {cwd} is in no git repository "
+                                       "(`git:REV:PATH` reads the repository it is in)",
+                             "bad_option", str(cwd))
+    root = Path(top.decode().strip())
+    commit = _git_output(["rev-parse", "--verify", "--quiet", "--end-of-options",
+                           f"{rev}^{{commit}}"], root)
+    if not isinstance(commit, bytes):  # (git says nothing with --quiet)
+        raise InputError.one("bundle", f"`{rev}` is no commit of the git repository {root}",
+                             "bad_option", rev)
+    target = (cwd / path).resolve()
+    try:
+        relative = target.relative_to(root.resolve())
+    except ValueError:
+        raise InputError.one("path", f"`{path}` is outside the git repository {root}",
+                             "bad_option", path) from None
+    sha = commit.decode().strip()
+    tree = f"{sha}:{relative.as_posix()}" if relative.parts else f"{sha}:"
+    what = _git_output(["cat-file", "-t", tree], root)
+    if what != b"tree\n":  # checked here: git archive's own words name the commit, not REV
+        found = "is a file" if isinstance(what, bytes) else "does not exist"
+        raise InputError.one("path", f"`{path}` {found} at git revision `{rev}` "
+                                     f"({sha[:12]}): expected a pack folder", "bad_option",
+                             path)
+    return root, tree
+
+
+def _extract_tree(top: Path, tree: str, into: Path, where: str) -> Path:
+    data = _git(["archive", "--format=tar", "--end-of-options", tree], top)
+    into.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(fileobj=io.BytesIO(data)) as archive:
+        _refuse_links_out(archive, into, where)
+        archive.extractall(into, filter="data")  # refuses links and paths outside `into`
+    return into
+
+
 def extract_git(rev: str, path: str, into: Path, *, cwd: Path | None = None) -> Path:
     """Write the folder ``path`` as it was at git revision ``rev`` into ``into``.
 
     ``path`` is relative to the current directory (or absolute) inside the repository.
     """
-    cwd = Path.cwd() if cwd is None else cwd
-    check_revision(rev)
-    if "\x00" in path:
-        raise InputError.one("path", "a path cannot hold a NUL character", "bad_option", path)
-    top = Path(_git(["rev-parse", "--show-toplevel"], cwd).decode().strip())
-    commit = _git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"],
-                  top).decode().strip()
-    target = (cwd / path).resolve()
-    try:
-        relative = target.relative_to(top.resolve())
-    except ValueError:
-        raise InputError.one("path", f"`{path}` is outside the git repository {top}",
-                             "bad_option", path) from None
-    tree = f"{commit}:{relative.as_posix()}" if relative.parts else f"{commit}:"
-    data = _git(["archive", "--format=tar", "--end-of-options", tree], top)
-    into.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(fileobj=io.BytesIO(data)) as archive:
-        _refuse_links_out(archive, into, f"{rev}:{path}")
-        archive.extractall(into, filter="data")  # refuses links and paths outside `into`
-    return into
+    top, tree = _tree(rev, path, Path.cwd() if cwd is None else cwd)
+    return _extract_tree(top, tree, into, f"{rev}:{path}")
+
+
+def checkout(spec: str) -> Path:
+    """The folder ``git:REV:PATH`` names, as it was at the revision: extracted once per
+    process (per commit and spec) and kept until the process ends.
+
+    Raises:
+        InputError: ``spec`` is not ``git:REV:PATH``, git cannot run, the revision or the
+            path at it does not exist, or the path is outside the repository.
+        PolicyError: the tree holds a link out of the folder (``link_outside_pack``).
+    """
+    rev, path = parse_git_spec(spec)
+    top, tree = _tree(rev, path, Path.cwd())
+    shown = f"{rev}:{path}"
+    key = (str(top), tree, shown)
+    with _lock:
+        found = _checkouts.get(key)
+        if found is not None:
+            return found
+        base = Path(tempfile.mkdtemp(prefix="finpolicy-git-"))
+        try:
+            folder = _extract_tree(top, tree, base / (Path(path).name or "pack"), shown)
+        except BaseException:
+            shutil.rmtree(base, ignore_errors=True)
+            raise
+        atexit.register(shutil.rmtree, base, ignore_errors=True)
+        _checkouts[key] = folder
+        _shown[str(folder.absolute())] = shown
+        return folder
+
+
+def shown_as(root: str | Path) -> str | None:
+    """The ``REV:PATH`` a checkout's folder was asked for as; ``None`` for any other
+    folder."""
+    return _shown.get(str(Path(root).absolute())) if _shown else None
+
+
+def shown_problems(root: str | Path, problems: Iterable[Problem]) -> list[Problem]:
+    """``problems`` with the files of the checkout ``root`` named ``REV:PATH/…`` (as they
+    are when the folder is no checkout)."""
+    shown = shown_as(root)
+    found = list(problems)
+    if shown is None:
+        return found
+    folder = str(Path(root).absolute())
+    return [attrs.evolve(p, file=shown + p.file[len(folder):])
+            if p.file == folder or p.file.startswith(folder + "/") else p for p in found]
+
+
+def shown_text(text: str) -> str:
+    """``text`` (a message, a file name) with every checkout's folder named ``REV:PATH``."""
+    for folder, shown in _shown.items():
+        text = text.replace(folder, shown)
+    return text
+
+
+def read_only(root: str | Path, what: str) -> None:
+    """Refuse to write into a checkout (``InputError``): ``what`` would be lost with it."""
+    shown = shown_as(root)
+    if shown is not None:
+        raise InputError.one("bundle", f"`{GIT_PREFIX}{shown}` is a pack as a git revision "
+                                       f"holds it, read-only: {what} the folder itself and "
+                                       "commit it", "bad_option", shown)
 
 
 def _refuse_links_out(archive: tarfile.TarFile, into: Path, where: str) -> None:
@@ -114,17 +227,6 @@ def _refusal(exc: tarfile.FilterError) -> str:
 
 @contextlib.contextmanager
 def bundle_folder(spec: str) -> Iterator[str]:
-    """A bundle folder for ``spec``: a path, a shipped pack name, or ``git:REV:PATH``
-    (extracted to a temporary folder for the duration of the block)."""
-    if not spec.startswith(GIT_PREFIX):
-        yield spec
-        return
-    rev, path = parse_git_spec(spec)
-    with tempfile.TemporaryDirectory(prefix="finpolicy-git-") as tmp:
-        folder = extract_git(rev, path, Path(tmp) / Path(path).name)
-        try:
-            yield str(folder)
-        except PolicyError as exc:
-            # name the files as `REV:PATH/file`, not by a temporary folder that is gone
-            raise PolicyError(attrs.evolve(p, file=p.file.replace(str(folder), f"{rev}:{path}"))
-                              for p in exc.problems) from None
+    """A bundle folder for ``spec``: a path, a shipped pack name, or ``git:REV:PATH`` (its
+    ``checkout``, whose files are named ``REV:PATH/file``)."""
+    yield str(checkout(spec)) if is_git_spec(spec) else spec

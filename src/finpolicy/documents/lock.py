@@ -293,9 +293,13 @@ def write_lock(bundle: Any, *, amend: Iterable[str] = (),
     Raises:
         PolicyError: a locked version changed, changed its window in the past or left, and
             is not in ``amend``; or the old lock is not a lock file. Nothing is written.
-        InputError: ``amend`` names a version the lock does not hold.
+        InputError: ``amend`` names a version the lock does not hold, or the bundle is one
+            a git revision holds (``git:REV:PATH``, read-only).
     """
+    from finpolicy.documents.git import read_only
+
     root = Path(bundle.root)
+    read_only(root, "lock")
     lock = read_lock(root)
     amended = set(amend)
     unknown = sorted(amended - set(lock.entries if lock else ()))

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 
+from finpolicy.documents.git import checkout, is_git_spec
 from finpolicy.errors import PolicyError, Problem
 
 __all__ = ["DEFAULT_PACK", "link_target", "resolve_bundle_path", "shipped_packs"]
@@ -24,7 +25,8 @@ def shipped_packs() -> Path:
 
 
 def resolve_bundle_path(path: str | Path | None) -> Path:
-    """The folder of ``path``: a folder, or the name of a shipped pack.
+    """The folder of ``path``: a folder, the name of a shipped pack, or ``git:REV:PATH`` (the
+    folder as the revision holds it, extracted: see ``finpolicy.documents.git``).
 
     A bare name that is both a shipped pack and a folder here is refused rather than guessed
     (``./NAME`` names the folder). A link in the pack, or in its first-level folders, that
@@ -32,9 +34,12 @@ def resolve_bundle_path(path: str | Path | None) -> Path:
 
     Raises:
         PolicyError: ``ambiguous_bundle``, ``link_outside_pack`` or ``link_loop``.
+        InputError: ``git:REV:PATH`` that git cannot extract (see ``checkout``).
     """
     if path is None:
         return _contained(shipped_packs() / DEFAULT_PACK)
+    if is_git_spec(path):
+        return _contained(checkout(str(path)))
     name = str(path)
     if not name.strip():  # Path("") is the current folder, which no one meant
         raise PolicyError([Problem(name, None, "", "an empty path names no bundle (give a "

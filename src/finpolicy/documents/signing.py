@@ -314,9 +314,13 @@ def sign_bundle(bundle: Any, private_key: Any, *, signer: str | None = None) -> 
 
     Raises:
         InputError: ``signer`` is not text (it holds bytes that are not UTF-8); nothing is
-            written then, and ``bundle.sig`` is only ever replaced whole.
+            written then, and ``bundle.sig`` is only ever replaced whole; or the bundle is
+            one a git revision holds (``git:REV:PATH``, read-only).
     """
     from finpolicy.audit.keys import key_id, load_private_key, public_key_bytes
+    from finpolicy.documents.git import read_only
+
+    read_only(bundle.root, "sign")
 
     if signer is not None and (not isinstance(signer, str) or not _is_text(signer)):
         raise InputError.one("signer", "expected text (UTF-8), got "
