@@ -13,6 +13,7 @@ runtime.
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -131,36 +132,25 @@ def _shipped_options(df: Any, as_of: Any, options: dict[str, Any]) -> dict[str, 
 def _decided(runner: Any, batches: Iterator[pa.RecordBatch], names: list[str], where: str,
              domain: str, *, chunk_rows: int = 65_536, **options: Any
              ) -> Iterator[pa.RecordBatch]:
-    """The decisions of one partition's batches, in chunks of ``chunk_rows`` rows; a row's
-    error is located at its row of the partition (``partition 3 line 12``), not of the
-    Arrow batch Spark happened to cut."""
-    seen = 0
-    for chunk in _chunks(batches, names, chunk_rows):
-        try:
-            for table in runner.iter_tables(domain, chunk, chunk_rows=chunk_rows, **options):
-                yield from _plain(table).to_batches()
-        except InputError as exc:
-            raise InputError([p if p.file != "table" or p.line is None else
-                              attrs.evolve(p, file=where, line=seen + p.line)
-                              for p in exc.problems], model=exc.model) from None
-        seen += chunk.num_rows
-
-
-def _chunks(batches: Iterator[pa.RecordBatch], names: list[str], chunk_rows: int
-            ) -> Iterator[pa.Table]:
-    """Spark's Arrow batches (``maxRecordsPerBatch``, 10,000 rows by default) gathered into
-    chunks of at least ``chunk_rows`` rows, as the guide sizes partitions by ``chunk_rows``:
-    each batch was decided as a chunk of its own."""
-    held: list[pa.RecordBatch] = []
-    rows = 0
-    for batch in batches:
-        held.append(pa.RecordBatch.from_arrays(batch.columns, names=names))
-        rows += batch.num_rows
-        if rows >= chunk_rows:
-            yield pa.Table.from_batches(held)
-            held, rows = [], 0
-    if held:
-        yield pa.Table.from_batches(held)
+    """The decisions of one partition's batches, read as one stream in chunks of
+    ``chunk_rows`` rows (Spark's Arrow batches, ``maxRecordsPerBatch``, 10,000 rows by
+    default, gathered), so the partition is one table: a row's error is located at its row
+    of the partition (``partition 3 line 12``), and what a table checks across its chunks
+    (a grant given twice in a review) holds across the partition."""
+    first = next(batches, None)
+    if first is None:
+        return
+    schema = pa.schema([pa.field(n, f.type) for n, f in zip(names, first.schema,
+                                                              strict=True)])
+    stream = pa.RecordBatchReader.from_batches(schema, (
+        pa.RecordBatch.from_arrays(b.columns, schema=schema)
+        for b in itertools.chain([first], batches)))
+    try:
+        for table in runner.iter_tables(domain, stream, chunk_rows=chunk_rows, **options):
+            yield from _plain(table).to_batches()
+    except InputError as exc:
+        raise InputError([p if p.file != "table" else attrs.evolve(p, file=where)
+                          for p in exc.problems], model=exc.model) from None
 
 
 def collect(df: Any) -> pa.Table:

@@ -100,8 +100,9 @@ def iter_tables(runtime: Runtime, domain_name: str, source: Source, /, *, as_of:
     Args:
         runtime: the engine's runtime (``PolicyEngine.iter_tables`` passes it).
         domain_name: a registered domain with a columnar module (``table_domains()``).
-        source: a pyarrow Table or RecordBatch, a pandas or polars DataFrame, or a path to a
-            ``.parquet`` or ``.csv`` file.
+        source: a pyarrow Table, RecordBatch or RecordBatchReader (a stream, such as a
+            Parquet dataset's batches, read once), a pandas or polars DataFrame, or a path
+            to a ``.parquet`` or ``.csv`` file.
         as_of: the evaluation date or time, as the domain's row API takes it.
         policy: a policy id, when the bundle has several of the domain's kind.
         chunk_rows: input rows per chunk; memory is proportional to it.

@@ -43,10 +43,10 @@ class TablesAPI(EngineAPI):
         """The decisions of every row of ``source`` as one Arrow table: exactly the row
         API's decisions, evaluated column-wise.
 
-        ``source`` is a pyarrow Table, a pandas or polars DataFrame, or a ``.parquet`` /
-        ``.csv`` path; ``options`` are the domain's (suitability: ``products``;
-        complaints: ``events``, their events in long form; classification: ``key``). See
-        ``finpolicy.columnar.api.iter_tables``.
+        ``source`` is a pyarrow Table or RecordBatchReader (a dataset's batches, read
+        once), a pandas or polars DataFrame, or a ``.parquet`` / ``.csv`` path; ``options``
+        are the domain's (suitability: ``products``; complaints: ``events``, their events
+        in long form; classification: ``key``). See ``finpolicy.columnar.api.iter_tables``.
 
         .. versionadded:: 0.3.0
         """

@@ -1,6 +1,7 @@
 """Tables in, tables out: what the batch API accepts and how it is read in chunks.
 
-A source is a ``pyarrow.Table`` or ``RecordBatch``, a pandas or polars DataFrame (when those
+A source is a ``pyarrow.Table``, ``RecordBatch`` or ``RecordBatchReader`` (a stream: a
+dataset's batches, read once), a pandas or polars DataFrame (when those
 are installed; neither is required), or a path to a Parquet or CSV file. Files are read in
 batches of at most ``chunk_rows`` rows, so memory follows the chunk size, not the file. CSV
 cells are read as text and validated like the row API's CSV reader (empty cells are absent).
@@ -227,11 +228,15 @@ def _batches(source: Source, chunk_rows: int) -> Iterator[pa.RecordBatch]:
     if isinstance(source, pa.RecordBatch):
         yield from _split(source, chunk_rows)
         return
+    if isinstance(source, pa.RecordBatchReader):
+        yield from _stream_batches(source, chunk_rows)
+        return
     table = source if isinstance(source, pa.Table) else _frame_table(source)
     if table is None:
         hint = " (collect() it first)" if type(source).__name__ == "LazyFrame" else ""
-        raise _problem(f"expected a pyarrow Table, a pandas or polars DataFrame, or a path to "
-                       f"a .parquet or .csv file, got {type(source).__name__}{hint}")
+        raise _problem(f"expected a pyarrow Table or RecordBatchReader, a pandas or polars "
+                       f"DataFrame, or a path to a .parquet or .csv file, got "
+                       f"{type(source).__name__}{hint}")
     yield from _table_batches(table, chunk_rows)
 
 
@@ -248,11 +253,30 @@ def _table_batches(table: pa.Table, chunk_rows: int) -> Iterator[pa.RecordBatch]
         yield from part.to_batches()
 
 
+def _stream_batches(reader: pa.RecordBatchReader, chunk_rows: int
+                    ) -> Iterator[pa.RecordBatch]:
+    """A stream's batches (a dataset's, Spark's) gathered into chunks of ``chunk_rows`` rows:
+    a stream of many small batches would otherwise be decided batch by batch."""
+    held: list[pa.RecordBatch] = []
+    rows = 0
+    for batch in reader:
+        held.append(batch)
+        rows += batch.num_rows
+        while rows >= chunk_rows:
+            table = pa.Table.from_batches(held, schema=reader.schema)
+            yield from _table_batches(table.slice(0, chunk_rows), chunk_rows)
+            rest = table.slice(chunk_rows)
+            held, rows = rest.to_batches(), rest.num_rows
+    if rows:
+        yield from _table_batches(pa.Table.from_batches(held, schema=reader.schema),
+                                  chunk_rows)
+
+
 def empty_batch(source: Source) -> pa.RecordBatch:
     """No rows, with the source's columns (for a source without rows, whose decisions
     table still has the columns its inputs give it)."""
     schema = pa.schema([])
-    if isinstance(source, pa.Table | pa.RecordBatch):
+    if isinstance(source, pa.Table | pa.RecordBatch | pa.RecordBatchReader):
         schema = source.schema
     elif isinstance(source, str | Path):
         path = str(source)

@@ -52,7 +52,8 @@ def records(source: Any) -> Any:
     from finpolicy.columnar.tables import read_table
 
     is_frame = type(source).__module__.split(".")[0] in ("pandas", "polars")
-    if not isinstance(source, str | Path | pa.Table | pa.RecordBatch) and not is_frame:
+    if not isinstance(source, str | Path | pa.Table | pa.RecordBatch | pa.RecordBatchReader) \
+            and not is_frame:
         return source
     return [_cells(row) for row in read_table(source).to_pylist()]
 
