@@ -68,7 +68,8 @@ def evaluate(df: Any, domain: str, /, *, bundle: Bundle | str | Path | None = No
         policy: a policy id, when the bundle has several of the domain's kind.
         engine: the row engine for the rows the arrays leave to it.
         chunk_rows: rows per Arrow batch inside a partition.
-        options: the domain's own (suitability: ``products``; access: ``directory``, and
+        options: the domain's own (suitability: ``products``, and ``key``, a sale or
+            customer id column to join the decisions back; access: ``directory``, and
             ``key``, a request id column to join the decisions back;
             classification: ``key``, a column copied into the decisions to join them back, as
             Spark keeps no row order).

@@ -184,3 +184,41 @@ def test_times_outside_the_modern_range_are_read_one_by_one() -> None:
     ages = [ENGINE.check_suitability({"id": "c", "risk_level": "C3", "assessment_date": t},
                                      OFFER[0], as_of=ON).assessment_age_days for t in far]
     assert got.column("assessment_age_days").to_pylist() == ages
+
+
+def test_a_sales_own_id_is_kept_as_the_key_of_its_decision() -> None:
+    # a sales book names each sale (order_id): refused as an unknown column, and on Spark,
+    # which keeps no row order, two sales of one product to one customer could not be told
+    # apart in the decisions; access requests and classification records had `key`
+    sales = pa.table({"order_id": [7, 8, 9], "customer.id": ["c1", "c1", "c2"],
+                      "customer.risk_level": ["C3", "C3", "C1"],
+                      "customer.assessment_date": ["2026-01-01"] * 3,
+                      "product.id": ["p1"] * 3, "product.kind": ["fund"] * 3,
+                      "product.risk_level": ["R3"] * 3, "amount": [1.0, 2e5, 1.0]})
+    got = ENGINE.evaluate_table("suitability", sales, as_of=ON, key="order_id")
+    want = ENGINE.evaluate_table("suitability", sales.drop_columns(["order_id"]), as_of=ON)
+    assert got.column_names[0] == "order_id"
+    assert got.column("order_id").to_pylist() == [7, 8, 9]
+    assert got.drop_columns(["order_id"]).to_pylist() == want.to_pylist()
+
+
+def test_against_an_offer_each_customers_key_comes_once_per_product() -> None:
+    offer = [*OFFER, fp.Product(id="p2", kind="deposit", risk_level="R1")]
+    book = pa.table({"row": ["a", "b"], "id": ["c1", "c2"], "risk_level": ["C3", "C1"]})
+    got = ENGINE.evaluate_table("suitability", book, as_of=ON, products=offer, key="row")
+    assert got.select(["row", "customer_id", "product_id"]).to_pylist() == [
+        {"row": r, "customer_id": c, "product_id": p}
+        for p in ("p1", "p2") for r, c in (("a", "c1"), ("b", "c2"))]
+    # a key that is a field is read as one too; an empty book keeps the key's column
+    by_id = ENGINE.evaluate_table("suitability", book.drop_columns(["row"]), as_of=ON,
+                                  products=offer, key="id")
+    assert by_id.column("id").to_pylist() == by_id.column("customer_id").to_pylist()
+    empty = ENGINE.evaluate_table("suitability", book.slice(0, 0), as_of=ON, products=offer,
+                                  key="row")
+    assert empty.schema.field("row").type == pa.string() and empty.num_rows == 0
+    for key, message in (("nothing", "no column `nothing`"),
+                         ("customer_id", "name of a decision column")):
+        with pytest.raises(InputError, match=message):
+            ENGINE.evaluate_table("suitability", book.append_column("customer_id", ["x"] * 2)
+                                  if key == "customer_id" else book, as_of=ON,
+                                  products=offer, key=key)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeAlias
 
@@ -26,7 +26,7 @@ from finpolicy.limits import MAX_CSV_CELL
 __all__ = ["DEFAULT_CHUNK_ROWS", "TIME_RANGE", "Source", "batches", "column_or_none",
            "csv_lines",
            "distinct", "distinct_rows", "empty_batch", "first_and_inverse", "read_table",
-           "time_out_of_range"]
+           "time_out_of_range", "without_key"]
 
 DEFAULT_CHUNK_ROWS = 262_144
 Source: TypeAlias = Any  # pa.Table | pa.RecordBatch | pandas/polars DataFrame | str | Path
@@ -447,3 +447,24 @@ def map_distinct(array: pa.Array | None, n: int, convert: Callable[[Any], Any],
         return np.full(n, -1, np.int32), []
     codes, values = distinct(array)
     return codes, [convert(v) for v in values]
+
+
+def without_key(batch: pa.RecordBatch, key: str, taken: Sequence[str], *, keep: bool = False
+                ) -> tuple[pa.Array, pa.RecordBatch]:
+    """The ``key`` column (a request's or a sale's id of the caller's, copied into the
+    decisions to join them back where row order is not kept) and the batch without it, or
+    with it when it is also read as a field (``keep``); ``taken``: the decisions' columns,
+    which the key may not be named as."""
+    index = batch.schema.get_field_index(key)
+    if index < 0:
+        raise InputError.one("key", f"the table has no column `{key}` to keep as the key "
+                                    f"(columns: {', '.join(batch.schema.names)})",
+                             "bad_table", key)
+    if key in taken:
+        raise InputError.one("key", f"the key column `{key}` has the name of a decision "
+                                    "column; rename it", "bad_table", key)
+    if keep:
+        return batch.column(index), batch
+    rest = [i for i in range(batch.num_columns) if i != index]
+    return batch.column(index), pa.RecordBatch.from_arrays(
+        [batch.column(i) for i in rest], names=[batch.schema.names[i] for i in rest])

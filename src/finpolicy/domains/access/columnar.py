@@ -44,7 +44,7 @@ import numpy as np
 import pyarrow as pa
 
 from finpolicy.columnar.decisions import list_column
-from finpolicy.columnar.tables import column_or_none, first_and_inverse
+from finpolicy.columnar.tables import column_or_none, first_and_inverse, without_key
 from finpolicy.columnar.workdays import to_micros
 from finpolicy.documents.bundle import PolicyDocument
 from finpolicy.domains.access.columnar_facts import (
@@ -337,23 +337,8 @@ def prepare(runtime: Runtime, /, *, as_of: Any = None, policy: str | None = None
     def evaluate(batch: pa.RecordBatch, first_row: int) -> pa.Table:
         kept = None
         if key is not None:
-            kept, batch = _without(batch, key)
+            kept, batch = without_key(batch, key, SCHEMA.names)
         table = decide_batch(runtime, batch, default=default, policy=policy,
                              directory=roles_directory, first_row=first_row)
         return table if kept is None else table.add_column(0, key, kept)
     return evaluate
-
-
-def _without(batch: pa.RecordBatch, key: str) -> tuple[pa.Array, pa.RecordBatch]:
-    """The ``key`` column and the request columns without it."""
-    index = batch.schema.get_field_index(key)
-    if index < 0:
-        raise InputError.one("key", f"the table has no column `{key}` to keep as the key "
-                                    f"(columns: {', '.join(batch.schema.names)})",
-                             "bad_table", key)
-    if key in SCHEMA.names:
-        raise InputError.one("key", f"the key column `{key}` has the name of a decision "
-                                    "column; rename it", "bad_table", key)
-    rest = [i for i in range(batch.num_columns) if i != index]
-    return batch.column(index), pa.RecordBatch.from_arrays(
-        [batch.column(i) for i in rest], names=[batch.schema.names[i] for i in rest])

@@ -52,7 +52,7 @@ def split_row(row: dict[str, str], default: str, *, sale: bool = False) -> dict[
 def read_products(path: str) -> list[Product]:
     """Every product of a products CSV or Parquet file (columns named by field)."""
     if path.lower().endswith((".parquet", ".pq")):  # as a Parquet book takes it
-        from finpolicy.domains.suitability.columnar import product_list
+        from finpolicy.domains.suitability.columnar_offer import product_list
 
         return product_list(path, where=path)
     products = []

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable, Iterator, Sequence
-from pathlib import Path
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -21,13 +20,19 @@ import pyarrow as pa
 from finpolicy.columnar.columns import NUMBER, Column
 from finpolicy.columnar.conditions import CompiledRuleSet, compile_ruleset
 from finpolicy.columnar.decisions import combine_hits, list_column
-from finpolicy.columnar.tables import column_or_none, distinct, distinct_rows
+from finpolicy.columnar.tables import column_or_none, distinct, distinct_rows, without_key
 from finpolicy.documents.bundle import PolicyDocument
 from finpolicy.domains.suitability.columnar_facts import (
     INVALID,
     CustomerColumns,
     Field,
     text_array,
+)
+from finpolicy.domains.suitability.columnar_offer import (
+    GROUPS,
+    checked_offer,
+    known_column,
+    product_list,
 )
 from finpolicy.domains.suitability.evaluate import (
     _SHARE_CAP,
@@ -300,25 +305,17 @@ def _check_columns(names: Sequence[str], *, pairs: bool) -> None:
     """Refuse a column that is no field, as ``Customer`` and ``Product`` refuse an unknown
     key and the CSV reader an unknown column: a misspelt ``risk_levl`` was read as no risk
     level at all, every customer then decided without one."""
-    from finpolicy.domains.suitability.models import Customer, SaleContext
     from finpolicy.rules.parse import suggest
 
-    groups = {"customer": Customer.model_fields, "product": Product.model_fields,
-              "sale": SaleContext.model_fields}
     for name in names:
-        group, _, field = name.rpartition(".")
-        if pairs and name == "amount":
-            continue
-        known = groups.get(group or "customer", {}) if pairs or group in ("", "customer") \
-            else {}
-        if field in known and (group or not pairs):
+        if known_column(name, pairs=pairs):
             continue
         if pairs:
             expected = "customer.<field>, product.<field>, sale.<field> or amount"
-            hint = suggest(name, [f"{g}.{f}" for g, fields in groups.items() for f in fields])
+            hint = suggest(name, [f"{g}.{f}" for g, fields in GROUPS.items() for f in fields])
         else:
             expected = "a field of a customer (id, risk_level, birth_date …)"
-            hint = suggest(name, groups["customer"])
+            hint = suggest(name, GROUPS["customer"])
         raise InputError.one(name, f"unknown column `{name}`, expected {expected}{hint}",
                              "unknown_key", name)
     both = sorted(n for n in names if not pairs and f"customer.{n}" in names)
@@ -408,80 +405,33 @@ def _plain_amount(value: Any) -> Any:
 
 
 def prepare(runtime: Runtime, /, *, as_of: Any = None, policy: str | None = None,
-            products: Any = None) -> Any:
+            products: Any = None, key: str | None = None) -> Any:
     """The chunk evaluator of the batch API: pairs, or customers against ``products`` (a
     list of ``Product`` or mappings, or a table source of products, one per row). A product
     the policy refuses (a risk level it does not know) is an error of the products, named at
-    their row or position, before any customer is read."""
+    their row or position, before any customer is read. ``key`` names a column (a sale or
+    customer id of the bank's) copied unchanged as the first column of the decisions, once
+    per product for each customer, to join them back where row order is not kept, as with
+    Spark; it is read as a field only when it is one."""
     from finpolicy.domains.suitability.evaluate import decision_date
 
     on = decision_date(runtime, as_of, policy)
-    listed: list[Product] | None = None
-    if products is not None:
-        listed, place = _offer(products, "products")
-        doc = policy_in_force(runtime, on, policy)
-        for i, (product, found) in enumerate(zip(listed, _products(doc, listed)[1],
-                                                 strict=True)):
-            if found is None:  # the error every customer's row would have had
-                try:
-                    _product_checks(doc, product, place(i)[0])
-                except InputError as exc:
-                    raise place(i)[1](exc) from None
+    listed = None if products is None else checked_offer(
+        policy_in_force(runtime, on, policy), products)
+    if key is not None and not isinstance(key, str):
+        raise InputError.one("key", f"expected a column name, got {type(key).__name__}",
+                             "bad_table", key)
 
     def evaluate(batch: pa.RecordBatch, first_row: int) -> pa.Table:
-        if batch.num_rows == 0:
-            return SCHEMA.empty_table()
-        return decide_batch(runtime, batch, on=on, products=listed, policy=policy,
-                            first_row=first_row)
+        kept = None
+        if key is not None:
+            kept, batch = without_key(batch, key, SCHEMA.names,
+                                      keep=known_column(key, pairs=listed is None))
+        table = SCHEMA.empty_table() if batch.num_rows == 0 else decide_batch(
+            runtime, batch, on=on, products=listed, policy=policy, first_row=first_row)
+        if kept is None:
+            return table
+        if listed is not None:  # product by product: each customer's key once per product
+            kept = kept.take(pa.array(np.tile(np.arange(len(kept)), len(listed))))
+        return table.add_column(0, pa.field(key, kept.type), kept)
     return evaluate
-
-
-_Place = Callable[[int], tuple[str, Callable[[InputError], InputError]]]
-
-
-def product_list(products: Any, *, where: str = "products") -> list[Product]:
-    """The products of a list (``Product`` or mappings) or a table source, one per row
-    (errors located at the source's file and line, ``where`` and the row for a table in
-    memory, or the list position)."""
-    return _offer(products, where)[0]
-
-
-def _offer(products: Any, where: str) -> tuple[list[Product], _Place]:
-    """The products and, for the ``i``-th, the field its errors name and how they are
-    located."""
-    from finpolicy.columnar.tables import csv_lines, read_table
-
-    if isinstance(products, list | tuple):
-        def at_position(i: int) -> tuple[str, Callable[[InputError], InputError]]:
-            return f"products.{i}", lambda exc: exc
-        return [Product.parse(p, field=f"products.{i}") for i, p in enumerate(products)], \
-            at_position
-    path = str(products) if isinstance(products, str | Path) else None
-
-    def at_row(i: int) -> tuple[str, Callable[[InputError], InputError]]:
-        line = csv_lines(path, [i + 1])[i + 1] if path is not None and \
-            path.lower().endswith(".csv") else i + 1
-        return "product", lambda exc: exc.located(path or where, line)
-    out: list[Product] = []
-    for i, row in enumerate(read_table(products).to_pylist()):
-        cells = {}
-        for name, value in row.items():
-            if isinstance(value, str):
-                value = value.strip()
-            if value is None or value == "":
-                continue
-            cells[name[8:] if name.startswith("product.") else name] = value
-        try:
-            out.append(Product.parse(cells, field="product"))
-        except InputError as exc:
-            raise at_row(i)[1](exc) from None
-    return out, at_row
-
-
-def _product_checks(doc: PolicyDocument[SuitabilityRules], product: Product, field: str
-                    ) -> None:
-    """Raise the error the row engine gives for ``product`` under ``doc`` (named ``field``)."""
-    found = product_facts(doc.policy, product, field)
-    bound = tuple(b for b in doc.vocabulary.bound_fields() if b[0][0] == "product")
-    if bound:
-        check_fact(bound, {"product": found})
