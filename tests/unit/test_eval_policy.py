@@ -88,10 +88,56 @@ def test_eval_with_an_unknown_policy_names_the_choices(pack: Path, sale: str) ->
     assert "cn-suitability, cn-suitability-draft" in output
 
 
-def test_eval_refuses_a_policy_of_another_domain(sale: str) -> None:
+def test_eval_refuses_a_policy_no_decision_read(sale: str) -> None:
     code, output = _eval("suitability", sale, "--policy", "cn-access")
     assert code == 3
-    assert "--policy" in output and "`cn-access`" in output and "cn-suitability" in output
+    assert "--policy" in output and "`cn-access`" in output
+    assert "no suitability decision read" in output
+
+
+def test_eval_refuses_two_policies_of_one_kind(pack: Path, sale: str) -> None:
+    code, output = _eval("suitability", sale, "-b", str(pack), "--policy", "cn-suitability",
+                         "--policy", DRAFT)
+    assert code == 3 and "both SuitabilityPolicy policies" in output
+
+
+# a consent decision that reads the classification policy (the levels of the fields shared)
+SHARING = {"request": {"customer": "cu-2", "purpose": "third_party_sharing",
+                       "fields": ["account_number", "name"],
+                       "recipient": {"name": "partner-insurer", "kind": "third_party",
+                                     "agreement": "dsa-2025-07"}},
+           "consents": [{"id": "c-share", "customer": "cu-2", "purpose": "third_party_sharing",
+                         "separate": True, "recipients": ["partner-insurer"],
+                         "data_levels": ["ordinary", "core"],
+                         "given_at": "2026-01-15T09:00:00+08:00", "evidence": "form-902",
+                         "notice_version": "privacy-2025"}]}
+
+
+def test_eval_chooses_the_policy_of_another_kind_a_domain_reads(tmp_path: Path) -> None:
+    """A draft of the classification policy beside the released one: a consent decision
+    reads the classification policy, so --policy names that one too."""
+    root = tmp_path / "pack"
+    root.mkdir()
+    for file in CN.iterdir():
+        if file.suffix == ".yaml":
+            (root / file.name).write_bytes(file.read_bytes())
+    text = (CN / "classification.yaml").read_text(encoding="utf-8")
+    (root / "classification-draft.yaml").write_text(
+        text.replace("id: cn-classification\n", "id: cn-classification-draft\n", 1),
+        encoding="utf-8")
+    request = tmp_path / "sharing.json"
+    request.write_text(json.dumps(SHARING), encoding="utf-8")
+    when = ("--as-of", "2026-03-02T10:00:00+08:00", "--json")
+    code, output = _eval("consent", str(request), "-b", str(root), *when)
+    assert code == 3
+    assert "cn-classification, cn-classification-draft; choose one with --policy" in output
+    code, output = _eval("consent", str(request), "-b", str(root), *when,
+                         "--policy", "cn-classification-draft")
+    assert code == 0, output
+    [decided] = json.loads(output)
+    code, shipped = _eval("consent", str(request), *when)  # the draft is the same text
+    assert code == 0, shipped
+    assert decided["outcome"] == json.loads(shipped)[0]["outcome"]
 
 
 def test_eval_with_the_only_policy_named_is_as_without(sale: str) -> None:

@@ -51,14 +51,16 @@ P = TypeVar("P", bound="CompiledPolicy")
                                           "input that would give one, each checked.")
 @click.option("--trace", is_flag=True, help="With --why: also every rule's condition, "
                                             "evaluated clause by clause.")
-@click.option("--policy", "policy_id", default=None, metavar="ID",
+@click.option("--policy", "policy_ids", multiple=True, metavar="ID",
               help="The policy that decides (its metadata.id), when the pack has several of "
-                   "the domain's kind in force: a draft beside the released one.")
+                   "its kind in force: a draft beside the released one. Repeat for another "
+                   "kind the domain reads (consent reads classification and access).")
 @bundle_option
 @engine_option
 @reports_errors
 def evaluate(domain_name: str, input_file: str, as_of: str | None, as_json: bool, why: bool,
-             trace: bool, policy_id: str | None, bundle_path: str | None, engine: str) -> None:
+             trace: bool, policy_ids: tuple[str, ...], bundle_path: str | None,
+             engine: str) -> None:
     """Evaluate the input in FILE (JSON or YAML; one input or a list) in DOMAIN.
 
     DOMAIN is a registered domain (`finpolicy domains` lists them).
@@ -72,7 +74,7 @@ def evaluate(domain_name: str, input_file: str, as_of: str | None, as_json: bool
     """
     chosen = domain(domain_name)
     policy_engine = load_engine(bundle_path, engine)
-    runtime = _choose(policy_engine.runtime, chosen, policy_id)
+    runtime = _choose(policy_engine.runtime, chosen, policy_ids)
     document = read_located(input_file)
     data = document.data
     items = data if isinstance(data, list) else [data]
@@ -83,12 +85,13 @@ def evaluate(domain_name: str, input_file: str, as_of: str | None, as_json: bool
     when = parse_when(as_of, aware=chosen.time == "datetime", moment_ok=True)
     # evaluated first with --why too: an input is refused exactly as without it
     decisions: list[Any] = []
-    with _several_named(chosen, runtime):
+    with _several_named(runtime):
         for i, item in enumerate(items):
             try:
                 decisions += chosen.evaluate_input(runtime, item, as_of=when)
             except InputError as exc:  # named in the file, at the field's line
                 raise document.located(exc, (i,) if isinstance(data, list) else ()) from None
+        runtime.check_read(domain_name)
         if why or trace:
             outcomes = _explain(runtime, domain_name, items, when, as_json=as_json,
                                 detail=trace)
@@ -121,13 +124,15 @@ def _explain(runtime: Runtime, domain_name: str, items: list[Any], when: Any, *,
 
 
 class _Chosen:
-    """``runtime``, on which a call that names no policy of ``kind`` is decided by
-    ``policy_id`` (``--policy``), as the typed API's ``policy=`` chooses one."""
+    """``runtime``, on which a call that names no policy of a kind in ``chosen`` is decided
+    by the policy ``chosen`` names for it (``--policy``), as the typed API's ``policy=``
+    chooses one; ``asked`` collects the kinds looked up."""
 
-    __slots__ = ("_kind", "_policy_id", "_runtime")
+    __slots__ = ("_runtime", "asked", "chosen")
 
-    def __init__(self, runtime: Runtime, kind: str, policy_id: str) -> None:
-        self._runtime, self._kind, self._policy_id = runtime, kind, policy_id
+    def __init__(self, runtime: Runtime, chosen: Mapping[str, str]) -> None:
+        self._runtime, self.chosen = runtime, dict(chosen)
+        self.asked: set[str] = set()
 
     @property
     def bundle(self) -> Bundle:
@@ -144,8 +149,9 @@ class _Chosen:
     def policy(self, kind: PolicyKind[Any, P], on: dt.date,
                policy_id: str | None = None) -> PolicyDocument[P]:
         name = kind if isinstance(kind, str) else kind.name
-        if policy_id is None and name == self._kind:
-            policy_id = self._policy_id
+        self.asked.add(name)
+        if policy_id is None:
+            policy_id = self.chosen.get(name)
         return self._runtime.policy(kind, on, policy_id)
 
     def run(self, doc: PolicyDocument[Any], ruleset: str,
@@ -158,37 +164,51 @@ class _Chosen:
     def state(self, key: StateKey[T]) -> T:
         return self._runtime.state(key)
 
+    def check_read(self, domain_name: str) -> None:
+        """Refuse an ``--policy`` of a kind no decision read: it chose nothing."""
+        unread = sorted((i, k) for k, i in self.chosen.items() if k not in self.asked)
+        if unread:
+            raise BadValue("; ".join(f"`{one_line(i)}` is of kind {k}, which no {domain_name} "
+                                     "decision read" for i, k in unread),
+                           param_hint="--policy")
 
-def _choose(runtime: Runtime, chosen: Domain, policy_id: str | None) -> Runtime:
-    """The runtime ``--policy`` asks for: ``runtime`` itself without it.
+
+def _choose(runtime: Runtime, chosen: Domain, policy_ids: tuple[str, ...]) -> _Chosen:
+    """The runtime ``--policy`` asks for (one id for each kind it chooses).
 
     Raises:
-        BadValue: the bundle has no policy ``policy_id`` of the domain's kinds (naming the
-            ones it has).
+        BadValue: the bundle has no policy of an id (naming those of the domain's kinds
+            and the others), or two ids are of one kind.
     """
-    if policy_id is None:
-        return runtime
-    kinds = [k.name for k in chosen.kinds]
-    found = [d for d in runtime.bundle.documents if d.kind in kinds and d.id == policy_id]
-    if not found:
-        ids = sorted({d.id for d in runtime.bundle.documents if d.kind in kinds})
-        raise BadValue(f"the bundle has no {' or '.join(kinds)} `{one_line(policy_id)}` "
-                       f"(its {chosen.name} policies: {', '.join(ids) or 'none'})",
-                       param_hint="--policy")
-    return _Chosen(runtime, found[0].kind, policy_id)
+    docs = runtime.bundle.documents
+    by_kind: dict[str, str] = {}
+    for policy_id in policy_ids:
+        kind = next((d.kind for d in docs if d.id == policy_id), None)
+        if kind is None:
+            own = {k.name for k in chosen.kinds}
+            mine = sorted({d.id for d in docs if d.kind in own})
+            others = sorted({d.id for d in docs if d.kind not in own})
+            raise BadValue(f"the bundle has no policy `{one_line(policy_id)}` (its "
+                           f"{chosen.name} policies: {', '.join(mine) or 'none'}"
+                           + (f"; others: {', '.join(others)})" if others else ")"),
+                           param_hint="--policy")
+        if by_kind.get(kind, policy_id) != policy_id:
+            raise BadValue(f"`{by_kind[kind]}` and `{one_line(policy_id)}` are both "
+                           f"{kind} policies: name one", param_hint="--policy")
+        by_kind[kind] = policy_id
+    return _Chosen(runtime, by_kind)
 
 
 @contextlib.contextmanager
-def _several_named(chosen: Domain, runtime: Runtime) -> Iterator[None]:
-    """Say that ``--policy`` chooses when several policies of the domain's kind are in force
-    and the command line named none (the error's own words are the typed API's)."""
+def _several_named(runtime: Runtime) -> Iterator[None]:
+    """Say that ``--policy`` chooses when several policies of a kind are in force and the
+    command line named none (the error's own words are the typed API's)."""
     try:
         yield
     except NotInForceError as exc:
-        kinds = {k.name for k in chosen.kinds}
         ids = sorted({d.id for d in runtime.bundle.policies(exc.kind)
                       if isinstance(exc.on, dt.date) and d.metadata.in_force(exc.on)})
-        if exc.policy_id != "*" or exc.kind not in kinds or len(ids) < 2:
+        if exc.policy_id != "*" or len(ids) < 2:
             raise
         raise click.UsageError(f"several {exc.kind} policies are in force on {exc.on}: "
                                f"{', '.join(ids)}; choose one with --policy ID") from None
