@@ -66,11 +66,18 @@ def lock_command(pack: str, amend: tuple[str, ...]) -> None:
 @reports_errors
 def sign_command(pack: str, key_path: str, signer: str | None) -> None:
     """Sign PACK as it is (policies, manifest and bundle.lock) with KEY; the signature goes
-    into PACK/bundle.sig."""
+    into PACK/bundle.sig. Exits 2 when the pack is invalid, 3 when KEY is no Ed25519 signing
+    key."""
+    from finpolicy.audit.errors import AuditError
+    from finpolicy.audit.keys import load_private_key
     from finpolicy.documents.signing import sign_bundle
 
+    try:  # a key that is no signing key is a bad option, as for `bundle verify --key`
+        key = load_private_key(Path(key_path))
+    except AuditError as exc:
+        raise InputError([InputProblem("--key", str(exc), "bad_option", key_path)]) from None
     bundle = fp.load_bundle(pack)
-    path = sign_bundle(bundle, Path(key_path), signer=signer)
+    path = sign_bundle(bundle, key, signer=signer)
     console.print(f"signed {bundle.name} {bundle.version} (digest {bundle.digest}) in {path}")
 
 
