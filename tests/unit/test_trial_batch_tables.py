@@ -85,7 +85,7 @@ def test_an_option_the_domain_does_not_take_is_refused_naming_its_options() -> N
     # it was a TypeError: "prepare() got an unexpected keyword argument 'product'"
     table = pa.table({"id": ["c1"]})
     with pytest.raises(InputError, match=r"product: `suitability` tables take no option "
-                                         r"`product` \(its options: products\)"):
+                                         r"`product` \(its options: products, key\)"):
         ENGINE.evaluate_table("suitability", table, as_of=ON, product=[])
     with pytest.raises(InputError, match=r"\(its options: key\)"):
         list(ENGINE.iter_tables("classification", table, as_of=ON, keys="id"))
