@@ -222,3 +222,27 @@ def test_against_an_offer_each_customers_key_comes_once_per_product() -> None:
             ENGINE.evaluate_table("suitability", book.append_column("customer_id", ["x"] * 2)
                                   if key == "customer_id" else book, as_of=ON,
                                   products=offer, key=key)
+
+
+def test_run_end_encoded_columns_are_read_as_their_values() -> None:
+    # a run-end encoded column (runs of one role, one purpose) failed with pyarrow's own
+    # "Function 'array_take' has no kernel matching input types (run_end_encoded<…>)"
+    at = dt.datetime(2026, 3, 2, 10, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    requests = pa.table({"subject.id": ["u1", "u2", "u3"],
+                         "subject.roles": [["teller"], ["teller"], ["customer_manager"]],
+                         "action": ["read", "read", "write"],
+                         "purpose": ["account_service"] * 3,
+                         "resource.type": ["customer_record"] * 3,
+                         "resource.data_level": ["ordinary", "ordinary", "important"],
+                         "resource.category": ["basic_identity"] * 3})
+    want = ENGINE.evaluate_table("access", requests, as_of=at).to_pylist()
+    runs = requests
+    for name in ("subject.id", "action", "resource.data_level"):
+        index = runs.schema.get_field_index(name)
+        encoded = pa.compute.run_end_encode(runs.column(name).combine_chunks())
+        runs = runs.set_column(index, name, encoded)
+    assert ENGINE.evaluate_table("access", runs, as_of=at).to_pylist() == want
+    book = pa.table({"id": pa.compute.run_end_encode(pa.array(["c1", "c2"])),
+                     "risk_level": pa.compute.run_end_encode(pa.array(["C3", "C3"]))})
+    assert ENGINE.evaluate_table("suitability", book, as_of=ON, products=OFFER).column(
+        "customer_id").to_pylist() == ["c1", "c2"]

@@ -190,8 +190,11 @@ def batches(source: Source, *, chunk_rows: int = DEFAULT_CHUNK_ROWS
 
 
 def _unviewed(kind: pa.DataType) -> pa.DataType:
-    """``kind`` with text and binary views as large text and binary (views have few
-    kernels: ``take`` has none, and the domains read text as string or large_string)."""
+    """``kind`` with text and binary views as large text and binary, and run-end encoded
+    values decoded (views and runs have few kernels: ``take`` has none, and the domains read
+    text as string or large_string)."""
+    if pa.types.is_run_end_encoded(kind):
+        return _unviewed(kind.value_type)
     if kind == pa.string_view():
         return pa.large_string()
     if kind == pa.binary_view():
@@ -207,9 +210,15 @@ def _without_views(batch: pa.RecordBatch) -> pa.RecordBatch:
     kinds = [_unviewed(f.type) for f in batch.schema]
     if all(k == f.type for k, f in zip(kinds, batch.schema, strict=True)):
         return batch
-    return pa.RecordBatch.from_arrays([c.cast(k) for c, k in zip(batch.columns, kinds,
-                                                                 strict=True)],
+    return pa.RecordBatch.from_arrays([_as(c, k) for c, k in zip(batch.columns, kinds,
+                                                                strict=True)],
                                       names=batch.schema.names)
+
+
+def _as(array: pa.Array, kind: pa.DataType) -> pa.Array:
+    if pa.types.is_run_end_encoded(array.type):  # no cast from runs
+        array = pc.run_end_decode(array)
+    return array if array.type == kind else array.cast(kind)
 
 
 def _unique_names(schema: pa.Schema, where: str) -> None:
