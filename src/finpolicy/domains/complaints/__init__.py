@@ -143,6 +143,8 @@ DOMAIN = Domain(
             "unknown_criterion": "A grading criterion, or a level of one, the policy does not "
                                  "declare.",
             "before_receipt": "An event happened before the complaint was received.",
+            "early_start": "A milestone's starting event happened before the event its "
+                           "window follows (a review requested before any decision).",
             "as_of_before_receipt": "A complaint was evaluated as of a time before it was "
                                     "received.",
             "resume_without_pause": "A resume event without an open pause before it.",

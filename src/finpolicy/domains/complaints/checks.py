@@ -6,7 +6,8 @@ an extension, a request window, and a clock restarted by new material.
 - an extension with ``approved_by`` counts only when its event names one of those approvers
   (``ComplaintEvent.approved_by``), and one with ``requires`` only when it states them.
 - ``starts_within``: the starting event counts only when it happens after the window's event
-  and by the end of the window (e.g. a review requested within 30 days of the decision).
+  and by the end of the window (e.g. a review requested within 30 days of the decision); one
+  before any such event is refused (``early_start``: a review of no decision).
 - ``restarted_by``: the clock starts again from the latest such event after the start and
   before completion (new material restarts the count, CBIRC 2020 No. 3 Art. 18).
 
@@ -16,11 +17,12 @@ All times are UTC; notes show local times of the policy's zone.
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-__all__ = ["Marks", "completion", "counted_extension", "minute_text", "restart",
-           "window_start"]
+__all__ = ["Marks", "completion", "counted_extension", "early_start", "minute_text",
+           "restart", "window_openers", "window_start"]
 
 Marks = Mapping[tuple[str, dt.datetime], Sequence[Any]]
 """``(kind, UTC time)`` → the events of that kind at that time that carry states or an
@@ -119,3 +121,39 @@ def restart(restarted_by: Collection[str], every: Mapping[str, list[dt.datetime]
                     latest is None or at > latest):
                 latest = at
     return latest
+
+
+_OPENERS: weakref.WeakKeyDictionary[Any, tuple[tuple[str, str, str], ...]] = \
+    weakref.WeakKeyDictionary()
+
+
+def window_openers(rules: Any) -> tuple[tuple[str, str, str], ...]:
+    """``(starting event, the event its window follows, milestone)`` for each milestone of
+    ``rules`` (``ComplaintRules``, hashed by identity) with a ``starts_within`` window after
+    another event than the receipt."""
+    found = _OPENERS.get(rules)
+    if found is None:
+        found = _OPENERS[rules] = tuple(
+            (m.starts, m.window[0], m.name) for m in rules.milestones
+            if m.window is not None and m.window[0] != "received")
+    return found
+
+
+def early_start(openers: tuple[tuple[str, str, str], ...],
+                ordered: Sequence[tuple[dt.datetime, int, str, Any]],
+                ) -> tuple[int, str, str, str] | None:
+    """The first starting event of a window that happened before any of the window's own
+    event (``ordered``: the complaint's events in time order, as (time, index, kind, ...)):
+    ``(index, kind, window event, milestone)``, or ``None``."""
+    first: dict[str, tuple[dt.datetime, int]] = {}
+    for at, i, kind, _ in ordered:
+        if kind not in first:
+            first[kind] = (at, i)
+    for starts, after, name in openers:
+        began = first.get(starts)
+        if began is None:
+            continue
+        opened = first.get(after)
+        if opened is None or began[0] < opened[0]:
+            return began[1], starts, after, name
+    return None

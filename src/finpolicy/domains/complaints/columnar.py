@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 from finpolicy.columnar.tables import Source, column_or_none, distinct, distinct_rows
 from finpolicy.columnar.workdays import WorkdayIndex, to_micros, workday_index
 from finpolicy.documents.bundle import PolicyDocument
+from finpolicy.domains.complaints.checks import window_openers
 from finpolicy.domains.complaints.columnar_events import ChunkEvents, EventIndex
 from finpolicy.domains.complaints.columnar_milestones import Codes, decide_rows, warnings
 from finpolicy.domains.complaints.columnar_out import NONE, TIME, DecisionColumns, fill, schema
@@ -85,10 +86,10 @@ def _in_range(values: Any, bad: Any) -> tuple[Any, Any]:
     return np.where(outside, _NONE, values), bad | outside
 
 
-def _wide_events(batch: pa.RecordBatch, rules: ComplaintRules, now: int
-                 ) -> tuple[dict[str, Any], Any, Any]:
-    """First time per event kind up to ``now`` (from event-kind columns), the earliest
-    event of each row, and the rows left to the row engine."""
+def _wide_events(batch: pa.RecordBatch, rules: ComplaintRules, now: int,
+                 whole: dict[str, Any]) -> tuple[dict[str, Any], Any, Any]:
+    """First time per event kind up to ``now`` (from event-kind columns; in ``whole``, at
+    any time), the earliest event of each row, and the rows left to the row engine."""
     n = batch.num_rows
     first: dict[str, Any] = {}
     earliest = np.full(n, _NONE, np.int64)
@@ -106,6 +107,7 @@ def _wide_events(batch: pa.RecordBatch, rules: ComplaintRules, now: int
             needs |= np.asarray(several.to_numpy(zero_copy_only=False), np.bool_)
         at, bad = _micros(array, n)
         needs |= bad
+        whole[name] = at
         seen = at != _NONE
         happened = seen & (at <= now)
         first[name] = np.where(happened, at, _NONE)
@@ -117,7 +119,7 @@ def _wide_events(batch: pa.RecordBatch, rules: ComplaintRules, now: int
 
 def _long_events(events: ChunkEvents, rules: ComplaintRules, codes: Codes, now: int, n: int,
                  seen: tuple[dict[str, Any], dict[str, Any], dict[str, Any]], earliest: Any,
-                 needs: Any) -> Any:
+                 needs: Any, whole: dict[str, Any]) -> Any:
     """Add a chunk's long-form events to ``seen`` (per kind: first time, contents stated,
     approver) and ``earliest``, as ``_wide_events`` reads event columns; return
     ``earliest``. Rows with an event the arrays cannot read, or a kind more than once, are
@@ -147,6 +149,7 @@ def _long_events(events: ChunkEvents, rules: ComplaintRules, codes: Codes, now: 
         happened = present & (times <= now)
         first[kind] = np.where(present, np.where(happened, times, _NONE),
                                first.get(kind, times))
+        whole[kind] = np.where(present, times, whole.get(kind, times))
         if bits[mine].any():
             stated[kind] = np.zeros(n, np.int64)
             stated[kind][rows[mine]] = bits[mine]
@@ -286,14 +289,17 @@ def decide_batch(runtime: Runtime, batch: pa.RecordBatch, *, now: dt.datetime,
         needs[:] = True
     else:
         chunk = _Chunk(runtime, doc, now, received)
-        first, earliest, bad = _wide_events(batch, chunk.rules, chunk.now)
+        whole: dict[str, Any] = {}
+        first, earliest, bad = _wide_events(batch, chunk.rules, chunk.now, whole)
         seen: tuple[dict[str, Any], dict[str, Any], dict[str, Any]] = (first, {}, {})
         codes = Codes(chunk.rules.contents, chunk.rules.approvers)
         if extra is not None:
             earliest = _long_events(extra, chunk.rules, codes, chunk.now, n, seen, earliest,
-                                    bad)
-        # an event before receipt, or as_of before it: the row engine's error at its row
+                                    bad, whole)
+        # an event before receipt or its window, or as_of before receipt: the row engine's
+        # error at its row
         needs |= bad | (earliest < received) | (received > chunk.now)
+        needs |= _early(chunk.rules, whole, n)
         found, which = _selections(chunk, batch, n)
         if found:
             needs |= np.asarray([item is None for item in found], np.bool_)[which]
@@ -308,6 +314,17 @@ def decide_batch(runtime: Runtime, batch: pa.RecordBatch, *, now: dt.datetime,
     for i in np.flatnonzero(needs):
         fill(out, int(i), _row_decision(runtime, batch, int(i), now, policy, first_row, extra))
     return out.table(ids, schema(names))
+
+
+def _early(rules: ComplaintRules, whole: dict[str, Any], n: int) -> Any:
+    """Rows whose event starting a window came before any of the window's own event (a
+    review requested of no decision: ``early_start``)."""
+    out = np.zeros(n, np.bool_)
+    for starts, after, _ in window_openers(rules):
+        began = whole.get(starts)
+        if began is not None:  # (no window event: its times are all _NONE, the latest)
+            out |= (began != _NONE) & (began < whole.get(after, np.full(n, _NONE, np.int64)))
+    return out
 
 
 def _plain_text(array: pa.Array | None) -> pa.Array | None:

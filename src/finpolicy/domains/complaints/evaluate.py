@@ -33,6 +33,7 @@ from finpolicy._compat import renamed
 from finpolicy.calendars import Pause
 from finpolicy.decisions import decision_maker
 from finpolicy.documents.bundle import PolicyDocument
+from finpolicy.domains.complaints.checks import early_start, window_openers
 from finpolicy.domains.complaints.models import STATUSES, Complaint, SlaDecision
 from finpolicy.domains.complaints.plan import Plan, Timeline, run
 from finpolicy.domains.complaints.policy import (
@@ -285,6 +286,14 @@ def _ordered(rules: ComplaintRules, complaint: Complaint, received: dt.datetime,
         i += 1
     if i > 1:
         ordered.sort()
+    openers = window_openers(rules)
+    early = early_start(openers, ordered) if openers else None
+    if early is not None:  # (e.g. a review requested of no decision)
+        j, kind, after, name = early
+        raise _problem(f"{prefix}events.{j}.at", f"`{kind}` at "
+                       f"{complaint.events[j].at.isoformat()} comes before any `{after}`: "
+                       f"`{name}` starts only after `{after}`, within its window",
+                       "early_start", complaint.events[j].at.isoformat())
     return ordered
 
 
@@ -351,7 +360,8 @@ def complaint_sla(runtime: Runtime, complaint: Any, *, as_of: Any = None,
     Raises:
         InputError: naming the field (unknown category, severity, channel, flag or event
             kind; an event before receipt; an ``as_of`` before receipt, at ``received_at``; a
-            resume without its pause; a naive datetime).
+            window's starting event before the window's event, e.g. a review requested
+            before any decision; a resume without its pause; a naive datetime).
         NotInForceError: when no complaint policy is in force on the day of receipt.
     """
     if now is not None:

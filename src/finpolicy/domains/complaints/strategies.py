@@ -30,9 +30,8 @@ def complaints(bundle: Bundle | None = None, *, policy: Any = None) -> st.Search
     """``fp.Complaint`` values with the policy's categories, severities, channels, flags,
     events and grading criteria, received around cut-offs and holidays, with events (pauses,
     extensions, responses) hours to weeks later that sometimes state every content and name an
-    approver the policy knows."""
+    approver the policy knows; a review is requested after the decision."""
     from zoneinfo import ZoneInfo
-
 
     b = shared.bundle_or_default(bundle)
     docs = [policy] if policy is not None else shared.require(b, _COMPLAINTS)
@@ -70,6 +69,7 @@ def complaints(bundle: Bundle | None = None, *, policy: Any = None) -> st.Search
         kinds = draw(st.lists(st.sampled_from(events), max_size=4, unique=True))
         happened = [draw(event(k, received + dt.timedelta(hours=draw(offsets))))
                     for k in kinds]
+        _after_windows(draw, happened, spec, received, offsets, event)
         if draw(st.booleans()) and pairs:  # a pause, resumed some days later (or still open)
             pause, resume = draw(st.sampled_from(pairs))
             start = received + dt.timedelta(hours=draw(offsets))
@@ -86,6 +86,25 @@ def complaints(bundle: Bundle | None = None, *, policy: Any = None) -> st.Search
                          events=happened, criteria=draw(criteria))
 
     return build()
+
+
+def _after_windows(draw: st.DrawFn, happened: list[Any], spec: Any, received: dt.datetime,
+                   offsets: st.SearchStrategy[int], event: Any) -> None:
+    """Move each window's starting event after the window's own event, drawing that one
+    when there is none (a review is requested of a decision: ``early_start`` otherwise)."""
+    openers = [(m.starts, m.starts_within.after) for m in spec.milestones
+               if m.starts_within is not None and m.starts_within.after != "received"]
+    for starts, after in openers:
+        mine = [e for e in happened if e.kind == starts]
+        if not mine:
+            continue
+        opened = next((e.at for e in happened if e.kind == after), None)
+        if opened is None:
+            opened = received + dt.timedelta(hours=draw(offsets))
+            happened.append(draw(event(after, opened)))
+        if mine[0].at < opened:
+            happened[happened.index(mine[0])] = mine[0].model_copy(
+                update={"at": opened + dt.timedelta(hours=draw(offsets))})
 
 
 def complaint_cases(bundle: Bundle | None = None, *, policy: Any = None,
