@@ -34,3 +34,19 @@ def test_signing_with_a_key_that_is_no_signing_key_is_invalid_input(
     verified = CliRunner().invoke(main, ["bundle", "verify", str(pack), "--key",
                                          str(keys / "signing-key.pem")])
     assert verified.exit_code == 3 and "--key" in verified.output
+
+
+def test_lock_and_sign_name_the_files_as_the_pack_was_named(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As docs/releasing.rst shows them (`in policies/cn-banking/bundle.lock`), and a folder
+    name that looks like markup (`[red]`) printed as it is."""
+    (tmp_path / "policies").mkdir()
+    shutil.copytree(shipped_packs() / "cn-banking", tmp_path / "policies" / "pack[red]")
+    assert CliRunner().invoke(main, ["audit", "keygen", str(tmp_path / "keys")]).exit_code == 0
+    monkeypatch.chdir(tmp_path)
+    locked = CliRunner().invoke(main, ["bundle", "lock", "policies/pack[red]"])
+    signed = CliRunner().invoke(main, ["bundle", "sign", "policies/pack[red]", "--key",
+                                       "keys/signing-key.pem"])
+    assert locked.exit_code == signed.exit_code == 0, locked.output + signed.output
+    assert " in policies/pack[red]/bundle.lock; new: " in locked.output
+    assert signed.output.rstrip().endswith(" in policies/pack[red]/bundle.sig")

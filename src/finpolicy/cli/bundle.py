@@ -18,6 +18,7 @@ from finpolicy.cli.common import (
     exit_with,
     policy_exit,
     reports_errors,
+    shown,
 )
 from finpolicy.errors import FinpolicyError, InputError, InputProblem, PolicyError
 
@@ -53,8 +54,9 @@ def lock_command(pack: str, amend: tuple[str, ...]) -> None:
     details = [f"{word}: {', '.join(keys)}" for word, keys in
                (("new", update.added), ("window recorded", update.windows),
                 ("amended", update.amended), ("retired", update.retired)) if keys]
-    console.print(f"locked {len(bundle.documents)} policy version(s) in {update.path}"
-                  + "".join(f"; {d}" for d in details))
+    console.print(shown(f"locked {len(bundle.documents)} policy version(s) in "
+                        f"{_where(update.path)}" + "".join(f"; {d}" for d in details)),
+                  markup=False)
 
 
 @bundle_group.command("sign")
@@ -78,7 +80,16 @@ def sign_command(pack: str, key_path: str, signer: str | None) -> None:
         raise InputError([InputProblem("--key", str(exc), "bad_option", key_path)]) from None
     bundle = fp.load_bundle(pack)
     path = sign_bundle(bundle, key, signer=signer)
-    console.print(f"signed {bundle.name} {bundle.version} (digest {bundle.digest}) in {path}")
+    console.print(shown(f"signed {bundle.name} {bundle.version} (digest {bundle.digest}) in "
+                        f"{_where(path)}"), markup=False)
+
+
+def _where(path: Path) -> str:
+    """``path`` as the user named the pack: from the current folder when it is under it."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 @bundle_group.command("verify")
