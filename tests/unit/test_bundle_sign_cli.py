@@ -50,3 +50,20 @@ def test_lock_and_sign_name_the_files_as_the_pack_was_named(
     assert locked.exit_code == signed.exit_code == 0, locked.output + signed.output
     assert " in policies/pack[red]/bundle.lock; new: " in locked.output
     assert signed.output.rstrip().endswith(" in policies/pack[red]/bundle.sig")
+
+
+@pytest.mark.parametrize("trusted", [False, True])
+def test_verify_prints_a_signer_as_it_is_never_as_markup(pack_and_keys: tuple[Path, Path],
+                                                         trusted: bool) -> None:
+    """The signer's name is bundle.sig's text (a pack from someone else's branch): `[/x]`
+    stopped the report with a traceback of rich's MarkupError."""
+    pack, keys = pack_and_keys
+    signer = "evil [/x] [bold]B"
+    signed = CliRunner().invoke(main, ["bundle", "sign", str(pack), "--key",
+                                       str(keys / "signing-key.pem"), "--signer", signer])
+    assert signed.exit_code == 0, signed.output
+    key = ["--key", str(keys / "public-key.pem")] if trusted else []
+    result = CliRunner().invoke(main, ["bundle", "verify", str(pack), *key])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert result.exit_code == 0
+    assert f"({signer})" in result.output

@@ -13,6 +13,7 @@ from finpolicy.cli.common import (
     EXIT_FAILED,
     EXIT_INVALID_INPUT,
     EXIT_OK,
+    cell,
     console,
     dump_json,
     exit_with,
@@ -168,17 +169,19 @@ def _refuse(pack: str, exc: FinpolicyError, as_json: bool) -> NoReturn:
 
 
 def _print(check: Any) -> None:
-    console.print(f"{check.bundle} {check.version}: digest {check.digest}")
+    # what bundle.sig, the manifest and the file names hold is the pack's text, not markup
+    # (a signer `[/x]` stopped the report with rich's MarkupError)
+    console.print(cell(f"{check.bundle} {check.version}: digest {check.digest}"))
     for status in () if check.signatures is None else check.signatures.signatures:
-        by = status.key + (f" ({status.signer})" if status.signer else "")
+        by = cell(status.key + (f" ({status.signer})" if status.signer else ""))
         if status.intact and status.current and status.trusted:
             console.print(f"[green]signed by trusted key {by}[/]")
         elif status.intact and status.current and status.trusted is None:
             console.print(f"[yellow]signed by key {by}, signer not checked[/]")
     for problem in check.problems:
-        console.print(f"[red]{problem}[/]")
+        console.print(f"[red]{cell(str(problem))}[/]")
     for note in check.notes():
-        console.print(f"note: {note}")
+        console.print(f"note: {cell(note)}")
     if check.ok:
         console.print("[green]ok[/]" if check.signer_checked else
                       "[green]ok[/], but the signer was not checked (pass --key)")
