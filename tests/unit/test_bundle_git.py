@@ -106,8 +106,12 @@ def test_a_bad_revision_or_path_is_the_command_lines_error(repo: Path, spec: str
     with pytest.raises(fp.InputError) as error:
         fp.load_bundle(spec)
     assert words in str(error.value)
-    result = CliRunner().invoke(main, ["diff", spec, "policies/pack"])
-    assert result.exit_code == 3 and words in result.output, result.output
+    for command in (["diff", spec, "policies/pack"], ["validate", spec], ["lint", spec],
+                    ["bundle", "verify", spec], ["fmt", "--check", spec]):
+        result = CliRunner().invoke(main, command)
+        assert result.exception is None or isinstance(result.exception, SystemExit), \
+            (command, result.output)
+        assert result.exit_code == 3 and words in result.output, (command, result.output)
 
 
 def test_a_bundle_from_a_revision_is_read_only(repo: Path, author: AuditKeys) -> None:
@@ -152,3 +156,14 @@ def test_fmt_checks_a_revision_and_never_writes_to_it(repo: Path) -> None:
     assert all(line.startswith("would reformat HEAD:policies/pack/") for line in lines)
     written = CliRunner().invoke(main, ["fmt", "git:HEAD:policies/pack"])
     assert written.exit_code == 3 and "read-only" in written.output, written.output
+
+
+def test_a_revision_outside_any_repository_is_invalid_input(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    if subprocess.run(["git", "rev-parse"], capture_output=True, check=False).returncode == 0:
+        pytest.skip("the temporary folder is inside a git repository here")
+    with pytest.raises(fp.InputError, match="is in no git repository"):
+        fp.load_bundle("git:HEAD:pack")
+    result = CliRunner().invoke(main, ["validate", "git:HEAD:pack"])
+    assert result.exit_code == 3 and "is in no git repository" in result.output

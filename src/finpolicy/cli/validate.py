@@ -7,8 +7,14 @@ from typing import NoReturn
 
 import click
 
-from finpolicy.cli.common import EXIT_INVALID_POLICY, exit_with, plural, policy_exit
-from finpolicy.errors import PolicyError, Problem, one_line
+from finpolicy.cli.common import (
+    EXIT_INVALID_INPUT,
+    EXIT_INVALID_POLICY,
+    exit_with,
+    plural,
+    policy_exit,
+)
+from finpolicy.errors import InputError, PolicyError, Problem, one_line
 from finpolicy.validation import validate_pack
 
 
@@ -30,6 +36,9 @@ def validate(path: str) -> None:
         report = validate_pack(path)
     except PolicyError as exc:  # no pack at PATH
         _fail(exc.problems, path)
+    except InputError as exc:  # a git revision or path git cannot find
+        click.echo(f"error: {exc}", err=True)
+        exit_with(EXIT_INVALID_INPUT)
     bundle = report.bundle
     if report.problems or bundle is None:
         _fail(report.problems, path)
