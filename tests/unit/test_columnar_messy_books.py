@@ -246,3 +246,58 @@ def test_run_end_encoded_columns_are_read_as_their_values() -> None:
                      "risk_level": pa.compute.run_end_encode(pa.array(["C3", "C3"]))})
     assert ENGINE.evaluate_table("suitability", book, as_of=ON, products=OFFER).column(
         "customer_id").to_pylist() == ["c1", "c2"]
+
+
+@pytest.mark.parametrize("kind", [pa.decimal128(20, 2), pa.decimal256(40, 6),
+                                  pa.decimal64(18, 2), pa.decimal128(12, 0)])
+def test_decimal_money_is_read_as_arrays_exactly_as_the_models_read_a_decimal(
+        kind: Any, monkeypatch: Any) -> None:
+    # Spark's DecimalType, a warehouse's money: each distinct amount was validated one by
+    # one (100,000 customers with their assets: 1.7 s against 0.07 s as integers)
+    import decimal
+    import random
+
+    from finpolicy.domains.suitability import columnar_facts
+
+    rng = random.Random(3)
+    scale = kind.scale
+    assets = [decimal.Decimal(rng.randrange(0, 10 ** min(15, kind.precision))).scaleb(-scale)
+              for _ in range(200)]
+    assets[:4] = [None, decimal.Decimal(0), decimal.Decimal("-0").scaleb(-scale),
+                  decimal.Decimal(rng.randrange(1, 999)).scaleb(-scale)]
+    amounts = [decimal.Decimal(rng.randrange(0, 10 ** 9)).scaleb(-scale) for _ in assets]
+    sales = pa.table({"customer.id": [f"c{i}" for i in range(200)],
+                      "customer.risk_level": ["C3"] * 200,
+                      "customer.assessment_date": ["2026-01-01"] * 200,
+                      "customer.investable_assets": pa.array(assets, kind),
+                      "product.id": ["p1"] * 200, "product.kind": ["fund"] * 200,
+                      "product.risk_level": ["R3"] * 200, "amount": pa.array(amounts, kind)})
+    validator = columnar_facts.validator
+
+    def no_assets_one_by_one(model: Any, name: str) -> Any:
+        assert name != "investable_assets", "read one by one"
+        return validator(model, name)
+    monkeypatch.setattr(columnar_facts, "validator", no_assets_one_by_one)
+    monkeypatch.setattr(suitability_columnar, "parse_amount", no_assets_one_by_one)
+    got = ENGINE.evaluate_table("suitability", sales, as_of=ON).to_pylist()
+    monkeypatch.undo()
+    for row, decided in zip(sales.to_pylist(), got, strict=True):
+        alone = ENGINE.check_suitability(
+            {k[9:]: v for k, v in row.items() if k.startswith("customer.") and v is not None},
+            {"id": "p1", "kind": "fund", "risk_level": "R3"}, amount=row["amount"], as_of=ON)
+        assert (decided["amount"], decided["outcome"], decided["rule_ids"]) == (
+            alone.amount, alone.outcome, [h.rule_id for h in alone.hits])
+
+
+def test_negative_or_unheld_decimal_money_goes_to_the_row_engine() -> None:
+    import decimal
+
+    for assets, message in (("-0.01", "greater than or equal to 0"),
+                            ("12345678901234567.89", "less than or equal to")):
+        book = pa.table({"id": ["c1", "c2"], "risk_level": ["C3", "C3"],
+                         "investable_assets": pa.array([decimal.Decimal("1.00"),
+                                                        decimal.Decimal(assets)],
+                                                       pa.decimal128(22, 2))})
+        with pytest.raises(InputError, match=message) as caught:
+            ENGINE.evaluate_table("suitability", book, as_of=ON, products=OFFER)
+        assert caught.value.problems[0].line == 2

@@ -20,11 +20,12 @@ from typing import Any
 
 import attrs
 import numpy as np
+import pyarrow as pa
 
 from finpolicy.engines.limits import MAX_EXACT_NUMBER
 from finpolicy.rules.patterns import MAX_MATCH_TEXT
 
-__all__ = ["BOOLEAN", "LIST", "MISSING", "NUMBER", "OTHER", "TEXT", "Column"]
+__all__ = ["BOOLEAN", "LIST", "MISSING", "NUMBER", "OTHER", "TEXT", "Column", "decimal_floats"]
 
 MISSING, TEXT, NUMBER, BOOLEAN, LIST, OTHER = 0, 1, 2, 3, 4, 5
 _NO_TEXT = -1
@@ -157,3 +158,32 @@ class Column:
                       boolean=self.boolean[rows], text=self.text[rows], texts=self.texts,
                       lists=None if self.lists is None else self.lists[rows],
                       needs_row=None if self.needs_row is None else self.needs_row[rows])
+
+
+def decimal_floats(array: pa.Array) -> np.ndarray[Any, np.dtype[np.float64]] | None:
+    """The values of a decimal array as floats, each exactly ``float(Decimal)`` (the nearest
+    float, as the models read a ``Decimal``): the unscaled integer, exact below 2^53, divided
+    by an exact power of ten is rounded once. ``None`` (read one by one) when a value's
+    unscaled integer reaches 2^53 or the scale is negative or beyond 22; nulls read as 0."""
+    kind = array.type
+    if not pa.types.is_decimal(kind) or not 0 <= kind.scale <= 22:
+        return None
+    n = len(array)
+    width = kind.byte_width
+    data = array.buffers()[1]
+    if data is None:
+        return np.zeros(n, np.float64)
+    if width < 8:  # decimal32
+        ints = np.frombuffer(data, np.int32)[array.offset:array.offset + n].astype(np.int64)
+    else:  # little-endian words, lowest first: a value that fits int64 sign-extends it
+        words = np.frombuffer(data, np.int64).reshape(-1, width // 8)
+        words = words[array.offset:array.offset + n]
+        ints = words[:, 0]
+        if width > 8 and (words[:, 1:] != (ints >> 63)[:, None]).any(axis=1).any():
+            return None
+    valid = ~np.asarray(array.is_null().to_numpy(zero_copy_only=False), np.bool_)
+    ints = np.where(valid, ints, 0)
+    if (np.abs(ints) >= 1 << 53).any():
+        return None
+    out: np.ndarray[Any, np.dtype[np.float64]] = ints.astype(np.float64) / 10.0 ** kind.scale
+    return out

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from finpolicy.columnar.columns import NUMBER, Column
+from finpolicy.columnar.columns import NUMBER, Column, decimal_floats
 from finpolicy.columnar.conditions import CompiledRuleSet, compile_ruleset
 from finpolicy.columnar.decisions import combine_hits, list_column
 from finpolicy.columnar.tables import column_or_none, distinct, distinct_rows, without_key
@@ -129,8 +129,11 @@ def _amounts(batch: pa.RecordBatch) -> tuple[Any, Any, Any]:
     n = batch.num_rows
     if array is None:
         return np.zeros(n), np.zeros(n, np.bool_), np.zeros(n, np.bool_)
-    if pa.types.is_integer(array.type) or pa.types.is_floating(array.type):
-        values = array.to_numpy(zero_copy_only=False).astype(np.float64)
+    exact = decimal_floats(array)  # a decimal amount, as Spark and warehouses give money
+    if pa.types.is_integer(array.type) or pa.types.is_floating(array.type) or \
+            exact is not None:
+        values = exact if exact is not None else \
+            array.to_numpy(zero_copy_only=False).astype(np.float64)
         valid = ~np.asarray(array.is_null().to_numpy(zero_copy_only=False), np.bool_)
         values = np.where(valid, values, 0.0)
         bad = valid & ~(np.isfinite(values) & (values >= 0) & (values <= MAX_AMOUNT))

@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from finpolicy.columnar.columns import Column
+from finpolicy.columnar.columns import Column, decimal_floats
 from finpolicy.columnar.tables import column_or_none, distinct
 from finpolicy.domains.suitability.models import Customer, Product
 from finpolicy.domains.suitability.policy import SuitabilityRules
@@ -74,9 +74,11 @@ class Field:
 def _number(array: pa.Array | None, n: int, name: str, top: float, integral: bool
             ) -> tuple[Any, Any, Any]:
     """Values, presence and rows to leave to the row engine, of a numeric field."""
-    if array is not None and (pa.types.is_integer(array.type) or (
+    exact = None if array is None or integral else decimal_floats(array)  # money's type
+    if array is not None and (pa.types.is_integer(array.type) or exact is not None or (
             pa.types.is_floating(array.type) and not integral)):
-        values = array.to_numpy(zero_copy_only=False).astype(np.float64)
+        values = exact if exact is not None else \
+            array.to_numpy(zero_copy_only=False).astype(np.float64)
         valid = ~np.asarray(array.is_null().to_numpy(zero_copy_only=False), np.bool_)
         values = np.where(valid, values, 0.0)
         bad = valid & ~((values >= 0) & (values <= top))
