@@ -87,3 +87,14 @@ def test_on_spark_a_grant_given_twice_in_a_partition_is_refused_across_its_chunk
         list(decided)
     (problem,) = caught.value.problems
     assert (problem.file, problem.line, problem.path) == ("partition 2", 4, "id")
+
+
+def test_a_column_named_twice_is_refused_without_rows_too() -> None:
+    # Spark checks a job's columns on an empty table on the driver: a frame joined with a
+    # column named twice ('id' from both sides) passed there, and failed only in the
+    # executors' tasks; an empty table gave an empty decisions table
+    twice = pa.Table.from_arrays([pa.array([], pa.string())] * 2, names=["id", "id"])
+    with pytest.raises(InputError, match="the column `id` appears twice"):
+        ENGINE.evaluate_table("suitability", twice, as_of=ON, products=OFFER)
+    with pytest.raises(InputError, match="the column `id` appears twice"):
+        ENGINE.evaluate_table("access", twice, as_of=AT)

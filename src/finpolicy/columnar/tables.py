@@ -300,6 +300,8 @@ def empty_batch(source: Source) -> pa.RecordBatch:
         table = _frame_table(source)
         if table is not None:
             schema = table.schema
+    # as for a source with rows: Spark checks its columns on an empty table, on the driver
+    _unique_names(schema, f"{source}: " if isinstance(source, str | Path) else "")
     return pa.RecordBatch.from_pylist([], schema=schema)
 
 
