@@ -301,7 +301,8 @@ def test_policy_variants_and_the_durable_engine_agree_with_the_row_engine(
         "floor": ("      examples: [name, gender, birth date, ID number, contact details, "
                   "address]\n", "      min_level: core\n"),
         "detectors": ("    detectors: [cn_resident_id, bank_card, cn_mobile, email, cn_uscc, "
-                      "passport]\n", None),
+                      "passport,\n          cn_resident_id_in_text, bank_card_in_text, "
+                      "cn_mobile_in_text, email_in_text]\n", None),
         "min_samples": ("    min_samples: 1\n", None)}
     line, extra = edits[change]
     assert line in text

@@ -261,7 +261,8 @@ def test_passport_rejects_other_shapes(value: str) -> None:
 
 def test_registry_names_map_to_their_checks() -> None:
     assert list(DETECTORS) == ["cn_resident_id", "bank_card", "cn_mobile", "email", "cn_uscc",
-                               "passport"]
+                               "passport", "cn_resident_id_in_text", "bank_card_in_text",
+                               "cn_mobile_in_text", "email_in_text"]
     for name, detector in DETECTORS.items():
         assert detector.name == name
         assert detector.check is getattr(detectors, name)
@@ -284,8 +285,10 @@ def test_detect_column_sorts_by_share_then_name_and_runs_all_detectors_by_defaul
     rng = random.Random(3)
     column = [fakes.bank_card(rng) for _ in range(3)] + ["zhang@bank.cn"]
     matches = detect_column(column)
-    assert [m.name for m in matches] == ["bank_card", "email", "cn_mobile", "cn_resident_id",
-                                         "cn_uscc", "passport"]
+    assert [m.name for m in matches] == ["bank_card", "email", "bank_card_in_text",
+                                         "cn_mobile", "cn_mobile_in_text", "cn_resident_id",
+                                         "cn_resident_id_in_text", "cn_uscc", "email_in_text",
+                                         "passport"]
     assert matches[0].share == 0.75
 
 

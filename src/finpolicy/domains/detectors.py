@@ -4,14 +4,21 @@ Each detector is a pure ``(value: str) -> bool`` that checks structure *and* the
 character where the format has one, so a bare run of digits is never enough. Detectors never
 raise: any ``str`` gets an answer and anything else is ``False``. Surrounding whitespace is
 ignored; inner whitespace only where the format's usual grouping allows it.
+
+The ``*_in_text`` detectors find an identifier *inside* a value that is not itself one (a
+note, a remark: ``客户身份证号11010519491231002X，请回电``), with the same checks, and with no
+ASCII letter or digit right before or after it, so a slice of a longer number or code (an
+order reference, a credit code) is never taken for one; Chinese text may touch it. A value
+the whole-value detector accepts is left to it.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import itertools
 import re
 import types
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 import attrs
 
@@ -21,14 +28,20 @@ __all__ = [
     "DETECTORS",
     "EXACT_PREFILTERS",
     "PREFILTERS",
+    "WHOLE_VALUE",
     "Detector",
     "DetectorMatch",
     "bank_card",
+    "bank_card_in_text",
     "cn_mobile",
+    "cn_mobile_in_text",
     "cn_resident_id",
+    "cn_resident_id_in_text",
     "cn_uscc",
     "detect_column",
     "email",
+    "email_in_text",
+    "identifiers_in_text",
     "luhn_check_digit",
     "passport",
     "resident_id_check_char",
@@ -126,7 +139,11 @@ def bank_card(value: str) -> bool:
     v = value.strip()
     if not _CARD_RE.fullmatch(v):
         return False
-    digits = v.replace(" ", "")
+    return _card_digits(v.replace(" ", ""))
+
+
+def _card_digits(digits: str) -> bool:
+    """Whether the ASCII digits ``digits`` are a card number: issuer prefix, length, Luhn."""
     size = len(digits)
     if not any(size in _PREFIX_LENGTHS.get(digits[:k], ()) for k in _PREFIX_SIZES):
         return False
@@ -214,6 +231,108 @@ def passport(value: str) -> bool:
     return _PASSPORT_RE.fullmatch(value.strip()) is not None
 
 
+# --- identifiers inside text -----------------------------------------------------------------
+
+# Runs of digit groups (single spaces or hyphens between), an ID's final X kept, with no ASCII
+# letter or digit on either side (a code such as a credit code or an order reference holds
+# digits too); within a run, the groupings cards and IDs are written in by hand (as the
+# decision log's caller-context check reads them) or one group alone.
+_RUN_RE = re.compile(r"(?<![0-9A-Za-z])[0-9]+(?:[ -][0-9]+)*[Xx]?(?![0-9A-Za-z])")
+_RUN_SEPARATOR = re.compile(r"[ -]")
+_CARD_SHAPES = frozenset({(4, 4, 4, 4), (4, 4, 4, 4, 1), (4, 4, 4, 4, 2), (4, 4, 4, 4, 3),
+                          (4, 6, 5)})
+_ID_SHAPES = frozenset({(6, 8, 4)})
+_MOBILE_IN_TEXT_RE = re.compile(rf"(?<![0-9A-Za-z])(?:{_MOBILE_RE.pattern})(?![0-9A-Za-z])")
+# An address with no address character right before it, so a search starts only at the
+# start of a local part (and never rescans one: linear in the text).
+_EMAIL_IN_TEXT_RE = re.compile(
+    rf"(?<![A-Za-z0-9!#$%&'*+/=?^_`{{|}}~.-]){_ATOM}(?:\.{_ATOM})*@(?:{_LABEL}\.)+"
+    r"[A-Za-z]{2,63}(?![A-Za-z0-9-])")
+
+
+def _numbers(text: str, shapes: frozenset[tuple[int, ...]]) -> Iterator[tuple[str, str]]:
+    """The numbers written in ``text`` as one group or in one of ``shapes``: the digits (an
+    ID's X kept), and the number as written."""
+    for run in _RUN_RE.finditer(text):
+        groups = _RUN_SEPARATOR.split(run.group())
+        ends = list(itertools.accumulate(len(g) + 1 for g in groups))  # past each separator
+        for i, group in enumerate(groups):
+            start = ends[i] - len(group) - 1
+            yield group, group
+            for j in range(i + 3, min(len(groups), i + 5) + 1):
+                if tuple(map(len, groups[i:j])) in shapes:
+                    yield "".join(groups[i:j]), run.group()[start:ends[j - 1] - 1]
+
+
+def _id_in(text: str) -> str | None:
+    return next((written for number, written in _numbers(text, _ID_SHAPES)
+                 if len(number) == 18 and cn_resident_id(number)), None)
+
+
+def _card_in(text: str) -> str | None:
+    return next((written for number, written in _numbers(text, _CARD_SHAPES)
+                 if 15 <= len(number) <= 19 and number.isdigit() and _card_digits(number)),
+                None)
+
+
+def _mobile_in(text: str) -> str | None:
+    found = _MOBILE_IN_TEXT_RE.search(text)
+    return None if found is None else found.group()
+
+
+def _email_in(text: str) -> str | None:
+    if "@" not in text:
+        return None
+    return next((m.group() for m in _EMAIL_IN_TEXT_RE.finditer(text) if email(m.group())),
+                None)
+
+
+# (whole-value check, finder, fewest characters) per detector inside text
+_IN_TEXT: dict[str, tuple[Callable[[str], bool], Callable[[str], str | None], int]] = {
+    "cn_resident_id_in_text": (cn_resident_id, _id_in, 18),
+    "bank_card_in_text": (bank_card, _card_in, 15),
+    "cn_mobile_in_text": (cn_mobile, _mobile_in, 11),
+    "email_in_text": (email, _email_in, 6),
+}
+
+
+def _in_text(name: str, value: str) -> bool:
+    whole, finder, shortest = _IN_TEXT[name]
+    if not isinstance(value, str) or len(value) < shortest or whole(value):
+        return False
+    return finder(value) is not None
+
+
+def cn_resident_id_in_text(value: str) -> bool:
+    """Whether ``value`` holds a resident ID number (as ``cn_resident_id`` checks it) inside
+    other text, written whole or grouped 6-8-4 with spaces or hyphens."""
+    return _in_text("cn_resident_id_in_text", value)
+
+
+def bank_card_in_text(value: str) -> bool:
+    """Whether ``value`` holds a payment card number (as ``bank_card`` checks it) inside other
+    text, written whole or grouped 4-4-4-4(-1 to 3) or 4-6-5 with spaces or hyphens."""
+    return _in_text("bank_card_in_text", value)
+
+
+def cn_mobile_in_text(value: str) -> bool:
+    """Whether ``value`` holds a mainland mobile number (as ``cn_mobile`` reads it) inside
+    other text."""
+    return _in_text("cn_mobile_in_text", value)
+
+
+def email_in_text(value: str) -> bool:
+    """Whether ``value`` holds an e-mail address (as ``email`` checks it) inside other text."""
+    return _in_text("email_in_text", value)
+
+
+def identifiers_in_text(value: str) -> list[str]:
+    """The first identifier each ``*_in_text`` detector finds in ``value``, as written: what
+    a summary of a text too long to keep must hold for the detectors to say the same of it."""
+    found = (finder(value) for _, finder, _ in _IN_TEXT.values())
+    return list(dict.fromkeys(f for f in found if f is not None))
+
+
 @attrs.frozen(slots=True)
 class Detector:
     """A named content detector.
@@ -249,6 +368,13 @@ _ALL = (
     Detector("cn_uscc", "A Chinese unified social credit code with a valid check character.",
              cn_uscc),
     Detector("passport", "A Chinese passport number.", passport),
+    Detector("cn_resident_id_in_text", "A mainland Chinese resident ID number with a valid "
+             "check character inside other text (a note or remark).", cn_resident_id_in_text),
+    Detector("bank_card_in_text", "A payment card number with a known issuer prefix and a "
+             "valid Luhn check digit inside other text.", bank_card_in_text),
+    Detector("cn_mobile_in_text", "A mainland Chinese mobile phone number inside other text.",
+             cn_mobile_in_text),
+    Detector("email_in_text", "An e-mail address inside other text.", email_in_text),
 )
 DETECTORS: Mapping[str, Detector] = types.MappingProxyType({d.name: d for d in _ALL})
 
@@ -267,6 +393,33 @@ _NEEDS = {
     "passport": f"(?:{_PASSPORT_RE.pattern})",
 }
 _PREFILTER = {name: f"(?s)^{_SPACE}(?:{core}){_SPACE}$" for name, core in _NEEDS.items()}
+
+
+def _inside(core: str, word: str = "0-9A-Za-z", after: str = "0-9A-Za-z") -> str:
+    """An RE2 pattern for ``core`` with no ``word`` character right before it and no
+    ``after`` character right after it, and something other than ASCII spaces before or after
+    it: an identifier inside text (a value that is only the identifier is its whole-value
+    detector's, and the ``*_in_text`` detectors leave it)."""
+    return (rf"(?s)(?:\S.*\s|[^\s{word}])(?:{core})(?:[^{after}]|$)"
+            rf"|(?:^|[^{word}])(?:{core})(?:\s.*\S|[^\s{after}])")
+
+
+_EMAIL_WORD = "A-Za-z0-9!#$%&'*+/=?^_`{|}~.-"
+_PREFILTER.update({
+    # a value that is only an ID or card number written with separators (which the
+    # whole-value check refuses) is one inside text too
+    "cn_resident_id_in_text": _inside("[0-9]{6}[ -]?[0-9]{8}[ -]?[0-9]{3}[0-9Xx]")
+    + r"|(?s)^\s*[0-9]{6}[ -][0-9]{8}[ -][0-9]{3}[0-9Xx]\s*$",
+    "bank_card_in_text": _inside("[0-9](?:[ -]?[0-9]){14,18}")
+    + r"|(?s)^\s*[0-9 ]*-[0-9 -]*\s*$",
+    "cn_mobile_in_text": _inside(_MOBILE_RE.pattern),
+    "email_in_text": _inside(f"[{_EMAIL_WORD}]+@[A-Za-z0-9.-]*[A-Za-z]", _EMAIL_WORD,
+                             "A-Za-z0-9-"),
+})
+WHOLE_VALUE: Mapping[str, str] = types.MappingProxyType(
+    {name: name.removesuffix("_in_text") for name in _IN_TEXT})
+"""Per ``*_in_text`` detector, the whole-value detector it leaves a value to: a value that
+one accepts, the other never does."""
 PREFILTERS: Mapping[str, str] = types.MappingProxyType(_PREFILTER)
 """Per detector, an RE2 pattern every value it accepts matches."""
 EXACT_PREFILTERS = frozenset({"cn_mobile", "passport"})

@@ -34,6 +34,8 @@ from finpolicy.errors import InputError
 from finpolicy.identity import clean_term
 from finpolicy.inputs import evaluation_date
 from finpolicy.limits import MAX_LONG_ITEMS
+from finpolicy.rules.conditions import All, Compare, Condition
+from finpolicy.rules.conditions import Any as AnyOf
 from finpolicy.rules.model import Rule
 from finpolicy.runtime import Runtime
 
@@ -66,6 +68,34 @@ def field_fact(rules: ClassificationRules, field: DataField) -> tuple[dict[str, 
     return fact, (top.name if top else None), (top.share if top else None)
 
 
+def _reads(condition: Condition) -> set[str]:
+    """The detectors ``condition`` asks to have matched: ``detected contains NAME`` and
+    ``detector.NAME.share`` above a bound (not under a ``not``)."""
+    match condition:
+        case All(items) | AnyOf(items):
+            return {name for item in items for name in _reads(item)}
+        case Compare("contains", ("detected",), str(name)):
+            return {name}
+        case Compare("gt" | "ge", ("detector", name, "share"), _):
+            return {name}
+    return set()
+
+
+def _content(fact: Mapping[str, Any], matched: Sequence[Rule], detector: str | None,
+             share: float | None) -> tuple[str | None, float | None]:
+    """The detector behind the decision: the one read by the matching rule of the highest
+    level (policy order breaks ties, as for the category) with a share above 0, else
+    ``detector``, the top one at the threshold."""
+    shares: dict[str, float] = {name: entry["share"] for name, entry in fact["detector"].items()}
+    best: tuple[DataLevel, str] | None = None
+    for rule in matched:
+        level = DataLevel.parse(rule.effect["level"])
+        read = sorted(name for name in _reads(rule.when) if shares.get(name, 0) > 0)
+        if read and (best is None or level > best[0]):
+            best = (level, max(read, key=shares.__getitem__))  # the first by name of equals
+    return (detector, share) if best is None else (best[1], shares[best[1]])
+
+
 def _decisive(matched: Sequence[Rule], key: str) -> Any:
     """``key`` of the highest-level matching rule that sets it (policy order breaks ties)."""
     best: tuple[DataLevel, Any] | None = None
@@ -84,6 +114,7 @@ def _classify(runtime: Runtime, doc: PolicyDocument[ClassificationRules],
               sources: Mapping[str, DataLevel]) -> ClassificationDecision:
     fact, detector, share = field_fact(rules, field)
     matched = runtime.run(doc, RULESET, fact)
+    detector, share = _content(fact, matched, detector, share)
     own = max((DataLevel.parse(r.effect["level"]) for r in matched),
               default=rules.default_level)
     override = any(r.effect.get("overrides_sources") for r in matched)

@@ -28,6 +28,7 @@ from finpolicy.cli.common import (
     parse_when,
     reports_errors,
 )
+from finpolicy.domains.classification.model import share_text
 from finpolicy.domains.classification.scanning import ScanReport
 
 _STYLE = {"core": "bold red", "important": "yellow", "ordinary": "green"}
@@ -47,7 +48,7 @@ def _table(result: ScanReport) -> Table:
         level = str(cl.level)
         table.add_row(cell(c.column), f"[{_STYLE.get(level, '')}]{level}[/]",
                       cl.category or "—", cl.detector or "—",
-                      "—" if cl.share is None else f"{cl.share:.0%}", cl.mask or "—")
+                      "—" if cl.share is None else share_text(cl.share), cl.mask or "—")
     return table
 
 

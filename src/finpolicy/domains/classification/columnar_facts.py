@@ -38,6 +38,7 @@ from finpolicy.domains.detectors import (
     DETECTORS,
     EXACT_PREFILTERS,
     PREFILTERS,
+    WHOLE_VALUE,
 )
 from finpolicy.errors import FinpolicyError
 
@@ -177,6 +178,7 @@ def _bits(texts: pa.Array, detectors: Sequence[str]) -> Codes:
     blank = pc.fill_null(pc.or_(pc.equal(pc.binary_length(texts), 0),
                                 pc.utf8_is_space(texts)), True)
     bits = np.zeros(n, np.int64)
+    accepted_by: dict[str, Any] = {}
     for bit, name in enumerate(detectors):
         check = DETECTORS[name].check
         pattern = PREFILTERS.get(name)
@@ -185,6 +187,9 @@ def _bits(texts: pa.Array, detectors: Sequence[str]) -> Codes:
         else:
             hit = pc.fill_null(pc.match_substring_regex(texts, pattern), False)
             positions = pc.indices_nonzero(hit).to_numpy(zero_copy_only=False)
+        whole = accepted_by.get(WHOLE_VALUE.get(name, ""))
+        if whole is not None and len(positions):  # what the whole-value check took, it leaves
+            positions = positions[~whole[positions]]
         if not len(positions):
             continue
         if name in EXACT_PREFILTERS:
@@ -195,6 +200,9 @@ def _bits(texts: pa.Array, detectors: Sequence[str]) -> Codes:
             values = texts.take(pa.array(positions, pa.int64())).to_pylist()
             accepted = np.fromiter((check(v) for v in values), np.bool_, len(values))
         bits[positions[accepted]] |= np.int64(1) << np.int64(bit)
+        if name in WHOLE_VALUE.values():
+            accepted_by[name] = np.zeros(n, np.bool_)
+            accepted_by[name][positions[accepted]] = True
     blank_mask = np.asarray(blank.to_numpy(zero_copy_only=False), np.bool_)
     return np.where(blank_mask, 0, bits + 1)
 

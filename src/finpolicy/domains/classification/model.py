@@ -12,6 +12,7 @@ import attrs
 from pydantic import Field, field_validator
 
 from finpolicy.decisions import Decision
+from finpolicy.domains.detectors import identifiers_in_text
 from finpolicy.identity import clean_term
 from finpolicy.inputs import InputModel
 from finpolicy.limits import (
@@ -87,15 +88,28 @@ class DataField(InputModel):
 
 LONG_SAMPLE = "<long text>"
 """What stands for a sample value longer than ``MAX_SAMPLE_LENGTH`` in scans, records and
-``mask``: no detector matches it (no identifier is that long), yet it counts as a value."""
+``mask``, followed by the identifiers found in it (``bounded_sample``): no whole-value
+detector matches it (no identifier is that long), yet it counts as a value."""
 
 
 def bounded_sample(value: str) -> str:
-    """``value``, or ``LONG_SAMPLE`` when even without surrounding spaces it is longer than
-    ``MAX_SAMPLE_LENGTH`` characters."""
+    """``value``, or, when even without surrounding spaces it is longer than
+    ``MAX_SAMPLE_LENGTH`` characters, ``LONG_SAMPLE`` and a line per identifier the
+    ``*_in_text`` detectors find in it (the first of each kind, as written), so a long note
+    holding an ID number is still found to hold one."""
     if len(value) <= MAX_SAMPLE_LENGTH or len(value.strip()) <= MAX_SAMPLE_LENGTH:
         return value if len(value) <= MAX_SAMPLE_LENGTH else value.strip()
-    return LONG_SAMPLE
+    return "\n".join([LONG_SAMPLE, *identifiers_in_text(value)])
+
+
+def share_text(share: float) -> str:
+    """``share`` as a whole percentage that never rounds a match away or up to all of them:
+    ``<1%`` for one value in a thousand, ``>99%`` for all but one."""
+    if 0 < share < 0.01:
+        return "<1%"
+    if 0.99 < share < 1:
+        return ">99%"
+    return f"{share:.0%}"
 
 
 @attrs.frozen(slots=True)
@@ -172,8 +186,10 @@ class ClassificationDecision(Decision):
         handling: the level's handling requirements.
         mask: the masker shown values go through (a ``MASKS`` name or ``partial:F:L``), or
             ``None`` when values are shown as they are.
-        detector: the content detector with the highest share at or above the policy's
-            threshold, or ``None``.
+        detector: the content detector behind the decision: the one a matching rule of the
+            highest level reads (``detected contains NAME``, or ``detector.NAME.share``
+            above a bound) with a share above 0, else the one with the highest share at or
+            above the policy's threshold, or ``None``.
         share: that detector's share of non-empty sample values.
         sources: levels of the fields a derived field is computed from.
     """
@@ -195,7 +211,8 @@ class ClassificationDecision(Decision):
                  + (f", JR/T 0171 {self.pfi_category}" if self.pfi_category else "") + ")"
                  + (f", category {self.category}" if self.category else "")]
         if self.detector is not None and self.share is not None:
-            lines.append(f"content: {self.detector} matched {self.share:.0%} of sample values")
+            lines.append(f"content: {self.detector} matched {share_text(self.share)} of "
+                         "sample values")
         if self.sources:
             lines.append("derived from: " + ", ".join(f"{k} ({v})"
                                                       for k, v in self.sources.items()))

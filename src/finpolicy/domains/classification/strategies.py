@@ -1,6 +1,6 @@
 """Hypothesis strategies for classification inputs, drawn from a bundle's classification
 policies: field names and tags the rules mention, sample values that are valid or near-miss
-identifiers."""
+identifiers, alone or inside a note."""
 
 from __future__ import annotations
 
@@ -23,7 +23,8 @@ _CLASSIFICATION = "ClassificationPolicy"
 
 def data_fields(bundle: Bundle | None = None) -> st.SearchStrategy[Any]:
     """``fp.DataField`` values named with the names and tags the bundle's rules mention (and
-    unknown ones), with sample values that are valid or near-miss ID, card and phone numbers."""
+    unknown ones), with sample values that are valid or near-miss ID, card and phone numbers,
+    alone or inside a note."""
     import random
 
     from finpolicy.testing import fakes
@@ -34,7 +35,7 @@ def data_fields(bundle: Bundle | None = None) -> st.SearchStrategy[Any]:
     names = sorted({str(v) for v in found.get("field.name", set())} | {"col1", "remark"})
     tags = sorted({str(v) for v in found.get("field.tags", set())} | {"misc"})
     makers = [fakes.resident_id, fakes.invalid_resident_id, fakes.bank_card,
-              fakes.invalid_bank_card, fakes.mobile, fakes.email, fakes.chinese_name]
+              fakes.invalid_bank_card, fakes.mobile, fakes.email, fakes.chinese_name, _note]
 
     @st.composite
     def samples(draw: st.DrawFn) -> list[str]:
@@ -44,6 +45,23 @@ def data_fields(bundle: Bundle | None = None) -> st.SearchStrategy[Any]:
 
     return st.builds(DataField, name=st.sampled_from(names), sample_values=samples(),
                      tags=st.lists(st.sampled_from(tags), max_size=2, unique=True))
+
+
+def _note(rng: Any) -> str:
+    """A note or remark holding, each by chance, a resident ID, a card number (valid or with a
+    wrong check character), a mobile number and an e-mail address."""
+    from finpolicy.testing import fakes
+
+    parts = ["客户来电"]
+    for label, good, bad in (("证件号", fakes.resident_id, fakes.invalid_resident_id),
+                             ("card", fakes.bank_card, fakes.invalid_bank_card),
+                             ("请回电", fakes.mobile, None), ("mail", fakes.email, None)):
+        draw = rng.random()
+        if draw < 0.5:
+            parts.append(f"{label} {good(rng)}")
+        elif draw < 0.75 and bad is not None:
+            parts.append(f"{label} {bad(rng)}")
+    return "，".join(parts)
 
 
 def records(bundle: Bundle | None = None) -> st.SearchStrategy[dict[str, Any]]:
