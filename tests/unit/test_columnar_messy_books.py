@@ -301,3 +301,14 @@ def test_negative_or_unheld_decimal_money_goes_to_the_row_engine() -> None:
         with pytest.raises(InputError, match=message) as caught:
             ENGINE.evaluate_table("suitability", book, as_of=ON, products=OFFER)
         assert caught.value.problems[0].line == 2
+
+
+def test_a_book_without_rows_has_its_columns_checked() -> None:
+    # finpolicy.spark.evaluate checks a job on an empty table on the driver: a misspelt
+    # column passed there and failed only in the executors' tasks
+    for book, products in ((pa.table({"id": pa.array([], pa.string()),
+                                      "risk_levl": pa.array([], pa.string())}), OFFER),
+                           (pa.table({"customer.id": pa.array([], pa.string()),
+                                      "segment": pa.array([], pa.string())}), None)):
+        with pytest.raises(InputError, match="unknown column"):
+            ENGINE.evaluate_table("suitability", book, as_of=ON, products=products)

@@ -430,6 +430,8 @@ def prepare(runtime: Runtime, /, *, as_of: Any = None, policy: str | None = None
         if key is not None:
             kept, batch = without_key(batch, key, SCHEMA.names,
                                       keep=known_column(key, pairs=listed is None))
+        if batch.num_rows == 0:  # its columns checked all the same (Spark's driver does so)
+            _check_columns(batch.schema.names, pairs=listed is None)
         table = SCHEMA.empty_table() if batch.num_rows == 0 else decide_batch(
             runtime, batch, on=on, products=listed, policy=policy, first_row=first_row)
         if kept is None:
