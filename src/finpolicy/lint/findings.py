@@ -49,6 +49,9 @@ CODES: Mapping[str, LintCode] = MappingProxyType({c.code: c for c in (
     LintCode("FPL009", "unused_obligation", "info",
              "the policy declares an obligation in its `spec.vocabulary` that none of its "
              "rules carries"),
+    LintCode("FPL010", "version_order", "warning",
+             "a version of a policy comes into force after another whose version number is "
+             "not lower: a later version takes a higher number"),
     LintCode("FPL007", "undecided", "info",
              "a question was too large to decide (more than the solver's bound); the rule "
              "was not checked for shadowing or overriding"),

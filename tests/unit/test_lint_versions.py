@@ -1,0 +1,66 @@
+"""``finpolicy lint`` FPL010: a version that comes into force after another of the same
+policy must be numbered above it — a copied file whose version was raised from the wrong one
+(``2.2.0`` after ``2.3.0``) would have decisions name a lower version for a later text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import finpolicy as fp
+from finpolicy.cli import main
+from finpolicy.documents.bundle import shipped_packs
+from finpolicy.lint import CODES, lint_bundle
+
+CN = shipped_packs() / "cn-banking"
+
+
+def _pack(tmp_path: Path, version: str, comment: str = "") -> Path:
+    """The shipped pack's suitability policy with a 2027 version numbered ``version``."""
+    root = tmp_path / "pack"
+    root.mkdir()
+    for name in ("bundle.yaml", "suitability-2018.yaml"):
+        (root / name).write_bytes((CN / name).read_bytes())
+    current = (CN / "suitability-2026.yaml").read_text(encoding="utf-8")
+    released = fp.load_bundle(CN).versions("cn-suitability")[-1].version
+    assert f"version: {released}\n" in current and "effective_from: 2026-02-01\n" in current
+    (root / "suitability-2026.yaml").write_text(current.replace(
+        "effective_from: 2026-02-01\n",
+        "effective_from: 2026-02-01\n  effective_until: 2026-12-31\n", 1), encoding="utf-8")
+    (root / "suitability-2027.yaml").write_text(current.replace(
+        f"version: {released}\n", f"version: {version}{comment}\n", 1).replace(
+        "effective_from: 2026-02-01\n", "effective_from: 2027-01-01\n", 1), encoding="utf-8")
+    return root
+
+
+def _order(root: Path) -> list[str]:
+    return [f.message for f in lint_bundle(fp.load_bundle(root)) if f.code == "FPL010"]
+
+
+@pytest.mark.parametrize("version", ["2.2.0", "2.3.0-rc.1", "1.9.9", "2.3.0-alpha"])
+def test_a_later_version_numbered_below_an_earlier_one_is_a_warning(tmp_path: Path,
+                                                                    version: str) -> None:
+    [message] = _order(_pack(tmp_path, version))
+    assert message.startswith(f"version {version} comes into force on 2027-01-01, after ")
+    assert "suitability-2026.yaml" in message
+
+
+def test_lint_reports_it_at_the_version_line(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["lint", str(_pack(tmp_path, "2.2.0")), "--fail-on",
+                                       "warning"])
+    assert result.exit_code == 1
+    assert "suitability-2027.yaml:8: warning FPL010: rule `metadata.version`: version 2.2.0 " \
+        in result.output
+    assert CODES["FPL010"].name == "version_order"
+
+
+@pytest.mark.parametrize("version", ["2.4.0", "2.3.1", "3.0.0-rc.1", "2.10.0"])
+def test_a_later_version_numbered_above_is_fine(tmp_path: Path, version: str) -> None:
+    assert _order(_pack(tmp_path, version)) == []
+
+
+def test_the_warning_is_silenced_with_a_reason(tmp_path: Path) -> None:
+    root = _pack(tmp_path, "2.2.0", "  # finpolicy-lint: ignore[FPL010] renumbered on purpose")
+    assert _order(root) == []
