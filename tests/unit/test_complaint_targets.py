@@ -112,6 +112,8 @@ def _problems(tmp_path: Path, old: str, new: str) -> set[str]:
     ("starts_within: {after: responded,", "starts_within: {after: decided,", "unknown_event"),
     ("      starts: review_requested\n", "", "bad_conditional"),
     ("stating: satisfied", "stating: happy", "unknown_content"),
+    ("against: dissatisfied", "against: unhappy", "unknown_content"),
+    ("against: dissatisfied", "against: satisfied", "bad_target"),
     ("archive_complaint: {years: 3,", "archive_complaints: {years: 3,", "unknown_obligation"),
     ("      requires: [complainant_told]\n      reason: Time spent on external",
      "      requires: [complainant_tld]\n      reason: Time spent on external",

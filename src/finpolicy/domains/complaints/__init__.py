@@ -130,6 +130,7 @@ DOMAIN = Domain(
             "unknown_content": "A content (of a letter or record) the policy does not "
                                "declare.",
             "bad_conditional": "A conditional milestone is declared inconsistently.",
+            "bad_target": "A target's other answer (`against`) is the content it counts.",
         },
         "input": {
             "bad_complaints": "Complaints are not a list.",
@@ -143,6 +144,9 @@ DOMAIN = Domain(
             "unknown_criterion": "A grading criterion, or a level of one, the policy does not "
                                  "declare.",
             "before_receipt": "An event happened before the complaint was received.",
+            "contradictory_answer": "An event states both a target's content and the one "
+                                    "that answers the other way (satisfied and "
+                                    "dissatisfied).",
             "early_start": "A milestone's starting event happened before the event its "
                            "window follows (a review requested before any decision).",
             "as_of_before_receipt": "A complaint was evaluated as of a time before it was "

@@ -299,7 +299,7 @@ def decide_batch(runtime: Runtime, batch: pa.RecordBatch, *, now: dt.datetime,
         # an event before receipt or its window, or as_of before receipt: the row engine's
         # error at its row
         needs |= bad | (earliest < received) | (received > chunk.now)
-        needs |= _early(chunk.rules, whole, n)
+        needs |= _refused(chunk.rules, codes, whole, seen[1], n)
         found, which = _selections(chunk, batch, n)
         if found:
             needs |= np.asarray([item is None for item in found], np.bool_)[which]
@@ -316,14 +316,22 @@ def decide_batch(runtime: Runtime, batch: pa.RecordBatch, *, now: dt.datetime,
     return out.table(ids, schema(names))
 
 
-def _early(rules: ComplaintRules, whole: dict[str, Any], n: int) -> Any:
-    """Rows whose event starting a window came before any of the window's own event (a
-    review requested of no decision: ``early_start``)."""
+def _refused(rules: ComplaintRules, codes: Codes, whole: dict[str, Any],
+             stated: dict[str, Any], n: int) -> Any:
+    """Rows the row engine refuses for what their events say together: an event starting a
+    window before any of the window's own event (a review requested of no decision,
+    ``early_start``), an answer stating a target's content and its opposite
+    (``contradictory_answer``)."""
     out = np.zeros(n, np.bool_)
     for starts, after, _ in window_openers(rules):
         began = whole.get(starts)
         if began is not None:  # (no window event: its times are all _NONE, the latest)
             out |= (began != _NONE) & (began < whole.get(after, np.full(n, _NONE, np.int64)))
+    for target in rules.targets:
+        bits = stated.get(target.event)
+        if target.against is not None and bits is not None:
+            both = codes.bits((target.stating, target.against))
+            out |= (bits & both) == both
     return out
 
 

@@ -46,6 +46,7 @@ from finpolicy.domains.complaints.policy import (
     Selection,
     select,
 )
+from finpolicy.domains.complaints.targets import contradiction
 from finpolicy.errors import InputError, InputProblem, NotInForceError
 from finpolicy.inputs import InputModel, in_zone
 from finpolicy.runtime import Runtime, StateKey
@@ -256,6 +257,7 @@ def _ordered(rules: ComplaintRules, complaint: Complaint, received: dt.datetime,
     """The complaint's events, validated, as (UTC time, index, kind, the event when it states
     something or names an approver) in time order (a stable sort: indices differ)."""
     known, contents, approvers = rules.events, rules.contents, rules.approvers
+    targets = rules.targets
     utc = _UTC
     # An event in the receipt's own fixed offset (one ``dt.timezone`` object, as an
     # application that stamps every time alike gives) is its offset from the receipt after
@@ -276,6 +278,8 @@ def _ordered(rules: ComplaintRules, complaint: Complaint, received: dt.datetime,
         if marked and (not contents.issuperset(states)
                        or (approver is not None and approver not in approvers)):
             _check_event(rules, event, f"{prefix}events.{i}")  # (raises, naming it)
+        if states and targets:  # (satisfied and dissatisfied: raises, naming it)
+            contradiction(rules, event, f"{prefix}events.{i}")
         at = fields["at"]
         at = received + (at - received_at) if at.tzinfo is fixed else at.astimezone(utc)
         ordered.append((at, i, kind, event if marked else None))

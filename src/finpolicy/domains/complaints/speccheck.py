@@ -200,9 +200,15 @@ def build_targets(spec: ComplaintSpec, events: set[str],
         if t.stating not in contents:
             ctx.problem((*where, "stating"), f"unknown content `{t.stating}`",
                         "unknown_content")
+        if t.against is not None and t.against not in contents:
+            ctx.problem((*where, "against"), f"unknown content `{t.against}`",
+                        "unknown_content")
+        elif t.against == t.stating:
+            ctx.problem((*where, "against"), f"`{t.against}` is the content that counts: the "
+                        "other answer must be another content", "bad_target")
         ctx.check_cite(t.cite, (*where, "cite"))
         out.append(Target(t.name, t.title or t.name.replace("_", " "), t.event, t.stating,
-                          t.at_least, t.reason, t.cite))
+                          t.at_least, t.reason, t.cite, t.against))
     return tuple(out)
 
 

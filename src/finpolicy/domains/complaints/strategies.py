@@ -29,8 +29,8 @@ _RECEIPT_TIMES = [dt.time(9, 0), dt.time(16, 59), dt.time(17, 0), dt.time(17, 1)
 def complaints(bundle: Bundle | None = None, *, policy: Any = None) -> st.SearchStrategy[Any]:
     """``fp.Complaint`` values with the policy's categories, severities, channels, flags,
     events and grading criteria, received around cut-offs and holidays, with events (pauses,
-    extensions, responses) hours to weeks later that sometimes state every content and name an
-    approver the policy knows; a review is requested after the decision."""
+    extensions, responses) hours to weeks later that sometimes state every content they may
+    and name an approver the policy knows; a review is requested after the decision."""
     from zoneinfo import ZoneInfo
 
     b = shared.bundle_or_default(bundle)
@@ -46,20 +46,17 @@ def complaints(bundle: Bundle | None = None, *, policy: Any = None) -> st.Search
     events = [e.name for e in spec.events if e.name not in paired]
     offsets = st.sampled_from([1, 5, 23, 25, 47, 72, 24 * 6, 24 * 9, 24 * 16, 24 * 40])
     contents = [c.name for c in spec.contents]
+    answers = _answers(spec, contents)
     approvers = [a.name for a in spec.approvers]
-    levels = {} if spec.grading is None else {c.name: c.levels for c in spec.grading.criteria}
-    criteria = st.dictionaries(st.sampled_from(sorted(levels)), st.integers(0, 9), max_size=2
-                               ).map(lambda picked: {name: levels[name][i % len(levels[name])]
-                                                     for name, i in picked.items()}) \
-        if levels else st.just({})
+    criteria = _criteria(spec)
 
     @st.composite
     def event(draw: st.DrawFn, kind: str, at: dt.datetime) -> Any:
         stated: bool = draw(st.booleans())
         approved: bool = draw(st.booleans())
         approver = draw(st.sampled_from(approvers)) if approvers and approved else None
-        return ComplaintEvent(kind=kind, at=at, states=contents if stated else [],
-                              approved_by=approver)
+        return ComplaintEvent(kind=kind, at=at, states=answers.get(kind, contents) if stated
+                              else [], approved_by=approver)
 
     @st.composite
     def build(draw: st.DrawFn) -> Any:
@@ -86,6 +83,23 @@ def complaints(bundle: Bundle | None = None, *, policy: Any = None) -> st.Search
                          events=happened, criteria=draw(criteria))
 
     return build()
+
+
+def _criteria(spec: Any) -> st.SearchStrategy[dict[str, str]]:
+    """Grading criteria at levels the policy declares (none when it grades none)."""
+    levels = {} if spec.grading is None else {c.name: c.levels for c in spec.grading.criteria}
+    if not levels:
+        return st.just({})
+    return st.dictionaries(st.sampled_from(sorted(levels)), st.integers(0, 9), max_size=2
+                           ).map(lambda picked: {name: levels[name][i % len(levels[name])]
+                                                 for name, i in picked.items()})
+
+
+def _answers(spec: Any, contents: list[str]) -> dict[str, list[str]]:
+    """What an event of a target's kind states when it states every content it may: all
+    but the answer the other way (``contradictory_answer`` otherwise)."""
+    return {t.event: [c for c in contents if c != t.against]
+            for t in spec.targets if t.against is not None}
 
 
 def _after_windows(draw: st.DrawFn, happened: list[Any], spec: Any, received: dt.datetime,

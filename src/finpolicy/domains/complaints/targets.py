@@ -21,7 +21,7 @@ from finpolicy.errors import InputError, InputProblem
 from finpolicy.inputs import InputModel
 from finpolicy.runtime import Runtime
 
-__all__ = ["Target", "TargetResult", "TargetSpec", "complaint_targets"]
+__all__ = ["Target", "TargetResult", "TargetSpec", "complaint_targets", "contradiction"]
 
 
 class TargetSpec(Strict):
@@ -31,6 +31,9 @@ class TargetSpec(Strict):
     title: str | None = None
     event: str = Field(description="The event measured, e.g. `satisfaction_surveyed`.")
     stating: str = Field(description="The content that counts, e.g. `satisfied`.")
+    against: str | None = Field(
+        default=None, description="The content that answers the other way, e.g. "
+                                  "`dissatisfied`: an event stating both is refused.")
     at_least: StrictFloat = Field(gt=0, le=1, description="The lowest acceptable share.",
                                   title="at least",
                                   json_schema_extra={"unit": "% of the events counted"})
@@ -49,6 +52,7 @@ class Target:
     at_least: float
     reason: str
     cite: str
+    against: str | None = None
 
 
 @attrs.frozen(slots=True, kw_only=True)
@@ -93,6 +97,18 @@ def _now(value: Any) -> dt.datetime:
     return value
 
 
+def contradiction(rules: Any, event: Any, where: str) -> None:
+    """Refuse ``event`` (at ``where``) when it is a target's event stating both the target's
+    content and the one that answers the other way (satisfied and dissatisfied)."""
+    for target in rules.targets:
+        if target.against is not None and event.kind == target.event and \
+                target.stating in event.states and target.against in event.states:
+            raise InputError([InputProblem(
+                f"{where}.states", f"`{event.kind}` at {event.at.isoformat()} states both "
+                f"`{target.stating}` and `{target.against}`: one answer, not both",
+                "contradictory_answer", list(event.states))], model="Complaint")
+
+
 def complaint_targets(runtime: Runtime, complaints: Iterable[Any], *, as_of: Any = None,
                       policy: str | None = None, now: Any = None) -> list[TargetResult]:
     """Measure the targets of the complaint policy in force on ``as_of``'s date (``now`` is
@@ -100,7 +116,8 @@ def complaint_targets(runtime: Runtime, complaints: Iterable[Any], *, as_of: Any
 
     Raises:
         InputError: a malformed complaint, an event kind or content the policy does not
-            declare, or a naive ``as_of``.
+            declare, an answer stating both a target's content and its opposite
+            (``against``), or a naive ``as_of``.
         NotInForceError: no complaint policy is in force on that date.
     """
     from finpolicy.domains.complaints.models import Complaint
@@ -121,6 +138,7 @@ def complaint_targets(runtime: Runtime, complaints: Iterable[Any], *, as_of: Any
                 raise InputError([InputProblem(f"complaints.{i}.events.{j}.kind",
                                                f"unknown event kind `{event.kind}`",
                                                "unknown_event", event.kind)])
+            contradiction(rules, event, f"complaints.{i}.events.{j}")
             if event.at > when:
                 continue
             prev = seen.get(event.kind)
