@@ -128,3 +128,20 @@ def test_a_policy_naming_what_it_does_not_declare_is_rejected(
         tmp_path: Path, old: str, new: str, problem: str) -> None:
     problems = _problems(tmp_path, old, new)
     assert any(p.startswith(problem) for p in problems), problems
+
+
+def test_targets_refuse_what_complaint_sla_refuses_in_the_events_they_read(
+        engine: fp.PolicyEngine) -> None:
+    """An answer stating `satisfied ` (a trailing space) counted as dissatisfied, and one
+    dated before the complaint was received counted: complaint_sla refuses both."""
+    padded = _surveyed(0, "satisfied ")
+    with pytest.raises(fp.InputError) as info:
+        complaint_targets(engine, [_surveyed(1, "satisfied"), padded], as_of=NOW)
+    assert [(p.path, p.code) for p in info.value.problems] == [
+        ("complaints.1.events.0.states.0", "unknown_content")]
+    early = _surveyed(0, "satisfied")
+    early["events"][0]["at"] = "2025-11-01T09:00:00+08:00"
+    with pytest.raises(fp.InputError) as info:
+        complaint_targets(engine, [early], as_of=NOW)
+    assert [(p.path, p.code) for p in info.value.problems] == [
+        ("complaints.0.events.0.at", "before_receipt")]

@@ -115,11 +115,12 @@ def complaint_targets(runtime: Runtime, complaints: Iterable[Any], *, as_of: Any
     its deprecated name).
 
     Raises:
-        InputError: a malformed complaint, an event kind or content the policy does not
-            declare, an answer stating both a target's content and its opposite
-            (``against``), or a naive ``as_of``.
+        InputError: a malformed complaint, an event kind, content or approver the policy
+            does not declare, an event before receipt, an answer stating both a target's
+            content and its opposite (``against``), or a naive ``as_of``.
         NotInForceError: no complaint policy is in force on that date.
     """
+    from finpolicy.domains.complaints.evaluate import _check_event
     from finpolicy.domains.complaints.models import Complaint
     from finpolicy.domains.complaints.policy import POLICY_KIND
 
@@ -138,7 +139,14 @@ def complaint_targets(runtime: Runtime, complaints: Iterable[Any], *, as_of: Any
                 raise InputError([InputProblem(f"complaints.{i}.events.{j}.kind",
                                                f"unknown event kind `{event.kind}`",
                                                "unknown_event", event.kind)])
-            contradiction(rules, event, f"complaints.{i}.events.{j}")
+            where = f"complaints.{i}.events.{j}"
+            _check_event(rules, event, where)  # (an unknown content counted as the other)
+            contradiction(rules, event, where)
+            if event.at < complaint.received_at:
+                raise InputError([InputProblem(
+                    f"{where}.at", f"event at {event.at.isoformat()} is before the complaint "
+                    f"was received ({complaint.received_at.isoformat()})", "before_receipt",
+                    event.at.isoformat())], model="Complaint")
             if event.at > when:
                 continue
             prev = seen.get(event.kind)
