@@ -233,3 +233,24 @@ def test_the_decision_log_masks_a_note_holding_an_id_as_core_data(tmp_path: Path
     kept = {json.loads(line)["record"].get("retain_until")
             for line in (Path(where) / "000001.jsonl").read_text("utf-8").splitlines()}
     assert kept - {None} == {(record.day.replace(year=record.day.year + 5)).isoformat()}
+
+
+def test_the_scan_table_keeps_chinese_names_and_the_longest_detector_on_one_line_at_80(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rich.cells import cell_len
+
+    from finpolicy.cli import common
+
+    monkeypatch.setattr(common.console, "width", 80)
+    path = tmp_path / "客户.csv"
+    path.write_text(f"客户姓名,证件号码,备注\n张三,{ID},{NOTE}\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["scan", str(path), "--as-of", "2026-03-01"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    top = next(i for i, line in enumerate(lines) if line.startswith("column"))
+    table = lines[top:top + 5]
+    assert max(cell_len(line) for line in table) <= 80
+    assert [line.split()[0] for line in table[2:]] == ["客户姓名", "证件号码", "备注"]
+    assert table[4].split() == ["备注", "core", "basic_identity", "cn_resident_id_in_text",
+                                "100%", "full"]
+    assert "— 1 row (csv)" in lines[top - 1]

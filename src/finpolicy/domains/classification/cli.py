@@ -37,9 +37,10 @@ _STYLE = {"core": "bold red", "important": "yellow", "ordinary": "green"}
 def _table(result: ScanReport) -> Table:
     # Handling depends on the level alone, so it is listed once per level under the table
     # (``_handling``): the table then fits 80 columns and no cell is cut or dropped.
-    table = Table(title=f"{escape(result.source)} — {result.rows:,} rows ({result.format}), "
+    rows = f"{result.rows:,} row" + ("" if result.rows == 1 else "s")
+    table = Table(title=f"{escape(result.source)} — {rows} ({result.format}), "
                         f"level {result.level}", title_justify="left", box=box.SIMPLE_HEAD,
-                  pad_edge=False, show_edge=False)
+                  pad_edge=False, show_edge=False, collapse_padding=True)
     for column in ("column", "level", "category", "detector", "share", "mask"):
         table.add_column(column, justify="right" if column == "share" else "left",
                          overflow="fold", no_wrap=column != "column")
