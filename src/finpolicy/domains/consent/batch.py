@@ -37,15 +37,18 @@ _KINDS: dict[str, tuple[str, type[Any]]] = {
 
 @attrs.frozen(slots=True)
 class CampaignFile:
-    """The records of a campaign file."""
+    """The records of a campaign file (``lines``: for JSON lines, each record's line, by
+    list: ``{"consents": (4, 9), ...}``)."""
 
     customers: tuple[CampaignCustomer, ...]
     consents: tuple[Consent, ...]
     contacts: tuple[ContactRecord, ...]
+    lines: Mapping[str, tuple[int, ...]] | None = None
 
 
 def _json_lines(path: str, progress: Progress) -> CampaignFile:
     out: dict[str, list[Any]] = {"customers": [], "consents": [], "contacts": []}
+    lines: dict[str, list[int]] = {"customers": [], "consents": [], "contacts": []}
     listed: dict[str, str] = {}
     for number, record in progress(iter_json_lines(path)):
         if not isinstance(record, dict) or len(record) != 1 or next(iter(record)) not in _KINDS:
@@ -58,10 +61,11 @@ def _json_lines(path: str, progress: Progress) -> CampaignFile:
             out[bucket].append(model.parse(value, field=kind))
         except InputError as exc:
             raise exc.located(path, number) from None
+        lines[bucket].append(number)
         if kind == "customer":
             _once(listed, out[bucket][-1].id, f"line {number}", path, number)
     return CampaignFile(tuple(out["customers"]), tuple(out["consents"]),
-                        tuple(out["contacts"]))
+                        tuple(out["contacts"]), {k: tuple(v) for k, v in lines.items()})
 
 
 def _once(listed: dict[str, str], customer: str, where: str, path: str,
@@ -118,10 +122,36 @@ def plan_file(runtime: Runtime, path: str, *, channels: Sequence[str] = (),
     """Read a campaign file and plan it (``plan_campaign``); ``reading`` and ``deciding``
     wrap the record and customer iterators (progress bars, say)."""
     records = read_campaign(path, progress=reading)
-    return plan_campaign(runtime, records.customers, consents=records.consents,
-                         contacts=records.contacts, purpose=purpose, channels=channels,
-                         data_levels=data_levels, categories=categories,
-                         personalised=personalised, as_of=as_of, progress=deciding)
+    try:
+        return plan_campaign(runtime, records.customers, consents=records.consents,
+                             contacts=records.contacts, purpose=purpose, channels=channels,
+                             data_levels=data_levels, categories=categories,
+                             personalised=personalised, as_of=as_of, progress=deciding)
+    except InputError as exc:
+        raise _in_file(exc, path, records.lines) from None
+
+
+_SINGULAR = {"customers": "customer", "consents": "consent", "contacts": "contact"}
+
+
+def _in_file(exc: InputError, path: str, lines: Mapping[str, tuple[int, ...]] | None
+             ) -> InputError:
+    """A planning error about a record (``consents.3.channels``: a channel the policy does
+    not know) located at the file, and for JSON lines at the record's line, named as its
+    reading errors are (``consent.channels``); an option's error (``purpose``) is kept."""
+    problems = []
+    for p in exc.problems:
+        bucket, _, rest = p.path.partition(".")
+        index, _, tail = rest.partition(".")
+        if p.file is not None or bucket not in _SINGULAR or not index.isdecimal():
+            problems.append(p)
+        elif lines is None or int(index) >= len(lines[bucket]):
+            problems.append(attrs.evolve(p, file=path))
+        else:
+            kind = _SINGULAR[bucket]
+            problems.append(attrs.evolve(p, path=f"{kind}.{tail}" if tail else kind,
+                                         file=path, line=lines[bucket][int(index)]))
+    return InputError(problems, model=exc.model)
 
 
 def file_lines(path: str) -> int | None:
