@@ -107,13 +107,25 @@ def _unused_obligations(doc: PolicyDocument[Any]) -> list[Finding]:
 
 def _stated_numbers(doc: PolicyDocument[Any]) -> list[Finding]:
     """The docs' consistency check (``finpolicy.docgen.consistency``) as lint findings: text
-    that states a number the policy does not use."""
+    that states a number the policy does not use. Text inside a rule (its ``reason``) is
+    named by the rule's id, so the finding is silenced on the id's line as any rule's is."""
     from finpolicy.docgen.consistency import check_document
 
     policy = f"{doc.id}@{doc.version}"
-    return [Finding("FPL008", "warning", doc.file, found.line, policy,
-                    found.path, found.message.removeprefix(f"`{found.path}` "))
-            for found in check_document(doc)]
+    owners = {path: rule_id for rule_id, path in _rule_paths(doc.data).items()}
+    out = []
+    for found in check_document(doc):
+        message = found.message.removeprefix(f"`{found.path}` ")
+        parts = tuple(int(p) if p.isdecimal() else p for p in found.path.split("."))
+        cut = next((n for n in range(len(parts) - 1, 0, -1) if parts[:n] in owners), None)
+        if cut is None:
+            out.append(Finding("FPL008", "warning", doc.file, found.line, policy, found.path,
+                               message))
+        else:
+            field = ".".join(str(p) for p in parts[cut:])
+            out.append(Finding("FPL008", "warning", doc.file, found.line, policy,
+                               owners[parts[:cut]], f"its `{field}` {message}"))
+    return out
 
 
 def suppressions(text: str) -> dict[int, frozenset[str]]:
