@@ -315,10 +315,15 @@ def _check_columns(names: Sequence[str], *, pairs: bool) -> None:
             continue
         if pairs:
             expected = "customer.<field>, product.<field>, sale.<field> or amount"
-            hint = suggest(name, [f"{g}.{f}" for g, fields in GROUPS.items() for f in fields])
+            fields = [f"{g}.{f}" for g, group in GROUPS.items() for f in group]
         else:
             expected = "a field of a customer (id, risk_level, birth_date …)"
-            hint = suggest(name, GROUPS["customer"])
+            fields = list(GROUPS["customer"])
+        hint = suggest(name, fields)
+        spelt = [f for f in fields if f.casefold() == name.strip().casefold()]
+        if spelt:  # a warehouse's upper-case ID, RISK_LEVEL: fields are named in lower case
+            hint = f" (did you mean `{spelt[0]}`? columns are named as the fields are, in " \
+                   "lower case)"
         raise InputError.one(name, f"unknown column `{name}`, expected {expected}{hint}",
                              "unknown_key", name)
     both = sorted(n for n in names if not pairs and f"customer.{n}" in names)
