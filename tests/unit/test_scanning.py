@@ -202,6 +202,51 @@ def test_gbk_files_need_their_encoding(engines: dict[str, fp.PolicyEngine],
     assert [str(c.level) for c in r.columns] == ["ordinary", "core"]
 
 
+@pytest.mark.parametrize(("content", "what"), [
+    (b"PK\x03\x04\x14\x00\x06\x00\x08\x00" + b"a,b\n" * 20, "a zip archive (an Excel .xlsx"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"a,b\n" * 20, "an Excel 97-2003 workbook"),
+    (b"\x1f\x8b\x08\x00" + b"a,b\n" * 20, "gzip-compressed"),
+    (b"SQLite format 3\x00" + b"a,b\n" * 20, "a SQLite database (scan it as sqlite:///"),
+    (b"%PDF-1.7\n" + b"a,b\n" * 20, "a PDF document"),
+])
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "latin-1"])
+def test_a_workbook_archive_database_or_pdf_is_refused_as_what_it_is(
+        engines: dict[str, fp.PolicyEngine], tmp_path: Path, content: bytes, what: str,
+        encoding: str) -> None:
+    # latin-1 reads any bytes as text: the scan classified the bytes of a workbook as a table
+    path = tmp_path / "customers.csv"
+    path.write_bytes(content)
+    for columnar in (True, False):
+        with pytest.raises(fp.InputError, match="not CSV text") as info:
+            engines["compiled"].scan(path, as_of=ON, encoding=encoding, columnar=columnar)
+        assert what in str(info.value) and info.value.problems[0].code == "not_a_table"
+    result = CliRunner().invoke(main, ["scan", str(path), "--encoding", encoding])
+    assert result.exit_code == 3 and what in result.stderr
+
+
+def test_a_parquet_file_under_another_name_is_read_as_parquet(
+        engines: dict[str, fp.PolicyEngine], tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "export.csv"
+    pq.write_table(pa.table({"证件号码": ["11010519491231002X"], "x": ["ok"]}), path)
+    for columnar in (True, False):
+        report = engines["compiled"].scan(path, as_of=ON, columnar=columnar)
+        assert report.format == "parquet"
+        assert [str(c.level) for c in report.columns] == ["core", "ordinary"]
+
+
+def test_utf16_text_as_excel_saves_unicode_text_names_its_encoding(
+        engines: dict[str, fp.PolicyEngine], tmp_path: Path) -> None:
+    path = tmp_path / "export.txt"
+    path.write_text("客户姓名\t证件号码\n张三\t11010519491231002X\n", encoding="utf-16")
+    with pytest.raises(fp.InputError, match="is UTF-16 text .* give the encoding utf-16"):
+        engines["compiled"].scan(path, as_of=ON)
+    report = engines["compiled"].scan(path, as_of=ON, encoding="utf-16")
+    assert [str(c.level) for c in report.columns] == ["ordinary", "core"]
+
+
 @pytest.mark.parametrize(("source", "message"), [
     ("missing.csv", "no such file"),
     ("empty.csv", "is empty"),

@@ -137,6 +137,8 @@ DOMAIN = Domain(
             "bad_source": "A scan source is not a path or a sqlite:/// URL.",
             "missing_file": "A file to scan does not exist.",
             "not_a_file": "A path to scan is a folder.",
+            "not_a_table": "A file to scan is a workbook, an archive, a database or a PDF, not "
+                           "CSV text or Parquet.",
             "empty_file": "A CSV file has no header row.",
             "bad_csv": "A CSV file cannot be parsed.",
             "bad_encoding": "A CSV file is not in the given encoding.",

@@ -6,6 +6,7 @@ any size is never held in memory.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import sqlite3
@@ -18,7 +19,7 @@ from finpolicy.errors import InputError
 from finpolicy.limits import MAX_CSV_CELL
 from finpolicy.readers import set_csv_cell_limit
 
-__all__ = ["PARQUET_SUFFIXES", "Reader", "open_source", "sqlite_uri"]
+__all__ = ["PARQUET_SUFFIXES", "Reader", "file_kind", "open_source", "sqlite_uri"]
 
 Progress = Callable[[int, "int | None"], None]
 PARQUET_SUFFIXES = (".parquet", ".pq", ".parq")
@@ -36,6 +37,52 @@ def sniff(head: str, suffix: str) -> str:
     counts = {d: first.count(d) for d in ",;\t|"}
     best = max(counts, key=lambda d: (counts[d], d == ","))
     return best if counts[best] else ","
+
+
+# What a file that is not CSV text starts with, and what to tell its owner: any encoding
+# (latin-1 above all) would read these bytes as text and scan garbage.
+_NOT_TEXT = (
+    (b"PK\x03\x04", "a zip archive (an Excel .xlsx workbook is one)"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an Excel 97-2003 workbook (.xls) or another "
+                                        "OLE file"),
+    (b"\x1f\x8b", "gzip-compressed"),
+    (b"BZh", "bzip2-compressed"),
+    (b"\xfd7zXZ\x00", "xz-compressed"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (b"SQLite format 3\x00", "a SQLite database (scan it as sqlite:///FILE?table=NAME)"),
+    (b"%PDF-", "a PDF document"),
+)
+_UTF16 = (b"\xff\xfe", b"\xfe\xff")
+
+
+def file_kind(path: Path, encoding: str) -> str:
+    """``parquet`` for a Parquet file whatever its name, else ``csv``.
+
+    Raises:
+        InputError: the file is a workbook, an archive, a database or a PDF (``not_a_table``),
+            or UTF-16 text read with another encoding (``bad_encoding``), as Excel's "Unicode
+            text" is saved.
+    """
+    try:
+        with path.open("rb") as raw:
+            head = raw.read(16)
+    except OSError:
+        return "csv"  # the reader says why it cannot be read
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    for magic, what in _NOT_TEXT:
+        if head.startswith(magic):
+            raise _problem("source", f"`{path}` is {what}, not CSV text: save the sheet as CSV "
+                           "(UTF-8) or Parquet", "not_a_table", str(path))
+    try:
+        utf16 = codecs.lookup(encoding).name.startswith("utf-16")
+    except LookupError:
+        utf16 = False
+    if head.startswith(_UTF16) and not utf16:
+        raise _problem("source", f"`{path}` is UTF-16 text (it starts with a UTF-16 byte-order "
+                       f"mark), not {encoding}: give the encoding utf-16", "bad_encoding",
+                       str(path))
+    return "csv"
 
 
 def _read_csv(path: Path, opts: dict[str, Any], progress: Progress | None) -> Reader:
@@ -215,6 +262,6 @@ def open_source(source: Any, opts: dict[str, Any]) -> tuple[str, Reader]:
     if path.is_dir():
         raise _problem("source", f"`{path}` is a folder, expected a CSV or Parquet file",
                        "not_a_file", str(path))
-    if path.suffix.lower() in PARQUET_SUFFIXES:
+    if path.suffix.lower() in PARQUET_SUFFIXES or file_kind(path, opts["encoding"]) == "parquet":
         return "parquet", _read_parquet(path, opts, progress)
     return "csv", _read_csv(path, opts, progress)

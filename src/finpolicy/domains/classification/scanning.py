@@ -36,6 +36,7 @@ from finpolicy.domains.classification.scan_readers import (
     PARQUET_SUFFIXES,
     Reader,
     column_values,
+    file_kind,
     open_source,
     sniff,
     sqlite_uri,
@@ -298,14 +299,16 @@ def _options(options: dict[str, Any]) -> dict[str, Any]:
     return opts
 
 
-def _format(source: Any) -> tuple[str, Path | None]:
+def _format(source: Any, encoding: str) -> tuple[str, Path | None]:
     """``csv`` or ``parquet`` and the file, for a path to an existing file; else no path."""
     if not isinstance(source, str | Path) or str(source).startswith("sqlite:"):
         return "sqlite", None
     path = Path(source)
     if not path.is_file():
         return "csv", None
-    return ("parquet" if path.suffix.lower() in PARQUET_SUFFIXES else "csv"), path
+    if path.suffix.lower() in PARQUET_SUFFIXES:
+        return "parquet", path
+    return file_kind(path, encoding), path
 
 
 Sampled = tuple[str, list[Any], list[_Sampler], int, bool]
@@ -320,7 +323,7 @@ def _samplers(width: int, opts: dict[str, Any]) -> list[_Sampler]:
 def _read(source: Any, opts: dict[str, Any]) -> Sampled:
     """The format, header, filled samplers, rows read and whether every row was read: column
     by column when pyarrow can read the file exactly as the row reader does, else by rows."""
-    fmt, path = _format(source)
+    fmt, path = _format(source, opts["encoding"])
     if path is not None and opts["columnar"] is not False and scan_columns.available():
         try:
             return _read_columns(path, fmt, opts)
