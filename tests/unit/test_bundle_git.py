@@ -167,3 +167,11 @@ def test_a_revision_outside_any_repository_is_invalid_input(
         fp.load_bundle("git:HEAD:pack")
     result = CliRunner().invoke(main, ["validate", "git:HEAD:pack"])
     assert result.exit_code == 3 and "is in no git repository" in result.output
+
+
+def test_a_revision_is_extracted_again_when_its_folder_was_cleaned(repo: Path) -> None:
+    """A temporary-file cleaner may empty /tmp under a long-running process."""
+    first = fp.load_bundle("git:v1.2.0:policies/pack")
+    shutil.rmtree(first.root)
+    again = fp.load_bundle("git:v1.2.0:policies/pack")
+    assert again.digest == first.digest and Path(again.root).is_dir()

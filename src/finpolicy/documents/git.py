@@ -152,8 +152,8 @@ def checkout(spec: str) -> Path:
     key = (str(top), tree, shown)
     with _lock:
         found = _checkouts.get(key)
-        if found is not None:
-            return found
+        if found is not None and found.is_dir() and any(found.iterdir()):
+            return found  # (else extracted again: a temporary-file cleaner may have been by)
         base = Path(tempfile.mkdtemp(prefix="finpolicy-git-"))
         try:
             folder = _extract_tree(top, tree, base / (Path(path).name or "pack"), shown)
