@@ -22,7 +22,7 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 __all__ = ["Marks", "completion", "counted_extension", "early_start", "minute_text",
-           "restart", "window_openers", "window_start"]
+           "restart", "watched", "window_openers", "window_start"]
 
 Marks = Mapping[tuple[str, dt.datetime], Sequence[Any]]
 """``(kind, UTC time)`` → the events of that kind at that time that carry states or an
@@ -125,6 +125,8 @@ def restart(restarted_by: Collection[str], every: Mapping[str, list[dt.datetime]
 
 _OPENERS: weakref.WeakKeyDictionary[Any, tuple[tuple[str, str, str], ...]] = \
     weakref.WeakKeyDictionary()
+_STARTERS: weakref.WeakKeyDictionary[Any, tuple[frozenset[str], frozenset[str]]] = \
+    weakref.WeakKeyDictionary()
 
 
 def window_openers(rules: Any) -> tuple[tuple[str, str, str], ...]:
@@ -136,6 +138,18 @@ def window_openers(rules: Any) -> tuple[tuple[str, str, str], ...]:
         found = _OPENERS[rules] = tuple(
             (m.starts, m.window[0], m.name) for m in rules.milestones
             if m.window is not None and m.window[0] != "received")
+    return found
+
+
+def watched(rules: Any) -> tuple[frozenset[str], frozenset[str]]:
+    """The event kinds that start a window (``window_openers``) and those a target with an
+    answer the other way measures: only events of these kinds need the checks of what the
+    events say together."""
+    found = _STARTERS.get(rules)
+    if found is None:
+        found = _STARTERS[rules] = (
+            frozenset(starts for starts, _, _ in window_openers(rules)),
+            frozenset(t.event for t in rules.targets if t.against is not None))
     return found
 
 

@@ -33,7 +33,7 @@ from finpolicy._compat import renamed
 from finpolicy.calendars import Pause
 from finpolicy.decisions import decision_maker
 from finpolicy.documents.bundle import PolicyDocument
-from finpolicy.domains.complaints.checks import early_start, window_openers
+from finpolicy.domains.complaints.checks import early_start, watched, window_openers
 from finpolicy.domains.complaints.models import STATUSES, Complaint, SlaDecision
 from finpolicy.domains.complaints.plan import Plan, Timeline, run
 from finpolicy.domains.complaints.policy import (
@@ -257,7 +257,8 @@ def _ordered(rules: ComplaintRules, complaint: Complaint, received: dt.datetime,
     """The complaint's events, validated, as (UTC time, index, kind, the event when it states
     something or names an approver) in time order (a stable sort: indices differ)."""
     known, contents, approvers = rules.events, rules.contents, rules.approvers
-    targets = rules.targets
+    starters, surveyed = watched(rules)
+    starting = False
     utc = _UTC
     # An event in the receipt's own fixed offset (one ``dt.timezone`` object, as an
     # application that stamps every time alike gives) is its offset from the receipt after
@@ -278,7 +279,9 @@ def _ordered(rules: ComplaintRules, complaint: Complaint, received: dt.datetime,
         if marked and (not contents.issuperset(states)
                        or (approver is not None and approver not in approvers)):
             _check_event(rules, event, f"{prefix}events.{i}")  # (raises, naming it)
-        if states and targets:  # (satisfied and dissatisfied: raises, naming it)
+        if kind in starters:
+            starting = True
+        if states and kind in surveyed:  # (satisfied and dissatisfied: raises, naming it)
             contradiction(rules, event, f"{prefix}events.{i}")
         at = fields["at"]
         at = received + (at - received_at) if at.tzinfo is fixed else at.astimezone(utc)
@@ -290,8 +293,7 @@ def _ordered(rules: ComplaintRules, complaint: Complaint, received: dt.datetime,
         i += 1
     if i > 1:
         ordered.sort()
-    openers = window_openers(rules)
-    early = early_start(openers, ordered) if openers else None
+    early = early_start(window_openers(rules), ordered) if starting else None
     if early is not None:  # (e.g. a review requested of no decision)
         j, kind, after, name = early
         raise _problem(f"{prefix}events.{j}.at", f"`{kind}` at "
