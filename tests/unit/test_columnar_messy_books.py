@@ -325,3 +325,70 @@ def test_a_column_spelt_in_another_case_is_named_with_its_field(
     with pytest.raises(InputError, match=f"did you mean `{field}`") as caught:
         ENGINE.evaluate_table("suitability", pa.table(columns), as_of=ON, products=products)
     assert caught.value.problems[0].path == name
+
+
+def _encoded(values: list[Any], kind: str, rng: Any) -> Any:
+    """``values`` as one of the Arrow types a book comes in."""
+    import decimal
+
+    if kind == "date":
+        choice = rng.choice(["date32", "text", "zoned"])
+        if choice == "date32":
+            return pa.array(values, pa.date32())
+        if choice == "text":
+            return pa.array([None if v is None else f" {v.isoformat()} " for v in values])
+        zone = rng.choice(["UTC", "Asia/Shanghai", "-05:00"])
+        return pa.array([None if v is None else
+                         dt.datetime.combine(v, dt.time(rng.randrange(16)), tzinfo=dt.UTC)
+                         for v in values], pa.timestamp(rng.choice(["s", "us", "ns"]), tz=zone))
+    if kind == "money":
+        choice = rng.choice(["float", "int32", "decimal"])
+        if choice == "decimal":
+            return pa.array([None if v is None else decimal.Decimal(v).scaleb(-2)
+                             for v in values], pa.decimal128(20, 2))
+        return pa.array(values, pa.int32() if choice == "int32" else pa.float64())
+    array = pa.array(values, pa.string())
+    choice = rng.choice(["string", "large", "dictionary"])
+    if choice == "large":
+        return array.cast(pa.large_string())
+    return array.dictionary_encode() if choice == "dictionary" else array
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_book_in_any_encoding_gets_the_row_apis_decisions(seed: int) -> None:
+    import random
+
+    rng = random.Random(seed)
+    n = 80
+    days = [None, *(ON - dt.timedelta(days=d) for d in (0, 1, 179, 365, 366, 800))]
+    births = [None, *(dt.date(y, 3, 2) for y in (1940, 1960, 2008, 2010, 2019))]
+    columns = {
+        "id": ([f"{rng.choice(['', ' '])}c{i}" for i in range(n)], "text"),
+        "risk_level": ([rng.choice([None, "C1", "C2", "C3", "C4", "C5", " C3"])
+                        for _ in range(n)], "text"),
+        "assessment_date": ([rng.choice(days) for _ in range(n)], "date"),
+        "change_reported_at": ([rng.choice(days) for _ in range(n)], "date"),
+        "investable_assets": ([rng.choice([None, 0, 100, 50_000, 2_000_000]) for _ in range(n)],
+                              "money"),
+        "legal_capacity": ([rng.choice([None, "full", "limited"]) for _ in range(n)], "text"),
+        "liquidity_need": ([rng.choice([None, "low", "high"]) for _ in range(n)], "text"),
+    }
+    book = pa.table({name: _encoded(values, kind, rng)
+                     for name, (values, kind) in columns.items()})
+    births_column = [rng.choice(births) for _ in range(n)]
+    book = book.append_column("birth_date", pa.array(births_column, pa.date32()))
+    offer = [*OFFER, fp.Product(id="p2", kind="deposit", risk_level="R1", term_months=24)]
+    got = ENGINE.evaluate_table("suitability", book, as_of=ON, products=offer).to_pylist()
+    rows = book.to_pylist()
+    for j, product in enumerate(offer):
+        for i, row in enumerate(rows):
+            cells = {k: v.strip() if isinstance(v, str) else v for k, v in row.items()
+                     if v is not None}
+            if "investable_assets" in cells:
+                cells["investable_assets"] = float(cells["investable_assets"])
+            alone = ENGINE.check_suitability(cells, product, as_of=ON)
+            decided = got[j * n + i]
+            assert (decided["customer_id"], decided["outcome"], decided["rule_ids"],
+                    decided["customer_age"], decided["assessment_age_days"]) == (
+                alone.customer_id, alone.outcome, [h.rule_id for h in alone.hits],
+                alone.customer_age, alone.assessment_age_days), (seed, row)
