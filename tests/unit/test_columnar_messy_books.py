@@ -392,3 +392,24 @@ def test_a_book_in_any_encoding_gets_the_row_apis_decisions(seed: int) -> None:
                     decided["customer_age"], decided["assessment_age_days"]) == (
                 alone.customer_id, alone.outcome, [h.rule_id for h in alone.hits],
                 alone.customer_age, alone.assessment_age_days), (seed, row)
+
+
+def test_a_request_field_given_by_two_columns_is_refused() -> None:
+    # a `subject` structure beside a `subject.id` column: the request's subject was whichever
+    # column came last (u1 decided with the structure's department_head role, or the other
+    # way round), where a request has one subject
+    at = dt.datetime(2026, 3, 2, 10, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    words = {"action": ["delete"], "purpose": ["audit"], "resource.type": ["customer_record"],
+             "resource.data_level": ["core"], "resource.category": ["business"]}
+    boss = pa.array([{"id": "boss", "roles": ["department_head"]}])
+    for columns in ({"subject.id": ["u1"], "subject": boss, **words},
+                    {"subject": boss, "subject.id": ["u1"], **words}):
+        with pytest.raises(InputError, match="is given twice") as caught:
+            ENGINE.evaluate_table("access", pa.table(columns), as_of=at)
+        assert (caught.value.problems[0].line, caught.value.problems[0].code) == \
+            (1, "duplicate_value")
+    # parts of a structure that no column repeats are read together
+    roles_only = pa.array([{"roles": ["department_head"]}])
+    got = ENGINE.evaluate_table("access", pa.table({"subject": roles_only,
+                                                    "subject.id": ["u1"], **words}), as_of=at)
+    assert got.column("subject_id").to_pylist() == ["u1"]

@@ -252,6 +252,15 @@ def _present_fields(value: Any) -> Any:
     return value
 
 
+def _twice(path: str, name: str, row: int) -> InputError:
+    """Two columns give one field (a ``subject`` structure holding an id beside a
+    ``subject.id`` column): which one counts would be a guess, and the request's subject
+    was whichever came last."""
+    return InputError.one(name, f"`{path}` is given twice (a column `{name}` and another "
+                                "column holding it): keep one", "duplicate_value",
+                          path).located("table", row)
+
+
 def request_row(cells: dict[str, Any], row: int, default: dt.datetime
                 ) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """A row's cells as a request mapping (dotted names nested) and its consent decision, as
@@ -262,11 +271,15 @@ def request_row(cells: dict[str, Any], row: int, default: dt.datetime
             continue
         parts = name.split(".", 2)
         target = data
-        for part in parts[:-1]:
+        for depth, part in enumerate(parts[:-1]):
             inner = target.get(part)
-            if not isinstance(inner, dict):
+            if inner is not None and not isinstance(inner, dict):
+                raise _twice(".".join(parts[:depth + 1]), name, row)
+            if inner is None:
                 inner = target[part] = {}
             target = inner
+        if parts[-1] in target:
+            raise _twice(name, name, row)
         target[parts[-1]] = _cell(name, value, row)
     consent = data.pop("consent", None)
     data.setdefault("as_of", default)
