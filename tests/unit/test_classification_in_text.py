@@ -51,6 +51,10 @@ def _found(value: str) -> list[str]:
     ("请回电 138-0013-8000，谢谢", ["cn_mobile_in_text"]),
     ("tel: +86 138 0013 8000", ["cn_mobile_in_text"]),
     ("请发邮件至 zhang.san@example.com 谢谢", ["email_in_text"]),
+    # typed in full width, as a Chinese input method may
+    ("身份证号：１１０１０１１９９００３０７４５１４", ["cn_resident_id_in_text"]),
+    ("电话１３８００１３８０００请回", ["cn_mobile_in_text"]),
+    ("卡号６２２２０２１２３４５６７８９０１２８", ["bank_card_in_text"]),
     # whole values are the whole-value detectors'
     (ID, []), ("6222021234567890128", []), ("6222 0212 3456 7890 128", []),
     ("13800138000", []), ("+86 138-0013-8000", []), ("zhang@bank.cn", []),
@@ -80,8 +84,10 @@ def _variants(rng: random.Random) -> str:
             value = sep.join(value[i:i + 4] for i in range(0, len(value), 4))
         elif len(value) == 11:
             value = f"{value[:3]}{sep}{value[3:7]}{sep}{value[7:]}"
+    if rng.random() < 0.15:  # typed in full width
+        value = value.translate({ord(c): 0xFF10 + int(c) for c in "0123456789"})
     before = rng.choice(["", " ", "x", "客户", "12 ", "+86", "86", "tel:", "\u3000", "5000 ",
-                         "-", "\n", "0086 ", " \t", "ID", "mail "])
+                         "-", "\n", "0086 ", " \t", "ID", "mail ", "８６", "１２ "])
     after = rng.choice(["", " ", "x", "，请回电", " 12", "X", ".", " ok", "\u3000", "-", "5",
                         "\n", " \n ", "@x.com", ".cn"])
     return before + value + after

@@ -276,8 +276,7 @@ def _card_in(text: str) -> str | None:
 
 
 def _mobile_in(text: str) -> str | None:
-    found = _MOBILE_IN_TEXT_RE.search(text)
-    return None if found is None else found.group()
+    return found.group() if (found := _MOBILE_IN_TEXT_RE.search(text)) else None
 
 
 def _email_in(text: str) -> str | None:
@@ -287,20 +286,25 @@ def _email_in(text: str) -> str | None:
                 None)
 
 
-# (whole-value check, finder, fewest characters) per detector inside text
-_IN_TEXT: dict[str, tuple[Callable[[str], bool], Callable[[str], str | None], int]] = {
-    "cn_resident_id_in_text": (cn_resident_id, _id_in, 18),
-    "bank_card_in_text": (bank_card, _card_in, 15),
-    "cn_mobile_in_text": (cn_mobile, _mobile_in, 11),
-    "email_in_text": (email, _email_in, 6),
+# Full-width digits and X, as a Chinese input method in full-width mode types them
+_HALF_WIDTH = str.maketrans({**{chr(0xFF10 + d): str(d) for d in range(10)},
+                             "Ｘ": "X", "ｘ": "x"})
+
+# (full-width digits read, whole-value check, finder, fewest characters) per detector
+_IN_TEXT: dict[str, tuple[bool, Callable[[str], bool], Callable[[str], str | None], int]] = {
+    "cn_resident_id_in_text": (True, cn_resident_id, _id_in, 18),
+    "bank_card_in_text": (True, bank_card, _card_in, 15),
+    "cn_mobile_in_text": (True, cn_mobile, _mobile_in, 11),
+    "email_in_text": (False, email, _email_in, 6),
 }
 
 
 def _in_text(name: str, value: str) -> bool:
-    whole, finder, shortest = _IN_TEXT[name]
-    if not isinstance(value, str) or len(value) < shortest or whole(value):
+    wide, whole, finder, shortest = _IN_TEXT[name]
+    if not isinstance(value, str) or len(value) < shortest:
         return False
-    return finder(value) is not None
+    text = value.translate(_HALF_WIDTH) if wide else value
+    return not whole(text) and finder(text) is not None
 
 
 def cn_resident_id_in_text(value: str) -> bool:
@@ -327,9 +331,10 @@ def email_in_text(value: str) -> bool:
 
 
 def identifiers_in_text(value: str) -> list[str]:
-    """The first identifier each ``*_in_text`` detector finds in ``value``, as written: what
-    a summary of a text too long to keep must hold for the detectors to say the same of it."""
-    found = (finder(value) for _, finder, _ in _IN_TEXT.values())
+    """The first identifier each ``*_in_text`` detector finds in ``value``, as written (ASCII
+    digits): what a summary of a text too long to keep holds for the detectors to find."""
+    found = (finder(value.translate(_HALF_WIDTH) if wide else value)
+             for wide, _, finder, _ in _IN_TEXT.values())
     return list(dict.fromkeys(f for f in found if f is not None))
 
 
@@ -395,24 +400,29 @@ _NEEDS = {
 _PREFILTER = {name: f"(?s)^{_SPACE}(?:{core}){_SPACE}$" for name, core in _NEEDS.items()}
 
 
-def _inside(core: str, word: str = "0-9A-Za-z", after: str = "0-9A-Za-z") -> str:
-    """An RE2 pattern for ``core`` with no ``word`` character right before it and no
-    ``after`` character right after it, and something other than ASCII spaces before or after
-    it: an identifier inside text (a value that is only the identifier is its whole-value
-    detector's, and the ``*_in_text`` detectors leave it)."""
+_D = "0-9０-９"  # a digit, in ASCII or full width (the in-text detectors read both)
+_ALNUM = f"{_D}A-Za-z"
+
+
+def _inside(core: str, word: str = _ALNUM, after: str = _ALNUM) -> str:
+    """RE2: ``core`` between no ``word`` and no ``after`` character, with something not an
+    ASCII space before or after it (the ``*_in_text`` detectors leave bare values)."""
     return (rf"(?s)(?:\S.*\s|[^\s{word}])(?:{core})(?:[^{after}]|$)"
             rf"|(?:^|[^{word}])(?:{core})(?:\s.*\S|[^\s{after}])")
 
 
 _EMAIL_WORD = "A-Za-z0-9!#$%&'*+/=?^_`{|}~.-"
+_ID_CORE = f"[{_D}]{{6}}[ -]?[{_D}]{{8}}[ -]?[{_D}]{{3}}[{_D}XxＸｘ]"
+_ID_GROUPED = f"[{_D}]{{6}}[ -][{_D}]{{8}}[ -][{_D}]{{3}}[{_D}XxＸｘ]"
+_MOBILE_CORE = (f"(?:(?:\\+[8８][6６]|[0０][0０][8８][6６]|[8８][6６])[ -]?)?[1１][3-9３-９][{_D}]"
+                f"(?:[{_D}]{{8}}|[ -][{_D}]{{4}}[ -][{_D}]{{4}})")
 _PREFILTER.update({
     # a value that is only an ID or card number written with separators (which the
     # whole-value check refuses) is one inside text too
-    "cn_resident_id_in_text": _inside("[0-9]{6}[ -]?[0-9]{8}[ -]?[0-9]{3}[0-9Xx]")
-    + r"|(?s)^\s*[0-9]{6}[ -][0-9]{8}[ -][0-9]{3}[0-9Xx]\s*$",
-    "bank_card_in_text": _inside("[0-9](?:[ -]?[0-9]){14,18}")
-    + r"|(?s)^\s*[0-9 ]*-[0-9 -]*\s*$",
-    "cn_mobile_in_text": _inside(_MOBILE_RE.pattern),
+    "cn_resident_id_in_text": _inside(_ID_CORE) + f"|(?s)^\\s*{_ID_GROUPED}\\s*$",
+    "bank_card_in_text": _inside(f"[{_D}](?:[ -]?[{_D}]){{14,18}}")
+    + f"|(?s)^\\s*[{_D} ]*-[{_D} -]*\\s*$",
+    "cn_mobile_in_text": _inside(_MOBILE_CORE),
     "email_in_text": _inside(f"[{_EMAIL_WORD}]+@[A-Za-z0-9.-]*[A-Za-z]", _EMAIL_WORD,
                              "A-Za-z0-9-"),
 })
