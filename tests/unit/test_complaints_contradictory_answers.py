@@ -65,4 +65,5 @@ def test_complaint_slas_refuse_it_on_every_route() -> None:
     with pytest.raises(fp.InputError) as table:
         engine.evaluate_table("complaints", complaints, as_of=AS_OF, events=events)
     (problem,) = table.value.problems
-    assert (problem.line, problem.path, problem.code) == (2, "states", "contradictory_answer")
+    assert (problem.file, problem.line, problem.path, problem.code) == (
+        "events", 2, "states", "contradictory_answer")  # the event's own line

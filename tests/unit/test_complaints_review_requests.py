@@ -72,7 +72,8 @@ def test_tables_name_the_row_or_the_event_line() -> None:
         engine.evaluate_table("complaints", wide.drop_columns(["review_requested"]),
                               as_of=ASKED, events=long)
     problem = caught.value.problems[0]
-    assert (problem.line, problem.path, problem.code) == (1, "at", "early_start")
+    assert (problem.file, problem.line, problem.path, problem.code) == (
+        "events", 1, "at", "early_start")  # the event's own line
 
 
 def test_finpolicy_sla_and_the_service_refuse_it(tmp_path: Path) -> None:
