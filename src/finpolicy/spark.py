@@ -125,8 +125,10 @@ def _shipped_options(df: Any, as_of: Any, options: dict[str, Any]) -> dict[str, 
         raise InputError.one("df", f"expected a pyspark.sql.DataFrame, got "
                                    f"{type(df).__name__} (a table in memory: "
                                    "PolicyEngine.evaluate_table)", "bad_table")
-    # a file named by an option is read here: executors may run where it is not
-    return {k: read_table(v) if k in _TABLE_OPTIONS and isinstance(v, str | Path) else v
+    # a file named by an option is read here (executors may run where it is not), and a
+    # Spark frame (a product list, the role assignments) is collected: executors get tables
+    return {k: read_table(v) if k in _TABLE_OPTIONS and isinstance(v, str | Path) else
+            collect(v) if k in _TABLE_OPTIONS and hasattr(v, "mapInArrow") else v
             for k, v in options.items()}
 
 
