@@ -290,11 +290,25 @@ def policy_files(paths: Iterable[str | Path]) -> list[Path]:
     return out
 
 
+def _missing_schema(file: Path, text: str, schemas: str) -> list[str]:
+    """Why ``file``'s first line would point editors at no schema (a mistyped ``--schemas``
+    folder, or one ``finpolicy schema -o`` did not write): they would check nothing."""
+    first = text.split("\n", 1)[0]
+    if not first.startswith(MODELINE):
+        return []
+    target = file.parent / first[len(MODELINE):]
+    if target.is_file():
+        return []
+    return [f"{file}: its schema {target.name} is not in {schemas}, so editors check "
+            f"nothing: write the schemas there (`finpolicy schema -o {schemas}`)"]
+
+
 def format_paths(paths: Iterable[str | Path], *, write: bool = True,
-                 schemas: str | None = None) -> list[Path]:
+                 schemas: str | None = None, warnings: list[str] | None = None) -> list[Path]:
     """Format every YAML file under ``paths``; return those that changed (with ``write``
     false, those that would change, leaving them as they are). ``schemas``: a folder of
-    ``finpolicy schema`` files each policy document's first line should point at.
+    ``finpolicy schema`` files each policy document's first line should point at; a file
+    whose schema is not there is named in ``warnings``.
 
     Raises:
         FormatError: a file cannot be read or formatted (no file is written then).
@@ -315,6 +329,8 @@ def format_paths(paths: Iterable[str | Path], *, write: bool = True,
             continue
         if formatted != text:
             results.append((file, formatted))
+        if schemas is not None and warnings is not None:
+            warnings += _missing_schema(file, formatted, schemas)
     if problems:
         raise FormatError("; ".join(problems))
     if write:

@@ -72,14 +72,17 @@ def fmt_command(paths: tuple[str, ...], check: bool, schemas: str | None) -> Non
     from finpolicy.authoring.fmt import FormatError, format_paths
     from finpolicy.documents.git import shown_text
 
+    warnings: list[str] = []
     try:
         changed = format_paths([_existing(p, write=not check) for p in paths or (".",)],
-                               write=not check, schemas=schemas)
+                               write=not check, schemas=schemas, warnings=warnings)
     except FormatError as exc:
         click.echo(f"error: {shown_text(str(exc))}", err=True)
         exit_with(EXIT_INVALID_INPUT)
     for file in changed:
         click.echo(f"{'would reformat' if check else 'reformatted'} {shown_text(str(file))}")
+    for warning in warnings:
+        click.echo(f"warning: {shown_text(warning)}", err=True)
     if check and changed:
         exit_with(EXIT_FAILED)
 
