@@ -145,3 +145,19 @@ def test_targets_refuse_what_complaint_sla_refuses_in_the_events_they_read(
         complaint_targets(engine, [early], as_of=NOW)
     assert [(p.path, p.code) for p in info.value.problems] == [
         ("complaints.0.events.0.at", "before_receipt")]
+
+
+def test_a_survey_event_stating_no_answer_is_refused_not_counted_as_dissatisfied(
+        engine: fp.PolicyEngine) -> None:
+    """Nine satisfied answers and one survey event stating no answer read 90 %, the event
+    counted as dissatisfied; it is refused naming it (the target names both answers)."""
+    book = _book(9, 0, unsurveyed=0)
+    book.append(_surveyed(9, "satisfied"))
+    book[9]["events"][0]["states"] = ["complainant_told"]
+    with pytest.raises(fp.InputError) as info:
+        complaint_targets(engine, book, as_of=NOW)
+    [problem] = info.value.problems
+    assert (problem.path, problem.code) == ("complaints.9.events.0.states", "unanswered")
+    assert "neither `satisfied` nor `dissatisfied`" in problem.message
+    # the SLA does not read the answer: the event is taken as recorded there
+    assert engine.complaint_sla(book[9], as_of=NOW).complaint_id == "c9"

@@ -147,6 +147,8 @@ DOMAIN = Domain(
             "contradictory_answer": "An event states both a target's content and the one "
                                     "that answers the other way (satisfied and "
                                     "dissatisfied).",
+            "unanswered": "A measured answer states neither a target's content nor the one "
+                          "that answers the other way.",
             "early_start": "A milestone's starting event happened before the event its "
                            "window follows (a review requested before any decision).",
             "as_of_before_receipt": "A complaint was evaluated as of a time before it was "

@@ -3,7 +3,10 @@ policy's ``targets`` and measured by ``complaint_targets``.
 
 A target names an event (``satisfaction_surveyed``) and a content its events may state
 (``satisfied``): the measure is the share of complaints with such an event by ``now`` whose
-latest one states it. Complaints without the event are not counted.
+latest one states it. Complaints without the event are not counted. A target that names the
+answer the other way (``against``: ``dissatisfied``) has each such event state exactly one of
+the two: one stating both is refused everywhere (``contradictory_answer``), one stating
+neither here, where it would have counted as the other answer (``unanswered``).
 """
 
 from __future__ import annotations
@@ -97,16 +100,21 @@ def _now(value: Any) -> dt.datetime:
     return value
 
 
-def contradiction(rules: Any, event: Any, where: str) -> None:
+def contradiction(rules: Any, event: Any, where: str, *, answered: bool = False) -> None:
     """Refuse ``event`` (at ``where``) when it is a target's event stating both the target's
-    content and the one that answers the other way (satisfied and dissatisfied)."""
+    content and the one that answers the other way (satisfied and dissatisfied), or, with
+    ``answered`` (when the answer is measured), neither."""
     for target in rules.targets:
-        if target.against is not None and event.kind == target.event and \
-                target.stating in event.states and target.against in event.states:
+        if target.against is None or event.kind != target.event:
+            continue
+        said = (target.stating in event.states) + (target.against in event.states)
+        if said == 2 or (answered and not said):
             raise InputError([InputProblem(
-                f"{where}.states", f"`{event.kind}` at {event.at.isoformat()} states both "
-                f"`{target.stating}` and `{target.against}`: one answer, not both",
-                "contradictory_answer", list(event.states))], model="Complaint")
+                f"{where}.states", f"`{event.kind}` at {event.at.isoformat()} states "
+                f"{'both' if said else 'neither'} `{target.stating}` "
+                f"{'and' if said else 'nor'} `{target.against}`: the answer is one of them",
+                "contradictory_answer" if said else "unanswered", list(event.states))],
+                model="Complaint")
 
 
 def complaint_targets(runtime: Runtime, complaints: Iterable[Any], *, as_of: Any = None,
@@ -117,7 +125,7 @@ def complaint_targets(runtime: Runtime, complaints: Iterable[Any], *, as_of: Any
     Raises:
         InputError: a malformed complaint, an event kind, content or approver the policy
             does not declare, an event before receipt, an answer stating both a target's
-            content and its opposite (``against``), or a naive ``as_of``.
+            content and its opposite (``against``) or neither, or a naive ``as_of``.
         NotInForceError: no complaint policy is in force on that date.
     """
     from finpolicy.domains.complaints.evaluate import _check_event
@@ -141,7 +149,7 @@ def complaint_targets(runtime: Runtime, complaints: Iterable[Any], *, as_of: Any
                                                "unknown_event", event.kind)])
             where = f"complaints.{i}.events.{j}"
             _check_event(rules, event, where)  # (an unknown content counted as the other)
-            contradiction(rules, event, where)
+            contradiction(rules, event, where, answered=True)
             if event.at < complaint.received_at:
                 raise InputError([InputProblem(
                     f"{where}.at", f"event at {event.at.isoformat()} is before the complaint "
