@@ -321,9 +321,10 @@ def _check_columns(names: Sequence[str], *, pairs: bool) -> None:
             fields = list(GROUPS["customer"])
         hint = suggest(name, fields)
         spelt = [f for f in fields if f.casefold() == name.strip().casefold()]
-        if spelt:  # a warehouse's upper-case ID, RISK_LEVEL: fields are named in lower case
-            hint = f" (did you mean `{spelt[0]}`? columns are named as the fields are, in " \
-                   "lower case)"
+        if spelt:  # a warehouse's upper-case ID, RISK_LEVEL; a header's padded `id `
+            why = "the name has spaces around it" if name.strip() == spelt[0] else \
+                "columns are named as the fields are, in lower case"
+            hint = f" (did you mean `{spelt[0]}`? {why})"
         raise InputError.one(name, f"unknown column `{name}`, expected {expected}{hint}",
                              "unknown_key", name)
     both = sorted(n for n in names if not pairs and f"customer.{n}" in names)
