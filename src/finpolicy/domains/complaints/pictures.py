@@ -42,14 +42,17 @@ def sla_timeline(runtime: Runtime, doc: PolicyDocument[ComplaintRules]) -> str:
 
     The complaint is of the first category, channel and severity the policy lists, received
     at 10:00 local time shortly before a public holiday; milestones that start from a later
-    event (e.g. ``handled``) get that event at 10:00 on the third working day.
+    event (e.g. ``handled``) get that event at 10:00 on the third working day, but for one
+    that starts within a window after another event (a review after a decision).
     """
     policy, spec = doc.policy, doc.spec
     calendar = policy.calendar
     received = _sample_receipt(calendar, doc)
     later = calendar.add_working_days(calendar.effective_receipt_day(received), 3)
     later_at = dt.datetime.combine(later, dt.time(10), calendar.zone)
-    events = sorted({m.starts for m in policy.milestones if m.starts != RECEIVED})
+    # (a review is requested of a decision: the sample has none, so it asks for no review)
+    events = sorted({m.starts for m in policy.milestones if m.starts != RECEIVED
+                     and (m.window is None or m.window[0] == RECEIVED)})
     complaint = Complaint(
         id="timeline-sample", received_at=received, channel=spec.channels[0].name,
         category=spec.categories[0].name,
