@@ -64,3 +64,43 @@ def test_a_later_version_numbered_above_is_fine(tmp_path: Path, version: str) ->
 def test_the_warning_is_silenced_with_a_reason(tmp_path: Path) -> None:
     root = _pack(tmp_path, "2.2.0", "  # finpolicy-lint: ignore[FPL010] renumbered on purpose")
     assert _order(root) == []
+
+
+# FPL011: a draft left beside the released policy makes every call that names no policy fail
+
+
+def _with_draft(tmp_path: Path, until: str | None = None) -> Path:
+    root = tmp_path / "drafted"
+    root.mkdir()
+    for name in ("bundle.yaml", "suitability-2018.yaml", "suitability-2026.yaml"):
+        (root / name).write_bytes((CN / name).read_bytes())
+    text = (CN / "suitability-2026.yaml").read_text(encoding="utf-8")
+    assert "id: cn-suitability\n" in text and "effective_from: 2026-02-01\n" in text
+    window = "effective_from: 2026-06-01\n" + (f"  effective_until: {until}\n" if until else "")
+    (root / "suitability-draft.yaml").write_text(
+        text.replace("id: cn-suitability\n", "id: cn-suitability-draft\n", 1).replace(
+            "effective_from: 2026-02-01\n", window, 1), encoding="utf-8")
+    return root
+
+
+@pytest.mark.parametrize(("until", "days"), [(None, "from 2026-06-01 on"),
+                                             ("2026-06-30", "from 2026-06-01 to 2026-06-30")])
+def test_two_policies_of_one_kind_in_force_at_once_are_a_warning(
+        tmp_path: Path, until: str | None, days: str) -> None:
+    root = _with_draft(tmp_path, until)
+    [found] = [f for f in lint_bundle(fp.load_bundle(root)) if f.code == "FPL011"]
+    assert found.file.endswith("suitability-draft.yaml") and found.rule == "metadata.id"
+    assert found.message == (f"`cn-suitability-draft` and `cn-suitability` "
+                             f"(suitability-2026.yaml) are both SuitabilityPolicy policies in "
+                             f"force {days}: a call that names neither (policy=, --policy) is "
+                             "refused then")
+    assert CODES["FPL011"].name == "several_in_force"
+
+
+def test_policies_of_one_kind_one_after_the_other_are_fine(tmp_path: Path) -> None:
+    root = _with_draft(tmp_path)
+    text = (root / "suitability-2026.yaml").read_text(encoding="utf-8")
+    (root / "suitability-2026.yaml").write_text(text.replace(
+        "effective_from: 2026-02-01\n", "effective_from: 2026-02-01\n  effective_until: "
+        "2026-05-31\n", 1), encoding="utf-8")
+    assert [f for f in lint_bundle(fp.load_bundle(root)) if f.code == "FPL011"] == []

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
-import pathlib
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
@@ -31,45 +29,13 @@ _IGNORE = re.compile(r"#\s*finpolicy-lint:\s*ignore\[([A-Z0-9, ]+)\]\s*(\S.*)?$"
 
 def lint_bundle(bundle: Bundle) -> list[Finding]:
     """Every finding of every document of ``bundle``, sorted by file and line."""
+    from finpolicy.lint.versions import bundle_findings
+
     out = [f for doc in bundle.documents for f in lint_document(doc)]
-    out += _version_order(bundle)
+    docs = {doc.key: doc for doc in bundle.documents}
+    for finding in bundle_findings(bundle):  # silenced in the document they point at
+        out += _unsuppressed([finding], docs[finding.policy])
     return sorted(out, key=Finding.sort_key)
-
-
-_SEMVER = re.compile(r"(\d+)\.(\d+)\.(\d+)(?:-(.+))?", re.ASCII)
-
-
-def _semver_key(version: str) -> tuple[Any, ...]:
-    """Semantic-version precedence: a pre-release (``2.0.0-rc.1``) before its release, and
-    its numeric identifiers compared as numbers."""
-    found = _SEMVER.fullmatch(version)
-    if found is None:  # (validation refuses it: never here)
-        return (version,)
-    major, minor, patch, pre = found.groups()
-    if pre is None:
-        return (int(major), int(minor), int(patch), 1, ())
-    parts = tuple((0, int(p), "") if p.isdecimal() else (1, 0, p) for p in pre.split("."))
-    return (int(major), int(minor), int(patch), 0, parts)
-
-
-def _version_order(bundle: Bundle) -> list[Finding]:
-    """A version in force after another of the same policy but not numbered above it: a
-    copied file whose version was not raised, or raised from the wrong one (decisions would
-    name `2.2.0` for a text that came after `2.3.0`)."""
-    found = []
-    for policy_id in sorted({d.id for d in bundle.documents}):
-        versions = bundle.versions(policy_id)
-        for before, doc in itertools.pairwise(versions):
-            if _semver_key(doc.version) > _semver_key(before.version):
-                continue
-            line = doc.source.line_of(("metadata", "version")) if doc.source else None
-            found += _unsuppressed([Finding(
-                "FPL010", "warning", doc.file, line, f"{doc.id}@{doc.version}",
-                "metadata.version",
-                f"version {doc.version} comes into force on {doc.metadata.effective_from}, "
-                f"after {before.version} ({before.metadata.window()}, "
-                f"{pathlib.PurePath(before.file).name}), but is not numbered above it")], doc)
-    return found
 
 
 def lint_document(doc: PolicyDocument[Any]) -> list[Finding]:

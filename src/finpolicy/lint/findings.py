@@ -52,6 +52,9 @@ CODES: Mapping[str, LintCode] = MappingProxyType({c.code: c for c in (
     LintCode("FPL010", "version_order", "warning",
              "a version of a policy comes into force after another whose version number is "
              "not lower: a later version takes a higher number"),
+    LintCode("FPL011", "several_in_force", "warning",
+             "two policies of one kind are in force on the same days (a draft left beside "
+             "the released one): a call that names neither is refused then"),
     LintCode("FPL007", "undecided", "info",
              "a question was too large to decide (more than the solver's bound); the rule "
              "was not checked for shadowing or overriding"),
