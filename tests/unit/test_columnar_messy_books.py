@@ -415,3 +415,18 @@ def test_a_request_field_given_by_two_columns_is_refused() -> None:
     got = ENGINE.evaluate_table("access", pa.table({"subject": roles_only,
                                                     "subject.id": ["u1"], **words}), as_of=at)
     assert got.column("subject_id").to_pylist() == ["u1"]
+
+
+def test_a_csv_book_names_a_product_the_policy_refuses_not_its_first_customer(
+        tmp_path: Any) -> None:
+    # finpolicy suitability book.csv --products offer.csv: 'book.csv line 2:
+    # products.1.risk_level', the first customer's line, which holds nothing wrong
+    from finpolicy.domains.suitability.batch import decide_file
+
+    book = tmp_path / "book.csv"
+    book.write_text("id,risk_level\nc1,C3\n", encoding="utf-8")
+    offer = [OFFER[0], fp.Product(id="p2", kind="fund", risk_level="R9")]
+    with pytest.raises(InputError, match="unknown level `R9`") as caught:
+        decide_file(ENGINE.runtime, str(book), products=offer, as_of=ON)
+    (problem,) = caught.value.problems
+    assert (problem.file, problem.line, problem.path) == (None, None, "products.1.risk_level")

@@ -8,7 +8,12 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from finpolicy.domains.suitability.evaluate import check_suitability, suitable_products
+from finpolicy.domains.suitability.evaluate import (
+    check_suitability,
+    decision_date,
+    policy_in_force,
+    suitable_products,
+)
 from finpolicy.domains.suitability.models import OUTCOMES, Customer, Product, SuitabilityDecision
 from finpolicy.errors import InputError
 from finpolicy.readers import iter_csv_rows
@@ -76,6 +81,11 @@ def decide_file(runtime: Runtime, path: str, *, products: Sequence[Product] | No
     product. ``rows`` wraps the row iterator (a progress bar, say).
     """
     decisions: list[SuitabilityDecision] = []
+    if products:  # a product the policy refuses is the offer's error, not the first row's
+        from finpolicy.domains.suitability.columnar_offer import checked_offer
+
+        checked_offer(policy_in_force(runtime, decision_date(runtime, as_of, None), None),
+                      list(products))
     for line, row in rows(list(iter_csv_rows(path))):
         try:
             if products is None:
