@@ -440,13 +440,32 @@ def test_a_grant_id_given_twice_is_refused_at_its_second_row_across_chunks() -> 
     (problem,) = info.value.problems
     assert (problem.code, problem.path, problem.line, problem.value) == \
         ("duplicate_value", "id", 4, "g1")
-    assert "table lines 2 and 4" in problem.message
+    assert "(lines 2 and 4)" in problem.message
     with pytest.raises(InputError) as info:
         ENGINE.review_access(grants, DIRECTORY, as_of=AT)
     assert info.value.fields == ("grants.3.id",)
     assert "grants.1 and grants.3" in str(info.value)
     grants[3]["id"] = "g3"
     assert ENGINE.review_access(grants, DIRECTORY, as_of=AT).findings is not None
+
+
+def test_a_grant_given_twice_in_a_csv_names_both_by_the_files_lines(tmp_path: Path) -> None:
+    # the second row was located at the file's line but the first was named by its row
+    # ('grants.csv line 6: ... listed twice (table lines 2 and 3)'), the header and the
+    # blank lines not counted
+    rng = random.Random(10)
+    grants = [_grant(rng, AT, "u1") for _ in range(3)]
+    for grant, name in zip(grants, ["g0", "g1", "g1"], strict=True):
+        grant["id"] = name
+    path = tmp_path / "grants.csv"
+    _grants_table(grants, False).to_pandas().to_csv(path, index=False)
+    head, first, second, third = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join([head, first, "", second, "", third]) + "\n", encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        ENGINE.evaluate_table("access", str(path), what="review", as_of=AT, chunk_rows=1)
+    (problem,) = info.value.problems
+    assert (problem.file, problem.line, problem.path) == (str(path), 6, "id")
+    assert "grant `g1` is listed twice (lines 4 and 6)" in str(info.value)
 
 
 def test_the_engines_own_role_directory_decides_the_tables_grants() -> None:

@@ -60,28 +60,27 @@ def _items(values: Any, model: Any, field: str) -> list[Any]:
     return [model.parse(v, field=f"{field}.{i}") for i, v in enumerate(items)]
 
 
-def refuse_repeated_grants(grants: list[AccessGrant], seen: dict[str, int],
-                           first_row: int | None = None) -> None:
-    """Refuse a grant id given twice: its findings would be reported twice, and usage
-    records, which name grants by id, would count for both. ``seen`` holds the ids met
-    before, by their row (counting from 1); ``first_row``: the row before the first of
-    ``grants`` in a table (``None``: a list, its problems at ``grants.<i>.id``).
+def twice_message(grant_id: str, where: str) -> str:
+    """The message of a grant id given twice, ``where`` naming both places."""
+    return (f"grant `{grant_id}` is listed twice ({where}): its findings would be reported "
+            "twice and its usage counted for both; give each grant once")
+
+
+def refuse_repeated_grants(grants: list[AccessGrant]) -> None:
+    """Refuse a grant id given twice in a list: its findings would be reported twice, and
+    usage records, which name grants by id, would count for both (a table's rows:
+    ``columnar_review``).
 
     Raises:
-        InputError: at the second grant of an id, naming the first.
+        InputError: at ``grants.<i>.id`` of the second grant of an id, naming the first.
     """
+    seen: dict[str, int] = {}
     for i, grant in enumerate(grants):
-        row = i + 1 if first_row is None else first_row + i + 1
-        first = seen.setdefault(grant.id, row)
-        if first == row:
-            continue
-        where = (f"grants.{first - 1} and grants.{i}" if first_row is None
-                 else f"table lines {first} and {row}")
-        exc = InputError.one("id" if first_row is not None else f"grants.{i}.id",
-                             f"grant `{grant.id}` is listed twice ({where}): its findings "
-                             "would be reported twice and its usage counted for both; give "
-                             "each grant once", "duplicate_value", grant.id)
-        raise exc if first_row is None else exc.located("table", row)
+        first = seen.setdefault(grant.id, i)
+        if first != i:
+            raise InputError.one(f"grants.{i}.id",
+                                 twice_message(grant.id, f"grants.{first} and grants.{i}"),
+                                 "duplicate_value", grant.id)
 
 
 def _directory_call(function: Callable[..., T], *args: Any) -> T:
@@ -259,7 +258,7 @@ def review_access(runtime: Runtime, grants: Iterable[Any], assignments: Iterable
         raise InputError.one("as_of", "expected a datetime with a time zone offset",
                              "naive_datetime", at)
     grant_list = _items(grants, AccessGrant, "grants")
-    refuse_repeated_grants(grant_list, {})
+    refuse_repeated_grants(grant_list)
     assignment_list = _items(assignments, RoleAssignment, "assignments")
     usage_list = None if usage is None else _items(usage, UsageRecord, "usage")
     roles = as_directory(directory)
