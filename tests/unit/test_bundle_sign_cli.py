@@ -67,3 +67,16 @@ def test_verify_prints_a_signer_as_it_is_never_as_markup(pack_and_keys: tuple[Pa
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
     assert result.exit_code == 0
     assert f"({signer})" in result.output
+
+
+def test_lock_names_a_locked_version_that_left_as_validate_does(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shutil.copytree(shipped_packs() / "cn-banking", tmp_path / "pack")
+    monkeypatch.chdir(tmp_path)
+    assert CliRunner().invoke(main, ["bundle", "lock", "pack"]).exit_code == 0
+    (tmp_path / "pack" / "complaints.yaml").unlink()
+    validated = CliRunner().invoke(main, ["validate", "pack"])
+    locked = CliRunner().invoke(main, ["bundle", "lock", "pack"])
+    assert validated.exit_code == locked.exit_code == 2
+    for output in (validated.output, locked.output):
+        assert output.startswith("pack/bundle.lock: policies.cn-complaints@"), output

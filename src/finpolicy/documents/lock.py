@@ -277,6 +277,15 @@ def _refusal(d: Difference, path: Path, today: dt.date) -> Problem | None:
                    "retroactive_window")
 
 
+def _shown(path: Path) -> Path:
+    """``path`` as loading names a pack's files: from the current folder when under it (a
+    bundle's root is absolute)."""
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path
+
+
 def write_lock(bundle: Any, *, amend: Iterable[str] = (),
                today: dt.date | None = None) -> LockUpdate:
     """Write ``bundle.lock`` for ``bundle`` (loaded whatever its old lock says:
@@ -309,8 +318,9 @@ def write_lock(bundle: Any, *, amend: Iterable[str] = (),
                           for key in unknown])
     found = differences(lock, bundle.documents) if lock else []
     today = today or dt.date.today()
+    shown = _shown(root / LOCK_FILE)
     problems = [p for d in found if d.key not in amended
-                for p in [_refusal(d, root / LOCK_FILE, today)] if p is not None]
+                for p in [_refusal(d, shown, today)] if p is not None]
     if problems:
         raise PolicyError(problems)
     data = lock_data(bundle)
