@@ -175,3 +175,8 @@ def test_a_revision_is_extracted_again_when_its_folder_was_cleaned(repo: Path) -
     shutil.rmtree(first.root)
     again = fp.load_bundle("git:v1.2.0:policies/pack")
     assert again.digest == first.digest and Path(again.root).is_dir()
+
+
+def test_a_path_with_a_trailing_slash_names_files_once(repo: Path) -> None:
+    released = fp.load_bundle("git:v1.2.0:policies/pack/")
+    assert {d.file for d in released.documents} >= {"v1.2.0:policies/pack/access.yaml"}

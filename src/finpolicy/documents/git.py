@@ -148,7 +148,7 @@ def checkout(spec: str) -> Path:
     """
     rev, path = parse_git_spec(spec)
     top, tree = _tree(rev, path, Path.cwd())
-    shown = f"{rev}:{path}"
+    shown = f"{rev}:{path.rstrip('/') or path}"  # files are named `{shown}/name`
     key = (str(top), tree, shown)
     with _lock:
         found = _checkouts.get(key)
