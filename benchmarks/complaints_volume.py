@@ -49,7 +49,10 @@ def _events(rng: random.Random, received: dt.datetime) -> list[dict[str, Any]]:
         if at >= AS_OF:
             break
         states = STATES.get(kind)
-        chosen = [s for s in states if rng.random() < 0.8] if states else []
+        if kind == "satisfaction_surveyed":  # the answer is one of them, or not stated
+            chosen = [rng.choice(states)] if rng.random() < 0.8 else []
+        else:
+            chosen = [s for s in states if rng.random() < 0.8] if states else []
         events.append({"kind": kind, "at": at, "states": chosen})
         if kind == "acknowledged" and rng.random() < 0.15:
             events.append({"kind": "extended", "at": at + dt.timedelta(hours=2)})

@@ -27,6 +27,12 @@ sys.path.insert(0, str(HERE))
 Call = tuple[str, tuple[Any, ...], dict[str, Any]]
 
 
+def access_inputs() -> tuple[list[Any], list[Any]]:
+    from run import access_inputs as inputs
+
+    return inputs()
+
+
 def workload(n: int) -> list[Call]:
     """``n`` single decisions of each domain: suitability, access, classification, SLA,
     consent."""
@@ -39,7 +45,7 @@ def workload(n: int) -> list[Call]:
     )
 
     calls: list[Call] = []
-    suit, access = suitability_inputs(n), access_inputs()
+    suit, (access, _) = suitability_inputs(n), access_inputs()
     complaints, fields, consents = complaint_inputs(), field_inputs(), consent_inputs()
     for i in range(n):
         customer, product, on = suit[i]
@@ -75,9 +81,11 @@ def interleaved(n: int, rounds: int) -> dict[str, float]:
     import finpolicy as fp
 
     calls = workload(n)
-    bundle = fp.load_bundle()
-    sides = {"without": _runner(fp.PolicyEngine(bundle), calls, explained=False),
-             "with": _runner(fp.PolicyEngine(bundle), calls, explained=True)}
+    bundle, directory = fp.load_bundle(), access_inputs()[1]
+    sides = {"without": _runner(fp.PolicyEngine(bundle, directory=directory), calls,
+                                explained=False),
+             "with": _runner(fp.PolicyEngine(bundle, directory=directory), calls,
+                             explained=True)}
     best = dict.fromkeys(sides, float("inf"))
     order = list(sides)
     gc.collect()
@@ -100,7 +108,8 @@ def child(side: str, n: int, rounds: int) -> float:
     import finpolicy as fp
 
     calls = workload(n)
-    once = _runner(fp.PolicyEngine(fp.load_bundle()), calls, explained=side == "with")
+    engine = fp.PolicyEngine(fp.load_bundle(), directory=access_inputs()[1])
+    once = _runner(engine, calls, explained=side == "with")
     gc.collect()
     gc.disable()
     try:

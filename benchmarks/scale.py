@@ -46,11 +46,12 @@ US_PER_HOUR = 3_600_000_000
 
 
 def complaints(n: int, seed: int) -> pa.Table:
-    """``n`` complaints received over 80 days with up to ten event kinds each, some of them
-    out of order or after ``as_of`` (both decide differently), flags on some."""
+    """``n`` complaints received over 70 days (all before ``as_of``) with up to ten event
+    kinds each, some of them out of order or after ``as_of`` (both decide differently), flags
+    on some."""
     rng = np.random.default_rng(seed)
     start = np.datetime64("2025-12-20T00:00:00", "us")
-    received = start + (rng.integers(0, 80 * 24 * 60, n) * 60_000_000).astype("timedelta64[us]")
+    received = start + (rng.integers(0, 70 * 24 * 60, n) * 60_000_000).astype("timedelta64[us]")
     stamp = pa.timestamp("us", tz="UTC")
     flags = np.array([None, None, None, "complex", "repeat", "complex;repeat"], dtype=object)
     columns: dict[str, Any] = {
@@ -70,6 +71,10 @@ def complaints(n: int, seed: int) -> pa.Table:
     first = np.min([table.column(k).cast(pa.int64()).fill_null(2**62).to_numpy()
                     for k in KINDS], axis=0)
     keep = first >= table.column("received_at").cast(pa.int64()).to_numpy()
+    # so are reviews requested before any decision (a review is of a decision)
+    responded = table.column("responded").cast(pa.int64()).fill_null(2**62).to_numpy()
+    review = table.column("review_requested").cast(pa.int64()).fill_null(2**62).to_numpy()
+    keep &= (review == 2**62) | (responded <= review)
     return table.filter(pa.array(keep))
 
 
