@@ -41,16 +41,31 @@ def assignment_fact(assignment: RoleAssignment, at: dt.datetime,
         fact["assigned_by"] = assignment.assigned_by
     if assignment.approved_by is not None:
         fact["approved_by"] = assignment.approved_by
-    since = next((t for t in (assignment.reviewed_at, assignment.approved_at,
-                              assignment.assigned_at) if t is not None and t <= at), None)
+    since = _confirmed(assignment, at)
     if since is not None:
-        fact["days_since_review"] = round((at - since).total_seconds() / _DAY, 6)
+        fact["days_since_review"] = round((at - since[1]).total_seconds() / _DAY, 6)
     if tables.assignment_review_days is not None:
         fact["review_days"] = tables.assignment_review_days
     return {"assignment": fact}
 
 
-def _detail(assignment: RoleAssignment, fact: dict[str, Any]) -> str:
+# what the review interval counts from, first found first: the words a finding says it with
+_SINCE = (("reviewed_at", "last reviewed {} ago"),
+          ("approved_at", "approved {} ago, not reviewed since"),
+          ("assigned_at", "assigned {} ago, not reviewed since"))
+
+
+def _confirmed(assignment: RoleAssignment, at: dt.datetime) -> tuple[str, dt.datetime] | None:
+    """The words for what the review interval counts from, and its time: the last review,
+    else the approval, else the assignment (``None``: none of them by ``at``)."""
+    for name, words in _SINCE:
+        when: dt.datetime | None = getattr(assignment, name)
+        if when is not None and when <= at:
+            return words, when
+    return None
+
+
+def _detail(assignment: RoleAssignment, fact: dict[str, Any], at: dt.datetime) -> str:
     a = fact["assignment"]
     parts = [assignment.role]
     if assignment.approved_by is not None:
@@ -58,8 +73,10 @@ def _detail(assignment: RoleAssignment, fact: dict[str, Any]) -> str:
         parts.append(f"approved by {assignment.approved_by} ({roles})")
     else:
         parts.append("no approval recorded")
-    if "days_since_review" in a:
-        parts.append(f"last confirmed {a['days_since_review']:.0f} days ago")
+    since = _confirmed(assignment, at)
+    if since is not None:
+        days = round(a["days_since_review"])
+        parts.append(since[0].format("1 day" if days == 1 else f"{days} days"))
     return "; ".join(parts)
 
 
@@ -76,7 +93,7 @@ def review_roles(runtime: Runtime, doc: PolicyDocument[Any], tables: AccessPolic
         for rule in runtime.run(doc, REVIEW_ROLE_RULESET, fact):
             kind = rule.effect["finding"]
             findings.append(Finding(rule.effect["severity"], kind,
-                                    f"{rule.reason} ({_detail(assignment, fact)})",
+                                    f"{rule.reason} ({_detail(assignment, fact, at)})",
                                     rule.id, rule.cite, None, assignment.subject_id,
                                     role=assignment.role))
     return findings

@@ -139,9 +139,9 @@ def _grant_detail(kind: str, grant: AccessGrant, fact: Mapping[str, Any],
                 f"{g.get('max_days', 0):g}")
     if kind == "self_approved":
         return f"approved by {grant.approved_by}"
-    if kind == "approver_without_role":
-        return (f"approver {grant.approved_by} held "
-                f"{', '.join(grant.approver_roles) or 'no roles'}")
+    if kind == "approver_without_role":  # what the grant names, not what the approver held
+        return (f"approver {grant.approved_by}; the grant names "
+                f"{', '.join(grant.approver_roles) or 'no role'}")
     if kind == "approver_unverified" and grant.approved_by and grant.approved_at:
         held = sorted(_directory_call(held_roles, directory, grant.approved_by,
                                       grant.approved_at))

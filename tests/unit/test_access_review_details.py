@@ -1,0 +1,59 @@
+"""The detail a review finding gives in brackets says what the review found, in the
+records' own terms: what a grant names is not what its approver held, and the day an
+assignment was made is not a day it was confirmed."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import finpolicy as fp
+
+ENGINE = fp.PolicyEngine()
+AT = dt.datetime(2026, 3, 2, 10, tzinfo=dt.UTC)
+DAY = dt.timedelta(days=1)
+HEAD = {"subject_id": "u-head", "role": "department_head", "assigned_at": AT - 400 * DAY,
+        "approved_by": "u-head-2", "approver_roles": ["department_head"],
+        "approved_at": AT - 400 * DAY, "reviewed_at": AT - 5 * DAY}
+
+
+def _grant(**changes: object) -> dict[str, object]:
+    return {"id": "g1", "grantee": "u-1", "purpose": "account_service",
+            "resource_type": "customer_record", "data_level": "core", "category": "business",
+            "requested_at": AT - 3 * DAY, "approved_by": "u-head",
+            "approver_roles": ["department_head"], "approved_at": AT - 2 * DAY,
+            "expires_at": AT + 5 * DAY, **changes}
+
+
+def _messages(grants: list[dict[str, object]], assignments: list[dict[str, object]]
+              ) -> dict[str, str]:
+    report = ENGINE.review_access(grants, [HEAD, *assignments], as_of=AT)
+    return {f.kind: f.message for f in report.findings}
+
+
+def test_a_grant_naming_no_approver_role_does_not_say_its_approver_held_none() -> None:
+    # the approver holds department_head (the assignments show it), but the grant names
+    # none: the finding said '(approver u-head held no roles)', which the assignments deny
+    named_none = _messages([_grant(approver_roles=[])], [])["approver_without_role"]
+    assert "held" not in named_none
+    assert named_none.endswith("(approver u-head; the grant names no role)")
+    named_teller = _messages([_grant(approver_roles=["teller"])], [])["approver_without_role"]
+    assert named_teller.endswith("(approver u-head; the grant names teller)")
+
+
+def test_a_role_finding_says_what_its_review_interval_counts_from() -> None:
+    # an assignment made 10 days ago with no approval and no review was reported as 'last
+    # confirmed 10 days ago': nobody confirmed it
+    unapproved = _messages([], [{"subject_id": "u-7", "role": "teller",
+                                 "assigned_at": AT - 10 * DAY}])["role_change_not_approved"]
+    assert "confirmed" not in unapproved
+    assert unapproved.endswith("(teller; no approval recorded; assigned 10 days ago, not "
+                               "reviewed since)")
+    stale = _messages([], [{**HEAD, "subject_id": "u-8", "reviewed_at": None}])
+    assert stale["role_review_overdue"].endswith(
+        "(department_head; approved by u-head-2 (department_head); approved 400 days ago, "
+        "not reviewed since)")
+    reviewed = _messages([], [{**HEAD, "subject_id": "u-9", "reviewed_at": AT - 366 * DAY}])
+    assert reviewed["role_review_overdue"].endswith("last reviewed 366 days ago)")
+    tomorrow = _messages([], [{**HEAD, "subject_id": "u-9", "reviewed_at": AT + DAY,
+                               "approved_at": AT - DAY}])  # a review after as_of is none yet
+    assert "role_review_overdue" not in tomorrow
