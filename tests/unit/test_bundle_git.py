@@ -145,6 +145,7 @@ def test_verify_and_validate_take_a_revision(repo: Path) -> None:
     assert "finpolicy-git-" not in validated.output
 
 
+@pytest.mark.slow  # (formats the whole pack: about 3 s)
 def test_fmt_checks_a_revision_and_never_writes_to_it(repo: Path) -> None:
     pack = repo / "policies" / "pack"
     _edit(pack / "access.yaml", "metadata:\n", "metadata:\n    \n")
