@@ -7,6 +7,7 @@ from __future__ import annotations
 import pickle
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -181,3 +182,19 @@ def test_a_revision_is_extracted_again_when_its_folder_was_cleaned(repo: Path) -
 def test_a_path_with_a_trailing_slash_names_files_once(repo: Path) -> None:
     released = fp.load_bundle("git:v1.2.0:policies/pack/")
     assert {d.file for d in released.documents} >= {"v1.2.0:policies/pack/access.yaml"}
+
+
+def test_a_parent_folder_is_extracted_inside_its_own_temporary_folder(
+        repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`git:REV:..` from inside the pack: the tree was written to `TMP/finpolicy-git-x/..`,
+    the shared temporary folder itself, over any file of the same name there."""
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    monkeypatch.chdir(repo / "policies" / "pack" / "examples")
+    released = fp.load_bundle("git:v1.2.0:..")
+    assert released.digest == fp.load_bundle(CN).digest
+    assert Path(released.root).parent.parent == temporary
+    assert [p.name for p in temporary.iterdir() if not p.name.startswith("finpolicy-git-")] \
+        == []
+    assert {d.file for d in released.documents} >= {"v1.2.0:../access.yaml"}

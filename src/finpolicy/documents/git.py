@@ -156,7 +156,9 @@ def checkout(spec: str) -> Path:
             return found  # (else extracted again: a temporary-file cleaner may have been by)
         base = Path(tempfile.mkdtemp(prefix="finpolicy-git-"))
         try:
-            folder = _extract_tree(top, tree, base / (Path(path).name or "pack"), shown)
+            # the folder's own name (`..` named the temporary folder's parent)
+            name = (Path.cwd() / path).resolve().name or "pack"
+            folder = _extract_tree(top, tree, base / name, shown)
         except BaseException:
             shutil.rmtree(base, ignore_errors=True)
             raise
