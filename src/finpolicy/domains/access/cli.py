@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import click
 from rich.table import Table
@@ -22,6 +23,8 @@ from finpolicy.cli.common import (
 )
 from finpolicy.domains.access.inputs import read_review_file
 from finpolicy.domains.access.model import AccessReviewReport
+from finpolicy.domains.access.review_tables import is_table, read_review_tables
+from finpolicy.errors import InputError
 
 _STYLE = {"high": "bold red", "medium": "yellow", "low": "cyan"}
 _RANK = {"high": 0, "medium": 1, "low": 2}
@@ -32,25 +35,35 @@ _RANK = {"high": 0, "medium": 1, "low": 2}
 @as_of_option(help="Review time, ISO with offset (default: now).", legacy=("--at",))
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
 @click.option("--policy", default=None, metavar="ID", help="Access policy id, if several.")
+@click.option("--assignments", "assignments_file", default=None, metavar="TABLE",
+              type=click.Path(), help="With a grants table: the role assignments table.")
+@click.option("--usage", "usage_file", default=None, metavar="TABLE", type=click.Path(),
+              help="With a grants table: the usage records table (finds dormant grants).")
 @click.option("--fail-on", type=click.Choice(["high", "medium", "low", "never"]),
               default="never", show_default=True,
               help="Exit 1 when a finding is at least this severe.")
 @bundle_option
 @engine_option
 @reports_errors
-def review(input_file: str, as_of: str | None, as_json: bool, policy: str | None, fail_on: str,
+def review(input_file: str, as_of: str | None, as_json: bool, policy: str | None,
+           assignments_file: str | None, usage_file: str | None, fail_on: str,
            bundle_path: str | None, engine: str) -> None:
     """Review the grants, role assignments and usage records in FILE.
 
     FILE is JSON or YAML (`{grants: [...], assignments: [...], usage: [...]}`) or JSONL (one
-    `{"grant": {...}}`, `{"assignment": {...}}` or `{"usage": {...}}` a line). Reports expired,
-    over-long, self-approved and wrongly approved grants, dormant grants (when usage is given),
-    separation-of-duties conflicts and the role assignments the policy's role review rules
-    flag (role changes without approval, reviews overdue), most severe first.
+    `{"grant": {...}}`, `{"assignment": {...}}` or `{"usage": {...}}` a line), or a grants
+    table as an IAM system exports it (CSV or Parquet, one grant a row, the columns named by
+    its fields, `approver_roles` separated by `;`) with an --assignments table and optionally a
+    --usage table of the same kind; an error names its file and line.
+
+    Reports expired, over-long, self-approved and wrongly approved grants, dormant grants
+    (when usage is given), separation-of-duties conflicts and the role assignments the
+    policy's role review rules flag (role changes without approval, reviews overdue), most
+    severe first.
     """
     when = parse_when(as_of, aware=True, option="--as-of")
     policy_engine = load_engine(bundle_path, engine)
-    data = read_review_file(input_file)
+    data = _read(input_file, assignments_file, usage_file)
     assert when is None or isinstance(when, dt.datetime)  # aware=True parses datetimes only
     result = policy_engine.review_access(data["grants"], data["assignments"], as_of=when,
                                          usage=data["usage"], policy=policy)
@@ -61,6 +74,22 @@ def review(input_file: str, as_of: str | None, as_json: bool, policy: str | None
     if fail_on != "never" and any(_RANK[f.severity] <= _RANK[fail_on]
                                   for f in result.findings):
         exit_with(EXIT_FAILED)
+
+
+def _read(path: str, assignments: str | None, usage: str | None) -> dict[str, Any]:
+    """The review's records: a review document, or a grants table with its companions."""
+    if not is_table(path):
+        given = "--assignments" if assignments is not None else "--usage"
+        if assignments is not None or usage is not None:
+            raise InputError.one(given, f"{given} goes with a grants table (CSV or Parquet); "
+                                        f"{path} holds its own", "bad_option")
+        return read_review_file(path)
+    if assignments is None:
+        raise InputError.one("--assignments", f"a grants table ({path}) needs --assignments "
+                                              "TABLE: the role assignments that confirm its "
+                                              "approvers and are reviewed with it",
+                             "bad_option")
+    return read_review_tables(path, assignments, usage)
 
 
 def _print(result: AccessReviewReport) -> None:

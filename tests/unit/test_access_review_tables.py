@@ -1,0 +1,109 @@
+"""``finpolicy review grants.csv --assignments roles.csv --usage usage.csv``: the tables an IAM
+system exports are reviewed as the same records in a review document are, and every error
+names its file and the file's own line."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from finpolicy.cli import main
+
+pytest.importorskip("pyarrow")
+
+AT = dt.datetime(2026, 3, 2, 10, tzinfo=dt.UTC)
+DAY = dt.timedelta(days=1)
+
+
+def _t(delta: dt.timedelta) -> str:
+    return (AT + delta).isoformat()
+
+
+def _grant(i: int, **changes: Any) -> dict[str, Any]:
+    return {"id": f"g{i}", "grantee": "u-1", "purpose": "account_service",
+            "resource_type": "customer_record", "data_level": "core", "category": "business",
+            "requested_at": _t(-20 * DAY), "approved_by": "u-head",
+            "approver_roles": ["department_head"], "approved_at": _t(-19 * DAY),
+            "expires_at": _t(5 * DAY), **changes}
+
+
+GRANTS = [_grant(0), _grant(1, expires_at=_t(-DAY)), _grant(2, approved_by="u-1"),
+          _grant(3, approved_by="u-9"), _grant(4, expires_at=_t(60 * DAY)),
+          _grant(5, approver_roles=["teller", "department_head"])]
+ASSIGNMENTS = [
+    {"subject_id": "u-head", "role": "department_head", "assigned_at": _t(-400 * DAY),
+     "approved_by": "u-head-2", "approver_roles": ["department_head"],
+     "approved_at": _t(-400 * DAY), "reviewed_at": _t(-5 * DAY)},
+    {"subject_id": "u-1", "role": "customer_manager", "assigned_at": _t(-10 * DAY)},
+    {"subject_id": "U-1 ", "role": "risk_officer", "assigned_at": _t(-10 * DAY)}]
+USAGE = [{"grant_id": "g0", "used_at": _t(-2 * DAY)}]
+
+
+def _write_csv(path: Path, records: list[dict[str, Any]], blank_after: int = -1) -> None:
+    names = list(dict.fromkeys(k for r in records for k in r))
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        out = csv.writer(handle)
+        out.writerow(names)
+        for i, record in enumerate(records):
+            out.writerow([";".join(v) if isinstance(v, list) else v if v is not None else ""
+                          for v in (record.get(n) for n in names)])
+            if i == blank_after:
+                handle.write("\r\n")  # a blank line: no row, but a line of the file
+
+
+def _review(*args: str) -> Any:
+    return CliRunner().invoke(main, ["review", *args, "--as-of", AT.isoformat()])
+
+
+def test_grants_assignments_and_usage_tables_are_reviewed_as_a_review_document(
+        tmp_path: Path) -> None:
+    document = tmp_path / "review.json"
+    document.write_text(json.dumps({"grants": GRANTS, "assignments": ASSIGNMENTS,
+                                    "usage": USAGE}), encoding="utf-8")
+    want = _review(str(document), "--json")
+    assert want.exit_code == 0, want.output
+    _write_csv(tmp_path / "grants.csv", GRANTS, blank_after=1)
+    _write_csv(tmp_path / "roles.csv", ASSIGNMENTS)
+    _write_csv(tmp_path / "usage.csv", USAGE)
+    got = _review(str(tmp_path / "grants.csv"), "--assignments", str(tmp_path / "roles.csv"),
+                  "--usage", str(tmp_path / "usage.csv"), "--json")
+    assert got.exit_code == 0, got.output
+    assert json.loads(got.output) == json.loads(want.output)
+    kinds = {f["kind"] for f in json.loads(got.output)["findings"]}
+    assert {"expired_grant", "self_approved", "approver_unverified", "excessive_duration",
+            "sod_conflict", "role_change_not_approved"} <= kinds
+    text = _review(str(tmp_path / "grants.csv"), "--assignments", str(tmp_path / "roles.csv"))
+    assert text.exit_code == 0 and "6 grants, 2 subjects" in text.output
+
+
+def test_an_error_in_a_table_names_its_file_and_line(tmp_path: Path) -> None:
+    grants, roles = tmp_path / "grants.csv", tmp_path / "roles.csv"
+    _write_csv(roles, ASSIGNMENTS)
+    _write_csv(grants, [*GRANTS[:3], _grant(1)], blank_after=0)
+    twice = _review(str(grants), "--assignments", str(roles))
+    assert twice.exit_code == 3
+    assert f"{grants} line 6: id: grant `g1` is listed twice (lines 4 and 6)" in twice.output
+    _write_csv(grants, GRANTS)
+    _write_csv(roles, [ASSIGNMENTS[0], {**ASSIGNMENTS[1], "assigned_at": "2026-02-20"}],
+               blank_after=0)
+    naive = _review(str(grants), "--assignments", str(roles))
+    assert naive.exit_code == 3
+    assert f"{roles} line 4: assigned_at:" in naive.output
+
+
+def test_the_table_options_go_with_a_grants_table_only(tmp_path: Path) -> None:
+    grants, roles = tmp_path / "grants.csv", tmp_path / "roles.csv"
+    _write_csv(grants, GRANTS)
+    _write_csv(roles, ASSIGNMENTS)
+    alone = _review(str(grants))
+    assert alone.exit_code == 3 and "--assignments" in alone.output
+    document = tmp_path / "review.json"
+    document.write_text(json.dumps({"grants": [], "assignments": []}), encoding="utf-8")
+    both = _review(str(document), "--assignments", str(roles))
+    assert both.exit_code == 3 and "goes with a grants table" in both.output
