@@ -107,3 +107,33 @@ def test_the_table_options_go_with_a_grants_table_only(tmp_path: Path) -> None:
     document.write_text(json.dumps({"grants": [], "assignments": []}), encoding="utf-8")
     both = _review(str(document), "--assignments", str(roles))
     assert both.exit_code == 3 and "goes with a grants table" in both.output
+
+
+def test_evaluate_table_names_the_line_of_an_assignments_or_usage_file(tmp_path: Path) -> None:
+    # a bad role assignment in roles.csv was 'assignments.1.assigned_at', naming no file
+    import finpolicy as fp
+    from finpolicy.errors import InputError
+
+    grants, roles, usage = tmp_path / "grants.csv", tmp_path / "roles.csv", tmp_path / "u.csv"
+    _write_csv(grants, GRANTS)
+    _write_csv(roles, [ASSIGNMENTS[0], {**ASSIGNMENTS[1], "assigned_at": "2026-02-20"}],
+               blank_after=0)
+    _write_csv(usage, [*USAGE, {"grant_id": "g1", "used_at": "yesterday"}])
+    engine = fp.PolicyEngine()
+    with pytest.raises(InputError) as caught:
+        engine.evaluate_table("access", str(grants), what="review", as_of=AT,
+                              assignments=str(roles))
+    (problem,) = caught.value.problems
+    assert (problem.file, problem.line, problem.path) == (str(roles), 4, "assigned_at")
+    _write_csv(roles, ASSIGNMENTS)
+    with pytest.raises(InputError) as caught:
+        engine.evaluate_table("access", str(grants), what="review", as_of=AT,
+                              assignments=str(roles), usage=str(usage))
+    (problem,) = caught.value.problems
+    assert (problem.file, problem.line, problem.path) == (str(usage), 3, "used_at")
+    _write_csv(usage, USAGE)
+    table = engine.evaluate_table("access", str(grants), what="review", as_of=AT,
+                                  assignments=str(roles), usage=str(usage))
+    report = engine.review_access(GRANTS, ASSIGNMENTS, as_of=AT, usage=USAGE)
+    assert sorted(table.column("message").to_pylist()) == \
+        sorted(f.message for f in report.findings)

@@ -4,12 +4,13 @@ assignments=..., usage=...)`` gives one row per finding, as ``review_access`` fi
 The source holds one grant per row, its columns named by the fields of ``AccessGrant``
 (``approver_roles`` an Arrow list of texts or one text separated by ``;``; times as
 timestamps with a zone or ISO text with an offset). ``assignments`` and ``usage`` (lists of
-mappings or table sources, one record per row) are read whole. A review is a set-level
-analysis, so each chunk of grants is reviewed by the row engine's own ``review_with``
-(not column-wise): a grant's findings depend on the grant, the review time, its last use and
-the role directory only, so chunks give exactly ``review_access``'s findings; those of the
-role assignments and subjects come with the first chunk. Each chunk's findings are most
-severe first (``review_access``'s order); sort the table for one order across chunks.
+mappings or table sources, one record per row) are read whole, a file's errors at its line.
+A review is a set-level analysis, so each chunk of grants is reviewed by the row engine's
+own ``review_with`` (not column-wise): a grant's findings depend on the grant, the review
+time, its last use and the role directory only, so chunks give exactly ``review_access``'s
+findings; those of the role assignments and subjects come with the first chunk. Each chunk's
+findings are most severe first (``review_access``'s order); sort the table for one order
+across chunks.
 """
 
 from __future__ import annotations
@@ -99,12 +100,21 @@ def _refuse_repeated(grants: list[AccessGrant], seen: dict[str, int], first_row:
                                             row, first=first)])
 
 
+def _companion(source: Any, model: Any, field: str) -> list[Any]:
+    """The records of ``assignments`` or ``usage``: a file's errors at its file and line
+    (``assignments.1.assigned_at`` named no file), a list's or a table's at ``field``."""
+    if isinstance(source, str | Path):
+        from finpolicy.domains.access.review_tables import table_rows
+
+        return table_rows(str(source), model)
+    return _items(records(source), model, field)
+
+
 def prepare_review(runtime: Runtime, at: dt.datetime, policy: str | None, assignments: Any,
                    usage: Any, directory: RoleDirectory | None) -> Any:
     """The chunk evaluator of the review (``at``: the review time)."""
-    assigned: list[RoleAssignment] = _items(records(assignments), RoleAssignment,
-                                            "assignments")
-    used = None if usage is None else _items(records(usage), UsageRecord, "usage")
+    assigned: list[RoleAssignment] = _companion(assignments, RoleAssignment, "assignments")
+    used = None if usage is None else _companion(usage, UsageRecord, "usage")
     verifier = directory if directory is not None else AssignmentDirectory(assigned)
     doc = runtime.policy(POLICY_KIND, at.date(), policy)
     seen: dict[str, int] = {}  # grant ids of the chunks so far (on Spark: the partition's)

@@ -15,7 +15,7 @@ from typing import Any
 from finpolicy.domains.access.model import AccessGrant, RoleAssignment, UsageRecord
 from finpolicy.errors import InputError
 
-__all__ = ["TABLE_SUFFIXES", "is_table", "read_review_tables"]
+__all__ = ["TABLE_SUFFIXES", "is_table", "read_review_tables", "table_rows"]
 
 TABLE_SUFFIXES = (".csv", ".parquet")
 
@@ -32,7 +32,7 @@ def _line(path: str, row: int) -> int:
     return csv_lines(path, [row])[row] if path.lower().endswith(".csv") else row
 
 
-def _rows(path: str, model: Any) -> list[Any]:
+def table_rows(path: str, model: Any) -> list[Any]:
     """Each row of the table ``path`` as ``model``; a row's error is located at its line."""
     from finpolicy.domains.access.columnar_review import records
 
@@ -50,7 +50,7 @@ def _grants(path: str) -> list[AccessGrant]:
     the first (its findings would be reported twice and its usage counted for both)."""
     from finpolicy.domains.access.columnar_review import RepeatedGrant
 
-    grants: list[AccessGrant] = _rows(path, AccessGrant)
+    grants: list[AccessGrant] = table_rows(path, AccessGrant)
     seen: dict[str, int] = {}
     for row, grant in enumerate(grants, start=1):
         first = seen.setdefault(grant.id, row)
@@ -68,5 +68,5 @@ def read_review_tables(grants: str, assignments: str, usage: str | None) -> dict
         InputError: a file that is no table, a column no field of its record is, or a row that
             is no valid record, at its file and line.
     """
-    return {"grants": _grants(grants), "assignments": _rows(assignments, RoleAssignment),
-            "usage": None if usage is None else _rows(usage, UsageRecord)}
+    return {"grants": _grants(grants), "assignments": table_rows(assignments, RoleAssignment),
+            "usage": None if usage is None else table_rows(usage, UsageRecord)}
