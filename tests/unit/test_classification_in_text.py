@@ -232,7 +232,9 @@ def test_the_decision_log_masks_a_note_holding_an_id_as_core_data(tmp_path: Path
     stored = b"".join(body for _, _, body in rows("jsonl", where))
     assert ID.encode() not in stored and b"6222 0212" not in stored
     record, field = list(read_entries(where))
-    assert record.masked["record.备注"] == ["core", keys.keyed_hash(NOTE)]
+    # the note's keyed hash, and those of the identifiers inside it (so a search finds them)
+    assert record.masked["record.备注"][:2] == ["core", keys.keyed_hash(NOTE)]
+    assert keys.keyed_hash(ID) in record.masked["record.备注"][2]
     assert record.input["record"]["备注"] == "*" * len(NOTE)
     assert field.masked["field.sample_values.1"][0] == "core"
     # kept for core data's audit-log retention (five years), not ordinary data's one year

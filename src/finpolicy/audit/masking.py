@@ -32,7 +32,8 @@ from finpolicy.audit.encode import exact_dumps, exact_loads, to_json
 from finpolicy.audit.keys import AuditKeys
 from finpolicy.audit.scrub import Echo
 from finpolicy.documents.bundle import Bundle
-from finpolicy.domains.detectors import DETECTORS, Detector
+from finpolicy.domains.classification.model import bounded_sample
+from finpolicy.domains.detectors import DETECTORS, Detector, identifiers_in_text
 from finpolicy.errors import FinpolicyError, NotInForceError
 from finpolicy.inputs import InputModel
 from finpolicy.limits import MAX_SAMPLE_LENGTH
@@ -48,6 +49,9 @@ _FAILED = "failed"  # the value could not be classified: masked whole, as unclas
 _Rule = tuple[str, str] | str | None
 _KIND = "ClassificationPolicy"
 _SAMPLES = "sample_values"
+_BLANK = ("",)  # the facts of blank text (no detector is named "")
+_IN_TEXT = "_in_text"  # the suffix of the detectors that find an identifier inside text
+Verdict = tuple[str, str, tuple[str, ...]]
 
 
 class Part(NamedTuple):
@@ -80,7 +84,7 @@ class Masker:
         self.keys = keys
         self.day = day
         self._engine: PolicyEngine | None = None
-        self._cache: dict[tuple[str, str], tuple[str, str] | None] = {}
+        self._cache: dict[tuple[str, str], Verdict | None] = {}
         self._parts: dict[tuple[str, bytes, int], Part] = {}
         # input models are immutable: one is written and masked once, however often it comes
         self._models: dict[tuple[str, int, int], tuple[InputModel, Part]] = {}
@@ -91,7 +95,7 @@ class Masker:
         # its one sample is blank, and which detectors accept it (as in columnar_facts). The
         # rule is worked out once per such set; a new value costs only the detectors' checks
         self._detectors: tuple[Detector, ...] | None = None
-        self._by_facts: dict[tuple[str, tuple[str, ...] | None], tuple[_Rule, bool]] = {}
+        self._by_facts: dict[tuple[str, tuple[str, ...]], tuple[_Rule, bool]] = {}
         self._ruled: dict[tuple[str, str], bool] = {}
         self._hashes: dict[str, str] = {}
         self.retention: dict[str, int] = {}
@@ -121,8 +125,9 @@ class Masker:
             days.append(self.retention[level])
         return max(days)
 
-    def verdict(self, name: str, text: str) -> tuple[str, str] | None:
-        """``(level, shown)`` when ``text`` under ``name`` must not be stored in clear."""
+    def verdict(self, name: str, text: str) -> Verdict | None:
+        """``(level, shown, inside)`` when ``text`` under ``name`` must not be stored in clear:
+        ``inside`` the keyed hashes of the identifiers it holds inside it (``_inside``)."""
         key = (name, text)
         try:
             return self._cache[key]
@@ -130,18 +135,29 @@ class Masker:
             pass
         return _keep(self._cache, key, self._classify(name, text))
 
-    def _classify(self, name: str, text: str) -> tuple[str, str] | None:
+    def _classify(self, name: str, text: str) -> Verdict | None:
         if self._engine is None:
-            return (_FAIL_CLOSED[0], _masked(text))
-        rule = self._facts_rule(name, text)[0]
+            return (_FAIL_CLOSED[0], _masked(text), self._inside(text, None))
+        facts = self._facts(text)
+        rule = self._facts_rule(name, text, facts)[0]
         if rule is _CLEAR:
             return _CLEAR
+        inside = self._inside(text, facts)
         if rule is _FAILED:
-            return (_FAIL_CLOSED[0], _masked(text))
+            return (_FAIL_CLOSED[0], _masked(text), inside)
         from finpolicy.domains.classification import apply_mask
 
         assert isinstance(rule, tuple)
-        return (rule[0], apply_mask(rule[1], text) if text.strip() else "*")
+        return (rule[0], apply_mask(rule[1], text) if text.strip() else "*", inside)
+
+    def _inside(self, text: str, facts: tuple[str, ...] | None) -> tuple[str, ...]:
+        """The keyed hashes of the identifiers ``text`` holds inside it (an ID number in a
+        remark), so a search finds its entry by the identifier too. Looked for only when an
+        ``*_in_text`` detector accepted ``text`` (``facts``), or its facts are unknown."""
+        if facts is not None and not any(n.endswith(_IN_TEXT) for n in facts):
+            return ()
+        whole = text.strip()
+        return tuple(self.keyed_hash(i) for i in identifiers_in_text(text) if i != whole)
 
     def ruled(self, name: str, text: str) -> bool:
         """Whether a rule of the classification policy speaks of ``text`` as the one sample
@@ -151,15 +167,24 @@ class Masker:
         key = (name, text)
         found = self._ruled.get(key)
         if found is None:
-            found = _keep(self._ruled, key, self._facts_rule(name, text)[1])
+            found = _keep(self._ruled, key, self._facts_rule(name, text, self._facts(text))[1])
         return found
 
-    def _facts_rule(self, name: str, text: str) -> tuple[_Rule, bool]:
-        """``_rule`` of ``text`` under ``name``, worked out once per set of facts."""
+    def _facts(self, text: str) -> tuple[str, ...] | None:
+        """The detectors of the policy that accept ``text`` as a field's one sample
+        (``_BLANK`` for blank text, which rules read apart); ``None`` when they cannot be run
+        here (see ``_facts_rule``)."""
         if self._detectors is None or len(text) > MAX_SAMPLE_LENGTH:
+            return None
+        return _BLANK if not text.strip() else \
+            tuple(d.name for d in self._detectors if d.check(text))
+
+    def _facts_rule(self, name: str, text: str,
+                    facts: tuple[str, ...] | None) -> tuple[_Rule, bool]:
+        """``_rule`` of ``text`` under ``name``, worked out once per set of facts."""
+        if facts is None:
             return self._rule(name, text)
-        key = (name, None if not text.strip() else
-               tuple(d.name for d in self._detectors if d.check(text)))
+        key = (name, facts)
         try:
             return self._by_facts[key]
         except KeyError:
@@ -174,8 +199,10 @@ class Masker:
 
         assert self._engine is not None
         try:
+            # (a text too long for a sample is classified by what it holds, as scans do)
             c = classify(self._engine, DataField(name=name[:200] or "value",
-                                                 sample_values=[text]), as_of=self.day)
+                                                 sample_values=[bounded_sample(text)]),
+                         as_of=self.day)
         except FinpolicyError:
             return _FAILED, True
         handling = c.handling
@@ -204,7 +231,7 @@ class Masker:
         shown = self._walk(exact_loads(raw), (key,), key, seen, key)
         found = Part(exact_dumps(shown) if seen.masked else raw,
                      orjson.dumps(seen.masked)[1:-1], tuple(seen.replaced),
-                     self.retention_days({level for level, _ in seen.masked.values()}),
+                     self.retention_days({mark[0] for mark in seen.masked.values()}),
                      exact_dumps(seen.originals)[1:-1])
         if len(raw) <= _MAX_PART:
             if len(self._parts) >= _MAX_PARTS:
@@ -261,8 +288,9 @@ class Masker:
         found = self.verdict(name, text)
         if found is None:
             return data
-        level, shown = found
-        seen.masked[".".join(map(str, trail))] = [level, self.keyed_hash(text)]
+        level, shown, inside = found
+        seen.masked[".".join(map(str, trail))] = [level, self.keyed_hash(text), *(
+            [list(inside)] if inside else [])]
         seen.originals.append([list(trail), data])
         seen.replaced.append((data, shown))  # (text or a number: decisions may echo either)
         return shown
@@ -274,7 +302,7 @@ class _Seen:
     __slots__ = ("masked", "originals", "replaced", "vocabulary")
 
     def __init__(self, vocabulary: frozenset[str]) -> None:
-        self.masked: dict[str, list[str]] = {}
+        self.masked: dict[str, list[Any]] = {}
         self.replaced: list[Echo] = []
         self.originals: list[list[Any]] = []
         self.vocabulary = vocabulary

@@ -49,7 +49,7 @@ class Entry:
     env: dict[str, Any]
     context: dict[str, Any] | None
     input: Any
-    masked: dict[str, list[str]]
+    masked: dict[str, list[Any]]
     sealed: str | None
     decisions: list[dict[str, Any]]
     policy: str | None = None

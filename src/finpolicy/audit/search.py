@@ -200,8 +200,13 @@ def _check_keys(entry: Entry, keys: AuditKeys) -> None:
 def _places(entry: Entry, hashes: dict[str, str], clear: dict[str, str]) -> tuple[Place, ...]:
     found: list[Place] = []
     for path, mark in entry.masked.items():
-        if isinstance(mark, list) and len(mark) == 2 and mark[1] in hashes:
-            found.append(Place(hashes[mark[1]], f"input.{path}", str(mark[0])))
+        if not isinstance(mark, list) or len(mark) not in (2, 3):
+            continue
+        # the value's own hash, then those of identifiers inside it (an ID in a remark)
+        inside: list[Any] = mark[2] if len(mark) == 3 and isinstance(mark[2], list) else []
+        for value in dict.fromkeys(hashes[h] for h in (mark[1], *inside)
+                                   if isinstance(h, str) and h in hashes):
+            found.append(Place(value, f"input.{path}", str(mark[0])))
     masked = set(entry.masked)
     for path, text in _scalars(entry.input, ""):
         if path not in masked and text in clear:
