@@ -125,6 +125,8 @@ DOMAIN = Domain(
             "bad_calendar": "The calendar's jurisdiction, subdivision or zone is unknown.",
             "duplicate_pause": "An event opens or closes more than one pause.",
             "bad_extension": "An extension would shorten a milestone's duration.",
+            "bad_completion": "A milestone would be completed by no event, or by the event "
+                              "that extends its time limit.",
             "unknown_event": "An event kind the policy does not declare.",
             "unknown_milestone": "A milestone the policy does not declare.",
             "unknown_content": "A content (of a letter or record) the policy does not "

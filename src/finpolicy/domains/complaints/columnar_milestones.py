@@ -234,12 +234,16 @@ def decide_rows(index: WorkdayIndex, now: int, out: DecisionColumns, rows: Any, 
     time, and the days of their receipt times."""
     state = _Rows(rows, received, *events)
     for m in milestones:
-        durations = {g: d for g, item in enumerate(found) if item is not None
-                     for mm, d in item[0].milestones if mm is m}
-        if durations:
+        # a rule may set the events completing ``m``: one pass per such variant of it
+        variants: dict[Milestone, dict[int, Duration]] = {}
+        for g, item in enumerate(found):
+            for mm, d in item[0].milestones if item is not None else ():
+                if mm.name == m.name:
+                    variants.setdefault(mm, {})[g] = d
+        for variant, durations in variants.items():
             has = np.zeros(len(found), np.bool_)
             has[list(durations)] = True
-            _milestone(index, now, out, state, which, has[which], m, durations, codes)
+            _milestone(index, now, out, state, which, has[which], variant, durations, codes)
     _escalations(out, state, which, [None if f is None else f[0] for f in found])
     out.words_by("outcome", rows, STATUSES, state.worst)
     out.set_times("next_due", rows, state.next_due)

@@ -122,21 +122,22 @@ def _rules(analysis: Analysis) -> ComplaintRules:
 
 
 def _open_milestones(analysis: Analysis) -> list[tuple[Milestone, MilestoneStatus]]:
-    """Binding milestones not met, in policy order, with their status."""
-    by_name = {m.name: m for m in _rules(analysis).milestones}
+    """Binding milestones not met, in policy order, with their status (as the complaint's
+    rules select them: a rule may set a milestone's completing events)."""
+    by_name = {m.name: m for m, _ in _selection(analysis)}
     return [(by_name[s.name], s) for s in _decision(analysis).milestones
             if s.status != "met" and by_name[s.name].binding]
 
 
 def _completing(analysis: Analysis, milestone: Milestone) -> list[str]:
-    """The events completing ``milestone``, in the order the policy lists them."""
+    """The events completing ``milestone`` (as selected), in the order the policy lists
+    them."""
     doc = analysis.doc
     assert doc is not None
     spec: ComplaintSpec = doc.spec
-    for m in spec.milestones:
-        if m.name == milestone.name:
-            return list(m.completed_by)
-    return sorted(milestone.completed_by)
+    listed = [e for m in spec.milestones if m.name == milestone.name for e in m.completed_by]
+    listed += [e for r in spec.rules for e in r.completed_by.get(milestone.name, ())]
+    return [e for e in dict.fromkeys(listed) if e in milestone.completed_by]
 
 
 def _when(value: dt.datetime | None) -> str:
@@ -176,6 +177,11 @@ def _obstacle(analysis: Analysis, decision: SlaDecision, milestone: Milestone,
                if milestone.name in _rules(analysis).specs[h.rule_id].durations]
     if setters:
         note += "; duration set by " + ", ".join(f"`{h.rule_id}` [{h.cite}]" for h in setters)
+    setters = [h for h in decision.hits
+               if milestone.name in _rules(analysis).specs[h.rule_id].completed_by]
+    if setters:
+        note += "; completing events set by " + ", ".join(f"`{h.rule_id}` [{h.cite}]"
+                                                          for h in setters)
     clause = Clause(text, False, saw, ("complaint.events",), (status.status,), True)
     return Obstacle("milestone", milestone.name, "blocks", status.status, milestone.reason,
                     milestone.cite, (clause,), 1, True, note)

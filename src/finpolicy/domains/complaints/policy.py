@@ -22,14 +22,16 @@ from pydantic import Field, StrictBool, StrictFloat, StrictInt, field_validator
 
 from finpolicy.calendars import UNITS, DeadlineUnit, WorkingCalendar
 from finpolicy.decisions import Hit
-from finpolicy.documents.models import PolicyDay, PolicySpec, Strict
+from finpolicy.documents.models import PolicySpec, Strict
 from finpolicy.documents.registry import BuildContext, PolicyKind
+from finpolicy.domains.complaints.calendarspec import CalendarSpec
 from finpolicy.domains.complaints.grading import Grading, GradingSpec, build_grading
 from finpolicy.domains.complaints.labels import LABELS
 from finpolicy.domains.complaints.speccheck import (
     build_pauses,
     build_retention,
     build_targets,
+    check_completions,
     check_evidence,
     check_milestone,
     check_rule_milestones,
@@ -37,7 +39,6 @@ from finpolicy.domains.complaints.speccheck import (
     unique_names,
 )
 from finpolicy.domains.complaints.targets import Target, TargetSpec
-from finpolicy.inputs import Count
 from finpolicy.periods import Period, RetentionSpec
 from finpolicy.rules.compile import RuleSpecBase, compile_rules
 from finpolicy.rules.conditions import paths
@@ -61,38 +62,6 @@ FIELDS: Mapping[str, str] = MappingProxyType({
 })
 """Every fact a complaint rule may read. Events are deliberately absent: rule results depend
 only on (category, severity, channel, flags), so they are computed once per combination."""
-
-
-class DayOverrideSpec(Strict):
-    """One day whose status the policy fixes, whatever the `holidays` data says."""
-
-    date: PolicyDay
-    working: StrictBool = Field(description="`false` for a day off, `true` for a working day.")
-    name: str = Field(min_length=1, description="e.g. `国庆节` or `国庆节调休`.")
-    cite: str | None = Field(default=None, description="The published schedule.")
-
-
-class CalendarSpec(Strict):
-    """Where and when working days are counted."""
-
-    jurisdiction: str = Field(description="`holidays` country code, e.g. `CN`, `GB`.")
-    subdivision: str | None = Field(default=None, description="`holidays` subdivision, e.g. `ENG`.")
-    time_zone: str = Field(description="IANA zone deadlines are measured in.")
-    cutoff: dt.time = Field(default=dt.time(17, 0), description="A receipt after this local time "
-                                                                "counts from the next working day.",
-                            json_schema_extra={"unit": "local time"})
-    schedule: Literal["statutory", "announced"] = Field(
-        default="statutory", description="`announced` where the government publishes each "
-                                         "year's days off and weekend working days (China).")
-    unconfirmed_year: Literal["error", "warn"] = Field(
-        default="error", description="For an `announced` schedule, a deadline in a year whose "
-                                     "schedule is not in the data: raise, or decide with a "
-                                     "warning.")
-    overrides: list[DayOverrideSpec] = Field(
-        default_factory=list, description="Days off and working days the `holidays` data lacks.")
-    confirmed_years: list[Count] = Field(
-        default_factory=list, description="Years the overrides complete (a published "
-                                          "schedule entered here).")
 
 
 class CategorySpec(Strict):
@@ -216,6 +185,11 @@ class RuleSpec(RuleSpecBase):
     milestones: list[str] | None = Field(
         default=None, description="Exactly the milestones that apply.")
     durations: dict[str, DurationSpec] = Field(default_factory=dict)
+    completed_by: dict[str, list[str]] = Field(
+        default_factory=dict, description="Milestone → the events that complete it for the "
+                                          "complaints this rule selects, instead of the "
+                                          "milestone's own (e.g. where a holding reply "
+                                          "extends the time limit rather than meeting it).")
 
 
 COMPLAINT_DECISION_FIELDS: Mapping[str, str] = MappingProxyType({
@@ -406,6 +380,7 @@ def build(spec: ComplaintSpec, ctx: BuildContext) -> ComplaintRules:
     milestones = _milestones(spec, events, ctx)
     check_evidence(spec, events, set(pauses), ctx)
     check_rule_milestones(spec.rules, {m.name for m in milestones}, events, ctx)
+    check_completions(spec, ctx)
     compiled = compile_rules(spec.rules, ctx, fields=FIELDS, effect=lambda item: {})
     rules = [rule for _, rule in compiled]
     specificity = {rule.id: len(paths(rule.when)) for rule in rules}
@@ -443,9 +418,10 @@ def select(policy: ComplaintRules, matched: Sequence[Rule], category: str,
            severity: str) -> Selection:
     """Combine the matching rules.
 
-    Route, applicable milestones and each milestone's duration: the most specific matching
-    rule that sets it wins (most distinct fields read; the earlier rule on a tie). Escalations:
-    the severity's targets plus every matching rule's (being told is never overridden).
+    Route, applicable milestones and each milestone's duration and completing events: the
+    most specific matching rule that sets it wins (most distinct fields read; the earlier
+    rule on a tie). Escalations: the severity's targets plus every matching rule's (being
+    told is never overridden).
     """
     ordered = sorted(enumerate(matched),
                      key=lambda item: (-policy.specificity[item[1].id], item[0]))
@@ -453,6 +429,7 @@ def select(policy: ComplaintRules, matched: Sequence[Rule], category: str,
     escalations: set[str] = set(policy.severity_escalations[severity])
     applying: list[str] | None = None
     durations: dict[str, Duration] = {}
+    completing: dict[str, frozenset[str]] = {}
     winners: set[str] = set()
     for _, rule in ordered:
         spec = policy.specs[rule.id]
@@ -469,13 +446,17 @@ def select(policy: ComplaintRules, matched: Sequence[Rule], category: str,
             if name not in durations:
                 durations[name] = _duration(duration)
                 winners.add(rule.id)
+        for name, events in spec.completed_by.items():
+            if name not in completing:
+                completing[name] = frozenset(events)
+                winners.add(rule.id)
         if (spec.route is None and spec.escalate_to is None and spec.milestones is None
-                and not spec.durations):
+                and not spec.durations and not spec.completed_by):
             winners.add(rule.id)  # a rule with duties only always counts
     hits = tuple(r for r in matched if r.id in winners)
     obligations = tuple(sorted({o for r in hits for o in r.obligations}))
-    chosen = tuple((m, durations.get(m.name, m.duration)) for m in policy.milestones
-                   if applying is None or m.name in applying)
+    chosen = tuple((_completed_by(m, completing), durations.get(m.name, m.duration))
+                   for m in policy.milestones if applying is None or m.name in applying)
     kept = policy.retention
     return Selection(
         route=route if route is not None else policy.routes[category],
@@ -487,10 +468,19 @@ def select(policy: ComplaintRules, matched: Sequence[Rule], category: str,
     )
 
 
+def _completed_by(m: Milestone, completing: Mapping[str, frozenset[str]]) -> Milestone:
+    """``m`` with the completing events a rule set for it (``m`` itself when none did)."""
+    events = completing.get(m.name)
+    if events is None or events == m.completed_by:
+        return m
+    return attrs.evolve(m, completed_by=events)
+
+
 POLICY_KIND: PolicyKind[ComplaintSpec, ComplaintRules] = PolicyKind(
     KIND, ComplaintSpec, build,
     summary="complaint categories, routing, escalation and SLA milestones",
     fields=FIELDS,
     labels=LABELS,
-    combining="for each SLA parameter (route, milestones that apply, a milestone's duration) "
+    combining="for each SLA parameter (route, milestones that apply, a milestone's duration "
+              "and completing events) "
               "the most specific matching rule that sets it wins; escalations add up")

@@ -23,7 +23,8 @@ if TYPE_CHECKING:
         RuleSpec,
     )
 
-__all__ = ["build_pauses", "build_retention", "build_targets", "check_duration", "check_evidence",
+__all__ = ["build_pauses", "build_retention", "build_targets", "check_completions",
+           "check_duration", "check_evidence",
            "check_milestone", "check_rule_milestones", "declared_events", "unique_names"]
 
 _RECEIVED = "received"  # policy.RECEIVED, not imported: policy.py imports this module
@@ -128,6 +129,46 @@ def check_rule_milestones(rules: Sequence[RuleSpec], names: set[str], events: se
                             f"{hint(name, sorted(names))}",
                             "unknown_milestone")
             check_duration(duration, ("rules", i, "durations", name), events, ctx)
+        for name, kinds in item.completed_by.items():
+            where = ("rules", i, "completed_by", name)
+            if name not in names:
+                ctx.problem(where, f"unknown milestone `{name}`{hint(name, sorted(names))}",
+                            "unknown_milestone")
+            if not kinds:
+                ctx.problem(where, "name at least one event that completes the milestone",
+                            "bad_completion")
+            for j, event in enumerate(kinds):
+                if event not in events:
+                    ctx.problem((*where, j), f"unknown event `{event}`"
+                                f"{hint(event, sorted(events))}", "unknown_event")
+
+
+def check_completions(spec: ComplaintSpec, ctx: BuildContext) -> None:
+    """No event both extends a milestone's duration and completes it, in the milestone itself
+    or in a rule that sets either: the first such event would meet the milestone (or come
+    too late to extend it), so the extension could never count."""
+    for i, m in enumerate(spec.milestones):
+        _no_completing_extension(m.duration, m.completed_by, ("milestones", i, "completed_by"),
+                                 m.name, ctx)
+        for r, rule in enumerate(spec.rules):
+            if m.name in rule.completed_by:
+                where: tuple[str | int, ...] = ("rules", r, "completed_by", m.name)
+            elif m.name in rule.durations:
+                where = ("rules", r, "durations", m.name, "extensions")
+            else:
+                continue
+            _no_completing_extension(rule.durations.get(m.name, m.duration),
+                                     rule.completed_by.get(m.name, m.completed_by), where,
+                                     m.name, ctx)
+
+
+def _no_completing_extension(duration: DurationSpec, completing: Sequence[str],
+                             where: tuple[str | int, ...], name: str,
+                             ctx: BuildContext) -> None:
+    for event in sorted({e.event for e in duration.extensions} & set(completing)):
+        ctx.problem(where, f"`{event}` both extends the time limit and completes the "
+                    f"milestone `{name}`: the extension could never count (a rule's "
+                    "`completed_by` can leave it out where it extends)", "bad_completion")
 
 
 def _names(items: Iterable[Any], where: str, ctx: Any) -> set[str]:
