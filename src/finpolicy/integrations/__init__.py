@@ -35,9 +35,13 @@ class AccessDenied(FinpolicyError, PermissionError):
 def subject_of(user: Any) -> dict[str, Any] | None:
     """The access subject of a framework's user: a mapping with ``id`` and ``roles`` (and
     optionally ``department``, ``branch``), or an object with a ``finpolicy_subject()``
-    method or those attributes (``username`` for ``id``). ``None`` for no user or an
-    anonymous one: such a request is denied."""
-    if user is None or getattr(user, "is_anonymous", False) is True:
+    method or those attributes (``username`` for ``id``). ``None`` for no user, an anonymous
+    one, one the framework does not count as authenticated (``is_authenticated`` false, as
+    Starlette's and Django's users say it) or a disabled account (``is_active`` false): such
+    a request is denied."""
+    if user is None or getattr(user, "is_anonymous", False) is True \
+            or getattr(user, "is_authenticated", True) is False \
+            or getattr(user, "is_active", True) is False:
         return None
     method = getattr(user, "finpolicy_subject", None)
     if callable(method):
