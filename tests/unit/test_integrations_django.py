@@ -50,6 +50,11 @@ def decorated(request: HttpRequest, customer_id: str) -> HttpResponse:
     return JsonResponse({"id": customer_id, "decision": request.access_decision.outcome})
 
 
+@authorize(ENGINE, action="read", resource=RESOURCE, purpose="account_service")
+async def decorated_async(request: HttpRequest, customer_id: str) -> HttpResponse:
+    return JsonResponse({"id": customer_id, "decision": request.access_decision.outcome})
+
+
 def guarded(request: HttpRequest, customer_id: str) -> HttpResponse:
     return JsonResponse({"id": customer_id, "decision": request.access_decision.outcome})
 
@@ -61,6 +66,7 @@ def open_view(request: HttpRequest) -> HttpResponse:
 urlpatterns = [
     path("decorated/<str:customer_id>", decorated, name="decorated"),
     path("guarded/<str:customer_id>", guarded, name="guarded"),
+    path("decorated_async/<str:customer_id>", decorated_async, name="decorated_async"),
     path("open", open_view, name="open"),
 ]
 
@@ -83,14 +89,14 @@ def client() -> Client:
     return Client()
 
 
-@pytest.mark.parametrize("view", ["decorated", "guarded"])
+@pytest.mark.parametrize("view", ["decorated", "guarded", "decorated_async"])
 def test_an_allowed_request_reaches_the_view(client: Client, view: str) -> None:
     response = client.get(f"/{view}/c-1", headers={"x-roles": "teller"})
     assert response.status_code == 200
     assert json.loads(response.content) == {"id": "c-1", "decision": "allow"}
 
 
-@pytest.mark.parametrize("view", ["decorated", "guarded"])
+@pytest.mark.parametrize("view", ["decorated", "guarded", "decorated_async"])
 def test_a_denied_request_is_403_with_the_reasons(client: Client, view: str) -> None:
     response = client.get(f"/{view}/c-1", headers={"x-roles": "visitor"})
     assert response.status_code == 403
@@ -98,7 +104,7 @@ def test_a_denied_request_is_403_with_the_reasons(client: Client, view: str) -> 
     assert body["outcome"] == "deny" and body["reasons"]
 
 
-@pytest.mark.parametrize("view", ["decorated", "guarded"])
+@pytest.mark.parametrize("view", ["decorated", "guarded", "decorated_async"])
 def test_an_anonymous_request_is_denied(client: Client, view: str) -> None:
     response = client.get(f"/{view}/c-1")
     assert response.status_code == 403

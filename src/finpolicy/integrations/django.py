@@ -6,6 +6,9 @@
                          "category": "basic_identity"})
     def customer(request, id): ...   # request.access_decision is the decision
 
+An ``async def`` view is decorated the same way (the decision is taken in a thread, as
+Django runs synchronous code for an async view).
+
 ``FinpolicyAccessMiddleware`` does the same for every view named in the setting
 ``FINPOLICY_ROUTES`` (URL name, namespaced as ``reverse()`` names it where the URL is:
 ``customers:detail`` → ``{"action", "resource", "purpose"}``, optionally
@@ -22,6 +25,7 @@ import functools
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
+from asgiref.sync import iscoroutinefunction, sync_to_async
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -52,6 +56,16 @@ def authorize(engine: PolicyEngine | Callable[[], PolicyEngine], *, action: Sour
                         subject=subject)
 
     def decorate(view: V) -> V:
+        if iscoroutinefunction(view):
+            # an async view: decided in a thread, where the lazy request.user may query
+            @functools.wraps(view)
+            async def awaited(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+                refused = await sync_to_async(_decide)(route, request)
+                return refused if refused is not None else await view(request, *args,
+                                                                       **kwargs)
+
+            return awaited  # type: ignore[return-value]
+
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             refused = _decide(route, request)
