@@ -69,11 +69,15 @@ def environment(bundle: Any, engine: str) -> orjson.Fragment:
 
         if len(_ENVIRONMENTS) >= 64:
             _ENVIRONMENTS.clear()
+        from finpolicy.documents.git import source_of
+
+        # absolute: replay looks there from wherever the auditor runs it; a pack loaded from
+        # a git revision by its commit, not the temporary folder it was extracted to
+        root = source_of(bundle.root) or os.path.abspath(bundle.root)
         found = _ENVIRONMENTS[key] = orjson.Fragment(orjson.dumps({
             "finpolicy": __version__, "engine": engine,
             "bundle": {"name": bundle.name, "version": bundle.version,
-                       # absolute: replay looks there from wherever the auditor runs it
-                       "digest": bundle.digest, "root": os.path.abspath(bundle.root)},
+                       "digest": bundle.digest, "root": root},
             "calendar": calendar_data_version()}))
     return found
 

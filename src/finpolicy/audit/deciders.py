@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from finpolicy.audit.errors import AuditError
 from finpolicy.documents.bundle import Bundle, load_bundle
+from finpolicy.documents.git import is_git_spec
 from finpolicy.errors import FinpolicyError, PolicyError
 
 if TYPE_CHECKING:
@@ -85,7 +86,7 @@ def at_root(root: Any, digest: str) -> tuple[Bundle | None, str]:
     folder gone, no longer loading, or holding another bundle: an edit in place)."""
     if not root:
         return None, "the entry names no folder"
-    if not os.path.isdir(root):
+    if not is_git_spec(root) and not os.path.isdir(root):
         where = "" if os.path.isabs(root) else " here (recorded relative to the folder the " \
             "application ran in)"
         return None, f"{root} does not exist{where}"

@@ -32,13 +32,14 @@ from finpolicy.errors import InputError, PolicyError, Problem
 
 __all__ = ["GIT_PREFIX", "bundle_folder", "check_revision", "checkout", "extract_git",
            "is_git_spec", "parse_git_spec", "read_only", "shown_as", "shown_problems",
-           "shown_text"]
+           "shown_text", "source_of"]
 
 GIT_PREFIX = "git:"
 
 _lock = threading.Lock()
 _checkouts: dict[tuple[str, str, str], Path] = {}  # (repository, commit:tree, REV:PATH) → folder
 _shown: dict[str, str] = {}  # a checkout's folder → the `REV:PATH` it was asked for as
+_sources: dict[str, str] = {}  # a checkout's folder → `git:COMMIT:ABSOLUTE-PATH`, found anywhere
 
 
 def _git(args: list[str], cwd: Path) -> bytes:
@@ -147,7 +148,7 @@ def checkout(spec: str) -> Path:
         PolicyError: the tree holds a link out of the folder (``link_outside_pack``).
     """
     rev, path = parse_git_spec(spec)
-    top, tree = _tree(rev, path, Path.cwd())
+    top, tree = _tree(rev, path, _looked_up_from(path))
     shown = f"{rev}:{path.rstrip('/') or path}"  # files are named `{shown}/name`
     key = (str(top), tree, shown)
     with _lock:
@@ -165,7 +166,27 @@ def checkout(spec: str) -> Path:
         atexit.register(shutil.rmtree, base, ignore_errors=True)
         _checkouts[key] = folder
         _shown[str(folder.absolute())] = shown
+        sha, _, relative = tree.partition(":")
+        _sources[str(folder.absolute())] = f"{GIT_PREFIX}{sha}:{top / relative}"
         return folder
+
+
+def _looked_up_from(path: str) -> Path:
+    """Where the repository of ``path`` is looked for: the current folder, or for an absolute
+    path (``source_of`` writes them) the nearest folder of it that exists."""
+    if not Path(path).is_absolute():
+        return Path.cwd()
+    for folder in (Path(path), *Path(path).parents):
+        if folder.is_dir():
+            return folder
+    return Path.cwd()
+
+
+def source_of(root: str | Path) -> str | None:
+    """``git:COMMIT:ABSOLUTE-PATH`` of a checkout's folder — what it holds, named so that it
+    can be extracted again from anywhere in the repository's clone — or ``None`` for any
+    other folder."""
+    return _sources.get(str(Path(root).absolute())) if _sources else None
 
 
 def shown_as(root: str | Path) -> str | None:
