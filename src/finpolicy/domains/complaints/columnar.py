@@ -22,6 +22,7 @@ import attrs
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from pydantic import TypeAdapter, ValidationError
 
 from finpolicy.columnar.tables import Source, column_or_none, distinct, distinct_rows
 from finpolicy.columnar.workdays import WorkdayIndex, to_micros, workday_index
@@ -40,7 +41,7 @@ from finpolicy.domains.complaints.models import Complaint
 from finpolicy.domains.complaints.policy import POLICY_KIND, ComplaintRules, Selection
 from finpolicy.errors import FinpolicyError, InputError, InputProblem, NotInForceError
 from finpolicy.inputs import in_zone
-from finpolicy.limits import MAX_ID_LENGTH
+from finpolicy.limits import MAX_ID_LENGTH, Reference
 from finpolicy.runtime import Runtime
 
 __all__ = ["BASE_COLUMNS", "decide_batch", "prepare"]
@@ -268,13 +269,7 @@ def decide_batch(runtime: Runtime, batch: pa.RecordBatch, *, now: dt.datetime,
             (``first_row`` + index, counting from 1).
     """
     n = batch.num_rows
-    ids = _plain_text(column_or_none(batch, "id"))
-    needs = np.zeros(n, np.bool_)
-    if ids is None or not pa.types.is_string(ids.type):
-        ids, needs[:] = pa.nulls(n, pa.string()), True
-    else:
-        lengths = pc.utf8_length(ids).fill_null(0).to_numpy(zero_copy_only=False)
-        needs |= (lengths < 1) | (lengths > MAX_ID_LENGTH)
+    ids, needs = _ids(_plain_text(column_or_none(batch, "id")), n)
     received, bad = _micros(column_or_none(batch, "received_at"), n)
     needs |= bad | (received == _NONE)
     extra = None if events is None else events.chunk(ids)
@@ -333,6 +328,41 @@ def _refused(rules: ComplaintRules, codes: Codes, whole: dict[str, Any],
             both = codes.bits((target.stating, target.against))
             out |= (bits & both) == both
     return out
+
+
+_PLAIN_ID = f"^[!-~](?:[ -~]{{0,{MAX_ID_LENGTH - 2}}}[!-~])?$"
+_REFERENCE: TypeAdapter[str] = TypeAdapter(Reference)
+
+
+def _ids(ids: pa.Array | None, n: int) -> tuple[pa.Array, Any]:
+    """The complaint ids (all null when absent or not text) and the rows left to the row
+    engine. Ids are read as the other text cells are, trimmed, and validated as
+    ``Complaint`` validates them: a plain ASCII id needs no check; any other is checked once
+    per distinct value, and one ``Complaint`` refuses (blank once invisible characters are
+    removed, such as ``"\u200b"``) goes to the row engine, which refuses it at its row."""
+    needs = np.zeros(n, np.bool_)
+    if ids is None or not pa.types.is_string(ids.type):
+        needs[:] = True
+        return pa.nulls(n, pa.string()), needs
+    plain = pc.match_substring_regex(ids, _PLAIN_ID).fill_null(False)
+    odd = np.flatnonzero(~np.asarray(plain.to_numpy(zero_copy_only=False), np.bool_))
+    if not len(odd):
+        return ids, needs
+    codes, raw = distinct(ids.take(pa.array(odd)))
+    read = [_reference(v) for v in raw]
+    fixed = [None if c < 0 else read[c] for c in codes.tolist()]
+    needs[odd] = [v is None for v in fixed]
+    where = np.arange(n)
+    where[odd] = n + np.arange(len(odd))
+    return pa.concat_arrays([ids, pa.array(fixed, pa.string())]).take(pa.array(where)), needs
+
+
+def _reference(value: str) -> str | None:
+    """``value`` trimmed, as ``Complaint`` takes it as an id (``None``: refused)."""
+    try:
+        return _REFERENCE.validate_python(value.strip())
+    except ValidationError:
+        return None
 
 
 def _plain_text(array: pa.Array | None) -> pa.Array | None:

@@ -159,8 +159,11 @@ class EventIndex:
                 raise _problem(f"events.{name}: expected text, got {array.type}", name)
         encoded = pc.dictionary_encode(ids.cast(pa.string()))
         codes = encoded.indices.fill_null(_NULL).to_numpy(zero_copy_only=False)
-        names = encoded.dictionary.to_pylist()
-        self.ids: dict[str, int] = dict(zip(names, range(len(names)), strict=True))
+        # trimmed, as the complaints' ids are: `' c1 '` names complaint `c1`
+        trimmed = [v.strip() for v in encoded.dictionary.to_pylist()]
+        self.ids: dict[str, int] = {v: i for i, v in enumerate(dict.fromkeys(trimmed))}
+        merged = np.asarray([self.ids[v] for v in trimmed] + [_NULL], np.int64)
+        codes = merged[np.where(codes == _NULL, len(trimmed), codes)]
         # events ordered by complaint; ``start[c]:start[c + 1]`` are complaint c's
         self.order = np.argsort(codes, kind="stable")[int(np.count_nonzero(codes == _NULL)):]
         self.start = np.concatenate([[0], np.cumsum(np.bincount(codes[codes != _NULL],
