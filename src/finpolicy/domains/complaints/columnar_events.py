@@ -21,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from finpolicy.columnar.tables import Source, column_or_none, read_table
+from finpolicy.columnar.tables import Source, column_or_none, csv_lines, read_table
 from finpolicy.domains.complaints.columnar_milestones import Codes
 from finpolicy.errors import InputError, InputProblem
 from finpolicy.limits import MAX_ITEMS, MAX_TEXT_LENGTH
@@ -98,10 +98,9 @@ class ChunkEvents:
         return bits, who, unknown
 
     def lines_of(self, row: int) -> list[int]:
-        """Where row ``row``'s events (``of_row``) are in the events source: its rows,
-        counting from 1 (a CSV file's lines, its header counted)."""
+        """Where row ``row``'s events (``of_row``) are in the events source (``lines``)."""
         low, high = np.searchsorted(self.rows, [row, row + 1])  # rows come sorted
-        return [int(p) + 1 + self.index.header for p in self.positions[low:high]]
+        return self.index.lines(self.positions[low:high])
 
     def of_row(self, row: int) -> list[dict[str, Any]]:
         """Row ``row``'s events as the row API takes them (every value as the table holds
@@ -133,7 +132,7 @@ class EventIndex:
 
     def __init__(self, source: Source) -> None:
         table = read_table(source)
-        # what an event's error names: the file (its lines count a CSV file's header)
+        # what an event's error names: the file (a CSV file's lines, see ``lines``)
         self.name = str(source) if isinstance(source, str | Path) else "events"
         self.header = 1 if self.name.lower().endswith(".csv") else 0
         missing = [c for c in EVENT_COLUMNS[:3] if c not in table.column_names]
@@ -220,6 +219,16 @@ class EventIndex:
                 "duplicate_value", name)])
         self.joined[codes] = True
 
+    def lines(self, positions: Any) -> list[int]:
+        """Where the events at ``positions`` (the table's rows, from 0) are: a CSV file's
+        lines as the row reader numbers them (``csv_lines``: the header, blank lines and
+        line breaks in quoted cells counted), otherwise their rows counting from 1."""
+        rows = [int(p) + 1 for p in positions]
+        if not self.header:
+            return rows
+        found = csv_lines(self.name, rows)
+        return [found[r] for r in rows]
+
     def check_all_joined(self) -> None:
         """Raise when an event named no complaint of the table (or no complaint at all)."""
         stray = np.flatnonzero(self.unclaimed | self.orphans)
@@ -229,4 +238,4 @@ class EventIndex:
             raise InputError([InputProblem(
                 "complaint_id", f"{len(stray):,} event(s) name no complaint of the table (the "
                 f"first: {here} here)", "unknown_complaint", first, file=self.name,
-                line=int(stray[0]) + 1 + self.header)])
+                line=self.lines([stray[0]])[0])])
