@@ -137,3 +137,28 @@ def test_evaluate_table_names_the_line_of_an_assignments_or_usage_file(tmp_path:
     report = engine.review_access(GRANTS, ASSIGNMENTS, as_of=AT, usage=USAGE)
     assert sorted(table.column("message").to_pylist()) == \
         sorted(f.message for f in report.findings)
+
+
+def test_a_json_lines_review_names_the_files_lines(tmp_path: Path) -> None:
+    # a JSON lines file's grants were numbered among the grants only: the bad grant on line 4
+    # was 'grants.1.expires_at', and g1 on lines 2 and 5 'listed twice (grants.0 and grants.2)'
+    path = tmp_path / "review.jsonl"
+    lines = [{"assignment": ASSIGNMENTS[0]}, {"grant": GRANTS[1]}, {"assignment": ASSIGNMENTS[1]},
+             {"grant": {**GRANTS[2], "expires_at": "2026-03-20"}}, {"grant": GRANTS[1]}]
+    path.write_text("\n".join(json.dumps(line) for line in lines) + "\n", encoding="utf-8")
+    naive = _review(str(path))
+    assert naive.exit_code == 3
+    assert "review.jsonl line 4: expires_at:" in naive.output.replace("\n", "")
+    lines[3] = {"grant": GRANTS[2]}
+    path.write_text("\n".join(json.dumps(line) for line in lines) + "\n", encoding="utf-8")
+    twice = _review(str(path))
+    assert twice.exit_code == 3
+    assert "review.jsonl line 5: id: grant `g1` is listed twice (lines 2 and 5)" in \
+        twice.output.replace("\n", "")
+    lines.pop()
+    path.write_text("\n".join(json.dumps(line) for line in lines) + "\n", encoding="utf-8")
+    document = tmp_path / "review.json"
+    document.write_text(json.dumps({"grants": [GRANTS[1], GRANTS[2]],
+                                    "assignments": ASSIGNMENTS[:2]}), encoding="utf-8")
+    assert json.loads(_review(str(path), "--json").output) == \
+        json.loads(_review(str(document), "--json").output)

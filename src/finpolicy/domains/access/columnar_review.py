@@ -19,15 +19,14 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-import attrs
 import pyarrow as pa
 
 from finpolicy.domains.access.columnar_in import TIME, split_list
 from finpolicy.domains.access.directory import AssignmentDirectory, RoleDirectory
 from finpolicy.domains.access.model import AccessGrant, RoleAssignment, UsageRecord
-from finpolicy.domains.access.review import _items, review_with, twice_message
+from finpolicy.domains.access.review import RepeatedGrant, _items, review_with
 from finpolicy.domains.access.spec import POLICY_KIND
-from finpolicy.errors import InputError, InputProblem
+from finpolicy.errors import InputError
 from finpolicy.runtime import Runtime
 
 __all__ = ["REVIEW_SCHEMA", "prepare_review", "records"]
@@ -68,25 +67,6 @@ def _grants(batch: pa.RecordBatch, first_row: int) -> list[AccessGrant]:
         except InputError as exc:
             raise exc.located("table", first_row + i + 1) from None
     return out
-
-
-@attrs.frozen(slots=True)
-class RepeatedGrant(InputProblem):
-    """A grant id given again at a table's row, naming the row it was first given at
-    (``first``, counting from 1) as its own row is named: once the problem is located in a
-    CSV file, by the file's lines (``csv_lines``: blank lines and line breaks in quoted cells
-    count), and so each time it is located again."""
-
-    first: int = 0
-
-    def __attrs_post_init__(self) -> None:
-        first = self.first
-        if self.file is not None and self.file.lower().endswith(".csv"):
-            from finpolicy.columnar.tables import csv_lines
-
-            first = csv_lines(self.file, [first])[first]
-        object.__setattr__(self, "message", twice_message(
-            str(self.value), f"lines {first} and {self.line}"))
 
 
 def _refuse_repeated(grants: list[AccessGrant], seen: dict[str, int], first_row: int) -> None:

@@ -18,7 +18,7 @@ from finpolicy.domains.access.model import (
     RoleAssignment,
     UsageRecord,
 )
-from finpolicy.domains.access.review import _items, review_access, review_time
+from finpolicy.domains.access.review import RepeatedGrant, _items, review_access, review_time
 from finpolicy.domains.clock import decided_at
 from finpolicy.errors import InputError, InputProblem
 from finpolicy.runtime import Runtime
@@ -87,6 +87,36 @@ def evaluate_input(runtime: Runtime, data: Any, *,
 
 
 _FILE_KEYS = {"grant": "grants", "assignment": "assignments", "usage": "usage"}
+_MODELS: dict[str, Any] = {"grants": AccessGrant, "assignments": RoleAssignment,
+                           "usage": UsageRecord}
+
+
+def _read_lines(path: str) -> dict[str, Any]:
+    """The records of a JSON lines review file, an error at its line (``grants.3`` counted
+    only the grants, not the file's lines)."""
+    from finpolicy.readers import iter_json_lines
+
+    out: dict[str, Any] = {"grants": [], "assignments": [], "usage": None}
+    first_line: dict[str, int] = {}
+    for number, record in iter_json_lines(path):
+        if not isinstance(record, dict) or len(record) != 1 or \
+                next(iter(record)) not in _FILE_KEYS:
+            raise InputError([InputProblem(
+                "", 'expected one of {"grant": …}, {"assignment": …}, {"usage": …}',
+                "bad_input", file=path, line=number)])
+        ((key, value),) = record.items()
+        bucket = _FILE_KEYS[key]
+        try:
+            item = _MODELS[bucket].parse(value)
+        except InputError as exc:
+            raise exc.located(path, number) from None
+        if bucket == "grants" and first_line.setdefault(item.id, number) != number:
+            raise InputError([RepeatedGrant("id", "", "duplicate_value", item.id, path, number,
+                                            first=first_line[item.id])])
+        if out[bucket] is None:
+            out[bucket] = []
+        out[bucket].append(item)
+    return out
 
 
 def read_review_file(path: str) -> dict[str, Any]:
@@ -94,24 +124,13 @@ def read_review_file(path: str) -> dict[str, Any]:
 
     JSON or YAML: a mapping with ``grants``, ``assignments`` and an optional ``usage`` list.
     JSON lines (``.jsonl``): one ``{"grant": {...}}``, ``{"assignment": {...}}`` or
-    ``{"usage": {...}}`` object a line. ``usage`` is ``None`` when the file has none.
+    ``{"usage": {...}}`` object a line, each read as it comes, so an error names its line
+    (a grant id given twice both lines). ``usage`` is ``None`` when the file has none.
     """
-    from finpolicy.readers import iter_json_lines, read_document
+    from finpolicy.readers import read_document
 
     if path.endswith(".jsonl"):
-        out: dict[str, Any] = {"grants": [], "assignments": [], "usage": None}
-        for number, record in iter_json_lines(path):
-            if not isinstance(record, dict) or len(record) != 1 or \
-                    next(iter(record)) not in _FILE_KEYS:
-                raise InputError([InputProblem(
-                    "", 'expected one of {"grant": …}, {"assignment": …}, {"usage": …}',
-                    "bad_input", file=path, line=number)])
-            ((key, value),) = record.items()
-            bucket = _FILE_KEYS[key]
-            if out[bucket] is None:
-                out[bucket] = []
-            out[bucket].append(value)
-        return out
+        return _read_lines(path)
     data = read_document(path)
     if not isinstance(data, Mapping):
         raise InputError([InputProblem("", "expected a mapping with `grants`, `assignments` "

@@ -40,7 +40,7 @@ from finpolicy.domains.access.spec import (
     AccessPolicyTables,
 )
 from finpolicy.domains.clock import now
-from finpolicy.errors import EvaluationError, FinpolicyError, InputError
+from finpolicy.errors import EvaluationError, FinpolicyError, InputError, InputProblem
 from finpolicy.runtime import Runtime
 
 _DAY = 86400.0
@@ -64,6 +64,25 @@ def twice_message(grant_id: str, where: str) -> str:
     """The message of a grant id given twice, ``where`` naming both places."""
     return (f"grant `{grant_id}` is listed twice ({where}): its findings would be reported "
             "twice and its usage counted for both; give each grant once")
+
+
+@attrs.frozen(slots=True)
+class RepeatedGrant(InputProblem):
+    """A grant id given again at a table's row or a file's line, naming the row or line it was
+    first given at (``first``, counting from 1) as its own is named: once the problem is
+    located in a CSV file, by the file's lines (``csv_lines``: blank lines and line breaks in
+    quoted cells count), and so each time it is located again."""
+
+    first: int = 0
+
+    def __attrs_post_init__(self) -> None:
+        first = self.first
+        if self.file is not None and self.file.lower().endswith(".csv"):
+            from finpolicy.columnar.tables import csv_lines
+
+            first = csv_lines(self.file, [first])[first]
+        object.__setattr__(self, "message", twice_message(
+            str(self.value), f"lines {first} and {self.line}"))
 
 
 def refuse_repeated_grants(grants: list[AccessGrant]) -> None:

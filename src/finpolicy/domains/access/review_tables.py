@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from finpolicy.domains.access.model import AccessGrant, RoleAssignment, UsageRecord
+from finpolicy.domains.access.review import RepeatedGrant
 from finpolicy.errors import InputError
 
 __all__ = ["TABLE_SUFFIXES", "is_table", "read_review_tables", "table_rows"]
@@ -48,8 +49,6 @@ def table_rows(path: str, model: Any) -> list[Any]:
 def _grants(path: str) -> list[AccessGrant]:
     """The grants of ``path``; a grant id given twice is refused at its second line, naming
     the first (its findings would be reported twice and its usage counted for both)."""
-    from finpolicy.domains.access.columnar_review import RepeatedGrant
-
     grants: list[AccessGrant] = table_rows(path, AccessGrant)
     seen: dict[str, int] = {}
     for row, grant in enumerate(grants, start=1):
