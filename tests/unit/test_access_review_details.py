@@ -57,3 +57,20 @@ def test_a_role_finding_says_what_its_review_interval_counts_from() -> None:
     tomorrow = _messages([], [{**HEAD, "subject_id": "u-9", "reviewed_at": AT + DAY,
                                "approved_at": AT - DAY}])  # a review after as_of is none yet
     assert "role_review_overdue" not in tomorrow
+
+
+def test_a_grant_a_moment_too_long_is_a_finding_as_authorize_refuses_it() -> None:
+    # 30 days and 40 ms: authorize refuses the core grant as too long, but its duration was
+    # rounded to 30.0 days, and the review found nothing
+    approved = AT - 2 * DAY
+    for extra, found in ((dt.timedelta(milliseconds=40), True), (dt.timedelta(0), False)):
+        grant = _grant(approved_at=approved, expires_at=approved + 30 * DAY + extra)
+        kinds = _messages([grant], [])
+        assert ("excessive_duration" in kinds) is found
+        request = {"subject": {"id": "u-1", "roles": ["teller"]}, "action": "read",
+                   "resource": {"type": "customer_record", "data_level": "core",
+                                "category": "business"},
+                   "purpose": "account_service", "as_of": AT, "grants": [grant]}
+        refused = ENGINE.authorize(request, directory=[HEAD]).grant_failures
+        assert ("g1: too_long" in refused) is found
+    assert kinds == {}
