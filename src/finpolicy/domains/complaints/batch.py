@@ -211,10 +211,18 @@ def _not_in_force(runtime: Runtime, path: str, chunk: list[tuple[int, Any, froze
                                  data.get("received_at")).located(path, line) from exc
 
 
+def listed_twice(path: str, complaint_id: str, first: int, again: int) -> InputError:
+    """The error for a complaint id on two lines of one file (each would be counted)."""
+    return InputError.one("id", f"complaint `{complaint_id}` is listed twice (lines {first} "
+                          f"and {again}): give each complaint one line", "duplicate_value",
+                          complaint_id).located(path, again)
+
+
 def report_file(runtime: Runtime, path: str, *, as_of: dt.datetime, top: int = 10,
                 keep_reports: bool = False, find: str | None = None,
                 progress: Callable[[int], None] | None = None) -> SlaBatch:
-    """Evaluate every complaint of ``path`` as of ``as_of``, in chunks.
+    """Evaluate every complaint of ``path`` as of ``as_of``, in chunks (an id on two lines
+    is an ``InputError`` naming both: the summary would count the complaint twice).
 
     Args:
         runtime: the engine (or its runtime).
@@ -228,10 +236,16 @@ def report_file(runtime: Runtime, path: str, *, as_of: dt.datetime, top: int = 1
     batch = SlaBatch(SlaSummary(top))
     chunk: list[tuple[int, Any, frozenset[str]]] = []
     done = 0
+    lines: dict[str, int] = {}  # complaint id -> its line
 
     def flush() -> None:
         nonlocal done
-        for complaint, report in _evaluate_chunk(runtime, path, chunk, as_of):
+        decided = _evaluate_chunk(runtime, path, chunk, as_of)
+        for (line, _, _), (complaint, _) in zip(chunk, decided, strict=True):
+            first = lines.setdefault(complaint.id, line)
+            if first != line:
+                raise listed_twice(path, complaint.id, first, line)
+        for complaint, report in decided:
             batch.summary.add(report)
             if keep_reports:
                 batch.reports.append(report)

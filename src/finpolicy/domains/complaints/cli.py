@@ -24,7 +24,12 @@ from finpolicy.cli.common import (
     reports_errors,
 )
 from finpolicy.docgen.output import file_name
-from finpolicy.domains.complaints.batch import SlaBatch, SlaSummary, report_file
+from finpolicy.domains.complaints.batch import (
+    SlaBatch,
+    SlaSummary,
+    listed_twice,
+    report_file,
+)
 from finpolicy.domains.complaints.models import STATUSES
 from finpolicy.domains.complaints.policy import POLICY_KIND
 from finpolicy.domains.complaints.timeline import render_timeline
@@ -194,12 +199,29 @@ def _table_summary(engine: Any, file: str, now: dt.datetime, top: int,
     from finpolicy.domains.complaints.columnar_out import summarise
 
     batch = SlaBatch(SlaSummary(top))
+    rows: dict[str, int] = {}  # complaint id -> its row, counting from 1
     for table in engine.iter_tables("complaints", file, as_of=now, progress=advance,
                                     events=events):
+        _once(file, table.column("complaint_id").to_pylist(), rows)
         # due times are shown in the zone of the policy's calendar, as the reports give them
         zone = engine.policy(POLICY_KIND, now.date()).policy.calendar.zone
         summarise(batch.summary, table, now, zone)
     return batch
+
+
+def _once(file: str, ids: list[str], rows: dict[str, int]) -> None:
+    """Refuse a complaint id that an earlier row (``rows``) or one of ``ids`` (the next
+    rows) holds, naming both lines of a CSV file (rows of a Parquet one)."""
+    start = len(rows) + 1
+    for row, complaint_id in enumerate(ids, start):
+        first = rows.setdefault(complaint_id, row)
+        if first != row:
+            if file.lower().endswith(".csv"):
+                from finpolicy.columnar.tables import csv_lines
+
+                found = csv_lines(file, [first, row])
+                first, row = found[first], found[row]
+            raise listed_twice(file, complaint_id, first, row)
 
 
 COMMANDS = [sla]
