@@ -74,3 +74,23 @@ def test_a_grant_a_moment_too_long_is_a_finding_as_authorize_refuses_it() -> Non
         refused = ENGINE.authorize(request, directory=[HEAD]).grant_failures
         assert ("g1: too_long" in refused) is found
     assert kinds == {}
+
+
+def test_a_grant_id_is_one_grant_however_it_is_spelt() -> None:
+    # 'g1' and 'G1 ' (a padded export cell) passed as two grants, each reported, and a use
+    # logged as 'G1 ' was no use of g1: the grant, used yesterday, was reported dormant
+    import pytest
+
+    from finpolicy.errors import InputError
+
+    grant = _grant(approved_at=AT - 40 * DAY, requested_at=AT - 41 * DAY,
+                   expires_at=AT + 5 * DAY, data_level="important")
+    with pytest.raises(InputError, match=r"grant `G1 ` is listed twice \(grants.0 and "
+                                         r"grants.1\)"):
+        ENGINE.review_access([grant, {**grant, "id": "G1 "}], [HEAD], as_of=AT)
+    used = ENGINE.review_access([grant], [HEAD], as_of=AT,
+                                usage=[{"grant_id": "G1 ", "used_at": AT - DAY}])
+    assert [f.kind for f in used.findings] == []
+    unused = ENGINE.review_access([grant], [HEAD], as_of=AT,
+                                  usage=[{"grant_id": "g2", "used_at": AT - DAY}])
+    assert [f.kind for f in unused.findings] == ["dormant_grant"]

@@ -24,7 +24,7 @@ import pyarrow as pa
 from finpolicy.domains.access.columnar_in import TIME, split_list
 from finpolicy.domains.access.directory import AssignmentDirectory, RoleDirectory
 from finpolicy.domains.access.model import AccessGrant, RoleAssignment, UsageRecord
-from finpolicy.domains.access.review import RepeatedGrant, _items, review_with
+from finpolicy.domains.access.review import RepeatedGrant, _items, grant_key, review_with
 from finpolicy.domains.access.spec import POLICY_KIND
 from finpolicy.errors import InputError
 from finpolicy.runtime import Runtime
@@ -74,7 +74,7 @@ def _refuse_repeated(grants: list[AccessGrant], seen: dict[str, int], first_row:
     second row: its findings would be reported twice and its usage counted for both."""
     for i, grant in enumerate(grants):
         row = first_row + i + 1
-        first = seen.setdefault(grant.id, row)
+        first = seen.setdefault(grant_key(grant.id), row)
         if first != row:
             raise InputError([RepeatedGrant("id", "", "duplicate_value", grant.id, "table",
                                             row, first=first)])

@@ -18,7 +18,13 @@ from finpolicy.domains.access.model import (
     RoleAssignment,
     UsageRecord,
 )
-from finpolicy.domains.access.review import RepeatedGrant, _items, review_access, review_time
+from finpolicy.domains.access.review import (
+    RepeatedGrant,
+    _items,
+    grant_key,
+    review_access,
+    review_time,
+)
 from finpolicy.domains.clock import decided_at
 from finpolicy.errors import InputError, InputProblem
 from finpolicy.runtime import Runtime
@@ -110,9 +116,9 @@ def _read_lines(path: str) -> dict[str, Any]:
             item = _MODELS[bucket].parse(value)
         except InputError as exc:
             raise exc.located(path, number) from None
-        if bucket == "grants" and first_line.setdefault(item.id, number) != number:
+        if bucket == "grants" and first_line.setdefault(grant_key(item.id), number) != number:
             raise InputError([RepeatedGrant("id", "", "duplicate_value", item.id, path, number,
-                                            first=first_line[item.id])])
+                                            first=first_line[grant_key(item.id)])])
         if out[bucket] is None:
             out[bucket] = []
         out[bucket].append(item)

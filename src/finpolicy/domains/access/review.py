@@ -41,6 +41,7 @@ from finpolicy.domains.access.spec import (
 )
 from finpolicy.domains.clock import now
 from finpolicy.errors import EvaluationError, FinpolicyError, InputError, InputProblem
+from finpolicy.identity import canonical_id
 from finpolicy.runtime import Runtime
 
 T = TypeVar("T")
@@ -57,6 +58,12 @@ def _items(values: Any, model: Any, field: str) -> list[Any]:
         raise InputError.one(field, f"expected a list, got {type(values).__name__}",
                              "bad_input") from None
     return [model.parse(v, field=f"{field}.{i}") for i, v in enumerate(items)]
+
+
+def grant_key(grant_id: str) -> str:
+    """A grant id as a review compares it, in canonical form (``canonical_id``): one grant
+    however an export or a usage log spells its id (``G-1 ``, ``g-1``)."""
+    return canonical_id(grant_id)
 
 
 def twice_message(grant_id: str, where: str) -> str:
@@ -94,7 +101,7 @@ def refuse_repeated_grants(grants: list[AccessGrant]) -> None:
     """
     seen: dict[str, int] = {}
     for i, grant in enumerate(grants):
-        first = seen.setdefault(grant.id, i)
+        first = seen.setdefault(grant_key(grant.id), i)
         if first != i:
             raise InputError.one(f"grants.{i}.id",
                                  twice_message(grant.id, f"grants.{first} and grants.{i}"),
@@ -194,12 +201,13 @@ def review_with(runtime: Runtime, doc: PolicyDocument[Any], tables: AccessPolicy
     last_use: dict[str, dt.datetime] = {}
     for record in usage or ():
         if record.used_at <= at:
-            prev = last_use.get(record.grant_id)
+            used = grant_key(record.grant_id)
+            prev = last_use.get(used)
             if prev is None or record.used_at > prev:
-                last_use[record.grant_id] = record.used_at
+                last_use[used] = record.used_at
     findings: list[Finding] = []
     for grant in grants:
-        fact = grant_fact(grant, at, tables, last_use.get(grant.id), usage is not None,
+        fact = grant_fact(grant, at, tables, last_use.get(grant_key(grant.id)), usage is not None,
                           verifier)
         for rule in runtime.run(doc, REVIEW_GRANT_RULESET, fact):
             kind = rule.effect["finding"]
@@ -260,7 +268,8 @@ def review_access(runtime: Runtime, grants: Iterable[Any], assignments: Iterable
     whose active roles break separation of duties, and role assignments the policy's ``role``
     review rules flag (role changes without a proper approval, assignments past their review
     interval). Subject ids are compared in canonical form, so one person's assignments count
-    together however their id is spelt.
+    together however their id is spelt; so are grant ids (a grant given twice, the grant a
+    usage record names).
 
     A review is self-contained: approvers are verified against the reviewed ``assignments``
     (so one review file gives the same findings anywhere) unless ``directory`` (a

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from finpolicy.domains.access.model import AccessGrant, RoleAssignment, UsageRecord
-from finpolicy.domains.access.review import RepeatedGrant
+from finpolicy.domains.access.review import RepeatedGrant, grant_key
 from finpolicy.errors import InputError
 
 __all__ = ["TABLE_SUFFIXES", "is_table", "read_review_tables", "table_rows"]
@@ -52,7 +52,7 @@ def _grants(path: str) -> list[AccessGrant]:
     grants: list[AccessGrant] = table_rows(path, AccessGrant)
     seen: dict[str, int] = {}
     for row, grant in enumerate(grants, start=1):
-        first = seen.setdefault(grant.id, row)
+        first = seen.setdefault(grant_key(grant.id), row)
         if first != row:
             raise InputError([RepeatedGrant("id", "", "duplicate_value", grant.id, path,
                                             _line(path, row), first=first)])
