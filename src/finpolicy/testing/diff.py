@@ -33,6 +33,7 @@ from finpolicy.testing.diff_report import (
     fail_on_kinds,
     parse_fail_on,
 )
+from finpolicy.testing.focus import FactReader, Focus, focus, focused_samples
 from finpolicy.testing.runner import _Recorder
 from finpolicy.testing.samples import (  # noqa: F401  (_nth: tests read it from here)
     Sample,
@@ -297,7 +298,9 @@ def diff(old_bundle: Bundle, new_bundle: Bundle, *, samples: int = DEFAULT_SAMPL
                            for e in engines)
 
             vocab = Vocabulary(declared, bases, (old_bundle, new_bundle), accepts)
-            todo = generate_samples(bases, vocab, samples, rng)
+            todo = generate_samples(bases, vocab, samples, rng, _aimer(
+                declared, engines, focus(old_bundle, new_bundle,
+                                         {k.name for k in declared.kinds})))
             evaluated[domain] = skipped[domain] = 0
             for n, sample in enumerate(todo):
                 if progress is not None and n % 100 == 0:
@@ -312,6 +315,25 @@ def diff(old_bundle: Bundle, new_bundle: Bundle, *, samples: int = DEFAULT_SAMPL
                 progress(domain, len(todo), len(todo))
     return DiffReport(_name(old_bundle), _name(new_bundle), _group(changes), tuple(changes),
                       evaluated, skipped, tuple(_policy_changes(old_bundle, new_bundle)))
+
+
+def _aimer(domain: Domain, engines: tuple[Any, Any],
+           where: Focus) -> Callable[[Sample], Iterator[Sample]]:
+    """The inputs aimed at what changed (``focused_samples``), reading facts under the new
+    bundle (the old one where the new has none of a fact: a removed rule's)."""
+    def evaluator(engine: Any) -> Callable[[Sample], object]:
+        return lambda sample: _evaluate(domain, engine, sample)
+
+    readers = [FactReader(evaluator(e)) for e in engines]
+
+    def probe(sample: Sample, path: tuple[str, ...]) -> list[float]:
+        return readers[1].read(sample, path) or readers[0].read(sample, path)
+
+    def aimed(base: Sample) -> Iterator[Sample]:
+        with engines[0].observe(readers[0]), engines[1].observe(readers[1]):
+            yield from list(focused_samples(base, where, probe))
+
+    return aimed
 
 
 def _compare(domain: Domain, sample: Sample, recorders: tuple[_Recorder, _Recorder],

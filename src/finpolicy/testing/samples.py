@@ -457,13 +457,19 @@ def _nth(choices: Sequence[Sequence[Any]], n: int) -> tuple[Any, ...]:
 
 
 def generate_samples(bases: list[Sample], vocab: Vocabulary, budget: int,
-             rng: random.Random) -> list[Sample]:
-    """The bases, the full matrix of the smallest base, then ``budget`` more drawn at random
-    from the other bases' matrices and every base's perturbations."""
+                     rng: random.Random,
+                     focused: Callable[[Sample], Iterable[Sample]] | None = None,
+                     ) -> list[Sample]:
+    """The bases, what ``focused`` derives from each (always: the inputs aimed at what
+    changed, ``finpolicy.testing.focus``), the full matrix of the smallest base, then
+    ``budget`` more drawn at random from the other bases' matrices and every base's
+    perturbations."""
     out: dict[str, Sample] = {s.key: s for s in bases}
+    for base in bases:
+        for s in focused(base) if focused is not None else ():
+            out.setdefault(s.key, s)
     # the full grid grows from the smallest input that has every grid field (a review input,
-    # say, has none of an access request's)
-    # (a review input, say, has none of an access request's); three such inputs, because one
+    # say, has none of an access request's); three such inputs, because one
     # alone fixes the fields outside the grid (a branch out of scope would hide every allow)
     most = max((_grid_axes(b) for b in bases), default=0)
     grids = [b for b in bases if most and _grid_axes(b) == most][:GRID_BASES]

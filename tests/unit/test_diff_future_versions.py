@@ -1,0 +1,72 @@
+"""Change impact on a change that only takes effect later: a new policy version effective from
+a future date, or a threshold moved on a derived fact, is found at the default sample size."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import finpolicy as fp
+from finpolicy.testing import diff
+from finpolicy.testing.diff import DEFAULT_SAMPLES
+from finpolicy.testing.focus import focus, translated
+from finpolicy.testing.samples import make_sample
+from tests.helpers.packversions import SUIT_2026
+
+OLD_RULE = "- {field: customer.age, ge: 65}"
+
+
+def with_next_suitability(bundle: fp.Bundle, into: Path, age: int = 60) -> Path:
+    """A copy of the pack with a new suitability version from 2027-01-01: the 2026 rules with
+    the elderly age lowered to ``age``; the 2026 version ends the day before."""
+    shutil.copytree(bundle.root, into)
+    current = into / "suitability-2026.yaml"
+    text = current.read_text(encoding="utf-8")
+    assert OLD_RULE in text and "effective_from: 2026-02-01\n" in text
+    nxt = (text.replace(f"version: {SUIT_2026}", "version: 9.0.0", 1)
+           .replace("effective_from: 2026-02-01", "effective_from: 2027-01-01", 1)
+           .replace(OLD_RULE, OLD_RULE.replace("65", str(age))))
+    (into / "suitability-2027.yaml").write_text(nxt, encoding="utf-8")
+    current.write_text(text.replace("effective_from: 2026-02-01\n",
+                                    "effective_from: 2026-02-01\n  effective_until: 2026-12-31\n",
+                                    1), encoding="utf-8")
+    return into
+
+
+def test_a_new_version_effective_next_year_is_found_at_the_default_size(
+        bundle: fp.Bundle, tmp_path: Path) -> None:
+    new = fp.load_bundle(with_next_suitability(bundle, tmp_path / "next"))
+    report = diff(bundle, new, samples=DEFAULT_SAMPLES, domains=["suitability"])
+    assert report.changed
+    kinds = {g.kind for g in report.groups}
+    assert "suitable->conditional" in kinds
+    for change in report.changes:
+        assert change.rules == ("+elderly-high-risk",)
+        assert change.sample.as_of is not None and change.sample.as_of >= dt.date(2027, 1, 1)
+        assert change.new.policy == ("cn-suitability", "9.0.0")
+
+
+def test_the_days_of_every_window_and_the_changed_versions_are_aimed_at(
+        bundle: fp.Bundle, tmp_path: Path) -> None:
+    new = fp.load_bundle(with_next_suitability(bundle, tmp_path / "next"))
+    where = focus(bundle, new, {"SuitabilityPolicy"})
+    assert {dt.date(2026, 1, 31), dt.date(2026, 2, 1), dt.date(2026, 12, 31),
+            dt.date(2027, 1, 1)} <= set(where.days)
+    assert dt.date(2027, 1, 1) in where.changed_days
+    # the old and the new threshold of the changed rule, not the thresholds left alone
+    assert where.thresholds == {("customer", "age"): (60.0, 65.0)}
+
+
+def test_an_input_moved_to_a_day_keeps_its_situation() -> None:
+    base = make_sample("suitability", {
+        "customer": {"id": "c", "birth_date": "1959-07-01", "assessment_date": "2026-01-15",
+                     "assessment_history": ["2026-01-10T09:30:00+08:00"]},
+        "product": {"id": "p", "risk_level": "R4"}}, dt.date(2026, 3, 1), "case `x`")
+    moved = translated(base, dt.date(2027, 3, 1))
+    assert moved is not None and moved.as_of == dt.date(2027, 3, 1)
+    assert moved.input["customer"] == {
+        "id": "c", "birth_date": "1960-07-01", "assessment_date": "2027-01-15",
+        "assessment_history": ["2027-01-10T09:30:00+08:00"]}
+    assert moved.input["product"] == {"id": "p", "risk_level": "R4"}
+    assert base.input["customer"]["birth_date"] == "1959-07-01"
