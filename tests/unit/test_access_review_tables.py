@@ -162,3 +162,20 @@ def test_a_json_lines_review_names_the_files_lines(tmp_path: Path) -> None:
                                     "assignments": ASSIGNMENTS[:2]}), encoding="utf-8")
     assert json.loads(_review(str(path), "--json").output) == \
         json.loads(_review(str(document), "--json").output)
+
+
+def test_review_as_of_a_date_is_its_midnight_utc_as_review_access_reads_it(
+        tmp_path: Path) -> None:
+    # `--as-of DATE|DATETIME` refused a date ('needs a time zone offset'), though
+    # review_access and a review file's as_of read one as its midnight UTC
+    import finpolicy as fp
+
+    document = tmp_path / "review.json"
+    document.write_text(json.dumps({"grants": GRANTS, "assignments": ASSIGNMENTS}),
+                        encoding="utf-8")
+    result = CliRunner().invoke(main, ["review", str(document), "--json",
+                                       "--as-of", "2026-03-02"])
+    assert result.exit_code == 0, result.output
+    typed = fp.PolicyEngine().review_access(GRANTS, ASSIGNMENTS, as_of="2026-03-02")
+    assert json.loads(result.output) == json.loads(json.dumps(typed.to_dict()))
+    assert json.loads(result.output)["as_of"].startswith("2026-03-02T00:00:00")

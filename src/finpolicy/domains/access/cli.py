@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import click
@@ -23,6 +22,7 @@ from finpolicy.cli.common import (
 )
 from finpolicy.domains.access.inputs import read_review_file
 from finpolicy.domains.access.model import AccessReviewReport
+from finpolicy.domains.access.review import review_time
 from finpolicy.domains.access.review_tables import is_table, read_review_tables
 from finpolicy.errors import InputError
 
@@ -32,7 +32,8 @@ _RANK = {"high": 0, "medium": 1, "low": 2}
 
 @click.command("review")
 @click.argument("input_file", metavar="FILE")
-@as_of_option(help="Review time, ISO with offset (default: now).", legacy=("--at",))
+@as_of_option(help="Review time, ISO with offset; a date is its midnight UTC (default: now).",
+              legacy=("--at",))
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
 @click.option("--policy", default=None, metavar="ID", help="Access policy id, if several.")
 @click.option("--assignments", "assignments_file", default=None, metavar="TABLE",
@@ -61,10 +62,10 @@ def review(input_file: str, as_of: str | None, as_json: bool, policy: str | None
     policy's role review rules flag (role changes without approval, reviews overdue), most
     severe first.
     """
-    when = parse_when(as_of, aware=True, option="--as-of")
+    # a date is its midnight UTC, as review_access and a review file's as_of read it
+    when = review_time(parse_when(as_of, aware=False, moment_ok=True, option="--as-of"))
     policy_engine = load_engine(bundle_path, engine)
     data = _read(input_file, assignments_file, usage_file)
-    assert when is None or isinstance(when, dt.datetime)  # aware=True parses datetimes only
     result = policy_engine.review_access(data["grants"], data["assignments"], as_of=when,
                                          usage=data["usage"], policy=policy)
     if as_json:
