@@ -153,6 +153,9 @@ DOMAIN = Domain(
                           "that answers the other way.",
             "early_start": "A milestone's starting event happened before the event its "
                            "window follows (a review requested before any decision).",
+            "early_completion": "An event completing a conditional milestone happened "
+                                "before any of its starting events (a review decided with "
+                                "no review requested).",
             "as_of_before_receipt": "A complaint was evaluated as of a time before it was "
                                     "received.",
             "resume_without_pause": "A resume event without an open pause before it.",

@@ -91,8 +91,8 @@ def event_column(problem: InputProblem, data: Any, columns: Collection[str]
     kind = events[int(number)].get("kind")
     if kind not in columns or kind in _BASE:
         return problem
-    if problem.code in ("before_receipt", "early_start"):  # a time, but too early:
-        return attrs.evolve(problem, path=kind)  # no need to say why a time
+    if problem.code in ("before_receipt", "early_start", "early_completion"):
+        return attrs.evolve(problem, path=kind)  # a time, but too early: no need to say why
     return attrs.evolve(problem, path=kind, message=f"{problem.message} ({_EVENT_COLUMN})")
 
 

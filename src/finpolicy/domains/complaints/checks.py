@@ -8,6 +8,9 @@ an extension, a request window, and a clock restarted by new material.
 - ``starts_within``: the starting event counts only when it happens after the window's event
   and by the end of the window (e.g. a review requested within 30 days of the decision); one
   before any such event is refused (``early_start``: a review of no decision).
+- ``conditional``: an event completing only conditional milestones before any of their
+  starting events completes nothing and is refused (``early_completion``: a review decided
+  with no review requested).
 - ``restarted_by``: the clock starts again from the latest such event after the start and
   before completion (new material restarts the count, CBIRC 2020 No. 3 Art. 18).
 
@@ -21,8 +24,9 @@ import weakref
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-__all__ = ["Marks", "completion", "counted_extension", "early_start", "minute_text",
-           "restart", "watched", "window_openers", "window_start"]
+__all__ = ["Marks", "completion", "counted_extension", "early_completers", "early_completion",
+           "early_start", "minute_text", "restart", "watched", "window_openers",
+           "window_start"]
 
 Marks = Mapping[tuple[str, dt.datetime], Sequence[Any]]
 """``(kind, UTC time)`` → the events of that kind at that time that carry states or an
@@ -141,16 +145,65 @@ def window_openers(rules: Any) -> tuple[tuple[str, str, str], ...]:
     return found
 
 
+_COMPLETERS: weakref.WeakKeyDictionary[Any, tuple[tuple[str, tuple[str, ...], str], ...]] = \
+    weakref.WeakKeyDictionary()
+
+
+def early_completers(rules: Any) -> tuple[tuple[str, tuple[str, ...], str], ...]:
+    """``(completing event, the starting events of the milestones it completes, one of
+    them)`` for each event of ``rules`` that completes conditional milestones only (as the
+    milestones and the rules' ``completed_by`` list them), such as a review's decision."""
+    found = _COMPLETERS.get(rules)
+    if found is None:
+        completing: dict[str, list[Any]] = {}
+        for m in rules.milestones:
+            kinds = set(m.completed_by).union(*(spec.completed_by.get(m.name, ())
+                                                for spec in rules.specs.values()))
+            for kind in sorted(kinds):
+                completing.setdefault(kind, []).append(m)
+        found = _COMPLETERS[rules] = tuple(
+            (kind, tuple(sorted({m.starts for m in ms})), ms[0].name)
+            for kind, ms in completing.items() if all(m.conditional for m in ms))
+    return found
+
+
 def watched(rules: Any) -> tuple[frozenset[str], frozenset[str]]:
-    """The event kinds that start a window (``window_openers``) and those a target with an
-    answer the other way measures: only events of these kinds need the checks of what the
-    events say together."""
+    """The event kinds that start a window (``window_openers``) or complete conditional
+    milestones only (``early_completers``), and those a target with an answer the other way
+    measures: only events of these kinds need the checks of what the events say together."""
     found = _STARTERS.get(rules)
     if found is None:
         found = _STARTERS[rules] = (
-            frozenset(starts for starts, _, _ in window_openers(rules)),
+            frozenset(starts for starts, _, _ in window_openers(rules)).union(
+                kind for kind, _, _ in early_completers(rules)),
             frozenset(t.event for t in rules.targets if t.against is not None))
     return found
+
+
+def _firsts(ordered: Sequence[tuple[dt.datetime, int, str, Any]]
+            ) -> dict[str, tuple[dt.datetime, int]]:
+    first: dict[str, tuple[dt.datetime, int]] = {}
+    for at, i, kind, _ in ordered:
+        if kind not in first:
+            first[kind] = (at, i)
+    return first
+
+
+def early_completion(completers: tuple[tuple[str, tuple[str, ...], str], ...],
+                     ordered: Sequence[tuple[dt.datetime, int, str, Any]],
+                     ) -> tuple[int, str, str, str] | None:
+    """The first event completing conditional milestones only (``early_completers``) that
+    happened before any of their starting events: ``(index, kind, the starting events as
+    text, milestone)``, or ``None``."""
+    first = _firsts(ordered)
+    for kind, starts, name in completers:
+        done = first.get(kind)
+        if done is None:
+            continue
+        began = [first[s][0] for s in starts if s in first]
+        if not began or done[0] < min(began):
+            return done[1], kind, " or ".join(f"`{s}`" for s in starts), name
+    return None
 
 
 def early_start(openers: tuple[tuple[str, str, str], ...],
@@ -159,10 +212,7 @@ def early_start(openers: tuple[tuple[str, str, str], ...],
     """The first starting event of a window that happened before any of the window's own
     event (``ordered``: the complaint's events in time order, as (time, index, kind, ...)):
     ``(index, kind, window event, milestone)``, or ``None``."""
-    first: dict[str, tuple[dt.datetime, int]] = {}
-    for at, i, kind, _ in ordered:
-        if kind not in first:
-            first[kind] = (at, i)
+    first = _firsts(ordered)
     for starts, after, name in openers:
         began = first.get(starts)
         if began is None:

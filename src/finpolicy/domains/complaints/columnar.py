@@ -27,7 +27,7 @@ from pydantic import TypeAdapter, ValidationError
 from finpolicy.columnar.tables import Source, column_or_none, distinct, distinct_rows
 from finpolicy.columnar.workdays import WorkdayIndex, to_micros, workday_index
 from finpolicy.documents.bundle import PolicyDocument
-from finpolicy.domains.complaints.checks import window_openers
+from finpolicy.domains.complaints.checks import early_completers, window_openers
 from finpolicy.domains.complaints.columnar_events import ChunkEvents, EventIndex
 from finpolicy.domains.complaints.columnar_milestones import Codes, decide_rows, warnings
 from finpolicy.domains.complaints.columnar_out import NONE, TIME, DecisionColumns, fill, schema
@@ -315,13 +315,20 @@ def _refused(rules: ComplaintRules, codes: Codes, whole: dict[str, Any],
              stated: dict[str, Any], n: int) -> Any:
     """Rows the row engine refuses for what their events say together: an event starting a
     window before any of the window's own event (a review requested of no decision,
-    ``early_start``), an answer stating a target's content and its opposite
-    (``contradictory_answer``)."""
+    ``early_start``), or completing a conditional milestone before any of its starting
+    events (a review decided with none requested, ``early_completion``), an answer stating
+    a target's content and its opposite (``contradictory_answer``)."""
     out = np.zeros(n, np.bool_)
+    never = np.full(n, _NONE, np.int64)  # (no such event: _NONE, the latest time)
     for starts, after, _ in window_openers(rules):
         began = whole.get(starts)
-        if began is not None:  # (no window event: its times are all _NONE, the latest)
-            out |= (began != _NONE) & (began < whole.get(after, np.full(n, _NONE, np.int64)))
+        if began is not None:
+            out |= (began != _NONE) & (began < whole.get(after, never))
+    for kind, starters, _ in early_completers(rules):
+        done = whole.get(kind)
+        if done is not None:
+            began = np.minimum.reduce([whole.get(s, never) for s in starters])
+            out |= (done != _NONE) & (done < began)
     for target in rules.targets:
         bits = stated.get(target.event)
         if target.against is not None and bits is not None:

@@ -33,7 +33,13 @@ from finpolicy._compat import renamed
 from finpolicy.calendars import Pause
 from finpolicy.decisions import decision_maker
 from finpolicy.documents.bundle import PolicyDocument
-from finpolicy.domains.complaints.checks import early_start, watched, window_openers
+from finpolicy.domains.complaints.checks import (
+    early_completers,
+    early_completion,
+    early_start,
+    watched,
+    window_openers,
+)
 from finpolicy.domains.complaints.models import STATUSES, Complaint, SlaDecision
 from finpolicy.domains.complaints.plan import Plan, Timeline, run
 from finpolicy.domains.complaints.policy import (
@@ -300,6 +306,13 @@ def _ordered(rules: ComplaintRules, complaint: Complaint, received: dt.datetime,
                        f"{complaint.events[j].at.isoformat()} comes before any `{after}`: "
                        f"`{name}` starts only after `{after}`, within its window",
                        "early_start", complaint.events[j].at.isoformat())
+    late = early_completion(early_completers(rules), ordered) if starting else None
+    if late is not None:  # (e.g. a review decided with no review requested)
+        j, kind, starts, name = late
+        raise _problem(f"{prefix}events.{j}.at", f"`{kind}` at "
+                       f"{complaint.events[j].at.isoformat()} comes before any {starts}: "
+                       f"`{name}` starts with {starts}, so there is nothing for it to "
+                       "complete", "early_completion", complaint.events[j].at.isoformat())
     return ordered
 
 

@@ -30,7 +30,8 @@ def complaints(bundle: Bundle | None = None, *, policy: Any = None) -> st.Search
     """``fp.Complaint`` values with the policy's categories, severities, channels, flags,
     events and grading criteria, received around cut-offs and holidays, with events (pauses,
     extensions, responses) hours to weeks later that sometimes state every content they may
-    and name an approver the policy knows; a review is requested after the decision."""
+    and name an approver the policy knows; a review is requested after the decision and
+    decided after the request."""
     from zoneinfo import ZoneInfo
 
     b = shared.bundle_or_default(bundle)
@@ -66,7 +67,7 @@ def complaints(bundle: Bundle | None = None, *, policy: Any = None) -> st.Search
         kinds = draw(st.lists(st.sampled_from(events), max_size=4, unique=True))
         happened = [draw(event(k, received + dt.timedelta(hours=draw(offsets))))
                     for k in kinds]
-        _after_windows(draw, happened, spec, received, offsets, event)
+        _in_order(draw, happened, spec, received, offsets, event)
         if draw(st.booleans()) and pairs:  # a pause, resumed some days later (or still open)
             pause, resume = draw(st.sampled_from(pairs))
             start = received + dt.timedelta(hours=draw(offsets))
@@ -119,6 +120,36 @@ def _after_windows(draw: st.DrawFn, happened: list[Any], spec: Any, received: dt
         if mine[0].at < opened:
             happened[happened.index(mine[0])] = mine[0].model_copy(
                 update={"at": opened + dt.timedelta(hours=draw(offsets))})
+
+
+def _in_order(draw: st.DrawFn, happened: list[Any], spec: Any, received: dt.datetime,
+              offsets: st.SearchStrategy[int], event: Any) -> None:
+    """The events in the order a review runs: decision, request, review decision."""
+    _after_starts(draw, happened, spec, received, offsets, event, move=False)
+    _after_windows(draw, happened, spec, received, offsets, event)
+    _after_starts(draw, happened, spec, received, offsets, event, move=True)
+
+
+def _after_starts(draw: st.DrawFn, happened: list[Any], spec: Any, received: dt.datetime,
+                  offsets: st.SearchStrategy[int], event: Any, *, move: bool) -> None:
+    """Draw the starting event of each conditional milestone whose completing event was
+    drawn without it, or (``move``) move that completing event after it (a review decided
+    with none requested: ``early_completion`` otherwise)."""
+    for m in spec.milestones:
+        if not m.conditional:
+            continue
+        mine = [e for e in happened if e.kind in m.completed_by]
+        began = next((e.at for e in happened if e.kind == m.starts), None)
+        if not mine:
+            continue
+        if began is None:
+            happened.append(draw(event(m.starts, received + dt.timedelta(
+                hours=draw(offsets)))))
+        elif move:
+            for e in mine:
+                if e.at < began:
+                    happened[happened.index(e)] = e.model_copy(
+                        update={"at": began + dt.timedelta(hours=draw(offsets))})
 
 
 def complaint_cases(bundle: Bundle | None = None, *, policy: Any = None,
