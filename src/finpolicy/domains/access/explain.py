@@ -7,8 +7,9 @@ What a person can change, and how a wanted fact maps back to the request:
   and category, approved by someone else holding an approver role, no longer than the policy
   allows for the level; or wait until a presented grant's approval time;
 - **the roles acted under**: drop a role from the request (a role the policy does not define,
-  or one of a separated pair), or request a role the policy marks ``requestable``; never a
-  role the subject does not hold otherwise;
+  or one of a separated pair), or request a role the policy marks ``requestable`` and that is
+  not separated from a role the subject holds; never a role the subject does not hold
+  otherwise;
 - **the data asked for**: a lower data level (leave the higher-level fields out);
 - **the purpose**, only when the stated one is not a purpose the policy knows;
 - **the consent decision** for data leaving the bank: obtain the customer's consent for
@@ -273,12 +274,16 @@ def _covers(scopes: frozenset[str], request: AccessRequest) -> bool:
 
 
 def _requested_roles(analysis: Analysis) -> list[Move]:
-    """Roles the policy lets be requested that would permit this request, in scope."""
+    """Roles the policy lets be requested that would permit this request, in scope; never
+    one separated from a role the subject holds (holding both is a finding of the review,
+    whatever role a request is made under)."""
     tables, request, spec = _tables(analysis), _request(analysis), _spec(analysis)
     resource = request.resource
+    held = set(request.subject.roles)
+    separated = {b if a in held else a for a, b in tables.sod_pairs if held & {a, b}}
     out = []
     for name, role in spec.roles.items():
-        if not role.requestable or name in request.subject.roles:
+        if not role.requestable or name in held or name in separated:
             continue
         if request.purpose not in tables.role_purposes.get(name, ()):
             continue
