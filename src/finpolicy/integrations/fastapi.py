@@ -8,16 +8,21 @@
     def customer(id: str, decision: AccessDecision = Depends(read_customer)): ...
 
 The subject is the framework's user (``request.scope["user"]``, set by Starlette's
-``AuthenticationMiddleware``), or what ``subject=`` returns for the request. A denial is a
-403 whose ``detail`` holds the reasons (``finpolicy.integrations.denial``).
+``AuthenticationMiddleware``), or what ``subject=`` returns for the request. ``subject``,
+``action``, ``resource`` and ``purpose`` may be ``async`` functions of the request (one that
+reads the body, say): they are awaited, and the decision is taken in the thread pool, as
+FastAPI runs a synchronous dependency. A denial is a 403 whose ``detail`` holds the reasons
+(``finpolicy.integrations.denial``).
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any
 
 from fastapi import HTTPException, Request
+from starlette.concurrency import run_in_threadpool
 
 from finpolicy.facade import AccessDecision, PolicyEngine
 from finpolicy.integrations import AccessDenied, RouteAccess, Source, denial
@@ -35,8 +40,24 @@ class Authorize:
         self.route = RouteAccess(engine, action=action, resource=resource, purpose=purpose,
                                  subject=subject)
 
-    def __call__(self, request: Request) -> AccessDecision:
+    async def __call__(self, request: Request) -> AccessDecision:
+        route = self.route
+        resolved = {name: await _awaited(getattr(route, name), request)
+                    for name in ("action", "resource", "purpose", "subject")}
+        if any(resolved[name] is not getattr(route, name) for name in resolved):
+            route = RouteAccess(route.engine, **resolved)
         try:
-            return self.route.decide(request, request.scope.get("user"))
+            return await run_in_threadpool(route.decide, request, request.scope.get("user"))
         except AccessDenied as denied:
             raise HTTPException(403, detail=denial(denied.decision)) from None
+
+
+async def _awaited(source: Any, request: Request) -> Any:
+    """``source`` itself, unless it is an async function of the request: then a function
+    giving what it returned for this one (still a value the request brings, so an invalid
+    one is a 403 naming it, as a synchronous function's is)."""
+    if not (inspect.iscoroutinefunction(source)
+            or inspect.iscoroutinefunction(getattr(source, "__call__", None))):
+        return source  # a value, or a function called in the thread pool with the decision
+    value = await source(request)
+    return lambda _request: value
