@@ -56,8 +56,8 @@ async def _awaited(source: Any, request: Request) -> Any:
     """``source`` itself, unless it is an async function of the request: then a function
     giving what it returned for this one (still a value the request brings, so an invalid
     one is a 403 naming it, as a synchronous function's is)."""
-    if not (inspect.iscoroutinefunction(source)
-            or inspect.iscoroutinefunction(getattr(source, "__call__", None))):
+    if not callable(source) or not (inspect.iscoroutinefunction(source)
+                                    or inspect.iscoroutinefunction(type(source).__call__)):
         return source  # a value, or a function called in the thread pool with the decision
     value = await source(request)
     return lambda _request: value
