@@ -94,3 +94,26 @@ def test_a_grant_id_is_one_grant_however_it_is_spelt() -> None:
     unused = ENGINE.review_access([grant], [HEAD], as_of=AT,
                                   usage=[{"grant_id": "g2", "used_at": AT - DAY}])
     assert [f.kind for f in unused.findings] == ["dormant_grant"]
+
+
+def test_an_assignment_that_ends_before_it_begins_is_refused() -> None:
+    # an export with assigned_at and expires_at swapped made every assignment one never
+    # active: the review passed over them, the customer manager who is also a risk officer
+    # included, and reported nothing
+    import pytest
+
+    from finpolicy.errors import InputError
+
+    swapped = [{"subject_id": "u-7", "role": role, "assigned_at": AT + 300 * DAY,
+                "expires_at": AT - 30 * DAY} for role in ("customer_manager", "risk_officer")]
+    with pytest.raises(InputError) as caught:
+        ENGINE.review_access([], [HEAD, *swapped], as_of=AT)
+    assert caught.value.fields[0] == "assignments.1.expires_at"
+    assert "is before `assigned_at`" in str(caught.value)
+    with pytest.raises(InputError, match="directory.0.expires_at|expires_at"):
+        ENGINE.authorize({"subject": {"id": "u-1", "roles": ["teller"]}, "action": "read",
+                          "resource": {"type": "customer_record", "data_level": "ordinary",
+                                       "category": "business"},
+                          "purpose": "account_service", "as_of": AT}, directory=swapped)
+    ended_at_once = {**swapped[0], "expires_at": AT + 300 * DAY}  # a zero-length assignment
+    assert ENGINE.review_access([], [HEAD, ended_at_once], as_of=AT).findings == ()

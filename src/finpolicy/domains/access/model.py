@@ -179,6 +179,20 @@ class RoleAssignment(InputModel):
 
     _aware = field_validator("assigned_at", "expires_at", "approved_at", "reviewed_at")(_aware)
 
+    @field_validator("expires_at")
+    @classmethod
+    def _not_before_assignment(cls, value: dt.datetime | None,
+                               info: Any) -> dt.datetime | None:
+        # such an assignment is never active: a review would pass over it in silence (an
+        # export with its two time columns swapped hid every separation-of-duties conflict)
+        assigned = info.data.get("assigned_at")
+        if value is not None and assigned is not None and value.utcoffset() is not None \
+                and assigned.utcoffset() is not None and value < assigned:
+            raise ValueError(f"`expires_at` {value.isoformat()} is before `assigned_at` "
+                             f"{assigned.isoformat()}: the role would never be held (are the "
+                             "two swapped?)")
+        return value
+
     def active(self, at: dt.datetime) -> bool:
         return ((self.assigned_at is None or self.assigned_at <= at)
                 and (self.expires_at is None or at < self.expires_at))
