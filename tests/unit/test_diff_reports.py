@@ -6,6 +6,7 @@ appears."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 from pathlib import Path
 
@@ -79,7 +80,8 @@ def test_ending_a_released_version_is_a_window_change_not_an_edit(
     result = CliRunner().invoke(main, ["diff", bundle.root, str(pack), "--samples", "0"])
     assert result.exit_code == 0, result.output
     assert "window moved" in result.output
-    assert "same version" not in result.output and "warning" not in result.output
+    assert "same version" not in result.output
+    assert [w.code for w in report.warnings] == ["bundle_version_unchanged"]
 
 
 def test_a_generated_example_is_named_as_a_variant_of_its_case(bundle: fp.Bundle,
@@ -109,3 +111,72 @@ def test_the_cli_report_names_settings_flags_the_version_and_shows_no_paths(
     assert "settings outside the rules" not in out
     assert str(Path(bundle.root).parent) not in result.output
     assert str(tmp_path) not in result.output
+
+
+def _bundle_version(pack: Path, version: str) -> None:
+    manifest = pack / "bundle.yaml"
+    text = manifest.read_text(encoding="utf-8")
+    assert "\nversion: 1.1.0\n" in text
+    manifest.write_text(text.replace("\nversion: 1.1.0\n", f"\nversion: {version}\n", 1),
+                        encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_a_pack_changed_under_the_same_bundle_version_is_flagged(
+        bundle: fp.Bundle, tmp_path: Path) -> None:
+    # both sides showed "cn-banking 1.1.0" with no word that the pack's version should move
+    pack = _widened(bundle, tmp_path, version="1.3.0")
+    report = diff(bundle, fp.load_bundle(pack), samples=0, domains=["access"])
+    assert [w.code for w in report.warnings] == ["bundle_version_unchanged"]
+    result = CliRunner().invoke(main, ["diff", bundle.root, str(pack), "--samples", "0"])
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.output.split())
+    assert "warning: the packs differ but both are cn-banking 1.1.0" in out
+    assert "bundle.yaml" in out
+    result = CliRunner().invoke(main, ["diff", bundle.root, str(pack), "--samples", "0",
+                                       "--json"])
+    data = json.loads(result.output)
+    assert [w["code"] for w in data["warnings"]] == ["bundle_version_unchanged"]
+    assert "cn-banking 1.1.0" in data["warnings"][0]["message"]
+
+    _bundle_version(pack, "1.2.0")
+    report = diff(bundle, fp.load_bundle(pack), samples=0, domains=["access"])
+    assert report.warnings == ()
+    assert diff(bundle, bundle, samples=0, domains=["access"]).warnings == ()
+
+
+@pytest.mark.slow
+def test_an_in_place_edit_is_a_warning_in_the_json_report(bundle: fp.Bundle,
+                                                          tmp_path: Path) -> None:
+    pack = _widened(bundle, tmp_path)
+    _bundle_version(pack, "1.2.0")
+    result = CliRunner().invoke(main, ["diff", bundle.root, str(pack), "--samples", "0",
+                                       "--json"])
+    data = json.loads(result.output)
+    assert data["warnings"] == [{
+        "code": "policy_version_unchanged",
+        "message": "cn-access changed but its metadata.version is still 1.2.0; a released "
+                   "version should never change, raise it"}]
+
+
+@pytest.mark.slow
+def test_a_window_moved_on_days_already_past_is_flagged(bundle: fp.Bundle,
+                                                        tmp_path: Path) -> None:
+    # ending a version yesterday: decisions already made under it would replay to another
+    pack = tmp_path / "new"
+    shutil.copytree(bundle.root, pack)
+    _bundle_version(pack, "1.2.0")
+    access = pack / "access.yaml"
+    text = access.read_text(encoding="utf-8")
+    start = bundle.in_force("AccessPolicy", dt.date(2026, 3, 1)).metadata.effective_from
+    line = f"  effective_from: {start.isoformat()}\n"
+    end = start + dt.timedelta(days=30)
+    access.write_text(text.replace(line, line + f"  effective_until: {end}\n", 1),
+                      encoding="utf-8")
+    new = fp.load_bundle(pack)
+    report = diff(bundle, new, samples=0, domains=["access"])
+    (warning,) = report.warnings
+    assert warning.code == "retroactive_window"
+    assert f"changing the version in force from {end + dt.timedelta(days=1)}" in warning.message
+    result = CliRunner().invoke(main, ["diff", bundle.root, str(pack), "--samples", "0"])
+    assert "warning: cn-access 1.2.0: its window moves" in " ".join(result.output.split())

@@ -28,10 +28,12 @@ from finpolicy.testing.diff_report import (
     Change,
     ChangeGroup,
     DiffReport,
+    DiffWarning,
     PolicyChange,
     Verdict,
     fail_on_kinds,
     parse_fail_on,
+    report_warnings,
 )
 from finpolicy.testing.focus import FactReader, Focus, focus, focused_samples
 from finpolicy.testing.runner import _Recorder
@@ -48,6 +50,7 @@ __all__ = [
     "Change",
     "ChangeGroup",
     "DiffReport",
+    "DiffWarning",
     "PolicyChange",
     "Sample",
     "Verdict",
@@ -313,8 +316,10 @@ def diff(old_bundle: Bundle, new_bundle: Bundle, *, samples: int = DEFAULT_SAMPL
                     changes += found
             if progress is not None:
                 progress(domain, len(todo), len(todo))
+    policies = tuple(_policy_changes(old_bundle, new_bundle))
     return DiffReport(_name(old_bundle), _name(new_bundle), _group(changes), tuple(changes),
-                      evaluated, skipped, tuple(_policy_changes(old_bundle, new_bundle)))
+                      evaluated, skipped, policies,
+                      report_warnings(old_bundle, new_bundle, policies))
 
 
 def _aimer(domain: Domain, engines: tuple[Any, Any],

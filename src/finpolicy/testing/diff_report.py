@@ -4,6 +4,7 @@ report holding them, with the change kinds ``--fail-on`` accepts."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from typing import Any
 
@@ -17,6 +18,7 @@ __all__ = [
     "Change",
     "ChangeGroup",
     "DiffReport",
+    "DiffWarning",
     "PolicyChange",
     "Verdict",
     "fail_on_kinds",
@@ -201,6 +203,59 @@ class PolicyChange:
 
 
 @attrs.frozen(slots=True)
+class DiffWarning:
+    """Something a reviewer should fix whatever the decisions say: ``bundle_version_unchanged``
+    (the packs differ, ``bundle.yaml`` gives both the same version),
+    ``policy_version_unchanged`` (a version's rules or settings changed in place) or
+    ``retroactive_window`` (a version's window moved on a day already past, so decisions
+    already made would replay to another version; ``bundle lock`` refuses it too)."""
+
+    code: str
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"code": self.code, "message": self.message}
+
+
+def report_warnings(old: Any, new: Any, policies: Iterable[PolicyChange],
+                    today: dt.date | None = None) -> tuple[DiffWarning, ...]:
+    """The warnings of a diff of bundle ``old`` against ``new`` whose policy versions changed
+    as ``policies`` say, on ``today`` (default: the local clock's)."""
+    out = [DiffWarning("policy_version_unchanged",
+                       f"{p.policy_id} changed but its metadata.version is still "
+                       f"{p.version}; a released version should never change, raise it")
+           for p in policies if p.version_unchanged]
+    out += _retroactive(old, new, today or dt.date.today())
+    if old.digest != new.digest and (old.name, old.version) == (new.name, new.version):
+        out.insert(0, DiffWarning(
+            "bundle_version_unchanged",
+            f"the packs differ but both are {new.name} {new.version}: raise `version` in "
+            "bundle.yaml, so that the two can be told apart"))
+    return tuple(out)
+
+
+def _retroactive(old: Any, new: Any, today: dt.date) -> list[DiffWarning]:
+    from finpolicy.documents.lock import _first_changed_day
+
+    windows = {(d.id, d.version): d.metadata for d in old.documents}
+    out = []
+    for doc in new.documents:
+        was = windows.get((doc.id, doc.version))
+        if was is None or was.window() == doc.metadata.window():
+            continue
+        first = _first_changed_day((was.effective_from, was.effective_until),
+                                   (doc.metadata.effective_from, doc.metadata.effective_until))
+        if first <= today:
+            out.append(DiffWarning(
+                "retroactive_window",
+                f"{doc.id} {doc.version}: its window moves from {was.window()} to "
+                f"{doc.metadata.window()}, changing the version in force from {first}, not "
+                f"after today ({today}): decisions already made would replay to another "
+                "version"))
+    return out
+
+
+@attrs.frozen(slots=True)
 class DiffReport:
     """What changed between two bundles.
 
@@ -210,6 +265,8 @@ class DiffReport:
         evaluated: inputs evaluated per domain.
         skipped: generated inputs both bundles reject as invalid, per domain.
         policies: policy versions whose text differs, with the rules added, removed, modified.
+        warnings: what a reviewer should fix whatever the decisions say (``DiffWarning``): a
+            pack or a policy version changed without a new version.
     """
 
     old: str
@@ -219,6 +276,7 @@ class DiffReport:
     evaluated: Mapping[str, int]
     skipped: Mapping[str, int]
     policies: tuple[PolicyChange, ...]
+    warnings: tuple[DiffWarning, ...] = ()
 
     @property
     def changed(self) -> bool:
@@ -235,7 +293,8 @@ class DiffReport:
         return {"old": self.old, "new": self.new, "changed": self.changed,
                 "evaluated": dict(self.evaluated), "skipped": dict(self.skipped),
                 "groups": [g.to_dict() for g in self.groups],
-                "policies": [p.to_dict() for p in self.policies]}
+                "policies": [p.to_dict() for p in self.policies],
+                "warnings": [w.to_dict() for w in self.warnings]}
 
 
 def fail_on_kinds(values: Iterable[str], name: str = "fail_on") -> list[str]:
