@@ -219,11 +219,8 @@ def _print_diff(report: DiffReport, failing: set[int]) -> None:
             table.add_row(escape(p.policy_id), escape(p.version), change,
                           escape(p.describe().replace("; ", "\n") or "only its layout"))
         console.print(table)
-        for p in report.policies:
-            if p.version_unchanged:
-                console.print(f"[red]warning:[/] {escape(p.policy_id)} changed but its "
-                              f"metadata.version is still {escape(p.version)}; a released "
-                              "version should never change, raise it")
+    for warning in report.warnings:
+        console.print(f"[red]warning:[/] {escape(warning.message)}")
     if not report.changed:
         console.print("[green]no decision changed[/]")
         return
