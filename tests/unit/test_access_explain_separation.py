@@ -38,3 +38,22 @@ def test_a_role_not_separated_is_still_suggested() -> None:
     assert "customer_manager" in suggested
     allowed = ENGINE.authorize(_request(["data_analyst", "customer_manager"], "behaviour"))
     assert allowed.allowed
+
+
+def test_the_words_for_a_fact_say_what_the_fact_holds() -> None:
+    # subject.in_scope is true only for a role that permits the request, and read 'the data
+    # is within the scope of the person's role (it is false)' for a data analyst of the
+    # data's own department whom no role permits to export important data: the department
+    # was not what was wrong. approver_authorised read 'the approver is authorised to
+    # approve' for what the grant names, which no directory confirms.
+    from finpolicy.domains.access.labels import LABELS
+
+    request = {"subject": {"id": "u-1", "roles": ["data_analyst"], "department": "D1"},
+               "action": "export", "purpose": "analytics", "as_of": AT,
+               "resource": {"type": "customer_record", "data_level": "important",
+                            "category": "derived", "department": "D1"}}
+    text = ENGINE.explain("authorize", request).text()
+    assert "within the scope" not in text
+    assert "a role that permits it covers the data's branch or department (it is false)" in text
+    assert "names" in LABELS["grant.approver_authorised"].en
+    assert "names" in LABELS["assignment.approver_authorised"].en

@@ -15,7 +15,10 @@ LABELS = MappingProxyType({
                                     "未知角色数"),
     "subject.permitted": L("a role of the person {permits|does not permit} the action on this data",
                            "角色许可"),
-    "subject.in_scope": L("the data {is} within the scope of the person's role", "在权限范围内"),
+    # set only for a role that permits the request: "in scope" alone read as if the
+    # branch or department were wrong when no role permitted the action at all
+    "subject.in_scope": L("a role that permits it {covers|does not cover} the data's branch "
+                          "or department", "在权限范围内"),
     "subject.purpose_allowed": L("the purpose {is} one the person's roles serve",
                                  "用途符合角色"),
     "request.action": L("the action", "操作"),
@@ -42,10 +45,11 @@ LABELS = MappingProxyType({
     "grant.requested_by": L("who requested the grant", "申请人"),
     "grant.approved_by": L("who approved the grant", "审批人"),
     "grant.approved": L("the grant {has} been approved", "已审批"),
-    "grant.approver_authorised": L("the approver {is} authorised to approve", "审批人有权审批"),
+    "grant.approver_authorised": L("the grant {names|does not name} an approver role for its "
+                                   "approver", "审批人有权审批"),
     "grant.approver_verified": L("the approver's role {was} confirmed in the role directory",
                                  "审批人角色已核实"),
-    "grant.self_approved": L("the grant {was} approved by its own requester", "自批"),
+    "grant.self_approved": L("the grant {was} approved by its grantee or requester", "自批"),
     "grant.expired": L("the grant {has} expired", "授权已过期"),
     "grant.level": L("the grant's data level", "授权数据级别"),
     "grant.duration_days": L("the grant's length in days", "授权天数"),
@@ -60,11 +64,11 @@ LABELS = MappingProxyType({
     "assignment.assigned_by": L("who assigned the role", "分配人"),
     "assignment.approved": L("the assignment {has} been approved", "分配已审批"),
     "assignment.approved_by": L("who approved the assignment", "分配审批人"),
-    "assignment.self_approved": L("the assignment {was} approved by the person it assigns",
-                                  "自批分配"),
-    "assignment.approver_authorised": L("the assignment's approver {is} authorised to approve",
-                                        "分配审批人有权审批"),
-    "assignment.days_since_review": L("the days since the assignment was last reviewed",
-                                      "距上次复核天数"),
+    "assignment.self_approved": L("the assignment {was} approved by the person it assigns or "
+                                  "who assigned it", "自批分配"),
+    "assignment.approver_authorised": L("the assignment {names|does not name} an approver "
+                                        "role for its approver", "分配审批人有权审批"),
+    "assignment.days_since_review": L("the days since the assignment was last reviewed (or, "
+                                      "never reviewed, approved or made)", "距上次复核天数"),
     "assignment.review_days": L("the review interval of assignments in days", "复核周期（天）"),
 })
