@@ -157,8 +157,8 @@ def test_a_path_option_may_name_a_file_whose_name_is_not_utf8(tmp_path: Path) ->
      "the bundle has no AccessPolicy `nosuch` (its AccessPolicy ids: cn-access)"),
     # a bundle path that is no pack is a bad option value or argument
     (["eval", "suitability", "SALE", "-b", "nonexist"],
-     "Invalid value for '--bundle' / '-b': expected a bundle folder or the name of a shipped "
-     "pack (cn-banking, uk-fca), got `nonexist`, which does not exist"),
+     "Invalid value for '--bundle' / '-b': expected a bundle folder, the name of a shipped "
+     "pack (cn-banking, uk-fca) or git:REV:PATH, got `nonexist`, which does not exist"),
     (["demo", "-b", "CSV"], "c.csv`, a file"),
     (["sla", "CSV", "--as-of", AT, "-b", ""], "got an empty name"),
     (["test", "nonexist"], "nonexist: no such bundle folder"),

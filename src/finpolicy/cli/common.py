@@ -96,14 +96,24 @@ def policy_exit(exc: PolicyError) -> int:
 
 
 class _BundlePath(click.Path):
-    """A bundle folder or a shipped pack's name (checked before any work)."""
+    """A bundle folder, a shipped pack's name or ``git:REV:PATH`` (checked before any work;
+    a revision's folder is extracted then, once, and refused as ``load_bundle`` refuses it)."""
 
     def convert(self, value: Any, param: click.Parameter | None,
                 ctx: click.Context | None) -> Any:
         from finpolicy.documents.bundle import shipped_packs
+        from finpolicy.documents.git import checkout, is_git_spec
 
         path = super().convert(value, param, ctx)
         text = str(path)
+        if is_git_spec(text):
+            try:
+                checkout(text)
+            except InputError as exc:  # load_bundle's own words
+                self.fail(str(exc), param, ctx)
+            except PolicyError:  # (a link out of the folder: reported when loaded)
+                pass
+            return path
         if os.path.isdir(text) or (text and "/" not in text and "\\" not in text
                                    and (shipped_packs() / text).is_dir()):
             return path  # (a name both shipped and a folder here is refused when loaded)
@@ -111,14 +121,15 @@ class _BundlePath(click.Path):
                          if (p / "bundle.yaml").is_file())
         what = ("an empty name" if not text else f"`{text}`, a file" if os.path.exists(text)
                 else f"`{text}`, which does not exist")
-        self.fail(f"expected a bundle folder or the name of a shipped pack "
-                  f"({', '.join(shipped)}), got {what}", param, ctx)
+        self.fail(f"expected a bundle folder, the name of a shipped pack "
+                  f"({', '.join(shipped)}) or git:REV:PATH, got {what}", param, ctx)
 
 
 def bundle_option(func: F) -> F:
     return click.option("--bundle", "-b", "bundle_path", default=None, metavar="PATH",
                         type=_BundlePath(),
-                        help="Bundle folder or shipped pack name (default: cn-banking).")(func)
+                        help="Bundle folder, shipped pack name or git:REV:PATH (the folder as "
+                             "a git revision holds it; default: cn-banking).")(func)
 
 
 def engine_option(func: F) -> F:

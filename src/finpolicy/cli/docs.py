@@ -30,8 +30,8 @@ __all__ = ["COMMANDS", "build_site", "heading", "project_files", "rst_escape"]
 @click.option("--strict", is_flag=True, help="Fail on any Sphinx warning.")
 @reports_errors
 def docs(pack: str, output: str | None, pdf: bool, no_pictures: bool, strict: bool) -> None:
-    """Build a standalone HTML site for PACK (a folder or a shipped pack name), or with --pdf
-    its printable edition.
+    """Build a standalone HTML site for PACK (a folder, a shipped pack name, or `git:REV:PATH`,
+    the folder as a git revision holds it), or with --pdf its printable edition.
 
     One page per policy (metadata, sources, pictures and every rule in plain words) and a
     version history page. Open OUTPUT/index.html in a browser. A description or rule reason

@@ -254,8 +254,9 @@ def serve_command(pack: str | None, host: str, port: int, token_file: str | None
     """Serve PACK's decisions over HTTP: POST /v1/<domain>/<method> with the method's
     arguments as JSON (see the "Decision service" docs), until interrupted.
 
-    PACK is a bundle folder (or a link to the current version's folder) or a shipped pack's
-    name; the default pack when absent.
+    PACK is a bundle folder (or a link to the current version's folder), a shipped pack's
+    name, or `git:REV:PATH` (the folder as a git revision holds it); the default pack when
+    absent.
     """
     _need_extra()
     if openapi_target is not None:
