@@ -200,11 +200,13 @@ def _portable(problem: InputProblem) -> InputProblem:
 
 class NotInForceError(FinpolicyError, LookupError):
     """No version of a policy is in force on the requested date (or, ``several``, more than
-    one policy of the kind is, and the call did not choose one)."""
+    one policy of the kind is, and the call did not choose one: the message names the typed
+    API's ``policy=``; the command line names its ``--policy`` instead)."""
 
     def __init__(self, kind: str, policy_id: str, on: object, windows: Sequence[str], *,
                  ids: Sequence[str] | None = None, several: Sequence[str] = ()) -> None:
         self.kind, self.policy_id, self.on = kind, policy_id, on
+        self.several = tuple(several)
         if several:
             super().__init__(f"several {kind} policies are in force on {on}: "
                              f"{', '.join(several)}; choose one (policy=...)")

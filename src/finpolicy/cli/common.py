@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import json
 import os
 import sys
-from collections.abc import Callable
-from typing import Any, NoReturn, TypeVar, cast
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
 
 import click
 from rich.console import Console
@@ -17,6 +18,13 @@ from rich.markup import escape
 import finpolicy as fp
 from finpolicy.engines import ENGINES
 from finpolicy.errors import FinpolicyError, InputError, NotInForceError, PolicyError, one_line
+from finpolicy.runtime import PINNED, Runtime, StateKey
+
+if TYPE_CHECKING:
+    from finpolicy.decisions import PolicyRef
+    from finpolicy.documents.bundle import Bundle, PolicyDocument
+    from finpolicy.documents.registry import CompiledPolicy, PolicyKind
+    from finpolicy.rules.model import Rule
 
 __all__ = [
     "EXIT_FAILED",
@@ -24,8 +32,11 @@ __all__ = [
     "EXIT_INVALID_POLICY",
     "EXIT_OK",
     "BadValue",
+    "ChosenRuntime",
     "as_of_option",
     "bundle_option",
+    "cell",
+    "chosen_policies",
     "console",
     "dump_json",
     "engine_option",
@@ -35,6 +46,7 @@ __all__ = [
     "parse_when",
     "plural",
     "policy_exit",
+    "policy_option",
     "reports_errors",
     "shown",
 ]
@@ -46,6 +58,8 @@ EXIT_INVALID_POLICY = 2
 EXIT_INVALID_INPUT = 3
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
+P = TypeVar("P", bound="CompiledPolicy")
 _AS_OF_NAME = "finpolicy.as_of_option"
 
 console = Console(highlight=False, soft_wrap=True)
@@ -74,13 +88,25 @@ def reports_errors(func: F) -> F:
             click.echo(f"error: {exc}", err=True)
             exit_with(EXIT_INVALID_INPUT)
         except NotInForceError as exc:  # the time (or policy id) asked for is the input's
-            click.echo(f"error: {exc}", err=True)
+            click.echo(f"error: {_not_in_force(exc)}", err=True)
             exit_with(EXIT_INVALID_INPUT)
         except FinpolicyError as exc:
             click.echo(f"error: {exc}", err=True)
             exit_with(EXIT_FAILED)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _not_in_force(exc: NotInForceError) -> str:
+    """``exc``'s message; when several policies of a kind are in force, the remedy the
+    command line has (``--policy ID``, not the typed API's ``policy=``)."""
+    several = exc.several
+    context = click.get_current_context(silent=True)
+    if not several or context is None or not any(
+            isinstance(p, click.Option) and "--policy" in p.opts for p in context.command.params):
+        return str(exc)
+    return (f"several {exc.kind} policies are in force on {exc.on}: {', '.join(several)}; "
+            "choose one with --policy ID")
 
 
 _PATH_CODES = ("no_bundle", "ambiguous_bundle")
@@ -130,6 +156,114 @@ def bundle_option(func: F) -> F:
                         type=_BundlePath(),
                         help="Bundle folder, shipped pack name or git:REV:PATH (the folder as "
                              "a git revision holds it; default: cn-banking).")(func)
+
+
+def policy_option(func: F) -> F:
+    """``--policy ID`` (repeatable, ``policy_ids``): the command's ``policy=``, for
+    ``chosen_policies``."""
+    return click.option("--policy", "policy_ids", multiple=True, metavar="ID",
+                        help="The policy that decides (its metadata.id), when the pack has "
+                             "several of its kind in force: a draft beside the released one. "
+                             "Repeat for another kind the command reads (consent reads "
+                             "classification and access).")(func)
+
+
+class ChosenRuntime:
+    """``runtime``, on which a call that names no policy of a kind in ``chosen`` is decided
+    by the policy ``chosen`` names for it (``--policy``), as the typed API's ``policy=``
+    chooses one; ``asked`` collects the kinds looked up."""
+
+    __slots__ = ("_runtime", "asked", "chosen")
+
+    def __init__(self, runtime: Runtime, chosen: Mapping[str, str]) -> None:
+        self._runtime, self.chosen = runtime, dict(chosen)
+        self.asked: set[str] = set()
+
+    @property
+    def bundle(self) -> Bundle:
+        return self._runtime.bundle
+
+    @property
+    def engine_name(self) -> str:
+        return self._runtime.engine_name
+
+    @property
+    def observed(self) -> bool:
+        return bool(getattr(self._runtime, "observed", True))
+
+    def policy(self, kind: PolicyKind[Any, P], on: dt.date,
+               policy_id: str | None = None) -> PolicyDocument[P]:
+        name = kind if isinstance(kind, str) else kind.name
+        self.asked.add(name)
+        if policy_id is None:
+            policy_id = self.chosen.get(name)
+        return self._runtime.policy(kind, on, policy_id)
+
+    def run(self, doc: PolicyDocument[Any], ruleset: str,
+            fact: Mapping[str, Any]) -> Sequence[Rule]:
+        return self._runtime.run(doc, ruleset, fact)
+
+    def ref(self, doc: PolicyDocument[Any]) -> PolicyRef:
+        return self._runtime.ref(doc)
+
+    def state(self, key: StateKey[T]) -> T:
+        return self._runtime.state(key)
+
+    def check_read(self, what: str) -> None:
+        """Refuse an ``--policy`` of a kind no decision read: it chose nothing."""
+        unread = sorted((i, k) for k, i in self.chosen.items() if k not in self.asked)
+        if unread:
+            raise BadValue("; ".join(f"`{one_line(i)}` is of kind {k}, which no {what} "
+                                     "read" for i, k in unread), param_hint="--policy")
+
+
+def choose(runtime: Runtime, policy_ids: Sequence[str], kinds: Sequence[str],
+           what: str) -> ChosenRuntime:
+    """``runtime`` deciding by the policies ``--policy`` names (one id for each kind).
+
+    Raises:
+        BadValue: the bundle has no policy of an id (naming those of ``kinds``, ``what``
+            reads, and the others), or two ids are of one kind.
+    """
+    docs = runtime.bundle.documents
+    by_kind: dict[str, str] = {}
+    for policy_id in policy_ids:
+        kind = next((d.kind for d in docs if d.id == policy_id), None)
+        if kind is None:
+            mine = sorted({d.id for d in docs if d.kind in kinds})
+            others = sorted({d.id for d in docs if d.kind not in kinds})
+            raise BadValue(f"the bundle has no policy `{one_line(policy_id)}` (its "
+                           f"{what + ' ' if what else ''}policies: {', '.join(mine) or 'none'}"
+                           + (f"; others: {', '.join(others)})" if others else ")"),
+                           param_hint="--policy")
+        if by_kind.get(kind, policy_id) != policy_id:
+            raise BadValue(f"`{by_kind[kind]}` and `{one_line(policy_id)}` are both "
+                           f"{kind} policies: name one", param_hint="--policy")
+        by_kind[kind] = policy_id
+    return ChosenRuntime(runtime, by_kind)
+
+
+@contextlib.contextmanager
+def chosen_policies(policy_engine: fp.PolicyEngine, policy_ids: Sequence[str],
+                    domain_name: str | None = None) -> Iterator[Runtime]:
+    """The runtime to decide on with the policies ``--policy`` named (``policy_ids``) for
+    the domain ``domain_name`` (every domain: ``None``); ``policy_engine``'s own methods
+    decide on it too inside the block. An id of a kind no decision read is refused at the
+    end (``BadValue``), as are unknown ids and two of one kind at the start."""
+    if not policy_ids:
+        yield policy_engine.runtime
+        return
+    from finpolicy.domains.registry import domain, domains
+
+    found = [domain(domain_name)] if domain_name is not None else domains()
+    kinds = [k.name for d in found for k in d.kinds]
+    chosen = choose(policy_engine.runtime, policy_ids, kinds, domain_name or "")
+    token = PINNED.set((policy_engine, cast(Any, chosen)))  # typed methods decide on it
+    try:
+        yield chosen
+    finally:
+        PINNED.reset(token)
+    chosen.check_read(f"{domain_name} decision" if domain_name else "decision")
 
 
 def engine_option(func: F) -> F:

@@ -20,12 +20,14 @@ from rich.table import Table
 from finpolicy.cli.common import (
     bundle_option,
     cell,
+    chosen_policies,
     console,
     dump_json,
     engine_option,
     err_console,
     load_engine,
     parse_when,
+    policy_option,
     reports_errors,
 )
 from finpolicy.domains.classification.model import share_text
@@ -75,12 +77,13 @@ def _handling(result: ScanReport) -> list[str]:
 @click.option("--delimiter", default=None, help="CSV delimiter (sniffed when absent).")
 @click.option("--as-of", "as_of", default=None, metavar="DATE",
               help="Classify under the policy in force on this date (default: today).")
+@policy_option
 @bundle_option
 @engine_option
 @reports_errors
 def scan(source: str, as_json: bool, sample: int, sample_mode: str, seed: int, encoding: str,
-         delimiter: str | None, as_of: str | None, bundle_path: str | None,
-         engine: str) -> None:
+         delimiter: str | None, as_of: str | None, policy_ids: tuple[str, ...],
+         bundle_path: str | None, engine: str) -> None:
     """Classify every column of a table by name and content.
 
     PATH is a CSV (or TSV) file, a Parquet file, or sqlite:///file.db?table=NAME (four
@@ -94,7 +97,8 @@ def scan(source: str, as_json: bool, sample: int, sample_mode: str, seed: int, e
                    else DownloadColumn())
     columns.append(TimeElapsedColumn())
     with Progress(*columns, console=err_console, transient=True,
-                  disable=as_json and not err_console.is_terminal) as bar:
+                  disable=as_json and not err_console.is_terminal) as bar, \
+            chosen_policies(policy_engine, policy_ids, "classification"):
         task = bar.add_task("scan", total=None)
 
         def step(done: int, total: int | None) -> None:

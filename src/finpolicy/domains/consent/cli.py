@@ -19,12 +19,14 @@ from finpolicy.cli.common import (
     as_of_option,
     bundle_option,
     cell,
+    chosen_policies,
     console,
     dump_json,
     engine_option,
     err_console,
     load_engine,
     parse_when,
+    policy_option,
     reports_errors,
 )
 from finpolicy.domains.consent.batch import file_lines, plan_file
@@ -87,13 +89,14 @@ def _print(report: CampaignReport, details: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--details/--no-details", default=None,
               help="Show one row per customer (default: when there are at most 50).")
+@policy_option
 @bundle_option
 @engine_option
 @reports_errors
 def campaign(campaign_file: str, purpose: str, channels: tuple[str, ...],
              data_levels: tuple[str, ...], categories: tuple[str, ...], personalised: bool,
              as_of: str | None, output: str | None, as_json: bool, details: bool | None,
-             bundle_path: str | None, engine: str) -> None:
+             policy_ids: tuple[str, ...], bundle_path: str | None, engine: str) -> None:
     """Plan a campaign: for every customer in FILE, whether, on which channel and when they
     may be contacted (now, at the next allowed time, or never, with the reason).
 
@@ -115,10 +118,11 @@ def campaign(campaign_file: str, purpose: str, channels: tuple[str, ...],
                          transient=True, disable=not show)
         return wrap
 
-    report = plan_file(policy_engine.runtime, campaign_file, channels=channels,
-                       purpose=purpose, as_of=when, data_levels=data_levels,
-                       categories=categories, personalised=personalised,
-                       reading=bar("reading", lines), deciding=bar("deciding", None))
+    with chosen_policies(policy_engine, policy_ids, "consent") as runtime:
+        report = plan_file(runtime, campaign_file, channels=channels, purpose=purpose,
+                           as_of=when, data_levels=data_levels, categories=categories,
+                           personalised=personalised, reading=bar("reading", lines),
+                           deciding=bar("deciding", None))
     if output is not None:
         with writing(output, inputs=(campaign_file,)) as handle:
             for entry in report.entries:

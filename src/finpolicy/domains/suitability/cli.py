@@ -16,12 +16,14 @@ from finpolicy.cli.common import (
     as_of_option,
     bundle_option,
     cell,
+    chosen_policies,
     console,
     dump_json,
     engine_option,
     err_console,
     load_engine,
     parse_when,
+    policy_option,
     reports_errors,
 )
 from finpolicy.domains.suitability.batch import decide_file, outcome_counts, read_products
@@ -93,12 +95,13 @@ def _print(decisions: list[SuitabilityDecision], details: bool) -> None:
 @click.option("--output", "-o", "output", default=None, metavar="FILE.parquet",
               type=click.Path(),
               help="With a Parquet input: write every decision to this Parquet file.")
+@policy_option
 @bundle_option
 @engine_option
 @reports_errors
 def suitability(csv_file: str, products_file: str | None, as_of: str | None, as_json: bool,
-                details: bool | None, output: str | None, bundle_path: str | None,
-                engine: str) -> None:
+                details: bool | None, output: str | None, policy_ids: tuple[str, ...],
+                bundle_path: str | None, engine: str) -> None:
     """Decide whether products suit customers, for every row of CSV.
 
     Without --products each row is one sale: `customer.<field>` and `product.<field>` columns
@@ -111,25 +114,18 @@ def suitability(csv_file: str, products_file: str | None, as_of: str | None, as_
     is printed and --output writes the decisions.
     """
     policy_engine = load_engine(bundle_path, engine)
-    # one day for the whole book, today in the policy's time zone when not given (the
-    # machine's own date is the day before in the evening in UTC)
-    when = decision_date(policy_engine.runtime, parse_when(as_of, aware=False, moment_ok=True),
-                         None)
+    with chosen_policies(policy_engine, policy_ids, "suitability") as runtime:
+        # one day for the whole book, today in the policy's time zone when not given (the
+        # machine's own date is the day before in the evening in UTC)
+        when = decision_date(runtime, parse_when(as_of, aware=False, moment_ok=True), None)
+        if csv_file.lower().endswith((".parquet", ".pq")):
+            summary, in_force = _table_run(policy_engine, runtime, csv_file, products_file,
+                                           when, as_json, output)
+        else:
+            decisions = _decide_rows(runtime, csv_file, products_file, when, as_json, output)
     if csv_file.lower().endswith((".parquet", ".pq")):
-        _table_run(policy_engine, csv_file, products_file, when, as_json, output)
+        _print_table_run(summary, in_force, when, as_json, output)
         return
-    if output is not None:
-        raise InputError.one("--output", "--output goes with a Parquet input", "bad_option",
-                             output)
-    products = None if products_file is None else read_products(products_file)
-    show = not as_json and err_console.is_terminal
-
-    def rows(items: Iterable[Any]) -> Iterable[Any]:
-        return track(items, description="deciding", console=err_console, transient=True,
-                     disable=not show)
-
-    decisions = decide_file(policy_engine.runtime, csv_file, products=products, as_of=when,
-                            rows=rows)
     if as_json:
         policies = sorted({(d.policy.id, d.policy.version) for d in decisions})
         dump_json({"as_of": str(when),
@@ -140,10 +136,26 @@ def suitability(csv_file: str, products_file: str | None, as_of: str | None, as_
     _print(decisions, len(decisions) <= 50 if details is None else details)
 
 
-def _table_run(engine: Any, path: str, products_file: str | None, on: dt.date,
-               as_json: bool, output: str | None) -> None:
-    """A Parquet book evaluated a chunk at a time: counts by outcome, decisions to
-    ``output``; memory follows the chunk size."""
+def _decide_rows(runtime: Any, csv_file: str, products_file: str | None, when: dt.date,
+                 as_json: bool, output: str | None) -> list[SuitabilityDecision]:
+    """The decisions of a CSV book, with a progress bar on a terminal."""
+    if output is not None:
+        raise InputError.one("--output", "--output goes with a Parquet input", "bad_option",
+                             output)
+    products = None if products_file is None else read_products(products_file)
+    show = not as_json and err_console.is_terminal
+
+    def rows(items: Iterable[Any]) -> Iterable[Any]:
+        return track(items, description="deciding", console=err_console, transient=True,
+                     disable=not show)
+
+    return decide_file(runtime, csv_file, products=products, as_of=when, rows=rows)
+
+
+def _table_run(engine: Any, runtime: Any, path: str, products_file: str | None, on: dt.date,
+               as_json: bool, output: str | None) -> tuple[dict[str, int], set[str]]:
+    """A Parquet book evaluated a chunk at a time: counts by outcome and the policies that
+    decided, decisions to ``output``; memory follows the chunk size."""
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
@@ -152,7 +164,7 @@ def _table_run(engine: Any, path: str, products_file: str | None, on: dt.date,
     if output is not None:
         output_file(output, inputs=inputs)  # before the work, not after it
     counts: Counter[str] = Counter()
-    policies = {f"{d.id} {d.version}" for d in [engine.policy(POLICY_KIND, on)]}
+    policies = {f"{d.id} {d.version}" for d in [runtime.policy(POLICY_KIND, on)]}
     show = not as_json and err_console.is_terminal
     writer = None
     progress = Progress(BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -171,7 +183,11 @@ def _table_run(engine: Any, path: str, products_file: str | None, on: dt.date,
                     writer = written.enter_context(contextlib.closing(
                         pq.ParquetWriter(stream, table.schema)))
                 writer.write_table(table)
-    summary = {name: counts.get(name, 0) for name in OUTCOMES}
+    return {name: counts.get(name, 0) for name in OUTCOMES}, policies
+
+
+def _print_table_run(summary: dict[str, int], policies: set[str], on: dt.date, as_json: bool,
+                     output: str | None) -> None:
     if as_json:
         dump_json({"as_of": str(on), "policies": sorted(policies), "summary": summary,
                    "total": sum(summary.values()), "output": output})
