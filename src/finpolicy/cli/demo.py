@@ -8,12 +8,14 @@ import click
 
 from finpolicy.cli.common import (
     bundle_option,
+    cell,
     chosen_policies,
     console,
     engine_option,
     load_engine,
     policy_option,
     reports_errors,
+    shown,
 )
 from finpolicy.domains.registry import domain
 from finpolicy.errors import InputError
@@ -37,16 +39,16 @@ def demo(policy_ids: tuple[str, ...], bundle_path: str | None, engine: str) -> N
         decided = [(case, domain(case.domain).evaluate_input(runtime, case.input,
                                                              as_of=case.as_of))
                    for case in examples]
-    console.print(f"[bold]{bundle.name} {bundle.version}[/] "
+    console.print(f"[bold]{cell(bundle.name)} {cell(bundle.version)}[/] "
                   f"({engine} engine, digest {bundle.digest[:12]})")
     last_file: str | None = None
     for case, decisions in decided:
         if case.file != last_file:
-            console.rule(f"[bold]{case.domain}[/] — {Path(case.file).name}")
+            console.rule(f"[bold]{cell(case.domain)}[/] — {cell(Path(case.file).name)}")
             last_file = case.file
-        console.print(f"[bold cyan]▶ {case.name}[/]")
+        console.print(f"[bold cyan]▶ {cell(case.name)}[/]")
         for decision in decisions:
-            console.print(decision.explain(), markup=False)
+            console.print(shown(decision.explain()), markup=False)
         console.print()
 
 
