@@ -179,3 +179,16 @@ def test_review_as_of_a_date_is_its_midnight_utc_as_review_access_reads_it(
     typed = fp.PolicyEngine().review_access(GRANTS, ASSIGNMENTS, as_of="2026-03-02")
     assert json.loads(result.output) == json.loads(json.dumps(typed.to_dict()))
     assert json.loads(result.output)["as_of"].startswith("2026-03-02T00:00:00")
+
+
+def test_a_review_input_names_a_grant_given_twice_where_it_is(tmp_path: Path) -> None:
+    # finpolicy eval's {review: {grants: ...}} named a bad grant 'review.grants.1...' but a
+    # repeated one 'grants.2.id (grants.0 and grants.2)', a path the input does not have
+    path = tmp_path / "review.json"
+    path.write_text(json.dumps({"review": {"grants": [GRANTS[0], GRANTS[1], GRANTS[0]],
+                                           "assignments": ASSIGNMENTS,
+                                           "as_of": AT.isoformat()}}), encoding="utf-8")
+    result = CliRunner().invoke(main, ["eval", "access", str(path)])
+    assert result.exit_code == 3
+    assert "review.grants.2.id: grant `g0` is listed twice (review.grants.0 and " \
+           "review.grants.2)" in " ".join(result.output.split())

@@ -22,6 +22,7 @@ from finpolicy.domains.access.review import (
     RepeatedGrant,
     _items,
     grant_key,
+    refuse_repeated_grants,
     review_access,
     review_time,
 )
@@ -51,6 +52,7 @@ def _review_decisions(runtime: Runtime, data: Any, as_of: Any) -> list[Decision]
     if at is None:
         at = review_time(as_of)
     grants = _items(data.get("grants"), AccessGrant, "review.grants")
+    refuse_repeated_grants(grants, "review.grants")  # named where the input has it
     assignments = _items(data.get("assignments"), RoleAssignment, "review.assignments")
     usage = (None if data.get("usage") is None
              else _items(data["usage"], UsageRecord, "review.usage"))

@@ -91,20 +91,20 @@ class RepeatedGrant(InputProblem):
             str(self.value), f"lines {first} and {self.line}"))
 
 
-def refuse_repeated_grants(grants: list[AccessGrant]) -> None:
+def refuse_repeated_grants(grants: list[AccessGrant], field: str = "grants") -> None:
     """Refuse a grant id given twice in a list: its findings would be reported twice, and
     usage records, which name grants by id, would count for both (a table's rows:
     ``columnar_review``).
 
     Raises:
-        InputError: at ``grants.<i>.id`` of the second grant of an id, naming the first.
+        InputError: at ``<field>.<i>.id`` of the second grant of an id, naming the first.
     """
     seen: dict[str, int] = {}
     for i, grant in enumerate(grants):
         first = seen.setdefault(grant_key(grant.id), i)
         if first != i:
-            raise InputError.one(f"grants.{i}.id",
-                                 twice_message(grant.id, f"grants.{first} and grants.{i}"),
+            raise InputError.one(f"{field}.{i}.id",
+                                 twice_message(grant.id, f"{field}.{first} and {field}.{i}"),
                                  "duplicate_value", grant.id)
 
 
