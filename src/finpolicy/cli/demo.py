@@ -17,6 +17,7 @@ from finpolicy.cli.common import (
     reports_errors,
     shown,
 )
+from finpolicy.documents.git import shown_text
 from finpolicy.domains.registry import domain
 from finpolicy.errors import InputError
 from finpolicy.testing.cases import load_examples
@@ -33,7 +34,7 @@ def demo(policy_ids: tuple[str, ...], bundle_path: str | None, engine: str) -> N
     bundle = policy_engine.bundle
     examples = load_examples(bundle)
     if not examples:
-        raise InputError.one(str(Path(bundle.root) / "examples"),
+        raise InputError.one(shown_text(str(Path(bundle.root) / "examples")),
                              "the pack has no examples", "bad_input")
     with chosen_policies(policy_engine, policy_ids) as runtime:
         decided = [(case, domain(case.domain).evaluate_input(runtime, case.input,

@@ -23,7 +23,7 @@ from finpolicy.cli.common import (
     plural,
     reports_errors,
 )
-from finpolicy.documents.git import bundle_folder
+from finpolicy.documents.git import bundle_folder, shown_text
 from finpolicy.testing.cases import load_cases
 from finpolicy.testing.diff import (
     DEFAULT_SAMPLES,
@@ -71,7 +71,8 @@ def policy_tests(pack: str, engine: str, show_coverage: bool, min_coverage: floa
     bundle = fp.load_bundle(pack)
     cases = load_cases(bundle)
     if not cases:
-        click.echo(f"error: no test cases in {Path(bundle.root) / 'tests'}", err=True)
+        click.echo(f"error: no test cases in {shown_text(str(Path(bundle.root) / 'tests'))}",
+                   err=True)
         exit_with(EXIT_FAILED)
     engines = ("compiled", "durable") if engine == "both" else (engine,)
     report = run_cases(bundle, cases, engines=engines)

@@ -36,6 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from finpolicy.decisions import Decision
 from finpolicy.documents.bundle import Bundle
+from finpolicy.documents.git import shown_text
 from finpolicy.documents.problems import pydantic_problems
 from finpolicy.documents.yamlsource import SourceDocument, parse_yaml, yaml_problem
 from finpolicy.errors import FinpolicyError, InputError, PolicyError, Problem
@@ -142,7 +143,8 @@ class PolicyCase:
     """One case: an input of a domain, its date, and what the decisions must be.
 
     Attributes:
-        file: the case file, as given to the loader.
+        file: the case file, as given to the loader (``where`` names a file of a pack as a
+            git revision holds it ``REV:PATH/tests/…``, not by its extracted copy).
         line: the line where the case starts.
         domain: ``classification``, ``access``, ``suitability`` or ``complaints``.
         name: the case's name, unique within its file.
@@ -160,8 +162,13 @@ class PolicyCase:
     expect: Expectation | tuple[Expectation, ...] | None = None
 
     @property
+    def shown_file(self) -> str:
+        """``file`` as messages name it: ``REV:PATH/tests/…`` in a pack at a git revision."""
+        return shown_text(self.file)
+
+    @property
     def where(self) -> str:
-        return f"{self.file}:{self.line}" if self.line is not None else self.file
+        return f"{self.shown_file}:{self.line}" if self.line is not None else self.shown_file
 
 
 def _expectation(model: _ExpectModel) -> Expectation:
@@ -199,7 +206,7 @@ def _expected(data: Any, source: SourceDocument,
 
 def _load_file(file: Path, problems: list[Problem], *,
                expect: bool) -> list[PolicyCase]:
-    display = str(file)
+    display = shown_text(str(file))  # a revision's file as REV:PATH/tests/…
     try:
         text = file.read_text(encoding="utf-8")
         source: SourceDocument = parse_yaml(text, display)
@@ -238,7 +245,7 @@ def _load_file(file: Path, problems: list[Problem], *,
         except _Invalid as bad:
             problems.extend(bad.problems)
             continue
-        out.append(PolicyCase(display, line, model.domain, case.name, as_of, case.input,
+        out.append(PolicyCase(str(file), line, model.domain, case.name, as_of, case.input,
                               expected))
     return out
 

@@ -161,7 +161,7 @@ class CaseReport:
         return {
             "engines": list(self.engines), "cases": len(self.cases),
             "passed": self.passed,
-            "failures": [{"file": r.case.file, "line": r.case.line, "case": r.case.name,
+            "failures": [{"file": r.case.shown_file, "line": r.case.line, "case": r.case.name,
                           "engine": r.engine, "failures": list(r.failures)}
                          for r in self.failures],
             "coverage": self.coverage.to_dict(),
