@@ -59,6 +59,42 @@ def test_a_new_version_is_not_flagged(bundle: fp.Bundle, tmp_path: Path) -> None
     assert not any(p.version_unchanged for p in report.policies)
 
 
+def test_a_new_version_is_described_by_what_it_changes_from_the_one_it_replaces(
+        bundle: fp.Bundle, tmp_path: Path) -> None:
+    # it listed every rule of 1.2.0 as removed and every rule of 1.3.0 as added, hiding the
+    # one permission that changed
+    new = fp.load_bundle(_widened(bundle, tmp_path, version="1.3.0"))
+    report = diff(bundle, new, samples=0, domains=["access"])
+    changes = {p.version: p for p in report.policies}
+    assert changes["1.3.0"].replaces == "1.2.0"
+    assert (changes["1.3.0"].added, changes["1.3.0"].removed, changes["1.3.0"].modified) == (
+        (), (), ())
+    assert changes["1.3.0"].describe() == ("replaces 1.2.0; settings changed: "
+                                           "spec.roles.teller.permissions")
+    assert changes["1.2.0"].describe() == "left the pack, replaced by 1.3.0"
+    assert changes["1.2.0"].to_dict()["replaced_by"] == "1.3.0"
+    assert [w.code for w in report.warnings] == ["bundle_version_unchanged", "version_removed"]
+
+
+def test_a_changed_milestone_is_named_by_its_name(bundle: fp.Bundle, tmp_path: Path) -> None:
+    # a new complaints version with a shorter final response: 'spec.milestones' alone
+    pack = tmp_path / "new"
+    shutil.copytree(bundle.root, pack)
+    complaints = pack / "complaints.yaml"
+    text = complaints.read_text(encoding="utf-8")
+    old = "      duration: {amount: 7, unit: working_days}\n      completed_by: [responded]\n"
+    assert old in text
+    version = bundle.in_force("ComplaintPolicy", dt.date(2026, 3, 1)).version
+    text = text.replace(old, old.replace("amount: 7", "amount: 5"), 1)
+    complaints.write_text(text.replace(f"  version: {version}\n", "  version: 9.0.0\n", 1),
+                          encoding="utf-8")
+    report = diff(bundle, fp.load_bundle(pack), samples=0, domains=["complaints"])
+    added = next(p for p in report.policies if p.change == "added")
+    assert added.describe() == (f"replaces {version}; settings changed: "
+                                "spec.milestones.final_response.duration")
+    assert report.changed
+
+
 def test_ending_a_released_version_is_a_window_change_not_an_edit(
         bundle: fp.Bundle, tmp_path: Path) -> None:
     # ending a version is how a new one is released (docs/releasing.rst): it was reported
@@ -127,7 +163,7 @@ def test_a_pack_changed_under_the_same_bundle_version_is_flagged(
     # both sides showed "cn-banking 1.1.0" with no word that the pack's version should move
     pack = _widened(bundle, tmp_path, version="1.3.0")
     report = diff(bundle, fp.load_bundle(pack), samples=0, domains=["access"])
-    assert [w.code for w in report.warnings] == ["bundle_version_unchanged"]
+    assert [w.code for w in report.warnings] == ["bundle_version_unchanged", "version_removed"]
     result = CliRunner().invoke(main, ["diff", bundle.root, str(pack), "--samples", "0"])
     assert result.exit_code == 0, result.output
     out = " ".join(result.output.split())
@@ -136,12 +172,13 @@ def test_a_pack_changed_under_the_same_bundle_version_is_flagged(
     result = CliRunner().invoke(main, ["diff", bundle.root, str(pack), "--samples", "0",
                                        "--json"])
     data = json.loads(result.output)
-    assert [w["code"] for w in data["warnings"]] == ["bundle_version_unchanged"]
+    assert [w["code"] for w in data["warnings"]] == ["bundle_version_unchanged",
+                                                     "version_removed"]
     assert "cn-banking 1.1.0" in data["warnings"][0]["message"]
 
     _bundle_version(pack, "1.2.0")
     report = diff(bundle, fp.load_bundle(pack), samples=0, domains=["access"])
-    assert report.warnings == ()
+    assert [w.code for w in report.warnings] == ["version_removed"]
     assert diff(bundle, bundle, samples=0, domains=["access"]).warnings == ()
 
 

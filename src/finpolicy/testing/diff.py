@@ -20,6 +20,8 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
+import attrs
+
 from finpolicy.documents.bundle import Bundle
 from finpolicy.domains.base import Domain
 from finpolicy.domains.registry import domains
@@ -164,25 +166,53 @@ def _policy_changes(old: Bundle, new: Bundle) -> list[PolicyChange]:
     changes = []
     for key in sorted(a.keys() | b.keys()):
         if key not in b:
-            changes.append(PolicyChange(*key, "removed", removed=tuple(a[key])))
+            successor = _successor(docs_a[key], [d for k, d in docs_b.items() if k not in a])
+            changes.append(PolicyChange(*key, "removed", removed=tuple(a[key]) if successor
+                                        is None else (), replaced_by=successor))
         elif key not in a:
-            changes.append(PolicyChange(*key, "added", added=tuple(b[key])))
+            before = _predecessor(docs_b[key], list(docs_a.values()))
+            if before is None:
+                changes.append(PolicyChange(*key, "added", added=tuple(b[key])))
+            else:
+                # what a new version changes is what it changes from the one it replaces
+                diffed = _modified(key, a[(before.id, before.version)], b[key], before,
+                                   docs_b[key], ignore=_WINDOW | {"metadata.version"})
+                changes.append(attrs.evolve(diffed, change="added", replaces=before.version))
         elif docs_a[key].digest != docs_b[key].digest:
             changes.append(_modified(key, a[key], b[key], docs_a[key], docs_b[key]))
     return changes
+
+
+def _predecessor(doc: Any, olds: Sequence[Any]) -> Any:
+    """The version of the old bundle that ``doc``, a new version, replaces: the one in force
+    on its first day, else the latest to start before it (``None``: a new policy)."""
+    same = [d for d in olds if d.id == doc.id]
+    start = doc.metadata.effective_from
+    for d in same:
+        if d.metadata.in_force(start):
+            return d
+    earlier = [d for d in same if d.metadata.effective_from <= start]
+    return max(earlier or same, key=lambda d: d.metadata.effective_from, default=None)
+
+
+def _successor(doc: Any, added: Sequence[Any]) -> str | None:
+    """The version added in the new bundle that replaces ``doc`` (it left the pack)."""
+    found = [d for d in added if d.id == doc.id]
+    return min(found, key=lambda d: d.metadata.effective_from).version if found else None
 
 
 _WINDOW = {"metadata.effective_from", "metadata.effective_until"}
 
 
 def _modified(key: tuple[str, str], rules_a: dict[str, Any], rules_b: dict[str, Any],
-              doc_a: Any, doc_b: Any) -> PolicyChange:
+              doc_a: Any, doc_b: Any, ignore: frozenset[str] | set[str] = frozenset(),
+              ) -> PolicyChange:
     """A version whose text changed; when only its effective window moved (a version ended,
     as releasing a new one does), the change is ``window``, lifecycle, not an edit."""
     added = tuple(r for r in rules_b if r not in rules_a)
     removed = tuple(r for r in rules_a if r not in rules_b)
     modified = tuple(r for r in rules_a if r in rules_b and rules_a[r] != rules_b[r])
-    settings = _settings_changed(doc_a.data, doc_b.data)
+    settings = tuple(p for p in _settings_changed(doc_a.data, doc_b.data) if p not in ignore)
     if settings and set(settings) <= _WINDOW and not (added or removed or modified):
         return PolicyChange(*key, "window", settings=settings,
                             window=(doc_a.metadata.window(), doc_b.metadata.window()))
@@ -209,9 +239,22 @@ def _is_rule_list(value: Any) -> bool:
         isinstance(item, Mapping) and "id" in item and "when" in item for item in value)
 
 
+def _by_name(value: Any) -> Any:
+    """A list of named items (milestones, levels) as a mapping by name, so that a change is
+    named by the item (``spec.milestones.final_response.duration``), not by its position."""
+    if not isinstance(value, list) or not value:
+        return value
+    for key in ("name", "id", "level"):
+        names = [item.get(key) if isinstance(item, Mapping) else None for item in value]
+        if all(isinstance(n, str) for n in names) and len(set(names)) == len(names):
+            return dict(zip(names, value, strict=True))
+    return value
+
+
 def _paths_changed(a: Any, b: Any, path: tuple[str, ...]) -> Iterator[str]:
     if a == b:
         return
+    a, b = _by_name(a), _by_name(b)
     if isinstance(a, Mapping) and isinstance(b, Mapping) and len(path) < 4:
         for key in sorted(set(a) | set(b), key=str):
             yield from _paths_changed(a.get(key), b.get(key), (*path, str(key)))

@@ -163,7 +163,9 @@ class ChangeGroup:
 class PolicyChange:
     """A policy version added, removed or modified between the bundles, by rule; ``window``
     when only its effective window moved (ending a version is lifecycle: no new version
-    needed)."""
+    needed). An added version that replaces one of the old bundle (``replaces``: the version
+    in force on its first day) lists the rules and settings it changes from that one; a
+    removed version replaced by an added one names it (``replaced_by``)."""
 
     policy_id: str
     version: str
@@ -173,6 +175,8 @@ class PolicyChange:
     modified: tuple[str, ...] = ()
     settings: tuple[str, ...] = ()
     window: tuple[str, str] | None = None  # old and new ``from..until``, for ``window``
+    replaces: str | None = None  # an added version: the old version it replaces
+    replaced_by: str | None = None  # a removed version: the version added in its place
 
     @property
     def version_unchanged(self) -> bool:
@@ -184,13 +188,17 @@ class PolicyChange:
         """The change in words: rules, then permissions and settings by their path."""
         if self.window is not None:
             return f"in force {self.window[0]} → {self.window[1]}"
-        parts = []
+        if self.replaced_by is not None:
+            return f"left the pack, replaced by {self.replaced_by}"
+        parts = [f"replaces {self.replaces}"] if self.replaces is not None else []
         for word, rules in (("added", self.added), ("removed", self.removed),
                             ("changed", self.modified)):
             if rules:
                 parts.append(f"rules {word}: {', '.join(rules)}")
         if self.settings:
             parts.append(f"settings changed: {', '.join(self.settings)}")
+        if parts == [f"replaces {self.replaces}"]:
+            parts.append("no rule or setting changed")
         return "; ".join(parts)
 
     def to_dict(self) -> dict[str, Any]:
@@ -198,6 +206,7 @@ class PolicyChange:
                 "rules_added": list(self.added), "rules_removed": list(self.removed),
                 "rules_modified": list(self.modified), "settings_changed": list(self.settings),
                 "version_unchanged": self.version_unchanged,
+                "replaces": self.replaces, "replaced_by": self.replaced_by,
                 **({"window": {"old": self.window[0], "new": self.window[1]}}
                    if self.window is not None else {})}
 
@@ -207,8 +216,10 @@ class DiffWarning:
     """Something a reviewer should fix whatever the decisions say: ``bundle_version_unchanged``
     (the packs differ, ``bundle.yaml`` gives both the same version),
     ``policy_version_unchanged`` (a version's rules or settings changed in place) or
-    ``retroactive_window`` (a version's window moved on a day already past, so decisions
-    already made would replay to another version; ``bundle lock`` refuses it too)."""
+    ``version_removed`` (a version left the pack, so decisions it made could not be
+    replayed) or ``retroactive_window`` (a version's window moved on a day already past, so
+    decisions already made would replay to another version); a ``bundle.lock`` refuses the
+    last three."""
 
     code: str
     message: str
@@ -225,6 +236,10 @@ def report_warnings(old: Any, new: Any, policies: Iterable[PolicyChange],
                        f"{p.policy_id} changed but its metadata.version is still "
                        f"{p.version}; a released version should never change, raise it")
            for p in policies if p.version_unchanged]
+    out += [DiffWarning("version_removed",
+                        f"{p.policy_id} {p.version} left the pack: decisions it made could no "
+                        "longer be replayed; end it (effective_until) and keep its file")
+            for p in policies if p.change == "removed"]
     out += _retroactive(old, new, today or dt.date.today())
     if old.digest != new.digest and (old.name, old.version) == (new.name, new.version):
         out.insert(0, DiffWarning(
