@@ -185,6 +185,8 @@ class EngineCore(EngineAPI):
 
         Raises:
             PolicyError: the bundle is invalid, unsigned or signed by no trusted key.
+            InputError: ``path`` is ``git:REV:PATH`` that git cannot extract (no such
+                revision, no such folder at it, or no git repository here).
         """
         fresh = load_bundle(self.bundle.root if path is None else path,
                             trusted_keys=trusted_keys, expect_digest=expect_digest)

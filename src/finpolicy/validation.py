@@ -67,10 +67,14 @@ class PackReport:
 
 
 def validate_pack(path: str | Path | None) -> PackReport:
-    """Check the pack at ``path`` (a folder or a shipped pack's name) completely.
+    """Check the pack at ``path`` (a folder, a shipped pack's name, or ``git:REV:PATH``, the
+    folder as a git revision holds it) completely.
 
     Raises:
-        PolicyError: only when ``path`` names no pack.
+        PolicyError: only when ``path`` names no pack (or a revision's folder holds a link
+            out of it).
+        InputError: ``path`` is ``git:REV:PATH`` that git cannot extract (no such revision,
+            no such folder at it, or no git repository here).
     """
     drafts: list[PolicyDocument[Any]] = []
     root, manifest, documents, problems = collect_documents(path, drafts)

@@ -107,3 +107,18 @@ def test_a_bad_revision_is_refused_as_load_bundle_refuses_it(repo: Path, name: s
 def test_a_folder_that_is_no_pack_names_what_the_option_takes(repo: Path) -> None:
     code, output = _run(_args(repo, "demo", "nowhere"))
     assert code == 3 and "a shipped pack (cn-banking, uk-fca) or git:REV:PATH" in output, output
+
+
+def test_reload_and_validate_pack_refuse_a_bad_revision_as_input(repo: Path) -> None:
+    from finpolicy.validation import validate_pack
+
+    engine = fp.PolicyEngine(fp.load_bundle("git:HEAD:policies/pack"))
+    before = engine.bundle
+    for spec in ("git:v9.9.9:policies/pack", "git:HEAD:policies/other"):
+        with pytest.raises(fp.InputError):
+            engine.reload(spec)
+        with pytest.raises(fp.InputError):
+            validate_pack(spec)
+    assert engine.bundle is before  # the engine keeps what it had
+    assert engine.reload("git:HEAD:policies/pack") is None  # the same content
+    assert validate_pack("git:HEAD:policies/pack").problems == ()
