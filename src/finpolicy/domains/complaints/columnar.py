@@ -337,16 +337,20 @@ def _refused(rules: ComplaintRules, codes: Codes, whole: dict[str, Any],
     return out
 
 
-_PLAIN_ID = f"^[!-~](?:[ -~]{{0,{MAX_ID_LENGTH - 2}}}[!-~])?$"
+# an id that starts and ends with a visible character nothing trims (printable ASCII, Han,
+# kana, Hangul syllables) and is no longer than an id may be: ``Complaint`` keeps it as it is
+_SHOWN = r"!-~\p{Han}\p{Hiragana}\p{Katakana}\x{AC00}-\x{D7A3}"
+_PLAIN_ID = f"^[{_SHOWN}](?:.{{0,{MAX_ID_LENGTH - 2}}}[{_SHOWN}])?$"
 _REFERENCE: TypeAdapter[str] = TypeAdapter(Reference)
 
 
 def _ids(ids: pa.Array | None, n: int) -> tuple[pa.Array, Any]:
     """The complaint ids (all null when absent or not text) and the rows left to the row
     engine. Ids are read as the other text cells are, trimmed, and validated as
-    ``Complaint`` validates them: a plain ASCII id needs no check; any other is checked once
-    per distinct value, and one ``Complaint`` refuses (blank once invisible characters are
-    removed, such as ``"\u200b"``) goes to the row engine, which refuses it at its row."""
+    ``Complaint`` validates them: a plain one (``_PLAIN_ID``) needs no check; any other is
+    checked once per distinct value, and one ``Complaint`` refuses (blank once invisible
+    characters are removed, such as ``"\u200b"``) goes to the row engine, which refuses it
+    at its row."""
     needs = np.zeros(n, np.bool_)
     if ids is None or not pa.types.is_string(ids.type):
         needs[:] = True
