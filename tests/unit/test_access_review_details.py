@@ -117,3 +117,16 @@ def test_an_assignment_that_ends_before_it_begins_is_refused() -> None:
                           "purpose": "account_service", "as_of": AT}, directory=swapped)
     ended_at_once = {**swapped[0], "expires_at": AT + 300 * DAY}  # a zero-length assignment
     assert ENGINE.review_access([], [HEAD, ended_at_once], as_of=AT).findings == ()
+
+
+def test_an_unknown_role_that_is_a_known_one_spelt_otherwise_says_so() -> None:
+    # an export with 'Customer_Manager' reported only 'unknown: Customer_Manager' (medium),
+    # and the customer manager who is also a risk officer had no sod_conflict (high)
+    report = ENGINE.review_access([], [
+        {"subject_id": "u-7", "role": "Customer_Manager"},
+        {"subject_id": "u-7", "role": "risk_officer"},
+        {"subject_id": "u-8", "role": "ghost"}], as_of=AT)
+    unknown = {f.subject_id: f.message for f in report.findings if f.kind == "unknown_role"}
+    assert unknown["u-7"].endswith("(unknown: Customer_Manager, `customer_manager` spelt "
+                                   "otherwise, so separation of duties is not checked for it)")
+    assert unknown["u-8"].endswith("(unknown: ghost)")

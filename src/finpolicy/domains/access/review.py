@@ -227,7 +227,7 @@ def review_with(runtime: Runtime, doc: PolicyDocument[Any], tables: AccessPolicy
         for rule in runtime.run(doc, REVIEW_ASSIGNMENT_RULESET, fact):
             kind = rule.effect["finding"]
             detail = (f"holds {', '.join(sorted(roles))}" if kind == "sod_conflict"
-                      else f"unknown: {', '.join(unknown)}" if unknown else "")
+                      else f"unknown: {_spelt(unknown, tables.roles)}" if unknown else "")
             message = f"{rule.reason} ({detail})" if detail else rule.reason
             findings.append(Finding(rule.effect["severity"], kind, message, rule.id, rule.cite,
                                     None, subject_id))
@@ -235,6 +235,15 @@ def review_with(runtime: Runtime, doc: PolicyDocument[Any], tables: AccessPolicy
     return AccessReviewReport(findings=sort_findings(findings), grants_reviewed=len(grants),
                               subjects_reviewed=len(roles_of), policy=runtime.ref(doc),
                               engine=runtime.engine_name, as_of=at)
+
+
+def _spelt(unknown: list[str], roles: frozenset[str]) -> str:
+    """The unknown roles, each another spelling of a known role named with it: a role export
+    in capitals or padded hides every separation-of-duties conflict, the roles then unknown."""
+    known = {canonical_id(r): r for r in roles}
+    return "; ".join(f"{r}, `{known[canonical_id(r)]}` spelt otherwise, so separation of "
+                     "duties is not checked for it" if canonical_id(r) in known else r
+                     for r in unknown)
 
 
 def review_time(value: Any, field: str = "as_of") -> dt.datetime | None:
