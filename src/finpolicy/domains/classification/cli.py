@@ -41,17 +41,18 @@ def _table(result: ScanReport) -> Table:
     # (``_handling``): the table then fits 80 columns and no cell is cut or dropped.
     rows = f"{result.rows:,} row" + ("" if result.rows == 1 else "s")
     table = Table(title=f"{escape(result.source)} — {rows} ({result.format}), "
-                        f"level {result.level}", title_justify="left", box=box.SIMPLE_HEAD,
-                  pad_edge=False, show_edge=False, collapse_padding=True)
+                        f"level {cell(str(result.level))}", title_justify="left",
+                  box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, collapse_padding=True)
     for column in ("column", "level", "category", "detector", "share", "mask"):
         table.add_column(column, justify="right" if column == "share" else "left",
                          overflow="fold", no_wrap=column != "column")
     for c in result.columns:
         cl = c.classification
         level = str(cl.level)
-        table.add_row(cell(c.column), f"[{_STYLE.get(level, '')}]{level}[/]",
-                      cl.category or "—", cl.detector or "—",
-                      "—" if cl.share is None else share_text(cl.share), cl.mask or "—")
+        # a policy's level, category and detector names may hold `[`: printed as they are
+        table.add_row(cell(c.column), f"[{_STYLE.get(level, '')}]{cell(level)}[/]",
+                      cell(cl.category or "—"), cell(cl.detector or "—"),
+                      "—" if cl.share is None else share_text(cl.share), cell(cl.mask or "—"))
     return table
 
 
@@ -61,7 +62,8 @@ def _handling(result: ScanReport) -> list[str]:
     for c in result.columns:
         cl = c.classification
         seen.setdefault(str(cl.level), cl.handling.summary())
-    return [f"handling of {level} data: {escape(summary)}" for level, summary in seen.items()]
+    return [f"handling of {cell(level)} data: {escape(summary)}"
+            for level, summary in seen.items()]
 
 
 @click.command("scan")
@@ -116,7 +118,7 @@ def scan(source: str, as_json: bool, sample: int, sample_mode: str, seed: int, e
     p = result.policy
     console.print(f"policy {p.id} {p.version} (bundle {p.bundle} {p.bundle_version}, "
                   f"{p.bundle_digest[:12]}; {result.engine} engine), as of {result.as_of}; "
-                  f"sample {result.sample} {result.sample_mode}")
+                  f"sample {result.sample} {result.sample_mode}", markup=False)
 
 
 COMMANDS = [scan]

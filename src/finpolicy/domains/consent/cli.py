@@ -42,20 +42,21 @@ def _print(report: CampaignReport, details: bool) -> None:
         for name in ("customer", "status", "channel", "when", "rules"):
             table.add_column(name, overflow="fold")
         for e in report.entries:
-            table.add_row(cell(e.customer), f"[{_STYLE[e.status]}]{e.status}[/]", e.channel or "—",
+            table.add_row(cell(e.customer), f"[{_STYLE[e.status]}]{e.status}[/]",
+                          cell(e.channel or "—"),
                           "" if e.at is None else e.at.isoformat(timespec="minutes"),
-                          ", ".join(e.decision.rule_ids) if e.decision else "no channel")
+                          cell(", ".join(e.decision.rule_ids)) if e.decision else "no channel")
         console.print(table)
     counts = report.counts()
     total = len(report.entries) or 1
-    summary = Table(title=f"Campaign for {report.purpose} as of "
+    summary = Table(title=f"Campaign for {cell(report.purpose)} as of "
                           f"{report.as_of.isoformat(timespec='minutes')} "
-                          f"({report.policy.id} {report.policy.version})")
+                          f"({cell(report.policy.id)} {cell(report.policy.version)})")
     summary.add_column("channel")
     for status in STATUSES:
         summary.add_column(status, justify="right")
     for channel, row in report.by_channel().items():
-        summary.add_row(channel, *[str(row[s]) for s in STATUSES])
+        summary.add_row(cell(channel), *[str(row[s]) for s in STATUSES])
     summary.add_row("[bold]customers[/]", *[f"{counts[s]} ({counts[s] / total:.0%})"
                                             for s in STATUSES])
     console.print(summary)
@@ -65,7 +66,7 @@ def _print(report: CampaignReport, details: bool) -> None:
         why.add_column("rule")
         why.add_column("customers", justify="right")
         for rule, n in reasons.items():
-            why.add_row(rule, str(n))
+            why.add_row(cell(rule), str(n))
         console.print(why)
 
 

@@ -44,10 +44,11 @@ def _print(decisions: list[SuitabilityDecision], details: bool) -> None:
         table.add_column("obligations", overflow="fold")
         table.add_column("rules", overflow="fold")
         for d in decisions:
-            table.add_row(cell(d.customer_id), d.customer_level or "—", cell(d.product_id),
-                          d.product_level,
-                          f"[{_STYLE[d.outcome]}]{d.outcome}[/]", "\n".join(d.obligations),
-                          "\n".join(d.rule_ids))
+            # a policy's rule ids and obligations may hold `[`: printed as they are
+            table.add_row(cell(d.customer_id), cell(d.customer_level or "—"),
+                          cell(d.product_id), cell(d.product_level),
+                          f"[{_STYLE[d.outcome]}]{d.outcome}[/]",
+                          cell("\n".join(d.obligations)), cell("\n".join(d.rule_ids)))
         console.print(table)
     counts = outcome_counts(decisions)
     total = len(decisions) or 1
@@ -69,7 +70,7 @@ def _print(decisions: list[SuitabilityDecision], details: bool) -> None:
     matrix = Table(title="By customer level × product level (suitable/conditional/unsuitable)")
     matrix.add_column("customer")
     for column in columns:
-        matrix.add_column(column, justify="center")
+        matrix.add_column(cell(column), justify="center")
     for level in sorted({c for c, _ in cells}):
         row = []
         for column in columns:
@@ -77,7 +78,7 @@ def _print(decisions: list[SuitabilityDecision], details: bool) -> None:
             row.append("" if c is None else
                        f"[green]{c['suitable']}[/]/[yellow]{c['conditional']}[/]/"
                        f"[red]{c['unsuitable']}[/]")
-        matrix.add_row(level, *row)
+        matrix.add_row(cell(level), *row)
     console.print(matrix)
 
 
