@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from finpolicy import docgen
-from finpolicy.cli.common import console, plural, reports_errors
+from finpolicy.cli.common import cell, console, plural, reports_errors
 from finpolicy.docgen.printed import build_pdf
 from finpolicy.docgen.site import build_site, heading, project_files, rst_escape
 from finpolicy.documents.bundle import Bundle, load_bundle
@@ -46,11 +46,13 @@ def docs(pack: str, output: str | None, pdf: bool, no_pictures: bool, strict: bo
         _printed(bundle, output, pictures=not no_pictures, strict=strict)
         return
     out = Path(output or "")
-    with console.status(f"building the site for {bundle.name} {bundle.version}"):
+    # a path or a pack's name may hold `[`: printed as it is, never as markup
+    with console.status(f"building the site for {cell(bundle.name)} {cell(bundle.version)}"):
         status, warnings = build_site(bundle, out, pictures=not no_pictures, strict=strict)
     _report(status, warnings)
     pages = len(docgen.policy_groups(bundle))
-    console.print(f"wrote {out / 'index.html'} ({plural(pages, 'policy', 'policies')}, "
+    console.print(f"wrote {cell(str(out / 'index.html'))} "
+                  f"({plural(pages, 'policy', 'policies')}, "
                   f"{plural(len(bundle.documents), 'document')})")
 
 
@@ -67,10 +69,11 @@ def _printed(bundle: Bundle, output: str | None, *, pictures: bool, strict: bool
     if out.is_dir() or (output is not None and out.suffix.lower() != ".pdf"):
         out = out / name
     output_file(out)  # before the build, not after it
-    with console.status(f"setting the printable edition of {bundle.name} {bundle.version}"):
+    with console.status(f"setting the printable edition of {cell(bundle.name)} "
+                        f"{cell(bundle.version)}"):
         status, warnings = build_pdf(bundle, out, pictures=pictures, strict=strict)
     _report(status, warnings)
-    console.print(f"wrote {out} (bundle digest {bundle.digest})")
+    console.print(f"wrote {cell(str(out))} (bundle digest {bundle.digest})")
 
 
 COMMANDS = [docs]
