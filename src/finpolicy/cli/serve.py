@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import errno
 import socket
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -20,6 +19,7 @@ import click
 from finpolicy.cli.common import (
     EXIT_FAILED,
     EXIT_INVALID_INPUT,
+    cell,
     engine_option,
     err_console,
     exit_with,
@@ -27,6 +27,7 @@ from finpolicy.cli.common import (
 )
 from finpolicy.errors import InputError
 from finpolicy.inputs import kind_of
+from finpolicy.outputs import writing
 
 __all__ = ["COMMANDS", "SHUTDOWN_SECONDS"]
 
@@ -93,9 +94,10 @@ def _write_openapi(target: str) -> None:
     text = render(document())
     if target == "-":
         click.echo(text, nl=False)
-    else:
-        Path(target).write_text(text, encoding="utf-8")
-        err_console.print(f"wrote {target}")
+    else:  # a path that cannot be written is refused naming the option
+        with writing(target, "--openapi") as handle:
+            handle.write(text)
+        err_console.print(f"wrote {target}", markup=False)
 
 
 def _tls(cert: str | None, key: str | None, client_ca: str | None) -> dict[str, Any]:
@@ -278,8 +280,9 @@ def serve_command(pack: str | None, host: str, port: int, token_file: str | None
                           prune_every=log_prune_hours * 3600 if log_prune_hours > 0 else None)
         server, sock = _server(create_app(service, token=token), host, port, tls)
         where = f"[{host}]" if ":" in host else host
-        err_console.print(f"serving {bundle.name} {bundle.version} ({bundle.digest[:12]}) on "
-                          f"{'https' if tls else 'http'}://{where}:{sock.getsockname()[1]}"
+        err_console.print(f"serving {cell(bundle.name)} {cell(bundle.version)} "
+                          f"({bundle.digest[:12]}) on "
+                          f"{'https' if tls else 'http'}://{cell(where)}:{sock.getsockname()[1]}"
                           + (" with bearer token" if token else "")
                           + (" and client certificates" if client_ca else ""))
         server.run(sockets=[sock])
