@@ -122,3 +122,20 @@ def test_demo_evaluates_the_examples_by_the_policy_named(tmp_path: Path) -> None
     code, output = _run("demo", "-b", str(pack), "--policy", "cn-suitability",
                         "--policy", "cn-suitability-draft")
     assert code == 3 and "are both SuitabilityPolicy policies" in output, output
+
+
+@pytest.mark.parametrize("draft", [False, True])
+def test_a_parquet_book_is_decided_by_the_policy_named(tmp_path: Path, draft: bool) -> None:
+    import pyarrow.csv as pv
+    import pyarrow.parquet as pq
+
+    pack = _pack(tmp_path / "pack", "suitability-2026.yaml", "cn-suitability")
+    (tmp_path / "book.csv").write_text(SALE_CSV, encoding="utf-8")
+    pq.write_table(pv.read_csv(tmp_path / "book.csv"), tmp_path / "book.parquet")
+    chosen = "cn-suitability" + ("-draft" if draft else "")
+    code, output = _run("suitability", str(tmp_path / "book.parquet"), "--as-of", "2026-03-01",
+                        "--json", "-b", str(pack), "--policy", chosen)
+    assert code == 0, output
+    data = json.loads(output)
+    assert data["policies"] == [f"{chosen} 2.3.0"]
+    assert data["summary"]["conditional" if draft else "suitable"] == 1, data["summary"]
