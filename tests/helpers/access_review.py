@@ -85,13 +85,14 @@ def generate(n_grants: int = 10_000, n_subjects: int = 3_000, *, seed: int = 7,
         elif plant < 0.09 and (at - approved).days > 31:  # unused too long
             used = approved + dt.timedelta(hours=1)
             expected.add(("dormant_grant", g["id"], g["grantee"]))
-        elif plant < 0.10:  # trap: a pending grant is not a finding
+        elif plant < 0.10:  # listed with no approval: authorize refuses it, the review reports it
             g.pop("approved_by")
             g.pop("approved_at")
             g["approver_roles"] = []
             # a pending grant's window runs from the request; keep it within the maximum
             g["expires_at"] = _iso(at + dt.timedelta(days=10))
             used = None
+            expected.add(("grant_not_approved", g["id"], g["grantee"]))
         elif plant < 0.11:  # trap: a use after the review time does not count
             records.append({"usage": {"grant_id": g["id"],
                                       "used_at": _iso(at + dt.timedelta(days=3))}})

@@ -340,13 +340,13 @@ def test_review_reports_each_kind_of_finding(engine: fp.PolicyEngine) -> None:
     assert _kinds(review) == {
         ("expired_grant", "expired", "u1"), ("excessive_duration", "long", "u1"),
         ("self_approved", "self", "u1"), ("approver_without_role", "norole", "u1"),
-        ("approver_unverified", "unconfirmed", "u1"),
+        ("approver_unverified", "unconfirmed", "u1"), ("grant_not_approved", "pending", "u1"),
         ("dormant_grant", "dormant", "u1"), ("sod_conflict", None, "u1"),
         ("unknown_role", None, "u2"), ("role_change_not_approved", None, "u4"),
         ("role_review_overdue", None, "u5")}
     assert [f.severity for f in review.findings] == sorted(
         (f.severity for f in review.findings), key=["high", "medium", "low"].index)
-    assert review.by_severity() == {"high": 6, "medium": 3, "low": 1}
+    assert review.by_severity() == {"high": 6, "medium": 4, "low": 1}
     assert review.of_kind("role_review_overdue")[0].role == "teller"
     assert review.grants_reviewed == 8 and review.subjects_reviewed == 6
     json.dumps(review.to_dict())
@@ -389,7 +389,8 @@ def test_cli_review_of_10000_grants_lists_every_planted_finding_and_no_other(
     assert sum("grant" in r for r in records) == 10_000
     assert {k for k, _, _ in expected} == {"expired_grant", "excessive_duration",
                                            "self_approved", "approver_without_role",
-                                           "approver_unverified", "dormant_grant",
+                                           "approver_unverified", "grant_not_approved",
+                                           "dormant_grant",
                                            "sod_conflict", "unknown_role",
                                            "role_change_not_approved", "role_review_overdue"}
     path = access_review.write_jsonl(tmp_path / "review.jsonl", records)

@@ -124,11 +124,11 @@ def test_cli_lock_sign_verify(pack: Path, tmp_path: Path) -> None:
 TODAY = dt.date.today()
 
 
-def _release_access_1_3(pack: Path, start: dt.date) -> None:
-    """Add cn-access 1.3.0 from ``start`` and end 1.2.0 the day before, as a bank would."""
+def _release_access_1_4(pack: Path, start: dt.date) -> None:
+    """Add cn-access 1.4.0 from ``start`` and end 1.3.0 the day before, as a bank would."""
     text = (pack / "access.yaml").read_text(encoding="utf-8")
-    (pack / "access-1.3.yaml").write_text(
-        text.replace("  version: 1.2.0", "  version: 1.3.0", 1)
+    (pack / "access-1.4.yaml").write_text(
+        text.replace("  version: 1.3.0", "  version: 1.4.0", 1)
             .replace("  effective_from: 2025-01-01", f"  effective_from: {start}", 1),
         encoding="utf-8")
     _edit(pack / "access.yaml", "  effective_from: 2025-01-01\n",
@@ -139,7 +139,7 @@ def test_a_new_version_is_released_by_ending_the_old_one_and_locking_again(pack:
     runner = CliRunner()
     assert runner.invoke(main, ["bundle", "lock", str(pack)]).exit_code == 0
     start = TODAY + dt.timedelta(days=31)
-    _release_access_1_3(pack, start)
+    _release_access_1_4(pack, start)
     with pytest.raises(fp.PolicyError) as exc:  # the new end is not locked yet
         fp.load_bundle(pack)
     [problem] = exc.value.problems
@@ -147,12 +147,12 @@ def test_a_new_version_is_released_by_ending_the_old_one_and_locking_again(pack:
     assert "record the change with `finpolicy bundle lock`" in problem.message
     relocked = runner.invoke(main, ["bundle", "lock", str(pack)])
     assert relocked.exit_code == 0, relocked.output
-    assert "new: cn-access@1.3.0; window recorded: cn-access@1.2.0" in relocked.output
+    assert "new: cn-access@1.4.0; window recorded: cn-access@1.3.0" in relocked.output
     bundle = fp.load_bundle(pack)
-    assert bundle.in_force("AccessPolicy", start - dt.timedelta(days=1)).version == "1.2.0"
-    assert bundle.in_force("AccessPolicy", start).version == "1.3.0"
+    assert bundle.in_force("AccessPolicy", start - dt.timedelta(days=1)).version == "1.3.0"
+    assert bundle.in_force("AccessPolicy", start).version == "1.4.0"
     lock = json.loads((pack / "bundle.lock").read_text(encoding="utf-8"))
-    assert lock["policies"]["cn-access@1.2.0"]["effective_until"] == \
+    assert lock["policies"]["cn-access@1.3.0"]["effective_until"] == \
         str(start - dt.timedelta(days=1))
     # the content of the ended version is still pinned
     _edit(pack / "access.yaml", "reason: ", "reason: Edited. ")
@@ -163,28 +163,28 @@ def test_a_new_version_is_released_by_ending_the_old_one_and_locking_again(pack:
 
 def test_a_start_not_yet_reached_may_move_but_not_one_in_the_past(pack: Path) -> None:
     write_lock(fp.load_bundle(pack))
-    _release_access_1_3(pack, TODAY + dt.timedelta(days=31))
+    _release_access_1_4(pack, TODAY + dt.timedelta(days=31))
     write_lock(load_unpinned(pack)[0])
     later = TODAY + dt.timedelta(days=61)
-    _edit(pack / "access-1.3.yaml", f"effective_from: {TODAY + dt.timedelta(days=31)}",
+    _edit(pack / "access-1.4.yaml", f"effective_from: {TODAY + dt.timedelta(days=31)}",
           f"effective_from: {later}")
     _edit(pack / "access.yaml", f"effective_until: {TODAY + dt.timedelta(days=30)}",
           f"effective_until: {later - dt.timedelta(days=1)}")
     update = write_lock(load_unpinned(pack)[0])
-    assert update.windows == ("cn-access@1.2.0", "cn-access@1.3.0")
+    assert update.windows == ("cn-access@1.3.0", "cn-access@1.4.0")
     fp.load_bundle(pack)
     # moving them back, locked on day 40: days 31 to 40 would change version after the fact
-    _edit(pack / "access-1.3.yaml", f"effective_from: {later}",
+    _edit(pack / "access-1.4.yaml", f"effective_from: {later}",
           f"effective_from: {TODAY + dt.timedelta(days=31)}")
     _edit(pack / "access.yaml", f"effective_until: {later - dt.timedelta(days=1)}",
           f"effective_until: {TODAY + dt.timedelta(days=30)}")
     with pytest.raises(fp.PolicyError) as exc:
         write_lock(load_unpinned(pack)[0], today=TODAY + dt.timedelta(days=40))
-    new, old = exc.value.problems  # sorted by file: access-1.3.yaml first
+    new, old = exc.value.problems  # sorted by file: access-1.4.yaml first
     assert (old.code, old.path) == ("retroactive_window", "metadata.effective_until")
     assert (new.code, new.path) == ("retroactive_window", "metadata.effective_from")
     assert f"changes the version in force from {TODAY + dt.timedelta(days=31)}" in \
-        new.message and "--amend cn-access@1.3.0" in new.message
+        new.message and "--amend cn-access@1.4.0" in new.message
     # on day 30 it is still the future
     write_lock(load_unpinned(pack)[0], today=TODAY + dt.timedelta(days=30))
     fp.load_bundle(pack)
@@ -192,15 +192,15 @@ def test_a_start_not_yet_reached_may_move_but_not_one_in_the_past(pack: Path) ->
 
 def test_an_end_in_the_past_is_locked_only_when_amended(pack: Path) -> None:
     write_lock(fp.load_bundle(pack))
-    _release_access_1_3(pack, TODAY)  # 1.2.0 ends yesterday: today's decisions would change
+    _release_access_1_4(pack, TODAY)  # 1.3.0 ends yesterday: today's decisions would change
     result = CliRunner().invoke(main, ["bundle", "lock", str(pack)])
     assert result.exit_code == 2
     assert "not after the day of locking" in result.output and "access.yaml" in result.output
-    assert not (pack / "bundle.lock").read_text(encoding="utf-8").count("cn-access@1.3.0")
+    assert not (pack / "bundle.lock").read_text(encoding="utf-8").count("cn-access@1.4.0")
     amended = CliRunner().invoke(main, ["bundle", "lock", str(pack), "--amend",
-                                        "cn-access@1.2.0"])
+                                        "cn-access@1.3.0"])
     assert amended.exit_code == 0, amended.output
-    assert "amended: cn-access@1.2.0" in amended.output
+    assert "amended: cn-access@1.3.0" in amended.output
     fp.load_bundle(pack)
 
 
@@ -228,7 +228,7 @@ def test_a_deliberate_correction_or_retirement_is_locked_with_amend(pack: Path) 
 def test_an_edited_lock_is_not_blamed_on_the_policy_alone(pack: Path) -> None:
     write_lock(fp.load_bundle(pack))
     lock = json.loads((pack / "bundle.lock").read_text(encoding="utf-8"))
-    lock["policies"]["cn-access@1.2.0"]["digest"] = "0" * 64
+    lock["policies"]["cn-access@1.3.0"]["digest"] = "0" * 64
     (pack / "bundle.lock").write_text(json.dumps(lock), encoding="utf-8")
     with pytest.raises(fp.PolicyError) as exc:
         fp.load_bundle(pack)
@@ -245,10 +245,10 @@ def test_a_lock_of_the_first_format_still_pins_and_lets_a_version_end(pack: Path
         "policies": {d.key: {"file": Path(d.file).name, "digest": d.digest}
                      for d in bundle.documents}}), encoding="utf-8")
     fp.load_bundle(pack)
-    _release_access_1_3(pack, TODAY + dt.timedelta(days=31))
+    _release_access_1_4(pack, TODAY + dt.timedelta(days=31))
     with pytest.raises(fp.PolicyError) as exc:
         fp.load_bundle(pack)
     assert _codes(exc) == {"released_window_changed"}
     update = write_lock(load_unpinned(pack)[0])
-    assert update.windows == ("cn-access@1.2.0",) and update.added == ("cn-access@1.3.0",)
+    assert update.windows == ("cn-access@1.3.0",) and update.added == ("cn-access@1.4.0",)
     assert fp.load_bundle(pack).digest

@@ -34,7 +34,7 @@ def _widened(bundle: fp.Bundle, tmp_path: Path, *, version: str | None = None) -
     assert WIDER in text
     text = text.replace(WIDER, WIDER.replace("read, write", "read, write, export"), 1)
     if version is not None:
-        text = text.replace("  version: 1.2.0\n", f"  version: {version}\n", 1)
+        text = text.replace("  version: 1.3.0\n", f"  version: {version}\n", 1)
     access.write_text(text, encoding="utf-8")
     return pack
 
@@ -52,27 +52,27 @@ def test_a_permission_change_without_a_new_version_is_described_and_flagged(
 
 
 def test_a_new_version_is_not_flagged(bundle: fp.Bundle, tmp_path: Path) -> None:
-    new = fp.load_bundle(_widened(bundle, tmp_path, version="1.3.0"))
+    new = fp.load_bundle(_widened(bundle, tmp_path, version="1.4.0"))
     report = diff(bundle, new, samples=0, domains=["access"])
     assert {(p.version, p.change) for p in report.policies} == {
-        ("1.2.0", "removed"), ("1.3.0", "added")}
+        ("1.3.0", "removed"), ("1.4.0", "added")}
     assert not any(p.version_unchanged for p in report.policies)
 
 
 def test_a_new_version_is_described_by_what_it_changes_from_the_one_it_replaces(
         bundle: fp.Bundle, tmp_path: Path) -> None:
-    # it listed every rule of 1.2.0 as removed and every rule of 1.3.0 as added, hiding the
+    # it listed every rule of 1.3.0 as removed and every rule of 1.4.0 as added, hiding the
     # one permission that changed
-    new = fp.load_bundle(_widened(bundle, tmp_path, version="1.3.0"))
+    new = fp.load_bundle(_widened(bundle, tmp_path, version="1.4.0"))
     report = diff(bundle, new, samples=0, domains=["access"])
     changes = {p.version: p for p in report.policies}
-    assert changes["1.3.0"].replaces == "1.2.0"
-    assert (changes["1.3.0"].added, changes["1.3.0"].removed, changes["1.3.0"].modified) == (
+    assert changes["1.4.0"].replaces == "1.3.0"
+    assert (changes["1.4.0"].added, changes["1.4.0"].removed, changes["1.4.0"].modified) == (
         (), (), ())
-    assert changes["1.3.0"].describe() == ("replaces 1.2.0; settings changed: "
+    assert changes["1.4.0"].describe() == ("replaces 1.3.0; settings changed: "
                                            "spec.roles.teller.permissions")
-    assert changes["1.2.0"].describe() == "left the pack, replaced by 1.3.0"
-    assert changes["1.2.0"].to_dict()["replaced_by"] == "1.3.0"
+    assert changes["1.3.0"].describe() == "left the pack, replaced by 1.4.0"
+    assert changes["1.3.0"].to_dict()["replaced_by"] == "1.4.0"
     assert [w.code for w in report.warnings] == ["bundle_version_unchanged", "version_removed"]
 
 
@@ -142,7 +142,7 @@ def test_the_cli_report_names_settings_flags_the_version_and_shows_no_paths(
     result = CliRunner().invoke(main, ["diff", bundle.root, str(pack), "--samples", "0"])
     assert result.exit_code == 0, result.output
     out = " ".join(result.output.split())
-    assert "warning: cn-access changed but its metadata.version is still 1.2.0" in out
+    assert "warning: cn-access changed but its metadata.version is still 1.3.0" in out
     assert "settings changed:" in out and "spec.roles.teller.permissions" in out
     assert "settings outside the rules" not in out
     assert str(Path(bundle.root).parent) not in result.output
@@ -161,7 +161,7 @@ def _bundle_version(pack: Path, version: str) -> None:
 def test_a_pack_changed_under_the_same_bundle_version_is_flagged(
         bundle: fp.Bundle, tmp_path: Path) -> None:
     # both sides showed "cn-banking 1.1.0" with no word that the pack's version should move
-    pack = _widened(bundle, tmp_path, version="1.3.0")
+    pack = _widened(bundle, tmp_path, version="1.4.0")
     report = diff(bundle, fp.load_bundle(pack), samples=0, domains=["access"])
     assert [w.code for w in report.warnings] == ["bundle_version_unchanged", "version_removed"]
     result = CliRunner().invoke(main, ["diff", bundle.root, str(pack), "--samples", "0"])
@@ -192,7 +192,7 @@ def test_an_in_place_edit_is_a_warning_in_the_json_report(bundle: fp.Bundle,
     data = json.loads(result.output)
     assert data["warnings"] == [{
         "code": "policy_version_unchanged",
-        "message": "cn-access changed but its metadata.version is still 1.2.0; a released "
+        "message": "cn-access changed but its metadata.version is still 1.3.0; a released "
                    "version should never change, raise it"}]
 
 
@@ -216,4 +216,4 @@ def test_a_window_moved_on_days_already_past_is_flagged(bundle: fp.Bundle,
     assert warning.code == "retroactive_window"
     assert f"changing the version in force from {end + dt.timedelta(days=1)}" in warning.message
     result = CliRunner().invoke(main, ["diff", bundle.root, str(pack), "--samples", "0"])
-    assert "warning: cn-access 1.2.0: its window moves" in " ".join(result.output.split())
+    assert "warning: cn-access 1.3.0: its window moves" in " ".join(result.output.split())

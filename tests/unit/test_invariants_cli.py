@@ -49,7 +49,7 @@ def test_a_pack_that_breaks_an_invariant_fails_with_its_counter_example(
     result = CliRunner().invoke(main, ["test", str(pack), *FAST])
     assert result.exit_code == 1
     out = " ".join(result.stdout.split())
-    assert "VIOLATED cn-access 1.2.0: every allowed access is audit-logged" in out
+    assert "VIOLATED cn-access 1.3.0: every allowed access is audit-logged" in out
     assert "smallest counter-example: {" in out
     assert "outcome: allow; rules fired: allow-" in out
     data = json.loads(CliRunner().invoke(main, ["test", str(pack), "--json", *FAST]).stdout)

@@ -87,7 +87,7 @@ def broken_pack(tmp_path: Path) -> tuple[Path, list[tuple[str, int, str, str]]]:
         ("classification.yaml", _line(classification, "planted-masking"), "extra_forbidden",
          "unknown key `masking`"),
         ("access.yaml", _line(access, "requirements:"), "cross_policy",
-         "says `important` data needs approval (approval_required: true) but cn-access 1.2.0 "
+         "says `important` data needs approval (approval_required: true) but cn-access 1.3.0 "
          "lets `delete`, `export`, `read`, `write` through without a grant"),
         ("complaints.yaml", _line(complaints, "seed-999 §6.1"), "unknown_source",
          "cite `seed-999 §6.1` does not start with a source id"),
@@ -174,7 +174,7 @@ def test_counts_are_singular_for_one(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("file", "old", "new", "message"), [
     # the validator's message names the value: it was named twice (`banana`, got `banana`)
-    ("access.yaml", "version: 1.2.0", "version: banana",
+    ("access.yaml", "version: 1.3.0", "version: banana",
      "access.yaml:15: metadata.version: expected a semantic version like `1.0.0`, got "
      "`banana`\n"),
     # a number was read as a Unix time: 86400 became 1970-01-02

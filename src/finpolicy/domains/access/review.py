@@ -132,9 +132,12 @@ def grant_fact(grant: AccessGrant, at: dt.datetime, tables: AccessPolicyTables,
                directory: RoleDirectory | None = None) -> dict[str, Any]:
     """What the review rules read about one grant (``approver_verified``: the directory
     confirms the approver held an approver role the grant names, when approving;
-    ``self_approved``: the approver is the grantee or the requester, in canonical form)."""
+    ``self_approved``: the approver is the grantee or the requester, in canonical form;
+    ``approved_before_request`` and ``approved_after_review``: the approval's time is before
+    the request or after ``at``, grants ``authorize`` refuses as it refuses unapproved ones)."""
     start = grant.approved_at or grant.requested_at
     approved = grant.approved_at is not None and grant.approved_by is not None
+    approved_at = grant.approved_at
     authorised = bool(tables.approver_roles.intersection(grant.approver_roles))
     fact: dict[str, Any] = {
         "id": grant.id, "grantee": grant.grantee, "requested_by": grant.requester,
@@ -142,6 +145,9 @@ def grant_fact(grant: AccessGrant, at: dt.datetime, tables: AccessPolicyTables,
         "self_approved": approved and grant.approved_by in (grant.grantee, grant.requester),
         "approver_verified": approved and authorised and _directory_call(
             approver_failure, grant, tables.approver_roles, directory) is None,
+        "approved_before_request": approved_at is not None
+        and approved_at < grant.requested_at,
+        "approved_after_review": approved_at is not None and approved_at > at,
         "expired": grant.expires_at <= at, "level": grant.data_level,
         "duration_days": _days(grant.expires_at - start),
     }
@@ -168,6 +174,11 @@ def _grant_detail(kind: str, grant: AccessGrant, fact: Mapping[str, Any],
                 f"{g.get('max_days', 0):g}")
     if kind == "self_approved":
         return f"approved by {grant.approved_by}"
+    if kind == "grant_not_approved":
+        return _missing_approval(grant.approved_by, grant.approved_at)
+    if kind in ("approved_before_request", "approved_after_review") and grant.approved_at:
+        return (f"requested {grant.requested_at.isoformat()}, approved "
+                f"{grant.approved_at.isoformat()}")
     if kind == "approver_without_role":  # what the grant names, not what the approver held
         return (f"approver {grant.approved_by}; the grant names "
                 f"{', '.join(grant.approver_roles) or 'no role'}")
@@ -180,6 +191,15 @@ def _grant_detail(kind: str, grant: AccessGrant, fact: Mapping[str, Any],
         return (f"unused for {_in_days(g['idle_days'], g['dormancy_days'])}; at most "
                 f"{g['dormancy_days']:g}")
     return ""
+
+
+def _missing_approval(by: str | None, at: dt.datetime | None) -> str:
+    """What a grant's record lacks of an approval: its approver, its time or both."""
+    if by is None and at is None:
+        return "no approver and no approval time recorded"
+    if by is None:
+        return f"no approver recorded; approved_at {at.isoformat() if at else ''}"
+    return f"approved by {by}; no approval time recorded"
 
 
 def _in_days(days: float, limit: float) -> str:

@@ -73,6 +73,8 @@ REVIEW_GRANT_FIELDS: dict[str, str] = {
     "grant.approver_authorised": "boolean",
     "grant.approver_verified": "boolean",
     "grant.self_approved": "boolean",
+    "grant.approved_before_request": "boolean",
+    "grant.approved_after_review": "boolean",
     "grant.expired": "boolean",
     "grant.level": "text",
     "grant.duration_days": "number",
