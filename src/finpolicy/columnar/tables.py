@@ -36,19 +36,29 @@ def _problem(message: str, value: Any = None) -> InputError:
     return InputError.one("table", message, "bad_table", value)
 
 
+def _header_row(reader: Any) -> list[str] | None:
+    """The first row that is not blank (Arrow skips blank lines before the header too: read
+    as the header, a leading blank line left every column to Arrow's type inference)."""
+    for row in reader:
+        if row:
+            return list(row)
+    return None
+
+
 def _csv_header(path: str) -> list[str]:
     with open(path, encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
         try:
-            return next(csv.reader(handle))
-        except StopIteration:
-            raise InputError.one("table", f"{path}: the file is empty", "bad_table",
-                                 path) from None
+            header = _header_row(reader)
         except UnicodeDecodeError:
             raise InputError.one("table", f"{path}: not UTF-8 text (save the CSV as UTF-8)",
                                  "bad_table", path) from None
         except csv.Error as exc:
-            raise InputError.one("table", f"{path}: line 1: {exc}", "bad_table",
-                                 path) from None
+            raise InputError.one("table", f"{path}: line {reader.line_num}: {exc}",
+                                 "bad_table", path) from None
+        if header is None:
+            raise InputError.one("table", f"{path}: the file is empty", "bad_table", path)
+        return header
 
 
 def _csv_line(path: str, width: int) -> str | None:
@@ -59,7 +69,7 @@ def _csv_line(path: str, width: int) -> str | None:
     with contextlib.suppress(csv.Error, UnicodeDecodeError, OSError), \
             open(path, encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(handle)
-        next(reader, None)
+        _header_row(reader)
         for row in reader:
             rows = rows or bool(row)
             if len(row) != width and row:
@@ -79,7 +89,7 @@ def csv_lines(path: str, rows: Any) -> dict[int, int]:
             open(path, encoding="utf-8-sig", newline="") as handle:
         csv.field_size_limit(MAX_CSV_CELL)
         reader = csv.reader(handle)
-        next(reader, None)
+        _header_row(reader)
         row = 0
         for cells in reader:
             if not wanted - out.keys():
@@ -316,9 +326,10 @@ def read_table(source: Source) -> pa.Table:
     found = time_out_of_range(table)
     if found is not None:  # its rows become Python values: name the cell, not OverflowError
         where = str(source) if isinstance(source, str | Path) else "table"
-        header = 1 if where.lower().endswith(".csv") else 0
-        raise InputError.one(found[0], TIME_RANGE, "bad_datetime").located(
-            where, found[1] + 1 + header)
+        row = found[1] + 1
+        if where.lower().endswith(".csv"):  # the file's line: blank lines and breaks count
+            row = csv_lines(where, [row])[row]
+        raise InputError.one(found[0], TIME_RANGE, "bad_datetime").located(where, row)
     return table
 
 
