@@ -75,6 +75,9 @@ def complaints(n: int, seed: int) -> pa.Table:
     responded = table.column("responded").cast(pa.int64()).fill_null(2**62).to_numpy()
     review = table.column("review_requested").cast(pa.int64()).fill_null(2**62).to_numpy()
     keep &= (review == 2**62) | (responded <= review)
+    # and review decisions before any review was asked for
+    decided = table.column("review_decided").cast(pa.int64()).fill_null(2**62).to_numpy()
+    keep &= (decided == 2**62) | (review <= decided)
     return table.filter(pa.array(keep))
 
 
