@@ -7,6 +7,8 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
+import pytest
+
 import finpolicy as fp
 from finpolicy.testing import diff
 from finpolicy.testing.diff import DEFAULT_SAMPLES
@@ -70,3 +72,77 @@ def test_an_input_moved_to_a_day_keeps_its_situation() -> None:
         "assessment_history": ["2027-01-10T09:30:00+08:00"]}
     assert moved.input["product"] == {"id": "p", "risk_level": "R4"}
     assert base.input["customer"]["birth_date"] == "1959-07-01"
+
+
+def with_next_access_rule(bundle: fp.Bundle, into: Path) -> Path:
+    """A copy of the pack with cn-access 9.0.0 from 2027-01-01: the current rules and a new
+    one denying exports for analytics; the current version ends the day before."""
+    shutil.copytree(bundle.root, into)
+    current = into / "access.yaml"
+    text = current.read_text(encoding="utf-8")
+    doc = bundle.in_force("AccessPolicy", dt.date(2026, 3, 1))
+    start = f"  effective_from: {doc.metadata.effective_from.isoformat()}\n"
+    anchor = "    - id: marketing-never-core\n"
+    assert start in text and anchor in text
+    rule = ("    - id: analytics-no-export\n"
+            "      when: {all: [{field: request.purpose, eq: analytics},"
+            " {field: request.action, eq: export}]}\n"
+            "      effect: deny\n"
+            "      reason: analytics never exports customer data\n"
+            "      cite: bank own rule\n")
+    nxt = (text.replace(f"  version: {doc.version}\n", "  version: 9.0.0\n", 1)
+           .replace(start, "  effective_from: 2027-01-01\n", 1).replace(anchor, rule + anchor, 1))
+    (into / "access-2027.yaml").write_text(nxt, encoding="utf-8")
+    current.write_text(text.replace(start, start + "  effective_until: 2026-12-31\n", 1),
+                       encoding="utf-8")
+    return into
+
+
+@pytest.mark.slow
+def test_a_new_access_rule_from_next_year_is_found_on_cells_no_example_has(
+        bundle: fp.Bundle, tmp_path: Path) -> None:
+    # no example exports for analytics: only the full matrix, on a day the new version is in
+    # force, reaches the cell the new rule denies
+    new = fp.load_bundle(with_next_access_rule(bundle, tmp_path / "next"))
+    report = diff(bundle, new, samples=0, domains=["access"])
+    kinds = {g.kind: g for g in report.groups}
+    assert "allow->deny" in kinds
+    example = kinds["allow->deny"].example
+    assert example.rules == ("-allow-by-role", "+analytics-no-export")
+    assert example.sample.input["purpose"] == "analytics"
+    assert example.sample.input["action"] == "export"
+    assert all(c.sample.as_of is not None and c.sample.as_of.date() >= dt.date(2027, 1, 1)
+               for c in report.changes)
+
+
+def test_the_matrix_moves_only_to_periods_where_the_versions_in_force_differ(
+        bundle: fp.Bundle, tmp_path: Path) -> None:
+    new = fp.load_bundle(with_next_access_rule(bundle, tmp_path / "next"))
+    where = focus(bundle, new, {"AccessPolicy"})
+    assert where.apart == (dt.date(2027, 1, 1),)
+    base = make_sample("access", {"action": "read", "at": "2026-03-02T09:00:00+08:00"},
+                       dt.datetime.fromisoformat("2026-03-02T10:00:00+08:00"), "case `x`")
+    (moved,) = where.regridded(base)
+    assert moved.as_of == dt.datetime.fromisoformat("2027-01-01T10:00:00+08:00")
+    assert moved.input["at"] == "2027-01-01T09:00:00+08:00"
+    later = make_sample("access", {"action": "read"},
+                        dt.datetime.fromisoformat("2027-03-02T10:00:00+08:00"), "case `y`")
+    assert list(where.regridded(later)) == []
+    assert focus(bundle, bundle, {"AccessPolicy"}).apart == ()
+
+
+def test_variants_grow_from_the_days_the_bundles_decide_apart(bundle: fp.Bundle,
+                                                              tmp_path: Path) -> None:
+    # perturbing an example of 2026 when only 2027 differs finds nothing: the variants grow
+    # from the example moved into 2027 instead
+    new = fp.load_bundle(with_next_access_rule(bundle, tmp_path / "next"))
+    where = focus(bundle, new, {"AccessPolicy"})
+    base = make_sample("access", {"action": "read"},
+                       dt.datetime.fromisoformat("2026-03-02T10:00:00+08:00"), "case `x`")
+    (moved,) = where.retargeted(base)
+    assert moved.as_of == dt.datetime.fromisoformat("2027-01-01T10:00:00+08:00")
+    later = make_sample("access", {"action": "read"},
+                        dt.datetime.fromisoformat("2027-03-02T10:00:00+08:00"), "case `y`")
+    assert where.retargeted(later) == [later]
+    same = focus(bundle, bundle, {"AccessPolicy"})
+    assert same.retargeted(base) == [base]

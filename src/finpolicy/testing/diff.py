@@ -344,9 +344,9 @@ def diff(old_bundle: Bundle, new_bundle: Bundle, *, samples: int = DEFAULT_SAMPL
                            for e in engines)
 
             vocab = Vocabulary(declared, bases, (old_bundle, new_bundle), accepts)
-            todo = generate_samples(bases, vocab, samples, rng, _aimer(
-                declared, engines, focus(old_bundle, new_bundle,
-                                         {k.name for k in declared.kinds})))
+            where = focus(old_bundle, new_bundle, {k.name for k in declared.kinds})
+            todo = generate_samples(bases, vocab, samples, rng,
+                                    _aimer(declared, engines, where), where.retargeted)
             evaluated[domain] = skipped[domain] = 0
             for n, sample in enumerate(todo):
                 if progress is not None and n % 100 == 0:

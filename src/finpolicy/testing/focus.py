@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 import attrs
 
 from finpolicy.documents.bundle import Bundle
+from finpolicy.documents.digests import WINDOW, content_digest
 from finpolicy.rules.conditions import All, Compare, Condition, FieldRef, Not
 from finpolicy.rules.conditions import Any as AnyOf
 from finpolicy.testing.samples import _DATE, _DATETIME, Sample, _at_day, _leaves, _set, derive
@@ -49,6 +50,37 @@ class Focus:
     days: tuple[dt.date, ...] = ()
     changed_days: tuple[dt.date, ...] = ()
     thresholds: Mapping[tuple[str, ...], tuple[float, ...]] = attrs.field(factory=dict)
+    apart: tuple[dt.date, ...] = ()
+    bounds: tuple[dt.date, ...] = ()
+    everywhere: bool = False  # the manifests' shared vocabulary differs: every day is apart
+    sides: tuple[tuple[Any, ...], tuple[Any, ...]] = attrs.field(default=((), ()), eq=False,
+                                                                 repr=False)
+
+    def apart_on(self, day: dt.date) -> bool:
+        """Whether the versions in force on ``day`` say different things on the two sides."""
+        return self.everywhere or _in_force(self.sides[0], day) != _in_force(self.sides[1], day)
+
+    def regridded(self, base: Sample) -> Iterator[Sample]:
+        """``base`` moved (with its dates) onto the first day of each period in which the
+        bundles' versions in force say different things, unless its own day is in it."""
+        if base.as_of is None:
+            return
+        own = _day_of(base.as_of)
+        for day in self.apart:
+            if any(min(own, day) < b <= max(own, day) for b in self.bounds):
+                moved = translated(base, day)
+                if moved is not None:
+                    yield moved
+
+    def retargeted(self, base: Sample) -> list[Sample]:
+        """Where generated variants of ``base`` are worth deriving from: ``base`` itself when
+        the two sides decide apart on its day, and ``base`` moved into each other period in
+        which they do (a matrix or a perturbation on a day both decide alike finds nothing).
+        ``[base]`` when they decide alike every day."""
+        if base.as_of is None or not (self.apart or self.everywhere):
+            return [base]
+        out = [base] if self.apart_on(_day_of(base.as_of)) else []
+        return [*out, *self.regridded(base)] or [base]
 
 
 def _shift(day: dt.date, days: int) -> dt.date | None:
@@ -73,9 +105,26 @@ def focus(old: Bundle, new: Bundle, kinds: Iterable[str]) -> Focus:
                 days |= {until, _shift(until, 1)}
             if (doc.id, doc.version, doc.digest) not in other:
                 changed |= {start, None if until is None else _shift(until, 1)}
+    bounds = sorted({b for side in sides for d in side for b in _bounds(d)})
+    apart = tuple(day for day in bounds if _in_force(sides[0], day) != _in_force(sides[1], day))
+    everywhere = old.manifest.vocabulary != new.manifest.vocabulary
     return Focus(tuple(sorted(d for d in days if d is not None)),
                  tuple(sorted(d for d in changed if d is not None)),
-                 _thresholds(sides[0], sides[1]))
+                 _thresholds(sides[0], sides[1]), apart, tuple(bounds), everywhere,
+                 (tuple(sides[0]), tuple(sides[1])))
+
+
+def _bounds(doc: Any) -> list[dt.date]:
+    """The first day of ``doc``'s window and the first day after it."""
+    until = doc.metadata.effective_until
+    after = None if until is None else _shift(until, 1)
+    return [doc.metadata.effective_from, *([after] if after is not None else [])]
+
+
+def _in_force(docs: Sequence[Any], day: dt.date) -> frozenset[str]:
+    """What the versions in force on ``day`` say: their content without window or version."""
+    return frozenset(content_digest(d.data, (*WINDOW, "version"))
+                     for d in docs if d.metadata.in_force(day))
 
 
 def _comparisons(cond: Condition, out: set[tuple[str, str, float]]) -> None:

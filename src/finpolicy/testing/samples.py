@@ -459,11 +459,13 @@ def _nth(choices: Sequence[Sequence[Any]], n: int) -> tuple[Any, ...]:
 def generate_samples(bases: list[Sample], vocab: Vocabulary, budget: int,
                      rng: random.Random,
                      focused: Callable[[Sample], Iterable[Sample]] | None = None,
+                     retarget: Callable[[Sample], Iterable[Sample]] = lambda s: [s],
                      ) -> list[Sample]:
     """The bases, what ``focused`` derives from each (always: the inputs aimed at what
-    changed, ``finpolicy.testing.focus``), the full matrix of the smallest base, then
+    changed, ``finpolicy.testing.focus``), the full matrix of the smallest bases, then
     ``budget`` more drawn at random from the other bases' matrices and every base's
-    perturbations."""
+    perturbations. Matrices and perturbations grow from what ``retarget`` makes of each base
+    (``Focus.retargeted``: the base moved onto the days the bundles decide apart)."""
     out: dict[str, Sample] = {s.key: s for s in bases}
     for base in bases:
         for s in focused(base) if focused is not None else ():
@@ -474,15 +476,16 @@ def generate_samples(bases: list[Sample], vocab: Vocabulary, budget: int,
     most = max((_grid_axes(b) for b in bases), default=0)
     grids = [b for b in bases if most and _grid_axes(b) == most][:GRID_BASES]
     for grid in grids:
-        for s in itertools.islice(_matrix(grid, vocab), MAX_MATRIX):
-            out.setdefault(s.key, s)
+        for each in retarget(grid):
+            for s in itertools.islice(_matrix(each, vocab), MAX_MATRIX):
+                out.setdefault(s.key, s)
     rest: dict[str, Sample] = {}
     for base in bases:
-        matrix = _matrix(base, vocab, limit=budget, rng=rng) if base not in grids else ()
-        for s in itertools.chain(matrix,
-                                 _perturb(base, vocab), _dates(base, vocab)):
-            if s.key not in out:
-                rest.setdefault(s.key, s)
+        for each in retarget(base):
+            matrix = _matrix(each, vocab, limit=budget, rng=rng) if base not in grids else ()
+            for s in itertools.chain(matrix, _perturb(each, vocab), _dates(each, vocab)):
+                if s.key not in out:
+                    rest.setdefault(s.key, s)
     pool = list(rest.values())
     for s in pool if len(pool) <= budget else rng.sample(pool, budget):
         out.setdefault(s.key, s)
