@@ -210,6 +210,11 @@ def test_places_compare_under_any_spelling(engines: dict[str, fp.PolicyEngine], 
 # role assignments made with a head's approval and confirmed by a review this year
 APPOINTED = {"approved_by": "u-head-1", "approver_roles": ["department_head"],
              "approved_at": AT - dt.timedelta(days=30)}
+# the approver of those changes, appointed with another head's approval: the review confirms a
+# role change's approver against the assignments, as a grant's
+HEADS = [{"subject_id": "u-head-1", "role": "department_head", **APPOINTED,
+          "approved_by": "u-head-2"},
+         {"subject_id": "u-head-2", "role": "department_head", **APPOINTED}]
 
 @EXAMPLES
 @given(spellings("u7"), spellings("u7"), spellings(HEAD))
@@ -217,7 +222,7 @@ def test_the_review_joins_one_persons_spellings(engines: dict[str, fp.PolicyEngi
                                                 first: str, second: str, head: str) -> None:
     assignments = [{"subject_id": first, "role": "compliance_auditor", **APPOINTED},
                    {"subject_id": second, "role": "teller", **APPOINTED},
-                   {"subject_id": head, "role": "department_head", **APPOINTED}]
+                   {"subject_id": head, "role": "department_head", **APPOINTED}, *HEADS]
     grants = [_grant(grantee=HEAD, approved_by=head, id="self"),
               _grant(approved_by=head, id="fine")]
     findings = {(f.kind, f.grant_id, f.subject_id) for f in engines["compiled"].review_access(
@@ -231,12 +236,12 @@ def test_the_review_joins_one_persons_spellings(engines: dict[str, fp.PolicyEngi
 @given(st.sampled_from(["x-1", "u-teller-9"]))
 def test_the_review_reports_an_approver_the_assignments_do_not_confirm(
         engines: dict[str, fp.PolicyEngine], approver: str) -> None:
-    assignments = [{"subject_id": "u-teller-9", "role": "teller", **APPOINTED}]
+    assignments = [{"subject_id": "u-teller-9", "role": "teller", **APPOINTED}, *HEADS]
     for engine in engines.values():
         review = engine.review_access([_grant(approved_by=approver)], assignments, as_of=AT)
         assert [(f.kind, f.grant_id) for f in review.findings] == [
             ("approver_unverified", "g1")]
-        elsewhere = [{"subject_id": approver, "role": "department_head"}]
+        elsewhere = [{"subject_id": approver, "role": "department_head"}, *HEADS]
         confirmed = engine.review_access([_grant(approved_by=approver)], assignments,
                                          as_of=AT, directory=elsewhere)
         assert confirmed.findings == ()

@@ -309,6 +309,13 @@ def _kinds(review: Any) -> set[tuple[str, str | None, str | None]]:
     return {f.key() for f in review.findings}
 
 
+# h9, who approves the role changes below, and h8, who approved h9's: the review confirms a
+# role change's approver against the assignments, as a grant's
+HEADS = [{"subject_id": h, "role": "department_head", "approved_by": by,
+          "approver_roles": ["department_head"], "approved_at": AT - 30 * DAY}
+         for h, by in (("h9", "h8"), ("h8", "h9"))]
+
+
 def test_review_reports_each_kind_of_finding(engine: fp.PolicyEngine) -> None:
     grants = [
         grant(id="ok"),
@@ -333,7 +340,8 @@ def test_review_reports_each_kind_of_finding(engine: fp.PolicyEngine) -> None:
                    fp.RoleAssignment(subject_id="u4", role="teller",
                                      assigned_at=AT - 10 * DAY),
                    fp.RoleAssignment(subject_id="u5", role="teller",
-                                     **(approved | {"approved_at": AT - 400 * DAY}))]
+                                     **(approved | {"approved_at": AT - 400 * DAY})),
+                   *HEADS]
     usage = [{"grant_id": g, "used_at": AT - DAY} for g in
              ("ok", "long", "self", "norole", "pending", "unconfirmed")]
     review = engine.review_access(grants, assignments, as_of=AT, usage=usage)
@@ -348,7 +356,7 @@ def test_review_reports_each_kind_of_finding(engine: fp.PolicyEngine) -> None:
         (f.severity for f in review.findings), key=["high", "medium", "low"].index)
     assert review.by_severity() == {"high": 6, "medium": 4, "low": 1}
     assert review.of_kind("role_review_overdue")[0].role == "teller"
-    assert review.grants_reviewed == 8 and review.subjects_reviewed == 6
+    assert review.grants_reviewed == 8 and review.subjects_reviewed == 8
     json.dumps(review.to_dict())
 
 
@@ -356,7 +364,8 @@ def test_review_without_usage_reports_no_dormancy(engine: fp.PolicyEngine) -> No
     old = grant(requested_at=AT - 50 * DAY, approved_at=AT - 49 * DAY,
                 expires_at=AT + 10 * DAY, data_level="important")
     head = [fp.RoleAssignment(subject_id="h1", role="department_head", approved_by="h9",
-                              approver_roles=["department_head"], approved_at=AT - 30 * DAY)]
+                              approver_roles=["department_head"], approved_at=AT - 30 * DAY),
+            *HEADS]
     assert engine.review_access([old], head, as_of=AT).findings == ()
     assert engine.review_access([old], head, as_of=AT, usage=[]).of_kind("dormant_grant")
 
@@ -410,7 +419,8 @@ def test_cli_review_prints_a_table_by_severity_and_fails_on_request(tmp_path: Pa
         "assignments": [{"subject_id": "u7", "role": role, "approved_by": "h9",
                          "approver_roles": ["department_head"],
                          "approved_at": (AT - DAY).isoformat()}
-                        for role in ("teller", "compliance_auditor")]}))
+                        for role in ("teller", "compliance_auditor")]
+        + [{**h, "approved_at": h["approved_at"].isoformat()} for h in HEADS]}))
     runner = CliRunner()
     result = runner.invoke(main, ["review", str(path), "--as-of", AT.isoformat()])
     assert result.exit_code == 0, result.output

@@ -43,9 +43,9 @@ ASSIGNMENTS = [
     {"subject_id": "u-head", "role": "department_head", "assigned_at": _t(-400 * DAY),
      "approved_by": "u-head-2", "approver_roles": ["department_head"],
      "approved_at": _t(-400 * DAY), "reviewed_at": _t(-5 * DAY)},
-    {"subject_id": "u-head-2", "role": "department_head", "assigned_at": _t(-500 * DAY),
+    {"subject_id": "u-head-2", "role": "department_head", "assigned_at": _t(-400 * DAY),
      "approved_by": "u-head", "approver_roles": ["department_head"],
-     "approved_at": _t(-500 * DAY), "reviewed_at": _t(-5 * DAY)},
+     "approved_at": _t(-400 * DAY), "reviewed_at": _t(-5 * DAY)},
     {"subject_id": "u-1", "role": "customer_manager", "assigned_at": _t(-30 * DAY),
      "approved_by": "u-head", "approver_roles": ["department_head"],
      "approved_at": _t(-30 * DAY)}]
@@ -130,3 +130,37 @@ def test_the_unapproved_grants_are_findings_of_a_review_table(tmp_path: Path) ->
                                   assignments=str(roles))
     assert set(zip(table.column("grant_id").to_pylist(), table.column("kind").to_pylist(),
                    strict=True)) == EXPECTED
+
+
+def test_a_role_changes_approver_is_confirmed_against_the_assignments() -> None:
+    # the record's own word was taken: a teller appointed 'by u-head-9 (department_head)',
+    # whom no assignment shows holding any role, passed the review clean
+    change = {"subject_id": "u-2", "role": "teller", "assigned_at": _t(-10 * DAY),
+              "approved_by": "u-head-9", "approver_roles": ["department_head"],
+              "approved_at": _t(-10 * DAY)}
+    report = ENGINE.review_access([], [*ASSIGNMENTS, change], as_of=AT)
+    (finding,) = report.findings
+    assert (finding.kind, finding.severity, finding.subject_id, finding.role) == (
+        "role_approver_unverified", "high", "u-2", "teller")
+    assert finding.message.endswith("(teller; approved by u-head-9 (department_head); the role "
+                                    "assignments show no roles for u-head-9 at approval; "
+                                    "approved 10 days ago, not reviewed since)")
+    # a teller at the time is no approver either; a department head then confirms it
+    teller_then = {"subject_id": "u-head-9", "role": "teller", "assigned_at": _t(-50 * DAY),
+                   "approved_by": "u-head", "approver_roles": ["department_head"],
+                   "approved_at": _t(-50 * DAY)}
+    kinds = [f.kind for f in ENGINE.review_access(
+        [], [*ASSIGNMENTS, change, teller_then], as_of=AT).findings]
+    assert kinds == ["role_approver_unverified"]
+    head_then = {**teller_then, "role": "department_head"}
+    assert ENGINE.review_access([], [*ASSIGNMENTS, change, head_then], as_of=AT).findings == ()
+    # a directory, when given, is what confirms it (as for a grant's approver)
+    directory = [{"subject_id": "u-head-9", "role": "department_head"},
+                 {"subject_id": "u-head", "role": "department_head"},
+                 {"subject_id": "u-head-2", "role": "department_head"}]
+    assert ENGINE.review_access([], [*ASSIGNMENTS, change], as_of=AT,
+                                directory=directory).findings == ()
+    # a self-approved change is that finding alone
+    own = {**change, "approved_by": "u-2"}
+    assert [f.kind for f in ENGINE.review_access([], [*ASSIGNMENTS, own], as_of=AT).findings] \
+        == ["role_change_self_approved"]

@@ -28,10 +28,13 @@ def _grant(**changes: Any) -> dict[str, Any]:
 # the approver of the grants: appointed with another head's approval, reviewed this year
 HEAD = {"subject_id": "u-head-7", "role": "department_head", "approved_by": "u-head-1",
         "approver_roles": ["department_head"], "approved_at": "2026-01-05T09:00:00+08:00"}
+# who approved it, appointed with u-head-7's approval: the review confirms a role change's
+# approver against the assignments, as a grant's
+HEAD_1 = {**HEAD, "subject_id": "u-head-1", "approved_by": "u-head-7"}
 
 
 def _review(**review: Any) -> dict[str, Any]:
-    return {"review": {"grants": [], "assignments": [HEAD], **review}}
+    return {"review": {"grants": [], "assignments": [HEAD, HEAD_1], **review}}
 
 
 def test_a_review_gives_one_decision_per_finding_with_the_rule_that_found_it(
@@ -39,7 +42,7 @@ def test_a_review_gives_one_decision_per_finding_with_the_rule_that_found_it(
     approved = {"approved_by": "u-head-1", "approver_roles": ["department_head"],
                 "approved_at": "2026-02-01T09:00:00+08:00"}
     data = _review(grants=[_grant(approved_by="u-teller-1")],
-                   assignments=[HEAD,
+                   assignments=[HEAD, HEAD_1,
                                 {"subject_id": "u-9", "role": "customer_manager", **approved},
                                 {"subject_id": "u-9", "role": "risk_officer", **approved}])
     decisions = evaluate_input(engine, data, as_of=dt.datetime.fromisoformat(AT))

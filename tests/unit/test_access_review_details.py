@@ -14,6 +14,9 @@ DAY = dt.timedelta(days=1)
 HEAD = {"subject_id": "u-head", "role": "department_head", "assigned_at": AT - 400 * DAY,
         "approved_by": "u-head-2", "approver_roles": ["department_head"],
         "approved_at": AT - 400 * DAY, "reviewed_at": AT - 5 * DAY}
+# who approved u-head's appointment, appointed with u-head's approval: the review confirms a
+# role change's approver against the assignments, as a grant's
+HEAD_2 = {**HEAD, "subject_id": "u-head-2", "approved_by": "u-head"}
 
 
 def _grant(**changes: object) -> dict[str, object]:
@@ -26,7 +29,7 @@ def _grant(**changes: object) -> dict[str, object]:
 
 def _messages(grants: list[dict[str, object]], assignments: list[dict[str, object]]
               ) -> dict[str, str]:
-    report = ENGINE.review_access(grants, [HEAD, *assignments], as_of=AT)
+    report = ENGINE.review_access(grants, [HEAD, HEAD_2, *assignments], as_of=AT)
     return {f.kind: f.message for f in report.findings}
 
 
@@ -87,11 +90,11 @@ def test_a_grant_id_is_one_grant_however_it_is_spelt() -> None:
                    expires_at=AT + 5 * DAY, data_level="important")
     with pytest.raises(InputError, match=r"grant `G1 ` is listed twice \(grants.0 and "
                                          r"grants.1\)"):
-        ENGINE.review_access([grant, {**grant, "id": "G1 "}], [HEAD], as_of=AT)
-    used = ENGINE.review_access([grant], [HEAD], as_of=AT,
+        ENGINE.review_access([grant, {**grant, "id": "G1 "}], [HEAD, HEAD_2], as_of=AT)
+    used = ENGINE.review_access([grant], [HEAD, HEAD_2], as_of=AT,
                                 usage=[{"grant_id": "G1 ", "used_at": AT - DAY}])
     assert [f.kind for f in used.findings] == []
-    unused = ENGINE.review_access([grant], [HEAD], as_of=AT,
+    unused = ENGINE.review_access([grant], [HEAD, HEAD_2], as_of=AT,
                                   usage=[{"grant_id": "g2", "used_at": AT - DAY}])
     assert [f.kind for f in unused.findings] == ["dormant_grant"]
 
@@ -116,7 +119,7 @@ def test_an_assignment_that_ends_before_it_begins_is_refused() -> None:
                                        "category": "business"},
                           "purpose": "account_service", "as_of": AT}, directory=swapped)
     ended_at_once = {**swapped[0], "expires_at": AT + 300 * DAY}  # a zero-length assignment
-    assert ENGINE.review_access([], [HEAD, ended_at_once], as_of=AT).findings == ()
+    assert ENGINE.review_access([], [HEAD, HEAD_2, ended_at_once], as_of=AT).findings == ()
 
 
 def test_an_unknown_role_that_is_a_known_one_spelt_otherwise_says_so() -> None:

@@ -18,11 +18,11 @@ closed.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable, Mapping
-from typing import Any, Protocol, cast, runtime_checkable
+from collections.abc import Callable, Collection, Iterable, Mapping
+from typing import Any, Protocol, TypeVar, cast, runtime_checkable
 
 from finpolicy.domains.access.model import AccessGrant, AccessRequest, RoleAssignment
-from finpolicy.errors import InputError
+from finpolicy.errors import EvaluationError, FinpolicyError, InputError
 from finpolicy.identity import canonical_id
 
 __all__ = [
@@ -32,8 +32,11 @@ __all__ = [
     "RoleDirectory",
     "approver_failure",
     "as_directory",
+    "ask_directory",
     "held_roles",
 ]
+
+T = TypeVar("T")
 
 APPROVER_UNVERIFIED = "approver_unverified"
 APPROVER_ROLE_NOT_HELD = "approver_role_not_held"
@@ -120,11 +123,22 @@ def held_roles(directory: RoleDirectory, subject_id: str, at: dt.datetime) -> fr
     return frozenset(roles)
 
 
-def approver_failure(grant: AccessGrant, approver_roles: frozenset[str],
+def ask_directory(function: Callable[..., T], *args: Any) -> T:
+    """Call the role directory; its failure is an ``EvaluationError`` (never its own)."""
+    try:
+        return function(*args)
+    except FinpolicyError:
+        raise
+    except Exception as exc:
+        raise EvaluationError(f"the role directory failed: {type(exc).__name__}: {exc}") \
+            from exc
+
+
+def approver_failure(grant: AccessGrant | RoleAssignment, approver_roles: frozenset[str],
                      directory: RoleDirectory | None) -> str | None:
-    """Why the grant's approval is not backed by the directory, or ``None`` when it is (or
-    when there is no approval to check: ``not_approved`` and ``approver_not_authorised``
-    report those).
+    """Why the grant's (or a role change's) approval is not backed by the directory, or
+    ``None`` when it is (or when there is no approval to check: ``not_approved`` and
+    ``approver_not_authorised`` report those).
 
     ``approver_roles`` are the policy's approver roles: the grant must name one of them and
     the directory must confirm that the approver held it at ``approved_at``.

@@ -72,6 +72,10 @@ LABELS = MappingProxyType({
                                   "who assigned it", "自批分配"),
     "assignment.approver_authorised": L("the assignment {names|does not name} an approver "
                                         "role for its approver", "分配审批人有权审批"),
+    "assignment.approver_verified": L("the role assignments (or the role directory) "
+                                      "{confirm|do not confirm} the approver held an approver "
+                                      "role the assignment names when approving",
+                                      "分配审批人角色已核实"),
     "assignment.days_since_review": L("the days since the assignment was last reviewed (or, "
                                       "never reviewed, approved or made)", "距上次复核天数"),
     "assignment.review_days": L("the review interval of assignments in days", "复核周期（天）"),

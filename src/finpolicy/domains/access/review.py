@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any, TypeVar
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import attrs
 
@@ -23,6 +23,7 @@ from finpolicy.domains.access.directory import (
     RoleDirectory,
     approver_failure,
     as_directory,
+    ask_directory,
     held_roles,
 )
 from finpolicy.domains.access.model import (
@@ -40,11 +41,9 @@ from finpolicy.domains.access.spec import (
     AccessPolicyTables,
 )
 from finpolicy.domains.clock import now
-from finpolicy.errors import EvaluationError, FinpolicyError, InputError, InputProblem
+from finpolicy.errors import InputError, InputProblem
 from finpolicy.identity import canonical_id
 from finpolicy.runtime import Runtime
-
-T = TypeVar("T")
 
 
 def _items(values: Any, model: Any, field: str) -> list[Any]:
@@ -108,17 +107,6 @@ def refuse_repeated_grants(grants: list[AccessGrant], field: str = "grants") -> 
                                  "duplicate_value", grant.id)
 
 
-def _directory_call(function: Callable[..., T], *args: Any) -> T:
-    """Call the role directory; its failure is an ``EvaluationError`` (never its own)."""
-    try:
-        return function(*args)
-    except FinpolicyError:
-        raise
-    except Exception as exc:
-        raise EvaluationError(f"the role directory failed: {type(exc).__name__}: {exc}") \
-            from exc
-
-
 def _days(delta: dt.timedelta) -> float:
     """``delta`` in days to the millionth, rounded up (from whole microseconds, exactly): a
     grant 40 ms longer than 30 days, which ``authorize`` refuses as too long, rounded to
@@ -143,7 +131,7 @@ def grant_fact(grant: AccessGrant, at: dt.datetime, tables: AccessPolicyTables,
         "id": grant.id, "grantee": grant.grantee, "requested_by": grant.requester,
         "approved": approved, "approver_authorised": authorised,
         "self_approved": approved and grant.approved_by in (grant.grantee, grant.requester),
-        "approver_verified": approved and authorised and _directory_call(
+        "approver_verified": approved and authorised and ask_directory(
             approver_failure, grant, tables.approver_roles, directory) is None,
         "approved_before_request": approved_at is not None
         and approved_at < grant.requested_at,
@@ -183,7 +171,7 @@ def _grant_detail(kind: str, grant: AccessGrant, fact: Mapping[str, Any],
         return (f"approver {grant.approved_by}; the grant names "
                 f"{', '.join(grant.approver_roles) or 'no role'}")
     if kind == "approver_unverified" and grant.approved_by and grant.approved_at:
-        held = sorted(_directory_call(held_roles, directory, grant.approved_by,
+        held = sorted(ask_directory(held_roles, directory, grant.approved_by,
                                       grant.approved_at))
         return (f"approver {grant.approved_by} named {', '.join(grant.approver_roles)}; the "
                 f"role assignments show {', '.join(held) or 'no roles'} at approval")
@@ -251,7 +239,7 @@ def review_with(runtime: Runtime, doc: PolicyDocument[Any], tables: AccessPolicy
             message = f"{rule.reason} ({detail})" if detail else rule.reason
             findings.append(Finding(rule.effect["severity"], kind, message, rule.id, rule.cite,
                                     None, subject_id))
-    findings.extend(review_roles(runtime, doc, tables, assignments, at))
+    findings.extend(review_roles(runtime, doc, tables, assignments, at, verifier))
     return AccessReviewReport(findings=sort_findings(findings), grants_reviewed=len(grants),
                               subjects_reviewed=len(roles_of), policy=runtime.ref(doc),
                               engine=runtime.engine_name, as_of=at)
@@ -291,18 +279,20 @@ def review_access(runtime: Runtime, grants: Iterable[Any], assignments: Iterable
     """Review grants and role assignments as of ``as_of`` (now when absent; ``at`` is its
     deprecated name): an aware datetime, or its ISO text; a date means its midnight UTC.
 
-    Reports grants past expiry, longer than the policy allows, self-approved, approved
-    without an approver role or by an approver the role assignments do not confirm, unused
-    for longer than the dormancy period (only when ``usage`` records are given), subjects
-    whose active roles break separation of duties, and role assignments the policy's ``role``
-    review rules flag (role changes without a proper approval, assignments past their review
-    interval). Subject ids are compared in canonical form, so one person's assignments count
-    together however their id is spelt; so are grant ids (a grant given twice, the grant a
-    usage record names).
+    Reports grants past expiry, longer than the policy allows, with no recorded approval or
+    approved before their request or after ``as_of``, self-approved, approved without an
+    approver role or by an approver the role assignments do not confirm, unused for longer
+    than the dormancy period (only when ``usage`` records are given), subjects whose active
+    roles break separation of duties, and role assignments the policy's ``role`` review rules
+    flag (role changes without a proper approval, or by an approver the assignments do not
+    confirm, assignments past their review interval). Subject ids are compared in canonical
+    form, so one person's assignments count together however their id is spelt; so are
+    grant ids (a grant given twice, the grant a usage record names).
 
-    A review is self-contained: approvers are verified against the reviewed ``assignments``
-    (so one review file gives the same findings anywhere) unless ``directory`` (a
-    ``RoleDirectory`` or a list of role assignments) is given.
+    A review is self-contained: approvers (of grants and of role changes) are verified
+    against the reviewed ``assignments`` (so one review file gives the same findings
+    anywhere) unless ``directory`` (a ``RoleDirectory`` or a list of role assignments) is
+    given.
 
     Raises:
         InputError: a grant, assignment or usage record is malformed, ``as_of`` is naive, or
