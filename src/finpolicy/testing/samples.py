@@ -479,11 +479,14 @@ def generate_samples(bases: list[Sample], vocab: Vocabulary, budget: int,
         for each in retarget(grid):
             for s in itertools.islice(_matrix(each, vocab), MAX_MATRIX):
                 out.setdefault(s.key, s)
+    from finpolicy.testing.renames import renamed
+
     rest: dict[str, Sample] = {}
     for base in bases:
         for each in retarget(base):
             matrix = _matrix(each, vocab, limit=budget, rng=rng) if base not in grids else ()
-            for s in itertools.chain(matrix, _perturb(each, vocab), _dates(each, vocab)):
+            for s in itertools.chain(matrix, _perturb(each, vocab), renamed(each, vocab),
+                                     _dates(each, vocab)):
                 if s.key not in out:
                     rest.setdefault(s.key, s)
     pool = list(rest.values())
