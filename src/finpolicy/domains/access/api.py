@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
 from finpolicy._compat import renamed
 from finpolicy.decisions import Decision
@@ -65,22 +65,24 @@ class AccessAPI(EngineAPI):
 
     def review_access(self, grants: Iterable[AccessGrant | Mapping[str, Any]],
                       assignments: Iterable[RoleAssignment | Mapping[str, Any]], /, *,
-                      as_of: dt.datetime | None = None,
+                      as_of: dt.datetime | dt.date | str | None = None,
                       usage: Iterable[UsageRecord | Mapping[str, Any]] | None = None,
                       policy: str | None = None,
-                      at: dt.datetime | None = None,
+                      at: dt.datetime | dt.date | str | None = None,
                       directory: RoleDirectory
                       | Iterable[RoleAssignment | Mapping[str, Any]] | None = None
                       ) -> AccessReviewReport:
         """Review grants and role assignments as of ``as_of`` (now when absent): an aware
         datetime, or its ISO text; a date means its midnight UTC.
 
-        Reports expired, over-long, self-approved and wrongly approved grants (approvers are
-        verified against the reviewed ``assignments``, or ``directory`` when given), dormant
-        grants (when ``usage`` is given) and separation-of-duties conflicts, most severe
-        first. ``at`` is the deprecated name of ``as_of``.
+        Reports expired, over-long, self-approved, unapproved and wrongly approved grants
+        (approvers are verified against the reviewed ``assignments``, or ``directory`` when
+        given), dormant grants (when ``usage`` is given), separation-of-duties conflicts and
+        role changes not properly approved (their approvers verified as grants' are), most
+        severe first. ``at`` is the deprecated name of ``as_of``.
         """
-        when = renamed(as_of, at, old_name="at", new_name="as_of", where="review_access")
+        when = cast("dt.datetime | dt.date | str | None", renamed(
+            as_of, at, old_name="at", new_name="as_of", where="review_access"))
         return self._invoke(review_access, grants, assignments, as_of=when, usage=usage,
                             policy=policy, directory=directory)
 

@@ -273,8 +273,9 @@ def review_time(value: Any, field: str = "as_of") -> dt.datetime | None:
 
 
 def review_access(runtime: Runtime, grants: Iterable[Any], assignments: Iterable[Any], *,
-                  as_of: dt.datetime | None = None, usage: Iterable[Any] | None = None,
-                  policy: str | None = None, at: dt.datetime | None = None,
+                  as_of: dt.datetime | dt.date | str | None = None,
+                  usage: Iterable[Any] | None = None, policy: str | None = None,
+                  at: dt.datetime | dt.date | str | None = None,
                   directory: Any = None) -> AccessReviewReport:
     """Review grants and role assignments as of ``as_of`` (now when absent; ``at`` is its
     deprecated name): an aware datetime, or its ISO text; a date means its midnight UTC.
