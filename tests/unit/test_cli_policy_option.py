@@ -1,5 +1,5 @@
 """``--policy ID`` on every command that evaluates: with an author's draft in force beside the
-released policy of its kind, ``finpolicy suitability``, ``scan``, ``campaign`` and ``demo``
+released policy of its kind, ``finpolicy suitability``, ``scan``, ``campaign``, ``sla`` and ``demo``
 decide by the policy named, as ``finpolicy eval`` and the typed API's ``policy=`` do; without
 it the error names the choices and the command line's remedy, not ``policy=``."""
 
@@ -33,6 +33,9 @@ COMMANDS = {
              ("table.csv", "customer_name,mobile\n张三,13800138000\n李四,13900139000\n")),
     "campaign": ("consent.yaml", "cn-consent", ["--as-of", AT, "--json"],
                  ("list.jsonl", '{"customer": {"id": "a", "channels": ["sms"]}}\n')),
+    "sla": ("complaints.yaml", "cn-complaints", ["--as-of", AT, "--json", "--all"],
+            ("c.jsonl", '{"id": "k1", "received_at": "2026-02-27T10:00:00+08:00", "channel": '
+                        '"phone", "category": "service", "severity": "general"}\n')),
 }
 
 
@@ -83,7 +86,8 @@ def test_a_command_decides_by_the_policy_named(tmp_path: Path, name: str,
     data = json.loads(output)
     named = {"suitability": lambda: data["policies"][0].split()[0],
              "scan": lambda: data["policy"]["id"],
-             "campaign": lambda: data["policy"].split()[0]}[name]()
+             "campaign": lambda: data["policy"].split()[0],
+             "sla": lambda: data["reports"][0]["policy"]["id"]}[name]()
     assert named == chosen
     if name == "suitability":  # as the typed API decides it
         assert data["summary"]["conditional" if draft else "suitable"] == 1, data["summary"]
@@ -139,3 +143,16 @@ def test_a_parquet_book_is_decided_by_the_policy_named(tmp_path: Path, draft: bo
     data = json.loads(output)
     assert data["policies"] == [f"{chosen} 2.3.0"]
     assert data["summary"]["conditional" if draft else "suitable"] == 1, data["summary"]
+
+
+def test_sla_decides_a_table_by_the_policy_named(tmp_path: Path) -> None:
+    pytest.importorskip("pyarrow")
+    pack = _pack(tmp_path / "pack", "complaints.yaml", "cn-complaints")
+    book = tmp_path / "book.csv"
+    book.write_text("id,received_at,channel,category,severity\n"
+                    "k1,2026-02-27T10:00:00+08:00,phone,service,general\n", encoding="utf-8")
+    args = ["sla", str(book), "--as-of", AT, "--json", "-b", str(pack)]
+    code, output = _run(*args)
+    assert code == 3 and "--policy ID" in output and "policy=" not in output, output
+    code, output = _run(*args, "--policy", "cn-complaints-draft")
+    assert code == 0 and json.loads(output)["total"] == 1, output

@@ -202,7 +202,10 @@ def _not_in_force(runtime: Runtime, path: str, chunk: list[tuple[int, Any, froze
                   complaints: list[Complaint], as_of: dt.datetime,
                   exc: NotInForceError) -> None:
     """Raise ``exc`` as an error of the first complaint of ``chunk`` that no version of the
-    policy covers, at its line (returns when none is found alone)."""
+    policy covers, at its line (returns when none is found alone). Several policies in
+    force is no complaint's error: the caller chooses one (``policy=``, ``--policy``)."""
+    if exc.several:
+        raise exc
     for (line, data, _), complaint in zip(chunk, complaints, strict=True):
         try:
             complaint_sla_batch(runtime, [complaint], as_of=as_of)

@@ -15,12 +15,14 @@ from finpolicy.cli.common import (
     as_of_option,
     bundle_option,
     cell,
+    chosen_policies,
     console,
     dump_json,
     engine_option,
     err_console,
     load_engine,
     parse_when,
+    policy_option,
     reports_errors,
 )
 from finpolicy.docgen.output import file_name
@@ -106,12 +108,13 @@ def timeline_target(complaint_id: str, output: str | None) -> Path:
               help="The complaints' events in long form (complaint_id, kind, at, and "
                    "optionally states, approved_by, note), a .parquet or .csv file joined to "
                    "FILE's complaints by id (FILE a .parquet or .csv file).")
+@policy_option
 @bundle_option
 @engine_option
 @reports_errors
 def sla(file: str, as_of: str, as_json: bool, with_reports: bool, top: int,
         timeline_id: str | None, output: str | None, events_file: str | None,
-        bundle_path: str | None, engine: str) -> None:
+        policy_ids: tuple[str, ...], bundle_path: str | None, engine: str) -> None:
     """Report complaint SLAs for every complaint in FILE as of --as-of.
 
     FILE is JSON lines (one complaint per line: id, received_at, channel, category, severity,
@@ -136,21 +139,22 @@ def sla(file: str, as_of: str, as_json: bool, with_reports: bool, top: int,
         raise InputError.one("--events", "--events joins a long-form events table to a "
                              ".parquet or .csv FILE of complaints (not with --all or "
                              "--timeline)", "bad_option", events_file)
-    with progress:
+    with progress, chosen_policies(policy_engine, policy_ids, "complaints") as runtime:
         task = progress.add_task("sla", total=_rows(file) if show else None)
         if columnar:
-            batch = _table_summary(policy_engine, file, now, top,
+            batch = _table_summary(policy_engine, runtime, file, now, top,
                                    lambda rows: progress.advance(task, rows), events_file)
         else:
-            batch = report_file(policy_engine.runtime, file, as_of=now, top=top,
+            batch = report_file(runtime, file, as_of=now, top=top,
                                 keep_reports=with_reports, find=timeline_id,
                                 progress=lambda done: progress.update(task, completed=done))
+        if batch.found is not None:  # (the timeline's calendar: the policy that decided)
+            doc = runtime.policy(POLICY_KIND, batch.found[0].received_at.date())
     if target is not None:
         if batch.found is None:
             raise InputError.one("--timeline", f"no complaint with id `{timeline_id}` in {file}",
                                  "bad_option", timeline_id)
         complaint, report = batch.found
-        doc = policy_engine.policy(POLICY_KIND, complaint.received_at.date())
         write_output(target, render_timeline(report, doc.policy.calendar,
                                              received_at=complaint.received_at))
         if not as_json:
@@ -192,10 +196,10 @@ def _rows(file: str) -> int | None:
     return count_lines(file)
 
 
-def _table_summary(engine: Any, file: str, now: dt.datetime, top: int,
+def _table_summary(engine: Any, runtime: Any, file: str, now: dt.datetime, top: int,
                    advance: Any, events: str | None) -> SlaBatch:
     """The summary of a Parquet or CSV file of complaints (and maybe their events in long
-    form), evaluated a chunk at a time."""
+    form), evaluated a chunk at a time on ``engine`` (deciding by ``runtime``'s policies)."""
     from finpolicy.domains.complaints.columnar_out import summarise
 
     batch = SlaBatch(SlaSummary(top))
@@ -204,7 +208,7 @@ def _table_summary(engine: Any, file: str, now: dt.datetime, top: int,
                                     events=events):
         _once(file, table.column("complaint_id").to_pylist(), rows)
         # due times are shown in the zone of the policy's calendar, as the reports give them
-        zone = engine.policy(POLICY_KIND, now.date()).policy.calendar.zone
+        zone = runtime.policy(POLICY_KIND, now.date()).policy.calendar.zone
         summarise(batch.summary, table, now, zone)
     return batch
 

@@ -412,6 +412,8 @@ def _row_decision(runtime: Runtime, batch: pa.RecordBatch, i: int, now: dt.datet
             data["events"] = [*data.get("events", []), *events, *more]
         return complaint_sla(runtime, data, as_of=now, policy=policy)
     except NotInForceError as exc:  # the row's receipt day chooses the version: its error
+        if exc.several:  # (no row's error: the caller chooses a policy)
+            raise
         raise InputError.one("received_at", str(exc), "not_in_force",
                              data.get("received_at")).located("table",
                                                               first_row + i + 1) from None
