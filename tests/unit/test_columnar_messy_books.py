@@ -430,3 +430,24 @@ def test_a_csv_book_names_a_product_the_policy_refuses_not_its_first_customer(
         decide_file(ENGINE.runtime, str(book), products=offer, as_of=ON)
     (problem,) = caught.value.problems
     assert (problem.file, problem.line, problem.path) == (None, None, "products.1.risk_level")
+
+
+def test_ids_in_chinese_are_read_without_checking_each_one(monkeypatch: Any) -> None:
+    # only plain ASCII ids were taken by the column's pattern: a book of 20,000 customers
+    # with ids such as 客户-00000001 checked each one alone (0.56 s against 0.0016 s)
+    from finpolicy.domains.suitability import columnar_facts
+
+    checked: list[list[Any]] = []
+    original = columnar_facts.Field
+
+    def counted(array: Any, n: int, convert: Any) -> Any:
+        if convert is not None and array is not None and n and \
+                "客户" in str(array.to_pylist()[:1] + array.to_pylist()[-1:]):
+            checked.append(array.to_pylist())
+        return original(array, n, convert)
+
+    monkeypatch.setattr(columnar_facts, "Field", counted)
+    ids = [f"客户-{i:08d}" for i in range(50)] + ["ｶ-1", "가-2", " 客户-x "]
+    got = ENGINE.evaluate_table("suitability", pa.table({"id": ids}), as_of=ON, products=OFFER)
+    assert got.column("customer_id").to_pylist() == [*ids[:-1], "客户-x"]
+    assert checked == [[" 客户-x "]]

@@ -23,11 +23,19 @@ import numpy as np
 import pyarrow as pa
 
 from finpolicy.engines.limits import MAX_EXACT_NUMBER
+from finpolicy.limits import MAX_ID_LENGTH
 from finpolicy.rules.patterns import MAX_MATCH_TEXT
 
-__all__ = ["BOOLEAN", "LIST", "MISSING", "NUMBER", "OTHER", "TEXT", "Column", "decimal_floats"]
+__all__ = ["BOOLEAN", "LIST", "MISSING", "NUMBER", "OTHER", "PLAIN_ID", "TEXT", "Column",
+           "decimal_floats"]
 
 MISSING, TEXT, NUMBER, BOOLEAN, LIST, OTHER = 0, 1, 2, 3, 4, 5
+
+# an id that starts and ends with a visible character nothing trims (printable ASCII, Han,
+# kana, Hangul syllables) and is no longer than an id may be: the input models keep it as it
+# is, so a table takes such ids by one pattern over the column instead of checking each
+_SHOWN = r"!-~\p{Han}\p{Hiragana}\p{Katakana}\x{AC00}-\x{D7A3}"
+PLAIN_ID = f"^[{_SHOWN}](?:.{{0,{MAX_ID_LENGTH - 2}}}[{_SHOWN}])?$"
 _NO_TEXT = -1
 
 

@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import TypeAdapter, ValidationError
 
+from finpolicy.columnar.columns import PLAIN_ID
 from finpolicy.columnar.tables import Source, column_or_none, distinct, distinct_rows
 from finpolicy.columnar.workdays import WorkdayIndex, to_micros, workday_index
 from finpolicy.documents.bundle import PolicyDocument
@@ -41,7 +42,7 @@ from finpolicy.domains.complaints.models import Complaint
 from finpolicy.domains.complaints.policy import POLICY_KIND, ComplaintRules, Selection
 from finpolicy.errors import FinpolicyError, InputError, InputProblem, NotInForceError
 from finpolicy.inputs import in_zone
-from finpolicy.limits import MAX_ID_LENGTH, Reference
+from finpolicy.limits import Reference
 from finpolicy.runtime import Runtime
 
 __all__ = ["BASE_COLUMNS", "decide_batch", "prepare"]
@@ -337,17 +338,13 @@ def _refused(rules: ComplaintRules, codes: Codes, whole: dict[str, Any],
     return out
 
 
-# an id that starts and ends with a visible character nothing trims (printable ASCII, Han,
-# kana, Hangul syllables) and is no longer than an id may be: ``Complaint`` keeps it as it is
-_SHOWN = r"!-~\p{Han}\p{Hiragana}\p{Katakana}\x{AC00}-\x{D7A3}"
-_PLAIN_ID = f"^[{_SHOWN}](?:.{{0,{MAX_ID_LENGTH - 2}}}[{_SHOWN}])?$"
 _REFERENCE: TypeAdapter[str] = TypeAdapter(Reference)
 
 
 def _ids(ids: pa.Array | None, n: int) -> tuple[pa.Array, Any]:
     """The complaint ids (all null when absent or not text) and the rows left to the row
     engine. Ids are read as the other text cells are, trimmed, and validated as
-    ``Complaint`` validates them: a plain one (``_PLAIN_ID``) needs no check; any other is
+    ``Complaint`` validates them: a plain one (``PLAIN_ID``) needs no check; any other is
     checked once per distinct value, and one ``Complaint`` refuses (blank once invisible
     characters are removed, such as ``"\u200b"``) goes to the row engine, which refuses it
     at its row."""
@@ -355,7 +352,7 @@ def _ids(ids: pa.Array | None, n: int) -> tuple[pa.Array, Any]:
     if ids is None or not pa.types.is_string(ids.type):
         needs[:] = True
         return pa.nulls(n, pa.string()), needs
-    plain = pc.match_substring_regex(ids, _PLAIN_ID).fill_null(False)
+    plain = pc.match_substring_regex(ids, PLAIN_ID).fill_null(False)
     odd = np.flatnonzero(~np.asarray(plain.to_numpy(zero_copy_only=False), np.bool_))
     if not len(odd):
         return ids, needs

@@ -14,12 +14,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from finpolicy.columnar.columns import Column, decimal_floats
+from finpolicy.columnar.columns import PLAIN_ID, Column, decimal_floats
 from finpolicy.columnar.tables import column_or_none, distinct
 from finpolicy.domains.suitability.models import Customer, Product
 from finpolicy.domains.suitability.policy import SuitabilityRules
 from finpolicy.errors import InputError
-from finpolicy.limits import MAX_AMOUNT, MAX_ID_LENGTH, MAX_MONTHS
+from finpolicy.limits import MAX_AMOUNT, MAX_MONTHS
 
 __all__ = ["INVALID", "CustomerColumns", "Field", "text_array", "validator"]
 
@@ -227,9 +227,9 @@ class CustomerColumns:
 
 def _ids(ids: pa.Array | None, n: int) -> tuple[pa.Array, _Mask]:
     """The id column (all null when absent or not text) and the rows whose id is unusable.
-    Ids are read as the other text cells are, trimmed; a plain ASCII id needs no check, any
-    other is validated as ``Customer`` validates it (a blank one such as ``"\\u200b"`` goes
-    to the row engine, which refuses it) once per distinct value."""
+    Ids are read as the other text cells are, trimmed; a plain id (``PLAIN_ID``) needs no
+    check, any other is validated as ``Customer`` validates it (a blank one such as
+    ``"\\u200b"`` goes to the row engine, which refuses it) once per distinct value."""
     needs = np.zeros(n, np.bool_)
     kind = ids.type.value_type if ids is not None and pa.types.is_dictionary(ids.type) \
         else None if ids is None else ids.type
@@ -237,7 +237,7 @@ def _ids(ids: pa.Array | None, n: int) -> tuple[pa.Array, _Mask]:
         needs[:] = True
         return pa.nulls(n, pa.string()), needs
     ids = ids.cast(pa.string())  # pandas and polars give large or dictionary text
-    plain = pc.match_substring_regex(ids, _PLAIN_ID).fill_null(False)
+    plain = pc.match_substring_regex(ids, PLAIN_ID).fill_null(False)
     odd = np.flatnonzero(~np.asarray(plain.to_numpy(zero_copy_only=False), np.bool_))
     if not len(odd):
         return ids, needs
@@ -249,7 +249,6 @@ def _ids(ids: pa.Array | None, n: int) -> tuple[pa.Array, _Mask]:
     return pa.concat_arrays([ids, fixed]).take(pa.array(where)), needs
 
 
-_PLAIN_ID = f"^[!-~](?:[ -~]{{0,{MAX_ID_LENGTH - 2}}}[!-~])?$"
 
 
 def text_array(field: Field, rows: Any, keep: Any) -> pa.Array:
