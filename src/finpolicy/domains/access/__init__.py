@@ -20,6 +20,7 @@ from finpolicy.domains.access.directory import (
     RoleDirectory,
     as_directory,
     directory_answers,
+    review_answers,
 )
 from finpolicy.domains.access.evaluation import authorize, decide
 from finpolicy.domains.access.inputs import evaluate_input
@@ -112,8 +113,14 @@ def resource_level(request: Any) -> list[str]:
 
 
 def _logged_review(inputs: Mapping[str, Any], result: Any) -> Any:
-    return {"review": {"grants": inputs["grants"], "assignments": inputs["assignments"],
-                       "usage": inputs.get("usage"), "as_of": result.as_of}}
+    """A review as logged; with a role directory, what it answered about the approvers (as
+    ``directory``), so replay confirms the approvers the call confirmed."""
+    review = {"grants": inputs["grants"], "assignments": inputs["assignments"],
+              "usage": inputs.get("usage"), "as_of": result.as_of}
+    directory = as_directory(inputs.get("directory"))
+    if directory is not None:
+        review["directory"] = review_answers(inputs["grants"], inputs["assignments"], directory)
+    return {"review": review}
 
 
 DOMAIN = Domain(

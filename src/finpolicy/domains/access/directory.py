@@ -34,6 +34,7 @@ __all__ = [
     "as_directory",
     "ask_directory",
     "held_roles",
+    "review_answers",
 ]
 
 T = TypeVar("T")
@@ -170,4 +171,25 @@ def directory_answers(request: AccessRequest, directory: RoleDirectory) -> list[
         at = grant.approved_at.isoformat()
         out.extend({"subject_id": grant.approved_by, "role": role, "assigned_at": at}
                    for role in sorted(set(held) & set(grant.approver_roles)))
+    return out
+
+
+def review_answers(grants: Iterable[Any], assignments: Iterable[Any],
+                   directory: RoleDirectory) -> list[dict[str, Any]]:
+    """What ``directory`` answered a review about the approvers of its grants and role
+    changes, as role assignments each held at that approval's instant alone (the decision
+    log keeps them in place of the directory, so replay confirms what the call confirmed)."""
+    approvals = {(record.approved_by, record.approved_at)
+                 for model, items in ((AccessGrant, grants), (RoleAssignment, assignments))
+                 for record in (model.parse(item) for item in items or ())
+                 if record.approved_by is not None and record.approved_at is not None}
+    out: list[dict[str, Any]] = []
+    for approver, at in sorted(approvals, key=lambda a: (a[0], a[1])):
+        try:
+            held = held_roles(directory, approver, at)
+        except Exception:  # the review then failed: nothing was logged
+            continue
+        out.extend({"subject_id": approver, "role": role, "assigned_at": at.isoformat(),
+                    "expires_at": (at + dt.timedelta(microseconds=1)).isoformat()}
+                   for role in sorted(held))
     return out

@@ -32,11 +32,13 @@ from finpolicy.runtime import Runtime
 
 __all__ = ["evaluate_input", "read_review_file"]
 
-_REVIEW_KEYS = ("grants", "assignments", "usage", "as_of")
+_REVIEW_KEYS = ("grants", "assignments", "usage", "as_of", "directory")
 
 
 def _review_decisions(runtime: Runtime, data: Any, as_of: Any) -> list[Decision]:
-    """One decision per finding of ``{grants, assignments, usage?, as_of?}``."""
+    """One decision per finding of ``{grants, assignments, usage?, as_of?, directory?}``
+    (``directory``: role assignments standing for the role directory that confirms the
+    approvers, as a request's ``assignments`` do; the decision log keeps a review's so)."""
     if not isinstance(data, Mapping):
         raise InputError.one("review", "expected a mapping with grants, assignments and "
                                        "optionally usage and as_of", "bad_input")
@@ -46,7 +48,8 @@ def _review_decisions(runtime: Runtime, data: Any, as_of: Any) -> list[Decision]
     unknown = sorted(str(k) for k in data if k not in _REVIEW_KEYS)
     if unknown:
         raise InputError([InputProblem(f"review.{k}", "unknown key (expected grants, "
-                                                      "assignments, usage, as_of)", "unknown_key")
+                                                      "assignments, usage, as_of, directory)",
+                                       "unknown_key")
                           for k in unknown])
     at = review_time(data.get("as_of"), "review.as_of")
     if at is None:
@@ -56,7 +59,10 @@ def _review_decisions(runtime: Runtime, data: Any, as_of: Any) -> list[Decision]
     assignments = _items(data.get("assignments"), RoleAssignment, "review.assignments")
     usage = (None if data.get("usage") is None
              else _items(data["usage"], UsageRecord, "review.usage"))
-    return review_access(runtime, grants, assignments, as_of=at, usage=usage).decisions()
+    directory = (None if data.get("directory") is None else AssignmentDirectory(
+        _items(data["directory"], RoleAssignment, "review.directory")))
+    return review_access(runtime, grants, assignments, as_of=at, usage=usage,
+                         directory=directory).decisions()
 
 
 def evaluate_input(runtime: Runtime, data: Any, *,
