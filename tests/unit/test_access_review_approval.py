@@ -164,3 +164,17 @@ def test_a_role_changes_approver_is_confirmed_against_the_assignments() -> None:
     own = {**change, "approved_by": "u-2"}
     assert [f.kind for f in ENGINE.review_access([], [*ASSIGNMENTS, own], as_of=AT).findings] \
         == ["role_change_self_approved"]
+
+
+def test_a_role_held_on_an_approval_dated_after_the_review_is_a_finding() -> None:
+    # a teller assigned 10 days before the review, its approval dated 5 days after it, was
+    # clean: the record held an approver and a time, when it was taken
+    late = {"subject_id": "u-2", "role": "teller", "assigned_at": _t(-10 * DAY),
+            "approved_by": "u-head", "approver_roles": ["department_head"],
+            "approved_at": _t(5 * DAY)}
+    (finding,) = ENGINE.review_access([], [*ASSIGNMENTS, late], as_of=AT).findings
+    assert (finding.kind, finding.severity, finding.subject_id) == (
+        "role_approved_after_review", "high", "u-2")
+    assert f"approval dated {_t(5 * DAY)}, after the review time" in finding.message
+    # reviewed after its approval, the same record is clean
+    assert ENGINE.review_access([], [*ASSIGNMENTS, late], as_of=AT + 6 * DAY).findings == ()

@@ -45,6 +45,9 @@ def assignment_fact(assignment: RoleAssignment, at: dt.datetime, tables: AccessP
         "self_approved": assignment.approved_by is not None and assignment.approved_by in (
             assignment.subject_id, assignment.assigned_by),
         "approver_authorised": authorised,
+        # held at ``at`` on an approval dated later: not approved when the review looks
+        "approved_after_review": approved and assignment.approved_at is not None
+        and assignment.approved_at > at,
         "approver_verified": approved and authorised and directory is not None
         and ask_directory(approver_failure, assignment, tables.approver_roles,
                           directory) is None,
@@ -86,6 +89,9 @@ def _detail(assignment: RoleAssignment, fact: dict[str, Any], at: dt.datetime,
     if assignment.approved_by is not None:
         roles = ", ".join(assignment.approver_roles) or "no roles"
         parts.append(f"approved by {assignment.approved_by} ({roles})")
+        if assignment.approved_at is not None and assignment.approved_at > at:
+            parts.append(f"approval dated {assignment.approved_at.isoformat()}, after the "
+                         "review time")
         if unverified is not None and assignment.approved_at is not None:
             held = sorted(ask_directory(held_roles, unverified, assignment.approved_by,
                                         assignment.approved_at))

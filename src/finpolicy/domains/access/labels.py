@@ -72,6 +72,8 @@ LABELS = MappingProxyType({
                                   "who assigned it", "自批分配"),
     "assignment.approver_authorised": L("the assignment {names|does not name} an approver "
                                         "role for its approver", "分配审批人有权审批"),
+    "assignment.approved_after_review": L("the assignment's approval {is} dated after the "
+                                          "review time", "分配审批晚于复核时点"),
     "assignment.approver_verified": L("the role assignments (or the role directory) "
                                       "{confirm|do not confirm} the approver held an approver "
                                       "role the assignment names when approving",

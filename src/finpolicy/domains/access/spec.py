@@ -100,6 +100,7 @@ REVIEW_ROLE_FIELDS: dict[str, str] = {
     "assignment.approved_by": "text",
     "assignment.self_approved": "boolean",
     "assignment.approver_authorised": "boolean",
+    "assignment.approved_after_review": "boolean",
     "assignment.approver_verified": "boolean",
     "assignment.days_since_review": "number",
     "assignment.review_days": "number",
