@@ -178,3 +178,20 @@ def test_a_role_held_on_an_approval_dated_after_the_review_is_a_finding() -> Non
     assert f"approval dated {_t(5 * DAY)}, after the review time" in finding.message
     # reviewed after its approval, the same record is clean
     assert ENGINE.review_access([], [*ASSIGNMENTS, late], as_of=AT + 6 * DAY).findings == ()
+
+
+@pytest.mark.parametrize(("level", "said"), [
+    ("Core", "level `Core`, `core` spelt otherwise"),
+    ("kore", "level `kore`, the policy's levels are ordinary, important, core")])
+def test_a_grant_for_a_level_the_policy_does_not_define_is_a_finding(level: str,
+                                                                     said: str) -> None:
+    # a 300-day grant for 'Core' had no maximum to exceed and passed the review clean, while
+    # authorize refuses the grant as an unknown level
+    grant = _grant("g-long", data_level=level, expires_at=_t(300 * DAY))
+    (finding,) = ENGINE.review_access([grant], ASSIGNMENTS, as_of=AT).findings
+    assert (finding.kind, finding.severity, finding.grant_id) == (
+        "unknown_level", "medium", "g-long")
+    assert f"({said}; its length is not checked against a maximum)" in finding.message
+    assert [f.kind for f in ENGINE.review_access([_grant("g-long", expires_at=_t(300 * DAY))],
+                                                 ASSIGNMENTS, as_of=AT).findings] == [
+        "excessive_duration"]

@@ -56,6 +56,8 @@ LABELS = MappingProxyType({
                                      "审批晚于复核时点"),
     "grant.expired": L("the grant {has} expired", "授权已过期"),
     "grant.level": L("the grant's data level", "授权数据级别"),
+    "grant.known_level": L("the grant's data level {is} one the policy declares",
+                           "授权级别已声明"),
     "grant.duration_days": L("the grant's length in days", "授权天数"),
     "grant.max_days": L("the longest grant the policy allows for its level, in days",
                         "最长授权天数"),

@@ -137,6 +137,8 @@ def grant_fact(grant: AccessGrant, at: dt.datetime, tables: AccessPolicyTables,
         and approved_at < grant.requested_at,
         "approved_after_review": approved_at is not None and approved_at > at,
         "expired": grant.expires_at <= at, "level": grant.data_level,
+        # a level the policy does not declare has no maximum: its length goes unchecked
+        "known_level": grant.data_level in tables.level_rank,
         "duration_days": _days(grant.expires_at - start),
     }
     if grant.approved_by is not None:
@@ -153,7 +155,7 @@ def grant_fact(grant: AccessGrant, at: dt.datetime, tables: AccessPolicyTables,
 
 
 def _grant_detail(kind: str, grant: AccessGrant, fact: Mapping[str, Any],
-                  directory: RoleDirectory) -> str:
+                  directory: RoleDirectory, levels: tuple[str, ...] = ()) -> str:
     g = fact["grant"]
     if kind == "expired_grant":
         return f"expired {grant.expires_at.isoformat()}"
@@ -162,6 +164,12 @@ def _grant_detail(kind: str, grant: AccessGrant, fact: Mapping[str, Any],
                 f"{g.get('max_days', 0):g}")
     if kind == "self_approved":
         return f"approved by {grant.approved_by}"
+    if kind == "unknown_level":
+        known = {canonical_id(level): level for level in levels}
+        meant = known.get(canonical_id(grant.data_level))
+        return (f"level `{grant.data_level}`, " + (f"`{meant}` spelt otherwise" if meant else
+                f"the policy's levels are {', '.join(levels)}") + "; its length is not "
+                "checked against a maximum")
     if kind == "grant_not_approved":
         return _missing_approval(grant.approved_by, grant.approved_at)
     if kind in ("approved_before_request", "approved_after_review") and grant.approved_at:
@@ -219,7 +227,7 @@ def review_with(runtime: Runtime, doc: PolicyDocument[Any], tables: AccessPolicy
                           verifier)
         for rule in runtime.run(doc, REVIEW_GRANT_RULESET, fact):
             kind = rule.effect["finding"]
-            detail = _grant_detail(kind, grant, fact, verifier)
+            detail = _grant_detail(kind, grant, fact, verifier, tables.levels)
             message = f"{rule.reason} ({detail})" if detail else rule.reason
             findings.append(Finding(rule.effect["severity"], kind, message, rule.id, rule.cite,
                                     grant.id, grant.grantee))

@@ -77,6 +77,7 @@ REVIEW_GRANT_FIELDS: dict[str, str] = {
     "grant.approved_after_review": "boolean",
     "grant.expired": "boolean",
     "grant.level": "text",
+    "grant.known_level": "boolean",
     "grant.duration_days": "number",
     "grant.max_days": "number",
     "grant.idle_days": "number",
