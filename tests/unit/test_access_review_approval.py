@@ -38,7 +38,9 @@ GRANTS = [_grant("g-ok"),
           _grant("g-no-time", approved_at=None),
           _grant("g-no-one", approved_by=None),
           _grant("g-early", approved_at=_t(-21 * DAY)),
-          _grant("g-later", approved_at=_t(DAY))]
+          _grant("g-later", approved_at=_t(DAY)),
+          # no approver: not approved, whenever its approval time says
+          _grant("g-no-one-later", approved_by=None, approved_at=_t(DAY))]
 ASSIGNMENTS = [
     {"subject_id": "u-head", "role": "department_head", "assigned_at": _t(-400 * DAY),
      "approved_by": "u-head-2", "approver_roles": ["department_head"],
@@ -51,7 +53,7 @@ ASSIGNMENTS = [
      "approved_at": _t(-30 * DAY)}]
 EXPECTED = {("g-none", "grant_not_approved"), ("g-no-time", "grant_not_approved"),
             ("g-no-one", "grant_not_approved"), ("g-early", "approved_before_request"),
-            ("g-later", "approved_after_review")}
+            ("g-later", "approved_after_review"), ("g-no-one-later", "grant_not_approved")}
 
 
 def _refused(grant: dict[str, Any]) -> None:
@@ -85,7 +87,7 @@ def test_a_grant_authorize_refuses_as_unapproved_is_a_finding_of_the_typed_revie
     # approved before its request: a record that cannot be true; the others may be pending
     assert {g: by_grant[g].severity for g, _ in EXPECTED} == {
         "g-none": "medium", "g-no-time": "medium", "g-no-one": "medium", "g-early": "high",
-        "g-later": "medium"}
+        "g-later": "medium", "g-no-one-later": "medium"}
     assert "no approver and no approval time recorded" in by_grant["g-none"].message
     assert "approved by u-head; no approval time recorded" in by_grant["g-no-time"].message
     assert f"approved {_t(DAY)}" in by_grant["g-later"].message

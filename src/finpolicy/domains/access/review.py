@@ -133,9 +133,10 @@ def grant_fact(grant: AccessGrant, at: dt.datetime, tables: AccessPolicyTables,
         "self_approved": approved and grant.approved_by in (grant.grantee, grant.requester),
         "approver_verified": approved and authorised and ask_directory(
             approver_failure, grant, tables.approver_roles, directory) is None,
-        "approved_before_request": approved_at is not None
+        # of an approval on record (one without its approver is grant_not_approved alone)
+        "approved_before_request": approved_at is not None and approved
         and approved_at < grant.requested_at,
-        "approved_after_review": approved_at is not None and approved_at > at,
+        "approved_after_review": approved_at is not None and approved and approved_at > at,
         "expired": grant.expires_at <= at, "level": grant.data_level,
         # a level the policy does not declare has no maximum: its length goes unchecked
         "known_level": grant.data_level in tables.level_rank,
