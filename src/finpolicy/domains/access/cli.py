@@ -57,10 +57,10 @@ def review(input_file: str, as_of: str | None, as_json: bool, policy: str | None
     its fields, `approver_roles` separated by `;`) with an --assignments table and optionally a
     --usage table of the same kind; an error names its file and line.
 
-    Reports expired, over-long, self-approved and wrongly approved grants, dormant grants
-    (when usage is given), separation-of-duties conflicts and the role assignments the
-    policy's role review rules flag (role changes without approval, reviews overdue), most
-    severe first.
+    Reports expired, over-long, unapproved, self-approved and wrongly approved grants,
+    dormant grants (when usage is given), separation-of-duties conflicts and the role
+    assignments the policy's role review rules flag (role changes without a confirmed
+    approval, reviews overdue), most severe first.
     """
     # a date is its midnight UTC, as review_access and a review file's as_of read it
     when = review_time(parse_when(as_of, aware=False, moment_ok=True, option="--as-of"))
