@@ -13,6 +13,7 @@ evaluated (a derived field whose source changed level).
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import pathlib
 import random
@@ -88,12 +89,26 @@ def _evaluate(domain: Domain, engine: Any, sample: Sample) -> list[Verdict] | st
 
 def _pairs(olds: list[Verdict], news: list[Verdict]) -> list[tuple[Verdict, Verdict]]:
     """Pair the decisions of one input: by input digest where each names one decision (a
-    list of products comes back sorted by outcome, so positions move), else by position."""
+    list of products comes back sorted by outcome, so positions move), else in order, equal
+    decisions with each other: a finding added before others (a review's) is one decision
+    added, not each later finding changed into the one before it."""
     a = {v.digest: v for v in olds}
     b = {v.digest: v for v in news}
     if "" not in a and len(a) == len(olds) and len(b) == len(news) and a.keys() == b.keys():
         return [(v, b[v.digest]) for v in olds]
-    return list(itertools.zip_longest(olds, news, fillvalue=Verdict(NONE)))
+    if len(olds) == len(news) and all(x.same(y) for x, y in zip(olds, news, strict=True)):
+        return list(zip(olds, news, strict=True))
+    keys = [[_same_key(v) for v in side] for side in (olds, news)]
+    out: list[tuple[Verdict, Verdict]] = []
+    matcher = difflib.SequenceMatcher(None, keys[0], keys[1], autojunk=False)
+    for _, i1, i2, j1, j2 in matcher.get_opcodes():
+        out += itertools.zip_longest(olds[i1:i2], news[j1:j2], fillvalue=Verdict(NONE))
+    return out
+
+
+def _same_key(v: Verdict) -> str:
+    """A text equal for two verdicts exactly when ``Verdict.same`` holds."""
+    return repr((v.outcome, sorted(v.hits), v.obligations, v.extra))
 
 
 RuleIndex = Mapping[tuple[str, str, str], Any]
