@@ -51,8 +51,24 @@ Moment = Annotated[dt.datetime, TIME_TEXT]
 """A datetime (the model checks its offset), given as one or as ISO text, never as a number."""
 Day = Annotated[dt.date, DATE_TEXT]
 """A date, given as one or as ISO text, never as a number."""
-DayOrMoment = Annotated[dt.date | dt.datetime, TIME_TEXT]
-"""A date or a datetime, given as one or as ISO text, never as a number."""
+def _day_or_moment_text(value: Any) -> Any:
+    """ISO text as the date or datetime it spells: pydantic reads a datetime at midnight as
+    a date, dropping its offset (``2026-02-01T00:00:00+14:00`` is 31 January in UTC), and a
+    date as a naive datetime the other way round."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    try:
+        if "T" in text or " " in text:
+            return dt.datetime.fromisoformat(text)
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return value  # pydantic's own error names the field
+
+
+DayOrMoment = Annotated[dt.date | dt.datetime, TIME_TEXT, BeforeValidator(_day_or_moment_text)]
+"""A date or a datetime, given as one or as ISO text (a datetime keeps its offset, at midnight
+too), never as a number."""
 Count = Annotated[int, NUMBER]
 """A whole number, never true or false."""
 

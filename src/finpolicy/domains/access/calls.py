@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Annotated, Any
-
-from pydantic import BeforeValidator, Field
+from pydantic import Field
 
 from finpolicy.domains.access.model import (
     AccessGrant,
@@ -15,29 +12,10 @@ from finpolicy.domains.access.model import (
     UsageRecord,
 )
 from finpolicy.domains.base import Call
-from finpolicy.inputs import TIME_TEXT
+from finpolicy.inputs import DayOrMoment
 from finpolicy.limits import MAX_LONG_ITEMS, MAX_TERM_LENGTH
 
 __all__ = ["CALLS", "AuthorizeCall", "ReviewAccessCall"]
-
-
-def _iso_text(value: Any) -> Any:
-    """ISO text as the date or datetime it spells: pydantic reads a date as a naive
-    datetime, and a datetime at midnight as a date without its offset; review_access reads
-    a date as its midnight UTC and keeps a datetime's offset."""
-    if not isinstance(value, str):
-        return value
-    text = value.strip()
-    try:
-        if "T" in text or " " in text:
-            return dt.datetime.fromisoformat(text)
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        return value  # pydantic's own error names the field
-
-
-ReviewTime = Annotated[dt.date | dt.datetime, TIME_TEXT, BeforeValidator(_iso_text)]
-"""A review's time: a datetime with its offset, or a date (its midnight UTC)."""
 
 
 class AuthorizeCall(Call):
@@ -54,7 +32,7 @@ class ReviewAccessCall(Call):
 
     grants: list[AccessGrant] = Field(max_length=MAX_LONG_ITEMS)
     assignments: list[RoleAssignment] = Field(max_length=MAX_LONG_ITEMS)
-    as_of: ReviewTime | None = None
+    as_of: DayOrMoment | None = None  # a date: its midnight UTC
     usage: list[UsageRecord] | None = Field(default=None, max_length=MAX_LONG_ITEMS)
     policy: str | None = Field(default=None, max_length=MAX_TERM_LENGTH)
 
