@@ -19,6 +19,7 @@ from finpolicy.testing.diff import (
     Verdict,
     diff,
 )
+from finpolicy.testing.diff_report import DiffWarning
 from finpolicy.testing.runner import CaseReport, Coverage, PolicyCoverage, coverage, run_cases
 
 # Loaded on first use: they import hypothesis, which production code need not have.
@@ -48,6 +49,7 @@ __all__ = [
     "ChangeGroup",
     "Coverage",
     "DiffReport",
+    "DiffWarning",
     "InvariantResult",
     "InvariantViolation",
     "PolicyCase",
