@@ -45,7 +45,11 @@ class Chromium:
         return page
 
 
-@pytest.fixture(scope="session")
+# per module, not per session: sync Playwright runs an event loop in the main thread while it
+# is open, and every later test of the process would find that loop running (Django then
+# refuses to run an async view: "You cannot use AsyncToSync in the same thread as an async
+# event loop")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Chromium]:
     require_module("playwright", "browser")
     executable = require_program("chromium", "chromium")
