@@ -145,14 +145,19 @@ def _decoded(blob: bytes, steps: list[_Step]) -> bytes:
                 value = value.replace(clear, masked)
         return value
 
+    return _rewritten(blob, lambda value: text(value) if isinstance(value, str) else value)
+
+
+def _rewritten(blob: bytes, scalar: Any) -> bytes:
+    """``blob`` (JSON) with ``scalar`` applied to every text, number, flag and null in it but
+    keys and kept values (``KEPT``)."""
+
     def walk(data: Any) -> Any:
-        if isinstance(data, str):
-            return text(data)
         if isinstance(data, list):
             return [walk(v) for v in data]
         if isinstance(data, dict):
             return {k: v if k in KEPT and _kept(k, v) else walk(v) for k, v in data.items()}
-        return data
+        return scalar(data)
 
     return exact_dumps(walk(exact_loads(blob)))
 
@@ -200,16 +205,12 @@ def _numbers_scrubbed(blob: bytes, numbers: tuple[_Number, ...]) -> bytes:
     if not live:  # most decisions echo no amount: one search tells
         return blob
 
-    def walk(data: Any) -> Any:
-        if isinstance(data, int | float) and not isinstance(data, bool):
-            return live.get(data, data)
-        if isinstance(data, list):
-            return [walk(v) for v in data]
-        if isinstance(data, dict):
-            return {k: v if k in KEPT and _kept(k, v) else walk(v) for k, v in data.items()}
-        return data
+    def number(value: Any) -> Any:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return live.get(value, value)
+        return value
 
-    return exact_dumps(walk(exact_loads(blob)))
+    return _rewritten(blob, number)
 
 
 def _plan(replaced: list[_Pair]) -> tuple[_Step, ...]:
