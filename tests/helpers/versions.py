@@ -4,6 +4,7 @@ manifest version (so in their digest), a broken one, and a link that is swapped 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -16,8 +17,8 @@ def make_version(root: Path, name: str, version: str) -> Path:
     shutil.copytree(shipped_packs() / "cn-banking", folder,
                     ignore=shutil.ignore_patterns("tests", "examples"))
     manifest = folder / "bundle.yaml"
-    text = manifest.read_text(encoding="utf-8").replace("version: 1.1.0",
-                                                         f"version: {version}", 1)
+    text = re.sub(r"(?m)^version: .*$", f"version: {version}",
+                  manifest.read_text(encoding="utf-8"), count=1)
     manifest.write_text(text, encoding="utf-8")
     return folder
 

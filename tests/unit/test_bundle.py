@@ -109,7 +109,8 @@ def test_digest_is_stable_and_ignores_comments_but_not_content(pack_copy: Path) 
     with (pack_copy / "access.yaml").open("a", encoding="utf-8") as fh:
         fh.write("\n# a comment changes nothing\n")
     assert fp.load_bundle(pack_copy).digest == base
-    _edit(pack_copy / "bundle.yaml", "version: 1.1.0", "version: 1.1.1")
+    version = fp.load_bundle(pack_copy).version
+    _edit(pack_copy / "bundle.yaml", f"version: {version}", f"version: {version}-rc.1")
     assert fp.load_bundle(pack_copy).digest != base
 
 
