@@ -178,6 +178,13 @@ class InputError(FinpolicyError, ValueError):
         """An error with a single problem."""
         return cls([InputProblem(path, message, code, value)], model=model)
 
+    def moved(self, field: str, place: str) -> InputError:
+        """This error with ``field`` and the fields under it named at ``place`` (``product``
+        of the tenth product at ``products.9``)."""
+        return InputError([attrs.evolve(p, path=place + p.path[len(field):])
+                           if p.path == field or p.path.startswith(field + ".") else p
+                           for p in self.problems], model=self.model)
+
     def located(self, file: str, line: int | None) -> InputError:
         """The same problems, found in ``file`` at ``line`` (for file readers)."""
         return InputError([p.located(file, line) for p in self.problems], model=self.model)

@@ -3,6 +3,7 @@ problem of a body that does not fit names a place the caller wrote, in finpolicy
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from typing import Any
 
@@ -123,3 +124,32 @@ def test_a_trailing_slash_is_404_naming_the_path_meant_not_a_redirect(
     assert "`/v1/access/authorize`" in body["message"]
     assert client.get("/health/", follow_redirects=False).status_code == 404
     assert client.post("/v1/nowhere", json={}).json()["message"] == "no such path `/v1/nowhere`"
+
+
+@pytest.mark.parametrize(("operation", "spoil", "path"), [
+    # the typed API names the field of the Complaint it checked; the body holds it under
+    # `complaint` (the service answered `category`, a key the body does not have)
+    ("complaints/complaint_sla", lambda b: b["complaint"].update(category="nonsense"),
+     "complaint.category"),
+    ("complaints/complaint_sla",
+     lambda b: b["complaint"]["events"][0].update(kind="nonsense"), "complaint.events.0.kind"),
+    ("access/authorize", lambda b: b["request"].update(action="fly"), "request.action"),
+    # one product of many: which one (the service answered `product.kind`)
+    ("suitability/suitable_products", lambda b: b["products"][-1].update(kind="insurence"),
+     "products.{last}.kind"),
+    ("complaints/complaint_sla_batch", lambda b: b["complaints"][0].update(category="zz"),
+     "complaints.0.category"),
+])
+def test_a_value_the_policy_does_not_know_is_named_where_the_body_holds_it(
+        client: TestClient, operation: str, spoil: Any, path: str) -> None:
+    body = copy.deepcopy(BODIES[operation])
+    spoil(body)
+    path = path.format(last=len(body.get("products", [])) - 1)
+    for url, sent, answer in (
+            (f"/v1/{operation}", body, lambda r: r.json()),
+            (f"/v1/{operation}/batch", {"calls": [body]},
+             lambda r: r.json()["results"][0]["error"])):
+        response = client.post(url, json=sent)
+        error = answer(response)
+        assert [p["path"] for p in error["problems"]] == [path], response.text
+        assert f"{path}: " in error["message"]

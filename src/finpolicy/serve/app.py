@@ -18,6 +18,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
+import attrs
 from fastapi import Depends, FastAPI, Header, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -92,6 +93,23 @@ def _failure(exc: Exception) -> tuple[int, dict[str, Any]]:
     _LOG.error("internal error", exc_info=exc)
     return 500, _error(500, "internal_error",
                        f"internal error ({type(exc).__name__}); the request is denied")
+
+
+def _in_body(exc: Exception, call: Call) -> Exception:
+    """``exc`` with each problem placed in the request body: the typed API names a field of
+    the model it checked (``category`` of a ``Complaint``), the body holds that model under a
+    name of its own (``complaint.category``)."""
+    if not isinstance(exc, InputError) or exc.model is None:
+        return exc
+    holders = [name for name in type(call).model_fields
+               if type(getattr(call, name, None)).__name__ == exc.model]
+    if len(holders) != 1:
+        return exc
+    fields = type(call).model_fields
+    problems = [p if p.path.split(".", 1)[0] in fields else
+                attrs.evolve(p, path=f"{holders[0]}.{p.path}" if p.path else holders[0])
+                for p in exc.problems]
+    return InputError(problems, model=exc.model)
 
 
 MAX_BODY_BYTES = 16 * 1024 * 1024
@@ -262,7 +280,7 @@ def _decide(service: Service, endpoint: Endpoint, call: Call, runtime: BundleRun
             answer = service.engine.call(endpoint.method, call.arguments(), on=runtime)
         body = {"result": plain(answer.result)}
     except Exception as exc:  # every failure becomes a status; a server error denies
-        return _failure(exc)  # (counted by ``Exchange``, or by the batch for its calls)
+        return _failure(_in_body(exc, call))  # (counted by ``Exchange``, or by the batch)
     finally:
         metrics.latency.labels(endpoint.domain, endpoint.method).observe(
             time.perf_counter() - started)

@@ -446,8 +446,13 @@ def suitable_products(runtime: Runtime, customer: Any, products: Iterable[Any], 
     parsed = [Product.parse(p, field=f"products.{i}") for i, p in enumerate(products)]
     doc = policy_in_force(runtime, on, policy)
     customer_facts(doc.policy, customer, on)  # the customer's errors before any product's
-    decisions = [_decide(runtime, on, policy, customer, product, None, context,
-                         f"products.{i}", doc) for i, product in enumerate(parsed)]
+    decisions = []
+    for i, product in enumerate(parsed):
+        try:
+            decisions.append(_decide(runtime, on, policy, customer, product, None, context,
+                                     f"products.{i}", doc))
+        except InputError as exc:  # the pack's checks of a product's facts say `product`
+            raise exc.moved("product", f"products.{i}") from None
     decisions.sort(key=lambda d: _ORDER[d.outcome])
     return decisions
 
