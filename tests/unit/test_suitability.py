@@ -430,8 +430,9 @@ def test_mappings_are_accepted_like_models(engine: fp.PolicyEngine) -> None:
 
 
 def test_as_of_defaults_to_today_and_accepts_an_aware_datetime(engine: fp.PolicyEngine) -> None:
-    c = customer(assessment_date=dt.date.today())
-    assert engine.check_suitability(c, product()).as_of == dt.date.today()
+    today = dt.datetime.now(SHANGHAI).date()  # the policy's day (not the machine's, UTC)
+    c = customer(assessment_date=today)
+    assert engine.check_suitability(c, product()).as_of == today
     at = dt.datetime(2026, 2, 1, 9, 0, tzinfo=SHANGHAI)
     assert engine.check_suitability(customer(), product(), as_of=at).as_of == NEW
 
