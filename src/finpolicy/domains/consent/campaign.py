@@ -30,6 +30,7 @@ from finpolicy.domains.consent.consents import contact_times, free_at, next_star
 from finpolicy.domains.consent.evaluate import (
     Prepared,
     check_birth_date,
+    check_given_after_birth,
     check_local_time,
     check_vocabulary,
     decide,
@@ -267,7 +268,7 @@ def plan_campaign(runtime: Runtime, customers: Any, *, consents: Any = (), conta
     base = template.model_dump(include={"purpose", "data_levels", "categories", "fields",
                                         "personalised", "recipient", "id"})
     _check_options(doc.policy, purpose, channels, listed)
-    _check_times(doc.policy, listed, at)
+    _check_times(doc.policy, listed, parsed, at)
     by_customer: dict[str, list[Consent]] = defaultdict(list)
     for c in parsed:
         by_customer[c.customer].append(c)
@@ -297,15 +298,18 @@ def _each_once(customers: Sequence[CampaignCustomer]) -> None:
 
 
 def _check_times(rules: ConsentRules, customers: Sequence[CampaignCustomer],
-                 at: dt.datetime) -> None:
-    """Refuse a campaign time with no local time in a customer's zone, and a customer born
-    after the campaign's day."""
+                 consents: Sequence[Consent], at: dt.datetime) -> None:
+    """Refuse a campaign time with no local time in a customer's zone, a customer born
+    after the campaign's day, and a consent given before its customer was born."""
     for zone in sorted({c.time_zone or "" for c in customers}):
         check_local_time(rules, zone or None, at, "as_of")
     for i, c in enumerate(customers):
         if c.birth_date is not None:
             check_birth_date(c.birth_date, local_day(rules, c.time_zone, at),
                              f"customers.{i}.birth_date")
+            check_given_after_birth(rules, c.birth_date, c.time_zone,
+                                    [k if k.customer == c.id else None for k in consents],
+                                    f"customers.{i}.birth_date")
 
 
 def _check_options(rules: ConsentRules, purpose: str, channels: Sequence[str],

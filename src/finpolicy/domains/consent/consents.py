@@ -10,6 +10,12 @@ Conventions (the policy documents and the tests rely on them):
   every consent to its purpose given at or before ``w`` (and those of the purposes its
   ``also_stops`` names); a consent given after ``w`` counts again. With ``scope: consent`` only
   the consent withdrawn stops (and ``also_stops`` still applies).
+- Who gave a consent is read on the customer's local date of ``given_at`` (when the use gives
+  a date of birth and the policy ``sensitive.minors_under``): the customer's own consent
+  counts only when they were not a minor that day (``not_by_guardian`` otherwise, whatever
+  their age now: a child's own consent was never a consent), and a guardian's only when they
+  were (``not_by_customer`` otherwise, and when the date of birth is not given: a guardian
+  consents for a minor, PIPL Art. 31, not for an adult).
 - Lists a consent leaves empty do not restrict (channels, levels, categories, recipients),
   unless a requirement asks for the item to be named.
 - Of the consents that count, the one given last is the one named in the decision (ties: the
@@ -32,14 +38,16 @@ from finpolicy.domains.consent.model import Consent, ContactRecord
 from finpolicy.domains.consent.spec import CONSENT_FAILURES, ConsentRules, ContactCell, Purpose
 
 __all__ = ["ConsentState", "Used", "contact_times", "count_in_window", "failures",
-           "find_consent", "free_at", "next_start", "reached", "stops"]
+           "find_consent", "free_at", "given_day", "giver_failure", "minor", "next_start",
+           "reached", "stops"]
 
 _ORDER = {name: i for i, name in enumerate(CONSENT_FAILURES)}
 
 
 @attrs.frozen(slots=True)
 class Used:
-    """What a use of data needs a consent to cover."""
+    """What a use of data needs a consent to cover, and whose data it is: the customer's
+    date of birth (``None``: not given) and time zone (``None``: the policy's)."""
 
     purpose: str
     channel: str | None
@@ -47,6 +55,8 @@ class Used:
     levels: tuple[str, ...]
     categories: tuple[str, ...]
     required: frozenset[str]
+    born: dt.date | None = None
+    zone: dt.tzinfo | None = None
 
 
 @attrs.frozen(slots=True)
@@ -110,9 +120,52 @@ def failures(rules: ConsentRules, purpose: Purpose | None, consent: Consent, use
         out.append("level_not_covered")
     if not _covers(consent.categories, used.categories, False):
         out.append("category_not_covered")
-    if "guardian_consent" in required and consent.given_by != "guardian":
-        out.append("not_by_guardian")
+    giver = giver_failure(rules, consent, used)
+    if giver is not None:
+        out.append(giver)
     return out
+
+
+def minor(rules: ConsentRules, birth_date: dt.date | None, local_day: dt.date) -> bool:
+    """Whether a customer born on ``birth_date`` is younger than the policy's
+    ``minors_under`` years on ``local_day`` (a 29 February birthday falls on 1 March in
+    other years); ``False`` when either is unknown."""
+    if birth_date is None or rules.minors_under is None:
+        return False
+    year = birth_date.year + rules.minors_under
+    try:
+        of_age = birth_date.replace(year=year)
+    except ValueError:  # 29 February in a common year, or past year 9999
+        if year > dt.MAXYEAR:
+            return True
+        of_age = dt.date(year, 3, 1)
+    return local_day < of_age
+
+
+def given_day(rules: ConsentRules, consent: Consent, zone: dt.tzinfo | None) -> dt.date:
+    """The customer's local date when ``consent`` was given (in ``zone``, or the policy's;
+    ``given_at``'s own date where the zone's would fall outside years 1 to 9999)."""
+    try:
+        return consent.given_at.astimezone(zone or rules.zone).date()
+    except OverflowError:
+        return consent.given_at.date()
+
+
+def giver_failure(rules: ConsentRules, consent: Consent, used: Used) -> str | None:
+    """``not_by_guardian`` when the use needs a guardian's consent, or the customer gave it
+    themselves as a minor; ``not_by_customer`` when a guardian gave it for a customer who was
+    not a minor that day, or whose date of birth is not given (policies that declare
+    ``minors_under`` only); ``None`` when who gave it is right."""
+    if consent.given_by == "guardian":
+        if rules.minors_under is None or (
+                used.born is not None
+                and minor(rules, used.born, given_day(rules, consent, used.zone))):
+            return None
+        return "not_by_customer"
+    if "guardian_consent" in used.required or minor(
+            rules, used.born, given_day(rules, consent, used.zone)):
+        return "not_by_guardian"
+    return None
 
 
 def _covers(listed: Sequence[str], used: Sequence[str], must_name: bool) -> bool:

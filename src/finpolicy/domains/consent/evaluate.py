@@ -42,6 +42,8 @@ from finpolicy.domains.consent.consents import (
     contact_times,
     count_in_window,
     find_consent,
+    given_day,
+    minor,
 )
 from finpolicy.domains.consent.model import (
     Consent,
@@ -54,7 +56,8 @@ from finpolicy.errors import EvaluationError, InputError, InputProblem
 from finpolicy.inputs import InputModel, in_zone
 from finpolicy.runtime import Runtime, StateKey
 
-__all__ = ["DEFAULT_DENY", "Facts", "Prepared", "check_birth_date", "check_local_time",
+__all__ = ["DEFAULT_DENY", "Facts", "Prepared", "check_birth_date", "check_given_after_birth",
+           "check_local_time",
            "check_processing", "check_vocabulary", "decide", "facts_at", "items", "local_day",
            "local_zone", "minor", "policy_in_force", "prepare", "profiled", "records_digest",
            "request_facts", "within"]
@@ -187,22 +190,6 @@ def check_local_time(rules: ConsentRules, time_zone: str | None, at: dt.datetime
     in_zone(at, _zone(time_zone) if time_zone else rules.zone, field, "the customer's")
 
 
-def minor(rules: ConsentRules, birth_date: dt.date | None, local_day: dt.date) -> bool:
-    """Whether a customer born on ``birth_date`` is younger than the policy's
-    ``minors_under`` years on ``local_day`` (a 29 February birthday falls on 1 March in
-    other years); ``False`` when either is unknown."""
-    if birth_date is None or rules.minors_under is None:
-        return False
-    year = birth_date.year + rules.minors_under
-    try:
-        of_age = birth_date.replace(year=year)
-    except ValueError:  # 29 February in a common year, or past year 9999
-        if year > dt.MAXYEAR:
-            return True
-        of_age = dt.date(year, 3, 1)
-    return local_day < of_age
-
-
 def local_day(rules: ConsentRules, time_zone: str | None, at: dt.datetime) -> dt.date:
     """The customer's local date at ``at`` in ``time_zone`` (the policy's when ``None``;
     ``at``'s own date where the zone's would fall past year 9999)."""
@@ -222,6 +209,31 @@ def check_birth_date(birth_date: dt.date | None, local_day: dt.date, field: str)
         raise InputError.one(field, f"the date of birth {birth_date} is after the day of "
                                     f"processing ({local_day}, the customer's local date)",
                              "bad_date", birth_date)
+
+
+def check_given_after_birth(rules: ConsentRules, birth_date: dt.date | None,
+                            time_zone: str | None, consents: Sequence[Consent | None],
+                            born_at: str) -> None:
+    """Refuse a consent of the customer given before their date of birth (the customer's
+    local date of ``given_at``): the record or the date of birth is wrong, and either way who
+    gave it, a guardian or the customer, cannot be told. ``consents`` are every record of the
+    call, ``None`` for other customers' (paths name their place); ``born_at`` is the date of
+    birth's own path.
+
+    Raises:
+        InputError: naming ``consents.<i>.given_at`` for each (``bad_date``).
+    """
+    if birth_date is None:
+        return
+    zone = _zone(time_zone) if time_zone else rules.zone
+    problems = [InputProblem(
+        f"consents.{i}.given_at", f"consent `{c.id}` was given on {day} (the customer's local "
+        f"date), before the customer's date of birth {birth_date} ({born_at})", "bad_date",
+        c.given_at.isoformat())
+        for i, c in enumerate(consents)
+        if c is not None and (day := given_day(rules, c, zone)) < birth_date]
+    if problems:
+        raise InputError(problems)
 
 
 def request_facts(rules: ConsentRules, request: ProcessingRequest, levels: Sequence[str],
@@ -361,9 +373,11 @@ def facts_at(prepared: Prepared, at: dt.datetime) -> Facts:
     """The processing rules' facts: the request's, the consent found at ``at`` and the
     contact's."""
     request, rules = prepared.request, prepared.doc.policy
+    zone = local_zone(rules, request)
     used = Used(request.purpose, request.channel,
                 request.recipient.name if request.recipient else None,
-                prepared.levels, prepared.categories, prepared.required)
+                prepared.levels, prepared.categories, prepared.required,
+                request.birth_date, zone)
     state = (find_consent(rules, prepared.consents, used, at) if prepared.required
              else ConsentState(None, sum(c.purpose == request.purpose
                                          for c in prepared.consents)))
@@ -371,17 +385,20 @@ def facts_at(prepared: Prepared, at: dt.datetime) -> Facts:
     fact = {**prepared.facts, "contact": contact,
             "consent": _consent_fact(state, prepared.required, prepared.levels)}
     if rules.profiling_purpose is not None:
-        fact["profile"] = {"consented": profiled(rules, prepared.consents, at)}
+        fact["profile"] = {"consented": profiled(rules, prepared.consents, at,
+                                                 born=request.birth_date, zone=zone)}
     return Facts(fact, state, local, count, cap)
 
 
-def profiled(rules: ConsentRules, consents: Sequence[Consent], at: dt.datetime) -> bool:
+def profiled(rules: ConsentRules, consents: Sequence[Consent], at: dt.datetime, *,
+             born: dt.date | None = None, zone: dt.tzinfo | None = None) -> bool:
     """Whether a consent of the customer to the policy's profiling purpose counts at
-    ``at`` (given, not withdrawn, expired or lapsed, under a notice the policy accepts)."""
+    ``at`` (given, not withdrawn, expired or lapsed, under a notice the policy accepts, by
+    the customer or, for a minor, a guardian: ``born`` and ``zone`` as ``Used``)."""
     purpose = rules.profiling_purpose
     if purpose is None:
         return False
-    used = Used(purpose, None, None, (), (), frozenset({"consent"}))
+    used = Used(purpose, None, None, (), (), frozenset({"consent"}), born, zone)
     return find_consent(rules, consents, used, at).selected is not None
 
 
@@ -456,6 +473,9 @@ def check_processing(runtime: Runtime, request: Any, *, consents: Any = (),
         check_local_time(doc.policy, req.time_zone, at, "request.as_of")
     check_birth_date(req.birth_date, local_day(doc.policy, req.time_zone, at),
                      "request.birth_date")
+    check_given_after_birth(doc.policy, req.birth_date, req.time_zone,
+                            [c if c.customer == req.customer else None for c in parsed],
+                            "request.birth_date")
     own = [c for c in parsed if c.customer == req.customer]
     seen = [c for c in history if c.customer == req.customer]
     try:

@@ -22,11 +22,13 @@ from finpolicy.domains.consent.consents import Used, failures, reached, stops
 from finpolicy.domains.consent.evaluate import (
     Prepared,
     check_birth_date,
+    check_given_after_birth,
     check_local_time,
     check_vocabulary,
     facts_at,
     items,
     local_day,
+    local_zone,
     policy_in_force,
     within,
 )
@@ -111,7 +113,8 @@ def _use_findings(runtime: Runtime, doc: PolicyDocument[ConsentRules],
     if relied is not None:
         used = Used(request.purpose, request.channel,
                     request.recipient.name if request.recipient else None, prepared.levels,
-                    prepared.categories, prepared.required)
+                    prepared.categories, prepared.required, request.birth_date,
+                    local_zone(rules, request))
         named_failures = failures(rules, rules.purposes.get(relied.purpose), relied, used, at,
                                   stops(rules, request.purpose, own, at))
     fact = {**found.fact, "use": {"kind": kind, "named_consent": relied is not None,
@@ -138,9 +141,10 @@ def _records(contacts: Sequence[ContactRecord], processing: Sequence[ProcessingR
     return out
 
 
-def _check_processing(rules: ConsentRules, done: Sequence[ProcessingRequest]) -> None:
+def _check_processing(rules: ConsentRules, done: Sequence[ProcessingRequest],
+                      consents: Sequence[Consent]) -> None:
     """Refuse a processing record outside the policy's vocabulary or born after its day,
-    naming the record."""
+    naming the record, and a consent of its customer given before their date of birth."""
     for i, p in enumerate(done):
         try:
             check_vocabulary(rules, p, [], [], where="")
@@ -149,6 +153,9 @@ def _check_processing(rules: ConsentRules, done: Sequence[ProcessingRequest]) ->
                                  "birth_date")
         except InputError as exc:
             raise within(exc, f"processing.{i}") from None
+        check_given_after_birth(rules, p.birth_date, p.time_zone,
+                                [c if c.customer == p.customer else None for c in consents],
+                                f"processing.{i}.birth_date")
 
 
 def review_consents(runtime: Runtime, consents: Any, *, contacts: Any = (),
@@ -176,7 +183,7 @@ def review_consents(runtime: Runtime, consents: Any, *, contacts: Any = (),
     doc = policy_in_force(runtime, at, policy)
     rules = doc.policy
     check_vocabulary(rules, None, parsed, history)
-    _check_processing(rules, done)
+    _check_processing(rules, done, parsed)
     by_customer: dict[str, list[Consent]] = defaultdict(list)
     for c in parsed:
         by_customer[c.customer].append(c)

@@ -20,7 +20,7 @@ from finpolicy.domains.consent.consents import (
     next_start,
     stops,
 )
-from finpolicy.domains.consent.evaluate import local_zone
+from finpolicy.domains.consent.evaluate import local_day, local_zone
 from finpolicy.domains.consent.model import (
     Consent,
     ConsentDecision,
@@ -85,6 +85,11 @@ class Situation:
         return self.request.time_zone or self.rules.zone.key
 
     @property
+    def local_day(self) -> dt.date:
+        """The customer's local date at the request's time."""
+        return local_day(self.rules, self.request.time_zone, self.at)
+
+    @property
     def required(self) -> frozenset[str]:
         return frozenset(self.decision.required)
 
@@ -104,7 +109,8 @@ class Situation:
         request = self.request
         return Used(request.purpose, channel or request.channel,
                     request.recipient.name if request.recipient else None,
-                    self.decision.data_levels, self.decision.categories, self.required)
+                    self.decision.data_levels, self.decision.categories, self.required,
+                    request.birth_date, self.zone)
 
     def stops(self) -> list[dt.datetime]:
         """The withdrawals in effect at the request's time that stop its purpose."""

@@ -71,7 +71,10 @@ CONSENT_FAILURES: dict[str, str] = {
     "recipient_not_covered": "the consent does not name the recipient",
     "level_not_covered": "the consent does not cover (or name) a data level used",
     "category_not_covered": "the consent does not cover a data category used",
-    "not_by_guardian": "the customer is a minor, and the consent was not given by a guardian",
+    "not_by_guardian": "the customer is (or was, when it was given) a minor, and the consent "
+                       "was not given by a guardian",
+    "not_by_customer": "a guardian gave the consent for a customer who was not a minor then "
+                       "(or whose date of birth is not given)",
 }
 
 Severity = Literal["high", "medium", "low"]

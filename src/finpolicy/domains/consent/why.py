@@ -2,7 +2,8 @@
 
 The deny rules that hold come from the rules (``finpolicy.explain.words``), each with a note
 naming what the rule saw: which consent was withdrawn (and when), expired, lapsed, given under
-an outdated notice, bundled, not given by a minor's guardian, or does not name the channel,
+an outdated notice, bundled, not given by a minor's guardian (or given by a guardian for a
+customer who was not a minor), or does not name the channel,
 recipient or levels; the customer's
 local time against the allowed hours; the contacts in the cap's window. Then the requirement
 rules that asked for a consent no consent met, each with the requirements unmet (separate
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from finpolicy.domains.consent.consents import reached
+from finpolicy.domains.consent.consents import given_day, minor, reached
 from finpolicy.domains.consent.situation import Situation, settle
 from finpolicy.domains.consent.spec import REQUIREMENT_NAMES, REQUIREMENTS
 from finpolicy.explain.model import Clause, Obstacle
@@ -24,6 +25,7 @@ from finpolicy.rules.conditions import Compare
 from finpolicy.rules.evaluate import leaves
 
 if TYPE_CHECKING:
+    from finpolicy.domains.consent.model import Consent
     from finpolicy.explain.record import Analysis, Traced
 
 __all__ = ["REQUIREMENT_FAILURES", "obstacles"]
@@ -75,13 +77,28 @@ def _failure_note(s: Situation, name: str) -> str:
         elif name == "level_not_covered":
             out.append(f"`{c.id}` names levels {_names(c.data_levels)}; the data used is "
                        f"{_names(used.levels)}")
-        elif name == "not_by_guardian":
-            out.append(f"`{c.id}` was given by the {c.given_by}; the customer is a minor "
-                       f"(under {s.rules.minors_under}), whose consent a guardian gives")
+        elif name in ("not_by_guardian", "not_by_customer"):
+            out.append(_giver_note(s, c, name))
         elif name == "category_not_covered":
             out.append(f"`{c.id}` names categories {_names(c.categories)}; the data used is "
                        f"{_names(used.categories)}")
     return "; ".join(out)
+
+
+def _giver_note(s: Situation, c: Consent, name: str) -> str:
+    """Who gave ``c``, and how old the customer was then."""
+    under, born = s.rules.minors_under, s.request.birth_date
+    then = given_day(s.rules, c, s.zone)
+    if name == "not_by_customer":
+        age = ("the request gives no date of birth" if born is None
+               else f"the customer (born {born}) was {under} or older on {then}")
+        return (f"`{c.id}` was given by a guardian; {age}, and a guardian consents only for "
+                f"a minor (under {under}): the customer's own consent counts")
+    if minor(s.rules, born, then) and not minor(s.rules, born, s.local_day):
+        return (f"`{c.id}` was given by the customer on {then}, under {under} (born {born}): "
+                f"a minor's consent is given by a guardian, and it does not count now either")
+    return (f"`{c.id}` was given by the {c.given_by}; the customer is a minor (under "
+            f"{under}), whose consent a guardian gives")
 
 
 def _hours_note(s: Situation) -> str:
