@@ -177,6 +177,23 @@ def _expectation(model: _ExpectModel) -> Expectation:
                        model.error, tuple(model.fields.items()))
 
 
+def _vacuous(expect: Expectation, *, single: bool) -> str | None:
+    """Why ``expect`` cannot be met as written: it checks nothing (a single ``{}`` or
+    ``{hits: []}`` passes whatever the decision), or it asks for an error beside outcome,
+    hits, obligations or fields, which an input that raises has none of."""
+    checks = [name for name, given in (
+        ("outcome", expect.outcome is not None), ("hits", bool(expect.hits)),
+        ("hits_exact", expect.hits_exact), ("obligations", expect.obligations is not None),
+        ("fields", bool(expect.fields))) if given]
+    if expect.error is not None and checks:
+        return (f"`error` cannot be checked together with {', '.join(checks)}: an input that "
+                "raises gives no decision")
+    if single and expect.error is None and not checks:
+        return ("checks nothing, so the case would pass whatever the decision; give at least "
+                "one of outcome, hits, obligations, fields or error")
+    return None
+
+
 class _Invalid(Exception):
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
@@ -196,9 +213,14 @@ def _expected(data: Any, source: SourceDocument,
                                                   "obligations or error", "expect_type"))
             continue
         try:
-            out.append(_expectation(_ExpectModel.model_validate(item)))
+            expectation = _expectation(_ExpectModel.model_validate(item))
         except ValidationError as exc:
             problems.extend(pydantic_problems(exc, source, where))
+            continue
+        problem = _vacuous(expectation, single=not isinstance(data, list))
+        if problem:
+            problems.append(source.problem(where, problem, "expect_empty"))
+        out.append(expectation)
     if problems:
         raise _Invalid(problems)
     return tuple(out) if isinstance(data, list) else out[0]
