@@ -11,7 +11,7 @@ installed as plug-ins are reached the same way at run time (``engine.<method>``,
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from finpolicy.columnar.methods import TablesAPI
 from finpolicy.documents.bundle import Bundle
@@ -64,6 +64,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from finpolicy.audit.log import DecisionLog
+    from finpolicy.columnar.rejects import SetAside
     from finpolicy.explain.model import Explanation
 
 __all__ = [
@@ -142,15 +143,32 @@ class PolicyEngine(EngineCore, ClassificationAPI, AccessAPI, SuitabilityAPI, Com
             kwargs["directory"] = self.directory
         return super().explain(method, *args, limit=limit, **kwargs)
 
-    def evaluate_table(self, domain: str, source: Any, /, **options: Any) -> pa.Table:
+    @overload
+    def evaluate_table(self, domain: str, source: Any, /, *,
+                       bad_rows: Literal["raise"] = ..., **options: Any) -> pa.Table: ...
+
+    @overload
+    def evaluate_table(self, domain: str, source: Any, /, *, bad_rows: Literal["set_aside"],
+                       **options: Any) -> SetAside: ...
+
+    def evaluate_table(self, domain: str, source: Any, /, **options: Any) -> Any:
         """The decisions of every row of ``source`` as one Arrow table (see
-        ``TablesAPI.evaluate_table``); access requests are decided with the engine's role
-        directory, as ``authorize`` decides them, unless ``directory`` is given."""
+        ``TablesAPI.evaluate_table``; ``bad_rows="set_aside"``: the decided rows and the
+        rows set aside); access requests are decided with the engine's role directory, as
+        ``authorize`` decides them, unless ``directory`` is given."""
         return super().evaluate_table(domain, source, **self._table_options(domain, options))
 
-    def iter_tables(self, domain: str, source: Any, /, **options: Any) -> Iterator[pa.Table]:
-        """Like ``evaluate_table``, one decisions table per chunk (see
-        ``TablesAPI.iter_tables``)."""
+    @overload
+    def iter_tables(self, domain: str, source: Any, /, *, bad_rows: Literal["raise"] = ...,
+                    **options: Any) -> Iterator[pa.Table]: ...
+
+    @overload
+    def iter_tables(self, domain: str, source: Any, /, *, bad_rows: Literal["set_aside"],
+                    **options: Any) -> Iterator[SetAside]: ...
+
+    def iter_tables(self, domain: str, source: Any, /, **options: Any) -> Iterator[Any]:
+        """Like ``evaluate_table``, one decisions table (or ``SetAside`` pair) per chunk
+        (see ``TablesAPI.iter_tables``)."""
         return super().iter_tables(domain, source, **self._table_options(domain, options))
 
     def _table_options(self, domain: str, options: dict[str, Any]) -> dict[str, Any]:

@@ -254,7 +254,8 @@ def _lines(handle: IO[str], path: str) -> Iterator[str]:
 
 
 def iter_csv_rows(path: str) -> Iterator[tuple[int, dict[str, str]]]:
-    """``(line number, row)`` of a CSV file with a header row."""
+    """``(line number, row)`` of a CSV file with a header row (its first line that is not
+    blank)."""
     try:
         handle = Path(path).open(newline="", encoding="utf-8-sig")  # noqa: SIM115 (closed below)
     except OSError as exc:
@@ -264,7 +265,8 @@ def iter_csv_rows(path: str) -> Iterator[tuple[int, dict[str, str]]]:
         set_csv_cell_limit()
         reader = csv.reader(_lines(handle, path))
         try:
-            header = next(reader, None)
+            # blank lines before the header are skipped, as the table reader skips them
+            header = next((row for row in reader if row), None)
             if not header:
                 raise _error(path, 1, "empty CSV: expected a header row")
             _check_header(path, reader.line_num, header)

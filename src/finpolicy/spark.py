@@ -22,6 +22,7 @@ import attrs
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from finpolicy.columnar.rejects import REJECTS_SCHEMA, checked_mode
 from finpolicy.columnar.tables import read_table
 from finpolicy.documents.bundle import Bundle
 from finpolicy.documents.shipping import pack_bundle, shipped_bundle
@@ -55,7 +56,7 @@ def _plain(table: pa.Table) -> pa.Table:
 
 def evaluate(df: Any, domain: str, /, *, bundle: Bundle | str | Path | None = None,
              as_of: Any = None, policy: str | None = None, engine: str = "compiled",
-             chunk_rows: int = 65_536, **options: Any) -> Any:
+             chunk_rows: int = 65_536, bad_rows: str = "raise", **options: Any) -> Any:
     """The decisions of every row of the Spark DataFrame ``df`` (columns as the batch API
     reads them, see ``PolicyEngine.evaluate_table``), as a Spark DataFrame.
 
@@ -68,6 +69,12 @@ def evaluate(df: Any, domain: str, /, *, bundle: Bundle | str | Path | None = No
         policy: a policy id, when the bundle has several of the domain's kind.
         engine: the row engine for the rows the arrays leave to it.
         chunk_rows: rows per Arrow batch inside a partition.
+        bad_rows: ``"raise"`` (a row refused fails the job, its error naming the partition
+            and row) or ``"set_aside"``: a pair of DataFrames, the decisions of the rows
+            decided and the rows refused (``finpolicy.columnar.rejects.REJECTS_SCHEMA``:
+            ``file`` is ``partition N``, ``row`` the row in that partition). Both are
+            filters of one evaluation: each action on either evaluates it again, with the
+            same decisions (``as_of`` is fixed), unless that one is cached.
         options: the domain's own (suitability: ``products``, and ``key``, a sale or
             customer id column to join the decisions back; access: ``directory``, and
             ``key``, a request id column to join the decisions back;
@@ -76,6 +83,7 @@ def evaluate(df: Any, domain: str, /, *, bundle: Bundle | str | Path | None = No
     """
     from pyspark.sql.pandas.types import from_arrow_schema
 
+    aside = checked_mode(bad_rows) == "set_aside"
     options = _shipped_options(df, as_of, options)
     digest, files = pack_bundle(bundle)
     shipped = tuple(sorted(files.items()))
@@ -87,7 +95,7 @@ def evaluate(df: Any, domain: str, /, *, bundle: Bundle | str | Path | None = No
     # the options (chunk_rows too) are checked here, on the driver, before any task runs
     sample = _plain(local.evaluate_table(domain, empty, as_of=as_of, policy=policy,
                                          chunk_rows=chunk_rows, **options))
-    schema = from_arrow_schema(sample.schema)
+    schema = from_arrow_schema(_with_rejects(sample.schema) if aside else sample.schema)
     # a review gives the role assignments' findings with its first chunk, and every Arrow
     # batch of every partition is a first chunk: they come once, from the driver's review
     # of no grants (the sample), and executors keep only the grants' findings
@@ -100,13 +108,57 @@ def evaluate(df: Any, domain: str, /, *, bundle: Bundle | str | Path | None = No
         where = "partition" if context is None else f"partition {context.partitionId()}"
         for batch in _decided(_engine(digest, shipped, engine), batches, names, where,
                               domain, as_of=as_of, policy=policy, chunk_rows=chunk_rows,
-                              **options):
-            yield batch.filter(pc.is_valid(batch.column("grant_id"))) if review else batch
+                              bad_rows=bad_rows, **options):
+            yield batch.filter(_kept(batch)) if review else batch
 
-    decided = df.mapInArrow(partition, schema)
-    if not review:
+    return _finished(df.mapInArrow(partition, schema), sample if review else None, aside)
+
+
+_REJECTED = "_rejected"  # the rejects' column, a struct, while decisions and rejects travel
+
+
+def _kept(batch: pa.RecordBatch) -> Any:
+    """The rows of a review's batch that are no finding about the role assignments (those
+    come once, from the driver): the grants' findings, and the grants set aside."""
+    kept = pc.is_valid(batch.column("grant_id"))
+    if _REJECTED in batch.schema.names:
+        kept = pc.or_(kept, pc.is_valid(batch.column(_REJECTED)))
+    return kept
+
+
+def _with_rejects(schema: pa.Schema) -> pa.Schema:
+    """The decisions' schema, every column nullable, and the rejects' struct column."""
+    return pa.schema([*(f.with_nullable(True) for f in schema),
+                      pa.field(_REJECTED, pa.struct(list(REJECTS_SCHEMA)))])
+
+
+def _joined(decided: pa.Table, rejects: pa.Table) -> pa.Table:
+    """A partition's decisions and rejects in one table of the schema of ``_with_rejects``:
+    a decision's rejects column is null, a reject's decision columns are."""
+    schema = _with_rejects(decided.schema)
+    kind = schema.field(_REJECTED).type
+    struct = pa.StructArray.from_arrays([c.combine_chunks() for c in rejects.columns],
+                                        fields=list(REJECTS_SCHEMA))
+    return pa.concat_tables([
+        pa.Table.from_arrays([*decided.columns, pa.nulls(decided.num_rows, kind)],
+                             schema=schema),
+        pa.Table.from_arrays([*(pa.nulls(rejects.num_rows, f.type) for f in decided.schema),
+                              struct], schema=schema)])
+
+
+def _finished(both: Any, sample: pa.Table | None, aside: bool) -> Any:
+    """The decisions (``sample``: a review's findings about the role assignments, given
+    once from the driver) and, set aside, the rejects of one mapped DataFrame."""
+    from pyspark.sql import functions as sf
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    decided = both.where(sf.col(_REJECTED).isNull()).drop(_REJECTED) if aside else both
+    if sample is not None:
+        decided = decided.unionByName(both.sparkSession.createDataFrame(
+            sample.to_pylist(), from_arrow_schema(sample.schema)))
+    if not aside:
         return decided
-    return decided.unionByName(df.sparkSession.createDataFrame(sample.to_pylist(), schema))
+    return decided, both.where(sf.col(_REJECTED).isNotNull()).select(f"{_REJECTED}.*")
 
 
 def _shipped_options(df: Any, as_of: Any, options: dict[str, Any]) -> dict[str, Any]:
@@ -133,13 +185,15 @@ def _shipped_options(df: Any, as_of: Any, options: dict[str, Any]) -> dict[str, 
 
 
 def _decided(runner: Any, batches: Iterator[pa.RecordBatch], names: list[str], where: str,
-             domain: str, *, chunk_rows: int = 65_536, **options: Any
-             ) -> Iterator[pa.RecordBatch]:
+             domain: str, *, chunk_rows: int = 65_536, bad_rows: str = "raise",
+             **options: Any) -> Iterator[pa.RecordBatch]:
     """The decisions of one partition's batches, read as one stream in chunks of
     ``chunk_rows`` rows (Spark's Arrow batches, ``maxRecordsPerBatch``, 10,000 rows by
     default, gathered), so the partition is one table: a row's error is located at its row
     of the partition (``partition 3 line 12``), and what a table checks across its chunks
-    (a grant given twice in a review) holds across the partition."""
+    (a grant given twice in a review) holds across the partition. Set aside, the rows
+    refused come with the decisions, in the rejects' column (``_joined``), at the
+    partition."""
     first = next(batches, None)
     if first is None:
         return
@@ -149,8 +203,14 @@ def _decided(runner: Any, batches: Iterator[pa.RecordBatch], names: list[str], w
         pa.RecordBatch.from_arrays(b.columns, schema=schema)
         for b in itertools.chain([first], batches)))
     try:
-        for table in runner.iter_tables(domain, stream, chunk_rows=chunk_rows, **options):
-            yield from _plain(table).to_batches()
+        for part in runner.iter_tables(domain, stream, chunk_rows=chunk_rows,
+                                       bad_rows=bad_rows, **options):
+            if bad_rows != "set_aside":
+                yield from _plain(part).to_batches()
+                continue
+            rejected = part.rejected.set_column(
+                0, "file", pa.array([where] * part.rejected.num_rows, pa.string()))
+            yield from _joined(_plain(part.decided), rejected).to_batches()
     except InputError as exc:
         raise InputError([p if p.file != "table" else attrs.evolve(p, file=where)
                           for p in exc.problems], model=exc.model) from None

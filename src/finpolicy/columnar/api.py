@@ -21,6 +21,14 @@ from typing import Any, Protocol
 import attrs
 import pyarrow as pa
 
+from finpolicy.columnar.rejects import (
+    REJECTS_SCHEMA,
+    CsvLines,
+    SetAside,
+    checked_mode,
+    decide_chunk,
+    rejects_table,
+)
 from finpolicy.columnar.tables import (
     DEFAULT_CHUNK_ROWS,
     TIME_RANGE,
@@ -34,8 +42,8 @@ from finpolicy.domains import domain
 from finpolicy.errors import InputError
 from finpolicy.runtime import Runtime
 
-__all__ = ["ChunkEvaluator", "Prepare", "Progress", "evaluate_table", "iter_tables",
-           "table_domains"]
+__all__ = ["ChunkEvaluator", "Prepare", "Progress", "SetAside", "evaluate_table",
+           "iter_tables", "table_domains"]
 
 ChunkEvaluator = Callable[[pa.RecordBatch, int], pa.Table]
 """``(batch, first_row) → decisions`` of one chunk (``first_row``: rows before it)."""
@@ -93,7 +101,8 @@ def table_domains() -> list[str]:
 
 def iter_tables(runtime: Runtime, domain_name: str, source: Source, /, *, as_of: Any = None,
                 policy: str | None = None, chunk_rows: int = DEFAULT_CHUNK_ROWS,
-                progress: Progress | None = None, **options: Any) -> Iterator[pa.Table]:
+                progress: Progress | None = None, bad_rows: str = "raise",
+                **options: Any) -> Iterator[Any]:
     """The decisions of ``source``, one table per chunk of at most ``chunk_rows`` input rows
     (one table without rows for a source without rows).
 
@@ -107,15 +116,24 @@ def iter_tables(runtime: Runtime, domain_name: str, source: Source, /, *, as_of:
         policy: a policy id, when the bundle has several of the domain's kind.
         chunk_rows: input rows per chunk; memory is proportional to it.
         progress: called with each chunk's input row count.
+        bad_rows: ``"raise"`` (the first row refused stops the table) or ``"set_aside"``:
+            each chunk gives a ``SetAside`` pair, the decisions of the rows decided and a
+            table of the rows refused with their errors (``rejects.REJECTS_SCHEMA``); every
+            row is in one of them.
         options: the domain's own (suitability: ``products``; classification: ``key``).
 
     Raises:
         InputError: for an unreadable source, or the row engine's error for the first row it
-            refuses (located at the row, counting from 1).
+            refuses (located at the row, counting from 1); set aside, only an error about no
+            row (a missing column, say).
     """
+    mode = checked_mode(bad_rows)
     prepare = _prepare(domain_name)
     _checked(domain_name, prepare, options)
     evaluate = prepare(runtime, as_of=as_of, policy=policy, **options)
+    if mode == "set_aside":
+        yield from _set_aside(evaluate, source, chunk_rows, progress, options.get("key"))
+        return
     seen = 0
     chunks = 0
     for batch in batches(source, chunk_rows=chunk_rows):
@@ -134,6 +152,52 @@ def iter_tables(runtime: Runtime, domain_name: str, source: Source, /, *, as_of:
     finish = getattr(evaluate, "finish", None)
     if finish is not None:  # what only the whole table shows (complaints: stray events)
         finish()
+
+
+def _set_aside(evaluate: ChunkEvaluator, source: Source, chunk_rows: int,
+               progress: Progress | None, key: Any) -> Iterator[SetAside]:
+    """``iter_tables`` with ``bad_rows="set_aside"``: a ``SetAside`` pair per chunk."""
+    file, lines = _where(source)
+    seen = 0
+    set_aside = getattr(evaluate, "set_aside", None)
+    try:
+        for batch in batches(source, chunk_rows=chunk_rows):
+            try:
+                tables, rows = decide_chunk(evaluate, _times_in_range, batch, seen)
+            except InputError as exc:
+                raise _located(exc, source) from None
+            if rows and set_aside is not None:
+                set_aside(batch.take(pa.array([r - seen - 1 for r in sorted(rows)],
+                                              pa.int64())))
+            # every row set aside: no decisions, with the columns
+            yield SetAside(pa.concat_tables(tables or [evaluate(batch.slice(0, 0), seen)]),
+                           rejects_table(batch, seen, rows, key, file, lines))
+            seen += batch.num_rows
+            if progress is not None:
+                progress(batch.num_rows)
+        if not seen:  # no rows: one table of no decisions, as by default
+            yield SetAside(evaluate(empty_batch(source), 0), REJECTS_SCHEMA.empty_table())
+        finish = getattr(evaluate, "finish", None)
+        if finish is not None:
+            try:
+                finish()
+            except InputError as exc:
+                raise _located(exc, source) from None
+    finally:
+        close = getattr(lines, "close", None)
+        if close is not None:
+            close()
+
+
+def _where(source: Source) -> tuple[str, Callable[[list[int]], dict[int, int]]]:
+    """The file a source's rejects name (``table`` for one in memory) and their lines (a
+    CSV file's, as the row reader numbers them)."""
+    if not isinstance(source, str | Path):
+        return "table", lambda rows: {r: r for r in rows}
+    path = str(source)
+    if path.lower().endswith(".csv"):
+        return path, CsvLines(path)
+    return path, lambda rows: {r: r for r in rows}
 
 
 def _times_in_range(batch: pa.RecordBatch, seen: int) -> None:
@@ -161,9 +225,14 @@ def _located(exc: InputError, source: Source) -> InputError:
 def evaluate_table(runtime: Runtime, domain_name: str, source: Source, /, *,
                    as_of: Any = None, policy: str | None = None,
                    chunk_rows: int = DEFAULT_CHUNK_ROWS, progress: Progress | None = None,
-                   **options: Any) -> pa.Table:
+                   bad_rows: str = "raise", **options: Any) -> Any:
     """All the decisions of ``source`` in one Arrow table (see ``iter_tables``);
-    ``.to_pandas()`` or ``polars.from_arrow`` convert it."""
-    return pa.concat_tables(list(iter_tables(
-        runtime, domain_name, source, as_of=as_of, policy=policy, chunk_rows=chunk_rows,
-        progress=progress, **options)))
+    ``.to_pandas()`` or ``polars.from_arrow`` convert it. With ``bad_rows="set_aside"``, a
+    ``SetAside`` pair: the decisions of the rows decided, and the rows set aside."""
+    parts = list(iter_tables(runtime, domain_name, source, as_of=as_of, policy=policy,
+                             chunk_rows=chunk_rows, progress=progress, bad_rows=bad_rows,
+                             **options))
+    if bad_rows != "set_aside":
+        return pa.concat_tables(parts)
+    return SetAside(pa.concat_tables([p.decided for p in parts]),
+                    pa.concat_tables([p.rejected for p in parts]))

@@ -69,15 +69,21 @@ def _grants(batch: pa.RecordBatch, first_row: int) -> list[AccessGrant]:
     return out
 
 
-def _refuse_repeated(grants: list[AccessGrant], seen: dict[str, int], first_row: int) -> None:
+def _refuse_repeated(grants: list[AccessGrant], seen: dict[str, int], first_row: int
+                     ) -> dict[str, int]:
     """Refuse a grant id met before (``seen``: the ids of the rows so far, by row) at its
-    second row: its findings would be reported twice and its usage counted for both."""
+    second row: its findings would be reported twice and its usage counted for both. The
+    ids of ``grants``, by row, for ``seen`` once the chunk is decided (a chunk refused adds
+    none: its rows may be decided again without the row refused)."""
+    fresh: dict[str, int] = {}
     for i, grant in enumerate(grants):
         row = first_row + i + 1
-        first = seen.setdefault(grant_key(grant.id), row)
+        key = grant_key(grant.id)
+        first = seen.get(key) or fresh.setdefault(key, row)
         if first != row:
             raise InputError([RepeatedGrant("id", "", "duplicate_value", grant.id, "table",
                                             row, first=first)])
+    return fresh
 
 
 def _companion(source: Any, model: Any, field: str) -> list[Any]:
@@ -98,12 +104,15 @@ def prepare_review(runtime: Runtime, at: dt.datetime, policy: str | None, assign
     verifier = directory if directory is not None else AssignmentDirectory(assigned)
     doc = runtime.policy(POLICY_KIND, at.date(), policy)
     seen: dict[str, int] = {}  # grant ids of the chunks so far (on Spark: the partition's)
+    reported: list[bool] = []  # whether a chunk gave the role assignments' findings
 
     def evaluate(batch: pa.RecordBatch, first_row: int) -> pa.Table:
         grants = _grants(batch, first_row)
-        _refuse_repeated(grants, seen, first_row)
+        fresh = _refuse_repeated(grants, seen, first_row)
         report = review_with(runtime, doc, doc.policy, grants,
-                             assigned if first_row == 0 else [], used, at, verifier)
+                             [] if reported else assigned, used, at, verifier)
+        seen.update(fresh)  # the chunk decided: its grants are seen, the assignments given
+        reported.append(True)
         ref = report.policy
         return pa.Table.from_pylist([
             {"severity": f.severity, "kind": f.kind, "message": f.message,

@@ -418,9 +418,11 @@ def _row_decision(runtime: Runtime, batch: pa.RecordBatch, i: int, now: dt.datet
         lines = [] if extra is None else extra.lines_of(i)
         name = "events" if extra is None else extra.index.name
         columns = frozenset(batch.schema.names)
-        raise InputError([_where(p if _of_source(p, own) else event_column(p, data, columns),
-                                 first_row + i + 1, own, name, lines)
-                          for p in exc.problems], model=exc.model) from None
+        error = InputError([_where(p if _of_source(p, own) else event_column(p, data, columns),
+                                   first_row + i + 1, own, name, lines)
+                            for p in exc.problems], model=exc.model)
+        error.table_row = first_row + i + 1  # type: ignore[attr-defined]  # (its events')
+        raise error from None
 
 
 def _cells(batch: pa.RecordBatch, i: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -474,8 +476,17 @@ def prepare(runtime: Runtime, /, *, as_of: Any = None, policy: str | None = None
     index = None if events is None else EventIndex(events)
 
     def evaluate(batch: pa.RecordBatch, first_row: int) -> pa.Table:
-        return decide_batch(runtime, batch, now=now, policy=policy, first_row=first_row,
-                            events=index)
+        if index is None:
+            return decide_batch(runtime, batch, now=now, policy=policy, first_row=first_row)
+        state = index.state()
+        try:
+            return decide_batch(runtime, batch, now=now, policy=policy, first_row=first_row,
+                                events=index)
+        except InputError:  # the chunk refused joins no events: it may be decided again
+            index.restore(state)
+            raise
     if index is not None:
         evaluate.finish = index.check_all_joined  # type: ignore[attr-defined]
+        evaluate.set_aside = lambda batch: index.claim(  # type: ignore[attr-defined]
+            column_or_none(batch, "id"))
     return evaluate

@@ -206,6 +206,21 @@ class EventIndex:
         self.unclaimed[positions] = False
         return ChunkEvents(self, positions, np.repeat(rows, lengths))
 
+    def state(self) -> tuple[Any, Any]:
+        """What ``chunk`` changes, to restore when the chunk is refused (``restore``)."""
+        return self.unclaimed.copy(), self.joined.copy()
+
+    def restore(self, state: tuple[Any, Any]) -> None:
+        self.unclaimed, self.joined = state
+
+    def claim(self, ids: pa.Array | None) -> None:
+        """The events of complaints set aside (``ids``), taken with them: no strays."""
+        for value in [] if ids is None else ids.to_pylist():
+            code = self.ids.get(value.strip()) if isinstance(value, str) else None
+            if code is not None:
+                self.unclaimed[self.order[self.start[code]:self.start[code + 1]]] = False
+                self.joined[code] = True
+
     def _once(self, codes: Any) -> None:
         """Refuse a complaint id that two rows of the table hold: its events would go to
         both, each decided as if every event were its own."""
