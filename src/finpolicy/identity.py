@@ -25,6 +25,7 @@ know.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 __all__ = ["canonical_id", "clean_term", "invisible"]
@@ -57,7 +58,15 @@ def invisible(char: str) -> bool:
     return any(low <= point <= high for low, high in _IGNORABLE)
 
 
+# the default ignorable code points that are printable (str.isprintable is False for every
+# Cf, Cc and Cs character, and for all whitespace but the space, which is not invisible)
+_IGNORABLE_RE = re.compile("[" + "".join(f"{re.escape(chr(low))}-{re.escape(chr(high))}"
+                                         for low, high in _IGNORABLE) + "]")
+
+
 def _visible(text: str) -> str:
+    if text.isprintable() and not _IGNORABLE_RE.search(text):  # (most text: nothing to drop)
+        return text
     return "".join(c for c in text if not invisible(c))
 
 

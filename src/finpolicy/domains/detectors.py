@@ -3,7 +3,8 @@
 Each detector is a pure ``(value: str) -> bool`` that checks structure *and* the check
 character where the format has one, so a bare run of digits is never enough. Detectors never
 raise: any ``str`` gets an answer and anything else is ``False``. Surrounding whitespace is
-ignored; inner whitespace only where the format's usual grouping allows it.
+ignored; inner whitespace only where the format's usual grouping allows it. The whole-value
+checks live in ``finpolicy.domains.identifiers`` and are exported here too.
 
 The ``*_in_text`` detectors find an identifier *inside* a value that is not itself one (a
 note, a remark: ``客户身份证号11010519491231002X，请回电``), with the same checks, and with no
@@ -14,7 +15,6 @@ the whole-value detector accepts is left to it.
 
 from __future__ import annotations
 
-import datetime as _dt
 import itertools
 import re
 import types
@@ -22,6 +22,23 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 import attrs
 
+from finpolicy.domains.candidates import PrefilterSet, column_candidates
+from finpolicy.domains.identifiers import (
+    _ATOM,
+    _LABEL,
+    _MOBILE_RE,
+    _PASSPORT_RE,
+    _card_digits,
+    bank_card,
+    cn_mobile,
+    cn_resident_id,
+    cn_uscc,
+    email,
+    luhn_check_digit,
+    passport,
+    resident_id_check_char,
+    uscc_check_char,
+)
 from finpolicy.errors import InputError, InputProblem
 
 __all__ = [
@@ -47,189 +64,6 @@ __all__ = [
     "resident_id_check_char",
     "uscc_check_char",
 ]
-
-# First two digits of a GB/T 2260 area code (provinces, plus 71/81/82/83/91 which GB 11643
-# reserves for Taiwan, Hong Kong, Macau and residence permits).
-_PROVINCES = frozenset(
-    {"11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37",
-     "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64",
-     "65", "71", "81", "82", "83", "91"}
-)
-_EARLIEST_BIRTH = _dt.date(1900, 1, 1)
-
-# Explicit ASCII classes: Python's \d also matches full-width and other Unicode digits.
-_RESIDENT_ID_RE = re.compile(r"[0-9]{17}[0-9Xx]")
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK = "10X98765432"
-
-
-def resident_id_check_char(body: str) -> str:
-    """Return the ISO 7064 MOD 11-2 check character for the first 17 digits of an ID."""
-    total = sum(int(c) * w for c, w in zip(body, _ID_WEIGHTS, strict=True))
-    return _ID_CHECK[total % 11]
-
-
-def _real_date(yyyymmdd: str) -> _dt.date | None:
-    try:
-        return _dt.date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:8]))
-    except ValueError:
-        return None
-
-
-def cn_resident_id(value: str) -> bool:
-    """Whether ``value`` is an 18-character mainland resident ID (GB 11643-1999).
-
-    Checks the province code, a real birth date from 1900-01-01 to today and the
-    MOD 11-2 check character (``x`` or ``X``).
-    """
-    if not isinstance(value, str):
-        return False
-    v = value.strip()
-    if not _RESIDENT_ID_RE.fullmatch(v) or v[:2] not in _PROVINCES:
-        return False
-    birth = _real_date(v[6:14])
-    if birth is None or not _EARLIEST_BIRTH <= birth <= _dt.date.today():
-        return False
-    return resident_id_check_char(v[:17]) == v[17].upper()
-
-
-# Groups of digits separated by single spaces, as cards are printed.
-_CARD_RE = re.compile(r"[0-9]+(?: [0-9]+)*")
-# (prefix, allowed lengths); a card matches if any prefix it starts with allows its length.
-_LONG = frozenset(range(16, 20))
-_CARD_PREFIXES: tuple[tuple[str, frozenset[int]], ...] = (
-    ("62", _LONG),  # UnionPay
-    ("60", _LONG),  # common Chinese debit BINs
-    ("9558", _LONG),  # ICBC
-    ("95599", _LONG),  # ABC
-    ("4", _LONG),  # Visa
-    *((str(p), _LONG) for p in range(51, 56)),  # Mastercard
-    *((str(p), _LONG) for p in range(2221, 2721)),  # Mastercard 2-series
-    *((str(p), _LONG) for p in range(3528, 3590)),  # JCB
-    ("34", frozenset({15})),  # Amex
-    ("37", frozenset({15})),
-)
-# The same table keyed by prefix, so a check is a few dict lookups, not hundreds of startswith.
-_PREFIX_LENGTHS: dict[str, frozenset[int]] = {}
-for _prefix, _lengths in _CARD_PREFIXES:
-    _PREFIX_LENGTHS[_prefix] = _PREFIX_LENGTHS.get(_prefix, frozenset()) | _lengths
-_PREFIX_SIZES = sorted({len(p) for p in _PREFIX_LENGTHS})
-
-
-def luhn_check_digit(body: str) -> str:
-    """Return the Luhn check digit to append to the digit string ``body``."""
-    total = 0
-    # Double every second digit counting from the right of the *full* number, which is
-    # every first digit from the right of the body.
-    for i, c in enumerate(reversed(body)):
-        d = int(c)
-        if i % 2 == 0:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return str(-total % 10)
-
-
-def bank_card(value: str) -> bool:
-    """Whether ``value`` is a payment card number with a known issuer prefix and valid Luhn.
-
-    Digits may be grouped with single spaces. Length is 16-19, or 15 for Amex.
-    """
-    if not isinstance(value, str):
-        return False
-    v = value.strip()
-    if not _CARD_RE.fullmatch(v):
-        return False
-    return _card_digits(v.replace(" ", ""))
-
-
-def _card_digits(digits: str) -> bool:
-    """Whether the ASCII digits ``digits`` are a card number: issuer prefix, length, Luhn."""
-    size = len(digits)
-    if not any(size in _PREFIX_LENGTHS.get(digits[:k], ()) for k in _PREFIX_SIZES):
-        return False
-    return luhn_check_digit(digits[:-1]) == digits[-1]
-
-
-_MOBILE_RE = re.compile(
-    r"(?:(?:\+86|0086|86)[ -]?)?"
-    r"(?:1[3-9][0-9]{9}|1[3-9][0-9] [0-9]{4} [0-9]{4}|1[3-9][0-9]-[0-9]{4}-[0-9]{4})"
-)
-
-
-def cn_mobile(value: str) -> bool:
-    """Whether ``value`` is a mainland mobile number, optionally with a +86/86/0086 prefix.
-
-    The 11 digits start with 13-19 and may be grouped 3-4-4 with spaces or hyphens (one kind).
-    Mobile numbers carry no check digit, so the prefix and grouping are the whole check.
-    """
-    if not isinstance(value, str):
-        return False
-    return _MOBILE_RE.fullmatch(value.strip()) is not None
-
-
-_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
-_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-_EMAIL_RE = re.compile(rf"({_ATOM}(?:\.{_ATOM})*)@((?:{_LABEL}\.)+[A-Za-z]{{2,63}})")
-
-
-def email(value: str) -> bool:
-    """Whether ``value`` is an e-mail address in a pragmatic subset of RFC 5322.
-
-    Dot-atom local part (at most 64 characters), a domain of at least two labels ending in an
-    alphabetic top-level domain, at most 254 characters in all.
-    """
-    if not isinstance(value, str):
-        return False
-    v = value.strip()
-    if len(v) > 254:
-        return False
-    m = _EMAIL_RE.fullmatch(v)
-    return m is not None and len(m.group(1)) <= 64
-
-
-_USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_USCC_VALUE = {c: i for i, c in enumerate(_USCC_CHARS)}
-_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-# Registration authority -> organisation types it may issue (GB 32100-2015, table 1):
-# 1 institutional staffing, 5 civil affairs, 9 industry and commerce, Y others.
-_USCC_TYPES = {"1": "1239", "5": "1239", "9": "123", "Y": "1"}
-_USCC_RE = re.compile(rf"[{_USCC_CHARS}]{{2}}[0-9]{{6}}[{_USCC_CHARS}]{{10}}")
-
-
-def uscc_check_char(body: str) -> str:
-    """Return the GB 32100 check character for the first 17 characters of a USCC."""
-    total = sum(_USCC_VALUE[c] * w for c, w in zip(body, _USCC_WEIGHTS, strict=True))
-    return _USCC_CHARS[-total % 31]
-
-
-def cn_uscc(value: str) -> bool:
-    """Whether ``value`` is an 18-character unified social credit code (GB 32100-2015).
-
-    Checks the charset (upper-case, no I/O/Z/S/V), the authority and type pair, the area
-    code's province (``10`` is allowed for national bodies) and the mod-31 check character.
-    """
-    if not isinstance(value, str):
-        return False
-    v = value.strip()
-    if not _USCC_RE.fullmatch(v) or v[1] not in _USCC_TYPES.get(v[0], ""):
-        return False
-    if v[2:4] not in _PROVINCES and v[2:4] != "10":
-        return False
-    return uscc_check_char(v[:17]) == v[17]
-
-
-_PASSPORT_RE = re.compile(r"E[0-9]{8}|E[A-HJ-NP-Z][0-9]{7}|G[0-9]{8}|[DSP][0-9]{7}")
-
-
-def passport(value: str) -> bool:
-    """Whether ``value`` is a Chinese passport number (ordinary, diplomatic, service or public).
-
-    Passport numbers carry no public check digit, so this is a strict shape check.
-    """
-    if not isinstance(value, str):
-        return False
-    return _PASSPORT_RE.fullmatch(value.strip()) is not None
-
 
 # --- identifiers inside text -----------------------------------------------------------------
 
@@ -386,8 +220,9 @@ DETECTORS: Mapping[str, Detector] = types.MappingProxyType({d.name: d for d in _
 
 # For each detector, a pattern every value it accepts matches (a necessary condition, never a
 # sufficient one): the structure its check starts with, allowing the surrounding whitespace
-# the check strips. Run as one RE2 kernel over a column (pyarrow), it leaves the Python check
-# (and its check character) to the few values that could pass.
+# the check strips. Searched for in each value all at once (candidates.PrefilterSet), or as
+# one RE2 kernel per detector over a column (pyarrow), it leaves the Python check (and its
+# check character) to the few values that could pass.
 _SPACE = "[" + "".join(f"\\x{{{c:x}}}" for c in range(0x3001) if chr(c).isspace()) + "]*"
 _NEEDS = {
     "cn_resident_id": "[0-9]{17}[0-9Xx]",
@@ -436,24 +271,24 @@ EXACT_PREFILTERS = frozenset({"cn_mobile", "passport"})
 """The detectors whose check is their pattern on the stripped value and nothing more, so the
 pattern of ``PREFILTERS`` (the same, around the characters ``str.strip`` removes) decides."""
 _PREFILTER_FROM = 256  # fewer values: the kernels' overhead outweighs the checks they spare
+_PREFILTER_SET = PrefilterSet(_PREFILTER)  # (every detector has a pre-filter)
 
 
-def _candidates(texts: list[str | None], names: Sequence[str]) -> dict[str, Iterable[int]]:
-    """Per detector, the positions in ``texts`` its check must see: all of them, or with
-    pyarrow installed and enough values, those matching the detector's ``_PREFILTER``."""
-    every = range(len(texts))
-    if len(texts) < _PREFILTER_FROM:
-        return dict.fromkeys(names, every)
-    try:
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        array = pa.array(texts, pa.string())
-    except Exception:  # no pyarrow, or text Arrow cannot hold (a lone surrogate)
-        return dict.fromkeys(names, every)
-    return {n: pc.indices_nonzero(pc.fill_null(pc.match_substring_regex(
-                array, _PREFILTER[n]), False)).to_pylist() if n in _PREFILTER else every
-            for n in names}
+def _counts(texts: list[str | None], names: Sequence[str]) -> dict[str, int]:
+    """Per detector, how many of ``texts`` its check accepts; the check sees only the values
+    matching its ``_PREFILTER`` (one RE2 pass per value, or with pyarrow and enough values
+    one kernel per detector over the column), or every value when a pass cannot tell."""
+    columns = (column_candidates(texts, names, _PREFILTER)
+               if len(texts) >= _PREFILTER_FROM else None)
+    if columns is not None:
+        return {n: sum(DETECTORS[n].check(t) for i in at if (t := texts[i]) is not None)
+                for n, at in columns.items()}
+    counts = dict.fromkeys(names, 0)
+    for text in filter(None, texts):
+        could = _PREFILTER_SET.candidates(text)
+        for n in names if could is None else could.intersection(names):
+            counts[n] += DETECTORS[n].check(text)
+    return counts
 
 
 def _as_text(value: object) -> str | None:
@@ -493,8 +328,22 @@ def detect_column(
     texts = [_as_text(v) for v in values
              if v is not None and not (isinstance(v, str) and not v.strip())]
     total = len(texts)
-    candidates = _candidates(texts, names)
-    counts = {n: sum(DETECTORS[n].check(t) for i in candidates[n] if (t := texts[i]) is not None)
-              for n in names}
-    matches = [DetectorMatch(n, c, total, c / total if total else 0.0) for n, c in counts.items()]
-    return sorted(matches, key=lambda m: (-m.share, m.name))
+    counts = _counts(texts, names) if texts else dict.fromkeys(names, 0)
+    return _matches(counts, total)
+
+
+_MATCHES: dict[tuple[tuple[str, ...], tuple[int, ...], int], tuple[DetectorMatch, ...]] = {}
+
+
+def _matches(counts: dict[str, int], total: int) -> list[DetectorMatch]:
+    """One match per detector of ``counts``, sorted by share (descending) then name; made
+    once per outcome (frozen values: a field's few samples give the same ones again)."""
+    key = (tuple(counts), tuple(counts.values()), total)
+    found = _MATCHES.get(key)
+    if found is None:
+        if len(_MATCHES) >= 4096:
+            _MATCHES.clear()
+        made = (DetectorMatch(n, c, total, c / total if total else 0.0)
+                for n, c in counts.items())
+        found = _MATCHES[key] = tuple(sorted(made, key=lambda m: (-m.share, m.name)))
+    return list(found)

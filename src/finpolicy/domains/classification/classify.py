@@ -81,6 +81,21 @@ def _reads(condition: Condition) -> set[str]:
     return set()
 
 
+_RULES: dict[int, tuple[Rule, DataLevel, frozenset[str]]] = {}
+
+
+def _about(rule: Rule) -> tuple[DataLevel, frozenset[str]]:
+    """The level ``rule`` sets and the detectors it reads (``_reads``), worked out once per
+    rule (rules are frozen) rather than on every decision it matches."""
+    known = _RULES.get(id(rule))
+    if known is None or known[0] is not rule:  # (the rule is kept, so its id is not reused)
+        if len(_RULES) >= 4096:
+            _RULES.clear()
+        known = _RULES[id(rule)] = (rule, DataLevel.parse(rule.effect["level"]),
+                                    frozenset(_reads(rule.when)))
+    return known[1], known[2]
+
+
 def _content(fact: Mapping[str, Any], matched: Sequence[Rule], detector: str | None,
              share: float | None) -> tuple[str | None, float | None]:
     """The detector behind the decision: the one read by the matching rule of the highest
@@ -89,8 +104,8 @@ def _content(fact: Mapping[str, Any], matched: Sequence[Rule], detector: str | N
     shares: dict[str, float] = {name: entry["share"] for name, entry in fact["detector"].items()}
     best: tuple[DataLevel, str] | None = None
     for rule in matched:
-        level = DataLevel.parse(rule.effect["level"])
-        read = sorted(name for name in _reads(rule.when) if shares.get(name, 0) > 0)
+        level, reads = _about(rule)
+        read = sorted(name for name in reads if shares.get(name, 0) > 0)
         if read and (best is None or level > best[0]):
             best = (level, max(read, key=shares.__getitem__))  # the first by name of equals
     return (detector, share) if best is None else (best[1], shares[best[1]])
@@ -103,7 +118,7 @@ def _decisive(matched: Sequence[Rule], key: str) -> Any:
         value = rule.effect.get(key)
         if value is None:
             continue
-        level = DataLevel.parse(rule.effect["level"])
+        level = _about(rule)[0]
         if best is None or level > best[0]:
             best = (level, value)
     return None if best is None else best[1]
@@ -115,8 +130,7 @@ def _classify(runtime: Runtime, doc: PolicyDocument[ClassificationRules],
     fact, detector, share = field_fact(rules, field)
     matched = runtime.run(doc, RULESET, fact)
     detector, share = _content(fact, matched, detector, share)
-    own = max((DataLevel.parse(r.effect["level"]) for r in matched),
-              default=rules.default_level)
+    own = max((_about(r)[0] for r in matched), default=rules.default_level)
     override = any(r.effect.get("overrides_sources") for r in matched)
     level = own if override or not sources else max(own, *sources.values())
     category = _decisive(matched, "category")

@@ -25,20 +25,22 @@ import pyarrow.compute as pc
 
 from finpolicy.domains.classification.classify import _sample_text
 from finpolicy.domains.detectors import (
+    _SPACE,
+    DETECTORS,
+    EXACT_PREFILTERS,
+    PREFILTERS,
+    WHOLE_VALUE,
+)
+from finpolicy.domains.identifiers import (
     _EARLIEST_BIRTH,
     _ID_CHECK,
     _ID_WEIGHTS,
     _PREFIX_LENGTHS,
     _PROVINCES,
-    _SPACE,
     _USCC_CHARS,
     _USCC_RE,
     _USCC_TYPES,
     _USCC_WEIGHTS,
-    DETECTORS,
-    EXACT_PREFILTERS,
-    PREFILTERS,
-    WHOLE_VALUE,
 )
 from finpolicy.errors import FinpolicyError
 

@@ -3,6 +3,7 @@ that named the column wrote."""
 
 from __future__ import annotations
 
+import functools
 import re
 
 from finpolicy.identity import clean_term
@@ -15,6 +16,7 @@ _SEPARATORS = re.compile(r"[\s\-.]+")
 _UNDERSCORES = re.compile(r"_{2,}")
 
 
+@functools.lru_cache(maxsize=4096)  # a bank's column names recur in every call
 def normalise_name(name: str) -> str:
     """``Contact Phone`` / ``contactPhone`` / ``contact-phone`` / ``ＣＯＮＴＡＣＴ＿ＰＨＯＮＥ`` →
     ``contact_phone`` (NFKC and invisible characters removed first, so a full-width or
