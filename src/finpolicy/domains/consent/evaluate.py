@@ -24,25 +24,30 @@ bundle's classification policy in force classifies them (through the registered
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-import functools
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 import attrs
 
 from finpolicy.decisions import Hit
 from finpolicy.documents.bundle import PolicyDocument
 from finpolicy.domains.clock import now
+from finpolicy.domains.consent.checks import (
+    check_birth_date,
+    check_given_after_birth,
+    check_local_time,
+    local_day,
+    local_zone,
+)
 from finpolicy.domains.consent.consents import (
     ConsentState,
     Used,
     contact_times,
     count_in_window,
     find_consent,
-    given_day,
     minor,
 )
 from finpolicy.domains.consent.model import (
@@ -52,8 +57,8 @@ from finpolicy.domains.consent.model import (
     ProcessingRequest,
 )
 from finpolicy.domains.consent.spec import POLICY_KIND, PROCESSING, REQUIREMENTS, ConsentRules
-from finpolicy.errors import EvaluationError, InputError, InputProblem
-from finpolicy.inputs import InputModel, in_zone
+from finpolicy.errors import EvaluationError, InputError, InputProblem, NotInForceError
+from finpolicy.inputs import InputModel
 from finpolicy.runtime import Runtime, StateKey
 
 __all__ = ["DEFAULT_DENY", "Facts", "Prepared", "check_birth_date", "check_given_after_birth",
@@ -75,8 +80,33 @@ M = TypeVar("M", bound=InputModel)
 
 def policy_in_force(runtime: Runtime, at: dt.datetime,
                     policy: str | None = None) -> PolicyDocument[ConsentRules]:
-    """The consent policy in force on ``at``'s date."""
-    return runtime.policy(POLICY_KIND, at.date(), policy)
+    """The consent policy in force on ``at``'s date in the policy's time zone, as its
+    ``effective_from`` reads: the same instant written in UTC or in Beijing time is decided by
+    one version (looked up first on ``at``'s own date, or a day beside it, for its zone).
+
+    Raises:
+        NotInForceError: no version is in force on that day.
+    """
+    own = at.date()
+    try:
+        doc: PolicyDocument[ConsentRules] = runtime.policy(POLICY_KIND, own, policy)
+    except NotInForceError:  # the policy's day may be the one after or before (offsets < 1 day)
+        doc = _in_force_beside(runtime, own, policy)
+    else:
+        if local_day(doc.policy, None, at) == own:
+            return doc
+    # (raises, naming the policy's day, when no version is in force on it)
+    return runtime.policy(POLICY_KIND, local_day(doc.policy, None, at), policy)
+
+
+def _in_force_beside(runtime: Runtime, own: dt.date,
+                     policy: str | None) -> PolicyDocument[ConsentRules]:
+    for step in (1, -1):
+        with contextlib.suppress(NotInForceError, OverflowError):
+            found: PolicyDocument[ConsentRules] = runtime.policy(
+                POLICY_KIND, own + dt.timedelta(days=step), policy)
+            return found
+    return runtime.policy(POLICY_KIND, own, policy)  # (raises, naming the day given)
 
 
 def items(value: Any, model: type[M], field: str) -> list[M]:
@@ -150,7 +180,7 @@ def data_used(runtime: Runtime, rules: ConsentRules, request: ProcessingRequest,
     """The levels (lowest first) and categories (sorted) of the data the request uses."""
     levels, categories = set(request.data_levels), set(request.categories)
     for name in request.fields:
-        found = _classified(runtime, name, at.date())
+        found = _classified(runtime, name, local_day(rules, None, at))  # the policy's day
         if found is None:
             # read as ordinary, a biometric or a child's data would pass on a bundled consent
             raise InputError.one(
@@ -167,73 +197,6 @@ def data_used(runtime: Runtime, rules: ConsentRules, request: ProcessingRequest,
         if category is not None:
             categories.add(category)
     return (tuple(sorted(levels, key=rules.level_rank.__getitem__)), tuple(sorted(categories)))
-
-
-@functools.lru_cache(maxsize=512)
-def _zone(name: str) -> dt.tzinfo:
-    return ZoneInfo(name)
-
-
-def local_zone(rules: ConsentRules, request: ProcessingRequest) -> dt.tzinfo:
-    """The customer's zone: the request's, or the policy's."""
-    return _zone(request.time_zone) if request.time_zone else rules.zone
-
-
-def check_local_time(rules: ConsentRules, time_zone: str | None, at: dt.datetime,
-                     field: str) -> None:
-    """Refuse a contact at ``at`` that has no local time before year 10000 in the customer's
-    zone (``time_zone``, or the policy's): the contact's hours are read there.
-
-    Raises:
-        InputError: naming ``field`` (``date_out_of_range``).
-    """
-    in_zone(at, _zone(time_zone) if time_zone else rules.zone, field, "the customer's")
-
-
-def local_day(rules: ConsentRules, time_zone: str | None, at: dt.datetime) -> dt.date:
-    """The customer's local date at ``at`` in ``time_zone`` (the policy's when ``None``;
-    ``at``'s own date where the zone's would fall past year 9999)."""
-    try:
-        return at.astimezone(_zone(time_zone) if time_zone else rules.zone).date()
-    except OverflowError:
-        return at.date()
-
-
-def check_birth_date(birth_date: dt.date | None, local_day: dt.date, field: str) -> None:
-    """Refuse a date of birth after the day of processing.
-
-    Raises:
-        InputError: naming ``field`` (``bad_date``).
-    """
-    if birth_date is not None and birth_date > local_day:
-        raise InputError.one(field, f"the date of birth {birth_date} is after the day of "
-                                    f"processing ({local_day}, the customer's local date)",
-                             "bad_date", birth_date)
-
-
-def check_given_after_birth(rules: ConsentRules, birth_date: dt.date | None,
-                            time_zone: str | None, consents: Sequence[Consent | None],
-                            born_at: str) -> None:
-    """Refuse a consent of the customer given before their date of birth (the customer's
-    local date of ``given_at``): the record or the date of birth is wrong, and either way who
-    gave it, a guardian or the customer, cannot be told. ``consents`` are every record of the
-    call, ``None`` for other customers' (paths name their place); ``born_at`` is the date of
-    birth's own path.
-
-    Raises:
-        InputError: naming ``consents.<i>.given_at`` for each (``bad_date``).
-    """
-    if birth_date is None:
-        return
-    zone = _zone(time_zone) if time_zone else rules.zone
-    problems = [InputProblem(
-        f"consents.{i}.given_at", f"consent `{c.id}` was given on {day} (the customer's local "
-        f"date), before the customer's date of birth {birth_date} ({born_at})", "bad_date",
-        c.given_at.isoformat())
-        for i, c in enumerate(consents)
-        if c is not None and (day := given_day(rules, c, zone)) < birth_date]
-    if problems:
-        raise InputError(problems)
 
 
 def request_facts(rules: ConsentRules, request: ProcessingRequest, levels: Sequence[str],
