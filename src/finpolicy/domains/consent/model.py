@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Literal, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
-from pydantic import Field, PrivateAttr, field_validator, model_validator
+from pydantic import Field, PrivateAttr, ValidationInfo, field_validator
 
 from finpolicy.decisions import Decision, Hit, PolicyRef, _plain
 from finpolicy.inputs import Day, InputModel, Instant
@@ -136,13 +136,20 @@ class Consent(_Cached):
 
     _names = field_validator("channels", "data_levels", "categories", "recipients")(_names)
 
-    @model_validator(mode="after")
-    def _order(self) -> Consent:
-        if self.expires_at is not None and self.expires_at <= self.given_at:
-            raise ValueError("`expires_at` must be after `given_at`")
-        if self.withdrawn_at is not None and self.withdrawn_at < self.given_at:
-            raise ValueError("`withdrawn_at` is before `given_at`")
-        return self
+    @field_validator("expires_at", "withdrawn_at")
+    @classmethod
+    def _order(cls, value: dt.datetime | None, info: ValidationInfo) -> dt.datetime | None:
+        given = info.data.get("given_at")  # (absent when given_at itself is invalid)
+        if value is None or given is None:
+            return value
+        if info.field_name == "expires_at" and value <= given:
+            raise ValueError(f"the consent would expire at {value.isoformat()}, not after it "
+                             f"was given (`given_at` {given.isoformat()})")
+        if info.field_name == "withdrawn_at" and value < given:
+            raise ValueError(f"the withdrawal at {value.isoformat()} is before the consent "
+                             f"was given (`given_at` {given.isoformat()}): a consent is "
+                             "withdrawn after it is given")
+        return value
 
 
 class Recipient(InputModel):
