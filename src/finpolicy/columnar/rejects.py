@@ -27,28 +27,20 @@ from typing import Any, NamedTuple
 
 import pyarrow as pa
 
+from finpolicy.columnar.rejected import REJECT_COLUMNS, key_column, reject_record
 from finpolicy.errors import InputError, InputProblem
 from finpolicy.limits import MAX_CSV_CELL
 
-__all__ = ["BAD_ROWS", "KEY_COLUMNS", "REJECTS_SCHEMA", "CsvLines", "SetAside",
+__all__ = ["BAD_ROWS", "REJECTS_SCHEMA", "CsvLines", "SetAside",
            "checked_mode", "decide_chunk", "rejects_table"]
 
 BAD_ROWS = ("raise", "set_aside")
 """The values of ``bad_rows``."""
 
-REJECTS_SCHEMA = pa.schema([
-    pa.field("file", pa.string()),    # the source file, `table` in memory, a Spark partition
-    pa.field("row", pa.int64()),      # a CSV file's line, else the row counting from 1
-    pa.field("key", pa.string()),     # the row's key or id, as text (null when it has none)
-    pa.field("field", pa.string()),   # the fields at fault, `, `-separated
-    pa.field("code", pa.string()),    # the first problem's code (finpolicy.errorcodes)
-    pa.field("reason", pa.string()),  # the error's message, problem by problem (`; `)
-])
-
-KEY_COLUMNS = ("id", "customer.id", "customer_id", "complaint_id", "request_id", "grant_id",
-               "subject.id")
-"""The columns a rejected row's ``key`` is read from, the first the table has (after the
-call's ``key`` option)."""
+REJECTS_SCHEMA = pa.schema([pa.field(name, pa.int64() if name == "row" else pa.string())
+                            for name in REJECT_COLUMNS])
+"""The rejects table: ``rejected.REJECT_COLUMNS``, ``row`` a whole number, the others
+text."""
 
 Evaluate = Callable[[pa.RecordBatch, int], pa.Table]
 Rows = dict[int, list[InputProblem]]
@@ -133,8 +125,7 @@ def decide_chunk(evaluate: Evaluate, check: Callable[[pa.RecordBatch, int], None
 
 def _keys(batch: pa.RecordBatch, indices: Sequence[int], key: Any) -> list[str | None]:
     names = batch.schema.names
-    name = key if isinstance(key, str) and key in names else \
-        next((n for n in KEY_COLUMNS if n in names), None)
+    name = key_column(names, key)
     if name is None:
         return [None] * len(indices)
     values = batch.column(names.index(name)).take(pa.array(indices, pa.int64())).to_pylist()
@@ -148,18 +139,9 @@ def rejects_table(batch: pa.RecordBatch, seen: int, rows: Rows, key: Any, file: 
     order = sorted(rows)
     where = lines(order)
     keys = _keys(batch, [row - seen - 1 for row in order], key)
-    out: dict[str, list[Any]] = {name: [] for name in REJECTS_SCHEMA.names}
-    for row, value in zip(order, keys, strict=True):
-        problems = rows[row]
-        out["file"].append(file)
-        out["row"].append(where[row])
-        out["key"].append(value)
-        out["field"].append(", ".join(dict.fromkeys(p.path for p in problems if p.path)))
-        out["code"].append(problems[0].code)
-        out["reason"].append("; ".join(
-            (f"{p.path}: {p.message}" if p.path else p.message) if p.file in (None, "table")
-            else str(p) for p in problems))
-    return pa.table(out, schema=REJECTS_SCHEMA)
+    records = [reject_record(file, where[row], value, rows[row])
+               for row, value in zip(order, keys, strict=True)]
+    return pa.Table.from_pylist(records, schema=REJECTS_SCHEMA)
 
 
 class CsvLines:

@@ -11,6 +11,7 @@ from typing import Any
 
 import attrs
 
+from finpolicy.columnar.rejected import reject_record
 from finpolicy.domains.complaints.evaluate import complaint_sla_batch
 from finpolicy.domains.complaints.models import STATUSES, Complaint, SlaDecision
 from finpolicy.errors import InputError, InputProblem, NotInForceError
@@ -96,23 +97,31 @@ def event_column(problem: InputProblem, data: Any, columns: Collection[str]
     return attrs.evolve(problem, path=kind, message=f"{problem.message} ({_EVENT_COLUMN})")
 
 
+Entry = tuple[int, Any, frozenset[str]]  # a complaint's line, its mapping, its CSV columns
+
+
 def read_complaints(path: str) -> Iterator[tuple[int, Any]]:
     """``(line, complaint mapping)`` from a CSV (``.csv``) or JSON-lines file."""
     for line, data, _ in _read(path):
         yield line, data
 
 
-def _read(path: str) -> Iterator[tuple[int, Any, frozenset[str]]]:
-    """``read_complaints`` with each CSV row's columns (none for JSON lines)."""
+def _read(path: str, rejects: list[dict[str, Any]] | None = None) -> Iterator[Entry]:
+    """``read_complaints`` with each CSV row's columns (none for JSON lines); a row refused
+    is set aside in ``rejects`` when given."""
     if not path.lower().endswith(".csv"):
         for line, data in iter_json_lines(path):
             yield line, data, frozenset()
         return
     for line, row in iter_csv_rows(path):
         try:
-            yield line, _csv_complaint(row), frozenset(row)
+            data = _csv_complaint(row)
         except InputError as exc:
-            raise exc.located(path, line) from None
+            if rejects is None:
+                raise exc.located(path, line) from None
+            rejects.append(reject_record(path, line, row.get("id") or None, exc.problems))
+            continue
+        yield line, data, frozenset(row)
 
 
 class SlaSummary:
@@ -171,15 +180,51 @@ class SlaBatch:
     found: tuple[Complaint, SlaDecision] | None = None
 
 
-def _evaluate_chunk(runtime: Runtime, path: str, chunk: list[tuple[int, Any, frozenset[str]]],
-                    as_of: dt.datetime) -> list[tuple[Complaint, SlaDecision]]:
-    complaints = []
-    for line, data, columns in chunk:
+def _evaluate_chunk(runtime: Runtime, path: str, chunk: list[Entry], as_of: dt.datetime,
+                    rejects: list[dict[str, Any]] | None = None
+                    ) -> list[tuple[Entry, Complaint, SlaDecision]]:
+    """The decisions of ``chunk``, each with its entry and complaint; with ``rejects``, the
+    complaints refused are set aside there (at their lines) and the others decided."""
+    parsed: list[tuple[Entry, Complaint]] = []
+    for entry in chunk:
+        line, data, columns = entry
         try:
-            complaints.append(Complaint.parse(data, field=""))
+            parsed.append((entry, Complaint.parse(data, field="")))
         except InputError as exc:
-            raise InputError([event_column(p, data, columns) for p in exc.problems],
-                             model=exc.model).located(path, line) from None
+            error = InputError([event_column(p, data, columns) for p in exc.problems],
+                               model=exc.model)
+            if rejects is None:
+                raise error.located(path, line) from None
+            rejects.append(_rejected(path, entry, error))
+    while True:
+        try:
+            return _decided(runtime, path, parsed, as_of)
+        except InputError as exc:
+            if rejects is None:
+                raise
+            at = {(p.file, p.line) for p in exc.problems}
+            refused = [e for e in parsed if (path, e[0][0]) in at]
+            if not refused:  # no complaint's error: the run's
+                raise
+            rejects.extend(_rejected(path, e[0], exc) for e in refused)
+            parsed = [e for e in parsed if e not in refused]
+
+
+def _rejected(path: str, entry: Entry, exc: InputError) -> dict[str, Any]:
+    data = entry[1]
+    key = data.get("id") if isinstance(data, dict) else None
+    return reject_record(path, entry[0], key if key != "" else None,
+                         [attrs.evolve(p, file=None, line=None)
+                          if (p.file, p.line) in ((path, entry[0]), (None, None)) else p
+                          for p in exc.problems])
+
+
+def _decided(runtime: Runtime, path: str, parsed: list[tuple[Entry, Complaint]],
+             as_of: dt.datetime) -> list[tuple[Entry, Complaint, SlaDecision]]:
+    """The decisions of ``parsed``, or the error of the first complaint refused, located at
+    its line."""
+    chunk = [entry for entry, _ in parsed]
+    complaints = [complaint for _, complaint in parsed]
     try:
         results = complaint_sla_batch(runtime, complaints, as_of=as_of)
     except NotInForceError as exc:  # a receipt day no version covers: name its line
@@ -195,10 +240,10 @@ def _evaluate_chunk(runtime: Runtime, path: str, chunk: list[tuple[int, Any, fro
         raise InputError([event_column(
             InputProblem(rest, problem.message, problem.code, problem.value, file=path,
                          line=line), data, columns)]) from None
-    return list(zip(complaints, results, strict=True))
+    return list(zip(chunk, complaints, results, strict=True))
 
 
-def _not_in_force(runtime: Runtime, path: str, chunk: list[tuple[int, Any, frozenset[str]]],
+def _not_in_force(runtime: Runtime, path: str, chunk: list[Entry],
                   complaints: list[Complaint], as_of: dt.datetime,
                   exc: NotInForceError) -> None:
     """Raise ``exc`` as an error of the first complaint of ``chunk`` that no version of the
@@ -223,7 +268,8 @@ def listed_twice(path: str, complaint_id: str, first: int, again: int) -> InputE
 
 def report_file(runtime: Runtime, path: str, *, as_of: dt.datetime, top: int = 10,
                 keep_reports: bool = False, find: str | None = None,
-                progress: Callable[[int], None] | None = None) -> SlaBatch:
+                progress: Callable[[int], None] | None = None,
+                rejects: list[dict[str, Any]] | None = None) -> SlaBatch:
     """Evaluate every complaint of ``path`` as of ``as_of``, in chunks (an id on two lines
     is an ``InputError`` naming both: the summary would count the complaint twice).
 
@@ -235,20 +281,24 @@ def report_file(runtime: Runtime, path: str, *, as_of: dt.datetime, top: int = 1
         keep_reports: keep every complaint's report (memory grows with the file).
         find: a complaint id whose complaint and report to keep (for a timeline).
         progress: called with the number of complaints done after each chunk.
+        rejects: when given, a complaint refused (or listed again) is set aside there
+            (``columnar.rejected.reject_record``, at its line) and the others reported.
     """
     batch = SlaBatch(SlaSummary(top))
-    chunk: list[tuple[int, Any, frozenset[str]]] = []
+    chunk: list[Entry] = []
     done = 0
     lines: dict[str, int] = {}  # complaint id -> its line
 
     def flush() -> None:
         nonlocal done
-        decided = _evaluate_chunk(runtime, path, chunk, as_of)
-        for (line, _, _), (complaint, _) in zip(chunk, decided, strict=True):
-            first = lines.setdefault(complaint.id, line)
-            if first != line:
-                raise listed_twice(path, complaint.id, first, line)
-        for complaint, report in decided:
+        for entry, complaint, report in _evaluate_chunk(runtime, path, chunk, as_of, rejects):
+            first = lines.setdefault(complaint.id, entry[0])
+            if first != entry[0]:
+                error = listed_twice(path, complaint.id, first, entry[0])
+                if rejects is None:
+                    raise error
+                rejects.append(_rejected(path, entry, error))
+                continue
             batch.summary.add(report)
             if keep_reports:
                 batch.reports.append(report)
@@ -259,7 +309,7 @@ def report_file(runtime: Runtime, path: str, *, as_of: dt.datetime, top: int = 1
         if progress is not None:
             progress(done)
 
-    for entry in _read(path):
+    for entry in _read(path, rejects):
         chunk.append(entry)
         if len(chunk) >= CHUNK:
             flush()

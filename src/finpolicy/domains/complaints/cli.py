@@ -7,10 +7,12 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+import attrs
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from finpolicy.cli.badrows import Rejects, bad_rows_options
 from finpolicy.cli.common import (
     as_of_option,
     bundle_option,
@@ -25,6 +27,7 @@ from finpolicy.cli.common import (
     policy_option,
     reports_errors,
 )
+from finpolicy.columnar.rejected import reject_record
 from finpolicy.docgen.output import file_name
 from finpolicy.domains.complaints.batch import (
     SlaBatch,
@@ -108,13 +111,15 @@ def timeline_target(complaint_id: str, output: str | None) -> Path:
               help="The complaints' events in long form (complaint_id, kind, at, and "
                    "optionally states, approved_by, note), a .parquet or .csv file joined to "
                    "FILE's complaints by id (FILE a .parquet or .csv file).")
+@bad_rows_options
 @policy_option
 @bundle_option
 @engine_option
 @reports_errors
 def sla(file: str, as_of: str, as_json: bool, with_reports: bool, top: int,
         timeline_id: str | None, output: str | None, events_file: str | None,
-        policy_ids: tuple[str, ...], bundle_path: str | None, engine: str) -> None:
+        policy_ids: tuple[str, ...], bundle_path: str | None, engine: str,
+        rejects: Rejects | None) -> None:
     """Report complaint SLAs for every complaint in FILE as of --as-of.
 
     FILE is JSON lines (one complaint per line: id, received_at, channel, category, severity,
@@ -124,9 +129,13 @@ def sla(file: str, as_of: str, as_json: bool, with_reports: bool, top: int,
     only when an event happened: what a letter stated (a decision's basis, remedies...) and
     who approved an extension come in JSON lines or in --events.
     Prints counts by status and by milestone and the open milestones nearest breach.
+    With --bad-rows FILE, complaints refused (and a complaint listed again) are set aside to
+    FILE and the others reported (exit 1 when any was set aside).
     """
     target = None if timeline_id is None else output_file(
         timeline_target(timeline_id, output), inputs=(file, events_file))  # before the work
+    if rejects is not None:
+        rejects.check((file, events_file))
     policy_engine = load_engine(bundle_path, engine)
     now = parse_when(as_of, aware=True)
     assert isinstance(now, dt.datetime)  # --as-of is required and parsed with an offset
@@ -143,11 +152,13 @@ def sla(file: str, as_of: str, as_json: bool, with_reports: bool, top: int,
         task = progress.add_task("sla", total=_rows(file) if show else None)
         if columnar:
             batch = _table_summary(policy_engine, runtime, file, now, top,
-                                   lambda rows: progress.advance(task, rows), events_file)
+                                   lambda rows: progress.advance(task, rows), events_file,
+                                   rejects)
         else:
             batch = report_file(runtime, file, as_of=now, top=top,
                                 keep_reports=with_reports, find=timeline_id,
-                                progress=lambda done: progress.update(task, completed=done))
+                                progress=lambda done: progress.update(task, completed=done),
+                                rejects=None if rejects is None else rejects.records)
         if batch.found is not None:  # (the timeline's calendar: the policy that decided)
             doc = runtime.policy(POLICY_KIND, batch.found[0].received_at.date())
     if target is not None:
@@ -160,6 +171,13 @@ def sla(file: str, as_of: str, as_json: bool, with_reports: bool, top: int,
         if not as_json:
             err_console.print(f"timeline of {cell(str(timeline_id))} written to "
                               f"{cell(str(target))}")
+    _report(batch, now, as_json, with_reports)
+    if rejects is not None:
+        rejects.finish((file, events_file))
+
+
+def _report(batch: SlaBatch, now: dt.datetime, as_json: bool, with_reports: bool) -> None:
+    """The summary (and, with ``--all``, every report) on standard output."""
     if as_json:
         out: dict[str, Any] = {"as_of": now.isoformat(), **batch.summary.to_dict()}
         if with_reports:
@@ -197,16 +215,23 @@ def _rows(file: str) -> int | None:
 
 
 def _table_summary(engine: Any, runtime: Any, file: str, now: dt.datetime, top: int,
-                   advance: Any, events: str | None) -> SlaBatch:
+                   advance: Any, events: str | None, rejects: Rejects | None) -> SlaBatch:
     """The summary of a Parquet or CSV file of complaints (and maybe their events in long
-    form), evaluated a chunk at a time on ``engine`` (deciding by ``runtime``'s policies)."""
+    form), evaluated a chunk at a time on ``engine`` (deciding by ``runtime``'s policies);
+    with ``rejects``, the complaints refused or listed again are set aside there."""
     from finpolicy.domains.complaints.columnar_out import summarise
 
     batch = SlaBatch(SlaSummary(top))
-    rows: dict[str, int] = {}  # complaint id -> its row, counting from 1
-    for table in engine.iter_tables("complaints", file, as_of=now, progress=advance,
-                                    events=events):
-        _once(file, table.column("complaint_id").to_pylist(), rows)
+    rows: dict[str, int] = {}  # complaint id -> its row, counting from 1 (times decided)
+    for part in engine.iter_tables("complaints", file, as_of=now, progress=advance,
+                                   events=events,
+                                   bad_rows="raise" if rejects is None else "set_aside"):
+        if rejects is None:
+            table = part
+            _once(file, table.column("complaint_id").to_pylist(), rows)
+        else:
+            rejects.add(part.rejected.to_pylist())
+            table = _first_of_each(file, part.decided, rows, rejects)
         # due times are shown in the zone of the policy's calendar, as the reports give them
         zone = runtime.policy(POLICY_KIND, now.date()).policy.calendar.zone
         summarise(batch.summary, table, now, zone)
@@ -226,6 +251,42 @@ def _once(file: str, ids: list[str], rows: dict[str, int]) -> None:
                 found = csv_lines(file, [first, row])
                 first, row = found[first], found[row]
             raise listed_twice(file, complaint_id, first, row)
+
+
+def _first_of_each(file: str, table: Any, seen: dict[str, int], rejects: Rejects) -> Any:
+    """``table`` without the decisions of a complaint id decided before (``seen``), each set
+    aside at its line as ``listed_twice`` (a file read again for each: a rare error)."""
+    keep = []
+    for i, complaint_id in enumerate(table.column("complaint_id").to_pylist()):
+        if complaint_id not in seen:
+            seen[complaint_id] = 1
+            keep.append(i)
+            continue
+        # every later line of the id is set aside: this one is the second left
+        lines = _lines_of(file, complaint_id, {r["row"] for r in rejects.records
+                                               if r["file"] == file})
+        error = listed_twice(file, complaint_id, lines[0], lines[min(1, len(lines) - 1)])
+        rejects.add([reject_record(file, lines[min(1, len(lines) - 1)], complaint_id, [
+            attrs.evolve(p, file=None, line=None) for p in error.problems])])
+    return table if len(keep) == table.num_rows else table.take(keep)
+
+
+def _lines_of(file: str, complaint_id: str, refused: set[int]) -> list[int]:
+    """The lines of a CSV file (rows of a Parquet one) holding ``complaint_id``, but the
+    rows set aside (``refused``)."""
+    from finpolicy.columnar.tables import batches
+    from finpolicy.domains.complaints.columnar import _reference
+
+    if file.lower().endswith(".csv"):
+        from finpolicy.readers import iter_csv_rows
+
+        found = [line for line, row in iter_csv_rows(file)
+                 if _reference(row.get("id") or "") == complaint_id]
+    else:
+        values = [v for b in batches(file) for v in b.column("id").to_pylist()]
+        found = [i + 1 for i, v in enumerate(values)
+                 if isinstance(v, str) and _reference(v) == complaint_id]
+    return [line for line in found if line not in refused] or [0]
 
 
 COMMANDS = [sla]

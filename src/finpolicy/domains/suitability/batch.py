@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from finpolicy.columnar.rejected import key_column, reject_record
 from finpolicy.domains.suitability.evaluate import (
     check_suitability,
     decision_date,
@@ -72,13 +73,15 @@ def read_products(path: str) -> list[Product]:
 
 def decide_file(runtime: Runtime, path: str, *, products: Sequence[Product] | None = None,
                 as_of: dt.date | None = None,
-                rows: Callable[[Iterable[Any]], Iterable[Any]] = lambda r: r
-                ) -> list[SuitabilityDecision]:
+                rows: Callable[[Iterable[Any]], Iterable[Any]] = lambda r: r,
+                rejects: list[dict[str, Any]] | None = None) -> list[SuitabilityDecision]:
     """Decide every row of the CSV ``path``.
 
     Without ``products`` each row is one sale (``customer.<field>``, ``product.<field>``,
     ``sale.<field>``, ``amount``); with them each row is a customer matched against every
-    product. ``rows`` wraps the row iterator (a progress bar, say).
+    product. ``rows`` wraps the row iterator (a progress bar, say). With ``rejects`` (a
+    list), a row refused is set aside there (``columnar.rejected.reject_record``, at its
+    line) and the others decided; without it, the first row refused raises.
     """
     decisions: list[SuitabilityDecision] = []
     if products:  # a product the policy refuses is the offer's error, not the first row's
@@ -88,18 +91,26 @@ def decide_file(runtime: Runtime, path: str, *, products: Sequence[Product] | No
                       list(products))
     for line, row in rows(list(iter_csv_rows(path))):
         try:
-            if products is None:
-                data = split_row(row, "customer", sale=True)
-                decisions.append(check_suitability(runtime, data["customer"], data["product"],
-                                                   amount=data.get("amount"), as_of=as_of,
-                                                   sale=data.get("sale")))
-            else:
-                customer = Customer.parse(split_row(row, "customer")["customer"],
-                                          field="customer")
-                decisions.extend(suitable_products(runtime, customer, products, as_of=as_of))
+            decisions.extend(_decide_row(runtime, row, products, as_of))
         except InputError as exc:
-            raise exc.located(path, line) from None
+            if rejects is None:
+                raise exc.located(path, line) from None
+            column = key_column(list(row))
+            rejects.append(reject_record(path, line, None if column is None
+                                         else row[column] or None, exc.problems))
     return decisions
+
+
+def _decide_row(runtime: Runtime, row: dict[str, str], products: Sequence[Product] | None,
+                as_of: dt.date | None) -> list[SuitabilityDecision]:
+    """The decisions of one row: a sale, or a customer against every product."""
+    if products is None:
+        data = split_row(row, "customer", sale=True)
+        return [check_suitability(runtime, data["customer"], data["product"],
+                                  amount=data.get("amount"), as_of=as_of,
+                                  sale=data.get("sale"))]
+    customer = Customer.parse(split_row(row, "customer")["customer"], field="customer")
+    return suitable_products(runtime, customer, products, as_of=as_of)
 
 
 def outcome_counts(decisions: Iterable[SuitabilityDecision]) -> dict[str, int]:

@@ -12,6 +12,7 @@ import click
 from rich.progress import track
 from rich.table import Table
 
+from finpolicy.cli.badrows import Rejects, bad_rows_options
 from finpolicy.cli.common import (
     as_of_option,
     bundle_option,
@@ -96,13 +97,14 @@ def _print(decisions: list[SuitabilityDecision], details: bool) -> None:
 @click.option("--output", "-o", "output", default=None, metavar="FILE.parquet",
               type=click.Path(),
               help="With a Parquet input: write every decision to this Parquet file.")
+@bad_rows_options
 @policy_option
 @bundle_option
 @engine_option
 @reports_errors
 def suitability(csv_file: str, products_file: str | None, as_of: str | None, as_json: bool,
                 details: bool | None, output: str | None, policy_ids: tuple[str, ...],
-                bundle_path: str | None, engine: str) -> None:
+                bundle_path: str | None, engine: str, rejects: Rejects | None) -> None:
     """Decide whether products suit customers, for every row of CSV.
 
     Without --products each row is one sale: `customer.<field>` and `product.<field>` columns
@@ -112,8 +114,11 @@ def suitability(csv_file: str, products_file: str | None, as_of: str | None, as_
     CSV holds customers (columns named by field) and every customer is matched against every
     product. Empty cells are absent fields; `assessment_history` lists dates separated by `;`.
     A `.parquet` CSV (and products file) is evaluated as a table, chunk by chunk: the summary
-    is printed and --output writes the decisions.
+    is printed and --output writes the decisions. With --bad-rows FILE, rows refused are set
+    aside to FILE and the others decided (exit 1 when any was set aside).
     """
+    if rejects is not None:
+        rejects.check((csv_file, products_file))
     policy_engine = load_engine(bundle_path, engine)
     with chosen_policies(policy_engine, policy_ids, "suitability") as runtime:
         # one day for the whole book, today in the policy's time zone when not given (the
@@ -121,12 +126,20 @@ def suitability(csv_file: str, products_file: str | None, as_of: str | None, as_
         when = decision_date(runtime, parse_when(as_of, aware=False, moment_ok=True), None)
         if csv_file.lower().endswith((".parquet", ".pq")):
             summary, in_force = _table_run(policy_engine, runtime, csv_file, products_file,
-                                           when, as_json, output)
+                                           when, (as_json, output, rejects))
         else:
-            decisions = _decide_rows(runtime, csv_file, products_file, when, as_json, output)
+            decisions = _decide_rows(runtime, csv_file, products_file, when, as_json, output,
+                                     rejects)
     if csv_file.lower().endswith((".parquet", ".pq")):
         _print_table_run(summary, in_force, when, as_json, output)
-        return
+    else:
+        _print_rows(decisions, when, as_json, details)
+    if rejects is not None:
+        rejects.finish((csv_file, products_file))
+
+
+def _print_rows(decisions: list[SuitabilityDecision], when: dt.date, as_json: bool,
+                details: bool | None) -> None:
     if as_json:
         policies = sorted({(d.policy.id, d.policy.version) for d in decisions})
         dump_json({"as_of": str(when),
@@ -138,7 +151,8 @@ def suitability(csv_file: str, products_file: str | None, as_of: str | None, as_
 
 
 def _decide_rows(runtime: Any, csv_file: str, products_file: str | None, when: dt.date,
-                 as_json: bool, output: str | None) -> list[SuitabilityDecision]:
+                 as_json: bool, output: str | None, rejects: Rejects | None
+                 ) -> list[SuitabilityDecision]:
     """The decisions of a CSV book, with a progress bar on a terminal."""
     if output is not None:
         raise InputError.one("--output", "--output goes with a Parquet input", "bad_option",
@@ -150,17 +164,21 @@ def _decide_rows(runtime: Any, csv_file: str, products_file: str | None, when: d
         return track(items, description="deciding", console=err_console, transient=True,
                      disable=not show)
 
-    return decide_file(runtime, csv_file, products=products, as_of=when, rows=rows)
+    return decide_file(runtime, csv_file, products=products, as_of=when, rows=rows,
+                       rejects=None if rejects is None else rejects.records)
 
 
 def _table_run(engine: Any, runtime: Any, path: str, products_file: str | None, on: dt.date,
-               as_json: bool, output: str | None) -> tuple[dict[str, int], set[str]]:
+               how: tuple[bool, str | None, Rejects | None]
+               ) -> tuple[dict[str, int], set[str]]:
     """A Parquet book evaluated a chunk at a time: counts by outcome and the policies that
-    decided, decisions to ``output``; memory follows the chunk size."""
+    decided, decisions to ``output`` (``how``: ``--json``, ``--output``, the rows set aside
+    or ``None``); memory follows the chunk size."""
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
+    as_json, output, rejects = how
     inputs = (path, products_file)
     if output is not None:
         output_file(output, inputs=inputs)  # before the work, not after it
@@ -172,9 +190,10 @@ def _table_run(engine: Any, runtime: Any, path: str, products_file: str | None, 
                         console=err_console, transient=True, disable=not show)
     with progress, contextlib.ExitStack() as written:
         task = progress.add_task("deciding", total=pq.ParquetFile(path).metadata.num_rows)
-        for table in engine.iter_tables("suitability", path, as_of=on,
-                                        products=products_file,
-                                        progress=lambda n: progress.advance(task, n)):
+        for part in engine.iter_tables("suitability", path, as_of=on, products=products_file,
+                                       progress=lambda n: progress.advance(task, n),
+                                       bad_rows="raise" if rejects is None else "set_aside"):
+            table = part if rejects is None else _set_aside(part, rejects)
             for item in pc.value_counts(table.column("outcome").cast("string")).to_pylist():
                 counts[item["values"]] += item["counts"]
             if output is not None:
@@ -185,6 +204,12 @@ def _table_run(engine: Any, runtime: Any, path: str, products_file: str | None, 
                         pq.ParquetWriter(stream, table.schema)))
                 writer.write_table(table)
     return {name: counts.get(name, 0) for name in OUTCOMES}, policies
+
+
+def _set_aside(part: Any, rejects: Rejects) -> Any:
+    """A chunk's decisions, its rows set aside kept in ``rejects``."""
+    rejects.add(part.rejected.to_pylist())
+    return part.decided
 
 
 def _print_table_run(summary: dict[str, int], policies: set[str], on: dt.date, as_json: bool,
