@@ -164,6 +164,9 @@ DOMAIN = Domain(
         },
         "input": {
             "unknown_channel": "A channel the policy does not declare.",
+            "bad_country": "A recipient's country is not written as the policy's home "
+                           "country (ISO 3166-1 with as many letters), so whether it is "
+                           "abroad cannot be told.",
             "unclassified_field": "A field no rule of the classification policy knows, so "
                                   "whether its data is sensitive is unknown.",
             "recipient_mismatch": "An export's access and processing requests name different "

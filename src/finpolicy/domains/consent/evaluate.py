@@ -128,7 +128,9 @@ def check_vocabulary(rules: ConsentRules, request: ProcessingRequest | None,
                      consents: Sequence[Consent], contacts: Sequence[ContactRecord], *,
                      where: str = "request") -> None:
     """Raise ``InputError`` for channels, levels, categories and record purposes outside the
-    policy's vocabulary (every problem at once); the request's are named under ``where``."""
+    policy's vocabulary, and a recipient's country not written as the policy's home country
+    (two letters against three: every problem at once); the request's are named under
+    ``where``."""
     problems: list[InputProblem] = []
     at = f"{where}." if where else ""
 
@@ -144,6 +146,14 @@ def check_vocabulary(rules: ConsentRules, request: ProcessingRequest | None,
               "channel")
         known(request.data_levels, rules.levels, f"{at}data_levels", "level")
         known(request.categories, rules.categories, f"{at}categories", "category")
+        country = request.recipient.country if request.recipient else None
+        if country is not None and len(country) != len(rules.home_country):
+            # `CHN` against `CN` read a recipient at home as one abroad
+            problems.append(InputProblem(
+                f"{at}recipient.country", f"`{country}` is not written as the policy writes "
+                f"countries: its home country is `{rules.home_country}` (ISO 3166-1, "
+                f"{len(rules.home_country)} letters); write the recipient's country the same "
+                "way, or whether the data goes abroad cannot be told", "bad_country", country))
     for i, c in enumerate(consents):
         path = f"consents.{i}"
         known([c.purpose], rules.purposes, f"{path}.purpose", "purpose")
