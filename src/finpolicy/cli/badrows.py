@@ -69,6 +69,11 @@ class Rejects:
     def add(self, records: Iterable[dict[str, Any]]) -> None:
         self.records.extend(records)
 
+    def _sorted(self) -> list[dict[str, Any]]:
+        """The records by file and row (a customer set aside with a later record of its
+        own comes after it otherwise)."""
+        return sorted(self.records, key=lambda r: (str(r["file"]), r["row"] or 0))
+
     def finish(self, inputs: Iterable[str | None] = ()) -> None:
         """Write the rows set aside, say how many on standard error, and end the command
         with exit 1 when there were any (unless ``ok``)."""
@@ -77,9 +82,9 @@ class Rejects:
                 writer = csv.DictWriter(out, fieldnames=list(REJECT_COLUMNS),
                                         lineterminator="\n")
                 writer.writeheader()
-                writer.writerows(self.records)
+                writer.writerows(self._sorted())
             else:
-                for record in self.records:
+                for record in self._sorted():
                     out.write(json.dumps(record, ensure_ascii=False) + "\n")
         count = len(self.records)
         err_console.print(f"{count:,} row(s) set aside, written to {self.path}",

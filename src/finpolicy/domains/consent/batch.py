@@ -14,6 +14,7 @@ from typing import Any
 
 import attrs
 
+from finpolicy.columnar.rejected import reject_record
 from finpolicy.domains.consent.campaign import (
     CampaignCustomer,
     CampaignReport,
@@ -46,26 +47,40 @@ class CampaignFile:
     lines: Mapping[str, tuple[int, ...]] | None = None
 
 
-def _json_lines(path: str, progress: Progress) -> CampaignFile:
+def _json_lines(path: str, progress: Progress,
+                held: _Held | None = None) -> CampaignFile:
     out: dict[str, list[Any]] = {"customers": [], "consents": [], "contacts": []}
     lines: dict[str, list[int]] = {"customers": [], "consents": [], "contacts": []}
     listed: dict[str, str] = {}
     for number, record in progress(iter_json_lines(path)):
-        if not isinstance(record, dict) or len(record) != 1 or next(iter(record)) not in _KINDS:
-            raise InputError([InputProblem(
-                "", 'expected one of {"customer": …}, {"consent": …}, {"contact": …}',
-                "bad_input", file=path, line=number)])
-        ((kind, value),) = record.items()
-        bucket, model = _KINDS[kind]
         try:
-            out[bucket].append(model.parse(value, field=kind))
+            kind, item = _record(path, number, record)
+            if kind == "customer":
+                _once(listed, item.id, f"line {number}", path, number)
         except InputError as exc:
-            raise exc.located(path, number) from None
+            if held is None:
+                raise
+            held.refuse(number, record, exc)
+            continue
+        bucket = _KINDS[kind][0]
+        out[bucket].append(item)
         lines[bucket].append(number)
-        if kind == "customer":
-            _once(listed, out[bucket][-1].id, f"line {number}", path, number)
-    return CampaignFile(tuple(out["customers"]), tuple(out["consents"]),
-                        tuple(out["contacts"]), {k: tuple(v) for k, v in lines.items()})
+    records = CampaignFile(tuple(out["customers"]), tuple(out["consents"]),
+                           tuple(out["contacts"]), {k: tuple(v) for k, v in lines.items()})
+    return records if held is None else held.without_refused(records)
+
+
+def _record(path: str, number: int, record: Any) -> tuple[str, Any]:
+    """The kind and the parsed record of a line (its error located at the line)."""
+    if not isinstance(record, dict) or len(record) != 1 or next(iter(record)) not in _KINDS:
+        raise InputError([InputProblem(
+            "", 'expected one of {"customer": …}, {"consent": …}, {"contact": …}',
+            "bad_input", file=path, line=number)])
+    ((kind, value),) = record.items()
+    try:
+        return kind, _KINDS[kind][1].parse(value, field=kind)
+    except InputError as exc:
+        raise exc.located(path, number) from None
 
 
 def _once(listed: dict[str, str], customer: str, where: str, path: str,
@@ -107,10 +122,20 @@ def _document(path: str) -> CampaignFile:
                         tuple(parsed["contacts"]))
 
 
-def read_campaign(path: str, *, progress: Progress = lambda rows: rows) -> CampaignFile:
-    """The customers, consents and contacts of a campaign file (see the module docstring)."""
+def read_campaign(path: str, *, progress: Progress = lambda rows: rows,
+                  rejects: list[dict[str, Any]] | None = None) -> CampaignFile:
+    """The customers, consents and contacts of a campaign file (see the module docstring);
+    with ``rejects``, the records refused are set aside there (see ``_Held``)."""
+    return _read(path, progress, None if rejects is None else _Held(path, rejects))
+
+
+def _read(path: str, progress: Progress, held: _Held | None) -> CampaignFile:
     if path.lower().endswith(".jsonl"):  # as the other readers take a suffix in any case
-        return _json_lines(path, progress)
+        return _json_lines(path, progress, held)
+    if held is not None:
+        raise InputError.one("bad_rows", "setting bad records aside needs a JSON-lines "
+                             "campaign file (.jsonl), whose records have lines to name",
+                             "bad_option", path)
     return _document(path)
 
 
@@ -118,17 +143,26 @@ def plan_file(runtime: Runtime, path: str, *, channels: Sequence[str] = (),
               purpose: str = "marketing", as_of: dt.datetime | None = None,
               data_levels: Sequence[str] = (), categories: Sequence[str] = (),
               personalised: bool = False, reading: Progress = lambda rows: rows,
-              deciding: Progress = lambda rows: rows) -> CampaignReport:
+              deciding: Progress = lambda rows: rows,
+              rejects: list[dict[str, Any]] | None = None) -> CampaignReport:
     """Read a campaign file and plan it (``plan_campaign``); ``reading`` and ``deciding``
-    wrap the record and customer iterators (progress bars, say)."""
-    records = read_campaign(path, progress=reading)
-    try:
-        return plan_campaign(runtime, records.customers, consents=records.consents,
-                             contacts=records.contacts, purpose=purpose, channels=channels,
-                             data_levels=data_levels, categories=categories,
-                             personalised=personalised, as_of=as_of, progress=deciding)
-    except InputError as exc:
-        raise _in_file(exc, path, records.lines) from None
+    wrap the record and customer iterators (progress bars, say). With ``rejects`` (a JSON
+    lines file), the records refused are set aside there, with the customers they concern,
+    and the other customers planned (``_Held``)."""
+    held = None if rejects is None else _Held(path, rejects)
+    records = _read(path, reading, held)
+    while True:
+        try:
+            return plan_campaign(runtime, records.customers, consents=records.consents,
+                                 contacts=records.contacts, purpose=purpose,
+                                 channels=channels, data_levels=data_levels,
+                                 categories=categories, personalised=personalised,
+                                 as_of=as_of, progress=deciding)
+        except InputError as exc:
+            error = _in_file(exc, path, records.lines)
+            if held is None or not held.refuse_planned(records, exc, error):
+                raise error from None
+            records = held.without_refused(records)
 
 
 _SINGULAR = {"customers": "customer", "consents": "consent", "contacts": "contact"}
@@ -152,6 +186,90 @@ def _in_file(exc: InputError, path: str, lines: Mapping[str, tuple[int, ...]] | 
             problems.append(attrs.evolve(p, path=f"{kind}.{tail}" if tail else kind,
                                          file=path, line=lines[bucket][int(index)]))
     return InputError(problems, model=exc.model)
+
+
+@attrs.define
+class _Held:
+    """Records set aside (``rejects``, ``columnar.rejected.reject_record`` at their lines).
+
+    A customer record refused is set aside alone. A consent or contact record refused is
+    set aside with the customer it names, and every other record of that customer: planned
+    without a withdrawal or an earlier contact, the customer could be contacted against
+    their will or past a frequency cap. A record that names no customer (not a customer,
+    consent or contact, or one without a readable customer) may be any customer's: it stops
+    the campaign, as by default. Access fails closed; so does contact.
+    """
+
+    path: str
+    rejects: list[dict[str, Any]]
+    customers: dict[str, int] = attrs.field(factory=dict)  # canonical id -> the line refused
+
+    def refuse(self, line: int, record: Any, exc: InputError) -> None:
+        """Set the record at ``line`` aside for ``exc`` (raise ``exc`` when it names no
+        customer)."""
+        kind, value = next(iter(record.items())) if isinstance(record, dict) and \
+            len(record) == 1 else (None, None)
+        field = "id" if kind == "customer" else "customer"
+        who = value.get(field) if isinstance(value, dict) and kind in _KINDS else None
+        named = isinstance(who, str) and bool(canonical_id(who))
+        if kind not in _KINDS or (kind != "customer" and not named):
+            raise exc
+        self.rejects.append(reject_record(self.path, line, who if named else None,
+                                          exc.problems))
+        if kind != "customer":
+            self.customers.setdefault(canonical_id(str(who)), line)
+
+    def refuse_planned(self, records: CampaignFile, exc: InputError,
+                       error: InputError) -> bool:
+        """Set aside the records a planning error names; ``False`` when a problem names no
+        record (an option's error, or a document without lines)."""
+        lines = records.lines
+        if lines is None:
+            return False
+        found: list[tuple[str, int, InputProblem]] = []
+        for raw, located in zip(exc.problems, error.problems, strict=True):
+            bucket, _, rest = raw.path.partition(".")
+            number = rest.partition(".")[0]
+            if raw.file is not None or bucket not in _SINGULAR or not number.isdecimal() \
+                    or int(number) >= len(lines[bucket]):
+                return False
+            found.append((bucket, int(number), located))
+        for bucket, index, located in found:
+            item = getattr(records, bucket)[index]
+            who = item.id if bucket == "customers" else item.customer
+            line = lines[bucket][index]
+            self.rejects.append(reject_record(self.path, line, who,
+                                              [attrs.evolve(located, file=None, line=None)]))
+            self.customers.setdefault(who, line)
+        return True
+
+    def without_refused(self, records: CampaignFile) -> CampaignFile:
+        """``records`` without the records set aside and the customers' they concern."""
+        assert records.lines is not None
+        done = {(r["file"], r["row"]) for r in self.rejects}
+        kept: dict[str, list[Any]] = {}
+        lines: dict[str, list[int]] = {}
+        for bucket in ("customers", "consents", "contacts"):
+            kept[bucket], lines[bucket] = [], []
+            for item, line in zip(getattr(records, bucket), records.lines[bucket],
+                                  strict=True):
+                who = item.id if bucket == "customers" else item.customer
+                if (self.path, line) in done:
+                    continue
+                if who in self.customers:
+                    if bucket == "customers":
+                        self._with_record(line, who)
+                    continue
+                kept[bucket].append(item)
+                lines[bucket].append(line)
+        return CampaignFile(tuple(kept["customers"]), tuple(kept["consents"]),
+                            tuple(kept["contacts"]), {k: tuple(v) for k, v in lines.items()})
+
+    def _with_record(self, line: int, who: str) -> None:
+        self.rejects.append(reject_record(self.path, line, who, [InputProblem(
+            "customer", f"set aside with the record at line {self.customers[who]}, which "
+            "was refused: planned without it, the customer might be contacted against a "
+            "withdrawal or past a frequency cap", "set_aside_with_record", who)]))
 
 
 def file_lines(path: str) -> int | None:

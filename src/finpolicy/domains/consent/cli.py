@@ -15,6 +15,7 @@ import click
 from rich.progress import track
 from rich.table import Table
 
+from finpolicy.cli.badrows import Rejects, bad_rows_options
 from finpolicy.cli.common import (
     as_of_option,
     bundle_option,
@@ -90,6 +91,7 @@ def _print(report: CampaignReport, details: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--details/--no-details", default=None,
               help="Show one row per customer (default: when there are at most 50).")
+@bad_rows_options
 @policy_option
 @bundle_option
 @engine_option
@@ -97,16 +99,21 @@ def _print(report: CampaignReport, details: bool) -> None:
 def campaign(campaign_file: str, purpose: str, channels: tuple[str, ...],
              data_levels: tuple[str, ...], categories: tuple[str, ...], personalised: bool,
              as_of: str | None, output: str | None, as_json: bool, details: bool | None,
-             policy_ids: tuple[str, ...], bundle_path: str | None, engine: str) -> None:
+             policy_ids: tuple[str, ...], bundle_path: str | None, engine: str,
+             rejects: Rejects | None) -> None:
     """Plan a campaign: for every customer in FILE, whether, on which channel and when they
     may be contacted (now, at the next allowed time, or never, with the reason).
 
     FILE is JSON lines (`{"customer": {...}}`, `{"consent": {...}}`, `{"contact": {...}}` one
     a line) or a JSON/YAML mapping with `customers`, `consents` and `contacts` lists. A
     customer has an `id`, an optional `time_zone` and `channels` in order of preference.
+    With --bad-rows FILE (JSON lines only), records refused are set aside to FILE with the
+    customers they concern, the others planned (exit 1 when any was set aside).
     """
     if output is not None:
         output_file(output, inputs=(campaign_file,))  # before the work, not after it
+    if rejects is not None:
+        rejects.check((campaign_file, output))
     policy_engine = load_engine(bundle_path, engine)
     when = parse_when(as_of, aware=True)
     assert when is None or isinstance(when, dt.datetime)  # aware=True parses datetimes
@@ -123,15 +130,18 @@ def campaign(campaign_file: str, purpose: str, channels: tuple[str, ...],
         report = plan_file(runtime, campaign_file, channels=channels, purpose=purpose,
                            as_of=when, data_levels=data_levels, categories=categories,
                            personalised=personalised, reading=bar("reading", lines),
-                           deciding=bar("deciding", None))
+                           deciding=bar("deciding", None),
+                           rejects=None if rejects is None else rejects.records)
     if output is not None:
         with writing(output, inputs=(campaign_file,)) as handle:
             for entry in report.entries:
                 handle.write(json.dumps(entry.to_dict(), ensure_ascii=False) + "\n")
     if as_json:
         dump_json(report.summary())
-        return
-    _print(report, len(report.entries) <= 50 if details is None else details)
+    else:
+        _print(report, len(report.entries) <= 50 if details is None else details)
+    if rejects is not None:
+        rejects.finish((campaign_file, output))
 
 
 COMMANDS = [campaign]
