@@ -5,7 +5,9 @@ naming what the rule saw: which consent was withdrawn (and when), expired, lapse
 an outdated notice, bundled, not given by a minor's guardian (or given by a guardian for a
 customer who was not a minor), or does not name the channel,
 recipient or levels; the customer's
-local time against the allowed hours; the contacts in the cap's window. Then the requirement
+local time against the allowed hours; the contacts in the cap's window; a purpose the policy
+does not declare (with the one it resembles) or a channel its purpose does not reach
+customers on; where a recipient abroad is. Then the requirement
 rules that asked for a consent no consent met, each with the requirements unmet (separate
 consent, channel named, recipient named, levels named, a consent in force).
 """
@@ -23,6 +25,7 @@ from finpolicy.explain.model import Clause, Obstacle
 from finpolicy.explain.words import rule_obstacles
 from finpolicy.rules.conditions import Compare
 from finpolicy.rules.evaluate import leaves
+from finpolicy.rules.vocabulary import hint
 
 if TYPE_CHECKING:
     from finpolicy.domains.consent.model import Consent
@@ -101,6 +104,17 @@ def _giver_note(s: Situation, c: Consent, name: str) -> str:
             f"{under}), whose consent a guardian gives")
 
 
+def _purpose_note(s: Situation) -> str:
+    """The request's purpose against the policy's, or its channel against the purpose's."""
+    purpose, rules = s.request.purpose, s.rules
+    if s.purpose is None:
+        return (f"`{purpose}` is not a purpose of the policy{hint(purpose, rules.purposes)}; "
+                f"its purposes are {_names(rules.purposes)}")
+    reach = _names(s.purpose.contact)
+    return (f"`{purpose}` reaches customers on {reach}, not on `{s.request.channel}`"
+            if s.purpose.contact else f"`{purpose}` reaches customers on no channel")
+
+
 def _hours_note(s: Situation) -> str:
     cell = s.cell
     if cell is None or cell.start is None or cell.end is None:
@@ -139,6 +153,11 @@ def _note(s: Situation, traced: Traced) -> str:
                          f"profile) is in force at {s.local(s.at)}")
         elif path == "consent.offered":
             notes.append(f"no consent of the customer to `{s.request.purpose}` was given")
+        elif path in ("request.purpose_known", "request.channel_allowed"):
+            notes.append(_purpose_note(s))
+        elif path == "recipient.cross_border" and s.request.recipient is not None:
+            to = s.request.recipient
+            notes.append(f"`{to.name}` is in `{to.country}`, outside `{s.rules.home_country}`")
     return "; ".join(n for n in dict.fromkeys(notes) if n)
 
 
