@@ -12,7 +12,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from finpolicy.domains.candidates import PrefilterSet
-from finpolicy.domains.detectors import DETECTORS, PREFILTERS, DetectorMatch, detect_column
+from finpolicy.domains.detectors import (
+    DETECTORS,
+    PREFILTERS,
+    DetectorMatch,
+    accepting,
+    detect_column,
+)
 from finpolicy.identity import _visible, invisible
 from finpolicy.testing import fakes
 
@@ -87,6 +93,13 @@ def test_the_prefilter_set_names_every_detector_that_accepts_a_value(value: str)
     accepted = {name for name, detector in DETECTORS.items() if detector.check(value)}
     assert could is None or accepted <= could, (value, accepted - (could or set()))
     assert detect_column([value]) == _every_check([value])
+
+
+@settings(max_examples=300)
+@given(_values, st.permutations(sorted(DETECTORS)).map(lambda names: names[:7]))
+def test_accepting_names_the_detectors_whose_checks_accept_a_value_in_the_order_asked(
+        value: str, names: list[str]) -> None:
+    assert accepting(value, names) == tuple(n for n in names if DETECTORS[n].check(value))
 
 
 @settings(max_examples=200)

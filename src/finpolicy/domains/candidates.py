@@ -50,11 +50,6 @@ class PrefilterSet:
         if not self._set.Compile():
             raise ValueError("the pre-filters are too large to match together")
 
-    @property
-    def names(self) -> tuple[str, ...]:
-        """The names of the patterns, in the order given."""
-        return self._names
-
     def candidates(self, text: str) -> frozenset[str] | None:
         """The names of the patterns found in ``text``; ``None`` when the set cannot tell:
         ``text`` is no UTF-8 (it holds a lone surrogate, which Arrow cannot hold either), or

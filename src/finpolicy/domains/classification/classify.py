@@ -81,44 +81,43 @@ def _reads(condition: Condition) -> set[str]:
     return set()
 
 
-_RULES: dict[int, tuple[Rule, DataLevel, frozenset[str]]] = {}
+_Ranked = tuple[Rule, DataLevel, frozenset[str]]
+_RULES: dict[int, _Ranked] = {}
 
 
-def _about(rule: Rule) -> tuple[DataLevel, frozenset[str]]:
-    """The level ``rule`` sets and the detectors it reads (``_reads``), worked out once per
-    rule (rules are frozen) rather than on every decision it matches."""
+def _ranked(rule: Rule) -> _Ranked:
+    """``rule``, the level it sets and the detectors it reads (``_reads``), worked out once
+    per rule (rules are frozen) rather than on every decision it matches."""
     known = _RULES.get(id(rule))
     if known is None or known[0] is not rule:  # (the rule is kept, so its id is not reused)
         if len(_RULES) >= 4096:
             _RULES.clear()
         known = _RULES[id(rule)] = (rule, DataLevel.parse(rule.effect["level"]),
                                     frozenset(_reads(rule.when)))
-    return known[1], known[2]
+    return known
 
 
-def _content(fact: Mapping[str, Any], matched: Sequence[Rule], detector: str | None,
+def _content(fact: Mapping[str, Any], matched: Sequence[_Ranked], detector: str | None,
              share: float | None) -> tuple[str | None, float | None]:
     """The detector behind the decision: the one read by the matching rule of the highest
     level (policy order breaks ties, as for the category) with a share above 0, else
     ``detector``, the top one at the threshold."""
     shares: dict[str, float] = {name: entry["share"] for name, entry in fact["detector"].items()}
     best: tuple[DataLevel, str] | None = None
-    for rule in matched:
-        level, reads = _about(rule)
+    for _, level, reads in matched:
         read = sorted(name for name in reads if shares.get(name, 0) > 0)
         if read and (best is None or level > best[0]):
             best = (level, max(read, key=shares.__getitem__))  # the first by name of equals
     return (detector, share) if best is None else (best[1], shares[best[1]])
 
 
-def _decisive(matched: Sequence[Rule], key: str) -> Any:
+def _decisive(matched: Sequence[_Ranked], key: str) -> Any:
     """``key`` of the highest-level matching rule that sets it (policy order breaks ties)."""
     best: tuple[DataLevel, Any] | None = None
-    for rule in matched:
+    for rule, level, _ in matched:
         value = rule.effect.get(key)
         if value is None:
             continue
-        level = _about(rule)[0]
         if best is None or level > best[0]:
             best = (level, value)
     return None if best is None else best[1]
@@ -129,22 +128,23 @@ def _classify(runtime: Runtime, doc: PolicyDocument[ClassificationRules],
               sources: Mapping[str, DataLevel]) -> ClassificationDecision:
     fact, detector, share = field_fact(rules, field)
     matched = runtime.run(doc, RULESET, fact)
-    detector, share = _content(fact, matched, detector, share)
-    own = max((_about(r)[0] for r in matched), default=rules.default_level)
+    ranked = [_ranked(rule) for rule in matched]
+    detector, share = _content(fact, ranked, detector, share)
+    own = max((level for _, level, _ in ranked), default=rules.default_level)
     override = any(r.effect.get("overrides_sources") for r in matched)
     level = own if override or not sources else max(own, *sources.values())
-    category = _decisive(matched, "category")
+    category = _decisive(ranked, "category")
     if category is None and field.derived_from:
         category = rules.derived_category
     hits = tuple(Hit.of(r) for r in matched)
     floor = rules.category_floors.get(category) if category is not None else None
     if floor is not None and floor[0] > level:
         level, hits = floor[0], (*hits, floor[1])
-    pfi = _decisive(matched, "pfi_category")
+    pfi = _decisive(ranked, "pfi_category")
     if pfi is None and (matched or sources):
         pfi = rules.pfi_categories.get(level)
     handling = rules.handling[level]
-    mask = _decisive(matched, "mask")
+    mask = _decisive(ranked, "mask")
     if mask is None and handling.mask_on_display:
         mask = "full"
     obligations = sorted({o for r in matched for o in r.obligations})
