@@ -19,7 +19,7 @@ message, problem by problem (``; ``)."""
 
 
 KEY_COLUMNS = ("id", "customer.id", "customer_id", "complaint_id", "request_id", "grant_id",
-               "subject.id")
+               "subject.id", "subject_id")
 """The columns a rejected row's ``key`` is read from, the first the table has (after the
 call's ``key`` option)."""
 

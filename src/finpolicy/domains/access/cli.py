@@ -7,6 +7,7 @@ from typing import Any
 import click
 from rich.table import Table
 
+from finpolicy.cli.badrows import Rejects, bad_rows_options
 from finpolicy.cli.common import (
     EXIT_FAILED,
     as_of_option,
@@ -43,12 +44,13 @@ _RANK = {"high": 0, "medium": 1, "low": 2}
 @click.option("--fail-on", type=click.Choice(["high", "medium", "low", "never"]),
               default="never", show_default=True,
               help="Exit 1 when a finding is at least this severe.")
+@bad_rows_options
 @bundle_option
 @engine_option
 @reports_errors
 def review(input_file: str, as_of: str | None, as_json: bool, policy: str | None,
            assignments_file: str | None, usage_file: str | None, fail_on: str,
-           bundle_path: str | None, engine: str) -> None:
+           bundle_path: str | None, engine: str, rejects: Rejects | None) -> None:
     """Review the grants, role assignments and usage records in FILE.
 
     FILE is JSON or YAML (`{grants: [...], assignments: [...], usage: [...]}`) or JSONL (one
@@ -60,25 +62,37 @@ def review(input_file: str, as_of: str | None, as_json: bool, policy: str | None
     Reports expired, over-long, unapproved, self-approved and wrongly approved grants,
     dormant grants (when usage is given), separation-of-duties conflicts and the role
     assignments the policy's role review rules flag (role changes without a confirmed
-    approval, reviews overdue), most severe first.
+    approval, reviews overdue), most severe first. With tables, --bad-rows FILE sets the
+    rows refused aside to FILE and reviews the others (exit 1 when any was set aside).
     """
     # a date is its midnight UTC, as review_access and a review file's as_of read it
     when = review_time(parse_when(as_of, aware=False, moment_ok=True, option="--as-of"))
     policy_engine = load_engine(bundle_path, engine)
-    data = _read(input_file, assignments_file, usage_file)
+    inputs = (input_file, assignments_file, usage_file)
+    if rejects is not None:
+        rejects.check(inputs)
+    data = _read(input_file, assignments_file, usage_file, rejects)
     result = policy_engine.review_access(data["grants"], data["assignments"], as_of=when,
                                          usage=data["usage"], policy=policy)
     if as_json:
         dump_json(result.to_dict())
     else:
         _print(result)
+    if rejects is not None:
+        rejects.finish(inputs)
     if fail_on != "never" and any(_RANK[f.severity] <= _RANK[fail_on]
                                   for f in result.findings):
         exit_with(EXIT_FAILED)
 
 
-def _read(path: str, assignments: str | None, usage: str | None) -> dict[str, Any]:
-    """The review's records: a review document, or a grants table with its companions."""
+def _read(path: str, assignments: str | None, usage: str | None,
+          rejects: Rejects | None) -> dict[str, Any]:
+    """The review's records: a review document, or a grants table with its companions (with
+    ``rejects``, its rows refused set aside there)."""
+    if not is_table(path) and rejects is not None:
+        raise InputError.one("--bad-rows", f"--bad-rows goes with a grants table (CSV or "
+                                           f"Parquet); {path} is a review document",
+                             "bad_option")
     if not is_table(path):
         given = "--assignments" if assignments is not None else "--usage"
         if assignments is not None or usage is not None:
@@ -90,7 +104,8 @@ def _read(path: str, assignments: str | None, usage: str | None) -> dict[str, An
                                               "TABLE: the role assignments that confirm its "
                                               "approvers and are reviewed with it",
                              "bad_option")
-    return read_review_tables(path, assignments, usage)
+    return read_review_tables(path, assignments, usage,
+                              None if rejects is None else rejects.records)
 
 
 def _print(result: AccessReviewReport) -> None:
