@@ -55,18 +55,23 @@ if TYPE_CHECKING:
 @click.option("--invariant-examples", type=click.IntRange(min=1), default=50,
               show_default=True, metavar="N",
               help="Generated inputs per invariant (the same ones on every run).")
+@click.option("--fail-untested", is_flag=True,
+              help="Fail when no generated input met an invariant's `given`, so that it was "
+                   "not checked (for CI).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @reports_errors
 def policy_tests(pack: str, engine: str, show_coverage: bool, min_coverage: float | None,
-                 skip_invariants: bool, invariant_examples: int, as_json: bool) -> None:
+                 skip_invariants: bool, invariant_examples: int, fail_untested: bool,
+                 as_json: bool) -> None:
     """Run the policy test cases in PACK/tests/*.yaml on the chosen engines, and check the
     invariants the pack's policies declare.
 
     Each case gives an input, its `as_of` and the expected outcome, hits and obligations.
     Each invariant is checked on generated inputs (hypothesis, derandomised); a violation is
     shrunk to a smallest counter-example, printed with the rules that fired.
-    Exits 1 when a case fails, the engines disagree, an invariant is violated, or coverage is
-    below --min-coverage.
+    Exits 1 when a case fails, the engines disagree, an invariant is violated (or evaluating
+    a generated input raised), coverage is below --min-coverage, or, with --fail-untested, an
+    invariant was not checked because no generated input met its `given`.
     """
     bundle = fp.load_bundle(pack)
     cases = load_cases(bundle)
@@ -82,8 +87,9 @@ def policy_tests(pack: str, engine: str, show_coverage: bool, min_coverage: floa
     invariants = [] if skip_invariants else check_invariants(
         bundle, engine=engines[0], max_examples=invariant_examples, derandomize=True)
     violated = [r for r in invariants if not r.holds]
+    untested = [r for r in invariants if r.untested] if fail_untested else []
     low = min_coverage is not None and report.coverage.percent + 1e-9 < min_coverage
-    failed = bool(report.failures or low or violated)
+    failed = bool(report.failures or low or violated or untested)
     if as_json:
         data = report.to_dict()
         data["invariants"] = None if skip_invariants else [_invariant_dict(r)
@@ -98,15 +104,20 @@ def policy_tests(pack: str, engine: str, show_coverage: bool, min_coverage: floa
     if low:
         console.print(f"[red]coverage {report.coverage.percent:.1f} % is below the required "
                       f"{min_coverage:g} %[/]")
+    if untested:
+        console.print(f"[red]{plural(len(untested), 'invariant')} not checked "
+                      "(--fail-untested): draw more inputs with --invariant-examples[/]")
     if failed:
         exit_with(EXIT_FAILED)
 
 
 def _invariant_dict(result: InvariantResult) -> dict[str, object]:
     return {"policy": result.policy, "version": result.version, "name": result.name,
-            "holds": result.holds, "examples": result.examples,
+            "holds": result.holds, "untested": result.untested,
+            "file": None if result.file is None else shown_text(result.file), "line": result.line,
+            "examples": result.examples,
             "applicable": result.applicable, "counterexample": result.counterexample,
-            "outcome": result.outcome, "rules": list(result.rules)}
+            "outcome": result.outcome, "rules": list(result.rules), "error": result.error}
 
 
 def _print_invariants(results: list[InvariantResult], engine: str) -> None:
@@ -120,23 +131,26 @@ def _print_invariants(results: list[InvariantResult], engine: str) -> None:
     for r in results:
         table.add_row(escape(f"{r.policy} {r.version}"), escape(r.name),
                       f"{r.applicable}/{r.examples}",
-                      "[red]VIOLATED[/]" if not r.holds else
+                      "[red]ERROR[/]" if r.error else "[red]VIOLATED[/]" if not r.holds else
                       "[yellow]untested[/]" if not r.applicable else "[green]holds[/]")
     console.print(table)
     violated = [r for r in results if not r.holds]
     # an invariant whose `given` no input met proved nothing: never show it as held
-    untested = [r for r in results if r.holds and not r.applicable]
+    untested = [r for r in results if r.untested]
     for r in untested:
         console.print(f"[yellow]UNTESTED[/] {escape(r.policy)} {escape(r.version)}: "
                       f"{escape(r.name)}: none of the {r.examples} generated inputs met its "
-                      "`given`, so it was not checked")
+                      f"`given`, so it was not checked [dim]({escape(r.where)})[/]")
     for r in violated:
-        console.print(f"[red]VIOLATED[/] {escape(r.policy)} {escape(r.version)}: "
-                      f"{escape(r.name)}")
+        console.print(f"[red]{'ERROR' if r.error else 'VIOLATED'}[/] {escape(r.policy)} "
+                      f"{escape(r.version)}: {escape(r.name)} [dim]({escape(r.where)})[/]")
+        if r.error:
+            console.print(f"    evaluating a generated input raised {escape(r.error)}")
         console.print("    smallest counter-example: " + escape(json.dumps(
             r.counterexample, ensure_ascii=False, default=str)))
-        console.print(f"    outcome: {escape(str(r.outcome))}; rules fired: "
-                      f"{escape(', '.join(r.rules) or 'none')}")
+        if not r.error:
+            console.print(f"    outcome: {escape(str(r.outcome))}; rules fired: "
+                          f"{escape(', '.join(r.rules) or 'none')}")
     colour = "red" if violated else "yellow" if untested else "green"
     console.print(f"[{colour}]{len(results) - len(violated) - len(untested)} of "
                   f"{plural(len(results), 'invariant')} held"

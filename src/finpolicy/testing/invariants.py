@@ -15,9 +15,11 @@ import attrs
 from hypothesis import HealthCheck, Phase, given, settings
 
 from finpolicy.documents.bundle import Bundle, PolicyDocument
+from finpolicy.documents.git import shown_text
 from finpolicy.domains.base import Case, InvariantAdapter
 from finpolicy.engine import PolicyEngine
 from finpolicy.engines.compiled import compile_condition
+from finpolicy.errors import FinpolicyError
 from finpolicy.rules.invariants import Invariant
 from finpolicy.rules.model import Rule
 from finpolicy.rules.render import render
@@ -47,19 +49,41 @@ class InvariantResult:
     counterexample: Case | None = None
     rules: tuple[str, ...] = ()
     outcome: str | None = None
+    file: str | None = None  # the policy file and the line where the invariant is written
+    line: int | None = None
+    error: str | None = None  # what evaluating the (shrunk) counter-example raised
+
+    @property
+    def untested(self) -> bool:
+        """No generated input met ``given``: the invariant was not checked at all."""
+        return self.holds and not self.applicable
+
+    @property
+    def where(self) -> str:
+        """``file:line`` of the invariant in its policy file ('' when unknown)."""
+        if self.file is None:
+            return ""
+        return f"{shown_text(self.file)}:{self.line}" if self.line is not None else \
+            shown_text(self.file)
 
     def describe(self) -> str:
-        head = f"{self.policy} {self.version}: {self.name}"
-        if self.holds and not self.applicable:
-            return f"UNTESTED {head} (no input of {self.examples} met `given`)"
+        head = f"{self.policy} {self.version}: {self.name}" + (
+            f" ({self.where})" if self.where else "")
+        if self.untested:
+            return (f"UNTESTED {head} (no input of {self.examples} met `given`, so it was not "
+                    "checked; draw more with max_examples)")
         if self.holds:
             return f"ok    {head} ({self.examples} inputs, {self.applicable} applicable)"
+        if self.error is not None:
+            return (f"ERROR {head}\n      evaluating a generated input raised {self.error}\n"
+                    f"      input: {self.counterexample}")
         return (f"FAIL  {head}\n      counter-example: {self.counterexample}\n"
                 f"      outcome: {self.outcome}; rules fired: {', '.join(self.rules) or 'none'}")
 
 
 class InvariantViolation(AssertionError):
-    """Raised by ``assert_invariants``; ``results`` holds every failing invariant."""
+    """Raised by ``assert_invariants``; ``results`` holds every failing invariant, and every
+    untested one unless they were allowed."""
 
     def __init__(self, results: list[InvariantResult]) -> None:
         self.results = results
@@ -86,8 +110,8 @@ def _fact(facts: _Facts, found: InvariantAdapter, decision: Any, case: Case) -> 
 
 
 def _check_one(engine: PolicyEngine, facts: _Facts, found: InvariantAdapter,
-               doc: PolicyDocument[Any], invariant: Invariant, max_examples: int,
-               derandomize: bool) -> InvariantResult:
+               doc: PolicyDocument[Any], invariant: Invariant, line: int | None,
+               max_examples: int, derandomize: bool) -> InvariantResult:
     given_test, expect_test = compile_condition(invariant.given), compile_condition(
         invariant.expect)
     strategy = found.cases(engine.bundle, doc)
@@ -101,23 +125,34 @@ def _check_one(engine: PolicyEngine, facts: _Facts, found: InvariantAdapter,
     def check(case: Case) -> None:
         seen["n"] += 1
         facts.last = {}  # a domain may answer from a cache without running its rules
-        decision = found.evaluate(engine, case)
-        fact = _fact(facts, found, decision, case)
-        applies = given_test(fact)
-        seen["applicable"] += applies
-        if applies and not expect_test(fact):
-            failure.update(case=case, decision=decision)
-            raise AssertionError(invariant.name)
+        try:
+            decision = found.evaluate(engine, case)
+            fact = _fact(facts, found, decision, case)
+        except FinpolicyError as exc:  # shrunk and reported like a violation, not a traceback
+            problem: dict[str, Any] | None = {"case": case, "error": _error_text(exc)}
+        else:
+            applies = given_test(fact)
+            seen["applicable"] += applies
+            problem = {"case": case, "decision": decision} if applies and not expect_test(
+                fact) else None
+        if problem is not None:
+            failure.clear()
+            failure.update(problem)
+            raise AssertionError(invariant.name)  # one place, so hypothesis sees one failure
 
     try:
         check()
     except AssertionError:
-        decision = failure["decision"]
-        return InvariantResult(doc.id, doc.version, invariant.name, False, seen["n"],
-                               seen["applicable"], _plain(failure["case"]), decision.rule_ids,
-                               decision.outcome)
-    return InvariantResult(doc.id, doc.version, invariant.name, True, seen["n"],
-                           seen["applicable"])
+        failed: dict[str, Any] = {"counterexample": _plain(failure["case"])}
+        if "error" in failure:
+            failed.update(outcome="<error>", error=failure["error"])
+        else:
+            failed.update(rules=failure["decision"].rule_ids,
+                          outcome=failure["decision"].outcome)
+    else:
+        failed = {}
+    return InvariantResult(doc.id, doc.version, invariant.name, not failed, seen["n"],
+                           seen["applicable"], file=doc.file, line=line, **failed)
 
 
 def check_invariants(bundle: Bundle, *, engine: str = "compiled", max_examples: int = 200,
@@ -139,14 +174,19 @@ def check_invariants(bundle: Bundle, *, engine: str = "compiled", max_examples: 
             if not invariants:
                 continue
             found = adapter(doc.kind)  # every kind has one: its domain would not load
-            for invariant in invariants:
-                results.append(_check_one(policy_engine, facts, found, doc, invariant,
+            for i, invariant in enumerate(invariants):
+                line = None if doc.source is None else doc.source.line_of(
+                    ("spec", "invariants", i))
+                results.append(_check_one(policy_engine, facts, found, doc, invariant, line,
                                           max_examples, derandomize))
     return results
 
 
-def assert_invariants(bundle: Bundle, **options: Any) -> list[InvariantResult]:
-    """Like ``check_invariants`` but raise ``InvariantViolation`` when any invariant fails.
+def assert_invariants(bundle: Bundle, *, allow_untested: bool = False,
+                      **options: Any) -> list[InvariantResult]:
+    """Like ``check_invariants`` but raise ``InvariantViolation`` when any invariant fails,
+    or when no generated input met an invariant's ``given`` (it was not checked at all),
+    unless ``allow_untested``.
 
     One line in a bank's own test suite::
 
@@ -154,7 +194,7 @@ def assert_invariants(bundle: Bundle, **options: Any) -> list[InvariantResult]:
             finpolicy.testing.assert_invariants(fp.load_bundle("policies/our-pack"))
     """
     results = check_invariants(bundle, **options)
-    failed = [r for r in results if not r.holds]
+    failed = [r for r in results if not r.holds or (r.untested and not allow_untested)]
     if failed:
         raise InvariantViolation(failed)
     return results
@@ -165,9 +205,21 @@ def describe_invariant(invariant: Invariant) -> str:
     return f"when {render(invariant.given)}: {render(invariant.expect)}"
 
 
+def _error_text(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}".splitlines()[0]
+
+
 def _plain(case: Case) -> Case:
-    out: Case = {}
-    for key, value in case.items():
-        dump = getattr(value, "model_dump", None)
-        out[key] = dump(mode="json", exclude_defaults=True) if dump else value
-    return out
+    """The case as JSON-ready data: models (also inside lists and mappings) as their fields."""
+    return {key: _plain_value(value) for key, value in case.items()}
+
+
+def _plain_value(value: Any) -> Any:
+    dump = getattr(value, "model_dump", None)
+    if dump is not None:
+        return dump(mode="json", exclude_defaults=True)
+    if isinstance(value, list | tuple):
+        return [_plain_value(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: _plain_value(v) for k, v in value.items()}
+    return value

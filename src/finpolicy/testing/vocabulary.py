@@ -27,12 +27,20 @@ def _walk(cond: Condition, out: dict[str, set[Any]]) -> None:
 
 
 def literals(bundle: Bundle, kind: str) -> dict[str, set[Any]]:
-    """Every literal the rules of ``kind`` compare each field path with."""
+    """Every literal the rules and the invariants of ``kind`` compare each field path with.
+
+    The invariants' own values count too, so the strategies still reach an invariant's
+    ``given`` when the rule that mentioned them is removed (a change the invariant exists to
+    catch).
+    """
     out: dict[str, set[Any]] = defaultdict(set)
     for doc in bundle.policies(kind):
         for ruleset in doc.policy.rulesets.values():
             for rule in ruleset.rules:
                 _walk(rule.when, out)
+        for invariant in getattr(doc.policy, "invariants", ()):
+            _walk(invariant.given, out)
+            _walk(invariant.expect, out)
     return dict(out)
 
 
