@@ -5,12 +5,12 @@ only on the column's name, whether the cell is blank, and which of the policy's 
 accept it. ``fact_codes`` gives every row that as one integer (0: no value, 1 + a bit per
 detector that accepts it), computed once per distinct value: text columns stay in Arrow, one
 RE2 kernel per detector (``PREFILTERS``) picks the values that could pass; for mobile and
-passport numbers that pattern is the whole check, resident IDs, card numbers and credit codes
-are checked as arrays (structure, dates, issuer prefixes, check characters: the same tests as
-their detectors, compared value by value in the tests), e-mail addresses by the detector
-itself. Other types become the row engine's sample text (``_sample_text``) once per distinct
-value. Cells the codes cannot stand for (lists, structures, bytes, non-finite numbers) are
-marked for the row engine.
+passport numbers that pattern is the whole check, resident IDs, card numbers, credit codes
+and e-mail addresses are checked as arrays (structure, dates, issuer prefixes, check
+characters, lengths: the same tests as their detectors, compared value by value in the
+tests), identifiers inside text by the detectors themselves. Other types become the row
+engine's sample text (``_sample_text``) once per distinct value. Cells the codes cannot
+stand for (lists, structures, bytes, non-finite numbers) are marked for the row engine.
 """
 
 from __future__ import annotations
@@ -32,9 +32,11 @@ from finpolicy.domains.detectors import (
     WHOLE_VALUE,
 )
 from finpolicy.domains.identifiers import (
+    _ATOM,
     _EARLIEST_BIRTH,
     _ID_CHECK,
     _ID_WEIGHTS,
+    _LABEL,
     _PREFIX_LENGTHS,
     _PROVINCES,
     _USCC_CHARS,
@@ -169,8 +171,23 @@ def _usccs(texts: pa.Array) -> np.ndarray[Any, np.dtype[np.bool_]]:
     return out
 
 
+# the detector's own pattern (one ``@``: the parts are found alike by RE2 and Python's re)
+_EMAIL_CORE = (f"(?s)^{_SPACE}(?P<local>{_ATOM}(?:\\.{_ATOM})*)@"
+               f"(?P<domain>(?:{_LABEL}\\.)+[A-Za-z]{{2,63}}){_SPACE}$")
+
+
+def _emails(texts: pa.Array) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    """``email`` of every value of ``texts``, as arrays: its pattern (RE2), at most 64
+    characters before the ``@`` and 254 in all."""
+    parts = pc.extract_regex(texts, _EMAIL_CORE)
+    shaped = np.asarray(parts.is_valid().to_numpy(zero_copy_only=False), np.bool_)
+    local, domain = (pc.utf8_length(pc.struct_field(parts, [i])).fill_null(255)
+                     .to_numpy(zero_copy_only=False).astype(np.int64) for i in (0, 1))
+    return np.asarray(shaped & (local <= 64) & (local + 1 + domain <= 254), np.bool_)
+
+
 _VECTOR_CHECKS = {"cn_resident_id": _resident_ids, "bank_card": _bank_cards,
-                  "cn_uscc": _usccs}
+                  "cn_uscc": _usccs, "email": _emails}
 
 
 def _bits(texts: pa.Array, detectors: Sequence[str]) -> Codes:
