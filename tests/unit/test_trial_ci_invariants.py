@@ -5,6 +5,7 @@ invariant whose rule was removed.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 from pathlib import Path
@@ -117,6 +118,14 @@ def test_a_counterexample_shows_models_inside_lists_as_their_fields() -> None:
     plain = _plain({"customers": [customer], "by_id": {"c1": customer}, "amount": 1})
     assert plain == {"customers": [{"id": "c1", "risk_level": "C3"}],
                      "by_id": {"c1": {"id": "c1", "risk_level": "C3"}}, "amount": 1}
+
+
+def test_a_counterexample_s_own_dates_print_as_iso_8601_like_its_models() -> None:
+    # a complaint's counter-example read `"as_of": "2025-09-26 10:00:00+08:00"` beside
+    # `"received_at": "2025-09-26T09:00:00+08:00"`: json.dumps(default=str) of a datetime
+    at = dt.datetime(2025, 9, 26, 10, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    plain = _plain({"as_of": at, "on": at.date()})
+    assert plain == {"as_of": "2025-09-26T10:00:00+08:00", "on": "2025-09-26"}
 
 
 def test_assert_invariants_does_not_pass_an_invariant_it_never_checked(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ the rules that fired.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -222,4 +223,6 @@ def _plain_value(value: Any) -> Any:
         return [_plain_value(v) for v in value]
     if isinstance(value, Mapping):
         return {k: _plain_value(v) for k, v in value.items()}
+    if isinstance(value, dt.date):  # as the models' own dates and times print: ISO 8601
+        return value.isoformat()
     return value
