@@ -1,13 +1,14 @@
 """Bad rows set aside: the batch API's ``bad_rows="set_aside"``.
 
 By default (``bad_rows="raise"``) the first row a domain refuses stops the table with its
-``InputError``, located at the row. Set aside, a chunk whose evaluation raises a row's error
-is decided again in pieces without that row, until every row is either decided or rejected:
-the rows decided are decided exactly as in a table without the rejected ones, and each
-rejected row is one row of the rejects table (``REJECTS_SCHEMA``), with the error that refused
-it. A piece that fails is split in halves around its bad row, so a chunk of ``n`` rows with
-bad rows costs at most about ``log2(n)`` evaluations of its rows; a chunk without any is
-evaluated once, as by default.
+``InputError``, located at the row. Set aside, a chunk whose evaluation raises rows' errors
+is decided again without those rows, until every row is either decided or rejected: the
+rows decided are decided exactly as in a table without the rejected ones, and each rejected
+row is one row of the rejects table (``REJECTS_SCHEMA``), with the error that refused it.
+The domains' row loops name every row they refuse at once while rows are set aside
+(``RowErrors``), so a chunk with bad rows is usually evaluated twice; a piece that fails at
+one row is split in halves around it (at most about ``log2(n)`` evaluations of a chunk's
+``n`` rows). A chunk without bad rows is evaluated once, as by default.
 
 An error about no row (a missing column, an unknown option, an unreadable file, a complaint
 id two rows hold while an events table is joined by it) still stops the table: no row is to
@@ -23,15 +24,17 @@ from __future__ import annotations
 import contextlib
 import csv
 from collections.abc import Callable, Iterator, Sequence
+from contextvars import ContextVar
 from typing import Any, NamedTuple
 
+import numpy as np
 import pyarrow as pa
 
 from finpolicy.columnar.rejected import REJECT_COLUMNS, key_column, reject_record
 from finpolicy.errors import InputError, InputProblem
 from finpolicy.limits import MAX_CSV_CELL
 
-__all__ = ["BAD_ROWS", "REJECTS_SCHEMA", "CsvLines", "SetAside",
+__all__ = ["BAD_ROWS", "REJECTS_SCHEMA", "CsvLines", "RowErrors", "SetAside",
            "checked_mode", "decide_chunk", "rejects_table"]
 
 BAD_ROWS = ("raise", "set_aside")
@@ -44,6 +47,7 @@ text."""
 
 Evaluate = Callable[[pa.RecordBatch, int], pa.Table]
 Rows = dict[int, list[InputProblem]]
+Index = np.ndarray[Any, np.dtype[np.int64]]
 
 
 class SetAside(NamedTuple):
@@ -63,33 +67,62 @@ def checked_mode(bad_rows: Any) -> str:
 
 
 def _rows_of(exc: InputError, first: int, stop: int) -> Rows | None:
-    """The rows of ``first < row <= stop`` (rows of the table counting from 1) that ``exc``
-    refuses, with their problems; ``None`` when a problem is about no such row. A problem
-    found in another file (a complaint's event) names the table's row as the error's
-    ``table_row``."""
+    """The rows of ``first < row <= stop`` (rows of the piece's table, counting from 1)
+    that ``exc`` refuses, with their problems; ``None`` when a problem is about no such
+    row. A problem found in another file (a complaint's event) names the table's row as
+    its error's ``table_row``; ``RowErrors`` gives several errors as one."""
     out: Rows = {}
-    row_of_error = getattr(exc, "table_row", None)
-    for problem in exc.problems:
-        if problem.file in (None, "table") and problem.line is not None:
-            row = problem.line
-        elif isinstance(row_of_error, int):
-            row = row_of_error
-        else:
-            return None
-        if not first < row <= stop:
-            return None
-        out.setdefault(row, []).append(problem)
+    for part in getattr(exc, "parts", None) or [exc]:
+        row_of_error = getattr(part, "table_row", None)
+        for problem in part.problems:
+            if problem.file in (None, "table") and problem.line is not None:
+                row = problem.line
+            elif isinstance(row_of_error, int):
+                row = row_of_error
+            else:
+                return None
+            if not first < row <= stop:
+                return None
+            out.setdefault(row, []).append(problem)
     return out or None
 
 
-def _runs(lo: int, hi: int, out: set[int], size: int) -> Iterator[tuple[int, int]]:
-    """The ranges of ``lo:hi`` without the rows ``out`` (indices), each at most ``size``
-    rows long."""
-    start = lo
-    for stop in [*sorted(i for i in out if lo <= i < hi), hi]:
-        for begin in range(start, stop, size):
-            yield begin, min(begin + size, stop)
-        start = stop + 1
+_COLLECTING: ContextVar[bool] = ContextVar("finpolicy_collect_row_errors", default=False)
+
+
+class RowErrors:
+    """The errors of a chunk evaluator's rows decided one by one (``add``, then ``check``
+    after the loop): raised at once by default, as ever; while bad rows are set aside,
+    gathered and raised together after the loop, so that one evaluation names every row
+    it refuses rather than the first (a chunk with many bad rows is then evaluated a few
+    times, not once per bad row)."""
+
+    def __init__(self) -> None:
+        self.collect = _COLLECTING.get()
+        self.errors: list[InputError] = []
+
+    def add(self, error: InputError) -> None:
+        if not self.collect:
+            raise error from None
+        self.errors.append(error)
+
+    def check(self) -> None:
+        if self.errors:
+            combined = InputError([p for e in self.errors for p in e.problems])
+            combined.parts = self.errors  # type: ignore[attr-defined]
+            raise combined
+
+
+def _halves(idx: Index, contiguous: bool) -> Iterator[Index]:
+    """``idx`` (positions, in order) in pieces of at most half its length (at least one
+    row); a contiguous piece also split where a row is missing, so each piece is a slice."""
+    size = max(1, (len(idx) + 1) // 2)
+    if not contiguous:
+        yield from (idx[i:i + size] for i in range(0, len(idx), size))
+        return
+    breaks = np.flatnonzero(np.diff(idx) != 1) + 1
+    for run in np.split(idx, breaks):
+        yield from (run[i:i + size] for i in range(0, len(run), size))
 
 
 def decide_chunk(evaluate: Evaluate, check: Callable[[pa.RecordBatch, int], None],
@@ -98,28 +131,44 @@ def decide_chunk(evaluate: Evaluate, check: Callable[[pa.RecordBatch, int], None
     one table or in pieces, and the rows set aside (rows of the table counting from 1) with
     their problems. ``check`` raises for a piece as ``evaluate`` does (a time out of range).
 
+    A piece that fails at one row is split in halves around it (slices of the batch, so
+    its rows keep their numbers); one that fails at several rows (``RowErrors``) is
+    evaluated again without them, whole, its rows renumbered back to the batch's.
+
     Raises:
         InputError: an error about no row of the piece evaluated.
     """
     tables: list[pa.Table] = []
     rejected: Rows = {}
 
-    def piece(lo: int, hi: int) -> None:
-        part = batch.slice(lo, hi - lo)
+    def piece(idx: Index) -> None:
+        contiguous = bool(idx[-1] - idx[0] + 1 == len(idx))
+        part = batch.slice(int(idx[0]), len(idx)) if contiguous else \
+            batch.take(pa.array(idx))
+        first = seen + int(idx[0])
+        token = _COLLECTING.set(True)
         try:
-            check(part, seen + lo)
-            tables.append(evaluate(part, seen + lo))
+            check(part, first)
+            tables.append(evaluate(part, first))
             return
         except InputError as exc:
-            rows = _rows_of(exc, seen + lo, seen + hi)
+            rows = _rows_of(exc, first, first + len(idx))
             if rows is None:
                 raise
-        rejected.update(rows)
-        out = {row - seen - 1 for row in rows}
-        for begin, end in _runs(lo, hi, out, max(1, (hi - lo) // 2)):
-            piece(begin, end)
+        finally:
+            _COLLECTING.reset(token)
+        out = {int(idx[row - first - 1]) for row in rows}
+        rejected.update({seen + int(idx[row - first - 1]) + 1: problems
+                         for row, problems in rows.items()})
+        rest = idx[~np.isin(idx, list(out))]
+        if len(rest) and len(out) > 1:
+            piece(rest)
+        elif len(rest):
+            for half in _halves(rest, contiguous):
+                piece(half)
 
-    piece(0, batch.num_rows)
+    if batch.num_rows:
+        piece(np.arange(batch.num_rows, dtype=np.int64))
     return tables, rejected
 
 

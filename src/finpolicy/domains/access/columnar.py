@@ -44,6 +44,7 @@ import numpy as np
 import pyarrow as pa
 
 from finpolicy.columnar.decisions import list_column
+from finpolicy.columnar.rejects import RowErrors
 from finpolicy.columnar.tables import column_or_none, first_and_inverse, without_key
 from finpolicy.columnar.workdays import to_micros
 from finpolicy.documents.bundle import PolicyDocument
@@ -219,6 +220,7 @@ def _row_table(runtime: Runtime, batch: pa.RecordBatch, rows: Any, default: dt.d
     """The decisions of ``rows`` by ``authorize``, one by one (its error located at the
     row)."""
     out = []
+    errors = RowErrors()  # (every bad row named at once while bad rows are set aside)
     cells = batch.take(pa.array(rows)).to_pylist()
     for i, row_cells in zip(rows.tolist(), cells, strict=True):
         line = first_row + i + 1
@@ -230,12 +232,13 @@ def _row_table(runtime: Runtime, batch: pa.RecordBatch, rows: Any, default: dt.d
             d = authorize(runtime, request, policy=policy, consent=attached,
                           directory=directory)
         except InputError as exc:
-            if any(p.line is not None for p in exc.problems):
-                raise
-            raise exc.located("table", line) from None
+            errors.add(exc if any(p.line is not None for p in exc.problems)
+                       else exc.located("table", line))
+            continue
         except NotInForceError as exc:  # the row's own as_of: an error of the row
-            raise InputError.one("as_of", str(exc), "not_in_force",
-                                 row_cells.get("as_of")).located("table", line) from None
+            errors.add(InputError.one("as_of", str(exc), "not_in_force",
+                                      row_cells.get("as_of")).located("table", line))
+            continue
         out.append({"subject_id": request.subject.id, "outcome": d.outcome,
                     "allowed": d.allowed, "rule_ids": [h.rule_id for h in d.hits],
                     "reasons": [h.reason for h in d.hits], "obligations": list(d.obligations),
@@ -243,6 +246,7 @@ def _row_table(runtime: Runtime, batch: pa.RecordBatch, rows: Any, default: dt.d
                     "masked_fields": list(d.masked_fields),
                     "consent_decision": d.consent_decision, "as_of": d.as_of,
                     "policy_id": d.policy.id, "policy_version": d.policy.version})
+    errors.check()
     return pa.Table.from_pylist(out, schema=SCHEMA)
 
 

@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 from pydantic import TypeAdapter, ValidationError
 
 from finpolicy.columnar.columns import PLAIN_ID
+from finpolicy.columnar.rejects import RowErrors
 from finpolicy.columnar.tables import Source, column_or_none, distinct, distinct_rows
 from finpolicy.columnar.workdays import WorkdayIndex, to_micros, workday_index
 from finpolicy.documents.bundle import PolicyDocument
@@ -307,8 +308,14 @@ def decide_batch(runtime: Runtime, batch: pa.RecordBatch, *, now: dt.datetime,
             left |= warnings(rules.calendar, rules.unconfirmed_year, chunk.index, out, rows,
                              days, latest)
             needs[rows] |= left
+    errors = RowErrors()  # (every bad row named at once while bad rows are set aside)
     for i in np.flatnonzero(needs):
-        fill(out, int(i), _row_decision(runtime, batch, int(i), now, policy, first_row, extra))
+        try:
+            fill(out, int(i), _row_decision(runtime, batch, int(i), now, policy, first_row,
+                                            extra))
+        except InputError as exc:
+            errors.add(exc)
+    errors.check()
     return out.table(ids, schema(names))
 
 

@@ -20,6 +20,7 @@ import pyarrow as pa
 from finpolicy.columnar.columns import NUMBER, Column, decimal_floats
 from finpolicy.columnar.conditions import CompiledRuleSet, compile_ruleset
 from finpolicy.columnar.decisions import combine_hits, list_column
+from finpolicy.columnar.rejects import RowErrors
 from finpolicy.columnar.tables import column_or_none, distinct, distinct_rows, without_key
 from finpolicy.documents.bundle import PolicyDocument
 from finpolicy.domains.suitability.columnar_facts import (
@@ -384,6 +385,7 @@ def _cross(runtime: Runtime, batch: pa.RecordBatch, c: CustomerColumns, products
 def _row_decisions(runtime: Runtime, batch: pa.RecordBatch, rows: Any,
                    products: Sequence[Product] | None, product: int, on: dt.date,
                    policy: str | None, first_row: int) -> Iterator[Any]:
+    errors = RowErrors()  # (every bad row named at once while bad rows are set aside)
     for r in rows:
         i = int(r)
         try:
@@ -398,7 +400,8 @@ def _row_decisions(runtime: Runtime, batch: pa.RecordBatch, rows: Any,
                 yield check_suitability(runtime, _row(batch, i, ""), products[product],
                                         as_of=on, policy=policy)
         except InputError as exc:
-            raise exc.located("table", first_row + i + 1) from None
+            errors.add(exc.located("table", first_row + i + 1))
+    errors.check()
 
 
 def _plain_amount(value: Any) -> Any:
