@@ -151,6 +151,10 @@ class PolicyEngine(EngineCore, ClassificationAPI, AccessAPI, SuitabilityAPI, Com
     def evaluate_table(self, domain: str, source: Any, /, *, bad_rows: Literal["set_aside"],
                        **options: Any) -> SetAside: ...
 
+    @overload
+    def evaluate_table(self, domain: str, source: Any, /, *, bad_rows: str,
+                       **options: Any) -> pa.Table | SetAside: ...
+
     def evaluate_table(self, domain: str, source: Any, /, **options: Any) -> Any:
         """The decisions of every row of ``source`` as one Arrow table (see
         ``TablesAPI.evaluate_table``; ``bad_rows="set_aside"``: the decided rows and the
@@ -165,6 +169,10 @@ class PolicyEngine(EngineCore, ClassificationAPI, AccessAPI, SuitabilityAPI, Com
     @overload
     def iter_tables(self, domain: str, source: Any, /, *, bad_rows: Literal["set_aside"],
                     **options: Any) -> Iterator[SetAside]: ...
+
+    @overload
+    def iter_tables(self, domain: str, source: Any, /, *, bad_rows: str,
+                    **options: Any) -> Iterator[pa.Table] | Iterator[SetAside]: ...
 
     def iter_tables(self, domain: str, source: Any, /, **options: Any) -> Iterator[Any]:
         """Like ``evaluate_table``, one decisions table (or ``SetAside`` pair) per chunk

@@ -50,6 +50,12 @@ class TablesAPI(EngineAPI):
                        progress: Progress | None = ..., bad_rows: Literal["set_aside"],
                        **options: Any) -> SetAside: ...
 
+    @overload
+    def evaluate_table(self, domain: str, source: Any, /, *, as_of: Any = ...,
+                       policy: str | None = ..., chunk_rows: int | None = ...,
+                       progress: Progress | None = ..., bad_rows: str,
+                       **options: Any) -> pa.Table | SetAside: ...
+
     def evaluate_table(self, domain: str, source: Any, /, *, as_of: Any = None,
                        policy: str | None = None, chunk_rows: int | None = None,
                        progress: Progress | None = None, bad_rows: str = "raise",
@@ -85,6 +91,12 @@ class TablesAPI(EngineAPI):
                     policy: str | None = ..., chunk_rows: int | None = ...,
                     progress: Progress | None = ..., bad_rows: Literal["set_aside"],
                     **options: Any) -> Iterator[SetAside]: ...
+
+    @overload
+    def iter_tables(self, domain: str, source: Any, /, *, as_of: Any = ...,
+                    policy: str | None = ..., chunk_rows: int | None = ...,
+                    progress: Progress | None = ..., bad_rows: str,
+                    **options: Any) -> Iterator[pa.Table] | Iterator[SetAside]: ...
 
     def iter_tables(self, domain: str, source: Any, /, *, as_of: Any = None,
                     policy: str | None = None, chunk_rows: int | None = None,
