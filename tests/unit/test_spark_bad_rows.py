@@ -100,3 +100,36 @@ def test_an_unknown_bad_rows_value_is_refused_on_the_driver() -> None:
 
     with pytest.raises(InputError, match="bad_rows"):
         evaluate(object(), "suitability", as_of=ON, products=OFFER, bad_rows="skip")
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::FutureWarning")
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_a_spark_review_sets_a_bad_grant_aside_and_reports_the_assignments_once(
+        spark: Any) -> None:
+    from finpolicy.spark import collect, evaluate
+
+    day = dt.timedelta(days=1)
+
+    def grant(i: int, **changes: Any) -> dict[str, Any]:
+        return {"id": f"g{i}", "grantee": "u-1", "purpose": "account_service",
+                "resource_type": "customer_record", "data_level": "core",
+                "category": "business", "requested_at": (NOW - 20 * day).isoformat(),
+                "approved_by": "u-head", "approver_roles": "department_head",
+                "approved_at": (NOW - 19 * day).isoformat(),
+                "expires_at": (NOW + 5 * day).isoformat(), **changes}
+
+    grants = pa.Table.from_pylist([grant(0, expires_at="soon"), grant(1),
+                                   grant(2, approved_by="u-1"), grant(3)])
+    assignments = [{"subject_id": "u-head", "role": "department_head",
+                    "assigned_at": (NOW - 400 * day).isoformat()},
+                   {"subject_id": "u-9", "role": "auditor",
+                    "assigned_at": (NOW - 900 * day).isoformat()}]
+    options = {"as_of": NOW, "what": "review", "assignments": assignments}
+    decided, rejected = evaluate(spark.createDataFrame(grants.to_pandas()).repartition(2),
+                                 "access", bad_rows="set_aside", **options)
+    want = fp.PolicyEngine().evaluate_table("access", grants.slice(1), **options)
+    assert _rows(collect(decided)) == _rows(want)  # the assignments' findings once
+    assert [(r["key"], r["field"]) for r in collect(rejected).to_pylist()] == [
+        ("g0", "expires_at")]
