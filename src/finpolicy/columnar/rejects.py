@@ -95,7 +95,9 @@ class RowErrors:
     after the loop): raised at once by default, as ever; while bad rows are set aside,
     gathered and raised together after the loop, so that one evaluation names every row
     it refuses rather than the first (a chunk with many bad rows is then evaluated a few
-    times, not once per bad row)."""
+    times, not once per bad row). The rows left are then evaluated as one batch taken from
+    the chunk, numbered from its first row: a domain whose errors name another row of the
+    table in their text (the review's first row of a grant given twice) does not collect."""
 
     def __init__(self) -> None:
         self.collect = _COLLECTING.get()
