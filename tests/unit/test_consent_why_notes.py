@@ -36,3 +36,16 @@ def test_a_recipient_abroad_names_its_country(engine: fp.PolicyEngine) -> None:
     found = notes(engine, request)
     assert found["abroad-outside-cross-border"] == "`group-sg` is in `SG`, outside `CN`"
     assert found["cross-border-without-legal-route"] == "`group-sg` is in `SG`, outside `CN`"
+
+
+def test_a_consent_to_another_purpose_is_named_as_not_covering_this_one(
+        engine: fp.PolicyEngine) -> None:
+    marketing = {"id": "c-1", "customer": "cu-1", "purpose": "marketing", "channels": ["sms"],
+                 "separate": True, "given_at": "2026-01-01T10:00:00+08:00",
+                 "notice_version": "privacy-2025"}
+    x = engine.explain("check_processing", {"customer": "cu-1", "purpose": "analytics",
+                                            "as_of": AT}, consents=[marketing])
+    found = {o.id: o.note for o in x.why_not if o.role == "blocks"}
+    assert found["no-consent"] == (
+        "no consent of the customer to `analytics` was given; their consents to `marketing` "
+        "do not cover another purpose, which needs its own consent")

@@ -104,6 +104,17 @@ def _giver_note(s: Situation, c: Consent, name: str) -> str:
             f"{under}), whose consent a guardian gives")
 
 
+def _no_consent_note(s: Situation) -> str:
+    """No consent to the purpose; the customer's consents to other purposes do not stand in
+    for one (a new purpose needs a new consent)."""
+    note = f"no consent of the customer to `{s.request.purpose}` was given"
+    others = sorted({c.purpose for c in s.consents} - {s.request.purpose})
+    if others:
+        note += (f"; their consents to {_names(others)} do not cover another purpose, which "
+                 "needs its own consent")
+    return note
+
+
 def _purpose_note(s: Situation) -> str:
     """The request's purpose against the policy's, or its channel against the purpose's."""
     purpose, rules = s.request.purpose, s.rules
@@ -152,7 +163,7 @@ def _note(s: Situation, traced: Traced) -> str:
             notes.append(f"no consent of the customer to `{s.rules.profiling_purpose}` (their "
                          f"profile) is in force at {s.local(s.at)}")
         elif path == "consent.offered":
-            notes.append(f"no consent of the customer to `{s.request.purpose}` was given")
+            notes.append(_no_consent_note(s))
         elif path in ("request.purpose_known", "request.channel_allowed"):
             notes.append(_purpose_note(s))
         elif path == "recipient.cross_border" and s.request.recipient is not None:
