@@ -267,3 +267,24 @@ def test_a_chunk_with_many_bad_rows_is_evaluated_a_few_times_not_once_per_row() 
     assert sorted(rejected) == [i + 1 for i in range(1_000) if i % 20 == 7]
     assert calls == [1_000, 950]
     assert sum(t.num_rows for t in tables) == 2 * 950
+
+
+def test_events_that_name_no_complaint_of_the_table_are_set_aside(tmp_path: Path) -> None:
+    # by default they stop the table once every complaint is decided; set aside, each is a
+    # row of the rejects at its own line of the events file, the complaints all decided
+    book = pa.Table.from_pylist([COMPLAINTS[i] for i in (0, 2)])
+    events = _csv(tmp_path / "events.csv", [
+        "complaint_id,kind,at", "k1,acknowledged,2026-02-20T12:00:00+08:00",
+        "k9,acknowledged,2026-02-25T10:00:00+08:00", "",
+        ",resolved,2026-02-26T10:00:00+08:00"])
+    with pytest.raises(InputError, match="name no complaint of the table"):
+        ENGINE.evaluate_table("complaints", book, as_of=NOW, events=str(events))
+    got = ENGINE.evaluate_table("complaints", book, as_of=NOW, events=str(events),
+                                bad_rows="set_aside")
+    want = ENGINE.evaluate_table("complaints", book, as_of=NOW, events=pa.table({
+        "complaint_id": ["k1"], "kind": ["acknowledged"],
+        "at": ["2026-02-20T12:00:00+08:00"]}))
+    assert _rows(got.decided) == _rows(want)
+    assert [(r["file"], r["row"], r["key"], r["code"]) for r in got.rejected.to_pylist()] == [
+        (str(events), 3, "k9", "unknown_complaint"),
+        (str(events), 5, None, "unknown_complaint")]

@@ -177,12 +177,17 @@ def _set_aside(evaluate: ChunkEvaluator, source: Source, chunk_rows: int,
                 progress(batch.num_rows)
         if not seen:  # no rows: one table of no decisions, as by default
             yield SetAside(evaluate(empty_batch(source), 0), REJECTS_SCHEMA.empty_table())
-        finish = getattr(evaluate, "finish", None)
-        if finish is not None:
+        strays = getattr(evaluate, "strays", None)  # rows of another table set aside
+        finish = getattr(evaluate, "finish", None)  # (complaints: events that name no
+        if strays is None and finish is not None:   # complaint of the table)
             try:
                 finish()
             except InputError as exc:
                 raise _located(exc, source) from None
+        records = [] if strays is None else strays()
+        if records:
+            yield SetAside(evaluate(empty_batch(source), 0),
+                           pa.Table.from_pylist(records, schema=REJECTS_SCHEMA))
     finally:
         close = getattr(lines, "close", None)
         if close is not None:

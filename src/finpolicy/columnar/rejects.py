@@ -16,7 +16,9 @@ blame, so no row can be set aside.
 
 A chunk evaluator must leave its state as it was when it raises (a review's grant ids seen
 so far, the events joined so far), and may take ``set_aside(batch)``, the rows it will not
-see again (complaints: their events are no strays).
+see again (complaints: their events are no strays), and ``strays()``, the rows of another
+table that only the whole table shows to be bad, set aside instead of raised by ``finish``
+(complaints: events that name no complaint of the table).
 """
 
 from __future__ import annotations

@@ -492,8 +492,6 @@ def prepare(runtime: Runtime, /, *, as_of: Any = None, policy: str | None = None
         except InputError:  # the chunk refused joins no events: it may be decided again
             index.restore(state)
             raise
-    if index is not None:
-        evaluate.finish = index.check_all_joined  # type: ignore[attr-defined]
-        evaluate.set_aside = lambda batch: index.claim(  # type: ignore[attr-defined]
-            column_or_none(batch, "id"))
+    if index is not None:  # what only the whole table shows, and events set aside
+        index.attach(evaluate)
     return evaluate

@@ -21,6 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from finpolicy.columnar.rejected import reject_record
 from finpolicy.columnar.tables import Source, column_or_none, csv_lines, read_table
 from finpolicy.domains.complaints.columnar_milestones import Codes
 from finpolicy.errors import InputError, InputProblem
@@ -243,6 +244,24 @@ class EventIndex:
             return rows
         found = csv_lines(self.name, rows)
         return [found[r] for r in rows]
+
+    def attach(self, evaluate: Any) -> None:
+        """Give the chunk evaluator ``finish`` (raise for an event that names no complaint of
+        the table), ``strays`` (those events as rows set aside, when bad rows are) and
+        ``set_aside`` (the events of complaints set aside go with them: no strays)."""
+        evaluate.finish = self.check_all_joined
+        evaluate.strays = self.strays
+        evaluate.set_aside = lambda batch: self.claim(column_or_none(batch, "id"))
+
+    def strays(self) -> list[dict[str, Any]]:
+        """The events that name no complaint of the table (or none), as rows set aside
+        (``columnar.rejected.reject_record``) at their lines."""
+        stray = np.flatnonzero(self.unclaimed | self.orphans)
+        ids = self.table.column("complaint_id").take(pa.array(stray)).to_pylist()
+        return [reject_record(self.name, line, value, [InputProblem(
+            "complaint_id", "the event names no complaint of the table" if value is not None
+            else "the event names no complaint (no complaint_id)", "unknown_complaint",
+            value)]) for line, value in zip(self.lines(stray), ids, strict=True)]
 
     def check_all_joined(self) -> None:
         """Raise when an event named no complaint of the table (or no complaint at all)."""
