@@ -42,9 +42,12 @@ class ConsentAPI(EngineAPI):
 
         The decision names the consent that authorised it, the rules and their sources, and
         the obligations (record the consent evidence, include an opt-out, log the contact …).
-        A malformed input (an unknown channel, level or category, a naive time) raises
-        ``InputError``; an unknown purpose, a missing or withdrawn consent denies, with the
-        reason.
+        A malformed input (an unknown channel, level or category, a naive time, a consent
+        dated before the customer's date of birth, a recipient's country not written as the
+        policy's home country) raises ``InputError``; an unknown purpose, a missing or
+        withdrawn consent, one the customer gave as a child under the policy's
+        ``minors_under`` or a guardian gave for a customer who was not one, denies, with the
+        reason. The policy in force on the day of ``as_of`` in the policy's time zone decides.
         """
         return self._invoke(check_processing, request, consents=consents, contacts=contacts,
                             policy=policy)
