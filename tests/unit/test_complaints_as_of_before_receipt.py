@@ -71,5 +71,7 @@ def test_finpolicy_eval_and_the_service_refuse_it_too(tmp_path: Path) -> None:
                              json={"complaint": EARLY, "as_of": BEFORE})
         assert response.status_code == 422, response.text
         [problem] = response.json()["problems"]
-        # (the service names a complaint's fields as the API does: `category`, `received_at`)
-        assert (problem["path"], problem["code"]) == ("received_at", "as_of_before_receipt")
+        # (the service names a complaint's fields where its body holds them, as its own
+        # checks do: `complaint.received_at`; the typed API says `received_at`)
+        assert (problem["path"], problem["code"]) == ("complaint.received_at",
+                                                      "as_of_before_receipt")
