@@ -55,10 +55,14 @@ def test_a_guardian_s_bundled_consent_does_not_count(engine: fp.PolicyEngine) ->
 def test_the_14th_birthday_is_read_on_the_customer_s_local_date(
         engine: fp.PolicyEngine) -> None:
     born = dt.date(2012, 3, 2)  # 14 on 2026-03-02, the day in Beijing
-    assert engine.check_processing(sms(birth_date=born), consents=[consent()]).allowed
-    # 10:00 in Beijing is still 1 March in Los Angeles: 13 there (email: no quiet hours)
+    birthday = dt.datetime(2026, 3, 2, 0, 0, tzinfo=BJ)  # the consent is given at 14
+    assert engine.check_processing(sms(birth_date=born),
+                                   consents=[consent(given_at=birthday)]).allowed
+    # midnight and 10:00 in Beijing are still 1 March in Los Angeles: 13 there, when the
+    # consent was given and when it is used (email: no quiet hours)
     la = sms(birth_date=born, channel="email", time_zone="America/Los_Angeles")
-    decision = engine.check_processing(la, consents=[consent(channels=["email"])])
+    decision = engine.check_processing(la, consents=[consent(channels=["email"],
+                                                             given_at=birthday)])
     assert decision.rule_ids == ("consent-not-by-guardian",)
     # without a date of birth the customer is not taken for a minor
     assert engine.check_processing(sms(birth_date=None), consents=[consent()]).allowed

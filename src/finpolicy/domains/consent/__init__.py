@@ -173,6 +173,9 @@ DOMAIN = Domain(
                                   "recipients.",
             "time_mismatch": "An export's access and processing requests are at different "
                              "times.",
+            "set_aside_with_record": "A campaign file's record set aside with its customer's "
+                                     "refused record (planned without it, the customer might "
+                                     "be contacted against a withdrawal).",
         },
     },
     outcomes=("allow", "deny"),
