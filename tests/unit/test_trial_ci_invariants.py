@@ -17,6 +17,7 @@ import finpolicy as fp
 from finpolicy.cli import main
 from finpolicy.documents.bundle import shipped_packs
 from finpolicy.testing.invariants import (
+    MORE_WHEN_UNTESTED,
     InvariantViolation,
     _plain,
     assert_invariants,
@@ -75,7 +76,9 @@ def test_fail_untested_fails_finpolicy_test_on_an_invariant_naming_its_file_and_
     result = CliRunner().invoke(main, [*args, "--fail-untested"])
     assert result.exit_code == 1, result.output
     text = " ".join(result.output.split())
-    assert (f"UNTESTED cn-access 1.3.0: {_NAME}: none of the 20 generated inputs met its "
+    # 20 drawn, then four times as many more before it is called untested
+    assert (f"UNTESTED cn-access 1.3.0: {_NAME}: none of the 20 generated inputs, nor 80 "
+            f"more, met its "
             f"`given`, so it was not checked ({pack / 'access.yaml'}:{_invariant_line(pack)})"
             ) in text
     assert "not checked (--fail-untested): draw more inputs with --invariant-examples" in text
@@ -134,6 +137,8 @@ def test_assert_invariants_does_not_pass_an_invariant_it_never_checked(tmp_path:
         assert_invariants(bundle, max_examples=20, derandomize=True)
     (result,) = [r for r in info.value.results if r.name == _NAME]
     assert result.untested and result.holds
+    assert result.examples == 20
+    assert result.more == 20 * MORE_WHEN_UNTESTED
     assert "UNTESTED" in str(info.value) and "access.yaml:" in str(info.value)
     results = assert_invariants(bundle, max_examples=20, derandomize=True, allow_untested=True)
     assert any(r.untested for r in results)

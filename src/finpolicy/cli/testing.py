@@ -54,7 +54,8 @@ if TYPE_CHECKING:
               help="Do not check the invariants the policies declare.")
 @click.option("--invariant-examples", type=click.IntRange(min=1), default=50,
               show_default=True, metavar="N",
-              help="Generated inputs per invariant (the same ones on every run).")
+              help="Generated inputs per invariant (the same ones on every run); an "
+                   "invariant none of them reaches gets four times as many more.")
 @click.option("--fail-untested", is_flag=True,
               help="Fail when no generated input met an invariant's `given`, so that it was "
                    "not checked (for CI).")
@@ -115,7 +116,7 @@ def _invariant_dict(result: InvariantResult) -> dict[str, object]:
     return {"policy": result.policy, "version": result.version, "name": result.name,
             "holds": result.holds, "untested": result.untested,
             "file": None if result.file is None else shown_text(result.file), "line": result.line,
-            "examples": result.examples,
+            "examples": result.examples, "more": result.more,
             "applicable": result.applicable, "counterexample": result.counterexample,
             "outcome": result.outcome, "rules": list(result.rules), "error": result.error}
 
@@ -130,7 +131,7 @@ def _print_invariants(results: list[InvariantResult], engine: str) -> None:
                          overflow="fold")
     for r in results:
         table.add_row(escape(f"{r.policy} {r.version}"), escape(r.name),
-                      f"{r.applicable}/{r.examples}",
+                      f"{r.applicable}/{r.examples + r.more}",
                       "[red]ERROR[/]" if r.error else "[red]VIOLATED[/]" if not r.holds else
                       "[yellow]untested[/]" if not r.applicable else "[green]holds[/]")
     console.print(table)
@@ -139,8 +140,8 @@ def _print_invariants(results: list[InvariantResult], engine: str) -> None:
     untested = [r for r in results if r.untested]
     for r in untested:
         console.print(f"[yellow]UNTESTED[/] {escape(r.policy)} {escape(r.version)}: "
-                      f"{escape(r.name)}: none of the {r.examples} generated inputs met its "
-                      f"`given`, so it was not checked [dim]({escape(r.where)})[/]")
+                      f"{escape(r.name)}: {escape(r.none_met())}, so it was not checked "
+                      f"[dim]({escape(r.where)})[/]")
     for r in violated:
         console.print(f"[red]{'ERROR' if r.error else 'VIOLATED'}[/] {escape(r.policy)} "
                       f"{escape(r.version)}: {escape(r.name)} [dim]({escape(r.where)})[/]")

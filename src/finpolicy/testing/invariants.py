@@ -53,6 +53,7 @@ class InvariantResult:
     file: str | None = None  # the policy file and the line where the invariant is written
     line: int | None = None
     error: str | None = None  # what evaluating the (shrunk) counter-example raised
+    more: int = 0  # inputs drawn besides `examples` because none of those met `given`
 
     @property
     def untested(self) -> bool:
@@ -67,14 +68,21 @@ class InvariantResult:
         return f"{shown_text(self.file)}:{self.line}" if self.line is not None else \
             shown_text(self.file)
 
+    def none_met(self) -> str:
+        """``none of the 20 generated inputs, nor 80 more, met its `given```."""
+        more = f", nor {self.more} more," if self.more else ""
+        return (f"none of the {self.examples} generated inputs{more} met its "
+                "`given`")
+
     def describe(self) -> str:
         head = f"{self.policy} {self.version}: {self.name}" + (
             f" ({self.where})" if self.where else "")
         if self.untested:
-            return (f"UNTESTED {head} (no input of {self.examples} met `given`, so it was not "
-                    "checked; draw more with max_examples)")
+            return (f"UNTESTED {head} ({self.none_met()}, so it was not checked; draw more "
+                    "with max_examples)")
         if self.holds:
-            return f"ok    {head} ({self.examples} inputs, {self.applicable} applicable)"
+            return (f"ok    {head} ({self.examples + self.more} inputs, {self.applicable} "
+                    "applicable)")
         if self.error is not None:
             return (f"ERROR {head}\n      evaluating a generated input raised {self.error}\n"
                     f"      input: {self.counterexample}")
@@ -110,6 +118,36 @@ def _fact(facts: _Facts, found: InvariantAdapter, decision: Any, case: Case) -> 
     return {**facts.last, "decision": about}
 
 
+# An invariant none of the first inputs reaches gets this many times as many more before it is
+# reported untested: with inputs drawn the same way on every run (derandomize), which ones are
+# drawn shifts with any change to the strategies, so an invariant met by a few inputs in a
+# hundred must not hinge on the first fifty.
+MORE_WHEN_UNTESTED = 4
+
+
+def _search(strategy: Any, judge: Any, examples: int, derandomize: bool
+            ) -> dict[str, Any] | None:
+    """Run ``judge`` on ``examples`` drawn inputs; the shrunk problem it found, if any."""
+    failure: dict[str, Any] = {}
+
+    @settings(max_examples=examples, deadline=None, database=None, derandomize=derandomize,
+              phases=[Phase.generate, Phase.shrink],
+              suppress_health_check=list(HealthCheck))
+    @given(strategy)
+    def check(case: Case) -> None:
+        problem = judge(case)
+        if problem is not None:
+            failure.clear()
+            failure.update(problem)
+            raise AssertionError("invariant")  # one place, so hypothesis sees one failure
+
+    try:
+        check()
+    except AssertionError:
+        return failure
+    return None
+
+
 def _check_one(engine: PolicyEngine, facts: _Facts, found: InvariantAdapter,
                doc: PolicyDocument[Any], invariant: Invariant, line: int | None,
                max_examples: int, derandomize: bool) -> InvariantResult:
@@ -117,42 +155,35 @@ def _check_one(engine: PolicyEngine, facts: _Facts, found: InvariantAdapter,
         invariant.expect)
     strategy = found.cases(engine.bundle, doc)
     seen = {"n": 0, "applicable": 0}
-    failure: dict[str, Any] = {}
 
-    @settings(max_examples=max_examples, deadline=None, database=None, derandomize=derandomize,
-              phases=[Phase.generate, Phase.shrink],
-              suppress_health_check=list(HealthCheck))
-    @given(strategy)
-    def check(case: Case) -> None:
+    def judge(case: Case) -> dict[str, Any] | None:
         seen["n"] += 1
         facts.last = {}  # a domain may answer from a cache without running its rules
         try:
             decision = found.evaluate(engine, case)
             fact = _fact(facts, found, decision, case)
         except FinpolicyError as exc:  # shrunk and reported like a violation, not a traceback
-            problem: dict[str, Any] | None = {"case": case, "error": _error_text(exc)}
-        else:
-            applies = given_test(fact)
-            seen["applicable"] += applies
-            problem = {"case": case, "decision": decision} if applies and not expect_test(
-                fact) else None
-        if problem is not None:
-            failure.clear()
-            failure.update(problem)
-            raise AssertionError(invariant.name)  # one place, so hypothesis sees one failure
+            return {"case": case, "error": _error_text(exc)}
+        applies = given_test(fact)
+        seen["applicable"] += applies
+        return {"case": case, "decision": decision} if applies and not expect_test(
+            fact) else None
 
-    try:
-        check()
-    except AssertionError:
-        failed: dict[str, Any] = {"counterexample": _plain(failure["case"])}
+    failure = _search(strategy, judge, max_examples, derandomize)
+    failed: dict[str, Any] = {}
+    if failure is None and not seen["applicable"]:
+        first = seen["n"]
+        failure = _search(strategy, judge, max_examples * MORE_WHEN_UNTESTED, derandomize)
+        failed["more"] = seen["n"] - first
+        seen["n"] = first
+    if failure is not None:
+        failed["counterexample"] = _plain(failure["case"])
         if "error" in failure:
             failed.update(outcome="<error>", error=failure["error"])
         else:
             failed.update(rules=failure["decision"].rule_ids,
                           outcome=failure["decision"].outcome)
-    else:
-        failed = {}
-    return InvariantResult(doc.id, doc.version, invariant.name, not failed, seen["n"],
+    return InvariantResult(doc.id, doc.version, invariant.name, failure is None, seen["n"],
                            seen["applicable"], file=doc.file, line=line, **failed)
 
 
