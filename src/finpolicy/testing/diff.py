@@ -433,8 +433,12 @@ def _group(changes: Sequence[Change]) -> tuple[ChangeGroup, ...]:
                           []).append(change)
     out = []
     for (domain, old, new), members in groups.items():
-        # smallest input first; among equals the one closest to a written example
-        example = min(members, key=lambda c: (c.sample.size, len(c.sample.origin)))
+        # the pack's own example or case when one changed this way: a reviewer knows it by
+        # name, and a shorter variant of it (`'retail' → 'risk' throughout`) would show a
+        # change that plays no part; else the smallest input, among equals the one closest
+        # to a written example
+        written = [c for c in members if not c.sample.changes]
+        example = min(written or members, key=lambda c: (c.sample.size, len(c.sample.origin)))
         counts = Counter(r for c in members for r in c.rules)
         out.append(ChangeGroup(domain, old, new, len(members), example,
                                tuple(r for r, _ in counts.most_common())))
