@@ -53,3 +53,30 @@ def test_an_error_expected_beside_an_outcome_is_refused(tmp_path: Path) -> None:
 def test_expectations_that_check_something_still_load(tmp_path: Path, expect: str) -> None:
     _write(tmp_path, expect)
     assert len(load_cases(tmp_path)) == 1
+
+
+def test_a_misspelt_rule_in_hits_is_named_as_no_rule_of_the_pack(tmp_path: Path) -> None:
+    # `hits: [above-tolerence]` failed with `hits: missing above-tolerence (got ...)`, which
+    # reads like a rule that did not fire; the run now says no policy has such a rule
+    import shutil
+
+    import finpolicy as fp
+    from finpolicy.documents.bundle import shipped_packs
+    from finpolicy.testing import run_cases
+
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    for name in ("bundle.yaml", "suitability-2026.yaml", "suitability-2018.yaml"):
+        shutil.copy(shipped_packs() / "cn-banking" / name, pack / name)
+    (pack / "tests").mkdir()
+    (pack / "tests" / "suitability.yaml").write_text(
+        "domain: suitability\ncases:\n  - name: above\n    as_of: '2026-03-01'\n"
+        "    input: {customer: {id: c1, risk_level: C2, assessment_date: '2025-06-01'}, "
+        "product: {id: p1, kind: wealth_management, risk_level: R4}}\n"
+        "    expect: {outcome: unsuitable, hits: [above-tolerence, above-tolerance]}\n",
+        encoding="utf-8")
+    report = run_cases(fp.load_bundle(pack), engines=["compiled"])
+    (result,) = report.failures
+    assert ("hits: `above-tolerence` is no rule of any policy of the pack (did you mean "
+            "`above-tolerance`?)") in result.failures
+    assert not any("`above-tolerance` is no rule" in line for line in result.failures)

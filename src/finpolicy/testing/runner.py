@@ -17,6 +17,7 @@ from finpolicy.decisions import Decision
 from finpolicy.documents.bundle import Bundle, PolicyDocument, rule_lines
 from finpolicy.errors import InputError
 from finpolicy.rules.model import Rule
+from finpolicy.rules.parse import suggest
 from finpolicy.testing.cases import (
     CaseResult,
     PolicyCase,
@@ -187,6 +188,15 @@ def _engines(bundle: Bundle, engines: Sequence[Any]) -> list[PolicyEngine]:
     return out
 
 
+def _unknown_hits(case: PolicyCase, rule_ids: set[str]) -> list[str]:
+    """A line for each rule id the case expects that no policy of the bundle has: a typo
+    otherwise reads like a rule that did not fire."""
+    expects = case.expect if isinstance(case.expect, tuple) else (case.expect,)
+    wanted = dict.fromkeys(h for e in expects if e is not None for h in e.hits)
+    return [f"hits: `{h}` is no rule of any policy of the pack{suggest(h, sorted(rule_ids))}"
+            for h in wanted if h not in rule_ids]
+
+
 def run_cases(bundle: Bundle, cases: Iterable[PolicyCase] | None = None, *,
               engines: Sequence[Any] = ("compiled", "durable")) -> CaseReport:
     """Run policy test cases on each engine and measure rule coverage.
@@ -203,6 +213,7 @@ def run_cases(bundle: Bundle, cases: Iterable[PolicyCase] | None = None, *,
     """
     case_list = load_cases(bundle) if cases is None else list(cases)
     built = _engines(bundle, engines)
+    rule_ids = {r for doc in bundle.documents for r in doc.rule_ids}
     results: list[CaseResult] = []
     decisions: list[Decision] = []
     matched: set[tuple[str, str, str]] = set()
@@ -213,6 +224,7 @@ def run_cases(bundle: Bundle, cases: Iterable[PolicyCase] | None = None, *,
                 got, error = evaluate_case(engine, case)
             matched |= recorder.matched
             failures = check_case(case, got, error)
+            failures += _unknown_hits(case, rule_ids) if failures else []
             signature = _signature(got) if error is None else _error_name(error)
             if first is None:
                 first = (engine.engine_name, signature)
