@@ -33,7 +33,7 @@ from finpolicy.audit.keys import AuditKeys
 from finpolicy.audit.scrub import Echo
 from finpolicy.documents.bundle import Bundle
 from finpolicy.domains.classification.model import bounded_sample
-from finpolicy.domains.detectors import DETECTORS, Detector, identifiers_in_text
+from finpolicy.domains.detectors import DETECTORS, accepting, identifiers_in_text
 from finpolicy.errors import FinpolicyError, NotInForceError
 from finpolicy.inputs import InputModel
 from finpolicy.limits import MAX_SAMPLE_LENGTH
@@ -94,7 +94,7 @@ class Masker:
         # a field's classification follows from the facts its rules read: its name, whether
         # its one sample is blank, and which detectors accept it (as in columnar_facts). The
         # rule is worked out once per such set; a new value costs only the detectors' checks
-        self._detectors: tuple[Detector, ...] | None = None
+        self._detectors: tuple[str, ...] | None = None  # the policy's, by name
         self._by_facts: dict[tuple[str, tuple[str, ...]], tuple[_Rule, bool]] = {}
         self._ruled: dict[tuple[str, str], bool] = {}
         self._hashes: dict[str, str] = {}
@@ -109,7 +109,7 @@ class Masker:
             self._engine = PolicyEngine(bundle)  # no log: masking is not a decision
             names = list(dict.fromkeys(getattr(doc.policy, "detectors", ())))
             if all(n in DETECTORS for n in names):  # else every value takes the full path
-                self._detectors = tuple(DETECTORS[n] for n in names)
+                self._detectors = tuple(names)
             handling = getattr(doc.policy, "handling", {})
             self.retention = {str(level): _days(h, day) for level, h in handling.items()}
 
@@ -176,8 +176,9 @@ class Masker:
         here (see ``_facts_rule``)."""
         if self._detectors is None or len(text) > MAX_SAMPLE_LENGTH:
             return None
+        # (only the checks whose pre-filter the one RE2 pass finds in the text run)
         return _BLANK if not text.strip() else \
-            tuple(d.name for d in self._detectors if d.check(text))
+            accepting(text, self._detectors)
 
     def _facts_rule(self, name: str, text: str,
                     facts: tuple[str, ...] | None) -> tuple[_Rule, bool]:
