@@ -10,12 +10,15 @@ cp -r "$pack" "$work/proposed"
 # 1. Widen a role: data analysts may now also read and export ordinary basic identity data
 #    (names, contact details).
 python - "$work/proposed/access.yaml" <<'PY'
-import sys, pathlib
+import re, sys, pathlib
 path = pathlib.Path(sys.argv[1])
 text = path.read_text(encoding="utf-8")
-old = "{actions: [read, export], levels: [ordinary], categories: [business, behaviour, derived]}"
-assert old in text
-path.write_text(text.replace(old, "{actions: [read, export], levels: [ordinary], categories: [business, behaviour, derived, basic_identity]}"), encoding="utf-8")
+# the analyst's grant, however the line is wrapped
+old = re.compile(r"(\{actions: \[read, export\], levels: \[ordinary\], categories: "
+                 r"\[business, behaviour,\s+derived)\]")
+text, changed = old.subn(r"\1, basic_identity]", text, count=1)
+assert changed == 1, "the data analyst's grant was not found in access.yaml"
+path.write_text(text, encoding="utf-8")
 PY
 
 # 2. Shorten a deadline: the final response within 5 working days instead of 7.
