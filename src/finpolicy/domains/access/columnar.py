@@ -19,12 +19,13 @@ Text cells are taken as they are (a role ``"teller "`` is not ``teller``); empty
 absent. Any other column is an error of the row engine, at the first row holding a value.
 
 A *plain* request (no grants, field levels, recipient or consent) is decided by the policy in
-force on its day and a few of its values: its roles, action, purpose, resource type, level,
-category and whether subject and resource share a branch and a department (the key of the
-row engine's own memo). These are read column-wise (ids compared in canonical form, each
-distinct value validated once), the fact of each distinct key derived once by
-``access_fact``, the access rule set run over those facts as array expressions, and deny
-overrides combined once per distinct set of hits; each row then takes its key's decision.
+force on its day (in the policy's time zone) and a few of its values: its roles, action,
+purpose, resource type, level, category and whether subject and resource share a branch and
+a department (the key of the row engine's own memo). These are read column-wise (ids
+compared in canonical form, each distinct value validated once), the fact of each distinct
+key derived once by ``access_fact``, the access rule set run over those facts as array
+expressions, and deny overrides combined once per distinct set of hits; each row then takes
+its key's decision.
 Every other row (grants, field levels, a recipient, a consent decision, an invalid or unknown
 value, a time the arrays do not read, a day next to a change of policy, and every row while
 observers watch the engine) is decided by ``authorize`` itself, one by one: the table gets
@@ -94,8 +95,8 @@ _DAY_US = 86_400_000_000
 def _documents(runtime: Runtime, at: Any, policy: str | None
                ) -> tuple[list[PolicyDocument[Any]], np.ndarray[Any, np.dtype[np.int32]]]:
     """The policy of each row (an index into the list; -1: left to the row engine): the one
-    in force the UTC day before, on and after its time, since the row engine takes the day
-    in the time's own offset."""
+    in force the UTC day before, on and after its time, since the row engine takes its day in
+    the policy's time zone (``days.policy_day``)."""
     days = np.floor_divide(at, _DAY_US)
     first, inverse = first_and_inverse(days)
     distinct = days[first]

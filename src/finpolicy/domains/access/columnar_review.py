@@ -22,6 +22,7 @@ from typing import Any
 import pyarrow as pa
 
 from finpolicy.domains.access.columnar_in import TIME, split_list
+from finpolicy.domains.access.days import policy_day
 from finpolicy.domains.access.directory import AssignmentDirectory, RoleDirectory
 from finpolicy.domains.access.model import AccessGrant, RoleAssignment, UsageRecord
 from finpolicy.domains.access.review import RepeatedGrant, _items, grant_key, review_with
@@ -102,7 +103,7 @@ def prepare_review(runtime: Runtime, at: dt.datetime, policy: str | None, assign
     assigned: list[RoleAssignment] = _companion(assignments, RoleAssignment, "assignments")
     used = None if usage is None else _companion(usage, UsageRecord, "usage")
     verifier = directory if directory is not None else AssignmentDirectory(assigned)
-    doc = runtime.policy(POLICY_KIND, at.date(), policy)
+    doc = runtime.policy(POLICY_KIND, policy_day(runtime, at, policy), policy)
     seen: dict[str, int] = {}  # grant ids of the chunks so far (on Spark: the partition's)
     reported: list[bool] = []  # whether a chunk gave the role assignments' findings
 

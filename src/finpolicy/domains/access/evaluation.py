@@ -23,6 +23,7 @@ from typing import Any
 
 from finpolicy.decisions import Decision, Hit, PolicyRef, decision_maker
 from finpolicy.documents.bundle import PolicyDocument
+from finpolicy.domains.access.days import policy_day
 from finpolicy.domains.access.directory import (
     APPROVER_UNVERIFIED,
     RoleDirectory,
@@ -46,11 +47,12 @@ _ALLOW = "allow"
 _DENY = "deny"
 
 # A plain request (no grants, no field levels, no recipient, no consent) is decided by the
-# policy in force on its day and a few of its values (the key in ``_plain``: ``access_fact``
-# builds its fact from them alone): each engine keeps those decisions (bounded, and not while
-# observers watch its rule sets), so a repeated request costs a look-up and the decision
-# object. What is kept: outcome, allowed,
-# hits, obligations (shared tuples, so identical decisions share them), policy reference and
+# policy in force on its day in the policy's time zone (``days.policy_day``: the memo's key
+# holds that day, so instants on two days never share a decision) and a few of its values
+# (the key in ``_plain``: ``access_fact`` builds its fact from them alone): each engine keeps
+# those decisions (bounded, and not while observers watch its rule sets), so a repeated
+# request costs a look-up and the decision object. What is kept: outcome, allowed, hits,
+# obligations (shared tuples, so identical decisions share them), policy reference and
 # engine name.
 _Core = tuple[str, bool, tuple[Hit, ...], tuple[str, ...], PolicyRef, str]
 _DECIDED: StateKey[dict[tuple[Any, ...], _Core]] = StateKey("access.decided", dict)
@@ -308,7 +310,9 @@ def _error_decision(runtime: Runtime, doc: PolicyDocument[Any], request: AccessR
 def authorize(runtime: Runtime, request: Any, *, policy: str | None = None,
               consent: Decision | AttachedConsent | None = None,
               directory: Any = None) -> AccessDecision:
-    """Decide an access request by the ``AccessPolicy`` in force at ``request.as_of``.
+    """Decide an access request by the ``AccessPolicy`` in force at ``request.as_of``: the
+    version in force on its day in the policy's time zone (``settings.time_zone``), so the same
+    instant written in UTC or in Beijing time is decided by one version.
 
     Combining is deny-overrides: any matching deny rule denies, and without a matching allow
     rule the request is denied (``default-deny``). ``consent`` is the consent decision for a
@@ -319,7 +323,7 @@ def authorize(runtime: Runtime, request: Any, *, policy: str | None = None,
     Raises:
         InputError: the request is malformed (see the module docstring), or ``directory`` is
             not a directory.
-        NotInForceError: no access policy is in force on that date.
+        NotInForceError: no access policy is in force on that day.
     """
     if policy is None and consent is None and not getattr(runtime, "observed", True):
         return authorize_plain(runtime, request, directory)
@@ -331,7 +335,7 @@ def _authorize(runtime: Runtime, request: Any, policy: str | None,
     req = coerce_request(request)
     roles = as_directory(directory)
     at = req.as_of or now()
-    doc = runtime.policy(POLICY_KIND, at.date(), policy)
+    doc = runtime.policy(POLICY_KIND, policy_day(runtime, at, policy), policy)
     return decide(runtime, doc, doc.policy, req, at, roles, consent=consent)
 
 
@@ -348,7 +352,7 @@ def authorize_plain(runtime: Runtime, request: Any, directory: Any) -> AccessDec
             at = r["as_of"] or now()
             subject = r["subject"].__dict__
             branch, department = subject["branch"], subject["department"]
-            key = (at.date(), tuple(subject["roles"]), r["action"], r["purpose"],
+            key = (policy_day(runtime, at), tuple(subject["roles"]), r["action"], r["purpose"],
                    resource["type"], resource["data_level"], resource["category"],
                    branch is not None and branch == resource["branch"],
                    department is not None and department == resource["department"])
@@ -364,10 +368,10 @@ def authorize_plain(runtime: Runtime, request: Any, directory: Any) -> AccessDec
 def _plain(runtime: Runtime, request: AccessRequest, at: dt.datetime, key: tuple[Any, ...],
            directory: RoleDirectory | None) -> AccessDecision:
     """Decide a plain request not decided before and keep its decision under ``key`` (the
-    policy in force that day and the values ``access_fact`` builds a plain request's fact
-    from)."""
+    policy's day of ``at``, whose version decides, and the values ``access_fact`` builds a
+    plain request's fact from)."""
     memo = runtime.state(_DECIDED)
-    doc = runtime.policy(POLICY_KIND, at.date())
+    doc = runtime.policy(POLICY_KIND, key[0])
     made = decide(runtime, doc, doc.policy, request, at, directory)
     if made.hits[0].rule_id != "evaluation-error":  # an error is not a decision to keep
         if len(memo) >= _MAX_DECIDED:

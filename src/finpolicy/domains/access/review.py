@@ -18,6 +18,7 @@ import attrs
 from finpolicy._compat import renamed
 from finpolicy.documents.bundle import PolicyDocument
 from finpolicy.domains.access.assignments import review_roles
+from finpolicy.domains.access.days import policy_day
 from finpolicy.domains.access.directory import (
     AssignmentDirectory,
     RoleDirectory,
@@ -307,7 +308,7 @@ def review_access(runtime: Runtime, grants: Iterable[Any], assignments: Iterable
     Raises:
         InputError: a grant, assignment or usage record is malformed, ``as_of`` is naive, or
             ``directory`` is not a directory.
-        NotInForceError: no access policy is in force on that date.
+        NotInForceError: no access policy is in force on its day in the policy's time zone.
     """
     # ISO text read, a date its midnight UTC (as a review file's as_of is read)
     at = review_time(renamed(as_of, at, old_name="at", new_name="as_of",
@@ -322,7 +323,7 @@ def review_access(runtime: Runtime, grants: Iterable[Any], assignments: Iterable
     assignment_list = _items(assignments, RoleAssignment, "assignments")
     usage_list = None if usage is None else _items(usage, UsageRecord, "usage")
     roles = as_directory(directory)
-    doc = runtime.policy(POLICY_KIND, at.date(), policy)
+    doc = runtime.policy(POLICY_KIND, policy_day(runtime, at, policy), policy)
     review = review_with(runtime, doc, doc.policy, grant_list, assignment_list, usage_list, at,
                          roles)
     return attrs.evolve(review, input_digest=review_digest(grant_list, assignment_list,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from types import MappingProxyType
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 from pydantic import Field, StrictBool, StrictFloat
@@ -213,6 +214,14 @@ class AssignmentReview(Strict):
     cite: str = Field(description="Source of the review duty.")
 
 
+class AccessSettings(Strict):
+    """Settings of the access policy."""
+
+    time_zone: str = Field(default="Asia/Shanghai", description="IANA zone whose day of a "
+                           "request's `as_of` picks the version in force (as `effective_from` "
+                           "reads).")
+
+
 class AccessSpec(PolicySpec):
     """Spec of an ``AccessPolicy`` document."""
 
@@ -227,6 +236,7 @@ class AccessSpec(PolicySpec):
     review_rules: list[ReviewRuleSpec] = Field(default_factory=list)
     assignment_review: AssignmentReview | None = Field(
         default=None, description="Review interval of role assignments (`assignment.review_days`).")
+    settings: AccessSettings = Field(default_factory=lambda: AccessSettings.model_validate({}))
 
 
 # --- the compiled policy ------------------------------------------------------------------
@@ -244,6 +254,7 @@ class AccessPolicyTables:
         role_purposes: role → purposes it serves.
         grant_needed: ``(action, level)`` pairs that need a valid grant.
         max_days: level → longest grant in days.
+        zone: the zone whose day of ``as_of`` picks the version in force.
     """
 
     levels: tuple[str, ...]
@@ -262,6 +273,7 @@ class AccessPolicyTables:
     rulesets: Mapping[str, RuleSet] = attrs.field(converter=_freeze)
     invariants: tuple[Invariant, ...] = attrs.field(default=(), kw_only=True)
     assignment_review_days: float | None = attrs.field(default=None, kw_only=True)
+    zone: ZoneInfo = attrs.field(factory=lambda: ZoneInfo("Asia/Shanghai"), kw_only=True)
     level_rank: Mapping[str, int] = attrs.field(init=False, converter=_freeze)
 
     @level_rank.default
@@ -388,8 +400,14 @@ def build(spec: AccessSpec, ctx: BuildContext) -> AccessPolicyTables:
     if spec.assignment_review is not None:
         ctx.check_cite(spec.assignment_review.cite, ("assignment_review", "cite"))
     approval = spec.approval
+    try:
+        zone = ZoneInfo(spec.settings.time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        ctx.problem(("settings", "time_zone"), f"unknown time zone `{spec.settings.time_zone}`",
+                    "unknown_time_zone")
+        zone = ZoneInfo("UTC")
     return AccessPolicyTables(
-        invariants=invariants,
+        invariants=invariants, zone=zone,
         assignment_review_days=None if spec.assignment_review is None
         else spec.assignment_review.interval_days,
         levels=tuple(spec.levels), categories=frozenset(spec.categories),
