@@ -59,7 +59,11 @@ def recipients(bundle: Bundle | None = None) -> st.SearchStrategy[Any]:
 
 
 def _when(day: dt.date, local: dt.time, zone: str | None, rules: ConsentRules) -> dt.datetime:
-    return dt.datetime.combine(day, local, ZoneInfo(zone) if zone else rules.zone)
+    """``local`` time in ``zone`` on ``day`` in the policy's zone, whose day decides the
+    version in force (07:59 in Beijing on a London policy's first day is the day before
+    there: moved a day on, it is the same local time on a day the policy decides)."""
+    at = dt.datetime.combine(day, local, ZoneInfo(zone) if zone else rules.zone)
+    return at + dt.timedelta(days=(day - at.astimezone(rules.zone).date()).days)
 
 
 def _births(day: dt.date, rules: ConsentRules) -> st.SearchStrategy[dt.date | None]:
