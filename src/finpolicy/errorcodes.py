@@ -153,6 +153,8 @@ declare("policy", {
     # policy test cases
     "duplicate_case": "Two test cases in one file have the same name.",
     "expect_type": "A test case's `expect` is not a mapping or list of mappings.",
+    "expect_empty": "A test case's `expect` checks nothing (or drops what it names), so the "
+                    "case would pass whatever the decision.",
     "as_of": "A test case's `as_of` is not an ISO date or an aware datetime.",
 })
 
