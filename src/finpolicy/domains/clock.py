@@ -13,10 +13,18 @@ import contextlib
 import contextvars
 import datetime as dt
 from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from finpolicy.errors import InputError
+from finpolicy.errors import InputError, NotInForceError
 
-__all__ = ["decided_at", "now"]
+if TYPE_CHECKING:
+    from finpolicy.documents.bundle import PolicyDocument
+    from finpolicy.documents.registry import CompiledPolicy, PolicyKind
+    from finpolicy.runtime import Runtime
+
+__all__ = ["decided_at", "in_force_beside", "now"]
+
+P = TypeVar("P", bound="CompiledPolicy")
 
 _AT: contextvars.ContextVar[dt.datetime | None] = contextvars.ContextVar(
     "finpolicy_decided_at", default=None)
@@ -42,3 +50,18 @@ def decided_at(when: dt.datetime | None) -> Iterator[None]:
         yield
     finally:
         _AT.reset(token)
+
+
+def in_force_beside(runtime: Runtime, kind: PolicyKind[Any, P], own: dt.date,
+                    policy: str | None) -> PolicyDocument[P]:
+    """The document of ``kind`` in force on the day after ``own`` or the day before, for an
+    instant whose own date has none: its day in the policy's time zone is one of them (offsets
+    are under a day), and that document's zone tells which.
+
+    Raises:
+        NotInForceError: none is in force on either day (naming ``own``).
+    """
+    for step in (1, -1):
+        with contextlib.suppress(NotInForceError, OverflowError):
+            return runtime.policy(kind, own + dt.timedelta(days=step), policy)
+    return runtime.policy(kind, own, policy)  # (raises, naming the day given)

@@ -17,8 +17,8 @@ import contextlib
 import datetime as dt
 from typing import Any
 
-from finpolicy.documents.bundle import PolicyDocument
-from finpolicy.domains.access.spec import POLICY_KIND, AccessPolicyTables
+from finpolicy.domains.access.spec import POLICY_KIND
+from finpolicy.domains.clock import in_force_beside
 from finpolicy.errors import NotInForceError
 from finpolicy.inputs import in_zone
 from finpolicy.runtime import Runtime, StateKey
@@ -97,15 +97,5 @@ def _zone(runtime: Runtime, own: dt.date, policy: str | None) -> dt.tzinfo:
     try:
         doc = runtime.policy(POLICY_KIND, own, policy)
     except NotInForceError:
-        doc = _in_force_beside(runtime, own, policy)
+        doc = in_force_beside(runtime, POLICY_KIND, own, policy)
     return doc.policy.zone
-
-
-def _in_force_beside(runtime: Runtime, own: dt.date,
-                     policy: str | None) -> PolicyDocument[AccessPolicyTables]:
-    for step in (1, -1):
-        with contextlib.suppress(NotInForceError, OverflowError):
-            found: PolicyDocument[AccessPolicyTables] = runtime.policy(
-                POLICY_KIND, own + dt.timedelta(days=step), policy)
-            return found
-    return runtime.policy(POLICY_KIND, own, policy)  # (raises, naming the day given)

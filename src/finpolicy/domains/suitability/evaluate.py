@@ -17,7 +17,6 @@ Conventions the facts follow (the policy documents and tests rely on them):
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import math
 from collections.abc import Iterable, Mapping
@@ -27,6 +26,7 @@ from typing import Any, cast
 
 from finpolicy.decisions import decision_maker
 from finpolicy.documents.bundle import PolicyDocument
+from finpolicy.domains.clock import in_force_beside
 from finpolicy.domains.suitability.models import (
     OUTCOMES,
     Customer,
@@ -109,16 +109,8 @@ def decision_date(runtime: Runtime, as_of: Any, policy: str | None) -> dt.date:
     try:
         doc = policy_in_force(runtime, own, policy)
     except NotInForceError:  # the policy's day may be the one after or before (offsets < 1 day)
-        doc = _in_force_beside(runtime, own, policy)
+        doc = in_force_beside(runtime, POLICY_KIND, own, policy)
     return in_zone(moment, doc.policy.zone, "as_of", "the policy's").date()
-
-
-def _in_force_beside(runtime: Runtime, own: dt.date,
-                     policy: str | None) -> PolicyDocument[SuitabilityRules]:
-    for step in (1, -1):
-        with contextlib.suppress(NotInForceError, OverflowError):
-            return policy_in_force(runtime, own + dt.timedelta(days=step), policy)
-    return policy_in_force(runtime, own, policy)  # (raises, naming the day given)
 
 
 def _local_date(value: dt.date, rules: SuitabilityRules, field: str) -> dt.date:
