@@ -12,8 +12,9 @@ then combined, as ``classify_record`` combines them, once per distinct combinati
 fields' results. Rows holding what the codes do not stand for (a list of samples, a structure,
 bytes, a non-finite number) and rows whose facts the rules refuse are decided by
 ``classify_record`` itself, so the table always equals the row engine, or raises its error
-located at the row (counting from 1). Columns of a table hold no ``DataField``, so no field
-derives from another.
+located at the row (counting from 1; while bad rows are set aside, the errors of every row it
+refuses at once, ``RowErrors``, so the chunk is decided again without them once). Columns of
+a table hold no ``DataField``, so no field derives from another.
 
 The decisions table: the ``key`` column when one is named (copied; it is a field too), then
 ``level`` (the record's level, its decision's outcome), ``rule_ids``
@@ -33,6 +34,7 @@ import numpy as np
 import pyarrow as pa
 
 from finpolicy.columnar.decisions import list_column
+from finpolicy.columnar.rejects import RowErrors
 from finpolicy.columnar.tables import first_and_inverse
 from finpolicy.domains.classification.classify import (
     _classify,
@@ -221,7 +223,8 @@ def decide_batch(runtime: Runtime, batch: pa.RecordBatch, *, on: dt.date,
     Raises:
         InputError: a column name given twice, a ``key`` the table lacks, or the row
             engine's error for the first row it refuses, located at its row (``first_row``
-            + index, counting from 1).
+            + index, counting from 1); while bad rows are set aside, the errors of every
+            row it refuses, together (``RowErrors``).
     """
     names = list(batch.schema.names)
     out_schema = _schema_of(batch, key)
@@ -239,21 +242,25 @@ def decide_batch(runtime: Runtime, batch: pa.RecordBatch, *, on: dt.date,
         starts, inverse = _combinations(columns, decided)
         out.add_many(decided, [_record([c.results[c.which[row]] for c in columns])
                                for row in starts], inverse)
+    errors = RowErrors()  # (every bad row named at once while bad rows are set aside)
     for i in np.flatnonzero(needs):
-        _row_engine(ctx, batch, int(i), first_row, out)
+        _row_engine(ctx, batch, int(i), first_row, out, errors)
+    errors.check()
     kept = None if key is None else batch.column(batch.schema.get_field_index(key))
     return out.table(names, kept, out_schema)
 
 
 def _row_engine(ctx: _Context, batch: pa.RecordBatch, i: int, first_row: int,
-                out: _Out) -> None:
-    """Row ``i`` decided by ``classify_record``, its results added to the columns."""
+                out: _Out, errors: RowErrors) -> None:
+    """Row ``i`` decided by ``classify_record``, its results added to the columns; its
+    error, located at its row, goes to ``errors`` (raised at once unless collecting)."""
     record = {name: column[i].as_py()
               for name, column in zip(batch.schema.names, batch.columns, strict=True)}
     try:
         decision = classify_record(ctx.runtime, record, as_of=ctx.on, policy=ctx.policy)
     except InputError as exc:
-        raise exc.located("table", first_row + i + 1) from None
+        errors.add(exc.located("table", first_row + i + 1))
+        return
     for column in out.columns:
         column.add(i, decision.fields[column.name])
     out.add(i, (decision.outcome, tuple(h.rule_id for h in decision.hits),
