@@ -124,29 +124,77 @@ def access_requests(bundle: Bundle | None = None, *, as_of: dt.datetime = _AT,
                                 grants=st.lists(grants(b, as_of=at), max_size=2),
                                 as_of=st.just(at),
                                 recipient=st.none() | st.just("partner-bank"))
-    return st.one_of(random_requests, _plausible_requests(b, at))
+    # a third of the draws are a role's own permission on the data the rules and invariants
+    # name: removing a rule that denies such a request (marketing-never-core) is then caught
+    # within `finpolicy test`'s 50 inputs, not only at 200
+    return st.one_of(random_requests, _plausible_requests(b, at),
+                     _plausible_requests(b, at, named=mentioned))
 
 
-def _plausible_requests(bundle: Bundle, at: dt.datetime) -> st.SearchStrategy[Any]:
-    """Requests a role's permissions cover, in scope, with a proper grant half the time, so
-    that allows (and their obligations) are common, not rare."""
+_NAMED_PATHS = {1: "request.purpose", 2: "request.action", 3: "resource.level",
+                4: "resource.category"}
+"""Where in a combination of ``_combinations`` each field path the rules may name sits."""
 
-    choices = []
+
+def _combinations(bundle: Bundle) -> list[tuple[str, str, str, str, str]]:
+    """``(role, purpose, action, level, category)`` for every permission of every role, for
+    each of its purposes: the requests the roles themselves cover."""
+    out: dict[tuple[str, str, str, str, str], None] = {}
     for doc in shared.require(bundle, _ACCESS):
         for name, role in doc.spec.roles.items():
             for permission in role.permissions:
                 for purpose in role.purposes:
-                    choices.append((name, purpose, permission))
+                    out.update(dict.fromkeys(
+                        (name, purpose, action, level, category)
+                        for action in permission.actions for level in permission.levels
+                        for category in permission.categories))
+    return list(out)
+
+
+def _narrowed(combinations: list[tuple[str, str, str, str, str]],
+              named: dict[str, set[Any]]) -> list[tuple[str, str, str, str, str]]:
+    """The combinations whose purpose, action, level and category are the ones the rules and
+    invariants name, field by field (a field whose named values no combination has is left
+    open): marketing on core data when they name marketing and core."""
+    for index, path in _NAMED_PATHS.items():
+        values = {str(v) for v in named.get(path, ())}
+        narrower = [c for c in combinations if c[index] in values]
+        combinations = narrower or combinations
+    return combinations
+
+
+def _plausible_requests(bundle: Bundle, at: dt.datetime,
+                        named: dict[str, set[Any]] | None = None) -> st.SearchStrategy[Any]:
+    """Requests a role's permissions cover, in scope, with a proper grant half the time, so
+    that allows (and their obligations) are common, not rare.
+
+    With ``named`` (the literals of the rules and invariants), only the combinations of role,
+    purpose, action, level and category on the data they name, always with a proper grant:
+    the requests the policy would allow but for the rules that single that data out, which a
+    removed rule lets through.
+    """
     approvers = _access_vocabulary(bundle)["approvers"] or ["none"]
+    if named is None:
+        choices = [(name, purpose, permission) for doc in shared.require(bundle, _ACCESS)
+                   for name, role in doc.spec.roles.items()
+                   for permission in role.permissions for purpose in role.purposes]
+
+        @st.composite
+        def pick(draw: st.DrawFn) -> tuple[str, str, str, str, str, bool]:
+            role, purpose, permission = draw(st.sampled_from(choices))
+            return (role, purpose, draw(st.sampled_from(permission.actions)),
+                    draw(st.sampled_from(permission.levels)),
+                    draw(st.sampled_from(permission.categories)), draw(st.booleans()))
+        picked = pick()
+    else:
+        picked = st.sampled_from(_narrowed(_combinations(bundle), named)).map(
+            lambda c: (*c, True))
 
     @st.composite
     def build(draw: st.DrawFn) -> Any:
-        role, purpose, permission = draw(st.sampled_from(choices))
-        action = draw(st.sampled_from(permission.actions))
-        level = draw(st.sampled_from(permission.levels))
-        category = draw(st.sampled_from(permission.categories))
+        role, purpose, action, level, category, granted = draw(picked)
         given = []
-        if draw(st.booleans()):
+        if granted:
             given.append(AccessGrant(
                 id="g1", grantee="u1", purpose=purpose, resource_type="customer_record",
                 data_level=level, category=category, requested_at=at - dt.timedelta(days=1),
@@ -160,8 +208,6 @@ def _plausible_requests(bundle: Bundle, at: dt.datetime) -> st.SearchStrategy[An
             purpose=purpose, grants=given, as_of=at)
 
     return build()
-
-
 
 
 STRATEGIES = ("access_requests", "grants", "subjects")

@@ -1,12 +1,14 @@
 """Hypothesis strategies for suitability inputs, drawn from a bundle's suitability policies.
 
-Customers with ages near 18 and 65 and assessments near the validity limit, products of every
-level and of the kinds the rules name, amounts of every size.
+Customers with ages near 18 and 65 and the ages the rules and invariants name, assessments near
+the validity limit, products of every level and of the kinds the rules name, amounts of every
+size.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any
 
 from hypothesis import strategies as st
@@ -18,7 +20,7 @@ from finpolicy.errors import InputError
 # the module, not its names: hypothesis' entry point imports this one while
 # finpolicy.testing.strategies may be half-imported (it imports hypothesis)
 from finpolicy.testing import strategies as shared
-from finpolicy.testing.vocabulary import effective_dates, literals
+from finpolicy.testing.vocabulary import effective_dates, literals, numbers
 
 __all__ = ["STRATEGIES", "TYPE_STRATEGIES", "customers", "evaluation_dates", "products",
            "suitability_cases"]
@@ -41,12 +43,26 @@ def _levels(bundle: Bundle, attr: str) -> list[str]:
     return list(seen)
 
 
+_AGES = (40, 17, 18, 64, 65, 66, 80)
+"""Ages drawn for every pack: near the age of majority and of retirement."""
+
+
+def _ages(bundle: Bundle) -> list[int]:
+    """``_AGES`` and, after them, the other ages the rules and invariants compare
+    ``customer.age`` with and their neighbours (7, 8 and 9 for a rule or an invariant about
+    children under 8)."""
+    named = numbers(literals(bundle, _SUITABILITY), "customer.age")
+    # ages are whole years (a boundary of 17.5 is met by 17 and 18), of living people
+    whole = {f(a) for a in named if 0 <= a <= 120 for f in (math.floor, math.ceil)}
+    return [*_AGES, *sorted(whole - set(_AGES))]
+
+
 def customers(bundle: Bundle | None = None, *, as_of: dt.date | None = None,
               ) -> st.SearchStrategy[Any]:
-    """``fp.Customer`` values using the bundle's customer levels, with ages near 18 and 65,
-    assessments near the validity limit on ``as_of`` (today when not given), sometimes filled
-    in by staff or taken outside a branch, and changes in circumstances reported the day of
-    the assessment or later.
+    """``fp.Customer`` values using the bundle's customer levels, with ages near 18, 65 and
+    every age its rules and invariants name, assessments near the validity limit on ``as_of``
+    (today when not given), sometimes filled in by staff or taken outside a branch, and changes
+    in circumstances reported the day of the assessment or later.
 
     Args:
         bundle: the bundle whose suitability policies supply the vocabulary.
@@ -60,7 +76,7 @@ def customers(bundle: Bundle | None = None, *, as_of: dt.date | None = None,
     if isinstance(on, dt.datetime):
         on = on.date()
     levels = _levels(b, "customer_levels")
-    ages = st.sampled_from([40, 17, 18, 64, 65, 66, 80])
+    ages = st.sampled_from(_ages(b))
     assessment_age = st.sampled_from([0, 30, 364, 365, 366, 400])
     history_days = st.lists(st.sampled_from([0, 0, 1, 100, 200, 364, 366]), max_size=9)
     kinds = st.sampled_from(["individual", "institution"])
