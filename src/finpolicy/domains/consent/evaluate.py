@@ -220,7 +220,9 @@ def request_facts(rules: ConsentRules, request: ProcessingRequest, levels: Seque
     r: dict[str, Any] = {"purpose": request.purpose, "purpose_known": purpose is not None,
                          "separate_purpose": bool(purpose and purpose.separate),
                          "contact": request.channel is not None,
-                         "personalised": request.personalised}
+                         "personalised": request.personalised,
+                         "automated_decision": request.automated_decision,
+                         "significant": request.purpose in rules.significant}
     if purpose is not None:
         r["basis"] = purpose.basis
     if request.channel is not None:
@@ -360,6 +362,9 @@ def facts_at(prepared: Prepared, at: dt.datetime) -> Facts:
     if rules.profiling_purpose is not None:
         fact["profile"] = {"consented": profiled(rules, prepared.consents, at,
                                                  born=request.birth_date, zone=zone)}
+    if rules.significant:
+        refusal = request.automated_refusal
+        fact["automated"] = {"refused": refusal is not None and refusal.in_force(at)}
     return Facts(fact, state, local, count, cap)
 
 

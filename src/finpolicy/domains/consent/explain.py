@@ -26,7 +26,9 @@ What a person can change, and how a wanted fact maps back to the input:
 
 Never: a withdrawal undone, a consent on record changed or backdated, the customer, the
 purpose (and so its lawful basis), the data's levels and categories, who the recipient is and
-where, the customer's time zone or date of birth, or a contact on record.
+where, the customer's time zone or date of birth, a refusal of decisions made solely by
+automated means (only the customer withdraws it; the denial's obligation ``human_review`` says
+what to do instead: a person makes the decision), or a contact on record.
 """
 
 from __future__ import annotations

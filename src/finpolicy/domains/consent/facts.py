@@ -13,6 +13,8 @@ REQUEST_FIELDS: dict[str, str] = {
     "request.contact": "boolean",
     "request.channel_allowed": "boolean",
     "request.personalised": "boolean",
+    "request.automated_decision": "boolean",
+    "request.significant": "boolean",
     "data.levels": "list",
     "data.max_level": "text",
     "data.max_rank": "number",
@@ -44,6 +46,7 @@ FIELDS: dict[str, str] = {
     "consent.names_levels": "boolean",
     "consent.by_guardian": "boolean",
     "profile.consented": "boolean",
+    "automated.refused": "boolean",
 }
 """Facts the processing rules read: the request's, the contact's and the consent found."""
 

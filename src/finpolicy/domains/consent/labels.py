@@ -16,6 +16,10 @@ LABELS = MappingProxyType({
     "request.contact": L("the request {is} a contact with the customer", "联系客户"),
     "request.channel_allowed": L("the channel {is} allowed for the purpose", "渠道允许"),
     "request.personalised": L("the processing {is} personalised", "个性化处理"),
+    "request.automated_decision": L("the decision {is} made solely by automated means",
+                                    "仅通过自动化决策"),
+    "request.significant": L("the decision {affects|does not affect} the customer's rights "
+                             "significantly", "对个人权益有重大影响"),
     "data.levels": L("the data levels involved", "数据级别"),
     "data.max_level": L("the highest data level involved", "最高数据级别"),
     "data.max_rank": L("the rank of the highest data level involved", "最高数据级别序号"),
@@ -45,6 +49,8 @@ LABELS = MappingProxyType({
                               "同意载明数据级别"),
     "consent.by_guardian": L("the consent {was} given by a guardian", "监护人同意"),
     "profile.consented": L("a consent to profiling {is} in force", "画像同意有效"),
+    "automated.refused": L("the customer {has} refused decisions made solely by automated "
+                           "means", "拒绝仅自动化决策"),
     "consent.purpose": L("the consent's purpose", "同意目的"),
     "consent.purpose_known": L("the consent's purpose {is} one the policy declares",
                                "同意目的已声明"),

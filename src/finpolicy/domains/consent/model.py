@@ -38,6 +38,7 @@ __all__ = [
     "ContactRecord",
     "ProcessingRequest",
     "Recipient",
+    "Refusal",
 ]
 
 _ID = Field(min_length=1, max_length=MAX_ID_LENGTH)
@@ -178,6 +179,38 @@ class Recipient(InputModel):
         return None if value is None else value.upper()
 
 
+class Refusal(_Cached):
+    """The customer's refusal of decisions made solely by automated means (PIPL Art. 24 ¶3),
+    as the bank recorded it: in force from ``refused_at`` until ``withdrawn_at`` (exclusive),
+    as a consent is from its giving to its withdrawal.
+
+    Attributes:
+        id: the refusal record's id.
+        refused_at: when the customer refused.
+        withdrawn_at: when the customer withdrew the refusal, if they did.
+        evidence: a reference to the evidence (signed form, recording, log entry).
+    """
+
+    id: str | None = _OPTIONAL_ID
+    refused_at: Instant
+    withdrawn_at: Instant | None = None
+    evidence: str | None = _TEXT
+
+    @field_validator("withdrawn_at")
+    @classmethod
+    def _order(cls, value: dt.datetime | None, info: ValidationInfo) -> dt.datetime | None:
+        refused = info.data.get("refused_at")  # (absent when refused_at itself is invalid)
+        if value is not None and refused is not None and value < refused:
+            raise ValueError(f"the withdrawal at {value.isoformat()} is before the refusal "
+                             f"(`refused_at` {refused.isoformat()}): a refusal is withdrawn "
+                             "after it is made")
+        return value
+
+    def in_force(self, at: dt.datetime) -> bool:
+        """Whether the refusal holds at ``at`` (made by then, not withdrawn by then)."""
+        return self.refused_at <= at and (self.withdrawn_at is None or at < self.withdrawn_at)
+
+
 def _zone(value: str | None) -> str | None:
     if value is None:
         return None
@@ -207,6 +240,12 @@ class ProcessingRequest(_Cached):
         recipient: who receives the data, when it leaves the bank's own use.
         personalised: the contact is chosen by automated decision-making from the customer's
             profile (PIPL Art. 24).
+        automated_decision: the request makes a decision about the customer solely by
+            automated means, with no person assessing it (PIPL Art. 24 ¶3, Art. 73(2)); the
+            policy's ``automated_decisions.significant`` purposes say which decisions affect
+            the customer's rights and interests significantly.
+        automated_refusal: the customer's refusal of decisions made solely by automated
+            means, when they made one (a ``Refusal``).
         time_zone: the customer's IANA time zone (the policy's own when absent); allowed
             hours are local time in it.
         birth_date: the customer's date of birth, when known: younger than the policy's
@@ -215,7 +254,8 @@ class ProcessingRequest(_Cached):
         as_of: when it happens.
     """
 
-    _LATER = MappingProxyType({"birth_date": None})
+    _LATER = MappingProxyType({"birth_date": None, "automated_decision": False,
+                               "automated_refusal": None})
 
     id: str | None = _OPTIONAL_ID
     customer: Identity
@@ -229,6 +269,8 @@ class ProcessingRequest(_Cached):
     time_zone: str | None = _ZONE
     as_of: Instant | None = None
     birth_date: Day | None = None
+    automated_decision: bool = False
+    automated_refusal: Refusal | None = None
 
     _names = field_validator("data_levels", "categories", "fields")(_names)
     _zone = field_validator("time_zone")(_zone)

@@ -164,6 +164,16 @@ class ProfilingSpec(Strict):
     cite: str
 
 
+class AutomatedDecisionSpec(Strict):
+    """Decisions made solely by automated means for the ``significant`` purposes affect the
+    customer's rights and interests significantly: the customer may refuse them
+    (``request.significant``, ``automated.refused``; PIPL Art. 24 ¶3)."""
+
+    significant: list[str] = Field(min_length=1, description="Purposes whose decisions "
+                                   "affect the customer's rights and interests significantly.")
+    cite: str
+
+
 class WithdrawalSpec(Strict):
     """What a withdrawal stops and from when."""
 
@@ -219,6 +229,7 @@ class ConsentSpec(PolicySpec):
     purposes: dict[str, PurposeSpec] = Field(min_length=1)
     sensitive: SensitiveSpec | None = None
     profiling: ProfilingSpec | None = None
+    automated_decisions: AutomatedDecisionSpec | None = None
     withdrawal: WithdrawalSpec
     requirements: list[RequirementSpec] = Field(default_factory=list)
     rules: list[RuleSpec] = Field(min_length=1)
@@ -293,6 +304,7 @@ class ConsentRules:
     stopped_by: Mapping[str, frozenset[str]] = attrs.field(converter=_freeze)
     rulesets: Mapping[str, RuleSet] = attrs.field(converter=_freeze)
     invariants: tuple[Invariant, ...] = ()
+    significant: frozenset[str] = frozenset()   # automated decisions' significant purposes
     level_rank: Mapping[str, int] = attrs.field(init=False, converter=_freeze)
     hit_of: Mapping[str, Hit] = attrs.field(init=False, converter=_freeze)
 
@@ -332,6 +344,10 @@ def _vocabulary(spec: ConsentSpec, ctx: BuildContext) -> None:
             ctx.problem(("profiling", "purpose"), f"unknown purpose `{named}`"
                         f"{hint(named, sorted(spec.purposes))}", "unknown_purpose")
         ctx.check_cite(spec.profiling.cite, ("profiling", "cite"))
+    if (automated := spec.automated_decisions) is not None:
+        _check_names(automated.significant, spec.purposes, "purpose",
+                     ("automated_decisions", "significant"), ctx)
+        ctx.check_cite(automated.cite, ("automated_decisions", "cite"))
     withdrawal = spec.withdrawal
     ctx.check_cite(withdrawal.cite, ("withdrawal", "cite"))
     for purpose, stops in withdrawal.also_stops.items():
@@ -460,7 +476,9 @@ def build(spec: ConsentSpec, ctx: BuildContext) -> ConsentRules:
             REVIEW_CONSENT: RuleSet(REVIEW_CONSENT, tuple(review["consent"])),
             REVIEW_USE: RuleSet(REVIEW_USE, tuple(review["use"])),
         },
-        invariants=parse_invariants(spec.invariants, ctx, FIELDS))
+        invariants=parse_invariants(spec.invariants, ctx, FIELDS),
+        significant=frozenset(spec.automated_decisions.significant
+                              if spec.automated_decisions else ()))
 
 
 POLICY_KIND: PolicyKind[ConsentSpec, ConsentRules] = PolicyKind(

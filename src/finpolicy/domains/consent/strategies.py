@@ -18,7 +18,13 @@ from zoneinfo import ZoneInfo
 from hypothesis import strategies as st
 
 from finpolicy.documents.bundle import Bundle, PolicyDocument
-from finpolicy.domains.consent.model import Consent, ContactRecord, ProcessingRequest, Recipient
+from finpolicy.domains.consent.model import (
+    Consent,
+    ContactRecord,
+    ProcessingRequest,
+    Recipient,
+    Refusal,
+)
 from finpolicy.domains.consent.spec import KIND, ConsentRules
 
 # the module, not its names: hypothesis' entry point imports this one while
@@ -74,6 +80,20 @@ def _births(day: dt.date, rules: ConsentRules) -> st.SearchStrategy[dt.date | No
     return st.sampled_from([None, None, child, child, of_age, of_age + dt.timedelta(days=1)])
 
 
+def _refusals(at: dt.datetime) -> st.SearchStrategy[Refusal | None]:
+    """Refusals of solely automated decisions (``None`` first: none), made before, at or
+    after ``at``, withdrawn at or around it or not."""
+    hour = dt.timedelta(hours=1)
+
+    def made(refused: dt.datetime, withdrawn: dt.datetime | None) -> Refusal:
+        return Refusal(id="r1", refused_at=refused, evidence="ev-refusal",
+                       withdrawn_at=withdrawn if withdrawn is None or withdrawn >= refused
+                       else None)
+
+    return st.none() | st.builds(made, st.sampled_from([at - 24 * hour, at, at + hour]),
+                                 st.sampled_from([None, None, at, at - hour, at + hour]))
+
+
 def processing_requests(bundle: Bundle | None = None, *,
                         policy: PolicyDocument[Any] | None = None) -> st.SearchStrategy[Any]:
     """``fp.ProcessingRequest`` values over the policy's vocabulary, at local times on both
@@ -92,6 +112,7 @@ def processing_requests(bundle: Bundle | None = None, *,
                        | st.sampled_from(sorted(rules.channels)))
         zone = draw(st.sampled_from(ZONES))
         day = draw(st.sampled_from(days))
+        at = _when(day, draw(st.sampled_from(LOCAL_TIMES)), zone, rules)
         return ProcessingRequest(
             id=None, customer=draw(st.sampled_from(_CUSTOMERS)), purpose=purpose,
             channel=channel, birth_date=draw(_births(day, rules)),
@@ -99,7 +120,8 @@ def processing_requests(bundle: Bundle | None = None, *,
             categories=draw(st.lists(st.sampled_from(sorted(rules.categories)), max_size=2,
                                      unique=True)),
             recipient=draw(recipients(b)), personalised=draw(st.booleans()), time_zone=zone,
-            as_of=_when(day, draw(st.sampled_from(LOCAL_TIMES)), zone, rules))
+            as_of=at, automated_decision=draw(st.booleans()),
+            automated_refusal=draw(_refusals(at)))
 
     return build()
 
@@ -219,8 +241,18 @@ def _scenarios(rules: ConsentRules, days: list[dt.date]) -> list[st.SearchStrate
             recipient=draw(partner),
             as_of=_when(draw(st.sampled_from(days)), LOCAL_TIMES[0], None, rules))
 
+    @st.composite
+    def deciding(draw: st.DrawFn) -> Any:
+        at = _when(draw(st.sampled_from(days)), LOCAL_TIMES[0], None, rules)
+        return ProcessingRequest(
+            customer="cu1", purpose=draw(st.sampled_from(significant)), as_of=at,
+            automated_decision=draw(st.sampled_from([True, True, False])),
+            automated_refusal=draw(_refusals(at)))
+
+    significant = sorted(rules.significant)
     return ([contact(), contact(), contact()] if reaching else []) + (
-        [leaving_data(), leaving_data()] if leaving else [])
+        [leaving_data(), leaving_data()] if leaving else []) + (
+        [deciding()] if significant else [])
 
 
 def consent_cases(bundle: Bundle | None = None, *,

@@ -146,6 +146,16 @@ def _cap_note(s: Situation) -> str:
             f"{cell.cap}; contact allowed again from {s.local(after)}")
 
 
+def _refusal_note(s: Situation) -> str:
+    refusal = s.request.automated_refusal
+    if refusal is None:
+        return ""
+    named = f" (`{refusal.id}`)" if refusal.id else ""
+    return (f"the customer refused decisions made solely by automated means at "
+            f"{s.local(refusal.refused_at)}{named} and has not withdrawn the refusal: a person "
+            "reviews the decision")
+
+
 def _note(s: Situation, traced: Traced) -> str:
     """What the rule saw, in the domain's words."""
     notes = []
@@ -162,6 +172,8 @@ def _note(s: Situation, traced: Traced) -> str:
         elif path == "profile.consented":
             notes.append(f"no consent of the customer to `{s.rules.profiling_purpose}` (their "
                          f"profile) is in force at {s.local(s.at)}")
+        elif path == "automated.refused":
+            notes.append(_refusal_note(s))
         elif path == "consent.offered":
             notes.append(_no_consent_note(s))
         elif path in ("request.purpose_known", "request.channel_allowed"):
