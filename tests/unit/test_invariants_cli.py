@@ -82,14 +82,15 @@ def test_an_invariant_no_generated_input_meets_is_untested_not_held(tmp_path: Pa
     shutil.copytree(shipped_packs() / "cn-banking", pack)
     policy = pack / "suitability-2026.yaml"
     text = policy.read_text(encoding="utf-8")
-    planted = ("  invariants:\n    - name: nobody is exactly 71\n"
-               "      given: {field: customer.age, eq: 71}\n"
+    # (no age above 120 is drawn: ages an invariant names are, since 4d2f2c3)
+    planted = ("  invariants:\n    - name: nobody is older than 150\n"
+               "      given: {field: customer.age, gt: 150}\n"
                "      expect: {field: decision.outcome, eq: suitable}\n"
                "      cite: nfra-2025-7 Art. 12\n")
     policy.write_text(text.replace("  invariants:\n", planted, 1), encoding="utf-8")
     result = CliRunner().invoke(main, ["test", str(pack), *FAST])
     out = " ".join(result.stdout.split())
-    assert f"UNTESTED cn-suitability {SUIT_2026}: nobody is exactly 71: none of the 25" in out
+    assert f"UNTESTED cn-suitability {SUIT_2026}: nobody is older than 150: none of the 25" in out
     shipped = sum(len(d.spec.invariants or []) for d in fp.load_bundle().documents)
     assert re.search(rf"\d+ of {shipped + 1} invariants held, \d+ untested", out), out
     assert result.exit_code == 0, out  # nothing failed; it was not checked
