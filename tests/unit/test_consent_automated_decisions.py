@@ -124,3 +124,13 @@ def test_the_strategies_draw_refused_automated_decisions(bundle: fp.Bundle) -> N
         database=None, derandomize=True, max_examples=200,
         suppress_health_check=list(HealthCheck)))
     assert found["request"].purpose == "credit_review"
+
+
+def test_a_review_reports_an_automated_decision_made_while_the_refusal_held(
+        engine: fp.PolicyEngine) -> None:
+    done = [review(id="p-auto", automated_refusal=REFUSED),
+            review(id="p-before", automated_refusal=REFUSED, as_of=AT - dt.timedelta(days=30)),
+            review(id="p-person", automated_refusal=REFUSED, automated_decision=False)]
+    report = engine.review_consents([], processing=done, as_of=AT)
+    assert [(f.kind, f.use, f.severity, f.rule_id) for f in report.findings] == [
+        ("automated_decision_after_refusal", "p-auto", "high", "review-automated-after-refusal")]
