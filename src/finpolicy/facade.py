@@ -52,6 +52,7 @@ from finpolicy.domains.consent import (
     ExportDecision,
     ProcessingRequest,
     Recipient,
+    Refusal,
 )
 from finpolicy.domains.consent.api import ConsentAPI
 from finpolicy.domains.suitability import Customer, Product, SaleContext, SuitabilityDecision
@@ -97,6 +98,7 @@ __all__ = [
     "Product",
     "Recipient",
     "RecordClassificationDecision",
+    "Refusal",
     "Resource",
     "RoleAssignment",
     "RoleDirectory",

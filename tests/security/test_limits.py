@@ -36,6 +36,7 @@ BASES: dict[type[Any], dict[str, Any]] = {
     fp.ProcessingRequest: {"customer": "c1", "purpose": "p"},
     fp.ContactRecord: {"customer": "c1", "channel": "sms", "purpose": "p", "at": AT},
     fp.CampaignCustomer: {"id": "c1"},
+    fp.Refusal: {"refused_at": AT},
 }
 # models of flags, dates and closed choices only: nothing in them can grow (a time zone is
 # one of zoneinfo's names, capped before it is looked up)
@@ -93,6 +94,7 @@ CAPS: list[tuple[type[Any], str, str, int]] = [
     (fp.CampaignCustomer, "id", "text", ID),
     (fp.CampaignCustomer, "channels", "items", ITEMS),
     (fp.CampaignCustomer, "channels", "item", TERM),
+    (fp.Refusal, "id", "text", ID), (fp.Refusal, "evidence", "text", TEXT),
 ]
 _ITEM = {("AccessRequest", "grants"): GRANT, ("Complaint", "events"): BASES[fp.ComplaintEvent],
          ("Customer", "assessment_history"): "2026-01-01"}

@@ -42,6 +42,7 @@ from finpolicy.domains.consent.model import (
     ContactRecord,
     ProcessingRequest,
     Recipient,
+    Refusal,
 )
 from finpolicy.domains.consent.review import review_consents
 from finpolicy.domains.consent.spec import FIELDS, KIND, POLICY_KIND, ConsentRules, ConsentSpec
@@ -71,6 +72,7 @@ __all__ = [
     "ExportDecision",
     "ProcessingRequest",
     "Recipient",
+    "Refusal",
     "authorize_export",
     "check_processing",
     "evaluate_input",
@@ -140,8 +142,9 @@ DOMAIN = Domain(
     exports={name: globals()[name] for name in (
         "CampaignCustomer", "CampaignEntry", "CampaignReport", "Consent", "ConsentDecision",
         "ConsentFinding", "ConsentReviewReport", "ContactRecord", "ExportDecision",
-        "ProcessingRequest", "Recipient")},
-    input_models=(ProcessingRequest, Consent, ContactRecord, Recipient, CampaignCustomer),
+        "ProcessingRequest", "Recipient", "Refusal")},
+    input_models=(ProcessingRequest, Consent, ContactRecord, Recipient, CampaignCustomer,
+                  Refusal),
     grid=(("purpose",), ("channel",), ("data_levels",)),
     invariants={KIND: InvariantAdapter(
         cases=_cases,
