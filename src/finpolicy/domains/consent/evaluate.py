@@ -24,7 +24,6 @@ bundle's classification policy in force classifies them (through the registered
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
@@ -34,7 +33,7 @@ import attrs
 
 from finpolicy.decisions import Hit
 from finpolicy.documents.bundle import PolicyDocument
-from finpolicy.domains.clock import now
+from finpolicy.domains.clock import in_force_beside, now
 from finpolicy.domains.consent.checks import (
     check_birth_date,
     check_given_after_birth,
@@ -77,7 +76,6 @@ _MAX_CLASSIFIED = 4096
 M = TypeVar("M", bound=InputModel)
 
 
-
 def policy_in_force(runtime: Runtime, at: dt.datetime,
                     policy: str | None = None) -> PolicyDocument[ConsentRules]:
     """The consent policy in force on ``at``'s date in the policy's time zone, as its
@@ -91,22 +89,12 @@ def policy_in_force(runtime: Runtime, at: dt.datetime,
     try:
         doc: PolicyDocument[ConsentRules] = runtime.policy(POLICY_KIND, own, policy)
     except NotInForceError:  # the policy's day may be the one after or before (offsets < 1 day)
-        doc = _in_force_beside(runtime, own, policy)
+        doc = in_force_beside(runtime, POLICY_KIND, own, policy)
     else:
         if local_day(doc.policy, None, at) == own:
             return doc
     # (raises, naming the policy's day, when no version is in force on it)
     return runtime.policy(POLICY_KIND, local_day(doc.policy, None, at), policy)
-
-
-def _in_force_beside(runtime: Runtime, own: dt.date,
-                     policy: str | None) -> PolicyDocument[ConsentRules]:
-    for step in (1, -1):
-        with contextlib.suppress(NotInForceError, OverflowError):
-            found: PolicyDocument[ConsentRules] = runtime.policy(
-                POLICY_KIND, own + dt.timedelta(days=step), policy)
-            return found
-    return runtime.policy(POLICY_KIND, own, policy)  # (raises, naming the day given)
 
 
 def items(value: Any, model: type[M], field: str) -> list[M]:
