@@ -3,6 +3,7 @@ when the pack raises one), and changed copies of the pack to backtest."""
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from pathlib import Path
 
@@ -27,4 +28,30 @@ def with_elderly_age(source: Path, into: Path, age: int) -> Path:
     assert "- {field: customer.age, ge: 65}" in text
     rules.write_text(text.replace("- {field: customer.age, ge: 65}",
                                   f"- {{field: customer.age, ge: {age}}}"), encoding="utf-8")
+    return into
+
+
+def with_consent_ban_from_2027(bundle: fp.Bundle, into: Path, *, rule_id: str, channel: str,
+                               reason: str) -> Path:
+    """A copy of ``bundle`` at ``into`` with a consent version 9.0.0 from 2027-01-01 that
+    denies marketing on ``channel`` (rule ``rule_id``); the current version ends the day
+    before."""
+    shutil.copytree(bundle.root, into)
+    current = into / "consent.yaml"
+    text = current.read_text(encoding="utf-8")
+    doc = bundle.in_force("ConsentPolicy", dt.date(2026, 3, 1))
+    start = f"  effective_from: {doc.metadata.effective_from.isoformat()}\n"
+    anchor = "    - id: marketing-never-core\n"
+    assert start in text and anchor in text
+    rule = (f"    - id: {rule_id}\n"
+            "      when: {all: [{field: request.purpose, eq: marketing},"
+            f" {{field: request.channel, eq: {channel}}}]}}\n"
+            "      effect: deny\n"
+            f"      reason: {reason}\n"
+            "      cite: bank own rule\n")
+    nxt = (text.replace(f"  version: {doc.version}\n", "  version: 9.0.0\n", 1)
+           .replace(start, "  effective_from: 2027-01-01\n", 1).replace(anchor, rule + anchor, 1))
+    (into / "consent-2027.yaml").write_text(nxt, encoding="utf-8")
+    current.write_text(text.replace(start, start + "  effective_until: 2026-12-31\n", 1),
+                       encoding="utf-8")
     return into

@@ -6,7 +6,6 @@ them alone are; without the option the first bad row still stops the review (exi
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -15,48 +14,11 @@ import pytest
 from click.testing import CliRunner
 
 from finpolicy.cli import main
+from tests.helpers.review_tables import ASSIGNMENTS, AT, GRANTS, USAGE
+from tests.helpers.review_tables import grant as _grant
+from tests.helpers.review_tables import write_csv as _write_csv
 
 pytest.importorskip("pyarrow")
-
-# the records of tests/unit/test_access_review_tables.py
-AT = dt.datetime(2026, 3, 2, 10, tzinfo=dt.UTC)
-DAY = dt.timedelta(days=1)
-
-
-def _t(delta: dt.timedelta) -> str:
-    return (AT + delta).isoformat()
-
-
-def _grant(i: int, **changes: Any) -> dict[str, Any]:
-    return {"id": f"g{i}", "grantee": "u-1", "purpose": "account_service",
-            "resource_type": "customer_record", "data_level": "core", "category": "business",
-            "requested_at": _t(-20 * DAY), "approved_by": "u-head",
-            "approver_roles": ["department_head"], "approved_at": _t(-19 * DAY),
-            "expires_at": _t(5 * DAY), **changes}
-
-
-GRANTS = [_grant(0), _grant(1, expires_at=_t(-DAY)), _grant(2, approved_by="u-1"),
-          _grant(3, approved_by="u-9"), _grant(4, expires_at=_t(60 * DAY)),
-          _grant(5, approver_roles=["teller", "department_head"])]
-ASSIGNMENTS = [
-    {"subject_id": "u-head", "role": "department_head", "assigned_at": _t(-400 * DAY),
-     "approved_by": "u-head-2", "approver_roles": ["department_head"],
-     "approved_at": _t(-400 * DAY), "reviewed_at": _t(-5 * DAY)},
-    {"subject_id": "u-1", "role": "customer_manager", "assigned_at": _t(-10 * DAY)},
-    {"subject_id": "U-1 ", "role": "risk_officer", "assigned_at": _t(-10 * DAY)}]
-USAGE = [{"grant_id": "g0", "used_at": _t(-2 * DAY)}]
-
-
-def _write_csv(path: Path, records: list[dict[str, Any]], blank_after: int = -1) -> None:
-    names = list(dict.fromkeys(k for r in records for k in r))
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        out = csv.writer(handle)
-        out.writerow(names)
-        for i, record in enumerate(records):
-            out.writerow([";".join(v) if isinstance(v, list) else v if v is not None else ""
-                          for v in (record.get(n) for n in names)])
-            if i == blank_after:
-                handle.write("\r\n")  # a blank line: no row, but a line of the file
 
 
 def _review(*args: str) -> Any:

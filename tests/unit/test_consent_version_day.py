@@ -5,13 +5,13 @@ one version."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 import finpolicy as fp
+from tests.helpers.packversions import with_consent_ban_from_2027
 
 BJ = dt.timezone(dt.timedelta(hours=8))
 # 1 January 2027, 04:00 in Beijing, written in UTC: still 31 December there
@@ -19,27 +19,8 @@ NEW_YEAR_UTC = dt.datetime(2026, 12, 31, 20, 0, tzinfo=dt.UTC)
 
 
 def with_next_version(bundle: fp.Bundle, into: Path) -> Path:
-    """A copy of the pack with a consent version from 2027-01-01 that bans marketing
-    email; the current version ends the day before."""
-    shutil.copytree(bundle.root, into)
-    current = into / "consent.yaml"
-    text = current.read_text(encoding="utf-8")
-    doc = bundle.in_force("ConsentPolicy", dt.date(2026, 3, 1))
-    start = f"  effective_from: {doc.metadata.effective_from.isoformat()}\n"
-    anchor = "    - id: marketing-never-core\n"
-    assert start in text and anchor in text
-    rule = ("    - id: no-marketing-email\n"
-            "      when: {all: [{field: request.purpose, eq: marketing},"
-            " {field: request.channel, eq: email}]}\n"
-            "      effect: deny\n"
-            "      reason: no marketing email\n"
-            "      cite: bank own rule\n")
-    nxt = (text.replace(f"  version: {doc.version}\n", "  version: 9.0.0\n", 1)
-           .replace(start, "  effective_from: 2027-01-01\n", 1).replace(anchor, rule + anchor, 1))
-    (into / "consent-2027.yaml").write_text(nxt, encoding="utf-8")
-    current.write_text(text.replace(start, start + "  effective_until: 2026-12-31\n", 1),
-                       encoding="utf-8")
-    return into
+    return with_consent_ban_from_2027(bundle, into, rule_id="no-marketing-email", channel="email",
+                                      reason="no marketing email")
 
 
 def email(at: dt.datetime) -> dict[str, Any]:

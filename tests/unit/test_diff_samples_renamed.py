@@ -4,7 +4,6 @@ coherent (a call on the channel its consent names) while it reaches another cell
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ from finpolicy.testing import diff
 from finpolicy.testing.diff import DEFAULT_SAMPLES
 from finpolicy.testing.renames import renamed
 from finpolicy.testing.samples import Vocabulary, make_sample
+from tests.helpers.packversions import with_consent_ban_from_2027
 
 SMS = {"request": {"customer": "cu-1", "purpose": "marketing", "channel": "sms"},
        "consents": [{"id": "c-sms", "customer": "cu-1", "purpose": "marketing",
@@ -37,27 +37,8 @@ def test_a_value_is_swapped_everywhere_it_occurs(bundle: fp.Bundle) -> None:
 
 
 def with_next_consent_rule(bundle: fp.Bundle, into: Path) -> Path:
-    """A copy of the pack with a consent version from 2027-01-01 that bans marketing calls;
-    the current version ends the day before."""
-    shutil.copytree(bundle.root, into)
-    current = into / "consent.yaml"
-    text = current.read_text(encoding="utf-8")
-    doc = bundle.in_force("ConsentPolicy", dt.date(2026, 3, 1))
-    start = f"  effective_from: {doc.metadata.effective_from.isoformat()}\n"
-    anchor = "    - id: marketing-never-core\n"
-    assert start in text and anchor in text
-    rule = ("    - id: no-marketing-calls\n"
-            "      when: {all: [{field: request.purpose, eq: marketing},"
-            " {field: request.channel, eq: phone}]}\n"
-            "      effect: deny\n"
-            "      reason: no marketing calls\n"
-            "      cite: bank own rule\n")
-    nxt = (text.replace(f"  version: {doc.version}\n", "  version: 9.0.0\n", 1)
-           .replace(start, "  effective_from: 2027-01-01\n", 1).replace(anchor, rule + anchor, 1))
-    (into / "consent-2027.yaml").write_text(nxt, encoding="utf-8")
-    current.write_text(text.replace(start, start + "  effective_until: 2026-12-31\n", 1),
-                       encoding="utf-8")
-    return into
+    return with_consent_ban_from_2027(bundle, into, rule_id="no-marketing-calls", channel="phone",
+                                      reason="no marketing calls")
 
 
 @pytest.mark.slow
