@@ -126,6 +126,20 @@ def test_a_trailing_slash_is_404_naming_the_path_meant_not_a_redirect(
     assert client.post("/v1/nowhere", json={}).json()["message"] == "no such path `/v1/nowhere`"
 
 
+@pytest.mark.parametrize(("path", "meant"), [
+    ("/v1/consent/check_consent", "/v1/consent/check_processing"),
+    ("/v1/acess/authorize", "/v1/access/authorize"),
+    ("/v1/complaints/complaint_sla/batches", "/v1/complaints/complaint_sla/batch"),
+])
+def test_a_misspelt_path_is_404_naming_the_nearest_path(client: TestClient, path: str,
+                                                       meant: str) -> None:
+    """It said only `no such path`: a client with a misspelt domain or method had to read
+    the OpenAPI document to find the one meant."""
+    body = client.post(path, json={}).json()
+    assert body["error"] == "not_found"
+    assert f"`{meant}`" in body["message"].partition("did you mean")[2], body["message"]
+
+
 @pytest.mark.parametrize(("operation", "spoil", "path"), [
     # the typed API names the field of the Complaint it checked; the body holds it under
     # `complaint` (the service answered `category`, a key the body does not have)

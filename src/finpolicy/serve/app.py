@@ -11,6 +11,7 @@ error response is counted (``exchange``).
 from __future__ import annotations
 
 import contextlib
+import difflib
 import hmac
 import inspect
 import logging
@@ -235,8 +236,15 @@ def _not_found(app: FastAPI, path: str) -> str:
     (answered 404, not redirected: behind a TLS proxy the redirect would name the service's
     own address and scheme)."""
     meant = path.rstrip("/")
-    if meant != path and any(getattr(r, "path", None) == meant for r in app.routes):
+    paths = [p for p in (getattr(r, "path", None) for r in app.routes) if isinstance(p, str)]
+    if meant != path and meant in paths:
         return f"no such path `{path}`; did you mean `{meant}`?"
+    # a misspelt domain or method (`/v1/consent/check_consent`): the service's nearest paths
+    close = difflib.get_close_matches(path, [p for p in paths if p.startswith("/v1/")], n=3,
+                                      cutoff=0.75)
+    if close:
+        return f"no such path `{path}`; did you mean " + \
+            " or ".join(f"`{c}`" for c in close) + "?"
     return f"no such path `{path}`"
 
 
