@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, find, settings
 import finpolicy as fp
 from finpolicy.documents.bundle import shipped_packs
 from finpolicy.domains.consent.strategies import consent_cases
+from finpolicy.explain import apply_changes, explainer
 from tests.unit.test_consent_policy import edited
 
 AT = dt.datetime(2026, 3, 2, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -134,3 +135,49 @@ def test_a_review_reports_an_automated_decision_made_while_the_refusal_held(
     report = engine.review_consents([], processing=done, as_of=AT)
     assert [(f.kind, f.use, f.severity, f.rule_id) for f in report.findings] == [
         ("automated_decision_after_refusal", "p-auto", "high", "review-automated-after-refusal")]
+
+
+def test_a_refused_automated_decision_is_explained_as_one_a_person_makes(
+        engines: dict[str, fp.PolicyEngine]) -> None:
+    # the explanation said "no change to facts a person can change gives a better outcome":
+    # it never offered what the denial's human_review asks, a person's decision
+    x = engines["compiled"].explain("check_processing", review(automated_refusal=REFUSED))
+    [suggestion] = x.suggestions
+    assert "have a person assess the application and make the decision" in suggestion.text
+    assert [(c.op, c.path, c.value) for c in suggestion.changes] == [
+        ("replace", "/request/automated_decision", False)]
+    changed = apply_changes(x.input, suggestion.changes)
+    for engine in engines.values():
+        after = explainer("consent").decide(engine.runtime, changed)
+        assert (after.outcome, after.obligations) == ("allow", ())
+    assert changed["request"]["automated_refusal"] == x.input["request"]["automated_refusal"]
+    [note] = [n for n in x.notes if "refusal" in n]
+    assert "until the customer chooses to withdraw it" in note and "a person" in note
+    changeable = {c.fields: c.changeable for o in x.why_not for c in o.conditions}
+    assert changeable[("request.automated_decision",)] is True
+    assert changeable[("automated.refused",)] is False
+
+
+@pytest.mark.parametrize("refusal", [
+    None, {**REFUSED, "withdrawn_at": AT}, {"refused_at": AT + dt.timedelta(seconds=1)}])
+def test_no_person_s_decision_is_offered_when_no_refusal_holds(
+        engines: dict[str, fp.PolicyEngine], refusal: dict[str, Any] | None) -> None:
+    # an allowed automated decision needs nothing; its explanation changes nothing either
+    x = engines["compiled"].explain("check_processing", review(automated_refusal=refusal))
+    assert x.outcome == "allow" and x.suggestions == ()
+
+
+def test_a_refused_decision_also_denied_otherwise_keeps_the_other_reason(
+        engines: dict[str, fp.PolicyEngine]) -> None:
+    # a person's decision is offered with what else it needs, never as the whole answer
+    x = engines["compiled"].explain(
+        "check_processing", review(automated_refusal=REFUSED, data_levels=["core"],
+                                   recipient={"name": "bureau", "kind": "third_party"}))
+    assert {c.path for s in x.suggestions for c in s.changes} >= {
+        "/consents/-", "/request/recipient/agreement", "/request/automated_decision"}
+    for suggestion in x.suggestions:
+        paths = [c.path for c in suggestion.changes]
+        assert not [p for p in paths if p.startswith("/request/automated_refusal")]
+        changed = apply_changes(x.input, suggestion.changes)
+        for engine in engines.values():
+            assert explainer("consent").decide(engine.runtime, changed).outcome == "allow"

@@ -22,13 +22,17 @@ What a person can change, and how a wanted fact maps back to the input:
 - **personalisation**: send what is not chosen from the customer's profile, when no consent
   to profiling is in force (PIPL Art. 24);
 - **the recipient's paperwork**: a data agreement (or entrustment contract) with the
-  recipient, and a legal route for a transfer abroad (PIPL Art. 21, 23, 38).
+  recipient, and a legal route for a transfer abroad (PIPL Art. 21, 23, 38);
+- **a person's decision**: a significant decision the customer refused to have made solely by
+  automated means is made by a person who assesses the application (``automated_decision``
+  false: the denial's obligation ``human_review``, PIPL Art. 24 ¶3); never the other way, a
+  decision made by a person turned into a solely automated one.
 
 Never: a withdrawal undone, a consent on record changed or backdated, the customer, the
 purpose (and so its lawful basis), the data's levels and categories, who the recipient is and
 where, the customer's time zone or date of birth, a refusal of decisions made solely by
-automated means (only the customer withdraws it; the denial's obligation ``human_review`` says
-what to do instead: a person makes the decision), or a contact on record.
+automated means (only the customer withdraws it, when they choose to: the bank cannot, and
+does not ask them to), or a contact on record.
 """
 
 from __future__ import annotations
@@ -88,7 +92,8 @@ class ConsentExplainer(Explainer):
     outcomes = ("allow", "deny")
     immutable = ("the customer, the purpose and its lawful basis, the data's levels and "
                  "categories, who the recipient is and where, the customer's time zone and "
-                 "date of birth, and the consents, withdrawals and contacts on record")
+                 "date of birth, the consents, withdrawals and contacts on record, and the "
+                 "customer's refusal of decisions made solely by automated means")
 
     # --- the input ----------------------------------------------------------------------------
 
@@ -150,11 +155,19 @@ class ConsentExplainer(Explainer):
 
     def notes(self, analysis: Analysis) -> list[str]:
         s = _situation(analysis)
-        if s is None or analysis.target is None or not s.stops():
+        if s is None or analysis.target is None:
             return []
-        return [f"the customer withdrew consent to `{s.request.purpose}`: a withdrawal is "
-                "never undone, and only a new consent the customer chooses to give after it "
-                "counts"]
+        out = []
+        if s.stops():
+            out.append(f"the customer withdrew consent to `{s.request.purpose}`: a withdrawal "
+                       "is never undone, and only a new consent the customer chooses to give "
+                       "after it counts")
+        if _refused(s):
+            out.append("the customer's refusal of decisions made solely by automated means "
+                       "stands until the customer chooses to withdraw it: the bank neither "
+                       "sets it aside nor asks them to withdraw it, and a person makes the "
+                       "decision instead (PIPL Art. 24)")
+        return out
 
     # --- levers -------------------------------------------------------------------------------
 
@@ -171,6 +184,8 @@ class ConsentExplainer(Explainer):
             return bool(_other_channels(s))
         if dotted in ("request.personalised", "profile.consented"):
             return s.request.personalised
+        if dotted == "request.automated_decision":
+            return _refused(s)
         recipient = s.request.recipient
         if dotted == "recipient.agreement":
             return recipient is not None and recipient.kind != "internal"
@@ -192,6 +207,8 @@ class ConsentExplainer(Explainer):
             return _channel_moves(s)
         if path in ("request.personalised", "profile.consented"):
             return _not_personalised(analysis, s)
+        if path == "request.automated_decision":
+            return _by_a_person(analysis, s)
         if path == "recipient.agreement":
             return _agreement(analysis, s)
         if path == "recipient.legal_route":
@@ -344,6 +361,24 @@ def _not_personalised(analysis: Analysis, s: Situation) -> list[Move]:
     return [Move("send what is not chosen from the customer's profile (not personalised)",
                  (set_value(analysis.case, "request", "personalised", value=False),),
                  "personalisation", 2)]
+
+
+def _refused(s: Situation) -> bool:
+    """A decision made solely by automated means while the customer's refusal of them holds
+    (the one fact of it a person changes: a person then makes the decision)."""
+    refusal = s.request.automated_refusal
+    return s.request.automated_decision and refusal is not None and refusal.in_force(s.at)
+
+
+def _by_a_person(analysis: Analysis, s: Situation) -> list[Move]:
+    """The decision made by a person who assesses the application (``human_review``), not
+    solely by automated means; the refusal itself is left as the customer made it."""
+    if not _refused(s):
+        return []
+    return [Move("have a person assess the application and make the decision (it is then not "
+                 "made solely by automated means), as the customer's refusal asks",
+                 (set_value(analysis.case, "request", "automated_decision", value=False),),
+                 "human_review", 1)]
 
 
 def _agreement(analysis: Analysis, s: Situation) -> list[Move]:
