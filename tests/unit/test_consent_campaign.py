@@ -135,6 +135,23 @@ def test_an_unknown_campaign_purpose_is_refused(engine: fp.PolicyEngine,
     assert result.exit_code == 3 and "unknown purpose `marketting`" in result.output
 
 
+@pytest.mark.parametrize(("options", "named"), [
+    (["--channel", "fax"], "--channel: unknown channel `fax`"),
+    (["--data-level", "secret"], "--data-level: unknown level `secret`"),
+    (["--category", "hobbies"], "--category: unknown category `hobbies`"),
+    (["--purpose", "marketting"], "--purpose: unknown purpose `marketting`"),
+])
+def test_finpolicy_campaign_names_the_option_it_refuses(tmp_path: Path, options: list[str],
+                                                        named: str) -> None:
+    # `--channel fax` was refused as "channels: unknown channel `fax`", a name the command
+    # does not have
+    path = tmp_path / "campaign.jsonl"
+    write_jsonl(path, [("customer", {"id": "a", "channels": ["sms"]})])
+    result = CliRunner().invoke(main, ["campaign", str(path), "--as-of", AT.isoformat(),
+                                       *options])
+    assert result.exit_code == 3 and named in result.output, result.output
+
+
 def test_bad_campaign_input_names_the_field(engine: fp.PolicyEngine) -> None:
     with pytest.raises(fp.InputError) as info:
         engine.plan_campaign([{"id": "g", "channels": ["telex"]}], channels=["fax"], as_of=AT)

@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+import attrs
 import click
 from rich.progress import track
 from rich.table import Table
@@ -32,9 +33,20 @@ from finpolicy.cli.common import (
 )
 from finpolicy.domains.consent.batch import file_lines, plan_file
 from finpolicy.domains.consent.campaign import STATUSES, CampaignReport
+from finpolicy.errors import InputError
 from finpolicy.outputs import output_file, writing
 
 _STYLE = {"now": "green", "later": "yellow", "never": "red"}
+# the campaign's arguments as the command's options (an error names the option as typed)
+_OPTIONS = {"purpose": "--purpose", "channels": "--channel", "data_levels": "--data-level",
+            "categories": "--category", "as_of": "--as-of"}
+
+
+def _as_options(exc: InputError) -> InputError:
+    """``exc`` with the problems of the campaign's arguments named by their options."""
+    return InputError([attrs.evolve(p, path=_OPTIONS[p.path])
+                       if p.file is None and p.path in _OPTIONS else p
+                       for p in exc.problems], model=exc.model)
 
 
 def _print(report: CampaignReport, details: bool) -> None:
@@ -127,11 +139,14 @@ def campaign(campaign_file: str, purpose: str, channels: tuple[str, ...],
         return wrap
 
     with chosen_policies(policy_engine, policy_ids, "consent") as runtime:
-        report = plan_file(runtime, campaign_file, channels=channels, purpose=purpose,
-                           as_of=when, data_levels=data_levels, categories=categories,
-                           personalised=personalised, reading=bar("reading", lines),
-                           deciding=bar("deciding", None),
-                           rejects=None if rejects is None else rejects.records)
+        try:
+            report = plan_file(runtime, campaign_file, channels=channels, purpose=purpose,
+                               as_of=when, data_levels=data_levels, categories=categories,
+                               personalised=personalised, reading=bar("reading", lines),
+                               deciding=bar("deciding", None),
+                               rejects=None if rejects is None else rejects.records)
+        except InputError as exc:
+            raise _as_options(exc) from None
     if output is not None:
         with writing(output, inputs=(campaign_file,)) as handle:
             for entry in report.entries:
