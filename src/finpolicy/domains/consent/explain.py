@@ -122,9 +122,12 @@ class ConsentExplainer(Explainer):
             raise InputError.one(unknown[0], "unknown key (expected request, consents, "
                                              "contacts)", "unknown_key")
         request = ProcessingRequest.parse(data["request"], field="request")
-        if request.as_of is None:
-            at = review_time(as_of) if as_of is not None else now()
-            request = request.model_copy(update={"as_of": at})
+        if as_of is not None:  # the command's time takes the place of the request's own
+            at = review_time(as_of)
+            if request.as_of != at:
+                request = request.model_copy(update={"as_of": at})
+        elif request.as_of is None:
+            request = request.model_copy(update={"as_of": now()})
         consents = items(data.get("consents"), Consent, "consents")
         contacts = items(data.get("contacts"), ContactRecord, "contacts")
         return {"request": request.model_dump(mode="json"),

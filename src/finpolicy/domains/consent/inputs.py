@@ -9,8 +9,10 @@ Three shapes:
   consent decision and the access decision that names it (``assignments`` stand for the
   application's role directory, which confirms the approvers of the access request's grants).
 
-``as_of`` (the case's or the command's) fills the request's ``as_of`` when it has none; a bare
-date means its midnight UTC.
+``as_of`` (the case's or the command's, ``finpolicy eval --as-of``) is when a request is decided
+and a review made: it takes the place of their own ``as_of`` (a request's then is that time),
+and fills it when they have none; a bare date means its midnight UTC. An export, which names
+its time, takes it only when its access request names none.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from finpolicy.domains.access.directory import as_directory
 from finpolicy.domains.clock import decided_at
 from finpolicy.domains.consent.evaluate import check_processing
 from finpolicy.domains.consent.export import authorize_export
+from finpolicy.domains.consent.model import ProcessingRequest
 from finpolicy.domains.consent.review import review_consents, review_time
 from finpolicy.errors import InputError, InputProblem
 from finpolicy.runtime import Runtime
@@ -49,11 +52,33 @@ def _keys(data: Any, allowed: tuple[str, ...], where: str) -> Mapping[str, Any]:
     return data
 
 
+def _own_time(value: Any, as_of: Any, field: str) -> Any:
+    """The time a request or review is decided at: ``as_of`` when given (the command's
+    time takes the place of the input's own), else the input's own ``value``. The same
+    instant as the input's own keeps the input as given (a logged call replays to its
+    digest)."""
+    if as_of is None or value is None:
+        return value
+    at = review_time(as_of)
+    return value if review_time(value, field) == at else at
+
+
+def _request_at(request: Any, as_of: Any) -> Any:
+    """``request`` decided at ``as_of``: its own ``as_of`` replaced when it has one (one it
+    lacks is filled by the clock, the request left as given)."""
+    if as_of is None or not isinstance(request, Mapping) or request.get("as_of") is None:
+        return request
+    own = ProcessingRequest.parse(request, field="request").as_of
+    at = _own_time(own, as_of, "request.as_of")
+    return request if at is own else {**request, "as_of": at}
+
+
 def evaluate_input(runtime: Runtime, data: Any, *, as_of: Any = None) -> list[Decision]:
-    """Decide a request, review records, or decide an export, in mapping form. A request
-    with no ``as_of`` of its own is decided at ``as_of``, the request left as given (so the
-    decision, its input digest included, is the one a call at that moment made); an export,
-    which must name its time, takes ``as_of`` as its access request's when it names none."""
+    """Decide a request, review records, or decide an export, in mapping form, at ``as_of``
+    when given (see the module docstring). A request with no ``as_of`` of its own is decided
+    at ``as_of``, the request left as given (so the decision, its input digest included, is
+    the one a call at that moment made); an export, which must name its time, takes
+    ``as_of`` as its access request's when it names none."""
     if isinstance(data, Mapping) and len(data) == 1 and next(iter(data)) in ("review",
                                                                              "export"):
         ((shape, body),) = data.items()
@@ -62,7 +87,8 @@ def evaluate_input(runtime: Runtime, data: Any, *, as_of: Any = None) -> list[De
             report = review_consents(runtime, body.get("consents"),
                                      contacts=body.get("contacts"),
                                      processing=body.get("processing"),
-                                     as_of=body.get("as_of", as_of))
+                                     as_of=_own_time(body.get("as_of"), as_of,
+                                                     "review.as_of") or as_of)
             return report.decisions()
         # an export names its time (it is never "now"): ``as_of`` fills it in
         access = body.get("access")
@@ -77,5 +103,6 @@ def evaluate_input(runtime: Runtime, data: Any, *, as_of: Any = None) -> list[De
     if "request" not in body:
         raise InputError.one("request", "missing", "missing")
     with decided_at(None if as_of is None else review_time(as_of)):
-        return [check_processing(runtime, body["request"], consents=body.get("consents"),
+        return [check_processing(runtime, _request_at(body["request"], as_of),
+                                 consents=body.get("consents"),
                                  contacts=body.get("contacts"))]
