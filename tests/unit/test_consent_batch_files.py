@@ -47,3 +47,23 @@ def test_a_record_the_policy_refuses_is_named_at_its_line_of_the_file(tmp_path: 
     (problem,) = caught.value.problems
     assert (problem.file, problem.line, problem.path) == (str(document), None,
                                                           "consents.0.channels")
+
+
+def test_finpolicy_campaign_names_bad_rows_and_the_file_kinds_it_reads(tmp_path: Path) -> None:
+    # 'bad_rows: setting bad records aside needs ...' named no option of the command, and a
+    # CSV campaign file was refused as 'expected a mapping with `customers` ...' only
+    from click.testing import CliRunner
+
+    from finpolicy.cli import main
+
+    document = tmp_path / "camp.yaml"
+    document.write_text("customers:\n  - {id: c1}\n", encoding="utf-8")
+    at = AT.isoformat()
+    result = CliRunner().invoke(main, ["campaign", str(document), "--as-of", at,
+                                       "--bad-rows", str(tmp_path / "bad.jsonl")])
+    assert result.exit_code == 3 and "--bad-rows: setting bad records aside needs a " \
+        "JSON-lines campaign file" in result.output, result.output
+    table = tmp_path / "camp.csv"
+    table.write_text("id,channels\nc1,sms\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["campaign", str(table), "--as-of", at])
+    assert result.exit_code == 3 and "JSON lines named .jsonl" in result.output, result.output

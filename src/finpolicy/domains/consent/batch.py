@@ -99,7 +99,9 @@ def _document(path: str) -> CampaignFile:
     data = read_document(path)
     if not isinstance(data, Mapping):
         raise InputError([InputProblem("", "expected a mapping with `customers`, `consents` "
-                                           "and `contacts` lists", "bad_input", file=path)])
+                                           "and `contacts` lists (a campaign file is JSON or "
+                                           "YAML, or JSON lines named .jsonl)", "bad_input",
+                                       file=path)])
     buckets = {bucket: model for bucket, model in _KINDS.values()}
     unknown = sorted(str(k) for k in data if k not in buckets)
     if unknown:

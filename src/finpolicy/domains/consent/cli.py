@@ -39,7 +39,7 @@ from finpolicy.outputs import output_file, writing
 _STYLE = {"now": "green", "later": "yellow", "never": "red"}
 # the campaign's arguments as the command's options (an error names the option as typed)
 _OPTIONS = {"purpose": "--purpose", "channels": "--channel", "data_levels": "--data-level",
-            "categories": "--category", "as_of": "--as-of"}
+            "categories": "--category", "as_of": "--as-of", "bad_rows": "--bad-rows"}
 
 
 def _as_options(exc: InputError) -> InputError:
