@@ -235,11 +235,47 @@ class Domain:
         """The module of its hypothesis strategies (imports hypothesis)."""
         return None if self.strategies is None else self._module("strategies", self.strategies)
 
+    def explainer_module(self) -> ModuleType | None:
+        """The module of its explainer (``EXPLAINER``), ``None`` when it declares none."""
+        return None if self.explain is None else self._module("explain", self.explain)
+
     def commands(self) -> list[Any]:
-        """Its CLI commands (``click`` commands)."""
+        """Its CLI commands (``click`` commands).
+
+        Raises:
+            DomainError: an entry of ``COMMANDS`` is no named click command, or a command has
+                the name of one of finpolicy's own commands or of another domain's: the
+                command line would silently run one of the two (``finpolicy validate`` the
+                plug-in's).
+        """
+        found = self._own_commands()
+        others = {c.name: d.name for d in _registered() if d.name != self.name
+                  for c in d._own_commands()}
+        builtin = _builtin_commands()
+        for command in found:
+            owner = others.get(command.name)
+            if owner is not None:
+                raise DomainError(f"domain `{self.name}`: its command `{command.name}` has the "
+                                  f"name of domain `{owner}`'s command; name it otherwise")
+            if command.name in builtin:
+                raise DomainError(f"domain `{self.name}`: its command `{command.name}` has the "
+                                  f"name of finpolicy's own `{command.name}` command, which "
+                                  "it would replace; name it otherwise")
+        return found
+
+    def _own_commands(self) -> list[Any]:
+        """``COMMANDS`` of its CLI module, each checked to be a named click command."""
         if self.cli is None:
             return []
-        return list(getattr(self._module("cli", self.cli), "COMMANDS", ()))
+        import click
+
+        found = list(getattr(self._module("cli", self.cli), "COMMANDS", ()))
+        for i, command in enumerate(found):
+            if not isinstance(command, click.Command) or not command.name:
+                raise DomainError(f"domain `{self.name}`: `{self.cli}.COMMANDS[{i}]` is a "
+                                  f"`{type(command).__name__}`, expected a click command "
+                                  "with a name")
+        return found
 
     def _module(self, part: str, name: str) -> ModuleType:
         try:
@@ -254,6 +290,21 @@ class Domain:
             if kind.name == name:
                 return kind
         raise KeyError(name)
+
+
+def _builtin_commands() -> frozenset[str]:
+    """The names of finpolicy's own commands (those of ``finpolicy.cli``, not a domain's)."""
+    from finpolicy.cli import main  # the command line sits above the domains
+
+    from_domains = {id(c) for d in _registered() for c in d._own_commands()}
+    return frozenset(name for name, command in main.commands.items()
+                     if id(command) not in from_domains)
+
+
+def _registered() -> tuple[Domain, ...]:
+    from finpolicy.domains.registry import domains  # the registry sits above this module
+
+    return domains()
 
 
 def _findable(name: str) -> bool:

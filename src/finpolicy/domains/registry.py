@@ -25,6 +25,7 @@ GROUP = "finpolicy.domains"
 
 _LOCK = threading.RLock()
 _LOADED: tuple[Domain, ...] | None = None
+_ABSENT = object()
 
 
 def _entry_points() -> list[tuple[str, Any]]:
@@ -84,6 +85,7 @@ def _load(candidates: Iterable[tuple[str, Any]]) -> tuple[Domain, ...]:
             declare(code_kind, codes, origin=value.name)
         loaded[value.name] = value
     _check_shadowed(operations, loaded)
+    _check_exports(loaded)
     return tuple(sorted(loaded.values(), key=lambda d: (d.order, d.name)))
 
 
@@ -100,6 +102,36 @@ def _check_shadowed(operations: dict[str, str], loaded: dict[str, Domain]) -> No
             raise DomainError(f"engine method `{op}` of domain `{owner}` is the name of "
                               f"PolicyEngine's own `{op}`, so it could never be called; "
                               "name it otherwise")
+
+
+def _check_exports(loaded: dict[str, Domain]) -> None:
+    """A domain's public name (``finpolicy.<name>``) that is one of finpolicy's own names or
+    another domain's would silently be the other object: ``fp.Decision`` stays finpolicy's."""
+    import finpolicy
+
+    exported = {id(v) for d in loaded.values() for v in d.exports.values()}
+    present = vars(finpolicy)
+    own = set(getattr(finpolicy, "__all__", ())) | {
+        info.name for info in pkgutil.iter_modules(finpolicy.__path__)} | {
+        k for k, v in present.items() if id(v) not in exported}
+    taken: dict[str, tuple[str, Any]] = {}
+    for domain in loaded.values():
+        names = [*((k, v) for k, v in domain.exports.items()),
+                 *((k, None) for k in domain.deprecated)]
+        for name, value in names:
+            what = "exports" if value is not None else "keeps the deprecated name"
+            if not name.isidentifier() or name.startswith("_"):
+                raise DomainError(f"domain `{domain.name}` {what} `{name}`, which is not a "
+                                  "public Python name")
+            if name in own and (value is None or present.get(name, _ABSENT) is not value):
+                raise DomainError(f"domain `{domain.name}` {what} `{name}`, a name of "
+                                  f"finpolicy's own, so `finpolicy.{name}` could never be "
+                                  "it; name it otherwise")
+            other = taken.get(name)
+            if other is not None and (value is None or other[1] is not value):
+                raise DomainError(f"`finpolicy.{name}` is claimed by domains `{other[0]}` "
+                                  f"and `{domain.name}`; name one of them otherwise")
+            taken[name] = (domain.name, value)
 
 
 def domains() -> tuple[Domain, ...]:
@@ -128,10 +160,24 @@ def domain(name: str) -> Domain:
                                    f"{', '.join(names())}", "unknown_domain", name)
 
 
+def _forget_exports(previous: Iterable[Domain]) -> None:
+    """Drop the public names of ``previous`` that ``finpolicy.__getattr__`` kept as module
+    attributes, so the domains found again give ``finpolicy.<name>`` afresh."""
+    import finpolicy
+
+    present = vars(finpolicy)
+    own = set(getattr(finpolicy, "__all__", ()))
+    for domain in previous:
+        for name, value in domain.exports.items():
+            if name not in own and present.get(name) is value:
+                del present[name]
+
+
 def reload() -> tuple[Domain, ...]:
     """Discover the domains again (after installing a plug-in in a running process)."""
     global _LOADED
     with _LOCK:
+        _forget_exports(_LOADED or ())
         _LOADED = None
         metadata_cache = getattr(importlib, "invalidate_caches", None)
         if metadata_cache is not None:

@@ -17,12 +17,12 @@ JSON.
 
 from __future__ import annotations
 
-import importlib
 import inspect
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from finpolicy._compat import renamed
+from finpolicy.domains.base import DomainError
 from finpolicy.errors import InputError
 from finpolicy.explain.core import explain_case
 from finpolicy.explain.explainer import Explainer, Move
@@ -52,19 +52,28 @@ def explainer(domain: str | Domain) -> Explainer:
 
     Raises:
         InputError: the domain is unknown or declares no explainer.
+        DomainError: its explainer module cannot be imported, or its ``EXPLAINER`` is no
+            ``Explainer``.
     """
     from finpolicy.domains.base import Domain
     from finpolicy.domains.registry import domain as find_domain
 
     found = domain if isinstance(domain, Domain) else find_domain(domain)
-    if found.explain is None:
+    module = found.explainer_module()
+    if module is None:
         raise InputError.one("domain", f"the {found.name} domain does not explain its "
-                                       "decisions", "unknown_domain", found.name)
-    module = importlib.import_module(found.explain)
+                                       f"decisions: {_NO_EXPLAINER}", "unknown_domain",
+                             found.name)
     value = getattr(module, "EXPLAINER", None)
     if not isinstance(value, Explainer):
-        raise TypeError(f"{found.explain}.EXPLAINER is not an Explainer")
+        raise DomainError(f"domain `{found.name}`: `{found.explain}.EXPLAINER` is "
+                          f"{'missing' if value is None else f'a `{type(value).__name__}`'}, "
+                          "expected a finpolicy.explain.Explainer")
     return value
+
+
+_NO_EXPLAINER = ("its Domain declares no `explain` module (one whose `EXPLAINER` is a "
+                 "finpolicy.explain.Explainer)")
 
 
 def explainer_for_method(method: str) -> Explainer:
@@ -72,11 +81,20 @@ def explainer_for_method(method: str) -> Explainer:
     from finpolicy.domains.registry import domains
 
     for domain in domains():
-        if method in domain.operations and domain.explain is not None:
-            found = explainer(domain)
-            if method in found.operations:
-                return found
-    raise InputError.one("method", f"no domain explains `{method}`", "unknown_option", method)
+        if method not in domain.operations:
+            continue
+        if domain.explain is None:
+            raise InputError.one("method", f"domain `{domain.name}` does not explain "
+                                           f"`{method}`: {_NO_EXPLAINER}", "unknown_option",
+                                 method)
+        found = explainer(domain)
+        if method not in found.operations:
+            raise InputError.one("method", f"domain `{domain.name}` does not explain "
+                                           f"`{method}`: its explainer's `operations` do not "
+                                           "name it", "unknown_option", method)
+        return found
+    raise InputError.one("method", f"no domain has the engine method `{method}`",
+                         "unknown_option", method)
 
 
 def _check_arguments(method: str, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> None:

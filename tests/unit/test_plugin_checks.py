@@ -1,0 +1,154 @@
+"""What a plug-in declares that finpolicy would otherwise silently ignore or let take the place
+of something else — a command named like one of finpolicy's own (``finpolicy validate`` ran
+the plug-in's), a public name finpolicy already has (``fp.Decision`` stayed finpolicy's) — or
+that ended in a traceback (a ``COMMANDS`` entry that is no command, an ``EXPLAINER`` that is
+no explainer) is an error naming the domain and what it must provide."""
+
+from __future__ import annotations
+
+import datetime as dt
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import attrs
+import pytest
+
+import finpolicy as fp
+from finpolicy.domains import registry
+from finpolicy.domains.base import Domain
+from finpolicy.domains.registry import DomainError, _entry_points, _load
+from tests.helpers.plugins import PLUGINS, install, run_python
+
+
+@pytest.fixture
+def limits(monkeypatch: pytest.MonkeyPatch) -> Iterator[Domain]:
+    monkeypatch.syspath_prepend(str(PLUGINS))
+    import finpolicy_limits
+
+    yield finpolicy_limits.DOMAIN
+
+
+@pytest.fixture
+def module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A folder on the path for the tests' own modules."""
+    monkeypatch.syspath_prepend(str(tmp_path))
+    yield tmp_path
+
+
+@pytest.fixture
+def registered(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The registry as the test leaves it is found again afterwards."""
+    yield
+    monkeypatch.undo()
+    registry.reload()
+
+
+def _cli_module(folder: Path, name: str, source: str) -> str:
+    (folder / f"{name}.py").write_text(textwrap.dedent(source), encoding="utf-8")
+    return name
+
+
+COMMAND = """
+    import click
+
+    @click.command({name!r})
+    def command() -> None:
+        print("the plug-in's command")
+
+    COMMANDS = [command]
+"""
+
+
+def test_a_plugin_command_named_like_one_of_finpolicys_own_is_an_error(
+        limits: Domain, module: Path) -> None:
+    cli = _cli_module(module, "validate_cli", COMMAND.format(name="validate"))
+    with pytest.raises(DomainError, match=r"domain `limits`: its command `validate` has the "
+                                          r"name of finpolicy's own `validate` command"):
+        attrs.evolve(limits, cli=cli).commands()
+
+
+def test_a_plugin_command_named_like_another_domains_is_an_error(
+        limits: Domain, module: Path) -> None:
+    cli = _cli_module(module, "scan_cli", COMMAND.format(name="scan"))
+    with pytest.raises(DomainError, match=r"domain `limits`: its command `scan` has the name "
+                                          r"of domain `classification`'s command"):
+        attrs.evolve(limits, cli=cli).commands()
+
+
+def test_a_commands_entry_that_is_no_click_command_is_an_error_naming_it(
+        limits: Domain, module: Path) -> None:
+    cli = _cli_module(module, "plain_cli", "def limits() -> None: ...\nCOMMANDS = [limits]\n")
+    with pytest.raises(DomainError, match=r"domain `limits`: `plain_cli.COMMANDS\[0\]` is a "
+                                          r"`function`, expected a click command"):
+        attrs.evolve(limits, cli=cli).commands()
+
+
+def test_the_command_line_refuses_a_plugin_replacing_its_validate(tmp_path: Path) -> None:
+    # finpolicy validate ran the plug-in's command and exited 0 without validating anything
+    site = install(tmp_path, "hijack", "limits = hijack:DOMAIN")
+    (site / "hijack.py").write_text(textwrap.dedent("""
+        import attrs
+        from finpolicy_limits import DOMAIN as LIMITS
+        DOMAIN = attrs.evolve(LIMITS, cli="hijack_cli")
+    """), encoding="utf-8")
+    _cli_module(site, "hijack_cli", COMMAND.format(name="validate"))
+    done = run_python(site, "-m", "finpolicy", "validate", str(PLUGINS / "limits-pack"))
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "the plug-in's command" not in done.stdout
+    assert "Traceback" not in done.stderr
+    assert "its command `validate` has the name of finpolicy's own" in done.stderr
+
+
+def test_a_public_name_finpolicy_already_has_is_an_error(limits: Domain) -> None:
+    shadowed = attrs.evolve(limits, exports={**limits.exports, "Decision": object()})
+    with pytest.raises(DomainError, match=r"domain `limits` exports `Decision`, a name of "
+                                          r"finpolicy's own"):
+        _load([*_entry_points(), ("limits", lambda: shadowed)])
+    aliased = attrs.evolve(limits, deprecated={"Bundle": "Transaction"})
+    with pytest.raises(DomainError, match=r"keeps the deprecated name `Bundle`"):
+        _load([*_entry_points(), ("limits", lambda: aliased)])
+
+
+def test_one_public_name_claimed_by_two_domains_is_an_error(limits: Domain) -> None:
+    kind = attrs.evolve(limits.kinds[0], name="CapPolicy")
+    twin = attrs.evolve(limits, name="caps", kinds=(kind,), operations={}, logged={},
+                        calls={}, cli=None, pictures={}, error_codes={},
+                        invariants={"CapPolicy": limits.invariants[limits.kinds[0].name]},
+                        exports={"Transaction": dict})
+    with pytest.raises(DomainError, match=r"`finpolicy.Transaction` is claimed by domains "
+                                          r"`limits` and `caps`"):
+        _load([*_entry_points(), ("limits", lambda: limits), ("caps", lambda: twin)])
+
+
+def test_reloading_gives_a_plugins_public_names_afresh(
+        limits: Domain, monkeypatch: pytest.MonkeyPatch, registered: None) -> None:
+    class Newer:
+        pass
+
+    found = [("limits", lambda: limits)]
+    monkeypatch.setattr(registry, "_entry_points", lambda: [*_entry_points(), *found])
+    registry.reload()
+    assert fp.Transaction is limits.exports["Transaction"]
+    newer = attrs.evolve(limits, exports={**limits.exports, "Transaction": Newer})
+    found[:] = [("limits", lambda: newer)]
+    registry.reload()
+    assert fp.Transaction is Newer  # it stayed the class of the domain first found
+
+
+def test_explaining_a_plugins_call_names_what_its_domain_must_declare(
+        limits: Domain, monkeypatch: pytest.MonkeyPatch, module: Path,
+        registered: None) -> None:
+    monkeypatch.setattr(registry, "_LOADED",
+                        _load([*_entry_points(), ("limits", lambda: limits)]))
+    engine = fp.PolicyEngine(fp.load_bundle(PLUGINS / "limits-pack"))
+    txn = {"id": "t1", "amount": 60_000, "channel": "online"}
+    with pytest.raises(fp.InputError, match=r"domain `limits` does not explain `check_limit`: "
+                                            r"its Domain declares no `explain` module"):
+        engine.explain("check_limit", txn, as_of=dt.date(2026, 1, 5))
+    (module / "odd_explainer.py").write_text("EXPLAINER = 'explains'\n", encoding="utf-8")
+    odd = attrs.evolve(limits, explain="odd_explainer")
+    monkeypatch.setattr(registry, "_LOADED", _load([*_entry_points(), ("limits", lambda: odd)]))
+    with pytest.raises(DomainError, match=r"domain `limits`: `odd_explainer.EXPLAINER` is a "
+                                          r"`str`, expected a finpolicy.explain.Explainer"):
+        engine.explain("check_limit", txn, as_of=dt.date(2026, 1, 5))
