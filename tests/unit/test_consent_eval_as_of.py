@@ -66,3 +66,22 @@ def test_as_of_takes_the_place_of_a_review_s_own(tmp_path: Path) -> None:
     _, later = _eval(path, "--as-of", "2026-03-09T10:00:00+08:00")
     assert {d["as_of"] for d in found} == {OWN}
     assert {d["as_of"] for d in later} == {"2026-03-09T10:00:00+08:00"}
+
+
+def test_a_request_field_beside_the_request_says_where_it_goes(tmp_path: Path) -> None:
+    # `automated_refusal` written beside `request` was refused as an unknown key only, and
+    # the refusal it carried looked lost
+    path = tmp_path / "misplaced.json"
+    path.write_text(json.dumps({**SMS, "automated_refusal": {"refused_at": OWN}}),
+                    encoding="utf-8")
+    result = CliRunner().invoke(main, ["eval", "consent", str(path)])
+    assert result.exit_code == 3
+    assert "automated_refusal: unknown key (expected request, consents, contacts): " \
+        "`automated_refusal` is a field of the request, written under `request`" in \
+        result.output, result.output
+    review = tmp_path / "review.json"
+    review.write_text(json.dumps({"review": {"consents": [], "customer": "cu-1"}}),
+                      encoding="utf-8")
+    result = CliRunner().invoke(main, ["eval", "consent", str(review)])
+    assert result.exit_code == 3 and "review.customer: unknown key" in result.output
+    assert "written under" not in result.output

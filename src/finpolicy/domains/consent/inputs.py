@@ -47,9 +47,18 @@ def _keys(data: Any, allowed: tuple[str, ...], where: str) -> Mapping[str, Any]:
     if unknown:
         prefix = f"{where}." if where else ""
         raise InputError([InputProblem(f"{prefix}{k}", f"unknown key (expected "
-                                                       f"{', '.join(allowed)})", "unknown_key")
+                                                       f"{', '.join(allowed)})"
+                                                       f"{_nested(k, allowed)}",
+                                       "unknown_key")
                           for k in unknown])
     return data
+
+
+def _nested(key: str, allowed: tuple[str, ...]) -> str:
+    """Where a request's own field goes, when it is given beside ``request``."""
+    if "request" in allowed and key in ProcessingRequest.model_fields:
+        return f": `{key}` is a field of the request, written under `request`"
+    return ""
 
 
 def _own_time(value: Any, as_of: Any, field: str) -> Any:
