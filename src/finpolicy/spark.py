@@ -28,9 +28,69 @@ from finpolicy.documents.bundle import Bundle
 from finpolicy.documents.shipping import pack_bundle, shipped_bundle
 from finpolicy.errors import InputError
 
-__all__ = ["collect", "evaluate", "pack_bundle"]
+__all__ = ["SparkSetAside", "collect", "evaluate", "pack_bundle"]
 
 _TABLE_OPTIONS = frozenset({"products", "directory", "assignments", "usage"})
+
+
+class SparkSetAside(tuple[Any, Any]):
+    """What ``evaluate(..., bad_rows="set_aside")`` gives: ``decided, rejected``, two
+    DataFrames reading one evaluation of the book, which Spark keeps (persisted) after the
+    first action on either. ``unpersist()`` releases it once both are written (or use the
+    pair in a ``with`` block); an action after that evaluates the book again.
+
+    .. versionadded:: 0.3.0
+    """
+
+    _mapped: Any
+
+    def __new__(cls, decided: Any, rejected: Any, mapped: Any = None) -> SparkSetAside:
+        pair = super().__new__(cls, (decided, rejected))
+        pair._mapped = mapped
+        return pair
+
+    @property
+    def decided(self) -> Any:
+        """The decisions of the rows decided."""
+        return self[0]
+
+    @property
+    def rejected(self) -> Any:
+        """One row per row set aside (``REJECTS_SCHEMA``)."""
+        return self[1]
+
+    @property
+    def storage_level(self) -> Any:
+        """The storage level the evaluation is kept at, ``None`` when it is not kept."""
+        return None if self._mapped is None else self._mapped.storageLevel
+
+    def unpersist(self, blocking: bool = False) -> None:
+        """Release the evaluation kept for the two DataFrames (``blocking``: wait until its
+        blocks are removed)."""
+        if self._mapped is not None:
+            self._mapped.unpersist(blocking)
+
+    def __enter__(self) -> SparkSetAside:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.unpersist()
+
+
+def _storage_level(level: Any) -> Any:
+    """``level`` as a ``pyspark.StorageLevel``: one already, or the name of one
+    (``MEMORY_AND_DISK``, ``DISK_ONLY`` …), or ``None``."""
+    from pyspark import StorageLevel
+
+    if level is None or isinstance(level, StorageLevel):
+        return level
+    found = getattr(StorageLevel, level, None) if isinstance(level, str) else None
+    if not isinstance(found, StorageLevel):
+        names = sorted(n for n, v in vars(StorageLevel).items() if isinstance(v, StorageLevel))
+        raise InputError.one("storage_level", f"expected a pyspark.StorageLevel, one of its "
+                             f"names ({', '.join(names)}) or None, got {level!r}",
+                             "bad_option", level)
+    return found
 
 
 @functools.lru_cache(maxsize=8)
@@ -56,7 +116,8 @@ def _plain(table: pa.Table) -> pa.Table:
 
 def evaluate(df: Any, domain: str, /, *, bundle: Bundle | str | Path | None = None,
              as_of: Any = None, policy: str | None = None, engine: str = "compiled",
-             chunk_rows: int = 65_536, bad_rows: str = "raise", **options: Any) -> Any:
+             chunk_rows: int = 65_536, bad_rows: str = "raise",
+             storage_level: Any = "MEMORY_AND_DISK_DESER", **options: Any) -> Any:
     """The decisions of every row of the Spark DataFrame ``df`` (columns as the batch API
     reads them, see ``PolicyEngine.evaluate_table``), as a Spark DataFrame.
 
@@ -70,11 +131,12 @@ def evaluate(df: Any, domain: str, /, *, bundle: Bundle | str | Path | None = No
         engine: the row engine for the rows the arrays leave to it.
         chunk_rows: rows per Arrow batch inside a partition.
         bad_rows: ``"raise"`` (a row refused fails the job, its error naming the partition
-            and row) or ``"set_aside"``: a pair of DataFrames, the decisions of the rows
-            decided and the rows refused (``finpolicy.columnar.rejects.REJECTS_SCHEMA``:
-            ``file`` is ``partition N``, ``row`` the row in that partition). Both are
-            filters of one evaluation: each action on either evaluates it again, with the
-            same decisions (``as_of`` is fixed), unless that one is cached.
+            and row) or ``"set_aside"``: a ``SparkSetAside`` pair of DataFrames, the
+            decisions and the rows refused (``REJECTS_SCHEMA``, ``file`` is ``partition
+            N``), reading one evaluation persisted at ``storage_level`` until released.
+        storage_level: a ``pyspark.StorageLevel`` or its name (default
+            ``MEMORY_AND_DISK_DESER``, as ``DataFrame.cache``), or ``None`` to keep nothing:
+            each action on either DataFrame then evaluates the book again.
         options: the domain's own (suitability: ``products``, and ``key``, a sale or
             customer id column to join the decisions back; access: ``directory``, and
             ``key``, a request id column to join the decisions back;
@@ -83,7 +145,7 @@ def evaluate(df: Any, domain: str, /, *, bundle: Bundle | str | Path | None = No
     """
     from pyspark.sql.pandas.types import from_arrow_schema
 
-    aside = checked_mode(bad_rows) == "set_aside"
+    aside, level = checked_mode(bad_rows) == "set_aside", _storage_level(storage_level)
     options = _shipped_options(df, as_of, options)
     digest, files = pack_bundle(bundle)
     shipped = tuple(sorted(files.items()))
@@ -96,9 +158,8 @@ def evaluate(df: Any, domain: str, /, *, bundle: Bundle | str | Path | None = No
     sample = _plain(local.evaluate_table(domain, empty, as_of=as_of, policy=policy,
                                          chunk_rows=chunk_rows, **options))
     schema = from_arrow_schema(_with_rejects(sample.schema) if aside else sample.schema)
-    # a review gives the role assignments' findings with its first chunk, and every Arrow
-    # batch of every partition is a first chunk: they come once, from the driver's review
-    # of no grants (the sample), and executors keep only the grants' findings
+    # a review gives the assignments' findings with its first chunk, as every partition's
+    # batch is: they come once, from the driver's sample, executors keep the grants' findings
     review = domain == "access" and options.get("what") == "review"
 
     def partition(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
@@ -111,7 +172,8 @@ def evaluate(df: Any, domain: str, /, *, bundle: Bundle | str | Path | None = No
                               bad_rows=bad_rows, **options):
             yield batch.filter(_kept(batch)) if review else batch
 
-    return _finished(df.mapInArrow(partition, schema), sample if review else None, aside)
+    return _finished(df.mapInArrow(partition, schema), sample if review else None, aside,
+                     level)
 
 
 _REJECTED = "_rejected"  # the rejects' column, a struct, while decisions and rejects travel
@@ -146,19 +208,23 @@ def _joined(decided: pa.Table, rejects: pa.Table) -> pa.Table:
                               struct], schema=schema)])
 
 
-def _finished(both: Any, sample: pa.Table | None, aside: bool) -> Any:
+def _finished(both: Any, sample: pa.Table | None, aside: bool, level: Any) -> Any:
     """The decisions (``sample``: a review's findings about the role assignments, given
-    once from the driver) and, set aside, the rejects of one mapped DataFrame."""
+    once from the driver) and, set aside, the rejects of one mapped DataFrame, persisted at
+    ``level`` (unless ``None``) so that the two read one evaluation."""
     from pyspark.sql import functions as sf
     from pyspark.sql.pandas.types import from_arrow_schema
 
+    if aside and level is not None:
+        both = both.persist(level)
     decided = both.where(sf.col(_REJECTED).isNull()).drop(_REJECTED) if aside else both
     if sample is not None:
         decided = decided.unionByName(both.sparkSession.createDataFrame(
             sample.to_pylist(), from_arrow_schema(sample.schema)))
     if not aside:
         return decided
-    return decided, both.where(sf.col(_REJECTED).isNotNull()).select(f"{_REJECTED}.*")
+    return SparkSetAside(decided, both.where(sf.col(_REJECTED).isNotNull())
+                         .select(f"{_REJECTED}.*"), both if level is not None else None)
 
 
 def _shipped_options(df: Any, as_of: Any, options: dict[str, Any]) -> dict[str, Any]:
