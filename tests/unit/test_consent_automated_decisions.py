@@ -181,3 +181,15 @@ def test_a_refused_decision_also_denied_otherwise_keeps_the_other_reason(
         changed = apply_changes(x.input, suggestion.changes)
         for engine in engines.values():
             assert explainer("consent").decide(engine.runtime, changed).outcome == "allow"
+
+
+def test_a_refusal_of_no_significant_decision_is_not_noted(
+        engines: dict[str, fp.PolicyEngine]) -> None:
+    # analytics denied for want of a consent was explained with a note that the customer's
+    # refusal stands and a person decides instead, though the refusal plays no part in it
+    x = engines["compiled"].explain("check_processing", review(
+        purpose="analytics", automated_refusal=REFUSED))
+    assert x.outcome == "deny"
+    assert not [n for n in x.notes if "refusal" in n]
+    assert not [c for s in x.suggestions for c in s.changes
+                if c.path == "/request/automated_decision"]

@@ -367,10 +367,11 @@ def _not_personalised(analysis: Analysis, s: Situation) -> list[Move]:
 
 
 def _refused(s: Situation) -> bool:
-    """A decision made solely by automated means while the customer's refusal of them holds
-    (the one fact of it a person changes: a person then makes the decision)."""
-    refusal = s.request.automated_refusal
-    return s.request.automated_decision and refusal is not None and refusal.in_force(s.at)
+    """A significant decision made solely by automated means while the customer's refusal of
+    them holds (the one fact of it a person changes: a person then makes the decision)."""
+    refusal, request = s.request.automated_refusal, s.request
+    return request.automated_decision and request.purpose in s.rules.significant and \
+        refusal is not None and refusal.in_force(s.at)
 
 
 def _by_a_person(analysis: Analysis, s: Situation) -> list[Move]:
