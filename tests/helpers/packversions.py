@@ -55,3 +55,33 @@ def with_consent_ban_from_2027(bundle: fp.Bundle, into: Path, *, rule_id: str, c
     current.write_text(text.replace(start, start + "  effective_until: 2026-12-31\n", 1),
                        encoding="utf-8")
     return into
+
+
+def with_classification_from_2027(bundle: fp.Bundle, into: Path, *, core_name: str,
+                                  zone: str | None = None) -> Path:
+    """A copy of ``bundle`` at ``into`` with a classification version 9.0.0 from 2027-01-01
+    under which a field named ``core_name`` is core; the current version ends the day before.
+    ``zone``: both versions' ``settings.time_zone`` (the shipped pack relies on the default,
+    Asia/Shanghai)."""
+    shutil.copytree(bundle.root, into)
+    current = into / "classification.yaml"
+    text = current.read_text(encoding="utf-8")
+    doc = bundle.in_force("ClassificationPolicy", dt.date(2026, 3, 1))
+    start = f"  effective_from: {doc.metadata.effective_from.isoformat()}\n"
+    anchor = "  rules:\n"
+    assert start in text and text.count(anchor) == 1 and "time_zone" not in text
+    if zone is not None:
+        text = text.replace(anchor, f"  settings:\n    time_zone: {zone}\n" + anchor, 1)
+    rule = (f"    - id: core-{core_name}-from-2027\n"
+            f"      when: {{field: field.name, eq: {core_name}}}\n"
+            "      level: core\n"
+            "      category: basic_identity\n"
+            "      pfi_category: C3\n"
+            "      reason: the bank's own rule from 2027\n"
+            "      cite: seed-002 §7.2\n")
+    nxt = (text.replace(f"  version: {doc.version}\n", "  version: 9.0.0\n", 1)
+           .replace(start, "  effective_from: 2027-01-01\n", 1).replace(anchor, anchor + rule, 1))
+    (into / "classification-2027.yaml").write_text(nxt, encoding="utf-8")
+    current.write_text(text.replace(start, start + "  effective_until: 2026-12-31\n", 1),
+                       encoding="utf-8")
+    return into

@@ -107,7 +107,8 @@ DOMAIN = Domain(
     input_models=(DataField,),
     invariants={KIND: InvariantAdapter(
         cases=_field_cases,
-        evaluate=lambda runtime, c: classify(runtime, c["field"]),
+        # (one day for both: the decision's and the one invariants read versions on)
+        evaluate=lambda runtime, c: classify(runtime, c["field"], as_of=dt.date.today()),
         on=lambda c: dt.date.today(),
         extra=_level_rank,
         decision_fields={"decision.level_rank": "number"})},

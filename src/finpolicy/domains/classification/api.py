@@ -30,7 +30,8 @@ class ClassificationAPI(EngineAPI):
     def classify(self, field: FieldInput, /, *, as_of: When = None,
                  policy: str | None = None) -> ClassificationDecision:
         """Classify one data field (a ``DataField``, its mapping form or a bare name) by the
-        classification policy in force on ``as_of`` (today by default)."""
+        classification policy in force on ``as_of`` (today in the policy's time zone by
+        default; an aware datetime counts on its day there)."""
         return self._invoke(classify, field, as_of=as_of, policy=policy)
 
     def classify_record(self, record: Mapping[str, Any], /, *, as_of: When = None,

@@ -28,11 +28,12 @@ from finpolicy.domains.classification.model import (
 )
 from finpolicy.domains.classification.names import normalise_name
 from finpolicy.domains.classification.spec import POLICY_KIND, RULESET, ClassificationRules
+from finpolicy.domains.clock import in_force_beside, now
 from finpolicy.domains.detectors import detect_column
 from finpolicy.domains.masking import MASKS, partial
-from finpolicy.errors import InputError
+from finpolicy.errors import InputError, NotInForceError
 from finpolicy.identity import clean_term
-from finpolicy.inputs import evaluation_date
+from finpolicy.inputs import evaluation_date, in_zone
 from finpolicy.limits import MAX_LONG_ITEMS
 from finpolicy.rules.conditions import All, Compare, Condition
 from finpolicy.rules.conditions import Any as AnyOf
@@ -44,8 +45,33 @@ _problem = InputError.one
 
 def policy_in_force(runtime: Runtime, as_of: Any, policy: str | None
                     ) -> tuple[dt.date, PolicyDocument[ClassificationRules], ClassificationRules]:
-    on = evaluation_date(as_of)
-    doc = runtime.policy(POLICY_KIND, on, policy)
+    """The day ``as_of`` names and the policy in force on it: a date as given; an aware
+    datetime (or now, for ``None``) on its day in the policy's time zone
+    (``settings.time_zone``), so the same instant written in UTC or in Beijing time is
+    classified by one version.
+
+    Raises:
+        InputError: ``as_of`` is no date or aware datetime (naming ``as_of``).
+        NotInForceError: no classification policy is in force on that day.
+    """
+    if as_of.__class__ is dt.date:
+        doc = runtime.policy(POLICY_KIND, as_of, policy)
+        return as_of, doc, doc.policy
+    own = evaluation_date(as_of)  # validates
+    moment = now() if as_of is None else as_of if isinstance(as_of, dt.datetime) else \
+        dt.datetime.fromisoformat(as_of) if isinstance(as_of, str) and len(as_of) > 10 \
+        else None
+    if moment is None:
+        doc = runtime.policy(POLICY_KIND, own, policy)
+        return own, doc, doc.policy
+    own, beside = moment.date(), False
+    try:
+        doc = runtime.policy(POLICY_KIND, own, policy)
+    except NotInForceError:  # the policy's day may be the one after or before (offsets < 1 day)
+        doc, beside = in_force_beside(runtime, POLICY_KIND, own, policy), True
+    on = in_zone(moment, doc.policy.zone, "as_of", "the policy's").date()
+    if on != own or beside:  # (raises, naming the policy's day, when none is in force on it)
+        doc = runtime.policy(POLICY_KIND, on, policy)
     return on, doc, doc.policy
 
 

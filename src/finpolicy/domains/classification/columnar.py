@@ -45,7 +45,6 @@ from finpolicy.domains.classification.classify import (
 from finpolicy.domains.classification.columnar_facts import ROW_ENGINE, fact_codes
 from finpolicy.domains.classification.model import ClassificationDecision
 from finpolicy.errors import FinpolicyError, InputError
-from finpolicy.inputs import evaluation_date
 from finpolicy.runtime import Runtime
 
 __all__ = ["FIELD_COLUMNS", "decide_batch", "prepare", "schema"]
@@ -272,7 +271,7 @@ def prepare(runtime: Runtime, /, *, as_of: Any = None, policy: str | None = None
     """The chunk evaluator of the batch API (``as_of``: the evaluation date, today by
     default; ``key``: a column, classified like the others, also copied as the first column
     of the decisions, to join them back where row order is not kept, as in Spark)."""
-    on = evaluation_date(as_of)
+    on = policy_in_force(runtime, as_of, policy)[0]  # (an instant: its day in the policy's zone)
     if key is not None and not isinstance(key, str):
         raise InputError.one("key", f"expected a column name, got {type(key).__name__}",
                              "bad_table", key)

@@ -21,6 +21,7 @@ from finpolicy.decisions import Decision
 from finpolicy.domains.classification.classify import _as_field, classify, without_as_of
 from finpolicy.domains.classification.model import ClassificationDecision, DataField, DataLevel
 from finpolicy.domains.classification.spec import ClassificationRules
+from finpolicy.domains.clock import now
 from finpolicy.domains.detectors import DETECTORS
 from finpolicy.errors import InputError
 from finpolicy.explain.explainer import Explainer, Move, Role, bad_operation
@@ -72,8 +73,11 @@ class ClassificationExplainer(Explainer):
 
     @staticmethod
     def _fixed(field: DataField, as_of: Any) -> dict[str, Any]:
+        evaluation_date(as_of)  # (validates)
+        # now: the day is then taken in the policy's zone, as classify takes it
+        when = now().replace(microsecond=0) if as_of is None else as_of
         return {"field": field.model_dump(mode="json"),
-                "as_of": evaluation_date(as_of).isoformat()}
+                "as_of": when if isinstance(when, str) else when.isoformat()}
 
     def decide(self, runtime: Runtime, case: Mapping[str, Any]) -> Decision:
         return classify(runtime, DataField.parse(case["field"], field="field"),

@@ -24,7 +24,7 @@ import attrs
 
 from finpolicy.decisions import PolicyRef, _plain
 from finpolicy.domains.classification import scan_columns
-from finpolicy.domains.classification.classify import classify
+from finpolicy.domains.classification.classify import classify, policy_in_force
 from finpolicy.domains.classification.model import (
     ClassificationDecision,
     DataField,
@@ -41,9 +41,7 @@ from finpolicy.domains.classification.scan_readers import (
     sniff,
     sqlite_uri,
 )
-from finpolicy.domains.classification.spec import POLICY_KIND
 from finpolicy.errors import InputError
-from finpolicy.inputs import evaluation_date
 from finpolicy.limits import MAX_SAMPLES
 from finpolicy.runtime import Runtime
 
@@ -421,9 +419,9 @@ def scan(runtime: Runtime, source: Any, /, **options: Any) -> ScanReport:
         InputError: a missing or unreadable file, an unknown table, an empty CSV, a bad option.
     """
     opts = _options(options)
-    on = evaluation_date(opts["as_of"])
-    # The policy in force is checked before reading, so a wrong date fails fast.
-    runtime.policy(POLICY_KIND, on, opts["policy"])
+    # The policy in force is checked before reading, so a wrong date fails fast; an instant
+    # (or now) counts on its day in the policy's time zone, as single calls take it.
+    on = policy_in_force(runtime, opts["as_of"], opts["policy"])[0]
     fmt, header, samplers, rows, complete = _read(source, opts)
     columns = []
     for i, (name, sampler) in enumerate(zip(_column_names(header), samplers, strict=True)):

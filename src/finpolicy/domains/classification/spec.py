@@ -19,6 +19,7 @@ import re
 from collections.abc import Collection, Mapping
 from types import MappingProxyType
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 from pydantic import Field, StrictBool, StrictFloat, StrictInt
@@ -119,6 +120,14 @@ class ContentSpec(Strict):
                                  description="Detectors to run.")
 
 
+class ClassificationSettings(Strict):
+    """Settings of the classification policy."""
+
+    time_zone: str = Field(default="Asia/Shanghai", description="IANA zone whose day of a "
+                           "call's `as_of` (or of now, when none is given) picks the version "
+                           "in force (as `effective_from` reads).")
+
+
 class RuleSpec(RuleSpecBase):
     """A field rule: when it holds, the field is at least ``level``."""
 
@@ -149,6 +158,8 @@ class ClassificationSpec(PolicySpec):
                                   "it, masking such a value is an error: it is never shown "
                                   "unmasked.")
     rules: list[RuleSpec] = Field(min_length=1)
+    settings: ClassificationSettings = Field(
+        default_factory=lambda: ClassificationSettings.model_validate({}))
 
 
 # --- the compiled policy ------------------------------------------------------------------
@@ -169,6 +180,7 @@ class ClassificationRules:
         unknown_field_mask: how ``mask`` shows values of fields no rule knows (``None``:
             masking them raises).
         rulesets: the one rule set ``classify``.
+        zone: the zone whose day of ``as_of`` picks the version in force.
     """
 
     levels: tuple[DataLevel, ...]
@@ -187,6 +199,7 @@ class ClassificationRules:
     category_floors: Mapping[str, tuple[DataLevel, Hit]] = attrs.field(
         factory=dict, converter=_freeze, kw_only=True)
     unknown_field_mask: str | None = attrs.field(default=None, kw_only=True)
+    zone: ZoneInfo = attrs.field(factory=lambda: ZoneInfo("Asia/Shanghai"), kw_only=True)
 
 
 def mask_known(mask: str) -> bool:
@@ -280,6 +293,15 @@ def _check_settings(spec: ClassificationSpec, ctx: BuildContext, known: set[str]
                     f"expected one of {', '.join(MASKS)} or partial:F:L", "unknown_mask")
 
 
+def _zone(spec: ClassificationSpec, ctx: BuildContext) -> ZoneInfo:
+    try:
+        return ZoneInfo(spec.settings.time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        ctx.problem(("settings", "time_zone"), f"unknown time zone `{spec.settings.time_zone}`",
+                    "unknown_time_zone")
+        return ZoneInfo("UTC")
+
+
 def _rules(spec: ClassificationSpec, ctx: BuildContext, known: set[str]) -> list[Rule]:
     """Check each rule's level, category and mask, then compile the rules."""
     for i, rs in enumerate(spec.rules):
@@ -322,7 +344,7 @@ def build(spec: ClassificationSpec, ctx: BuildContext) -> ClassificationRules:
         detectors=tuple(d for d in dict.fromkeys(spec.content.detectors) if d in DETECTORS),
         default_level=DataLevel.parse(spec.default_level),
         derived_category=spec.derived_category,
-        unknown_field_mask=spec.unknown_field_mask,
+        unknown_field_mask=spec.unknown_field_mask, zone=_zone(spec, ctx),
         rulesets={RULESET: RuleSet(RULESET, tuple(rules))}, category_floors=floors)
 
 
