@@ -50,13 +50,16 @@ def test_a_pack_that_breaks_an_invariant_fails_with_its_counter_example(
     assert result.exit_code == 1
     out = " ".join(result.stdout.split())
     assert "VIOLATED cn-access 1.3.0: every allowed access is audit-logged" in out
-    assert "smallest counter-example: {" in out
+    assert "smallest counter-example, as a test case (paste under `cases:` in a tests/*.yaml " \
+           "file with `domain: access`): - name: 'counter-example: every " in out
     assert "outcome: allow; rules fired: allow-" in out
     data = json.loads(CliRunner().invoke(main, ["test", str(pack), "--json", *FAST]).stdout)
     broken = [i for i in data["invariants"] if not i["holds"]]
     assert {i["name"] for i in broken} == {"every allowed access is audit-logged",
                                            "every refused access is audit-logged"}
-    example = broken[0]["counterexample"]["request"]
+    assert broken[0]["domain"] == "access"
+    assert broken[0]["case"]["expect"] == {"invariant": broken[0]["name"]}
+    example = broken[0]["counterexample"]
     assert example["resource"]["data_level"] != "core"  # the rule still covers core data
 
 

@@ -10,12 +10,16 @@ import json
 import shutil
 from pathlib import Path
 
+import attrs
 import pytest
 from click.testing import CliRunner
 
 import finpolicy as fp
 from finpolicy.cli import main
 from finpolicy.documents.bundle import shipped_packs
+from finpolicy.errors import InputError
+from finpolicy.testing import invariants
+from finpolicy.testing.invariant_cases import adapter_of
 from finpolicy.testing.invariants import (
     MORE_WHEN_UNTESTED,
     InvariantViolation,
@@ -93,27 +97,50 @@ def test_fail_untested_fails_finpolicy_test_on_an_invariant_naming_its_file_and_
 
 
 def test_an_input_that_raises_is_reported_as_an_error_of_the_invariant_not_a_traceback(
-        tmp_path: Path) -> None:
-    # the access version takes effect after the day the strategies draw requests on: every
-    # evaluation raises NotInForceError, which ended `finpolicy test` with that error alone
-    # (`error: no version of AccessPolicy ... in force`), naming no invariant and no input
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # an evaluation that raised ended `finpolicy test` with that error alone (`error: no
+    # version of AccessPolicy ... in force`), naming no invariant and no input
     pack = _small_pack(tmp_path)
-    access = pack / "access.yaml"
-    text = access.read_text(encoding="utf-8")
-    access.write_text(text.replace("effective_from: 2025-01-01", "effective_from: 2027-01-01",
-                                   1), encoding="utf-8")
+    real = invariants.adapter("AccessPolicy")
+
+    def refuse(runtime: object, case: dict[str, object]) -> object:
+        if case["purpose"] == "marketing":
+            raise InputError.one("purpose", "refused for the test", "bad_input")
+        return real.evaluate(runtime, case)  # type: ignore[arg-type]
+
+    broken = attrs.evolve(real, evaluate=refuse)
+    monkeypatch.setattr(invariants, "adapter", lambda kind: broken if kind == "AccessPolicy"
+                        else adapter_of(kind)[1])
     results = check_invariants(fp.load_bundle(pack), max_examples=10, derandomize=True)
-    errors = [r for r in results if r.policy == "cn-access"]
-    assert errors and all(not r.holds and r.error for r in errors)
-    assert "NotInForceError" in errors[0].error
-    assert errors[0].counterexample is not None and "request" in errors[0].counterexample
+    errors = [r for r in results if r.policy == "cn-access" and r.error]
+    assert errors and all(not r.holds for r in errors)
+    assert "InputError" in errors[0].error
+    assert errors[0].counterexample is not None
+    assert errors[0].counterexample["purpose"] == "marketing"
 
     result = CliRunner().invoke(main, ["test", str(pack), "--engine", "compiled",
                                        "--invariant-examples", "10"])
     out = " ".join(result.output.split())
     assert result.exit_code == 1, out
     assert "ERROR cn-access 1.3.0: marketing never reads core data" in out
-    assert "evaluating a generated input raised NotInForceError" in out
+    assert "evaluating a generated input raised InputError" in out
+
+
+def test_a_version_effective_later_has_its_invariants_checked_on_its_own_days(
+        tmp_path: Path) -> None:
+    # the access version takes effect after the day the strategies drew every request on
+    # (2026-03-02): every evaluation raised NotInForceError and each invariant was an ERROR;
+    # the requests are now drawn on the days the version is in force
+    pack = _small_pack(tmp_path)
+    access = pack / "access.yaml"
+    text = access.read_text(encoding="utf-8")
+    access.write_text(text.replace("effective_from: 2025-01-01", "effective_from: 2027-01-01",
+                                   1), encoding="utf-8")
+    results = check_invariants(fp.load_bundle(pack), max_examples=10, derandomize=True)
+    checked = [r for r in results if r.policy == "cn-access"]
+    assert checked and all(r.holds and r.error is None for r in checked), \
+        [r.describe() for r in checked if not r.holds]
+    assert any(r.applicable for r in checked)
 
 
 def test_a_counterexample_shows_models_inside_lists_as_their_fields() -> None:

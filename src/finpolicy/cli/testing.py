@@ -118,7 +118,8 @@ def _invariant_dict(result: InvariantResult) -> dict[str, object]:
             "file": None if result.file is None else shown_text(result.file), "line": result.line,
             "examples": result.examples, "more": result.more,
             "applicable": result.applicable, "counterexample": result.counterexample,
-            "outcome": result.outcome, "rules": list(result.rules), "error": result.error}
+            "outcome": result.outcome, "rules": list(result.rules), "error": result.error,
+            "domain": result.domain, "case": result.case}
 
 
 def _print_invariants(results: list[InvariantResult], engine: str) -> None:
@@ -147,11 +148,16 @@ def _print_invariants(results: list[InvariantResult], engine: str) -> None:
                       f"{escape(r.version)}: {escape(r.name)} [dim]({escape(r.where)})[/]")
         if r.error:
             console.print(f"    evaluating a generated input raised {escape(r.error)}")
-        console.print("    smallest counter-example: " + escape(json.dumps(
-            r.counterexample, ensure_ascii=False, default=str)))
-        if not r.error:
+        else:
             console.print(f"    outcome: {escape(str(r.outcome))}; rules fired: "
                           f"{escape(', '.join(r.rules) or 'none')}")
+        if r.case is None:
+            console.print("    smallest counter-example: " + escape(json.dumps(
+                r.counterexample, ensure_ascii=False, default=str)))
+            continue
+        # as it is, unwrapped: the lines go into the file
+        click.echo("    smallest counter-example, as a test case (paste under `cases:` in a "
+                   f"tests/*.yaml file with `domain: {r.domain}`):\n{r.case_yaml()}", nl=False)
     colour = "red" if violated else "yellow" if untested else "green"
     console.print(f"[{colour}]{len(results) - len(violated) - len(untested)} of "
                   f"{plural(len(results), 'invariant')} held"

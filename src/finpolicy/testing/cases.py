@@ -15,6 +15,9 @@ A case file is ``PACK/tests/<anything>.yaml``::
           obligations: []                 # exactly these obligations (omit to not check)
           fields: {customer_age: 67}      # paths into decision.to_dict() (lists by index or
                                           # by an item's name: milestones.final_response.status)
+          invariant: <name>               # the decision keeps this invariant of the policy
+                                          # version that made it (a failing invariant prints
+                                          # its counter-example as such a case)
 
 ``expect`` may also be a list, one expectation per decision the input yields (a record gives
 one per field), or ``{error: InputError}`` for an input the domain must reject (any part of the
@@ -73,6 +76,7 @@ class _ExpectModel(_Strict):
     obligations: list[str] | None = None
     error: str | None = None
     fields: dict[str, Any] = Field(default_factory=dict)
+    invariant: str | None = Field(default=None, min_length=1)
 
 
 class _CaseModel(_Strict):
@@ -136,6 +140,8 @@ class Expectation:
     error: str | None = None
     # dotted paths into the first decision's to_dict(), e.g. {"milestones.0.status": "met"}
     fields: tuple[tuple[str, Any], ...] = ()
+    # the name of an invariant of the deciding policy version the (first) decision must keep
+    invariant: str | None = None
 
 
 @attrs.frozen(slots=True)
@@ -174,7 +180,7 @@ class PolicyCase:
 def _expectation(model: _ExpectModel) -> Expectation:
     return Expectation(model.outcome, tuple(model.hits), model.hits_exact,
                        None if model.obligations is None else tuple(sorted(model.obligations)),
-                       model.error, tuple(model.fields.items()))
+                       model.error, tuple(model.fields.items()), model.invariant)
 
 
 def _vacuous(expect: Expectation, *, single: bool) -> str | None:
@@ -184,13 +190,13 @@ def _vacuous(expect: Expectation, *, single: bool) -> str | None:
     checks = [name for name, given in (
         ("outcome", expect.outcome is not None), ("hits", bool(expect.hits)),
         ("hits_exact", expect.hits_exact), ("obligations", expect.obligations is not None),
-        ("fields", bool(expect.fields))) if given]
+        ("fields", bool(expect.fields)), ("invariant", expect.invariant is not None)) if given]
     if expect.error is not None and checks:
         return (f"`error` cannot be checked together with {', '.join(checks)}: an input that "
                 "raises gives no decision")
     if single and expect.error is None and not checks:
         return ("checks nothing, so the case would pass whatever the decision; give at least "
-                "one of outcome, hits, obligations, fields or error")
+                "one of outcome, hits, obligations, fields or error (or an invariant)")
     return None
 
 
@@ -218,6 +224,9 @@ def _expected(data: Any, source: SourceDocument,
             problems.extend(pydantic_problems(exc, source, where))
             continue
         problem = _vacuous(expectation, single=not isinstance(data, list))
+        if isinstance(data, list) and expectation.invariant is not None:
+            problem = ("`invariant` checks an input's single decision: give it in a single "
+                       "expectation, not in a list")
         if problem:
             problems.append(source.problem(where, problem, "expect_empty"))
         out.append(expectation)

@@ -8,7 +8,6 @@ the rules that fired.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -24,17 +23,18 @@ from finpolicy.errors import FinpolicyError
 from finpolicy.rules.invariants import Invariant
 from finpolicy.rules.model import Rule
 from finpolicy.rules.render import render
+from finpolicy.testing.invariant_cases import (
+    adapter_of,
+    case_yaml,
+    invariant_case,
+    invariant_facts,
+    plain,
+)
 
 
 def adapter(kind: str) -> InvariantAdapter:
     """The adapter its domain declares for ``kind`` (every registered kind has one)."""
-    from finpolicy.domains.registry import domains
-
-    for domain in domains():
-        found = domain.invariants.get(kind)
-        if found is not None:
-            return found
-    raise KeyError(kind)
+    return adapter_of(kind)[1]
 
 
 @attrs.frozen
@@ -54,6 +54,9 @@ class InvariantResult:
     line: int | None = None
     error: str | None = None  # what evaluating the (shrunk) counter-example raised
     more: int = 0  # inputs drawn besides `examples` because none of those met `given`
+    domain: str | None = None  # the domain of the policy (a case file's `domain`)
+    # the counter-example as a policy test case (`name`, `as_of`, `input`, `expect`)
+    case: dict[str, Any] | None = None
 
     @property
     def untested(self) -> bool:
@@ -85,9 +88,20 @@ class InvariantResult:
                     "applicable)")
         if self.error is not None:
             return (f"ERROR {head}\n      evaluating a generated input raised {self.error}\n"
-                    f"      input: {self.counterexample}")
-        return (f"FAIL  {head}\n      counter-example: {self.counterexample}\n"
-                f"      outcome: {self.outcome}; rules fired: {', '.join(self.rules) or 'none'}")
+                    + self.pasteable())
+        return (f"FAIL  {head}\n      outcome: {self.outcome}; rules fired: "
+                f"{', '.join(self.rules) or 'none'}\n" + self.pasteable())
+
+    def case_yaml(self) -> str:
+        """The counter-example as an item of a case file's ``cases:`` list ('' when none)."""
+        return "" if self.case is None else case_yaml(self.case)
+
+    def pasteable(self) -> str:
+        """The counter-example as a test case, with where it goes."""
+        if self.case is None:
+            return f"      counter-example: {self.counterexample}"
+        return (f"      counter-example, as a test case (paste under `cases:` in a tests/*.yaml "
+                f"file with `domain: {self.domain}`):\n{self.case_yaml()}")
 
 
 class InvariantViolation(AssertionError):
@@ -108,14 +122,6 @@ class _Facts:
     def __call__(self, doc: PolicyDocument[Any], ruleset: str, fact: Mapping[str, Any],
                  matched: Sequence[Rule]) -> None:
         self.last = fact
-
-
-def _fact(facts: _Facts, found: InvariantAdapter, decision: Any, case: Case) -> dict[str, Any]:
-    about = {"outcome": decision.outcome, "obligations": list(decision.obligations),
-             "rules": [h.rule_id for h in decision.hits]}
-    if found.extra is not None:
-        about.update(found.extra(decision, case))
-    return {**facts.last, "decision": about}
 
 
 # An invariant none of the first inputs reaches gets this many times as many more before it is
@@ -157,13 +163,20 @@ def _check_one(engine: PolicyEngine, facts: _Facts, found: InvariantAdapter,
     seen = {"n": 0, "applicable": 0}
 
     def judge(case: Case) -> dict[str, Any] | None:
-        seen["n"] += 1
         facts.last = {}  # a domain may answer from a cache without running its rules
         try:
             decision = found.evaluate(engine, case)
-            fact = _fact(facts, found, decision, case)
+            fact = invariant_facts(facts.last, found, decision, case)
         except FinpolicyError as exc:  # shrunk and reported like a violation, not a traceback
+            if not doc.metadata.in_force(found.on(case)):
+                return None  # (on a day this version is not in force: not its input)
+            seen["n"] += 1
             return {"case": case, "error": _error_text(exc)}
+        # an invariant speaks for its own version: an input the engine decided by another one
+        # (on its day of the input, outside this version's window) is not judged against it
+        if (decision.policy.id, decision.policy.version) != (doc.id, doc.version):
+            return None
+        seen["n"] += 1
         applies = given_test(fact)
         seen["applicable"] += applies
         return {"case": case, "decision": decision} if applies and not expect_test(
@@ -177,14 +190,16 @@ def _check_one(engine: PolicyEngine, facts: _Facts, found: InvariantAdapter,
         failed["more"] = seen["n"] - first
         seen["n"] = first
     if failure is not None:
-        failed["counterexample"] = _plain(failure["case"])
+        failed["counterexample"] = plain(failure["case"])
+        failed["case"] = invariant_case(found, failure["case"], invariant.name)
         if "error" in failure:
             failed.update(outcome="<error>", error=failure["error"])
         else:
             failed.update(rules=failure["decision"].rule_ids,
                           outcome=failure["decision"].outcome)
     return InvariantResult(doc.id, doc.version, invariant.name, failure is None, seen["n"],
-                           seen["applicable"], file=doc.file, line=line, **failed)
+                           seen["applicable"], file=doc.file, line=line,
+                           domain=adapter_of(doc.kind)[0], **failed)
 
 
 def check_invariants(bundle: Bundle, *, engine: str = "compiled", max_examples: int = 200,
@@ -241,19 +256,6 @@ def _error_text(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}".splitlines()[0]
 
 
-def _plain(case: Case) -> Case:
-    """The case as JSON-ready data: models (also inside lists and mappings) as their fields."""
-    return {key: _plain_value(value) for key, value in case.items()}
+_plain = plain  # (the name tests and older callers import)
 
 
-def _plain_value(value: Any) -> Any:
-    dump = getattr(value, "model_dump", None)
-    if dump is not None:
-        return dump(mode="json", exclude_defaults=True)
-    if isinstance(value, list | tuple):
-        return [_plain_value(v) for v in value]
-    if isinstance(value, Mapping):
-        return {k: _plain_value(v) for k, v in value.items()}
-    if isinstance(value, dt.date):  # as the models' own dates and times print: ISO 8601
-        return value.isoformat()
-    return value

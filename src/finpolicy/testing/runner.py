@@ -20,6 +20,7 @@ from finpolicy.rules.model import Rule
 from finpolicy.rules.parse import suggest
 from finpolicy.testing.cases import (
     CaseResult,
+    Expectation,
     PolicyCase,
     _error_name,
     _signature,
@@ -121,11 +122,13 @@ class _Recorder:
     def __init__(self, engine: PolicyEngine) -> None:
         self.engine = engine
         self.matched: set[tuple[str, str, str]] = set()
+        self.last: Mapping[str, Any] = {}  # the facts of the latest rule-set run
         self._observing = engine.observe(self._seen)
 
     def _seen(self, doc: PolicyDocument[Any], ruleset: str, fact: Mapping[str, Any],
               rules: Sequence[Rule]) -> None:
         self.matched.update((doc.id, doc.version, r.id) for r in rules)
+        self.last = fact
 
     def __enter__(self) -> _Recorder:
         self._observing.__enter__()
@@ -197,6 +200,18 @@ def _unknown_hits(case: PolicyCase, rule_ids: set[str]) -> list[str]:
             for h in wanted if h not in rule_ids]
 
 
+def _invariant(bundle: Bundle, case: PolicyCase, decisions: Sequence[Decision],
+               error: Exception | None, last: Mapping[str, Any]) -> list[str]:
+    """Why the decision breaks the invariant ``expect: {invariant: NAME}`` names, if it does."""
+    expect = case.expect
+    if error is not None or not isinstance(expect, Expectation) or expect.invariant is None:
+        return []
+    from finpolicy.testing.invariant_cases import invariant_failures
+
+    return invariant_failures(bundle, case.domain, expect.invariant, case.input, case.as_of,
+                              decisions, last)
+
+
 def run_cases(bundle: Bundle, cases: Iterable[PolicyCase] | None = None, *,
               engines: Sequence[Any] = ("compiled", "durable")) -> CaseReport:
     """Run policy test cases on each engine and measure rule coverage.
@@ -223,7 +238,8 @@ def run_cases(bundle: Bundle, cases: Iterable[PolicyCase] | None = None, *,
             with _Recorder(engine) as recorder:
                 got, error = evaluate_case(engine, case)
             matched |= recorder.matched
-            failures = check_case(case, got, error)
+            failures = check_case(case, got, error) + _invariant(bundle, case, got, error,
+                                                                 recorder.last)
             failures += _unknown_hits(case, rule_ids) if failures else []
             signature = _signature(got) if error is None else _error_name(error)
             if first is None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from finpolicy._compat import alias_getattr
 from finpolicy.domains.access import pictures
@@ -38,7 +39,13 @@ from finpolicy.domains.access.model import (
     UsageRecord,
 )
 from finpolicy.domains.access.review import review_access, review_with
-from finpolicy.domains.access.spec import KIND, POLICY_KIND, AccessPolicyTables, AccessSpec
+from finpolicy.domains.access.spec import (
+    KIND,
+    POLICY_KIND,
+    AccessPolicyTables,
+    AccessSettings,
+    AccessSpec,
+)
 from finpolicy.domains.base import Case, Domain, InvariantAdapter, LoggedCall, field_of
 
 if TYPE_CHECKING:
@@ -71,16 +78,68 @@ __all__ = [
 ]
 
 
+class _RequestCase(dict[str, Any]):
+    """An access request in the mapping form of ``evaluate_input`` (its fields, models as
+    values, and ``assignments``), with ``day``: the day the engine picks the policy version
+    on (``as_of``'s day in the policy's time zone), computed when it is drawn."""
+
+    day: dt.date | None = None
+
+
+def _boundary_instants(bundle: Bundle, doc: PolicyDocument[Any]) -> list[dt.datetime]:
+    """Instants on the days around the windows of the access versions on which ``doc`` is in
+    force: 10:00 in the policy's zone, and its first and last half hours written in UTC (a
+    request at 2026-12-31T16:30Z is on 2027-01-01 in Beijing), the strategies' usual instant
+    first when ``doc`` is in force on it."""
+    from finpolicy.domains.access.strategies import _AT
+    from finpolicy.testing.vocabulary import effective_dates
+
+    zone = doc.policy.zone
+    days = [d for d in effective_dates(bundle, KIND) if doc.metadata.in_force(d)]
+    out = [_AT] if doc.metadata.in_force(_AT.astimezone(zone).date()) else []
+    for day in days or [doc.metadata.effective_from]:
+        out += [dt.datetime.combine(day, dt.time(10), zone),
+                dt.datetime.combine(day, dt.time(0, 30), zone).astimezone(dt.UTC),
+                dt.datetime.combine(day, dt.time(23, 30), zone).astimezone(dt.UTC)]
+    return list(dict.fromkeys(out))
+
+
 def _request_cases(bundle: Bundle, doc: PolicyDocument[Any]) -> SearchStrategy[Case]:
+    """Requests on days ``doc`` is in force (by the engine's day of them), with a role
+    directory confirming their grants' approvers."""
+    from hypothesis import strategies as st
+
+    from finpolicy.domains.access.days import policy_day
     from finpolicy.domains.access.strategies import access_requests, approver_assignments
+    from finpolicy.facade import PolicyEngine
 
     directory = approver_assignments(bundle)
-    return access_requests(bundle).map(lambda r: {"request": r, "assignments": directory})
+    runtime = PolicyEngine(bundle)
+    by_instant = {at: access_requests(bundle, as_of=at) for at in _boundary_instants(bundle,
+                                                                                      doc)}
+
+    def case(request: AccessRequest) -> Case:
+        found = _RequestCase({name: value for name, value in request
+                              if value is not None and value != []})
+        found["assignments"] = directory
+        if request.as_of is not None:
+            found.day = policy_day(runtime, request.as_of)
+        return found
+
+    return st.sampled_from(list(by_instant)).flatmap(by_instant.__getitem__).map(case)
+
+
+def _request_of(case: Case) -> AccessRequest:
+    return AccessRequest(**{k: v for k, v in case.items() if k != "assignments"})
 
 
 def _request_day(case: Case) -> dt.date:
-    request: AccessRequest = case["request"]
-    return (request.as_of or dt.datetime.now(dt.UTC)).date()
+    """The day the engine decides the case on: ``as_of``'s day in the policy's time zone, as
+    drawn (a case made otherwise: its day in the zone access policies default to)."""
+    if isinstance(case, _RequestCase) and case.day is not None:
+        return case.day
+    at: dt.datetime = case.get("as_of") or dt.datetime.now(dt.UTC)
+    return at.astimezone(ZoneInfo(AccessSettings.model_fields["time_zone"].default)).date()
 
 
 def _logged_request(inputs: Mapping[str, Any], result: Any) -> Any:
@@ -147,7 +206,7 @@ DOMAIN = Domain(
     grid=(("roles",), ("action",), ("data_level",), ("category",), ("purpose",)),
     invariants={KIND: InvariantAdapter(
         cases=_request_cases,
-        evaluate=lambda runtime, c: authorize(runtime, c["request"],
+        evaluate=lambda runtime, c: authorize(runtime, _request_of(c),
                                               directory=c.get("assignments")),
         on=_request_day)},
     pictures={KIND: pictures.PICTURES},
