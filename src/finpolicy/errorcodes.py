@@ -85,6 +85,8 @@ declare("policy", {
     "unknown_kind": "The document's `kind` is not a registered policy kind.",
     "invariants_ignored": "A document declares invariants its kind does not compile (the "
                           "domain's build returns none), so no tool would check them.",
+    "invariant_fact_unprovided": "An invariant reads a `decision.*` fact the kind's invariant "
+                                 "adapter does not provide, so it could never be judged.",
     "kind_failed": "A policy kind's build raised on the document (a bug of the domain "
                    "declaring the kind, whose module the message names).",
     "kind_conflict": "One policy id is declared with several kinds.",

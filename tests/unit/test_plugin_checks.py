@@ -152,3 +152,65 @@ def test_explaining_a_plugins_call_names_what_its_domain_must_declare(
     with pytest.raises(DomainError, match=r"domain `limits`: `odd_explainer.EXPLAINER` is a "
                                           r"`str`, expected a finpolicy.explain.Explainer"):
         engine.explain("check_limit", txn, as_of=dt.date(2026, 1, 5))
+
+
+def _with_decision_fact(limits: Domain, **adapter: object) -> Domain:
+    """The limits domain whose invariants may read ``decision.amount`` (its build says so),
+    with its invariant adapter changed by ``adapter``."""
+    import finpolicy_limits as lim
+
+    from finpolicy.rules.invariants import parse_invariants
+
+    def build(spec: lim.LimitSpec, ctx: lim.BuildContext) -> lim.LimitRules:
+        rules = [r for _, r in lim.compile_rules(spec.rules, ctx, fields=lim.FIELDS,
+                                                 effect=lambda s: {"outcome": s.outcome})]
+        return lim.LimitRules({"limits": lim.RuleSet("limits", tuple(rules))},
+                              frozenset(spec.channels),
+                              parse_invariants(spec.invariants, ctx, lim.FIELDS,
+                                               {"decision.amount": "number"}))
+
+    kind = attrs.evolve(lim.POLICY_KIND, build=build)
+    found = attrs.evolve(limits.invariants[lim.KIND], **adapter)
+    return attrs.evolve(limits, kinds=(kind,), invariants={lim.KIND: found})
+
+
+def test_an_invariant_reading_a_decision_fact_no_adapter_gives_is_a_policy_error(
+        limits: Domain, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+        registered: None) -> None:
+    # `finpolicy test` reported it VIOLATED on every input, with a counter-example that was none
+    import shutil
+
+    import yaml
+
+    pack = tmp_path / "pack"
+    shutil.copytree(PLUGINS / "limits-pack", pack)
+    doc = pack / "limits.yaml"
+    data = yaml.safe_load(doc.read_text(encoding="utf-8"))
+    data["spec"]["invariants"].append({"name": "amounts are never negative",
+                                       "expect": {"field": "decision.amount", "ge": 0}})
+    doc.write_text(yaml.safe_dump(data), encoding="utf-8")
+    silent = _with_decision_fact(limits)
+    monkeypatch.setattr(registry, "_LOADED",
+                        _load([*_entry_points(), ("limits", lambda: silent)]))
+    with pytest.raises(fp.PolicyError) as caught:
+        fp.load_bundle(pack)
+    (problem,) = caught.value.problems
+    assert problem.code == "invariant_fact_unprovided" and problem.line is not None
+    assert "reads `decision.amount`, which domain `limits` does not give" in problem.message
+    giving = _with_decision_fact(limits, extra=lambda d, c: {"amount": c["txn"].amount},
+                                 decision_fields={"decision.amount": "number"})
+    monkeypatch.setattr(registry, "_LOADED",
+                        _load([*_entry_points(), ("limits", lambda: giving)]))
+    from finpolicy.testing import check_invariants
+
+    results = check_invariants(fp.load_bundle(pack), max_examples=20, derandomize=True)
+    assert [r.holds for r in results] == [True, True]
+
+
+def test_decision_fields_without_an_extra_giving_them_make_a_domain_incomplete(
+        limits: Domain) -> None:
+    adapter = attrs.evolve(next(iter(limits.invariants.values())),
+                           decision_fields={"decision.amount": "number"})
+    broken = attrs.evolve(limits, invariants={"LimitPolicy": adapter})
+    assert broken.problems() == ["the invariant adapter of `LimitPolicy` names decision_fields "
+                                 "(decision.amount) but no `extra` giving them"]

@@ -127,7 +127,38 @@ class PolicyKind(Generic[S, P]):
                             "invariants (its build returns no `invariants` tuple, see "
                             "parse_invariants), so these would never be checked",
                             "invariants_ignored")
+        elif getattr(spec, "invariants", None):
+            compiled: Any = policy  # (a domain's own class: its invariants are checked above)
+            _check_decision_facts(self.name, spec, compiled.invariants, context)
         return policy
+
+
+def _check_decision_facts(kind: str, spec: Any, invariants: tuple[Any, ...],
+                          context: BuildContext) -> None:
+    """An invariant reading a ``decision.*`` fact the kind's invariant adapter does not give
+    (``InvariantAdapter.decision_fields``, with ``extra``) would be reported violated on every
+    input, with a counter-example that is none."""
+    from finpolicy.domains.registry import domains
+    from finpolicy.rules.conditions import paths
+    from finpolicy.rules.invariants import DECISION_FIELDS
+
+    found = next(((d.name, d.invariants[kind]) for d in domains() if kind in d.invariants),
+                 None)
+    if found is None:
+        return
+    owner, adapter = found
+    provided = {*DECISION_FIELDS, *(adapter.decision_fields if adapter.extra else ())}
+    where = {item.name: i for i, item in enumerate(spec.invariants)}
+    for invariant in invariants:
+        for path in sorted(paths(invariant.given) | paths(invariant.expect)):
+            name = ".".join(path)
+            if path[0] == "decision" and name not in provided:
+                context.problem(("invariants", where.get(invariant.name, 0)),
+                                f"invariant `{invariant.name}` reads `{name}`, which domain "
+                                f"`{owner}` does not give its invariants (the invariant "
+                                f"adapter of `{kind}` names it in no `decision_fields` "
+                                "with an `extra` giving it), so it could never be judged",
+                                "invariant_fact_unprovided")
 
 
 def kinds() -> Mapping[str, PolicyKind[Any, Any]]:

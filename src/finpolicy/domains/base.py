@@ -223,6 +223,12 @@ class Domain:
             out.append("declares no policy kind")
         for kind in sorted(kind_names - set(self.invariants)):
             out.append(f"kind `{kind}` has no invariant adapter")
+        for kind, adapter in sorted(self.invariants.items()):
+            if isinstance(adapter, InvariantAdapter) and adapter.decision_fields and \
+                    adapter.extra is None:
+                out.append(f"the invariant adapter of `{kind}` names decision_fields "
+                           f"({', '.join(sorted(adapter.decision_fields))}) but no `extra` "
+                           "giving them")
         for key in sorted((set(self.invariants) | set(self.pictures) | set(self.changes))
                           - kind_names):
             out.append(f"`{key}` is not one of its kinds")
