@@ -214,3 +214,25 @@ def test_decision_fields_without_an_extra_giving_them_make_a_domain_incomplete(
     broken = attrs.evolve(limits, invariants={"LimitPolicy": adapter})
     assert broken.problems() == ["the invariant adapter of `LimitPolicy` names decision_fields "
                                  "(decision.amount) but no `extra` giving them"]
+
+
+def test_finpolicy_domains_names_the_methods_left_out_of_the_log_and_the_service(
+        limits: Domain, monkeypatch: pytest.MonkeyPatch, registered: None) -> None:
+    # a plug-in method given no LoggedCall was decided unlogged on a logged engine, and one
+    # given no Call was not served, with nothing saying so
+    import json
+
+    from click.testing import CliRunner
+
+    from finpolicy.cli import main
+
+    quiet = attrs.evolve(limits, logged={}, calls={}, cli=None)
+    monkeypatch.setattr(registry, "_LOADED", _load([*_entry_points(), ("limits", lambda: quiet)]))
+    done = CliRunner().invoke(main, ["domains", "--json"])
+    assert done.exit_code == 0, done.output
+    (row,) = [r for r in json.loads(done.output) if r["name"] == "limits"]
+    assert (row["unlogged"], row["unserved"]) == (["check_limit"], ["check_limit"])
+    assert row["combining"] == {"LimitPolicy": "the most restrictive outcome wins "
+                                               "(block > refer > allow)"}
+    done = CliRunner().invoke(main, ["domains"], terminal_width=200)
+    assert "check_limit¹²" in done.output and "not recorded by a decision log" in done.output
