@@ -177,3 +177,22 @@ def test_an_incomplete_plugin_is_an_error_naming_it(tmp_path: Path) -> None:
     assert "domain `half` is incomplete: kind `LimitPolicy` has no invariant adapter" in \
         done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_lint_fmt_schema_and_the_service_take_the_plugin(site: Path,
+                                                         packs: tuple[Path, Path]) -> None:
+    old, _ = packs
+    pack = str(PLUGINS / "limits-pack")  # as written (the copies are rewritten by yaml)
+    done = _cli(site, "lint", pack)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "limits-pack: no findings" in done.stdout + done.stderr
+    done = _cli(site, "fmt", "--check", pack)
+    assert done.returncode == 0, done.stdout + done.stderr
+    done = _cli(site, "schema")
+    assert done.returncode == 0, done.stderr
+    schema = json.loads(done.stdout)["LimitPolicy.schema.json"]
+    assert "channels" in json.dumps(schema)
+    done = _cli(site, "serve", str(old), "--openapi", "-")
+    assert done.returncode == 0, done.stderr
+    paths = json.loads(done.stdout)["paths"]
+    assert {"/v1/limits/check_limit", "/v1/limits/check_limit/batch"} <= set(paths)
