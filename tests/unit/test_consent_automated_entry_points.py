@@ -144,3 +144,21 @@ def test_a_date_of_a_refusal_given_as_a_bare_date_is_refused() -> None:
     with pytest.raises(fp.InputError) as info:
         fp.Refusal(refused_at=dt.date(2026, 2, 10))  # type: ignore[arg-type]
     assert [p.path for p in info.value.problems] == ["refused_at"]
+
+
+def test_a_review_s_finding_names_whose_record_it_is(tmp_path: Path) -> None:
+    # `finpolicy eval consent` printed "automated_decision_after_refusal ... because: ..."
+    # and nothing of the customer, the record or the severity: the night's review could not
+    # be acted on
+    done = [request(id="p-auto", customer="cu-9", automated_decision=True,
+                    automated_refusal=REFUSAL)]
+    path = tmp_path / "review.json"
+    path.write_text(json.dumps({"review": {"as_of": "2026-03-03T10:00:00+08:00",
+                                           "consents": [], "processing": done}}),
+                    encoding="utf-8")
+    text = CliRunner().invoke(main, ["eval", "consent", str(path)])
+    assert "customer cu-9, use p-auto; severity high" in text.output, text.output
+    result = CliRunner().invoke(main, ["eval", "consent", str(path), "--json"])
+    [finding] = json.loads(result.stdout)
+    assert (finding["customer"], finding["use"], finding["consent_id"],
+            finding["severity"]) == ("cu-9", "p-auto", None, "high")

@@ -34,6 +34,7 @@ __all__ = [
     "Consent",
     "ConsentDecision",
     "ConsentFinding",
+    "ConsentFindingDecision",
     "ConsentReviewReport",
     "ContactRecord",
     "ProcessingRequest",
@@ -389,6 +390,26 @@ class ConsentFinding:
         return (self.kind, self.customer, self.consent_id, self.use)
 
 
+@attrs.frozen(slots=True, kw_only=True)
+class ConsentFindingDecision(Decision):
+    """A finding of a consent review as a ``Decision`` (``ConsentReviewReport.decisions``):
+    the outcome is the finding's kind, the single hit the review rule that found it, with
+    whose record it is (``customer``, ``consent_id``, ``use``) and how severe."""
+
+    severity: str
+    customer: str
+    consent_id: str | None = None
+    use: str | None = None
+
+    def _details(self) -> list[str]:
+        what = f"customer {self.customer}"
+        if self.use:
+            what += f", use {self.use}"
+        if self.consent_id:
+            what += f", consent {self.consent_id}"
+        return [f"{what}; severity {self.severity}"]
+
+
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 
 
@@ -411,12 +432,15 @@ class ConsentReviewReport:
     input_digest: str = ""
 
     def decisions(self) -> list[Decision]:
-        """One ``Decision`` per finding, in finding order: the outcome is the finding's kind
-        and the single hit is the review rule that found it (policy test cases and
-        ``finpolicy eval consent`` read reviews this way)."""
-        return [Decision(outcome=f.kind, hits=(Hit(f.rule_id, f.message, f.cite),),
-                         obligations=(), policy=self.policy, engine=self.engine,
-                         input_digest=self.input_digest, as_of=self.as_of)
+        """One ``ConsentFindingDecision`` per finding, in finding order: the outcome is the
+        finding's kind and the single hit is the review rule that found it, with the
+        finding's customer, consent, use and severity (policy test cases and ``finpolicy eval
+        consent`` read reviews this way)."""
+        return [ConsentFindingDecision(
+                    outcome=f.kind, hits=(Hit(f.rule_id, f.message, f.cite),), obligations=(),
+                    policy=self.policy, engine=self.engine, input_digest=self.input_digest,
+                    as_of=self.as_of, severity=f.severity, customer=f.customer,
+                    consent_id=f.consent_id, use=f.use)
                 for f in self.findings]
 
     def by_severity(self) -> dict[str, int]:
