@@ -85,3 +85,21 @@ def test_a_request_field_beside_the_request_says_where_it_goes(tmp_path: Path) -
     result = CliRunner().invoke(main, ["eval", "consent", str(review)])
     assert result.exit_code == 3 and "review.customer: unknown key" in result.output
     assert "written under" not in result.output
+
+
+def test_the_guide_s_credit_review_file_runs_as_written(tmp_path: Path) -> None:
+    import re
+
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "guides" /
+             "consent.rst").read_text(encoding="utf-8")
+    block = re.search(r"   # credit-review\.yaml: finpolicy eval consent credit-review\.yaml "
+                      r"--why\n((?:   .*\n)+)", guide)
+    assert block is not None
+    path = tmp_path / "credit-review.yaml"
+    path.write_text("\n".join(line[3:] for line in block.group(1).splitlines()),
+                    encoding="utf-8")
+    result = CliRunner().invoke(main, ["eval", "consent", str(path), "--why"])
+    assert result.exit_code == 1, result.output
+    assert "solely-automated-after-refusal" in result.output
+    assert "have a person assess the application and make the decision" in result.output
+    assert "replace /request/automated_decision: false" in result.output
