@@ -236,3 +236,11 @@ def test_finpolicy_domains_names_the_methods_left_out_of_the_log_and_the_service
                                                "(block > refer > allow)"}
     done = CliRunner().invoke(main, ["domains"], terminal_width=200)
     assert "check_limit¹²" in done.output and "not recorded by a decision log" in done.output
+
+
+def test_a_grid_axis_that_is_no_input_field_makes_a_domain_incomplete(limits: Domain) -> None:
+    # diff silently never varied it: a typo left the channels untried
+    assert attrs.evolve(limits, grid=(("chanel",),)).problems() == [
+        "grid axis `chanel` is no field of its input models (amount, channel, foreign, id), "
+        "so `diff` would never vary it"]
+    assert attrs.evolve(limits, grid=(("transaction", "channel"),)).problems() == []

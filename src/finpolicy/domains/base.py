@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import importlib.util
+import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import MappingProxyType, ModuleType
 from typing import TYPE_CHECKING, Any, Literal, Protocol
@@ -232,6 +233,12 @@ class Domain:
         for key in sorted((set(self.invariants) | set(self.pictures) | set(self.changes))
                           - kind_names):
             out.append(f"`{key}` is not one of its kinds")
+        fields = _field_names(self.input_models)
+        for axis in self.grid:
+            if not axis or axis[-1] not in fields:
+                out.append(f"grid axis `{'.'.join(axis)}` is no field of its input models "
+                           f"({', '.join(sorted(fields)) or 'none declared'}), so `diff` "
+                           "would never vary it")
         for name in self.deprecated.values():
             if name not in self.exports:
                 out.append(f"deprecated name points at `{name}`, which it does not export")
@@ -311,6 +318,30 @@ def _registered() -> tuple[Domain, ...]:
     from finpolicy.domains.registry import domains  # the registry sits above this module
 
     return domains()
+
+
+def _field_names(models: Iterable[Any]) -> set[str]:
+    """The field names of ``models`` and of the models their fields hold (``list[Item]``)."""
+    seen: set[type] = set()
+    names: set[str] = set()
+    todo = [m for m in models if isinstance(m, type) and issubclass(m, BaseModel)]
+    while todo:
+        model = todo.pop()
+        if model in seen:
+            continue
+        seen.add(model)
+        for name, field in model.model_fields.items():
+            names.add(name)
+            todo += [t for t in _types_in(field.annotation)
+                     if isinstance(t, type) and issubclass(t, BaseModel)]
+    return names
+
+
+def _types_in(annotation: Any) -> list[Any]:
+    found = [annotation]
+    for arg in typing.get_args(annotation):
+        found += _types_in(arg)
+    return found
 
 
 def _findable(name: str) -> bool:
