@@ -272,3 +272,14 @@ def test_a_customer_listed_twice_is_refused(engine: fp.PolicyEngine) -> None:
         plan(engine, [{"id": "a"}, {"id": "b"}, {"id": "A "}], [consent("a", ["sms"])])
     assert caught.value.fields == ("customers.2.id",)
     assert "customer `a` is listed twice (customers.0 and customers.2)" in str(caught.value)
+
+
+def test_finpolicy_campaign_help_names_every_field_of_a_customer() -> None:
+    # the help listed id, time_zone and channels: a minor's birth_date, which decides whose
+    # consent counts, was nowhere on the command line
+    from finpolicy.domains.consent.campaign import CampaignCustomer
+
+    result = CliRunner().invoke(main, ["campaign", "--help"])
+    text = " ".join(result.output.split())
+    for field in CampaignCustomer.model_fields:
+        assert f"`{field}`" in text, field

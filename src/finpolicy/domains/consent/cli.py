@@ -118,7 +118,8 @@ def campaign(campaign_file: str, purpose: str, channels: tuple[str, ...],
 
     FILE is JSON lines (`{"customer": {...}}`, `{"consent": {...}}`, `{"contact": {...}}` one
     a line) or a JSON/YAML mapping with `customers`, `consents` and `contacts` lists. A
-    customer has an `id`, an optional `time_zone` and `channels` in order of preference.
+    customer has an `id`, an optional `time_zone`, `channels` in order of preference and an
+    optional `birth_date` (a minor's consent counts only when a guardian gave it).
     With --bad-rows FILE (JSON lines only), records refused are set aside to FILE with the
     customers they concern, the others planned (exit 1 when any was set aside).
     """
