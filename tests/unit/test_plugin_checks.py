@@ -244,3 +244,13 @@ def test_a_grid_axis_that_is_no_input_field_makes_a_domain_incomplete(limits: Do
         "grid axis `chanel` is no field of its input models (amount, channel, foreign, id), "
         "so `diff` would never vary it"]
     assert attrs.evolve(limits, grid=(("transaction", "channel"),)).problems() == []
+
+
+def test_an_error_code_finpolicy_means_otherwise_is_an_error_naming_the_domain(
+        limits: Domain) -> None:
+    # a ValueError from errorcodes.declare: a traceback on the command line
+    recoded = attrs.evolve(limits, error_codes={"input": {"bad_input": "Our own meaning."}})
+    with pytest.raises(DomainError, match=r"domain `limits` declares error codes \(input\) it "
+                                          r"cannot: error code `bad_input` is already "
+                                          r"declared by finpolicy"):
+        _load([*_entry_points(), ("limits", lambda: recoded)])

@@ -82,7 +82,12 @@ def _load(candidates: Iterable[tuple[str, Any]]) -> tuple[Domain, ...]:
                                   f"`{operations[op]}` and `{value.name}`")
             operations[op] = value.name
         for code_kind, codes in value.error_codes.items():
-            declare(code_kind, codes, origin=value.name)
+            try:
+                declare(code_kind, codes, origin=value.name)
+            except ValueError as exc:  # a code finpolicy or another domain means otherwise
+                raise DomainError(f"domain `{value.name}` declares error codes "
+                                  f"({code_kind}) it cannot: {exc}; use that code as it "
+                                  "is meant, or name a code of its own") from exc
         loaded[value.name] = value
     _check_shadowed(operations, loaded)
     _check_exports(loaded)
