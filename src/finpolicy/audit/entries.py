@@ -34,7 +34,7 @@ def decision_fields(masking: Maskers, call: Call, written: dt.datetime,
     at = calls.as_of_of(call.inputs, decisions, call.result)
     # exactly: isoformat keeps an offset's seconds (local mean time); JSON encoders don't
     when = orjson.dumps(at.isoformat()) if isinstance(at, dt.datetime) else to_json(at)
-    masker = masking.masker(call.bundle, written.date())
+    masker = masking.masker(call.bundle, written)
     shown: list[bytes] = []
     originals: list[bytes] = []
     masked: list[bytes] = []

@@ -323,15 +323,37 @@ class Maskers:
     def __init__(self, keys: AuditKeys) -> None:
         self.keys = keys
         self._maskers: dict[tuple[str, dt.date], Masker] = {}
+        self._zones: dict[tuple[str, dt.date], dt.tzinfo] = {}
         self._requests: dict[int, tuple[Any, list[tuple[str, bytes]]]] = {}
 
-    def masker(self, bundle: Bundle, day: dt.date) -> Masker:
+    def masker(self, bundle: Bundle, written: dt.datetime) -> Masker:
+        """The masker of the classification policy in force when an entry was ``written``
+        (aware): on that instant's day in the policy's time zone, as ``classify`` takes it."""
+        day = written.astimezone(self._zone(bundle, written.date())).date()
         key = (bundle.digest, day)
         found = self._maskers.get(key)
         if found is None:
             if len(self._maskers) > 16:
                 self._maskers.clear()
             found = self._maskers[key] = Masker(bundle, self.keys, day)
+        return found
+
+    def _zone(self, bundle: Bundle, own: dt.date) -> dt.tzinfo:
+        """The time zone of the classification policy in force on ``own`` or beside it (UTC
+        when none is: every value is then masked anyway)."""
+        key = (bundle.digest, own)
+        found = self._zones.get(key)
+        if found is None:
+            found = dt.UTC
+            for day in (own, own + dt.timedelta(days=1), own - dt.timedelta(days=1)):
+                try:
+                    found = getattr(bundle.in_force(_KIND, day).policy, "zone", dt.UTC)
+                    break
+                except (NotInForceError, OverflowError):
+                    continue
+            if len(self._zones) > 64:
+                self._zones.clear()
+            self._zones[key] = found
         return found
 
     def parts(self, masker: Masker, data_in: Any,
