@@ -78,8 +78,18 @@ class Verdict:
         """The domain fields that differ, as ``path: old → new``."""
         mine, theirs = self.details, other.details
         keys = sorted(mine.keys() | theirs.keys())
-        return tuple(f"{k}: {mine.get(k, '—')} → {theirs.get(k, '—')}"
-                     for k in keys if mine.get(k) != theirs.get(k))
+        out: dict[str, str] = {}
+        for k in keys:
+            if mine.get(k) == theirs.get(k):
+                continue
+            whole = _whole_item(k, mine, theirs) or _whole_item(k, theirs, mine)
+            if whole is None:
+                out[k] = f"{k}: {mine.get(k, '—')} → {theirs.get(k, '—')}"
+            elif whole not in out:  # an item only one side has: one line, by its name
+                name = (mine.get(f"{whole}.name") or theirs.get(f"{whole}.name") or "…")
+                out[whole] = f"{whole}: {name if whole in _prefixes(mine) else '—'} → " \
+                             f"{name if whole in _prefixes(theirs) else '—'}"
+        return tuple(out.values())
 
     def to_dict(self) -> dict[str, Any]:
         return {"outcome": self.outcome, "hits": list(self.hits),
@@ -98,10 +108,41 @@ def _flatten(data: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
         for k, v in data.items():
             yield from _flatten(v, f"{prefix}.{k}" if prefix else str(k))
     elif isinstance(data, list) and data and any(isinstance(v, Mapping | list) for v in data):
-        for i, v in enumerate(data):
-            yield from _flatten(v, f"{prefix}.{i}" if prefix else str(i))
+        for key, v in zip(_item_keys(data), data, strict=True):
+            yield from _flatten(v, f"{prefix}.{key}" if prefix else key)
     else:
         yield prefix, tuple(data) if isinstance(data, list) else data
+
+
+def _prefixes(flat: Mapping[str, Any]) -> set[str]:
+    return {k.rsplit(".", n)[0] for k in flat for n in range(1, k.count(".") + 1)}
+
+
+def _whole_item(key: str, has: Mapping[str, Any], lacks: Mapping[str, Any]) -> str | None:
+    """The item of a list (``milestones.handling_opinion``) whose every field ``has`` has and
+    ``lacks`` has none of, when ``key`` is one of them: an item added or removed."""
+    if key not in has or key in lacks:
+        return None
+    parts = key.split(".")
+    for end in range(1, len(parts)):
+        prefix = ".".join(parts[:end]) + "."
+        if any(k.startswith(prefix) for k in lacks):
+            continue
+        if end == 1:  # the whole list is absent: each item apart
+            return ".".join(parts[:2]) if len(parts) > 2 else None
+        return prefix[:-1]
+    return None
+
+
+def _item_keys(items: list[Any]) -> list[str]:
+    """How a path names each item of a list: by its ``name`` when every item has a distinct
+    one (``milestones.final_response.due_at``, as a reader and a test case's ``fields`` know
+    it, and unmoved when an earlier item is removed), else by its index."""
+    names = [v.get("name") if isinstance(v, Mapping) else None for v in items]
+    if all(isinstance(n, str) and n and not n.isdecimal() and "." not in n for n in names) \
+            and len(set(names)) == len(names):
+        return [str(n) for n in names]
+    return [str(i) for i in range(len(items))]
 
 
 @attrs.frozen(slots=True)
