@@ -27,7 +27,8 @@ from finpolicy.errors import InputError, InputProblem
 from finpolicy.limits import MAX_CSV_CELL, MAX_DOCUMENT_BYTES, MAX_INPUT_DEPTH
 
 __all__ = ["Located", "count_lines", "csv_error", "iter_csv_rows", "iter_json_lines",
-           "read_document", "read_located", "read_text", "set_csv_cell_limit"]
+           "open_quote", "open_quote_error", "read_document", "read_located", "read_text",
+           "set_csv_cell_limit"]
 
 
 def _error(file: str, line: int | None, message: str, code: str = "bad_file",
@@ -271,9 +272,16 @@ def iter_csv_rows(path: str) -> Iterator[tuple[int, dict[str, str]]]:
                 raise _error(path, 1, "empty CSV: expected a header row")
             _check_header(path, reader.line_num, header)
             unnamed = [i for i, name in enumerate(header) if not name.strip()]
+            last: tuple[int, dict[str, str]] | None = None
             for cells in reader:
                 if cells:  # a blank line is no row
-                    yield reader.line_num, _row(path, reader.line_num, header, cells, unnamed)
+                    if last is not None:
+                        yield last
+                    last = reader.line_num, _row(path, reader.line_num, header, cells, unnamed)
+            if last is not None:  # a quote left open takes the rows after it as its cell
+                if any("\n" in c or "\r" in c for c in last[1].values()):
+                    _closed_quotes(path)
+                yield last
         except UnicodeDecodeError as exc:
             raise _error(path, reader.line_num + 1, f"not UTF-8 text (byte {exc.start})",
                          "unreadable_input") from None
@@ -293,6 +301,37 @@ def _row(path: str, line: int, header: Sequence[str], cells: list[str],
             raise _error(path, line, f"a value in column {i + 1}, which the header leaves "
                                      "unnamed")
     return {name: cell for name, cell in zip(header, cells, strict=True) if name.strip()}
+
+
+def open_quote(path: str) -> tuple[int, int] | None:
+    """The first and last line of the row of ``path`` whose quote is never closed (read
+    leniently, it holds every line after it as one cell), or ``None``."""
+    start = 0
+    try:
+        with Path(path).open(encoding="utf-8-sig", newline="") as handle:
+            set_csv_cell_limit()
+            reader = csv.reader(handle, strict=True)
+            for _ in reader:
+                start = reader.line_num
+    except csv.Error as exc:
+        if "unexpected end of data" in str(exc):
+            return start + 1, reader.line_num
+    except (OSError, UnicodeDecodeError):
+        pass
+    return None
+
+
+def open_quote_error(path: str, lines: tuple[int, int]) -> InputError:
+    """The error for the quote of line ``lines[0]`` of ``path`` left open to its end."""
+    return _error(path, lines[0], f"a quote opened on this line is never closed: lines "
+                  f"{lines[0]} to {lines[1]} were read as one row; close it, or write a quote "
+                  "in a cell as two (\"\")")
+
+
+def _closed_quotes(path: str) -> None:
+    found = open_quote(path)
+    if found is not None:
+        raise open_quote_error(path, found)
 
 
 def _check_header(path: str, line: int, header: Sequence[str]) -> None:

@@ -10,7 +10,6 @@ cells are read as text and validated like the row API's CSV reader (empty cells 
 from __future__ import annotations
 
 import contextlib
-import csv
 import os
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -20,8 +19,16 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from finpolicy.columnar.csvfiles import (
+    checked_cells,
+    closed_quotes,
+    csv_fault,
+    csv_header,
+    csv_lines,
+    file_error,
+    only_header,
+)
 from finpolicy.errors import InputError
-from finpolicy.limits import MAX_CSV_CELL
 
 __all__ = ["DEFAULT_CHUNK_ROWS", "TIME_RANGE", "Source", "batches", "column_or_none",
            "csv_lines",
@@ -34,82 +41,6 @@ Source: TypeAlias = Any  # pa.Table | pa.RecordBatch | pandas/polars DataFrame |
 
 def _problem(message: str, value: Any = None) -> InputError:
     return InputError.one("table", message, "bad_table", value)
-
-
-def _header_row(reader: Any) -> list[str] | None:
-    """The first row that is not blank (Arrow skips blank lines before the header too: read
-    as the header, a leading blank line left every column to Arrow's type inference)."""
-    for row in reader:
-        if row:
-            return list(row)
-    return None
-
-
-def _csv_header(path: str) -> list[str]:
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(handle)
-        try:
-            header = _header_row(reader)
-        except UnicodeDecodeError:
-            raise InputError.one("table", f"{path}: not UTF-8 text (save the CSV as UTF-8)",
-                                 "bad_table", path) from None
-        except csv.Error as exc:
-            raise InputError.one("table", f"{path}: line {reader.line_num}: {exc}",
-                                 "bad_table", path) from None
-        if header is None:
-            raise InputError.one("table", f"{path}: the file is empty", "bad_table", path)
-        return header
-
-
-def _csv_line(path: str, width: int) -> str | None:
-    """``line N: `` of the first row of ``path`` whose cells the header does not count
-    (Arrow's parse error quotes the row but gives no line), ``""`` when there is none, and
-    ``None`` when no row follows the header."""
-    rows = False
-    with contextlib.suppress(csv.Error, UnicodeDecodeError, OSError), \
-            open(path, encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(handle)
-        _header_row(reader)
-        for row in reader:
-            rows = rows or bool(row)
-            if len(row) != width and row:
-                return f"line {reader.line_num}: "
-        return "" if rows else None
-    return ""
-
-
-def csv_lines(path: str, rows: Any) -> dict[int, int]:
-    """The line of the CSV file ``path`` of each of ``rows`` (data rows counting from 1), as
-    the row reader numbers them: blank lines are no rows, and a quoted cell's line breaks
-    count (the line a row ends on). Arrow gives rows, not lines; a row past the file's end
-    keeps its number after the header."""
-    wanted = {int(r) for r in rows}
-    out: dict[int, int] = {}
-    with contextlib.suppress(csv.Error, UnicodeDecodeError, OSError), \
-            open(path, encoding="utf-8-sig", newline="") as handle:
-        csv.field_size_limit(MAX_CSV_CELL)
-        reader = csv.reader(handle)
-        _header_row(reader)
-        row = 0
-        for cells in reader:
-            if not wanted - out.keys():
-                break
-            if cells:
-                row += 1
-                if row in wanted:
-                    out[row] = reader.line_num
-    return {r: out.get(r, r + 1) for r in wanted}
-
-
-def _checked_cells(batch: pa.RecordBatch, path: str) -> pa.RecordBatch:
-    """The batch, when no cell is longer than a CSV cell may be (as the row readers check)."""
-    for name, column in zip(batch.schema.names, batch.columns, strict=True):
-        longest = pc.max(pc.utf8_length(column)).as_py()
-        if longest is not None and longest > MAX_CSV_CELL:
-            raise InputError.one("table", f"{path}: column `{name}` has a cell of {longest:,} "
-                                          f"characters, more than the {MAX_CSV_CELL:,} a cell "
-                                          "may hold", "text_too_long", path)
-    return batch
 
 
 def _file_batches(path: str, chunk_rows: int) -> Iterator[pa.RecordBatch]:
@@ -133,20 +64,27 @@ def _file_batches(path: str, chunk_rows: int) -> Iterator[pa.RecordBatch]:
     if lower.endswith(".csv"):
         from pyarrow import csv as pacsv
 
-        names = _csv_header(path)
+        names = csv_header(path)
         options = pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
                                        strings_can_be_null=True, null_values=[""])
         block = max(1 << 16, min(1 << 26, chunk_rows * 64))
         try:
             reader = pacsv.open_csv(path, read_options=pacsv.ReadOptions(block_size=block),
                                     convert_options=options)
+            last = None  # a batch is given once the next is read: the last is checked
             for batch in reader:
-                yield from _split(_checked_cells(batch, path), chunk_rows)
+                if last is not None:
+                    yield from _split(checked_cells(last, path), chunk_rows)
+                last = batch
+            if last is not None:
+                closed_quotes(last, path)
+                yield from _split(checked_cells(last, path), chunk_rows)
         except pa.ArrowException as exc:
-            line = _csv_line(path, len(names))
-            if line is None:  # a header without a line end: Arrow finds no block to read
+            if only_header(path):  # a header without a line end: Arrow finds no block
                 return
-            raise _problem(f"{path}: {line}not a readable CSV file ({exc})", path) from None
+            fault = csv_fault(path, len(names))
+            raise file_error(path, fault and fault[0], "not a readable CSV file ("
+                              f"{fault[1] if fault else exc})") from None
         return
     raise _problem(f"`{path}`: expected a .parquet or .csv file", path)
 
@@ -305,7 +243,7 @@ def empty_batch(source: Source) -> pa.RecordBatch:
             whole = pq.ParquetFile(path).schema_arrow
             schema = pa.schema([whole.field(n) for n in _data_columns(whole)])
         elif path.lower().endswith(".csv"):
-            schema = pa.schema([(name, pa.string()) for name in _csv_header(path)])
+            schema = pa.schema([(name, pa.string()) for name in csv_header(path)])
     else:
         table = _frame_table(source)
         if table is not None:
