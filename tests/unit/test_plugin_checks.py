@@ -254,3 +254,25 @@ def test_an_error_code_finpolicy_means_otherwise_is_an_error_naming_the_domain(
                                           r"cannot: error code `bad_input` is already "
                                           r"declared by finpolicy"):
         _load([*_entry_points(), ("limits", lambda: recoded)])
+
+
+@pytest.mark.parametrize(("source", "message"), [
+    ("STRATEGIES = ('transactions',)\n",
+     r"`odd_strategies` lists transactions in STRATEGIES but defines no such function"),
+    ("def customers(): ...\nSTRATEGIES = ('customers',)\n",
+     r"its strategy `customers` has the name of suitability's"),
+    ("def require(): ...\nSTRATEGIES = ('require',)\n",
+     r"its strategy `require` has the name of finpolicy's"),
+    ("TYPE_STRATEGIES = {'Transaction': print}\n",
+     r"gives TYPE_STRATEGIES as .*expected a mapping of input types to strategy functions"),
+])
+def test_a_strategies_module_that_would_be_ignored_or_shadowed_is_an_error(
+        limits: Domain, module: Path, source: str, message: str) -> None:
+    # finpolicy.testing.strategies raised an AttributeError, or silently gave another
+    # domain's strategy under the name
+    import sys
+
+    sys.modules.pop("odd_strategies", None)
+    (module / "odd_strategies.py").write_text(source, encoding="utf-8")
+    with pytest.raises(DomainError, match=r"domain `limits`: .*" + message):
+        attrs.evolve(limits, strategies="odd_strategies").strategies_module()

@@ -245,8 +245,29 @@ class Domain:
         return out
 
     def strategies_module(self) -> ModuleType | None:
-        """The module of its hypothesis strategies (imports hypothesis)."""
-        return None if self.strategies is None else self._module("strategies", self.strategies)
+        """The module of its hypothesis strategies (imports hypothesis).
+
+        Raises:
+            DomainError: the module lists no strategies, names one it does not define, maps
+                no type to a function, or names a strategy finpolicy's or another domain's
+                has (``finpolicy.testing.strategies.<name>`` would silently be the other).
+        """
+        if self.strategies is None:
+            return None
+        module = self._module("strategies", self.strategies)
+        names = _strategy_names(self, module)
+        # testing sits above the domains (and imports hypothesis, whose start-up hook asks
+        # for this module while finpolicy.testing.strategies is still being imported)
+        shared = getattr(importlib.import_module("finpolicy.testing.strategies"), "__all__", ())
+        others = {n: d.name for d in _registered() if d.name != self.name and d.strategies
+                  for n in _strategy_names(d, d._module("strategies", d.strategies))}
+        for name in names:
+            owner = "finpolicy" if name in shared else others.get(name)
+            if owner is not None:
+                raise DomainError(f"domain `{self.name}`: its strategy `{name}` has the name "
+                                  f"of {owner}'s, so finpolicy.testing.strategies.{name} "
+                                  "could never be it; name it otherwise")
+        return module
 
     def explainer_module(self) -> ModuleType | None:
         """The module of its explainer (``EXPLAINER``), ``None`` when it declares none."""
@@ -303,6 +324,25 @@ class Domain:
             if kind.name == name:
                 return kind
         raise KeyError(name)
+
+
+def _strategy_names(domain: Domain, module: ModuleType) -> tuple[str, ...]:
+    """``STRATEGIES`` of ``domain``'s strategies module, checked with its ``TYPE_STRATEGIES``."""
+    where = f"domain `{domain.name}`: its strategies module `{module.__name__}`"
+    names = getattr(module, "STRATEGIES", ())
+    types = getattr(module, "TYPE_STRATEGIES", {})
+    if not isinstance(names, tuple | list) or not all(isinstance(n, str) for n in names):
+        raise DomainError(f"{where} gives STRATEGIES as `{names!r}`, expected a tuple of the "
+                          "names of its strategy functions")
+    if not isinstance(types, Mapping) or not all(
+            isinstance(t, type) and callable(f) for t, f in types.items()):
+        raise DomainError(f"{where} gives TYPE_STRATEGIES as `{types!r}`, expected a mapping "
+                          "of input types to strategy functions")
+    missing = [n for n in names if not callable(getattr(module, n, None))]
+    if missing:
+        raise DomainError(f"{where} lists {', '.join(missing)} in STRATEGIES but defines no "
+                          "such function")
+    return tuple(names)
 
 
 def _builtin_commands() -> frozenset[str]:
