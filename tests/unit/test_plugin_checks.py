@@ -276,3 +276,20 @@ def test_a_strategies_module_that_would_be_ignored_or_shadowed_is_an_error(
     (module / "odd_strategies.py").write_text(source, encoding="utf-8")
     with pytest.raises(DomainError, match=r"domain `limits`: .*" + message):
         attrs.evolve(limits, strategies="odd_strategies").strategies_module()
+
+
+def test_a_call_model_not_matching_its_operation_makes_a_domain_incomplete(
+        limits: Domain) -> None:
+    # finpolicy serve refused every request as the caller's mistake (400 unknown_key)
+    import finpolicy_limits as lim
+
+    from finpolicy.domains.base import Call
+
+    class Misnamed(Call):
+        transaction: lim.Transaction
+
+    broken = attrs.evolve(limits, calls={"check_limit": Misnamed})
+    assert broken.problems() == [
+        "call model `check_limit` has field `transaction`, which `check_limit` does not take "
+        "(it takes txn, as_of, policy)",
+        "call model `check_limit` gives no field `txn`, which `check_limit` needs"]

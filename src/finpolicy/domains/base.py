@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import importlib.util
+import inspect
 import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import MappingProxyType, ModuleType
@@ -345,6 +346,33 @@ def _strategy_names(domain: Domain, module: ModuleType) -> tuple[str, ...]:
     return tuple(names)
 
 
+def _call_problems(domain: Domain) -> list[str]:
+    """A call model must give its operation's arguments by their names: a field the function
+    does not take, or an argument it needs that no field gives, would refuse every request
+    to ``finpolicy serve`` as the caller's mistake."""
+    out: list[str] = []
+    for name, model in domain.calls.items():
+        function = domain.operations.get(name)
+        if not (isinstance(model, type) and issubclass(model, Call)) or not callable(function):
+            continue  # reported as such
+        try:
+            parameters = list(inspect.signature(function).parameters.values())[1:]
+        except (TypeError, ValueError):  # a callable without a signature: nothing to check
+            continue
+        if any(p.kind is p.VAR_KEYWORD for p in parameters):
+            continue
+        takes = [p.name for p in parameters if p.kind is not p.VAR_POSITIONAL]
+        for field in sorted(set(model.model_fields) - set(takes)):
+            out.append(f"call model `{name}` has field `{field}`, which `{name}` does not "
+                       f"take (it takes {', '.join(takes) or 'nothing'})")
+        for p in parameters:
+            if p.default is p.empty and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) \
+                    and p.name not in model.model_fields:
+                out.append(f"call model `{name}` gives no field `{p.name}`, which `{name}` "
+                           "needs")
+    return out
+
+
 def _builtin_commands() -> frozenset[str]:
     """The names of finpolicy's own commands (those of ``finpolicy.cli``, not a domain's)."""
     from finpolicy.cli import main  # the command line sits above the domains
@@ -420,6 +448,7 @@ def _shape_problems(domain: Domain) -> list[str]:
     out += [f"call model `{key}` is not a subclass of finpolicy.domains.base.Call"
             for key, model in domain.calls.items()
             if not (isinstance(model, type) and issubclass(model, Call))]
+    out += _call_problems(domain)
     modules = {"package": domain.package, "strategies": domain.strategies,
                "cli": domain.cli, "explain": domain.explain}
     out += [f"{part} module `{name}` cannot be found" for part, name in modules.items()
