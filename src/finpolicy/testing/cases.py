@@ -29,6 +29,7 @@ all of them together.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -426,9 +427,25 @@ def check_case(case: PolicyCase, decisions: Sequence[Decision],
     if isinstance(expect, Expectation):
         return _check(expect, decisions, "")
     if len(expect) != len(decisions):
-        return [f"expected {len(expect)} decision(s), got {len(decisions)}"]
+        return [_count_failure(expect, decisions)]
     return [f for i, (e, d) in enumerate(zip(expect, decisions, strict=True))
             for f in _check(e, [d], f"decision {i + 1}: ")]
+
+
+def _count_failure(expect: Sequence[Expectation], decisions: Sequence[Decision]) -> str:
+    """``expected 4 decision(s), got 3: [a, b, c, d] → [a, b, d]; missing c``: which outcomes
+    (a review's findings) came and went, not only how many."""
+    wanted = [e.outcome or "?" for e in expect]
+    got = [str(d.outcome) for d in decisions]
+    missing = Counter(w for w in wanted if w != "?") - Counter(got)
+    extra = Counter(got) - Counter(wanted)
+    text = (f"expected {len(expect)} decision(s), got {len(decisions)}: "
+            f"[{', '.join(wanted)}] → [{', '.join(got)}]")
+    if missing:
+        text += f"; missing {', '.join(missing.elements())}"
+    if extra and "?" not in wanted:
+        text += f"; unexpected {', '.join(extra.elements())}"
+    return text
 
 
 def _signature(decisions: Sequence[Decision]) -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
