@@ -67,3 +67,14 @@ def test_finpolicy_campaign_names_bad_rows_and_the_file_kinds_it_reads(tmp_path:
     table.write_text("id,channels\nc1,sms\n", encoding="utf-8")
     result = CliRunner().invoke(main, ["campaign", str(table), "--as-of", at])
     assert result.exit_code == 3 and "JSON lines named .jsonl" in result.output, result.output
+
+
+def test_json_lines_in_a_json_campaign_file_say_to_name_it_jsonl(tmp_path: Path) -> None:
+    # 'camp.json line 2: not valid JSON: Extra data' left the user to guess the suffix
+    path = tmp_path / "camp.json"
+    path.write_text("\n".join(json.dumps({"customer": {"id": f"c{i}"}}) for i in (1, 2)) + "\n",
+                    encoding="utf-8")
+    with pytest.raises(InputError, match=r"Extra data \(one record a line is JSON lines: "
+                                         r"name the file \.jsonl\)") as caught:
+        plan_file(fp.PolicyEngine().runtime, str(path), as_of=AT)
+    assert (caught.value.problems[0].file, caught.value.problems[0].line) == (str(path), 2)

@@ -96,7 +96,14 @@ def _once(listed: dict[str, str], customer: str, where: str, path: str,
 
 
 def _document(path: str) -> CampaignFile:
-    data = read_document(path)
+    try:
+        data = read_document(path)
+    except InputError as exc:
+        if not path.lower().endswith(".json") or "Extra data" not in str(exc):
+            raise
+        raise InputError([attrs.evolve(p, message=f"{p.message} (one record a line is JSON "
+                                       "lines: name the file .jsonl)")
+                          for p in exc.problems], model=exc.model) from None
     if not isinstance(data, Mapping):
         raise InputError([InputProblem("", "expected a mapping with `customers`, `consents` "
                                            "and `contacts` lists (a campaign file is JSON or "
