@@ -226,7 +226,7 @@ def test_finpolicy_domains_names_the_methods_left_out_of_the_log_and_the_service
 
     from finpolicy.cli import main
 
-    quiet = attrs.evolve(limits, logged={}, calls={}, cli=None)
+    quiet = attrs.evolve(limits, logged={}, unlogged={"check_limit"}, calls={}, cli=None)
     monkeypatch.setattr(registry, "_LOADED", _load([*_entry_points(), ("limits", lambda: quiet)]))
     done = CliRunner().invoke(main, ["domains", "--json"])
     assert done.exit_code == 0, done.output
@@ -293,3 +293,15 @@ def test_a_call_model_not_matching_its_operation_makes_a_domain_incomplete(
         "call model `check_limit` has field `transaction`, which `check_limit` does not take "
         "(it takes txn, as_of, policy)",
         "call model `check_limit` gives no field `txn`, which `check_limit` needs"]
+
+
+def test_an_operation_returning_decisions_without_a_logged_call_makes_a_domain_incomplete(
+        limits: Domain) -> None:
+    # an engine with a decision log decided check_limit and logged nothing, silently
+    assert attrs.evolve(limits, logged={}).problems() == [
+        "operation `check_limit` returns decisions, but no LoggedCall in `logged` keeps them: "
+        "an engine with a decision log would decide it unlogged (name it in `unlogged` if "
+        "that is meant)"]
+    assert attrs.evolve(limits, logged={}, unlogged={"check_limit"}).problems() == []
+    assert attrs.evolve(limits, unlogged={"check"}).problems() == [
+        "leaves `check` unlogged, which is not one of its operations"]

@@ -173,6 +173,10 @@ class Domain:
             when it explains nothing beyond ``Decision.explain()``.
         logged: the operations a decision log records, each with how it is kept; the others
             (pictures, reports over decisions already logged) are not logged.
+        unlogged: operations returning decisions that a decision log leaves out on purpose
+            (an operation annotated to return a ``Decision``, or a list of them, must be in
+            ``logged`` or here: forgetting its ``LoggedCall`` is an error, not a silent gap in
+            the log).
         calls: the JSON form of each operation's call (a ``Call`` model), for remote callers
             (``finpolicy serve``); an operation without one is not served (one that reads the
             server's own files, for example).
@@ -208,6 +212,7 @@ class Domain:
                                                                  converter=_frozen)
     explain: str | None = None
     logged: Mapping[str, LoggedCall] = attrs.field(factory=dict, converter=_frozen)
+    unlogged: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset)
     calls: Mapping[str, type[Call]] = attrs.field(factory=dict, converter=_frozen)
     pack_checks: tuple[Callable[[Sequence[Any]], Iterable[Problem]], ...] = ()
     outcomes: tuple[str, ...] = ()
@@ -220,6 +225,12 @@ class Domain:
                for name in sorted(set(self.logged) - set(self.operations))]
         out += [f"gives a call model for `{name}`, which is not one of its operations"
                 for name in sorted(set(self.calls) - set(self.operations))]
+        out += [f"leaves `{name}` unlogged, which is not one of its operations"
+                for name in sorted(self.unlogged - set(self.operations))]
+        out += [f"operation `{name}` returns decisions, but no LoggedCall in `logged` keeps "
+                "them: an engine with a decision log would decide it unlogged (name it in "
+                "`unlogged` if that is meant)" for name, function in self.operations.items()
+                if name not in self.logged and name not in self.unlogged and _decides(function)]
         kind_names = {k.name for k in self.kinds}
         if not self.kinds:
             out.append("declares no policy kind")
@@ -403,6 +414,15 @@ def _field_names(models: Iterable[Any]) -> set[str]:
             todo += [t for t in _types_in(field.annotation)
                      if isinstance(t, type) and issubclass(t, BaseModel)]
     return names
+
+
+def _decides(function: Any) -> bool:
+    """Whether ``function`` is annotated to return decisions (one, or a collection)."""
+    try:
+        hint = typing.get_type_hints(function).get("return")
+    except Exception:  # an annotation that does not resolve here: nothing to go by
+        return False
+    return any(isinstance(t, type) and issubclass(t, Decision) for t in _types_in(hint))
 
 
 def _types_in(annotation: Any) -> list[Any]:
