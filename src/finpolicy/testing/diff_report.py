@@ -260,7 +260,9 @@ class DiffWarning:
     ``version_removed`` (a version left the pack, so decisions it made could not be
     replayed) or ``retroactive_window`` (a version's window moved on a day already past, so
     decisions already made would replay to another version); a ``bundle.lock`` refuses the
-    last three."""
+    last three. ``invariant_removed`` and ``invariant_changed``: an invariant a version (or the
+    version it replaces) declared is gone or has another ``given`` or ``expect``, so what it
+    guarded is no longer checked as it was, which no changed decision shows."""
 
     code: str
     message: str
@@ -282,12 +284,45 @@ def report_warnings(old: Any, new: Any, policies: Iterable[PolicyChange],
                         "longer be replayed; end it (effective_until) and keep its file")
             for p in policies if p.change == "removed"]
     out += _retroactive(old, new, today or dt.date.today())
+    out += _invariants_dropped(old, new, policies)
     if old.digest != new.digest and (old.name, old.version) == (new.name, new.version):
         out.insert(0, DiffWarning(
             "bundle_version_unchanged",
             f"the packs differ but both are {new.name} {new.version}: raise `version` in "
             "bundle.yaml, so that the two can be told apart"))
     return tuple(out)
+
+
+def _invariant_names(doc: Any) -> dict[str, Any]:
+    return {i.name: (i.given, i.expect) for i in getattr(doc.policy, "invariants", ()) or ()}
+
+
+def _invariants_dropped(old: Any, new: Any, policies: Iterable[PolicyChange]
+                        ) -> list[DiffWarning]:
+    """An invariant a version (or the version it replaces) declared that the new pack no
+    longer declares, or declares with another ``given`` or ``expect``: what it guarded is no
+    longer checked, or checked otherwise, and no decision shows it."""
+    before = {(d.id, d.version): d for d in old.documents}
+    replaces = {(p.policy_id, p.version): p.replaces for p in policies if p.replaces}
+    out = []
+    for doc in new.documents:
+        was = before.get((doc.id, doc.version))
+        who = f"{doc.id} {doc.version}"
+        if was is None and (doc.id, doc.version) in replaces:
+            was = before.get((doc.id, replaces[(doc.id, doc.version)]))
+            who += f" (replacing {replaces[(doc.id, doc.version)]})"
+        if was is None:
+            continue
+        mine, theirs = _invariant_names(was), _invariant_names(doc)
+        out += [DiffWarning("invariant_removed",
+                            f"{who} no longer declares the invariant `{name}`: what it "
+                            "guarded is no longer checked; keep it, or say why it no longer "
+                            "holds") for name in mine if name not in theirs]
+        out += [DiffWarning("invariant_changed",
+                            f"{who} changed the invariant `{name}` (its given or expect): "
+                            "check that it was not weakened")
+                for name in mine if name in theirs and mine[name] != theirs[name]]
+    return out
 
 
 def _retroactive(old: Any, new: Any, today: dt.date) -> list[DiffWarning]:

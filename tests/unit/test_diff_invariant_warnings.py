@@ -1,0 +1,80 @@
+"""``finpolicy diff`` warns when the new pack drops or rewrites an invariant: what it guarded is
+no longer checked as it was, and no changed decision shows that."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from click.testing import CliRunner
+
+import finpolicy as fp
+from finpolicy.cli import main
+from finpolicy.documents.bundle import shipped_packs
+from finpolicy.testing import diff
+
+_NAME = "marketing never reads core data"
+_INVARIANT = """\
+    - name: marketing never reads core data
+      given:
+        all:
+          - {field: request.purpose, eq: marketing}
+          - {field: resource.level, eq: core}
+      expect: {field: decision.outcome, eq: deny}
+"""
+
+
+def _pack(tmp_path: Path) -> tuple[Path, str]:
+    pack = tmp_path / "new"
+    shutil.copytree(shipped_packs() / "cn-banking", pack)
+    text = (pack / "access.yaml").read_text(encoding="utf-8")
+    assert text.count(_INVARIANT) == 1
+    return pack, text
+
+
+def _without_invariant(text: str) -> str:
+    start = text.index(_INVARIANT)
+    end = text.index("    - name: ", start + len(_INVARIANT))
+    return text[:start] + text[end:]
+
+
+def test_a_removed_invariant_is_warned_of(tmp_path: Path) -> None:
+    # dropping an invariant (with the rule it guarded) left only the decisions' change: the
+    # check that would catch the next such change was gone without a word
+    pack, text = _pack(tmp_path)
+    (pack / "access.yaml").write_text(_without_invariant(text), encoding="utf-8")
+    report = diff(fp.load_bundle(), fp.load_bundle(pack), samples=0)
+    assert not report.changed  # the rule is still there: no decision changed
+    codes = [(w.code, w.message) for w in report.warnings if w.code.startswith("invariant")]
+    assert codes == [("invariant_removed",
+                      f"cn-access 1.3.0 no longer declares the invariant `{_NAME}`: what it "
+                      "guarded is no longer checked; keep it, or say why it no longer holds")]
+    result = CliRunner().invoke(main, ["diff", "cn-banking", str(pack), "--samples", "0"])
+    assert "invariant `marketing never reads core data`" in " ".join(result.output.split())
+
+
+def test_a_rewritten_invariant_is_warned_of(tmp_path: Path) -> None:
+    pack, text = _pack(tmp_path)
+    weaker = _INVARIANT.replace("{field: resource.level, eq: core}",
+                                "{field: resource.level, eq: important}")
+    (pack / "access.yaml").write_text(text.replace(_INVARIANT, weaker), encoding="utf-8")
+    report = diff(fp.load_bundle(), fp.load_bundle(pack), samples=0)
+    assert [w.code for w in report.warnings if w.code.startswith("invariant")] == [
+        "invariant_changed"]
+    assert f"changed the invariant `{_NAME}`" in report.warnings[-1].message
+
+
+def test_a_new_version_without_the_invariant_of_the_one_it_replaces_is_warned_of(
+        tmp_path: Path) -> None:
+    pack, text = _pack(tmp_path)
+    (pack / "access.yaml").write_text(text.replace(
+        "  effective_from: 2025-01-01\n",
+        "  effective_from: 2025-01-01\n  effective_until: 2099-12-31\n", 1), encoding="utf-8")
+    newer = _without_invariant(text).replace("  version: 1.3.0\n", "  version: 1.4.0\n", 1)
+    newer = newer.replace("effective_from: 2025-01-01", "effective_from: 2100-01-01", 1)
+    (pack / "access-2100.yaml").write_text(newer, encoding="utf-8")
+    report = diff(fp.load_bundle(), fp.load_bundle(pack), samples=0)
+    messages = [w.message for w in report.warnings if w.code == "invariant_removed"]
+    assert messages == [f"cn-access 1.4.0 (replacing 1.3.0) no longer declares the invariant "
+                        f"`{_NAME}`: what it guarded is no longer checked; keep it, or say why "
+                        "it no longer holds"]
