@@ -124,6 +124,27 @@ def test_the_same_bundle_reproduces_every_decision(history: Path, keys: AuditKey
     assert report.impact is None
 
 
+def test_a_field_a_later_finpolicy_adds_to_decisions_is_no_difference(
+        history: Path, keys: AuditKeys, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A log written before a decision gained a field (consent review findings gained
+    customer, consent_id, use and severity) replayed every such entry as a mismatch
+    (`customer: — → "cu-9"`); what the entry did not record is not compared. A value it did
+    record still is."""
+    import finpolicy.audit.replay as replay
+
+    real = replay.decision_json
+    monkeypatch.setattr(replay, "decision_json",
+                        lambda d: real(d)[:-1] + b',"added_later":{"value":1}}')
+    report = replay_log(history, keys)
+    assert report.reproduced, report.mismatches[:3]
+    monkeypatch.setattr(replay, "decision_json",
+                        lambda d: real(d).replace(b'"engine":"', b'"engine":"x', 1))
+    report = replay_log(history, keys)
+    assert not report.reproduced
+    assert all(any(d.startswith("engine:") for d in m.differences)
+               for m in report.mismatches if m.index >= 0), report.mismatches[:3]
+
+
 def test_the_durable_engine_reproduces_them_too(history: Path, keys: AuditKeys) -> None:
     report = replay_log(history, keys, engine="durable")
     assert report.reproduced, report.mismatches[:3]
