@@ -163,8 +163,13 @@ def _consent_changes(bundle: fp.Bundle, before: Case, after: Case) -> list[str]:
     b_r, a_r = before["request"], after["request"]
     # what the bank chooses for a contact: the channel, the time, the recipient, and whether
     # the message is chosen from the customer's profile (PIPL Art. 24)
-    free = ("channel", "as_of", "recipient", "personalised")
+    free = ("channel", "as_of", "recipient", "personalised", "automated_decision")
     out = _recipient_changes(b_r["recipient"], a_r["recipient"])
+    # a significant decision the customer refused to have made solely by automated means is
+    # made by a person (PIPL Art. 24 ¶3); never a person's decision made an automated one
+    if a_r["automated_decision"] != b_r["automated_decision"] and not (
+            _refused(bundle, b_r) and a_r["automated_decision"] is False):
+        out.append("whether a person makes the decision")
     if {k: v for k, v in a_r.items() if k not in free} != \
             {k: v for k, v in b_r.items() if k not in free}:
         out.append("the request")
@@ -188,6 +193,15 @@ def _consent_changes(bundle: fp.Bundle, before: Case, after: Case) -> list[str]:
     if after["contacts"] != before["contacts"]:
         out.append("contacts on record")
     return out
+
+
+def _refused(bundle: fp.Bundle, request: Case) -> bool:
+    """A significant decision made solely by automated means while the refusal holds."""
+    significant = next(iter(bundle.policies("ConsentPolicy"))).policy.significant
+    refusal, at = request["automated_refusal"], _when(request["as_of"])
+    return bool(request["automated_decision"]) and request["purpose"] in significant and \
+        refusal is not None and _when(refusal["refused_at"]) <= at and (
+            refusal["withdrawn_at"] is None or at < _when(refusal["withdrawn_at"]))
 
 
 Checker = Callable[[fp.Bundle, Case, Case], list[str]]
