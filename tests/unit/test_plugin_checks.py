@@ -305,3 +305,18 @@ def test_an_operation_returning_decisions_without_a_logged_call_makes_a_domain_i
     assert attrs.evolve(limits, logged={}, unlogged={"check_limit"}).problems() == []
     assert attrs.evolve(limits, unlogged={"check"}).problems() == [
         "leaves `check` unlogged, which is not one of its operations"]
+
+
+def test_a_plugin_kind_whose_package_is_not_installed_says_so(tmp_path: Path) -> None:
+    # it said only "unknown kind `LimitPolicy` (did you mean `AccessPolicy`?)"
+    import shutil
+
+    pack = tmp_path / "pack"
+    shutil.copytree(PLUGINS / "limits-pack", pack)
+    with pytest.raises(fp.PolicyError) as caught:
+        fp.load_bundle(pack)
+    (problem,) = caught.value.problems
+    assert problem.code == "unknown_kind"
+    assert "unknown kind `LimitPolicy`" in problem.message
+    assert "no registered domain declares it (a plug-in domain's kinds are known once its " \
+        "package is installed; `finpolicy domains` lists them)" in problem.message

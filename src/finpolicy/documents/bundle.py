@@ -408,7 +408,10 @@ def _kind_of(envelope: Envelope, source: SourceDocument,
     kind = registry.get(envelope.kind)
     if kind is None:
         problems.append(source.problem(("kind",), f"unknown kind `{envelope.kind}`"
-                                       f"{suggest(envelope.kind, registry)}", "unknown_kind"))
+                                       f"{suggest(envelope.kind, registry)}: no registered "
+                                       "domain declares it (a plug-in domain's kinds are "
+                                       "known once its package is installed; `finpolicy "
+                                       "domains` lists them)", "unknown_kind"))
     return kind
 
 
