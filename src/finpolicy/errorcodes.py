@@ -87,6 +87,8 @@ declare("policy", {
                           "domain's build returns none), so no tool would check them.",
     "invariant_fact_unprovided": "An invariant reads a `decision.*` fact the kind's invariant "
                                  "adapter does not provide, so it could never be judged.",
+    "pack_check_failed": "A domain's check across the pack's policies raised or gave no "
+                         "problems (a bug of the domain, which the message names).",
     "kind_failed": "A policy kind's build raised on the document (a bug of the domain "
                    "declaring the kind, whose module the message names).",
     "kind_conflict": "One policy id is declared with several kinds.",

@@ -99,8 +99,30 @@ def pack_problems(documents: Sequence[PolicyDocument[Any]]) -> list[Problem]:
     found = [_located(p, documents) for p in build_problems(documents)]
     for domain in domains():
         for check in domain.pack_checks:
-            found.extend(check(documents))
+            found.extend(_checked(domain, check, documents))
     return found
+
+
+def _checked(domain: Any, check: Any, documents: Sequence[PolicyDocument[Any]],
+             ) -> list[Problem]:
+    """The problems one pack check of ``domain`` finds. A check that raises, or gives
+    something other than problems, is itself a problem (``pack_check_failed``) naming the
+    domain and the check, at the first of the domain's documents: the pack is not valid
+    while a check of it cannot run, and ``finpolicy validate`` ends in no traceback."""
+    name = getattr(check, "__qualname__", repr(check))
+    try:
+        problems = list(check(documents))
+        wrong = next((p for p in problems if not isinstance(p, Problem)), None)
+        if wrong is None:
+            return problems
+        failure = f"gave a `{type(wrong).__name__}`, expected a finpolicy.errors.Problem"
+    except Exception as exc:  # a plug-in's check must name itself, not end in a traceback
+        failure = f"raised {type(exc).__name__}: {exc}"
+    kinds = {k.name for k in domain.kinds}
+    ours = [d for d in documents if d.kind in kinds] or list(documents)
+    return [Problem(ours[0].file if ours else "", None, "",
+                    f"the pack check `{name}` of domain `{domain.name}` {failure}",
+                    "pack_check_failed")]
 
 
 def _located(problem: Problem, documents: Iterable[PolicyDocument[Any]]) -> Problem:

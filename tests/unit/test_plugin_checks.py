@@ -320,3 +320,25 @@ def test_a_plugin_kind_whose_package_is_not_installed_says_so(tmp_path: Path) ->
     assert "unknown kind `LimitPolicy`" in problem.message
     assert "no registered domain declares it (a plug-in domain's kinds are known once its " \
         "package is installed; `finpolicy domains` lists them)" in problem.message
+
+
+def test_a_pack_check_that_raises_is_a_problem_naming_the_domain_and_the_check(
+        limits: Domain, monkeypatch: pytest.MonkeyPatch, registered: None) -> None:
+    # finpolicy validate ended in the check's KeyError traceback
+    from finpolicy.validation import validate_pack
+
+    def channels_agree(documents: object) -> list[object]:
+        raise KeyError("channels")
+
+    def texts(documents: object) -> list[object]:
+        return ["not a problem"]
+
+    for check, failure in ((channels_agree, "raised KeyError: 'channels'"),
+                           (texts, "gave a `str`, expected a finpolicy.errors.Problem")):
+        checked = attrs.evolve(limits, pack_checks=(check,))
+        monkeypatch.setattr(registry, "_LOADED",
+                            _load([*_entry_points(), ("limits", lambda c=checked: c)]))
+        (problem,) = validate_pack(PLUGINS / "limits-pack").problems
+        assert problem.code == "pack_check_failed" and problem.file.endswith("limits.yaml")
+        assert problem.message == (f"the pack check `{check.__qualname__}` of domain "
+                                   f"`limits` {failure}")
