@@ -342,3 +342,12 @@ def test_a_pack_check_that_raises_is_a_problem_naming_the_domain_and_the_check(
         assert problem.code == "pack_check_failed" and problem.file.endswith("limits.yaml")
         assert problem.message == (f"the pack check `{check.__qualname__}` of domain "
                                    f"`limits` {failure}")
+
+
+def test_a_plugin_named_like_a_builtin_domain_names_both_packages(limits: Domain) -> None:
+    # it said only "two domains are named `access`": which package to rename?
+    named = attrs.evolve(limits, name="access")
+    with pytest.raises(DomainError, match=r"two domains are named `access`: one declared in "
+                                          r"`finpolicy.domains.access`, one in "
+                                          r"`finpolicy_limits` \(entry point `bank`\)"):
+        _load([*_entry_points(), ("bank", lambda: named)])

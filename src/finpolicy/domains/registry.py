@@ -70,7 +70,9 @@ def _load(candidates: Iterable[tuple[str, Any]]) -> tuple[Domain, ...]:
         if value.name in loaded:
             if loaded[value.name] is value:
                 continue
-            raise DomainError(f"two domains are named `{value.name}`")
+            raise DomainError(f"two domains are named `{value.name}`: one declared in "
+                              f"`{loaded[value.name].package}`, one in `{value.package}` "
+                              f"(entry point `{name}`); rename the plug-in's")
         for kind in value.kinds:
             if kind.name in kinds:
                 raise DomainError(f"kind `{kind.name}` is declared by domains "
