@@ -139,8 +139,9 @@ def test_reloading_gives_a_plugins_public_names_afresh(
 def test_explaining_a_plugins_call_names_what_its_domain_must_declare(
         limits: Domain, monkeypatch: pytest.MonkeyPatch, module: Path,
         registered: None) -> None:
+    silent = attrs.evolve(limits, explain=None)
     monkeypatch.setattr(registry, "_LOADED",
-                        _load([*_entry_points(), ("limits", lambda: limits)]))
+                        _load([*_entry_points(), ("limits", lambda: silent)]))
     engine = fp.PolicyEngine(fp.load_bundle(PLUGINS / "limits-pack"))
     txn = {"id": "t1", "amount": 60_000, "channel": "online"}
     with pytest.raises(fp.InputError, match=r"domain `limits` does not explain `check_limit`: "

@@ -196,3 +196,18 @@ def test_lint_fmt_schema_and_the_service_take_the_plugin(site: Path,
     assert done.returncode == 0, done.stderr
     paths = json.loads(done.stdout)["paths"]
     assert {"/v1/limits/check_limit", "/v1/limits/check_limit/batch"} <= set(paths)
+
+
+def test_eval_why_explains_the_plugins_decision_with_checked_suggestions(
+        site: Path, packs: tuple[Path, Path], tmp_path: Path) -> None:
+    old, _ = packs
+    data = tmp_path / "txn.yaml"
+    data.write_text("transaction: {id: t9, amount: 70000, channel: online}\n", encoding="utf-8")
+    done = _cli(site, "eval", "limits", str(data), "-b", str(old), "--as-of", "2026-01-05",
+                "--why", "--json")
+    assert done.returncode == 1, done.stdout + done.stderr  # blocked, explained
+    (explained,) = json.loads(done.stdout)
+    assert (explained["outcome"], explained["target"]) == ("block", "allow")
+    suggestions = {s["text"]: s["outcome"] for s in explained["suggestions"]}
+    assert suggestions == {"reduce the amount to at most 50,000.00": "allow",
+                           "send it through `branch` instead": "allow"}

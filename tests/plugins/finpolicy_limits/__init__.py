@@ -24,6 +24,7 @@ from finpolicy.inputs import Day, InputModel, evaluation_date
 from finpolicy.rules.compile import RuleSpecBase, compile_rules
 from finpolicy.rules.invariants import Invariant, parse_invariants
 from finpolicy.rules.model import RuleSet
+from finpolicy.rules.render import FactLabel
 
 KIND = "LimitPolicy"
 FIELDS = {"txn.amount": "number", "txn.channel": "text", "txn.foreign": "boolean"}
@@ -55,7 +56,10 @@ def build(spec: LimitSpec, ctx: BuildContext) -> LimitRules:
 
 POLICY_KIND: PolicyKind[LimitSpec, LimitRules] = PolicyKind(
     KIND, LimitSpec, build, summary="Transaction limits per channel.", fields=FIELDS,
-    combining="the most restrictive outcome wins (block > refer > allow)")
+    combining="the most restrictive outcome wins (block > refer > allow)",
+    labels={"txn.amount": FactLabel("the amount transferred", "转账金额"),
+            "txn.channel": FactLabel("the channel", "渠道"),
+            "txn.foreign": FactLabel("the transfer {is} foreign", "境外转账")})
 
 
 class Transaction(InputModel):
@@ -134,6 +138,7 @@ DOMAIN = Domain(
     pictures={KIND: (Picture("limit-table", "Limit table", limit_table),)},
     strategies="finpolicy_limits.strategies",
     cli="finpolicy_limits.cli",
+    explain="finpolicy_limits.explain",  # eval --why, engine.explain, POST .../explain
     error_codes={"input": {"unknown_limit_channel": "A channel the limit policy lacks."}},
     # the decision log keeps each call in the form evaluate_input takes (replay judges it so)
     logged={"check_limit": LoggedCall(lambda inputs, result: {"transaction": inputs["txn"]},
