@@ -74,6 +74,16 @@ def test_an_input_moved_to_a_day_keeps_its_situation() -> None:
     assert base.input["customer"]["birth_date"] == "1959-07-01"
 
 
+def test_an_input_moved_to_a_day_is_labelled_in_words() -> None:
+    # it read "the input of case `x` with moved to 2027-03-01 with its dates"
+    base = make_sample("suitability", {"customer": {"id": "c"}, "product": {"id": "p"}},
+                       dt.date(2026, 3, 1), "case `x`")
+    moved = translated(base, dt.date(2027, 3, 1))
+    assert moved is not None
+    assert moved.label == ("a generated input: the input of case `x` with its dates moved to "
+                           "2027-03-01")
+
+
 def with_next_access_rule(bundle: fp.Bundle, into: Path) -> Path:
     """A copy of the pack with cn-access 9.0.0 from 2027-01-01: the current rules and a new
     one denying exports for analytics; the current version ends the day before."""

@@ -220,7 +220,7 @@ def translated(base: Sample, day: dt.date) -> Sample | None:
         if path and _moved(value, delta, years) != value:
             data = _set(data, path, _moved(value, delta, years))
     return derive(base, data, _at_day(base.as_of, day),
-                  f"moved to {day.isoformat()} with its dates")
+                  f"its dates moved to {day.isoformat()}")
 
 
 def redated(base: Sample, days: Iterable[dt.date]) -> Iterator[Sample]:
