@@ -71,6 +71,24 @@ def test_a_removed_milestone_is_reported_alone_not_as_every_later_one_moved(
     assert not [f for f in fields if ".name: " in f], fields
 
 
+def test_a_removed_milestone_is_named_removed_among_the_policy_changes(tmp_path: Path) -> None:
+    # the policy changes read "settings changed: spec.milestones.handling_opinion", as for a
+    # changed deadline: that the milestone is gone had to be guessed
+    new = _pack(tmp_path)
+    file, text = _complaints(new)
+    start = text.index(_HANDLING)
+    end = text.index("    - name: final_response\n", start)
+    text = text[:start] + text[end:]
+    file.write_text(text.replace("handling_opinion, ", "").replace(
+        _FINAL, "      duration: {amount: 5, unit: working_days}\n"), encoding="utf-8")
+    report = diff(fp.load_bundle(), fp.load_bundle(new), samples=0)
+    (change,) = report.policies
+    assert change.settings_removed == ("spec.milestones.handling_opinion",)
+    assert "settings changed: spec.milestones.final_response.duration, " \
+           "spec.milestones.handling_opinion (removed)" in change.describe(), change.describe()
+    assert change.to_dict()["settings_removed"] == ["spec.milestones.handling_opinion"]
+
+
 _COMPLAINT = {"complaint": {"id": "c1", "received_at": "2025-09-30T16:59:00+08:00",
                             "channel": "phone", "category": "service"}}
 

@@ -231,8 +231,11 @@ def _modified(key: tuple[str, str], rules_a: dict[str, Any], rules_b: dict[str, 
     if settings and set(settings) <= _WINDOW and not (added or removed or modified):
         return PolicyChange(*key, "window", settings=settings,
                             window=(doc_a.metadata.window(), doc_b.metadata.window()))
+    sides = _settings_sides(doc_a.data, doc_b.data)
     return PolicyChange(*key, "modified", added=added, removed=removed, modified=modified,
-                        settings=settings)
+                        settings=settings,
+                        settings_removed=tuple(p for p in settings if sides.get(p) == "removed"),
+                        settings_added=tuple(p for p in settings if sides.get(p) == "added"))
 
 
 def _settings_changed(old: Any, new: Any) -> tuple[str, ...]:
@@ -247,6 +250,14 @@ def _settings_changed(old: Any, new: Any) -> tuple[str, ...]:
         return {**data, "spec": spec}
 
     return tuple(_paths_changed(without_rules(old), without_rules(new), ()))
+
+
+def _settings_sides(old: Any, new: Any) -> dict[str, str]:
+    """The changed settings (as ``_settings_changed`` names them) only one side has:
+    ``removed`` or ``added`` (a milestone dropped)."""
+    spec_a, spec_b = (d.get("spec") if isinstance(d, Mapping) else None for d in (old, new))
+    return {p: side for p, side in _paths_and_sides(
+        {"spec": spec_a}, {"spec": spec_b}, ()) if side}
 
 
 def _is_rule_list(value: Any) -> bool:
@@ -266,15 +277,24 @@ def _by_name(value: Any) -> Any:
     return value
 
 
+_GONE = object()  # a key one side does not have
+
+
 def _paths_changed(a: Any, b: Any, path: tuple[str, ...]) -> Iterator[str]:
+    yield from (p for p, _ in _paths_and_sides(a, b, path))
+
+
+def _paths_and_sides(a: Any, b: Any, path: tuple[str, ...]) -> Iterator[tuple[str, str]]:
+    """Each changed path with ``removed`` or ``added`` when only one side has it."""
     if a == b:
         return
     a, b = _by_name(a), _by_name(b)
     if isinstance(a, Mapping) and isinstance(b, Mapping) and len(path) < 4:
         for key in sorted(set(a) | set(b), key=str):
-            yield from _paths_changed(a.get(key), b.get(key), (*path, str(key)))
+            yield from _paths_and_sides(a.get(key, _GONE), b.get(key, _GONE),
+                                        (*path, str(key)))
         return
-    yield ".".join(path)
+    yield ".".join(path), "removed" if b is _GONE else "added" if a is _GONE else ""
 
 
 def _name(bundle: Bundle) -> str:

@@ -218,6 +218,8 @@ class PolicyChange:
     window: tuple[str, str] | None = None  # old and new ``from..until``, for ``window``
     replaces: str | None = None  # an added version: the old version it replaces
     replaced_by: str | None = None  # a removed version: the version added in its place
+    settings_removed: tuple[str, ...] = ()  # of ``settings``: only the old version has them
+    settings_added: tuple[str, ...] = ()  # of ``settings``: only the new version has them
 
     @property
     def version_unchanged(self) -> bool:
@@ -237,7 +239,9 @@ class PolicyChange:
             if rules:
                 parts.append(f"rules {word}: {', '.join(rules)}")
         if self.settings:
-            parts.append(f"settings changed: {', '.join(self.settings)}")
+            parts.append("settings changed: " + ", ".join(
+                p + (" (removed)" if p in self.settings_removed else " (added)"
+                     if p in self.settings_added else "") for p in self.settings))
         if parts == [f"replaces {self.replaces}"]:
             parts.append("no rule or setting changed")
         return "; ".join(parts)
@@ -246,6 +250,8 @@ class PolicyChange:
         return {"policy": self.policy_id, "version": self.version, "change": self.change,
                 "rules_added": list(self.added), "rules_removed": list(self.removed),
                 "rules_modified": list(self.modified), "settings_changed": list(self.settings),
+                "settings_removed": list(self.settings_removed),
+                "settings_added": list(self.settings_added),
                 "version_unchanged": self.version_unchanged,
                 "replaces": self.replaces, "replaced_by": self.replaced_by,
                 **({"window": {"old": self.window[0], "new": self.window[1]}}
