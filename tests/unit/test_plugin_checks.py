@@ -352,3 +352,11 @@ def test_a_plugin_named_like_a_builtin_domain_names_both_packages(limits: Domain
                                           r"`finpolicy.domains.access`, one in "
                                           r"`finpolicy_limits` \(entry point `bank`\)"):
         _load([*_entry_points(), ("bank", lambda: named)])
+
+
+def test_an_entry_point_naming_none_is_an_error_not_a_skipped_domain() -> None:
+    # DOMAIN = None (a declaration that failed and was caught) left the plug-in out silently:
+    # its pack said only that its kind is unknown
+    with pytest.raises(DomainError, match=r"domain entry point `kyc = bank_kyc:DOMAIN` is a "
+                                          r"NoneType, expected a finpolicy.domains.Domain"):
+        _load([*_entry_points(), ("kyc = bank_kyc:DOMAIN", lambda: None)])

@@ -26,6 +26,7 @@ GROUP = "finpolicy.domains"
 _LOCK = threading.RLock()
 _LOADED: tuple[Domain, ...] | None = None
 _ABSENT = object()
+_NOT_A_DOMAIN = object()  # a package of finpolicy's source tree declaring no DOMAIN
 
 
 def _entry_points() -> list[tuple[str, Any]]:
@@ -38,7 +39,7 @@ def _entry_points() -> list[tuple[str, Any]]:
         for info in pkgutil.iter_modules(package.__path__, "finpolicy.domains."):
             if info.ispkg:
                 def load(module: str = info.name) -> Any:
-                    return getattr(importlib.import_module(module), "DOMAIN", None)
+                    return getattr(importlib.import_module(module), "DOMAIN", _NOT_A_DOMAIN)
                 found.append((info.name.rsplit(".", 1)[1], load))
     return found
 
@@ -59,7 +60,7 @@ def _load(candidates: Iterable[tuple[str, Any]]) -> tuple[Domain, ...]:
         except Exception as exc:  # a broken plug-in must name itself, not crash obscurely
             raise DomainError(f"domain entry point `{name}` cannot be loaded: "
                               f"{type(exc).__name__}: {exc}") from exc
-        if value is None:
+        if value is _NOT_A_DOMAIN:
             continue  # a package of the source tree that is not a domain
         if not isinstance(value, Domain):
             raise DomainError(f"domain entry point `{name}` is a {type(value).__name__}, "
