@@ -360,3 +360,17 @@ def test_an_entry_point_naming_none_is_an_error_not_a_skipped_domain() -> None:
     with pytest.raises(DomainError, match=r"domain entry point `kyc = bank_kyc:DOMAIN` is a "
                                           r"NoneType, expected a finpolicy.domains.Domain"):
         _load([*_entry_points(), ("kyc = bank_kyc:DOMAIN", lambda: None)])
+
+
+def test_a_domain_or_kind_name_that_cannot_name_a_route_or_a_file_is_an_error(
+        limits: Domain) -> None:
+    # name="kyc/refresh" was served at POST /v1/kyc/refresh/check_limit, and a kind
+    # "Limit Policy" written by `finpolicy schema -o` as "Limit Policy.schema.json"
+    kind = attrs.evolve(limits.kinds[0], name="Limit Policy")
+    broken = attrs.evolve(limits, name="kyc/refresh", kinds=(kind,),
+                          invariants={"Limit Policy": limits.invariants["LimitPolicy"]},
+                          pictures={})
+    assert broken.problems() == [
+        "name `kyc/refresh` is not a word of letters, digits, `_` and `-` starting with a "
+        "letter (it is part of URLs, commands and case files)",
+        "kind name `Limit Policy` is not a Python name (it names files and schemas)"]

@@ -12,6 +12,7 @@ import datetime as dt
 import importlib
 import importlib.util
 import inspect
+import re
 import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import MappingProxyType, ModuleType
@@ -35,6 +36,7 @@ __all__ = ["Call", "Case", "ChangePicture", "Domain", "DomainError", "EvaluateIn
            "InvariantAdapter", "LoggedCall", "Picture", "When"]
 
 When = dt.date | dt.datetime
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
 Case = dict[str, Any]
 
 
@@ -449,6 +451,11 @@ def _shape_problems(domain: Domain) -> list[str]:
     and every module it names can be found (a typo must not surface as a traceback of
     whichever tool first imports it: the CLI, ``import hypothesis``, the docs)."""
     out: list[str] = []
+    if not isinstance(domain.name, str) or not _NAME.fullmatch(domain.name):
+        out.append(f"name `{domain.name}` is not a word of letters, digits, `_` and `-` "
+                   "starting with a letter (it is part of URLs, commands and case files)")
+    out += [f"kind name `{k.name}` is not a Python name (it names files and schemas)"
+            for k in domain.kinds if isinstance(k, PolicyKind) and not k.name.isidentifier()]
     if domain.time not in ("date", "datetime"):
         out.append(f"time is `{domain.time}`, expected `date` or `datetime`")
     if not callable(domain.evaluate_input):
