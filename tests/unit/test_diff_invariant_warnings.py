@@ -3,6 +3,8 @@ no longer checked as it was, and no changed decision shows that."""
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 from pathlib import Path
 
@@ -11,7 +13,7 @@ from click.testing import CliRunner
 import finpolicy as fp
 from finpolicy.cli import main
 from finpolicy.documents.bundle import shipped_packs
-from finpolicy.testing import diff
+from finpolicy.testing import diff, diff_report
 
 _NAME = "marketing never reads core data"
 _INVARIANT = """\
@@ -78,3 +80,36 @@ def test_a_new_version_without_the_invariant_of_the_one_it_replaces_is_warned_of
     assert messages == [f"cn-access 1.4.0 (replacing 1.3.0) no longer declares the invariant "
                         f"`{_NAME}`: what it guarded is no longer checked; keep it, or say why "
                         "it no longer holds"]
+
+
+def test_a_warning_can_fail_the_run(tmp_path: Path) -> None:
+    # a CI job saw the warning only in the text: `finpolicy diff` exited 0, so a change that
+    # dropped an invariant (and changed no decision) went through
+    pack, text = _pack(tmp_path)
+    (pack / "access.yaml").write_text(_without_invariant(text), encoding="utf-8")
+    args = ["diff", "cn-banking", str(pack), "--samples", "0"]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    failed = CliRunner().invoke(main, [*args, "--fail-on-warning", "invariant_removed"])
+    assert failed.exit_code == 1, failed.output
+    assert "1 warning match --fail-on-warning invariant_removed" in failed.output
+    data = json.loads(CliRunner().invoke(main, [*args, "--json", "--fail-on-warning",
+                                                "version_removed,any"]).stdout)
+    assert {w["code"] for w in data["failing_warnings"]} >= {"invariant_removed",
+                                                             "policy_version_unchanged"}
+    other = CliRunner().invoke(main, [*args, "--fail-on-warning", "retroactive_window"])
+    assert other.exit_code == 0, other.output
+
+
+def test_a_misspelt_warning_is_refused_before_anything_is_evaluated() -> None:
+    result = CliRunner().invoke(main, ["diff", "cn-banking", "cn-banking",
+                                       "--fail-on-warning", "invariant_remove"])
+    assert result.exit_code == 3, result.output
+    out = " ".join(result.output.split())
+    assert "--fail-on-warning" in out and "unknown warning `invariant_remove`" in out
+    assert "(did you mean `invariant_removed`?)" in out
+
+
+def test_every_warning_a_diff_gives_can_be_named() -> None:
+    source = Path(diff_report.__file__).read_text(encoding="utf-8")
+    given = set(re.findall(r'DiffWarning\(\s*"(\w+)"', source))
+    assert given == set(diff_report.WARNING_CODES)

@@ -24,6 +24,8 @@ from finpolicy.cli.common import (
     reports_errors,
 )
 from finpolicy.documents.git import bundle_folder, shown_text
+from finpolicy.errors import InputError, InputProblem
+from finpolicy.rules.parse import suggest
 from finpolicy.testing.cases import load_cases
 from finpolicy.testing.diff import (
     DEFAULT_SAMPLES,
@@ -35,6 +37,7 @@ from finpolicy.testing.diff import (
     known_outcomes,
     parse_fail_on,
 )
+from finpolicy.testing.diff_report import WARNING_CODES
 from finpolicy.testing.runner import CaseReport, Coverage, run_cases
 
 if TYPE_CHECKING:
@@ -294,6 +297,9 @@ def _settings_note(report: DiffReport, policy: tuple[str, str] | None) -> str:
                    "such as `deny->allow` or `unsuitable->suitable` (`*` matches any outcome; "
                    "an outcome no domain has and no rule of the packs gives is refused). "
                    "Repeat or separate with commas.")
+@click.option("--fail-on-warning", "fail_on_warning", multiple=True, metavar="CODE",
+              help="Exit 1 when the report warns with this code (`invariant_removed`, "
+                   "`policy_version_unchanged` …) or `any`. Repeat or separate with commas.")
 @click.option("--samples", type=click.IntRange(min=0), default=DEFAULT_SAMPLES, show_default=True,
               help="Generated inputs per domain, besides the packs' examples and cases.")
 @click.option("--seed", type=int, default=0, show_default=True,
@@ -302,8 +308,8 @@ def _settings_note(report: DiffReport, policy: tuple[str, str] | None) -> str:
               default="compiled", show_default=True, help="Which engine evaluates the rules.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @reports_errors
-def diff_command(old: str, new: str, fail_on: tuple[str, ...], samples: int, seed: int,
-                 engine: str, as_json: bool) -> None:
+def diff_command(old: str, new: str, fail_on: tuple[str, ...], fail_on_warning: tuple[str, ...],
+                 samples: int, seed: int, engine: str, as_json: bool) -> None:
     """Report every decision that changes between two versions of a pack.
 
     OLD and NEW are bundle folders, shipped pack names, or `git:REV:PATH` (the folder as it was
@@ -313,6 +319,7 @@ def diff_command(old: str, new: str, fail_on: tuple[str, ...], samples: int, see
     """
     kinds = fail_on_kinds(fail_on, "--fail-on")
     parse_fail_on(kinds, name="--fail-on")  # a typo fails before minutes of evaluation
+    codes = _warning_codes(fail_on_warning)
     with bundle_folder(old) as old_path, bundle_folder(new) as new_path:
         old_bundle, new_bundle = fp.load_bundle(old_path), fp.load_bundle(new_path)
         # and so does an outcome that could never match
@@ -333,17 +340,38 @@ def diff_command(old: str, new: str, fail_on: tuple[str, ...], samples: int, see
                               engine=engine, progress=step)
     failing_groups = report.matching(kinds) if kinds else ()
     failing = {i for i, g in enumerate(report.groups) if any(g is f for f in failing_groups)}
+    warned = [w for w in report.warnings if "any" in codes or w.code in codes]
     if as_json:
         data = report.to_dict()
         data["failing"] = [g.to_dict() for g in failing_groups]
+        data["failing_warnings"] = [w.to_dict() for w in warned]
         dump_json(data)
     else:
         _print_diff(report, failing)
         if failing:
             console.print(f"[red]{plural(len(failing), 'change group')} match --fail-on "
                           f"{', '.join(kinds)}[/]")
-    if failing:
+        if warned:
+            console.print(f"[red]{plural(len(warned), 'warning')} match --fail-on-warning "
+                          f"{', '.join(codes)}[/]")
+    if failing or warned:
         exit_with(EXIT_FAILED)
+
+
+def _warning_codes(values: tuple[str, ...]) -> list[str]:
+    """The codes of ``--fail-on-warning`` values; a misspelt one, which could never match, is
+    refused before anything is evaluated."""
+    codes = []
+    for value in values:
+        found = [c.strip() for c in value.split(",") if c.strip()]
+        for code in found or [value]:
+            if code != "any" and code not in WARNING_CODES:
+                raise InputError([InputProblem(
+                    "--fail-on-warning", f"unknown warning `{code}`: expected `any` or one of "
+                    f"{', '.join(WARNING_CODES)}{suggest(code, WARNING_CODES)}", "bad_option",
+                    code)])
+            codes.append(code)
+    return codes
 
 
 COMMANDS = [policy_tests, diff_command]

@@ -277,6 +277,11 @@ class DiffWarning:
         return {"code": self.code, "message": self.message}
 
 
+WARNING_CODES = ("bundle_version_unchanged", "policy_version_unchanged", "version_removed",
+                 "retroactive_window", "invariant_removed", "invariant_changed")
+"""Every ``DiffWarning.code`` (``finpolicy diff --fail-on-warning`` takes these, or ``any``)."""
+
+
 def report_warnings(old: Any, new: Any, policies: Iterable[PolicyChange],
                     today: dt.date | None = None) -> tuple[DiffWarning, ...]:
     """The warnings of a diff of bundle ``old`` against ``new`` whose policy versions changed
