@@ -66,14 +66,17 @@ def test_a_clean_review_gives_no_decisions(engine: fp.PolicyEngine) -> None:
                           as_of=dt.datetime.fromisoformat(AT)) == []
 
 
-def test_a_review_date_means_midnight_utc_and_at_overrides_as_of(
+def test_a_review_date_means_midnight_utc_and_as_of_takes_the_place_of_the_review_s_own(
         engine: fp.PolicyEngine) -> None:
+    """As in every domain and as `finpolicy eval --as-of` says (the review's own as_of won)."""
     expired_on_16th = _review(grants=[_grant()])
     by_date = evaluate_input(engine, expired_on_16th, as_of=dt.date(2026, 3, 16))
     assert [d.outcome for d in by_date] == ["expired_grant"]
     assert by_date[0].as_of == dt.datetime(2026, 3, 16, tzinfo=dt.UTC)
     with_at = {"review": {**expired_on_16th["review"], "as_of": AT}}
-    assert evaluate_input(engine, with_at, as_of=dt.date(2026, 3, 16)) == []
+    assert evaluate_input(engine, with_at) == []  # its own as_of, when none is given
+    assert [d.outcome for d in evaluate_input(engine, with_at, as_of=dt.date(2026, 3, 16))] \
+        == ["expired_grant"]
 
 
 def test_equal_reviews_have_equal_digests_and_the_engines_agree(

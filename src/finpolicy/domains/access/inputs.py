@@ -51,9 +51,9 @@ def _review_decisions(runtime: Runtime, data: Any, as_of: Any) -> list[Decision]
                                                       "assignments, usage, as_of, directory)",
                                        "unknown_key")
                           for k in unknown])
-    at = review_time(data.get("as_of"), "review.as_of")
-    if at is None:
-        at = review_time(as_of)
+    own = review_time(data.get("as_of"), "review.as_of")  # (checked even when replaced)
+    # ``as_of`` given takes the place of the review's own, as in every domain
+    at = review_time(as_of) if as_of is not None else own
     grants = _items(data.get("grants"), AccessGrant, "review.grants")
     refuse_repeated_grants(grants, "review.grants")  # named where the input has it
     assignments = _items(data.get("assignments"), RoleAssignment, "review.assignments")
@@ -70,15 +70,16 @@ def evaluate_input(runtime: Runtime, data: Any, *,
     """Decide one request, or review grants and assignments, in mapping form.
 
     A request ``{subject, action, resource, purpose, grants?, as_of?, assignments?,
-    consent?}`` gives one ``AccessDecision``; a request with no ``as_of`` of its own is decided
-    at ``as_of`` (a bare date means its midnight UTC), the request left as given (so the
+    consent?}`` gives one ``AccessDecision``, decided at ``as_of`` when given (a bare date
+    means its midnight UTC; it takes the place of the request's own), else at the request's
+    own; a request with no ``as_of`` of its own, or the same instant, is left as given (so the
     decision, its input digest included, is the one a call at that moment made).
     ``assignments`` stands for the application's role directory (a list of role assignments)
     that confirms the grants' approvers; without it no grant counts. ``consent`` is the
     consent decision attached to a request whose data leaves the bank, as ``{outcome, as_of,
     recipient, input_digest}``. A review ``{review: {grants, assignments, usage?, as_of?}}``
     gives one ``Decision`` per finding (none when the review is clean), reviewed
-    as of the review's ``as_of`` or ``as_of`` (now when both are absent); see
+    as of ``as_of``, else the review's own ``as_of`` (now when both are absent); see
     ``AccessReviewReport.decisions``.
     """
     if not isinstance(data, Mapping):
@@ -95,9 +96,14 @@ def evaluate_input(runtime: Runtime, data: Any, *,
         raise InputError.one("assignments", "expected a list of role assignments", "bad_input")
     roles = None if directory is None else AssignmentDirectory(directory)
     attached = None if consent is None else AttachedConsent.parse(consent, field="consent")
-    with decided_at(review_time(as_of)):
-        return [authorize(runtime, AccessRequest.parse(payload), consent=attached,
-                          directory=roles)]
+    request = AccessRequest.parse(payload)
+    at = review_time(as_of)
+    if at is not None and request.as_of is not None and request.as_of != at:
+        # ``as_of`` given takes the place of the request's own, as in every domain (the same
+        # instant keeps the request as given: a logged call replays to its input digest)
+        request = request.model_copy(update={"as_of": at})
+    with decided_at(at):
+        return [authorize(runtime, request, consent=attached, directory=roles)]
 
 
 _FILE_KEYS = {"grant": "grants", "assignment": "assignments", "usage": "usage"}
