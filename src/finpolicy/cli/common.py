@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 
 import finpolicy as fp
+from finpolicy.domains.base import DomainError
 from finpolicy.engines import ENGINES
 from finpolicy.errors import FinpolicyError, InputError, NotInForceError, PolicyError, one_line
 from finpolicy.runtime import PINNED, Runtime, StateKey
@@ -90,11 +91,28 @@ def reports_errors(func: F) -> F:
         except NotInForceError as exc:  # the time (or policy id) asked for is the input's
             click.echo(f"error: {_not_in_force(exc)}", err=True)
             exit_with(EXIT_INVALID_INPUT)
+        except DomainError as exc:  # a domain (a plug-in) that cannot do what it declares
+            click.echo(f"error: {exc}", err=True)
+            exit_with(EXIT_INVALID_POLICY)
         except FinpolicyError as exc:
             click.echo(f"error: {exc}", err=True)
             exit_with(EXIT_FAILED)
 
     return wrapper  # type: ignore[return-value]
+
+
+@contextlib.contextmanager
+def domain_code(name: str, what: str) -> Iterator[None]:
+    """Run a domain's own code (a plug-in's ``evaluate_input``): an exception that is no
+    finpolicy error is a ``DomainError`` naming the domain and what raised, not a traceback.
+    """
+    try:
+        yield
+    except FinpolicyError:
+        raise
+    except Exception as exc:
+        raise DomainError(f"domain `{name}`: its {what} raised {type(exc).__name__}: "
+                          f"{one_line(str(exc))}") from exc
 
 
 def _not_in_force(exc: NotInForceError) -> str:

@@ -11,6 +11,7 @@ from finpolicy.cli.common import (
     cell,
     chosen_policies,
     console,
+    domain_code,
     engine_option,
     load_engine,
     policy_option,
@@ -36,10 +37,12 @@ def demo(policy_ids: tuple[str, ...], bundle_path: str | None, engine: str) -> N
     if not examples:
         raise InputError.one(shown_text(str(Path(bundle.root) / "examples")),
                              "the pack has no examples", "bad_input")
+    decided = []
     with chosen_policies(policy_engine, policy_ids) as runtime:
-        decided = [(case, domain(case.domain).evaluate_input(runtime, case.input,
-                                                             as_of=case.as_of))
-                   for case in examples]
+        for case in examples:
+            with domain_code(case.domain, "evaluate_input"):
+                decided.append((case, domain(case.domain).evaluate_input(
+                    runtime, case.input, as_of=case.as_of)))
     console.print(f"[bold]{cell(bundle.name)} {cell(bundle.version)}[/] "
                   f"({engine} engine, digest {bundle.digest[:12]})")
     last_file: str | None = None

@@ -12,6 +12,7 @@ from finpolicy.cli.common import (
     bundle_option,
     chosen_policies,
     console,
+    domain_code,
     dump_json,
     engine_option,
     exit_with,
@@ -72,7 +73,8 @@ def evaluate(domain_name: str, input_file: str, as_of: str | None, as_json: bool
     with chosen_policies(policy_engine, policy_ids, domain_name) as runtime:
         for i, item in enumerate(items):
             try:
-                decisions += chosen.evaluate_input(runtime, item, as_of=when)
+                with domain_code(domain_name, "evaluate_input"):
+                    decisions += chosen.evaluate_input(runtime, item, as_of=when)
             except InputError as exc:  # named in the file, at the field's line
                 raise document.located(exc, (i,) if isinstance(data, list) else ()) from None
     if why or trace:
