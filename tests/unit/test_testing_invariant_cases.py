@@ -248,3 +248,35 @@ def test_a_version_s_invariants_are_checked_on_its_own_decisions(tmp_path: Path)
     assert old.holds and old.applicable
     assert not new.holds and new.outcome == "allow", new.describe()
     assert new.case is not None and new.case["as_of"] >= "2026-12-31T16:00"
+
+
+def test_an_invariant_of_a_version_no_drawn_input_reaches_is_untested_and_says_why(
+        tmp_path: Path) -> None:
+    # classification fields are drawn with no date, so every one is classified by today's
+    # version: the invariants of a version from 2099 (which lowers card-number columns to
+    # important) were reported `ok` on 1.4.0's decisions
+    pack = tmp_path / "pack"
+    shutil.copytree(shipped_packs() / "cn-banking", pack)
+    current = pack / "classification.yaml"
+    text = current.read_text(encoding="utf-8")
+    version = re.search(r"\n  version: (\S+)\n", text)
+    assert version is not None and text.count("  effective_from: 2025-01-01\n") == 1
+    current.write_text(text.replace("  effective_from: 2025-01-01\n",
+                                    "  effective_from: 2025-01-01\n"
+                                    "  effective_until: 2098-12-31\n"), encoding="utf-8")
+    later = text.replace(f"  version: {version[1]}\n", "  version: 9.0.0\n", 1).replace(
+        "  effective_from: 2025-01-01\n", "  effective_from: 2099-01-01\n")
+    start = later.index("    - id: core-account-by-name")
+    at = later.index("      level: core\n", start)
+    later = later[:at] + "      level: important\n" + later[at + len("      level: core\n"):]
+    (pack / "classification-2099.yaml").write_text(later, encoding="utf-8")
+    results = check_invariants(fp.load_bundle(pack), max_examples=10, derandomize=True)
+    future = [r for r in results if r.version == "9.0.0"]
+    assert future and all(r.untested for r in future), [r.describe() for r in future]
+    assert all(r.elsewhere == 10 + 10 * 4 for r in future)
+    assert future[0].describe().endswith(
+        "(none of the 50 generated inputs was decided by this version: the engine decided "
+        "each by another version, in force on the input's day; its domain's inputs are not "
+        "drawn on this version's days, so it was not checked)")
+    with pytest.raises(InvariantViolation):
+        assert_invariants(fp.load_bundle(pack), max_examples=10, derandomize=True)

@@ -119,7 +119,7 @@ def _invariant_dict(result: InvariantResult) -> dict[str, object]:
     return {"policy": result.policy, "version": result.version, "name": result.name,
             "holds": result.holds, "untested": result.untested,
             "file": None if result.file is None else shown_text(result.file), "line": result.line,
-            "examples": result.examples, "more": result.more,
+            "examples": result.examples, "more": result.more, "elsewhere": result.elsewhere,
             "applicable": result.applicable, "counterexample": result.counterexample,
             "outcome": result.outcome, "rules": list(result.rules), "error": result.error,
             "domain": result.domain, "case": result.case}

@@ -55,6 +55,7 @@ class InvariantResult:
     error: str | None = None  # what evaluating the (shrunk) counter-example raised
     more: int = 0  # inputs drawn besides `examples` because none of those met `given`
     domain: str | None = None  # the domain of the policy (a case file's `domain`)
+    elsewhere: int = 0  # inputs drawn that the engine decided by another version: not judged
     # the counter-example as a policy test case (`name`, `as_of`, `input`, `expect`)
     case: dict[str, Any] | None = None
 
@@ -72,7 +73,12 @@ class InvariantResult:
             shown_text(self.file)
 
     def none_met(self) -> str:
-        """``none of the 20 generated inputs, nor 80 more, met its `given```."""
+        """``none of the 20 generated inputs, nor 80 more, met its `given```, or that none
+        was decided by this version at all."""
+        if not self.examples and self.elsewhere:
+            return (f"none of the {self.elsewhere} generated inputs was decided by this "
+                    "version: the engine decided each by another version, in force on the "
+                    "input's day; its domain's inputs are not drawn on this version's days")
         more = f", nor {self.more} more," if self.more else ""
         return (f"none of the {self.examples} generated inputs{more} met its "
                 "`given`")
@@ -81,8 +87,9 @@ class InvariantResult:
         head = f"{self.policy} {self.version}: {self.name}" + (
             f" ({self.where})" if self.where else "")
         if self.untested:
-            return (f"UNTESTED {head} ({self.none_met()}, so it was not checked; draw more "
-                    "with max_examples)")
+            advice = "" if not self.examples and self.elsewhere else \
+                "; draw more with max_examples"
+            return f"UNTESTED {head} ({self.none_met()}, so it was not checked{advice})"
         if self.holds:
             return (f"ok    {head} ({self.examples + self.more} inputs, {self.applicable} "
                     "applicable)")
@@ -160,7 +167,7 @@ def _check_one(engine: PolicyEngine, facts: _Facts, found: InvariantAdapter,
     given_test, expect_test = compile_condition(invariant.given), compile_condition(
         invariant.expect)
     strategy = found.cases(engine.bundle, doc)
-    seen = {"n": 0, "applicable": 0}
+    seen = {"n": 0, "applicable": 0, "elsewhere": 0}
 
     def judge(case: Case) -> dict[str, Any] | None:
         facts.last = {}  # a domain may answer from a cache without running its rules
@@ -175,6 +182,7 @@ def _check_one(engine: PolicyEngine, facts: _Facts, found: InvariantAdapter,
         # an invariant speaks for its own version: an input the engine decided by another one
         # (on its day of the input, outside this version's window) is not judged against it
         if (decision.policy.id, decision.policy.version) != (doc.id, doc.version):
+            seen["elsewhere"] += 1
             return None
         seen["n"] += 1
         applies = given_test(fact)
@@ -199,7 +207,8 @@ def _check_one(engine: PolicyEngine, facts: _Facts, found: InvariantAdapter,
                           outcome=failure["decision"].outcome)
     return InvariantResult(doc.id, doc.version, invariant.name, failure is None, seen["n"],
                            seen["applicable"], file=doc.file, line=line,
-                           domain=adapter_of(doc.kind)[0], **failed)
+                           domain=adapter_of(doc.kind)[0], elsewhere=seen["elsewhere"],
+                           **failed)
 
 
 def check_invariants(bundle: Bundle, *, engine: str = "compiled", max_examples: int = 200,
