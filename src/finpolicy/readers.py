@@ -27,8 +27,8 @@ from finpolicy.errors import InputError, InputProblem
 from finpolicy.limits import MAX_CSV_CELL, MAX_DOCUMENT_BYTES, MAX_INPUT_DEPTH
 
 __all__ = ["Located", "count_lines", "csv_error", "iter_csv_rows", "iter_json_lines",
-           "open_quote", "open_quote_error", "read_document", "read_located", "read_text",
-           "set_csv_cell_limit"]
+           "open_quote", "open_quote_error", "raise_other_separator", "read_document",
+           "read_located", "read_text", "set_csv_cell_limit"]
 
 
 def _error(file: str, line: int | None, message: str, code: str = "bad_file",
@@ -335,7 +335,10 @@ def _closed_quotes(path: str) -> None:
 
 
 def _check_header(path: str, line: int, header: Sequence[str]) -> None:
-    """Refuse a column named twice: each row would keep only the last of its cells."""
+    """Refuse a column named twice: each row would keep only the last of its cells; and a
+    header of one column holding another separator (a semicolon or tab export)."""
+    if len(header) == 1:
+        raise_other_separator(path, line, header[0])
     seen: set[str] = set()
     for name in header:
         if not name.strip():
@@ -344,6 +347,18 @@ def _check_header(path: str, line: int, header: Sequence[str]) -> None:
             raise _error(path, line, f"the column `{name}` is named twice in the header "
                          "(each column is given once)")
         seen.add(name)
+
+
+def raise_other_separator(path: str, line: int, name: str) -> None:
+    """Refuse a header of one column, ``name``, that holds a semicolon, a tab or a bar: the
+    file is separated by it, not by commas, and every row would be one cell of a column no
+    one meant."""
+    found = next((s for s in (";", "\t", "|") if s in name), None)
+    if found is not None:
+        shown = "a tab" if found == "\t" else f"`{found}`"
+        raise _error(path, line, f"the header is one column, `{name[:80]}`: the file is "
+                     f"separated by {shown}, not by commas; save it as comma-separated CSV",
+                     "bad_file")
 
 
 def set_csv_cell_limit() -> None:

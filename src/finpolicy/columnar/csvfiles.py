@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 
 from finpolicy.errors import InputError, InputProblem
 from finpolicy.limits import MAX_CSV_CELL
-from finpolicy.readers import open_quote, open_quote_error
+from finpolicy.readers import open_quote, open_quote_error, raise_other_separator
 
 __all__ = ["checked_cells", "closed_quotes", "csv_fault", "csv_header", "csv_lines",
            "file_error", "header_row", "only_header"]
@@ -48,6 +48,8 @@ def csv_header(path: str) -> list[str]:
                 fault[1] if fault else "not UTF-8 text") + ")") from None
         if header is None:
             raise file_error(path, None, "the file is empty: expected a header row")
+        if len(header) == 1:
+            raise_other_separator(path, reader.line_num, header[0])
         return header
 
 
