@@ -70,6 +70,17 @@ def test_a_ragged_row_carries_its_file_and_line_in_the_problem(tmp_path: Path) -
     assert str(error).startswith(f"{path} line {BAD + 2}: ")
 
 
+def test_lines_ending_in_a_carriage_return_are_counted(tmp_path: Path) -> None:
+    # read as lines ending in \n, the whole file was line 1: 'line 1: not valid CSV:
+    # new-line character seen in unquoted field'
+    path = tmp_path / "mac.csv"
+    path.write_bytes(HEADER.replace(b"\n", b"\r") + b"k1,2026-02-20T09:00:00+08:00,branch,"
+                     b"service,general\rk2,2026-02-20T09:00:00+08:00,branch\r")
+    (problem,) = _refused(path).problems
+    assert (problem.file, problem.line) == (str(path), 3)
+    assert "3 cells where the header has 5" in problem.message
+
+
 @pytest.mark.parametrize("bad_rows", ["raise", "set_aside"])
 def test_a_quote_left_open_is_refused_not_read_as_the_rest_of_the_file(
         tmp_path: Path, bad_rows: str) -> None:

@@ -62,8 +62,10 @@ def csv_fault(path: str, width: int | None) -> tuple[int, str] | None:
 
     def lines(handle: Any) -> Iterator[str]:
         nonlocal number
-        for number, raw in enumerate(handle, 1):
-            yield raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        for raw in handle:  # lines end in \n, \r\n or \r (a spreadsheet's Mac export)
+            for piece in raw.splitlines(keepends=True):
+                number += 1
+                yield piece.decode("utf-8-sig" if number == 1 else "utf-8")
 
     with contextlib.suppress(OSError), open(path, "rb") as handle:
         csv.field_size_limit(MAX_CSV_CELL)
