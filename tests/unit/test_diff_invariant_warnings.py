@@ -113,3 +113,29 @@ def test_every_warning_a_diff_gives_can_be_named() -> None:
     source = Path(diff_report.__file__).read_text(encoding="utf-8")
     given = set(re.findall(r'DiffWarning\(\s*"(\w+)"', source))
     assert given == set(diff_report.WARNING_CODES)
+
+
+def test_a_lost_obligation_can_fail_the_run(tmp_path: Path) -> None:
+    # exempting wealth products from dual recording left every such sale `suitable → suitable`:
+    # --fail-on 'unsuitable->suitable' let it through, and no outcome pair could name it short
+    # of failing on every change
+    pack = tmp_path / "new"
+    shutil.copytree(shipped_packs() / "cn-banking", pack)
+    policy = pack / "suitability-2026.yaml"
+    text = policy.read_text(encoding="utf-8")
+    old = "      when: {field: product.kind, not_in: [deposit, time_deposit]}\n"
+    assert text.count(old) == 1
+    policy.write_text(text.replace(old, old.replace("time_deposit]",
+                                                    "time_deposit, wealth_management]")),
+                      encoding="utf-8")
+    args = ["diff", "cn-banking", str(pack), "--samples", "0"]
+    passed = CliRunner().invoke(main, [*args, "--fail-on", "unsuitable->suitable"])
+    assert passed.exit_code == 0, passed.output
+    failed = CliRunner().invoke(main, [*args, "--fail-on", "unsuitable->suitable,lost-obligation"])
+    assert failed.exit_code == 1, failed.output
+    assert "match --fail-on unsuitable->suitable, lost-obligation" in failed.output
+    report = diff(fp.load_bundle(), fp.load_bundle(pack), samples=0)
+    matched = report.matching(["lost-obligation"])
+    assert matched and all(g.domain == "suitability" for g in matched)
+    assert any("dual_recording" in c.old.obligations and "dual_recording" not in c.new.obligations
+               for c in report.changes)

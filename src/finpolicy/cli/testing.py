@@ -295,7 +295,9 @@ def _settings_note(report: DiffReport, policy: tuple[str, str] | None) -> str:
 @click.option("--fail-on", "fail_on", multiple=True, metavar="KIND",
               help="Exit 1 when a change of this kind is found: `any`, or `old->new` outcomes "
                    "such as `deny->allow` or `unsuitable->suitable` (`*` matches any outcome; "
-                   "an outcome no domain has and no rule of the packs gives is refused). "
+                   "an outcome no domain has and no rule of the packs gives is refused), or "
+                   "`lost-obligation` (a decision loses an obligation it had, such as "
+                   "`audit_log`). "
                    "Repeat or separate with commas.")
 @click.option("--fail-on-warning", "fail_on_warning", multiple=True, metavar="CODE",
               help="Exit 1 when the report warns with this code (`invariant_removed`, "

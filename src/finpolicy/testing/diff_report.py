@@ -277,6 +277,10 @@ class DiffWarning:
         return {"code": self.code, "message": self.message}
 
 
+LOST_OBLIGATION = ("lost-obligation", "")
+"""``--fail-on lost-obligation`` as ``parse_fail_on`` gives it: a decision that keeps or changes
+its outcome but loses an obligation it had (``audit_log``, ``dual_recording``)."""
+
 WARNING_CODES = ("bundle_version_unchanged", "policy_version_unchanged", "version_removed",
                  "retroactive_window", "invariant_removed", "invariant_changed")
 """Every ``DiffWarning.code`` (``finpolicy diff --fail-on-warning`` takes these, or ``any``)."""
@@ -386,10 +390,16 @@ class DiffReport:
         return bool(self.groups)
 
     def matching(self, kinds: Iterable[str]) -> tuple[ChangeGroup, ...]:
-        """The groups matching any of ``kinds`` (``any``, ``old->new``, ``*`` for any side)."""
+        """The groups matching any of ``kinds`` (``any``, ``old->new``, ``*`` for any side,
+        ``lost-obligation``: a group in which a decision lost an obligation it had)."""
         wanted = parse_fail_on(kinds)
+        lost = {(c.domain, c.old.outcome, c.new.outcome) for c in self.changes
+                if set(c.old.obligations) - set(c.new.obligations)} \
+            if LOST_OBLIGATION in wanted else set()
         return tuple(g for g in self.groups
-                     if any(a in ("*", g.old) and b in ("*", g.new) for a, b in wanted))
+                     if any(a in ("*", g.old) and b in ("*", g.new) for a, b in wanted
+                            if (a, b) != LOST_OBLIGATION)
+                     or (g.domain, g.old, g.new) in lost)
 
     def to_dict(self) -> dict[str, Any]:
         return {"old": self.old, "new": self.new, "changed": self.changed,
@@ -437,11 +447,14 @@ def parse_fail_on(kinds: Iterable[str], *, known: Collection[str] | None = None,
         if text.lower() == "any":
             out.append(("*", "*"))
             continue
+        if text.lower() == "lost-obligation":
+            out.append(LOST_OBLIGATION)
+            continue
         old, sep, new = (side.strip() for side in text.partition("->"))
         if not sep or not old or not new:
-            raise InputError([InputProblem(name, f"expected `any` or `old->new`, e.g. "
-                                                 f"`deny->allow`, got `{kind}`", "bad_option",
-                                           kind)])
+            raise InputError([InputProblem(name, "expected `any` or `old->new`, e.g. "
+                                                 f"`deny->allow`, or `lost-obligation`, got "
+                                                 f"`{kind}`", "bad_option", kind)])
         unknown = [side for side in (old, new) if known is not None and side != "*"
                    and side not in known]
         if unknown:
