@@ -95,7 +95,7 @@ def test_a_csv_row_with_more_or_fewer_cells_is_named_by_its_line(tmp_path: Any) 
     # Arrow's parse error quotes the row but gives no line: 'Expected 2 columns, got 1: c3'
     path = tmp_path / "book.csv"
     path.write_text('id,risk_level\nc1,C3\n\n"c\n2",C1\nc3\n', encoding="utf-8")
-    with pytest.raises(InputError, match=f"{path}: line 6: not a readable CSV file"):
+    with pytest.raises(InputError, match=f"{path} line 6: table: not a readable CSV file"):
         ENGINE.evaluate_table("classification", path, as_of=ON)
 
 
