@@ -385,7 +385,10 @@ def _check(expect: Expectation, decisions: Sequence[Decision], label: str) -> li
         record = decisions[0].to_dict()
         for path, wanted in expect.fields:
             got_value = _at_path(record, path)
-            if got_value != wanted:
+            if got_value == _ABSENT != wanted:
+                failures.append(f"{label}{path}: expected `{wanted}`, but "
+                                f"{_missing(record, path)}")
+            elif got_value != wanted:
                 failures.append(f"{label}{path}: expected `{wanted}`, got `{got_value}`")
     return failures
 
@@ -409,6 +412,28 @@ def _at_path(record: Any, path: str) -> Any:
         else:
             return _ABSENT
     return value
+
+
+def _missing(record: Any, path: str) -> str:
+    """Where ``path`` leaves the decision: ``the decision has no `handling_opinion` in
+    `milestones` (it has first_contact, initial_response, final_response)``."""
+    value: Any = record
+    walked: list[str] = []
+    for part in path.split("."):
+        found = _at_path(value, part)
+        if found is _ABSENT:
+            break
+        value, walked = found, [*walked, part]
+    where = f" in `{'.'.join(walked)}`" if walked else ""
+    if isinstance(value, Mapping):
+        has = [str(k) for k in value]
+    elif isinstance(value, list):
+        has = [str(v["name"]) if isinstance(v, Mapping) and "name" in v else str(i)
+               for i, v in enumerate(value)]
+    else:
+        return f"`{'.'.join(walked)}` is `{value}`, which has no `{part}`"
+    shown = ", ".join(has[:12]) + (", …" if len(has) > 12 else "")
+    return f"the decision has no `{part}`{where} (it has {shown or 'nothing'})"
 
 
 def check_case(case: PolicyCase, decisions: Sequence[Decision],
