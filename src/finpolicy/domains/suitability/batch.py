@@ -15,7 +15,13 @@ from finpolicy.domains.suitability.evaluate import (
     policy_in_force,
     suitable_products,
 )
-from finpolicy.domains.suitability.models import OUTCOMES, Customer, Product, SuitabilityDecision
+from finpolicy.domains.suitability.models import (
+    OUTCOMES,
+    Customer,
+    Product,
+    SuitabilityDecision,
+    repeated_product,
+)
 from finpolicy.errors import InputError
 from finpolicy.readers import iter_csv_rows
 from finpolicy.runtime import Runtime
@@ -61,13 +67,19 @@ def read_products(path: str) -> list[Product]:
         from finpolicy.domains.suitability.columnar_offer import product_list
 
         return product_list(path, where=path)
-    products = []
+    products: list[Product] = []
+    lines: list[int] = []
     for line, row in iter_csv_rows(path):
         try:
             products.append(Product.parse(split_row(row, "product")["product"],
                                           field="product"))
         except InputError as exc:
             raise exc.located(path, line) from None
+        lines.append(line)
+    if (twice := repeated_product(products)) is not None:
+        raise InputError.one("product.id", f"product `{products[twice[1]].id}` is listed twice "
+                             f"(first at line {lines[twice[0]]})", "duplicate_value",
+                             products[twice[1]].id).located(path, lines[twice[1]])
     return products
 
 

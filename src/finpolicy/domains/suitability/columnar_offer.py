@@ -11,7 +11,12 @@ from typing import Any
 
 from finpolicy.documents.bundle import PolicyDocument
 from finpolicy.domains.suitability.evaluate import product_facts
-from finpolicy.domains.suitability.models import Customer, Product, SaleContext
+from finpolicy.domains.suitability.models import (
+    Customer,
+    Product,
+    SaleContext,
+    repeated_product,
+)
 from finpolicy.domains.suitability.policy import SuitabilityRules
 from finpolicy.errors import InputError
 from finpolicy.rules.vocabulary import check_fact
@@ -96,4 +101,13 @@ def checked_offer(doc: PolicyDocument[SuitabilityRules], products: Any) -> list[
             product_checks(doc, product, field)
         except InputError as exc:
             raise locate(exc) from None
+    twice = repeated_product(listed)
+    if twice is not None:  # (each customer would have two decisions for the one product)
+        field, locate = place(twice[1])
+        first, at_first = place(twice[0])
+        line = at_first(InputError.one(first, "", "")).problems[0].line
+        where = f"line {line}" if first == field and line is not None else first
+        raise locate(InputError.one(f"{field}.id", f"product `{listed[twice[1]].id}` is listed "
+                                    f"twice (first at {where})", "duplicate_value",
+                                    listed[twice[1]].id)) from None
     return listed

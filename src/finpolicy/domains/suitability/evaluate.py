@@ -35,6 +35,7 @@ from finpolicy.domains.suitability.models import (
     SuitabilityDecision,
     _frozen_mapping,
     input_digest,
+    repeated_product,
 )
 from finpolicy.domains.suitability.policy import POLICY_KIND, RULESET, SuitabilityRules
 from finpolicy.errors import InputError, InputProblem, NotInForceError
@@ -436,6 +437,9 @@ def suitable_products(runtime: Runtime, customer: Any, products: Iterable[Any], 
                                                                                    Iterable):
         raise _problem("products", "expected a list of products", "bad_products")
     parsed = [Product.parse(p, field=f"products.{i}") for i, p in enumerate(products)]
+    if (twice := repeated_product(parsed)) is not None:
+        raise _problem(f"products.{twice[1]}.id", f"product `{parsed[twice[1]].id}` is listed "
+                       f"twice (first as products.{twice[0]})", "duplicate_value")
     doc = policy_in_force(runtime, on, policy)
     customer_facts(doc.policy, customer, on)  # the customer's errors before any product's
     decisions = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Annotated, Any, Literal, Self
 
@@ -186,6 +186,18 @@ class Product(_Cached):
 
 
 _PAIR_DIGESTS: dict[tuple[str, str, float | None, str | None], str] = {}
+
+
+def repeated_product(products: Sequence[Product]) -> tuple[int, int] | None:
+    """``(first, again)``: the places of the first product id listed twice in an offer (one
+    id listed at R3 and again at R5 gave each customer two decisions for it), else ``None``.
+    """
+    seen: dict[str, int] = {}
+    for i, product in enumerate(products):
+        first = seen.setdefault(product.id, i)
+        if first != i:
+            return first, i
+    return None
 
 
 def input_digest(customer: Customer, product: Product, amount: float | None,
