@@ -44,3 +44,14 @@ def test_a_file_fmt_cannot_read_is_named_with_its_line(tmp_path: Path) -> None:
 def test_yaml_the_loader_refuses_is_named_with_its_line() -> None:
     with pytest.raises(FormatError, match=r"^x\.yaml:3: not valid YAML: "):
         format_text("a: 1\nb: 2\nc: [1, 2]]\n", "x.yaml")
+
+
+def test_a_condition_inside_a_list_keeps_its_braces() -> None:
+    """fmt wrote `{any: [{field: a, eq: 1}, all: [...]]}`: the same data, but a condition
+    that reads like a key of the list."""
+    text = ("when: {any: [{field: request.purpose, eq: analytics}, {all: [{field: a, eq: 1}, "
+            "{field: b, eq: 2}]}]}\n")
+    out = format_text(text, "x.yaml")
+    assert "{all: [" in out and ", all:" not in out
+    assert parse_yaml(out, "x.yaml") == parse_yaml(text, "x.yaml")
+    assert format_text(out, "x.yaml") == out

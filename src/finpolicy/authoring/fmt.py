@@ -65,6 +65,8 @@ def _yaml() -> YAML:
     rt.Resolver = _Resolver
     rt.indent(mapping=2, sequence=4, offset=2)
     rt.width = 96  # with the indentation, lines stay within 100 columns
+    # a condition inside a list keeps its braces ({all: [...]}, not a bare all: [...])
+    rt.brace_single_entry_mapping_in_flow_sequence = True
     rt.preserve_quotes = True
     rt.allow_duplicate_keys = False
     return rt
