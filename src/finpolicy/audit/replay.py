@@ -28,7 +28,7 @@ from finpolicy.audit.records import decode, unb64
 from finpolicy.audit.scrub import Echo, scrub
 from finpolicy.audit.sinks import Sink, open_sink
 from finpolicy.documents.bundle import Bundle
-from finpolicy.errors import FinpolicyError, InputError, NotInForceError
+from finpolicy.errors import FinpolicyError, InputError, NotInForceError, one_line
 from finpolicy.testing.diff import Change, DiffReport, Verdict
 
 __all__ = ["Entry", "Mismatch", "ReplayReport", "read_entries", "replay_log"]
@@ -228,12 +228,12 @@ def replay_log(target: str | os.PathLike[str] | Sink, keys: AuditKeys, *,
         name = engine or str(entry.env.get("engine", "compiled"))
         data, replaced = _opened(entry, keys)
         as_of = calls.parse_as_of(entry.as_of)
-        replayed = _chosen(entry, _evaluate(entry.domain, found.engine(decider, name), data,
-                                            as_of))
+        now, refused = _judged(entry.domain, found.engine(decider, name), data, as_of)
+        replayed = _chosen(entry, now)
         entries += 1
         decisions += len(entry.decisions)
         ignored = _IGNORED if engine is None else (*_IGNORED, "engine")
-        differs = _compare(entry, replayed, replaced, ignored)
+        differs = _compare(entry, replayed, replaced, ignored, refused)
         elsewhere.add(entry, bool(differs))
         mismatches += differs
         if bundle is not None:
@@ -280,23 +280,31 @@ def _chosen(entry: Entry, decided: list[Any] | str) -> list[Any] | str:
 
 
 def _evaluate(domain: str, engine: Any, data: Any, as_of: Any) -> list[Any] | str:
+    """The decisions, or the sentinel ``finpolicy diff`` compares (``INVALID`` …)."""
+    return _judged(domain, engine, data, as_of)[0]
+
+
+def _judged(domain: str, engine: Any, data: Any, as_of: Any) -> tuple[list[Any] | str, str]:
+    """``_evaluate``, and when the call now raises, what was refused: each problem's code and
+    path, never its value nor its message (either may quote the customer's data)."""
     from finpolicy.testing.diff import ERROR, INVALID, NOT_IN_FORCE
 
     try:
-        return calls.evaluate(domain, engine, data, as_of)
-    except InputError:
-        return INVALID
+        return calls.evaluate(domain, engine, data, as_of), ""
+    except InputError as exc:
+        return INVALID, "; ".join(one_line(f"{p.code} at {p.path or '(the input)'}")
+                                  for p in exc.problems)
     except NotInForceError:
-        return NOT_IN_FORCE
-    except FinpolicyError:
-        return ERROR
+        return NOT_IN_FORCE, ""
+    except FinpolicyError as exc:
+        return ERROR, type(exc).__name__
 
 
 def _compare(entry: Entry, replayed: list[Any] | str, replaced: list[Echo],
-             ignored: tuple[str, ...]) -> list[Mismatch]:
+             ignored: tuple[str, ...], refused: str = "") -> list[Mismatch]:
     if isinstance(replayed, str):
         why = f"cannot be replayed: {replayed}" if replayed == _CHOSEN else \
-            f"the logged call now raises: {replayed}"
+            f"the logged call now raises: {replayed}" + (f" ({refused})" if refused else "")
         return [Mismatch(entry.seq, entry.domain, entry.method, -1, (why,))]
     out = []
     if len(replayed) != len(entry.decisions):
