@@ -15,13 +15,19 @@ Add ``extensions = ["finpolicy.sphinx"]`` to ``conf.py``, then in any page::
 Relative bundle paths are resolved against the page's folder, then the documentation's root;
 a bare name is a shipped pack. ``finpolicy_bundle`` in ``conf.py`` sets the default bundle
 (the shipped ``cn-banking`` pack when unset). Pictures are raw HTML, shown by HTML builders.
+
+A domain's picture that raises is an error of the directive naming the domain, the picture and
+the policy (``finpolicy.domains.base.DomainError``), not a crash of Sphinx; a build run inside
+``domain_errors()`` (``finpolicy docs``) also finds these errors there, to stop with them.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import importlib
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -47,15 +53,38 @@ from finpolicy.docgen.doctree import (
     versions_nodes,
 )
 from finpolicy.documents.bundle import Bundle, PolicyDocument, load_bundle, resolve_bundle_path
+from finpolicy.domains.base import DomainError
 from finpolicy.errors import FinpolicyError
 
-__all__ = ["setup"]
+__all__ = ["domain_errors", "setup"]
 
 _LOG = logging.getLogger(__name__)
 
 STATIC = Path(__file__).resolve().parent / "docgen" / "static"
 _CACHE: dict[tuple[Any, ...], tuple[Bundle, Any]] = {}
 _LOCK = threading.Lock()
+_FAILED: contextvars.ContextVar[list[DomainError] | None] = contextvars.ContextVar(
+    "finpolicy_domain_errors", default=None)
+
+
+@contextlib.contextmanager
+def domain_errors() -> Iterator[list[DomainError]]:
+    """The ``DomainError`` s (a domain's picture that raised) the directives meet in a Sphinx
+    build run inside this block, in the order met; the directives report each as an error of
+    their own too."""
+    found: list[DomainError] = []
+    token = _FAILED.set(found)
+    try:
+        yield found
+    finally:
+        _FAILED.reset(token)
+
+
+def _noted(exc: Exception) -> Exception:
+    failed = _FAILED.get()
+    if failed is not None and isinstance(exc, DomainError):
+        failed.append(exc)
+    return exc
 
 
 def _bundle_and_engine(path: Path | str | None) -> tuple[Bundle, Any]:
@@ -105,7 +134,7 @@ class _BundleDirective(SphinxDirective):
         return bundle, engine
 
     def fail(self, exc: Exception) -> list[nodes.Node]:
-        raise self.error(f"{self.name}: {exc}")
+        raise self.error(f"{self.name}: {_noted(exc)}")
 
     def check_words(self, docs: Iterable[PolicyDocument[Any]]) -> None:
         """Warn (once per build and document) where a description or a reason states a number
@@ -201,7 +230,11 @@ class PictureDirective(_BundleDirective):
                 and self.options.get("version") in (None, d.version)]
         if not docs:
             raise self.error(f"no {kind} in bundle `{bundle.name}` matches")
-        return [node_raw(docgen.picture(name, engine, docs[-1]), f"{name} of {docs[-1].key}")]
+        try:
+            markup = docgen.picture(name, engine, docs[-1])
+        except DomainError as exc:
+            return self.fail(exc)
+        return [node_raw(markup, f"{name} of {docs[-1].key}")]
 
 
 class KindsDirective(SphinxDirective):

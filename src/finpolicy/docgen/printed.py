@@ -15,7 +15,7 @@ import logging
 import tempfile
 from pathlib import Path
 
-from finpolicy.docgen.site import project_files
+from finpolicy.docgen.site import project_files, raise_first
 from finpolicy.documents.bundle import Bundle
 from finpolicy.errors import FinpolicyError
 from finpolicy.outputs import writing
@@ -49,10 +49,14 @@ def build_pdf(bundle: Bundle, out: Path, *, pictures: bool = True, strict: bool 
         FinpolicyError: when Sphinx or WeasyPrint is not installed
             (``pip install 'finpolicy[pdf]'``).
         InputError: ``out`` cannot be written (``finpolicy.outputs``).
+        DomainError: a domain's picture raised (naming the domain, the picture and the
+            policy); nothing is written.
     """
     try:
         import weasyprint
         from sphinx.cmd.build import build_main
+
+        from finpolicy.sphinx import domain_errors
     except ImportError as exc:
         raise FinpolicyError(f"the printable edition needs {exc.name}: "
                              "pip install 'finpolicy[pdf]'") from None
@@ -67,8 +71,9 @@ def build_pdf(bundle: Bundle, out: Path, *, pictures: bool = True, strict: bool 
         if strict:
             args += ["-W", "--keep-going"]
         warnings = io.StringIO()
-        with contextlib.redirect_stderr(warnings):
+        with contextlib.redirect_stderr(warnings), domain_errors() as failed:
             status = build_main([*args, str(source), str(html)])
+        raise_first(failed)
         if status != 0:
             return status, warnings.getvalue()
         # WeasyPrint reports CSS it ignores (the screen theme's) through logging: not news

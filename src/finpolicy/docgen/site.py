@@ -10,14 +10,16 @@ import contextlib
 import io
 import tempfile
 import unicodedata
+from collections.abc import Sequence
 from pathlib import Path
 
 from finpolicy.docgen.output import staged_folder
 from finpolicy.docgen.text import policy_groups
 from finpolicy.documents.bundle import Bundle
+from finpolicy.domains.base import DomainError
 from finpolicy.errors import FinpolicyError
 
-__all__ = ["THEME", "build_site", "heading", "project_files", "rst_escape"]
+__all__ = ["THEME", "build_site", "heading", "project_files", "raise_first", "rst_escape"]
 
 THEME = "furo"
 
@@ -86,6 +88,16 @@ def project_files(bundle: Bundle, *, pictures: bool = True, theme: str = THEME
     return files
 
 
+def raise_first(failed: Sequence[DomainError]) -> None:
+    """Raise the first of the ``DomainError`` s a build met (a domain's picture that raised),
+    counting the others: the build's own report of them would end in Sphinx's words."""
+    if failed:
+        more = len({str(e) for e in failed}) - 1
+        note = f" (and {more} more error{'s' if more > 1 else ''} of the domains' pictures)" \
+            if more else ""
+        raise DomainError(f"{failed[0]}{note}") from failed[0]
+
+
 def build_site(bundle: Bundle, out: Path, *, pictures: bool = True, strict: bool = False,
                quiet: bool = True) -> tuple[int, str]:
     """Write the project to a temporary folder and build HTML into ``out``.
@@ -98,9 +110,13 @@ def build_site(bundle: Bundle, out: Path, *, pictures: bool = True, strict: bool
 
     Raises:
         InputError: ``out`` holds other files, or is a link or a file.
+        DomainError: a domain's picture raised (naming the domain, the picture and the
+            policy); nothing is written.
     """
     try:
         from sphinx.cmd.build import build_main
+
+        from finpolicy.sphinx import domain_errors
     except ImportError:
         raise FinpolicyError("building a site needs Sphinx: pip install 'finpolicy[docs]'") \
             from None
@@ -118,8 +134,9 @@ def build_site(bundle: Bundle, out: Path, *, pictures: bool = True, strict: bool
             args += ["-W", "--keep-going"]
         warnings = io.StringIO()
         with staged_folder(Path(out)) as site:
-            with contextlib.redirect_stderr(warnings):
+            with contextlib.redirect_stderr(warnings), domain_errors() as failed:
                 status = build_main([*args, str(source), str(site.folder)])
+            raise_first(failed)
             if status == 0:
                 site.publish()
     return status, warnings.getvalue()
