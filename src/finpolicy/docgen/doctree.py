@@ -145,6 +145,10 @@ def policy_nodes(doc: PolicyDocument[Any], engine: Any, *,
     out.extend(_sources_section(doc))
     # the pack's language (zh: facts also show their Chinese labels)
     language = docgen.pack_language(getattr(engine, "bundle", None))
+    # how the matching rules make one decision: an auditor reads the rules by it
+    combined = node_section("How the rules combine", f"{m.id}-{m.version}-combining")
+    combined += node_para(docgen.combining(doc), classes=["finpolicy-combining"])
+    out.append(combined)
     out.extend(_rules_sections(doc, language))
     out.extend(_invariants_section(doc, language))
     return out

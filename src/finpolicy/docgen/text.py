@@ -119,6 +119,19 @@ def policy_groups(bundle: Bundle) -> dict[str, tuple[PolicyDocument[Any], ...]]:
     return out
 
 
+def combining(doc: PolicyDocument[Any]) -> str:
+    """How the rules of ``doc``'s kind combine into a decision, in a sentence
+    (``PolicyKind.combining``), or that the kind does not say."""
+    from finpolicy.documents.registry import kinds
+
+    kind = kinds().get(doc.kind)
+    said = " ".join(kind.combining.split()).rstrip(".") if kind is not None else ""
+    if not said:
+        return (f"The kind {doc.kind} does not say how its rules combine (its domain declares "
+                "no PolicyKind.combining): ask its owner before relying on the order of rules.")
+    return f"As for every {doc.kind}, {said}."
+
+
 def policy_listing(doc: PolicyDocument[Any], *, language: str = "en") -> str:
     """The whole document as plain text: metadata, sources and every rule in words."""
     m = doc.metadata
