@@ -28,6 +28,7 @@ from finpolicy.audit.records import decode, unb64
 from finpolicy.audit.scrub import Echo, scrub
 from finpolicy.audit.sinks import Sink, open_sink
 from finpolicy.documents.bundle import Bundle
+from finpolicy.domains.base import DomainError
 from finpolicy.errors import FinpolicyError, InputError, NotInForceError, one_line
 from finpolicy.testing.diff import Change, DiffReport, Verdict
 
@@ -228,7 +229,8 @@ def replay_log(target: str | os.PathLike[str] | Sink, keys: AuditKeys, *,
         name = engine or str(entry.env.get("engine", "compiled"))
         data, replaced = _opened(entry, keys)
         as_of = calls.parse_as_of(entry.as_of)
-        now, refused = _judged(entry.domain, found.engine(decider, name), data, as_of)
+        now, refused = _judged(entry.domain, found.engine(decider, name), data, as_of,
+                               _where(entry))
         replayed = _chosen(entry, now)
         entries += 1
         decisions += len(entry.decisions)
@@ -262,6 +264,10 @@ def _opened(entry: Entry, keys: AuditKeys) -> tuple[Any, list[Echo]]:
                          f"({_what(exc)}){_VERIFY}") from None
 
 
+def _where(entry: Entry) -> str:
+    return f"log entry {entry.seq} ({entry.method})"
+
+
 # evaluate_input picks the policy in force by kind: a call that named another one (policy=)
 # cannot be replayed
 _CHOSEN = ("<the call named its policy (policy=), which replay cannot choose: it decides by "
@@ -279,14 +285,21 @@ def _chosen(entry: Entry, decided: list[Any] | str) -> list[Any] | str:
     return decided if named <= {entry.policy} else _CHOSEN
 
 
-def _evaluate(domain: str, engine: Any, data: Any, as_of: Any) -> list[Any] | str:
+def _evaluate(domain: str, engine: Any, data: Any, as_of: Any, where: str = "a logged call"
+              ) -> list[Any] | str:
     """The decisions, or the sentinel ``finpolicy diff`` compares (``INVALID`` …)."""
-    return _judged(domain, engine, data, as_of)[0]
+    return _judged(domain, engine, data, as_of, where)[0]
 
 
-def _judged(domain: str, engine: Any, data: Any, as_of: Any) -> tuple[list[Any] | str, str]:
+def _judged(domain: str, engine: Any, data: Any, as_of: Any, where: str = "a logged call"
+            ) -> tuple[list[Any] | str, str]:
     """``_evaluate``, and when the call now raises, what was refused: each problem's code and
-    path, never its value nor its message (either may quote the customer's data)."""
+    path, never its value nor its message (either may quote the customer's data).
+
+    Raises:
+        DomainError: the domain's ``evaluate_input`` raised an exception that is no finpolicy
+            error (a plug-in's bug), naming the domain and ``where``.
+    """
     from finpolicy.testing.diff import ERROR, INVALID, NOT_IN_FORCE
 
     try:
@@ -298,6 +311,10 @@ def _judged(domain: str, engine: Any, data: Any, as_of: Any) -> tuple[list[Any] 
         return NOT_IN_FORCE, ""
     except FinpolicyError as exc:
         return ERROR, type(exc).__name__
+    except Exception as exc:  # the domain's own code (a plug-in's): name it, not its words
+        raise DomainError(f"domain `{domain}`: its evaluate_input raised "
+                          f"{type(exc).__name__} on {where} (the message is not shown: "
+                          "it may quote the logged input)") from exc
 
 
 def _compare(entry: Entry, replayed: list[Any] | str, replaced: list[Echo],
@@ -359,7 +376,7 @@ def _impact(entry: Entry, data: Any, as_of: Any, replayed: list[Any] | str,
     (``replaced``), as the entry shows its input."""
     from finpolicy.testing.diff import INVALID, NOT_IN_FORCE, Sample, _pairs
 
-    new = _chosen(entry, _evaluate(entry.domain, other, data, as_of))
+    new = _chosen(entry, _evaluate(entry.domain, other, data, as_of, _where(entry)))
     if _CHOSEN in (replayed, new):  # decided by another policy than the call named
         return None
     if INVALID in (replayed, new) and {replayed, new} <= {INVALID, NOT_IN_FORCE}:
