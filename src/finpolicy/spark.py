@@ -152,7 +152,7 @@ def evaluate(df: Any, domain: str, /, *, bundle: Bundle | str | Path | None = No
     local = _engine(digest, shipped, engine)
     names = list(df.columns)
     # Spark resolves `customer.id` as a field of a struct: columns travel by position
-    df = df.toDF(*(f"_{i}" for i in range(len(names))))
+    df = _by_id(df.toDF(*(f"_{i}" for i in range(len(names)))), names, domain, options)
     empty = pa.Table.from_batches([], schema=_arrow_schema(df)).rename_columns(names)
     # the options (chunk_rows too) are checked here, on the driver, before any task runs
     sample = _plain(local.evaluate_table(domain, empty, as_of=as_of, policy=policy,
@@ -174,6 +174,18 @@ def evaluate(df: Any, domain: str, /, *, bundle: Bundle | str | Path | None = No
 
     return _finished(df.mapInArrow(partition, schema), sample if review else None, aside,
                      level)
+
+
+def _by_id(df: Any, names: list[str], domain: str, options: dict[str, Any]) -> Any:
+    """``df`` with the rows of one id in one partition, where a row is to be the only one
+    of its id (a customer against every product, a complaint): a partition refuses (or sets
+    aside) an id given again, so the whole book does (its partitions as many as before)."""
+    wanted = {"suitability": ("id", "customer.id") if options.get("products") is not None
+              else (), "complaints": ("id",)}.get(domain, ())
+    column = next((n for n in wanted if n in names), None)
+    if column is None:
+        return df
+    return df.repartition(max(1, df.rdd.getNumPartitions()), f"_{names.index(column)}")
 
 
 _REJECTED = "_rejected"  # the rejects' column, a struct, while decisions and rejects travel

@@ -89,9 +89,9 @@ def test_pairs_get_exactly_the_row_engines_decisions(cases: list[dict[str, Any]]
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(customers(as_of=ON), min_size=1, max_size=30),
+@given(st.lists(customers(as_of=ON), min_size=1, max_size=30, unique_by=lambda c: c.id),
        st.lists(products(), min_size=1, max_size=6, unique_by=lambda p: p.id),  # an offer
-       st.booleans())  # lists a product once (one listed twice is refused)
+       st.booleans())  # lists a customer and a product once (one listed twice is refused)
 def test_customers_against_products_get_the_row_engines_decisions(
         people: list[Any], offer: list[Any], typed: bool) -> None:
     rows = [_cells(c, typed) for c in people]

@@ -192,7 +192,10 @@ def rejects_table(batch: pa.RecordBatch, seen: int, rows: Rows, key: Any, file: 
     order = sorted(rows)
     where = lines(order)
     keys = _keys(batch, [row - seen - 1 for row in order], key)
-    records = [reject_record(file, where[row], value, rows[row])
+    # a row's problems at its file's line (a repeated id names its first row as a line too)
+    records = [reject_record(file, where[row], value,
+                             [p if p.file not in (None, "table") or file == "table"
+                              else p.located(file, where[row]) for p in rows[row]])
                for row, value in zip(order, keys, strict=True)]
     return pa.Table.from_pylist(records, schema=REJECTS_SCHEMA)
 

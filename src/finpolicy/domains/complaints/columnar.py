@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import attrs
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -26,13 +25,22 @@ from pydantic import TypeAdapter, ValidationError
 
 from finpolicy.columnar.columns import PLAIN_ID
 from finpolicy.columnar.rejects import RowErrors
+from finpolicy.columnar.repeated import SeenIds
 from finpolicy.columnar.tables import Source, column_or_none, distinct, distinct_rows
 from finpolicy.columnar.workdays import WorkdayIndex, to_micros, workday_index
 from finpolicy.documents.bundle import PolicyDocument
 from finpolicy.domains.complaints.checks import early_completers, window_openers
 from finpolicy.domains.complaints.columnar_events import ChunkEvents, EventIndex
 from finpolicy.domains.complaints.columnar_milestones import Codes, decide_rows, warnings
-from finpolicy.domains.complaints.columnar_out import NONE, TIME, DecisionColumns, fill, schema
+from finpolicy.domains.complaints.columnar_out import (
+    NONE,
+    TIME,
+    DecisionColumns,
+    event_place,
+    fill,
+    of_source,
+    schema,
+)
 from finpolicy.domains.complaints.evaluate import (
     SELECTIONS,
     _now,
@@ -41,7 +49,7 @@ from finpolicy.domains.complaints.evaluate import (
 )
 from finpolicy.domains.complaints.models import Complaint
 from finpolicy.domains.complaints.policy import POLICY_KIND, ComplaintRules, Selection
-from finpolicy.errors import FinpolicyError, InputError, InputProblem, NotInForceError
+from finpolicy.errors import FinpolicyError, InputError, NotInForceError
 from finpolicy.inputs import in_zone
 from finpolicy.limits import Reference
 from finpolicy.runtime import Runtime
@@ -425,7 +433,7 @@ def _row_decision(runtime: Runtime, batch: pa.RecordBatch, i: int, now: dt.datet
         lines = [] if extra is None else extra.lines_of(i)
         name = "events" if extra is None else extra.index.name
         columns = frozenset(batch.schema.names)
-        error = InputError([_where(p if _of_source(p, own) else event_column(p, data, columns),
+        error = InputError([event_place(p if of_source(p, own) else event_column(p, data, columns),
                                    first_row + i + 1, own, name, lines)
                             for p in exc.problems], model=exc.model)
         error.table_row = first_row + i + 1  # type: ignore[attr-defined]  # (its events')
@@ -455,25 +463,6 @@ def _cells(batch: pa.RecordBatch, i: int) -> tuple[dict[str, Any], list[dict[str
     return cells, events
 
 
-def _of_source(problem: InputProblem, own: int) -> bool:
-    """Whether ``problem`` is about an event of the events source (after the row's own)."""
-    head, _, rest = problem.path.partition(".")
-    number = rest.partition(".")[0]
-    return head == "events" and number.isdecimal() and int(number) >= own
-
-
-def _where(problem: InputProblem, row: int, own: int, events: str,
-           lines: list[int]) -> InputProblem:
-    """``problem`` located at the complaint's ``row`` of the table, or, when it is about one
-    of the events that came from the events source (after the row's ``own``), at that
-    event's line there (``events.5.kind`` → ``kind`` at its line)."""
-    head, _, rest = problem.path.partition(".")
-    number, _, field = rest.partition(".")
-    if head == "events" and number.isdecimal() and own <= int(number) < own + len(lines):
-        return attrs.evolve(problem, path=field, file=events, line=lines[int(number) - own])
-    return problem.located("table", row)
-
-
 def prepare(runtime: Runtime, /, *, as_of: Any = None, policy: str | None = None,
             events: Source | None = None) -> Any:
     """The chunk evaluator of the batch API (``as_of``: an aware datetime, now by default;
@@ -481,10 +470,13 @@ def prepare(runtime: Runtime, /, *, as_of: Any = None, policy: str | None = None
     now = _now(as_of)
     in_zone(now, dt.UTC, "as_of")  # (the arrays count in UTC microseconds)
     index = None if events is None else EventIndex(events)
+    seen = SeenIds("id", "complaint", "give each complaint one row")  # (as `finpolicy sla`)
 
     def evaluate(batch: pa.RecordBatch, first_row: int) -> pa.Table:
         if index is None:
-            return decide_batch(runtime, batch, now=now, policy=policy, first_row=first_row)
+            table = decide_batch(runtime, batch, now=now, policy=policy, first_row=first_row)
+            seen.add(seen.refuse(table.column("complaint_id"), first_row))
+            return table
         state = index.state()
         try:
             return decide_batch(runtime, batch, now=now, policy=policy, first_row=first_row,

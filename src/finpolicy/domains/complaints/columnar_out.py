@@ -6,14 +6,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import attrs
 import numpy as np
 import pyarrow as pa
 
 from finpolicy.columnar.decisions import list_column
 from finpolicy.columnar.workdays import to_micros
 from finpolicy.domains.complaints.models import MilestoneStatus
+from finpolicy.errors import InputProblem
 
-__all__ = ["NONE", "TIME", "DecisionColumns", "fill", "schema", "summarise"]
+__all__ = ["NONE", "TIME", "DecisionColumns", "event_place", "fill", "of_source", "schema",
+           "summarise"]
 
 NONE = np.iinfo(np.int64).max  # "no such instant": later than any
 TIME = pa.timestamp("us", tz="UTC")
@@ -170,3 +173,22 @@ def summarise(summary: Any, table: pa.Table, now: Any, zone: Any) -> None:
             heapq.heappush(summary._heap, item)
         elif item[0] > summary._heap[0][0]:
             heapq.heapreplace(summary._heap, item)
+
+
+def of_source(problem: InputProblem, own: int) -> bool:
+    """Whether ``problem`` is about an event of the events source (after the row's own)."""
+    head, _, rest = problem.path.partition(".")
+    number = rest.partition(".")[0]
+    return head == "events" and number.isdecimal() and int(number) >= own
+
+
+def event_place(problem: InputProblem, row: int, own: int, events: str,
+           lines: list[int]) -> InputProblem:
+    """``problem`` located at the complaint's ``row`` of the table, or, when it is about one
+    of the events that came from the events source (after the row's ``own``), at that
+    event's line there (``events.5.kind`` → ``kind`` at its line)."""
+    head, _, rest = problem.path.partition(".")
+    number, _, field = rest.partition(".")
+    if head == "events" and number.isdecimal() and own <= int(number) < own + len(lines):
+        return attrs.evolve(problem, path=field, file=events, line=lines[int(number) - own])
+    return problem.located("table", row)

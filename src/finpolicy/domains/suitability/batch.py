@@ -26,7 +26,11 @@ from finpolicy.errors import InputError
 from finpolicy.readers import iter_csv_rows
 from finpolicy.runtime import Runtime
 
-__all__ = ["decide_file", "outcome_counts", "read_products", "split_row"]
+__all__ = ["TWICE", "decide_file", "outcome_counts", "read_products", "split_row"]
+
+TWICE = ("each row is decided against every product, and two rows of one customer would give "
+         "it conflicting decisions; give each customer one row")
+"""Why a customer listed twice against products is refused (``columnar`` says it too)."""
 
 _LISTS = {"assessment_history"}
 
@@ -93,9 +97,12 @@ def decide_file(runtime: Runtime, path: str, *, products: Sequence[Product] | No
     ``sale.<field>``, ``amount``); with them each row is a customer matched against every
     product. ``rows`` wraps the row iterator (a progress bar, say). With ``rejects`` (a
     list), a row refused is set aside there (``columnar.rejected.reject_record``, at its
-    line) and the others decided; without it, the first row refused raises.
+    line) and the others decided; without it, the first row refused raises. Against
+    ``products``, a customer id that an earlier row decided gives is refused at its later
+    line, naming the first (set aside with ``rejects``, the first row's decisions kept).
     """
     decisions: list[SuitabilityDecision] = []
+    lines: dict[str, int] = {}  # customer id -> the line it was decided at
     if products:  # a product the policy refuses is the offer's error, not the first row's
         from finpolicy.domains.suitability.columnar_offer import checked_offer
 
@@ -103,7 +110,10 @@ def decide_file(runtime: Runtime, path: str, *, products: Sequence[Product] | No
                       list(products))
     for line, row in rows(list(iter_csv_rows(path))):
         try:
-            decisions.extend(_decide_row(runtime, row, products, as_of))
+            decided = _decide_row(runtime, row, products, as_of)
+            if products and decided:
+                _once(lines, decided[0].customer_id, line)
+            decisions.extend(decided)
         except InputError as exc:
             if rejects is None:
                 raise exc.located(path, line) from None
@@ -111,6 +121,14 @@ def decide_file(runtime: Runtime, path: str, *, products: Sequence[Product] | No
             rejects.append(reject_record(path, line, None if column is None
                                          else row[column] or None, exc.problems))
     return decisions
+
+
+def _once(lines: dict[str, int], customer_id: str, line: int) -> None:
+    """Refuse a customer met at an earlier line (``lines``), else count it as met."""
+    first = lines.setdefault(customer_id, line)
+    if first != line:
+        raise InputError.one("id", f"customer `{customer_id}` is listed twice (lines {first} "
+                             f"and {line}): {TWICE}", "duplicate_value", customer_id)
 
 
 def _decide_row(runtime: Runtime, row: dict[str, str], products: Sequence[Product] | None,

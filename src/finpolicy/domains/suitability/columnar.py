@@ -21,8 +21,10 @@ from finpolicy.columnar.columns import NUMBER, Column, decimal_floats
 from finpolicy.columnar.conditions import CompiledRuleSet, compile_ruleset
 from finpolicy.columnar.decisions import combine_hits, list_column
 from finpolicy.columnar.rejects import RowErrors
+from finpolicy.columnar.repeated import SeenIds
 from finpolicy.columnar.tables import column_or_none, distinct, distinct_rows, without_key
 from finpolicy.documents.bundle import PolicyDocument
+from finpolicy.domains.suitability.batch import TWICE
 from finpolicy.domains.suitability.columnar_facts import (
     INVALID,
     CustomerColumns,
@@ -424,7 +426,9 @@ def prepare(runtime: Runtime, /, *, as_of: Any = None, policy: str | None = None
     their row or position, before any customer is read. ``key`` names a column (a sale or
     customer id of the bank's) copied unchanged as the first column of the decisions, once
     per product for each customer, to join them back where row order is not kept, as with
-    Spark; it is read as a field only when it is one."""
+    Spark; it is read as a field only when it is one. Against ``products``, a customer id
+    that an earlier row decided gives is refused at its later row, naming the first (each
+    row would be decided against every product, two levels giving conflicting decisions)."""
     from finpolicy.domains.suitability.evaluate import decision_date
 
     on = decision_date(runtime, as_of, policy)
@@ -433,6 +437,7 @@ def prepare(runtime: Runtime, /, *, as_of: Any = None, policy: str | None = None
     if key is not None and not isinstance(key, str):
         raise InputError.one("key", f"expected a column name, got {type(key).__name__}",
                              "bad_table", key)
+    seen = SeenIds("id", "customer", TWICE)
 
     def evaluate(batch: pa.RecordBatch, first_row: int) -> pa.Table:
         kept = None
@@ -443,6 +448,9 @@ def prepare(runtime: Runtime, /, *, as_of: Any = None, policy: str | None = None
             _check_columns(batch.schema.names, pairs=listed is None)
         table = SCHEMA.empty_table() if batch.num_rows == 0 else decide_batch(
             runtime, batch, on=on, products=listed, policy=policy, first_row=first_row)
+        if listed:  # the first product's decisions: each row's customer id, in row order
+            seen.add(seen.refuse(table.column("customer_id").slice(0, batch.num_rows),
+                                 first_row))
         if kept is None:
             return table
         if listed is not None:  # product by product: each customer's key once per product
