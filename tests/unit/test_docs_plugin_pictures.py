@@ -15,7 +15,7 @@ pytest.importorskip("sphinx", reason="the docs tests need Sphinx: pip install '.
 import finpolicy as fp
 from finpolicy import docgen
 from finpolicy.domains import registry
-from finpolicy.domains.base import DomainError, Picture
+from finpolicy.domains.base import ChangePicture, DomainError, Picture
 from tests.helpers.plugins import PLUGINS, install, run_python
 
 HEAD = "def limit_table(runtime: Any, doc: Any) -> str:\n"
@@ -101,3 +101,43 @@ def test_a_sphinx_project_of_ones_own_reports_it_as_the_directives_error(
     assert "finpolicy:picture: domain `suitability`: its picture `bad-matrix` raised " \
            "ValueError on policy" in err
     assert [str(e).endswith(": no grid") for e in failed] == [True]
+
+
+def test_the_printable_edition_stops_with_the_same_error(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    pytest.importorskip("weasyprint", reason="the printable edition needs WeasyPrint")
+    from click.testing import CliRunner
+
+    from finpolicy.cli import main
+
+    def broken(runtime: Any, doc: Any) -> str:
+        raise IndexError("list index out of range")
+
+    _with_picture(monkeypatch, broken)
+    out = tmp_path / "binder.pdf"
+    done = CliRunner().invoke(main, ["docs", "cn-banking", "--pdf", "-o", str(out)])
+    assert done.exit_code == 2, done.output
+    assert "error: domain `suitability`: its picture `bad-matrix` raised IndexError on " \
+           "policy `cn-suitability`" in done.output
+    assert "sphinx-doc" not in done.output and not out.exists()
+
+
+def test_a_picture_of_changed_decisions_that_raises_names_both_versions(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    bundle = fp.load_bundle()
+    old, new = next((a, b) for a, b in docgen.version_pairs(bundle)
+                    if a.kind == "SuitabilityPolicy")
+
+    def broken(runtime: Any, old: Any, new: Any) -> str:
+        raise RuntimeError("no grid")
+
+    found = registry.domains()
+    changed = tuple(attrs.evolve(d, changes={k: ChangePicture("Changed", broken)
+                                             for k in d.changes})
+                    if d.name == "suitability" else d for d in found)
+    monkeypatch.setattr(registry, "domains", lambda: changed)
+    with pytest.raises(DomainError) as raised:
+        docgen.decision_changes(fp.PolicyEngine(bundle), old, new)
+    assert str(raised.value).startswith(
+        f"domain `suitability`: its picture of changed decisions `Changed` (from "
+        f"{old.version}) raised RuntimeError on policy `{new.id}` {new.version}")
