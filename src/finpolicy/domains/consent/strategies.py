@@ -294,5 +294,10 @@ def consent_cases(bundle: Bundle | None = None, *,
 
 STRATEGIES = ("consent_cases", "consents", "contact_records", "processing_requests",
               "recipients")
+def _some_recipients(bundle: Bundle | None = None) -> st.SearchStrategy[Any]:
+    """``recipients`` but never ``None``: ``st.from_type(fp.Recipient)`` draws recipients."""
+    return recipients(bundle).filter(lambda r: r is not None)
+
+
 TYPE_STRATEGIES = {Consent: consents, ProcessingRequest: processing_requests,
-                   ContactRecord: contact_records, Recipient: recipients}
+                   ContactRecord: contact_records, Recipient: _some_recipients}
