@@ -101,6 +101,32 @@ def _header(path: Path, encoding: str, opts: dict[str, Any], sniff: Any) -> tupl
         return next(csv.reader(text, delimiter=delimiter), []), delimiter
 
 
+def refuse_open_quote(path: Path, encoding: str, delimiter: str, last: list[Any]) -> None:
+    """Refuse ``path`` when ``last``, the cells of its last row, hold a line break because a
+    quote opened in that row is never closed: read leniently, every line after the quote was
+    one cell of that row (an ID number there scanned as a note, or not at all).
+
+    Raises:
+        InputError: at the line the quote opens on (``readers.open_quote_error``).
+    """
+    if not any(isinstance(c, str) and ("\n" in c or "\r" in c) for c in last):
+        return
+    start = 0
+    try:
+        with path.open(encoding=encoding, newline="") as handle:
+            csv.field_size_limit(MAX_CSV_CELL)
+            reader = csv.reader(handle, delimiter=delimiter, strict=True)
+            for _ in reader:
+                start = reader.line_num
+    except csv.Error as exc:
+        if "unexpected end of data" in str(exc):
+            from finpolicy.readers import open_quote_error
+
+            raise open_quote_error(str(path), (start + 1, reader.line_num)) from None
+    except (OSError, UnicodeError, LookupError):  # the reader already read it: not ours
+        pass
+
+
 def csv_chunks(path: Path, opts: dict[str, Any], sniff: Any,
                progress: Any) -> Iterator[list[Any]]:
     """The header, then lists of string columns; raises ``_RowPath`` to hand the file back."""
@@ -123,9 +149,10 @@ def csv_chunks(path: Path, opts: dict[str, Any], sniff: Any,
     # pyarrow's own file: its blocks are read into Arrow memory, not Python bytes
     with pa.OSFile(str(path)) as raw:
         try:
-            first = yield from _csv_batches(raw, header, delimiter, size, progress)
+            first, last = yield from _csv_batches(raw, header, delimiter, size, progress)
         except (pa.ArrowInvalid, UnicodeError, OSError):
             raise _RowPath from None
+    refuse_open_quote(path, encoding, delimiter, last)
     if first:
         raise _RowPath  # no rows parsed at all: let the row reader say what the file is
     if progress is not None:
@@ -133,9 +160,9 @@ def csv_chunks(path: Path, opts: dict[str, Any], sniff: Any,
 
 
 def _csv_batches(raw: Any, header: list[str], delimiter: str, size: int,
-                 progress: Any) -> Generator[list[Any], None, bool]:
+                 progress: Any) -> Generator[list[Any], None, tuple[bool, list[Any]]]:
     """pyarrow's batches of the file as string columns, the header row dropped; whether no
-    row at all was read."""
+    row at all was read, and the cells of the last row (none without rows)."""
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
@@ -145,7 +172,7 @@ def _csv_batches(raw: Any, header: list[str], delimiter: str, size: int,
         delimiter=delimiter, newlines_in_values=True), convert_options=pcsv.ConvertOptions(
         column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False,
         quoted_strings_can_be_null=False))
-    first = True
+    first, last = True, []
     for batch in reader:
         columns = list(batch.columns)
         if first:
@@ -153,10 +180,12 @@ def _csv_batches(raw: Any, header: list[str], delimiter: str, size: int,
                 raise _RowPath
             columns, first = [c.slice(1) for c in columns], False
         _check_cells(columns)
+        if columns and len(columns[0]):
+            last = [c[len(c) - 1].as_py() for c in columns]
         yield columns
         if progress is not None:
             progress(raw.tell(), size)
-    return first
+    return first, last
 
 
 def _check_cells(columns: list[Any]) -> None:

@@ -10,12 +10,13 @@ import codecs
 import csv
 import io
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
-from finpolicy.errors import InputError
+from finpolicy.domains.classification.scan_columns import refuse_open_quote
+from finpolicy.errors import InputError, InputProblem
 from finpolicy.limits import MAX_CSV_CELL
 from finpolicy.readers import set_csv_cell_limit
 
@@ -85,6 +86,49 @@ def file_kind(path: Path, encoding: str) -> str:
     return "csv"
 
 
+def _at(path: Path, line: int | None, message: str, code: str) -> InputError:
+    """An error of the CSV file ``path`` at ``line``, located in its problem."""
+    return InputError([InputProblem("", message, code, str(path), file=str(path),
+                                    line=line)])
+
+
+def _bad_line(path: Path, encoding: str) -> int | None:
+    """The first line of ``path`` that is not ``encoding`` text (an ASCII-compatible one)."""
+    try:
+        with path.open("rb") as raw:
+            for number, line in enumerate(raw, 1):
+                try:
+                    line.decode(encoding)
+                except UnicodeDecodeError:
+                    return number
+    except (OSError, LookupError):
+        pass
+    return None
+
+
+def _chunks(path: Path, reader: Any, width: int, size: int, done: Callable[[], Any]
+            ) -> Generator[list[list[str]], None, tuple[list[str], list[list[str]]]]:
+    """The rows of ``reader`` in full chunks of ``size`` (``done`` called after each),
+    refusing a value beyond the header's ``width`` columns; then the last row (none without
+    rows) and the rows of no full chunk, for the caller to check and give."""
+    chunk: list[list[str]] = []
+    last: list[str] = []
+    for row in reader:
+        if not row:
+            continue
+        last = row
+        if len(row) > width and any(c.strip() for c in row[width:]):
+            # scanned under no column, an ID number there would go unseen
+            raise _at(path, reader.line_num, f"a value beyond the header's {width} columns; "
+                      "name its column in the header", "bad_csv")
+        chunk.append(row)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+            done()
+    return last, chunk
+
+
 def _read_csv(path: Path, opts: dict[str, Any], progress: Progress | None) -> Reader:
     try:
         size = path.stat().st_size
@@ -109,28 +153,17 @@ def _read_csv(path: Path, opts: dict[str, Any], progress: Progress | None) -> Re
                 raise _problem("source", f"`{path}` has no header row", "empty_file",
                                str(path))
             yield header
-            chunk: list[list[str]] = []
-            for row in reader:
-                if not row:
-                    continue
-                if len(row) > len(header) and any(c.strip() for c in row[len(header):]):
-                    # scanned under no column, an ID number there would go unseen
-                    raise _problem("source", f"`{path}` line {reader.line_num}: a value beyond "
-                                   f"the header's {len(header)} columns; name its column in "
-                                   "the header", "bad_csv", str(path))
-                chunk.append(row)
-                if len(chunk) >= opts["chunk_rows"]:
-                    yield chunk
-                    chunk = []
-                    if progress is not None:
-                        progress(raw.tell(), size)
-            if chunk:
-                yield chunk
+            last, rest = yield from _chunks(path, reader, len(header), opts["chunk_rows"],
+                                      lambda: progress and progress(raw.tell(), size))
+            # (the last row of the file, whichever chunk it was in)
+            refuse_open_quote(path, opts["encoding"], delimiter, last)
+            if rest:
+                yield rest
         except UnicodeError as exc:  # a decoding error, or a codec refusing the stream
             where = (f"byte {exc.start} of a block" if isinstance(exc, UnicodeDecodeError)
                      else str(exc))
-            raise _problem("source", f"`{path}` is not {opts['encoding']} text ({where}); "
-                           "give the encoding, e.g. gbk", "bad_encoding", str(path)) from None
+            raise _at(path, _bad_line(path, opts["encoding"]), f"not {opts['encoding']} text "
+                      f"({where}); give the encoding, e.g. gbk", "bad_encoding") from None
         except csv.Error as exc:
             if "field larger than field limit" in str(exc):
                 raise _problem("source", f"`{path}` is not valid CSV: a cell is longer than "
