@@ -9,6 +9,13 @@ on standard error, and the command exits 1 when any row was set aside (0 with
 ``--bad-rows-ok``), so a scheduler sees an incomplete night. An error about no row (an
 unreadable file, a missing column) still stops the command, exit 3. FILE is written even when
 no row is set aside (a header only), so a nightly job always finds it.
+
+A CSV FILE is opened by clerks in a spreadsheet, and its keys and reasons come from the
+input: a cell beginning with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return would be
+read as a formula there (CSV injection, ``=HYPERLINK(...)`` in a customer id). Such a cell is
+written with a ``'`` before it, as OWASP recommends, and so is one beginning with ``'``, so
+that a reader gets the value back by dropping the first ``'`` of any cell that begins with
+one. JSON lines are written as given.
 """
 
 from __future__ import annotations
@@ -25,9 +32,20 @@ from finpolicy.cli.common import EXIT_FAILED, err_console, exit_with
 from finpolicy.columnar.rejected import REJECT_COLUMNS
 from finpolicy.outputs import output_file, writing
 
-__all__ = ["Rejects", "bad_rows_options"]
+__all__ = ["FORMULA_STARTS", "Rejects", "bad_rows_options", "spreadsheet_safe"]
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
+"""What a CSV cell of FILE may not begin with as given: a spreadsheet reads the first six
+as a formula, and ``'`` marks a cell escaped (each is written with a ``'`` before it)."""
+
+
+def spreadsheet_safe(record: dict[str, Any]) -> dict[str, Any]:
+    """``record`` with each text that begins with one of ``FORMULA_STARTS`` written with a
+    ``'`` before it (a spreadsheet shows it as text)."""
+    return {name: "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS)
+            else value for name, value in record.items()}
 
 
 def bad_rows_options(func: F) -> F:
@@ -82,7 +100,7 @@ class Rejects:
                 writer = csv.DictWriter(out, fieldnames=list(REJECT_COLUMNS),
                                         lineterminator="\n")
                 writer.writeheader()
-                writer.writerows(self._sorted())
+                writer.writerows(spreadsheet_safe(r) for r in self._sorted())
             else:
                 for record in self._sorted():
                     out.write(json.dumps(record, ensure_ascii=False) + "\n")
