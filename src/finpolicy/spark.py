@@ -137,7 +137,9 @@ def evaluate(df: Any, domain: str, /, *, bundle: Bundle | str | Path | None = No
         storage_level: a ``pyspark.StorageLevel`` or its name (default
             ``MEMORY_AND_DISK_DESER``, as ``DataFrame.cache``), or ``None`` to keep nothing:
             each action on either DataFrame then evaluates the book again.
-        options: the domain's own (suitability: ``products``, and ``key``, a sale or
+        options: the domain's own (suitability: ``products``, against which a customer
+            ``id`` given on two rows is refused, or set aside, wherever its rows are: such a
+            book, as a complaints book, is repartitioned by id first; ``key``, a sale or
             customer id column to join the decisions back; access: ``directory``, and
             ``key``, a request id column to join the decisions back;
             classification: ``key``, a column copied into the decisions to join them back, as
@@ -185,7 +187,11 @@ def _by_id(df: Any, names: list[str], domain: str, options: dict[str, Any]) -> A
     column = next((n for n in wanted if n in names), None)
     if column is None:
         return df
-    return df.repartition(max(1, df.rdd.getNumPartitions()), f"_{names.index(column)}")
+    from pyspark.sql import functions as sf
+
+    # ids are read trimmed: ` c1` is c1's row
+    key = sf.trim(sf.col(f"_{names.index(column)}").cast("string"))
+    return df.repartition(max(1, df.rdd.getNumPartitions()), key)
 
 
 _REJECTED = "_rejected"  # the rejects' column, a struct, while decisions and rejects travel
