@@ -56,9 +56,15 @@ class SeenIds:
         Raises:
             InputError: ``RepeatedId`` at the later row ("table"), naming the first.
         """
-        fresh: dict[str, int] = {}
+        values = ids.to_pylist()
+        fresh = dict(zip(values, range(first_row + 1, first_row + len(values) + 1),
+                         strict=True))
+        fresh.pop(None, None)
         rows = self.rows
-        for i, value in enumerate(ids.to_pylist()):
+        if len(fresh) == len(values) - values.count(None) and rows.keys().isdisjoint(fresh):
+            return fresh  # (the usual book: each id once, found without a loop in Python)
+        fresh = {}
+        for i, value in enumerate(values):
             if value is None:
                 continue
             row = first_row + i + 1
