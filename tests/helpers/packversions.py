@@ -85,3 +85,49 @@ def with_classification_from_2027(bundle: fp.Bundle, into: Path, *, core_name: s
     current.write_text(text.replace(start, start + "  effective_until: 2026-12-31\n", 1),
                        encoding="utf-8")
     return into
+
+
+def with_version_from_2027(bundle: fp.Bundle, into: Path, *, kind: str, file: str,
+                           invariant: str | None = None) -> Path:
+    """A copy of ``bundle`` at ``into`` whose ``kind`` policy (written in ``file``) has a
+    version 9.0.0 from 2027-01-01, the same policy but for ``invariant`` (YAML text of one
+    item of ``invariants:``, indented as the pack's, added to the new version's own); the
+    current version ends the day before."""
+    shutil.copytree(bundle.root, into)
+    current = into / file
+    text = current.read_text(encoding="utf-8")
+    doc = bundle.in_force(kind, dt.date(2026, 3, 1))
+    start = f"  effective_from: {doc.metadata.effective_from.isoformat()}\n"
+    anchor = "  invariants:\n"
+    assert start in text and text.count(anchor) == 1 and "effective_until" not in text
+    nxt = (text.replace(f"  version: {doc.version}\n", "  version: 9.0.0\n", 1)
+           .replace(start, "  effective_from: 2027-01-01\n", 1))
+    if invariant is not None:
+        nxt = nxt.replace(anchor, anchor + invariant, 1)
+    (into / file.replace(".yaml", "-2027.yaml")).write_text(nxt, encoding="utf-8")
+    current.write_text(text.replace(start, start + "  effective_until: 2026-12-31\n", 1),
+                       encoding="utf-8")
+    return into
+
+
+def never_holds(fact: str, cite: str) -> str:
+    """An invariant (item of ``invariants:``) no decision whose numeric fact ``decision.<fact>``
+    is at least 0 meets; ``cite`` a source the policy names."""
+    return ("    - name: broken from 2027\n"
+            f"      given: {{field: decision.{fact}, ge: 0}}\n"
+            f"      expect: {{field: decision.{fact}, lt: 0}}\n"
+            f"      cite: {cite}\n")
+
+
+def starting_on(bundle: fp.Bundle, into: Path, *, kind: str, file: str, day: dt.date) -> Path:
+    """A copy of ``bundle`` at ``into`` whose ``kind`` policy (written in ``file``, one
+    version) takes effect on ``day`` instead."""
+    shutil.copytree(bundle.root, into)
+    path = into / file
+    text = path.read_text(encoding="utf-8")
+    (doc,) = bundle.policies(kind)
+    start = f"  effective_from: {doc.metadata.effective_from.isoformat()}\n"
+    assert text.count(start) == 1
+    path.write_text(text.replace(start, f"  effective_from: {day.isoformat()}\n"),
+                    encoding="utf-8")
+    return into

@@ -23,7 +23,7 @@ from finpolicy.testing import strategies as shared
 from finpolicy.testing.vocabulary import literals
 
 __all__ = ["APPROVER", "STRATEGIES", "TYPE_STRATEGIES", "access_requests",
-           "approver_assignments", "grants", "subjects"]
+           "approver_assignments", "default_as_of", "grants", "subjects"]
 
 _ACCESS = "AccessPolicy"
 APPROVER = "u9"
@@ -63,15 +63,29 @@ def subjects(bundle: Bundle | None = None) -> st.SearchStrategy[Any]:
                      branch=st.sampled_from(["BJ01", "SH02"]))
 
 
-def grants(bundle: Bundle | None = None, *, as_of: dt.datetime = _AT,
+def default_as_of(bundle: Bundle | None = None) -> dt.datetime:
+    """The instant the strategies draw at when given none: 2026-03-02 10:00 in Beijing when
+    an access version is in force on it (on its day in that version's time zone), else 10:00
+    on the first day of the earliest version, in its zone."""
+    docs = sorted(shared.require(shared.bundle_or_default(bundle), _ACCESS),
+                  key=lambda d: d.metadata.effective_from)
+    if any(d.metadata.in_force(_AT.astimezone(d.policy.zone).date()) for d in docs):
+        return _AT
+    first = docs[0]
+    return dt.datetime.combine(first.metadata.effective_from, dt.time(10), first.policy.zone)
+
+
+def grants(bundle: Bundle | None = None, *, as_of: dt.datetime | None = None,
            at: dt.datetime | None = None) -> st.SearchStrategy[Any]:
     """``fp.AccessGrant`` values around ``as_of``: approved before or after it, expiring on
     either side, by the grantee or another person, with or without an approver role
-    (``at`` is the deprecated name of ``as_of``)."""
-    at = renamed(as_of, at, old_name="at", new_name="as_of", where="grants") or _AT
+    (``at`` is the deprecated name of ``as_of``; ``default_as_of`` when neither is given)."""
+    b = shared.bundle_or_default(bundle)
+    at = renamed(as_of, at, old_name="at", new_name="as_of", where="grants") \
+        or default_as_of(b)
     if at.tzinfo is None:
         raise InputError.one("as_of", "needs a time zone offset", "naive_datetime")
-    vocab = _access_vocabulary(shared.bundle_or_default(bundle))
+    vocab = _access_vocabulary(b)
     hours = st.sampled_from([-48, -1, 1, 24 * 30, 24 * 400])
 
     @st.composite
@@ -95,15 +109,17 @@ def grants(bundle: Bundle | None = None, *, as_of: dt.datetime = _AT,
     return build()
 
 
-def access_requests(bundle: Bundle | None = None, *, as_of: dt.datetime = _AT,
+def access_requests(bundle: Bundle | None = None, *, as_of: dt.datetime | None = None,
                     at: dt.datetime | None = None) -> st.SearchStrategy[Any]:
     """``fp.AccessRequest`` values over the bundle's actions, levels, categories and purposes,
     with zero to two grants, sometimes for a recipient outside the bank, as of ``as_of``
-    (``at`` is its deprecated name); the purposes and levels the rules single out come up
-    more often."""
-    at = renamed(as_of, at, old_name="at", new_name="as_of", where="access_requests") or _AT
-
+    (``at`` is its deprecated name; ``default_as_of``, a day an access version is in force,
+    when neither is given); the purposes and levels the rules single out come up more
+    often."""
     b = shared.bundle_or_default(bundle)
+    at = renamed(as_of, at, old_name="at", new_name="as_of", where="access_requests") \
+        or default_as_of(b)
+
     vocab = _access_vocabulary(b)
     mentioned = literals(b, _ACCESS)
 
