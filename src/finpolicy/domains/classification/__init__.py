@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from finpolicy._compat import alias_getattr
 from finpolicy.domains.base import Case, Domain, InvariantAdapter, LoggedCall
@@ -39,6 +40,7 @@ from finpolicy.domains.classification.spec import (
     POLICY_KIND,
     RULESET,
     ClassificationRules,
+    ClassificationSettings,
     ClassificationSpec,
     build,
 )
@@ -75,10 +77,46 @@ __all__ = [
 ]
 
 
-def _field_cases(bundle: Bundle, doc: PolicyDocument[Any]) -> SearchStrategy[Case]:
-    from finpolicy.domains.classification.strategies import data_fields
+class _FieldCase(dict[str, Any]):
+    """A field and its ``as_of`` (a date or an instant), with ``day``: the day the engine
+    picks the policy version on (an instant's day in the policy's time zone), computed when
+    it is drawn."""
 
-    return data_fields(bundle).map(lambda f: {"field": f})
+    day: dt.date | None = None
+
+
+def _field_cases(bundle: Bundle, doc: PolicyDocument[Any]) -> SearchStrategy[Case]:
+    """Fields as of days and instants ``doc`` is in force on (by the engine's day of them)."""
+    from finpolicy.domains.classification.classify import policy_in_force
+    from finpolicy.domains.classification.strategies import classification_cases
+    from finpolicy.errors import NotInForceError
+    from finpolicy.facade import PolicyEngine
+
+    runtime = PolicyEngine(bundle)
+
+    def case(drawn: Case) -> Case:
+        found = _FieldCase(drawn)
+        try:
+            found.day = policy_in_force(runtime, drawn["as_of"], None)[0]
+        except NotInForceError:  # (no version on the policy's day: its day in doc's zone)
+            found.day = _day_in(drawn["as_of"], doc.policy.zone)
+        return found
+
+    return classification_cases(bundle, policy=doc).map(case)
+
+
+def _day_in(at: dt.date, zone: dt.tzinfo) -> dt.date:
+    return at.astimezone(zone).date() if isinstance(at, dt.datetime) else at
+
+
+def _field_day(case: Case) -> dt.date:
+    """The day the engine decides the case on: its ``as_of``'s, as drawn (a case made
+    otherwise: an instant's day in the zone classification policies default to; today
+    there without one)."""
+    if isinstance(case, _FieldCase) and case.day is not None:
+        return case.day
+    zone = ZoneInfo(ClassificationSettings.model_fields["time_zone"].default)
+    return _day_in(case.get("as_of") or dt.datetime.now(zone), zone)
 
 
 def _level_rank(decision: Any, case: Case) -> dict[str, Any]:
@@ -107,9 +145,8 @@ DOMAIN = Domain(
     input_models=(DataField,),
     invariants={KIND: InvariantAdapter(
         cases=_field_cases,
-        # (one day for both: the decision's and the one invariants read versions on)
-        evaluate=lambda runtime, c: classify(runtime, c["field"], as_of=dt.date.today()),
-        on=lambda c: dt.date.today(),
+        evaluate=lambda runtime, c: classify(runtime, c["field"], as_of=c.get("as_of")),
+        on=_field_day,
         extra=_level_rank,
         decision_fields={"decision.level_rank": "number"})},
     pictures={KIND: pictures.PICTURES},

@@ -4,19 +4,21 @@ identifiers, alone or inside a note."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from hypothesis import strategies as st
 
-from finpolicy.documents.bundle import Bundle
+from finpolicy.documents.bundle import Bundle, PolicyDocument
 from finpolicy.domains.classification.model import DataField
 
 # the module, not its names: hypothesis' entry point imports this one while
 # finpolicy.testing.strategies may be half-imported (it imports hypothesis)
 from finpolicy.testing import strategies as shared
-from finpolicy.testing.vocabulary import literals
+from finpolicy.testing.vocabulary import effective_dates, literals
 
-__all__ = ["STRATEGIES", "TYPE_STRATEGIES", "data_fields", "records"]
+__all__ = ["STRATEGIES", "TYPE_STRATEGIES", "classification_cases", "data_fields",
+           "evaluation_times", "records"]
 
 _CLASSIFICATION = "ClassificationPolicy"
 
@@ -71,7 +73,37 @@ def records(bundle: Bundle | None = None) -> st.SearchStrategy[dict[str, Any]]:
         lambda fs: {f.name: (f.sample_values[0] if f.sample_values else "x") for f in fs})
 
 
+def evaluation_times(bundle: Bundle | None = None, *,
+                     policy: PolicyDocument[Any] | None = None) -> list[dt.date | dt.datetime]:
+    """Days around the windows of the classification versions (of ``policy``'s window only,
+    when given; today first when it is in force), each as a date, at 10:00 in the policy's
+    time zone, and at its first and last half hours written in UTC (2026-12-31T16:30Z is on
+    2027-01-01 in Beijing)."""
+    b = shared.bundle_or_default(bundle)
+    docs = [policy] if policy is not None else shared.require(b, _CLASSIFICATION)
+    out: list[dt.date | dt.datetime] = []
+    for doc in docs:
+        zone = doc.policy.zone
+        today = dt.datetime.now(zone).date()
+        days = [d for d in effective_dates(b, _CLASSIFICATION) if doc.metadata.in_force(d)]
+        days = [today] * doc.metadata.in_force(today) + (days or [doc.metadata.effective_from])
+        for day in days:
+            out += [day, dt.datetime.combine(day, dt.time(10), zone),
+                    dt.datetime.combine(day, dt.time(0, 30), zone).astimezone(dt.UTC),
+                    dt.datetime.combine(day, dt.time(23, 30), zone).astimezone(dt.UTC)]
+    return list(dict.fromkeys(out))
 
 
-STRATEGIES = ("data_fields", "records")
+def classification_cases(bundle: Bundle | None = None, *,
+                         policy: PolicyDocument[Any] | None = None,
+                         ) -> st.SearchStrategy[dict[str, Any]]:
+    """``{field, as_of}``: a field (``data_fields``) and a day or instant on which
+    ``policy`` (any classification version, when absent) is in force (``evaluation_times``),
+    so the invariants of a version that takes effect later are checked too."""
+    return st.fixed_dictionaries({"field": data_fields(bundle),
+                                  "as_of": st.sampled_from(evaluation_times(bundle,
+                                                                            policy=policy))})
+
+
+STRATEGIES = ("classification_cases", "data_fields", "records")
 TYPE_STRATEGIES = {DataField: data_fields}

@@ -9,6 +9,7 @@ for the exact conventions.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from finpolicy._compat import alias_getattr
@@ -70,6 +71,14 @@ def _complaint_cases(bundle: Bundle, doc: PolicyDocument[Any]) -> SearchStrategy
     return complaint_cases(bundle, policy=doc)
 
 
+def _received_day(case: Case) -> dt.date:
+    """The day the engine picks the complaint policy version on: ``received_at``'s date as
+    written (``complaint_sla``, ``complaint_targets`` and the timeline read it so; the
+    strategies write it in the calendar's zone)."""
+    received: dt.datetime = case["complaint"].received_at
+    return received.date()
+
+
 def _sla_facts(report: Any, case: Case) -> dict[str, Any]:
     received = case["complaint"].received_at
     dues = [(m.due_at - received).total_seconds() / 3600 for m in report.milestones
@@ -113,7 +122,7 @@ DOMAIN = Domain(
     invariants={KIND: InvariantAdapter(
         cases=_complaint_cases,
         evaluate=lambda runtime, c: complaint_sla(runtime, c["complaint"], as_of=c["as_of"]),
-        on=lambda c: c["complaint"].received_at.date(),
+        on=_received_day,
         extra=_sla_facts,
         decision_fields=COMPLAINT_DECISION_FIELDS)},
     pictures={KIND: pictures.PICTURES},

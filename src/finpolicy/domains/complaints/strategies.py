@@ -14,6 +14,7 @@ from finpolicy.domains.complaints.models import Complaint, ComplaintEvent
 # the module, not its names: hypothesis' entry point imports this one while
 # finpolicy.testing.strategies may be half-imported (it imports hypothesis)
 from finpolicy.testing import strategies as shared
+from finpolicy.testing.vocabulary import effective_dates
 
 __all__ = ["STRATEGIES", "TYPE_STRATEGIES", "complaint_cases", "complaints"]
 
@@ -59,9 +60,11 @@ def complaints(bundle: Bundle | None = None, *, policy: Any = None) -> st.Search
         return ComplaintEvent(kind=kind, at=at, states=answers.get(kind, contents) if stated
                               else [], approved_by=approver)
 
+    receipt_days = st.sampled_from(_receipt_days(b, docs))
+
     @st.composite
     def build(draw: st.DrawFn) -> Any:
-        day = draw(st.sampled_from(_RECEIPT_DAYS))
+        day = draw(receipt_days)
         received = dt.datetime.combine(day, draw(st.sampled_from(_RECEIPT_TIMES)),
                                        tzinfo=zone)
         kinds = draw(st.lists(st.sampled_from(events), max_size=4, unique=True))
@@ -84,6 +87,20 @@ def complaints(bundle: Bundle | None = None, *, policy: Any = None) -> st.Search
                          events=happened, criteria=draw(criteria))
 
     return build()
+
+
+def _receipt_days(bundle: Bundle, docs: list[Any]) -> list[dt.date]:
+    """The receipt days on which one of ``docs`` is in force (the day the engine picks the
+    version on: ``received_at``'s date as written, here in the calendar's zone): the listed
+    ones, the same days of the first years of each window, and the days around the
+    windows' ends, so a version that takes effect later is drawn too."""
+    years = {y for d in docs for y in (d.metadata.effective_from.year,
+                                       d.metadata.effective_from.year + 1)}
+    moved = [d.replace(year=y) for y in sorted(years) for d in _RECEIPT_DAYS]
+    days = [d for d in dict.fromkeys([*_RECEIPT_DAYS, *moved,
+                                      *effective_dates(bundle, _COMPLAINTS)])
+            if any(doc.metadata.in_force(d) for doc in docs)]
+    return days or [docs[0].metadata.effective_from]
 
 
 def _criteria(spec: Any) -> st.SearchStrategy[dict[str, str]]:

@@ -15,8 +15,10 @@ object below, registered under the ``finpolicy.domains`` entry point group.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from finpolicy.domains.access import VOCABULARY as ACCESS_VOCABULARY
 from finpolicy.domains.access import resource_level
@@ -31,6 +33,7 @@ from finpolicy.domains.consent.campaign import (
     CampaignReport,
     plan_campaign,
 )
+from finpolicy.domains.consent.checks import local_day
 from finpolicy.domains.consent.evaluate import check_processing
 from finpolicy.domains.consent.export import ExportDecision, authorize_export
 from finpolicy.domains.consent.inputs import evaluate_input
@@ -48,8 +51,6 @@ from finpolicy.domains.consent.review import review_consents
 from finpolicy.domains.consent.spec import FIELDS, KIND, POLICY_KIND, ConsentRules, ConsentSpec
 
 if TYPE_CHECKING:
-    import datetime as dt
-
     from hypothesis.strategies import SearchStrategy
 
     from finpolicy.documents.bundle import Bundle, PolicyDocument
@@ -92,16 +93,44 @@ def _logged_export(inputs: Mapping[str, Any], result: Any) -> Any:
     return {"export": body}
 
 
-def _cases(bundle: Bundle, doc: PolicyDocument[Any]) -> SearchStrategy[Case]:
-    from finpolicy.domains.consent.strategies import consent_cases
+class _ConsentCase(dict[str, Any]):
+    """A consent case (``request``, ``consents``, ``contacts``) with ``day``: the day the
+    engine picks the policy version on (the request's ``as_of`` on its day in the policy's
+    time zone), computed when it is drawn."""
 
-    return consent_cases(bundle, policy=doc)
+    day: dt.date | None = None
+
+
+def _cases(bundle: Bundle, doc: PolicyDocument[Any]) -> SearchStrategy[Case]:
+    from finpolicy.domains.consent.evaluate import policy_in_force
+    from finpolicy.domains.consent.strategies import consent_cases
+    from finpolicy.errors import NotInForceError
+    from finpolicy.facade import PolicyEngine
+
+    runtime = PolicyEngine(bundle)
+
+    def case(drawn: Case) -> Case:
+        found = _ConsentCase(drawn)
+        at = drawn["request"].as_of
+        try:
+            found.day = local_day(policy_in_force(runtime, at).policy, None, at)
+        except NotInForceError:  # (no version on the policy's day: its day in doc's zone)
+            found.day = local_day(doc.policy, None, at)
+        return found
+
+    return consent_cases(bundle, policy=doc).map(case)
 
 
 def _day(case: Case) -> dt.date:
+    """The day the engine decides the case on: the request's ``as_of`` on its day in the
+    policy's time zone, as drawn (a case made otherwise: its day in the zone consent
+    policies default to)."""
+    if isinstance(case, _ConsentCase) and case.day is not None:
+        return case.day
     request: ProcessingRequest = case["request"]
     assert request.as_of is not None  # the strategies always give one
-    return request.as_of.date()
+    zone = ZoneInfo(ConsentSpec.model_fields["time_zone"].default)
+    return request.as_of.astimezone(zone).date()
 
 
 # the policy's channels, levels, categories and (of consents and contacts) purposes, each

@@ -1,0 +1,40 @@
+"""``finpolicy test`` checks the invariants of a policy version that takes effect later (CI runs
+it on every change, future versions included): each is checked on inputs that version decides,
+and a violation is reported, not an untested invariant nor an input no version is in force on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+import finpolicy as fp
+from finpolicy.cli import main
+from finpolicy.testing import check_invariants
+from tests.helpers.packversions import never_holds, with_version_from_2027
+
+
+def test_finpolicy_test_catches_a_classification_invariant_broken_from_2027(
+        bundle: fp.Bundle, tmp_path: Path) -> None:
+    pack = with_version_from_2027(bundle, tmp_path / "next", kind="ClassificationPolicy",
+                                  file="classification.yaml",
+                                  invariant=never_holds("level_rank", "seed-000 §5.4"))
+    result = CliRunner().invoke(main, ["test", str(pack), "--engine", "compiled",
+                                       "--invariant-examples", "10"])
+    assert result.exit_code == 1, result.output
+    assert "VIOLATED cn-classification 9.0.0: broken from 2027" in result.output
+    assert "as_of: '2027-01-0" in result.output  # (the counter-example's day, in its window)
+
+
+def test_a_complaint_invariant_broken_from_2027_is_violated_not_untested(
+        bundle: fp.Bundle, tmp_path: Path) -> None:
+    pack = fp.load_bundle(with_version_from_2027(
+        bundle, tmp_path / "next", kind="ComplaintPolicy", file="complaints.yaml",
+        invariant=never_holds("milestone_count", "cbirc-2020-3 Art. 18")))
+    results = check_invariants(pack, max_examples=10, derandomize=True)
+    (broken,) = [r for r in results if r.name == "broken from 2027"]
+    assert (broken.version, broken.holds, broken.untested) == ("9.0.0", False, False)
+    assert str(broken.counterexample["complaint"]["received_at"]) >= "2027-01-01"
+    others = [r for r in results if r.policy == "cn-complaints" and r.version == "9.0.0"
+              and r.name != "broken from 2027"]
+    assert others and all(r.holds and not r.untested for r in others)
