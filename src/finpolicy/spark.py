@@ -137,9 +137,7 @@ def evaluate(df: Any, domain: str, /, *, bundle: Bundle | str | Path | None = No
         storage_level: a ``pyspark.StorageLevel`` or its name (default
             ``MEMORY_AND_DISK_DESER``, as ``DataFrame.cache``), or ``None`` to keep nothing:
             each action on either DataFrame then evaluates the book again.
-        options: the domain's own (suitability: ``products``, against which a customer
-            ``id`` given on two rows is refused, or set aside, wherever its rows are: such a
-            book, as a complaints book, is repartitioned by id first; ``key``, a sale or
+        options: the domain's own (suitability: ``products``, and ``key``, a sale or
             customer id column to join the decisions back; access: ``directory``, and
             ``key``, a request id column to join the decisions back;
             classification: ``key``, a column copied into the decisions to join them back, as
