@@ -38,3 +38,22 @@ def test_a_complaint_invariant_broken_from_2027_is_violated_not_untested(
     others = [r for r in results if r.policy == "cn-complaints" and r.version == "9.0.0"
               and r.name != "broken from 2027"]
     assert others and all(r.holds and not r.untested for r in others)
+
+
+def test_a_consent_version_from_2027_is_checked_on_its_own_vocabulary(
+        bundle: fp.Bundle, tmp_path: Path) -> None:
+    # the version in force until 2026 has a channel (fax) the 2027 one does not: consents and
+    # contacts drawn for the 2027 version named it, so each of its invariants reported an
+    # ERROR (InputError: unknown channel `fax`) that no policy change had caused
+    root = with_version_from_2027(bundle, tmp_path / "next", kind="ConsentPolicy",
+                                  file="consent.yaml")
+    current = root / "consent.yaml"
+    text = current.read_text(encoding="utf-8")
+    channel = "    in_branch: {title: 网点面对面 in branch}\n"
+    assert text.count(channel) == 1
+    current.write_text(text.replace(channel, channel + "    fax: {title: fax}\n"),
+                       encoding="utf-8")
+    results = check_invariants(fp.load_bundle(root), max_examples=10, derandomize=True)
+    future = [r for r in results if r.policy == "cn-consent" and r.version == "9.0.0"]
+    assert future and all(r.holds and r.error is None for r in future), \
+        [r.describe() for r in future if not r.holds]

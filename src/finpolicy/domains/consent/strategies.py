@@ -131,12 +131,14 @@ _GAPS = (dt.timedelta(days=1), dt.timedelta(0), dt.timedelta(seconds=-1),
 
 
 def consents(bundle: Bundle | None = None, *, customer: str | None = None,
-             as_of: dt.datetime | None = None) -> st.SearchStrategy[Any]:
+             as_of: dt.datetime | None = None,
+             policy: PolicyDocument[Any] | None = None) -> st.SearchStrategy[Any]:
     """``fp.Consent`` values of the policy's purposes, given, expiring and withdrawn on
     either side of ``as_of`` (a fixed instant when absent), separate or bundled, naming some
-    channels, levels, categories and recipients or none."""
+    channels, levels, categories and recipients or none (of ``policy``'s vocabulary; of the
+    bundle's first consent version when absent)."""
     b = shared.bundle_or_default(bundle)
-    rules = _rules(b, None)[0]
+    rules = _rules(b, policy)[0]
     at = as_of or dt.datetime(2026, 3, 2, 10, 0, tzinfo=rules.zone)
     notices = sorted({n for p in rules.purposes.values() for n in p.notices})
 
@@ -166,11 +168,13 @@ def consents(bundle: Bundle | None = None, *, customer: str | None = None,
 
 
 def contact_records(bundle: Bundle | None = None, *, customer: str | None = None,
-                    as_of: dt.datetime | None = None) -> st.SearchStrategy[Any]:
-    """``fp.ContactRecord`` values of the policy's purposes and channels, up to 40 days
-    before ``as_of`` (a fixed instant when absent), some exactly on a 30-day boundary."""
+                    as_of: dt.datetime | None = None,
+                    policy: PolicyDocument[Any] | None = None) -> st.SearchStrategy[Any]:
+    """``fp.ContactRecord`` values of the policy's purposes and channels (``policy``'s; the
+    bundle's first consent version's when absent), up to 40 days before ``as_of`` (a fixed
+    instant when absent), some exactly on a 30-day boundary."""
     b = shared.bundle_or_default(bundle)
-    rules = _rules(b, None)[0]
+    rules = _rules(b, policy)[0]
     at = as_of or dt.datetime(2026, 3, 2, 10, 0, tzinfo=rules.zone)
     ago = st.sampled_from([dt.timedelta(hours=1), dt.timedelta(days=29),
                            dt.timedelta(days=30), dt.timedelta(days=40), dt.timedelta(0)])
@@ -275,7 +279,8 @@ def consent_cases(bundle: Bundle | None = None, *,
         spoil = draw(spoils)
         known = request.purpose in rules.purposes  # a consent to an unknown purpose is bad input
         given = [] if spoil == "absent" or not known else [_covering(request, rules, spoil)]
-        given += draw(st.lists(consents(b, customer=request.customer, as_of=at), max_size=2))
+        given += draw(st.lists(consents(b, customer=request.customer, as_of=at,
+                                        policy=policy), max_size=2))
         history: list[Any] = []
         purpose = rules.purposes.get(request.purpose)
         cell = purpose.contact.get(request.channel) if purpose and request.channel else None
@@ -285,18 +290,20 @@ def consent_cases(bundle: Bundle | None = None, *,
                                      purpose=request.purpose,
                                      at=at - dt.timedelta(days=cell.cap_days) * (i + 1) / (n + 1))
                        for i in range(n)]
-        history += draw(st.lists(contact_records(b, customer=request.customer, as_of=at),
-                                 max_size=2))
+        history += draw(st.lists(contact_records(b, customer=request.customer, as_of=at,
+                                                 policy=policy), max_size=2))
         return {"request": request, "consents": given, "contacts": history}
 
     return build()
 
 
-STRATEGIES = ("consent_cases", "consents", "contact_records", "processing_requests",
-              "recipients")
 def _some_recipients(bundle: Bundle | None = None) -> st.SearchStrategy[Any]:
     """``recipients`` but never ``None``: ``st.from_type(fp.Recipient)`` draws recipients."""
     return recipients(bundle).filter(lambda r: r is not None)
+
+
+STRATEGIES = ("consent_cases", "consents", "contact_records", "processing_requests",
+              "recipients")
 
 
 TYPE_STRATEGIES = {Consent: consents, ProcessingRequest: processing_requests,
