@@ -13,7 +13,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from finpolicy._compat import renamed
-from finpolicy.documents.bundle import Bundle
+from finpolicy.documents.bundle import Bundle, PolicyDocument
 from finpolicy.domains.access.model import AccessGrant, AccessRequest, Resource, Subject
 from finpolicy.errors import InputError
 
@@ -32,10 +32,21 @@ approver): ``approver_assignments`` makes a role directory that confirms them.""
 _AT = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 
 
-def _access_vocabulary(bundle: Bundle) -> dict[str, list[str]]:
+def _in_force(bundle: Bundle, at: dt.datetime | None) -> list[PolicyDocument[Any]]:
+    """The access versions in force on ``at``'s day in their time zone (every one when
+    ``at`` is None or naive, or none is): a request drawn at ``at`` uses their vocabulary,
+    not one another version has and theirs refuses."""
+    docs = shared.require(bundle, _ACCESS)
+    if at is None or at.tzinfo is None:
+        return docs
+    return [d for d in docs if d.metadata.in_force(at.astimezone(d.policy.zone).date())] \
+        or docs
+
+
+def _access_vocabulary(bundle: Bundle, at: dt.datetime | None = None) -> dict[str, list[str]]:
     vocab: dict[str, dict[str, None]] = {k: {} for k in ("levels", "categories", "actions",
                                                          "purposes", "roles", "approvers")}
-    for doc in shared.require(bundle, _ACCESS):
+    for doc in _in_force(bundle, at):
         spec = doc.spec
         for key in ("levels", "categories", "actions", "purposes"):
             vocab[key].update(dict.fromkeys(getattr(spec, key)))
@@ -85,7 +96,7 @@ def grants(bundle: Bundle | None = None, *, as_of: dt.datetime | None = None,
         or default_as_of(b)
     if at.tzinfo is None:
         raise InputError.one("as_of", "needs a time zone offset", "naive_datetime")
-    vocab = _access_vocabulary(b)
+    vocab = _access_vocabulary(b, at)
     hours = st.sampled_from([-48, -1, 1, 24 * 30, 24 * 400])
 
     @st.composite
@@ -120,7 +131,7 @@ def access_requests(bundle: Bundle | None = None, *, as_of: dt.datetime | None =
     at = renamed(as_of, at, old_name="at", new_name="as_of", where="access_requests") \
         or default_as_of(b)
 
-    vocab = _access_vocabulary(b)
+    vocab = _access_vocabulary(b, at)
     mentioned = literals(b, _ACCESS)
 
     def often_mentioned(values: list[str], path: str) -> st.SearchStrategy[str]:
@@ -152,11 +163,13 @@ _NAMED_PATHS = {1: "request.purpose", 2: "request.action", 3: "resource.level",
 """Where in a combination of ``_combinations`` each field path the rules may name sits."""
 
 
-def _combinations(bundle: Bundle) -> list[tuple[str, str, str, str, str]]:
-    """``(role, purpose, action, level, category)`` for every permission of every role, for
-    each of its purposes: the requests the roles themselves cover."""
+def _combinations(bundle: Bundle, at: dt.datetime | None = None,
+                  ) -> list[tuple[str, str, str, str, str]]:
+    """``(role, purpose, action, level, category)`` for every permission of every role (of
+    the versions in force at ``at``), for each of its purposes: the requests the roles
+    themselves cover."""
     out: dict[tuple[str, str, str, str, str], None] = {}
-    for doc in shared.require(bundle, _ACCESS):
+    for doc in _in_force(bundle, at):
         for name, role in doc.spec.roles.items():
             for permission in role.permissions:
                 for purpose in role.purposes:
@@ -189,9 +202,9 @@ def _plausible_requests(bundle: Bundle, at: dt.datetime,
     the requests the policy would allow but for the rules that single that data out, which a
     removed rule lets through.
     """
-    approvers = _access_vocabulary(bundle)["approvers"] or ["none"]
+    approvers = _access_vocabulary(bundle, at)["approvers"] or ["none"]
     if named is None:
-        choices = [(name, purpose, permission) for doc in shared.require(bundle, _ACCESS)
+        choices = [(name, purpose, permission) for doc in _in_force(bundle, at)
                    for name, role in doc.spec.roles.items()
                    for permission in role.permissions for purpose in role.purposes]
 
@@ -203,7 +216,7 @@ def _plausible_requests(bundle: Bundle, at: dt.datetime,
                     draw(st.sampled_from(permission.categories)), draw(st.booleans()))
         picked = pick()
     else:
-        picked = st.sampled_from(_narrowed(_combinations(bundle), named)).map(
+        picked = st.sampled_from(_narrowed(_combinations(bundle, at), named)).map(
             lambda c: (*c, True))
 
     @st.composite
