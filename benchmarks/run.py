@@ -83,7 +83,9 @@ def bench_domains(console: Console, n: int) -> list[Measurement]:
         rows.append(Measurement("suitability", "check_suitability (single)", name, per_s, p50,
                                 p99))
         customer, on = suit[0][0], suit[0][2]
-        products = [p for _, p, _ in suit[:100]]
+        # a shelf lists each product once: the drawn products, each under an id of its own
+        products = [p.model_copy(update={"id": f"{p.id}-{i}"})
+                    for i, (_, p, _) in enumerate(suit[:100])]
         rows.append(Measurement("suitability", "suitable_products (batch of 100)", name,
                                 throughput(lambda: engine.suitable_products(
                                     customer, products, as_of=on), items=100)))
