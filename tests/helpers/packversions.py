@@ -131,3 +131,27 @@ def starting_on(bundle: fp.Bundle, into: Path, *, kind: str, file: str, day: dt.
     path.write_text(text.replace(start, f"  effective_from: {day.isoformat()}\n"),
                     encoding="utf-8")
     return into
+
+
+def with_suitability_level_from_2027(bundle: fp.Bundle, into: Path) -> Path:
+    """A copy of ``bundle`` at ``into`` with a suitability version 9.0.0 from 2027-01-01 that
+    adds a customer level C6 and a product level R6 (ranked 6); the current version ends the
+    day before and knows neither."""
+    shutil.copytree(bundle.root, into)
+    current = into / "suitability-2026.yaml"
+    text = current.read_text(encoding="utf-8")
+    doc = bundle.in_force("SuitabilityPolicy", dt.date(2026, 3, 1))
+    start = f"  effective_from: {doc.metadata.effective_from.isoformat()}\n"
+    c5 = next(line for line in text.splitlines(keepends=True) if "{level: C5," in line)
+    r5 = next(line for line in text.splitlines(keepends=True) if "{level: R5," in line)
+    assert start in text
+    nxt = (text.replace(f"  version: {doc.version}\n", "  version: 9.0.0\n", 1)
+           .replace(start, "  effective_from: 2027-01-01\n", 1)
+           .replace(c5, c5 + c5.replace("C5", "C6").replace("rank: 5", "rank: 6")
+                    .replace("aggressive", "speculative"), 1)
+           .replace(r5, r5 + r5.replace("R5", "R6").replace("rank: 5", "rank: 6")
+                    .replace("name: high", "name: very-high"), 1))
+    (into / "suitability-2027.yaml").write_text(nxt, encoding="utf-8")
+    current.write_text(text.replace(start, start + "  effective_until: 2026-12-31\n", 1),
+                       encoding="utf-8")
+    return into

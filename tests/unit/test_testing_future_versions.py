@@ -11,7 +11,11 @@ from click.testing import CliRunner
 import finpolicy as fp
 from finpolicy.cli import main
 from finpolicy.testing import check_invariants
-from tests.helpers.packversions import never_holds, with_version_from_2027
+from tests.helpers.packversions import (
+    never_holds,
+    with_suitability_level_from_2027,
+    with_version_from_2027,
+)
 
 
 def test_finpolicy_test_catches_a_classification_invariant_broken_from_2027(
@@ -76,3 +80,17 @@ def test_an_access_version_from_2027_is_checked_on_its_own_vocabulary(
     future = [r for r in results if r.policy == "cn-access" and r.version == "9.0.0"]
     assert future and all(r.holds and r.error is None for r in future), \
         [r.describe() for r in future if not r.holds]
+
+
+def test_a_suitability_version_that_adds_a_level_is_checked_on_its_own_levels(
+        bundle: fp.Bundle, tmp_path: Path) -> None:
+    # a 2027 version adds customer level C6 and product level R6: customers and products were
+    # drawn from the levels of every version, so on the 2026 version's days they named C6 or
+    # R6 and every invariant of cn-suitability 1.3.0 and 2.3.0 reported an ERROR (InputError:
+    # unknown level) that no policy change had caused
+    root = with_suitability_level_from_2027(bundle, tmp_path / "next")
+    results = check_invariants(fp.load_bundle(root), max_examples=30, derandomize=True)
+    suitability = [r for r in results if r.policy == "cn-suitability"]
+    assert {r.version for r in suitability} >= {"2.3.0", "9.0.0"}
+    assert all(r.holds and r.error is None for r in suitability), \
+        [r.describe() for r in suitability if not r.holds or r.error is not None]

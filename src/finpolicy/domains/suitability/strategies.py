@@ -35,9 +35,18 @@ def evaluation_dates(bundle: Bundle | None = None, *, kind: str = _SUITABILITY,
     return shared.dates_in_force(shared.bundle_or_default(bundle), kind)
 
 
-def _levels(bundle: Bundle, attr: str) -> list[str]:
+def _in_force(bundle: Bundle, on: dt.date | None) -> list[Any]:
+    """The suitability documents in force on ``on`` (every one when ``on`` is ``None`` or
+    none is in force then)."""
+    docs = list(bundle.policies(_SUITABILITY))
+    return [d for d in docs if on is None or d.metadata.in_force(on)] or docs
+
+
+def _levels(bundle: Bundle, attr: str, on: dt.date | None = None) -> list[str]:
+    """The levels of the versions in force on ``on``: a level a later version adds is unknown
+    to the one before (drawn on its days, it would make every check an error)."""
     seen: dict[str, None] = {}
-    for doc in bundle.policies(_SUITABILITY):
+    for doc in _in_force(bundle, on):
         for level in getattr(doc.spec, attr):
             seen[level.level] = None
     return list(seen)
@@ -75,7 +84,7 @@ def customers(bundle: Bundle | None = None, *, as_of: dt.date | None = None,
     on = as_of if isinstance(as_of, dt.date) else dt.date.today()
     if isinstance(on, dt.datetime):
         on = on.date()
-    levels = _levels(b, "customer_levels")
+    levels = _levels(b, "customer_levels", on)
     ages = st.sampled_from(_ages(b))
     assessment_age = st.sampled_from([0, 30, 364, 365, 366, 400])
     history_days = st.lists(st.sampled_from([0, 0, 1, 100, 200, 364, 366]), max_size=9)
@@ -117,11 +126,13 @@ def customers(bundle: Bundle | None = None, *, as_of: dt.date | None = None,
     return build()
 
 
-def products(bundle: Bundle | None = None) -> st.SearchStrategy[Any]:
-    """``fp.Product`` values using the bundle's product levels and the kinds its rules name."""
+def products(bundle: Bundle | None = None, *, as_of: dt.date | None = None,
+             ) -> st.SearchStrategy[Any]:
+    """``fp.Product`` values using the bundle's product levels (those of the versions in force
+    on ``as_of``, when given) and the kinds its rules name."""
     b = shared.bundle_or_default(bundle)
     docs = shared.require(b, _SUITABILITY)
-    levels = _levels(b, "product_levels")
+    levels = _levels(b, "product_levels", as_of)
     declared = [v for doc in docs if (v := doc.vocabulary.for_field("product.kind"))]
     if declared:  # a declared vocabulary is every kind an input may name
         kinds = {t for v in declared for t in v.terms}
@@ -155,19 +166,18 @@ def suitability_cases(bundle: Bundle | None = None, *, policy: Any = None,
             if policy is None or policy.metadata.in_force(d)]
     if policy is not None and not days:
         days = [policy.metadata.effective_from]
-    by_day = {day: customers(b, as_of=day) for day in days}
-    product = products(b)
+    by_day = {day: (customers(b, as_of=day), products(b, as_of=day), _levels_above(b, day))
+              for day in days}
     amounts = st.none() | st.sampled_from([0.0, 25_000.0, 500_000.0, 2_000_000.0])
     # a sale is drawn before "no sale" so that staff promotion comes up as often
     sales = st.builds(SaleContext, promoted_by_staff=st.booleans(),
                       first_purchase=st.booleans()) | st.none()
 
-    above = _levels_above(b)
-
     @st.composite
     def build(draw: st.DrawFn) -> dict[str, Any]:
         on = draw(st.sampled_from(days))
-        customer, offered = draw(by_day[on]), draw(product)
+        people, product, above = by_day[on]
+        customer, offered = draw(people), draw(product)
         # independent draws seldom put a product above the customer (each leans to its first
         # level), and the rules that matter most are about exactly that
         higher = above.get(customer.risk_level or "", [])
@@ -180,10 +190,11 @@ def suitability_cases(bundle: Bundle | None = None, *, policy: Any = None,
     return build()
 
 
-def _levels_above(bundle: Bundle) -> dict[str, list[str]]:
-    """Per customer level, the product levels ranked above it in some suitability policy."""
+def _levels_above(bundle: Bundle, on: dt.date | None = None) -> dict[str, list[str]]:
+    """Per customer level, the product levels ranked above it in some suitability policy (in
+    force on ``on``, when given)."""
     out: dict[str, set[str]] = {}
-    for doc in bundle.policies(_SUITABILITY):
+    for doc in _in_force(bundle, on):
         for c in doc.spec.customer_levels:
             out.setdefault(c.level, set()).update(
                 p.level for p in doc.spec.product_levels if p.rank > c.rank)
