@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import finpolicy as fp
@@ -31,31 +32,42 @@ def with_elderly_age(source: Path, into: Path, age: int) -> Path:
     return into
 
 
+def _from_2027(bundle: fp.Bundle, into: Path, *, kind: str, file: str, new_file: str,
+               edit: Callable[[str], str] = lambda text: text,
+               both: Callable[[str], str] = lambda text: text) -> Path:
+    """A copy of ``bundle`` at ``into`` whose ``kind`` policy in force in 2026 (written in
+    ``file``) ends on 2026-12-31 and has a version 9.0.0 from 2027-01-01 in ``new_file``: its
+    text with ``edit`` applied; ``both`` is applied to the text of both versions first."""
+    shutil.copytree(bundle.root, into)
+    current = into / file
+    text = both(current.read_text(encoding="utf-8"))
+    doc = bundle.in_force(kind, dt.date(2026, 3, 1))
+    start = f"  effective_from: {doc.metadata.effective_from.isoformat()}\n"
+    assert start in text
+    nxt = edit(text.replace(f"  version: {doc.version}\n", "  version: 9.0.0\n", 1)
+               .replace(start, "  effective_from: 2027-01-01\n", 1))
+    (into / new_file).write_text(nxt, encoding="utf-8")
+    current.write_text(text.replace(start, start + "  effective_until: 2026-12-31\n", 1),
+                       encoding="utf-8")
+    return into
+
+
 def with_consent_ban_from_2027(bundle: fp.Bundle, into: Path, *, rule_id: str, channel: str,
                                reason: str) -> Path:
     """A copy of ``bundle`` at ``into`` with a consent version 9.0.0 from 2027-01-01 that
     denies marketing on ``channel`` (rule ``rule_id``); the current version ends the day
     before."""
-    shutil.copytree(bundle.root, into)
-    current = into / "consent.yaml"
-    text = current.read_text(encoding="utf-8")
-    doc = bundle.in_force("ConsentPolicy", dt.date(2026, 3, 1))
-    start = f"  effective_from: {doc.metadata.effective_from.isoformat()}\n"
     anchor = "    - id: marketing-never-core\n"
-    assert start in text and anchor in text
     rule = (f"    - id: {rule_id}\n"
             "      when: {all: [{field: request.purpose, eq: marketing},"
             f" {{field: request.channel, eq: {channel}}}]}}\n"
             "      effect: deny\n"
             f"      reason: {reason}\n"
             "      cite: bank own rule\n")
-    nxt = (text.replace(f"  version: {doc.version}\n", "  version: 9.0.0\n", 1)
-           .replace(start, "  effective_from: 2027-01-01\n", 1).replace(anchor, rule + anchor, 1))
-    (into / "consent-2027.yaml").write_text(nxt, encoding="utf-8")
-    current.write_text(text.replace(start, start + "  effective_until: 2026-12-31\n", 1),
-                       encoding="utf-8")
-    return into
-
+    assert anchor in (Path(bundle.root) / "consent.yaml").read_text(encoding="utf-8")
+    return _from_2027(bundle, into, kind="ConsentPolicy", file="consent.yaml",
+                      new_file="consent-2027.yaml",
+                      edit=lambda text: text.replace(anchor, rule + anchor, 1))
 
 def with_classification_from_2027(bundle: fp.Bundle, into: Path, *, core_name: str,
                                   zone: str | None = None) -> Path:
@@ -63,15 +75,9 @@ def with_classification_from_2027(bundle: fp.Bundle, into: Path, *, core_name: s
     under which a field named ``core_name`` is core; the current version ends the day before.
     ``zone``: both versions' ``settings.time_zone`` (the shipped pack relies on the default,
     Asia/Shanghai)."""
-    shutil.copytree(bundle.root, into)
-    current = into / "classification.yaml"
-    text = current.read_text(encoding="utf-8")
-    doc = bundle.in_force("ClassificationPolicy", dt.date(2026, 3, 1))
-    start = f"  effective_from: {doc.metadata.effective_from.isoformat()}\n"
     anchor = "  rules:\n"
-    assert start in text and text.count(anchor) == 1 and "time_zone" not in text
-    if zone is not None:
-        text = text.replace(anchor, f"  settings:\n    time_zone: {zone}\n" + anchor, 1)
+    text = (Path(bundle.root) / "classification.yaml").read_text(encoding="utf-8")
+    assert text.count(anchor) == 1 and "time_zone" not in text
     rule = (f"    - id: core-{core_name}-from-2027\n"
             f"      when: {{field: field.name, eq: {core_name}}}\n"
             "      level: core\n"
@@ -79,13 +85,11 @@ def with_classification_from_2027(bundle: fp.Bundle, into: Path, *, core_name: s
             "      pfi_category: C3\n"
             "      reason: the bank's own rule from 2027\n"
             "      cite: seed-002 §7.2\n")
-    nxt = (text.replace(f"  version: {doc.version}\n", "  version: 9.0.0\n", 1)
-           .replace(start, "  effective_from: 2027-01-01\n", 1).replace(anchor, anchor + rule, 1))
-    (into / "classification-2027.yaml").write_text(nxt, encoding="utf-8")
-    current.write_text(text.replace(start, start + "  effective_until: 2026-12-31\n", 1),
-                       encoding="utf-8")
-    return into
-
+    settings = "" if zone is None else f"  settings:\n    time_zone: {zone}\n"
+    return _from_2027(bundle, into, kind="ClassificationPolicy", file="classification.yaml",
+                      new_file="classification-2027.yaml",
+                      edit=lambda text: text.replace(anchor, anchor + rule, 1),
+                      both=lambda text: text.replace(anchor, settings + anchor, 1))
 
 def with_version_from_2027(bundle: fp.Bundle, into: Path, *, kind: str, file: str,
                            invariant: str | None = None) -> Path:
@@ -93,22 +97,13 @@ def with_version_from_2027(bundle: fp.Bundle, into: Path, *, kind: str, file: st
     version 9.0.0 from 2027-01-01, the same policy but for ``invariant`` (YAML text of one
     item of ``invariants:``, indented as the pack's, added to the new version's own); the
     current version ends the day before."""
-    shutil.copytree(bundle.root, into)
-    current = into / file
-    text = current.read_text(encoding="utf-8")
-    doc = bundle.in_force(kind, dt.date(2026, 3, 1))
-    start = f"  effective_from: {doc.metadata.effective_from.isoformat()}\n"
     anchor = "  invariants:\n"
-    assert start in text and text.count(anchor) == 1 and "effective_until" not in text
-    nxt = (text.replace(f"  version: {doc.version}\n", "  version: 9.0.0\n", 1)
-           .replace(start, "  effective_from: 2027-01-01\n", 1))
-    if invariant is not None:
-        nxt = nxt.replace(anchor, anchor + invariant, 1)
-    (into / file.replace(".yaml", "-2027.yaml")).write_text(nxt, encoding="utf-8")
-    current.write_text(text.replace(start, start + "  effective_until: 2026-12-31\n", 1),
-                       encoding="utf-8")
-    return into
-
+    text = (Path(bundle.root) / file).read_text(encoding="utf-8")
+    assert text.count(anchor) == 1 and "effective_until" not in text
+    return _from_2027(bundle, into, kind=kind, file=file,
+                      new_file=file.replace(".yaml", "-2027.yaml"),
+                      edit=lambda text: text if invariant is None
+                      else text.replace(anchor, anchor + invariant, 1))
 
 def never_holds(fact: str, cite: str) -> str:
     """An invariant (item of ``invariants:``) no decision whose numeric fact ``decision.<fact>``
@@ -137,21 +132,14 @@ def with_suitability_level_from_2027(bundle: fp.Bundle, into: Path) -> Path:
     """A copy of ``bundle`` at ``into`` with a suitability version 9.0.0 from 2027-01-01 that
     adds a customer level C6 and a product level R6 (ranked 6); the current version ends the
     day before and knows neither."""
-    shutil.copytree(bundle.root, into)
-    current = into / "suitability-2026.yaml"
-    text = current.read_text(encoding="utf-8")
-    doc = bundle.in_force("SuitabilityPolicy", dt.date(2026, 3, 1))
-    start = f"  effective_from: {doc.metadata.effective_from.isoformat()}\n"
-    c5 = next(line for line in text.splitlines(keepends=True) if "{level: C5," in line)
-    r5 = next(line for line in text.splitlines(keepends=True) if "{level: R5," in line)
-    assert start in text
-    nxt = (text.replace(f"  version: {doc.version}\n", "  version: 9.0.0\n", 1)
-           .replace(start, "  effective_from: 2027-01-01\n", 1)
-           .replace(c5, c5 + c5.replace("C5", "C6").replace("rank: 5", "rank: 6")
-                    .replace("aggressive", "speculative"), 1)
-           .replace(r5, r5 + r5.replace("R5", "R6").replace("rank: 5", "rank: 6")
-                    .replace("name: high", "name: very-high"), 1))
-    (into / "suitability-2027.yaml").write_text(nxt, encoding="utf-8")
-    current.write_text(text.replace(start, start + "  effective_until: 2026-12-31\n", 1),
-                       encoding="utf-8")
-    return into
+    lines = (Path(bundle.root) / "suitability-2026.yaml").read_text(encoding="utf-8").splitlines(
+        keepends=True)
+    c5 = next(line for line in lines if "{level: C5," in line)
+    r5 = next(line for line in lines if "{level: R5," in line)
+    c6 = c5.replace("C5", "C6").replace("rank: 5", "rank: 6").replace("aggressive",
+                                                                       "speculative")
+    r6 = r5.replace("R5", "R6").replace("rank: 5", "rank: 6").replace("name: high",
+                                                                       "name: very-high")
+    return _from_2027(bundle, into, kind="SuitabilityPolicy", file="suitability-2026.yaml",
+                      new_file="suitability-2027.yaml",
+                      edit=lambda text: text.replace(c5, c5 + c6, 1).replace(r5, r5 + r6, 1))
