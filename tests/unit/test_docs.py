@@ -177,6 +177,14 @@ def test_policy_listing_names_every_rule_in_words(cn_bundle: fp.Bundle) -> None:
             assert f"rule {view.ruleset}/{view.id}: when {view.condition}" in listing
 
 
+def test_policy_listing_says_how_the_rules_combine_as_the_site_does(
+        cn_bundle: fp.Bundle) -> None:
+    for doc in cn_bundle.documents:
+        listing = docgen.policy_listing(doc)
+        assert f"  how the rules combine: {docgen.combining(doc)}\n" in listing
+        assert docgen.combining(doc).startswith(f"As for every {doc.kind}, ")
+
+
 def test_error_codes_come_from_the_registry() -> None:
     codes = {c.code: c for c in docgen.error_codes()}
     for code in ("unknown_operator", "version_overlap", "no_manifest", "unknown_field"):

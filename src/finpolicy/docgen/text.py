@@ -133,7 +133,8 @@ def combining(doc: PolicyDocument[Any]) -> str:
 
 
 def policy_listing(doc: PolicyDocument[Any], *, language: str = "en") -> str:
-    """The whole document as plain text: metadata, sources and every rule in words."""
+    """The whole document as plain text: metadata, sources, how its rules combine and every
+    rule in words."""
     m = doc.metadata
     lines = [f"{m.title} — {doc.kind} `{m.id}` version {m.version}",
              f"  in force: {m.effective_from} to {m.effective_until or 'further notice'}",
@@ -143,6 +144,7 @@ def policy_listing(doc: PolicyDocument[Any], *, language: str = "en") -> str:
     for source in m.sources:
         article = f", {source.article}" if source.article else ""
         lines.append(f"  source [{source.id}] {source.title}{article}")
+    lines.append(f"  how the rules combine: {combining(doc)}")
     for view in rule_views(doc, language=language):
         lines.append(f"  rule {view.ruleset}/{view.id}: when {view.condition} → {view.effect}")
         if view.obligations:
