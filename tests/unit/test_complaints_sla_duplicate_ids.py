@@ -9,7 +9,6 @@ import pytest
 from click.testing import CliRunner
 
 from finpolicy.cli import main
-from finpolicy.errors import InputError
 
 AS_OF = "2026-01-30T09:00:00+08:00"
 HEADER = "id,received_at,channel,category\n"
@@ -57,13 +56,3 @@ def test_a_complaint_twice_in_a_parquet_file_is_refused_naming_its_rows(tmp_path
     assert code == 3, output
     assert "line 6: id: complaint `k3` is listed twice (lines 4 and 6)" in output
 
-
-def test_a_complaint_in_two_chunks_of_a_table_is_refused() -> None:
-    from finpolicy.domains.complaints.cli import _once
-
-    rows: dict[str, int] = {}
-    _once("book.parquet", ["k1", "k2"], rows)
-    with pytest.raises(InputError) as info:
-        _once("book.parquet", ["k3", "k1"], rows)
-    assert str(info.value.problems[0]) == ("book.parquet line 4: id: complaint `k1` is listed "
-                                           "twice (lines 1 and 4): give each complaint one line")

@@ -7,7 +7,6 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-import attrs
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -27,12 +26,10 @@ from finpolicy.cli.common import (
     policy_option,
     reports_errors,
 )
-from finpolicy.columnar.rejected import reject_record
 from finpolicy.docgen.output import file_name
 from finpolicy.domains.complaints.batch import (
     SlaBatch,
     SlaSummary,
-    listed_twice,
     report_file,
 )
 from finpolicy.domains.complaints.models import STATUSES
@@ -222,71 +219,19 @@ def _table_summary(engine: Any, runtime: Any, file: str, now: dt.datetime, top: 
     from finpolicy.domains.complaints.columnar_out import summarise
 
     batch = SlaBatch(SlaSummary(top))
-    rows: dict[str, int] = {}  # complaint id -> its row, counting from 1 (times decided)
+    # a complaint id listed again is refused (or set aside) by the table evaluation itself
     for part in engine.iter_tables("complaints", file, as_of=now, progress=advance,
                                    events=events,
                                    bad_rows="raise" if rejects is None else "set_aside"):
         if rejects is None:
             table = part
-            _once(file, table.column("complaint_id").to_pylist(), rows)
         else:
             rejects.add(part.rejected.to_pylist())
-            table = _first_of_each(file, part.decided, rows, rejects)
+            table = part.decided
         # due times are shown in the zone of the policy's calendar, as the reports give them
         zone = runtime.policy(POLICY_KIND, now.date()).policy.calendar.zone
         summarise(batch.summary, table, now, zone)
     return batch
-
-
-def _once(file: str, ids: list[str], rows: dict[str, int]) -> None:
-    """Refuse a complaint id that an earlier row (``rows``) or one of ``ids`` (the next
-    rows) holds, naming both lines of a CSV file (rows of a Parquet one)."""
-    start = len(rows) + 1
-    for row, complaint_id in enumerate(ids, start):
-        first = rows.setdefault(complaint_id, row)
-        if first != row:
-            if file.lower().endswith(".csv"):
-                from finpolicy.columnar.tables import csv_lines
-
-                found = csv_lines(file, [first, row])
-                first, row = found[first], found[row]
-            raise listed_twice(file, complaint_id, first, row)
-
-
-def _first_of_each(file: str, table: Any, seen: dict[str, int], rejects: Rejects) -> Any:
-    """``table`` without the decisions of a complaint id decided before (``seen``), each set
-    aside at its line as ``listed_twice`` (a file read again for each: a rare error)."""
-    keep = []
-    for i, complaint_id in enumerate(table.column("complaint_id").to_pylist()):
-        if complaint_id not in seen:
-            seen[complaint_id] = 1
-            keep.append(i)
-            continue
-        # every later line of the id is set aside: this one is the second left
-        lines = _lines_of(file, complaint_id, {r["row"] for r in rejects.records
-                                               if r["file"] == file})
-        error = listed_twice(file, complaint_id, lines[0], lines[min(1, len(lines) - 1)])
-        rejects.add([reject_record(file, lines[min(1, len(lines) - 1)], complaint_id, [
-            attrs.evolve(p, file=None, line=None) for p in error.problems])])
-    return table if len(keep) == table.num_rows else table.take(keep)
-
-
-def _lines_of(file: str, complaint_id: str, refused: set[int]) -> list[int]:
-    """The lines of a CSV file (rows of a Parquet one) holding ``complaint_id``, but the
-    rows set aside (``refused``)."""
-    from finpolicy.columnar.tables import batches
-    from finpolicy.domains.complaints.columnar import _reference
-
-    if file.lower().endswith(".csv"):
-        from finpolicy.readers import iter_csv_rows
-
-        found = [line for line, row in iter_csv_rows(file)
-                 if _reference(row.get("id") or "") == complaint_id]
-    else:
-        values = [v for b in batches(file) for v in b.column("id").to_pylist()]
-        found = [i + 1 for i, v in enumerate(values)
-                 if isinstance(v, str) and _reference(v) == complaint_id]
-    return [line for line in found if line not in refused] or [0]
 
 
 COMMANDS = [sla]
