@@ -19,6 +19,22 @@ __all__ = ["Service"]
 _LOG = logging.getLogger("finpolicy.serve")
 
 
+class _Watcher(BundleWatcher):
+    """A watcher that also reports an ``unchanged`` reload after a failed one: the folder
+    went back to the version serving (a link rolled back from a release that failed, an edit
+    undone), so the failure is over. ``BundleWatcher`` reports no ``unchanged`` reload, and
+    ``/health`` said ``degraded`` until another version was deployed."""
+
+    def check(self, *, force: bool = False) -> ReloadResult | None:
+        result = super().check(force=force)
+        failed = self.last is not None and self.last.outcome == "failed"
+        if result is not None and result.outcome == "unchanged" and failed:
+            self.last = result
+            if self.on_reload is not None:
+                self.on_reload(result)
+        return result
+
+
 class Service:
     """What the HTTP app serves: an engine, its watcher and its metrics.
 
@@ -48,8 +64,8 @@ class Service:
         self.loaded_at = self.started_at
         self.watcher: BundleWatcher | None = None
         if watch is not None:
-            self.watcher = BundleWatcher(engine, watch, trusted_keys=trusted_keys,
-                                         interval=interval, on_reload=self._reloaded)
+            self.watcher = _Watcher(engine, watch, trusted_keys=trusted_keys,
+                                    interval=interval, on_reload=self._reloaded)
 
     def _reloaded(self, result: ReloadResult) -> None:
         self.metrics.reloads.labels(result.outcome).inc()
