@@ -30,7 +30,7 @@ class Deciders:
         self.engines: dict[tuple[str, str], Any] = {}
         self.missing: dict[str, str] = {}  # digests not found, and why
         self.used: set[str] = set()  # digests that decided an entry
-        self.trusted = None if trusted_keys is None else list(trusted_keys)
+        self.trusted = None if trusted_keys is None else _trusted(trusted_keys)
         self.signed_by: dict[str, tuple[str, ...]] = {}  # digest: the trusted keys that signed
 
     def bundle(self, entry: Entry) -> Bundle:
@@ -79,6 +79,33 @@ class Deciders:
         if key not in self.engines:
             self.engines[key] = PolicyEngine(bundle, engine=name)
         return self.engines[key]
+
+
+def _trusted(trusted_keys: Iterable[Any]) -> list[Any]:
+    """The approvers' public keys, each read before any entry is: a key that cannot be read
+    is refused by name, even in a log with no decision to approve.
+
+    Raises:
+        AuditError: a key is unreadable or no Ed25519 public key, or none is given.
+    """
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    from finpolicy.audit.keys import load_public_key
+
+    if isinstance(trusted_keys, str | bytes | os.PathLike | Ed25519PublicKey):
+        trusted_keys = [trusted_keys]  # one key, not its path's characters
+    if not isinstance(trusted_keys, Iterable):
+        raise AuditError("trusted_keys: expected approvers' public keys (PEM paths, PEM "
+                         f"bytes or keys), got {type(trusted_keys).__name__}")
+    keys = list(trusted_keys)
+    if not keys:
+        raise AuditError("trusted_keys is empty: name at least one approver's public key")
+    try:
+        return [load_public_key(k) for k in keys]
+    except AuditError as exc:
+        raise AuditError(f"a trusted key: {exc} (expected an approver's Ed25519 public key, "
+                         "PEM: the public-key.pem beside the key that signed the bundle)"
+                         ) from None
 
 
 def at_root(root: Any, digest: str) -> tuple[Bundle | None, str]:
