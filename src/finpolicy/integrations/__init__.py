@@ -38,7 +38,8 @@ def subject_of(user: Any) -> dict[str, Any] | None:
     method or those attributes (``username`` for ``id``). ``None`` for no user, an anonymous
     one, one the framework does not count as authenticated (``is_authenticated`` false, as
     Starlette's and Django's users say it) or a disabled account (``is_active`` false): such
-    a request is denied."""
+    a request is denied. A user without ``id`` or ``username``, or whose ``roles`` is no
+    list of names (a text), gives a subject the decision refuses, naming the field."""
     if user is None or getattr(user, "is_anonymous", False) is True \
             or getattr(user, "is_authenticated", True) is False \
             or getattr(user, "is_active", True) is False:
@@ -46,13 +47,19 @@ def subject_of(user: Any) -> dict[str, Any] | None:
     method = getattr(user, "finpolicy_subject", None)
     if callable(method):
         user = method()
+        if user is None:
+            return None
     if isinstance(user, Mapping):
         return dict(user)
+    subject: dict[str, Any] = {}
     identity = getattr(user, "id", None) or getattr(user, "username", None)
-    if identity is None:
-        return None
-    subject: dict[str, Any] = {"id": str(identity),
-                               "roles": list(getattr(user, "roles", None) or [])}
+    if identity is not None:  # (else the decision refuses it, naming ``subject.id``)
+        subject["id"] = str(identity)
+    roles = getattr(user, "roles", None)
+    # a text or any other single value is refused naming ``subject.roles``, not read as
+    # the list of its letters
+    subject["roles"] = [] if roles is None else list(roles) \
+        if isinstance(roles, Iterable) and not isinstance(roles, str | bytes) else roles
     for scope in ("department", "branch"):
         value = getattr(user, scope, None)
         if value is not None:
