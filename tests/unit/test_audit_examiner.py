@@ -6,14 +6,17 @@ alone, and verification tells of a writer that reopened the log after a crash.""
 from __future__ import annotations
 
 import datetime as dt
+import json
+import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 import finpolicy as fp
-from finpolicy.audit import AuditError, AuditKeys, DecisionLog, replay_log
+from finpolicy.audit import AuditError, AuditKeys, DecisionLog, read_entries, replay_log
 from finpolicy.cli import main
+from finpolicy.documents.bundle import shipped_packs
 
 ON = dt.date(2026, 3, 2)
 
@@ -54,3 +57,47 @@ def test_a_trusted_key_that_cannot_be_read_is_named_before_any_entry(
         assert "Traceback" not in result.output
     with pytest.raises(AuditError, match="trusted_keys is empty"):
         replay_log(where, keys, trusted_keys=[])
+
+
+# --- a backtest names every entry it would change ----------------------------------------------
+
+def _tolerant_copy(tmp_path: Path) -> Path:
+    """The shipped pack with ``above-tolerance`` only for products above R4."""
+    root = tmp_path / "proposed"
+    shutil.copytree(shipped_packs() / "cn-banking", root)
+    path = root / "suitability-2026.yaml"
+    text = path.read_text(encoding="utf-8")
+    old = ("    - id: above-tolerance\n      when:\n        all:\n"
+           "          - {field: product.rank, gt: {field: customer.rank}}\n")
+    assert old in text
+    path.write_text(text.replace(old, old.replace("{field: customer.rank}", "4")),
+                    encoding="utf-8")
+    return root
+
+
+def test_a_backtest_names_every_log_entry_a_change_would_touch(tmp_path: Path) -> None:
+    """`audit replay --bundle` said 'unsuitable → suitable (3 input(s))' and showed one of
+    them ('smallest example: log entry 6'), in the JSON too: the examiner could not tell
+    which customers' sales the change would touch. Every entry is now listed."""
+    keys, folder = _keys(tmp_path)
+    where = tmp_path / "log.db"
+    customer = fp.Customer(id="cu-1", risk_level="C2", assessment_date=dt.date(2026, 1, 5),
+                           birth_date=dt.date(1961, 5, 7))
+    with DecisionLog(where, keys=keys) as log:
+        engine = fp.PolicyEngine(fp.load_bundle(), log=log)
+        for i, level in enumerate(("R4", "R2", "R3", "R1", "R4")):
+            engine.check_suitability(customer, fp.Product(id=f"P-{i}", kind="wealth_management",
+                                                          risk_level=level), as_of=ON)
+    seqs = [e.seq for e in read_entries(where)]
+    changed = [seqs[0], seqs[2], seqs[4]]  # R4, R3, R4: above C2, no longer refused
+    proposed = _tolerant_copy(tmp_path)
+    report = replay_log(where, keys, bundle=fp.load_bundle(proposed))
+    assert report.changed_entries() == [tuple(changed)]
+    args = ["audit", "replay", str(where), "--keys", str(folder), "--bundle", str(proposed)]
+    text = CliRunner().invoke(main, args)
+    assert text.exit_code == 0, text.output
+    assert ("suitability: unsuitable → suitable at log entries "
+            + ", ".join(map(str, changed))) in text.output
+    as_json = CliRunner().invoke(main, [*args, "--json"])
+    [group] = json.loads(as_json.output)["impact"]["groups"]
+    assert group["count"] == 3 and group["entries"] == changed

@@ -185,11 +185,27 @@ class ReplayReport:
     def reproduced(self) -> bool:
         return not self.mismatches
 
+    def changed_entries(self) -> list[tuple[int, ...]]:
+        """With another bundle, the log entries of each group of ``impact.groups``, in order:
+        a group shows one example, an examiner needs every entry it counts."""
+        if self.impact is None:
+            return []
+        seqs: dict[tuple[str, str, str], set[int]] = {}
+        for change in self.impact.changes:
+            key = (change.domain, change.old.outcome, change.new.outcome)
+            seqs.setdefault(key, set()).add(int(change.sample.key.rpartition(":")[2]))
+        return [tuple(sorted(seqs.get((g.domain, g.old, g.new), ())))
+                for g in self.impact.groups]
+
     def to_dict(self) -> dict[str, Any]:
+        impact = None if self.impact is None else self.impact.to_dict()
+        if impact is not None:
+            for group, entries in zip(impact["groups"], self.changed_entries(), strict=True):
+                group["entries"] = list(entries)
         return {"target": self.target, "entries": self.entries, "decisions": self.decisions,
                 "bundles": list(self.bundles), "reproduced": self.reproduced,
                 "mismatches": [attrs.asdict(m) for m in self.mismatches],
-                "impact": None if self.impact is None else self.impact.to_dict(),
+                "impact": impact,
                 "warnings": list(self.warnings),
                 "approved_by": None if self.approved_by is None else list(self.approved_by)}
 

@@ -197,8 +197,19 @@ def replay_command(log: str, keys: str, other: str | None, deciders: tuple[str, 
         if impact is not None:
             _print_diff(impact, {i for i, g in enumerate(impact.groups)
                                  if any(g is f for f in failing)})
+            _print_changed_entries(report)
     if not report.reproduced or failing:
         sys.exit(1)
+
+
+def _print_changed_entries(report: Any) -> None:
+    """Every log entry each group of changes holds (the diff shows one example of each)."""
+    for group, entries in zip(report.impact.groups, report.changed_entries(), strict=True):
+        shown = ", ".join(str(e) for e in entries[:_LISTED])
+        more = f" … and {len(entries) - _LISTED:,} more (--json lists them all)" \
+            if len(entries) > _LISTED else ""
+        console.print(f"{escape(group.domain)}: {escape(group.old)} → {escape(group.new)} "
+                      f"at log {'entry' if len(entries) == 1 else 'entries'} {shown}{more}")
 
 
 @audit_group.command("find")
@@ -289,4 +300,5 @@ def _print_found(hit: Found, keys: AuditKeys | None) -> None:
 
 
 _SHOWN = 10
+_LISTED = 200
 COMMANDS = [audit_group]
