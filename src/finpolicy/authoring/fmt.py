@@ -27,6 +27,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError as RuamelError
 from ruamel.yaml.resolver import VersionedResolver
 
+from finpolicy.authoring.flowwrap import wrap_flow
 from finpolicy.authoring.schema import MODELINE, modeline
 from finpolicy.documents.bundle import link_target
 from finpolicy.documents.yamlsource import parse_yaml
@@ -39,6 +40,7 @@ _ENVELOPE = ("apiVersion", "kind", "metadata", "spec")
 _METADATA = ("id", "version", "title", "effective_from", "effective_until", "jurisdiction",
              "owner", "description", "sources")
 _SOURCE = ("id", "title", "article", "url")
+_WIDTH = 96
 _MANIFEST = ("name", "version", "jurisdiction", "description")
 # a rule: what identifies it and when it applies first, then what it does, then why
 _RULE_FIRST = ("id", "target", "when")
@@ -64,7 +66,7 @@ def _yaml() -> YAML:
     rt = YAML(typ="rt")
     rt.Resolver = _Resolver
     rt.indent(mapping=2, sequence=4, offset=2)
-    rt.width = 96  # with the indentation, lines stay within 100 columns
+    rt.width = _WIDTH  # with the indentation, lines stay within 100 columns
     # a condition inside a list keeps its braces ({all: [...]}, not a bare all: [...])
     rt.brace_single_entry_mapping_in_flow_sequence = True
     rt.preserve_quotes = True
@@ -223,6 +225,7 @@ def format_text(text: str, name: str = "<text>", *, schemas: str | None = None) 
     out = io.StringIO()
     rt.dump(data, out)
     formatted = "\n".join(line.rstrip() for line in out.getvalue().splitlines()).strip("\n")
+    formatted = wrap_flow(formatted, _WIDTH + 4)  # between entries, not inside one
     formatted = _with_modeline(formatted + "\n", before, schemas, manifest=manifest)
     if _load_plain(formatted, name) != before:
         raise FormatError(f"{name}: the canonical layout would change what the file says; "
