@@ -28,6 +28,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
 from finpolicy import __version__
+from finpolicy.audit.errors import AuditError
 from finpolicy.domains.base import Call
 from finpolicy.errors import CalendarError, InputError, NotInForceError
 from finpolicy.runtime import BundleRuntime
@@ -91,6 +92,11 @@ def _failure(exc: Exception) -> tuple[int, dict[str, Any]]:
         return 422, _error(422, "invalid_input", str(exc), problems)
     if isinstance(exc, NotInForceError | CalendarError):
         return 409, _error(409, "not_in_force", str(exc))
+    if isinstance(exc, AuditError):  # a known state, which /ready reports: one line each
+        _LOG.error("decision refused, the decision log cannot record it: %s", exc)
+        return 500, _error(500, "internal_error",
+                           "the decision log cannot record the decision; the request is "
+                           "denied (GET /ready says why)")
     _LOG.error("internal error", exc_info=exc)
     return 500, _error(500, "internal_error",
                        f"internal error ({type(exc).__name__}); the request is denied")
@@ -303,7 +309,6 @@ def _unloggable_id(service: Service, made: str) -> JSONResponse | None:
     if service.engine.log is None:
         return None
     from finpolicy.audit.caller import checked_context
-    from finpolicy.audit.errors import AuditError
 
     try:
         checked_context({"request_id": made})
