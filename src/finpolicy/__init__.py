@@ -9,7 +9,7 @@ to classify data, authorize access, check suitability and track complaint SLAs::
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from finpolicy import facade
 from finpolicy.decisions import Decision, Hit, PolicyRef
@@ -50,17 +50,28 @@ def _plugin_exports() -> tuple[dict[str, Any], dict[str, tuple[str, str]]]:
     return names, old
 
 
-def __getattr__(name: str) -> Any:
-    names, old = _plugin_exports()
-    if name in names:
-        globals()[name] = names[name]
-        return names[name]
-    if name in old:
-        from finpolicy._compat import deprecated_alias
+if TYPE_CHECKING:
+    # the built-in domains' deprecated names, as a type checker sees them (at run time they
+    # come from ``__getattr__``, with a warning); a plug-in's names are not seen statically
+    AccessReview = facade.AccessReviewReport
+    Classification = facade.ClassificationDecision
+    RecordClassification = facade.RecordClassificationDecision
+    ScanResult = facade.ScanReport
+    SlaReport = facade.SlaDecision
+else:
+    # hidden from type checkers: a module ``__getattr__`` would make every misspelt name
+    # (``fp.AccesRequest``) an ``Any`` that ``mypy --strict`` accepts
+    def __getattr__(name: str) -> Any:
+        names, old = _plugin_exports()
+        if name in names:
+            globals()[name] = names[name]
+            return names[name]
+        if name in old:
+            from finpolicy._compat import deprecated_alias
 
-        deprecated_alias(name, old[name][1], "finpolicy")
-        return names[old[name][1]]
-    raise AttributeError(f"module 'finpolicy' has no attribute {name!r}")
+            deprecated_alias(name, old[name][1], "finpolicy")
+            return names[old[name][1]]
+        raise AttributeError(f"module 'finpolicy' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:

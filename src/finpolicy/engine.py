@@ -293,17 +293,19 @@ class EngineCore(EngineAPI):
         log.record(runtime, name, _arguments(function, values, kwargs), result)
         return result
 
-    def __getattr__(self, name: str) -> Callable[..., Any]:
-        # methods of plug-in domains (the built-in ones are typed mixins)
-        if name.startswith("_"):
-            raise AttributeError(name)
-        from finpolicy.domains.registry import domains
+    if not TYPE_CHECKING:  # a type checker would take every misspelt method for this one
+        def __getattr__(self, name: str) -> Callable[..., Any]:
+            # methods of plug-in domains (the built-in ones are typed mixins)
+            if name.startswith("_"):
+                raise AttributeError(name)
+            from finpolicy.domains.registry import domains
 
-        for domain in domains():
-            function = domain.operations.get(name)
-            if function is not None:  # (its function may bear another name)
-                return functools.partial(self._invoke_as, name, function)
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+            for domain in domains():
+                function = domain.operations.get(name)
+                if function is not None:  # (its function may bear another name)
+                    return functools.partial(self._invoke_as, name, function)
+            raise AttributeError(
+                f"{type(self).__name__!r} object has no attribute {name!r}")
 
 
 def _every(method: str) -> bool:
@@ -369,9 +371,12 @@ def _arguments(function: Callable[..., Any], args: tuple[Any, ...],
             for i, name in enumerate(names) if i < taken or name in kwargs}
 
 
-def __getattr__(name: str) -> Any:
-    if name == "PolicyEngine":  # defined with the typed façade, which builds on this module
-        from finpolicy.facade import PolicyEngine
+if TYPE_CHECKING:
+    from finpolicy.facade import PolicyEngine as PolicyEngine
+else:
+    def __getattr__(name: str) -> Any:
+        if name == "PolicyEngine":  # defined with the typed façade, which builds on this module
+            from finpolicy.facade import PolicyEngine
 
-        return PolicyEngine
-    raise AttributeError(f"module 'finpolicy.engine' has no attribute {name!r}")
+            return PolicyEngine
+        raise AttributeError(f"module 'finpolicy.engine' has no attribute {name!r}")
