@@ -35,6 +35,14 @@ _LOG = logging.getLogger("finpolicy.reload")
 Fingerprint = tuple[str, tuple[tuple[str, int, int], ...]]
 
 
+def _named(bundle: Bundle | None) -> str:
+    """A bundle as a result's ``repr`` shows it: name, version and digest (a ``Bundle``'s
+    own repr holds every document, hundreds of kilobytes in a log line)."""
+    if bundle is None:
+        return "None"
+    return f"<Bundle {bundle.name} {bundle.version} {bundle.digest[:12]}>"
+
+
 @attrs.frozen(slots=True, kw_only=True)
 class ReloadResult:
     """One reload attempt.
@@ -51,8 +59,8 @@ class ReloadResult:
 
     outcome: Literal["swapped", "unchanged", "failed"]
     at: dt.datetime
-    bundle: Bundle
-    previous: Bundle | None = None
+    bundle: Bundle = attrs.field(repr=_named)
+    previous: Bundle | None = attrs.field(default=None, repr=_named)
     error: str | None = None
     folder: str | None = None
 
