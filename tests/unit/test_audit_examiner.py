@@ -14,7 +14,14 @@ import pytest
 from click.testing import CliRunner
 
 import finpolicy as fp
-from finpolicy.audit import AuditError, AuditKeys, DecisionLog, read_entries, replay_log
+from finpolicy.audit import (
+    AuditError,
+    AuditKeys,
+    DecisionLog,
+    find_entries,
+    read_entries,
+    replay_log,
+)
 from finpolicy.cli import main
 from finpolicy.documents.bundle import shipped_packs
 
@@ -101,3 +108,67 @@ def test_a_backtest_names_every_log_entry_a_change_would_touch(tmp_path: Path) -
     as_json = CliRunner().invoke(main, [*args, "--json"])
     [group] = json.loads(as_json.output)["impact"]["groups"]
     assert group["count"] == 3 and group["entries"] == changed
+
+
+# --- find by rule, by days alone, without the sealing secret -----------------------------------
+
+def _sales(where: Path, keys: AuditKeys) -> list[int]:
+    """Two sales to one customer (R4 refused above C2, R2 sold) and a classification; the
+    entry numbers."""
+    customer = fp.Customer(id="610113196105075585", risk_level="C2",
+                           assessment_date=dt.date(2026, 1, 5), birth_date=dt.date(1961, 5, 7))
+    with DecisionLog(where, keys=keys, application="branch-app") as log:
+        engine = fp.PolicyEngine(fp.load_bundle(), log=log)
+        with log.context(user="clerk-42"):
+            for i, level in enumerate(("R4", "R2")):
+                engine.check_suitability(customer, fp.Product(
+                    id=f"P-{i}", kind="wealth_management", risk_level=level), as_of=ON)
+        engine.classify(fp.DataField(name="remark"), as_of=ON)
+    return [e.seq for e in read_entries(where)]
+
+
+def test_an_examiner_finds_the_decisions_of_a_rule_and_of_a_time_range(tmp_path: Path) -> None:
+    """'Which sales did above-tolerance refuse?' and 'every decision of that day' had no
+    answer: `audit find` required --value (and --keys), and a rule's id was never a value
+    ('no entry holds `above-tolerance`'). --rule finds the entries a rule decided, and
+    --domain, --since and --until alone list entries, without the sealing secret."""
+    keys, _ = _keys(tmp_path)
+    where = tmp_path / "log.db"
+    refused, sold, classified = _sales(where, keys)
+    [hit] = find_entries(where, None, rules=["above-tolerance"])
+    assert hit.entry.seq == refused
+    assert [(p.value, p.path) for p in hit.places] == [("above-tolerance",
+                                                        "decisions.0.hits.0")]
+    assert [f.entry.seq for f in find_entries(where, keys, ["610113196105075585"],
+                                              rules=["dual-recording"])] == [refused, sold]
+    assert list(find_entries(where, None, rules=["above-tolerance", "no-such-rule"])) == []
+    public = keys.verifier().save(tmp_path / "public")  # an examiner without the secret
+    cli = CliRunner()
+    by_rule = cli.invoke(main, ["audit", "find", str(where), "--keys", str(public),
+                                "--rule", "above-tolerance"])
+    assert by_rule.exit_code == 0, by_rule.output
+    assert f"entry {refused} " in by_rule.output and f"entry {sold} " not in by_rule.output
+    assert "1 entry holds rule `above-tolerance`" in by_rule.output
+    day = next(read_entries(where)).day.isoformat()  # (the day they were written, UTC)
+    by_day = cli.invoke(main, ["audit", "find", str(where), "--since", day, "--json"])
+    assert by_day.exit_code == 0, by_day.output
+    assert [e["entry"] for e in json.loads(by_day.output)["entries"]] == [refused, sold,
+                                                                          classified]
+
+
+@pytest.mark.parametrize("args, message", [
+    ([], "say what to find"),
+    (["-v", "clerk-42"], "give the key folder"),
+    (["--rule", " "], "a rule to find cannot be blank"),
+])
+def test_find_says_what_it_misses(args: list[str], message: str, tmp_path: Path) -> None:
+    keys, _ = _keys(tmp_path)
+    where = tmp_path / "log.db"
+    _log(where, keys)
+    result = CliRunner().invoke(main, ["audit", "find", str(where), *args])
+    assert result.exit_code == 3, result.output
+    assert message in result.output
+    with pytest.raises(AuditError, match="give the values to find"):
+        list(find_entries(where, None, []))
+    with pytest.raises(AuditError, match="needs the sealing secret"):
+        list(find_entries(where, None, ["clerk-42"]))

@@ -98,71 +98,119 @@ def identifier_spellings(value: str) -> set[str]:
     return set()
 
 
-def find_entries(target: str | os.PathLike[str] | Sink, keys: AuditKeys,
-                 values: Sequence[str], *, domain: str | None = None,
-                 since: dt.date | str | None = None, until: dt.date | str | None = None
-                 ) -> Iterator[Found]:
-    """The decision entries of a log that hold every one of ``values``, in order.
+def find_entries(target: str | os.PathLike[str] | Sink, keys: AuditKeys | None,
+                 values: Sequence[str] = (), *, rules: Sequence[str] = (),
+                 domain: str | None = None, since: dt.date | str | None = None,
+                 until: dt.date | str | None = None) -> Iterator[Found]:
+    """The decision entries of a log that hold every one of ``values`` and were decided by
+    every one of ``rules``, in order.
 
     Args:
         target: the log (a folder, an SQLite file, a ``postgresql://`` URL or a ``Sink``).
-        keys: keys with the sealing secret (masked values are found by their keyed hash).
+        keys: keys with the sealing secret (masked values are found by their keyed hash);
+            ``None`` (or keys without the secret) when no value is sought.
         values: the values sought, as text; an entry must hold all of them.
+        rules: rule ids (``above-tolerance``); an entry must hold a decision that each one
+            decided (a hit of the decision, anywhere in it).
         domain: only entries of this domain.
         since, until: only entries written on or after, on or before, these days (UTC): a
             date, an aware datetime (its UTC day) or ISO text.
 
     Raises:
-        AuditError: no value given, keys that are no ``AuditKeys`` or lack the sealing
-            secret, an unknown domain, a day that is none, or a record that cannot be read.
+        AuditError: nothing to find (no value, rule, domain nor day), a blank value or rule,
+            values sought with keys that are no ``AuditKeys`` or lack the sealing secret, an
+            unknown domain, a day that is none, or a record that cannot be read.
     """
-    wanted = _wanted(values)
-    if checked_keys(keys).sealing_secret is None:
-        raise AuditError("finding entries needs the sealing secret: the log holds masked "
-                         "values only as keyed hashes (AuditKeys.load(folder) of a folder "
-                         "with sealing-secret.b64)")
-    since, until = (None if day is None else as_day(day, name)
-                    for day, name in ((since, "since"), (until, "until")))
-    if domain is not None and domain not in names():  # a typo would find nothing, silently
-        raise AuditError(f"domain: `{domain}` is no domain; expected one of "
-                         f"{', '.join(names())}")
+    wanted, ruled, first, last = _criteria(keys, values, rules, domain, since, until)
     texts = {value: spellings(value) for value in wanted}
-    hashes = {keys.keyed_hash(t): value for value, forms in texts.items() for t in forms}
+    sealed = keys if wanted else None
+    hashes = {} if sealed is None else {sealed.keyed_hash(t): value
+                                        for value, forms in texts.items() for t in forms}
     clear = {t: value for value, forms in texts.items() for t in forms}
     needles = [found for value in wanted
-               if (found := _needles(value, texts[value], keys)) is not None]
-    checked = False
+               if sealed is not None and (found := _needles(value, texts[value], sealed))
+               is not None]
+    needles += [(b'"' + r.encode() + b'"',) for r in ruled if _plain(r)]
+    checked = sealed is None
 
     def holds(body: bytes) -> bool:  # until the keys are checked, every entry is read
         return not checked or all(any(n in body for n in group) for group in needles)
 
     for entry in entries_holding(target, holds if needles else None):
         if not checked and (entry.sealing is not None or entry.sealed is not None):
-            _check_keys(entry, keys)
+            assert sealed is not None
+            _check_keys(entry, sealed)
             checked = True
         if domain is not None and entry.domain != domain:
             continue
-        if (since is not None and entry.day < since) or (until is not None and entry.day > until):
+        if (first is not None and entry.day < first) or (last is not None and entry.day > last):
             continue
         places = _places(entry, hashes, clear)
-        if {p.value for p in places} >= set(wanted):
-            yield Found(entry, places)
+        decided = _rule_places(entry, set(ruled))
+        if {p.value for p in places} >= set(wanted) and {p.value for p in decided} >= set(ruled):
+            yield Found(entry, places + decided)
 
 
-def _wanted(values: Sequence[str]) -> list[str]:
-    """The values sought, as texts: a list of them, none blank, each text."""
+def _criteria(keys: AuditKeys | None, values: Sequence[str], rules: Sequence[str],
+              domain: str | None, since: dt.date | str | None, until: dt.date | str | None
+              ) -> tuple[list[str], list[str], dt.date | None, dt.date | None]:
+    """The values and rules sought and the days, each checked (see ``find_entries``)."""
+    wanted = _wanted(values, "values", "a customer id, a card number …")
+    ruled = _wanted(rules, "rules", "a rule's id")
+    if not (wanted or ruled or domain is not None or since is not None or until is not None):
+        raise AuditError("give the values to find (a customer id, a card number …), the "
+                         "rules, a domain or the days to list")
+    if wanted and (keys is None or checked_keys(keys).sealing_secret is None):
+        raise AuditError("finding entries needs the sealing secret: the log holds masked "
+                         "values only as keyed hashes (AuditKeys.load(folder) of a folder "
+                         "with sealing-secret.b64)")
+    first, last = (None if day is None else as_day(day, name)
+                   for day, name in ((since, "since"), (until, "until")))
+    if domain is not None and domain not in names():  # a typo would find nothing, silently
+        raise AuditError(f"domain: `{domain}` is no domain; expected one of "
+                         f"{', '.join(names())}")
+    return wanted, ruled, first, last
+
+
+def _plain(text: str) -> bool:
+    """Whether JSON writes ``text`` as it is (no character it escapes)."""
+    return not any(c in text for c in '"\\') and all(ord(c) >= 0x20 for c in text)
+
+
+def _rule_places(entry: Entry, rules: set[str]) -> tuple[Place, ...]:
+    """Where the entry's decisions name a rule sought as a hit (``decisions.0.hits.1``)."""
+    if not rules:
+        return ()
+    found: list[Place] = []
+
+    def walk(data: Any, path: str) -> None:
+        if isinstance(data, dict):
+            rule = data.get("rule_id")
+            if isinstance(rule, str) and rule in rules:
+                found.append(Place(rule, path, None))
+            for key, value in data.items():
+                walk(value, f"{path}.{key}")
+        elif isinstance(data, list):
+            for i, value in enumerate(data):
+                walk(value, f"{path}.{i}")
+
+    walk(entry.decisions, "decisions")
+    return tuple(found)
+
+
+def _wanted(values: Sequence[str], name: str, example: str) -> list[str]:
+    """The values (or rules) sought, as texts: a list of them, none blank, each text."""
     if isinstance(values, str | bytes):
-        raise AuditError(f"values to find: expected a list of texts, got the text "
+        raise AuditError(f"{name} to find: expected a list of texts, got the text "
                          f"{values!r} alone (put it in a list)")
     wanted = [str(v) for v in values]
-    if not wanted or any(not v.strip() for v in wanted):
-        raise AuditError("give the values to find (a customer id, a card number …), "
-                         "none of them blank")
+    if any(not v.strip() for v in wanted):
+        raise AuditError(f"give the {name} to find ({example}), none of them blank")
     for value in wanted:
         try:
             value.encode()
         except UnicodeEncodeError:  # bytes no encoding gave (a terminal's, an argument's)
-            raise AuditError(f"values to find: {value!r} is not text (it holds bytes that "
+            raise AuditError(f"{name} to find: {value!r} is not text (it holds bytes that "
                              "are not UTF-8)") from None
     return wanted
 

@@ -214,12 +214,15 @@ def _print_changed_entries(report: Any) -> None:
 
 @audit_group.command("find")
 @click.argument("log", metavar="LOG")
-@click.option("--keys", required=True, type=click.Path(exists=True, file_okay=False),
+@click.option("--keys", default=None, type=click.Path(exists=True, file_okay=False),
               help="The key folder holding sealing-secret.b64 (masked values are found by "
-                   "their keyed hash).")
-@click.option("--value", "-v", "values", required=True, multiple=True, metavar="TEXT",
+                   "their keyed hash); needed with --value and --reveal.")
+@click.option("--value", "-v", "values", multiple=True, metavar="TEXT",
               help="A value to find (a customer id, a card number, a clerk's id); repeat: "
                    "an entry must hold every one.")
+@click.option("--rule", "rules", multiple=True, metavar="ID",
+              help="A rule's id: only entries with a decision it decided; repeat: an entry "
+                   "must have every one.")
 @click.option("--domain", default=None, metavar="NAME",
               help="Only entries of this domain (`finpolicy domains` lists them).")
 @click.option("--since", default=None, metavar="DATE",
@@ -230,48 +233,72 @@ def _print_changed_entries(report: Any) -> None:
               help="Also print each entry's input in clear (the sealed values put back).")
 @click.option("--json", "as_json", is_flag=True, help="Print the entries as JSON.")
 @reports_errors
-def find_command(log: str, keys: str, values: tuple[str, ...], domain: str | None,
-                 since: str | None, until: str | None, reveal: bool, as_json: bool) -> None:
-    """Find LOG's decision entries that hold a value, and print what was decided.
+def find_command(log: str, keys: str | None, values: tuple[str, ...], rules: tuple[str, ...],
+                 domain: str | None, since: str | None, until: str | None, reveal: bool,
+                 as_json: bool) -> None:
+    """Find LOG's decision entries that hold a value, were decided by a rule, or were
+    written in a time range, and print what was decided.
 
-    Masked values are found by their keyed hash, values shown in clear (and the caller
-    context) by their text. Like replay, find reads without checking hashes: run `finpolicy
-    audit verify` for proof the entries are as written.
+    Give at least one of --value, --rule, --domain, --since and --until. Masked values are
+    found by their keyed hash (so --value needs --keys), values shown in clear (and the
+    caller context) by their text. Like replay, find reads without checking hashes: run
+    `finpolicy audit verify` for proof the entries are as written.
     """
     from finpolicy.audit.keys import AuditKeys
     from finpolicy.audit.search import find_entries
+
+    first, last = _find_options(values, rules, domain, since, until)
+    if (values or reveal) and keys is None:
+        raise BadValue("give the key folder of the log's sealing secret: the log holds "
+                       "masked values only as keyed hashes"
+                       + (" (--reveal opens them)" if reveal and not values else ""),
+                       param_hint="--keys")
+    opened = None if keys is None else AuditKeys.load(keys, need_sealing=bool(values or reveal))
+    found = find_entries(log, opened, values, rules=rules, domain=domain, since=first,
+                         until=last)
+    if as_json:
+        entries = []
+        for hit in found:
+            data = hit.to_dict()
+            if reveal:
+                assert opened is not None
+                data["input_in_clear"] = hit.entry.unseal(opened)[0]
+            entries.append(data)
+        dump_json({"log": log, "values": list(values), "rules": list(rules),
+                   "entries": entries})
+        return
+    count = 0
+    for hit in found:
+        count += 1
+        _print_found(hit, opened if reveal else None)
+    sought = ", ".join([*(f"`{v}`" for v in values), *(f"rule `{r}`" for r in rules)])
+    what = f"hold{'' if count > 1 else 's'} {sought}" if sought else "match"
+    console.print(f"{plural(count, 'entry', 'entries') if count else 'no entry'} "
+                  f"{escape(what)} (read without checking hashes: `finpolicy audit verify` "
+                  "proves them unchanged)")
+
+
+def _find_options(values: tuple[str, ...], rules: tuple[str, ...], domain: str | None,
+                  since: str | None, until: str | None) -> tuple[Any, Any]:
+    """``find``'s options checked (exit 3 with the option's name): the days they give."""
     from finpolicy.domains.registry import names
 
+    if not (values or rules or domain or since or until):
+        raise BadValue("say what to find: --value, --rule, --domain, --since or --until",
+                       param_hint="--value")
     known = names()
     if domain is not None and domain not in known:
         raise BadValue(f"`{domain}` is no domain; expected one of {', '.join(known)}",
                        param_hint="--domain")
     if not all(v.strip() for v in values):
         raise BadValue("a value to find cannot be blank", param_hint="--value")
+    if not all(r.strip() for r in rules):
+        raise BadValue("a rule to find cannot be blank", param_hint="--rule")
     first, last = (parse_when(d, aware=False, option=o)
                    for d, o in ((since, "--since"), (until, "--until")))
     if first is not None and last is not None and first > last:
         raise BadValue(f"{since} is after --until {until}", param_hint="--since")
-    opened = AuditKeys.load(keys, need_sealing=True)
-    found = find_entries(log, opened, values, domain=domain, since=first, until=last)
-    if as_json:
-        entries = []
-        for hit in found:
-            data = hit.to_dict()
-            if reveal:
-                data["input_in_clear"] = hit.entry.unseal(opened)[0]
-            entries.append(data)
-        dump_json({"log": log, "values": list(values), "entries": entries})
-        return
-    count = 0
-    for hit in found:
-        count += 1
-        _print_found(hit, opened if reveal else None)
-    sought = ", ".join(f"`{v}`" for v in values)
-    console.print(f"{plural(count, 'entry', 'entries') if count else 'no entry'} "
-                  f"hold{'' if count > 1 else 's'} "
-                  f"{escape(sought)} (read without checking hashes: `finpolicy audit verify` "
-                  "proves them unchanged)")
+    return first, last
 
 
 def _print_found(hit: Found, keys: AuditKeys | None) -> None:
