@@ -172,3 +172,23 @@ def test_find_says_what_it_misses(args: list[str], message: str, tmp_path: Path)
         list(find_entries(where, None, []))
     with pytest.raises(AuditError, match="needs the sealing secret"):
         list(find_entries(where, None, ["clerk-42"]))
+
+
+# --- replay with another sealing secret ---------------------------------------------------------
+
+def test_replay_with_another_sealing_secret_names_both(tmp_path: Path) -> None:
+    """After a key rotation, replaying an old log with the new key folder said only 'entry
+    3: a sealed input does not open with this sealing secret (another secret, or the
+    ciphertext was altered)': the auditor could not tell which secret the log needs. It now
+    names the log's secret and the keys' (as `audit find` and reopening the log do)."""
+    keys, _ = _keys(tmp_path)
+    where = tmp_path / "log.db"
+    _log(where, keys)
+    rotated = AuditKeys.generate()
+    folder = rotated.save(tmp_path / "rotated")
+    expected = (f"written with sealing secret {keys.secret_id}, these keys hold "
+                f"{rotated.secret_id}: give the key folder of the log's secret")
+    with pytest.raises(AuditError, match=expected):
+        replay_log(where, rotated)
+    result = CliRunner().invoke(main, ["audit", "replay", str(where), "--keys", str(folder)])
+    assert result.exit_code == 1 and expected in result.output, result.output

@@ -270,7 +270,13 @@ def replay_log(target: str | os.PathLike[str] | Sink, keys: AuditKeys, *,
 
 
 def _opened(entry: Entry, keys: AuditKeys) -> tuple[Any, list[Echo]]:
-    """``entry.opened(keys)``, a record that does not open naming its entry."""
+    """``entry.opened(keys)``, a record that does not open naming its entry (and both
+    secrets' ids, when the log names another than the keys')."""
+    if entry.sealing is not None and entry.sealing != keys.secret_id:
+        raise AuditError(f"entry {entry.seq}: the log was written with sealing secret "
+                         f"{entry.sealing}, these keys hold {keys.secret_id}: give the key "
+                         "folder of the log's secret (a log keeps the keys it was opened "
+                         "with; rotated keys start a new log)")
     try:
         return entry.opened(keys)
     except FinpolicyError:
