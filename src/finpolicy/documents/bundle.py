@@ -19,6 +19,7 @@ from finpolicy.documents.models import Envelope, Manifest, Metadata, VocabularyS
 from finpolicy.documents.packpaths import (
     DEFAULT_PACK,
     link_target,
+    misplaced_documents,
     resolve_bundle_path,
     shipped_packs,
 )
@@ -42,7 +43,10 @@ __all__ = ["DEFAULT_PACK", "MANIFEST", "Bundle", "PolicyDocument", "assemble_bun
            "read_policy_text", "resolve_bundle_path", "rule_lines", "shipped_packs"]
 
 declare("policy", {"bad_file_name": "A file of the pack is named so that loading would skip "
-                                    "it (`access.YAML`)."})
+                                    "it (`access.YAML`).",
+                   "misplaced_document": "A policy document sits in a folder of the pack "
+                                         "(`policies/access.yaml`), where loading would skip "
+                                         "it."})
 
 MANIFEST = "bundle.yaml"
 _OTHER_MANIFEST = "bundle.yml"  # a manifest misnamed, when bundle.yaml is missing
@@ -240,6 +244,10 @@ def collect_documents(path: str | Path | None,
                             "bad_file_name")
                     for p in sorted(root.iterdir())
                     if p.suffix.lower() in (".yaml", ".yml") and p.suffix not in (".yaml", ".yml"))
+    problems.extend(Problem(_display(root, p), line, "apiVersion", "a policy document in a "
+                            f"folder of the pack would be skipped: loading reads the policy "
+                            f"files beside {MANIFEST} only; move it there", "misplaced_document")
+                    for p, line in misplaced_documents(root))
     if not files:
         problems.append(Problem(str(root), None, "", "bundle has no policy documents",
                                 "empty_bundle"))

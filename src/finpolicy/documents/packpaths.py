@@ -3,6 +3,7 @@ files (no link out of it, no loop of links)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
@@ -10,9 +11,12 @@ from pathlib import Path
 from finpolicy.documents.git import checkout, is_git_spec
 from finpolicy.errors import PolicyError, Problem
 
-__all__ = ["DEFAULT_PACK", "link_target", "resolve_bundle_path", "shipped_packs"]
+__all__ = ["DEFAULT_PACK", "link_target", "misplaced_documents", "resolve_bundle_path",
+           "shipped_packs"]
 
 DEFAULT_PACK = "cn-banking"
+# the envelope's first key, as a policy document (not a test case nor an example) starts
+_ENVELOPE = re.compile(r"^apiVersion:[ \t]*[\"']?finpolicy/", re.MULTILINE)
 
 
 def shipped_packs() -> Path:
@@ -99,3 +103,24 @@ def _entries(folder: Path, depth: int) -> Iterator[Path]:
         yield entry
         if depth > 1 and entry.is_dir() and not entry.is_symlink():
             yield from _entries(entry, depth - 1)
+
+
+def misplaced_documents(root: Path) -> list[tuple[Path, int]]:
+    """The policy documents in a folder of the pack at ``root`` (``policies/access.yaml``),
+    which loading, reading only the pack's top folder, would skip; each with the line of its
+    ``apiVersion``. Hidden folders and links are not entered."""
+    found = []
+    for entry in _entries(root, depth=4):
+        if entry.parent == root or entry.suffix.lower() not in (".yaml", ".yml") \
+                or entry.is_symlink() or not entry.is_file() \
+                or any(part.startswith(".") for part in entry.relative_to(root).parts):
+            continue
+        try:
+            with entry.open(encoding="utf-8-sig", errors="replace") as stream:
+                head = stream.read(65536)
+        except OSError:
+            continue
+        match = _ENVELOPE.search(head)
+        if match is not None:
+            found.append((entry, head.count("\n", 0, match.start()) + 1))
+    return found
