@@ -7,8 +7,11 @@ error naming the option (exit 3), never a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import signal
 import socket
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -214,6 +217,24 @@ def _server(app: Any, host: str, port: int, tls: dict[str, Any]
     return uvicorn.Server(config), _listening(host, port)
 
 
+@contextlib.contextmanager
+def _exiting_on_sigterm() -> Iterator[None]:
+    """SIGTERM ends the process by ``SystemExit`` (status 143), not by the signal itself.
+
+    uvicorn stops on SIGTERM, then sends it again to the process with the handler found at
+    start: Python's default one killed the process on the spot, so the decision log was
+    never closed (its final checkpoint, its sink) and no exit handler ran (a ``git:`` pack's
+    extracted copy stayed in the temporary folder, one more at each restart)."""
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 @click.command("serve")
 @click.argument("pack", required=False, default=None)
 @click.option("--host", default="127.0.0.1", show_default=True,
@@ -285,7 +306,8 @@ def serve_command(pack: str | None, host: str, port: int, token_file: str | None
                           f"{'https' if tls else 'http'}://{cell(where)}:{sock.getsockname()[1]}"
                           + (" with bearer token" if token else "")
                           + (" and client certificates" if client_ca else ""))
-        server.run(sockets=[sock])
+        with _exiting_on_sigterm():
+            server.run(sockets=[sock])
         if not server.started:  # (uvicorn said why: the app's startup failed)
             exit_with(EXIT_FAILED)
     finally:
