@@ -23,6 +23,7 @@ from finpolicy.decisions import PolicyRef
 from finpolicy.documents.bundle import Bundle, PolicyDocument, load_bundle
 from finpolicy.engines import ENGINES
 from finpolicy.errors import InputError
+from finpolicy.inputs import evaluation_date
 from finpolicy.rules.model import Rule
 from finpolicy.runtime import PINNED as _PINNED
 from finpolicy.runtime import BundleRuntime, EngineAPI, Observer, Runtime, StateKey
@@ -137,16 +138,40 @@ class EngineCore(EngineAPI):
 
     def policy(self, kind: PolicyKind[Any, Any] | str, on: dt.date,
                policy_id: str | None = None) -> PolicyDocument[Any]:
-        """The document of ``kind`` (a kind or its name) in force on ``on``."""
-        return self._runtime.policy(kind, on, policy_id)
+        """The document of ``kind`` (a kind or its name) in force on ``on``: a date, its ISO
+        text or an aware datetime (its own date), as an evaluation's ``as_of`` (``None``:
+        today).
+
+        Raises:
+            InputError: ``kind`` is no kind or name, or ``on`` no date (a naive datetime).
+            NotInForceError: no document of ``kind`` is in force on ``on``.
+        """
+        if not isinstance(kind, str) and not hasattr(kind, "name"):
+            raise InputError.one("kind", "expected a policy kind or its name "
+                                         f"(`SuitabilityPolicy`), got {type(kind).__name__}",
+                                 "bad_input")
+        day = on if type(on) is dt.date else evaluation_date(on, field="on")
+        return self._runtime.policy(kind, day, policy_id)
 
     def run(self, doc: PolicyDocument[Any], ruleset: str,
             fact: Mapping[str, Any]) -> Sequence[Rule]:
-        """The rules of ``doc``'s rule set ``ruleset`` whose conditions hold for ``fact``."""
+        """The rules of ``doc``'s rule set ``ruleset`` whose conditions hold for ``fact``.
+
+        Raises:
+            InputError: ``doc`` is no document of this engine's bundle (one swapped out),
+                has no rule set ``ruleset``, or ``fact`` is no mapping.
+        """
+        if not isinstance(fact, Mapping):
+            raise InputError.one("fact", "expected a mapping of fact names to values, got "
+                                         f"{type(fact).__name__}", "bad_input")
         return self._runtime.run(doc, ruleset, fact)
 
     def ref(self, doc: PolicyDocument[Any]) -> PolicyRef:
-        """The policy reference decisions by ``doc`` carry."""
+        """The policy reference decisions by ``doc`` carry.
+
+        Raises:
+            InputError: ``doc`` is no document of this engine's bundle.
+        """
         return self._runtime.ref(doc)
 
     def state(self, key: StateKey[T]) -> T:

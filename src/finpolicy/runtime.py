@@ -27,7 +27,7 @@ from typing import (
 
 from finpolicy.decisions import PolicyRef
 from finpolicy.engines import Evaluator, make_evaluator
-from finpolicy.errors import EvaluationError, FinpolicyError
+from finpolicy.errors import EvaluationError, FinpolicyError, InputError
 from finpolicy.rules.model import Rule
 from finpolicy.rules.vocabulary import check_fact
 
@@ -143,9 +143,13 @@ class BundleRuntime:
         """The rules of ``doc``'s rule set ``ruleset`` whose conditions hold for ``fact``.
 
         Raises:
-            InputError: a fact a declared vocabulary covers holds a name outside it.
+            InputError: a fact a declared vocabulary covers holds a name outside it, or
+                ``doc`` has no rule set ``ruleset`` here (a document of another bundle).
         """
-        evaluator = self._evaluators[(doc.id, doc.version, ruleset)]
+        try:
+            evaluator = self._evaluators[(doc.id, doc.version, ruleset)]
+        except (KeyError, AttributeError):
+            raise self._no_ruleset(doc, ruleset) from None
         bound = self._bound[(doc.id, doc.version)]
         if bound:
             check_fact(bound, fact)
@@ -163,9 +167,31 @@ class BundleRuntime:
                 observer(doc, ruleset, fact, matched)
         return matched
 
+    def _no_ruleset(self, doc: Any, ruleset: str) -> InputError:
+        """The error for a rule set this runtime does not hold: one of a document of another
+        bundle (one swapped out), or a name its document does not compile."""
+        key = (getattr(doc, "id", None), getattr(doc, "version", None))
+        names = sorted(name for (i, v, name) in self._evaluators if (i, v) == key)
+        if not names:
+            return self._foreign(doc)
+        return InputError.one("ruleset", f"`{key[0]}` {key[1]} has no rule set `{ruleset}` "
+                                         f"(its rule sets: {', '.join(names)})",
+                              "bad_input", ruleset)
+
+    def _foreign(self, doc: Any) -> InputError:
+        """The error for a document this runtime's bundle does not hold."""
+        bundle = f"{self.bundle.name} {self.bundle.version} ({self.bundle.digest[:12]})"
+        what = f"`{doc.id}` {doc.version}" if hasattr(doc, "version") and hasattr(doc, "id") \
+            else type(doc).__name__
+        return InputError.one("doc", f"{what} is no document of bundle {bundle}: take it "
+                                     "from this engine's policy()", "bad_input")
+
     def ref(self, doc: PolicyDocument[Any]) -> PolicyRef:
         """The reference a decision by ``doc`` names (ids, versions, bundle digest)."""
-        return self._refs[doc.key]
+        try:
+            return self._refs[doc.key]
+        except (KeyError, AttributeError):
+            raise self._foreign(doc) from None
 
     @property
     def observed(self) -> bool:
