@@ -340,7 +340,7 @@ def _load_manifest(root: Path, problems: list[Problem]) -> Manifest | None:
     try:
         return Manifest.model_validate(source.data)
     except ValidationError as exc:
-        problems.extend(pydantic_problems(exc, source, ()))
+        problems.extend(pydantic_problems(exc, source, (), Manifest))
         return None
 
 
@@ -370,7 +370,7 @@ def load_document(file: Path, problems: list[Problem], *, display: str | None = 
     try:
         spec = kind.spec_model.model_validate(envelope.spec)
     except ValidationError as exc:
-        problems.extend(pydantic_problems(exc, source, ("spec",)))
+        problems.extend(pydantic_problems(exc, source, ("spec",), kind.spec_model))
         draft, pruned = check_pruned(source, kind.spec_model, envelope.spec,
                                      exc.errors(include_url=False), build)
         problems.extend(pruned)
@@ -403,7 +403,7 @@ def _read_envelope(file: Path, display: str, problems: list[Problem],
     try:
         envelope = Envelope.model_validate(source.data)
     except ValidationError as exc:
-        problems.extend(pydantic_problems(exc, source, ()))
+        problems.extend(pydantic_problems(exc, source, (), Envelope))
         _check_spec_schema(source, problems)
         return None
     return source, envelope
@@ -479,4 +479,4 @@ def _check_spec_schema(source: SourceDocument, problems: list[Problem]) -> None:
     try:
         kind.spec_model.model_validate(data["spec"])
     except ValidationError as exc:
-        problems.extend(pydantic_problems(exc, source, ("spec",)))
+        problems.extend(pydantic_problems(exc, source, ("spec",), kind.spec_model))

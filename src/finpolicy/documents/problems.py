@@ -4,8 +4,12 @@ worded for a policy author."""
 from __future__ import annotations
 
 import re
+import types
+import typing
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from finpolicy.documents.yamlsource import SourceDocument
 from finpolicy.errors import Problem
@@ -22,14 +26,16 @@ _TYPES = {"int_type": "a whole number", "float_type": "a number", "bool_type": "
 
 
 def pydantic_problems(exc: ValidationError, source: SourceDocument,
-                      prefix: tuple[str | int, ...]) -> list[Problem]:
-    """One problem per pydantic error, located by the YAML line map."""
+                      prefix: tuple[str | int, ...],
+                      model: type[BaseModel] | None = None) -> list[Problem]:
+    """One problem per pydantic error, located by the YAML line map; ``model``, the model
+    validated, lets an unknown key name the key it is closest to (``efective_from``)."""
     out = []
     for err in exc.errors(include_url=False):
         loc = (*prefix, *err["loc"])
         msg = error_message(err)
         if err["type"] == "extra_forbidden":
-            msg = f"unknown key `{loc[-1]}`"
+            msg = f"unknown key `{loc[-1]}`" + hint(str(loc[-1]), _keys_at(model, err["loc"][:-1]))
         elif err["type"] == "missing":
             msg = f"missing required key `{loc[-1]}`"
         elif err["type"] == "string_type" and isinstance(err.get("input"), bool | int | float):
@@ -49,6 +55,38 @@ def pydantic_problems(exc: ValidationError, source: SourceDocument,
                 msg += hint(err["input"], choices)
         out.append(source.problem(loc, msg, err["type"]))
     return out
+
+
+def _keys_at(model: type[BaseModel] | None, loc: Sequence[str | int]) -> list[str]:
+    """The keys the model takes at ``loc`` (none where that is not one model's mapping)."""
+    node: Any = model
+    for step in loc:
+        node = _model_or_container(node)
+        if isinstance(node, type) and issubclass(node, BaseModel) and isinstance(step, str):
+            field = node.model_fields.get(step) or next(
+                (f for f in node.model_fields.values() if f.alias == step), None)
+            node = None if field is None else field.annotation
+        elif typing.get_origin(node) in (list, tuple, Sequence) and isinstance(step, int):
+            node = (typing.get_args(node) or (None,))[0]
+        elif typing.get_origin(node) in (dict, Mapping) and len(typing.get_args(node)) == 2:
+            node = typing.get_args(node)[1]
+        else:
+            return []
+    node = _model_or_container(node)
+    if not (isinstance(node, type) and issubclass(node, BaseModel)):
+        return []
+    return [f.alias or name for name, f in node.model_fields.items()]
+
+
+def _model_or_container(node: Any) -> Any:
+    """``node`` without ``Annotated`` and ``| None`` (a union of several is no one model)."""
+    while typing.get_origin(node) is typing.Annotated:
+        node = typing.get_args(node)[0]
+    if typing.get_origin(node) in (typing.Union, types.UnionType):
+        members = [a for a in typing.get_args(node) if a is not type(None)]
+        node = members[0] if len(members) == 1 else None
+        return _model_or_container(node)
+    return node
 
 
 def _not_text(value: bool | float) -> str:
