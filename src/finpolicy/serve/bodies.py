@@ -179,8 +179,10 @@ class JSONRoute(APIRoute):
         handle = super().get_route_handler()
         if self.body_field is None:
             return handle
+        known = _query_names(self.dependant)
 
         async def read_first(request: Request) -> Response:
+            _check_query(request.query_params.multi_items(), known)
             reading = _ReadRequest(request.scope, request.receive)
             raw = await reading.body()
             if raw:
@@ -189,6 +191,34 @@ class JSONRoute(APIRoute):
             return await handle(reading)
 
         return read_first
+
+
+def _query_names(dependant: Any) -> set[str]:
+    """The query parameters a route (its dependencies included) reads."""
+    names = {str(p.alias) for p in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+def _check_query(given: Sequence[tuple[str, str]], known: set[str]) -> None:
+    """Refuse a query parameter the endpoint does not take, or one given twice (FastAPI
+    ignores the first silently: ``/v1/access/authorize?as_of=…`` was decided at the body's
+    time, ``?detail=1&detail=0`` read as ``false``)."""
+    takes = f"only {', '.join(f'`{k}`' for k in sorted(known))}" if known else "none"
+    problems, seen = [], set()
+    for name, _ in given:
+        shown = _name(name)
+        if name not in known:
+            problems.append(InputProblem(f"query.{shown}", f"unknown query parameter "
+                                         f"`{shown}`: this endpoint takes {takes} (its "
+                                         "arguments are the JSON body)", "extra_forbidden"))
+        elif name in seen:
+            problems.append(InputProblem(f"query.{shown}", f"the query parameter `{shown}` "
+                                         "is given twice (it is given once)", "duplicate_key"))
+        seen.add(name)
+    if problems:
+        raise InputError(problems[:_MAX_PROBLEMS])
 
 
 def _check_json(content_type: str | None) -> None:
