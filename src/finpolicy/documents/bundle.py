@@ -24,7 +24,7 @@ from finpolicy.documents.packpaths import (
     shipped_packs,
 )
 from finpolicy.documents.partial import check_pruned
-from finpolicy.documents.problems import pydantic_problems
+from finpolicy.documents.problems import misnamed_vocabularies, pydantic_problems
 from finpolicy.documents.registry import BuildContext, CompiledPolicy, PolicyKind, kinds
 from finpolicy.documents.version_checks import DocumentHeader, check_versions
 from finpolicy.documents.yamlsource import (
@@ -44,6 +44,8 @@ __all__ = ["DEFAULT_PACK", "MANIFEST", "Bundle", "PolicyDocument", "assemble_bun
 
 declare("policy", {"bad_file_name": "A file of the pack is named so that loading would skip "
                                     "it (`access.YAML`).",
+                   "unused_vocabulary": "A vocabulary covers nothing: it names no fields "
+                                        "and its name is a misspelt `obligations`.",
                    "misplaced_document": "A policy document sits in a folder of the pack "
                                          "(`policies/access.yaml`), where loading would skip "
                                          "it."})
@@ -338,10 +340,12 @@ def _load_manifest(root: Path, problems: list[Problem]) -> Manifest | None:
     if source is None:
         return None
     try:
-        return Manifest.model_validate(source.data)
+        manifest = Manifest.model_validate(source.data)
     except ValidationError as exc:
         problems.extend(pydantic_problems(exc, source, (), Manifest))
         return None
+    problems.extend(misnamed_vocabularies(manifest.vocabulary, source, ("vocabulary",)))
+    return manifest
 
 
 def load_document(file: Path, problems: list[Problem], *, display: str | None = None,
@@ -447,6 +451,7 @@ def _builder(display: str, envelope: Envelope, kind: PolicyKind[Any, Any],
         own = getattr(spec, "vocabulary", {}) or {}
         vocabulary = Vocabularies.merge(shared, own)
         context = BuildContext(src, envelope.metadata, parser, local, vocabulary)
+        local.extend(misnamed_vocabularies(own, src, ("spec", "vocabulary")))
         for name, declared in own.items():
             if declared.cite is not None:
                 context.check_cite(declared.cite, ("vocabulary", name, "cite"))

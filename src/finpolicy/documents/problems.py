@@ -14,9 +14,9 @@ from pydantic import BaseModel, ValidationError
 from finpolicy.documents.yamlsource import SourceDocument
 from finpolicy.errors import Problem
 from finpolicy.inputs import error_message
-from finpolicy.rules.vocabulary import hint
+from finpolicy.rules.vocabulary import OBLIGATIONS, hint
 
-__all__ = ["pydantic_problems"]
+__all__ = ["misnamed_vocabularies", "pydantic_problems"]
 
 # a policy's numbers and flags are read strictly (StrictInt …): what each type error expected
 _LOOKS_TYPED = re.compile(r"[-+]?\d+(?:\.\d*)?|true|false", re.IGNORECASE)
@@ -54,6 +54,21 @@ def pydantic_problems(exc: ValidationError, source: SourceDocument,
                 choices = re.findall(r"'([^']*)'", str(err.get("ctx", {}).get("expected", "")))
                 msg += hint(err["input"], choices)
         out.append(source.problem(loc, msg, err["type"]))
+    return out
+
+
+def misnamed_vocabularies(vocabularies: Mapping[str, Any], source: SourceDocument,
+                          prefix: tuple[str | int, ...]) -> list[Problem]:
+    """A vocabulary that covers nothing because its name is misspelt: without ``fields`` only
+    the one named ``obligations`` is read, so ``obligatons`` would leave every rule's
+    obligations unchecked."""
+    out = []
+    for name, spec in vocabularies.items():
+        near = hint(name, [OBLIGATIONS])
+        if name != OBLIGATIONS and not getattr(spec, "fields", None) and near:
+            out.append(source.problem(
+                (*prefix, name), f"vocabulary `{name}` covers nothing: it names no `fields`, "
+                f"and only `{OBLIGATIONS}` is read by its name{near}", "unused_vocabulary"))
     return out
 
 
