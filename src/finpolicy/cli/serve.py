@@ -217,6 +217,30 @@ def _server(app: Any, host: str, port: int, tls: dict[str, Any]
     return uvicorn.Server(config), _listening(host, port)
 
 
+def _exposure(host: str, token: bool, tls: bool, client_ca: bool) -> list[str]:
+    """Warnings for an address other machines reach (a bank's network is no boundary): no
+    caller check (any caller gets decisions, each written to the decision log), or plain
+    HTTP (the token and the customers' data cross the network in clear)."""
+    import ipaddress
+
+    name = host.strip("[]")
+    try:
+        local = name == "localhost" or ipaddress.ip_address(name).is_loopback
+    except ValueError:  # a host name: reachable, as far as anyone here can tell
+        local = False
+    if local:
+        return []
+    warnings = []
+    if not token and not client_ca:
+        warnings.append(f"warning: --host {host} without --token-file or --client-ca: any "
+                        "caller that reaches it gets decisions, each one logged")
+    if not tls:
+        warnings.append(f"warning: --host {host} without --tls-cert: plain HTTP, the token "
+                        "and the requests cross the network in clear unless a proxy or "
+                        "service mesh in front terminates TLS")
+    return warnings
+
+
 @contextlib.contextmanager
 def _exiting_on_sigterm() -> Iterator[None]:
     """SIGTERM ends the process by ``SystemExit`` (status 143), not by the signal itself.
@@ -300,6 +324,8 @@ def serve_command(pack: str | None, host: str, port: int, token_file: str | None
                           trusted_keys=keys, interval=interval,
                           prune_every=log_prune_hours * 3600 if log_prune_hours > 0 else None)
         server, sock = _server(create_app(service, token=token), host, port, tls)
+        for warning in _exposure(host, token is not None, bool(tls), client_ca is not None):
+            err_console.print(warning, markup=False)
         where = f"[{host}]" if ":" in host else host
         err_console.print(f"serving {cell(bundle.name)} {cell(bundle.version)} "
                           f"({bundle.digest[:12]}) on "

@@ -1,0 +1,52 @@
+"""``finpolicy serve --host`` on an address other machines reach, without a caller check or
+without TLS, says so before it serves."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from finpolicy.cli import main
+
+
+@pytest.fixture
+def started(monkeypatch: pytest.MonkeyPatch) -> None:
+    """uvicorn returns at once, as if stopped before its first request."""
+    import socket
+
+    import uvicorn
+
+    def run(self: uvicorn.Server, sockets: list[socket.socket] | None = None) -> None:
+        for sock in sockets or []:
+            sock.close()
+
+    monkeypatch.setattr(uvicorn.Server, "run", run)
+
+
+def _output(*args: str) -> list[str]:
+    result = CliRunner().invoke(main, ["serve", "--no-watch", "--port", "0", *args])
+    lines = result.output.strip().splitlines()
+    serving = next(i for i, line in enumerate(lines) if line.startswith("serving "))
+    return lines[:serving]
+
+
+@pytest.mark.usefixtures("started")
+def test_an_address_others_reach_without_token_or_tls_is_warned_of() -> None:
+    """`--host 0.0.0.0` alone served decisions to any machine, unauthenticated and in clear,
+    without a word: only `serving … on http://0.0.0.0:8181` was printed."""
+    warnings = _output("--host", "0.0.0.0")
+    assert len(warnings) == 2, warnings
+    assert "--token-file" in warnings[0] and "any caller" in warnings[0]
+    assert "plain HTTP" in warnings[1]
+
+
+@pytest.mark.usefixtures("started")
+def test_a_token_silences_the_callers_warning_not_the_tls_one(tmp_path: Path) -> None:
+    """With a token, the plain HTTP warning remains (the token crosses the network)."""
+    token = tmp_path / "token.txt"
+    token.write_text("s3cret\n", encoding="utf-8")
+    assert _output("--host", "0.0.0.0", "--token-file", str(token)) == [
+        _output("--host", "0.0.0.0")[1]]
+    assert _output("--host", "127.0.0.1") == []
