@@ -9,7 +9,7 @@ import contextvars
 import copy
 import datetime as dt
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Self, TypeVar
 
@@ -142,9 +142,35 @@ class InputModel(BaseModel):
         """Validate ``data`` (a mapping or an instance) into this model."""
         if isinstance(data, cls):
             return data
+        return cls._validated(super().model_validate, data, {}, field)
+
+    @classmethod
+    def model_validate(cls, obj: Any, **options: Any) -> Self:
+        """pydantic's ``model_validate``, raising ``InputError`` naming the field (as the
+        constructor does): pydantic's own wrapped it in a ``ValidationError`` without a path
+        (``Value error, invalid Customer: risk_level: ...``)."""
+        return cls._validated(super().model_validate, obj, options)
+
+    @classmethod
+    def model_validate_json(cls, json_data: str | bytes | bytearray, **options: Any) -> Self:
+        """pydantic's ``model_validate_json`` (a request body as it came), raising
+        ``InputError`` naming the field; text that is no JSON is an ``InputError`` too."""
+        return cls._validated(super().model_validate_json, json_data, options)
+
+    @classmethod
+    def model_validate_strings(cls, obj: Any, **options: Any) -> Self:
+        """pydantic's ``model_validate_strings``, raising ``InputError`` naming the field."""
+        return cls._validated(super().model_validate_strings, obj, options)
+
+    @classmethod
+    def _validated(cls, validate: Callable[..., Self], data: Any,
+                   options: Mapping[str, Any], field: str = "") -> Self:
+        """``validate(data, **options)`` (one of pydantic's class methods), its error as
+        an ``InputError`` (paths under ``field``). The constructor pydantic calls inside sees
+        that it is nested, so the whole error comes out here, every field with its path."""
         token = _DEPTH.set(_DEPTH.get() + 1)
         try:
-            return cls.model_validate(data)
+            return validate(data, **options)
         except ValidationError as exc:
             raise input_error(exc, cls.__name__, field) from None
         finally:
