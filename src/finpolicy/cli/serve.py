@@ -217,6 +217,18 @@ def _server(app: Any, host: str, port: int, tls: dict[str, Any]
     return uvicorn.Server(config), _listening(host, port)
 
 
+def _watched(pack: str | None, root: Any, watch: bool) -> Any:
+    """The folder to watch for new versions: PACK's, unless it is a git revision (its
+    extracted copy never changes: a new commit is served by a restart, said here)."""
+    from finpolicy.documents.git import is_git_spec
+
+    if not watch or not is_git_spec(pack):
+        return root if watch else None
+    err_console.print(f"note: {pack} is a git revision, not watched for new versions "
+                      "(restart the service to serve another)", markup=False)
+    return None
+
+
 def _exposure(host: str, token: bool, tls: bool, client_ca: bool) -> list[str]:
     """Warnings for an address other machines reach (a bank's network is no boundary): no
     caller check (any caller gets decisions, each written to the decision log), or plain
@@ -320,7 +332,7 @@ def serve_command(pack: str | None, host: str, port: int, token_file: str | None
     policy_engine = fp.PolicyEngine(bundle, engine=engine, directory=directory,
                                     log=_decision_log(log_sink, log_keys))
     try:
-        service = Service(policy_engine, watch=bundle.root if watch else None,
+        service = Service(policy_engine, watch=_watched(pack, bundle.root, watch),
                           trusted_keys=keys, interval=interval,
                           prune_every=log_prune_hours * 3600 if log_prune_hours > 0 else None)
         server, sock = _server(create_app(service, token=token), host, port, tls)
