@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from finpolicy.audit import (
     find_entries,
     read_entries,
     replay_log,
+    verify_log,
 )
 from finpolicy.cli import main
 from finpolicy.documents.bundle import shipped_packs
@@ -192,3 +194,52 @@ def test_replay_with_another_sealing_secret_names_both(tmp_path: Path) -> None:
         replay_log(where, rotated)
     result = CliRunner().invoke(main, ["audit", "replay", str(where), "--keys", str(folder)])
     assert result.exit_code == 1 and expected in result.output, result.output
+
+
+# --- verification tells of a writer that reopened a log it had not closed ----------------------
+
+_CRASH = """
+import datetime as dt, os, sys
+import finpolicy as fp
+from finpolicy.audit import AuditKeys, DecisionLog
+log = DecisionLog(sys.argv[1], keys=AuditKeys.load(sys.argv[2]), checkpoint_every=3)
+engine = fp.PolicyEngine(fp.load_bundle(), log=log)
+for _ in range(7):
+    engine.classify(fp.DataField(name="remark"), as_of=dt.date(2026, 3, 2))
+log.flush()
+for _ in range(2):
+    engine.classify(fp.DataField(name="remark"), as_of=dt.date(2026, 3, 2))
+os._exit(0)  # killed: no close, the last calls maybe unwritten
+"""
+
+
+def test_verify_tells_of_a_writer_killed_and_the_log_resumed(tmp_path: Path) -> None:
+    """A log whose writer was killed and that a new writer continued verified as 'intact'
+    with no word of it: the auditor was not told that calls may be missing around that
+    entry, nor that the entries after the killed writer's last checkpoint were signed by
+    the next one, nor how many torn bytes were cut. Verification now warns of it."""
+    import subprocess
+    import sys
+
+    keys, folder = _keys(tmp_path)
+    where = tmp_path / "log"
+    subprocess.run([sys.executable, "-c", _CRASH, str(where), str(folder)], check=True,
+                   timeout=120)
+    [segment] = sorted(where.glob("*.jsonl"))
+    with segment.open("ab") as fh:
+        fh.write(b'{"hash":"abc","record":{"seq":')  # a write cut short by the kill
+    _log(where, keys)
+    report = verify_log(where, public_key=keys.public_key)
+    assert report.ok, report.problem
+    [resumed] = [w for w in report.warnings if "reopened" in w]
+    assert re.fullmatch(r"entry (\d+): a writer reopened the log after entry (\d+), which the "
+                        r"writer before had not closed \(killed or crashed\)\. (Entries \d+–\d+ "
+                        r"were signed only by the next writer's checkpoint, and d|D)ecisions it "
+                        r"had not yet written are not in the log; 30 bytes of an interrupted "
+                        r"write were cut off", resumed), resumed
+    shown = CliRunner().invoke(main, ["audit", "verify", str(where), "--keys", str(folder)])
+    assert shown.exit_code == 0 and "which the writer before had not closed" in shown.output
+    closed = tmp_path / "closed"
+    _log(closed, keys)
+    _log(closed, keys)  # closed, then reopened: the ordinary course, nothing to tell
+    assert verify_log(closed, public_key=keys.public_key).warnings == ()

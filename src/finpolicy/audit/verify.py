@@ -107,6 +107,7 @@ class _Walk:
     warnings: list[str] = attrs.Factory(list)
     segment: int | None = None  # the segment the chain's records put the next entry in
     closed: int | None = None  # the final checkpoint last seen, and (0) a writer reopening
+    closed_before: bool = False  # the log was closed before the record being read
 
 
 def verify_log(target: str | os.PathLike[str] | Sink, *,
@@ -250,6 +251,7 @@ def _after_close(walk: _Walk, stored: Stored, seq: int, kind: Any) -> None:
 
 def _record(walk: _Walk, stored: Stored, seq: int, data: dict[str, Any]) -> None:
     kind = data.get("type")
+    walk.closed_before = bool(walk.closed)  # (a final checkpoint, no writer since)
     _after_close(walk, stored, seq, kind)
     if kind in ("open", "segment"):
         _start(walk, stored, seq, data)
@@ -263,8 +265,30 @@ def _record(walk: _Walk, stored: Stored, seq: int, data: dict[str, Any]) -> None
             walk.warnings.append(f"entry {seq}: segments were pruned as of {data['as_of']}, "
                                  f"after the day it was done ({str(data.get('at'))[:10]}): "
                                  "their entries went before their retention ended")
-    elif kind != "resume":
+    elif kind == "resume":
+        _resumed(walk, seq, data)
+    else:
         _broken(walk, stored, "unreadable", f"unknown record type `{kind}`")
+
+
+def _resumed(walk: _Walk, seq: int, data: dict[str, Any]) -> None:
+    """A writer reopened a log its writer before had not closed (killed, crashed), or cut
+    bytes off it: the auditor is told, with what was signed late and what was cut."""
+    after, cut = data.get("after"), data.get("discarded_bytes")
+    torn = f"{cut:,} bytes of an interrupted write were cut off" \
+        if isinstance(cut, int) and cut > 0 else ""
+    if walk.closed_before:  # a log closed, then reopened: the ordinary course
+        if torn:
+            walk.warnings.append(f"entry {seq}: a writer reopened the log after entry "
+                                 f"{after}, its final checkpoint, and {torn}")
+        return
+    signed = max(walk.checkpoints, default=0)
+    late = f"Entries {signed + 1}–{after} were signed only by the next writer's checkpoint, " \
+        "and d" if isinstance(after, int) and after > signed else "D"
+    walk.warnings.append(f"entry {seq}: a writer reopened the log after entry {after}, which "
+                         "the writer before had not closed (killed or crashed). "
+                         f"{late}ecisions it had not yet written are not in the log"
+                         + (f"; {torn}" if torn else ""))
 
 
 def _check_segment(walk: _Walk, stored: Stored, seq: int, data: dict[str, Any]) -> None:
