@@ -127,8 +127,10 @@ class PolicyEngine(EngineCore, ClassificationAPI, AccessAPI, SuitabilityAPI, Com
             ``directory=`` on the call) no grant counts: access fails closed.
 
     Every method takes its evaluation time as ``as_of`` (a date, or an aware datetime where
-    time of day matters) and returns the domain's decision class. ``swap(bundle)`` replaces
-    the bundle atomically; ``observe(callback)`` watches every rule-set run.
+    time of day matters; ``authorize``, ``check_processing`` and ``authorize_export`` read
+    their request's own ``as_of`` field) and returns the domain's decision class.
+    ``swap(bundle)`` replaces the bundle atomically; ``observe(callback)`` watches every
+    rule-set run.
     """
 
     def __init__(self, bundle: Bundle | None = None, *, engine: str = "compiled",
