@@ -14,7 +14,9 @@ a finite set of candidate values that is complete for its literals:
 - a list tries exactly the elements its positive ``contains`` literals require;
 - every path may also be missing.
 
-Field-to-field comparisons are not decided (possibly true either way). Undecided parts only
+A field-to-field comparison (``product.rank gt {field: customer.rank}``) is decided when both
+facts have a known finite domain, by trying every pair of their values (``MAX_PAIRS`` at
+most); otherwise it is not decided (possibly true either way). Undecided parts only
 ever make a conjunct *possibly* satisfiable, so "unsatisfiable" is always a proof: lint never
 reports a rule dead or shadowed that is not.
 """
@@ -37,6 +39,9 @@ MAX_CONJUNCTS = 2048
 """Beyond this many conjuncts in one condition's normal form, a question is left undecided."""
 MAX_STEPS = 200_000
 """Beyond this many steps of the search for a consistent choice, likewise."""
+MAX_PAIRS = 4096
+"""Beyond this many joint values of the facts field-to-field comparisons link, those
+comparisons are left undecided."""
 
 Domains = Mapping[str, Collection[Scalar]]
 """Dotted path → every value the path can take when present (for a list: every element)."""
@@ -140,7 +145,28 @@ class Solver:
         for path in required - set(by_path):
             by_path[path] = []
         return all(self.path_ok(path, frozenset(lits), path in required)
-                   for path, lits in by_path.items())
+                   for path, lits in by_path.items()) and self._linked_ok(
+            [lit for lit in conjunct if isinstance(lit.atom, Compare)
+             and isinstance(lit.atom.value, FieldRef)], by_path, required)
+
+    def _linked_ok(self, refs: list[Literal], by_path: Mapping[tuple[str, ...], list[Literal]],
+                   required: set[tuple[str, ...]]) -> bool:
+        """Whether the field-to-field comparisons between facts of finite domains can hold
+        together with each fact's own literals (the others are not decided: possibly)."""
+        pairs = [(ref, _linked(ref)) for ref in refs]
+        finite = {p: self.domains.get(".".join(p)) for _, both in pairs for p in both}
+        decided = [(ref, both) for ref, both in pairs if all(
+            finite[p] is not None and self.types.get(".".join(p)) != "list" for p in both)]
+        if not decided:
+            return True
+        paths = sorted({p for _, both in decided for p in both})
+        options = [[v for v in ([] if p in required else [MISSING]) + list(finite[p] or ())
+                    if all(_holds(lit, p, v) for lit in by_path.get(p, ()))] for p in paths]
+        if _count(options) > MAX_PAIRS:
+            return True
+        return any(all(holds(ref.atom, _fact(paths, values)) == ref.positive
+                       for ref, _ in decided)
+                   for values in itertools.product(*options))
 
     def path_ok(self, path: tuple[str, ...], lits: frozenset[Literal], must_exist: bool) -> bool:
         key = (path, lits, must_exist)
@@ -171,6 +197,33 @@ def _holds(lit: Literal, path: tuple[str, ...], value: Any) -> bool:
             node = node.setdefault(key, {})
         node[path[-1]] = list(value) if isinstance(value, tuple) else value
     return holds(atom, fact) == lit.positive
+
+
+def _linked(ref: Literal) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The two facts a field-to-field comparison reads."""
+    atom = ref.atom
+    assert isinstance(atom, Compare) and isinstance(atom.value, FieldRef)
+    return atom.path, atom.value.path
+
+
+def _count(options: list[list[Any]]) -> int:
+    total = 1
+    for option in options:
+        total *= len(option)
+    return total
+
+
+def _fact(paths: Sequence[tuple[str, ...]], values: Sequence[Any]) -> dict[str, Any]:
+    """The input holding each path's value (a missing one left out)."""
+    fact: dict[str, Any] = {}
+    for path, value in zip(paths, values, strict=True):
+        if value is MISSING:
+            continue
+        node = fact
+        for key in path[:-1]:
+            node = node.setdefault(key, {})
+        node[path[-1]] = value
+    return fact
 
 
 def _constants(lits: list[Literal]) -> list[Scalar]:
