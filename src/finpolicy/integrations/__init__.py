@@ -11,7 +11,9 @@ This module needs no web framework; each framework's module imports its own.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable, Iterable, Mapping
+from decimal import Decimal
 from typing import Any
 
 from finpolicy.errors import FinpolicyError, InputError
@@ -167,8 +169,24 @@ def field_levels(engine: PolicyEngine, record: Mapping[str, Any], *,
     """Each field of ``record`` with its classification level (what ``Resource.fields``
     takes, so the access decision can name the fields the subject may not see)."""
     decision = engine.classify_record(
-        {k: v for k, v in record.items() if v is not None}, as_of=as_of)
+        {k: _sample(v) for k, v in record.items() if v is not None}, as_of=as_of)
     return {name: field.outcome for name, field in decision.fields.items()}
+
+
+def _sample(value: Any) -> Any:
+    """A record's value as ``classify_record`` reads it: text, a number, a date or a list of
+    them as they are; any other value of a database row (a UUID, bytes, an infinite float)
+    by its text, so that the row is classified rather than refused."""
+    if isinstance(value, list | tuple):
+        return [_sample(v) for v in value if v is not None]
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value).decode("utf-8", "replace")
+    if (isinstance(value, Decimal) and not value.is_finite()) or (
+            isinstance(value, float) and not math.isfinite(value)):
+        return str(value)
+    if isinstance(value, str | int | float | Decimal | dt.date | dt.time):
+        return value
+    return str(value)
 
 
 def mask_fields(engine: PolicyEngine, record: Mapping[str, Any],
