@@ -243,3 +243,40 @@ def test_verify_tells_of_a_writer_killed_and_the_log_resumed(tmp_path: Path) -> 
     _log(closed, keys)
     _log(closed, keys)  # closed, then reopened: the ordinary course, nothing to tell
     assert verify_log(closed, public_key=keys.public_key).warnings == ()
+
+
+# --- no password in a report -------------------------------------------------------------------
+
+def test_verify_json_of_a_log_it_cannot_open_shows_no_password() -> None:
+    """`audit verify 'postgresql://auditor:s3cret@host/db?table=t' --json` of a log it could
+    not open printed the URL whole, password included, as the report's target and where
+    (the docs: reports show a PostgreSQL URL without its password). It shows `***` now."""
+    url = "postgresql://auditor:s3cret@127.0.0.1:1/finpolicy?table=decisions"
+    result = CliRunner().invoke(main, ["audit", "verify", url, "--json"])
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.output)
+    assert report["problem"]["kind"] == "unreadable"
+    assert "s3cret" not in result.output
+    assert report["target"] == report["problem"]["where"] == (
+        "postgresql://auditor:***@127.0.0.1:1/finpolicy?table=decisions")
+
+
+def test_find_json_shows_no_password(tmp_path: Path) -> None:
+    from tests.helpers.audit import drop, target
+
+    where = target("postgres", tmp_path)
+    assert ":" in where.split("@")[0].removeprefix("postgresql://"), "a DSN with a password"
+    try:
+        keys, folder = _keys(tmp_path)
+        with DecisionLog(where, keys=keys, application="branch-app") as log:
+            fp.PolicyEngine(fp.load_bundle(), log=log).classify(fp.DataField(name="remark"),
+                                                                as_of=ON)
+        result = CliRunner().invoke(main, ["audit", "find", where, "--keys", str(folder),
+                                           "-v", "branch-app", "--json"])
+        assert result.exit_code == 0, result.output
+        password = where.split("@")[0].rpartition(":")[2]
+        found = json.loads(result.output)
+        assert f":{password}@" not in result.output and len(found["entries"]) == 1
+        assert found["log"] == where.replace(f":{password}@", ":***@")
+    finally:
+        drop("postgres", where)

@@ -47,7 +47,7 @@ class PostgresSink(Sink):
             raise AuditError(f"table name `{name}`: expected lower-case letters, digits and _")
         self.dsn = base
         self.table = name
-        self.url = f"{_redacted(base)}?table={name}"  # shown in reports: no password
+        self.url = f"{redacted(base)}?table={name}"  # shown in reports: no password
         self._db: Any = None
         self._ready = False  # the tables are known to exist
 
@@ -184,7 +184,7 @@ class PostgresSink(Sink):
             self._db, self._ready = None, False
 
 
-def _redacted(dsn: str) -> str:
+def redacted(dsn: str) -> str:
     """``dsn`` with its password replaced by ``***``."""
     parts = urlsplit(dsn)
     if parts.scheme and parts.password is not None:

@@ -49,6 +49,13 @@ def keygen_command(folder: str) -> None:
                   "signing-key.pem and sealing-secret.b64 (keep secret)")
 
 
+def _shown(log: str) -> str:
+    """``log`` as a report shows it: a PostgreSQL URL without its password."""
+    from finpolicy.audit.postgres import redacted
+
+    return redacted(log) if log.startswith(("postgresql:", "postgres:")) else log
+
+
 def _public_key(public_key: str | None, keys: str | None) -> Any:
     if public_key is not None:
         return Path(public_key)
@@ -84,8 +91,9 @@ def verify_command(log: str, public_key: str | None, keys: str | None, anchor: s
         if not as_json:
             raise
         # a JSON reader gets a report for every outcome, a log it cannot open included
-        report = VerifyReport(log, None, 0, 0, 0, 0, 0, 0, None, False,
-                              Break(0, log, "unreadable", str(exc)))
+        shown = _shown(log)
+        report = VerifyReport(shown, None, 0, 0, 0, 0, 0, 0, None, False,
+                              Break(0, shown, "unreadable", str(exc)))
     if as_json:
         dump_json(report.to_dict())
     else:
@@ -264,7 +272,7 @@ def find_command(log: str, keys: str | None, values: tuple[str, ...], rules: tup
                 assert opened is not None
                 data["input_in_clear"] = hit.entry.unseal(opened)[0]
             entries.append(data)
-        dump_json({"log": log, "values": list(values), "rules": list(rules),
+        dump_json({"log": _shown(log), "values": list(values), "rules": list(rules),
                    "entries": entries})
         return
     count = 0
