@@ -1,9 +1,13 @@
 """Django: a view decorator and a middleware that authorize the current request (the
 ``django`` extra).
 
-    @authorize(engine, action="read", purpose="account_service",
-               resource={"type": "customer_record", "data_level": "important",
-                         "category": "basic_identity"})
+    def record(request):  # the record's own department and branch: a resource without
+        owner = owners[request.resolver_match.kwargs["id"]]  # them is out of every scope
+        return {"type": "customer_record", "data_level": "important",
+                "category": "basic_identity", "department": owner.department,
+                "branch": owner.branch}
+
+    @authorize(engine, action="read", purpose="account_service", resource=record)
     def customer(request, id): ...   # request.access_decision is the decision
 
 An ``async def`` view is decorated the same way (the decision is taken in a thread, as
