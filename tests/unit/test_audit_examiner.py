@@ -280,3 +280,27 @@ def test_find_json_shows_no_password(tmp_path: Path) -> None:
         assert found["log"] == where.replace(f":{password}@", ":***@")
     finally:
         drop("postgres", where)
+
+
+def test_find_names_the_bundle_digest_that_decided(tmp_path: Path) -> None:
+    """`audit find` showed 'entry 5 … as of 2026-03-02, cn-banking 1.2.0' for entries two
+    different bundles under one name and version decided (a pack edited in place): the
+    examiner could not tell which policy text decided which. The digest is shown too."""
+    keys, folder = _keys(tmp_path)
+    where = tmp_path / "log.db"
+    shipped, edited = fp.load_bundle(), fp.load_bundle(_tolerant_copy(tmp_path))
+    assert (shipped.name, shipped.version) == (edited.name, edited.version)
+    customer = fp.Customer(id="cu-1", risk_level="C2", assessment_date=dt.date(2026, 1, 5),
+                           birth_date=dt.date(1961, 5, 7))
+    with DecisionLog(where, keys=keys) as log:
+        for bundle in (shipped, edited):
+            fp.PolicyEngine(bundle, log=log).check_suitability(
+                customer, fp.Product(id="P-1", kind="wealth_management", risk_level="R4"),
+                as_of=ON)
+    result = CliRunner().invoke(main, ["audit", "find", str(where), "--keys", str(folder),
+                                       "-v", "cu-1"])
+    assert result.exit_code == 0, result.output
+    first, second = (line for line in result.output.splitlines()
+                     if line.startswith("entry "))
+    assert first.endswith(f"cn-banking {shipped.version} ({shipped.digest[:12]})")
+    assert second.endswith(f"cn-banking {edited.version} ({edited.digest[:12]})")

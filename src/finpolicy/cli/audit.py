@@ -314,7 +314,8 @@ def _print_found(hit: Found, keys: AuditKeys | None) -> None:
     bundle = entry.env.get("bundle") or {}
     console.print(f"[bold]entry {entry.seq}[/] {escape(entry.at)} {escape(entry.domain)}."
                   f"{escape(entry.method)} as of {escape(str(entry.as_of))}, "
-                  f"{escape(str(bundle.get('name')))} {escape(str(bundle.get('version')))}")
+                  f"{escape(str(bundle.get('name')))} {escape(str(bundle.get('version')))} "
+                  f"({escape(str(bundle.get('digest'))[:12])})")
     for place in hit.places:
         how = "in clear" if place.level is None else f"masked, {place.level}"
         console.print(f"  holds `{escape(place.value)}` at {escape(place.path)} ({escape(how)})")
