@@ -49,3 +49,12 @@ def test_a_mapping_too_long_for_one_line_breaks_after_a_comma_aligned_in_its_bra
         "investable_assets: 800000,\n"
         "           investment_horizon_months: 24}\n")
 
+
+
+def test_a_comment_after_a_long_list_comes_back_beside_it_once_the_list_is_wrapped() -> None:
+    words = ", ".join(["one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+                       "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen"])
+    text = f"a:\n  b: [{words}]   # why these\n  c: [one, two]            # aligned\n"
+    out = _fmt(text)
+    assert out.splitlines()[2].endswith("fifteen]  # why these")  # not 90 columns away
+    assert out.splitlines()[3] == "  c: [one, two]            # aligned"  # as written

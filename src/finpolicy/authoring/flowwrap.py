@@ -5,7 +5,8 @@ inside an entry: between a key and its value (``{field:`` / ``request.action, eq
 or inside a text. A flow collection it broke so is laid out again here: on one line, then cut
 after the commas that separate entries, the outermost that fit first, each following line
 aligned after the bracket the cut is in. A collection ruamel broke only between entries, or
-not at all, is left as it is.
+not at all, is left as it is, but for a comment after it that the wrapping left far to the
+right, which is brought back to two spaces after it.
 """
 
 from __future__ import annotations
@@ -127,7 +128,7 @@ def _rewrap(text: str, group: list[yaml.Token], width: int) -> str:
     """``text`` with the collection of ``group`` laid out again, if it is broken inside an
     entry and holds no comment."""
     if not _broken_inside(text, group):
-        return text
+        return _comment_pulled_in(text, group, width)
     built = _one_line(text, group)
     if built is None:
         return text
@@ -141,3 +142,20 @@ def _rewrap(text: str, group: list[yaml.Token], width: int) -> str:
     rows = _layout(line, group[0].start_mark.column, cuts, width)
     laid = "\n".join(" " * indent + row if i else row for i, (indent, row) in enumerate(rows))
     return text[:begin] + laid + ("  " + rest if rest else "") + text[line_end:]
+
+
+def _comment_pulled_in(text: str, group: list[yaml.Token], width: int) -> str:
+    """``text`` with the comment after a collection wrapped over lines brought back to two
+    spaces after it, when the column it had on the author's one long line puts it past
+    ``width`` (``sixteen]`` followed by 90 spaces and ``# note``)."""
+    if group[0].start_mark.line == group[-1].end_mark.line:
+        return text
+    end = group[-1].end_mark.index
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end < 0 else line_end
+    rest = text[end:line_end]
+    line_start = text.rfind("\n", 0, end) + 1
+    if not rest.lstrip().startswith("#") or len(rest) - len(rest.lstrip()) <= 2 \
+            or line_end - line_start <= width:
+        return text
+    return text[:end] + "  " + rest.lstrip() + text[line_end:]
