@@ -48,3 +48,27 @@ def test_a_decision_refused_for_a_failed_log_says_so_in_one_line(
         assert "decision log" in error["message"], error
     assert len(records) == 4
     assert all(r.exc_info is None and "decision log" in r.getMessage() for r in records)
+
+
+def test_metrics_say_when_the_decision_log_has_failed(
+        tmp_path: Path, bundle: fp.Bundle, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only /ready said the log had failed: a Prometheus alert had nothing to read but
+    `internal_error` counts, which any other fault raises too."""
+    from finpolicy.audit import AuditKeys, DecisionLog
+
+    log = DecisionLog(tmp_path / "log.db", keys=AuditKeys.generate())
+    with TestClient(create_app(Service(fp.PolicyEngine(bundle, log=log))),
+                    raise_server_exceptions=False) as client:
+        before = client.get("/metrics").text
+
+        def full(rows: Any, *, sync: bool) -> None:
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr(log.sink, "write", full)
+        assert client.post("/v1/access/authorize",
+                           json=BODIES["access/authorize"]).status_code == 500
+        after = client.get("/metrics").text
+    with pytest.raises(Exception, match="No space left"):
+        log.close()
+    assert "finpolicy_decision_log_failing 0.0" in before
+    assert "finpolicy_decision_log_failing 1.0" in after

@@ -1,4 +1,5 @@
-"""Prometheus metrics of one service: decisions by domain and outcome, latency, reloads.
+"""Prometheus metrics of one service: decisions by domain and outcome, latency, reloads,
+the decision log's state.
 
 Each service has its own registry (several services may run in one process, in tests)."""
 
@@ -30,7 +31,8 @@ class Metrics:
             "finpolicy_request_seconds", "Time to answer a decision request",
             ("domain", "method"), buckets=_BUCKETS, registry=self.registry)
         self.reloads = Counter(
-            "finpolicy_reloads", "Bundle reload attempts, by result (swapped, failed)",
+            "finpolicy_reloads", "Bundle reload attempts, by result (swapped, failed; "
+            "unchanged after a failure)",
             ("result",), registry=self.registry)
         self.bundle = Gauge(
             "finpolicy_bundle_info", "The bundle decisions are taken on (1 for the current one)",
@@ -38,6 +40,9 @@ class Metrics:
         self.reload_failing = Gauge(
             "finpolicy_reload_failing", "1 when the last reload attempt failed",
             registry=self.registry)
+        self.log_failing = Gauge(
+            "finpolicy_decision_log_failing", "1 when the decision log has failed (every "
+            "decision is refused until the service restarts)", registry=self.registry)
 
     def serving(self, bundle: Bundle) -> None:
         """Record that ``bundle`` is the one decisions are taken on now."""

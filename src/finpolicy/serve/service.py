@@ -60,6 +60,8 @@ class Service:
         self._pruner: threading.Thread | None = None
         self.metrics = Metrics()
         self.metrics.serving(engine.bundle)
+        self.metrics.log_failing.set_function(lambda: 0.0 if self.log_failure() is None
+                                              else 1.0)
         self.started_at = dt.datetime.now(dt.UTC)
         self.loaded_at = self.started_at
         self.watcher: BundleWatcher | None = None
