@@ -68,3 +68,22 @@ def test_the_names_kept_from_type_checkers_still_work_at_run_time() -> None:
     engine = fp.PolicyEngine()
     with pytest.raises(AttributeError, match="check_suitabilty"):
         getattr(engine, "check_suitabilty")  # noqa: B009
+
+
+def test_every_deprecated_name_of_a_built_in_domain_is_typed() -> None:
+    # a type checker sees no module __getattr__, so each deprecated alias is declared for it
+    import ast
+    import inspect
+
+    from finpolicy.domains.registry import domains
+
+    tree = ast.parse(inspect.getsource(fp))
+    declared = {target.id: node.value.attr
+                for block in tree.body if isinstance(block, ast.If)
+                and ast.unparse(block.test) == "TYPE_CHECKING"
+                for node in block.body if isinstance(node, ast.Assign)
+                and isinstance(node.value, ast.Attribute)
+                for target in node.targets if isinstance(target, ast.Name)}
+    built_in = {old: new for d in domains() if d.package.startswith("finpolicy.")
+                for old, new in d.deprecated.items()}
+    assert declared == built_in
