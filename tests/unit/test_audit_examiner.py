@@ -304,3 +304,35 @@ def test_find_names_the_bundle_digest_that_decided(tmp_path: Path) -> None:
                      if line.startswith("entry "))
     assert first.endswith(f"cn-banking {shipped.version} ({shipped.digest[:12]})")
     assert second.endswith(f"cn-banking {edited.version} ({edited.digest[:12]})")
+
+
+# --- verification says what retention deleted --------------------------------------------------
+
+def test_verify_says_which_entries_retention_deleted(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pruned log verified as 'entries 23–33 … intact' with no word of where entries 1–22
+    went: an examiner asking for entry 5 was not told that retention deleted it, when and
+    which record says so. Verification now notes each `pruned` record."""
+    from finpolicy.audit import retention
+
+    later = dt.date.today() + dt.timedelta(days=3 * 366)  # past an ordinary entry's year
+    monkeypatch.setattr(retention, "today_utc", lambda: later)
+    keys, folder = _keys(tmp_path)
+    where = tmp_path / "log"
+    with DecisionLog(where, keys=keys, segment_records=10) as log:
+        engine = fp.PolicyEngine(fp.load_bundle(), log=log)
+        for _ in range(25):
+            engine.classify(fp.DataField(name="remark"), as_of=ON)
+        log.flush()
+        gone = log.prune(later)
+    assert gone
+    report = verify_log(where, public_key=keys.public_key)
+    assert report.ok and report.first > 1
+    [note] = report.notes
+    assert re.fullmatch(rf"entry \d+: retention deleted segments? "
+                        rf"{', '.join(map(str, gone))} as of {later}, the entries through "
+                        rf"entry {report.first - 1}", note), note
+    shown = CliRunner().invoke(main, ["audit", "verify", str(where), "--keys", str(folder)])
+    assert shown.exit_code == 0 and f"note: {note}" in shown.output
+    as_json = CliRunner().invoke(main, ["audit", "verify", str(where), "--json"])
+    assert json.loads(as_json.output)["notes"] == [note]

@@ -70,6 +70,7 @@ class VerifyReport:
     key_pinned: bool
     problem: Break | None
     warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -81,6 +82,7 @@ class VerifyReport:
                 "checkpoints": self.checkpoints, "first": self.first, "last": self.last,
                 "signed_through": self.signed_through, "key": self.key,
                 "key_pinned": self.key_pinned, "warnings": list(self.warnings),
+                "notes": list(self.notes),
                 "problem": None if self.problem is None else attrs.asdict(self.problem)}
 
 
@@ -105,6 +107,7 @@ class _Walk:
     start_prev: str | None = None
     pruned: set[tuple[int, str]] = attrs.Factory(set)
     warnings: list[str] = attrs.Factory(list)
+    notes: list[str] = attrs.Factory(list)  # what retention deleted, where the log says so
     segment: int | None = None  # the segment the chain's records put the next entry in
     closed: int | None = None  # the final checkpoint last seen, and (0) a writer reopening
     closed_before: bool = False  # the log was closed before the record being read
@@ -153,7 +156,7 @@ def verify_log(target: str | os.PathLike[str] | Sink, *,
     return VerifyReport(sink.url, walk.log_id, walk.entries, walk.decisions,
                         len(walk.checkpoints), walk.first, last, signed,
                         None if walk.keys is None else walk.keys.key_id, walk.pinned, problem,
-                        tuple(walk.warnings))
+                        tuple(walk.warnings), tuple(walk.notes))
 
 
 def _walk(sink: Sink, walk: _Walk) -> None:
@@ -261,6 +264,11 @@ def _record(walk: _Walk, stored: Stored, seq: int, data: dict[str, Any]) -> None
         _checkpoint(walk, stored, seq, data)
     elif kind == "pruned":
         walk.pruned.add((int(data.get("through", -1)), str(data.get("head"))))
+        segments = data.get("segments") if isinstance(data.get("segments"), list) else []
+        walk.notes.append(f"entry {seq}: retention deleted segment"
+                          f"{'s' if len(segments) > 1 else ''} "
+                          f"{', '.join(map(str, segments))} as of {data.get('as_of')}, "
+                          f"the entries through entry {data.get('through')}")
         if str(data.get("as_of", "")) > str(data.get("at", ""))[:10]:
             walk.warnings.append(f"entry {seq}: segments were pruned as of {data['as_of']}, "
                                  f"after the day it was done ({str(data.get('at'))[:10]}): "

@@ -104,6 +104,8 @@ def verify_command(log: str, public_key: str | None, keys: str | None, anchor: s
                           f"{report.key or '—'}{'' if report.key_pinned else ' (not pinned)'}")
         else:
             console.print("no entry could be verified")
+        for note in report.notes:
+            console.print(f"note: {escape(note)}")
         for warning in report.warnings:
             console.print(f"[yellow]warning:[/] {escape(warning)}")
         if report.problem is None:
