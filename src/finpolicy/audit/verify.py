@@ -264,7 +264,8 @@ def _record(walk: _Walk, stored: Stored, seq: int, data: dict[str, Any]) -> None
         _checkpoint(walk, stored, seq, data)
     elif kind == "pruned":
         walk.pruned.add((int(data.get("through", -1)), str(data.get("head"))))
-        segments = data.get("segments") if isinstance(data.get("segments"), list) else []
+        listed = data.get("segments")
+        segments: list[Any] = listed if isinstance(listed, list) else []
         walk.notes.append(f"entry {seq}: retention deleted segment"
                           f"{'s' if len(segments) > 1 else ''} "
                           f"{', '.join(map(str, segments))} as of {data.get('as_of')}, "
