@@ -401,7 +401,11 @@ def _read_envelope(file: Path, display: str, problems: list[Problem],
     if source is None:
         return None
     if not isinstance(source.data, dict):
-        problems.append(Problem(display, 1, "", "expected a policy document mapping",
+        got = ("no YAML document (the file is empty or holds only comments)"
+               if source.data is None else "a list" if isinstance(source.data, list)
+               else f"the single value `{str(source.data)[:40]}`")
+        problems.append(Problem(display, 1, "", "expected a policy document (a mapping of "
+                                f"apiVersion, kind, metadata and spec), got {got}",
                                 "not_a_mapping"))
         return None
     try:
