@@ -1,5 +1,6 @@
-"""A decision endpoint's arguments are its JSON body: a query parameter it does not take, or
-one given twice, is refused naming it, never ignored."""
+"""A decision endpoint's arguments are its JSON body, sent as it is: a query parameter it
+does not take, one given twice, or a compressed body is refused naming it, never ignored or
+misread."""
 
 from __future__ import annotations
 
@@ -35,3 +36,17 @@ def test_a_query_parameter_the_endpoint_does_not_read_is_422_naming_it(
     (problem,) = answer.json()["problems"]
     assert problem["path"] == f"query.{name}" and problem["code"] == code
     assert f"`{name}`" in problem["message"]
+
+
+def test_a_compressed_body_is_415_naming_its_encoding(client: TestClient) -> None:
+    """A client that compresses its requests (Content-Encoding: gzip) was told "the body is
+    not UTF-8 text (byte 1)", a 422 that named neither the header nor the fix."""
+    import gzip
+    import json
+
+    answer = client.post("/v1/access/authorize", content=gzip.compress(
+        json.dumps(BODY).encode()), headers={"Content-Type": "application/json",
+                                             "Content-Encoding": "gzip"})
+    assert answer.status_code == 415, answer.text
+    assert answer.json()["error"] == "unsupported_media_type"
+    assert "Content-Encoding: gzip" in answer.json()["message"]

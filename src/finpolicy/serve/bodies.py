@@ -186,7 +186,8 @@ class JSONRoute(APIRoute):
             reading = _ReadRequest(request.scope, request.receive)
             raw = await reading.body()
             if raw:
-                _check_json(request.headers.get("content-type"))
+                _check_json(request.headers.get("content-type"),
+                            request.headers.get("content-encoding"))
                 reading.parsed = read_json(raw)
             return await handle(reading)
 
@@ -221,9 +222,14 @@ def _check_query(given: Sequence[tuple[str, str]], known: set[str]) -> None:
         raise InputError(problems[:_MAX_PROBLEMS])
 
 
-def _check_json(content_type: str | None) -> None:
+def _check_json(content_type: str | None, encoding: str | None = None) -> None:
     """Refuse a body not sent as JSON (FastAPI would hand its bytes to the model, refused as
-    "Input should be a valid dictionary", which names neither the header nor the fix)."""
+    "Input should be a valid dictionary", which names neither the header nor the fix), or
+    sent compressed (read as JSON, a gzip body was "not UTF-8 text (byte 1)")."""
+    if encoding is not None and encoding.strip().lower() not in ("", "identity"):
+        raise HTTPException(415, f"the body must be sent uncompressed (it was sent with "
+                                 f"Content-Encoding: {encoding}, which the service does not "
+                                 "read)")
     message = Message()
     message["content-type"] = content_type or ""
     subtype = message.get_content_subtype()
