@@ -336,3 +336,39 @@ def test_verify_says_which_entries_retention_deleted(tmp_path: Path,
     assert shown.exit_code == 0 and f"note: {note}" in shown.output
     as_json = CliRunner().invoke(main, ["audit", "verify", str(where), "--json"])
     assert json.loads(as_json.output)["notes"] == [note]
+
+
+# --- an id is found as the bank's systems write it ----------------------------------------------
+
+def test_an_id_the_inputs_keep_canonical_is_found_as_the_bank_writes_it(tmp_path: Path) -> None:
+    """A request's subject and a consent's customer are kept in canonical form (`U-HEAD-7`
+    as `u-head-7`, full-width `ＣＵ－１` as `cu-1`), and the log hashes them so: a search
+    for the clerk `U-HEAD-7` as the directory writes it found nothing ('no entry holds
+    `U-HEAD-7`'). The canonical form of a value sought is sought too."""
+    keys, folder = _keys(tmp_path)
+    where = tmp_path / "log.db"
+    at = dt.datetime(2026, 3, 2, 10, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    partner = fp.Recipient(name="partner-insurer", kind="third_party", agreement="dsa-7")
+    with DecisionLog(where, keys=keys) as log:
+        engine = fp.PolicyEngine(fp.load_bundle(), log=log)
+        engine.authorize(fp.AccessRequest(
+            subject=fp.Subject(id="U-HEAD-7", roles=["teller"], department="retail",
+                               branch="BJ01"),
+            action="read", purpose="account_service", as_of=at,
+            resource=fp.Resource(type="customer_record", data_level="core",
+                                 category="basic_identity", department="retail",
+                                 branch="BJ01")))
+        engine.check_processing(fp.ProcessingRequest(
+            customer="ＣＵ－１", purpose="third_party_sharing", recipient=partner, as_of=at),
+            consents=[])
+    access, consent = (e.seq for e in read_entries(where))
+    for sought, seq, path in (("U-HEAD-7", access, "input.subject.id"),
+                              ("u-head-7", access, "input.subject.id"),
+                              ("CU-1", consent, "input.request.customer"),
+                              ("ＣＵ－１", consent, "input.request.customer")):
+        [hit] = find_entries(where, keys, [sought])
+        assert hit.entry.seq == seq and [(p.value, p.path) for p in hit.places] == [
+            (sought, path)]
+    shown = CliRunner().invoke(main, ["audit", "find", str(where), "--keys", str(folder),
+                                      "-v", "U-HEAD-7"])
+    assert shown.exit_code == 0 and "holds `U-HEAD-7` at input.subject.id" in shown.output

@@ -29,6 +29,7 @@ from finpolicy.audit.retention import as_day
 from finpolicy.audit.sinks import Sink
 from finpolicy.domains.detectors import bank_card, cn_resident_id
 from finpolicy.domains.registry import names
+from finpolicy.identity import canonical_id
 
 __all__ = ["Found", "Place", "find_entries"]
 
@@ -122,7 +123,9 @@ def find_entries(target: str | os.PathLike[str] | Sink, keys: AuditKeys | None,
             unknown domain, a day that is none, or a record that cannot be read.
     """
     wanted, ruled, first, last = _criteria(keys, values, rules, domain, since, until)
-    texts = {value: spellings(value) for value in wanted}
+    # an id's canonical form too: the inputs keep a subject's id, a grant's people and a
+    # consent's customer so (`U-HEAD-7` as `u-head-7`), and the log hashed that
+    texts = {value: spellings(value) | {canonical_id(value)} - {""} for value in wanted}
     sealed = keys if wanted else None
     hashes = {} if sealed is None else {sealed.keyed_hash(t): value
                                         for value, forms in texts.items() for t in forms}
