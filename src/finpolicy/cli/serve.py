@@ -203,7 +203,8 @@ def _listening(host: str, port: int) -> socket.socket:
 
 def _server(app: Any, host: str, port: int, tls: dict[str, Any]
             ) -> tuple[uvicorn.Server, socket.socket]:
-    """The uvicorn server of ``app``, its TLS certificate loaded, and its bound socket."""
+    """The uvicorn server of ``app``, its TLS certificate loaded, and its bound socket
+    (``tls``: uvicorn's TLS settings, and ``timeout_keep_alive``)."""
     import uvicorn
 
     config = uvicorn.Config(app, host=host, port=port, log_level="warning",
@@ -211,7 +212,7 @@ def _server(app: Any, host: str, port: int, tls: dict[str, Any]
     try:
         config.load()  # (loads the certificate and key: uvicorn would only fail later)
     except (OSError, ValueError) as exc:  # ssl.SSLError is an OSError
-        if not tls:
+        if "ssl_certfile" not in tls:
             raise
         raise _tls_problem(tls, exc) from None
     return uvicorn.Server(config), _listening(host, port)
@@ -300,6 +301,9 @@ def _exiting_on_sigterm() -> Iterator[None]:
               help="Reload PACK when its folder changes.")
 @click.option("--interval", default=1.0, show_default=True, type=click.FloatRange(0.01),
               help="Seconds between checks of PACK's folder.")
+@click.option("--keep-alive", default=5, show_default=True, type=click.IntRange(1),
+              metavar="SECONDS", help="Seconds an idle connection stays open; behind a load "
+              "balancer, more than its idle timeout.")
 @engine_option
 @click.option("--openapi", "openapi_target", default=None, metavar="PATH",
               help="Write the OpenAPI document to PATH (- for stdout) and exit.")
@@ -308,8 +312,8 @@ def serve_command(pack: str | None, host: str, port: int, token_file: str | None
                   tls_cert: str | None, tls_key: str | None, client_ca: str | None,
                   log_sink: str | None, log_keys: str | None, log_prune_hours: float,
                   trusted_keys: tuple[str, ...],
-                  directory_file: str | None, watch: bool, interval: float, engine: str,
-                  openapi_target: str | None) -> None:
+                  directory_file: str | None, watch: bool, interval: float,
+                  keep_alive: int, engine: str, openapi_target: str | None) -> None:
     """Serve PACK's decisions over HTTP: POST /v1/<domain>/<method> with the method's
     arguments as JSON (see the "Decision service" docs), until interrupted.
 
@@ -335,7 +339,8 @@ def serve_command(pack: str | None, host: str, port: int, token_file: str | None
         service = Service(policy_engine, watch=_watched(pack, bundle.root, watch),
                           trusted_keys=keys, interval=interval,
                           prune_every=log_prune_hours * 3600 if log_prune_hours > 0 else None)
-        server, sock = _server(create_app(service, token=token), host, port, tls)
+        server, sock = _server(create_app(service, token=token), host, port,
+                               {**tls, "timeout_keep_alive": keep_alive})
         for warning in _exposure(host, token is not None, bool(tls), client_ca is not None):
             err_console.print(warning, markup=False)
         where = f"[{host}]" if ":" in host else host
