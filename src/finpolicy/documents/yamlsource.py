@@ -151,7 +151,35 @@ def yaml_problem(file: str, exc: yaml.YAMLError, text: str | None = None) -> Pro
     message = f"invalid yaml: {what}" + (f" ({context})" if context else "")
     if text is not None and mark is not None and _tab_at(text, mark.line, mark.column):
         message = f"invalid yaml: a tab where YAML takes only spaces (indent with spaces); {what}"
+    else:
+        message += _syntax_hint(what, context, getattr(exc, "context_mark", None), mark, text)
     return Problem(file, line, "", message, "yaml_syntax")
+
+
+def _syntax_hint(what: str, context: str | None, opened: Any, mark: Any,
+                 text: str | None) -> str:
+    """What a newcomer most likely wrote, for the parser's usual complaints."""
+    start = f" on line {opened.line + 1}" if opened is not None else ""
+    if "mapping values are not allowed" in what:
+        return ("; a `: ` inside a value starts a key: put the value in quotes (reason: "
+                "\"Note: ...\"), or indent the line as the keys beside it are")
+    if "expected key" in what or "expected <block end>" in what:
+        row = text.splitlines()[mark.line] if text and mark and mark.line < len(
+            text.splitlines()) else ""
+        if row.count("'") >= 3:
+            return "; a text in ' quotes holds a ': write it twice ('it''s') or use \" quotes"
+        return f"; this line is indented unlike the keys of the mapping that starts{start}"
+    if "'-' indicator" in what:
+        return f"; this line is indented unlike the items of the list that starts{start}"
+    if context is not None and "quoted scalar" in context:
+        return f"; the quoted text that starts{start} is never closed"
+    if context is not None and "flow" in context:
+        return f"; the bracket that opens{start} is never closed, or a `,` is missing"
+    if "cannot start any token" in what and text is not None and mark is not None:
+        char = text[mark.index:mark.index + 1] if mark.index < len(text) else ""
+        if char and not char.isspace():
+            return f"; `{char}` cannot start a value: put the value in quotes"
+    return ""
 
 
 def _tab_at(text: str, line: int, column: int) -> bool:
