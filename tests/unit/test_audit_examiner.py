@@ -372,3 +372,36 @@ def test_an_id_the_inputs_keep_canonical_is_found_as_the_bank_writes_it(tmp_path
     shown = CliRunner().invoke(main, ["audit", "find", str(where), "--keys", str(folder),
                                       "-v", "U-HEAD-7"])
     assert shown.exit_code == 0 and "holds `U-HEAD-7` at input.subject.id" in shown.output
+
+
+# --- replay of an entry whose domain is not installed ------------------------------------------
+
+def test_replay_names_a_domain_that_is_not_installed(tmp_path: Path) -> None:
+    """An entry a plug-in domain decided, replayed where the plug-in is not installed, was
+    reported as 'the logged call now raises: <error> (AuditError)', as if the policy now
+    refused it; replay now says the domain is not installed and the entry cannot be
+    replayed, and a backtest passes over it."""
+    from finpolicy.audit.records import decode, encode
+    from tests.helpers.audit import rechain, rows, write_copy
+
+    keys, folder = _keys(tmp_path)
+    where = tmp_path / "log.db"
+    _log(where, keys, calls=2)
+    records, renamed = [], False
+    for segment, digest, body in rows("sqlite", str(where)):
+        data = decode(body)
+        if data["type"] == "decision" and not renamed:
+            data["domain"], renamed = "ext-aml", True  # as a plug-in's entry reads
+            body = encode(data)
+        records.append((segment, digest, body))
+    copy = write_copy("sqlite", str(where), rechain(records, 0, keys), None, tmp_path)
+    assert verify_log(copy, public_key=keys.public_key).ok
+    report = replay_log(copy, keys)
+    [mismatch] = report.mismatches
+    assert str(mismatch).endswith(
+        "cannot be replayed: <the log names the domain `ext-aml`, which is not installed "
+        "here: install the plug-in that provides it to replay its entries>")
+    shown = CliRunner().invoke(main, ["audit", "replay", copy, "--keys", str(folder)])
+    assert shown.exit_code == 1 and "`ext-aml`, which is not installed" in shown.output
+    backtest = replay_log(copy, keys, bundle=fp.load_bundle())
+    assert backtest.impact is not None and backtest.impact.skipped == {"ext-aml": 1}

@@ -296,6 +296,18 @@ _CHOSEN = ("<the call named its policy (policy=), which replay cannot choose: it
            "the one policy of the kind in force>")
 
 
+def _uninstalled(domain: str) -> str:
+    return (f"<the log names the domain `{domain}`, which is not installed here: install the "
+            "plug-in that provides it to replay its entries>")
+
+
+def _unreplayable(replayed: list[Any] | str) -> bool:
+    """Whether ``replayed`` says the call could not be made again at all (rather than that
+    it now raises)."""
+    return isinstance(replayed, str) and (replayed == _CHOSEN or replayed.startswith(
+        "<the log names the domain"))
+
+
 def _chosen(entry: Entry, decided: list[Any] | str) -> list[Any] | str:
     """``decided`` when the call named no policy or the one that decided is the one it named
     (a bundle holds one policy of each kind, as a rule); ``_CHOSEN`` otherwise."""
@@ -322,8 +334,11 @@ def _judged(domain: str, engine: Any, data: Any, as_of: Any, where: str = "a log
         DomainError: the domain's ``evaluate_input`` raised an exception that is no finpolicy
             error (a plug-in's bug), naming the domain and ``where``.
     """
+    from finpolicy.domains.registry import names
     from finpolicy.testing.diff import ERROR, INVALID, NOT_IN_FORCE
 
+    if domain not in names():  # a plug-in uninstalled since: no call of it can be made
+        return _uninstalled(domain), ""
     try:
         return calls.evaluate(domain, engine, data, as_of), ""
     except InputError as exc:
@@ -342,7 +357,7 @@ def _judged(domain: str, engine: Any, data: Any, as_of: Any, where: str = "a log
 def _compare(entry: Entry, replayed: list[Any] | str, replaced: list[Echo],
              ignored: tuple[str, ...], refused: str = "") -> list[Mismatch]:
     if isinstance(replayed, str):
-        why = f"cannot be replayed: {replayed}" if replayed == _CHOSEN else \
+        why = f"cannot be replayed: {replayed}" if _unreplayable(replayed) else \
             f"the logged call now raises: {replayed}" + (f" ({refused})" if refused else "")
         return [Mismatch(entry.seq, entry.domain, entry.method, -1, (why,))]
     out = []
@@ -399,7 +414,7 @@ def _impact(entry: Entry, data: Any, as_of: Any, replayed: list[Any] | str,
     from finpolicy.testing.diff import INVALID, NOT_IN_FORCE, Sample, _pairs
 
     new = _chosen(entry, _evaluate(entry.domain, other, data, as_of, _where(entry)))
-    if _CHOSEN in (replayed, new):  # decided by another policy than the call named
+    if _unreplayable(replayed) or _unreplayable(new):  # (another policy, no such domain)
         return None
     if INVALID in (replayed, new) and {replayed, new} <= {INVALID, NOT_IN_FORCE}:
         return None
