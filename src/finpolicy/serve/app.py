@@ -287,7 +287,6 @@ def _decide(service: Service, endpoint: Endpoint, call: Call, runtime: BundleRun
     """Take one decision on ``runtime``, with ``context`` for the decision log; its status
     and body (result or error)."""
     metrics = service.metrics
-    started = time.perf_counter()
     log = service.engine.log
     try:
         with contextlib.nullcontext() if log is None else log.context(**context):
@@ -295,9 +294,6 @@ def _decide(service: Service, endpoint: Endpoint, call: Call, runtime: BundleRun
         body = {"result": plain(answer.result)}
     except Exception as exc:  # every failure becomes a status; a server error denies
         return _failure(_in_body(exc, call))  # (counted by ``Exchange``, or by the batch)
-    finally:
-        metrics.latency.labels(endpoint.domain, endpoint.method).observe(
-            time.perf_counter() - started)
     for outcome in outcomes(answer.result):
         metrics.decisions.labels(endpoint.domain, endpoint.method, outcome).inc()
     return 200, body
@@ -357,9 +353,12 @@ def _single(service: Service, endpoint: Endpoint) -> Callable[..., Any]:
         refused = _unloggable_id(service, made)
         if refused is not None:
             return refused
+        started = time.perf_counter()
         status, content = _decide(service, endpoint, body, runtime, {"request_id": made})
-        if status == 200:
+        if status == 200:  # (the wait for the decision log is part of the answer's time)
             status, content = _stored(service, endpoint) or (status, content)
+        service.metrics.latency.labels(endpoint.domain, endpoint.method).observe(
+            time.perf_counter() - started)
         if status == 200:
             content = {"bundle": bundle_ref(runtime.bundle), **content}
         return JSONResponse(content, status_code=status, headers=_headers(runtime))
@@ -375,14 +374,21 @@ def _batch(service: Service, endpoint: Endpoint) -> Callable[..., Any]:
         refused = _unloggable_id(service, made)
         if refused is not None:
             return refused
-        results = []
+        results, took = [], []
         for item, call in enumerate(body.calls):
+            started = time.perf_counter()
             status, content = _decide(service, endpoint, call, runtime,
                                       {"request_id": made, "item": item})
+            took.append(time.perf_counter() - started)
             results.append({"status": status, "result": content.get("result"),
                             "error": None if status == 200 else content})
+        started = time.perf_counter()
         unstored = _stored(service, endpoint) if any(r["status"] == 200 for r in results) \
             else None
+        waited = time.perf_counter() - started  # (each call's answer waited for the log)
+        for seconds in took:
+            service.metrics.latency.labels(endpoint.domain, endpoint.method).observe(
+                seconds + waited)
         if unstored is not None:  # none of them is known to be logged: all are denied
             results = [r if r["status"] != 200 else
                        {"status": unstored[0], "result": None, "error": unstored[1]}
