@@ -26,6 +26,7 @@ from finpolicy.documents.packpaths import (
 from finpolicy.documents.partial import check_pruned
 from finpolicy.documents.problems import misnamed_vocabularies, pydantic_problems
 from finpolicy.documents.registry import BuildContext, CompiledPolicy, PolicyKind, kinds
+from finpolicy.documents.standin import stand_in_envelope
 from finpolicy.documents.version_checks import DocumentHeader, check_versions
 from finpolicy.documents.yamlsource import (
     MAX_FILE_BYTES,
@@ -364,8 +365,8 @@ def load_document(file: Path, problems: list[Problem], *, display: str | None = 
     found = _read_envelope(file, display, problems)
     if found is None:
         return None
-    source, envelope = found
-    if headers is not None:
+    source, envelope, whole = found  # not whole: a stand-in, to check the spec all the same
+    if headers is not None and whole:
         headers.append(DocumentHeader(display, envelope.kind, envelope.metadata, source))
     kind = _kind_of(envelope, source, problems)
     if kind is None:
@@ -378,7 +379,7 @@ def load_document(file: Path, problems: list[Problem], *, display: str | None = 
         draft, pruned = check_pruned(source, kind.spec_model, envelope.spec,
                                      exc.errors(include_url=False), build)
         problems.extend(pruned)
-        if draft is not None and drafts is not None:
+        if draft is not None and drafts is not None and whole:
             drafts.append(draft)
         return None
     try:
@@ -387,16 +388,17 @@ def load_document(file: Path, problems: list[Problem], *, display: str | None = 
         problems.append(failed.problem)
         return None
     problems.extend(local)
-    if local:
-        if drafts is not None:
+    if local or not whole:
+        if drafts is not None and whole:
             drafts.append(document)
         return None
     return document
 
 
 def _read_envelope(file: Path, display: str, problems: list[Problem],
-                   ) -> tuple[SourceDocument, Envelope] | None:
-    """The parsed document and its validated envelope, or ``None`` after recording why not."""
+                   ) -> tuple[SourceDocument, Envelope, bool] | None:
+    """The parsed document and its validated envelope (or, ``False`` after it, a stand-in for
+    one whose metadata has errors), or ``None`` after recording why not."""
     source = _read(file, display, problems)
     if source is None:
         return None
@@ -412,9 +414,12 @@ def _read_envelope(file: Path, display: str, problems: list[Problem],
         envelope = Envelope.model_validate(source.data)
     except ValidationError as exc:
         problems.extend(pydantic_problems(exc, source, (), Envelope))
+        stand_in = stand_in_envelope(source.data, exc.errors(include_url=False))
+        if stand_in is not None:
+            return source, stand_in, False
         _check_spec_schema(source, problems)
         return None
-    return source, envelope
+    return source, envelope, True
 
 
 def _kind_of(envelope: Envelope, source: SourceDocument,

@@ -38,6 +38,10 @@ def pydantic_problems(exc: ValidationError, source: SourceDocument,
             msg = f"unknown key `{loc[-1]}`" + hint(str(loc[-1]), _keys_at(model, err["loc"][:-1]))
         elif err["type"] == "missing":
             msg = f"missing required key `{loc[-1]}`"
+        elif err["type"] in ("string_type", *_TYPES) and "input" in err \
+                and err["input"] is None:
+            what = _TYPES.get(err["type"], "text")
+            msg = f"expected {what}, got nothing (the key has no value)"
         elif err["type"] == "string_type" and isinstance(err.get("input"), bool | int | float):
             msg = _not_text(err["input"])
         elif err["type"] in _TYPES and "input" in err:
