@@ -79,7 +79,9 @@ class AccessAPI(EngineAPI):
         (approvers are verified against the reviewed ``assignments``, or ``directory`` when
         given), dormant grants (when ``usage`` is given), separation-of-duties conflicts and
         role changes not properly approved (their approvers verified as grants' are), most
-        severe first. ``at`` is the deprecated name of ``as_of``.
+        severe first. ``at`` is the deprecated name of ``as_of``. ``grants`` and
+        ``assignments`` are lists (``None`` raises ``InputError`` naming the argument);
+        ``usage=None`` means no usage records, so dormancy is not checked.
         """
         when = cast("dt.datetime | dt.date | str | None", renamed(
             as_of, at, old_name="at", new_name="as_of", where="review_access"))

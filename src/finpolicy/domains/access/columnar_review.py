@@ -94,7 +94,7 @@ def _companion(source: Any, model: Any, field: str) -> list[Any]:
         from finpolicy.domains.access.review_tables import table_rows
 
         return table_rows(str(source), model)
-    return _items(records(source), model, field)
+    return _items(records(source), model, field, none_is_empty=True)
 
 
 def prepare_review(runtime: Runtime, at: dt.datetime, policy: str | None, assignments: Any,

@@ -54,9 +54,11 @@ def _review_decisions(runtime: Runtime, data: Any, as_of: Any) -> list[Decision]
     own = review_time(data.get("as_of"), "review.as_of")  # (checked even when replaced)
     # ``as_of`` given takes the place of the review's own, as in every domain
     at = review_time(as_of) if as_of is not None else own
-    grants = _items(data.get("grants"), AccessGrant, "review.grants")
+    grants = _items(data.get("grants"), AccessGrant, "review.grants",
+                    none_is_empty=True)
     refuse_repeated_grants(grants, "review.grants")  # named where the input has it
-    assignments = _items(data.get("assignments"), RoleAssignment, "review.assignments")
+    assignments = _items(data.get("assignments"), RoleAssignment, "review.assignments",
+                         none_is_empty=True)
     usage = (None if data.get("usage") is None
              else _items(data["usage"], UsageRecord, "review.usage"))
     directory = (None if data.get("directory") is None else AssignmentDirectory(

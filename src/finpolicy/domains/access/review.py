@@ -47,9 +47,14 @@ from finpolicy.identity import canonical_id
 from finpolicy.runtime import Runtime
 
 
-def _items(values: Any, model: Any, field: str) -> list[Any]:
+def _items(values: Any, model: Any, field: str, *, none_is_empty: bool = False) -> list[Any]:
+    """A list of ``model`` from models or mappings. ``None`` is refused (an argument left
+    unset by mistake would read as nothing to review) unless ``none_is_empty`` (a file's key
+    written without a value)."""
     if values is None:
-        return []
+        if none_is_empty:
+            return []
+        raise InputError.one(field, "expected a list, got None", "bad_input")
     if isinstance(values, Mapping | str | bytes):
         raise InputError.one(field, "expected a list", "bad_input")
     try:

@@ -48,6 +48,8 @@ class ConsentAPI(EngineAPI):
         withdrawn consent, one the customer gave as a child under the policy's
         ``minors_under`` or a guardian gave for a customer who was not one, denies, with the
         reason. The policy in force on the day of ``as_of`` in the policy's time zone decides.
+        ``consents`` and ``contacts`` are lists (empty for none): ``None`` raises
+        ``InputError`` naming the argument.
         """
         return self._invoke(check_processing, request, consents=consents, contacts=contacts,
                             policy=policy)
@@ -60,7 +62,8 @@ class ConsentAPI(EngineAPI):
                       as_of: dt.datetime | None = None,
                       policy: str | None = None) -> CampaignReport:
         """Who of ``customers`` the campaign may contact, on which channel, and when (now,
-        at the next allowed time, or never)."""
+        at the next allowed time, or never). Its lists given as ``None`` raise ``InputError``
+        naming the argument (an empty list is none)."""
         return self._invoke(plan_campaign, customers, consents=consents, contacts=contacts,
                             purpose=purpose, channels=channels, data_levels=data_levels,
                             categories=categories, personalised=personalised, as_of=as_of,
@@ -73,7 +76,8 @@ class ConsentAPI(EngineAPI):
                         policy: str | None = None) -> ConsentReviewReport:
         """Review consent records as of ``as_of`` and every contact and processing record
         as of its own time: bundled consents, missing evidence, outdated notices, contacts
-        after a withdrawal, expired consents still used, sharing without an agreement …"""
+        after a withdrawal, expired consents still used, sharing without an agreement …
+        Its lists given as ``None`` raise ``InputError`` naming the argument."""
         return self._invoke(review_consents, consents, contacts=contacts,
                             processing=processing, as_of=as_of, policy=policy)
 

@@ -97,12 +97,15 @@ def policy_in_force(runtime: Runtime, at: dt.datetime,
     return runtime.policy(POLICY_KIND, local_day(doc.policy, None, at), policy)
 
 
-def items(value: Any, model: type[M], field: str) -> list[M]:
-    """A list of ``model`` from models or mappings; anything else names ``field``."""
-    if value is None:
+def items(value: Any, model: type[M], field: str, *, none_is_empty: bool = False) -> list[M]:
+    """A list of ``model`` from models or mappings; anything else names ``field``. ``None``
+    is refused (an argument left unset by mistake would read as no records: no consent, no
+    contact) unless ``none_is_empty`` (a file's key written without a value)."""
+    if value is None and none_is_empty:
         return []
     if isinstance(value, str | bytes | Mapping | InputModel) or not isinstance(value, Iterable):
-        raise InputError.one(field, f"expected a list of {model.__name__}", "bad_input")
+        got = "" if value is not None else ", got None"
+        raise InputError.one(field, f"expected a list of {model.__name__}{got}", "bad_input")
     return [model.parse(item, field=f"{field}.{i}") for i, item in enumerate(value)]
 
 

@@ -128,8 +128,9 @@ class ConsentExplainer(Explainer):
                 request = request.model_copy(update={"as_of": at})
         elif request.as_of is None:
             request = request.model_copy(update={"as_of": now()})
-        consents = items(data.get("consents"), Consent, "consents")
-        contacts = items(data.get("contacts"), ContactRecord, "contacts")
+        consents = items(data.get("consents"), Consent, "consents", none_is_empty=True)
+        contacts = items(data.get("contacts"), ContactRecord, "contacts",
+                         none_is_empty=True)
         return {"request": request.model_dump(mode="json"),
                 "consents": [c.model_dump(mode="json") for c in consents],
                 "contacts": [k.model_dump(mode="json") for k in contacts]}

@@ -54,6 +54,13 @@ def _keys(data: Any, allowed: tuple[str, ...], where: str) -> Mapping[str, Any]:
     return data
 
 
+def _records(body: Mapping[str, Any], key: str) -> Any:
+    """A file's list of records under ``key``: none when the key is absent or written without
+    a value (``consents:``), as a file means it."""
+    value = body.get(key)
+    return () if value is None else value
+
+
 def _nested(key: str, allowed: tuple[str, ...]) -> str:
     """Where a request's own field goes, when it is given beside ``request``."""
     if "request" in allowed and key in ProcessingRequest.model_fields:
@@ -93,9 +100,9 @@ def evaluate_input(runtime: Runtime, data: Any, *, as_of: Any = None) -> list[De
         ((shape, body),) = data.items()
         body = _keys(body, _SHAPES[shape], shape)
         if shape == "review":
-            report = review_consents(runtime, body.get("consents"),
-                                     contacts=body.get("contacts"),
-                                     processing=body.get("processing"),
+            report = review_consents(runtime, _records(body, "consents"),
+                                     contacts=_records(body, "contacts"),
+                                     processing=_records(body, "processing"),
                                      as_of=_own_time(body.get("as_of"), as_of,
                                                      "review.as_of") or as_of)
             return report.decisions()
@@ -104,7 +111,8 @@ def evaluate_input(runtime: Runtime, data: Any, *, as_of: Any = None) -> list[De
         if isinstance(access, Mapping) and access.get("as_of") is None and as_of is not None:
             access = {**access, "as_of": review_time(as_of)}
         both = authorize_export(runtime, access, body.get("request"),
-                                consents=body.get("consents"), contacts=body.get("contacts"),
+                                consents=_records(body, "consents"),
+                                contacts=_records(body, "contacts"),
                                 directory=as_directory(body.get("assignments"),
                                                        field="export.assignments"))
         return [both.consent, both.access]
@@ -113,5 +121,5 @@ def evaluate_input(runtime: Runtime, data: Any, *, as_of: Any = None) -> list[De
         raise InputError.one("request", "missing", "missing")
     with decided_at(None if as_of is None else review_time(as_of)):
         return [check_processing(runtime, _request_at(body["request"], as_of),
-                                 consents=body.get("consents"),
-                                 contacts=body.get("contacts"))]
+                                 consents=_records(body, "consents"),
+                                 contacts=_records(body, "contacts"))]
