@@ -405,3 +405,34 @@ def test_replay_names_a_domain_that_is_not_installed(tmp_path: Path) -> None:
     assert shown.exit_code == 1 and "`ext-aml`, which is not installed" in shown.output
     backtest = replay_log(copy, keys, bundle=fp.load_bundle())
     assert backtest.impact is not None and backtest.impact.skipped == {"ext-aml": 1}
+
+
+def test_find_in_a_log_shortened_by_retention_says_what_it_did_not_search(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`audit find` of a customer in a log whose first segments retention deleted answered
+    'no entry holds `…`' as if the customer had never been decided on; it now notes the
+    segments that are gone and were not searched (`segments_gone` in --json)."""
+    from finpolicy.audit import retention
+
+    later = dt.date.today() + dt.timedelta(days=3 * 366)
+    monkeypatch.setattr(retention, "today_utc", lambda: later)
+    keys, folder = _keys(tmp_path)
+    where = tmp_path / "log.db"
+    with DecisionLog(where, keys=keys, segment_records=10, application="branch-app") as log:
+        engine = fp.PolicyEngine(fp.load_bundle(), log=log)
+        for _ in range(25):
+            engine.classify(fp.DataField(name="remark"), as_of=ON)
+        log.flush()
+        gone = log.prune(later)
+    assert gone == [1, 2]
+    args = ["audit", "find", str(where), "--keys", str(folder), "-v", "branch-app"]
+    shown = CliRunner().invoke(main, args)
+    assert shown.exit_code == 0, shown.output
+    assert ("note: segments 1, 2 of the log were deleted by retention, and their entries "
+            "were not searched") in shown.output
+    assert json.loads(CliRunner().invoke(main, [*args, "--json"]).output)[
+        "segments_gone"] == [1, 2]
+    intact = tmp_path / "intact.db"
+    _log(intact, keys)
+    assert "note:" not in CliRunner().invoke(main, ["audit", "find", str(intact),
+                                                    "--domain", "classification"]).output

@@ -26,7 +26,7 @@ from finpolicy.audit.errors import AuditError
 from finpolicy.audit.keys import AuditKeys, checked_keys
 from finpolicy.audit.replay import Entry, entries_holding
 from finpolicy.audit.retention import as_day
-from finpolicy.audit.sinks import Sink
+from finpolicy.audit.sinks import Sink, open_sink
 from finpolicy.domains.detectors import bank_card, cn_resident_id
 from finpolicy.domains.registry import names
 from finpolicy.identity import canonical_id
@@ -152,6 +152,19 @@ def find_entries(target: str | os.PathLike[str] | Sink, keys: AuditKeys | None,
         decided = _rule_places(entry, set(ruled))
         if {p.value for p in places} >= set(wanted) and {p.value for p in decided} >= set(ruled):
             yield Found(entry, places + decided)
+
+
+def segments_gone(target: str | os.PathLike[str] | Sink) -> list[int]:
+    """The segments no longer in the log: those before its first (retention deletes whole
+    segments, oldest first, and a ``pruned`` record says so; ``verify_log`` checks it). A
+    search does not see their entries."""
+    sink = open_sink(target)
+    try:
+        kept = sink.segments()
+    finally:
+        if not isinstance(target, Sink):
+            sink.close()
+    return list(range(1, min(kept))) if kept else []
 
 
 def _criteria(keys: AuditKeys | None, values: Sequence[str], rules: Sequence[str],

@@ -255,7 +255,7 @@ def find_command(log: str, keys: str | None, values: tuple[str, ...], rules: tup
     `finpolicy audit verify` for proof the entries are as written.
     """
     from finpolicy.audit.keys import AuditKeys
-    from finpolicy.audit.search import find_entries
+    from finpolicy.audit.search import find_entries, segments_gone
 
     first, last = _find_options(values, rules, domain, since, until)
     if (values or reveal) and keys is None:
@@ -266,6 +266,7 @@ def find_command(log: str, keys: str | None, values: tuple[str, ...], rules: tup
     opened = None if keys is None else AuditKeys.load(keys, need_sealing=bool(values or reveal))
     found = find_entries(log, opened, values, rules=rules, domain=domain, since=first,
                          until=last)
+    gone = segments_gone(log)
     if as_json:
         entries = []
         for hit in found:
@@ -275,7 +276,7 @@ def find_command(log: str, keys: str | None, values: tuple[str, ...], rules: tup
                 data["input_in_clear"] = hit.entry.unseal(opened)[0]
             entries.append(data)
         dump_json({"log": _shown(log), "values": list(values), "rules": list(rules),
-                   "entries": entries})
+                   "entries": entries, "segments_gone": gone})
         return
     count = 0
     for hit in found:
@@ -286,6 +287,11 @@ def find_command(log: str, keys: str | None, values: tuple[str, ...], rules: tup
     console.print(f"{plural(count, 'entry', 'entries') if count else 'no entry'} "
                   f"{escape(what)} (read without checking hashes: `finpolicy audit verify` "
                   "proves them unchanged)")
+    if gone:
+        console.print(f"note: segment{'s' if len(gone) > 1 else ''} "
+                      f"{', '.join(map(str, gone))} of the log {'were' if len(gone) > 1 else 'was'}"
+                      " deleted by retention, and their entries were not searched "
+                      "(`finpolicy audit verify` names the entries and the day)")
 
 
 def _find_options(values: tuple[str, ...], rules: tuple[str, ...], domain: str | None,
