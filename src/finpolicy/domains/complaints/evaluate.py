@@ -54,7 +54,7 @@ from finpolicy.domains.complaints.policy import (
 )
 from finpolicy.domains.complaints.targets import contradiction
 from finpolicy.errors import InputError, InputProblem, NotInForceError
-from finpolicy.inputs import InputModel, in_zone
+from finpolicy.inputs import InputModel, in_zone, kind_of
 from finpolicy.runtime import Runtime, StateKey
 
 # the attrs constructor, several times cheaper (one per complaint)
@@ -403,8 +403,17 @@ def single(runtime: Runtime, complaint: Any, as_of: Any, policy: str | None) -> 
         when = _now(as_of)
         now_utc = in_zone(when, _UTC, "as_of")
         _last_now = (when, now_utc)
-    parsed = complaint if complaint.__class__ is Complaint else Complaint.parse(complaint)
+    parsed = complaint if complaint.__class__ is Complaint else _parsed(complaint)
     return _report(runtime, runtime.state(SELECTIONS), parsed, when, policy, "", now_utc)
+
+
+def _parsed(complaint: Any) -> Complaint:
+    """One complaint from a ``Complaint`` or a mapping of its fields; anything else (``None``)
+    names ``complaint`` (its own fields' errors stay at their names: ``received_at``)."""
+    if not isinstance(complaint, Complaint | Mapping):
+        raise _problem("complaint", f"expected a Complaint or a mapping of its fields, got "
+                                    f"{kind_of(complaint)}", "model_type", complaint)
+    return Complaint.parse(complaint)
 
 
 def complaint_sla_batch(runtime: Runtime, complaints: Iterable[Any], *, as_of: Any = None,
