@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import json
+import numbers
 import operator
 import types
 import typing
@@ -89,6 +90,10 @@ def _other(value: Any) -> Any:
         return list(value)
     if isinstance(value, dt.date | dt.time):  # subclasses orjson does not know
         return value.isoformat()
+    if isinstance(value, numbers.Integral):  # numpy's, as an amount may be given
+        return int(value)
+    if isinstance(value, numbers.Real):  # (the float the decision used)
+        return float(value)
     raise TypeError(f"cannot write {type(value).__name__} to the decision log")
 
 

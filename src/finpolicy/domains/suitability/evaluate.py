@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import numbers
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from fractions import Fraction
 from types import MappingProxyType
 from typing import Any, cast
 
@@ -69,7 +71,10 @@ def parse_amount(value: Any) -> float | None:
     """
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+    # numpy's numbers too (a column of a DataFrame), as the models take them; no flag, and
+    # no fraction (JSON, and so the decision log and replay, write it as text: "1/3")
+    if isinstance(value, bool | Fraction) or not isinstance(value, int | float | Decimal
+                                                             | numbers.Real):
         raise _problem("amount", f"expected a number, got {type(value).__name__}", "bad_amount",
                        value)
     try:
