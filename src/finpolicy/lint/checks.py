@@ -229,8 +229,12 @@ class _Context:
 
 
 def _decides(standing: Standing) -> str:
+    """What a rule decides, in words: the parts of a tuple it sets (``core, contact, email``:
+    a classification rule's level, category and mask), without those it leaves unset."""
     value = standing.decides
-    return ", ".join(map(str, value)) if isinstance(value, tuple) else str(value)
+    if isinstance(value, tuple):
+        return ", ".join(str(v) for v in value if v is not None and v is not False)
+    return str(value)
 
 
 def _atoms(condition: Condition) -> Iterator[Compare | Exists]:
