@@ -34,3 +34,14 @@ def test_a_yaml_mistake_says_what_to_change(tmp_path: Path, text: str, line: int
     first = result.output.splitlines()[0]
     assert first.startswith(f"{tmp_path / 's.yaml'}:{line}: invalid yaml: "), first
     assert hint in first, first
+
+
+def test_fmt_words_a_yaml_mistake_as_validate_does(tmp_path: Path) -> None:
+    """fmt said only "not valid YAML: found character that cannot start any token" for a line
+    indented with a tab, where validate names the tab."""
+    policy = tmp_path / "p.yaml"
+    policy.write_text("a:\n\tb: 1\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["fmt", str(policy)])
+    assert result.exit_code == 3
+    assert f"{policy}:2: not valid YAML: a tab where YAML takes only spaces (indent with " \
+           "spaces)" in result.output

@@ -30,7 +30,7 @@ from ruamel.yaml.resolver import VersionedResolver
 from finpolicy.authoring.flowwrap import wrap_flow
 from finpolicy.authoring.schema import MODELINE, modeline
 from finpolicy.documents.bundle import link_target
-from finpolicy.documents.yamlsource import parse_yaml
+from finpolicy.documents.yamlsource import parse_yaml, yaml_problem
 from finpolicy.errors import FinpolicyError
 from finpolicy.outputs import write_output
 
@@ -139,7 +139,9 @@ def _load_plain(text: str, name: str) -> Any:
     try:
         return parse_yaml(text, name).data
     except yaml.YAMLError as exc:
-        raise FormatError(f"{_where(exc, name)}: not valid YAML: {_problem(exc)}") from exc
+        # worded as `finpolicy validate` words it (a tab, a `: ` inside a value …)
+        why = yaml_problem(name, exc, text).message.removeprefix("invalid yaml: ")
+        raise FormatError(f"{_where(exc, name)}: not valid YAML: {why}") from exc
 
 
 def _where(exc: Exception, name: str) -> str:
