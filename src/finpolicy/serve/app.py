@@ -152,6 +152,32 @@ class _BodyLimit:
         await self.app(scope, counted, send)
 
 
+class _Authenticated:
+    """ASGI middleware refusing a ``/v1`` or ``/metrics`` request without the bearer token
+    before its body is read: the routes' own check runs after the body is parsed, so anyone
+    could make the service read and walk 16 MiB of JSON (seconds, gigabytes) unasked."""
+
+    def __init__(self, app: Any, token: str) -> None:
+        self.app = app
+        self.expected = token.encode()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if path.startswith("/v1/") or path == "/metrics":
+            given = dict(scope.get("headers", ())).get(b"authorization", b"").decode("latin-1")
+            scheme, _, credentials = given.partition(" ")
+            if scheme.lower() != "bearer" or not hmac.compare_digest(
+                    credentials.strip().encode(), self.expected):
+                await JSONResponse(_error(401, "unauthorized", _UNAUTHORIZED_MESSAGE),
+                                   status_code=401, headers={"WWW-Authenticate": "Bearer"})(
+                    scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+_UNAUTHORIZED_MESSAGE = "missing or wrong bearer token"
+
+
 def _too_large_message(limit: int) -> str:
     return f"the request body is larger than {limit} bytes"
 
@@ -198,6 +224,8 @@ def create_app(service: Service, *, token: str | None = None,
                      request_id=_REQUEST_ID_PARAMETER)
     _add_service_routes(app, service, auth)
     app.add_middleware(_BodyLimit, limit=max_body)
+    if token is not None:
+        app.add_middleware(_Authenticated, token=token)  # before the body is read
     app.add_middleware(Exchange, metrics=service.metrics, operations=_operations(app),
                        failure=_failure)  # outermost: it sees every answer
     declare_headers(app)
@@ -226,7 +254,7 @@ def _authenticator(token: str | None) -> Callable[..., Awaitable[None]]:
             return
         given = b"" if credentials is None else credentials.credentials.encode()
         if not hmac.compare_digest(given, expected):  # constant time: no guessing by timing
-            raise HTTPException(401, "missing or wrong bearer token",
+            raise HTTPException(401, _UNAUTHORIZED_MESSAGE,
                                 headers={"WWW-Authenticate": "Bearer"})
 
     # the scheme object is made here, so the signature is given as objects, not as text
