@@ -46,7 +46,8 @@ class AccessAPI(EngineAPI):
         role or purpose, a grant that does not count, an evaluation error) denies, with the
         reason. ``consent`` is the consent decision for a request whose data leaves the bank
         (``request.recipient``): it counts when it allows that recipient at that instant, and
-        the access decision names it.
+        the access decision names it. A ``consent`` that is no consent decision (nor an
+        ``AttachedConsent``), or a ``policy`` that is no text, raises ``InputError`` naming it.
 
         A grant counts only when the role directory confirms that its approver held one of
         the approver roles the grant names: ``directory`` (a ``RoleDirectory`` or a list of

@@ -39,6 +39,7 @@ from finpolicy.domains.access.model import (
 from finpolicy.domains.access.spec import ACCESS_RULESET, POLICY_KIND, AccessPolicyTables
 from finpolicy.domains.clock import now
 from finpolicy.errors import InputError, InputProblem
+from finpolicy.inputs import kind_of
 from finpolicy.rules.model import Rule
 from finpolicy.runtime import Runtime, StateKey
 
@@ -307,6 +308,26 @@ def _error_decision(runtime: Runtime, doc: PolicyDocument[Any], request: AccessR
                           input_digest=digest(request, at), as_of=at)
 
 
+def check_policy_id(policy: Any) -> None:
+    """Refuse a ``policy`` argument that is no policy id: a number read as an id no policy
+    has would say the bundle lacks that policy, not that the call is wrong."""
+    if policy is not None and not isinstance(policy, str):
+        raise InputError.one("policy", f"expected a policy id (text) or None, got "
+                                       f"{kind_of(policy)}", "bad_input", policy)
+
+
+def check_consent(consent: Any) -> None:
+    """Refuse a ``consent`` argument that is no consent decision: it denied before with
+    ``evaluation-error``, as if the policy had failed, hiding the caller's mistake."""
+    if consent is None or isinstance(consent, AttachedConsent) or (
+            isinstance(consent, Decision) and hasattr(consent, "recipient")):
+        return
+    raise InputError.one("consent", f"expected the consent decision for the recipient (the "
+                                    f"ConsentDecision of engine.check_processing), an "
+                                    f"AttachedConsent or None, got {kind_of(consent)}",
+                         "bad_input", consent)
+
+
 def authorize(runtime: Runtime, request: Any, *, policy: str | None = None,
               consent: Decision | AttachedConsent | None = None,
               directory: Any = None) -> AccessDecision:
@@ -321,10 +342,13 @@ def authorize(runtime: Runtime, request: Any, *, policy: str | None = None,
     of the request's grants; without it no grant counts (``approver_unverified``).
 
     Raises:
-        InputError: the request is malformed (see the module docstring), or ``directory`` is
-            not a directory.
+        InputError: the request is malformed (see the module docstring), ``directory`` is
+            not a directory, ``consent`` no consent decision or ``policy`` no text.
         NotInForceError: no access policy is in force on that day.
     """
+    if consent is not None:
+        check_consent(consent)
+    check_policy_id(policy)
     if policy is None and consent is None and not getattr(runtime, "observed", True):
         return authorize_plain(runtime, request, directory)
     return _authorize(runtime, request, policy, consent, directory)

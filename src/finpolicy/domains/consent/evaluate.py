@@ -33,6 +33,7 @@ import attrs
 
 from finpolicy.decisions import Hit
 from finpolicy.documents.bundle import PolicyDocument
+from finpolicy.domains.access.evaluation import check_policy_id
 from finpolicy.domains.clock import in_force_beside, now
 from finpolicy.domains.consent.checks import (
     check_birth_date,
@@ -428,10 +429,12 @@ def check_processing(runtime: Runtime, request: Any, *, consents: Any = (),
     Records of other customers are not the customer's and are not considered.
 
     Raises:
-        InputError: the request or a record is malformed (see the module docstring).
+        InputError: the request or a record is malformed (see the module docstring), or
+            ``policy`` is no text.
         NotInForceError: no consent policy (or, for ``fields``, no classification policy) is
             in force on that date.
     """
+    check_policy_id(policy)
     req = ProcessingRequest.parse(request, field="request")
     parsed = items(consents, Consent, "consents")
     history = items(contacts, ContactRecord, "contacts")
