@@ -15,12 +15,13 @@ from finpolicy.cli.common import (
     exit_with,
     reports_errors,
 )
+from finpolicy.cli.validate import PackPath
 from finpolicy.errors import InputError
 from finpolicy.lint import SEVERITIES, lint_bundle
 
 
 @click.command("lint")
-@click.argument("path", type=click.Path(file_okay=False))
+@click.argument("path", type=PackPath())
 @click.option("--fail-on", "fail_on", type=click.Choice(SEVERITIES), default="error",
               show_default=True,
               help="Exit 1 when a finding of this severity or a more severe one is found.")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NoReturn
+from pathlib import Path
+from typing import Any, NoReturn
 
 import click
 
@@ -17,9 +18,27 @@ from finpolicy.cli.common import (
 from finpolicy.errors import InputError, PolicyError, Problem, one_line
 from finpolicy.validation import validate_pack
 
+__all__ = ["COMMANDS", "PackPath", "validate"]
+
+
+class PackPath(click.ParamType[str]):
+    """A pack folder (a shipped pack's name, ``git:REV:PATH``); a policy file named in its
+    place is refused with the folder to give instead."""
+
+    name = "pack"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> str:
+        path = Path(str(value))
+        if path.is_file():
+            folder = path.parent.as_posix() if path.parent != Path() else "."
+            self.fail(f"`{value}` is a file; give the pack folder that holds it (`{folder}`): "
+                      "a pack is checked as a whole", param, ctx)
+        return str(value)
+
 
 @click.command("validate")
-@click.argument("path", type=click.Path(file_okay=False))
+@click.argument("path", type=PackPath())
 def validate(path: str) -> None:
     """Validate the pack in PATH: every problem on its own line as `file:line: path: message`.
 
