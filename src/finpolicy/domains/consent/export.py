@@ -41,6 +41,12 @@ class ExportDecision:
         """Both allow (the access decision already requires the consent decision to)."""
         return self.access.allowed and self.consent.allowed
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form, as every decision has one: ``allowed`` and the two decisions'
+        own ``to_dict()`` (``{"allowed": ..., "access": {...}, "consent": {...}}``)."""
+        return {"allowed": self.allowed, "access": self.access.to_dict(),
+                "consent": self.consent.to_dict()}
+
     def explain(self) -> str:
         return f"{self.access.explain()}\n\n{self.consent.explain()}"
 
