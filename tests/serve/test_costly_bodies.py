@@ -65,3 +65,18 @@ def test_a_large_shallow_body_is_not_walked_value_by_value(
     with pytest.raises(fp.InputError, match="nested deeper than 64"):
         bodies.read_json(json.dumps([*shallow, deep]).encode())
     assert len(walked) == 1
+
+
+def test_mounted_under_a_prefix_the_token_is_still_checked_first(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """An application that mounts the service (`outer.mount("/decisions", app)`) sees the
+    same: no body is read for a caller without the token."""
+    from fastapi import FastAPI
+
+    read: list[bytes] = []
+    monkeypatch.setattr(bodies, "read_json", lambda raw: read.append(raw) or json.loads(raw))
+    outer = FastAPI()
+    outer.mount("/decisions", create_app(Service(fp.PolicyEngine()), token="s3cret"))
+    with TestClient(outer) as client:
+        answer = client.post("/decisions/v1/access/authorize", json=BODIES["access/authorize"])
+    assert answer.status_code == 401 and read == []

@@ -163,6 +163,7 @@ class _Authenticated:
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         path = scope.get("path", "") if scope["type"] == "http" else ""
+        path = path.removeprefix(scope.get("root_path", ""))  # (an app mounted under a prefix)
         if path.startswith("/v1/") or path == "/metrics":
             given = dict(scope.get("headers", ())).get(b"authorization", b"").decode("latin-1")
             scheme, _, credentials = given.partition(" ")
