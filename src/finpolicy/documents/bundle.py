@@ -12,6 +12,7 @@ import yaml
 from pydantic import ValidationError
 
 from finpolicy.documents.digests import bundle_json, canonical_json, sha256
+from finpolicy.documents.fieldhints import HintingParser
 from finpolicy.documents.git import shown_as, shown_problems
 from finpolicy.documents.invisible import invisible_text
 from finpolicy.documents.lock import LOCK_CODES, check_lock
@@ -455,7 +456,7 @@ def _builder(display: str, envelope: Envelope, kind: PolicyKind[Any, Any],
         local: list[Problem] = []
 
         def parser(fields: FieldTypes | None = None) -> ConditionParser:
-            return ConditionParser(src, fields)
+            return HintingParser(src, fields)
 
         own = getattr(spec, "vocabulary", {}) or {}
         vocabulary = Vocabularies.merge(shared, own)
