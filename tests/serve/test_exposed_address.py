@@ -50,3 +50,15 @@ def test_a_token_silences_the_callers_warning_not_the_tls_one(tmp_path: Path) ->
     assert _output("--host", "0.0.0.0", "--token-file", str(token)) == [
         _output("--host", "0.0.0.0")[1]]
     assert _output("--host", "127.0.0.1") == []
+
+
+@pytest.mark.usefixtures("started")
+def test_a_token_no_header_can_carry_is_refused_at_start(tmp_path: Path) -> None:
+    """A token file holding `pässwört` started the service, which then refused every
+    request: the header's bytes are read as Latin-1, so no caller's token ever matched."""
+    token = tmp_path / "token.txt"
+    token.write_text("pässwört\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["serve", "--no-watch", "--port", "0",
+                                       "--token-file", str(token)])
+    assert result.exit_code == 3, result.output
+    assert result.output.startswith("error: --token-file: ") and "ASCII" in result.output

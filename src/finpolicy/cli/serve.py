@@ -68,6 +68,10 @@ def _read_token(path: str) -> str:
     if not token or any(c.isspace() for c in token):
         raise InputError.one("--token-file", f"`{path}` must hold one token without spaces",
                              "bad_option", path)
+    if not token.isascii() or not token.isprintable():  # (HTTP headers carry no other text)
+        raise InputError.one("--token-file", f"`{path}` must hold a token of printable ASCII "
+                             "characters (a header cannot carry others: every request "
+                             "would be refused)", "bad_option", path)
     return token
 
 
