@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import click
 
-from finpolicy.cli.common import bundle_option, console, load_engine, reports_errors
+import finpolicy as fp
+from finpolicy.cli.common import bundle_option, console, reports_errors
 from finpolicy.readers import read_document
+from finpolicy_limits.api import LimitsEngine
 
 
 @click.command("limits")
@@ -14,7 +16,8 @@ from finpolicy.readers import read_document
 @reports_errors
 def limits(file: str, bundle_path: str | None) -> None:
     """Check every transaction in FILE (a YAML or JSON list)."""
-    engine = load_engine(bundle_path, "compiled")
+    # typed: a type checker does not see plug-in methods on fp.PolicyEngine (see .api)
+    engine = LimitsEngine(fp.load_bundle(bundle_path), engine="compiled")
     for txn in read_document(file):
         decision = engine.check_limit(txn, as_of="2026-01-05")
         console.print(f"{decision.transaction_id}: {decision.outcome}")
