@@ -436,3 +436,40 @@ def test_find_in_a_log_shortened_by_retention_says_what_it_did_not_search(
     _log(intact, keys)
     assert "note:" not in CliRunner().invoke(main, ["audit", "find", str(intact),
                                                     "--domain", "classification"]).output
+
+
+def test_find_names_the_policy_version_and_the_provision_of_each_decision(
+        tmp_path: Path) -> None:
+    """`audit find` said 'decided unsuitable by above-tolerance, …' alike for a sale the
+    2018 suitability policy decided and one its 2026 version decided, and named no
+    provision: the examiner had to read --json to tell which version and which article
+    decided. Each decision now says its policy version and each rule's citation; a call
+    that decided nothing says so (it printed no line)."""
+    keys, folder = _keys(tmp_path)
+    where = tmp_path / "log.db"
+    bundle = fp.load_bundle()
+    with DecisionLog(where, keys=keys, application="branch-app") as log:
+        engine = fp.PolicyEngine(bundle, log=log)
+        for on in (dt.date(2019, 6, 3), ON):
+            customer = fp.Customer(id="cu-1", risk_level="C2",
+                                   assessment_date=on - dt.timedelta(days=30),
+                                   birth_date=dt.date(1961, 5, 7))
+            engine.check_suitability(customer, fp.Product(
+                id="P-1", kind="wealth_management", risk_level="R4"), as_of=on)
+        engine.review_consents([], as_of=dt.datetime(2026, 3, 2, 10, tzinfo=dt.UTC))
+    old, new, review = read_entries(where)
+    shown = CliRunner().invoke(main, ["audit", "find", str(where), "--keys", str(folder),
+                                      "-v", "branch-app"])
+    assert shown.exit_code == 0, shown.output
+    for entry in (old, new):
+        [decision] = entry.decisions
+        policy = decision["policy"]
+        cites = {h["rule_id"]: h["cite"] for h in decision["hits"]}
+        assert cites["above-tolerance"]
+        line = (f"  decided unsuitable under {policy['id']} {policy['version']} by "
+                + ", ".join(f"{r} ({c})" for r, c in cites.items()))
+        assert line in shown.output.splitlines(), shown.output
+    assert old.decisions[0]["policy"]["version"] != new.decisions[0]["policy"]["version"]
+    assert review.decisions == []
+    assert "  decided nothing (the call returned no decision: nothing to report)" in \
+        shown.output

@@ -330,17 +330,30 @@ def _print_found(hit: Found, keys: AuditKeys | None) -> None:
     if entry.context:
         console.print("  context " + escape(" ".join(f"{k}={v}"
                                                      for k, v in entry.context.items())))
+    if not entry.decisions:
+        console.print("  decided nothing (the call returned no decision: nothing to report)")
     for decision in entry.decisions[:_SHOWN]:
-        rules = [str(h.get("rule_id")) for h in decision.get("hits") or []
-                 if isinstance(h, dict)]
-        console.print(f"  decided {escape(str(decision.get('outcome')))}"
-                      + (f" by {escape(', '.join(rules))}" if rules else ""))
+        console.print("  " + escape(_decided(decision)))
     if len(entry.decisions) > _SHOWN:
         console.print(f"  … and {len(entry.decisions) - _SHOWN} more decisions")
     if keys is not None:
         clear = json.dumps(entry.unseal(keys)[0], ensure_ascii=False, separators=(",", ":"),
                            default=str)
         console.print(f"  input in clear {escape(clear)}")
+
+
+def _decided(decision: Any) -> str:
+    """``decided unsuitable under cn-suitability 2.3.0 by above-tolerance (nfra-2025-7 Art.
+    12), …``: the outcome, the policy version that decided and each rule with its citation."""
+    if not isinstance(decision, dict):
+        return f"decided {decision}"
+    policy = decision.get("policy")
+    under = f" under {policy.get('id')} {policy.get('version')}" \
+        if isinstance(policy, dict) and policy.get("id") else ""
+    rules = [str(h.get("rule_id")) + (f" ({h['cite']})" if h.get("cite") else "")
+             for h in decision.get("hits") or [] if isinstance(h, dict)]
+    return f"decided {decision.get('outcome')}{under}" + (f" by {', '.join(rules)}"
+                                                          if rules else "")
 
 
 _SHOWN = 10
