@@ -45,12 +45,7 @@ __all__ = ["DEFAULT_PACK", "MANIFEST", "Bundle", "PolicyDocument", "assemble_bun
            "read_policy_text", "resolve_bundle_path", "rule_lines", "shipped_packs"]
 
 declare("policy", {"bad_file_name": "A file of the pack is named so that loading would skip "
-                                    "it (`access.YAML`).",
-                   "unused_vocabulary": "A vocabulary covers nothing: it names no fields "
-                                        "and its name is a misspelt `obligations`.",
-                   "misplaced_document": "A policy document sits in a folder of the pack "
-                                         "(`policies/access.yaml`), where loading would skip "
-                                         "it."})
+                                    "it (`access.YAML`)."})
 
 MANIFEST = "bundle.yaml"
 _OTHER_MANIFEST = "bundle.yml"  # a manifest misnamed, when bundle.yaml is missing
@@ -316,11 +311,13 @@ def _read(file: Path, display: str, problems: list[Problem]) -> SourceDocument |
     text = read_policy_text(file, display, problems)
     if text is None:
         return None
+    duplicates: list[Any] = []  # reported, and the rest of the file checked all the same
     try:
-        source = parse_yaml(text, display)
+        source = parse_yaml(text, display, duplicates)
     except yaml.YAMLError as exc:
         problems.append(yaml_problem(display, exc, text))
         return None
+    problems.extend(yaml_problem(display, duplicate, text) for duplicate in duplicates)
     hidden = invisible_text(source)
     if hidden is not None:
         problems.append(hidden)

@@ -9,12 +9,16 @@ from importlib import resources
 from pathlib import Path
 
 from finpolicy.documents.git import checkout, is_git_spec
+from finpolicy.errorcodes import declare
 from finpolicy.errors import PolicyError, Problem
 
 __all__ = ["DEFAULT_PACK", "link_target", "misplaced_documents", "resolve_bundle_path",
            "shipped_packs"]
 
 DEFAULT_PACK = "cn-banking"
+declare("policy", {"misplaced_document": "A policy document sits in a folder of the pack "
+                                         "(`policies/access.yaml`), where loading would skip "
+                                         "it."})
 # the envelope's first key, as a policy document (not a test case nor an example) starts
 _ENVELOPE = re.compile(r"^apiVersion:[ \t]*[\"']?finpolicy/", re.MULTILINE)
 

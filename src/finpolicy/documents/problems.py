@@ -12,11 +12,15 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from finpolicy.documents.yamlsource import SourceDocument
+from finpolicy.errorcodes import declare
 from finpolicy.errors import Problem
 from finpolicy.inputs import error_message
 from finpolicy.rules.vocabulary import OBLIGATIONS, hint
 
 __all__ = ["misnamed_vocabularies", "pydantic_problems"]
+
+declare("policy", {"unused_vocabulary": "A vocabulary covers nothing: it names no fields and "
+                                        "its name is a misspelt `obligations`."})
 
 # a policy's numbers and flags are read strictly (StrictInt …): what each type error expected
 _LOOKS_TYPED = re.compile(r"[-+]?\d+(?:\.\d*)?|true|false", re.IGNORECASE)

@@ -111,8 +111,11 @@ class SourceDocument:
         return Problem(self.file, self.line_of(path), format_path(path), message, code)
 
 
-def parse_yaml(text: str, file: str) -> SourceDocument:
-    """Parse one YAML document within the limits above.
+def parse_yaml(text: str, file: str,
+               duplicates: list[YamlLimitError] | None = None) -> SourceDocument:
+    """Parse one YAML document within the limits above; given ``duplicates``, a duplicate key
+    is appended there (its first value kept) instead of raised, so the rest of the file is
+    still checked.
 
     Raises:
         yaml.YAMLError: the text is not YAML (with a mark), or a ``YamlLimitError``.
@@ -125,16 +128,18 @@ def parse_yaml(text: str, file: str) -> SourceDocument:
     if too_large:
         raise YamlLimitError(f"file is larger than {MAX_FILE_BYTES // 2**20} MiB", None,
                              code="file_too_large")
-    data = load_data(text)
+    data = load_data(text, duplicates=duplicates)
     return SourceDocument(file, data, None if data is not None else {(): 1}, text=text)
 
 
-def load_data(text: str, max_nodes: int | None = None) -> Any:
+def load_data(text: str, max_nodes: int | None = None, *,
+              duplicates: list[YamlLimitError] | None = None) -> Any:
     """The plain data of the one YAML document of ``text``, within the limits above but the
-    file size (input files have their own), at most ``max_nodes`` values (``MAX_NODES``)."""
+    file size (input files have their own), at most ``max_nodes`` values (``MAX_NODES``);
+    ``duplicates``: see ``parse_yaml``."""
     loader = _Loader(text)
     try:
-        return _Builder(loader, max_nodes or MAX_NODES).document()
+        return _Builder(loader, max_nodes or MAX_NODES, duplicates).document()
     finally:
         loader.dispose()
 
@@ -195,6 +200,7 @@ def _tab_at(text: str, line: int, column: int) -> bool:
 # --- the builder -----------------------------------------------------------------------------
 
 _EMPTY = object()
+_DROPPED = object()  # the key of a duplicate whose value is left out
 _COLLECTION_TAGS = {None, "!", MAP_TAG, SEQ_TAG}
 
 
@@ -214,8 +220,9 @@ class _Frame:
 class _Builder:
     """Builds plain data from parser events, enforcing the limits of the module."""
 
-    def __init__(self, loader: Any, max_nodes: int) -> None:
-        self.loader, self.max_nodes = loader, max_nodes
+    def __init__(self, loader: Any, max_nodes: int,
+                 duplicates: list[YamlLimitError] | None = None) -> None:
+        self.loader, self.max_nodes, self.duplicates = loader, max_nodes, duplicates
         self.stack: list[_Frame] = []
         self.anchors: dict[str, tuple[Any, int]] = {}
         self.open_anchors: set[str] = set()
@@ -278,17 +285,27 @@ class _Builder:
             if not frame.is_map:
                 frame.container.append(value)  # type: ignore[union-attr]
             elif frame.key is _EMPTY:
-                if value in frame.container:
-                    raise self.fail(f"duplicate key `{shorten(str(value))}`", event.start_mark,
-                                    "duplicate_key")
-                frame.key = value
+                frame.key = self.new_key(frame, value, event)
             else:
-                frame.container[frame.key] = value  # type: ignore[call-overload, unused-ignore]
+                if frame.key is not _DROPPED:
+                    frame.container[frame.key] = value  # type: ignore[call-overload, unused-ignore]
                 frame.key = _EMPTY
         if not isinstance(get(), ev.StreamEndEvent):
             raise self.fail("expected a single document, found several", event.end_mark,
                             "yaml_syntax")
         return root
+
+    def new_key(self, frame: _Frame, value: Any, event: Any) -> Any:
+        """``value`` as the next key of ``frame``; a duplicate raises, or is recorded and its
+        value dropped (``_DROPPED``) when the builder collects duplicates."""
+        if value not in frame.container:
+            return value
+        error = self.fail(f"duplicate key `{shorten(str(value))}`", event.start_mark,
+                          "duplicate_key")
+        if self.duplicates is None:
+            raise error
+        self.duplicates.append(error)
+        return _DROPPED
 
     def too_many(self, event: Any) -> YamlLimitError:
         return self.fail(f"more than {self.max_nodes:,} values in one file", event.start_mark,
