@@ -459,6 +459,9 @@ def _add_service_routes(app: FastAPI, service: Service, auth: Any) -> None:
                              **({"reason": failure} if failure else {})},
                             status_code=200 if failure is None else 503)
 
+    for path, probe in (("/health", health), ("/ready", ready)):  # monitors asking by HEAD
+        app.add_api_route(path, probe, methods=["HEAD"], include_in_schema=False)
+
     @app.get("/metrics", tags=["service"], dependencies=[auth], response_class=Response,
              responses={200: {"content": {"text/plain": {}}}, **_UNAUTHORIZED})
     async def metrics() -> Response:
