@@ -45,3 +45,11 @@ def test_a_key_without_a_value_says_so(tmp_path: Path) -> None:
     _, out = _validate(tmp_path, [("      reason: ", "      reason:\n      x_reason: ")])
     assert any(line.endswith(".reason: expected text, got nothing (the key has no value)")
                for line in out), out
+
+
+def test_a_version_written_as_a_number_says_how_to_write_one(tmp_path: Path) -> None:
+    """``version: 2.3`` read "expected text, got the number `2.3`; put it in quotes to keep
+    it text", and "2.3" in quotes is no version either."""
+    _, out = _validate(tmp_path, [("version: 2.3.0", "version: 2.3")])
+    assert any(line.endswith("metadata.version: expected a version such as `1.0.0` "
+                             "(major.minor.patch), got the number `2.3`") for line in out), out

@@ -48,6 +48,10 @@ def pydantic_problems(exc: ValidationError, source: SourceDocument,
             msg = f"expected {what}, got nothing (the key has no value)"
         elif err["type"] == "string_type" and isinstance(err.get("input"), bool | int | float):
             msg = _not_text(err["input"])
+            if loc[-1] == "version" and isinstance(err["input"], int | float) \
+                    and not isinstance(err["input"], bool):  # `version: 1.0`, `version: 2`
+                msg = (f"expected a version such as `1.0.0` (major.minor.patch), got the "
+                       f"number `{err['input']}`")
         elif err["type"] in _TYPES and "input" in err:
             value = err["input"]
             msg = f"expected {_TYPES[err['type']]}, got " + (
