@@ -73,8 +73,7 @@ def parse_amount(value: Any) -> float | None:
         return None
     # numpy's numbers too (a column of a DataFrame), as the models take them; no flag, and
     # no fraction (JSON, and so the decision log and replay, write it as text: "1/3")
-    if isinstance(value, bool | Fraction) or not isinstance(value, int | float | Decimal
-                                                             | numbers.Real):
+    if isinstance(value, bool | Fraction) or not isinstance(value, numbers.Real | Decimal):
         raise _problem("amount", f"expected a number, got {type(value).__name__}", "bad_amount",
                        value)
     try:
