@@ -4,6 +4,7 @@ token, and no walk of every value of a large, shallow body."""
 from __future__ import annotations
 
 import json
+import types
 from typing import Any
 
 import pytest
@@ -80,3 +81,27 @@ def test_mounted_under_a_prefix_the_token_is_still_checked_first(
     with TestClient(outer) as client:
         answer = client.post("/decisions/v1/access/authorize", json=BODIES["access/authorize"])
     assert answer.status_code == 401 and read == []
+
+
+def test_a_body_of_millions_of_tiny_values_is_refused_before_it_is_read(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A caller with the token could make the service hold half a gigabyte for 16 MiB of
+    `[{},{},…]` (5.6 million values) before the schema refused it. More values than
+    MAX_BODY_VALUES are refused (422, too_large) before a single one is made."""
+    made: list[Any] = []
+    reader = types.SimpleNamespace(loads=lambda *a, **k: made.append(a) or [],
+                                   JSONDecodeError=json.JSONDecodeError)
+    monkeypatch.setattr(bodies, "json", reader)  # (the service's reader only)
+    app = create_app(Service(fp.PolicyEngine()))
+    flood = b"[" + b",".join([b"{}"] * (bodies.MAX_BODY_VALUES + 1)) + b"]"
+    with TestClient(app) as client:
+        answer = client.post("/v1/access/authorize", content=flood,
+                             headers={"Content-Type": "application/json"})
+    assert answer.status_code == 422, answer.text
+    problem = answer.json()["problems"][0]
+    assert problem["code"] == "too_large"
+    assert f"more than {bodies.MAX_BODY_VALUES:,} values" in problem["message"]
+    assert made == []
+    # a batch of the most calls the service takes is far below the bound
+    batch = json.dumps([BODIES["access/authorize"]] * 1000).encode()
+    assert batch.count(b",") < bodies.MAX_BODY_VALUES // 20

@@ -29,8 +29,12 @@ from finpolicy.errors import InputError, InputProblem
 from finpolicy.inputs import error_message
 from finpolicy.limits import MAX_INPUT_DEPTH
 
-__all__ = ["JSONRoute", "body_problems", "read_json"]
+__all__ = ["MAX_BODY_VALUES", "JSONRoute", "body_problems", "read_json"]
 
+MAX_BODY_VALUES = 2_000_000
+"""Most values in one request body (counted by its commas: a comma inside text counts too).
+Reading a 16 MiB body of ``[{},{},…]`` (some 5.6 million values) takes half a gigabyte and a
+second or more; a batch of 1,000 calls holds a few hundred thousand at most."""
 _MAX_PROBLEMS = 100  # (a body of a million bad strings is refused with the first hundred)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # a surrogate escape in the text (a pair is one character once read, so still look)
@@ -74,12 +78,17 @@ def read_json(raw: bytes) -> Any:
     """The JSON value of a request body (UTF-8, a byte order mark allowed).
 
     Raises:
-        InputError: the body is not UTF-8 JSON (``json_invalid``), is nested deeper than
+        InputError: the body holds more than ``MAX_BODY_VALUES`` values (``too_large``,
+            told before it is read), is not UTF-8 JSON (``json_invalid``), is nested deeper than
             ``MAX_INPUT_DEPTH`` (``too_deep``), gives a key twice (``duplicate_key``, at the
             key), or holds an integer of more than 4300 digits
             (``number_out_of_range``) or a lone surrogate (``string_unicode``); the problems
             name the place (empty for the body as a whole).
     """
+    if raw.count(b",") >= MAX_BODY_VALUES:  # at C speed, before any value is made
+        raise InputError.one("", f"the body holds more than {MAX_BODY_VALUES:,} values (counted "
+                             "by their commas); send fewer calls in each request",
+                             "too_large")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
