@@ -72,3 +72,36 @@ def test_metrics_say_when_the_decision_log_has_failed(
         log.close()
     assert "finpolicy_decision_log_failing 0.0" in before
     assert "finpolicy_decision_log_failing 1.0" in after
+
+
+def test_a_failed_log_fails_liveness_and_refuses_explanations(
+        tmp_path: Path, bundle: fp.Bundle, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once the log had failed, /health still answered 200 (so a liveness probe never
+    restarted the process, though only a restart brings the log back), and /explain went on
+    answering with the decision every decision endpoint refused."""
+    from finpolicy.audit import AuditKeys, DecisionLog
+
+    log = DecisionLog(tmp_path / "log.db", keys=AuditKeys.generate())
+    body = BODIES["suitability/check_suitability"]
+    with TestClient(create_app(Service(fp.PolicyEngine(bundle, log=log))),
+                    raise_server_exceptions=False) as client:
+        assert client.get("/health").status_code == 200
+        explained = client.post("/v1/suitability/check_suitability/explain", json=body)
+        assert explained.status_code == 200, explained.text
+
+        def full(rows: Any, *, sync: bool) -> None:
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr(log.sink, "write", full)
+        assert client.post("/v1/suitability/check_suitability", json=body).status_code == 500
+        health = client.get("/health")
+        head = client.head("/health")
+        refused = client.post("/v1/suitability/check_suitability/explain", json=body)
+    with pytest.raises(Exception, match="No space left"):
+        log.close()
+    assert health.status_code == 503 and head.status_code == 503
+    assert health.json()["status"] == "failing"
+    assert "No space left" in health.json()["log_failure"]
+    assert refused.status_code == 500, refused.text
+    assert "decision log" in refused.json()["message"]
+    assert "result" not in refused.json()

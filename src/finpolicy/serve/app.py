@@ -442,11 +442,15 @@ def _add_service_routes(app: FastAPI, service: Service, auth: Any) -> None:
         """The bundle decisions are taken on: name, version, digest, documents."""
         return JSONResponse(service.bundle_metadata())
 
-    @app.get("/health", tags=["service"], responses={200: {"model": HealthBody}})
+    @app.get("/health", tags=["service"], responses={
+        200: {"model": HealthBody},
+        503: {"model": HealthBody, "description": "Failing: the decision log has failed, and "
+                                                  "only a restart brings it back"}})
     async def health() -> JSONResponse:
         """Serving; ``degraded`` (with the reason) when the last reload failed, ``failing``
-        when the decision log has."""
-        return JSONResponse(service.health())
+        (503, so that a liveness probe restarts the process) when the decision log has."""
+        body = service.health()
+        return JSONResponse(body, status_code=503 if body["status"] == "failing" else 200)
 
     @app.get("/ready", tags=["service"], responses={
         200: {"model": ReadyBody},

@@ -1,7 +1,9 @@
 """``POST /v1/<domain>/<method>/explain``: the decision of a call explained — why it is not
 better and the verified changes that would make it better (``finpolicy.explain``), for the
 operations a domain explains. The body is the call's own; nothing is logged (an explanation
-takes the decision again, off the normal path)."""
+takes the decision again, off the normal path), and once the decision log has failed an
+explanation is refused as every decision is: it states the decision, which the log could no
+longer record."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from typing import Any
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import JSONResponse, Response
 
+from finpolicy.audit.errors import AuditError
 from finpolicy.domains.base import Call
 from finpolicy.errors import InputError
 from finpolicy.serve.endpoints import Endpoint, bundle_ref, endpoints, plain
@@ -71,6 +74,9 @@ def _handler(service: Service, endpoint: Endpoint, failure: Failure) -> Callable
             arguments["directory"] = service.engine.directory
         headers = {"X-Finpolicy-Bundle-Digest": runtime.bundle.digest}
         try:
+            reason = service.log_failure()
+            if reason is not None:  # no decision channel stays open past the log
+                raise AuditError(reason)
             explanation = explain_call(runtime, endpoint.method, **arguments)
             content = {"bundle": bundle_ref(runtime.bundle),
                        "result": plain(explanation.to_dict(detail=detail))}
