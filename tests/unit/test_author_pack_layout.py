@@ -41,3 +41,17 @@ def test_a_policy_document_in_a_folder_of_the_pack_is_reported_not_skipped(
     (pack / ".drafts").mkdir()  # a hidden folder is not the pack's
     (pack / ".drafts" / "x.yaml").write_text("apiVersion: finpolicy/v1\n", encoding="utf-8")
     assert len(load_bundle(pack).policies()) == 6
+
+
+def test_a_file_of_test_cases_beside_the_policies_is_named_as_such(tmp_path: Path) -> None:
+    """A test-case file put beside the policies read as six problems of a policy document
+    ("missing required key `apiVersion`", "unknown key `cases`" …)."""
+    pack = tmp_path / "pack"
+    shutil.copytree(shipped_packs() / "uk-fca", pack)
+    shutil.copy(pack / "tests" / "complaints.yaml", pack / "complaints-tests.yaml")
+    result = CliRunner().invoke(main, ["validate", str(pack)])
+    assert result.exit_code == 2
+    assert result.output.splitlines()[:-1] == [
+        f"{pack / 'complaints-tests.yaml'}:1: a file of test cases or examples (cases:), not a "
+        "policy document: put it under tests/ (cases with expectations) or examples/"], \
+        result.output

@@ -25,7 +25,11 @@ from finpolicy.documents.packpaths import (
     shipped_packs,
 )
 from finpolicy.documents.partial import check_pruned
-from finpolicy.documents.problems import misnamed_vocabularies, pydantic_problems
+from finpolicy.documents.problems import (
+    misnamed_vocabularies,
+    not_a_policy_document,
+    pydantic_problems,
+)
 from finpolicy.documents.registry import BuildContext, CompiledPolicy, PolicyKind, kinds
 from finpolicy.documents.standin import stand_in_envelope
 from finpolicy.documents.version_checks import DocumentHeader, check_versions
@@ -400,13 +404,9 @@ def _read_envelope(file: Path, display: str, problems: list[Problem],
     source = _read(file, display, problems)
     if source is None:
         return None
-    if not isinstance(source.data, dict):
-        got = ("no YAML document (the file is empty or holds only comments)"
-               if source.data is None else "a list" if isinstance(source.data, list)
-               else f"the single value `{str(source.data)[:40]}`")
-        problems.append(Problem(display, 1, "", "expected a policy document (a mapping of "
-                                f"apiVersion, kind, metadata and spec), got {got}",
-                                "not_a_mapping"))
+    unfit = not_a_policy_document(source)
+    if unfit is not None:
+        problems.append(unfit)
         return None
     try:
         envelope = Envelope.model_validate(source.data)

@@ -17,10 +17,12 @@ from finpolicy.errors import Problem
 from finpolicy.inputs import error_message
 from finpolicy.rules.vocabulary import OBLIGATIONS, hint
 
-__all__ = ["misnamed_vocabularies", "pydantic_problems"]
+__all__ = ["misnamed_vocabularies", "not_a_policy_document", "pydantic_problems"]
 
 declare("policy", {"unused_vocabulary": "A vocabulary covers nothing: it names no fields and "
-                                        "its name is a misspelt `obligations`."})
+                                        "its name is a misspelt `obligations`.",
+                   "misplaced_cases": "A file of test cases or examples sits among the policy "
+                                      "files of a pack instead of under tests/ or examples/."})
 
 # a policy's numbers and flags are read strictly (StrictInt …): what each type error expected
 _LOOKS_TYPED = re.compile(r"[-+]?\d+(?:\.\d*)?|true|false", re.IGNORECASE)
@@ -67,6 +69,24 @@ def pydantic_problems(exc: ValidationError, source: SourceDocument,
                 msg += hint(err["input"], choices)
         out.append(source.problem(loc, msg, err["type"]))
     return out
+
+
+def not_a_policy_document(source: SourceDocument) -> Problem | None:
+    """Why the file at a pack's top is no policy document, if it is none at first sight: no
+    mapping, or a file of test cases or examples (``domain:`` and ``cases:``) put beside the
+    policies instead of under ``tests/`` or ``examples/``."""
+    data = source.data
+    if isinstance(data, dict) and "cases" in data and "apiVersion" not in data:
+        return Problem(source.file, 1, "", "a file of test cases or examples (cases:), not a "
+                       "policy document: put it under tests/ (cases with expectations) or "
+                       "examples/", "misplaced_cases")
+    if isinstance(data, dict):
+        return None
+    got = ("no YAML document (the file is empty or holds only comments)" if data is None
+           else "a list" if isinstance(data, list)
+           else f"the single value `{str(data)[:40]}`")
+    return Problem(source.file, 1, "", "expected a policy document (a mapping of apiVersion, "
+                   f"kind, metadata and spec), got {got}", "not_a_mapping")
 
 
 def misnamed_vocabularies(vocabularies: Mapping[str, Any], source: SourceDocument,
