@@ -1,5 +1,5 @@
-"""Stopped by SIGTERM (how systemd and Kubernetes stop it), the service closes its decision
-log and runs the process's exit handlers, as Ctrl-C does."""
+"""Stopped by SIGTERM (how systemd and Kubernetes stop it) or Ctrl-C, the service closes its
+decision log and runs the process's exit handlers, and exits 143 or 130 without a word."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.helpers.serve_bodies import BODIES
 from tests.helpers.server import free_port
@@ -19,11 +20,15 @@ from tests.helpers.server import free_port
 REPOSITORY = Path(__file__).resolve().parents[2]
 
 
-def test_sigterm_closes_the_log_and_removes_the_git_packs_copy(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("stop", "status"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)],
+                         ids=["sigterm", "ctrl-c"])
+def test_sigterm_closes_the_log_and_removes_the_git_packs_copy(
+        tmp_path: Path, stop: signal.Signals, status: int) -> None:
     """uvicorn stops on SIGTERM, then raises it again with Python's default handler, which
     killed the process on the spot: the decision log never got the final checkpoint
     `close()` writes (it read as a crashed writer's), and a `git:REV:PATH` pack's extracted
-    copy stayed in the temporary folder, one more at each restart."""
+    copy stayed in the temporary folder, one more at each restart. After Ctrl-C, click said
+    "Aborted!" and the status was 1, as for a failure."""
     temporary = tmp_path / "tmp"
     temporary.mkdir()
     env = {**os.environ, "TMPDIR": str(temporary), "PYTHONUNBUFFERED": "1"}
@@ -53,13 +58,14 @@ def test_sigterm_closes_the_log_and_removes_the_git_packs_copy(tmp_path: Path) -
         answer = httpx.post(f"{url}/v1/access/authorize", json=BODIES["access/authorize"],
                             timeout=30)
         assert answer.status_code == 200, answer.text
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)
+        process.send_signal(stop)
+        assert process.wait(timeout=30) == status, output.read_text()
     finally:
         if process.poll() is None:
             process.kill()
             process.wait()
     assert "Traceback" not in output.read_text(), output.read_text()
+    assert "Aborted" not in output.read_text(), output.read_text()
     assert list(temporary.iterdir()) == []
     (segment,) = sorted((tmp_path / "log").glob("*.jsonl"))
     last = json.loads(segment.read_text(encoding="utf-8").splitlines()[-1])["record"]

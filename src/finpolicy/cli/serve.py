@@ -260,20 +260,25 @@ def _exposure(host: str, token: bool, tls: bool, client_ca: bool) -> list[str]:
 
 @contextlib.contextmanager
 def _exiting_on_sigterm() -> Iterator[None]:
-    """SIGTERM ends the process by ``SystemExit`` (status 143), not by the signal itself.
+    """SIGTERM and Ctrl-C (SIGINT) end the process by ``SystemExit`` (status 143, 130), not
+    by the signal itself.
 
-    uvicorn stops on SIGTERM, then sends it again to the process with the handler found at
-    start: Python's default one killed the process on the spot, so the decision log was
-    never closed (its final checkpoint, its sink) and no exit handler ran (a ``git:`` pack's
-    extracted copy stayed in the temporary folder, one more at each restart)."""
+    uvicorn stops on either, then sends it again to the process with the handler found at
+    start: Python's default one killed the process on SIGTERM on the spot, so the decision
+    log was never closed (its final checkpoint, its sink) and no exit handler ran (a ``git:``
+    pack's extracted copy stayed in the temporary folder, one more at each restart); on
+    SIGINT it raised ``KeyboardInterrupt``, which click reports as "Aborted!" with status 1
+    after a clean stop."""
     def stop(signum: int, frame: object) -> None:
         raise SystemExit(128 + signum)
 
-    previous = signal.signal(signal.SIGTERM, stop)
+    previous = {number: signal.signal(number, stop)
+                for number in (signal.SIGTERM, signal.SIGINT)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 @click.command("serve")
