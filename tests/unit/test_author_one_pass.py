@@ -53,3 +53,18 @@ def test_a_version_written_as_a_number_says_how_to_write_one(tmp_path: Path) -> 
     _, out = _validate(tmp_path, [("version: 2.3.0", "version: 2.3")])
     assert any(line.endswith("metadata.version: expected a version such as `1.0.0` "
                              "(major.minor.patch), got the number `2.3`") for line in out), out
+
+
+def test_a_last_day_before_the_first_is_reported_at_its_line_and_the_spec_checked(
+        tmp_path: Path) -> None:
+    """``effective_until`` before ``effective_from`` was reported at the ``metadata:`` line,
+    and nothing else of the document was checked."""
+    lines, out = _validate(tmp_path, [("\n  effective_from: 2026-02-01\n",
+                                       "\n  effective_from: 2026-02-01\n"
+                                       "  effective_until: 2017-01-31\n"),
+                                      ("{field: customer.age, ", "{field: customer.agee, ")])
+    until = next(i for i, line in enumerate(lines) if "effective_until: 2017-01-31" in line) + 1
+    assert f"suitability-2026.yaml:{until}: metadata.effective_until: `2017-01-31` is before " \
+           "`effective_from` (`2026-02-01`): a version is in force from its first day to its " \
+           "last" in "\n".join(out), out
+    assert any("unknown field `customer.agee`" in line for line in out), out

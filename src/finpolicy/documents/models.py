@@ -6,7 +6,14 @@ import datetime as dt
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from finpolicy.inputs import Day
@@ -86,11 +93,15 @@ class Metadata(Strict):
             raise ValueError(f"expected a semantic version like `1.0.0`, got `{value}`")
         return value
 
-    @model_validator(mode="after")
-    def _window(self) -> Metadata:
-        if self.effective_until is not None and self.effective_until < self.effective_from:
-            raise ValueError("`effective_until` is before `effective_from`")
-        return self
+    @field_validator("effective_until")
+    @classmethod
+    def _window(cls, value: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        # on the key to change (its line), so the rest of the document is checked all the same
+        start = info.data.get("effective_from")
+        if value is not None and isinstance(start, dt.date) and value < start:
+            raise ValueError(f"`{value}` is before `effective_from` (`{start}`): a version is "
+                             "in force from its first day to its last")
+        return value
 
     def in_force(self, on: dt.date) -> bool:
         return self.effective_from <= on and (
