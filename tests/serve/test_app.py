@@ -257,3 +257,28 @@ def test_a_body_over_the_limit_is_413_however_it_is_sent(bundle: fp.Bundle) -> N
     assert declared.status_code == chunked.status_code == 413
     assert chunked.json()["error"] == "body_too_large"
     assert small.status_code == 200
+
+
+def test_a_token_file_of_two_tokens_takes_either_while_callers_move(tmp_path: Path,
+                                                                    bundle: fp.Bundle) -> None:
+    """The token file held one token, read once at start: changing it refused every caller
+    not yet given the new one. Each line of the file is now a token the service takes."""
+    from finpolicy.cli.serve import _read_token
+
+    token = tmp_path / "token"
+    token.write_text("old-token\n\nnew-token\n", encoding="utf-8")
+    tokens = _read_token(str(token))
+    assert tokens == ("old-token", "new-token")
+    body = BODIES["access/authorize"]
+    with TestClient(create_app(Service(fp.PolicyEngine(bundle)), token=tokens)) as client:
+        for given, status in (("old-token", 200), ("new-token", 200), ("other", 401),
+                              ("old-tokennew-token", 401), ("", 401)):
+            answer = client.post("/v1/access/authorize", json=body,
+                                 headers={"Authorization": f"Bearer {given}"})
+            assert answer.status_code == status, (given, answer.text)
+            metrics = client.get("/metrics", headers={"Authorization": f"Bearer {given}"})
+            assert metrics.status_code == status, given
+    token.write_text("old-token\nnew token\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["serve", "--token-file", str(token)])
+    assert result.exit_code == 3
+    assert "one token a line, without spaces" in result.output

@@ -58,21 +58,24 @@ def _naming(option: str, path: str, exc: InputError) -> InputError:
                           "bad_option", path)
 
 
-def _read_token(path: str) -> str:
+def _read_token(path: str) -> tuple[str, ...]:
+    """The tokens of ``--token-file``: one a line (two while callers move to a new one)."""
     from finpolicy.readers import read_text
 
     try:
-        token = read_text(path).strip()
+        lines = read_text(path).splitlines()
     except InputError as exc:
         raise _naming("--token-file", path, exc) from None
-    if not token or any(c.isspace() for c in token):
-        raise InputError.one("--token-file", f"`{path}` must hold one token without spaces",
-                             "bad_option", path)
-    if not token.isascii() or not token.isprintable():  # (HTTP headers carry no other text)
-        raise InputError.one("--token-file", f"`{path}` must hold a token of printable ASCII "
-                             "characters (a header cannot carry others: every request "
-                             "would be refused)", "bad_option", path)
-    return token
+    tokens = tuple(line.strip() for line in lines if line.strip())
+    if not tokens or any(c.isspace() for token in tokens for c in token):
+        raise InputError.one("--token-file", f"`{path}` must hold one token a line, without "
+                             "spaces", "bad_option", path)
+    for number, token in enumerate(tokens, 1):
+        if not token.isascii() or not token.isprintable():  # (HTTP headers carry no other)
+            raise InputError.one("--token-file", f"`{path}`: token {number} must be of "
+                                 "printable ASCII characters (a header cannot carry others: "
+                                 "every request would be refused)", "bad_option", path)
+    return tokens
 
 
 def _directory(path: str) -> Any:

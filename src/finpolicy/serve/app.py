@@ -157,9 +157,9 @@ class _Authenticated:
     before its body is read: the routes' own check runs after the body is parsed, so anyone
     could make the service read and walk 16 MiB of JSON (seconds, gigabytes) unasked."""
 
-    def __init__(self, app: Any, token: str) -> None:
+    def __init__(self, app: Any, token: str | Sequence[str]) -> None:
         self.app = app
-        self.expected = token.encode()
+        self.expected = _tokens(token)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         path = scope.get("path", "") if scope["type"] == "http" else ""
@@ -167,8 +167,8 @@ class _Authenticated:
         if path.startswith("/v1/") or path == "/metrics":
             given = dict(scope.get("headers", ())).get(b"authorization", b"").decode("latin-1")
             scheme, _, credentials = given.partition(" ")
-            if scheme.lower() != "bearer" or not hmac.compare_digest(
-                    credentials.strip().encode(), self.expected):
+            if scheme.lower() != "bearer" or not _known(credentials.strip().encode(),
+                                                        self.expected):
                 await JSONResponse(_error(401, "unauthorized", _UNAUTHORIZED_MESSAGE),
                                    status_code=401, headers={"WWW-Authenticate": "Bearer"})(
                     scope, receive, send)
@@ -177,6 +177,19 @@ class _Authenticated:
 
 
 _UNAUTHORIZED_MESSAGE = "missing or wrong bearer token"
+
+
+def _tokens(token: str | Sequence[str]) -> tuple[bytes, ...]:
+    found = (token,) if isinstance(token, str) else tuple(token)
+    if not found or not all(isinstance(t, str) and t for t in found):
+        raise TypeError("token: expected a token (text) or a list of them")
+    return tuple(t.encode() for t in found)
+
+
+def _known(given: bytes, expected: tuple[bytes, ...]) -> bool:
+    """Whether ``given`` is one of the tokens, each compared in constant time (every one
+    compared, so the time tells nothing of which)."""
+    return sum(hmac.compare_digest(given, token) for token in expected) > 0
 
 
 def _too_large_message(limit: int) -> str:
@@ -188,11 +201,11 @@ def _too_large(limit: int) -> JSONResponse:
                         status_code=413)
 
 
-def create_app(service: Service, *, token: str | None = None,
+def create_app(service: Service, *, token: str | Sequence[str] | None = None,
                max_body: int = MAX_BODY_BYTES) -> FastAPI:
     """The FastAPI app serving ``service``; with ``token``, every ``/v1`` request and
-    ``/metrics`` must carry ``Authorization: Bearer <token>``; a body over ``max_body`` bytes
-    is refused (413)."""
+    ``/metrics`` must carry ``Authorization: Bearer <token>`` (any one of several given, as
+    while callers move to a new token); a body over ``max_body`` bytes is refused (413)."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -246,15 +259,15 @@ def _operations(app: FastAPI) -> dict[str, tuple[str, str]]:
     return found
 
 
-def _authenticator(token: str | None) -> Callable[..., Awaitable[None]]:
-    bearer = HTTPBearer(auto_error=False, description="The token of `--token-file`")
-    expected = None if token is None else token.encode()
+def _authenticator(token: str | Sequence[str] | None) -> Callable[..., Awaitable[None]]:
+    bearer = HTTPBearer(auto_error=False, description="A token of `--token-file`")
+    expected = None if token is None else _tokens(token)
 
     async def authenticate(credentials: HTTPAuthorizationCredentials | None) -> None:
         if expected is None:
             return
         given = b"" if credentials is None else credentials.credentials.encode()
-        if not hmac.compare_digest(given, expected):  # constant time: no guessing by timing
+        if not _known(given, expected):  # constant time: no guessing by timing
             raise HTTPException(401, _UNAUTHORIZED_MESSAGE,
                                 headers={"WWW-Authenticate": "Bearer"})
 
