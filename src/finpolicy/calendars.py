@@ -185,6 +185,21 @@ class WorkingCalendar:
         return year in self.confirmed_years or year in published_years(
             self.jurisdiction, self.subdivision)
 
+    def unconfirmed_warning(self, year: int) -> str:
+        """What a report says of a deadline counted in ``year`` when its schedule is not
+        confirmed: what was assumed, and what the policy's author does about it."""
+        said = (f"the {self.jurisdiction} holiday schedule for {year} is not confirmed: "
+                "deadlines in it assume the usual holidays and no weekend working days; ")
+        held = sum(1 for day, _ in self.overrides if day.year == year)
+        if held:
+            return said + (f"the calendar's overrides hold {held} days of {year}: once they "
+                           f"are the whole published schedule, add {year} to "
+                           "spec.calendar.confirmed_years")
+        return said + ("enter the published schedule (days off and weekend working days) "
+                       f"under spec.calendar.overrides and add {year} to "
+                       "spec.calendar.confirmed_years, or install a holidays release that "
+                       "holds it")
+
     # -- working days -------------------------------------------------------------------
 
     def is_working_day(self, d: date) -> bool:

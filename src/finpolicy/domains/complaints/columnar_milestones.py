@@ -460,10 +460,7 @@ def warnings(calendar: Any, unconfirmed: str, index: WorkdayIndex, out: Decision
         if years and unconfirmed == "error":
             needs |= hit
             continue
-        out.word("warnings", rows[hit], [
-            f"the {calendar.jurisdiction} holiday schedule for {y} is not confirmed: "
-            "deadlines in it assume the usual holidays and no weekend working days"
-            for y in years])
+        out.word("warnings", rows[hit], [calendar.unconfirmed_warning(y) for y in years])
     return needs
 
 

@@ -177,9 +177,7 @@ class Plan:
             if years and self.rules.unconfirmed_year == "error":
                 found = years[0]
             else:
-                found = tuple(f"the {calendar.jurisdiction} holiday schedule for {y} is not "
-                              "confirmed: deadlines in it assume the usual holidays and no "
-                              "weekend working days" for y in years)
+                found = tuple(calendar.unconfirmed_warning(y) for y in years)
             self.warned[(first, last)] = found
         if isinstance(found, int):
             raise CalendarError(self.calendar.jurisdiction, found, self.where)

@@ -1,0 +1,69 @@
+"""A bank entering next year's holiday schedule (调休) in its pack: what a report says of a
+year not yet confirmed, and the override lists a pack refuses."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pyarrow as pa
+import pytest
+import yaml
+
+import finpolicy as fp
+from finpolicy.documents.bundle import shipped_packs
+
+SH = ZoneInfo("Asia/Shanghai")
+PACK = shipped_packs() / "cn-banking"
+
+
+def _pack(tmp_path: Path, **calendar: object) -> fp.Bundle:
+    root = tmp_path / "pack"
+    shutil.copytree(PACK, root)
+    path = root / "complaints.yaml"
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    doc["spec"]["calendar"].update(calendar)
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return fp.load_bundle(root)
+
+
+def _complaint(day: dt.date) -> fp.Complaint:
+    return fp.Complaint(id="c-1", received_at=dt.datetime(day.year, day.month, day.day, 10,
+                                                          tzinfo=SH),
+                        channel="phone", category="service")
+
+
+def _day(text: str, working: bool, name: str = "国庆节") -> dict[str, object]:
+    return {"date": dt.date.fromisoformat(text), "working": working, "name": name}
+
+
+def _warnings(bundle: fp.Bundle, columnar: bool) -> list[str]:
+    engine = fp.PolicyEngine(bundle)
+    complaint, now = _complaint(dt.date(2027, 3, 1)), dt.datetime(2027, 3, 2, tzinfo=SH)
+    if columnar:  # the Arrow path words its warnings itself
+        table = pa.table({"id": ["c-1"], "received_at": [complaint.received_at.isoformat()],
+                          "channel": ["phone"], "category": ["service"]})
+        out = engine.evaluate_table("complaints", table, as_of=now)
+        return list(out.column("warnings")[0].as_py())
+    return list(engine.complaint_sla(complaint, as_of=now).warnings)
+
+
+@pytest.mark.parametrize("columnar", [False, True])
+def test_the_unconfirmed_year_warning_says_what_to_do(columnar: bool) -> None:
+    said = _warnings(fp.load_bundle(), columnar)
+    assert len(said) == 1
+    assert "2027 is not confirmed" in said[0]
+    assert "spec.calendar.overrides" in said[0]
+    assert "add 2027 to spec.calendar.confirmed_years" in said[0]
+
+
+@pytest.mark.parametrize("columnar", [False, True])
+def test_overrides_entered_but_the_year_not_confirmed_say_to_confirm_it(
+        tmp_path: Path, columnar: bool) -> None:
+    bundle = _pack(tmp_path, overrides=[_day("2027-10-06", False), _day("2027-10-09", True)])
+    said = _warnings(bundle, columnar)
+    assert len(said) == 1
+    assert "the calendar's overrides hold 2 days of 2027" in said[0]
+    assert "add 2027 to spec.calendar.confirmed_years" in said[0]
