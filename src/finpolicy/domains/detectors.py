@@ -138,8 +138,10 @@ def _in_text(name: str, value: str) -> bool:
     wide, whole, finder, shortest = _IN_TEXT[name]
     if not isinstance(value, str) or len(value) < shortest:
         return False
+    # what the whole-value check takes as written is its; a value it refuses only for its
+    # full-width digits (a bare ID typed in full width) is found here, as inside text
     text = value.translate(_HALF_WIDTH) if wide else value
-    return not whole(text) and finder(text) is not None
+    return not whole(value) and finder(text) is not None
 
 
 def cn_resident_id_in_text(value: str) -> bool:
@@ -252,13 +254,17 @@ _ID_CORE = f"[{_D}]{{6}}[ -]?[{_D}]{{8}}[ -]?[{_D}]{{3}}[{_D}XxＸｘ]"
 _ID_GROUPED = f"[{_D}]{{6}}[ -][{_D}]{{8}}[ -][{_D}]{{3}}[{_D}XxＸｘ]"
 _MOBILE_CORE = (f"(?:(?:\\+[8８][6６]|[0０][0０][8８][6６]|[8８][6６])[ -]?)?[1１][3-9３-９][{_D}]"
                 f"(?:[{_D}]{{8}}|[ -][{_D}]{{4}}[ -][{_D}]{{4}})")
+# a value that is only digits (and an X, separators, a +) with one typed in full width, which
+# the whole-value checks (ASCII only) refuse
+_FULL_WIDTH_BARE = f"|(?s)^\\s*[{_D}XxＸｘ +-]*[０-９Ｘｘ][{_D}XxＸｘ +-]*\\s*$"
 _PREFILTER.update({
     # a value that is only an ID or card number written with separators (which the
     # whole-value check refuses) is one inside text too
-    "cn_resident_id_in_text": _inside(_ID_CORE) + f"|(?s)^\\s*{_ID_GROUPED}\\s*$",
+    "cn_resident_id_in_text": _inside(_ID_CORE) + f"|(?s)^\\s*{_ID_GROUPED}\\s*$"
+    + _FULL_WIDTH_BARE,
     "bank_card_in_text": _inside(f"[{_D}](?:[ -]?[{_D}]){{14,18}}")
-    + f"|(?s)^\\s*[{_D} ]*-[{_D} -]*\\s*$",
-    "cn_mobile_in_text": _inside(_MOBILE_CORE),
+    + f"|(?s)^\\s*[{_D} ]*-[{_D} -]*\\s*$" + _FULL_WIDTH_BARE,
+    "cn_mobile_in_text": _inside(_MOBILE_CORE) + _FULL_WIDTH_BARE,
     "email_in_text": _inside(f"[{_EMAIL_WORD}]+@[A-Za-z0-9.-]*[A-Za-z]", _EMAIL_WORD,
                              "A-Za-z0-9-"),
 })
