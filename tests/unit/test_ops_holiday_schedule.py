@@ -67,3 +67,33 @@ def test_overrides_entered_but_the_year_not_confirmed_say_to_confirm_it(
     assert len(said) == 1
     assert "the calendar's overrides hold 2 days of 2027" in said[0]
     assert "add 2027 to spec.calendar.confirmed_years" in said[0]
+
+
+# A hypothetical 2027 schedule (the dates are invented): National Day 1-7 October off, with
+# Sunday 26 September and Saturday 9 October worked.
+_NATIONAL_DAY = [*(_day(f"2027-10-0{d}", False) for d in range(1, 8)),
+                 _day("2027-09-26", True, "国庆节调休"), _day("2027-10-09", True, "国庆节调休")]
+
+
+@pytest.mark.parametrize(("changed", "field", "said", "code"), [
+    # the 7th both off and worked: the later entry silently won
+    ([*_NATIONAL_DAY, _day("2027-10-07", True)], "overrides[9].date",
+     "2027-10-07 is listed twice (overrides[6] too)", "duplicate_override"),
+    # the year mistyped: a Saturday of 2026, already published, became a working day
+    ([*_NATIONAL_DAY[:7], _day("2026-09-26", True, "国庆节调休"), _NATIONAL_DAY[8]],
+     "overrides[7].date", "2026-09-26 is in 2026, whose schedule the installed holidays "
+     "data holds, and not among the confirmed_years (2027)",
+     "override_outside_confirmed_years"),
+    # a make-up day on a weekday (Friday 8 October instead of Saturday 9 October)
+    ([*_NATIONAL_DAY[:8], _day("2027-10-08", True, "国庆节调休")], "overrides[8].date",
+     "2027-10-08 (Friday) is a working day already", "override_changes_nothing"),
+])
+def test_a_wrong_override_list_is_refused_naming_the_day(
+        tmp_path: Path, changed: list[dict[str, object]], field: str, said: str,
+        code: str) -> None:
+    with pytest.raises(fp.PolicyError) as caught:
+        _pack(tmp_path, overrides=changed, confirmed_years=[2027])
+    text = str(caught.value)
+    assert f"spec.calendar.{field}" in text and said in text and "complaints.yaml" in text
+    assert [p.code for p in caught.value.problems] == [code]
+

@@ -132,6 +132,11 @@ DOMAIN = Domain(
     error_codes={
         "policy": {
             "bad_calendar": "The calendar's jurisdiction, subdivision or zone is unknown.",
+            "duplicate_override": "A day is listed twice among the calendar's overrides.",
+            "override_outside_confirmed_years": "A day of an announced schedule's overrides "
+                                                "lies outside its confirmed years.",
+            "override_changes_nothing": "An override makes a working day of a day that is "
+                                        "one already.",
             "duplicate_pause": "An event opens or closes more than one pause.",
             "bad_extension": "An extension would shorten a milestone's duration.",
             "bad_completion": "A milestone would be completed by no event, or by the event "

@@ -7,10 +7,12 @@ from typing import Literal
 
 from pydantic import Field, StrictBool
 
+from finpolicy.calendars import WorkingCalendar, published_years
 from finpolicy.documents.models import PolicyDay, Strict
+from finpolicy.documents.registry import BuildContext
 from finpolicy.inputs import Count
 
-__all__ = ["CalendarSpec", "DayOverrideSpec"]
+__all__ = ["CalendarSpec", "DayOverrideSpec", "check_overrides"]
 
 
 class DayOverrideSpec(Strict):
@@ -43,3 +45,39 @@ class CalendarSpec(Strict):
     confirmed_years: list[Count] = Field(
         default_factory=list, description="Years the overrides complete (a published "
                                           "schedule entered here).")
+
+
+def check_overrides(cal: CalendarSpec, ctx: BuildContext) -> None:
+    """Report the override lists a published schedule cannot be: a day listed twice (the
+    later entry would silently win), a day of an announced schedule in a year the installed
+    data already holds and ``confirmed_years`` does not list (a mistyped year silently
+    changes a published year), and a working day that is one already (a make-up day, 调休,
+    falls on a day off)."""
+    seen: dict[dt.date, int] = {}
+    plain: WorkingCalendar | None = None
+    for i, day in enumerate(cal.overrides):
+        where = ("calendar", "overrides", i, "date")
+        if day.date in seen:
+            ctx.problem(where, f"{day.date} is listed twice (overrides[{seen[day.date]}] "
+                        "too): give each day once, as a day off or as a working day",
+                        "duplicate_override")
+            continue
+        seen[day.date] = i
+        year = day.date.year
+        if (cal.schedule == "announced" and year not in cal.confirmed_years
+                and year in published_years(cal.jurisdiction, cal.subdivision)):
+            years = ", ".join(str(y) for y in sorted(cal.confirmed_years)) or "none"
+            ctx.problem(where, f"{day.date} is in {year}, whose schedule the installed "
+                        f"holidays data holds, and not among the confirmed_years ({years}): "
+                        f"correct its year, or add {year} to confirmed_years to correct "
+                        "that year's schedule", "override_outside_confirmed_years")
+        if day.working:
+            try:
+                plain = plain or WorkingCalendar(cal.jurisdiction, cal.subdivision,
+                                                 cal.time_zone)
+            except ValueError:
+                return  # the calendar itself is reported
+            if plain.is_working_day(day.date):
+                ctx.problem(where, f"{day.date} ({day.date:%A}) is a working day already: "
+                            "a working day of a published schedule (调休) replaces a day "
+                            "off, a weekend day or a holiday", "override_changes_nothing")

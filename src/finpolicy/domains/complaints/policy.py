@@ -24,7 +24,7 @@ from finpolicy.calendars import UNITS, DeadlineUnit, WorkingCalendar
 from finpolicy.decisions import Hit
 from finpolicy.documents.models import PolicySpec, Strict
 from finpolicy.documents.registry import BuildContext, PolicyKind
-from finpolicy.domains.complaints.calendarspec import CalendarSpec
+from finpolicy.domains.complaints.calendarspec import CalendarSpec, check_overrides
 from finpolicy.domains.complaints.grading import Grading, GradingSpec, build_grading
 from finpolicy.domains.complaints.labels import LABELS
 from finpolicy.domains.complaints.speccheck import (
@@ -340,6 +340,7 @@ def _duration(spec: DurationSpec) -> Duration:
 
 def _calendar(cal: CalendarSpec, ctx: BuildContext) -> WorkingCalendar:
     """The spec's working calendar; a stand-in after reporting one that cannot be built."""
+    check_overrides(cal, ctx)
     try:
         return WorkingCalendar(
             cal.jurisdiction, cal.subdivision, cal.time_zone, cal.cutoff,
