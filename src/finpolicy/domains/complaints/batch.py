@@ -125,12 +125,15 @@ def _read(path: str, rejects: list[dict[str, Any]] | None = None) -> Iterator[En
 
 
 class SlaSummary:
-    """Counts by overall status and by milestone × status, and the open milestones nearest
-    their due time (kept in a bounded heap, so memory stays flat over big files)."""
+    """Counts by overall status and by milestone × status, the complaints each warning was
+    given to (a deadline in a year whose holiday schedule is not confirmed), and the open
+    milestones nearest their due time (kept in a bounded heap, so memory stays flat over big
+    files)."""
 
     def __init__(self, top: int) -> None:
         self.total = 0
         self.status: Counter[str] = Counter()
+        self.warnings: Counter[str] = Counter()
         self.milestones: dict[str, Counter[str]] = {}
         self.top = top
         self._heap: list[tuple[float, int, dict[str, Any]]] = []
@@ -139,6 +142,7 @@ class SlaSummary:
     def add(self, report: SlaDecision) -> None:
         self.total += 1
         self.status[report.outcome] += 1
+        self.warnings.update(set(report.warnings))
         now = report.as_of
         assert isinstance(now, dt.datetime)  # SLA decisions are always taken at a time
         for m in report.milestones:
@@ -167,6 +171,7 @@ class SlaSummary:
                 "status": {s: self.status.get(s, 0) for s in STATUSES},
                 "milestones": {name: {s: c.get(s, 0) for s in STATUSES}
                                for name, c in self.milestones.items()},
+                "warnings": dict(self.warnings.most_common()),
                 "nearest_breach": self.nearest()}
 
 

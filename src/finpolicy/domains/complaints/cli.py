@@ -60,6 +60,9 @@ def _print(summary: SlaSummary, now: str) -> None:
     for name, counts in summary.milestones.items():
         by.add_row(name, *(str(counts.get(s, 0)) for s in STATUSES))
     console.print(by)
+    for said, count in summary.warnings.most_common():
+        console.print(f"[yellow]warning[/] ({count} complaint{'s' * (count != 1)}): "
+                      f"{cell(said)}")
     nearest = summary.nearest()
     if nearest:
         near = Table(title="Nearest breach (open milestones)")

@@ -138,6 +138,8 @@ def summarise(summary: Any, table: pa.Table, now: Any, zone: Any) -> None:
     summary.total += table.num_rows
     for value in pc.value_counts(table.column("outcome").cast(pa.string())).to_pylist():
         summary.status[value["values"]] += value["counts"]
+    for said in table.column("warnings").to_pylist():
+        summary.warnings.update(set(said or ()))
     names = [n[:-len(".status")] for n in table.schema.names if n.endswith(".status")]
     now_us = to_micros(now)
     candidates = []

@@ -1,0 +1,52 @@
+"""``finpolicy sla`` over complaints whose deadlines run into a year whose holiday schedule
+is not confirmed (2027 with the installed data): the summary says so, with how many
+complaints, and ``--top 0`` (no list) is taken as the help allows."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from finpolicy.cli import main
+
+_ROWS = [  # received at the year end, before and after the 17:00 cut-off, and in 2027
+    ("ye-1659", "2026-12-31T16:59+08:00"), ("ye-1701", "2026-12-31T17:01+08:00"),
+    ("cny", "2027-02-04T17:30+08:00"), ("plain", "2026-11-02T10:00+08:00")]
+
+
+def _book(tmp_path: Path, suffix: str) -> Path:
+    path = tmp_path / f"book{suffix}"
+    if suffix == ".csv":
+        lines = ["id,received_at,channel,category,severity,events"]
+        lines += [f"{i},{at},phone,product,general," for i, at in _ROWS]
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    else:
+        path.write_text("".join(json.dumps({"id": i, "received_at": at, "channel": "phone",
+                                            "category": "product", "severity": "general",
+                                            "events": []}) + "\n" for i, at in _ROWS),
+                        encoding="utf-8")
+    return path
+
+
+def _sla(*args: str) -> str:
+    result = CliRunner().invoke(main, ["sla", *args])
+    assert result.exit_code == 0, result.output[-2000:]
+    return result.output
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
+def test_the_summary_counts_the_complaints_warned_of_an_unconfirmed_year(
+        tmp_path: Path, suffix: str) -> None:
+    book = str(_book(tmp_path, suffix))
+    as_of = "2027-02-08T12:00+08:00"  # every complaint received by then
+    data = json.loads(_sla(book, "--as-of", as_of, "--json"))
+    # the November complaint's deadlines all end in 2026: no warning for it
+    [(said, count)] = data["warnings"].items()
+    assert count == 3
+    assert "2027 is not confirmed" in said and "spec.calendar.confirmed_years" in said
+    text = " ".join(_sla(book, "--as-of", as_of).split())
+    assert "warning (3 complaints): the CN holiday schedule for 2027 is not confirmed" in text
+
