@@ -31,6 +31,7 @@ from finpolicy.documents.problems import (
     pydantic_problems,
 )
 from finpolicy.documents.registry import BuildContext, CompiledPolicy, PolicyKind, kinds
+from finpolicy.documents.rulelines import rule_lines
 from finpolicy.documents.standin import stand_in_envelope
 from finpolicy.documents.version_checks import DocumentHeader, check_versions
 from finpolicy.documents.yamlsource import (
@@ -40,7 +41,7 @@ from finpolicy.documents.yamlsource import (
     yaml_problem,
 )
 from finpolicy.errorcodes import declare
-from finpolicy.errors import FinpolicyError, NotInForceError, PolicyError, Problem
+from finpolicy.errors import FinpolicyError, InputError, NotInForceError, PolicyError, Problem
 from finpolicy.rules.parse import ConditionParser, FieldTypes, suggest
 from finpolicy.rules.vocabulary import Vocabularies
 
@@ -117,6 +118,11 @@ class Bundle:
         digest, files = pack_bundle(self)
         return (shipped_bundle, (digest, tuple(sorted(files.items()))))
 
+    def __repr__(self) -> str:
+        # (the documents' own reprs would run to a quarter of a megabyte for cn-banking)
+        return (f"<Bundle {self.name} {self.version} {self.digest[:12]} at {self.root} "
+                f"({len(self.documents)} documents)>")
+
     def __copy__(self) -> Bundle:
         return self  # (immutable)
 
@@ -132,13 +138,21 @@ class Bundle:
         return tuple(sorted((d for d in self.documents if d.id == policy_id),
                             key=lambda d: d.metadata.effective_from))
 
-    def in_force(self, kind: str, on: dt.date,
+    def in_force(self, kind: str, on: dt.date | dt.datetime | str,
                  policy_id: str | None = None) -> PolicyDocument[Any]:
-        """The version of ``kind`` (or of ``policy_id``) in force on ``on``.
+        """The version of ``kind`` (or of ``policy_id``) in force on ``on``: a date, its ISO
+        text or an aware datetime (its own date), as an evaluation's ``as_of``.
 
         Raises:
             NotInForceError: when the bundle has no such policy or none is in force that day.
+            InputError: ``on`` is no date (a naive datetime, text that is no ISO date).
         """
+        if type(on) is not dt.date:
+            from finpolicy.inputs import evaluation_date
+
+            if on is None:  # (not "today" unasked, as an as_of of None is)
+                raise InputError.one("on", "expected a date, got None", "bad_date")
+            on = evaluation_date(on, field="on")
         docs = [d for d in self.documents if d.kind == kind and
                 (policy_id is None or d.id == policy_id)]
         if not docs:
@@ -154,25 +168,6 @@ class Bundle:
 
     def __iter__(self) -> Iterator[PolicyDocument[Any]]:
         return iter(self.documents)
-
-
-def rule_lines(doc: PolicyDocument[Any]) -> dict[str, int | None]:
-    """Where each rule id is written in the document, so reports can point at it."""
-    out: dict[str, int | None] = {}
-
-    def walk(node: Any, path: tuple[str | int, ...]) -> None:
-        if isinstance(node, dict):
-            rule_id = node.get("id")
-            if isinstance(rule_id, str) and rule_id not in out and path[:1] == ("spec",):
-                out[rule_id] = doc.source.line_of(path) if doc.source is not None else None
-            for key, value in node.items():
-                walk(value, (*path, key))
-        elif isinstance(node, list):
-            for i, value in enumerate(node):
-                walk(value, (*path, i))
-
-    walk(doc.data, ())
-    return out
 
 
 def load_bundle(path: str | Path | None = None, *, expect_digest: str | None = None,

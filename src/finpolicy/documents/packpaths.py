@@ -3,6 +3,7 @@ files (no link out of it, no loop of links)."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from importlib import resources
@@ -10,7 +11,7 @@ from pathlib import Path
 
 from finpolicy.documents.git import checkout, is_git_spec
 from finpolicy.errorcodes import declare
-from finpolicy.errors import PolicyError, Problem
+from finpolicy.errors import InputError, PolicyError, Problem
 
 __all__ = ["DEFAULT_PACK", "link_target", "misplaced_documents", "resolve_bundle_path",
            "shipped_packs"]
@@ -42,10 +43,14 @@ def resolve_bundle_path(path: str | Path | None) -> Path:
 
     Raises:
         PolicyError: ``ambiguous_bundle``, ``link_outside_pack`` or ``link_loop``.
-        InputError: ``git:REV:PATH`` that git cannot extract (see ``checkout``).
+        InputError: ``git:REV:PATH`` that git cannot extract (see ``checkout``), or a
+            ``path`` that is no text or path (``bad_bundle``, naming ``path``).
     """
     if path is None:
         return _contained(shipped_packs() / DEFAULT_PACK)
+    if not isinstance(path, str | os.PathLike):
+        raise InputError.one("path", "expected a bundle folder, a shipped pack's name or "
+                             f"git:REV:PATH, got {type(path).__name__}", "bad_bundle", path)
     if is_git_spec(path):
         return _contained(checkout(str(path)))
     name = str(path)
