@@ -50,3 +50,8 @@ def test_the_summary_counts_the_complaints_warned_of_an_unconfirmed_year(
     text = " ".join(_sla(book, "--as-of", as_of).split())
     assert "warning (3 complaints): the CN holiday schedule for 2027 is not confirmed" in text
 
+
+def test_top_zero_prints_the_counts_without_a_list(tmp_path: Path) -> None:
+    book = str(_book(tmp_path, ".jsonl"))
+    data = json.loads(_sla(book, "--as-of", "2027-02-08T12:00+08:00", "--json", "--top", "0"))
+    assert data["nearest_breach"] == [] and data["total"] == 4

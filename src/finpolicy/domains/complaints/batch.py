@@ -159,7 +159,7 @@ class SlaSummary:
                                            "hours_left": round(left / 3600, 2)})
                 if len(self._heap) < self.top:
                     heapq.heappush(self._heap, item)
-                elif item[0] > self._heap[0][0]:
+                elif self._heap and item[0] > self._heap[0][0]:  # (none kept with --top 0)
                     heapq.heapreplace(self._heap, item)
 
     def nearest(self) -> list[dict[str, Any]]:
