@@ -91,11 +91,17 @@ def _utf8(encoding: str) -> str | None:
     return name if name in _UTF8 else None
 
 
+_HEADER_LINE = 65 * (MAX_CSV_CELL + 3)  # scan_readers' longest line for 64 columns
+
+
 def _header(path: Path, encoding: str, opts: dict[str, Any], sniff: Any) -> tuple[list[str], str]:
     """The header row as Python's ``csv`` reads it (what the row reader takes) and the
     delimiter, sniffed from the same first 65,536 characters the row reader looks at."""
     with path.open("r", encoding=encoding, newline="") as text:
         head = text.read(65536)
+        text.seek(0)
+        if len(text.readline(_HEADER_LINE + 1)) > _HEADER_LINE:
+            raise _RowPath  # read whole, a file with no line break: the row reader refuses it
         text.seek(0)
         delimiter = opts["delimiter"] or sniff(head, path.suffix.lower())
         return next(csv.reader(text, delimiter=delimiter), []), delimiter

@@ -95,15 +95,44 @@ def _at(path: Path, line: int | None, message: str, code: str) -> InputError:
 def _bad_line(path: Path, encoding: str) -> int | None:
     """The first line of ``path`` that is not ``encoding`` text (an ASCII-compatible one)."""
     try:
-        with path.open("rb") as raw:
-            for number, line in enumerate(raw, 1):
+        decoder = codecs.getincrementaldecoder(encoding)()
+        with path.open("rb") as raw:  # in pieces of a mebibyte: a line may be gigabytes long
+            number = 1
+            while piece := raw.readline(1 << 20):
                 try:
-                    line.decode(encoding)
+                    decoder.decode(piece)
                 except UnicodeDecodeError:
                     return number
+                number += piece.endswith(b"\n")
     except (OSError, LookupError):
         pass
     return None
+
+
+# The longest line the row reader takes: every cell of a row of up to 64 columns at the cell
+# limit (wider headers allow more); the csv module checks a cell only once its whole line is
+# read, so a file with no line break (a binary dump, a 2 GB export cut short) was read whole.
+_LINE_CELLS = 64
+
+
+def _lines(path: Path, text: Any, cells: list[int]) -> Iterator[str]:
+    """The lines of ``text``, each read with at most a line's worth of characters for
+    ``cells[0]`` columns (``cells`` is set once the header is known).
+
+    Raises:
+        InputError: a line is longer than that (``too_large``), at its line.
+    """
+    number = 0
+    while True:
+        longest = (max(cells[0], _LINE_CELLS) + 1) * (MAX_CSV_CELL + 3)
+        line = text.readline(longest + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) > longest:
+            raise _at(path, number, f"not valid CSV: the line is longer than {longest:,} "
+                      f"characters (a cell holds at most {MAX_CSV_CELL:,})", "too_large")
+        yield line
 
 
 def _chunks(path: Path, reader: Any, width: int, size: int, done: Callable[[], Any]
@@ -147,11 +176,13 @@ def _read_csv(path: Path, opts: dict[str, Any], progress: Progress | None) -> Re
             head = text.read(65536)
             text.seek(0)
             delimiter = opts["delimiter"] or sniff(head, path.suffix.lower())
-            reader = csv.reader(text, delimiter=delimiter)
+            cells = [0]
+            reader = csv.reader(_lines(path, text, cells), delimiter=delimiter)
             header = next(reader, None)
             if header is None or not any(h.strip() for h in header):
                 raise _problem("source", f"`{path}` has no header row", "empty_file",
                                str(path))
+            cells[0] = len(header)
             yield header
             last, rest = yield from _chunks(path, reader, len(header), opts["chunk_rows"],
                                       lambda: progress and progress(raw.tell(), size))
