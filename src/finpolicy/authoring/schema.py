@@ -20,8 +20,11 @@ from typing import Any
 
 from finpolicy.documents.models import _ID, _SEMVER, Manifest, Metadata
 from finpolicy.documents.registry import kinds
+from finpolicy.domains.detectors import DETECTORS
+from finpolicy.domains.masking import MASKS
 from finpolicy.outputs import output_folder, write_output
 from finpolicy.rules.conditions import COMPARISONS
+from finpolicy.rules.parse import MAX_NUMBER, MIN_FRACTION
 
 __all__ = ["MODELINE", "bundle_schema", "kind_schema", "modeline", "schemas", "write_schemas"]
 
@@ -31,7 +34,12 @@ _CONDITION_KEYS = ("when", "given", "expect")
 
 
 def _scalar() -> dict[str, Any]:
-    return {"type": ["string", "number", "boolean"]}
+    """A literal of a condition: numbers within ±2^53 and none nearer 0 than 0.0001 (the
+    parser's bounds, so both engines compare them alike)."""
+    tiny = {"type": "number", "exclusiveMinimum": -MIN_FRACTION,
+            "exclusiveMaximum": MIN_FRACTION, "not": {"const": 0}}
+    return {"type": ["string", "number", "boolean"], "minimum": -MAX_NUMBER,
+            "maximum": MAX_NUMBER, "not": tiny}
 
 
 def condition_schema() -> dict[str, Any]:
@@ -88,6 +96,55 @@ def _patterns(model: dict[str, Any], fields: dict[str, re.Pattern[str]]) -> None
         model["properties"][name]["pattern"] = f"^(?:{rx.pattern})$"
 
 
+def _one_of_pair(days: str, period: str) -> dict[str, Any]:
+    """Exactly one of ``<days>`` (a number) and ``<period>`` (a mapping) is given."""
+    return {"oneOf": [
+        {"required": [days], "properties": {days: {"type": "integer"}}},
+        {"required": [period], "properties": {period: {"type": "object"}}}]}
+
+
+def _mask() -> dict[str, Any]:
+    """A masker's name: one of ``MASKS`` or ``partial:F:L``."""
+    return {"anyOf": [{"enum": list(MASKS)}, {"type": "string", "pattern": _PARTIAL},
+                      {"type": "null"}]}
+
+
+_PARTIAL = "^partial:[0-9]{1,2}:[0-9]{1,2}$"
+# (kind, $defs model or "spec", property) of the name lists `validate` refuses repeats in
+_UNIQUE = (("AccessPolicy", "spec", "levels"), ("AccessPolicy", "spec", "categories"),
+           ("AccessPolicy", "spec", "actions"), ("AccessPolicy", "spec", "purposes"),
+           ("ConsentPolicy", "spec", "levels"), ("ConsentPolicy", "spec", "categories"),
+           ("ComplaintPolicy", "CriterionSpec", "levels"))
+
+
+def _model(schema: dict[str, Any], model: str) -> dict[str, Any]:
+    node = schema["properties"]["spec"] if model == "spec" else schema["$defs"][model]
+    return node  # type: ignore[no-any-return]
+
+
+def _tighten(name: str, schema: dict[str, Any]) -> None:
+    """Add what ``finpolicy validate`` checks beyond the spec models' types: one retention
+    of each pair, the fixed masks and detectors, no name listed twice."""
+    for kind, model, prop in _UNIQUE:
+        if kind == name:
+            _model(schema, model)["properties"][prop]["uniqueItems"] = True
+    if name != "ClassificationPolicy":
+        return
+    handling = _model(schema, "HandlingSpec")
+    handling["allOf"] = [_one_of_pair("retention_days", "retention"),
+                         _one_of_pair("audit_log_retention_days", "audit_log_retention")]
+    for node, prop in ((_model(schema, "RuleSpec"), "mask"),
+                       (_model(schema, "spec"), "unknown_field_mask")):
+        node["properties"][prop].pop("anyOf")
+        node["properties"][prop].update(_mask())
+    detectors = _model(schema, "ContentSpec")["properties"]["detectors"]
+    detectors["items"] = {"enum": list(DETECTORS)}
+    levels = _model(schema, "spec")["properties"]["levels"]
+    names = _model(schema, "LevelSpec")["properties"]["name"]["enum"]
+    levels["allOf"] = [{"contains": {"properties": {"name": {"const": level}}}, "minContains": 0,
+                        "maxContains": 1} for level in names]
+
+
 def kind_schema(name: str) -> dict[str, Any]:
     """The JSON Schema of a policy document of kind ``name``."""
     kind = kinds()[name]
@@ -114,6 +171,7 @@ def kind_schema(name: str) -> dict[str, Any]:
         "$defs": defs,
     }
     _conditions(schema)
+    _tighten(name, schema)
     return schema
 
 

@@ -37,8 +37,8 @@ from finpolicy.rules.patterns import PatternError, compile_pattern
 _SEGMENT = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*")
 _KEYWORDS = ("all", "any", "not", "field", "exists", *COMPARISONS)
 # Literals beyond this cannot be compared identically by both engines (durable uses doubles).
-_MAX_NUMBER = 2**53
-_MIN_FRACTION = 1e-4  # the least nonzero magnitude JSON writes without an exponent
+MAX_NUMBER = 2**53
+MIN_FRACTION = 1e-4  # the least nonzero magnitude JSON writes without an exponent
 MAX_CONDITION_DEPTH = 32
 """How deeply ``all``/``any``/``not`` may nest: deeper conditions are refused at load."""
 
@@ -246,11 +246,11 @@ class ConditionParser:
         if kind == "text" and not _unicode(value):
             self._fail(where, "text holds a lone surrogate (not Unicode text)", "bad_operand")
             return False
-        if kind == "number" and (abs(value) > _MAX_NUMBER or not math.isfinite(value)):
+        if kind == "number" and (abs(value) > MAX_NUMBER or not math.isfinite(value)):
             self._fail(where, f"number {_show(value)} is out of range (|n| ≤ 2^53)",
                        "bad_operand")
             return False
-        if kind == "number" and 0 < abs(value) < _MIN_FRACTION:
+        if kind == "number" and 0 < abs(value) < MIN_FRACTION:
             # durable_rules reads no exponent, and such a number has one in JSON (1e-05)
             self._fail(where, f"number {_show(value)} is too small for both engines to read "
                               "(write 0, or a magnitude of at least 0.0001)", "bad_operand")
