@@ -34,7 +34,7 @@ from finpolicy.domains.complaints.batch import (
 )
 from finpolicy.domains.complaints.models import STATUSES
 from finpolicy.domains.complaints.policy import POLICY_KIND
-from finpolicy.domains.complaints.timeline import render_timeline
+from finpolicy.domains.complaints.timeline import milestone_pauses, render_timeline
 from finpolicy.errors import InputError
 from finpolicy.outputs import output_file, write_output
 from finpolicy.readers import count_lines
@@ -167,7 +167,9 @@ def sla(file: str, as_of: str, as_json: bool, with_reports: bool, top: int,
                                  "bad_option", timeline_id)
         complaint, report = batch.found
         write_output(target, render_timeline(report, doc.policy.calendar,
-                                             received_at=complaint.received_at))
+                                             received_at=complaint.received_at,
+                                             pauses=milestone_pauses(doc.policy, complaint,
+                                                                     report)))
         if not as_json:
             err_console.print(f"timeline of {cell(str(timeline_id))} written to "
                               f"{cell(str(target))}")

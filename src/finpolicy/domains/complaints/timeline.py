@@ -4,22 +4,25 @@ Days are laid out in the calendar's time zone; days off are shaded and working d
 from the effective receipt day (W0: a receipt after the cut-off or on a day off counts from the
 next working day). Each milestone is a bar from its start to its deadline, coloured by its
 status when it has one, with a dot where it was completed; a dashed line marks the receipt and
-a red one ``now``. ``finpolicy sla --timeline`` and the docs' SLA picture both draw with it.
+a red one ``now``; the time a milestone's clock stopped is hatched on its bar (each local day
+it touches does not count). ``finpolicy sla --timeline`` and the docs' SLA picture both draw
+with it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
 
 import attrs
 
-from finpolicy.calendars import WorkingCalendar
+from finpolicy.calendars import Pause, WorkingCalendar
 from finpolicy.domains.complaints.models import Complaint, SlaDecision
 
-__all__ = ["COLOURS", "Bar", "draw_timeline", "render_timeline", "timeline_svg"]
+__all__ = ["COLOURS", "Bar", "draw_timeline", "milestone_pauses", "render_timeline",
+           "timeline_svg"]
 
 COLOURS = {"met": "#2e7d32", "pending": "#1565c0", "at_risk": "#f9a825", "breached": "#c62828"}
 _PALETTE = ("#1e88e5", "#43a047", "#fb8c00", "#8e24aa", "#e53935", "#00897b", "#6d4c41")
@@ -29,7 +32,8 @@ _ROW, _TOP = 30, 58
 
 @attrs.frozen(slots=True)
 class Bar:
-    """One milestone on the axis: from ``start`` to ``due``; ``status`` colours it."""
+    """One milestone on the axis: from ``start`` to ``due``; ``status`` colours it;
+    ``pauses`` are the times its clock stopped."""
 
     name: str
     start: dt.datetime
@@ -37,6 +41,7 @@ class Bar:
     note: str = ""
     status: str | None = None
     completed: dt.datetime | None = None
+    pauses: tuple[Pause, ...] = ()
 
 
 def _day_columns(calendar: WorkingCalendar, start: dt.datetime, first: dt.date, days: int,
@@ -99,6 +104,11 @@ def draw_timeline(calendar: WorkingCalendar, start: dt.datetime, bars: Sequence[
            f'<title>{escape(title or "SLA timeline")}</title>',
            # a white ground: the drawing's dark text stays readable on a dark page
            f'<rect class="ground" width="{width:.0f}" height="{height}" fill="#ffffff"/>']
+    if any(b.pauses for b in bars):
+        out.append('<defs><pattern id="paused" width="6" height="6" '
+                   'patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
+                   '<rect width="3" height="6" fill="#37474f" fill-opacity="0.5"/>'
+                   '</pattern></defs>')
     if title:
         out.append(f'<text x="4" y="14" font-size="13" font-weight="bold">{escape(title)}</text>')
     out += _day_columns(calendar, start, first, days, day_w, label_w, bottom)
@@ -123,7 +133,9 @@ def _legend(calendar: WorkingCalendar, start: dt.datetime, bars: Sequence[Bar], 
     first = (f"Dashed line: received {calendar.local(start):%Y-%m-%d %H:%M %Z}. Grey: days off "
              f"in {calendar.timezone}. Wn: the n-th working day after the effective receipt "
              "day W0.")
-    second = "Each bar ends at its deadline" + (". Red line: now" if with_now else "") + "."
+    second = "Each bar ends at its deadline" + (". Red line: now" if with_now else "") + (
+        ". Hatched: its clock stopped (a day it touches does not count)"
+        if any(b.pauses for b in bars) else "") + "."
     out = [f'<text class="legend" x="4" y="{bottom + 32}" font-size="10" fill="#37474f">'
            f'{escape(first)}</text>']
     x = 4.0
@@ -154,6 +166,15 @@ def _bar(bar: Bar, row: int, x: Any, local: Any) -> list[str]:
            f'<title>{escape(tip)}</title></rect>',
            f'<line x1="{x1:.1f}" y1="{y}" x2="{x1:.1f}" y2="{y + 20}" stroke="{colour}" '
            'stroke-width="2"/>']
+    for begin, end in bar.pauses:
+        p0, p1 = x(max(begin, bar.start)), x(min(end, bar.due))
+        if p1 <= p0:
+            continue
+        tip = (f"{bar.name}: clock stopped {local(begin):%Y-%m-%d %H:%M} – "
+               f"{local(end):%Y-%m-%d %H:%M}; the days it touches do not count")
+        out.append(f'<rect class="paused" x="{p0:.1f}" y="{y + 3}" width="{p1 - p0:.1f}" '
+                   f'height="14" fill="url(#paused)" stroke="#37474f" stroke-dasharray="2 2">'
+                   f'<title>{escape(tip)}</title></rect>')
     if bar.completed is not None:
         out.append(f'<circle class="completed" cx="{x(bar.completed):.1f}" cy="{y + 10}" r="5" '
                    f'fill="{colour}"/>')
@@ -161,11 +182,14 @@ def _bar(bar: Bar, row: int, x: Any, local: Any) -> list[str]:
 
 
 def render_timeline(report: SlaDecision, calendar: WorkingCalendar, *,
-                    received_at: dt.datetime, title: str | None = None) -> str:
-    """The timeline of ``report``'s milestones (those that have started)."""
+                    received_at: dt.datetime, title: str | None = None,
+                    pauses: Mapping[str, Sequence[Pause]] | None = None) -> str:
+    """The timeline of ``report``'s milestones (those that have started); ``pauses``: the
+    times each milestone's clock stopped, by name (``milestone_pauses``)."""
     now = report.as_of if isinstance(report.as_of, dt.datetime) else None
+    stopped = pauses or {}
     bars = [Bar(m.name, m.started_at or received_at, m.due_at, m.allowed, m.status,
-                m.completed_at)
+                m.completed_at, tuple(stopped.get(m.name, ())))
             for m in report.milestones if m.due_at is not None]
     if title is None:
         title = (f"complaint {report.complaint_id}: {report.outcome}, route {report.route}")
@@ -184,4 +208,29 @@ def timeline_svg(runtime: Any, complaint: Any, *, as_of: Any = None,
     parsed = Complaint.parse(complaint, field="complaint")
     report = complaint_sla(runtime, parsed, as_of=when, policy=policy)
     doc = runtime.policy(POLICY_KIND, parsed.received_at.date(), policy)
-    return render_timeline(report, doc.policy.calendar, received_at=parsed.received_at)
+    return render_timeline(report, doc.policy.calendar, received_at=parsed.received_at,
+                           pauses=milestone_pauses(doc.policy, parsed, report))
+
+
+def milestone_pauses(rules: Any, complaint: Complaint, report: SlaDecision
+                     ) -> dict[str, list[Pause]]:
+    """The times each of ``report``'s milestones had its clock stopped (by ``complaint``'s
+    pauses that stop it, up to its completion or the report's time), by name."""
+    from finpolicy.domains.complaints.evaluate import _timeline
+
+    assert isinstance(report.as_of, dt.datetime)  # SLA decisions are always taken at a time
+    utc = dt.UTC
+    tl = _timeline(rules, complaint, complaint.received_at.astimezone(utc),
+                   report.as_of.astimezone(utc), "")
+    found: dict[str, list[Pause]] = {}
+    for m in rules.milestones:
+        if not m.pausable:
+            continue
+        used = [p for kind, p in tl.tagged if m.paused_by is None or kind in m.paused_by]
+        done = next((s.completed_at for s in report.milestones
+                     if s.name == m.name and s.completed_at is not None), None)
+        if done is not None:
+            used = [(a, min(b, done)) for a, b in used if a < done]
+        if used:
+            found[m.name] = used
+    return found
