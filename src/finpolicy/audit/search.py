@@ -21,6 +21,7 @@ from typing import Any
 
 import attrs
 
+from finpolicy.audit.calls import parse_as_of
 from finpolicy.audit.encode import exact_dumps
 from finpolicy.audit.errors import AuditError
 from finpolicy.audit.keys import AuditKeys, checked_keys
@@ -102,7 +103,8 @@ def identifier_spellings(value: str) -> set[str]:
 def find_entries(target: str | os.PathLike[str] | Sink, keys: AuditKeys | None,
                  values: Sequence[str] = (), *, rules: Sequence[str] = (),
                  domain: str | None = None, since: dt.date | str | None = None,
-                 until: dt.date | str | None = None) -> Iterator[Found]:
+                 until: dt.date | str | None = None, as_of_from: dt.date | str | None = None,
+                 as_of_to: dt.date | str | None = None) -> Iterator[Found]:
     """The decision entries of a log that hold every one of ``values`` and were decided by
     every one of ``rules``, in order.
 
@@ -116,13 +118,18 @@ def find_entries(target: str | os.PathLike[str] | Sink, keys: AuditKeys | None,
         domain: only entries of this domain.
         since, until: only entries written on or after, on or before, these days (UTC): a
             date, an aware datetime (its UTC day) or ISO text.
+        as_of_from, as_of_to: only decisions made as of these days or between them: the day
+            of the entry's own ``as_of`` (a date as it is, a time's day at its own offset),
+            whenever the entry was written (a batch decided today as of March is found by
+            March's days). Given as ``since`` is.
 
     Raises:
         AuditError: nothing to find (no value, rule, domain nor day), a blank value or rule,
             values sought with keys that are no ``AuditKeys`` or lack the sealing secret, an
             unknown domain, a day that is none, or a record that cannot be read.
     """
-    wanted, ruled, first, last = _criteria(keys, values, rules, domain, since, until)
+    wanted, ruled, days = _criteria(keys, values, rules, domain,
+                                    (since, until, as_of_from, as_of_to))
     # an id's canonical form too: the inputs keep a subject's id, a grant's people and a
     # consent's customer so (`U-HEAD-7` as `u-head-7`), and the log hashed that
     texts = {value: spellings(value) | {canonical_id(value)} - {""} for value in wanted}
@@ -146,7 +153,7 @@ def find_entries(target: str | os.PathLike[str] | Sink, keys: AuditKeys | None,
             checked = True
         if domain is not None and entry.domain != domain:
             continue
-        if (first is not None and entry.day < first) or (last is not None and entry.day > last):
+        if not days.admit(entry):
             continue
         places = _places(entry, hashes, clear)
         decided = _rule_places(entry, set(ruled))
@@ -167,25 +174,60 @@ def segments_gone(target: str | os.PathLike[str] | Sink) -> list[int]:
     return list(range(1, min(kept))) if kept else []
 
 
+@attrs.frozen(slots=True)
+class _Days:
+    """The days an entry must fall on: written (``since``, ``until``, UTC) and decided as of
+    (``as_of_from``, ``as_of_to``); ``None`` leaves that end open."""
+
+    first: dt.date | None
+    last: dt.date | None
+    as_of_first: dt.date | None
+    as_of_last: dt.date | None
+
+    def admit(self, entry: Entry) -> bool:
+        if (self.first is not None and entry.day < self.first) or \
+                (self.last is not None and entry.day > self.last):
+            return False
+        if self.as_of_first is None and self.as_of_last is None:
+            return True
+        day = as_of_day(entry)
+        return not ((self.as_of_first is not None and day < self.as_of_first) or
+                    (self.as_of_last is not None and day > self.as_of_last))
+
+
+def as_of_day(entry: Entry) -> dt.date:
+    """The day an entry's decisions were made as of: its ``as_of``'s date (a time's day at
+    the offset it was given with: the day the decision applied the rules of); the day the
+    entry was written when it names none."""
+    when = parse_as_of(entry.as_of)
+    if when is None:
+        return entry.day
+    return when.date() if isinstance(when, dt.datetime) else when
+
+
 def _criteria(keys: AuditKeys | None, values: Sequence[str], rules: Sequence[str],
-              domain: str | None, since: dt.date | str | None, until: dt.date | str | None
-              ) -> tuple[list[str], list[str], dt.date | None, dt.date | None]:
+              domain: str | None, when: tuple[dt.date | str | None, ...]
+              ) -> tuple[list[str], list[str], _Days]:
     """The values and rules sought and the days, each checked (see ``find_entries``)."""
     wanted = _wanted(values, "values", "a customer id, a card number …")
     ruled = _wanted(rules, "rules", "a rule's id")
-    if not (wanted or ruled or domain is not None or since is not None or until is not None):
+    if not (wanted or ruled or domain is not None or any(d is not None for d in when)):
         raise AuditError("give the values to find (a customer id, a card number …), the "
-                         "rules, a domain or the days to list")
+                         "rules, a domain or the days to list (written, or decided as of)")
     if wanted and (keys is None or checked_keys(keys).sealing_secret is None):
         raise AuditError("finding entries needs the sealing secret: the log holds masked "
                          "values only as keyed hashes (AuditKeys.load(folder) of a folder "
                          "with sealing-secret.b64)")
-    first, last = (None if day is None else as_day(day, name)
-                   for day, name in ((since, "since"), (until, "until")))
+    days = _Days(*(None if day is None else as_day(day, name) for day, name in
+                   zip(when, ("since", "until", "as_of_from", "as_of_to"), strict=True)))
+    for low, high, names_ in ((days.first, days.last, "since, until"),
+                              (days.as_of_first, days.as_of_last, "as_of_from, as_of_to")):
+        if low is not None and high is not None and low > high:
+            raise AuditError(f"{names_}: {low} is after {high}; no entry could be found")
     if domain is not None and domain not in names():  # a typo would find nothing, silently
         raise AuditError(f"domain: `{domain}` is no domain; expected one of "
                          f"{', '.join(names())}")
-    return wanted, ruled, first, last
+    return wanted, ruled, days
 
 
 def _plain(text: str) -> bool:

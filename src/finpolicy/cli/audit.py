@@ -239,17 +239,27 @@ def _print_changed_entries(report: Any) -> None:
               help="Only entries written on or after this day (UTC), YYYY-MM-DD.")
 @click.option("--until", default=None, metavar="DATE",
               help="Only entries written on or before this day (UTC), YYYY-MM-DD.")
+@click.option("--as-of-from", "as_of_from", default=None, metavar="DATE",
+              help="Only decisions made as of this day or later (the entry's own as_of, "
+                   "whenever it was written: a backdated batch counts on its as_of), "
+                   "YYYY-MM-DD.")
+@click.option("--as-of-to", "as_of_to", default=None, metavar="DATE",
+              help="Only decisions made as of this day or earlier (the entry's own as_of), "
+                   "YYYY-MM-DD.")
 @click.option("--reveal", is_flag=True,
               help="Also print each entry's input in clear (the sealed values put back).")
 @click.option("--json", "as_json", is_flag=True, help="Print the entries as JSON.")
 @reports_errors
 def find_command(log: str, keys: str | None, values: tuple[str, ...], rules: tuple[str, ...],
-                 domain: str | None, since: str | None, until: str | None, reveal: bool,
+                 domain: str | None, since: str | None, until: str | None,
+                 as_of_from: str | None, as_of_to: str | None, reveal: bool,
                  as_json: bool) -> None:
     """Find LOG's decision entries that hold a value, were decided by a rule, or were
-    written in a time range, and print what was decided.
+    written (or decided as of) in a time range, and print what was decided.
 
-    Give at least one of --value, --rule, --domain, --since and --until. Masked values are
+    Give at least one of --value, --rule, --domain, --since, --until, --as-of-from and
+    --as-of-to. --since/--until filter by the day an entry was written (UTC),
+    --as-of-from/--as-of-to by the day its decisions were made as of. Masked values are
     found by their keyed hash (so --value needs --keys), values shown in clear (and the
     caller context) by their text. Like replay, find reads without checking hashes: run
     `finpolicy audit verify` for proof the entries are as written.
@@ -257,7 +267,9 @@ def find_command(log: str, keys: str | None, values: tuple[str, ...], rules: tup
     from finpolicy.audit.keys import AuditKeys
     from finpolicy.audit.search import find_entries, segments_gone
 
-    first, last = _find_options(values, rules, domain, since, until)
+    first, last = _find_options(values, rules, domain, since, until,
+                                bool(as_of_from or as_of_to))
+    as_of_first, as_of_last = _days(as_of_from, as_of_to, "--as-of-from", "--as-of-to")
     if (values or reveal) and keys is None:
         raise BadValue("give the key folder of the log's sealing secret: the log holds "
                        "masked values only as keyed hashes"
@@ -265,7 +277,7 @@ def find_command(log: str, keys: str | None, values: tuple[str, ...], rules: tup
                        param_hint="--keys")
     opened = None if keys is None else AuditKeys.load(keys, need_sealing=bool(values or reveal))
     found = find_entries(log, opened, values, rules=rules, domain=domain, since=first,
-                         until=last)
+                         until=last, as_of_from=as_of_first, as_of_to=as_of_last)
     gone = segments_gone(log)
     if as_json:
         entries = []
@@ -295,13 +307,13 @@ def find_command(log: str, keys: str | None, values: tuple[str, ...], rules: tup
 
 
 def _find_options(values: tuple[str, ...], rules: tuple[str, ...], domain: str | None,
-                  since: str | None, until: str | None) -> tuple[Any, Any]:
+                  since: str | None, until: str | None, as_of: bool) -> tuple[Any, Any]:
     """``find``'s options checked (exit 3 with the option's name): the days they give."""
     from finpolicy.domains.registry import names
 
-    if not (values or rules or domain or since or until):
-        raise BadValue("say what to find: --value, --rule, --domain, --since or --until",
-                       param_hint="--value")
+    if not (values or rules or domain or since or until or as_of):
+        raise BadValue("say what to find: --value, --rule, --domain, --since, --until, "
+                       "--as-of-from or --as-of-to", param_hint="--value")
     known = names()
     if domain is not None and domain not in known:
         raise BadValue(f"`{domain}` is no domain; expected one of {', '.join(known)}",
@@ -310,10 +322,16 @@ def _find_options(values: tuple[str, ...], rules: tuple[str, ...], domain: str |
         raise BadValue("a value to find cannot be blank", param_hint="--value")
     if not all(r.strip() for r in rules):
         raise BadValue("a rule to find cannot be blank", param_hint="--rule")
+    return _days(since, until, "--since", "--until")
+
+
+def _days(low: str | None, high: str | None, low_option: str, high_option: str
+          ) -> tuple[Any, Any]:
+    """Two days of ``find``'s options, the first not after the second (exit 3 otherwise)."""
     first, last = (parse_when(d, aware=False, option=o)
-                   for d, o in ((since, "--since"), (until, "--until")))
+                   for d, o in ((low, low_option), (high, high_option)))
     if first is not None and last is not None and first > last:
-        raise BadValue(f"{since} is after --until {until}", param_hint="--since")
+        raise BadValue(f"{low} is after {high_option} {high}", param_hint=low_option)
     return first, last
 
 
