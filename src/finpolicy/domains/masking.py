@@ -86,17 +86,21 @@ def _digits(value: str) -> str:
     return "".join(c for c in value if "0" <= c <= "9")
 
 
+_CARD_SHORTEST = 15  # digits of the shortest payment card number (bank_card's too)
+
+
 def card_number(value: str) -> str:
     """Mask a card number to its first 6 and last 4 digits, dropping separators.
 
-    Numbers shorter than 11 digits keep only the last 4; a value without digits is fully
-    masked.
+    Only a number of at least 15 digits (a card number's shortest) keeps its first 6, so at
+    least 5 digits stay hidden; a shorter one (a 12-digit account, a mobile number written
+    into a card column) keeps only its last 4; a value without digits is fully masked.
     """
     v = value.strip()
     digits = _digits(v)
     if not digits:
         return full(v) if v else ""
-    masked = _keep(digits, 6, 4) if len(digits) >= 11 else _keep(digits, 0, 4)
+    masked = _keep(digits, 6, 4) if len(digits) >= _CARD_SHORTEST else _keep(digits, 0, 4)
     return _changed(value, masked)
 
 
