@@ -55,3 +55,28 @@ def test_top_zero_prints_the_counts_without_a_list(tmp_path: Path) -> None:
     book = str(_book(tmp_path, ".jsonl"))
     data = json.loads(_sla(book, "--as-of", "2027-02-08T12:00+08:00", "--json", "--top", "0"))
     assert data["nearest_breach"] == [] and data["total"] == 4
+
+
+def test_of_milestones_due_at_the_same_time_the_first_in_the_file_are_listed(
+        tmp_path: Path) -> None:
+    # five complaints received together (their first contact due at the same time), then one
+    # received an hour earlier: its nearer deadline used to push out the file's first one
+    # (c1), and a CSV of the same complaints listed other ones
+    rows = [(f"c{i}", "2026-12-05T12:00+08:00") for i in range(1, 6)]
+    rows.append(("c6", "2026-12-05T11:00+08:00"))
+    listed = []
+    for suffix in (".jsonl", ".csv"):
+        path = tmp_path / f"tied{suffix}"
+        if suffix == ".csv":
+            path.write_text("id,received_at,channel,category,severity\n" + "".join(
+                f"{i},{at},phone,product,general\n" for i, at in rows), encoding="utf-8")
+        else:
+            path.write_text("".join(json.dumps({"id": i, "received_at": at, "channel": "phone",
+                                                "category": "product"}) + "\n"
+                                    for i, at in rows), encoding="utf-8")
+        data = json.loads(_sla(str(path), "--as-of", "2026-12-05T13:00+08:00", "--json",
+                               "--top", "3"))
+        listed.append([(n["complaint"], n["milestone"]) for n in data["nearest_breach"]])
+    assert listed[0] == [("c6", "first_contact"), ("c1", "first_contact"),
+                         ("c2", "first_contact")]
+    assert listed[1] == listed[0]

@@ -136,7 +136,7 @@ class SlaSummary:
         self.warnings: Counter[str] = Counter()
         self.milestones: dict[str, Counter[str]] = {}
         self.top = top
-        self._heap: list[tuple[float, int, dict[str, Any]]] = []
+        self._heap: list[tuple[float, int, dict[str, Any]]] = []  # (-left, -order, entry)
         self._seq = 0
 
     def add(self, report: SlaDecision) -> None:
@@ -152,19 +152,25 @@ class SlaSummary:
             counts[m.status] += 1
             if m.completed_at is None and m.due_at is not None and m.status != "breached":
                 left = (m.due_at - now).total_seconds()
-                self._seq += 1
-                item = (-left, self._seq, {"complaint": report.complaint_id,
-                                           "milestone": m.name, "status": m.status,
-                                           "due_at": m.due_at.isoformat(),
-                                           "hours_left": round(left / 3600, 2)})
-                if len(self._heap) < self.top:
-                    heapq.heappush(self._heap, item)
-                elif self._heap and item[0] > self._heap[0][0]:  # (none kept with --top 0)
-                    heapq.heapreplace(self._heap, item)
+                self.keep(left, {"complaint": report.complaint_id, "milestone": m.name,
+                                 "status": m.status, "due_at": m.due_at.isoformat(),
+                                 "hours_left": round(left / 3600, 2)})
+
+    def keep(self, left: float, entry: dict[str, Any]) -> None:
+        """Offer an open milestone ``left`` seconds from its due time: kept while among the
+        ``top`` nearest, of those due at the same time the ones offered first (the file's
+        order, then the milestones' order), whatever the order they were offered in."""
+        self._seq += 1
+        # the heap's least item is the one to drop: the farthest, and of those the latest
+        item = (-left, -self._seq, entry)
+        if len(self._heap) < self.top:
+            heapq.heappush(self._heap, item)
+        elif self._heap and item[:2] > self._heap[0][:2]:  # (none kept with --top 0)
+            heapq.heapreplace(self._heap, item)
 
     def nearest(self) -> list[dict[str, Any]]:
         """The open milestones nearest their due time, nearest first."""
-        return [entry for _, _, entry in sorted(self._heap, key=lambda i: (-i[0], i[1]))]
+        return [entry for _, _, entry in sorted(self._heap, key=lambda i: (-i[0], -i[1]))]
 
     def to_dict(self) -> dict[str, Any]:
         return {"total": self.total,

@@ -166,15 +166,10 @@ def summarise(summary: Any, table: pa.Table, now: Any, zone: Any) -> None:
             max(summary.top, 0), candidates, key=lambda c: (c[0], c[1], c[2])):
         left = left_us / 1e6
         due_at = table.column(f"{name}.due_at")[at].as_py()
-        summary._seq += 1
-        item = (-left, summary._seq, {
+        summary.keep(left, {
             "complaint": table.column("complaint_id")[at].as_py(), "milestone": name,
             "status": status_word, "due_at": due_at.astimezone(zone).isoformat(),
             "hours_left": round(left / 3600, 2)})
-        if len(summary._heap) < summary.top:
-            heapq.heappush(summary._heap, item)
-        elif item[0] > summary._heap[0][0]:
-            heapq.heapreplace(summary._heap, item)
 
 
 def of_source(problem: InputProblem, own: int) -> bool:
