@@ -97,3 +97,16 @@ def test_a_wrong_override_list_is_refused_naming_the_day(
     assert f"spec.calendar.{field}" in text and said in text and "complaints.yaml" in text
     assert [p.code for p in caught.value.problems] == [code]
 
+
+
+def test_a_confirmed_year_with_its_schedule_entered_under_another_year_is_refused(
+        tmp_path: Path) -> None:
+    # the schedule copied with the wrong year: 2027 confirmed, its days entered as 2028
+    typed = [{**day, "date": dt.date.fromisoformat(str(day["date"])).replace(year=2028)}
+             for day in _NATIONAL_DAY if not day["working"]]
+    with pytest.raises(fp.PolicyError) as caught:
+        _pack(tmp_path, overrides=typed, confirmed_years=[2027])
+    text = str(caught.value)
+    assert "spec.calendar.confirmed_years[0]: 2027 is confirmed, but no override is in 2027" \
+        in text
+    assert [p.code for p in caught.value.problems] == ["confirmed_year_without_schedule"]

@@ -137,6 +137,9 @@ DOMAIN = Domain(
                                                 "lies outside its confirmed years.",
             "override_changes_nothing": "An override makes a working day of a day that is "
                                         "one already.",
+            "confirmed_year_without_schedule": "A confirmed year of an announced schedule "
+                                               "that neither the overrides nor the holidays "
+                                               "data hold.",
             "duplicate_pause": "An event opens or closes more than one pause.",
             "bad_extension": "An extension would shorten a milestone's duration.",
             "bad_completion": "A milestone would be completed by no event, or by the event "

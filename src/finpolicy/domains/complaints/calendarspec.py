@@ -81,3 +81,20 @@ def check_overrides(cal: CalendarSpec, ctx: BuildContext) -> None:
                 ctx.problem(where, f"{day.date} ({day.date:%A}) is a working day already: "
                             "a working day of a published schedule (调休) replaces a day "
                             "off, a weekend day or a holiday", "override_changes_nothing")
+    _check_confirmed(cal, ctx)
+
+
+def _check_confirmed(cal: CalendarSpec, ctx: BuildContext) -> None:
+    """Report a confirmed year of an announced schedule that neither the installed data nor
+    any override holds (its schedule would be guessed, with no warning left to say so)."""
+    if cal.schedule != "announced":
+        return
+    entered = {day.date.year for day in cal.overrides}
+    published = published_years(cal.jurisdiction, cal.subdivision)
+    for j, year in enumerate(cal.confirmed_years):
+        if year not in entered and year not in published:
+            ctx.problem(("calendar", "confirmed_years", j),
+                        f"{year} is confirmed, but no override is in {year} and the installed "
+                        "holidays data does not hold its schedule: enter its days off and "
+                        "weekend working days under overrides (or correct the year of those "
+                        "entered)", "confirmed_year_without_schedule")
