@@ -45,32 +45,39 @@ R = TypeVar("R", bound=RuleSpecBase)
 
 def compile_rules(specs: Sequence[R], ctx: BuildContext, *, fields: FieldTypes,
                   effect: Callable[[R], Mapping[str, Any]], where: str = "rules",
-                  seen: set[str] | None = None,
+                  seen: set[str] | dict[str, tuple[str, int]] | None = None,
                   positions: Sequence[int] | None = None) -> list[tuple[R, Rule]]:
     """Check and parse ``specs`` (found at ``spec.<where>``, at ``positions`` in that list
     when they are a selection of it); report every problem through ``ctx`` and return each
     valid spec with its rule, in order.
 
-    Checks: ids unique (across calls sharing ``seen``), cites name a declared source and an
+    Checks: ids unique (across calls sharing ``seen``; a dict of id → ``(where, index)`` lets
+    a repeat name the line of the first across calls), cites name a declared source and an
     article, obligations are names (declared ones, when the policy or bundle declares an
     ``obligations`` vocabulary), conditions parse over ``fields`` and compare facts a
     vocabulary covers with declared terms only.
     """
     parser = ctx.parser(fields)
     declared = ctx.vocabulary.obligations
-    seen = set() if seen is None else seen
+    seen = {} if seen is None else seen
     out: list[tuple[R, Rule]] = []
     for n, spec in enumerate(specs):
         i = positions[n] if positions is not None else n
         # one id, one spelling: `Risk-Disclosure` and `risk-disclosure ` print as the same rule
         key = spec.id.strip().casefold()
         if key in seen:
-            ctx.problem((where, i, "id"), f"rule id `{spec.id}` is used twice (ids are compared "
-                        "without case)", "duplicate_rule")
+            first = _first_line(ctx, seen, key, (where, i))
+            ctx.problem((where, i, "id"), f"rule id `{spec.id}` is used twice (first at line "
+                        f"{first}, again here; ids are compared without case)"
+                        if first is not None else f"rule id `{spec.id}` is used twice (ids "
+                        "are compared without case)", "duplicate_rule")
         elif spec.id != spec.id.strip() or not spec.id.isprintable():
             ctx.problem((where, i, "id"), f"rule id {spec.id!r} has spaces around it or "
                         "characters that do not print", "bad_rule_id")
-        seen.add(key)
+        if isinstance(seen, dict):
+            seen.setdefault(key, (where, i))
+        else:
+            seen.add(key)
         ctx.check_cite(spec.cite, (where, i, "cite"))
         for j, obligation in enumerate(spec.obligations):
             if not NAME.fullmatch(obligation):
@@ -90,3 +97,24 @@ def compile_rules(specs: Sequence[R], ctx: BuildContext, *, fields: FieldTypes,
             out.append((spec, rule))
     ctx.problems.extend(parser.problems)
     return out
+
+
+def _first_line(ctx: BuildContext, seen: set[str] | dict[str, tuple[str, int]], key: str,
+                here: tuple[str, int]) -> int | None:
+    """The line of the first rule whose id is ``key``: where ``seen`` recorded it, else the
+    earliest other rule of the spec's lists with that id (``None`` when lines are unknown)."""
+    places = [seen[key]] if isinstance(seen, dict) else [
+        (name, j) for name, items in _rule_lists(ctx.source.data)
+        for j, item in enumerate(items)
+        if (name, j) != here and isinstance(item, dict) and isinstance(item.get("id"), str)
+        and item["id"].strip().casefold() == key]
+    lines = ctx.source.lines
+    return min((lines[("spec", *p, "id")] for p in places if ("spec", *p, "id") in lines),
+               default=None)
+
+
+def _rule_lists(data: Any) -> list[tuple[str, list[Any]]]:
+    spec = data.get("spec") if isinstance(data, dict) else None
+    if not isinstance(spec, dict):
+        return []
+    return [(name, items) for name, items in spec.items() if isinstance(items, list)]

@@ -433,7 +433,7 @@ def _parse_rules(spec: AccessSpec, ctx: BuildContext) -> list[Rule]:
 
 def _parse_review_rules(spec: AccessSpec, ctx: BuildContext) -> dict[str, list[Rule]]:
     rules: dict[str, list[Rule]] = {"grant": [], "assignment": [], "role": []}
-    seen: set[str] = set()
+    seen: dict[str, tuple[str, int]] = {}
     fields = {"grant": REVIEW_GRANT_FIELDS, "assignment": REVIEW_ASSIGNMENT_FIELDS,
               "role": REVIEW_ROLE_FIELDS}
     for target, table in fields.items():
