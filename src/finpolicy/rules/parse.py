@@ -201,8 +201,8 @@ class ConditionParser:
             return Compare(op, field_path, tuple(value))
         if op in ORDERING:
             if scalar_type(value) != "number":
-                self._fail(where, f"`{op}` expects a number, got {_describe(value)}",
-                           "bad_operand")
+                self._fail(where, f"`{op}` expects a number, got {_describe(value)}"
+                                  f"{exponent_hint(value)}", "bad_operand")
                 return None
             if field_type not in (None, "number"):
                 self._fail(where, f"`{op}` compares numbers; `{'.'.join(field_path)}` is "
@@ -257,9 +257,31 @@ class ConditionParser:
             return False
         if field_type not in (None, "list") and kind != field_type:
             self._fail(where, f"expected {field_type} (the type of the field), got {kind} "
-                              f"`{value}`", "type_mismatch")
+                              f"`{value}`{exponent_hint(value) if field_type == 'number' else ''}",
+                       "type_mismatch")
             return False
         return True
+
+
+_EXPONENT = re.compile(r"([-+]?)([0-9]+)(?:\.([0-9]*))?[eE]([-+]?)([0-9]+)")
+
+
+def exponent_hint(value: AnyType) -> str:
+    """For text YAML 1.1 read from a number with an exponent (``1e6``, ``2.5E-3``: it wants a
+    dot and a signed exponent), why and what to write; otherwise an empty string."""
+    found = _EXPONENT.fullmatch(value) if isinstance(value, str) and len(value) < 40 else None
+    if found is None or (found.group(3) is not None and found.group(4)):
+        return ""  # `1.5e+6` is a number to YAML: this text was quoted
+    sign, whole, fraction, esign, digits = found.groups()
+    written = f"{sign}{whole}.{fraction or '0'}e{esign or '+'}{int(digits)}"
+    number = float(value)
+    if abs(number) > MAX_NUMBER or 0 < abs(number) < MIN_FRACTION:
+        plain = ", though a condition's numbers are within ±2^53 and 0 or at least 0.0001"
+    else:
+        plain = (f" or {int(number)}" if number == int(number)
+                 else f" or {number:.{max(0, 12 - len(str(int(abs(number)))))}f}".rstrip("0"))
+    return (f" (YAML reads a number with an exponent as text unless it has a dot and a signed "
+            f"exponent: write {written}{plain})")
 
 
 def _unicode(text: str) -> bool:
