@@ -52,7 +52,7 @@ def _table(result: ScanReport) -> Table:
         # a policy's level, category and detector names may hold `[`: printed as they are
         table.add_row(cell(c.column), f"[{_STYLE.get(level, '')}]{cell(level)}[/]",
                       cell(cl.category or "—"), cell(cl.detector or "—"),
-                      "—" if cl.share is None else share_text(cl.share), cell(cl.mask or "—"))
+                      "—" if cl.share is None else share_text(cl.share), cell(c.mask or "—"))
     return table
 
 

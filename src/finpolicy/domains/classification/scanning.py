@@ -78,12 +78,22 @@ class ColumnResult:
         non_empty: non-empty values read.
         sampled: values in the sample the detectors ran on.
         classification: the full decision (hits, policy, explain()).
+        unknown_mask: the policy's ``unknown_field_mask``, what a column no rule knows is
+            shown with.
     """
 
     column: str
     non_empty: int
     sampled: int
     classification: ClassificationDecision
+    unknown_mask: str | None = attrs.field(default=None, kw_only=True)
+
+    @property
+    def mask(self) -> str | None:
+        """The mask the column's values are shown with, as ``mask`` applies it: its rule's
+        (``None``: shown as they are), or ``unknown_mask`` when no rule knows the column."""
+        c = self.classification
+        return c.mask if c.hits or c.sources else self.unknown_mask
 
     @property
     def level(self) -> DataLevel:
@@ -109,7 +119,7 @@ class ColumnResult:
         c = self.classification
         return {"column": self.column, "level": str(c.level), "category": c.category,
                 "grade": c.grade, "pfi_category": c.pfi_category, "detector": c.detector,
-                "share": c.share, "mask": c.mask, "handling": _plain(c.handling),
+                "share": c.share, "mask": self.mask, "handling": _plain(c.handling),
                 "non_empty": self.non_empty, "sampled": self.sampled,
                 "rules": list(c.rule_ids)}
 
@@ -421,7 +431,7 @@ def scan(runtime: Runtime, source: Any, /, **options: Any) -> ScanReport:
     opts = _options(options)
     # The policy in force is checked before reading, so a wrong date fails fast; an instant
     # (or now) counts on its day in the policy's time zone, as single calls take it.
-    on = policy_in_force(runtime, opts["as_of"], opts["policy"])[0]
+    on, _, rules = policy_in_force(runtime, opts["as_of"], opts["policy"])
     fmt, header, samplers, rows, complete = _read(source, opts)
     columns = []
     for i, (name, sampler) in enumerate(zip(_column_names(header), samplers, strict=True)):
@@ -429,7 +439,8 @@ def scan(runtime: Runtime, source: Any, /, **options: Any) -> ScanReport:
         result = classify(runtime, DataField.parse({"name": name, "sample_values": samples},
                                                    field=f"columns.{i}"),
                           as_of=on, policy=opts["policy"])
-        columns.append(ColumnResult(name, sampler.seen, len(sampler.items), result))
+        columns.append(ColumnResult(name, sampler.seen, len(sampler.items), result,
+                                    unknown_mask=rules.unknown_field_mask))
     if not columns:
         raise _problem("source", "the table has no columns", "no_columns", str(source))
     doc_ref = columns[0].classification.policy
