@@ -8,7 +8,8 @@ from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 import attrs
-from pydantic import Field
+from pydantic import Field, ValidationError, ValidatorFunctionWrapHandler, WrapValidator
+from pydantic_core import PydanticCustomError
 
 from finpolicy.decisions import Decision, decision_maker
 from finpolicy.inputs import InputModel, Instant
@@ -26,12 +27,32 @@ STATUSES: tuple[str, ...] = ("met", "pending", "at_risk", "breached")
 Status = Literal["met", "pending", "at_risk", "breached"]
 
 
+def _with_offset(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    """A time without an offset is refused saying how to write it (pydantic's own message,
+    'input should have timezone info', says neither)."""
+    try:
+        return handler(value)
+    except ValidationError as exc:
+        if not any(e["type"] == "timezone_aware" for e in exc.errors()):
+            raise
+        text = value.isoformat() if isinstance(value, dt.date) else str(value)
+        # a day alone (a date, `2026-03-01`) needs its time of day too
+        example = f"{text}T09:00+08:00" if len(text) <= 10 else f"{text}+08:00"
+        raise PydanticCustomError(
+            "timezone_aware", "`{value}` has no timezone offset: write it with one, e.g. "
+            "`{example}` (Beijing time)", {"value": text, "example": example}) from None
+
+
+OffsetInstant = Annotated[Instant, WrapValidator(_with_offset)]
+"""An aware datetime; one without an offset is refused saying how to write it."""
+
+
 class ComplaintEvent(InputModel):
     """Something that happened to a complaint: ``kind`` is one of the policy's events."""
 
     kind: str = Field(min_length=1, max_length=MAX_TERM_LENGTH,
                       description="Event kind, e.g. `acknowledged`, `extended`.")
-    at: Instant = Field(description="When it happened (with a time zone offset).")
+    at: OffsetInstant = Field(description="When it happened (with a time zone offset).")
     note: str | None = Field(default=None, max_length=MAX_TEXT_LENGTH,
                              description="Free text for people; ignored by the SLA.")
     # a tuple: most events state nothing, and the shared empty tuple costs no memory
@@ -54,7 +75,8 @@ class Complaint(InputModel):
     """
 
     id: Reference = Field(description="Complaint id.")
-    received_at: Instant = Field(description="When it was received (with an offset).")
+    received_at: OffsetInstant = Field(description="When it was received (with an "
+                                                   "offset).")
     channel: str = Field(min_length=1, max_length=MAX_TERM_LENGTH,
                          description="How it came in, e.g. `phone`, `branch`.")
     category: str = Field(min_length=1, max_length=MAX_TERM_LENGTH,
