@@ -51,3 +51,15 @@ def test_the_sla_command_sets_aside_a_time_without_an_offset_saying_so(
     (row,) = [json.loads(line) for line in bad.read_text(encoding="utf-8").splitlines()]
     assert row["reason"] == ("received_at: `2026-11-02T10:00` has no timezone offset: write it "
                              "with one, e.g. `2026-11-02T10:00+08:00` (Beijing time)")
+
+
+def test_an_event_naming_approvers_as_a_list_is_told_to_name_the_one() -> None:
+    # the policy's extension lists who may approve ([higher_branch, ...]); an event copying
+    # that form was refused with 'input should be a valid string'
+    with pytest.raises(InputError) as caught:
+        fp.ComplaintEvent.parse({"kind": "extended_further", "at": "2026-11-12T10:00+08:00",
+                                 "approved_by": ["higher_branch"]})
+    (problem,) = caught.value.problems
+    assert problem.path == "approved_by"
+    assert problem.message.startswith("expected the name of the one approver of this event "
+                                      "(e.g. `higher_branch`), got a list")

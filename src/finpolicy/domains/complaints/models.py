@@ -8,7 +8,13 @@ from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 import attrs
-from pydantic import Field, ValidationError, ValidatorFunctionWrapHandler, WrapValidator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+)
 from pydantic_core import PydanticCustomError
 
 from finpolicy.decisions import Decision, decision_maker
@@ -43,6 +49,17 @@ def _with_offset(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
             "`{example}` (Beijing time)", {"value": text, "example": example}) from None
 
 
+def _one_approver(value: Any) -> Any:
+    """An event names the one approver of its approval; a list (as a policy's extension
+    lists the approvers it accepts) is refused saying so, not as 'a valid string'."""
+    if isinstance(value, list | tuple):
+        raise PydanticCustomError(
+            "string_type", "expected the name of the one approver of this event (e.g. "
+            "`higher_branch`), got a list: an extension's `approved_by` in the policy lists "
+            "who may approve, an event names who did", {})
+    return value
+
+
 OffsetInstant = Annotated[Instant, WrapValidator(_with_offset)]
 """An aware datetime; one without an offset is refused saying how to write it."""
 
@@ -60,7 +77,7 @@ class ComplaintEvent(InputModel):
         default=(), max_length=MAX_ITEMS,
         description="What the letter or record of this event stated, from the policy's "
                     "`contents` (e.g. `basis`, `remedies`).")
-    approved_by: str | None = Field(
+    approved_by: Annotated[str | None, BeforeValidator(_one_approver)] = Field(
         default=None, max_length=MAX_TERM_LENGTH,
         description="Who approved it, one of the policy's `approvers` (e.g. an extension "
                     "approved by `higher_branch`).")
