@@ -33,6 +33,10 @@ __all__ = ["OBLIGATIONS", "Vocabularies", "Vocabulary", "check_fact", "closest",
 OBLIGATIONS = "obligations"
 """The vocabulary that covers the obligations of every rule."""
 
+# How alike (difflib's ratio) a name must be to be suggested: at 0.6 `secret` would suggest
+# `core` (two letters in common); a typo of one or two letters is well above 0.7.
+_CUTOFF = 0.7
+
 
 def closest(word: str, choices: Any) -> str | None:
     """The declared name nearest ``word`` (case and ``-``/``_`` aside first), or ``None``."""
@@ -43,10 +47,10 @@ def closest(word: str, choices: Any) -> str | None:
     same = folded.get(word.lower().replace("-", "_").replace(" ", "_"))
     if same is not None:
         return same
-    close = difflib.get_close_matches(word, names, n=1, cutoff=0.6)
+    close = difflib.get_close_matches(word, names, n=1, cutoff=_CUTOFF)
     if close:
         return close[0]
-    close = difflib.get_close_matches(word.lower(), list(folded), n=1, cutoff=0.6)
+    close = difflib.get_close_matches(word.lower(), list(folded), n=1, cutoff=_CUTOFF)
     return folded[close[0]] if close else None
 
 

@@ -345,8 +345,10 @@ def _approval(spec: AccessSpec,
         _check_names(req.actions, actions, "action", ("approval", "requirements", i, "actions"),
                      ctx)
         grant_needed |= {(a, lv) for a in (req.actions or spec.actions) for lv in req.levels}
-    _check_names(list(approval.max_days), levels, "level", ("approval", "max_days"), ctx)
     for level, days in approval.max_days.items():
+        if level not in levels:  # located by its key: `approval.max_days.secret`
+            ctx.problem(("approval", "max_days", level), f"unknown level `{level}`"
+                        f"{hint(level, sorted(levels))}", "unknown_level")
         if days <= 0:
             ctx.problem(("approval", "max_days", level), "expected a positive number of days",
                         "bad_days")
