@@ -1,9 +1,11 @@
 """A CSV file with a line far longer than any row (a binary dump, an export cut short, no line
-break for gigabytes) is refused at that line without being read whole."""
+break for gigabytes) is refused at that line without being read whole; a file in another
+encoding than the one given is refused with an encoding that may read it."""
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import tracemalloc
 from pathlib import Path
 
@@ -62,3 +64,23 @@ def test_a_gbk_file_with_a_long_line_names_the_line_without_reading_it_whole(
     assert (problem.code, problem.line) == ("bad_encoding", 2)
     assert peak < LONG // 2
 
+
+
+ENCODINGS = [  # the text, its encoding, the one given, the one suggested
+    ("客户姓名,身份证号\n张三,11010519491231002X\n", "utf-8", "gbk", "utf-8"),
+    ("name\n𠀀张\n", "gb18030", "gbk", "gb18030"),  # a character GBK does not have
+    ("name,note\n" + "zhang,ok\n" * 5 + "张三,好\n", "gbk", "utf-8-sig", "gbk"),
+]
+
+
+def test_an_encoding_error_suggests_an_encoding_other_than_the_one_given(
+        engine: fp.PolicyEngine, tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    for (text, encoding, given, suggested), columnar in itertools.product(ENCODINGS,
+                                                                          (True, False)):
+        path.write_bytes(text.encode(encoding))
+        with pytest.raises(InputError) as caught:
+            engine.scan(str(path), as_of=ON, encoding=given, columnar=columnar)
+        (problem,) = caught.value.problems
+        assert problem.code == "bad_encoding"
+        assert problem.message.endswith(f"give the encoding, e.g. {suggested}"), text

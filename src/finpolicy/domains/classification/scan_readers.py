@@ -135,6 +135,27 @@ def _lines(path: Path, text: Any, cells: list[int]) -> Iterator[str]:
         yield line
 
 
+_GB = frozenset({"gbk", "gb2312", "cp936", "gb18030", "hz"})
+
+
+def _likely(path: Path, encoding: str) -> str:
+    """The encoding to suggest for ``path``, which is not ``encoding`` text: utf-8 when its
+    first mebibyte reads as UTF-8 (and another was given), else gbk (gb18030, which holds
+    every character, when gbk was given)."""
+    try:
+        given = codecs.lookup(encoding).name
+    except LookupError:
+        given = encoding
+    if not given.startswith("utf-8"):
+        try:
+            with path.open("rb") as raw:
+                codecs.getincrementaldecoder("utf-8")().decode(raw.read(1 << 20))
+            return "utf-8"
+        except (OSError, UnicodeDecodeError):
+            pass
+    return "gb18030" if given in _GB else "gbk"
+
+
 def _chunks(path: Path, reader: Any, width: int, size: int, done: Callable[[], Any]
             ) -> Generator[list[list[str]], None, tuple[list[str], list[list[str]]]]:
     """The rows of ``reader`` in full chunks of ``size`` (``done`` called after each),
@@ -194,7 +215,8 @@ def _read_csv(path: Path, opts: dict[str, Any], progress: Progress | None) -> Re
             where = (f"byte {exc.start} of a block" if isinstance(exc, UnicodeDecodeError)
                      else str(exc))
             raise _at(path, _bad_line(path, opts["encoding"]), f"not {opts['encoding']} text "
-                      f"({where}); give the encoding, e.g. gbk", "bad_encoding") from None
+                      f"({where}); give the encoding, e.g. {_likely(path, opts['encoding'])}",
+                      "bad_encoding") from None
         except csv.Error as exc:
             if "field larger than field limit" in str(exc):
                 raise _problem("source", f"`{path}` is not valid CSV: a cell is longer than "
