@@ -158,13 +158,16 @@ class AuditKeys:
     """The keys one party holds.
 
     Attributes:
-        public_key: verifies checkpoints (everyone who verifies has it).
+        public_key: verifies checkpoints (everyone who verifies has it). ``None`` (given) for
+            keys that hold the sealing secret alone, as a bank may hand an examiner who
+            replays or searches a log: reading ``public_key`` (or ``key_id``) of those
+            raises an ``AuditError`` saying verification needs ``public-key.pem``.
         signing_key: signs checkpoints (the writer); ``None`` for a verifier.
         sealing_secret: seals inputs and keys the hashes of masked values (the writer, and
             whoever replays); ``None`` for a verifier.
     """
 
-    public_key: Ed25519PublicKey
+    _public_key: Ed25519PublicKey | None
     signing_key: Ed25519PrivateKey | None = attrs.field(default=None, repr=False)
     sealing_secret: bytes | None = attrs.field(default=None, repr=False)
     _aead: AESGCM | None = attrs.field(init=False, default=None, repr=False, eq=False)
@@ -172,6 +175,11 @@ class AuditKeys:
     _secret_id: str | None = attrs.field(init=False, default=None, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
+        if self._public_key is None:
+            if self.signing_key is not None:  # the pair's public half is the signing key's
+                object.__setattr__(self, "_public_key", self.signing_key.public_key())
+            elif self.sealing_secret is None:
+                raise AuditError("keys: no public key, signing key nor sealing secret")
         if self.signing_key is not None and \
                 public_key_bytes(self.signing_key.public_key()) != \
                 public_key_bytes(self.public_key):
@@ -185,6 +193,25 @@ class AuditKeys:
             object.__setattr__(self, "_aead", AESGCM(_derive(self.sealing_secret, b"seal")))
             object.__setattr__(self, "_hmac_key", _derive(self.sealing_secret, b"hmac"))
             object.__setattr__(self, "_secret_id", _derive(self.sealing_secret, b"id")[:8].hex())
+
+    @property
+    def public_key(self) -> Ed25519PublicKey:
+        """The public key that verifies checkpoints.
+
+        Raises:
+            AuditError: these keys hold the sealing secret alone (enough to replay and to
+                search a log, not to verify its signatures).
+        """
+        if self._public_key is None:
+            raise AuditError(f"no public key: these keys hold the sealing secret alone, "
+                             f"which replays and searches a log; verifying its checkpoints "
+                             f"needs the bank's public key (`{PUBLIC_FILE}`)")
+        return self._public_key
+
+    @property
+    def has_public_key(self) -> bool:
+        """Whether these keys can verify checkpoints (``public_key`` can be read)."""
+        return self._public_key is not None
 
     @property
     def key_id(self) -> str:
@@ -204,31 +231,40 @@ class AuditKeys:
 
     @classmethod
     def load(cls, folder: str | Path, *, need_signing: bool = False,
-             need_sealing: bool = False) -> AuditKeys:
+             need_sealing: bool = False, need_public: bool = False) -> AuditKeys:
         """Keys from a folder written by ``save`` (or ``finpolicy audit keygen``).
 
-        Missing private parts are left out unless asked for.
+        Missing parts are left out unless asked for: a folder holding only
+        ``sealing-secret.b64`` (what replay and a search need) gives keys without a public
+        key; ``need_public`` (verification) refuses it.
 
         Raises:
-            AuditError: a needed file is missing or malformed.
+            AuditError: a needed file is missing or malformed, or the folder holds no key.
         """
         root = Path(folder)
+        if not root.is_dir():
+            raise AuditError(f"{root}: no such key folder")
         signing = None
         if (root / SIGNING_FILE).is_file():
             signing = load_private_key(root / SIGNING_FILE)
         elif need_signing:
             raise AuditError(f"{root / SIGNING_FILE}: no signing key")
+        public = None
         if (root / PUBLIC_FILE).is_file():
             public = load_public_key(root / PUBLIC_FILE)
         elif signing is not None:
             public = signing.public_key()
-        else:
-            raise AuditError(f"{root / PUBLIC_FILE}: no public key")
+        elif need_public:
+            raise AuditError(f"{root / PUBLIC_FILE}: no public key (verifying a log's "
+                             "checkpoints needs the bank's public key)")
         sealing = None
         if (root / SEALING_FILE).is_file():
             sealing = load_sealing_secret(root / SEALING_FILE)
         elif need_sealing:
             raise AuditError(f"{root / SEALING_FILE}: no sealing secret")
+        if public is None and sealing is None:
+            raise AuditError(f"{root}: no key: expected {PUBLIC_FILE}, {SIGNING_FILE} or "
+                             f"{SEALING_FILE}")
         return cls(public, signing, sealing)
 
     def save(self, folder: str | Path) -> Path:
@@ -240,7 +276,7 @@ class AuditKeys:
                 have pinned the public key), or cannot be written.
         """
         root = Path(folder)
-        files = {PUBLIC_FILE: self.public_key.public_bytes(
+        files = {} if self._public_key is None else {PUBLIC_FILE: self._public_key.public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)}
         if self.signing_key is not None:
             files[SIGNING_FILE] = self.signing_key.private_bytes(

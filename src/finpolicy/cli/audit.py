@@ -62,7 +62,7 @@ def _public_key(public_key: str | None, keys: str | None) -> Any:
     if keys is not None:
         from finpolicy.audit.keys import AuditKeys
 
-        return AuditKeys.load(keys).public_key
+        return AuditKeys.load(keys, need_public=True).public_key
     return None
 
 
@@ -71,7 +71,9 @@ def _public_key(public_key: str | None, keys: str | None) -> Any:
 @click.option("--public-key", type=click.Path(exists=True, dir_okay=False), default=None,
               help="The bank's Ed25519 public key (PEM) the checkpoints must verify with.")
 @click.option("--keys", type=click.Path(exists=True, file_okay=False), default=None,
-              help="A key folder (its public-key.pem is used).")
+              help="A key folder holding public-key.pem (or signing-key.pem): verifying "
+                   "needs the public key; a folder with sealing-secret.b64 alone does not "
+                   "verify.")
 @click.option("--anchor", type=click.Path(exists=True, dir_okay=False), default=None,
               help="A copy of the latest checkpoint kept apart from the log.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
