@@ -477,8 +477,10 @@ def _standing(ruleset: str, rule: Rule) -> Standing | None:
 
 
 def _domains(spec: AccessSpec) -> dict[str, Collection[Scalar]]:
-    """Actions, levels and categories are the policy's own (others are input errors)."""
+    """Actions, levels and categories are the policy's own (others are input errors); a
+    level's rank is its place in ``levels`` (0 for the lowest)."""
     return {"request.action": list(spec.actions), "resource.level": list(spec.levels),
+            "resource.level_rank": list(range(len(spec.levels))),
             "resource.category": list(spec.categories)}
 
 
