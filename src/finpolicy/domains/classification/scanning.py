@@ -247,7 +247,14 @@ def _text(value: Any) -> str | None:
     if isinstance(value, dt.date | dt.time):
         return value.isoformat()
     if isinstance(value, bytes | bytearray | memoryview):
-        return "<binary>"  # never matches a detector, still counts as a value
+        # UTF-8 text kept as bytes (a Parquet BINARY column with no string annotation, as
+        # some writers leave text, a SQLite BLOB) is read as text; other bytes never match a
+        # detector and still count as a value
+        try:
+            text = bytes(value).decode("utf-8")
+        except UnicodeDecodeError:
+            return "<binary>"
+        return text if text.strip() else "<binary>"
     return str(value)
 
 
