@@ -115,21 +115,23 @@ def find_entries(target: str | os.PathLike[str] | Sink, keys: AuditKeys | None,
         values: the values sought, as text; an entry must hold all of them.
         rules: rule ids (``above-tolerance``); an entry must hold a decision that each one
             decided (a hit of the decision, anywhere in it).
-        domain: only entries of this domain.
+        domain: only entries of this domain: one installed here, or one the log's entries
+            name (a plug-in's, not installed where the log is read).
         since, until: only entries written on or after, on or before, these days (UTC): a
             date, an aware datetime (its UTC day) or ISO text.
-        as_of_from, as_of_to: only decisions made as of these days or between them: the day
-            of the entry's own ``as_of`` (a date as it is, a time's day at its own offset),
-            whenever the entry was written (a batch decided today as of March is found by
-            March's days). Given as ``since`` is.
+        as_of_from, as_of_to: as ``since``, ``until``, by the day of the entry's ``as_of``
+            (a time's at its own offset), whenever it was written (``as_of_day``).
 
     Raises:
         AuditError: nothing to find (no value, rule, domain nor day), a blank value or rule,
-            values sought with keys that are no ``AuditKeys`` or lack the sealing secret, an
-            unknown domain, a day that is none, or a record that cannot be read.
+            values sought with keys that are no ``AuditKeys`` or lack the sealing secret, a
+            domain neither installed nor in the log, a day that is none, or a record that
+            cannot be read.
     """
     wanted, ruled, days = _criteria(keys, values, rules, domain,
                                     (since, until, as_of_from, as_of_to))
+    if domain is not None:  # a typo would find nothing, silently: refused
+        check_domain(target, domain)
     # an id's canonical form too: the inputs keep a subject's id, a grant's people and a
     # consent's customer so (`U-HEAD-7` as `u-head-7`), and the log hashed that
     texts = {value: spellings(value) | {canonical_id(value)} - {""} for value in wanted}
@@ -151,14 +153,40 @@ def find_entries(target: str | os.PathLike[str] | Sink, keys: AuditKeys | None,
             assert sealed is not None
             _check_keys(entry, sealed)
             checked = True
-        if domain is not None and entry.domain != domain:
-            continue
-        if not days.admit(entry):
+        if (domain is not None and entry.domain != domain) or not days.admit(entry):
             continue
         places = _places(entry, hashes, clear)
         decided = _rule_places(entry, set(ruled))
         if {p.value for p in places} >= set(wanted) and {p.value for p in decided} >= set(ruled):
             yield Found(entry, places + decided)
+
+
+def check_domain(target: str | os.PathLike[str] | Sink, domain: str) -> None:
+    """Refuse a domain that is neither installed here nor named by an entry of the log (a
+    typo, which would find nothing); a plug-in's domain not installed where the log is read
+    is accepted when its entries are there.
+
+    Raises:
+        AuditError: naming the domains installed and those the log's entries name.
+    """
+    problem = unknown_domain(target, domain)
+    if problem is not None:
+        raise AuditError(f"domain: {problem}")
+
+
+def unknown_domain(target: str | os.PathLike[str] | Sink, domain: str) -> str | None:
+    """What is wrong with ``domain`` (``check_domain``), or ``None``: it is installed, or
+    the log's entries name it."""
+    if domain in names():
+        return None
+    needle = b'"domain":' + exact_dumps(domain)
+    if any(e.domain == domain for e in entries_holding(target, lambda body: needle in body)):
+        return None
+    logged = {e.domain for e in entries_holding(target, None)}  # however the record spells it
+    if domain in logged:
+        return None
+    return (f"`{domain}` is no domain; expected one of {', '.join(sorted({*names(), *logged}))}"
+            " (the domains installed here and those the log's entries name)")
 
 
 def segments_gone(target: str | os.PathLike[str] | Sink) -> list[int]:
@@ -224,9 +252,9 @@ def _criteria(keys: AuditKeys | None, values: Sequence[str], rules: Sequence[str
                               (days.as_of_first, days.as_of_last, "as_of_from, as_of_to")):
         if low is not None and high is not None and low > high:
             raise AuditError(f"{names_}: {low} is after {high}; no entry could be found")
-    if domain is not None and domain not in names():  # a typo would find nothing, silently
-        raise AuditError(f"domain: `{domain}` is no domain; expected one of "
-                         f"{', '.join(names())}")
+    if domain is not None and not isinstance(domain, str):
+        raise AuditError(f"domain: expected a domain's name, got {type(domain).__name__} "
+                         f"{domain!r:.40}")
     return wanted, ruled, days
 
 
