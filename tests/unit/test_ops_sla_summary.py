@@ -80,3 +80,37 @@ def test_of_milestones_due_at_the_same_time_the_first_in_the_file_are_listed(
     assert listed[0] == [("c6", "first_contact"), ("c1", "first_contact"),
                          ("c2", "first_contact")]
     assert listed[1] == listed[0]
+
+
+def test_the_summary_lists_the_open_milestones_overdue_the_most(tmp_path: Path) -> None:
+    # by 2026-11-20 c-old's deadlines have passed (not its regulatory decision, met by its
+    # letter); c-new is late only for its first contact. The list said nothing of either: it
+    # held only milestones not yet due.
+    letter = {"kind": "responded", "at": "2026-11-03T10:00+08:00",
+              "states": ["verification", "basis", "reasons", "remedies"]}
+    rows = [{"id": "c-new", "received_at": "2026-11-18T10:00+08:00", "channel": "phone",
+             "category": "product"},
+            {"id": "c-old", "received_at": "2026-11-02T10:00+08:00", "channel": "phone",
+             "category": "product", "events": [letter]}]
+    path = tmp_path / "book.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    data = json.loads(_sla(str(path), "--as-of", "2026-11-20T12:00+08:00", "--json",
+                           "--top", "4"))
+    assert [(n["complaint"], n["milestone"], n["due_at"][:10], n["hours_left"])
+            for n in data["overdue"]] == [
+        ("c-old", "first_contact", "2026-11-03", -410.0),
+        ("c-old", "initial_response", "2026-11-04", -372.0),
+        ("c-old", "handling_opinion", "2026-11-09", -252.0),
+        ("c-old", "final_response", "2026-11-11", -204.0)]   # (c-new's is 26 hours late)
+    # the same complaints as CSV, their events in long form (evaluated as tables)
+    table, events = tmp_path / "book.csv", tmp_path / "events.csv"
+    table.write_text("id,received_at,channel,category\n" + "".join(
+        f"{r['id']},{r['received_at']},phone,product\n" for r in rows), encoding="utf-8")
+    events.write_text("complaint_id,kind,at,states\nc-old,responded,2026-11-03T10:00+08:00,"
+                      "verification;basis;reasons;remedies\n", encoding="utf-8")
+    tabled = json.loads(_sla(str(table), "--events", str(events), "--as-of",
+                             "2026-11-20T12:00+08:00", "--json", "--top", "4"))
+    assert tabled["overdue"] == data["overdue"]
+    text = " ".join(_sla(str(path), "--as-of", "2026-11-20T12:00+08:00", "--top", "1").split())
+    assert "Most overdue (open milestones past due)" in text
+    assert "c-old │ first_contact │ 2026-11-03 10:00 +08:00 │ 410.0" in text

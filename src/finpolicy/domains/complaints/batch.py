@@ -126,9 +126,9 @@ def _read(path: str, rejects: list[dict[str, Any]] | None = None) -> Iterator[En
 
 class SlaSummary:
     """Counts by overall status and by milestone × status, the complaints each warning was
-    given to (a deadline in a year whose holiday schedule is not confirmed), and the open
-    milestones nearest their due time (kept in a bounded heap, so memory stays flat over big
-    files)."""
+    given to (a deadline in a year whose holiday schedule is not confirmed), the open
+    milestones nearest their due time and those overdue the most (kept in bounded heaps, so
+    memory stays flat over big files)."""
 
     def __init__(self, top: int) -> None:
         self.total = 0
@@ -137,6 +137,7 @@ class SlaSummary:
         self.milestones: dict[str, Counter[str]] = {}
         self.top = top
         self._heap: list[tuple[float, int, dict[str, Any]]] = []  # (-left, -order, entry)
+        self._late: list[tuple[float, int, dict[str, Any]]] = []  # the same, past due
         self._seq = 0
 
     def add(self, report: SlaDecision) -> None:
@@ -150,27 +151,34 @@ class SlaSummary:
             if counts is None:
                 counts = self.milestones[m.name] = Counter()
             counts[m.status] += 1
-            if m.completed_at is None and m.due_at is not None and m.status != "breached":
+            if m.completed_at is None and m.due_at is not None:
                 left = (m.due_at - now).total_seconds()
                 self.keep(left, {"complaint": report.complaint_id, "milestone": m.name,
                                  "status": m.status, "due_at": m.due_at.isoformat(),
-                                 "hours_left": round(left / 3600, 2)})
+                                 "hours_left": round(left / 3600, 2)},
+                          overdue=m.status == "breached")
 
-    def keep(self, left: float, entry: dict[str, Any]) -> None:
-        """Offer an open milestone ``left`` seconds from its due time: kept while among the
-        ``top`` nearest, of those due at the same time the ones offered first (the file's
-        order, then the milestones' order), whatever the order they were offered in."""
+    def keep(self, left: float, entry: dict[str, Any], *, overdue: bool = False) -> None:
+        """Offer an open milestone ``left`` seconds from its due time (``overdue``: past it):
+        kept while among the ``top`` nearest (or overdue the most), of those due at the same
+        time the ones offered first (the file's order, then the milestones' order), whatever
+        the order they were offered in."""
         self._seq += 1
+        heap = self._late if overdue else self._heap
         # the heap's least item is the one to drop: the farthest, and of those the latest
         item = (-left, -self._seq, entry)
-        if len(self._heap) < self.top:
-            heapq.heappush(self._heap, item)
-        elif self._heap and item[:2] > self._heap[0][:2]:  # (none kept with --top 0)
-            heapq.heapreplace(self._heap, item)
+        if len(heap) < self.top:
+            heapq.heappush(heap, item)
+        elif heap and item[:2] > heap[0][:2]:  # (none kept with --top 0)
+            heapq.heapreplace(heap, item)
 
     def nearest(self) -> list[dict[str, Any]]:
         """The open milestones nearest their due time, nearest first."""
         return [entry for _, _, entry in sorted(self._heap, key=lambda i: (-i[0], -i[1]))]
+
+    def overdue(self) -> list[dict[str, Any]]:
+        """The open milestones past their due time, the longest overdue first."""
+        return [entry for _, _, entry in sorted(self._late, key=lambda i: (-i[0], -i[1]))]
 
     def to_dict(self) -> dict[str, Any]:
         return {"total": self.total,
@@ -178,7 +186,7 @@ class SlaSummary:
                 "milestones": {name: {s: c.get(s, 0) for s in STATUSES}
                                for name, c in self.milestones.items()},
                 "warnings": dict(self.warnings.most_common()),
-                "nearest_breach": self.nearest()}
+                "nearest_breach": self.nearest(), "overdue": self.overdue()}
 
 
 @attrs.define

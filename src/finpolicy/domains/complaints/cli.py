@@ -74,6 +74,15 @@ def _print(summary: SlaSummary, now: str) -> None:
                          _due_text(entry["due_at"]),
                          f"{entry['hours_left']:.1f}")
         console.print(near)
+    overdue = summary.overdue()
+    if overdue:
+        late = Table(title="Most overdue (open milestones past due)")
+        for column in ("complaint", "milestone", "due", "hours overdue"):
+            late.add_column(column, justify="right" if column == "hours overdue" else "left")
+        for entry in overdue:
+            late.add_row(cell(entry["complaint"]), entry["milestone"],
+                         _due_text(entry["due_at"]), f"{-entry['hours_left']:.1f}")
+        console.print(late)
 
 
 def _due_text(iso: str) -> str:
@@ -102,7 +111,8 @@ def timeline_target(complaint_id: str, output: str | None) -> Path:
 @click.option("--all", "with_reports", is_flag=True,
               help="With --json: include every complaint's report.")
 @click.option("--top", default=10, show_default=True, type=click.IntRange(0, 1000),
-              help="How many open milestones nearest their due time to list.")
+              help="How many open milestones nearest their due time to list, and how "
+                   "many of those past it (the longest overdue first).")
 @click.option("--timeline", "timeline_id", default=None, metavar="ID",
               help="Draw complaint ID's milestones as SVG (to -o, default ID.svg here).")
 @click.option("--output", "-o", "output", default=None, metavar="FILE.svg|DIR", type=click.Path(),
@@ -128,7 +138,7 @@ def sla(file: str, as_of: str, as_json: bool, with_reports: bool, top: int,
     `kind@time;kind@time`, or one column per event kind holding its time). A CSV cell holds
     only when an event happened: what a letter stated (a decision's basis, remedies...) and
     who approved an extension come in JSON lines or in --events.
-    Prints counts by status and by milestone and the open milestones nearest breach.
+    Prints counts by status and milestone, the open milestones nearest breach and most overdue.
     With --bad-rows FILE, complaints refused (and a complaint listed again) are set aside to
     FILE and the others reported (exit 1 when any was set aside).
     """

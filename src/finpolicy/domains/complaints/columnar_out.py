@@ -130,7 +130,8 @@ def fill(out: DecisionColumns, i: int, decision: Any) -> None:
 
 def summarise(summary: Any, table: pa.Table, now: Any, zone: Any) -> None:
     """Add a decisions table to an ``SlaSummary``: counts by status and by milestone, and
-    the open milestones nearest their due time, as ``SlaSummary.add`` would one by one."""
+    the open milestones nearest their due time and those overdue the most, as
+    ``SlaSummary.add`` would one by one."""
     import heapq
 
     import pyarrow.compute as pc
@@ -142,7 +143,7 @@ def summarise(summary: Any, table: pa.Table, now: Any, zone: Any) -> None:
         summary.warnings.update(set(said or ()))
     names = [n[:-len(".status")] for n in table.schema.names if n.endswith(".status")]
     now_us = to_micros(now)
-    candidates = []
+    candidates: dict[bool, list[Any]] = {False: [], True: []}  # overdue -> its candidates
     for position, name in enumerate(names):
         status = table.column(f"{name}.status").cast(pa.string())
         counts = summary.milestones.get(name)
@@ -157,19 +158,20 @@ def summarise(summary: Any, table: pa.Table, now: Any, zone: Any) -> None:
         done = table.column(f"{name}.completed_at").is_valid().to_numpy(zero_copy_only=False)
         text = status.to_numpy(zero_copy_only=False)
         due_ok = table.column(f"{name}.due_at").is_valid().to_numpy(zero_copy_only=False)
-        open_ = due_ok & ~done & (text != "breached") & (text != None)  # noqa: E711
+        open_ = due_ok & ~done & (text != None)  # noqa: E711
         for found in np.flatnonzero(open_):
-            candidates.append((int(due[found]) - now_us, int(found), position, name,
-                               str(text[found])))
+            candidates[bool(text[found] == "breached")].append((
+                int(due[found]) - now_us, int(found), position, name, str(text[found])))
     # nearest first; ties in complaint order, then milestone order, as the heap keeps them
-    for left_us, at, _, name, status_word in heapq.nsmallest(
-            max(summary.top, 0), candidates, key=lambda c: (c[0], c[1], c[2])):
-        left = left_us / 1e6
-        due_at = table.column(f"{name}.due_at")[at].as_py()
-        summary.keep(left, {
-            "complaint": table.column("complaint_id")[at].as_py(), "milestone": name,
-            "status": status_word, "due_at": due_at.astimezone(zone).isoformat(),
-            "hours_left": round(left / 3600, 2)})
+    for overdue, offered in candidates.items():
+        for left_us, at, _, name, status_word in heapq.nsmallest(
+                max(summary.top, 0), offered, key=lambda c: (c[0], c[1], c[2])):
+            left = left_us / 1e6
+            due_at = table.column(f"{name}.due_at")[at].as_py()
+            summary.keep(left, {
+                "complaint": table.column("complaint_id")[at].as_py(), "milestone": name,
+                "status": status_word, "due_at": due_at.astimezone(zone).isoformat(),
+                "hours_left": round(left / 3600, 2)}, overdue=overdue)
 
 
 def of_source(problem: InputProblem, own: int) -> bool:
