@@ -142,11 +142,11 @@ def find_entries(target: str | os.PathLike[str] | Sink, keys: AuditKeys | None,
     needles = [found for value in wanted
                if sealed is not None and (found := _needles(value, texts[value], sealed))
                is not None]
-    needles += [(b'"' + r.encode() + b'"',) for r in ruled if _plain(r)]
+    needles += [_Needles((b'"' + r.encode() + b'"',)) for r in ruled if _plain(r)]
     checked = sealed is None
 
     def holds(body: bytes) -> bool:  # until the keys are checked, every entry is read
-        return not checked or all(any(n in body for n in group) for group in needles)
+        return not checked or all(group.held(body) for group in needles)
 
     for entry in entries_holding(target, holds if needles else None):
         if not checked and (entry.sealing is not None or entry.sealed is not None):
@@ -301,19 +301,52 @@ def _wanted(values: Sequence[str], name: str, example: str) -> list[str]:
     return wanted
 
 
-def _needles(value: str, forms: frozenset[str], keys: AuditKeys) -> tuple[bytes, ...] | None:
+_CONTEXT = b'"context":{'
+
+
+@attrs.frozen(slots=True)
+class _Needles:
+    """Bytes one of which is in every stored entry that holds a value: ``exact`` anywhere in
+    it, or ``folded`` (ASCII, lower case) in its caller context lowered — the context is
+    compared by canonical id (``U-HEAD-7`` is ``u-head-7``), as ``_places`` compares it."""
+
+    exact: tuple[bytes, ...]
+    folded: frozenset[bytes] = frozenset()
+
+    def held(self, body: bytes) -> bool:
+        if any(n in body for n in self.exact):
+            return True
+        at = body.find(_CONTEXT) if self.folded else -1
+        while at >= 0:  # every object so named: a record's own, or an input's
+            end = body.find(b"}", at)
+            context = body[at + len(_CONTEXT):end]
+            # canonical_id of other text than plain ASCII is more than lower case: read it
+            if end < 0 or not context.isascii() or any(
+                    c in context for c in (b"{", b"\\", b"  ", b"\t")):
+                return True
+            if any(n in context.lower() for n in self.folded):
+                return True
+            at = body.find(_CONTEXT, end)
+        return False
+
+
+def _needles(value: str, forms: frozenset[str], keys: AuditKeys) -> _Needles | None:
     """Bytes one of which is in every stored entry that holds ``value``: the keyed hash of
     each of its spellings (``spellings``), and each as the log writes it in clear (a whole
-    number's digits are in ``500000.0`` too). ``None`` where the writing could differ — text with
-    characters JSON escapes, a number with a fraction or exponent, or one beyond 15 digits
-    (written ``1e+16`` by one encoder, ``1e16`` by another): then every entry is read."""
+    number's digits are in ``500000.0`` too), or as its caller context holds it in any case.
+    ``None`` where the writing could differ — text with characters JSON escapes, a number
+    with a fraction or exponent, or one beyond 15 digits (written ``1e+16`` by one encoder,
+    ``1e16`` by another): then every entry is read."""
     if any(c in value for c in '"\\') or any(ord(c) < 0x20 for c in value):
         return None
     if _NUMBER.fullmatch(value):
         number = float(value)
         if not (math.isfinite(number) and number.is_integer() and abs(number) < 1e15):
             return None
-    return (*(keys.keyed_hash(t).encode() for t in forms), *(t.encode() for t in forms))
+    folded = {canonical_id(t) for t in forms} - {""}
+    return _Needles((*(keys.keyed_hash(t).encode() for t in forms),
+                     *(t.encode() for t in forms)),
+                    frozenset(t.encode() for t in folded if t.isascii()))
 
 
 def _check_keys(entry: Entry, keys: AuditKeys) -> None:
@@ -345,9 +378,10 @@ def _places(entry: Entry, hashes: dict[str, str], clear: dict[str, str]) -> tupl
     for path, text in _scalars(entry.input, ""):
         if path not in masked and text in clear:
             found.append(Place(clear[text], f"input.{path}", None))
-    for path, text in _scalars(entry.context, ""):
-        if text in clear:
-            found.append(Place(clear[text], f"context.{path}", None))
+    for path, text in _scalars(entry.context, ""):  # ids in any case (`U-HEAD-7`)
+        if text in clear or canonical_id(text) in clear:
+            value = clear.get(text) or clear[canonical_id(text)]
+            found.append(Place(value, f"context.{path}", None))
     return tuple(found)
 
 
