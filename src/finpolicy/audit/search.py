@@ -32,7 +32,7 @@ from finpolicy.domains.detectors import bank_card, cn_resident_id
 from finpolicy.domains.registry import names
 from finpolicy.identity import canonical_id
 
-__all__ = ["Found", "Place", "find_entries"]
+__all__ = ["Found", "Place", "decision_places", "find_entries"]
 
 _NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
 _RESIDENT_ID = re.compile(r"[0-9]{17}[xX]")
@@ -62,7 +62,7 @@ class Found:
         return {"entry": e.seq, "at": e.at, "domain": e.domain, "method": e.method,
                 "as_of": e.as_of, "bundle": e.env.get("bundle"), "context": e.context,
                 "places": [attrs.asdict(p) for p in self.places],
-                "decisions": e.decisions}
+                "decisions": e.decisions, "decided_for": decision_places(e)}
 
 
 def spellings(value: str) -> frozenset[str]:
@@ -187,6 +187,48 @@ def unknown_domain(target: str | os.PathLike[str] | Sink, domain: str) -> str | 
         return None
     return (f"`{domain}` is no domain; expected one of {', '.join(sorted({*names(), *logged}))}"
             " (the domains installed here and those the log's entries name)")
+
+
+# calls whose decisions come sorted by outcome, each outcome's in the order of their items
+# (``suitable_products``: suitable first, then conditional, then unsuitable)
+_BY_OUTCOME = frozenset({("suitability", "suitable_products")})
+
+
+def decision_places(entry: Entry) -> list[tuple[str, ...]] | None:
+    """The input places (``products.1``) each of an entry's decisions may concern, when it
+    made one per item of an input list (``suitable_products``: one per product); ``None``
+    for any other entry. A decision is matched to the items whose id the log shows as the
+    decision shows its own (``product_id``), to the places its rank among the decisions of its
+    outcome allows, and to none another decision surely concerns: one place when that tells,
+    several when the log cannot (ids masked alike, outcomes that differ)."""
+    count = len(entry.decisions)
+    lists = [k for k, v in entry.input.items() if isinstance(v, list) and len(v) == count] \
+        if isinstance(entry.input, dict) and count > 1 else []
+    if len(lists) != 1:
+        return None
+    key, outcomes = lists[0], [_field(d, "outcome") for d in entry.decisions]
+    items, name = entry.input[key], f"{key.removesuffix('s')}_id"
+    found: list[set[int]] = []
+    for at, decision in enumerate(entry.decisions):
+        places = set(range(count))
+        if (entry.domain, entry.method) in _BY_OUTCOME:
+            alike = [k for k in range(count) if outcomes[k] == outcomes[at]]
+            rank = alike.index(at)
+            places = set(range(rank, count - len(alike) + rank + 1))
+        shown = _field(decision, name)
+        same = {i for i in places if shown is not None and _field(items[i], "id") == shown}
+        found.append(same or places)
+    while True:  # each item has one decision: one a decision surely concerns is no other's
+        sure = {next(iter(p)) for p in found if len(p) == 1}
+        narrowed = [p - sure if len(p) > 1 and p - sure else p for p in found]
+        if narrowed == found:
+            break
+        found = narrowed
+    return [tuple(f"{key}.{i}" for i in sorted(p)) for p in found]
+
+
+def _field(data: Any, name: str) -> Any:
+    return data.get(name) if isinstance(data, dict) else None
 
 
 def segments_gone(target: str | os.PathLike[str] | Sink) -> list[int]:

@@ -335,6 +335,8 @@ def _days(low: str | None, high: str | None, low_option: str, high_option: str
 
 
 def _print_found(hit: Found, keys: AuditKeys | None) -> None:
+    from finpolicy.audit.search import decision_places
+
     entry = hit.entry
     bundle = entry.env.get("bundle") or {}
     console.print(f"[bold]entry {entry.seq}[/] {escape(entry.at)} {escape(entry.domain)}."
@@ -349,14 +351,28 @@ def _print_found(hit: Found, keys: AuditKeys | None) -> None:
                                                      for k, v in entry.context.items())))
     if not entry.decisions:
         console.print("  decided nothing (the call returned no decision: nothing to report)")
-    for decision in entry.decisions[:_SHOWN]:
-        console.print("  " + escape(_decided(decision)))
+    about = decision_places(entry) or []
+    for at, decision in enumerate(entry.decisions[:_SHOWN]):
+        console.print("  " + escape(_about(entry, about[at]) if at < len(about) else "")
+                      + escape(_decided(decision)))
     if len(entry.decisions) > _SHOWN:
         console.print(f"  … and {len(entry.decisions) - _SHOWN} more decisions")
     if keys is not None:
         clear = json.dumps(entry.unseal(keys)[0], ensure_ascii=False, separators=(",", ":"),
                            default=str)
         console.print(f"  input in clear {escape(clear)}")
+
+
+def _about(entry: Any, places: tuple[str, ...]) -> str:
+    """``products.1 (id ***): `` — the item a decision concerns, with its id as logged; the
+    places it may concern when the log cannot tell which."""
+    if len(places) == 1:
+        key, _, at = places[0].rpartition(".")
+        item = entry.input[key][int(at)]
+        shown = item.get("id") if isinstance(item, dict) else None
+        return places[0] + ("" if shown is None else f" (id {shown})") + ": "
+    return (f"{', '.join(places[:-1])} or {places[-1]} (the log cannot tell which: their "
+            "ids are masked alike): ")
 
 
 def _decided(decision: Any) -> str:
