@@ -188,17 +188,20 @@ class WorkingCalendar:
     def unconfirmed_warning(self, year: int) -> str:
         """What a report says of a deadline counted in ``year`` when its schedule is not
         confirmed: what was assumed, and what the policy's author does about it."""
-        said = (f"the {self.jurisdiction} holiday schedule for {year} is not confirmed: "
-                "deadlines in it assume the usual holidays and no weekend working days; ")
+        return (f"the {self.jurisdiction} holiday schedule for {year} is not confirmed: "
+                "deadlines in it assume the usual holidays and no weekend working days; "
+                + self.unconfirmed_advice(year))
+
+    def unconfirmed_advice(self, year: int) -> str:
+        """What the policy's author does about ``year``'s unconfirmed schedule."""
         held = sum(1 for day, _ in self.overrides if day.year == year)
         if held:
-            return said + (f"the calendar's overrides hold {held} days of {year}: once they "
-                           f"are the whole published schedule, add {year} to "
-                           "spec.calendar.confirmed_years")
-        return said + ("enter the published schedule (days off and weekend working days) "
-                       f"under spec.calendar.overrides and add {year} to "
-                       "spec.calendar.confirmed_years, or install a holidays release that "
-                       "holds it")
+            days = "1 day" if held == 1 else f"{held} days"
+            return (f"the calendar's overrides hold {days} of {year}: once they are the "
+                    f"whole published schedule, add {year} to spec.calendar.confirmed_years")
+        return ("enter the published schedule (days off and weekend working days) under "
+                f"spec.calendar.overrides and add {year} to spec.calendar.confirmed_years, "
+                "or install a holidays release that holds it")
 
     # -- working days -------------------------------------------------------------------
 

@@ -239,9 +239,11 @@ class CalendarError(FinpolicyError, LookupError):
     """A deadline falls in a year whose holiday schedule is not confirmed, and the policy
     asks for an error rather than a decision with a warning."""
 
-    def __init__(self, jurisdiction: str, year: int, policy: str) -> None:
+    def __init__(self, jurisdiction: str, year: int, policy: str,
+                 advice: str | None = None) -> None:
         self.jurisdiction, self.year, self.policy = jurisdiction, year, policy
         super().__init__(
             f"`{policy}`: the {jurisdiction} holiday schedule for {year} is not confirmed "
-            f"(not in the installed holidays data nor in the policy's calendar overrides); "
-            f"add it under spec.calendar.overrides and confirmed_years, or update holidays")
+            f"(not in the installed holidays data nor in the policy's confirmed_years); "
+            + (advice or "add it under spec.calendar.overrides and confirmed_years, or "
+                         "update holidays"))

@@ -87,6 +87,21 @@ def test_a_policy_may_ask_for_an_error_instead(tmp_path: Path) -> None:
     engine.complaint_sla(_complaint(2026), as_of=dt.datetime(2026, 10, 1, tzinfo=SH))
 
 
+def test_the_error_says_to_confirm_a_year_whose_schedule_the_overrides_hold(
+        tmp_path: Path) -> None:
+    """With the published schedule entered but its year not yet named confirmed, the error
+    said the year was in neither the data nor the overrides, and to add it there."""
+    entered = [{"date": dt.date(2027, 10, 6), "working": False, "name": "国庆节"}]
+    engine = fp.PolicyEngine(_pack_with_calendar(tmp_path, unconfirmed_year="error",
+                                                 overrides=entered))
+    with pytest.raises(CalendarError) as info:
+        engine.complaint_sla(_complaint(2027), as_of=dt.datetime(2027, 10, 1, tzinfo=SH))
+    said = str(info.value)
+    assert "the calendar's overrides hold 1 day of 2027" in said
+    assert "add 2027 to spec.calendar.confirmed_years" in said
+    assert "nor in the policy's calendar overrides" not in said
+
+
 def test_overrides_in_the_pack_move_deadlines_and_confirm_the_year(tmp_path: Path) -> None:
     published = [{"date": dt.date(2027, 10, d), "working": False, "name": "国庆节"}
                  for d in (6, 7, 8)]

@@ -180,7 +180,8 @@ class Plan:
                 found = tuple(calendar.unconfirmed_warning(y) for y in years)
             self.warned[(first, last)] = found
         if isinstance(found, int):
-            raise CalendarError(self.calendar.jurisdiction, found, self.where)
+            raise CalendarError(self.calendar.jurisdiction, found, self.where,
+                                self.calendar.unconfirmed_advice(found))
         return found
 
 
