@@ -229,7 +229,8 @@ DETECTORS: Mapping[str, Detector] = types.MappingProxyType({d.name: d for d in _
 _SPACE = "[" + "".join(f"\\x{{{c:x}}}" for c in range(0x3001) if chr(c).isspace()) + "]*"
 _NEEDS = {
     "cn_resident_id": "[0-9]{17}[0-9Xx]",
-    "bank_card": "(?:[0-9] ?){14,18}[0-9]",  # _CARD_RE's shape with 15 to 19 digits
+    "bank_card": "[0-9]{15,19}|[0-9]{4}(?: [0-9]{4}){3}(?: [0-9]{1,3})?|[0-9]{4} [0-9]{6} "
+                 "[0-9]{5}",  # _CARD_RE's shapes with 15 to 19 digits
     "cn_mobile": _MOBILE_RE.pattern,
     "email": ".*@.*",
     "cn_uscc": "[0-9A-Z]{18}",

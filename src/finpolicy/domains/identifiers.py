@@ -70,8 +70,11 @@ def cn_resident_id(value: str) -> bool:
     return resident_id_check_char(v[:17]) == v[17].upper()
 
 
-# Groups of digits separated by single spaces, as cards are printed.
-_CARD_RE = re.compile(r"[0-9]+(?: [0-9]+)*")
+# All digits, or grouped with single spaces as cards are printed: 4-4-4-4 (then 1 to 3 more
+# digits for 17 to 19) or 4-6-5 (15 digits). A resident ID grouped 6-8-4 is no card, though
+# its 18 digits pass the Luhn check one time in ten.
+_CARD_RE = re.compile(
+    r"[0-9]+|[0-9]{4}(?: [0-9]{4}){3}(?: [0-9]{1,3})?|[0-9]{4} [0-9]{6} [0-9]{5}")
 # (prefix, allowed lengths); a card matches if any prefix it starts with allows its length.
 _LONG = frozenset(range(16, 20))
 _CARD_PREFIXES: tuple[tuple[str, frozenset[int]], ...] = (
@@ -109,7 +112,8 @@ def luhn_check_digit(body: str) -> str:
 def bank_card(value: str) -> bool:
     """Whether ``value`` is a payment card number with a known issuer prefix and valid Luhn.
 
-    Digits may be grouped with single spaces. Length is 16-19, or 15 for Amex.
+    Digits may be grouped with single spaces as cards are printed (4-4-4-4, then 1 to 3 more
+    digits; 4-6-5). Length is 16-19, or 15 for Amex.
     """
     if not isinstance(value, str):
         return False
