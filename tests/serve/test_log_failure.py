@@ -105,3 +105,4 @@ def test_a_failed_log_fails_liveness_and_refuses_explanations(
     assert refused.status_code == 500, refused.text
     assert "decision log" in refused.json()["message"]
     assert "result" not in refused.json()
+

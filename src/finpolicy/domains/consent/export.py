@@ -41,6 +41,11 @@ class ExportDecision:
         """Both allow (the access decision already requires the consent decision to)."""
         return self.access.allowed and self.consent.allowed
 
+    @property
+    def outcome(self) -> str:
+        """``allow`` when both allow, else ``deny`` (as the service's metrics count it)."""
+        return "allow" if self.allowed else "deny"
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form, as every decision has one: ``allowed`` and the two decisions'
         own ``to_dict()`` (``{"allowed": ..., "access": {...}, "consent": {...}}``)."""
