@@ -15,9 +15,10 @@ from __future__ import annotations
 import datetime as dt
 import math
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -41,6 +42,7 @@ from finpolicy.domains.classification.scan_readers import (
     sniff,
     sqlite_uri,
 )
+from finpolicy.domains.detectors import detect_column
 from finpolicy.errors import InputError
 from finpolicy.limits import MAX_SAMPLES
 from finpolicy.runtime import Runtime
@@ -69,6 +71,10 @@ _problem = InputError.one
 
 # --- results ------------------------------------------------------------------------------
 
+def _counts(value: Mapping[str, int]) -> Mapping[str, int]:
+    return MappingProxyType(dict(value))
+
+
 @attrs.frozen(slots=True)
 class ColumnResult:
     """One column: its classification and what was read of it.
@@ -80,6 +86,8 @@ class ColumnResult:
         classification: the full decision (hits, policy, explain()).
         unknown_mask: the policy's ``unknown_field_mask``, what a column no rule knows is
             shown with.
+        matched: per content detector of the policy that accepts any sampled value, how many
+            it accepts (most first): the evidence beside the one detector the decision names.
     """
 
     column: str
@@ -87,6 +95,8 @@ class ColumnResult:
     sampled: int
     classification: ClassificationDecision
     unknown_mask: str | None = attrs.field(default=None, kw_only=True)
+    matched: Mapping[str, int] = attrs.field(factory=dict, kw_only=True, hash=False,
+                                             converter=_counts)
 
     @property
     def mask(self) -> str | None:
@@ -121,6 +131,7 @@ class ColumnResult:
                 "grade": c.grade, "pfi_category": c.pfi_category, "detector": c.detector,
                 "share": c.share, "mask": self.mask, "handling": _plain(c.handling),
                 "non_empty": self.non_empty, "sampled": self.sampled,
+                "matched": dict(self.matched),
                 "rules": list(c.rule_ids)}
 
 
@@ -446,8 +457,10 @@ def scan(runtime: Runtime, source: Any, /, **options: Any) -> ScanReport:
         result = classify(runtime, DataField.parse({"name": name, "sample_values": samples},
                                                    field=f"columns.{i}"),
                           as_of=on, policy=opts["policy"])
+        matched = {m.name: m.matched for m in detect_column(samples, rules.detectors)
+                   if m.matched}
         columns.append(ColumnResult(name, sampler.seen, len(sampler.items), result,
-                                    unknown_mask=rules.unknown_field_mask))
+                                    unknown_mask=rules.unknown_field_mask, matched=matched))
     if not columns:
         raise _problem("source", "the table has no columns", "no_columns", str(source))
     doc_ref = columns[0].classification.policy
