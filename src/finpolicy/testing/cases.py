@@ -32,7 +32,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 import yaml
@@ -44,10 +44,8 @@ from finpolicy.documents.git import shown_text
 from finpolicy.documents.problems import pydantic_problems
 from finpolicy.documents.yamlsource import SourceDocument, parse_yaml, yaml_problem
 from finpolicy.errors import FinpolicyError, InputError, PolicyError, Problem
+from finpolicy.rules.vocabulary import hint
 from finpolicy.runtime import Runtime
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = [
     "CaseResult",
@@ -206,8 +204,8 @@ class _Invalid(Exception):
         self.problems = problems
 
 
-def _expected(data: Any, source: SourceDocument,
-              path: tuple[str | int, ...]) -> Expectation | tuple[Expectation, ...] | None:
+def _expected(data: Any, source: SourceDocument, path: tuple[str | int, ...],
+              outcomes: _Outcomes) -> Expectation | tuple[Expectation, ...] | None:
     if data is None:
         return None
     items = data if isinstance(data, list) else [data]
@@ -224,6 +222,11 @@ def _expected(data: Any, source: SourceDocument,
         except ValidationError as exc:
             problems.extend(pydantic_problems(exc, source, where))
             continue
+        said = expectation.outcome
+        if outcomes is not None and said is not None and said not in outcomes[0]:
+            outcomes[1].append(source.problem((*where, "outcome"), f"`{said}` is not an outcome "
+                               f"the pack's decisions can have{hint(said, sorted(outcomes[0]))}",
+                               "unknown_term"))
         problem = _vacuous(expectation, single=not isinstance(data, list))
         if isinstance(data, list) and expectation.invariant is not None:
             problem = ("`invariant` checks an input's single decision: give it in a single "
@@ -236,8 +239,11 @@ def _expected(data: Any, source: SourceDocument,
     return tuple(out) if isinstance(data, list) else out[0]
 
 
-def _load_file(file: Path, problems: list[Problem], *,
-               expect: bool) -> list[PolicyCase]:
+_Outcomes = tuple[frozenset[str], list[Problem]] | None
+
+
+def _load_file(file: Path, problems: list[Problem], *, expect: bool,
+               outcomes: _Outcomes = None) -> list[PolicyCase]:
     display = shown_text(str(file))  # a revision's file as REV:PATH/tests/…
     try:
         text = file.read_text(encoding="utf-8")
@@ -266,31 +272,35 @@ def _load_file(file: Path, problems: list[Problem], *,
             problems.append(source.problem(("cases", i), "missing required key `expect`",
                                            "missing"))
             continue
+        before = len(problems)  # a bad as_of still lets the case's expect be checked
+        as_of: dt.date | dt.datetime | None = None
         try:
             as_of = parse_as_of(case.as_of)
         except ValueError as exc:
             problems.append(source.problem(("cases", i, "as_of"), f"{exc}, got `{case.as_of}`",
                                            "as_of"))
-            continue
         try:
-            expected = _expected(case.expect, source, ("cases", i, "expect"))
+            expected = _expected(case.expect, source, ("cases", i, "expect"), outcomes)
         except _Invalid as bad:
             problems.extend(bad.problems)
+        if len(problems) > before:
             continue
         out.append(PolicyCase(str(file), line, model.domain, case.name, as_of, case.input,
                               expected))
     return out
 
 
-def _load_dir(folder: Path, *, expect: bool) -> list[PolicyCase]:
+def _load_dir(folder: Path, *, expect: bool, outcomes: _Outcomes = None) -> list[PolicyCase]:
+    # an expected outcome outside `outcomes` is named when other problems stop the run
     if not folder.is_dir():
         return []
     problems: list[Problem] = []
     cases: list[PolicyCase] = []
     for file in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
-        cases += _load_file(file, problems, expect=expect)
+        cases += _load_file(file, problems, expect=expect, outcomes=outcomes)
     if problems:
-        raise PolicyError(problems)
+        raise PolicyError(sorted([*problems, *(outcomes[1] if outcomes else [])],
+                                 key=lambda p: (p.file, p.line or 0)))
     return cases
 
 
@@ -302,9 +312,13 @@ def load_cases(pack: Bundle | str | Path) -> list[PolicyCase]:
     """Every test case in the pack's ``tests/`` folder (none when it has no such folder).
 
     Raises:
-        PolicyError: listing every malformed file or case, with its line.
+        PolicyError: listing every malformed file or case, with its line (given a bundle,
+            also an expected outcome no decision of it can have, e.g. `unsuitible`).
     """
-    return _load_dir(_pack_root(pack) / CASES_DIR, expect=True)
+    from finpolicy.testing.diff import known_outcomes
+
+    outcomes: _Outcomes = (known_outcomes(pack), []) if isinstance(pack, Bundle) else None
+    return _load_dir(_pack_root(pack) / CASES_DIR, expect=True, outcomes=outcomes)
 
 
 def load_examples(pack: Bundle | str | Path) -> list[PolicyCase]:
@@ -365,7 +379,8 @@ def _check(expect: Expectation, decisions: Sequence[Decision], label: str) -> li
     if not decisions:
         return [f"{label}expected a decision, got none"]
     if expect.outcome is not None and str(decisions[0].outcome) != expect.outcome:
-        failures.append(f"{label}outcome: expected `{expect.outcome}`, "
+        failures.append(f"{label}outcome: expected `{expect.outcome}`"
+                        f"{_outcome_hint(expect.outcome, decisions)}, "
                         f"got `{decisions[0].outcome}`")
     hits = [h.rule_id for d in decisions for h in d.hits]
     missing = [r for r in expect.hits if r not in hits]
@@ -394,6 +409,13 @@ def _check(expect: Expectation, decisions: Sequence[Decision], label: str) -> li
 
 
 _ABSENT = "<absent>"
+
+
+def _outcome_hint(outcome: str, decisions: Sequence[Decision]) -> str:
+    from finpolicy.testing.diff import declared_outcomes  # (`unsuitible`: a misspelling)
+
+    known = declared_outcomes() | {str(d.outcome) for d in decisions}
+    return "" if outcome in known else hint(outcome, sorted(known))
 
 
 def _at_path(record: Any, path: str) -> Any:
