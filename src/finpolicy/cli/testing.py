@@ -45,6 +45,25 @@ if TYPE_CHECKING:
 
 # --- finpolicy test -------------------------------------------------------------------------
 
+# folders a pack's cases are often put in by mistake (the cases are read from `tests/`)
+_MISNAMED = ("test", "testcases", "test_cases", "test-cases", "Tests", "cases")
+
+
+def _other_folder(root: Path) -> str:
+    """`` (`test/` holds 3 YAML files: cases are read from `tests/`; rename it)`` when a folder
+    of a near name holds YAML files, else an empty string."""
+    tests = root / "tests"
+    for name in _MISNAMED:
+        folder = root / name
+        if not folder.is_dir() or (tests.is_dir() and tests.samefile(folder)):
+            continue  # (`Tests` is `tests` where names are compared without case)
+        found = [*folder.glob("*.yaml"), *folder.glob("*.yml")]
+        if found:
+            return (f" (`{name}/` holds {len(found)} YAML file{'s' * (len(found) > 1)}: "
+                    "cases are read from `tests/`; rename it)")
+    return ""
+
+
 @click.command("test")
 @click.argument("pack", metavar="PACK")
 @click.option("--engine", "-e", type=click.Choice(["compiled", "durable", "both"]),
@@ -80,8 +99,8 @@ def policy_tests(pack: str, engine: str, show_coverage: bool, min_coverage: floa
     bundle = fp.load_bundle(pack)
     cases = load_cases(bundle)
     if not cases:
-        click.echo(f"error: no test cases in {shown_text(str(Path(bundle.root) / 'tests'))}",
-                   err=True)
+        click.echo(f"error: no test cases in {shown_text(str(Path(bundle.root) / 'tests'))}"
+                   f"{_other_folder(Path(bundle.root))}", err=True)
         exit_with(EXIT_FAILED)
     engines = ("compiled", "durable") if engine == "both" else (engine,)
     report = run_cases(bundle, cases, engines=engines)
