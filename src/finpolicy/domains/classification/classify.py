@@ -29,7 +29,7 @@ from finpolicy.domains.classification.model import (
 from finpolicy.domains.classification.names import normalise_name
 from finpolicy.domains.classification.spec import POLICY_KIND, RULESET, ClassificationRules
 from finpolicy.domains.clock import in_force_beside, now
-from finpolicy.domains.detectors import detect_column
+from finpolicy.domains.detectors import DetectorMatch, detect_column
 from finpolicy.domains.masking import MASKS, partial
 from finpolicy.errors import InputError, NotInForceError
 from finpolicy.identity import clean_term
@@ -75,10 +75,14 @@ def policy_in_force(runtime: Runtime, as_of: Any, policy: str | None
     return on, doc, doc.policy
 
 
-def field_fact(rules: ClassificationRules, field: DataField) -> tuple[dict[str, Any],
-                                                                       str | None, float | None]:
-    """The facts the rules read, plus the top detector at or above the threshold."""
-    matches = detect_column(field.sample_values, rules.detectors)
+def field_fact(rules: ClassificationRules, field: DataField,
+               matches: list[DetectorMatch] | None = None
+               ) -> tuple[dict[str, Any], str | None, float | None]:
+    """The facts the rules read, plus the top detector at or above the threshold;
+    ``matches``, when given, are ``detect_column`` of the field's samples by the policy's
+    detectors (a scan reports them too)."""
+    if matches is None:
+        matches = detect_column(field.sample_values, rules.detectors)
     total = matches[0].total if matches else 0
     detected = [m for m in matches
                 if total >= rules.min_samples and m.matched and m.share >= rules.threshold]
@@ -151,8 +155,9 @@ def _decisive(matched: Sequence[_Ranked], key: str) -> Any:
 
 def _classify(runtime: Runtime, doc: PolicyDocument[ClassificationRules],
               rules: ClassificationRules, on: dt.date, field: DataField,
-              sources: Mapping[str, DataLevel]) -> ClassificationDecision:
-    fact, detector, share = field_fact(rules, field)
+              sources: Mapping[str, DataLevel],
+              matches: list[DetectorMatch] | None = None) -> ClassificationDecision:
+    fact, detector, share = field_fact(rules, field, matches)
     matched = runtime.run(doc, RULESET, fact)
     ranked = [_ranked(rule) for rule in matched]
     detector, share = _content(fact, ranked, detector, share)

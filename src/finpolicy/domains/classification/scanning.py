@@ -25,7 +25,7 @@ import attrs
 
 from finpolicy.decisions import PolicyRef, _plain
 from finpolicy.domains.classification import scan_columns
-from finpolicy.domains.classification.classify import classify, policy_in_force
+from finpolicy.domains.classification.classify import _classify, policy_in_force
 from finpolicy.domains.classification.model import (
     ClassificationDecision,
     DataField,
@@ -449,16 +449,15 @@ def scan(runtime: Runtime, source: Any, /, **options: Any) -> ScanReport:
     opts = _options(options)
     # The policy in force is checked before reading, so a wrong date fails fast; an instant
     # (or now) counts on its day in the policy's time zone, as single calls take it.
-    on, _, rules = policy_in_force(runtime, opts["as_of"], opts["policy"])
+    on, doc, rules = policy_in_force(runtime, opts["as_of"], opts["policy"])
     fmt, header, samplers, rows, complete = _read(source, opts)
     columns = []
     for i, (name, sampler) in enumerate(zip(_column_names(header), samplers, strict=True)):
         samples = [bounded_sample(v) for v in sampler.items]
-        result = classify(runtime, DataField.parse({"name": name, "sample_values": samples},
-                                                   field=f"columns.{i}"),
-                          as_of=on, policy=opts["policy"])
-        matched = {m.name: m.matched for m in detect_column(samples, rules.detectors)
-                   if m.matched}
+        field = DataField.parse({"name": name, "sample_values": samples}, field=f"columns.{i}")
+        found = detect_column(field.sample_values, rules.detectors)  # read once, for both
+        result = _classify(runtime, doc, rules, on, field, {}, found)
+        matched = {m.name: m.matched for m in found if m.matched}
         columns.append(ColumnResult(name, sampler.seen, len(sampler.items), result,
                                     unknown_mask=rules.unknown_field_mask, matched=matched))
     if not columns:
