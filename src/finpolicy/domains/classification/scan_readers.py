@@ -101,7 +101,7 @@ def _bad_line(path: Path, encoding: str) -> int | None:
             while piece := raw.readline(1 << 20):
                 try:
                     decoder.decode(piece)
-                except UnicodeDecodeError:
+                except UnicodeError:  # (a codec refusing the stream too: utf-16 without a BOM)
                     return number
                 number += piece.endswith(b"\n")
     except (OSError, LookupError):
@@ -151,7 +151,7 @@ def _likely(path: Path, encoding: str) -> str:
             with path.open("rb") as raw:
                 codecs.getincrementaldecoder("utf-8")().decode(raw.read(1 << 20))
             return "utf-8"
-        except (OSError, UnicodeDecodeError):
+        except (OSError, UnicodeError):
             pass
     return "gb18030" if given in _GB else "gbk"
 
