@@ -16,6 +16,7 @@ from finpolicy.identity import canonical_id
 
 __all__ = [
     "MAX_AMOUNT",
+    "MAX_BODY_VALUES",
     "MAX_CSV_CELL",
     "MAX_DOCUMENT_BYTES",
     "MAX_ID_LENGTH",
@@ -64,6 +65,11 @@ MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
 CSV file (streamed)."""
 MAX_INPUT_DEPTH = 64
 """Deepest nesting of lists and mappings in one JSON or YAML input."""
+MAX_BODY_VALUES = 2_000_000
+"""Most values in one request body of ``finpolicy serve`` (counted by its commas: a comma
+inside text counts too). Reading a 16 MiB body of ``[{},{},…]`` (some 5.6 million values)
+takes half a gigabyte and a second or more; a batch of 1,000 calls holds a few hundred
+thousand at most."""
 
 
 def _identity(value: str) -> str:

@@ -27,14 +27,10 @@ from starlette.exceptions import HTTPException
 
 from finpolicy.errors import InputError, InputProblem
 from finpolicy.inputs import error_message
-from finpolicy.limits import MAX_INPUT_DEPTH
+from finpolicy.limits import MAX_BODY_VALUES, MAX_INPUT_DEPTH
 
 __all__ = ["MAX_BODY_VALUES", "JSONRoute", "body_problems", "read_json"]
 
-MAX_BODY_VALUES = 2_000_000
-"""Most values in one request body (counted by its commas: a comma inside text counts too).
-Reading a 16 MiB body of ``[{},{},…]`` (some 5.6 million values) takes half a gigabyte and a
-second or more; a batch of 1,000 calls holds a few hundred thousand at most."""
 _MAX_PROBLEMS = 100  # (a body of a million bad strings is refused with the first hundred)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # a surrogate escape in the text (a pair is one character once read, so still look)
