@@ -117,11 +117,13 @@ def _entries(folder: Path, depth: int) -> Iterator[Path]:
 def misplaced_documents(root: Path) -> list[tuple[Path, int]]:
     """The policy documents in a folder of the pack at ``root`` (``policies/access.yaml``),
     which loading, reading only the pack's top folder, would skip; each with the line of its
-    ``apiVersion``. Hidden folders and links are not entered."""
+    ``apiVersion``. Hidden folders and links are not entered, and a file that a policy file
+    beside the manifest links to is read through that link."""
     found = []
+    linked = {p.resolve() for p in root.iterdir() if p.is_symlink()}
     for entry in _entries(root, depth=4):
         if entry.parent == root or entry.suffix.lower() not in (".yaml", ".yml") \
-                or entry.is_symlink() or not entry.is_file() \
+                or entry.is_symlink() or not entry.is_file() or entry.resolve() in linked \
                 or any(part.startswith(".") for part in entry.relative_to(root).parts):
             continue
         try:
