@@ -270,7 +270,9 @@ def test_the_invariants_of_a_version_from_2099_are_checked_on_inputs_it_decides(
     at = later.index("      level: core\n", start)
     later = later[:at] + "      level: important\n" + later[at + len("      level: core\n"):]
     (pack / "classification-2099.yaml").write_text(later, encoding="utf-8")
-    results = check_invariants(fp.load_bundle(pack), max_examples=10, derandomize=True)
+    # a card column is one draw in some sixteen: enough draws that one is met whatever the
+    # sequence (it differed once in a full run, another worker's state before it)
+    results = check_invariants(fp.load_bundle(pack), max_examples=25, derandomize=True)
     future = {r.name: r for r in results if r.version == "9.0.0"}
     assert future and all(r.elsewhere == 0 for r in future.values())
     for name in ("a column of resident ID numbers is always core",
