@@ -41,6 +41,7 @@ nitpick_ignore_regex = [
     (r"py:.*", r"(datetime|dt|collections|typing|types|enum|pathlib|decimal|re|abc|os)(\..*)?"),
     (r"py:.*", r"(pydantic|attrs|attr|click|durable|holidays|rich|yaml)(\..*)?"),
     (r"py:.*", r"(cryptography|orjson|psycopg)(\..*)?"),
+    (r"py:.*", r"Ed25519(Public|Private)Key"),  # (cryptography's, as annotations name them)
     (r"py:.*", r"(pa|pyarrow)(\..*)?"),  # the batch API's tables
     # the batch API's names as its annotations spell them (documented under "Whole tables")
     (r"py:.*", r"(SetAside|Progress)"),

@@ -157,7 +157,7 @@ def _derive(secret: bytes, label: bytes) -> bytes:
 class AuditKeys:
     """The keys one party holds.
 
-    Attributes:
+    Args:
         public_key: verifies checkpoints (everyone who verifies has it). ``None`` (given) for
             keys that hold the sealing secret alone, as a bank may hand an examiner who
             replays or searches a log: reading ``public_key`` (or ``key_id``) of those
