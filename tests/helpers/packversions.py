@@ -32,6 +32,21 @@ def with_elderly_age(source: Path, into: Path, age: int) -> Path:
     return into
 
 
+def with_calendar(into: Path, **calendar: object) -> fp.Bundle:
+    """A copy of the shipped cn-banking pack at ``into``, its complaint policy's calendar
+    updated with ``calendar`` (overrides, confirmed_years, unconfirmed_year ...), loaded."""
+    import yaml
+
+    from finpolicy.documents.bundle import shipped_packs
+
+    shutil.copytree(shipped_packs() / "cn-banking", into)
+    path = into / "complaints.yaml"
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    doc["spec"]["calendar"].update(calendar)
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return fp.load_bundle(into)
+
+
 def _from_2027(bundle: fp.Bundle, into: Path, *, kind: str, file: str, new_file: str,
                edit: Callable[[str], str] = lambda text: text,
                both: Callable[[str], str] = lambda text: text) -> Path:

@@ -16,6 +16,20 @@ from typing import Any
 import httpx
 
 
+def releases(tmp_path: Path, pack: str | Path) -> tuple[Path, Path, Path]:
+    """Two releases of ``pack`` deployed by a link, as docs/serve.rst deploys: ``v41`` (good),
+    ``v42`` (its access policy broken) and ``current`` leading to ``v41``."""
+    import shutil
+
+    good, bad = tmp_path / "releases" / "v41", tmp_path / "releases" / "v42"
+    shutil.copytree(pack, good)
+    shutil.copytree(pack, bad)
+    (bad / "access.yaml").write_text("kind: [", encoding="utf-8")
+    current = tmp_path / "current"
+    current.symlink_to(good)
+    return good, bad, current
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

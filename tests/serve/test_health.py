@@ -17,6 +17,7 @@ import finpolicy as fp
 from finpolicy.serve import Service, create_app
 from finpolicy.serve.openapi import SHIPPED
 from tests.helpers.serve_bodies import BODIES
+from tests.helpers.server import releases
 
 DOCUMENT = json.loads(SHIPPED.read_text(encoding="utf-8"))
 
@@ -113,12 +114,7 @@ def test_health_names_the_release_a_failed_reload_tried(tmp_path: Path,
     """Deployed by moving a link (docs/serve.rst), a failed version's error named only the
     link's path (`current/access.yaml:1: …`): once the link moved on, nothing said which
     release had failed."""
-    good, bad = tmp_path / "releases" / "v41", tmp_path / "releases" / "v42"
-    shutil.copytree(bundle.root, good)
-    shutil.copytree(bundle.root, bad)
-    (bad / "access.yaml").write_text("kind: [", encoding="utf-8")
-    current = tmp_path / "current"
-    current.symlink_to(good)
+    _, bad, current = releases(tmp_path, bundle.root)
     service = Service(fp.PolicyEngine(fp.load_bundle(current)), watch=current)
     with TestClient(create_app(service)) as client:
         current.unlink()

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 import finpolicy as fp
 from finpolicy.serve import Service, create_app
+from tests.helpers.server import releases
 
 
 def _point(link: Path, release: Path) -> None:
@@ -21,12 +22,7 @@ def test_rolling_the_link_back_to_the_release_serving_ends_degraded(
     """`current` moved from v41 to a broken v42 and back to v41 (the release serving all
     along): /health said `degraded` with v42's error, and `finpolicy_reload_failing` stayed
     1, until another version was deployed, so the alert on it never cleared."""
-    good, bad = tmp_path / "releases" / "v41", tmp_path / "releases" / "v42"
-    shutil.copytree(bundle.root, good)
-    shutil.copytree(bundle.root, bad)
-    (bad / "access.yaml").write_text("kind: [", encoding="utf-8")
-    current = tmp_path / "current"
-    current.symlink_to(good)
+    good, bad, current = releases(tmp_path, bundle.root)
     service = Service(fp.PolicyEngine(fp.load_bundle(current)), watch=current)
     watcher = service.watcher
     assert watcher is not None

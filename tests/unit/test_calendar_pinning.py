@@ -5,20 +5,17 @@ says)."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-import yaml
 
 import finpolicy as fp
 from finpolicy.calendars import WorkingCalendar, calendar_data_version, published_years
-from finpolicy.documents.bundle import shipped_packs
 from finpolicy.errors import CalendarError
+from tests.helpers.packversions import with_calendar
 
 SH = ZoneInfo("Asia/Shanghai")
-PACK = shipped_packs() / "cn-banking"
 
 
 def _complaint(year: int, month: int = 9, day: int = 28) -> fp.Complaint:
@@ -27,13 +24,7 @@ def _complaint(year: int, month: int = 9, day: int = 28) -> fp.Complaint:
 
 
 def _pack_with_calendar(tmp_path: Path, **calendar: object) -> fp.Bundle:
-    root = tmp_path / "pack"
-    shutil.copytree(PACK, root)
-    path = root / "complaints.yaml"
-    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    doc["spec"]["calendar"].update(calendar)
-    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return fp.load_bundle(root)
+    return with_calendar(tmp_path / "pack", **calendar)
 
 
 def test_installed_china_data_is_confirmed_through_2026_only() -> None:

@@ -4,29 +4,20 @@ year not yet confirmed, and the override lists a pack refuses."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 import pytest
-import yaml
 
 import finpolicy as fp
-from finpolicy.documents.bundle import shipped_packs
+from tests.helpers.packversions import with_calendar
 
 SH = ZoneInfo("Asia/Shanghai")
-PACK = shipped_packs() / "cn-banking"
 
 
 def _pack(tmp_path: Path, **calendar: object) -> fp.Bundle:
-    root = tmp_path / "pack"
-    shutil.copytree(PACK, root)
-    path = root / "complaints.yaml"
-    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    doc["spec"]["calendar"].update(calendar)
-    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return fp.load_bundle(root)
+    return with_calendar(tmp_path / "pack", **calendar)
 
 
 def _complaint(day: dt.date) -> fp.Complaint:
