@@ -13,11 +13,13 @@ from urllib.parse import urlsplit
 from docutils import nodes
 
 from finpolicy import docgen
+from finpolicy.docgen.notes import Note, file_notes
 from finpolicy.documents.bundle import Bundle, PolicyDocument
 from finpolicy.errors import FinpolicyError
 
 __all__ = ["bundle_nodes", "history_nodes", "node_cell", "node_fields", "node_literal",
            "node_para", "node_raw", "node_rich", "node_section", "node_table", "policy_nodes",
+           "rule_anchor",
            "select", "source_link", "versions_nodes", "web_url"]
 
 
@@ -151,7 +153,52 @@ def policy_nodes(doc: PolicyDocument[Any], engine: Any, *,
     out.append(combined)
     out.extend(_rules_sections(doc, language))
     out.extend(_invariants_section(doc, language))
+    out.extend(_notes_section(doc))
     return out
+
+
+def rule_anchor(doc: PolicyDocument[Any], ruleset: str, rule_id: str) -> str:
+    """The id of a rule's entry on its policy's page (this version's)."""
+    return nodes.make_id(f"rule-{doc.id}-{doc.version}-{ruleset}-{rule_id}")
+
+
+def _note_para(note: Note) -> nodes.paragraph:
+    return node_para(nodes.emphasis(f"Note in the policy file (line {note.line}): ",
+                                    f"Note in the policy file (line {note.line}): "),
+                     note.text, classes=["finpolicy-note"])
+
+
+def _notes_section(doc: PolicyDocument[Any]) -> list[nodes.Node]:
+    """The notes the policy file keeps as comments (its interpretations and choices between
+    sources), each with the place it stands; notes on a rule are shown under the rule and
+    linked from here."""
+    notes = file_notes(doc)
+    if not notes:
+        return []
+    m = doc.metadata
+    section = node_section("Notes in the policy file", f"{m.id}-{m.version}-notes")
+    section += node_para("Comments of ", node_literal(Path(doc.file).name), " beside the "
+                         "entries they concern: where the pack interprets a source or chooses "
+                         "between sources. They decide nothing; the rules and settings above "
+                         "do.")
+    listing = nodes.bullet_list(classes=["finpolicy-notes"])
+    rulesets = {r.id: name for name, rs in doc.policy.rulesets.items() for r in rs.rules}
+    on_rules: list[nodes.Node | str] = []
+    for note in notes:
+        if note.rule is not None:
+            anchor = rule_anchor(doc, rulesets[note.rule], note.rule)
+            link = nodes.reference("", "", refid=anchor)
+            link += node_literal(note.rule)
+            on_rules += [", " if on_rules else "", link, f" (line {note.line})"]
+            continue
+        item = nodes.list_item()
+        item += node_para(f"Line {note.line}, ", node_literal(note.place), f": {note.text}")
+        listing += item
+    if len(listing):
+        section += listing
+    if on_rules:
+        section += node_para("Notes on rules, shown under each rule: ", *on_rules, ".")
+    return [section]
 
 
 def _metadata_nodes(doc: PolicyDocument[Any]) -> list[nodes.Node]:
@@ -213,6 +260,10 @@ def _sources_section(doc: PolicyDocument[Any]) -> list[nodes.Node]:
 def _rules_sections(doc: PolicyDocument[Any], language: str) -> list[nodes.Node]:
     m, out = doc.metadata, list[nodes.Node]()
     views = {(v.ruleset, v.id): v for v in docgen.rule_views(doc, language=language)}
+    notes: dict[str, list[Note]] = {}
+    for note in file_notes(doc):
+        if note.rule is not None:
+            notes.setdefault(note.rule, []).append(note)
     for name, ruleset in doc.policy.rulesets.items():
         section = node_section(f"Rules: {name}", f"{m.id}-{m.version}-rules-{name}")
         if not ruleset.rules:
@@ -221,8 +272,7 @@ def _rules_sections(doc: PolicyDocument[Any], language: str) -> list[nodes.Node]
         for rule in ruleset.rules:
             view = views[name, rule.id]
             entry = nodes.definition_list_item()
-            term = nodes.term(ids=[nodes.make_id(f"rule-{m.id}-{m.version}-{name}-"
-                                                 f"{rule.id}")])
+            term = nodes.term(ids=[rule_anchor(doc, name, rule.id)])
             term += node_literal(rule.id)
             entry += term
             body = nodes.definition()
@@ -230,6 +280,8 @@ def _rules_sections(doc: PolicyDocument[Any], language: str) -> list[nodes.Node]
                               nodes.strong(view.effect, view.effect), ".")
             if view.reason:
                 body += node_para(view.reason)
+            for note in notes.get(rule.id, ()):
+                body += _note_para(note)
             extra = []
             if view.obligations:
                 extra.append(("Obligations", node_para(*_join_literals(view.obligations))))

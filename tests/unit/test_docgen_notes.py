@@ -1,0 +1,95 @@
+"""The notes a policy file keeps as comments (its interpretations, its choices between
+sources) reach the published pages: under the rule they concern, and listed with their place
+for each version."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("sphinx", reason="the docs tests need Sphinx: pip install '.[docs]'")
+from docutils import nodes  # installed with Sphinx
+
+import finpolicy as fp
+from finpolicy.docgen.doctree import policy_nodes
+from finpolicy.documents.bundle import shipped_packs
+from finpolicy.engine import PolicyEngine
+
+CN = shipped_packs() / "cn-banking"
+
+
+@pytest.fixture(scope="module")
+def suitability() -> tuple[Any, Any]:
+    bundle = fp.load_bundle(CN)
+    doc = next(d for d in bundle.documents if d.key == "cn-suitability@2.3.0")
+    return doc, PolicyEngine(bundle)
+
+
+def _rule_entry(tree: list[nodes.Node], rule_id: str) -> str:
+    for top in tree:
+        for term in top.findall(nodes.term) if isinstance(top, nodes.Element) else ():
+            if term.astext() == rule_id:
+                return str(term.parent.astext())
+    raise AssertionError(f"no entry for rule {rule_id}")
+
+
+def test_a_rule_shows_the_interpretation_written_beside_it(suitability: tuple[Any, Any]
+                                                           ) -> None:
+    doc, engine = suitability
+    tree = policy_nodes(doc, engine, pictures=False)
+    entry = _rule_entry(tree, "elderly-high-risk")
+    assert "Note in the policy file (line 219)" in entry
+    assert 'the pack reads "high-risk" as R4 and above' in entry
+    # the divider and the lint directive are no notes
+    assert "finpolicy-lint" not in " ".join(t.astext() for t in tree)
+    assert "Note in the policy file" not in _rule_entry(tree, "above-tolerance")
+
+
+def test_every_note_of_a_version_is_listed_with_its_place(suitability: tuple[Any, Any]
+                                                          ) -> None:
+    doc, engine = suitability
+    tree = policy_nodes(doc, engine, pictures=False)
+    section = next(n for n in tree if isinstance(n, nodes.section)
+                   and n.next_node(nodes.title).astext() == "Notes in the policy file")
+    text = " ".join(section.astext().split())
+    assert "Line 82, spec.settings.assessment_valid_days: Interpretation: Art. 29 says an " \
+           "assessment is valid 12 months" in text
+    assert "Line 90, spec.settings.securities_kinds:" in text
+    # notes on rules link to the rule
+    links = {r["refid"] for r in section.findall(nodes.reference)}
+    assert "rule-cn-suitability-2-3-0-suitability-elderly-high-risk" in links
+
+
+def test_a_hash_in_text_is_no_comment_and_a_comment_after_a_value_is(tmp_path: Path) -> None:
+    from finpolicy.docgen.notes import comment_lines
+
+    text = "\n".join([
+        "# yaml-language-server: $schema=x.json",
+        "a: 'not # a comment'",
+        "b: >-",
+        "  # a line of the text",
+        "  more text",
+        "c: 1   # beside c",
+        "  # under c, indented",
+        "d: \"x#y\"",
+    ])
+    found = list(comment_lines(text))
+    assert found == [(1, "yaml-language-server: $schema=x.json", True),
+                     (6, "beside c", False), (7, "under c, indented", True)]
+
+
+def test_notes_keep_their_rule_and_skip_directives_and_dividers(
+        suitability: tuple[Any, Any]) -> None:
+    from finpolicy.docgen.notes import file_notes
+
+    doc, _ = suitability
+    notes = file_notes(doc)
+    assert [n.line for n in notes] == sorted(n.line for n in notes)
+    by_rule = {n.rule: n for n in notes if n.rule}
+    assert by_rule["securities-written-warning"].text.startswith("Interpretation: nfra-2025-7 "
+                                                                 "Art. 12 allows no sale")
+    assert not any(n.text.startswith(("yaml-language-server", "finpolicy-lint", "---"))
+                   for n in notes)
+    assert notes[0].place == "the document"
