@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import difflib
-import hmac
 import inspect
 import logging
 import time
@@ -37,14 +36,10 @@ from finpolicy.serve.endpoints import Endpoint, bundle_ref, endpoints, outcomes,
 from finpolicy.serve.exchange import REQUEST_ID, REQUEST_ID_PATTERN, Exchange, request_id
 from finpolicy.serve.explaining import add_explanations
 from finpolicy.serve.openapi import declare_headers
-from finpolicy.serve.schemas import (
-    BundleMetadata,
-    ErrorBody,
-    HealthBody,
-    ReadyBody,
-    answer_models,
-)
+from finpolicy.serve.probes import UNAUTHORIZED, add_service_routes
+from finpolicy.serve.schemas import ErrorBody, answer_models
 from finpolicy.serve.service import Service
+from finpolicy.serve.tokens import bearer_token, known, tokens
 
 __all__ = ["create_app"]
 
@@ -60,8 +55,7 @@ _REQUEST_ID_PARAMETER = inspect.Parameter(
 
 
 _Responses = dict[int | str, dict[str, Any]]
-_UNAUTHORIZED: _Responses = {
-    401: {"model": ErrorBody, "description": "Missing or wrong bearer token"}}
+_UNAUTHORIZED: _Responses = UNAUTHORIZED
 _INTERNAL: _Responses = {
     500: {"model": ErrorBody, "description": "Internal error: the body denies"}}
 _ERRORS: _Responses = {
@@ -159,16 +153,14 @@ class _Authenticated:
 
     def __init__(self, app: Any, token: str | Sequence[str]) -> None:
         self.app = app
-        self.expected = _tokens(token)
+        self.expected = tokens(token)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         path = scope.get("path", "") if scope["type"] == "http" else ""
         path = path.removeprefix(scope.get("root_path", ""))  # (an app mounted under a prefix)
         if path.startswith("/v1/") or path == "/metrics":
-            given = dict(scope.get("headers", ())).get(b"authorization", b"").decode("latin-1")
-            scheme, _, credentials = given.partition(" ")
-            if scheme.lower() != "bearer" or not _known(credentials.strip().encode(),
-                                                        self.expected):
+            given = bearer_token(scope)
+            if given is None or not known(given, self.expected):
                 await JSONResponse(_error(401, "unauthorized", _UNAUTHORIZED_MESSAGE),
                                    status_code=401, headers={"WWW-Authenticate": "Bearer"})(
                     scope, receive, send)
@@ -177,19 +169,6 @@ class _Authenticated:
 
 
 _UNAUTHORIZED_MESSAGE = "missing or wrong bearer token"
-
-
-def _tokens(token: str | Sequence[str]) -> tuple[bytes, ...]:
-    found = (token,) if isinstance(token, str) else tuple(token)
-    if not found or not all(isinstance(t, str) and t for t in found):
-        raise TypeError("token: expected a token (text) or a list of them")
-    return tuple(t.encode() for t in found)
-
-
-def _known(given: bytes, expected: tuple[bytes, ...]) -> bool:
-    """Whether ``given`` is one of the tokens, each compared in constant time (every one
-    compared, so the time tells nothing of which)."""
-    return sum(hmac.compare_digest(given, token) for token in expected) > 0
 
 
 def _too_large_message(limit: int) -> str:
@@ -236,7 +215,7 @@ def create_app(service: Service, *, token: str | Sequence[str] | None = None,
                  dependencies=[auth])(_batch(service, endpoint))
     add_explanations(app, service, dependencies=[auth], responses=_ERRORS, failure=_failure,
                      request_id=_REQUEST_ID_PARAMETER)
-    _add_service_routes(app, service, auth)
+    add_service_routes(app, service, auth, None if token is None else tokens(token))
     app.add_middleware(_BodyLimit, limit=max_body)
     if token is not None:
         app.add_middleware(_Authenticated, token=token)  # before the body is read
@@ -261,13 +240,13 @@ def _operations(app: FastAPI) -> dict[str, tuple[str, str]]:
 
 def _authenticator(token: str | Sequence[str] | None) -> Callable[..., Awaitable[None]]:
     bearer = HTTPBearer(auto_error=False, description="A token of `--token-file`")
-    expected = None if token is None else _tokens(token)
+    expected = None if token is None else tokens(token)
 
     async def authenticate(credentials: HTTPAuthorizationCredentials | None) -> None:
         if expected is None:
             return
         given = b"" if credentials is None else credentials.credentials.encode()
-        if not _known(given, expected):  # constant time: no guessing by timing
+        if not known(given, expected):  # constant time: no guessing by timing
             raise HTTPException(401, _UNAUTHORIZED_MESSAGE,
                                 headers={"WWW-Authenticate": "Bearer"})
 
@@ -444,44 +423,3 @@ def _batch(service: Service, endpoint: Endpoint) -> Callable[..., Any]:
                             headers=_headers(runtime))
 
     return _with_body(handle, endpoint.batch)
-
-
-def _add_service_routes(app: FastAPI, service: Service, auth: Any) -> None:
-    # coroutines, run on the event loop: never queued behind decisions that hold every
-    # worker thread (waiting for a stalled decision log), so probes answer at once
-    @app.get("/v1/bundle", tags=["service"], dependencies=[auth],
-             responses={200: {"model": BundleMetadata}, **_UNAUTHORIZED, **_INTERNAL})
-    async def bundle() -> JSONResponse:
-        """The bundle decisions are taken on: name, version, digest, documents."""
-        return JSONResponse(service.bundle_metadata())
-
-    @app.get("/health", tags=["service"], responses={
-        200: {"model": HealthBody},
-        503: {"model": HealthBody, "description": "Failing: the decision log has failed, and "
-                                                  "only a restart brings it back"}})
-    async def health() -> JSONResponse:
-        """Serving; ``degraded`` (with the reason) when the last reload failed, ``failing``
-        (503, so that a liveness probe restarts the process) when the decision log has."""
-        body = service.health()
-        return JSONResponse(body, status_code=503 if body["status"] == "failing" else 200)
-
-    @app.get("/ready", tags=["service"], responses={
-        200: {"model": ReadyBody},
-        503: {"model": ReadyBody, "description": "Not ready: the decision log has failed"}})
-    async def ready() -> JSONResponse:
-        """Ready to decide: a bundle is loaded and compiled, and the decision log (if any)
-        takes decisions; 503 when it has failed (every decision would be refused)."""
-        failure = service.log_failure()
-        return JSONResponse({"ready": failure is None, "bundle": bundle_ref(service.engine.bundle),
-                             **({"reason": failure} if failure else {})},
-                            status_code=200 if failure is None else 503)
-
-    for path, probe in (("/health", health), ("/ready", ready)):  # monitors asking by HEAD
-        app.add_api_route(path, probe, methods=["HEAD"], include_in_schema=False)
-
-    @app.get("/metrics", tags=["service"], dependencies=[auth], response_class=Response,
-             responses={200: {"content": {"text/plain": {}}}, **_UNAUTHORIZED})
-    async def metrics() -> Response:
-        """Prometheus metrics (text exposition format)."""
-        return Response(service.metrics.render(),
-                        media_type="text/plain; version=0.0.4; charset=utf-8")

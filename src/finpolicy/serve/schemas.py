@@ -78,6 +78,10 @@ class ReloadBody(BaseModel):
                                            "tried, when the path is a link.")
 
 
+_WITH_TOKEN = ("Only for a caller that sends a token of --token-file, when the service has "
+               "one (a probe without it reads the status alone).")
+
+
 class HealthBody(BaseModel):
     """Liveness: ``degraded`` when the last reload failed (the previous bundle serves on),
     ``failing`` when the decision log has (``log_failure`` says why; every decision is then
@@ -85,18 +89,21 @@ class HealthBody(BaseModel):
 
     status: Literal["ok", "degraded", "failing"]
     log_failure: str | None = Field(default=None, description="Present when failing.")
-    bundle: BundleRef
-    loaded_at: Moment = Field(description="When the bundle serving was loaded.")
-    watching: str | None = Field(description="The folder watched for new versions.")
-    last_reload: ReloadBody | None
+    bundle: BundleRef | None = Field(default=None, description=_WITH_TOKEN)
+    loaded_at: Moment | None = Field(default=None, description="When the bundle serving was "
+                                                               "loaded. " + _WITH_TOKEN)
+    watching: str | None = Field(default=None, description="The folder watched for new "
+                                                           "versions. " + _WITH_TOKEN)
+    last_reload: ReloadBody | None = Field(default=None, description=_WITH_TOKEN)
 
 
 class ReadyBody(BaseModel):
     """Readiness: ``ready`` is false (503) once the decision log has failed."""
 
     ready: bool
-    bundle: BundleRef
-    reason: str | None = Field(default=None, description="Present when not ready.")
+    bundle: BundleRef | None = Field(default=None, description=_WITH_TOKEN)
+    reason: str | None = Field(default=None, description="Present when not ready. "
+                                                        + _WITH_TOKEN)
 
 
 class DocumentRef(BaseModel):
