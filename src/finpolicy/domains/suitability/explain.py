@@ -295,7 +295,8 @@ def _smaller_amount(analysis: Analysis, target: Target) -> list[Move]:
                                       target.dotted == "sale.amount" else
                                       (wanted / assets if assets else 0.0)):
         wanted = max(0.0, wanted - 0.01)
-    if wanted >= amount:
+    # an amount of nothing is no sale: a customer without investable assets is sold nothing
+    if wanted >= amount or wanted < 0.01:
         return []
     return [Move(f"reduce the amount to at most {wanted:,.2f}",
                  (Change("replace", "/amount", wanted),), "amount", 2)]
