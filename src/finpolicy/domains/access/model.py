@@ -11,6 +11,7 @@ from pydantic_core import PydanticCustomError
 
 from finpolicy._compat import deprecated_alias
 from finpolicy.decisions import Decision, Hit, PolicyRef, _plain
+from finpolicy.identity import canonical_id
 from finpolicy.inputs import InputModel, Moment
 from finpolicy.limits import (
     MAX_ITEMS,
@@ -135,6 +136,17 @@ class AccessRequest(InputModel):
     recipient: str | None = Field(default=None, min_length=1)
 
     _aware = field_validator("as_of")(_aware)
+
+    @field_validator("recipient")
+    @classmethod
+    def _named(cls, value: str | None) -> str | None:
+        # a padded empty cell of an export read as a recipient outside the bank: the request
+        # was denied as outside-without-consent, a rule about data it never sent out
+        if value is not None and not canonical_id(value):
+            raise ValueError("blank recipient (nothing is left once spaces and invisible "
+                             "characters are removed): name who receives the data outside "
+                             "the bank, or leave `recipient` out when the data stays in it")
+        return value
 
     @model_validator(mode="before")
     @classmethod
