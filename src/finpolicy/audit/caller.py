@@ -48,10 +48,15 @@ def closed_by_caller(log: Any) -> None:
     _OPEN.discard(log)
 
 
+# how long exiting waits for each log's writer: a store that stopped answering must not
+# keep a finished process alive for good (a busy log writes its queue in far less)
+EXIT_TIMEOUT = 60.0
+
+
 def _close_open_logs() -> None:
     for log in list(_OPEN):
         try:
-            log.close()
+            log.close(timeout=EXIT_TIMEOUT)
         except AuditError as exc:  # nobody is left to raise to: say it where it is seen
             print(f"finpolicy: {log!r} could not be closed at exit: {exc}", file=sys.stderr)
 

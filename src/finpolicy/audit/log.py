@@ -40,7 +40,7 @@ from finpolicy.audit.caller import (
 )
 from finpolicy.audit.entries import decision_fields
 from finpolicy.audit.errors import AuditError, LogFullError
-from finpolicy.audit.keys import AuditKeys, checked_keys, public_key_bytes
+from finpolicy.audit.keys import AuditKeys, checked_keys
 from finpolicy.audit.masking import Maskers
 from finpolicy.audit.records import (
     FORMAT,
@@ -54,7 +54,7 @@ from finpolicy.audit.records import (
 )
 from finpolicy.audit.retention import PruneTask
 from finpolicy.audit.sinks import Row, Sink, open_sink
-from finpolicy.audit.state import WriterState, replace_file
+from finpolicy.audit.state import WriterState, check_settings, key_fields, replace_file
 
 __all__ = ["DecisionLog", "current_context"]
 
@@ -97,14 +97,10 @@ class DecisionLog:
                              "(AuditKeys.load(folder) with the signing key and sealing secret)")
         if on_full not in ("block", "fail"):
             raise AuditError(f"on_full must be `block` or `fail`, got `{on_full}`")
-        for name, value, least in (("queue_size", queue_size, 1), ("batch_size", batch_size, 1),
-                                   ("checkpoint_every", checkpoint_every, 1),
-                                   ("segment_records", segment_records, 10),
-                                   ("batch_wait", batch_wait, 0), ("block_timeout",
-                                                                  block_timeout, 0)):
-            if not isinstance(value, int | float) or isinstance(value, bool) \
-                    or not value >= least:  # (NaN too)
-                raise AuditError(f"{name} must be at least {least}, got {value!r}")
+        check_settings(queue_size=(queue_size, 1), batch_size=(batch_size, 1),
+                       checkpoint_every=(checkpoint_every, 1),
+                       segment_records=(segment_records, 10), batch_wait=(batch_wait, 0),
+                       block_timeout=(block_timeout, 0))
         if application is not None:  # in every entry's context, in clear: checked as it is
             checked_context({"application": application})
         if anchor is not None and not Path(anchor).parent.is_dir():
@@ -131,6 +127,7 @@ class DecisionLog:
         self._signed_to = 0  # calls covered by a checkpoint
         self._written_to = 0  # a wait_written waits until this many are written
         self._closing = False
+        self._released = False  # the sink closed, after the writer stopped
         self._failure: BaseException | None = None
         self._masking = Maskers(keys)
         self._tasks: list[PruneTask] = []  # prunes the writer carries out between batches
@@ -271,21 +268,37 @@ class DecisionLog:
                 self._cond.wait(left)
             self._raise_if_failed()
 
-    def close(self) -> None:
+    def close(self, timeout: float | None = None) -> None:
         """Flush, write a final checkpoint and release the sink. Safe to call twice. In a
         process forked from the one that opened the log it does nothing (the log is the
-        opener's, and this process wrote nothing to it)."""
+        opener's, and this process wrote nothing to it).
+
+        Args:
+            timeout: seconds to wait for the writer (``None``: as long as it takes; a store
+                that stops answering, a frozen database server, holds it for good).
+
+        Raises:
+            AuditError: the writer failed, or ``timeout`` seconds passed first; the calls
+                not yet written are then lost, and the log takes no more.
+        """
         if not self._opener.here:
             return
         with self._cond:
-            if self._closing and not self._thread.is_alive():
+            if self._released:
                 self._raise_if_failed()  # as the first close did
                 return
             self._closing = True
             self._flush_to = self._accepted
             self._cond.notify_all()
-        self._thread.join()
+        self._thread.join(timeout)
+        if self._thread.is_alive():  # stuck in the store: leave the sink to it
+            lost = self._accepted - self._done
+            raise AuditError(
+                f"closing the decision log timed out after {timeout:g} s: the writer is "
+                f"still waiting for {self.sink.url} ({lost} recorded call(s) not yet "
+                "written, and no final checkpoint); check that the store answers")
         self.sink.close()
+        self._released = True
         closed_by_caller(self)
         with self._cond:
             self._raise_if_failed()
@@ -310,7 +323,7 @@ class DecisionLog:
         if tail is None:
             state = WriterState(log_id=str(uuid.uuid4()), seq=0, prev=GENESIS, segment=1,
                            segment_records=0, segment_started=now)
-            self._body(state, "open", now, {"format": FORMAT, **self._key_fields()})
+            self._body(state, "open", now, {"format": FORMAT, **key_fields(self.keys)})
         else:
             state = WriterState.resume(tail, self.keys, self.sink.url)
             self._body(state, "resume", now, {"after": tail.seq,
@@ -448,14 +461,7 @@ class DecisionLog:
         state.segment += 1
         state.segment_records = 0
         state.segment_started = ts
-        self._body(state, "segment", ts, {"segment": state.segment, **self._key_fields()})
-
-    def _key_fields(self) -> dict[str, Any]:
-        """What a segment's first record says of the keys its entries are signed, sealed and
-        hashed with."""
-        return {"key": self.keys.key_id,
-                "public_key": b64(public_key_bytes(self.keys.public_key)),
-                "sealing": self.keys.secret_id}
+        self._body(state, "segment", ts, {"segment": state.segment, **key_fields(self.keys)})
 
     def prune(self, today: dt.date | dt.datetime | str | None = None) -> list[int]:
         """Delete whole closed segments whose every entry is past its ``retain_until`` (the

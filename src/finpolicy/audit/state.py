@@ -4,14 +4,35 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from typing import Any
 
 import attrs
 
 from finpolicy.audit.errors import AuditError
-from finpolicy.audit.keys import AuditKeys
+from finpolicy.audit.keys import AuditKeys, public_key_bytes
+from finpolicy.audit.records import b64
 from finpolicy.audit.sinks import Row, Tail, replace_file
 
-__all__ = ["WriterState", "replace_file"]
+__all__ = ["WriterState", "check_settings", "key_fields", "replace_file"]
+
+
+def key_fields(keys: AuditKeys) -> dict[str, Any]:
+    """What a segment's first record says of the keys its entries are signed, sealed and
+    hashed with."""
+    return {"key": keys.key_id, "public_key": b64(public_key_bytes(keys.public_key)),
+            "sealing": keys.secret_id}
+
+
+def check_settings(**settings: tuple[object, float]) -> None:
+    """Refuse a log setting that is no number or below its least value.
+
+    Raises:
+        AuditError: naming the setting, its least value and what was given.
+    """
+    for name, (value, least) in settings.items():
+        if not isinstance(value, int | float) or isinstance(value, bool) \
+                or not value >= least:  # (NaN too)
+            raise AuditError(f"{name} must be at least {least}, got {value!r}")
 
 
 @attrs.define

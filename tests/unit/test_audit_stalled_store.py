@@ -1,0 +1,96 @@
+"""A store that stops answering (a frozen database server, a hung network file system) holds
+the log's writer: closing the log can be bounded, and a process exiting does not hang on it
+for good."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+import finpolicy as fp
+from finpolicy.audit import AuditError, AuditKeys, DecisionLog, SqliteSink, read_entries
+from finpolicy.audit.sinks import Row
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def keys() -> AuditKeys:
+    return AuditKeys.generate()
+
+
+class _Frozen(SqliteSink):
+    """A store that stops answering after the log's opening write, until ``go`` is set."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.go = threading.Event()
+        self.writes = 0
+
+    def write(self, rows: Sequence[Row], *, sync: bool) -> None:
+        self.writes += 1
+        if self.writes > 1:
+            self.go.wait()
+        super().write(rows, sync=sync)
+
+
+def test_close_with_a_timeout_says_what_was_not_written(tmp_path: Path,
+                                                        keys: AuditKeys) -> None:
+    sink = _Frozen(tmp_path / "log.db")
+    log = DecisionLog(sink, keys=keys, batch_wait=0)
+    engine = fp.PolicyEngine(log=log)
+    engine.classify(fp.DataField(name="remark"))
+    engine.classify(fp.DataField(name="id_number"))
+    with pytest.raises(AuditError, match=r"timed out after 0.3 s.*2 recorded call\(s\) not "
+                                         r"yet written"):
+        log.close(timeout=0.3)
+    with pytest.raises(AuditError, match="closed"):  # and it takes no more
+        engine.classify(fp.DataField(name="remark"))
+    sink.go.set()  # the store answers again: a later close finishes the work
+    log.close()
+    assert [e.domain for e in read_entries(tmp_path / "log.db")] == ["classification"] * 2
+
+
+def test_a_closed_log_closes_again_quietly(tmp_path: Path, keys: AuditKeys) -> None:
+    log = DecisionLog(tmp_path / "log.db", keys=keys)
+    log.close(timeout=10)
+    log.close(timeout=10)
+    log.close()
+
+
+def test_a_process_exits_though_its_store_stopped_answering(tmp_path: Path) -> None:
+    """The writer is a daemon thread and exiting closes each open log: without a bound, the
+    close waited for the frozen store, and the process never ended."""
+    script = textwrap.dedent(f"""
+        import threading
+        from pathlib import Path
+        import finpolicy as fp
+        from finpolicy.audit import AuditKeys, DecisionLog, SqliteSink, caller
+
+        caller.EXIT_TIMEOUT = 0.5
+
+        class Frozen(SqliteSink):
+            writes = 0
+            def write(self, rows, *, sync):
+                self.writes += 1
+                if self.writes > 1:
+                    threading.Event().wait()  # for good
+                super().write(rows, sync=sync)
+
+        log = DecisionLog(Frozen(Path({str(tmp_path / "log.db")!r})),
+                          keys=AuditKeys.generate(), batch_wait=0)
+        fp.PolicyEngine(log=log).classify(fp.DataField(name="remark"))
+        print("decided", flush=True)
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "decided\n"
+    assert "could not be closed at exit" in done.stderr
+    assert "1 recorded call(s) not yet written" in done.stderr
