@@ -62,20 +62,22 @@ class AssignmentDirectory:
 
     Args:
         assignments: ``RoleAssignment`` values or their mapping form.
+        field: what the caller calls the list, naming it in errors (``directory`` when it
+            was given as a role directory).
 
     Raises:
-        InputError: an assignment is malformed (naming ``assignments.N``).
+        InputError: an assignment is malformed (naming ``<field>.N``).
     """
 
     __slots__ = ("_by_subject",)
 
-    def __init__(self, assignments: Iterable[RoleAssignment | Mapping[str, Any]]) -> None:
+    def __init__(self, assignments: Iterable[RoleAssignment | Mapping[str, Any]], *,
+                 field: str = "assignments") -> None:
         if isinstance(assignments, Mapping | str | bytes):
-            raise InputError.one("assignments", "expected a list of role assignments",
-                                 "bad_input")
+            raise InputError.one(field, "expected a list of role assignments", "bad_input")
         by_subject: dict[str, list[RoleAssignment]] = {}
         for i, item in enumerate(assignments):
-            assignment = RoleAssignment.parse(item, field=f"assignments.{i}")
+            assignment = RoleAssignment.parse(item, field=f"{field}.{i}")
             by_subject.setdefault(assignment.subject_id, []).append(assignment)
         self._by_subject = {k: tuple(v) for k, v in by_subject.items()}
 
@@ -100,7 +102,9 @@ def as_directory(value: Any, *, field: str = "directory") -> RoleDirectory | Non
     if callable(getattr(value, "roles_of", None)):  # (isinstance on a Protocol is slow)
         return cast(RoleDirectory, value)
     if isinstance(value, Iterable) and not isinstance(value, str | bytes | Mapping):
-        return AssignmentDirectory(value)
+        # its errors name the argument it came as: ``review_access([], [], directory=[bad])``
+        # was refused at ``assignments.0``, of the review's empty list of assignments
+        return AssignmentDirectory(value, field=field)
     raise InputError.one(field, "expected a role directory (an object with "
                                 "`roles_of(subject_id, at)`) or a list of role assignments, "
                                 f"got {type(value).__name__}", "bad_directory")
