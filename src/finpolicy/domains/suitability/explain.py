@@ -32,11 +32,12 @@ from finpolicy.domains.suitability.evaluate import (
     written_amount,
 )
 from finpolicy.domains.suitability.models import OUTCOMES, Customer, Product, SaleContext
-from finpolicy.domains.suitability.policy import SuitabilityRules
-from finpolicy.errors import InputError
+from finpolicy.domains.suitability.policy import RULESET, SuitabilityRules
+from finpolicy.errors import FinpolicyError, InputError
 from finpolicy.explain.explainer import Explainer, Move, Role, bad_operation, set_value
 from finpolicy.explain.model import Change
-from finpolicy.explain.patch import pointer
+from finpolicy.explain.patch import apply_changes, pointer
+from finpolicy.rules.conditions import paths
 from finpolicy.rules.evaluate import Target, meets
 from finpolicy.rules.model import Rule
 from finpolicy.runtime import Runtime
@@ -216,7 +217,29 @@ def _reassess(analysis: Analysis) -> list[Move]:
                 changes.append(Change("replace", "/as_of", day.isoformat()))
             out.append(Move(text, tuple(changes), "assessment" if day == on else "time",
                             1 + (day - on).days, slot="assessment"))
+    if len(days) > 1 and days[0] == on and not _too_many_today(analysis, out[0]):
+        # the later days are when earlier assessments stop counting: only worth waiting for
+        # when one today would be too many (waiting months gave the same outcome)
+        out = [m for m in out if m.lever == "assessment"]
     return out
+
+
+_COUNTS = {("assessment", "count_today"), ("assessment", "count_12m")}
+
+
+def _too_many_today(analysis: Analysis, today: Move) -> bool:
+    """Whether a rule on the number of assessments holds for the sale with ``today`` (a fresh
+    assessment today) made (``True`` when that cannot be decided)."""
+    rules = _rules(analysis)
+    counting = {r.id for r in rules.rulesets[RULESET].rules if paths(r.when) & _COUNTS}
+    if not counting:
+        return False
+    try:
+        after = analysis.explainer.decide(analysis.runtime,
+                                          apply_changes(analysis.case, today.changes))
+    except FinpolicyError:
+        return True
+    return any(hit.rule_id in counting for hit in after.hits)
 
 
 def _how_assessed(case: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
