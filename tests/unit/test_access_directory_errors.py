@@ -54,3 +54,21 @@ def test_a_reviews_own_assignments_are_still_named_assignments() -> None:
                                 directory=[HEAD, {"subject_id": "u-902"}])
     (problem,) = info.value.problems
     assert problem.path == "directory.1.role"
+
+
+def test_a_directory_files_bad_row_is_an_error_at_its_file_and_line(tmp_path: Any) -> None:
+    path = tmp_path / "roles.csv"
+    path.write_text("subject_id,role,assigned_at\n"
+                    "u-900,department_head,2024-01-01T00:00:00+08:00\n\n"
+                    "u-901,department_head,2024-01-01T00:00:00\n", encoding="utf-8")
+    requests = tmp_path / "requests.csv"
+    requests.write_text("subject.id,subject.roles,action,purpose,resource.type,"
+                        "resource.data_level,resource.category\n"
+                        "u-1,teller,read,account_service,customer_record,ordinary,business\n",
+                        encoding="utf-8")
+    for what in ("requests", "review"):
+        with pytest.raises(InputError) as info:
+            _engine().evaluate_table("access", requests, what=what, directory=path,
+                                     as_of="2026-03-02T10:00:00+08:00")
+        (problem,) = info.value.problems
+        assert (problem.file, problem.line, problem.path) == (str(path), 4, "assigned_at")

@@ -39,6 +39,7 @@ not computed here (the row API gives it).
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -67,9 +68,9 @@ from finpolicy.domains.access.columnar_in import (
     terms,
 )
 from finpolicy.domains.access.columnar_review import prepare_review, records
-from finpolicy.domains.access.directory import RoleDirectory, as_directory
+from finpolicy.domains.access.directory import AssignmentDirectory, RoleDirectory, as_directory
 from finpolicy.domains.access.evaluation import authorize
-from finpolicy.domains.access.model import AccessRequest, AttachedConsent
+from finpolicy.domains.access.model import AccessRequest, AttachedConsent, RoleAssignment
 from finpolicy.domains.access.spec import POLICY_KIND
 from finpolicy.errors import FinpolicyError, InputError, NotInForceError
 from finpolicy.runtime import Runtime
@@ -296,6 +297,16 @@ def _time(value: Any) -> dt.datetime:
     return at
 
 
+def _directory(source: Any) -> RoleDirectory | None:
+    """The role directory of a table call: a file's bad row is an error at its file and line
+    (``roles.csv line 6``), as a review's assignments file's is, not at ``directory.4``."""
+    if isinstance(source, str | Path):
+        from finpolicy.domains.access.review_tables import table_rows
+
+        return AssignmentDirectory(table_rows(str(source), RoleAssignment))
+    return as_directory(records(source))
+
+
 def prepare(runtime: Runtime, /, *, as_of: Any = None, policy: str | None = None,
             directory: Any = None, what: str = "requests", assignments: Any = None,
             usage: Any = None, key: str | None = None) -> Any:
@@ -321,7 +332,7 @@ def prepare(runtime: Runtime, /, *, as_of: Any = None, policy: str | None = None
             where row order is not kept, as with Spark.
     """
     default = _time(as_of)
-    roles_directory = as_directory(records(directory))
+    roles_directory = _directory(directory)
     if what == "review" and key is not None:  # findings name their grant_id already
         raise InputError.one("key", "a review's findings name their grant (grant_id); `key` "
                                     "goes with requests", "bad_input", key)
