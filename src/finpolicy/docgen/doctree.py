@@ -19,8 +19,8 @@ from finpolicy.errors import FinpolicyError
 
 __all__ = ["bundle_nodes", "history_nodes", "node_cell", "node_fields", "node_literal",
            "node_para", "node_raw", "node_rich", "node_section", "node_table", "policy_nodes",
-           "rule_anchor",
-           "select", "source_link", "versions_nodes", "web_url"]
+           "rule_anchor", "select", "source_link", "stable_rule_anchor", "versions_nodes",
+           "web_url"]
 
 
 def node_section(title: str, ident: str) -> nodes.section:
@@ -132,10 +132,11 @@ def node_cell(text: str) -> nodes.Node:
 
 # --- rendering policies --------------------------------------------------------------------------
 
-def policy_nodes(doc: PolicyDocument[Any], engine: Any, *,
-                 pictures: bool = True) -> list[nodes.Node]:
+def policy_nodes(doc: PolicyDocument[Any], engine: Any, *, pictures: bool = True,
+                 anchored: set[str] | None = None) -> list[nodes.Node]:
     """Metadata, pictures, the spec's tables, sources and every rule of one document
-    version."""
+    version. ``anchored``: the anchors without a version a newer version on the same page
+    already carries (each rule's goes to the newest version holding it)."""
     m = doc.metadata
     out = _metadata_nodes(doc)
     if pictures:
@@ -151,7 +152,7 @@ def policy_nodes(doc: PolicyDocument[Any], engine: Any, *,
     combined = node_section("How the rules combine", f"{m.id}-{m.version}-combining")
     combined += node_para(docgen.combining(doc), classes=["finpolicy-combining"])
     out.append(combined)
-    out.extend(_rules_sections(doc, language))
+    out.extend(_rules_sections(doc, language, set() if anchored is None else anchored))
     out.extend(_invariants_section(doc, language))
     out.extend(_notes_section(doc))
     return out
@@ -160,6 +161,13 @@ def policy_nodes(doc: PolicyDocument[Any], engine: Any, *,
 def rule_anchor(doc: PolicyDocument[Any], ruleset: str, rule_id: str) -> str:
     """The id of a rule's entry on its policy's page (this version's)."""
     return nodes.make_id(f"rule-{doc.id}-{doc.version}-{ruleset}-{rule_id}")
+
+
+def stable_rule_anchor(policy_id: str, ruleset: str, rule_id: str) -> str:
+    """The id of a rule's entry without a version (``rule-cn-suitability-suitability-
+    elderly-high-risk``): on the newest version of the page that holds the rule, so a link to
+    it keeps working when a release replaces the version."""
+    return nodes.make_id(f"rule-{policy_id}-{ruleset}-{rule_id}")
 
 
 def _note_para(note: Note) -> nodes.paragraph:
@@ -257,7 +265,8 @@ def _sources_section(doc: PolicyDocument[Any]) -> list[nodes.Node]:
     return [sources]
 
 
-def _rules_sections(doc: PolicyDocument[Any], language: str) -> list[nodes.Node]:
+def _rules_sections(doc: PolicyDocument[Any], language: str,
+                    anchored: set[str]) -> list[nodes.Node]:
     m, out = doc.metadata, list[nodes.Node]()
     views = {(v.ruleset, v.id): v for v in docgen.rule_views(doc, language=language)}
     notes: dict[str, list[Note]] = {}
@@ -270,30 +279,45 @@ def _rules_sections(doc: PolicyDocument[Any], language: str) -> list[nodes.Node]
             section += node_para("This rule set has no rules.")
         terms = nodes.definition_list(classes=["finpolicy-rules"])
         for rule in ruleset.rules:
-            view = views[name, rule.id]
-            entry = nodes.definition_list_item()
-            term = nodes.term(ids=[rule_anchor(doc, name, rule.id)])
-            term += node_literal(rule.id)
-            entry += term
-            body = nodes.definition()
-            body += node_para(nodes.strong("When ", "When "), f"{view.condition}: ",
-                              nodes.strong(view.effect, view.effect), ".")
-            if view.reason:
-                body += node_para(view.reason)
-            for note in notes.get(rule.id, ()):
-                body += _note_para(note)
-            extra = []
-            if view.obligations:
-                extra.append(("Obligations", node_para(*_join_literals(view.obligations))))
-            if view.cite:
-                extra.append(("Cite", node_para(_cite_text(view.cite, m.sources))))
-            if extra:
-                body += node_fields(extra)
-            entry += body
-            terms += entry
+            terms += _rule_entry(doc, views[name, rule.id], notes.get(rule.id, ()), anchored)
         section += terms
         out.append(section)
     return out
+
+
+def _rule_entry(doc: PolicyDocument[Any], view: docgen.RuleView, notes: Sequence[Note],
+                anchored: set[str]) -> nodes.definition_list_item:
+    """One rule: its id (a link to itself), condition and effect, reason, notes, obligations
+    and citation. The newest version of the page holding the rule also carries its anchor
+    without a version (``stable_rule_anchor``), which outlives the version."""
+    entry = nodes.definition_list_item()
+    ids = [rule_anchor(doc, view.ruleset, view.id)]
+    stable = stable_rule_anchor(doc.id, view.ruleset, view.id)
+    if stable not in anchored:
+        anchored.add(stable)
+        ids.append(stable)
+    term = nodes.term(ids=ids)
+    link = nodes.reference("", "", refid=ids[-1], classes=["finpolicy-permalink"],
+                           reftitle=f"a link to rule {view.id}")
+    link += node_literal(view.id)
+    term += link
+    entry += term
+    body = nodes.definition()
+    body += node_para(nodes.strong("When ", "When "), f"{view.condition}: ",
+                      nodes.strong(view.effect, view.effect), ".")
+    if view.reason:
+        body += node_para(view.reason)
+    for note in notes:
+        body += _note_para(note)
+    extra = []
+    if view.obligations:
+        extra.append(("Obligations", node_para(*_join_literals(view.obligations))))
+    if view.cite:
+        extra.append(("Cite", node_para(_cite_text(view.cite, doc.metadata.sources))))
+    if extra:
+        body += node_fields(extra)
+    entry += body
+    return entry
 
 
 def _invariants_section(doc: PolicyDocument[Any], language: str) -> list[nodes.Node]:
@@ -340,9 +364,10 @@ def versions_nodes(docs: Sequence[PolicyDocument[Any]], engine: Any, *,
     first."""
     versions = ", ".join(f"{d.version} ({d.metadata.window()})" for d in docs)
     out: list[nodes.Node] = [node_para(f"{docs[-1].kind}; versions: {versions}.")]
+    anchored: set[str] = set()
     for doc in reversed(docs):  # the newest first: most readers want the current text
         inner = node_section(f"Version {doc.version}", f"{doc.id}-{doc.version}")
-        inner.extend(policy_nodes(doc, engine, pictures=pictures))
+        inner.extend(policy_nodes(doc, engine, pictures=pictures, anchored=anchored))
         out.append(inner)
     return out
 

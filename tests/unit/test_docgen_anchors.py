@@ -1,0 +1,106 @@
+"""A rule's anchor on its policy's page outlives the version: an examiner's bookmark or a
+citation made on one release of the site still leads to the rule on the next, when the
+policy's version has changed in between."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("sphinx", reason="the docs tests need Sphinx: pip install '.[docs]'")
+from docutils import nodes  # installed with Sphinx
+
+import finpolicy as fp
+from finpolicy import docgen
+from finpolicy.docgen.doctree import versions_nodes
+from finpolicy.docgen.site import project_files
+from finpolicy.documents.bundle import shipped_packs
+from finpolicy.engine import PolicyEngine
+
+CN = shipped_packs() / "cn-banking"
+
+
+def _ids(bundle: fp.Bundle, policy_id: str) -> dict[str, str]:
+    """Every id of the rules' entries on a policy's page → the rule's entry text."""
+    tree = versions_nodes(docgen.policy_groups(bundle)[policy_id], PolicyEngine(bundle),
+                          pictures=False)
+    out: dict[str, str] = {}
+    for top in tree:
+        if isinstance(top, nodes.Element):
+            for term in top.findall(nodes.term):
+                for ident in term["ids"]:
+                    assert ident not in out, f"{ident} twice on the page"
+                    out[ident] = term.astext()
+    return out
+
+
+def _next_release(tmp_path: Path) -> Path:
+    """The pack as a next release might ship it: cn-access replaced by version 1.4.0, its
+    rules unchanged."""
+    copy = tmp_path / "cn-banking"
+    shutil.copytree(CN, copy)
+    access = copy / "access.yaml"
+    text = access.read_text(encoding="utf-8")
+    new = re.sub(r"(?m)^(  version: )1\.3\.0$", r"\g<1>1.4.0", text)
+    assert new != text
+    access.write_text(new, encoding="utf-8")
+    return copy
+
+
+def test_a_rule_keeps_an_anchor_when_its_policy_version_changes(tmp_path: Path) -> None:
+    before = _ids(fp.load_bundle(CN), "cn-access")
+    after = _ids(fp.load_bundle(_next_release(tmp_path)), "cn-access")
+    anchor = "rule-cn-access-access-marketing-never-core"
+    assert before[anchor] == after[anchor] == "marketing-never-core"
+    # the version's own anchor goes with the version; the one without a version stays
+    assert "rule-cn-access-1-3-0-access-marketing-never-core" in before
+    assert "rule-cn-access-1-3-0-access-marketing-never-core" not in after
+    kept = {i for i in before if not re.search(r"-1-3-0-", i)}
+    assert kept and kept <= set(after)
+
+
+def test_the_anchor_without_a_version_is_on_the_newest_version_holding_the_rule() -> None:
+    bundle = fp.load_bundle(CN)
+    docs = docgen.policy_groups(bundle)["cn-suitability"]
+    tree = versions_nodes(docs, PolicyEngine(bundle), pictures=False)
+    holder: dict[str, str] = {}
+    for section in tree:
+        if not isinstance(section, nodes.section):
+            continue
+        version = section["ids"][0].removeprefix("cn-suitability-")
+        for term in section.findall(nodes.term):
+            for ident in term["ids"]:
+                if ident.startswith("rule-cn-suitability-suitability-"):
+                    holder[ident.removeprefix("rule-cn-suitability-suitability-")] = version
+    old, new = ({r.id for rs in d.policy.rulesets.values() for r in rs.rules} for d in docs)
+    assert holder["elderly-high-risk"] == "2-3-0"  # in both versions: the newest
+    only_old = sorted(old - new)
+    assert only_old, "the 2018 version has no rule of its own to check"
+    assert all(holder[r] == "1-3-0" for r in only_old)
+    assert set(holder) == old | new
+
+
+def test_a_rule_id_links_to_its_lasting_anchor() -> None:
+    bundle = fp.load_bundle(CN)
+    tree = versions_nodes(docgen.policy_groups(bundle)["cn-complaints"], PolicyEngine(bundle),
+                          pictures=False)
+    terms = [t for top in tree if isinstance(top, nodes.Element)
+             for t in top.findall(nodes.term) if t["ids"]]  # rules' (invariants have none)
+    links = [t.next_node(nodes.reference) for t in terms]
+    assert links and all(link is not None for link in links)
+    assert {link["refid"] for link in links if link is not None} == {
+        t["ids"][-1] for t in terms}
+    assert all(not re.search(r"-\d+-\d+-\d+-", t["ids"][-1]) for t in terms)
+
+
+def test_the_site_carries_the_script_that_follows_an_old_rule_link() -> None:
+    conf = project_files(fp.load_bundle(CN))["conf.py"]
+    namespace: dict[str, Any] = {}
+    exec(compile(conf, "conf.py", "exec"), namespace)  # the generated file, as Sphinx reads it
+    assert namespace["html_js_files"] == ["finpolicy-anchors.js"]
+    script = Path(docgen.__file__).parent / "static" / "finpolicy-anchors.js"
+    assert script.is_file()
