@@ -24,6 +24,7 @@ __all__ = [
     "MAX_ITEMS",
     "MAX_LONG_ITEMS",
     "MAX_MONTHS",
+    "MAX_PIN_FILE_BYTES",
     "MAX_SAMPLES",
     "MAX_SAMPLE_LENGTH",
     "MAX_TERM_LENGTH",
@@ -65,6 +66,10 @@ MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
 CSV file (streamed)."""
 MAX_INPUT_DEPTH = 64
 """Deepest nesting of lists and mappings in one JSON or YAML input."""
+MAX_PIN_FILE_BYTES = 16 * 1024 * 1024
+"""Largest ``bundle.lock`` or ``bundle.sig`` of a pack, in bytes, refused before more is read
+(a lock of a thousand versions takes some 250 KB). Either is read when a pack loads, before
+its signature is checked, so a pack no one signed cannot make the service read gigabytes."""
 MAX_BODY_VALUES = 2_000_000
 """Most values in one request body of ``finpolicy serve`` (counted by its commas: a comma
 inside text counts too). Reading a 16 MiB body of ``[{},{},…]`` (some 5.6 million values)

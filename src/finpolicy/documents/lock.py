@@ -30,6 +30,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import stat
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -38,10 +39,11 @@ import attrs
 
 from finpolicy.documents.digests import canonical_json, content_digest, sha256
 from finpolicy.errors import InputError, InputProblem, PolicyError, Problem
+from finpolicy.limits import MAX_PIN_FILE_BYTES
 
 __all__ = ["LOCK_CODES", "LOCK_FILE", "Difference", "Lock", "LockUpdate", "check_lock",
-           "differences", "lock_data", "lock_digest", "read_lock", "replace_file",
-           "write_lock"]
+           "differences", "lock_data", "lock_digest", "read_lock", "read_pin_file",
+           "replace_file", "write_lock"]
 
 LOCK_FILE = "bundle.lock"
 FORMAT = "finpolicy-lock/2"
@@ -101,19 +103,41 @@ def lock_data(bundle: Any) -> dict[str, Any]:
                          for doc in sorted(bundle.documents, key=lambda d: d.key)}}
 
 
+def read_pin_file(path: Path) -> bytes:
+    """The bytes of a pack's ``bundle.lock`` or ``bundle.sig``: a regular file of at most
+    ``MAX_PIN_FILE_BYTES``, read no further (a FIFO, a device or a sparse file of gigabytes
+    in a pack no one signed is refused, never waited on nor read whole).
+
+    Raises:
+        OSError: it cannot be opened or read.
+        ValueError: it is no regular file, or is larger than the limit (said in words).
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # (a FIFO: no waiting)
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise ValueError("not a regular file")
+        data = handle.read(MAX_PIN_FILE_BYTES + 1)
+    if len(data) > MAX_PIN_FILE_BYTES:
+        raise ValueError(f"larger than {MAX_PIN_FILE_BYTES // 2**20} MiB")
+    return data
+
+
 def read_lock(root: Path) -> Lock | None:
     """The lock in ``root`` (``None`` when there is none).
 
     Raises:
-        PolicyError: the lock file is not a lock (``bad_lock``).
+        PolicyError: the lock file is not a lock (``bad_lock``), or not a regular file of at
+            most ``MAX_PIN_FILE_BYTES``.
     """
     path = root / LOCK_FILE
-    if not path.is_file():
+    if not os.path.lexists(path):
         return None
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise PolicyError([Problem(str(path), None, "", f"unreadable lock file: {exc}",
+        data = json.loads(read_pin_file(path).decode("utf-8"))
+    except (OSError, ValueError, RecursionError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else \
+            "nested too deep" if isinstance(exc, RecursionError) else str(exc)
+        raise PolicyError([Problem(str(path), None, "", f"unreadable lock file: {reason}",
                                    "bad_lock")]) from None
     if not isinstance(data, dict) or data.get("format") not in (FORMAT, _FORMAT_1) or \
             not isinstance(data.get("policies"), dict):
@@ -152,15 +176,17 @@ def lock_digest(root: Path) -> str | None:
     """What a signature records of the lock file: sha256 over its canonical JSON (over its
     bytes when it is not JSON), ``None`` when there is none."""
     path = root / LOCK_FILE
-    if not path.exists():
+    if not os.path.lexists(path):
         return None
     try:
-        raw = path.read_bytes()
+        raw = read_pin_file(path)
     except OSError as exc:
         return f"unreadable: {exc.strerror}"
+    except ValueError as exc:
+        return f"unreadable: {exc}"
     try:
         return sha256(canonical_json(json.loads(raw)))
-    except ValueError:
+    except (ValueError, RecursionError):
         return hashlib.sha256(raw).hexdigest()
 
 

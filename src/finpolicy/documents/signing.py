@@ -37,7 +37,7 @@ import attrs
 
 from finpolicy.documents.bundle import MANIFEST
 from finpolicy.documents.digests import canonical_json, manifest_digest
-from finpolicy.documents.lock import LOCK_FILE, lock_digest, replace_file
+from finpolicy.documents.lock import LOCK_FILE, lock_digest, read_pin_file, replace_file
 from finpolicy.errors import InputError, PolicyError, Problem
 
 __all__ = ["SIGNATURE_FILE", "BundleState", "SignatureReport", "SignatureStatus",
@@ -124,12 +124,14 @@ def signatures(root: Path) -> list[Any]:
         PolicyError: the file is not a signature file of this format (``bad_signature``).
     """
     path = root / SIGNATURE_FILE
-    if not path.is_file():
+    if not os.path.lexists(path):
         return []
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise PolicyError([_problem(root, f"unreadable signature file: {exc}",
+        data = json.loads(read_pin_file(path).decode("utf-8"))
+    except (OSError, ValueError, RecursionError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else \
+            "nested too deep" if isinstance(exc, RecursionError) else str(exc)
+        raise PolicyError([_problem(root, f"unreadable signature file: {reason}",
                                     "bad_signature")]) from None
     if isinstance(data, dict) and data.get("format") == _FORMAT_1:
         raise PolicyError([_problem(root, f"a {_FORMAT_1} file, whose signatures do not cover "
