@@ -4,11 +4,13 @@ for good."""
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import subprocess
 import sys
 import textwrap
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -94,3 +96,40 @@ def test_a_process_exits_though_its_store_stopped_answering(tmp_path: Path) -> N
     assert done.stdout == "decided\n"
     assert "could not be closed at exit" in done.stderr
     assert "1 recorded call(s) not yet written" in done.stderr
+
+
+@pytest.fixture
+def silent_server() -> Iterator[int]:
+    """A port where a server accepts connections and never answers (a stalled pooler)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    held: list[socket.socket] = []
+
+    def accept() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                held.append(server.accept()[0])
+
+    threading.Thread(target=accept, daemon=True).start()
+    yield server.getsockname()[1]
+    server.close()
+    for conn in held:
+        conn.close()
+
+
+@pytest.mark.parametrize("given", ["?connect_timeout=1", ""])
+def test_a_postgresql_server_that_never_answers_is_an_error(
+        silent_server: int, given: str, keys: AuditKeys,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """libpq waits for an answer for good by default: opening the log (and every audit
+    command) froze. A DSN's own connect_timeout is kept; without one finpolicy sets
+    ``CONNECT_TIMEOUT`` (lowered here so the test is quick)."""
+    postgres = pytest.importorskip("finpolicy.audit.postgres")
+    monkeypatch.delenv("PGCONNECT_TIMEOUT", raising=False)
+    monkeypatch.setattr(postgres, "CONNECT_TIMEOUT", 1)
+    dsn = f"postgresql://u:secret@127.0.0.1:{silent_server}/db{given}"
+    with pytest.raises(AuditError, match=r"did not answer within 1 s \(set connect_timeout") \
+            as caught:
+        DecisionLog(dsn, keys=keys)
+    assert "secret" not in str(caught.value)

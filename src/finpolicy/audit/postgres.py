@@ -10,6 +10,7 @@ and never create a table.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -54,7 +55,12 @@ class PostgresSink(Sink):
     def _conn(self) -> Any:
         if self._db is None:
             try:
-                self._db = psycopg.connect(self.dsn, autocommit=False)
+                self._db = psycopg.connect(self.dsn, autocommit=False, **_bounded(self.dsn))
+            except psycopg.errors.ConnectionTimeout:
+                wait = _given_timeout(self.dsn) or CONNECT_TIMEOUT
+                raise AuditError(
+                    f"cannot connect to PostgreSQL at {self.url}: the server did not answer "
+                    f"within {wait} s (set connect_timeout in the DSN to wait longer)") from None
             except psycopg.Error as exc:
                 raise AuditError(f"cannot connect to PostgreSQL: {_first_line(exc)}") from None
         return self._db
@@ -182,6 +188,26 @@ class PostgresSink(Sink):
         if self._db is not None:
             self._db.close()
             self._db, self._ready = None, False
+
+
+# seconds to wait for a server to answer a connection: libpq waits for good by default, so a
+# server that accepts and never answers (a stalled pooler) froze the log's opening and every
+# audit command; a DSN's own connect_timeout (or PGCONNECT_TIMEOUT) is kept
+CONNECT_TIMEOUT = 10
+
+
+def _bounded(dsn: str) -> dict[str, Any]:
+    """``connect_timeout``, unless the DSN or the environment sets it."""
+    given = _given_timeout(dsn)
+    return {} if given is not None else {"connect_timeout": CONNECT_TIMEOUT}
+
+
+def _given_timeout(dsn: str) -> str | None:
+    try:
+        given = psycopg.conninfo.conninfo_to_dict(dsn).get("connect_timeout")
+    except psycopg.ProgrammingError:  # (psycopg.connect says what is wrong with it)
+        return None
+    return str(given) if given is not None else os.environ.get("PGCONNECT_TIMEOUT") or None
 
 
 def redacted(dsn: str) -> str:
