@@ -36,7 +36,8 @@ def _row(decision: Any) -> dict[str, Any]:
             "assessment_age_days": decision.assessment_age_days,
             "assessment_expired": decision.assessment_expired,
             "assessments_that_day": decision.assessments_that_day,
-            "assessments_12m": decision.assessments_12m, "amount": decision.amount}
+            "assessments_12m": decision.assessments_12m, "amount": decision.amount,
+            "policy_id": decision.policy.id, "policy_version": decision.policy.version}
 
 
 def _cells(model: Any, typed: bool) -> dict[str, Any]:

@@ -54,7 +54,7 @@ from finpolicy.runtime import Runtime
 __all__ = ["SCHEMA", "decide_batch", "prepare", "product_list"]
 
 _WORD = pa.dictionary(pa.int32(), pa.string())
-SCHEMA = pa.schema([
+_DECIDED = pa.schema([
     ("customer_id", pa.string()), ("product_id", _WORD), ("outcome", _WORD),
     ("rule_ids", pa.list_(_WORD)), ("obligations", pa.list_(_WORD)),
     ("customer_level", pa.string()), ("product_level", _WORD), ("seller_level", _WORD),
@@ -63,7 +63,10 @@ SCHEMA = pa.schema([
     ("assessments_that_day", pa.int64()), ("assessments_12m", pa.int64()),
     ("amount", pa.float64()),
 ])
-"""The decisions table: one row per pair, the fields of ``SuitabilityDecision``."""
+SCHEMA = pa.schema([*_DECIDED, ("policy_id", _WORD), ("policy_version", _WORD)])
+"""The decisions table: one row per pair, the fields of ``SuitabilityDecision`` and the
+policy that decided it (its id and version: a book decided on 2026-01-31 and again on
+2026-02-01 is decided by two versions)."""
 
 
 @functools.lru_cache(maxsize=256)
@@ -229,7 +232,16 @@ def _assemble(rules: SuitabilityRules, c: CustomerColumns, ci: Any,
         _dictionary(indices, [f["level"] if f else None for f in facts]),
         _dictionary(indices, [p.risk_level if p else None for p in products]),
         age, days, expired, count, count, _nullable(amount, has_amount, pa.float64()),
-    ], schema=SCHEMA)
+    ], schema=_DECIDED)
+
+
+def _stamped(table: pa.Table, doc: PolicyDocument[SuitabilityRules]) -> pa.Table:
+    """The arrays' decisions ``table`` with the policy that decided them (``doc``)."""
+    zeros = pa.array(np.zeros(table.num_rows, np.int32))
+    for name, value in (("policy_id", doc.id), ("policy_version", doc.version)):
+        table = table.append_column(pa.field(name, _WORD), pa.DictionaryArray.from_arrays(
+            zeros, pa.array([value], pa.string())))
+    return table
 
 
 class _Rows:
@@ -270,7 +282,8 @@ def _decision_row(decision: Any) -> dict[str, Any]:
             "assessment_age_days": decision.assessment_age_days,
             "assessment_expired": decision.assessment_expired,
             "assessments_that_day": decision.assessments_that_day,
-            "assessments_12m": decision.assessments_12m, "amount": decision.amount}
+            "assessments_12m": decision.assessments_12m, "amount": decision.amount,
+            "policy_id": decision.policy.id, "policy_version": decision.policy.version}
 
 
 def decide_batch(runtime: Runtime, batch: pa.RecordBatch, *, on: dt.date,
@@ -299,9 +312,9 @@ def decide_batch(runtime: Runtime, batch: pa.RecordBatch, *, on: dt.date,
     broken = np.asarray([f is None for f in facts] or [False], np.bool_)
     needs = c.needs_row | bad_amount | bad_sale | broken[pi]
     keep = np.flatnonzero(~needs)
-    table = _assemble(rules, c, keep, parsed, facts, pi[keep],
-                      (amount[keep], has_amount[keep]), {k: v[keep] for k, v in sale.items()},
-                      compiled)
+    table = _stamped(_assemble(rules, c, keep, parsed, facts, pi[keep],
+                               (amount[keep], has_amount[keep]),
+                               {k: v[keep] for k, v in sale.items()}, compiled), doc)
     slow = np.flatnonzero(needs)
     return _merge(table, keep, _row_table(runtime, batch, slow, None, 0, on, policy,
                                           first_row), slow)
@@ -374,8 +387,9 @@ def _cross(runtime: Runtime, batch: pa.RecordBatch, c: CustomerColumns, products
             assert table is not None
             parts.append(table)
             continue
-        table = _assemble(rules, c, rows, parsed, facts, j, (nothing[0][rows], nothing[1][rows]),
-                          {}, _compiled(rules), shared)
+        table = _stamped(_assemble(rules, c, rows, parsed, facts, j,
+                                   (nothing[0][rows], nothing[1][rows]), {}, _compiled(rules),
+                                   shared), doc)
         slow = np.flatnonzero(c.needs_row)
         parts.append(_merge(table, keep, _row_table(runtime, batch, slow, products, j, on,
                                                     policy, first_row), slow))
