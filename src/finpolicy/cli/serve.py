@@ -344,6 +344,11 @@ def serve_command(pack: str | None, host: str, port: int, token_file: str | None
     token = None if token_file is None else _read_token(token_file)
     keys = list(trusted_keys) or None
     directory = None if directory_file is None else _directory(directory_file)
+    if keys is not None:  # a pack no trusted key signed is refused before it is parsed
+        from finpolicy.documents.bundle import resolve_bundle_path
+        from finpolicy.documents.signing import check_signed_before_loading
+
+        check_signed_before_loading(resolve_bundle_path(pack), keys)
     bundle = fp.load_bundle(pack, trusted_keys=keys)
     policy_engine = fp.PolicyEngine(bundle, engine=engine, directory=directory,
                                     log=_decision_log(log_sink, log_keys))

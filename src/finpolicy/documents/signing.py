@@ -41,8 +41,8 @@ from finpolicy.documents.lock import LOCK_FILE, lock_digest, read_pin_file, repl
 from finpolicy.errors import InputError, PolicyError, Problem
 
 __all__ = ["SIGNATURE_FILE", "BundleState", "SignatureReport", "SignatureStatus",
-           "bundle_state", "check_signatures", "describe_changes", "sign_bundle",
-           "signatures", "verify_signatures"]
+           "bundle_state", "check_signatures", "check_signed_before_loading",
+           "describe_changes", "sign_bundle", "signatures", "verify_signatures"]
 
 SIGNATURE_FILE = "bundle.sig"
 FORMAT = "finpolicy-bundle-signature/2"
@@ -352,3 +352,49 @@ def sign_bundle(bundle: Any, private_key: Any, *, signer: str | None = None) -> 
                                    "version": bundle.version, "signatures": [*kept, new]},
                                   indent=2, ensure_ascii=False) + "\n")
     return path
+
+
+def check_signed_before_loading(root: str | Path, trusted_keys: Iterable[Any]) -> None:
+    """Refuse a pack that no trusted key signed, or whose policy files are not the ones a
+    trusted key signed, from ``bundle.sig`` and the file names alone: before any policy file
+    is parsed. ``load_bundle`` checks the signatures after loading the pack (they are of its
+    parsed content), so a pack no one signed, of many 16 MiB files, cost seconds of CPU at
+    each reload before being refused; this check costs a few milliseconds. It is no
+    substitute for the check after loading (a file's content is not looked at here).
+
+    Raises:
+        PolicyError: ``unsigned_bundle``, ``bad_signature`` (none by a trusted key verifies)
+            or ``stale_signature`` (policy files added, removed or renamed, or the lock
+            changed, since a trusted key signed), or a trusted key cannot be read (``bad_key``).
+    """
+    root = Path(root)
+    trusted = _trusted(root, trusted_keys)
+    try:
+        found = signatures(root)
+    except PolicyError as exc:
+        raise PolicyError(exc.problems) from None
+    if not found:
+        raise PolicyError([_problem(root, "the bundle is not signed, and a signature by a "
+                                    "trusted key is required", "unsigned_bundle")])
+    entries = [entry for entry in map(_parse, found) if isinstance(entry, _Entry)
+               and entry.raw_key in trusted and _verifies(entry)]
+    if not entries:
+        raise PolicyError([_problem(root, "no intact signature by a trusted key "
+                                    f"({', '.join(sorted(trusted.values()))})",
+                                    "bad_signature")])
+    try:
+        names = {p.name for p in root.iterdir()
+                 if p.suffix in (".yaml", ".yml") and p.is_file()} | {MANIFEST}
+    except OSError:  # (loading names what it cannot read)
+        return
+    lock = lock_digest(root)
+    if any(set(e.data["files"]) == names and e.data.get("lock") == lock for e in entries):
+        return
+    signed = entries[0].data
+    added, gone = sorted(names - set(signed["files"])), sorted(set(signed["files"]) - names)
+    changes = [f"{name} added" for name in added] + [f"{name} removed" for name in gone]
+    if signed.get("lock") != lock:
+        changes.append(f"{LOCK_FILE} changed")
+    raise PolicyError([_problem(root, f"the bundle changed since a trusted key signed it: "
+                                f"{', '.join(changes)}; sign it again once the change is "
+                                "approved", "stale_signature")])

@@ -9,7 +9,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from finpolicy.errors import FinpolicyError
+from finpolicy.documents.signing import check_signed_before_loading
+from finpolicy.errors import FinpolicyError, PolicyError
 from finpolicy.facade import PolicyEngine
 from finpolicy.reloading import BundleWatcher, ReloadResult
 from finpolicy.serve.metrics import Metrics
@@ -33,6 +34,21 @@ class _Watcher(BundleWatcher):
             if self.on_reload is not None:
                 self.on_reload(result)
         return result
+
+    def _reload(self, folder: str) -> ReloadResult:
+        """With trusted keys, a version no trusted key signed as it is named (its policy
+        files, its lock) is refused from ``bundle.sig`` alone, before any of its files is
+        parsed: loading a pack of many large files no one signed took seconds of CPU, which
+        decisions running meanwhile waited for."""
+        if self.trusted_keys is not None:
+            try:
+                check_signed_before_loading(self.path, self.trusted_keys)
+            except PolicyError as exc:
+                _LOG.warning("bundle %s (%s) not reloaded, the current version keeps "
+                             "serving: %s", self.path, folder, exc)
+                return ReloadResult(outcome="failed", at=dt.datetime.now(dt.UTC),
+                                    bundle=self.engine.bundle, error=str(exc), folder=folder)
+        return super()._reload(folder)
 
 
 class Service:
