@@ -63,7 +63,8 @@ def build_pdf(bundle: Bundle, out: Path, *, pictures: bool = True, strict: bool 
 
     with tempfile.TemporaryDirectory(prefix="finpolicy-pdf-") as tmp:
         source, html = Path(tmp) / "source", Path(tmp) / "html"
-        for name, text in project_files(bundle, pictures=pictures, theme="basic").items():
+        for name, text in project_files(bundle, pictures=pictures, theme="basic",
+                                              single_page=True).items():
             path = source / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")

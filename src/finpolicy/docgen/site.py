@@ -13,13 +13,15 @@ import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
+from finpolicy.docgen.citations import Citation, citations_rst
 from finpolicy.docgen.output import staged_folder
 from finpolicy.docgen.text import policy_groups
 from finpolicy.documents.bundle import Bundle
 from finpolicy.domains.base import DomainError
 from finpolicy.errors import FinpolicyError
 
-__all__ = ["THEME", "build_site", "heading", "project_files", "raise_first", "rst_escape"]
+__all__ = ["THEME", "build_site", "citations_page", "heading", "project_files", "raise_first",
+           "rst_escape"]
 
 THEME = "furo"
 
@@ -38,10 +40,11 @@ def heading(text: str, char: str = "=") -> str:
     return f"{title}\n{char * width}\n"
 
 
-def project_files(bundle: Bundle, *, pictures: bool = True, theme: str = THEME
-                  ) -> dict[str, str]:
+def project_files(bundle: Bundle, *, pictures: bool = True, theme: str = THEME,
+                  single_page: bool = False) -> dict[str, str]:
     """The Sphinx project for ``bundle``: file name → content (``theme`` is Sphinx's
-    ``basic`` for the printable edition)."""
+    ``basic`` for the printable edition, built as one page: ``single_page``, so links
+    between pages are links within it)."""
     root = Path(bundle.root).resolve()
     groups = policy_groups(bundle)
     files = {"conf.py": "\n".join([
@@ -74,9 +77,10 @@ def project_files(bundle: Bundle, *, pictures: bool = True, theme: str = THEME
                   f"     - {rst_escape(windows)}"]
     # no toctree caption: Sphinx marks it role="heading" without a level, which screen
     # readers cannot place
-    index += ["", ".. toctree::", "   :maxdepth: 2", ""]
+    index += ["", "Which rules cite which source, article by article: :doc:`citations`.",
+              "", ".. toctree::", "   :maxdepth: 2", ""]
     index += [f"   policies/{policy_id}" for policy_id in groups]
-    index += ["   history", ""]
+    index += ["   history", "   citations", ""]
     files["index.rst"] = "\n".join(index)
     for policy_id, docs in groups.items():
         title = f"{docs[-1].metadata.title} ({policy_id})"
@@ -88,7 +92,24 @@ def project_files(bundle: Bundle, *, pictures: bool = True, theme: str = THEME
         "For every policy with several versions: the rules added, removed and changed from "
         "one version to the next, and the decisions that differ where they can be listed.", "",
         ".. finpolicy:history::", ""])
+    files["citations.rst"] = citations_page(bundle, single_page=single_page)
     return files
+
+
+def citations_page(bundle: Bundle, *, single_page: bool = False) -> str:
+    """The page listing, for each source the policies declare, every article a rule cites
+    and links to those rules (``docgen.citations``)."""
+    def link(c: Citation) -> str:
+        return f"#{c.anchor}" if single_page else f"policies/{c.policy}.html#{c.anchor}"
+
+    return "\n".join([
+        heading("Citations"),
+        "Every source the policies declare, and for each article or section the rules that "
+        "cite it, in every version of every policy (a rule's ``cite``). A rule that names a "
+        "source only inside the citation of another (\"bank own rule (stricter than pipl Art. "
+        "6 …)\") is marked *mentioned*. The policy pages give each source's full reference "
+        "under *Sources*.", "",
+        citations_rst(bundle, link)])
 
 
 def raise_first(failed: Sequence[DomainError]) -> None:
