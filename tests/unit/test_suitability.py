@@ -482,7 +482,7 @@ def test_decision_explains_and_serialises_its_details(engine: fp.PolicyEngine) -
     d = check(engine, NEW, amount=10_000, investable_assets=50_000)
     text = d.explain()
     assert "customer c (C3), product p (R3)" in text
-    assert "age 45" in text and "assessed 62 days ago (valid" in text
+    assert "age 45" in text and "assessed 62 days ago (not expired" in text
     data = d.to_dict()
     json.dumps(data)
     assert data["customer_age"] == 45 and data["product_level"] == "R3"

@@ -267,13 +267,17 @@ class SuitabilityDecision(Decision):
         rating = self.product_level
         if self.seller_level is not None and self.seller_level != self.product_level:
             rating += f", the higher rating; the seller's is {self.seller_level}"
-        lines = [f"customer {self.customer_id} ({self.customer_level or 'not assessed'}), "
-                 f"product {self.product_id} ({rating})"]
+        # an assessment on file without a level is no assessment the rules can use
+        level = self.customer_level or ("not assessed" if self.assessment_age_days is None
+                                        else "no risk level")
+        lines = [f"customer {self.customer_id} ({level}), product {self.product_id} ({rating})"]
         facts = []
         if self.customer_age is not None:
             facts.append(f"age {self.customer_age}")
         if self.assessment_age_days is not None:
-            state = "expired" if self.assessment_expired else "valid"
+            # not "valid": one filled in by staff, or the third of its day, is not expired
+            # and still supports no sale (the rules say why)
+            state = "expired" if self.assessment_expired else "not expired"
             facts.append(f"assessed {self.assessment_age_days} days ago ({state}; "
                          f"{self.assessments_that_day} that day, "
                          f"{self.assessments_12m} in 12 months)")
