@@ -64,6 +64,13 @@ LABELS = MappingProxyType({
     "grant.idle_days": L("the days since the grant was last used", "未使用天数"),
     "grant.dormancy_days": L("the days after which an unused grant counts as dormant",
                              "闲置天数上限"),
+    "grant.grantee_roles": L("the roles the grantee holds at the review time",
+                             "被授权人复核时的角色"),
+    "grant.grantee_role_count": L("the number of roles the grantee holds at the review time",
+                                  "被授权人复核时的角色数"),
+    "grant.grantee_permitted": L("a role the grantee holds at the review time {serves|does "
+                                 "not serve} the grant's purpose on its data",
+                                 "被授权人现有角色可用该授权"),
     "assignment.subject": L("the person holding the role", "角色持有人"),
     "assignment.role": L("the role assigned", "所分配角色"),
     "assignment.known_role": L("the role {is} one the policy declares", "角色已声明"),

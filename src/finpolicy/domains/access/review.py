@@ -153,12 +153,30 @@ def grant_fact(grant: AccessGrant, at: dt.datetime, tables: AccessPolicyTables,
     max_days = tables.max_days.get(grant.data_level)
     if max_days is not None:
         fact["max_days"] = max_days
+    if directory is not None:
+        fact.update(_grantee(grant, at, tables, directory))
     if with_usage and tables.dormancy_days is not None and grant.approved_at is not None:
         since = max(last_use, grant.approved_at) if last_use is not None else grant.approved_at
         if since <= at:
             fact["idle_days"] = _days(at - since)
             fact["dormancy_days"] = tables.dormancy_days
     return {"grant": fact}
+
+
+def _grantee(grant: AccessGrant, at: dt.datetime, tables: AccessPolicyTables,
+             directory: RoleDirectory) -> dict[str, Any]:
+    """What the grantee holds at the review time, by ``directory``: ``grantee_role_count``,
+    the policy's roles held (0: a leaver's grant), and ``grantee_permitted``, whether one
+    of them permits an action on the grant's level and category for its purpose (a grant
+    opens nothing without such a role: ``authorize`` also needs ``subject.permitted``, so a
+    grant kept after a move to a role that serves another purpose is idle privilege)."""
+    held = sorted(tables.roles.intersection(
+        ask_directory(held_roles, directory, grant.grantee, at)))
+    permitted = any(grant.purpose in tables.role_purposes.get(role, ())
+                    and tables.permissions.get((role, action, grant.data_level, grant.category))
+                    for role in held for action in tables.actions)
+    return {"grantee_roles": held, "grantee_role_count": len(held),
+            "grantee_permitted": permitted}
 
 
 def _grant_detail(kind: str, grant: AccessGrant, fact: Mapping[str, Any],
@@ -190,6 +208,10 @@ def _grant_detail(kind: str, grant: AccessGrant, fact: Mapping[str, Any],
                                       grant.approved_at))
         return (f"approver {grant.approved_by} named {', '.join(grant.approver_roles)}; the "
                 f"role assignments show {', '.join(held) or 'no roles'} at approval")
+    if "grantee_roles" in g and kind in ("grant_holder_without_role", "grant_not_usable"):
+        holds = ", ".join(g["grantee_roles"]) or "no role of the policy"
+        return (f"{grant.grantee} holds {holds} at the review time; the grant is for "
+                f"`{grant.purpose}` on {grant.data_level} {grant.category} data")
     if kind == "dormant_grant" and "idle_days" in g:
         return (f"unused for {_in_days(g['idle_days'], g['dormancy_days'])}; at most "
                 f"{g['dormancy_days']:g}")

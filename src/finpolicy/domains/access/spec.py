@@ -83,6 +83,9 @@ REVIEW_GRANT_FIELDS: dict[str, str] = {
     "grant.max_days": "number",
     "grant.idle_days": "number",
     "grant.dormancy_days": "number",
+    "grant.grantee_roles": "list",
+    "grant.grantee_role_count": "number",
+    "grant.grantee_permitted": "boolean",
 }
 REVIEW_ASSIGNMENT_FIELDS: dict[str, str] = {
     "subject.id": "text",
