@@ -33,3 +33,23 @@ def test_a_rank_no_level_has_never_holds(tmp_path: Path, comparison: str) -> Non
     assert {"FPL001", "FPL005"} <= codes
     [message] = [m for code, _, m in found if code == "FPL005"]
     assert "can never hold (its values: 0, 1, 2)" in message
+
+
+@pytest.mark.parametrize("comparison", ["{field: resource.level_rank, le: 2}",
+                                        "{field: resource.level_rank, ge: 0}",
+                                        "{field: resource.level, in: [ordinary, important, "
+                                        "core]}"])
+def test_a_bound_every_level_meets_is_reported(tmp_path: Path, comparison: str) -> None:
+    """``level_rank le 2`` with three levels holds for every level: an author who meant
+    "up to important" wrote a condition that narrows nothing, and lint said nothing."""
+    found = _findings(tmp_path, comparison)
+    [message] = [m for code, _, m in found if code == "FPL012"]
+    assert message.endswith("holds for every value it takes (0, 1, 2): it narrows nothing") \
+        or message.endswith("(“core”, “important”, “ordinary”): it narrows nothing")
+
+
+@pytest.mark.parametrize("comparison", ["{field: resource.level_rank, le: 1}",
+                                        "{field: resource.level_rank, ge: 1}",
+                                        "{field: resource.level, in: [important, core]}"])
+def test_a_bound_that_narrows_is_not_reported(tmp_path: Path, comparison: str) -> None:
+    assert "FPL012" not in {code for code, _, _ in _findings(tmp_path, comparison)}

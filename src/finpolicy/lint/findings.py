@@ -55,6 +55,9 @@ CODES: Mapping[str, LintCode] = MappingProxyType({c.code: c for c in (
     LintCode("FPL011", "several_in_force", "warning",
              "two policies of one kind are in force on the same days (a draft left beside "
              "the released one): a call that names neither is refused then"),
+    LintCode("FPL012", "always_true_comparison", "warning",
+             "a comparison holds for every value the fact takes under this policy (a level "
+             "or rank bound every level meets): it narrows nothing"),
     LintCode("FPL007", "undecided", "info",
              "a question was too large to decide (more than the solver's bound); the rule "
              "was not checked for shadowing or overriding"),
