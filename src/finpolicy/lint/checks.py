@@ -157,7 +157,7 @@ class _Context:
                 self.add("FPL005", rule, f"`{atom.dotted} {atom.op} "
                          f"{render_value(atom.value)}` can never hold"
                          + (f" (its values: {values})" if values else ""), at=("when",))
-            elif self._always(atom, domain):
+            elif isinstance(atom, Compare) and self._always(atom, domain):
                 reported.add(atom.dotted)
                 values = ", ".join(render_value(v) for v in sorted(domain or (), key=str))
                 self.add("FPL012", rule, f"`{atom.dotted} {atom.op} "
@@ -171,12 +171,11 @@ class _Context:
             return False
         return True
 
-    def _always(self, atom: Compare | Exists, domain: Any) -> bool:
+    def _always(self, atom: Compare, domain: Any) -> bool:
         """Whether a comparison with a fact of known values (levels, ranks, enums) holds for
         each of them: ``level_rank le 2`` with three levels (a fact may still be missing,
         which the comparison then does test, so only given values count)."""
-        return (isinstance(atom, Compare) and bool(domain)
-                and not isinstance(atom.value, FieldRef)
+        return (bool(domain) and not isinstance(atom.value, FieldRef)
                 and self.types.get(atom.dotted) != "list"
                 and self.sat((Exists(atom.path), True), (atom, False)) is False)
 
