@@ -163,6 +163,21 @@ def grant_fact(grant: AccessGrant, at: dt.datetime, tables: AccessPolicyTables,
     return {"grant": fact}
 
 
+def usage_fact(grant: AccessGrant, uses: Iterable[UsageRecord]) -> dict[str, Any]:
+    """What a grant's usage records (those by the review time) say of its use:
+    ``uses_outside_validity``, uses before its approval (or with none recorded) or from its
+    expiry on, access the grant did not cover (seed 000 §5.4: the use follows the approval);
+    ``uses_by_others``, uses by someone other than the grantee (a record naming its user)."""
+    outside = others = 0
+    for use in uses:
+        if grant.approved_at is None or grant.approved_by is None \
+                or use.used_at < grant.approved_at or use.used_at >= grant.expires_at:
+            outside += 1
+        if use.subject_id is not None and use.subject_id != grant.grantee:
+            others += 1
+    return {"uses_outside_validity": outside, "uses_by_others": others}
+
+
 def _grantee(grant: AccessGrant, at: dt.datetime, tables: AccessPolicyTables,
              directory: RoleDirectory) -> dict[str, Any]:
     """What the grantee holds at the review time, by ``directory``: ``grantee_role_count``,
@@ -212,10 +227,26 @@ def _grant_detail(kind: str, grant: AccessGrant, fact: Mapping[str, Any],
         holds = ", ".join(g["grantee_roles"]) or "no role of the policy"
         return (f"{grant.grantee} holds {holds} at the review time; the grant is for "
                 f"`{grant.purpose}` on {grant.data_level} {grant.category} data")
+    if kind in _USES and _USES[kind] in g:
+        return _uses_detail(kind, grant, g[_USES[kind]])
     if kind == "dormant_grant" and "idle_days" in g:
         return (f"unused for {_in_days(g['idle_days'], g['dormancy_days'])}; at most "
                 f"{g['dormancy_days']:g}")
     return ""
+
+
+# the finding kinds a pack's rules on a grant's uses would report, and the fact they read
+_USES = {"grant_used_outside_validity": "uses_outside_validity",
+         "grant_used_by_others": "uses_by_others"}
+
+
+def _uses_detail(kind: str, grant: AccessGrant, count: int) -> str:
+    times = "1 use" if count == 1 else f"{count} uses"
+    if kind == "grant_used_by_others":
+        return f"{times} by someone other than {grant.grantee}"
+    approved = grant.approved_at.isoformat() if grant.approved_at else "never approved"
+    return f"{times} outside its validity (approved {approved}, expires " \
+           f"{grant.expires_at.isoformat()})"
 
 
 def _missing_approval(by: str | None, at: dt.datetime | None) -> str:
@@ -243,17 +274,17 @@ def review_with(runtime: Runtime, doc: PolicyDocument[Any], tables: AccessPolicy
     """Review with explicit tables (the document's own, or a variant in tests); approvers are
     verified against ``directory``, or the reviewed ``assignments`` when it is ``None``."""
     verifier = directory if directory is not None else AssignmentDirectory(assignments)
-    last_use: dict[str, dt.datetime] = {}
+    uses: dict[str, list[UsageRecord]] = {}
     for record in usage or ():
         if record.used_at <= at:
-            used = grant_key(record.grant_id)
-            prev = last_use.get(used)
-            if prev is None or record.used_at > prev:
-                last_use[used] = record.used_at
+            uses.setdefault(grant_key(record.grant_id), []).append(record)
     findings: list[Finding] = []
     for grant in grants:
-        fact = grant_fact(grant, at, tables, last_use.get(grant_key(grant.id)), usage is not None,
-                          verifier)
+        used = uses.get(grant_key(grant.id), ())
+        fact = grant_fact(grant, at, tables, max((u.used_at for u in used), default=None),
+                          usage is not None, verifier)
+        if usage is not None:
+            fact["grant"].update(usage_fact(grant, used))
         for rule in runtime.run(doc, REVIEW_GRANT_RULESET, fact):
             kind = rule.effect["finding"]
             detail = _grant_detail(kind, grant, fact, verifier, tables.levels)

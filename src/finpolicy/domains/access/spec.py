@@ -86,6 +86,8 @@ REVIEW_GRANT_FIELDS: dict[str, str] = {
     "grant.grantee_roles": "list",
     "grant.grantee_role_count": "number",
     "grant.grantee_permitted": "boolean",
+    "grant.uses_outside_validity": "number",
+    "grant.uses_by_others": "number",
 }
 REVIEW_ASSIGNMENT_FIELDS: dict[str, str] = {
     "subject.id": "text",
