@@ -24,6 +24,7 @@ from finpolicy.columnar.rejects import RowErrors
 from finpolicy.columnar.repeated import SeenIds
 from finpolicy.columnar.tables import column_or_none, distinct, distinct_rows, without_key
 from finpolicy.documents.bundle import PolicyDocument
+from finpolicy.domains.suitability.amounts import parse_amount
 from finpolicy.domains.suitability.batch import TWICE
 from finpolicy.domains.suitability.columnar_facts import (
     INVALID,
@@ -40,7 +41,6 @@ from finpolicy.domains.suitability.columnar_offer import (
 from finpolicy.domains.suitability.evaluate import (
     _SHARE_CAP,
     check_suitability,
-    parse_amount,
     policy_in_force,
     product_facts,
 )

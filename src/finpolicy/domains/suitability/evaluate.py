@@ -18,17 +18,14 @@ Conventions the facts follow (the policy documents and tests rely on them):
 from __future__ import annotations
 
 import datetime as dt
-import math
-import numbers
 from collections.abc import Iterable, Mapping
-from decimal import Decimal
-from fractions import Fraction
 from types import MappingProxyType
 from typing import Any, cast
 
 from finpolicy.decisions import decision_maker
 from finpolicy.documents.bundle import PolicyDocument
 from finpolicy.domains.clock import in_force_beside
+from finpolicy.domains.suitability.amounts import parse_amount, written_amount
 from finpolicy.domains.suitability.models import (
     OUTCOMES,
     Customer,
@@ -42,7 +39,6 @@ from finpolicy.domains.suitability.models import (
 from finpolicy.domains.suitability.policy import POLICY_KIND, RULESET, SuitabilityRules
 from finpolicy.errors import InputError, InputProblem, NotInForceError
 from finpolicy.inputs import InputModel, evaluation_date, in_zone
-from finpolicy.limits import MAX_AMOUNT
 from finpolicy.runtime import Runtime, StateKey
 
 _SHARE_CAP = 1_000_000.0
@@ -60,32 +56,6 @@ _decision = decision_maker(
     "product_level", "customer_age", "assessment_age_days", "assessment_expired",
     "assessments_that_day", "assessments_12m", "retention", "seller_level", "customer_id",
     "product_id", "amount", "as_of", "input_digest", converted=("retention",))
-
-
-def parse_amount(value: Any) -> float | None:
-    """The amount of a sale as a float (``None`` for none).
-
-    Raises:
-        InputError: not a number (a boolean or text is none), not finite, above
-            ``MAX_AMOUNT`` or negative, naming ``amount``.
-    """
-    if value is None:
-        return None
-    # numpy's numbers too (a column of a DataFrame), as the models take them; no flag, and
-    # no fraction (JSON, and so the decision log and replay, write it as text: "1/3")
-    if isinstance(value, bool | Fraction) or not isinstance(value, numbers.Real | Decimal):
-        raise _problem("amount", f"expected a number, got {type(value).__name__}", "bad_amount",
-                       value)
-    try:
-        number = float(value)
-    except OverflowError:  # an integer beyond any float
-        number = math.inf
-    if not math.isfinite(number) or number > MAX_AMOUNT:
-        raise _problem("amount", f"expected a finite number of at most {MAX_AMOUNT:.0e}",
-                       "bad_amount", str(value)[:40])
-    if number < 0:
-        raise _problem("amount", f"must not be negative, got {value}", "negative_amount", value)
-    return number
 
 
 def policy_in_force(runtime: Runtime, on: dt.date,
@@ -200,10 +170,12 @@ def _assessment_fact(rules: SuitabilityRules, customer: Customer, assessment_dat
     today = twelve = 1
     for i, earlier in enumerate(customer.assessment_history):
         day = _local_date(earlier, rules, f"customer.assessment_history.{i}")
-        if day > assessed:
-            raise _problem(f"customer.assessment_history.{i}", f"{day} is after the "
-                           f"current assessment ({assessed}); list earlier assessments "
-                           "only", "after_assessment_date", earlier)
+        if day > assessed or _not_before(earlier, assessment_date):
+            what = "the current assessment itself" if earlier == assessment_date else \
+                "after the current assessment"
+            raise _problem(f"customer.assessment_history.{i}", f"{_shown(earlier, day)} is "
+                           f"{what} ({_shown(assessment_date, assessed)}); list earlier "
+                           "assessments only", "after_assessment_date", earlier)
         gap = (assessed - day).days
         today += gap == 0
         twelve += gap <= rules.window_days
@@ -216,6 +188,18 @@ def _assessment_fact(rules: SuitabilityRules, customer: Customer, assessment_dat
     if customer.assessment_in_branch is not None:
         a["in_branch"] = customer.assessment_in_branch
     return a, days, expired, today, twelve
+
+
+def _not_before(earlier: dt.date, current: dt.date) -> bool:
+    """Whether an earlier assessment's time, and the current one's, show it was not taken
+    before it (the same instant is the current assessment listed again; dates alone cannot
+    tell two assessments of one day apart)."""
+    return (isinstance(earlier, dt.datetime) and isinstance(current, dt.datetime)
+            and earlier >= current)
+
+
+def _shown(value: dt.date, day: dt.date) -> str:
+    return value.isoformat() if isinstance(value, dt.datetime) else day.isoformat()
 
 
 def _change_reported(rules: SuitabilityRules, customer: Customer, assessed: dt.date,
@@ -485,16 +469,3 @@ def evaluate_input(runtime: Runtime, data: Any, *,
     return [check_suitability(runtime, data["customer"], data["product"],
                               amount=written_amount(data.get("amount")), as_of=as_of,
                               sale=data.get("sale"))]
-
-
-def written_amount(value: Any) -> Any:
-    """An amount as a file or a log gives it: a decimal written as text (``"100000.50"``, as
-    JSON keeps money exactly, as ``finpolicy serve`` takes it and the decision log records a
-    ``Decimal``) is that ``Decimal``; anything else goes to ``parse_amount`` as it is."""
-    if not isinstance(value, str):
-        return value
-    try:
-        return Decimal(value)
-    except ArithmeticError:  # (decimal.InvalidOperation)
-        raise _problem("amount", "expected a number, or a decimal number written as text, "
-                       f"got `{value[:40]}`", "bad_amount", value[:40]) from None

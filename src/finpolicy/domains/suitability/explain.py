@@ -26,11 +26,8 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from finpolicy.decisions import Decision
-from finpolicy.domains.suitability.evaluate import (
-    check_suitability,
-    parse_amount,
-    written_amount,
-)
+from finpolicy.domains.suitability.amounts import parse_amount, written_amount
+from finpolicy.domains.suitability.evaluate import check_suitability
 from finpolicy.domains.suitability.models import OUTCOMES, Customer, Product, SaleContext
 from finpolicy.domains.suitability.policy import RULESET, SuitabilityRules
 from finpolicy.errors import FinpolicyError, InputError
