@@ -29,6 +29,7 @@ from finpolicy.errors import InputError
 
 _STYLE = {"high": "bold red", "medium": "yellow", "low": "cyan"}
 _RANK = {"high": 0, "medium": 1, "low": 2}
+_SHOWN = 10  # unmatched grant ids named in the summary
 
 
 @click.command("review")
@@ -115,6 +116,13 @@ def _print(result: AccessReviewReport) -> None:
                   f"{result.grants_reviewed} grants, {result.subjects_reviewed} subjects, "
                   f"{len(result.findings)} findings "
                   f"({', '.join(f'{n} {s}' for s, n in counts.items())})", markup=False)
+    unmatched = result.unmatched_usage
+    if unmatched:
+        shown = ", ".join(unmatched[:_SHOWN]) + (", …" if len(unmatched) > _SHOWN else "")
+        console.print(f"usage records name {len(unmatched)} grant"
+                      f"{'' if len(unmatched) == 1 else 's'} this review was not given "
+                      f"({shown}): uses of grants it cannot see (revoked, deleted or kept "
+                      "elsewhere); list them to review them", markup=False)
     if not result.findings:
         return
     table = Table(show_lines=False)

@@ -293,7 +293,12 @@ _SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 
 @attrs.frozen(slots=True, kw_only=True)
 class AccessReviewReport:
-    """The result of an access review: findings, most severe first, as of ``as_of``."""
+    """The result of an access review: findings, most severe first, as of ``as_of``.
+
+    ``unmatched_usage`` names, each once as first spelt, the grants that usage records (of
+    uses by the review time) name but the review was not given: uses of grants it cannot
+    see (revoked, deleted, or kept in another system), said rather than passed over.
+    """
 
     findings: tuple[Finding, ...]
     grants_reviewed: int
@@ -302,6 +307,7 @@ class AccessReviewReport:
     engine: str
     as_of: dt.datetime
     input_digest: str = ""
+    unmatched_usage: tuple[str, ...] = ()
 
     @property
     def at(self) -> dt.datetime:

@@ -308,9 +308,15 @@ def review_with(runtime: Runtime, doc: PolicyDocument[Any], tables: AccessPolicy
             findings.append(Finding(rule.effect["severity"], kind, message, rule.id, rule.cite,
                                     None, subject_id))
     findings.extend(review_roles(runtime, doc, tables, assignments, at, verifier))
+    listed = {grant_key(g.id) for g in grants}
+    unmatched: dict[str, str] = {}
+    for record in usage or ():
+        if record.used_at <= at and grant_key(record.grant_id) not in listed:
+            unmatched.setdefault(grant_key(record.grant_id), record.grant_id)
     return AccessReviewReport(findings=sort_findings(findings), grants_reviewed=len(grants),
                               subjects_reviewed=len(roles_of), policy=runtime.ref(doc),
-                              engine=runtime.engine_name, as_of=at)
+                              engine=runtime.engine_name, as_of=at,
+                              unmatched_usage=tuple(unmatched.values()))
 
 
 def _spelt(unknown: list[str], roles: frozenset[str]) -> str:
