@@ -149,6 +149,8 @@ def _customer_fact(rules: SuitabilityRules, customer: Customer, level: str | Non
                            f"the evaluation date {on}", "after_evaluation_date",
                            customer.birth_date)
         age = c["age"] = age_on(customer.birth_date, on)
+    if customer.assessment_date is None:  # a report after ``on`` is refused all the same
+        _change_reported(rules, customer, on, on)
     if customer.investment_horizon_months is not None:
         c["horizon_months"] = customer.investment_horizon_months
     if customer.liquidity_need is not None:
