@@ -214,7 +214,9 @@ def _server(app: Any, host: str, port: int, tls: dict[str, Any]
     (``tls``: uvicorn's TLS settings, and ``timeout_keep_alive``)."""
     import uvicorn
 
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning",
+    from finpolicy.serve.connections import HeadDeadline
+
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", http=HeadDeadline,
                             timeout_graceful_shutdown=SHUTDOWN_SECONDS, **tls)
     try:
         config.load()  # (loads the certificate and key: uvicorn would only fail later)

@@ -1,0 +1,70 @@
+"""Connections that do not send a request in time are closed.
+
+uvicorn closes a connection that stays idle ``--keep-alive`` seconds *after an answer*, and
+nothing else: a connection that sends nothing, or the start of a request's head and no more
+(a "slowloris" client), or keeps sending the body of a request already refused, stayed open
+for as long as its client wished. No token is needed for any of it, so anyone who reaches
+the port could hold every file descriptor the process may open, and the service accepted no
+more connections.
+
+``HeadDeadline`` (uvicorn's HTTP/1.1 protocol) gives every request's head — from the
+connection's opening, or from the first byte after an answer — ``HEAD_SECONDS`` to arrive
+whole; otherwise the connection is closed. A request whose head arrived is not limited here
+(its body has a size limit, and only a caller with the token gets that far).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+__all__ = ["HEAD_SECONDS", "HeadDeadline"]
+
+HEAD_SECONDS = 10.0
+"""Seconds a client has to send a request's whole head (the request line and headers)."""
+
+
+class HeadDeadline(H11Protocol):
+    """uvicorn's h11 protocol, closing a connection whose request head does not arrive whole
+    within ``seconds`` (``HEAD_SECONDS``)."""
+
+    seconds = HEAD_SECONDS
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._head_deadline: asyncio.TimerHandle | None = None
+
+    def _waiting(self) -> bool:
+        """Whether no request is under way: the next bytes are a request's head."""
+        return self.cycle is None or self.cycle.response_complete
+
+    def _arm(self) -> None:
+        if self._head_deadline is None:
+            self._head_deadline = self.loop.call_later(self.seconds, self._expired)
+
+    def _disarm(self) -> None:
+        if self._head_deadline is not None:
+            self._head_deadline.cancel()
+            self._head_deadline = None
+
+    def _expired(self) -> None:
+        self._head_deadline = None
+        if self._waiting() and not self.transport.is_closing():
+            self.transport.close()
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm()
+
+    def data_received(self, data: bytes) -> None:
+        if self._waiting():
+            self._arm()
+        super().data_received(data)
+        if not self._waiting():  # the head arrived: a request is under way
+            self._disarm()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
