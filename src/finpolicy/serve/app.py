@@ -197,7 +197,10 @@ def create_app(service: Service, *, token: str | Sequence[str] | None = None,
     app = FastAPI(title="finpolicy decision service", version=__version__,
                   description="Policy decisions over HTTP: one endpoint per domain operation, "
                               "its body the operation's arguments as JSON.",
-                  lifespan=lifespan, redirect_slashes=False)
+                  lifespan=lifespan, redirect_slashes=False,
+                  # (Swagger UI and ReDoc pages load their scripts from a public CDN, at a
+                  # floating version, unauthenticated: /openapi.json serves any local viewer)
+                  docs_url=None, redoc_url=None)
     app.router.route_class = JSONRoute
     auth = Depends(_authenticator(token))
     _add_error_handlers(app)
