@@ -42,6 +42,7 @@ from finpolicy.explain.explainer import (
 )
 from finpolicy.explain.model import Change
 from finpolicy.explain.patch import pointer
+from finpolicy.identity import canonical_id
 from finpolicy.rules.evaluate import Target, meets
 from finpolicy.rules.model import Rule
 from finpolicy.runtime import Runtime
@@ -151,7 +152,8 @@ class AccessExplainer(Explainer):
         if path == "subject.role_count":
             return _requested_roles(analysis) if not meets(target, 0) else []
         if path in _PERMISSION_FACTS:
-            return [*_requested_roles(analysis), *_narrower(analysis, None)]
+            return [*_respelt(analysis), *_requested_roles(analysis),
+                    *_narrower(analysis, None)]
         if path in _LEVEL_FACTS:
             return _narrower(analysis, target)
         if path in _PURPOSE_FACTS:
@@ -260,8 +262,31 @@ def _drop_roles(analysis: Analysis, target: Target) -> list[Move]:
     kept = [r for r in roles if r not in dropped]
     names = ", ".join(f"`{r}`" for r in dropped)
     why = "" if target.op == "excludes" else " (the policy does not define them)"
-    return [Move(f"act without the role{'s' if len(dropped) > 1 else ''} {names}{why}",
-                 (Change("replace", pointer("subject", "roles"), kept),), "role", 2)]
+    moves = [Move(f"act without the role{'s' if len(dropped) > 1 else ''} {names}{why}",
+                  (Change("replace", pointer("subject", "roles"), kept),), "role", 2)]
+    if target.op != "excludes":
+        moves.extend(_respelt(analysis))
+    return moves
+
+
+def _respelt(analysis: Analysis) -> list[Move]:
+    """The roles written as the policy spells them, when an unknown one is a known role
+    spelt otherwise (``Teller``, `` teller``: the role the subject holds, not one to drop and
+    request again); roles still unknown are left out. It is also a move for a permission
+    or purpose the roles lack: the role spelt right may give it."""
+    known, roles = _tables(analysis).roles, list(analysis.case["subject"]["roles"])
+    unknown = [r for r in roles if r not in known]
+    spelling = {canonical_id(r): r for r in known}
+    meant = {r: spelling[canonical_id(r)] for r in unknown if canonical_id(r) in spelling}
+    if not meant:
+        return []
+    fixed = list(dict.fromkeys(meant.get(r, r) for r in roles if r in meant or r not in unknown))
+    said = "; ".join(f"`{r}` is `{m}`" for r, m in meant.items())
+    rest = [r for r in unknown if r not in meant]
+    also = (f", and act without {', '.join(f'`{r}`' for r in rest)} (the policy does not "
+            f"define {'it' if len(rest) == 1 else 'them'})") if rest else ""
+    return [Move(f"write the roles as the policy spells them ({said}){also}",
+                 (Change("replace", pointer("subject", "roles"), fixed),), "role", 1)]
 
 
 def _covers(scopes: frozenset[str], request: AccessRequest) -> bool:
