@@ -28,6 +28,7 @@ from finpolicy.docgen.text import (
     bundle_listing,
     combining,
     effect_text,
+    in_force_text,
     invariant_views,
     pack_language,
     plain,
@@ -39,6 +40,7 @@ from finpolicy.docgen.text import (
     schema_rows,
     spec_tables,
     version_pairs,
+    window_text,
 )
 from finpolicy.errorcodes import ErrorCode, error_codes
 
@@ -53,6 +55,7 @@ __all__ = [
     "effect_text",
     "error_codes",
     "html_table",
+    "in_force_text",
     "invariant_views",
     "legend",
     "pack_language",
@@ -68,6 +71,7 @@ __all__ = [
     "schema_rows",
     "spec_tables",
     "version_pairs",
+    "window_text",
 ]
 
 

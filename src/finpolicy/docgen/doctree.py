@@ -4,6 +4,7 @@ directives of ``finpolicy.sphinx`` place these nodes in a page."""
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -211,13 +212,12 @@ def _notes_section(doc: PolicyDocument[Any]) -> list[nodes.Node]:
 
 def _metadata_nodes(doc: PolicyDocument[Any]) -> list[nodes.Node]:
     m = doc.metadata
-    until = str(m.effective_until) if m.effective_until else "further notice"
     out: list[nodes.Node] = [node_fields([
         ("Policy", node_literal(m.id)),
         ("Title", m.title),  # the page is headed by the newest version's title
         ("Version", m.version),
         ("Kind", doc.kind),
-        ("In force", f"{m.effective_from} to {until} (inclusive)"),
+        ("In force", docgen.in_force_text(doc)),
         ("Jurisdiction", m.jurisdiction),
         ("Owner", m.owner),
         ("Document", node_literal(Path(doc.file).name)),
@@ -362,7 +362,7 @@ def versions_nodes(docs: Sequence[PolicyDocument[Any]], engine: Any, *,
                    pictures: bool = True) -> list[nodes.Node]:
     """A line naming the versions, then one section per version of one policy, newest
     first."""
-    versions = ", ".join(f"{d.version} ({d.metadata.window()})" for d in docs)
+    versions = ", ".join(f"{d.version} ({docgen.window_text(d)})" for d in docs)
     out: list[nodes.Node] = [node_para(f"{docs[-1].kind}; versions: {versions}.")]
     anchored: set[str] = set()
     for doc in reversed(docs):  # the newest first: most readers want the current text
@@ -370,6 +370,17 @@ def versions_nodes(docs: Sequence[PolicyDocument[Any]], engine: Any, *,
         inner.extend(policy_nodes(doc, engine, pictures=pictures, anchored=anchored))
         out.append(inner)
     return out
+
+
+def _change_instant(old: PolicyDocument[Any], new: PolicyDocument[Any]) -> str:
+    """`` (from 2026-01-31 16:00 UTC, midnight in Asia/Shanghai: …)`` for a policy whose
+    days are counted in a time zone; nothing otherwise."""
+    zone = getattr(new.policy, "zone", None)
+    if not isinstance(zone, dt.tzinfo):
+        return ""
+    start = dt.datetime.combine(new.metadata.effective_from, dt.time(0), zone)
+    return (f" (from {start.astimezone(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}, midnight in "
+            f"{zone}; an instant before it is decided under {old.version})")
 
 
 def select(bundle: Bundle, only: str | None = None,
@@ -408,8 +419,9 @@ def history_nodes(bundle: Bundle, policy_id: str | None = None,
             continue
         section = node_section(f"{old.id}: {old.version} → {new.version}",
                            f"history-{old.id}-{old.version}-{new.version}")
-        section += node_para(f"{old.version} was in force {old.metadata.window()}; "
-                         f"{new.version} from {new.metadata.effective_from}.")
+        section += node_para(f"{old.version} was in force {docgen.window_text(old)}; "
+                             f"{new.version} from {new.metadata.effective_from}"
+                             + _change_instant(old, new) + ".")
         changes = docgen.rule_changes(old, new)
         if not changes:
             section += node_para("No rule changed.")

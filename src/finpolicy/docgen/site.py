@@ -16,7 +16,7 @@ from pathlib import Path
 from finpolicy.docgen.citations import Citation, citations_rst
 from finpolicy.docgen.output import staged_folder
 from finpolicy.docgen.search import LANGUAGE
-from finpolicy.docgen.text import policy_groups
+from finpolicy.docgen.text import policy_groups, window_text
 from finpolicy.documents.bundle import Bundle
 from finpolicy.domains.base import DomainError
 from finpolicy.errors import FinpolicyError
@@ -75,7 +75,7 @@ def project_files(bundle: Bundle, *, pictures: bool = True, theme: str = THEME,
              ".. list-table:: Policies", "   :header-rows: 1", "",
              "   * - Policy", "     - Kind", "     - Versions (in force)"]
     for policy_id, docs in groups.items():
-        windows = "; ".join(f"{d.version} ({d.metadata.window()})" for d in docs)
+        windows = "; ".join(f"{d.version} ({window_text(d)})" for d in docs)
         index += [f"   * - :doc:`policies/{policy_id}`", f"     - {docs[-1].kind}",
                   f"     - {rst_escape(windows)}"]
     # no toctree caption: Sphinx marks it role="heading" without a level, which screen

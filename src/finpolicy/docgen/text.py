@@ -3,6 +3,7 @@ the YAML reference of a pydantic model."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 from collections.abc import Mapping
@@ -108,6 +109,37 @@ def invariant_views(doc: PolicyDocument[Any], *, language: str = "en"
     return [(inv.name, render(inv.given, language=language),
              render(inv.expect, language=language), inv.cite or "")
             for inv in getattr(doc.policy, "invariants", ()) or ()]
+
+
+def window_text(doc: PolicyDocument[Any]) -> str:
+    """The days ``doc`` is in force, in words: ``2018-09-26 to 2026-01-31`` (both included)
+    or ``from 2026-02-01``."""
+    m = doc.metadata
+    return (f"{m.effective_from} to {m.effective_until}" if m.effective_until
+            else f"from {m.effective_from}")
+
+
+def in_force_text(doc: PolicyDocument[Any]) -> str:
+    """``doc``'s window, and, for a policy whose days are counted in a time zone (its compiled
+    policy's ``zone``, by which the engines choose the version for an instant), the instants
+    in UTC it starts and ends: ``2026-02-01 to further notice (inclusive); days in
+    Asia/Shanghai time: from 2026-01-31 16:00 UTC``."""
+    m = doc.metadata
+    until = str(m.effective_until) if m.effective_until else "further notice"
+    text = f"{m.effective_from} to {until} (inclusive)"
+    zone = getattr(doc.policy, "zone", None)
+    if not isinstance(zone, dt.tzinfo):
+        return text
+
+    def utc(day: dt.date) -> str:
+        start = dt.datetime.combine(day, dt.time(0), zone).astimezone(dt.UTC)
+        return start.strftime("%Y-%m-%d %H:%M UTC")
+
+    text += f"; days in {zone} time: from {utc(m.effective_from)}"
+    if m.effective_until is not None:
+        with contextlib.suppress(OverflowError):  # (in force to the end of the calendar)
+            text += f" up to {utc(m.effective_until + dt.timedelta(days=1))}"
+    return text
 
 
 def policy_groups(bundle: Bundle) -> dict[str, tuple[PolicyDocument[Any], ...]]:
