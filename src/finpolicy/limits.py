@@ -27,6 +27,7 @@ __all__ = [
     "MAX_PIN_FILE_BYTES",
     "MAX_SAMPLES",
     "MAX_SAMPLE_LENGTH",
+    "MAX_SIGNATURES",
     "MAX_TERM_LENGTH",
     "MAX_TEXT_LENGTH",
     "Identity",
@@ -70,6 +71,9 @@ MAX_PIN_FILE_BYTES = 16 * 1024 * 1024
 """Largest ``bundle.lock`` or ``bundle.sig`` of a pack, in bytes, refused before more is read
 (a lock of a thousand versions takes some 250 KB). Either is read when a pack loads, before
 its signature is checked, so a pack no one signed cannot make the service read gigabytes."""
+MAX_SIGNATURES = 64
+"""Most signatures in one ``bundle.sig`` (one per key that signs: an author, an approver …).
+Each costs a verification at every load; 15,000 copies of one signature (15 MiB) cost 4 s."""
 MAX_BODY_VALUES = 2_000_000
 """Most values in one request body of ``finpolicy serve`` (counted by its commas: a comma
 inside text counts too). Reading a 16 MiB body of ``[{},{},…]`` (some 5.6 million values)

@@ -39,6 +39,7 @@ from finpolicy.documents.bundle import MANIFEST
 from finpolicy.documents.digests import canonical_json, manifest_digest
 from finpolicy.documents.lock import LOCK_FILE, lock_digest, read_pin_file, replace_file
 from finpolicy.errors import InputError, PolicyError, Problem
+from finpolicy.limits import MAX_SIGNATURES
 
 __all__ = ["SIGNATURE_FILE", "BundleState", "SignatureReport", "SignatureStatus",
            "bundle_state", "check_signatures", "check_signed_before_loading",
@@ -140,6 +141,10 @@ def signatures(root: Path) -> list[Any]:
     if not isinstance(data, dict) or data.get("format") != FORMAT or \
             not isinstance(data.get("signatures"), list):
         raise PolicyError([_problem(root, f"not a {FORMAT} file", "bad_signature")])
+    if len(data["signatures"]) > MAX_SIGNATURES:
+        raise PolicyError([_problem(root, f"{len(data['signatures']):,} signatures: a "
+                                    f"{SIGNATURE_FILE} holds at most {MAX_SIGNATURES} (one "
+                                    "per key that signs)", "bad_signature", "signatures")])
     return list(data["signatures"])
 
 
