@@ -161,8 +161,25 @@ def _decision_log(sink: str | None, keys: str | None) -> Any:
     try:
         return DecisionLog(sink, keys=loaded, application="finpolicy serve")
     except (AuditError, OSError) as exc:  # a file where a folder goes, no such folder …
-        raise InputError.one("--log", f"cannot open the decision log `{sink}`: "
-                                      f"{_reason(exc)}", "bad_option", sink) from None
+        shown = _without_password(sink)
+        raise InputError.one("--log", f"cannot open the decision log `{shown}`: "
+                                      f"{_reason(exc)}", "bad_option", shown) from None
+
+
+def _without_password(sink: str) -> str:
+    """``sink`` as it may be shown: a URL's password (``user:PASSWORD@``, ``?password=``) as
+    ``***`` (an error goes to the terminal, the service's journal and whatever collects it)."""
+    scheme, sep, rest = sink.partition("://")
+    if not sep:
+        return sink  # a folder or a file
+    head, question, query = rest.partition("?")
+    authority, slash, path = head.partition("/")
+    user, at, host = authority.rpartition("@")
+    if ":" in user:
+        authority = f"{user.split(':', 1)[0]}:***{at}{host}"
+    pairs = ["password=***" if pair.split("=", 1)[0] == "password" else pair
+             for pair in query.split("&")]
+    return f"{scheme}{sep}{authority}{slash}{path}{question}{'&'.join(pairs)}"
 
 
 def _tls_problem(tls: dict[str, Any], exc: Exception) -> InputError:
