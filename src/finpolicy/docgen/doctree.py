@@ -412,40 +412,20 @@ def bundle_nodes(bundle: Bundle, engine: Any, *, pictures: bool = True) -> list[
 
 def history_nodes(bundle: Bundle, policy_id: str | None = None,
                   engine: Any = None) -> list[nodes.Node]:
-    """For each pair of consecutive versions: the rules added, removed and changed."""
+    """For each pair of consecutive versions: the rules added, removed and changed, then the
+    settings, tables and sources that changed, then (given the engine) the decisions that
+    differ."""
     out: list[nodes.Node] = []
     for old, new in docgen.version_pairs(bundle):
         if policy_id is not None and old.id != policy_id:
             continue
         section = node_section(f"{old.id}: {old.version} → {new.version}",
-                           f"history-{old.id}-{old.version}-{new.version}")
+                               f"history-{old.id}-{old.version}-{new.version}")
         section += node_para(f"{old.version} was in force {docgen.window_text(old)}; "
                              f"{new.version} from {new.metadata.effective_from}"
                              + _change_instant(old, new) + ".")
-        changes = docgen.rule_changes(old, new)
-        if not changes:
-            section += node_para("No rule changed.")
-        for kind in ("added", "changed", "removed"):
-            picked = [c for c in changes if c.change == kind]
-            if not picked:
-                continue
-            section += nodes.rubric(f"Rules {kind}", f"Rules {kind} ({len(picked)})")
-            listing = nodes.definition_list(classes=["finpolicy-changes"])
-            for change in picked:
-                item = nodes.definition_list_item()
-                term = nodes.term()
-                term += [node_literal(change.rule_id), nodes.Text(f" (rule set {change.ruleset})")]
-                item += term
-                body = nodes.definition()
-                details = nodes.bullet_list()
-                for line in change.details:
-                    entry = nodes.list_item()
-                    entry += node_para(line)
-                    details += entry
-                body += details
-                item += body
-                listing += item
-            section += listing
+        section.extend(_rule_change_nodes(docgen.rule_changes(old, new)))
+        section.extend(_spec_change_nodes(old, new))
         if engine is not None:
             for title, markup in docgen.decision_changes(engine, old, new):
                 sub = node_section(title, f"history-{old.id}-{old.version}-{new.version}-{title}")
@@ -454,4 +434,58 @@ def history_nodes(bundle: Bundle, policy_id: str | None = None,
         out.append(section)
     if not out:
         out.append(node_para("No policy here has more than one version."))
+    return out
+
+
+def _change_list(items: Sequence[tuple[list[nodes.Node], Sequence[str]]]
+                 ) -> nodes.definition_list:
+    """A term (its nodes) per changed thing, its changes as a bullet list."""
+    listing = nodes.definition_list(classes=["finpolicy-changes"])
+    for term_parts, lines in items:
+        item = nodes.definition_list_item()
+        term = nodes.term()
+        term += term_parts
+        item += term
+        body = nodes.definition()
+        details = nodes.bullet_list()
+        for line in lines:
+            entry = nodes.list_item()
+            entry += node_para(line)
+            details += entry
+        body += details
+        item += body
+        listing += item
+    return listing
+
+
+def _rule_change_nodes(changes: Sequence[docgen.RuleChange]) -> list[nodes.Node]:
+    if not changes:
+        return [node_para("No rule changed.")]
+    out: list[nodes.Node] = []
+    for kind in ("added", "changed", "removed"):
+        picked = [c for c in changes if c.change == kind]
+        if picked:
+            out.append(nodes.rubric(f"Rules {kind}", f"Rules {kind} ({len(picked)})"))
+            out.append(_change_list([([node_literal(c.rule_id),
+                                       nodes.Text(f" (rule set {c.ruleset})")], c.details)
+                                     for c in picked]))
+    return out
+
+
+def _spec_change_nodes(old: PolicyDocument[Any], new: PolicyDocument[Any]
+                       ) -> list[nodes.Node]:
+    """The settings and tables, and the sources, that differ (``docgen.changes``)."""
+    from finpolicy.docgen.changes import source_changes, spec_changes
+
+    out: list[nodes.Node] = []
+    tables = spec_changes(old, new)
+    if tables:
+        out.append(nodes.rubric("", f"Settings and tables changed ({len(tables)})"))
+        out.append(_change_list([([nodes.Text(title)], lines) for title, lines in tables]))
+    sources = source_changes(old, new)
+    if sources:
+        out.append(nodes.rubric("", f"Sources changed ({len(sources)})"))
+        out.append(_change_list([([nodes.Text("Sources")], sources)]))
+    if not tables and not sources:
+        out.append(node_para("No setting, table or source changed."))
     return out

@@ -93,7 +93,8 @@ def project_files(bundle: Bundle, *, pictures: bool = True, theme: str = THEME,
     files["history.rst"] = "\n".join([
         heading("Version history"),
         "For every policy with several versions: the rules added, removed and changed from "
-        "one version to the next, and the decisions that differ where they can be listed.", "",
+        "one version to the next, the settings, tables and sources that changed, and the "
+        "decisions that differ where they can be listed.", "",
         ".. finpolicy:history::", ""])
     files["citations.rst"] = citations_page(bundle, single_page=single_page)
     return files
