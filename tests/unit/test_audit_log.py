@@ -32,6 +32,7 @@ from finpolicy.audit import (
     retention,
     verify_log,
 )
+from finpolicy.audit import log as audit_log
 from finpolicy.audit.sinks import Row
 from tests.helpers.audit import SINKS, Workload, drop, head, rows, target, write_copy
 
@@ -572,7 +573,8 @@ def test_another_key_is_refused(kind: str, where: str, keys: AuditKeys) -> None:
     assert unpinned.ok and "pin" in unpinned.warnings[-1]
 
 
-def test_a_segment_under_another_key_breaks_the_log(tmp_path: Path, keys: AuditKeys) -> None:
+def test_a_segment_under_another_key_breaks_the_log(tmp_path: Path, keys: AuditKeys,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     """A segment whose first record names another key breaks the chain of trust, pinned or
     not: the log cannot be carried on under another key."""
     where = str(tmp_path / "log")
@@ -585,7 +587,7 @@ def test_a_segment_under_another_key_breaks_the_log(tmp_path: Path, keys: AuditK
         log.flush()
         named = {"key": other.key_id, "sealing": other.secret_id,  # in the next segment
                  "public_key": base64.b64encode(other.public_key.public_bytes_raw()).decode()}
-        log._key_fields = lambda: named  # type: ignore[method-assign]
+        monkeypatch.setattr(audit_log, "key_fields", lambda keys: named)
         for call in calls[5:]:
             call(engine)
     for pin, said in ((None, f"earlier records name key {keys.key_id} (a log keeps one key)"),
