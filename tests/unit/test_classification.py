@@ -77,11 +77,17 @@ def test_synonyms_patterns_and_spellings_match_by_name(
     assert (c.level, c.category) == (level, category)
 
 
-def test_a_field_no_rule_knows_is_ordinary_without_category_or_mask(
+def test_a_field_no_rule_knows_is_ordinary_and_masked_as_the_policy_says(
         engines: dict[str, fp.PolicyEngine]) -> None:
+    """Its decision said no mask, which ``apply_mask`` reads as "show it": an application
+    rendering by the decision showed in clear what ``engine.mask`` masks (the policy's
+    ``unknown_field_mask``, ``full`` in the shipped pack)."""
     c = _same(engines, lambda e: e.classify(fp.DataField(name="remarks"), as_of=ON))
     assert (c.level, c.category, c.mask, c.hits, c.pfi_category) == (
-        L.ORDINARY, None, None, (), None)
+        L.ORDINARY, None, "full", (), None)
+    text = "call after 6pm"
+    assert cl.apply_mask(c.mask, text) == engines["compiled"].mask(text, field="remarks",
+                                                                 as_of=ON) == "*" * len(text)
 
 
 @pytest.mark.parametrize(("raw", "normal"), [

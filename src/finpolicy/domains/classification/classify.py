@@ -178,6 +178,8 @@ def _classify(runtime: Runtime, doc: PolicyDocument[ClassificationRules],
     mask = _decisive(ranked, "mask")
     if mask is None and handling.mask_on_display:
         mask = "full"
+    if mask is None and not matched and not sources:  # a field no rule knows: as `mask` shows it
+        mask = rules.unknown_field_mask
     obligations = sorted({o for r in matched for o in r.obligations})
     return ClassificationDecision(
         outcome=str(level), hits=hits,
