@@ -312,8 +312,7 @@ def _rule_entry(doc: PolicyDocument[Any], view: docgen.RuleView, notes: Sequence
     extra = []
     if view.obligations:
         extra.append(("Obligations", node_para(*_join_literals(view.obligations))))
-    if view.cite:
-        extra.append(("Cite", node_para(_cite_text(view.cite, doc.metadata.sources))))
+    extra.append(("Cite", node_para(_cite_text(view.cite, doc.metadata.sources))))
     if extra:
         body += node_fields(extra)
     entry += body
@@ -335,8 +334,7 @@ def _invariants_section(doc: PolicyDocument[Any], language: str) -> list[nodes.N
         body = nodes.definition()
         body += node_para(nodes.strong("Whenever ", "Whenever "), f"{given}, ",
                           nodes.strong("then ", "then "), f"{expect}.")
-        if cite:
-            body += node_fields([("Cite", node_para(_cite_text(cite, m.sources)))])
+        body += node_fields([("Cite", node_para(_cite_text(cite, m.sources)))])
         entry += body
         terms += entry
     section += terms
@@ -352,8 +350,15 @@ def _join_literals(words: Sequence[str]) -> list[nodes.Node | str]:
     return parts
 
 
+NO_CITE = "none: the policy file gives no source for this"
+
+
 def _cite_text(cite: str, sources: Sequence[Any]) -> str:
-    first = cite.split(maxsplit=1)[0] if cite else ""
+    """A cite with its source's title; an empty one says so (a missing source is shown, not
+    left out)."""
+    if not cite.strip():
+        return NO_CITE
+    first = cite.split(maxsplit=1)[0]
     source = next((s for s in sources if s.id == first), None)
     return f"{cite} ({source.title})" if source is not None else cite
 
