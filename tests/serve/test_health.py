@@ -122,7 +122,7 @@ def test_health_names_the_release_a_failed_reload_tried(tmp_path: Path,
         assert service.watcher is not None and service.watcher.check(force=True)
         health = client.get("/health")
     last = health.json()["last_reload"]
-    assert last["outcome"] == "failed" and "current" in last["error"]
+    assert last["outcome"] == "failed" and f"{bad}/access.yaml" in last["error"]
     assert last["folder"] == str(bad)
     _conforms(health, "/health")
 
