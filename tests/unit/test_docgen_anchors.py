@@ -101,6 +101,6 @@ def test_the_site_carries_the_script_that_follows_an_old_rule_link() -> None:
     conf = project_files(fp.load_bundle(CN))["conf.py"]
     namespace: dict[str, Any] = {}
     exec(compile(conf, "conf.py", "exec"), namespace)  # the generated file, as Sphinx reads it
-    assert namespace["html_js_files"] == ["finpolicy-anchors.js"]
+    assert "finpolicy-anchors.js" in namespace["html_js_files"]
     script = Path(docgen.__file__).parent / "static" / "finpolicy-anchors.js"
     assert script.is_file()

@@ -64,9 +64,10 @@ def project_files(bundle: Bundle, *, pictures: bool = True, theme: str = THEME,
         "html_show_sourcelink = False",
         "smartquotes = False  # policy text is shown exactly as written",
         "html_copy_source = False",
-        # a link to a rule of a version no longer published leads to the rule's newest entry
-        # (docgen/static, which the finpolicy.sphinx extension adds to the static files)
-        'html_js_files = ["finpolicy-anchors.js"]',
+        # a link to a rule of a version no longer published leads to the rule's newest entry;
+        # a site read from files searches without fetching its pages (docgen/static, which
+        # the finpolicy.sphinx extension adds to the static files)
+        'html_js_files = ["finpolicy-anchors.js", "finpolicy-offline.js"]',
         "",
     ])}
     index = [heading(f"{bundle.name} {bundle.version}"),
