@@ -195,8 +195,10 @@ def test_both_engines_agree_on_reviews(engines: dict[str, fp.PolicyEngine],
                                        reqs: list[fp.AccessRequest]) -> None:
     # one grant per id: a review refuses an id given twice
     grant_list = list({g.id: g for r in reqs for g in r.grants}.values())
-    assignments = [fp.RoleAssignment(subject_id=r.subject.id, role=role)
-                   for r in reqs for role in r.subject.roles]
+    # one record per subject and role: a review refuses an assignment given twice
+    assignments = [fp.RoleAssignment(subject_id=subject, role=role)
+                   for subject, role in dict.fromkeys((r.subject.id, role) for r in reqs
+                                                      for role in r.subject.roles)]
     usage = [access.UsageRecord(grant_id=g.id, used_at=g.requested_at) for g in grant_list[::2]]
     a, b = (engines[n].review_access(grant_list, assignments, as_of=AT, usage=usage)
             for n in ("compiled", "durable"))

@@ -25,7 +25,13 @@ from finpolicy.domains.access.columnar_in import TIME, split_list
 from finpolicy.domains.access.days import policy_day
 from finpolicy.domains.access.directory import AssignmentDirectory, RoleDirectory
 from finpolicy.domains.access.model import AccessGrant, RoleAssignment, UsageRecord
-from finpolicy.domains.access.review import RepeatedGrant, _items, grant_key, review_with
+from finpolicy.domains.access.review import (
+    RepeatedGrant,
+    _items,
+    grant_key,
+    refuse_repeated_assignments,
+    review_with,
+)
 from finpolicy.domains.access.spec import POLICY_KIND
 from finpolicy.errors import InputError
 from finpolicy.runtime import Runtime
@@ -91,10 +97,15 @@ def _companion(source: Any, model: Any, field: str) -> list[Any]:
     """The records of ``assignments`` or ``usage``: a file's errors at its file and line
     (``assignments.1.assigned_at`` named no file), a list's or a table's at ``field``."""
     if isinstance(source, str | Path):
-        from finpolicy.domains.access.review_tables import table_rows
+        from finpolicy.domains.access.review_tables import assignment_rows, table_rows
 
+        if model is RoleAssignment:
+            return assignment_rows(str(source))
         return table_rows(str(source), model)
-    return _items(records(source), model, field, none_is_empty=True)
+    found = _items(records(source), model, field, none_is_empty=True)
+    if model is RoleAssignment:
+        refuse_repeated_assignments(found, field)
+    return found
 
 
 def prepare_review(runtime: Runtime, at: dt.datetime, policy: str | None, assignments: Any,

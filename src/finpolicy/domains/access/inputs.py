@@ -21,7 +21,10 @@ from finpolicy.domains.access.model import (
 from finpolicy.domains.access.review import (
     RepeatedGrant,
     _items,
+    assignment_key,
+    assignment_twice,
     grant_key,
+    refuse_repeated_assignments,
     refuse_repeated_grants,
     review_access,
     review_time,
@@ -59,6 +62,7 @@ def _review_decisions(runtime: Runtime, data: Any, as_of: Any) -> list[Decision]
     refuse_repeated_grants(grants, "review.grants")  # named where the input has it
     assignments = _items(data.get("assignments"), RoleAssignment, "review.assignments",
                          none_is_empty=True)
+    refuse_repeated_assignments(assignments, "review.assignments")
     usage = (None if data.get("usage") is None
              else _items(data["usage"], UsageRecord, "review.usage"))
     directory = (None if data.get("directory") is None else AssignmentDirectory(
@@ -120,6 +124,7 @@ def _read_lines(path: str) -> dict[str, Any]:
 
     out: dict[str, Any] = {"grants": [], "assignments": [], "usage": None}
     first_line: dict[str, int] = {}
+    assigned_line: dict[tuple[Any, ...], int] = {}
     for number, record in iter_json_lines(path):
         if not isinstance(record, dict) or len(record) != 1 or \
                 next(iter(record)) not in _FILE_KEYS:
@@ -135,6 +140,12 @@ def _read_lines(path: str) -> dict[str, Any]:
         if bucket == "grants" and first_line.setdefault(grant_key(item.id), number) != number:
             raise InputError([RepeatedGrant("id", "", "duplicate_value", item.id, path, number,
                                             first=first_line[grant_key(item.id)])])
+        if bucket == "assignments":
+            first = assigned_line.setdefault(assignment_key(item), number)
+            if first != number:
+                raise InputError.one("", assignment_twice(
+                    item, f"lines {first} and {number}"), "duplicate_value").located(
+                    path, number)
         if out[bucket] is None:
             out[bucket] = []
         out[bucket].append(item)

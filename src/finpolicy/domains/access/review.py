@@ -113,6 +113,37 @@ def refuse_repeated_grants(grants: list[AccessGrant], field: str = "grants") -> 
                                  "duplicate_value", grant.id)
 
 
+def assignment_key(assignment: RoleAssignment) -> tuple[Any, ...]:
+    """A role assignment as compared for a repeat: every field (ids in canonical form,
+    times as instants), so a copy of one record is one, however its times are written."""
+    return (assignment.subject_id, assignment.role, assignment.assigned_at,
+            assignment.assigned_by, assignment.expires_at, assignment.approved_by,
+            tuple(assignment.approver_roles), assignment.approved_at, assignment.reviewed_at)
+
+
+def assignment_twice(assignment: RoleAssignment, where: str) -> str:
+    """The message of a role assignment listed twice, ``where`` naming both places."""
+    return (f"the role assignment of `{assignment.role}` to `{assignment.subject_id}` is "
+            f"listed twice ({where}), every field alike: its findings would be reported "
+            "twice; give each assignment once")
+
+
+def refuse_repeated_assignments(assignments: list[RoleAssignment],
+                                field: str = "assignments") -> None:
+    """Refuse a role assignment given twice, every field alike (an export joined from two
+    systems): each copy's findings were reported, two alike that no reader could tell apart.
+
+    Raises:
+        InputError: at ``<field>.<i>`` of the second copy, naming the first.
+    """
+    seen: dict[tuple[Any, ...], int] = {}
+    for i, assignment in enumerate(assignments):
+        first = seen.setdefault(assignment_key(assignment), i)
+        if first != i:
+            raise InputError.one(f"{field}.{i}", assignment_twice(
+                assignment, f"{field}.{first} and {field}.{i}"), "duplicate_value")
+
+
 def _days(delta: dt.timedelta) -> float:
     """``delta`` in days to the millionth, rounded up (from whole microseconds, exactly): a
     grant 40 ms longer than 30 days, which ``authorize`` refuses as too long, rounded to
@@ -385,6 +416,7 @@ def review_access(runtime: Runtime, grants: Iterable[Any], assignments: Iterable
     grant_list = _items(grants, AccessGrant, "grants")
     refuse_repeated_grants(grant_list)
     assignment_list = _items(assignments, RoleAssignment, "assignments")
+    refuse_repeated_assignments(assignment_list)
     usage_list = None if usage is None else _items(usage, UsageRecord, "usage")
     roles = as_directory(directory)
     doc = runtime.policy(POLICY_KIND, policy_day(runtime, at, policy), policy)

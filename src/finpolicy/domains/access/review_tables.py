@@ -14,10 +14,15 @@ from typing import Any
 
 from finpolicy.columnar.rejected import key_column, reject_record
 from finpolicy.domains.access.model import AccessGrant, RoleAssignment, UsageRecord
-from finpolicy.domains.access.review import RepeatedGrant, grant_key
+from finpolicy.domains.access.review import (
+    RepeatedGrant,
+    assignment_key,
+    assignment_twice,
+    grant_key,
+)
 from finpolicy.errors import InputError
 
-__all__ = ["TABLE_SUFFIXES", "is_table", "read_review_tables", "table_rows"]
+__all__ = ["TABLE_SUFFIXES", "assignment_rows", "is_table", "read_review_tables", "table_rows"]
 
 TABLE_SUFFIXES = (".csv", ".parquet")
 
@@ -38,12 +43,18 @@ def table_rows(path: str, model: Any, rejects: list[dict[str, Any]] | None = Non
                ) -> list[Any]:
     """Each row of the table ``path`` as ``model``; a row's error is located at its line, or,
     with ``rejects``, the row is set aside there (``columnar.rejected.reject_record``)."""
+    return [record for _, record in _numbered(path, model, rejects)]
+
+
+def _numbered(path: str, model: Any, rejects: list[dict[str, Any]] | None
+              ) -> list[tuple[int, Any]]:
+    """``table_rows`` with each record's data row (counting from 1)."""
     from finpolicy.domains.access.columnar_review import records
 
     out = []
     for i, cells in enumerate(records(path)):
         try:
-            out.append(model.parse(cells))
+            out.append((i + 1, model.parse(cells)))
         except InputError as exc:
             if rejects is None:
                 raise exc.located(path, _line(path, i + 1)) from None
@@ -52,6 +63,28 @@ def table_rows(path: str, model: Any, rejects: list[dict[str, Any]] | None = Non
                                          None if column is None else cells[column],
                                          exc.problems))
     return out
+
+
+def assignment_rows(path: str, rejects: list[dict[str, Any]] | None = None
+                    ) -> list[RoleAssignment]:
+    """The role assignments of ``path``; one given again, every field alike, is refused at
+    its line naming the first one's (each copy's findings would be reported), or set aside
+    there with ``rejects``."""
+    seen: dict[tuple[Any, ...], int] = {}
+    kept: list[RoleAssignment] = []
+    for row, assignment in _numbered(path, RoleAssignment, rejects):
+        first = seen.setdefault(assignment_key(assignment), row)
+        if first == row:
+            kept.append(assignment)
+            continue
+        lines = (_line(path, first), _line(path, row))
+        error = InputError.one("", assignment_twice(
+            assignment, f"lines {lines[0]} and {lines[1]}"), "duplicate_value").located(
+            path, lines[1])
+        if rejects is None:
+            raise error
+        rejects.append(reject_record(path, lines[1], assignment.subject_id, error.problems))
+    return kept
 
 
 def _grants(path: str, rejects: list[dict[str, Any]] | None) -> list[AccessGrant]:
@@ -114,5 +147,5 @@ def read_review_tables(grants: str, assignments: str, usage: str | None,
             is no valid record, at its file and line.
     """
     return {"grants": _grants(grants, rejects),
-            "assignments": table_rows(assignments, RoleAssignment, rejects),
+            "assignments": assignment_rows(assignments, rejects),
             "usage": None if usage is None else table_rows(usage, UsageRecord, rejects)}
