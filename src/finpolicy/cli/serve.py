@@ -379,6 +379,10 @@ def serve_command(pack: str | None, host: str, port: int, token_file: str | None
                                {**tls, "timeout_keep_alive": keep_alive})
         for warning in _exposure(host, token is not None, bool(tls), client_ca is not None):
             err_console.print(warning, markup=False)
+        if service.watcher is not None and keys is None:
+            err_console.print(f"warning: {pack or bundle.name} is watched without "
+                              "--trusted-key: any version written to its folder is served, "
+                              "signed or not", markup=False)
         where = f"[{host}]" if ":" in host else host
         err_console.print(f"serving {cell(bundle.name)} {cell(bundle.version)} "
                           f"({bundle.digest[:12]}) on "
