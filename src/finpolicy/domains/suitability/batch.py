@@ -39,10 +39,16 @@ def split_row(row: dict[str, str], default: str, *, sale: bool = False) -> dict[
     """Group ``customer.x`` / ``product.x`` columns (and ``sale.x``, how the sale came about,
     when ``sale``); bare columns go to ``default``; an ``amount`` column is the sale's
     amount. Empty cells are absent fields; list fields (``assessment_history``) hold values
-    separated by ``;``."""
+    separated by ``;``. Without ``sale`` the row is one part alone (``default``: a customer
+    against products, or a product), so an amount or another part's column is refused,
+    whether its cell is empty or not: it would decide nothing."""
     out: dict[str, Any] = {"customer": {}, "product": {}}
-    groups = ("customer", "product", "sale") if sale else ("customer", "product")
+    groups = ("customer", "product", "sale") if sale else (default,)
     for column, cell in row.items():
+        group, _, name = column.rpartition(".")
+        group = group or (default if column != "amount" or not sale else "")
+        if group and group not in groups or not sale and column == "amount":
+            raise InputError.one(column, _unknown_column(default, sale), "unknown_key")
         value = (cell or "").strip()
         if not value:
             continue
@@ -53,16 +59,20 @@ def split_row(row: dict[str, str], default: str, *, sale: bool = False) -> dict[
                 raise InputError.one("amount", f"expected a number, got `{value}`",
                                      "bad_amount", value) from None
             continue
-        group, _, name = column.rpartition(".")
-        group = group or default
-        if group not in groups:
-            raise InputError.one(column, "unknown column (use customer.<field>, "
-                                         f"product.<field>{', sale.<field>' if sale else ''} "
-                                         "or amount)", "unknown_key")
         out.setdefault(group, {})[name] = (
             [v.strip() for v in value.replace("|", ";").split(";") if v.strip()]
             if name in _LISTS else value)
     return out
+
+
+def _unknown_column(default: str, sale: bool) -> str:
+    if sale:
+        return "unknown column (use customer.<field>, product.<field>, sale.<field> or amount)"
+    if default == "customer":  # customers against --products: no sale, so no amount either
+        return ("unknown column (a customers file against products holds customer fields, "
+                "as id or customer.id: an amount or a product's field goes with one sale, in "
+                "a sales file of customer.<field>, product.<field> and amount columns)")
+    return f"unknown column (a products file holds product fields, as id or {default}.id)"
 
 
 def read_products(path: str) -> list[Product]:
