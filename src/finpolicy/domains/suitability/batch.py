@@ -46,8 +46,9 @@ def split_row(row: dict[str, str], default: str, *, sale: bool = False) -> dict[
     groups = ("customer", "product", "sale") if sale else (default,)
     for column, cell in row.items():
         group, _, name = column.rpartition(".")
-        group = group or (default if column != "amount" or not sale else "")
-        if group and group not in groups or not sale and column == "amount":
+        group = group or default
+        # an amount goes with a sale; a column of another part, with that part
+        if (not sale) if column == "amount" else group not in groups:
             raise InputError.one(column, _unknown_column(default, sale), "unknown_key")
         value = (cell or "").strip()
         if not value:
