@@ -1,6 +1,7 @@
 """What every response of the service shares, whatever answered it: the request's id in
-``X-Request-Id``, one count in ``finpolicy_request_errors_total`` per error response, and a
-denying 500 (never a traceback) for an exception nothing else answered.
+``X-Request-Id``, ``Cache-Control: no-store`` and ``X-Content-Type-Options: nosniff``, one
+count in ``finpolicy_request_errors_total`` per error response, and a denying 500 (never a
+traceback) for an exception nothing else answered.
 
 ``Exchange`` wraps the whole app (as the outermost middleware), so it sees the answers of the
 endpoints, of FastAPI's validation (422), of authentication (401), of the body limit (413) and
@@ -28,6 +29,13 @@ REQUEST_ID_PATTERN = r"^[A-Za-z0-9._:\-]{1,128}$"
 """A caller's request id: 1 to 128 letters, digits, ``.``, ``_``, ``:``, ``-``."""
 _VALID = re.compile(REQUEST_ID_PATTERN)
 _STATE_KEY = "finpolicy.request_id"
+_HARDENING = {
+    # a decision holds a customer's data: no cache (a proxy's, a browser's) keeps it
+    "Cache-Control": "no-store",
+    # every body is JSON or text, some echoing what the caller sent (a 404 names the path,
+    # `/<script>…`): never read as anything else
+    "X-Content-Type-Options": "nosniff",
+}
 
 Failure = Callable[[Exception], tuple[int, dict[str, Any]]]
 """The status and body of a request whose handling raised the exception."""
@@ -81,7 +89,9 @@ class Exchange:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                MutableHeaders(scope=message)[REQUEST_ID] = made
+                headers = MutableHeaders(scope=message)
+                headers[REQUEST_ID] = made
+                headers.update(_HARDENING)
             elif message["type"] == "http.response.body" and status >= 400:
                 error.extend(message.get("body", b""))
                 if not message.get("more_body", False):
