@@ -44,3 +44,15 @@ def test_an_amount_above_the_assets_comes_down_to_what_fits() -> None:
     for amount, outcome in ((50_000, "suitable"), (100_000, "conditional")):
         d = ENGINE.check_suitability(_customer(100_000), FUND, amount=amount, as_of=ON)
         assert d.outcome == outcome
+
+
+def test_the_share_of_no_assets_is_said_to_be_a_cap() -> None:
+    # the clause read "the sale's share of the customer's investable assets is greater than 1
+    # (it is 1e+06)", a share the customer does not have, with nothing saying why
+    x = ENGINE.explain("check_suitability", _customer(0), FUND, amount=1_000, as_of=ON)
+    assert x.notes[0] == ("the customer's investable assets are 0, so any amount is more "
+                          "than all of them: the share of the assets is shown as 1,000,000, "
+                          "the largest the rules compare")
+    some = ENGINE.explain("check_suitability", _customer(100_000), FUND, amount=200_000,
+                          as_of=ON)
+    assert some.notes == ()

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from finpolicy.decisions import Decision
 from finpolicy.domains.suitability.amounts import parse_amount, written_amount
-from finpolicy.domains.suitability.evaluate import check_suitability
+from finpolicy.domains.suitability.evaluate import _SHARE_CAP, check_suitability
 from finpolicy.domains.suitability.models import OUTCOMES, Customer, Product, SaleContext
 from finpolicy.domains.suitability.policy import RULESET, SuitabilityRules
 from finpolicy.errors import FinpolicyError, InputError
@@ -128,6 +128,15 @@ class SuitabilityExplainer(Explainer):
         if dotted in _PROFILE_LEVEL:
             return analysis.case["customer"].get("risk_level") is None
         return dotted == "customer.guardian_consent"
+
+    def notes(self, analysis: Analysis) -> list[str]:
+        case = analysis.case
+        amount, assets = case.get("amount"), case["customer"].get("investable_assets")
+        if amount and assets == 0:  # the share of nothing is no number: the rules see a cap
+            return [f"the customer's investable assets are 0, so any amount is more than all "
+                    f"of them: the share of the assets is shown as {_SHARE_CAP:,.0f}, the "
+                    "largest the rules compare"]
+        return []
 
     def moves(self, analysis: Analysis, target: Target) -> list[Move]:
         path = target.dotted
