@@ -129,6 +129,11 @@ class AccessExplainer(Explainer):
     def needs_enabler(self, target: str) -> bool:
         return True
 
+    def notes(self, analysis: Analysis) -> list[str]:
+        if analysis.target is None or analysis.decision.outcome == "allow":
+            return []
+        return _missing_places(analysis)
+
     # --- levers -------------------------------------------------------------------------------
 
     def changeable(self, analysis: Analysis, path: tuple[str, ...]) -> bool:
@@ -161,6 +166,30 @@ class AccessExplainer(Explainer):
         if path in _CONSENT_FACTS and meets(target, True):
             return _attach_consent(analysis)
         return []
+
+
+def _missing_places(analysis: Analysis) -> list[str]:
+    """Notes for roles scoped to a branch or department that the subject or the data does
+    not name (a record of the directory with its department missing read only as 'the
+    resource is outside the subject's branch or department')."""
+    tables, request = _tables(analysis), _request(analysis)
+    subject, resource = request.subject, request.resource
+    out = []
+    for scope, label in (("department", "department"), ("branch", "branch")):
+        roles = [r for r in dict.fromkeys(subject.roles)
+                 if request.purpose in tables.role_purposes.get(r, ())
+                 and scope in tables.permissions.get(
+                     (r, request.action, resource.data_level, resource.category), ())]
+        missing = [who for who, place in (("the subject", getattr(subject, scope)),
+                                          ("the data", getattr(resource, scope)))
+                   if place is None]
+        if roles and missing:
+            names = ", ".join(f"`{r}`" for r in roles)
+            out.append(f"{' and '.join(missing)} name{'s' if len(missing) == 1 else ''} no "
+                       f"{label} (a blank one is none), so {names}, scoped to the {label}, "
+                       f"cover{'s' if len(roles) == 1 else ''} nothing here: complete the "
+                       "record rather than request another role")
+    return out
 
 
 def _tables(analysis: Analysis) -> AccessPolicyTables:
