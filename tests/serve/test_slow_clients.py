@@ -80,3 +80,14 @@ def _check(silent: socket.socket, partial: socket.socket, refused: socket.socket
     kept.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
     time.sleep(0.2)
     assert b"200 OK" in kept.recv(65536)
+
+
+def test_the_server_does_not_name_its_software(address: tuple[str, int]) -> None:
+    """Every answer, a 401 to anyone included, said `server: uvicorn`: what a scan looks for
+    to pick the known flaws of the version behind it."""
+    with socket.create_connection(address) as conn:
+        conn.sendall(b"GET /v1/bundle HTTP/1.1\r\nHost: x\r\n\r\n")
+        time.sleep(0.3)
+        answer = conn.recv(65536).lower()
+    assert answer.startswith(b"http/1.1 401"), answer[:100]
+    assert b"\r\nserver:" not in answer and b"uvicorn" not in answer, answer

@@ -234,6 +234,7 @@ def _server(app: Any, host: str, port: int, tls: dict[str, Any]
     from finpolicy.serve.connections import HeadDeadline
 
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", http=HeadDeadline,
+                            server_header=False,  # (no `server: uvicorn` to fingerprint by)
                             timeout_graceful_shutdown=SHUTDOWN_SECONDS, **tls)
     try:
         config.load()  # (loads the certificate and key: uvicorn would only fail later)
