@@ -27,7 +27,11 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from finpolicy.decisions import Decision
-from finpolicy.domains.access.directory import AssignmentDirectory, as_directory
+from finpolicy.domains.access.directory import (
+    AssignmentDirectory,
+    approver_failure,
+    as_directory,
+)
 from finpolicy.domains.access.evaluation import authorize, coerce_request, grant_failures
 from finpolicy.domains.access.model import AccessRequest, AttachedConsent
 from finpolicy.domains.access.spec import AccessPolicyTables, AccessSpec
@@ -132,7 +136,7 @@ class AccessExplainer(Explainer):
     def notes(self, analysis: Analysis) -> list[str]:
         if analysis.target is None or analysis.decision.outcome == "allow":
             return []
-        return _missing_places(analysis)
+        return [*_missing_places(analysis), *_approvers_held(analysis)]
 
     # --- levers -------------------------------------------------------------------------------
 
@@ -189,6 +193,31 @@ def _missing_places(analysis: Analysis) -> list[str]:
                        f"{label} (a blank one is none), so {names}, scoped to the {label}, "
                        f"cover{'s' if len(roles) == 1 else ''} nothing here: complete the "
                        "record rather than request another role")
+    return out
+
+
+def _approvers_held(analysis: Analysis) -> list[str]:
+    """For each grant whose approver the role directory does not confirm, what it shows the
+    approver holding at the approval, an approver role spelt otherwise named (a directory
+    record of `Department_Head` read only as 'held none of the approver roles')."""
+    tables, directory = _tables(analysis), _split(analysis.case)[2]
+    if directory is None:
+        return []
+    spelling = {canonical_id(r): r for r in tables.approver_roles}
+    out = []
+    for grant in _request(analysis).grants:
+        if grant.approved_by is None or grant.approved_at is None or \
+                approver_failure(grant, tables.approver_roles, directory) is None:
+            continue
+        held = sorted(directory.roles_of(grant.approved_by, grant.approved_at))
+        spelt = [f"`{r}` is `{spelling[canonical_id(r)]}` spelt otherwise" for r in held
+                 if r not in spelling.values() and canonical_id(r) in spelling]
+        shown = ", ".join(f"`{r}`" for r in held) or "no role"
+        out.append(f"the role directory shows {grant.approved_by}, the approver of grant "
+                   f"`{grant.id}`, holding {shown} at its approval "
+                   f"({grant.approved_at.isoformat()})"
+                   + (f": {'; '.join(spelt)} (the directory must spell it as the policy "
+                      "does)" if spelt else ""))
     return out
 
 
