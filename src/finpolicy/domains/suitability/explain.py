@@ -30,7 +30,7 @@ from finpolicy.domains.suitability.amounts import parse_amount, written_amount
 from finpolicy.domains.suitability.evaluate import _SHARE_CAP, check_suitability
 from finpolicy.domains.suitability.models import OUTCOMES, Customer, Product, SaleContext
 from finpolicy.domains.suitability.policy import RULESET, SuitabilityRules
-from finpolicy.errors import FinpolicyError, InputError
+from finpolicy.errors import FinpolicyError, InputError, InputProblem
 from finpolicy.explain.explainer import Explainer, Move, Role, bad_operation, set_value
 from finpolicy.explain.model import Change
 from finpolicy.explain.patch import apply_changes, pointer
@@ -84,9 +84,10 @@ class SuitabilityExplainer(Explainer):
                                           "of products are not explained)", "bad_input")
         unknown = sorted(str(k) for k in data
                          if k not in ("customer", "product", "amount", "sale", "as_of"))
-        if unknown:
-            raise InputError.one(unknown[0], "unknown key (expected customer, product, "
-                                             "amount, sale, as_of)", "unknown_key")
+        if unknown:  # every one named at once, as evaluate_input names them
+            raise InputError([InputProblem(k, "unknown key (expected customer, product, "
+                                              "amount, sale, as_of)", "unknown_key")
+                              for k in unknown])
         customer = Customer.parse(data.get("customer"), field="customer")
         product = Product.parse(data.get("product"), field="product")
         # the data's own as_of: an explanation's input with its changes applied, read back
