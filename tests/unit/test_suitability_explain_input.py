@@ -1,5 +1,5 @@
-"""The input of a suitability explanation (``finpolicy.explain.explain``, a decision log's input read back): every
-unknown key named at once, as the decision's own input check names them."""
+"""The input of a suitability explanation (``finpolicy.explain.explain``, a decision log's
+input read back): every unknown key named at once, as the decision's own check names them."""
 
 from __future__ import annotations
 
