@@ -72,3 +72,24 @@ def test_the_printed_access_matrix_names_its_last_column(
     # the last of the 12 level-and-action columns, and the decision of its last row
     assert "delete" in matrix.split("core:")[-1], matrix[:600]
     assert matrix.count("core:") >= 4, matrix[:600]
+
+
+def test_a_printed_policy_page_names_the_bundle_it_comes_from(
+        chromium: Chromium, sites: dict[str, Path], tmp_path: Path) -> None:
+    import finpolicy as fp
+    from finpolicy.documents.bundle import shipped_packs
+
+    bundle = fp.load_bundle(shipped_packs() / "cn-banking")
+    pdftotext = require_program("pdftotext", "poppler-utils")
+    page = chromium.browser.new_page(viewport=A4)
+    try:
+        page.goto((sites["cn-banking"] / "policies" / "cn-suitability.html").as_uri(),
+                  wait_until="load")
+        pdf = tmp_path / "cn-suitability.pdf"
+        page.pdf(path=str(pdf), format="A4")
+    finally:
+        page.close()
+    first = subprocess.run([pdftotext, "-l", "1", str(pdf), "-"], check=True,
+                           capture_output=True, text=True).stdout
+    assert f"{bundle.name} {bundle.version}" in first
+    assert bundle.digest in "".join(first.split())  # a long digest may wrap

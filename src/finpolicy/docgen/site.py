@@ -90,7 +90,8 @@ def project_files(bundle: Bundle, *, pictures: bool = True, theme: str = THEME,
         title = f"{docs[-1].metadata.title} ({policy_id})"
         options = [] if pictures else ["   :no-pictures:"]
         files[f"policies/{policy_id}.rst"] = "\n".join([
-            heading(title), f".. finpolicy:policy:: {policy_id}", *options, ""])
+            heading(title), _edition(bundle), "", f".. finpolicy:policy:: {policy_id}",
+            *options, ""])
     files["history.rst"] = "\n".join([
         heading("Version history"),
         "For every policy with several versions: the rules added, removed and changed from "
@@ -99,6 +100,12 @@ def project_files(bundle: Bundle, *, pictures: bool = True, theme: str = THEME,
         ".. finpolicy:history::", ""])
     files["citations.rst"] = citations_page(bundle, single_page=single_page)
     return files
+
+
+def _edition(bundle: Bundle) -> str:
+    """The line that names the exact policy text a page shows, so a printed page does too."""
+    return (f"From bundle {rst_escape(bundle.name)} {rst_escape(bundle.version)}, digest "
+            f"``{bundle.digest}``.")
 
 
 def citations_page(bundle: Bundle, *, single_page: bool = False) -> str:
