@@ -93,3 +93,14 @@ def test_notes_keep_their_rule_and_skip_directives_and_dividers(
     assert not any(n.text.startswith(("yaml-language-server", "finpolicy-lint", "---"))
                    for n in notes)
     assert notes[0].place == "the document"
+
+
+def test_a_note_on_a_list_item_names_the_item_not_its_position() -> None:
+    from finpolicy.docgen.notes import file_notes
+
+    doc = next(d for d in fp.load_bundle(CN).documents if d.id == "cn-complaints")
+    places = {n.place for n in file_notes(doc)}
+    # Art. 18's restart from new material, beside the regulatory deadline's milestone
+    assert "spec.milestones[regulatory_decision].restarted_by" in places
+    assert "spec.targets[satisfaction].against" in places
+    assert not any("milestones[5]" in p for p in places)

@@ -38,13 +38,19 @@ class Note:
     text: str
     path: Path
     rule: str | None = None
+    names: tuple[str | None, ...] = ()  # the id or name of each list item along ``path``
 
     @property
     def place(self) -> str:
-        """``spec.settings.assessment_valid_days``, or ``the document`` for its head."""
+        """``spec.settings.assessment_valid_days``, ``spec.milestones[regulatory_decision]
+        .restarted_by`` (a list item by its id or name), or ``the document`` for its head."""
         out = ""
+        names = iter(self.names)
         for part in self.path:
-            out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+            if isinstance(part, int):
+                out += f"[{next(names, None) or part}]"
+            else:
+                out += f".{part}" if out else part
         return out or "the document"
 
 
@@ -133,6 +139,21 @@ def _rule_at(doc: PolicyDocument[Any], path: Path) -> str | None:
     return found if path[:1] == ("spec",) else None
 
 
+def _item_names(data: Any, path: Path) -> tuple[str | None, ...]:
+    """For each list index along ``path``, the item's ``id`` or ``name`` when it has one."""
+    out: list[str | None] = []
+    node = data
+    for part in path:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            break
+        if isinstance(part, int):
+            found = node.get("id", node.get("name")) if isinstance(node, dict) else None
+            out.append(found if isinstance(found, str) else None)
+    return tuple(out)
+
+
 def file_notes(doc: PolicyDocument[Any]) -> list[Note]:
     """Every note of ``doc``'s file, in file order; none when its text is not at hand."""
     source = doc.source
@@ -146,7 +167,7 @@ def file_notes(doc: PolicyDocument[Any]) -> list[Note]:
     out = []
     for first, owner, words in _blocks(text):
         path = at_line.get(owner, ())
-        out.append(Note(first, words, path, _rule_at(doc, path)))
+        out.append(Note(first, words, path, _rule_at(doc, path), _item_names(doc.data, path)))
     return sorted(out, key=lambda n: n.line)
 
 
