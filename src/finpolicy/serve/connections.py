@@ -7,10 +7,13 @@ for as long as its client wished. No token is needed for any of it, so anyone wh
 the port could hold every file descriptor the process may open, and the service accepted no
 more connections.
 
-``HeadDeadline`` (uvicorn's HTTP/1.1 protocol) gives every request's head — from the
-connection's opening, or from the first byte after an answer — ``HEAD_SECONDS`` to arrive
-whole; otherwise the connection is closed. A request whose head arrived is not limited here
-(its body has a size limit, and only a caller with the token gets that far).
+``HeadDeadline`` (uvicorn's HTTP/1.1 protocol) closes a new connection that sends nothing
+within ``--keep-alive`` seconds, as uvicorn closes one idle after an answer (a load balancer
+that opens connections ahead of its requests holds them idle up to its own idle timeout,
+which ``--keep-alive`` is set above), and gives every request's head, from its first byte,
+``HEAD_SECONDS`` to arrive whole; otherwise the connection is closed. A request whose head
+arrived is not limited here (its body has a size limit, and only a caller with the token
+gets that far).
 """
 
 from __future__ import annotations
@@ -27,42 +30,46 @@ HEAD_SECONDS = 10.0
 
 
 class HeadDeadline(H11Protocol):
-    """uvicorn's h11 protocol, closing a connection whose request head does not arrive whole
-    within ``seconds`` (``HEAD_SECONDS``)."""
+    """uvicorn's h11 protocol, closing a connection that sends nothing within the keep-alive
+    timeout, or whose request head does not arrive whole within ``seconds``
+    (``HEAD_SECONDS``) of its first byte."""
 
     seconds = HEAD_SECONDS
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._head_deadline: asyncio.TimerHandle | None = None
+        self._deadline: asyncio.TimerHandle | None = None
+        self._head_started = False
 
     def _waiting(self) -> bool:
         """Whether no request is under way: the next bytes are a request's head."""
         return self.cycle is None or self.cycle.response_complete
 
-    def _arm(self) -> None:
-        if self._head_deadline is None:
-            self._head_deadline = self.loop.call_later(self.seconds, self._expired)
+    def _arm(self, seconds: float) -> None:
+        self._disarm()
+        self._deadline = self.loop.call_later(seconds, self._expired)
 
     def _disarm(self) -> None:
-        if self._head_deadline is not None:
-            self._head_deadline.cancel()
-            self._head_deadline = None
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
 
     def _expired(self) -> None:
-        self._head_deadline = None
+        self._deadline = None
         if self._waiting() and not self.transport.is_closing():
             self.transport.close()
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        self._arm()
+        self._arm(self.timeout_keep_alive)  # idle before its first request, as after one
 
     def data_received(self, data: bytes) -> None:
-        if self._waiting():
-            self._arm()
+        if self._waiting() and not self._head_started:
+            self._head_started = True
+            self._arm(self.seconds)
         super().data_received(data)
         if not self._waiting():  # the head arrived: a request is under way
+            self._head_started = False
             self._disarm()
 
     def connection_lost(self, exc: Exception | None) -> None:
