@@ -32,7 +32,12 @@ from finpolicy.domains.access.directory import (
     approver_failure,
     as_directory,
 )
-from finpolicy.domains.access.evaluation import authorize, coerce_request, grant_failures
+from finpolicy.domains.access.evaluation import (
+    access_fact,
+    authorize,
+    coerce_request,
+    grant_failures,
+)
 from finpolicy.domains.access.model import AccessRequest, AttachedConsent
 from finpolicy.domains.access.spec import AccessPolicyTables, AccessSpec
 from finpolicy.errors import InputError
@@ -142,7 +147,8 @@ class AccessExplainer(Explainer):
 
     def changeable(self, analysis: Analysis, path: tuple[str, ...]) -> bool:
         dotted = ".".join(path)
-        if path[0] == "grant" or dotted in _ROLE_FACTS | _PERMISSION_FACTS | _LEVEL_FACTS:
+        if path[0] == "grant" or dotted in _ROLE_FACTS | _PERMISSION_FACTS | _LEVEL_FACTS \
+                or dotted == "mask.needed":  # fields left out, or a grant for their level
             return True
         if dotted in _PURPOSE_FACTS:
             return analysis.case["purpose"] not in _tables(analysis).purposes
@@ -169,6 +175,8 @@ class AccessExplainer(Explainer):
             return _restated_purposes(analysis)
         if path in _CONSENT_FACTS and meets(target, True):
             return _attach_consent(analysis)
+        if path == "mask.needed" and meets(target, False):
+            return _unmasked(analysis)
         return []
 
 
@@ -262,20 +270,23 @@ def _assignments(directory: Any) -> list[dict[str, Any]] | None:
 
 
 @dated_moves
-def _new_grant(analysis: Analysis) -> list[Move]:
+def _new_grant(analysis: Analysis, level: str | None = None) -> list[Move]:
+    """A grant to request for the request's data, at ``level`` (the resource's when
+    ``None``: a field's, to see it unmasked)."""
     tables, request = _tables(analysis), _request(analysis)
     approvers = sorted(tables.approver_roles)
     if not approvers or request.as_of is None:
         return []
     at, resource, approver = request.as_of, request.resource, approvers[0]
-    days = tables.max_days.get(resource.data_level, _DEFAULT_DAYS)
+    level = level or resource.data_level
+    days = tables.max_days.get(level, _DEFAULT_DAYS)
     taken = {g.id for g in request.grants}
     grant_id, n = "new-grant", 1
     while grant_id in taken:
         n += 1
         grant_id = f"new-grant-{n}"
     grant = {"id": grant_id, "grantee": request.subject.id, "purpose": request.purpose,
-             "resource_type": resource.type, "data_level": resource.data_level,
+             "resource_type": resource.type, "data_level": level,
              "category": resource.category, "requested_at": at.isoformat(),
              "requested_by": None, "approved_by": f"{approver} (approver)",
              "approver_roles": [approver], "approved_at": at.isoformat(),
@@ -286,10 +297,30 @@ def _new_grant(analysis: Analysis) -> list[Move]:
     listed = analysis.case.get("assignments")
     confirm = (Change("add", pointer("assignments", "-"), holder) if listed is not None
                else Change("add", pointer("assignments"), [holder]))
-    text = (f"obtain a grant for `{request.purpose}` on {resource.data_level} "
+    text = (f"obtain a grant for `{request.purpose}` on {level} "
             f"{resource.category} data of `{resource.type}`, approved by someone else holding "
             f"`{approver}` (as the role directory shows), lasting at most {days:g} days")
     return [Move(text, (Change("add", pointer("grants", "-"), grant), confirm), "grant", 1)]
+
+
+def _unmasked(analysis: Analysis) -> list[Move]:
+    """For a rule denying fields the subject may not see at their own level (``mask.needed``:
+    a deletion removes them, masking cannot hide them): leave them out of the request, or
+    obtain a grant at their highest level."""
+    tables, request = _tables(analysis), _request(analysis)
+    if request.as_of is None:
+        return []
+    directory = _split(analysis.case)[2]
+    masked = access_fact(request, request.as_of, tables, directory)[1]["masked"]
+    if not masked:
+        return []
+    kept = {k: v for k, v in request.resource.fields.items() if k not in masked}
+    names = ", ".join(f"`{name}` ({request.resource.fields[name]})" for name in masked)
+    top = max((request.resource.fields[name] for name in masked),
+              key=lambda level: tables.level_rank[level])
+    return [Move(f"leave out the field{'s' if len(masked) > 1 else ''} {names}",
+                 (Change("replace", pointer("resource", "fields"), kept),), "scope", 2),
+            *_new_grant(analysis, top)]
 
 
 def _wait_for_approval(analysis: Analysis) -> list[Move]:
