@@ -7,10 +7,10 @@ import datetime as dt
 import hashlib
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Literal, NoReturn, Self
 
 import attrs
-from pydantic import Field, PlainSerializer, PlainValidator, PrivateAttr
+from pydantic import AfterValidator, Field, PlainSerializer, PlainValidator, PrivateAttr
 
 from finpolicy.decisions import Decision
 from finpolicy.inputs import NUMBER, InputModel
@@ -73,6 +73,36 @@ BirthDate = Annotated[dt.date, PlainValidator(_birth_date, json_schema_input_typ
                       PlainSerializer(_serialise, return_type=str, when_used="json")]
 
 
+class History(list[Any]):
+    """A customer's earlier assessments, as ``Customer`` keeps them: a list that cannot be
+    changed in place (the model is frozen, and the facts and digest derived from it are kept
+    on it: an assessment appended in place was decided, and logged, as before it).
+    """
+
+    __slots__ = ()
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise TypeError("a Customer is frozen: its assessment_history cannot be changed in "
+                        "place; make a new one with customer.model_copy(update="
+                        "{'assessment_history': [...]})")
+
+    append = extend = insert = remove = pop = clear = sort = reverse = _refuse
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _refuse
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return History, (list(self),)
+
+    def __copy__(self) -> History:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> History:
+        return History(copy.deepcopy(list(self), memo))
+
+
+def _history(value: list[Any]) -> History:
+    return History(value)
+
+
 class _Cached(InputModel):
     """Caches the digest: instances are frozen, and decisions name it on every evaluation."""
 
@@ -127,8 +157,8 @@ class Customer(_Cached):
                                    description="Risk tolerance level, e.g. `C3`.")
     assessment_date: DateOrTime | None = Field(
         default=None, description="When `risk_level` was assessed.")
-    assessment_history: list[DateOrTime] = Field(
-        default_factory=list, max_length=MAX_LONG_ITEMS,
+    assessment_history: Annotated[list[DateOrTime], AfterValidator(_history)] = Field(
+        default_factory=History, max_length=MAX_LONG_ITEMS,
         description="Earlier assessments (dates or aware datetimes).")
     birth_date: BirthDate | None = Field(default=None, description="Birth date (individuals).")
     investor_type: Literal["ordinary", "professional"] = Field(
