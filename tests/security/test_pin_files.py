@@ -127,3 +127,30 @@ def test_a_signature_file_of_more_signatures_than_keys_sign_is_refused(
         assert [(p.code, p.path) for p in caught.value.problems] == [
             ("bad_signature", "signatures")], caught.value
         assert f"at most {MAX_SIGNATURES}" in str(caught.value)
+
+
+def test_locking_and_signing_never_write_through_a_link_planted_in_the_pack(
+        tmp_path: Path, bundle: fp.Bundle) -> None:
+    """bundle lock and bundle sign wrote the new file to `.bundle.lock.<pid>.tmp` (and
+    `.bundle.sig.<pid>.tmp`) in the pack, following whatever was there: a link planted under
+    that name once the pack was checked had the signer overwrite the file it led to (with
+    the signer's rights), and left bundle.lock a link to it."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from finpolicy.documents.lock import write_lock
+    from finpolicy.documents.signing import sign_bundle
+
+    pack = _pack(tmp_path, bundle)
+    (pack / LOCK_FILE).unlink(missing_ok=True)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n", encoding="utf-8")
+    loaded = fp.load_bundle(pack)  # the pack as checked: no link in it
+    for name in (LOCK_FILE, SIGNATURE_FILE):  # planted meanwhile
+        (pack / f".{name}.{os.getpid()}.tmp").symlink_to(victim)
+    write_lock(loaded)
+    sign_bundle(loaded, Ed25519PrivateKey.generate())
+    assert victim.read_text(encoding="utf-8") == "precious\n"
+    for name in (LOCK_FILE, SIGNATURE_FILE):
+        assert (pack / name).is_file() and not (pack / name).is_symlink(), name
+    assert sorted(p.name for p in pack.iterdir() if p.name.endswith(".tmp")) == sorted(
+        f".{name}.{os.getpid()}.tmp" for name in (LOCK_FILE, SIGNATURE_FILE))

@@ -360,10 +360,18 @@ def write_lock(bundle: Any, *, amend: Iterable[str] = (),
 
 
 def replace_file(path: Path, text: str) -> None:
-    """Write ``path`` whole or not at all: a failure leaves the old file as it was."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    """Write ``path`` whole or not at all: a failure leaves the old file as it was. The text
+    goes to a new file of a name no one can guess, created for this write only (never
+    through a link someone put in the folder, as the name ``.bundle.lock.<pid>.tmp`` was:
+    a link planted under it had the signer overwrite the file it led to), then takes
+    ``path``'s place."""
+    import tempfile
+
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = Path(name)
     try:
-        tmp.write_text(text, encoding="utf-8")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
