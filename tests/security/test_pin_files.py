@@ -150,7 +150,11 @@ def test_locking_and_signing_never_write_through_a_link_planted_in_the_pack(
     write_lock(loaded)
     sign_bundle(loaded, Ed25519PrivateKey.generate())
     assert victim.read_text(encoding="utf-8") == "precious\n"
+    umask = os.umask(0o022)
+    os.umask(umask)
     for name in (LOCK_FILE, SIGNATURE_FILE):
         assert (pack / name).is_file() and not (pack / name).is_symlink(), name
+        # readable as a plainly written file is: the service may run as another user
+        assert (pack / name).stat().st_mode & 0o777 == 0o666 & ~umask, name
     assert sorted(p.name for p in pack.iterdir() if p.name.endswith(".tmp")) == sorted(
         f".{name}.{os.getpid()}.tmp" for name in (LOCK_FILE, SIGNATURE_FILE))

@@ -372,6 +372,17 @@ def replace_file(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
+            # readable as a file written plainly is (mkstemp makes it the owner's only): the
+            # service may read the pack as another user
+            os.chmod(handle.fileno(), 0o666 & ~_umask())
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _umask() -> int:
+    """The process's umask (read by setting it, and setting it back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
