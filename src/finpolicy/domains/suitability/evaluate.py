@@ -76,9 +76,11 @@ def decision_date(runtime: Runtime, as_of: Any, policy: str | None) -> dt.date:
     if as_of.__class__ is dt.date:
         return as_of
     own = evaluation_date(as_of)  # validates, and the day the version's zone is looked up on
+    # a time as text is read as evaluation_date reads it: with a T or, as ISO allows and
+    # str(datetime) writes it, a space ("2026-01-31 20:00:00+00:00" is 1 February in Beijing)
     moment = (dt.datetime.now(dt.UTC) if as_of is None else as_of
               if isinstance(as_of, dt.datetime) else dt.datetime.fromisoformat(as_of)
-              if isinstance(as_of, str) and "T" in as_of else None)
+              if isinstance(as_of, str) and len(as_of) > 10 else None)
     if moment is None:
         return own
     try:
