@@ -5,7 +5,8 @@ list, ``approver_roles``, in a text cell separated by ``;``; an empty cell is no
 
 Every error names its file and line (a CSV file's line as ``finpolicy.columnar.tables.
 csv_lines`` counts it, the header, blank lines and line breaks in quoted cells included; a
-Parquet file's row), and a grant id given twice names both lines so.
+Parquet file's row), and a grant id given twice names both lines so, as a role assignment
+given twice, every field alike, does.
 """
 
 from __future__ import annotations
