@@ -23,3 +23,13 @@ def test_every_policy_page_names_its_bundle_and_digest(pack: str) -> None:
     for name, text in pages.items():
         head, _, _ = text.partition(".. finpolicy:policy::")
         assert line in head, name
+
+
+def test_the_index_shows_the_vocabulary_every_policy_shares_with_its_citation() -> None:
+    bundle = fp.load_bundle(shipped_packs() / "cn-banking")
+    index = project_files(bundle)["index.rst"]
+    kinds = bundle.manifest.vocabulary["product_kinds"]
+    line = next(x for x in index.splitlines() if x.startswith("* ``product_kinds``"))
+    assert "(for ``product.kind``)" in line
+    assert all(f"``{term}``" in line for term in kinds.terms)
+    assert f"Cite: {rst_escape(kinds.cite)}" in line

@@ -86,6 +86,7 @@ def project_files(bundle: Bundle, *, pictures: bool = True, theme: str = THEME,
         windows = "; ".join(f"{d.version} ({window_text(d)})" for d in docs)
         index += [f"   * - :doc:`policies/{policy_id}`", f"     - {docs[-1].kind}",
                   f"     - {rst_escape(windows)}"]
+    index += _shared_vocabulary(bundle)
     # no toctree caption: Sphinx marks it role="heading" without a level, which screen
     # readers cannot place
     index += ["", "Which rules cite which source, article by article: :doc:`citations`.",
@@ -107,6 +108,21 @@ def project_files(bundle: Bundle, *, pictures: bool = True, theme: str = THEME,
         ".. finpolicy:history::", ""])
     files["citations.rst"] = citations_page(bundle, single_page=single_page)
     return files
+
+
+def _shared_vocabulary(bundle: Bundle) -> list[str]:
+    """The vocabularies of ``bundle.yaml`` every policy shares (the product kinds a rule or a
+    sale may name), with the fields they govern and their citation, as index lines."""
+    shared = getattr(getattr(bundle, "manifest", None), "vocabulary", None) or {}
+    if not shared:
+        return []
+    out = ["", "Vocabularies every policy of the bundle shares (``bundle.yaml``):", ""]
+    for name, spec in shared.items():
+        fields = ", ".join(f"``{f}``" for f in getattr(spec, "fields", ()) or ())
+        out += [f"* ``{name}``" + (f" (for {fields})" if fields else "") + ": "
+                + ", ".join(f"``{t}``" for t in spec.terms)
+                + (f". Cite: {rst_escape(spec.cite)}" if getattr(spec, "cite", "") else "")]
+    return out
 
 
 def _edition(bundle: Bundle) -> str:
