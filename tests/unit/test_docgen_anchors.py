@@ -38,29 +38,34 @@ def _ids(bundle: fp.Bundle, policy_id: str) -> dict[str, str]:
     return out
 
 
-def _next_release(tmp_path: Path) -> Path:
-    """The pack as a next release might ship it: cn-access replaced by version 1.4.0, its
-    rules unchanged."""
+def _next_release(tmp_path: Path) -> tuple[Path, str]:
+    """The pack as a next release might ship it: the newest version of cn-access replaced by
+    one numbered one patch higher, its rules unchanged; and the version replaced."""
+    newest = docgen.policy_groups(fp.load_bundle(CN))["cn-access"][-1]
     copy = tmp_path / "cn-banking"
     shutil.copytree(CN, copy)
-    access = copy / "access.yaml"
-    text = access.read_text(encoding="utf-8")
-    new = re.sub(r"(?m)^(  version: )1\.3\.0$", r"\g<1>1.4.0", text)
+    file = copy / Path(newest.file).name
+    text = file.read_text(encoding="utf-8")
+    major, minor, patch = (int(x) for x in newest.version.split("."))
+    new = re.sub(rf"(?m)^(  version: ){re.escape(newest.version)}$",
+                 rf"\g<1>{major}.{minor}.{patch + 1}", text)
     assert new != text
-    access.write_text(new, encoding="utf-8")
-    return copy
+    file.write_text(new, encoding="utf-8")
+    return copy, newest.version
 
 
 def test_a_rule_keeps_an_anchor_when_its_policy_version_changes(tmp_path: Path) -> None:
     before = _ids(fp.load_bundle(CN), "cn-access")
-    after = _ids(fp.load_bundle(_next_release(tmp_path)), "cn-access")
+    copy, replaced = _next_release(tmp_path)
+    after = _ids(fp.load_bundle(copy), "cn-access")
     anchor = "rule-cn-access-access-marketing-never-core"
     assert before[anchor] == after[anchor] == "marketing-never-core"
     # the version's own anchor goes with the version; the one without a version stays
-    assert "rule-cn-access-1-3-0-access-marketing-never-core" in before
-    assert "rule-cn-access-1-3-0-access-marketing-never-core" not in after
-    kept = {i for i in before if not re.search(r"-1-3-0-", i)}
-    assert kept and kept <= set(after)
+    gone = f"rule-cn-access-{replaced.replace('.', '-')}-access-marketing-never-core"
+    assert gone in before
+    assert gone not in after
+    kept = {i for i in before if f"-{replaced.replace('.', '-')}-" not in i}
+    assert anchor in kept and kept <= set(after)
 
 
 def test_the_anchor_without_a_version_is_on_the_newest_version_holding_the_rule() -> None:

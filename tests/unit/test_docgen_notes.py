@@ -27,6 +27,12 @@ def suitability() -> tuple[Any, Any]:
     return doc, PolicyEngine(bundle)
 
 
+def _line(doc: Any, starting: str) -> int:
+    """The 1-based line of ``doc``'s file that starts (after its indent) with ``starting``."""
+    lines = Path(doc.file).read_text(encoding="utf-8").splitlines()
+    return next(i for i, line in enumerate(lines, 1) if line.lstrip().startswith(starting))
+
+
 def _rule_entry(tree: list[nodes.Node], rule_id: str) -> str:
     for top in tree:
         for term in top.findall(nodes.term) if isinstance(top, nodes.Element) else ():
@@ -40,7 +46,8 @@ def test_a_rule_shows_the_interpretation_written_beside_it(suitability: tuple[An
     doc, engine = suitability
     tree = policy_nodes(doc, engine, pictures=False)
     entry = _rule_entry(tree, "elderly-high-risk")
-    assert "Note in the policy file (line 219)" in entry
+    line = _line(doc, "# Interpretation: Art. 18 asks")
+    assert f"Note in the policy file (line {line})" in entry
     assert 'the pack reads "high-risk" as R4 and above' in entry
     # the divider and the lint directive are no notes
     assert "finpolicy-lint" not in " ".join(t.astext() for t in tree)
@@ -54,9 +61,11 @@ def test_every_note_of_a_version_is_listed_with_its_place(suitability: tuple[Any
     section = next(n for n in tree if isinstance(n, nodes.section)
                    and n.next_node(nodes.title).astext() == "Notes in the policy file")
     text = " ".join(section.astext().split())
-    assert "Line 82, spec.settings.assessment_valid_days: Interpretation: Art. 29 says an " \
+    valid = _line(doc, "# Interpretation: Art. 29 says")
+    kinds = _line(doc, "# `product.securities` is true for these kinds")
+    assert f"Line {valid}, spec.settings.assessment_valid_days: Interpretation: Art. 29 says an " \
            "assessment is valid 12 months" in text
-    assert "Line 90, spec.settings.securities_kinds:" in text
+    assert f"Line {kinds}, spec.settings.securities_kinds:" in text
     # notes on rules link to the rule
     links = {r["refid"] for r in section.findall(nodes.reference)}
     assert "rule-cn-suitability-2-3-0-suitability-elderly-high-risk" in links
