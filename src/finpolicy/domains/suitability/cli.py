@@ -130,16 +130,18 @@ def suitability(csv_file: str, products_file: str | None, as_of: str | None, as_
         else:
             decisions = _decide_rows(runtime, csv_file, products_file, when, as_json, output,
                                      rejects)
+            doc = runtime.policy(POLICY_KIND, when)
+            in_force = {f"{doc.id} {doc.version}"}
     if csv_file.lower().endswith((".parquet", ".pq")):
         _print_table_run(summary, in_force, when, as_json, output)
     else:
-        _print_rows(decisions, when, as_json, details)
+        _print_rows(decisions, in_force, when, as_json, details)
     if rejects is not None:
         rejects.finish((csv_file, products_file))
 
 
-def _print_rows(decisions: list[SuitabilityDecision], when: dt.date, as_json: bool,
-                details: bool | None) -> None:
+def _print_rows(decisions: list[SuitabilityDecision], in_force: set[str], when: dt.date,
+                as_json: bool, details: bool | None) -> None:
     if as_json:
         policies = sorted({(d.policy.id, d.policy.version) for d in decisions})
         dump_json({"as_of": str(when),
@@ -147,7 +149,13 @@ def _print_rows(decisions: list[SuitabilityDecision], when: dt.date, as_json: bo
                    "summary": outcome_counts(decisions), "total": len(decisions),
                    "decisions": [d.to_dict() for d in decisions]})
         return
+    _print_policies(when, sorted(in_force))
     _print(decisions, len(decisions) <= 50 if details is None else details)
+
+
+def _print_policies(on: dt.date, policies: Iterable[str]) -> None:
+    """Which version decided the book (the 2018 rule until 2026-01-31, the NFRA rule after)."""
+    console.print(f"as of {on}: " + cell(f"decided by {', '.join(policies)}"))
 
 
 def _decide_rows(runtime: Any, csv_file: str, products_file: str | None, when: dt.date,
@@ -218,6 +226,7 @@ def _print_table_run(summary: dict[str, int], policies: set[str], on: dt.date, a
         dump_json({"as_of": str(on), "policies": sorted(policies), "summary": summary,
                    "total": sum(summary.values()), "output": output})
         return
+    _print_policies(on, sorted(policies))
     table_view = Table(title="Summary")
     table_view.add_column("outcome")
     table_view.add_column("decisions", justify="right")
