@@ -24,9 +24,12 @@ LABELS = MappingProxyType({
     "assessment.present": L("a risk assessment {is} on file", "风险测评"),
     "assessment.days_since": L("the days since the risk assessment", "距风险测评天数"),
     "assessment.expired": L("the risk assessment {has} expired", "风险测评已过期"),
-    "assessment.count_today": L("the number of risk assessments today", "当日测评次数"),
-    "assessment.count_12m": L("the number of risk assessments in 12 months",
-                              "12个月内测评次数"),
+    # counted on the current assessment's day and the 12 months up to it, not the sale's:
+    # "today" said so of an assessment taken months before the sale
+    "assessment.count_today": L("the number of risk assessments on the day of the current "
+                                "one", "当次测评当日测评次数"),
+    "assessment.count_12m": L("the number of risk assessments in the 12 months up to the "
+                              "current one", "当次测评前12个月内测评次数"),
     "assessment.change_reported": L("the customer {has} reported a change in circumstances "
                                     "since the assessment", "测评后报告情况变化"),
     "assessment.filled_by": L("who filled in the risk assessment", "测评填写人"),
@@ -42,15 +45,16 @@ LABELS = MappingProxyType({
                             "证券期货产品"),
     "product.term_months": L("the product's term in months", "产品期限（月）"),
     "product.principal_protected": L("the product {is} principal-protected", "保本"),
-    "product.redemption": L("the product's redemption terms", "赎回方式"),
+    "product.redemption": L("the product's redemption term", "赎回方式"),
     "product.private": L("the product {is} privately offered", "私募产品"),
     "sale.amount": L("the amount of the sale", "购买金额"),
     "sale.amount_share": L("the sale's share of the customer's investable assets",
                            "购买金额占可投资资产比例"),
     "sale.rank_gap": L("how many ranks the product's rating is above the customer's tolerance",
                        "产品风险高于客户等级的级数"),
-    "sale.term_exceeds_horizon_months": L("the months by which the product's term exceeds the "
-                                          "customer's horizon", "期限超出投资期限（月）"),
+    "sale.term_exceeds_horizon_months": L("the number of months by which the product's term "
+                                          "exceeds the customer's horizon",
+                                          "期限超出投资期限（月）"),
     "sale.promoted_by_staff": L("staff {has} promoted the product", "员工推介"),
     "sale.first_purchase": L("this {is} the customer's first purchase", "首次购买"),
 })
