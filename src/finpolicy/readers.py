@@ -26,9 +26,41 @@ from finpolicy.documents.yamlsource import YamlLimitError, line_map, load_data
 from finpolicy.errors import InputError, InputProblem
 from finpolicy.limits import MAX_CSV_CELL, MAX_DOCUMENT_BYTES, MAX_INPUT_DEPTH
 
-__all__ = ["Located", "count_lines", "csv_error", "iter_csv_rows", "iter_json_lines",
-           "open_quote", "open_quote_error", "raise_other_separator", "read_document",
-           "read_located", "read_text", "set_csv_cell_limit"]
+__all__ = ["LINES_SUFFIXES", "TABLE_SUFFIXES", "Located", "check_readable", "count_lines",
+           "csv_error", "input_form", "iter_csv_rows", "iter_json_lines", "open_quote",
+           "open_quote_error", "raise_other_separator", "read_document", "read_located",
+           "read_text", "set_csv_cell_limit"]
+
+
+TABLE_SUFFIXES = (".csv", ".parquet", ".pq")
+"""Files read as tables, one input per row."""
+LINES_SUFFIXES = (".jsonl", ".ndjson")
+"""Files read as JSON lines, one input per line."""
+_WORKBOOKS = (".xlsx", ".xlsm", ".xls", ".ods")
+_OTHER_TABLES = (".tsv", ".tab")
+
+
+def input_form(path: str) -> str:
+    """How a file of inputs is read, by what its name ends with: ``"table"`` (CSV, Parquet),
+    ``"lines"`` (JSON lines) or ``"document"`` (JSON, YAML, anything else, ``-``).
+
+    Raises:
+        InputError: for a spreadsheet workbook or a tab-separated file, which no reader
+            takes, saying what to save it as.
+    """
+    lower = path.lower()
+    if lower.endswith(_WORKBOOKS):
+        raise _error(path, None, "a spreadsheet workbook, which finpolicy does not read: "
+                     "save the sheet as \"CSV UTF-8 (Comma delimited)\" and give the .csv "
+                     "file", "unreadable_input")
+    if lower.endswith(_OTHER_TABLES):
+        raise _error(path, None, "a tab-separated file, which finpolicy does not read: save "
+                     "it as comma-separated CSV (.csv)", "unreadable_input")
+    if lower.endswith(TABLE_SUFFIXES):
+        return "table"
+    if lower.endswith(LINES_SUFFIXES):
+        return "lines"
+    return "document"
 
 
 def _error(file: str, line: int | None, message: str, code: str = "bad_file",
@@ -39,6 +71,17 @@ def _error(file: str, line: int | None, message: str, code: str = "bad_file",
 def _too_large(path: str) -> InputError:
     return _error(path, None, f"larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB; give "
                               "a JSON-lines or CSV file for big inputs", "too_large")
+
+
+def check_readable(path: str) -> None:
+    """Refuse ``path`` when it cannot be opened to be read (missing, a folder, no
+    permission), with the reason, as every reader here does."""
+    try:
+        with Path(path).open("rb"):
+            pass
+    except OSError as exc:
+        raise _error(path, None, f"cannot read: {exc.strerror or exc}",
+                     "unreadable_input") from None
 
 
 def read_text(path: str) -> str:

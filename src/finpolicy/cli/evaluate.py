@@ -1,8 +1,22 @@
-"""``finpolicy eval DOMAIN FILE``."""
+"""``finpolicy eval DOMAIN FILE``.
+
+FILE is read by what its name ends with: ``.csv``, ``.parquet`` (``.pq``) as a table, one
+input per row, through the batch API (``PolicyEngine.iter_tables``, as
+``docs/guides/batch.rst`` says: the columns named by the input's fields, nested ones dotted),
+chunk by chunk; ``.jsonl`` (``.ndjson``) as JSON lines, one input per line, each as a JSON
+input is; anything else (``.json``, ``.yaml``, ``-``) as one JSON or YAML document, one
+input or a list of them.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import csv
+import datetime as dt
+import json
+import textwrap
+from collections import Counter
+from collections.abc import Callable, Iterator
+from typing import IO, Any
 
 import click
 
@@ -15,6 +29,7 @@ from finpolicy.cli.common import (
     domain_code,
     dump_json,
     engine_option,
+    err_console,
     exit_with,
     load_engine,
     parse_when,
@@ -22,10 +37,20 @@ from finpolicy.cli.common import (
     reports_errors,
     shown,
 )
+from finpolicy.domains.base import Domain
 from finpolicy.domains.registry import domain
 from finpolicy.errors import InputError, InputProblem
-from finpolicy.readers import read_located
+from finpolicy.readers import (
+    TABLE_SUFFIXES,
+    check_readable,
+    input_form,
+    iter_json_lines,
+    read_located,
+)
 from finpolicy.runtime import Runtime
+
+OUTPUT_SUFFIXES = (".csv", ".parquet", ".jsonl", ".json")
+"""What ``-o`` writes a table's decisions as, by the name's ending."""
 
 
 @click.command("eval")
@@ -37,51 +62,93 @@ from finpolicy.runtime import Runtime
 @click.option("--json", "as_json", is_flag=True, help="Print decisions as JSON.")
 @click.option("--why", is_flag=True, help="Explain each decision: the rules in the way of a "
                                           "better outcome and the smallest changes of the "
-                                          "input that would give one, each checked.")
+                                          "input that would give one, each checked. Not for "
+                                          "a CSV or Parquet FILE.")
 @click.option("--trace", is_flag=True, help="With --why: also every rule's condition, "
                                             "evaluated clause by clause.")
+@click.option("--output", "-o", "output", default=None, metavar="OUT",
+              type=click.Path(dir_okay=False),
+              help="For a CSV or Parquet FILE: write the decisions, one row per input row, "
+                   "to OUT (.csv: UTF-8 with a byte-order mark, for Excel; .parquet; .jsonl; "
+                   ".json) instead of printing them.")
+@click.option("--key", "key", default=None, metavar="COLUMN",
+              help="For a CSV or Parquet FILE: a column of yours (a request id) copied as "
+                   "the decisions' first column, not read as a field.")
 @policy_option
 @bundle_option
 @engine_option
 @reports_errors
 def evaluate(domain_name: str, input_file: str, as_of: str | None, as_json: bool, why: bool,
-             trace: bool, policy_ids: tuple[str, ...], bundle_path: str | None,
-             engine: str) -> None:
-    """Evaluate the input in FILE (JSON or YAML; one input or a list) in DOMAIN.
+             trace: bool, output: str | None, key: str | None, policy_ids: tuple[str, ...],
+             bundle_path: str | None, engine: str) -> None:
+    """Evaluate the inputs in FILE in DOMAIN: a JSON or YAML file (one input or a list), a
+    JSON-lines file (.jsonl, one input per line), or a CSV or Parquet table (.csv, .parquet,
+    one input per row; classification, access, suitability and complaints).
 
     DOMAIN is a registered domain (`finpolicy domains` lists them).
 
-    The input has the shape of the domain's API, e.g. for suitability
-    `{customer: {...}, product: {...}, amount: 50000}`.
+    An input has the shape of the domain's API, e.g. for suitability
+    `{customer: {...}, product: {...}, amount: 50000}`; a table's columns are its fields,
+    nested ones dotted (`subject.id`, `subject.roles` as `teller;auditor`,
+    `resource.data_level`), as docs/guides/batch.rst lists them. A CSV table is UTF-8 (with
+    or without a byte-order mark) and comma-separated.
 
     Exits 0 when every decision is positive, 1 when any refuses what was asked (outcome
     `deny` or `unsuitable`, or a plug-in domain's own refusals), 2 for an invalid policy, 3
     for an invalid input or option.
     """
     chosen = domain(domain_name)
+    form = input_form(input_file)
+    if form != "table":
+        for given, name in ((output, "--output"), (key, "--key")):
+            if given is not None:
+                raise _table_only(name)
+    when = parse_when(as_of, aware=chosen.time == "datetime", moment_ok=True)
     policy_engine = load_engine(bundle_path, engine)
-    document = read_located(input_file)
-    data = document.data
-    items = data if isinstance(data, list) else [data]
+    if form == "table":
+        if why or trace:
+            raise click.UsageError(f"{'--why' if why else '--trace'} explains inputs of a "
+                                   "JSON, YAML or JSON-lines FILE, not a table; give the "
+                                   "rows to explain as JSON lines (.jsonl)")
+        refused = _evaluate_table(policy_engine, chosen, input_file, when, policy_ids,
+                                  as_json=as_json, output=output, key=key)
+    else:
+        refused = _evaluate_inputs(policy_engine, chosen, input_file, form, when, policy_ids,
+                                   as_json=as_json, why=why, trace=trace)
+    if refused:
+        exit_with(EXIT_FAILED)
+
+
+def _table_only(option: str) -> click.UsageError:
+    return click.UsageError(f"{option} is for a CSV or Parquet FILE "
+                            f"({', '.join(TABLE_SUFFIXES)}); for another file, --json prints "
+                            "the decisions")
+
+
+def _evaluate_inputs(policy_engine: Any, chosen: Domain, input_file: str, form: str,
+                     when: Any, policy_ids: tuple[str, ...], *, as_json: bool, why: bool,
+                     trace: bool) -> bool:
+    """Decide the inputs of a JSON, YAML or JSON-lines file; whether any was refused."""
+    items, locate = _read_inputs(input_file, form)
     if not items:  # exit 0 says every decision is positive: none is not one of them
-        raise InputError([InputProblem("", "an empty list: expected an input or a list of "
+        what = "no input (every line is blank)" if form == "lines" else "an empty list"
+        raise InputError([InputProblem("", f"{what}: expected an input or a list of "
                                            "inputs to evaluate", "bad_input",
                                        file=input_file, line=1)])
-    when = parse_when(as_of, aware=chosen.time == "datetime", moment_ok=True)
     # evaluated first with --why too: an input is refused exactly as without it
     decisions: list[Any] = []
-    with chosen_policies(policy_engine, policy_ids, domain_name) as runtime:
+    with chosen_policies(policy_engine, policy_ids, chosen.name) as runtime:
         for i, item in enumerate(items):
             try:
-                with domain_code(domain_name, "evaluate_input"):
+                with domain_code(chosen.name, "evaluate_input"):
                     decisions += chosen.evaluate_input(runtime, item, as_of=when)
             except InputError as exc:  # named in the file, at the field's line
-                raise document.located(exc, (i,) if isinstance(data, list) else ()) from None
+                raise locate(exc, i) from None
     if why or trace:
-        with chosen_policies(policy_engine, policy_ids, domain_name) as runtime:
-            outcomes = _explain(runtime, domain_name, items, when, as_json=as_json,
+        with chosen_policies(policy_engine, policy_ids, chosen.name) as runtime:
+            outcomes = _explain(runtime, chosen.name, items, when, as_json=as_json,
                                 detail=trace)
-    if not (why or trace):
+    else:
         outcomes = [d.outcome for d in decisions]
         if as_json:
             dump_json([d.to_dict() for d in decisions])
@@ -89,8 +156,23 @@ def evaluate(domain_name: str, input_file: str, as_of: str | None, as_json: bool
             for decision in decisions:
                 console.print(shown(decision.explain()), markup=False)
                 console.print()
-    if any(outcome in chosen.refusals for outcome in outcomes):
-        exit_with(EXIT_FAILED)
+    return any(outcome in chosen.refusals for outcome in outcomes)
+
+
+def _read_inputs(input_file: str, form: str
+                 ) -> tuple[list[Any], Callable[[InputError, int], InputError]]:
+    """The inputs of the file, and what locates the error of the i-th in it."""
+    if form == "lines":
+        read = list(iter_json_lines(input_file))
+        lines = [number for number, _ in read]
+        return [item for _, item in read], lambda exc, i: InputError(
+            [p if p.file is not None else p.located(input_file, lines[i])
+             for p in exc.problems], model=exc.model)
+    document = read_located(input_file)
+    data = document.data
+    items = data if isinstance(data, list) else [data]
+    return items, lambda exc, i: document.located(exc, (i,) if isinstance(data, list)
+                                                  else ())
 
 
 def _explain(runtime: Runtime, domain_name: str, items: list[Any], when: Any, *,
@@ -109,4 +191,215 @@ def _explain(runtime: Runtime, domain_name: str, items: list[Any], when: Any, *,
     return [x.outcome for x in explanations]
 
 
+def _evaluate_table(policy_engine: Any, chosen: Domain, input_file: str, when: Any,
+                    policy_ids: tuple[str, ...], *, as_json: bool, output: str | None,
+                    key: str | None) -> bool:
+    """Decide every row of a CSV or Parquet file, a chunk at a time, printing or writing
+    each chunk's decisions; whether any was refused."""
+    from finpolicy.columnar.api import table_domains
+    from finpolicy.outputs import output_file
+
+    tables = table_domains()
+    if chosen.name not in tables:
+        raise InputError([InputProblem(
+            "", f"domain `{chosen.name}` decides no CSV or Parquet table (those of "
+                f"{', '.join(tables)} do); give its inputs as JSON lines (.jsonl, one input "
+                "per line), JSON or YAML", "bad_input", file=input_file)])
+    check_readable(input_file)
+    if output is not None:
+        if not output.lower().endswith(OUTPUT_SUFFIXES):
+            raise InputError.one("--output", f"`{output}`: expected a name ending in "
+                                 f"{', '.join(OUTPUT_SUFFIXES)}", "bad_output", output)
+        output_file(output, "--output", inputs=[input_file])
+    counts: Counter[str] = Counter()
+    options = {} if key is None else {"key": key}
+    with chosen_policies(policy_engine, policy_ids, chosen.name), \
+            _Sink(output, as_json, input_file) as sink:
+        seen = 0
+        place = _Places(input_file)
+        for part in policy_engine.iter_tables(chosen.name, input_file, as_of=when,
+                                              **options):
+            outcome = "outcome" if "outcome" in part.column_names else "level"
+            counts.update(str(o) for o in part.column(outcome).to_pylist())
+            sink(part, place(seen, part.num_rows))
+            seen += part.num_rows
+        place.close()
+        if not seen:  # exit 0 says every decision is positive: none is not one of them
+            raise InputError([InputProblem("", "no rows: expected a header and a row per "
+                                               "input to evaluate", "bad_input",
+                                           file=input_file)])
+    total = sum(counts.values())
+    said = ", ".join(f"{n:,} {o}" for o, n in sorted(counts.items()))
+    err_console.print(f"{total:,} row(s) decided: {said or 'none'}"
+                      + (f"; written to {output}" if output else ""), markup=False)
+    return any(o in chosen.refusals for o in counts)
+
+
+class _Places:
+    """The input file's own line (a CSV file's, as the row reader numbers it) or row (a
+    Parquet file's, counting from 1) of each row of a chunk."""
+
+    def __init__(self, path: str) -> None:
+        from finpolicy.columnar.rejects import CsvLines
+
+        self._lines = CsvLines(path) if path.lower().endswith(".csv") else None
+
+    def __call__(self, seen: int, count: int) -> list[int]:
+        rows = list(range(seen + 1, seen + count + 1))
+        if self._lines is None or not rows:
+            return rows
+        lines = self._lines(rows)
+        return [lines[r] for r in rows]
+
+    def close(self) -> None:
+        if self._lines is not None:
+            self._lines.close()
+
+
+def _plain(value: Any) -> Any:
+    """A decision's value for JSON: times in ISO form."""
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _cell(value: Any) -> str:
+    """A decision's value for a spreadsheet cell: a list as its items separated by ``; ``,
+    nothing as an empty cell, a structure as JSON."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "; ".join(_cell(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(_plain(value), ensure_ascii=False)
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    return str(value)
+
+
+Sink = Callable[[Any, list[int]], None]
+
+
+def _row_name(part: Any) -> str:
+    """The name of the column of the input's line or row: ``row``, or ``input_row`` when
+    the decisions have a ``row`` of their own (a ``--key row``)."""
+    return "input_row" if "row" in part.column_names else "row"
+
+
+def _records(part: Any, places: list[int]) -> Iterator[dict[str, Any]]:
+    name = _row_name(part)
+    for place, record in zip(places, part.to_pylist(), strict=True):
+        yield {name: place, **record}
+
+
+class _Sink:
+    """Where a table's decisions go, chunk by chunk: the terminal (text or ``--json``), or
+    ``--output``'s file (written whole when every chunk is done)."""
+
+    def __init__(self, output: str | None, as_json: bool, input_file: str) -> None:
+        self.output, self.as_json, self.input_file = output, as_json, input_file
+        self.started = False
+        self._stack: Any = None
+        self._stream: IO[Any] | None = None
+        self._writer: Any = None
+        self._where = "line" if input_file.lower().endswith(".csv") else "row"
+
+    def __enter__(self) -> Sink:
+        import contextlib
+
+        from finpolicy.outputs import writing
+
+        self._stack = contextlib.ExitStack()
+        if self.output is not None:
+            binary = self.output.lower().endswith(".parquet")
+            self._stream = self._stack.enter_context(
+                writing(self.output, "--output", binary=binary, inputs=[self.input_file]))
+        return self._write
+
+    def __exit__(self, kind: Any, exc: Any, tb: Any) -> None:
+        try:
+            if kind is None:
+                self._end()
+        finally:
+            self._stack.__exit__(kind, exc, tb)
+
+    def _write(self, part: Any, places: list[int]) -> None:
+        out = (self.output or "").lower()
+        if out.endswith(".parquet"):
+            self._parquet(part, places)
+        elif out.endswith(".csv"):
+            self._csv(part, places)
+        elif out.endswith(".jsonl"):
+            assert self._stream is not None
+            for record in _records(part, places):
+                self._stream.write(json.dumps(_plain(record), ensure_ascii=False) + "\n")
+        elif out.endswith(".json") or self.as_json:
+            self._json(part, places)
+        else:
+            self._text(part, places)
+        self.started = True
+
+    def _parquet(self, part: Any, places: list[int]) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = part.add_column(0, _row_name(part), pa.array(places, pa.int64()))
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(self._stream, table.schema)
+        self._writer.write_table(table)
+
+    def _csv(self, part: Any, places: list[int]) -> None:
+        from finpolicy.cli.badrows import spreadsheet_safe
+
+        assert self._stream is not None
+        if self._writer is None:
+            self._stream.write("\ufeff")  # Excel reads UTF-8 only after this mark
+            self._writer = csv.DictWriter(self._stream,
+                                          [_row_name(part), *part.column_names])
+            self._writer.writeheader()
+        for record in _records(part, places):
+            self._writer.writerow(spreadsheet_safe({k: _cell(v) for k, v in record.items()}))
+
+    def _json(self, part: Any, places: list[int]) -> None:
+        stream = self._stream
+        for record in _records(part, places):
+            text = textwrap.indent(json.dumps(_plain(record), ensure_ascii=False,
+                                              indent=2), "  ")
+            text = ("[\n" if not self.started else ",\n") + text
+            self.started = True
+            if stream is None:
+                click.echo(text, nl=False)
+            else:
+                stream.write(text)
+
+    def _text(self, part: Any, places: list[int]) -> None:
+        names = part.column_names
+        outcome = "outcome" if "outcome" in names else "level"
+        ids = [names[0]] if names[0] not in (outcome, "level") else []
+        ids += [n for n in ("subject_id", "customer_id", "product_id", "complaint_id")
+                if n in names and n not in ids]
+        for place, record in zip(places, part.to_pylist(), strict=True):
+            who = " ".join(_cell(record[n]) for n in ids)
+            rules = ", ".join(record.get("rule_ids") or [])
+            click.echo(shown(f"{self._where} {place}: {who + ' ' if who else ''}"
+                             f"{record[outcome]}" + (f" ({rules})" if rules else "")))
+
+    def _end(self) -> None:
+        if self._writer is not None and self.output is not None \
+                and self.output.lower().endswith(".parquet"):
+            self._writer.close()
+        json_out = self.as_json if self.output is None else \
+            self.output.lower().endswith(".json")
+        if json_out:
+            text = "\n]\n" if self.started else "[]\n"
+            if self._stream is None:
+                click.echo(text, nl=False)
+            else:
+                self._stream.write(text)
 COMMANDS = [evaluate]

@@ -1,0 +1,197 @@
+"""``finpolicy eval DOMAIN FILE`` with a bank system's export: a CSV or Parquet table (one
+input per row, read by the batch API) or JSON lines (one input per line), where it once read
+every file as JSON or YAML (a ``.csv`` was "not valid YAML", a ``.parquet`` "not UTF-8 text",
+a ``.jsonl`` "a second JSON value")."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+
+from finpolicy.cli import main
+
+AS_OF = "2026-03-02T10:00:00+08:00"
+HEADER = ("subject.id,subject.roles,subject.department,subject.branch,action,purpose,"
+          "resource.type,resource.data_level,resource.category,resource.department,"
+          "resource.branch")
+ALLOWED = "u1,teller,retail,BJ01,read,account_service,customer_record,ordinary,basic_identity," \
+          "retail,BJ01"
+DENIED = "u2,teller,retail,BJ01,read,account_service,customer_record,core,basic_identity," \
+         "retail,BJ01"
+
+
+def _request(row: str) -> dict[str, object]:
+    cells = dict(zip(HEADER.split(","), row.split(","), strict=True))
+    return {"subject": {"id": cells["subject.id"], "roles": [cells["subject.roles"]],
+                        "department": cells["subject.department"],
+                        "branch": cells["subject.branch"]},
+            "action": cells["action"], "purpose": cells["purpose"],
+            "resource": {"type": cells["resource.type"],
+                         "data_level": cells["resource.data_level"],
+                         "category": cells["resource.category"],
+                         "department": cells["resource.department"],
+                         "branch": cells["resource.branch"]}}
+
+
+def _eval(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, ["eval", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def _csv(tmp_path: Path, *rows: str, name: str = "requests.csv") -> Path:
+    path = tmp_path / name
+    path.write_text("\ufeff" + "\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_csv_export_is_decided_row_by_row_at_its_lines(tmp_path: Path) -> None:
+    path = _csv(tmp_path, ALLOWED, "", DENIED)  # a blank line is no row, but a line
+    code, out, err = _eval("access", str(path), "--as-of", AS_OF)
+    assert code == 1, err  # a request denied
+    assert out.splitlines() == ["line 2: u1 allow (allow-by-role)",
+                                "line 4: u2 deny (grant-missing)"]
+    assert "2 row(s) decided: 1 allow, 1 deny" in err
+
+
+def test_every_row_allowed_exits_0(tmp_path: Path) -> None:
+    code, _, err = _eval("access", str(_csv(tmp_path, ALLOWED, ALLOWED)), "--as-of", AS_OF)
+    assert code == 0, err
+
+
+def test_a_table_gets_the_decisions_a_json_list_gets(tmp_path: Path) -> None:
+    rows = [ALLOWED, DENIED]
+    listed = tmp_path / "requests.json"
+    listed.write_text(json.dumps([_request(r) for r in rows]), encoding="utf-8")
+    _, as_list, _ = _eval("access", str(listed), "--as-of", AS_OF, "--json")
+    _, as_table, _ = _eval("access", str(_csv(tmp_path, *rows)), "--as-of", AS_OF, "--json")
+    expected = [(d["outcome"], [h["rule_id"] for h in d["hits"]]) for d in json.loads(as_list)]
+    assert [(d["outcome"], d["rule_ids"]) for d in json.loads(as_table)] == expected
+    assert [d["row"] for d in json.loads(as_table)] == [2, 3]
+
+
+def test_a_parquet_export_is_decided_row_by_row(tmp_path: Path) -> None:
+    names = HEADER.split(",")
+    rows = [dict(zip(names, r.split(","), strict=True)) for r in (DENIED, ALLOWED)]
+    path = tmp_path / "requests.parquet"
+    pq.write_table(pa.Table.from_pylist(rows), path)
+    code, out, _ = _eval("access", str(path), "--as-of", AS_OF)
+    assert code == 1
+    assert out.splitlines() == ["row 1: u2 deny (grant-missing)",
+                                "row 2: u1 allow (allow-by-role)"]
+
+
+def test_json_lines_are_one_input_a_line_and_an_error_names_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "requests.jsonl"
+    lines = [json.dumps(_request(ALLOWED)), "", json.dumps(_request(DENIED))]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, out, _ = _eval("access", str(path), "--as-of", AS_OF, "--json")
+    assert code == 1
+    assert [d["outcome"] for d in json.loads(out)] == ["allow", "deny"]
+    bad = dict(_request(ALLOWED), action="fly")
+    path.write_text("\n".join([*lines, json.dumps(bad)]) + "\n", encoding="utf-8")
+    code, _, err = _eval("access", str(path), "--as-of", AS_OF)
+    assert code == 3
+    assert "requests.jsonl line 4: action: unknown action `fly`" in err
+
+
+def test_a_bad_row_of_a_table_is_named_at_its_line(tmp_path: Path) -> None:
+    path = _csv(tmp_path, ALLOWED, DENIED.replace(",read,", ",fly,"))
+    code, _, err = _eval("access", str(path), "--as-of", AS_OF)
+    assert code == 3
+    assert "requests.csv line 3: action: unknown action `fly`" in err
+
+
+def test_output_csv_opens_in_excel(tmp_path: Path) -> None:
+    """UTF-8 with a byte-order mark (Excel reads it as UTF-8 only then), a row per input row
+    with its line, lists as text, and an id that a spreadsheet would run as a formula
+    written as text."""
+    out = tmp_path / "decisions.csv"
+    path = _csv(tmp_path, "=HYPERLINK(1)" + ALLOWED[2:], "张三" + DENIED[2:])
+    code, stdout, err = _eval("access", str(path), "--as-of", AS_OF, "-o", str(out))
+    assert code == 1 and stdout == ""
+    assert f"written to {out}" in err
+    data = out.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert [(r["row"], r["subject_id"], r["outcome"], r["rule_ids"]) for r in rows] == [
+        ("2", "'=hyperlink(1)", "allow", "allow-by-role"),  # (ids are compared lower case)
+        ("3", "张三", "deny", "grant-missing")]
+    assert rows[0]["allowed"] == "true" and rows[0]["grant_id"] == ""
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".jsonl", ".json"])
+def test_output_in_other_formats(tmp_path: Path, suffix: str) -> None:
+    out = tmp_path / f"decisions{suffix}"
+    code, _, _ = _eval("access", str(_csv(tmp_path, ALLOWED, DENIED)), "--as-of", AS_OF,
+                       "-o", str(out))
+    assert code == 1
+    if suffix == ".parquet":
+        records = pq.read_table(out).to_pylist()
+    elif suffix == ".jsonl":
+        records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    else:
+        records = json.loads(out.read_text(encoding="utf-8"))
+    assert [(r["row"], r["outcome"]) for r in records] == [(2, "allow"), (3, "deny")]
+
+
+def test_output_of_another_format_is_refused_before_any_work(tmp_path: Path) -> None:
+    code, _, err = _eval("access", str(_csv(tmp_path, ALLOWED)), "-o",
+                         str(tmp_path / "out.txt"))
+    assert code == 3
+    assert "expected a name ending in .csv, .parquet, .jsonl, .json" in err
+
+
+def test_a_header_without_rows_is_no_positive_answer(tmp_path: Path) -> None:
+    out = tmp_path / "decisions.csv"
+    code, _, err = _eval("access", str(_csv(tmp_path)), "--as-of", AS_OF, "-o", str(out))
+    assert code == 3
+    assert "no rows: expected a header and a row per input" in err
+    assert not out.exists()
+
+
+def test_a_domain_without_tables_names_the_formats_it_takes(tmp_path: Path) -> None:
+    code, _, err = _eval("consent", str(_csv(tmp_path, ALLOWED)))
+    assert code == 3
+    assert "domain `consent` decides no CSV or Parquet table" in err
+    assert "JSON lines (.jsonl" in err
+
+
+@pytest.mark.parametrize(("name", "said"), [
+    ("requests.xlsx", 'save the sheet as "CSV UTF-8 (Comma delimited)"'),
+    ("requests.tsv", "save it as comma-separated CSV (.csv)")])
+def test_a_workbook_or_tab_separated_file_says_what_to_save_it_as(
+        tmp_path: Path, name: str, said: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(b"PK\x03\x04\x00\xff")
+    code, _, err = _eval("access", str(path))
+    assert code == 3
+    assert said in err and "Traceback" not in err
+
+
+def test_why_is_refused_for_a_table(tmp_path: Path) -> None:
+    code, _, err = _eval("access", str(_csv(tmp_path, ALLOWED)), "--why")
+    assert code == 3
+    assert "--why explains inputs of a JSON, YAML or JSON-lines FILE" in err
+
+
+def test_table_options_are_refused_for_a_json_file(tmp_path: Path) -> None:
+    path = tmp_path / "requests.json"
+    path.write_text(json.dumps(_request(ALLOWED)), encoding="utf-8")
+    code, _, err = _eval("access", str(path), "-o", str(tmp_path / "out.csv"))
+    assert code == 3
+    assert "--output is for a CSV or Parquet FILE" in err
+
+
+def test_key_column_comes_first(tmp_path: Path) -> None:
+    path = tmp_path / "requests.csv"
+    path.write_text("request_id," + HEADER + "\n" + "r-1," + DENIED + "\n", encoding="utf-8")
+    code, out, _ = _eval("access", str(path), "--as-of", AS_OF, "--key", "request_id")
+    assert code == 1
+    assert out.splitlines() == ["line 2: r-1 u2 deny (grant-missing)"]
