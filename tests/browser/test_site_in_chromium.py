@@ -34,7 +34,7 @@ pytestmark = pytest.mark.slow  # a shared Chromium; about a minute in all
 PAGES = {
     "cn-banking": ["index.html", "policies/cn-access.html", "policies/cn-classification.html",
                    "policies/cn-complaints.html", "policies/cn-suitability.html",
-                   "history.html", "citations.html", "search.html"],
+                   "history.html", "citations.html", "genindex.html", "search.html"],
     "uk-fca": ["index.html", "policies/uk-complaints.html", "history.html", "search.html"],
 }
 CASES = [(pack, page, viewport) for pack, pages in PAGES.items() for page in pages

@@ -13,7 +13,7 @@ than pipl Art. 6, …)``) is listed as mentioned there.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import attrs
@@ -21,13 +21,15 @@ import attrs
 from finpolicy.docgen.text import rule_views
 from finpolicy.documents.bundle import Bundle, PolicyDocument
 
-__all__ = ["Citation", "articles", "citations", "citations_rst", "cite_parts"]
+__all__ = ["NO_ARTICLE", "Citation", "articles", "citations", "citations_rst", "cite_parts",
+           "rule_citations"]
 
 _ARTICLE = re.compile(r"Arts?\.\s*(\d+[a-z]?(?:\([^)\s]{1,6}\))?)"
                       r"((?:\s*(?:,|and|&)\s*(?:Art\.\s*)?\d+[a-z]?(?:\([^)\s]{1,6}\))?)*)")
 _SECTION = re.compile(r"§\s*(\d+(?:\.\d+)*(?:\(\d+\))?)")
 _NUMBER = re.compile(r"\d+[a-z]?(?:\([^)\s]{1,6}\))?")
 NO_ARTICLE = "(no article named)"
+NO_SOURCE = "(no declared source)"
 
 
 @attrs.frozen(slots=True)
@@ -102,18 +104,27 @@ def _mentions(text: str, sources: Iterable[str], cited: str) -> list[tuple[str, 
     return out
 
 
+def rule_citations(cite: str, sources: Sequence[str]) -> list[tuple[str, str, bool]]:
+    """``(source, article, mentioned)`` for each article a rule's ``cite`` names: of each part
+    naming a declared source first, the articles before any remark in brackets
+    (``NO_ARTICLE`` when none), then sources named inside it with an article (mentioned)."""
+    out = []
+    for source, text in cite_parts(cite, sources):
+        # the articles of the source are those named before any remark in brackets
+        head = re.split(r"\s[(（]", text, maxsplit=1)[0]
+        out += [(source or NO_SOURCE, a, False) for a in articles(head) or [NO_ARTICLE]]
+        out += [(s, a, True) for s, a in _mentions(text, sources, source)]
+    return out
+
+
 def _document_citations(doc: PolicyDocument[Any]) -> list[Citation]:
     sources = [s.id for s in doc.metadata.sources]
     out = []
     for view in rule_views(doc):
         for source, text in cite_parts(view.cite, sources):
-            # the articles of the source are those named before any remark in brackets
-            head = re.split(r"\s[(（]", text, maxsplit=1)[0]
-            cited = [(source, a, False) for a in articles(head) or [NO_ARTICLE]]
-            cited += [(s, a, True) for s, a in _mentions(text, sources, source)]
-            out += [Citation(s or "(no declared source)", a, doc.id, doc.version, view.ruleset,
-                             view.id, f"{source} {text}".strip(), mentioned)
-                    for s, a, mentioned in cited]
+            for s, a, mentioned in rule_citations(f"{source} {text}".strip(), sources):
+                out.append(Citation(s, a, doc.id, doc.version, view.ruleset, view.id,
+                                    f"{source} {text}".strip(), mentioned))
     return out
 
 

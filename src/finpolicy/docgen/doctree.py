@@ -17,10 +17,10 @@ from finpolicy.docgen.notes import Note, file_notes
 from finpolicy.documents.bundle import Bundle, PolicyDocument
 from finpolicy.errors import FinpolicyError
 
-__all__ = ["bundle_nodes", "history_nodes", "node_cell", "node_fields", "node_literal",
-           "node_para", "node_raw", "node_rich", "node_section", "node_table", "policy_nodes",
-           "rule_anchor", "select", "source_link", "stable_rule_anchor", "versions_nodes",
-           "web_url"]
+__all__ = ["INDEX_ENTRIES", "bundle_nodes", "history_nodes", "node_cell", "node_fields",
+           "node_literal", "node_para", "node_raw", "node_rich", "node_section", "node_table",
+           "policy_nodes", "rule_anchor", "select", "source_link", "stable_rule_anchor",
+           "versions_nodes", "web_url"]
 
 
 def node_section(title: str, ident: str) -> nodes.section:
@@ -296,6 +296,7 @@ def _rule_entry(doc: PolicyDocument[Any], view: docgen.RuleView, notes: Sequence
         anchored.add(stable)
         ids.append(stable)
     term = nodes.term(ids=ids)
+    term[INDEX_ENTRIES] = _index_entries(doc, view)
     link = nodes.reference("", "", refid=ids[-1], classes=["finpolicy-permalink"],
                            reftitle=f"a link to rule {view.id}")
     link += node_literal(view.id)
@@ -338,6 +339,27 @@ def _invariants_section(doc: PolicyDocument[Any], language: str) -> list[nodes.N
         terms += entry
     section += terms
     return [section]
+
+
+INDEX_ENTRIES = "finpolicy_index"
+"""The attribute of a rule's term listing its entries in the general index (the rule by its id,
+each article it cites under its source); ``finpolicy.docgen.links`` makes them Sphinx index
+entries where it is loaded (the site of ``finpolicy docs``)."""
+
+
+def _index_entries(doc: PolicyDocument[Any], view: docgen.RuleView) -> list[str]:
+    from finpolicy.docgen.citations import rule_citations
+
+    who = f"{doc.id} {doc.version}"
+    # an id in several rule sets of the document: each entry says which
+    if sum(view.id in (r.id for r in rs.rules) for rs in doc.policy.rulesets.values()) > 1:
+        who += f" (rule set {view.ruleset})"
+    out = [f"{view.id}; rule of {who}"]
+    for source, article, mentioned in rule_citations(view.cite,
+                                                     [s.id for s in doc.metadata.sources]):
+        out.append(f"{source}; {article}: {who} {view.id}"
+                   + (" (mentioned)" if mentioned else ""))
+    return out
 
 
 def _join_literals(words: Sequence[str]) -> list[nodes.Node | str]:

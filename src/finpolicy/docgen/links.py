@@ -1,10 +1,16 @@
-"""Links from a rule's id shown on another page to the rule's entry on its policy's page (a
-Sphinx extension that ``finpolicy docs`` adds to its project).
+"""Links from a rule's id shown on another page to the rule's entry on its policy's page, and
+the general index of rules and cited articles (a Sphinx extension that ``finpolicy docs`` adds
+to its project).
 
 The version history names the rules each version added, changed and removed; each id there is
 marked with its policy and the anchor of its entry (``doctree.RULE_TARGET``, set by
 ``docgen.history``). Where the project has a page for that policy (``policies/ID`` in the
 site), the id becomes a link to the entry; elsewhere it stays text.
+
+Each rule's entry lists its index entries (``doctree.INDEX_ENTRIES``): the rule by its id
+("elderly-high-risk; rule of cn-suitability 2.3.0") and each article it cites under its source
+("nfra-2025-7; Art. 18: cn-suitability 2.3.0 elderly-high-risk"); they become entries of the
+site's general index (``genindex.html``).
 """
 
 from __future__ import annotations
@@ -12,11 +18,14 @@ from __future__ import annotations
 from typing import Any
 
 from docutils import nodes
+from sphinx import addnodes
 from sphinx.application import Sphinx
+from sphinx.transforms import SphinxTransform
 
+from finpolicy.docgen.doctree import INDEX_ENTRIES
 from finpolicy.docgen.history import RULE_TARGET
 
-__all__ = ["link_rules", "setup"]
+__all__ = ["RuleIndex", "link_rules", "setup"]
 
 PAGES = "policies/{policy}"
 """The page of a policy in the site ``finpolicy docs`` builds."""
@@ -44,7 +53,21 @@ def link_rules(app: Sphinx, doctree: nodes.document, docname: str) -> None:
         link += literal
 
 
+class RuleIndex(SphinxTransform):
+    """Each rule's index entries as Sphinx index entries pointing at its entry."""
+
+    default_priority = 500
+
+    def apply(self, **kwargs: Any) -> None:
+        for term in self.document.findall(nodes.term):
+            entries = term.get(INDEX_ENTRIES)
+            if entries and term["ids"]:
+                term.insert(0, addnodes.index(entries=[
+                    ("single", entry, term["ids"][0], "", None) for entry in entries]))
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
-    """Link marked rule ids once the pages' references are resolved."""
+    """Link marked rule ids once the pages' references are resolved; index the rules."""
     app.connect("doctree-resolved", link_rules)
+    app.add_transform(RuleIndex)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -89,7 +89,8 @@ def project_files(bundle: Bundle, *, pictures: bool = True, theme: str = THEME,
     index += _shared_vocabulary(bundle)
     # no toctree caption: Sphinx marks it role="heading" without a level, which screen
     # readers cannot place
-    index += ["", "Which rules cite which source, article by article: :doc:`citations`.",
+    index += ["", "Which rules cite which source, article by article: :doc:`citations`; "
+              "every rule and cited article in alphabetical order: :ref:`genindex`.",
               "", ".. toctree::", "   :maxdepth: 2", ""]
     index += [f"   policies/{policy_id}" for policy_id in groups]
     index += ["   history", "   citations", ""]
