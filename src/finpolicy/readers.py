@@ -29,7 +29,7 @@ from finpolicy.limits import MAX_CSV_CELL, MAX_DOCUMENT_BYTES, MAX_INPUT_DEPTH
 __all__ = ["LINES_SUFFIXES", "TABLE_SUFFIXES", "Located", "check_readable", "count_lines",
            "csv_error", "input_form", "iter_csv_rows", "iter_json_lines", "open_quote",
            "open_quote_error", "raise_other_separator", "read_document", "read_located",
-           "read_text", "set_csv_cell_limit"]
+           "read_text", "recode_csv", "set_csv_cell_limit"]
 
 
 TABLE_SUFFIXES = (".csv", ".parquet", ".pq")
@@ -416,6 +416,50 @@ def csv_error(path: str, line: int | None, exc: csv.Error) -> InputError:
         return _error(path, line, f"not valid CSV: a cell is longer than {MAX_CSV_CELL} "
                                   "characters", "too_large")
     return _error(path, line, f"not valid CSV: {exc}")
+
+
+def recode_csv(path: str, target: str, *, encoding: str, delimiter: str,
+               names: dict[str, str] | None = None) -> list[str]:
+    """Copy the CSV file ``path`` (text in ``encoding``, cells separated by ``delimiter``)
+    to ``target`` as UTF-8 separated by commas, line for line (a row keeps its line: blank
+    lines and the line breaks of quoted cells are kept), so that what reads ``target``
+    names the lines of ``path``; ``names`` renames columns of the header.
+
+    Raises:
+        InputError: naming the line of ``path`` that is not text in ``encoding`` (and the
+            encoding to give for a Chinese export), or that is not valid CSV.
+    """
+    try:
+        source = Path(path).open(encoding=encoding, newline="")  # noqa: SIM115 (closed below)
+    except OSError as exc:
+        raise _error(path, None, f"cannot read: {exc.strerror or exc}",
+                     "unreadable_input") from None
+    set_csv_cell_limit()
+    with source, Path(target).open("w", encoding="utf-8", newline="") as out:
+        reader = csv.reader(_lines(source, path), delimiter=delimiter)
+        writer = csv.writer(out, lineterminator="\n")
+        header: list[str] | None = None
+        try:
+            for cells in reader:
+                if header is None and cells:
+                    header = cells
+                    cells = [(names or {}).get(c, c) for c in cells]
+                    other = next((c for c in ",;\t|" if c != delimiter and c in cells[0]),
+                                 None) if len(cells) == 1 else None
+                    if other is not None:
+                        shown = "a tab" if other == "\t" else f"`{other}`"
+                        raise _error(path, reader.line_num, f"the header is one column, "
+                                     f"`{cells[0][:80]}`: the file is separated by {shown}, "
+                                     f"not by `{delimiter}`")
+                writer.writerow(cells)
+        except UnicodeDecodeError as exc:
+            hint = "" if encoding.lower().replace("_", "-") in ("gbk", "gb18030") else \
+                "; an export saved in Chinese Windows is gb18030 (or gbk)"
+            raise _error(path, reader.line_num + 1, f"not {encoding} text (byte {exc.start} "
+                         f"of a block){hint}", "unreadable_input") from None
+        except csv.Error as exc:
+            raise csv_error(path, reader.line_num + 1, exc) from None
+    return header or []
 
 
 def count_lines(path: str) -> int:

@@ -195,3 +195,84 @@ def test_key_column_comes_first(tmp_path: Path) -> None:
     code, out, _ = _eval("access", str(path), "--as-of", AS_OF, "--key", "request_id")
     assert code == 1
     assert out.splitlines() == ["line 2: r-1 u2 deny (grant-missing)"]
+
+
+def test_a_gbk_export_is_read_with_its_encoding(tmp_path: Path) -> None:
+    path = tmp_path / "requests.csv"
+    path.write_bytes("\n".join([HEADER, "张三" + ALLOWED[2:], DENIED]).encode("gbk") + b"\n")
+    code, _, err = _eval("access", str(path), "--as-of", AS_OF)
+    assert code == 3
+    assert "requests.csv line 2" in err and "--encoding gb18030" in err
+    code, out, err = _eval("access", str(path), "--as-of", AS_OF, "--encoding", "gbk")
+    assert code == 1, err
+    assert out.splitlines() == ["line 2: 张三 allow (allow-by-role)",
+                                "line 3: u2 deny (grant-missing)"]
+
+
+def test_a_semicolon_export_with_excel_quoting_is_read_with_its_delimiter(
+        tmp_path: Path) -> None:
+    """Excel's ``;`` export (a European locale) quotes a cell holding the separator, a
+    quote or a line break; the lines named are the file's own."""
+    rows = [HEADER.replace(",", ";"), ALLOWED.replace(",", ";"),
+            '"u2";"teller";"retail";"BJ01";"read";"account_service";"customer_record";'
+            '"core";"basic_identity";"retail";"BJ01"']
+    path = tmp_path / "requests.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8-sig")
+    code, _, err = _eval("access", str(path), "--as-of", AS_OF)
+    assert code == 3 and "(or give --delimiter ';')" in err
+    code, out, err = _eval("access", str(path), "--as-of", AS_OF, "--delimiter", ";")
+    assert code == 1, err
+    assert out.splitlines() == ["line 2: u1 allow (allow-by-role)",
+                                "line 3: u2 deny (grant-missing)"]
+    path.write_text("\n".join([*rows, ALLOWED.replace(",", ";").replace(";read;", ";fly;")])
+                    + "\n", encoding="gb18030")
+    code, _, err = _eval("access", str(path), "--as-of", AS_OF, "--delimiter", ";",
+                         "--encoding", "gb18030")
+    assert code == 3
+    assert "requests.csv line 4: action: unknown action `fly`" in err  # not the copy read
+    assert "finpolicy-" not in err
+
+
+def test_the_wrong_delimiter_is_named(tmp_path: Path) -> None:
+    code, _, err = _eval("access", str(_csv(tmp_path, ALLOWED)), "--delimiter", ";")
+    assert code == 3
+    assert "the file is separated by `,`, not by `;`" in err
+
+
+def test_a_chinese_header_is_read_by_column(tmp_path: Path) -> None:
+    path = tmp_path / "requests.csv"
+    path.write_text("柜员号," + HEADER.split(",", 1)[1] + "\n" + DENIED + "\n",
+                    encoding="utf-8")
+    code, out, err = _eval("access", str(path), "--as-of", AS_OF,
+                           "--column", "柜员号=subject.id")
+    assert code == 1, err
+    assert out.splitlines() == ["line 2: u2 deny (grant-missing)"]
+    code, _, err = _eval("access", str(path), "--column", "客户号=subject.id")
+    assert code == 3
+    assert "requests.csv has no column `客户号` (its columns: 柜员号, subject.roles" in err
+
+
+def test_a_column_name_with_spaces_around_it_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "requests.csv"
+    path.write_text(HEADER.replace("action,", "action ,") + "\n" + DENIED + "\n",
+                    encoding="utf-8")
+    code, _, err = _eval("access", str(path), "--as-of", AS_OF)
+    assert code == 3
+    assert "the column `action ` has spaces around its name" in err
+
+
+@pytest.mark.parametrize(("option", "value", "said"), [
+    ("--encoding", "klingon", "unknown encoding `klingon`"),
+    ("--delimiter", ";;", "is not one character"),
+    ("--column", "=subject.id", "expected NAME=FIELD")])
+def test_bad_csv_options_are_named(tmp_path: Path, option: str, value: str,
+                                   said: str) -> None:
+    code, _, err = _eval("access", str(_csv(tmp_path, ALLOWED)), option, value)
+    assert code == 3 and said in err and option in err
+
+
+def test_csv_options_are_refused_for_another_file(tmp_path: Path) -> None:
+    path = tmp_path / "requests.jsonl"
+    path.write_text(json.dumps(_request(ALLOWED)) + "\n", encoding="utf-8")
+    code, _, err = _eval("access", str(path), "--encoding", "gbk")
+    assert code == 3 and "--encoding is for a CSV FILE (.csv)" in err

@@ -10,14 +10,18 @@ input or a list of them.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import json
+import os
+import tempfile
 import textwrap
 from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import IO, Any
 
+import attrs
 import click
 
 from finpolicy.cli.common import (
@@ -37,6 +41,7 @@ from finpolicy.cli.common import (
     reports_errors,
     shown,
 )
+from finpolicy.cli.params import COLUMN, DELIMITER, ENCODING
 from finpolicy.domains.base import Domain
 from finpolicy.domains.registry import domain
 from finpolicy.errors import InputError, InputProblem
@@ -46,6 +51,7 @@ from finpolicy.readers import (
     input_form,
     iter_json_lines,
     read_located,
+    recode_csv,
 )
 from finpolicy.runtime import Runtime
 
@@ -74,13 +80,23 @@ OUTPUT_SUFFIXES = (".csv", ".parquet", ".jsonl", ".json")
 @click.option("--key", "key", default=None, metavar="COLUMN",
               help="For a CSV or Parquet FILE: a column of yours (a request id) copied as "
                    "the decisions' first column, not read as a field.")
+@click.option("--encoding", type=ENCODING, default=None, metavar="NAME",
+              help="For a CSV FILE: its encoding (default UTF-8, with or without a "
+                   "byte-order mark); gb18030 or gbk for an export saved on Chinese Windows.")
+@click.option("--delimiter", type=DELIMITER, default=None, metavar="CHAR",
+              help="For a CSV FILE: the character between its cells (default ,): ';', '|' "
+                   "or tab.")
+@click.option("--column", "columns", type=COLUMN, multiple=True, metavar="NAME=FIELD",
+              help="For a CSV FILE: read its column NAME as the field FIELD (a header in "
+                   "Chinese: --column 柜员号=subject.id); repeatable.")
 @policy_option
 @bundle_option
 @engine_option
 @reports_errors
 def evaluate(domain_name: str, input_file: str, as_of: str | None, as_json: bool, why: bool,
-             trace: bool, output: str | None, key: str | None, policy_ids: tuple[str, ...],
-             bundle_path: str | None, engine: str) -> None:
+             trace: bool, output: str | None, key: str | None, encoding: str | None,
+             delimiter: str | None, columns: tuple[tuple[str, str], ...],
+             policy_ids: tuple[str, ...], bundle_path: str | None, engine: str) -> None:
     """Evaluate the inputs in FILE in DOMAIN: a JSON or YAML file (one input or a list), a
     JSON-lines file (.jsonl, one input per line), or a CSV or Parquet table (.csv, .parquet,
     one input per row; classification, access, suitability and complaints).
@@ -99,10 +115,12 @@ def evaluate(domain_name: str, input_file: str, as_of: str | None, as_json: bool
     """
     chosen = domain(domain_name)
     form = input_form(input_file)
-    if form != "table":
-        for given, name in ((output, "--output"), (key, "--key")):
-            if given is not None:
-                raise _table_only(name)
+    is_csv = input_file.lower().endswith(".csv")
+    for given, name, takes in ((output, "--output", form == "table"),
+                               (key, "--key", form == "table"), (encoding, "--encoding", is_csv),
+                               (delimiter, "--delimiter", is_csv), (columns, "--column", is_csv)):
+        if given and not takes:
+            raise _table_only(name, csv_only=name not in ("--output", "--key"))
     when = parse_when(as_of, aware=chosen.time == "datetime", moment_ok=True)
     policy_engine = load_engine(bundle_path, engine)
     if form == "table":
@@ -110,8 +128,15 @@ def evaluate(domain_name: str, input_file: str, as_of: str | None, as_json: bool
             raise click.UsageError(f"{'--why' if why else '--trace'} explains inputs of a "
                                    "JSON, YAML or JSON-lines FILE, not a table; give the "
                                    "rows to explain as JSON lines (.jsonl)")
-        refused = _evaluate_table(policy_engine, chosen, input_file, when, policy_ids,
-                                  as_json=as_json, output=output, key=key)
+        with contextlib.ExitStack() as stack:
+            try:
+                source = input_file
+                source = _source(stack, input_file, encoding, delimiter, dict(columns), key)
+                refused = _evaluate_table(policy_engine, chosen, input_file, when,
+                                          policy_ids, as_json=as_json, output=output,
+                                          key=key, source=source)
+            except InputError as exc:  # named by the file given, not the copy read
+                raise _hinted(_renamed(exc, source, input_file)) from None
     else:
         refused = _evaluate_inputs(policy_engine, chosen, input_file, form, when, policy_ids,
                                    as_json=as_json, why=why, trace=trace)
@@ -119,10 +144,83 @@ def evaluate(domain_name: str, input_file: str, as_of: str | None, as_json: bool
         exit_with(EXIT_FAILED)
 
 
-def _table_only(option: str) -> click.UsageError:
+def _table_only(option: str, *, csv_only: bool) -> click.UsageError:
+    if csv_only:
+        return click.UsageError(f"{option} is for a CSV FILE (.csv)")
     return click.UsageError(f"{option} is for a CSV or Parquet FILE "
                             f"({', '.join(TABLE_SUFFIXES)}); for another file, --json prints "
                             "the decisions")
+
+
+def _source(stack: contextlib.ExitStack, input_file: str, encoding: str | None,
+            delimiter: str | None, columns: dict[str, str], key: str | None) -> str:
+    """The file to read for the table ``input_file``: itself, or a copy of it as UTF-8
+    separated by commas (its columns renamed, each row on its own line) when it is not one;
+    refused when a column's name has spaces around it."""
+    check_readable(input_file)
+    source = input_file
+    if encoding not in (None, "utf-8-sig") or delimiter not in (None, ",") or columns:
+        folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="finpolicy-"))
+        source = os.path.join(folder, os.path.basename(input_file))
+        header = recode_csv(input_file, source, encoding=encoding or "utf-8-sig",
+                            delimiter=delimiter or ",", names=columns)
+        missing = [name for name in columns if name not in header]
+        if missing:
+            raise InputError.one("--column", f"{input_file} has no column `{missing[0]}` "
+                                 f"(its columns: {', '.join(header)})", "unknown_key",
+                                 missing[0])
+    names = _names(source)
+    spaced = next((n for n in names if n != n.strip() and n.strip() and n != key), None)
+    if spaced is not None:
+        raise InputError([InputProblem(
+            "", f"the column `{spaced}` has spaces around its name; remove them, or give "
+                f"--column '{spaced}={spaced.strip()}'", "bad_file", spaced, file=input_file,
+            line=1)])
+    return source
+
+
+def _names(path: str) -> list[str]:
+    """The column names of the table ``path`` (none when it cannot be read: its reader
+    then says why)."""
+    try:
+        if path.lower().endswith(".csv"):
+            from finpolicy.columnar.csvfiles import csv_header
+
+            return csv_header(path)
+        import pyarrow.parquet as pq
+
+        return list(pq.read_schema(path).names)
+    except Exception:
+        return []
+
+
+_HINTS = {"not UTF-8 text": "; or give --encoding gb18030 for an export saved on Chinese "
+                             "Windows (GBK)",
+          "not by commas; save it as comma-separated CSV": " (or give --delimiter '{}')"}
+
+
+def _hinted(exc: InputError) -> InputError:
+    """``exc`` with the option to give where a file is read as UTF-8 separated by commas
+    and is not (an export in GBK, or separated by semicolons)."""
+    problems = []
+    for p in exc.problems:
+        for said, hint in _HINTS.items():
+            if said in p.message:
+                other = next((c for c in ";|" if f"`{c}`" in p.message), "tab")
+                p = attrs.evolve(p, message=p.message + hint.format(other))
+        problems.append(p)
+    return InputError(problems, model=exc.model)
+
+
+def _renamed(exc: InputError, source: str, input_file: str) -> InputError:
+    """``exc`` naming ``input_file`` where it names ``source``, the copy read in its place."""
+    if source == input_file:
+        return exc
+    return InputError([attrs.evolve(
+        p, file=input_file if p.file == source else p.file,
+        message=p.message.replace(source, input_file),
+        value=input_file if p.value == source else p.value) for p in exc.problems],
+        model=exc.model)
 
 
 def _evaluate_inputs(policy_engine: Any, chosen: Domain, input_file: str, form: str,
@@ -193,7 +291,7 @@ def _explain(runtime: Runtime, domain_name: str, items: list[Any], when: Any, *,
 
 def _evaluate_table(policy_engine: Any, chosen: Domain, input_file: str, when: Any,
                     policy_ids: tuple[str, ...], *, as_json: bool, output: str | None,
-                    key: str | None) -> bool:
+                    key: str | None, source: str) -> bool:
     """Decide every row of a CSV or Parquet file, a chunk at a time, printing or writing
     each chunk's decisions; whether any was refused."""
     from finpolicy.columnar.api import table_domains
@@ -205,7 +303,6 @@ def _evaluate_table(policy_engine: Any, chosen: Domain, input_file: str, when: A
             "", f"domain `{chosen.name}` decides no CSV or Parquet table (those of "
                 f"{', '.join(tables)} do); give its inputs as JSON lines (.jsonl, one input "
                 "per line), JSON or YAML", "bad_input", file=input_file)])
-    check_readable(input_file)
     if output is not None:
         if not output.lower().endswith(OUTPUT_SUFFIXES):
             raise InputError.one("--output", f"`{output}`: expected a name ending in "
@@ -216,8 +313,8 @@ def _evaluate_table(policy_engine: Any, chosen: Domain, input_file: str, when: A
     with chosen_policies(policy_engine, policy_ids, chosen.name), \
             _Sink(output, as_json, input_file) as sink:
         seen = 0
-        place = _Places(input_file)
-        for part in policy_engine.iter_tables(chosen.name, input_file, as_of=when,
+        place = _Places(source)
+        for part in policy_engine.iter_tables(chosen.name, source, as_of=when,
                                               **options):
             outcome = "outcome" if "outcome" in part.column_names else "level"
             counts.update(str(o) for o in part.column(outcome).to_pylist())
@@ -311,8 +408,6 @@ class _Sink:
         self._where = "line" if input_file.lower().endswith(".csv") else "row"
 
     def __enter__(self) -> Sink:
-        import contextlib
-
         from finpolicy.outputs import writing
 
         self._stack = contextlib.ExitStack()

@@ -14,12 +14,13 @@ Both are usage errors naming the option (exit 3, see ``finpolicy.cli``).
 
 from __future__ import annotations
 
+import codecs
 import math
 from typing import Any
 
 import click
 
-__all__ = ["harden", "not_text"]
+__all__ = ["COLUMN", "DELIMITER", "ENCODING", "harden", "not_text"]
 
 
 def not_text(value: str) -> str | None:
@@ -61,6 +62,56 @@ class _FiniteFloatRange(click.FloatRange):
         # checked first: a range would clamp inf to its bound or let nan through
         _finite(click.FLOAT.convert(value, param, ctx), self, param, ctx)
         return super().convert(value, param, ctx)
+
+
+class _Encoding(click.ParamType[str]):
+    """A text encoding Python knows (``gb18030``, ``gbk``, ``utf-8``), by its own name."""
+
+    name = "encoding"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        try:
+            name = codecs.lookup(value).name
+        except (LookupError, ValueError):
+            self.fail(f"unknown encoding `{value}`; e.g. gb18030 or gbk (a Chinese Windows "
+                      "export), utf-8", param, ctx)
+        return "utf-8-sig" if name in ("utf-8", "utf-8-sig") else name
+
+
+class _Delimiter(click.ParamType[str]):
+    """The one character separating a CSV file's cells (``tab`` or ``\\t`` for a tab)."""
+
+    name = "delimiter"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        found = {"tab": "\t", "\\t": "\t"}.get(value, value)
+        if len(found) != 1 or found in "\"\r\n":
+            self.fail(f"`{value}` is not one character other than a quote or a line break, "
+                      "such as `,`, `;`, `|` or tab", param, ctx)
+        return found
+
+
+class _Column(click.ParamType[tuple[str, str]]):
+    """``NAME=FIELD``: a file's column NAME read as FIELD, as a ``(name, field)`` pair."""
+
+    name = "column"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        if isinstance(value, tuple):
+            return value
+        name, _, field = str(value).rpartition("=")
+        if not name or not field.strip():
+            self.fail(f"`{value}`: expected NAME=FIELD, the column's name in the file and "
+                      "the field it holds, e.g. 客户号=customer.id", param, ctx)
+        return name, field.strip()
+
+
+ENCODING = _Encoding()
+DELIMITER = _Delimiter()
+COLUMN = _Column()
 
 
 def _checked(param: click.Parameter) -> click.ParamType[Any] | None:
