@@ -100,6 +100,7 @@ def customers(bundle: Bundle | None = None, *, as_of: dt.date | None = None,
         birth = _years_before(on, age) - dt.timedelta(days=draw(st.sampled_from([0, 1, -1])))
         if birth > on:
             birth = on
+        known = draw(st.sampled_from([True] * 9 + [False]))  # a record without a birth date
         days = draw(assessment_age)
         assessed = on - dt.timedelta(days=days)
         history = draw(history_days)
@@ -110,7 +111,7 @@ def customers(bundle: Bundle | None = None, *, as_of: dt.date | None = None,
             risk_level=draw(risk_levels),
             assessment_date=assessed,
             assessment_history=[assessed - dt.timedelta(days=d) for d in history],
-            birth_date=birth,
+            birth_date=birth if known else None,
             investor_type=draw(st.sampled_from(["ordinary", "professional"])),
             legal_capacity=draw(st.sampled_from(["full", "limited", "none"])),
             guardian_consent=draw(st.booleans()),
