@@ -266,19 +266,21 @@ def test_a_token_file_of_two_tokens_takes_either_while_callers_move(tmp_path: Pa
     from finpolicy.cli.serve import _read_token
 
     token = tmp_path / "token"
-    token.write_text("old-token\n\nnew-token\n", encoding="utf-8")
+    token.write_text("old-token-of-the-service\n\nnew-token-of-the-service\n", encoding="utf-8")
     tokens = _read_token(str(token))
-    assert tokens == ("old-token", "new-token")
+    assert tokens == ("old-token-of-the-service", "new-token-of-the-service")
     body = BODIES["access/authorize"]
     with TestClient(create_app(Service(fp.PolicyEngine(bundle)), token=tokens)) as client:
-        for given, status in (("old-token", 200), ("new-token", 200), ("other", 401),
-                              ("old-tokennew-token", 401), ("", 401)):
+        for given, status in (("old-token-of-the-service", 200),
+                              ("new-token-of-the-service", 200), ("other", 401),
+                              ("old-token-of-the-servicenew-token-of-the-service", 401),
+                              ("", 401)):
             answer = client.post("/v1/access/authorize", json=body,
                                  headers={"Authorization": f"Bearer {given}"})
             assert answer.status_code == status, (given, answer.text)
             metrics = client.get("/metrics", headers={"Authorization": f"Bearer {given}"})
             assert metrics.status_code == status, given
-    token.write_text("old-token\nnew token\n", encoding="utf-8")
+    token.write_text("old-token-of-the-service\nnew token of the service\n", encoding="utf-8")
     result = CliRunner().invoke(main, ["serve", "--token-file", str(token)])
     assert result.exit_code == 3
     assert "one token a line, without spaces" in result.output

@@ -46,7 +46,7 @@ def test_an_address_others_reach_without_token_or_tls_is_warned_of() -> None:
 def test_a_token_silences_the_callers_warning_not_the_tls_one(tmp_path: Path) -> None:
     """With a token, the plain HTTP warning remains (the token crosses the network)."""
     token = tmp_path / "token.txt"
-    token.write_text("s3cret\n", encoding="utf-8")
+    token.write_text("s3cret-of-the-service\n", encoding="utf-8")
     assert _output("--host", "0.0.0.0", "--token-file", str(token)) == [
         _output("--host", "0.0.0.0")[1]]
     assert _output("--host", "127.0.0.1") == []

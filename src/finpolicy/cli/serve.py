@@ -32,12 +32,18 @@ from finpolicy.errors import InputError
 from finpolicy.inputs import kind_of
 from finpolicy.outputs import writing
 
-__all__ = ["COMMANDS", "SHUTDOWN_SECONDS"]
+__all__ = ["COMMANDS", "MIN_TOKEN_LENGTH", "SHUTDOWN_SECONDS"]
 
 SHUTDOWN_SECONDS = 10
 """Seconds requests in flight may take to finish once the service is told to stop (SIGTERM,
 Ctrl-C); then they are cut off and the decision log is closed. Without a bound, one client
 that never finished sending its body kept the service from stopping."""
+
+
+MIN_TOKEN_LENGTH = 16
+"""Fewest characters of a token of ``--token-file``: the service answers a wrong token at
+once, as often as asked (a few hundred guesses a second from one client), so a short or
+chosen word is soon found; 16 random characters are not."""
 
 
 def _need_extra() -> None:
@@ -75,6 +81,12 @@ def _read_token(path: str) -> tuple[str, ...]:
             raise InputError.one("--token-file", f"`{path}`: token {number} must be of "
                                  "printable ASCII characters (a header cannot carry others: "
                                  "every request would be refused)", "bad_option", path)
+        if len(token) < MIN_TOKEN_LENGTH:  # (nothing slows down guessing: no lockout)
+            raise InputError.one("--token-file", f"`{path}`: token {number} has "
+                                 f"{len(token)} characters, a token at least "
+                                 f"{MIN_TOKEN_LENGTH} (make one with `python -c \"import "
+                                 "secrets; print(secrets.token_urlsafe(32))\"`)",
+                                 "bad_option", path)
     return tokens
 
 
