@@ -276,3 +276,47 @@ def test_csv_options_are_refused_for_another_file(tmp_path: Path) -> None:
     path.write_text(json.dumps(_request(ALLOWED)) + "\n", encoding="utf-8")
     code, _, err = _eval("access", str(path), "--encoding", "gbk")
     assert code == 3 and "--encoding is for a CSV FILE (.csv)" in err
+
+
+def test_bad_rows_are_set_aside_and_the_others_decided_at_their_lines(tmp_path: Path) -> None:
+    path = _csv(tmp_path, ALLOWED, ALLOWED.replace(",read,", ",fly,"), "",
+                DENIED, DENIED.replace(",core,", ",secret,"))
+    rejects, out = tmp_path / "rejects.csv", tmp_path / "decisions.csv"
+    code, _, err = _eval("access", str(path), "--as-of", AS_OF, "--bad-rows", str(rejects),
+                         "-o", str(out))
+    assert code == 1
+    assert "2 row(s) set aside, written to" in err
+    aside = list(csv.DictReader(io.StringIO(rejects.read_text(encoding="utf-8"))))
+    assert [(r["file"], r["row"], r["field"]) for r in aside] == [
+        (str(path), "3", "action"), (str(path), "6", "resource.data_level")]
+    decided = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    assert [(r["row"], r["outcome"]) for r in decided] == [("2", "allow"), ("5", "deny")]
+
+
+def test_bad_rows_ok_exits_0_when_every_row_decided_is_allowed(tmp_path: Path) -> None:
+    path = _csv(tmp_path, ALLOWED, ALLOWED.replace(",read,", ",fly,"))
+    code, out, _ = _eval("access", str(path), "--as-of", AS_OF, "--bad-rows",
+                         str(tmp_path / "rejects.jsonl"), "--bad-rows-ok")
+    assert code == 0
+    assert out.splitlines() == ["line 2: u1 allow (allow-by-role)"]
+    record = json.loads((tmp_path / "rejects.jsonl").read_text(encoding="utf-8"))
+    assert (record["file"], record["row"]) == (str(path), 3)
+
+
+def test_bad_rows_of_a_gbk_export_name_the_file_given(tmp_path: Path) -> None:
+    path = tmp_path / "requests.csv"
+    path.write_bytes("\n".join([HEADER, "张三" + ALLOWED[2:].replace(",read,", ",fly,")])
+                     .encode("gbk") + b"\n")
+    rejects = tmp_path / "rejects.jsonl"
+    code, _, _ = _eval("access", str(path), "--as-of", AS_OF, "--encoding", "gbk",
+                       "--bad-rows", str(rejects))
+    assert code == 1
+    record = json.loads(rejects.read_text(encoding="utf-8"))
+    assert (record["file"], record["row"], record["key"]) == (str(path), 2, "张三")
+
+
+def test_bad_rows_is_refused_for_a_json_file(tmp_path: Path) -> None:
+    path = tmp_path / "requests.json"
+    path.write_text(json.dumps(_request(ALLOWED)), encoding="utf-8")
+    code, _, err = _eval("access", str(path), "--bad-rows", str(tmp_path / "r.csv"))
+    assert code == 3 and "--bad-rows is for a CSV or Parquet FILE" in err

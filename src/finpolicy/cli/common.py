@@ -45,10 +45,12 @@ __all__ = [
     "exit_with",
     "load_engine",
     "parse_when",
+    "plain_value",
     "plural",
     "policy_exit",
     "policy_option",
     "reports_errors",
+    "sheet_cell",
     "shown",
 ]
 
@@ -387,3 +389,30 @@ def plural(count: int, noun: str, nouns: str | None = None) -> str:
 
 def dump_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def plain_value(value: Any) -> Any:
+    """A decision's value (as Arrow's ``to_pylist`` gives it) for JSON: times in ISO form."""
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, list):
+        return [plain_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: plain_value(v) for k, v in value.items()}
+    return value
+
+
+def sheet_cell(value: Any) -> str:
+    """A decision's value for a spreadsheet cell: a list as its items separated by ``; ``,
+    nothing as an empty cell, a structure as JSON."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "; ".join(sheet_cell(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(plain_value(value), ensure_ascii=False)
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    return str(value)

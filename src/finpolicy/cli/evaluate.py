@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import datetime as dt
 import json
 import os
 import tempfile
@@ -24,6 +23,7 @@ from typing import IO, Any
 import attrs
 import click
 
+from finpolicy.cli.badrows import Rejects, bad_rows_options
 from finpolicy.cli.common import (
     EXIT_FAILED,
     as_of_option,
@@ -37,8 +37,10 @@ from finpolicy.cli.common import (
     exit_with,
     load_engine,
     parse_when,
+    plain_value,
     policy_option,
     reports_errors,
+    sheet_cell,
     shown,
 )
 from finpolicy.cli.params import COLUMN, DELIMITER, ENCODING
@@ -89,6 +91,7 @@ OUTPUT_SUFFIXES = (".csv", ".parquet", ".jsonl", ".json")
 @click.option("--column", "columns", type=COLUMN, multiple=True, metavar="NAME=FIELD",
               help="For a CSV FILE: read its column NAME as the field FIELD (a header in "
                    "Chinese: --column 柜员号=subject.id); repeatable.")
+@bad_rows_options
 @policy_option
 @bundle_option
 @engine_option
@@ -96,7 +99,8 @@ OUTPUT_SUFFIXES = (".csv", ".parquet", ".jsonl", ".json")
 def evaluate(domain_name: str, input_file: str, as_of: str | None, as_json: bool, why: bool,
              trace: bool, output: str | None, key: str | None, encoding: str | None,
              delimiter: str | None, columns: tuple[tuple[str, str], ...],
-             policy_ids: tuple[str, ...], bundle_path: str | None, engine: str) -> None:
+             rejects: Rejects | None, policy_ids: tuple[str, ...], bundle_path: str | None,
+             engine: str) -> None:
     """Evaluate the inputs in FILE in DOMAIN: a JSON or YAML file (one input or a list), a
     JSON-lines file (.jsonl, one input per line), or a CSV or Parquet table (.csv, .parquet,
     one input per row; classification, access, suitability and complaints).
@@ -117,10 +121,11 @@ def evaluate(domain_name: str, input_file: str, as_of: str | None, as_json: bool
     form = input_form(input_file)
     is_csv = input_file.lower().endswith(".csv")
     for given, name, takes in ((output, "--output", form == "table"),
+                               (rejects, "--bad-rows", form == "table"),
                                (key, "--key", form == "table"), (encoding, "--encoding", is_csv),
                                (delimiter, "--delimiter", is_csv), (columns, "--column", is_csv)):
         if given and not takes:
-            raise _table_only(name, csv_only=name not in ("--output", "--key"))
+            raise _table_only(name, csv_only=name in ("--encoding", "--delimiter", "--column"))
     when = parse_when(as_of, aware=chosen.time == "datetime", moment_ok=True)
     policy_engine = load_engine(bundle_path, engine)
     if form == "table":
@@ -134,12 +139,14 @@ def evaluate(domain_name: str, input_file: str, as_of: str | None, as_json: bool
                 source = _source(stack, input_file, encoding, delimiter, dict(columns), key)
                 refused = _evaluate_table(policy_engine, chosen, input_file, when,
                                           policy_ids, as_json=as_json, output=output,
-                                          key=key, source=source)
+                                          key=key, source=source, rejects=rejects)
             except InputError as exc:  # named by the file given, not the copy read
                 raise _hinted(_renamed(exc, source, input_file)) from None
     else:
         refused = _evaluate_inputs(policy_engine, chosen, input_file, form, when, policy_ids,
                                    as_json=as_json, why=why, trace=trace)
+    if rejects is not None:  # exit 1 when any row was set aside, unless --bad-rows-ok
+        rejects.finish([input_file])
     if refused:
         exit_with(EXIT_FAILED)
 
@@ -148,8 +155,8 @@ def _table_only(option: str, *, csv_only: bool) -> click.UsageError:
     if csv_only:
         return click.UsageError(f"{option} is for a CSV FILE (.csv)")
     return click.UsageError(f"{option} is for a CSV or Parquet FILE "
-                            f"({', '.join(TABLE_SUFFIXES)}); for another file, --json prints "
-                            "the decisions")
+                            f"({', '.join(TABLE_SUFFIXES)})" + ("; for another file, --json "
+                            "prints the decisions" if option == "--output" else ""))
 
 
 def _source(stack: contextlib.ExitStack, input_file: str, encoding: str | None,
@@ -291,7 +298,7 @@ def _explain(runtime: Runtime, domain_name: str, items: list[Any], when: Any, *,
 
 def _evaluate_table(policy_engine: Any, chosen: Domain, input_file: str, when: Any,
                     policy_ids: tuple[str, ...], *, as_json: bool, output: str | None,
-                    key: str | None, source: str) -> bool:
+                    key: str | None, source: str, rejects: Rejects | None) -> bool:
     """Decide every row of a CSV or Parquet file, a chunk at a time, printing or writing
     each chunk's decisions; whether any was refused."""
     from finpolicy.columnar.api import table_domains
@@ -308,18 +315,27 @@ def _evaluate_table(policy_engine: Any, chosen: Domain, input_file: str, when: A
             raise InputError.one("--output", f"`{output}`: expected a name ending in "
                                  f"{', '.join(OUTPUT_SUFFIXES)}", "bad_output", output)
         output_file(output, "--output", inputs=[input_file])
+    if rejects is not None:
+        rejects.check([input_file, output])
     counts: Counter[str] = Counter()
     options = {} if key is None else {"key": key}
     with chosen_policies(policy_engine, policy_ids, chosen.name), \
             _Sink(output, as_json, input_file) as sink:
         seen = 0
         place = _Places(source)
-        for part in policy_engine.iter_tables(chosen.name, source, as_of=when,
-                                              **options):
+        for got in policy_engine.iter_tables(chosen.name, source, as_of=when, **options,
+                                             bad_rows="raise" if rejects is None
+                                             else "set_aside"):
+            part, aside = (got, []) if rejects is None else (got.decided, [
+                {**r, "file": input_file if r["file"] == source else r["file"]}
+                for r in got.rejected.to_pylist()])
             outcome = "outcome" if "outcome" in part.column_names else "level"
             counts.update(str(o) for o in part.column(outcome).to_pylist())
-            sink(part, place(seen, part.num_rows))
-            seen += part.num_rows
+            rows = {r["row"] for r in aside}  # (each row is decided or set aside, once)
+            sink(part, [p for p in place(seen, part.num_rows + len(aside)) if p not in rows])
+            seen += part.num_rows + len(aside)
+            if rejects is not None:
+                rejects.add(aside)
         place.close()
         if not seen:  # exit 0 says every decision is positive: none is not one of them
             raise InputError([InputProblem("", "no rows: expected a header and a row per "
@@ -351,33 +367,6 @@ class _Places:
     def close(self) -> None:
         if self._lines is not None:
             self._lines.close()
-
-
-def _plain(value: Any) -> Any:
-    """A decision's value for JSON: times in ISO form."""
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    return value
-
-
-def _cell(value: Any) -> str:
-    """A decision's value for a spreadsheet cell: a list as its items separated by ``; ``,
-    nothing as an empty cell, a structure as JSON."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return "; ".join(_cell(v) for v in value)
-    if isinstance(value, dict):
-        return json.dumps(_plain(value), ensure_ascii=False)
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
-    return str(value)
 
 
 Sink = Callable[[Any, list[int]], None]
@@ -433,7 +422,7 @@ class _Sink:
         elif out.endswith(".jsonl"):
             assert self._stream is not None
             for record in _records(part, places):
-                self._stream.write(json.dumps(_plain(record), ensure_ascii=False) + "\n")
+                self._stream.write(json.dumps(plain_value(record), ensure_ascii=False) + "\n")
         elif out.endswith(".json") or self.as_json:
             self._json(part, places)
         else:
@@ -459,12 +448,12 @@ class _Sink:
                                           [_row_name(part), *part.column_names])
             self._writer.writeheader()
         for record in _records(part, places):
-            self._writer.writerow(spreadsheet_safe({k: _cell(v) for k, v in record.items()}))
+            self._writer.writerow(spreadsheet_safe({k: sheet_cell(v) for k, v in record.items()}))
 
     def _json(self, part: Any, places: list[int]) -> None:
         stream = self._stream
         for record in _records(part, places):
-            text = textwrap.indent(json.dumps(_plain(record), ensure_ascii=False,
+            text = textwrap.indent(json.dumps(plain_value(record), ensure_ascii=False,
                                               indent=2), "  ")
             text = ("[\n" if not self.started else ",\n") + text
             self.started = True
@@ -480,7 +469,7 @@ class _Sink:
         ids += [n for n in ("subject_id", "customer_id", "product_id", "complaint_id")
                 if n in names and n not in ids]
         for place, record in zip(places, part.to_pylist(), strict=True):
-            who = " ".join(_cell(record[n]) for n in ids)
+            who = " ".join(sheet_cell(record[n]) for n in ids)
             rules = ", ".join(record.get("rule_ids") or [])
             click.echo(shown(f"{self._where} {place}: {who + ' ' if who else ''}"
                              f"{record[outcome]}" + (f" ({rules})" if rules else "")))
