@@ -27,7 +27,10 @@ def _book(kind: str) -> pa.Table:
                      "product.risk_level": ["R3", "R4"]})
 
 
-@pytest.mark.parametrize(("kind", "hint"), [("crypto", ""), ("Fund", " (did you mean `fund`?)")])
+@pytest.mark.parametrize(("kind", "hint"), [
+    ("crypto", " (one of: bond, deposit, fund, futures, insurance, securities, stock, "
+               "structured_deposit, time_deposit, wealth_management)"),
+    ("Fund", " (did you mean `fund`?)")])
 def test_a_table_with_an_unknown_kind_is_refused_naming_the_row(kind: str, hint: str) -> None:
     # the table routes decided `crypto` R3 as suitable and `Fund` R4 as an R4 wealth product
     # (unsuitable, no written warning: not a fund), where check_suitability refuses the kind

@@ -54,6 +54,9 @@ def closest(word: str, choices: Any) -> str | None:
     return folded[close[0]] if close else None
 
 
+_LISTED = 12  # terms a message lists when none is close to the unknown one
+
+
 def hint(word: str, choices: Any) -> str:
     """`` (did you mean `x`?)`` or an empty string."""
     found = closest(word, choices)
@@ -75,9 +78,14 @@ class Vocabulary:
         return words[:-1] if words.endswith("s") and not words.endswith("ss") else words
 
     def unknown(self, value: str) -> str:
-        """The message for ``value`` outside this vocabulary."""
+        """The message for ``value`` outside this vocabulary: the term meant, when one is
+        close, else every term, when there are few enough to read."""
+        terms = sorted(self.terms)
+        said = hint(value, terms)
+        if not said and len(terms) <= _LISTED:
+            said = f" (one of: {', '.join(terms)})"
         return (f"unknown {self.singular} `{value}`, not in the declared vocabulary "
-                f"`{self.name}`{hint(value, sorted(self.terms))}")
+                f"`{self.name}`{said}")
 
 
 @attrs.frozen(slots=True)
