@@ -320,3 +320,22 @@ def test_bad_rows_is_refused_for_a_json_file(tmp_path: Path) -> None:
     path.write_text(json.dumps(_request(ALLOWED)), encoding="utf-8")
     code, _, err = _eval("access", str(path), "--bad-rows", str(tmp_path / "r.csv"))
     assert code == 3 and "--bad-rows is for a CSV or Parquet FILE" in err
+
+
+def test_times_are_written_at_the_offset_of_as_of(tmp_path: Path) -> None:
+    """A complaint's deadline at 23:59 in Beijing was written 15:59:59.999999+00:00."""
+    path = tmp_path / "complaints.csv"
+    path.write_text("id,received_at,channel,category,severity,flags\n"
+                    "k2,2026-02-27T10:00:00+08:00,branch,service,general,\n", encoding="utf-8")
+    out = tmp_path / "decisions.csv"
+    code, _, err = _eval("complaints", str(path), "--as-of", "2026-03-02T18:00:00+08:00",
+                         "-o", str(out))
+    assert code == 0, err
+    row = next(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    assert row["initial_response.status"] == "at_risk"
+    assert row["initial_response.due_at"].startswith("2026-03-02T23:59:59")
+    assert row["initial_response.due_at"].endswith("+08:00")
+    assert row["initial_response.started_at"] == "2026-02-27T10:00:00+08:00"
+    code, stdout, _ = _eval("access", str(_csv(tmp_path, ALLOWED)), "--as-of", AS_OF,
+                            "--json")
+    assert json.loads(stdout)[0]["as_of"] == AS_OF

@@ -35,6 +35,7 @@ __all__ = [
     "BadValue",
     "ChosenRuntime",
     "as_of_option",
+    "at_zone",
     "bundle_option",
     "cell",
     "chosen_policies",
@@ -416,3 +417,10 @@ def sheet_cell(value: Any) -> str:
     if isinstance(value, dt.date | dt.time):
         return value.isoformat()
     return str(value)
+
+
+def at_zone(value: Any, zone: dt.tzinfo | None) -> Any:
+    """``value`` with its times at ``zone``'s offset (Arrow gives them in UTC)."""
+    if isinstance(value, dt.datetime) and value.tzinfo is not None and zone is not None:
+        return value.astimezone(zone)
+    return [at_zone(v, zone) for v in value] if isinstance(value, list) else value

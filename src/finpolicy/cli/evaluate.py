@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import datetime as dt
 import json
 import os
 import tempfile
@@ -27,6 +28,7 @@ from finpolicy.cli.badrows import Rejects, bad_rows_options
 from finpolicy.cli.common import (
     EXIT_FAILED,
     as_of_option,
+    at_zone,
     bundle_option,
     chosen_policies,
     console,
@@ -320,7 +322,8 @@ def _evaluate_table(policy_engine: Any, chosen: Domain, input_file: str, when: A
     counts: Counter[str] = Counter()
     options = {} if key is None else {"key": key}
     with chosen_policies(policy_engine, policy_ids, chosen.name), \
-            _Sink(output, as_json, input_file) as sink:
+            _Sink(output, as_json, input_file,
+                  when.tzinfo if isinstance(when, dt.datetime) else None) as sink:
         seen = 0
         place = _Places(source)
         for got in policy_engine.iter_tables(chosen.name, source, as_of=when, **options,
@@ -378,18 +381,21 @@ def _row_name(part: Any) -> str:
     return "input_row" if "row" in part.column_names else "row"
 
 
-def _records(part: Any, places: list[int]) -> Iterator[dict[str, Any]]:
+def _records(part: Any, places: list[int], zone: dt.tzinfo | None
+             ) -> Iterator[dict[str, Any]]:
     name = _row_name(part)
     for place, record in zip(places, part.to_pylist(), strict=True):
-        yield {name: place, **record}
+        yield {name: place, **{k: at_zone(v, zone) for k, v in record.items()}}
 
 
 class _Sink:
     """Where a table's decisions go, chunk by chunk: the terminal (text or ``--json``), or
     ``--output``'s file (written whole when every chunk is done)."""
 
-    def __init__(self, output: str | None, as_json: bool, input_file: str) -> None:
+    def __init__(self, output: str | None, as_json: bool, input_file: str,
+                 zone: dt.tzinfo | None) -> None:
         self.output, self.as_json, self.input_file = output, as_json, input_file
+        self.zone = zone  # (--as-of's: times are written at the offset it was given at)
         self.started = False
         self._stack: Any = None
         self._stream: IO[Any] | None = None
@@ -421,7 +427,7 @@ class _Sink:
             self._csv(part, places)
         elif out.endswith(".jsonl"):
             assert self._stream is not None
-            for record in _records(part, places):
+            for record in _records(part, places, self.zone):
                 self._stream.write(json.dumps(plain_value(record), ensure_ascii=False) + "\n")
         elif out.endswith(".json") or self.as_json:
             self._json(part, places)
@@ -447,12 +453,12 @@ class _Sink:
             self._writer = csv.DictWriter(self._stream,
                                           [_row_name(part), *part.column_names])
             self._writer.writeheader()
-        for record in _records(part, places):
+        for record in _records(part, places, self.zone):
             self._writer.writerow(spreadsheet_safe({k: sheet_cell(v) for k, v in record.items()}))
 
     def _json(self, part: Any, places: list[int]) -> None:
         stream = self._stream
-        for record in _records(part, places):
+        for record in _records(part, places, self.zone):
             text = textwrap.indent(json.dumps(plain_value(record), ensure_ascii=False,
                                               indent=2), "  ")
             text = ("[\n" if not self.started else ",\n") + text
