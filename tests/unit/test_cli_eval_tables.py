@@ -339,3 +339,11 @@ def test_times_are_written_at_the_offset_of_as_of(tmp_path: Path) -> None:
     code, stdout, _ = _eval("access", str(_csv(tmp_path, ALLOWED)), "--as-of", AS_OF,
                             "--json")
     assert json.loads(stdout)[0]["as_of"] == AS_OF
+
+
+def test_help_says_what_a_csv_is_read_as_and_the_exit_of_rows_set_aside() -> None:
+    result = CliRunner().invoke(main, ["eval", "--help"])
+    text = " ".join(result.output.split())
+    assert "unless --encoding and --delimiter say otherwise" in text
+    assert "with --bad-rows, any row was set aside" in text
+    assert "comma-separated." not in text

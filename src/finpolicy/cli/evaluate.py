@@ -112,12 +112,13 @@ def evaluate(domain_name: str, input_file: str, as_of: str | None, as_json: bool
     An input has the shape of the domain's API, e.g. for suitability
     `{customer: {...}, product: {...}, amount: 50000}`; a table's columns are its fields,
     nested ones dotted (`subject.id`, `subject.roles` as `teller;auditor`,
-    `resource.data_level`), as docs/guides/batch.rst lists them. A CSV table is UTF-8 (with
-    or without a byte-order mark) and comma-separated.
+    `resource.data_level`), as docs/guides/batch.rst lists them. A CSV table is read as UTF-8
+    separated by commas unless --encoding and --delimiter say otherwise. A table's rows
+    without an `as_of` column are decided at --as-of, else now.
 
     Exits 0 when every decision is positive, 1 when any refuses what was asked (outcome
-    `deny` or `unsuitable`, or a plug-in domain's own refusals), 2 for an invalid policy, 3
-    for an invalid input or option.
+    `deny` or `unsuitable`, or a plug-in domain's own refusals) or, with --bad-rows, any row
+    was set aside, 2 for an invalid policy, 3 for an invalid input or option.
     """
     chosen = domain(domain_name)
     form = input_form(input_file)
