@@ -23,10 +23,12 @@ HEAD = b"POST /v1/access/authorize HTTP/1.1\r\nHost: x\r\n"
 @pytest.fixture
 def address(bundle: fp.Bundle, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, int]]:
     """The address of ``finpolicy serve``'s own server (as the command builds it), with a
-    token, a head deadline of half a second and a keep-alive timeout of 3 s."""
+    token, a head deadline of half a second, a body deadline of 1 s and a keep-alive timeout
+    of 3 s."""
     from finpolicy.serve import connections
 
     monkeypatch.setattr(connections.HeadDeadline, "seconds", 0.5)
+    monkeypatch.setattr(connections.HeadDeadline, "body_seconds", 1.0, raising=False)
     app = create_app(Service(fp.PolicyEngine(bundle)), token="s3cret")
     server, sock = _server(app, "127.0.0.1", 0, {"timeout_keep_alive": 3})
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
@@ -96,3 +98,34 @@ def test_the_server_does_not_name_its_software(address: tuple[str, int]) -> None
         answer = conn.recv(65536).lower()
     assert answer.startswith(b"http/1.1 401"), answer[:100]
     assert b"\r\nserver:" not in answer and b"uvicorn" not in answer, answer
+
+
+def test_a_body_that_does_not_arrive_in_time_is_cut_off(address: tuple[str, int]) -> None:
+    """A caller with the token that trickled a body a byte at a time held its connection as
+    long as it wished (1,000 such connections: 1,000 descriptors, all open 12 s later); the
+    body must now arrive within its deadline of the head, which a prompt one does."""
+    import json
+
+    from tests.helpers.serve_bodies import BODIES
+
+    body = json.dumps(BODIES["classification/classify"]).encode()
+    head = (b"POST /v1/classification/classify HTTP/1.1\r\nHost: x\r\n"
+            b"Authorization: Bearer s3cret\r\nContent-Type: application/json\r\n"
+            b"Content-Length: %d\r\n\r\n" % len(body))
+    with socket.create_connection(address) as slow, socket.create_connection(address) as prompt:
+        slow.sendall(head + body[:1])
+        prompt.sendall(head + body[:10])
+        time.sleep(0.3)
+        prompt.sendall(body[10:])  # whole within its deadline: answered
+        sent = 1
+        for _ in range(10):  # a byte every 0.3 s: not whole within 1 s
+            time.sleep(0.3)
+            try:
+                slow.sendall(body[sent:sent + 1])
+            except OSError:  # cut off
+                break
+            sent += 1
+        assert _closed_within(slow, 3.0)
+        assert sent < len(body)
+        prompt.settimeout(5)
+        assert b"200 OK" in prompt.recv(65536)
