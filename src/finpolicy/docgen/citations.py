@@ -21,8 +21,8 @@ import attrs
 from finpolicy.docgen.text import rule_views
 from finpolicy.documents.bundle import Bundle, PolicyDocument
 
-__all__ = ["NO_ARTICLE", "Citation", "articles", "citations", "citations_rst", "cite_parts",
-           "rule_citations"]
+__all__ = ["NO_ARTICLE", "Citation", "articles", "citations", "citations_rst", "cite_anchor",
+           "cite_parts", "rule_citations"]
 
 _ARTICLE = re.compile(r"Arts?\.\s*(\d+[a-z]?(?:\([^)\s]{1,6}\))?)"
                       r"((?:\s*(?:,|and|&)\s*(?:Art\.\s*)?\d+[a-z]?(?:\([^)\s]{1,6}\))?)*)")
@@ -137,6 +137,21 @@ def _article_key(article: str) -> tuple[Any, ...]:
     return tuple(int(n) if n.isdigit() else n for n in re.split(r"(\d+)", article))
 
 
+def cite_anchor(source: str, article: str) -> str:
+    """The id of an article's entry on the citations page (``cite-pipl-art-6``): the same for
+    the same source and article in every build; an article of another form than ``Art. 6``
+    or ``§5.4`` (``Art. 12(二)``, ``§5.4(3)``) is told apart by a short digest of its text."""
+    import hashlib
+
+    from docutils import nodes
+
+    words = article.replace("§", "section ")
+    anchor = nodes.make_id(f"cite-{source}-{words}")
+    if article != NO_ARTICLE and not re.fullmatch(r"Art\. \d+[a-z]?|§\d+(\.\d+)*", article):
+        anchor += "-" + hashlib.sha1(article.encode("utf-8")).hexdigest()[:6]
+    return anchor
+
+
 def citations_rst(bundle: Bundle, link: Callable[[Citation], str]) -> str:
     """The body of the citations page (reStructuredText): for each source, its title and
     every article a rule cites, with links (``link(citation)``, a URL) to the rules."""
@@ -164,5 +179,7 @@ def citations_rst(bundle: Bundle, link: Callable[[Citation], str]) -> str:
                 if article == NO_ARTICLE:
                     note += f" ({rst_escape(c.text)})"
                 rules.append(f"`{name} <{link(c)}>`__{note}")
-            lines += [f"* **{rst_escape(article)}**: " + ", ".join(rules)]
+            # a label per article, which each citing rule's Cite field links to
+            lines += ["", f".. _{cite_anchor(source, article)}:", "",
+                      f"* **{rst_escape(article)}**: " + ", ".join(rules)]
     return "\n".join(lines) + "\n"

@@ -17,7 +17,7 @@ from finpolicy.docgen.notes import Note, file_notes
 from finpolicy.documents.bundle import Bundle, PolicyDocument
 from finpolicy.errors import FinpolicyError
 
-__all__ = ["INDEX_ENTRIES", "bundle_nodes", "history_nodes", "node_cell", "node_fields",
+__all__ = ["CITED", "INDEX_ENTRIES", "bundle_nodes", "history_nodes", "node_cell", "node_fields",
            "node_literal", "node_para", "node_raw", "node_rich", "node_section", "node_table",
            "policy_nodes", "rule_anchor", "select", "source_link", "stable_rule_anchor",
            "versions_nodes", "web_url"]
@@ -312,7 +312,10 @@ def _rule_entry(doc: PolicyDocument[Any], view: docgen.RuleView, notes: Sequence
     extra = []
     if view.obligations:
         extra.append(("Obligations", node_para(*_join_literals(view.obligations))))
-    extra.append(("Cite", node_para(_cite_text(view.cite, doc.metadata.sources))))
+    cite = node_para(_cite_text(view.cite, doc.metadata.sources))
+    if view.cite.strip():
+        cite += _cited_marker(doc, view.cite)
+    extra.append(("Cite", cite))
     if extra:
         body += node_fields(extra)
     entry += body
@@ -339,6 +342,22 @@ def _invariants_section(doc: PolicyDocument[Any], language: str) -> list[nodes.N
         terms += entry
     section += terms
     return [section]
+
+
+CITED = "finpolicy_cited"
+"""The attribute of a marker after a rule's citation: ``[(source, article, anchor), …]``, the
+articles it cites; ``finpolicy.docgen.links`` makes the marker links to those articles on the
+citations page, where the project has one (the site of ``finpolicy docs``), and drops it
+elsewhere."""
+
+
+def _cited_marker(doc: PolicyDocument[Any], cite: str) -> nodes.inline:
+    from finpolicy.docgen.citations import cite_anchor, rule_citations
+
+    found = rule_citations(cite, [s.id for s in doc.metadata.sources])
+    marker = nodes.inline(classes=["finpolicy-cited"])
+    marker[CITED] = list(dict.fromkeys((s, a, cite_anchor(s, a)) for s, a, _ in found))
+    return marker
 
 
 INDEX_ENTRIES = "finpolicy_index"

@@ -22,10 +22,10 @@ from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.transforms import SphinxTransform
 
-from finpolicy.docgen.doctree import INDEX_ENTRIES
+from finpolicy.docgen.doctree import CITED, INDEX_ENTRIES
 from finpolicy.docgen.history import RULE_TARGET
 
-__all__ = ["RuleIndex", "link_rules", "setup"]
+__all__ = ["RuleIndex", "link_citations", "link_rules", "setup"]
 
 PAGES = "policies/{policy}"
 """The page of a policy in the site ``finpolicy docs`` builds."""
@@ -53,6 +53,33 @@ def link_rules(app: Sphinx, doctree: nodes.document, docname: str) -> None:
         link += literal
 
 
+CITATIONS = "citations"
+"""The citations page of the site (``docgen.site.citations_page``)."""
+
+
+def link_citations(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """After each rule's citation, links to the articles it cites on the citations page,
+    where every rule citing the same article is listed, whatever its policy; without such a
+    page the markers go."""
+    has_page = CITATIONS in app.env.found_docs
+    for marker in list(doctree.findall(nodes.inline)):
+        cited = marker.get(CITED)
+        if cited is None:
+            continue
+        if not has_page or not cited:
+            marker.parent.remove(marker)
+            continue
+        base = "" if app.builder.name == "singlehtml" else \
+            app.builder.get_relative_uri(docname, CITATIONS)
+        marker += nodes.Text(" — every rule citing ")
+        for i, (source, article, anchor) in enumerate(cited):
+            if i:
+                marker += nodes.Text(", ")
+            link = nodes.reference("", "", internal=True, refuri=f"{base}#{anchor}")
+            link += nodes.Text(f"{source} {article}")
+            marker += link
+
+
 class RuleIndex(SphinxTransform):
     """Each rule's index entries as Sphinx index entries pointing at its entry."""
 
@@ -69,5 +96,6 @@ class RuleIndex(SphinxTransform):
 def setup(app: Sphinx) -> dict[str, Any]:
     """Link marked rule ids once the pages' references are resolved; index the rules."""
     app.connect("doctree-resolved", link_rules)
+    app.connect("doctree-resolved", link_citations)
     app.add_transform(RuleIndex)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
