@@ -38,13 +38,17 @@ def _text(tree: list[nodes.Node]) -> str:
 
 def test_the_stated_instant_is_the_one_the_engine_switches_versions_at(
         bundle: fp.Bundle) -> None:
+    from finpolicy.docgen import in_force_text
+
     tree = versions_nodes(docgen.policy_groups(bundle)["cn-suitability"], PolicyEngine(bundle),
                           pictures=False)
     text = _text(tree)
-    stated = re.search(r"2026-02-01 to further notice \(inclusive\); days in Asia/Shanghai "
-                       r"time: from (\d{4}-\d\d-\d\d \d\d:\d\d) UTC", text)
-    assert stated is not None, text[:400]
-    assert "up to " + stated.group(1) + " UTC" in text  # where 1.3.0 ends
+    old, new = _doc(bundle, "cn-suitability@1.3.0"), _doc(bundle, "cn-suitability@2.3.0")
+    stated = re.match(r"2026-02-01 to .* \(inclusive\); days in Asia/Shanghai time: from "
+                      r"(\d{4}-\d\d-\d\d \d\d:\d\d) UTC", in_force_text(new))
+    assert stated is not None, in_force_text(new)
+    assert in_force_text(new) in text and in_force_text(old) in text  # as the page says
+    assert in_force_text(old).endswith("up to " + stated.group(1) + " UTC")  # 1.3.0 ends
     switch = dt.datetime.strptime(stated.group(1), "%Y-%m-%d %H:%M").replace(tzinfo=dt.UTC)
     engine = PolicyEngine(bundle)
     customer = fp.Customer(id="c1", kind="individual", risk_level="C5",
@@ -70,4 +74,6 @@ def test_a_policy_without_a_time_zone_states_only_its_days(bundle: fp.Bundle) ->
     complaints = _doc(bundle, "cn-complaints@1.2.0")
     assert in_force_text(complaints) == "2020-03-01 to further notice (inclusive)"
     assert window_text(_doc(bundle, "cn-suitability@1.3.0")) == "2018-09-26 to 2026-01-31"
-    assert window_text(_doc(bundle, "cn-suitability@2.3.0")) == "from 2026-02-01"
+    newest = docgen.policy_groups(bundle)["cn-suitability"][-1]
+    assert newest.metadata.effective_until is None
+    assert window_text(newest) == f"from {newest.metadata.effective_from}"
