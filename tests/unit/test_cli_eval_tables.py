@@ -347,3 +347,19 @@ def test_help_says_what_a_csv_is_read_as_and_the_exit_of_rows_set_aside() -> Non
     assert "unless --encoding and --delimiter say otherwise" in text
     assert "with --bad-rows, any row was set aside" in text
     assert "comma-separated." not in text
+
+
+def test_a_column_of_decisions_is_written_as_its_cells_are() -> None:
+    """Written a distinct value at a time: the same cells as one by one."""
+    import datetime as dt
+
+    from finpolicy.cli.common import sheet_cell, sheet_column
+
+    beijing = dt.timezone(dt.timedelta(hours=8))
+    at = dt.datetime(2026, 3, 2, 2, 0, tzinfo=dt.UTC)
+    column: list[object] = [["a", "b"], ["a", "b"], None, "=cmd", "=cmd", {"k": [1]}, at, at]
+    assert sheet_column(column, beijing) == [
+        "a; b", "a; b", "", "'=cmd", "'=cmd", '{"k": [1]}', "2026-03-02T10:00:00+08:00",
+        "2026-03-02T10:00:00+08:00"]
+    assert sheet_column([True, False, True]) == ["true", "false", "true"]
+    assert sheet_column([1, 2, 1]) == [sheet_cell(1), "2", "1"]

@@ -52,6 +52,7 @@ __all__ = [
     "policy_option",
     "reports_errors",
     "sheet_cell",
+    "sheet_column",
     "shown",
 ]
 
@@ -424,3 +425,25 @@ def at_zone(value: Any, zone: dt.tzinfo | None) -> Any:
     if isinstance(value, dt.datetime) and value.tzinfo is not None and zone is not None:
         return value.astimezone(zone)
     return [at_zone(v, zone) for v in value] if isinstance(value, list) else value
+
+
+def sheet_column(values: list[Any], zone: dt.tzinfo | None = None) -> list[str]:
+    """The spreadsheet cells of a column of decisions (``sheet_cell``, times at ``zone``,
+    a cell a spreadsheet would run as a formula written as text), each distinct value
+    written once (a column of decisions holds a few: outcomes, rule ids, levels)."""
+    from finpolicy.cli.badrows import spreadsheet_safe
+
+    def write(value: Any) -> str:
+        return str(spreadsheet_safe({"": sheet_cell(at_zone(value, zone))})[""])
+
+    memo: dict[Any, str] = {}  # (a column has one type: True and 1 never meet)
+    out = []
+    for value in values:
+        try:
+            key = tuple(value) if isinstance(value, list) else value
+            out.append(memo[key])
+        except KeyError:
+            out.append(memo.setdefault(key, write(value)))
+        except TypeError:  # (a value that cannot be a key: a structure)
+            out.append(write(value))
+    return out

@@ -43,6 +43,7 @@ from finpolicy.cli.common import (
     policy_option,
     reports_errors,
     sheet_cell,
+    sheet_column,
     shown,
 )
 from finpolicy.cli.params import COLUMN, DELIMITER, ENCODING
@@ -446,16 +447,13 @@ class _Sink:
         self._writer.write_table(table)
 
     def _csv(self, part: Any, places: list[int]) -> None:
-        from finpolicy.cli.badrows import spreadsheet_safe
-
         assert self._stream is not None
         if self._writer is None:
             self._stream.write("\ufeff")  # Excel reads UTF-8 only after this mark
-            self._writer = csv.DictWriter(self._stream,
-                                          [_row_name(part), *part.column_names])
-            self._writer.writeheader()
-        for record in _records(part, places, self.zone):
-            self._writer.writerow(spreadsheet_safe({k: sheet_cell(v) for k, v in record.items()}))
+            self._writer = csv.writer(self._stream)
+            self._writer.writerow([_row_name(part), *part.column_names])
+        columns = [sheet_column(c.to_pylist(), self.zone) for c in part.columns]
+        self._writer.writerows(zip(places, *columns, strict=True))
 
     def _json(self, part: Any, places: list[int]) -> None:
         stream = self._stream
