@@ -363,3 +363,14 @@ def test_a_column_of_decisions_is_written_as_its_cells_are() -> None:
         "2026-03-02T10:00:00+08:00"]
     assert sheet_column([True, False, True]) == ["true", "false", "true"]
     assert sheet_column([1, 2, 1]) == [sheet_cell(1), "2", "1"]
+
+
+def test_a_row_is_printed_on_one_line_whatever_its_id_holds(tmp_path: Path) -> None:
+    """A quoted cell of an Excel export may hold a line break (or an escape code)."""
+    path = tmp_path / "requests.csv"
+    path.write_text('request_id,' + HEADER + '\r\n"r-1\r\nsecond\x1b[2J",' + DENIED + "\r\n",
+                    encoding="utf-8-sig", newline="")
+    code, out, _ = _eval("access", str(path), "--as-of", AS_OF, "--key", "request_id")
+    assert code == 1
+    assert out.splitlines() == [
+        "line 3: r-1\\r\\nsecond\\x1b[2J u2 deny (grant-missing)"]

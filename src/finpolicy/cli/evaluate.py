@@ -49,7 +49,7 @@ from finpolicy.cli.common import (
 from finpolicy.cli.params import COLUMN, DELIMITER, ENCODING
 from finpolicy.domains.base import Domain
 from finpolicy.domains.registry import domain
-from finpolicy.errors import InputError, InputProblem
+from finpolicy.errors import InputError, InputProblem, one_line
 from finpolicy.readers import (
     TABLE_SUFFIXES,
     check_readable,
@@ -476,8 +476,9 @@ class _Sink:
         for place, record in zip(places, part.to_pylist(), strict=True):
             who = " ".join(sheet_cell(record[n]) for n in ids)
             rules = ", ".join(record.get("rule_ids") or [])
-            click.echo(shown(f"{self._where} {place}: {who + ' ' if who else ''}"
-                             f"{record[outcome]}" + (f" ({rules})" if rules else "")))
+            # one line a row, whatever an id holds (a quoted line break, an escape code)
+            click.echo(one_line(f"{self._where} {place}: {who + ' ' if who else ''}"
+                                f"{record[outcome]}" + (f" ({rules})" if rules else "")))
 
     def _end(self) -> None:
         if self._writer is not None and self.output is not None \
