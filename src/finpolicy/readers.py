@@ -430,6 +430,10 @@ def recode_csv(path: str, target: str, *, encoding: str, delimiter: str,
             encoding to give for a Chinese export), or that is not valid CSV.
     """
     try:
+        with Path(path).open("rb") as handle:  # Excel's "CSV UTF-8" begins with the mark
+            if handle.read(3) == b"\xef\xbb\xbf" and encoding != "utf-8-sig":
+                raise _error(path, 1, f"the file begins with UTF-8's byte-order mark: it is "
+                             f"UTF-8 text, not {encoding}", "unreadable_input")
         source = Path(path).open(encoding=encoding, newline="")  # noqa: SIM115 (closed below)
     except OSError as exc:
         raise _error(path, None, f"cannot read: {exc.strerror or exc}",

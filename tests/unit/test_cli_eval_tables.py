@@ -374,3 +374,13 @@ def test_a_row_is_printed_on_one_line_whatever_its_id_holds(tmp_path: Path) -> N
     assert code == 1
     assert out.splitlines() == [
         "line 3: r-1\\r\\nsecond\\x1b[2J u2 deny (grant-missing)"]
+
+
+def test_a_utf8_export_read_as_gbk_is_named_not_read_as_garbage(tmp_path: Path) -> None:
+    """Excel's "CSV UTF-8" begins with a byte-order mark, which read as GBK became `锘縭`
+    at the start of the first column's name (a column "no field" of the request)."""
+    path = _csv(tmp_path, DENIED)
+    code, out, err = _eval("access", str(path), "--as-of", AS_OF, "--encoding", "gbk")
+    assert code == 3 and out == ""
+    assert "requests.csv line 1: the file begins with UTF-8's byte-order mark: it is UTF-8 " \
+           "text, not gbk; leave out --encoding" in err

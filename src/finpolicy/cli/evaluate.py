@@ -207,7 +207,8 @@ def _names(path: str) -> list[str]:
 
 _HINTS = {"not UTF-8 text": "; or give --encoding gb18030 for an export saved on Chinese "
                              "Windows (GBK)",
-          "not by commas; save it as comma-separated CSV": " (or give --delimiter '{}')"}
+          "not by commas; save it as comma-separated CSV": " (or give --delimiter '{}')",
+          "it is UTF-8 text, not": "; leave out --encoding"}
 
 
 def _hinted(exc: InputError) -> InputError:
