@@ -384,3 +384,14 @@ def test_a_utf8_export_read_as_gbk_is_named_not_read_as_garbage(tmp_path: Path) 
     assert code == 3 and out == ""
     assert "requests.csv line 1: the file begins with UTF-8's byte-order mark: it is UTF-8 " \
            "text, not gbk; leave out --encoding" in err
+
+
+def test_a_column_of_the_banks_own_says_how_to_keep_it(tmp_path: Path) -> None:
+    """An export's request id or 备注 column was "extra inputs are not permitted"."""
+    path = tmp_path / "requests.csv"
+    path.write_text("request_id," + HEADER + "\nr-1," + DENIED + "\n", encoding="utf-8")
+    code, _, err = _eval("access", str(path), "--as-of", AS_OF)
+    assert code == 3
+    assert "requests.csv line 2: request_id: the column `request_id` is no field of the " \
+           "input; give --key 'request_id' to keep it beside the decisions, or --column " \
+           "'request_id=FIELD' to read it as a field" in err

@@ -193,14 +193,12 @@ def _source(stack: contextlib.ExitStack, input_file: str, encoding: str | None,
 def _names(path: str) -> list[str]:
     """The column names of the table ``path`` (none when it cannot be read: its reader
     then says why)."""
+    import pyarrow.parquet as pq
+
+    from finpolicy.columnar.csvfiles import csv_header
+
     try:
-        if path.lower().endswith(".csv"):
-            from finpolicy.columnar.csvfiles import csv_header
-
-            return csv_header(path)
-        import pyarrow.parquet as pq
-
-        return list(pq.read_schema(path).names)
+        return csv_header(path) if path.lower().endswith(".csv") else pq.read_schema(path).names
     except Exception:
         return []
 
@@ -213,13 +211,18 @@ _HINTS = {"not UTF-8 text": "; or give --encoding gb18030 for an export saved on
 
 def _hinted(exc: InputError) -> InputError:
     """``exc`` with the option to give where a file is read as UTF-8 separated by commas
-    and is not (an export in GBK, or separated by semicolons)."""
+    and is not (an export in GBK, or separated by semicolons), or holds a column of its own
+    (a request id: pydantic's "extra inputs are not permitted")."""
     problems = []
     for p in exc.problems:
         for said, hint in _HINTS.items():
             if said in p.message:
                 other = next((c for c in ";|" if f"`{c}`" in p.message), "tab")
                 p = attrs.evolve(p, message=p.message + hint.format(other))
+        if p.code == "extra_forbidden" and p.path and "." not in p.path:
+            p = attrs.evolve(p, message=f"the column `{p.path}` is no field of the input; give "
+                             f"--key '{p.path}' to keep it beside the decisions, or --column "
+                             f"'{p.path}=FIELD' to read it as a field")
         problems.append(p)
     return InputError(problems, model=exc.model)
 
