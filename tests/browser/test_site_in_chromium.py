@@ -170,9 +170,10 @@ def test_pictures_show_their_colours_and_explain_them(
 
 # --- Chinese text --------------------------------------------------------------------------------
 
-# the pages of the cn-banking site that show Chinese (the version history lists rule changes)
+# the pages of the cn-banking site that show Chinese (the version history lists rule changes;
+# the citations page names each source by its Chinese title)
 CJK_PAGES = ["index.html", "policies/cn-access.html", "policies/cn-classification.html",
-             "policies/cn-complaints.html", "policies/cn-suitability.html"]
+             "policies/cn-complaints.html", "policies/cn-suitability.html", "citations.html"]
 
 
 @pytest.mark.parametrize("name", CJK_PAGES)
