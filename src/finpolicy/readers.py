@@ -13,7 +13,6 @@ converting text to integers).
 from __future__ import annotations
 
 import csv
-import io
 import json
 import sys
 from collections.abc import Iterator, Sequence
@@ -265,27 +264,29 @@ def _json_or_yaml(text: str, path: str) -> Any:
 
 
 def iter_json_lines(path: str) -> Iterator[tuple[int, Any]]:
-    """``(line number, value)`` of every non-blank line of a JSON-lines file."""
+    """``(line number, value)`` of every non-blank line of a JSON-lines file (read as bytes
+    and decoded a line at a time: a text stream decodes ahead of the line it gives, so a
+    GBK name on line 31 was reported on the line read before it)."""
     try:
         raw = _stdin_bytes() if path == "-" else None
-        handle = (io.TextIOWrapper(raw, encoding="utf-8-sig") if raw is not None
-                  else sys.stdin if path == "-"
-                  else Path(path).open(encoding="utf-8-sig"))  # noqa: SIM115 (closed below)
+        handle: IO[Any] = (raw if raw is not None else sys.stdin if path == "-"
+                           else Path(path).open("rb"))  # noqa: SIM115 (closed below)
     except OSError as exc:
         raise _error(path, None, f"cannot read: {exc.strerror or exc}",
                      "unreadable_input") from None
     with handle:
-        number = 0
-        try:
-            for number, line in enumerate(_lines(handle, path), 1):
-                if line.strip():
-                    yield number, _check_depth(_json(line, path, number), path, number)
-        except UnicodeDecodeError as exc:
-            raise _error(path, number + 1, f"not UTF-8 text (byte {exc.start} of the line)",
-                         "unreadable_input") from None
+        for number, line in enumerate(_lines(handle, path), 1):
+            if isinstance(line, bytes):
+                try:
+                    line = line.decode("utf-8-sig" if number == 1 else "utf-8")
+                except UnicodeDecodeError as exc:
+                    raise _error(path, number, f"not UTF-8 text (byte {exc.start + 1} of the "
+                                 "line); save the file as UTF-8", "unreadable_input") from None
+            if line.strip():
+                yield number, _check_depth(_json(line, path, number), path, number)
 
 
-def _lines(handle: IO[str], path: str) -> Iterator[str]:
+def _lines(handle: IO[Any], path: str) -> Iterator[Any]:
     """The lines of ``handle``, each read only up to its limit (``for line in handle`` holds
     a line whole, however long, before its length can be checked)."""
     number = 0

@@ -395,3 +395,20 @@ def test_a_column_of_the_banks_own_says_how_to_keep_it(tmp_path: Path) -> None:
     assert "requests.csv line 2: request_id: the column `request_id` is no field of the " \
            "input; give --key 'request_id' to keep it beside the decisions, or --column " \
            "'request_id=FIELD' to read it as a field" in err
+
+
+def test_a_json_lines_file_not_utf8_is_named_at_its_own_line(tmp_path: Path) -> None:
+    """Read as a text stream, a GBK name on line 31 was reported on line 30 (the stream
+    decodes ahead of the line it gives), at a byte of the block, not of the line."""
+    lines = [json.dumps(dict(_request(ALLOWED), subject={"id": f"u{i}", "roles": ["teller"],
+                                                           "department": "retail",
+                                                           "branch": "BJ01"}))
+             for i in range(50)]
+    lines[30] = lines[30].replace('"u30"', '"张三"')
+    path = tmp_path / "requests.jsonl"
+    path.write_bytes(("\n".join(lines) + "\n").encode("gbk"))
+    code, _, err = _eval("access", str(path), "--as-of", AS_OF)
+    assert code == 3
+    byte = lines[30].encode("gbk").index("张".encode("gbk")) + 1
+    assert f"requests.jsonl line 31: not UTF-8 text (byte {byte} of the line); save the " \
+           "file as UTF-8" in err
