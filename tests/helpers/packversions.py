@@ -17,7 +17,9 @@ def versions(policy_id: str) -> list[str]:
     return [d.version for d in sorted(docs, key=lambda d: d.metadata.effective_from)]
 
 
-SUIT_2018, SUIT_2026 = versions("cn-suitability")
+# the 2018 rule's version and the NFRA 2025 rule's first (from 2026-02-01); later versions of
+# the 2025 rule follow them
+SUIT_2018, SUIT_2026 = versions("cn-suitability")[:2]
 
 
 def with_elderly_age(source: Path, into: Path, age: int) -> Path:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -24,8 +25,16 @@ PACK = shipped_packs() / "cn-banking"
 
 @pytest.fixture
 def pack(tmp_path: Path) -> Path:
+    """A copy of the shipped pack as it stood before cn-access 1.4.0: the tests below release
+    1.4.0 themselves, from days relative to today."""
     root = tmp_path / "cn-banking"
     shutil.copytree(PACK, root)
+    for later in root.glob("access-*.yaml"):
+        later.unlink()
+    access = root / "access.yaml"
+    text = access.read_text(encoding="utf-8")
+    assert "  version: 1.3.0\n" in text
+    access.write_text(re.sub(r"  effective_until: .*\n", "", text, count=1), encoding="utf-8")
     return root
 
 

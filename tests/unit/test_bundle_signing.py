@@ -183,7 +183,8 @@ def test_verify_json_reports_a_failed_lock_check_on_stdout(pack: Path, keys: Pat
 
 
 def test_verify_json_reports_an_invalid_pack_and_a_bad_key(pack: Path, keys: Path) -> None:
-    _edit(pack / "access.yaml", "kind: AccessPolicy", "kind: AccesPolicy")
+    _edit(pack / "classification.yaml", "kind: ClassificationPolicy",
+          "kind: ClassificationPolcy")
     result, report = _verify(pack)
     assert result.exit_code == 2 and report["ok"] is False and report["bundle"] is None
     assert report["problems"][0]["code"] == "unknown_kind"
