@@ -233,10 +233,10 @@ def test_suitability_matrix_colours_every_cell_by_its_decision(
 
 def test_access_matrix_marks_cells_that_need_a_grant(cn_bundle: fp.Bundle) -> None:
     engine = fp.PolicyEngine(cn_bundle)
-    (doc,) = cn_bundle.policies("AccessPolicy")
-    markup = docgen.access_matrix(engine, doc)
-    assert "<b>grant</b>" in markup and "<b>allow</b>" in markup and "<b>deny</b>" in markup
-    assert markup.count("<tr>") == len(doc.spec.roles) + 1
+    for doc in cn_bundle.policies("AccessPolicy"):
+        markup = docgen.access_matrix(engine, doc)
+        assert "<b>grant</b>" in markup and "<b>allow</b>" in markup and "<b>deny</b>" in markup
+        assert markup.count("<tr>") == len(doc.spec.roles) + 1
 
 
 def test_timeline_shades_days_off_and_numbers_working_days_from_receipt() -> None:
