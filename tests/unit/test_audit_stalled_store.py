@@ -133,3 +133,21 @@ def test_a_postgresql_server_that_never_answers_is_an_error(
             as caught:
         DecisionLog(dsn, keys=keys)
     assert "secret" not in str(caught.value)
+
+
+def test_a_link_planted_where_the_head_was_written_is_not_followed(tmp_path: Path,
+                                                                     keys: AuditKeys) -> None:
+    """The JSON-lines log wrote its head to HEAD.tmp, then renamed it: anyone who could write
+    to the log's folder planted a link there and had the writer overwrite the file it led to
+    (the same for an anchor file's folder)."""
+    where = tmp_path / "log"
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me\n", encoding="utf-8")
+    with DecisionLog(where, keys=keys, anchor=tmp_path / "anchor.json") as log:
+        (where / "HEAD.tmp").symlink_to(victim)
+        (tmp_path / "anchor.json.tmp").symlink_to(victim)
+        fp.PolicyEngine(log=log).classify(fp.DataField(name="remark"))
+        log.flush()
+    assert victim.read_text(encoding="utf-8") == "keep me\n"
+    assert (where / "HEAD").read_bytes().startswith(b"{")
+    assert [p.name for p in where.iterdir() if p.name.endswith(".tmp")] == ["HEAD.tmp"]

@@ -17,6 +17,7 @@ from typing import Any
 
 import attrs
 
+from finpolicy import atomic
 from finpolicy.audit.claim import claim_file
 from finpolicy.audit.errors import AuditError
 from finpolicy.audit.records import decode
@@ -157,13 +158,10 @@ def open_sink(target: str | os.PathLike[str] | Sink) -> Sink:
 
 
 def replace_file(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically (a synced temporary file, then a rename)."""
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    """Write ``data`` to ``path`` atomically: a synced temporary file of a name no one can
+    guess (``HEAD.tmp`` was: a link planted under it had the writer overwrite the file it led
+    to), then a rename."""
+    atomic.replace_file(path, data, sync=True)
 
 
 # --- SQLite -----------------------------------------------------------------------------------

@@ -37,6 +37,7 @@ from typing import Any
 
 import attrs
 
+from finpolicy import atomic
 from finpolicy.documents.digests import canonical_json, content_digest, sha256
 from finpolicy.errors import InputError, InputProblem, PolicyError, Problem
 from finpolicy.limits import MAX_PIN_FILE_BYTES
@@ -360,29 +361,9 @@ def write_lock(bundle: Any, *, amend: Iterable[str] = (),
 
 
 def replace_file(path: Path, text: str) -> None:
-    """Write ``path`` whole or not at all: a failure leaves the old file as it was. The text
-    goes to a new file of a name no one can guess, created for this write only (never
-    through a link someone put in the folder, as the name ``.bundle.lock.<pid>.tmp`` was:
-    a link planted under it had the signer overwrite the file it led to), then takes
-    ``path``'s place."""
-    import tempfile
+    """Write ``path`` whole or not at all (``finpolicy.atomic.replace_file``): never through
+    a link someone put in the folder, as the name ``.bundle.lock.<pid>.tmp`` was (a link
+    planted under it had the signer overwrite the file it led to)."""
+    atomic.replace_file(path, text.encode("utf-8"))
 
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    tmp = Path(name)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            # readable as a file written plainly is (mkstemp makes it the owner's only): the
-            # service may read the pack as another user
-            os.chmod(handle.fileno(), 0o666 & ~_umask())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _umask() -> int:
-    """The process's umask (read by setting it, and setting it back)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
