@@ -12,6 +12,7 @@ converting text to integers).
 
 from __future__ import annotations
 
+import codecs
 import csv
 import json
 import sys
@@ -326,11 +327,32 @@ def iter_csv_rows(path: str) -> Iterator[tuple[int, dict[str, str]]]:
                 if any("\n" in c or "\r" in c for c in last[1].values()):
                     _closed_quotes(path)
                 yield last
-        except UnicodeDecodeError as exc:
-            raise _error(path, reader.line_num + 1, f"not UTF-8 text (byte {exc.start})",
-                         "unreadable_input") from None
+        except UnicodeDecodeError:  # (decoded a block ahead of the row: found again)
+            raise _not_utf8(path) from None
         except csv.Error as exc:
             raise csv_error(path, reader.line_num + 1, exc) from None
+
+
+def _not_utf8(path: str) -> InputError:
+    """The error for ``path``, not UTF-8 text: at its first line that is not (a text stream
+    decodes a block ahead of its line); a workbook (a zip archive) as such."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with Path(path).open("rb") as handle:
+        if handle.read(4) == b"PK\x03\x04":
+            return _error(path, None, "a zip archive (an Excel .xlsx workbook is one), not "
+                          "CSV text: save the sheet as \"CSV UTF-8 (Comma delimited)\"",
+                          "unreadable_input")
+        handle.seek(0)
+        number, start = 1, 0
+        while chunk := handle.readline(1 << 20):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                return _error(path, number, f"not UTF-8 text (byte {start + exc.start + 1} of "
+                              "the line); save the file as UTF-8", "unreadable_input")
+            number, start = (number + 1, 0) if chunk.endswith(b"\n") else \
+                (number, start + len(chunk))
+    return _error(path, None, "not UTF-8 text; save the file as UTF-8", "unreadable_input")
 
 
 def _row(path: str, line: int, header: Sequence[str], cells: list[str],

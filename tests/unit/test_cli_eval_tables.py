@@ -412,3 +412,23 @@ def test_a_json_lines_file_not_utf8_is_named_at_its_own_line(tmp_path: Path) -> 
     byte = lines[30].encode("gbk").index("张".encode("gbk")) + 1
     assert f"requests.jsonl line 31: not UTF-8 text (byte {byte} of the line); save the " \
            "file as UTF-8" in err
+
+
+def test_a_csv_book_not_utf8_is_named_at_its_own_line(tmp_path: Path) -> None:
+    """``finpolicy suitability`` (the row reader of CSV books) named line 1 of a GBK book
+    whose line 3 holds 客户, at the byte of a block, with nothing to do about it; and an
+    Excel workbook was "not UTF-8 text (byte 5)"."""
+    book = tmp_path / "sales.csv"
+    book.write_bytes("customer.id,customer.risk_level,customer.assessment_date,product.id,"
+                     "product.kind,product.risk_level\nc1,C3,2026-01-10,p1,fund,R3\n"
+                     "客户,C3,2026-01-10,p1,fund,R3\n".encode("gbk"))
+    result = CliRunner().invoke(main, ["suitability", str(book), "--as-of", "2026-03-02"])
+    assert result.exit_code == 3
+    assert "sales.csv line 3: not UTF-8 text (byte 1 of the line); save the file as UTF-8" \
+        in result.stderr
+    workbook = tmp_path / "sales.xlsx"
+    workbook.write_bytes(b"PK\x03\x04\x14\x00\x06\x00\xff\xfe")
+    result = CliRunner().invoke(main, ["suitability", str(workbook)])
+    assert result.exit_code == 3
+    assert 'an Excel .xlsx workbook is one), not CSV text: save the sheet as "CSV UTF-8' \
+        in result.stderr
