@@ -292,11 +292,11 @@ class DecisionLog:
             self._cond.notify_all()
         self._thread.join(timeout)
         if self._thread.is_alive():  # stuck in the store: leave the sink to it
-            lost = self._accepted - self._done
+            closed_by_caller(self)  # told now: exiting does not wait for it once more
             raise AuditError(
                 f"closing the decision log timed out after {timeout:g} s: the writer is "
-                f"still waiting for {self.sink.url} ({lost} recorded call(s) not yet "
-                "written, and no final checkpoint); check that the store answers")
+                f"still waiting for {self.sink.url} ({self._accepted - self._done} recorded "
+                "call(s) not yet written, and no final checkpoint); check that the store answers")
         self.sink.close()
         self._released = True
         closed_by_caller(self)

@@ -32,12 +32,19 @@ from finpolicy.errors import InputError
 from finpolicy.inputs import kind_of
 from finpolicy.outputs import writing
 
-__all__ = ["COMMANDS", "MIN_TOKEN_LENGTH", "SHUTDOWN_SECONDS"]
+__all__ = ["COMMANDS", "LOG_CLOSE_SECONDS", "MIN_TOKEN_LENGTH", "SHUTDOWN_SECONDS"]
 
 SHUTDOWN_SECONDS = 10
 """Seconds requests in flight may take to finish once the service is told to stop (SIGTERM,
 Ctrl-C); then they are cut off and the decision log is closed. Without a bound, one client
 that never finished sending its body kept the service from stopping."""
+
+
+LOG_CLOSE_SECONDS = 5
+"""Seconds closing the decision log may take once the service has stopped and flushed it
+(``serve.service.FLUSH_SECONDS``): a store that stopped answering (a frozen database server)
+then fails the exit, saying how many decisions were not written, instead of holding it until
+the orchestrator kills the process (10 + 10 + 5 s: within a common 30 s grace period)."""
 
 
 MIN_TOKEN_LENGTH = 16
@@ -408,7 +415,7 @@ def serve_command(pack: str | None, host: str, port: int, token_file: str | None
             exit_with(EXIT_FAILED)
     finally:
         if policy_engine.log is not None:
-            policy_engine.log.close()
+            policy_engine.log.close(timeout=LOG_CLOSE_SECONDS)
 
 
 COMMANDS = [serve_command]

@@ -15,9 +15,13 @@ from finpolicy.facade import PolicyEngine
 from finpolicy.reloading import BundleWatcher, ReloadResult
 from finpolicy.serve.metrics import Metrics
 
-__all__ = ["Service"]
+__all__ = ["FLUSH_SECONDS", "Service"]
 
 _LOG = logging.getLogger("finpolicy.serve")
+
+FLUSH_SECONDS = 10.0
+"""Seconds stopping waits for the decision log to write what is queued: a store that stopped
+answering (a frozen database server) held the stop, and the process, until it was killed."""
 
 
 class _Watcher(BundleWatcher):
@@ -137,7 +141,7 @@ class Service:
             self._pruner = None
         if self.engine.log is not None:
             try:
-                self.engine.log.flush()
+                self.engine.log.flush(timeout=FLUSH_SECONDS)
             except FinpolicyError as exc:  # said on every refused decision; once more here
                 _LOG.error("decision log: %s", exc)
 
