@@ -37,9 +37,11 @@ class DocumentHeader:
         return self.metadata.version
 
 
-def check_versions(documents: list[DocumentHeader], problems: list[Problem]) -> None:
+def check_versions(documents: list[DocumentHeader], problems: list[Problem], *,
+                   gaps: bool = True) -> None:
     """Append a problem for each policy id declared with several kinds, each repeated version
-    and each effective window overlapping the one before it or leaving days after it."""
+    and each effective window overlapping the one before it or, when ``gaps``, leaving days
+    after it."""
     by_id: dict[str, list[DocumentHeader]] = {}
     for doc in documents:
         by_id.setdefault(doc.id, []).append(doc)
@@ -66,7 +68,7 @@ def check_versions(documents: list[DocumentHeader], problems: list[Problem]) -> 
                     f"effective window {b.metadata.window()} of `{b.id}` {b.version} overlaps "
                     f"{a.metadata.window()} of version {a.version} ({a.file})",
                     "version_overlap"))
-            elif a_until + dt.timedelta(days=1) < b.metadata.effective_from:
+            elif gaps and a_until + dt.timedelta(days=1) < b.metadata.effective_from:
                 problems.append(_gap(a, b, a_until))
 
 
