@@ -233,11 +233,17 @@ def test_json_on_standard_input_is_read_as_json() -> None:
 
 
 def test_json_lines_given_to_eval_are_named_as_such(tmp_path: Path) -> None:
-    # said "not valid YAML: did not find expected <document start>"
-    path = tmp_path / "fields.jsonl"
-    path.write_text('{"field": {"name": "id_number"}}\n{"field": {"name": "phone"}}\n',
-                    encoding="utf-8")
+    # said "not valid YAML: did not find expected <document start>"; a file named .jsonl is
+    # read one input a line, one named otherwise holds one input or a list
+    lines = '{"field": {"name": "id_number"}}\n{"field": {"name": "phone"}}\n'
+    path = tmp_path / "fields.txt"
+    path.write_text(lines, encoding="utf-8")
     result = invoke("eval", "classification", str(path), "--as-of", "2026-03-01")
     assert result.exit_code == 3
-    assert "fields.jsonl line 2: a second JSON value: expected one input or a list of " \
+    assert "fields.txt line 2: a second JSON value: expected one input or a list of " \
            "inputs ([...]), not JSON lines" in result.output
+    named = tmp_path / "fields.jsonl"
+    named.write_text(lines, encoding="utf-8")
+    decided = invoke("eval", "classification", str(named), "--as-of", "2026-03-01", "--json")
+    assert decided.exit_code == 0, decided.output
+    assert [d["field"] for d in json.loads(decided.output)] == ["id_number", "phone"]

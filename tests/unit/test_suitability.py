@@ -572,9 +572,13 @@ def test_suitable_products_names_the_bad_product(engine: fp.PolicyEngine) -> Non
 
 def test_shipped_versions_cover_every_day_from_2018_without_gaps(bundle: fp.Bundle) -> None:
     docs = bundle.versions("cn-suitability")
-    assert [d.version[0] for d in docs] == ["1", "2"]
+    assert [d.version for d in docs] == ["1.3.0", "2.3.0", "2.4.0"]
     assert docs[0].metadata.effective_until == OLD
     assert docs[1].metadata.effective_from == NEW
+    for before, after in zip(docs, docs[1:]):
+        end = before.metadata.effective_until
+        assert end is not None and end + dt.timedelta(days=1) == after.metadata.effective_from
+    assert docs[-1].metadata.effective_until is None
     for doc in docs:
         sources = doc.metadata.source_ids()
         for rule in doc.policy.rulesets[su.RULESET].rules:
