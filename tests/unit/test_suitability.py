@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -575,7 +576,7 @@ def test_shipped_versions_cover_every_day_from_2018_without_gaps(bundle: fp.Bund
     assert [d.version for d in docs] == ["1.3.0", "2.3.0", "2.4.0"]
     assert docs[0].metadata.effective_until == OLD
     assert docs[1].metadata.effective_from == NEW
-    for before, after in zip(docs, docs[1:]):
+    for before, after in itertools.pairwise(docs):
         end = before.metadata.effective_until
         assert end is not None and end + dt.timedelta(days=1) == after.metadata.effective_from
     assert docs[-1].metadata.effective_until is None
