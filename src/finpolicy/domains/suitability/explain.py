@@ -31,7 +31,14 @@ from finpolicy.domains.suitability.evaluate import _SHARE_CAP, check_suitability
 from finpolicy.domains.suitability.models import OUTCOMES, Customer, Product, SaleContext
 from finpolicy.domains.suitability.policy import RULESET, SuitabilityRules
 from finpolicy.errors import FinpolicyError, InputError, InputProblem
-from finpolicy.explain.explainer import Explainer, Move, Role, bad_operation, set_value
+from finpolicy.explain.explainer import (
+    Explainer,
+    Move,
+    Role,
+    bad_operation,
+    dated_moves,
+    set_value,
+)
 from finpolicy.explain.model import Change
 from finpolicy.explain.patch import apply_changes, pointer
 from finpolicy.rules.conditions import paths
@@ -128,6 +135,8 @@ class SuitabilityExplainer(Explainer):
             return True
         if dotted in _PROFILE_LEVEL:
             return analysis.case["customer"].get("risk_level") is None
+        if dotted == "customer.age":  # an age no one recorded may be: not one that is known
+            return analysis.case["customer"].get("birth_date") is None
         return dotted == "customer.guardian_consent"
 
     def notes(self, analysis: Analysis) -> list[str]:
@@ -155,11 +164,27 @@ class SuitabilityExplainer(Explainer):
                     for r in _REDEMPTION if meets(target, r)]
         if path in ("sale.amount_share", "sale.amount"):
             return _smaller_amount(analysis, target)
+        if path == "customer.age" and target.op == "given":
+            return _record_birth_date(analysis)
         if path == "customer.guardian_consent" and meets(target, True):
             return [Move("obtain the guardian's consent (and record it)",
                          (set_value(analysis.case, "customer", "guardian_consent", value=True),),
                          "consent", 1)]
         return []
+
+
+@dated_moves
+def _record_birth_date(analysis: Analysis) -> list[Move]:
+    """Recording the birth date of a customer whose age no one recorded: shown with that of
+    an adult of 40 on the sale's day, whom no age rule holds back (the customer's own then
+    decides)."""
+    on = _day(analysis.case["as_of"], _rules(analysis))
+    born = on.replace(year=on.year - 40, day=28) if (on.month, on.day) == (2, 29) \
+        else on.replace(year=on.year - 40)
+    return [Move(f"record the customer's birth date (shown: born {born.isoformat()}, 40 on "
+                 "the day; their own age decides)",
+                 (set_value(analysis.case, "customer", "birth_date", value=born.isoformat()),),
+                 "profile", 2)]
 
 
 def _rules(analysis: Analysis) -> SuitabilityRules:
