@@ -17,6 +17,33 @@ def versions(policy_id: str) -> list[str]:
     return [d.version for d in sorted(docs, key=lambda d: d.metadata.effective_from)]
 
 
+RELEASED = dt.date(2026, 12, 7)
+"""The day cn-access 1.4.0 and cn-suitability 2.4.0 took effect."""
+
+
+def earlier_pack(into: Path, before: dt.date = RELEASED) -> Path:
+    """A copy at ``into`` of the shipped cn-banking pack as it stood before the versions
+    taking effect on ``before`` (their files left out, the versions they replaced without
+    their end): for tests that write new versions of their own, of a pack in which cn-access
+    has one version and cn-suitability two."""
+    import re
+
+    from finpolicy.documents.bundle import shipped_packs
+
+    shipped = fp.load_bundle(shipped_packs() / "cn-banking")
+    shutil.copytree(shipped.root, into)
+    for doc in shipped.documents:
+        file = into / Path(doc.file).name
+        if doc.metadata.effective_from >= before:
+            file.unlink()
+        elif doc.metadata.effective_until == before - dt.timedelta(days=1):
+            text = file.read_text(encoding="utf-8")
+            end = re.compile(rf"  effective_until: {doc.metadata.effective_until}.*\n")
+            assert len(end.findall(text)) == 1, file
+            file.write_text(end.sub("", text), encoding="utf-8")
+    return into
+
+
 # the 2018 rule's version and the NFRA 2025 rule's first (from 2026-02-01); later versions of
 # the 2025 rule follow them
 SUIT_2018, SUIT_2026 = versions("cn-suitability")[:2]

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 import finpolicy as fp
 from finpolicy.domains.access.days import policy_day
+from tests.helpers.packversions import earlier_pack
 
 pa = pytest.importorskip("pyarrow")
 
@@ -32,6 +33,13 @@ NEXT = "9.0.0"
 _PURPOSES = re.compile(r"(?m)^  purposes: .*\n")
 
 
+@pytest.fixture(scope="module")
+def earlier(tmp_path_factory: pytest.TempPathFactory) -> fp.Bundle:
+    """The shipped pack before the versions of 2026-12-07 (``earlier_pack``): the tests write
+    new versions of its access policy, after the one in force in 2026."""
+    return fp.load_bundle(earlier_pack(tmp_path_factory.mktemp("earlier") / "cn-banking"))
+
+
 def in_zone(text: str, zone: str) -> str:
     """An access policy's text with ``settings.time_zone: zone`` (the shipped pack relies on
     the default, Asia/Shanghai, so its released text is unchanged)."""
@@ -40,14 +48,14 @@ def in_zone(text: str, zone: str) -> str:
                          count=1)
 
 
-def with_next_version(bundle: fp.Bundle, into: Path, start_on: dt.date = dt.date(2027, 1, 1),
+def with_next_version(earlier: fp.Bundle, into: Path, start_on: dt.date = dt.date(2027, 1, 1),
                       zone: str = "Asia/Shanghai") -> Path:
     """A copy of the pack with an access version from ``start_on`` that denies analytics; the
     current version ends the day before (both in ``zone``)."""
-    shutil.copytree(bundle.root, into)
+    shutil.copytree(earlier.root, into)
     current = into / "access.yaml"
     text = current.read_text(encoding="utf-8")
-    doc = bundle.in_force("AccessPolicy", dt.date(2026, 3, 1))
+    doc = earlier.in_force("AccessPolicy", dt.date(2026, 3, 1))
     start = f"  effective_from: {doc.metadata.effective_from.isoformat()}\n"
     anchor = "    - id: no-roles\n"
     assert start in text and anchor in text
@@ -77,17 +85,17 @@ def analytics(at: dt.datetime) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def next_engine(bundle: fp.Bundle, tmp_path_factory: pytest.TempPathFactory) -> fp.PolicyEngine:
+def next_engine(earlier: fp.Bundle, tmp_path_factory: pytest.TempPathFactory) -> fp.PolicyEngine:
     return fp.PolicyEngine(fp.load_bundle(with_next_version(
-        bundle, tmp_path_factory.mktemp("pack") / "next")))
+        earlier, tmp_path_factory.mktemp("pack") / "next")))
 
 
-def current_version(bundle: fp.Bundle) -> str:
-    return bundle.in_force("AccessPolicy", dt.date(2026, 3, 1)).version
+def current_version(earlier: fp.Bundle) -> str:
+    return earlier.in_force("AccessPolicy", dt.date(2026, 3, 1)).version
 
 
 def test_the_same_instant_in_utc_and_in_beijing_time_is_decided_by_one_version(
-        bundle: fp.Bundle, next_engine: fp.PolicyEngine) -> None:
+        earlier: fp.Bundle, next_engine: fp.PolicyEngine) -> None:
     for policy in (None, "cn-access"):  # the hot path, and authorize with a policy id
         utc = next_engine.authorize(analytics(NEW_YEAR_UTC), policy=policy)
         beijing = next_engine.authorize(analytics(NEW_YEAR_UTC.astimezone(BJ)), policy=policy)
@@ -96,7 +104,7 @@ def test_the_same_instant_in_utc_and_in_beijing_time_is_decided_by_one_version(
         assert (beijing.policy.version, beijing.rule_ids) == (NEXT, ("no-analytics",))
         # an hour before midnight in Beijing, the old version still decides
         before = next_engine.authorize(analytics(EVE_UTC), policy=policy)
-        assert (before.policy.version, before.outcome) == (current_version(bundle), "allow")
+        assert (before.policy.version, before.outcome) == (current_version(earlier), "allow")
 
 
 def test_the_first_day_of_the_policy_is_its_day_in_beijing(engine: fp.PolicyEngine) -> None:
@@ -113,9 +121,9 @@ def test_the_first_day_of_the_policy_is_its_day_in_beijing(engine: fp.PolicyEngi
 
 
 def test_memoised_plain_decisions_do_not_leak_across_the_boundary(
-        bundle: fp.Bundle, next_engine: fp.PolicyEngine) -> None:
+        earlier: fp.Bundle, next_engine: fp.PolicyEngine) -> None:
     # each pair shares its own date (31 December) but not the day in Beijing
-    new, old = NEXT, current_version(bundle)
+    new, old = NEXT, current_version(earlier)
     calls = [(NEW_YEAR_UTC, new), (EVE_UTC.astimezone(BJ), old),
              (NEW_YEAR_UTC.astimezone(BJ), new), (EVE_UTC, old)]
     for _ in range(3):
@@ -127,11 +135,11 @@ def test_memoised_plain_decisions_do_not_leak_across_the_boundary(
 
 
 def test_the_review_and_tables_agree_with_authorize_across_the_boundary(
-        bundle: fp.Bundle, next_engine: fp.PolicyEngine) -> None:
+        earlier: fp.Bundle, next_engine: fp.PolicyEngine) -> None:
     times = [NEW_YEAR_UTC, NEW_YEAR_UTC.astimezone(BJ), EVE_UTC, EVE_UTC.astimezone(BJ),
              dt.datetime(2026, 6, 1, 2, tzinfo=dt.UTC), dt.datetime(2027, 6, 1, 2, tzinfo=BJ)]
     want = [next_engine.authorize(analytics(at)) for at in times]
-    assert [d.policy.version for d in want] == [NEXT, NEXT, *[current_version(bundle)] * 3, NEXT]
+    assert [d.policy.version for d in want] == [NEXT, NEXT, *[current_version(earlier)] * 3, NEXT]
     rows = []
     for at in times:
         request = analytics(at)
@@ -149,7 +157,7 @@ def test_the_review_and_tables_agree_with_authorize_across_the_boundary(
              "approved_by": "u9", "approver_roles": ["department_head"],
              "approved_at": "2026-11-01T10:00:00+08:00",
              "expires_at": "2026-11-20T10:00:00+08:00"}
-    for at, version in ((NEW_YEAR_UTC, NEXT), (EVE_UTC, current_version(bundle))):
+    for at, version in ((NEW_YEAR_UTC, NEXT), (EVE_UTC, current_version(earlier))):
         report = next_engine.review_access([grant], [], as_of=at)
         assert report.policy.version == version
         found = next_engine.evaluate_table("access", pa.Table.from_pylist([grant]),
@@ -159,22 +167,23 @@ def test_the_review_and_tables_agree_with_authorize_across_the_boundary(
 
 
 def test_on_the_day_the_clocks_change_each_instant_is_read_on_its_day_in_the_zone(
-        bundle: fp.Bundle, tmp_path: Path) -> None:
+        earlier: fp.Bundle, tmp_path: Path) -> None:
     # London moves to summer time at 01:00 UTC on 29 March 2026: instants written in UTC on
     # that date are an hour ahead in London after it, and 23:30 UTC is 30 March there
     engine = fp.PolicyEngine(fp.load_bundle(with_next_version(
-        bundle, tmp_path / "london", dt.date(2026, 3, 30), "Europe/London")))
-    for at, version in ((dt.datetime(2026, 3, 29, 0, 30, tzinfo=dt.UTC), current_version(bundle)),
-                        (dt.datetime(2026, 3, 29, 22, 30, tzinfo=dt.UTC), current_version(bundle)),
+        earlier, tmp_path / "london", dt.date(2026, 3, 30), "Europe/London")))
+    now = current_version(earlier)
+    for at, version in ((dt.datetime(2026, 3, 29, 0, 30, tzinfo=dt.UTC), now),
+                        (dt.datetime(2026, 3, 29, 22, 30, tzinfo=dt.UTC), now),
                         (dt.datetime(2026, 3, 29, 23, 30, tzinfo=dt.UTC), NEXT),
-                        (dt.datetime(2026, 3, 29, 22, 59, tzinfo=dt.UTC), current_version(bundle))):
+                        (dt.datetime(2026, 3, 29, 22, 59, tzinfo=dt.UTC), now)):
         for policy in (None, "cn-access"):
             assert engine.authorize(analytics(at), policy=policy).policy.version == version, at
 
 
-def test_an_unknown_time_zone_is_an_error_of_the_access_policy(bundle: fp.Bundle,
+def test_an_unknown_time_zone_is_an_error_of_the_access_policy(earlier: fp.Bundle,
                                                                 tmp_path: Path) -> None:
-    root = shutil.copytree(bundle.root, tmp_path / "pack")
+    root = shutil.copytree(earlier.root, tmp_path / "pack")
     access = root / "access.yaml"
     access.write_text(in_zone(access.read_text(encoding="utf-8"), "Asia/Beijing"),
                       encoding="utf-8")
@@ -196,11 +205,11 @@ CHANGES = [dt.datetime(2026, 3, 29, 1, tzinfo=dt.UTC), dt.datetime(2026, 10, 25,
 
 
 @pytest.fixture(scope="module")
-def zoned(bundle: fp.Bundle, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def zoned(earlier: fp.Bundle, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """The shipped pack's access policy in each zone of ``ZONES`` (their runtimes)."""
     out = {}
     for zone in ZONES:
-        root = shutil.copytree(bundle.root, tmp_path_factory.mktemp("zone") / "pack")
+        root = shutil.copytree(earlier.root, tmp_path_factory.mktemp("zone") / "pack")
         access = root / "access.yaml"
         access.write_text(in_zone(access.read_text(encoding="utf-8"), zone),
                           encoding="utf-8")

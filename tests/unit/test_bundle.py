@@ -136,7 +136,8 @@ def test_a_policy_id_the_bundle_lacks_is_named_with_the_ids_it_has(bundle: fp.Bu
     with pytest.raises(fp.NotInForceError, match="^the bundle has no PrivacyPolicy$"):
         bundle.in_force("PrivacyPolicy", dt.date(2026, 3, 1))  # it said `*` (its … ids: none)
     with pytest.raises(fp.NotInForceError, match=re.escape(
-            f"(its versions: {SUIT_2018}: 2018-09-26..2026-01-31, {SUIT_2026}: 2026-02-01..)")):
+            f"(its versions: {SUIT_2018}: 2018-09-26..2026-01-31, {SUIT_2026}: "
+            "2026-02-01..2026-12-06, 2.4.0: 2026-12-07..)")):
         bundle.in_force("SuitabilityPolicy", dt.date(1990, 1, 1))
 
 

@@ -14,15 +14,22 @@ from finpolicy.testing import diff
 from finpolicy.testing.diff import DEFAULT_SAMPLES
 from finpolicy.testing.focus import focus, translated
 from finpolicy.testing.samples import make_sample
-from tests.helpers.packversions import SUIT_2026
+from tests.helpers.packversions import SUIT_2026, earlier_pack
 
 OLD_RULE = "- {field: customer.age, ge: 65}"
 
 
-def with_next_suitability(bundle: fp.Bundle, into: Path, age: int = 60) -> Path:
+@pytest.fixture(scope="module")
+def earlier(tmp_path_factory: pytest.TempPathFactory) -> fp.Bundle:
+    """The shipped pack before the versions of 2026-12-07 (``earlier_pack``): the tests write
+    new versions of its policies, after the ones in force in 2026."""
+    return fp.load_bundle(earlier_pack(tmp_path_factory.mktemp("earlier") / "cn-banking"))
+
+
+def with_next_suitability(earlier: fp.Bundle, into: Path, age: int = 60) -> Path:
     """A copy of the pack with a new suitability version from 2027-01-01: the 2026 rules with
     the elderly age lowered to ``age``; the 2026 version ends the day before."""
-    shutil.copytree(bundle.root, into)
+    shutil.copytree(earlier.root, into)
     current = into / "suitability-2026.yaml"
     text = current.read_text(encoding="utf-8")
     assert OLD_RULE in text and "effective_from: 2026-02-01\n" in text
@@ -37,9 +44,9 @@ def with_next_suitability(bundle: fp.Bundle, into: Path, age: int = 60) -> Path:
 
 
 def test_a_new_version_effective_next_year_is_found_at_the_default_size(
-        bundle: fp.Bundle, tmp_path: Path) -> None:
-    new = fp.load_bundle(with_next_suitability(bundle, tmp_path / "next"))
-    report = diff(bundle, new, samples=DEFAULT_SAMPLES, domains=["suitability"])
+        earlier: fp.Bundle, tmp_path: Path) -> None:
+    new = fp.load_bundle(with_next_suitability(earlier, tmp_path / "next"))
+    report = diff(earlier, new, samples=DEFAULT_SAMPLES, domains=["suitability"])
     assert report.changed
     kinds = {g.kind for g in report.groups}
     assert "suitable->conditional" in kinds
@@ -50,9 +57,9 @@ def test_a_new_version_effective_next_year_is_found_at_the_default_size(
 
 
 def test_the_days_of_every_window_and_the_changed_versions_are_aimed_at(
-        bundle: fp.Bundle, tmp_path: Path) -> None:
-    new = fp.load_bundle(with_next_suitability(bundle, tmp_path / "next"))
-    where = focus(bundle, new, {"SuitabilityPolicy"})
+        earlier: fp.Bundle, tmp_path: Path) -> None:
+    new = fp.load_bundle(with_next_suitability(earlier, tmp_path / "next"))
+    where = focus(earlier, new, {"SuitabilityPolicy"})
     assert {dt.date(2026, 1, 31), dt.date(2026, 2, 1), dt.date(2026, 12, 31),
             dt.date(2027, 1, 1)} <= set(where.days)
     assert dt.date(2027, 1, 1) in where.changed_days
@@ -84,13 +91,13 @@ def test_an_input_moved_to_a_day_is_labelled_in_words() -> None:
                            "2027-03-01")
 
 
-def with_next_access_rule(bundle: fp.Bundle, into: Path) -> Path:
+def with_next_access_rule(earlier: fp.Bundle, into: Path) -> Path:
     """A copy of the pack with cn-access 9.0.0 from 2027-01-01: the current rules and a new
     one denying exports for analytics; the current version ends the day before."""
-    shutil.copytree(bundle.root, into)
+    shutil.copytree(earlier.root, into)
     current = into / "access.yaml"
     text = current.read_text(encoding="utf-8")
-    doc = bundle.in_force("AccessPolicy", dt.date(2026, 3, 1))
+    doc = earlier.in_force("AccessPolicy", dt.date(2026, 3, 1))
     start = f"  effective_from: {doc.metadata.effective_from.isoformat()}\n"
     anchor = "    - id: marketing-never-core\n"
     assert start in text and anchor in text
@@ -110,11 +117,11 @@ def with_next_access_rule(bundle: fp.Bundle, into: Path) -> Path:
 
 @pytest.mark.slow
 def test_a_new_access_rule_from_next_year_is_found_on_cells_no_example_has(
-        bundle: fp.Bundle, tmp_path: Path) -> None:
+        earlier: fp.Bundle, tmp_path: Path) -> None:
     # no example exports for analytics: only the full matrix, on a day the new version is in
     # force, reaches the cell the new rule denies
-    new = fp.load_bundle(with_next_access_rule(bundle, tmp_path / "next"))
-    report = diff(bundle, new, samples=0, domains=["access"])
+    new = fp.load_bundle(with_next_access_rule(earlier, tmp_path / "next"))
+    report = diff(earlier, new, samples=0, domains=["access"])
     kinds = {g.kind: g for g in report.groups}
     assert "allow->deny" in kinds
     example = kinds["allow->deny"].example
@@ -126,9 +133,9 @@ def test_a_new_access_rule_from_next_year_is_found_on_cells_no_example_has(
 
 
 def test_the_matrix_moves_only_to_periods_where_the_versions_in_force_differ(
-        bundle: fp.Bundle, tmp_path: Path) -> None:
-    new = fp.load_bundle(with_next_access_rule(bundle, tmp_path / "next"))
-    where = focus(bundle, new, {"AccessPolicy"})
+        earlier: fp.Bundle, tmp_path: Path) -> None:
+    new = fp.load_bundle(with_next_access_rule(earlier, tmp_path / "next"))
+    where = focus(earlier, new, {"AccessPolicy"})
     assert where.apart == (dt.date(2027, 1, 1),)
     base = make_sample("access", {"action": "read", "at": "2026-03-02T09:00:00+08:00"},
                        dt.datetime.fromisoformat("2026-03-02T10:00:00+08:00"), "case `x`")
@@ -138,15 +145,15 @@ def test_the_matrix_moves_only_to_periods_where_the_versions_in_force_differ(
     later = make_sample("access", {"action": "read"},
                         dt.datetime.fromisoformat("2027-03-02T10:00:00+08:00"), "case `y`")
     assert list(where.regridded(later)) == []
-    assert focus(bundle, bundle, {"AccessPolicy"}).apart == ()
+    assert focus(earlier, earlier, {"AccessPolicy"}).apart == ()
 
 
-def test_variants_grow_from_the_days_the_bundles_decide_apart(bundle: fp.Bundle,
+def test_variants_grow_from_the_days_the_bundles_decide_apart(earlier: fp.Bundle,
                                                               tmp_path: Path) -> None:
     # perturbing an example of 2026 when only 2027 differs finds nothing: the variants grow
     # from the example moved into 2027 instead
-    new = fp.load_bundle(with_next_access_rule(bundle, tmp_path / "next"))
-    where = focus(bundle, new, {"AccessPolicy"})
+    new = fp.load_bundle(with_next_access_rule(earlier, tmp_path / "next"))
+    where = focus(earlier, new, {"AccessPolicy"})
     base = make_sample("access", {"action": "read"},
                        dt.datetime.fromisoformat("2026-03-02T10:00:00+08:00"), "case `x`")
     (moved,) = where.retargeted(base)
@@ -154,5 +161,5 @@ def test_variants_grow_from_the_days_the_bundles_decide_apart(bundle: fp.Bundle,
     later = make_sample("access", {"action": "read"},
                         dt.datetime.fromisoformat("2027-03-02T10:00:00+08:00"), "case `y`")
     assert where.retargeted(later) == [later]
-    same = focus(bundle, bundle, {"AccessPolicy"})
+    same = focus(earlier, earlier, {"AccessPolicy"})
     assert same.retargeted(base) == [base]

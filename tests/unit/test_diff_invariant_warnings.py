@@ -14,6 +14,7 @@ import finpolicy as fp
 from finpolicy.cli import main
 from finpolicy.documents.bundle import shipped_packs
 from finpolicy.testing import diff, diff_report
+from tests.helpers.packversions import earlier_pack
 
 _NAME = "marketing never reads core data"
 _INVARIANT = """\
@@ -27,8 +28,7 @@ _INVARIANT = """\
 
 
 def _pack(tmp_path: Path) -> tuple[Path, str]:
-    pack = tmp_path / "new"
-    shutil.copytree(shipped_packs() / "cn-banking", pack)
+    pack = earlier_pack(tmp_path / "new")  # one access version: the tests add the next
     text = (pack / "access.yaml").read_text(encoding="utf-8")
     assert text.count(_INVARIANT) == 1
     return pack, text
@@ -45,7 +45,8 @@ def test_a_removed_invariant_is_warned_of(tmp_path: Path) -> None:
     # check that would catch the next such change was gone without a word
     pack, text = _pack(tmp_path)
     (pack / "access.yaml").write_text(_without_invariant(text), encoding="utf-8")
-    report = diff(fp.load_bundle(), fp.load_bundle(pack), samples=0)
+    report = diff(fp.load_bundle(earlier_pack(tmp_path / "old")), fp.load_bundle(pack),
+                  samples=0)
     assert not report.changed  # the rule is still there: no decision changed
     codes = [(w.code, w.message) for w in report.warnings if w.code.startswith("invariant")]
     assert codes == [("invariant_removed",
@@ -60,7 +61,8 @@ def test_a_rewritten_invariant_is_warned_of(tmp_path: Path) -> None:
     weaker = _INVARIANT.replace("{field: resource.level, eq: core}",
                                 "{field: resource.level, eq: important}")
     (pack / "access.yaml").write_text(text.replace(_INVARIANT, weaker), encoding="utf-8")
-    report = diff(fp.load_bundle(), fp.load_bundle(pack), samples=0)
+    report = diff(fp.load_bundle(earlier_pack(tmp_path / "old")), fp.load_bundle(pack),
+                  samples=0)
     assert [w.code for w in report.warnings if w.code.startswith("invariant")] == [
         "invariant_changed"]
     assert f"changed the invariant `{_NAME}`" in report.warnings[-1].message
@@ -75,7 +77,8 @@ def test_a_new_version_without_the_invariant_of_the_one_it_replaces_is_warned_of
     newer = _without_invariant(text).replace("  version: 1.3.0\n", "  version: 1.4.0\n", 1)
     newer = newer.replace("effective_from: 2025-01-01", "effective_from: 2100-01-01", 1)
     (pack / "access-2100.yaml").write_text(newer, encoding="utf-8")
-    report = diff(fp.load_bundle(), fp.load_bundle(pack), samples=0)
+    report = diff(fp.load_bundle(earlier_pack(tmp_path / "old")), fp.load_bundle(pack),
+                  samples=0)
     messages = [w.message for w in report.warnings if w.code == "invariant_removed"]
     assert messages == [f"cn-access 1.4.0 (replacing 1.3.0) no longer declares the invariant "
                         f"`{_NAME}`: what it guarded is no longer checked; keep it, or say why "

@@ -16,14 +16,17 @@ from click.testing import CliRunner
 import finpolicy as fp
 from finpolicy.cli import main
 from finpolicy.testing import diff
+from tests.helpers.packversions import earlier_pack
 
 WIDER = ("        - {actions: [read, write], levels: [ordinary], categories: [basic_identity, "
          "business]}\n")
 
 
 @pytest.fixture(scope="module")
-def bundle() -> fp.Bundle:
-    return fp.load_bundle()
+def bundle(tmp_path_factory: pytest.TempPathFactory) -> fp.Bundle:
+    """The shipped pack before the versions of 2026-12-07 (``earlier_pack``): the tests write
+    cn-access 1.4.0 themselves."""
+    return fp.load_bundle(earlier_pack(tmp_path_factory.mktemp("earlier") / "cn-banking"))
 
 
 def _widened(bundle: fp.Bundle, tmp_path: Path, *, version: str | None = None) -> Path:

@@ -4,6 +4,8 @@ policy must be numbered above it — a copied file whose version was raised from
 
 from __future__ import annotations
 
+import functools
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,10 +13,15 @@ from click.testing import CliRunner
 
 import finpolicy as fp
 from finpolicy.cli import main
-from finpolicy.documents.bundle import shipped_packs
 from finpolicy.lint import CODES, lint_bundle
+from tests.helpers.packversions import earlier_pack
 
-CN = shipped_packs() / "cn-banking"
+
+@functools.cache
+def _cn() -> Path:
+    """The shipped pack before the versions of 2026-12-07 (``earlier_pack``): the tests add
+    suitability versions after 2.3.0, the one in force in 2026."""
+    return earlier_pack(Path(tempfile.mkdtemp(prefix="fp-earlier-")) / "cn-banking")
 
 
 def _pack(tmp_path: Path, version: str, comment: str = "") -> Path:
@@ -22,9 +29,9 @@ def _pack(tmp_path: Path, version: str, comment: str = "") -> Path:
     root = tmp_path / "pack"
     root.mkdir()
     for name in ("bundle.yaml", "suitability-2018.yaml"):
-        (root / name).write_bytes((CN / name).read_bytes())
-    current = (CN / "suitability-2026.yaml").read_text(encoding="utf-8")
-    released = fp.load_bundle(CN).versions("cn-suitability")[-1].version
+        (root / name).write_bytes((_cn() / name).read_bytes())
+    current = (_cn() / "suitability-2026.yaml").read_text(encoding="utf-8")
+    released = fp.load_bundle(_cn()).versions("cn-suitability")[-1].version
     assert f"version: {released}\n" in current and "effective_from: 2026-02-01\n" in current
     (root / "suitability-2026.yaml").write_text(current.replace(
         "effective_from: 2026-02-01\n",
@@ -73,8 +80,8 @@ def _with_draft(tmp_path: Path, until: str | None = None) -> Path:
     root = tmp_path / "drafted"
     root.mkdir()
     for name in ("bundle.yaml", "suitability-2018.yaml", "suitability-2026.yaml"):
-        (root / name).write_bytes((CN / name).read_bytes())
-    text = (CN / "suitability-2026.yaml").read_text(encoding="utf-8")
+        (root / name).write_bytes((_cn() / name).read_bytes())
+    text = (_cn() / "suitability-2026.yaml").read_text(encoding="utf-8")
     assert "id: cn-suitability\n" in text and "effective_from: 2026-02-01\n" in text
     window = "effective_from: 2026-06-01\n" + (f"  effective_until: {until}\n" if until else "")
     (root / "suitability-draft.yaml").write_text(
