@@ -71,9 +71,9 @@ LABELS = MappingProxyType({
     "grant.grantee_permitted": L("a role the grantee holds at the review time {serves|does "
                                  "not serve} the grant's purpose on its data",
                                  "被授权人现有角色可用该授权"),
-    "grant.uses_outside_validity": L("the uses of the grant before its approval or from its "
-                                     "expiry on", "授权有效期外的使用次数"),
-    "grant.uses_by_others": L("the uses of the grant by someone other than its grantee",
+    "grant.uses_outside_validity": L("the grant's uses before its approval or from its expiry "
+                                     "on", "授权有效期外的使用次数"),
+    "grant.uses_by_others": L("the grant's uses by someone other than its grantee",
                               "非被授权人的使用次数"),
     "assignment.subject": L("the person holding the role", "角色持有人"),
     "assignment.role": L("the role assigned", "所分配角色"),
