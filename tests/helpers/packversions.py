@@ -76,13 +76,25 @@ def with_calendar(into: Path, **calendar: object) -> fp.Bundle:
     return fp.load_bundle(into)
 
 
+def _copy(bundle: fp.Bundle, into: Path) -> Path:
+    """A copy of ``bundle``'s folder at ``into``; of the shipped pack as it stood before the
+    versions of 2026-12-07 (``earlier_pack``), so that the version in force in 2026 is the last
+    and a version from 2027 may follow it."""
+    from finpolicy.documents.bundle import shipped_packs
+
+    if Path(bundle.root).resolve() == (shipped_packs() / "cn-banking").resolve():
+        return earlier_pack(into)
+    shutil.copytree(bundle.root, into)
+    return into
+
+
 def _from_2027(bundle: fp.Bundle, into: Path, *, kind: str, file: str, new_file: str,
                edit: Callable[[str], str] = lambda text: text,
                both: Callable[[str], str] = lambda text: text) -> Path:
     """A copy of ``bundle`` at ``into`` whose ``kind`` policy in force in 2026 (written in
     ``file``) ends on 2026-12-31 and has a version 9.0.0 from 2027-01-01 in ``new_file``: its
     text with ``edit`` applied; ``both`` is applied to the text of both versions first."""
-    shutil.copytree(bundle.root, into)
+    _copy(bundle, into)
     current = into / file
     text = both(current.read_text(encoding="utf-8"))
     doc = bundle.in_force(kind, dt.date(2026, 3, 1))
@@ -143,7 +155,7 @@ def with_version_from_2027(bundle: fp.Bundle, into: Path, *, kind: str, file: st
     current version ends the day before."""
     anchor = "  invariants:\n"
     text = (Path(bundle.root) / file).read_text(encoding="utf-8")
-    assert text.count(anchor) == 1 and "effective_until" not in text
+    assert text.count(anchor) == 1
     return _from_2027(bundle, into, kind=kind, file=file,
                       new_file=file.replace(".yaml", "-2027.yaml"),
                       edit=lambda text: text if invariant is None
@@ -160,11 +172,11 @@ def never_holds(fact: str, cite: str) -> str:
 
 def starting_on(bundle: fp.Bundle, into: Path, *, kind: str, file: str, day: dt.date) -> Path:
     """A copy of ``bundle`` at ``into`` whose ``kind`` policy (written in ``file``, one
-    version) takes effect on ``day`` instead."""
-    shutil.copytree(bundle.root, into)
+    version, as the shipped pack's were before 2026-12-07) takes effect on ``day`` instead."""
+    _copy(bundle, into)
     path = into / file
     text = path.read_text(encoding="utf-8")
-    (doc,) = bundle.policies(kind)
+    (doc,) = fp.load_bundle(into).policies(kind)
     start = f"  effective_from: {doc.metadata.effective_from.isoformat()}\n"
     assert text.count(start) == 1
     path.write_text(text.replace(start, f"  effective_from: {day.isoformat()}\n"),

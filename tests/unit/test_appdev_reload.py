@@ -18,8 +18,12 @@ def test_a_reload_result_logs_as_one_short_line(tmp_path: Path) -> None:
     seen: list[ReloadResult] = []
     watcher = BundleWatcher(engine, on_reload=seen.append)
     manifest = folder / "bundle.yaml"
+    was = engine.bundle.version
+    major, minor, patch = (int(part) for part in was.split("."))
+    now = f"{major}.{minor}.{patch + 1}"
+    assert f"version: {was}\n" in manifest.read_text(encoding="utf-8")
     manifest.write_text(manifest.read_text(encoding="utf-8").replace(
-        "version: 1.2.0", "version: 1.2.1"), encoding="utf-8")
+        f"version: {was}\n", f"version: {now}\n"), encoding="utf-8")
     result = watcher.check(force=True)
     assert result is not None and result.outcome == "swapped" and seen == [result]
     old, new = result.previous, result.bundle
@@ -27,6 +31,6 @@ def test_a_reload_result_logs_as_one_short_line(tmp_path: Path) -> None:
     text = repr(result)
     # `on_reload=log.info` wrote every document of both bundles: 500 kB a line
     assert len(text) < 600, len(text)
-    assert f"bundle=<Bundle cn-banking 1.2.1 {new.digest[:12]}>" in text
-    assert f"previous=<Bundle cn-banking 1.2.0 {old.digest[:12]}>" in text
+    assert f"bundle=<Bundle cn-banking {now} {new.digest[:12]}>" in text
+    assert f"previous=<Bundle cn-banking {was} {old.digest[:12]}>" in text
     assert "outcome='swapped'" in text

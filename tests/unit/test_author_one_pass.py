@@ -5,18 +5,16 @@ a second run, after the date was fixed. And a key left without a value (``reason
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from click.testing import CliRunner
 
 from finpolicy.cli import main
-from finpolicy.documents.bundle import shipped_packs
+from tests.helpers.packversions import earlier_pack
 
 
 def _validate(tmp_path: Path, edits: list[tuple[str, str]]) -> tuple[list[str], list[str]]:
-    pack = tmp_path / "pack"
-    shutil.copytree(shipped_packs() / "cn-banking", pack)
+    pack = earlier_pack(tmp_path / "pack")  # 2.3.0 without the end 2.4.0 gave it
     policy = pack / "suitability-2026.yaml"
     text = policy.read_text(encoding="utf-8")
     for old, new in edits:

@@ -99,25 +99,27 @@ def test_finpolicy_test_runs_one_engine_when_asked(pack: Path) -> None:
     assert '"engines": [\n    "compiled"\n  ]' in result.output
 
 
-def _rule_only_one_case_exercises(pack: Path, bundle: fp.Bundle,
-                                  engine: fp.PolicyEngine) -> tuple[str, str, str]:
-    by_rule: dict[str, list[str]] = {}
+def _rule_only_one_case_exercises(pack: Path, bundle: fp.Bundle, engine: fp.PolicyEngine
+                                  ) -> tuple[tuple[str, str], str, str]:
+    """A rule of a policy version (id, version) one case alone exercises, and that case."""
+    by_rule: dict[tuple[str, str, str], list[str]] = {}
     for case in load_cases(pack):
         report = run_cases(bundle, [case], engines=[engine])
         for policy, rule in ((p, r) for p in report.coverage.policies for r in p.covered):
-            by_rule.setdefault(f"{policy.policy_id}\0{rule}", []).append(case.name)
-    for key, names in by_rule.items():
+            by_rule.setdefault((policy.policy_id, policy.version, rule), []).append(case.name)
+    for (policy_id, version, rule), names in by_rule.items():
         if len(names) == 1:
-            policy_id, rule = key.split("\0")
-            return policy_id, rule, names[0]
+            return (policy_id, version), rule, names[0]
     pytest.skip("every exercised rule is exercised by two cases or more")
 
 
 def test_deleting_a_case_names_the_rule_left_unexercised(
         pack: Path, bundle: fp.Bundle, engines: dict[str, fp.PolicyEngine]) -> None:
-    policy_id, rule, name = _rule_only_one_case_exercises(pack, bundle, engines["compiled"])
+    (policy_id, version), rule, name = _rule_only_one_case_exercises(pack, bundle,
+                                                                     engines["compiled"])
     before = run_cases(bundle, load_cases(pack), engines=[engines["compiled"]]).coverage
-    assert rule not in {r for _, r in before.uncovered if _.policy_id == policy_id}
+    assert rule not in {r for p, r in before.uncovered
+                        if (p.policy_id, p.version) == (policy_id, version)}
     for file in (pack / "tests").glob("*.yaml"):
         data = yaml.safe_load(file.read_text(encoding="utf-8"))
         data["cases"] = [c for c in data["cases"] if c["name"] != name]
@@ -129,7 +131,7 @@ def test_deleting_a_case_names_the_rule_left_unexercised(
 
     assert result.exit_code == 1, result.output
     assert "no case exercises" in result.output
-    assert f"{policy_id} " in result.output and f"rule {rule} " in result.output
+    assert f"{policy_id} {version} rule {rule} " in result.output
     assert "below the required" in result.output
 
 

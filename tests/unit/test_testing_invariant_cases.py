@@ -22,6 +22,7 @@ from finpolicy.domains.access.spec import KIND as ACCESS_KIND
 from finpolicy.errors import PolicyError
 from finpolicy.testing import assert_invariants, check_invariants, load_cases, run_cases
 from finpolicy.testing.invariants import InvariantResult, InvariantViolation
+from tests.helpers.packversions import earlier_pack
 
 # one always-broken invariant per domain, on the facts each kind reads: the outcome, and what
 # classification and complaints add to the decision's facts
@@ -187,9 +188,8 @@ def test_an_invariant_expectation_goes_alone_with_one_decision(tmp_path: Path) -
 
 def _two_versions(tmp_path: Path) -> Path:
     """cn-access 1.3.0 until 2026-12-31 and 1.4.0, without `marketing-never-core`, from
-    2027-01-01 (Beijing days)."""
-    pack = tmp_path / "pack"
-    shutil.copytree(shipped_packs() / "cn-banking", pack)
+    2027-01-01 (Beijing days): written on the pack as it stood before the shipped 1.4.0."""
+    pack = earlier_pack(tmp_path / "pack")
     access = pack / "access.yaml"
     text = access.read_text(encoding="utf-8")
     access.write_text(text.replace("  effective_from: 2025-01-01\n",

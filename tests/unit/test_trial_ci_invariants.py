@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -54,11 +55,15 @@ cases:
 
 
 def _small_pack(tmp_path: Path, *, unreachable: bool = False) -> Path:
-    """The shipped access and classification policies alone, with one case."""
+    """The shipped access (1.3.0, as it stood before 1.4.0 ended it) and classification
+    policies alone, with one case."""
     pack = tmp_path / "pack"
     pack.mkdir()
     for name in ("bundle.yaml", "access.yaml", "classification.yaml"):
         shutil.copy(shipped_packs() / "cn-banking" / name, pack / name)
+    access = pack / "access.yaml"
+    access.write_text(re.sub(r"  effective_until: .*\n", "", access.read_text(encoding="utf-8"),
+                             count=1), encoding="utf-8")
     if unreachable:
         access = pack / "access.yaml"
         text = access.read_text(encoding="utf-8")
