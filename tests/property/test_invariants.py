@@ -56,8 +56,10 @@ def test_a_planted_violation_is_found_and_shrunk_to_a_minimal_input(tmp_path: Pa
     example = failure.counterexample
     assert example is not None
     customer, product = example["customer"], example["product"]
-    assert int(product["risk_level"][1:]) > int(customer["risk_level"][1:])
-    # shrunk: every optional product attribute is back at its default
-    assert set(product) <= {"id", "kind", "risk_level"}
+    # above the customer's level by the higher of the seller's and the issuer's rating (2.3.0)
+    rating = max(int(product[k][1:]) for k in ("risk_level", "issuer_risk_level") if k in product)
+    assert rating > int(customer["risk_level"][1:])
+    # shrunk: every other optional product attribute is back at its default
+    assert set(product) <= {"id", "kind", "risk_level", "issuer_risk_level"}
     assert example["amount"] is None
     assert "above-tolerance" in str(info.value)
