@@ -19,10 +19,11 @@ def test_no_cases_names_the_folder_they_are_in(tmp_path: Path, name: str,
                                                keep_tests: bool) -> None:
     pack = tmp_path / "pack"
     shutil.copytree(PACK, pack)
+    files = len(list((pack / "tests").glob("*.yaml")))
     (pack / "tests").rename(pack / name)
     if keep_tests:
         (pack / "tests").mkdir()
     result = CliRunner().invoke(main, ["test", str(pack)])
     assert result.exit_code == 1
-    assert (f"no test cases in {pack / 'tests'} (`{name}/` holds 5 YAML files: cases are "
+    assert (f"no test cases in {pack / 'tests'} (`{name}/` holds {files} YAML files: cases are "
             "read from `tests/`; rename it)") in result.output
