@@ -17,9 +17,11 @@ from typing import Any
 from sphinx.application import Sphinx
 from sphinx.search.en import SearchEnglish
 
+from finpolicy.docgen.site import SEARCH_LANGUAGE
+
 __all__ = ["LANGUAGE", "SearchCjkPairs", "setup", "split_words"]
 
-LANGUAGE = "finpolicy-cjk"
+LANGUAGE = SEARCH_LANGUAGE
 """The value of ``html_search_language`` that selects this search."""
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"

@@ -15,7 +15,6 @@ from pathlib import Path
 
 from finpolicy.docgen.citations import Citation, citations_rst
 from finpolicy.docgen.output import staged_folder
-from finpolicy.docgen.search import LANGUAGE
 from finpolicy.docgen.text import policy_groups, window_text
 from finpolicy.documents.bundle import Bundle
 from finpolicy.domains.base import DomainError
@@ -27,6 +26,10 @@ __all__ = ["THEME", "build_site", "citations_page", "heading", "project_files", 
 THEME = "furo"
 
 _SPECIAL = set("\\`*_|[]<>:{}()#=-~^\"'.!+?$%&,;/@")
+
+SEARCH_LANGUAGE = "finpolicy-cjk"
+"""The ``html_search_language`` that ``finpolicy.docgen.search`` registers (named here: this
+module is imported by the command line, which runs without Sphinx installed)."""
 
 
 def rst_escape(text: str) -> str:
@@ -52,7 +55,7 @@ def _conf(bundle: Bundle, theme: str) -> str:
         'extensions = ["finpolicy.sphinx", "finpolicy.docgen.search", '
         '"finpolicy.docgen.links"]',
         # search finds Chinese words inside longer Chinese text (投诉 in 消费投诉处理)
-        f"html_search_language = {LANGUAGE!r}",
+        f"html_search_language = {SEARCH_LANGUAGE!r}",
         f"finpolicy_bundle = {str(root)!r}",
         # furo is responsive: the navigation is a sidebar on wide screens and a menu button
         # in a header on phones; no page width is fixed
