@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import attrs
 
 from finpolicy.documents.bundle import Bundle, resolve_bundle_path
+from finpolicy.documents.signing import check_signed_before_loading
 from finpolicy.errors import FinpolicyError
 
 if TYPE_CHECKING:
@@ -144,13 +145,23 @@ class BundleWatcher:
         return result
 
     def _reload(self, folder: str) -> ReloadResult:
-        """Reload from ``self.path``, which led to ``folder`` (a link's target: the release
-        tried, as errors name the link's path, which leads elsewhere later)."""
+        """Reload from ``folder``, the one release the watched path (a link) led to when the
+        folder was judged still: loading through the link read each file through it anew,
+        so a link moved while a version loaded gave a bundle of some files of each release,
+        neither one (served, without trusted keys, until the next poll).
+
+        With trusted keys, a version no trusted key signed as it is named (its policy files,
+        its lock) is refused from ``bundle.sig`` alone, before any of its files is parsed:
+        loading a pack of many large files no one signed took seconds of CPU, which decisions
+        running meanwhile waited for."""
+        source = Path(folder) if Path(folder).is_dir() else self.path
         try:
-            previous = self.engine.reload(self.path, trusted_keys=self.trusted_keys)
+            if self.trusted_keys is not None:
+                check_signed_before_loading(source, self.trusted_keys)
+            previous = self.engine.reload(source, trusted_keys=self.trusted_keys)
         except Exception as exc:  # a plug-in's bug too fails the reload, reported, never raised
             error = str(exc) if isinstance(exc, FinpolicyError) else \
-                f"{self.path}: {type(exc).__name__}: {exc}"
+                f"{source}: {type(exc).__name__}: {exc}"
             _LOG.warning("bundle %s (%s) not reloaded, the current version keeps serving: %s",
                          self.path, folder, error)
             return ReloadResult(outcome="failed", at=_now(), bundle=self.engine.bundle,

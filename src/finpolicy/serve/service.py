@@ -9,7 +9,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from finpolicy.documents.signing import check_signed_before_loading
 from finpolicy.errors import FinpolicyError
 from finpolicy.facade import PolicyEngine
 from finpolicy.reloading import BundleWatcher, ReloadResult
@@ -38,41 +37,6 @@ class _Watcher(BundleWatcher):
             if self.on_reload is not None:
                 self.on_reload(result)
         return result
-
-    def _reload(self, folder: str) -> ReloadResult:
-        """Reload from ``folder``, the one release the watched path (a link) led to when the
-        folder was judged still: loading through the link read each file through it anew,
-        so a link moved while a version loaded gave a bundle of some files of each release,
-        neither one (served, without trusted keys, until the next poll).
-
-        With trusted keys, a version no trusted key signed as it is named (its policy files,
-        its lock) is refused from ``bundle.sig`` alone, before any of its files is parsed:
-        loading a pack of many large files no one signed took seconds of CPU, which decisions
-        running meanwhile waited for."""
-        source = Path(folder) if Path(folder).is_dir() else self.path
-        try:
-            if self.trusted_keys is not None:
-                check_signed_before_loading(source, self.trusted_keys)
-            previous = self.engine.reload(source, trusted_keys=self.trusted_keys)
-        except Exception as exc:  # a plug-in's bug too fails the reload, reported, never raised
-            error = str(exc) if isinstance(exc, FinpolicyError) else \
-                f"{source}: {type(exc).__name__}: {exc}"
-            _LOG.warning("bundle %s (%s) not reloaded, the current version keeps serving: %s",
-                         self.path, folder, error)
-            return ReloadResult(outcome="failed", at=_now(), bundle=self.engine.bundle,
-                                error=error, folder=folder)
-        bundle = self.engine.bundle
-        if previous is None:
-            return ReloadResult(outcome="unchanged", at=_now(), bundle=bundle, folder=folder)
-        _LOG.info("bundle %s reloaded from %s: %s %s (%s), was %s (%s)", self.path, folder,
-                  bundle.name, bundle.version, bundle.digest[:12], previous.version,
-                  previous.digest[:12])
-        return ReloadResult(outcome="swapped", at=_now(), bundle=bundle, previous=previous,
-                            folder=folder)
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 class Service:
