@@ -11,20 +11,6 @@ from click.testing import CliRunner
 from finpolicy.cli import main
 
 
-@pytest.fixture
-def started(monkeypatch: pytest.MonkeyPatch) -> None:
-    """uvicorn returns at once, as if stopped before its first request."""
-    import socket
-
-    import uvicorn
-
-    def run(self: uvicorn.Server, sockets: list[socket.socket] | None = None) -> None:
-        for sock in sockets or []:
-            sock.close()
-
-    monkeypatch.setattr(uvicorn.Server, "run", run)
-
-
 def _output(*args: str) -> list[str]:
     result = CliRunner().invoke(main, ["serve", "--no-watch", "--port", "0", *args])
     lines = result.output.strip().splitlines()

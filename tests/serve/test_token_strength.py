@@ -13,20 +13,6 @@ from finpolicy.cli import main
 from finpolicy.cli.serve import MIN_TOKEN_LENGTH
 
 
-@pytest.fixture
-def started(monkeypatch: pytest.MonkeyPatch) -> None:
-    """uvicorn returns at once, as if stopped before its first request (a token taken)."""
-    import socket
-
-    import uvicorn
-
-    def run(self: uvicorn.Server, sockets: list[socket.socket] | None = None) -> None:
-        for sock in sockets or []:
-            sock.close()
-
-    monkeypatch.setattr(uvicorn.Server, "run", run)
-
-
 @pytest.mark.usefixtures("started")
 @pytest.mark.parametrize("tokens", [["s3cret"], ["a" * 40, "x" * (MIN_TOKEN_LENGTH - 1)]])
 def test_a_short_token_is_refused_at_start(tmp_path: Path, tokens: list[str]) -> None:

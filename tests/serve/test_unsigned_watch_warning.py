@@ -6,7 +6,6 @@ write there put in, signed or not."""
 from __future__ import annotations
 
 import shutil
-import socket
 from pathlib import Path
 
 import pytest
@@ -14,18 +13,6 @@ from click.testing import CliRunner
 
 import finpolicy as fp
 from finpolicy.cli import main
-
-
-@pytest.fixture
-def started(monkeypatch: pytest.MonkeyPatch) -> None:
-    """uvicorn returns at once, as if stopped before its first request."""
-    import uvicorn
-
-    def run(self: uvicorn.Server, sockets: list[socket.socket] | None = None) -> None:
-        for sock in sockets or []:
-            sock.close()
-
-    monkeypatch.setattr(uvicorn.Server, "run", run)
 
 
 def _before_serving(*args: str) -> list[str]:
