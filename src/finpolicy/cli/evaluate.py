@@ -4,8 +4,8 @@ FILE is read by what its name ends with: ``.csv``, ``.parquet`` (``.pq``) as a t
 input per row, through the batch API (``PolicyEngine.iter_tables``, as
 ``docs/guides/batch.rst`` says: the columns named by the input's fields, nested ones dotted),
 chunk by chunk; ``.jsonl`` (``.ndjson``) as JSON lines, one input per line, each as a JSON
-input is; anything else (``.json``, ``.yaml``, ``-``) as one JSON or YAML document, one
-input or a list of them.
+input is, a line at a time (``finpolicy.cli.evaluate_inputs``); anything else (``.json``,
+``.yaml``, ``-``) as one JSON or YAML document, one input or a list of them.
 """
 
 from __future__ import annotations
@@ -31,9 +31,6 @@ from finpolicy.cli.common import (
     at_zone,
     bundle_option,
     chosen_policies,
-    console,
-    domain_code,
-    dump_json,
     engine_option,
     err_console,
     exit_with,
@@ -44,8 +41,8 @@ from finpolicy.cli.common import (
     reports_errors,
     sheet_cell,
     sheet_column,
-    shown,
 )
+from finpolicy.cli.evaluate_inputs import evaluate_inputs
 from finpolicy.cli.params import COLUMN, DELIMITER, ENCODING
 from finpolicy.domains.base import Domain
 from finpolicy.domains.registry import domain
@@ -54,11 +51,8 @@ from finpolicy.readers import (
     TABLE_SUFFIXES,
     check_readable,
     input_form,
-    iter_json_lines,
-    read_located,
     recode_csv,
 )
-from finpolicy.runtime import Runtime
 
 OUTPUT_SUFFIXES = (".csv", ".parquet", ".jsonl", ".json")
 """What ``-o`` writes a table's decisions as, by the name's ending."""
@@ -147,7 +141,7 @@ def evaluate(domain_name: str, input_file: str, as_of: str | None, as_json: bool
             except InputError as exc:  # named by the file given, not the copy read
                 raise _hinted(_renamed(exc, source, input_file)) from None
     else:
-        refused = _evaluate_inputs(policy_engine, chosen, input_file, form, when, policy_ids,
+        refused = evaluate_inputs(policy_engine, chosen, input_file, form, when, policy_ids,
                                    as_json=as_json, why=why, trace=trace)
     if rejects is not None:  # exit 1 when any row was set aside, unless --bad-rows-ok
         rejects.finish([input_file])
@@ -236,72 +230,6 @@ def _renamed(exc: InputError, source: str, input_file: str) -> InputError:
         message=p.message.replace(source, input_file),
         value=input_file if p.value == source else p.value) for p in exc.problems],
         model=exc.model)
-
-
-def _evaluate_inputs(policy_engine: Any, chosen: Domain, input_file: str, form: str,
-                     when: Any, policy_ids: tuple[str, ...], *, as_json: bool, why: bool,
-                     trace: bool) -> bool:
-    """Decide the inputs of a JSON, YAML or JSON-lines file; whether any was refused."""
-    items, locate = _read_inputs(input_file, form)
-    if not items:  # exit 0 says every decision is positive: none is not one of them
-        what = "no input (every line is blank)" if form == "lines" else "an empty list"
-        raise InputError([InputProblem("", f"{what}: expected an input or a list of "
-                                           "inputs to evaluate", "bad_input",
-                                       file=input_file, line=1)])
-    # evaluated first with --why too: an input is refused exactly as without it
-    decisions: list[Any] = []
-    with chosen_policies(policy_engine, policy_ids, chosen.name) as runtime:
-        for i, item in enumerate(items):
-            try:
-                with domain_code(chosen.name, "evaluate_input"):
-                    decisions += chosen.evaluate_input(runtime, item, as_of=when)
-            except InputError as exc:  # named in the file, at the field's line
-                raise locate(exc, i) from None
-    if why or trace:
-        with chosen_policies(policy_engine, policy_ids, chosen.name) as runtime:
-            outcomes = _explain(runtime, chosen.name, items, when, as_json=as_json,
-                                detail=trace)
-    else:
-        outcomes = [d.outcome for d in decisions]
-        if as_json:
-            dump_json([d.to_dict() for d in decisions])
-        else:
-            for decision in decisions:
-                console.print(shown(decision.explain()), markup=False)
-                console.print()
-    return any(outcome in chosen.refusals for outcome in outcomes)
-
-
-def _read_inputs(input_file: str, form: str
-                 ) -> tuple[list[Any], Callable[[InputError, int], InputError]]:
-    """The inputs of the file, and what locates the error of the i-th in it."""
-    if form == "lines":
-        read = list(iter_json_lines(input_file))
-        lines = [number for number, _ in read]
-        return [item for _, item in read], lambda exc, i: InputError(
-            [p if p.file is not None else p.located(input_file, lines[i])
-             for p in exc.problems], model=exc.model)
-    document = read_located(input_file)
-    data = document.data
-    items = data if isinstance(data, list) else [data]
-    return items, lambda exc, i: document.located(exc, (i,) if isinstance(data, list)
-                                                  else ())
-
-
-def _explain(runtime: Runtime, domain_name: str, items: list[Any], when: Any, *,
-             as_json: bool, detail: bool) -> list[str]:
-    """Print the explanations; return the outcomes explained."""
-    from finpolicy.explain import explain
-
-    explanations = [explain(runtime, domain_name, item, as_of=when) for item in items]
-    if as_json:
-        dump_json([x.to_dict(detail=detail) for x in explanations])
-    else:
-        for explanation in explanations:
-            console.print(shown(explanation.text(detail=detail)), markup=False,
-                          highlight=False)
-            console.print()
-    return [x.outcome for x in explanations]
 
 
 def _evaluate_table(policy_engine: Any, chosen: Domain, input_file: str, when: Any,
