@@ -3,8 +3,9 @@ they refuse aside instead of stopping at the first, and write them to FILE.
 
 Without the option the first row refused stops the command (exit 3), as always. With it,
 every other row is decided and reported, the rows refused are written to FILE (CSV for a
-``.csv`` name, else JSON lines; the columns of ``finpolicy.columnar.rejected.REJECT_COLUMNS``:
-file, row — the input file's own line —, key, field, code, reason), their count is printed
+``.csv`` name, UTF-8 with a byte-order mark as ``eval -o`` writes one, else JSON lines; the
+columns of ``finpolicy.columnar.rejected.REJECT_COLUMNS``: file, row — the input file's own
+line —, key, field, code, reason), their count is printed
 on standard error, and the command exits 1 when any row was set aside (0 with
 ``--bad-rows-ok``), so a scheduler sees an incomplete night. An error about no row (an
 unreadable file, a missing column) still stops the command, exit 3. FILE is written even when
@@ -32,9 +33,14 @@ from finpolicy.cli.common import EXIT_FAILED, err_console, exit_with
 from finpolicy.columnar.rejected import REJECT_COLUMNS
 from finpolicy.outputs import output_file, writing
 
-__all__ = ["FORMULA_STARTS", "Rejects", "bad_rows_options", "spreadsheet_safe"]
+__all__ = ["BOM", "FORMULA_STARTS", "Rejects", "bad_rows_options", "spreadsheet_safe"]
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+BOM = "\ufeff"
+"""The byte-order mark a CSV FILE begins with, as every CSV finpolicy writes for people does
+(``eval -o OUT.csv``): Excel reads a file as UTF-8 only after it, and shows Chinese text
+(a customer's name, a reason naming a field) as mojibake without it."""
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
 """What a CSV cell of FILE may not begin with as given: a spreadsheet reads the first six
@@ -66,9 +72,9 @@ def bad_rows_options(func: F) -> F:
         help="With --bad-rows: exit 0 even when rows were set aside (else 1).")(wrapper)
     command = click.option(
         "--bad-rows", "bad_rows_file", default=None, metavar="FILE", type=click.Path(),
-        help="Set the rows refused aside, written to FILE (.csv, else JSON lines: file, "
-             "row, key, field, code, reason), and decide the others; exit 1 when any was "
-             "set aside.")(command)
+        help="Set the rows refused aside, written to FILE (.csv: UTF-8 with a byte-order "
+             "mark, for Excel; else JSON lines: file, row, key, field, code, reason), and "
+             "decide the others; exit 1 when any was set aside.")(command)
     return cast(F, command)
 
 
@@ -97,6 +103,7 @@ class Rejects:
         with exit 1 when there were any (unless ``ok``)."""
         with writing(self.path, "--bad-rows", inputs=inputs) as out:
             if self.path.lower().endswith(".csv"):
+                out.write(BOM)  # as eval -o writes its CSV: Excel reads UTF-8 only after it
                 writer = csv.DictWriter(out, fieldnames=list(REJECT_COLUMNS),
                                         lineterminator="\n")
                 writer.writeheader()

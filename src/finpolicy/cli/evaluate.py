@@ -24,7 +24,7 @@ from typing import IO, Any
 import attrs
 import click
 
-from finpolicy.cli.badrows import Rejects, bad_rows_options
+from finpolicy.cli.badrows import BOM, Rejects, bad_rows_options
 from finpolicy.cli.common import (
     EXIT_FAILED,
     as_of_option,
@@ -381,7 +381,7 @@ class _Sink:
     def _csv(self, part: Any, places: list[int]) -> None:
         assert self._stream is not None
         if self._writer is None:
-            self._stream.write("\ufeff")  # Excel reads UTF-8 only after this mark
+            self._stream.write(BOM)  # Excel reads UTF-8 only after this mark
             self._writer = csv.writer(self._stream)
             self._writer.writerow([_row_name(part), *part.column_names])
         columns = [sheet_column(c.to_pylist(), self.zone) for c in part.columns]
