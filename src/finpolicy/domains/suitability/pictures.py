@@ -19,7 +19,6 @@ from finpolicy.documents.bundle import PolicyDocument
 from finpolicy.domains.base import ChangePicture, Picture
 from finpolicy.domains.suitability.evaluate import check_suitability
 from finpolicy.domains.suitability.models import Customer, Product, SuitabilityDecision
-from finpolicy.rules.conditions import paths
 from finpolicy.runtime import Runtime
 
 __all__ = ["CHANGES", "PICTURES", "Probe", "boundary_probes", "probes", "suitability_boundaries",
@@ -229,36 +228,35 @@ def suitability_matrix(runtime: Runtime, doc: PolicyDocument[Any]) -> str:
 def suitability_boundaries(runtime: Runtime, doc: PolicyDocument[Any]) -> str:
     """A customer at the highest level (so no product is above tolerance) either side of every
     threshold the rules draw, against every product level: the outcome and the rules that
-    decided it."""
+    decided it. The rules that matched in every cell (a disclosure every sale gets) are named
+    once, in the caption, instead of in each cell."""
     found = boundary_probes(doc)
     if not found:
         return "<p>The rules compare no age, assessment, count or share with a number.</p>"
     on = in_force_day(doc)
     top = max(doc.spec.customer_levels, key=lambda c: c.rank)
     kind = _product_kinds(doc)[0]
+    decided = [[_decide(runtime, doc, probe, on, top.level, r.level, kind)
+                for r in doc.spec.product_levels] for probe in found]
+    everywhere = set.intersection(*({h.rule_id for h in d.hits} for row in decided for d in row))
     rows = []
-    for probe in found:
+    for probe, decisions in zip(found, decided, strict=True):
         row = [(f"{escape(probe.label)}<br><span style=\"font-weight:normal;font-size:11px\">"
                 f"either side of {escape(probe.boundary)}</span>", "text-align:left")]
-        for r in doc.spec.product_levels:
-            d = _decide(runtime, doc, probe, on, top.level, r.level, kind)
-            rules = [h.rule_id for h in d.hits if h.rule_id not in _everywhere(doc)]
+        for d in decisions:
+            rules = [h.rule_id for h in d.hits if h.rule_id not in everywhere]
             row.append((f"<b>{escape(d.outcome)}</b><br>{cell_list(rules)}",
                         f"background:{COLOURS.get(d.outcome, COLOURS['error'])}"))
         rows.append(row)
     header = ["Customer", *[f"{r.level} {r.name}" for r in doc.spec.product_levels]]
+    besides = (f" besides those matching in every cell: {', '.join(sorted(everywhere))}"
+               if everywhere else "")
     return html_table(
         header, rows,
         caption=f"{doc.id} {doc.version}: boundary cases, a {top.level} {top.name} customer, "
                 f"a {kind.replace('_', '-')} product, on {on}; each cell lists the rules that "
-                "matched (besides those matching every sale of this kind)",
+                f"matched{besides}",
         css_class="finpolicy-picture finpolicy-suitability-boundaries")
-
-
-def _everywhere(doc: PolicyDocument[Any]) -> set[str]:
-    # rules on the product alone (disclosure, recording) match every cell: not worth listing
-    return {rule.id for ruleset in doc.policy.rulesets.values() for rule in ruleset.rules
-            if (found := paths(rule.when)) and all(p[0] == "product" for p in found)}
 
 
 def suitability_changes(runtime: Runtime, old: PolicyDocument[Any],
