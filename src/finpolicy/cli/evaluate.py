@@ -43,6 +43,7 @@ from finpolicy.cli.common import (
     sheet_column,
 )
 from finpolicy.cli.evaluate_inputs import evaluate_inputs
+from finpolicy.cli.failon import fail_on_option, failing_outcomes
 from finpolicy.cli.params import COLUMN, DELIMITER, ENCODING
 from finpolicy.domains.base import Domain
 from finpolicy.domains.registry import domain
@@ -88,6 +89,7 @@ OUTPUT_SUFFIXES = (".csv", ".parquet", ".jsonl", ".json")
 @click.option("--column", "columns", type=COLUMN, multiple=True, metavar="NAME=FIELD",
               help="For a CSV FILE: read its column NAME as the field FIELD (a header in "
                    "Chinese: --column 柜员号=subject.id); repeatable.")
+@fail_on_option
 @bad_rows_options
 @policy_option
 @bundle_option
@@ -96,8 +98,8 @@ OUTPUT_SUFFIXES = (".csv", ".parquet", ".jsonl", ".json")
 def evaluate(domain_name: str, input_file: str, as_of: str | None, as_json: bool, why: bool,
              trace: bool, output: str | None, key: str | None, encoding: str | None,
              delimiter: str | None, columns: tuple[tuple[str, str], ...],
-             rejects: Rejects | None, policy_ids: tuple[str, ...], bundle_path: str | None,
-             engine: str) -> None:
+             fail_on: tuple[str, ...], rejects: Rejects | None, policy_ids: tuple[str, ...],
+             bundle_path: str | None, engine: str) -> None:
     """Evaluate the inputs in FILE in DOMAIN: a JSON or YAML file (one input or a list), a
     JSON-lines file (.jsonl, one input per line), or a CSV or Parquet table (.csv, .parquet,
     one input per row; classification, access, suitability and complaints).
@@ -112,20 +114,18 @@ def evaluate(domain_name: str, input_file: str, as_of: str | None, as_json: bool
     without an `as_of` column are decided at --as-of, else now.
 
     Exits 0 when every decision is positive, 1 when any refuses what was asked (outcome
-    `deny` or `unsuitable`, or a plug-in domain's own refusals) or, with --bad-rows, any row
-    was set aside, 2 for an invalid policy, 3 for an invalid input or option.
+    `deny` or `unsuitable`, or a plug-in domain's own refusals) or has an outcome --fail-on
+    names (a complaint's status refuses nothing: give `--fail-on breached` to stop on a
+    breach), or, with --bad-rows, any row was set aside; 2 for an invalid policy, 3 for an
+    invalid input or option.
     """
     chosen = domain(domain_name)
     form = input_form(input_file)
-    is_csv = input_file.lower().endswith(".csv")
-    for given, name, takes in ((output, "--output", form == "table"),
-                               (rejects, "--bad-rows", form == "table"),
-                               (key, "--key", form == "table"), (encoding, "--encoding", is_csv),
-                               (delimiter, "--delimiter", is_csv), (columns, "--column", is_csv)):
-        if given and not takes:
-            raise _table_only(name, csv_only=name in ("--encoding", "--delimiter", "--column"))
+    _check_options(input_file, form, output=output, rejects=rejects, key=key,
+                   encoding=encoding, delimiter=delimiter, columns=columns)
     when = parse_when(as_of, aware=chosen.time == "datetime", moment_ok=True)
     policy_engine = load_engine(bundle_path, engine)
+    failing = failing_outcomes(fail_on, chosen, policy_engine.bundle)  # before the work
     if form == "table":
         if why or trace:
             raise click.UsageError(f"{'--why' if why else '--trace'} explains inputs of a "
@@ -137,16 +137,28 @@ def evaluate(domain_name: str, input_file: str, as_of: str | None, as_json: bool
                 source = _source(stack, input_file, encoding, delimiter, dict(columns), key)
                 refused = _evaluate_table(policy_engine, chosen, input_file, when,
                                           policy_ids, as_json=as_json, output=output,
-                                          key=key, source=source, rejects=rejects)
+                                          key=key, source=source, rejects=rejects,
+                                          failing=failing)
             except InputError as exc:  # named by the file given, not the copy read
                 raise _hinted(_renamed(exc, source, input_file)) from None
     else:
         refused = evaluate_inputs(policy_engine, chosen, input_file, form, when, policy_ids,
-                                   as_json=as_json, why=why, trace=trace)
+                                  as_json=as_json, why=why, trace=trace, failing=failing)
     if rejects is not None:  # exit 1 when any row was set aside, unless --bad-rows-ok
         rejects.finish([input_file])
     if refused:
         exit_with(EXIT_FAILED)
+
+
+def _check_options(input_file: str, form: str, **given: Any) -> None:
+    """Refuse an option of a table (or of a CSV file) given for another file."""
+    is_csv = input_file.lower().endswith(".csv")
+    for name, takes in (("output", form == "table"), ("rejects", form == "table"),
+                        ("key", form == "table"), ("encoding", is_csv),
+                        ("delimiter", is_csv), ("columns", is_csv)):
+        if given[name] and not takes:
+            option = {"rejects": "--bad-rows", "columns": "--column"}.get(name, f"--{name}")
+            raise _table_only(option, csv_only=name in ("encoding", "delimiter", "columns"))
 
 
 def _table_only(option: str, *, csv_only: bool) -> click.UsageError:
@@ -234,7 +246,8 @@ def _renamed(exc: InputError, source: str, input_file: str) -> InputError:
 
 def _evaluate_table(policy_engine: Any, chosen: Domain, input_file: str, when: Any,
                     policy_ids: tuple[str, ...], *, as_json: bool, output: str | None,
-                    key: str | None, source: str, rejects: Rejects | None) -> bool:
+                    key: str | None, source: str, rejects: Rejects | None,
+                    failing: frozenset[str]) -> bool:
     """Decide every row of a CSV or Parquet file, a chunk at a time, printing or writing
     each chunk's decisions; whether any was refused."""
     from finpolicy.columnar.api import table_domains
@@ -282,7 +295,7 @@ def _evaluate_table(policy_engine: Any, chosen: Domain, input_file: str, when: A
     said = ", ".join(f"{n:,} {o}" for o, n in sorted(counts.items()))
     err_console.print(f"{total:,} row(s) decided: {said or 'none'}"
                       + (f"; written to {output}" if output else ""), markup=False)
-    return any(o in chosen.refusals for o in counts)
+    return any(o in failing for o in counts)
 
 
 class _Places:

@@ -31,9 +31,10 @@ Locate = Callable[[InputError], InputError]
 
 def evaluate_inputs(policy_engine: Any, chosen: Domain, input_file: str, form: str,
                     when: Any, policy_ids: tuple[str, ...], *, as_json: bool, why: bool,
-                    trace: bool) -> bool:
+                    trace: bool, failing: frozenset[str]) -> bool:
     """Decide the inputs of a JSON, YAML or JSON-lines file one at a time, printing each
-    one's decisions (or explanation) as it is decided; whether any was refused."""
+    one's decisions (or explanation) as it is decided; whether any has an outcome of
+    ``failing`` (a refusal, or one ``--fail-on`` names)."""
     refused = False
     count = 0
     printer = _Printer(as_json)
@@ -56,7 +57,7 @@ def evaluate_inputs(policy_engine: Any, chosen: Domain, input_file: str, form: s
                 outcomes = [d.outcome for d in decisions]
                 for decision in decisions:
                     printer(decision.to_dict(), decision.explain)
-            refused = refused or any(o in chosen.refusals for o in outcomes)
+            refused = refused or any(o in failing for o in outcomes)
     if not count:  # exit 0 says every decision is positive: none is not one of them
         what = "no input (every line is blank)" if form == "lines" else "an empty list"
         raise InputError([InputProblem("", f"{what}: expected an input or a list of "
