@@ -9,22 +9,34 @@ Deploy a new version by writing it to a new folder and pointing a link at it (``
 v42``), or sign it: a folder edited in place can be seen half written, and the watcher only
 protects against that by waiting until the folder is still for one interval (and, with
 trusted keys, by refusing any content that is not exactly what was signed).
+
+A watcher never goes backwards on its own: a version whose manifest version is older than the
+one serving, or (with trusted keys) of the same version but signed before it, is refused as a
+``downgrade`` (an older release that a trusted key signed, put back by whoever can write the
+release folder or move the link, still verifies). ``allow_downgrade=True`` lets an operator
+roll back through the folder; ``engine.swap(previous)`` rolls back without a watcher.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
 from finpolicy.documents.bundle import Bundle, resolve_bundle_path
-from finpolicy.documents.signing import check_signed_before_loading
-from finpolicy.errors import FinpolicyError
+from finpolicy.documents.pins import expected_version, is_version, version_key, version_problem
+from finpolicy.documents.signing import (
+    SIGNATURE_FILE,
+    check_signed_before_loading,
+    verify_signatures,
+)
+from finpolicy.errors import FinpolicyError, PolicyError, Problem
 
 if TYPE_CHECKING:
     from finpolicy.engine import EngineCore
@@ -34,6 +46,9 @@ __all__ = ["BundleWatcher", "ReloadResult"]
 _LOG = logging.getLogger("finpolicy.reload")
 
 Fingerprint = tuple[str, tuple[tuple[str, int, int], ...]]
+
+_ALLOW = "; to roll back on purpose, allow it (finpolicy serve --allow-downgrade, " \
+         "BundleWatcher(allow_downgrade=True))"
 
 
 def _named(bundle: Bundle | None) -> str:
@@ -100,6 +115,14 @@ class BundleWatcher:
         trusted_keys: Ed25519 public keys; a version no trusted key signed is refused.
         interval: seconds between polls (``start``).
         on_reload: called with every ``ReloadResult`` except ``unchanged`` ones.
+        allow_downgrade: serve a version older than the one serving (or, with trusted keys,
+            of the same version and signed before it) too; refused by default, as a
+            ``downgrade`` failure naming both versions.
+        min_version: a version below this one is never served, ``allow_downgrade`` or not
+            (``downgrade``).
+
+    Raises:
+        InputError: ``min_version`` is no semantic version.
 
     ``check()`` polls once (call it from your own scheduler); ``start()`` polls in a daemon
     thread until ``stop()``. Also a context manager that starts and stops.
@@ -107,12 +130,23 @@ class BundleWatcher:
 
     def __init__(self, engine: EngineCore, path: str | Path | None = None, *,
                  trusted_keys: Iterable[Any] | None = None, interval: float = 1.0,
-                 on_reload: Callable[[ReloadResult], None] | None = None) -> None:
+                 on_reload: Callable[[ReloadResult], None] | None = None,
+                 allow_downgrade: bool = False, min_version: str | None = None) -> None:
+        self.min_version = None if min_version is None else \
+            expected_version(min_version, "min_version")
         self.engine = engine
         self.path = resolve_bundle_path(engine.bundle.root if path is None else path)
         self.trusted_keys = None if trusted_keys is None else tuple(trusted_keys)
         self.interval = interval
         self.on_reload = on_reload
+        self.allow_downgrade = allow_downgrade
+        self._signed: tuple[str, dt.datetime | None] | None = None
+        """The serving bundle's digest and when a trusted key last signed it, as found when
+        it began serving (its folder may be written since)."""
+        if self.trusted_keys is not None:
+            # (a key that cannot be read fails each reload, which says so)
+            with contextlib.suppress(FinpolicyError):
+                self._signed = (engine.bundle.digest, self._signed_at(engine.bundle))
         self.last: ReloadResult | None = None
         """The last attempt that was not ``unchanged``, or ``None``."""
         self._seen = fingerprint(self.path)
@@ -153,12 +187,15 @@ class BundleWatcher:
         With trusted keys, a version no trusted key signed as it is named (its policy files,
         its lock) is refused from ``bundle.sig`` alone, before any of its files is parsed:
         loading a pack of many large files no one signed took seconds of CPU, which decisions
-        running meanwhile waited for."""
+        running meanwhile waited for; an older release than the one serving, which a trusted
+        key signed, is refused from it too (its signed version), in milliseconds where loading
+        it first took half a second."""
         source = Path(folder) if Path(folder).is_dir() else self.path
         try:
             if self.trusted_keys is not None:
-                check_signed_before_loading(source, self.trusted_keys)
-            previous = self.engine.reload(source, trusted_keys=self.trusted_keys)
+                self._refuse_older(source, check_signed_before_loading(source,
+                                                                       self.trusted_keys))
+            previous = self._swap_to(source)
         except Exception as exc:  # a plug-in's bug too fails the reload, reported, never raised
             error = str(exc) if isinstance(exc, FinpolicyError) else \
                 f"{source}: {type(exc).__name__}: {exc}"
@@ -174,6 +211,82 @@ class BundleWatcher:
                   previous.digest[:12])
         return ReloadResult(outcome="swapped", at=_now(), bundle=bundle, previous=previous,
                             folder=folder)
+
+    def _swap_to(self, source: Path) -> Bundle | None:
+        """What ``engine.reload(source)`` does (load as the engine loads, the same digest is
+        no change, one atomic swap), with the downgrade check between the load and the swap:
+        an older version is never served, not even for a moment. Returns the bundle
+        replaced, or ``None`` when unchanged.
+
+        Raises:
+            PolicyError: the version is invalid, unsigned, or older (``downgrade``).
+        """
+        # the engine module's loader, looked up now, as ``engine.reload`` loads
+        from finpolicy.engine import load_bundle  # type: ignore[attr-defined]
+
+        serving = self.engine.bundle
+        fresh = load_bundle(source, trusted_keys=self.trusted_keys)
+        if fresh.digest == serving.digest:
+            return None
+        self._refuse_older(source, [fresh])
+        signed = None if self.trusted_keys is None else (fresh.digest, self._signed_at(fresh))
+        if signed is not None and not self.allow_downgrade:
+            self._refuse_signed_earlier(fresh, signed[1], serving)
+        previous = self.engine.swap(fresh)
+        self._signed = signed
+        return previous
+
+    def _refuse_older(self, source: Path, found: Iterable[Any]) -> None:
+        """Raise ``downgrade`` when the release at ``source`` is below ``min_version`` or
+        (unless downgrades are allowed) the version serving. ``found`` says its version: the
+        loaded bundle, or what each trusted signature of it says (its ``bundle`` and
+        ``version``: refused before loading when every one is older)."""
+        releases = [_Release(str(source), str(r.get("bundle")), r.get("version"))
+                    if isinstance(r, Mapping) else r for r in found]
+        if not releases or not all(is_version(r.version) for r in releases):
+            return  # (a signed version that is none: loading judges the release)
+        newest = max(releases, key=lambda r: version_key(r.version))
+        floors = [] if self.min_version is None else [(self.min_version,
+                                                       "the minimum version", "")]
+        if not self.allow_downgrade:
+            floors.append((self.engine.bundle.version, "the version serving", _ALLOW))
+        for floor, what, hint in floors:
+            problem = version_problem(newest, floor, what, hint)
+            if problem is not None:
+                raise PolicyError([problem])
+
+    def _refuse_signed_earlier(self, fresh: Bundle, signed: dt.datetime | None,
+                               serving: Bundle) -> None:
+        """Raise ``downgrade`` when ``fresh``, last signed by a trusted key at ``signed``, is
+        of the same version as ``serving`` but was signed before it (a release re-signed
+        after a fix without a new version, its first signing put back)."""
+        if fresh.version != serving.version or signed is None:
+            return
+        if self._signed is None or self._signed[0] != serving.digest:  # (swapped by hand)
+            self._signed = (serving.digest, self._signed_at(serving))
+        before = self._signed[1]
+        if before is None or signed >= before:
+            return
+        raise PolicyError([Problem(
+            str(Path(fresh.root) / SIGNATURE_FILE), None, "signed_at",
+            f"bundle {fresh.name} {fresh.version} was last signed by a trusted key at "
+            f"{signed.isoformat()}, before the {serving.version} serving was "
+            f"({before.isoformat()}): an older signing of the same version is refused{_ALLOW}",
+            "downgrade")])
+
+    def _signed_at(self, bundle: Bundle) -> dt.datetime | None:
+        """When a trusted key last signed ``bundle`` as it is (``None``: never, or no time
+        that reads as one)."""
+        assert self.trusted_keys is not None
+        times = []
+        for status in verify_signatures(bundle, self.trusted_keys).signatures:
+            if status.intact and status.current and status.trusted and status.signed_at:
+                try:
+                    when = dt.datetime.fromisoformat(status.signed_at)
+                except ValueError:
+                    continue
+                times.append(when if when.tzinfo else when.replace(tzinfo=dt.UTC))
+        return max(times, default=None)
 
     def start(self) -> BundleWatcher:
         """Poll every ``interval`` seconds in a daemon thread."""
@@ -203,6 +316,15 @@ class BundleWatcher:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+@attrs.frozen(slots=True)
+class _Release:
+    """A release as its trusted signatures name it, before it is loaded."""
+
+    root: str
+    name: str
+    version: Any
 
 
 def _now() -> dt.datetime:

@@ -100,25 +100,33 @@ def _where(path: Path) -> str:
                    "signatures are checked but not who made them.")
 @click.option("--digest", "digest", default=None,
               help="The digest the bundle must have (64 hexadecimal digits, either case).")
+@click.option("--min-version", "min_version", default=None, metavar="VERSION",
+              help="The lowest version the bundle may have (a semantic version): an older "
+                   "release fails, though a trusted key signed it.")
 @click.option("--json", "as_json", is_flag=True,
               help="Print the result as JSON (on stdout, whatever the outcome).")
-def verify_command(pack: str, keys: tuple[str, ...], digest: str | None, as_json: bool) -> None:
-    """Check PACK: its lock, its digest (--digest) and every signature in bundle.sig.
+def verify_command(pack: str, keys: tuple[str, ...], digest: str | None,
+                   min_version: str | None, as_json: bool) -> None:
+    """Check PACK: its lock, its digest (--digest), its version (--min-version) and every
+    signature in bundle.sig.
 
     PACK is a folder, a shipped pack's name, or `git:REV:PATH`: the pack as a git revision
     holds it (lock and sign refuse that: they write into the folder).
 
     Each signature must be intact and of the pack as it is, bundle.lock included; with
     --key, one must be by a trusted key. Without --key, who signed is not checked (and
-    the output says so). Exits 0 when every check passes, 1 when the lock, the digest or a
-    signature does not, 2 when the pack is otherwise invalid, 3 when a key cannot be read.
+    the output says so). Exits 0 when every check passes, 1 when the lock, the digest, the
+    version or a signature does not, 2 when the pack is otherwise invalid, 3 when a key
+    cannot be read or an option is malformed.
     """
-    from finpolicy.documents.pins import expected_digest, verify_bundle
+    from finpolicy.documents.pins import expected_digest, expected_version, verify_bundle
 
     try:
         if digest is not None:
             digest = expected_digest(digest, "--digest")  # in either case
-        check = verify_bundle(pack, expect_digest=digest,
+        if min_version is not None:
+            min_version = expected_version(min_version, "--min-version")
+        check = verify_bundle(pack, expect_digest=digest, min_version=min_version,
                               trusted_keys=_trusted_keys(keys) if keys else None)
     except FinpolicyError as exc:
         _refuse(pack, exc, as_json)

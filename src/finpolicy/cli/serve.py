@@ -300,6 +300,54 @@ def _exposure(host: str, token: bool, tls: bool, client_ca: bool) -> list[str]:
     return warnings
 
 
+def _first_bundle(pack: str | None, keys: list[str] | None, watch: bool,
+                  allow_downgrade: bool, min_version: str | None) -> Any:
+    """The bundle served first: signed by a trusted key (checked from ``bundle.sig`` before
+    any policy file is parsed) and not below ``--min-version``.
+
+    Raises:
+        InputError: ``--min-version`` is no semantic version, or ``--allow-downgrade`` is
+            given without ``--watch``.
+        PolicyError: the pack is invalid, unsigned, or below ``--min-version``.
+    """
+    import finpolicy as fp
+    from finpolicy.documents.pins import expected_version, version_problem
+    from finpolicy.errors import PolicyError
+
+    if min_version is not None:
+        min_version = expected_version(min_version, "--min-version")
+    if allow_downgrade and not watch:
+        raise InputError.one("--allow-downgrade", "only a reload downgrades: give it with "
+                             "--watch", "bad_option")
+    if keys is not None:  # a pack no trusted key signed is refused before it is parsed
+        from finpolicy.documents.bundle import resolve_bundle_path
+        from finpolicy.documents.signing import check_signed_before_loading
+
+        check_signed_before_loading(resolve_bundle_path(pack), keys)
+    bundle = fp.load_bundle(pack, trusted_keys=keys)
+    below = None if min_version is None else \
+        version_problem(bundle, min_version, "the minimum version (--min-version)")
+    if below is not None:
+        raise PolicyError([below])
+    return bundle
+
+
+def _watch_warnings(name: str, watched: bool, signed: bool, downgrades: bool) -> list[str]:
+    """Warnings for a watched pack: no trusted key (any version written to its folder is
+    served), or downgrades allowed (an older release put back is served)."""
+    if not watched:
+        return []
+    warnings = []
+    if not signed:
+        warnings.append(f"warning: {name} is watched without --trusted-key: any version "
+                        "written to its folder is served, signed or not")
+    if downgrades:
+        warnings.append(f"warning: {name} is watched with --allow-downgrade: an older "
+                        "release put back in its folder is served (a rollback to a rule "
+                        "since fixed); leave it out once the rollback is done")
+    return warnings
+
+
 @contextlib.contextmanager
 def _exiting_on_sigterm() -> Iterator[None]:
     """SIGTERM and Ctrl-C (SIGINT) end the process by ``SystemExit`` (status 143, 130), not
@@ -352,6 +400,11 @@ def _exiting_on_sigterm() -> Iterator[None]:
               help="Reload PACK when its folder changes.")
 @click.option("--interval", default=1.0, show_default=True, type=click.FloatRange(0.01),
               help="Seconds between checks of PACK's folder.")
+@click.option("--allow-downgrade", is_flag=True,
+              help="Reload a version older than the one serving too (a deliberate rollback "
+              "through PACK's folder); refused by default.")
+@click.option("--min-version", default=None, metavar="VERSION",
+              help="Never serve a version of PACK below this one, at start or on reload.")
 @click.option("--keep-alive", default=5, show_default=True, type=click.IntRange(1),
               metavar="SECONDS", help="Seconds an idle connection stays open; behind a load "
               "balancer, more than its idle timeout.")
@@ -364,6 +417,7 @@ def serve_command(pack: str | None, host: str, port: int, token_file: str | None
                   log_sink: str | None, log_keys: str | None, log_prune_hours: float,
                   trusted_keys: tuple[str, ...],
                   directory_file: str | None, watch: bool, interval: float,
+                  allow_downgrade: bool, min_version: str | None,
                   keep_alive: int, engine: str, openapi_target: str | None) -> None:
     """Serve PACK's decisions over HTTP: POST /v1/<domain>/<method> with the method's
     arguments as JSON (see the "Decision service" docs), until interrupted.
@@ -383,26 +437,21 @@ def serve_command(pack: str | None, host: str, port: int, token_file: str | None
     token = None if token_file is None else _read_token(token_file)
     keys = list(trusted_keys) or None
     directory = None if directory_file is None else _directory(directory_file)
-    if keys is not None:  # a pack no trusted key signed is refused before it is parsed
-        from finpolicy.documents.bundle import resolve_bundle_path
-        from finpolicy.documents.signing import check_signed_before_loading
-
-        check_signed_before_loading(resolve_bundle_path(pack), keys)
-    bundle = fp.load_bundle(pack, trusted_keys=keys)
+    bundle = _first_bundle(pack, keys, watch, allow_downgrade, min_version)
     policy_engine = fp.PolicyEngine(bundle, engine=engine, directory=directory,
                                     log=_decision_log(log_sink, log_keys))
     try:
         service = Service(policy_engine, watch=_watched(pack, bundle.root, watch),
                           trusted_keys=keys, interval=interval,
-                          prune_every=log_prune_hours * 3600 if log_prune_hours > 0 else None)
+                          prune_every=log_prune_hours * 3600 if log_prune_hours > 0 else None,
+                          allow_downgrade=allow_downgrade, min_version=min_version)
         server, sock = _server(create_app(service, token=token), host, port,
                                {**tls, "timeout_keep_alive": keep_alive})
         for warning in _exposure(host, token is not None, bool(tls), client_ca is not None):
             err_console.print(warning, markup=False)
-        if service.watcher is not None and keys is None:
-            err_console.print(f"warning: {pack or bundle.name} is watched without "
-                              "--trusted-key: any version written to its folder is served, "
-                              "signed or not", markup=False)
+        for warning in _watch_warnings(pack or bundle.name, service.watcher is not None,
+                                       keys is not None, allow_downgrade):
+            err_console.print(warning, markup=False)
         where = f"[{host}]" if ":" in host else host
         err_console.print(f"serving {cell(bundle.name)} {cell(bundle.version)} "
                           f"({bundle.digest[:12]}) on "

@@ -359,13 +359,17 @@ def sign_bundle(bundle: Any, private_key: Any, *, signer: str | None = None) -> 
     return path
 
 
-def check_signed_before_loading(root: str | Path, trusted_keys: Iterable[Any]) -> None:
+def check_signed_before_loading(root: str | Path, trusted_keys: Iterable[Any],
+                                ) -> tuple[Mapping[str, Any], ...]:
     """Refuse a pack that no trusted key signed, or whose policy files are not the ones a
     trusted key signed, from ``bundle.sig`` and the file names alone: before any policy file
-    is parsed. ``load_bundle`` checks the signatures after loading the pack (they are of its
-    parsed content), so a pack no one signed, of many 16 MiB files, cost seconds of CPU at
-    each reload before being refused; this check costs a few milliseconds. It is no
-    substitute for the check after loading (a file's content is not looked at here).
+    is parsed. Returns what each trusted signature of the pack as named says (its ``bundle``,
+    ``version``, ``signed_at`` …): a hot reload refuses an older release from them, before
+    loading it (empty when the folder cannot be listed). ``load_bundle`` checks the
+    signatures after loading the pack (they are of its parsed content), so a pack no one
+    signed, of many 16 MiB files, cost seconds of CPU at each reload before being refused;
+    this check costs a few milliseconds. It is no substitute for the check after loading (a
+    file's content is not looked at here).
 
     Raises:
         PolicyError: ``unsigned_bundle``, ``bad_signature`` (none by a trusted key verifies)
@@ -391,10 +395,12 @@ def check_signed_before_loading(root: str | Path, trusted_keys: Iterable[Any]) -
         names = {p.name for p in root.iterdir()
                  if p.suffix in (".yaml", ".yml") and p.is_file()} | {MANIFEST}
     except OSError:  # (loading names what it cannot read)
-        return
+        return ()
     lock = lock_digest(root)
-    if any(set(e.data["files"]) == names and e.data.get("lock") == lock for e in entries):
-        return
+    matching = tuple(e.data for e in entries
+                     if set(e.data["files"]) == names and e.data.get("lock") == lock)
+    if matching:
+        return matching
     signed = entries[0].data
     added, gone = sorted(names - set(signed["files"])), sorted(set(signed["files"]) - names)
     changes = [f"{name} added" for name in added] + [f"{name} removed" for name in gone]

@@ -48,6 +48,10 @@ class Service:
         trusted_keys: Ed25519 public keys; with them, a version no trusted key signed is
             never served (the first one included: check it before building the engine).
         interval: seconds between polls of ``watch``.
+        allow_downgrade: serve a version of ``watch`` older than the one serving too (a
+            deliberate rollback through the folder); refused by default (see
+            ``BundleWatcher``).
+        min_version: a version of ``watch`` below this one is never served.
         prune_every: seconds between retention runs of the decision log (``prune``: segments
             whose every entry is past its retention go), the first at start; ``None``: never.
         log_wait: seconds a request waits for the decision log to hold its decisions before
@@ -56,7 +60,8 @@ class Service:
 
     def __init__(self, engine: PolicyEngine, *, watch: str | Path | None = None,
                  trusted_keys: Iterable[Any] | None = None, interval: float = 1.0,
-                 prune_every: float | None = 86_400.0, log_wait: float = 30.0) -> None:
+                 prune_every: float | None = 86_400.0, log_wait: float = 30.0,
+                 allow_downgrade: bool = False, min_version: str | None = None) -> None:
         self.engine = engine
         self.prune_every = prune_every
         self.log_wait = log_wait
@@ -71,7 +76,8 @@ class Service:
         self.watcher: BundleWatcher | None = None
         if watch is not None:
             self.watcher = _Watcher(engine, watch, trusted_keys=trusted_keys,
-                                    interval=interval, on_reload=self._reloaded)
+                                    interval=interval, on_reload=self._reloaded,
+                                    allow_downgrade=allow_downgrade, min_version=min_version)
 
     def _reloaded(self, result: ReloadResult) -> None:
         self.metrics.reloads.labels(result.outcome).inc()
