@@ -186,7 +186,7 @@ def test_echoed_values_are_scrubbed_from_decision_json(values: list[str],
 
 
 _WORDS = st.sampled_from(["marketing", "hits", "outcome", "deny", "policy", "cn-access",
-                          "never-core", "a\\\"b", "110101", ","])
+                          "never-core", "a\\\"b", "110101", ",", "rule_id", "obligations"])
 _DECISION_TEXT = st.one_of(_WORDS, st.text(max_size=14),
                            st.builds("-".join, st.lists(_WORDS, min_size=1, max_size=3)))
 
@@ -204,7 +204,9 @@ def decisions_json(draw: st.DrawFn) -> list[dict[str, object]]:
         "outcome": _DECISION_TEXT, "hits": st.lists(hit, max_size=3),
         "obligations": st.lists(_DECISION_TEXT, max_size=2), "policy": policy,
         "engine": st.sampled_from(["compiled", "durable"]), "customer_id": _DECISION_TEXT,
-        "notes": st.dictionaries(_DECISION_TEXT, _DECISION_TEXT, max_size=2)},
+        # (a key of its own may be a kept key's name, holding text or a list)
+        "notes": st.dictionaries(_DECISION_TEXT, st.one_of(
+            _DECISION_TEXT, st.lists(_DECISION_TEXT, max_size=2)), max_size=2)},
         optional={"extra": st.lists(st.one_of(st.integers(0, 99), _DECISION_TEXT), max_size=3)}),
         min_size=1, max_size=2))
 

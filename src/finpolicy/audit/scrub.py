@@ -12,9 +12,10 @@ finpolicy write, never the input (``KEPT``): a department called ``marketing`` m
 the rule ``marketing-never-core`` into ``*********-never-core``, nor a branch called ``hits``
 rename a decision's ``hits``.
 
-The quick way replaces bytes in the JSON after checking where each value was found; when it
-is in a key or a kept value, or the result is no JSON (a value that matched an escape's
-letter), the decisions are decoded and walked instead. Both ways give the same result (a
+The quick way replaces bytes in the JSON, each place a value was found judged apart (a key
+or a kept value is left as it is); when a place cannot be judged from the bytes around it
+(beside an escape) or the result is no JSON (a value that matched JSON's own syntax), the
+decisions are decoded and walked instead. Both ways give the same result (a
 property test holds them to it).
 """
 
@@ -52,10 +53,12 @@ _MAX_PLANS = 4096
 _MAX_STEPS = 100_000
 
 _STRING = rb'"(?:[^"\\]++|\\.)*+"'  # possessive: a failed match tries nothing again
-# from the end of a value found: the rest of its string and a key's colon, or the colon
-_KEY_AFTER = re.compile(rb'(?:[^"\\]++|\\.)*+":|:')
+# from the end of text found inside a string: the rest of it and a key's colon
+_KEY_AFTER = re.compile(rb'(?:[^"\\]++|\\.)*+":')
+_COLON = re.compile(rb":")  # after a whole string: it is a key
 _FLAT_POLICY = re.compile(rb'"policy":\{(?:[^"{}\[\]]++|' + _STRING + rb')*+\}')
 _KEPT_KEYS = frozenset(key.encode() for key in KEPT)
+_KEPT_TEXT_KEYS = frozenset(key.encode() for key in (*KEPT_TEXT, "policy"))
 
 
 def scrub(blob: bytes, replaced: list[Echo]) -> bytes:
@@ -80,27 +83,38 @@ def scrubbed(blob: bytes, groups: tuple[tuple[Echo, ...], ...]) -> bytes:
 
 
 def _texts_scrubbed(blob: bytes, steps: tuple[_Step, ...]) -> bytes:
-    # most values are not echoed: one search tells, and finds the first place
-    firsts = [(step, blob.find(step[0])) for step in steps]
-    found = [step for step, at in firsts if at >= 0]
+    # most values are not echoed: one search tells
+    found = [step for step in steps if step[0] in blob]
     if not found:
         return blob
-    policies: list[tuple[int, int]] | None = None  # the kept policy references, looked up once
-    for (raw, _, _, _), at in firsts:
+    out = seen = blob
+    policies: list[tuple[int, int]] | None = None
+    for raw, whole, _, replacement in found:  # longest first, each on what the last left
+        at = out.find(raw)
+        if out is not seen:  # the kept policy references, looked up once per text
+            policies, seen = None, out
+        pieces: list[bytes] = []
+        last = 0
         while at >= 0:
             if policies is None:
-                policies = _policies(blob)
-            if _kept_at(blob, at, at + len(raw), policies):
+                policies = _policies(out)
+            place = _place(out, at, at + len(raw), policies, whole=whole)
+            if place is _UNSURE:
                 return _decoded(blob, found)
-            at = blob.find(raw, at + 1)
-    out = blob
-    for raw, _, _, replacement in found:
-        out = out.replace(raw, replacement)
-    try:
-        exact_loads(out)
-    except ValueError:  # a value matched across an escape (`n` of `\n`), or
-        # JSON's own syntax (`","` between two strings)
-        return _decoded(blob, found)
+            if place is _KEEP:
+                at = out.find(raw, at + 1)
+                continue
+            pieces += (out[last:at], replacement)
+            last = at + len(raw)
+            at = out.find(raw, last)  # (as bytes.replace: the next one after this one)
+        if pieces:
+            out = b"".join((*pieces, out[last:]))
+    if out is not blob:
+        try:
+            exact_loads(out)
+        except ValueError:  # a value matched across an escape (`n` of `\n`), or
+            # JSON's own syntax (`","` between two strings)
+            return _decoded(blob, found)
     return out
 
 
@@ -116,17 +130,35 @@ def _policies(blob: bytes) -> list[tuple[int, int]]:
     return spans
 
 
-def _kept_at(blob: bytes, start: int, end: int, policies: list[tuple[int, int]]) -> bool:
-    """Whether the bytes from ``start`` to ``end`` are (or may be: then the exact way is
-    taken) in a key or a kept value: a value belongs to the nearest key before it."""
-    if blob[start - 1] == 92 or _KEY_AFTER.match(blob, end):  # after a backslash; a key
-        return True
+# where a value found in the bytes is: to be replaced, kept (in a key or a kept value), or
+# where only the exact way can tell (beside an escape; a kept key's list or object)
+_REPLACE, _KEEP, _UNSURE = "replace", "keep", "unsure"
+
+
+def _place(blob: bytes, start: int, end: int, policies: list[tuple[int, int]], *,
+           whole: bool) -> str:
+    """Where the bytes from ``start`` to ``end`` (a whole quoted string when ``whole``, else
+    text inside one) are, as the exact way (``_decoded``) judges them: a value belongs to
+    the nearest key before it."""
+    if blob[start - 1] == 92:  # after a backslash: an escape's letter, or an escaped quote
+        return _UNSURE
+    if (_COLON if whole else _KEY_AFTER).match(blob, end):  # a key, or in one
+        return _KEEP
+    if any(first < start < last for first, last in policies):
+        return _KEEP
     colon = blob.rfind(b'":', 0, start)
     opened = blob.rfind(b'"', 0, colon)
     if colon < 1 or blob[colon - 1] == 92 or blob[opened - 1] == 92:
-        return True
-    return blob[opened + 1:colon] in _KEPT_KEYS or \
-        any(first < start < last for first, last in policies)
+        return _UNSURE
+    key = blob[opened + 1:colon]
+    if key not in _KEPT_KEYS:
+        return _REPLACE
+    # kept when it is in the key's own text (not an item of a list, nor in an object)
+    first = colon + 2
+    if key in _KEPT_TEXT_KEYS and blob[first:first + 1] == b'"' and (
+            start == first or blob.find(b'"', first + 1, start) < 0):
+        return _KEEP
+    return _UNSURE
 
 
 def _decoded(blob: bytes, steps: list[_Step]) -> bytes:
