@@ -87,13 +87,12 @@ def _texts_scrubbed(blob: bytes, steps: tuple[_Step, ...]) -> bytes:
     found = [step for step in steps if step[0] in blob]
     if not found:
         return blob
-    out = seen = blob
-    policies: list[tuple[int, int]] | None = None
+    out = blob
+    policies: list[tuple[int, int]] | None = None  # the kept policy references, found once
     for raw, whole, _, replacement in found:  # longest first, each on what the last left
         at = out.find(raw)
-        if out is not seen:  # the kept policy references, looked up once per text
-            policies, seen = None, out
         pieces: list[bytes] = []
+        starts: list[int] = []
         last = 0
         while at >= 0:
             if policies is None:
@@ -105,10 +104,13 @@ def _texts_scrubbed(blob: bytes, steps: tuple[_Step, ...]) -> bytes:
                 at = out.find(raw, at + 1)
                 continue
             pieces += (out[last:at], replacement)
+            starts.append(at)
             last = at + len(raw)
             at = out.find(raw, last)  # (as bytes.replace: the next one after this one)
         if pieces:
             out = b"".join((*pieces, out[last:]))
+            if policies and len(replacement) != len(raw):
+                policies = _moved(policies, starts, len(replacement) - len(raw))
     if out is not blob:
         try:
             exact_loads(out)
@@ -116,6 +118,14 @@ def _texts_scrubbed(blob: bytes, steps: tuple[_Step, ...]) -> bytes:
             # JSON's own syntax (`","` between two strings)
             return _decoded(blob, found)
     return out
+
+
+def _moved(spans: list[tuple[int, int]], starts: list[int],
+           change: int) -> list[tuple[int, int]]:
+    """``spans`` once the bytes at ``starts`` were replaced by ``change`` bytes more than
+    they had (none of them inside a span)."""
+    return [(first + change * (n := sum(at < first for at in starts)), last + change * n)
+            for first, last in spans]
 
 
 def _policies(blob: bytes) -> list[tuple[int, int]]:
