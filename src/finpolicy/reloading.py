@@ -14,7 +14,9 @@ A watcher never goes backwards on its own: a version whose manifest version is o
 one serving, or (with trusted keys) of the same version but signed before it, is refused as a
 ``downgrade`` (an older release that a trusted key signed, put back by whoever can write the
 release folder or move the link, still verifies). ``allow_downgrade=True`` lets an operator
-roll back through the folder; ``engine.swap(previous)`` rolls back without a watcher.
+roll back through the folder; ``engine.swap(previous)`` rolls back without a watcher. The
+watcher remembers only the version serving: ``min_version_file`` keeps the newest version
+served across restarts.
 """
 
 from __future__ import annotations
@@ -29,19 +31,27 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
+from finpolicy import atomic
 from finpolicy.documents.bundle import Bundle, resolve_bundle_path
-from finpolicy.documents.pins import expected_version, is_version, version_key, version_problem
+from finpolicy.documents.lock import read_pin_file
+from finpolicy.documents.pins import (
+    expected_version,
+    is_version,
+    older_version,
+    version_key,
+    version_problem,
+)
 from finpolicy.documents.signing import (
     SIGNATURE_FILE,
     check_signed_before_loading,
     verify_signatures,
 )
-from finpolicy.errors import FinpolicyError, PolicyError, Problem
+from finpolicy.errors import FinpolicyError, InputError, PolicyError, Problem
 
 if TYPE_CHECKING:
     from finpolicy.engine import EngineCore
 
-__all__ = ["BundleWatcher", "ReloadResult"]
+__all__ = ["BundleWatcher", "ReloadResult", "newest_version", "read_min_version"]
 
 _LOG = logging.getLogger("finpolicy.reload")
 
@@ -120,9 +130,15 @@ class BundleWatcher:
             ``downgrade`` failure naming both versions.
         min_version: a version below this one is never served, ``allow_downgrade`` or not
             (``downgrade``).
+        min_version_file: a file keeping the minimum version across restarts: read here
+            (when it exists) as ``min_version`` is, and raised to each newer version served
+            (this one included), so a restart does not forget the newest version served.
+            Keep it where only the service and its operators write, not in the release
+            folder; to roll back, lower the version in it and restart.
 
     Raises:
-        InputError: ``min_version`` is no semantic version.
+        InputError: ``min_version`` is no semantic version, or ``min_version_file`` cannot
+            be read or holds none.
 
     ``check()`` polls once (call it from your own scheduler); ``start()`` polls in a daemon
     thread until ``stop()``. Also a context manager that starts and stops.
@@ -131,9 +147,15 @@ class BundleWatcher:
     def __init__(self, engine: EngineCore, path: str | Path | None = None, *,
                  trusted_keys: Iterable[Any] | None = None, interval: float = 1.0,
                  on_reload: Callable[[ReloadResult], None] | None = None,
-                 allow_downgrade: bool = False, min_version: str | None = None) -> None:
+                 allow_downgrade: bool = False, min_version: str | None = None,
+                 min_version_file: str | Path | None = None) -> None:
         self.min_version = None if min_version is None else \
             expected_version(min_version, "min_version")
+        self.min_version_file = None if min_version_file is None else Path(min_version_file)
+        if self.min_version_file is not None:
+            kept = read_min_version(self.min_version_file)
+            self.min_version = newest_version(self.min_version, kept)
+            self._keep_min_version(engine.bundle.version)
         self.engine = engine
         self.path = resolve_bundle_path(engine.bundle.root if path is None else path)
         self.trusted_keys = None if trusted_keys is None else tuple(trusted_keys)
@@ -234,7 +256,24 @@ class BundleWatcher:
             self._refuse_signed_earlier(fresh, signed[1], serving)
         previous = self.engine.swap(fresh)
         self._signed = signed
+        if self.min_version_file is not None:
+            self._keep_min_version(fresh.version)
         return previous
+
+    def _keep_min_version(self, version: str) -> None:
+        """Raise the minimum version, and ``min_version_file``, to ``version`` when it is
+        newer (a file that cannot be written is logged: the version is served already, and
+        the watcher keeps the minimum in memory until a restart)."""
+        assert self.min_version_file is not None
+        if self.min_version is not None and not older_version(self.min_version, version):
+            return
+        self.min_version = version
+        try:
+            atomic.replace_file(self.min_version_file, f"{version}\n".encode(), sync=True)
+        except OSError as exc:
+            _LOG.error("minimum version file %s not raised to %s (a restart would serve older "
+                       "versions): %s", self.min_version_file, version,
+                       exc.strerror or type(exc).__name__)
 
     def _refuse_older(self, source: Path, found: Iterable[Any]) -> None:
         """Raise ``downgrade`` when the release at ``source`` is below ``min_version`` or
@@ -316,6 +355,36 @@ class BundleWatcher:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def read_min_version(path: str | Path, name: str = "min_version_file") -> str | None:
+    """The version a ``min_version_file`` holds (one line), or ``None`` when there is no
+    such file yet.
+
+    Raises:
+        InputError: the file cannot be read, or holds no semantic version (naming ``name``
+            and the file).
+    """
+    path = Path(path)
+    try:
+        text = read_pin_file(path).decode("utf-8").strip()
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise InputError.one(name, f"`{path}`: cannot be read: {reason}",
+                             "bad_option", str(path)) from None
+    if not is_version(text):
+        raise InputError.one(name, f"`{path}`: expected one semantic version "
+                             f"like `2.3.0`, got `{text[:80]}`", "bad_option", str(path))
+    return text
+
+
+def newest_version(first: str | None, second: str | None) -> str | None:
+    """The newer of two semantic versions (either may be ``None``: no version)."""
+    if first is None or second is None:
+        return first or second
+    return second if older_version(first, second) else first
 
 
 @attrs.frozen(slots=True)

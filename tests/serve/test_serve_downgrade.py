@@ -127,3 +127,33 @@ def test_bundle_verify_states_a_minimum_version(signed: tuple[Path, Path, Path, 
     bad = CliRunner().invoke(main, ["bundle", "verify", str(v2), "--min-version", "2.0"])
     assert bad.exit_code == 3, bad.output
     assert "--min-version" in bad.output and "`2.0`" in bad.output
+
+
+def test_serve_refuses_to_start_below_its_minimum_version_file(
+        signed: tuple[Path, Path, Path, Path], tmp_path: Path) -> None:
+    """The file a previous run raised to 2.1.0: a restart on 2.0.0 (the link moved back
+    while the service was down) is refused; a file that holds no version is invalid input."""
+    _, _, current, public = signed
+    floor = tmp_path / "min-version"
+    floor.write_text("2.1.0\n", encoding="utf-8")
+    args = ["serve", str(current), "--trusted-key", str(public), "--min-version-file",
+            str(floor)]
+    refused = CliRunner().invoke(main, args)
+    assert refused.exit_code == 2, refused.output
+    assert f"version 2.0.0 is older than 2.1.0, the minimum version (--min-version-file {floor})" \
+        in refused.output, refused.output
+    floor.write_text("latest\n", encoding="utf-8")
+    bad = CliRunner().invoke(main, args)
+    assert bad.exit_code == 3, bad.output
+    assert bad.output.startswith(f"error: --min-version-file: `{floor}`: expected one "
+                                 "semantic version"), bad.output
+
+
+@pytest.mark.usefixtures("started")
+def test_serve_raises_its_minimum_version_file_to_the_version_it_serves(
+        signed: tuple[Path, Path, Path, Path], tmp_path: Path) -> None:
+    _, _, current, public = signed
+    floor = tmp_path / "min-version"
+    CliRunner().invoke(main, ["serve", str(current), "--trusted-key", str(public),
+                              "--min-version-file", str(floor), "--port", "0"])
+    assert floor.read_text(encoding="utf-8") == "2.0.0\n"

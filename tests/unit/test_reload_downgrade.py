@@ -200,3 +200,53 @@ def test_an_older_signed_release_is_refused_before_it_is_parsed(
     assert read == []
     assert engine.bundle.version == "2.0.0"
 
+
+
+def test_the_minimum_version_file_is_raised_to_each_newer_version_served(
+        tmp_path: Path) -> None:
+    """The watcher remembered the version serving only until a restart; the file keeps it."""
+    v1 = make_version(tmp_path, "v1", "1.0.0")
+    v2 = make_version(tmp_path, "v2", "2.0.0")
+    floor = tmp_path / "state" / "min-version"
+    floor.parent.mkdir()
+    point(tmp_path / "current", v1)
+    engine = fp.PolicyEngine(fp.load_bundle(tmp_path / "current"))
+    watcher = BundleWatcher(engine, tmp_path / "current", min_version_file=floor)
+    assert floor.read_text(encoding="utf-8") == "1.0.0\n"
+    point(tmp_path / "current", v2)
+    result = watcher.check(force=True)
+    assert result is not None and result.outcome == "swapped", result
+    assert floor.read_text(encoding="utf-8") == "2.0.0\n"
+    assert watcher.min_version == "2.0.0"
+
+
+def test_after_a_restart_the_minimum_version_file_still_refuses_the_older_release(
+        tmp_path: Path) -> None:
+    """2.0.0 was served before the restart; the service came back on 1.5.0 (a version the
+    file allows) and downgrades are allowed, yet 1.0.0, below what the file holds, is not."""
+    floor = tmp_path / "min-version"
+    floor.write_text("1.5.0\n", encoding="utf-8")
+    v1 = make_version(tmp_path, "v1", "1.0.0")
+    v15 = make_version(tmp_path, "v15", "1.5.0")
+    engine, watcher, _ = _watching(tmp_path, v15, allow_downgrade=True)
+    restarted = BundleWatcher(engine, tmp_path / "current", min_version_file=floor,
+                              allow_downgrade=True)
+    point(tmp_path / "current", v1)
+    result = restarted.check(force=True)
+    assert result is not None and result.outcome == "failed"
+    assert "1.0.0 is older than 1.5.0, the minimum version" in (result.error or "")
+    assert engine.bundle.version == "1.5.0"
+    assert watcher.check(force=True) is not None  # (the same without the file: swapped)
+    assert engine.bundle.version == "1.0.0"
+    assert floor.read_text(encoding="utf-8") == "1.5.0\n"  # (never lowered)
+
+
+@pytest.mark.parametrize("text", ["", "v2\n", "2.0\n", "2.0.0\n1.0.0\n"])
+def test_a_minimum_version_file_that_holds_no_version_is_refused(tmp_path: Path,
+                                                                 text: str) -> None:
+    floor = tmp_path / "min-version"
+    floor.write_text(text, encoding="utf-8")
+    engine = fp.PolicyEngine(fp.load_bundle(make_version(tmp_path, "v1", "1.0.0")))
+    with pytest.raises(InputError, match=r"min_version_file.*min-version`: expected one "
+                                         "semantic version"):
+        BundleWatcher(engine, min_version_file=floor)

@@ -300,22 +300,39 @@ def _exposure(host: str, token: bool, tls: bool, client_ca: bool) -> list[str]:
     return warnings
 
 
-def _first_bundle(pack: str | None, keys: list[str] | None, watch: bool,
-                  allow_downgrade: bool, min_version: str | None) -> Any:
-    """The bundle served first: signed by a trusted key (checked from ``bundle.sig`` before
-    any policy file is parsed) and not below ``--min-version``.
+def _floor(min_version: str | None, path: str | None) -> tuple[str | None, str]:
+    """The lowest version served, ``--min-version`` or what ``--min-version-file`` holds
+    (the newer), and which one it is, in words.
 
     Raises:
-        InputError: ``--min-version`` is no semantic version, or ``--allow-downgrade`` is
-            given without ``--watch``.
-        PolicyError: the pack is invalid, unsigned, or below ``--min-version``.
+        InputError: naming the option whose version is no semantic version, or whose file
+            cannot be read.
     """
-    import finpolicy as fp
-    from finpolicy.documents.pins import expected_version, version_problem
-    from finpolicy.errors import PolicyError
+    from finpolicy.documents.pins import expected_version, older_version
+    from finpolicy.reloading import read_min_version
 
     if min_version is not None:
         min_version = expected_version(min_version, "--min-version")
+    kept = None if path is None else read_min_version(path, "--min-version-file")
+    if kept is not None and (min_version is None or older_version(min_version, kept)):
+        return kept, f"the minimum version (--min-version-file {path})"
+    return min_version, "the minimum version (--min-version)"
+
+
+def _first_bundle(pack: str | None, keys: list[str] | None, watch: bool,
+                  allow_downgrade: bool, min_version: str | None, floor: str) -> Any:
+    """The bundle served first: signed by a trusted key (checked from ``bundle.sig`` before
+    any policy file is parsed) and not below ``min_version`` (``floor`` says which option set
+    it: ``_floor``).
+
+    Raises:
+        InputError: ``--allow-downgrade`` is given without ``--watch``.
+        PolicyError: the pack is invalid, unsigned, or below ``min_version``.
+    """
+    import finpolicy as fp
+    from finpolicy.documents.pins import version_problem
+    from finpolicy.errors import PolicyError
+
     if allow_downgrade and not watch:
         raise InputError.one("--allow-downgrade", "only a reload downgrades: give it with "
                              "--watch", "bad_option")
@@ -326,7 +343,7 @@ def _first_bundle(pack: str | None, keys: list[str] | None, watch: bool,
         check_signed_before_loading(resolve_bundle_path(pack), keys)
     bundle = fp.load_bundle(pack, trusted_keys=keys)
     below = None if min_version is None else \
-        version_problem(bundle, min_version, "the minimum version (--min-version)")
+        version_problem(bundle, min_version, floor)
     if below is not None:
         raise PolicyError([below])
     return bundle
@@ -405,6 +422,9 @@ def _exiting_on_sigterm() -> Iterator[None]:
               "through PACK's folder); refused by default.")
 @click.option("--min-version", default=None, metavar="VERSION",
               help="Never serve a version of PACK below this one, at start or on reload.")
+@click.option("--min-version-file", default=None, type=click.Path(dir_okay=False),
+              metavar="FILE", help="Keep the minimum version in FILE across restarts: read "
+              "at start, raised to each newer version served. Not in PACK's folder.")
 @click.option("--keep-alive", default=5, show_default=True, type=click.IntRange(1),
               metavar="SECONDS", help="Seconds an idle connection stays open; behind a load "
               "balancer, more than its idle timeout.")
@@ -417,7 +437,7 @@ def serve_command(pack: str | None, host: str, port: int, token_file: str | None
                   log_sink: str | None, log_keys: str | None, log_prune_hours: float,
                   trusted_keys: tuple[str, ...],
                   directory_file: str | None, watch: bool, interval: float,
-                  allow_downgrade: bool, min_version: str | None,
+                  allow_downgrade: bool, min_version: str | None, min_version_file: str | None,
                   keep_alive: int, engine: str, openapi_target: str | None) -> None:
     """Serve PACK's decisions over HTTP: POST /v1/<domain>/<method> with the method's
     arguments as JSON (see the "Decision service" docs), until interrupted.
@@ -437,14 +457,16 @@ def serve_command(pack: str | None, host: str, port: int, token_file: str | None
     token = None if token_file is None else _read_token(token_file)
     keys = list(trusted_keys) or None
     directory = None if directory_file is None else _directory(directory_file)
-    bundle = _first_bundle(pack, keys, watch, allow_downgrade, min_version)
+    bundle = _first_bundle(pack, keys, watch, allow_downgrade,
+                           *_floor(min_version, min_version_file))
     policy_engine = fp.PolicyEngine(bundle, engine=engine, directory=directory,
                                     log=_decision_log(log_sink, log_keys))
     try:
         service = Service(policy_engine, watch=_watched(pack, bundle.root, watch),
                           trusted_keys=keys, interval=interval,
                           prune_every=log_prune_hours * 3600 if log_prune_hours > 0 else None,
-                          allow_downgrade=allow_downgrade, min_version=min_version)
+                          allow_downgrade=allow_downgrade, min_version=min_version,
+                          min_version_file=min_version_file)
         server, sock = _server(create_app(service, token=token), host, port,
                                {**tls, "timeout_keep_alive": keep_alive})
         for warning in _exposure(host, token is not None, bool(tls), client_ca is not None):

@@ -52,6 +52,8 @@ class Service:
             deliberate rollback through the folder); refused by default (see
             ``BundleWatcher``).
         min_version: a version of ``watch`` below this one is never served.
+        min_version_file: a file keeping the minimum version across restarts (see
+            ``BundleWatcher``).
         prune_every: seconds between retention runs of the decision log (``prune``: segments
             whose every entry is past its retention go), the first at start; ``None``: never.
         log_wait: seconds a request waits for the decision log to hold its decisions before
@@ -61,7 +63,8 @@ class Service:
     def __init__(self, engine: PolicyEngine, *, watch: str | Path | None = None,
                  trusted_keys: Iterable[Any] | None = None, interval: float = 1.0,
                  prune_every: float | None = 86_400.0, log_wait: float = 30.0,
-                 allow_downgrade: bool = False, min_version: str | None = None) -> None:
+                 allow_downgrade: bool = False, min_version: str | None = None,
+                 min_version_file: str | Path | None = None) -> None:
         self.engine = engine
         self.prune_every = prune_every
         self.log_wait = log_wait
@@ -77,7 +80,8 @@ class Service:
         if watch is not None:
             self.watcher = _Watcher(engine, watch, trusted_keys=trusted_keys,
                                     interval=interval, on_reload=self._reloaded,
-                                    allow_downgrade=allow_downgrade, min_version=min_version)
+                                    allow_downgrade=allow_downgrade, min_version=min_version,
+                                    min_version_file=min_version_file)
 
     def _reloaded(self, result: ReloadResult) -> None:
         self.metrics.reloads.labels(result.outcome).inc()
