@@ -171,6 +171,7 @@ def test_milestone_plans_decide_as_the_general_rules(
 
     from finpolicy.domains.complaints import evaluate, plan
     from finpolicy.domains.complaints.models import unpacked
+    from finpolicy.domains.complaints.versions import policy_at
 
     pack, c = case
     now = _now(c, minutes)
@@ -178,7 +179,7 @@ def test_milestone_plans_decide_as_the_general_rules(
     decision = engine.complaint_sla(c, as_of=now)
     runtime = engine._runtime
     complaint = fp.Complaint.parse(c)
-    doc = runtime.policy(evaluate.POLICY_KIND, complaint.received_at.date(), None)
+    doc = policy_at(runtime, complaint.received_at, None, "received_at")
     selection, _ = evaluate._selection(runtime, {}, doc, complaint, "", decision.severity)
     general = plan.Plan(doc.policy, selection.milestones, "")
     for step in general.steps:

@@ -243,7 +243,7 @@ def _severity_of(rules: ComplaintRules, complaint: Complaint) -> str:
 def _doc(runtime: Runtime, received: Any, valid: Any, policy: str | None
          ) -> PolicyDocument[ComplaintRules] | None:
     """The one policy version in force over every receipt day of the batch (a day either
-    side, since the row engine takes the day in the receipt's own offset), else ``None``."""
+    side, since the row engine takes the day in the policy's zone), else ``None``."""
     seen = received[valid]
     if not len(seen):
         return None

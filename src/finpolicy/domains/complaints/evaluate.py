@@ -2,7 +2,8 @@
 
 Conventions (tests pin them):
 
-- the policy version is the one in force on the day of ``received_at`` (its own offset);
+- the policy version is the one in force on the day of ``received_at`` in the policy's
+  calendar zone (``versions.policy_at``);
 - events after ``now`` have not happened yet and are ignored (so a report can be replayed for
   any earlier ``now``); they are still validated;
 - a milestone starts at its starting event's first occurrence and is completed by the first
@@ -43,7 +44,6 @@ from finpolicy.domains.complaints.checks import (
 from finpolicy.domains.complaints.models import STATUSES, Complaint, SlaDecision
 from finpolicy.domains.complaints.plan import Plan, Timeline, run
 from finpolicy.domains.complaints.policy import (
-    POLICY_KIND,
     RECEIVED,
     RULESET,
     ComplaintRules,
@@ -53,6 +53,7 @@ from finpolicy.domains.complaints.policy import (
     select,
 )
 from finpolicy.domains.complaints.targets import contradiction
+from finpolicy.domains.complaints.versions import policy_at
 from finpolicy.errors import InputError, InputProblem, NotInForceError
 from finpolicy.inputs import InputModel, in_zone, kind_of
 from finpolicy.runtime import Runtime, StateKey
@@ -332,7 +333,7 @@ def _report(runtime: Runtime, cache: dict[tuple[Any, ...], tuple[Selection, Plan
             now_utc: dt.datetime | None = None) -> SlaDecision:
     """The decision on one complaint (``now_utc``: ``now`` in UTC, when a batch has it)."""
     received_at = complaint.received_at
-    doc = runtime.policy(POLICY_KIND, received_at.date(), policy)
+    doc = policy_at(runtime, received_at, policy, f"{prefix}received_at")
     rules = doc.policy
     severity = complaint.severity
     if complaint.criteria or severity not in rules.severity_ranks:

@@ -126,15 +126,16 @@ def complaint_targets(runtime: Runtime, complaints: Iterable[Any], *, as_of: Any
         InputError: a malformed complaint, an event kind, content or approver the policy
             does not declare, an event before receipt, an answer stating both a target's
             content and its opposite (``against``) or neither, or a naive ``as_of``.
-        NotInForceError: no complaint policy is in force on that date.
+        NotInForceError: no complaint policy is in force on that day (in its calendar's
+            zone).
     """
     from finpolicy.domains.complaints.evaluate import _check_event
     from finpolicy.domains.complaints.models import Complaint
-    from finpolicy.domains.complaints.policy import POLICY_KIND
+    from finpolicy.domains.complaints.versions import policy_at
 
     when = _now(renamed(as_of, now, old_name="now", new_name="as_of",
                         where="complaint_targets"))
-    doc = runtime.policy(POLICY_KIND, when.date(), policy)
+    doc = policy_at(runtime, when, policy, "as_of")
     rules = doc.policy
     if isinstance(complaints, str | bytes | Mapping | InputModel):
         raise InputError.one("complaints", "expected a list of complaints", "bad_complaints")
