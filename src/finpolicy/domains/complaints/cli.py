@@ -26,6 +26,7 @@ from finpolicy.cli.common import (
     policy_option,
     reports_errors,
 )
+from finpolicy.cli.recoding import Recoded, encoding_option
 from finpolicy.docgen.output import file_name
 from finpolicy.domains.complaints.batch import (
     SlaBatch,
@@ -121,6 +122,7 @@ def timeline_target(complaint_id: str, output: str | None) -> Path:
               help="The complaints' events in long form (complaint_id, kind, at, and "
                    "optionally states, approved_by, note), a .parquet or .csv file joined to "
                    "FILE's complaints by id (FILE a .parquet or .csv file).")
+@encoding_option
 @bad_rows_options
 @policy_option
 @bundle_option
@@ -128,7 +130,7 @@ def timeline_target(complaint_id: str, output: str | None) -> Path:
 @reports_errors
 def sla(file: str, as_of: str, as_json: bool, with_reports: bool, top: int,
         timeline_id: str | None, output: str | None, events_file: str | None,
-        policy_ids: tuple[str, ...], bundle_path: str | None, engine: str,
+        encoding: str | None, policy_ids: tuple[str, ...], bundle_path: str | None, engine: str,
         rejects: Rejects | None) -> None:
     """Report complaint SLAs for every complaint in FILE as of --as-of.
 
@@ -139,11 +141,15 @@ def sla(file: str, as_of: str, as_json: bool, with_reports: bool, top: int,
     only when an event happened: what a letter stated (a decision's basis, remedies...) and
     who approved an extension come in JSON lines or in --events.
     Prints counts by status and milestone, the open milestones nearest breach and most overdue.
+    A CSV file is read as UTF-8 unless --encoding says otherwise (gb18030 for an export
+    saved on Chinese Windows).
     With --bad-rows FILE, complaints refused (and a complaint listed again) are set aside to
     FILE and the others reported (exit 1 when any was set aside).
     """
     target = None if timeline_id is None else output_file(
         timeline_target(timeline_id, output), inputs=(file, events_file))  # before the work
+    recoded = Recoded(encoding)
+    recoded.check(file, events_file)
     if rejects is not None:
         rejects.check((file, events_file))
     policy_engine = load_engine(bundle_path, engine)
@@ -158,34 +164,43 @@ def sla(file: str, as_of: str, as_json: bool, with_reports: bool, top: int,
         raise InputError.one("--events", "--events joins a long-form events table to a "
                              ".parquet or .csv FILE of complaints (not with --all or "
                              "--timeline)", "bad_option", events_file)
-    with progress, chosen_policies(policy_engine, policy_ids, "complaints") as runtime:
+    with recoded, progress, chosen_policies(policy_engine, policy_ids, "complaints") as runtime:
         task = progress.add_task("sla", total=_rows(file) if show else None)
+        book = str(recoded(file))
         if columnar:
-            batch = _table_summary(policy_engine, runtime, file, now, top,
-                                   lambda rows: progress.advance(task, rows), events_file,
-                                   rejects)
+            batch = _table_summary(policy_engine, runtime, book, now, top,
+                                   lambda rows: progress.advance(task, rows),
+                                   recoded(events_file), rejects)
         else:
-            batch = report_file(runtime, file, as_of=now, top=top,
+            batch = report_file(runtime, book, as_of=now, top=top,
                                 keep_reports=with_reports, find=timeline_id,
                                 progress=lambda done: progress.update(task, completed=done),
                                 rejects=None if rejects is None else rejects.records)
-        if batch.found is not None:  # (the timeline's calendar: the policy that decided)
-            doc = runtime.policy(POLICY_KIND, batch.found[0].received_at.date())
+        doc = None if batch.found is None else runtime.policy(  # (the timeline's calendar)
+            POLICY_KIND, batch.found[0].received_at.date())
+        if rejects is not None:
+            rejects.records[:] = [recoded.record(r) for r in rejects.records]
     if target is not None:
-        if batch.found is None:
-            raise InputError.one("--timeline", f"no complaint with id `{timeline_id}` in {file}",
-                                 "bad_option", timeline_id)
-        complaint, report = batch.found
-        write_output(target, render_timeline(report, doc.policy.calendar,
-                                             received_at=complaint.received_at,
-                                             pauses=milestone_pauses(doc.policy, complaint,
-                                                                     report)))
-        if not as_json:
-            err_console.print(f"timeline of {cell(str(timeline_id))} written to "
-                              f"{cell(str(target))}")
+        _timeline(target, batch, doc, file, str(timeline_id), as_json)
     _report(batch, now, as_json, with_reports)
     if rejects is not None:
         rejects.finish((file, events_file))
+
+
+def _timeline(target: Path, batch: SlaBatch, doc: Any, file: str, timeline_id: str,
+              as_json: bool) -> None:
+    """Write ``--timeline``'s complaint (found in ``batch``, decided by ``doc``) to
+    ``target``."""
+    if batch.found is None:
+        raise InputError.one("--timeline", f"no complaint with id `{timeline_id}` in {file}",
+                             "bad_option", timeline_id)
+    complaint, report = batch.found
+    write_output(target, render_timeline(report, doc.policy.calendar,
+                                         received_at=complaint.received_at,
+                                         pauses=milestone_pauses(doc.policy, complaint,
+                                                                 report)))
+    if not as_json:
+        err_console.print(f"timeline of {cell(timeline_id)} written to {cell(str(target))}")
 
 
 def _report(batch: SlaBatch, now: dt.datetime, as_json: bool, with_reports: bool) -> None:

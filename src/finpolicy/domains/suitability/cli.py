@@ -27,6 +27,7 @@ from finpolicy.cli.common import (
     policy_option,
     reports_errors,
 )
+from finpolicy.cli.recoding import Recoded, encoding_option
 from finpolicy.domains.suitability.batch import decide_file, outcome_counts, read_products
 from finpolicy.domains.suitability.evaluate import decision_date
 from finpolicy.domains.suitability.models import OUTCOMES, SuitabilityDecision
@@ -97,14 +98,16 @@ def _print(decisions: list[SuitabilityDecision], details: bool) -> None:
 @click.option("--output", "-o", "output", default=None, metavar="FILE.parquet",
               type=click.Path(),
               help="With a Parquet input: write every decision to this Parquet file.")
+@encoding_option
 @bad_rows_options
 @policy_option
 @bundle_option
 @engine_option
 @reports_errors
 def suitability(csv_file: str, products_file: str | None, as_of: str | None, as_json: bool,
-                details: bool | None, output: str | None, policy_ids: tuple[str, ...],
-                bundle_path: str | None, engine: str, rejects: Rejects | None) -> None:
+                details: bool | None, output: str | None, encoding: str | None,
+                policy_ids: tuple[str, ...], bundle_path: str | None, engine: str,
+                rejects: Rejects | None) -> None:
     """Decide whether products suit customers, for every row of CSV.
 
     Without --products each row is one sale: `customer.<field>` and `product.<field>` columns
@@ -114,24 +117,32 @@ def suitability(csv_file: str, products_file: str | None, as_of: str | None, as_
     CSV holds customers (columns named by field) and every customer is matched against every
     product. Empty cells are absent fields; `assessment_history` lists dates separated by `;`.
     A `.parquet` CSV (and products file) is evaluated as a table, chunk by chunk: the summary
-    is printed and --output writes the decisions. With --bad-rows FILE, rows refused are set
-    aside to FILE and the others decided (exit 1 when any was set aside).
+    is printed and --output writes the decisions. A CSV file (and products file) is read as
+    UTF-8 unless --encoding says otherwise (gb18030 for an export saved on Chinese Windows).
+    With --bad-rows FILE, rows refused are set aside to FILE and the others decided (exit 1
+    when any was set aside).
     """
+    recoded = Recoded(encoding)
+    recoded.check(csv_file, products_file)
     if rejects is not None:
         rejects.check((csv_file, products_file))
     policy_engine = load_engine(bundle_path, engine)
-    with chosen_policies(policy_engine, policy_ids, "suitability") as runtime:
+    with recoded, chosen_policies(policy_engine, policy_ids, "suitability") as runtime:
         # one day for the whole book, today in the policy's time zone when not given (the
         # machine's own date is the day before in the evening in UTC)
         when = decision_date(runtime, parse_when(as_of, aware=False, moment_ok=True), None)
+        book, products = recoded(csv_file), recoded(products_file)
+        assert book is not None
         if csv_file.lower().endswith((".parquet", ".pq")):
-            summary, in_force = _table_run(policy_engine, runtime, csv_file, products_file,
+            summary, in_force = _table_run(policy_engine, runtime, book, products,
                                            when, (as_json, output, rejects))
         else:
-            decisions = _decide_rows(runtime, csv_file, products_file, when, as_json, output,
+            decisions = _decide_rows(runtime, book, products, when, as_json, output,
                                      rejects)
             doc = runtime.policy(POLICY_KIND, when)
             in_force = {f"{doc.id} {doc.version}"}
+        if rejects is not None:
+            rejects.records[:] = [recoded.record(r) for r in rejects.records]
     if csv_file.lower().endswith((".parquet", ".pq")):
         _print_table_run(summary, in_force, when, as_json, output)
     else:
