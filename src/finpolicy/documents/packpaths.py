@@ -79,9 +79,7 @@ def _contained(root: Path) -> Path:
         return root
     top = root.resolve()
     problems = []
-    for entry in _entries(root, depth=2):
-        if not entry.is_symlink():
-            continue
+    for entry in _links(root, depth=2):
         target = link_target(entry)
         if target is None:
             problems.append(Problem(str(entry), None, "", "a symbolic link that leads back to "
@@ -104,17 +102,20 @@ def link_target(path: Path) -> Path | None:
         return None
 
 
-def _entries(folder: Path, depth: int) -> Iterator[Path]:
-    """What ``folder`` holds, ``depth`` levels down, without entering links (an unreadable
-    folder is skipped: loading reports the files it cannot read)."""
+def _links(folder: Path, depth: int) -> Iterator[Path]:
+    """The links ``folder`` holds, ``depth`` levels down, without entering links (an unreadable
+    folder is skipped: loading reports the files it cannot read). Every entry is looked at, as
+    its listing tells its type (no call to the file system for each)."""
     try:
-        found = sorted(folder.iterdir())
+        with os.scandir(folder) as listing:
+            found = sorted(listing, key=lambda e: e.name)
     except OSError:
         return
     for entry in found:
-        yield entry
-        if depth > 1 and entry.is_dir() and not entry.is_symlink():
-            yield from _entries(entry, depth - 1)
+        if entry.is_symlink():
+            yield Path(entry.path)
+        elif depth > 1 and entry.is_dir(follow_symlinks=False):
+            yield from _links(Path(entry.path), depth - 1)
 
 
 def misplaced_documents(root: Path) -> list[tuple[Path, int]]:
