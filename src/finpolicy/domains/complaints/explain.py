@@ -26,7 +26,13 @@ from typing import TYPE_CHECKING, Any
 
 from finpolicy.decisions import Decision
 from finpolicy.domains.complaints.evaluate import _now, complaint_sla
-from finpolicy.domains.complaints.models import STATUSES, Complaint, MilestoneStatus, SlaDecision
+from finpolicy.domains.complaints.models import (
+    STATUSES,
+    Complaint,
+    MilestoneStatus,
+    SlaDecision,
+    minute_text,
+)
 from finpolicy.domains.complaints.policy import (
     RECEIVED,
     ComplaintRules,
@@ -141,7 +147,7 @@ def _completing(analysis: Analysis, milestone: Milestone) -> list[str]:
 
 
 def _when(value: dt.datetime | None) -> str:
-    return "not given" if value is None else value.strftime("%Y-%m-%d %H:%M %Z").strip()
+    return "not given" if value is None else minute_text(value)
 
 
 def _since(analysis: Analysis, milestone: Milestone, status: MilestoneStatus) -> str:

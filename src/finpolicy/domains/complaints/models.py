@@ -33,6 +33,14 @@ STATUSES: tuple[str, ...] = ("met", "pending", "at_risk", "breached")
 Status = Literal["met", "pending", "at_risk", "breached"]
 
 
+def minute_text(value: dt.datetime) -> str:
+    """``value`` to the minute with its UTC offset, ``2025-03-31 23:59 +08:00``: a zone's
+    abbreviation (``%Z``) says ``CST`` for China Standard Time and for US Central time alike.
+    A time without an offset is written without one."""
+    offset = f"{value:%z}"
+    return f"{value:%Y-%m-%d %H:%M}" + (f" {offset[:3]}:{offset[3:5]}" if offset else "")
+
+
 def _with_offset(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
     """A time without an offset is refused saying how to write it (pydantic's own message,
     'input should have timezone info', says neither)."""
@@ -198,7 +206,7 @@ class SlaDecision(Decision):
                  + ("; clock paused" if self.paused else "")]
         lines += [f"  warning: {w}" for w in self.warnings]
         for m in self.milestones:
-            due = m.due_at.strftime("%Y-%m-%d %H:%M %Z") if m.due_at else "not started"
+            due = minute_text(m.due_at) if m.due_at else "not started"
             done = f", done {m.completed_at:%Y-%m-%d %H:%M}" if m.completed_at else ""
             lines.append(f"  {m.name:<20} {m.status:<8} due {due} ({m.allowed}){done}")
             lines.extend(f"    note: {n}" for n in m.notes)

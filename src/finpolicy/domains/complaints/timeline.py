@@ -19,7 +19,7 @@ from typing import Any
 import attrs
 
 from finpolicy.calendars import Pause, WorkingCalendar
-from finpolicy.domains.complaints.models import Complaint, SlaDecision
+from finpolicy.domains.complaints.models import Complaint, SlaDecision, minute_text
 
 __all__ = ["COLOURS", "Bar", "draw_timeline", "milestone_pauses", "render_timeline",
            "timeline_svg"]
@@ -130,7 +130,7 @@ def draw_timeline(calendar: WorkingCalendar, start: dt.datetime, bars: Sequence[
 def _legend(calendar: WorkingCalendar, start: dt.datetime, bars: Sequence[Bar], with_now: bool,
             bottom: float) -> list[str]:
     """Two lines under the axis saying how to read it."""
-    first = (f"Dashed line: received {calendar.local(start):%Y-%m-%d %H:%M %Z}. Grey: days off "
+    first = (f"Dashed line: received {minute_text(calendar.local(start))}. Grey: days off "
              f"in {calendar.timezone}. Wn: the n-th working day after the effective receipt "
              "day W0.")
     second = "Each bar ends at its deadline" + (". Red line: now" if with_now else "") + (
@@ -156,7 +156,7 @@ def _bar(bar: Bar, row: int, x: Any, local: Any) -> list[str]:
     colour = COLOURS.get(bar.status or "", _PALETTE[row % len(_PALETTE)])
     x0, x1 = x(bar.start), x(bar.due)
     tip = (f"{bar.name}: {bar.status + ', ' if bar.status else ''}due "
-           f"{local(bar.due):%Y-%m-%d %H:%M %Z}" + (f" ({bar.note})" if bar.note else "")
+           f"{minute_text(local(bar.due))}" + (f" ({bar.note})" if bar.note else "")
            + (f", completed {local(bar.completed):%Y-%m-%d %H:%M}" if bar.completed else ""))
     css = f"milestone {bar.status}" if bar.status else "milestone"
     out = [f'<text x="4" y="{y + 12}" font-weight="bold">{escape(bar.name)}</text>',

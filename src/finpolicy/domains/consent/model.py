@@ -349,7 +349,9 @@ class ConsentDecision(Decision):
         if self.data_levels or self.categories:
             lines.append("data: " + ", ".join((*self.data_levels, *self.categories)))
         if self.local_time is not None:
-            contact = f"local time {self.local_time:%Y-%m-%d %H:%M %Z}"
+            offset = f"{self.local_time:%z}"  # +08:00: %Z's CST is also US Central time
+            contact = f"local time {self.local_time:%Y-%m-%d %H:%M}" + (
+                f" {offset[:3]}:{offset[3:5]}" if offset else "")
             if self.cap is not None:
                 contact += f"; {self.contacts_in_window} of {self.cap} contacts in the window"
             lines.append(contact)
