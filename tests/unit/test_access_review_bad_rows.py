@@ -45,7 +45,7 @@ def test_bad_grants_roles_and_usage_are_set_aside_and_the_rest_reviewed(
                    files["good_usage"])
     assert (got.exit_code, want.exit_code) == (1, 0), got.output
     assert json.loads(got.stdout) == json.loads(want.stdout)
-    with rejects.open(encoding="utf-8", newline="") as handle:
+    with rejects.open(encoding="utf-8-sig", newline="") as handle:  # (a byte-order mark)
         rows = [(Path(r["file"]).name, r["row"], r["key"], r["field"])
                 for r in csv.DictReader(handle)]
     # the grants' lines: a blank line after the first row; g1 again at its 6th and 9th rows

@@ -90,7 +90,7 @@ def test_with_bad_rows_the_copy_is_set_aside_and_the_rest_reviewed(tmp_path: Pat
         "review", str(grants), "--assignments", str(roles), "--as-of", AT.isoformat(),
         "--json", "--bad-rows", str(rejects)])
     assert result.exit_code == 1, result.output
-    with rejects.open(encoding="utf-8") as handle:
+    with rejects.open(encoding="utf-8-sig") as handle:  # (a byte-order mark first)
         (row,) = list(csv.DictReader(handle))
     assert (row["file"], row["row"], row["code"]) == (str(roles), "6", "duplicate_value")
     report: dict[str, Any] = json.JSONDecoder().raw_decode(result.output)[0]

@@ -115,7 +115,8 @@ def test_no_bad_row_writes_the_header_and_exits_0(tmp_path: Path) -> None:
     book = _write(tmp_path / "good.csv", GOOD_COMPLAINTS)
     got = _run("sla", book, "--as-of", NOW, "--bad-rows", str(tmp_path / "r.csv"))
     assert got.exit_code == 0, got.output
-    assert (tmp_path / "r.csv").read_text() == "file,row,key,field,code,reason\n"
+    assert (tmp_path / "r.csv").read_text(encoding="utf-8") == \
+        "\ufefffile,row,key,field,code,reason\n"  # a byte-order mark, for Excel
     assert "0 row(s) set aside" in got.stderr
 
 

@@ -286,7 +286,7 @@ def test_bad_rows_are_set_aside_and_the_others_decided_at_their_lines(tmp_path: 
                          "-o", str(out))
     assert code == 1
     assert "2 row(s) set aside, written to" in err
-    aside = list(csv.DictReader(io.StringIO(rejects.read_text(encoding="utf-8"))))
+    aside = list(csv.DictReader(io.StringIO(rejects.read_text(encoding="utf-8-sig"))))
     assert [(r["file"], r["row"], r["field"]) for r in aside] == [
         (str(path), "3", "action"), (str(path), "6", "resource.data_level")]
     decided = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))

@@ -51,11 +51,11 @@ def test_the_explanation_counts_from_the_restart_and_leaves_out_paused_days() ->
     now = sh(2025, 3, 27, 12)
     # 15 days from 14 March end on Saturday 29 March: Monday 31 March
     assert _note(c, now, "regulatory_decision") == (
-        "due 2025-03-31 23:59 CST (15 calendar days, 30 after `extended`, 60 after "
-        "`extended_further`; counted from the restart at 2025-03-14 10:00 CST)")
+        "due 2025-03-31 23:59 +08:00 (15 calendar days, 30 after `extended`, 60 after "
+        "`extended_further`; counted from the restart at 2025-03-14 10:00 +08:00)")
     # 7 working days from 3 March, 10-12 March paused: 17 March
     assert _note(c, now, "final_response") == (
-        "due 2025-03-17 23:59 CST (7 working days; counted from receipt, paused days not "
+        "due 2025-03-17 23:59 +08:00 (7 working days; counted from receipt, paused days not "
         "counted)")
 
 
