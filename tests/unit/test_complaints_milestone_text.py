@@ -89,3 +89,10 @@ def test_a_long_appraisal_does_not_put_a_barely_started_milestone_at_risk() -> N
         kind="appraisal_finished", at=sh(2025, 5, 20, 12))]})
     late = ENGINE.complaint_sla(done, as_of=sh(2025, 6, 1, 12))
     assert late.milestone("regulatory_decision").status == "at_risk"
+
+
+def test_an_open_milestone_says_by_when_it_was_not_recorded_with_the_offset() -> None:
+    # it said "not recorded by 2025-03-27 12:00 +0800" beside "due ... +08:00"
+    explanation = ENGINE.explain("complaint_sla", complaint(), as_of=sh(2025, 3, 7, 12))
+    (clause,) = next(o for o in explanation.why_not if o.id == "final_response").conditions
+    assert clause.saw == "not recorded by 2025-03-07 12:00 +08:00"

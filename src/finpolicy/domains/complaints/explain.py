@@ -177,7 +177,7 @@ def _obstacle(analysis: Analysis, decision: SlaDecision, milestone: Milestone,
         note = f"due {_when(status.due_at)} ({status.allowed}; counted from {since})"
     else:
         text = f"{events} recorded by {_when(status.due_at)}"
-        saw = f"not recorded by {as_of:%Y-%m-%d %H:%M %z}"
+        saw = f"not recorded by {minute_text(as_of)}"
         note = f"due {_when(status.due_at)} ({status.allowed}; counted from {since})"
     setters = [h for h in decision.hits
                if milestone.name in _rules(analysis).specs[h.rule_id].durations]
