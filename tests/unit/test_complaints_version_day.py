@@ -5,6 +5,7 @@ receipt written in UTC or in Beijing time is decided by one version."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 from typing import Any
 
@@ -56,3 +57,31 @@ def test_the_first_day_of_the_policy_is_its_day_in_beijing(engine: fp.PolicyEngi
     results = complaint_targets(engine, [complaint(received.astimezone(dt.UTC))],
                                 as_of=received.astimezone(dt.UTC))
     assert [r.counted for r in results] == [0] * len(doc.policy.targets)
+
+
+def test_a_timeline_of_a_receipt_on_the_first_day_is_drawn(engine: fp.PolicyEngine,
+                                                           bundle: fp.Bundle,
+                                                           tmp_path: Path) -> None:
+    # the report was made, then drawing its timeline looked the calendar up on the day
+    # before in Beijing and raised NotInForceError (the function and `finpolicy sla
+    # --timeline` alike)
+    import xml.etree.ElementTree as ET
+
+    from click.testing import CliRunner
+
+    from finpolicy.cli import main
+    from finpolicy.domains.complaints.timeline import timeline_svg
+
+    (doc,) = bundle.policies("ComplaintPolicy")
+    first = doc.metadata.effective_from
+    received = dt.datetime(first.year, first.month, first.day, 4, 0, tzinfo=BJ)
+    stamped, later = received.astimezone(dt.UTC), received + dt.timedelta(days=30)
+    svg = timeline_svg(engine, complaint(stamped), as_of=later)
+    assert ET.fromstring(svg).tag.endswith("svg")
+    book = tmp_path / "book.jsonl"
+    book.write_text(json.dumps(complaint(stamped)) + "\n", encoding="utf-8")
+    out = tmp_path / "c.svg"
+    result = CliRunner().invoke(main, ["sla", str(book), "--as-of", later.isoformat(),
+                                       "--timeline", "cmp-2027-0101", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert ET.fromstring(out.read_text(encoding="utf-8")).tag.endswith("svg")

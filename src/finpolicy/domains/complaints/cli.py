@@ -34,8 +34,8 @@ from finpolicy.domains.complaints.batch import (
     report_file,
 )
 from finpolicy.domains.complaints.models import STATUSES
-from finpolicy.domains.complaints.policy import POLICY_KIND
 from finpolicy.domains.complaints.timeline import milestone_pauses, render_timeline
+from finpolicy.domains.complaints.versions import policy_at
 from finpolicy.errors import InputError
 from finpolicy.outputs import output_file, write_output
 from finpolicy.readers import count_lines
@@ -176,8 +176,8 @@ def sla(file: str, as_of: str, as_json: bool, with_reports: bool, top: int,
                                 keep_reports=with_reports, find=timeline_id,
                                 progress=lambda done: progress.update(task, completed=done),
                                 rejects=None if rejects is None else rejects.records)
-        doc = None if batch.found is None else runtime.policy(  # (the timeline's calendar)
-            POLICY_KIND, batch.found[0].received_at.date())
+        doc = None if batch.found is None else policy_at(  # (the timeline's calendar)
+            runtime, batch.found[0].received_at, None, "received_at")
         if rejects is not None:
             rejects.records[:] = [recoded.record(r) for r in rejects.records]
     if target is not None:
@@ -259,7 +259,7 @@ def _table_summary(engine: Any, runtime: Any, file: str, now: dt.datetime, top: 
             rejects.add(part.rejected.to_pylist())
             table = part.decided
         # due times are shown in the zone of the policy's calendar, as the reports give them
-        zone = runtime.policy(POLICY_KIND, now.date()).policy.calendar.zone
+        zone = policy_at(runtime, now, None, "as_of").policy.calendar.zone
         summarise(batch.summary, table, now, zone)
     return batch
 

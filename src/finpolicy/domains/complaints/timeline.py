@@ -202,12 +202,12 @@ def timeline_svg(runtime: Any, complaint: Any, *, as_of: Any = None,
     timeline."""
     from finpolicy._compat import renamed
     from finpolicy.domains.complaints.evaluate import complaint_sla
-    from finpolicy.domains.complaints.policy import POLICY_KIND
+    from finpolicy.domains.complaints.versions import policy_at
 
     when = renamed(as_of, now, old_name="now", new_name="as_of", where="timeline_svg")
     parsed = Complaint.parse(complaint, field="complaint")
     report = complaint_sla(runtime, parsed, as_of=when, policy=policy)
-    doc = runtime.policy(POLICY_KIND, parsed.received_at.date(), policy)
+    doc = policy_at(runtime, parsed.received_at, policy, "complaint.received_at")
     return render_timeline(report, doc.policy.calendar, received_at=parsed.received_at,
                            pauses=milestone_pauses(doc.policy, parsed, report))
 
