@@ -6,7 +6,8 @@ command's options are checked as ``finpolicy.cli.params`` says, and every usage 
 from __future__ import annotations
 
 import importlib
-from typing import Any
+import warnings
+from typing import Any, TextIO
 
 import click
 
@@ -70,11 +71,20 @@ class _Group(click.Group):
             raise
 
     def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except click.UsageError as exc:  # parsing a command's arguments, or raised by it
-            _invalid_input(exc)
-            raise
+        with warnings.catch_warnings():  # (restores Python's own way after the command)
+            warnings.showwarning = _show_warning
+            try:
+                return super().invoke(ctx)
+            except click.UsageError as exc:  # parsing a command's arguments, or raised by it
+                _invalid_input(exc)
+                raise
+
+
+def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                  file: TextIO | None = None, line: str | None = None) -> None:
+    """A warning as a command line user reads it: ``warning: ...`` on standard error, without
+    the Python file, line and source Python's own way shows."""
+    click.echo(f"warning: {message}", err=True)
 
 
 @click.group(cls=_Group,
