@@ -51,7 +51,8 @@ from finpolicy.errors import FinpolicyError, InputError, PolicyError, Problem
 if TYPE_CHECKING:
     from finpolicy.engine import EngineCore
 
-__all__ = ["BundleWatcher", "ReloadResult", "newest_version", "read_min_version"]
+__all__ = ["BundleWatcher", "ReloadResult", "min_version_from", "read_min_version",
+           "write_min_version"]
 
 _LOG = logging.getLogger("finpolicy.reload")
 
@@ -149,12 +150,9 @@ class BundleWatcher:
                  on_reload: Callable[[ReloadResult], None] | None = None,
                  allow_downgrade: bool = False, min_version: str | None = None,
                  min_version_file: str | Path | None = None) -> None:
-        self.min_version = None if min_version is None else \
-            expected_version(min_version, "min_version")
+        self.min_version, self._kept, _ = min_version_from(min_version, min_version_file)
         self.min_version_file = None if min_version_file is None else Path(min_version_file)
         if self.min_version_file is not None:
-            kept = read_min_version(self.min_version_file)
-            self.min_version = newest_version(self.min_version, kept)
             self._keep_min_version(engine.bundle.version)
         self.engine = engine
         self.path = resolve_bundle_path(engine.bundle.root if path is None else path)
@@ -262,18 +260,20 @@ class BundleWatcher:
 
     def _keep_min_version(self, version: str) -> None:
         """Raise the minimum version, and ``min_version_file``, to ``version`` when it is
-        newer (a file that cannot be written is logged: the version is served already, and
-        the watcher keeps the minimum in memory until a restart)."""
+        newer (a file that cannot be written is logged, and written at the next swap: the
+        version is served already, and the watcher keeps the minimum in memory)."""
         assert self.min_version_file is not None
-        if self.min_version is not None and not older_version(self.min_version, version):
+        self.min_version = _newest(self.min_version, version)
+        if self._kept is not None and not older_version(self._kept, version):
             return
-        self.min_version = version
         try:
-            atomic.replace_file(self.min_version_file, f"{version}\n".encode(), sync=True)
+            write_min_version(self.min_version_file, version)
         except OSError as exc:
             _LOG.error("minimum version file %s not raised to %s (a restart would serve older "
                        "versions): %s", self.min_version_file, version,
                        exc.strerror or type(exc).__name__)
+            return
+        self._kept = version
 
     def _refuse_older(self, source: Path, found: Iterable[Any]) -> None:
         """Raise ``downgrade`` when the release at ``source`` is below ``min_version`` or
@@ -380,8 +380,36 @@ def read_min_version(path: str | Path, name: str = "min_version_file") -> str | 
     return text
 
 
-def newest_version(first: str | None, second: str | None) -> str | None:
-    """The newer of two semantic versions (either may be ``None``: no version)."""
+def min_version_from(stated: str | None, path: str | Path | None, *,
+                     names: tuple[str, str] = ("min_version", "min_version_file"),
+                     ) -> tuple[str | None, str | None, str]:
+    """The minimum version, ``stated`` or what the ``min_version_file`` ``path`` holds (the
+    newer); what the file holds; and which of the two (``names``) it is, in words.
+
+    Raises:
+        InputError: ``stated`` is no semantic version, or the file cannot be read or holds
+            none (naming the one of ``names``).
+    """
+    if stated is not None:
+        stated = expected_version(stated, names[0])
+    kept = None if path is None else read_min_version(path, names[1])
+    if kept is not None and (stated is None or older_version(stated, kept)):
+        return kept, kept, f"the minimum version ({names[1]} {path})"
+    return stated, kept, f"the minimum version ({names[0]})"
+
+
+def write_min_version(path: str | Path, version: str) -> None:
+    """Write ``version`` to the ``min_version_file`` ``path``: whole or not at all, synced
+    to disk (a crash right after a swap must not forget it).
+
+    Raises:
+        OSError: it cannot be written.
+    """
+    atomic.replace_file(Path(path), f"{version}\n".encode(), sync=True)
+
+
+def _newest(first: str | None, second: str | None) -> str | None:
+    """The newer of two semantic versions (either may be ``None``: none)."""
     if first is None or second is None:
         return first or second
     return second if older_version(first, second) else first

@@ -76,6 +76,7 @@ def test_allow_downgrade_serves_the_older_release(signed: tuple[Path, Path, Path
     assert service.engine.bundle.version == "1.0.0"
 
 
+@pytest.mark.usefixtures("started")  # (should it not refuse, it returns at once)
 def test_serve_refuses_to_start_below_min_version(signed: tuple[Path, Path, Path, Path]
                                                    ) -> None:
     """After a restart the watcher knows no version served before: `--min-version` states
@@ -89,6 +90,7 @@ def test_serve_refuses_to_start_below_min_version(signed: tuple[Path, Path, Path
     assert "serving" not in result.output.splitlines()[-1]
 
 
+@pytest.mark.usefixtures("started")  # (should it not refuse, it returns at once)
 @pytest.mark.parametrize(("args", "option"), [
     (["--min-version", "v2"], "--min-version"),
     (["--allow-downgrade", "--no-watch"], "--allow-downgrade"),
@@ -129,6 +131,7 @@ def test_bundle_verify_states_a_minimum_version(signed: tuple[Path, Path, Path, 
     assert "--min-version" in bad.output and "`2.0`" in bad.output
 
 
+@pytest.mark.usefixtures("started")  # (should it not refuse, it returns at once)
 def test_serve_refuses_to_start_below_its_minimum_version_file(
         signed: tuple[Path, Path, Path, Path], tmp_path: Path) -> None:
     """The file a previous run raised to 2.1.0: a restart on 2.0.0 (the link moved back
@@ -157,3 +160,28 @@ def test_serve_raises_its_minimum_version_file_to_the_version_it_serves(
     CliRunner().invoke(main, ["serve", str(current), "--trusted-key", str(public),
                               "--min-version-file", str(floor), "--port", "0"])
     assert floor.read_text(encoding="utf-8") == "2.0.0\n"
+
+
+@pytest.mark.usefixtures("started")
+def test_serve_raises_its_minimum_version_file_without_watching_too(
+        signed: tuple[Path, Path, Path, Path], tmp_path: Path) -> None:
+    """--no-watch: the file was read at start but never raised (only the watcher raised
+    it), so a later start on an older release was not refused."""
+    _, _, current, public = signed
+    floor = tmp_path / "min-version"
+    floor.write_text("1.0.0\n", encoding="utf-8")
+    CliRunner().invoke(main, ["serve", str(current), "--trusted-key", str(public), "--no-watch",
+                              "--min-version-file", str(floor), "--port", "0"])
+    assert floor.read_text(encoding="utf-8") == "2.0.0\n"
+
+
+@pytest.mark.usefixtures("started")  # (should it not refuse, it returns at once)
+def test_serve_refuses_a_minimum_version_file_it_cannot_write(
+        signed: tuple[Path, Path, Path, Path], tmp_path: Path) -> None:
+    _, _, current, public = signed
+    floor = tmp_path / "no-such-folder" / "min-version"
+    result = CliRunner().invoke(main, ["serve", str(current), "--trusted-key", str(public),
+                                       "--min-version-file", str(floor)])
+    assert result.exit_code == 3, result.output
+    assert result.output.startswith(f"error: --min-version-file: `{floor}` cannot be "
+                                    "written: "), result.output

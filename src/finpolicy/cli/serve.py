@@ -300,39 +300,25 @@ def _exposure(host: str, token: bool, tls: bool, client_ca: bool) -> list[str]:
     return warnings
 
 
-def _floor(min_version: str | None, path: str | None) -> tuple[str | None, str]:
-    """The lowest version served, ``--min-version`` or what ``--min-version-file`` holds
-    (the newer), and which one it is, in words.
-
-    Raises:
-        InputError: naming the option whose version is no semantic version, or whose file
-            cannot be read.
-    """
-    from finpolicy.documents.pins import expected_version, older_version
-    from finpolicy.reloading import read_min_version
-
-    if min_version is not None:
-        min_version = expected_version(min_version, "--min-version")
-    kept = None if path is None else read_min_version(path, "--min-version-file")
-    if kept is not None and (min_version is None or older_version(min_version, kept)):
-        return kept, f"the minimum version (--min-version-file {path})"
-    return min_version, "the minimum version (--min-version)"
-
-
 def _first_bundle(pack: str | None, keys: list[str] | None, watch: bool,
-                  allow_downgrade: bool, min_version: str | None, floor: str) -> Any:
+                  allow_downgrade: bool, min_version: str | None,
+                  min_version_file: str | None) -> Any:
     """The bundle served first: signed by a trusted key (checked from ``bundle.sig`` before
-    any policy file is parsed) and not below ``min_version`` (``floor`` says which option set
-    it: ``_floor``).
+    any policy file is parsed) and not below ``--min-version`` or ``--min-version-file``,
+    the file raised to its version when it is newer.
 
     Raises:
-        InputError: ``--allow-downgrade`` is given without ``--watch``.
-        PolicyError: the pack is invalid, unsigned, or below ``min_version``.
+        InputError: ``--allow-downgrade`` is given without ``--watch``; an option's version
+            is none, or its file cannot be read or written.
+        PolicyError: the pack is invalid, unsigned, or below the minimum version.
     """
     import finpolicy as fp
-    from finpolicy.documents.pins import version_problem
+    from finpolicy.documents.pins import older_version, version_problem
     from finpolicy.errors import PolicyError
+    from finpolicy.reloading import min_version_from, write_min_version
 
+    floor, kept, words = min_version_from(min_version, min_version_file,
+                                          names=("--min-version", "--min-version-file"))
     if allow_downgrade and not watch:
         raise InputError.one("--allow-downgrade", "only a reload downgrades: give it with "
                              "--watch", "bad_option")
@@ -342,10 +328,16 @@ def _first_bundle(pack: str | None, keys: list[str] | None, watch: bool,
 
         check_signed_before_loading(resolve_bundle_path(pack), keys)
     bundle = fp.load_bundle(pack, trusted_keys=keys)
-    below = None if min_version is None else \
-        version_problem(bundle, min_version, floor)
+    below = None if floor is None else version_problem(bundle, floor, words)
     if below is not None:
         raise PolicyError([below])
+    if min_version_file is not None and (kept is None or older_version(kept, bundle.version)):
+        try:
+            write_min_version(min_version_file, bundle.version)
+        except OSError as exc:
+            raise InputError.one("--min-version-file", f"`{min_version_file}` cannot be "
+                                 f"written: {_reason(exc)}", "bad_option",
+                                 min_version_file) from None
     return bundle
 
 
@@ -457,8 +449,7 @@ def serve_command(pack: str | None, host: str, port: int, token_file: str | None
     token = None if token_file is None else _read_token(token_file)
     keys = list(trusted_keys) or None
     directory = None if directory_file is None else _directory(directory_file)
-    bundle = _first_bundle(pack, keys, watch, allow_downgrade,
-                           *_floor(min_version, min_version_file))
+    bundle = _first_bundle(pack, keys, watch, allow_downgrade, min_version, min_version_file)
     policy_engine = fp.PolicyEngine(bundle, engine=engine, directory=directory,
                                     log=_decision_log(log_sink, log_keys))
     try:
