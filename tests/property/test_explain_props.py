@@ -84,6 +84,8 @@ def _suitability_changes(bundle: fp.Bundle, before: Case, after: Case) -> list[s
     b_c, a_c = before["customer"], after["customer"]
     how = ("assessment_filled_by", "assessment_in_branch")  # how an assessment was taken
     free = {"assessment_date", "assessment_history", "guardian_consent", "risk_level", *how}
+    if b_c.get("birth_date") is None:  # a birth date not on file may be recorded (age-unknown)
+        free.add("birth_date")
     if {k: v for k, v in a_c.items() if k not in free} != \
             {k: v for k, v in b_c.items() if k not in free}:
         out.append("customer profile")

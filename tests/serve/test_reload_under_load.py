@@ -47,7 +47,8 @@ def test_swapping_bundles_under_load_fails_no_request(tmp_path: Path) -> None:
                     failures.append(f"outcome {body['result']['outcome']}")
                 served.append(digest)
 
-    with running_server(str(link), "--interval", "0.02") as url:
+    # (it flips back to 1.0.0 on purpose: an operator's rollback, allowed)
+    with running_server(str(link), "--interval", "0.02", "--allow-downgrade") as url:
         threads = [threading.Thread(target=client, args=(url,)) for _ in range(CLIENTS)]
         for thread in threads:
             thread.start()
