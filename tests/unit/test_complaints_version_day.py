@@ -9,6 +9,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 import finpolicy as fp
 from finpolicy.domains.complaints import complaint_targets
 from tests.helpers.packversions import with_version_from_2027
@@ -53,6 +55,10 @@ def test_the_first_day_of_the_policy_is_its_day_in_beijing(engine: fp.PolicyEngi
     decision = engine.complaint_sla(complaint(received.astimezone(dt.UTC)),
                                     as_of=received + dt.timedelta(days=30))
     assert decision.policy.version == doc.version
+    # and the day before it there is none, whichever version was found for the zone
+    with pytest.raises(fp.NotInForceError):
+        engine.complaint_sla(complaint(received.astimezone(dt.UTC) - dt.timedelta(hours=5)),
+                             as_of=received + dt.timedelta(days=30))
     # and the targets measured at that instant
     results = complaint_targets(engine, [complaint(received.astimezone(dt.UTC))],
                                 as_of=received.astimezone(dt.UTC))

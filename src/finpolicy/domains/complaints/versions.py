@@ -31,5 +31,9 @@ def policy_at(runtime: Runtime, moment: dt.datetime, policy: str | None,
         doc = runtime.policy(POLICY_KIND, own, policy)
     except NotInForceError:  # the policy's day may be the one after or before (offsets < 1 day)
         doc = in_force_beside(runtime, POLICY_KIND, own, policy)
+    else:
+        if in_zone(moment, doc.policy.calendar.zone, field, "the policy's").date() == own:
+            return doc
+    # (raises, naming the policy's day, when no version is in force on it)
     day = in_zone(moment, doc.policy.calendar.zone, field, "the policy's").date()
-    return doc if day == own else runtime.policy(POLICY_KIND, day, policy)
+    return runtime.policy(POLICY_KIND, day, policy)
