@@ -137,7 +137,7 @@ def test_a_policy_id_the_bundle_lacks_is_named_with_the_ids_it_has(bundle: fp.Bu
         bundle.in_force("PrivacyPolicy", dt.date(2026, 3, 1))  # it said `*` (its … ids: none)
     with pytest.raises(fp.NotInForceError, match=re.escape(
             f"(its versions: {SUIT_2018}: 2018-09-26..2026-01-31, {SUIT_2026}: "
-            "2026-02-01..2026-12-06, 2.4.0: 2026-12-07..)")):
+            "2026-02-01..2026-12-06, 2.4.0: 2026-12-07..2026-12-31, 2.5.0: 2027-01-01..)")):
         bundle.in_force("SuitabilityPolicy", dt.date(1990, 1, 1))
 
 

@@ -573,7 +573,7 @@ def test_suitable_products_names_the_bad_product(engine: fp.PolicyEngine) -> Non
 
 def test_shipped_versions_cover_every_day_from_2018_without_gaps(bundle: fp.Bundle) -> None:
     docs = bundle.versions("cn-suitability")
-    assert [d.version for d in docs] == ["1.3.0", "2.3.0", "2.4.0"]
+    assert [d.version for d in docs] == ["1.3.0", "2.3.0", "2.4.0", "2.5.0"]
     assert docs[0].metadata.effective_until == OLD
     assert docs[1].metadata.effective_from == NEW
     for before, after in itertools.pairwise(docs):

@@ -155,7 +155,7 @@ def test_the_printed_rule_count_is_the_coverage_count() -> None:
     runner = CliRunner()
     validated = runner.invoke(main, ["validate", "cn-banking"])
     assert validated.exit_code == 0, validated.output
-    match = re.search(r"— 8 documents, (\d+) rules, digest", validated.stdout)
+    match = re.search(r"— \d+ documents, (\d+) rules, digest", validated.stdout)
     assert match, validated.stdout
     tested = runner.invoke(main, ["test", "cn-banking", "--coverage", "--json",
                                   "--engine", "compiled"])
