@@ -102,3 +102,32 @@ def test_encoding_is_refused_for_a_file_that_is_not_csv(tmp_path: Path) -> None:
     code, out, err = _run("sla", str(book), "--as-of", NOW, "--encoding", "gbk")
     assert code == 3 and out == ""
     assert "--encoding is for CSV files (.csv)" in err
+
+
+def test_review_reads_gbk_tables_and_names_them_at_their_lines(tmp_path: Path) -> None:
+    # `review` read its CSV tables as UTF-8 only: a grants table whose grantee is written in
+    # Chinese, saved on Chinese Windows, was refused ("not UTF-8 text")
+    pytest.importorskip("pyarrow")
+    from tests.helpers.review_tables import ASSIGNMENTS, AT, GRANTS, grant, write_csv
+
+    def gbk_copy(name: str, records: list[dict[str, object]]) -> str:
+        plain = tmp_path / f"{name}-utf8.csv"
+        write_csv(plain, records)
+        path = tmp_path / f"{name}.csv"
+        path.write_bytes(plain.read_text(encoding="utf-8").encode("gb18030"))
+        return str(path)
+
+    grants = gbk_copy("授权", [*GRANTS, grant(9, grantee="张三")])
+    roles = gbk_copy("角色", ASSIGNMENTS)
+    args = ["review", grants, "--assignments", roles, "--as-of", AT.isoformat(), "--json"]
+    code, out, err = _run(*args, "--encoding", "gb18030")
+    # reviewed as the same tables in UTF-8 are (exit 1: findings at or above --fail-on's high)
+    want = _run("review", str(tmp_path / "授权-utf8.csv"), "--assignments",
+                str(tmp_path / "角色-utf8.csv"), "--as-of", AT.isoformat(), "--json")
+    assert (code, json.loads(out)) == (want[0], json.loads(want[1])), err
+    code, _, err = _run(*args)
+    assert code == 3 and "gb18030" in err, err  # without it, the option is named
+    bad = gbk_copy("坏", [*GRANTS, grant(9, grantee="张三", expires_at="soon")])
+    code, _, err = _run("review", bad, "--assignments", roles, "--as-of", AT.isoformat(),
+                        "--encoding", "gbk")
+    assert code == 3 and f"{bad} line 8" in err, err

@@ -21,6 +21,7 @@ from finpolicy.cli.common import (
     parse_when,
     reports_errors,
 )
+from finpolicy.cli.recoding import Recoded, encoding_option
 from finpolicy.domains.access.inputs import read_review_file
 from finpolicy.domains.access.model import AccessReviewReport
 from finpolicy.domains.access.review import review_time
@@ -45,13 +46,15 @@ _SHOWN = 10  # unmatched grant ids named in the summary
 @click.option("--fail-on", type=click.Choice(["high", "medium", "low", "never"]),
               default="never", show_default=True,
               help="Exit 1 when a finding is at least this severe.")
+@encoding_option
 @bad_rows_options
 @bundle_option
 @engine_option
 @reports_errors
 def review(input_file: str, as_of: str | None, as_json: bool, policy: str | None,
            assignments_file: str | None, usage_file: str | None, fail_on: str,
-           bundle_path: str | None, engine: str, rejects: Rejects | None) -> None:
+           encoding: str | None, bundle_path: str | None, engine: str,
+           rejects: Rejects | None) -> None:
     """Review the grants, role assignments and usage records in FILE.
 
     FILE is JSON or YAML (`{grants: [...], assignments: [...], usage: [...]}`) or JSONL (one
@@ -64,15 +67,23 @@ def review(input_file: str, as_of: str | None, as_json: bool, policy: str | None
     dormant grants (when usage is given), separation-of-duties conflicts and the role
     assignments the policy's role review rules flag (role changes without a confirmed
     approval, reviews overdue), most severe first. With tables, --bad-rows FILE sets the
-    rows refused aside to FILE and reviews the others (exit 1 when any was set aside).
+    rows refused aside to FILE and reviews the others (exit 1 when any was set aside). A CSV
+    table is read as UTF-8 unless --encoding says otherwise (gb18030 for an export saved on
+    Chinese Windows).
     """
     # a date is its midnight UTC, as review_access and a review file's as_of read it
     when = review_time(parse_when(as_of, aware=False, moment_ok=True, option="--as-of"))
     policy_engine = load_engine(bundle_path, engine)
     inputs = (input_file, assignments_file, usage_file)
+    recoded = Recoded(encoding)
+    recoded.check(*inputs)
     if rejects is not None:
         rejects.check(inputs)
-    data = _read(input_file, assignments_file, usage_file, rejects)
+    with recoded:
+        data = _read(str(recoded(input_file)), recoded(assignments_file),
+                     recoded(usage_file), rejects)
+        if rejects is not None:
+            rejects.records[:] = [recoded.record(r) for r in rejects.records]
     result = policy_engine.review_access(data["grants"], data["assignments"], as_of=when,
                                          usage=data["usage"], policy=policy)
     if as_json:
