@@ -82,6 +82,19 @@ _WITH_TOKEN = ("Only for a caller that sends a token of --token-file, when the s
                "one (a probe without it reads the status alone).")
 
 
+class ReloadGuardBody(BaseModel):
+    """What the watcher lets a reload serve: a monitor can tell a service left running with
+    downgrades allowed, or taking unsigned versions, from one that refuses them."""
+
+    signed_only: bool = Field(description="A version no trusted key signed is refused "
+                                          "(--trusted-key).")
+    allow_downgrade: bool = Field(description="An older version than the one serving may be "
+                                              "swapped in (--allow-downgrade).")
+    min_version: str | None = Field(description="No version below this one is served, "
+                                                "downgrades allowed or not (--min-version, "
+                                                "--min-version-file).")
+
+
 class HealthBody(BaseModel):
     """Liveness: ``degraded`` when the last reload failed (the previous bundle serves on),
     ``failing`` when the decision log has (``log_failure`` says why; every decision is then
@@ -95,6 +108,8 @@ class HealthBody(BaseModel):
     watching: str | None = Field(default=None, description="The folder watched for new "
                                                            "versions. " + _WITH_TOKEN)
     last_reload: ReloadBody | None = Field(default=None, description=_WITH_TOKEN)
+    reload_guard: ReloadGuardBody | None = Field(default=None, description="What a reload "
+                                                 "may serve, when watching. " + _WITH_TOKEN)
 
 
 class ReadyBody(BaseModel):

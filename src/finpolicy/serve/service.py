@@ -156,7 +156,11 @@ class Service:
                            "digest": bundle.digest},
                 "loaded_at": self.loaded_at.isoformat(),
                 "watching": None if self.watcher is None else str(self.watcher.path),
-                "last_reload": None if last is None else last.to_dict()}
+                "last_reload": None if last is None else last.to_dict(),
+                "reload_guard": None if self.watcher is None else {
+                    "signed_only": self.watcher.trusted_keys is not None,
+                    "allow_downgrade": self.watcher.allow_downgrade,
+                    "min_version": self.watcher.min_version}}
 
     def bundle_metadata(self) -> dict[str, Any]:
         """``/v1/bundle``: the bundle's name, version, digest and documents."""
