@@ -142,14 +142,18 @@ def _assessed(base: Probe, days: int) -> Probe:
 
 
 def probes(doc: PolicyDocument[Any]) -> list[Probe]:
-    """The typical probe, the boundary probes, and customers with limited legal capacity (with
-    a guardian's consent) and a professional individual."""
+    """The typical probe, the boundary probes, customers with limited legal capacity (with
+    a guardian's consent) and a professional individual, and, when the rules compare ages, an
+    individual with no birth date on file (whose age no rule can read)."""
     base = typical_probe(doc)
+    unknown = [] if base.age is None else [
+        attrs.evolve(base, label="an individual with no birth date on file, assessed that day",
+                     age=None)]
     return [base, *boundary_probes(doc),
             attrs.evolve(base, label=f"{base.label}, limited legal capacity, guardian consent",
                          extra=(("legal_capacity", "limited"), ("guardian_consent", True))),
             attrs.evolve(base, label=f"{base.label}, a professional investor",
-                         extra=(("investor_type", "professional"),))]
+                         extra=(("investor_type", "professional"),)), *unknown]
 
 
 def _decide(runtime: Runtime, doc: PolicyDocument[Any], probe: Probe, on: dt.date,
