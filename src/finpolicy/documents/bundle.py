@@ -171,7 +171,8 @@ class Bundle:
 
 
 def load_bundle(path: str | Path | None = None, *, expect_digest: str | None = None,
-                trusted_keys: Iterable[Any] | None = None) -> Bundle:
+                trusted_keys: Iterable[Any] | None = None,
+                min_version: str | None = None) -> Bundle:
     """Load, validate and compile a bundle: all of it, or raise ``PolicyError`` listing every
     problem.
 
@@ -187,17 +188,21 @@ def load_bundle(path: str | Path | None = None, *, expect_digest: str | None = N
         trusted_keys: Ed25519 public keys (PEM paths, PEM bytes or key objects); refuse the
             bundle unless one of them signed it as it is, lock file included, and every
             signature in ``bundle.sig`` is intact (see ``finpolicy.documents.signing``).
+        min_version: refuse a bundle whose version (``bundle.yaml``) is older than this
+            one (``downgrade``): an older release put back, signed or not, is not loaded.
 
     Raises:
-        PolicyError: every problem of the bundle, its lock, digest or signatures.
+        PolicyError: every problem of the bundle, its lock, digest, signatures or version.
         InputError: ``git:REV:PATH`` that git cannot extract (no such revision, or no such
-            path at it, or a path outside the repository), as on the command line.
+            path at it, or a path outside the repository), as on the command line; an
+            ``expect_digest`` that is no digest or a ``min_version`` that is no version.
     """
     from finpolicy.documents.pins import check_pins
 
     bundle, lock_problems = load_unpinned(path)
     check = check_pins(bundle, lock_problems, expect_digest=expect_digest,
-                       trusted_keys=trusted_keys, signatures=trusted_keys is not None)
+                       trusted_keys=trusted_keys, signatures=trusted_keys is not None,
+                       min_version=min_version)
     if check.problems:
         raise PolicyError(shown_problems(bundle.root, check.problems))
     return bundle
