@@ -93,8 +93,9 @@ def _show_warning(message: Warning | str, category: type[Warning], filename: str
 def main() -> None:
     """Policy-as-code for banks: validate, evaluate, test, diff and document policy packs.
 
-    Exit codes: 0 success; 1 a check failed (tests, diff under --fail-on, a denied request);
-    2 invalid policy; 3 invalid input (a bad file, a bad option value, a usage error).
+    Exit codes: 0 success; 1 a check failed (tests, diff under --fail-on, a denied request,
+    an outcome eval --fail-on names); 2 invalid policy; 3 invalid input (a bad file, a bad
+    option value, a usage error).
     """
 
 
