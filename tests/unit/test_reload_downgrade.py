@@ -7,17 +7,16 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 import finpolicy as fp
-import finpolicy.documents.bundle as bundle_module
 from finpolicy.documents.lock import write_lock
 from finpolicy.documents.signing import sign_bundle
 from finpolicy.errors import InputError
 from finpolicy.reloading import BundleWatcher, ReloadResult
 from tests.helpers.versions import make_version, point
+from tests.serve.test_reload_signature_first import _parsed
 
 
 @pytest.fixture
@@ -65,26 +64,21 @@ def test_moving_the_link_back_to_an_older_signed_release_is_refused(
     assert seen == [result] and watcher.last == result
 
 
-def test_an_unsigned_older_version_is_refused_too(tmp_path: Path) -> None:
-    """Without trusted keys, a link moved back by mistake (`current -> v1` for `v21`)."""
-    v1 = make_version(tmp_path, "v1", "1.9.0")
-    v2 = make_version(tmp_path, "v2", "1.10.0")  # (numbers, not text: 1.10 after 1.9)
+@pytest.mark.parametrize(("older", "newer"), [
+    ("1.9.0", "1.10.0"),  # without trusted keys, a link moved back by mistake; numbers, not
+    # text: 1.10 after 1.9
+    ("2.0.0-rc.1", "2.0.0"),  # a pre-release after its release
+])
+def test_an_unsigned_older_version_is_refused_too(tmp_path: Path, older: str,
+                                                  newer: str) -> None:
+    v1 = make_version(tmp_path, "v1", older)
+    v2 = make_version(tmp_path, "v2", newer)
     engine, watcher, _ = _watching(tmp_path, v2)
     point(tmp_path / "current", v1)
     result = watcher.check(force=True)
     assert result is not None and result.outcome == "failed"
-    assert "1.9.0 is older than 1.10.0" in (result.error or "")
-    assert engine.bundle.version == "1.10.0"
-
-
-def test_a_pre_release_after_its_release_is_refused(tmp_path: Path) -> None:
-    rc = make_version(tmp_path, "rc", "2.0.0-rc.1")
-    final = make_version(tmp_path, "final", "2.0.0")
-    engine, watcher, _ = _watching(tmp_path, final)
-    point(tmp_path / "current", rc)
-    result = watcher.check(force=True)
-    assert result is not None and result.outcome == "failed"
-    assert engine.bundle.version == "2.0.0"
+    assert f"{older} is older than {newer}" in (result.error or "")
+    assert engine.bundle.version == newer
 
 
 def test_a_newer_version_still_swaps(tmp_path: Path) -> None:
@@ -185,14 +179,7 @@ def test_an_older_signed_release_is_refused_before_it_is_parsed(
     v1 = _signed(make_version(tmp_path, "v1", "1.0.0"), keys)
     v2 = _signed(make_version(tmp_path, "v2", "2.0.0"), keys)
     engine, watcher, _ = _watching(tmp_path, v2, trusted_keys=[keys / "public-key.pem"])
-    read: list[str] = []
-    original = bundle_module._read
-
-    def recording(file: Path, display: str, problems: list[Any]) -> Any:
-        read.append(file.name)
-        return original(file, display, problems)
-
-    monkeypatch.setattr(bundle_module, "_read", recording)
+    read = _parsed(monkeypatch)
     point(tmp_path / "current", v1)
     result = watcher.check(force=True)
     assert result is not None and result.outcome == "failed"
