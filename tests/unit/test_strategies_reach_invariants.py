@@ -76,7 +76,9 @@ def test_the_shipped_access_policy_holds_on_the_requests_the_removed_rule_denies
     "{all: [{field: customer.kind, eq: individual}, {field: customer.age, lt: 8}]}",
     # 6 is named by no rule: only the invariant itself says which ages matter
     "{all: [{field: customer.kind, eq: individual}, {field: customer.age, lt: 6}]}",
-    "{all: [{field: customer.age, ge: 11}, {field: customer.age, le: 12}]}",
+    # (ages only the invariant names, between the rules' 8 and 18: they were left untested)
+    "{all: [{field: customer.kind, eq: individual}, {field: customer.age, ge: 11},"
+    " {field: customer.age, le: 12}]}",
 ])
 def test_an_age_invariant_below_17_is_reached_at_the_default_size(
         tmp_path: Path, given: str) -> None:
