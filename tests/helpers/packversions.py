@@ -44,6 +44,19 @@ def earlier_pack(into: Path, before: dt.date = RELEASED) -> Path:
     return into
 
 
+
+def planted(into: Path, file: str, anchor: str, text: str) -> Path:
+    """A copy at ``into`` of the shipped cn-banking pack whose ``file`` has ``text`` in place
+    of its one ``anchor`` (rules a test plants in a policy of its own copy)."""
+    from finpolicy.documents.bundle import shipped_packs
+
+    shutil.copytree(shipped_packs() / "cn-banking", into)
+    path = into / file
+    found = path.read_text(encoding="utf-8")
+    assert found.count(anchor) == 1, (file, anchor)
+    path.write_text(found.replace(anchor, text, 1), encoding="utf-8")
+    return into
+
 # the 2018 rule's version and the NFRA 2025 rule's first (from 2026-02-01); later versions of
 # the 2025 rule follow them
 SUIT_2018, SUIT_2026 = versions("cn-suitability")[:2]

@@ -8,16 +8,14 @@ change proposed for it."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 import finpolicy as fp
 from finpolicy.explain.patch import apply_changes
+from tests.helpers.packversions import planted
 
-PACK = Path(__file__).resolve().parents[2] / "policies" / "cn-banking"
 ANCHOR = "    - id: grant-missing\n"
 RULE = """    - id: delete-with-masked-fields
       when:
@@ -38,12 +36,8 @@ REQUEST: dict[str, Any] = {
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory: pytest.TempPathFactory) -> fp.PolicyEngine:
-    root = tmp_path_factory.mktemp("masked") / "pack"
-    shutil.copytree(PACK, root)
-    path = root / "access.yaml"
-    text = path.read_text(encoding="utf-8")
-    assert text.count(ANCHOR) == 1
-    path.write_text(text.replace(ANCHOR, RULE + ANCHOR, 1), encoding="utf-8")
+    root = planted(tmp_path_factory.mktemp("masked") / "pack", "access.yaml", ANCHOR,
+                   RULE + ANCHOR)
     return fp.PolicyEngine(fp.load_bundle(str(root)),
                            directory=[{"subject_id": "u-900", "role": "department_head"}])
 

@@ -8,7 +8,6 @@ the ``directory``, so a pack's review rules can report them. In a generated quar
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
 
 import pytest
@@ -16,8 +15,8 @@ import pytest
 import finpolicy as fp
 from finpolicy.domains.access.model import AccessGrant
 from finpolicy.domains.access.review import grant_fact
+from tests.helpers.packversions import planted
 
-PACK = Path(__file__).resolve().parents[2] / "policies" / "cn-banking"
 TZ = dt.timezone(dt.timedelta(hours=8))
 AT = dt.datetime(2026, 3, 31, 18, tzinfo=TZ)
 ANCHOR = "  review_rules:\n"
@@ -85,13 +84,7 @@ def test_each_grant_carries_what_its_grantee_holds_at_the_review_time() -> None:
 
 @pytest.fixture(scope="module")
 def pack(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("leavers") / "pack"
-    shutil.copytree(PACK, root)
-    path = root / "access.yaml"
-    text = path.read_text(encoding="utf-8")
-    assert text.count(ANCHOR) == 1
-    path.write_text(text.replace(ANCHOR, RULES, 1), encoding="utf-8")
-    return root
+    return planted(tmp_path_factory.mktemp("leavers") / "pack", "access.yaml", ANCHOR, RULES)
 
 
 def _kinds(report: fp.AccessReviewReport) -> dict[str, list[str | None]]:

@@ -8,14 +8,12 @@ could report it. Its fact now carries ``grant.uses_outside_validity`` and
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-from pathlib import Path
 
 import pytest
 
 import finpolicy as fp
+from tests.helpers.packversions import planted
 
-PACK = Path(__file__).resolve().parents[2] / "policies" / "cn-banking"
 TZ = dt.timezone(dt.timedelta(hours=8))
 AT = dt.datetime(2026, 3, 31, 18, tzinfo=TZ)
 APPROVED = AT - dt.timedelta(days=20)
@@ -63,12 +61,7 @@ USAGE = [
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory: pytest.TempPathFactory) -> fp.PolicyEngine:
-    root = tmp_path_factory.mktemp("usage") / "pack"
-    shutil.copytree(PACK, root)
-    path = root / "access.yaml"
-    text = path.read_text(encoding="utf-8")
-    assert text.count(ANCHOR) == 1
-    path.write_text(text.replace(ANCHOR, RULES, 1), encoding="utf-8")
+    root = planted(tmp_path_factory.mktemp("usage") / "pack", "access.yaml", ANCHOR, RULES)
     return fp.PolicyEngine(fp.load_bundle(str(root)))
 
 
